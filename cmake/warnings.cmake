@@ -1,0 +1,16 @@
+# Warnings applied to every project target through lcb_target_defaults().
+function(lcb_target_defaults target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+endfunction()
+
+# lcb_test(name sources... LIBS libs...) adds a GoogleTest executable registered with ctest.
+function(lcb_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  lcb_target_defaults(${name})
+  target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    LCB_VECTORS_DIR="${PROJECT_SOURCE_DIR}/../shared/vectors"
+    LCB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+endfunction()

@@ -1,0 +1,26 @@
+// Hex and base64 (standard with padding, and URL-safe without) codecs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lcb {
+
+std::string HexEncode(std::string_view bytes);
+// Lowercase or uppercase hex, even length; nullopt otherwise.
+std::optional<std::string> HexDecode(std::string_view hex);
+
+std::string Base64Encode(std::string_view bytes);     // RFC 4648 §4, padded
+std::string Base64UrlEncode(std::string_view bytes);  // RFC 4648 §5, unpadded
+// Strict decoders: reject characters of the other alphabet, bad padding and non-canonical
+// trailing bits.
+std::optional<std::string> Base64Decode(std::string_view text);
+std::optional<std::string> Base64UrlDecode(std::string_view text);
+
+// Big-endian fixed-width integers for keys that sort in numeric order.
+void PutBigEndian64(std::string* out, uint64_t v);
+uint64_t GetBigEndian64(std::string_view in);  // in.size() >= 8
+
+}  // namespace lcb

@@ -1,0 +1,146 @@
+// The bank's domain model, free of JSON and storage. api/ maps JSON to these types; the
+// engine (recognition, passbook, conversion) computes over them.
+//
+// Identifiers are strings: institutions are slugs ("tsinghua"), units and programs are
+// "<institution>:<code>", learners and records are bank-assigned ids.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/credits.h"
+#include "common/date.h"
+
+namespace lcb {
+
+enum class UnitKind : uint8_t {
+  kDegreeCourse,
+  kNonDegreeCourse,
+  kVocationalCertificate,
+  kSkillCertificate,
+  kMooc,
+  kTraining,
+  kWorkExperience,
+  kExam,
+  kAward,
+};
+constexpr int kUnitKindCount = 9;
+std::string_view UnitKindName(UnitKind kind);  // "degree_course", ...
+std::optional<UnitKind> ParseUnitKind(std::string_view name);
+
+struct Institution {
+  std::string id;    // slug: [a-z0-9][a-z0-9_-]{1,62}
+  std::string name;
+  std::string kind;  // university, vocational_college, open_university, ...
+  Centi hours_per_credit = 16 * kCentiPerCredit;  // hours (in hundredths) per one credit
+  std::vector<std::string> certifies;  // unit id prefixes a certification body may post for
+  bool require_signatures = false;
+};
+
+struct Unit {
+  std::string id;           // "<institution>:<code>"
+  std::string institution;  // owner, the part before ':'
+  std::string title;
+  UnitKind kind = UnitKind::kDegreeCourse;
+  Centi credits = 0;
+  Centi hours = 0;         // hundredths of an hour; 0 = not given
+  int level = 0;           // qualifications-framework level 1..10
+  std::string field;       // ISCED-F 2013, 2..4 digits
+  int validity_years = 0;  // 0 = never expires
+};
+
+// A learning outcome as the bank stores it. Fields the issuer left unset are filled from the
+// unit at recognition time, so every field here is resolved.
+struct Record {
+  std::string id;
+  std::string learner;
+  std::string unit;
+  std::string issuer;
+  std::string external_ref;
+  UnitKind kind = UnitKind::kDegreeCourse;  // from the unit
+  Centi credits = 0;
+  int level = 0;
+  std::string field;
+  std::string grade_scale;
+  std::string grade_value;  // as posted ("85", "优秀", "A", "3.7")
+  int grade = 0;            // normalized 0..100
+  Days completed_on = 0;
+  std::optional<Days> expires_on;  // from the unit's validity_years
+  bool revoked = false;
+};
+
+// ---- Programs and conversion rules -------------------------------------------------------
+
+enum class RequirementKind : uint8_t { kCourse, kPool };
+
+struct Requirement {
+  std::string id;
+  std::string title;
+  RequirementKind kind = RequirementKind::kCourse;
+  Centi credits = 0;
+};
+
+enum class CapBy : uint8_t { kKind, kIssuer, kYear };
+std::string_view CapByName(CapBy by);  // "kind", "issuer", "year"
+
+// One cap group family. The key of a record is its kind name, issuer id or completion year
+// ("2024"). An application counts in full toward the group of each distinct key among its
+// records.
+struct Cap {
+  CapBy by = CapBy::kKind;
+  std::map<std::string, Centi> limits;       // key -> credit limit
+  std::optional<Centi> default_limit;        // for keys not in `limits`; none = unlimited
+  std::map<std::string, int> max_count;      // key -> max number of applications
+};
+
+struct Policy {
+  std::optional<Centi> max_transfer_credits;
+  // Ratio in basis points (0.5 -> 5000), so that floor(ratio * total) is exact.
+  std::optional<int> max_transfer_ratio_bp;
+  std::optional<int> min_grade;      // normalized 0..100
+  std::optional<int> max_age_years;  // completed_on must be >= as_of - years
+  std::vector<Cap> caps;
+};
+
+struct Program {
+  std::string id;
+  std::string institution;
+  std::string title;
+  std::string kind;  // associate, bachelor, master, certificate, ...
+  Centi total_credits = 0;
+  std::vector<Requirement> requirements;
+  Policy policy;
+};
+
+// A source pattern: either an exact unit, or any combination of the other fields (all given
+// fields must match).
+struct Pattern {
+  std::optional<std::string> unit;
+  std::optional<UnitKind> kind;
+  std::optional<std::string> field_prefix;  // "06" matches "0613"
+  std::optional<int> min_level;
+  std::optional<Centi> min_credits;
+  std::optional<std::string> issuer;
+};
+
+struct Rule {
+  std::string id;
+  std::string target;  // requirement id
+  Centi grant = 0;
+  std::vector<Pattern> sources;  // each must match a distinct record
+  std::optional<int> min_grade;
+  std::optional<int> max_age_years;
+};
+
+struct Ruleset {
+  std::string program;
+  int version = 0;
+  std::string sha256_hex;  // of the JCS bytes of the published ruleset
+  std::vector<Rule> rules;
+};
+
+}  // namespace lcb
