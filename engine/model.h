@@ -71,6 +71,11 @@ struct Record {
   Days completed_on = 0;
   std::optional<Days> expires_on;  // from the unit's validity_years
   bool revoked = false;
+  // Optional posted fields, kept so that the stored record says what the issuer sent.
+  std::optional<Centi> hours;  // hundredths of an hour: as posted, else the unit's when the
+                               // record gave neither credits nor hours
+  std::optional<std::string> attendance;
+  std::optional<std::string> evidence_sha256;  // 64 lowercase hex digits
 };
 
 // ---- Programs and conversion rules -------------------------------------------------------

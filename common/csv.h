@@ -1,0 +1,64 @@
+// RFC 4180 CSV parsing for registrar exports (POST /v1/records with text/csv, `import`).
+//
+// Accepted grammar (RFC 4180 §2, with the relaxations real exports need):
+//
+//   file    = [BOM] *blank record *(eol *blank record) [eol] *blank
+//   record  = field *("," field)
+//   field   = quoted / plain
+//   quoted  = DQUOTE *(any byte except DQUOTE / DQUOTE DQUOTE) DQUOTE
+//   plain   = *(any byte except "," / DQUOTE / CR / LF)
+//   eol     = CRLF / LF
+//   blank   = eol                      ; an empty line outside quotes is skipped
+//   BOM     = %xEF.BB.BF               ; stripped
+//
+// The first record is the header; every later record must have exactly as many fields as the
+// header. Quoted fields keep their bytes verbatim, including embedded commas, CR and LF; ""
+// inside quotes is one ". The whole input must be valid UTF-8 (no overlongs, surrogates or
+// code points above U+10FFFF) and must not contain NUL. A bare CR outside quotes and a quote
+// inside a plain field are errors, not guesses.
+//
+// Every error is kInvalidArgument with an empty pointer and a message that starts with the
+// 1-based physical line number: "line 17: expected 11 fields, found 10". Physical lines count
+// LF bytes, so a quoted field spanning two lines moves later rows down by one, as an editor
+// shows them.
+//
+// Thread-safe: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lcb {
+
+struct CsvLimits {
+  size_t max_fields = 256;               // per record, header included
+  size_t max_field_bytes = 64 * 1024;    // after unquoting
+  size_t max_rows = 1'000'000;           // data rows, header excluded
+};
+
+struct CsvRow {
+  int line = 0;  // 1-based physical line on which the record starts
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  int header_line = 0;
+  std::vector<std::string> header;
+  std::vector<CsvRow> rows;
+};
+
+// Parses `text` (the whole file). An input with no header record (empty, only a BOM, only
+// blank lines) is an error.
+StatusOr<CsvTable> ParseCsv(std::string_view text, const CsvLimits& limits = {});
+
+// UTF-8 helpers (RFC 3629): the byte offset of the first byte of the first ill-formed sequence,
+// or std::string_view::npos when `text` is well-formed.
+size_t FindInvalidUtf8(std::string_view text);
+// Number of code points in well-formed UTF-8 `text`.
+size_t Utf8Length(std::string_view text);
+
+}  // namespace lcb

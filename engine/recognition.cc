@@ -1,0 +1,223 @@
+#include "engine/recognition.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "engine/catalog_validation.h"
+
+namespace lcb {
+namespace {
+
+constexpr Centi kMaxRecordCredits = kMaxUnitCredits;
+constexpr Centi kMaxRecordHours = 100'000 * kCentiPerCredit;  // hundredths of an hour
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+Status CheckIssuerMayPost(const Unit& unit, const Institution& issuer) {
+  if (unit.institution == issuer.id) return Status::Ok();
+  const bool certifies =
+      std::any_of(issuer.certifies.begin(), issuer.certifies.end(), [&](const std::string& p) {
+        return !p.empty() && StartsWith(unit.id, p);
+      });
+  if (certifies) return Status::Ok();
+  return Status(StatusCode::kPermissionDenied,
+                "unit belongs to " + unit.institution + "; issuer " + issuer.id +
+                    " is not registered to certify it",
+                "/unit");
+}
+
+bool IsLowerHex64(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// Credits and hours as posted -> resolved credits (and the hours to keep).
+Status ResolveCredits(const RecordInput& input, const Unit& unit, const Institution& issuer,
+                      Record* out) {
+  if (input.hours) {
+    if (*input.hours < 0 || *input.hours > kMaxRecordHours) {
+      return Status::InvalidArgument("/hours", "must be 0 to 100000 hours");
+    }
+    if (issuer.hours_per_credit <= 0) {
+      return Status::FailedPrecondition("issuer " + issuer.id + " has no hours_per_credit");
+    }
+  }
+  if (input.credits && (*input.credits < 0 || *input.credits > kMaxRecordCredits)) {
+    return Status::InvalidArgument("/credits", "must be 0 to 1000 credits");
+  }
+  if (input.hours) {
+    const Centi derived = CreditsFromHours(*input.hours, issuer.hours_per_credit);
+    if (input.credits && *input.credits != derived) {
+      return Status::InvalidArgument(
+          "/credits", "credits " + CentiToString(*input.credits) + " do not match hours " +
+                          CentiToString(*input.hours) + " at " +
+                          CentiToString(issuer.hours_per_credit) + " hours per credit (" +
+                          CentiToString(derived) + " credits)");
+    }
+    if (derived > kMaxRecordCredits) {
+      return Status::InvalidArgument("/hours", "amounts to more than 1000 credits");
+    }
+    out->credits = derived;
+    out->hours = *input.hours;
+  } else if (input.credits) {
+    out->credits = *input.credits;
+  } else {
+    out->credits = unit.credits;
+    if (unit.hours > 0) out->hours = unit.hours;
+  }
+  return Status::Ok();
+}
+
+int ColumnIndex(std::string_view name) {
+  for (size_t i = 0; i < std::size(kRecordCsvColumns); ++i) {
+    if (kRecordCsvColumns[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+constexpr std::string_view kRequiredColumns[] = {"learner",     "unit",        "external_ref",
+                                                 "grade_scale", "grade_value", "completed_on"};
+
+StatusOr<int> ParseLevelCell(std::string_view cell) {
+  int value = 0;
+  const char* end = cell.data() + cell.size();
+  auto [ptr, ec] = std::from_chars(cell.data(), end, value);
+  if (ec != std::errc() || ptr != end || cell[0] == '-' || cell[0] == '+') {
+    return Status::InvalidArgument("/level", "must be a whole number from 1 to 10");
+  }
+  return value;
+}
+
+}  // namespace
+
+Centi CreditsFromHours(Centi hours, Centi hours_per_credit) {
+  // credits (hundredths) = hours * 100 / hours_per_credit, rounded half up.
+  return (2 * hours * kCentiPerCredit + hours_per_credit) / (2 * hours_per_credit);
+}
+
+StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Institution& issuer,
+                           const GradeScales& scales, Days today) {
+  LCB_RETURN_IF_ERROR(ValidateText(input.learner, "/learner", kMaxLearnerChars));
+  if (input.unit.empty()) return Status::InvalidArgument("/unit", "is required");
+  if (input.unit != unit.id) {
+    return Status::InvalidArgument("/unit", "does not name unit " + unit.id);
+  }
+  LCB_RETURN_IF_ERROR(CheckIssuerMayPost(unit, issuer));
+  LCB_RETURN_IF_ERROR(ValidateText(input.external_ref, "/external_ref", kMaxExternalRefChars));
+
+  Record record;
+  record.learner = input.learner;
+  record.unit = unit.id;
+  record.issuer = issuer.id;
+  record.external_ref = input.external_ref;
+  record.kind = unit.kind;
+  record.field = unit.field;
+
+  LCB_ASSIGN_OR_RETURN(record.grade, scales.Normalize(input.grade_scale, input.grade_value));
+  record.grade_scale = input.grade_scale;
+  record.grade_value = input.grade_value;
+
+  LCB_RETURN_IF_ERROR(ResolveCredits(input, unit, issuer, &record));
+
+  record.level = input.level.value_or(unit.level);
+  if (record.level < kMinLevel || record.level > kMaxLevel) {
+    return Status::InvalidArgument("/level", "must be a level from 1 to 10");
+  }
+
+  if (input.completed_on.empty()) return Status::InvalidArgument("/completed_on", "is required");
+  LCB_ASSIGN_OR_RETURN(record.completed_on, ParseDate(input.completed_on, "/completed_on"));
+  if (record.completed_on > today) {
+    return Status::InvalidArgument("/completed_on", "is in the future (today is " +
+                                                        FormatDate(today) + ")");
+  }
+  if (unit.validity_years > 0) {
+    record.expires_on = AddYears(record.completed_on, unit.validity_years);
+  }
+
+  if (input.attendance) {
+    LCB_RETURN_IF_ERROR(ValidateText(*input.attendance, "/attendance", kMaxAttendanceChars));
+    record.attendance = *input.attendance;
+  }
+  if (input.evidence_sha256) {
+    if (!IsLowerHex64(*input.evidence_sha256)) {
+      return Status::InvalidArgument("/evidence_sha256",
+                                     "must be a SHA-256 digest as 64 lowercase hex digits");
+    }
+    record.evidence_sha256 = *input.evidence_sha256;
+  }
+  return record;
+}
+
+Status ValidateRecordCsvHeader(const std::vector<std::string>& header) {
+  bool seen[std::size(kRecordCsvColumns)] = {};
+  for (const std::string& name : header) {
+    const int idx = ColumnIndex(name);
+    if (idx < 0) {
+      std::string known;
+      for (std::string_view column : kRecordCsvColumns) {
+        if (!known.empty()) known += ", ";
+        known += column;
+      }
+      std::string shown = ValidateText(name, "", 64).ok() ? "\"" + name + "\"" : "a column";
+      return Status::InvalidArgument("/" + JsonPointerToken(name),
+                                     "unknown CSV column " + shown + "; columns are " + known);
+    }
+    if (seen[idx]) {
+      return Status::InvalidArgument("/" + name, "CSV column " + name + " appears twice");
+    }
+    seen[idx] = true;
+  }
+  for (std::string_view required : kRequiredColumns) {
+    if (!seen[ColumnIndex(required)]) {
+      return Status::InvalidArgument("/" + std::string(required),
+                                     "CSV header lacks the required column " +
+                                         std::string(required));
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
+                                            const std::vector<std::string>& row) {
+  LCB_RETURN_IF_ERROR(ValidateRecordCsvHeader(header));
+  if (row.size() != header.size()) {
+    return Status::InvalidArgument("", "row has " + std::to_string(row.size()) +
+                                           " cells but the header has " +
+                                           std::to_string(header.size()));
+  }
+  RecordInput input;
+  for (size_t col_idx = 0; col_idx < header.size(); ++col_idx) {
+    const std::string& name = header[col_idx];
+    const std::string& cell = row[col_idx];
+    if (cell.empty()) continue;
+    if (name == "learner") {
+      input.learner = cell;
+    } else if (name == "unit") {
+      input.unit = cell;
+    } else if (name == "external_ref") {
+      input.external_ref = cell;
+    } else if (name == "credits") {
+      LCB_ASSIGN_OR_RETURN(input.credits, CentiFromString(cell, "/credits"));
+    } else if (name == "hours") {
+      LCB_ASSIGN_OR_RETURN(input.hours, CentiFromString(cell, "/hours"));
+    } else if (name == "level") {
+      LCB_ASSIGN_OR_RETURN(input.level, ParseLevelCell(cell));
+    } else if (name == "grade_scale") {
+      input.grade_scale = cell;
+    } else if (name == "grade_value") {
+      input.grade_value = cell;
+    } else if (name == "completed_on") {
+      input.completed_on = cell;
+    } else if (name == "attendance") {
+      input.attendance = cell;
+    } else if (name == "evidence_sha256") {
+      input.evidence_sha256 = cell;
+    }
+  }
+  return input;
+}
+
+}  // namespace lcb
