@@ -1,0 +1,46 @@
+// Validation of a program's policy and of a conversion ruleset before it is published or
+// compiled. Errors are Status::InvalidArgument whose pointer (RFC 6901) names the offending
+// field inside the document that was checked: the program document for
+// ValidateProgramPolicy ("/policy/caps/0/limits/mooc"), the ruleset document for
+// ValidateRuleset ("/rules/3/sources/0/field"). The first error found is returned; checks run
+// in document order so the error is deterministic.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "engine/model.h"
+
+namespace lcb {
+
+// Limits enforced by validation (and relied on by the compiled index and the solver).
+constexpr size_t kMaxRuleSources = 8;       // sources per rule (n:1 with n <= 8)
+constexpr size_t kMaxCapFamilies = 16;      // caps per policy
+constexpr size_t kMaxRequirements = 10000;  // requirements per program
+constexpr size_t kMaxRuleIdLength = 128;
+
+// Checks the program parts the solver relies on: total_credits > 0; requirement ids unique,
+// non-empty; requirement credits > 0; policy: max_transfer_credits >= 0, ratio 0..10000 bp,
+// min_grade 0..100, max_age_years 1..100, caps (at most kMaxCapFamilies): kind keys are unit
+// kind names, year keys four-digit years, issuer keys non-empty; limits, default_limit >= 0,
+// max_count >= 0.
+Status ValidateProgramPolicy(const Program& program);
+
+// Checks a ruleset against its program (the program itself is not re-validated):
+//   /program           equals program.id
+//   /rules/i/id        non-empty, at most kMaxRuleIdLength bytes, unique in the ruleset
+//   /rules/i/target    an existing requirement id
+//   /rules/i/grant     > 0; <= the requirement's credits (course or pool)
+//   /rules/i/sources   1..kMaxRuleSources patterns
+//   /rules/i/sources/j a pattern is either {unit} alone, or at least one of {kind, field,
+//                      min_level, min_credits, issuer}; unit is "<institution>:<code>";
+//                      field is 2..4 ASCII digits; min_level 1..10; min_credits >= 0;
+//                      issuer non-empty
+//   /rules/i/min_grade 0..100;  /rules/i/max_age_years 1..100
+Status ValidateRuleset(const Program& program, const Ruleset& ruleset);
+
+// Escapes a JSON-pointer reference token ("~" -> "~0", "/" -> "~1").
+std::string JsonPointerEscape(std::string_view token);
+
+}  // namespace lcb

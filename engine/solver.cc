@@ -1,0 +1,583 @@
+#include "engine/solver.h"
+
+#include <algorithm>
+#include <bit>
+#include <numeric>
+
+namespace lcb::solver {
+namespace {
+
+constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
+
+// dst |= src << shift (bits), both `words` long; bits shifted past the end are dropped.
+inline void ShiftOr(uint64_t* dst, const uint64_t* src, size_t words, size_t shift) {
+  size_t ws = shift / 64, bs = shift % 64;
+  if (ws >= words) return;
+  if (bs == 0) {
+    for (size_t i = words; i-- > ws;) dst[i] |= src[i - ws];
+    return;
+  }
+  for (size_t i = words; i-- > ws;) {
+    uint64_t v = src[i - ws] << bs;
+    if (i > ws) v |= src[i - ws - 1] >> (64 - bs);
+    dst[i] |= v;
+  }
+}
+
+inline void MaskTo(uint64_t* v, size_t words, size_t bits) {
+  size_t rem = bits % 64;
+  if (rem != 0) v[words - 1] &= (uint64_t{1} << rem) - 1;
+}
+
+}  // namespace
+
+void Problem::Clear() {
+  transfer_cap = kUnlimited;
+  req_is_course.clear();
+  req_capacity.clear();
+  class_size.clear();
+  group_limit.clear();
+  group_count.clear();
+  group_family.clear();
+  cands.clear();
+  cand_class.clear();
+  cand_mult.clear();
+  cand_group.clear();
+}
+
+void Problem::Finish() {
+  for (Candidate& c : cands) {
+    const bool course = req_is_course[c.req] != 0;
+    int64_t smax = course ? 1 : kUnlimitedCount;
+    int64_t records = 0;
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      records += cand_mult[i];
+      smax = std::min<int64_t>(smax, class_size[cand_class[i]] / cand_mult[i]);
+    }
+    if (c.grant <= 0) {
+      smax = 0;
+    } else {
+      if (!course) smax = std::min<int64_t>(smax, req_capacity[c.req] / c.grant);
+      smax = std::min<int64_t>(smax, transfer_cap / c.grant);
+    }
+    c.family_mask = 0;
+    for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+      uint32_t g = cand_group[i];
+      c.family_mask |= 1u << group_family[g];
+      if (c.grant > 0) smax = std::min<int64_t>(smax, group_limit[g] / c.grant);
+      smax = std::min<int64_t>(smax, group_count[g]);
+    }
+    c.static_max = static_cast<int32_t>(std::max<int64_t>(smax, 0));
+    c.unit_value = c.grant * kValueScale / std::max<int64_t>(records, 1);
+  }
+}
+
+bool Solver::req_open(uint32_t q) const { return req_rem_[q] > 0; }
+
+inline int32_t Solver::MaxCount(uint32_t j) const {
+  const Problem& p = *p_;
+  const Candidate& c = p.cands[j];
+  const Centi g = c.grant;
+  if (c.static_max == 0 || req_rem_[c.req] < g || t_rem_ < g) return 0;
+  const uint32_t* cls = p.cand_class.data();
+  const int32_t* mult = p.cand_mult.data();
+  for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+    if (class_rem_[cls[i]] < mult[i]) return 0;
+  }
+  const uint32_t* grp = p.cand_group.data();
+  for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+    if (group_rem_[grp[i]] < g || group_cnt_[grp[i]] < 1) return 0;
+  }
+  if (c.static_max == 1) return 1;
+  int64_t k = c.static_max;
+  k = std::min<int64_t>(k, t_rem_ / g);
+  k = std::min<int64_t>(k, req_rem_[c.req] / g);
+  for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+    k = std::min<int64_t>(k, class_rem_[cls[i]] / mult[i]);
+  }
+  for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+    k = std::min<int64_t>(k, group_rem_[grp[i]] / g);
+    k = std::min<int64_t>(k, group_cnt_[grp[i]]);
+  }
+  return static_cast<int32_t>(k);
+}
+
+inline void Solver::Apply(uint32_t j, int32_t k) {
+  const Problem& p = *p_;
+  const Candidate& c = p.cands[j];
+  const Centi gk = c.grant * k;
+  if (p.req_is_course[c.req]) {
+    req_rem_[c.req] = k > 0 ? 0 : kUnlimited;
+  } else {
+    req_rem_[c.req] -= gk;
+  }
+  t_rem_ -= gk;
+  for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+    class_rem_[p.cand_class[i]] -= p.cand_mult[i] * k;
+  }
+  for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+    group_rem_[p.cand_group[i]] -= gk;
+    group_cnt_[p.cand_group[i]] -= k;
+  }
+}
+
+Centi Solver::Greedy(std::span<const uint32_t> order, std::vector<int32_t>* counts) {
+  Centi value = 0;
+  for (uint32_t j : order) {
+    int32_t k = MaxCount(j);
+    if (k == 0) continue;
+    Apply(j, k);
+    (*counts)[j] += k;
+    value += p_->cands[j].grant * k;
+  }
+  return value;
+}
+
+void Solver::BuildReqGroups(std::span<const uint32_t> order) {
+  rg_begin_.clear();
+  rg_pos_.clear();
+  rg_req_.clear();
+  // (req, position) pairs sorted; positions stay ascending within a requirement.
+  std::vector<uint64_t>& keys = knap_tmp_;  // borrowed as scratch
+  keys.clear();
+  for (uint32_t t = 0; t < order.size(); ++t) {
+    keys.push_back((static_cast<uint64_t>(p_->cands[order[t]].req) << 32) | t);
+  }
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    uint32_t q = static_cast<uint32_t>(keys[i] >> 32);
+    if (i == 0 || q != rg_req_.back()) {
+      rg_req_.push_back(q);
+      rg_begin_.push_back(static_cast<uint32_t>(rg_pos_.size()));
+    }
+    rg_pos_.push_back(static_cast<uint32_t>(keys[i]));
+  }
+  rg_begin_.push_back(static_cast<uint32_t>(rg_pos_.size()));
+  keys.clear();
+  rg_for_ = order.data();
+  rg_for_size_ = order.size();
+}
+
+Centi Solver::KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, Centi gcd) {
+  const Problem& p = *p_;
+  const size_t bits = static_cast<size_t>(cap / gcd) + 1;
+  const size_t words = (bits + 63) / 64;
+  knap_acc_.assign(words, 0);
+  knap_tmp_.resize(words);
+  knap_pool_.resize(words);
+  uint64_t* acc = knap_acc_.data();
+  uint64_t* tmp = knap_tmp_.data();
+  uint64_t* pool = knap_pool_.data();
+  acc[0] = 1;
+  for (size_t r = 0; r + 1 < rg_begin_.size(); ++r) {
+    const uint32_t q = rg_req_[r];
+    const uint32_t* first = rg_pos_.data() + rg_begin_[r];
+    const uint32_t* last = rg_pos_.data() + rg_begin_[r + 1];
+    first = std::lower_bound(first, last, static_cast<uint32_t>(pos));
+    if (first == last) continue;
+    if (p.req_is_course[q]) {
+      std::copy(acc, acc + words, tmp);
+      Centi last_grant = -1;
+      bool any = false;
+      for (const uint32_t* t = first; t != last; ++t) {
+        uint32_t j = order[*t];
+        if (kstamp_[j] != epoch_ || kcache_[j] == 0) continue;
+        Centi g = p.cands[j].grant;
+        if (g == last_grant) continue;
+        last_grant = g;
+        any = true;
+        ShiftOr(tmp, acc, words, static_cast<size_t>(g / gcd));
+      }
+      if (any) std::copy(tmp, tmp + words, acc);
+    } else {
+      const Centi room = std::min(req_rem_[q], cap) / gcd;
+      const size_t pbits = static_cast<size_t>(room) + 1;
+      const size_t pwords = (pbits + 63) / 64;
+      std::fill(pool, pool + pwords, 0);
+      pool[0] = 1;
+      bool any = false;
+      for (const uint32_t* t = first; t != last; ++t) {
+        uint32_t j = order[*t];
+        if (kstamp_[j] != epoch_ || kcache_[j] == 0) continue;
+        Centi d = p.cands[j].grant / gcd;
+        for (int32_t i = 0; i < kcache_[j] && d * (i + 1) <= room; ++i) {
+          ShiftOr(pool, pool, pwords, static_cast<size_t>(d));
+          MaskTo(pool, pwords, pbits);
+          any = true;
+        }
+      }
+      if (!any) continue;
+      std::copy(acc, acc + words, tmp);
+      for (size_t w = 0; w < pwords; ++w) {
+        uint64_t bitsw = pool[w];
+        while (bitsw != 0) {
+          size_t b = w * 64 + static_cast<size_t>(std::countr_zero(bitsw));
+          bitsw &= bitsw - 1;
+          if (b != 0) ShiftOr(tmp, acc, words, b);
+        }
+      }
+      std::copy(tmp, tmp + words, acc);
+    }
+    MaskTo(acc, words, bits);
+  }
+  for (size_t w = words; w-- > 0;) {
+    if (acc[w] != 0) {
+      size_t top = w * 64 + 63 - static_cast<size_t>(std::countl_zero(acc[w]));
+      return static_cast<Centi>(top) * gcd;
+    }
+  }
+  return 0;
+}
+
+Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Centi gcd) {
+  const Problem& p = *p_;
+  ++epoch_;
+  touched_req_.clear();
+  touched_grp_.clear();
+  touched_cls_.clear();
+  Centi fam[32] = {};
+  Centi sum_all = 0;
+  for (size_t t = pos; t < order.size(); ++t) {
+    const uint32_t j = order[t];
+    const int32_t k = MaxCount(j);
+    if (k == 0) continue;
+    kcache_[j] = k;
+    kstamp_[j] = epoch_;
+    const Candidate& c = p.cands[j];
+    const Centi gk = c.grant * k;
+    sum_all += gk;
+    const uint32_t q = c.req;
+    if (req_stamp_[q] != epoch_) {
+      req_stamp_[q] = epoch_;
+      req_acc_[q] = 0;
+      touched_req_.push_back(q);
+    }
+    if (p.req_is_course[q]) {
+      req_acc_[q] = std::max(req_acc_[q], c.grant);
+    } else {
+      req_acc_[q] += gk;
+    }
+    for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+      const uint32_t g = p.cand_group[i];
+      if (grp_stamp_[g] != epoch_) {
+        grp_stamp_[g] = epoch_;
+        grp_sum_[g] = 0;
+        grp_max_[g] = 0;
+        touched_grp_.push_back(g);
+      }
+      grp_sum_[g] += gk;
+      grp_max_[g] = std::max(grp_max_[g], c.grant);
+    }
+    for (uint32_t free = all_family_mask_ & ~c.family_mask; free != 0; free &= free - 1) {
+      fam[std::countr_zero(free)] += gk;
+    }
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      const uint32_t cl = p.cand_class[i];
+      if (cls_stamp_[cl] != epoch_) {
+        cls_stamp_[cl] = epoch_;
+        cls_v_[cl] = 0;
+        cls_use_[cl] = 0;
+        touched_cls_.push_back(cl);
+      }
+      cls_v_[cl] = std::max(cls_v_[cl], c.unit_value);
+      cls_use_[cl] += static_cast<int64_t>(p.cand_mult[i]) * k;
+    }
+  }
+  Centi b = std::min(t_rem_, sum_all);
+  Centi breq = 0;
+  for (uint32_t q : touched_req_) {
+    breq += p.req_is_course[q] ? req_acc_[q] : std::min(req_acc_[q], req_rem_[q]);
+  }
+  b = std::min(b, breq);
+  if (all_family_mask_ != 0) {
+    for (uint32_t g : touched_grp_) {
+      Centi room = std::min(group_rem_[g], grp_sum_[g]);
+      room = std::min(room, static_cast<Centi>(group_cnt_[g]) * grp_max_[g]);
+      fam[p.group_family[g]] += room;
+    }
+    for (uint32_t m = all_family_mask_; m != 0; m &= m - 1) {
+      b = std::min(b, fam[std::countr_zero(m)]);
+    }
+  }
+  int64_t brec = 0;
+  for (uint32_t cl : touched_cls_) {
+    brec += std::min<int64_t>(class_rem_[cl], cls_use_[cl]) * cls_v_[cl];
+  }
+  b = std::min<Centi>(b, brec / kValueScale);
+  b -= b % gcd;
+  if (b >= need && b > 0 && b / gcd < kKnapBits) {
+    if (rg_for_ != order.data() || rg_for_size_ != order.size()) BuildReqGroups(order);
+    b = std::min(b, KnapBound(order, pos, b, gcd));
+  }
+  return b;
+}
+
+Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi gcd) {
+  const Problem& p = *p_;
+  frames_.clear();
+  Centi best = incumbent;
+  Centi cur = 0;
+  size_t pos = 0;
+  const size_t n = order.size();
+  bool aborted = false;
+  for (;;) {
+    // Descend from `pos`.
+    for (;;) {
+      if (++stats_.nodes > options_.max_nodes) {
+        aborted = true;
+        break;
+      }
+      int32_t k = 0;
+      while (pos < n && (k = MaxCount(order[pos])) == 0) ++pos;
+      if (pos == n) {
+        if (cur > best) {
+          best = cur;
+          for (uint32_t j : order) best_count_[j] = cur_count_[j];
+        }
+        break;
+      }
+      const Centi need = best - cur + 1;
+      const Centi ub = Bound(order, pos, need, gcd);
+      if (ub < need) break;
+      frames_.push_back({static_cast<uint32_t>(pos), k, cur + ub});
+      const uint32_t j = order[pos];
+      Apply(j, k);
+      cur_count_[j] = k;
+      cur += p.cands[j].grant * k;
+      ++pos;
+    }
+    if (aborted) break;
+    // Backtrack to the deepest frame with a smaller count left to try.
+    bool resumed = false;
+    while (!frames_.empty()) {
+      Frame& f = frames_.back();
+      if (f.cnt > 0) {
+        const uint32_t j = order[f.pos];
+        Apply(j, -1);
+        --f.cnt;
+        --cur_count_[j];
+        cur -= p.cands[j].grant;
+        pos = f.pos + 1;
+        resumed = true;
+        break;
+      }
+      frames_.pop_back();
+    }
+    if (!resumed) break;
+  }
+  Centi ub = best;
+  if (aborted) {
+    stats_.aborted = true;
+    for (const Frame& f : frames_) ub = std::max(ub, f.node_ub);
+    for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
+      const uint32_t j = order[it->pos];
+      if (it->cnt > 0) Apply(j, -it->cnt);
+      cur_count_[j] = 0;
+    }
+    frames_.clear();
+  }
+  return ub;
+}
+
+void Solver::Solve(const Problem& p, const Options& options) {
+  p_ = &p;
+  options_ = options;
+  stats_ = Stats{};
+  const size_t n = p.cands.size();
+  const size_t nreq = p.req_is_course.size();
+  const size_t ncls = p.class_size.size();
+  const size_t ngrp = p.group_limit.size();
+
+  class_rem_.assign(p.class_size.begin(), p.class_size.end());
+  req_rem_.resize(nreq);
+  for (size_t q = 0; q < nreq; ++q) req_rem_[q] = p.req_is_course[q] ? kUnlimited : p.req_capacity[q];
+  group_rem_.assign(p.group_limit.begin(), p.group_limit.end());
+  group_cnt_.assign(p.group_count.begin(), p.group_count.end());
+  t_rem_ = p.transfer_cap;
+  cur_count_.assign(n, 0);
+  best_count_.assign(n, 0);
+  if (req_stamp_.size() < nreq) {
+    req_stamp_.resize(nreq, 0);
+    req_acc_.resize(nreq);
+  }
+  if (grp_stamp_.size() < ngrp) {
+    grp_stamp_.resize(ngrp, 0);
+    grp_sum_.resize(ngrp);
+    grp_max_.resize(ngrp);
+  }
+  if (cls_stamp_.size() < ncls) {
+    cls_stamp_.resize(ncls, 0);
+    cls_v_.resize(ncls);
+    cls_use_.resize(ncls);
+  }
+  if (kstamp_.size() < n) {
+    kstamp_.resize(n, 0);
+    kcache_.resize(n);
+  }
+  all_family_mask_ = 0;
+  for (uint8_t f : p.group_family) all_family_mask_ |= 1u << f;
+
+  comp_order_.resize(n);
+  std::iota(comp_order_.begin(), comp_order_.end(), 0u);
+  rg_for_ = nullptr;
+  std::span<const uint32_t> all(comp_order_.data(), n);
+
+  const Centi greedy = Greedy(all, &best_count_);
+  if (options.greedy_only || n == 0) {
+    value_ = greedy;
+    optimal_ = n == 0;
+    upper_bound_ = n == 0 ? 0 : std::max(greedy, p.transfer_cap);
+    stats_.components = n == 0 ? 0 : 1;
+    return;
+  }
+  for (uint32_t j = 0; j < n; ++j) {
+    if (best_count_[j] != 0) Apply(j, -best_count_[j]);
+  }
+  Centi gcd = 0;
+  for (const Candidate& c : p.cands) gcd = std::gcd(gcd, c.grant);
+  if (gcd <= 0) gcd = 1;
+
+  const Centi root_ub = Bound(all, 0, 0, gcd);
+  auto apply_best = [&](std::span<const uint32_t> order) {
+    for (uint32_t j : order) {
+      if (best_count_[j] != 0) Apply(j, best_count_[j]);
+    }
+  };
+  if (greedy >= root_ub) {
+    apply_best(all);
+    value_ = greedy;
+    upper_bound_ = greedy;
+    optimal_ = true;
+    stats_.components = 1;
+    return;
+  }
+
+  // Components: union candidates sharing a class, a requirement or a binding group.
+  uf_.resize(n);
+  std::iota(uf_.begin(), uf_.end(), 0u);
+  auto find = [&](uint32_t x) {
+    while (uf_[x] != x) {
+      uf_[x] = uf_[uf_[x]];
+      x = uf_[x];
+    }
+    return x;
+  };
+  auto unite = [&](uint32_t a, uint32_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) uf_[std::max(a, b)] = std::min(a, b);
+  };
+  first_of_.assign(std::max({ncls, nreq, ngrp}), kNoIndex);
+  for (uint32_t j = 0; j < n; ++j) {
+    const Candidate& c = p.cands[j];
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      uint32_t& f = first_of_[p.cand_class[i]];
+      if (f == kNoIndex) f = j; else unite(f, j);
+    }
+  }
+  std::fill(first_of_.begin(), first_of_.end(), kNoIndex);
+  for (uint32_t j = 0; j < n; ++j) {
+    uint32_t& f = first_of_[p.cands[j].req];
+    if (f == kNoIndex) f = j; else unite(f, j);
+  }
+  if (ngrp > 0) {
+    std::vector<Centi>& sum = grp_sum_;
+    std::vector<Centi>& cnt = grp_max_;
+    std::fill(sum.begin(), sum.begin() + ngrp, 0);
+    std::fill(cnt.begin(), cnt.begin() + ngrp, 0);
+    for (uint32_t j = 0; j < n; ++j) {
+      const Candidate& c = p.cands[j];
+      for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+        sum[p.cand_group[i]] += c.grant * c.static_max;
+        cnt[p.cand_group[i]] += c.static_max;
+      }
+    }
+    std::fill(first_of_.begin(), first_of_.end(), kNoIndex);
+    for (uint32_t j = 0; j < n; ++j) {
+      const Candidate& c = p.cands[j];
+      for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+        uint32_t g = p.cand_group[i];
+        if (sum[g] <= p.group_limit[g] && cnt[g] <= p.group_count[g]) continue;
+        uint32_t& f = first_of_[g];
+        if (f == kNoIndex) f = j; else unite(f, j);
+      }
+    }
+    ++epoch_;  // grp_sum_/grp_max_ were borrowed; stale stamps must not match
+  }
+  // Number components by first candidate; lay out their members in candidate order.
+  comp_of_.resize(n);
+  uint32_t comps = 0;
+  std::vector<uint32_t>& root_comp = first_of_;
+  root_comp.assign(n, kNoIndex);
+  for (uint32_t j = 0; j < n; ++j) {
+    uint32_t r = find(j);
+    if (root_comp[r] == kNoIndex) root_comp[r] = comps++;
+    comp_of_[j] = root_comp[r];
+  }
+  stats_.components = comps;
+  comp_begin_.assign(comps + 1, 0);
+  for (uint32_t j = 0; j < n; ++j) ++comp_begin_[comp_of_[j] + 1];
+  for (uint32_t c = 0; c < comps; ++c) comp_begin_[c + 1] += comp_begin_[c];
+  {
+    std::vector<uint32_t> fill(comp_begin_.begin(), comp_begin_.end() - 1);
+    for (uint32_t j = 0; j < n; ++j) comp_order_[fill[comp_of_[j]]++] = j;
+  }
+  rg_for_ = nullptr;
+  auto comp_span = [&](uint32_t c) {
+    return std::span<const uint32_t>(comp_order_.data() + comp_begin_[c],
+                                     comp_begin_[c + 1] - comp_begin_[c]);
+  };
+  auto comp_gcd = [&](std::span<const uint32_t> order) {
+    Centi g = 0;
+    for (uint32_t j : order) g = std::gcd(g, p.cands[j].grant);
+    return g <= 0 ? Centi{1} : g;
+  };
+
+  bool joint = comps == 1;
+  if (!joint) {
+    Centi sum_ub = 0;
+    for (uint32_t c = 0; c < comps; ++c) {
+      std::span<const uint32_t> order = comp_span(c);
+      sum_ub += Bound(order, 0, 0, comp_gcd(order));
+    }
+    joint = sum_ub > t_rem_;
+  }
+  if (joint) {
+    std::iota(comp_order_.begin(), comp_order_.end(), 0u);
+    rg_for_ = nullptr;
+    const Centi ub = Search(all, greedy, gcd);
+    apply_best(all);
+    value_ = 0;
+    for (uint32_t j = 0; j < n; ++j) value_ += p.cands[j].grant * best_count_[j];
+    upper_bound_ = std::max(ub, value_);
+    stats_.components = 1;
+  } else {
+    value_ = 0;
+    upper_bound_ = 0;
+    for (uint32_t c = 0; c < comps; ++c) {
+      std::span<const uint32_t> order = comp_span(c);
+      const Centi g = comp_gcd(order);
+      Centi comp_greedy = 0;
+      for (uint32_t j : order) comp_greedy += p.cands[j].grant * best_count_[j];
+      Centi ub = Bound(order, 0, 0, g);
+      if (comp_greedy < ub) ub = Search(order, comp_greedy, g);
+      apply_best(order);
+      Centi comp_value = 0;
+      for (uint32_t j : order) comp_value += p.cands[j].grant * best_count_[j];
+      value_ += comp_value;
+      upper_bound_ += std::max(ub, comp_value);
+    }
+  }
+  // Never leave a feasible candidate out (only possible after the budget ran out).
+  for (uint32_t j = 0; j < n; ++j) {
+    int32_t k = MaxCount(j);
+    if (k == 0) continue;
+    Apply(j, k);
+    best_count_[j] += k;
+    value_ += p.cands[j].grant * k;
+  }
+  upper_bound_ = std::max(upper_bound_, value_);
+  optimal_ = value_ >= upper_bound_;
+}
+
+}  // namespace lcb::solver

@@ -1,0 +1,163 @@
+// The packing solver behind Evaluate: an exact branch and bound over candidate applications.
+// Internal to the engine (conversion.cc builds a Problem from a learner's records and a
+// CompiledRuleset); kept separate so it can be tested and benchmarked on its own.
+//
+// Model. Records that are interchangeable (same matched rule sources, same limited cap
+// groups) are merged into a *class* with a size. A candidate is one rule applied to a tuple
+// of classes (one per source; a class may fill several sources if it has enough records).
+// Choose an integer count x_j >= 0 per candidate maximizing sum(grant_j * x_j) subject to:
+//   class c:        sum_j mult_jc * x_j <= size_c             (each record used at most once)
+//   course req q:   sum_{j -> q} x_j <= 1
+//   pool req q:     sum_{j -> q} grant_j * x_j <= capacity_q
+//   transfer cap:   sum_j grant_j * x_j <= transfer_cap
+//   group g:        sum_{j touches g} grant_j * x_j <= limit_g and sum x_j <= count_g
+//
+// Tie order. Candidates arrive in the caller's tie order. Among all optimal selections the
+// solver returns the one whose count vector is lexicographically greatest in that order: it
+// includes an earlier candidate (as many times as possible) whenever that does not lower the
+// total. The first leaf of the depth-first search (include-first, counts high to low) is the
+// greedy selection; a subtree is pruned only when its upper bound is <= the incumbent, and
+// the incumbent is replaced only by a strictly better one, so the first optimum found is
+// the lexicographically greatest.
+//
+// Search. Greedy first; if it meets the root upper bound it is optimal. Otherwise the
+// candidates are split into independent components (no shared class, requirement or
+// binding group; only when the transfer cap cannot bind across components) and each is
+// searched depth first. The bound at a node is the minimum of: the transfer-cap room; the
+// sum over requirements of their best remaining grant (courses) or min(room, sum) (pools);
+// per cap family, the sum over its groups of min(room, remaining grants, count room * max
+// grant); the per-record bound (each record is worth at most grant/records of its best
+// remaining candidate); all rounded down to the gcd of the grants; then, when the numbers
+// are small (<= kKnapBits multiples of the gcd), the largest total reachable under the
+// requirement structure (multiple-choice subset sum per course, bounded subset sum per pool)
+// that fits that bound. Work is limited by Options::max_nodes; when it runs out the best
+// selection found is returned with optimal = false and a valid upper bound.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "common/credits.h"
+
+namespace lcb::solver {
+
+constexpr Centi kUnlimited = INT64_MAX / 4;
+constexpr int32_t kUnlimitedCount = INT32_MAX / 4;
+// Per-record values are scaled by lcm(1..8) so the per-record bound stays in integers.
+constexpr int64_t kValueScale = 840;
+constexpr int kKnapBits = 2048;
+
+struct Candidate {
+  Centi grant = 0;
+  uint32_t req = 0;
+  uint32_t class_begin = 0, class_end = 0;  // into Problem::cand_class / cand_mult
+  uint32_t group_begin = 0, group_end = 0;  // into Problem::cand_group
+  int32_t static_max = 1;                   // most copies ever possible (1 for a course)
+  uint32_t family_mask = 0;                 // families in which it touches a limited group
+  int64_t unit_value = 0;                   // grant * kValueScale / records
+};
+
+struct Problem {
+  Centi transfer_cap = kUnlimited;
+  std::vector<uint8_t> req_is_course;
+  std::vector<Centi> req_capacity;  // pool credits (ignored for courses)
+  std::vector<int32_t> class_size;
+  std::vector<Centi> group_limit;     // kUnlimited when only a count applies
+  std::vector<int32_t> group_count;   // kUnlimitedCount when only a limit applies
+  std::vector<uint8_t> group_family;  // < 32
+  std::vector<Candidate> cands;       // in tie order
+  std::vector<uint32_t> cand_class;
+  std::vector<int32_t> cand_mult;
+  std::vector<uint32_t> cand_group;
+
+  void Clear();
+  // Fills static_max, family_mask and unit_value from the other fields.
+  void Finish();
+};
+
+struct Options {
+  uint64_t max_nodes = 0;
+  bool greedy_only = false;
+};
+
+struct Stats {
+  uint64_t nodes = 0;
+  uint32_t components = 0;
+  bool aborted = false;
+};
+
+// Reusable solver (buffers survive between calls; not thread-safe: one per thread).
+class Solver {
+ public:
+  // Solves `p`. Afterwards count(), value(), upper_bound(), optimal() describe the selection
+  // and the residual accessors describe the state once it is applied.
+  void Solve(const Problem& p, const Options& options);
+
+  const std::vector<int32_t>& count() const { return best_count_; }
+  Centi value() const { return value_; }
+  Centi upper_bound() const { return upper_bound_; }
+  bool optimal() const { return optimal_; }
+  const Stats& stats() const { return stats_; }
+
+  // Residual capacities after applying the selection.
+  int32_t class_room(uint32_t c) const { return class_rem_[c]; }
+  bool req_open(uint32_t q) const;         // course not filled / pool has any room
+  Centi req_room(uint32_t q) const { return req_rem_[q]; }
+  Centi group_room(uint32_t g) const { return group_rem_[g]; }
+  int32_t group_count_room(uint32_t g) const { return group_cnt_[g]; }
+  Centi transfer_room() const { return t_rem_; }
+
+ private:
+  int32_t MaxCount(uint32_t j) const;
+  void Apply(uint32_t j, int32_t k);  // k may be negative (undo)
+  Centi Greedy(std::span<const uint32_t> order, std::vector<int32_t>* counts);
+  Centi Bound(std::span<const uint32_t> order, size_t pos, Centi need, Centi gcd);
+  Centi KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, Centi gcd);
+  // Depth-first search of one component starting from the empty state (relative to the
+  // current state). Returns the component's upper bound; best_count_ holds its best.
+  Centi Search(std::span<const uint32_t> order, Centi incumbent, Centi gcd);
+  void BuildReqGroups(std::span<const uint32_t> order);
+
+  const Problem* p_ = nullptr;
+  Options options_;
+  Stats stats_;
+  Centi value_ = 0, upper_bound_ = 0;
+  bool optimal_ = false;
+
+  // State.
+  std::vector<int32_t> class_rem_;
+  std::vector<Centi> req_rem_;  // course: kUnlimited open, 0 filled; pool: room
+  std::vector<Centi> group_rem_;
+  std::vector<int32_t> group_cnt_;
+  Centi t_rem_ = 0;
+  std::vector<int32_t> cur_count_, best_count_;
+
+  // Bound scratch (epoch-stamped, so nothing is cleared per call).
+  uint32_t epoch_ = 0;
+  std::vector<uint32_t> req_stamp_, grp_stamp_, cls_stamp_;
+  std::vector<Centi> req_acc_, grp_sum_, grp_max_;
+  std::vector<int64_t> cls_v_;
+  std::vector<int64_t> cls_use_;
+  std::vector<uint32_t> touched_req_, touched_grp_, touched_cls_;
+  std::vector<int32_t> kcache_;
+  std::vector<uint32_t> kstamp_;
+  uint32_t all_family_mask_ = 0;
+  // Per-requirement positions of the current component (for the knapsack bound).
+  std::vector<uint32_t> rg_begin_, rg_pos_, rg_req_;
+  const uint32_t* rg_for_ = nullptr;  // order the groups were built for (nullptr = stale)
+  size_t rg_for_size_ = 0;
+  std::vector<uint64_t> knap_acc_, knap_tmp_, knap_pool_;
+
+  // Components.
+  std::vector<uint32_t> uf_, comp_of_, comp_begin_, comp_order_, first_of_;
+
+  struct Frame {
+    uint32_t pos;
+    int32_t cnt;
+    Centi node_ub;
+  };
+  std::vector<Frame> frames_;
+};
+
+}  // namespace lcb::solver
