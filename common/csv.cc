@@ -86,8 +86,7 @@ StatusOr<CsvTable> ParseCsv(std::string_view text, const CsvLimits& limits) {
   std::vector<std::string> fields;
 
   auto field_too_long = [&](int at) {
-    return LineError(at, "field longer than " + std::to_string(limits.max_field_bytes) +
-                             " bytes");
+    return LineError(at, "field longer than " + std::to_string(limits.max_field_bytes) + " bytes");
   };
   auto bare_cr = [&](int at) {
     return LineError(at, "bare CR outside quotes (lines must end with CRLF or LF)");
@@ -152,8 +151,7 @@ StatusOr<CsvTable> ParseCsv(std::string_view text, const CsvLimits& limits) {
       }
       fields.push_back(std::move(field));
       if (fields.size() > limits.max_fields) {
-        return LineError(record_line,
-                         "more than " + std::to_string(limits.max_fields) + " fields");
+        return LineError(record_line, "more than " + std::to_string(limits.max_fields) + " fields");
       }
 
       if (i >= n) break;

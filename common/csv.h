@@ -35,9 +35,9 @@
 namespace lcb {
 
 struct CsvLimits {
-  size_t max_fields = 256;               // per record, header included
-  size_t max_field_bytes = 64 * 1024;    // after unquoting
-  size_t max_rows = 1'000'000;           // data rows, header excluded
+  size_t max_fields = 256;             // per record, header included
+  size_t max_field_bytes = 64 * 1024;  // after unquoting
+  size_t max_rows = 1'000'000;         // data rows, header excluded
 };
 
 struct CsvRow {

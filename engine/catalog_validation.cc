@@ -87,9 +87,9 @@ Status CheckCredits(Centi credits, std::string_view pointer, bool positive) {
 }
 
 Status CheckKindToken(std::string_view kind, std::string_view pointer) {
-  bool ok = !kind.empty() && kind.size() <= 32 && kind[0] >= 'a' && kind[0] <= 'z' &&
-            std::all_of(kind.begin(), kind.end(),
-                        [](char c) { return IsLowerOrDigit(c) || c == '_'; });
+  bool ok =
+      !kind.empty() && kind.size() <= 32 && kind[0] >= 'a' && kind[0] <= 'z' &&
+      std::all_of(kind.begin(), kind.end(), [](char c) { return IsLowerOrDigit(c) || c == '_'; });
   if (!ok) {
     return Status::InvalidArgument(std::string(pointer),
                                    "must be a lowercase token like \"university\" "
@@ -105,8 +105,8 @@ Status CheckCatalogId(std::string_view id, std::string_view institution) {
         "/id", "must be \"<institution>:<code>\" with code of 1 to 64 of A-Z a-z 0-9 . _ -");
   }
   if (owner != institution) {
-    return Status::InvalidArgument("/institution", "must be the part of the id before ':' (\"" +
-                                                        std::string(owner) + "\")");
+    return Status::InvalidArgument(
+        "/institution", "must be the part of the id before ':' (\"" + std::string(owner) + "\")");
   }
   return Status::Ok();
 }
@@ -203,10 +203,14 @@ bool IsCatalogId(std::string_view id, std::string_view* institution) {
 
 bool IsIscedF2013(std::string_view field) {
   switch (field.size()) {
-    case 2: return IsBroadField(field);
-    case 3: return IsNarrowField(field);
-    case 4: return IsDetailedField(field);
-    default: return false;
+    case 2:
+      return IsBroadField(field);
+    case 3:
+      return IsNarrowField(field);
+    case 4:
+      return IsDetailedField(field);
+    default:
+      return false;
   }
 }
 
@@ -223,8 +227,8 @@ Status ValidateText(std::string_view value, std::string_view pointer, size_t max
     const auto b = static_cast<unsigned char>(value[i]);
     const bool c0_or_del = b < 0x20 || b == 0x7F;
     // C1 controls U+0080..U+009F are encoded C2 80..C2 9F.
-    const bool c1 = b == 0xC2 && i + 1 < value.size() &&
-                    static_cast<unsigned char>(value[i + 1]) <= 0x9F;
+    const bool c1 =
+        b == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) <= 0x9F;
     if (c0_or_del || c1) {
       return Status::InvalidArgument(std::string(pointer), "must not contain control characters");
     }
@@ -271,8 +275,7 @@ Status ValidateInstitution(const Institution& institution) {
     const size_t colon = prefix.find(':');
     const bool ok =
         colon != std::string::npos && IsInstitutionId(prefix.substr(0, colon)) &&
-        (colon + 1 == prefix.size() ||
-         IsCatalogCode(std::string_view(prefix).substr(colon + 1)));
+        (colon + 1 == prefix.size() || IsCatalogCode(std::string_view(prefix).substr(colon + 1)));
     if (!ok) {
       return Status::InvalidArgument("/certifies/" + std::to_string(idx),
                                      "must be a unit id prefix \"<institution>:[code prefix]\"");
@@ -297,7 +300,8 @@ Status ValidateUnit(const Unit& unit) {
   }
   if (!IsIscedF2013(unit.field)) {
     return Status::InvalidArgument(
-        "/field", "must be an ISCED-F 2013 field code of 2 to 4 digits (\"06\", \"061\", \"0613\")");
+        "/field",
+        "must be an ISCED-F 2013 field code of 2 to 4 digits (\"06\", \"061\", \"0613\")");
   }
   if (unit.validity_years < 0 || unit.validity_years > kMaxValidityYears) {
     return Status::InvalidArgument("/validity_years", "must be from 0 (never expires) to 100");

@@ -106,8 +106,9 @@ GradeScale Symbolic(std::string id, std::vector<std::pair<std::string, int>> sym
 
 Status ValidateGradeScale(const GradeScale& scale) {
   if (!IsScaleId(scale.id)) {
-    return Status::InvalidArgument("/id", "must be 1 to 64 of a-z 0-9 _ -, starting with a "
-                                          "letter or digit");
+    return Status::InvalidArgument("/id",
+                                   "must be 1 to 64 of a-z 0-9 _ -, starting with a "
+                                   "letter or digit");
   }
   if (scale.pass_value < 0 || scale.pass_value > 100) {
     return Status::InvalidArgument("/pass_value", "must be from 0 to 100");
@@ -165,8 +166,16 @@ GradeScales::GradeScales() {
   const GradeScale builtins[] = {
       GradeScale{"percent", NumericScale{0, 100 * 100, 100, 2}, 60},
       Symbolic("five_level",
-               {{"优秀", 95}, {"良好", 85}, {"中等", 75}, {"及格", 65}, {"不及格", 0},
-                {"excellent", 95}, {"good", 85}, {"medium", 75}, {"pass", 65}, {"fail", 0}},
+               {{"优秀", 95},
+                {"良好", 85},
+                {"中等", 75},
+                {"及格", 65},
+                {"不及格", 0},
+                {"excellent", 95},
+                {"good", 85},
+                {"medium", 75},
+                {"pass", 65},
+                {"fail", 0}},
                65),
       Symbolic("letter", {{"A", 95}, {"B", 85}, {"C", 75}, {"D", 65}, {"F", 0}}, 65),
       GradeScale{"gpa4", NumericScale{0, 4 * 100, 25 * 100, 2}, 25},

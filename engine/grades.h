@@ -42,10 +42,10 @@ namespace lcb {
 // A numeric scale. Bounds and factor are in hundredths so that every computation is exact:
 // normalized = round_half_up(value * factor), value and factor read as decimals.
 struct NumericScale {
-  int64_t min = 0;        // hundredths of a scale point; >= 0
-  int64_t max = 0;        // hundredths of a scale point; > min
-  int64_t factor = 100;   // hundredths: 100 = x1, 2500 = x25; max * factor must be <= 100
-  int decimals = 2;       // fractional digits accepted, 0..2
+  int64_t min = 0;       // hundredths of a scale point; >= 0
+  int64_t max = 0;       // hundredths of a scale point; > min
+  int64_t factor = 100;  // hundredths: 100 = x1, 2500 = x25; max * factor must be <= 100
+  int decimals = 2;      // fractional digits accepted, 0..2
 };
 
 // A symbolic scale: symbol -> normalized value, in the order shown in error messages.

@@ -18,9 +18,8 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 Status CheckIssuerMayPost(const Unit& unit, const Institution& issuer) {
   if (unit.institution == issuer.id) return Status::Ok();
   const bool certifies =
-      std::any_of(issuer.certifies.begin(), issuer.certifies.end(), [&](const std::string& p) {
-        return !p.empty() && StartsWith(unit.id, p);
-      });
+      std::any_of(issuer.certifies.begin(), issuer.certifies.end(),
+                  [&](const std::string& p) { return !p.empty() && StartsWith(unit.id, p); });
   if (certifies) return Status::Ok();
   return Status(StatusCode::kPermissionDenied,
                 "unit belongs to " + unit.institution + "; issuer " + issuer.id +
@@ -130,8 +129,8 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
   if (input.completed_on.empty()) return Status::InvalidArgument("/completed_on", "is required");
   LCB_ASSIGN_OR_RETURN(record.completed_on, ParseDate(input.completed_on, "/completed_on"));
   if (record.completed_on > today) {
-    return Status::InvalidArgument("/completed_on", "is in the future (today is " +
-                                                        FormatDate(today) + ")");
+    return Status::InvalidArgument("/completed_on",
+                                   "is in the future (today is " + FormatDate(today) + ")");
   }
   if (unit.validity_years > 0) {
     record.expires_on = AddYears(record.completed_on, unit.validity_years);
@@ -172,9 +171,9 @@ Status ValidateRecordCsvHeader(const std::vector<std::string>& header) {
   }
   for (std::string_view required : kRequiredColumns) {
     if (!seen[ColumnIndex(required)]) {
-      return Status::InvalidArgument("/" + std::string(required),
-                                     "CSV header lacks the required column " +
-                                         std::string(required));
+      return Status::InvalidArgument(
+          "/" + std::string(required),
+          "CSV header lacks the required column " + std::string(required));
     }
   }
   return Status::Ok();

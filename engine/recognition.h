@@ -73,8 +73,8 @@ Centi CreditsFromHours(Centi hours, Centi hours_per_credit);
 
 // The CSV column names, in the order DESIGN.md lists them.
 inline constexpr std::string_view kRecordCsvColumns[] = {
-    "learner",     "unit",         "external_ref", "credits",    "hours",          "level",
-    "grade_scale", "grade_value",  "completed_on", "attendance", "evidence_sha256"};
+    "learner",     "unit",        "external_ref", "credits",    "hours",          "level",
+    "grade_scale", "grade_value", "completed_on", "attendance", "evidence_sha256"};
 
 // Maps one CSV data row to a RecordInput. `header` names the columns (any order, each at most
 // once, every name one of kRecordCsvColumns); learner, unit, external_ref, grade_scale,

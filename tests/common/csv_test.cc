@@ -148,7 +148,8 @@ TEST(CsvTest, RaggedRowsNameTheLine) {
   EXPECT_EQ(ErrorOf("a,b\n1,2\n\n\"x\ny\",2,3\n"),
             "line 4: expected 2 fields as in the header, found 3");
   // The row after a multi-line field is reported at its physical line.
-  EXPECT_EQ(ErrorOf("a,b\n\"1\n2\n3\",x\n1\n"), "line 5: expected 2 fields as in the header, found 1");
+  EXPECT_EQ(ErrorOf("a,b\n\"1\n2\n3\",x\n1\n"),
+            "line 5: expected 2 fields as in the header, found 1");
 }
 
 TEST(CsvTest, InvalidUtf8NamesTheLine) {
@@ -162,19 +163,21 @@ TEST(CsvTest, InvalidUtf8NamesTheLine) {
 TEST(CsvTest, Utf8EdgeCases) {
   EXPECT_EQ(FindInvalidUtf8("plain ascii"), std::string_view::npos);
   EXPECT_EQ(FindInvalidUtf8("张三\xF0\x9F\x8E\x93"), std::string_view::npos);
-  EXPECT_EQ(FindInvalidUtf8("\xC2\x80"), std::string_view::npos);        // U+0080
+  EXPECT_EQ(FindInvalidUtf8("\xC2\x80"), std::string_view::npos);          // U+0080
   EXPECT_EQ(FindInvalidUtf8("\xF4\x8F\xBF\xBF"), std::string_view::npos);  // U+10FFFF
-  EXPECT_EQ(FindInvalidUtf8("\xEF\xBF\xBF"), std::string_view::npos);    // U+FFFF
-  EXPECT_EQ(FindInvalidUtf8("ab\xC0\x80"), 2u);                          // overlong NUL
-  EXPECT_EQ(FindInvalidUtf8("\xC1\xBF"), 0u);                            // overlong
-  EXPECT_EQ(FindInvalidUtf8("\xE0\x80\x80"), 0u);                        // overlong
-  EXPECT_EQ(FindInvalidUtf8("\xF0\x80\x80\x80"), 0u);                    // overlong
-  EXPECT_EQ(FindInvalidUtf8("\xED\xA0\x80"), 0u);                        // surrogate D800
-  EXPECT_EQ(FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);                    // > U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("\xEF\xBF\xBF"), std::string_view::npos);      // U+FFFF
+  EXPECT_EQ(FindInvalidUtf8("ab\xC0\x80"), 2u);                            // overlong NUL
+  EXPECT_EQ(FindInvalidUtf8("\xC1\xBF"), 0u);                              // overlong
+  EXPECT_EQ(FindInvalidUtf8("\xE0\x80\x80"), 0u);                          // overlong
+  EXPECT_EQ(FindInvalidUtf8("\xF0\x80\x80\x80"), 0u);                      // overlong
+  EXPECT_EQ(FindInvalidUtf8("\xED\xA0\x80"), 0u);                          // surrogate D800
+  EXPECT_EQ(FindInvalidUtf8("\xF4\x90\x80\x80"), 0u);                      // > U+10FFFF
   EXPECT_EQ(FindInvalidUtf8("\xF5\x80\x80\x80"), 0u);
-  EXPECT_EQ(FindInvalidUtf8("x\x80"), 1u);                               // lone continuation
-  EXPECT_EQ(FindInvalidUtf8("x\xE5\xBC"), 1u);                           // truncated at end
-  EXPECT_EQ(FindInvalidUtf8("x\xE5\xBC" "a"), 1u);                       // truncated mid
+  EXPECT_EQ(FindInvalidUtf8("x\x80"), 1u);      // lone continuation
+  EXPECT_EQ(FindInvalidUtf8("x\xE5\xBC"), 1u);  // truncated at end
+  EXPECT_EQ(FindInvalidUtf8("x\xE5\xBC"
+                            "a"),
+            1u);  // truncated mid
   EXPECT_EQ(Utf8Length("张三ab"), 4u);
   EXPECT_EQ(Utf8Length(""), 0u);
 }
@@ -215,7 +218,7 @@ TEST(CsvTest, Limits) {
   EXPECT_EQ(ErrorOf("a\n123456\n", limits), "line 2: field longer than 5 bytes");
   EXPECT_EQ(ErrorOf("a\n\"123\n456\"\n", limits), "line 2: field longer than 5 bytes");
   EXPECT_TRUE(ParseCsv("a\n\"12\"\"\"\"\"\"\"\n", limits).ok());  // 12""" is 5 bytes
-  EXPECT_EQ(ErrorOf("a\n\"12\"\"\"\"\"\"\"\"\"\n", limits),  // 12"""" is 6
+  EXPECT_EQ(ErrorOf("a\n\"12\"\"\"\"\"\"\"\"\"\n", limits),       // 12"""" is 6
             "line 2: field longer than 5 bytes");
   EXPECT_EQ(ErrorOf("a\n1\n2\n3\n", limits), "line 4: more than 2 rows");
 }
@@ -232,8 +235,8 @@ std::string Quote(const std::string& f) {
 
 TEST(CsvTest, RandomRoundTrip) {
   std::mt19937 rng(4180);
-  const std::vector<std::string> atoms = {"a", "Z", "0", ",", "\"", "\n", "\r\n", " ", "张",
-                                          "优秀", "\xF0\x9F\x8E\x93", "é", "\t"};
+  const std::vector<std::string> atoms = {
+      "a", "Z", "0", ",", "\"", "\n", "\r\n", " ", "张", "优秀", "\xF0\x9F\x8E\x93", "é", "\t"};
   for (int iter = 0; iter < 300; ++iter) {
     const size_t cols = 1 + rng() % 6;
     const size_t nrows = rng() % 8;
@@ -246,8 +249,8 @@ TEST(CsvTest, RandomRoundTrip) {
         const size_t len = rng() % 5;
         for (size_t k = 0; k < len; ++k) f += atoms[rng() % atoms.size()];
         // A one-column row whose only field is empty would be a blank line; quote it.
-        const bool must_quote = f.find_first_of(",\"\r\n") != std::string::npos ||
-                                (cols == 1 && f.empty());
+        const bool must_quote =
+            f.find_first_of(",\"\r\n") != std::string::npos || (cols == 1 && f.empty());
         table[r][c] = f;
         if (c) text += ',';
         text += (must_quote || rng() % 4 == 0) ? Quote(f) : f;

@@ -88,11 +88,12 @@ TEST(CatalogValidationTest, GoodObjectsPass) {
 }
 
 TEST(CatalogValidationTest, InstitutionId) {
-  for (const std::string& id : std::vector<std::string>{"ab", "a1", "0x", "open-univ", "sh_lifelong", std::string(63, 'a')}) {
+  for (const std::string& id : std::vector<std::string>{"ab", "a1", "0x", "open-univ",
+                                                        "sh_lifelong", std::string(63, 'a')}) {
     EXPECT_EQ(Inst([&](Institution& i) { i.id = id; }), "") << id;
   }
-  for (const std::string& id : std::vector<std::string>{"", "a", "Tsinghua", "-ab", "_ab", "a b", "a:b", "a.b", "清华",
-                         std::string(64, 'a')}) {
+  for (const std::string& id : std::vector<std::string>{
+           "", "a", "Tsinghua", "-ab", "_ab", "a b", "a:b", "a.b", "清华", std::string(64, 'a')}) {
     EXPECT_EQ(Inst([&](Institution& i) { i.id = id; }), "/id") << id;
   }
 }
@@ -110,11 +111,12 @@ TEST(CatalogValidationTest, InstitutionName) {
 }
 
 TEST(CatalogValidationTest, InstitutionKind) {
-  for (const std::string& kind : std::vector<std::string>{"university", "vocational_college", "elder_university", "mooc_platform",
-                           "employer"}) {
+  for (const std::string& kind : std::vector<std::string>{
+           "university", "vocational_college", "elder_university", "mooc_platform", "employer"}) {
     EXPECT_EQ(Inst([&](Institution& i) { i.kind = kind; }), "") << kind;
   }
-  for (const std::string& kind : std::vector<std::string>{"", "University", "1uni", "mooc platform", std::string(33, 'a')}) {
+  for (const std::string& kind :
+       std::vector<std::string>{"", "University", "1uni", "mooc platform", std::string(33, 'a')}) {
     EXPECT_EQ(Inst([&](Institution& i) { i.kind = kind; }), "/kind") << kind;
   }
 }
@@ -139,9 +141,9 @@ TEST(CatalogValidationTest, Certifies) {
 TEST(CatalogValidationTest, UnitId) {
   EXPECT_EQ(UnitP([](Unit& u) { u.id = "tsinghua:a.B_c-9"; }), "");
   EXPECT_EQ(UnitP([](Unit& u) { u.id = "tsinghua:" + std::string(64, 'x'); }), "");
-  for (const std::string& id : std::vector<std::string>{"", "tsinghua", "tsinghua:", ":CS101", "tsinghua:CS 101",
-                         "tsinghua:CS:101", "Tsinghua:CS101", "tsinghua:课程",
-                         "tsinghua:" + std::string(65, 'x')}) {
+  for (const std::string& id : std::vector<std::string>{
+           "", "tsinghua", "tsinghua:", ":CS101", "tsinghua:CS 101", "tsinghua:CS:101",
+           "Tsinghua:CS101", "tsinghua:课程", "tsinghua:" + std::string(65, 'x')}) {
     EXPECT_EQ(UnitP([&](Unit& u) { u.id = id; }), "/id") << id;
   }
   EXPECT_EQ(UnitP([](Unit& u) { u.institution = "pku"; }), "/institution");
@@ -198,10 +200,10 @@ TEST(CatalogValidationTest, IscedF2013Codes) {
     EXPECT_TRUE(IsIscedF2013(ok)) << ok;
   }
   for (std::string_view bad :
-       {"", "0", "11", "12", "98", "012", "024", "062", "105", "111", "990", "998", "0115",
-        "0216", "0224", "0315", "0418", "0422", "0513", "0534", "0543", "0614", "0717", "0725",
-        "0733", "0813", "0822", "0918", "0924", "1016", "1023", "1033", "1042", "9990", "9998",
-        "06131", "06a", "0x", " 06", "０６"}) {
+       {"",     "0",    "11",   "12",   "98",   "012",   "024",  "062",  "105",  "111",
+        "990",  "998",  "0115", "0216", "0224", "0315",  "0418", "0422", "0513", "0534",
+        "0543", "0614", "0717", "0725", "0733", "0813",  "0822", "0918", "0924", "1016",
+        "1023", "1033", "1042", "9990", "9998", "06131", "06a",  "0x",   " 06",  "０６"}) {
     EXPECT_FALSE(IsIscedF2013(bad)) << bad;
   }
 }
@@ -240,8 +242,7 @@ TEST(CatalogValidationTest, ProgramRequirements) {
   EXPECT_EQ(Prog([](Program& p) { p.requirements[0].kind = static_cast<RequirementKind>(7); }),
             "/requirements/0/kind");
   EXPECT_EQ(Prog([](Program& p) { p.requirements[0].credits = 0; }), "/requirements/0/credits");
-  EXPECT_EQ(Prog([](Program& p) { p.requirements[0].credits = -100; }),
-            "/requirements/0/credits");
+  EXPECT_EQ(Prog([](Program& p) { p.requirements[0].credits = -100; }), "/requirements/0/credits");
   EXPECT_EQ(Prog([](Program& p) { p.requirements[0].credits = 100001; }),
             "/requirements/0/credits");
 }

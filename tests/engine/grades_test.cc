@@ -40,8 +40,8 @@ TEST_F(GradesTest, Percent) {
   EXPECT_EQ(Norm("percent", "100.00"), 100);
   EXPECT_EQ(Norm("percent", "85.500"), 86);  // extra trailing zeros are fine
   EXPECT_EQ(Norm("percent", "007"), 7);
-  for (std::string_view bad : {"", "100.01", "101", "-1", "+5", "85.555", "1e2", ".5", "5.",
-                               " 85", "85 ", "eighty", "85,5", "0x10", "99999999999999999999"}) {
+  for (std::string_view bad : {"", "100.01", "101", "-1", "+5", "85.555", "1e2", ".5", "5.", " 85",
+                               "85 ", "eighty", "85,5", "0x10", "99999999999999999999"}) {
     Status s = Bad("percent", bad);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
     EXPECT_EQ(s.pointer(), "/grade/value") << bad;
@@ -93,8 +93,8 @@ TEST_F(GradesTest, LetterIsStrict) {
 TEST_F(GradesTest, Gpa4) {
   EXPECT_EQ(Norm("gpa4", "4"), 100);
   EXPECT_EQ(Norm("gpa4", "4.0"), 100);
-  EXPECT_EQ(Norm("gpa4", "3.7"), 93);  // 92.5 rounds up
-  EXPECT_EQ(Norm("gpa4", "3.3"), 83);  // 82.5
+  EXPECT_EQ(Norm("gpa4", "3.7"), 93);   // 92.5 rounds up
+  EXPECT_EQ(Norm("gpa4", "3.3"), 83);   // 82.5
   EXPECT_EQ(Norm("gpa4", "3.01"), 75);  // 75.25
   EXPECT_EQ(Norm("gpa4", "3.02"), 76);  // 75.5
   EXPECT_EQ(Norm("gpa4", "0"), 0);
@@ -176,8 +176,12 @@ TEST_F(GradesTest, RegisterNumeric) {
 }
 
 TEST_F(GradesTest, RegisterSymbolic) {
-  GradeScale de{"de5", SymbolicScale{{{"sehr gut", 95}, {"gut", 85}, {"befriedigend", 75},
-                                      {"ausreichend", 65}, {"nicht ausreichend", 0}}},
+  GradeScale de{"de5",
+                SymbolicScale{{{"sehr gut", 95},
+                               {"gut", 85},
+                               {"befriedigend", 75},
+                               {"ausreichend", 65},
+                               {"nicht ausreichend", 0}}},
                 65};
   ASSERT_TRUE(scales_.Register(de).ok());
   EXPECT_EQ(Norm("de5", "Sehr Gut"), 95);
@@ -222,7 +226,8 @@ TEST_F(GradesTest, RegisterRejectsBadScales) {
       {{"p", sym({{" A", 1}}), 60}, StatusCode::kInvalidArgument, "/symbols/ A"},
       {{"p", sym({{"A\n", 1}}), 60}, StatusCode::kInvalidArgument, "/symbols/A\n"},
       {{"p", sym({{"\xFF", 1}}), 60}, StatusCode::kInvalidArgument, "/symbols/\xFF"},
-      {{"p", sym({{std::string(65, 'x'), 1}}), 60}, StatusCode::kInvalidArgument,
+      {{"p", sym({{std::string(65, 'x'), 1}}), 60},
+       StatusCode::kInvalidArgument,
        "/symbols/" + std::string(65, 'x')},
   };
   for (const Case& c : cases) {

@@ -46,12 +46,13 @@ TEST(PassbookTest, TotalsByEveryKey) {
   };
   Passbook pb = ComputePassbook(records, D("2024-06-30"));
   EXPECT_EQ(pb.total_credits, 1500);
-  EXPECT_EQ(pb.by_kind, (std::map<std::string, Centi>{
-                            {"degree_course", 600}, {"mooc", 150}, {"vocational_certificate", 750}}));
+  EXPECT_EQ(pb.by_kind,
+            (std::map<std::string, Centi>{
+                {"degree_course", 600}, {"mooc", 150}, {"vocational_certificate", 750}}));
   EXPECT_EQ(pb.by_level, (std::map<std::string, Centi>{{"6", 550}, {"4", 750}, {"10", 200}}));
   EXPECT_EQ(pb.by_field, (std::map<std::string, Centi>{{"06", 550}, {"07", 750}, {"09", 200}}));
-  EXPECT_EQ(pb.by_issuer, (std::map<std::string, Centi>{
-                              {"tsinghua", 600}, {"xuetangx", 150}, {"hrss", 750}}));
+  EXPECT_EQ(pb.by_issuer,
+            (std::map<std::string, Centi>{{"tsinghua", 600}, {"xuetangx", 150}, {"hrss", 750}}));
   EXPECT_EQ(pb.by_year, (std::map<std::string, Centi>{{"2023", 400}, {"2024", 1100}}));
   EXPECT_EQ(pb.active_count, 4);
 }
@@ -74,8 +75,8 @@ TEST(PassbookTest, RevokedNeverCounts) {
 TEST(PassbookTest, ExpiryBoundaries) {
   const Days today = D("2024-06-30");
   auto rec = [&](std::string id, Days expires) {
-    Record r = MakeRecord(std::move(id), UnitKind::kSkillCertificate, 100, 4, "04", "b1",
-                          "2020-01-01");
+    Record r =
+        MakeRecord(std::move(id), UnitKind::kSkillCertificate, 100, 4, "04", "b1", "2020-01-01");
     r.expires_on = expires;
     return r;
   };
@@ -192,10 +193,10 @@ std::vector<ExpiringRecord> OracleExpiring(const std::vector<Record>& records, D
 
 TEST(PassbookTest, MatchesOracleOnRandomLearners) {
   SplitMix rng(20240630);
-  const std::vector<std::string> fields = {"00", "01", "0111", "023", "0311", "0413", "05",
+  const std::vector<std::string> fields = {"00",   "01",  "0111", "023",  "0311", "0413", "05",
                                            "0613", "061", "0715", "0841", "0912", "1015", "99"};
-  const std::vector<std::string> issuers = {"tsinghua", "pku", "ouchn", "hrss", "xuetangx",
-                                            "sh-lifelong", "huawei"};
+  const std::vector<std::string> issuers = {"tsinghua", "pku",         "ouchn", "hrss",
+                                            "xuetangx", "sh-lifelong", "huawei"};
   const Days today = D("2025-03-15");
   int total_records = 0, total_revoked = 0, total_expired = 0, total_expiring = 0;
   for (int learner = 0; learner < 300; ++learner) {
@@ -216,9 +217,15 @@ TEST(PassbookTest, MatchesOracleOnRandomLearners) {
         // Expiry anywhere from long past to far future, with extra weight near the window
         // edges (today, today + 365).
         switch (rng.Below(4)) {
-          case 0: r.expires_on = today + rng.Below(5) - 2; break;
-          case 1: r.expires_on = today + 365 + rng.Below(5) - 2; break;
-          default: r.expires_on = today - 3000 + rng.Below(6000); break;
+          case 0:
+            r.expires_on = today + rng.Below(5) - 2;
+            break;
+          case 1:
+            r.expires_on = today + 365 + rng.Below(5) - 2;
+            break;
+          default:
+            r.expires_on = today - 3000 + rng.Below(6000);
+            break;
         }
       }
       r.revoked = rng.Below(8) == 0;

@@ -12,8 +12,8 @@ namespace {
 
 using Cells = std::vector<std::string>;
 
-const Cells kFullHeader = {"learner",     "unit",        "external_ref", "credits",
-                           "hours",       "level",       "grade_scale",  "grade_value",
+const Cells kFullHeader = {"learner",      "unit",       "external_ref",   "credits",
+                           "hours",        "level",      "grade_scale",    "grade_value",
                            "completed_on", "attendance", "evidence_sha256"};
 
 std::string PointerOf(const Cells& header, const Cells& row) {
@@ -42,9 +42,8 @@ TEST(RecordCsvTest, FullRow) {
 }
 
 TEST(RecordCsvTest, EmptyCellsAreUnset) {
-  auto r = RecordInputFromCsvRow(kFullHeader,
-                                 {"L1", "pku:MATH1", "r-1", "", "", "", "percent", "90",
-                                  "2024-01-15", "", ""});
+  auto r = RecordInputFromCsvRow(
+      kFullHeader, {"L1", "pku:MATH1", "r-1", "", "", "", "percent", "90", "2024-01-15", "", ""});
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->credits.has_value());
   EXPECT_FALSE(r->hours.has_value());
@@ -54,8 +53,8 @@ TEST(RecordCsvTest, EmptyCellsAreUnset) {
 }
 
 TEST(RecordCsvTest, OptionalColumnsMayBeAbsentAndColumnsInAnyOrder) {
-  const Cells header = {"completed_on", "grade_value", "grade_scale", "external_ref", "unit",
-                        "learner"};
+  const Cells header = {"completed_on", "grade_value", "grade_scale",
+                        "external_ref", "unit",        "learner"};
   auto r = RecordInputFromCsvRow(header, {"2024-01-15", "A", "letter", "r", "pku:X", "L9"});
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->learner, "L9");
@@ -86,7 +85,8 @@ TEST(RecordCsvTest, DuplicateColumn) {
 }
 
 TEST(RecordCsvTest, MissingRequiredColumnIsNamed) {
-  for (const std::string& required : std::vector<std::string>{"learner", "unit", "external_ref", "grade_scale", "grade_value", "completed_on"}) {
+  for (const std::string& required : std::vector<std::string>{
+           "learner", "unit", "external_ref", "grade_scale", "grade_value", "completed_on"}) {
     Cells header;
     for (const std::string& h : kFullHeader) {
       if (h != required) header.push_back(h);
@@ -104,7 +104,8 @@ TEST(RecordCsvTest, RowWidthMustMatchHeader) {
 
 TEST(RecordCsvTest, CreditsCell) {
   Cells row = {"L1", "pku:X", "r", "", "", "", "percent", "90", "2024-01-15", "", ""};
-  for (const std::string& bad : std::vector<std::string>{"7.555", "-1", "abc", "1e2", " 7", "7,5"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"7.555", "-1", "abc", "1e2", " 7", "7,5"}) {
     row[3] = bad;
     EXPECT_EQ(PointerOf(kFullHeader, row), "/credits") << bad;
   }
@@ -124,7 +125,8 @@ TEST(RecordCsvTest, HoursCell) {
 
 TEST(RecordCsvTest, LevelCell) {
   Cells row = {"L1", "pku:X", "r", "", "", "", "percent", "90", "2024-01-15", "", ""};
-  for (const std::string& bad : std::vector<std::string>{"six", "6.0", "-6", "+6", " 6", "99999999999999999999"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"six", "6.0", "-6", "+6", " 6", "99999999999999999999"}) {
     row[5] = bad;
     auto r = RecordInputFromCsvRow(kFullHeader, row);
     ASSERT_FALSE(r.ok()) << bad;
@@ -166,10 +168,10 @@ TEST(RecordCsvTest, EndToEndFromRegistrarExport) {
     auto input = RecordInputFromCsvRow(table->header, row.fields);
     ASSERT_TRUE(input.ok());
     auto rec = Recognize(*input, unit, issuer, scales, today);
-    outcomes.push_back(rec.ok() ? rec->external_ref + "=" + CentiToString(rec->credits) + "/" +
-                                      std::to_string(rec->grade)
-                                : "line " + std::to_string(row.line) + ": " +
-                                      rec.status().pointer());
+    outcomes.push_back(rec.ok()
+                           ? rec->external_ref + "=" + CentiToString(rec->credits) + "/" +
+                                 std::to_string(rec->grade)
+                           : "line " + std::to_string(row.line) + ": " + rec.status().pointer());
   }
   EXPECT_EQ(outcomes, (std::vector<std::string>{"2024,fall,1=4/95", "2024-fall-2=2/60",
                                                 "line 4: /grade/value"}));

@@ -88,8 +88,7 @@ TEST_F(RecognitionTest, ResolvesEveryFieldFromTheUnit) {
 TEST_F(RecognitionTest, LearnerRequired) {
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.learner = ""; }), "/learner");
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.learner = "L\n1"; }), "/learner");
-  EXPECT_EQ(PointerAfter([](RecordInput& in) { in.learner = std::string(129, 'x'); }),
-            "/learner");
+  EXPECT_EQ(PointerAfter([](RecordInput& in) { in.learner = std::string(129, 'x'); }), "/learner");
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.learner = std::string(128, 'x'); }), "");
 }
 
@@ -98,9 +97,7 @@ TEST_F(RecognitionTest, UnitRequiredAndMatching) {
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.unit = "tsinghua:CS102"; }), "/unit");
 }
 
-TEST_F(RecognitionTest, OwnerMayPost) {
-  EXPECT_TRUE(Run().ok());
-}
+TEST_F(RecognitionTest, OwnerMayPost) { EXPECT_TRUE(Run().ok()); }
 
 TEST_F(RecognitionTest, OtherInstitutionMayNotPost) {
   issuer_.id = "pku";
@@ -182,7 +179,7 @@ TEST_F(RecognitionTest, HoursGivenAloneDeriveCredits) {
   input_.hours = 100;  // 1 / 16 = 0.0625 -> 0.06
   EXPECT_EQ(MustRecognize().credits, 6);
   issuer_.hours_per_credit = 2500;  // ECTS 25 h
-  input_.hours = 18750;              // 187.5 h = 7.5 ECTS
+  input_.hours = 18750;             // 187.5 h = 7.5 ECTS
   EXPECT_EQ(MustRecognize().credits, 750);
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.hours = -100; }), "/hours");
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.hours = 10'000'001; }), "/hours");
@@ -237,8 +234,9 @@ TEST_F(RecognitionTest, Level) {
 }
 
 TEST_F(RecognitionTest, CompletedOnIsADate) {
-  for (const std::string& bad : std::vector<std::string>{"", "2024-02-30", "2023-02-29", "2024/01/15", "2024-1-15", "15.01.2024",
-                          "1899-12-31", "2024-01-15T00:00:00Z"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "2024-02-30", "2023-02-29", "2024/01/15", "2024-1-15",
+                                "15.01.2024", "1899-12-31", "2024-01-15T00:00:00Z"}) {
     EXPECT_EQ(PointerAfter([&](RecordInput& in) { in.completed_on = bad; }), "/completed_on")
         << bad;
   }
@@ -247,8 +245,7 @@ TEST_F(RecognitionTest, CompletedOnIsADate) {
 
 TEST_F(RecognitionTest, CompletedOnNotInTheFuture) {
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.completed_on = "2024-06-30"; }), "");  // today
-  EXPECT_EQ(PointerAfter([](RecordInput& in) { in.completed_on = "2024-07-01"; }),
-            "/completed_on");
+  EXPECT_EQ(PointerAfter([](RecordInput& in) { in.completed_on = "2024-07-01"; }), "/completed_on");
   input_.completed_on = "2025-01-01";
   EXPECT_EQ(Run().status().message(), "is in the future (today is 2024-06-30)");
 }
@@ -292,13 +289,10 @@ TEST_F(RecognitionTest, EvidenceSha256) {
   EXPECT_EQ(MustRecognize().evidence_sha256, kSha);
   std::string upper = kSha;
   upper[0] = 'F';
-  EXPECT_EQ(PointerAfter([&](RecordInput& in) { in.evidence_sha256 = upper; }),
-            "/evidence_sha256");
+  EXPECT_EQ(PointerAfter([&](RecordInput& in) { in.evidence_sha256 = upper; }), "/evidence_sha256");
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.evidence_sha256 = std::string(kSha) + "0"; }),
             "/evidence_sha256");
-  EXPECT_EQ(PointerAfter([](RecordInput& in) {
-              in.evidence_sha256 = std::string(kSha).substr(1);
-            }),
+  EXPECT_EQ(PointerAfter([](RecordInput& in) { in.evidence_sha256 = std::string(kSha).substr(1); }),
             "/evidence_sha256");
   EXPECT_EQ(PointerAfter([](RecordInput& in) { in.evidence_sha256 = std::string(64, 'g'); }),
             "/evidence_sha256");
