@@ -99,9 +99,11 @@ Status ValidateNoteText(std::string_view text) {
 }
 
 StatusOr<NoteVerifier> ParseVerifierKey(std::string_view vkey) {
+  // Names never contain '+', key ids are hex: the first two '+' split the fields (the
+  // base64 key itself may contain '+').
   const size_t p1 = vkey.find('+');
   const size_t p2 = p1 == std::string_view::npos ? p1 : vkey.find('+', p1 + 1);
-  if (p2 == std::string_view::npos || vkey.find('+', p2 + 1) != std::string_view::npos) {
+  if (p2 == std::string_view::npos) {
     return Status::InvalidArgument("", "verifier key must be name+keyid+key");
   }
   NoteVerifier v;
