@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <type_traits>
+#include <utility>
 
 #include "engine/catalog_validation.h"
 
@@ -179,44 +181,104 @@ Status ValidateRecordCsvHeader(const std::vector<std::string>& header) {
   return Status::Ok();
 }
 
-StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
-                                            const std::vector<std::string>& row) {
+namespace {
+
+// Column positions in kRecordCsvColumns.
+enum CsvColumn : int {
+  kLearnerCol,
+  kUnitCol,
+  kExternalRefCol,
+  kCreditsCol,
+  kHoursCol,
+  kLevelCol,
+  kGradeScaleCol,
+  kGradeValueCol,
+  kCompletedOnCol,
+  kAttendanceCol,
+  kEvidenceCol,
+};
+static_assert(kRecordCsvColumns[kLearnerCol] == "learner" &&
+              kRecordCsvColumns[kCreditsCol] == "credits" &&
+              kRecordCsvColumns[kGradeScaleCol] == "grade_scale" &&
+              kRecordCsvColumns[kCompletedOnCol] == "completed_on" &&
+              kRecordCsvColumns[kEvidenceCol] == "evidence_sha256" &&
+              std::size(kRecordCsvColumns) == kEvidenceCol + 1);
+
+// Copies or moves the cells of `row` (a const or non-const vector) into a RecordInput.
+template <typename Row>
+StatusOr<RecordInput> MapCsvRow(const std::vector<std::string>& header, Row& row) {
   LCB_RETURN_IF_ERROR(ValidateRecordCsvHeader(header));
   if (row.size() != header.size()) {
     return Status::InvalidArgument("", "row has " + std::to_string(row.size()) +
                                            " cells but the header has " +
                                            std::to_string(header.size()));
   }
+  constexpr bool kMove = !std::is_const_v<Row>;
+  auto take = [](auto& cell) -> std::string {
+    if constexpr (kMove) {
+      return std::move(cell);
+    } else {
+      return cell;
+    }
+  };
   RecordInput input;
   for (size_t col_idx = 0; col_idx < header.size(); ++col_idx) {
-    const std::string& name = header[col_idx];
-    const std::string& cell = row[col_idx];
+    auto& cell = row[col_idx];
     if (cell.empty()) continue;
-    if (name == "learner") {
-      input.learner = cell;
-    } else if (name == "unit") {
-      input.unit = cell;
-    } else if (name == "external_ref") {
-      input.external_ref = cell;
-    } else if (name == "credits") {
-      LCB_ASSIGN_OR_RETURN(input.credits, CentiFromString(cell, "/credits"));
-    } else if (name == "hours") {
-      LCB_ASSIGN_OR_RETURN(input.hours, CentiFromString(cell, "/hours"));
-    } else if (name == "level") {
-      LCB_ASSIGN_OR_RETURN(input.level, ParseLevelCell(cell));
-    } else if (name == "grade_scale") {
-      input.grade_scale = cell;
-    } else if (name == "grade_value") {
-      input.grade_value = cell;
-    } else if (name == "completed_on") {
-      input.completed_on = cell;
-    } else if (name == "attendance") {
-      input.attendance = cell;
-    } else if (name == "evidence_sha256") {
-      input.evidence_sha256 = cell;
+    switch (ColumnIndex(header[col_idx])) {
+      case kLearnerCol:
+        input.learner = take(cell);
+        break;
+      case kUnitCol:
+        input.unit = take(cell);
+        break;
+      case kExternalRefCol:
+        input.external_ref = take(cell);
+        break;
+      case kCreditsCol: {
+        LCB_ASSIGN_OR_RETURN(input.credits, CentiFromString(cell, "/credits"));
+        break;
+      }
+      case kHoursCol: {
+        LCB_ASSIGN_OR_RETURN(input.hours, CentiFromString(cell, "/hours"));
+        break;
+      }
+      case kLevelCol: {
+        LCB_ASSIGN_OR_RETURN(input.level, ParseLevelCell(cell));
+        break;
+      }
+      case kGradeScaleCol:
+        input.grade_scale = take(cell);
+        break;
+      case kGradeValueCol:
+        input.grade_value = take(cell);
+        break;
+      case kCompletedOnCol:
+        input.completed_on = take(cell);
+        break;
+      case kAttendanceCol:
+        input.attendance = take(cell);
+        break;
+      case kEvidenceCol:
+        input.evidence_sha256 = take(cell);
+        break;
+      default:
+        break;  // unreachable: the header was validated
     }
   }
   return input;
+}
+
+}  // namespace
+
+StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
+                                            const std::vector<std::string>& row) {
+  return MapCsvRow(header, row);
+}
+
+StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
+                                            std::vector<std::string>&& row) {
+  return MapCsvRow(header, row);
 }
 
 }  // namespace lcb

@@ -84,6 +84,9 @@ inline constexpr std::string_view kRecordCsvColumns[] = {
 // an unknown column, "/learner" for a missing required column. Cells are not trimmed.
 StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
                                             const std::vector<std::string>& row);
+// Same, moving the cells out of `row`.
+StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
+                                            std::vector<std::string>&& row);
 
 // The header check alone, so that api/ can reject a file once instead of once per row.
 Status ValidateRecordCsvHeader(const std::vector<std::string>& header);

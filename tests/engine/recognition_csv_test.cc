@@ -41,6 +41,22 @@ TEST(RecordCsvTest, FullRow) {
   EXPECT_EQ(r->evidence_sha256, sha);
 }
 
+TEST(RecordCsvTest, MovingOverloadGivesTheSameInput) {
+  const Cells row = {"L1", "pku:MATH1", "r-1", "7.5", "", "6", "letter", "B", "2024-01-15", "", ""};
+  auto copied = RecordInputFromCsvRow(kFullHeader, row);
+  Cells movable = row;
+  auto moved = RecordInputFromCsvRow(kFullHeader, std::move(movable));
+  ASSERT_TRUE(copied.ok() && moved.ok());
+  EXPECT_EQ(moved->learner, copied->learner);
+  EXPECT_EQ(moved->unit, copied->unit);
+  EXPECT_EQ(moved->external_ref, copied->external_ref);
+  EXPECT_EQ(moved->credits, copied->credits);
+  EXPECT_EQ(moved->level, copied->level);
+  EXPECT_EQ(moved->grade_scale, "letter");
+  EXPECT_EQ(moved->grade_value, "B");
+  EXPECT_EQ(moved->completed_on, copied->completed_on);
+}
+
 TEST(RecordCsvTest, EmptyCellsAreUnset) {
   auto r = RecordInputFromCsvRow(
       kFullHeader, {"L1", "pku:MATH1", "r-1", "", "", "", "percent", "90", "2024-01-15", "", ""});
