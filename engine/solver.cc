@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <numeric>
 
 namespace lcb::solver {
 namespace {
 
 constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
+constexpr int64_t kLagScale = int64_t{1} << 20;  // fixed point of the Lagrangian multipliers
+constexpr int kRootLpPivots = 1000;
 
 // dst |= src << shift (bits), both `words` long; bits shifted past the end are dropped.
 inline void ShiftOr(uint64_t* dst, const uint64_t* src, size_t words, size_t shift) {
@@ -250,6 +253,9 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
     if (req_stamp_[q] != epoch_) {
       req_stamp_[q] = epoch_;
       req_acc_[q] = 0;
+      lag_acc_[q] = 0;
+      lag_pp_[q] = 0;
+      lag_pw_[q] = 1;
       touched_req_.push_back(q);
     }
     if (p.req_is_course[q]) {
@@ -257,15 +263,31 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
     } else {
       req_acc_[q] += gk;
     }
+    if (lagrange_) {
+      const int64_t pj = lag_profit_[j];
+      if (pj > 0) {
+        if (p.req_is_course[q]) {
+          lag_acc_[q] = std::max(lag_acc_[q], pj);
+        } else {
+          lag_acc_[q] += pj * k;
+          if (static_cast<__int128>(pj) * lag_pw_[q] > static_cast<__int128>(lag_pp_[q]) * c.grant) {
+            lag_pp_[q] = pj;
+            lag_pw_[q] = c.grant;
+          }
+        }
+      }
+    }
     for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
       const uint32_t g = p.cand_group[i];
       if (grp_stamp_[g] != epoch_) {
         grp_stamp_[g] = epoch_;
         grp_sum_[g] = 0;
         grp_max_[g] = 0;
+        grp_cnt_sum_[g] = 0;
         touched_grp_.push_back(g);
       }
       grp_sum_[g] += gk;
+      grp_cnt_sum_[g] += k;
       grp_max_[g] = std::max(grp_max_[g], c.grant);
     }
     for (uint32_t free = all_family_mask_ & ~c.family_mask; free != 0; free &= free - 1) {
@@ -304,12 +326,182 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
     brec += std::min<int64_t>(class_rem_[cl], cls_use_[cl]) * cls_v_[cl];
   }
   b = std::min<Centi>(b, brec / kValueScale);
+  if (lagrange_ && b >= need) {
+    // L(u) = sum of row capacities * multipliers + per-requirement best reduced profit.
+    __int128 l = static_cast<__int128>(std::min(t_rem_, sum_all)) * lag_t_;
+    for (uint32_t q : touched_req_) {
+      if (p.req_is_course[q]) {
+        l += lag_acc_[q];
+      } else {
+        const __int128 room = std::min(req_rem_[q], req_acc_[q]);
+        const __int128 frac = (room * lag_pp_[q] + lag_pw_[q] - 1) / lag_pw_[q];
+        l += std::min<__int128>(lag_acc_[q], frac);
+      }
+    }
+    for (uint32_t cl : touched_cls_) {
+      l += static_cast<__int128>(std::min<int64_t>(class_rem_[cl], cls_use_[cl])) * lag_u_[cl];
+    }
+    for (uint32_t g : touched_grp_) {
+      l += static_cast<__int128>(std::min(group_rem_[g], grp_sum_[g])) * lag_y_[g];
+      l += static_cast<__int128>(std::min<Centi>(group_cnt_[g], grp_cnt_sum_[g])) * lag_z_[g];
+    }
+    const __int128 lb = l / kLagScale;
+    if (lb < b) b = static_cast<Centi>(lb);
+  }
   b -= b % gcd;
   if (b >= need && b > 0 && b / gcd < kKnapBits) {
     if (rg_for_ != order.data() || rg_for_size_ != order.size()) BuildReqGroups(order);
     b = std::min(b, KnapBound(order, pos, b, gcd));
   }
   return b;
+}
+
+// Dense dictionary simplex for max c.x s.t. A x <= b (b >= 0), x >= 0, all variables
+// bounded by the rows. Row i of `t` (m + 1 rows of n + 1 entries) holds the dictionary
+// x_B(i) = t[i][n] - sum_j t[i][j] x_N(j); row m holds the reduced costs d_j and -z.
+// Returns the duals of the m rows in `y` (>= 0). Floating point is fine here: the duals only
+// steer the Lagrangian multipliers, and every bound is then evaluated exactly in integers.
+void SolveLp(int m, int n, std::vector<double>& t, std::vector<int>& basic,
+             std::vector<int>& nonbasic, int max_pivots, std::vector<double>* y) {
+  const int w = n + 1;
+  basic.resize(m);
+  nonbasic.resize(n);
+  for (int i = 0; i < m; ++i) basic[i] = n + i;
+  for (int j = 0; j < n; ++j) nonbasic[j] = j;
+  constexpr double kEps = 1e-9;
+  for (int pivots = 0; pivots < max_pivots; ++pivots) {
+    const double* obj = &t[static_cast<size_t>(m) * w];
+    int e = -1;
+    double best = kEps;
+    for (int j = 0; j < n; ++j) {
+      if (obj[j] > best) {
+        best = obj[j];
+        e = j;
+      }
+    }
+    if (e < 0) break;
+    int r = -1;
+    double ratio = 0;
+    for (int i = 0; i < m; ++i) {
+      const double a = t[static_cast<size_t>(i) * w + e];
+      if (a <= kEps) continue;
+      const double q = t[static_cast<size_t>(i) * w + n] / a;
+      if (r < 0 || q < ratio - kEps || (q <= ratio + kEps && basic[i] < basic[r])) {
+        r = i;
+        ratio = q;
+      }
+    }
+    if (r < 0) break;  // unbounded: cannot happen with bounded rows
+    double* row = &t[static_cast<size_t>(r) * w];
+    const double piv = row[e];
+    for (int j = 0; j <= n; ++j) row[j] /= piv;
+    row[e] = 1.0 / piv;
+    for (int i = 0; i <= m; ++i) {
+      if (i == r) continue;
+      double* other = &t[static_cast<size_t>(i) * w];
+      const double f = other[e];
+      if (f == 0) continue;
+      for (int j = 0; j <= n; ++j) other[j] -= f * row[j];
+      other[e] = -f * row[e];
+    }
+    std::swap(basic[r], nonbasic[e]);
+  }
+  y->assign(m, 0.0);
+  const double* obj = &t[static_cast<size_t>(m) * w];
+  for (int j = 0; j < n; ++j) {
+    if (nonbasic[j] >= n) (*y)[nonbasic[j] - n] = std::max(0.0, -obj[j]);
+  }
+}
+
+void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi lower,
+                             int iters) {
+  (void)lower;
+  const Problem& p = *p_;
+  const size_t ncls = p.class_size.size(), ngrp = p.group_limit.size();
+  const size_t nreq = p.req_is_course.size();
+  // Columns: live candidates. Rows: classes, requirements, group limits, group counts, T.
+  std::vector<uint32_t>& cols = touched_cls_;  // scratch (Bound rebuilds it)
+  cols.clear();
+  for (size_t t = pos; t < order.size(); ++t) {
+    if (MaxCount(order[t]) > 0) cols.push_back(order[t]);
+  }
+  if (cols.empty()) return;
+  // Row numbering (kNoIndex = row not needed).
+  row_of_cls_.assign(ncls, kNoIndex);
+  row_of_req_.assign(nreq, kNoIndex);
+  row_of_gl_.assign(ngrp, kNoIndex);
+  row_of_gc_.assign(ngrp, kNoIndex);
+  int m = 0;
+  for (uint32_t j : cols) {
+    const Candidate& c = p.cands[j];
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      if (row_of_cls_[p.cand_class[i]] == kNoIndex) row_of_cls_[p.cand_class[i]] = m++;
+    }
+    if (row_of_req_[c.req] == kNoIndex) row_of_req_[c.req] = m++;
+    for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+      const uint32_t g = p.cand_group[i];
+      if (p.group_limit[g] < kUnlimited && row_of_gl_[g] == kNoIndex) row_of_gl_[g] = m++;
+      if (p.group_count[g] < kUnlimitedCount && row_of_gc_[g] == kNoIndex) row_of_gc_[g] = m++;
+    }
+  }
+  const int t_row = m++;
+  const int n = static_cast<int>(cols.size());
+  const int w = n + 1;
+  lp_t_.assign(static_cast<size_t>(m + 1) * w, 0.0);
+  auto at = [&](int row, int col) -> double& { return lp_t_[static_cast<size_t>(row) * w + col]; };
+  for (size_t c = 0; c < ncls; ++c) {
+    if (row_of_cls_[c] != kNoIndex) at(row_of_cls_[c], n) = class_rem_[c];
+  }
+  for (size_t q = 0; q < nreq; ++q) {
+    if (row_of_req_[q] == kNoIndex) continue;
+    at(row_of_req_[q], n) = p.req_is_course[q] ? 1.0 : static_cast<double>(req_rem_[q]);
+  }
+  for (size_t g = 0; g < ngrp; ++g) {
+    if (row_of_gl_[g] != kNoIndex) at(row_of_gl_[g], n) = static_cast<double>(group_rem_[g]);
+    if (row_of_gc_[g] != kNoIndex) at(row_of_gc_[g], n) = group_cnt_[g];
+  }
+  at(t_row, n) = static_cast<double>(t_rem_);
+  for (int col = 0; col < n; ++col) {
+    const Candidate& c = p.cands[cols[col]];
+    const double g = static_cast<double>(c.grant);
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      at(row_of_cls_[p.cand_class[i]], col) += p.cand_mult[i];
+    }
+    at(row_of_req_[c.req], col) = p.req_is_course[c.req] ? 1.0 : g;
+    for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+      const uint32_t gr = p.cand_group[i];
+      if (row_of_gl_[gr] != kNoIndex) at(row_of_gl_[gr], col) = g;
+      if (row_of_gc_[gr] != kNoIndex) at(row_of_gc_[gr], col) = 1.0;
+    }
+    at(t_row, col) = g;
+    at(m, col) = g;  // reduced cost of a nonbasic candidate at 0
+  }
+  SolveLp(m, n, lp_t_, lp_basic_, lp_nonbasic_, iters, &lp_y_);
+  // Multipliers (requirement rows stay in the per-requirement subproblem).
+  auto fix = [](double v) {
+    return static_cast<int64_t>(std::min(std::max(v, 0.0), 1e9) * kLagScale);
+  };
+  for (size_t c = 0; c < ncls; ++c) {
+    lag_u_[c] = row_of_cls_[c] == kNoIndex ? 0 : fix(lp_y_[row_of_cls_[c]]);
+  }
+  for (size_t g = 0; g < ngrp; ++g) {
+    lag_y_[g] = row_of_gl_[g] == kNoIndex ? 0 : fix(lp_y_[row_of_gl_[g]]);
+    lag_z_[g] = row_of_gc_[g] == kNoIndex ? 0 : fix(lp_y_[row_of_gc_[g]]);
+  }
+  lag_t_ = fix(lp_y_[t_row]);
+  for (uint32_t j = 0; j < p.cands.size(); ++j) {
+    const Candidate& c = p.cands[j];
+    int64_t y = lag_t_, u = 0;
+    for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+      y += lag_y_[p.cand_group[i]];
+      u += lag_z_[p.cand_group[i]];
+    }
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      u += p.cand_mult[i] * lag_u_[p.cand_class[i]];
+    }
+    lag_profit_[j] = c.grant * (kLagScale - y) - u;
+  }
+  lagrange_ = true;
 }
 
 Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi gcd) {
@@ -414,6 +606,16 @@ void Solver::Solve(const Problem& p, const Options& options) {
     kstamp_.resize(n, 0);
     kcache_.resize(n);
   }
+  lagrange_ = false;
+  grp_cnt_sum_.resize(std::max(grp_cnt_sum_.size(), ngrp));
+  lag_acc_.resize(std::max(lag_acc_.size(), nreq));
+  lag_pp_.resize(std::max(lag_pp_.size(), nreq));
+  lag_pw_.resize(std::max(lag_pw_.size(), nreq));
+  lag_u_.assign(ncls, 0);
+  lag_y_.assign(ngrp, 0);
+  lag_z_.assign(ngrp, 0);
+  lag_t_ = 0;
+  lag_profit_.resize(n);
   all_family_mask_ = 0;
   for (uint8_t f : p.group_family) all_family_mask_ |= 1u << f;
 
@@ -437,7 +639,11 @@ void Solver::Solve(const Problem& p, const Options& options) {
   for (const Candidate& c : p.cands) gcd = std::gcd(gcd, c.grant);
   if (gcd <= 0) gcd = 1;
 
-  const Centi root_ub = Bound(all, 0, 0, gcd);
+  Centi root_ub = Bound(all, 0, 0, gcd);
+  if (greedy < root_ub) {
+    TuneMultipliers(all, 0, greedy, kRootLpPivots);
+    root_ub = Bound(all, 0, 0, gcd);
+  }
   auto apply_best = [&](std::span<const uint32_t> order) {
     for (uint32_t j : order) {
       if (best_count_[j] != 0) Apply(j, best_count_[j]);

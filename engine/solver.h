@@ -113,6 +113,10 @@ class Solver {
   void Apply(uint32_t j, int32_t k);  // k may be negative (undo)
   Centi Greedy(std::span<const uint32_t> order, std::vector<int32_t>* counts);
   Centi Bound(std::span<const uint32_t> order, size_t pos, Centi need, Centi gcd);
+  // Lagrangian multipliers for the class, group and transfer-cap rows: the duals of the LP
+  // relaxation at the current node (floating point only steers them; bounds are evaluated
+  // with their fixed-point values in exact integer arithmetic, so they are always valid).
+  void TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi lower, int iters);
   Centi KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, Centi gcd);
   // Depth-first search of one component starting from the empty state (relative to the
   // current state). Returns the component's upper bound; best_count_ holds its best.
@@ -141,6 +145,17 @@ class Solver {
   std::vector<int64_t> cls_use_;
   std::vector<uint32_t> touched_req_, touched_grp_, touched_cls_;
   std::vector<int32_t> kcache_;
+  std::vector<Centi> grp_cnt_sum_;
+  // Lagrangian state: fixed-point multipliers (scale kLagScale) and reduced profits.
+  bool lagrange_ = false;
+  std::vector<int64_t> lag_u_, lag_y_, lag_z_;
+  int64_t lag_t_ = 0;
+  std::vector<int64_t> lag_profit_;  // per candidate, scaled
+  std::vector<int64_t> lag_acc_;     // per requirement
+  std::vector<int64_t> lag_pw_, lag_pp_;  // per pool requirement: best ratio profit/weight
+  std::vector<uint32_t> row_of_cls_, row_of_req_, row_of_gl_, row_of_gc_;
+  std::vector<double> lp_t_, lp_y_;
+  std::vector<int> lp_basic_, lp_nonbasic_;
   std::vector<uint32_t> kstamp_;
   uint32_t all_family_mask_ = 0;
   // Per-requirement positions of the current component (for the knapsack bound).
