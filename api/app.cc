@@ -1,0 +1,229 @@
+#include "api/app.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "api/handler_util.h"
+#include "api/logging.h"
+#include "api/routes.h"
+#include "api/server.h"
+
+namespace lcb {
+
+int RateLimiter::Acquire(const std::string& key) {
+  if (rate_ <= 0) return 0;
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (buckets_.size() > 100000) buckets_.clear();  // bounded memory under a flood of keys
+  auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst_, now});
+  Bucket& b = it->second;
+  double elapsed = std::chrono::duration<double>(now - b.last).count();
+  b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
+  b.last = now;
+  if (b.tokens >= 1) {
+    b.tokens -= 1;
+    return 0;
+  }
+  return std::max(1, static_cast<int>(std::ceil((1 - b.tokens) / rate_)));
+}
+
+void Metrics::Observe(const std::string& method, const std::string& route, int status,
+                      double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  requests_[{method, route, status}]++;
+  Series& s = latency_[{method, route}];
+  s.count++;
+  s.sum += seconds;
+  for (size_t i = 0; i < kNumBuckets; ++i) {
+    if (seconds <= kBuckets[i]) s.buckets[i]++;
+  }
+}
+
+std::string Metrics::Render() const {
+  std::ostringstream out;
+  std::lock_guard<std::mutex> lock(mu_);
+  out << "# HELP creditbank_http_requests_total HTTP requests by route and status.\n"
+         "# TYPE creditbank_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    out << "creditbank_http_requests_total{method=\"" << std::get<0>(key) << "\",route=\""
+        << std::get<1>(key) << "\",status=\"" << std::get<2>(key) << "\"} " << n << "\n";
+  }
+  out << "# HELP creditbank_http_request_duration_seconds Request latency.\n"
+         "# TYPE creditbank_http_request_duration_seconds histogram\n";
+  for (const auto& [key, s] : latency_) {
+    std::string labels = "method=\"" + key.first + "\",route=\"" + key.second + "\"";
+    for (size_t i = 0; i < kNumBuckets; ++i) {
+      out << "creditbank_http_request_duration_seconds_bucket{" << labels << ",le=\""
+          << kBuckets[i] << "\"} " << s.buckets[i] << "\n";
+    }
+    out << "creditbank_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} "
+        << s.count << "\n";
+    out << "creditbank_http_request_duration_seconds_sum{" << labels << "} " << s.sum << "\n";
+    out << "creditbank_http_request_duration_seconds_count{" << labels << "} " << s.count << "\n";
+  }
+  return out.str();
+}
+
+App::App(Bank& bank) : bank_(bank) {
+  limiter_ = std::make_unique<RateLimiter>(bank.config().rate_limit_rps,
+                                           bank.config().rate_limit_burst);
+  router_.Add("GET", "/healthz", kAnyone, "Liveness: the process is up",
+              [](RouteContext&, Respond respond) {
+                respond(JsonResponse(200, json{{"status", "ok"}}));
+              });
+  router_.Add("GET", "/readyz", kAnyone, "Readiness: the store and the log are open",
+              [this](RouteContext& ctx, Respond respond) {
+                if (!ready_) {
+                  return respond(ProblemResponse(Status::Unavailable("shutting down"),
+                                                 ctx.request.request_id));
+                }
+                respond(JsonResponse(200, json{{"status", "ready"},
+                                               {"tree_size", bank_.ledger().Size()}}));
+              });
+  router_.Add("GET", "/metrics", kAnyone, "Prometheus metrics (text format)",
+              [this](RouteContext&, Respond respond) {
+                respond(TextResponse(200, RenderMetrics(), "text/plain; version=0.0.4"));
+              });
+  router_.Add("GET", "/openapi.json", kAnyone, "This API's OpenAPI 3.1 document",
+              [this](RouteContext&, Respond respond) {
+                respond(JsonResponse(200, OpenApiDocument(router_)));
+              });
+  AddAdminRoutes(router_, bank);
+  AddCatalogRoutes(router_, bank);
+  AddRecordRoutes(router_, bank);
+  AddConversionRoutes(router_, bank);
+  AddLogRoutes(router_, bank);
+}
+
+std::string App::RenderMetrics() {
+  std::ostringstream out;
+  out << metrics_.Render();
+  auto gauge = [&](const char* name, const char* help, const char* type, double value) {
+    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
+        << name << " " << value << "\n";
+  };
+  BankCounters& c = bank_.counters();
+  gauge("creditbank_records_ingested_total", "Records appended to the log.", "counter",
+        static_cast<double>(c.records_ingested.load()));
+  gauge("creditbank_records_rejected_total", "Records in rejected requests.", "counter",
+        static_cast<double>(c.records_rejected.load()));
+  gauge("creditbank_conversions_evaluated_total", "Conversion evaluations (dry runs and what-if).",
+        "counter", static_cast<double>(c.conversions_evaluated.load()));
+  gauge("creditbank_conversions_applied_total", "Conversions applied and logged.", "counter",
+        static_cast<double>(c.conversions_applied.load()));
+  LedgerStats ls = bank_.ledger().Stats();
+  gauge("creditbank_log_size", "Entries in the transparency log.", "gauge",
+        static_cast<double>(bank_.ledger().Size()));
+  gauge("creditbank_log_commit_groups_total", "Commit groups (one checkpoint each).", "counter",
+        static_cast<double>(ls.groups));
+  gauge("creditbank_log_failed_writes_total", "Log writes that failed (nothing acknowledged).",
+        "counter", static_cast<double>(ls.failed_writes));
+  double age = ls.last_checkpoint_millis == 0
+                   ? 0
+                   : static_cast<double>(NowMillis() - ls.last_checkpoint_millis) / 1000.0;
+  gauge("creditbank_checkpoint_age_seconds", "Seconds since this process signed a checkpoint.",
+        "gauge", age);
+  if (server_) {
+    gauge("creditbank_open_connections", "Open HTTP connections.", "gauge",
+          server_->open_connections());
+    gauge("creditbank_in_flight_requests", "Requests being handled.", "gauge",
+          server_->in_flight());
+  }
+  gauge("creditbank_uptime_seconds", "Seconds since start.", "gauge",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  for (const auto& [name, value] : bank_.kv().Stats()) {
+    std::string full = "creditbank_" + name;
+    gauge(full.c_str(), "RocksDB figure.", "gauge", value);
+  }
+  return out.str();
+}
+
+void App::Dispatch(HttpRequest request, Respond respond) {
+  auto start = std::chrono::steady_clock::now();
+  auto req = std::make_shared<HttpRequest>(std::move(request));
+  RouteMatch match = router_.Match(req->method, req->path);
+  std::string route_name = match.route ? match.route->pattern : "unmatched";
+  auto principal = std::make_shared<Principal>();
+
+  // Wraps `respond` with the request log and metrics.
+  Respond finish = [this, req, start, route_name, principal,
+                    respond = std::move(respond)](HttpResponse response) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics_.Observe(req->method, route_name, response.status, seconds);
+    LogLevel level = response.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+    if (LogEnabled(level)) {
+      LogJson(level, "request",
+              {{"request_id", req->request_id},
+               {"method", req->method},
+               {"route", route_name},
+               {"status", response.status},
+               {"duration_ms", std::round(seconds * 1e5) / 100},
+               {"role", principal->role()},
+               {"remote", req->remote},
+               {"bytes_in", req->body.size()},
+               {"bytes_out", response.body.size()}});
+    }
+    respond(std::move(response));
+  };
+
+  if (!match.route) {
+    if (match.path_known) {
+      return finish(ProblemResponse(405, "method " + req->method + " is not allowed on " + req->path,
+                                    req->request_id));
+    }
+    return finish(ProblemResponse(404, "no such endpoint: " + req->path, req->request_id));
+  }
+  const Route& route = *match.route;
+  const std::string* auth = req->Header("authorization");
+  if (route.roles != kAnyone || auth) {
+    if (!auth) {
+      HttpResponse r = ProblemResponse(
+          Status::Unauthenticated("this endpoint needs Authorization: Bearer <token>"),
+          req->request_id);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return finish(std::move(r));
+    }
+    auto p = bank_.tokens().Authenticate(*auth);
+    if (!p.ok()) {
+      HttpResponse r = ProblemResponse(p.status(), req->request_id);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      return finish(std::move(r));
+    }
+    *principal = *p;
+  }
+  if (route.roles != kAnyone) {
+    unsigned bit = 0;
+    switch (principal->kind) {
+      case RoleKind::kAdmin: bit = kAdmin; break;
+      case RoleKind::kInstitution: bit = kInstitutionRole; break;
+      case RoleKind::kLearner: bit = kLearnerRole; break;
+      case RoleKind::kAuditor: bit = kAuditorRole; break;
+      case RoleKind::kAnonymous: bit = 0; break;
+    }
+    if ((route.roles & bit) == 0) {
+      return finish(ProblemResponse(
+          Status::PermissionDenied("role " + principal->role() + " may not call " + req->method +
+                                   " " + route.pattern),
+          req->request_id));
+    }
+  }
+  std::string limit_key = principal->token_id.empty() ? "ip:" + req->remote : principal->token_id;
+  if (int wait = limiter_->Acquire(limit_key); wait > 0) {
+    HttpResponse r = ProblemResponse(429, "rate limit exceeded; retry after " +
+                                              std::to_string(wait) + " s",
+                                     req->request_id);
+    r.headers.emplace_back("Retry-After", std::to_string(wait));
+    return finish(std::move(r));
+  }
+  auto ctx = std::make_shared<RouteContext>(RouteContext{*req, std::move(match.params), *principal});
+  try {
+    // ctx must outlive asynchronous handlers: keep it alive in the respond callback.
+    route.handler(*ctx, [ctx, finish](HttpResponse r) { finish(std::move(r)); });
+  } catch (const std::exception& e) {
+    LogJson(LogLevel::kError, "handler threw", {{"request_id", req->request_id}, {"what", e.what()}});
+    finish(ProblemResponse(500, "internal error", req->request_id));
+  }
+}
+
+}  // namespace lcb

@@ -1,0 +1,197 @@
+#include "api/auth.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/date.h"
+#include "common/encoding.h"
+#include "crypto/sha256.h"
+
+namespace lcb {
+namespace {
+
+bool IsSlug(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              (c >= 'A' && c <= 'Z') || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string TokenHashHex(std::string_view token) { return HashHex(Sha256(token)); }
+
+}  // namespace
+
+std::string Principal::role() const {
+  switch (kind) {
+    case RoleKind::kAdmin: return "admin";
+    case RoleKind::kAuditor: return "auditor";
+    case RoleKind::kInstitution: return "institution:" + subject;
+    case RoleKind::kLearner: return "learner:" + subject;
+    case RoleKind::kAnonymous: return "anonymous";
+  }
+  return "anonymous";
+}
+
+StatusOr<Principal> ParseRole(std::string_view role) {
+  Principal p;
+  if (role == "admin") {
+    p.kind = RoleKind::kAdmin;
+  } else if (role == "auditor") {
+    p.kind = RoleKind::kAuditor;
+  } else if (role.starts_with("institution:") && IsSlug(role.substr(12))) {
+    p.kind = RoleKind::kInstitution;
+    p.subject = std::string(role.substr(12));
+  } else if (role.starts_with("learner:") && IsSlug(role.substr(8))) {
+    p.kind = RoleKind::kLearner;
+    p.subject = std::string(role.substr(8));
+  } else {
+    return Status::InvalidArgument(
+        "/role", "must be admin, auditor, institution:<id> or learner:<id>");
+  }
+  return p;
+}
+
+StatusOr<int64_t> ParseRfc3339Millis(std::string_view t) {
+  auto bad = Status::InvalidArgument("/expires_at", "must be an RFC 3339 time like 2027-01-01T00:00:00Z");
+  if (t.size() < 20 || t[10] != 'T') return bad;
+  auto date = ParseDate(t.substr(0, 10), "/expires_at");
+  if (!date.ok()) return bad;
+  auto two = [&](size_t pos, int* out) {
+    if (pos + 2 > t.size() || !isdigit(t[pos]) || !isdigit(t[pos + 1])) return false;
+    *out = (t[pos] - '0') * 10 + (t[pos + 1] - '0');
+    return true;
+  };
+  int hh, mm, ss;
+  if (!two(11, &hh) || t[13] != ':' || !two(14, &mm) || t[16] != ':' || !two(17, &ss)) return bad;
+  if (hh > 23 || mm > 59 || ss > 60) return bad;
+  size_t pos = 19;
+  int millis = 0;
+  if (pos < t.size() && t[pos] == '.') {
+    ++pos;
+    int digits = 0;
+    while (pos < t.size() && isdigit(t[pos])) {
+      if (digits < 3) millis = millis * 10 + (t[pos] - '0');
+      ++digits;
+      ++pos;
+    }
+    if (digits == 0) return bad;
+    while (digits < 3) millis *= 10, ++digits;
+  }
+  int offset_min = 0;
+  if (pos < t.size() && (t[pos] == 'Z' || t[pos] == 'z')) {
+    ++pos;
+  } else if (pos + 6 == t.size() && (t[pos] == '+' || t[pos] == '-')) {
+    int oh, om;
+    if (!two(pos + 1, &oh) || t[pos + 3] != ':' || !two(pos + 4, &om)) return bad;
+    offset_min = (oh * 60 + om) * (t[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return bad;
+  }
+  if (pos != t.size()) return bad;
+  return (static_cast<int64_t>(*date) * 86400 + hh * 3600 + mm * 60 + ss - offset_min * 60) *
+             1000 +
+         millis;
+}
+
+StatusOr<NewToken> TokenStore::Create(std::string_view role, std::string_view expires_at) {
+  LCB_ASSIGN_OR_RETURN(Principal p, ParseRole(role));
+  if (!expires_at.empty()) {
+    LCB_ASSIGN_OR_RETURN(int64_t ms, ParseRfc3339Millis(expires_at));
+    if (ms <= NowMillis()) return Status::InvalidArgument("/expires_at", "is in the past");
+  }
+  NewToken t;
+  t.id = "tok_" + HexEncode(RandomBytes(8));
+  t.token = "cb_" + Base64UrlEncode(RandomBytes(32));
+  t.role = p.role();
+  t.expires_at = std::string(expires_at);
+  nlohmann::json doc = {{"id", t.id}, {"role", t.role}, {"created_at", NowRfc3339()}};
+  if (!t.expires_at.empty()) doc["expires_at"] = t.expires_at;
+  std::string hash = TokenHashHex(t.token);
+  WriteBatch batch;
+  batch.Put(Table::kTokens, "h/" + hash, doc.dump());
+  batch.Put(Table::kTokens, "i/" + t.id, hash);
+  LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
+  return t;
+}
+
+StatusOr<Principal> TokenStore::Authenticate(std::string_view header) {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) {
+    return Status::Unauthenticated("an Authorization: Bearer token is required");
+  }
+  std::string_view token = header.substr(kBearer.size());
+  if (token.size() > 256) return Status::Unauthenticated("the token is not valid");
+  std::string hash = TokenHashHex(token);
+  int64_t now = NowMillis();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = cache_.find(hash); it != cache_.end()) {
+      if (it->second.expires_millis == 0 || it->second.expires_millis > now) {
+        return it->second.principal;
+      }
+      cache_.erase(it);
+      return Status::Unauthenticated("the token has expired");
+    }
+  }
+  std::string value;
+  Status s = kv_->Get(Table::kTokens, "h/" + hash, &value);
+  if (s.code() == StatusCode::kNotFound) return Status::Unauthenticated("the token is not valid");
+  LCB_RETURN_IF_ERROR(s);
+  auto doc = nlohmann::json::parse(value, nullptr, false);
+  if (doc.is_discarded()) return Status::DataLoss("token row is corrupt");
+  if (doc.value("revoked", false)) return Status::Unauthenticated("the token was revoked");
+  int64_t expires = 0;
+  if (doc.contains("expires_at")) {
+    auto ms = ParseRfc3339Millis(doc["expires_at"].get<std::string>());
+    if (!ms.ok()) return Status::DataLoss("token row is corrupt");
+    expires = *ms;
+    if (expires <= now) return Status::Unauthenticated("the token has expired");
+  }
+  LCB_ASSIGN_OR_RETURN(Principal p, ParseRole(doc["role"].get<std::string>()));
+  p.token_id = doc["id"].get<std::string>();
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cache_.size() > 100000) cache_.clear();
+  cache_[hash] = Cached{p, expires};
+  return p;
+}
+
+Status TokenStore::Revoke(std::string_view token_id) {
+  std::string hash;
+  Status s = kv_->Get(Table::kTokens, "i/" + std::string(token_id), &hash);
+  if (s.code() == StatusCode::kNotFound) return Status::NotFound("no token with that id");
+  LCB_RETURN_IF_ERROR(s);
+  std::string value;
+  LCB_RETURN_IF_ERROR(kv_->Get(Table::kTokens, "h/" + hash, &value));
+  auto doc = nlohmann::json::parse(value, nullptr, false);
+  if (doc.is_discarded()) return Status::DataLoss("token row is corrupt");
+  doc["revoked"] = true;
+  doc["revoked_at"] = NowRfc3339();
+  WriteBatch batch;
+  batch.Put(Table::kTokens, "h/" + hash, doc.dump());
+  LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_.erase(hash);
+  return Status::Ok();
+}
+
+StatusOr<std::vector<TokenInfo>> TokenStore::List(size_t limit) {
+  std::vector<TokenInfo> out;
+  Status inner;
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kTokens, "h/", "h0", limit,
+                                [&](std::string_view, std::string_view value) {
+                                  auto doc = nlohmann::json::parse(value, nullptr, false);
+                                  if (doc.is_discarded()) return true;
+                                  out.push_back(TokenInfo{doc.value("id", ""),
+                                                          doc.value("role", ""),
+                                                          doc.value("created_at", ""),
+                                                          doc.value("expires_at", ""),
+                                                          doc.value("revoked", false)});
+                                  return true;
+                                }));
+  return out;
+}
+
+}  // namespace lcb

@@ -1,0 +1,74 @@
+// Principals and bearer tokens. Tokens are random, shown once, and stored only as SHA-256
+// hashes; each carries one role: admin, auditor, institution:<id> or learner:<id>.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/kv.h"
+
+namespace lcb {
+
+enum class RoleKind { kAnonymous, kAdmin, kInstitution, kLearner, kAuditor };
+
+struct Principal {
+  RoleKind kind = RoleKind::kAnonymous;
+  std::string subject;   // institution or learner id
+  std::string token_id;  // never the token itself
+
+  bool is_admin() const { return kind == RoleKind::kAdmin; }
+  bool is_auditor() const { return kind == RoleKind::kAuditor; }
+  bool is_institution(std::string_view id) const {
+    return kind == RoleKind::kInstitution && subject == id;
+  }
+  bool is_learner(std::string_view id) const { return kind == RoleKind::kLearner && subject == id; }
+  std::string role() const;  // "institution:tsinghua"
+};
+
+// "admin", "auditor", "institution:<slug>", "learner:<id>".
+StatusOr<Principal> ParseRole(std::string_view role);
+
+struct TokenInfo {
+  std::string id;
+  std::string role;
+  std::string created_at;
+  std::string expires_at;  // RFC 3339 or empty
+  bool revoked = false;
+};
+
+struct NewToken {
+  std::string id;
+  std::string token;  // shown once
+  std::string role;
+  std::string expires_at;
+};
+
+class TokenStore {
+ public:
+  explicit TokenStore(Kv* kv) : kv_(kv) {}
+  // `expires_at` is RFC 3339 ("2027-01-01T00:00:00Z") or empty.
+  StatusOr<NewToken> Create(std::string_view role, std::string_view expires_at);
+  // Unauthenticated for a missing, unknown, revoked or expired token.
+  StatusOr<Principal> Authenticate(std::string_view authorization_header);
+  Status Revoke(std::string_view token_id);
+  StatusOr<std::vector<TokenInfo>> List(size_t limit);
+
+ private:
+  Kv* kv_;
+  std::mutex mu_;
+  struct Cached {
+    Principal principal;
+    int64_t expires_millis;  // 0 = never
+  };
+  std::unordered_map<std::string, Cached> cache_;  // token hash hex -> principal
+};
+
+// Parses RFC 3339 "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm)" to epoch milliseconds.
+StatusOr<int64_t> ParseRfc3339Millis(std::string_view text);
+
+}  // namespace lcb

@@ -1,0 +1,93 @@
+#include "api/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "common/encoding.h"
+#include "crypto/sha256.h"
+
+namespace lcb {
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status MakeDirs(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p(path);
+  if (std::filesystem::exists(p, ec)) return Status::Ok();
+  std::filesystem::create_directories(p, ec);
+  if (ec) return Status::Unavailable("cannot create directory " + path + ": " + ec.message());
+  std::filesystem::permissions(p, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+  return Status::Ok();
+}
+
+Status WriteSecretFile(const std::string& path, const std::string& contents, bool overwrite) {
+  if (!overwrite && FileExists(path)) return Status::AlreadyExists(path + " already exists");
+  std::string tmp = path + ".tmp." + HexEncode(RandomBytes(4));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Unavailable("cannot create " + tmp + ": " + std::strerror(errno));
+  ::fchmod(fd, 0600);  // regardless of umask
+  size_t off = 0;
+  while (off < contents.size()) {
+    ssize_t n = ::write(fd, contents.data() + off, contents.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::Unavailable("cannot write " + tmp + ": " + std::strerror(err));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Unavailable("cannot sync " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status::Unavailable("cannot rename to " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> ReadSecretFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
+    return Status::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::Unavailable("cannot stat " + path);
+  }
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::FailedPrecondition(path + " has mode " + mode +
+                                      ": secret files must not be readable by group or others "
+                                      "(chmod 600 " + path + ")");
+  }
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+}  // namespace lcb

@@ -1,0 +1,85 @@
+#include "api/handler_util.h"
+
+#include <charconv>
+
+namespace lcb {
+
+HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
+                          const std::string& request_id) {
+  HttpResponse r = ProblemResponse(first, request_id);
+  if (errors.errors.size() > 0) {
+    json doc = json::parse(r.body);
+    json list = json::array();
+    for (const Status& s : errors.errors) {
+      list.push_back({{"pointer", s.pointer()}, {"detail", s.message()}});
+    }
+    doc["errors"] = list;
+    if (errors.errors.size() > 1) {
+      doc["detail"] = std::to_string(errors.errors.size()) +
+                      " records were rejected; nothing was stored. First: " + first.message();
+    }
+    r.body = Dump(doc);
+  }
+  return r;
+}
+
+bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out) {
+  const std::string* type = ctx.request.Header("content-type");
+  // curl -d sends application/x-www-form-urlencoded; the body decides whether it is JSON.
+  if (type && type->find("json") == std::string::npos &&
+      type->find("x-www-form-urlencoded") == std::string::npos) {
+    respond(ProblemResponse(415, "expected Content-Type: application/json",
+                            ctx.request.request_id));
+    return false;
+  }
+  auto parsed = ParseJsonBody(ctx.request.body);
+  if (!parsed.ok()) {
+    respond(ProblemResponse(parsed.status(), ctx.request.request_id));
+    return false;
+  }
+  if (!parsed->is_object()) {
+    respond(ProblemResponse(Status::InvalidArgument("", "body must be a JSON object"),
+                            ctx.request.request_id));
+    return false;
+  }
+  *out = std::move(parsed).value();
+  return true;
+}
+
+bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::string& name,
+               uint64_t default_value, uint64_t max_value, uint64_t* out, bool required) {
+  const std::string* v = ctx.request.Query(name);
+  if (!v) {
+    if (required) {
+      respond(ProblemResponse(Status::InvalidArgument("/" + name, "query parameter is required"),
+                              ctx.request.request_id));
+      return false;
+    }
+    *out = default_value;
+    return true;
+  }
+  uint64_t value = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
+  if (ec != std::errc() || p != v->data() + v->size() || value > max_value) {
+    respond(ProblemResponse(
+        Status::InvalidArgument("/" + name, "must be a whole number from 0 to " +
+                                                std::to_string(max_value)),
+        ctx.request.request_id));
+    return false;
+  }
+  *out = value;
+  return true;
+}
+
+bool CanReadLearner(Bank& bank, const Principal& p, const std::string& learner) {
+  if (p.is_learner(learner) || p.is_auditor()) return true;
+  if (p.kind == RoleKind::kInstitution) return bank.HasGrant(learner, p.subject);
+  return false;
+}
+
+bool CanReadRecord(Bank& bank, const Principal& p, const StoredRecord& rec) {
+  if (p.is_institution(rec.record.issuer)) return true;
+  return CanReadLearner(bank, p, rec.record.learner);
+}
+
+}  // namespace lcb

@@ -1,0 +1,46 @@
+// Small helpers shared by the route files.
+#pragma once
+
+#include <string>
+
+#include "api/bank.h"
+#include "api/http.h"
+#include "api/json_util.h"
+#include "api/problem.h"
+#include "api/router.h"
+
+namespace lcb {
+
+inline HttpResponse JsonResponse(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = Dump(body);
+  return r;
+}
+
+inline HttpResponse TextResponse(int status, std::string body, std::string type = "text/plain; charset=utf-8") {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = std::move(type);
+  r.body = std::move(body);
+  return r;
+}
+
+// Problem for a whole batch: the first error is the headline, every error is listed.
+HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
+                          const std::string& request_id);
+
+// Parses the body as a JSON object or answers 400/415 itself (returns false).
+bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out);
+
+// Query parameter helpers; on a bad value they answer 400 and return false.
+bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::string& name,
+               uint64_t default_value, uint64_t max_value, uint64_t* out, bool required = false);
+
+// Object-level authorization (who may see a learner's data), in one place.
+// The learner itself, auditors, and institutions the learner granted access to.
+bool CanReadLearner(Bank& bank, const Principal& p, const std::string& learner);
+// Everyone who may read the learner's data, plus the record's issuer.
+bool CanReadRecord(Bank& bank, const Principal& p, const StoredRecord& rec);
+
+}  // namespace lcb

@@ -1,0 +1,40 @@
+// A small synchronous HTTP/1.1 client (keep-alive, http:// and https://) for the CLI and
+// tests. No Beast in this header.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "api/http.h"
+#include "common/status.h"
+
+namespace lcb {
+
+struct ClientResponse {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // lowercase names
+};
+
+class HttpClient {
+ public:
+  // `base_url` is "http://host:port" or "https://host:port". With https, `ca_file` (PEM) is
+  // the trust anchor; empty = system default store; `insecure` skips verification (tests).
+  static StatusOr<std::unique_ptr<HttpClient>> Connect(const std::string& base_url,
+                                                       const std::string& ca_file = "",
+                                                       bool insecure = false);
+  ~HttpClient();
+  // Reconnects once if the server closed the keep-alive connection.
+  StatusOr<ClientResponse> Request(const std::string& method, const std::string& target,
+                                   const std::string& body = "",
+                                   const std::map<std::string, std::string>& headers = {},
+                                   int timeout_ms = 60'000);
+  struct Impl;
+
+ private:
+  explicit HttpClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lcb

@@ -1,0 +1,466 @@
+#include "api/mapping.h"
+
+#include <cmath>
+
+namespace lcb {
+namespace {
+
+std::string Child(const std::string& ptr, std::string_view key) {
+  return ptr + "/" + PointerEscape(key);
+}
+
+StatusOr<UnitKind> KindFromJson(const json& doc, std::string_view key, const std::string& ptr) {
+  LCB_ASSIGN_OR_RETURN(std::string name, RequiredString(doc, key, ptr, 64));
+  auto kind = ParseUnitKind(name);
+  if (!kind) {
+    return Status::InvalidArgument(
+        Child(ptr, key),
+        "unknown kind '" + name +
+            "'; one of degree_course, non_degree_course, vocational_certificate, "
+            "skill_certificate, mooc, training, work_experience, exam, award");
+  }
+  return *kind;
+}
+
+StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std::string& ptr) {
+  LCB_ASSIGN_OR_RETURN(std::optional<Centi> c, OptionalCredits(doc, key, ptr));
+  if (!c) return Status::InvalidArgument(Child(ptr, key), "is required");
+  return *c;
+}
+
+}  // namespace
+
+StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id) {
+  LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      doc, "", {"id", "name", "kind", "hours_per_credit", "certifies", "require_signatures",
+                "public_keys"}));
+  Institution inst;
+  inst.id = id;
+  if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
+    return Status::InvalidArgument("/id", "must equal the id in the path");
+  }
+  LCB_ASSIGN_OR_RETURN(inst.name, RequiredString(doc, "name", ""));
+  LCB_ASSIGN_OR_RETURN(inst.kind, RequiredString(doc, "kind", "", 64));
+  LCB_ASSIGN_OR_RETURN(std::optional<Centi> hpc, OptionalCredits(doc, "hours_per_credit", ""));
+  if (hpc) {
+    if (*hpc <= 0) return Status::InvalidArgument("/hours_per_credit", "must be positive");
+    inst.hours_per_credit = *hpc;
+  }
+  if (auto it = doc.find("certifies"); it != doc.end()) {
+    if (!it->is_array() || it->size() > 1000) {
+      return Status::InvalidArgument("/certifies", "must be an array of unit id prefixes");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      const json& p = (*it)[i];
+      if (!p.is_string() || p.get_ref<const std::string&>().empty() ||
+          p.get_ref<const std::string&>().size() > 200) {
+        return Status::InvalidArgument("/certifies/" + std::to_string(i),
+                                       "must be a non-empty unit id prefix");
+      }
+      inst.certifies.push_back(p.get<std::string>());
+    }
+  }
+  LCB_ASSIGN_OR_RETURN(std::optional<bool> req, OptionalBool(doc, "require_signatures", ""));
+  inst.require_signatures = req.value_or(false);
+  return inst;
+}
+
+json InstitutionToJson(const Institution& inst, const json& public_keys) {
+  json doc = {{"id", inst.id},
+              {"name", inst.name},
+              {"kind", inst.kind},
+              {"hours_per_credit", CreditsJson(inst.hours_per_credit)},
+              {"certifies", inst.certifies},
+              {"require_signatures", inst.require_signatures},
+              {"public_keys", public_keys.is_array() ? public_keys : json::array()}};
+  return doc;
+}
+
+StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id) {
+  LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      doc, "", {"id", "institution", "title", "kind", "credits", "hours", "level", "field",
+                "validity_years"}));
+  if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
+    return Status::InvalidArgument("/id", "must equal the id in the path");
+  }
+  Unit u;
+  u.id = id;
+  u.institution = id.substr(0, id.find(':'));
+  if (auto it = doc.find("institution");
+      it != doc.end() && (!it->is_string() || *it != u.institution)) {
+    return Status::InvalidArgument("/institution", "must be the part of the id before ':'");
+  }
+  LCB_ASSIGN_OR_RETURN(u.title, RequiredString(doc, "title", ""));
+  LCB_ASSIGN_OR_RETURN(u.kind, KindFromJson(doc, "kind", ""));
+  LCB_ASSIGN_OR_RETURN(u.credits, RequiredCredits(doc, "credits", ""));
+  LCB_ASSIGN_OR_RETURN(std::optional<Centi> hours, OptionalCredits(doc, "hours", ""));
+  u.hours = hours.value_or(0);
+  LCB_ASSIGN_OR_RETURN(std::optional<int64_t> level, OptionalInt(doc, "level", "", 1, 10));
+  if (!level) return Status::InvalidArgument("/level", "is required");
+  u.level = static_cast<int>(*level);
+  LCB_ASSIGN_OR_RETURN(u.field, RequiredString(doc, "field", "", 4));
+  LCB_ASSIGN_OR_RETURN(std::optional<int64_t> validity,
+                       OptionalInt(doc, "validity_years", "", 0, 100));
+  u.validity_years = static_cast<int>(validity.value_or(0));
+  return u;
+}
+
+json UnitToJson(const Unit& u) {
+  json doc = {{"id", u.id},         {"institution", u.institution},
+              {"title", u.title},   {"kind", UnitKindName(u.kind)},
+              {"credits", CreditsJson(u.credits)}, {"level", u.level},
+              {"field", u.field}};
+  if (u.hours > 0) doc["hours"] = CreditsJson(u.hours);
+  if (u.validity_years > 0) doc["validity_years"] = u.validity_years;
+  return doc;
+}
+
+StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
+  LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      doc, "", {"id", "institution", "title", "kind", "total_credits", "requirements", "policy"}));
+  if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
+    return Status::InvalidArgument("/id", "must equal the id in the path");
+  }
+  Program p;
+  p.id = id;
+  p.institution = id.substr(0, id.find(':'));
+  if (auto it = doc.find("institution");
+      it != doc.end() && (!it->is_string() || *it != p.institution)) {
+    return Status::InvalidArgument("/institution", "must be the part of the id before ':'");
+  }
+  LCB_ASSIGN_OR_RETURN(p.title, RequiredString(doc, "title", ""));
+  LCB_ASSIGN_OR_RETURN(p.kind, RequiredString(doc, "kind", "", 64));
+  LCB_ASSIGN_OR_RETURN(p.total_credits, RequiredCredits(doc, "total_credits", ""));
+  auto reqs = doc.find("requirements");
+  if (reqs == doc.end() || !reqs->is_array() || reqs->empty() || reqs->size() > 10000) {
+    return Status::InvalidArgument("/requirements", "must be a non-empty array (at most 10000)");
+  }
+  for (size_t i = 0; i < reqs->size(); ++i) {
+    std::string ptr = "/requirements/" + std::to_string(i);
+    const json& r = (*reqs)[i];
+    LCB_RETURN_IF_ERROR(ExpectObject(r, ptr));
+    LCB_RETURN_IF_ERROR(RejectUnknown(r, ptr, {"id", "title", "kind", "credits"}));
+    Requirement req;
+    LCB_ASSIGN_OR_RETURN(req.id, RequiredString(r, "id", ptr, 64));
+    LCB_ASSIGN_OR_RETURN(std::optional<std::string> title, OptionalString(r, "title", ptr));
+    req.title = title.value_or(req.id);
+    LCB_ASSIGN_OR_RETURN(std::optional<std::string> kind, OptionalString(r, "kind", ptr, 16));
+    if (!kind || *kind == "course") {
+      req.kind = RequirementKind::kCourse;
+    } else if (*kind == "pool") {
+      req.kind = RequirementKind::kPool;
+    } else {
+      return Status::InvalidArgument(ptr + "/kind", "must be course or pool");
+    }
+    LCB_ASSIGN_OR_RETURN(req.credits, RequiredCredits(r, "credits", ptr));
+    p.requirements.push_back(std::move(req));
+  }
+  if (auto pol = doc.find("policy"); pol != doc.end()) {
+    const json& pj = *pol;
+    LCB_RETURN_IF_ERROR(ExpectObject(pj, "/policy"));
+    LCB_RETURN_IF_ERROR(RejectUnknown(pj, "/policy",
+                                      {"max_transfer_credits", "max_transfer_ratio", "min_grade",
+                                       "max_age_years", "caps"}));
+    LCB_ASSIGN_OR_RETURN(p.policy.max_transfer_credits,
+                         OptionalCredits(pj, "max_transfer_credits", "/policy"));
+    if (auto r = pj.find("max_transfer_ratio"); r != pj.end() && !r->is_null()) {
+      if (!r->is_number() || r->get<double>() < 0 || r->get<double>() > 1) {
+        return Status::InvalidArgument("/policy/max_transfer_ratio", "must be a number from 0 to 1");
+      }
+      double bp = r->get<double>() * 10000;
+      if (std::fabs(bp - std::round(bp)) > 1e-6) {
+        return Status::InvalidArgument("/policy/max_transfer_ratio", "at most four decimals");
+      }
+      p.policy.max_transfer_ratio_bp = static_cast<int>(std::round(bp));
+    }
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg, OptionalInt(pj, "min_grade", "/policy", 0, 100));
+    if (mg) p.policy.min_grade = static_cast<int>(*mg);
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma,
+                         OptionalInt(pj, "max_age_years", "/policy", 1, 100));
+    if (ma) p.policy.max_age_years = static_cast<int>(*ma);
+    if (auto caps = pj.find("caps"); caps != pj.end()) {
+      if (!caps->is_array() || caps->size() > 32) {
+        return Status::InvalidArgument("/policy/caps", "must be an array (at most 32)");
+      }
+      for (size_t i = 0; i < caps->size(); ++i) {
+        std::string ptr = "/policy/caps/" + std::to_string(i);
+        const json& cj = (*caps)[i];
+        LCB_RETURN_IF_ERROR(ExpectObject(cj, ptr));
+        LCB_RETURN_IF_ERROR(RejectUnknown(cj, ptr, {"by", "limits", "default_limit", "max_count"}));
+        Cap cap;
+        LCB_ASSIGN_OR_RETURN(std::string by, RequiredString(cj, "by", ptr, 16));
+        if (by == "kind") cap.by = CapBy::kKind;
+        else if (by == "issuer") cap.by = CapBy::kIssuer;
+        else if (by == "year") cap.by = CapBy::kYear;
+        else return Status::InvalidArgument(ptr + "/by", "must be kind, issuer or year");
+        if (auto lim = cj.find("limits"); lim != cj.end()) {
+          if (!lim->is_object()) return Status::InvalidArgument(ptr + "/limits", "must be an object");
+          for (auto it = lim->begin(); it != lim->end(); ++it) {
+            std::string lp = ptr + "/limits/" + PointerEscape(it.key());
+            if (!it->is_number()) return Status::InvalidArgument(lp, "must be a number");
+            LCB_ASSIGN_OR_RETURN(Centi c, CentiFromDouble(it->get<double>(), lp));
+            cap.limits[it.key()] = c;
+          }
+        }
+        LCB_ASSIGN_OR_RETURN(cap.default_limit, OptionalCredits(cj, "default_limit", ptr));
+        if (auto mc = cj.find("max_count"); mc != cj.end()) {
+          if (!mc->is_object()) {
+            return Status::InvalidArgument(ptr + "/max_count", "must be an object");
+          }
+          for (auto it = mc->begin(); it != mc->end(); ++it) {
+            std::string mp = ptr + "/max_count/" + PointerEscape(it.key());
+            if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 100000) {
+              return Status::InvalidArgument(mp, "must be a whole number from 0 to 100000");
+            }
+            cap.max_count[it.key()] = static_cast<int>(it->get<int64_t>());
+          }
+        }
+        p.policy.caps.push_back(std::move(cap));
+      }
+    }
+  }
+  return p;
+}
+
+json ProgramToJson(const Program& p) {
+  json reqs = json::array();
+  for (const auto& r : p.requirements) {
+    reqs.push_back({{"id", r.id},
+                    {"title", r.title},
+                    {"kind", r.kind == RequirementKind::kPool ? "pool" : "course"},
+                    {"credits", CreditsJson(r.credits)}});
+  }
+  json policy = json::object();
+  if (p.policy.max_transfer_credits) {
+    policy["max_transfer_credits"] = CreditsJson(*p.policy.max_transfer_credits);
+  }
+  if (p.policy.max_transfer_ratio_bp) {
+    policy["max_transfer_ratio"] = *p.policy.max_transfer_ratio_bp / 10000.0;
+  }
+  if (p.policy.min_grade) policy["min_grade"] = *p.policy.min_grade;
+  if (p.policy.max_age_years) policy["max_age_years"] = *p.policy.max_age_years;
+  json caps = json::array();
+  for (const auto& c : p.policy.caps) {
+    json cj = {{"by", CapByName(c.by)}};
+    json limits = json::object();
+    for (const auto& [k, v] : c.limits) limits[k] = CreditsJson(v);
+    cj["limits"] = limits;
+    if (c.default_limit) cj["default_limit"] = CreditsJson(*c.default_limit);
+    if (!c.max_count.empty()) cj["max_count"] = c.max_count;
+    caps.push_back(cj);
+  }
+  policy["caps"] = caps;
+  return {{"id", p.id},       {"institution", p.institution},
+          {"title", p.title}, {"kind", p.kind},
+          {"total_credits", CreditsJson(p.total_credits)},
+          {"requirements", reqs}, {"policy", policy}};
+}
+
+StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
+  LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
+  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"program", "rules"}));
+  Ruleset rs;
+  rs.program = program;
+  auto rules = doc.find("rules");
+  if (rules == doc.end() || !rules->is_array() || rules->size() > 2'000'000) {
+    return Status::InvalidArgument("/rules", "must be an array of rules");
+  }
+  rs.rules.reserve(rules->size());
+  for (size_t i = 0; i < rules->size(); ++i) {
+    std::string ptr = "/rules/" + std::to_string(i);
+    const json& rj = (*rules)[i];
+    LCB_RETURN_IF_ERROR(ExpectObject(rj, ptr));
+    LCB_RETURN_IF_ERROR(
+        RejectUnknown(rj, ptr, {"id", "target", "grant", "sources", "min_grade", "max_age_years"}));
+    Rule rule;
+    LCB_ASSIGN_OR_RETURN(rule.id, RequiredString(rj, "id", ptr, 64));
+    LCB_ASSIGN_OR_RETURN(rule.target, RequiredString(rj, "target", ptr, 64));
+    LCB_ASSIGN_OR_RETURN(rule.grant, RequiredCredits(rj, "grant", ptr));
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg, OptionalInt(rj, "min_grade", ptr, 0, 100));
+    if (mg) rule.min_grade = static_cast<int>(*mg);
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma, OptionalInt(rj, "max_age_years", ptr, 1, 100));
+    if (ma) rule.max_age_years = static_cast<int>(*ma);
+    auto sources = rj.find("sources");
+    if (sources == rj.end() || !sources->is_array()) {
+      return Status::InvalidArgument(ptr + "/sources", "must be an array of patterns");
+    }
+    for (size_t s = 0; s < sources->size(); ++s) {
+      std::string sp = ptr + "/sources/" + std::to_string(s);
+      const json& pj = (*sources)[s];
+      LCB_RETURN_IF_ERROR(ExpectObject(pj, sp));
+      LCB_RETURN_IF_ERROR(RejectUnknown(
+          pj, sp, {"unit", "kind", "field", "min_level", "min_credits", "issuer"}));
+      Pattern pat;
+      LCB_ASSIGN_OR_RETURN(pat.unit, OptionalString(pj, "unit", sp, 200));
+      if (pj.contains("kind")) {
+        LCB_ASSIGN_OR_RETURN(UnitKind k, KindFromJson(pj, "kind", sp));
+        pat.kind = k;
+      }
+      LCB_ASSIGN_OR_RETURN(pat.field_prefix, OptionalString(pj, "field", sp, 4));
+      LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ml, OptionalInt(pj, "min_level", sp, 1, 10));
+      if (ml) pat.min_level = static_cast<int>(*ml);
+      LCB_ASSIGN_OR_RETURN(pat.min_credits, OptionalCredits(pj, "min_credits", sp));
+      LCB_ASSIGN_OR_RETURN(pat.issuer, OptionalString(pj, "issuer", sp, 64));
+      rule.sources.push_back(std::move(pat));
+    }
+    rs.rules.push_back(std::move(rule));
+  }
+  return rs;
+}
+
+json RulesetToJson(const Ruleset& rs) {
+  json rules = json::array();
+  for (const auto& r : rs.rules) {
+    json sources = json::array();
+    for (const auto& p : r.sources) {
+      json pj = json::object();
+      if (p.unit) pj["unit"] = *p.unit;
+      if (p.kind) pj["kind"] = UnitKindName(*p.kind);
+      if (p.field_prefix) pj["field"] = *p.field_prefix;
+      if (p.min_level) pj["min_level"] = *p.min_level;
+      if (p.min_credits) pj["min_credits"] = CreditsJson(*p.min_credits);
+      if (p.issuer) pj["issuer"] = *p.issuer;
+      sources.push_back(pj);
+    }
+    json rj = {{"id", r.id}, {"target", r.target}, {"grant", CreditsJson(r.grant)},
+               {"sources", sources}};
+    if (r.min_grade) rj["min_grade"] = *r.min_grade;
+    if (r.max_age_years) rj["max_age_years"] = *r.max_age_years;
+    rules.push_back(rj);
+  }
+  return {{"program", rs.program}, {"rules", rules}};
+}
+
+StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& ptr) {
+  LCB_RETURN_IF_ERROR(ExpectObject(doc, ptr));
+  LCB_RETURN_IF_ERROR(RejectUnknown(doc, ptr,
+                                    {"learner", "unit", "external_ref", "credits", "hours",
+                                     "level", "grade", "completed_on", "attendance",
+                                     "evidence_sha256"}));
+  RecordInput in;
+  LCB_ASSIGN_OR_RETURN(in.learner, RequiredString(doc, "learner", ptr, 128));
+  LCB_ASSIGN_OR_RETURN(in.unit, RequiredString(doc, "unit", ptr, 200));
+  LCB_ASSIGN_OR_RETURN(in.external_ref, RequiredString(doc, "external_ref", ptr, 128));
+  LCB_ASSIGN_OR_RETURN(in.credits, OptionalCredits(doc, "credits", ptr));
+  LCB_ASSIGN_OR_RETURN(in.hours, OptionalCredits(doc, "hours", ptr));
+  LCB_ASSIGN_OR_RETURN(std::optional<int64_t> level, OptionalInt(doc, "level", ptr, 1, 10));
+  if (level) in.level = static_cast<int>(*level);
+  auto grade = doc.find("grade");
+  if (grade == doc.end()) return Status::InvalidArgument(ptr + "/grade", "is required");
+  LCB_RETURN_IF_ERROR(ExpectObject(*grade, ptr + "/grade"));
+  LCB_RETURN_IF_ERROR(RejectUnknown(*grade, ptr + "/grade", {"scale", "value"}));
+  LCB_ASSIGN_OR_RETURN(in.grade_scale, RequiredString(*grade, "scale", ptr + "/grade", 64));
+  auto value = grade->find("value");
+  if (value == grade->end() || value->is_null()) {
+    return Status::InvalidArgument(ptr + "/grade/value", "is required");
+  }
+  if (value->is_string()) {
+    LCB_ASSIGN_OR_RETURN(in.grade_value, RequiredString(*grade, "value", ptr + "/grade", 64));
+  } else if (value->is_number()) {
+    // 85 and 3.7 are accepted as numbers; kept as their shortest decimal text.
+    in.grade_value = value->dump();
+  } else {
+    return Status::InvalidArgument(ptr + "/grade/value", "must be a string or a number");
+  }
+  LCB_ASSIGN_OR_RETURN(in.completed_on, RequiredString(doc, "completed_on", ptr, 10));
+  LCB_ASSIGN_OR_RETURN(in.attendance, OptionalString(doc, "attendance", ptr, 64));
+  LCB_ASSIGN_OR_RETURN(in.evidence_sha256, OptionalString(doc, "evidence_sha256", ptr, 64));
+  return in;
+}
+
+json RecordInputToJson(const RecordInput& in) {
+  json doc = {{"learner", in.learner},
+              {"unit", in.unit},
+              {"external_ref", in.external_ref},
+              {"grade", {{"scale", in.grade_scale}, {"value", in.grade_value}}},
+              {"completed_on", in.completed_on}};
+  if (in.credits) doc["credits"] = CreditsJson(*in.credits);
+  if (in.hours) doc["hours"] = CreditsJson(*in.hours);
+  if (in.level) doc["level"] = *in.level;
+  if (in.attendance) doc["attendance"] = *in.attendance;
+  if (in.evidence_sha256) doc["evidence_sha256"] = *in.evidence_sha256;
+  return doc;
+}
+
+json RecordToEntry(const Record& r, const RecordInput& in, const std::string& recorded_at,
+                   const std::string& salt_hex, const std::string& supersedes) {
+  json e = {{"type", "record"},
+            {"id", r.id},
+            {"issuer", r.issuer},
+            {"learner", r.learner},
+            {"unit", r.unit},
+            {"external_ref", r.external_ref},
+            {"kind", UnitKindName(r.kind)},
+            {"credits", CreditsJson(r.credits)},
+            {"level", r.level},
+            {"field", r.field},
+            {"grade", {{"scale", r.grade_scale}, {"value", r.grade_value}, {"normalized", r.grade}}},
+            {"completed_on", FormatDate(r.completed_on)},
+            {"recorded_at", recorded_at},
+            {"salt", salt_hex}};
+  if (in.hours) e["hours"] = CreditsJson(*in.hours);
+  if (r.expires_on) e["expires_on"] = FormatDate(*r.expires_on);
+  if (in.attendance) e["attendance"] = *in.attendance;
+  if (in.evidence_sha256) e["evidence_sha256"] = *in.evidence_sha256;
+  if (!supersedes.empty()) e["supersedes"] = supersedes;
+  return e;
+}
+
+StatusOr<Record> RecordFromEntry(const json& e) {
+  try {
+    Record r;
+    r.id = e.at("id").get<std::string>();
+    r.issuer = e.at("issuer").get<std::string>();
+    r.learner = e.at("learner").get<std::string>();
+    r.unit = e.at("unit").get<std::string>();
+    r.external_ref = e.at("external_ref").get<std::string>();
+    auto kind = ParseUnitKind(e.at("kind").get<std::string>());
+    if (!kind) return Status::DataLoss("stored record has an unknown kind");
+    r.kind = *kind;
+    LCB_ASSIGN_OR_RETURN(r.credits, CentiFromDouble(e.at("credits").get<double>(), "/credits"));
+    r.level = e.at("level").get<int>();
+    r.field = e.at("field").get<std::string>();
+    r.grade_scale = e.at("grade").at("scale").get<std::string>();
+    r.grade_value = e.at("grade").at("value").get<std::string>();
+    r.grade = e.at("grade").at("normalized").get<int>();
+    LCB_ASSIGN_OR_RETURN(r.completed_on,
+                         ParseDate(e.at("completed_on").get<std::string>(), "/completed_on"));
+    if (e.contains("expires_on")) {
+      LCB_ASSIGN_OR_RETURN(Days d, ParseDate(e["expires_on"].get<std::string>(), "/expires_on"));
+      r.expires_on = d;
+    }
+    return r;
+  } catch (const json::exception& ex) {
+    return Status::DataLoss(std::string("stored record entry is malformed: ") + ex.what());
+  }
+}
+
+json PassbookToJson(const std::string& learner, const Passbook& p) {
+  auto credits_map = [](const std::map<std::string, Centi>& m) {
+    json o = json::object();
+    for (const auto& [k, v] : m) o[k] = CreditsJson(v);
+    return o;
+  };
+  json expiring = json::array();
+  for (const auto& x : p.expiring) {
+    expiring.push_back({{"record", x.record},
+                        {"expires_on", FormatDate(x.expires_on)},
+                        {"credits", CreditsJson(x.credits)}});
+  }
+  return {{"learner", learner},
+          {"total_credits", CreditsJson(p.total_credits)},
+          {"by_kind", credits_map(p.by_kind)},
+          {"by_level", credits_map(p.by_level)},
+          {"by_field", credits_map(p.by_field)},
+          {"by_issuer", credits_map(p.by_issuer)},
+          {"by_year", credits_map(p.by_year)},
+          {"expiring", expiring},
+          {"revoked_count", p.revoked_count},
+          {"active_count", p.active_count},
+          {"expired_count", p.expired_count}};
+}
+
+}  // namespace lcb

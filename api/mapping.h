@@ -1,0 +1,39 @@
+// JSON <-> domain model. Parsing is strict (unknown members, wrong types and bad values are
+// errors naming the JSON pointer); output shapes are the ones DESIGN.md fixes.
+#pragma once
+
+#include <string>
+
+#include "api/json_util.h"
+#include "engine/model.h"
+#include "engine/passbook.h"
+#include "engine/recognition.h"
+
+namespace lcb {
+
+StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id);
+json InstitutionToJson(const Institution& inst, const json& public_keys);
+
+StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id);
+json UnitToJson(const Unit& unit);
+
+StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id);
+json ProgramToJson(const Program& program);
+
+StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program);
+json RulesetToJson(const Ruleset& ruleset);
+
+// One posted record; `ptr` is its pointer ("/records/3" or "").
+StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& ptr);
+// Canonical form of what was posted: the idempotency fingerprint is its SHA-256.
+json RecordInputToJson(const RecordInput& in);
+
+// The log entry of a record (type "record"); bank fields included.
+json RecordToEntry(const Record& r, const RecordInput& in, const std::string& recorded_at,
+                   const std::string& salt_hex, const std::string& supersedes);
+// Back from a stored entry (status comes from elsewhere).
+StatusOr<Record> RecordFromEntry(const json& entry);
+
+json PassbookToJson(const std::string& learner, const Passbook& p);
+
+}  // namespace lcb

@@ -1,0 +1,54 @@
+#include "api/router.h"
+
+namespace lcb {
+namespace {
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t pos = 1;
+  while (pos <= path.size()) {
+    size_t slash = path.find('/', pos);
+    if (slash == std::string::npos) slash = path.size();
+    out.push_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, unsigned roles, std::string summary,
+                 Handler handler) {
+  Route r{std::move(method), pattern, roles, std::move(summary), std::move(handler), Split(pattern)};
+  routes_.push_back(std::move(r));
+}
+
+RouteMatch Router::Match(const std::string& method, const std::string& path) const {
+  RouteMatch m;
+  if (path.empty() || path[0] != '/') return m;
+  std::vector<std::string> segs = Split(path);
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::map<std::string, std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      const std::string& p = r.segments[i];
+      if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+        if (segs[i].empty()) ok = false;
+        else params[p.substr(1, p.size() - 2)] = segs[i];
+      } else if (p != segs[i]) {
+        ok = false;
+      }
+    }
+    if (!ok) continue;
+    m.path_known = true;
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
+      m.route = &r;
+      m.params = std::move(params);
+      return m;
+    }
+  }
+  return m;
+}
+
+}  // namespace lcb

@@ -1,0 +1,61 @@
+// Routes: method + path pattern ("/v1/records/{id}") -> handler, with the roles that may call
+// it. Authentication and the role check happen here, in one place, before any handler runs;
+// object-level checks (is this the learner's own record?) go through api/auth.h.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/auth.h"
+#include "api/http.h"
+
+namespace lcb {
+
+struct RouteContext {
+  const HttpRequest& request;
+  std::map<std::string, std::string> params;  // path parameters
+  Principal principal;
+};
+
+using Handler = std::function<void(RouteContext& ctx, Respond respond)>;
+
+// Who may call a route. kAnyone skips authentication entirely.
+enum RoleMask : unsigned {
+  kAnyone = 0,
+  kAdmin = 1u << 0,
+  kInstitutionRole = 1u << 1,
+  kLearnerRole = 1u << 2,
+  kAuditorRole = 1u << 3,
+  kAnyAuthenticated = kAdmin | kInstitutionRole | kLearnerRole | kAuditorRole,
+};
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/v1/records/{id}"; "{name}" matches one non-empty segment
+  unsigned roles = kAnyone;
+  std::string summary;  // for the OpenAPI document and --help
+  Handler handler;
+  std::vector<std::string> segments;  // split pattern
+};
+
+struct RouteMatch {
+  const Route* route = nullptr;
+  std::map<std::string, std::string> params;
+  bool path_known = false;  // some route has this path (for 405 vs 404)
+};
+
+class Router {
+ public:
+  void Add(std::string method, std::string pattern, unsigned roles, std::string summary,
+           Handler handler);
+  RouteMatch Match(const std::string& method, const std::string& path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace lcb

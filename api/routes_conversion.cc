@@ -1,0 +1,4 @@
+#include "api/routes.h"
+namespace lcb {
+void AddConversionRoutes(Router&, Bank&) {}
+}  // namespace lcb

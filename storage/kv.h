@@ -1,0 +1,88 @@
+// The narrow storage interface the rest of the bank sees. One implementation today (RocksDB,
+// storage/rocks_kv.cc); the interface is small on purpose so that a second backend (a
+// PostgreSQL-wire engine, DESIGN.md "Where one machine is not enough") can implement it.
+//
+// Thread safety: every method may be called concurrently. A Write is atomic: all of its
+// operations become visible together or none do, and with `sync` it is durable (WAL fsynced)
+// before it returns OK.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace lcb {
+
+// Logical tables; each is a RocksDB column family.
+enum class Table : uint8_t {
+  kMeta = 0,        // small named values: "tree_size", "checkpoint", "origin", ...
+  kObjects,         // object id (record, conversion, ruleset, revocation) -> BE64 leaf index
+  kUnique,          // idempotency keys ("ref/<issuer>/<external_ref>") -> outcome
+  kLearnerRecords,  // <learner>\0<BE64 leaf index> -> record id
+  kLogLeaves,       // BE64 leaf index -> exact entry bytes that were hashed
+  kLogNodes,        // <u8 level><BE64 index> -> 32-byte hash of a complete subtree
+  kCheckpoints,     // BE64 tree size -> signed checkpoint note
+  kCatalog,         // "inst/<id>", "unit/<id>", "prog/<id>" -> JSON document
+  kRulesets,        // <program>\0<BE32 version> -> BE64 leaf index of the publication entry
+  kTokens,          // "h/<sha256 hex>" -> token JSON; "i/<id>" -> sha256 hex
+  kLearners,        // "l/<id>" -> learner JSON; "n/<hmac hex>" -> learner id
+  kGrants,          // <learner>\0<institution> -> grant JSON
+  kStatus,          // record id -> id of the entry that revoked it
+  kAdminLog,        // BE64 sequence -> admin action JSON
+  kConversions,     // <learner>\0<BE64 leaf index> -> conversion id
+};
+constexpr int kTableCount = 15;
+std::string_view TableName(Table t);
+
+// An ordered set of writes applied atomically by Kv::Write.
+class WriteBatch {
+ public:
+  struct Op {
+    Table table;
+    bool is_delete;
+    std::string key;
+    std::string value;
+  };
+  void Put(Table t, std::string_view key, std::string_view value) {
+    ops_.push_back(Op{t, false, std::string(key), std::string(value)});
+  }
+  void Delete(Table t, std::string_view key) { ops_.push_back(Op{t, true, std::string(key), {}}); }
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+  void Clear() { ops_.clear(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+struct KvOptions {
+  bool create_if_missing = true;
+  size_t block_cache_bytes = 256u << 20;
+};
+
+class Kv {
+ public:
+  virtual ~Kv() = default;
+  // NotFound when absent.
+  virtual Status Get(Table t, std::string_view key, std::string* value) = 0;
+  virtual Status Write(const WriteBatch& batch, bool sync) = 0;
+  // Calls `fn(key, value)` for keys in [start, end) in order (end empty = to the table's end)
+  // until it returns false or `limit` rows were visited.
+  virtual Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,
+                      const std::function<bool(std::string_view, std::string_view)>& fn) = 0;
+  // A consistent, openable copy of the whole store in `dir` (must not exist).
+  virtual Status CreateCheckpoint(const std::string& dir) = 0;
+  // Figures for /metrics: name -> value.
+  virtual std::map<std::string, double> Stats() = 0;
+};
+
+StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options = {});
+
+}  // namespace lcb

@@ -1,0 +1,134 @@
+// Ledger: the single writer of the transparency log, with group commit.
+//
+// Callers hand it entries (exact bytes to log plus the index rows that go with them). A
+// committer thread takes every request that is waiting, checks idempotency keys, assigns leaf
+// indexes, extends the Merkle tree, signs ONE checkpoint for the whole group, and writes
+// entries, tree nodes, index rows and the checkpoint in ONE WriteBatch with the WAL synced.
+// Only then are the callers told: acknowledged means durable.
+//
+// A request is atomic: if any of its entries conflicts (same unique key, different
+// fingerprint) the whole request fails with AlreadyExists and nothing of it is written; the
+// other requests of the group are unaffected. If the write fails (disk full), every request of
+// the group fails with Unavailable and the in-memory tree is rolled back, so a retry is clean.
+//
+// Stored layout (see storage/kv.h for tables):
+//   kLogLeaves  BE64(i)                -> entry bytes
+//   kLogNodes   u8(level) BE64(index)  -> SHA-256 of the complete subtree (level 0 = leaf hash)
+//   kObjects    id                     -> BE64(leaf index)
+//   kUnique     key                    -> BE64(leaf index) fingerprint(32) id
+//   kCheckpoints BE64(size)            -> signed note;  kMeta "checkpoint" -> latest note,
+//   kMeta "tree_size" -> BE64(size)
+//
+// Thread safety: all public methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/ed25519.h"
+#include "crypto/merkle.h"
+#include "storage/kv.h"
+
+namespace lcb {
+
+struct LogEntry {
+  std::string id;           // object id indexed in kObjects (may be empty)
+  std::string bytes;        // exact bytes that are hashed into the log
+  std::string unique_key;   // idempotency key in kUnique (may be empty)
+  std::string fingerprint;  // 32 bytes compared on a retry under the same unique key
+  std::string conflict_pointer;  // JSON pointer named in a 409
+  // Extra rows written in the same batch once the leaf index is known. Not called for an entry
+  // that already existed.
+  std::function<void(uint64_t leaf_index, WriteBatch* batch)> index_rows;
+};
+
+struct EntryOutcome {
+  std::string id;
+  uint64_t leaf_index = 0;
+  bool existed = false;  // an idempotent retry: nothing new was written
+};
+
+struct AppendResult {
+  std::vector<EntryOutcome> entries;  // in request order
+  std::string checkpoint;             // signed note covering every entry
+  uint64_t tree_size = 0;             // the checkpoint's size
+};
+
+struct LedgerStats {
+  uint64_t groups = 0;
+  uint64_t entries = 0;
+  uint64_t requests = 0;
+  uint64_t failed_writes = 0;
+  int64_t last_checkpoint_millis = 0;
+};
+
+class Ledger {
+ public:
+  using Callback = std::function<void(StatusOr<AppendResult>)>;
+
+  // `origin` is the log's name (first checkpoint line and the signed-note key name).
+  static StatusOr<std::unique_ptr<Ledger>> Open(Kv* kv, std::shared_ptr<const Ed25519Key> key,
+                                                std::string origin);
+  ~Ledger();
+
+  // Queues a request; `done` runs on the committer thread once the group is durable (or
+  // failed). Keep `done` short: post the work elsewhere.
+  void Append(std::vector<LogEntry> entries, Callback done);
+  StatusOr<AppendResult> AppendSync(std::vector<LogEntry> entries);
+  // Fails queued requests with Unavailable, waits for the committer to finish.
+  void Stop();
+
+  const std::string& origin() const { return origin_; }
+  uint64_t Size() const;
+  std::string LatestCheckpoint() const;
+  LedgerStats Stats() const;
+
+  // Entry bytes at `index`, checked against the stored leaf hash (DataLoss on mismatch).
+  StatusOr<std::string> Entry(uint64_t index);
+  StatusOr<Hash> LeafHashAt(uint64_t index);
+  StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size);
+  StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second);
+  StatusOr<Hash> RootAt(uint64_t size);
+  StatusOr<std::string> CheckpointAt(uint64_t size);
+  // Leaf index of an object id (NotFound).
+  StatusOr<uint64_t> ObjectIndex(std::string_view id);
+  // Verifies the whole stored tree against the latest checkpoint: every leaf hash matches its
+  // entry bytes and the root matches. O(n); used by backup verification and `verify-store`.
+  Status VerifyAll();
+
+  static std::string NodeKey(int level, uint64_t index);
+
+ private:
+  struct Request {
+    std::vector<LogEntry> entries;
+    Callback done;
+  };
+  Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin);
+  void Run();
+  void CommitGroup(std::vector<Request>& group);
+
+  Kv* kv_;
+  std::shared_ptr<const Ed25519Key> key_;
+  std::string origin_;
+
+  mutable std::mutex mu_;  // guards queue_, stopping_, frontier_ snapshot fields below
+  std::condition_variable cv_;
+  std::deque<Request> queue_;
+  bool stopping_ = false;
+  uint64_t size_ = 0;
+  std::string checkpoint_;
+  LedgerStats stats_;
+
+  Frontier frontier_;  // committer thread only
+  std::thread committer_;
+};
+
+}  // namespace lcb

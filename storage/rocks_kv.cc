@@ -1,0 +1,165 @@
+// RocksDB implementation of Kv: one column family per Table, WAL synced on request.
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+
+#include "storage/kv.h"
+
+namespace lcb {
+
+std::string_view TableName(Table t) {
+  static constexpr std::array<std::string_view, kTableCount> kNames = {
+      "default", "objects", "unique",   "learner_records", "log_leaves",
+      "log_nodes", "checkpoints", "catalog", "rulesets", "tokens",
+      "learners", "grants", "status", "admin_log", "conversions"};
+  return kNames[static_cast<size_t>(t)];
+}
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& s) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsNotFound()) return Status::NotFound(s.ToString());
+  if (s.IsNoSpace() || s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() ||
+      s.IsIncomplete() || s.IsAborted()) {
+    return Status::Unavailable("storage: " + s.ToString());
+  }
+  if (s.IsCorruption()) return Status::DataLoss("storage: " + s.ToString());
+  return Status::Internal("storage: " + s.ToString());
+}
+
+class RocksKv final : public Kv {
+ public:
+  RocksKv(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+          std::shared_ptr<rocksdb::Statistics> stats)
+      : db_(std::move(db)), handles_(std::move(handles)), stats_(std::move(stats)) {}
+
+  ~RocksKv() override {
+    rocksdb::FlushOptions fo;
+    db_->Flush(fo, handles_).PermitUncheckedError();
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+
+  Status Get(Table t, std::string_view key, std::string* value) override {
+    return FromRocks(db_->Get(rocksdb::ReadOptions(), handle(t),
+                              rocksdb::Slice(key.data(), key.size()), value));
+  }
+
+  Status Write(const WriteBatch& batch, bool sync) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& op : batch.ops()) {
+      rocksdb::Status s = op.is_delete ? wb.Delete(handle(op.table), op.key)
+                                       : wb.Put(handle(op.table), op.key, op.value);
+      if (!s.ok()) return FromRocks(s);
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    return FromRocks(db_->Write(wo, &wb));
+  }
+
+  Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    rocksdb::ReadOptions ro;
+    std::string upper(end);
+    rocksdb::Slice upper_slice(upper);
+    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(t)));
+    size_t n = 0;
+    for (it->Seek(rocksdb::Slice(start.data(), start.size())); it->Valid() && n < limit;
+         it->Next(), ++n) {
+      rocksdb::Slice k = it->key(), v = it->value();
+      if (!fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()))) break;
+    }
+    return FromRocks(it->status());
+  }
+
+  Status CreateCheckpoint(const std::string& dir) override {
+    rocksdb::Checkpoint* raw = nullptr;
+    LCB_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw)));
+    std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+    // log_size_for_flush = 0: always flush memtables so the copy holds every acknowledged write.
+    return FromRocks(cp->CreateCheckpoint(dir, 0));
+  }
+
+  std::map<std::string, double> Stats() override {
+    std::map<std::string, double> out;
+    uint64_t v = 0;
+    auto prop = [&](const char* name, const char* key) {
+      uint64_t total = 0;
+      for (auto* h : handles_) {
+        if (db_->GetIntProperty(h, name, &v)) total += v;
+      }
+      out[key] = static_cast<double>(total);
+    };
+    prop(rocksdb::DB::Properties::kEstimatePendingCompactionBytes.c_str(),
+         "rocksdb_pending_compaction_bytes");
+    prop(rocksdb::DB::Properties::kCurSizeAllMemTables.c_str(), "rocksdb_memtable_bytes");
+    prop(rocksdb::DB::Properties::kLiveSstFilesSize.c_str(), "rocksdb_live_sst_bytes");
+    prop(rocksdb::DB::Properties::kNumRunningCompactions.c_str(), "rocksdb_running_compactions");
+    if (stats_) {
+      double hit = static_cast<double>(stats_->getTickerCount(rocksdb::BLOCK_CACHE_HIT));
+      double miss = static_cast<double>(stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS));
+      out["rocksdb_block_cache_hits"] = hit;
+      out["rocksdb_block_cache_misses"] = miss;
+    }
+    return out;
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* handle(Table t) const { return handles_[static_cast<size_t>(t)]; }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<rocksdb::Statistics> stats_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  db_options.statistics = rocksdb::CreateDBStatistics();
+  db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
+  db_options.paranoid_checks = true;
+
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+  table_options.cache_index_and_filter_blocks = true;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  cf_options.compression = rocksdb::kLZ4Compression;
+  cf_options.bottommost_compression = rocksdb::kZSTD;
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (int i = 0; i < kTableCount; ++i) {
+    cfs.emplace_back(std::string(TableName(static_cast<Table>(i))), cf_options);
+  }
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(db_options), path, cfs, &handles, &raw);
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::FailedPrecondition("data directory " + path +
+                                        " is in use by another process: " + s.ToString());
+    }
+    return FromRocks(s);
+  }
+  return std::unique_ptr<Kv>(
+      std::make_unique<RocksKv>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
+                                db_options.statistics));
+}
+
+}  // namespace lcb

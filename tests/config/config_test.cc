@@ -1,0 +1,66 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+namespace lcb {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("lcb_config_" + std::to_string(::getpid()) + "_" + std::to_string(rand()) + ".json");
+  std::ofstream(path) << text;
+  return path.string();
+}
+
+TEST(ConfigTest, Defaults) {
+  auto c = LoadConfig("", {}, {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->data_dir, "./var");
+  EXPECT_EQ(c->host(), "127.0.0.1");
+  EXPECT_EQ(c->port(), 8080);
+  EXPECT_EQ(c->key_file, "./var/log_key.pem");
+  EXPECT_EQ(c->max_body_bytes, 8u << 20);
+}
+
+TEST(ConfigTest, PrecedenceFileEnvFlags) {
+  std::string file = WriteTemp(R"({"listen": "127.0.0.1:9000", "max_batch": 10, "threads": 3})");
+  auto c = LoadConfig(file, {{"CREDITBANK_MAX_BATCH", "20"}, {"CREDITBANK_THREADS", "4"}},
+                      {{"threads", "5"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->port(), 9000);     // file
+  EXPECT_EQ(c->max_batch, 20);    // env beats file
+  EXPECT_EQ(c->threads, 5);       // flag beats env
+  std::remove(file.c_str());
+}
+
+TEST(ConfigTest, InvalidValueNamesKeyAndSource) {
+  auto c = LoadConfig("", {{"CREDITBANK_MAX_BATCH", "lots"}}, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("max_batch"), std::string::npos);
+  EXPECT_NE(c.status().message().find("CREDITBANK_MAX_BATCH"), std::string::npos);
+
+  auto d = LoadConfig("", {}, {{"listen", "nohost"}});
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("listen"), std::string::npos);
+
+  std::string file = WriteTemp(R"({"colour": "blue"})");
+  auto e = LoadConfig(file, {}, {});
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("unknown key"), std::string::npos);
+  std::remove(file.c_str());
+
+  std::string broken = WriteTemp("{not json");
+  EXPECT_FALSE(LoadConfig(broken, {}, {}).ok());
+  std::remove(broken.c_str());
+
+  EXPECT_FALSE(LoadConfig("", {}, {{"tls_cert", "/x.pem"}}).ok());
+  EXPECT_FALSE(LoadConfig("", {}, {{"log_level", "loud"}}).ok());
+  EXPECT_FALSE(LoadConfig("", {}, {{"max_body_bytes", "10"}}).ok());
+}
+
+}  // namespace
+}  // namespace lcb
