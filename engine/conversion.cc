@@ -11,8 +11,8 @@ namespace {
 constexpr uint32_t kNone = 0xFFFFFFFFu;
 // Candidate enumeration limits for n:1 rules (distinct tuples of record groups). Hitting
 // either makes the answer non-optimal unless the bound still proves it.
-constexpr size_t kMaxTuplesPerRule = 512;
-constexpr size_t kMaxCandidates = 1u << 16;
+constexpr size_t kMaxTuplesPerRule = 128;
+constexpr size_t kMaxCandidates = 8192;
 
 enum Status8 : uint8_t {
   kEligible = 0,
@@ -573,20 +573,54 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   out->optimal = !greedy && sv.optimal() && !truncated;
   out->upper_bound = greedy ? std::max(sv.value(), rs.transfer_cap()) : sv.upper_bound();
   if (truncated && !greedy) {
-    // The search saw only part of the candidates; only the requirement-level bound (which
-    // depends on rules, not on record tuples) is still valid.
-    Centi bound = 0;
+    // The search saw only part of the candidates, so its bound does not hold. These bounds
+    // depend on rules and record groups only, not on the tuples enumerated: requirements
+    // (best course grant, full pools), records (each worth at most grant / sources of its
+    // best viable rule), every cap family, and the transfer cap.
     std::vector<Centi> per_req(nreq, 0);
+    std::vector<int64_t> cls_best(ncls, 0);
+    Centi max_grant = 0;
     for (uint32_t rule : m.rules) {
+      const uint32_t sb = rs.rule_source_begin(rule), se = rs.rule_source_end(rule);
+      bool viable = true;
+      for (uint32_t s = sb; s < se; ++s) viable = viable && m.src_stamp[s] == epoch;
+      if (!viable) continue;
+      const Centi grant = rs.rule_grant(rule);
+      max_grant = std::max(max_grant, grant);
       const uint32_t q = rs.rule_target(rule);
-      if (p.req_is_course[q]) {
-        per_req[q] = std::max(per_req[q], rs.rule_grant(rule));
-      } else {
-        per_req[q] = prog.requirements[q].credits;
+      per_req[q] = p.req_is_course[q] ? std::max(per_req[q], grant) : prog.requirements[q].credits;
+      const int64_t v = grant * solver::kValueScale / (se - sb);
+      for (uint32_t s = sb; s < se; ++s) {
+        const uint32_t slot = m.src_slot[s];
+        for (uint32_t i = m.slot_begin[slot]; i < m.slot_begin[slot + 1]; ++i) {
+          cls_best[m.slot_classes[i]] = std::max(cls_best[m.slot_classes[i]], v);
+        }
       }
     }
-    for (Centi v : per_req) bound += v;
-    bound = std::min(bound, rs.transfer_cap());
+    Centi bound = rs.transfer_cap();
+    Centi req_bound = 0;
+    for (Centi v : per_req) req_bound += v;
+    bound = std::min(bound, req_bound);
+    int64_t rec_bound = 0;
+    for (size_t c = 0; c < ncls; ++c) rec_bound += p.class_size[c] * cls_best[c];
+    bound = std::min<Centi>(bound, rec_bound / solver::kValueScale);
+    std::vector<uint8_t> seen(m.groups.size(), 0);
+    for (size_t f = 0; f < nfam; ++f) {
+      bool open = false;
+      Centi fam = 0;
+      for (size_t c = 0; c < ncls && !open; ++c) {
+        if (cls_best[c] == 0) continue;
+        const uint32_t g = m.rec_groups[m.class_leader[c] * nfam + f];
+        if (g == kNone) {
+          open = true;
+        } else if (!seen[g]) {
+          seen[g] = 1;
+          fam += std::min<Centi>(m.groups[g].limit,
+                                 static_cast<Centi>(m.groups[g].count) * max_grant);
+        }
+      }
+      if (!open) bound = std::min(bound, fam);
+    }
     out->upper_bound = std::max(out->granted, bound);
     out->optimal = out->granted >= out->upper_bound;
   }

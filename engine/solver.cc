@@ -10,7 +10,9 @@ namespace {
 
 constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
 constexpr int64_t kLagScale = int64_t{1} << 20;  // fixed point of the Lagrangian multipliers
-constexpr int kRootLpPivots = 1000;
+constexpr int kRootLpPivots = 400;
+// The root LP is skipped when its dense tableau would exceed this many cells.
+constexpr size_t kMaxLpCells = 40000;
 
 // dst |= src << shift (bits), both `words` long; bits shifted past the end are dropped.
 inline void ShiftOr(uint64_t* dst, const uint64_t* src, size_t words, size_t shift) {
@@ -235,6 +237,7 @@ Centi Solver::KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, 
 Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Centi gcd) {
   const Problem& p = *p_;
   ++epoch_;
+  stats_.nodes += (order.size() - pos) / kCandidatesPerNode;
   touched_req_.clear();
   touched_grp_.clear();
   touched_cls_.clear();
@@ -446,6 +449,7 @@ void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi 
   }
   const int t_row = m++;
   const int n = static_cast<int>(cols.size());
+  if (static_cast<size_t>(m + 1) * (n + 1) > kMaxLpCells) return;
   const int w = n + 1;
   lp_t_.assign(static_cast<size_t>(m + 1) * w, 0.0);
   auto at = [&](int row, int col) -> double& { return lp_t_[static_cast<size_t>(row) * w + col]; };
@@ -504,7 +508,8 @@ void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi 
   lagrange_ = true;
 }
 
-Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi gcd) {
+Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi root_ub,
+                     Centi gcd) {
   const Problem& p = *p_;
   frames_.clear();
   Centi best = incumbent;
@@ -560,6 +565,9 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi gcd
   Centi ub = best;
   if (aborted) {
     stats_.aborted = true;
+    // Unexplored: the remaining alternatives of every open frame (within its bound) and,
+    // with no frame open, the whole component.
+    if (frames_.empty()) ub = std::max(ub, root_ub);
     for (const Frame& f : frames_) ub = std::max(ub, f.node_ub);
     for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
       const uint32_t j = order[it->pos];
@@ -751,7 +759,7 @@ void Solver::Solve(const Problem& p, const Options& options) {
   if (joint) {
     std::iota(comp_order_.begin(), comp_order_.end(), 0u);
     rg_for_ = nullptr;
-    const Centi ub = Search(all, greedy, gcd);
+    const Centi ub = Search(all, greedy, root_ub, gcd);
     apply_best(all);
     value_ = 0;
     for (uint32_t j = 0; j < n; ++j) value_ += p.cands[j].grant * best_count_[j];
@@ -766,7 +774,7 @@ void Solver::Solve(const Problem& p, const Options& options) {
       Centi comp_greedy = 0;
       for (uint32_t j : order) comp_greedy += p.cands[j].grant * best_count_[j];
       Centi ub = Bound(order, 0, 0, g);
-      if (comp_greedy < ub) ub = Search(order, comp_greedy, g);
+      if (comp_greedy < ub) ub = Search(order, comp_greedy, ub, g);
       apply_best(order);
       Centi comp_value = 0;
       for (uint32_t j : order) comp_value += p.cands[j].grant * best_count_[j];

@@ -47,6 +47,9 @@ constexpr int32_t kUnlimitedCount = INT32_MAX / 4;
 // Per-record values are scaled by lcm(1..8) so the per-record bound stays in integers.
 constexpr int64_t kValueScale = 840;
 constexpr int kKnapBits = 2048;
+// Work accounting: a bound evaluation costs one node plus one per this many candidates it
+// scans, so Options::max_nodes bounds time, not just tree size.
+constexpr size_t kCandidatesPerNode = 64;
 
 struct Candidate {
   Centi grant = 0;
@@ -120,7 +123,7 @@ class Solver {
   Centi KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, Centi gcd);
   // Depth-first search of one component starting from the empty state (relative to the
   // current state). Returns the component's upper bound; best_count_ holds its best.
-  Centi Search(std::span<const uint32_t> order, Centi incumbent, Centi gcd);
+  Centi Search(std::span<const uint32_t> order, Centi incumbent, Centi root_ub, Centi gcd);
   void BuildReqGroups(std::span<const uint32_t> order);
 
   const Problem* p_ = nullptr;
