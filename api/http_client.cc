@@ -64,11 +64,16 @@ struct HttpClient::Impl {
     beast::error_code ec;
     beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(timeout_ms));
     http::write(stream, req, ec);
-    if (ec) return Status::Unavailable("write failed: " + ec.message());
+    // A server may answer early (413) and stop reading; its answer is still worth reading.
+    beast::error_code write_ec = ec;
+    ec = {};
     http::response_parser<http::string_body> parser;
     parser.body_limit(1ull << 30);
     http::read(stream, buffer, parser, ec);
-    if (ec) return Status::Unavailable("read failed: " + ec.message());
+    if (ec) {
+      if (write_ec) return Status::Unavailable("write failed: " + write_ec.message());
+      return Status::Unavailable("read failed: " + ec.message());
+    }
     auto& res = parser.get();
     ClientResponse out;
     out.status = static_cast<int>(res.result_int());

@@ -14,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -241,14 +242,30 @@ class PlainSession : public Session<PlainSession>,
     net::dispatch(stream_.get_executor(),
                   beast::bind_front_handler(&PlainSession::DoRead, shared_from_this()));
   }
+  // Half-closes, then reads and discards what the client still sends (bounded in bytes and
+  // time), so that closing does not reset the connection before the client has read our
+  // answer (for example a 413 while it is still uploading).
   void DoClose() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    Drain();
+  }
+  void Drain() {
+    stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](
+                                                       beast::error_code ec, std::size_t n) {
+      self->drained_ += n;
+      if (ec || self->drained_ > kMaxDrainBytes) return;
+      self->Drain();
+    });
   }
   friend class Session<PlainSession>;
 
  private:
+  static constexpr size_t kMaxDrainBytes = 64u << 20;
   beast::tcp_stream stream_;
+  std::array<char, 16384> scratch_;
+  size_t drained_ = 0;
 };
 
 class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {

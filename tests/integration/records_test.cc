@@ -1,0 +1,311 @@
+// End-to-end: catalog, learners, records, receipts, problems, restart durability.
+#include <gtest/gtest.h>
+
+#include "crypto/checkpoint.h"
+#include "crypto/merkle.h"
+#include "crypto/signed_note.h"
+#include "tests/integration/test_server.h"
+
+namespace lcb::testing {
+namespace {
+
+class RecordsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<TestServer>(dir_.path());
+    cat_.Load(*server_);
+  }
+  TempDir dir_;
+  std::unique_ptr<TestServer> server_;
+  Catalog cat_;
+};
+
+// The receipt's inclusion proof verifies against the checkpoint root, and the checkpoint
+// verifies with the published key.
+void ExpectReceiptVerifies(TestServer& s, const json& receipt, const std::string& entry_bytes) {
+  json key = s.CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  auto verifier = ParseVerifierKey(key["verifier_key"].get<std::string>());
+  ASSERT_TRUE(verifier.ok()) << verifier.status().ToString();
+  std::string note = receipt["checkpoint"];
+  auto opened = OpenNote(note, {*verifier});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto cp = ParseCheckpointBody(opened->text);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  std::vector<Hash> proof;
+  for (const auto& h : receipt["inclusion_proof"]) proof.push_back(*HashFromHex(h.get<std::string>()));
+  Status v = VerifyInclusion(receipt["leaf_index"].get<uint64_t>(), cp->size,
+                             LeafHash(entry_bytes), proof, cp->root);
+  EXPECT_TRUE(v.ok()) << v.ToString();
+}
+
+TEST_F(RecordsTest, PostAndReadBackAsLearner) {
+  json posted = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                                  cat_.Record(cat_.learner_a, "tsinghua:CS101", "T-1"), 201);
+  ASSERT_EQ(posted["records"].size(), 1u);
+  std::string id = posted["records"][0]["id"];
+  json got = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(got["status"], "active");
+  EXPECT_EQ(got["record"]["issuer"], "tsinghua");
+  EXPECT_EQ(got["record"]["learner"], cat_.learner_a);
+  EXPECT_EQ(got["record"]["credits"], 4);
+  EXPECT_EQ(got["record"]["grade"]["normalized"], 90);
+  EXPECT_EQ(got["record"]["salt"].get<std::string>().size(), 32u);
+  // The entry bytes the log hashed are retrievable by an auditor and match the receipt.
+  uint64_t leaf = posted["records"][0]["leaf_index"];
+  json entries = server_->CallJson(
+      "GET", "/v1/log/entries?start=" + std::to_string(leaf) + "&end=" + std::to_string(leaf + 1),
+      cat_.auditor_token, nullptr, 200);
+  std::string bytes = *Base64Decode(entries["entries"][0]["entry"].get<std::string>());
+  EXPECT_EQ(json::parse(bytes), got["record"]);
+  ExpectReceiptVerifies(*server_, posted["records"][0]["receipt"], bytes);
+  ExpectReceiptVerifies(*server_, got["receipt"], bytes);
+  // The issuer and auditors read it too; the other learner and institution do not.
+  server_->CallJson("GET", "/v1/records/" + id, cat_.tsinghua_token, nullptr, 200);
+  server_->CallJson("GET", "/v1/records/" + id, cat_.auditor_token, nullptr, 200);
+  server_->CallJson("GET", "/v1/records/" + id, cat_.learner_b_token, nullptr, 404);
+  server_->CallJson("GET", "/v1/records/" + id, cat_.ouchn_token, nullptr, 404);
+  // Anonymous readers get entries' leaf hashes only.
+  json anon = server_->CallJson("GET", "/v1/log/entries?start=0&end=1", "", nullptr, 200);
+  EXPECT_FALSE(anon["entries"][0].contains("entry"));
+}
+
+TEST_F(RecordsTest, IdempotentRepostAndConflict) {
+  json rec = cat_.Record(cat_.learner_a, "tsinghua:CS101", "T-2");
+  json first = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, rec, 201);
+  json again = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, rec, 200);
+  EXPECT_EQ(first["records"][0]["id"], again["records"][0]["id"]);
+  EXPECT_EQ(first["records"][0]["leaf_index"], again["records"][0]["leaf_index"]);
+  EXPECT_EQ(again["records"][0]["status"], "existing");
+  rec["grade"]["value"] = "91";
+  json conflict = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, rec, 409);
+  EXPECT_EQ(conflict["pointer"], "/external_ref");
+  // Another institution may use the same external_ref for its own record.
+  server_->CallJson("POST", "/v1/records", cat_.ouchn_token,
+                    cat_.Record(cat_.learner_a, "ouchn:ENG1", "T-2"), 201);
+}
+
+TEST_F(RecordsTest, BatchIsAtomic) {
+  json batch = {{"records",
+                 {cat_.Record(cat_.learner_a, "tsinghua:CS101", "B-1"),
+                  cat_.Record(cat_.learner_a, "tsinghua:MA101", "B-2", "not-a-grade"),
+                  cat_.Record(cat_.learner_a, "tsinghua:NOPE", "B-3")}}};
+  json problem = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, batch, 400);
+  EXPECT_EQ(problem["status"], 400);
+  ASSERT_EQ(problem["errors"].size(), 2u);
+  EXPECT_EQ(problem["errors"][0]["pointer"], "/records/1/grade/value");
+  EXPECT_EQ(problem["errors"][1]["pointer"], "/records/2/unit");
+  uint64_t size_before = server_->bank().ledger().Size();
+  json recs = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
+                                cat_.learner_a_token, nullptr, 200);
+  EXPECT_TRUE(recs["records"].empty());
+  // Fixed, the whole batch goes in with receipts in order.
+  batch["records"][1]["grade"]["value"] = "88";
+  batch["records"][2]["unit"] = "tsinghua:CS101";
+  batch["records"][2]["completed_on"] = "2023-01-15";
+  json ok = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, batch, 201);
+  ASSERT_EQ(ok["records"].size(), 3u);
+  EXPECT_EQ(ok["records"][0]["leaf_index"].get<uint64_t>(), size_before);
+  EXPECT_EQ(ok["records"][2]["leaf_index"].get<uint64_t>(), size_before + 2);
+}
+
+TEST_F(RecordsTest, ProblemsNameTheField) {
+  auto post = [&](const std::string& body) {
+    return server_->Call("POST", "/v1/records", cat_.tsinghua_token, body);
+  };
+  ClientResponse bad_json = post("{\"learner\": ");
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_EQ(bad_json.headers["content-type"], "application/problem+json");
+  EXPECT_NE(json::parse(bad_json.body)["detail"].get<std::string>().find("not valid JSON"),
+            std::string::npos);
+
+  json missing = cat_.Record(cat_.learner_a, "tsinghua:CS101", "P-1");
+  missing.erase("learner");
+  ClientResponse r = post(missing.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/learner");
+
+  json wrong_type = cat_.Record(cat_.learner_a, "tsinghua:CS101", "P-2");
+  wrong_type["credits"] = "four";
+  r = post(wrong_type.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/credits");
+
+  json unknown = cat_.Record(cat_.learner_a, "tsinghua:CS101", "P-3");
+  unknown["issuer"] = "someone-else";
+  r = post(unknown.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/issuer");
+
+  json future = cat_.Record(cat_.learner_a, "tsinghua:CS101", "P-4", "90", "2999-01-01");
+  r = post(future.dump());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/completed_on");
+
+  std::string huge(9u << 20, ' ');
+  r = post(huge);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+
+  json too_many = {{"records", json::array()}};
+  for (int i = 0; i < 1001; ++i) {
+    too_many["records"].push_back(cat_.Record(cat_.learner_a, "tsinghua:CS101", "M-" + std::to_string(i)));
+  }
+  r = post(too_many.dump());
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/records");
+  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+}
+
+TEST_F(RecordsTest, AuthenticationAndRoles) {
+  json rec = cat_.Record(cat_.learner_a, "tsinghua:CS101", "A-1");
+  EXPECT_EQ(server_->Call("POST", "/v1/records", "", rec.dump()).status, 401);
+  EXPECT_EQ(server_->Call("POST", "/v1/records", "cb_not-a-token", rec.dump()).status, 401);
+  // Learners, auditors and admins do not post records.
+  EXPECT_EQ(server_->Call("POST", "/v1/records", cat_.learner_a_token, rec.dump()).status, 403);
+  EXPECT_EQ(server_->Call("POST", "/v1/records", cat_.auditor_token, rec.dump()).status, 403);
+  EXPECT_EQ(server_->Call("POST", "/v1/records", server_->admin_token(), rec.dump()).status, 403);
+  // An institution cannot post for another institution's unit.
+  ClientResponse r = server_->Call("POST", "/v1/records", cat_.ouchn_token, rec.dump());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/unit");
+  // A revoked token stops working at once.
+  json t = server_->CallJson("POST", "/v1/tokens", server_->admin_token(),
+                             {{"role", "institution:tsinghua"}}, 201);
+  server_->CallJson("POST", "/v1/records", t["token"], rec, 201);
+  server_->CallJson("DELETE", "/v1/tokens/" + t["id"].get<std::string>(), server_->admin_token(),
+                    nullptr, 200);
+  EXPECT_EQ(server_->Call("POST", "/v1/records", t["token"], rec.dump()).status, 401);
+}
+
+TEST_F(RecordsTest, CsvWithBadLineStoresNothingThenSucceeds) {
+  std::string csv = "\xEF\xBB\xBFlearner,unit,external_ref,grade_scale,grade_value,completed_on,attendance\n" +
+                    cat_.learner_a + ",tsinghua:CS101,C-1,percent,85,2024-01-10,全勤\n" +
+                    cat_.learner_a + ",tsinghua:MA101,C-2,five_level,优秀,2024-01-11,\n" +
+                    cat_.learner_a + ",tsinghua:MA101,C-3,percent,abc,2024-01-12,\n";
+  ClientResponse r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, csv,
+                                   {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u);
+  EXPECT_EQ(p["errors"][0]["line"], 4);
+  EXPECT_EQ(p["errors"][0]["field"], "grade/value");
+  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  csv.replace(csv.find("abc"), 3, "77");
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, csv, {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  json list = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
+                                cat_.learner_a_token, nullptr, 200);
+  ASSERT_EQ(list["records"].size(), 3u);
+  EXPECT_EQ(list["records"][0]["attendance"], "全勤");
+  EXPECT_EQ(list["records"][1]["grade"]["value"], "优秀");
+  EXPECT_EQ(list["records"][1]["grade"]["normalized"], 95);
+}
+
+TEST_F(RecordsTest, RestartKeepsEveryAcknowledgedRecord) {
+  std::vector<std::pair<std::string, uint64_t>> acked;
+  for (int i = 0; i < 20; ++i) {
+    json r = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                               cat_.Record(cat_.learner_a, "tsinghua:CS101", "R-" + std::to_string(i)),
+                               201);
+    acked.emplace_back(r["records"][0]["id"], r["records"][0]["leaf_index"]);
+  }
+  std::string checkpoint = server_->bank().ledger().LatestCheckpoint();
+  server_.reset();
+  server_ = std::make_unique<TestServer>(dir_.path());
+  EXPECT_EQ(server_->bank().ledger().LatestCheckpoint(), checkpoint);
+  for (const auto& [id, leaf] : acked) {
+    json got = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+    EXPECT_EQ(got["receipt"]["leaf_index"], leaf);
+  }
+  // The log goes on from where it was, consistent with the old checkpoint.
+  json r = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                             cat_.Record(cat_.learner_a, "tsinghua:MA101", "R-after"), 201);
+  EXPECT_EQ(r["records"][0]["leaf_index"], acked.back().second + 1);
+}
+
+TEST_F(RecordsTest, PaginationAndPassbook) {
+  for (int i = 0; i < 7; ++i) {
+    server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                      cat_.Record(cat_.learner_a, i % 2 ? "tsinghua:CS101" : "tsinghua:MA101",
+                                  "PG-" + std::to_string(i), "80", "202" + std::to_string(i % 3) + "-05-01"),
+                      201);
+  }
+  server_->CallJson("POST", "/v1/records", cat_.ouchn_token,
+                    cat_.Record(cat_.learner_a, "ouchn:ENG1", "E-1", "75", "2022-03-01"), 201);
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    std::string target = "/v1/learners/" + cat_.learner_a + "/records?limit=3";
+    if (!cursor.empty()) target += "&cursor=" + cursor;
+    json r = server_->CallJson("GET", target, cat_.learner_a_token, nullptr, 200);
+    for (const auto& rec : r["records"]) seen.push_back(rec["id"]);
+    if (r["next_cursor"].is_null()) break;
+    cursor = r["next_cursor"];
+  }
+  EXPECT_EQ(seen.size(), 8u);
+  json pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
+                              cat_.learner_a_token, nullptr, 200);
+  // 4 MA101 (5 credits) + 3 CS101 (4) + ENG1 (2.5).
+  EXPECT_EQ(pb["total_credits"], 34.5);
+  EXPECT_EQ(pb["by_issuer"]["tsinghua"], 32);
+  EXPECT_EQ(pb["by_issuer"]["ouchn"], 2.5);
+  EXPECT_EQ(pb["by_kind"]["non_degree_course"], 2.5);
+  EXPECT_EQ(pb["by_field"]["06"], 12);
+  // Others may not see it.
+  server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cat_.learner_b_token,
+                    nullptr, 404);
+  server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cat_.ouchn_token,
+                    nullptr, 404);
+  // Until the learner grants it.
+  server_->CallJson("POST", "/v1/learners/" + cat_.learner_a + "/grants", cat_.learner_a_token,
+                    {{"institution", "ouchn"}}, 201);
+  server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cat_.ouchn_token,
+                    nullptr, 200);
+  server_->CallJson("DELETE", "/v1/learners/" + cat_.learner_a + "/grants/ouchn",
+                    cat_.learner_a_token, nullptr, 200);
+  server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cat_.ouchn_token,
+                    nullptr, 404);
+}
+
+TEST_F(RecordsTest, RevokeAndCorrect) {
+  json r = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                             cat_.Record(cat_.learner_a, "tsinghua:CS101", "RV-1", "55"), 201);
+  std::string id = r["records"][0]["id"];
+  // Only the issuer may correct it.
+  json fix = {{"record", cat_.Record(cat_.learner_a, "tsinghua:CS101", "RV-1b", "65")},
+              {"reason", "grade entry error"}};
+  server_->CallJson("POST", "/v1/records/" + id + "/correct", cat_.ouchn_token, fix, 404);
+  json corrected = server_->CallJson("POST", "/v1/records/" + id + "/correct",
+                                     cat_.tsinghua_token, fix, 201);
+  std::string new_id = corrected["record"]["id"];
+  json old_rec = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(old_rec["status"], "revoked");
+  json new_rec = server_->CallJson("GET", "/v1/records/" + new_id, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(new_rec["record"]["supersedes"], id);
+  json pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
+                              cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(pb["total_credits"], 4);
+  EXPECT_EQ(pb["revoked_count"], 1);
+  // Revoking twice with the same reason is idempotent; a revoked record cannot be corrected.
+  server_->CallJson("POST", "/v1/records/" + new_id + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "withdrawn"}}, 200);
+  server_->CallJson("POST", "/v1/records/" + new_id + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "withdrawn"}}, 200);
+  server_->CallJson("POST", "/v1/records/" + new_id + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "other"}}, 409);
+}
+
+TEST_F(RecordsTest, LearnerAccountsByNationalId) {
+  // Two institutions posting for the same person reach one account.
+  json a = server_->CallJson("POST", "/v1/learners", cat_.ouchn_token,
+                             {{"national_id", "110101 19900307 0011"}}, 200);
+  EXPECT_EQ(a["id"], cat_.learner_a);
+  json found = server_->CallJson("GET", "/v1/learners/lookup?national_id=110101199003070011",
+                                 cat_.ouchn_token, nullptr, 200);
+  EXPECT_EQ(found["id"], cat_.learner_a);
+  server_->CallJson("GET", "/v1/learners/lookup?national_id=110101199003070011",
+                    cat_.learner_a_token, nullptr, 403);
+}
+
+}  // namespace
+}  // namespace lcb::testing

@@ -1,0 +1,186 @@
+// A real server for integration tests: a fresh RocksDB in a temp dir, the real App and
+// HttpServer on an ephemeral loopback port, and a real HTTP client. No mocks.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api/app.h"
+#include "api/bank.h"
+#include "api/http_client.h"
+#include "api/server.h"
+#include "api/worker_pool.h"
+#include "common/encoding.h"
+#include "config/config.h"
+#include "crypto/sha256.h"
+
+namespace lcb::testing {
+
+using json = nlohmann::json;
+
+class TestServer {
+ public:
+  // Opens (or reopens) the bank in `dir` and starts the server on 127.0.0.1:0.
+  explicit TestServer(const std::string& dir, std::map<std::string, std::string> flags = {}) {
+    flags["data_dir"] = dir;
+    flags["listen"] = "127.0.0.1:0";
+    if (!flags.count("log_level")) flags["log_level"] = "error";
+    auto config = LoadConfig("", {}, flags);
+    EXPECT_TRUE(config.ok()) << config.status().ToString();
+    config_ = *config;
+    auto bank = Bank::Open(config_, &first_admin_token_);
+    EXPECT_TRUE(bank.ok()) << bank.status().ToString();
+    bank_ = std::move(bank).value();
+    workers_ = std::make_unique<WorkerPool>(2);
+    bank_->SetExecutor([w = workers_.get()](std::function<void()> f) { w->Post(std::move(f)); });
+    app_ = std::make_unique<App>(*bank_);
+    ServerOptions options;
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.threads = 2;
+    options.max_body_bytes = config_.max_body_bytes;
+    options.read_timeout_ms = config_.read_timeout_ms;
+    options.idle_timeout_ms = config_.idle_timeout_ms;
+    options.max_connections = config_.max_connections;
+    options.tls_cert_file = config_.tls_cert;
+    options.tls_key_file = config_.tls_key;
+    auto server = HttpServer::Create(options, [a = app_.get()](HttpRequest r, Respond respond) {
+      a->Dispatch(std::move(r), std::move(respond));
+    });
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+    Status s = server_->Start();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    app_->AttachServer(server_.get());
+    admin_token_ = first_admin_token_;
+    if (admin_token_.empty()) {
+      auto t = bank_->tokens().Create("admin", "");
+      admin_token_ = t->token;
+    }
+  }
+
+  ~TestServer() {
+    server_->Shutdown(1000);
+    bank_->ledger().Stop();
+    workers_->Stop();
+    server_.reset();
+    app_.reset();
+    bank_.reset();
+  }
+
+  std::string url() const {
+    std::string scheme = config_.tls_cert.empty() ? "http" : "https";
+    return scheme + "://127.0.0.1:" + std::to_string(server_->port());
+  }
+  uint16_t port() const { return server_->port(); }
+  Bank& bank() { return *bank_; }
+  const std::string& admin_token() const { return admin_token_; }
+
+  std::unique_ptr<HttpClient> Client() {
+    auto c = HttpClient::Connect(url(), "", /*insecure=*/true);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return std::move(c).value();
+  }
+
+  // One request on a fresh connection. `token` empty = no Authorization header.
+  ClientResponse Call(const std::string& method, const std::string& target,
+                      const std::string& token = "", const std::string& body = "",
+                      std::map<std::string, std::string> headers = {}) {
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    auto r = Client()->Request(method, target, body, headers);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : ClientResponse{};
+  }
+  json CallJson(const std::string& method, const std::string& target, const std::string& token,
+                const json& body, int expect_status) {
+    ClientResponse r = Call(method, target, token, body.is_null() ? "" : body.dump());
+    EXPECT_EQ(r.status, expect_status) << method << " " << target << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  std::string NewToken(const std::string& role) {
+    json t = CallJson("POST", "/v1/tokens", admin_token_, {{"role", role}}, 201);
+    return t.value("token", "");
+  }
+
+ private:
+  Config config_;
+  std::string first_admin_token_;
+  std::string admin_token_;
+  std::unique_ptr<Bank> bank_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+// A temp dir removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("creditbank_test_" + HexEncode(RandomBytes(6)));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string path() const { return path_.string(); }
+  std::string sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A small catalog most tests start from: institutions "tsinghua" and "ouchn", a few units,
+// tokens for both institutions, two learners with their own tokens.
+struct Catalog {
+  std::string tsinghua_token, ouchn_token, auditor_token;
+  std::string learner_a, learner_b, learner_a_token, learner_b_token;
+
+  void Load(TestServer& s) {
+    const std::string& admin = s.admin_token();
+    s.CallJson("PUT", "/v1/institutions/tsinghua", admin,
+               {{"name", "清华大学"}, {"kind", "university"}}, 200);
+    s.CallJson("PUT", "/v1/institutions/ouchn", admin,
+               {{"name", "国家开放大学"}, {"kind", "open_university"}, {"hours_per_credit", 18}},
+               200);
+    s.CallJson("PUT", "/v1/units/tsinghua:CS101", admin,
+               {{"title", "程序设计基础"}, {"kind", "degree_course"}, {"credits", 4}, {"level", 6},
+                {"field", "0613"}},
+               200);
+    s.CallJson("PUT", "/v1/units/tsinghua:MA101", admin,
+               {{"title", "微积分"}, {"kind", "degree_course"}, {"credits", 5}, {"level", 6},
+                {"field", "0541"}},
+               200);
+    s.CallJson("PUT", "/v1/units/ouchn:ENG1", admin,
+               {{"title", "English I"}, {"kind", "non_degree_course"}, {"credits", 2.5},
+                {"level", 5}, {"field", "0231"}, {"validity_years", 5}},
+               200);
+    tsinghua_token = s.NewToken("institution:tsinghua");
+    ouchn_token = s.NewToken("institution:ouchn");
+    auditor_token = s.NewToken("auditor");
+    learner_a = s.CallJson("POST", "/v1/learners", tsinghua_token,
+                           {{"national_id", "110101199003070011"}, {"display_name", "张三"}}, 201)
+                    .value("id", "");
+    learner_b = s.CallJson("POST", "/v1/learners", tsinghua_token, {{"display_name", "李四"}}, 201)
+                    .value("id", "");
+    learner_a_token = s.NewToken("learner:" + learner_a);
+    learner_b_token = s.NewToken("learner:" + learner_b);
+  }
+
+  json Record(const std::string& learner, const std::string& unit, const std::string& ref,
+              const std::string& grade = "90", const std::string& date = "2024-06-30") const {
+    return {{"learner", learner},
+            {"unit", unit},
+            {"external_ref", ref},
+            {"grade", {{"scale", "percent"}, {"value", grade}}},
+            {"completed_on", date}};
+  }
+};
+
+}  // namespace lcb::testing
