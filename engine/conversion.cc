@@ -46,7 +46,7 @@ struct EvalScratch::Impl {
   std::array<Days, 256> age_threshold{};
   std::array<uint32_t, 256> age_stamp{};
   // Groups.
-  std::vector<GroupInfo> groups;
+  std::vector<GroupInfo> groups, groups_tmp;
   std::vector<uint32_t> rec_groups;  // rank * families + f -> group or kNone
   std::vector<uint32_t> group_rank;
   // Classes.
@@ -252,13 +252,12 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       return x.key_int < y.key_int;
     });
     m.group_rank.resize(m.groups.size());
-    std::vector<GroupInfo> sorted_groups;
-    sorted_groups.reserve(m.groups.size());
+    m.groups_tmp.clear();
     for (uint32_t i = 0; i < m.perm.size(); ++i) {
       m.group_rank[m.perm[i]] = i;
-      sorted_groups.push_back(m.groups[m.perm[i]]);
+      m.groups_tmp.push_back(m.groups[m.perm[i]]);
     }
-    m.groups.swap(sorted_groups);
+    m.groups.swap(m.groups_tmp);
     for (uint32_t& g : m.rec_groups) {
       if (g != kNone) g = m.group_rank[g];
     }
@@ -463,11 +462,13 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   const size_t nraw = m.raw.size();
   m.perm.resize(nraw);
   for (uint32_t i = 0; i < nraw; ++i) m.perm[i] = i;
-  std::stable_sort(m.perm.begin(), m.perm.end(), [&](uint32_t a, uint32_t b) {
+  std::sort(m.perm.begin(), m.perm.end(), [&](uint32_t a, uint32_t b) {
     const uint32_t ra = m.raw[a].rule, rb = m.raw[b].rule;
     const Centi ga = rs.rule_grant(ra), gb = rs.rule_grant(rb);
     if (ga != gb) return ga > gb;
-    return rs.rule_target(ra) < rs.rule_target(rb);
+    const uint32_t qa = rs.rule_target(ra), qb = rs.rule_target(rb);
+    if (qa != qb) return qa < qb;
+    return a < b;  // emission order: rule order, then tuple order
   });
 
   // 8. The solver's problem.
@@ -540,6 +541,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
 
   // 9. Hand out records and build the requirement list.
   out->requirements.resize(nreq);
+  out->unused.reserve(n);
   for (size_t q = 0; q < nreq; ++q) {
     out->requirements[q].id = prog.requirements[q].id;
     out->requirements[q].granted = 0;
@@ -695,8 +697,11 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
 void SortRecords(std::span<const Record> records, std::vector<const Record*>* sorted) {
   sorted->resize(records.size());
   for (size_t i = 0; i < records.size(); ++i) (*sorted)[i] = &records[i];
-  std::stable_sort(sorted->begin(), sorted->end(),
-                   [](const Record* a, const Record* b) { return a->id < b->id; });
+  // Record ids are unique (the bank assigns them); ties, if any, fall back to input order.
+  std::sort(sorted->begin(), sorted->end(), [](const Record* a, const Record* b) {
+    const int c = a->id.compare(b->id);
+    return c != 0 ? c < 0 : a < b;
+  });
 }
 
 ConversionResult Run(const CompiledRuleset& ruleset, std::span<const Record> records,

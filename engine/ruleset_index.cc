@@ -214,7 +214,9 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(Program program,
       uint32_t issuer1 = p.issuer ? c.strings_.Intern(*p.issuer) + 1 : 0;
       patterns.push_back({BucketKey(kind, prefix, issuer1), static_cast<uint32_t>(min_level), s});
       int len = p.field_prefix ? static_cast<int>(p.field_prefix->size()) : 0;
-      c.shape_mask_ |= static_cast<uint16_t>(1u << ShapeOf(!p.kind, len, !p.issuer));
+      const int shape = ShapeOf(!p.kind, len, !p.issuer);
+      c.shape_mask_ |= static_cast<uint16_t>(1u << shape);
+      if (p.kind) c.shape_kinds_[shape] |= static_cast<uint16_t>(1u << kind);
     }
     c.rule_src_begin_.push_back(static_cast<uint32_t>(c.src_rule_.size()));
     c.rule_id_chars_.append(rule.id);

@@ -149,6 +149,9 @@ class CompiledRuleset {
   std::vector<uint32_t> bucket_begin_;    // buckets + 1
   std::vector<uint32_t> bucket_sources_;  // sorted by (min_level, source)
   uint16_t shape_mask_ = 0;
+  // Per shape with a specific kind: which kinds have buckets (bit = UnitKind), so a record
+  // skips probes that cannot hit.
+  std::array<uint16_t, 16> shape_kinds_{};
 
   std::vector<CapFamily> caps_;
 };
@@ -186,6 +189,7 @@ void CompiledRuleset::ForEachMatchingSource(const Record& rec, F&& f) const {
   for (int shape = 0; shape < 16; ++shape) {
     if (!(shape_mask_ & (1u << shape))) continue;
     bool kind_any = shape & 1;
+    if (!kind_any && !(shape_kinds_[shape] & (1u << kind))) continue;
     int len_code = (shape >> 1) & 3;
     bool issuer_any = shape & 8;
     if (!issuer_any && issuer1 == 0) continue;

@@ -11,6 +11,8 @@ namespace {
 constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
 constexpr int64_t kLagScale = int64_t{1} << 20;  // fixed point of the Lagrangian multipliers
 constexpr int kRootLpPivots = 400;
+// Search nodes spent with the combinatorial bounds before the LP multipliers are computed.
+constexpr uint64_t kNodesBeforeLp = 24;
 // The root LP is skipped when its dense tableau would exceed this many cells.
 constexpr size_t kMaxLpCells = 40000;
 
@@ -352,7 +354,12 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
     if (lb < b) b = static_cast<Centi>(lb);
   }
   b -= b % gcd;
-  if (b >= need && b > 0 && b / gcd < kKnapBits) {
+  bool packing = sum_all > t_rem_;
+  for (size_t i = 0; i < touched_req_.size() && !packing; ++i) {
+    const uint32_t q = touched_req_[i];
+    packing = !p.req_is_course[q] && req_acc_[q] > req_rem_[q];
+  }
+  if (packing && b >= need && b > 0 && b / gcd < kKnapBits) {
     if (rg_for_ != order.data() || rg_for_size_ != order.size()) BuildReqGroups(order);
     b = std::min(b, KnapBound(order, pos, b, gcd));
   }
@@ -517,10 +524,11 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
   size_t pos = 0;
   const size_t n = order.size();
   bool aborted = false;
+  bool bound_next = true;
   for (;;) {
     // Descend from `pos`.
     for (;;) {
-      if (++stats_.nodes > options_.max_nodes) {
+      if (++stats_.nodes > options_.max_nodes || stats_.nodes > soft_limit_) {
         aborted = true;
         break;
       }
@@ -533,10 +541,17 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
         }
         break;
       }
-      const Centi need = best - cur + 1;
-      const Centi ub = Bound(order, pos, need, gcd);
-      if (ub < need) break;
-      frames_.push_back({static_cast<uint32_t>(pos), k, cur + ub});
+      // Bounds are evaluated where value was given up (the first node after a smaller
+      // count was chosen) and at the start; on the include-first descent below such a node
+      // the parent's bound still holds, and the greedy completion is cheap to reach.
+      Centi node_ub = frames_.empty() ? root_ub : frames_.back().node_ub;
+      if (bound_next) {
+        const Centi need = best - cur + 1;
+        const Centi ub = Bound(order, pos, need, gcd);
+        if (ub < need) break;
+        node_ub = cur + ub;
+      }
+      frames_.push_back({static_cast<uint32_t>(pos), k, node_ub});
       const uint32_t j = order[pos];
       Apply(j, k);
       cur_count_[j] = k;
@@ -556,6 +571,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
         cur -= p.cands[j].grant;
         pos = f.pos + 1;
         resumed = true;
+        bound_next = true;
         break;
       }
       frames_.pop_back();
@@ -564,7 +580,11 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
   }
   Centi ub = best;
   if (aborted) {
-    stats_.aborted = true;
+    if (stats_.nodes > options_.max_nodes) {
+      stats_.aborted = true;
+    } else {
+      soft_stopped_ = true;
+    }
     // Unexplored: the remaining alternatives of every open frame (within its bound) and,
     // with no frame open, the whole component.
     if (frames_.empty()) ub = std::max(ub, root_ub);
@@ -577,6 +597,25 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
     frames_.clear();
   }
   return ub;
+}
+
+Centi Solver::SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Centi root_ub,
+                           Centi gcd) {
+  // Most searches finish in a few nodes with the combinatorial bounds; only a search that
+  // runs longer pays for the LP at its root, then restarts with the stronger bound. The
+  // restart keeps the tie order: the incumbent was the first solution of its value in
+  // depth-first order, and the new search replaces it only by a strictly better one.
+  soft_limit_ = stats_.nodes + kNodesBeforeLp;
+  soft_stopped_ = false;
+  Centi ub = Search(order, incumbent, root_ub, gcd);
+  soft_limit_ = UINT64_MAX;
+  if (!soft_stopped_) return ub;
+  Centi best = 0;
+  for (uint32_t j : order) best += p_->cands[j].grant * best_count_[j];
+  TuneMultipliers(order, 0, best, kRootLpPivots);
+  const Centi lp_ub = std::min(root_ub, Bound(order, 0, 0, gcd));
+  if (best >= lp_ub) return best;
+  return Search(order, best, lp_ub, gcd);
 }
 
 void Solver::Solve(const Problem& p, const Options& options) {
@@ -647,11 +686,7 @@ void Solver::Solve(const Problem& p, const Options& options) {
   for (const Candidate& c : p.cands) gcd = std::gcd(gcd, c.grant);
   if (gcd <= 0) gcd = 1;
 
-  Centi root_ub = Bound(all, 0, 0, gcd);
-  if (greedy < root_ub) {
-    TuneMultipliers(all, 0, greedy, kRootLpPivots);
-    root_ub = Bound(all, 0, 0, gcd);
-  }
+  const Centi root_ub = Bound(all, 0, 0, gcd);
   auto apply_best = [&](std::span<const uint32_t> order) {
     for (uint32_t j : order) {
       if (best_count_[j] != 0) Apply(j, best_count_[j]);
@@ -759,7 +794,7 @@ void Solver::Solve(const Problem& p, const Options& options) {
   if (joint) {
     std::iota(comp_order_.begin(), comp_order_.end(), 0u);
     rg_for_ = nullptr;
-    const Centi ub = Search(all, greedy, root_ub, gcd);
+    const Centi ub = SearchWithLp(all, greedy, root_ub, gcd);
     apply_best(all);
     value_ = 0;
     for (uint32_t j = 0; j < n; ++j) value_ += p.cands[j].grant * best_count_[j];
@@ -774,7 +809,7 @@ void Solver::Solve(const Problem& p, const Options& options) {
       Centi comp_greedy = 0;
       for (uint32_t j : order) comp_greedy += p.cands[j].grant * best_count_[j];
       Centi ub = Bound(order, 0, 0, g);
-      if (comp_greedy < ub) ub = Search(order, comp_greedy, ub, g);
+      if (comp_greedy < ub) ub = SearchWithLp(order, comp_greedy, ub, g);
       apply_best(order);
       Centi comp_value = 0;
       for (uint32_t j : order) comp_value += p.cands[j].grant * best_count_[j];

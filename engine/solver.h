@@ -124,6 +124,8 @@ class Solver {
   // Depth-first search of one component starting from the empty state (relative to the
   // current state). Returns the component's upper bound; best_count_ holds its best.
   Centi Search(std::span<const uint32_t> order, Centi incumbent, Centi root_ub, Centi gcd);
+  Centi SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Centi root_ub,
+                     Centi gcd);
   void BuildReqGroups(std::span<const uint32_t> order);
 
   const Problem* p_ = nullptr;
@@ -131,6 +133,8 @@ class Solver {
   Stats stats_;
   Centi value_ = 0, upper_bound_ = 0;
   bool optimal_ = false;
+  uint64_t soft_limit_ = UINT64_MAX;  // nodes after which Search stops to fetch LP bounds
+  bool soft_stopped_ = false;
 
   // State.
   std::vector<int32_t> class_rem_;
