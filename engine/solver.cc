@@ -524,7 +524,8 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
   size_t pos = 0;
   const size_t n = order.size();
   bool aborted = false;
-  bool bound_next = true;
+  // The caller just bounded the root: the first node reuses that bound.
+  bool bound_next = false;
   for (;;) {
     // Descend from `pos`.
     for (;;) {
@@ -541,9 +542,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
         }
         break;
       }
-      // Bounds are evaluated where value was given up (the first node after a smaller
-      // count was chosen) and at the start; on the include-first descent below such a node
-      // the parent's bound still holds, and the greedy completion is cheap to reach.
+      // Every node is bounded, except the root, which the caller bounded already.
       Centi node_ub = frames_.empty() ? root_ub : frames_.back().node_ub;
       if (bound_next) {
         const Centi need = best - cur + 1;
@@ -551,6 +550,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
         if (ub < need) break;
         node_ub = cur + ub;
       }
+      bound_next = true;
       frames_.push_back({static_cast<uint32_t>(pos), k, node_ub});
       const uint32_t j = order[pos];
       Apply(j, k);
@@ -571,7 +571,6 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
         cur -= p.cands[j].grant;
         pos = f.pos + 1;
         resumed = true;
-        bound_next = true;
         break;
       }
       frames_.pop_back();
@@ -783,11 +782,13 @@ void Solver::Solve(const Problem& p, const Options& options) {
   };
 
   bool joint = comps == 1;
+  comp_ub_.clear();
   if (!joint) {
     Centi sum_ub = 0;
     for (uint32_t c = 0; c < comps; ++c) {
       std::span<const uint32_t> order = comp_span(c);
-      sum_ub += Bound(order, 0, 0, comp_gcd(order));
+      comp_ub_.push_back(Bound(order, 0, 0, comp_gcd(order)));
+      sum_ub += comp_ub_.back();
     }
     joint = sum_ub > t_rem_;
   }
@@ -808,7 +809,7 @@ void Solver::Solve(const Problem& p, const Options& options) {
       const Centi g = comp_gcd(order);
       Centi comp_greedy = 0;
       for (uint32_t j : order) comp_greedy += p.cands[j].grant * best_count_[j];
-      Centi ub = Bound(order, 0, 0, g);
+      Centi ub = comp_ub_[c];
       if (comp_greedy < ub) ub = SearchWithLp(order, comp_greedy, ub, g);
       apply_best(order);
       Centi comp_value = 0;

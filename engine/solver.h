@@ -173,6 +173,7 @@ class Solver {
 
   // Components.
   std::vector<uint32_t> uf_, comp_of_, comp_begin_, comp_order_, first_of_;
+  std::vector<Centi> comp_ub_;
 
   struct Frame {
     uint32_t pos;
