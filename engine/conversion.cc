@@ -131,8 +131,9 @@ struct TupleEnumerator {
   }
 };
 
+// `summary` leaves requirements and unused empty (what-if needs the totals only).
 void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& options,
-                    bool greedy, Impl& m, ConversionResult* out) {
+                    bool greedy, bool summary, Impl& m, ConversionResult* out) {
   const Program& prog = rs.program();
   const Policy& policy = prog.policy;
   const size_t n = m.sorted.size();
@@ -539,6 +540,8 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   m.solver.Solve(p, so);
   const solver::Solver& sv = m.solver;
 
+  const size_t ncand = p.cands.size();
+  if (!summary) {
   // 9. Hand out records and build the requirement list.
   out->requirements.resize(nreq);
   out->unused.reserve(n);
@@ -549,7 +552,6 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   }
   m.used.assign(n, 0);
   m.class_next.assign(m.class_begin.begin(), m.class_begin.end() - 1);
-  const size_t ncand = p.cands.size();
   for (uint32_t j = 0; j < ncand; ++j) {
     const int32_t count = sv.count()[j];
     if (count == 0) continue;
@@ -569,6 +571,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       }
       rq.granted += p.cands[j].grant;
     }
+  }
   }
   out->granted = sv.value();
   out->remaining = std::max<Centi>(0, prog.total_credits - out->granted);
@@ -628,6 +631,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   }
   out->nodes = sv.stats().nodes;
 
+  if (summary) return;
   // 10. Reasons for unused records.
   m.first_cand.assign(ncls, kNone);
   for (uint32_t j = 0; j < ncand; ++j) {
@@ -714,7 +718,7 @@ ConversionResult Run(const CompiledRuleset& ruleset, std::span<const Record> rec
   Impl& m = scratch->impl();
   SortRecords(records, &m.sorted);
   ConversionResult out;
-  EvaluateSorted(ruleset, as_of, options, greedy, m, &out);
+  EvaluateSorted(ruleset, as_of, options, greedy, false, m, &out);
   return out;
 }
 
@@ -745,7 +749,7 @@ std::vector<WhatIfEntry> WhatIf(std::span<const std::shared_ptr<const CompiledRu
   SortRecords(records, &m.sorted);  // EvaluateSorted only reads m.sorted
   for (const auto& rs : rulesets) {
     if (!rs) continue;
-    EvaluateSorted(*rs, as_of, options, false, m, &result);
+    EvaluateSorted(*rs, as_of, options, false, true, m, &result);
     WhatIfEntry& e = entries.emplace_back();
     e.program = rs->program().id;
     e.ruleset_version = rs->version();

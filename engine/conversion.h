@@ -100,8 +100,8 @@ struct ConversionResult {
 struct EvalOptions {
   // Search nodes allowed (one node = one bound evaluation over the remaining candidates).
   // Realistic instances need well under 1,000; the adversarial benchmark (200 records x
-  // 100 requirements) stops at this budget in about 20 ms.
-  static constexpr uint64_t kDefaultMaxNodes = 20000;
+  // 100 requirements) stops at this budget in about 15 ms.
+  static constexpr uint64_t kDefaultMaxNodes = 10000;
   uint64_t max_nodes = kDefaultMaxNodes;
 };
 

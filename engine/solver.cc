@@ -538,6 +538,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
       if (pos == n) {
         if (cur > best) {
           best = cur;
+          dfs_found_ = true;
           for (uint32_t j : order) best_count_[j] = cur_count_[j];
         }
         break;
@@ -606,11 +607,17 @@ Centi Solver::SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Cen
   // depth-first order, and the new search replaces it only by a strictly better one.
   soft_limit_ = stats_.nodes + kNodesBeforeLp;
   soft_stopped_ = false;
+  dfs_found_ = false;
   Centi ub = Search(order, incumbent, root_ub, gcd);
   soft_limit_ = UINT64_MAX;
   if (!soft_stopped_) return ub;
-  Centi best = 0;
-  for (uint32_t j : order) best += p_->cands[j].grant * best_count_[j];
+  // Restart from the search's own best; a heuristic incumbent (not found by the search)
+  // keeps its "value - 1" threshold so the search may still return an equal, earlier one.
+  Centi best = incumbent;
+  if (dfs_found_) {
+    best = 0;
+    for (uint32_t j : order) best += p_->cands[j].grant * best_count_[j];
+  }
   TuneMultipliers(order, 0, best, kRootLpPivots);
   const Centi lp_ub = std::min(root_ub, Bound(order, 0, 0, gcd));
   if (best >= lp_ub) return best;
@@ -795,7 +802,24 @@ void Solver::Solve(const Problem& p, const Options& options) {
   if (joint) {
     std::iota(comp_order_.begin(), comp_order_.end(), 0u);
     rg_for_ = nullptr;
-    const Centi ub = SearchWithLp(all, greedy, root_ub, gcd);
+    // A second greedy, by grant per record, often starts hard searches much higher. Its
+    // selection is kept only as a fallback: the search starts at its value - 1, so the
+    // first selection of that value in depth-first order (the tie order's choice) wins.
+    Centi incumbent = greedy;
+    alt_order_.assign(comp_order_.begin(), comp_order_.end());
+    std::stable_sort(alt_order_.begin(), alt_order_.end(), [&](uint32_t a, uint32_t b) {
+      return p.cands[a].unit_value > p.cands[b].unit_value;
+    });
+    alt_count_.assign(n, 0);
+    const Centi alt = Greedy(alt_order_, &alt_count_);
+    for (uint32_t j = 0; j < n; ++j) {
+      if (alt_count_[j] != 0) Apply(j, -alt_count_[j]);
+    }
+    if (alt > greedy) {
+      best_count_ = alt_count_;
+      incumbent = alt - 1;
+    }
+    const Centi ub = SearchWithLp(all, incumbent, root_ub, gcd);
     apply_best(all);
     value_ = 0;
     for (uint32_t j = 0; j < n; ++j) value_ += p.cands[j].grant * best_count_[j];

@@ -135,6 +135,7 @@ class Solver {
   bool optimal_ = false;
   uint64_t soft_limit_ = UINT64_MAX;  // nodes after which Search stops to fetch LP bounds
   bool soft_stopped_ = false;
+  bool dfs_found_ = false;  // the last search replaced its incumbent
 
   // State.
   std::vector<int32_t> class_rem_;
@@ -174,6 +175,8 @@ class Solver {
   // Components.
   std::vector<uint32_t> uf_, comp_of_, comp_begin_, comp_order_, first_of_;
   std::vector<Centi> comp_ub_;
+  std::vector<uint32_t> alt_order_;
+  std::vector<int32_t> alt_count_;
 
   struct Frame {
     uint32_t pos;
