@@ -260,8 +260,7 @@ int CmdLogVerifyInclusion(const std::vector<std::string>& args) {
 int CmdLogVerifyConsistency(const std::vector<std::string>& args) {
   Flags flags;
   std::string error;
-  if (!flags.Parse(args, {"first", "second", "first-root", "second-root", "proof"}, {},
-                   &error)) {
+  if (!flags.Parse(args, {"first", "second", "first-root", "second-root", "proof"}, {}, &error)) {
     return Usage(kConsistencyUsage, error);
   }
   if (flags.help()) {

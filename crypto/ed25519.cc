@@ -49,8 +49,7 @@ int NoPassphrase(char*, int, int, void*) { return 0; }
 std::string RawPublicKey(EVP_PKEY* pkey) {
   std::string out(kEd25519PublicKeySize, '\0');
   size_t len = out.size();
-  if (EVP_PKEY_get_raw_public_key(pkey, reinterpret_cast<unsigned char*>(out.data()), &len) !=
-          1 ||
+  if (EVP_PKEY_get_raw_public_key(pkey, reinterpret_cast<unsigned char*>(out.data()), &len) != 1 ||
       len != kEd25519PublicKeySize) {
     internal::FatalOpenSsl("EVP_PKEY_get_raw_public_key");
   }
@@ -103,11 +102,11 @@ Ed25519Key Ed25519Key::Generate() {
 
 StatusOr<Ed25519Key> Ed25519Key::FromSeed(std::string_view seed) {
   if (seed.size() != kEd25519SeedSize) {
-    return Status::InvalidArgument("", "an Ed25519 seed has 32 bytes, got " +
-                                           std::to_string(seed.size()));
+    return Status::InvalidArgument(
+        "", "an Ed25519 seed has 32 bytes, got " + std::to_string(seed.size()));
   }
-  EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key_ex(nullptr, "ED25519", nullptr, Bytes(seed),
-                                                   seed.size());
+  EVP_PKEY* pkey =
+      EVP_PKEY_new_raw_private_key_ex(nullptr, "ED25519", nullptr, Bytes(seed), seed.size());
   if (pkey == nullptr) internal::FatalOpenSsl("EVP_PKEY_new_raw_private_key_ex(ED25519)");
   return Ed25519Key(std::unique_ptr<evp_pkey_st, PkeyDeleter>(pkey));
 }
@@ -134,7 +133,8 @@ StatusOr<Ed25519Key> Ed25519Key::LoadPem(const std::string& path) {
     ::close(fd);
     return Status::FailedPrecondition("key file " + path + " has mode " + ModeText(st.st_mode) +
                                       "; a private key must not be accessible by group or "
-                                      "others (chmod 600 " + path + ")");
+                                      "others (chmod 600 " +
+                                      path + ")");
   }
   if (static_cast<size_t>(st.st_size) > kMaxPemFileSize) {
     ::close(fd);
@@ -162,12 +162,12 @@ StatusOr<Ed25519Key> Ed25519Key::LoadPem(const std::string& path) {
   OPENSSL_cleanse(pem.data(), pem.size());
   if (!pkey) {
     const std::string why = internal::DrainOpenSslErrors();
-    return Status::InvalidArgument("", "key file " + path +
-                                           " is not an unencrypted PEM private key (" + why + ")");
+    return Status::InvalidArgument(
+        "", "key file " + path + " is not an unencrypted PEM private key (" + why + ")");
   }
   if (!EVP_PKEY_is_a(pkey.get(), "ED25519")) {
-    return Status::InvalidArgument("", "key file " + path + " holds a " + TypeName(pkey.get()) +
-                                           " key, not Ed25519");
+    return Status::InvalidArgument(
+        "", "key file " + path + " holds a " + TypeName(pkey.get()) + " key, not Ed25519");
   }
   return Ed25519Key(std::unique_ptr<evp_pkey_st, PkeyDeleter>(pkey.release()));
 }
@@ -197,10 +197,21 @@ Status Ed25519Key::SavePem(const std::string& path) const {
   }
   // link() is rename() that refuses to replace an existing file, atomically.
   if (status.ok() && ::link(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
+    int err = errno;
+    if (err == EPERM || err == EOPNOTSUPP || err == ENOSYS) {
+      // A filesystem without hard links: check, then rename. Not atomic against a
+      // concurrent creator, which only a second keygen racing this one could be.
+      if (::access(path.c_str(), F_OK) == 0) {
+        err = EEXIST;
+      } else if (::rename(tmp.c_str(), path.c_str()) == 0) {
+        err = 0;
+      } else {
+        err = errno;
+      }
+    }
     if (err == EEXIST) {
       status = Status::AlreadyExists("key file " + path + " already exists; not overwriting it");
-    } else {
+    } else if (err != 0) {
       status = Status::FailedPrecondition("cannot create " + path + ": " + ErrnoText(err));
     }
   }
@@ -234,8 +245,8 @@ std::string Ed25519Key::Sign(std::string_view msg) const {
   std::string sig(kEd25519SignatureSize, '\0');
   size_t len = sig.size();
   if (!ctx ||
-      EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey_.get(),
-                            nullptr) != 1 ||
+      EVP_DigestSignInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey_.get(), nullptr) !=
+          1 ||
       EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, Bytes(msg),
                      msg.size()) != 1 ||
       len != kEd25519SignatureSize) {
@@ -246,18 +257,16 @@ std::string Ed25519Key::Sign(std::string_view msg) const {
 
 bool Ed25519Verify(std::string_view public_key_raw32, std::string_view msg,
                    std::string_view sig64) {
-  if (public_key_raw32.size() != kEd25519PublicKeySize ||
-      sig64.size() != kEd25519SignatureSize) {
+  if (public_key_raw32.size() != kEd25519PublicKeySize || sig64.size() != kEd25519SignatureSize) {
     return false;
   }
   EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr,
-                                                 Bytes(public_key_raw32),
-                                                 public_key_raw32.size()));
+                                                 Bytes(public_key_raw32), public_key_raw32.size()));
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
   const bool ok =
       pkey && ctx &&
-      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey.get(),
-                              nullptr) == 1 &&
+      EVP_DigestVerifyInit_ex(ctx.get(), nullptr, nullptr, nullptr, nullptr, pkey.get(), nullptr) ==
+          1 &&
       EVP_DigestVerify(ctx.get(), Bytes(sig64), sig64.size(), Bytes(msg), msg.size()) == 1;
   // A rejected signature leaves reasons on the thread's error queue; they are not errors of
   // this call's caller, so do not let them pile up or surface in an unrelated message.
@@ -277,8 +286,8 @@ StatusOr<std::string> PublicKeyFromPem(std::string_view pem) {
     return Status::InvalidArgument("", "not a PEM public key (" + why + ")");
   }
   if (!EVP_PKEY_is_a(pkey.get(), "ED25519")) {
-    return Status::InvalidArgument("", "the PEM holds a " + TypeName(pkey.get()) +
-                                           " key, not Ed25519");
+    return Status::InvalidArgument("",
+                                   "the PEM holds a " + TypeName(pkey.get()) + " key, not Ed25519");
   }
   return RawPublicKey(pkey.get());
 }

@@ -64,8 +64,7 @@ class Ed25519Key {
 // THE Ed25519 verification used everywhere in the server (signed notes, JWS). True only for
 // a 32-byte public key, a 64-byte signature and a valid RFC 8032 signature of `msg` (OpenSSL
 // rejects non-canonical S >= L and small-order/invalid points as RFC 8032 requires).
-bool Ed25519Verify(std::string_view public_key_raw32, std::string_view msg,
-                   std::string_view sig64);
+bool Ed25519Verify(std::string_view public_key_raw32, std::string_view msg, std::string_view sig64);
 
 // The 32 raw bytes of an Ed25519 SPKI PEM public key; InvalidArgument for anything else.
 StatusOr<std::string> PublicKeyFromPem(std::string_view pem);

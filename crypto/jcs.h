@@ -8,9 +8,8 @@
 //     "1e+21", "1e-7", "-0" -> "0"); nlohmann signed/unsigned integers print as integers.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 
 #include "common/status.h"
 

@@ -90,9 +90,9 @@ StatusOr<Ed25519Jwk> ParseEd25519Jwk(const nlohmann::json& jwk) {
     return Status::InvalidArgument("/d", "JWK holds a private key; register the public key only");
   }
   const Json* x = member("x");
-  std::optional<std::string> raw =
-      x != nullptr && x->is_string() ? Base64UrlDecode(x->get_ref<const std::string&>())
-                                     : std::nullopt;
+  std::optional<std::string> raw = x != nullptr && x->is_string()
+                                       ? Base64UrlDecode(x->get_ref<const std::string&>())
+                                       : std::nullopt;
   if (!raw || raw->size() != kEd25519PublicKeySize) {
     return Status::InvalidArgument("/x", "must be base64url (unpadded) of 32 bytes");
   }
@@ -144,10 +144,10 @@ StatusOr<JwsHeader> VerifyCompactJws(std::string_view compact, const JwsKeyLooku
   return header;
 }
 
-std::string SignDetachedJws(std::string_view payload, std::string_view kid,
-                            const Ed25519Key& key) {
+std::string SignDetachedJws(std::string_view payload, std::string_view kid, const Ed25519Key& key) {
   const Json header = {{"alg", "EdDSA"}, {"kid", std::string(kid)}};
-  const std::string header_b64 = Base64UrlEncode(header.dump(-1, ' ', false, Json::error_handler_t::replace));
+  const std::string header_b64 =
+      Base64UrlEncode(header.dump(-1, ' ', false, Json::error_handler_t::replace));
   std::string signing_input = header_b64;
   signing_input += '.';
   signing_input += Base64UrlEncode(payload);

@@ -11,11 +11,10 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "common/status.h"
 #include "crypto/ed25519.h"
@@ -60,7 +59,6 @@ StatusOr<JwsHeader> VerifyCompactJws(std::string_view compact, const JwsKeyLooku
 
 // "header..signature" with header {"alg":"EdDSA","kid":kid} over `payload`, for clients,
 // tests and the demo.
-std::string SignDetachedJws(std::string_view payload, std::string_view kid,
-                            const Ed25519Key& key);
+std::string SignDetachedJws(std::string_view payload, std::string_view kid, const Ed25519Key& key);
 
 }  // namespace lcb

@@ -161,8 +161,7 @@ StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, NodeRe
   return proof;
 }
 
-StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second,
-                                             NodeReader& reader) {
+StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second, NodeReader& reader) {
   if (first > second) {
     return Status::InvalidArgument("", "first tree size " + std::to_string(first) +
                                            " is larger than second tree size " +
@@ -324,19 +323,17 @@ Hash MemoryTree::Root() const {
   const uint64_t n = size();
   if (n == 0) return EmptyRoot();
   // Reads from levels_ cannot fail: every complete subtree of the current size is present.
-  StatusOr<Hash> root =
-      RangeHash(0, n, [&](int level, uint64_t index) -> StatusOr<Hash> {
-        return levels_[static_cast<size_t>(level)][index];
-      });
+  StatusOr<Hash> root = RangeHash(0, n, [&](int level, uint64_t index) -> StatusOr<Hash> {
+    return levels_[static_cast<size_t>(level)][index];
+  });
   return *root;
 }
 
 StatusOr<Hash> MemoryTree::Node(int level, uint64_t index) {
   if (level < 0 || static_cast<size_t>(level) >= levels_.size() ||
       index >= levels_[static_cast<size_t>(level)].size()) {
-    return Status::NotFound("no complete subtree at level " + std::to_string(level) +
-                            ", index " + std::to_string(index) + " in a tree of size " +
-                            std::to_string(size()));
+    return Status::NotFound("no complete subtree at level " + std::to_string(level) + ", index " +
+                            std::to_string(index) + " in a tree of size " + std::to_string(size()));
   }
   return levels_[static_cast<size_t>(level)][index];
 }

@@ -56,8 +56,7 @@ StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, NodeRe
 
 // Consistency proof between the trees of `first` and `second` leaves (RFC 9162 §2.1.4.1).
 // Empty when first == 0 or first == second. O(log n) reads.
-StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second,
-                                             NodeReader& reader);
+StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second, NodeReader& reader);
 
 // RFC 9162 §2.1.3.2. The proof must have exactly the length the tree shape implies.
 Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_hash,

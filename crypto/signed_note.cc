@@ -16,9 +16,9 @@ constexpr size_t kKeyIdSize = 4;
 
 // Unicode White_Space (what the reference implementation's unicode.IsSpace accepts).
 bool IsUnicodeSpace(uint32_t cp) {
-  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 ||
-         cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
-         cp == 0x202F || cp == 0x205F || cp == 0x3000;
+  return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+         cp == 0x205F || cp == 0x3000;
 }
 
 // Valid UTF-8 with no ASCII control character other than LF.
@@ -113,8 +113,8 @@ StatusOr<NoteVerifier> ParseVerifierKey(std::string_view vkey) {
   if (!IsValidNoteKeyName(v.name)) {
     return Status::InvalidArgument("", "verifier key has an invalid key name");
   }
-  std::optional<std::string> id = id_hex.size() == 2 * kKeyIdSize ? HexDecode(id_hex)
-                                                                   : std::nullopt;
+  std::optional<std::string> id =
+      id_hex.size() == 2 * kKeyIdSize ? HexDecode(id_hex) : std::nullopt;
   if (!id) return Status::InvalidArgument("", "verifier key id must be 8 hex digits");
   v.key_id = ReadKeyId(*id);
   std::optional<std::string> key = Base64Decode(key_b64);
@@ -122,13 +122,13 @@ StatusOr<NoteVerifier> ParseVerifierKey(std::string_view vkey) {
     return Status::InvalidArgument("", "verifier key is not valid base64");
   }
   if (static_cast<uint8_t>((*key)[0]) != kSigTypeEd25519) {
-    return Status::InvalidArgument(
-        "", "verifier key has unsupported signature type " +
-                std::to_string(static_cast<uint8_t>((*key)[0])) + " (only 1, Ed25519)");
+    return Status::InvalidArgument("", "verifier key has unsupported signature type " +
+                                           std::to_string(static_cast<uint8_t>((*key)[0])) +
+                                           " (only 1, Ed25519)");
   }
   if (key->size() != 1 + kEd25519PublicKeySize) {
-    return Status::InvalidArgument("", "verifier key has " + std::to_string(key->size() - 1) +
-                                           " key bytes, expected 32");
+    return Status::InvalidArgument(
+        "", "verifier key has " + std::to_string(key->size() - 1) + " key bytes, expected 32");
   }
   v.public_key = key->substr(1);
   if (NoteKeyId(v.name, v.public_key) != v.key_id) {

@@ -25,7 +25,8 @@ CmdResult Call(Cmd cmd, const std::vector<std::string>& args) {
   ::testing::internal::CaptureStdout();
   ::testing::internal::CaptureStderr();
   const int code = cmd(args);
-  CmdResult r{code, ::testing::internal::GetCapturedStdout(), ::testing::internal::GetCapturedStderr()};
+  CmdResult r{code, ::testing::internal::GetCapturedStdout(),
+              ::testing::internal::GetCapturedStderr()};
   return r;
 }
 
@@ -68,9 +69,9 @@ TEST_F(CmdLog, RootOfTheReferenceTree) {
   std::string crlf;
   for (const auto& hex : v["reference_tree"]["leaves_hex"]) crlf += hex.get<std::string>() + "\r\n";
   EXPECT_EQ(Call(CmdLogRoot, {"--leaves=" + Write("crlf.txt", crlf)}).out, r.out);
-  EXPECT_EQ(Call(CmdLogRoot, {"--leaves", Write("nofinal.txt", leaves.substr(0, leaves.size() - 1))})
-                .out,
-            r.out);
+  EXPECT_EQ(
+      Call(CmdLogRoot, {"--leaves", Write("nofinal.txt", leaves.substr(0, leaves.size() - 1))}).out,
+      r.out);
 
   r = Call(CmdLogRoot, {"--leaves", Write("empty.txt", "")});
   EXPECT_EQ(r.out, "tree_size 0\nroot " + HashHex(EmptyRoot()) + "\n");
@@ -90,11 +91,11 @@ TEST_F(CmdLog, VerifyInclusionAgainstVectors) {
   const nlohmann::json all = LoadVectors("merkle_rfc6962_derived_all_proofs.json");
   int checked = 0;
   for (const auto& c : all["inclusion"]) {
-    std::vector<std::string> args = {
-        "--index", std::to_string(c["leaf_index"].get<uint64_t>()),
-        "--size", std::to_string(c["tree_size"].get<uint64_t>()),
-        "--leaf-hash", c["leaf_hash_hex"], "--root", c["root_hex"],
-        "--proof", Join(c["proof_hex"])};
+    std::vector<std::string> args = {"--index",     std::to_string(c["leaf_index"].get<uint64_t>()),
+                                     "--size",      std::to_string(c["tree_size"].get<uint64_t>()),
+                                     "--leaf-hash", c["leaf_hash_hex"],
+                                     "--root",      c["root_hex"],
+                                     "--proof",     Join(c["proof_hex"])};
     CmdResult r = Call(CmdLogVerifyInclusion, args);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "valid\n");
@@ -118,8 +119,8 @@ TEST_F(CmdLog, VerifyInclusionAgainstVectors) {
   EXPECT_EQ(r.err, "invalid: root mismatch\n");
 
   args = base;
-  args.insert(args.end(), {"--leaf-hash", c["leaf_hash_hex"],
-                           "--proof", c["proof_hex"][0].get<std::string>()});
+  args.insert(args.end(),
+              {"--leaf-hash", c["leaf_hash_hex"], "--proof", c["proof_hex"][0].get<std::string>()});
   r = Call(CmdLogVerifyInclusion, args);
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "invalid: proof has 1 hashes, expected 3\n");
@@ -129,14 +130,14 @@ TEST_F(CmdLog, VerifyInclusionAgainstVectors) {
   args = base;
   args.insert(args.end(), {"--leaf", "", "--leaf-hash", c["leaf_hash_hex"]});
   EXPECT_EQ(Call(CmdLogVerifyInclusion, args).code, 2);  // both
-  EXPECT_EQ(Call(CmdLogVerifyInclusion, {"--index", "-1", "--size", "8", "--leaf", "",
-                                         "--root", c["root_hex"]})
+  EXPECT_EQ(Call(CmdLogVerifyInclusion,
+                 {"--index", "-1", "--size", "8", "--leaf", "", "--root", c["root_hex"]})
                 .code,
             2);
-  EXPECT_EQ(Call(CmdLogVerifyInclusion, {"--index", "0", "--size", "8", "--leaf", "",
-                                         "--root", "abc"})
-                .code,
-            2);
+  EXPECT_EQ(
+      Call(CmdLogVerifyInclusion, {"--index", "0", "--size", "8", "--leaf", "", "--root", "abc"})
+          .code,
+      2);
   EXPECT_EQ(Call(CmdLogVerifyInclusion, {"--index", "0", "--index", "0"}).code, 2);
   EXPECT_EQ(Call(CmdLogVerifyInclusion, {"--help"}).code, 0);
 }
@@ -146,9 +147,9 @@ TEST_F(CmdLog, VerifyConsistencyAgainstVectors) {
   int checked = 0;
   for (const auto& c : all["consistency"]) {
     CmdResult r = Call(CmdLogVerifyConsistency,
-                 {"--first", std::to_string(c["size1"].get<uint64_t>()), "--second",
-                  std::to_string(c["size2"].get<uint64_t>()), "--first-root", c["root1_hex"],
-                  "--second-root", c["root2_hex"], "--proof", Join(c["proof_hex"])});
+                       {"--first", std::to_string(c["size1"].get<uint64_t>()), "--second",
+                        std::to_string(c["size2"].get<uint64_t>()), "--first-root", c["root1_hex"],
+                        "--second-root", c["root2_hex"], "--proof", Join(c["proof_hex"])});
     ASSERT_EQ(r.code, 0) << r.err;
     ++checked;
   }
@@ -156,16 +157,16 @@ TEST_F(CmdLog, VerifyConsistencyAgainstVectors) {
 
   const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
   const std::string root8 = v["reference_tree"]["roots_by_size_hex"][8];
-  EXPECT_EQ(Call(CmdLogVerifyConsistency, {"--first", "0", "--second", "8", "--second-root", root8})
-                .code,
-            0);
-  CmdResult r = Call(CmdLogVerifyConsistency,
-               {"--first", "3", "--second", "8", "--first-root", root8, "--second-root", root8});
+  EXPECT_EQ(
+      Call(CmdLogVerifyConsistency, {"--first", "0", "--second", "8", "--second-root", root8}).code,
+      0);
+  CmdResult r = Call(CmdLogVerifyConsistency, {"--first", "3", "--second", "8", "--first-root",
+                                               root8, "--second-root", root8});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err.rfind("invalid: proof has 0 hashes, expected", 0), 0u) << r.err;
-  EXPECT_EQ(Call(CmdLogVerifyConsistency, {"--first", "3", "--second", "8", "--second-root", root8})
-                .code,
-            2);  // --first-root required when first > 0
+  EXPECT_EQ(
+      Call(CmdLogVerifyConsistency, {"--first", "3", "--second", "8", "--second-root", root8}).code,
+      2);  // --first-root required when first > 0
   EXPECT_EQ(Call(CmdLogVerifyConsistency, {"--help"}).code, 0);
 }
 
@@ -182,23 +183,23 @@ TEST_F(CmdLog, ProbesThroughTheCommandLine) {
       ++unspellable;
       continue;
     }
-    CmdResult r = Call(CmdLogVerifyInclusion,
-                 {"--index", std::to_string(p["leaf_index"].get<uint64_t>()), "--size",
-                  std::to_string(p["tree_size"].get<uint64_t>()), "--leaf-hash",
-                  p["leaf_hash_hex"], "--root", p["root_hex"], "--proof", Join(p["proof_hex"])});
+    CmdResult r =
+        Call(CmdLogVerifyInclusion,
+             {"--index", std::to_string(p["leaf_index"].get<uint64_t>()), "--size",
+              std::to_string(p["tree_size"].get<uint64_t>()), "--leaf-hash", p["leaf_hash_hex"],
+              "--root", p["root_hex"], "--proof", Join(p["proof_hex"])});
     EXPECT_EQ(r.code == 0, p["expect_valid"].get<bool>()) << p["file"] << r.err;
     ++processed;
   }
   for (const auto& p : v["probes"]["consistency"]) {
     CmdResult r = Call(CmdLogVerifyConsistency,
-                 {"--first", std::to_string(p["size1"].get<uint64_t>()), "--second",
-                  std::to_string(p["size2"].get<uint64_t>()), "--first-root", p["root1_hex"],
-                  "--second-root", p["root2_hex"], "--proof", Join(p["proof_hex"])});
+                       {"--first", std::to_string(p["size1"].get<uint64_t>()), "--second",
+                        std::to_string(p["size2"].get<uint64_t>()), "--first-root", p["root1_hex"],
+                        "--second-root", p["root2_hex"], "--proof", Join(p["proof_hex"])});
     // See MerkleProbes.Consistency: 12-byte "roots" are not hashes here.
-    const bool upstream_only = p["file"] ==
-        "testdata/consistency/additional/sizes-are-equal-one-and-proof-is-empty.json";
-    EXPECT_EQ(r.code == 0, p["expect_valid"].get<bool>() && !upstream_only)
-        << p["file"] << r.err;
+    const bool upstream_only =
+        p["file"] == "testdata/consistency/additional/sizes-are-equal-one-and-proof-is-empty.json";
+    EXPECT_EQ(r.code == 0, p["expect_valid"].get<bool>() && !upstream_only) << p["file"] << r.err;
     if (upstream_only) {
       EXPECT_EQ(r.code, 2);
     }

@@ -138,7 +138,7 @@ TEST_F(Ed25519Pem, RefusesGroupOrWorldReadableKey) {
     StatusOr<Ed25519Key> loaded = Ed25519Key::LoadPem(path);
     ASSERT_FALSE(loaded.ok());
     EXPECT_EQ(loaded.status().code(), StatusCode::kFailedPrecondition);
-    const std::string& msg = loaded.status().message();
+    const std::string msg = loaded.status().message();
     EXPECT_NE(msg.find(path), std::string::npos) << msg;
     char mode_text[8];
     std::snprintf(mode_text, sizeof(mode_text), "%04o", static_cast<unsigned>(mode));

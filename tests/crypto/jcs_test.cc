@@ -51,9 +51,13 @@ TEST(Jcs, Rfc8785SortingExample) {
     "\u00f6": "Latin Small Letter O With Diaeresis"
   })";
   const std::string out = CanonText(input);
-  const char* order[] = {"Carriage Return", "One", "Control",
-                         "Latin Small Letter O With Diaeresis", "Euro Sign",
-                         "Emoji: Grinning Face", "Hebrew Letter Dalet With Dagesh"};
+  const char* order[] = {"Carriage Return",
+                         "One",
+                         "Control",
+                         "Latin Small Letter O With Diaeresis",
+                         "Euro Sign",
+                         "Emoji: Grinning Face",
+                         "Hebrew Letter Dalet With Dagesh"};
   size_t last = 0;
   for (const char* value : order) {
     const size_t at = out.find(value);
@@ -71,10 +75,10 @@ TEST(Jcs, Rfc8785SortingExample) {
 TEST(Jcs, Utf16OrderDiffersFromByteOrder) {
   // U+1F600 is D83D DE00 in UTF-16, so it sorts before U+E000 (but after it in UTF-8).
   Json v = Json::object();
-  v["\xEE\x80\x80"] = 1;          // U+E000
-  v["\xF0\x9F\x98\x80"] = 2;      // U+1F600
-  v["\xEF\xBF\xBF"] = 3;          // U+FFFF
-  v["\xF0\x90\x80\x80"] = 4;      // U+10000
+  v["\xEE\x80\x80"] = 1;      // U+E000
+  v["\xF0\x9F\x98\x80"] = 2;  // U+1F600
+  v["\xEF\xBF\xBF"] = 3;      // U+FFFF
+  v["\xF0\x90\x80\x80"] = 4;  // U+10000
   v["a"] = 5;
   v["ab"] = 6;
   EXPECT_EQ(Canon(v),

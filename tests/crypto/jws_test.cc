@@ -72,8 +72,8 @@ TEST_F(Rfc8037, DetachedPayloadWithTheRfcKey) {
   const size_t d1 = compact.find('.');
   const size_t d2 = compact.find('.', d1 + 1);
   const std::string detached = compact.substr(0, d1) + ".." + compact.substr(d2 + 1);
-  Status s = VerifyDetachedJws(detached, v_["payload_utf8"].get<std::string>(), Lookup(""))
-                 .status();
+  Status s =
+      VerifyDetachedJws(detached, v_["payload_utf8"].get<std::string>(), Lookup("")).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("no kid"), std::string::npos) << s.message();
 }
@@ -110,8 +110,7 @@ TEST_F(Rfc8037, DetachedErrors) {
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "bad JWS: alg must be EdDSA, got HS256");
   EXPECT_EQ(verify_with_header(R"({"kid":"k1"})").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(verify_with_header(R"({"alg":"EdDSA","kid":7})").code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(verify_with_header(R"({"alg":"EdDSA","kid":7})").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(verify_with_header(R"({"alg":"EdDSA","kid":"k1","crit":["exp"]})").code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(verify_with_header(R"({"alg":"EdDSA","kid":"k1","b64":false})").code(),
@@ -119,9 +118,9 @@ TEST_F(Rfc8037, DetachedErrors) {
   EXPECT_EQ(verify_with_header("not json").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(verify_with_header("[1]").code(), StatusCode::kInvalidArgument);
 
-  for (const std::string& bad : {std::string(""), std::string(".."), std::string("a.b"),
-                                 std::string("a..b..c"), "***" + jws.substr(jws.find('.')),
-                                 jws.substr(0, dots) + "..AAAA"}) {
+  for (const std::string& bad :
+       {std::string(""), std::string(".."), std::string("a.b"), std::string("a..b..c"),
+        "***" + jws.substr(jws.find('.')), jws.substr(0, dots) + "..AAAA"}) {
     EXPECT_EQ(VerifyDetachedJws(bad, body, Lookup("k1")).status().code(),
               StatusCode::kInvalidArgument)
         << bad;
@@ -136,14 +135,12 @@ TEST(Jwk, ParseErrors) {
             "/kty");
   EXPECT_EQ(ParseEd25519Jwk({{"kty", "OKP"}, {"crv", "X25519"}, {"x", x}}).status().pointer(),
             "/crv");
-  EXPECT_EQ(ParseEd25519Jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", x + "AA"}})
-                .status()
-                .pointer(),
-            "/x");
-  EXPECT_EQ(ParseEd25519Jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", x}, {"d", x}})
-                .status()
-                .pointer(),
-            "/d");
+  EXPECT_EQ(
+      ParseEd25519Jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", x + "AA"}}).status().pointer(),
+      "/x");
+  EXPECT_EQ(
+      ParseEd25519Jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", x}, {"d", x}}).status().pointer(),
+      "/d");
   EXPECT_EQ(ParseEd25519Jwk({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", x}, {"kid", 1}})
                 .status()
                 .pointer(),

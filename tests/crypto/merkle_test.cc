@@ -156,8 +156,7 @@ TEST(MerkleHasher, TransparencyDevVectors) {
 TEST(MerkleHasher, NodeHashIsPrefixedConcatenation) {
   const Hash l = Sha256("left");
   const Hash r = Sha256("right");
-  EXPECT_EQ(NodeHash(l, r),
-            Sha256("\x01" + std::string(HashBytes(l)) + std::string(HashBytes(r))));
+  EXPECT_EQ(NodeHash(l, r), Sha256("\x01" + std::string(HashBytes(l)) + std::string(HashBytes(r))));
   EXPECT_NE(NodeHash(l, r), NodeHash(r, l));
 }
 
@@ -225,9 +224,9 @@ TEST_F(ReferenceTree, PublishedInclusionProofs) {
     ASSERT_TRUE(proof.ok());
     EXPECT_EQ(*proof, HashesOf(c["proof_hex"])) << index << " in " << size;
     EXPECT_EQ(LeafHash(Unhex(c["leaf_data_hex"])), HashOf(c["leaf_hash_hex"]));
-    EXPECT_TRUE(VerifyInclusion(index, size, HashOf(c["leaf_hash_hex"]), *proof,
-                                HashOf(c["root_hex"]))
-                    .ok());
+    EXPECT_TRUE(
+        VerifyInclusion(index, size, HashOf(c["leaf_hash_hex"]), *proof, HashOf(c["root_hex"]))
+            .ok());
     ++checked;
   }
   EXPECT_EQ(checked, 5);
@@ -259,9 +258,9 @@ TEST_F(ReferenceTree, EveryProofOfTheEightLeafTree) {
     StatusOr<std::vector<Hash>> proof = InclusionProof(index, size, reader);
     ASSERT_TRUE(proof.ok());
     EXPECT_EQ(*proof, HashesOf(c["proof_hex"])) << index << " in " << size;
-    EXPECT_TRUE(VerifyInclusion(index, size, HashOf(c["leaf_hash_hex"]), *proof,
-                                HashOf(c["root_hex"]))
-                    .ok());
+    EXPECT_TRUE(
+        VerifyInclusion(index, size, HashOf(c["leaf_hash_hex"]), *proof, HashOf(c["root_hex"]))
+            .ok());
     inclusion_seen.insert({index, size});
   }
   std::set<std::pair<uint64_t, uint64_t>> consistency_seen;
@@ -410,8 +409,7 @@ TEST_F(SmallTree, ConsistencyMessages) {
   // Equal sizes: equal roots and an empty proof, nothing else.
   EXPECT_TRUE(VerifyConsistency(13, 13, r13, r13, {}).ok());
   EXPECT_EQ(VerifyConsistency(13, 13, r13, r7, {}).message(), "root mismatch");
-  EXPECT_EQ(VerifyConsistency(13, 13, r13, r13, {r13}).message(),
-            "proof has 1 hashes, expected 0");
+  EXPECT_EQ(VerifyConsistency(13, 13, r13, r13, {r13}).message(), "proof has 1 hashes, expected 0");
 }
 
 TEST_F(SmallTree, ConsistencyFromTheEmptyTree) {

@@ -66,9 +66,9 @@ TEST(SignedNote, SignsTheGoExampleByteForByte) {
                                   go["key_id_hex"].get<std::string>() + "+";
   ASSERT_EQ(skey.rfind(skey_prefix, 0), 0u);
   EXPECT_EQ(skey.substr(skey_prefix.size()), Base64Encode("\x01" + Unhex(go["seed_hex"])));
-  EXPECT_EQ(SignNote(go["signed_text_utf8"].get<std::string>(), go["key_name"].get<std::string>(),
-                     *key),
-            go["note_utf8"].get<std::string>());
+  EXPECT_EQ(
+      SignNote(go["signed_text_utf8"].get<std::string>(), go["key_name"].get<std::string>(), *key),
+      go["note_utf8"].get<std::string>());
 }
 
 class NoteFixture : public ::testing::Test {
@@ -91,8 +91,8 @@ TEST_F(NoteFixture, RoundTrip) {
 
 TEST_F(NoteFixture, TextMayContainBlankLines) {
   const std::string text = "a\n\nb\n\n";
-  StatusOr<VerifiedNote> opened = OpenNote(SignNote(text, "n", key_),
-                                           {VerifierOf(VerifierKeyString("n", key_.PublicKey()))});
+  StatusOr<VerifiedNote> opened =
+      OpenNote(SignNote(text, "n", key_), {VerifierOf(VerifierKeyString("n", key_.PublicKey()))});
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   EXPECT_EQ(opened->text, text);
 }
@@ -161,18 +161,17 @@ TEST_F(NoteFixture, MalformedNotes) {
     return OpenNote(note, {verifier_}).status().code();
   };
   const std::string sig_block = good.substr(text_.size() + 1);
-  EXPECT_EQ(code(text_ + sig_block), StatusCode::kInvalidArgument);             // no blank line
-  EXPECT_EQ(code(text_ + "\n"), StatusCode::kInvalidArgument);                  // no signatures
+  EXPECT_EQ(code(text_ + sig_block), StatusCode::kInvalidArgument);  // no blank line
+  EXPECT_EQ(code(text_ + "\n"), StatusCode::kInvalidArgument);       // no signatures
   EXPECT_EQ(code(text_ + "\n- bank.example/log AAAA\n"), StatusCode::kInvalidArgument);
   EXPECT_EQ(code(text_ + "\n" + std::string(kEmDash) + " bank.example/log !!!\n"),
-            StatusCode::kInvalidArgument);                                       // bad base64
+            StatusCode::kInvalidArgument);  // bad base64
   EXPECT_EQ(code(text_ + "\n" + std::string(kEmDash) + " bank.example/log AAAA\n"),
-            StatusCode::kInvalidArgument);                                       // < 5 bytes
+            StatusCode::kInvalidArgument);  // < 5 bytes
   EXPECT_EQ(code(text_ + "\n" + std::string(kEmDash) + " bank.example/log\n"),
-            StatusCode::kInvalidArgument);                                       // no signature
+            StatusCode::kInvalidArgument);  // no signature
   EXPECT_EQ(code("x\ry\n" + good.substr(text_.size())), StatusCode::kInvalidArgument);
-  EXPECT_EQ(code(std::string("\xff\n") + good.substr(text_.size())),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(code(std::string("\xff\n") + good.substr(text_.size())), StatusCode::kInvalidArgument);
   std::string many = good;
   for (int i = 0; i < 100; ++i) many += sig_block;
   EXPECT_EQ(code(many), StatusCode::kInvalidArgument);
@@ -197,7 +196,9 @@ TEST(VerifierKey, ParseErrors) {
   EXPECT_FALSE(ParseVerifierKey(vkey.substr(0, p2 + 1) + wrong_type).ok());
   EXPECT_FALSE(IsValidNoteKeyName(""));
   EXPECT_FALSE(IsValidNoteKeyName("a+b"));
-  EXPECT_FALSE(IsValidNoteKeyName("a\xC2\xA0"  "b"));  // NO-BREAK SPACE
+  EXPECT_FALSE(
+      IsValidNoteKeyName("a\xC2\xA0"
+                         "b"));  // NO-BREAK SPACE
   EXPECT_TRUE(IsValidNoteKeyName("学分银行.example/log"));
 }
 
@@ -234,7 +235,9 @@ TEST(Checkpoint, C2spExample) {
 TEST(Checkpoint, ExtensionsAndEmptyTree) {
   Checkpoint cp{"bank.example/log", 0, EmptyRoot(), {"ext one", "ext two"}};
   const std::string body = FormatCheckpointBody(cp);
-  EXPECT_EQ(body, "bank.example/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next one\next two\n");
+  EXPECT_EQ(
+      body,
+      "bank.example/log\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\next one\next two\n");
   StatusOr<Checkpoint> parsed = ParseCheckpointBody(body);
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->size, 0u);
@@ -245,17 +248,17 @@ TEST(Checkpoint, ExtensionsAndEmptyTree) {
 TEST(Checkpoint, RejectsMalformedBodies) {
   const std::string root = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
   for (const std::string& bad : std::vector<std::string>{
-           "o\n1\n" + root,                       // no final newline
-           "o\n1\n",                              // too few lines
-           "\n1\n" + root + "\n",                 // empty origin
-           "o\n01\n" + root + "\n",               // leading zero
-           "o\n-1\n" + root + "\n",               // sign
-           "o\n+1\n" + root + "\n",               // sign
-           "o\n1 \n" + root + "\n",               // trailing space
+           "o\n1\n" + root,                            // no final newline
+           "o\n1\n",                                   // too few lines
+           "\n1\n" + root + "\n",                      // empty origin
+           "o\n01\n" + root + "\n",                    // leading zero
+           "o\n-1\n" + root + "\n",                    // sign
+           "o\n+1\n" + root + "\n",                    // sign
+           "o\n1 \n" + root + "\n",                    // trailing space
            "o\n18446744073709551616\n" + root + "\n",  // 2^64
-           "o\n1\n" + root.substr(4) + "\n",      // short root
-           "o\n1\n" + root.substr(0, 43) + "V\n", // bad padding
-           "o\n1\n" + root + "\n\next\n",         // empty extension line
+           "o\n1\n" + root.substr(4) + "\n",           // short root
+           "o\n1\n" + root.substr(0, 43) + "V\n",      // bad padding
+           "o\n1\n" + root + "\n\next\n",              // empty extension line
        }) {
     EXPECT_EQ(ParseCheckpointBody(bad).status().code(), StatusCode::kInvalidArgument)
         << ::testing::PrintToString(bad);
