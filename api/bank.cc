@@ -596,6 +596,7 @@ StatusOr<StoredRecord> Bank::ReadRecord(const std::string& id) {
   StoredRecord out;
   out.leaf_index = *leaf;
   out.entry = json::parse(bytes, nullptr, false);
+  out.bytes = bytes;
   if (out.entry.is_discarded() || out.entry.value("type", "") != "record" ||
       out.entry.value("id", "") != id) {
     if (!out.entry.is_discarded() && out.entry.value("id", "") == id) {
@@ -625,6 +626,24 @@ json Bank::ReceiptFor(uint64_t leaf_index) {
   auto proof = ledger_->InclusionProof(leaf_index, size);
   receipt["inclusion_proof"] = proof.ok() ? ProofJson(*proof) : json::array();
   return receipt;
+}
+
+StatusOr<json> Bank::VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes) {
+  std::string checkpoint = ledger_->LatestCheckpoint();
+  auto end = checkpoint.find("\n\n");
+  if (end == std::string::npos) return Status::DataLoss("no signed checkpoint covers the entry");
+  LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(checkpoint.substr(0, end + 1)));
+  LCB_ASSIGN_OR_RETURN(std::vector<Hash> proof, ledger_->InclusionProof(leaf_index, cp.size));
+  Status included = VerifyInclusion(leaf_index, cp.size, LeafHash(entry_bytes), proof, cp.root);
+  if (!included.ok()) {
+    return Status::DataLoss("entry " + std::to_string(leaf_index) +
+                            " is not in the signed tree: the store was altered (" +
+                            included.message() + ")");
+  }
+  return json{{"leaf_index", leaf_index},
+              {"checkpoint", checkpoint},
+              {"tree_size", cp.size},
+              {"inclusion_proof", ProofJson(proof)}};
 }
 
 void Bank::RevokeRecord(const std::string& id, const std::string& issuer,

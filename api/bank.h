@@ -43,6 +43,7 @@ struct BankCounters {
 // A record read back with its status.
 struct StoredRecord {
   json entry;        // the logged entry
+  std::string bytes;  // its exact bytes
   Record record;     // parsed
   uint64_t leaf_index = 0;
   std::string status;  // "active" | "revoked"
@@ -116,6 +117,9 @@ class Bank {
                    std::function<void(StatusOr<PostResult>, BatchErrors)> done);
   StatusOr<StoredRecord> ReadRecord(const std::string& id);
   json ReceiptFor(uint64_t leaf_index);
+  // The receipt of a stored entry, after checking that `entry_bytes` are included in the tree
+  // the latest signed checkpoint commits to (DataLoss if the store was altered).
+  StatusOr<json> VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes);
   void RevokeRecord(const std::string& id, const std::string& issuer, const std::string& reason,
                     std::function<void(StatusOr<json>)> done);
   void CorrectRecord(const std::string& id, const std::string& issuer, RecordInput replacement,

@@ -4,6 +4,7 @@
 #include "common/encoding.h"
 #include "crypto/jcs.h"
 #include "crypto/sha256.h"
+#include "engine/conversion.h"
 #include "engine/ruleset_index.h"
 #include "engine/ruleset_validate.h"
 
@@ -141,6 +142,134 @@ StatusOr<std::shared_ptr<const CompiledRuleset>> Bank::GetCompiled(const std::st
   std::unique_lock lock(cache_mu_);
   compiled_[program_id] = compiled;
   return compiled;
+}
+
+}  // namespace lcb
+
+namespace lcb {
+namespace {
+
+json ConversionJson(const ConversionResult& r, const std::string& learner) {
+  json reqs = json::array();
+  for (const auto& q : r.requirements) {
+    json apps = json::array();
+    for (const auto& a : q.applications) {
+      apps.push_back({{"rule", a.rule}, {"records", a.records}, {"credits", CreditsJson(a.credits)}});
+    }
+    reqs.push_back({{"id", q.id}, {"granted", CreditsJson(q.granted)}, {"applications", apps}});
+  }
+  json unused = json::array();
+  for (const auto& u : r.unused) unused.push_back({{"record", u.record}, {"reason", u.reason}});
+  json out = {{"learner", learner},
+              {"program", r.program},
+              {"as_of", FormatDate(r.as_of)},
+              {"ruleset_version", r.ruleset_version},
+              {"ruleset_sha256", r.ruleset_sha256},
+              {"total_credits", CreditsJson(r.total_credits)},
+              {"transfer_cap", CreditsJson(r.transfer_cap)},
+              {"granted", CreditsJson(r.granted)},
+              {"remaining", CreditsJson(r.remaining)},
+              {"optimal", r.optimal},
+              {"requirements", reqs},
+              {"unused", unused}};
+  if (!r.optimal) out["upper_bound"] = CreditsJson(r.upper_bound);
+  return out;
+}
+
+}  // namespace
+
+StatusOr<json> Bank::Evaluate(const std::string& learner, const std::string& program, Days as_of) {
+  if (!LearnerExists(learner)) return Status::NotFound("no learner '" + learner + "'");
+  LCB_ASSIGN_OR_RETURN(auto compiled, GetCompiled(program));
+  LCB_ASSIGN_OR_RETURN(std::vector<Record> records, ActiveView(learner));
+  ConversionResult result = ::lcb::Evaluate(*compiled, records, as_of);
+  counters_.conversions_evaluated++;
+  return ConversionJson(result, learner);
+}
+
+void Bank::ApplyConversion(const std::string& learner, const std::string& program, Days as_of,
+                           const Principal& by, std::function<void(StatusOr<json>)> done) {
+  auto result = Evaluate(learner, program, as_of);
+  if (!result.ok()) return done(result.status());
+  std::string id = "conv_" + HexEncode(RandomBytes(12));
+  json entry = {{"type", "conversion"},
+                {"id", id},
+                {"learner", learner},
+                {"program", program},
+                {"decided_by", by.role()},
+                {"decided_at", NowRfc3339()},
+                {"result", *result}};
+  auto bytes = CanonicalJson(entry);
+  if (!bytes.ok()) return done(bytes.status());
+  LogEntry e;
+  e.id = id;
+  e.bytes = std::move(bytes).value();
+  e.index_rows = [learner, id](uint64_t leaf, WriteBatch* batch) {
+    std::string key = learner;
+    key.push_back('\0');
+    PutBigEndian64(&key, leaf);
+    batch->Put(Table::kConversions, key, id);
+  };
+  json decided = std::move(result).value();
+  ledger_->Append({std::move(e)}, [this, id, decided = std::move(decided),
+                                   done = std::move(done)](StatusOr<AppendResult> r) mutable {
+    post_([this, id, decided = std::move(decided), done = std::move(done), r = std::move(r)]() {
+      if (!r.ok()) return done(r.status());
+      counters_.conversions_applied++;
+      uint64_t leaf = r->entries.front().leaf_index;
+      done(json{{"id", id}, {"leaf_index", leaf}, {"receipt", ReceiptFor(leaf)}, {"result", decided}});
+    });
+  });
+}
+
+StatusOr<json> Bank::WhatIf(const std::string& learner, const std::vector<std::string>& programs,
+                            Days as_of, size_t limit) {
+  if (!LearnerExists(learner)) return Status::NotFound("no learner '" + learner + "'");
+  std::vector<std::string> ids = programs;
+  if (ids.empty()) {
+    // Every program with a published ruleset.
+    std::string last;
+    LCB_RETURN_IF_ERROR(kv_->Scan(Table::kRulesets, "", "", SIZE_MAX,
+                                  [&](std::string_view key, std::string_view) {
+                                    std::string program(key.substr(0, key.find('\0')));
+                                    if (program != last) ids.push_back(program);
+                                    last = program;
+                                    return true;
+                                  }));
+  }
+  std::vector<std::shared_ptr<const CompiledRuleset>> compiled;
+  compiled.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto c = GetCompiled(id);
+    if (!c.ok()) {
+      if (c.status().code() == StatusCode::kNotFound && !programs.empty()) {
+        return Status::InvalidArgument("/programs", "program '" + id + "' has no published ruleset");
+      }
+      if (c.status().code() == StatusCode::kNotFound) continue;
+      return c.status();
+    }
+    compiled.push_back(*c);
+  }
+  LCB_ASSIGN_OR_RETURN(std::vector<Record> records, ActiveView(learner));
+  std::vector<WhatIfEntry> ranked = ::lcb::WhatIf(compiled, records, as_of, limit);
+  counters_.conversions_evaluated += compiled.size();
+  json items = json::array();
+  for (const auto& w : ranked) {
+    json item = {{"program", w.program},
+                 {"ruleset_version", w.ruleset_version},
+                 {"total_credits", CreditsJson(w.total_credits)},
+                 {"transfer_cap", CreditsJson(w.transfer_cap)},
+                 {"granted", CreditsJson(w.granted)},
+                 {"remaining", CreditsJson(w.remaining)},
+                 {"optimal", w.optimal}};
+    auto p = GetProgram(w.program);
+    if (p.ok()) item["title"] = p->title;
+    items.push_back(std::move(item));
+  }
+  return json{{"learner", learner},
+              {"as_of", FormatDate(as_of)},
+              {"programs_evaluated", compiled.size()},
+              {"results", items}};
 }
 
 }  // namespace lcb

@@ -1,4 +1,114 @@
+// Conversions: evaluate (dry run), apply (logged), what-if.
+#include "api/handler_util.h"
 #include "api/routes.h"
+
 namespace lcb {
-void AddConversionRoutes(Router&, Bank&) {}
+namespace {
+
+struct ConversionRequest {
+  std::string learner;
+  std::string program;
+  Days as_of = 0;
+};
+
+StatusOr<ConversionRequest> ParseConversionRequest(const json& body) {
+  LCB_RETURN_IF_ERROR(RejectUnknown(body, "", {"learner", "program", "as_of"}));
+  ConversionRequest r;
+  LCB_ASSIGN_OR_RETURN(r.learner, RequiredString(body, "learner", "", 128));
+  LCB_ASSIGN_OR_RETURN(r.program, RequiredString(body, "program", "", 200));
+  LCB_ASSIGN_OR_RETURN(std::optional<std::string> as_of, OptionalString(body, "as_of", "", 10));
+  r.as_of = TodayUtc();
+  if (as_of) {
+    LCB_ASSIGN_OR_RETURN(r.as_of, ParseDate(*as_of, "/as_of"));
+  }
+  return r;
+}
+
+// The program's institution acting for a learner needs the learner's grant.
+Status MayConvert(Bank& bank, const Principal& p, const ConversionRequest& r, bool apply) {
+  auto colon = r.program.find(':');
+  std::string owner = colon == std::string::npos ? "" : r.program.substr(0, colon);
+  if (!apply && p.is_learner(r.learner)) return Status::Ok();
+  if (p.is_institution(owner)) {
+    if (bank.HasGrant(r.learner, owner)) return Status::Ok();
+    return Status::NotFound("no learner '" + r.learner + "' has shared records with " + owner);
+  }
+  if (p.kind == RoleKind::kLearner) {
+    return Status::PermissionDenied("a learner may evaluate only its own conversions");
+  }
+  return Status::PermissionDenied(apply ? "only the program's institution may apply a conversion"
+                                        : "only the learner or the program's institution may "
+                                          "evaluate this conversion");
+}
+
+}  // namespace
+
+void AddConversionRoutes(Router& router, Bank& bank) {
+  Bank* b = &bank;
+  router.Add("POST", "/v1/conversions/evaluate", kLearnerRole | kInstitutionRole,
+             "Dry run: the optimal conversion of a learner's records into a program, explained",
+             [b](RouteContext& ctx, Respond respond) {
+               json body;
+               if (!ParseJsonRequest(ctx, respond, &body)) return;
+               auto req = ParseConversionRequest(body);
+               if (!req.ok()) return respond(ProblemResponse(req.status(), ctx.request.request_id));
+               Status may = MayConvert(*b, ctx.principal, *req, false);
+               if (!may.ok()) return respond(ProblemResponse(may, ctx.request.request_id));
+               auto r = b->Evaluate(req->learner, req->program, req->as_of);
+               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
+               respond(JsonResponse(200, *r));
+             });
+  router.Add("POST", "/v1/conversions", kInstitutionRole,
+             "Apply: evaluate and append the decision to the log (the program's institution)",
+             [b](RouteContext& ctx, Respond respond) {
+               json body;
+               if (!ParseJsonRequest(ctx, respond, &body)) return;
+               auto req = ParseConversionRequest(body);
+               if (!req.ok()) return respond(ProblemResponse(req.status(), ctx.request.request_id));
+               Status may = MayConvert(*b, ctx.principal, *req, true);
+               if (!may.ok()) return respond(ProblemResponse(may, ctx.request.request_id));
+               std::string rid = ctx.request.request_id;
+               b->ApplyConversion(req->learner, req->program, req->as_of, ctx.principal,
+                                  [respond, rid](StatusOr<json> r) {
+                                    if (!r.ok()) return respond(ProblemResponse(r.status(), rid));
+                                    respond(JsonResponse(201, *r));
+                                  });
+             });
+  router.Add("GET", "/v1/learners/{id}/what-if", kLearnerRole,
+             "How far the learner's credits go in every program (?programs=all|a,b&limit=&as_of=)",
+             [b](RouteContext& ctx, Respond respond) {
+               const std::string& learner = ctx.params["id"];
+               if (!ctx.principal.is_learner(learner)) {
+                 return respond(ProblemResponse(
+                     Status::NotFound("no learner '" + learner + "'"), ctx.request.request_id));
+               }
+               uint64_t limit = 0;
+               if (!QueryUint(ctx, respond, "limit", 20, 10000, &limit)) return;
+               std::vector<std::string> programs;
+               if (const std::string* p = ctx.request.Query("programs"); p && *p != "all") {
+                 size_t start = 0;
+                 while (start <= p->size()) {
+                   size_t comma = p->find(',', start);
+                   if (comma == std::string::npos) comma = p->size();
+                   if (comma > start) programs.push_back(p->substr(start, comma - start));
+                   start = comma + 1;
+                 }
+                 if (programs.size() > 10000) {
+                   return respond(ProblemResponse(
+                       Status::InvalidArgument("/programs", "at most 10000 programs"),
+                       ctx.request.request_id));
+                 }
+               }
+               Days as_of = TodayUtc();
+               if (const std::string* a = ctx.request.Query("as_of")) {
+                 auto d = ParseDate(*a, "/as_of");
+                 if (!d.ok()) return respond(ProblemResponse(d.status(), ctx.request.request_id));
+                 as_of = *d;
+               }
+               auto r = b->WhatIf(learner, programs, as_of, limit == 0 ? 20 : limit);
+               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
+               respond(JsonResponse(200, *r));
+             });
+}
+
 }  // namespace lcb

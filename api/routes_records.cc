@@ -12,8 +12,9 @@
 namespace lcb {
 namespace {
 
-json RecordView(Bank& bank, const StoredRecord& r) {
-  json out = {{"record", r.entry}, {"status", r.status}, {"receipt", bank.ReceiptFor(r.leaf_index)}};
+StatusOr<json> RecordView(Bank& bank, const StoredRecord& r) {
+  LCB_ASSIGN_OR_RETURN(json receipt, bank.VerifiedReceipt(r.leaf_index, r.bytes));
+  json out = {{"record", r.entry}, {"status", r.status}, {"receipt", receipt}};
   if (!r.revoked_by.empty()) out["revoked_by"] = r.revoked_by;
   return out;
 }
@@ -185,7 +186,9 @@ void AddRecordRoutes(Router& router, Bank& bank) {
                  return respond(ProblemResponse(Status::NotFound("no record '" + ctx.params["id"] + "'"),
                                                 ctx.request.request_id));
                }
-               respond(JsonResponse(200, RecordView(*b, *rec)));
+               auto view = RecordView(*b, *rec);
+               if (!view.ok()) return respond(ProblemResponse(view.status(), ctx.request.request_id));
+               respond(JsonResponse(200, *view));
              });
 
   router.Add("POST", "/v1/records/{id}/revoke", kInstitutionRole,

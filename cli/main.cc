@@ -21,6 +21,8 @@ const std::vector<Command>& Commands() {
       {"serve", "run the HTTP server (./var, 127.0.0.1:8080 by default)", lcb::CmdServe},
       {"keygen", "create an Ed25519 signing key (PEM, mode 0600)", lcb::CmdKeygen},
       {"token", "create, list or revoke API tokens", lcb::CmdToken},
+      {"verify", "verify a record bundle offline with the log's public key", lcb::CmdVerify},
+      {"audit", "check the log was only appended to since a saved checkpoint", lcb::CmdAudit},
       {"log", "Merkle tree tools: root, verify-inclusion, verify-consistency",
        [](const std::vector<std::string>& a) {
          if (a.empty() || a[0] == "--help" || a[0] == "-h") {

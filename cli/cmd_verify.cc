@@ -1,0 +1,216 @@
+// verify (offline record bundles) and audit (append-only checks against a running log).
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http_client.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "crypto/checkpoint.h"
+#include "crypto/ed25519.h"
+#include "crypto/jcs.h"
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "crypto/signed_note.h"
+
+namespace lcb {
+namespace {
+
+using json = nlohmann::json;
+
+StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string NoteOrigin(const std::string& note) { return note.substr(0, note.find('\n')); }
+
+// Accepts a PEM public key file, a file holding a verifier key, or a verifier key string.
+// A PEM key gets its name from the checkpoint's origin line.
+StatusOr<NoteVerifier> LoadVerifier(const std::string& key_arg, const std::string& origin) {
+  std::string text = key_arg;
+  auto file = ReadFile(key_arg);
+  if (file.ok()) text = *file;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  if (text.find("-----BEGIN PUBLIC KEY-----") != std::string::npos) {
+    LCB_ASSIGN_OR_RETURN(std::string raw, PublicKeyFromPem(text));
+    return ParseVerifierKey(VerifierKeyString(origin, raw));
+  }
+  return ParseVerifierKey(text);
+}
+
+// Verifies a signed checkpoint note; returns the parsed checkpoint.
+StatusOr<Checkpoint> OpenCheckpoint(const std::string& note, const NoteVerifier& verifier) {
+  auto opened = OpenNote(note, {verifier});
+  if (!opened.ok()) {
+    return Status::DataLoss("checkpoint signature does not verify with the given key: " +
+                            opened.status().message());
+  }
+  LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(opened->text));
+  if (cp.origin != verifier.name) {
+    return Status::DataLoss("checkpoint origin '" + cp.origin + "' is not the key's name '" +
+                            verifier.name + "'");
+  }
+  return cp;
+}
+
+int Fail(const char* cmd, const std::string& why) {
+  std::fprintf(stderr, "creditbank %s: FAILED: %s\n", cmd, why.c_str());
+  return 1;
+}
+
+}  // namespace
+
+// The bundle is what GET /v1/records/{id} returns: {"record", "status", "receipt"}. The
+// record's RFC 8785 canonical bytes are exactly the bytes the log hashed, so the bundle needs
+// nothing else.
+int CmdVerify(const CommandArgs& argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argv, {"bundle", "key"}, {"help"}, &args, &error) || args.Has("help") ||
+      !args.Has("bundle") || !args.Has("key")) {
+    if (!error.empty()) std::fprintf(stderr, "creditbank verify: %s\n", error.c_str());
+    std::fprintf(args.Has("help") ? stdout : stderr,
+                 "usage: creditbank verify --bundle record.json --key KEY\n"
+                 "Checks a record bundle (the JSON of GET /v1/records/{id}) fully offline:\n"
+                 "the checkpoint's signature with KEY (a PEM public key or a signed-note\n"
+                 "verifier key, from GET /v1/log/key), and the record's inclusion in that\n"
+                 "checkpoint's tree. Exit 0 valid, 1 invalid, 2 bad arguments.\n");
+    return args.Has("help") ? 0 : 2;
+  }
+  auto text = ReadFile(args.Get("bundle"));
+  if (!text.ok()) return Fail("verify", text.status().message());
+  json bundle = json::parse(*text, nullptr, false);
+  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("record") ||
+      !bundle.contains("receipt")) {
+    return Fail("verify", "the bundle is not a {record, receipt} JSON document");
+  }
+  const json& receipt = bundle["receipt"];
+  if (!receipt.contains("checkpoint") || !receipt["checkpoint"].is_string() ||
+      !receipt.contains("leaf_index") || !receipt["leaf_index"].is_number_unsigned() ||
+      !receipt.contains("inclusion_proof") || !receipt["inclusion_proof"].is_array()) {
+    return Fail("verify", "the receipt lacks checkpoint, leaf_index or inclusion_proof");
+  }
+  std::string note = receipt["checkpoint"];
+  auto verifier = LoadVerifier(args.Get("key"), NoteOrigin(note));
+  if (!verifier.ok()) {
+    std::fprintf(stderr, "creditbank verify: bad --key: %s\n", verifier.status().message().c_str());
+    return 2;
+  }
+  auto cp = OpenCheckpoint(note, *verifier);
+  if (!cp.ok()) return Fail("verify", cp.status().message());
+  auto bytes = CanonicalJson(bundle["record"]);
+  if (!bytes.ok()) return Fail("verify", "record cannot be canonicalized: " + bytes.status().message());
+  std::vector<Hash> proof;
+  for (const auto& h : receipt["inclusion_proof"]) {
+    auto hash = h.is_string() ? HashFromHex(h.get<std::string>()) : std::nullopt;
+    if (!hash) return Fail("verify", "inclusion_proof holds a value that is not a SHA-256 hex");
+    proof.push_back(*hash);
+  }
+  uint64_t leaf = receipt["leaf_index"];
+  Status included = VerifyInclusion(leaf, cp->size, LeafHash(*bytes), proof, cp->root);
+  if (!included.ok()) {
+    return Fail("verify", "the record is not in the signed log as shown (altered record or "
+                          "proof): " + included.message());
+  }
+  std::printf("OK: record %s is entry %llu of the log %s (tree size %llu), signed by %s\n",
+              bundle["record"].value("id", "?").c_str(), static_cast<unsigned long long>(leaf),
+              cp->origin.c_str(), static_cast<unsigned long long>(cp->size),
+              VerifierKeyString(verifier->name, verifier->public_key).c_str());
+  if (bundle.value("status", "") == "revoked") {
+    std::printf("note: the bank reports this record as revoked\n");
+  }
+  return 0;
+}
+
+int CmdAudit(const CommandArgs& argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argv, {"server", "from", "key", "save", "ca"}, {"help", "insecure"}, &args,
+                 &error) ||
+      args.Has("help") || !args.Has("server") || !args.Has("from")) {
+    if (!error.empty()) std::fprintf(stderr, "creditbank audit: %s\n", error.c_str());
+    std::fprintf(args.Has("help") ? stdout : stderr,
+                 "usage: creditbank audit --server URL --from CHECKPOINT_FILE [--key KEY] "
+                 "[--save FILE]\n"
+                 "Fetches the latest checkpoint and a consistency proof from the checkpoint in\n"
+                 "CHECKPOINT_FILE, verifies both signatures and the proof, then saves the new\n"
+                 "checkpoint (to --save, default CHECKPOINT_FILE). KEY is a PEM public key or a\n"
+                 "verifier key; without it the server's own key is used (trust on first use).\n"
+                 "A missing CHECKPOINT_FILE starts from size 0. Exit 0 consistent, 1 not.\n");
+    return args.Has("help") ? 0 : 2;
+  }
+  auto client = HttpClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
+  if (!client.ok()) return Fail("audit", client.status().message());
+  auto latest = (*client)->Request("GET", "/v1/log/checkpoint");
+  if (!latest.ok()) return Fail("audit", latest.status().message());
+  if (latest->status != 200) return Fail("audit", "server answered " + std::to_string(latest->status) + " for the checkpoint");
+  std::string new_note = latest->body;
+  std::string key_arg = args.Get("key");
+  if (key_arg.empty()) {
+    auto key = (*client)->Request("GET", "/v1/log/key");
+    if (!key.ok() || key->status != 200) return Fail("audit", "cannot fetch the log key");
+    key_arg = json::parse(key->body, nullptr, false).value("verifier_key", "");
+    std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's key %s\n",
+                 key_arg.c_str());
+  }
+  auto verifier = LoadVerifier(key_arg, NoteOrigin(new_note));
+  if (!verifier.ok()) {
+    std::fprintf(stderr, "creditbank audit: bad --key: %s\n", verifier.status().message().c_str());
+    return 2;
+  }
+  auto new_cp = OpenCheckpoint(new_note, *verifier);
+  if (!new_cp.ok()) return Fail("audit", "latest checkpoint: " + new_cp.status().message());
+
+  Checkpoint old_cp{new_cp->origin, 0, EmptyRoot(), {}};
+  auto old_note = ReadFile(args.Get("from"));
+  if (old_note.ok()) {
+    auto parsed = OpenCheckpoint(*old_note, *verifier);
+    if (!parsed.ok()) return Fail("audit", "saved checkpoint: " + parsed.status().message());
+    old_cp = *parsed;
+  } else {
+    std::fprintf(stderr, "creditbank audit: %s missing; auditing from size 0\n",
+                 args.Get("from").c_str());
+  }
+  if (new_cp->size < old_cp.size) {
+    return Fail("audit", "the log shrank from " + std::to_string(old_cp.size) + " to " +
+                             std::to_string(new_cp->size) + " entries: history was rewritten");
+  }
+  auto proof_resp = (*client)->Request("GET", "/v1/log/proof/consistency?first=" +
+                                                  std::to_string(old_cp.size) +
+                                                  "&second=" + std::to_string(new_cp->size));
+  if (!proof_resp.ok()) return Fail("audit", proof_resp.status().message());
+  if (proof_resp->status != 200) {
+    return Fail("audit", "server refused the consistency proof: " + proof_resp->body);
+  }
+  json pj = json::parse(proof_resp->body, nullptr, false);
+  std::vector<Hash> proof;
+  if (pj.is_discarded() || !pj.contains("proof")) return Fail("audit", "malformed proof response");
+  for (const auto& h : pj["proof"]) {
+    auto hash = h.is_string() ? HashFromHex(h.get<std::string>()) : std::nullopt;
+    if (!hash) return Fail("audit", "proof holds a value that is not a SHA-256 hex");
+    proof.push_back(*hash);
+  }
+  Status consistent =
+      VerifyConsistency(old_cp.size, new_cp->size, old_cp.root, new_cp->root, proof);
+  if (!consistent.ok()) {
+    return Fail("audit", "the log at size " + std::to_string(new_cp->size) +
+                             " is not an extension of the saved checkpoint at size " +
+                             std::to_string(old_cp.size) + ": " + consistent.message());
+  }
+  std::string save = args.Get("save", args.Get("from"));
+  std::ofstream(save, std::ios::binary | std::ios::trunc) << new_note;
+  std::printf("OK: log %s grew from %llu to %llu entries, append-only; saved %s\n",
+              new_cp->origin.c_str(), static_cast<unsigned long long>(old_cp.size),
+              static_cast<unsigned long long>(new_cp->size), save.c_str());
+  return 0;
+}
+
+}  // namespace lcb

@@ -1,0 +1,163 @@
+// The transparency log end to end: offline bundle verification, audits between checkpoints,
+// a rewritten history caught by audit, and a tampered store caught on read.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/commands.h"
+#include "crypto/merkle.h"
+#include "crypto/sha256.h"
+#include "storage/kv.h"
+#include "storage/ledger.h"
+#include "tests/integration/test_server.h"
+
+namespace lcb::testing {
+namespace {
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+    cat_.Load(*server_);
+  }
+  std::string PostOne(const std::string& ref, const std::string& grade = "90") {
+    json r = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                               cat_.Record(cat_.learner_a, "tsinghua:CS101", ref, grade), 201);
+    return r["records"][0]["id"];
+  }
+  TempDir dir_;
+  std::unique_ptr<TestServer> server_;
+  Catalog cat_;
+};
+
+TEST_F(LogTest, BundleVerifiesOfflineAndTamperingIsCaught) {
+  std::string id = PostOne("L-1");
+  PostOne("L-2");
+  json bundle = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  std::string bundle_path = dir_.sub("record.json"), pem_path = dir_.sub("pub.pem");
+  WriteFile(bundle_path, bundle.dump(2));
+  WriteFile(pem_path, key["public_key_pem"]);
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", pem_path}), 0);
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", key["verifier_key"]}), 0);
+
+  json altered = bundle;
+  altered["record"]["credits"] = 40;
+  WriteFile(bundle_path, altered.dump());
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", pem_path}), 1);
+
+  json wrong_proof = bundle;
+  wrong_proof["receipt"]["leaf_index"] = bundle["receipt"]["leaf_index"].get<uint64_t>() + 1;
+  WriteFile(bundle_path, wrong_proof.dump());
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", pem_path}), 1);
+
+  // A key that did not sign the checkpoint.
+  Ed25519Key other = Ed25519Key::Generate();
+  WriteFile(bundle_path, bundle.dump());
+  WriteFile(pem_path, other.PublicKeyPem());
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", pem_path}), 1);
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path}), 2);
+}
+
+TEST_F(LogTest, AuditFollowsTheLogAndSavesCheckpoints) {
+  std::string cp_path = dir_.sub("checkpoint.txt");
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  std::string vkey = key["verifier_key"];
+  PostOne("A-1");
+  // From nothing: the empty proof from size 0.
+  ASSERT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
+  std::string first = ReadAll(cp_path);
+  EXPECT_EQ(first, server_->bank().ledger().LatestCheckpoint());
+  for (int i = 0; i < 37; ++i) PostOne("A-more-" + std::to_string(i));
+  ASSERT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
+  EXPECT_NE(ReadAll(cp_path), first);
+  // Nothing new: still consistent.
+  EXPECT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
+}
+
+TEST_F(LogTest, AuditDetectsRewrittenHistory) {
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  std::string vkey = key["verifier_key"];
+  for (int i = 0; i < 5; ++i) PostOne("H-" + std::to_string(i));
+  std::string cp_path = dir_.sub("checkpoint.txt");
+  ASSERT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
+
+  // A second bank with the same signing key but a different history (a rewritten log).
+  std::string forged = dir_.sub("forged");
+  std::filesystem::create_directories(forged);
+  std::filesystem::copy_file(dir_.sub("bank") + "/log_key.pem", forged + "/log_key.pem");
+  std::filesystem::permissions(forged + "/log_key.pem", std::filesystem::perms::owner_read |
+                                                            std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
+  TestServer other(forged);
+  Catalog cat2;
+  cat2.Load(other);
+  for (int i = 0; i < 9; ++i) {
+    other.CallJson("POST", "/v1/records", cat2.tsinghua_token,
+                   cat2.Record(cat2.learner_a, "tsinghua:CS101", "F-" + std::to_string(i)), 201);
+  }
+  std::string before = ReadAll(cp_path);
+  EXPECT_EQ(CmdAudit({"--server", other.url(), "--from", cp_path, "--key", vkey}), 1);
+  EXPECT_EQ(ReadAll(cp_path), before) << "a failed audit must not replace the saved checkpoint";
+}
+
+TEST_F(LogTest, AlteredStoreIsDataLossOnRead) {
+  std::string id = PostOne("T-1");
+  PostOne("T-2");
+  PostOne("T-3");
+  uint64_t leaf = server_->bank().ledger().ObjectIndex(id).value();
+  server_.reset();
+  {
+    auto kv = OpenRocksKv(dir_.sub("bank") + "/db");
+    ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+    std::string key;
+    PutBigEndian64(&key, leaf);
+    std::string bytes;
+    ASSERT_TRUE((*kv)->Get(Table::kLogLeaves, key, &bytes).ok());
+    std::string forged = bytes;
+    forged.replace(forged.find("\"credits\":4"), 11, "\"credits\":9");
+    WriteBatch batch;
+    batch.Put(Table::kLogLeaves, key, forged);
+    ASSERT_TRUE((*kv)->Write(batch, true).ok());
+  }
+  server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+  ClientResponse r = server_->Call("GET", "/v1/records/" + id, cat_.learner_a_token);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_NE(r.body.find("altered"), std::string::npos) << r.body;
+
+  // A forger who also rewrites the stored leaf hash is caught by the signed root.
+  server_.reset();
+  {
+    auto kv = OpenRocksKv(dir_.sub("bank") + "/db");
+    ASSERT_TRUE(kv.ok());
+    std::string key;
+    PutBigEndian64(&key, leaf);
+    std::string forged;
+    ASSERT_TRUE((*kv)->Get(Table::kLogLeaves, key, &forged).ok());
+    Hash h = LeafHash(forged);
+    WriteBatch batch;
+    batch.Put(Table::kLogNodes, Ledger::NodeKey(0, leaf), HashBytes(h));
+    ASSERT_TRUE((*kv)->Write(batch, true).ok());
+  }
+  server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+  r = server_->Call("GET", "/v1/records/" + id, cat_.learner_a_token);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_NE(r.body.find("not in the signed tree"), std::string::npos) << r.body;
+  // Untouched records still read fine.
+  json others = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records?limit=1",
+                                  cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(others["records"].size(), 1u);
+}
+
+}  // namespace
+}  // namespace lcb::testing
