@@ -13,6 +13,7 @@ constexpr uint32_t kNone = 0xFFFFFFFFu;
 // either makes the answer non-optimal unless the bound still proves it.
 constexpr size_t kMaxTuplesPerRule = 128;
 constexpr size_t kMaxCandidates = 8192;
+constexpr size_t kGroupTableMask = 1023;  // (family, key) -> group table of 1024 slots
 
 enum Status8 : uint8_t {
   kEligible = 0,
@@ -47,6 +48,8 @@ struct EvalScratch::Impl {
   std::array<uint32_t, 256> age_stamp{};
   // Groups.
   std::vector<GroupInfo> groups, groups_tmp;
+  std::vector<uint32_t> group_stamp = std::vector<uint32_t>(kGroupTableMask + 1, 0);
+  std::vector<uint32_t> group_slot = std::vector<uint32_t>(kGroupTableMask + 1, 0);
   std::vector<uint32_t> rec_groups;  // rank * families + f -> group or kNone
   std::vector<uint32_t> group_rank;
   // Classes.
@@ -142,6 +145,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   if (m.epoch == 0) {  // wrapped: reset stamps
     std::fill(m.src_stamp.begin(), m.src_stamp.end(), 0);
     std::fill(m.rule_stamp.begin(), m.rule_stamp.end(), 0);
+    std::fill(m.group_stamp.begin(), m.group_stamp.end(), 0);
     m.age_stamp.fill(0);
     m.epoch = 1;
   }
@@ -225,14 +229,34 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       }
       const CapBy by = rs.caps()[f].by;
       const int key_int = by == CapBy::kKind ? static_cast<int>(rec.kind) : year;
+      // Find the group in a small open-addressing table keyed by (family, key).
+      const uint64_t h = (by == CapBy::kIssuer ? HashBytes(rec.issuer)
+                                                : static_cast<uint64_t>(key_int) * 0x9E3779B97F4A7C15ull) ^
+                         (static_cast<uint64_t>(f + 1) * 0xC2B2AE3D27D4EB4Full);
       uint32_t g = kNone;
-      for (uint32_t i = 0; i < m.groups.size(); ++i) {
-        const GroupInfo& gi = m.groups[i];
-        if (gi.family != f) continue;
-        if (by == CapBy::kIssuer ? *gi.issuer == rec.issuer : gi.key_int == key_int) {
-          g = i;
+      size_t slot = (h ^ (h >> 29)) & kGroupTableMask;
+      for (;; slot = (slot + 1) & kGroupTableMask) {
+        if (m.group_stamp[slot] != epoch) break;
+        const GroupInfo& gi = m.groups[m.group_slot[slot]];
+        if (gi.family == f &&
+            (by == CapBy::kIssuer ? *gi.issuer == rec.issuer : gi.key_int == key_int)) {
+          g = m.group_slot[slot];
           break;
         }
+      }
+      if (g == kNone && m.groups.size() * 2 >= kGroupTableMask) {
+        // Table full (more than ~500 distinct keys): fall back to a scan.
+        for (uint32_t i = 0; i < m.groups.size(); ++i) {
+          const GroupInfo& gi = m.groups[i];
+          if (gi.family == f &&
+              (by == CapBy::kIssuer ? *gi.issuer == rec.issuer : gi.key_int == key_int)) {
+            g = i;
+            break;
+          }
+        }
+      } else if (g == kNone) {
+        m.group_stamp[slot] = epoch;
+        m.group_slot[slot] = static_cast<uint32_t>(m.groups.size());
       }
       if (g == kNone) {
         g = static_cast<uint32_t>(m.groups.size());
@@ -701,6 +725,12 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
 void SortRecords(std::span<const Record> records, std::vector<const Record*>* sorted) {
   sorted->resize(records.size());
   for (size_t i = 0; i < records.size(); ++i) (*sorted)[i] = &records[i];
+  // Storage hands records over in id order; check before sorting.
+  bool in_order = true;
+  for (size_t i = 1; i < records.size() && in_order; ++i) {
+    in_order = records[i - 1].id < records[i].id;
+  }
+  if (in_order) return;
   // Record ids are unique (the bank assigns them); ties, if any, fall back to input order.
   std::sort(sorted->begin(), sorted->end(), [](const Record* a, const Record* b) {
     const int c = a->id.compare(b->id);

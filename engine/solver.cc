@@ -245,6 +245,7 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
   touched_cls_.clear();
   Centi fam[32] = {};
   Centi sum_all = 0;
+  Centi rec_free = 0;  // candidates with no record that can run out
   for (size_t t = pos; t < order.size(); ++t) {
     const uint32_t j = order[t];
     const int32_t k = MaxCount(j);
@@ -298,6 +299,7 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
     for (uint32_t free = all_family_mask_ & ~c.family_mask; free != 0; free &= free - 1) {
       fam[std::countr_zero(free)] += gk;
     }
+    if (c.class_begin == c.class_end) rec_free += gk;
     for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
       const uint32_t cl = p.cand_class[i];
       if (cls_stamp_[cl] != epoch_) {
@@ -326,7 +328,7 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
       b = std::min(b, fam[std::countr_zero(m)]);
     }
   }
-  int64_t brec = 0;
+  int64_t brec = rec_free * kValueScale;
   for (uint32_t cl : touched_cls_) {
     brec += std::min<int64_t>(class_rem_[cl], cls_use_[cl]) * cls_v_[cl];
   }
@@ -524,6 +526,8 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
   size_t pos = 0;
   const size_t n = order.size();
   bool aborted = false;
+  bool reached_bound = false;
+  uint32_t since_bound = 0;
   // The caller just bounded the root: the first node reuses that bound.
   bool bound_next = false;
   for (;;) {
@@ -540,6 +544,10 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
           best = cur;
           dfs_found_ = true;
           for (uint32_t j : order) best_count_[j] = cur_count_[j];
+          if (best >= root_ub) {
+            reached_bound = true;  // nothing left can be better: stop here
+            break;
+          }
         }
         break;
       }
@@ -551,7 +559,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
         if (ub < need) break;
         node_ub = cur + ub;
       }
-      bound_next = true;
+      bound_next = (++since_bound & 3) == 0;
       frames_.push_back({static_cast<uint32_t>(pos), k, node_ub});
       const uint32_t j = order[pos];
       Apply(j, k);
@@ -559,7 +567,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
       cur += p.cands[j].grant * k;
       ++pos;
     }
-    if (aborted) break;
+    if (aborted || reached_bound) break;
     // Backtrack to the deepest frame with a smaller count left to try.
     bool resumed = false;
     while (!frames_.empty()) {
@@ -572,6 +580,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
         cur -= p.cands[j].grant;
         pos = f.pos + 1;
         resumed = true;
+        bound_next = true;
         break;
       }
       frames_.pop_back();
@@ -579,6 +588,15 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
     if (!resumed) break;
   }
   Centi ub = best;
+  if (reached_bound) {
+    for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
+      const uint32_t j = order[it->pos];
+      if (it->cnt > 0) Apply(j, -it->cnt);
+      cur_count_[j] = 0;
+    }
+    frames_.clear();
+    return best;
+  }
   if (aborted) {
     if (stats_.nodes > options_.max_nodes) {
       stats_.aborted = true;
@@ -624,7 +642,87 @@ Centi Solver::SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Cen
   return Search(order, best, lp_ub, gcd);
 }
 
-void Solver::Solve(const Problem& p, const Options& options) {
+void Solver::Solve(const Problem& orig, const Options& options) {
+  if (options.greedy_only) {
+    SolveReduced(orig, options);
+    return;
+  }
+  // Presolve: a class whose records can never run out, or a group that can never fill
+  // (even if every candidate touching it took its maximum count), constrains nothing. The
+  // search works on a copy without them; the residual state is then recomputed on the
+  // original so that explanations see every row.
+  const size_t ncls = orig.class_size.size(), ngrp = orig.group_limit.size();
+  demand_.assign(ncls, 0);
+  gdemand_.assign(ngrp, 0);
+  gcount_.assign(ngrp, 0);
+  // A row touched by a pool candidate is kept: it may be what bounds that candidate's count
+  // (static_max), which the LP and the Lagrangian subproblem must still see.
+  constexpr int64_t kKeep = INT64_MAX / 4;
+  for (const Candidate& c : orig.cands) {
+    const bool pool = !orig.req_is_course[c.req];
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      int64_t& d = demand_[orig.cand_class[i]];
+      d = pool ? kKeep : std::min(kKeep, d + int64_t{orig.cand_mult[i]} * c.static_max);
+    }
+    for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+      const uint32_t g = orig.cand_group[i];
+      gdemand_[g] = pool ? kKeep : std::min(kKeep, gdemand_[g] + c.grant * c.static_max);
+      gcount_[g] = pool ? kKeep : std::min(kKeep, gcount_[g] + c.static_max);
+    }
+  }
+  Problem& q = reduced_;
+  q.transfer_cap = orig.transfer_cap;
+  q.req_is_course.assign(orig.req_is_course.begin(), orig.req_is_course.end());
+  q.req_capacity.assign(orig.req_capacity.begin(), orig.req_capacity.end());
+  q.class_size.assign(orig.class_size.begin(), orig.class_size.end());
+  q.group_limit.assign(orig.group_limit.begin(), orig.group_limit.end());
+  q.group_count.assign(orig.group_count.begin(), orig.group_count.end());
+  q.group_family.assign(orig.group_family.begin(), orig.group_family.end());
+  q.cands.assign(orig.cands.begin(), orig.cands.end());
+  q.cand_class.clear();
+  q.cand_mult.clear();
+  q.cand_group.clear();
+  for (size_t j = 0; j < q.cands.size(); ++j) {
+    const Candidate& oc = orig.cands[j];
+    Candidate& c = q.cands[j];
+    int64_t records = 0;
+    c.class_begin = static_cast<uint32_t>(q.cand_class.size());
+    for (uint32_t i = oc.class_begin; i < oc.class_end; ++i) {
+      const uint32_t cl = orig.cand_class[i];
+      if (demand_[cl] <= orig.class_size[cl]) continue;
+      q.cand_class.push_back(cl);
+      q.cand_mult.push_back(orig.cand_mult[i]);
+      records += orig.cand_mult[i];
+    }
+    c.class_end = static_cast<uint32_t>(q.cand_class.size());
+    c.group_begin = static_cast<uint32_t>(q.cand_group.size());
+    c.family_mask = 0;
+    for (uint32_t i = oc.group_begin; i < oc.group_end; ++i) {
+      const uint32_t g = orig.cand_group[i];
+      if (gdemand_[g] <= orig.group_limit[g] && gcount_[g] <= orig.group_count[g]) continue;
+      q.cand_group.push_back(g);
+      c.family_mask |= 1u << orig.group_family[g];
+    }
+    c.group_end = static_cast<uint32_t>(q.cand_group.size());
+    // Per-record value over the records that can run out; 0 = free in the record bound.
+    c.unit_value = records > 0 ? c.grant * kValueScale / records : 0;
+  }
+  SolveReduced(q, options);
+  // Residual state of the chosen selection on the original rows.
+  p_ = &orig;
+  class_rem_.assign(orig.class_size.begin(), orig.class_size.end());
+  for (size_t r = 0; r < orig.req_is_course.size(); ++r) {
+    req_rem_[r] = orig.req_is_course[r] ? kUnlimited : orig.req_capacity[r];
+  }
+  group_rem_.assign(orig.group_limit.begin(), orig.group_limit.end());
+  group_cnt_.assign(orig.group_count.begin(), orig.group_count.end());
+  t_rem_ = orig.transfer_cap;
+  for (uint32_t j = 0; j < orig.cands.size(); ++j) {
+    if (best_count_[j] != 0) Apply(j, best_count_[j]);
+  }
+}
+
+void Solver::SolveReduced(const Problem& p, const Options& options) {
   p_ = &p;
   options_ = options;
   stats_ = Stats{};
@@ -670,7 +768,7 @@ void Solver::Solve(const Problem& p, const Options& options) {
   lag_t_ = 0;
   lag_profit_.resize(n);
   all_family_mask_ = 0;
-  for (uint8_t f : p.group_family) all_family_mask_ |= 1u << f;
+  for (const Candidate& c : p.cands) all_family_mask_ |= c.family_mask;
 
   comp_order_.resize(n);
   std::iota(comp_order_.begin(), comp_order_.end(), 0u);
@@ -842,10 +940,11 @@ void Solver::Solve(const Problem& p, const Options& options) {
       upper_bound_ += std::max(ub, comp_value);
     }
   }
-  // Never leave a feasible candidate out (only possible after the budget ran out).
+  // Never leave a feasible candidate out (only possible after the budget ran out). Counts
+  // stay within static_max, which presolve relies on.
   for (uint32_t j = 0; j < n; ++j) {
-    int32_t k = MaxCount(j);
-    if (k == 0) continue;
+    const int32_t k = std::min(MaxCount(j), p.cands[j].static_max - best_count_[j]);
+    if (k <= 0) continue;
     Apply(j, k);
     best_count_[j] += k;
     value_ += p.cands[j].grant * k;

@@ -112,6 +112,7 @@ class Solver {
   Centi transfer_room() const { return t_rem_; }
 
  private:
+  void SolveReduced(const Problem& p, const Options& options);
   int32_t MaxCount(uint32_t j) const;
   void Apply(uint32_t j, int32_t k);  // k may be negative (undo)
   Centi Greedy(std::span<const uint32_t> order, std::vector<int32_t>* counts);
@@ -129,6 +130,8 @@ class Solver {
   void BuildReqGroups(std::span<const uint32_t> order);
 
   const Problem* p_ = nullptr;
+  Problem reduced_;  // the problem without rows that can never bind
+  std::vector<int64_t> demand_, gdemand_, gcount_;
   Options options_;
   Stats stats_;
   Centi value_ = 0, upper_bound_ = 0;
