@@ -11,8 +11,6 @@ namespace {
 constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
 constexpr int64_t kLagScale = int64_t{1} << 20;  // fixed point of the Lagrangian multipliers
 constexpr int kRootLpPivots = 400;
-// Search nodes spent with the combinatorial bounds before the LP multipliers are computed.
-constexpr uint64_t kNodesBeforeLp = 24;
 // The root LP is skipped when its dense tableau would exceed this many cells.
 constexpr size_t kMaxLpCells = 40000;
 
@@ -533,7 +531,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
   for (;;) {
     // Descend from `pos`.
     for (;;) {
-      if (++stats_.nodes > options_.max_nodes || stats_.nodes > soft_limit_) {
+      if (++stats_.nodes > options_.max_nodes) {
         aborted = true;
         break;
       }
@@ -542,7 +540,6 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
       if (pos == n) {
         if (cur > best) {
           best = cur;
-          dfs_found_ = true;
           for (uint32_t j : order) best_count_[j] = cur_count_[j];
           if (best >= root_ub) {
             reached_bound = true;  // nothing left can be better: stop here
@@ -598,11 +595,7 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
     return best;
   }
   if (aborted) {
-    if (stats_.nodes > options_.max_nodes) {
-      stats_.aborted = true;
-    } else {
-      soft_stopped_ = true;
-    }
+    stats_.aborted = true;
     // Unexplored: the remaining alternatives of every open frame (within its bound) and,
     // with no frame open, the whole component.
     if (frames_.empty()) ub = std::max(ub, root_ub);
@@ -619,27 +612,12 @@ Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi roo
 
 Centi Solver::SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Centi root_ub,
                            Centi gcd) {
-  // Most searches finish in a few nodes with the combinatorial bounds; only a search that
-  // runs longer pays for the LP at its root, then restarts with the stronger bound. The
-  // restart keeps the tie order: the incumbent was the first solution of its value in
-  // depth-first order, and the new search replaces it only by a strictly better one.
-  soft_limit_ = stats_.nodes + kNodesBeforeLp;
-  soft_stopped_ = false;
-  dfs_found_ = false;
-  Centi ub = Search(order, incumbent, root_ub, gcd);
-  soft_limit_ = UINT64_MAX;
-  if (!soft_stopped_) return ub;
-  // Restart from the search's own best; a heuristic incumbent (not found by the search)
-  // keeps its "value - 1" threshold so the search may still return an equal, earlier one.
-  Centi best = incumbent;
-  if (dfs_found_) {
-    best = 0;
-    for (uint32_t j : order) best += p_->cands[j].grant * best_count_[j];
-  }
-  TuneMultipliers(order, 0, best, kRootLpPivots);
+  // The combinatorial bounds did not prove the incumbent: fetch the LP duals of this
+  // component (measured cheaper than searching first and asking later), bound again, search.
+  TuneMultipliers(order, 0, incumbent, kRootLpPivots);
   const Centi lp_ub = std::min(root_ub, Bound(order, 0, 0, gcd));
-  if (best >= lp_ub) return best;
-  return Search(order, best, lp_ub, gcd);
+  if (incumbent >= lp_ub) return lp_ub;
+  return Search(order, incumbent, lp_ub, gcd);
 }
 
 void Solver::Solve(const Problem& orig, const Options& options) {

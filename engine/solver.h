@@ -136,9 +136,6 @@ class Solver {
   Stats stats_;
   Centi value_ = 0, upper_bound_ = 0;
   bool optimal_ = false;
-  uint64_t soft_limit_ = UINT64_MAX;  // nodes after which Search stops to fetch LP bounds
-  bool soft_stopped_ = false;
-  bool dfs_found_ = false;  // the last search replaced its incumbent
 
   // State.
   std::vector<int32_t> class_rem_;
