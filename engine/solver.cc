@@ -10,9 +10,9 @@ namespace {
 
 constexpr uint32_t kNoIndex = 0xFFFFFFFFu;
 constexpr int64_t kLagScale = int64_t{1} << 20;  // fixed point of the Lagrangian multipliers
-constexpr int kRootLpPivots = 400;
+constexpr int kRootLpPivots = 300;
 // The root LP is skipped when its dense tableau would exceed this many cells.
-constexpr size_t kMaxLpCells = 40000;
+constexpr size_t kMaxLpCells = 20000;
 
 // dst |= src << shift (bits), both `words` long; bits shifted past the end are dropped.
 inline void ShiftOr(uint64_t* dst, const uint64_t* src, size_t words, size_t shift) {
@@ -371,15 +371,16 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
 // x_B(i) = t[i][n] - sum_j t[i][j] x_N(j); row m holds the reduced costs d_j and -z.
 // Returns the duals of the m rows in `y` (>= 0). Floating point is fine here: the duals only
 // steer the Lagrangian multipliers, and every bound is then evaluated exactly in integers.
-void SolveLp(int m, int n, std::vector<double>& t, std::vector<int>& basic,
-             std::vector<int>& nonbasic, int max_pivots, std::vector<double>* y) {
+int SolveLp(int m, int n, std::vector<double>& t, std::vector<int>& basic,
+            std::vector<int>& nonbasic, int max_pivots, std::vector<double>* y) {
   const int w = n + 1;
   basic.resize(m);
   nonbasic.resize(n);
   for (int i = 0; i < m; ++i) basic[i] = n + i;
   for (int j = 0; j < n; ++j) nonbasic[j] = j;
   constexpr double kEps = 1e-9;
-  for (int pivots = 0; pivots < max_pivots; ++pivots) {
+  int pivots = 0;
+  for (; pivots < max_pivots; ++pivots) {
     const double* obj = &t[static_cast<size_t>(m) * w];
     int e = -1;
     double best = kEps;
@@ -421,6 +422,7 @@ void SolveLp(int m, int n, std::vector<double>& t, std::vector<int>& basic,
   for (int j = 0; j < n; ++j) {
     if (nonbasic[j] >= n) (*y)[nonbasic[j] - n] = std::max(0.0, -obj[j]);
   }
+  return pivots;
 }
 
 void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi lower,
@@ -487,7 +489,10 @@ void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi 
     at(t_row, col) = g;
     at(m, col) = g;  // reduced cost of a nonbasic candidate at 0
   }
-  SolveLp(m, n, lp_t_, lp_basic_, lp_nonbasic_, iters, &lp_y_);
+  const int pivots = SolveLp(m, n, lp_t_, lp_basic_, lp_nonbasic_, iters, &lp_y_);
+  // Charge the LP to the work budget like bound evaluations (cells touched / 64 / 64).
+  stats_.nodes += static_cast<uint64_t>(pivots + 1) * static_cast<uint64_t>(m + 1) * (n + 1) /
+                  (kCandidatesPerNode * kCandidatesPerNode);
   // Multipliers (requirement rows stay in the per-requirement subproblem).
   auto fix = [](double v) {
     return static_cast<int64_t>(std::min(std::max(v, 0.0), 1e9) * kLagScale);
