@@ -27,6 +27,15 @@ enum RecordFlags : uint8_t {
   kGradeOk = 2,
 };
 
+// Reason codes (copied into results; kept as strings to avoid strlen per record).
+const std::string kReasonNoRule = "no_rule";
+const std::string kReasonBelowMinGrade = "below_min_grade";
+const std::string kReasonTooOld = "too_old";
+const std::string kReasonRevoked = "revoked";
+const std::string kReasonUsedElsewhere = "used_elsewhere";
+const std::string kReasonRequirementFull = "requirement_full";
+const std::string kReasonTransferCap = "transfer_cap";
+
 struct GroupInfo {
   uint32_t family;
   int key_int;                  // kind or year
@@ -669,26 +678,26 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     UnusedRecord& u = out->unused.emplace_back();
     u.record = m.sorted[r]->id;
     switch (m.status[r]) {
-      case kRevoked: u.reason = "revoked"; continue;
-      case kTooOld: u.reason = "too_old"; continue;
-      case kBelowMinGrade: u.reason = "below_min_grade"; continue;
+      case kRevoked: u.reason = kReasonRevoked; continue;
+      case kTooOld: u.reason = kReasonTooOld; continue;
+      case kBelowMinGrade: u.reason = kReasonBelowMinGrade; continue;
       default: break;
     }
     const uint32_t cls = m.rec_class[r];
     if (cls == kNone) {
       const uint8_t fl = m.flags[r];
       if (!(fl & kPatternMatched)) {
-        u.reason = "no_rule";
+        u.reason = kReasonNoRule;
       } else if (!(fl & kGradeOk)) {
-        u.reason = "below_min_grade";
+        u.reason = kReasonBelowMinGrade;
       } else {
-        u.reason = "too_old";
+        u.reason = kReasonTooOld;
       }
       continue;
     }
     const uint32_t j = m.first_cand[cls];
     if (j == kNone) {
-      u.reason = "no_rule";
+      u.reason = kReasonNoRule;
       continue;
     }
     const solver::Candidate& c = p.cands[j];
@@ -697,11 +706,11 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       if (sv.class_room(p.cand_class[i]) < p.cand_mult[i]) found = true;
     }
     if (found) {
-      u.reason = "used_elsewhere";
+      u.reason = kReasonUsedElsewhere;
       continue;
     }
     if (sv.req_room(c.req) < c.grant) {
-      u.reason = "requirement_full";
+      u.reason = kReasonRequirementFull;
       continue;
     }
     for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
@@ -718,7 +727,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       }
     }
     if (found) continue;
-    u.reason = "transfer_cap";
+    u.reason = kReasonTransferCap;
   }
 }
 

@@ -53,27 +53,39 @@ void Problem::Clear() {
 void Problem::Finish() {
   for (Candidate& c : cands) {
     const bool course = req_is_course[c.req] != 0;
-    int64_t smax = course ? 1 : kUnlimitedCount;
     int64_t records = 0;
-    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
-      records += cand_mult[i];
-      smax = std::min<int64_t>(smax, class_size[cand_class[i]] / cand_mult[i]);
-    }
-    if (c.grant <= 0) {
-      smax = 0;
-    } else {
-      if (!course) smax = std::min<int64_t>(smax, req_capacity[c.req] / c.grant);
-      smax = std::min<int64_t>(smax, transfer_cap / c.grant);
-    }
     c.family_mask = 0;
     for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
-      uint32_t g = cand_group[i];
-      c.family_mask |= 1u << group_family[g];
-      if (c.grant > 0) smax = std::min<int64_t>(smax, group_limit[g] / c.grant);
+      c.family_mask |= 1u << group_family[cand_group[i]];
+    }
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) records += cand_mult[i];
+    c.unit_value = c.grant * kValueScale / std::max<int64_t>(records, 1);
+    if (c.grant <= 0 || c.grant > transfer_cap) {
+      c.static_max = 0;
+      continue;
+    }
+    if (course) {
+      // At most once: feasible alone iff every row has room for one copy (no division).
+      bool fits = true;
+      for (uint32_t i = c.class_begin; i < c.class_end && fits; ++i) {
+        fits = class_size[cand_class[i]] >= cand_mult[i];
+      }
+      for (uint32_t i = c.group_begin; i < c.group_end && fits; ++i) {
+        fits = group_limit[cand_group[i]] >= c.grant && group_count[cand_group[i]] >= 1;
+      }
+      c.static_max = fits ? 1 : 0;
+      continue;
+    }
+    int64_t smax = std::min<int64_t>(req_capacity[c.req] / c.grant, transfer_cap / c.grant);
+    for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
+      smax = std::min<int64_t>(smax, class_size[cand_class[i]] / cand_mult[i]);
+    }
+    for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
+      const uint32_t g = cand_group[i];
+      smax = std::min<int64_t>(smax, group_limit[g] / c.grant);
       smax = std::min<int64_t>(smax, group_count[g]);
     }
-    c.static_max = static_cast<int32_t>(std::max<int64_t>(smax, 0));
-    c.unit_value = c.grant * kValueScale / std::max<int64_t>(records, 1);
+    c.static_max = static_cast<int32_t>(std::clamp<int64_t>(smax, 0, kUnlimitedCount));
   }
 }
 
@@ -354,7 +366,9 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
     if (lb < b) b = static_cast<Centi>(lb);
   }
   b -= b % gcd;
-  bool packing = sum_all > t_rem_;
+  // The subset-sum bound only helps when the transfer cap is what limits b, or a pool can
+  // overflow (granularity: 4 + 4 does not fit a room of 6).
+  bool packing = sum_all > t_rem_ && b + gcd > t_rem_;
   for (size_t i = 0; i < touched_req_.size() && !packing; ++i) {
     const uint32_t q = touched_req_[i];
     packing = !p.req_is_course[q] && req_acc_[q] > req_rem_[q];

@@ -20,18 +20,32 @@
 // the incumbent is replaced only by a strictly better one, so the first optimum found is
 // the lexicographically greatest.
 //
-// Search. Greedy first; if it meets the root upper bound it is optimal. Otherwise the
-// candidates are split into independent components (no shared class, requirement or
-// binding group; only when the transfer cap cannot bind across components) and each is
-// searched depth first. The bound at a node is the minimum of: the transfer-cap room; the
-// sum over requirements of their best remaining grant (courses) or min(room, sum) (pools);
-// per cap family, the sum over its groups of min(room, remaining grants, count room * max
-// grant); the per-record bound (each record is worth at most grant/records of its best
-// remaining candidate); all rounded down to the gcd of the grants; then, when the numbers
-// are small (<= kKnapBits multiples of the gcd), the largest total reachable under the
-// requirement structure (multiple-choice subset sum per course, bounded subset sum per pool)
-// that fits that bound. Work is limited by Options::max_nodes; when it runs out the best
-// selection found is returned with optimal = false and a valid upper bound.
+// Search.
+//  1. Presolve: a class or cap group whose capacity exceeds what every candidate touching
+//     it could ever take (and that no pool candidate touches, so it never bounds a count)
+//     is dropped; candidates then only carry rows that can bind.
+//  2. Greedy (candidates in tie order, each as often as it fits): the first DFS leaf.
+//  3. Root bound = min of: transfer-cap room; per requirement its best remaining grant
+//     (course) or min(room, remaining sum) (pool); per cap family the sum over its groups
+//     of min(room, remaining grants, count room * max grant); the per-record bound (each
+//     record worth at most grant/records of its best remaining candidate); rounded down to
+//     the gcd of the grants; and, when T or a pool can bind and the numbers are small
+//     (<= kKnapBits multiples of the gcd), the largest total reachable under the
+//     requirement structure (multiple-choice subset sum per course, bounded subset sum
+//     per pool). Greedy meeting it is optimal (the common case).
+//  4. Otherwise candidates are split into independent components (no shared binding class,
+//     requirement or binding group; only when the transfer cap cannot bind across them).
+//     Per component still open: a second greedy (by grant per record) may raise the
+//     starting point; the LP relaxation is solved (dense simplex, small components only)
+//     and its duals become Lagrangian multipliers for the class, group and transfer-cap
+//     rows, so every later bound also includes L(u) = capacities * u + per requirement the
+//     best reduced profit (exact integers, valid for any u >= 0); then depth-first search,
+//     bounding after every backtrack and every fourth include, stopping as soon as the
+//     incumbent meets the component's bound.
+// Work is limited by Options::max_nodes (a bound evaluation costs 1 node per
+// kCandidatesPerNode candidates it scans, the LP 1 node per 4096 tableau cells per pivot);
+// when it runs out the best selection found is completed greedily and returned with
+// optimal = false and a valid upper bound (the largest bound among the unexplored nodes).
 #pragma once
 
 #include <cstdint>
