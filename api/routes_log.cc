@@ -1,5 +1,6 @@
 // The transparency log: checkpoints, keys, proofs, entries. Read-only and public except raw
 // entries, which hold learners' records (auditors only).
+#include "api/backup.h"
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "crypto/sha256.h"
@@ -112,6 +113,23 @@ void AddAdminRoutes(Router& router, Bank& bank) {
                if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
                b->AdminLog(ctx.principal, "revoke_token", ctx.params["id"]);
                respond(JsonResponse(200, json{{"id", ctx.params["id"]}, {"revoked", true}}));
+             });
+  router.Add("POST", "/v1/admin/backup", kAdmin,
+             "Online backup into {\"to\": absolute path on the server}: RocksDB checkpoint + keys, "
+             "checked against the signed log",
+             [b](RouteContext& ctx, Respond respond) {
+               json body;
+               if (!ParseJsonRequest(ctx, respond, &body)) return;
+               Status s = RejectUnknown(body, "", {"to"});
+               auto to = RequiredString(body, "to", "", 4096);
+               if (s.ok() && !to.ok()) s = to.status();
+               if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+               auto manifest = CreateBackup(*b, *to);
+               if (!manifest.ok()) {
+                 return respond(ProblemResponse(manifest.status(), ctx.request.request_id));
+               }
+               b->AdminLog(ctx.principal, "backup", *to);
+               respond(JsonResponse(201, *manifest));
              });
   router.Add("GET", "/v1/admin/actions", kAdmin,
              "The admin action log: who created, revoked or changed what (?after=, ?limit=)",

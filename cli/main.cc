@@ -21,6 +21,8 @@ const std::vector<Command>& Commands() {
       {"serve", "run the HTTP server (./var, 127.0.0.1:8080 by default)", lcb::CmdServe},
       {"keygen", "create an Ed25519 signing key (PEM, mode 0600)", lcb::CmdKeygen},
       {"token", "create, list or revoke API tokens", lcb::CmdToken},
+      {"import", "post a registrar's CSV of records in batches (validated first)", lcb::CmdImport},
+      {"demo", "load a realistic demo catalog, programs and learners via the API", lcb::CmdDemo},
       {"verify", "verify a record bundle offline with the log's public key", lcb::CmdVerify},
       {"audit", "check the log was only appended to since a saved checkpoint", lcb::CmdAudit},
       {"log", "Merkle tree tools: root, verify-inclusion, verify-consistency",
@@ -42,6 +44,8 @@ const std::vector<Command>& Commands() {
          std::fprintf(stderr, "unknown log command '%s'\n", a[0].c_str());
          return 2;
        }},
+      {"backup", "take an online, log-consistent backup of a running server", lcb::CmdBackup},
+      {"restore", "restore a backup into a new data directory and verify it", lcb::CmdRestore},
       {"note", "signed-note tools: verify", [](const std::vector<std::string>& a) {
          if (a.empty() || a[0] != "verify") {
            std::fprintf(stderr, "usage: creditbank note verify --key VKEY --note FILE\n");

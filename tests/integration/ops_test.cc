@@ -1,0 +1,142 @@
+// Operations: online backup under load, restore elsewhere, metrics that move.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "cli/commands.h"
+#include "tests/integration/test_server.h"
+
+namespace lcb::testing {
+namespace {
+
+double MetricValue(const std::string& text, const std::string& series) {
+  size_t pos = text.find("\n" + series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stod(text.substr(pos + series.size() + 2));
+}
+
+TEST(OpsTest, BackupWhilePostingThenRestoreElsewhere) {
+  TempDir dir;
+  auto server = std::make_unique<TestServer>(dir.sub("bank"));
+  Catalog cat;
+  cat.Load(*server);
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::vector<std::pair<std::string, uint64_t>> acked;
+  std::thread loader([&] {
+    auto client = server->Client();
+    for (int i = 0; !stop && i < 2000; ++i) {
+      json batch = {{"records", json::array()}};
+      for (int k = 0; k < 10; ++k) {
+        batch["records"].push_back(cat.Record(cat.learner_a, "tsinghua:CS101",
+                                              "BK-" + std::to_string(i) + "-" + std::to_string(k)));
+      }
+      auto r = client->Request("POST", "/v1/records", batch.dump(),
+                               {{"Authorization", "Bearer " + cat.tsinghua_token}});
+      if (!r.ok() || r->status != 201) continue;
+      json body = json::parse(r->body);
+      std::lock_guard<std::mutex> lock(mu);
+      for (const auto& rec : body["records"]) acked.emplace_back(rec["id"], rec["leaf_index"]);
+    }
+  });
+  while (true) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (acked.size() >= 100) break;
+  }
+  std::string backup_dir = dir.sub("backup");
+  ASSERT_EQ(CmdBackup({"--server", server->url(), "--token", server->admin_token(), "--to",
+                       backup_dir}),
+            0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  stop = true;
+  loader.join();
+  // The backup's own checkpoint fixes what it must hold.
+  std::ifstream manifest_in(backup_dir + "/MANIFEST.json");
+  json manifest = json::parse(manifest_in);
+  uint64_t backup_size = manifest["tree_size"];
+  EXPECT_GT(backup_size, 0u);
+  EXPECT_EQ(CmdBackup({"--server", server->url(), "--token", cat.tsinghua_token, "--to",
+                       dir.sub("backup2")}),
+            1);  // institutions may not take backups
+  server.reset();
+
+  std::string restored = dir.sub("restored");
+  ASSERT_EQ(CmdRestore({"--from", backup_dir, "--data", restored}), 0);
+  EXPECT_EQ(CmdRestore({"--from", backup_dir, "--data", restored}), 1);  // not empty
+  TestServer again(restored);
+  EXPECT_EQ(again.bank().ledger().Size(), backup_size);
+  EXPECT_EQ(again.bank().ledger().LatestCheckpoint(), manifest["checkpoint"]);
+  size_t checked = 0;
+  for (const auto& [id, leaf] : acked) {
+    if (leaf >= backup_size) continue;
+    json got = again.CallJson("GET", "/v1/records/" + id, cat.learner_a_token, nullptr, 200);
+    EXPECT_EQ(got["receipt"]["leaf_index"], leaf);
+    ++checked;
+  }
+  EXPECT_GE(checked, 100u);
+  // The restored bank keeps its log going, consistent with the backup's checkpoint.
+  std::string cp_path = dir.sub("cp.txt");
+  std::ofstream(cp_path) << manifest["checkpoint"].get<std::string>();
+  again.CallJson("POST", "/v1/records", cat.tsinghua_token,
+                 cat.Record(cat.learner_a, "tsinghua:MA101", "after-restore"), 201);
+  json key = again.CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  EXPECT_EQ(CmdAudit({"--server", again.url(), "--from", cp_path, "--key", key["verifier_key"]}), 0);
+}
+
+TEST(OpsTest, MetricsMove) {
+  TempDir dir;
+  TestServer server(dir.path());
+  Catalog cat;
+  cat.Load(server);
+  ClientResponse before = server.Call("GET", "/metrics");
+  ASSERT_EQ(before.status, 200);
+  EXPECT_NE(before.headers["content-type"].find("text/plain"), std::string::npos);
+  double ingested0 = MetricValue(before.body, "creditbank_records_ingested_total");
+  double log0 = MetricValue(before.body, "creditbank_log_size");
+  ASSERT_GE(ingested0, 0);
+  for (int i = 0; i < 3; ++i) {
+    server.CallJson("POST", "/v1/records", cat.tsinghua_token,
+                    cat.Record(cat.learner_a, "tsinghua:CS101", "MX-" + std::to_string(i)), 201);
+  }
+  server.Call("POST", "/v1/records", cat.tsinghua_token, "{bad");
+  ClientResponse after = server.Call("GET", "/metrics");
+  EXPECT_EQ(MetricValue(after.body, "creditbank_records_ingested_total"), ingested0 + 3);
+  EXPECT_EQ(MetricValue(after.body, "creditbank_log_size"), log0 + 3);
+  EXPECT_NE(after.body.find("creditbank_http_requests_total{method=\"POST\",route=\"/v1/records\",status=\"201\"} 3"),
+            std::string::npos);
+  EXPECT_NE(after.body.find("creditbank_http_requests_total{method=\"POST\",route=\"/v1/records\",status=\"400\"} 1"),
+            std::string::npos);
+  EXPECT_NE(after.body.find("creditbank_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/records\",le=\"+Inf\"}"),
+            std::string::npos);
+  EXPECT_GE(MetricValue(after.body, "creditbank_rocksdb_memtable_bytes"), 0);
+  EXPECT_GE(MetricValue(after.body, "creditbank_open_connections"), 1);
+  // Every response carries a request id, also inside problems.
+  ClientResponse bad = server.Call("POST", "/v1/records", cat.tsinghua_token, "{bad");
+  ASSERT_FALSE(bad.headers["x-request-id"].empty());
+  EXPECT_EQ(json::parse(bad.body)["request_id"], bad.headers["x-request-id"]);
+}
+
+TEST(OpsTest, OpenApiListsEveryRoute) {
+  TempDir dir;
+  TestServer server(dir.path());
+  json doc = server.CallJson("GET", "/openapi.json", "", nullptr, 200);
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  // Walk the router: every route must be documented with its method and roles.
+  App app(server.bank());
+  size_t n = 0;
+  for (const Route& r : app.router().routes()) {
+    std::string method = r.method;
+    for (char& c : method) c = static_cast<char>(std::tolower(c));
+    ASSERT_TRUE(doc["paths"].contains(r.pattern)) << r.pattern;
+    ASSERT_TRUE(doc["paths"][r.pattern].contains(method)) << r.method << " " << r.pattern;
+    EXPECT_FALSE(doc["paths"][r.pattern][method]["x-roles"].empty());
+    ++n;
+  }
+  EXPECT_GE(n, 30u);
+}
+
+}  // namespace
+}  // namespace lcb::testing
