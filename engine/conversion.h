@@ -45,6 +45,11 @@
 //     `cap:<by>:<key>` (e.g. `cap:kind:mooc`, `cap:issuer:tsinghua`, `cap:year:2024`);
 //     the transfer cap lacks room -> `transfer_cap`.
 //
+// Limits: an n:1 rule contributes at most 128 tuples of record groups and one evaluation
+// at most 8,192 candidates (only adversarial inputs get there); past that the answer is
+// claimed optimal only if rule-level bounds prove it, and a record reachable only through
+// an omitted tuple is reported `no_rule`. Record ids are expected to be unique.
+//
 // Thread safety: a CompiledRuleset is read-only and shared; an EvalScratch is one thread's.
 #pragma once
 
@@ -98,9 +103,11 @@ struct ConversionResult {
 };
 
 struct EvalOptions {
-  // Search nodes allowed (one node = one bound evaluation over the remaining candidates).
-  // Realistic instances need well under 1,000; the adversarial benchmark (200 records x
-  // 100 requirements) stops at this budget in about 15 ms.
+  // Work budget. A node is one bound evaluation, charged one more per 64 candidates it
+  // scans; the root LP is charged by tableau cells x pivots / 4096. The typical workload
+  // (benchmarks/README.md) needs 19 on average and at most ~120; the adversarial one
+  // (200 records x 100 requirements) stops at this budget in about 10 ms, with
+  // optimal = false and a proven upper_bound.
   static constexpr uint64_t kDefaultMaxNodes = 10000;
   uint64_t max_nodes = kDefaultMaxNodes;
 };
