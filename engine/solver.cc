@@ -91,6 +91,16 @@ void Problem::Finish() {
 
 bool Solver::req_open(uint32_t q) const { return req_rem_[q] > 0; }
 
+void Solver::NextEpoch() {
+  if (++epoch_ != 0) return;
+  // Wrapped (after 2^32 bound evaluations on this solver): clear every stamp once.
+  std::fill(req_stamp_.begin(), req_stamp_.end(), 0);
+  std::fill(grp_stamp_.begin(), grp_stamp_.end(), 0);
+  std::fill(cls_stamp_.begin(), cls_stamp_.end(), 0);
+  std::fill(kstamp_.begin(), kstamp_.end(), 0);
+  epoch_ = 1;
+}
+
 inline int32_t Solver::MaxCount(uint32_t j) const {
   const Problem& p = *p_;
   const Candidate& c = p.cands[j];
@@ -248,7 +258,7 @@ Centi Solver::KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, 
 
 Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Centi gcd) {
   const Problem& p = *p_;
-  ++epoch_;
+  NextEpoch();
   stats_.nodes += (order.size() - pos) / kCandidatesPerNode;
   touched_req_.clear();
   touched_grp_.clear();
@@ -852,7 +862,7 @@ void Solver::SolveReduced(const Problem& p, const Options& options) {
         if (f == kNoIndex) f = j; else unite(f, j);
       }
     }
-    ++epoch_;  // grp_sum_/grp_max_ were borrowed; stale stamps must not match
+    NextEpoch();  // grp_sum_/grp_max_ were borrowed; stale stamps must not match
   }
   // Number components by first candidate; lay out their members in candidate order.
   comp_of_.resize(n);

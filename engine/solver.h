@@ -128,6 +128,7 @@ class Solver {
  private:
   void SolveReduced(const Problem& p, const Options& options);
   int32_t MaxCount(uint32_t j) const;
+  void NextEpoch();
   void Apply(uint32_t j, int32_t k);  // k may be negative (undo)
   Centi Greedy(std::span<const uint32_t> order, std::vector<int32_t>* counts);
   Centi Bound(std::span<const uint32_t> order, size_t pos, Centi need, Centi gcd);
