@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -449,6 +450,34 @@ TEST(ConversionTest, WhatIfRanksByGrantedThenProgramId) {
   ASSERT_EQ(top2.size(), 2u);
   EXPECT_EQ(top2[0].program, ranked[0].program);
   EXPECT_EQ(top2[1].program, ranked[1].program);
+}
+
+TEST(ConversionTest, SharedCompiledRulesetAcrossThreads) {
+  SynthSpec spec = TypicalSpec(3);
+  spec.learners = 16;
+  SynthWorld w = Synthesize(spec);
+  std::shared_ptr<const CompiledRuleset> compiled =
+      CompiledRuleset::Compile(w.programs[0], w.rulesets[0]);
+  std::vector<std::string> expected;
+  for (const auto& recs : w.learners) {
+    expected.push_back(CanonicalString(Evaluate(*compiled, recs, w.as_of)));
+  }
+  std::vector<std::vector<std::string>> got(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      EvalScratch scratch;  // one per thread; the index is shared read-only
+      for (int round = 0; round < 3; ++round) {
+        for (size_t l = 0; l < w.learners.size(); ++l) {
+          std::string s =
+              CanonicalString(Evaluate(*compiled, w.learners[l], w.as_of, {}, &scratch));
+          if (round == 2) got[t].push_back(std::move(s));
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(got[t], expected) << t;
 }
 
 TEST(ConversionTest, EmptyInputs) {
