@@ -216,7 +216,13 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     });
     m.flags[r] = flags;
     uint32_t b = m.hit_begin[r];
-    if (m.hits.size() - b > 1) std::sort(m.hits.begin() + b, m.hits.end());
+    // Usually 0-3 hits: insertion sort beats std::sort's setup.
+    for (size_t i = b + 1; i < m.hits.size(); ++i) {
+      const uint32_t v = m.hits[i];
+      size_t k = i;
+      for (; k > b && m.hits[k - 1] > v; --k) m.hits[k] = m.hits[k - 1];
+      m.hits[k] = v;
+    }
   }
   m.hit_begin[n] = static_cast<uint32_t>(m.hits.size());
 
@@ -557,9 +563,16 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
           if (g != kNone) p.cand_group.push_back(g);
         }
       }
-      std::sort(p.cand_group.begin() + c.group_begin, p.cand_group.end());
-      p.cand_group.erase(std::unique(p.cand_group.begin() + c.group_begin, p.cand_group.end()),
-                         p.cand_group.end());
+      // At most sources x families entries: insertion sort, then drop duplicates.
+      uint32_t* first = p.cand_group.data() + c.group_begin;
+      const size_t len = p.cand_group.size() - c.group_begin;
+      for (size_t i = 1; i < len; ++i) {
+        const uint32_t v = first[i];
+        size_t k = i;
+        for (; k > 0 && first[k - 1] > v; --k) first[k] = first[k - 1];
+        first[k] = v;
+      }
+      p.cand_group.resize(c.group_begin + (std::unique(first, first + len) - first));
     }
     c.group_end = static_cast<uint32_t>(p.cand_group.size());
     p.cands.push_back(c);
