@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <string_view>
 
 #include "engine/solver.h"
 
@@ -27,14 +28,14 @@ enum RecordFlags : uint8_t {
   kGradeOk = 2,
 };
 
-// Reason codes (copied into results; kept as strings to avoid strlen per record).
-const std::string kReasonNoRule = "no_rule";
-const std::string kReasonBelowMinGrade = "below_min_grade";
-const std::string kReasonTooOld = "too_old";
-const std::string kReasonRevoked = "revoked";
-const std::string kReasonUsedElsewhere = "used_elsewhere";
-const std::string kReasonRequirementFull = "requirement_full";
-const std::string kReasonTransferCap = "transfer_cap";
+// Reason codes (string_views: copied into results without strlen).
+constexpr std::string_view kReasonNoRule = "no_rule";
+constexpr std::string_view kReasonBelowMinGrade = "below_min_grade";
+constexpr std::string_view kReasonTooOld = "too_old";
+constexpr std::string_view kReasonRevoked = "revoked";
+constexpr std::string_view kReasonUsedElsewhere = "used_elsewhere";
+constexpr std::string_view kReasonRequirementFull = "requirement_full";
+constexpr std::string_view kReasonTransferCap = "transfer_cap";
 
 struct GroupInfo {
   uint32_t family;
@@ -50,7 +51,6 @@ struct EvalScratch::Impl {
   std::vector<const Record*> sorted;
   std::vector<uint8_t> status;
   std::vector<uint8_t> flags;
-  std::vector<int32_t> year;
   std::vector<uint32_t> hit_begin;  // per rank, n + 1
   std::vector<uint32_t> hits;       // source numbers
   std::array<Days, 256> age_threshold{};
@@ -172,7 +172,6 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   // 1. Status.
   m.status.assign(n, kEligible);
   m.flags.assign(n, 0);
-  m.year.resize(n);
   const Days policy_age =
       policy.max_age_years ? AddYears(as_of, -*policy.max_age_years) : INT32_MIN;
   for (size_t r = 0; r < n; ++r) {
@@ -234,7 +233,6 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     const Record& rec = *m.sorted[r];
     int year = 0;
     if (nfam > 0) year = CivilFromDays(rec.completed_on).year;
-    m.year[r] = year;
     for (size_t f = 0; f < nfam; ++f) {
       Centi limit;
       int32_t count;
@@ -691,26 +689,26 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     UnusedRecord& u = out->unused.emplace_back();
     u.record = m.sorted[r]->id;
     switch (m.status[r]) {
-      case kRevoked: u.reason = kReasonRevoked; continue;
-      case kTooOld: u.reason = kReasonTooOld; continue;
-      case kBelowMinGrade: u.reason = kReasonBelowMinGrade; continue;
+      case kRevoked: u.reason.assign(kReasonRevoked); continue;
+      case kTooOld: u.reason.assign(kReasonTooOld); continue;
+      case kBelowMinGrade: u.reason.assign(kReasonBelowMinGrade); continue;
       default: break;
     }
     const uint32_t cls = m.rec_class[r];
     if (cls == kNone) {
       const uint8_t fl = m.flags[r];
       if (!(fl & kPatternMatched)) {
-        u.reason = kReasonNoRule;
+        u.reason.assign(kReasonNoRule);
       } else if (!(fl & kGradeOk)) {
-        u.reason = kReasonBelowMinGrade;
+        u.reason.assign(kReasonBelowMinGrade);
       } else {
-        u.reason = kReasonTooOld;
+        u.reason.assign(kReasonTooOld);
       }
       continue;
     }
     const uint32_t j = m.first_cand[cls];
     if (j == kNone) {
-      u.reason = kReasonNoRule;
+      u.reason.assign(kReasonNoRule);
       continue;
     }
     const solver::Candidate& c = p.cands[j];
@@ -719,11 +717,11 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       if (sv.class_room(p.cand_class[i]) < p.cand_mult[i]) found = true;
     }
     if (found) {
-      u.reason = kReasonUsedElsewhere;
+      u.reason.assign(kReasonUsedElsewhere);
       continue;
     }
     if (sv.req_room(c.req) < c.grant) {
-      u.reason = kReasonRequirementFull;
+      u.reason.assign(kReasonRequirementFull);
       continue;
     }
     for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
@@ -740,7 +738,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       }
     }
     if (found) continue;
-    u.reason = kReasonTransferCap;
+    u.reason.assign(kReasonTransferCap);
   }
 }
 
