@@ -407,8 +407,6 @@ TEST(ConversionPropertyTest, MatchesBruteForceOracle) {
     ASSERT_EQ(res.unused.size(), expect_unused.size());
     for (size_t i = 0; i < expect_unused.size(); ++i) {
       EXPECT_EQ(res.unused[i].record, expect_unused[i]);
-      const Record& r = *oracle.recs[0];
-      (void)r;
       std::string status;
       for (const Record* rr : oracle.recs) {
         if (rr->id == expect_unused[i]) status = StatusReason(in.program, *rr);
