@@ -41,7 +41,8 @@
 //     order that contains its group) is checked against the final selection, in this
 //     order: another record it needs is used -> `used_elsewhere`; the target course is
 //     filled or the pool has less room than the grant -> `requirement_full`; a cap group
-//     (families in policy order, keys in byte / numeric order) lacks room or count ->
+//     (families in policy order; kinds in UnitKind order, issuers in byte order, years
+//     ascending) lacks room or count ->
 //     `cap:<by>:<key>` (e.g. `cap:kind:mooc`, `cap:issuer:tsinghua`, `cap:year:2024`);
 //     the transfer cap lacks room -> `transfer_cap`.
 //
