@@ -912,8 +912,9 @@ void Solver::SolveReduced(const Problem& p, const Options& options) {
     // first selection of that value in depth-first order (the tie order's choice) wins.
     Centi incumbent = greedy;
     alt_order_.assign(comp_order_.begin(), comp_order_.end());
-    std::stable_sort(alt_order_.begin(), alt_order_.end(), [&](uint32_t a, uint32_t b) {
-      return p.cands[a].unit_value > p.cands[b].unit_value;
+    std::sort(alt_order_.begin(), alt_order_.end(), [&](uint32_t a, uint32_t b) {
+      const int64_t va = p.cands[a].unit_value, vb = p.cands[b].unit_value;
+      return va != vb ? va > vb : a < b;
     });
     alt_count_.assign(n, 0);
     const Centi alt = Greedy(alt_order_, &alt_count_);
