@@ -1,0 +1,431 @@
+// `creditbank import` and `creditbank demo` against a real in-process server over a temp
+// RocksDB: the commands are called directly with argument vectors, as main() would.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/files.h"
+#include "api/logging.h"
+#include "cli/commands.h"
+#include "cli/demo_data.h"
+#include "tests/integration/test_server.h"
+
+namespace lcb::testing {
+namespace {
+
+// Substring check with the whole text in the failure message.
+::testing::AssertionResult Has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << part << "\" is not in:\n" << text;
+}
+
+constexpr char kBom[] = "\xEF\xBB\xBF";
+constexpr char kHeader[] =
+    "learner,unit,external_ref,credits,hours,level,grade_scale,grade_value,"
+    "completed_on,attendance,evidence_sha256\n";
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+struct Outcome {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+
+template <typename Fn>
+Outcome Capture(Fn fn) {
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  Outcome r;
+  r.code = fn();
+  r.out = ::testing::internal::GetCapturedStdout();
+  r.err = ::testing::internal::GetCapturedStderr();
+  return r;
+}
+
+class ImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLogLevel("error");  // the request log would bury the commands' own output
+    std::filesystem::create_directories(dir_.sub("data"));
+    server_ = std::make_unique<TestServer>(dir_.sub("data"));
+    cat_.Load(*server_);
+    for (int i = 0; i < kLearners; ++i) {
+      learners_.push_back(server_
+                              ->CallJson("POST", "/v1/learners", cat_.tsinghua_token,
+                                         {{"display_name", "学生" + std::to_string(i)}}, 201)
+                              .value("id", ""));
+    }
+  }
+
+  // `rows` data rows for the generated learners, alternating units, with Chinese attendance
+  // notes (one quoted, with a comma) and a mix of credits, hours and unit defaults.
+  std::string GeneratedCsv(int rows, const std::string& ref_prefix = "T-") const {
+    std::string csv = std::string(kBom) + kHeader;
+    for (int i = 0; i < rows; ++i) {
+      const std::string& learner = learners_[i % kLearners];
+      const char* unit = i % 2 == 0 ? "tsinghua:CS101" : "tsinghua:MA101";
+      std::string credits = i % 3 == 0 ? "4" : "";
+      std::string hours = i % 3 == 1 ? "64" : "";  // 64 h at 16 h/credit = 4 credits
+      char date[16];
+      std::snprintf(date, sizeof date, "2024-%02d-%02d", 1 + i % 12, 1 + i % 28);
+      std::string attendance = i % 4 == 0 ? "\"线上学习, 全勤\"" : "线下面授";
+      csv += learner + "," + unit + "," + ref_prefix + std::to_string(i) + "," + credits + "," +
+             hours + ",,percent," + std::to_string(60 + i % 41) + "," + date + "," + attendance +
+             ",\n";
+    }
+    return csv;
+  }
+
+  Outcome Import(const std::string& file, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        "--file",   file,           "--institution", "tsinghua",
+        "--server", server_->url(), "--token",       cat_.tsinghua_token};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Capture([&] { return CmdImport(args); });
+  }
+
+  uint64_t LogSize() { return server_->bank().ledger().Size(); }
+
+  // Every record of every generated learner, read back through the paginated API.
+  std::vector<json> AllRecords() {
+    std::vector<json> out;
+    for (const auto& learner : learners_) {
+      std::string cursor;
+      for (;;) {
+        std::string target = "/v1/learners/" + learner + "/records?limit=1000";
+        if (!cursor.empty()) target += "&cursor=" + cursor;
+        json page = server_->CallJson("GET", target, cat_.auditor_token, nullptr, 200);
+        for (const auto& r : page["records"]) out.push_back(r);
+        if (page["next_cursor"].is_null()) break;
+        cursor = page["next_cursor"].get<std::string>();
+      }
+    }
+    return out;
+  }
+
+  static constexpr int kLearners = 20;
+  TempDir dir_;
+  std::unique_ptr<TestServer> server_;
+  Catalog cat_;
+  std::vector<std::string> learners_;
+};
+
+TEST_F(ImportTest, TwoThousandRowsThenIdempotentRerun) {
+  const std::string file = dir_.sub("grades.csv");
+  WriteFile(file, GeneratedCsv(2000));
+  const uint64_t before = LogSize();
+
+  Outcome first = Import(file);
+  ASSERT_EQ(first.code, 0) << first.err << first.out;
+  EXPECT_TRUE(Has(first.out, "created 2000, already present 0, skipped 0, failed 0"));
+  EXPECT_EQ(LogSize(), before + 2000);
+
+  std::vector<json> records = AllRecords();
+  ASSERT_EQ(records.size(), 2000u);
+  size_t quoted = 0, classroom = 0;
+  for (const auto& r : records) {
+    std::string attendance = r.value("attendance", "");
+    if (attendance == "线上学习, 全勤") ++quoted;  // byte-exact, comma kept
+    if (attendance == "线下面授") ++classroom;
+    if (r.contains("hours")) {
+      EXPECT_EQ(r["credits"], 4) << r.dump();  // 64 h at 16 h per credit
+    }
+  }
+  EXPECT_EQ(quoted, 500u);
+  EXPECT_EQ(classroom, 1500u);
+
+  Outcome again = Import(file, {"--batch", "1000"});
+  ASSERT_EQ(again.code, 0) << again.err << again.out;
+  EXPECT_TRUE(Has(again.out, "created 0, already present 2000, skipped 0, failed 0"));
+  EXPECT_EQ(LogSize(), before + 2000);
+}
+
+// Three bad lines: every one is named, nothing is stored; --skip-invalid stores the rest.
+TEST_F(ImportTest, BadLinesStoreNothingUnlessSkipped) {
+  std::string csv = GeneratedCsv(50, "B-");
+  // Data row i is on line i + 2 (the header is line 1).
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < csv.size()) {
+    size_t nl = csv.find('\n', start);
+    lines.push_back(csv.substr(start, nl - start));
+    start = nl + 1;
+  }
+  auto replace = [&](int line, const std::string& from, const std::string& to) {
+    std::string& l = lines[line - 1];
+    size_t at = l.find(from);
+    ASSERT_NE(at, std::string::npos) << l;
+    l.replace(at, from.size(), to);
+  };
+  replace(5, ",percent,63,", ",percent,105,");     // grade out of range
+  replace(17, ",2024-04-16,", ",2099-04-16,");     // in the future
+  replace(30, "tsinghua:CS101", "tsinghua:NOPE");  // not in the catalog
+  std::string bad;
+  for (const auto& l : lines) bad += l + "\n";
+  const std::string file = dir_.sub("bad.csv");
+  WriteFile(file, bad);
+  const uint64_t before = LogSize();
+
+  Outcome dry = Import(file, {"--dry-run"});
+  EXPECT_EQ(dry.code, 1);
+  Outcome run = Import(file);
+  EXPECT_EQ(run.code, 1) << run.out;
+  EXPECT_EQ(LogSize(), before);
+  EXPECT_TRUE(Has(run.err, "line 5: grade_value: "));
+  EXPECT_TRUE(Has(run.err, "line 17: completed_on: "));
+  EXPECT_TRUE(Has(run.err, "line 30: unit: no unit 'tsinghua:NOPE'"));
+  EXPECT_TRUE(Has(run.err, "3 of 50 lines are invalid; nothing was stored"));
+
+  Outcome skipped = Import(file, {"--skip-invalid", "--batch", "7"});
+  EXPECT_EQ(skipped.code, 0) << skipped.err;
+  EXPECT_EQ(LogSize(), before + 47);
+  EXPECT_TRUE(Has(skipped.out, "created 47, already present 0, skipped 3, failed 0"));
+  EXPECT_TRUE(Has(skipped.err, "line 30: unit:"));
+}
+
+// What only the server can tell (an unknown learner account, an external_ref reused for other
+// content) comes back per batch and is mapped to file lines.
+TEST_F(ImportTest, ServerRejectionsMapToLines) {
+  std::string csv = std::string(kHeader);
+  for (int i = 0; i < 10; ++i) {
+    std::string learner = i == 3 ? "lrn_00000000deadbeef" : learners_[i];
+    csv += learner + ",tsinghua:CS101,S-" + std::to_string(i) + ",,,,percent,80,2024-05-01,,\n";
+  }
+  const std::string file = dir_.sub("server.csv");
+  WriteFile(file, csv);
+  const uint64_t before = LogSize();
+
+  // Batches of 3: lines 2-4, 5-7, 8-10, 11. The second is refused as a whole.
+  Outcome run = Import(file, {"--batch", "3"});
+  EXPECT_EQ(run.code, 1);
+  EXPECT_TRUE(Has(run.err, "line 5: learner: "));
+  EXPECT_TRUE(Has(run.out, "created 7, already present 0, skipped 0, failed 3"));
+  EXPECT_EQ(LogSize(), before + 7);
+
+  Outcome skip = Import(file, {"--batch", "3", "--skip-invalid"});
+  EXPECT_EQ(skip.code, 0) << skip.err;
+  EXPECT_TRUE(Has(skip.out, "created 2, already present 7, skipped 1, failed 0"));
+  EXPECT_EQ(LogSize(), before + 9);
+
+  // The same external_ref with another grade: 409, reported with its line.
+  std::string changed = csv;
+  changed.replace(changed.find(",S-6,,,,percent,80,"), 19, ",S-6,,,,percent,81,");
+  WriteFile(file, changed);
+  Outcome conflict = Import(file, {"--batch", "3", "--skip-invalid"});
+  EXPECT_EQ(conflict.code, 0) << conflict.err;
+  EXPECT_TRUE(Has(conflict.err, "line 8: external_ref: "));
+  EXPECT_TRUE(Has(conflict.out, "created 0, already present 8, skipped 2, failed 0"));
+  EXPECT_EQ(LogSize(), before + 9);
+}
+
+TEST_F(ImportTest, ArgumentsAndFileErrors) {
+  EXPECT_EQ(Capture([] { return CmdImport({"--help"}); }).code, 0);
+  EXPECT_EQ(Capture([] { return CmdImport({"--file", "x.csv"}); }).code, 2);
+  EXPECT_EQ(Capture([&] {
+              return CmdImport({"--file", "x.csv", "--institution", "tsinghua", "--server",
+                                server_->url(), "--token", "t", "--batch", "1001"});
+            }).code,
+            2);
+  Outcome missing = Import(dir_.sub("missing.csv"));
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_TRUE(Has(missing.err, "cannot open"));
+
+  const std::string file = dir_.sub("header.csv");
+  WriteFile(file, "learner,unit,weight\nx,y,z\n");
+  Outcome header = Import(file);
+  EXPECT_EQ(header.code, 1);
+  EXPECT_TRUE(Has(header.err, "line 1: header: unknown CSV column \"weight\""));
+
+  // An external_ref twice in one file is a mistake in the export, caught before sending.
+  std::string twice = GeneratedCsv(5);
+  const size_t first_row = twice.find('\n') + 1;
+  twice += twice.substr(first_row, twice.find('\n', first_row) + 1 - first_row);
+  WriteFile(file, twice);
+  Outcome dup = Import(file, {"--dry-run"});
+  EXPECT_EQ(dup.code, 1);
+  EXPECT_TRUE(Has(dup.err, "line 7: external_ref: 'T-0' is also on line 2"));
+
+  WriteFile(file, GeneratedCsv(5));
+  Outcome wrong = Capture([&] {
+    return CmdImport({"--file", file, "--institution", "nosuch", "--server", server_->url(),
+                      "--token", cat_.tsinghua_token});
+  });
+  EXPECT_EQ(wrong.code, 1);
+  EXPECT_TRUE(Has(wrong.err, "institution 'nosuch': not registered"));
+
+  // The other institution's token and name: tsinghua's units are not its to post.
+  Outcome other = Capture([&] {
+    return CmdImport({"--file", file, "--institution", "ouchn", "--server", server_->url(),
+                      "--token", cat_.ouchn_token});
+  });
+  EXPECT_EQ(other.code, 1);
+  EXPECT_TRUE(Has(other.err, "line 2: unit: unit belongs to tsinghua"));
+}
+
+// Servers configured with limits below the client's: a per-token rate limit (429: the client
+// waits for Retry-After) and a smaller max_batch (413: the client halves its batches).
+TEST(ImportLimitsTest, SmallerServerBatchesAndRateLimit) {
+  SetLogLevel("error");
+  TempDir dir;
+  std::filesystem::create_directories(dir.sub("data"));
+  // Setup uses 10 admin and 2 tsinghua requests of the burst; the import needs 2 GETs and then
+  // 7 POSTs of one record, so exactly one POST meets an empty bucket (Retry-After: 2 s).
+  TestServer server(dir.sub("data"), {{"rate_limit_rps", "0.5"}, {"rate_limit_burst", "10"}});
+  Catalog cat;
+  cat.Load(server);
+  std::string csv = kHeader;
+  for (int i = 0; i < 7; ++i) {
+    csv += cat.learner_a + ",tsinghua:CS101,L-" + std::to_string(i) + ",,,,letter,A,2024-05-01,,\n";
+  }
+  const std::string file = dir.sub("limits.csv");
+  WriteFile(file, csv);
+  const uint64_t before = server.bank().ledger().Size();
+  Outcome r = Capture([&] {
+    return CmdImport({"--file", file, "--institution", "tsinghua", "--server", server.url(),
+                      "--token", cat.tsinghua_token, "--batch", "1"});
+  });
+  EXPECT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(Has(r.out, "created 7, already present 0, skipped 0, failed 0"));
+  EXPECT_TRUE(Has(r.out, "(1 retries)"));
+  EXPECT_EQ(server.bank().ledger().Size(), before + 7);
+}
+
+TEST(ImportLimitsTest, HalvesBatchesOn413) {
+  SetLogLevel("error");
+  TempDir dir;
+  std::filesystem::create_directories(dir.sub("data"));
+  TestServer server(dir.sub("data"), {{"max_batch", "30"}});
+  Catalog cat;
+  cat.Load(server);
+  std::string csv = kHeader;
+  for (int i = 0; i < 100; ++i) {
+    csv += cat.learner_b + ",tsinghua:MA101,H-" + std::to_string(i) + ",,,,gpa4,3.5,2023-12-01,,\n";
+  }
+  const std::string file = dir.sub("halve.csv");
+  WriteFile(file, csv);
+  Outcome r = Capture([&] {
+    return CmdImport({"--file", file, "--institution", "tsinghua", "--server", server.url(),
+                      "--token", cat.tsinghua_token, "--batch", "100"});
+  });
+  EXPECT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(Has(r.err, "using batches of 25"));
+  EXPECT_TRUE(Has(r.out, "created 100, already present 0, skipped 0, failed 0"));
+}
+
+class DemoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLogLevel("error");
+    std::filesystem::create_directories(dir_.sub("data"));
+    server_ = std::make_unique<TestServer>(dir_.sub("data"));
+  }
+  Outcome Demo() {
+    return Capture([&] {
+      return CmdDemo({"--server", server_->url(), "--token", server_->admin_token(), "--out",
+                      dir_.sub("demo")});
+    });
+  }
+  TempDir dir_;
+  std::unique_ptr<TestServer> server_;
+};
+
+TEST_F(DemoTest, LoadsTwiceAndConverts) {
+  Outcome first = Demo();
+  ASSERT_EQ(first.code, 0) << first.err << first.out;
+  EXPECT_EQ((first.out + first.err).find(server_->admin_token()), std::string::npos);
+  EXPECT_TRUE(Has(first.out, "5 rulesets published now"));
+  const uint64_t log_after_first = server_->bank().ledger().Size();
+  json tokens_before = server_->CallJson("GET", "/v1/tokens", server_->admin_token(), nullptr, 200);
+
+  const std::string tokens_path = dir_.sub("demo") + "/tokens.json";
+  struct stat st {};
+  ASSERT_EQ(::stat(tokens_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+
+  Outcome second = Demo();
+  ASSERT_EQ(second.code, 0) << second.err << second.out;
+  EXPECT_TRUE(Has(second.out, "0 rulesets published now"));
+  EXPECT_TRUE(Has(second.out, "records (0 new,"));
+  EXPECT_TRUE(Has(second.out, "tokens: 0 created"));
+  // Nothing new in the log, no new credentials.
+  EXPECT_EQ(server_->bank().ledger().Size(), log_after_first);
+  json tokens_after = server_->CallJson("GET", "/v1/tokens", server_->admin_token(), nullptr, 200);
+  EXPECT_EQ(tokens_after["tokens"].size(), tokens_before["tokens"].size());
+
+  for (const auto& program : demo::Programs()) {
+    json rs = server_->CallJson("GET", std::string("/v1/programs/") + program.id + "/ruleset", "",
+                                nullptr, 200);
+    EXPECT_EQ(rs.value("version", 0), 1) << program.id << ": " << rs.dump();
+  }
+
+  auto saved = ReadSecretFile(tokens_path);
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  json file = json::parse(*saved);
+  ASSERT_EQ(file["learners"].size(), demo::Learners().size());
+  EXPECT_EQ(file["institutions"].size(), demo::Institutions().size());
+  EXPECT_FALSE(file["auditor"].value("token", "").empty());
+  const json& zhang = file["learners"][0];
+  EXPECT_EQ(zhang["name"], "张伟");
+  const std::string learner = zhang["id"];
+  const std::string token = zhang["token"];
+
+  json whatif = server_->CallJson("GET", "/v1/learners/" + learner + "/what-if?programs=all", token,
+                                  nullptr, 200);
+  ASSERT_EQ(whatif["results"].size(), 5u) << whatif.dump();
+  EXPECT_GT(whatif["results"][0]["granted"].get<double>(), 0) << whatif.dump();
+
+  json eval = server_->CallJson("POST", "/v1/conversions/evaluate", token,
+                                {{"learner", learner}, {"program", "ouchn:BSC-CS"}}, 200);
+  EXPECT_GT(eval["granted"].get<double>(), 0) << eval.dump();
+  EXPECT_EQ(eval["optimal"], true);
+
+  // Every learner converts something somewhere, and every program grants to someone.
+  std::set<std::string> programs_granting;
+  for (const auto& l : file["learners"]) {
+    json w = server_->CallJson(
+        "GET", "/v1/learners/" + l["id"].get<std::string>() + "/what-if?programs=all", l["token"],
+        nullptr, 200);
+    ASSERT_EQ(w["results"].size(), 5u);
+    EXPECT_GT(w["results"][0]["granted"].get<double>(), 0) << l["name"] << ": " << w.dump();
+    for (const auto& r : w["results"]) {
+      if (r["granted"].get<double>() > 0) programs_granting.insert(r["program"]);
+    }
+  }
+  EXPECT_EQ(programs_granting.size(), 5u);
+
+  // The revoked and the corrected record show in the passbooks.
+  for (size_t idx : {size_t{8}, size_t{16}, size_t{18}}) {
+    const json& l = file["learners"][idx];
+    json pb = server_->CallJson("GET", "/v1/learners/" + l["id"].get<std::string>() + "/passbook",
+                                l["token"], nullptr, 200);
+    EXPECT_EQ(pb["revoked_count"], 1) << l["name"] << ": " << pb.dump();
+  }
+  // An institution the learner shared with may evaluate for it.
+  json by_inst =
+      server_->CallJson("POST", "/v1/conversions/evaluate", file["institutions"]["ouchn"]["token"],
+                        {{"learner", learner}, {"program", "ouchn:BSC-CS"}}, 200);
+  EXPECT_EQ(by_inst["granted"], eval["granted"]);
+}
+
+TEST_F(DemoTest, RejectsANonAdminToken) {
+  std::string auditor = server_->NewToken("auditor");
+  Outcome r = Capture([&] {
+    return CmdDemo({"--server", server_->url(), "--token", auditor, "--out", dir_.sub("demo")});
+  });
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(Has(r.err, "admin token"));
+  EXPECT_EQ(Capture([] { return CmdDemo({"--help"}); }).code, 0);
+  EXPECT_EQ(Capture([] { return CmdDemo({}); }).code, 2);
+}
+
+}  // namespace
+}  // namespace lcb::testing
