@@ -879,8 +879,8 @@ void Solver::SolveReduced(const Problem& p, const Options& options) {
   for (uint32_t j = 0; j < n; ++j) ++comp_begin_[comp_of_[j] + 1];
   for (uint32_t c = 0; c < comps; ++c) comp_begin_[c + 1] += comp_begin_[c];
   {
-    std::vector<uint32_t> fill(comp_begin_.begin(), comp_begin_.end() - 1);
-    for (uint32_t j = 0; j < n; ++j) comp_order_[fill[comp_of_[j]]++] = j;
+    comp_fill_.assign(comp_begin_.begin(), comp_begin_.end() - 1);
+    for (uint32_t j = 0; j < n; ++j) comp_order_[comp_fill_[comp_of_[j]]++] = j;
   }
   rg_for_ = nullptr;
   auto comp_span = [&](uint32_t c) {

@@ -188,7 +188,7 @@ class Solver {
   std::vector<uint64_t> knap_acc_, knap_tmp_, knap_pool_;
 
   // Components.
-  std::vector<uint32_t> uf_, comp_of_, comp_begin_, comp_order_, first_of_;
+  std::vector<uint32_t> uf_, comp_of_, comp_begin_, comp_order_, first_of_, comp_fill_;
   std::vector<Centi> comp_ub_;
   std::vector<uint32_t> alt_order_;
   std::vector<int32_t> alt_count_;
