@@ -37,6 +37,45 @@ constexpr std::string_view kReasonUsedElsewhere = "used_elsewhere";
 constexpr std::string_view kReasonRequirementFull = "requirement_full";
 constexpr std::string_view kReasonTransferCap = "transfer_cap";
 
+// A small open-addressing map from uint32 keys to uint32 values, sized per evaluation to
+// the number of matches (so scratch memory does not grow with the ruleset).
+class U32Map {
+ public:
+  void Reset(size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    if (slots_.size() < cap) {
+      slots_.assign(cap, 0);
+    } else {
+      std::fill(slots_.begin(), slots_.begin() + static_cast<std::ptrdiff_t>(cap), 0);
+    }
+    mask_ = cap - 1;
+  }
+  uint32_t Find(uint32_t key) const {
+    for (size_t i = Hash(key);; i = (i + 1) & mask_) {
+      const uint64_t e = slots_[i];
+      if (e == 0) return kNone;
+      if (static_cast<uint32_t>(e >> 32) == key + 1) return static_cast<uint32_t>(e);
+    }
+  }
+  // Inserts key -> value unless present; returns the value stored for key.
+  uint32_t Insert(uint32_t key, uint32_t value) {
+    for (size_t i = Hash(key);; i = (i + 1) & mask_) {
+      const uint64_t e = slots_[i];
+      if (e == 0) {
+        slots_[i] = (static_cast<uint64_t>(key + 1) << 32) | value;
+        return value;
+      }
+      if (static_cast<uint32_t>(e >> 32) == key + 1) return static_cast<uint32_t>(e);
+    }
+  }
+
+ private:
+  size_t Hash(uint32_t key) const { return (key * 0x9E3779B1u >> 7) & mask_; }
+  std::vector<uint64_t> slots_;
+  size_t mask_ = 0;
+};
+
 struct GroupInfo {
   uint32_t family;
   int key_int;                  // kind or year
@@ -69,8 +108,8 @@ struct EvalScratch::Impl {
   std::vector<uint32_t> class_begin, class_members, class_next;
   // Slots (matched sources).
   uint32_t epoch = 0;
-  std::vector<uint32_t> src_stamp, src_slot;
-  std::vector<uint32_t> rule_stamp;
+  U32Map src_slot;   // matched source -> slot
+  U32Map rule_seen;  // rules with a matched source
   std::vector<uint32_t> slot_source;
   std::vector<std::pair<uint32_t, uint32_t>> slot_pairs;  // (slot, class)
   std::vector<uint32_t> slot_begin, slot_classes;
@@ -152,8 +191,6 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   const size_t nfam = rs.caps().size();
   ++m.epoch;
   if (m.epoch == 0) {  // wrapped: reset stamps
-    std::fill(m.src_stamp.begin(), m.src_stamp.end(), 0);
-    std::fill(m.rule_stamp.begin(), m.rule_stamp.end(), 0);
     std::fill(m.group_stamp.begin(), m.group_stamp.end(), 0);
     m.age_stamp.fill(0);
     m.epoch = 1;
@@ -382,11 +419,8 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
   }
 
   // 5. Slots: matched sources -> classes (ascending), from each class's leader.
-  if (m.src_stamp.size() < rs.num_sources()) {
-    m.src_stamp.resize(rs.num_sources(), 0);
-    m.src_slot.resize(rs.num_sources());
-  }
-  if (m.rule_stamp.size() < rs.num_rules()) m.rule_stamp.resize(rs.num_rules(), 0);
+  m.src_slot.Reset(m.hits.size());
+  m.rule_seen.Reset(m.hits.size());
   m.slot_source.clear();
   m.slot_pairs.clear();
   m.rules.clear();
@@ -394,17 +428,15 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     const uint32_t leader = m.class_leader[c];
     for (uint32_t i = m.hit_begin[leader]; i < m.hit_begin[leader + 1]; ++i) {
       const uint32_t s = m.hits[i];
-      if (m.src_stamp[s] != epoch) {
-        m.src_stamp[s] = epoch;
-        m.src_slot[s] = static_cast<uint32_t>(m.slot_source.size());
+      const uint32_t next = static_cast<uint32_t>(m.slot_source.size());
+      const uint32_t slot = m.src_slot.Insert(s, next);
+      if (slot == next) {
         m.slot_source.push_back(s);
         const uint32_t rule = rs.source_rule(s);
-        if (m.rule_stamp[rule] != epoch) {
-          m.rule_stamp[rule] = epoch;
-          m.rules.push_back(rule);
-        }
+        const uint32_t idx = static_cast<uint32_t>(m.rules.size());
+        if (m.rule_seen.Insert(rule, idx) == idx) m.rules.push_back(rule);
       }
-      m.slot_pairs.emplace_back(m.src_slot[s], c);
+      m.slot_pairs.emplace_back(slot, c);
     }
   }
   const size_t nslots = m.slot_source.size();
@@ -429,11 +461,12 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     bool viable = true;
     TupleEnumerator en;
     for (uint32_t s = sb; s < se; ++s) {
-      if (m.src_stamp[s] != epoch) {
+      const uint32_t slot = m.src_slot.Find(s);
+      if (slot == kNone) {
         viable = false;
         break;
       }
-      en.slots[s - sb] = m.src_slot[s];
+      en.slots[s - sb] = slot;
     }
     if (!viable) continue;
     if (m.raw.size() >= kMaxCandidates) {
@@ -632,7 +665,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     for (uint32_t rule : m.rules) {
       const uint32_t sb = rs.rule_source_begin(rule), se = rs.rule_source_end(rule);
       bool viable = true;
-      for (uint32_t s = sb; s < se; ++s) viable = viable && m.src_stamp[s] == epoch;
+      for (uint32_t s = sb; s < se; ++s) viable = viable && m.src_slot.Find(s) != kNone;
       if (!viable) continue;
       const Centi grant = rs.rule_grant(rule);
       max_grant = std::max(max_grant, grant);
@@ -640,7 +673,7 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       per_req[q] = p.req_is_course[q] ? std::max(per_req[q], grant) : prog.requirements[q].credits;
       const int64_t v = grant * solver::kValueScale / (se - sb);
       for (uint32_t s = sb; s < se; ++s) {
-        const uint32_t slot = m.src_slot[s];
+        const uint32_t slot = m.src_slot.Find(s);
         for (uint32_t i = m.slot_begin[slot]; i < m.slot_begin[slot + 1]; ++i) {
           cls_best[m.slot_classes[i]] = std::max(cls_best[m.slot_classes[i]], v);
         }
