@@ -9,6 +9,20 @@
 #include "api/server.h"
 
 namespace lcb {
+namespace {
+
+// The method as a metric label. Any token is a valid HTTP method, so labels come from a fixed
+// set: one series per client-chosen method would let any client grow /metrics without bound.
+const std::string& MetricMethod(const std::string& method) {
+  static const std::string kKnown[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
+  static const std::string kOther = "OTHER";
+  for (const std::string& m : kKnown) {
+    if (m == method) return m;
+  }
+  return kOther;
+}
+
+}  // namespace
 
 int RateLimiter::Acquire(const std::string& key) {
   if (rate_ <= 0) return 0;
@@ -150,7 +164,7 @@ void App::Dispatch(HttpRequest request, Respond respond) {
                     respond = std::move(respond)](HttpResponse response) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    metrics_.Observe(req->method, route_name, response.status, seconds);
+    metrics_.Observe(MetricMethod(req->method), route_name, response.status, seconds);
     LogLevel level = response.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
     if (LogEnabled(level)) {
       LogJson(level, "request",

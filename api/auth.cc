@@ -1,5 +1,8 @@
 #include "api/auth.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include "common/date.h"
@@ -118,8 +121,13 @@ StatusOr<NewToken> TokenStore::Create(std::string_view role, std::string_view ex
 }
 
 StatusOr<Principal> TokenStore::Authenticate(std::string_view header) {
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.size() <= kBearer.size() || header.substr(0, kBearer.size()) != kBearer) {
+  // The scheme is case-insensitive (RFC 9110 §11.1: "bearer" is "Bearer"); the token is not.
+  constexpr std::string_view kBearer = "bearer ";
+  auto same_letter = [](char expected, char c) {
+    return expected == std::tolower(static_cast<unsigned char>(c));
+  };
+  if (header.size() <= kBearer.size() ||
+      !std::equal(kBearer.begin(), kBearer.end(), header.begin(), same_letter)) {
     return Status::Unauthenticated("an Authorization: Bearer token is required");
   }
   std::string_view token = header.substr(kBearer.size());

@@ -7,6 +7,7 @@
 #include "common/encoding.h"
 #include "crypto/checkpoint.h"
 #include "crypto/jcs.h"
+#include "crypto/jws.h"
 #include "crypto/sha256.h"
 #include "crypto/signed_note.h"
 #include "engine/catalog_validation.h"
@@ -195,18 +196,16 @@ StatusOr<json> Bank::PutInstitution(const std::string& id, const json& doc, cons
     for (size_t i = 0; i < it->size(); ++i) {
       std::string ptr = "/public_keys/" + std::to_string(i);
       const json& jwk = (*it)[i];
-      if (!jwk.is_object() || jwk.value("kty", "") != "OKP" || jwk.value("crv", "") != "Ed25519" ||
-          !jwk.contains("x") || !jwk["x"].is_string() || !jwk.contains("kid") ||
-          !jwk["kid"].is_string()) {
+      if (!jwk.is_object()) {
         return Status::InvalidArgument(
             ptr, "must be an Ed25519 JWK {\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\",\"kid\"}");
       }
-      auto x = Base64UrlDecode(jwk["x"].get<std::string>());
-      if (!x || x->size() != 32) {
-        return Status::InvalidArgument(ptr + "/x", "must be 32 bytes, base64url without padding");
-      }
       if (jwk.size() > 8) return Status::InvalidArgument(ptr, "too many members");
-      keys.push_back({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", jwk["x"]}, {"kid", jwk["kid"]}});
+      // Type-safe checks of kty, crv and x; a JWK with its private part ("d") is refused.
+      auto parsed = ParseEd25519Jwk(jwk);
+      if (!parsed.ok()) return parsed.status().WithPointerPrefix(ptr);
+      if (parsed->kid.empty()) return Status::InvalidArgument(ptr + "/kid", "is required");
+      keys.push_back({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", jwk["x"]}, {"kid", parsed->kid}});
     }
   }
   json out = InstitutionToJson(inst, keys);
@@ -421,8 +420,20 @@ StatusOr<std::string> Bank::LookupLearner(const std::string& national_id) {
 }
 
 bool Bank::LearnerExists(const std::string& id) {
+  {
+    std::shared_lock lock(known_mu_);
+    if (known_learners_.count(id)) return true;
+  }
   std::string v;
-  return kv_->Get(Table::kLearners, "l/" + id, &v).ok();
+  if (!kv_->Get(Table::kLearners, "l/" + id, &v).ok()) return false;
+  std::unique_lock lock(known_mu_);
+  if (known_learners_.size() > 1'000'000) known_learners_.clear();
+  known_learners_.emplace(id, true);  // accounts are never deleted
+  return true;
+}
+
+std::atomic<uint64_t>& Bank::GenerationOf(const std::string& learner) {
+  return generations_[std::hash<std::string>()(learner) % kGenerationStripes];
 }
 
 StatusOr<json> Bank::PutGrant(const std::string& learner, const json& doc) {
@@ -541,7 +552,7 @@ void Bank::PostRecords(const std::string& issuer_id, std::vector<RecordInput> in
       if (errors.errors.size() < kMaxErrorsReported) errors.errors.push_back(e.status());
       continue;
     }
-    ids.push_back(e->id);
+    ids.push_back(inputs[i].learner);
     entries.push_back(std::move(e).value());
   }
   if (!errors.empty()) {
@@ -552,35 +563,52 @@ void Bank::PostRecords(const std::string& issuer_id, std::vector<RecordInput> in
   AppendPosted(std::move(entries), std::move(ids), std::move(done));
 }
 
-void Bank::AppendPosted(std::vector<LogEntry> entries, std::vector<std::string> ids,
+void Bank::AppendPosted(std::vector<LogEntry> entries, std::vector<std::string> learners,
                         std::function<void(StatusOr<PostResult>, BatchErrors)> done) {
   size_t n = entries.size();
-  ledger_->Append(std::move(entries), [this, n, done = std::move(done)](
+  ledger_->Append(std::move(entries), [this, n, learners = std::move(learners),
+                                       done = std::move(done)](
                                           StatusOr<AppendResult> result) mutable {
+    // Durable now (or failed): cached views of these learners are stale either way.
+    for (const auto& l : learners) Touch(l);
     post_([this, n, done = std::move(done), result = std::move(result)]() mutable {
       if (!result.ok()) {
         counters_.records_rejected += n;
         return done(result.status(), {});
       }
-      PostResult out;
+      // Receipts are the bulk of a batch's answer (a checkpoint and ~log2(n) hashes per
+      // record); they are written directly rather than through a JSON tree.
+      const uint64_t size = result->tree_size;
+      const std::string checkpoint = Dump(json(result->checkpoint));
+      std::string body = "{\"records\":[";
+      body.reserve(result->entries.size() * (checkpoint.size() + 1400));
       bool any_new = false;
-      json records = json::array();
-      uint64_t size = result->tree_size;
-      for (const EntryOutcome& o : result->entries) {
+      for (size_t i = 0; i < result->entries.size(); ++i) {
+        EntryOutcome& o = result->entries[i];
         any_new |= !o.existed;
-        json receipt = {{"leaf_index", o.leaf_index}, {"checkpoint", result->checkpoint}};
-        auto proof = ledger_->InclusionProof(o.leaf_index, size);
-        if (!proof.ok()) return done(proof.status(), {});
-        receipt["inclusion_proof"] = ProofJson(*proof);
-        receipt["tree_size"] = size;
-        records.push_back({{"id", o.id},
-                           {"leaf_index", o.leaf_index},
-                           {"status", o.existed ? "existing" : "created"},
-                           {"receipt", receipt}});
+        if (o.existed || o.inclusion_proof.empty()) {
+          auto proof = ledger_->InclusionProof(o.leaf_index, size);
+          if (!proof.ok()) return done(proof.status(), {});
+          o.inclusion_proof = std::move(proof).value();
+        }
         if (!o.existed) counters_.records_ingested++;
+        std::string leaf = std::to_string(o.leaf_index);
+        if (i > 0) body += ',';
+        body += "{\"id\":\"" + o.id + "\",\"leaf_index\":" + leaf + ",\"status\":\"" +
+                (o.existed ? "existing" : "created") + "\",\"receipt\":{\"checkpoint\":" +
+                checkpoint + ",\"inclusion_proof\":[";
+        for (size_t k = 0; k < o.inclusion_proof.size(); ++k) {
+          if (k > 0) body += ',';
+          body += '"';
+          body += HashHex(o.inclusion_proof[k]);
+          body += '"';
+        }
+        body += "],\"leaf_index\":" + leaf + ",\"tree_size\":" + std::to_string(size) + "}}";
       }
+      body += "]}";
+      PostResult out;
       out.http_status = any_new ? 201 : 200;
-      out.body = {{"records", records}};
+      out.body_text = std::move(body);
       done(std::move(out), {});
     });
   });
@@ -666,7 +694,9 @@ void Bank::RevokeRecord(const std::string& id, const std::string& issuer,
   e.index_rows = [id, rev = e.id](uint64_t, WriteBatch* batch) {
     batch->Put(Table::kStatus, id, rev);
   };
-  ledger_->Append({std::move(e)}, [this, id, done = std::move(done)](StatusOr<AppendResult> r) {
+  ledger_->Append({std::move(e)}, [this, id, learner = rec->record.learner,
+                                   done = std::move(done)](StatusOr<AppendResult> r) {
+    Touch(learner);
     post_([this, id, done, r = std::move(r)]() {
       if (!r.ok()) {
         if (r.status().code() == StatusCode::kAlreadyExists) {
@@ -723,7 +753,7 @@ void Bank::CorrectRecord(const std::string& id, const std::string& issuer_id,
   r.index_rows = [id, rid = r.id](uint64_t, WriteBatch* batch) {
     batch->Put(Table::kStatus, id, rid);
   };
-  std::vector<std::string> ids = {r.id, entry->id};
+  std::vector<std::string> ids = {rec->record.learner, replacement.learner};
   std::vector<LogEntry> entries;
   entries.push_back(std::move(r));
   entries.push_back(std::move(entry).value());
@@ -763,23 +793,57 @@ StatusOr<std::vector<StoredRecord>> Bank::LearnerRecords(const std::string& lear
   return out;
 }
 
-StatusOr<std::vector<Record>> Bank::ActiveView(const std::string& learner) {
+StatusOr<std::shared_ptr<const std::vector<Record>>> Bank::ActiveView(
+    const std::string& learner) {
+  uint64_t generation = GenerationOf(learner).load();
+  {
+    std::lock_guard<std::mutex> lock(views_mu_);
+    auto it = views_.find(learner);
+    if (it != views_.end() && it->second.generation == generation && it->second.records) {
+      return it->second.records;
+    }
+  }
   std::string next;
   LCB_ASSIGN_OR_RETURN(std::vector<StoredRecord> stored,
                        LearnerRecords(learner, "", 100000, &next));
-  std::vector<Record> out;
-  out.reserve(stored.size());
-  for (auto& s : stored) out.push_back(std::move(s.record));
-  return out;
+  auto records = std::make_shared<std::vector<Record>>();
+  records->reserve(stored.size());
+  for (auto& s : stored) records->push_back(std::move(s.record));
+  std::lock_guard<std::mutex> lock(views_mu_);
+  if (views_.size() >= kMaxCachedViews) views_.clear();
+  LearnerView& view = views_[learner];
+  if (view.generation != generation || !view.records) view = LearnerView{generation, records, -1, {}};
+  return std::shared_ptr<const std::vector<Record>>(records);
 }
 
 StatusOr<json> Bank::Passbook(const std::string& learner, Days today) {
   if (!LearnerExists(learner)) return Status::NotFound("no learner '" + learner + "'");
-  LCB_ASSIGN_OR_RETURN(std::vector<Record> records, ActiveView(learner));
-  struct Passbook p = ComputePassbook(records, today);
+  LCB_ASSIGN_OR_RETURN(std::string text, PassbookText(learner, today));
+  return json::parse(text);
+}
+
+StatusOr<std::string> Bank::PassbookText(const std::string& learner, Days today) {
+  uint64_t generation = GenerationOf(learner).load();
+  {
+    std::lock_guard<std::mutex> lock(views_mu_);
+    auto it = views_.find(learner);
+    if (it != views_.end() && it->second.generation == generation &&
+        it->second.passbook_day == today) {
+      return it->second.passbook;
+    }
+  }
+  LCB_ASSIGN_OR_RETURN(auto records, ActiveView(learner));
+  struct Passbook p = ComputePassbook(*records, today);
   json out = PassbookToJson(learner, p);
   out["as_of"] = FormatDate(today);
-  return out;
+  std::string text = Dump(out);
+  std::lock_guard<std::mutex> lock(views_mu_);
+  auto it = views_.find(learner);
+  if (it != views_.end() && it->second.generation == generation && it->second.records == records) {
+    it->second.passbook_day = today;
+    it->second.passbook = text;
+  }
+  return text;
 }
 
 // ---- Log ----------------------------------------------------------------------------------

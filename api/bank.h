@@ -110,7 +110,7 @@ class Bank {
   // (with errors in *errors_out for validation failures).
   struct PostResult {
     int http_status = 201;
-    json body;
+    std::string body_text;  // the JSON answer, already serialized
   };
   void PostRecords(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
                    const std::string& submission_jws, const std::string& body_sha256,
@@ -130,6 +130,8 @@ class Bank {
                                                      const std::string& cursor, size_t limit,
                                                      std::string* next_cursor);
   StatusOr<json> Passbook(const std::string& learner, Days today);
+  // The passbook as serialized JSON, cached until the learner's records change.
+  StatusOr<std::string> PassbookText(const std::string& learner, Days today);
 
   // ---- Conversions -------------------------------------------------------------------------
   StatusOr<json> Evaluate(const std::string& learner, const std::string& program, Days as_of);
@@ -154,8 +156,8 @@ class Bank {
                                       const json& submission, Days today);
   Status Init(const Config& config, std::string* first_admin_token);
   Status LoadOrCreateKeys();
-  StatusOr<std::vector<Record>> ActiveView(const std::string& learner);
-  void AppendPosted(std::vector<LogEntry> entries, std::vector<std::string> ids,
+  StatusOr<std::shared_ptr<const std::vector<Record>>> ActiveView(const std::string& learner);
+  void AppendPosted(std::vector<LogEntry> entries, std::vector<std::string> learners,
                     std::function<void(StatusOr<PostResult>, BatchErrors)> done);
 
   Config config_;
@@ -174,6 +176,26 @@ class Bank {
   std::unordered_map<std::string, std::shared_ptr<const Unit>> units_;
   std::unordered_map<std::string, std::shared_ptr<const Program>> programs_;
   std::unordered_map<std::string, std::shared_ptr<const CompiledRuleset>> compiled_;
+  // Read cache of each learner's records (and its passbook). Generations are striped by a
+  // hash of the learner id and bumped after a write that touches the learner is durable; a
+  // cached view is used only if its stripe's generation is unchanged.
+  struct LearnerView {
+    uint64_t generation = 0;
+    std::shared_ptr<const std::vector<Record>> records;
+    Days passbook_day = -1;
+    std::string passbook;
+  };
+  static constexpr size_t kGenerationStripes = 1 << 16;
+  static constexpr size_t kMaxCachedViews = 200'000;
+  std::atomic<uint64_t>& GenerationOf(const std::string& learner);
+  void Touch(const std::string& learner) { GenerationOf(learner).fetch_add(1); }
+  std::unique_ptr<std::atomic<uint64_t>[]> generations_{
+      new std::atomic<uint64_t>[kGenerationStripes]()};
+  std::mutex views_mu_;
+  std::unordered_map<std::string, LearnerView> views_;
+  std::shared_mutex known_mu_;
+  std::unordered_map<std::string, bool> known_learners_;
+
   std::mutex learner_mu_;   // serializes account creation (one account per national ID)
   std::mutex ruleset_mu_;   // serializes version numbering per publication
   std::mutex admin_mu_;

@@ -181,8 +181,8 @@ json ConversionJson(const ConversionResult& r, const std::string& learner) {
 StatusOr<json> Bank::Evaluate(const std::string& learner, const std::string& program, Days as_of) {
   if (!LearnerExists(learner)) return Status::NotFound("no learner '" + learner + "'");
   LCB_ASSIGN_OR_RETURN(auto compiled, GetCompiled(program));
-  LCB_ASSIGN_OR_RETURN(std::vector<Record> records, ActiveView(learner));
-  ConversionResult result = ::lcb::Evaluate(*compiled, records, as_of);
+  LCB_ASSIGN_OR_RETURN(auto records, ActiveView(learner));
+  ConversionResult result = ::lcb::Evaluate(*compiled, *records, as_of);
   counters_.conversions_evaluated++;
   return ConversionJson(result, learner);
 }
@@ -250,8 +250,8 @@ StatusOr<json> Bank::WhatIf(const std::string& learner, const std::vector<std::s
     }
     compiled.push_back(*c);
   }
-  LCB_ASSIGN_OR_RETURN(std::vector<Record> records, ActiveView(learner));
-  std::vector<WhatIfEntry> ranked = ::lcb::WhatIf(compiled, records, as_of, limit);
+  LCB_ASSIGN_OR_RETURN(auto records, ActiveView(learner));
+  std::vector<WhatIfEntry> ranked = ::lcb::WhatIf(compiled, *records, as_of, limit);
   counters_.conversions_evaluated += compiled.size();
   json items = json::array();
   for (const auto& w : ranked) {

@@ -32,7 +32,8 @@ bool ValidText(std::string_view s) {
 StatusOr<json> ParseJsonBody(std::string_view body) {
   try {
     return json::parse(body.begin(), body.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for numbers beyond a double (1e999999).
     return Status::InvalidArgument("", std::string("body is not valid JSON: ") + e.what());
   }
 }

@@ -164,7 +164,10 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
                        if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
                        return respond(std::move(r));
                      }
-                     respond(JsonResponse(result->http_status, result->body));
+                     HttpResponse r;
+                     r.status = result->http_status;
+                     r.body = std::move(result->body_text);
+                     respond(std::move(r));
                    });
 }
 
@@ -228,7 +231,7 @@ void AddRecordRoutes(Router& router, Bank& bank) {
                                 reason->value_or("corrected by issuer"),
                                 [respond, rid](StatusOr<Bank::PostResult> r, BatchErrors errors) {
                                   if (!r.ok()) return respond(BatchProblem(r.status(), errors, rid));
-                                  json out = r->body;
+                                  json out = json::parse(r->body_text);
                                   out["revocation"] = out["records"][0];
                                   out["record"] = out["records"][1];
                                   out.erase("records");
@@ -295,9 +298,15 @@ void AddRecordRoutes(Router& router, Bank& bank) {
                  return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
                                                 ctx.request.request_id));
                }
-               auto p = b->Passbook(learner, TodayUtc());
+               if (!b->LearnerExists(learner)) {
+                 return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
+                                                ctx.request.request_id));
+               }
+               auto p = b->PassbookText(learner, TodayUtc());
                if (!p.ok()) return respond(ProblemResponse(p.status(), ctx.request.request_id));
-               respond(JsonResponse(200, *p));
+               HttpResponse r;
+               r.body = std::move(p).value();
+               respond(std::move(r));
              });
 
   router.Add("POST", "/v1/learners/{id}/grants", kLearnerRole,

@@ -127,6 +127,7 @@ class Session {
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(derived().stream()); }
 
   void DoRead() {
+    head_ = false;
     parser_.emplace();
     parser_->body_limit(server_->options.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(server_->options.max_header_bytes));
@@ -178,6 +179,7 @@ class Session {
     if (!ep_ec) req.remote = ep.address().to_string();
     bool keep_alive = msg.keep_alive();
     unsigned version = msg.version();
+    head_ = msg.method() == http::verb::head;
     if (!ParseTarget(req.target, &req)) {
       return Send(ProblemResponse(400, "malformed percent-encoding in the request target",
                                   req.request_id),
@@ -212,6 +214,9 @@ class Session {
     res->keep_alive(keep_alive);
     res->body() = std::move(r.body);
     res->prepare_payload();
+    // HEAD gets a GET's headers, Content-Length included, and no body (RFC 9110 §9.3.2);
+    // body bytes after them would be read as the start of the next response.
+    if (head_) res->body().clear();
     tcp().expires_after(std::chrono::milliseconds(server_->options.read_timeout_ms));
     http::async_write(derived().stream(), *res,
                       [self = derived().shared_from_this(), res](beast::error_code ec, std::size_t) {
@@ -229,6 +234,7 @@ class Session {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   uint64_t requests_ = 0;
+  bool head_ = false;  // the request being answered is HEAD
 };
 
 class PlainSession : public Session<PlainSession>,
@@ -381,7 +387,12 @@ Status HttpServer::Start() {
   s.Accept();
   int n = s.options.threads > 0 ? s.options.threads
                                 : std::max(1u, std::thread::hardware_concurrency());
-  for (int i = 0; i < n; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+  for (int i = 0; i < n; ++i) {
+    s.threads.emplace_back([&s] {
+      pthread_setname_np(pthread_self(), "cb-http");
+      s.ioc.run();
+    });
+  }
   return Status::Ok();
 }
 

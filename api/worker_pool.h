@@ -2,6 +2,8 @@
 // proofs, responses) off the single log-writer thread.
 #pragma once
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -40,6 +42,7 @@ class WorkerPool {
 
  private:
   void Run() {
+    pthread_setname_np(pthread_self(), "cb-worker");
     for (;;) {
       std::function<void()> f;
       {

@@ -339,3 +339,20 @@ StatusOr<Hash> MemoryTree::Node(int level, uint64_t index) {
 }
 
 }  // namespace lcb
+
+namespace lcb {
+
+std::vector<StoredNode> Frontier::Nodes() const {
+  std::vector<StoredNode> out;
+  out.reserve(right_edge_.size());
+  uint64_t start = 0;
+  size_t k = 0;
+  for (int level = 63; level >= 0; --level) {
+    if ((size_ >> level & 1) == 0) continue;
+    out.push_back(StoredNode{level, start >> level, right_edge_[k++]});
+    start += uint64_t{1} << level;
+  }
+  return out;
+}
+
+}  // namespace lcb

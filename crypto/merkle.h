@@ -88,6 +88,10 @@ class Frontier {
   // Root of the current tree (EmptyRoot() when empty). Hashes popcount(size()) - 1 nodes.
   Hash Root() const;
   uint64_t size() const { return size_; }
+  // The complete subtrees the frontier holds (the binary decomposition of size()), highest
+  // level first, with their positions: what proofs into a tree of this size need from its
+  // left part.
+  std::vector<StoredNode> Nodes() const;
 
  private:
   uint64_t size_ = 0;

@@ -54,6 +54,9 @@ struct EntryOutcome {
   std::string id;
   uint64_t leaf_index = 0;
   bool existed = false;  // an idempotent retry: nothing new was written
+  // For new entries: the inclusion proof in the tree of AppendResult::tree_size, computed in
+  // memory by the committer (no store reads). Empty for entries that existed.
+  std::vector<Hash> inclusion_proof;
 };
 
 struct AppendResult {

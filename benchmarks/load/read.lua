@@ -1,0 +1,14 @@
+-- wrk script: GET a path with a bearer token (CB_TOKEN, CB_PATH); prints p50/p99.
+local token = os.getenv("CB_TOKEN")
+local path = os.getenv("CB_PATH")
+request = function()
+  if token and token ~= "" then
+    return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
+  end
+  return wrk.format("GET", path)
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT requests=%d duration_s=%.3f errors_status=%d non2xx=%d p50_ms=%.3f p99_ms=%.3f\n",
+    summary.requests, summary.duration / 1e6, summary.errors.status, summary.errors.status,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# HTTP load benchmark (issue 7): ingestion and passbook reads against a real server on
+# loopback, each beside the limit of this machine measured in the same run:
+#   ingestion  POST batches of 100 records over 8 keep-alive connections (durable acks)
+#              vs db_bench fillrandom --sync=1 --batch_size=100 --value_size=400
+#   reads      GET the passbook of a learner with 60 records, 32 connections
+#              vs nginx serving a static file of the same size
+# Usage: benchmarks/load/run.sh [seconds per phase, default 15]
+# Needs: build/cli/creditbank (scripts/build.sh), wrk, nginx, rocksdb-tools (installed here).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs="${1:-15}"
+scripts/deps.sh wrk nginx-light rocksdb-tools >/dev/null
+bin=build/cli/creditbank
+[ -x "$bin" ] || scripts/build.sh default
+work=$(mktemp -d /tmp/cb-load.XXXXXX)
+trap 'kill $server_pid 2>/dev/null || true; [ -n "${nginx_pid:-}" ] && kill $nginx_pid 2>/dev/null; rm -rf "$work"' EXIT
+
+"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" --log-level warn \
+  2> "$work/server.log" &
+server_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+port=$(cat "$work/port")
+B="http://127.0.0.1:$port"
+ADMIN=$(cat "$work/data/admin.token")
+j() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+curl -sf -X PUT "$B/v1/institutions/loaduni" -H "Authorization: Bearer $ADMIN" \
+  -d '{"name":"Load University","kind":"university"}' >/dev/null
+curl -sf -X PUT "$B/v1/units/loaduni:C1" -H "Authorization: Bearer $ADMIN" \
+  -d '{"title":"Course","kind":"degree_course","credits":3,"level":6,"field":"0613"}' >/dev/null
+INST=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d '{"role":"institution:loaduni"}' | j '["token"]')
+learners=""
+for i in $(seq 1 200); do
+  id=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
+  learners="$learners${learners:+,}$id"
+done
+
+echo "== machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 " GiB"}'), $(uname -r)"
+echo "== ingestion: POST batches of 100 over 8 keep-alive connections for ${secs}s"
+out=$(CB_TOKEN=$INST CB_UNIT=loaduni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=r$RANDOM \
+  wrk -t2 -c8 -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$B" 2>&1)
+echo "$out" | grep -E "Requests/sec|RESULT|unexpected" || true
+req_s=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+ingest=$(python3 -c "print(round($req_s*100))")
+echo "ingested records/s: $ingest"
+
+echo "== limit: db_bench fillrandom --sync=1 --batch_size=100 --value_size=400 (${secs}s)"
+dbb=$(db_bench --benchmarks=fillrandom --sync=1 --batch_size=100 --value_size=400 \
+  --num=100000000 --duration="$secs" --db="$work/dbbench" --threads=1 2>&1 | grep -E "^fillrandom")
+echo "$dbb"
+dbb_ops=$(echo "$dbb" | awk '{for (i=1;i<=NF;i++) if ($i ~ /^ops\/sec/) print $(i-1)}')
+echo "db_bench ops/s (keys): $dbb_ops; ratio creditbank/db_bench = $(python3 -c "print(round($ingest/$dbb_ops, 3))")"
+
+echo "== reads: passbook of a learner with 60 records, 32 connections for ${secs}s"
+reader=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
+body='{"records":['
+for i in $(seq 1 60); do
+  body="$body{\"learner\":\"$reader\",\"unit\":\"loaduni:C1\",\"external_ref\":\"pb-$i\",\"grade\":{\"scale\":\"percent\",\"value\":\"80\"},\"completed_on\":\"20$((15 + i % 10))-03-01\"}"
+  [ "$i" -lt 60 ] && body="$body,"
+done
+body="$body]}"
+curl -sf -X POST "$B/v1/records" -H "Authorization: Bearer $INST" -d "$body" >/dev/null
+LT=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d "{\"role\":\"learner:$reader\"}" | j '["token"]')
+curl -sf "$B/v1/learners/$reader/passbook" -H "Authorization: Bearer $LT" > "$work/passbook.json"
+size=$(stat -c %s "$work/passbook.json")
+out=$(CB_TOKEN=$LT CB_PATH="/v1/learners/$reader/passbook" \
+  wrk -t2 -c32 -d"${secs}s" -s benchmarks/load/read.lua "$B" 2>&1)
+echo "$out" | grep -E "Requests/sec|RESULT" || true
+cb_read=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+
+echo "== limit: nginx serving a static file of the same size ($size bytes), 32 connections"
+mkdir -p "$work/www"
+cp "$work/passbook.json" "$work/www/passbook.json"
+cat > "$work/nginx.conf" <<NGINX
+user root;
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx.err;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:18099; root $work/www; }
+}
+NGINX
+nginx -c "$work/nginx.conf" -g 'daemon off;' &
+nginx_pid=$!
+sleep 0.5
+out=$(CB_TOKEN="" CB_PATH=/passbook.json wrk -t2 -c32 -d"${secs}s" -s benchmarks/load/read.lua \
+  http://127.0.0.1:18099 2>&1)
+echo "$out" | grep -E "Requests/sec|RESULT" || true
+ng_read=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+echo "passbook reads/s: $cb_read; nginx: $ng_read; ratio = $(python3 -c "print(round($cb_read/$ng_read, 3))")"
+echo "== server peak memory: $(grep VmHWM /proc/$server_pid/status | awk '{print $2/1024 " MiB"}')"
