@@ -524,43 +524,50 @@ StatusOr<LogEntry> Bank::BuildRecordEntry(const Institution& issuer, const Recor
   return e;
 }
 
-void Bank::PostRecords(const std::string& issuer_id, std::vector<RecordInput> inputs, bool batch,
-                       const std::string& submission_jws, const std::string& body_sha256,
-                       std::function<void(StatusOr<PostResult>, BatchErrors)> done) {
+StatusOr<std::vector<LogEntry>> Bank::ValidateRecords(const std::string& issuer_id,
+                                                      const std::vector<RecordInput>& inputs,
+                                                      bool batch, const std::string& submission_jws,
+                                                      const std::string& body_sha256,
+                                                      BatchErrors* errors) {
   auto issuer = GetInstitution(issuer_id);
   if (!issuer.ok()) {
-    return done(Status::FailedPrecondition("institution '" + issuer_id +
-                                           "' is not registered in the catalog"),
-                {});
+    return Status::FailedPrecondition("institution '" + issuer_id +
+                                      "' is not registered in the catalog");
   }
-  if (inputs.empty()) {
-    return done(Status::InvalidArgument("/records", "no records in the request"), {});
-  }
+  if (inputs.empty()) return Status::InvalidArgument("/records", "no records in the request");
   json submission;
   if (!submission_jws.empty()) {
     submission = {{"jws", submission_jws}, {"body_sha256", body_sha256}};
   }
   Days today = TodayUtc();
-  BatchErrors errors;
   std::vector<LogEntry> entries;
-  std::vector<std::string> ids;
   entries.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string ptr = batch ? "/records/" + std::to_string(i) : "";
     auto e = BuildRecordEntry(*issuer, inputs[i], ptr, "", submission, today);
     if (!e.ok()) {
-      if (errors.errors.size() < kMaxErrorsReported) errors.errors.push_back(e.status());
+      if (errors->errors.size() < kMaxErrorsReported) errors->errors.push_back(e.status());
       continue;
     }
-    ids.push_back(inputs[i].learner);
     entries.push_back(std::move(e).value());
   }
-  if (!errors.empty()) {
+  if (!errors->empty()) return errors->errors.front();
+  return entries;
+}
+
+void Bank::PostRecords(const std::string& issuer_id, std::vector<RecordInput> inputs, bool batch,
+                       const std::string& submission_jws, const std::string& body_sha256,
+                       std::function<void(StatusOr<PostResult>, BatchErrors)> done) {
+  BatchErrors errors;
+  auto entries = ValidateRecords(issuer_id, inputs, batch, submission_jws, body_sha256, &errors);
+  if (!entries.ok()) {
     counters_.records_rejected += inputs.size();
-    Status first = errors.errors.front();
-    return done(first, std::move(errors));
+    return done(entries.status(), std::move(errors));
   }
-  AppendPosted(std::move(entries), std::move(ids), std::move(done));
+  std::vector<std::string> learners;
+  learners.reserve(inputs.size());
+  for (const auto& in : inputs) learners.push_back(in.learner);
+  AppendPosted(std::move(entries).value(), std::move(learners), std::move(done));
 }
 
 void Bank::AppendPosted(std::vector<LogEntry> entries, std::vector<std::string> learners,

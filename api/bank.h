@@ -115,6 +115,13 @@ class Bank {
   void PostRecords(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
                    const std::string& submission_jws, const std::string& body_sha256,
                    std::function<void(StatusOr<PostResult>, BatchErrors)> done);
+  // Recognizes every input and builds its log entry; nothing is stored. Errors are collected
+  // in *errors (the first is also returned). Used by PostRecords and by ?dry_run=true.
+  StatusOr<std::vector<LogEntry>> ValidateRecords(const std::string& issuer,
+                                                  const std::vector<RecordInput>& inputs,
+                                                  bool batch, const std::string& submission_jws,
+                                                  const std::string& body_sha256,
+                                                  BatchErrors* errors);
   StatusOr<StoredRecord> ReadRecord(const std::string& id);
   json ReceiptFor(uint64_t leaf_index);
   // The receipt of a stored entry, after checking that `entry_bytes` are included in the tree

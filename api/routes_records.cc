@@ -156,6 +156,19 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
   }
   std::string body_sha = jws.empty() ? "" : HashHex(Sha256(req.body));
   std::string request_id = req.request_id;
+  if (const std::string* dry = req.Query("dry_run"); dry && (*dry == "true" || *dry == "1")) {
+    // Validation only: every check except idempotency conflicts, nothing stored.
+    BatchErrors errors;
+    auto entries = bank.ValidateRecords(issuer, inputs, batch, jws, body_sha, &errors);
+    if (!entries.ok()) {
+      HttpResponse r = BatchProblem(entries.status(), errors, request_id);
+      if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
+      return respond(std::move(r));
+    }
+    json ids = json::array();
+    for (const auto& e : *entries) ids.push_back(e.id);
+    return respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
+  }
   bank.PostRecords(issuer, std::move(inputs), batch, jws, body_sha,
                    [respond, request_id, csv_lines](StatusOr<Bank::PostResult> result,
                                                     BatchErrors errors) {
@@ -176,7 +189,8 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
 void AddRecordRoutes(Router& router, Bank& bank) {
   Bank* b = &bank;
   router.Add("POST", "/v1/records", kInstitutionRole,
-             "Post one record, a batch {records: [...]} (at most max_batch), or text/csv; atomic",
+             "Post one record, a batch {records: [...]} (at most max_batch), or text/csv; atomic; "
+             "?dry_run=true validates only",
              [b](RouteContext& ctx, Respond respond) { PostRecords(*b, ctx, std::move(respond)); });
 
   router.Add("GET", "/v1/records/{id}", kAnyAuthenticated,

@@ -295,6 +295,19 @@ TEST_F(RecordsTest, RevokeAndCorrect) {
                     {{"reason", "other"}}, 409);
 }
 
+TEST_F(RecordsTest, DryRunValidatesWithoutStoring) {
+  json batch = {{"records",
+                 {cat_.Record(cat_.learner_a, "tsinghua:CS101", "D-1"),
+                  cat_.Record(cat_.learner_b, "tsinghua:MA101", "D-2")}}};
+  json ok = server_->CallJson("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, batch, 200);
+  EXPECT_EQ(ok["valid"], 2);
+  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  batch["records"][1]["learner"] = "lrn_nobody";
+  json bad = server_->CallJson("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, batch, 400);
+  EXPECT_EQ(bad["errors"][0]["pointer"], "/records/1/learner");
+  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+}
+
 TEST_F(RecordsTest, LearnerAccountsByNationalId) {
   // Two institutions posting for the same person reach one account.
   json a = server_->CallJson("POST", "/v1/learners", cat_.ouchn_token,
