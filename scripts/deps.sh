@@ -11,6 +11,10 @@ packages=(
   openssl
   "$@"
 )
+# node and npm run the JWS signer of the integration tests (tests/integration/jws). Debian's
+# packages only where neither is on the machine already (a node from elsewhere brings its npm).
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -7,4 +7,10 @@ cd "$(dirname "$0")/.."
 preset="${1:-default}"
 scripts/deps.sh
 scripts/build.sh "$preset"
+# The npm package jose for the JWS signer; without it those tests skip and say why.
+if command -v npm >/dev/null 2>&1; then
+  (cd tests/integration/jws && { npm ci --no-audit --no-fund --loglevel=error ||
+    npm install --no-audit --no-fund --loglevel=error; }) ||
+    echo "test.sh: npm could not install tests/integration/jws; the JWS tests will skip" >&2
+fi
 ctest --preset "$preset" --timeout 600
