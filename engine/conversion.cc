@@ -78,8 +78,8 @@ class U32Map {
 
 struct GroupInfo {
   uint32_t family;
-  int key_int;                  // kind or year
-  const std::string* issuer;    // for issuer caps
+  int key_int;                // kind or year
+  const std::string* issuer;  // for issuer caps
   Centi limit;
   int32_t count;
 };
@@ -141,9 +141,12 @@ using Impl = EvalScratch::Impl;
 
 std::string CapKey(const GroupInfo& g, CapBy by) {
   switch (by) {
-    case CapBy::kKind: return std::string(UnitKindName(static_cast<UnitKind>(g.key_int)));
-    case CapBy::kYear: return std::to_string(g.key_int);
-    case CapBy::kIssuer: return *g.issuer;
+    case CapBy::kKind:
+      return std::string(UnitKindName(static_cast<UnitKind>(g.key_int)));
+    case CapBy::kYear:
+      return std::to_string(g.key_int);
+    case CapBy::kIssuer:
+      return *g.issuer;
   }
   return {};
 }
@@ -183,8 +186,8 @@ struct TupleEnumerator {
 };
 
 // `summary` leaves requirements and unused empty (what-if needs the totals only).
-void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& options,
-                    bool greedy, bool summary, Impl& m, ConversionResult* out) {
+void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& options, bool greedy,
+                    bool summary, Impl& m, ConversionResult* out) {
   const Program& prog = rs.program();
   const Policy& policy = prog.policy;
   const size_t n = m.sorted.size();
@@ -280,9 +283,10 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
       const CapBy by = rs.caps()[f].by;
       const int key_int = by == CapBy::kKind ? static_cast<int>(rec.kind) : year;
       // Find the group in a small open-addressing table keyed by (family, key).
-      const uint64_t h = (by == CapBy::kIssuer ? HashBytes(rec.issuer)
-                                                : static_cast<uint64_t>(key_int) * 0x9E3779B97F4A7C15ull) ^
-                         (static_cast<uint64_t>(f + 1) * 0xC2B2AE3D27D4EB4Full);
+      const uint64_t h =
+          (by == CapBy::kIssuer ? HashBytes(rec.issuer)
+                                : static_cast<uint64_t>(key_int) * 0x9E3779B97F4A7C15ull) ^
+          (static_cast<uint64_t>(f + 1) * 0xC2B2AE3D27D4EB4Full);
       uint32_t g = kNone;
       size_t slot = (h ^ (h >> 29)) & kGroupTableMask;
       for (;; slot = (slot + 1) & kGroupTableMask) {
@@ -619,36 +623,36 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
 
   const size_t ncand = p.cands.size();
   if (!summary) {
-  // 9. Hand out records and build the requirement list.
-  out->requirements.resize(nreq);
-  out->unused.reserve(n);
-  for (size_t q = 0; q < nreq; ++q) {
-    out->requirements[q].id = prog.requirements[q].id;
-    out->requirements[q].granted = 0;
-    out->requirements[q].applications.clear();
-  }
-  m.used.assign(n, 0);
-  m.class_next.assign(m.class_begin.begin(), m.class_begin.end() - 1);
-  for (uint32_t j = 0; j < ncand; ++j) {
-    const int32_t count = sv.count()[j];
-    if (count == 0) continue;
-    const uint32_t rule = m.cand_rule[j];
-    const uint32_t k = rs.rule_source_end(rule) - rs.rule_source_begin(rule);
-    RequirementConversion& rq = out->requirements[p.cands[j].req];
-    for (int32_t copy = 0; copy < count; ++copy) {
-      ConversionApplication& app = rq.applications.emplace_back();
-      app.rule = rs.rule_id(rule);
-      app.credits = p.cands[j].grant;
-      app.records.reserve(k);
-      for (uint32_t i = 0; i < k; ++i) {
-        const uint32_t c = m.cand_tuple[m.cand_tuple_begin[j] + i];
-        const uint32_t r = m.class_members[m.class_next[c]++];
-        m.used[r] = 1;
-        app.records.push_back(m.sorted[r]->id);
-      }
-      rq.granted += p.cands[j].grant;
+    // 9. Hand out records and build the requirement list.
+    out->requirements.resize(nreq);
+    out->unused.reserve(n);
+    for (size_t q = 0; q < nreq; ++q) {
+      out->requirements[q].id = prog.requirements[q].id;
+      out->requirements[q].granted = 0;
+      out->requirements[q].applications.clear();
     }
-  }
+    m.used.assign(n, 0);
+    m.class_next.assign(m.class_begin.begin(), m.class_begin.end() - 1);
+    for (uint32_t j = 0; j < ncand; ++j) {
+      const int32_t count = sv.count()[j];
+      if (count == 0) continue;
+      const uint32_t rule = m.cand_rule[j];
+      const uint32_t k = rs.rule_source_end(rule) - rs.rule_source_begin(rule);
+      RequirementConversion& rq = out->requirements[p.cands[j].req];
+      for (int32_t copy = 0; copy < count; ++copy) {
+        ConversionApplication& app = rq.applications.emplace_back();
+        app.rule = rs.rule_id(rule);
+        app.credits = p.cands[j].grant;
+        app.records.reserve(k);
+        for (uint32_t i = 0; i < k; ++i) {
+          const uint32_t c = m.cand_tuple[m.cand_tuple_begin[j] + i];
+          const uint32_t r = m.class_members[m.class_next[c]++];
+          m.used[r] = 1;
+          app.records.push_back(m.sorted[r]->id);
+        }
+        rq.granted += p.cands[j].grant;
+      }
+    }
   }
   out->granted = sv.value();
   out->remaining = std::max<Centi>(0, prog.total_credits - out->granted);
@@ -697,8 +701,8 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
           open = true;
         } else if (!seen[g]) {
           seen[g] = 1;
-          fam += std::min<Centi>(m.groups[g].limit,
-                                 static_cast<Centi>(m.groups[g].count) * max_grant);
+          fam +=
+              std::min<Centi>(m.groups[g].limit, static_cast<Centi>(m.groups[g].count) * max_grant);
         }
       }
       if (!open) bound = std::min(bound, fam);
@@ -722,10 +726,17 @@ void EvaluateSorted(const CompiledRuleset& rs, Days as_of, const EvalOptions& op
     UnusedRecord& u = out->unused.emplace_back();
     u.record = m.sorted[r]->id;
     switch (m.status[r]) {
-      case kRevoked: u.reason.assign(kReasonRevoked); continue;
-      case kTooOld: u.reason.assign(kReasonTooOld); continue;
-      case kBelowMinGrade: u.reason.assign(kReasonBelowMinGrade); continue;
-      default: break;
+      case kRevoked:
+        u.reason.assign(kReasonRevoked);
+        continue;
+      case kTooOld:
+        u.reason.assign(kReasonTooOld);
+        continue;
+      case kBelowMinGrade:
+        u.reason.assign(kReasonBelowMinGrade);
+        continue;
+      default:
+        break;
     }
     const uint32_t cls = m.rec_class[r];
     if (cls == kNone) {
@@ -791,8 +802,8 @@ void SortRecords(std::span<const Record> records, std::vector<const Record*>* so
   });
 }
 
-ConversionResult Run(const CompiledRuleset& ruleset, std::span<const Record> records,
-                     Days as_of, const EvalOptions& options, EvalScratch* scratch, bool greedy) {
+ConversionResult Run(const CompiledRuleset& ruleset, std::span<const Record> records, Days as_of,
+                     const EvalOptions& options, EvalScratch* scratch, bool greedy) {
   std::unique_ptr<EvalScratch> local;
   if (scratch == nullptr) {
     local = std::make_unique<EvalScratch>();

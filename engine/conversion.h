@@ -93,9 +93,9 @@ struct ConversionResult {
   Centi total_credits = 0;
   Centi transfer_cap = 0;
   Centi granted = 0;
-  Centi remaining = 0;       // max(0, total_credits - granted)
+  Centi remaining = 0;  // max(0, total_credits - granted)
   bool optimal = false;
-  Centi upper_bound = 0;     // == granted when optimal
+  Centi upper_bound = 0;                            // == granted when optimal
   std::vector<RequirementConversion> requirements;  // every requirement, program order
   std::vector<UnusedRecord> unused;                 // sorted by record id
   // Diagnostics (not part of the canonical form): search nodes used, candidates built.

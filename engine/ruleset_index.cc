@@ -122,8 +122,7 @@ uint32_t CompiledRuleset::FindBucket(uint64_t key) const {
   }
 }
 
-std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(Program program,
-                                                                Ruleset ruleset) {
+std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(Program program, Ruleset ruleset) {
   std::shared_ptr<CompiledRuleset> out(new CompiledRuleset());
   CompiledRuleset& c = *out;
   c.program_ = std::move(program);
@@ -140,7 +139,8 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(Program program,
       any = true;
     }
     if (policy.max_transfer_ratio_bp) {
-      Centi by_ratio = static_cast<Centi>(*policy.max_transfer_ratio_bp) * prog.total_credits / 10000;
+      Centi by_ratio =
+          static_cast<Centi>(*policy.max_transfer_ratio_bp) * prog.total_credits / 10000;
       by_ratio -= by_ratio % kCentiPerCredit;
       cap = std::min(cap, by_ratio);
       any = true;
@@ -339,11 +339,9 @@ void CompiledRuleset::CapLimits(size_t f, const Record& rec, int year, Centi* li
           fam.issuer_limit.begin(), fam.issuer_limit.end(), rec.issuer,
           [](const std::pair<std::string, Centi>& e, const std::string& k) { return e.first < k; });
       if (it != fam.issuer_limit.end() && it->first == rec.issuer) *limit = it->second;
-      auto jt = std::lower_bound(
-          fam.issuer_count.begin(), fam.issuer_count.end(), rec.issuer,
-          [](const std::pair<std::string, int32_t>& e, const std::string& k) {
-            return e.first < k;
-          });
+      auto jt = std::lower_bound(fam.issuer_count.begin(), fam.issuer_count.end(), rec.issuer,
+                                 [](const std::pair<std::string, int32_t>& e,
+                                    const std::string& k) { return e.first < k; });
       if (jt != fam.issuer_count.end() && jt->first == rec.issuer) *count = jt->second;
       return;
     }
@@ -355,8 +353,8 @@ size_t CompiledRuleset::MemoryBytes() const {
          Bytes(rule_max_age_) + Bytes(rule_src_begin_) + Bytes(rule_id_off_) +
          rule_id_chars_.capacity() + Bytes(src_rule_) + Bytes(src_min_level_) +
          Bytes(src_min_credits_) + strings_.MemoryBytes() + Bytes(unit_begin_) +
-         Bytes(unit_sources_) + Bytes(bucket_keys_) + Bytes(bucket_slot_) +
-         Bytes(bucket_begin_) + Bytes(bucket_sources_);
+         Bytes(unit_sources_) + Bytes(bucket_keys_) + Bytes(bucket_slot_) + Bytes(bucket_begin_) +
+         Bytes(bucket_sources_);
 }
 
 }  // namespace lcb

@@ -82,8 +82,8 @@ class CompiledRuleset {
   }
   uint32_t rule_target(uint32_t r) const { return rule_target_[r]; }
   Centi rule_grant(uint32_t r) const { return rule_grant_[r]; }
-  int rule_min_grade(uint32_t r) const { return rule_min_grade_[r]; }        // -1 = none
-  int rule_max_age_years(uint32_t r) const { return rule_max_age_[r]; }     // 0 = none
+  int rule_min_grade(uint32_t r) const { return rule_min_grade_[r]; }    // -1 = none
+  int rule_max_age_years(uint32_t r) const { return rule_max_age_[r]; }  // 0 = none
   uint32_t rule_source_begin(uint32_t r) const { return rule_src_begin_[r]; }
   uint32_t rule_source_end(uint32_t r) const { return rule_src_begin_[r + 1]; }
   uint32_t source_rule(uint32_t s) const { return src_rule_[s]; }
@@ -99,10 +99,10 @@ class CompiledRuleset {
     CapBy by = CapBy::kKind;
     std::array<Centi, kUnitKindCount> kind_limit;
     std::array<int32_t, kUnitKindCount> kind_count;
-    std::vector<std::pair<int, Centi>> year_limit;          // sorted by year
-    std::vector<std::pair<int, int32_t>> year_count;        // sorted by year
-    std::vector<std::pair<std::string, Centi>> issuer_limit;     // sorted by issuer
-    std::vector<std::pair<std::string, int32_t>> issuer_count;   // sorted by issuer
+    std::vector<std::pair<int, Centi>> year_limit;              // sorted by year
+    std::vector<std::pair<int, int32_t>> year_count;            // sorted by year
+    std::vector<std::pair<std::string, Centi>> issuer_limit;    // sorted by issuer
+    std::vector<std::pair<std::string, int32_t>> issuer_count;  // sorted by issuer
     Centi default_limit = kUnlimited;
   };
   const std::vector<CapFamily>& caps() const { return caps_; }

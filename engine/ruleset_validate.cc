@@ -62,8 +62,9 @@ Status ValidatePattern(const Pattern& p, const std::string& at) {
     return Status::Ok();
   }
   if (!other) {
-    return Status::InvalidArgument(at, "pattern needs unit or at least one of kind, field, "
-                                       "min_level, min_credits, issuer");
+    return Status::InvalidArgument(at,
+                                   "pattern needs unit or at least one of kind, field, "
+                                   "min_level, min_credits, issuer");
   }
   if (p.field_prefix &&
       (p.field_prefix->size() < 2 || p.field_prefix->size() > 4 || !IsDigits(*p.field_prefix))) {

@@ -296,7 +296,8 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
           lag_acc_[q] = std::max(lag_acc_[q], pj);
         } else {
           lag_acc_[q] += pj * k;
-          if (static_cast<__int128>(pj) * lag_pw_[q] > static_cast<__int128>(lag_pp_[q]) * c.grant) {
+          if (static_cast<__int128>(pj) * lag_pw_[q] >
+              static_cast<__int128>(lag_pp_[q]) * c.grant) {
             lag_pp_[q] = pj;
             lag_pw_[q] = c.grant;
           }
@@ -449,8 +450,7 @@ int SolveLp(int m, int n, std::vector<double>& t, std::vector<int>& basic,
   return pivots;
 }
 
-void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi lower,
-                             int iters) {
+void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi lower, int iters) {
   (void)lower;
   const Problem& p = *p_;
   const size_t ncls = p.class_size.size(), ngrp = p.group_limit.size();
@@ -544,8 +544,7 @@ void Solver::TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi 
   lagrange_ = true;
 }
 
-Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi root_ub,
-                     Centi gcd) {
+Centi Solver::Search(std::span<const uint32_t> order, Centi incumbent, Centi root_ub, Centi gcd) {
   const Problem& p = *p_;
   frames_.clear();
   Centi best = incumbent;
@@ -740,7 +739,8 @@ void Solver::SolveReduced(const Problem& p, const Options& options) {
 
   class_rem_.assign(p.class_size.begin(), p.class_size.end());
   req_rem_.resize(nreq);
-  for (size_t q = 0; q < nreq; ++q) req_rem_[q] = p.req_is_course[q] ? kUnlimited : p.req_capacity[q];
+  for (size_t q = 0; q < nreq; ++q)
+    req_rem_[q] = p.req_is_course[q] ? kUnlimited : p.req_capacity[q];
   group_rem_.assign(p.group_limit.begin(), p.group_limit.end());
   group_cnt_.assign(p.group_count.begin(), p.group_count.end());
   t_rem_ = p.transfer_cap;
@@ -832,13 +832,19 @@ void Solver::SolveReduced(const Problem& p, const Options& options) {
     const Candidate& c = p.cands[j];
     for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
       uint32_t& f = first_of_[p.cand_class[i]];
-      if (f == kNoIndex) f = j; else unite(f, j);
+      if (f == kNoIndex)
+        f = j;
+      else
+        unite(f, j);
     }
   }
   std::fill(first_of_.begin(), first_of_.end(), kNoIndex);
   for (uint32_t j = 0; j < n; ++j) {
     uint32_t& f = first_of_[p.cands[j].req];
-    if (f == kNoIndex) f = j; else unite(f, j);
+    if (f == kNoIndex)
+      f = j;
+    else
+      unite(f, j);
   }
   if (ngrp > 0) {
     std::vector<Centi>& sum = grp_sum_;
@@ -859,7 +865,10 @@ void Solver::SolveReduced(const Problem& p, const Options& options) {
         uint32_t g = p.cand_group[i];
         if (sum[g] <= p.group_limit[g] && cnt[g] <= p.group_count[g]) continue;
         uint32_t& f = first_of_[g];
-        if (f == kNoIndex) f = j; else unite(f, j);
+        if (f == kNoIndex)
+          f = j;
+        else
+          unite(f, j);
       }
     }
     NextEpoch();  // grp_sum_/grp_max_ were borrowed; stale stamps must not match

@@ -119,7 +119,7 @@ class Solver {
 
   // Residual capacities after applying the selection.
   int32_t class_room(uint32_t c) const { return class_rem_[c]; }
-  bool req_open(uint32_t q) const;         // course not filled / pool has any room
+  bool req_open(uint32_t q) const;  // course not filled / pool has any room
   Centi req_room(uint32_t q) const { return req_rem_[q]; }
   Centi group_room(uint32_t g) const { return group_rem_[g]; }
   int32_t group_count_room(uint32_t g) const { return group_cnt_[g]; }
@@ -140,8 +140,7 @@ class Solver {
   // Depth-first search of one component starting from the empty state (relative to the
   // current state). Returns the component's upper bound; best_count_ holds its best.
   Centi Search(std::span<const uint32_t> order, Centi incumbent, Centi root_ub, Centi gcd);
-  Centi SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Centi root_ub,
-                     Centi gcd);
+  Centi SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Centi root_ub, Centi gcd);
   void BuildReqGroups(std::span<const uint32_t> order);
 
   const Problem* p_ = nullptr;
@@ -173,8 +172,8 @@ class Solver {
   bool lagrange_ = false;
   std::vector<int64_t> lag_u_, lag_y_, lag_z_;
   int64_t lag_t_ = 0;
-  std::vector<int64_t> lag_profit_;  // per candidate, scaled
-  std::vector<int64_t> lag_acc_;     // per requirement
+  std::vector<int64_t> lag_profit_;       // per candidate, scaled
+  std::vector<int64_t> lag_acc_;          // per requirement
   std::vector<int64_t> lag_pw_, lag_pp_;  // per pool requirement: best ratio profit/weight
   std::vector<uint32_t> row_of_cls_, row_of_req_, row_of_gl_, row_of_gc_;
   std::vector<double> lp_t_, lp_y_;

@@ -34,11 +34,21 @@ enum class InstKind { kUniversity, kVocational, kMoocPlatform, kCertifier, kTrai
 
 InstKind KindOfInstitution(int i) {
   switch (i % 10) {
-    case 0: case 1: case 2: case 3: case 4: return InstKind::kUniversity;
-    case 5: case 6: return InstKind::kVocational;
-    case 7: return InstKind::kMoocPlatform;
-    case 8: return InstKind::kCertifier;
-    default: return InstKind::kTrainer;
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+      return InstKind::kUniversity;
+    case 5:
+    case 6:
+      return InstKind::kVocational;
+    case 7:
+      return InstKind::kMoocPlatform;
+    case 8:
+      return InstKind::kCertifier;
+    default:
+      return InstKind::kTrainer;
   }
 }
 
@@ -46,9 +56,9 @@ const char* kInstKindName[] = {"university", "vocational_college", "mooc_platfor
                                "certification_body", "training_provider"};
 
 // ISCED-F 2013 detailed fields used by the generator.
-const char* kFields[] = {"0111", "0211", "0231", "0311", "0314", "0411", "0412", "0413",
-                         "0421", "0511", "0533", "0541", "0611", "0612", "0613", "0714",
-                         "0715", "0731", "0913", "1013"};
+const char* kFields[] = {"0111", "0211", "0231", "0311", "0314", "0411", "0412",
+                         "0413", "0421", "0511", "0533", "0541", "0611", "0612",
+                         "0613", "0714", "0715", "0731", "0913", "1013"};
 constexpr int kFieldCount = sizeof(kFields) / sizeof(kFields[0]);
 
 std::string InstitutionId(int i) {
@@ -159,8 +169,9 @@ Ruleset MakeRuleset(const SynthSpec& spec, const Program& prog, int p, Rng& r) {
         pat.unit = InstitutionId(inst) + ":c" + Padded(r.Uniform(nunits), 3);
         rule.sources.push_back(pat);
       }
-      rule.grant = req.kind == RequirementKind::kCourse ? req.credits
-                                                        : std::min(req.credits, HalfCredits(r, 4, 8));
+      rule.grant = req.kind == RequirementKind::kCourse
+                       ? req.credits
+                       : std::min(req.credits, HalfCredits(r, 4, 8));
     } else {
       int inst = r.Uniform(ninst);
       int code = r.Uniform(nunits);

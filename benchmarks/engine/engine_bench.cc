@@ -1,5 +1,6 @@
 // Engine benchmarks (issue 4). Workloads come from engine/synth.h; figures and the command
 // line are in benchmarks/README.md, "Engine (issue 4)".
+#include <benchmark/benchmark.h>
 #include <malloc.h>
 
 #include <algorithm>
@@ -9,8 +10,6 @@
 #include <memory>
 #include <new>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "engine/conversion.h"
 #include "engine/ruleset_index.h"

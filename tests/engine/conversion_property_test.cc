@@ -2,14 +2,14 @@
 // random instances. The oracle follows DESIGN.md "Conversion semantics" literally: it lists
 // every candidate application (rule + distinct records, each matching its source), then
 // enumerates every feasible subset. It shares no code with the engine.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "engine/conversion.h"
 #include "engine/ruleset_index.h"
@@ -26,8 +26,7 @@ struct Instance {
   std::vector<Record> records;
 };
 
-const UnitKind kKinds[] = {UnitKind::kMooc, UnitKind::kDegreeCourse,
-                           UnitKind::kSkillCertificate};
+const UnitKind kKinds[] = {UnitKind::kMooc, UnitKind::kDegreeCourse, UnitKind::kSkillCertificate};
 const char* kIssuers[] = {"a", "b", "c"};
 const char* kFields[] = {"0613", "0611", "0411", "0732"};
 const int kYears[] = {2021, 2022, 2023};
@@ -58,9 +57,12 @@ Instance RandomInstance(std::mt19937_64& rng) {
     cap.by = static_cast<CapBy>(pick(3));
     auto key = [&]() -> std::string {
       switch (cap.by) {
-        case CapBy::kKind: return std::string(UnitKindName(kKinds[pick(3)]));
-        case CapBy::kIssuer: return kIssuers[pick(3)];
-        case CapBy::kYear: return std::to_string(kYears[pick(3)]);
+        case CapBy::kKind:
+          return std::string(UnitKindName(kKinds[pick(3)]));
+        case CapBy::kIssuer:
+          return kIssuers[pick(3)];
+        case CapBy::kYear:
+          return std::to_string(kYears[pick(3)]);
       }
       return {};
     };
@@ -148,8 +150,7 @@ std::string StatusReason(const Program& prog, const Record& r) {
   if (r.revoked) return "revoked";
   if ((r.expires_on && *r.expires_on <= kAsOf) || r.completed_on > kAsOf) return "too_old";
   if (prog.policy.min_grade && r.grade < *prog.policy.min_grade) return "below_min_grade";
-  if (prog.policy.max_age_years &&
-      r.completed_on < AddYears(kAsOf, -*prog.policy.max_age_years)) {
+  if (prog.policy.max_age_years && r.completed_on < AddYears(kAsOf, -*prog.policy.max_age_years)) {
     return "too_old";
   }
   return "";
@@ -175,9 +176,12 @@ Centi TransferCap(const Program& prog) {
 
 std::string CapKeyOf(CapBy by, const Record& r) {
   switch (by) {
-    case CapBy::kKind: return std::string(UnitKindName(r.kind));
-    case CapBy::kIssuer: return r.issuer;
-    case CapBy::kYear: return std::to_string(CivilFromDays(r.completed_on).year);
+    case CapBy::kKind:
+      return std::string(UnitKindName(r.kind));
+    case CapBy::kIssuer:
+      return r.issuer;
+    case CapBy::kYear:
+      return std::to_string(CivilFromDays(r.completed_on).year);
   }
   return {};
 }
@@ -415,10 +419,9 @@ TEST(ConversionPropertyTest, MatchesBruteForceOracle) {
         EXPECT_EQ(res.unused[i].reason, status) << res.unused[i].record;
       } else {
         const std::string& reason = res.unused[i].reason;
-        bool valid = reason == "no_rule" || reason == "below_min_grade" ||
-                     reason == "too_old" || reason == "used_elsewhere" ||
-                     reason == "requirement_full" || reason == "transfer_cap" ||
-                     reason.rfind("cap:", 0) == 0;
+        bool valid = reason == "no_rule" || reason == "below_min_grade" || reason == "too_old" ||
+                     reason == "used_elsewhere" || reason == "requirement_full" ||
+                     reason == "transfer_cap" || reason.rfind("cap:", 0) == 0;
         EXPECT_TRUE(valid) << reason;
       }
     }
@@ -442,8 +445,8 @@ TEST(ConversionPropertyTest, MatchesBruteForceOracle) {
     EXPECT_EQ(CanonicalString(Evaluate(*compiled, shuffled, kAsOf)), CanonicalString(res));
     if (HasFailure()) break;
   }
-  std::printf("checked %d (non-trivial %d, tie order %d, greedy worse %d), skipped %d\n",
-              checked, nontrivial, tie_checked, greedy_worse, skipped);
+  std::printf("checked %d (non-trivial %d, tie order %d, greedy worse %d), skipped %d\n", checked,
+              nontrivial, tie_checked, greedy_worse, skipped);
   EXPECT_GE(checked, 3000);
   EXPECT_GE(greedy_worse, 10);
 }

@@ -1,14 +1,15 @@
 // Hand-made conversion cases: greedy failures with exact answers, every reason code,
 // determinism, the work budget, what-if ranking.
+#include "engine/conversion.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
 
-#include <gtest/gtest.h>
-
-#include "engine/conversion.h"
 #include "engine/ruleset_index.h"
 #include "engine/ruleset_validate.h"
 #include "engine/synth.h"
@@ -137,8 +138,7 @@ TEST(ConversionTest, CertificatePairedForACourseBlocksBetterSplit) {
   c.Rec("m1", "mooc:net");
   ConversionResult r = c.Eval();
   EXPECT_EQ(r.granted, 600);
-  EXPECT_EQ(Req(r, "networks").applications.at(0).records,
-            (std::vector<std::string>{"c1", "m1"}));
+  EXPECT_EQ(Req(r, "networks").applications.at(0).records, (std::vector<std::string>{"c1", "m1"}));
   EXPECT_EQ(c.Greedy().granted, 600);
   c.UnitRule("networks-moocs", "networks", 600, {"mooc:net", "mooc:net2"});
   c.Rec("m2", "mooc:net2");
@@ -436,9 +436,9 @@ TEST(ConversionTest, WhatIfRanksByGrantedThenProgramId) {
   auto ranked = WhatIf(compiled, w.learners[0], w.as_of, 100);
   ASSERT_EQ(ranked.size(), compiled.size());
   for (size_t i = 1; i < ranked.size(); ++i) {
-    EXPECT_TRUE(ranked[i - 1].granted > ranked[i].granted ||
-                (ranked[i - 1].granted == ranked[i].granted &&
-                 ranked[i - 1].program < ranked[i].program));
+    EXPECT_TRUE(
+        ranked[i - 1].granted > ranked[i].granted ||
+        (ranked[i - 1].granted == ranked[i].granted && ranked[i - 1].program < ranked[i].program));
   }
   for (const auto& e : ranked) {
     for (size_t p = 0; p < compiled.size(); ++p) {

@@ -2,12 +2,12 @@
 // problems with interchangeable records (class sizes > 1), multiplicities, pools, cap groups
 // and a transfer cap. Checks the optimum and the documented tie order (lexicographically
 // greatest optimal count vector), and the budget's bound.
-#include <algorithm>
-#include <random>
+#include "engine/solver.h"
 
 #include <gtest/gtest.h>
 
-#include "engine/solver.h"
+#include <algorithm>
+#include <random>
 
 namespace lcb::solver {
 namespace {

@@ -1,9 +1,10 @@
 // The synthetic generator: deterministic per seed, valid documents, the documented shapes.
+#include "engine/synth.h"
+
 #include <gtest/gtest.h>
 
 #include "engine/conversion.h"
 #include "engine/ruleset_validate.h"
-#include "engine/synth.h"
 
 namespace lcb {
 namespace {
@@ -15,7 +16,8 @@ std::string Fingerprint(const SynthWorld& w) {
     for (const auto& r : rs.rules) s += r.id + r.target + std::to_string(r.grant) + ",";
   }
   for (const auto& l : w.learners) {
-    for (const auto& r : l) s += r.id + r.unit + std::to_string(r.grade) + FormatDate(r.completed_on);
+    for (const auto& r : l)
+      s += r.id + r.unit + std::to_string(r.grade) + FormatDate(r.completed_on);
   }
   return s;
 }
