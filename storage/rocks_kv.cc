@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <array>
+#include <atomic>
 
 #include "storage/kv.h"
 
@@ -54,6 +55,13 @@ class RocksKv final : public Kv {
   }
 
   Status Write(const WriteBatch& batch, bool sync) override {
+    if (needs_resume_.load()) {
+      // A failed write (disk full, I/O error) puts RocksDB in read-only mode until resumed;
+      // try again now, so the bank recovers by itself once space returns.
+      rocksdb::Status r = db_->Resume();
+      if (!r.ok()) return FromRocks(r);
+      needs_resume_ = false;
+    }
     rocksdb::WriteBatch wb;
     for (const auto& op : batch.ops()) {
       rocksdb::Status s = op.is_delete ? wb.Delete(handle(op.table), op.key)
@@ -62,7 +70,9 @@ class RocksKv final : public Kv {
     }
     rocksdb::WriteOptions wo;
     wo.sync = sync;
-    return FromRocks(db_->Write(wo, &wb));
+    rocksdb::Status s = db_->Write(wo, &wb);
+    if (!s.ok() && !s.IsInvalidArgument() && !s.IsNotFound()) needs_resume_ = true;
+    return FromRocks(s);
   }
 
   Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,
@@ -119,6 +129,7 @@ class RocksKv final : public Kv {
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Statistics> stats_;
+  std::atomic<bool> needs_resume_{false};
 };
 
 }  // namespace
