@@ -1,0 +1,77 @@
+// POST /v1/records body handling without the network (api/routes_records.cc PostRecords, JSON
+// branch, then bank.cc BuildRecordEntry minus storage): parse with nlohmann (no exception may
+// escape), one record or {"records": [...]}, RecordInputFromJson, Recognize against a fixed
+// unit/institution, the log entry and the idempotency fingerprint.
+//
+// Properties: every rejection is a 4xx-class Status whose pointer names the record; a mapped
+// RecordInput survives its canonical form (RecordInputToJson -> JSON text -> RecordInputFromJson
+// gives the same input, so a retry computes the same fingerprint); a recognized record's entry
+// canonicalizes and reads back (record_fixture.h).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "tests/fuzz/record_fixture.h"
+
+namespace lcb::fuzz {
+namespace {
+
+constexpr size_t kMaxBatch = 1000;  // config default max_batch
+
+bool SameInput(const RecordInput& a, const RecordInput& b) {
+  return a.learner == b.learner && a.unit == b.unit && a.external_ref == b.external_ref &&
+         a.credits == b.credits && a.hours == b.hours && a.level == b.level &&
+         a.grade_scale == b.grade_scale && a.grade_value == b.grade_value &&
+         a.completed_on == b.completed_on && a.attendance == b.attendance &&
+         a.evidence_sha256 == b.evidence_sha256;
+}
+
+std::optional<RecordInput> MapOne(const json& doc, const std::string& ptr) {
+  auto in = RecordInputFromJson(doc, ptr);
+  if (!in.ok()) {
+    LCB_FUZZ_CHECK(in.status().code() == StatusCode::kInvalidArgument, in.status().ToString());
+    LCB_FUZZ_CHECK(in.status().pointer().starts_with(ptr), in.status().ToString());
+    return std::nullopt;
+  }
+  // The fingerprint is computed from this form; it must map back to the same input.
+  std::string text = Dump(RecordInputToJson(*in));
+  auto reparsed = ParseJsonBody(text);
+  LCB_FUZZ_CHECK(reparsed.ok(), text);
+  auto again = RecordInputFromJson(*reparsed, "");
+  LCB_FUZZ_CHECK(again.ok(), again.status().ToString() + " for " + text);
+  LCB_FUZZ_CHECK(SameInput(*in, *again), "canonical form maps to another input: " + text);
+  return std::move(in).value();
+}
+
+}  // namespace
+}  // namespace lcb::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace lcb;
+  using namespace lcb::fuzz;
+  auto body = ParseJsonBody(AsText(data, size));
+  if (!body.ok()) {
+    LCB_FUZZ_CHECK(body.status().code() == StatusCode::kInvalidArgument, body.status().ToString());
+    return 0;
+  }
+  if (!body->is_object()) return 0;  // 400 "body must be a JSON object"
+  std::vector<RecordInput> inputs;
+  if (body->contains("records")) {
+    const json& arr = (*body)["records"];
+    if (!arr.is_array() || body->size() != 1 || arr.size() > kMaxBatch) return 0;
+    for (size_t i = 0; i < arr.size(); ++i) {
+      if (auto in = MapOne(arr[i], "/records/" + std::to_string(i))) inputs.push_back(*in);
+    }
+    if (inputs.size() != arr.size()) return 0;  // the whole batch is rejected
+  } else {
+    auto in = MapOne(*body, "");
+    if (!in) return 0;
+    inputs.push_back(*in);
+  }
+  std::vector<Record> records;
+  for (const RecordInput& in : inputs) {
+    if (auto r = RecognizeAndCheck(in)) records.push_back(*r);
+  }
+  CheckPassbook(records);
+  return 0;
+}
