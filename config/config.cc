@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/signed_note.h"
+
 extern char** environ;
 
 namespace lcb {
@@ -77,8 +79,9 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "threads") {
     return ParseInt<int>(key, source, value, 0, 256, &c.threads);
   } else if (key == "origin") {
-    if (value.empty() || value.find_first_of(" +\n\t") != std::string::npos) {
-      return Bad(key, source, "must be non-empty without spaces or '+'");
+    // The origin is also the checkpoints' signed-note key name (SignNote's precondition).
+    if (!IsValidNoteKeyName(value)) {
+      return Bad(key, source, "must be non-empty UTF-8 without spaces, control characters or '+'");
     }
     c.origin = value;
   } else if (key == "key_file") {

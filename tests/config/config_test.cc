@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 namespace lcb {
 namespace {
@@ -60,6 +62,22 @@ TEST(ConfigTest, InvalidValueNamesKeyAndSource) {
   EXPECT_FALSE(LoadConfig("", {}, {{"tls_cert", "/x.pem"}}).ok());
   EXPECT_FALSE(LoadConfig("", {}, {{"log_level", "loud"}}).ok());
   EXPECT_FALSE(LoadConfig("", {}, {{"max_body_bytes", "10"}}).ok());
+}
+
+// The origin is the checkpoints' signed-note key name: a control character or Unicode space in
+// it would make every checkpoint unverifiable (found by tests/fuzz/fuzz_config).
+TEST(ConfigTest, OriginMustBeANoteKeyName) {
+  EXPECT_TRUE(LoadConfig("", {}, {{"origin", "bank.example/log"}}).ok());
+  const std::vector<std::string> bad_origins = {
+      "", "a b", "a+b", "a\rb", std::string("a\0b", 3), "a\x01" "b", "a\xc2\xa0" "b",
+      "a\xe2\x80\xa8" "b", "\xff"};
+  for (const std::string& bad : bad_origins) {
+    auto c = LoadConfig("", {}, {{"origin", bad}});
+    EXPECT_FALSE(c.ok()) << "accepted origin '" << bad << "'";
+  }
+  std::string file = WriteTemp(R"({"origin": "a\u0001b"})");
+  EXPECT_FALSE(LoadConfig(file, {}, {}).ok());
+  std::remove(file.c_str());
 }
 
 }  // namespace
