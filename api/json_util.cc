@@ -1,5 +1,7 @@
 #include "api/json_util.h"
 
+#include <cmath>
+
 namespace lcb {
 namespace {
 
@@ -98,9 +100,9 @@ StatusOr<std::optional<int64_t>> OptionalInt(const json& obj, std::string_view k
     v = it->get<int64_t>();
   } else if (it->is_number_float()) {
     double d = it->get<double>();
-    if (d != static_cast<double>(static_cast<int64_t>(d))) {
-      return Status::InvalidArgument(p, "must be a whole number");
-    }
+    if (d != std::trunc(d)) return Status::InvalidArgument(p, "must be a whole number");
+    // Range before converting: a double outside int64 does not convert (undefined behaviour).
+    if (!(d >= -0x1p63 && d < 0x1p63)) return Status::InvalidArgument(p, "out of range");
     v = static_cast<int64_t>(d);
   } else {
     return Status::InvalidArgument(p, "must be an integer");
