@@ -164,7 +164,7 @@ StatusOr<ClientResponse> HttpClient::Request(const std::string& method, const st
     if (r.ok()) return r;
     impl_->plain.reset();
     impl_->secure.reset();
-    if (attempt == 1) return r.status();
+    if (attempt == 1 || !retry_) return r.status();
   }
   return Status::Unavailable("request failed");
 }

@@ -30,9 +30,13 @@ class HttpClient {
                                    const std::string& body = "",
                                    const std::map<std::string, std::string>& headers = {},
                                    int timeout_ms = 60'000);
+  // By default a request is retried once on a new connection if the keep-alive connection
+  // failed; tests of server behaviour turn that off to see every failure.
+  void set_retry(bool retry) { retry_ = retry; }
   struct Impl;
 
  private:
+  bool retry_ = true;
   explicit HttpClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
