@@ -541,6 +541,11 @@ class CrashTest:
     def run(self):
         t0 = time.time()
         os.makedirs(os.path.join(self.data, "store"), exist_ok=True)
+        # Run a private copy: the binary under test must not change (or vanish while a shared
+        # build relinks it) between restarts.
+        copy = os.path.join(self.data, "creditbank")
+        shutil.copy2(self.args.bin, copy)
+        self.args.bin = copy
         self.start()
         self.bootstrap()
         for self.round in range(1, self.args.rounds + 1):
