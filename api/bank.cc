@@ -67,6 +67,11 @@ std::string Canonical(const json& doc) {
   return bytes.ok() ? std::move(bytes).value() : std::string();
 }
 
+// HMAC input for a national ID: a domain tag, a NUL, the normalized ID.
+std::string NationalIdMaterial(const std::string& normalized) {
+  return std::string("national_id\0", 12) + normalized;
+}
+
 std::string Fingerprint(const json& doc) {
   Hash h = Sha256(Canonical(doc));
   return std::string(HashBytes(h));
@@ -389,7 +394,7 @@ StatusOr<json> Bank::CreateLearner(const json& doc, const Principal& by) {
         !std::all_of(norm.begin(), norm.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
       return Status::InvalidArgument("/national_id", "must be 1-32 letters and digits");
     }
-    hmac_hex = HashHex(HmacSha256(nid_secret_, "national_id\0" + norm));
+    hmac_hex = HashHex(HmacSha256(nid_secret_, NationalIdMaterial(norm)));
   }
   std::lock_guard<std::mutex> lock(learner_mu_);
   if (!hmac_hex.empty()) {
@@ -413,7 +418,7 @@ StatusOr<std::string> Bank::LookupLearner(const std::string& national_id) {
   std::string norm = NormalizeNationalId(national_id);
   if (norm.empty()) return Status::InvalidArgument("/national_id", "is required");
   std::string id;
-  Status s = kv_->Get(Table::kLearners, "n/" + HashHex(HmacSha256(nid_secret_, "national_id\0" + norm)), &id);
+  Status s = kv_->Get(Table::kLearners, "n/" + HashHex(HmacSha256(nid_secret_, NationalIdMaterial(norm))), &id);
   if (s.code() == StatusCode::kNotFound) return Status::NotFound("no learner with that national ID");
   LCB_RETURN_IF_ERROR(s);
   return id;

@@ -44,6 +44,7 @@ class TestServer {
     options.port = 0;
     options.threads = 2;
     options.max_body_bytes = config_.max_body_bytes;
+    options.max_header_bytes = config_.max_header_bytes;
     options.read_timeout_ms = config_.read_timeout_ms;
     options.idle_timeout_ms = config_.idle_timeout_ms;
     options.max_connections = config_.max_connections;
