@@ -29,8 +29,8 @@ struct Config {
   int read_timeout_ms = 30'000;   // a request must arrive completely within this time
   int idle_timeout_ms = 60'000;   // keep-alive connections idle longer are closed
   int max_connections = 1024;
-  double rate_limit_rps = 0;      // per token; 0 = unlimited
-  int rate_limit_burst = 200;
+  double rate_limit_rps = 1000;   // per token (per address when anonymous); 0 = unlimited
+  int rate_limit_burst = 2000;
   std::string log_level = "info";  // debug, info, warn, error
   std::string tls_cert;            // PEM certificate chain; with tls_key enables HTTPS
   std::string tls_key;
