@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <future>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "common/date.h"
@@ -25,15 +26,46 @@ std::string Be64(uint64_t v) {
   return s;
 }
 
+}  // namespace
+
+class Ledger::NodeCache {
+ public:
+  bool Get(int level, uint64_t index, Hash* out) {
+    std::shared_lock lock(mu_);
+    auto it = map_.find(Key(level, index));
+    if (it == map_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+  void Put(int level, uint64_t index, const Hash& h) {
+    std::unique_lock lock(mu_);
+    map_.emplace(Key(level, index), h);
+  }
+
+ private:
+  static uint64_t Key(int level, uint64_t index) {
+    return (static_cast<uint64_t>(level) << 58) | index;
+  }
+  std::shared_mutex mu_;
+  std::unordered_map<uint64_t, Hash> map_;
+};
+
+namespace {
+
 // Reads complete-subtree hashes from the store, with the nodes of a group being committed
-// layered on top (they are not in the store yet).
+// layered on top (they are not in the store yet). Upper levels go through the ledger's
+// in-memory cache.
 class StoreNodeReader final : public NodeReader {
  public:
-  explicit StoreNodeReader(Kv* kv) : kv_(kv) {}
+  explicit StoreNodeReader(Kv* kv, Ledger::NodeCache* cache = nullptr) : kv_(kv), cache_(cache) {}
   void AddPending(const StoredNode& node) {
     pending_[Ledger::NodeKey(node.level, node.index)] = node.hash;
   }
   StatusOr<Hash> Node(int level, uint64_t index) override {
+    Hash cached;
+    if (cache_ && level >= Ledger::kCachedLevel && cache_->Get(level, index, &cached)) {
+      return cached;
+    }
     std::string key = Ledger::NodeKey(level, index);
     if (auto it = pending_.find(key); it != pending_.end()) return it->second;
     std::string value;
@@ -46,11 +78,13 @@ class StoreNodeReader final : public NodeReader {
     if (value.size() != 32) return Status::DataLoss("log node has a wrong size");
     Hash h;
     std::copy(value.begin(), value.end(), h.begin());
+    if (cache_ && level >= Ledger::kCachedLevel) cache_->Put(level, index, h);
     return h;
   }
 
  private:
   Kv* kv_;
+  Ledger::NodeCache* cache_;
   std::unordered_map<std::string, Hash> pending_;
 };
 
@@ -89,7 +123,8 @@ std::string Ledger::NodeKey(int level, uint64_t index) {
 }
 
 Ledger::Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin)
-    : kv_(kv), key_(std::move(key)), origin_(std::move(origin)) {}
+    : kv_(kv), key_(std::move(key)), origin_(std::move(origin)),
+      node_cache_(std::make_unique<NodeCache>()) {}
 
 StatusOr<std::unique_ptr<Ledger>> Ledger::Open(Kv* kv, std::shared_ptr<const Ed25519Key> key,
                                                std::string origin) {
@@ -398,20 +433,20 @@ StatusOr<std::string> Ledger::Entry(uint64_t index) {
 StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) {
   if (size > Size()) return Status::InvalidArgument("/size", "beyond the current tree size");
   if (index >= size) return Status::InvalidArgument("/index", "must be less than size");
-  StoreNodeReader reader(kv_);
+  StoreNodeReader reader(kv_, node_cache_.get());
   return ::lcb::InclusionProof(index, size, reader);
 }
 
 StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t first, uint64_t second) {
   if (second > Size()) return Status::InvalidArgument("/second", "beyond the current tree size");
   if (first > second) return Status::InvalidArgument("/first", "must not exceed second");
-  StoreNodeReader reader(kv_);
+  StoreNodeReader reader(kv_, node_cache_.get());
   return ::lcb::ConsistencyProof(first, second, reader);
 }
 
 StatusOr<Hash> Ledger::RootAt(uint64_t size) {
   if (size > Size()) return Status::InvalidArgument("/size", "beyond the current tree size");
-  StoreNodeReader reader(kv_);
+  StoreNodeReader reader(kv_, node_cache_.get());
   return ::lcb::RootAt(size, reader);
 }
 

@@ -131,6 +131,16 @@ class Ledger {
   LedgerStats stats_;
 
   Frontier frontier_;  // committer thread only
+
+ public:
+  // Complete subtrees at or above this level are kept in memory once read (they never
+  // change): a proof then reads at most this many nodes from the store. Memory: one entry
+  // per 2^level leaves.
+  static constexpr int kCachedLevel = 8;
+  class NodeCache;
+
+ private:
+  std::unique_ptr<NodeCache> node_cache_;
   std::thread committer_;
 };
 

@@ -154,9 +154,19 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   cf_options.compression = rocksdb::kLZ4Compression;
   cf_options.bottommost_compression = rocksdb::kZSTD;
 
+  // Tree nodes are random 32-byte hashes read one at a time by proofs: small blocks and no
+  // compression (hashes do not compress) make each point read cheaper.
+  rocksdb::BlockBasedTableOptions node_table = table_options;
+  node_table.block_size = 1024;
+  rocksdb::ColumnFamilyOptions node_options = cf_options;
+  node_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(node_table));
+  node_options.compression = rocksdb::kNoCompression;
+  node_options.bottommost_compression = rocksdb::kNoCompression;
+
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kTableCount; ++i) {
-    cfs.emplace_back(std::string(TableName(static_cast<Table>(i))), cf_options);
+    Table t = static_cast<Table>(i);
+    cfs.emplace_back(std::string(TableName(t)), t == Table::kLogNodes ? node_options : cf_options);
   }
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
