@@ -105,7 +105,9 @@ StatusOr<std::unique_ptr<Bank>> Bank::Open(const Config& config, std::string* fi
 Status Bank::Init(const Config& config, std::string* first_admin_token) {
   config_ = config;
   LCB_RETURN_IF_ERROR(MakeDirs(config_.data_dir));
-  LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db"));
+  KvOptions kv_options;
+  kv_options.min_free_bytes = config_.min_free_disk_bytes;
+  LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
   LCB_RETURN_IF_ERROR(LoadOrCreateKeys());
 
   auto secret = ReadSecretFile(config_.secret_file);

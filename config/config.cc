@@ -35,6 +35,7 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"tls_cert", "string", "PEM certificate chain; with tls_key the server speaks HTTPS"},
     {"tls_key", "string", "PEM private key of tls_cert"},
     {"shutdown_grace_ms", "int", "on SIGTERM, time allowed for in-flight requests (10000)"},
+    {"min_free_disk_bytes", "int", "writes answer 503 while the data disk has less free space (268435456)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -121,6 +122,8 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     c.tls_cert = value;
   } else if (key == "tls_key") {
     c.tls_key = value;
+  } else if (key == "min_free_disk_bytes") {
+    return ParseInt<uint64_t>(key, source, value, 0, 1ull << 50, &c.min_free_disk_bytes);
   } else if (key == "shutdown_grace_ms") {
     return ParseInt<int>(key, source, value, 0, 600'000, &c.shutdown_grace_ms);
   } else {

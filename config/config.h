@@ -35,6 +35,7 @@ struct Config {
   std::string tls_cert;            // PEM certificate chain; with tls_key enables HTTPS
   std::string tls_key;
   int shutdown_grace_ms = 10'000;
+  uint64_t min_free_disk_bytes = 256ull << 20;  // below this, writes answer 503
 
   std::string host() const;
   uint16_t port() const;

@@ -65,6 +65,10 @@ class WriteBatch {
 struct KvOptions {
   bool create_if_missing = true;
   size_t block_cache_bytes = 256u << 20;
+  // Writes are refused (Unavailable) while the store's filesystem has less free space than
+  // this, so a full disk never reaches RocksDB's write path: nothing half-written, no
+  // read-only mode, and writes resume by themselves when space returns.
+  uint64_t min_free_bytes = 256ull << 20;
 };
 
 class Kv {

@@ -8,6 +8,8 @@
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
+#include <sys/statvfs.h>
+
 #include <array>
 #include <atomic>
 
@@ -39,8 +41,9 @@ Status FromRocks(const rocksdb::Status& s) {
 class RocksKv final : public Kv {
  public:
   RocksKv(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-          std::shared_ptr<rocksdb::Statistics> stats)
-      : db_(std::move(db)), handles_(std::move(handles)), stats_(std::move(stats)) {}
+          std::shared_ptr<rocksdb::Statistics> stats, std::string path, uint64_t min_free)
+      : db_(std::move(db)), handles_(std::move(handles)), stats_(std::move(stats)),
+        path_(std::move(path)), min_free_(min_free) {}
 
   ~RocksKv() override {
     rocksdb::FlushOptions fo;
@@ -55,6 +58,16 @@ class RocksKv final : public Kv {
   }
 
   Status Write(const WriteBatch& batch, bool sync) override {
+    struct statvfs fs;
+    if (min_free_ > 0 && ::statvfs(path_.c_str(), &fs) == 0) {
+      uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+      if (free_bytes < min_free_) {
+        return Status::Unavailable("disk nearly full: " + std::to_string(free_bytes >> 20) +
+                                   " MiB free under " + path_ + ", writes need " +
+                                   std::to_string(min_free_ >> 20) +
+                                   " MiB; they resume when space returns");
+      }
+    }
     if (needs_resume_.load()) {
       // A failed write (disk full, I/O error) puts RocksDB in read-only mode until resumed;
       // try again now, so the bank recovers by itself once space returns.
@@ -130,6 +143,8 @@ class RocksKv final : public Kv {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Statistics> stats_;
   std::atomic<bool> needs_resume_{false};
+  std::string path_;
+  uint64_t min_free_;
 };
 
 }  // namespace
@@ -180,7 +195,7 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   }
   return std::unique_ptr<Kv>(
       std::make_unique<RocksKv>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
-                                db_options.statistics));
+                                db_options.statistics, path, options.min_free_bytes));
 }
 
 }  // namespace lcb
