@@ -14,3 +14,7 @@ if command -v npm >/dev/null 2>&1; then
     echo "test.sh: npm could not install tests/integration/jws; the JWS tests will skip" >&2
 fi
 ctest --preset "$preset" --timeout 600
+# The OpenAPI document, validated by a real OpenAPI tool from the npm registry.
+if [ "$preset" = default ] && command -v npm >/dev/null 2>&1; then
+  tests/openapi/validate.sh build/cli/creditbank
+fi
