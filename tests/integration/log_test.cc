@@ -6,7 +6,9 @@
 #include <fstream>
 
 #include "cli/commands.h"
+#include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
+#include "crypto/signed_note.h"
 #include "crypto/sha256.h"
 #include "storage/kv.h"
 #include "storage/ledger.h"
@@ -109,6 +111,46 @@ TEST_F(LogTest, AuditDetectsRewrittenHistory) {
   std::string before = ReadAll(cp_path);
   EXPECT_EQ(CmdAudit({"--server", other.url(), "--from", cp_path, "--key", vkey}), 1);
   EXPECT_EQ(ReadAll(cp_path), before) << "a failed audit must not replace the saved checkpoint";
+}
+
+TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
+  PostOne("K-1");
+  json old_key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  std::string old_note = server_->bank().ledger().LatestCheckpoint();
+  server_.reset();
+  // The operator rotates: the old key file is retired, a new one is made on the next start.
+  std::filesystem::rename(dir_.sub("bank") + "/log_key.pem", dir_.sub("old_key.pem"));
+  server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+  std::string id = PostOne("K-2");
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  ASSERT_NE(key["verifier_key"], old_key["verifier_key"]);
+  ASSERT_EQ(key["keys"].size(), 2u);
+  EXPECT_EQ(key["keys"][0]["verifier_key"], old_key["verifier_key"]);
+  EXPECT_TRUE(key["keys"][0].contains("valid_until"));
+  EXPECT_FALSE(key["keys"][1].contains("valid_until"));
+  // Old checkpoints verify with the old (still listed) key, new ones with the new key, and
+  // the log stayed append-only across the rotation.
+  auto old_verifier = ParseVerifierKey(key["keys"][0]["verifier_key"].get<std::string>());
+  ASSERT_TRUE(old_verifier.ok());
+  EXPECT_TRUE(OpenNote(old_note, {*old_verifier}).ok());
+  EXPECT_FALSE(OpenNote(server_->bank().ledger().LatestCheckpoint(), {*old_verifier}).ok());
+  json bundle = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  WriteFile(dir_.sub("b.json"), bundle.dump());
+  EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", key["verifier_key"]}), 0);
+  EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", old_key["verifier_key"]}), 1);
+  auto old_cp = ParseCheckpointBody(old_note.substr(0, old_note.find("\n\n") + 1));
+  ASSERT_TRUE(old_cp.ok());
+  json proof = server_->CallJson("GET", "/v1/log/proof/consistency?first=" +
+                                            std::to_string(old_cp->size) + "&second=" +
+                                            std::to_string(server_->bank().ledger().Size()),
+                                 "", nullptr, 200);
+  std::vector<Hash> hashes;
+  for (const auto& h : proof["proof"]) hashes.push_back(*HashFromHex(h.get<std::string>()));
+  auto new_root = server_->bank().ledger().RootAt(server_->bank().ledger().Size());
+  ASSERT_TRUE(new_root.ok());
+  EXPECT_TRUE(VerifyConsistency(old_cp->size, server_->bank().ledger().Size(), old_cp->root,
+                                *new_root, hashes)
+                  .ok());
 }
 
 TEST_F(LogTest, AlteredStoreIsDataLossOnRead) {
