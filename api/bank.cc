@@ -136,6 +136,21 @@ Status Bank::Init(const Config& config, std::string* first_admin_token) {
   } else {
     LCB_RETURN_IF_ERROR(s);
   }
+  // Registered grade scales.
+  Status load_scales;
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kCatalog, "scale/", "scale0", SIZE_MAX,
+                                [&](std::string_view key, std::string_view value) {
+                                  auto doc = json::parse(value, nullptr, false);
+                                  auto scale = GradeScaleFromJson(doc, std::string(key.substr(6)));
+                                  if (!scale.ok()) {
+                                    load_scales = Status::DataLoss("stored grade scale is corrupt: " +
+                                                                   scale.status().ToString());
+                                    return false;
+                                  }
+                                  load_scales = scales_.Register(std::move(scale).value());
+                                  return load_scales.ok();
+                                }));
+  LCB_RETURN_IF_ERROR(load_scales);
   // Continue the admin action sequence after the last stored one.
   LCB_RETURN_IF_ERROR(kv_->Scan(Table::kAdminLog, "", "", SIZE_MAX,
                                 [&](std::string_view key, std::string_view) {
@@ -382,6 +397,38 @@ StatusOr<json> Bank::ListCatalog(const std::string& kind, const std::string& pre
   return out;
 }
 
+// ---- Grade scales ---------------------------------------------------------------------------
+
+StatusOr<json> Bank::RegisterGradeScale(const std::string& id, const json& doc,
+                                        const Principal& by) {
+  LCB_ASSIGN_OR_RETURN(GradeScale scale, GradeScaleFromJson(doc, id));
+  json out = GradeScaleToJson(scale);
+  std::unique_lock lock(scales_mu_);
+  GradeScales copy = scales_;
+  LCB_RETURN_IF_ERROR(copy.Register(scale));
+  WriteBatch batch;
+  batch.Put(Table::kCatalog, "scale/" + id, Dump(out));
+  LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
+  scales_ = std::move(copy);
+  lock.unlock();
+  AdminLog(by, "register_grade_scale", id);
+  return out;
+}
+
+json Bank::ListGradeScales() {
+  std::shared_lock lock(scales_mu_);
+  json items = json::array();
+  for (const auto& id : scales_.Ids()) items.push_back(GradeScaleToJson(*scales_.Find(id)));
+  return json{{"scales", items}};
+}
+
+StatusOr<json> Bank::GetGradeScale(const std::string& id) {
+  std::shared_lock lock(scales_mu_);
+  const GradeScale* s = scales_.Find(id);
+  if (!s) return Status::NotFound("no grade scale '" + id + "'");
+  return GradeScaleToJson(*s);
+}
+
 // ---- Learners and grants ------------------------------------------------------------------
 
 StatusOr<json> Bank::CreateLearner(const json& doc, const Principal& by) {
@@ -511,7 +558,9 @@ StatusOr<LogEntry> Bank::BuildRecordEntry(const Institution& issuer, const Recor
     if (in.unit.empty()) return Status::InvalidArgument(ptr + "/unit", "is required");
     return Status::InvalidArgument(ptr + "/unit", "no unit '" + in.unit + "' in the catalog");
   }
+  std::shared_lock scales_lock(scales_mu_);
   auto recognized = Recognize(in, *unit, issuer, scales_, today);
+  scales_lock.unlock();
   if (!recognized.ok()) return recognized.status().WithPointerPrefix(ptr);
   Record& rec = recognized.value();
   rec.id = RecordId(issuer.id, in.external_ref);

@@ -88,6 +88,12 @@ class Bank {
   StatusOr<json> ListCatalog(const std::string& kind, const std::string& prefix,
                              const std::string& cursor, size_t limit);
 
+  // ---- Grade scales (built-in ones plus registered ones; registration is create-only, so a
+  // stored grade never changes meaning) ----------------------------------------------------
+  StatusOr<json> RegisterGradeScale(const std::string& id, const json& doc, const Principal& by);
+  json ListGradeScales();
+  StatusOr<json> GetGradeScale(const std::string& id);
+
   // ---- Rulesets ----------------------------------------------------------------------------
   void PublishRuleset(const std::string& program, const json& doc, const Principal& by,
                       std::function<void(StatusOr<json>)> done);
@@ -174,6 +180,7 @@ class Bank {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<TokenStore> tokens_;
   std::string nid_secret_;
+  std::shared_mutex scales_mu_;  // Register is exclusive; Recognize reads
   GradeScales scales_;
   json log_keys_;  // published verifier keys with validity
   BankCounters counters_;

@@ -259,6 +259,78 @@ json ProgramToJson(const Program& p) {
           {"requirements", reqs}, {"policy", policy}};
 }
 
+StatusOr<GradeScale> GradeScaleFromJson(const json& doc, const std::string& id) {
+  LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
+  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"id", "kind", "min", "max", "factor", "decimals",
+                                              "symbols", "pass_value"}));
+  if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
+    return Status::InvalidArgument("/id", "must equal the id in the path");
+  }
+  GradeScale scale;
+  scale.id = id;
+  LCB_ASSIGN_OR_RETURN(std::string kind, RequiredString(doc, "kind", "", 16));
+  LCB_ASSIGN_OR_RETURN(std::optional<int64_t> pass, OptionalInt(doc, "pass_value", "", 0, 100));
+  if (!pass) return Status::InvalidArgument("/pass_value", "is required");
+  scale.pass_value = static_cast<int>(*pass);
+  if (kind == "numeric") {
+    if (doc.contains("symbols")) return Status::InvalidArgument("/symbols", "only for symbolic scales");
+    NumericScale n;
+    LCB_ASSIGN_OR_RETURN(std::optional<Centi> min, OptionalCredits(doc, "min", ""));
+    LCB_ASSIGN_OR_RETURN(std::optional<Centi> max, OptionalCredits(doc, "max", ""));
+    LCB_ASSIGN_OR_RETURN(std::optional<Centi> factor, OptionalCredits(doc, "factor", ""));
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> decimals, OptionalInt(doc, "decimals", "", 0, 2));
+    if (!max) return Status::InvalidArgument("/max", "is required");
+    if (!factor) return Status::InvalidArgument("/factor", "is required (normalized = value x factor)");
+    n.min = min.value_or(0);
+    n.max = *max;
+    n.factor = *factor;
+    n.decimals = static_cast<int>(decimals.value_or(2));
+    scale.kind = n;
+  } else if (kind == "symbolic") {
+    SymbolicScale sym;
+    auto it = doc.find("symbols");
+    if (it == doc.end() || !it->is_array()) {
+      return Status::InvalidArgument("/symbols", "must be an array of {symbol, value}");
+    }
+    for (size_t i = 0; i < it->size(); ++i) {
+      std::string ptr = "/symbols/" + std::to_string(i);
+      const json& e = (*it)[i];
+      LCB_RETURN_IF_ERROR(ExpectObject(e, ptr));
+      LCB_RETURN_IF_ERROR(RejectUnknown(e, ptr, {"symbol", "value"}));
+      LCB_ASSIGN_OR_RETURN(std::string symbol, RequiredString(e, "symbol", ptr, 64));
+      LCB_ASSIGN_OR_RETURN(std::optional<int64_t> value, OptionalInt(e, "value", ptr, 0, 100));
+      if (!value) return Status::InvalidArgument(ptr + "/value", "is required");
+      sym.symbols.emplace_back(symbol, static_cast<int>(*value));
+    }
+    scale.kind = sym;
+  } else {
+    return Status::InvalidArgument("/kind", "must be numeric or symbolic");
+  }
+  Status valid = ValidateGradeScale(scale);
+  if (!valid.ok()) return valid;
+  return scale;
+}
+
+json GradeScaleToJson(const GradeScale& scale) {
+  json out = {{"id", scale.id}, {"pass_value", scale.pass_value}};
+  if (const auto* n = std::get_if<NumericScale>(&scale.kind)) {
+    out["kind"] = "numeric";
+    out["min"] = CreditsJson(n->min);
+    out["max"] = CreditsJson(n->max);
+    out["factor"] = CreditsJson(n->factor);
+    out["decimals"] = n->decimals;
+  } else {
+    const auto& sym = std::get<SymbolicScale>(scale.kind);
+    json symbols = json::array();
+    for (const auto& [symbol, value] : sym.symbols) {
+      symbols.push_back({{"symbol", symbol}, {"value", value}});
+    }
+    out["kind"] = "symbolic";
+    out["symbols"] = symbols;
+  }
+  return out;
+}
+
 StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
   LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"program", "rules"}));

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "api/json_util.h"
+#include "engine/grades.h"
 #include "engine/model.h"
 #include "engine/passbook.h"
 #include "engine/recognition.h"
@@ -19,6 +20,12 @@ json UnitToJson(const Unit& unit);
 
 StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id);
 json ProgramToJson(const Program& program);
+
+// {"kind": "numeric", "min", "max", "factor", "decimals", "pass_value"} or
+// {"kind": "symbolic", "symbols": [{"symbol", "value"}...], "pass_value"}; numbers may have
+// two decimals (min/max/factor), normalized values are 0..100.
+StatusOr<GradeScale> GradeScaleFromJson(const json& doc, const std::string& id);
+json GradeScaleToJson(const GradeScale& scale);
 
 StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program);
 json RulesetToJson(const Ruleset& ruleset);

@@ -65,6 +65,26 @@ void AddCatalogRoutes(Router& router, Bank& bank) {
   AddCatalogKind(router, b, "programs", "prog", "a program", &Bank::PutProgram,
                  &Bank::GetProgramJson, true);
 
+  router.Add("PUT", "/v1/grade-scales/{id}", kAdmin,
+             "Register a grade scale (admin; create-only: a stored grade never changes meaning)",
+             [b](RouteContext& ctx, Respond respond) {
+               json body;
+               if (!ParseJsonRequest(ctx, respond, &body)) return;
+               auto r = b->RegisterGradeScale(ctx.params["id"], body, ctx.principal);
+               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
+               respond(JsonResponse(201, *r));
+             });
+  router.Add("GET", "/v1/grade-scales/{id}", kAnyone, "Read a grade scale",
+             [b](RouteContext& ctx, Respond respond) {
+               auto r = b->GetGradeScale(ctx.params["id"]);
+               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
+               respond(JsonResponse(200, *r));
+             });
+  router.Add("GET", "/v1/grade-scales", kAnyone, "Every grade scale, built-in and registered",
+             [b](RouteContext& ctx, Respond respond) {
+               respond(JsonResponse(200, b->ListGradeScales()));
+             });
+
   router.Add("PUT", "/v1/programs/{id}/ruleset", kInstitutionRole,
              "Publish a new immutable ruleset version (the program's institution); logged",
              [b](RouteContext& ctx, Respond respond) {

@@ -295,6 +295,46 @@ TEST_F(RecordsTest, RevokeAndCorrect) {
                     {{"reason", "other"}}, 409);
 }
 
+TEST_F(RecordsTest, RegisteredGradeScalesSurviveRestart) {
+  json scale = {{"kind", "symbolic"},
+                {"pass_value", 60},
+                {"symbols", {{{"symbol", "Distinction"}, {"value", 90}},
+                             {{"symbol", "Merit"}, {"value", 75}},
+                             {{"symbol", "Pass"}, {"value", 60}},
+                             {{"symbol", "Fail"}, {"value", 0}}}}};
+  server_->CallJson("PUT", "/v1/grade-scales/uk-btec", cat_.tsinghua_token, scale, 403);
+  server_->CallJson("PUT", "/v1/grade-scales/uk-btec", server_->admin_token(), scale, 201);
+  server_->CallJson("PUT", "/v1/grade-scales/uk-btec", server_->admin_token(), scale, 409);
+  server_->CallJson("PUT", "/v1/grade-scales/percent", server_->admin_token(), scale, 409);
+  json bad = scale;
+  bad["symbols"][1]["value"] = 101;
+  json problem = server_->CallJson("PUT", "/v1/grade-scales/other", server_->admin_token(), bad, 400);
+  EXPECT_EQ(problem["pointer"], "/symbols/1/value");
+  json numeric = {{"kind", "numeric"}, {"min", 0}, {"max", 10}, {"factor", 10}, {"decimals", 1},
+                  {"pass_value", 60}};
+  server_->CallJson("PUT", "/v1/grade-scales/ten-point", server_->admin_token(), numeric, 201);
+
+  json rec = cat_.Record(cat_.learner_a, "tsinghua:CS101", "GS-1");
+  rec["grade"] = {{"scale", "uk-btec"}, {"value", "Merit"}};
+  server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, rec, 201);
+  server_.reset();
+  server_ = std::make_unique<TestServer>(dir_.path());
+  json list = server_->CallJson("GET", "/v1/grade-scales", "", nullptr, 200);
+  EXPECT_GE(list["scales"].size(), 8u);
+  json got = server_->CallJson("GET", "/v1/grade-scales/ten-point", "", nullptr, 200);
+  EXPECT_EQ(got["factor"], 10);
+  json rec2 = cat_.Record(cat_.learner_a, "tsinghua:MA101", "GS-2");
+  rec2["grade"] = {{"scale", "ten-point"}, {"value", "8.5"}};
+  json posted = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, rec2, 201);
+  json stored = server_->CallJson("GET", "/v1/records/" + posted["records"][0]["id"].get<std::string>(),
+                                  cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(stored["record"]["grade"]["normalized"], 85);
+  rec2["external_ref"] = "GS-3";
+  rec2["grade"]["value"] = "Merit";
+  json wrong = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, rec2, 400);
+  EXPECT_EQ(wrong["pointer"], "/grade/value");
+}
+
 TEST_F(RecordsTest, DryRunValidatesWithoutStoring) {
   json batch = {{"records",
                  {cat_.Record(cat_.learner_a, "tsinghua:CS101", "D-1"),

@@ -191,6 +191,12 @@ void RoleMatrixTest::BuildTable() {
       Fixed("/v1/institutions/fudan", FudanDoc().dump()));
   Add("GET", "/v1/institutions/{id}", "", 'A', kPublic, Fixed("/v1/institutions/tsinghua"));
   Add("GET", "/v1/institutions", "", 'A', kPublic, Fixed("/v1/institutions"));
+  Add("PUT", "/v1/grade-scales/{id}", "a fresh scale id each cell", 'A', kAdminOnly, [this] {
+    return CellRequest{"/v1/grade-scales/" + Fresh("scale-"),
+                       R"({"kind":"symbolic","pass_value":60,"symbols":[{"symbol":"P","value":70},{"symbol":"N","value":0}]})"};
+  });
+  Add("GET", "/v1/grade-scales/{id}", "", 'A', kPublic, Fixed("/v1/grade-scales/five_level"));
+  Add("GET", "/v1/grade-scales", "", 'A', kPublic, Fixed("/v1/grade-scales"));
   const std::string unit_doc = json{{"title", "程序设计基础"},
                                     {"kind", "degree_course"},
                                     {"credits", 4},
