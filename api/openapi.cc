@@ -1,5 +1,7 @@
 // The OpenAPI 3.1 document, generated from the router so that no route can go undocumented.
-#include <regex>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "api/app.h"
 
@@ -22,9 +24,187 @@ nlohmann::json ProblemRef(const char* why) {
            {{"application/problem+json", {{"schema", {{"$ref", "#/components/schemas/Problem"}}}}}}}};
 }
 
+using json = nlohmann::json;
+
+json MergeProblem(json schemas, const json& problem) {
+  schemas.update(problem);
+  return schemas;
+}
+
+json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+json Str() { return {{"type", "string"}}; }
+json Int() { return {{"type", "integer"}}; }
+json Num() { return {{"type", "number"}}; }
+json Bool() { return {{"type", "boolean"}}; }
+json Arr(json items) { return {{"type", "array"}, {"items", std::move(items)}}; }
+json Obj(json props, std::vector<std::string> required = {}) {
+  json o = {{"type", "object"}, {"properties", std::move(props)}};
+  if (!required.empty()) o["required"] = required;
+  return o;
+}
+json MapOf(json value) { return {{"type", "object"}, {"additionalProperties", std::move(value)}}; }
+
+// Shapes of the main documents (DESIGN.md "Shapes that clients rely on").
+json Schemas() {
+  json s;
+  s["Grade"] = Obj({{"scale", Str()}, {"value", {{"type", json::array({"string", "number"})}}}},
+                   {"scale", "value"});
+  s["RecordInput"] = Obj({{"learner", Str()}, {"unit", Str()}, {"external_ref", Str()},
+                          {"credits", Num()}, {"hours", Num()}, {"level", Int()},
+                          {"grade", Ref("Grade")}, {"completed_on", Str()},
+                          {"attendance", Str()}, {"evidence_sha256", Str()}},
+                         {"learner", "unit", "external_ref", "grade", "completed_on"});
+  s["RecordBatch"] = Obj({{"records", Arr(Ref("RecordInput"))}}, {"records"});
+  s["Receipt"] = Obj({{"leaf_index", Int()}, {"checkpoint", Str()}, {"tree_size", Int()},
+                      {"inclusion_proof", Arr(Str())}},
+                     {"leaf_index", "checkpoint", "inclusion_proof"});
+  s["Receipts"] = Obj({{"records", Arr(Obj({{"id", Str()}, {"leaf_index", Int()},
+                                            {"status", Str()}, {"receipt", Ref("Receipt")}},
+                                           {"id", "leaf_index", "receipt"}))}},
+                      {"records"});
+  s["RecordEntry"] = Obj({{"type", Str()}, {"id", Str()}, {"issuer", Str()}, {"learner", Str()},
+                          {"unit", Str()}, {"external_ref", Str()}, {"kind", Str()},
+                          {"credits", Num()}, {"level", Int()}, {"field", Str()},
+                          {"grade", Obj({{"scale", Str()}, {"value", Str()}, {"normalized", Int()}})},
+                          {"completed_on", Str()}, {"expires_on", Str()}, {"recorded_at", Str()},
+                          {"salt", Str()}, {"supersedes", Str()}},
+                         {"type", "id", "issuer", "learner", "unit", "external_ref", "credits",
+                          "recorded_at", "salt"});
+  s["RecordView"] = Obj({{"record", Ref("RecordEntry")}, {"status", {{"enum", {"active", "revoked"}}}},
+                         {"receipt", Ref("Receipt")}, {"revoked_by", Str()}},
+                        {"record", "status", "receipt"});
+  s["Passbook"] = Obj({{"learner", Str()}, {"total_credits", Num()}, {"by_kind", MapOf(Num())},
+                       {"by_level", MapOf(Num())}, {"by_field", MapOf(Num())},
+                       {"by_issuer", MapOf(Num())}, {"by_year", MapOf(Num())},
+                       {"expiring", Arr(Obj({{"record", Str()}, {"expires_on", Str()}, {"credits", Num()}}))},
+                       {"revoked_count", Int()}, {"as_of", Str()}},
+                      {"learner", "total_credits", "by_kind", "by_level", "by_field", "by_issuer",
+                       "by_year", "expiring", "revoked_count"});
+  s["ConversionRequest"] = Obj({{"learner", Str()}, {"program", Str()}, {"as_of", Str()}},
+                               {"learner", "program"});
+  s["ConversionResult"] = Obj(
+      {{"learner", Str()}, {"program", Str()}, {"as_of", Str()}, {"ruleset_version", Int()},
+       {"ruleset_sha256", Str()}, {"total_credits", Num()}, {"transfer_cap", Num()},
+       {"granted", Num()}, {"remaining", Num()}, {"optimal", Bool()}, {"upper_bound", Num()},
+       {"requirements", Arr(Obj({{"id", Str()}, {"granted", Num()},
+                                 {"applications", Arr(Obj({{"rule", Str()}, {"records", Arr(Str())},
+                                                           {"credits", Num()}}))}}))},
+       {"unused", Arr(Obj({{"record", Str()}, {"reason", Str()}}))}},
+      {"granted", "transfer_cap", "remaining", "optimal", "requirements", "unused",
+       "ruleset_version", "ruleset_sha256", "as_of"});
+  s["AppliedConversion"] = Obj({{"id", Str()}, {"leaf_index", Int()}, {"receipt", Ref("Receipt")},
+                                {"result", Ref("ConversionResult")}},
+                               {"id", "leaf_index", "receipt", "result"});
+  s["WhatIf"] = Obj({{"learner", Str()}, {"as_of", Str()}, {"programs_evaluated", Int()},
+                     {"results", Arr(Obj({{"program", Str()}, {"title", Str()},
+                                          {"ruleset_version", Int()}, {"total_credits", Num()},
+                                          {"transfer_cap", Num()}, {"granted", Num()},
+                                          {"remaining", Num()}, {"optimal", Bool()}}))}},
+                    {"learner", "results"});
+  s["InclusionProof"] = Obj({{"leaf_index", Int()}, {"tree_size", Int()}, {"proof", Arr(Str())}},
+                            {"leaf_index", "tree_size", "proof"});
+  s["ConsistencyProof"] = Obj({{"first", Int()}, {"second", Int()}, {"proof", Arr(Str())}},
+                              {"first", "second", "proof"});
+  s["Entries"] = Obj({{"tree_size", Int()},
+                      {"entries", Arr(Obj({{"index", Int()}, {"leaf_hash", Str()}, {"entry", Str()}},
+                                          {"index", "leaf_hash"}))}},
+                     {"entries"});
+  s["LogKey"] = Obj({{"origin", Str()}, {"verifier_key", Str()}, {"public_key_pem", Str()},
+                     {"keys", Arr(Obj({{"verifier_key", Str()}, {"public_key_pem", Str()},
+                                       {"key_id", Str()}, {"valid_from", Str()},
+                                       {"valid_until", Str()}}))}},
+                    {"origin", "verifier_key", "public_key_pem", "keys"});
+  s["TokenRequest"] = Obj({{"role", Str()}, {"expires_at", Str()}}, {"role"});
+  s["Token"] = Obj({{"id", Str()}, {"token", Str()}, {"role", Str()}, {"expires_at", Str()}},
+                   {"id", "token", "role"});
+  s["LearnerRequest"] = Obj({{"national_id", Str()}, {"display_name", Str()}});
+  s["LearnerId"] = Obj({{"id", Str()}, {"created", Bool()}}, {"id"});
+  s["Institution"] = Obj({{"id", Str()}, {"name", Str()}, {"kind", Str()}, {"hours_per_credit", Num()},
+                          {"certifies", Arr(Str())}, {"require_signatures", Bool()},
+                          {"public_keys", Arr(Obj({{"kty", Str()}, {"crv", Str()}, {"x", Str()}, {"kid", Str()}}))}},
+                         {"name", "kind"});
+  s["Unit"] = Obj({{"id", Str()}, {"institution", Str()}, {"title", Str()}, {"kind", Str()},
+                   {"credits", Num()}, {"hours", Num()}, {"level", Int()}, {"field", Str()},
+                   {"validity_years", Int()}},
+                  {"title", "kind", "credits", "level", "field"});
+  s["Program"] = Obj({{"id", Str()}, {"institution", Str()}, {"title", Str()}, {"kind", Str()},
+                      {"total_credits", Num()},
+                      {"requirements", Arr(Obj({{"id", Str()}, {"title", Str()},
+                                                {"kind", {{"enum", {"course", "pool"}}}},
+                                                {"credits", Num()}}, {"id", "credits"}))},
+                      {"policy", Obj({{"max_transfer_credits", Num()}, {"max_transfer_ratio", Num()},
+                                      {"min_grade", Int()}, {"max_age_years", Int()},
+                                      {"caps", Arr(Obj({{"by", {{"enum", {"kind", "issuer", "year"}}}},
+                                                        {"limits", MapOf(Num())},
+                                                        {"default_limit", Num()},
+                                                        {"max_count", MapOf(Int())}}, {"by"}))}})}},
+                     {"title", "kind", "total_credits", "requirements"});
+  s["Pattern"] = Obj({{"unit", Str()}, {"kind", Str()}, {"field", Str()}, {"min_level", Int()},
+                      {"min_credits", Num()}, {"issuer", Str()}});
+  s["Ruleset"] = Obj({{"rules", Arr(Obj({{"id", Str()}, {"target", Str()}, {"grant", Num()},
+                                         {"sources", Arr(Ref("Pattern"))}, {"min_grade", Int()},
+                                         {"max_age_years", Int()}},
+                                        {"id", "target", "grant", "sources"}))}},
+                     {"rules"});
+  s["GradeScale"] = Obj({{"id", Str()}, {"kind", {{"enum", {"numeric", "symbolic"}}}},
+                         {"min", Num()}, {"max", Num()}, {"factor", Num()}, {"decimals", Int()},
+                         {"symbols", Arr(Obj({{"symbol", Str()}, {"value", Int()}}))},
+                         {"pass_value", Int()}},
+                        {"kind", "pass_value"});
+  s["Grant"] = Obj({{"institution", Str()}, {"expires_at", Str()}}, {"institution"});
+  return s;
+}
+
+struct Shapes {
+  json request;   // null = no body
+  json response;  // schema of the success body
+  std::string response_type = "application/json";
+};
+
+// Route -> request and response shapes. Routes not listed answer a JSON object.
+std::map<std::string, Shapes> RouteShapes() {
+  auto csv_or_json = json{{"oneOf", json::array({Ref("RecordInput"), Ref("RecordBatch")})}};
+  return {
+      {"POST /v1/records", {csv_or_json, Ref("Receipts")}},
+      {"GET /v1/records/{id}", {nullptr, Ref("RecordView")}},
+      {"POST /v1/records/{id}/correct",
+       {Obj({{"record", Ref("RecordInput")}, {"reason", Str()}}, {"record"}),
+        Obj({{"revocation", Obj({})}, {"record", Obj({})}})}},
+      {"POST /v1/records/{id}/revoke", {Obj({{"reason", Str()}}), Obj({{"id", Str()}, {"record", Str()}, {"status", Str()}, {"receipt", Ref("Receipt")}})}},
+      {"GET /v1/learners/{id}/passbook", {nullptr, Ref("Passbook")}},
+      {"GET /v1/learners/{id}/records", {nullptr, Obj({{"records", Arr(Ref("RecordEntry"))}, {"next_cursor", {{"type", json::array({"string", "null"})}}}})}},
+      {"POST /v1/learners", {Ref("LearnerRequest"), Ref("LearnerId")}},
+      {"GET /v1/learners/lookup", {nullptr, Ref("LearnerId")}},
+      {"POST /v1/learners/{id}/grants", {Ref("Grant"), Ref("Grant")}},
+      {"POST /v1/conversions/evaluate", {Ref("ConversionRequest"), Ref("ConversionResult")}},
+      {"POST /v1/conversions", {Ref("ConversionRequest"), Ref("AppliedConversion")}},
+      {"GET /v1/learners/{id}/what-if", {nullptr, Ref("WhatIf")}},
+      {"GET /v1/log/proof/inclusion", {nullptr, Ref("InclusionProof")}},
+      {"GET /v1/log/proof/consistency", {nullptr, Ref("ConsistencyProof")}},
+      {"GET /v1/log/entries", {nullptr, Ref("Entries")}},
+      {"GET /v1/log/key", {nullptr, Ref("LogKey")}},
+      {"GET /v1/log/checkpoint", {nullptr, Str(), "text/plain"}},
+      {"GET /v1/log/checkpoints/{size}", {nullptr, Str(), "text/plain"}},
+      {"GET /metrics", {nullptr, Str(), "text/plain"}},
+      {"POST /v1/tokens", {Ref("TokenRequest"), Ref("Token")}},
+      {"PUT /v1/institutions/{id}", {Ref("Institution"), Ref("Institution")}},
+      {"GET /v1/institutions/{id}", {nullptr, Ref("Institution")}},
+      {"PUT /v1/units/{id}", {Ref("Unit"), Ref("Unit")}},
+      {"GET /v1/units/{id}", {nullptr, Ref("Unit")}},
+      {"PUT /v1/programs/{id}", {Ref("Program"), Ref("Program")}},
+      {"GET /v1/programs/{id}", {nullptr, Ref("Program")}},
+      {"PUT /v1/programs/{id}/ruleset", {Ref("Ruleset"), Obj({{"program", Str()}, {"version", Int()}, {"sha256", Str()}, {"leaf_index", Int()}, {"receipt", Ref("Receipt")}})}},
+      {"GET /v1/programs/{id}/ruleset", {nullptr, Obj({{"program", Str()}, {"version", Int()}, {"sha256", Str()}, {"ruleset", Ref("Ruleset")}})}},
+      {"PUT /v1/grade-scales/{id}", {Ref("GradeScale"), Ref("GradeScale")}},
+      {"GET /v1/grade-scales/{id}", {nullptr, Ref("GradeScale")}},
+      {"GET /v1/grade-scales", {nullptr, Obj({{"scales", Arr(Ref("GradeScale"))}})}},
+  };
+}
+
 }  // namespace
 
 nlohmann::json OpenApiDocument(const Router& router) {
+  static const std::map<std::string, Shapes> shapes = RouteShapes();
   using json = nlohmann::json;
   json paths = json::object();
   for (const Route& r : router.routes()) {
@@ -41,20 +221,31 @@ nlohmann::json OpenApiDocument(const Router& router) {
       }
     }
     if (!params.empty()) op["parameters"] = params;
+    auto shape_it = shapes.find(r.method + " " + r.pattern);
+    json response_schema = shape_it != shapes.end() ? shape_it->second.response : json{{"type", "object"}};
+    std::string response_type = shape_it != shapes.end() ? shape_it->second.response_type : "application/json";
     json responses = {
         {r.method == "POST" || r.method == "PUT" ? "201" : "200",
-         {{"description", "success"}, {"content", {{"application/json", {{"schema", json::object()}}}}}}},
+         {{"description", "success"}, {"content", {{response_type, {{"schema", response_schema}}}}}}},
         {"400", ProblemRef("invalid input; `pointer` names the field")},
         {"404", ProblemRef("not found, or not visible to this caller")},
         {"429", ProblemRef("rate limit exceeded; see Retry-After")},
         {"503", ProblemRef("storage unavailable; retry")}};
     if (r.method == "POST" || r.method == "PUT") {
       responses["200"] = {{"description", "success (idempotent repeat)"},
-                          {"content", {{"application/json", {{"schema", json::object()}}}}}};
+                          {"content", {{response_type, {{"schema", response_schema}}}}}};
       responses["409"] = ProblemRef("conflict with stored state");
       responses["413"] = ProblemRef("body or batch too large");
-      op["requestBody"] = {{"required", true},
-                           {"content", {{"application/json", {{"schema", json::object()}}}}}};
+      json request_schema = shape_it != shapes.end() && !shape_it->second.request.is_null()
+                                ? shape_it->second.request
+                                : json{{"type", "object"}};
+      json content = {{"application/json", {{"schema", request_schema}}}};
+      if (r.pattern == "/v1/records") {
+        content["text/csv"] = {{"schema", {{"type", "string"}, {"description",
+            "header row: learner, unit, external_ref, credits, hours, level, grade_scale, "
+            "grade_value, completed_on, attendance, evidence_sha256; empty cell = unset"}}}};
+      }
+      op["requestBody"] = {{"required", r.method != "DELETE"}, {"content", content}};
     }
     if (r.roles != kAnyone) {
       op["security"] = json::array({{{"bearer", json::array()}}});
@@ -79,7 +270,7 @@ nlohmann::json OpenApiDocument(const Router& router) {
       {"components",
        {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
         {"schemas",
-         {{"Problem",
+         MergeProblem(Schemas(), {{"Problem",
            {{"type", "object"},
             {"required", json::array({"type", "title", "status", "detail"})},
             {"properties",
@@ -89,7 +280,7 @@ nlohmann::json OpenApiDocument(const Router& router) {
               {"detail", {{"type", "string"}}},
               {"pointer", {{"type", "string"}}},
               {"request_id", {{"type", "string"}}},
-              {"errors", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}}}}}}};
+              {"errors", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}}})}}}};
 }
 
 }  // namespace lcb

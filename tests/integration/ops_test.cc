@@ -136,6 +136,19 @@ TEST(OpsTest, OpenApiListsEveryRoute) {
     ++n;
   }
   EXPECT_GE(n, 30u);
+  // The shapes DESIGN.md fixes are described, not left as bare objects.
+  auto success = [&](const std::string& path, const std::string& method, const std::string& code) {
+    return doc["paths"][path][method]["responses"][code]["content"]["application/json"]["schema"];
+  };
+  EXPECT_EQ(success("/v1/records", "post", "201")["$ref"], "#/components/schemas/Receipts");
+  EXPECT_EQ(success("/v1/records/{id}", "get", "200")["$ref"], "#/components/schemas/RecordView");
+  EXPECT_EQ(success("/v1/learners/{id}/passbook", "get", "200")["$ref"], "#/components/schemas/Passbook");
+  EXPECT_EQ(success("/v1/conversions/evaluate", "post", "201")["$ref"],
+            "#/components/schemas/ConversionResult");
+  EXPECT_EQ(success("/v1/log/proof/inclusion", "get", "200")["$ref"],
+            "#/components/schemas/InclusionProof");
+  EXPECT_TRUE(doc["components"]["schemas"]["Passbook"]["required"].size() >= 8);
+  EXPECT_TRUE(doc["paths"]["/v1/records"]["post"]["requestBody"]["content"].contains("text/csv"));
 }
 
 }  // namespace
