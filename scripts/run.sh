@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-scripts/build.sh default
+BUILD_TARGET=creditbank scripts/build.sh default
 bin=build/cli/creditbank
 listen="${CREDITBANK_LISTEN:-127.0.0.1:8080}"
 data="${CREDITBANK_DATA_DIR:-./var}"
