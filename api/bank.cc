@@ -27,12 +27,6 @@ std::string Be64(uint64_t v) {
   return s;
 }
 
-std::string Be32(uint32_t v) {
-  std::string s;
-  for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<char>((v >> shift) & 0xff));
-  return s;
-}
-
 std::string Key2(std::string_view a, std::string_view b) {
   std::string k(a);
   k.push_back('\0');

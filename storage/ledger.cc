@@ -280,7 +280,7 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
         break;
       }
       fresh[i] = false;
-      outcomes[i] = EntryOutcome{id, leaf, true};
+      outcomes[i] = EntryOutcome{id, leaf, true, {}};
     }
     if (!failed.ok()) {
       results.emplace_back(failed);
@@ -308,7 +308,7 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
         group_unique[e.unique_key] = Pending{std::move(fp), e.id, leaf};
       }
       if (e.index_rows) e.index_rows(leaf, &batch);
-      outcomes[i] = EntryOutcome{e.id, leaf, false};
+      outcomes[i] = EntryOutcome{e.id, leaf, false, {}};
       any_new = true;
     }
     results.emplace_back(AppendResult{std::move(outcomes), {}, 0});
