@@ -182,7 +182,8 @@ StatusOr<json> Bank::Evaluate(const std::string& learner, const std::string& pro
   if (!LearnerExists(learner)) return Status::NotFound("no learner '" + learner + "'");
   LCB_ASSIGN_OR_RETURN(auto compiled, GetCompiled(program));
   LCB_ASSIGN_OR_RETURN(auto records, ActiveView(learner));
-  ConversionResult result = ::lcb::Evaluate(*compiled, *records, as_of);
+  thread_local EvalScratch scratch;  // the solver's buffers, reused per thread
+  ConversionResult result = ::lcb::Evaluate(*compiled, *records, as_of, {}, &scratch);
   counters_.conversions_evaluated++;
   return ConversionJson(result, learner);
 }
@@ -251,7 +252,8 @@ StatusOr<json> Bank::WhatIf(const std::string& learner, const std::vector<std::s
     compiled.push_back(*c);
   }
   LCB_ASSIGN_OR_RETURN(auto records, ActiveView(learner));
-  std::vector<WhatIfEntry> ranked = ::lcb::WhatIf(compiled, *records, as_of, limit);
+  thread_local EvalScratch scratch;
+  std::vector<WhatIfEntry> ranked = ::lcb::WhatIf(compiled, *records, as_of, limit, {}, &scratch);
   counters_.conversions_evaluated += compiled.size();
   json items = json::array();
   for (const auto& w : ranked) {
