@@ -17,6 +17,7 @@ work=$(mktemp -d /tmp/cb-load.XXXXXX)
 trap 'kill $server_pid 2>/dev/null || true; [ -n "${nginx_pid:-}" ] && kill $nginx_pid 2>/dev/null; rm -rf "$work"' EXIT
 
 "$bin" serve --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" --log-level warn \
+  --rate-limit-rps 0 \
   2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done

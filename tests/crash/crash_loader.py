@@ -208,7 +208,9 @@ class CrashTest:
             os.unlink(port_file)
         log = open(os.path.join(self.data, "server-%02d.log" % self.round), "wb")
         cmd = [self.args.bin, "serve", "--data", os.path.join(self.data, "store"),
-               "--listen", "127.0.0.1:0", "--port-file", port_file, "--log-level", "warn"]
+               "--listen", "127.0.0.1:0", "--port-file", port_file, "--log-level", "warn",
+               # the checks re-read every acknowledged record as fast as they can
+               "--rate-limit-rps", "0"]
         self.server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.time() + self.args.start_timeout

@@ -22,7 +22,7 @@ class ServerProcess {
     if (pid_ == 0) {
       execl(CREDITBANK_BIN, CREDITBANK_BIN, "serve", "--data", data.c_str(), "--listen",
             "127.0.0.1:0", "--port-file", port_file.c_str(), "--log-level", "warn",
-            "--shutdown-grace-ms", "10000", static_cast<char*>(nullptr));
+            "--shutdown-grace-ms", "10000", "--rate-limit-rps", "0", static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 200 && port_ == 0; ++i) {
