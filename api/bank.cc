@@ -21,12 +21,6 @@ constexpr std::string_view kMetaAdminBootstrapped = "admin_bootstrapped";
 constexpr std::string_view kMetaLogKeys = "log_keys";
 constexpr size_t kMaxErrorsReported = 1000;
 
-std::string Be64(uint64_t v) {
-  std::string s;
-  PutBigEndian64(&s, v);
-  return s;
-}
-
 std::string Key2(std::string_view a, std::string_view b) {
   std::string k(a);
   k.push_back('\0');
@@ -569,7 +563,7 @@ StatusOr<LogEntry> Bank::BuildRecordEntry(const Institution& issuer, const Recor
   e.fingerprint = Fingerprint(fp);
   e.conflict_pointer = ptr + "/external_ref";
   e.index_rows = [learner = rec.learner, id = rec.id](uint64_t leaf, WriteBatch* batch) {
-    batch->Put(Table::kLearnerRecords, Key2(learner, Be64(leaf)), id);
+    batch->Put(Table::kLearnerRecords, Key2(learner, BigEndian64(leaf)), id);
   };
   return e;
 }
@@ -824,7 +818,7 @@ StatusOr<std::vector<StoredRecord>> Bank::LearnerRecords(const std::string& lear
   if (!cursor.empty()) {
     auto raw = HexDecode(cursor);
     if (!raw || raw->size() != 8) return Status::InvalidArgument("/cursor", "not a cursor from this API");
-    start = Key2(learner, Be64(GetBigEndian64(*raw) + 1));
+    start = Key2(learner, BigEndian64(GetBigEndian64(*raw) + 1));
   }
   std::string end = learner + std::string(1, '\1');
   std::vector<std::string> ids;
@@ -944,14 +938,14 @@ void Bank::AdminLog(const Principal& by, const std::string& action, const std::s
               {"action", action},
               {"object", object}};
   WriteBatch batch;
-  batch.Put(Table::kAdminLog, Be64(seq), Dump(row));
+  batch.Put(Table::kAdminLog, BigEndian64(seq), Dump(row));
   // The action already happened; a failure to log it is reported in the server log.
   (void)kv_->Write(batch, true);
 }
 
 StatusOr<json> Bank::ListAdminLog(uint64_t after, size_t limit) {
   json items = json::array();
-  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kAdminLog, Be64(after + 1), "", limit,
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kAdminLog, BigEndian64(after + 1), "", limit,
                                 [&](std::string_view, std::string_view value) {
                                   items.push_back(json::parse(value));
                                   return true;

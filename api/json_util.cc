@@ -6,7 +6,7 @@ namespace lcb {
 namespace {
 
 std::string Child(const std::string& ptr, std::string_view key) {
-  return ptr + "/" + PointerEscape(key);
+  return ptr + "/" + JsonPointerEscape(key);
 }
 
 bool ValidText(std::string_view s) {
@@ -38,16 +38,6 @@ StatusOr<json> ParseJsonBody(std::string_view body) {
     // parse_error, and out_of_range for numbers beyond a double (1e999999).
     return Status::InvalidArgument("", std::string("body is not valid JSON: ") + e.what());
   }
-}
-
-std::string PointerEscape(std::string_view token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
 }
 
 Status ExpectObject(const json& v, const std::string& ptr) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/credits.h"
+#include "common/encoding.h"
 #include "common/status.h"
 
 namespace lcb {
@@ -19,9 +20,6 @@ using json = nlohmann::json;
 
 // Parses a request body. Errors point at "" and say where parsing failed (byte offset).
 StatusOr<json> ParseJsonBody(std::string_view body);
-
-// RFC 6901 escaping of one reference token ("a/b" -> "a~1b").
-std::string PointerEscape(std::string_view token);
 
 Status ExpectObject(const json& v, const std::string& ptr);
 // Rejects members not in `allowed`.

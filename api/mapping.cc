@@ -6,7 +6,7 @@ namespace lcb {
 namespace {
 
 std::string Child(const std::string& ptr, std::string_view key) {
-  return ptr + "/" + PointerEscape(key);
+  return ptr + "/" + JsonPointerEscape(key);
 }
 
 StatusOr<UnitKind> KindFromJson(const json& doc, std::string_view key, const std::string& ptr) {
@@ -199,7 +199,7 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
         if (auto lim = cj.find("limits"); lim != cj.end()) {
           if (!lim->is_object()) return Status::InvalidArgument(ptr + "/limits", "must be an object");
           for (auto it = lim->begin(); it != lim->end(); ++it) {
-            std::string lp = ptr + "/limits/" + PointerEscape(it.key());
+            std::string lp = ptr + "/limits/" + JsonPointerEscape(it.key());
             if (!it->is_number()) return Status::InvalidArgument(lp, "must be a number");
             LCB_ASSIGN_OR_RETURN(Centi c, CentiFromDouble(it->get<double>(), lp));
             cap.limits[it.key()] = c;
@@ -211,7 +211,7 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
             return Status::InvalidArgument(ptr + "/max_count", "must be an object");
           }
           for (auto it = mc->begin(); it != mc->end(); ++it) {
-            std::string mp = ptr + "/max_count/" + PointerEscape(it.key());
+            std::string mp = ptr + "/max_count/" + JsonPointerEscape(it.key());
             if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 100000) {
               return Status::InvalidArgument(mp, "must be a whole number from 0 to 100000");
             }

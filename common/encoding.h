@@ -19,8 +19,16 @@ std::string Base64UrlEncode(std::string_view bytes);  // RFC 4648 §5, unpadded
 std::optional<std::string> Base64Decode(std::string_view text);
 std::optional<std::string> Base64UrlDecode(std::string_view text);
 
+// RFC 6901 escaping of one JSON pointer reference token ("a/b~c" -> "a~1b~0c").
+std::string JsonPointerEscape(std::string_view token);
+
 // Big-endian fixed-width integers for keys that sort in numeric order.
 void PutBigEndian64(std::string* out, uint64_t v);
+inline std::string BigEndian64(uint64_t v) {
+  std::string s;
+  PutBigEndian64(&s, v);
+  return s;
+}
 uint64_t GetBigEndian64(std::string_view in);  // in.size() >= 8
 
 }  // namespace lcb

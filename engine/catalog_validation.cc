@@ -160,7 +160,7 @@ Status ValidatePolicy(const Policy& policy) {
       return Status::InvalidArgument(base, "at most 1000 keys per cap group");
     }
     for (const auto& [key, limit] : cap.limits) {
-      const std::string pointer = base + "/limits/" + JsonPointerToken(key);
+      const std::string pointer = base + "/limits/" + JsonPointerEscape(key);
       LCB_RETURN_IF_ERROR(CheckCapKey(cap.by, key, pointer));
       LCB_RETURN_IF_ERROR(CheckCredits(limit, pointer, false));
     }
@@ -168,7 +168,7 @@ Status ValidatePolicy(const Policy& policy) {
       LCB_RETURN_IF_ERROR(CheckCredits(*cap.default_limit, base + "/default_limit", false));
     }
     for (const auto& [key, count] : cap.max_count) {
-      const std::string pointer = base + "/max_count/" + JsonPointerToken(key);
+      const std::string pointer = base + "/max_count/" + JsonPointerEscape(key);
       LCB_RETURN_IF_ERROR(CheckCapKey(cap.by, key, pointer));
       if (count < 0 || count > kMaxCount) {
         return Status::InvalidArgument(pointer, "must be from 0 to 10000");
@@ -238,21 +238,6 @@ Status ValidateText(std::string_view value, std::string_view pointer, size_t max
                                    "must be at most " + std::to_string(max_chars) + " characters");
   }
   return Status::Ok();
-}
-
-std::string JsonPointerToken(std::string_view key) {
-  std::string out;
-  out.reserve(key.size());
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
 }
 
 Status ValidateInstitution(const Institution& institution) {

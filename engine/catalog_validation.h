@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include "common/credits.h"
+#include "common/encoding.h"
 #include "common/status.h"
 #include "engine/model.h"
 
@@ -66,7 +67,5 @@ bool IsIscedF2013(std::string_view field);
 Status ValidateText(std::string_view value, std::string_view pointer, size_t max_chars,
                     bool required = true);
 
-// RFC 6901 reference token: "~" -> "~0", "/" -> "~1".
-std::string JsonPointerToken(std::string_view key);
 
 }  // namespace lcb

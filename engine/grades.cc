@@ -144,7 +144,7 @@ Status ValidateGradeScale(const GradeScale& scale) {
   }
   std::set<std::string> seen;
   for (const auto& [symbol, value] : symbols) {
-    const std::string pointer = "/symbols/" + JsonPointerToken(symbol);
+    const std::string pointer = "/symbols/" + JsonPointerEscape(symbol);
     LCB_RETURN_IF_ERROR(ValidateText(symbol, pointer, GradeScales::kMaxSymbolBytes));
     if (symbol.size() > GradeScales::kMaxSymbolBytes) {
       return Status::InvalidArgument(pointer, "symbol longer than 64 bytes");

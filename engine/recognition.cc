@@ -163,7 +163,7 @@ Status ValidateRecordCsvHeader(const std::vector<std::string>& header) {
         known += column;
       }
       std::string shown = ValidateText(name, "", 64).ok() ? "\"" + name + "\"" : "a column";
-      return Status::InvalidArgument("/" + JsonPointerToken(name),
+      return Status::InvalidArgument("/" + JsonPointerEscape(name),
                                      "unknown CSV column " + shown + "; columns are " + known);
     }
     if (seen[idx]) {

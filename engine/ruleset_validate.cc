@@ -84,21 +84,6 @@ Status ValidatePattern(const Pattern& p, const std::string& at) {
 
 }  // namespace
 
-std::string JsonPointerEscape(std::string_view token) {
-  std::string out;
-  out.reserve(token.size());
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 Status ValidateProgramPolicy(const Program& program) {
   if (program.total_credits <= 0 || program.total_credits > kMaxCenti) {
     return Status::InvalidArgument("/total_credits", "must be > 0");

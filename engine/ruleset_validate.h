@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/encoding.h"
 #include "common/status.h"
 #include "engine/model.h"
 
@@ -39,8 +40,5 @@ Status ValidateProgramPolicy(const Program& program);
 //                      issuer non-empty
 //   /rules/i/min_grade 0..100;  /rules/i/max_age_years 1..100
 Status ValidateRuleset(const Program& program, const Ruleset& ruleset);
-
-// Escapes a JSON-pointer reference token ("~" -> "~0", "/" -> "~1").
-std::string JsonPointerEscape(std::string_view token);
 
 }  // namespace lcb

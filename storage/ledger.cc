@@ -20,12 +20,6 @@ constexpr std::string_view kMetaCheckpoint = "checkpoint";
 // Largest number of entries one commit group takes, so one group's batch stays bounded.
 constexpr size_t kMaxGroupEntries = 20000;
 
-std::string Be64(uint64_t v) {
-  std::string s;
-  PutBigEndian64(&s, v);
-  return s;
-}
-
 }  // namespace
 
 class Ledger::NodeCache {
@@ -107,7 +101,7 @@ class GroupNodeReader final : public NodeReader {
 };
 
 std::string UniqueValue(uint64_t leaf, std::string_view fingerprint, std::string_view id) {
-  std::string v = Be64(leaf);
+  std::string v = BigEndian64(leaf);
   v.append(fingerprint);
   v.resize(8 + 32, '\0');
   v.append(id);
@@ -299,8 +293,8 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
         reader.AddPending(n);
         group_nodes.Add(n);
       }
-      batch.Put(Table::kLogLeaves, Be64(leaf), e.bytes);
-      if (!e.id.empty()) batch.Put(Table::kObjects, e.id, Be64(leaf));
+      batch.Put(Table::kLogLeaves, BigEndian64(leaf), e.bytes);
+      if (!e.id.empty()) batch.Put(Table::kObjects, e.id, BigEndian64(leaf));
       if (!e.unique_key.empty()) {
         batch.Put(Table::kUnique, e.unique_key, UniqueValue(leaf, e.fingerprint, e.id));
         std::string fp = e.fingerprint;
@@ -331,9 +325,9 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
     if (write_status.ok()) {
       Checkpoint cp{origin_, new_size, frontier_.Root(), {}};
       note = SignNote(FormatCheckpointBody(cp), origin_, *key_);
-      batch.Put(Table::kCheckpoints, Be64(new_size), note);
+      batch.Put(Table::kCheckpoints, BigEndian64(new_size), note);
       batch.Put(Table::kMeta, kMetaCheckpoint, note);
-      batch.Put(Table::kMeta, kMetaTreeSize, Be64(new_size));
+      batch.Put(Table::kMeta, kMetaTreeSize, BigEndian64(new_size));
       write_status = kv_->Write(batch, /*sync=*/true);
     }
     if (!write_status.ok()) {
@@ -417,7 +411,7 @@ StatusOr<Hash> Ledger::LeafHashAt(uint64_t index) {
 StatusOr<std::string> Ledger::Entry(uint64_t index) {
   if (index >= Size()) return Status::NotFound("leaf index beyond the tree size");
   std::string bytes;
-  Status s = kv_->Get(Table::kLogLeaves, Be64(index), &bytes);
+  Status s = kv_->Get(Table::kLogLeaves, BigEndian64(index), &bytes);
   if (s.code() == StatusCode::kNotFound) {
     return Status::DataLoss("log entry " + std::to_string(index) + " is missing");
   }
@@ -452,7 +446,7 @@ StatusOr<Hash> Ledger::RootAt(uint64_t size) {
 
 StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) {
   std::string note;
-  Status s = kv_->Get(Table::kCheckpoints, Be64(size), &note);
+  Status s = kv_->Get(Table::kCheckpoints, BigEndian64(size), &note);
   if (s.code() == StatusCode::kNotFound) {
     return Status::NotFound("no checkpoint was signed at size " + std::to_string(size));
   }

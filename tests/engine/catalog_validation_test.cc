@@ -286,7 +286,7 @@ TEST(CatalogValidationTest, TextAndPointerHelpers) {
   EXPECT_EQ(ValidateText("\x7F", "/x", 5).message(), "must not contain control characters");
   EXPECT_TRUE(ValidateText("\xC2\xA0", "/x", 5).ok());  // NBSP is printable
   EXPECT_EQ(ValidateText("abcdef", "/x", 5).message(), "must be at most 5 characters");
-  EXPECT_EQ(JsonPointerToken("a~b/c"), "a~0b~1c");
+  EXPECT_EQ(JsonPointerEscape("a~b/c"), "a~0b~1c");
   std::string_view owner;
   EXPECT_TRUE(IsCatalogId("pku:X1", &owner));
   EXPECT_EQ(owner, "pku");
