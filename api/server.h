@@ -1,4 +1,5 @@
-// The HTTP/1.1 server: Boost.Beast, asynchronous, keep-alive, a thread pool, optional TLS.
+// The HTTP/1.1 server: Boost.Beast parser over Asio, one io_context per thread, keep-alive,
+// optional TLS.
 // This header has no Beast in it; the session code lives in server.cc.
 //
 // Limits on everything from the network (STYLE.md): body and header size, a read deadline for

@@ -467,6 +467,32 @@ TEST_F(TlsTest, LimitsHoldOverTls) {
   EXPECT_EQ(after->status, 200);
 }
 
+// Over max_connections a TLS port answers 503 problem+json inside TLS (a plaintext answer
+// would reach a TLS client as a handshake failure, with no Retry-After to act on).
+TEST_F(TlsTest, OverTheConnectionLimitAnswers503OverTls) {
+  TestServer limited(dir_.sub("limited"), std::map<std::string, std::string>{
+                                              {"tls_cert", cert_}, {"tls_key", key_},
+                                              {"max_connections", "1"}});
+  std::string base = "https://127.0.0.1:" + std::to_string(limited.port());
+  auto held = Verified(base);
+  ASSERT_NE(held, nullptr);
+  auto first = held->Request("GET", "/healthz");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->status, 200);
+  auto extra = Verified(base);
+  ASSERT_NE(extra, nullptr);
+  auto r = extra->Request("GET", "/healthz");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->headers["content-type"], "application/problem+json");
+  EXPECT_EQ(r->headers["retry-after"], "1");
+  EXPECT_NE(r->body.find("too many open connections"), std::string::npos) << r->body;
+  // The held connection still works.
+  auto again = held->Request("GET", "/healthz");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->status, 200);
+}
+
 // ---- Limits ------------------------------------------------------------------------------
 
 class LimitsTest : public ::testing::Test {
