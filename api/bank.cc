@@ -536,7 +536,9 @@ bool Bank::HasGrant(const std::string& learner, const std::string& institution) 
 
 StatusOr<LogEntry> Bank::BuildRecordEntry(const Institution& issuer, const RecordInput& in,
                                           const std::string& ptr, const std::string& supersedes,
-                                          const json& submission, Days today) {
+                                          const json& submission, Days today,
+                                          const std::string& recorded_at,
+                                          const std::string& salt_hex) {
   if (!in.learner.empty() && !LearnerExists(in.learner)) {
     return Status::InvalidArgument(ptr + "/learner", "no learner account '" + in.learner +
                                                          "'; create it with POST /v1/learners");
@@ -552,15 +554,21 @@ StatusOr<LogEntry> Bank::BuildRecordEntry(const Institution& issuer, const Recor
   if (!recognized.ok()) return recognized.status().WithPointerPrefix(ptr);
   Record& rec = recognized.value();
   rec.id = RecordId(issuer.id, in.external_ref);
-  json entry = RecordToEntry(rec, in, NowRfc3339(), HexEncode(RandomBytes(16)), supersedes);
-  if (!submission.is_null()) entry["submission"] = submission;
   LogEntry e;
   e.id = rec.id;
-  LCB_ASSIGN_OR_RETURN(e.bytes, CanonicalJson(entry));
-  e.unique_key = Key2("ref/" + issuer.id, in.external_ref);
-  json fp = RecordInputToJson(in);
-  if (!supersedes.empty()) fp["supersedes"] = supersedes;
-  e.fingerprint = Fingerprint(fp);
+  if (submission.is_null()) {
+    // The hot path: canonical bytes written directly (equal to the tree path below).
+    LCB_ASSIGN_OR_RETURN(e.bytes, RecordEntryCanonical(rec, in, recorded_at, salt_hex, supersedes));
+  } else {
+    json entry = RecordToEntry(rec, in, recorded_at, salt_hex, supersedes);
+    entry["submission"] = submission;
+    LCB_ASSIGN_OR_RETURN(e.bytes, CanonicalJson(entry));
+  }
+  // The record id is a hash of (issuer, external_ref): it is the idempotency key, and its
+  // kUnique row is also how the record is found by id.
+  e.unique_key = rec.id;
+  auto fingerprint_doc = RecordInputCanonical(in, supersedes);
+  e.fingerprint = HashBytes(Sha256(fingerprint_doc.ok() ? *fingerprint_doc : std::string()));
   e.conflict_pointer = ptr + "/external_ref";
   e.index_rows = [learner = rec.learner, id = rec.id](uint64_t leaf, WriteBatch* batch) {
     batch->Put(Table::kLearnerRecords, Key2(learner, BigEndian64(leaf)), id);
@@ -584,11 +592,14 @@ StatusOr<std::vector<LogEntry>> Bank::ValidateRecords(const std::string& issuer_
     submission = {{"jws", submission_jws}, {"body_sha256", body_sha256}};
   }
   Days today = TodayUtc();
+  const std::string recorded_at = NowRfc3339();
+  const std::string salts = RandomBytes(16 * inputs.size());  // one CSPRNG call per request
   std::vector<LogEntry> entries;
   entries.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string ptr = batch ? "/records/" + std::to_string(i) : "";
-    auto e = BuildRecordEntry(*issuer, inputs[i], ptr, "", submission, today);
+    auto e = BuildRecordEntry(*issuer, inputs[i], ptr, "", submission, today, recorded_at,
+                              HexEncode(std::string_view(salts).substr(16 * i, 16)));
     if (!e.ok()) {
       if (errors->errors.size() < kMaxErrorsReported) errors->errors.push_back(e.status());
       continue;
@@ -627,10 +638,12 @@ void Bank::AppendPosted(std::vector<LogEntry> entries, std::vector<std::string> 
         counters_.records_rejected += n;
         return done(result.status(), {});
       }
+      result->FillProofs();
       // Receipts are the bulk of a batch's answer (a checkpoint and ~log2(n) hashes per
       // record); they are written directly rather than through a JSON tree.
       const uint64_t size = result->tree_size;
       const std::string checkpoint = Dump(json(result->checkpoint));
+      const std::string size_text = std::to_string(size);
       std::string body = "{\"records\":[";
       body.reserve(result->entries.size() * (checkpoint.size() + 1400));
       bool any_new = false;
@@ -643,18 +656,20 @@ void Bank::AppendPosted(std::vector<LogEntry> entries, std::vector<std::string> 
           o.inclusion_proof = std::move(proof).value();
         }
         if (!o.existed) counters_.records_ingested++;
-        std::string leaf = std::to_string(o.leaf_index);
+        const std::string leaf = std::to_string(o.leaf_index);
         if (i > 0) body += ',';
-        body += "{\"id\":\"" + o.id + "\",\"leaf_index\":" + leaf + ",\"status\":\"" +
-                (o.existed ? "existing" : "created") + "\",\"receipt\":{\"checkpoint\":" +
-                checkpoint + ",\"inclusion_proof\":[";
+        body.append("{\"id\":\"").append(o.id).append("\",\"leaf_index\":").append(leaf);
+        body.append(o.existed ? ",\"status\":\"existing\"" : ",\"status\":\"created\"");
+        body.append(",\"receipt\":{\"checkpoint\":").append(checkpoint);
+        body.append(",\"inclusion_proof\":[");
         for (size_t k = 0; k < o.inclusion_proof.size(); ++k) {
           if (k > 0) body += ',';
           body += '"';
-          body += HashHex(o.inclusion_proof[k]);
+          AppendHex(HashBytes(o.inclusion_proof[k]), &body);
           body += '"';
         }
-        body += "],\"leaf_index\":" + leaf + ",\"tree_size\":" + std::to_string(size) + "}}";
+        body.append("],\"leaf_index\":").append(leaf).append(",\"tree_size\":").append(size_text);
+        body.append("}}");
       }
       body += "]}";
       PostResult out;
@@ -782,7 +797,8 @@ void Bank::CorrectRecord(const std::string& id, const std::string& issuer_id,
                                         "a correction needs a new external_ref"),
                 {});
   }
-  auto entry = BuildRecordEntry(*issuer, replacement, "/record", id, json(), TodayUtc());
+  auto entry = BuildRecordEntry(*issuer, replacement, "/record", id, json(), TodayUtc(),
+                                NowRfc3339(), HexEncode(RandomBytes(16)));
   if (!entry.ok()) {
     BatchErrors errors;
     errors.errors.push_back(entry.status());

@@ -166,7 +166,8 @@ class Bank {
   // Builds the log entry of one posted record (validation errors carry `ptr` as prefix).
   StatusOr<LogEntry> BuildRecordEntry(const Institution& issuer, const RecordInput& in,
                                       const std::string& ptr, const std::string& supersedes,
-                                      const json& submission, Days today);
+                                      const json& submission, Days today,
+                                      const std::string& recorded_at, const std::string& salt_hex);
   Status Init(const Config& config, std::string* first_admin_token);
   Status LoadOrCreateKeys();
   StatusOr<std::shared_ptr<const std::vector<Record>>> ActiveView(const std::string& learner);

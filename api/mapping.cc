@@ -1,5 +1,7 @@
 #include "api/mapping.h"
 
+#include "crypto/jcs.h"
+
 #include <cmath>
 
 namespace lcb {
@@ -479,6 +481,106 @@ json RecordToEntry(const Record& r, const RecordInput& in, const std::string& re
   if (in.evidence_sha256) e["evidence_sha256"] = *in.evidence_sha256;
   if (!supersedes.empty()) e["supersedes"] = supersedes;
   return e;
+}
+
+namespace {
+
+// Appends `"name":` and the value; names are ASCII, so byte order is JCS (UTF-16) order.
+class CanonicalObject {
+ public:
+  explicit CanonicalObject(std::string* out) : out_(out) { out_->push_back('{'); }
+  Status String(std::string_view name, std::string_view value) {
+    Name(name);
+    return JcsAppendString(value, out_);
+  }
+  void Int(std::string_view name, int64_t value) {
+    Name(name);
+    out_->append(std::to_string(value));
+  }
+  // As CreditsJson: an integer when whole, else the double of the hundredths.
+  void Credits(std::string_view name, Centi c) {
+    if (c % kCentiPerCredit == 0) return Int(name, c / kCentiPerCredit);
+    Name(name);
+    JcsAppendDouble(CentiToDouble(c), out_);
+  }
+  void Open(std::string_view name) {
+    Name(name);
+    out_->push_back('{');
+    first_ = true;
+  }
+  void Close() {
+    out_->push_back('}');
+    first_ = false;
+  }
+
+ private:
+  void Name(std::string_view name) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    out_->push_back('"');
+    out_->append(name);
+    out_->append("\":");
+  }
+  std::string* out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+StatusOr<std::string> RecordInputCanonical(const RecordInput& in, const std::string& supersedes) {
+  std::string out;
+  out.reserve(256);
+  CanonicalObject o(&out);
+  if (in.attendance) LCB_RETURN_IF_ERROR(o.String("attendance", *in.attendance));
+  LCB_RETURN_IF_ERROR(o.String("completed_on", in.completed_on));
+  if (in.credits) o.Credits("credits", *in.credits);
+  if (in.evidence_sha256) LCB_RETURN_IF_ERROR(o.String("evidence_sha256", *in.evidence_sha256));
+  LCB_RETURN_IF_ERROR(o.String("external_ref", in.external_ref));
+  o.Open("grade");
+  LCB_RETURN_IF_ERROR(o.String("scale", in.grade_scale));
+  LCB_RETURN_IF_ERROR(o.String("value", in.grade_value));
+  o.Close();
+  if (in.hours) o.Credits("hours", *in.hours);
+  LCB_RETURN_IF_ERROR(o.String("learner", in.learner));
+  if (in.level) o.Int("level", *in.level);
+  if (!supersedes.empty()) LCB_RETURN_IF_ERROR(o.String("supersedes", supersedes));
+  LCB_RETURN_IF_ERROR(o.String("unit", in.unit));
+  out.push_back('}');
+  return out;
+}
+
+StatusOr<std::string> RecordEntryCanonical(const Record& r, const RecordInput& in,
+                                           const std::string& recorded_at,
+                                           const std::string& salt_hex,
+                                           const std::string& supersedes) {
+  std::string out;
+  out.reserve(512);
+  CanonicalObject o(&out);
+  if (in.attendance) LCB_RETURN_IF_ERROR(o.String("attendance", *in.attendance));
+  LCB_RETURN_IF_ERROR(o.String("completed_on", FormatDate(r.completed_on)));
+  o.Credits("credits", r.credits);
+  if (in.evidence_sha256) LCB_RETURN_IF_ERROR(o.String("evidence_sha256", *in.evidence_sha256));
+  if (r.expires_on) LCB_RETURN_IF_ERROR(o.String("expires_on", FormatDate(*r.expires_on)));
+  LCB_RETURN_IF_ERROR(o.String("external_ref", r.external_ref));
+  LCB_RETURN_IF_ERROR(o.String("field", r.field));
+  o.Open("grade");
+  o.Int("normalized", r.grade);
+  LCB_RETURN_IF_ERROR(o.String("scale", r.grade_scale));
+  LCB_RETURN_IF_ERROR(o.String("value", r.grade_value));
+  o.Close();
+  if (in.hours) o.Credits("hours", *in.hours);
+  LCB_RETURN_IF_ERROR(o.String("id", r.id));
+  LCB_RETURN_IF_ERROR(o.String("issuer", r.issuer));
+  LCB_RETURN_IF_ERROR(o.String("kind", UnitKindName(r.kind)));
+  LCB_RETURN_IF_ERROR(o.String("learner", r.learner));
+  o.Int("level", r.level);
+  LCB_RETURN_IF_ERROR(o.String("recorded_at", recorded_at));
+  LCB_RETURN_IF_ERROR(o.String("salt", salt_hex));
+  if (!supersedes.empty()) LCB_RETURN_IF_ERROR(o.String("supersedes", supersedes));
+  LCB_RETURN_IF_ERROR(o.String("type", "record"));
+  LCB_RETURN_IF_ERROR(o.String("unit", r.unit));
+  out.push_back('}');
+  return out;
 }
 
 StatusOr<Record> RecordFromEntry(const json& e) {

@@ -38,6 +38,15 @@ json RecordInputToJson(const RecordInput& in);
 // The log entry of a record (type "record"); bank fields included.
 json RecordToEntry(const Record& r, const RecordInput& in, const std::string& recorded_at,
                    const std::string& salt_hex, const std::string& supersedes);
+// The same two documents as canonical JSON (RFC 8785) bytes, written directly without a JSON
+// tree: ingestion's hot path. Byte-for-byte equal to CanonicalJson(RecordInputToJson(in) plus
+// "supersedes" when given) and CanonicalJson(RecordToEntry(...)) (tests/integration compare
+// them on random records); InvalidArgument only for strings that are not UTF-8.
+StatusOr<std::string> RecordInputCanonical(const RecordInput& in, const std::string& supersedes);
+StatusOr<std::string> RecordEntryCanonical(const Record& r, const RecordInput& in,
+                                           const std::string& recorded_at,
+                                           const std::string& salt_hex,
+                                           const std::string& supersedes);
 // Back from a stored entry (status comes from elsewhere).
 StatusOr<Record> RecordFromEntry(const json& entry);
 

@@ -73,13 +73,19 @@ std::optional<std::string> Decode64(std::string_view in, const char* alphabet, b
 
 }  // namespace
 
+void AppendHex(std::string_view bytes, std::string* out) {
+  size_t at = out->size();
+  out->resize(at + bytes.size() * 2);
+  char* p = out->data() + at;
+  for (unsigned char c : bytes) {
+    *p++ = kHex[c >> 4];
+    *p++ = kHex[c & 15];
+  }
+}
+
 std::string HexEncode(std::string_view bytes) {
   std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
+  AppendHex(bytes, &out);
   return out;
 }
 

@@ -9,6 +9,7 @@
 namespace lcb {
 
 std::string HexEncode(std::string_view bytes);
+void AppendHex(std::string_view bytes, std::string* out);  // lowercase
 // Lowercase or uppercase hex, even length; nullopt otherwise.
 std::optional<std::string> HexDecode(std::string_view hex);
 

@@ -231,6 +231,9 @@ Status Serialize(const Json& v, int depth, std::string* out) {
 
 }  // namespace
 
+Status JcsAppendString(std::string_view s, std::string* out) { return AppendString(s, out); }
+void JcsAppendDouble(double v, std::string* out) { AppendDouble(v, out); }
+
 StatusOr<std::string> CanonicalJson(const nlohmann::json& value) {
   std::string out;
   LCB_RETURN_IF_ERROR(Serialize(value, 0, &out));

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -22,5 +23,11 @@ inline constexpr int kMaxJcsDepth = 200;
 // nlohmann yields for out-of-range literals such as 1e400), invalid UTF-8, binary values, or
 // nesting deeper than kMaxJcsDepth. Fallible by design: these reach here from user input.
 StatusOr<std::string> CanonicalJson(const nlohmann::json& value);
+
+// The pieces CanonicalJson is made of, for hot paths that write a known object directly
+// (members must then be appended in JCS order by the caller; tests compare such writers with
+// CanonicalJson). JcsAppendString fails only on invalid UTF-8; JcsAppendDouble needs a finite v.
+Status JcsAppendString(std::string_view s, std::string* out);
+void JcsAppendDouble(double v, std::string* out);
 
 }  // namespace lcb

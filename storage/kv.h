@@ -22,11 +22,11 @@ namespace lcb {
 // Logical tables; each is a RocksDB column family.
 enum class Table : uint8_t {
   kMeta = 0,        // small named values: "tree_size", "checkpoint", "origin", ...
-  kObjects,         // object id (record, conversion, ruleset, revocation) -> BE64 leaf index
-  kUnique,          // idempotency keys ("ref/<issuer>/<external_ref>") -> outcome
+  kObjects,         // object id (conversion, ruleset, revocation) -> BE64 leaf index
+  kUnique,          // idempotency key (a record's id, "revoke/<id>", ...) -> outcome
   kLearnerRecords,  // <learner>\0<BE64 leaf index> -> record id
   kLogLeaves,       // BE64 leaf index -> exact entry bytes that were hashed
-  kLogNodes,        // <u8 level><BE64 index> -> 32-byte hash of a complete subtree
+  kLogNodes,        // BE64 post-order node number -> 32-byte hash of a complete subtree
   kCheckpoints,     // BE64 tree size -> signed checkpoint note
   kCatalog,         // "inst/<id>", "unit/<id>", "prog/<id>" -> JSON document
   kRulesets,        // <program>\0<BE32 version> -> BE64 leaf index of the publication entry

@@ -84,7 +84,11 @@ class StoreNodeReader final : public NodeReader {
 
 // The nodes a commit group's proofs need, all in memory: the frontier before the group (the
 // left part of every proof) and every complete subtree the group finished.
-class GroupNodeReader final : public NodeReader {
+}  // namespace
+
+// The frontier before a group plus the nodes the group completed: every node an inclusion
+// proof for the group's new entries needs, in memory.
+class GroupNodes final : public NodeReader {
  public:
   void Add(const StoredNode& n) { nodes_[Key(n.level, n.index)] = n.hash; }
   StatusOr<Hash> Node(int level, uint64_t index) override {
@@ -100,6 +104,8 @@ class GroupNodeReader final : public NodeReader {
   std::unordered_map<uint64_t, Hash> nodes_;
 };
 
+namespace {
+
 std::string UniqueValue(uint64_t leaf, std::string_view fingerprint, std::string_view id) {
   std::string v = BigEndian64(leaf);
   v.append(fingerprint);
@@ -110,10 +116,22 @@ std::string UniqueValue(uint64_t leaf, std::string_view fingerprint, std::string
 
 }  // namespace
 
+// Post-order number: appending leaf c-1 completes the nodes (l, c/2^l - 1) for l = 0..tz(c),
+// and 2(c-1) - popcount(c-1) nodes were completed before it.
 std::string Ledger::NodeKey(int level, uint64_t index) {
-  std::string key(1, static_cast<char>(level));
-  PutBigEndian64(&key, index);
-  return key;
+  const uint64_t before = ((index + 1) << level) - 1;
+  const uint64_t number = 2 * before - static_cast<uint64_t>(__builtin_popcountll(before)) +
+                          static_cast<uint64_t>(level);
+  return BigEndian64(number);
+}
+
+void AppendResult::FillProofs() {
+  if (!nodes) return;
+  for (EntryOutcome& o : entries) {
+    if (o.existed || !o.inclusion_proof.empty()) continue;
+    auto proof = ::lcb::InclusionProof(o.leaf_index, tree_size, *nodes);
+    if (proof.ok()) o.inclusion_proof = std::move(proof).value();
+  }
 }
 
 Ledger::Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin)
@@ -166,6 +184,7 @@ void Ledger::Stop() {
 }
 
 void Ledger::Append(std::vector<LogEntry> entries, Callback done) {
+  for (LogEntry& e : entries) e.leaf_hash = LeafHash(e.bytes);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
@@ -182,7 +201,9 @@ StatusOr<AppendResult> Ledger::AppendSync(std::vector<LogEntry> entries) {
   auto future = promise.get_future();
   Append(std::move(entries),
          [&promise](StatusOr<AppendResult> r) { promise.set_value(std::move(r)); });
-  return future.get();
+  StatusOr<AppendResult> result = future.get();
+  if (result.ok()) result->FillProofs();
+  return result;
 }
 
 void Ledger::Run() {
@@ -218,8 +239,8 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
   WriteBatch batch;
   const Frontier before = frontier_;
   StoreNodeReader reader(kv_);
-  GroupNodeReader group_nodes;
-  for (const StoredNode& n : before.Nodes()) group_nodes.Add(n);
+  auto group_nodes = std::make_shared<GroupNodes>();
+  for (const StoredNode& n : before.Nodes()) group_nodes->Add(n);
   std::vector<StoredNode> nodes;
   bool any_new = false;
 
@@ -286,15 +307,15 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
       LogEntry& e = req.entries[i];
       uint64_t leaf = frontier_.size();
       nodes.clear();
-      frontier_.Append(LeafHash(e.bytes), &nodes);
+      frontier_.Append(e.leaf_hash, &nodes);
       for (const StoredNode& n : nodes) {
         batch.Put(Table::kLogNodes, NodeKey(n.level, n.index),
                   std::string_view(reinterpret_cast<const char*>(n.hash.data()), n.hash.size()));
         reader.AddPending(n);
-        group_nodes.Add(n);
+        group_nodes->Add(n);
       }
       batch.Put(Table::kLogLeaves, BigEndian64(leaf), e.bytes);
-      if (!e.id.empty()) batch.Put(Table::kObjects, e.id, BigEndian64(leaf));
+      if (!e.id.empty() && e.id != e.unique_key) batch.Put(Table::kObjects, e.id, BigEndian64(leaf));
       if (!e.unique_key.empty()) {
         batch.Put(Table::kUnique, e.unique_key, UniqueValue(leaf, e.fingerprint, e.id));
         std::string fp = e.fingerprint;
@@ -334,15 +355,10 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
       frontier_ = before;
       new_size = before.size();
     } else {
-      // Receipts' proofs, from memory: the clients need them and the store would need
-      // O(log n) reads per record.
+      // Receipts' proofs come from these nodes in memory (AppendResult::FillProofs, on the
+      // caller's side): the store would need O(log n) reads per record.
       for (StatusOr<AppendResult>& result : results) {
-        if (!result.ok()) continue;
-        for (EntryOutcome& o : result->entries) {
-          if (o.existed) continue;
-          auto proof = ::lcb::InclusionProof(o.leaf_index, new_size, group_nodes);
-          if (proof.ok()) o.inclusion_proof = std::move(proof).value();
-        }
+        if (result.ok()) result->nodes = group_nodes;
       }
     }
   }
@@ -456,6 +472,12 @@ StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) {
 
 StatusOr<uint64_t> Ledger::ObjectIndex(std::string_view id) {
   std::string value;
+  // Entries whose unique key is their id (records) are found through their kUnique row.
+  Status unique = kv_->Get(Table::kUnique, id, &value);
+  if (unique.ok() && value.size() >= 40 && std::string_view(value).substr(40) == id) {
+    return GetBigEndian64(value);
+  }
+  if (!unique.ok() && unique.code() != StatusCode::kNotFound) return unique;
   LCB_RETURN_IF_ERROR(kv_->Get(Table::kObjects, id, &value));
   if (value.size() != 8) return Status::DataLoss("object index row is corrupt");
   return GetBigEndian64(value);

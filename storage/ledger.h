@@ -13,8 +13,12 @@
 //
 // Stored layout (see storage/kv.h for tables):
 //   kLogLeaves  BE64(i)                -> entry bytes
-//   kLogNodes   u8(level) BE64(index)  -> SHA-256 of the complete subtree (level 0 = leaf hash)
-//   kObjects    id                     -> BE64(leaf index)
+//   kLogNodes   BE64(post-order number of the node) -> SHA-256 of the complete subtree (level 0
+//               = leaf hash). Nodes are numbered in the order the tree completes them, so every
+//               commit appends keys in increasing order (cheap memtable inserts) and a
+//               subtree's nodes are stored next to each other.
+//   kObjects    id                     -> BE64(leaf index); not written for an entry whose
+//               unique key is its id (records): the kUnique row already maps it
 //   kUnique     key                    -> BE64(leaf index) fingerprint(32) id
 //   kCheckpoints BE64(size)            -> signed note;  kMeta "checkpoint" -> latest note,
 //   kMeta "tree_size" -> BE64(size)
@@ -48,6 +52,8 @@ struct LogEntry {
   // Extra rows written in the same batch once the leaf index is known. Not called for an entry
   // that already existed.
   std::function<void(uint64_t leaf_index, WriteBatch* batch)> index_rows;
+  // Set by Ledger::Append on the caller's thread, so the single committer does not hash.
+  Hash leaf_hash{};
 };
 
 struct EntryOutcome {
@@ -59,10 +65,17 @@ struct EntryOutcome {
   std::vector<Hash> inclusion_proof;
 };
 
+class GroupNodes;
+
 struct AppendResult {
   std::vector<EntryOutcome> entries;  // in request order
   std::string checkpoint;             // signed note covering every entry
   uint64_t tree_size = 0;             // the checkpoint's size
+  // The tree nodes a proof for this group's new entries needs, kept in memory: FillProofs
+  // computes the new entries' inclusion proofs from them off the committer thread.
+  std::shared_ptr<GroupNodes> nodes;
+  // Fills inclusion_proof of every new entry (Append's callers; AppendSync already did).
+  void FillProofs();
 };
 
 struct LedgerStats {
@@ -83,7 +96,7 @@ class Ledger {
   ~Ledger();
 
   // Queues a request; `done` runs on the committer thread once the group is durable (or
-  // failed). Keep `done` short: post the work elsewhere.
+  // failed). Keep `done` short: post the work elsewhere (including AppendResult::FillProofs).
   void Append(std::vector<LogEntry> entries, Callback done);
   StatusOr<AppendResult> AppendSync(std::vector<LogEntry> entries);
   // Fails queued requests with Unavailable, waits for the committer to finish.
