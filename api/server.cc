@@ -292,6 +292,14 @@ class Session {
     unsigned version = parser_->version();
     head_ = parser_->is_head();
     parser_.reset();
+    if (server_->stopping.load()) {
+      // Shutting down: a request read now is answered at once (never dispatched), so that
+      // the grace period covers it and no client is left without an answer.
+      HttpResponse r = ProblemResponse(503, "the server is shutting down; retry shortly",
+                                       req.request_id);
+      r.headers.emplace_back("Retry-After", "1");
+      return Send(std::move(r), /*keep_alive=*/false, version);
+    }
     if (!ParseTarget(req.target, &req)) {
       return Send(ProblemResponse(400, "malformed percent-encoding in the request target",
                                   req.request_id),
