@@ -48,6 +48,18 @@ Status AppendString(std::string_view s, std::string* out) {
   out->push_back('"');
   size_t pos = 0;
   while (pos < s.size()) {
+    // Runs of printable ASCII other than '"' and '\\' are copied as they are, in one append.
+    size_t run = pos;
+    while (run < s.size()) {
+      const unsigned char c = static_cast<unsigned char>(s[run]);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+      ++run;
+    }
+    if (run > pos) {
+      out->append(s.data() + pos, run - pos);
+      pos = run;
+      continue;
+    }
     const size_t start = pos;
     uint32_t cp;
     if (!internal::NextCodePoint(s, &pos, &cp)) {

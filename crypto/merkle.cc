@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <string>
+#include <unordered_map>
 
 namespace lcb {
 namespace {
@@ -159,6 +160,41 @@ StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, NodeRe
   }));
   std::reverse(proof.begin(), proof.end());
   return proof;
+}
+
+StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(const std::vector<uint64_t>& indexes,
+                                                         uint64_t size, NodeReader& reader) {
+  std::unordered_map<uint64_t, std::unordered_map<uint64_t, Hash>> edge;  // begin -> end -> hash
+  auto read = [&](int level, uint64_t i) { return reader.Node(level, i); };
+  std::vector<std::vector<Hash>> proofs;
+  proofs.reserve(indexes.size());
+  for (uint64_t index : indexes) {
+    if (index >= size) {
+      return Status::InvalidArgument("", "leaf index " + std::to_string(index) +
+                                             " is not below tree size " + std::to_string(size));
+    }
+    std::vector<Hash> proof;
+    LCB_RETURN_IF_ERROR(WalkInclusion(index, size, [&](uint64_t begin, uint64_t end) -> Status {
+      const uint64_t width = end - begin;
+      if (std::has_single_bit(width)) {  // a complete subtree: one node read
+        LCB_ASSIGN_OR_RETURN(Hash h, RangeHash(begin, end, read));
+        proof.push_back(h);
+        return Status::Ok();
+      }
+      auto& by_end = edge[begin];
+      if (auto it = by_end.find(end); it != by_end.end()) {
+        proof.push_back(it->second);
+        return Status::Ok();
+      }
+      LCB_ASSIGN_OR_RETURN(Hash h, RangeHash(begin, end, read));
+      by_end.emplace(end, h);
+      proof.push_back(h);
+      return Status::Ok();
+    }));
+    std::reverse(proof.begin(), proof.end());
+    proofs.push_back(std::move(proof));
+  }
+  return proofs;
 }
 
 StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second, NodeReader& reader) {

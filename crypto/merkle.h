@@ -53,6 +53,11 @@ StatusOr<Hash> RootAt(uint64_t size, NodeReader& reader);
 // Audit path for leaf `index` in the tree of `size` leaves (RFC 9162 §2.1.3.1), ordered from
 // the leaf's sibling up to the root's child. O(log n) reads.
 StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, NodeReader& reader);
+// Proofs for many leaves of one tree (a commit group's receipts): equal to calling
+// InclusionProof for each, but the hash of a range that is not a complete subtree (the right
+// edge, shared by neighbouring leaves) is computed once.
+StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(const std::vector<uint64_t>& indexes,
+                                                         uint64_t size, NodeReader& reader);
 
 // Consistency proof between the trees of `first` and `second` leaves (RFC 9162 §2.1.4.1).
 // Empty when first == 0 or first == second. O(log n) reads.

@@ -127,11 +127,16 @@ std::string Ledger::NodeKey(int level, uint64_t index) {
 
 void AppendResult::FillProofs() {
   if (!nodes) return;
+  std::vector<uint64_t> leaves;
+  std::vector<EntryOutcome*> targets;
   for (EntryOutcome& o : entries) {
     if (o.existed || !o.inclusion_proof.empty()) continue;
-    auto proof = ::lcb::InclusionProof(o.leaf_index, tree_size, *nodes);
-    if (proof.ok()) o.inclusion_proof = std::move(proof).value();
+    leaves.push_back(o.leaf_index);
+    targets.push_back(&o);
   }
+  auto proofs = ::lcb::InclusionProofs(leaves, tree_size, *nodes);
+  if (!proofs.ok()) return;  // callers fall back to proofs from the store
+  for (size_t i = 0; i < targets.size(); ++i) targets[i]->inclusion_proof = std::move((*proofs)[i]);
 }
 
 Ledger::Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin)

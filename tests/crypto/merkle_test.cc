@@ -489,6 +489,32 @@ TEST(MerkleOracle, RandomPairsUpTo10000Leaves) {
   }
 }
 
+// InclusionProofs (a commit group's receipts, right-edge ranges computed once) against the
+// brute-force oracle, for runs of consecutive leaves at the end of random trees and for
+// scattered leaves; an index beyond the tree fails as InclusionProof does.
+TEST(MerkleOracle, BatchedProofsEqualTheOracle) {
+  constexpr uint64_t kMaxSize = 3000;
+  Oracle oracle(Entries(kMaxSize));
+  MemoryTree tree = TreeOf(oracle.leaves());
+  std::mt19937_64 rng(20261129);
+  for (int round = 0; round < 60; ++round) {
+    const uint64_t n = 1 + rng() % kMaxSize;
+    std::vector<uint64_t> indexes;
+    const uint64_t group = 1 + rng() % std::min<uint64_t>(n, 500);
+    for (uint64_t i = n - group; i < n; ++i) indexes.push_back(i);  // a group at the edge
+    for (int k = 0; k < 20; ++k) indexes.push_back(rng() % n);       // and anywhere
+    CheckedReader reader(&tree, n);
+    auto proofs = InclusionProofs(indexes, n, reader);
+    ASSERT_TRUE(proofs.ok()) << proofs.status().ToString();
+    ASSERT_EQ(proofs->size(), indexes.size());
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      ASSERT_EQ((*proofs)[k], oracle.Path(indexes[k], 0, n)) << indexes[k] << " in " << n;
+    }
+  }
+  CheckedReader reader(&tree, 10);
+  EXPECT_FALSE(InclusionProofs({3, 10}, 10, reader).ok());
+}
+
 // --- Frontier ------------------------------------------------------------------------------
 
 TEST(Frontier, EmitsExactlyTheCompleteSubtrees) {
