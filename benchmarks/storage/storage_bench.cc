@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <random>
 
@@ -110,20 +111,28 @@ void BM_ConsistencyProofFromStore(benchmark::State& state) {
 }
 BENCHMARK(BM_ConsistencyProofFromStore)->Unit(benchmark::kMicrosecond);
 
+// A new, empty store in Dir() + suffix, opened once per process and kept for the run.
+Store& FreshStore(const std::string& suffix) {
+  static std::map<std::string, Store> stores;
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  auto [it, inserted] = stores.try_emplace(suffix);
+  if (inserted) {
+    std::string dir = Dir() + suffix;
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    it->second.kv = std::move(OpenRocksKv(dir + "/db")).value();
+    auto key = std::make_shared<const Ed25519Key>(Ed25519Key::Generate());
+    it->second.ledger = std::move(Ledger::Open(it->second.kv.get(), key, kOrigin)).value();
+  }
+  return it->second;
+}
+
 // The ledger's group commit without fsync cost: entries/s the single writer sustains when
 // requests of `range(0)` entries arrive from 4 threads (sync on, as in production).
 void BM_LedgerAppendSync(benchmark::State& state) {
-  static std::unique_ptr<Kv> kv;
-  static std::unique_ptr<Ledger> ledger;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::string dir = Dir() + "-append";
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    kv = std::move(OpenRocksKv(dir + "/db")).value();
-    auto key = std::make_shared<const Ed25519Key>(Ed25519Key::Generate());
-    ledger = std::move(Ledger::Open(kv.get(), key, kOrigin)).value();
-  });
+  static Store& store = FreshStore("-append");
+  Ledger* ledger = store.ledger.get();
   const int per_request = static_cast<int>(state.range(0));
   uint64_t seq = static_cast<uint64_t>(state.thread_index()) << 40;
   for (auto _ : state) {
@@ -144,17 +153,8 @@ BENCHMARK(BM_LedgerAppendSync)->Arg(100)->Threads(8)->UseRealTime()->Unit(benchm
 // the learner index row; learners drawn from 200 (as in benchmarks/load). This is the log
 // writer's share of HTTP ingestion.
 void BM_LedgerAppendRecords(benchmark::State& state) {
-  static std::unique_ptr<Kv> kv;
-  static std::unique_ptr<Ledger> ledger;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::string dir = Dir() + "-records";
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    kv = std::move(OpenRocksKv(dir + "/db")).value();
-    auto key = std::make_shared<const Ed25519Key>(Ed25519Key::Generate());
-    ledger = std::move(Ledger::Open(kv.get(), key, kOrigin)).value();
-  });
+  static Store& store = FreshStore("-records");
+  Ledger* ledger = store.ledger.get();
   const int per_request = static_cast<int>(state.range(0));
   std::mt19937_64 rng(static_cast<uint64_t>(state.thread_index()) + 1);
   uint64_t seq = static_cast<uint64_t>(state.thread_index()) << 40;
