@@ -2,6 +2,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
@@ -39,6 +40,16 @@ Status FromRocks(const rocksdb::Status& s) {
   return Status::Internal("storage: " + s.ToString());
 }
 
+// RocksDB's per-thread perf context counts every operation unless told not to; nothing here
+// reads it.
+void NoPerfContext() {
+  thread_local bool disabled = [] {
+    rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+    return true;
+  }();
+  (void)disabled;
+}
+
 class RocksKv final : public Kv {
  public:
   RocksKv(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
@@ -54,11 +65,13 @@ class RocksKv final : public Kv {
   }
 
   Status Get(Table t, std::string_view key, std::string* value) override {
+    NoPerfContext();
     return FromRocks(db_->Get(rocksdb::ReadOptions(), handle(t),
                               rocksdb::Slice(key.data(), key.size()), value));
   }
 
   Status Write(const WriteBatch& batch, bool sync) override {
+    NoPerfContext();
     struct statvfs fs;
     if (min_free_ > 0 && ::statvfs(path_.c_str(), &fs) == 0) {
       uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
@@ -80,18 +93,21 @@ class RocksKv final : public Kv {
     // invisible except between operations on one key, which a stable sort keeps. Sorted keys
     // make each memtable insert start next to the previous one instead of walking the
     // skiplist from the top (random keys, such as record ids, were the writer's largest cost).
-    const auto& ops = batch.ops();
+    const std::vector<WriteBatch::Op> ops = batch.ops();
     std::vector<uint32_t> order(ops.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
       if (ops[a].table != ops[b].table) return ops[a].table < ops[b].table;
       return ops[a].key < ops[b].key;
     });
-    rocksdb::WriteBatch wb;
+    rocksdb::WriteBatch wb(batch.bytes() + 16 * ops.size() + 64);  // sized once
     for (uint32_t i : order) {
       const auto& op = ops[i];
-      rocksdb::Status s = op.is_delete ? wb.Delete(handle(op.table), op.key)
-                                       : wb.Put(handle(op.table), op.key, op.value);
+      const rocksdb::Slice key(op.key.data(), op.key.size());
+      rocksdb::Status s =
+          op.is_delete ? wb.Delete(handle(op.table), key)
+                       : wb.Put(handle(op.table), key,
+                                rocksdb::Slice(op.value.data(), op.value.size()));
       if (!s.ok()) return FromRocks(s);
     }
     rocksdb::WriteOptions wo;
@@ -180,6 +196,12 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
   cf_options.compression = rocksdb::kLZ4Compression;
+  // Flushes and the first compactions run beside ingestion on the same cores: L0 and L1 are
+  // short-lived, so they are left uncompressed; LZ4 below, ZSTD at the bottom.
+  cf_options.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+                                      rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                      rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                                      rocksdb::kLZ4Compression};
   cf_options.bottommost_compression = rocksdb::kZSTD;
   // A Bloom filter over each memtable's keys: the log writer's idempotency lookup of every
   // posted record is almost always a miss, which then skips the skiplist walk (profiled as
@@ -194,6 +216,7 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   rocksdb::ColumnFamilyOptions node_options = cf_options;
   node_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(node_table));
   node_options.compression = rocksdb::kNoCompression;
+  node_options.compression_per_level.clear();
   node_options.bottommost_compression = rocksdb::kNoCompression;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
