@@ -33,6 +33,7 @@ class Ledger::NodeCache {
   }
   void Put(int level, uint64_t index, const Hash& h) {
     std::unique_lock lock(mu_);
+    if (map_.size() >= Ledger::kMaxCachedNodes) return;
     map_.emplace(Key(level, index), h);
   }
 

@@ -147,9 +147,11 @@ class Ledger {
 
  public:
   // Complete subtrees at or above this level are kept in memory once read (they never
-  // change): a proof then reads at most this many nodes from the store. Memory: one entry
-  // per 2^level leaves.
-  static constexpr int kCachedLevel = 8;
+  // change): a proof then reads at most this many nodes from the store. Memory: at most one
+  // entry per 2^level leaves (about 5 MB for 10M leaves), capped at kMaxCachedNodes entries
+  // (about 256 MB; beyond that, proofs read those nodes from the store).
+  static constexpr int kCachedLevel = 7;
+  static constexpr size_t kMaxCachedNodes = 4u << 20;
   class NodeCache;
 
  private:
