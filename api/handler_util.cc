@@ -23,11 +23,15 @@ HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
   return r;
 }
 
-bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out) {
-  const std::string* type = ctx.request.Header("content-type");
+bool JsonBodyType(const HttpRequest& request) {
+  const std::string* type = request.Header("content-type");
   // curl -d sends application/x-www-form-urlencoded; the body decides whether it is JSON.
-  if (type && type->find("json") == std::string::npos &&
-      type->find("x-www-form-urlencoded") == std::string::npos) {
+  return !type || type->find("json") != std::string::npos ||
+         type->find("x-www-form-urlencoded") != std::string::npos;
+}
+
+bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out) {
+  if (!JsonBodyType(ctx.request)) {
     respond(ProblemResponse(415, "expected Content-Type: application/json",
                             ctx.request.request_id));
     return false;

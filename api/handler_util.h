@@ -32,6 +32,8 @@ HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
 
 // Parses the body as a JSON object or answers 400/415 itself (returns false).
 bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out);
+// Whether the Content-Type lets the body be read as JSON (ParseJsonRequest answers 415 if not).
+bool JsonBodyType(const HttpRequest& request);
 
 // Query parameter helpers; on a bad value they answer 400 and return false.
 bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::string& name,

@@ -9,6 +9,8 @@ std::string Child(const std::string& ptr, std::string_view key) {
   return ptr + "/" + JsonPointerEscape(key);
 }
 
+}  // namespace
+
 bool ValidText(std::string_view s) {
   // Valid UTF-8 and no control characters other than none at all.
   size_t i = 0;
@@ -28,8 +30,6 @@ bool ValidText(std::string_view s) {
   }
   return true;
 }
-
-}  // namespace
 
 StatusOr<json> ParseJsonBody(std::string_view body) {
   try {

@@ -18,6 +18,9 @@ namespace lcb {
 
 using json = nlohmann::json;
 
+// Valid UTF-8 without control characters: what every string member must be.
+bool ValidText(std::string_view s);
+
 // Parses a request body. Errors point at "" and say where parsing failed (byte offset).
 StatusOr<json> ParseJsonBody(std::string_view body);
 

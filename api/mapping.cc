@@ -445,6 +445,192 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
   return in;
 }
 
+namespace {
+
+// SAX handler for ParseRecordBatchFast. Any event it does not expect, or any value the tree
+// path would reject, makes it return false: sax_parse stops and the caller falls back.
+class RecordBatchSax {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  explicit RecordBatchSax(size_t max_batch) : max_batch_(max_batch) {}
+  bool done() const { return state_ == State::kDone; }
+  std::vector<RecordInput>& records() { return records_; }
+
+  bool null() {
+    if (state_ != State::kRecordValue) return false;
+    // null is "absent" for the optional members, "is required" (an error) for the others.
+    if (field_ != kCredits && field_ != kHours && field_ != kLevel && field_ != kAttendance &&
+        field_ != kEvidence) {
+      return false;
+    }
+    state_ = State::kRecord;
+    return true;
+  }
+  bool boolean(bool) { return false; }
+  bool binary(binary_t&) { return false; }
+  bool number_integer(number_integer_t v) { return Number(static_cast<double>(v), v, true); }
+  bool number_unsigned(number_unsigned_t v) {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+    return Number(static_cast<double>(v), static_cast<int64_t>(v), true);
+  }
+  bool number_float(number_float_t v, const string_t&) {
+    if (!(v >= -0x1p63 && v < 0x1p63) || v != std::trunc(v)) return Number(v, 0, false);
+    return Number(v, static_cast<int64_t>(v), true);
+  }
+  bool string(string_t& v) {
+    if (state_ == State::kRecordValue) {
+      state_ = State::kRecord;
+      switch (field_) {
+        case kLearner: return Text(v, 128, &current_.learner);
+        case kUnit: return Text(v, 200, &current_.unit);
+        case kExternalRef: return Text(v, 128, &current_.external_ref);
+        case kCompletedOn: return Text(v, 10, &current_.completed_on);
+        case kAttendance: return Text(v, 64, &current_.attendance.emplace());
+        case kEvidence: return Text(v, 64, &current_.evidence_sha256.emplace());
+        default: return false;
+      }
+    }
+    if (state_ == State::kGradeValue) {
+      state_ = State::kGrade;
+      return Text(v, 64, field_ == kScale ? &current_.grade_scale : &current_.grade_value);
+    }
+    return false;
+  }
+  bool start_object(std::size_t) {
+    switch (state_) {
+      case State::kStart: state_ = State::kTopKey; return true;
+      case State::kArray:
+        if (records_.size() >= max_batch_) return false;
+        current_ = RecordInput();
+        seen_ = 0;
+        state_ = State::kRecord;
+        return true;
+      case State::kRecordValue:
+        if (field_ != kGrade) return false;
+        state_ = State::kGrade;
+        return true;
+      default: return false;
+    }
+  }
+  bool key(string_t& k) {
+    if (state_ == State::kTopKey) {
+      if (k != "records") return false;
+      state_ = State::kTopArray;
+      return true;
+    }
+    static constexpr std::string_view kRecordKeys[] = {
+        "learner", "unit", "external_ref", "credits", "hours", "level", "grade", "completed_on",
+        "attendance", "evidence_sha256"};
+    static constexpr std::string_view kGradeKeys[] = {"scale", "value"};
+    if (state_ == State::kRecord) {
+      for (int i = 0; i < 10; ++i) {
+        if (k == kRecordKeys[i]) return See(i, State::kRecordValue);
+      }
+      return false;
+    }
+    if (state_ == State::kGrade) {
+      for (int i = 0; i < 2; ++i) {
+        if (k == kGradeKeys[i]) return See(kScale + i, State::kGradeValue);
+      }
+      return false;
+    }
+    return false;
+  }
+  bool end_object() {
+    switch (state_) {
+      case State::kGrade:
+        if (!(seen_ & (1u << kScale)) || !(seen_ & (1u << kValue))) return false;
+        state_ = State::kRecord;
+        return true;
+      case State::kRecord: {
+        const uint32_t required = (1u << kLearner) | (1u << kUnit) | (1u << kExternalRef) |
+                                  (1u << kGrade) | (1u << kCompletedOn);
+        if ((seen_ & required) != required) return false;
+        records_.push_back(std::move(current_));
+        state_ = State::kArray;
+        return true;
+      }
+      case State::kTopEnd: state_ = State::kDone; return true;
+      default: return false;
+    }
+  }
+  bool start_array(std::size_t) {
+    if (state_ != State::kTopArray) return false;
+    state_ = State::kArray;
+    return true;
+  }
+  bool end_array() {
+    if (state_ != State::kArray) return false;
+    state_ = State::kTopEnd;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+ private:
+  enum class State {
+    kStart, kTopKey, kTopArray, kArray, kRecord, kRecordValue, kGrade, kGradeValue, kTopEnd,
+    kDone
+  };
+  enum Field {
+    kLearner, kUnit, kExternalRef, kCredits, kHours, kLevel, kGrade, kCompletedOn,
+    kAttendance, kEvidence, kScale, kValue
+  };
+
+  bool See(int field, State next) {
+    if (seen_ & (1u << field)) return false;  // a repeated member: the tree path decides
+    seen_ |= 1u << field;
+    field_ = static_cast<Field>(field);
+    state_ = next;
+    return true;
+  }
+  // As RequiredString / OptionalString.
+  static bool Text(std::string& v, size_t max_len, std::string* out) {
+    if (v.empty() || v.size() > max_len || !ValidText(v)) return false;
+    *out = std::move(v);
+    return true;
+  }
+  // As OptionalCredits (credits, hours) and OptionalInt(1, 10) (level).
+  bool Number(double d, int64_t whole, bool is_whole) {
+    if (state_ != State::kRecordValue) return false;
+    state_ = State::kRecord;
+    if (field_ == kCredits || field_ == kHours) {
+      auto c = CentiFromDouble(d, "");
+      if (!c.ok()) return false;
+      (field_ == kCredits ? current_.credits : current_.hours) = *c;
+      return true;
+    }
+    if (field_ == kLevel) {
+      if (!is_whole || whole < 1 || whole > 10) return false;
+      current_.level = static_cast<int>(whole);
+      return true;
+    }
+    return false;
+  }
+
+  size_t max_batch_;
+  State state_ = State::kStart;
+  Field field_ = kLearner;
+  uint32_t seen_ = 0;
+  RecordInput current_;
+  std::vector<RecordInput> records_;
+};
+
+}  // namespace
+
+std::optional<std::vector<RecordInput>> ParseRecordBatchFast(std::string_view body,
+                                                             size_t max_batch) {
+  RecordBatchSax sax(max_batch);
+  if (!json::sax_parse(body.begin(), body.end(), &sax) || !sax.done()) return std::nullopt;
+  return std::move(sax.records());
+}
+
 json RecordInputToJson(const RecordInput& in) {
   json doc = {{"learner", in.learner},
               {"unit", in.unit},

@@ -2,7 +2,10 @@
 // errors naming the JSON pointer); output shapes are the ones DESIGN.md fixes.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/json_util.h"
 #include "engine/grades.h"
@@ -32,6 +35,13 @@ json RulesetToJson(const Ruleset& ruleset);
 
 // One posted record; `ptr` is its pointer ("/records/3" or "").
 StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& ptr);
+// The fast path for the common body {"records": [...]}: one SAX pass straight into
+// RecordInputs, no JSON tree. Returns nullopt for anything that is not a fully valid batch of
+// at most max_batch records with string grade values (a parse error, an unknown, duplicate,
+// missing or ill-typed member, a number grade value, ...): the caller then takes the tree path,
+// which accepts exactly the same batches and names the error. Tested against that path.
+std::optional<std::vector<RecordInput>> ParseRecordBatchFast(std::string_view body,
+                                                             size_t max_batch);
 // Canonical form of what was posted: the idempotency fingerprint is its SHA-256.
 json RecordInputToJson(const RecordInput& in);
 

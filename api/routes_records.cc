@@ -114,6 +114,9 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
       AddCsvLines(&r, csv_lines);
       return respond(std::move(r));
     }
+  } else if (auto fast = JsonBodyType(req) ? ParseRecordBatchFast(req.body, max_batch)
+                                             : std::nullopt) {
+    inputs = std::move(*fast);  // a valid batch, read without building a JSON tree
   } else {
     json body;
     if (!ParseJsonRequest(ctx, respond, &body)) return;

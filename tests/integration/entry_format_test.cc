@@ -6,6 +6,8 @@
 //   - Ledger::NodeKey numbers tree nodes in the order Frontier completes them: 0, 1, 2, ...
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -124,6 +126,137 @@ TEST(EntryFormat, NodeKeysNumberNodesInCompletionOrder) {
       EXPECT_TRUE(keys.insert(Ledger::NodeKey(level, index)).second);
     }
   }
+}
+
+}  // namespace
+}  // namespace lcb
+
+namespace lcb {
+namespace {
+
+// What POST /v1/records does with a JSON body when the fast path declines: the tree path.
+std::optional<std::vector<RecordInput>> TreePath(const std::string& body, size_t max_batch) {
+  auto doc = ParseJsonBody(body);
+  if (!doc.ok() || !doc->is_object() || !doc->contains("records") || doc->size() != 1) {
+    return std::nullopt;
+  }
+  const json& arr = (*doc)["records"];
+  if (!arr.is_array() || arr.size() > max_batch) return std::nullopt;
+  std::vector<RecordInput> out;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    auto in = RecordInputFromJson(arr[i], "/records/" + std::to_string(i));
+    if (!in.ok()) return std::nullopt;
+    out.push_back(std::move(in).value());
+  }
+  return out;
+}
+
+bool Same(const RecordInput& a, const RecordInput& b) {
+  return a.learner == b.learner && a.unit == b.unit && a.external_ref == b.external_ref &&
+         a.credits == b.credits && a.hours == b.hours && a.level == b.level &&
+         a.grade_scale == b.grade_scale && a.grade_value == b.grade_value &&
+         a.completed_on == b.completed_on && a.attendance == b.attendance &&
+         a.evidence_sha256 == b.evidence_sha256;
+}
+
+json RandomValue(std::mt19937_64& rng) {
+  switch (rng() % 12) {
+    case 0: return nullptr;
+    case 1: return rng() % 2 == 0;
+    case 2: return json::array({1, "x"});
+    case 3: return json::object({{"a", 1}});
+    case 4: return static_cast<int64_t>(rng() % 25) - 5;
+    case 5: return (static_cast<double>(rng() % 2000) - 100) / 8;  // fractions, negatives
+    case 6: return 1e30;
+    case 7: return std::numeric_limits<uint64_t>::max();
+    case 8: return std::string(rng() % 2 ? 129 : 65, 'x');
+    case 9: return "";
+    case 10: return std::string("bad\x01text");
+    default: return RandomText(rng) + "v";
+  }
+}
+
+// Printable text with escapes and multi-byte characters, no control characters.
+std::string PrintableText(std::mt19937_64& rng) {
+  static const std::vector<std::string> kPieces = {"a", "Z", "0", "-", " ", "\"", "\\", "/",
+                                                   "é", "学分", "😀", "~", "<", "&"};
+  std::string out;
+  for (int i = static_cast<int>(rng() % 8); i > 0; --i) out += kPieces[rng() % kPieces.size()];
+  return out;
+}
+
+json ValidRecord(std::mt19937_64& rng, int i) {
+  json r = {{"learner", "lrn_" + std::to_string(rng() % 1000)},
+            {"unit", "u:" + PrintableText(rng) + "1"},
+            {"external_ref", "ref-" + std::to_string(i) + PrintableText(rng)},
+            {"grade", {{"scale", "percent"}, {"value", std::to_string(rng() % 101)}}},
+            {"completed_on", "2024-06-01"}};
+  if (rng() % 2) r["credits"] = static_cast<double>(rng() % 800) / 4;  // 0.25 steps
+  if (rng() % 3 == 0) r["credits"] = static_cast<int64_t>(rng() % 10);
+  if (rng() % 3 == 0) r["hours"] = static_cast<double>(rng() % 400) / 2;
+  if (rng() % 3 == 0) r["level"] = static_cast<int64_t>(1 + rng() % 10);
+  if (rng() % 5 == 0) r["level"] = 4.0;  // a whole float is an integer
+  if (rng() % 4 == 0) r["attendance"] = "full";
+  if (rng() % 4 == 0) r["evidence_sha256"] = HexEncode(RandomBytes(32));
+  if (rng() % 6 == 0) r["attendance"] = nullptr;  // null optional member = absent
+  return r;
+}
+
+// The fast path may decline anything, but what it accepts the tree path accepts, with the
+// same RecordInputs; and it does accept the plain valid batches.
+TEST(EntryFormat, FastBatchParserAgreesWithTheTreePath) {
+  std::mt19937_64 rng(7);
+  const char* kFields[] = {"learner", "unit", "external_ref", "credits", "hours", "level",
+                           "grade", "completed_on", "attendance", "evidence_sha256", "extra"};
+  int fast_taken = 0, tree_taken = 0;
+  for (int iter = 0; iter < 4000; ++iter) {
+    const size_t max_batch = 1 + rng() % 12;
+    json records = json::array();
+    const int n = static_cast<int>(rng() % 14);
+    for (int i = 0; i < n; ++i) records.push_back(ValidRecord(rng, i));
+    json body = {{"records", records}};
+    std::string text;
+    const int mutation = n == 0 ? 0 : static_cast<int>(rng() % 12);
+    json scratch;
+    json& victim = n == 0 ? scratch : body["records"][rng() % n];
+    switch (mutation) {
+      case 1: victim.erase(kFields[rng() % 10]); break;
+      case 2: victim[kFields[rng() % 11]] = RandomValue(rng); break;
+      case 3: victim["grade"][rng() % 2 ? "scale" : "value"] = RandomValue(rng); break;
+      case 4: victim["grade"].erase(rng() % 2 ? "scale" : "value"); break;
+      case 5: victim["grade"]["other"] = 1; break;
+      case 6: body["other"] = 1; break;
+      case 7: victim["grade"]["value"] = 85.5; break;  // a number grade: tree only
+      default: break;
+    }
+    text = body.dump();
+    if (mutation == 8) {  // a repeated member, which a JSON tree resolves to the last one
+      size_t at = text.find("\"learner\":");
+      if (at != std::string::npos) text.insert(at, "\"learner\":\"lrn_dup\",");
+    } else if (mutation == 9 && !text.empty()) {
+      text.resize(rng() % text.size());  // truncated
+    } else if (mutation == 10) {
+      text += " x";  // trailing garbage
+    } else if (mutation == 11) {
+      size_t at = text.find("learner");  // an escaped key means the same member
+      if (at != std::string::npos) text.replace(at, 7, "le\\u0061rner");
+    }
+    auto fast = ParseRecordBatchFast(text, max_batch);
+    auto tree = TreePath(text, max_batch);
+    if (fast) {
+      ++fast_taken;
+      ASSERT_TRUE(tree.has_value()) << "fast path accepted what the tree path rejects: " << text;
+      ASSERT_EQ(fast->size(), tree->size());
+      for (size_t i = 0; i < fast->size(); ++i) ASSERT_TRUE(Same((*fast)[i], (*tree)[i])) << text;
+    }
+    if (tree) ++tree_taken;
+    if (mutation == 0 && static_cast<size_t>(n) <= max_batch) {
+      EXPECT_TRUE(tree.has_value()) << text;
+      EXPECT_TRUE(fast.has_value()) << "a plain valid batch should take the fast path: " << text;
+    }
+  }
+  EXPECT_GT(fast_taken, 500);  // deterministic (fixed seed): 664
+  EXPECT_GT(tree_taken, fast_taken);  // number grades and repeated members take the tree path
 }
 
 }  // namespace
