@@ -49,7 +49,11 @@ std::optional<RecordInput> MapOne(const json& doc, const std::string& ptr) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lcb;
   using namespace lcb::fuzz;
+  // The SAX fast path (taken first by PostRecords) may decline anything, but what it accepts
+  // the tree path below must accept, with the same inputs.
+  auto fast = ParseRecordBatchFast(AsText(data, size), kMaxBatch);
   auto body = ParseJsonBody(AsText(data, size));
+  LCB_FUZZ_CHECK(!fast || body.ok(), "fast path accepted a body that does not parse");
   if (!body.ok()) {
     LCB_FUZZ_CHECK(body.status().code() == StatusCode::kInvalidArgument, body.status().ToString());
     return 0;
@@ -58,12 +62,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<RecordInput> inputs;
   if (body->contains("records")) {
     const json& arr = (*body)["records"];
-    if (!arr.is_array() || body->size() != 1 || arr.size() > kMaxBatch) return 0;
+    const bool shape_ok = arr.is_array() && body->size() == 1 && arr.size() <= kMaxBatch;
+    LCB_FUZZ_CHECK(!fast || shape_ok, "fast path accepted a batch of the wrong shape");
+    if (!shape_ok) return 0;
     for (size_t i = 0; i < arr.size(); ++i) {
       if (auto in = MapOne(arr[i], "/records/" + std::to_string(i))) inputs.push_back(*in);
     }
+    LCB_FUZZ_CHECK(!fast || inputs.size() == arr.size(), "fast path accepted a rejected record");
     if (inputs.size() != arr.size()) return 0;  // the whole batch is rejected
+    if (fast) {
+      LCB_FUZZ_CHECK(fast->size() == inputs.size(), "fast path read another number of records");
+      for (size_t i = 0; i < inputs.size(); ++i) {
+        LCB_FUZZ_CHECK(SameInput((*fast)[i], inputs[i]), "fast path read another record");
+      }
+    }
   } else {
+    LCB_FUZZ_CHECK(!fast, "fast path accepted a body without records");
     auto in = MapOne(*body, "");
     if (!in) return 0;
     inputs.push_back(*in);
