@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/encoding.h"
 #include "crypto/internal/utf8.h"
 
 namespace lcb {
@@ -148,19 +149,7 @@ void AppendDouble(double v, std::string* out) {
 }
 
 // RFC 6901 escaping of one reference token.
-std::string PointerToken(std::string_view key) {
-  std::string token = "/";
-  for (char c : key) {
-    if (c == '~') {
-      token += "~0";
-    } else if (c == '/') {
-      token += "~1";
-    } else {
-      token += c;
-    }
-  }
-  return token;
-}
+std::string PointerToken(std::string_view key) { return "/" + JsonPointerEscape(key); }
 
 Status Serialize(const Json& v, int depth, std::string* out) {
   switch (v.type()) {

@@ -60,6 +60,7 @@ struct RecordInput {
   std::string completed_on;  // YYYY-MM-DD
   std::optional<std::string> attendance;
   std::optional<std::string> evidence_sha256;
+  friend bool operator==(const RecordInput&, const RecordInput&) = default;
 };
 
 // `unit` is the catalog unit named by input.unit (the caller looked it up; an unknown unit is

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <tuple>
 
 #include "storage/kv.h"
 
@@ -93,16 +94,12 @@ class RocksKv final : public Kv {
     // invisible except between operations on one key, which a stable sort keeps. Sorted keys
     // make each memtable insert start next to the previous one instead of walking the
     // skiplist from the top (random keys, such as record ids, were the writer's largest cost).
-    const std::vector<WriteBatch::Op> ops = batch.ops();
-    std::vector<uint32_t> order(ops.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      if (ops[a].table != ops[b].table) return ops[a].table < ops[b].table;
-      return ops[a].key < ops[b].key;
+    std::vector<WriteBatch::Op> ops = batch.ops();
+    std::stable_sort(ops.begin(), ops.end(), [](const WriteBatch::Op& a, const WriteBatch::Op& b) {
+      return std::tie(a.table, a.key) < std::tie(b.table, b.key);
     });
     rocksdb::WriteBatch wb(batch.bytes() + 16 * ops.size() + 64);  // sized once
-    for (uint32_t i : order) {
-      const auto& op = ops[i];
+    for (const WriteBatch::Op& op : ops) {
       const rocksdb::Slice key(op.key.data(), op.key.size());
       rocksdb::Status s =
           op.is_delete ? wb.Delete(handle(op.table), key)

@@ -151,14 +151,6 @@ std::optional<std::vector<RecordInput>> TreePath(const std::string& body, size_t
   return out;
 }
 
-bool Same(const RecordInput& a, const RecordInput& b) {
-  return a.learner == b.learner && a.unit == b.unit && a.external_ref == b.external_ref &&
-         a.credits == b.credits && a.hours == b.hours && a.level == b.level &&
-         a.grade_scale == b.grade_scale && a.grade_value == b.grade_value &&
-         a.completed_on == b.completed_on && a.attendance == b.attendance &&
-         a.evidence_sha256 == b.evidence_sha256;
-}
-
 json RandomValue(std::mt19937_64& rng) {
   switch (rng() % 12) {
     case 0: return nullptr;
@@ -247,7 +239,7 @@ TEST(EntryFormat, FastBatchParserAgreesWithTheTreePath) {
       ++fast_taken;
       ASSERT_TRUE(tree.has_value()) << "fast path accepted what the tree path rejects: " << text;
       ASSERT_EQ(fast->size(), tree->size());
-      for (size_t i = 0; i < fast->size(); ++i) ASSERT_TRUE(Same((*fast)[i], (*tree)[i])) << text;
+      for (size_t i = 0; i < fast->size(); ++i) ASSERT_TRUE((*fast)[i] == (*tree)[i]) << text;
     }
     if (tree) ++tree_taken;
     if (mutation == 0 && static_cast<size_t>(n) <= max_batch) {
