@@ -83,8 +83,6 @@ class StoreNodeReader final : public NodeReader {
   std::unordered_map<std::string, Hash> pending_;
 };
 
-// The nodes a commit group's proofs need, all in memory: the frontier before the group (the
-// left part of every proof) and every complete subtree the group finished.
 }  // namespace
 
 // The frontier before a group plus the nodes the group completed: every node an inclusion
