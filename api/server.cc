@@ -17,6 +17,7 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -99,7 +100,11 @@ struct HttpServer::Impl {
   // Declared before the io_contexts: sessions destroyed with pending handlers still touch them.
   std::atomic<int> connections{0};
   std::atomic<int> in_flight{0};
+  // Set once the listening socket is closed (Shutdown). Only then do responses carry
+  // Connection: close, so a client told to reconnect finds the port refused instead of racing
+  // the close into the listen backlog (where the kernel would reset its connection).
   std::atomic<bool> stopping{false};
+  std::atomic<bool> shutdown_called{false};
   std::optional<ssl::context> tls;
   // One io_context per thread, each run by exactly one thread: a connection's handlers all run
   // on its context's thread, so sessions need no strand and the reactor no cross-thread locking
@@ -569,12 +574,19 @@ int HttpServer::in_flight() const { return impl_->in_flight.load(); }
 
 void HttpServer::Shutdown(int grace_ms) {
   Impl& s = *impl_;
-  if (s.stopping.exchange(true)) return;
-  if (s.acceptor) {
-    net::post(*s.contexts[0], [&s] {
+  if (s.shutdown_called.exchange(true)) return;
+  if (s.acceptor && !s.threads.empty()) {
+    // The acceptor belongs to contexts[0]'s thread; close it there and wait for that.
+    std::promise<void> closed;
+    net::post(*s.contexts[0], [&s, &closed] {
       beast::error_code ec;
       s.acceptor->close(ec);
+      s.stopping = true;
+      closed.set_value();
     });
+    closed.get_future().wait();
+  } else {
+    s.stopping = true;
   }
   // In-flight requests finish (their responses carry Connection: close); idle keep-alive
   // connections are cut when the io_contexts stop.
