@@ -45,24 +45,47 @@ class Ledger::NodeCache {
   std::unordered_map<uint64_t, Hash> map_;
 };
 
+// The frontier before a group plus the nodes the group completed: every node an inclusion
+// proof for the group's new entries needs, in memory.
+class GroupNodes final : public NodeReader {
+ public:
+  void Add(const StoredNode& n) { nodes_[Key(n.level, n.index)] = n.hash; }
+  StatusOr<Hash> Node(int level, uint64_t index) override {
+    Hash h;
+    if (!Find(level, index, &h)) return Status::Internal("commit group node not in memory");
+    return h;
+  }
+  bool Find(int level, uint64_t index, Hash* out) const {
+    auto it = nodes_.find(Key(level, index));
+    if (it == nodes_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+
+ private:
+  static uint64_t Key(int level, uint64_t index) {
+    return (static_cast<uint64_t>(level) << 58) | index;
+  }
+  std::unordered_map<uint64_t, Hash> nodes_;
+};
+
 namespace {
 
-// Reads complete-subtree hashes from the store, with the nodes of a group being committed
-// layered on top (they are not in the store yet). Upper levels go through the ledger's
-// in-memory cache.
+// Reads complete-subtree hashes from the store, with the nodes of groups not written yet
+// layered on top. Upper levels go through the ledger's in-memory cache.
 class StoreNodeReader final : public NodeReader {
  public:
   explicit StoreNodeReader(Kv* kv, Ledger::NodeCache* cache = nullptr) : kv_(kv), cache_(cache) {}
-  void AddPending(const StoredNode& node) {
-    pending_[Ledger::NodeKey(node.level, node.index)] = node.hash;
-  }
+  void AddOverlay(const GroupNodes* nodes) { overlays_.push_back(nodes); }
   StatusOr<Hash> Node(int level, uint64_t index) override {
     Hash cached;
     if (cache_ && level >= Ledger::kCachedLevel && cache_->Get(level, index, &cached)) {
       return cached;
     }
+    for (const GroupNodes* overlay : overlays_) {
+      if (overlay->Find(level, index, &cached)) return cached;
+    }
     std::string key = Ledger::NodeKey(level, index);
-    if (auto it = pending_.find(key); it != pending_.end()) return it->second;
     std::string value;
     Status s = kv_->Get(Table::kLogNodes, key, &value);
     if (s.code() == StatusCode::kNotFound) {
@@ -80,28 +103,10 @@ class StoreNodeReader final : public NodeReader {
  private:
   Kv* kv_;
   Ledger::NodeCache* cache_;
-  std::unordered_map<std::string, Hash> pending_;
+  std::vector<const GroupNodes*> overlays_;
 };
 
 }  // namespace
-
-// The frontier before a group plus the nodes the group completed: every node an inclusion
-// proof for the group's new entries needs, in memory.
-class GroupNodes final : public NodeReader {
- public:
-  void Add(const StoredNode& n) { nodes_[Key(n.level, n.index)] = n.hash; }
-  StatusOr<Hash> Node(int level, uint64_t index) override {
-    auto it = nodes_.find(Key(level, index));
-    if (it == nodes_.end()) return Status::Internal("commit group node not in memory");
-    return it->second;
-  }
-
- private:
-  static uint64_t Key(int level, uint64_t index) {
-    return (static_cast<uint64_t>(level) << 58) | index;
-  }
-  std::unordered_map<uint64_t, Hash> nodes_;
-};
 
 namespace {
 
@@ -210,14 +215,57 @@ StatusOr<AppendResult> Ledger::AppendSync(std::vector<LogEntry> entries) {
   return result;
 }
 
+// Unique keys and tree nodes of one prepared group, kept by the preparer until the writer has
+// written the group: later groups resolve idempotency and read tree nodes against them.
+struct Ledger::Unwritten {
+  struct Pending {
+    std::string fingerprint;  // 32 bytes
+    std::string id;
+    uint64_t leaf;
+  };
+  uint64_t seq = 0;
+  std::unordered_map<std::string, Pending> unique;
+  std::shared_ptr<GroupNodes> nodes;
+};
+
+struct Ledger::PreparedGroup {
+  uint64_t seq = 0;
+  uint64_t epoch = 0;
+  std::vector<Request> requests;
+  std::vector<StatusOr<AppendResult>> results;  // per request; errors are final
+  WriteBatch batch;
+  bool any_new = false;
+  Status status;      // a preparation failure (the preparer already rewound)
+  Frontier before;    // the tree before this group
+  uint64_t new_size = 0;
+  std::string note;   // the signed checkpoint of new_size
+  std::shared_ptr<GroupNodes> nodes;
+};
+
 void Ledger::Run() {
-  pthread_setname_np(pthread_self(), "cb-log-writer");
-  std::vector<Request> group;
+  pthread_setname_np(pthread_self(), "cb-log-prepare");
+  writer_ = std::thread([this] { WriteLoop(); });
   for (;;) {
+    {
+      // Prepare only when the writer has taken the previous group: requests that arrive while
+      // both threads are busy join the next group instead of making many small ones.
+      std::unique_lock<std::mutex> lock(pipe_mu_);
+      pipe_cv_.wait(lock, [&] { return slot_ == nullptr; });
+      // Forget what the writer has written (the store has it now), or rewind after a failure.
+      if (write_epoch_ != epoch_) {
+        epoch_ = write_epoch_;
+        frontier_ = rewind_;
+        unwritten_.clear();
+      }
+      while (!unwritten_.empty() && unwritten_.front()->seq <= written_seq_) {
+        unwritten_.pop_front();
+      }
+    }
+    std::vector<Request> group;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      if (queue_.empty() && stopping_) break;
       size_t taken = 0;
       while (!queue_.empty() && (group.empty() || taken + queue_.front().entries.size() <=
                                                       kMaxGroupEntries)) {
@@ -226,83 +274,128 @@ void Ledger::Run() {
         queue_.pop_front();
       }
     }
-    CommitGroup(group);
-    group.clear();
+    std::unique_ptr<PreparedGroup> prepared = Prepare(std::move(group));
+    {
+      std::lock_guard<std::mutex> lock(pipe_mu_);
+      slot_ = std::move(prepared);
+    }
+    pipe_cv_.notify_all();
+  }
+  {
+    std::lock_guard<std::mutex> lock(pipe_mu_);
+    preparer_done_ = true;
+  }
+  pipe_cv_.notify_all();
+  writer_.join();
+}
+
+void Ledger::WriteLoop() {
+  pthread_setname_np(pthread_self(), "cb-log-writer");
+  for (;;) {
+    std::unique_ptr<PreparedGroup> g;
+    uint64_t epoch = 0;
+    {
+      std::unique_lock<std::mutex> lock(pipe_mu_);
+      pipe_cv_.wait(lock, [&] { return slot_ != nullptr || preparer_done_; });
+      if (slot_ == nullptr) return;
+      g = std::move(slot_);
+      epoch = write_epoch_;
+    }
+    pipe_cv_.notify_all();  // the slot is free: the preparer takes the next group
+    Status status = g->status;
+    bool stale = g->epoch != epoch;
+    if (stale) {
+      // Prepared on top of a group whose write failed: its tree will never exist.
+      status = Status::Unavailable("log write failed: an earlier commit group could not be written");
+    } else if (g->any_new && status.ok()) {
+      status = kv_->Write(g->batch, /*sync=*/true);
+      if (!status.ok()) {
+        std::lock_guard<std::mutex> lock(pipe_mu_);
+        write_epoch_++;
+        rewind_ = g->before;
+      }
+    }
+    Finish(*g, status, stale);
+    {
+      std::lock_guard<std::mutex> lock(pipe_mu_);
+      written_seq_ = g->seq;
+    }
   }
 }
 
-void Ledger::CommitGroup(std::vector<Request>& group) {
-  struct Pending {
-    std::string fingerprint;
-    std::string id;
-    uint64_t leaf;
-  };
-  std::unordered_map<std::string, Pending> group_unique;  // unique keys written by this group
-  std::vector<StatusOr<AppendResult>> results;
-  results.reserve(group.size());
-  WriteBatch batch;
-  const Frontier before = frontier_;
+std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> group) {
+  auto g = std::make_unique<PreparedGroup>();
+  g->seq = ++next_seq_;
+  g->epoch = epoch_;
+  g->requests = std::move(group);
+  g->results.reserve(g->requests.size());
+  g->before = frontier_;
+  auto unwritten = std::make_shared<Unwritten>();
+  unwritten->seq = g->seq;
   StoreNodeReader reader(kv_);
-  auto group_nodes = std::make_shared<GroupNodes>();
-  for (const StoredNode& n : before.Nodes()) group_nodes->Add(n);
+  for (const auto& u : unwritten_) reader.AddOverlay(u->nodes.get());
+  g->nodes = std::make_shared<GroupNodes>();
+  for (const StoredNode& n : g->before.Nodes()) g->nodes->Add(n);
   std::vector<StoredNode> nodes;
-  bool any_new = false;
 
-  for (Request& req : group) {
+  // Idempotency outcome of a unique key: this group, then the unwritten groups (newest first),
+  // then the store.
+  auto lookup = [&](const std::string& key, Unwritten::Pending* out) -> StatusOr<bool> {
+    if (auto it = unwritten->unique.find(key); it != unwritten->unique.end()) {
+      *out = it->second;
+      return true;
+    }
+    for (auto u = unwritten_.rbegin(); u != unwritten_.rend(); ++u) {
+      if (auto it = (*u)->unique.find(key); it != (*u)->unique.end()) {
+        *out = it->second;
+        return true;
+      }
+    }
+    std::string value;
+    Status s = kv_->Get(Table::kUnique, key, &value);
+    if (s.code() == StatusCode::kNotFound) return false;
+    LCB_RETURN_IF_ERROR(s);
+    if (value.size() < 40) return Status::DataLoss("idempotency row is corrupt");
+    out->leaf = GetBigEndian64(value);
+    out->fingerprint = value.substr(8, 32);
+    out->id = value.substr(40);
+    return true;
+  };
+
+  for (Request& req : g->requests) {
     // Pass 1: resolve idempotency for every entry before touching the tree, so a conflicting
     // request leaves no trace.
     std::vector<EntryOutcome> outcomes(req.entries.size());
     std::vector<bool> fresh(req.entries.size(), true);
-    std::unordered_map<std::string, size_t> in_request;
+    std::unordered_map<std::string_view, size_t> in_request;
     Status failed;
     for (size_t i = 0; i < req.entries.size() && failed.ok(); ++i) {
       const LogEntry& e = req.entries[i];
       if (e.unique_key.empty()) continue;
-      if (auto it = in_request.find(e.unique_key); it != in_request.end()) {
+      if (!in_request.emplace(e.unique_key, i).second) {
         failed = Status::AlreadyExists("posted twice in one request", e.conflict_pointer);
         break;
       }
-      in_request.emplace(e.unique_key, i);
-      std::string fp;
-      std::string id;
-      uint64_t leaf = 0;
-      bool found = false;
-      if (auto it = group_unique.find(e.unique_key); it != group_unique.end()) {
-        fp = it->second.fingerprint;
-        id = it->second.id;
-        leaf = it->second.leaf;
-        found = true;
-      } else {
-        std::string value;
-        Status s = kv_->Get(Table::kUnique, e.unique_key, &value);
-        if (s.ok()) {
-          if (value.size() < 40) {
-            failed = Status::DataLoss("idempotency row is corrupt");
-            break;
-          }
-          leaf = GetBigEndian64(value);
-          fp = value.substr(8, 32);
-          id = value.substr(40);
-          found = true;
-        } else if (s.code() != StatusCode::kNotFound) {
-          failed = s;
-          break;
-        }
+      Unwritten::Pending found;
+      StatusOr<bool> exists = lookup(e.unique_key, &found);
+      if (!exists.ok()) {
+        failed = exists.status();
+        break;
       }
-      if (!found) continue;
+      if (!*exists) continue;
       std::string want = e.fingerprint;
       want.resize(32, '\0');
-      if (fp != want) {
+      if (found.fingerprint != want) {
         failed = Status::AlreadyExists(
             "already used for different content (an idempotency key cannot be reused)",
             e.conflict_pointer);
         break;
       }
       fresh[i] = false;
-      outcomes[i] = EntryOutcome{id, leaf, true, {}};
+      outcomes[i] = EntryOutcome{found.id, found.leaf, true, {}};
     }
     if (!failed.ok()) {
-      results.emplace_back(failed);
+      g->results.emplace_back(failed);
       continue;
     }
     // Pass 2: append the fresh entries.
@@ -313,97 +406,99 @@ void Ledger::CommitGroup(std::vector<Request>& group) {
       nodes.clear();
       frontier_.Append(e.leaf_hash, &nodes);
       for (const StoredNode& n : nodes) {
-        batch.Put(Table::kLogNodes, NodeKey(n.level, n.index),
-                  std::string_view(reinterpret_cast<const char*>(n.hash.data()), n.hash.size()));
-        reader.AddPending(n);
-        group_nodes->Add(n);
+        g->batch.Put(Table::kLogNodes, NodeKey(n.level, n.index),
+                     std::string_view(reinterpret_cast<const char*>(n.hash.data()), n.hash.size()));
+        g->nodes->Add(n);
       }
-      batch.Put(Table::kLogLeaves, BigEndian64(leaf), e.bytes);
-      if (!e.id.empty() && e.id != e.unique_key) batch.Put(Table::kObjects, e.id, BigEndian64(leaf));
+      g->batch.Put(Table::kLogLeaves, BigEndian64(leaf), e.bytes);
+      if (!e.id.empty() && e.id != e.unique_key) {
+        g->batch.Put(Table::kObjects, e.id, BigEndian64(leaf));
+      }
       if (!e.unique_key.empty()) {
-        batch.Put(Table::kUnique, e.unique_key, UniqueValue(leaf, e.fingerprint, e.id));
+        g->batch.Put(Table::kUnique, e.unique_key, UniqueValue(leaf, e.fingerprint, e.id));
         std::string fp = e.fingerprint;
         fp.resize(32, '\0');
-        group_unique[e.unique_key] = Pending{std::move(fp), e.id, leaf};
+        unwritten->unique[e.unique_key] = Unwritten::Pending{std::move(fp), e.id, leaf};
       }
-      if (e.index_rows) e.index_rows(leaf, &batch);
+      if (e.index_rows) e.index_rows(leaf, &g->batch);
       outcomes[i] = EntryOutcome{e.id, leaf, false, {}};
-      any_new = true;
+      g->any_new = true;
     }
-    results.emplace_back(AppendResult{std::move(outcomes), {}, 0});
+    g->results.emplace_back(AppendResult{std::move(outcomes), {}, 0, nullptr});
   }
 
-  std::string note;
-  uint64_t new_size = frontier_.size();
-  Status write_status;
-  if (any_new) {
-    uint64_t old_size = before.size();
-    // Refuse to sign a tree that is not an extension of the previous checkpoint.
-    if (old_size > 0) {
-      StatusOr<std::vector<Hash>> p = ::lcb::ConsistencyProof(old_size, new_size, reader);
-      if (!p.ok()) {
-        write_status = p.status();
-      } else {
-        write_status = VerifyConsistency(old_size, new_size, before.Root(), frontier_.Root(), *p);
-      }
-    }
-    if (write_status.ok()) {
-      Checkpoint cp{origin_, new_size, frontier_.Root(), {}};
-      note = SignNote(FormatCheckpointBody(cp), origin_, *key_);
-      batch.Put(Table::kCheckpoints, BigEndian64(new_size), note);
-      batch.Put(Table::kMeta, kMetaCheckpoint, note);
-      batch.Put(Table::kMeta, kMetaTreeSize, BigEndian64(new_size));
-      write_status = kv_->Write(batch, /*sync=*/true);
-    }
-    if (!write_status.ok()) {
-      frontier_ = before;
-      new_size = before.size();
-    } else {
-      // Receipts' proofs come from these nodes in memory (AppendResult::FillProofs, on the
-      // caller's side): the store would need O(log n) reads per record.
-      for (StatusOr<AppendResult>& result : results) {
-        if (result.ok()) result->nodes = group_nodes;
-      }
-    }
+  g->new_size = frontier_.size();
+  if (!g->any_new) return g;
+  reader.AddOverlay(g->nodes.get());
+  uint64_t old_size = g->before.size();
+  // Refuse to sign a tree that is not an extension of the previous checkpoint.
+  if (old_size > 0) {
+    StatusOr<std::vector<Hash>> p = ::lcb::ConsistencyProof(old_size, g->new_size, reader);
+    g->status = p.ok() ? VerifyConsistency(old_size, g->new_size, g->before.Root(),
+                                           frontier_.Root(), *p)
+                       : p.status();
   }
+  if (!g->status.ok()) {
+    frontier_ = g->before;  // nothing of this group is written; the next builds on `before`
+    g->new_size = old_size;
+    return g;
+  }
+  Checkpoint cp{origin_, g->new_size, frontier_.Root(), {}};
+  g->note = SignNote(FormatCheckpointBody(cp), origin_, *key_);
+  g->batch.Put(Table::kCheckpoints, BigEndian64(g->new_size), g->note);
+  g->batch.Put(Table::kMeta, kMetaCheckpoint, g->note);
+  g->batch.Put(Table::kMeta, kMetaTreeSize, BigEndian64(g->new_size));
+  unwritten->nodes = g->nodes;
+  unwritten_.push_back(std::move(unwritten));
+  return g;
+}
 
+// Publishes a written group (tree size and checkpoint) and answers its requests, on the writer
+// thread. `fail_all`: the group was prepared on a tree that will never exist, so even its
+// retries' outcomes may name entries that were never written.
+void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
+  const bool written = g.any_new && write_status.ok() && !fail_all;
   std::string latest;
+  uint64_t new_size = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (any_new && write_status.ok()) {
-      size_ = new_size;
-      checkpoint_ = note;
+    if (written) {
+      size_ = g.new_size;
+      checkpoint_ = g.note;
       stats_.groups++;
+      for (const auto& r : g.results) {
+        if (!r.ok()) continue;
+        for (const auto& o : r->entries) stats_.entries += o.existed ? 0 : 1;
+      }
       stats_.last_checkpoint_millis = NowMillis();
     }
-    if (!write_status.ok()) stats_.failed_writes++;
-    stats_.requests += group.size();
+    if (!write_status.ok() && g.any_new) stats_.failed_writes++;
+    stats_.requests += g.requests.size();
     latest = checkpoint_;
     new_size = size_;
   }
-  for (size_t r = 0; r < group.size(); ++r) {
-    StatusOr<AppendResult>& result = results[r];
+  for (size_t r = 0; r < g.requests.size(); ++r) {
+    StatusOr<AppendResult>& result = g.results[r];
     if (!result.ok()) {
-      group[r].done(result.status());
+      g.requests[r].done(fail_all ? write_status : result.status());
       continue;
     }
     if (!write_status.ok()) {
       bool had_new = false;
       for (const auto& o : result->entries) had_new |= !o.existed;
-      if (had_new) {
-        group[r].done(write_status.code() == StatusCode::kUnavailable
-                          ? write_status
-                          : Status::Unavailable("log write failed: " + write_status.message()));
+      if (had_new || fail_all) {
+        g.requests[r].done(write_status.code() == StatusCode::kUnavailable
+                               ? write_status
+                               : Status::Unavailable("log write failed: " + write_status.message()));
         continue;
       }
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (const auto& o : result->entries) stats_.entries += o.existed ? 0 : 1;
-    }
+    // Receipts' proofs come from these nodes in memory (AppendResult::FillProofs, on the
+    // caller's side): the store would need O(log n) reads per record.
+    if (written) result->nodes = g.nodes;
     result->checkpoint = latest;
     result->tree_size = new_size;
-    group[r].done(std::move(result));
+    g.requests[r].done(std::move(result));
   }
 }
 

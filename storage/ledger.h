@@ -95,7 +95,7 @@ class Ledger {
                                                 std::string origin);
   ~Ledger();
 
-  // Queues a request; `done` runs on the committer thread once the group is durable (or
+  // Queues a request; `done` runs on the log writer thread once the group is durable (or
   // failed). Keep `done` short: post the work elsewhere (including AppendResult::FillProofs).
   void Append(std::vector<LogEntry> entries, Callback done);
   StatusOr<AppendResult> AppendSync(std::vector<LogEntry> entries);
@@ -127,9 +127,19 @@ class Ledger {
     std::vector<LogEntry> entries;
     Callback done;
   };
+  struct PreparedGroup;
+  struct Unwritten;
   Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin);
+  // The commit pipeline has two threads. The preparer (Run) takes the queued requests as one
+  // group, resolves idempotency, extends the tree, builds the WriteBatch and signs the new
+  // checkpoint; the writer (WriteLoop) writes that batch with one synced write and answers the
+  // group's requests. Group N+1 is prepared while group N is written, on top of N's unwritten
+  // state; if N's write fails, N+1 (prepared on a tree that will never exist) fails too and the
+  // preparer rewinds to the last written tree.
   void Run();
-  void CommitGroup(std::vector<Request>& group);
+  void WriteLoop();
+  std::unique_ptr<PreparedGroup> Prepare(std::vector<Request> group);
+  void Finish(PreparedGroup& g, Status write_status, bool fail_all);
 
   Kv* kv_;
   std::shared_ptr<const Ed25519Key> key_;
@@ -143,7 +153,21 @@ class Ledger {
   std::string checkpoint_;
   LedgerStats stats_;
 
-  Frontier frontier_;  // committer thread only
+  // Preparer thread only: the tree including every prepared group, and the unique keys and
+  // tree nodes of prepared groups the writer has not written yet (oldest first).
+  Frontier frontier_;
+  uint64_t epoch_ = 0;
+  uint64_t next_seq_ = 0;
+  std::deque<std::shared_ptr<const Unwritten>> unwritten_;
+
+  // Hand-off between the preparer and the writer, guarded by pipe_mu_.
+  std::mutex pipe_mu_;
+  std::condition_variable pipe_cv_;
+  std::unique_ptr<PreparedGroup> slot_;  // prepared, not yet taken by the writer
+  bool preparer_done_ = false;
+  uint64_t written_seq_ = 0;   // groups up to this sequence number are finished (either way)
+  uint64_t write_epoch_ = 0;   // bumped by a failed write: groups of older epochs are stale
+  Frontier rewind_;            // the last written tree, after a failed write
 
  public:
   // Complete subtrees at or above this level are kept in memory once read (they never
@@ -156,7 +180,8 @@ class Ledger {
 
  private:
   std::unique_ptr<NodeCache> node_cache_;
-  std::thread committer_;
+  std::thread committer_;  // the preparer; it starts and joins the writer
+  std::thread writer_;
 };
 
 }  // namespace lcb

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-15}"
-scripts/deps.sh wrk nginx-light rocksdb-tools >/dev/null
+scripts/deps.sh wrk nginx-light rocksdb-tools time >/dev/null
 bin=build/cli/creditbank
 [ -x "$bin" ] || scripts/build.sh default
 work=$(mktemp -d /tmp/cb-load.XXXXXX)
@@ -38,9 +38,16 @@ done
 
 echo "== machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 " GiB"}'), $(uname -r)"
 echo "== ingestion: POST batches of 100 over 8 keep-alive connections for ${secs}s"
+# CPU seconds (user+system) of a process so far, from /proc (clock ticks).
+cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+server_cpu0=$(cpu_s $server_pid)
+wrk_times="$work/wrk.cpu"
 out=$(CB_TOKEN=$INST CB_UNIT=loaduni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=r$RANDOM \
+  /usr/bin/env time -f "%U %S" -o "$wrk_times" \
   wrk -t2 -c8 -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$B" 2>&1)
 echo "$out" | grep -E "Requests/sec|RESULT|unexpected" || true
+server_cpu1=$(cpu_s $server_pid)
+echo "CPU seconds over the ${secs}s phase on $(nproc) cores: server $(python3 -c "print(round($server_cpu1-$server_cpu0,1))"), load generator (wrk) $(awk '{print $1+$2}' "$wrk_times")"
 req_s=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 ingest=$(python3 -c "print(round($req_s*100))")
 echo "ingested records/s: $ingest"

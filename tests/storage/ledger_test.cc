@@ -1,0 +1,301 @@
+// The log's commit pipeline against a real RocksDB in a temp dir: a group is prepared while the
+// one before it is being written, so idempotency and the tree must see unwritten groups, and a
+// failed write must take down the groups prepared on top of it and leave no trace.
+#include "storage/ledger.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "common/encoding.h"
+#include "crypto/sha256.h"
+
+namespace lcb {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() / ("creditbank_ledger_" + HexEncode(RandomBytes(6)));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string sub(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A real store whose writes can be made to fail, or to wait, on the test's command.
+class FaultyKv final : public Kv {
+ public:
+  explicit FaultyKv(std::unique_ptr<Kv> inner) : inner_(std::move(inner)) {}
+  Status Get(Table t, std::string_view key, std::string* value) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      read_.emplace(key);
+    }
+    return inner_->Get(t, key, value);
+  }
+  void ForgetReads() {
+    std::lock_guard<std::mutex> lock(mu_);
+    read_.clear();
+  }
+  bool WasRead(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return read_.count(key) > 0;
+  }
+  Status Write(const WriteBatch& batch, bool sync) override {
+    if (hold_next_.exchange(false)) {
+      started_.set_value();
+      release_.get_future().wait();
+    }
+    if (fail_.load()) return Status::Unavailable("injected write failure");
+    writes_++;
+    return inner_->Write(batch, sync);
+  }
+  Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_->Scan(t, start, end, limit, fn);
+  }
+  Status CreateCheckpoint(const std::string& dir) override { return inner_->CreateCheckpoint(dir); }
+  std::map<std::string, double> Stats() override { return inner_->Stats(); }
+
+  void set_fail(bool fail) { fail_ = fail; }
+  // The next Write signals `started` and then waits for Release().
+  std::future<void> HoldNextWrite() {
+    started_ = std::promise<void>();
+    release_ = std::promise<void>();
+    hold_next_ = true;
+    return started_.get_future();
+  }
+  void Release() { release_.set_value(); }
+  int writes() const { return writes_.load(); }
+
+ private:
+  std::unique_ptr<Kv> inner_;
+  std::atomic<bool> fail_{false};
+  std::atomic<bool> hold_next_{false};
+  std::atomic<int> writes_{0};
+  std::promise<void> started_, release_;
+  std::mutex mu_;
+  std::set<std::string> read_;
+};
+
+LogEntry Entry(const std::string& key, const std::string& content = "") {
+  LogEntry e;
+  e.id = "obj_" + key;
+  e.unique_key = "u/" + key;
+  e.bytes = R"({"key":")" + key + R"(","content":")" + content + R"("})";
+  Hash fp = Sha256(content);
+  e.fingerprint.assign(reinterpret_cast<const char*>(fp.data()), fp.size());
+  e.conflict_pointer = "/key";
+  return e;
+}
+
+class LedgerTest : public ::testing::Test {
+ protected:
+  void Open() {
+    auto kv = OpenRocksKv(dir_.sub("db"));
+    ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+    kv_ = std::make_unique<FaultyKv>(std::move(*kv));
+    auto ledger = Ledger::Open(kv_.get(), key_, "ledger.test/log");
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ledger_ = std::move(*ledger);
+  }
+  void Close() {
+    ledger_.reset();
+    kv_.reset();
+  }
+  // Appends without waiting; the result arrives in the returned future.
+  std::future<StatusOr<AppendResult>> AppendAsync(std::vector<LogEntry> entries) {
+    auto promise = std::make_shared<std::promise<StatusOr<AppendResult>>>();
+    auto future = promise->get_future();
+    ledger_->Append(std::move(entries),
+                    [promise](StatusOr<AppendResult> r) { promise->set_value(std::move(r)); });
+    return future;
+  }
+
+  TempDir dir_;
+  std::shared_ptr<const Ed25519Key> key_ = std::make_shared<Ed25519Key>(Ed25519Key::Generate());
+  std::unique_ptr<FaultyKv> kv_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+// Eight threads post overlapping keys (some with different content) in many small requests, so
+// retries land in the group being prepared, the group being written, and the store. Oracle:
+// every key has one leaf, every success for a key reports that leaf, a different content under
+// a used key is refused, and the stored entry at each leaf is the key's first content.
+TEST_F(LedgerTest, RetriesAcrossPipelinedGroupsKeepOneLeafPerKey) {
+  Open();
+  std::mutex mu;
+  std::map<std::string, std::set<uint64_t>> leaves_of;  // key -> leaves reported
+  std::map<std::string, std::string> content_of;        // key -> content that won
+  std::atomic<int> conflicts{0}, successes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t) * 7919u + 1);
+      for (int i = 0; i < 150; ++i) {
+        std::vector<LogEntry> entries;
+        std::set<int> used;
+        for (int k = 0; k < 10; ++k) {
+          int n = static_cast<int>(rng() % 400);
+          if (!used.insert(n).second) continue;
+          // Content "a" mostly; "b" for a few posts, which conflict if "a" won.
+          entries.push_back(Entry("k" + std::to_string(n), rng() % 50 == 0 ? "b" : "a"));
+        }
+        std::vector<std::pair<std::string, std::string>> posted;
+        for (const auto& e : entries) {
+          posted.emplace_back(e.unique_key, e.bytes.substr(e.bytes.find("content")));
+        }
+        auto r = ledger_->AppendSync(std::move(entries));
+        if (!r.ok()) {
+          EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists) << r.status().ToString();
+          conflicts++;
+          continue;
+        }
+        successes++;
+        std::lock_guard<std::mutex> lock(mu);
+        for (size_t j = 0; j < r->entries.size(); ++j) {
+          leaves_of[posted[j].first].insert(r->entries[j].leaf_index);
+          if (!r->entries[j].existed) {
+            EXPECT_TRUE(content_of.emplace(posted[j].first, posted[j].second).second)
+                << posted[j].first << " appended twice";
+          } else {
+            EXPECT_EQ(content_of.count(posted[j].first) ? content_of[posted[j].first] : posted[j].second,
+                      posted[j].second)
+                << "a retry with other content was accepted for " << posted[j].first;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_GT(successes.load(), 0);
+  std::set<uint64_t> all;
+  for (const auto& [key, leaves] : leaves_of) {
+    ASSERT_EQ(leaves.size(), 1u) << key << " was reported at several leaves";
+    EXPECT_TRUE(all.insert(*leaves.begin()).second) << "two keys share leaf " << *leaves.begin();
+  }
+  EXPECT_EQ(ledger_->Size(), all.size());
+  for (const auto& [key, leaves] : leaves_of) {
+    auto bytes = ledger_->Entry(*leaves.begin());
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    EXPECT_NE(bytes->find(R"("key":")" + key.substr(2) + "\""), std::string::npos);
+    EXPECT_NE(bytes->find(content_of[key]), std::string::npos);
+  }
+  EXPECT_TRUE(ledger_->VerifyAll().ok());
+  uint64_t size = ledger_->Size();
+  std::string checkpoint = ledger_->LatestCheckpoint();
+  Close();
+  Open();
+  EXPECT_EQ(ledger_->Size(), size);
+  EXPECT_EQ(ledger_->LatestCheckpoint(), checkpoint);
+  EXPECT_TRUE(ledger_->VerifyAll().ok());
+}
+
+// Group A's write fails after group B was prepared on top of it: both fail, nothing of either is
+// stored, and the next group continues the tree from before A.
+TEST_F(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
+  Open();
+  ASSERT_TRUE(ledger_->AppendSync({Entry("first", "a")}).ok());
+  uint64_t size_before = ledger_->Size();
+  std::string checkpoint_before = ledger_->LatestCheckpoint();
+
+  std::future<void> a_writing = kv_->HoldNextWrite();
+  auto a = AppendAsync({Entry("a1", "a"), Entry("a2", "a")});
+  a_writing.wait();  // A is in the writer's hands; B is prepared on top of it
+  kv_->ForgetReads();
+  auto b = AppendAsync({Entry("b1", "a"), Entry("a1", "a")});  // B retries one of A's keys
+  // B's preparation has begun (its idempotency lookup of b1 reached the store; a1 was found
+  // among A's unwritten keys) while A's write is held.
+  for (int i = 0; i < 5000 && !kv_->WasRead("u/b1"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(kv_->WasRead("u/b1"));
+  EXPECT_FALSE(kv_->WasRead("u/a1")) << "A's unwritten key was looked up in the store";
+  kv_->set_fail(true);
+  kv_->Release();
+  auto ra = a.get();
+  auto rb = b.get();
+  ASSERT_FALSE(ra.ok());
+  EXPECT_EQ(ra.status().code(), StatusCode::kUnavailable);
+  ASSERT_FALSE(rb.ok());
+  EXPECT_EQ(rb.status().code(), StatusCode::kUnavailable) << rb.status().ToString();
+  EXPECT_NE(rb.status().message().find("earlier commit group"), std::string::npos)
+      << rb.status().ToString();
+  EXPECT_EQ(ledger_->Size(), size_before);
+  EXPECT_EQ(ledger_->LatestCheckpoint(), checkpoint_before);
+
+  kv_->set_fail(false);
+  auto rc = ledger_->AppendSync({Entry("a1", "a"), Entry("c1", "a")});
+  ASSERT_TRUE(rc.ok()) << rc.status().ToString();
+  EXPECT_FALSE(rc->entries[0].existed) << "a key of the failed group was remembered";
+  EXPECT_EQ(rc->entries[0].leaf_index, size_before);
+  EXPECT_EQ(rc->entries[1].leaf_index, size_before + 1);
+  EXPECT_EQ(rc->tree_size, size_before + 2);
+  auto retry = ledger_->AppendSync({Entry("a1", "a")});
+  ASSERT_TRUE(retry.ok());
+  EXPECT_TRUE(retry->entries[0].existed);
+  EXPECT_EQ(retry->entries[0].leaf_index, size_before);
+  std::string value;
+  EXPECT_EQ(kv_->Get(Table::kUnique, "u/a2", &value).code(), StatusCode::kNotFound);
+  EXPECT_EQ(kv_->Get(Table::kUnique, "u/b1", &value).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(ledger_->VerifyAll().ok());
+  uint64_t size = ledger_->Size();
+  Close();
+  Open();
+  EXPECT_EQ(ledger_->Size(), size);
+  EXPECT_TRUE(ledger_->VerifyAll().ok());
+  auto proof = ledger_->ConsistencyProof(size_before, size);
+  EXPECT_TRUE(proof.ok());
+}
+
+// The idempotency table uses a hashed memtable: exact reads, and scans in key order, must hold
+// both from the memtable and after a flush to table files.
+TEST_F(LedgerTest, IdempotencyRowsReadAndScanInOrder) {
+  auto kv = OpenRocksKv(dir_.sub("kv"));
+  ASSERT_TRUE(kv.ok());
+  std::vector<std::string> keys;
+  WriteBatch batch;
+  for (int i = 0; i < 2000; ++i) {
+    std::string key = "rec_" + HashHex(Sha256(std::to_string(i))).substr(0, 24);
+    if (i % 10 == 0) key = "r" + std::to_string(i);  // shorter than the hashed prefix
+    keys.push_back(key);
+    batch.Put(Table::kUnique, key, "v" + std::to_string(i));
+  }
+  ASSERT_TRUE((*kv)->Write(batch, true).ok());
+  std::vector<std::string> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::string value;
+      ASSERT_TRUE((*kv)->Get(Table::kUnique, keys[i], &value).ok()) << keys[i];
+      EXPECT_EQ(value, "v" + std::to_string(i));
+    }
+    std::string missing;
+    EXPECT_EQ((*kv)->Get(Table::kUnique, "rec_nothere", &missing).code(), StatusCode::kNotFound);
+    std::vector<std::string> scanned;
+    ASSERT_TRUE((*kv)->Scan(Table::kUnique, "", "", SIZE_MAX, [&](std::string_view k, std::string_view) {
+                       scanned.emplace_back(k);
+                       return true;
+                     }).ok());
+    EXPECT_EQ(scanned, sorted);
+    // A checkpoint flushes the memtables: the second round reads table files.
+    ASSERT_TRUE((*kv)->CreateCheckpoint(dir_.sub("copy" + std::to_string(round))).ok());
+  }
+}
+
+}  // namespace
+}  // namespace lcb
