@@ -246,7 +246,7 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   // order. The hashed memtable cannot take concurrent inserts; the log has one writer anyway.
   rocksdb::ColumnFamilyOptions unique_options = cf_options;
   unique_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(16));
-  unique_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
+  unique_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
   db_options.allow_concurrent_memtable_write = false;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
