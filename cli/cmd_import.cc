@@ -16,10 +16,13 @@
 //
 // What phase 2 cannot see: whether each learner account exists (an institution may not look
 // learners up by id) and whether an external_ref was already used on the server for other
-// content (409). Both come back as a batch rejection whose JSON pointers
-// ("/records/<i>/<field>") are mapped to file lines; with --skip-invalid the offending rows
-// are dropped and the rest of the batch is resent, otherwise the batch is reported as failed
-// and the import goes on with the next one (exit 1).
+// content (409). So, unless --skip-invalid, every batch is first sent with ?dry_run=true (the
+// server validates it, learners included, and stores nothing); any refusal is mapped to its
+// file line and the import stops with nothing stored. A 409 (checked only when storing) and
+// anything the server refuses with --skip-invalid come back as a batch rejection whose JSON
+// pointers ("/records/<i>/<field>") are mapped to file lines; with --skip-invalid the
+// offending rows are dropped and the rest of the batch is resent, otherwise the batch is
+// reported as failed and the import goes on with the next one (exit 1).
 //
 // Retries: connection errors and 503 back off exponentially, 429 waits for Retry-After; a
 // batch is tried at most kMaxTries times. A 413 halves the batch size (a server configured
@@ -442,6 +445,50 @@ class Sender {
   // Rows handled so far: stored, dropped by the server's verdict, or failed.
   size_t processed() const { return processed_; }
 
+  // Asks the server to validate every batch without storing it (POST ?dry_run=true), which
+  // catches what the file and catalog cannot show, such as unknown learner accounts, before
+  // anything is stored. Problems are appended to `problems`; false when the check itself
+  // could not be made (a message was printed).
+  bool Check(std::vector<Problem>* problems) {
+    size_t batch = options_.batch;
+    size_t pos = 0;
+    while (pos < rows_.size()) {
+      size_t n = std::min(batch, rows_.size() - pos);
+      std::vector<size_t> part(n);
+      for (size_t i = 0; i < n; ++i) part[i] = pos + i;
+      json records = json::array();
+      for (size_t idx : part) records.push_back(RecordInputToJson(rows_[idx].input));
+      std::string body = Dump(json{{"records", std::move(records)}});
+      auto r = remote_.Send("POST", "/v1/records?dry_run=true", body);
+      if (!r.ok()) {
+        progress_.Clear();
+        std::fprintf(stderr, "creditbank import: cannot check %s with the server: %s\n",
+                     Lines(part).c_str(), r.status().message().c_str());
+        return false;
+      }
+      if (r->status == 413 && batch > 1) {
+        batch = std::max<size_t>(1, n / 2);
+        continue;
+      }
+      if (r->status != 200) {
+        std::map<size_t, Problem> found =
+            (r->status == 400 || r->status == 403 || r->status == 409) ? RowProblems(*r, part)
+                                                                       : std::map<size_t, Problem>();
+        if (found.empty()) {
+          progress_.Clear();
+          std::fprintf(stderr,
+                       "creditbank import: cannot check %s with the server: it answered %d: %s\n",
+                       Lines(part).c_str(), r->status, ProblemDetail(*r).c_str());
+          return false;
+        }
+        for (auto& [idx, p] : found) problems->push_back(std::move(p));
+      }
+      pos += n;
+      progress_.Update(pos);
+    }
+    return true;
+  }
+
  private:
   std::string Lines(const std::vector<size_t>& part) const {
     return "lines " + std::to_string(rows_[part.front()].line) + "-" +
@@ -567,7 +614,8 @@ void ImportUsage(FILE* out) {
       "Posts the outcome records of a registrar's CSV export (UTF-8, with or without BOM;\n"
       "header: learner, unit, external_ref, credits, hours, level, grade_scale, grade_value,\n"
       "completed_on, attendance, evidence_sha256; empty cell = unset; FILE - reads stdin).\n\n"
-      "The whole file is checked first, against the server's catalog too; every bad line is\n"
+      "The whole file is checked first, against the server's catalog too, then by the server\n"
+      "itself (?dry_run=true, which also knows the learner accounts); every bad line is\n"
       "reported as 'line N: <field>: <reason>' and nothing is stored unless --skip-invalid.\n"
       "Records go in batches (default %zu, at most %zu) over one connection; re-running is\n"
       "safe: records are idempotent by external_ref. Exit 0 only if every record meant to be\n"
@@ -577,7 +625,8 @@ void ImportUsage(FILE* out) {
       "                    --dry-run)\n"
       "  --batch N         records per request, 1..%zu\n"
       "  --skip-invalid    store the valid records, list the skipped lines\n"
-      "  --dry-run         validate only; send nothing\n"
+      "  --dry-run         validate only (with the server too when a token is given);\n"
+      "                    store nothing\n"
       "  --ca FILE         PEM trust anchor for https; --insecure skips verification\n",
       kDefaultBatch, kMaxBatch, kMaxBatch);
 }
@@ -719,9 +768,31 @@ int CmdImport(const CommandArgs& argv) {
                  invalid, checked.data_rows, checked.valid.size());
     return 1;
   }
+  // Phase 2b: the server's own check of every batch, stored nowhere, so that a learner id the
+  // file gets wrong on its last line does not leave the batches before it stored. With
+  // --skip-invalid the rows the server refuses are dropped batch by batch instead.
+  bool server_checked = false;
+  if (!options.skip_invalid && !options.token.empty()) {
+    Tally unused;
+    Progress checking(checked.valid.size(), ::isatty(::fileno(stderr)) == 1);
+    Sender checker(remote, options, checked.valid, checking, unused);
+    std::vector<Problem> refused;
+    if (!checker.Check(&refused)) return 1;
+    checking.Clear();
+    for (const Problem& p : refused) PrintProblem(p);
+    if (!refused.empty()) {
+      std::fprintf(stderr,
+                   "creditbank import: the server's check refused %zu of %zu lines; nothing "
+                   "was stored (fix them, or pass --skip-invalid to store the others)\n",
+                   refused.size(), checked.data_rows);
+      return 1;
+    }
+    server_checked = true;
+  }
   if (options.dry_run) {
-    std::printf("dry run: %zu records checked, %zu valid, %zu invalid; nothing was sent\n",
-                checked.data_rows, checked.valid.size(), invalid);
+    std::printf("dry run: %zu records checked%s, %zu valid, %zu invalid; nothing was stored\n",
+                checked.data_rows, server_checked ? " (also by the server)" : "",
+                checked.valid.size(), invalid);
     return 0;
   }
 

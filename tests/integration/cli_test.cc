@@ -193,7 +193,8 @@ TEST_F(ImportTest, BadLinesStoreNothingUnlessSkipped) {
 }
 
 // What only the server can tell (an unknown learner account, an external_ref reused for other
-// content) comes back per batch and is mapped to file lines.
+// content) is mapped to file lines: the server's dry-run check of every batch stops the import
+// before anything is stored; with --skip-invalid the refused rows are dropped per batch.
 TEST_F(ImportTest, ServerRejectionsMapToLines) {
   std::string csv = std::string(kHeader);
   for (int i = 0; i < 10; ++i) {
@@ -204,17 +205,36 @@ TEST_F(ImportTest, ServerRejectionsMapToLines) {
   WriteFile(file, csv);
   const uint64_t before = LogSize();
 
-  // Batches of 3: lines 2-4, 5-7, 8-10, 11. The second is refused as a whole.
+  // Batches of 3: lines 2-4, 5-7, 8-10, 11. The server's check refuses line 5 (in the second
+  // batch) and nothing is stored, not even the first batch.
+  Outcome dry = Import(file, {"--batch", "3", "--dry-run"});
+  EXPECT_EQ(dry.code, 1);
+  EXPECT_TRUE(Has(dry.err, "line 5: learner: ")) << dry.err;
   Outcome run = Import(file, {"--batch", "3"});
   EXPECT_EQ(run.code, 1);
-  EXPECT_TRUE(Has(run.err, "line 5: learner: "));
-  EXPECT_TRUE(Has(run.out, "created 7, already present 0, skipped 0, failed 3"));
-  EXPECT_EQ(LogSize(), before + 7);
+  EXPECT_TRUE(Has(run.err, "line 5: learner: ")) << run.err;
+  EXPECT_TRUE(Has(run.err, "refused 1 of 10 lines; nothing was stored")) << run.err;
+  EXPECT_EQ(LogSize(), before);
 
   Outcome skip = Import(file, {"--batch", "3", "--skip-invalid"});
   EXPECT_EQ(skip.code, 0) << skip.err;
-  EXPECT_TRUE(Has(skip.out, "created 2, already present 7, skipped 1, failed 0"));
+  EXPECT_TRUE(Has(skip.out, "created 9, already present 0, skipped 1, failed 0"));
   EXPECT_EQ(LogSize(), before + 9);
+
+  // A clean file passes the server's check and is stored; --dry-run with a token checks
+  // with the server and stores nothing.
+  std::string good = std::string(kHeader);
+  for (int i = 0; i < 4; ++i) {
+    good += learners_[i] + ",tsinghua:CS101,G-" + std::to_string(i) + ",,,,percent,80,2024-05-01,,\n";
+  }
+  WriteFile(dir_.sub("good.csv"), good);
+  Outcome good_dry = Import(dir_.sub("good.csv"), {"--dry-run"});
+  EXPECT_EQ(good_dry.code, 0) << good_dry.err;
+  EXPECT_TRUE(Has(good_dry.out, "4 records checked (also by the server), 4 valid")) << good_dry.out;
+  EXPECT_EQ(LogSize(), before + 9);
+  Outcome good_run = Import(dir_.sub("good.csv"));
+  EXPECT_EQ(good_run.code, 0) << good_run.err;
+  EXPECT_EQ(LogSize(), before + 13);
 
   // The same external_ref with another grade: 409, reported with its line.
   std::string changed = csv;
@@ -224,7 +244,7 @@ TEST_F(ImportTest, ServerRejectionsMapToLines) {
   EXPECT_EQ(conflict.code, 0) << conflict.err;
   EXPECT_TRUE(Has(conflict.err, "line 8: external_ref: "));
   EXPECT_TRUE(Has(conflict.out, "created 0, already present 8, skipped 2, failed 0"));
-  EXPECT_EQ(LogSize(), before + 9);
+  EXPECT_EQ(LogSize(), before + 13);
 }
 
 TEST_F(ImportTest, ArgumentsAndFileErrors) {
@@ -277,9 +297,10 @@ TEST(ImportLimitsTest, SmallerServerBatchesAndRateLimit) {
   SetLogLevel("error");
   TempDir dir;
   std::filesystem::create_directories(dir.sub("data"));
-  // Setup uses 10 admin and 2 tsinghua requests of the burst; the import needs 2 GETs and then
-  // 7 POSTs of one record, so exactly one POST meets an empty bucket (Retry-After: 2 s).
-  TestServer server(dir.sub("data"), {{"rate_limit_rps", "0.5"}, {"rate_limit_burst", "10"}});
+  // Buckets are per token. Setup uses 2 tsinghua requests of the burst; the import needs 2
+  // GETs, 7 dry-run POSTs (the server's check) and then 7 POSTs of one record: 18 requests,
+  // so exactly one meets an empty bucket (Retry-After: 2 s).
+  TestServer server(dir.sub("data"), {{"rate_limit_rps", "0.5"}, {"rate_limit_burst", "17"}});
   Catalog cat;
   cat.Load(server);
   std::string csv = kHeader;
