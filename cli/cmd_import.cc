@@ -456,10 +456,7 @@ class Sender {
       size_t n = std::min(batch, rows_.size() - pos);
       std::vector<size_t> part(n);
       for (size_t i = 0; i < n; ++i) part[i] = pos + i;
-      json records = json::array();
-      for (size_t idx : part) records.push_back(RecordInputToJson(rows_[idx].input));
-      std::string body = Dump(json{{"records", std::move(records)}});
-      auto r = remote_.Send("POST", "/v1/records?dry_run=true", body);
+      auto r = remote_.Send("POST", "/v1/records?dry_run=true", Body(part));
       if (!r.ok()) {
         progress_.Clear();
         std::fprintf(stderr, "creditbank import: cannot check %s with the server: %s\n",
@@ -490,6 +487,13 @@ class Sender {
   }
 
  private:
+  // The request body for rows_[part...]: {"records": [...]}.
+  std::string Body(const std::vector<size_t>& part) const {
+    json records = json::array();
+    for (size_t idx : part) records.push_back(RecordInputToJson(rows_[idx].input));
+    return Dump(json{{"records", std::move(records)}});
+  }
+
   std::string Lines(const std::vector<size_t>& part) const {
     return "lines " + std::to_string(rows_[part.front()].line) + "-" +
            std::to_string(rows_[part.back()].line);
@@ -531,10 +535,7 @@ class Sender {
   // (and counted as skipped) until the rest is stored.
   BatchResult Post(std::vector<size_t>& part) {
     while (!part.empty()) {
-      json records = json::array();
-      for (size_t idx : part) records.push_back(RecordInputToJson(rows_[idx].input));
-      std::string body = Dump(json{{"records", std::move(records)}});
-      auto r = remote_.Send("POST", "/v1/records", body);
+      auto r = remote_.Send("POST", "/v1/records", Body(part));
       if (!r.ok()) {
         progress_.Clear();
         std::fprintf(stderr, "creditbank import: %s not stored: %s\n", Lines(part).c_str(),
