@@ -413,33 +413,18 @@ class Sender {
 
   // Sends every row; returns false when it had to stop early (the rest counted as failed).
   bool Run() {
-    size_t batch = options_.batch;
-    size_t pos = 0;
-    while (pos < rows_.size()) {
-      size_t n = std::min(batch, rows_.size() - pos);
-      std::vector<size_t> part(n);
-      for (size_t i = 0; i < n; ++i) part[i] = pos + i;
-      BatchResult result = Post(part);
-      if (result == BatchResult::kTooLarge && batch > 1) {
-        batch = std::max<size_t>(1, n / 2);
-        progress_.Clear();
-        std::fprintf(stderr,
-                     "import: the server refused %zu records in one request; "
-                     "using batches of %zu\n",
-                     n, batch);
-        continue;
-      }
-      if (result == BatchResult::kTooLarge || result == BatchResult::kFatal) {
-        tally_.failed += rows_.size() - pos;
-        processed_ = rows_.size();
-        return false;
-      }
-      if (result == BatchResult::kRejected) tally_.failed += part.size();
-      pos += n;
-      processed_ = pos;
-      progress_.Update(processed_);
-    }
-    return true;
+    size_t stopped_at = 0;
+    bool done = ForEachBatch(
+        [&](std::vector<size_t>& part) {
+          BatchResult result = Post(part);
+          if (result == BatchResult::kRejected) tally_.failed += part.size();
+          return result;
+        },
+        &stopped_at);
+    if (done) return true;
+    tally_.failed += rows_.size() - stopped_at;
+    processed_ = rows_.size();
+    return false;
   }
 
   // Rows handled so far: stored, dropped by the server's verdict, or failed.
@@ -450,40 +435,33 @@ class Sender {
   // anything is stored. Problems are appended to `problems`; false when the check itself
   // could not be made (a message was printed).
   bool Check(std::vector<Problem>* problems) {
-    size_t batch = options_.batch;
-    size_t pos = 0;
-    while (pos < rows_.size()) {
-      size_t n = std::min(batch, rows_.size() - pos);
-      std::vector<size_t> part(n);
-      for (size_t i = 0; i < n; ++i) part[i] = pos + i;
-      auto r = remote_.Send("POST", "/v1/records?dry_run=true", Body(part));
-      if (!r.ok()) {
-        progress_.Clear();
-        std::fprintf(stderr, "creditbank import: cannot check %s with the server: %s\n",
-                     Lines(part).c_str(), r.status().message().c_str());
-        return false;
-      }
-      if (r->status == 413 && batch > 1) {
-        batch = std::max<size_t>(1, n / 2);
-        continue;
-      }
-      if (r->status != 200) {
-        std::map<size_t, Problem> found =
-            (r->status == 400 || r->status == 403 || r->status == 409) ? RowProblems(*r, part)
-                                                                       : std::map<size_t, Problem>();
-        if (found.empty()) {
-          progress_.Clear();
-          std::fprintf(stderr,
-                       "creditbank import: cannot check %s with the server: it answered %d: %s\n",
-                       Lines(part).c_str(), r->status, ProblemDetail(*r).c_str());
-          return false;
-        }
-        for (auto& [idx, p] : found) problems->push_back(std::move(p));
-      }
-      pos += n;
-      progress_.Update(pos);
-    }
-    return true;
+    size_t stopped_at = 0;
+    return ForEachBatch(
+        [&](std::vector<size_t>& part) {
+          auto r = remote_.Send("POST", "/v1/records?dry_run=true", Body(part));
+          if (!r.ok()) {
+            progress_.Clear();
+            std::fprintf(stderr, "creditbank import: cannot check %s with the server: %s\n",
+                         Lines(part).c_str(), r.status().message().c_str());
+            return BatchResult::kFatal;
+          }
+          if (r->status == 200) return BatchResult::kDone;
+          if (r->status == 413 && part.size() > 1) return BatchResult::kTooLarge;
+          std::map<size_t, Problem> found =
+              (r->status == 400 || r->status == 403 || r->status == 409)
+                  ? RowProblems(*r, part)
+                  : std::map<size_t, Problem>();
+          if (found.empty()) {
+            progress_.Clear();
+            std::fprintf(stderr,
+                         "creditbank import: cannot check %s with the server: it answered %d: %s\n",
+                         Lines(part).c_str(), r->status, ProblemDetail(*r).c_str());
+            return BatchResult::kFatal;
+          }
+          for (auto& [idx, p] : found) problems->push_back(std::move(p));
+          return BatchResult::kRejected;
+        },
+        &stopped_at);
   }
 
  private:
@@ -492,6 +470,38 @@ class Sender {
     json records = json::array();
     for (size_t idx : part) records.push_back(RecordInputToJson(rows_[idx].input));
     return Dump(json{{"records", std::move(records)}});
+  }
+
+  // Walks the rows in batches of --batch, calling step(part) with the row indexes of each. A
+  // kTooLarge answer (413) halves the batch size and retries; kFatal, or kTooLarge at size 1,
+  // stops: false, with *stopped_at the first row not handled.
+  template <class Step>
+  bool ForEachBatch(Step step, size_t* stopped_at) {
+    size_t batch = options_.batch;
+    size_t pos = 0;
+    while (pos < rows_.size()) {
+      size_t n = std::min(batch, rows_.size() - pos);
+      std::vector<size_t> part(n);
+      for (size_t i = 0; i < n; ++i) part[i] = pos + i;
+      BatchResult result = step(part);
+      if (result == BatchResult::kTooLarge && batch > 1) {
+        batch = std::max<size_t>(1, n / 2);
+        progress_.Clear();
+        std::fprintf(stderr,
+                     "import: the server refused %zu records in one request; "
+                     "using batches of %zu\n",
+                     n, batch);
+        continue;
+      }
+      if (result == BatchResult::kTooLarge || result == BatchResult::kFatal) {
+        *stopped_at = pos;
+        return false;
+      }
+      pos += n;
+      processed_ = pos;
+      progress_.Update(processed_);
+    }
+    return true;
   }
 
   std::string Lines(const std::vector<size_t>& part) const {
