@@ -251,15 +251,6 @@ void Ledger::Run() {
       // both threads are busy join the next group instead of making many small ones.
       std::unique_lock<std::mutex> lock(pipe_mu_);
       pipe_cv_.wait(lock, [&] { return slot_ == nullptr; });
-      // Forget what the writer has written (the store has it now), or rewind after a failure.
-      if (write_epoch_ != epoch_) {
-        epoch_ = write_epoch_;
-        frontier_ = rewind_;
-        unwritten_.clear();
-      }
-      while (!unwritten_.empty() && unwritten_.front()->seq <= written_seq_) {
-        unwritten_.pop_front();
-      }
     }
     std::vector<Request> group;
     {
@@ -272,6 +263,19 @@ void Ledger::Run() {
         taken += queue_.front().entries.size();
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
+      }
+    }
+    {
+      // Just before preparing (the wait for requests may have been long): forget what the
+      // writer has written (the store has it now), or rewind after a failed write.
+      std::lock_guard<std::mutex> lock(pipe_mu_);
+      if (write_epoch_ != epoch_) {
+        epoch_ = write_epoch_;
+        frontier_ = rewind_;
+        unwritten_.clear();
+      }
+      while (!unwritten_.empty() && unwritten_.front()->seq <= written_seq_) {
+        unwritten_.pop_front();
       }
     }
     std::unique_ptr<PreparedGroup> prepared = Prepare(std::move(group));

@@ -262,6 +262,24 @@ TEST_F(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
   EXPECT_TRUE(proof.ok());
 }
 
+// A write fails while nothing else is queued: the next request, arriving later, is prepared on
+// the last written tree and succeeds at once (it is not failed as built on the failed group).
+TEST_F(LedgerTest, RequestAfterAnIdleFailedWriteSucceeds) {
+  Open();
+  ASSERT_TRUE(ledger_->AppendSync({Entry("before", "a")}).ok());
+  kv_->set_fail(true);
+  auto failed = ledger_->AppendSync({Entry("lost", "a")});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), StatusCode::kUnavailable);
+  kv_->set_fail(false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the log is idle
+  auto next = ledger_->AppendSync({Entry("after", "a")});
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(next->entries[0].leaf_index, 1u);
+  EXPECT_EQ(ledger_->Size(), 2u);
+  EXPECT_TRUE(ledger_->VerifyAll().ok());
+}
+
 // The idempotency table uses a hashed memtable: exact reads, and scans in key order, must hold
 // both from the memtable and after a flush to table files.
 TEST_F(LedgerTest, IdempotencyRowsReadAndScanInOrder) {
