@@ -783,7 +783,9 @@ int CmdImport(const CommandArgs& argv) {
   // file gets wrong on its last line does not leave the batches before it stored. With
   // --skip-invalid the rows the server refuses are dropped batch by batch instead.
   bool server_checked = false;
-  if (!options.skip_invalid && !options.token.empty()) {
+  // (Not for an institution that requires signed submissions: import does not sign, so only
+  // --dry-run gets here, and it stays local.)
+  if (!options.skip_invalid && !options.token.empty() && !issuer->require_signatures) {
     Tally unused;
     Progress checking(checked.valid.size(), ::isatty(::fileno(stderr)) == 1);
     Sender checker(remote, options, checked.valid, checking, unused);
