@@ -51,15 +51,9 @@ class GroupNodes final : public NodeReader {
  public:
   void Add(const StoredNode& n) { nodes_[Key(n.level, n.index)] = n.hash; }
   StatusOr<Hash> Node(int level, uint64_t index) override {
-    Hash h;
-    if (!Find(level, index, &h)) return Status::Internal("commit group node not in memory");
-    return h;
-  }
-  bool Find(int level, uint64_t index, Hash* out) const {
     auto it = nodes_.find(Key(level, index));
-    if (it == nodes_.end()) return false;
-    *out = it->second;
-    return true;
+    if (it == nodes_.end()) return Status::Internal("commit group node not in memory");
+    return it->second;
   }
 
  private:
@@ -71,19 +65,15 @@ class GroupNodes final : public NodeReader {
 
 namespace {
 
-// Reads complete-subtree hashes from the store, with the nodes of groups not written yet
-// layered on top. Upper levels go through the ledger's in-memory cache.
+// Reads complete-subtree hashes from the store. Upper levels go through the ledger's in-memory
+// cache.
 class StoreNodeReader final : public NodeReader {
  public:
   explicit StoreNodeReader(Kv* kv, Ledger::NodeCache* cache = nullptr) : kv_(kv), cache_(cache) {}
-  void AddOverlay(const GroupNodes* nodes) { overlays_.push_back(nodes); }
   StatusOr<Hash> Node(int level, uint64_t index) override {
     Hash cached;
     if (cache_ && level >= Ledger::kCachedLevel && cache_->Get(level, index, &cached)) {
       return cached;
-    }
-    for (const GroupNodes* overlay : overlays_) {
-      if (overlay->Find(level, index, &cached)) return cached;
     }
     std::string key = Ledger::NodeKey(level, index);
     std::string value;
@@ -103,7 +93,6 @@ class StoreNodeReader final : public NodeReader {
  private:
   Kv* kv_;
   Ledger::NodeCache* cache_;
-  std::vector<const GroupNodes*> overlays_;
 };
 
 }  // namespace
@@ -215,8 +204,8 @@ StatusOr<AppendResult> Ledger::AppendSync(std::vector<LogEntry> entries) {
   return result;
 }
 
-// Unique keys and tree nodes of one prepared group, kept by the preparer until the writer has
-// written the group: later groups resolve idempotency and read tree nodes against them.
+// The unique keys of one prepared group, kept by the preparer until the writer has written the
+// group: later groups resolve idempotency against them.
 struct Ledger::Unwritten {
   struct Pending {
     std::string fingerprint;  // 32 bytes
@@ -225,7 +214,6 @@ struct Ledger::Unwritten {
   };
   uint64_t seq = 0;
   std::unordered_map<std::string, Pending> unique;
-  std::shared_ptr<GroupNodes> nodes;
 };
 
 struct Ledger::PreparedGroup {
@@ -336,8 +324,6 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
   g->before = frontier_;
   auto unwritten = std::make_shared<Unwritten>();
   unwritten->seq = g->seq;
-  StoreNodeReader reader(kv_);
-  for (const auto& u : unwritten_) reader.AddOverlay(u->nodes.get());
   g->nodes = std::make_shared<GroupNodes>();
   for (const StoredNode& n : g->before.Nodes()) g->nodes->Add(n);
   std::vector<StoredNode> nodes;
@@ -433,11 +419,11 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
 
   g->new_size = frontier_.size();
   if (!g->any_new) return g;
-  reader.AddOverlay(g->nodes.get());
   uint64_t old_size = g->before.size();
-  // Refuse to sign a tree that is not an extension of the previous checkpoint.
+  // Refuse to sign a tree that is not an extension of the previous checkpoint. The proof needs
+  // only the old frontier and the nodes this group completed, both in g->nodes.
   if (old_size > 0) {
-    StatusOr<std::vector<Hash>> p = ::lcb::ConsistencyProof(old_size, g->new_size, reader);
+    StatusOr<std::vector<Hash>> p = ::lcb::ConsistencyProof(old_size, g->new_size, *g->nodes);
     g->status = p.ok() ? VerifyConsistency(old_size, g->new_size, g->before.Root(),
                                            frontier_.Root(), *p)
                        : p.status();
@@ -452,7 +438,6 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
   g->batch.Put(Table::kCheckpoints, BigEndian64(g->new_size), g->note);
   g->batch.Put(Table::kMeta, kMetaCheckpoint, g->note);
   g->batch.Put(Table::kMeta, kMetaTreeSize, BigEndian64(g->new_size));
-  unwritten->nodes = g->nodes;
   unwritten_.push_back(std::move(unwritten));
   return g;
 }
@@ -488,9 +473,13 @@ void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
       continue;
     }
     if (!write_status.ok()) {
-      bool had_new = false;
-      for (const auto& o : result->entries) had_new |= !o.existed;
-      if (had_new || fail_all) {
+      // Failed too: a request with new entries, and a retry of an entry this group would have
+      // written (its leaf is beyond the tree that exists).
+      bool unwritten = fail_all;
+      for (const auto& o : result->entries) {
+        unwritten |= !o.existed || o.leaf_index >= g.before.size();
+      }
+      if (unwritten) {
         g.requests[r].done(write_status.code() == StatusCode::kUnavailable
                                ? write_status
                                : Status::Unavailable("log write failed: " + write_status.message()));

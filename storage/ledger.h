@@ -153,8 +153,8 @@ class Ledger {
   std::string checkpoint_;
   LedgerStats stats_;
 
-  // Preparer thread only: the tree including every prepared group, and the unique keys and
-  // tree nodes of prepared groups the writer has not written yet (oldest first).
+  // Preparer thread only: the tree including every prepared group, and the unique keys of
+  // prepared groups the writer has not written yet (oldest first).
   Frontier frontier_;
   uint64_t epoch_ = 0;
   uint64_t next_seq_ = 0;

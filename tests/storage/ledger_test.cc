@@ -61,7 +61,8 @@ class FaultyKv final : public Kv {
       release_.get_future().wait();
     }
     if (fail_.load()) return Status::Unavailable("injected write failure");
-    writes_++;
+    if (fail_after_.load() == 0) return Status::Unavailable("injected write failure");
+    if (fail_after_.load() > 0) fail_after_--;
     return inner_->Write(batch, sync);
   }
   Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,
@@ -72,6 +73,8 @@ class FaultyKv final : public Kv {
   std::map<std::string, double> Stats() override { return inner_->Stats(); }
 
   void set_fail(bool fail) { fail_ = fail; }
+  // Writes fail once `n` more have succeeded (-1: never).
+  void FailAfter(int n) { fail_after_ = n; }
   // The next Write signals `started` and then waits for Release().
   std::future<void> HoldNextWrite() {
     started_ = std::promise<void>();
@@ -80,13 +83,12 @@ class FaultyKv final : public Kv {
     return started_.get_future();
   }
   void Release() { release_.set_value(); }
-  int writes() const { return writes_.load(); }
 
  private:
   std::unique_ptr<Kv> inner_;
   std::atomic<bool> fail_{false};
   std::atomic<bool> hold_next_{false};
-  std::atomic<int> writes_{0};
+  std::atomic<int> fail_after_{-1};
   std::promise<void> started_, release_;
   std::mutex mu_;
   std::set<std::string> read_;
@@ -183,6 +185,7 @@ TEST_F(LedgerTest, RetriesAcrossPipelinedGroupsKeepOneLeafPerKey) {
   }
   for (auto& t : threads) t.join();
   EXPECT_GT(successes.load(), 0);
+  EXPECT_GT(conflicts.load(), 0);
   std::set<uint64_t> all;
   for (const auto& [key, leaves] : leaves_of) {
     ASSERT_EQ(leaves.size(), 1u) << key << " was reported at several leaves";
@@ -260,6 +263,43 @@ TEST_F(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
   EXPECT_TRUE(ledger_->VerifyAll().ok());
   auto proof = ledger_->ConsistencyProof(size_before, size);
   EXPECT_TRUE(proof.ok());
+}
+
+// A request retries an entry that another request of the same group adds, and the group's
+// write fails: the retry is failed too (its leaf was never written), not answered with a leaf
+// beyond the tree.
+TEST_F(LedgerTest, RetryInAFailedGroupFailsToo) {
+  Open();
+  ASSERT_TRUE(ledger_->AppendSync({Entry("base", "a")}).ok());
+  const uint64_t size = ledger_->Size();
+  // Group 0 is held in the writer and group 1 waits in the slot, so A and B queue up and are
+  // prepared together as group 2, whose write fails.
+  std::future<void> g0_writing = kv_->HoldNextWrite();
+  auto g0 = AppendAsync({Entry("g0", "a")});
+  g0_writing.wait();
+  kv_->ForgetReads();
+  auto g1 = AppendAsync({Entry("g1", "a")});
+  for (int i = 0; i < 5000 && !kv_->WasRead("u/g1"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(kv_->WasRead("u/g1"));
+  auto a = AppendAsync({Entry("shared", "a")});
+  auto b = AppendAsync({Entry("shared", "a")});
+  kv_->FailAfter(2);  // groups 0 and 1 are written, group 2 fails
+  kv_->Release();
+  ASSERT_TRUE(g0.get().ok());
+  ASSERT_TRUE(g1.get().ok());
+  auto ra = a.get();
+  auto rb = b.get();
+  EXPECT_EQ(ra.status().code(), StatusCode::kUnavailable) << ra.status().ToString();
+  EXPECT_EQ(rb.status().code(), StatusCode::kUnavailable) << rb.status().ToString();
+  EXPECT_EQ(ledger_->Size(), size + 2);
+  kv_->FailAfter(-1);
+  auto again = ledger_->AppendSync({Entry("shared", "a")});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->entries[0].existed);
+  EXPECT_EQ(again->entries[0].leaf_index, size + 2);
+  EXPECT_TRUE(ledger_->VerifyAll().ok());
 }
 
 // A write fails while nothing else is queued: the next request, arriving later, is prepared on
