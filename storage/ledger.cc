@@ -20,13 +20,18 @@ constexpr std::string_view kMetaCheckpoint = "checkpoint";
 // Largest number of entries one commit group takes, so one group's batch stays bounded.
 constexpr size_t kMaxGroupEntries = 20000;
 
+// (level, index) packed into one integer key for the in-memory node maps.
+uint64_t PackedNode(int level, uint64_t index) {
+  return (static_cast<uint64_t>(level) << 58) | index;
+}
+
 }  // namespace
 
 class Ledger::NodeCache {
  public:
   bool Get(int level, uint64_t index, Hash* out) {
     std::shared_lock lock(mu_);
-    auto it = map_.find(Key(level, index));
+    auto it = map_.find(PackedNode(level, index));
     if (it == map_.end()) return false;
     *out = it->second;
     return true;
@@ -34,13 +39,10 @@ class Ledger::NodeCache {
   void Put(int level, uint64_t index, const Hash& h) {
     std::unique_lock lock(mu_);
     if (map_.size() >= Ledger::kMaxCachedNodes) return;
-    map_.emplace(Key(level, index), h);
+    map_.emplace(PackedNode(level, index), h);
   }
 
  private:
-  static uint64_t Key(int level, uint64_t index) {
-    return (static_cast<uint64_t>(level) << 58) | index;
-  }
   std::shared_mutex mu_;
   std::unordered_map<uint64_t, Hash> map_;
 };
@@ -49,17 +51,14 @@ class Ledger::NodeCache {
 // proof for the group's new entries needs, in memory.
 class GroupNodes final : public NodeReader {
  public:
-  void Add(const StoredNode& n) { nodes_[Key(n.level, n.index)] = n.hash; }
+  void Add(const StoredNode& n) { nodes_[PackedNode(n.level, n.index)] = n.hash; }
   StatusOr<Hash> Node(int level, uint64_t index) override {
-    auto it = nodes_.find(Key(level, index));
+    auto it = nodes_.find(PackedNode(level, index));
     if (it == nodes_.end()) return Status::Internal("commit group node not in memory");
     return it->second;
   }
 
  private:
-  static uint64_t Key(int level, uint64_t index) {
-    return (static_cast<uint64_t>(level) << 58) | index;
-  }
   std::unordered_map<uint64_t, Hash> nodes_;
 };
 
@@ -94,10 +93,6 @@ class StoreNodeReader final : public NodeReader {
   Kv* kv_;
   Ledger::NodeCache* cache_;
 };
-
-}  // namespace
-
-namespace {
 
 std::string UniqueValue(uint64_t leaf, std::string_view fingerprint, std::string_view id) {
   std::string v = BigEndian64(leaf);
