@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "api/problem.h"
@@ -92,6 +93,22 @@ bool ValidRequestId(std::string_view id) {
   return true;
 }
 
+// What Shutdown needs of an open connection: a way to tell it, on its own thread, that the
+// server is stopping.
+class Drainable {
+ public:
+  // Called with Impl::sessions_mu held; posts the notice to the session's thread.
+  virtual void PostStopping() = 0;
+
+ protected:
+  ~Drainable() = default;
+};
+
+// How long a keep-alive connection that is idle when shutdown begins stays open for one more
+// request (answered 503 with Connection: close). Closing it at once, as many servers do, resets
+// a request the client sent just then; a second covers a client busy with the last answer.
+constexpr int kStoppingIdleMs = 1000;
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -105,6 +122,9 @@ struct HttpServer::Impl {
   // the close into the listen backlog (where the kernel would reset its connection).
   std::atomic<bool> stopping{false};
   std::atomic<bool> shutdown_called{false};
+  // Open sessions, so that Shutdown can give idle keep-alive connections a short deadline.
+  std::mutex sessions_mu;
+  std::unordered_set<Drainable*> sessions;
   std::optional<ssl::context> tls;
   // One io_context per thread, each run by exactly one thread: a connection's handlers all run
   // on its context's thread, so sessions need no strand and the reactor no cross-thread locking
@@ -208,7 +228,7 @@ void AppendHeader(std::string* out, std::string_view name, std::string_view valu
 // passed and otherwise sleeps until it. Re-arming a timer for every read and write (what
 // beast::tcp_stream does) was a visible share of the per-request cost.
 template <class Derived>
-class Session {
+class Session : public Drainable {
  public:
   Session(HttpServer::Impl* server, const net::any_io_executor& executor)
       : server_(server), timer_(executor) {}
@@ -221,6 +241,29 @@ class Session {
     beast::error_code ec;
     auto ep = socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
+    std::lock_guard<std::mutex> lock(server_->sessions_mu);
+    server_->sessions.insert(this);
+  }
+  // Called first thing by the most-derived destructor, so PostStopping never runs on a
+  // half-destroyed session.
+  void Unregister() {
+    std::lock_guard<std::mutex> lock(server_->sessions_mu);
+    server_->sessions.erase(this);
+  }
+
+ public:
+  void PostStopping() override {
+    net::post(timer_.get_executor(), [weak = derived().weak_from_this()] {
+      if (auto self = weak.lock()) self->OnStopping();
+    });
+  }
+
+ protected:
+  // Shutdown has begun: a connection waiting for its next request, with no byte of it read,
+  // gets kStoppingIdleMs to send one; a request already arriving is answered 503.
+  void OnStopping() {
+    if (closed_ || !parser_ || parser_->got_some() || buffer_.size() > 0) return;
+    SetDeadline(kStoppingIdleMs);
   }
 
   void SetDeadline(int millis) {
@@ -262,8 +305,10 @@ class Session {
     // The deadline covers the whole request (a slow client cannot stretch it byte by byte):
     // the read deadline for a connection's first request, the idle deadline for the next
     // request on a keep-alive connection.
-    SetDeadline(requests_ == 0 ? server_->options.read_timeout_ms
-                               : server_->options.idle_timeout_ms);
+    SetDeadline(server_->stopping.load()
+                    ? std::min(kStoppingIdleMs, server_->options.read_timeout_ms)
+                : requests_ == 0 ? server_->options.read_timeout_ms
+                                 : server_->options.idle_timeout_ms);
     http::async_read(derived().stream(), buffer_, *parser_,
                      beast::bind_front_handler(&Session::OnRead, derived().shared_from_this()));
   }
@@ -391,7 +436,10 @@ class PlainSession : public Session<PlainSession>,
  public:
   PlainSession(tcp::socket&& socket, HttpServer::Impl* server)
       : Session(server, socket.get_executor()), stream_(std::move(socket)) {}
-  ~PlainSession() { server_->connections--; }
+  ~PlainSession() {
+    Unregister();
+    server_->connections--;
+  }
   tcp::socket& stream() { return stream_; }
   void Run() {
     Start();
@@ -433,7 +481,10 @@ class TlsSession : public Session<TlsSession>, public std::enable_shared_from_th
  public:
   TlsSession(tcp::socket&& socket, ssl::context& ctx, HttpServer::Impl* server)
       : Session(server, socket.get_executor()), stream_(std::move(socket), ctx) {}
-  ~TlsSession() { server_->connections--; }
+  ~TlsSession() {
+    Unregister();
+    server_->connections--;
+  }
   beast::ssl_stream<tcp::socket>& stream() { return stream_; }
   void Run() { Handshake(std::nullopt); }
   // Over the connection limit: complete the handshake, answer 503 over TLS, and close.
@@ -588,14 +639,19 @@ void HttpServer::Shutdown(int grace_ms) {
   } else {
     s.stopping = true;
   }
-  // In-flight requests finish (their responses carry Connection: close); idle keep-alive
-  // connections are cut when the io_contexts stop.
+  // Every open connection is told: one waiting for its next request gets kStoppingIdleMs to
+  // send it. Requests in flight finish and are answered with Connection: close; a request read
+  // from now on is answered 503. Shutdown waits until every connection has closed (or the grace
+  // period ends), so no request a client sent on an open connection is cut off unanswered.
+  {
+    std::lock_guard<std::mutex> lock(s.sessions_mu);
+    for (Drainable* session : s.sessions) session->PostStopping();
+  }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
-  while (s.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+  while ((s.connections.load() > 0 || s.in_flight.load() > 0) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  // Give the last responses a moment to be written.
-  std::this_thread::sleep_for(std::chrono::milliseconds(grace_ms > 0 ? 50 : 0));
   s.work.clear();
   for (auto& ctx : s.contexts) ctx->stop();
   for (auto& t : s.threads) {

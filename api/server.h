@@ -42,8 +42,9 @@ class HttpServer {
   // Binds and starts the worker threads; returns once the port is listening.
   Status Start();
   uint16_t port() const;
-  // Stops accepting, lets in-flight requests finish for up to `grace_ms`, then stops the
-  // threads. Safe to call twice.
+  // Stops accepting, answers the requests in flight and any that arrive on open connections,
+  // and waits up to `grace_ms` for every connection to close; then stops the threads. Must not
+  // be called from one of the server's own threads. Safe to call twice.
   void Shutdown(int grace_ms);
   // Blocks until Shutdown has completed.
   void Wait();

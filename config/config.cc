@@ -34,7 +34,7 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"log_level", "string", "debug, info, warn or error (info)"},
     {"tls_cert", "string", "PEM certificate chain; with tls_key the server speaks HTTPS"},
     {"tls_key", "string", "PEM private key of tls_cert"},
-    {"shutdown_grace_ms", "int", "on SIGTERM, time allowed for in-flight requests (10000)"},
+    {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
     {"min_free_disk_bytes", "int", "writes answer 503 while the data disk has less free space (268435456)"},
 };
 

@@ -83,7 +83,10 @@ TEST(ShutdownTest, SigtermUnderLoadLosesNothing) {
     std::atomic<int> unanswered{0}, answered{0};
     std::atomic<bool> stop{false};
     std::vector<std::thread> loaders;
-    for (int t = 0; t < 4; ++t) {
+    // Four busy loaders, and a fifth that pauses 300 ms between requests: when SIGTERM comes
+    // it is most likely idle on a keep-alive connection, and its next request must still be
+    // answered (503 with Connection: close), not reset by a server that already stopped.
+    for (int t = 0; t < 5; ++t) {
       loaders.emplace_back([&, t] {
         auto client = HttpClient::Connect(server.url());
         if (!client.ok()) return;
@@ -107,6 +110,7 @@ TEST(ShutdownTest, SigtermUnderLoadLosesNothing) {
             return;
           }
           answered++;
+          if (t == 4) std::this_thread::sleep_for(std::chrono::milliseconds(300));
           if (r->status != 201) continue;  // 503 while shutting down is an answer too
           json body = json::parse(r->body);
           std::lock_guard<std::mutex> lock(mu);
