@@ -69,6 +69,18 @@ class UpToNulTransform final : public rocksdb::SliceTransform {
   }
 };
 
+// One hint for a whole table: the log's leaves, nodes (keyed by post-order number) and
+// checkpoints are only ever appended in increasing key order, so each insert lands right after
+// the previous one.
+class WholeTableTransform final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "creditbank.WholeTable"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), 0);
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 class RocksKv final : public Kv {
  public:
   RocksKv(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
@@ -225,17 +237,34 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   cf_options.memtable_whole_key_filtering = true;
   cf_options.memtable_prefix_bloom_size_ratio = 0.02;
 
+  // Tables appended in key order and only read at keys that exist (the log's leaves, nodes and
+  // checkpoints), or only scanned (a learner's records): Bloom filters, in memtables and in
+  // files, would never reject a read, and cost a hash per insert and a filter per flush.
+  rocksdb::BlockBasedTableOptions unfiltered_table = table_options;
+  unfiltered_table.filter_policy.reset();
+  rocksdb::ColumnFamilyOptions unfiltered = cf_options;
+  unfiltered.table_factory.reset(rocksdb::NewBlockBasedTableFactory(unfiltered_table));
+  unfiltered.memtable_whole_key_filtering = false;
+  unfiltered.memtable_prefix_bloom_size_ratio = 0;
+
   // Tree nodes are random 32-byte hashes read one at a time by proofs: small blocks and no
   // compression (hashes do not compress) make each point read cheaper.
-  rocksdb::BlockBasedTableOptions node_table = table_options;
+  rocksdb::BlockBasedTableOptions node_table = unfiltered_table;
   node_table.block_size = 1024;
-  rocksdb::ColumnFamilyOptions node_options = cf_options;
+  rocksdb::ColumnFamilyOptions node_options = unfiltered;
   node_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(node_table));
   node_options.compression = rocksdb::kNoCompression;
   node_options.compression_per_level.clear();
   node_options.bottommost_compression = rocksdb::kNoCompression;
 
-  rocksdb::ColumnFamilyOptions learner_options = cf_options;
+  // Appended in key order (BigEndian64 leaf index, node post-order number, tree size): each
+  // insert goes next to the previous one instead of down the skiplist from the top.
+  auto append_only = std::make_shared<WholeTableTransform>();
+  node_options.memtable_insert_with_hint_prefix_extractor = append_only;
+  rocksdb::ColumnFamilyOptions append_options = unfiltered;
+  append_options.memtable_insert_with_hint_prefix_extractor = append_only;
+
+  rocksdb::ColumnFamilyOptions learner_options = unfiltered;
   learner_options.memtable_insert_with_hint_prefix_extractor =
       std::make_shared<UpToNulTransform>();
 
@@ -252,9 +281,11 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kTableCount; ++i) {
     Table t = static_cast<Table>(i);
-    cfs.emplace_back(std::string(TableName(t)), t == Table::kLogNodes         ? node_options
-                                                : t == Table::kLearnerRecords ? learner_options
-                                                : t == Table::kUnique         ? unique_options
+    cfs.emplace_back(std::string(TableName(t)),
+                     t == Table::kLogNodes                                    ? node_options
+                     : t == Table::kLogLeaves || t == Table::kCheckpoints ? append_options
+                     : t == Table::kLearnerRecords                            ? learner_options
+                     : t == Table::kUnique                                    ? unique_options
                                                                               : cf_options);
   }
   rocksdb::DB* raw = nullptr;
