@@ -6,12 +6,13 @@
 #   reads      GET the passbook of a learner with 60 records, 32 connections
 #              vs nginx serving a static file of the same size
 # Usage: benchmarks/load/run.sh [seconds per phase, default 15]
+#        CREDITBANK_BIN=/path/to/creditbank benchmarks/load/run.sh 15   (compare another build)
 # Needs: build/cli/creditbank (scripts/build.sh), wrk, nginx, rocksdb-tools (installed here).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-15}"
 scripts/deps.sh wrk nginx-light rocksdb-tools time >/dev/null
-bin=build/cli/creditbank
+bin=${CREDITBANK_BIN:-build/cli/creditbank}
 [ -x "$bin" ] || scripts/build.sh default
 work=$(mktemp -d /tmp/cb-load.XXXXXX)
 trap 'kill $server_pid 2>/dev/null || true; [ -n "${nginx_pid:-}" ] && kill $nginx_pid 2>/dev/null; rm -rf "$work"' EXIT
