@@ -479,7 +479,9 @@ void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
       }
       stats_.last_checkpoint_millis = NowMillis();
     }
-    if (!write_status.ok() && g.any_new) stats_.failed_writes++;
+    // Writes that were attempted and failed; a group failed only because an earlier one did
+    // (fail_all) was never written.
+    if (!write_status.ok() && g.any_new && !fail_all) stats_.failed_writes++;
     stats_.requests += g.requests.size();
     latest = checkpoint_;
     new_size = size_;

@@ -240,6 +240,8 @@ TEST_F(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
       << rb.status().ToString();
   EXPECT_EQ(ledger_->Size(), size_before);
   EXPECT_EQ(ledger_->LatestCheckpoint(), checkpoint_before);
+  // One write was attempted and failed (A's); B was never written, so it is not counted.
+  EXPECT_EQ(ledger_->Stats().failed_writes, 1u);
 
   kv_->set_fail(false);
   auto rc = ledger_->AppendSync({Entry("a1", "a"), Entry("c1", "a")});
