@@ -146,20 +146,9 @@ StatusOr<Hash> RootAt(uint64_t size, NodeReader& reader) {
 }
 
 StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size, NodeReader& reader) {
-  if (index >= size) {
-    return Status::InvalidArgument("", "leaf index " + std::to_string(index) +
-                                           " is not below tree size " + std::to_string(size));
-  }
-  std::vector<Hash> proof;
-  LCB_RETURN_IF_ERROR(WalkInclusion(index, size, [&](uint64_t begin, uint64_t end) -> Status {
-    LCB_ASSIGN_OR_RETURN(Hash h, RangeHash(begin, end, [&](int level, uint64_t i) {
-                           return reader.Node(level, i);
-                         }));
-    proof.push_back(h);
-    return Status::Ok();
-  }));
-  std::reverse(proof.begin(), proof.end());
-  return proof;
+  LCB_ASSIGN_OR_RETURN(std::vector<std::vector<Hash>> proofs,
+                       InclusionProofs(std::vector<uint64_t>{index}, size, reader));
+  return std::move(proofs.front());
 }
 
 StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(const std::vector<uint64_t>& indexes,
@@ -175,8 +164,9 @@ StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(const std::vector<uint6
     }
     std::vector<Hash> proof;
     LCB_RETURN_IF_ERROR(WalkInclusion(index, size, [&](uint64_t begin, uint64_t end) -> Status {
-      const uint64_t width = end - begin;
-      if (std::has_single_bit(width)) {  // a complete subtree: one node read
+      // A complete subtree is one node read; with one proof there is nothing to share (and
+      // the cache's allocations would be the single proof's largest cost in memory).
+      if (std::has_single_bit(end - begin) || indexes.size() == 1) {
         LCB_ASSIGN_OR_RETURN(Hash h, RangeHash(begin, end, read));
         proof.push_back(h);
         return Status::Ok();
