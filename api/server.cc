@@ -648,8 +648,8 @@ void HttpServer::Shutdown(int grace_ms) {
     for (Drainable* session : s.sessions) session->PostStopping();
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
-  while ((s.connections.load() > 0 || s.in_flight.load() > 0) &&
-         std::chrono::steady_clock::now() < deadline) {
+  // (A request in flight holds its connection open, so this covers in_flight too.)
+  while (s.connections.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   s.work.clear();

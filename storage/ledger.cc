@@ -21,7 +21,7 @@ constexpr std::string_view kMetaCheckpoint = "checkpoint";
 // Largest number of entries one commit group takes, so one group's batch stays bounded.
 constexpr size_t kMaxGroupEntries = 20000;
 
-// (level, index) packed into one integer key for the in-memory node maps.
+// (level, index) packed into one integer key for the node cache.
 uint64_t PackedNode(int level, uint64_t index) {
   return (static_cast<uint64_t>(level) << 58) | index;
 }
@@ -49,30 +49,26 @@ class Ledger::NodeCache {
 };
 
 // The frontier before a group plus the nodes the group completed: every node an inclusion
-// proof for the group's new entries needs, in memory.
-// The old frontier and the nodes a group completed. At each level these are contiguous: the
-// frontier's node there (if any) is the one just before the first node the group completed. So
-// each level is a run of hashes from a base index, and a proof's reads are array lookups (a
-// hash map here was most of the cost of the receipts' proofs).
+// proof for the group's new entries needs, in memory. At each level these are contiguous (the
+// frontier's node there, if any, is the one just before the first node the group completed),
+// so each level is a run of hashes from a base index and a proof's reads are array lookups.
 class GroupNodes final : public NodeReader {
  public:
+  // Nodes arrive in that order: the frontier's, then the group's in completion order. A node
+  // out of order would be a bug; it makes every read fail (the group is then refused by its
+  // consistency check) rather than answer a wrong hash.
   void Add(const StoredNode& n) {
     Level& l = levels_[static_cast<size_t>(n.level)];
     if (l.hashes.empty()) l.base = n.index;
-    if (n.index == l.base + l.hashes.size()) {
-      l.hashes.push_back(n.hash);
-    } else {
-      others_[PackedNode(n.level, n.index)] = n.hash;  // not expected; kept correct anyway
-    }
+    if (n.index != l.base + l.hashes.size()) broken_ = true;
+    l.hashes.push_back(n.hash);
   }
   StatusOr<Hash> Node(int level, uint64_t index) override {
-    if (level >= 0 && level < kLevels) {
+    if (!broken_ && level >= 0 && level < kLevels) {
       const Level& l = levels_[static_cast<size_t>(level)];
       if (index >= l.base && index - l.base < l.hashes.size()) return l.hashes[index - l.base];
     }
-    auto it = others_.find(PackedNode(level, index));
-    if (it == others_.end()) return Status::Internal("commit group node not in memory");
-    return it->second;
+    return Status::Internal("commit group node not in memory");
   }
 
  private:
@@ -82,7 +78,7 @@ class GroupNodes final : public NodeReader {
     std::vector<Hash> hashes;
   };
   std::array<Level, kLevels> levels_;
-  std::unordered_map<uint64_t, Hash> others_;
+  bool broken_ = false;
 };
 
 namespace {

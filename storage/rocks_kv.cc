@@ -271,7 +271,8 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   // Idempotency rows are keyed by random ids (a record id is a hash) and only ever read by
   // exact key: a hashed memtable (buckets by the first 16 bytes, a small skiplist in each)
   // inserts each in about constant time, where one skiplist walked ~20 levels of cache misses
-  // per insert (+14 % records/s in benchmarks/load). Scans still work: Scan() asks for total
+  // per insert (+14 % records/s in session 3's A/B; the sort moves to the flush thread, and a
+  // later A/B against the plain skiplist was neutral). Scans still work: Scan() asks for total
   // order. The hashed memtable cannot take concurrent inserts; the log has one writer anyway.
   rocksdb::ColumnFamilyOptions unique_options = cf_options;
   unique_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(16));
