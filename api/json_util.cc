@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "crypto/ijson.h"
+
 namespace lcb {
 namespace {
 
@@ -31,14 +33,7 @@ bool ValidText(std::string_view s) {
   return true;
 }
 
-StatusOr<json> ParseJsonBody(std::string_view body) {
-  try {
-    return json::parse(body.begin(), body.end());
-  } catch (const json::exception& e) {
-    // parse_error, and out_of_range for numbers beyond a double (1e999999).
-    return Status::InvalidArgument("", std::string("body is not valid JSON: ") + e.what());
-  }
-}
+StatusOr<json> ParseJsonBody(std::string_view body) { return ParseIJson(body); }
 
 Status ExpectObject(const json& v, const std::string& ptr) {
   if (!v.is_object()) return Status::InvalidArgument(ptr, "must be a JSON object");

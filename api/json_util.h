@@ -21,7 +21,8 @@ using json = nlohmann::json;
 // Valid UTF-8 without control characters: what every string member must be.
 bool ValidText(std::string_view s);
 
-// Parses a request body. Errors point at "" and say where parsing failed (byte offset).
+// Parses a request body as I-JSON (crypto/ijson.h): errors point at "" and say where parsing
+// failed (byte offset), or at a member named twice.
 StatusOr<json> ParseJsonBody(std::string_view body);
 
 Status ExpectObject(const json& v, const std::string& ptr);

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "crypto/checkpoint.h"
 #include "crypto/ed25519.h"
+#include "crypto/ijson.h"
 #include "crypto/jcs.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
@@ -87,8 +88,10 @@ int CmdVerify(const CommandArgs& argv) {
   }
   auto text = ReadFile(args.Get("bundle"));
   if (!text.ok()) return Fail("verify", text.status().message());
-  json bundle = json::parse(*text, nullptr, false);
-  if (bundle.is_discarded() || !bundle.is_object() || !bundle.contains("record") ||
+  auto parsed = ParseIJson(*text);
+  if (!parsed.ok()) return Fail("verify", "the bundle is not I-JSON: " + parsed.status().ToString());
+  json bundle = std::move(parsed).value();
+  if (!bundle.is_object() || !bundle.contains("record") ||
       !bundle.contains("receipt")) {
     return Fail("verify", "the bundle is not a {record, receipt} JSON document");
   }

@@ -9,8 +9,7 @@ function(lcb_test name)
   add_executable(${name} ${T_SOURCES})
   lcb_target_defaults(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
-  target_compile_definitions(${name} PRIVATE
-    LCB_VECTORS_DIR="${PROJECT_SOURCE_DIR}/../shared/vectors"
-    LCB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+  # Tests that read the third-party vectors find them at run time (tests/crypto/test_util.h).
+  target_compile_definitions(${name} PRIVATE LCB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/ijson.h"
 #include "crypto/signed_note.h"
 
 extern char** environ;
@@ -161,8 +162,16 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
     if (!in) return Status::InvalidArgument("config", "cannot read config file " + config_file);
     std::stringstream ss;
     ss << in.rdbuf();
-    nlohmann::json doc = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
-    if (doc.is_discarded() || !doc.is_object()) {
+    auto parsed = ParseIJson(ss.str());
+    if (!parsed.ok()) {
+      return Status::InvalidArgument("config", "config file " + config_file + ": " +
+                                                   parsed.status().message() +
+                                                   (parsed.status().pointer().empty()
+                                                        ? std::string()
+                                                        : " (at " + parsed.status().pointer() + ")"));
+    }
+    nlohmann::json doc = std::move(parsed).value();
+    if (!doc.is_object()) {
       return Status::InvalidArgument("config", "config file " + config_file +
                                                    " is not a JSON object");
     }

@@ -12,7 +12,6 @@
 namespace lcb {
 namespace {
 
-using testing::LoadVectors;
 
 struct CmdResult {
   int code;
@@ -56,7 +55,8 @@ class CmdLog : public ::testing::Test {
 };
 
 TEST_F(CmdLog, RootOfTheReferenceTree) {
-  const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "merkle_rfc6962.json");
   std::string leaves;
   for (const auto& hex : v["reference_tree"]["leaves_hex"]) leaves += hex.get<std::string>() + "\n";
   ASSERT_EQ(leaves[0], '\n');  // the first reference leaf is empty
@@ -88,7 +88,8 @@ TEST_F(CmdLog, RootOfTheReferenceTree) {
 }
 
 TEST_F(CmdLog, VerifyInclusionAgainstVectors) {
-  const nlohmann::json all = LoadVectors("merkle_rfc6962_derived_all_proofs.json");
+  nlohmann::json all;
+  LCB_LOAD_VECTORS_OR_SKIP(all, "merkle_rfc6962_derived_all_proofs.json");
   int checked = 0;
   for (const auto& c : all["inclusion"]) {
     std::vector<std::string> args = {"--index",     std::to_string(c["leaf_index"].get<uint64_t>()),
@@ -103,7 +104,8 @@ TEST_F(CmdLog, VerifyInclusionAgainstVectors) {
   }
   EXPECT_EQ(checked, 36);
 
-  const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "merkle_rfc6962.json");
   const auto& c = v["inclusion_proofs"][1];  // leaf 0 of 8, data ""
   std::vector<std::string> base = {"--index", "0", "--size", "8", "--root", c["root_hex"]};
   std::vector<std::string> args = base;
@@ -143,7 +145,8 @@ TEST_F(CmdLog, VerifyInclusionAgainstVectors) {
 }
 
 TEST_F(CmdLog, VerifyConsistencyAgainstVectors) {
-  const nlohmann::json all = LoadVectors("merkle_rfc6962_derived_all_proofs.json");
+  nlohmann::json all;
+  LCB_LOAD_VECTORS_OR_SKIP(all, "merkle_rfc6962_derived_all_proofs.json");
   int checked = 0;
   for (const auto& c : all["consistency"]) {
     CmdResult r = Call(CmdLogVerifyConsistency,
@@ -155,7 +158,8 @@ TEST_F(CmdLog, VerifyConsistencyAgainstVectors) {
   }
   EXPECT_EQ(checked, 36);
 
-  const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "merkle_rfc6962.json");
   const std::string root8 = v["reference_tree"]["roots_by_size_hex"][8];
   EXPECT_EQ(
       Call(CmdLogVerifyConsistency, {"--first", "0", "--second", "8", "--second-root", root8}).code,
@@ -173,7 +177,8 @@ TEST_F(CmdLog, VerifyConsistencyAgainstVectors) {
 // Every upstream probe through the command line: valid ones exit 0, the rest do not (those
 // whose hashes are not 32 bytes are rejected as bad arguments).
 TEST_F(CmdLog, ProbesThroughTheCommandLine) {
-  const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "merkle_rfc6962.json");
   int processed = 0;
   int unspellable = 0;
   for (const auto& p : v["probes"]["inclusion"]) {
@@ -210,7 +215,8 @@ TEST_F(CmdLog, ProbesThroughTheCommandLine) {
 }
 
 TEST_F(CmdLog, NoteVerify) {
-  const nlohmann::json v = LoadVectors("signed_note_ed25519.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "signed_note_ed25519.json");
   int checked = 0;
   for (const auto& c : v["cases"]) {
     const std::string path = Write("note" + std::to_string(checked) + ".txt", c["note_utf8"]);

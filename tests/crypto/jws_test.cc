@@ -7,12 +7,11 @@
 namespace lcb {
 namespace {
 
-using testing::LoadVectors;
 
 class Rfc8037 : public ::testing::Test {
  protected:
   void SetUp() override {
-    v_ = LoadVectors("rfc8037_jws_ed25519.json");
+    LCB_LOAD_VECTORS_OR_SKIP(v_, "rfc8037_jws_ed25519.json");
     StatusOr<Ed25519Jwk> jwk = ParseEd25519Jwk(v_["public_jwk"]);
     ASSERT_TRUE(jwk.ok()) << jwk.status().ToString();
     public_key_ = jwk->public_key;

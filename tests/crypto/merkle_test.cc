@@ -14,7 +14,6 @@ namespace lcb {
 namespace {
 
 using testing::HashOf;
-using testing::LoadVectors;
 using testing::Unhex;
 
 std::vector<Hash> HashesOf(const nlohmann::json& hex_list) {
@@ -130,7 +129,8 @@ MemoryTree TreeOf(const std::vector<Hash>& leaves) {
 // --- Hashing ---------------------------------------------------------------------------
 
 TEST(MerkleHasher, TransparencyDevVectors) {
-  const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "merkle_rfc6962.json");
   int checked = 0;
   for (const auto& c : v["hasher_vectors"]["cases"]) {
     const std::string op = c["op"];
@@ -165,7 +165,7 @@ TEST(MerkleHasher, NodeHashIsPrefixedConcatenation) {
 class ReferenceTree : public ::testing::Test {
  protected:
   void SetUp() override {
-    vectors_ = LoadVectors("merkle_rfc6962.json");
+    LCB_LOAD_VECTORS_OR_SKIP(vectors_, "merkle_rfc6962.json");
     for (const auto& hex : vectors_["reference_tree"]["leaves_hex"]) {
       tree_.Append(LeafHash(Unhex(hex)));
     }
@@ -249,7 +249,8 @@ TEST_F(ReferenceTree, PublishedConsistencyProofs) {
 }
 
 TEST_F(ReferenceTree, EveryProofOfTheEightLeafTree) {
-  const nlohmann::json all = LoadVectors("merkle_rfc6962_derived_all_proofs.json");
+  nlohmann::json all;
+  LCB_LOAD_VECTORS_OR_SKIP(all, "merkle_rfc6962_derived_all_proofs.json");
   std::set<std::pair<uint64_t, uint64_t>> inclusion_seen;
   for (const auto& c : all["inclusion"]) {
     const uint64_t index = c["leaf_index"];
@@ -301,7 +302,8 @@ bool UpstreamOnlyValid(const nlohmann::json& probe) {
 }
 
 TEST(MerkleProbes, Inclusion) {
-  const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "merkle_rfc6962.json");
   int processed = 0;
   int valid = 0;
   for (const auto& p : v["probes"]["inclusion"]) {
@@ -321,7 +323,8 @@ TEST(MerkleProbes, Inclusion) {
 }
 
 TEST(MerkleProbes, Consistency) {
-  const nlohmann::json v = LoadVectors("merkle_rfc6962.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "merkle_rfc6962.json");
   int processed = 0;
   int valid = 0;
   for (const auto& p : v["probes"]["consistency"]) {

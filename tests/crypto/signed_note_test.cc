@@ -9,7 +9,6 @@
 namespace lcb {
 namespace {
 
-using testing::LoadVectors;
 using testing::Unhex;
 
 constexpr std::string_view kEmDash = "\xE2\x80\x94";
@@ -21,7 +20,8 @@ NoteVerifier VerifierOf(const std::string& vkey) {
 }
 
 TEST(SignedNote, AllVectorCases) {
-  const nlohmann::json v = LoadVectors("signed_note_ed25519.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "signed_note_ed25519.json");
   int valid = 0;
   int invalid = 0;
   for (const auto& c : v["cases"]) {
@@ -54,7 +54,8 @@ TEST(SignedNote, AllVectorCases) {
 }
 
 TEST(SignedNote, SignsTheGoExampleByteForByte) {
-  const nlohmann::json v = LoadVectors("signed_note_ed25519.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "signed_note_ed25519.json");
   const auto& go = v["cases"][1];
   ASSERT_TRUE(go.contains("seed_hex"));
   StatusOr<Ed25519Key> key = Ed25519Key::FromSeed(Unhex(go["seed_hex"]));
@@ -205,7 +206,8 @@ TEST(VerifierKey, ParseErrors) {
 // --- Checkpoints -------------------------------------------------------------------------
 
 TEST(Checkpoint, GoTreeNoteBody) {
-  const nlohmann::json v = LoadVectors("signed_note_ed25519.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "signed_note_ed25519.json");
   const auto& ex = v["checkpoint_body_example"];
   const std::string text = ex["text_utf8"];
   StatusOr<Checkpoint> cp = ParseCheckpointBody(text);
@@ -219,7 +221,8 @@ TEST(Checkpoint, GoTreeNoteBody) {
 }
 
 TEST(Checkpoint, C2spExample) {
-  const nlohmann::json v = LoadVectors("signed_note_ed25519.json");
+  nlohmann::json v;
+  LCB_LOAD_VECTORS_OR_SKIP(v, "signed_note_ed25519.json");
   const auto& ex = v["c2sp_checkpoint_example_unverifiable"];
   const std::string text = ex["text_utf8"];
   StatusOr<Checkpoint> cp = ParseCheckpointBody(text);

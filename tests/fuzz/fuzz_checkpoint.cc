@@ -2,7 +2,7 @@
 // crypto/signed_note.h): ParseCheckpointBody, ParseVerifierKey and OpenNote against fixed
 // verifiers, all on the whole input.
 //
-// Known verifiers: the two keys of /work/shared/vectors/signed_note_ed25519.json and a key
+// Known verifiers: the two keys of the C2SP signed-note and Go sumdb note examples and a key
 // from a fixed seed (the seed corpus holds notes signed by each, so the fuzzer starts inside
 // the signature checks).
 //

@@ -156,6 +156,57 @@ TEST_F(RecordsTest, ProblemsNameTheField) {
   EXPECT_EQ(server_->bank().ledger().Size(), 0u);
 }
 
+// A member named twice could mean one thing to the institution (or the bytes it signed) and
+// another to the bank; RFC 7493 / RFC 8785 forbid it. Every body is refused with the pointer of
+// the duplicate, on the single, batch (fast SAX path) and catalog routes, and nothing is stored.
+TEST_F(RecordsTest, DuplicateMemberNamesAreRefused) {
+  auto expect_refused = [&](const std::string& method, const std::string& target,
+                            const std::string& token, const std::string& body,
+                            const std::string& pointer) {
+    ClientResponse r = server_->Call(method, target, token, body);
+    EXPECT_EQ(r.status, 400) << body << "\n" << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+    json problem = json::parse(r.body, nullptr, false);
+    EXPECT_EQ(problem.value("pointer", ""), pointer) << r.body;
+    EXPECT_NE(problem.value("detail", "").find("twice"), std::string::npos) << r.body;
+  };
+  const std::string a = cat_.learner_a, b = cat_.learner_b;
+  // Top level: "learner" A then B (nlohmann alone would store the record for B).
+  const std::string top = R"({"learner":")" + a + R"(","unit":"tsinghua:CS101","external_ref":"D-1",)" +
+                          R"("grade":{"scale":"percent","value":"90"},"completed_on":"2024-06-30",)" +
+                          R"("learner":")" + b + R"("})";
+  expect_refused("POST", "/v1/records", cat_.tsinghua_token, top, "/learner");
+  // Nested, in a batch: the second record's grade names "value" twice.
+  const std::string batch =
+      R"({"records":[{"learner":")" + a + R"(","unit":"tsinghua:CS101","external_ref":"D-2",)" +
+      R"("grade":{"scale":"percent","value":"90"},"completed_on":"2024-06-30"},)" +
+      R"({"learner":")" + a + R"(","unit":"tsinghua:CS101","external_ref":"D-3",)" +
+      R"("grade":{"scale":"percent","value":"90","value":"40"},"completed_on":"2024-06-30"}]})";
+  expect_refused("POST", "/v1/records", cat_.tsinghua_token, batch, "/records/1/grade/value");
+  // The batch key itself twice.
+  const std::string two_batches =
+      R"({"records":[],"records":[{"learner":")" + a + R"(","unit":"tsinghua:CS101",)" +
+      R"("external_ref":"D-4","grade":{"scale":"percent","value":"90"},"completed_on":"2024-06-30"}]})";
+  expect_refused("POST", "/v1/records", cat_.tsinghua_token, two_batches, "/records");
+  // The dry run refuses it too.
+  expect_refused("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, batch,
+                 "/records/1/grade/value");
+  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  json recs = server_->CallJson("GET", "/v1/learners/" + b + "/records", cat_.learner_b_token,
+                                nullptr, 200);
+  EXPECT_TRUE(recs["records"].empty());
+
+  // Other bodies: a learner account, a catalog unit, a token.
+  expect_refused("POST", "/v1/learners", cat_.tsinghua_token,
+                 R"({"display_name":"x","display_name":"y"})", "/display_name");
+  expect_refused("PUT", "/v1/units/tsinghua:DUP1", cat_.tsinghua_token,
+                 R"({"title":"t","kind":"degree_course","credits":2,"level":6,"field":"0613","credits":9})",
+                 "/credits");
+  server_->CallJson("GET", "/v1/units/tsinghua:DUP1", "", nullptr, 404);
+  expect_refused("POST", "/v1/tokens", server_->admin_token(),
+                 R"({"role":"auditor","role":"admin"})", "/role");
+}
+
 TEST_F(RecordsTest, AuthenticationAndRoles) {
   json rec = cat_.Record(cat_.learner_a, "tsinghua:CS101", "A-1");
   EXPECT_EQ(server_->Call("POST", "/v1/records", "", rec.dump()).status, 401);
