@@ -50,14 +50,15 @@ StatusOr<Principal> ParseRole(std::string_view role) {
     p.kind = RoleKind::kLearner;
     p.subject = std::string(role.substr(8));
   } else {
-    return Status::InvalidArgument(
-        "/role", "must be admin, auditor, institution:<id> or learner:<id>");
+    return Status::InvalidArgument(Field("/role"),
+                                   "must be admin, auditor, institution:<id> or learner:<id>");
   }
   return p;
 }
 
 StatusOr<int64_t> ParseRfc3339Millis(std::string_view t) {
-  auto bad = Status::InvalidArgument("/expires_at", "must be an RFC 3339 time like 2027-01-01T00:00:00Z");
+  auto bad = Status::InvalidArgument(Field("/expires_at"),
+                                     "must be an RFC 3339 time like 2027-01-01T00:00:00Z");
   if (t.size() < 20 || t[10] != 'T') return bad;
   auto date = ParseDate(t.substr(0, 10), "/expires_at");
   if (!date.ok()) return bad;
@@ -103,7 +104,7 @@ StatusOr<NewToken> TokenStore::Create(std::string_view role, std::string_view ex
   LCB_ASSIGN_OR_RETURN(Principal p, ParseRole(role));
   if (!expires_at.empty()) {
     LCB_ASSIGN_OR_RETURN(int64_t ms, ParseRfc3339Millis(expires_at));
-    if (ms <= NowMillis()) return Status::InvalidArgument("/expires_at", "is in the past");
+    if (ms <= NowMillis()) return Status::InvalidArgument(Field("/expires_at"), "is in the past");
   }
   NewToken t;
   t.id = "tok_" + HexEncode(RandomBytes(8));

@@ -36,9 +36,9 @@ StatusOr<json> CheckStore(const std::string& dir, const std::string& origin, boo
 
 StatusOr<json> CreateBackup(Bank& bank, const std::string& dir) {
   if (dir.empty() || dir[0] != '/') {
-    return Status::InvalidArgument("/to", "must be an absolute path on the server");
+    return Status::InvalidArgument(Field("/to"), "must be an absolute path on the server");
   }
-  if (fs::exists(dir)) return Status::AlreadyExists(dir + " already exists", "/to");
+  if (fs::exists(dir)) return Status::AlreadyExists(Field("/to"), dir + " already exists");
   LCB_RETURN_IF_ERROR(MakeDirs(dir));
   const Config& c = bank.config();
   Status s = bank.kv().CreateCheckpoint(dir + "/db");
@@ -59,11 +59,12 @@ StatusOr<json> CreateBackup(Bank& bank, const std::string& dir) {
 StatusOr<json> RestoreBackup(const std::string& from, const std::string& data_dir,
                              const std::string& origin) {
   if (!fs::exists(from + "/db") || !fs::exists(from + "/log_key.pem")) {
-    return Status::InvalidArgument("--from", from + " is not a creditbank backup (no db/ or log_key.pem)");
+    return Status::InvalidArgument(Field("--from"),
+                                   from + " is not a creditbank backup (no db/ or log_key.pem)");
   }
   if (fs::exists(data_dir) && !fs::is_empty(data_dir)) {
-    return Status::AlreadyExists(data_dir + " exists and is not empty; restore into a new directory",
-                                 "--data");
+    return Status::AlreadyExists(
+        Field("--data"), data_dir + " exists and is not empty; restore into a new directory");
   }
   std::string effective_origin = origin;
   std::ifstream manifest_in(from + "/MANIFEST.json");
@@ -75,7 +76,8 @@ StatusOr<json> RestoreBackup(const std::string& from, const std::string& data_di
       effective_origin = m["origin"];
     }
   }
-  if (effective_origin.empty()) return Status::InvalidArgument("--origin", "the log origin is unknown");
+  if (effective_origin.empty())
+    return Status::InvalidArgument(Field("--origin"), "the log origin is unknown");
   LCB_RETURN_IF_ERROR(MakeDirs(data_dir));
   std::error_code ec;
   fs::copy(from + "/db", data_dir + "/db", fs::copy_options::recursive, ec);

@@ -194,27 +194,29 @@ Status Bank::LoadOrCreateKeys() {
 
 StatusOr<json> Bank::PutInstitution(const std::string& id, const json& doc, const Principal& by) {
   if (!IsInstitutionId(id)) {
-    return Status::InvalidArgument("/id", "institution ids are slugs: [a-z0-9][a-z0-9_-]{1,62}");
+    return Status::InvalidArgument(Field("/id"),
+                                   "institution ids are slugs: [a-z0-9][a-z0-9_-]{1,62}");
   }
   LCB_ASSIGN_OR_RETURN(Institution inst, InstitutionFromJson(doc, id));
   LCB_RETURN_IF_ERROR(ValidateInstitution(inst));
   json keys = json::array();
   if (auto it = doc.find("public_keys"); it != doc.end()) {
     if (!it->is_array() || it->size() > 16) {
-      return Status::InvalidArgument("/public_keys", "must be an array of at most 16 JWKs");
+      return Status::InvalidArgument(Field("/public_keys"), "must be an array of at most 16 JWKs");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       std::string ptr = "/public_keys/" + std::to_string(i);
       const json& jwk = (*it)[i];
       if (!jwk.is_object()) {
         return Status::InvalidArgument(
-            ptr, "must be an Ed25519 JWK {\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\",\"kid\"}");
+            Field(ptr),
+            "must be an Ed25519 JWK {\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\",\"kid\"}");
       }
-      if (jwk.size() > 8) return Status::InvalidArgument(ptr, "too many members");
+      if (jwk.size() > 8) return Status::InvalidArgument(Field(ptr), "too many members");
       // Type-safe checks of kty, crv and x; a JWK with its private part ("d") is refused.
       auto parsed = ParseEd25519Jwk(jwk);
       if (!parsed.ok()) return parsed.status().WithPointerPrefix(ptr);
-      if (parsed->kid.empty()) return Status::InvalidArgument(ptr + "/kid", "is required");
+      if (parsed->kid.empty()) return Status::InvalidArgument(Field(ptr + "/kid"), "is required");
       keys.push_back({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", jwk["x"]}, {"kid", parsed->kid}});
     }
   }
@@ -256,7 +258,7 @@ StatusOr<Institution> Bank::GetInstitution(const std::string& id) {
 StatusOr<json> Bank::PutUnit(const std::string& id, const json& doc, const Principal& by) {
   std::string_view owner;
   if (!IsCatalogId(id, &owner)) {
-    return Status::InvalidArgument("/id", "unit ids are <institution>:<code>");
+    return Status::InvalidArgument(Field("/id"), "unit ids are <institution>:<code>");
   }
   auto inst = GetInstitution(std::string(owner));
   if (!inst.ok()) {
@@ -302,7 +304,7 @@ StatusOr<Unit> Bank::GetUnit(const std::string& id) {
 StatusOr<json> Bank::PutProgram(const std::string& id, const json& doc, const Principal& by) {
   std::string_view owner;
   if (!IsCatalogId(id, &owner)) {
-    return Status::InvalidArgument("/id", "program ids are <institution>:<code>");
+    return Status::InvalidArgument(Field("/id"), "program ids are <institution>:<code>");
   }
   if (!GetInstitution(std::string(owner)).ok()) {
     return Status::FailedPrecondition("institution '" + std::string(owner) +
@@ -429,7 +431,7 @@ StatusOr<json> Bank::CreateLearner(const json& doc, const Principal& by) {
     std::string norm = NormalizeNationalId(*nid);
     if (norm.empty() || norm.size() > 32 ||
         !std::all_of(norm.begin(), norm.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
-      return Status::InvalidArgument("/national_id", "must be 1-32 letters and digits");
+      return Status::InvalidArgument(Field("/national_id"), "must be 1-32 letters and digits");
     }
     hmac_hex = HashHex(HmacSha256(nid_secret_, NationalIdMaterial(norm)));
   }
@@ -453,7 +455,7 @@ StatusOr<json> Bank::CreateLearner(const json& doc, const Principal& by) {
 
 StatusOr<std::string> Bank::LookupLearner(const std::string& national_id) {
   std::string norm = NormalizeNationalId(national_id);
-  if (norm.empty()) return Status::InvalidArgument("/national_id", "is required");
+  if (norm.empty()) return Status::InvalidArgument(Field("/national_id"), "is required");
   std::string id;
   Status s = kv_->Get(Table::kLearners, "n/" + HashHex(HmacSha256(nid_secret_, NationalIdMaterial(norm))), &id);
   if (s.code() == StatusCode::kNotFound) return Status::NotFound("no learner with that national ID");
@@ -483,13 +485,13 @@ StatusOr<json> Bank::PutGrant(const std::string& learner, const json& doc) {
   LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"institution", "expires_at"}));
   LCB_ASSIGN_OR_RETURN(std::string inst, RequiredString(doc, "institution", "", 64));
   if (!GetInstitution(inst).ok()) {
-    return Status::InvalidArgument("/institution", "no institution '" + inst + "'");
+    return Status::InvalidArgument(Field("/institution"), "no institution '" + inst + "'");
   }
   LCB_ASSIGN_OR_RETURN(std::optional<std::string> expires, OptionalString(doc, "expires_at", "", 40));
   json row = {{"learner", learner}, {"institution", inst}, {"granted_at", NowRfc3339()}};
   if (expires) {
     LCB_ASSIGN_OR_RETURN(int64_t ms, ParseRfc3339Millis(*expires));
-    if (ms <= NowMillis()) return Status::InvalidArgument("/expires_at", "is in the past");
+    if (ms <= NowMillis()) return Status::InvalidArgument(Field("/expires_at"), "is in the past");
     row["expires_at"] = *expires;
   }
   WriteBatch batch;
@@ -540,13 +542,15 @@ StatusOr<LogEntry> Bank::BuildRecordEntry(const Institution& issuer, const Recor
                                           const std::string& recorded_at,
                                           const std::string& salt_hex) {
   if (!in.learner.empty() && !LearnerExists(in.learner)) {
-    return Status::InvalidArgument(ptr + "/learner", "no learner account '" + in.learner +
-                                                         "'; create it with POST /v1/learners");
+    return Status::InvalidArgument(
+        Field(ptr + "/learner"),
+        "no learner account '" + in.learner + "'; create it with POST /v1/learners");
   }
   auto unit = GetUnit(in.unit);
   if (!unit.ok()) {
-    if (in.unit.empty()) return Status::InvalidArgument(ptr + "/unit", "is required");
-    return Status::InvalidArgument(ptr + "/unit", "no unit '" + in.unit + "' in the catalog");
+    if (in.unit.empty()) return Status::InvalidArgument(Field(ptr + "/unit"), "is required");
+    return Status::InvalidArgument(Field(ptr + "/unit"),
+                                   "no unit '" + in.unit + "' in the catalog");
   }
   std::shared_lock scales_lock(scales_mu_);
   auto recognized = Recognize(in, *unit, issuer, scales_, today);
@@ -586,7 +590,8 @@ StatusOr<std::vector<LogEntry>> Bank::ValidateRecords(const std::string& issuer_
     return Status::FailedPrecondition("institution '" + issuer_id +
                                       "' is not registered in the catalog");
   }
-  if (inputs.empty()) return Status::InvalidArgument("/records", "no records in the request");
+  if (inputs.empty())
+    return Status::InvalidArgument(Field("/records"), "no records in the request");
   json submission;
   if (!submission_jws.empty()) {
     submission = {{"jws", submission_jws}, {"body_sha256", body_sha256}};
@@ -766,8 +771,8 @@ void Bank::RevokeRecord(const std::string& id, const std::string& issuer,
     post_([this, id, done, r = std::move(r)]() {
       if (!r.ok()) {
         if (r.status().code() == StatusCode::kAlreadyExists) {
-          return done(Status::AlreadyExists("record is already revoked (with another reason)",
-                                            "/reason"));
+          return done(Status::AlreadyExists(Field("/reason"),
+                                            "record is already revoked (with another reason)"));
         }
         return done(r.status());
       }
@@ -793,7 +798,7 @@ void Bank::CorrectRecord(const std::string& id, const std::string& issuer_id,
   auto issuer = GetInstitution(issuer_id);
   if (!issuer.ok()) return done(issuer.status(), {});
   if (replacement.external_ref == rec->record.external_ref) {
-    return done(Status::InvalidArgument("/record/external_ref",
+    return done(Status::InvalidArgument(Field("/record/external_ref"),
                                         "a correction needs a new external_ref"),
                 {});
   }
@@ -833,7 +838,8 @@ StatusOr<std::vector<StoredRecord>> Bank::LearnerRecords(const std::string& lear
   std::string start = Key2(learner, "");
   if (!cursor.empty()) {
     auto raw = HexDecode(cursor);
-    if (!raw || raw->size() != 8) return Status::InvalidArgument("/cursor", "not a cursor from this API");
+    if (!raw || raw->size() != 8)
+      return Status::InvalidArgument(Field("/cursor"), "not a cursor from this API");
     start = Key2(learner, BigEndian64(GetBigEndian64(*raw) + 1));
   }
   std::string end = learner + std::string(1, '\1');
@@ -924,9 +930,9 @@ json Bank::LogKeyJson() {
 
 StatusOr<json> Bank::LogEntries(uint64_t start, uint64_t end, bool with_entries) {
   uint64_t size = ledger_->Size();
-  if (start > size) return Status::InvalidArgument("/start", "beyond the tree size");
+  if (start > size) return Status::InvalidArgument(Field("/start"), "beyond the tree size");
   if (end > size) end = size;
-  if (end < start) return Status::InvalidArgument("/end", "must not be less than start");
+  if (end < start) return Status::InvalidArgument(Field("/end"), "must not be less than start");
   constexpr uint64_t kMaxEntries = 1000;
   end = std::min(end, start + kMaxEntries);
   json entries = json::array();

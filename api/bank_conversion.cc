@@ -244,7 +244,8 @@ StatusOr<json> Bank::WhatIf(const std::string& learner, const std::vector<std::s
     auto c = GetCompiled(id);
     if (!c.ok()) {
       if (c.status().code() == StatusCode::kNotFound && !programs.empty()) {
-        return Status::InvalidArgument("/programs", "program '" + id + "' has no published ruleset");
+        return Status::InvalidArgument(Field("/programs"),
+                                       "program '" + id + "' has no published ruleset");
       }
       if (c.status().code() == StatusCode::kNotFound) continue;
       return c.status();

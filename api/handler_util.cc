@@ -42,7 +42,7 @@ bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out
     return false;
   }
   if (!parsed->is_object()) {
-    respond(ProblemResponse(Status::InvalidArgument("", "body must be a JSON object"),
+    respond(ProblemResponse(Status::InvalidArgument(Field(""), "body must be a JSON object"),
                             ctx.request.request_id));
     return false;
   }
@@ -55,8 +55,9 @@ bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::strin
   const std::string* v = ctx.request.Query(name);
   if (!v) {
     if (required) {
-      respond(ProblemResponse(Status::InvalidArgument("/" + name, "query parameter is required"),
-                              ctx.request.request_id));
+      respond(
+          ProblemResponse(Status::InvalidArgument(Field("/" + name), "query parameter is required"),
+                          ctx.request.request_id));
       return false;
     }
     *out = default_value;
@@ -66,8 +67,8 @@ bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::strin
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
   if (ec != std::errc() || p != v->data() + v->size() || value > max_value) {
     respond(ProblemResponse(
-        Status::InvalidArgument("/" + name, "must be a whole number from 0 to " +
-                                                std::to_string(max_value)),
+        Status::InvalidArgument(Field("/" + name),
+                                "must be a whole number from 0 to " + std::to_string(max_value)),
         ctx.request.request_id));
     return false;
   }

@@ -105,7 +105,7 @@ StatusOr<std::unique_ptr<HttpClient>> HttpClient::Connect(const std::string& bas
     rest = base_url.substr(8);
     impl->tls = true;
   } else {
-    return Status::InvalidArgument("--server", "must start with http:// or https://");
+    return Status::InvalidArgument(Field("--server"), "must start with http:// or https://");
   }
   while (!rest.empty() && rest.back() == '/') rest.pop_back();
   std::string hostport = rest.substr(0, rest.find('/'));
@@ -119,7 +119,7 @@ StatusOr<std::unique_ptr<HttpClient>> HttpClient::Connect(const std::string& bas
     impl->port = colon == std::string::npos ? "" : hostport.substr(colon + 1);
   }
   if (impl->port.empty()) impl->port = impl->tls ? "443" : "80";
-  if (impl->host.empty()) return Status::InvalidArgument("--server", "has no host");
+  if (impl->host.empty()) return Status::InvalidArgument(Field("--server"), "has no host");
   impl->ca_file = ca_file;
   impl->insecure = insecure;
   if (impl->tls) {
@@ -131,7 +131,7 @@ StatusOr<std::unique_ptr<HttpClient>> HttpClient::Connect(const std::string& bas
       beast::error_code ec;
       if (!ca_file.empty()) impl->ctx->load_verify_file(ca_file, ec);
       else impl->ctx->set_default_verify_paths(ec);
-      if (ec) return Status::InvalidArgument("--ca", "cannot load CA file: " + ec.message());
+      if (ec) return Status::InvalidArgument(Field("--ca"), "cannot load CA file: " + ec.message());
     }
   }
   LCB_RETURN_IF_ERROR(impl->Open());

@@ -36,7 +36,7 @@ bool ValidText(std::string_view s) {
 StatusOr<json> ParseJsonBody(std::string_view body) { return ParseIJson(body); }
 
 Status ExpectObject(const json& v, const std::string& ptr) {
-  if (!v.is_object()) return Status::InvalidArgument(ptr, "must be a JSON object");
+  if (!v.is_object()) return Status::InvalidArgument(Field(ptr), "must be a JSON object");
   return Status::Ok();
 }
 
@@ -45,7 +45,7 @@ Status RejectUnknown(const json& obj, const std::string& ptr,
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     bool known = false;
     for (auto a : allowed) known |= (a == it.key());
-    if (!known) return Status::InvalidArgument(Child(ptr, it.key()), "unknown field");
+    if (!known) return Status::InvalidArgument(Field(Child(ptr, it.key())), "unknown field");
   }
   return Status::Ok();
 }
@@ -55,20 +55,21 @@ StatusOr<std::optional<std::string>> OptionalString(const json& obj, std::string
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::optional<std::string>();
   std::string p = Child(ptr, key);
-  if (!it->is_string()) return Status::InvalidArgument(p, "must be a string");
+  if (!it->is_string()) return Status::InvalidArgument(Field(p), "must be a string");
   const std::string& s = it->get_ref<const std::string&>();
-  if (s.empty()) return Status::InvalidArgument(p, "must not be empty");
+  if (s.empty()) return Status::InvalidArgument(Field(p), "must not be empty");
   if (s.size() > max_len) {
-    return Status::InvalidArgument(p, "longer than " + std::to_string(max_len) + " bytes");
+    return Status::InvalidArgument(Field(p), "longer than " + std::to_string(max_len) + " bytes");
   }
-  if (!ValidText(s)) return Status::InvalidArgument(p, "must be UTF-8 text without control characters");
+  if (!ValidText(s))
+    return Status::InvalidArgument(Field(p), "must be UTF-8 text without control characters");
   return std::optional<std::string>(s);
 }
 
 StatusOr<std::string> RequiredString(const json& obj, std::string_view key, const std::string& ptr,
                                      size_t max_len) {
   LCB_ASSIGN_OR_RETURN(std::optional<std::string> s, OptionalString(obj, key, ptr, max_len));
-  if (!s) return Status::InvalidArgument(Child(ptr, key), "is required");
+  if (!s) return Status::InvalidArgument(Field(Child(ptr, key)), "is required");
   return *s;
 }
 
@@ -80,21 +81,21 @@ StatusOr<std::optional<int64_t>> OptionalInt(const json& obj, std::string_view k
   int64_t v = 0;
   if (it->is_number_integer()) {
     if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-      return Status::InvalidArgument(p, "out of range");
+      return Status::InvalidArgument(Field(p), "out of range");
     }
     v = it->get<int64_t>();
   } else if (it->is_number_float()) {
     double d = it->get<double>();
-    if (d != std::trunc(d)) return Status::InvalidArgument(p, "must be a whole number");
+    if (d != std::trunc(d)) return Status::InvalidArgument(Field(p), "must be a whole number");
     // Range before converting: a double outside int64 does not convert (undefined behaviour).
-    if (!(d >= -0x1p63 && d < 0x1p63)) return Status::InvalidArgument(p, "out of range");
+    if (!(d >= -0x1p63 && d < 0x1p63)) return Status::InvalidArgument(Field(p), "out of range");
     v = static_cast<int64_t>(d);
   } else {
-    return Status::InvalidArgument(p, "must be an integer");
+    return Status::InvalidArgument(Field(p), "must be an integer");
   }
   if (v < lo || v > hi) {
     return Status::InvalidArgument(
-        p, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+        Field(p), "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   return std::optional<int64_t>(v);
 }
@@ -104,7 +105,7 @@ StatusOr<std::optional<Centi>> OptionalCredits(const json& obj, std::string_view
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::optional<Centi>();
   std::string p = Child(ptr, key);
-  if (!it->is_number()) return Status::InvalidArgument(p, "must be a number");
+  if (!it->is_number()) return Status::InvalidArgument(Field(p), "must be a number");
   LCB_ASSIGN_OR_RETURN(Centi c, CentiFromDouble(it->get<double>(), p));
   return std::optional<Centi>(c);
 }
@@ -113,7 +114,8 @@ StatusOr<std::optional<bool>> OptionalBool(const json& obj, std::string_view key
                                            const std::string& ptr) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) return Status::InvalidArgument(Child(ptr, key), "must be true or false");
+  if (!it->is_boolean())
+    return Status::InvalidArgument(Field(Child(ptr, key)), "must be true or false");
   return std::optional<bool>(it->get<bool>());
 }
 

@@ -16,7 +16,7 @@ StatusOr<UnitKind> KindFromJson(const json& doc, std::string_view key, const std
   auto kind = ParseUnitKind(name);
   if (!kind) {
     return Status::InvalidArgument(
-        Child(ptr, key),
+        Field(Child(ptr, key)),
         "unknown kind '" + name +
             "'; one of degree_course, non_degree_course, vocational_certificate, "
             "skill_certificate, mooc, training, work_experience, exam, award");
@@ -26,7 +26,7 @@ StatusOr<UnitKind> KindFromJson(const json& doc, std::string_view key, const std
 
 StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std::string& ptr) {
   LCB_ASSIGN_OR_RETURN(std::optional<Centi> c, OptionalCredits(doc, key, ptr));
-  if (!c) return Status::InvalidArgument(Child(ptr, key), "is required");
+  if (!c) return Status::InvalidArgument(Field(Child(ptr, key)), "is required");
   return *c;
 }
 
@@ -40,24 +40,24 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
   Institution inst;
   inst.id = id;
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
-    return Status::InvalidArgument("/id", "must equal the id in the path");
+    return Status::InvalidArgument(Field("/id"), "must equal the id in the path");
   }
   LCB_ASSIGN_OR_RETURN(inst.name, RequiredString(doc, "name", ""));
   LCB_ASSIGN_OR_RETURN(inst.kind, RequiredString(doc, "kind", "", 64));
   LCB_ASSIGN_OR_RETURN(std::optional<Centi> hpc, OptionalCredits(doc, "hours_per_credit", ""));
   if (hpc) {
-    if (*hpc <= 0) return Status::InvalidArgument("/hours_per_credit", "must be positive");
+    if (*hpc <= 0) return Status::InvalidArgument(Field("/hours_per_credit"), "must be positive");
     inst.hours_per_credit = *hpc;
   }
   if (auto it = doc.find("certifies"); it != doc.end()) {
     if (!it->is_array() || it->size() > 1000) {
-      return Status::InvalidArgument("/certifies", "must be an array of unit id prefixes");
+      return Status::InvalidArgument(Field("/certifies"), "must be an array of unit id prefixes");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       const json& p = (*it)[i];
       if (!p.is_string() || p.get_ref<const std::string&>().empty() ||
           p.get_ref<const std::string&>().size() > 200) {
-        return Status::InvalidArgument("/certifies/" + std::to_string(i),
+        return Status::InvalidArgument(Field("/certifies/" + std::to_string(i)),
                                        "must be a non-empty unit id prefix");
       }
       inst.certifies.push_back(p.get<std::string>());
@@ -85,14 +85,14 @@ StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id) {
       doc, "", {"id", "institution", "title", "kind", "credits", "hours", "level", "field",
                 "validity_years"}));
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
-    return Status::InvalidArgument("/id", "must equal the id in the path");
+    return Status::InvalidArgument(Field("/id"), "must equal the id in the path");
   }
   Unit u;
   u.id = id;
   u.institution = id.substr(0, id.find(':'));
   if (auto it = doc.find("institution");
       it != doc.end() && (!it->is_string() || *it != u.institution)) {
-    return Status::InvalidArgument("/institution", "must be the part of the id before ':'");
+    return Status::InvalidArgument(Field("/institution"), "must be the part of the id before ':'");
   }
   LCB_ASSIGN_OR_RETURN(u.title, RequiredString(doc, "title", ""));
   LCB_ASSIGN_OR_RETURN(u.kind, KindFromJson(doc, "kind", ""));
@@ -100,7 +100,7 @@ StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id) {
   LCB_ASSIGN_OR_RETURN(std::optional<Centi> hours, OptionalCredits(doc, "hours", ""));
   u.hours = hours.value_or(0);
   LCB_ASSIGN_OR_RETURN(std::optional<int64_t> level, OptionalInt(doc, "level", "", 1, 10));
-  if (!level) return Status::InvalidArgument("/level", "is required");
+  if (!level) return Status::InvalidArgument(Field("/level"), "is required");
   u.level = static_cast<int>(*level);
   LCB_ASSIGN_OR_RETURN(u.field, RequiredString(doc, "field", "", 4));
   LCB_ASSIGN_OR_RETURN(std::optional<int64_t> validity,
@@ -124,21 +124,22 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(RejectUnknown(
       doc, "", {"id", "institution", "title", "kind", "total_credits", "requirements", "policy"}));
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
-    return Status::InvalidArgument("/id", "must equal the id in the path");
+    return Status::InvalidArgument(Field("/id"), "must equal the id in the path");
   }
   Program p;
   p.id = id;
   p.institution = id.substr(0, id.find(':'));
   if (auto it = doc.find("institution");
       it != doc.end() && (!it->is_string() || *it != p.institution)) {
-    return Status::InvalidArgument("/institution", "must be the part of the id before ':'");
+    return Status::InvalidArgument(Field("/institution"), "must be the part of the id before ':'");
   }
   LCB_ASSIGN_OR_RETURN(p.title, RequiredString(doc, "title", ""));
   LCB_ASSIGN_OR_RETURN(p.kind, RequiredString(doc, "kind", "", 64));
   LCB_ASSIGN_OR_RETURN(p.total_credits, RequiredCredits(doc, "total_credits", ""));
   auto reqs = doc.find("requirements");
   if (reqs == doc.end() || !reqs->is_array() || reqs->empty() || reqs->size() > 10000) {
-    return Status::InvalidArgument("/requirements", "must be a non-empty array (at most 10000)");
+    return Status::InvalidArgument(Field("/requirements"),
+                                   "must be a non-empty array (at most 10000)");
   }
   for (size_t i = 0; i < reqs->size(); ++i) {
     std::string ptr = "/requirements/" + std::to_string(i);
@@ -155,7 +156,7 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
     } else if (*kind == "pool") {
       req.kind = RequirementKind::kPool;
     } else {
-      return Status::InvalidArgument(ptr + "/kind", "must be course or pool");
+      return Status::InvalidArgument(Field(ptr + "/kind"), "must be course or pool");
     }
     LCB_ASSIGN_OR_RETURN(req.credits, RequiredCredits(r, "credits", ptr));
     p.requirements.push_back(std::move(req));
@@ -170,11 +171,13 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
                          OptionalCredits(pj, "max_transfer_credits", "/policy"));
     if (auto r = pj.find("max_transfer_ratio"); r != pj.end() && !r->is_null()) {
       if (!r->is_number() || r->get<double>() < 0 || r->get<double>() > 1) {
-        return Status::InvalidArgument("/policy/max_transfer_ratio", "must be a number from 0 to 1");
+        return Status::InvalidArgument(Field("/policy/max_transfer_ratio"),
+                                       "must be a number from 0 to 1");
       }
       double bp = r->get<double>() * 10000;
       if (std::fabs(bp - std::round(bp)) > 1e-6) {
-        return Status::InvalidArgument("/policy/max_transfer_ratio", "at most four decimals");
+        return Status::InvalidArgument(Field("/policy/max_transfer_ratio"),
+                                       "at most four decimals");
       }
       p.policy.max_transfer_ratio_bp = static_cast<int>(std::round(bp));
     }
@@ -185,7 +188,7 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
     if (ma) p.policy.max_age_years = static_cast<int>(*ma);
     if (auto caps = pj.find("caps"); caps != pj.end()) {
       if (!caps->is_array() || caps->size() > 32) {
-        return Status::InvalidArgument("/policy/caps", "must be an array (at most 32)");
+        return Status::InvalidArgument(Field("/policy/caps"), "must be an array (at most 32)");
       }
       for (size_t i = 0; i < caps->size(); ++i) {
         std::string ptr = "/policy/caps/" + std::to_string(i);
@@ -197,12 +200,14 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
         if (by == "kind") cap.by = CapBy::kKind;
         else if (by == "issuer") cap.by = CapBy::kIssuer;
         else if (by == "year") cap.by = CapBy::kYear;
-        else return Status::InvalidArgument(ptr + "/by", "must be kind, issuer or year");
+        else
+          return Status::InvalidArgument(Field(ptr + "/by"), "must be kind, issuer or year");
         if (auto lim = cj.find("limits"); lim != cj.end()) {
-          if (!lim->is_object()) return Status::InvalidArgument(ptr + "/limits", "must be an object");
+          if (!lim->is_object())
+            return Status::InvalidArgument(Field(ptr + "/limits"), "must be an object");
           for (auto it = lim->begin(); it != lim->end(); ++it) {
             std::string lp = ptr + "/limits/" + JsonPointerEscape(it.key());
-            if (!it->is_number()) return Status::InvalidArgument(lp, "must be a number");
+            if (!it->is_number()) return Status::InvalidArgument(Field(lp), "must be a number");
             LCB_ASSIGN_OR_RETURN(Centi c, CentiFromDouble(it->get<double>(), lp));
             cap.limits[it.key()] = c;
           }
@@ -210,12 +215,12 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
         LCB_ASSIGN_OR_RETURN(cap.default_limit, OptionalCredits(cj, "default_limit", ptr));
         if (auto mc = cj.find("max_count"); mc != cj.end()) {
           if (!mc->is_object()) {
-            return Status::InvalidArgument(ptr + "/max_count", "must be an object");
+            return Status::InvalidArgument(Field(ptr + "/max_count"), "must be an object");
           }
           for (auto it = mc->begin(); it != mc->end(); ++it) {
             std::string mp = ptr + "/max_count/" + JsonPointerEscape(it.key());
             if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 100000) {
-              return Status::InvalidArgument(mp, "must be a whole number from 0 to 100000");
+              return Status::InvalidArgument(Field(mp), "must be a whole number from 0 to 100000");
             }
             cap.max_count[it.key()] = static_cast<int>(it->get<int64_t>());
           }
@@ -266,23 +271,25 @@ StatusOr<GradeScale> GradeScaleFromJson(const json& doc, const std::string& id) 
   LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"id", "kind", "min", "max", "factor", "decimals",
                                               "symbols", "pass_value"}));
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
-    return Status::InvalidArgument("/id", "must equal the id in the path");
+    return Status::InvalidArgument(Field("/id"), "must equal the id in the path");
   }
   GradeScale scale;
   scale.id = id;
   LCB_ASSIGN_OR_RETURN(std::string kind, RequiredString(doc, "kind", "", 16));
   LCB_ASSIGN_OR_RETURN(std::optional<int64_t> pass, OptionalInt(doc, "pass_value", "", 0, 100));
-  if (!pass) return Status::InvalidArgument("/pass_value", "is required");
+  if (!pass) return Status::InvalidArgument(Field("/pass_value"), "is required");
   scale.pass_value = static_cast<int>(*pass);
   if (kind == "numeric") {
-    if (doc.contains("symbols")) return Status::InvalidArgument("/symbols", "only for symbolic scales");
+    if (doc.contains("symbols"))
+      return Status::InvalidArgument(Field("/symbols"), "only for symbolic scales");
     NumericScale n;
     LCB_ASSIGN_OR_RETURN(std::optional<Centi> min, OptionalCredits(doc, "min", ""));
     LCB_ASSIGN_OR_RETURN(std::optional<Centi> max, OptionalCredits(doc, "max", ""));
     LCB_ASSIGN_OR_RETURN(std::optional<Centi> factor, OptionalCredits(doc, "factor", ""));
     LCB_ASSIGN_OR_RETURN(std::optional<int64_t> decimals, OptionalInt(doc, "decimals", "", 0, 2));
-    if (!max) return Status::InvalidArgument("/max", "is required");
-    if (!factor) return Status::InvalidArgument("/factor", "is required (normalized = value x factor)");
+    if (!max) return Status::InvalidArgument(Field("/max"), "is required");
+    if (!factor)
+      return Status::InvalidArgument(Field("/factor"), "is required (normalized = value x factor)");
     n.min = min.value_or(0);
     n.max = *max;
     n.factor = *factor;
@@ -292,7 +299,7 @@ StatusOr<GradeScale> GradeScaleFromJson(const json& doc, const std::string& id) 
     SymbolicScale sym;
     auto it = doc.find("symbols");
     if (it == doc.end() || !it->is_array()) {
-      return Status::InvalidArgument("/symbols", "must be an array of {symbol, value}");
+      return Status::InvalidArgument(Field("/symbols"), "must be an array of {symbol, value}");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       std::string ptr = "/symbols/" + std::to_string(i);
@@ -301,12 +308,12 @@ StatusOr<GradeScale> GradeScaleFromJson(const json& doc, const std::string& id) 
       LCB_RETURN_IF_ERROR(RejectUnknown(e, ptr, {"symbol", "value"}));
       LCB_ASSIGN_OR_RETURN(std::string symbol, RequiredString(e, "symbol", ptr, 64));
       LCB_ASSIGN_OR_RETURN(std::optional<int64_t> value, OptionalInt(e, "value", ptr, 0, 100));
-      if (!value) return Status::InvalidArgument(ptr + "/value", "is required");
+      if (!value) return Status::InvalidArgument(Field(ptr + "/value"), "is required");
       sym.symbols.emplace_back(symbol, static_cast<int>(*value));
     }
     scale.kind = sym;
   } else {
-    return Status::InvalidArgument("/kind", "must be numeric or symbolic");
+    return Status::InvalidArgument(Field("/kind"), "must be numeric or symbolic");
   }
   Status valid = ValidateGradeScale(scale);
   if (!valid.ok()) return valid;
@@ -340,7 +347,7 @@ StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
   rs.program = program;
   auto rules = doc.find("rules");
   if (rules == doc.end() || !rules->is_array() || rules->size() > 2'000'000) {
-    return Status::InvalidArgument("/rules", "must be an array of rules");
+    return Status::InvalidArgument(Field("/rules"), "must be an array of rules");
   }
   rs.rules.reserve(rules->size());
   for (size_t i = 0; i < rules->size(); ++i) {
@@ -359,7 +366,7 @@ StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
     if (ma) rule.max_age_years = static_cast<int>(*ma);
     auto sources = rj.find("sources");
     if (sources == rj.end() || !sources->is_array()) {
-      return Status::InvalidArgument(ptr + "/sources", "must be an array of patterns");
+      return Status::InvalidArgument(Field(ptr + "/sources"), "must be an array of patterns");
     }
     for (size_t s = 0; s < sources->size(); ++s) {
       std::string sp = ptr + "/sources/" + std::to_string(s);
@@ -423,13 +430,13 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
   LCB_ASSIGN_OR_RETURN(std::optional<int64_t> level, OptionalInt(doc, "level", ptr, 1, 10));
   if (level) in.level = static_cast<int>(*level);
   auto grade = doc.find("grade");
-  if (grade == doc.end()) return Status::InvalidArgument(ptr + "/grade", "is required");
+  if (grade == doc.end()) return Status::InvalidArgument(Field(ptr + "/grade"), "is required");
   LCB_RETURN_IF_ERROR(ExpectObject(*grade, ptr + "/grade"));
   LCB_RETURN_IF_ERROR(RejectUnknown(*grade, ptr + "/grade", {"scale", "value"}));
   LCB_ASSIGN_OR_RETURN(in.grade_scale, RequiredString(*grade, "scale", ptr + "/grade", 64));
   auto value = grade->find("value");
   if (value == grade->end() || value->is_null()) {
-    return Status::InvalidArgument(ptr + "/grade/value", "is required");
+    return Status::InvalidArgument(Field(ptr + "/grade/value"), "is required");
   }
   if (value->is_string()) {
     LCB_ASSIGN_OR_RETURN(in.grade_value, RequiredString(*grade, "value", ptr + "/grade", 64));
@@ -437,7 +444,7 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
     // 85 and 3.7 are accepted as numbers; kept as their shortest decimal text.
     in.grade_value = value->dump();
   } else {
-    return Status::InvalidArgument(ptr + "/grade/value", "must be a string or a number");
+    return Status::InvalidArgument(Field(ptr + "/grade/value"), "must be a string or a number");
   }
   LCB_ASSIGN_OR_RETURN(in.completed_on, RequiredString(doc, "completed_on", ptr, 10));
   LCB_ASSIGN_OR_RETURN(in.attendance, OptionalString(doc, "attendance", ptr, 64));

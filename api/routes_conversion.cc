@@ -95,7 +95,7 @@ void AddConversionRoutes(Router& router, Bank& bank) {
                  }
                  if (programs.size() > 10000) {
                    return respond(ProblemResponse(
-                       Status::InvalidArgument("/programs", "at most 10000 programs"),
+                       Status::InvalidArgument(Field("/programs"), "at most 10000 programs"),
                        ctx.request.request_id));
                  }
                }

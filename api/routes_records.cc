@@ -86,16 +86,16 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
     Status header = ValidateRecordCsvHeader(table->header);
     if (!header.ok()) {
       return respond(ProblemResponse(
-          Status::InvalidArgument("/header" + header.pointer(),
-                                  "CSV header (line " + std::to_string(table->header_line) +
-                                      "): " + header.message()),
+          Status::InvalidArgument(
+              Field("/header" + header.pointer()),
+              "CSV header (line " + std::to_string(table->header_line) + "): " + header.message()),
           req.request_id));
     }
     if (table->rows.size() > static_cast<size_t>(max_batch)) {
       return respond(ProblemResponse(
-          Status::ResourceExhausted("a request holds at most " + std::to_string(max_batch) +
-                                        " records; split the file (creditbank import does)",
-                                    "/records"),
+          Status::ResourceExhausted(Field("/records"),
+                                    "a request holds at most " + std::to_string(max_batch) +
+                                        " records; split the file (creditbank import does)"),
           req.request_id));
     }
     BatchErrors errors;
@@ -123,19 +123,19 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
     if (body.contains("records")) {
       const json& arr = body["records"];
       if (!arr.is_array()) {
-        return respond(ProblemResponse(Status::InvalidArgument("/records", "must be an array"),
-                                       req.request_id));
+        return respond(ProblemResponse(
+            Status::InvalidArgument(Field("/records"), "must be an array"), req.request_id));
       }
       if (body.size() != 1) {
         return respond(ProblemResponse(
-            Status::InvalidArgument("", "a batch is {\"records\": [...]} and nothing else"),
+            Status::InvalidArgument(Field(""), "a batch is {\"records\": [...]} and nothing else"),
             req.request_id));
       }
       if (arr.size() > static_cast<size_t>(max_batch)) {
         return respond(ProblemResponse(
-            Status::ResourceExhausted("a batch holds at most " + std::to_string(max_batch) +
-                                          " records, this one has " + std::to_string(arr.size()),
-                                      "/records"),
+            Status::ResourceExhausted(Field("/records"),
+                                      "a batch holds at most " + std::to_string(max_batch) +
+                                          " records, this one has " + std::to_string(arr.size())),
             req.request_id));
       }
       BatchErrors errors;
@@ -238,7 +238,7 @@ void AddRecordRoutes(Router& router, Bank& bank) {
                auto reason = OptionalString(body, "reason", "", 500);
                if (s.ok() && !reason.ok()) s = reason.status();
                if (s.ok() && !body.contains("record")) {
-                 s = Status::InvalidArgument("/record", "is required");
+                 s = Status::InvalidArgument(Field("/record"), "is required");
                }
                if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
                auto in = RecordInputFromJson(body["record"], "/record");
@@ -273,7 +273,7 @@ void AddRecordRoutes(Router& router, Bank& bank) {
                const std::string* nid = ctx.request.Query("national_id");
                if (!nid || nid->empty()) {
                  return respond(ProblemResponse(
-                     Status::InvalidArgument("/national_id", "query parameter is required"),
+                     Status::InvalidArgument(Field("/national_id"), "query parameter is required"),
                      ctx.request.request_id));
                }
                auto id = b->LookupLearner(*nid);

@@ -571,14 +571,15 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(ServerOptions options,
     beast::error_code ec;
     impl->tls->use_certificate_chain_file(impl->options.tls_cert_file, ec);
     if (ec) {
-      return Status::InvalidArgument("tls_cert", "cannot load TLS certificate " +
-                                                     impl->options.tls_cert_file + ": " +
-                                                     ec.message());
+      return Status::InvalidArgument(
+          Field("tls_cert"),
+          "cannot load TLS certificate " + impl->options.tls_cert_file + ": " + ec.message());
     }
     impl->tls->use_private_key_file(impl->options.tls_key_file, ssl::context::pem, ec);
     if (ec) {
-      return Status::InvalidArgument("tls_key", "cannot load TLS key " +
-                                                    impl->options.tls_key_file + ": " + ec.message());
+      return Status::InvalidArgument(
+          Field("tls_key"),
+          "cannot load TLS key " + impl->options.tls_key_file + ": " + ec.message());
     }
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
@@ -592,7 +593,7 @@ Status HttpServer::Start() {
   s.acceptor.emplace(*s.contexts[0]);
   beast::error_code ec;
   auto address = net::ip::make_address(s.options.host, ec);
-  if (ec) return Status::InvalidArgument("listen", "not an IP address: " + s.options.host);
+  if (ec) return Status::InvalidArgument(Field("listen"), "not an IP address: " + s.options.host);
   tcp::endpoint endpoint(address, s.options.port);
   s.acceptor->open(endpoint.protocol(), ec);
   if (!ec) s.acceptor->set_option(net::socket_base::reuse_address(true), ec);

@@ -5,22 +5,25 @@
 namespace lcb {
 
 StatusOr<Centi> CentiFromDouble(double value, std::string_view pointer) {
-  if (!std::isfinite(value)) return Status::InvalidArgument(std::string(pointer), "must be a finite number");
-  if (value < 0) return Status::InvalidArgument(std::string(pointer), "must not be negative");
+  if (!std::isfinite(value))
+    return Status::InvalidArgument(Field(std::string(pointer)), "must be a finite number");
+  if (value < 0)
+    return Status::InvalidArgument(Field(std::string(pointer)), "must not be negative");
   double scaled = value * kCentiPerCredit;
   double rounded = std::round(scaled);
   if (std::fabs(scaled - rounded) > 1e-6 * std::max(1.0, std::fabs(scaled))) {
-    return Status::InvalidArgument(std::string(pointer), "at most two fractional digits allowed");
+    return Status::InvalidArgument(Field(std::string(pointer)),
+                                   "at most two fractional digits allowed");
   }
   if (rounded > static_cast<double>(kMaxCenti)) {
-    return Status::InvalidArgument(std::string(pointer), "too large");
+    return Status::InvalidArgument(Field(std::string(pointer)), "too large");
   }
   return static_cast<Centi>(rounded);
 }
 
 StatusOr<Centi> CentiFromString(std::string_view text, std::string_view pointer) {
   auto bad = [&](const char* why) {
-    return Status::InvalidArgument(std::string(pointer), why);
+    return Status::InvalidArgument(Field(std::string(pointer)), why);
   };
   if (text.empty()) return bad("empty number");
   Centi whole = 0;

@@ -14,7 +14,7 @@ constexpr std::string_view kBom = "\xEF\xBB\xBF";
 Status LineError(int line, std::string_view reason) {
   std::string msg = "line " + std::to_string(line) + ": ";
   msg += reason;
-  return Status::InvalidArgument("", std::move(msg));
+  return Status::InvalidArgument(Field(""), std::move(msg));
 }
 
 // The bytes that end or break a plain field.

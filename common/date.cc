@@ -37,7 +37,7 @@ static int DaysInMonth(int y, int m) {
 
 StatusOr<Days> ParseDate(std::string_view t, std::string_view pointer) {
   auto bad = [&] {
-    return Status::InvalidArgument(std::string(pointer), "must be a date YYYY-MM-DD");
+    return Status::InvalidArgument(Field(std::string(pointer)), "must be a date YYYY-MM-DD");
   };
   if (t.size() != 10 || t[4] != '-' || t[7] != '-') return bad();
   auto num = [&](size_t pos, size_t len, int* out) {
@@ -53,7 +53,8 @@ StatusOr<Days> ParseDate(std::string_view t, std::string_view pointer) {
   if (!num(0, 4, &d.year) || !num(5, 2, &d.month) || !num(8, 2, &d.day)) return bad();
   if (d.year < 1900 || d.year > 2999 || d.month < 1 || d.month > 12 || d.day < 1 ||
       d.day > DaysInMonth(d.year, d.month)) {
-    return Status::InvalidArgument(std::string(pointer), "not a calendar date between 1900 and 2999");
+    return Status::InvalidArgument(Field(std::string(pointer)),
+                                   "not a calendar date between 1900 and 2999");
   }
   return DaysFromCivil(d);
 }

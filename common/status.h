@@ -39,21 +39,34 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// The JSON pointer (RFC 6901) of the input field a Status is about ("" = the whole input).
+// A type of its own, so that a factory's field and message cannot be swapped silently:
+// Status::InvalidArgument(Field("/grade"), "must be ...") compiles, ("/grade", "...") does not.
+struct Field {
+  explicit Field(std::string json_pointer) : pointer(std::move(json_pointer)) {}
+  std::string pointer;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(StatusCode code, std::string message, std::string pointer = {})
-      : code_(code), message_(std::move(message)), pointer_(std::move(pointer)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, Field field, std::string message)
+      : code_(code), message_(std::move(message)), pointer_(std::move(field.pointer)) {}
 
+  // Every factory that names a field takes it first, as a Field.
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string pointer, std::string message) {
-    return Status(StatusCode::kInvalidArgument, std::move(message), std::move(pointer));
+  static Status InvalidArgument(Field field, std::string message) {
+    return Status(StatusCode::kInvalidArgument, std::move(field), std::move(message));
   }
   static Status NotFound(std::string message) {
     return Status(StatusCode::kNotFound, std::move(message));
   }
-  static Status AlreadyExists(std::string message, std::string pointer = {}) {
-    return Status(StatusCode::kAlreadyExists, std::move(message), std::move(pointer));
+  static Status AlreadyExists(std::string message) {
+    return Status(StatusCode::kAlreadyExists, std::move(message));
+  }
+  static Status AlreadyExists(Field field, std::string message) {
+    return Status(StatusCode::kAlreadyExists, std::move(field), std::move(message));
   }
   static Status FailedPrecondition(std::string message) {
     return Status(StatusCode::kFailedPrecondition, std::move(message));
@@ -64,8 +77,14 @@ class [[nodiscard]] Status {
   static Status Unauthenticated(std::string message) {
     return Status(StatusCode::kUnauthenticated, std::move(message));
   }
-  static Status ResourceExhausted(std::string message, std::string pointer = {}) {
-    return Status(StatusCode::kResourceExhausted, std::move(message), std::move(pointer));
+  static Status ResourceExhausted(std::string message) {
+    return Status(StatusCode::kResourceExhausted, std::move(message));
+  }
+  static Status ResourceExhausted(Field field, std::string message) {
+    return Status(StatusCode::kResourceExhausted, std::move(field), std::move(message));
+  }
+  static Status PermissionDenied(Field field, std::string message) {
+    return Status(StatusCode::kPermissionDenied, std::move(field), std::move(message));
   }
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, std::move(message));

@@ -46,9 +46,9 @@ std::string EnvName(std::string_view key) {
 }
 
 Status Bad(std::string_view key, std::string_view source, std::string_view why) {
-  return Status::InvalidArgument(std::string(key),
-                                 "configuration key '" + std::string(key) + "' (from " +
-                                     std::string(source) + "): " + std::string(why));
+  return Status::InvalidArgument(Field(std::string(key)), "configuration key '" + std::string(key) +
+                                                              "' (from " + std::string(source) +
+                                                              "): " + std::string(why));
 }
 
 template <typename Int>
@@ -159,21 +159,22 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
   Config c;
   if (!config_file.empty()) {
     std::ifstream in(config_file);
-    if (!in) return Status::InvalidArgument("config", "cannot read config file " + config_file);
+    if (!in)
+      return Status::InvalidArgument(Field("config"), "cannot read config file " + config_file);
     std::stringstream ss;
     ss << in.rdbuf();
     auto parsed = ParseIJson(ss.str());
     if (!parsed.ok()) {
-      return Status::InvalidArgument("config", "config file " + config_file + ": " +
-                                                   parsed.status().message() +
-                                                   (parsed.status().pointer().empty()
-                                                        ? std::string()
-                                                        : " (at " + parsed.status().pointer() + ")"));
+      return Status::InvalidArgument(
+          Field("config"),
+          "config file " + config_file + ": " + parsed.status().message() +
+              (parsed.status().pointer().empty() ? std::string()
+                                                 : " (at " + parsed.status().pointer() + ")"));
     }
     nlohmann::json doc = std::move(parsed).value();
     if (!doc.is_object()) {
-      return Status::InvalidArgument("config", "config file " + config_file +
-                                                   " is not a JSON object");
+      return Status::InvalidArgument(Field("config"),
+                                     "config file " + config_file + " is not a JSON object");
     }
     for (auto& [key, value] : doc.items()) {
       std::string text;

@@ -8,7 +8,7 @@ namespace lcb {
 namespace {
 
 Status Bad(std::string why) {
-  return Status::InvalidArgument("", "malformed checkpoint: " + std::move(why));
+  return Status::InvalidArgument(Field(""), "malformed checkpoint: " + std::move(why));
 }
 
 }  // namespace

@@ -103,7 +103,7 @@ Ed25519Key Ed25519Key::Generate() {
 StatusOr<Ed25519Key> Ed25519Key::FromSeed(std::string_view seed) {
   if (seed.size() != kEd25519SeedSize) {
     return Status::InvalidArgument(
-        "", "an Ed25519 seed has 32 bytes, got " + std::to_string(seed.size()));
+        Field(""), "an Ed25519 seed has 32 bytes, got " + std::to_string(seed.size()));
   }
   EVP_PKEY* pkey =
       EVP_PKEY_new_raw_private_key_ex(nullptr, "ED25519", nullptr, Bytes(seed), seed.size());
@@ -127,7 +127,7 @@ StatusOr<Ed25519Key> Ed25519Key::LoadPem(const std::string& path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return Status::InvalidArgument("", "key file " + path + " is not a regular file");
+    return Status::InvalidArgument(Field(""), "key file " + path + " is not a regular file");
   }
   if ((st.st_mode & 077) != 0) {
     ::close(fd);
@@ -138,7 +138,7 @@ StatusOr<Ed25519Key> Ed25519Key::LoadPem(const std::string& path) {
   }
   if (static_cast<size_t>(st.st_size) > kMaxPemFileSize) {
     ::close(fd);
-    return Status::InvalidArgument("", "key file " + path + " is too large to be a key");
+    return Status::InvalidArgument(Field(""), "key file " + path + " is too large to be a key");
   }
   std::string pem(kMaxPemFileSize, '\0');
   size_t used = 0;
@@ -163,11 +163,11 @@ StatusOr<Ed25519Key> Ed25519Key::LoadPem(const std::string& path) {
   if (!pkey) {
     const std::string why = internal::DrainOpenSslErrors();
     return Status::InvalidArgument(
-        "", "key file " + path + " is not an unencrypted PEM private key (" + why + ")");
+        Field(""), "key file " + path + " is not an unencrypted PEM private key (" + why + ")");
   }
   if (!EVP_PKEY_is_a(pkey.get(), "ED25519")) {
     return Status::InvalidArgument(
-        "", "key file " + path + " holds a " + TypeName(pkey.get()) + " key, not Ed25519");
+        Field(""), "key file " + path + " holds a " + TypeName(pkey.get()) + " key, not Ed25519");
   }
   return Ed25519Key(std::unique_ptr<evp_pkey_st, PkeyDeleter>(pkey.release()));
 }
@@ -276,17 +276,17 @@ bool Ed25519Verify(std::string_view public_key_raw32, std::string_view msg,
 
 StatusOr<std::string> PublicKeyFromPem(std::string_view pem) {
   if (pem.size() > kMaxPemFileSize) {
-    return Status::InvalidArgument("", "public key PEM is too large");
+    return Status::InvalidArgument(Field(""), "public key PEM is too large");
   }
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) internal::FatalOpenSsl("BIO_new_mem_buf");
   EvpPkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
   if (!pkey) {
     const std::string why = internal::DrainOpenSslErrors();
-    return Status::InvalidArgument("", "not a PEM public key (" + why + ")");
+    return Status::InvalidArgument(Field(""), "not a PEM public key (" + why + ")");
   }
   if (!EVP_PKEY_is_a(pkey.get(), "ED25519")) {
-    return Status::InvalidArgument("",
+    return Status::InvalidArgument(Field(""),
                                    "the PEM holds a " + TypeName(pkey.get()) + " key, not Ed25519");
   }
   return RawPublicKey(pkey.get());

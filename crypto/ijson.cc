@@ -35,7 +35,7 @@ class StrictDomSax {
     Frame& f = stack_.back();
     if (f.value->contains(k)) {
       error_ = Status::InvalidArgument(
-          Pointer() + "/" + JsonPointerEscape(k),
+          Field(Pointer() + "/" + JsonPointerEscape(k)),
           "member \"" + k + "\" appears twice in this object (RFC 7493 I-JSON forbids it)");
       return false;
     }
@@ -46,7 +46,7 @@ class StrictDomSax {
   bool start_array(std::size_t) { return Open(json::array()); }
   bool end_array() { return Close(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
-    error_ = Status::InvalidArgument("", std::string("body is not valid JSON: ") + e.what());
+    error_ = Status::InvalidArgument(Field(""), std::string("body is not valid JSON: ") + e.what());
     return false;
   }
 
@@ -74,8 +74,8 @@ class StrictDomSax {
   }
   bool Open(json container) {
     if (static_cast<int>(stack_.size()) >= kMaxJsonDepth) {
-      error_ = Status::InvalidArgument(Pointer(), "JSON nests deeper than " +
-                                                      std::to_string(kMaxJsonDepth) + " levels");
+      error_ = Status::InvalidArgument(
+          Field(Pointer()), "JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       return false;
     }
     json* slot = Slot();
@@ -113,11 +113,11 @@ StatusOr<json> ParseIJson(std::string_view text) {
     ok = json::sax_parse(text.begin(), text.end(), &sax);
   } catch (const json::exception& e) {
     // out_of_range for numbers beyond a double (1e999999) is thrown, not reported.
-    return Status::InvalidArgument("", std::string("body is not valid JSON: ") + e.what());
+    return Status::InvalidArgument(Field(""), std::string("body is not valid JSON: ") + e.what());
   }
   if (!ok) {
     if (!sax.error().ok()) return sax.error();
-    return Status::InvalidArgument("", "body is not valid JSON");
+    return Status::InvalidArgument(Field(""), "body is not valid JSON");
   }
   return root;
 }

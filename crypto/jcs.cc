@@ -64,7 +64,7 @@ Status AppendString(std::string_view s, std::string* out) {
     const size_t start = pos;
     uint32_t cp;
     if (!internal::NextCodePoint(s, &pos, &cp)) {
-      return Status::InvalidArgument("", "string is not valid UTF-8");
+      return Status::InvalidArgument(Field(""), "string is not valid UTF-8");
     }
     switch (cp) {
       case '"':
@@ -168,7 +168,8 @@ Status Serialize(const Json& v, int depth, std::string* out) {
     case Json::value_t::number_float: {
       const double d = v.get<double>();
       if (!std::isfinite(d)) {
-        return Status::InvalidArgument("", "number is not finite (NaN, Infinity or out of range)");
+        return Status::InvalidArgument(Field(""),
+                                       "number is not finite (NaN, Infinity or out of range)");
       }
       AppendDouble(d, out);
       return Status::Ok();
@@ -177,7 +178,8 @@ Status Serialize(const Json& v, int depth, std::string* out) {
       return AppendString(v.get_ref<const std::string&>(), out);
     case Json::value_t::array: {
       if (depth >= kMaxJcsDepth) {
-        return Status::InvalidArgument("", "nested deeper than " + std::to_string(kMaxJcsDepth));
+        return Status::InvalidArgument(Field(""),
+                                       "nested deeper than " + std::to_string(kMaxJcsDepth));
       }
       out->push_back('[');
       size_t index = 0;
@@ -192,14 +194,16 @@ Status Serialize(const Json& v, int depth, std::string* out) {
     }
     case Json::value_t::object: {
       if (depth >= kMaxJcsDepth) {
-        return Status::InvalidArgument("", "nested deeper than " + std::to_string(kMaxJcsDepth));
+        return Status::InvalidArgument(Field(""),
+                                       "nested deeper than " + std::to_string(kMaxJcsDepth));
       }
       std::vector<std::pair<std::string_view, const Json*>> members;
       members.reserve(v.size());
       for (auto it = v.begin(); it != v.end(); ++it) {
         const std::string& key = it.key();
         if (!internal::IsValidUtf8(key)) {
-          return Status::InvalidArgument(PointerToken(key), "member name is not valid UTF-8");
+          return Status::InvalidArgument(Field(PointerToken(key)),
+                                         "member name is not valid UTF-8");
         }
         members.emplace_back(key, &it.value());
       }
@@ -223,11 +227,11 @@ Status Serialize(const Json& v, int depth, std::string* out) {
       return Status::Ok();
     }
     case Json::value_t::binary:
-      return Status::InvalidArgument("", "binary values have no JSON form");
+      return Status::InvalidArgument(Field(""), "binary values have no JSON form");
     case Json::value_t::discarded:
-      return Status::InvalidArgument("", "discarded value (failed parse)");
+      return Status::InvalidArgument(Field(""), "discarded value (failed parse)");
   }
-  return Status::InvalidArgument("", "unknown JSON value type");
+  return Status::InvalidArgument(Field(""), "unknown JSON value type");
 }
 
 }  // namespace

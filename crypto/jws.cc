@@ -10,7 +10,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-Status BadJws(std::string why) { return Status::InvalidArgument("", "bad JWS: " + why); }
+Status BadJws(std::string why) { return Status::InvalidArgument(Field(""), "bad JWS: " + why); }
 
 struct CompactParts {
   std::string_view header_b64;
@@ -40,7 +40,7 @@ StatusOr<JwsHeader> ParseProtectedHeader(std::string_view header_b64) {
   if (alg == header.end() || !alg->is_string()) return BadJws("protected header has no alg");
   out.alg = alg->get<std::string>();
   if (out.alg != "EdDSA") {
-    return Status::InvalidArgument("", "bad JWS: alg must be EdDSA, got " + out.alg);
+    return Status::InvalidArgument(Field(""), "bad JWS: alg must be EdDSA, got " + out.alg);
   }
   if (const auto kid = header.find("kid"); kid != header.end()) {
     if (!kid->is_string()) return BadJws("kid is not a string");
@@ -75,31 +75,33 @@ StatusOr<JwsHeader> VerifyParts(std::string_view header_b64, std::string_view si
 }  // namespace
 
 StatusOr<Ed25519Jwk> ParseEd25519Jwk(const nlohmann::json& jwk) {
-  if (!jwk.is_object()) return Status::InvalidArgument("", "JWK must be a JSON object");
+  if (!jwk.is_object()) return Status::InvalidArgument(Field(""), "JWK must be a JSON object");
   const auto member = [&](const char* name) -> const Json* {
     auto it = jwk.find(name);
     return it == jwk.end() ? nullptr : &*it;
   };
   const Json* kty = member("kty");
-  if (kty == nullptr || *kty != "OKP") return Status::InvalidArgument("/kty", "must be \"OKP\"");
+  if (kty == nullptr || *kty != "OKP")
+    return Status::InvalidArgument(Field("/kty"), "must be \"OKP\"");
   const Json* crv = member("crv");
   if (crv == nullptr || *crv != "Ed25519") {
-    return Status::InvalidArgument("/crv", "must be \"Ed25519\"");
+    return Status::InvalidArgument(Field("/crv"), "must be \"Ed25519\"");
   }
   if (member("d") != nullptr) {
-    return Status::InvalidArgument("/d", "JWK holds a private key; register the public key only");
+    return Status::InvalidArgument(Field("/d"),
+                                   "JWK holds a private key; register the public key only");
   }
   const Json* x = member("x");
   std::optional<std::string> raw = x != nullptr && x->is_string()
                                        ? Base64UrlDecode(x->get_ref<const std::string&>())
                                        : std::nullopt;
   if (!raw || raw->size() != kEd25519PublicKeySize) {
-    return Status::InvalidArgument("/x", "must be base64url (unpadded) of 32 bytes");
+    return Status::InvalidArgument(Field("/x"), "must be base64url (unpadded) of 32 bytes");
   }
   Ed25519Jwk out;
   out.public_key = std::move(*raw);
   if (const Json* kid = member("kid"); kid != nullptr) {
-    if (!kid->is_string()) return Status::InvalidArgument("/kid", "must be a string");
+    if (!kid->is_string()) return Status::InvalidArgument(Field("/kid"), "must be a string");
     out.kid = kid->get<std::string>();
   }
   return out;

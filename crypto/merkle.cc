@@ -159,8 +159,9 @@ StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(const std::vector<uint6
   proofs.reserve(indexes.size());
   for (uint64_t index : indexes) {
     if (index >= size) {
-      return Status::InvalidArgument("", "leaf index " + std::to_string(index) +
-                                             " is not below tree size " + std::to_string(size));
+      return Status::InvalidArgument(Field(""), "leaf index " + std::to_string(index) +
+                                                    " is not below tree size " +
+                                                    std::to_string(size));
     }
     std::vector<Hash> proof;
     LCB_RETURN_IF_ERROR(WalkInclusion(index, size, [&](uint64_t begin, uint64_t end) -> Status {
@@ -189,9 +190,9 @@ StatusOr<std::vector<std::vector<Hash>>> InclusionProofs(const std::vector<uint6
 
 StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second, NodeReader& reader) {
   if (first > second) {
-    return Status::InvalidArgument("", "first tree size " + std::to_string(first) +
-                                           " is larger than second tree size " +
-                                           std::to_string(second));
+    return Status::InvalidArgument(Field(""), "first tree size " + std::to_string(first) +
+                                                  " is larger than second tree size " +
+                                                  std::to_string(second));
   }
   std::vector<Hash> proof;
   if (first == 0 || first == second) return proof;
@@ -209,8 +210,9 @@ StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second, No
 Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_hash,
                        const std::vector<Hash>& proof, const Hash& root) {
   if (index >= size) {
-    return Status::InvalidArgument("", "leaf index " + std::to_string(index) +
-                                           " is not below tree size " + std::to_string(size));
+    return Status::InvalidArgument(
+        Field(""),
+        "leaf index " + std::to_string(index) + " is not below tree size " + std::to_string(size));
   }
   const size_t expected = InclusionProofLength(index, size);
   if (proof.size() != expected) return LengthMismatch(proof.size(), expected);
@@ -240,9 +242,9 @@ Status VerifyInclusion(uint64_t index, uint64_t size, const Hash& leaf_hash,
 Status VerifyConsistency(uint64_t first, uint64_t second, const Hash& first_root,
                          const Hash& second_root, const std::vector<Hash>& proof) {
   if (first > second) {
-    return Status::InvalidArgument("", "first tree size " + std::to_string(first) +
-                                           " is larger than second tree size " +
-                                           std::to_string(second));
+    return Status::InvalidArgument(Field(""), "first tree size " + std::to_string(first) +
+                                                  " is larger than second tree size " +
+                                                  std::to_string(second));
   }
   if (first == second || first == 0) {
     if (!proof.empty()) return LengthMismatch(proof.size(), 0);

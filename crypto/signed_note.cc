@@ -50,7 +50,7 @@ uint32_t ReadKeyId(std::string_view b) {
 }
 
 Status Malformed(std::string why) {
-  return Status::InvalidArgument("", "malformed note: " + std::move(why));
+  return Status::InvalidArgument(Field(""), "malformed note: " + std::move(why));
 }
 
 }  // namespace
@@ -89,11 +89,11 @@ bool IsValidNoteKeyName(std::string_view name) {
 
 Status ValidateNoteText(std::string_view text) {
   if (text.empty() || text.back() != '\n') {
-    return Status::InvalidArgument("", "note text must end with a newline");
+    return Status::InvalidArgument(Field(""), "note text must end with a newline");
   }
   if (!IsCleanText(text)) {
     return Status::InvalidArgument(
-        "", "note text must be UTF-8 without control characters other than newline");
+        Field(""), "note text must be UTF-8 without control characters other than newline");
   }
   return Status::Ok();
 }
@@ -104,35 +104,36 @@ StatusOr<NoteVerifier> ParseVerifierKey(std::string_view vkey) {
   const size_t p1 = vkey.find('+');
   const size_t p2 = p1 == std::string_view::npos ? p1 : vkey.find('+', p1 + 1);
   if (p2 == std::string_view::npos) {
-    return Status::InvalidArgument("", "verifier key must be name+keyid+key");
+    return Status::InvalidArgument(Field(""), "verifier key must be name+keyid+key");
   }
   NoteVerifier v;
   v.name = std::string(vkey.substr(0, p1));
   const std::string_view id_hex = vkey.substr(p1 + 1, p2 - p1 - 1);
   const std::string_view key_b64 = vkey.substr(p2 + 1);
   if (!IsValidNoteKeyName(v.name)) {
-    return Status::InvalidArgument("", "verifier key has an invalid key name");
+    return Status::InvalidArgument(Field(""), "verifier key has an invalid key name");
   }
   std::optional<std::string> id =
       id_hex.size() == 2 * kKeyIdSize ? HexDecode(id_hex) : std::nullopt;
-  if (!id) return Status::InvalidArgument("", "verifier key id must be 8 hex digits");
+  if (!id) return Status::InvalidArgument(Field(""), "verifier key id must be 8 hex digits");
   v.key_id = ReadKeyId(*id);
   std::optional<std::string> key = Base64Decode(key_b64);
   if (!key || key->empty()) {
-    return Status::InvalidArgument("", "verifier key is not valid base64");
+    return Status::InvalidArgument(Field(""), "verifier key is not valid base64");
   }
   if (static_cast<uint8_t>((*key)[0]) != kSigTypeEd25519) {
-    return Status::InvalidArgument("", "verifier key has unsupported signature type " +
-                                           std::to_string(static_cast<uint8_t>((*key)[0])) +
-                                           " (only 1, Ed25519)");
+    return Status::InvalidArgument(Field(""), "verifier key has unsupported signature type " +
+                                                  std::to_string(static_cast<uint8_t>((*key)[0])) +
+                                                  " (only 1, Ed25519)");
   }
   if (key->size() != 1 + kEd25519PublicKeySize) {
     return Status::InvalidArgument(
-        "", "verifier key has " + std::to_string(key->size() - 1) + " key bytes, expected 32");
+        Field(""),
+        "verifier key has " + std::to_string(key->size() - 1) + " key bytes, expected 32");
   }
   v.public_key = key->substr(1);
   if (NoteKeyId(v.name, v.public_key) != v.key_id) {
-    return Status::InvalidArgument("", "verifier key id does not match its name and key");
+    return Status::InvalidArgument(Field(""), "verifier key id does not match its name and key");
   }
   return v;
 }

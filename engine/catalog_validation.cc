@@ -80,7 +80,7 @@ bool IsDetailedField(std::string_view code) {
 Status CheckCredits(Centi credits, std::string_view pointer, bool positive) {
   if (credits < 0 || credits > kMaxUnitCredits || (positive && credits == 0)) {
     return Status::InvalidArgument(
-        std::string(pointer),
+        Field(std::string(pointer)),
         positive ? "must be more than 0 and at most 1000 credits" : "must be 0 to 1000 credits");
   }
   return Status::Ok();
@@ -91,7 +91,7 @@ Status CheckKindToken(std::string_view kind, std::string_view pointer) {
       !kind.empty() && kind.size() <= 32 && kind[0] >= 'a' && kind[0] <= 'z' &&
       std::all_of(kind.begin(), kind.end(), [](char c) { return IsLowerOrDigit(c) || c == '_'; });
   if (!ok) {
-    return Status::InvalidArgument(std::string(pointer),
+    return Status::InvalidArgument(Field(std::string(pointer)),
                                    "must be a lowercase token like \"university\" "
                                    "([a-z][a-z0-9_]{0,31})");
   }
@@ -102,11 +102,12 @@ Status CheckCatalogId(std::string_view id, std::string_view institution) {
   std::string_view owner;
   if (!IsCatalogId(id, &owner)) {
     return Status::InvalidArgument(
-        "/id", "must be \"<institution>:<code>\" with code of 1 to 64 of A-Z a-z 0-9 . _ -");
+        Field("/id"), "must be \"<institution>:<code>\" with code of 1 to 64 of A-Z a-z 0-9 . _ -");
   }
   if (owner != institution) {
     return Status::InvalidArgument(
-        "/institution", "must be the part of the id before ':' (\"" + std::string(owner) + "\")");
+        Field("/institution"),
+        "must be the part of the id before ':' (\"" + std::string(owner) + "\")");
   }
   return Status::Ok();
 }
@@ -120,15 +121,15 @@ Status CheckCapKey(CapBy by, std::string_view key, const std::string& pointer) {
   switch (by) {
     case CapBy::kKind:
       if (ParseUnitKind(key)) return Status::Ok();
-      return Status::InvalidArgument(pointer, "not a unit kind");
+      return Status::InvalidArgument(Field(pointer), "not a unit kind");
     case CapBy::kIssuer:
       if (IsInstitutionId(key)) return Status::Ok();
-      return Status::InvalidArgument(pointer, "not an institution id");
+      return Status::InvalidArgument(Field(pointer), "not an institution id");
     case CapBy::kYear:
       if (IsYearKey(key)) return Status::Ok();
-      return Status::InvalidArgument(pointer, "not a year (1900..2999)");
+      return Status::InvalidArgument(Field(pointer), "not a year (1900..2999)");
   }
-  return Status::InvalidArgument(pointer, "unknown cap grouping");
+  return Status::InvalidArgument(Field(pointer), "unknown cap grouping");
 }
 
 Status ValidatePolicy(const Policy& policy) {
@@ -138,26 +139,26 @@ Status ValidatePolicy(const Policy& policy) {
   }
   if (policy.max_transfer_ratio_bp &&
       (*policy.max_transfer_ratio_bp < 0 || *policy.max_transfer_ratio_bp > 10000)) {
-    return Status::InvalidArgument("/policy/max_transfer_ratio", "must be from 0 to 1");
+    return Status::InvalidArgument(Field("/policy/max_transfer_ratio"), "must be from 0 to 1");
   }
   if (policy.min_grade && (*policy.min_grade < 0 || *policy.min_grade > 100)) {
-    return Status::InvalidArgument("/policy/min_grade", "must be from 0 to 100");
+    return Status::InvalidArgument(Field("/policy/min_grade"), "must be from 0 to 100");
   }
   if (policy.max_age_years &&
       (*policy.max_age_years < 0 || *policy.max_age_years > kMaxValidityYears)) {
-    return Status::InvalidArgument("/policy/max_age_years", "must be from 0 to 100");
+    return Status::InvalidArgument(Field("/policy/max_age_years"), "must be from 0 to 100");
   }
   constexpr size_t kMaxCaps = 64;
   constexpr size_t kMaxCapKeys = 1000;
   constexpr int kMaxCount = 10000;
   if (policy.caps.size() > kMaxCaps) {
-    return Status::InvalidArgument("/policy/caps", "at most 64 cap groups");
+    return Status::InvalidArgument(Field("/policy/caps"), "at most 64 cap groups");
   }
   for (size_t cap_idx = 0; cap_idx < policy.caps.size(); ++cap_idx) {
     const Cap& cap = policy.caps[cap_idx];
     const std::string base = "/policy/caps/" + std::to_string(cap_idx);
     if (cap.limits.size() > kMaxCapKeys || cap.max_count.size() > kMaxCapKeys) {
-      return Status::InvalidArgument(base, "at most 1000 keys per cap group");
+      return Status::InvalidArgument(Field(base), "at most 1000 keys per cap group");
     }
     for (const auto& [key, limit] : cap.limits) {
       const std::string pointer = base + "/limits/" + JsonPointerEscape(key);
@@ -171,7 +172,7 @@ Status ValidatePolicy(const Policy& policy) {
       const std::string pointer = base + "/max_count/" + JsonPointerEscape(key);
       LCB_RETURN_IF_ERROR(CheckCapKey(cap.by, key, pointer));
       if (count < 0 || count > kMaxCount) {
-        return Status::InvalidArgument(pointer, "must be from 0 to 10000");
+        return Status::InvalidArgument(Field(pointer), "must be from 0 to 10000");
       }
     }
   }
@@ -217,11 +218,11 @@ bool IsIscedF2013(std::string_view field) {
 Status ValidateText(std::string_view value, std::string_view pointer, size_t max_chars,
                     bool required) {
   if (value.empty()) {
-    if (required) return Status::InvalidArgument(std::string(pointer), "is required");
+    if (required) return Status::InvalidArgument(Field(std::string(pointer)), "is required");
     return Status::Ok();
   }
   if (FindInvalidUtf8(value) != std::string_view::npos) {
-    return Status::InvalidArgument(std::string(pointer), "must be valid UTF-8");
+    return Status::InvalidArgument(Field(std::string(pointer)), "must be valid UTF-8");
   }
   for (size_t i = 0; i < value.size(); ++i) {
     const auto b = static_cast<unsigned char>(value[i]);
@@ -230,11 +231,12 @@ Status ValidateText(std::string_view value, std::string_view pointer, size_t max
     const bool c1 =
         b == 0xC2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) <= 0x9F;
     if (c0_or_del || c1) {
-      return Status::InvalidArgument(std::string(pointer), "must not contain control characters");
+      return Status::InvalidArgument(Field(std::string(pointer)),
+                                     "must not contain control characters");
     }
   }
   if (Utf8Length(value) > max_chars) {
-    return Status::InvalidArgument(std::string(pointer),
+    return Status::InvalidArgument(Field(std::string(pointer)),
                                    "must be at most " + std::to_string(max_chars) + " characters");
   }
   return Status::Ok();
@@ -243,16 +245,17 @@ Status ValidateText(std::string_view value, std::string_view pointer, size_t max
 Status ValidateInstitution(const Institution& institution) {
   if (!IsInstitutionId(institution.id)) {
     return Status::InvalidArgument(
-        "/id", "must be 2 to 63 of a-z 0-9 _ -, starting with a letter or digit");
+        Field("/id"), "must be 2 to 63 of a-z 0-9 _ -, starting with a letter or digit");
   }
   LCB_RETURN_IF_ERROR(ValidateText(institution.name, "/name", kMaxTitleChars));
   LCB_RETURN_IF_ERROR(CheckKindToken(institution.kind, "/kind"));
   if (institution.hours_per_credit <= 0 || institution.hours_per_credit > kMaxHoursPerCredit) {
-    return Status::InvalidArgument("/hours_per_credit", "must be more than 0 and at most 1000");
+    return Status::InvalidArgument(Field("/hours_per_credit"),
+                                   "must be more than 0 and at most 1000");
   }
   constexpr size_t kMaxCertifies = 1000;
   if (institution.certifies.size() > kMaxCertifies) {
-    return Status::InvalidArgument("/certifies", "at most 1000 prefixes");
+    return Status::InvalidArgument(Field("/certifies"), "at most 1000 prefixes");
   }
   for (size_t idx = 0; idx < institution.certifies.size(); ++idx) {
     // A prefix is "<institution>:" optionally followed by the start of a code.
@@ -262,7 +265,7 @@ Status ValidateInstitution(const Institution& institution) {
         colon != std::string::npos && IsInstitutionId(prefix.substr(0, colon)) &&
         (colon + 1 == prefix.size() || IsCatalogCode(std::string_view(prefix).substr(colon + 1)));
     if (!ok) {
-      return Status::InvalidArgument("/certifies/" + std::to_string(idx),
+      return Status::InvalidArgument(Field("/certifies/" + std::to_string(idx)),
                                      "must be a unit id prefix \"<institution>:[code prefix]\"");
     }
   }
@@ -273,23 +276,24 @@ Status ValidateUnit(const Unit& unit) {
   LCB_RETURN_IF_ERROR(CheckCatalogId(unit.id, unit.institution));
   LCB_RETURN_IF_ERROR(ValidateText(unit.title, "/title", kMaxTitleChars));
   if (static_cast<int>(unit.kind) >= kUnitKindCount) {
-    return Status::InvalidArgument("/kind", "not a unit kind");
+    return Status::InvalidArgument(Field("/kind"), "not a unit kind");
   }
   LCB_RETURN_IF_ERROR(CheckCredits(unit.credits, "/credits", false));
   constexpr Centi kMaxHours = 100'000 * kCentiPerCredit;  // hundredths of an hour
   if (unit.hours < 0 || unit.hours > kMaxHours) {
-    return Status::InvalidArgument("/hours", "must be 0 to 100000 hours");
+    return Status::InvalidArgument(Field("/hours"), "must be 0 to 100000 hours");
   }
   if (unit.level < kMinLevel || unit.level > kMaxLevel) {
-    return Status::InvalidArgument("/level", "must be a level from 1 to 10");
+    return Status::InvalidArgument(Field("/level"), "must be a level from 1 to 10");
   }
   if (!IsIscedF2013(unit.field)) {
     return Status::InvalidArgument(
-        "/field",
+        Field("/field"),
         "must be an ISCED-F 2013 field code of 2 to 4 digits (\"06\", \"061\", \"0613\")");
   }
   if (unit.validity_years < 0 || unit.validity_years > kMaxValidityYears) {
-    return Status::InvalidArgument("/validity_years", "must be from 0 (never expires) to 100");
+    return Status::InvalidArgument(Field("/validity_years"),
+                                   "must be from 0 (never expires) to 100");
   }
   return Status::Ok();
 }
@@ -301,21 +305,22 @@ Status ValidateProgramShape(const Program& program) {
   LCB_RETURN_IF_ERROR(CheckCredits(program.total_credits, "/total_credits", true));
   constexpr size_t kMaxRequirements = 1000;
   if (program.requirements.size() > kMaxRequirements) {
-    return Status::InvalidArgument("/requirements", "at most 1000 requirements");
+    return Status::InvalidArgument(Field("/requirements"), "at most 1000 requirements");
   }
   std::set<std::string_view> seen;
   for (size_t req_idx = 0; req_idx < program.requirements.size(); ++req_idx) {
     const Requirement& req = program.requirements[req_idx];
     const std::string base = "/requirements/" + std::to_string(req_idx);
     if (!IsCatalogCode(req.id)) {
-      return Status::InvalidArgument(base + "/id", "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+      return Status::InvalidArgument(Field(base + "/id"), "must be 1 to 64 of A-Z a-z 0-9 . _ -");
     }
     if (!seen.insert(req.id).second) {
-      return Status::InvalidArgument(base + "/id", "duplicate requirement id \"" + req.id + "\"");
+      return Status::InvalidArgument(Field(base + "/id"),
+                                     "duplicate requirement id \"" + req.id + "\"");
     }
     LCB_RETURN_IF_ERROR(ValidateText(req.title, base + "/title", kMaxTitleChars, false));
     if (req.kind != RequirementKind::kCourse && req.kind != RequirementKind::kPool) {
-      return Status::InvalidArgument(base + "/kind", "must be course or pool");
+      return Status::InvalidArgument(Field(base + "/kind"), "must be course or pool");
     }
     LCB_RETURN_IF_ERROR(CheckCredits(req.credits, base + "/credits", true));
   }

@@ -106,57 +106,58 @@ GradeScale Symbolic(std::string id, std::vector<std::pair<std::string, int>> sym
 
 Status ValidateGradeScale(const GradeScale& scale) {
   if (!IsScaleId(scale.id)) {
-    return Status::InvalidArgument("/id",
+    return Status::InvalidArgument(Field("/id"),
                                    "must be 1 to 64 of a-z 0-9 _ -, starting with a "
                                    "letter or digit");
   }
   if (scale.pass_value < 0 || scale.pass_value > 100) {
-    return Status::InvalidArgument("/pass_value", "must be from 0 to 100");
+    return Status::InvalidArgument(Field("/pass_value"), "must be from 0 to 100");
   }
   if (const auto* num = std::get_if<NumericScale>(&scale.kind)) {
     if (num->decimals < 0 || num->decimals > 2) {
-      return Status::InvalidArgument("/decimals", "must be 0, 1 or 2");
+      return Status::InvalidArgument(Field("/decimals"), "must be 0, 1 or 2");
     }
     if (num->min < 0 || num->min > GradeScales::kMaxNumericBound) {
-      return Status::InvalidArgument("/min", "must be from 0 to 1000000");
+      return Status::InvalidArgument(Field("/min"), "must be from 0 to 1000000");
     }
     if (num->max <= num->min || num->max > GradeScales::kMaxNumericBound) {
-      return Status::InvalidArgument("/max", "must be more than min and at most 1000000");
+      return Status::InvalidArgument(Field("/max"), "must be more than min and at most 1000000");
     }
     const int64_t step = num->decimals == 2 ? 1 : num->decimals == 1 ? 10 : 100;
     if (num->min % step != 0) {
-      return Status::InvalidArgument("/min", "has more decimals than the scale allows");
+      return Status::InvalidArgument(Field("/min"), "has more decimals than the scale allows");
     }
     if (num->max % step != 0) {
-      return Status::InvalidArgument("/max", "has more decimals than the scale allows");
+      return Status::InvalidArgument(Field("/max"), "has more decimals than the scale allows");
     }
     if (num->factor <= 0 || num->factor > 100 * 100 * 100) {
-      return Status::InvalidArgument("/factor", "must be more than 0 and at most 10000");
+      return Status::InvalidArgument(Field("/factor"), "must be more than 0 and at most 10000");
     }
     if (NormalizeNumeric(*num, num->max) > 100) {
-      return Status::InvalidArgument("/factor", "max x factor must not exceed 100");
+      return Status::InvalidArgument(Field("/factor"), "max x factor must not exceed 100");
     }
     return Status::Ok();
   }
   const auto& symbols = std::get<SymbolicScale>(scale.kind).symbols;
   if (symbols.empty() || symbols.size() > GradeScales::kMaxSymbols) {
-    return Status::InvalidArgument("/symbols", "must have 1 to 64 symbols");
+    return Status::InvalidArgument(Field("/symbols"), "must have 1 to 64 symbols");
   }
   std::set<std::string> seen;
   for (const auto& [symbol, value] : symbols) {
     const std::string pointer = "/symbols/" + JsonPointerEscape(symbol);
     LCB_RETURN_IF_ERROR(ValidateText(symbol, pointer, GradeScales::kMaxSymbolBytes));
     if (symbol.size() > GradeScales::kMaxSymbolBytes) {
-      return Status::InvalidArgument(pointer, "symbol longer than 64 bytes");
+      return Status::InvalidArgument(Field(pointer), "symbol longer than 64 bytes");
     }
     if (symbol.front() == ' ' || symbol.back() == ' ') {
-      return Status::InvalidArgument(pointer, "symbol must not start or end with a space");
+      return Status::InvalidArgument(Field(pointer), "symbol must not start or end with a space");
     }
     if (!seen.insert(AsciiLowerString(symbol)).second) {
-      return Status::InvalidArgument(pointer, "duplicate symbol (symbols match ignoring case)");
+      return Status::InvalidArgument(Field(pointer),
+                                     "duplicate symbol (symbols match ignoring case)");
     }
     if (value < 0 || value > 100) {
-      return Status::InvalidArgument(pointer, "value must be from 0 to 100");
+      return Status::InvalidArgument(Field(pointer), "value must be from 0 to 100");
     }
   }
   return Status::Ok();
@@ -193,7 +194,7 @@ GradeScales::GradeScales() {
 Status GradeScales::Register(GradeScale scale) {
   LCB_RETURN_IF_ERROR(ValidateGradeScale(scale));
   if (scales_.count(scale.id) != 0) {
-    return Status::AlreadyExists("grade scale \"" + scale.id + "\" already exists", "/id");
+    return Status::AlreadyExists(Field("/id"), "grade scale \"" + scale.id + "\" already exists");
   }
   std::string id = scale.id;
   scales_.emplace(std::move(id), std::move(scale));
@@ -225,7 +226,7 @@ StatusOr<int> GradeScales::Normalize(std::string_view scale_id, std::string_view
         ValidateText(scale_id, "", kMaxEchoedBytes).ok()) {
       msg += " \"" + std::string(scale_id) + "\"";
     }
-    return Status::InvalidArgument("/grade/scale", msg + "; known scales: " + known);
+    return Status::InvalidArgument(Field("/grade/scale"), msg + "; known scales: " + known);
   }
   if (const auto* num = std::get_if<NumericScale>(&scale->kind)) {
     std::optional<int64_t> v = ParseHundredths(value, num->decimals, num->max);
@@ -235,7 +236,7 @@ StatusOr<int> GradeScales::Normalize(std::string_view scale_id, std::string_view
       if (EqualsAsciiCaseInsensitive(symbol, value)) return normalized;
     }
   }
-  return Status::InvalidArgument("/grade/value",
+  return Status::InvalidArgument(Field("/grade/value"),
                                  ValueError(scale->id, value, DescribeAllowed(*scale)));
 }
 

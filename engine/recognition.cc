@@ -23,10 +23,9 @@ Status CheckIssuerMayPost(const Unit& unit, const Institution& issuer) {
       std::any_of(issuer.certifies.begin(), issuer.certifies.end(),
                   [&](const std::string& p) { return !p.empty() && StartsWith(unit.id, p); });
   if (certifies) return Status::Ok();
-  return Status(StatusCode::kPermissionDenied,
-                "unit belongs to " + unit.institution + "; issuer " + issuer.id +
-                    " is not registered to certify it",
-                "/unit");
+  return Status::PermissionDenied(Field("/unit"), "unit belongs to " + unit.institution +
+                                                      "; issuer " + issuer.id +
+                                                      " is not registered to certify it");
 }
 
 bool IsLowerHex64(std::string_view s) {
@@ -40,26 +39,26 @@ Status ResolveCredits(const RecordInput& input, const Unit& unit, const Institut
                       Record* out) {
   if (input.hours) {
     if (*input.hours < 0 || *input.hours > kMaxRecordHours) {
-      return Status::InvalidArgument("/hours", "must be 0 to 100000 hours");
+      return Status::InvalidArgument(Field("/hours"), "must be 0 to 100000 hours");
     }
     if (issuer.hours_per_credit <= 0) {
       return Status::FailedPrecondition("issuer " + issuer.id + " has no hours_per_credit");
     }
   }
   if (input.credits && (*input.credits < 0 || *input.credits > kMaxRecordCredits)) {
-    return Status::InvalidArgument("/credits", "must be 0 to 1000 credits");
+    return Status::InvalidArgument(Field("/credits"), "must be 0 to 1000 credits");
   }
   if (input.hours) {
     const Centi derived = CreditsFromHours(*input.hours, issuer.hours_per_credit);
     if (input.credits && *input.credits != derived) {
       return Status::InvalidArgument(
-          "/credits", "credits " + CentiToString(*input.credits) + " do not match hours " +
-                          CentiToString(*input.hours) + " at " +
-                          CentiToString(issuer.hours_per_credit) + " hours per credit (" +
-                          CentiToString(derived) + " credits)");
+          Field("/credits"), "credits " + CentiToString(*input.credits) + " do not match hours " +
+                                 CentiToString(*input.hours) + " at " +
+                                 CentiToString(issuer.hours_per_credit) + " hours per credit (" +
+                                 CentiToString(derived) + " credits)");
     }
     if (derived > kMaxRecordCredits) {
-      return Status::InvalidArgument("/hours", "amounts to more than 1000 credits");
+      return Status::InvalidArgument(Field("/hours"), "amounts to more than 1000 credits");
     }
     out->credits = derived;
     out->hours = *input.hours;
@@ -87,7 +86,7 @@ StatusOr<int> ParseLevelCell(std::string_view cell) {
   const char* end = cell.data() + cell.size();
   auto [ptr, ec] = std::from_chars(cell.data(), end, value);
   if (ec != std::errc() || ptr != end || cell[0] == '-' || cell[0] == '+') {
-    return Status::InvalidArgument("/level", "must be a whole number from 1 to 10");
+    return Status::InvalidArgument(Field("/level"), "must be a whole number from 1 to 10");
   }
   return value;
 }
@@ -102,9 +101,9 @@ Centi CreditsFromHours(Centi hours, Centi hours_per_credit) {
 StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Institution& issuer,
                            const GradeScales& scales, Days today) {
   LCB_RETURN_IF_ERROR(ValidateText(input.learner, "/learner", kMaxLearnerChars));
-  if (input.unit.empty()) return Status::InvalidArgument("/unit", "is required");
+  if (input.unit.empty()) return Status::InvalidArgument(Field("/unit"), "is required");
   if (input.unit != unit.id) {
-    return Status::InvalidArgument("/unit", "does not name unit " + unit.id);
+    return Status::InvalidArgument(Field("/unit"), "does not name unit " + unit.id);
   }
   LCB_RETURN_IF_ERROR(CheckIssuerMayPost(unit, issuer));
   LCB_RETURN_IF_ERROR(ValidateText(input.external_ref, "/external_ref", kMaxExternalRefChars));
@@ -125,13 +124,14 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
 
   record.level = input.level.value_or(unit.level);
   if (record.level < kMinLevel || record.level > kMaxLevel) {
-    return Status::InvalidArgument("/level", "must be a level from 1 to 10");
+    return Status::InvalidArgument(Field("/level"), "must be a level from 1 to 10");
   }
 
-  if (input.completed_on.empty()) return Status::InvalidArgument("/completed_on", "is required");
+  if (input.completed_on.empty())
+    return Status::InvalidArgument(Field("/completed_on"), "is required");
   LCB_ASSIGN_OR_RETURN(record.completed_on, ParseDate(input.completed_on, "/completed_on"));
   if (record.completed_on > today) {
-    return Status::InvalidArgument("/completed_on",
+    return Status::InvalidArgument(Field("/completed_on"),
                                    "is in the future (today is " + FormatDate(today) + ")");
   }
   if (unit.validity_years > 0) {
@@ -144,7 +144,7 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
   }
   if (input.evidence_sha256) {
     if (!IsLowerHex64(*input.evidence_sha256)) {
-      return Status::InvalidArgument("/evidence_sha256",
+      return Status::InvalidArgument(Field("/evidence_sha256"),
                                      "must be a SHA-256 digest as 64 lowercase hex digits");
     }
     record.evidence_sha256 = *input.evidence_sha256;
@@ -163,18 +163,18 @@ Status ValidateRecordCsvHeader(const std::vector<std::string>& header) {
         known += column;
       }
       std::string shown = ValidateText(name, "", 64).ok() ? "\"" + name + "\"" : "a column";
-      return Status::InvalidArgument("/" + JsonPointerEscape(name),
+      return Status::InvalidArgument(Field("/" + JsonPointerEscape(name)),
                                      "unknown CSV column " + shown + "; columns are " + known);
     }
     if (seen[idx]) {
-      return Status::InvalidArgument("/" + name, "CSV column " + name + " appears twice");
+      return Status::InvalidArgument(Field("/" + name), "CSV column " + name + " appears twice");
     }
     seen[idx] = true;
   }
   for (std::string_view required : kRequiredColumns) {
     if (!seen[ColumnIndex(required)]) {
       return Status::InvalidArgument(
-          "/" + std::string(required),
+          Field("/" + std::string(required)),
           "CSV header lacks the required column " + std::string(required));
     }
   }
@@ -209,9 +209,9 @@ template <typename Row>
 StatusOr<RecordInput> MapCsvRow(const std::vector<std::string>& header, Row& row) {
   LCB_RETURN_IF_ERROR(ValidateRecordCsvHeader(header));
   if (row.size() != header.size()) {
-    return Status::InvalidArgument("", "row has " + std::to_string(row.size()) +
-                                           " cells but the header has " +
-                                           std::to_string(header.size()));
+    return Status::InvalidArgument(Field(""), "row has " + std::to_string(row.size()) +
+                                                  " cells but the header has " +
+                                                  std::to_string(header.size()));
   }
   constexpr bool kMove = !std::is_const_v<Row>;
   auto take = [](auto& cell) -> std::string {

@@ -377,7 +377,7 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
       const LogEntry& e = req.entries[i];
       if (e.unique_key.empty()) continue;
       if (!in_request.emplace(e.unique_key, i).second) {
-        failed = Status::AlreadyExists("posted twice in one request", e.conflict_pointer);
+        failed = Status::AlreadyExists(Field(e.conflict_pointer), "posted twice in one request");
         break;
       }
       Unwritten::Pending found;
@@ -391,8 +391,8 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
       want.resize(32, '\0');
       if (found.fingerprint != want) {
         failed = Status::AlreadyExists(
-            "already used for different content (an idempotency key cannot be reused)",
-            e.conflict_pointer);
+            Field(e.conflict_pointer),
+            "already used for different content (an idempotency key cannot be reused)");
         break;
       }
       fresh[i] = false;
@@ -549,21 +549,22 @@ StatusOr<std::string> Ledger::Entry(uint64_t index) {
 }
 
 StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) {
-  if (size > Size()) return Status::InvalidArgument("/size", "beyond the current tree size");
-  if (index >= size) return Status::InvalidArgument("/index", "must be less than size");
+  if (size > Size()) return Status::InvalidArgument(Field("/size"), "beyond the current tree size");
+  if (index >= size) return Status::InvalidArgument(Field("/index"), "must be less than size");
   StoreNodeReader reader(kv_, node_cache_.get());
   return ::lcb::InclusionProof(index, size, reader);
 }
 
 StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t first, uint64_t second) {
-  if (second > Size()) return Status::InvalidArgument("/second", "beyond the current tree size");
-  if (first > second) return Status::InvalidArgument("/first", "must not exceed second");
+  if (second > Size())
+    return Status::InvalidArgument(Field("/second"), "beyond the current tree size");
+  if (first > second) return Status::InvalidArgument(Field("/first"), "must not exceed second");
   StoreNodeReader reader(kv_, node_cache_.get());
   return ::lcb::ConsistencyProof(first, second, reader);
 }
 
 StatusOr<Hash> Ledger::RootAt(uint64_t size) {
-  if (size > Size()) return Status::InvalidArgument("/size", "beyond the current tree size");
+  if (size > Size()) return Status::InvalidArgument(Field("/size"), "beyond the current tree size");
   StoreNodeReader reader(kv_, node_cache_.get());
   return ::lcb::RootAt(size, reader);
 }

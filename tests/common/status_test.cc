@@ -6,7 +6,7 @@ namespace lcb {
 namespace {
 
 StatusOr<int> Half(int x) {
-  if (x % 2 != 0) return Status::InvalidArgument("/x", "odd");
+  if (x % 2 != 0) return Status::InvalidArgument(Field("/x"), "odd");
   return x / 2;
 }
 
@@ -18,7 +18,7 @@ Status Quarter(int x, int* out) {
 
 TEST(StatusTest, OkAndErrors) {
   EXPECT_TRUE(Status().ok());
-  Status s = Status::InvalidArgument("/grade", "bad");
+  Status s = Status::InvalidArgument(Field("/grade"), "bad");
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.pointer(), "/grade");
   EXPECT_EQ(s.WithPointerPrefix("/records/3").pointer(), "/records/3/grade");
