@@ -384,6 +384,9 @@ json GradeScaleToJson(const GradeScale& scale) {
 StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
   LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"program", "rules"}));
+  if (auto it = doc.find("program"); it != doc.end() && (!it->is_string() || *it != program)) {
+    return Status::InvalidArgument(Field("/program"), "must equal the program in the path");
+  }
   Ruleset rs;
   rs.program = program;
   auto rules = doc.find("rules");

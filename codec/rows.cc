@@ -127,4 +127,158 @@ StatusOr<std::vector<LogKeyRow>> DecodeLogKeyRows(std::string_view text) {
   return rows;
 }
 
+namespace {
+
+class RowWriter {
+ public:
+  void U64(uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(v >> shift));
+  }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void U32(uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(v >> shift));
+  }
+  void Bytes(std::string_view b) {
+    U32(static_cast<uint32_t>(b.size()));
+    out_.append(b);
+  }
+  void Tally(const PassbookTotals::Tally& t) {
+    I64(t.credits);
+    I64(t.records);
+  }
+  void Key(const std::string& k) { Bytes(k); }
+  void Key(int k) { I64(k); }
+  template <typename K>
+  void Map(const std::map<K, PassbookTotals::Tally>& m) {
+    U32(static_cast<uint32_t>(m.size()));
+    for (const auto& [k, t] : m) {
+      Key(k);
+      Tally(t);
+    }
+  }
+  std::string& out() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class RowReader {
+ public:
+  explicit RowReader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  uint64_t U64() {
+    if (!Need(8)) return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in_[pos_ + i]);
+    pos_ += 8;
+    return v;
+  }
+  int64_t I64() { return static_cast<int64_t>(U64()); }
+  uint8_t U8() {
+    if (!Need(1)) return 0;
+    return static_cast<uint8_t>(in_[pos_++]);
+  }
+  uint32_t U32() {
+    if (!Need(4)) return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(in_[pos_ + i]);
+    pos_ += 4;
+    return v;
+  }
+  std::string Bytes() {
+    uint32_t n = U32();
+    if (!Need(n)) return {};
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  PassbookTotals::Tally Tally() {
+    PassbookTotals::Tally t;
+    t.credits = I64();
+    t.records = I64();
+    return t;
+  }
+  void Key(std::string* k) { *k = Bytes(); }
+  void Key(int* k) { *k = static_cast<int>(I64()); }
+  template <typename K>
+  void Map(std::map<K, PassbookTotals::Tally>* m) {
+    uint32_t n = U32();
+    for (uint32_t i = 0; i < n && ok_; ++i) {
+      K key{};
+      Key(&key);
+      (*m)[key] = Tally();
+    }
+  }
+  bool AtEnd() const { return pos_ == in_.size(); }
+
+ private:
+  bool Need(size_t n) {
+    if (!ok_ || in_.size() - pos_ < n) ok_ = false;
+    return ok_;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+constexpr std::string_view kPassbookMagic = "PBT1";
+
+}  // namespace
+
+std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& p) {
+  RowWriter w;
+  w.out().append(kPassbookMagic);
+  w.U64(watermark);
+  w.Tally(p.tallies.total);
+  for (const auto& t : p.tallies.by_kind) w.Tally(t);
+  w.Map(p.tallies.by_level);
+  w.Map(p.tallies.by_field);
+  w.Map(p.tallies.by_issuer);
+  w.Map(p.tallies.by_year);
+  w.I64(p.revoked_count);
+  w.U32(static_cast<uint32_t>(p.dated.size()));
+  for (const auto& d : p.dated) {
+    w.Bytes(d.record);
+    w.I64(d.expires_on);
+    w.I64(d.credits);
+    w.out().push_back(static_cast<char>(d.kind));
+    w.I64(d.level);
+    w.Bytes(d.field);
+    w.Bytes(d.issuer);
+    w.I64(d.year);
+  }
+  return std::move(w.out());
+}
+
+StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* watermark) {
+  if (!bytes.starts_with(kPassbookMagic)) return Status::DataLoss("passbook row: unknown format");
+  RowReader r(bytes.substr(kPassbookMagic.size()));
+  PassbookTotals p;
+  *watermark = r.U64();
+  p.tallies.total = r.Tally();
+  for (auto& t : p.tallies.by_kind) t = r.Tally();
+  r.Map(&p.tallies.by_level);
+  r.Map(&p.tallies.by_field);
+  r.Map(&p.tallies.by_issuer);
+  r.Map(&p.tallies.by_year);
+  p.revoked_count = r.I64();
+  const uint32_t n = r.U32();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    PassbookTotals::Dated d;
+    d.record = r.Bytes();
+    d.expires_on = static_cast<Days>(r.I64());
+    d.credits = r.I64();
+    const uint8_t kind = r.U8();
+    if (kind >= kUnitKindCount) return Status::DataLoss("passbook row: unknown kind");
+    d.kind = static_cast<UnitKind>(kind);
+    d.level = static_cast<int>(r.I64());
+    d.field = r.Bytes();
+    d.issuer = r.Bytes();
+    d.year = static_cast<int>(r.I64());
+    p.dated.push_back(std::move(d));
+  }
+  if (!r.ok() || !r.AtEnd()) return Status::DataLoss("passbook row is truncated");
+  return p;
+}
+
 }  // namespace lcb

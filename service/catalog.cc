@@ -1,6 +1,6 @@
 #include "service/catalog.h"
 
-#include "codec/mapping.h"
+#include "codec/entries.h"
 #include "common/date.h"
 #include "engine/catalog_validation.h"
 #include "storage/keys.h"
@@ -14,36 +14,21 @@ constexpr int kInst = static_cast<int>(CatalogKind::kInstitution);
 constexpr int kUnitKind = static_cast<int>(CatalogKind::kUnit);
 constexpr int kProg = static_cast<int>(CatalogKind::kProgram);
 
-// The stored document is the object's JSON plus "updated_at".
-std::string StoredDocument(json doc, const std::string& updated_at) {
-  doc["updated_at"] = updated_at;
-  return Dump(doc);
-}
-
-// Splits a stored document into the object's JSON and its updated_at.
-StatusOr<json> ParseStored(const std::string& text, std::string* updated_at) {
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return Status::DataLoss("a stored catalog document is corrupt");
-  }
-  *updated_at = doc.value("updated_at", "");
-  doc.erase("updated_at");
-  return doc;
-}
-
 template <typename T>
-StatusOr<T> FromStored(const json& doc, const std::string& id);
+StatusOr<T> FromStored(std::string_view text, const std::string& id, std::string* updated_at);
 template <>
-StatusOr<Institution> FromStored(const json& doc, const std::string& id) {
-  return InstitutionFromJson(doc, id);
+StatusOr<Institution> FromStored(std::string_view text, const std::string& id,
+                                 std::string* updated_at) {
+  return ParseStoredInstitution(text, id, updated_at);
 }
 template <>
-StatusOr<Unit> FromStored(const json& doc, const std::string& id) {
-  return UnitFromJson(doc, id);
+StatusOr<Unit> FromStored(std::string_view text, const std::string& id, std::string* updated_at) {
+  return ParseStoredUnit(text, id, updated_at);
 }
 template <>
-StatusOr<Program> FromStored(const json& doc, const std::string& id) {
-  return ProgramFromJson(doc, id);
+StatusOr<Program> FromStored(std::string_view text, const std::string& id,
+                             std::string* updated_at) {
+  return ParseStoredProgram(text, id, updated_at);
 }
 
 Status OwnerRegistered(CatalogService& catalog, std::string_view owner) {
@@ -64,18 +49,17 @@ Status CatalogService::LoadGradeScales() {
   auto scales = std::make_shared<GradeScales>();
   Status loaded;
   const std::string begin = keys::Catalog(CatalogKind::kGradeScale, "");
-  LCB_RETURN_IF_ERROR(kv_->Scan(
-      Table::kCatalog, begin, keys::CatalogEnd(CatalogKind::kGradeScale), SIZE_MAX,
-      [&](std::string_view key, std::string_view value) {
-        json doc = json::parse(value, nullptr, false);
-        auto scale = GradeScaleFromJson(doc, std::string(key.substr(begin.size())));
-        if (!scale.ok()) {
-          loaded = Status::DataLoss("stored grade scale is corrupt: " + scale.status().ToString());
-          return false;
-        }
-        loaded = scales->Register(std::move(scale).value());
-        return loaded.ok();
-      }));
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kCatalog, begin, keys::CatalogEnd(CatalogKind::kGradeScale),
+                                SIZE_MAX, [&](std::string_view key, std::string_view value) {
+                                  auto scale = ParseStoredGradeScale(
+                                      value, std::string(key.substr(begin.size())));
+                                  if (!scale.ok()) {
+                                    loaded = scale.status();
+                                    return false;
+                                  }
+                                  loaded = scales->Register(std::move(scale).value());
+                                  return loaded.ok();
+                                }));
   LCB_RETURN_IF_ERROR(loaded);
   scales_ = std::move(scales);
   return Status::Ok();
@@ -108,8 +92,8 @@ StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution in
   }
   LCB_RETURN_IF_ERROR(ValidateInstitution(inst));
   CatalogItem<Institution> item{std::move(inst), NowRfc3339()};
-  LCB_RETURN_IF_ERROR(WriteDocument(
-      kInst, item.value.id, StoredDocument(InstitutionToJson(item.value), item.updated_at)));
+  LCB_RETURN_IF_ERROR(
+      WriteDocument(kInst, item.value.id, StoredInstitution(item.value, item.updated_at)));
   {
     std::unique_lock lock(cache_mu_);
     institutions_[item.value.id] = std::make_shared<const Institution>(item.value);
@@ -126,8 +110,8 @@ StatusOr<CatalogItem<Unit>> CatalogService::PutUnit(Unit unit, const Principal& 
   LCB_RETURN_IF_ERROR(OwnerRegistered(*this, owner));
   LCB_RETURN_IF_ERROR(ValidateUnit(unit));
   CatalogItem<Unit> item{std::move(unit), NowRfc3339()};
-  LCB_RETURN_IF_ERROR(WriteDocument(kUnitKind, item.value.id,
-                                    StoredDocument(UnitToJson(item.value), item.updated_at)));
+  LCB_RETURN_IF_ERROR(
+      WriteDocument(kUnitKind, item.value.id, StoredUnit(item.value, item.updated_at)));
   {
     std::unique_lock lock(cache_mu_);
     units_[item.value.id] = std::make_shared<const Unit>(item.value);
@@ -146,8 +130,8 @@ StatusOr<CatalogItem<Program>> CatalogService::PutProgram(Program program, const
   LCB_RETURN_IF_ERROR(ValidateProgramPolicy(program));
   CatalogItem<Program> item{std::move(program), NowRfc3339()};
   auto write = [&]() -> Status {
-    LCB_RETURN_IF_ERROR(WriteDocument(kProg, item.value.id,
-                                      StoredDocument(ProgramToJson(item.value), item.updated_at)));
+    LCB_RETURN_IF_ERROR(
+        WriteDocument(kProg, item.value.id, StoredProgram(item.value, item.updated_at)));
     std::unique_lock lock(cache_mu_);
     programs_[item.value.id] = std::make_shared<const Program>(item.value);
     return Status::Ok();
@@ -160,24 +144,21 @@ StatusOr<CatalogItem<Program>> CatalogService::PutProgram(Program program, const
 StatusOr<CatalogItem<Institution>> CatalogService::InstitutionItem(const std::string& id) {
   LCB_ASSIGN_OR_RETURN(std::string text, ReadDocument(kInst, id, "institution"));
   CatalogItem<Institution> item;
-  LCB_ASSIGN_OR_RETURN(json doc, ParseStored(text, &item.updated_at));
-  LCB_ASSIGN_OR_RETURN(item.value, InstitutionFromJson(doc, id));
+  LCB_ASSIGN_OR_RETURN(item.value, ParseStoredInstitution(text, id, &item.updated_at));
   return item;
 }
 
 StatusOr<CatalogItem<Unit>> CatalogService::UnitItem(const std::string& id) {
   LCB_ASSIGN_OR_RETURN(std::string text, ReadDocument(kUnitKind, id, "unit"));
   CatalogItem<Unit> item;
-  LCB_ASSIGN_OR_RETURN(json doc, ParseStored(text, &item.updated_at));
-  LCB_ASSIGN_OR_RETURN(item.value, UnitFromJson(doc, id));
+  LCB_ASSIGN_OR_RETURN(item.value, ParseStoredUnit(text, id, &item.updated_at));
   return item;
 }
 
 StatusOr<CatalogItem<Program>> CatalogService::ProgramItem(const std::string& id) {
   LCB_ASSIGN_OR_RETURN(std::string text, ReadDocument(kProg, id, "program"));
   CatalogItem<Program> item;
-  LCB_ASSIGN_OR_RETURN(json doc, ParseStored(text, &item.updated_at));
-  LCB_ASSIGN_OR_RETURN(item.value, ProgramFromJson(doc, id));
+  LCB_ASSIGN_OR_RETURN(item.value, ParseStoredProgram(text, id, &item.updated_at));
   return item;
 }
 
@@ -233,8 +214,7 @@ StatusOr<CatalogPage<T>> CatalogService::List(int kind, const std::string& prefi
                     return false;
                   }
                   CatalogItem<T> item;
-                  auto doc = ParseStored(std::string(value), &item.updated_at);
-                  auto parsed = doc.ok() ? FromStored<T>(*doc, id) : StatusOr<T>(doc.status());
+                  auto parsed = FromStored<T>(value, id, &item.updated_at);
                   if (!parsed.ok()) {
                     bad = Status::DataLoss("stored catalog document '" + id + "' is corrupt");
                     return false;
@@ -273,7 +253,7 @@ StatusOr<GradeScale> CatalogService::RegisterGradeScale(GradeScale scale, const 
   LCB_RETURN_IF_ERROR(next->Register(scale));
   WriteBatch batch;
   batch.Put(Table::kCatalog, keys::Catalog(CatalogKind::kGradeScale, scale.id),
-            Dump(GradeScaleToJson(scale)));
+            StoredGradeScale(scale));
   LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
   {
     std::lock_guard<std::mutex> lock(scales_mu_);

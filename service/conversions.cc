@@ -1,9 +1,8 @@
 #include "service/conversions.h"
 
-#include "codec/mapping.h"
+#include "codec/entries.h"
 #include "common/date.h"
 #include "common/encoding.h"
-#include "crypto/jcs.h"
 #include "engine/ruleset_index.h"
 #include "storage/keys.h"
 
@@ -26,14 +25,7 @@ void ConversionService::Apply(const std::string& learner, const std::string& pro
   auto result = Evaluate(learner, program, as_of);
   if (!result.ok()) return done(result.status());
   const std::string id = "conv_" + HexEncode(RandomBytes(12));
-  json entry = {{"type", "conversion"},
-                {"id", id},
-                {"learner", learner},
-                {"program", program},
-                {"decided_by", by.role()},
-                {"decided_at", NowRfc3339()},
-                {"result", ConversionToJson(*result, learner)}};
-  auto bytes = CanonicalJson(entry);
+  auto bytes = ConversionEntryBytes(id, learner, program, by.role(), NowRfc3339(), *result);
   if (!bytes.ok()) return done(bytes.status());
   LogEntry e;
   e.id = id;

@@ -1,9 +1,9 @@
 #include "service/records.h"
 
+#include "codec/entries.h"
 #include "codec/mapping.h"
 #include "common/date.h"
 #include "common/encoding.h"
-#include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
 #include "storage/keys.h"
@@ -12,33 +12,22 @@ namespace lcb {
 namespace {
 
 constexpr size_t kMaxErrorsReported = 1000;
-// AllRecords reads a learner's records in pages of this many.
-constexpr size_t kRecordPage = 4096;
-
-std::string Canonical(const json& doc) {
-  auto bytes = CanonicalJson(doc);
-  return bytes.ok() ? std::move(bytes).value() : std::string();
-}
 
 // The revocation entry of `record` (type "revocation"); a correction names the replacement.
-LogEntry RevocationEntry(const std::string& record, const std::string& issuer,
-                         const std::string& reason, const std::string& superseded_by) {
-  json entry = {{"type", "revocation"}, {"id", "rev_" + record.substr(4)},
-                {"record", record},     {"issuer", issuer},
-                {"reason", reason},     {"recorded_at", NowRfc3339()}};
-  json fingerprint = {{"reason", reason}};
-  if (!superseded_by.empty()) {
-    entry["superseded_by"] = superseded_by;
-    fingerprint["superseded_by"] = superseded_by;
-  }
+LogEntry MakeRevocationEntry(const std::string& record, const std::string& learner,
+                             const std::string& issuer, const std::string& reason,
+                             const std::string& superseded_by) {
+  RevocationEntry entry{
+      keys::RevocationId(record), record, issuer, reason, NowRfc3339(), superseded_by};
   LogEntry e;
-  e.id = entry["id"];
-  e.bytes = Canonical(entry);
+  e.id = entry.id;
+  e.bytes = RevocationEntryBytes(entry);
   e.unique_key = keys::RevocationUnique(record);
-  e.fingerprint = std::string(HashBytes(Sha256(Canonical(fingerprint))));
+  e.fingerprint = std::string(HashBytes(Sha256(RevocationFingerprintBytes(entry))));
   e.conflict_pointer = "/reason";
-  e.index_rows = [record, rev = e.id](uint64_t, WriteBatch* batch) {
+  e.index_rows = [record, learner, rev = e.id](uint64_t leaf, WriteBatch* batch) {
     batch->Put(Table::kStatus, record, rev);
+    batch->Put(Table::kLearnerRecords, keys::OwnerLeaf(learner, leaf), rev);  // a learner event
   };
   return e;
 }
@@ -123,9 +112,8 @@ StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const Gr
     // The hot path: canonical bytes written directly (equal to the tree path below).
     LCB_ASSIGN_OR_RETURN(e.bytes, RecordEntryCanonical(rec, in, recorded_at, salt_hex, supersedes));
   } else {
-    json entry = RecordToEntry(rec, in, recorded_at, salt_hex, supersedes);
-    entry["submission"] = {{"jws", submission.jws}, {"body_sha256", submission.body_sha256}};
-    LCB_ASSIGN_OR_RETURN(e.bytes, CanonicalJson(entry));
+    LCB_ASSIGN_OR_RETURN(e.bytes, SignedRecordEntryBytes(rec, in, recorded_at, salt_hex, supersedes,
+                                                         submission.jws, submission.body_sha256));
   }
   // The record id is a hash of (issuer, external_ref): it is the idempotency key, and its
   // kUnique row is also how the record is found by id.
@@ -220,14 +208,7 @@ StatusOr<StoredRecord> RecordService::Read(const std::string& id) {
   StoredRecord out;
   out.leaf_index = *leaf;
   LCB_ASSIGN_OR_RETURN(out.entry_bytes, log_->ledger().Entry(*leaf));
-  json entry = json::parse(out.entry_bytes, nullptr, false);
-  if (entry.is_discarded() || entry.value("type", "") != "record" || entry.value("id", "") != id) {
-    if (!entry.is_discarded() && entry.value("id", "") == id) {
-      return Status::NotFound("'" + id + "' is not a record");
-    }
-    return Status::DataLoss("log entry " + std::to_string(*leaf) + " does not hold record " + id);
-  }
-  LCB_ASSIGN_OR_RETURN(out.record, RecordFromEntry(entry));
+  LCB_ASSIGN_OR_RETURN(out.record, ParseRecordEntry(out.entry_bytes, id, *leaf));
   Status s = kv_->Get(Table::kStatus, id, &out.revoked_by);
   if (s.ok()) {
     out.record.revoked = true;
@@ -243,7 +224,7 @@ void RecordService::Revoke(const std::string& id, const std::string& issuer,
   auto rec = Read(id);
   if (!rec.ok()) return done(rec.status());
   if (rec->record.issuer != issuer) return done(Status::NotFound("no record '" + id + "'"));
-  Append({RevocationEntry(id, issuer, reason, "")}, {rec->record.learner},
+  Append({MakeRevocationEntry(id, rec->record.learner, issuer, reason, "")}, {rec->record.learner},
          [this, id, done = std::move(done)](StatusOr<PostOutcome> r) {
            if (!r.ok()) {
              if (r.status().code() == StatusCode::kAlreadyExists) {
@@ -283,7 +264,7 @@ void RecordService::Correct(const std::string& id, const std::string& issuer_id,
     return done(entry.status(), std::move(errors));
   }
   std::vector<LogEntry> entries;
-  entries.push_back(RevocationEntry(id, issuer_id, reason, entry->id));
+  entries.push_back(MakeRevocationEntry(id, rec->record.learner, issuer_id, reason, entry->id));
   entries.push_back(std::move(entry).value());
   Append(std::move(entries), {rec->record.learner, replacement.learner},
          [this, done = std::move(done)](StatusOr<PostOutcome> r) {
@@ -310,8 +291,9 @@ StatusOr<RecordPage> RecordService::List(const std::string& learner, const std::
   std::vector<std::string> ids;
   uint64_t last_leaf = 0;
   bool more = false;
-  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kLearnerRecords, start, keys::OwnerEnd(learner), limit + 1,
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kLearnerRecords, start, keys::OwnerEnd(learner), SIZE_MAX,
                                 [&](std::string_view key, std::string_view value) {
+                                  if (keys::IsRevocationId(value)) return true;  // not a record
                                   if (ids.size() == limit) {
                                     more = true;
                                     return false;
@@ -330,25 +312,96 @@ StatusOr<RecordPage> RecordService::List(const std::string& learner, const std::
   return page;
 }
 
+std::optional<uint64_t> RecordService::LastLeaf() const {
+  const uint64_t size = log_->Size();
+  if (size == 0) return std::nullopt;
+  return size - 1;
+}
+
+Status RecordService::Replay(const std::string& learner, std::optional<uint64_t> after,
+                             uint64_t upto, LearnerEvents& sink) {
+  const std::string start =
+      after ? keys::OwnerLeaf(learner, *after + 1) : keys::OwnerBegin(learner);
+  const std::string end = keys::OwnerLeaf(learner, upto + 1);
+  std::vector<std::pair<uint64_t, std::string>> events;
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kLearnerRecords, start, end, SIZE_MAX,
+                                [&](std::string_view key, std::string_view value) {
+                                  events.emplace_back(keys::LeafOfOwnerKey(key), value);
+                                  return true;
+                                }));
+  for (auto& [leaf, id] : events) {
+    if (keys::IsRevocationId(id)) {
+      // From the start, a revocation is in its record's status (below); after a known point,
+      // it is an event of its own.
+      if (after) LCB_RETURN_IF_ERROR(sink.OnRevocation(keys::RecordOfRevocation(id)));
+      continue;
+    }
+    LCB_ASSIGN_OR_RETURN(StoredRecord r, Read(id));
+    if (r.record.revoked) {
+      // Revoked after `upto` (or, replaying after a point, at all): the revocation is an event
+      // still to come (or coming in this replay), not part of the record's state here.
+      auto rev_leaf = log_->ledger().ObjectIndex(r.revoked_by);
+      if (after || (rev_leaf.ok() && *rev_leaf > upto)) r.record.revoked = false;
+    }
+    LCB_RETURN_IF_ERROR(sink.OnRecord(std::move(r.record)));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+// Applies a learner's events to a list of records.
+class RecordListSink : public LearnerEvents {
+ public:
+  explicit RecordListSink(std::vector<Record>* records) : records_(records) {
+    for (size_t i = 0; i < records->size(); ++i) index_[(*records)[i].id] = i;
+  }
+  Status OnRecord(Record r) override {
+    index_[r.id] = records_->size();
+    records_->push_back(std::move(r));
+    return Status::Ok();
+  }
+  Status OnRevocation(const std::string& record) override {
+    auto it = index_.find(record);
+    if (it == index_.end()) return Status::DataLoss("a revocation of an unknown record " + record);
+    (*records_)[it->second].revoked = true;
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<Record>* records_;
+  std::unordered_map<std::string, size_t> index_;
+};
+
+}  // namespace
+
 StatusOr<std::shared_ptr<const std::vector<Record>>> RecordService::AllRecords(
     const std::string& learner) {
   const uint64_t generation = generations_->Of(learner);
+  CachedRecords cached;
   {
     std::lock_guard<std::mutex> lock(cache_mu_);
     auto it = cache_.find(learner);
-    if (it != cache_.end() && it->second.generation == generation) return it->second.records;
+    if (it != cache_.end()) {
+      if (it->second.generation == generation) return it->second.records;
+      cached = it->second;
+    }
   }
+  // Catch up from what is cached: only the events after it are read.
+  const std::optional<uint64_t> upto = LastLeaf();
   auto records = std::make_shared<std::vector<Record>>();
-  std::string cursor;
-  do {
-    LCB_ASSIGN_OR_RETURN(RecordPage page, List(learner, cursor, kRecordPage));
-    for (auto& r : page.records) records->push_back(std::move(r.record));
-    cursor = std::move(page.next_cursor);
-  } while (!cursor.empty());
+  if (upto) {
+    if (cached.records) *records = *cached.records;
+    RecordListSink sink(records.get());
+    LCB_RETURN_IF_ERROR(
+        Replay(learner, cached.records ? cached.watermark : std::nullopt, *upto, sink));
+  }
   std::lock_guard<std::mutex> lock(cache_mu_);
   if (cache_.size() >= kMaxCachedLearners) cache_.clear();
   CachedRecords& slot = cache_[learner];
-  if (slot.generation != generation || !slot.records) slot = CachedRecords{generation, records};
+  if (!slot.records || slot.generation != generation) {
+    slot = CachedRecords{generation, upto, records};
+  }
   return std::shared_ptr<const std::vector<Record>>(records);
 }
 

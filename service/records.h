@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -71,6 +72,16 @@ struct Revocation {
   Receipt receipt;
 };
 
+// What happened to a learner's records, in log order (RecordService::Replay).
+class LearnerEvents {
+ public:
+  virtual ~LearnerEvents() = default;
+  // A record entry (revoked = whether it is revoked within the replayed range).
+  virtual Status OnRecord(Record record) = 0;
+  // A revocation of one of the learner's records seen before (replays after a known point).
+  virtual Status OnRevocation(const std::string& record_id) = 0;
+};
+
 struct Correction {
   PostedRecord revocation;  // the revocation entry
   PostedRecord record;      // the replacement
@@ -118,9 +129,19 @@ class RecordService {
 
   // A learner's records in leaf order after `cursor` (opaque, from a previous page).
   StatusOr<RecordPage> List(const std::string& learner, const std::string& cursor, size_t limit);
-  // Every record of the learner (revoked ones flagged), cached until the learner's records
-  // change. Never truncated.
+  // Every record of the learner (revoked ones flagged), never truncated; cached, and brought up
+  // to date by reading only what changed since (O(records changed)).
   StatusOr<std::shared_ptr<const std::vector<Record>>> AllRecords(const std::string& learner);
+
+  // The learner's events with leaves in (after, upto] — from the start when `after` is empty.
+  // From the start, records come with their status as of `upto` and revocations are not
+  // separate events; after a known point, records come as not revoked and each later
+  // revocation is an event. (Stores written before revocations were learner events replay
+  // correctly from the start.)
+  Status Replay(const std::string& learner, std::optional<uint64_t> after, uint64_t upto,
+                LearnerEvents& sink);
+  // The last leaf of the log, if any: the `upto` of a replay of everything committed now.
+  std::optional<uint64_t> LastLeaf() const;
 
  private:
   StatusOr<LogEntry> BuildEntry(const Institution& issuer, const GradeScales& scales,
@@ -142,6 +163,7 @@ class RecordService {
 
   struct CachedRecords {
     uint64_t generation = 0;
+    std::optional<uint64_t> watermark;  // the last leaf the records include
     std::shared_ptr<const std::vector<Record>> records;
   };
   static constexpr size_t kMaxCachedLearners = 200'000;

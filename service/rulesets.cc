@@ -1,9 +1,8 @@
 #include "service/rulesets.h"
 
-#include "codec/mapping.h"
+#include "codec/entries.h"
 #include "common/date.h"
 #include "common/encoding.h"
-#include "crypto/jcs.h"
 #include "crypto/sha256.h"
 #include "engine/ruleset_index.h"
 #include "engine/ruleset_validate.h"
@@ -12,42 +11,19 @@
 namespace lcb {
 namespace {
 
-// The ruleset entry of the log (type "ruleset"): the rules and the program they convert into.
-StatusOr<std::string> RulesetEntryBytes(const Program& program, const Ruleset& rs, uint32_t version,
-                                        const Principal& by) {
-  json entry = {{"type", "ruleset"},
-                {"id", "ruleset:" + program.id + ":" + std::to_string(version)},
-                {"program", program.id},
-                {"version", version},
-                {"published_by", by.role()},
-                {"published_at", NowRfc3339()},
-                {"program_snapshot", ProgramToJson(program)},
-                {"rules", RulesetToJson(rs)["rules"]}};
-  return CanonicalJson(entry);
-}
-
-StatusOr<PublishedRuleset> ParseRulesetEntry(const std::string& program, uint64_t leaf,
-                                             const std::string& bytes) {
-  json entry = json::parse(bytes, nullptr, false);
-  if (entry.is_discarded() || entry.value("type", "") != "ruleset") {
-    return Status::DataLoss("log entry " + std::to_string(leaf) + " is not a ruleset");
-  }
+StatusOr<PublishedRuleset> Published(const std::string& program, uint64_t leaf,
+                                     std::string_view bytes) {
+  LCB_ASSIGN_OR_RETURN(RulesetEntry entry, ParseRulesetEntry(bytes, program));
   PublishedRuleset out;
   out.program = program;
-  out.version = entry.value("version", 0);
+  out.version = entry.version;
   out.sha256 = HashHex(Sha256(bytes));
-  out.published_at = entry.value("published_at", "");
-  out.published_by = entry.value("published_by", "");
+  out.published_at = std::move(entry.published_at);
+  out.published_by = std::move(entry.published_by);
   out.leaf_index = leaf;
-  auto rs = RulesetFromJson(json{{"program", program}, {"rules", entry["rules"]}}, program);
-  if (!rs.ok()) return Status::DataLoss("logged ruleset " + program + " does not parse");
-  out.ruleset = std::move(rs).value();
-  out.ruleset.version = out.version;
+  out.ruleset = std::move(entry.ruleset);
   out.ruleset.sha256_hex = out.sha256;
-  auto snapshot = ProgramFromJson(entry["program_snapshot"], program);
-  if (!snapshot.ok())
-    return Status::DataLoss("logged program snapshot " + program + " does not parse");
-  out.program_snapshot = std::move(snapshot).value();
+  out.program_snapshot = std::move(entry.program_snapshot);
   return out;
 }
 
@@ -87,13 +63,15 @@ void RulesetService::Publish(const std::string& program_id, Ruleset rs, const Pr
     return done(latest.status());
   }
   const uint32_t version = *latest + 1;
-  auto bytes = RulesetEntryBytes(*program, rs, version, by);
+  rs.version = static_cast<int>(version);
+  auto bytes = RulesetEntryBytes(
+      RulesetEntry{static_cast<int>(version), by.role(), NowRfc3339(), *program, rs});
   if (!bytes.ok()) {
     release();
     return done(bytes.status());
   }
   LogEntry e;
-  e.id = "ruleset:" + program_id + ":" + std::to_string(version);
+  e.id = RulesetEntryId(program_id, static_cast<int>(version));
   e.bytes = *bytes;
   e.unique_key = keys::RulesetUnique(program_id, version);
   e.fingerprint = std::string(HashBytes(Sha256(*bytes)));
@@ -105,7 +83,7 @@ void RulesetService::Publish(const std::string& program_id, Ruleset rs, const Pr
     post_([this, program_id, bytes = std::move(bytes), by, release, done = std::move(done),
            r = std::move(r)]() mutable {
       StatusOr<PublishedRuleset> published =
-          r.ok() ? ParseRulesetEntry(program_id, r->entries.front().leaf_index, bytes)
+          r.ok() ? Published(program_id, r->entries.front().leaf_index, bytes)
                  : StatusOr<PublishedRuleset>(r.status());
       auto outcome = FinishPublication(program_id, std::move(published), by);
       release();  // before answering: the caller may change the program right away
@@ -164,7 +142,7 @@ StatusOr<PublishedRuleset> RulesetService::Get(const std::string& program,
   if (leaf_bytes.size() != 8) return Status::DataLoss("ruleset index row is corrupt");
   const uint64_t leaf = GetBigEndian64(leaf_bytes);
   LCB_ASSIGN_OR_RETURN(std::string bytes, log_->ledger().Entry(leaf));
-  return ParseRulesetEntry(program, leaf, bytes);
+  return Published(program, leaf, bytes);
 }
 
 StatusOr<std::shared_ptr<const CompiledRuleset>> RulesetService::Compiled(

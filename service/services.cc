@@ -35,7 +35,8 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   learners_ = std::make_unique<LearnerService>(kv_.get(), catalog_.get(), national_id_secret_);
   records_ = std::make_unique<RecordService>(catalog_.get(), learners_.get(), log_.get(), kv_.get(),
                                              &generations_, &counters_);
-  passbook_ = std::make_unique<PassbookService>(records_.get(), learners_.get(), &generations_);
+  passbook_ =
+      std::make_unique<PassbookService>(records_.get(), learners_.get(), kv_.get(), &generations_);
   rulesets_ =
       std::make_unique<RulesetService>(catalog_.get(), log_.get(), admin_log_.get(), kv_.get());
   catalog_->SetProgramGuard(rulesets_.get());

@@ -83,6 +83,18 @@ std::string TokenById(std::string_view token_id) { return "i/" + std::string(tok
 
 std::string Learner(std::string_view learner_id) { return "l/" + std::string(learner_id); }
 
+std::string LearnerPassbook(std::string_view learner_id) { return "p/" + std::string(learner_id); }
+
+std::string RevocationId(std::string_view record_id) {
+  return "rev_" + std::string(record_id.substr(4));
+}
+
+std::string RecordOfRevocation(std::string_view revocation_id) {
+  return "rec_" + std::string(revocation_id.substr(4));
+}
+
+bool IsRevocationId(std::string_view id) { return id.starts_with("rev_"); }
+
 std::string LearnerByNationalId(std::string_view hmac_hex) { return "n/" + std::string(hmac_hex); }
 
 std::string AdminAction(uint64_t sequence) { return BigEndian64(sequence); }

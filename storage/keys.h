@@ -18,8 +18,14 @@
 //                    "i/" token-id                 -> hex(SHA-256(token))
 //   kLearners        "l/" learner-id               -> learner JSON {id, created_at, ...}
 //                    "n/" hex(HMAC(national id))   -> learner-id
+//                    "p/" learner-id               -> the learner's passbook totals (a cache:
+//                                                     codec/rows.h EncodePassbookRow)
 //   kGrants          learner-id 0x00 institution   -> grant JSON
-//   kLearnerRecords  learner-id 0x00 BE64(leaf)    -> record-id      (written with the entry)
+//   kLearnerRecords  learner-id 0x00 BE64(leaf)    -> record-id ("rec_...") of a record entry,
+//                                                     or revocation-id ("rev_...") of the entry
+//                                                     revoking one of the learner's records:
+//                                                     the learner's events in log order
+//                                                     (written with the entry)
 //   kConversions     learner-id 0x00 BE64(leaf)    -> conversion-id  (written with the entry)
 //   kStatus          record-id                     -> id of the entry that revoked it
 //   kAdminLog        BE64(sequence)                -> admin action JSON
@@ -68,9 +74,15 @@ inline constexpr std::string_view kTokenHashPrefix = "h/";
 inline constexpr std::string_view kTokenHashEnd = "h0";
 
 std::string Learner(std::string_view learner_id);
+std::string LearnerPassbook(std::string_view learner_id);
 std::string LearnerByNationalId(std::string_view hmac_hex);
 
 std::string AdminAction(uint64_t sequence);
+
+// A revocation's id names the record it revokes: "rev_" + the record id after "rec_".
+std::string RevocationId(std::string_view record_id);
+std::string RecordOfRevocation(std::string_view revocation_id);
+bool IsRevocationId(std::string_view id);
 
 // Idempotency keys of kUnique for entries other than records (a record's is its id).
 std::string RevocationUnique(std::string_view record_id);
