@@ -6,6 +6,7 @@
 #include "api/handler_util.h"
 #include "api/logging.h"
 #include "api/routes.h"
+#include "api/routes_tiles.h"
 #include "api/server.h"
 
 namespace lcb {
@@ -107,6 +108,7 @@ App::App(Bank& bank) : bank_(bank) {
   AddRecordRoutes(router_, bank);
   AddConversionRoutes(router_, bank);
   AddLogRoutes(router_, bank);
+  AddTileRoutes(router_, bank.ledger());
 }
 
 std::string App::RenderMetrics() {
