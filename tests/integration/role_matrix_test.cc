@@ -298,10 +298,11 @@ void RoleMatrixTest::BuildTable() {
   const std::vector<std::string> tile_patterns = TileRoutePatterns();
   for (size_t k = 1; k <= tile_patterns.size(); ++k) {
     std::string index = "000.p/" + std::to_string(checkpoint_size_ % 256);
-    if (k != 2) {  // k index groups: x001/x000/.../000 (1000^(k-1)), a full tile
-      index = k == 1 ? "" : "x001/";
-      for (size_t g = 2; g < k; ++g) index += "x000/";
-      index += "000";
+    if (k != 2) {  // k index groups x001/x000/.../000 (1000^(k-1)), a full tile; 8 segments
+      const size_t groups = k == 8 ? 7 : k;  // are 7 groups and the width of a partial one
+      index = groups == 1 ? "" : "x001/";
+      for (size_t g = 2; g < groups; ++g) index += "x000/";
+      index += k == 8 ? "000.p/1" : "000";
     }
     const bool exists = k == 2;
     Add("GET", tile_patterns[k - 1], "hash tile", 'A',
