@@ -6,6 +6,7 @@
 #include "api/handler_util.h"
 #include "api/logging.h"
 #include "api/routes.h"
+#include "api/routes_tiles.h"
 #include "api/server.h"
 
 namespace lcb {
@@ -110,6 +111,7 @@ App::App(Services& services, Executor blocking)
                   services.log(), config.max_batch);
   AddConversionRoutes(router_, services.conversions(), services.learners());
   AddLogRoutes(router_, services.log());
+  AddTileRoutes(router_, services.log());
 }
 
 std::string App::RenderMetrics() {

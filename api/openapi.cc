@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/app.h"
+#include "api/routes_tiles.h"
 
 namespace lcb {
 namespace {
@@ -164,15 +165,19 @@ struct Shapes {
 // Route -> request and response shapes. Routes not listed answer a JSON object.
 std::map<std::string, Shapes> RouteShapes() {
   auto csv_or_json = json{{"oneOf", json::array({Ref("RecordInput"), Ref("RecordBatch")})}};
-  return {
+  std::map<std::string, Shapes> shapes = {
       {"POST /v1/records", {csv_or_json, Ref("Receipts")}},
       {"GET /v1/records/{id}", {nullptr, Ref("RecordView")}},
       {"POST /v1/records/{id}/correct",
        {Obj({{"record", Ref("RecordInput")}, {"reason", Str()}}, {"record"}),
         Obj({{"revocation", Obj({})}, {"record", Obj({})}})}},
-      {"POST /v1/records/{id}/revoke", {Obj({{"reason", Str()}}), Obj({{"id", Str()}, {"record", Str()}, {"status", Str()}, {"receipt", Ref("Receipt")}})}},
+      {"POST /v1/records/{id}/revoke",
+       {Obj({{"reason", Str()}}),
+        Obj({{"id", Str()}, {"record", Str()}, {"status", Str()}, {"receipt", Ref("Receipt")}})}},
       {"GET /v1/learners/{id}/passbook", {nullptr, Ref("Passbook")}},
-      {"GET /v1/learners/{id}/records", {nullptr, Obj({{"records", Arr(Ref("RecordEntry"))}, {"next_cursor", {{"type", json::array({"string", "null"})}}}})}},
+      {"GET /v1/learners/{id}/records",
+       {nullptr, Obj({{"records", Arr(Ref("RecordEntry"))},
+                      {"next_cursor", {{"type", json::array({"string", "null"})}}}})}},
       {"POST /v1/learners", {Ref("LearnerRequest"), Ref("LearnerId")}},
       {"GET /v1/learners/lookup", {nullptr, Ref("LearnerId")}},
       {"POST /v1/learners/{id}/grants", {Ref("Grant"), Ref("Grant")}},
@@ -193,12 +198,28 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/units/{id}", {nullptr, Ref("Unit")}},
       {"PUT /v1/programs/{id}", {Ref("Program"), Ref("Program")}},
       {"GET /v1/programs/{id}", {nullptr, Ref("Program")}},
-      {"PUT /v1/programs/{id}/ruleset", {Ref("Ruleset"), Obj({{"program", Str()}, {"version", Int()}, {"sha256", Str()}, {"leaf_index", Int()}, {"receipt", Ref("Receipt")}})}},
-      {"GET /v1/programs/{id}/ruleset", {nullptr, Obj({{"program", Str()}, {"version", Int()}, {"sha256", Str()}, {"ruleset", Ref("Ruleset")}})}},
+      {"PUT /v1/programs/{id}/ruleset",
+       {Ref("Ruleset"), Obj({{"program", Str()},
+                             {"version", Int()},
+                             {"sha256", Str()},
+                             {"leaf_index", Int()},
+                             {"receipt", Ref("Receipt")}})}},
+      {"GET /v1/programs/{id}/ruleset",
+       {nullptr, Obj({{"program", Str()},
+                      {"version", Int()},
+                      {"sha256", Str()},
+                      {"ruleset", Ref("Ruleset")}})}},
       {"PUT /v1/grade-scales/{id}", {Ref("GradeScale"), Ref("GradeScale")}},
       {"GET /v1/grade-scales/{id}", {nullptr, Ref("GradeScale")}},
       {"GET /v1/grade-scales", {nullptr, Obj({{"scales", Arr(Ref("GradeScale"))}})}},
+      {"GET /log/checkpoint", {nullptr, Str(), "text/plain"}},
   };
+  // C2SP tlog-tiles: 32-byte hashes, or uint16-BE length-prefixed entries.
+  for (const std::string& pattern : TileRoutePatterns()) {
+    shapes["GET " + pattern] = {
+        nullptr, {{"type", "string"}, {"format", "binary"}}, "application/octet-stream"};
+  }
+  return shapes;
 }
 
 }  // namespace

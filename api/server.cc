@@ -385,7 +385,13 @@ class Session : public Drainable {
     out_head_.append(reason.data(), reason.size());
     out_head_.append("\r\nServer: creditbank\r\n");
     AppendHeader(&out_head_, "Content-Type", r.content_type);
-    out_head_.append("Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n");
+    // Nothing is cached unless the handler says so (full log tiles, hashed portal assets).
+    bool handler_caching = false;
+    for (const auto& [k, v] : r.headers) {
+      handler_caching |= beast::iequals(k, "Cache-Control");
+    }
+    if (!handler_caching) out_head_.append("Cache-Control: no-store\r\n");
+    out_head_.append("X-Content-Type-Options: nosniff\r\n");
     for (const auto& [k, v] : r.headers) AppendHeader(&out_head_, k, v);
     out_head_.append("Content-Length: ");
     out_head_.append(std::to_string(r.body.size()));

@@ -77,10 +77,6 @@ void ApplyRecord(PassbookTotals::Tallies* p, Centi credits, UnitKind kind, int l
   }
 }
 
-bool DatedBefore(const PassbookTotals::Dated& a, const PassbookTotals::Dated& b) {
-  return std::tie(a.expires_on, a.record) < std::tie(b.expires_on, b.record);
-}
-
 template <typename Key, typename ToKey>
 void FillMap(const std::map<Key, PassbookTotals::Tally>& tallies, ToKey to_key,
              std::map<std::string, Centi>* out) {
@@ -97,7 +93,8 @@ void PassbookTotals::Add(const Record& r) {
   ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer, year, 1);
   if (r.expires_on) {
     Dated d{r.id, *r.expires_on, r.credits, r.kind, r.level, field, r.issuer, year};
-    dated.insert(std::upper_bound(dated.begin(), dated.end(), d, DatedBefore), std::move(d));
+    dated.push_back(std::move(d));  // O(1): a learner with 10^5 dated records is caught up in
+                                    // one pass (a sorted insert made that quadratic)
   }
 }
 
@@ -109,7 +106,10 @@ void PassbookTotals::Revoke(const Record& r) {
   if (r.expires_on) {
     auto it =
         std::find_if(dated.begin(), dated.end(), [&](const Dated& d) { return d.record == r.id; });
-    if (it != dated.end()) dated.erase(it);
+    if (it != dated.end()) {
+      *it = std::move(dated.back());
+      dated.pop_back();
+    }
   }
 }
 
@@ -127,6 +127,10 @@ Passbook PassbookTotals::At(Days today) const {
     ++expired;
     ApplyRecord(&now, d.credits, d.kind, d.level, d.field, d.issuer, d.year, -1);
   }
+  std::sort(pb.expiring.begin(), pb.expiring.end(),
+            [](const ExpiringRecord& a, const ExpiringRecord& b) {
+              return std::tie(a.expires_on, a.record) < std::tie(b.expires_on, b.record);
+            });
   pb.total_credits = now.total.credits;
   pb.active_count = static_cast<int>(now.total.records);
   pb.expired_count = static_cast<int>(expired);

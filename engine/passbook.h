@@ -96,7 +96,7 @@ struct PassbookTotals {
 
   Tallies tallies;
   int64_t revoked_count = 0;
-  std::vector<Dated> dated;  // ascending by (expires_on, record)
+  std::vector<Dated> dated;  // unordered (At() sorts the expiring window it reports)
 
   // A record that counts (not revoked).
   void Add(const Record& r);

@@ -65,6 +65,15 @@ class LogService {
   StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second) {
     return ledger_->ConsistencyProof(first, second);
   }
+  const std::string& origin() const { return origin_; }
+  // C2SP tlog-tiles: a hash tile of `level` (0 = leaf hashes) or an entry bundle, `width`
+  // hashes or entries wide (256 for a full tile).
+  StatusOr<std::string> Tile(int level, uint64_t index, uint32_t width) {
+    return ledger_->Tile(level, index, width);
+  }
+  StatusOr<std::string> EntryBundle(uint64_t index, uint32_t width) {
+    return ledger_->EntryBundle(index, width);
+  }
   // [start, end) clamped to the tree and to 1000 entries; bytes only when `with_bytes`.
   StatusOr<LogEntries> Entries(uint64_t start, uint64_t end, bool with_bytes);
 

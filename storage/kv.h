@@ -25,8 +25,9 @@ enum class Table : uint8_t {
   kObjects,         // object id (conversion, ruleset, revocation) -> BE64 leaf index
   kUnique,          // idempotency key (a record's id, "revoke/<id>", ...) -> outcome
   kLearnerRecords,  // <learner>\0<BE64 leaf index> -> record id or revocation id (events)
-  kLogLeaves,       // BE64 leaf index -> exact entry bytes that were hashed
-  kLogNodes,        // BE64 post-order node number -> 32-byte hash of a complete subtree
+  kLogLeaves,       // BE64 leaf index -> exact entry bytes, for leaves not yet in a bundle
+  kLogNodes,        // (layout before tiles, emptied by the migration) BE64 post-order node
+                    // number -> 32-byte hash of a complete subtree
   kCheckpoints,     // BE64 tree size -> signed checkpoint note
   kCatalog,         // "inst/<id>", "unit/<id>", "prog/<id>", "scale/<id>" -> JSON document
   kRulesets,        // <program>\0<BE32 version> -> BE64 leaf index of the publication entry
@@ -36,8 +37,10 @@ enum class Table : uint8_t {
   kStatus,          // record id -> id of the entry that revoked it
   kAdminLog,        // BE64 sequence -> admin action JSON
   kConversions,     // <learner>\0<BE64 leaf index> -> conversion id
+  kLogTiles,        // level(1) BE64 tile index -> full hash tile with its interior nodes
+  kLogBundles,      // BE64 tile index -> full C2SP entry bundle (256 entries)
 };
-constexpr int kTableCount = 15;
+constexpr int kTableCount = 17;
 std::string_view TableName(Table t);
 
 // An ordered set of writes applied atomically by Kv::Write. Keys and values are copied into
@@ -49,17 +52,27 @@ class WriteBatch {
     Table table;
     bool is_delete;
     std::string_view key;    // views into the batch: valid while it lives unchanged
-    std::string_view value;
+    std::string_view value;  // for a range delete: the end of the range (exclusive)
+    // A range delete: every key in [key, value) of `table` (is_delete is also set). A backend
+    // must apply it in its place in the batch: after the operations added before it.
+    bool is_range_delete = false;
   };
   void Put(Table t, std::string_view key, std::string_view value) { Add(t, false, key, value); }
   void Delete(Table t, std::string_view key) { Add(t, true, key, {}); }
+  // Deletes every key in [begin, end). The log uses it to drop a tile's 256 leaf rows in the
+  // batch that writes the tile's bundle (one tombstone instead of 256).
+  void DeleteRange(Table t, std::string_view begin, std::string_view end) {
+    Add(t, true, begin, end);
+    rows_.back().is_range_delete = true;
+  }
   // The operations in the order they were added.
   std::vector<Op> ops() const {
     std::vector<Op> out;
     out.reserve(rows_.size());
     for (const Row& r : rows_) {
       out.push_back(Op{r.table, r.is_delete, std::string_view(data_).substr(r.key, r.key_size),
-                       std::string_view(data_).substr(r.key + r.key_size, r.value_size)});
+                       std::string_view(data_).substr(r.key + r.key_size, r.value_size),
+                       r.is_range_delete});
     }
     return out;
   }
@@ -78,6 +91,7 @@ class WriteBatch {
     size_t key;  // offset in data_; the value follows the key
     size_t key_size;
     size_t value_size;
+    bool is_range_delete = false;
   };
   void Add(Table t, bool is_delete, std::string_view key, std::string_view value) {
     rows_.push_back(Row{t, is_delete, data_.size(), key.size(), value.size()});
@@ -102,6 +116,16 @@ class Kv {
   virtual ~Kv() = default;
   // NotFound when absent.
   virtual Status Get(Table t, std::string_view key, std::string* value) = 0;
+  // Calls `fn` with the value of `key` (NotFound when absent), without a copy where the
+  // backend can: the log reads one entry or a few hashes out of 115 KB bundles and 16 KB
+  // tiles. The view is valid only during the call.
+  virtual Status View(Table t, std::string_view key,
+                      const std::function<void(std::string_view)>& fn) {
+    std::string value;
+    LCB_RETURN_IF_ERROR(Get(t, key, &value));
+    fn(value);
+    return Status::Ok();
+  }
   virtual Status Write(const WriteBatch& batch, bool sync) = 0;
   // Calls `fn(key, value)` for keys in [start, end) in order (end empty = to the table's end)
   // until it returns false or `limit` rows were visited.
@@ -114,5 +138,9 @@ class Kv {
 };
 
 StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options = {});
+// Compacts every table of the RocksDB store at `path` (not open elsewhere) down to its last
+// level with the store's own options, so its size on disk is what the data needs: the soak
+// benchmark reports bytes per record after this.
+Status CompactRocksKv(const std::string& path);
 
 }  // namespace lcb

@@ -12,41 +12,19 @@
 #include "crypto/checkpoint.h"
 #include "crypto/sha256.h"
 #include "crypto/signed_note.h"
+#include "storage/ledger_internal.h"
+#include "storage/ledger_layout.h"
 
 namespace lcb {
+
+using namespace ledger_layout;  // NOLINT: the layout's keys and helpers, internal to the Ledger
+
 namespace {
 
-constexpr std::string_view kMetaTreeSize = "tree_size";
-constexpr std::string_view kMetaCheckpoint = "checkpoint";
 // Largest number of entries one commit group takes, so one group's batch stays bounded.
 constexpr size_t kMaxGroupEntries = 20000;
 
-// (level, index) packed into one integer key for the node cache.
-uint64_t PackedNode(int level, uint64_t index) {
-  return (static_cast<uint64_t>(level) << 58) | index;
-}
-
 }  // namespace
-
-class Ledger::NodeCache {
- public:
-  bool Get(int level, uint64_t index, Hash* out) {
-    std::shared_lock lock(mu_);
-    auto it = map_.find(PackedNode(level, index));
-    if (it == map_.end()) return false;
-    *out = it->second;
-    return true;
-  }
-  void Put(int level, uint64_t index, const Hash& h) {
-    std::unique_lock lock(mu_);
-    if (map_.size() >= Ledger::kMaxCachedNodes) return;
-    map_.emplace(PackedNode(level, index), h);
-  }
-
- private:
-  std::shared_mutex mu_;
-  std::unordered_map<uint64_t, Hash> map_;
-};
 
 // The frontier before a group plus the nodes the group completed: every node an inclusion
 // proof for the group's new entries needs, in memory. At each level these are contiguous (the
@@ -83,36 +61,6 @@ class GroupNodes final : public NodeReader {
 
 namespace {
 
-// Reads complete-subtree hashes from the store. Upper levels go through the ledger's in-memory
-// cache.
-class StoreNodeReader final : public NodeReader {
- public:
-  explicit StoreNodeReader(Kv* kv, Ledger::NodeCache* cache = nullptr) : kv_(kv), cache_(cache) {}
-  StatusOr<Hash> Node(int level, uint64_t index) override {
-    Hash cached;
-    if (cache_ && level >= Ledger::kCachedLevel && cache_->Get(level, index, &cached)) {
-      return cached;
-    }
-    std::string key = Ledger::NodeKey(level, index);
-    std::string value;
-    Status s = kv_->Get(Table::kLogNodes, key, &value);
-    if (s.code() == StatusCode::kNotFound) {
-      return Status::DataLoss("log node " + std::to_string(level) + "/" + std::to_string(index) +
-                              " is missing from the store");
-    }
-    LCB_RETURN_IF_ERROR(s);
-    if (value.size() != 32) return Status::DataLoss("log node has a wrong size");
-    Hash h;
-    std::copy(value.begin(), value.end(), h.begin());
-    if (cache_ && level >= Ledger::kCachedLevel) cache_->Put(level, index, h);
-    return h;
-  }
-
- private:
-  Kv* kv_;
-  Ledger::NodeCache* cache_;
-};
-
 std::string UniqueValue(uint64_t leaf, std::string_view fingerprint, std::string_view id) {
   std::string v = BigEndian64(leaf);
   v.append(fingerprint);
@@ -147,30 +95,27 @@ void AppendResult::FillProofs() {
 }
 
 Ledger::Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin)
-    : kv_(kv), key_(std::move(key)), origin_(std::move(origin)),
-      node_cache_(std::make_unique<NodeCache>()) {}
+    : kv_(kv),
+      key_(std::move(key)),
+      origin_(std::move(origin)),
+      tile_cache_(std::make_unique<TileCache>()) {}
 
 StatusOr<std::unique_ptr<Ledger>> Ledger::Open(Kv* kv, std::shared_ptr<const Ed25519Key> key,
                                                std::string origin) {
   std::unique_ptr<Ledger> ledger(new Ledger(kv, std::move(key), std::move(origin)));
-  std::string value;
-  uint64_t size = 0;
-  Status s = kv->Get(Table::kMeta, kMetaTreeSize, &value);
-  if (s.ok()) {
-    if (value.size() != 8) return Status::DataLoss("stored tree size is corrupt");
-    size = GetBigEndian64(value);
-  } else if (s.code() != StatusCode::kNotFound) {
-    return s;
-  }
-  StoreNodeReader reader(kv);
-  LCB_ASSIGN_OR_RETURN(ledger->frontier_, Frontier::Load(size, reader));
+  LCB_RETURN_IF_ERROR(MigrateToTiles(kv));
+  LCB_ASSIGN_OR_RETURN(uint64_t size, ReadTreeSize(kv));
+  LCB_ASSIGN_OR_RETURN(Edge edge, LoadEdge(kv, size));
+  auto published = std::make_shared<Published>();
+  published->size = size;
+  published->edge = edge.tree;
   if (size > 0) {
-    LCB_RETURN_IF_ERROR(kv->Get(Table::kMeta, kMetaCheckpoint, &ledger->checkpoint_));
+    LCB_RETURN_IF_ERROR(kv->Get(Table::kMeta, kMetaCheckpoint, &published->checkpoint));
     // The stored tree must match the last signed checkpoint: a restart never replays the log,
     // so this is where a damaged or rewritten tree is caught.
-    std::string body = ledger->checkpoint_.substr(0, ledger->checkpoint_.find("\n\n") + 1);
-    LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(body));
-    if (cp.size != size || cp.root != ledger->frontier_.Root()) {
+    const std::string& note = published->checkpoint;
+    LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)));
+    if (cp.size != size || cp.root != edge.tree.Root()) {
       return Status::DataLoss("stored log tree does not match the latest signed checkpoint");
     }
     if (cp.origin != ledger->origin_) {
@@ -178,7 +123,9 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Open(Kv* kv, std::shared_ptr<const Ed2
                                         "', configuration says '" + ledger->origin_ + "'");
     }
   }
-  ledger->size_ = size;
+  ledger->edge_ = std::move(edge.tree);
+  ledger->bundle_ = std::move(edge.bundle);
+  ledger->published_ = std::move(published);
   ledger->committer_ = std::thread([l = ledger.get()] { l->Run(); });
   return ledger;
 }
@@ -196,7 +143,16 @@ void Ledger::Stop() {
 }
 
 void Ledger::Append(std::vector<LogEntry> entries, Callback done) {
-  for (LogEntry& e : entries) e.leaf_hash = LeafHash(e.bytes);
+  for (LogEntry& e : entries) {
+    if (e.bytes.size() > kMaxBundledEntryBytes) {
+      return done(Status::ResourceExhausted(
+          Field(""),
+          "log entry " + (e.id.empty() ? std::string() : "'" + e.id + "' ") + "is " +
+              std::to_string(e.bytes.size()) +
+              " bytes; a log entry holds at most 65,535 (C2SP tlog-tiles entry bundles)"));
+    }
+    e.leaf_hash = LeafHash(e.bytes);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
@@ -242,6 +198,10 @@ struct Ledger::PreparedGroup {
   uint64_t new_size = 0;
   std::string note;   // the signed checkpoint of new_size
   std::shared_ptr<GroupNodes> nodes;
+  std::shared_ptr<Unwritten> unique;       // this group's new unique keys
+  std::shared_ptr<const Published> after;  // what readers see once it is written
+  std::vector<StoredNode> scratch;         // reused per entry
+  std::vector<FullTile> full;              // reused per entry
 };
 
 void Ledger::Run() {
@@ -254,32 +214,9 @@ void Ledger::Run() {
       std::unique_lock<std::mutex> lock(pipe_mu_);
       pipe_cv_.wait(lock, [&] { return slot_ == nullptr; });
     }
-    std::vector<Request> group;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) break;
-      size_t taken = 0;
-      while (!queue_.empty() && (group.empty() || taken + queue_.front().entries.size() <=
-                                                      kMaxGroupEntries)) {
-        taken += queue_.front().entries.size();
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    {
-      // Just before preparing (the wait for requests may have been long): forget what the
-      // writer has written (the store has it now), or rewind after a failed write.
-      std::lock_guard<std::mutex> lock(pipe_mu_);
-      if (write_epoch_ != epoch_) {
-        epoch_ = write_epoch_;
-        frontier_ = rewind_;
-        unwritten_.clear();
-      }
-      while (!unwritten_.empty() && unwritten_.front()->seq <= written_seq_) {
-        unwritten_.pop_front();
-      }
-    }
+    std::vector<Request> group = TakeGroup();
+    if (group.empty()) break;
+    CatchUpWithWriter();
     std::unique_ptr<PreparedGroup> prepared = Prepare(std::move(group));
     {
       std::lock_guard<std::mutex> lock(pipe_mu_);
@@ -293,6 +230,34 @@ void Ledger::Run() {
   }
   pipe_cv_.notify_all();
   writer_.join();
+}
+
+// Waits for requests and takes every waiting one (up to kMaxGroupEntries); empty when stopping.
+std::vector<Ledger::Request> Ledger::TakeGroup() {
+  std::vector<Request> group;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  size_t taken = 0;
+  while (!queue_.empty() &&
+         (group.empty() || taken + queue_.front().entries.size() <= kMaxGroupEntries)) {
+    taken += queue_.front().entries.size();
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return group;
+}
+
+// Just before preparing (the wait for requests may have been long): forget the unique keys the
+// writer has written (the store has them now), or, after a failed write, drop everything
+// prepared on top of the last written tree and reload its edge from the store.
+void Ledger::CatchUpWithWriter() {
+  std::lock_guard<std::mutex> lock(pipe_mu_);
+  if (write_epoch_ != epoch_) {
+    epoch_ = write_epoch_;
+    unwritten_.clear();
+    reload_edge_ = true;
+  }
+  while (!unwritten_.empty() && unwritten_.front()->seq <= written_seq_) unwritten_.pop_front();
 }
 
 void Ledger::WriteLoop() {
@@ -318,7 +283,6 @@ void Ledger::WriteLoop() {
       if (!status.ok()) {
         std::lock_guard<std::mutex> lock(pipe_mu_);
         write_epoch_++;
-        rewind_ = g->before;
       }
     }
     Finish(*g, status, stale);
@@ -326,148 +290,199 @@ void Ledger::WriteLoop() {
       std::lock_guard<std::mutex> lock(pipe_mu_);
       written_seq_ = g->seq;
     }
+    pipe_cv_.notify_all();
   }
 }
 
+// Builds group `group`'s batch on top of every group prepared before it: idempotency, new
+// leaves and tiles, index rows, the consistency check and the signed checkpoint.
 std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> group) {
+  std::unique_ptr<PreparedGroup> g = NewGroup(std::move(group));
+  if (!g->status.ok()) {
+    for (size_t r = 0; r < g->requests.size(); ++r) g->results.emplace_back(g->status);
+    return g;
+  }
+  for (Request& req : g->requests) {
+    // Idempotency is resolved for every entry before the tree is touched, so a conflicting
+    // request leaves no trace.
+    std::vector<EntryOutcome> outcomes(req.entries.size());
+    std::vector<bool> fresh(req.entries.size(), true);
+    Status failed = ResolveIdempotency(req, *g->unique, &outcomes, &fresh);
+    if (!failed.ok()) {
+      g->results.emplace_back(failed);
+      continue;
+    }
+    AppendFresh(req, fresh, g.get(), g->unique.get(), &outcomes);
+    g->results.emplace_back(AppendResult{std::move(outcomes), {}, 0, nullptr});
+  }
+  g->new_size = edge_.size();
+  if (g->any_new) g->status = SealGroup(g.get());
+  return g;
+}
+
+// A new group on the preparer's current tree (reloaded from the store after a failed write).
+std::unique_ptr<Ledger::PreparedGroup> Ledger::NewGroup(std::vector<Request> group) {
   auto g = std::make_unique<PreparedGroup>();
   g->seq = ++next_seq_;
   g->epoch = epoch_;
   g->requests = std::move(group);
   g->results.reserve(g->requests.size());
-  g->before = frontier_;
-  auto unwritten = std::make_shared<Unwritten>();
-  unwritten->seq = g->seq;
+  g->unique = std::make_shared<Unwritten>();
+  g->unique->seq = g->seq;
+  if (reload_edge_) {
+    {
+      // The store is the tree to build on once every earlier group is finished (written or
+      // failed); later groups of an older epoch are stale anyway.
+      std::unique_lock<std::mutex> lock(pipe_mu_);
+      pipe_cv_.wait(lock, [&] { return written_seq_ + 1 >= g->seq; });
+      epoch_ = write_epoch_;
+      g->epoch = epoch_;
+      unwritten_.clear();
+    }
+    StatusOr<uint64_t> size = ReadTreeSize(kv_);
+    StatusOr<Edge> edge = size.ok() ? LoadEdge(kv_, *size) : StatusOr<Edge>(size.status());
+    if (!edge.ok()) {
+      g->status = Status::Unavailable("log edge could not be reloaded: " + edge.status().message());
+      return g;
+    }
+    edge_ = std::move(edge->tree);
+    bundle_ = std::move(edge->bundle);
+    reload_edge_ = false;
+  }
+  g->before = edge_.frontier();
+  g->new_size = edge_.size();
   g->nodes = std::make_shared<GroupNodes>();
   for (const StoredNode& n : g->before.Nodes()) g->nodes->Add(n);
-  std::vector<StoredNode> nodes;
+  return g;
+}
 
-  // Idempotency outcome of a unique key: this group, then the unwritten groups (newest first),
-  // then the store.
-  auto lookup = [&](const std::string& key, Unwritten::Pending* out) -> StatusOr<bool> {
-    if (auto it = unwritten->unique.find(key); it != unwritten->unique.end()) {
-      *out = it->second;
-      return true;
-    }
-    for (auto u = unwritten_.rbegin(); u != unwritten_.rend(); ++u) {
-      if (auto it = (*u)->unique.find(key); it != (*u)->unique.end()) {
-        *out = it->second;
-        return true;
-      }
-    }
-    std::string value;
-    Status s = kv_->Get(Table::kUnique, key, &value);
-    if (s.code() == StatusCode::kNotFound) return false;
-    LCB_RETURN_IF_ERROR(s);
-    if (value.size() < 40) return Status::DataLoss("idempotency row is corrupt");
-    out->leaf = GetBigEndian64(value);
-    out->fingerprint = value.substr(8, 32);
-    out->id = value.substr(40);
+// Looks a unique key up in this group, then the unwritten groups (newest first), then the store.
+StatusOr<bool> Ledger::LookupUnique(const std::string& key, const Unwritten& group_keys,
+                                    std::string* fingerprint, std::string* id, uint64_t* leaf) {
+  auto from = [&](const Unwritten::Pending& p) {
+    *fingerprint = p.fingerprint;
+    *id = p.id;
+    *leaf = p.leaf;
     return true;
   };
-
-  for (Request& req : g->requests) {
-    // Pass 1: resolve idempotency for every entry before touching the tree, so a conflicting
-    // request leaves no trace.
-    std::vector<EntryOutcome> outcomes(req.entries.size());
-    std::vector<bool> fresh(req.entries.size(), true);
-    std::unordered_map<std::string_view, size_t> in_request;
-    Status failed;
-    for (size_t i = 0; i < req.entries.size() && failed.ok(); ++i) {
-      const LogEntry& e = req.entries[i];
-      if (e.unique_key.empty()) continue;
-      if (!in_request.emplace(e.unique_key, i).second) {
-        failed = Status::AlreadyExists(Field(e.conflict_pointer), "posted twice in one request");
-        break;
-      }
-      Unwritten::Pending found;
-      StatusOr<bool> exists = lookup(e.unique_key, &found);
-      if (!exists.ok()) {
-        failed = exists.status();
-        break;
-      }
-      if (!*exists) continue;
-      std::string want = e.fingerprint;
-      want.resize(32, '\0');
-      if (found.fingerprint != want) {
-        failed = Status::AlreadyExists(
-            Field(e.conflict_pointer),
-            "already used for different content (an idempotency key cannot be reused)");
-        break;
-      }
-      fresh[i] = false;
-      outcomes[i] = EntryOutcome{found.id, found.leaf, true, {}};
-    }
-    if (!failed.ok()) {
-      g->results.emplace_back(failed);
-      continue;
-    }
-    // Pass 2: append the fresh entries.
-    for (size_t i = 0; i < req.entries.size(); ++i) {
-      if (!fresh[i]) continue;
-      LogEntry& e = req.entries[i];
-      uint64_t leaf = frontier_.size();
-      nodes.clear();
-      frontier_.Append(e.leaf_hash, &nodes);
-      for (const StoredNode& n : nodes) {
-        g->batch.Put(Table::kLogNodes, NodeKey(n.level, n.index),
-                     std::string_view(reinterpret_cast<const char*>(n.hash.data()), n.hash.size()));
-        g->nodes->Add(n);
-      }
-      g->batch.Put(Table::kLogLeaves, BigEndian64(leaf), e.bytes);
-      if (!e.id.empty() && e.id != e.unique_key) {
-        g->batch.Put(Table::kObjects, e.id, BigEndian64(leaf));
-      }
-      if (!e.unique_key.empty()) {
-        g->batch.Put(Table::kUnique, e.unique_key, UniqueValue(leaf, e.fingerprint, e.id));
-        std::string fp = e.fingerprint;
-        fp.resize(32, '\0');
-        unwritten->unique[e.unique_key] = Unwritten::Pending{std::move(fp), e.id, leaf};
-      }
-      if (e.index_rows) e.index_rows(leaf, &g->batch);
-      outcomes[i] = EntryOutcome{e.id, leaf, false, {}};
-      g->any_new = true;
-    }
-    g->results.emplace_back(AppendResult{std::move(outcomes), {}, 0, nullptr});
+  if (auto it = group_keys.unique.find(key); it != group_keys.unique.end()) return from(it->second);
+  for (auto u = unwritten_.rbegin(); u != unwritten_.rend(); ++u) {
+    if (auto it = (*u)->unique.find(key); it != (*u)->unique.end()) return from(it->second);
   }
+  std::string value;
+  Status s = kv_->Get(Table::kUnique, key, &value);
+  if (s.code() == StatusCode::kNotFound) return false;
+  LCB_RETURN_IF_ERROR(s);
+  if (value.size() < 40) return Status::DataLoss("idempotency row is corrupt");
+  *leaf = GetBigEndian64(value);
+  *fingerprint = value.substr(8, 32);
+  *id = value.substr(40);
+  return true;
+}
 
-  g->new_size = frontier_.size();
-  if (!g->any_new) return g;
-  uint64_t old_size = g->before.size();
-  // Refuse to sign a tree that is not an extension of the previous checkpoint. The proof needs
-  // only the old frontier and the nodes this group completed, both in g->nodes.
+// Marks each entry of `req` fresh or an idempotent retry (with its stored outcome); the first
+// conflict fails the whole request.
+Status Ledger::ResolveIdempotency(const Request& req, const Unwritten& group_keys,
+                                  std::vector<EntryOutcome>* outcomes, std::vector<bool>* fresh) {
+  std::unordered_map<std::string_view, size_t> in_request;
+  for (size_t i = 0; i < req.entries.size(); ++i) {
+    const LogEntry& e = req.entries[i];
+    if (e.unique_key.empty()) continue;
+    if (!in_request.emplace(e.unique_key, i).second) {
+      return Status::AlreadyExists(Field(e.conflict_pointer), "posted twice in one request");
+    }
+    std::string fingerprint, id;
+    uint64_t leaf = 0;
+    LCB_ASSIGN_OR_RETURN(bool exists,
+                         LookupUnique(e.unique_key, group_keys, &fingerprint, &id, &leaf));
+    if (!exists) continue;
+    std::string want = e.fingerprint;
+    want.resize(32, '\0');
+    if (fingerprint != want) {
+      return Status::AlreadyExists(
+          Field(e.conflict_pointer),
+          "already used for different content (an idempotency key cannot be reused)");
+    }
+    (*fresh)[i] = false;
+    (*outcomes)[i] = EntryOutcome{id, leaf, true, {}};
+  }
+  return Status::Ok();
+}
+
+// Appends the fresh entries of a resolved request to the tree and the group's batch.
+void Ledger::AppendFresh(Request& req, const std::vector<bool>& fresh, PreparedGroup* g,
+                         Unwritten* group_keys, std::vector<EntryOutcome>* outcomes) {
+  for (size_t i = 0; i < req.entries.size(); ++i) {
+    if (!fresh[i]) continue;
+    LogEntry& e = req.entries[i];
+    const uint64_t leaf = edge_.size();
+    AddLeafRows(e, leaf, g);
+    if (!e.id.empty() && e.id != e.unique_key) {
+      g->batch.Put(Table::kObjects, e.id, BigEndian64(leaf));
+    }
+    if (!e.unique_key.empty()) {
+      g->batch.Put(Table::kUnique, e.unique_key, UniqueValue(leaf, e.fingerprint, e.id));
+      std::string fp = e.fingerprint;
+      fp.resize(32, '\0');
+      group_keys->unique[e.unique_key] = Unwritten::Pending{std::move(fp), e.id, leaf};
+    }
+    if (e.index_rows) e.index_rows(leaf, &g->batch);
+    (*outcomes)[i] = EntryOutcome{e.id, leaf, false, {}};
+    g->any_new = true;
+  }
+}
+
+// One leaf: its row, the tree nodes the receipts need, and the rows of every tile it filled.
+void Ledger::AddLeafRows(const LogEntry& e, uint64_t leaf, PreparedGroup* g) {
+  g->scratch.clear();
+  edge_.Append(e.leaf_hash, &g->scratch, &g->full);
+  for (const StoredNode& n : g->scratch) g->nodes->Add(n);
+  g->batch.Put(Table::kLogLeaves, LeafKey(leaf), e.bytes);
+  // Append() refused entries that do not fit, so this cannot fail.
+  (void)AppendBundleEntry(e.bytes, &bundle_);
+  AddFullTileRows(g->full, &bundle_, &g->batch);
+}
+
+// Refuses to sign a tree that is not an extension of the previous checkpoint, then signs the
+// group's checkpoint. The proof needs only the old frontier and the nodes this group completed,
+// both in g->nodes. On failure nothing of the group is written and the next group is prepared
+// on the tree reloaded from the store.
+Status Ledger::SealGroup(PreparedGroup* g) {
+  const uint64_t old_size = g->before.size();
   if (old_size > 0) {
     StatusOr<std::vector<Hash>> p = ::lcb::ConsistencyProof(old_size, g->new_size, *g->nodes);
-    g->status = p.ok() ? VerifyConsistency(old_size, g->new_size, g->before.Root(),
-                                           frontier_.Root(), *p)
-                       : p.status();
+    Status s = p.ok() ? VerifyConsistency(old_size, g->new_size, g->before.Root(), edge_.Root(), *p)
+                      : p.status();
+    if (!s.ok()) {
+      reload_edge_ = true;
+      g->new_size = old_size;
+      return s;
+    }
   }
-  if (!g->status.ok()) {
-    frontier_ = g->before;  // nothing of this group is written; the next builds on `before`
-    g->new_size = old_size;
-    return g;
-  }
-  Checkpoint cp{origin_, g->new_size, frontier_.Root(), {}};
+  Checkpoint cp{origin_, g->new_size, edge_.Root(), {}};
   g->note = SignNote(FormatCheckpointBody(cp), origin_, *key_);
   g->batch.Put(Table::kCheckpoints, BigEndian64(g->new_size), g->note);
   g->batch.Put(Table::kMeta, kMetaCheckpoint, g->note);
   g->batch.Put(Table::kMeta, kMetaTreeSize, BigEndian64(g->new_size));
-  unwritten_.push_back(std::move(unwritten));
-  return g;
+  auto after = std::make_shared<Published>();
+  after->size = g->new_size;
+  after->checkpoint = g->note;
+  after->edge = edge_;
+  g->after = std::move(after);
+  unwritten_.push_back(g->unique);
+  return Status::Ok();
 }
 
-// Publishes a written group (tree size and checkpoint) and answers its requests, on the writer
-// thread. `fail_all`: the group was prepared on a tree that will never exist, so even its
-// retries' outcomes may name entries that were never written.
+// Publishes a written group (tree size, checkpoint and edge) and answers its requests, on the
+// writer thread. `fail_all`: the group was prepared on a tree that will never exist, so even
+// its retries' outcomes may name entries that were never written.
 void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
   const bool written = g.any_new && write_status.ok() && !fail_all;
-  std::string latest;
-  uint64_t new_size = 0;
+  std::shared_ptr<const Published> latest;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (written) {
-      size_ = g.new_size;
-      checkpoint_ = g.note;
+      published_ = g.after;
       stats_.groups++;
       for (const auto& r : g.results) {
         if (!r.ok()) continue;
@@ -479,8 +494,7 @@ void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
     // (fail_all) was never written.
     if (!write_status.ok() && g.any_new && !fail_all) stats_.failed_writes++;
     stats_.requests += g.requests.size();
-    latest = checkpoint_;
-    new_size = size_;
+    latest = published_;
   }
   for (size_t r = 0; r < g.requests.size(); ++r) {
     StatusOr<AppendResult>& result = g.results[r];
@@ -505,112 +519,24 @@ void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
     // Receipts' proofs come from these nodes in memory (AppendResult::FillProofs, on the
     // caller's side): the store would need O(log n) reads per record.
     if (written) result->nodes = g.nodes;
-    result->checkpoint = latest;
-    result->tree_size = new_size;
+    result->checkpoint = latest->checkpoint;
+    result->tree_size = latest->size;
     g.requests[r].done(std::move(result));
   }
 }
 
-uint64_t Ledger::Size() const {
+std::shared_ptr<const Ledger::Published> Ledger::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return size_;
+  return published_;
 }
 
-std::string Ledger::LatestCheckpoint() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return checkpoint_;
-}
+uint64_t Ledger::Size() const { return Snapshot()->size; }
+
+std::string Ledger::LatestCheckpoint() const { return Snapshot()->checkpoint; }
 
 LedgerStats Ledger::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;
-}
-
-StatusOr<Hash> Ledger::LeafHashAt(uint64_t index) {
-  if (index >= Size()) return Status::NotFound("leaf index beyond the tree size");
-  StoreNodeReader reader(kv_);
-  return reader.Node(0, index);
-}
-
-StatusOr<std::string> Ledger::Entry(uint64_t index) {
-  if (index >= Size()) return Status::NotFound("leaf index beyond the tree size");
-  std::string bytes;
-  Status s = kv_->Get(Table::kLogLeaves, BigEndian64(index), &bytes);
-  if (s.code() == StatusCode::kNotFound) {
-    return Status::DataLoss("log entry " + std::to_string(index) + " is missing");
-  }
-  LCB_RETURN_IF_ERROR(s);
-  LCB_ASSIGN_OR_RETURN(Hash stored, LeafHashAt(index));
-  if (LeafHash(bytes) != stored) {
-    return Status::DataLoss("log entry " + std::to_string(index) +
-                            " does not match its leaf hash: the store was altered");
-  }
-  return bytes;
-}
-
-StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) {
-  if (size > Size()) return Status::InvalidArgument(Field("/size"), "beyond the current tree size");
-  if (index >= size) return Status::InvalidArgument(Field("/index"), "must be less than size");
-  StoreNodeReader reader(kv_, node_cache_.get());
-  return ::lcb::InclusionProof(index, size, reader);
-}
-
-StatusOr<std::vector<Hash>> Ledger::ConsistencyProof(uint64_t first, uint64_t second) {
-  if (second > Size())
-    return Status::InvalidArgument(Field("/second"), "beyond the current tree size");
-  if (first > second) return Status::InvalidArgument(Field("/first"), "must not exceed second");
-  StoreNodeReader reader(kv_, node_cache_.get());
-  return ::lcb::ConsistencyProof(first, second, reader);
-}
-
-StatusOr<Hash> Ledger::RootAt(uint64_t size) {
-  if (size > Size()) return Status::InvalidArgument(Field("/size"), "beyond the current tree size");
-  StoreNodeReader reader(kv_, node_cache_.get());
-  return ::lcb::RootAt(size, reader);
-}
-
-StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) {
-  std::string note;
-  Status s = kv_->Get(Table::kCheckpoints, BigEndian64(size), &note);
-  if (s.code() == StatusCode::kNotFound) {
-    return Status::NotFound("no checkpoint was signed at size " + std::to_string(size));
-  }
-  LCB_RETURN_IF_ERROR(s);
-  return note;
-}
-
-StatusOr<uint64_t> Ledger::ObjectIndex(std::string_view id) {
-  std::string value;
-  // Entries whose unique key is their id (records) are found through their kUnique row.
-  Status unique = kv_->Get(Table::kUnique, id, &value);
-  if (unique.ok() && value.size() >= 40 && std::string_view(value).substr(40) == id) {
-    return GetBigEndian64(value);
-  }
-  if (!unique.ok() && unique.code() != StatusCode::kNotFound) return unique;
-  LCB_RETURN_IF_ERROR(kv_->Get(Table::kObjects, id, &value));
-  if (value.size() != 8) return Status::DataLoss("object index row is corrupt");
-  return GetBigEndian64(value);
-}
-
-Status Ledger::VerifyAll() {
-  uint64_t size = Size();
-  MemoryTree tree;
-  Status status;
-  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kLogLeaves, "", "", size,
-                                [&](std::string_view key, std::string_view value) {
-                                  if (GetBigEndian64(key) != tree.size()) {
-                                    status = Status::DataLoss("log leaves are not contiguous");
-                                    return false;
-                                  }
-                                  tree.Append(LeafHash(value));
-                                  return true;
-                                }));
-  LCB_RETURN_IF_ERROR(status);
-  if (tree.size() != size) return Status::DataLoss("log has fewer entries than its checkpoint");
-  LCB_ASSIGN_OR_RETURN(Hash root, RootAt(size));
-  LCB_ASSIGN_OR_RETURN(Hash recomputed, ::lcb::RootAt(size, tree));
-  if (root != recomputed) return Status::DataLoss("log entries do not match the signed tree");
-  return Status::Ok();
 }
 
 }  // namespace lcb

@@ -11,17 +11,23 @@
 // other requests of the group are unaffected. If the write fails (disk full), every request of
 // the group fails with Unavailable and the in-memory tree is rolled back, so a retry is clean.
 //
-// Stored layout (see storage/kv.h for tables):
-//   kLogLeaves  BE64(i)                -> entry bytes
-//   kLogNodes   BE64(post-order number of the node) -> SHA-256 of the complete subtree (level 0
-//               = leaf hash). Nodes are numbered in the order the tree completes them, so every
-//               commit appends keys in increasing order (cheap memtable inserts) and a
-//               subtree's nodes are stored next to each other.
+// Stored layout (see storage/kv.h for tables; docs/formats.md has the grammars): the log is
+// kept as C2SP tlog-tiles (crypto/tiles.h), so a record adds one append-only row and a proof
+// reads about one row per 8 tree levels.
+//   kLogLeaves  BE64(i)                -> entry bytes, only for the leaves of the unfinished
+//               (partial) level-0 tile: when its 256th leaf arrives, the same batch writes
+//               the bundle and the hash tile and range-deletes these rows
+//   kLogBundles BE64(n)                -> the full entry bundle n (256 length-prefixed entries)
+//   kLogTiles   level(1) BE64(n)       -> the full hash tile (level, n) with its subtree's
+//               interior nodes (crypto/tiles.h "stored tile", 16,320 bytes)
 //   kObjects    id                     -> BE64(leaf index); not written for an entry whose
 //               unique key is its id (records): the kUnique row already maps it
 //   kUnique     key                    -> BE64(leaf index) fingerprint(32) id
 //   kCheckpoints BE64(size)            -> signed note;  kMeta "checkpoint" -> latest note,
-//   kMeta "tree_size" -> BE64(size)
+//   kMeta "tree_size" -> BE64(size), kMeta "log_layout" -> "tiles/1"
+// Partial tiles of levels above 0 are not stored: they are rebuilt at start-up from the full
+// tiles below them (at most 255 rows a level). A store written with the earlier layout
+// (kLogLeaves for every leaf, kLogNodes for every complete subtree) is migrated on Open.
 //
 // Thread safety: all public methods may be called from any thread.
 #pragma once
@@ -39,6 +45,7 @@
 #include "common/status.h"
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
+#include "crypto/tiles.h"
 #include "storage/kv.h"
 
 namespace lcb {
@@ -97,6 +104,8 @@ class Ledger {
 
   // Queues a request; `done` runs on the log writer thread once the group is durable (or
   // failed). Keep `done` short: post the work elsewhere (including AppendResult::FillProofs).
+  // An entry longer than 65,535 bytes (the most a C2SP entry bundle holds) fails the request
+  // at once with ResourceExhausted (413), naming the entry.
   void Append(std::vector<LogEntry> entries, Callback done);
   StatusOr<AppendResult> AppendSync(std::vector<LogEntry> entries);
   // Fails queued requests with Unavailable, waits for the committer to finish.
@@ -117,9 +126,20 @@ class Ledger {
   // Leaf index of an object id (NotFound).
   StatusOr<uint64_t> ObjectIndex(std::string_view id);
   // Verifies the whole stored tree against the latest checkpoint: every leaf hash matches its
-  // entry bytes and the root matches. O(n); used by backup verification and `verify-store`.
+  // entry bytes, every stored tile matches the tiles recomputed from the entries, and the root
+  // matches. O(n) time, O(1) memory; used by backup verification and `verify-store`.
   Status VerifyAll();
 
+  // C2SP tlog-tiles, as of the latest checkpoint (served under /log/ by api/routes_tiles.cc).
+  // The hash tile (level, index) cut to `width` hashes (256 = full): width * 32 bytes. A
+  // narrower width of a wider (or full) tile is its prefix. NotFound when the tree has no
+  // such tile or only a narrower one.
+  StatusOr<std::string> Tile(int level, uint64_t index, uint32_t width);
+  // The entry bundle `index` cut to `width` entries (256 = full), the same way.
+  StatusOr<std::string> EntryBundle(uint64_t index, uint32_t width);
+
+  // The key of a complete subtree in kLogNodes, the layout before tiles (read only by the
+  // migration): its post-order number.
   static std::string NodeKey(int level, uint64_t index);
 
  private:
@@ -129,6 +149,9 @@ class Ledger {
   };
   struct PreparedGroup;
   struct Unwritten;
+  struct Published;
+  class TileReader;
+  class TileCache;
   Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin);
   // The commit pipeline has two threads. The preparer (Run) takes the queued requests as one
   // group, resolves idempotency, extends the tree, builds the WriteBatch and signs the new
@@ -138,24 +161,42 @@ class Ledger {
   // preparer rewinds to the last written tree.
   void Run();
   void WriteLoop();
+  std::vector<Request> TakeGroup();
+  void CatchUpWithWriter();
   std::unique_ptr<PreparedGroup> Prepare(std::vector<Request> group);
+  std::unique_ptr<PreparedGroup> NewGroup(std::vector<Request> group);
+  Status ResolveIdempotency(const Request& req, const Unwritten& group_keys,
+                            std::vector<EntryOutcome>* outcomes, std::vector<bool>* fresh);
+  StatusOr<bool> LookupUnique(const std::string& key, const Unwritten& group_keys,
+                              std::string* fingerprint, std::string* id, uint64_t* leaf);
+  void AppendFresh(Request& req, const std::vector<bool>& fresh, PreparedGroup* g,
+                   Unwritten* group_keys, std::vector<EntryOutcome>* outcomes);
+  void AddLeafRows(const LogEntry& e, uint64_t leaf, PreparedGroup* g);
+  Status SealGroup(PreparedGroup* g);
   void Finish(PreparedGroup& g, Status write_status, bool fail_all);
+  std::shared_ptr<const Published> Snapshot() const;
+  StatusOr<std::string> StoredTile(int level, uint64_t index);
+  StatusOr<std::string> EdgeEntry(uint64_t index);
 
   Kv* kv_;
   std::shared_ptr<const Ed25519Key> key_;
   std::string origin_;
 
-  mutable std::mutex mu_;  // guards queue_, stopping_, frontier_ snapshot fields below
+  mutable std::mutex mu_;  // guards queue_, stopping_, published_, stats_
   std::condition_variable cv_;
   std::deque<Request> queue_;
   bool stopping_ = false;
-  uint64_t size_ = 0;
-  std::string checkpoint_;
+  // What readers see: the latest written tree (size, checkpoint, right edge). Replaced, never
+  // changed, after each written group.
+  std::shared_ptr<const Published> published_;
   LedgerStats stats_;
 
-  // Preparer thread only: the tree including every prepared group, and the unique keys of
-  // prepared groups the writer has not written yet (oldest first).
-  Frontier frontier_;
+  // Preparer thread only: the tree including every prepared group (its right edge and the
+  // partial entry bundle), and the unique keys of prepared groups the writer has not written
+  // yet (oldest first). After a failed write the edge is reloaded from the store.
+  TileEdge edge_;
+  std::string bundle_;
+  bool reload_edge_ = false;
   uint64_t epoch_ = 0;
   uint64_t next_seq_ = 0;
   std::deque<std::shared_ptr<const Unwritten>> unwritten_;
@@ -167,19 +208,10 @@ class Ledger {
   bool preparer_done_ = false;
   uint64_t written_seq_ = 0;   // groups up to this sequence number are finished (either way)
   uint64_t write_epoch_ = 0;   // bumped by a failed write: groups of older epochs are stale
-  Frontier rewind_;            // the last written tree, after a failed write
 
- public:
-  // Complete subtrees at or above this level are kept in memory once read (they never
-  // change): a proof then reads at most this many nodes from the store. Memory: at most one
-  // entry per 2^level leaves (about 5 MB for 10M leaves), capped at kMaxCachedNodes entries
-  // (about 256 MB; beyond that, proofs read those nodes from the store).
-  static constexpr int kCachedLevel = 7;
-  static constexpr size_t kMaxCachedNodes = 4u << 20;
-  class NodeCache;
-
- private:
-  std::unique_ptr<NodeCache> node_cache_;
+  // Full hash tiles of level >= 1 (one per 65,536 leaves) are kept in memory once read: a
+  // proof then reads one stored row, the level-0 tile.
+  std::unique_ptr<TileCache> tile_cache_;
   std::thread committer_;  // the preparer; it starts and joins the writer
   std::thread writer_;
 };

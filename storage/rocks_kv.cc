@@ -9,12 +9,12 @@
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
-
 #include <sys/statvfs.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <tuple>
 
@@ -24,9 +24,9 @@ namespace lcb {
 
 std::string_view TableName(Table t) {
   static constexpr std::array<std::string_view, kTableCount> kNames = {
-      "default", "objects", "unique",   "learner_records", "log_leaves",
-      "log_nodes", "checkpoints", "catalog", "rulesets", "tokens",
-      "learners", "grants", "status", "admin_log", "conversions"};
+      "default",     "objects",   "unique",      "learner_records", "log_leaves", "log_nodes",
+      "checkpoints", "catalog",   "rulesets",    "tokens",          "learners",   "grants",
+      "status",      "admin_log", "conversions", "log_tiles",       "log_bundles"};
   return kNames[static_cast<size_t>(t)];
 }
 
@@ -101,6 +101,17 @@ class RocksKv final : public Kv {
                               rocksdb::Slice(key.data(), key.size()), value));
   }
 
+  Status View(Table t, std::string_view key,
+              const std::function<void(std::string_view)>& fn) override {
+    NoPerfContext();
+    rocksdb::PinnableSlice value;
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), handle(t), rocksdb::Slice(key.data(), key.size()), &value);
+    if (!s.ok()) return FromRocks(s);
+    fn(std::string_view(value.data(), value.size()));
+    return Status::Ok();
+  }
+
   Status Write(const WriteBatch& batch, bool sync) override {
     NoPerfContext();
     struct statvfs fs;
@@ -124,17 +135,24 @@ class RocksKv final : public Kv {
     // invisible except between operations on one key, which a stable sort keeps. Sorted keys
     // make each memtable insert start next to the previous one instead of walking the
     // skiplist from the top (random keys, such as record ids, were the writer's largest cost).
+    // A range delete stays in its place: only the operations between two of them are sorted.
     std::vector<WriteBatch::Op> ops = batch.ops();
-    std::stable_sort(ops.begin(), ops.end(), [](const WriteBatch::Op& a, const WriteBatch::Op& b) {
+    auto by_key = [](const WriteBatch::Op& a, const WriteBatch::Op& b) {
       return std::tie(a.table, a.key) < std::tie(b.table, b.key);
-    });
+    };
+    for (auto begin = ops.begin(); begin != ops.end();) {
+      auto end = std::find_if(begin, ops.end(),
+                              [](const WriteBatch::Op& op) { return op.is_range_delete; });
+      std::stable_sort(begin, end, by_key);
+      begin = end == ops.end() ? end : end + 1;
+    }
     rocksdb::WriteBatch wb(batch.bytes() + 16 * ops.size() + 64);  // sized once
     for (const WriteBatch::Op& op : ops) {
       const rocksdb::Slice key(op.key.data(), op.key.size());
-      rocksdb::Status s =
-          op.is_delete ? wb.Delete(handle(op.table), key)
-                       : wb.Put(handle(op.table), key,
-                                rocksdb::Slice(op.value.data(), op.value.size()));
+      const rocksdb::Slice value(op.value.data(), op.value.size());
+      rocksdb::Status s = op.is_range_delete ? wb.DeleteRange(handle(op.table), key, value)
+                          : op.is_delete     ? wb.Delete(handle(op.table), key)
+                                             : wb.Put(handle(op.table), key, value);
       if (!s.ok()) return FromRocks(s);
     }
     rocksdb::WriteOptions wo;
@@ -161,6 +179,16 @@ class RocksKv final : public Kv {
     return FromRocks(it->status());
   }
 
+  Status CompactAll() {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    co.change_level = true;
+    for (auto* h : handles_) {
+      LCB_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr)));
+    }
+    return Status::Ok();
+  }
+
   Status CreateCheckpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;
     LCB_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw)));
@@ -185,16 +213,62 @@ class RocksKv final : public Kv {
     prop(rocksdb::DB::Properties::kLiveSstFilesSize.c_str(), "rocksdb_live_sst_bytes");
     prop(rocksdb::DB::Properties::kNumRunningCompactions.c_str(), "rocksdb_running_compactions");
     if (stats_) {
-      double hit = static_cast<double>(stats_->getTickerCount(rocksdb::BLOCK_CACHE_HIT));
-      double miss = static_cast<double>(stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS));
-      out["rocksdb_block_cache_hits"] = hit;
-      out["rocksdb_block_cache_misses"] = miss;
+      auto ticker = [&](rocksdb::Tickers t, const char* key) {
+        out[key] = static_cast<double>(stats_->getTickerCount(t));
+      };
+      ticker(rocksdb::BLOCK_CACHE_HIT, "rocksdb_block_cache_hits");
+      ticker(rocksdb::BLOCK_CACHE_MISS, "rocksdb_block_cache_misses");
+      // Write stalls and the compaction work behind them (the soak benchmark reads these).
+      ticker(rocksdb::STALL_MICROS, "rocksdb_stall_micros");
+      ticker(rocksdb::COMPACT_READ_BYTES, "rocksdb_compaction_read_bytes");
+      ticker(rocksdb::COMPACT_WRITE_BYTES, "rocksdb_compaction_write_bytes");
+      ticker(rocksdb::FLUSH_WRITE_BYTES, "rocksdb_flush_write_bytes");
+      ticker(rocksdb::WAL_FILE_BYTES, "rocksdb_wal_bytes");
     }
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kActualDelayedWriteRate, &v)) {
+      out["rocksdb_delayed_write_rate"] = static_cast<double>(v);
+    }
+    if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &v)) {
+      out["rocksdb_write_stopped"] = static_cast<double>(v);
+    }
+    AddTableStats(&out);
     return out;
   }
 
  private:
   rocksdb::ColumnFamilyHandle* handle(Table t) const { return handles_[static_cast<size_t>(t)]; }
+
+  // Per table written with every record: what compaction costs and whether it stalls writes,
+  // so a soak can tell which table's layout makes the debt (rocksdb_<table>_...).
+  void AddTableStats(std::map<std::string, double>* out) {
+    for (Table t : {Table::kUnique, Table::kLearnerRecords, Table::kLogLeaves, Table::kLogBundles,
+                    Table::kLogTiles}) {
+      const std::string prefix = "rocksdb_" + std::string(TableName(t)) + "_";
+      rocksdb::ColumnFamilyHandle* h = handle(t);
+      uint64_t v = 0;
+      if (db_->GetIntProperty(h, rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &v)) {
+        (*out)[prefix + "pending_compaction_bytes"] = static_cast<double>(v);
+      }
+      if (db_->GetIntProperty(h, rocksdb::DB::Properties::kLiveSstFilesSize, &v)) {
+        (*out)[prefix + "live_sst_bytes"] = static_cast<double>(v);
+      }
+      std::string l0;
+      if (db_->GetProperty(h, rocksdb::DB::Properties::kNumFilesAtLevelPrefix + "0", &l0)) {
+        (*out)[prefix + "l0_files"] = std::strtod(l0.c_str(), nullptr);
+      }
+      std::map<std::string, std::string> cf;
+      if (db_->GetMapProperty(h, rocksdb::DB::Properties::kCFStats, &cf)) {
+        auto get = [&](const char* name) {
+          auto it = cf.find(name);
+          return it == cf.end() ? 0.0 : std::strtod(it->second.c_str(), nullptr);
+        };
+        // Flushes count as writes to L0; WriteGB is in GiB.
+        (*out)[prefix + "compaction_write_bytes"] = get("compaction.Sum.WriteGB") * (1u << 30);
+        (*out)[prefix + "compaction_seconds"] = get("compaction.Sum.CompSec");
+        (*out)[prefix + "stalls"] = get("io_stalls.total_stop") + get("io_stalls.total_slowdown");
+      }
+    }
+  }
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -247,8 +321,8 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   unfiltered.memtable_whole_key_filtering = false;
   unfiltered.memtable_prefix_bloom_size_ratio = 0;
 
-  // Tree nodes are random 32-byte hashes read one at a time by proofs: small blocks and no
-  // compression (hashes do not compress) make each point read cheaper.
+  // Hashes do not compress: log_tiles (16 KB tiles of them) and log_nodes (the layout before
+  // tiles: 32-byte rows read one at a time, hence the small blocks) are stored uncompressed.
   rocksdb::BlockBasedTableOptions node_table = unfiltered_table;
   node_table.block_size = 1024;
   rocksdb::ColumnFamilyOptions node_options = unfiltered;
@@ -260,9 +334,24 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   // Appended in key order (BigEndian64 leaf index, node post-order number, tree size): each
   // insert goes next to the previous one instead of down the skiplist from the top.
   auto append_only = std::make_shared<WholeTableTransform>();
-  node_options.memtable_insert_with_hint_prefix_extractor = append_only;
   rocksdb::ColumnFamilyOptions append_options = unfiltered;
   append_options.memtable_insert_with_hint_prefix_extractor = append_only;
+
+  // The tiled log (storage/ledger.h): full hash tiles (16 KB of random hashes: compression
+  // cannot help) and full entry bundles (~115 KB of JSON, LZ4 from the first flush, since rows
+  // written in key order reach the bottom by trivial moves and are never rewritten), both
+  // appended in key order. Leaf rows (kLogLeaves) live only until their tile fills: most are
+  // range-deleted before their memtable is flushed.
+  // No insert hint for a table that takes range deletes (the leaf rows; log_nodes, emptied by
+  // the migration): RocksDB keeps one hint per prefix for a memtable and shares it between the
+  // table and its range-deletion table, so a range delete after hinted inserts (or the other
+  // way round) starts from a node of the other skiplist (an assertion in RocksDB's debug
+  // checks, memory corruption without them).
+  rocksdb::ColumnFamilyOptions leaf_options = unfiltered;
+  rocksdb::ColumnFamilyOptions tile_options = node_options;  // keys grow per level only: no hint
+  rocksdb::ColumnFamilyOptions bundle_options = append_options;
+  bundle_options.compression_per_level.clear();
+  bundle_options.compression = rocksdb::kLZ4Compression;
 
   rocksdb::ColumnFamilyOptions learner_options = unfiltered;
   learner_options.memtable_insert_with_hint_prefix_extractor =
@@ -274,6 +363,10 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   // per insert (+14 % records/s in session 3's A/B; the sort moves to the flush thread, and a
   // later A/B against the plain skiplist was neutral). Scans still work: Scan() asks for total
   // order. The hashed memtable cannot take concurrent inserts; the log has one writer anyway.
+  // Level compaction, measured against universal over a 10M-record soak: universal keeps the
+  // table in a few huge sorted runs whose filter blocks (MBs) do not fit a block-cache shard,
+  // so every idempotency lookup re-read and checksummed one (2.8k records/s by 3M records,
+  // against ~30k with level compaction).
   rocksdb::ColumnFamilyOptions unique_options = cf_options;
   unique_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(16));
   unique_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
@@ -282,11 +375,13 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kTableCount; ++i) {
     Table t = static_cast<Table>(i);
-    cfs.emplace_back(std::string(TableName(t)),
-                     t == Table::kLogNodes                                    ? node_options
-                     : t == Table::kLogLeaves || t == Table::kCheckpoints ? append_options
-                     : t == Table::kLearnerRecords                            ? learner_options
-                     : t == Table::kUnique                                    ? unique_options
+    cfs.emplace_back(std::string(TableName(t)), t == Table::kLogNodes         ? node_options
+                                                : t == Table::kLogLeaves      ? leaf_options
+                                                : t == Table::kCheckpoints    ? append_options
+                                                : t == Table::kLogTiles       ? tile_options
+                                                : t == Table::kLogBundles     ? bundle_options
+                                                : t == Table::kLearnerRecords ? learner_options
+                                                : t == Table::kUnique         ? unique_options
                                                                               : cf_options);
   }
   rocksdb::DB* raw = nullptr;
@@ -302,6 +397,13 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   return std::unique_ptr<Kv>(
       std::make_unique<RocksKv>(std::unique_ptr<rocksdb::DB>(raw), std::move(handles),
                                 db_options.statistics, path, options.min_free_bytes));
+}
+
+Status CompactRocksKv(const std::string& path) {
+  KvOptions options;
+  options.create_if_missing = false;
+  LCB_ASSIGN_OR_RETURN(std::unique_ptr<Kv> kv, OpenRocksKv(path, options));
+  return static_cast<RocksKv*>(kv.get())->CompactAll();
 }
 
 }  // namespace lcb

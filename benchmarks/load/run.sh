@@ -5,6 +5,8 @@
 #              vs db_bench fillrandom --sync=1 --batch_size=100 --value_size=400
 #   reads      GET the passbook of a learner with 60 records, 32 connections
 #              vs nginx serving a static file of the same size
+#   tiles      GET a full C2SP hash tile (/log/tile/0/000, 8,192 bytes), 32 connections
+#              vs nginx serving a file of the same size
 # Usage: benchmarks/load/run.sh [seconds per phase, default 15]
 #        CREDITBANK_BIN=/path/to/creditbank benchmarks/load/run.sh 15   (compare another build)
 # Needs: build/cli/creditbank (scripts/build.sh), wrk, nginx, rocksdb-tools (installed here).
@@ -99,4 +101,16 @@ out=$(CB_TOKEN="" CB_PATH=/passbook.json wrk -t2 -c32 -d"${secs}s" -s benchmarks
 echo "$out" | grep -E "Requests/sec|RESULT" || true
 ng_read=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
 echo "passbook reads/s: $cb_read; nginx: $ng_read; ratio = $(python3 -c "print(round($cb_read/$ng_read, 3))")"
+
+echo "== tiles: GET /log/tile/0/000 (a full hash tile), 32 connections for ${secs}s"
+curl -sf "$B/log/tile/0/000" > "$work/www/tile"
+out=$(CB_TOKEN="" CB_PATH=/log/tile/0/000 wrk -t2 -c32 -d"${secs}s" -s benchmarks/load/read.lua "$B" 2>&1)
+echo "$out" | grep -E "Requests/sec|RESULT" || true
+cb_tile=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+echo "== limit: nginx serving a file of the same size ($(stat -c %s "$work/www/tile") bytes), 32 connections"
+out=$(CB_TOKEN="" CB_PATH=/tile wrk -t2 -c32 -d"${secs}s" -s benchmarks/load/read.lua \
+  http://127.0.0.1:18099 2>&1)
+echo "$out" | grep -E "Requests/sec|RESULT" || true
+ng_tile=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+echo "full-tile reads/s: $cb_tile; nginx: $ng_tile; ratio = $(python3 -c "print(round($cb_tile/$ng_tile, 3))")"
 echo "== server peak memory: $(grep VmHWM /proc/$server_pid/status | awk '{print $2/1024 " MiB"}')"

@@ -1,7 +1,7 @@
 // Storage benchmarks: inclusion and consistency proofs from a warm RocksDB store holding a
 // large log (issue 5: <= 50 us median for a 10,000,000-leaf log), and the group-commit ledger.
 //
-// The log is built once into $LCB_BENCH_DIR (default /tmp/creditbank-bench-log-v2) with
+// The log is built once into $LCB_BENCH_DIR (default /tmp/creditbank-bench-log-v3) with
 // $LCB_BENCH_LEAVES leaves (default 10,000,000) and reused by later runs.
 #include <benchmark/benchmark.h>
 
@@ -17,8 +17,10 @@
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "crypto/signed_note.h"
+#include "crypto/tiles.h"
 #include "storage/kv.h"
 #include "storage/ledger.h"
+#include "storage/ledger_layout.h"
 
 namespace lcb {
 namespace {
@@ -32,7 +34,7 @@ uint64_t Leaves() {
 
 std::string Dir() {
   const char* env = std::getenv("LCB_BENCH_DIR");
-  return env ? env : "/tmp/creditbank-bench-log-v2";  // v2: post-order node keys
+  return env ? env : "/tmp/creditbank-bench-log-v3";  // v3: C2SP tiles
 }
 
 struct Store {
@@ -40,44 +42,45 @@ struct Store {
   std::unique_ptr<Ledger> ledger;
 };
 
-// Writes leaves, complete-subtree nodes, tree size and a signed checkpoint the way the Ledger
-// does, without sync (a benchmark fixture, not a durability path).
+// Writes the log the way the Ledger stores it (storage/ledger.h): entry bundles and hash tiles
+// of the full tiles, leaf rows of the partial tile, tree size, layout and a signed checkpoint;
+// without sync (a benchmark fixture, not a durability path).
+void BuildTiledLog(Kv* kv, const Ed25519Key& key, uint64_t n) {
+  namespace layout = ledger_layout;
+  TileEdge edge;
+  std::vector<FullTile> full;
+  std::string bundle;
+  WriteBatch batch;
+  std::string entry(400, 'e');
+  for (uint64_t i = 0; i < n; ++i) {
+    std::memcpy(entry.data(), &i, sizeof i);
+    edge.Append(LeafHash(entry), nullptr, &full);
+    (void)AppendBundleEntry(entry, &bundle);
+    if (i >= FullTiles(0, n) * kTileWidth) batch.Put(Table::kLogLeaves, layout::LeafKey(i), entry);
+    layout::AddFullTileRows(full, &bundle, &batch);
+    if (batch.size() >= 100'000) {
+      (void)kv->Write(batch, false);
+      batch.Clear();
+    }
+  }
+  batch.Put(Table::kMeta, layout::kMetaTreeSize, BigEndian64(n));
+  batch.Put(Table::kMeta, layout::kMetaLayout, layout::kLayoutTiles);
+  batch.Put(Table::kMeta, layout::kMetaCheckpoint,
+            SignNote(FormatCheckpointBody({kOrigin, n, edge.Root(), {}}), kOrigin, key));
+  (void)kv->Write(batch, true);
+}
+
 Store& Open() {
   static Store* store = [] {
     auto* s = new Store;
     std::string dir = Dir();
-    uint64_t n = Leaves();
     bool fresh = !std::filesystem::exists(dir + "/db");
     std::filesystem::create_directories(dir);
     s->kv = std::move(OpenRocksKv(dir + "/db")).value();
     std::string key_path = dir + "/key.pem";
     if (!std::filesystem::exists(key_path)) (void)Ed25519Key::Generate().SavePem(key_path);
     auto key = std::make_shared<const Ed25519Key>(std::move(Ed25519Key::LoadPem(key_path)).value());
-    if (fresh) {
-      Frontier frontier;
-      std::vector<StoredNode> nodes;
-      WriteBatch batch;
-      std::string entry(400, 'e');
-      for (uint64_t i = 0; i < n; ++i) {
-        std::memcpy(entry.data(), &i, sizeof i);
-        frontier.Append(LeafHash(entry), &nodes);
-        for (const auto& node : nodes) {
-          batch.Put(Table::kLogNodes, Ledger::NodeKey(node.level, node.index),
-                    std::string_view(reinterpret_cast<const char*>(node.hash.data()), 32));
-        }
-        nodes.clear();
-        if (batch.size() >= 200'000) {
-          (void)s->kv->Write(batch, false);
-          batch.Clear();
-        }
-      }
-      std::string size;
-      PutBigEndian64(&size, n);
-      batch.Put(Table::kMeta, "tree_size", size);
-      std::string note = SignNote(FormatCheckpointBody({kOrigin, n, frontier.Root(), {}}), kOrigin, *key);
-      batch.Put(Table::kMeta, "checkpoint", note);
-      (void)s->kv->Write(batch, true);
-    }
+    if (fresh) BuildTiledLog(s->kv.get(), *key, Leaves());
     s->ledger = std::move(Ledger::Open(s->kv.get(), key, kOrigin)).value();
     return s;
   }();
@@ -110,6 +113,35 @@ void BM_ConsistencyProofFromStore(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ConsistencyProofFromStore)->Unit(benchmark::kMicrosecond);
+
+// A full hash tile as GET /log/tile/0/<N> serves it (8 KB), from a warm store.
+void BM_FullTileFromStore(benchmark::State& state) {
+  Store& s = Open();
+  const uint64_t tiles = FullTiles(0, s.ledger->Size());
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 20000; ++i) (void)s.ledger->Tile(0, rng() % tiles, kTileWidth);
+  for (auto _ : state) {
+    auto tile = s.ledger->Tile(0, rng() % tiles, kTileWidth);
+    benchmark::DoNotOptimize(tile);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FullTileFromStore)->Unit(benchmark::kMicrosecond);
+
+// One entry read through its bundle and checked against its leaf hash (Ledger::Entry: records
+// read by id), random leaves of the warm store.
+void BM_EntryFromStore(benchmark::State& state) {
+  Store& s = Open();
+  const uint64_t n = s.ledger->Size();
+  std::mt19937_64 rng(13);
+  for (int i = 0; i < 20000; ++i) (void)s.ledger->Entry(rng() % n);
+  for (auto _ : state) {
+    auto entry = s.ledger->Entry(rng() % n);
+    benchmark::DoNotOptimize(entry);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_EntryFromStore)->Unit(benchmark::kMicrosecond);
 
 // A new, empty store in Dir() + suffix, opened once per process and kept for the run.
 Store& FreshStore(const std::string& suffix) {

@@ -8,8 +8,9 @@
 #include "cli/commands.h"
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
-#include "crypto/signed_note.h"
 #include "crypto/sha256.h"
+#include "crypto/signed_note.h"
+#include "crypto/tiles.h"
 #include "storage/kv.h"
 #include "storage/ledger.h"
 #include "tests/integration/test_server.h"
@@ -153,42 +154,62 @@ TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
           .ok());
 }
 
+// The record's entry sits in a full tile (its entry bundle and hash tile; storage/ledger.h):
+// 300 more records fill tile 0.
 TEST_F(LogTest, AlteredStoreIsDataLossOnRead) {
   std::string id = PostOne("T-1");
   PostOne("T-2");
   PostOne("T-3");
+  json batch = {{"records", json::array()}};
+  for (int i = 0; i < 300; ++i) {
+    batch["records"].push_back(
+        cat_.Record(cat_.learner_b, "tsinghua:CS101", "fill-" + std::to_string(i)));
+  }
+  server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, batch, 201);
   uint64_t leaf = server_->ledger().ObjectIndex(id).value();
+  ASSERT_LT(leaf, 256u);
   server_.reset();
+  std::string bundle_key, tile_key(1, '\0');
+  PutBigEndian64(&bundle_key, 0);
+  PutBigEndian64(&tile_key, 0);
+  // Rewrites the record's entry inside bundle 0 (same length); returns the forged entry.
+  auto forge_entry = [&](Kv& kv) {
+    std::string bundle;
+    EXPECT_TRUE(kv.Get(Table::kLogBundles, bundle_key, &bundle).ok());
+    std::string_view entry = BundleEntry(bundle, static_cast<uint32_t>(leaf)).value();
+    size_t at = static_cast<size_t>(entry.data() - bundle.data());
+    std::string forged(entry);
+    forged.replace(forged.find("\"credits\":4"), 11, "\"credits\":9");
+    bundle.replace(at, forged.size(), forged);
+    WriteBatch batch;
+    batch.Put(Table::kLogBundles, bundle_key, bundle);
+    EXPECT_TRUE(kv.Write(batch, true).ok());
+    return forged;
+  };
   {
     auto kv = OpenRocksKv(dir_.sub("bank") + "/db");
     ASSERT_TRUE(kv.ok()) << kv.status().ToString();
-    std::string key;
-    PutBigEndian64(&key, leaf);
-    std::string bytes;
-    ASSERT_TRUE((*kv)->Get(Table::kLogLeaves, key, &bytes).ok());
-    std::string forged = bytes;
-    forged.replace(forged.find("\"credits\":4"), 11, "\"credits\":9");
-    WriteBatch batch;
-    batch.Put(Table::kLogLeaves, key, forged);
-    ASSERT_TRUE((*kv)->Write(batch, true).ok());
+    forge_entry(**kv);
   }
   server_ = std::make_unique<TestServer>(dir_.sub("bank"));
   ClientResponse r = server_->Call("GET", "/v1/records/" + id, cat_.learner_a_token);
   EXPECT_EQ(r.status, 500);
   EXPECT_NE(r.body.find("altered"), std::string::npos) << r.body;
 
-  // A forger who also rewrites the stored leaf hash is caught by the signed root.
+  // A forger who also rewrites the stored leaf hash (in the level-0 tile) is caught by the
+  // signed root.
   server_.reset();
   {
     auto kv = OpenRocksKv(dir_.sub("bank") + "/db");
     ASSERT_TRUE(kv.ok());
-    std::string key;
-    PutBigEndian64(&key, leaf);
-    std::string forged;
-    ASSERT_TRUE((*kv)->Get(Table::kLogLeaves, key, &forged).ok());
-    Hash h = LeafHash(forged);
+    std::string bundle;
+    ASSERT_TRUE((*kv)->Get(Table::kLogBundles, bundle_key, &bundle).ok());
+    Hash h = LeafHash(BundleEntry(bundle, static_cast<uint32_t>(leaf)).value());
+    std::string tile;
+    ASSERT_TRUE((*kv)->Get(Table::kLogTiles, tile_key, &tile).ok());
+    tile.replace(32 * leaf, 32, HashBytes(h));
     WriteBatch batch;
-    batch.Put(Table::kLogNodes, Ledger::NodeKey(0, leaf), HashBytes(h));
+    batch.Put(Table::kLogTiles, tile_key, tile);
     ASSERT_TRUE((*kv)->Write(batch, true).ok());
   }
   server_ = std::make_unique<TestServer>(dir_.sub("bank"));

@@ -25,6 +25,7 @@
 #include <sstream>
 
 #include "api/logging.h"
+#include "api/routes_tiles.h"
 #include "tests/integration/test_server.h"
 
 namespace lcb::testing {
@@ -289,6 +290,27 @@ void RoleMatrixTest::BuildTable() {
   Add("GET", "/v1/log/proof/consistency", "", 'A', kPublic,
       Fixed("/v1/log/proof/consistency?first=1&second=" + n));
   Add("GET", "/v1/log/entries", "", 'A', kPublic, Fixed("/v1/log/entries?start=0&end=" + n));
+
+  // C2SP tiles (api/routes_tiles.cc): hash tiles are public, entry bundles for auditors. One
+  // pattern per number of path segments; only the partial level-0 tile (2 segments: "000.p",
+  // the width) exists in this small log, so the other lengths answer 404 to whoever may ask.
+  Add("GET", "/log/checkpoint", "", 'A', kPublic, Fixed("/log/checkpoint"));
+  const std::vector<std::string> tile_patterns = TileRoutePatterns();
+  for (size_t k = 1; k <= tile_patterns.size(); ++k) {
+    std::string index = "000.p/" + std::to_string(checkpoint_size_ % 256);
+    if (k != 2) {  // k index groups x001/x000/.../000 (1000^(k-1)), a full tile; 8 segments
+      const size_t groups = k == 8 ? 7 : k;  // are 7 groups and the width of a partial one
+      index = groups == 1 ? "" : "x001/";
+      for (size_t g = 2; g < groups; ++g) index += "x000/";
+      index += k == 8 ? "000.p/1" : "000";
+    }
+    const bool exists = k == 2;
+    Add("GET", tile_patterns[k - 1], "hash tile", 'A',
+        exists ? kPublic : "404 404 404 404 404 404 404 404", Fixed("/log/tile/0/" + index));
+    Add("GET", tile_patterns[k - 1], "entry bundle", 'A',
+        exists ? "401 403 2xx 403 403 403 403 403" : "401 403 404 403 403 403 403 403",
+        Fixed("/log/tile/entries/" + index));
+  }
 }
 
 // Both directions: every registered route has a row, every row names a registered route, and

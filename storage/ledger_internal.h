@@ -1,0 +1,50 @@
+// Internal to the Ledger (storage/ledger*.cc): what the writer publishes to readers, and the
+// cache of upper-level tiles.
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "crypto/tiles.h"
+#include "storage/ledger.h"
+
+namespace lcb {
+
+// The latest written tree as readers see it. Immutable once published: a reader holds a
+// shared_ptr and answers from one consistent tree while the writer moves on.
+struct Ledger::Published {
+  uint64_t size = 0;
+  std::string checkpoint;
+  TileEdge edge;  // partial tiles of `size`; full tiles are in the store
+};
+
+// Full hash tiles of level >= 1 in memory once read (they never change): one per 65,536
+// leaves, 16 KB each, so 10M leaves keep ~2.5 MB here. Bounded by kMaxBytes; beyond it tiles
+// are read from the store each time.
+class Ledger::TileCache {
+ public:
+  static constexpr size_t kMaxBytes = 64u << 20;
+  std::shared_ptr<const std::string> Get(int level, uint64_t index) {
+    std::shared_lock lock(mu_);
+    auto it = tiles_.find(Key(level, index));
+    return it == tiles_.end() ? nullptr : it->second;
+  }
+  void Put(int level, uint64_t index, std::shared_ptr<const std::string> tile) {
+    std::unique_lock lock(mu_);
+    if (bytes_ + tile->size() > kMaxBytes) return;
+    bytes_ += tile->size();
+    tiles_.emplace(Key(level, index), std::move(tile));
+  }
+
+ private:
+  static uint64_t Key(int level, uint64_t index) {
+    return (static_cast<uint64_t>(level) << 58) | index;
+  }
+  std::shared_mutex mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<const std::string>> tiles_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace lcb
