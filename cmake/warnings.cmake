@@ -3,13 +3,17 @@ function(lcb_target_defaults target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
 endfunction()
 
-# lcb_test(name sources... LIBS libs...) adds a GoogleTest executable registered with ctest.
+# lcb_test(name SOURCES sources... LIBS libs... [TIMEOUT seconds]) adds a GoogleTest executable
+# registered with ctest; each test may take TIMEOUT seconds (300 unless said).
 function(lcb_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 300)
+  endif()
   add_executable(${name} ${T_SOURCES})
   lcb_target_defaults(${name})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest_main)
   # Tests that read the third-party vectors find them at run time (tests/crypto/test_util.h).
   target_compile_definitions(${name} PRIVATE LCB_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT})
 endfunction()
