@@ -39,6 +39,9 @@ struct Institution {
   Centi hours_per_credit = 16 * kCentiPerCredit;  // hours (in hundredths) per one credit
   std::vector<std::string> certifies;  // unit id prefixes a certification body may post for
   bool require_signatures = false;
+  // A preset of engine/regimes.h ("cn", "kr-acbs", "ects", "hk-qf"); empty = none. Sets the
+  // default hours_per_credit and the framework the institution's levels are read in.
+  std::string regime;
 };
 
 struct Unit {
@@ -63,7 +66,8 @@ struct Record {
   std::string external_ref;
   UnitKind kind = UnitKind::kDegreeCourse;  // from the unit
   Centi credits = 0;
-  int level = 0;
+  int level = 0;             // as posted (in the issuer's regime framework, if it has one)
+  int common_level = -1;     // EQF level used by min_level (engine/regimes.h); -1 = unresolved
   std::string field;
   std::string grade_scale;
   std::string grade_value;  // as posted ("85", "优秀", "A", "3.7")
