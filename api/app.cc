@@ -107,6 +107,7 @@ App::App(Bank& bank) : bank_(bank) {
   AddRecordRoutes(router_, bank);
   AddConversionRoutes(router_, bank);
   AddLogRoutes(router_, bank);
+  AddRegimeRoutes(router_);
 }
 
 std::string App::RenderMetrics() {

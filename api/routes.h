@@ -13,5 +13,6 @@ void AddCatalogRoutes(Router& router, Bank& bank);
 void AddLogRoutes(Router& router, Bank& bank);
 void AddAdminRoutes(Router& router, Bank& bank);
 void AddConversionRoutes(Router& router, Bank& bank);
+void AddRegimeRoutes(Router& router);  // api/routes_regimes.cc: static data, no Bank
 
 }  // namespace lcb
