@@ -106,11 +106,12 @@ constexpr std::array kEctsSources = {
                  "https://unilink.it/en/students/internationalization/ects-users-guide",
                  "key features: 60 credits a full-time year, 1,500-1,800 hours, one credit "
                  "25-30 hours of work"},
-    RegimeSource{"Translation into ECTS grades (ECTS grading scale of the ECTS Users' Guide)",
-                 "Université libre de Bruxelles",
-                 "http://www.ulb.ac.be/enseignements/presentation/en/presentation-en-translation.html",
-                 "A top 10 %, B next 25 %, C next 30 %, D next 25 %, E next 10 % (pass); FX, F "
-                 "(fail)"},
+    RegimeSource{
+        "Translation into ECTS grades (ECTS grading scale of the ECTS Users' Guide)",
+        "Université libre de Bruxelles",
+        "http://www.ulb.ac.be/enseignements/presentation/en/presentation-en-translation.html",
+        "A top 10 %, B next 25 %, C next 30 %, D next 25 %, E next 10 % (pass); FX, F "
+        "(fail)"},
     kEqf2017,
     kIsced2011,
 };
@@ -162,23 +163,58 @@ constexpr std::array kHkScales = {RegimeGradeScale{"pass_fail", 0}};
 
 const std::array<Regime, 4>& Table() {
   static const std::array<Regime, 4> table = {
-      Regime{"cn", "中国学分银行", "China's credit banks", 16 * kCentiPerCredit,
-             16 * kCentiPerCredit, 18 * kCentiPerCredit, 0, "学历层次(按 ISCED 2011 编号)",
-             "Levels of formal education, numbered by ISCED 2011", 2, kCnLevels, kCnScales,
-             5000, 4, {}, kCnSources},
+      Regime{"cn",
+             "中国学分银行",
+             "China's credit banks",
+             16 * kCentiPerCredit,
+             16 * kCentiPerCredit,
+             18 * kCentiPerCredit,
+             0,
+             "学历层次(按 ISCED 2011 编号)",
+             "Levels of formal education, numbered by ISCED 2011",
+             2,
+             kCnLevels,
+             kCnScales,
+             5000,
+             4,
+             {},
+             kCnSources},
       Regime{"kr-acbs", "韩国学分银行制 (학점은행제)", "Korea's Academic Credit Bank System",
              15 * kCentiPerCredit, 15 * kCentiPerCredit, 30 * kCentiPerCredit, 1,
              "学位层次 (학위과정)", "ACBS degree levels, numbered by ISCED 2011", 3, kKrLevels,
              kKrScales, std::nullopt, 0, kKrCaps, kKrSources},
-      Regime{"ects", "欧洲学分互认体系 (ECTS)",
-             "European Credit Transfer and Accumulation System (ECTS)", 25 * kCentiPerCredit,
-             25 * kCentiPerCredit, 30 * kCentiPerCredit, 0, "欧洲资历框架 (EQF)",
-             "European Qualifications Framework (EQF)", 2, kEqfLevels, kEctsScales, std::nullopt,
-             0, {}, kEctsSources},
-      Regime{"hk-qf", "香港资历架构", "Hong Kong Qualifications Framework (HKQF)",
-             10 * kCentiPerCredit, 10 * kCentiPerCredit, 10 * kCentiPerCredit, 0,
-             "香港资历架构七个级别", "HKQF levels 1-7", 0, kHkLevels, kHkScales, std::nullopt, 0,
-             {}, kHkSources},
+      Regime{"ects",
+             "欧洲学分互认体系 (ECTS)",
+             "European Credit Transfer and Accumulation System (ECTS)",
+             25 * kCentiPerCredit,
+             25 * kCentiPerCredit,
+             30 * kCentiPerCredit,
+             0,
+             "欧洲资历框架 (EQF)",
+             "European Qualifications Framework (EQF)",
+             2,
+             kEqfLevels,
+             kEctsScales,
+             std::nullopt,
+             0,
+             {},
+             kEctsSources},
+      Regime{"hk-qf",
+             "香港资历架构",
+             "Hong Kong Qualifications Framework (HKQF)",
+             10 * kCentiPerCredit,
+             10 * kCentiPerCredit,
+             10 * kCentiPerCredit,
+             0,
+             "香港资历架构七个级别",
+             "HKQF levels 1-7",
+             0,
+             kHkLevels,
+             kHkScales,
+             std::nullopt,
+             0,
+             {},
+             kHkSources},
   };
   return table;
 }
@@ -245,8 +281,8 @@ Status ResolveCommonLevel(const Institution& issuer, Record* record) {
   if (level == nullptr) {
     return Status::InvalidArgument(
         Field("/level"), "is not a level of " + std::string(regime->framework_en) +
-                             " (the issuer's regime " + std::string(regime->id) +
-                             "); levels are " + LevelList(*regime));
+                             " (the issuer's regime " + std::string(regime->id) + "); levels are " +
+                             LevelList(*regime));
   }
   record->common_level = level->eqf;
   return Status::Ok();

@@ -186,8 +186,7 @@ TEST(CommonLevel, ALevelOutsideTheFrameworkIsRejectedAtLevel) {
   rec.level = 3;
   EXPECT_EQ(ResolveCommonLevel(Issuer("snu", "kr-acbs"), &rec).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(ResolveCommonLevel(Issuer("x", "mars"), &rec).code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ResolveCommonLevel(Issuer("x", "mars"), &rec).code(), StatusCode::kFailedPrecondition);
 }
 
 TEST(CommonLevel, UnresolvedRecordsMatchOnTheirPostedLevel) {
