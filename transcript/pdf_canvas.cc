@@ -38,6 +38,9 @@ StatusOr<std::unique_ptr<Canvas>> Canvas::Create(std::string_view title,
   cairo_pdf_surface_set_metadata(c->surface_, CAIRO_PDF_METADATA_CREATE_DATE, date_z.c_str());
   c->cr_ = cairo_create(c->surface_);
   c->layout_ = pango_cairo_create_layout(c->cr_);
+  // Sizes are PostScript points: one point per cairo unit (pango's default is 96 dpi).
+  pango_cairo_context_set_resolution(pango_layout_get_context(c->layout_), 72.0);
+  pango_layout_context_changed(c->layout_);
   c->regular_ = pango_font_description_from_string(kFontFamily);
   c->bold_ = pango_font_description_copy(c->regular_);
   pango_font_description_set_weight(c->bold_, PANGO_WEIGHT_BOLD);

@@ -21,7 +21,7 @@ constexpr double kHeaderBottom = 72;  // header band: title and verification cod
 constexpr double kBodyTop = 84;
 constexpr double kBodyBottom = pdf::kPageHeight - 56;  // footer band below
 constexpr double kRowHeight = 15;
-constexpr double kTableHeadHeight = 24;
+constexpr double kTableHeadHeight = 28;
 constexpr double kQrSize = 104;
 constexpr double kTotalsLine = 13;
 constexpr double kTotalsHead = 26;
@@ -32,14 +32,14 @@ struct Column {
   Align align;
 };
 constexpr std::array<Column, 8> kColumns = {{
-    {"#", 22, Align::kRight},
-    {"课程/成果 Unit", 150, Align::kLeft},
-    {"颁发机构 Issuer", 95, Align::kLeft},
-    {"类型 Kind", 80, Align::kLeft},
-    {"级别 Level", 32, Align::kRight},
-    {"学分 Credits", 38, Align::kRight},
-    {"成绩 Grade", 40, Align::kLeft},
-    {"完成日期 Completed", 58, Align::kRight},
+    {"#", 20, Align::kRight},
+    {"课程/成果\nUnit", 150, Align::kLeft},
+    {"颁发机构\nIssuer", 100, Align::kLeft},
+    {"类型\nKind", 82, Align::kLeft},
+    {"级别\nLevel", 28, Align::kRight},
+    {"学分\nCredits", 36, Align::kRight},
+    {"成绩\nGrade", 40, Align::kLeft},
+    {"完成日期\nCompleted", 59, Align::kRight},
 }};
 
 constexpr std::array<std::string_view, kUnitKindCount> kKindLabels = {
@@ -181,11 +181,11 @@ Pages Paginate(size_t n, const Totals& totals, double first_top) {
 std::string Credits(Centi c) { return CentiToString(c); }
 
 void DrawHeader(Canvas& c, const TranscriptInput& in) {
-  c.Text(kMargin, 34, 300, "学分证明  Credit Transcript", {.size = 15, .bold = true});
+  c.Text(kMargin, 34, 300, "学分证明  Credit Transcript", {.size = 16, .bold = true});
   c.Text(kMargin + 300, 36, kContentWidth - 300, "验证码 Verification code",
          {.size = 7, .align = Align::kRight, .gray = 0.35});
   c.Text(kMargin + 300, 46, kContentWidth - 300, in.verification_code,
-         {.size = 10, .bold = true, .align = Align::kRight});
+         {.size = 11, .bold = true, .align = Align::kRight});
   c.Line(kMargin, kHeaderBottom - 8, kMargin + kContentWidth, kHeaderBottom - 8, 0.8);
 }
 
@@ -203,9 +203,9 @@ void DrawFooter(Canvas& c, const TranscriptInput& in, size_t page, size_t pages)
 
 double LabelValue(Canvas& c, double y, std::string_view label, std::string_view value, double width,
                   bool wrap = false) {
-  c.Text(kMargin, y, 110, label, {.size = 7.5, .gray = 0.35});
+  c.Text(kMargin, y + 1, 110, label, {.size = 8, .gray = 0.35});
   return std::max(10.0,
-                  c.Text(kMargin + 112, y, width - 112, value, {.size = 8.5, .ellipsize = !wrap}));
+                  c.Text(kMargin + 112, y, width - 112, value, {.size = 9.5, .ellipsize = !wrap}));
 }
 
 // Draws the learner block beside the QR code, then the checkpoint block and the note at full
@@ -239,7 +239,7 @@ double DrawTableHead(Canvas& c, double y) {
   c.FillRect(kMargin, y, kContentWidth, kTableHeadHeight - 4, 0.9);
   double x = kMargin;
   for (const Column& col : kColumns) {
-    c.Text(x + 2, y + 5, col.width - 4, col.label, {.size = 7, .bold = true, .align = col.align});
+    c.Text(x + 3, y + 3, col.width - 6, col.label, {.size = 7, .bold = true, .align = col.align});
     x += col.width;
   }
   return y + kTableHeadHeight;
@@ -256,27 +256,27 @@ void DrawRow(Canvas& c, double y, size_t number, const TranscriptRecord& r) {
                                FormatDate(r.completed_on)};
   double x = kMargin;
   for (size_t i = 0; i < kColumns.size(); ++i) {
-    c.Text(x + 2, y + 2, kColumns[i].width - 4, cells[i],
-           {.size = i == 3 ? 7.0 : 8.0, .align = kColumns[i].align});
+    c.Text(x + 3, y + 2, kColumns[i].width - 6, cells[i],
+           {.size = i == 3 ? 7.5 : 8.5, .align = kColumns[i].align});
     x += kColumns[i].width;
   }
   c.Line(kMargin, y + kRowHeight - 0.5, kMargin + kContentWidth, y + kRowHeight - 0.5, 0.25, 0.75);
 }
 
 void DrawTotals(Canvas& c, double y, const Totals& t, size_t records) {
-  c.Text(kMargin, y + 6, kContentWidth, "合计 Totals", {.size = 10, .bold = true});
+  c.Text(kMargin, y + 6, kContentWidth, "合计 Totals", {.size = 11, .bold = true});
   y += kTotalsHead;
   for (size_t k = 0; k < kUnitKindCount; ++k) {
     if (!t.present[k]) continue;
-    c.Text(kMargin + 12, y, 220, kKindLabels[k], {.size = 8.5});
-    c.Text(kMargin + 232, y, 80, Credits(t.by_kind[k]), {.size = 8.5, .align = Align::kRight});
+    c.Text(kMargin + 12, y, 220, kKindLabels[k], {.size = 9.5});
+    c.Text(kMargin + 232, y, 80, Credits(t.by_kind[k]), {.size = 9.5, .align = Align::kRight});
     y += kTotalsLine;
   }
   c.Text(kMargin + 12, y, 220,
          "总学分 Total credits (" + std::to_string(records) + " 条记录 records)",
-         {.size = 8.5, .bold = true});
+         {.size = 9.5, .bold = true});
   c.Text(kMargin + 232, y, 80, Credits(t.overall),
-         {.size = 8.5, .bold = true, .align = Align::kRight});
+         {.size = 9.5, .bold = true, .align = Align::kRight});
 }
 
 }  // namespace
