@@ -112,6 +112,7 @@ App::App(Services& services, Executor blocking)
   AddConversionRoutes(router_, services.conversions(), services.learners());
   AddLogRoutes(router_, services.log());
   AddTileRoutes(router_, services.log());
+  AddRegimeRoutes(router_);
 }
 
 std::string App::RenderMetrics() {

@@ -121,7 +121,7 @@ json Schemas() {
   s["LearnerRequest"] = Obj({{"national_id", Str()}, {"display_name", Str()}});
   s["LearnerId"] = Obj({{"id", Str()}, {"created", Bool()}}, {"id"});
   s["Institution"] = Obj({{"id", Str()}, {"name", Str()}, {"kind", Str()}, {"hours_per_credit", Num()},
-                          {"certifies", Arr(Str())}, {"require_signatures", Bool()},
+                          {"certifies", Arr(Str())}, {"require_signatures", Bool()}, {"regime", Str()},
                           {"public_keys", Arr(Obj({{"kty", Str()}, {"crv", Str()}, {"x", Str()}, {"kid", Str()}}))}},
                          {"name", "kind"});
   s["Unit"] = Obj({{"id", Str()}, {"institution", Str()}, {"title", Str()}, {"kind", Str()},
@@ -153,6 +153,28 @@ json Schemas() {
                          {"pass_value", Int()}},
                         {"kind", "pass_value"});
   s["Grant"] = Obj({{"institution", Str()}, {"expires_at", Str()}}, {"institution"});
+  json names = Obj({{"zh", Str()}, {"en", Str()}}, {"zh", "en"});
+  json nullable_int = {{"type", json::array({"integer", "null"})}};
+  s["Regimes"] = Obj(
+      {{"regimes",
+        Arr(Obj({{"id", Str()},
+                 {"name", names},
+                 {"hours_per_credit", Obj({{"default", Num()}, {"min", Num()}, {"max", Num()},
+                                           {"source", Int()}})},
+                 {"framework",
+                  Obj({{"name", names}, {"source", Int()}, {"common_scale", Str()},
+                       {"levels", Arr(Obj({{"level", Int()}, {"name", names},
+                                           {"eqf", nullable_int}, {"isced_2011", nullable_int},
+                                           {"source", Int()}}))}})},
+                 {"grade_scales", Arr(Obj({{"scale", Str()}, {"source", Int()}}))},
+                 {"default_policy",
+                  Obj({{"max_transfer_ratio", Num()}, {"max_transfer_ratio_source", Int()},
+                       {"caps", Arr(Obj({{"by", Str()}, {"default_limit", Num()},
+                                         {"note", Str()}, {"source", Int()}}))}})},
+                 {"sources", Arr(Obj({{"title", Str()}, {"publisher", Str()}, {"url", Str()},
+                                      {"section", Str()}}))}},
+                {"id", "name", "hours_per_credit", "framework", "sources"}))}},
+      {"regimes"});
   return s;
 }
 
@@ -213,6 +235,7 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/grade-scales/{id}", {nullptr, Ref("GradeScale")}},
       {"GET /v1/grade-scales", {nullptr, Obj({{"scales", Arr(Ref("GradeScale"))}})}},
       {"GET /log/checkpoint", {nullptr, Str(), "text/plain"}},
+      {"GET /v1/regimes", {nullptr, Ref("Regimes")}},
   };
   // C2SP tlog-tiles: 32-byte hashes, or uint16-BE length-prefixed entries.
   for (const std::string& pattern : TileRoutePatterns()) {

@@ -18,5 +18,6 @@ void AddLogRoutes(Router& router, LogService& log);
 using BackupFn = std::function<StatusOr<BackupManifest>(const std::string& dir)>;
 void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, BackupFn backup);
 void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners);
+void AddRegimeRoutes(Router& router);  // api/routes_regimes.cc: static data
 
 }  // namespace lcb

@@ -1,5 +1,7 @@
 #include "codec/mapping.h"
 
+#include "engine/regimes.h"
+
 #include <cmath>
 
 #include "crypto/jcs.h"
@@ -60,9 +62,9 @@ StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std
 
 StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
-  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "",
-                                    {"id", "name", "kind", "hours_per_credit", "certifies",
-                                     "require_signatures", "public_keys"}));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      doc, "", {"id", "name", "kind", "hours_per_credit", "certifies", "require_signatures",
+                "public_keys", "regime"}));
   Institution inst;
   inst.id = id;
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
@@ -70,6 +72,15 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
   }
   LCB_ASSIGN_OR_RETURN(inst.name, RequiredString(doc, "name", ""));
   LCB_ASSIGN_OR_RETURN(inst.kind, RequiredString(doc, "kind", "", 64));
+  LCB_ASSIGN_OR_RETURN(std::optional<std::string> regime, OptionalString(doc, "regime", "", 32));
+  if (regime) {
+    LCB_RETURN_IF_ERROR(ValidateRegimeId(*regime));
+    inst.regime = *regime;
+    // The regime's default; an explicit hours_per_credit below overrides it.
+    if (const Regime* preset = FindRegime(*regime)) {
+      inst.hours_per_credit = preset->hours_per_credit;
+    }
+  }
   LCB_ASSIGN_OR_RETURN(std::optional<Centi> hpc, OptionalCredits(doc, "hours_per_credit", ""));
   if (hpc) {
     if (*hpc <= 0) return Status::InvalidArgument(Field("/hours_per_credit"), "must be positive");
@@ -107,6 +118,7 @@ json InstitutionToJson(const Institution& inst) {
               {"certifies", inst.certifies},
               {"require_signatures", inst.require_signatures},
               {"public_keys", public_keys.is_array() ? public_keys : json::array()}};
+  if (!inst.regime.empty()) doc["regime"] = inst.regime;
   return doc;
 }
 

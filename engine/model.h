@@ -48,6 +48,9 @@ struct Institution {
   std::vector<std::string> certifies;  // unit id prefixes a certification body may post for
   bool require_signatures = false;
   std::vector<PublicJwk> public_keys;  // at most 16
+  // A preset of engine/regimes.h ("cn", "kr-acbs", "ects", "hk-qf"); empty = none. Sets the
+  // default hours_per_credit and the framework the institution's levels are read in.
+  std::string regime;
 };
 
 struct Unit {
@@ -72,7 +75,8 @@ struct Record {
   std::string external_ref;
   UnitKind kind = UnitKind::kDegreeCourse;  // from the unit
   Centi credits = 0;
-  int level = 0;
+  int level = 0;             // as posted (in the issuer's regime framework, if it has one)
+  int common_level = -1;     // EQF level used by min_level (engine/regimes.h); -1 = unresolved
   std::string field;
   std::string grade_scale;
   std::string grade_value;  // as posted ("85", "优秀", "A", "3.7")

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/catalog_validation.h"
+#include "engine/regimes.h"
 
 namespace lcb {
 namespace {
@@ -126,6 +127,8 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
   if (record.level < kMinLevel || record.level > kMaxLevel) {
     return Status::InvalidArgument(Field("/level"), "must be a level from 1 to 10");
   }
+  // The level stays as posted; the common (EQF) level is what min_level compares against.
+  LCB_RETURN_IF_ERROR(ResolveCommonLevel(issuer, &record));
 
   if (input.completed_on.empty())
     return Status::InvalidArgument(Field("/completed_on"), "is required");

@@ -18,6 +18,8 @@
 //                     hours / issuer.hours_per_credit rounded half up to hundredths; with only
 //                     hours, credits are that quotient; with neither, the unit's credits
 //   /level            1..10; default the unit's level
+//                     and, when the issuer has a regime, a level of its framework;
+//                     common_level is set from it (engine/regimes.h)
 //   /completed_on     a YYYY-MM-DD calendar date, not after `today`
 //   /attendance       optional, at most 64 characters, no control characters
 //   /evidence_sha256  optional, exactly 64 lowercase hex digits

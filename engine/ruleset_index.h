@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/model.h"
+#include "engine/regimes.h"
 #include "engine/ruleset_validate.h"
 
 namespace lcb {
@@ -201,7 +202,8 @@ void CompiledRuleset::ForEachMatchingSource(const Record& rec, F&& f) const {
     if (b == kNone) continue;
     for (uint32_t i = bucket_begin_[b]; i < bucket_begin_[b + 1]; ++i) {
       uint32_t s = bucket_sources_[i];
-      if (src_min_level_[s] > rec.level) break;
+      // regimes hook: min_level compares against the common (EQF) level, not the posted one.
+      if (src_min_level_[s] > RecordMatchLevel(rec)) break;
       if (rec.credits < src_min_credits_[s]) continue;
       f(s);
     }

@@ -8,6 +8,8 @@ packages=(
   clang libclang-rt-14-dev
   librocksdb-dev libssl-dev libboost1.81-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev
+  libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk   # transcript PDF
+  poppler-utils zbar-tools                                         # transcript tests read it back
   openssl
   "$@"
 )

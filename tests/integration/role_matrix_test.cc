@@ -198,6 +198,7 @@ void RoleMatrixTest::BuildTable() {
   });
   Add("GET", "/v1/grade-scales/{id}", "", 'A', kPublic, Fixed("/v1/grade-scales/five_level"));
   Add("GET", "/v1/grade-scales", "", 'A', kPublic, Fixed("/v1/grade-scales"));
+  Add("GET", "/v1/regimes", "", 'A', kPublic, Fixed("/v1/regimes"));
   const std::string unit_doc = json{{"title", "程序设计基础"},
                                     {"kind", "degree_course"},
                                     {"credits", 4},
