@@ -142,8 +142,16 @@ class Checker {
                      const std::string& pointer);
   Status ApplyScoped(Ctx* ctx, int scoped, bool propagate, bool override_protected,
                      const std::string& pointer);
+  Status InlineTerm(ActiveContext* out, const std::string& term, const Json& value, bool protect,
+                    bool override_protected, const std::string& at);
   Status WalkObject(const Json& element, Ctx ctx, const std::string* active_property,
                     const std::string& pointer, bool inside_list, int depth);
+  Status NodeContext(const Json& element, const std::vector<std::string>& keys, int property_scope,
+                     const std::string& pointer, Ctx* ctx, Ctx* type_scoped);
+  Status Member(const std::string& key, const Json& value, const std::string& expanded,
+                const Ctx& ctx, const ActiveContext& type_scoped, const std::string& at, int depth);
+  Status CheckNotDropped(const std::set<std::string>& expanded_keys, bool graph_like,
+                         const std::string& pointer);
   Status CheckTypes(const Json& value, const ActiveContext& type_scoped,
                     const std::string& pointer);
 };
@@ -207,61 +215,64 @@ Status Checker::ApplyInline(ActiveContext* out, const Json& local, bool override
   }
   for (auto it = local.begin(); it != local.end(); ++it) {
     const std::string& term = it.key();
-    const std::string at = pointer + "/" + JsonPointerEscape(term);
     if (term == "@protected" || term == "@version" || term == "@vocab") continue;
-    if (!term.empty() && term[0] == '@' && IsKeyword(term)) {
-      return Refuse(at, term + " in an embedded context is not supported here");
-    }
-    Term def;
-    def.is_protected = protect;
-    std::optional<std::string> raw_id;
-    if (it->is_null()) {
-      def.id.reset();
-      LCB_RETURN_IF_ERROR(Define(out, term, std::move(def), override_protected, at));
-      continue;
-    }
-    if (it->is_string()) {
-      raw_id = it->get<std::string>();
-    } else if (it->is_object()) {
-      for (auto m = it->begin(); m != it->end(); ++m) {
-        const std::string& k = m.key();
-        if (k == "@id" && m->is_string()) {
-          raw_id = m->get<std::string>();
-        } else if (k == "@type" && m->is_string()) {
-          def.type = m->get<std::string>();
-        } else if (k == "@container" && m->is_string() &&
-                   (*m == "@set" || *m == "@list" || *m == "@graph")) {
-          def.container = m->get<std::string>();
-        } else if (k == "@protected" && m->is_boolean()) {
-          def.is_protected = m->get<bool>();
-        } else {
-          return Refuse(at + "/" + JsonPointerEscape(k),
-                        "this term definition member is not supported here");
-        }
-      }
-    } else {
-      return Refuse(at, "a term definition is a string, an object or null");
-    }
-    if (raw_id && IsKeyword(*raw_id)) {
-      def.id = *raw_id;
-    } else {
-      std::optional<std::string> iri = ExpandIri(*out, raw_id ? *raw_id : term, /*vocab=*/true);
-      if (!iri || !(IsAbsoluteIri(*iri))) {
-        return Refuse(at, "the term \"" + term + "\" does not map to an absolute IRI");
-      }
-      def.id = *iri;
-      def.prefix = it->is_string() && term.find(':') == std::string::npos && !iri->empty() &&
-                   std::string_view(":/?#[]@").find(iri->back()) != std::string_view::npos;
-    }
-    if (!def.type.empty() && def.type != "@id" && def.type != "@vocab" && def.type != "@json" &&
-        def.type != "@none") {
-      std::optional<std::string> type = ExpandIri(*out, def.type, true);
-      if (!type || !IsAbsoluteIri(*type)) return Refuse(at + "/@type", "relative type mapping");
-      def.type = *type;
-    }
-    LCB_RETURN_IF_ERROR(Define(out, term, std::move(def), override_protected, at));
+    LCB_RETURN_IF_ERROR(InlineTerm(out, term, *it, protect, override_protected,
+                                   pointer + "/" + JsonPointerEscape(term)));
   }
   return Status::Ok();
+}
+
+// One term definition of an embedded context: a string, null, or an object with @id, @type,
+// @container (@set, @list or @graph) and @protected.
+Status Checker::InlineTerm(ActiveContext* out, const std::string& term, const Json& value,
+                           bool protect, bool override_protected, const std::string& at) {
+  if (!term.empty() && term[0] == '@' && IsKeyword(term)) {
+    return Refuse(at, term + " in an embedded context is not supported here");
+  }
+  Term def;
+  def.is_protected = protect;
+  if (value.is_null()) return Define(out, term, std::move(def), override_protected, at);
+  std::optional<std::string> raw_id;
+  if (value.is_string()) {
+    raw_id = value.get<std::string>();
+  } else if (value.is_object()) {
+    for (auto m = value.begin(); m != value.end(); ++m) {
+      const std::string& k = m.key();
+      if (k == "@id" && m->is_string()) {
+        raw_id = m->get<std::string>();
+      } else if (k == "@type" && m->is_string()) {
+        def.type = m->get<std::string>();
+      } else if (k == "@container" && m->is_string() &&
+                 (*m == "@set" || *m == "@list" || *m == "@graph")) {
+        def.container = m->get<std::string>();
+      } else if (k == "@protected" && m->is_boolean()) {
+        def.is_protected = m->get<bool>();
+      } else {
+        return Refuse(at + "/" + JsonPointerEscape(k),
+                      "this term definition member is not supported here");
+      }
+    }
+  } else {
+    return Refuse(at, "a term definition is a string, an object or null");
+  }
+  if (raw_id && IsKeyword(*raw_id)) {
+    def.id = *raw_id;
+  } else {
+    std::optional<std::string> iri = ExpandIri(*out, raw_id ? *raw_id : term, /*vocab=*/true);
+    if (!iri || !IsAbsoluteIri(*iri)) {
+      return Refuse(at, "the term \"" + term + "\" does not map to an absolute IRI");
+    }
+    def.id = *iri;
+    def.prefix = value.is_string() && term.find(':') == std::string::npos && !iri->empty() &&
+                 std::string_view(":/?#[]@").find(iri->back()) != std::string_view::npos;
+  }
+  if (!def.type.empty() && def.type != "@id" && def.type != "@vocab" && def.type != "@json" &&
+      def.type != "@none") {
+    std::optional<std::string> type = ExpandIri(*out, def.type, true);
+    if (!type || !IsAbsoluteIri(*type)) return Refuse(at + "/@type", "relative type mapping");
+    def.type = *type;
+  }
+  return Define(out, term, std::move(def), override_protected, at);
 }
 
 Status Checker::ApplyContext(Ctx* ctx, const Json& local, const std::string& pointer,
@@ -337,38 +348,32 @@ Status Checker::Walk(const Json& element, const Ctx& ctx, const std::string* act
   return WalkObject(element, ctx, active_property, pointer, inside_list, depth);
 }
 
-Status Checker::WalkObject(const Json& element, Ctx ctx, const std::string* active_property,
-                           const std::string& pointer, bool inside_list, int depth) {
-  const Term* prop = active_property ? ctx->Find(*active_property) : nullptr;
-  const int property_scope = prop ? prop->scoped : kNoScope;
-  const bool graph_container = prop && prop->container.find("@graph") != std::string::npos;
-  const bool graph_like =
-      active_property == nullptr || graph_container ||
-      ExpandIri(*ctx, *active_property, true) == std::optional<std::string>("@graph");
-  // Revert type-scoped contexts, except for value objects and node references.
+// The node's active context, as jsonld.js builds it before reading the node's members: revert
+// type-scoped contexts (except for value objects and node references), then the property-scoped
+// context, the embedded @context, and the type-scoped contexts of the node's types in sorted
+// order. *type_scoped is the context before the last step (types expand in it).
+Status Checker::NodeContext(const Json& element, const std::vector<std::string>& keys,
+                            int property_scope, const std::string& pointer, Ctx* ctx,
+                            Ctx* type_scoped) {
   bool revert = true;
-  if (ctx->previous && element.size() <= 2 && !element.contains("@context")) {
-    for (auto it = element.begin(); it != element.end(); ++it) {
-      const std::optional<std::string> k = ExpandIri(*ctx, it.key(), true);
+  if ((*ctx)->previous && element.size() <= 2 && !element.contains("@context")) {
+    for (const std::string& key : keys) {
+      const std::optional<std::string> k = ExpandIri(**ctx, key, true);
       if (k == std::optional<std::string>("@value")) revert = false;
       if (k == std::optional<std::string>("@id") && element.size() == 1) revert = false;
     }
   }
-  if (revert && ctx->previous) ctx = ctx->previous;
+  if (revert && (*ctx)->previous) *ctx = (*ctx)->previous;
   if (property_scope != kNoScope) {
-    LCB_RETURN_IF_ERROR(ApplyScoped(&ctx, property_scope, true, true, pointer));
+    LCB_RETURN_IF_ERROR(ApplyScoped(ctx, property_scope, true, true, pointer));
   }
   if (const auto local = element.find("@context"); local != element.end()) {
-    LCB_RETURN_IF_ERROR(ApplyContext(&ctx, *local, pointer + "/@context", true, false));
+    LCB_RETURN_IF_ERROR(ApplyContext(ctx, *local, pointer + "/@context", true, false));
   }
-  const Ctx type_scoped = ctx;
-  // Type-scoped contexts, in the sorted order of the type values.
-  std::vector<std::string> keys;
-  for (auto it = element.begin(); it != element.end(); ++it) keys.push_back(it.key());
-  std::sort(keys.begin(), keys.end());
+  *type_scoped = *ctx;
   for (const std::string& key : keys) {
     if (key == "@context" ||
-        ExpandIri(*type_scoped, key, true) != std::optional<std::string>("@type")) {
+        ExpandIri(**type_scoped, key, true) != std::optional<std::string>("@type")) {
       continue;
     }
     const Json& value = element[key];
@@ -378,13 +383,62 @@ Status Checker::WalkObject(const Json& element, Ctx ctx, const std::string* acti
     }
     std::sort(types.begin(), types.end());
     for (const std::string& type : types) {
-      const Term* t = type_scoped->Find(type);
+      const Term* t = (*type_scoped)->Find(type);
       if (t != nullptr && t->scoped != kNoScope) {
         LCB_RETURN_IF_ERROR(
-            ApplyScoped(&ctx, t->scoped, false, false, pointer + "/" + JsonPointerEscape(key)));
+            ApplyScoped(ctx, t->scoped, false, false, pointer + "/" + JsonPointerEscape(key)));
       }
     }
   }
+  return Status::Ok();
+}
+
+// One member of a node: its key must expand to an absolute IRI or a keyword, keyword values
+// must be well formed, and property values are walked in turn.
+Status Checker::Member(const std::string& key, const Json& value, const std::string& expanded,
+                       const Ctx& ctx, const ActiveContext& type_scoped, const std::string& at,
+                       int depth) {
+  if (expanded == "@id") {
+    if (!value.is_string()) return Refuse(at, "@id must be a string");
+    const std::optional<std::string> id = ExpandIri(*ctx, value.get<std::string>(), false);
+    if (!id || !IsAbsoluteIri(*id)) return Refuse(at, "@id must be an absolute IRI");
+  } else if (expanded == "@type") {
+    return CheckTypes(value, type_scoped, at);
+  } else if (expanded == "@value") {
+    if (value.is_null()) return Refuse(at, "@value is null");
+    if (value.is_object() || value.is_array()) return Refuse(at, "@value must be a scalar");
+  } else if (expanded == "@language") {
+    static const std::regex kTag("^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$");
+    if (!value.is_string() || !std::regex_match(value.get<std::string>(), kTag)) {
+      return Refuse(at, "@language must be a well-formed language tag");
+    }
+  } else if (expanded == "@graph" || expanded == "@list" || expanded == "@set" ||
+             expanded == "@included") {
+    return Walk(value, ctx, &key, at, expanded == "@list", depth + 1);
+  } else if (expanded == "@reverse" || expanded == "@nest" || expanded == "@index") {
+    return Refuse(at, expanded + " is not supported here");
+  } else if (expanded == "@direction" || expanded == "@json" || expanded == "@none") {
+    return Status::Ok();  // values only
+  } else {
+    const Term* t = ctx->Find(key);
+    if (!(t && t->type == "@json")) return Walk(value, ctx, &key, at, false, depth + 1);
+  }
+  return Status::Ok();
+}
+
+Status Checker::WalkObject(const Json& element, Ctx ctx, const std::string* active_property,
+                           const std::string& pointer, bool inside_list, int depth) {
+  const Term* prop = active_property ? ctx->Find(*active_property) : nullptr;
+  const bool graph_like =
+      active_property == nullptr || (prop && prop->container.find("@graph") != std::string::npos) ||
+      ExpandIri(*ctx, *active_property, true) == std::optional<std::string>("@graph");
+  std::vector<std::string> keys;
+  for (auto it = element.begin(); it != element.end(); ++it) keys.push_back(it.key());
+  std::sort(keys.begin(), keys.end());
+  Ctx type_scoped;
+  LCB_RETURN_IF_ERROR(
+      NodeContext(element, keys, prop ? prop->scoped : kNoScope, pointer, &ctx, &type_scoped));
+
   std::set<std::string> expanded_keys;
   for (const std::string& key : keys) {
     if (key == "@context") continue;
@@ -394,36 +448,16 @@ Status Checker::WalkObject(const Json& element, Ctx ctx, const std::string* acti
     if (!expanded || !(IsAbsoluteIri(*expanded) || IsKeyword(*expanded))) {
       return Refuse(at, "the property \"" + key + "\" is defined by no active context");
     }
-    if (*expanded == "@id") {
-      if (!value.is_string()) return Refuse(at, "@id must be a string");
-      const std::optional<std::string> id = ExpandIri(*ctx, value.get<std::string>(), false);
-      if (!id || !IsAbsoluteIri(*id)) return Refuse(at, "@id must be an absolute IRI");
-    } else if (*expanded == "@type") {
-      LCB_RETURN_IF_ERROR(CheckTypes(value, *type_scoped, at));
-    } else if (*expanded == "@value") {
-      if (value.is_null()) return Refuse(at, "@value is null");
-      if (value.is_object() || value.is_array()) return Refuse(at, "@value must be a scalar");
-    } else if (*expanded == "@language") {
-      static const std::regex kTag("^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$");
-      if (!value.is_string() || !std::regex_match(value.get<std::string>(), kTag)) {
-        return Refuse(at, "@language must be a well-formed language tag");
-      }
-    } else if (*expanded == "@graph" || *expanded == "@list" || *expanded == "@set" ||
-               *expanded == "@included") {
-      LCB_RETURN_IF_ERROR(Walk(value, ctx, &key, at, *expanded == "@list", depth + 1));
-    } else if (*expanded == "@reverse" || *expanded == "@nest" || *expanded == "@index") {
-      return Refuse(at, *expanded + " is not supported here");
-    } else if (*expanded == "@direction" || *expanded == "@json" || *expanded == "@none") {
-      // values only
-    } else {
-      const Term* t = ctx->Find(key);
-      if (!(t && t->type == "@json")) {
-        LCB_RETURN_IF_ERROR(Walk(value, ctx, &key, at, false, depth + 1));
-      }
-    }
+    LCB_RETURN_IF_ERROR(Member(key, value, *expanded, ctx, *type_scoped, at, depth));
     if (!value.is_null() || *expanded == "@value") expanded_keys.insert(*expanded);
   }
-  if (graph_like && !inside_list) {
+  return CheckNotDropped(expanded_keys, graph_like && !inside_list, pointer);
+}
+
+// What expansion drops at the top level, in @graph or under a @graph container, and anywhere.
+Status Checker::CheckNotDropped(const std::set<std::string>& expanded_keys, bool graph_like,
+                                const std::string& pointer) {
+  if (graph_like) {
     const size_t count = expanded_keys.size();
     if (count == 0) return Refuse(pointer, "an empty object is dropped");
     if (expanded_keys.count("@value") || expanded_keys.count("@list")) {

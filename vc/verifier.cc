@@ -261,8 +261,11 @@ void VerifyDataIntegrity(const Json& cred, Verification& v, VerificationResult& 
 std::optional<UnixSeconds> NumericClaim(const Json& payload, const char* name, Verification& v) {
   const Json* c = Member(payload, name);
   if (c == nullptr) return std::nullopt;
-  if (!c->is_number_integer() && !c->is_number_unsigned()) {
-    v.Fail(reason::kMalformed, std::string(name) + " must be a NumericDate",
+  // Years 0001-9999, as date-time strings allow: dates beyond have no calendar form.
+  constexpr int64_t kMin = -62135596800;
+  constexpr int64_t kMax = 253402300799;
+  if (!c->is_number_integer() || c->get<int64_t>() < kMin || c->get<int64_t>() > kMax) {
+    v.Fail(reason::kMalformed, std::string(name) + " must be a NumericDate (whole seconds)",
            std::string("/") + name);
     return std::nullopt;
   }

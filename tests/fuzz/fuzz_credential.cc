@@ -5,6 +5,7 @@
 // proof and issuer checks passed and its issuer's key is the fuzz key; every error carries a
 // known reason code. JSON input also goes through the JSON-LD safe-mode checker (OK or
 // InvalidArgument) and the status-list decoder (OK, InvalidArgument or ResourceExhausted).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <map>
