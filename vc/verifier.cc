@@ -23,6 +23,13 @@ bool HasType(const Json& node, std::string_view type) {
                                        [&](const Json& t) { return t.is_string() && t == type; });
 }
 
+// Messages may quote the input (a parser's "last read" bytes): invalid UTF-8 in them becomes
+// U+FFFD, so that a result can always be written as JSON.
+std::string ValidUtf8(const std::string& s) {
+  const std::string quoted = Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
+  return Json::parse(quoted).get<std::string>();
+}
+
 const Json* Member(const Json& obj, const char* name) {
   const auto it = obj.find(name);
   return it == obj.end() ? nullptr : &*it;
@@ -35,7 +42,7 @@ class Verification {
       : keys_(keys), options_(options), r_(*result) {}
 
   void Fail(std::string_view reason, std::string message, std::string pointer = "") {
-    r_.errors.push_back({std::string(reason), std::move(message), std::move(pointer)});
+    r_.errors.push_back({std::string(reason), ValidUtf8(message), ValidUtf8(pointer)});
   }
   void Malformed(const Status& s) { Fail(reason::kMalformed, s.message(), s.pointer()); }
   void Pass(const char* check) { r_.checks.push_back(check); }

@@ -283,5 +283,15 @@ TEST_F(VerifierTest, MalformedInputNamesTheProblem) {
   EXPECT_TRUE(Verify(Di(Credential())).HasReason(reason::kMalformed));
 }
 
+// A parser's message quotes the bytes it stopped at; the result must still write as JSON
+// (found by fuzz_credential).
+TEST_F(VerifierTest, InvalidUtf8InTheInputStillGivesAJsonResult) {
+  const VerificationResult r = Verify("{\"id\":\"htt\x8b\xe5\xba\x8f\"}");
+  EXPECT_TRUE(r.HasReason(reason::kMalformed));
+  EXPECT_NO_THROW(r.ToJson().dump());
+  const VerificationResult jws = Verify("eyJhbGciOiJFZERTQSJ9.\xff\xfe.c2ln");
+  EXPECT_NO_THROW(jws.ToJson().dump());
+}
+
 }  // namespace
 }  // namespace lcb::vc
