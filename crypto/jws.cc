@@ -254,10 +254,10 @@ std::string SignCompactJws(const nlohmann::json& header, std::string_view payloa
                      [&](std::string_view input) { return key.SignRs256(input); });
 }
 
-StatusOr<PublicJwk> ParsePublicJwk(const nlohmann::json& jwk) {
+StatusOr<ParsedPublicJwk> ParsePublicJwk(const nlohmann::json& jwk) {
   if (!jwk.is_object()) return Status::InvalidArgument(Field(""), "JWK must be a JSON object");
   const auto kty = jwk.find("kty");
-  PublicJwk out;
+  ParsedPublicJwk out;
   if (kty != jwk.end() && *kty == "RSA") {
     LCB_ASSIGN_OR_RETURN(RsaPublicKey rsa, RsaPublicKey::FromJwk(jwk));
     out.alg = JwsAlgorithm::kRS256;

@@ -98,7 +98,7 @@ std::string SignCompactJws(const nlohmann::json& header, std::string_view payloa
                            const RsaKey& key);
 
 // A public JWK of either kind the bank uses: OKP/Ed25519 (EdDSA) or RSA (RS256).
-struct PublicJwk {
+struct ParsedPublicJwk {
   JwsAlgorithm alg = JwsAlgorithm::kEdDSA;
   std::string kid;                  // "" when the JWK has none
   std::string ed25519;              // 32 raw bytes when alg == kEdDSA
@@ -106,6 +106,6 @@ struct PublicJwk {
   std::string thumbprint;           // RFC 7638, base64url
 };
 // Dispatches on "kty" to ParseEd25519Jwk or RsaPublicKey::FromJwk (the pointer names the member).
-StatusOr<PublicJwk> ParsePublicJwk(const nlohmann::json& jwk);
+StatusOr<ParsedPublicJwk> ParsePublicJwk(const nlohmann::json& jwk);
 
 }  // namespace lcb

@@ -81,7 +81,7 @@ VerificationKey RsaVerificationKey(std::string id, std::string owner, const RsaP
 }
 
 StatusOr<VerificationKey> VerificationKeyFromJwk(const Json& jwk, std::string owner) {
-  LCB_ASSIGN_OR_RETURN(PublicJwk parsed, ParsePublicJwk(jwk));
+  LCB_ASSIGN_OR_RETURN(ParsedPublicJwk parsed, ParsePublicJwk(jwk));
   if (parsed.alg == JwsAlgorithm::kRS256) {
     return RsaVerificationKey(parsed.kid, std::move(owner), *parsed.rsa);
   }

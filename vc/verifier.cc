@@ -323,7 +323,7 @@ void VerifyJws(std::string_view compact, Verification& v, VerificationResult& r,
 
   std::string thumbprint;
   if (const auto jwk = jws->header.find("jwk"); jwk != jws->header.end()) {
-    StatusOr<PublicJwk> embedded = ParsePublicJwk(*jwk);
+    StatusOr<ParsedPublicJwk> embedded = ParsePublicJwk(*jwk);
     if (!embedded.ok()) return v.Malformed(embedded.status().WithPointerPrefix("/header/jwk"));
     thumbprint = embedded->thumbprint;
   }

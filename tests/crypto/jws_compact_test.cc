@@ -27,7 +27,7 @@ TEST(CompactJws, Rfc8037ExampleDecodesAndVerifies) {
   ASSERT_TRUE(jws.ok()) << jws.status().ToString();
   EXPECT_EQ(jws->alg, JwsAlgorithm::kEdDSA);
   EXPECT_EQ(jws->payload, v["payload_utf8"].get<std::string>());
-  StatusOr<PublicJwk> jwk = ParsePublicJwk(v["public_jwk"]);
+  StatusOr<ParsedPublicJwk> jwk = ParsePublicJwk(v["public_jwk"]);
   ASSERT_TRUE(jwk.ok());
   EXPECT_EQ(jwk->thumbprint, v["jwk_thumbprint_sha256_b64url"].get<std::string>());
   EXPECT_TRUE(VerifyJwsSignature(*jws, jwk->ed25519));
@@ -66,7 +66,7 @@ TEST(CompactJws, Rs256RoundTrip) {
   StatusOr<DecodedJws> jws = DecodeCompactJws(compact, 100);
   ASSERT_TRUE(jws.ok()) << jws.status().ToString();
   EXPECT_EQ(jws->alg, JwsAlgorithm::kRS256);
-  StatusOr<PublicJwk> embedded = ParsePublicJwk(jws->header["jwk"]);
+  StatusOr<ParsedPublicJwk> embedded = ParsePublicJwk(jws->header["jwk"]);
   ASSERT_TRUE(embedded.ok());
   ASSERT_TRUE(embedded->rsa.has_value());
   EXPECT_EQ(embedded->thumbprint, key.PublicKey().Thumbprint());
@@ -111,12 +111,12 @@ TEST(CompactJws, ParsePublicJwkDispatches) {
   EXPECT_EQ(ParsePublicJwk(Json{{"kty", "EC"}}).status().pointer(), "/kty");
   EXPECT_EQ(ParsePublicJwk(Json::object()).status().pointer(), "/kty");
   const std::string pub = Ed25519Key::Generate().PublicKey();
-  StatusOr<PublicJwk> ed = ParsePublicJwk(Ed25519PublicJwk(pub, "k1"));
+  StatusOr<ParsedPublicJwk> ed = ParsePublicJwk(Ed25519PublicJwk(pub, "k1"));
   ASSERT_TRUE(ed.ok());
   EXPECT_EQ(ed->alg, JwsAlgorithm::kEdDSA);
   EXPECT_EQ(ed->kid, "k1");
   EXPECT_EQ(ed->thumbprint, JwkThumbprint(pub));
-  StatusOr<PublicJwk> rsa = ParsePublicJwk(TestRsaKey().PublicKey().Jwk("r1"));
+  StatusOr<ParsedPublicJwk> rsa = ParsePublicJwk(TestRsaKey().PublicKey().Jwk("r1"));
   ASSERT_TRUE(rsa.ok());
   EXPECT_EQ(rsa->alg, JwsAlgorithm::kRS256);
   EXPECT_EQ(rsa->kid, "r1");
