@@ -78,9 +78,10 @@ std::string Metrics::Render() const {
   return out.str();
 }
 
-App::App(Bank& bank) : bank_(bank) {
-  limiter_ = std::make_unique<RateLimiter>(bank.config().rate_limit_rps,
-                                           bank.config().rate_limit_burst);
+App::App(Services& services, Executor blocking)
+    : services_(services), blocking_(std::move(blocking)) {
+  const Config& config = services.config();
+  limiter_ = std::make_unique<RateLimiter>(config.rate_limit_rps, config.rate_limit_burst);
   router_.Add("GET", "/healthz", kAnyone, "Liveness: the process is up",
               [](RouteContext&, Respond respond) {
                 respond(JsonResponse(200, json{{"status", "ok"}}));
@@ -91,8 +92,8 @@ App::App(Bank& bank) : bank_(bank) {
                   return respond(ProblemResponse(Status::Unavailable("shutting down"),
                                                  ctx.request.request_id));
                 }
-                respond(JsonResponse(200, json{{"status", "ready"},
-                                               {"tree_size", bank_.ledger().Size()}}));
+                respond(JsonResponse(
+                    200, json{{"status", "ready"}, {"tree_size", services_.log().Size()}}));
               });
   router_.Add("GET", "/metrics", kAnyone, "Prometheus metrics (text format)",
               [this](RouteContext&, Respond respond) {
@@ -102,11 +103,13 @@ App::App(Bank& bank) : bank_(bank) {
               [this](RouteContext&, Respond respond) {
                 respond(JsonResponse(200, OpenApiDocument(router_)));
               });
-  AddAdminRoutes(router_, bank);
-  AddCatalogRoutes(router_, bank);
-  AddRecordRoutes(router_, bank);
-  AddConversionRoutes(router_, bank);
-  AddLogRoutes(router_, bank);
+  AddAdminRoutes(router_, services.tokens(), services.admin_log(),
+                 [&services](const std::string& dir) { return services.Backup(dir); });
+  AddCatalogRoutes(router_, services.catalog(), services.rulesets());
+  AddRecordRoutes(router_, services.records(), services.learners(), services.passbook(),
+                  services.log(), config.max_batch);
+  AddConversionRoutes(router_, services.conversions(), services.learners());
+  AddLogRoutes(router_, services.log());
 }
 
 std::string App::RenderMetrics() {
@@ -116,7 +119,7 @@ std::string App::RenderMetrics() {
     out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
         << name << " " << value << "\n";
   };
-  BankCounters& c = bank_.counters();
+  ServiceCounters& c = services_.counters();
   gauge("creditbank_records_ingested_total", "Records appended to the log.", "counter",
         static_cast<double>(c.records_ingested.load()));
   gauge("creditbank_records_rejected_total", "Records in rejected requests.", "counter",
@@ -125,9 +128,9 @@ std::string App::RenderMetrics() {
         "counter", static_cast<double>(c.conversions_evaluated.load()));
   gauge("creditbank_conversions_applied_total", "Conversions applied and logged.", "counter",
         static_cast<double>(c.conversions_applied.load()));
-  LedgerStats ls = bank_.ledger().Stats();
+  LedgerStats ls = services_.log().Stats();
   gauge("creditbank_log_size", "Entries in the transparency log.", "gauge",
-        static_cast<double>(bank_.ledger().Size()));
+        static_cast<double>(services_.log().Size()));
   gauge("creditbank_log_commit_groups_total", "Commit groups (one checkpoint each).", "counter",
         static_cast<double>(ls.groups));
   gauge("creditbank_log_failed_writes_total", "Log writes that failed (nothing acknowledged).",
@@ -145,7 +148,7 @@ std::string App::RenderMetrics() {
   }
   gauge("creditbank_uptime_seconds", "Seconds since start.", "gauge",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-  for (const auto& [name, value] : bank_.kv().Stats()) {
+  for (const auto& [name, value] : services_.StorageStats()) {
     std::string full = "creditbank_" + name;
     gauge(full.c_str(), "RocksDB figure.", "gauge", value);
   }
@@ -198,7 +201,7 @@ void App::Dispatch(HttpRequest request, Respond respond) {
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return finish(std::move(r));
     }
-    auto p = bank_.tokens().Authenticate(*auth);
+    auto p = services_.tokens().Authenticate(*auth);
     if (!p.ok()) {
       HttpResponse r = ProblemResponse(p.status(), req->request_id);
       r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
@@ -231,12 +234,21 @@ void App::Dispatch(HttpRequest request, Respond respond) {
     return finish(std::move(r));
   }
   auto ctx = std::make_shared<RouteContext>(RouteContext{*req, std::move(match.params), *principal});
+  if (route.run_on == RunOn::kBlockingPool && blocking_) {
+    // req is kept alive by `finish`, which the closure holds.
+    return blocking_([this, &route, ctx, finish] { RunHandler(route, ctx, finish); });
+  }
+  RunHandler(route, ctx, std::move(finish));
+}
+
+void App::RunHandler(const Route& route, std::shared_ptr<RouteContext> ctx, Respond finish) {
   try {
     // ctx must outlive asynchronous handlers: keep it alive in the respond callback.
     route.handler(*ctx, [ctx, finish](HttpResponse r) { finish(std::move(r)); });
   } catch (const std::exception& e) {
-    LogJson(LogLevel::kError, "handler threw", {{"request_id", req->request_id}, {"what", e.what()}});
-    finish(ProblemResponse(500, "internal error", req->request_id));
+    LogJson(LogLevel::kError, "handler threw",
+            {{"request_id", ctx->request.request_id}, {"what", e.what()}});
+    finish(ProblemResponse(500, "internal error", ctx->request.request_id));
   }
 }
 

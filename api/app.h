@@ -9,9 +9,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "api/bank.h"
 #include "api/http.h"
 #include "api/router.h"
+#include "codec/json_util.h"
+#include "service/services.h"
 
 namespace lcb {
 
@@ -56,7 +57,8 @@ class Metrics {
 
 class App {
  public:
-  explicit App(Bank& bank);
+  // `blocking` runs handlers of RunOn::kBlockingPool routes (inline when empty).
+  App(Services& services, Executor blocking = {});
   void Dispatch(HttpRequest request, Respond respond);
   const Router& router() const { return router_; }
   // For /metrics gauges about connections.
@@ -65,7 +67,9 @@ class App {
 
  private:
   std::string RenderMetrics();
-  Bank& bank_;
+  void RunHandler(const Route& route, std::shared_ptr<RouteContext> ctx, Respond finish);
+  Services& services_;
+  Executor blocking_;
   Router router_;
   Metrics metrics_;
   std::unique_ptr<RateLimiter> limiter_;

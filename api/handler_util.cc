@@ -76,15 +76,15 @@ bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::strin
   return true;
 }
 
-bool CanReadLearner(Bank& bank, const Principal& p, const std::string& learner) {
+bool CanReadLearner(LearnerService& learners, const Principal& p, const std::string& learner) {
   if (p.is_learner(learner) || p.is_auditor()) return true;
-  if (p.kind == RoleKind::kInstitution) return bank.HasGrant(learner, p.subject);
+  if (p.kind == RoleKind::kInstitution) return learners.HasGrant(learner, p.subject);
   return false;
 }
 
-bool CanReadRecord(Bank& bank, const Principal& p, const StoredRecord& rec) {
+bool CanReadRecord(LearnerService& learners, const Principal& p, const StoredRecord& rec) {
   if (p.is_institution(rec.record.issuer)) return true;
-  return CanReadLearner(bank, p, rec.record.learner);
+  return CanReadLearner(learners, p, rec.record.learner);
 }
 
 }  // namespace lcb

@@ -3,11 +3,12 @@
 
 #include <string>
 
-#include "api/bank.h"
 #include "api/http.h"
-#include "api/json_util.h"
 #include "api/problem.h"
 #include "api/router.h"
+#include "codec/json_util.h"
+#include "service/learners.h"
+#include "service/records.h"
 
 namespace lcb {
 
@@ -41,8 +42,16 @@ bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::strin
 
 // Object-level authorization (who may see a learner's data), in one place.
 // The learner itself, auditors, and institutions the learner granted access to.
-bool CanReadLearner(Bank& bank, const Principal& p, const std::string& learner);
+bool CanReadLearner(LearnerService& learners, const Principal& p, const std::string& learner);
 // Everyone who may read the learner's data, plus the record's issuer.
-bool CanReadRecord(Bank& bank, const Principal& p, const StoredRecord& rec);
+bool CanReadRecord(LearnerService& learners, const Principal& p, const StoredRecord& rec);
+
+// Answers a service result: the JSON of the value with `status`, or the problem.
+template <typename T, typename ToJson>
+void RespondWith(const RouteContext& ctx, const Respond& respond, StatusOr<T> result, int status,
+                 ToJson to_json) {
+  if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
+  respond(JsonResponse(status, to_json(*result)));
+}
 
 }  // namespace lcb

@@ -18,8 +18,9 @@ std::vector<std::string> Split(const std::string& path) {
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, unsigned roles, std::string summary,
-                 Handler handler) {
-  Route r{std::move(method), pattern, roles, std::move(summary), std::move(handler), Split(pattern)};
+                 Handler handler, RunOn run_on) {
+  Route r{std::move(method),  pattern,        roles, std::move(summary),
+          std::move(handler), Split(pattern), run_on};
   routes_.push_back(std::move(r));
 }
 

@@ -1,6 +1,6 @@
 // Routes: method + path pattern ("/v1/records/{id}") -> handler, with the roles that may call
 // it. Authentication and the role check happen here, in one place, before any handler runs;
-// object-level checks (is this the learner's own record?) go through api/auth.h.
+// object-level checks (is this the learner's own record?) go through api/handler_util.h.
 #pragma once
 
 #include <functional>
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "api/auth.h"
 #include "api/http.h"
+#include "service/tokens.h"
 
 namespace lcb {
 
@@ -32,6 +32,11 @@ enum RoleMask : unsigned {
   kAnyAuthenticated = kAdmin | kInstitutionRole | kLearnerRole | kAuditorRole,
 };
 
+// Where a handler runs. A handler that may wait on a synced write (catalog puts, tokens,
+// learner accounts, grants) runs on the blocking pool so that no HTTP thread ever waits on an
+// fsync; log appends are asynchronous and complete on the worker pool.
+enum class RunOn { kHttpThread, kBlockingPool };
+
 struct Route {
   std::string method;
   std::string pattern;  // "/v1/records/{id}"; "{name}" matches one non-empty segment
@@ -39,6 +44,7 @@ struct Route {
   std::string summary;  // for the OpenAPI document and --help
   Handler handler;
   std::vector<std::string> segments;  // split pattern
+  RunOn run_on = RunOn::kHttpThread;
 };
 
 struct RouteMatch {
@@ -50,7 +56,7 @@ struct RouteMatch {
 class Router {
  public:
   void Add(std::string method, std::string pattern, unsigned roles, std::string summary,
-           Handler handler);
+           Handler handler, RunOn run_on = RunOn::kHttpThread);
   RouteMatch Match(const std::string& method, const std::string& path) const;
   const std::vector<Route>& routes() const { return routes_; }
 

@@ -1,17 +1,22 @@
-// Route tables, one function per area. Each route declares the roles that may call it
-// (checked by App before the handler runs); handlers do the object-level checks through
-// CanReadLearner / CanReadRecord and ownership comparisons.
+// Route tables, one function per area; each gets the services it needs and nothing else.
+// Every route declares the roles that may call it (checked by App before the handler runs);
+// handlers do the object-level checks through CanReadLearner / CanReadRecord and ownership
+// comparisons, parse the request, call one service and map its typed result to JSON.
 #pragma once
 
-#include "api/bank.h"
+#include <functional>
+
 #include "api/router.h"
+#include "service/services.h"
 
 namespace lcb {
 
-void AddRecordRoutes(Router& router, Bank& bank);
-void AddCatalogRoutes(Router& router, Bank& bank);
-void AddLogRoutes(Router& router, Bank& bank);
-void AddAdminRoutes(Router& router, Bank& bank);
-void AddConversionRoutes(Router& router, Bank& bank);
+void AddRecordRoutes(Router& router, RecordService& records, LearnerService& learners,
+                     PassbookService& passbook, LogService& log, int max_batch);
+void AddCatalogRoutes(Router& router, CatalogService& catalog, RulesetService& rulesets);
+void AddLogRoutes(Router& router, LogService& log);
+using BackupFn = std::function<StatusOr<BackupManifest>(const std::string& dir)>;
+void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, BackupFn backup);
+void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners);
 
 }  // namespace lcb

@@ -1,6 +1,8 @@
 // Conversions: evaluate (dry run), apply (logged), what-if.
 #include "api/handler_util.h"
 #include "api/routes.h"
+#include "api/views.h"
+#include "codec/mapping.h"
 
 namespace lcb {
 namespace {
@@ -25,12 +27,13 @@ StatusOr<ConversionRequest> ParseConversionRequest(const json& body) {
 }
 
 // The program's institution acting for a learner needs the learner's grant.
-Status MayConvert(Bank& bank, const Principal& p, const ConversionRequest& r, bool apply) {
+Status MayConvert(LearnerService& learners, const Principal& p, const ConversionRequest& r,
+                  bool apply) {
   auto colon = r.program.find(':');
   std::string owner = colon == std::string::npos ? "" : r.program.substr(0, colon);
   if (!apply && p.is_learner(r.learner)) return Status::Ok();
   if (p.is_institution(owner)) {
-    if (bank.HasGrant(r.learner, owner)) return Status::Ok();
+    if (learners.HasGrant(r.learner, owner)) return Status::Ok();
     return Status::NotFound("no learner '" + r.learner + "' has shared records with " + owner);
   }
   if (p.kind == RoleKind::kLearner) {
@@ -43,41 +46,42 @@ Status MayConvert(Bank& bank, const Principal& p, const ConversionRequest& r, bo
 
 }  // namespace
 
-void AddConversionRoutes(Router& router, Bank& bank) {
-  Bank* b = &bank;
+void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners) {
+  ConversionService* b = &conversions;
+  LearnerService* l = &learners;
   router.Add("POST", "/v1/conversions/evaluate", kLearnerRole | kInstitutionRole,
              "Dry run: the optimal conversion of a learner's records into a program, explained",
-             [b](RouteContext& ctx, Respond respond) {
+             [b, l](RouteContext& ctx, Respond respond) {
                json body;
                if (!ParseJsonRequest(ctx, respond, &body)) return;
                auto req = ParseConversionRequest(body);
                if (!req.ok()) return respond(ProblemResponse(req.status(), ctx.request.request_id));
-               Status may = MayConvert(*b, ctx.principal, *req, false);
+               Status may = MayConvert(*l, ctx.principal, *req, false);
                if (!may.ok()) return respond(ProblemResponse(may, ctx.request.request_id));
-               auto r = b->Evaluate(req->learner, req->program, req->as_of);
-               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
-               respond(JsonResponse(200, *r));
+               RespondWith(
+                   ctx, respond, b->Evaluate(req->learner, req->program, req->as_of), 200,
+                   [&](const ConversionResult& r) { return ConversionToJson(r, req->learner); });
              });
   router.Add("POST", "/v1/conversions", kInstitutionRole,
              "Apply: evaluate and append the decision to the log (the program's institution)",
-             [b](RouteContext& ctx, Respond respond) {
+             [b, l](RouteContext& ctx, Respond respond) {
                json body;
                if (!ParseJsonRequest(ctx, respond, &body)) return;
                auto req = ParseConversionRequest(body);
                if (!req.ok()) return respond(ProblemResponse(req.status(), ctx.request.request_id));
-               Status may = MayConvert(*b, ctx.principal, *req, true);
+               Status may = MayConvert(*l, ctx.principal, *req, true);
                if (!may.ok()) return respond(ProblemResponse(may, ctx.request.request_id));
                std::string rid = ctx.request.request_id;
-               b->ApplyConversion(req->learner, req->program, req->as_of, ctx.principal,
-                                  [respond, rid](StatusOr<json> r) {
-                                    if (!r.ok()) return respond(ProblemResponse(r.status(), rid));
-                                    respond(JsonResponse(201, *r));
-                                  });
+               b->Apply(req->learner, req->program, req->as_of, ctx.principal,
+                        [respond, rid, learner = req->learner](StatusOr<AppliedConversion> r) {
+                          if (!r.ok()) return respond(ProblemResponse(r.status(), rid));
+                          respond(JsonResponse(201, AppliedConversionJson(*r, learner)));
+                        });
              });
   router.Add("GET", "/v1/learners/{id}/what-if", kLearnerRole,
              "How far the learner's credits go in every program (?programs=all|a,b&limit=&as_of=)",
              [b](RouteContext& ctx, Respond respond) {
-               const std::string& learner = ctx.params["id"];
+               const std::string learner = ctx.params["id"];
                if (!ctx.principal.is_learner(learner)) {
                  return respond(ProblemResponse(
                      Status::NotFound("no learner '" + learner + "'"), ctx.request.request_id));
@@ -105,9 +109,9 @@ void AddConversionRoutes(Router& router, Bank& bank) {
                  if (!d.ok()) return respond(ProblemResponse(d.status(), ctx.request.request_id));
                  as_of = *d;
                }
-               auto r = b->WhatIf(learner, programs, as_of, limit == 0 ? 20 : limit);
-               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
-               respond(JsonResponse(200, *r));
+               RespondWith(ctx, respond,
+                           b->WhatIf(learner, programs, as_of, limit == 0 ? 20 : limit), 200,
+                           [&](const WhatIfReport& r) { return WhatIfJson(r, learner, as_of); });
              });
 }
 

@@ -1,23 +1,18 @@
 // Records, learners, grants and the passbook.
+#include <memory>
+#include <mutex>
 #include <regex>
+#include <unordered_map>
 
 #include "api/handler_util.h"
-#include "api/mapping.h"
 #include "api/routes.h"
+#include "api/views.h"
+#include "codec/mapping.h"
 #include "common/csv.h"
 #include "common/encoding.h"
-#include "crypto/jws.h"
-#include "crypto/sha256.h"
 
 namespace lcb {
 namespace {
-
-StatusOr<json> RecordView(Bank& bank, const StoredRecord& r) {
-  LCB_ASSIGN_OR_RETURN(json receipt, bank.VerifiedReceipt(r.leaf_index, r.bytes));
-  json out = {{"record", r.entry}, {"status", r.status}, {"receipt", receipt}};
-  if (!r.revoked_by.empty()) out["revoked_by"] = r.revoked_by;
-  return out;
-}
 
 // Turns "/records/<i>/field" into the CSV line of row i, for registrars fixing their file.
 void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
@@ -36,50 +31,15 @@ void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
   r->body = Dump(doc);
 }
 
-// Verifies an X-JWS-Signature over the exact body bytes with the institution's keys.
-Status VerifySubmission(Bank& bank, const std::string& issuer, const HttpRequest& req,
-                        std::string* jws_out) {
-  const std::string* jws = req.Header("x-jws-signature");
-  auto inst = bank.GetInstitutionJson(issuer);
-  bool required = inst.ok() && inst->value("require_signatures", false);
-  if (!jws) {
-    if (required) {
-      return Status::Unauthenticated(
-          "institution '" + issuer + "' requires signed submissions: send X-JWS-Signature");
-    }
-    return Status::Ok();
-  }
-  if (!inst.ok()) return inst.status();
-  json keys = inst->value("public_keys", json::array());
-  auto lookup = [&keys](std::string_view kid) -> std::optional<std::string> {
-    for (const auto& k : keys) {
-      if (k.value("kid", "") == kid) {
-        auto x = Base64UrlDecode(k.value("x", ""));
-        if (x) return *x;
-      }
-    }
-    return std::nullopt;
-  };
-  auto verified = VerifyDetachedJws(*jws, req.body, lookup);
-  if (!verified.ok()) {
-    return Status::Unauthenticated("X-JWS-Signature does not verify: " +
-                                   verified.status().message());
-  }
-  *jws_out = *jws;
-  return Status::Ok();
-}
-
-void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
+void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respond respond) {
   const HttpRequest& req = ctx.request;
   const std::string issuer = ctx.principal.subject;
-  std::string jws;
-  Status sig = VerifySubmission(bank, issuer, req, &jws);
-  if (!sig.ok()) return respond(ProblemResponse(sig, req.request_id));
+  auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
+  if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
   std::vector<RecordInput> inputs;
   std::vector<int> csv_lines;
   bool batch = true;
   const std::string* type = req.Header("content-type");
-  const int max_batch = bank.config().max_batch;
   if (type && type->find("text/csv") != std::string::npos) {
     auto table = ParseCsv(req.body);
     if (!table.ok()) return respond(ProblemResponse(table.status(), req.request_id));
@@ -157,12 +117,11 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
       inputs.push_back(std::move(in).value());
     }
   }
-  std::string body_sha = jws.empty() ? "" : HashHex(Sha256(req.body));
   std::string request_id = req.request_id;
   if (const std::string* dry = req.Query("dry_run"); dry && (*dry == "true" || *dry == "1")) {
     // Validation only: every check except idempotency conflicts, nothing stored.
     BatchErrors errors;
-    auto entries = bank.ValidateRecords(issuer, inputs, batch, jws, body_sha, &errors);
+    auto entries = records.Validate(issuer, inputs, batch, *submission, &errors);
     if (!entries.ok()) {
       HttpResponse r = BatchProblem(entries.status(), errors, request_id);
       if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
@@ -172,48 +131,238 @@ void PostRecords(Bank& bank, RouteContext& ctx, Respond respond) {
     for (const auto& e : *entries) ids.push_back(e.id);
     return respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
   }
-  bank.PostRecords(issuer, std::move(inputs), batch, jws, body_sha,
-                   [respond, request_id, csv_lines](StatusOr<Bank::PostResult> result,
-                                                    BatchErrors errors) {
-                     if (!result.ok()) {
-                       HttpResponse r = BatchProblem(result.status(), errors, request_id);
-                       if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
-                       return respond(std::move(r));
-                     }
-                     HttpResponse r;
-                     r.status = result->http_status;
-                     r.body = std::move(result->body_text);
-                     respond(std::move(r));
-                   });
+  records.Post(issuer, std::move(inputs), batch, *submission,
+               [respond, request_id, csv_lines](StatusOr<PostOutcome> result, BatchErrors errors) {
+                 if (!result.ok()) {
+                   HttpResponse r = BatchProblem(result.status(), errors, request_id);
+                   if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
+                   return respond(std::move(r));
+                 }
+                 HttpResponse r;
+                 r.status = result->any_new() ? 201 : 200;
+                 r.body = PostOutcomeBody(*result);
+                 respond(std::move(r));
+               });
+}
+
+Handler LearnerRecordsHandler(RecordService& records, LearnerService& learners) {
+  return [&records, &learners](RouteContext& ctx, Respond respond) {
+    const std::string& learner = ctx.params["id"];
+    if (!CanReadLearner(learners, ctx.principal, learner) || !learners.Exists(learner)) {
+      return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
+                                     ctx.request.request_id));
+    }
+    uint64_t limit = 0;
+    if (!QueryUint(ctx, respond, "limit", 50, 1000, &limit)) return;
+    if (limit == 0) limit = 50;
+    const std::string* cursor = ctx.request.Query("cursor");
+    auto page = records.List(learner, cursor ? *cursor : "", limit);
+    if (!page.ok()) return respond(ProblemResponse(page.status(), ctx.request.request_id));
+    json items = json::array();
+    for (const auto& r : page->records) {
+      auto item = RecordListItemJson(r);
+      if (!item.ok()) return respond(ProblemResponse(item.status(), ctx.request.request_id));
+      items.push_back(std::move(item).value());
+    }
+    respond(JsonResponse(
+        200, json{{"records", items},
+                  {"next_cursor",
+                   page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+  };
+}
+
+// The passbook's JSON, rendered once per (learner, version, day): reads run at the rate of a
+// static file server, so the text is kept, not rebuilt per request.
+class PassbookRenderCache {
+ public:
+  std::string Render(const std::string& learner, const PassbookView& view) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = cache_.find(learner);
+      if (it != cache_.end() && it->second.version == view.version &&
+          it->second.as_of == view.as_of && it->second.passbook == view.passbook) {
+        return it->second.text;
+      }
+    }
+    json out = PassbookToJson(learner, *view.passbook);
+    out["as_of"] = FormatDate(view.as_of);
+    std::string text = Dump(out);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cache_.size() >= kMaxCached) cache_.clear();
+    cache_[learner] = Entry{view.version, view.as_of, view.passbook, text};
+    return text;
+  }
+
+ private:
+  struct Entry {
+    uint64_t version;
+    Days as_of;
+    std::shared_ptr<const Passbook> passbook;
+    std::string text;
+  };
+  static constexpr size_t kMaxCached = 200'000;
+  std::mutex mu_;
+  std::unordered_map<std::string, Entry> cache_;
+};
+
+void AddGrantRoutes(Router& router, LearnerService& learners) {
+  LearnerService* l = &learners;
+  router.Add(
+      "POST", "/v1/learners/{id}/grants", kLearnerRole,
+      "The learner shares its records with an institution (needed for conversion)",
+      [l](RouteContext& ctx, Respond respond) {
+        const std::string& learner = ctx.params["id"];
+        if (!ctx.principal.is_learner(learner)) {
+          return respond(ProblemResponse(
+              Status::PermissionDenied("only the learner may grant access to its records"),
+              ctx.request.request_id));
+        }
+        json body;
+        if (!ParseJsonRequest(ctx, respond, &body)) return;
+        Status s = RejectUnknown(body, "", {"institution", "expires_at"});
+        auto inst = RequiredString(body, "institution", "", 64);
+        auto expires = OptionalString(body, "expires_at", "", 40);
+        if (s.ok() && !inst.ok()) s = inst.status();
+        if (s.ok() && !expires.ok()) s = expires.status();
+        if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+        RespondWith(ctx, respond, l->PutGrant(learner, *inst, expires->value_or("")), 201,
+                    GrantJson);
+      },
+      RunOn::kBlockingPool);
+
+  router.Add("GET", "/v1/learners/{id}/grants", kLearnerRole,
+             "The institutions the learner shares its records with",
+             [l](RouteContext& ctx, Respond respond) {
+               const std::string& learner = ctx.params["id"];
+               if (!ctx.principal.is_learner(learner)) {
+                 return respond(ProblemResponse(Status::PermissionDenied("only the learner"),
+                                                ctx.request.request_id));
+               }
+               RespondWith(ctx, respond, l->ListGrants(learner), 200,
+                           [](const std::vector<GrantRow>& grants) {
+                             json items = json::array();
+                             for (const auto& g : grants) items.push_back(GrantJson(g));
+                             return json{{"grants", items}};
+                           });
+             });
+
+  router.Add(
+      "DELETE", "/v1/learners/{id}/grants/{institution}", kLearnerRole, "Withdraw a grant",
+      [l](RouteContext& ctx, Respond respond) {
+        const std::string& learner = ctx.params["id"];
+        if (!ctx.principal.is_learner(learner)) {
+          return respond(ProblemResponse(Status::PermissionDenied("only the learner"),
+                                         ctx.request.request_id));
+        }
+        Status s = l->DeleteGrant(learner, ctx.params["institution"]);
+        if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+        respond(JsonResponse(200, json{{"learner", learner},
+                                       {"institution", ctx.params["institution"]},
+                                       {"status", "withdrawn"}}));
+      },
+      RunOn::kBlockingPool);
+}
+
+void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& learners,
+                      PassbookService& passbook) {
+  LearnerService* l = &learners;
+  router.Add(
+      "POST", "/v1/learners", kAdmin | kInstitutionRole,
+      "Create a learner account; with national_id, one account per person",
+      [l](RouteContext& ctx, Respond respond) {
+        json body;
+        if (!ParseJsonRequest(ctx, respond, &body)) return;
+        NewLearner in;
+        Status s = RejectUnknown(body, "", {"national_id", "display_name"});
+        auto nid = OptionalString(body, "national_id", "", 64);
+        auto name = OptionalString(body, "display_name", "", 200);
+        if (s.ok() && !nid.ok()) s = nid.status();
+        if (s.ok() && !name.ok()) s = name.status();
+        if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+        in.national_id = *nid;
+        in.display_name = *name;
+        auto account = l->Create(in, ctx.principal);
+        if (!account.ok())
+          return respond(ProblemResponse(account.status(), ctx.request.request_id));
+        respond(JsonResponse(account->created ? 201 : 200,
+                             json{{"id", account->id}, {"created", account->created}}));
+      },
+      RunOn::kBlockingPool);
+
+  router.Add("GET", "/v1/learners/lookup", kAdmin | kInstitutionRole,
+             "Find a learner id by national ID (matched by HMAC; never stored in clear)",
+             [l](RouteContext& ctx, Respond respond) {
+               const std::string* nid = ctx.request.Query("national_id");
+               if (!nid || nid->empty()) {
+                 return respond(ProblemResponse(
+                     Status::InvalidArgument(Field("/national_id"), "query parameter is required"),
+                     ctx.request.request_id));
+               }
+               RespondWith(ctx, respond, l->Lookup(*nid), 200, [](const std::string& id) {
+                 return json{{"id", id}};
+               });
+             });
+
+  router.Add("GET", "/v1/learners/{id}/records", kAnyAuthenticated,
+             "A learner's records, oldest first, paginated with a stable cursor",
+             LearnerRecordsHandler(records, learners));
+
+  auto render = std::make_shared<PassbookRenderCache>();
+  router.Add("GET", "/v1/learners/{id}/passbook", kAnyAuthenticated,
+             "Totals of active credits by kind, level, field, issuer and year; what expires",
+             [l, p = &passbook, render](RouteContext& ctx, Respond respond) {
+               const std::string& learner = ctx.params["id"];
+               if (!CanReadLearner(*l, ctx.principal, learner)) {
+                 return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
+                                                ctx.request.request_id));
+               }
+               auto view = p->Get(learner, TodayUtc());
+               if (!view.ok())
+                 return respond(ProblemResponse(view.status(), ctx.request.request_id));
+               HttpResponse r;
+               r.body = render->Render(learner, *view);
+               respond(std::move(r));
+             });
+  AddGrantRoutes(router, learners);
 }
 
 }  // namespace
 
-void AddRecordRoutes(Router& router, Bank& bank) {
-  Bank* b = &bank;
+void AddRecordRoutes(Router& router, RecordService& records, LearnerService& learners,
+                     PassbookService& passbook, LogService& log, int max_batch) {
+  RecordService* rs = &records;
+  LearnerService* l = &learners;
+  LogService* lg = &log;
   router.Add("POST", "/v1/records", kInstitutionRole,
              "Post one record, a batch {records: [...]} (at most max_batch), or text/csv; atomic; "
              "?dry_run=true validates only",
-             [b](RouteContext& ctx, Respond respond) { PostRecords(*b, ctx, std::move(respond)); });
-
-  router.Add("GET", "/v1/records/{id}", kAnyAuthenticated,
-             "A record with its status and receipt (issuer, the learner, auditors, granted "
-             "institutions)",
-             [b](RouteContext& ctx, Respond respond) {
-               auto rec = b->ReadRecord(ctx.params["id"]);
-               if (!rec.ok()) return respond(ProblemResponse(rec.status(), ctx.request.request_id));
-               if (!CanReadRecord(*b, ctx.principal, *rec)) {
-                 return respond(ProblemResponse(Status::NotFound("no record '" + ctx.params["id"] + "'"),
-                                                ctx.request.request_id));
-               }
-               auto view = RecordView(*b, *rec);
-               if (!view.ok()) return respond(ProblemResponse(view.status(), ctx.request.request_id));
-               respond(JsonResponse(200, *view));
+             [rs, max_batch](RouteContext& ctx, Respond respond) {
+               PostRecords(*rs, max_batch, ctx, std::move(respond));
              });
+
+  router.Add(
+      "GET", "/v1/records/{id}", kAnyAuthenticated,
+      "A record with its status and receipt (issuer, the learner, auditors, granted "
+      "institutions)",
+      [rs, l, lg](RouteContext& ctx, Respond respond) {
+        auto rec = rs->Read(ctx.params["id"]);
+        if (!rec.ok()) return respond(ProblemResponse(rec.status(), ctx.request.request_id));
+        if (!CanReadRecord(*l, ctx.principal, *rec)) {
+          return respond(ProblemResponse(Status::NotFound("no record '" + ctx.params["id"] + "'"),
+                                         ctx.request.request_id));
+        }
+        auto receipt = lg->VerifiedReceipt(rec->leaf_index, rec->entry_bytes);
+        if (!receipt.ok()) {
+          return respond(ProblemResponse(receipt.status(), ctx.request.request_id));
+        }
+        auto view = RecordViewJson(*rec, *receipt);
+        if (!view.ok()) return respond(ProblemResponse(view.status(), ctx.request.request_id));
+        respond(JsonResponse(200, *view));
+      });
 
   router.Add("POST", "/v1/records/{id}/revoke", kInstitutionRole,
              "Revoke a record (its issuer): a new log entry; the record stays readable",
-             [b](RouteContext& ctx, Respond respond) {
+             [rs](RouteContext& ctx, Respond respond) {
                json body = json::object();
                if (!ctx.request.body.empty() && !ParseJsonRequest(ctx, respond, &body)) return;
                Status s = RejectUnknown(body, "", {"reason"});
@@ -221,17 +370,17 @@ void AddRecordRoutes(Router& router, Bank& bank) {
                if (s.ok() && !reason.ok()) s = reason.status();
                if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
                std::string rid = ctx.request.request_id;
-               b->RevokeRecord(ctx.params["id"], ctx.principal.subject,
-                               reason->value_or("revoked by issuer"),
-                               [respond, rid](StatusOr<json> r) {
-                                 if (!r.ok()) return respond(ProblemResponse(r.status(), rid));
-                                 respond(JsonResponse(200, *r));
-                               });
+               rs->Revoke(ctx.params["id"], ctx.principal.subject,
+                          reason->value_or("revoked by issuer"),
+                          [respond, rid](StatusOr<Revocation> r) {
+                            if (!r.ok()) return respond(ProblemResponse(r.status(), rid));
+                            respond(JsonResponse(200, RevocationJson(*r)));
+                          });
              });
 
   router.Add("POST", "/v1/records/{id}/correct", kInstitutionRole,
              "Correct a record (its issuer): revokes it and posts {record} with supersedes",
-             [b](RouteContext& ctx, Respond respond) {
+             [rs](RouteContext& ctx, Respond respond) {
                json body;
                if (!ParseJsonRequest(ctx, respond, &body)) return;
                Status s = RejectUnknown(body, "", {"record", "reason"});
@@ -244,130 +393,14 @@ void AddRecordRoutes(Router& router, Bank& bank) {
                auto in = RecordInputFromJson(body["record"], "/record");
                if (!in.ok()) return respond(ProblemResponse(in.status(), ctx.request.request_id));
                std::string rid = ctx.request.request_id;
-               b->CorrectRecord(ctx.params["id"], ctx.principal.subject, std::move(in).value(),
-                                reason->value_or("corrected by issuer"),
-                                [respond, rid](StatusOr<Bank::PostResult> r, BatchErrors errors) {
-                                  if (!r.ok()) return respond(BatchProblem(r.status(), errors, rid));
-                                  json out = json::parse(r->body_text);
-                                  out["revocation"] = out["records"][0];
-                                  out["record"] = out["records"][1];
-                                  out.erase("records");
-                                  respond(JsonResponse(201, out));
-                                });
+               rs->Correct(ctx.params["id"], ctx.principal.subject, std::move(in).value(),
+                           reason->value_or("corrected by issuer"),
+                           [respond, rid](StatusOr<Correction> r, BatchErrors errors) {
+                             if (!r.ok()) return respond(BatchProblem(r.status(), errors, rid));
+                             respond(JsonResponse(201, CorrectionJson(*r)));
+                           });
              });
-
-  router.Add("POST", "/v1/learners", kAdmin | kInstitutionRole,
-             "Create a learner account; with national_id, one account per person",
-             [b](RouteContext& ctx, Respond respond) {
-               json body;
-               if (!ParseJsonRequest(ctx, respond, &body)) return;
-               auto r = b->CreateLearner(body, ctx.principal);
-               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
-               int status = (*r)["created"].get<bool>() ? 201 : 200;
-               respond(JsonResponse(status, *r));
-             });
-
-  router.Add("GET", "/v1/learners/lookup", kAdmin | kInstitutionRole,
-             "Find a learner id by national ID (matched by HMAC; never stored in clear)",
-             [b](RouteContext& ctx, Respond respond) {
-               const std::string* nid = ctx.request.Query("national_id");
-               if (!nid || nid->empty()) {
-                 return respond(ProblemResponse(
-                     Status::InvalidArgument(Field("/national_id"), "query parameter is required"),
-                     ctx.request.request_id));
-               }
-               auto id = b->LookupLearner(*nid);
-               if (!id.ok()) return respond(ProblemResponse(id.status(), ctx.request.request_id));
-               respond(JsonResponse(200, json{{"id", *id}}));
-             });
-
-  router.Add("GET", "/v1/learners/{id}/records", kAnyAuthenticated,
-             "A learner's records, oldest first, paginated with a stable cursor",
-             [b](RouteContext& ctx, Respond respond) {
-               const std::string& learner = ctx.params["id"];
-               if (!CanReadLearner(*b, ctx.principal, learner) || !b->LearnerExists(learner)) {
-                 return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
-                                                ctx.request.request_id));
-               }
-               uint64_t limit = 0;
-               if (!QueryUint(ctx, respond, "limit", 50, 1000, &limit)) return;
-               if (limit == 0) limit = 50;
-               const std::string* cursor = ctx.request.Query("cursor");
-               std::string next;
-               auto recs = b->LearnerRecords(learner, cursor ? *cursor : "", limit, &next);
-               if (!recs.ok()) return respond(ProblemResponse(recs.status(), ctx.request.request_id));
-               json items = json::array();
-               for (const auto& r : *recs) {
-                 json item = r.entry;
-                 item["status"] = r.status;
-                 item["leaf_index"] = r.leaf_index;
-                 items.push_back(std::move(item));
-               }
-               respond(JsonResponse(200, json{{"records", items},
-                                              {"next_cursor", next.empty() ? json(nullptr) : json(next)}}));
-             });
-
-  router.Add("GET", "/v1/learners/{id}/passbook", kAnyAuthenticated,
-             "Totals of active credits by kind, level, field, issuer and year; what expires",
-             [b](RouteContext& ctx, Respond respond) {
-               const std::string& learner = ctx.params["id"];
-               if (!CanReadLearner(*b, ctx.principal, learner)) {
-                 return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
-                                                ctx.request.request_id));
-               }
-               if (!b->LearnerExists(learner)) {
-                 return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
-                                                ctx.request.request_id));
-               }
-               auto p = b->PassbookText(learner, TodayUtc());
-               if (!p.ok()) return respond(ProblemResponse(p.status(), ctx.request.request_id));
-               HttpResponse r;
-               r.body = std::move(p).value();
-               respond(std::move(r));
-             });
-
-  router.Add("POST", "/v1/learners/{id}/grants", kLearnerRole,
-             "The learner shares its records with an institution (needed for conversion)",
-             [b](RouteContext& ctx, Respond respond) {
-               const std::string& learner = ctx.params["id"];
-               if (!ctx.principal.is_learner(learner)) {
-                 return respond(ProblemResponse(
-                     Status::PermissionDenied("only the learner may grant access to its records"),
-                     ctx.request.request_id));
-               }
-               json body;
-               if (!ParseJsonRequest(ctx, respond, &body)) return;
-               auto r = b->PutGrant(learner, body);
-               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
-               respond(JsonResponse(201, *r));
-             });
-
-  router.Add("GET", "/v1/learners/{id}/grants", kLearnerRole,
-             "The institutions the learner shares its records with",
-             [b](RouteContext& ctx, Respond respond) {
-               const std::string& learner = ctx.params["id"];
-               if (!ctx.principal.is_learner(learner)) {
-                 return respond(ProblemResponse(Status::PermissionDenied("only the learner"),
-                                                ctx.request.request_id));
-               }
-               auto r = b->ListGrants(learner);
-               if (!r.ok()) return respond(ProblemResponse(r.status(), ctx.request.request_id));
-               respond(JsonResponse(200, *r));
-             });
-
-  router.Add("DELETE", "/v1/learners/{id}/grants/{institution}", kLearnerRole,
-             "Withdraw a grant", [b](RouteContext& ctx, Respond respond) {
-               const std::string& learner = ctx.params["id"];
-               if (!ctx.principal.is_learner(learner)) {
-                 return respond(ProblemResponse(Status::PermissionDenied("only the learner"),
-                                                ctx.request.request_id));
-               }
-               Status s = b->DeleteGrant(learner, ctx.params["institution"]);
-               if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
-               respond(JsonResponse(200, json{{"learner", learner},
-                                              {"institution", ctx.params["institution"]},
-                                              {"status", "withdrawn"}}));
-             });
+  AddLearnerRoutes(router, records, learners, passbook);
 }
 
 }  // namespace lcb

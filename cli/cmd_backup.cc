@@ -1,13 +1,13 @@
 // backup (online, through a running server) and restore (offline, into a new data dir).
 #include <cstdio>
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
-#include "api/backup.h"
 #include "api/http_client.h"
+#include "api/views.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "service/backup.h"
 
 namespace lcb {
 
@@ -70,7 +70,8 @@ int CmdRestore(const CommandArgs& argv) {
     std::fprintf(stderr, "creditbank restore: %s\n", r.status().ToString().c_str());
     return 1;
   }
-  std::printf("restored into %s: %s\n", args.Get("data").c_str(), r->dump().c_str());
+  std::printf("restored into %s: %s\n", args.Get("data").c_str(),
+              BackupManifestJson(*r).dump().c_str());
   return 0;
 }
 

@@ -21,13 +21,13 @@
 #include <thread>
 #include <vector>
 
-#include "api/files.h"
 #include "api/http_client.h"
-#include "api/json_util.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/demo_data.h"
+#include "codec/json_util.h"
 #include "common/date.h"
+#include "service/files.h"
 
 namespace lcb {
 namespace {

@@ -43,10 +43,10 @@
 #include <vector>
 
 #include "api/http_client.h"
-#include "api/json_util.h"
-#include "api/mapping.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "codec/json_util.h"
+#include "codec/mapping.h"
 #include "common/csv.h"
 #include "common/date.h"
 #include "engine/grades.h"

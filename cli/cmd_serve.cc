@@ -4,20 +4,16 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
-#include "api/app.h"
-#include "api/bank.h"
-#include "api/files.h"
+#include "api/bank_server.h"
 #include "api/http_client.h"
 #include "api/logging.h"
-#include "api/server.h"
-#include "api/worker_pool.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/config.h"
 #include "crypto/ed25519.h"
 #include "crypto/signed_note.h"
-#include <nlohmann/json.hpp>
 
 namespace lcb {
 namespace {
@@ -85,51 +81,28 @@ int CmdServe(const CommandArgs& argv) {
   ::signal(SIGPIPE, SIG_IGN);
 
   std::string admin_token;
-  auto bank = Bank::Open(*config, &admin_token);
-  if (!bank.ok()) {
-    LogJson(LogLevel::kError, "cannot open the bank", {{"error", bank.status().ToString()},
-                                                       {"data_dir", config->data_dir}});
+  auto server = BankServer::Open(*config, &admin_token);
+  if (!server.ok()) {
+    LogJson(LogLevel::kError, "cannot open the bank",
+            {{"error", server.status().ToString()}, {"data_dir", config->data_dir}});
     return 1;
   }
   if (!admin_token.empty()) {
     LogJson(LogLevel::kInfo, "first start: admin token written",
             {{"admin_token_file", config->admin_token_file}});
   }
-  WorkerPool workers(2);
-  (*bank)->SetExecutor([&workers](std::function<void()> f) { workers.Post(std::move(f)); });
-  App app(**bank);
-  ServerOptions options;
-  options.host = config->host();
-  options.port = config->port();
-  options.threads = config->threads;
-  options.max_body_bytes = config->max_body_bytes;
-  options.max_header_bytes = config->max_header_bytes;
-  options.read_timeout_ms = config->read_timeout_ms;
-  options.idle_timeout_ms = config->idle_timeout_ms;
-  options.max_connections = config->max_connections;
-  options.tls_cert_file = config->tls_cert;
-  options.tls_key_file = config->tls_key;
-  auto server = HttpServer::Create(options, [&app](HttpRequest req, Respond respond) {
-    app.Dispatch(std::move(req), std::move(respond));
-  });
-  if (!server.ok()) {
-    LogJson(LogLevel::kError, "cannot create the server", {{"error", server.status().ToString()}});
-    return 1;
-  }
   Status started = (*server)->Start();
   if (!started.ok()) {
     LogJson(LogLevel::kError, "cannot start the server", {{"error", started.ToString()}});
     return 1;
   }
-  app.AttachServer(server->get());
-  uint16_t port = (*server)->port();
-  std::string scheme = config->tls_cert.empty() ? "http" : "https";
+  const uint16_t port = (*server)->port();
   LogJson(LogLevel::kInfo, "listening",
-          {{"url", scheme + "://" + options.host + ":" + std::to_string(port)},
+          {{"url", (*server)->url()},
            {"port", port},
            {"data_dir", config->data_dir},
            {"admin_token_file", config->admin_token_file},
-           {"log_size", (*bank)->ledger().Size()},
+           {"log_size", (*server)->services().log().Size()},
            {"origin", config->origin}});
   if (args.Has("port-file")) {
     std::ofstream(args.Get("port-file")) << port << "\n";
@@ -140,12 +113,8 @@ int CmdServe(const CommandArgs& argv) {
   LogJson(LogLevel::kInfo, "shutting down",
           {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
            {"grace_ms", config->shutdown_grace_ms}});
-  app.SetReady(false);
-  (*server)->Shutdown(config->shutdown_grace_ms);
-  (*bank)->ledger().Stop();
-  workers.Stop();
+  (*server)->Stop(config->shutdown_grace_ms);
   server->reset();
-  bank->reset();
   LogJson(LogLevel::kInfo, "stopped");
   return 0;
 }
@@ -244,40 +213,42 @@ int CmdToken(const CommandArgs& argv) {
     std::fprintf(stderr, "creditbank token: %s\n", config.status().message().c_str());
     return 2;
   }
-  auto bank = Bank::Open(*config);
-  if (!bank.ok()) {
-    std::fprintf(stderr, "creditbank token: %s\n", bank.status().ToString().c_str());
-    if (bank.status().code() == StatusCode::kFailedPrecondition) {
+  auto services = Services::Open(*config);
+  if (!services.ok()) {
+    std::fprintf(stderr, "creditbank token: %s\n", services.status().ToString().c_str());
+    if (services.status().code() == StatusCode::kFailedPrecondition) {
       std::fprintf(stderr, "(is the server running? use --server URL --token ADMIN_TOKEN)\n");
     }
     return 1;
   }
+  TokenService& tokens = (*services)->tokens();
+  AdminLog& admin_log = (*services)->admin_log();
   Principal cli;
   cli.kind = RoleKind::kAdmin;
   cli.token_id = "cli";
   if (action == "create") {
-    auto t = (*bank)->tokens().Create(args.Get("role"), args.Get("expires-at"));
+    auto t = tokens.Create(args.Get("role"), args.Get("expires-at"));
     if (!t.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", t.status().ToString().c_str());
       return 1;
     }
-    (*bank)->AdminLog(cli, "create_token", t->id + " " + t->role);
+    admin_log.Record(cli, "create_token", t->id + " " + t->role);
     nlohmann::json out = {{"id", t->id}, {"token", t->token}, {"role", t->role}};
     if (!t->expires_at.empty()) out["expires_at"] = t->expires_at;
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
   if (action == "revoke") {
-    Status s = (*bank)->tokens().Revoke(args.Get("id"));
+    Status s = tokens.Revoke(args.Get("id"));
     if (!s.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", s.ToString().c_str());
       return 1;
     }
-    (*bank)->AdminLog(cli, "revoke_token", args.Get("id"));
+    admin_log.Record(cli, "revoke_token", args.Get("id"));
     std::printf("{\"id\":\"%s\",\"revoked\":true}\n", args.Get("id").c_str());
     return 0;
   }
-  auto list = (*bank)->tokens().List(100000);
+  auto list = tokens.List(100000);
   if (!list.ok()) {
     std::fprintf(stderr, "creditbank token: %s\n", list.status().ToString().c_str());
     return 1;

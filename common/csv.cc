@@ -86,10 +86,160 @@ size_t Utf8Length(std::string_view text) {
   return count;
 }
 
+namespace {
+
+// One pass over well-formed text (valid UTF-8, no NUL), record by record. Each step consumes
+// what it read and keeps `line_`, the 1-based physical line of the cursor.
+class CsvReader {
+ public:
+  CsvReader(std::string_view text, const CsvLimits& limits) : text_(text), limits_(limits) {}
+
+  StatusOr<CsvTable> Read() {
+    CsvTable table;
+    bool have_header = false;
+    std::vector<std::string> fields;
+    while (true) {
+      LCB_ASSIGN_OR_RETURN(bool more, SkipBlankLines());
+      if (!more) break;
+      const int record_line = line_;
+      fields.clear();
+      LCB_RETURN_IF_ERROR(ReadRecord(record_line, &fields));
+      if (!have_header) {
+        table.header = std::move(fields);
+        table.header_line = record_line;
+        have_header = true;
+      } else {
+        LCB_RETURN_IF_ERROR(AddRow(record_line, &fields, &table));
+      }
+      fields = {};
+      fields.reserve(table.header.size());
+    }
+    if (!have_header) return LineError(line_, "empty CSV: no header row");
+    return table;
+  }
+
+ private:
+  // Blank lines between records are skipped. False at the end of the text.
+  StatusOr<bool> SkipBlankLines() {
+    while (pos_ < text_.size()) {
+      if (text_[pos_] == '\n') {
+        ++pos_;
+        ++line_;
+      } else if (text_[pos_] == '\r') {
+        if (!At(pos_ + 1, '\n')) return BareCr();
+        pos_ += 2;
+        ++line_;
+      } else {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The fields of one record, through its line end (or the end of the text).
+  Status ReadRecord(int record_line, std::vector<std::string>* fields) {
+    while (true) {
+      std::string field;
+      if (At(pos_, '"')) {
+        LCB_RETURN_IF_ERROR(ReadQuotedField(&field));
+      } else {
+        LCB_RETURN_IF_ERROR(ReadPlainField(&field));
+      }
+      fields->push_back(std::move(field));
+      if (fields->size() > limits_.max_fields) {
+        return LineError(record_line,
+                         "more than " + std::to_string(limits_.max_fields) + " fields");
+      }
+      if (pos_ >= text_.size()) return Status::Ok();
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      return ReadLineEnd();
+    }
+  }
+
+  // "..." with "" for a quote; may span lines.
+  Status ReadQuotedField(std::string* field) {
+    const int quote_line = line_;
+    ++pos_;
+    while (true) {
+      const size_t q = text_.find('"', pos_);
+      if (q == std::string_view::npos) return LineError(quote_line, "quoted field is not closed");
+      std::string_view chunk = text_.substr(pos_, q - pos_);
+      line_ += static_cast<int>(std::count(chunk.begin(), chunk.end(), '\n'));
+      field->append(chunk);
+      pos_ = q + 1;
+      if (!At(pos_, '"')) break;
+      field->push_back('"');  // "" is an escaped quote
+      ++pos_;
+      if (field->size() > limits_.max_field_bytes) return FieldTooLong(quote_line);
+    }
+    if (field->size() > limits_.max_field_bytes) return FieldTooLong(quote_line);
+    if (pos_ < text_.size() && !At(pos_, ',') && !At(pos_, '\n') && !At(pos_, '\r')) {
+      return LineError(line_, "unexpected character after a closing quote");
+    }
+    return Status::Ok();
+  }
+
+  Status ReadPlainField(std::string* field) {
+    const size_t start = pos_;
+    while (pos_ < text_.size() && !IsSpecial(text_[pos_])) ++pos_;
+    if (At(pos_, '"')) {
+      return LineError(line_,
+                       "quote inside an unquoted field (quote the whole field and double the "
+                       "quote)");
+    }
+    if (pos_ - start > limits_.max_field_bytes) return FieldTooLong(line_);
+    field->assign(text_.substr(start, pos_ - start));
+    return Status::Ok();
+  }
+
+  // LF or CRLF.
+  Status ReadLineEnd() {
+    if (At(pos_, '\n')) {
+      ++pos_;
+    } else if (At(pos_, '\r') && At(pos_ + 1, '\n')) {
+      pos_ += 2;
+    } else {
+      return BareCr();
+    }
+    ++line_;
+    return Status::Ok();
+  }
+
+  Status AddRow(int record_line, std::vector<std::string>* fields, CsvTable* table) {
+    if (fields->size() != table->header.size()) {
+      return LineError(record_line, "expected " + std::to_string(table->header.size()) +
+                                        " fields as in the header, found " +
+                                        std::to_string(fields->size()));
+    }
+    if (table->rows.size() >= limits_.max_rows) {
+      return LineError(record_line, "more than " + std::to_string(limits_.max_rows) + " rows");
+    }
+    table->rows.push_back(CsvRow{record_line, std::move(*fields)});
+    return Status::Ok();
+  }
+
+  bool At(size_t pos, char c) const { return pos < text_.size() && text_[pos] == c; }
+  Status FieldTooLong(int at) const {
+    return LineError(at, "field longer than " + std::to_string(limits_.max_field_bytes) + " bytes");
+  }
+  Status BareCr() const {
+    return LineError(line_, "bare CR outside quotes (lines must end with CRLF or LF)");
+  }
+
+  std::string_view text_;
+  const CsvLimits& limits_;
+  size_t pos_ = 0;
+  int line_ = 1;
+};
+
+}  // namespace
+
 StatusOr<CsvTable> ParseCsv(std::string_view text, const CsvLimits& limits) {
   if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
-
-  // Reject bad bytes up front so that the parser below only ever sees well-formed text.
+  // Reject bad bytes up front so that the reader only ever sees well-formed text.
   const size_t bad_utf8 = FindInvalidUtf8(text);
   const size_t nul = text.find('\0');
   const size_t bad = std::min(bad_utf8, nul);
@@ -97,122 +247,7 @@ StatusOr<CsvTable> ParseCsv(std::string_view text, const CsvLimits& limits) {
     return LineError(LineOfOffset(text, bad),
                      bad == nul ? "NUL byte in CSV" : "invalid UTF-8 (the file must be UTF-8)");
   }
-
-  const size_t n = text.size();
-  size_t i = 0;
-  int line = 1;
-  CsvTable table;
-  bool have_header = false;
-  std::vector<std::string> fields;
-
-  auto field_too_long = [&](int at) {
-    return LineError(at, "field longer than " + std::to_string(limits.max_field_bytes) + " bytes");
-  };
-  auto bare_cr = [&](int at) {
-    return LineError(at, "bare CR outside quotes (lines must end with CRLF or LF)");
-  };
-
-  while (i < n) {
-    // Blank lines between records are skipped.
-    if (text[i] == '\n') {
-      ++i;
-      ++line;
-      continue;
-    }
-    if (text[i] == '\r') {
-      if (i + 1 < n && text[i + 1] == '\n') {
-        i += 2;
-        ++line;
-        continue;
-      }
-      return bare_cr(line);
-    }
-
-    const int record_line = line;
-    fields.clear();
-    for (;;) {
-      std::string field;
-      if (i < n && text[i] == '"') {
-        const int quote_line = line;
-        ++i;
-        for (;;) {
-          const size_t q = text.find('"', i);
-          if (q == std::string_view::npos) {
-            return LineError(quote_line, "quoted field is not closed");
-          }
-          std::string_view chunk = text.substr(i, q - i);
-          line += static_cast<int>(std::count(chunk.begin(), chunk.end(), '\n'));
-          field.append(chunk);
-          if (q + 1 < n && text[q + 1] == '"') {  // "" is an escaped quote
-            field.push_back('"');
-            i = q + 2;
-          } else {
-            i = q + 1;
-            break;
-          }
-          if (field.size() > limits.max_field_bytes) return field_too_long(quote_line);
-        }
-        if (field.size() > limits.max_field_bytes) return field_too_long(quote_line);
-        if (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-          return LineError(line, "unexpected character after a closing quote");
-        }
-      } else {
-        const size_t start = i;
-        while (i < n && !IsSpecial(text[i])) ++i;
-        if (i < n && text[i] == '"') {
-          return LineError(line,
-                           "quote inside an unquoted field (quote the whole field and double "
-                           "the quote)");
-        }
-        if (i - start > limits.max_field_bytes) return field_too_long(line);
-        field.assign(text.substr(start, i - start));
-      }
-      fields.push_back(std::move(field));
-      if (fields.size() > limits.max_fields) {
-        return LineError(record_line, "more than " + std::to_string(limits.max_fields) + " fields");
-      }
-
-      if (i >= n) break;
-      if (text[i] == ',') {
-        ++i;
-        continue;
-      }
-      if (text[i] == '\n') {
-        ++i;
-        ++line;
-        break;
-      }
-      // text[i] == '\r'
-      if (i + 1 < n && text[i + 1] == '\n') {
-        i += 2;
-        ++line;
-        break;
-      }
-      return bare_cr(line);
-    }
-
-    if (!have_header) {
-      table.header = std::move(fields);
-      table.header_line = record_line;
-      have_header = true;
-      fields = {};
-      continue;
-    }
-    if (fields.size() != table.header.size()) {
-      return LineError(record_line, "expected " + std::to_string(table.header.size()) +
-                                        " fields as in the header, found " +
-                                        std::to_string(fields.size()));
-    }
-    if (table.rows.size() >= limits.max_rows) {
-      return LineError(record_line, "more than " + std::to_string(limits.max_rows) + " rows");
-    }
-    table.rows.push_back(CsvRow{record_line, std::move(fields)});
-    fields = {};
-    fields.reserve(table.header.size());
-  }
-
-  if (!have_header) return LineError(line, "empty CSV: no header row");
-  return table;
+  return CsvReader(text, limits).Read();
 }
 
 }  // namespace lcb

@@ -20,9 +20,14 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"data_dir", "string", "directory of the RocksDB store, keys and admin token (./var)"},
     {"listen", "string", "HOST:PORT to listen on (127.0.0.1:8080; port 0 picks a free port)"},
     {"threads", "int", "HTTP worker threads (0 = one per core)"},
+    {"worker_threads", "int",
+     "threads finishing log appends (receipt proofs, responses); default 2"},
+    {"blocking_threads", "int",
+     "threads for requests that wait on a synced write (catalog, tokens, learners); default 4"},
     {"origin", "string", "the log's origin line in checkpoints and its signing-key name"},
     {"key_file", "string", "Ed25519 log signing key, PEM, mode 0600 (DATA/log_key.pem)"},
-    {"admin_token_file", "string", "where the first start writes the admin token (DATA/admin.token)"},
+    {"admin_token_file", "string",
+     "where the first start writes the admin token (DATA/admin.token)"},
     {"secret_file", "string", "HMAC secret for national IDs, mode 0600 (DATA/national_id.secret)"},
     {"max_body_bytes", "int", "largest request body accepted (8388608)"},
     {"max_header_bytes", "int", "largest request header accepted (16384)"},
@@ -30,13 +35,15 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"read_timeout_ms", "int", "time a client has to send a whole request (30000)"},
     {"idle_timeout_ms", "int", "keep-alive connections idle longer are closed (60000)"},
     {"max_connections", "int", "open connections beyond this are refused (1024)"},
-    {"rate_limit_rps", "number", "requests per second per token (per address when anonymous), 0 = unlimited (1000)"},
+    {"rate_limit_rps", "number",
+     "requests per second per token (per address when anonymous), 0 = unlimited (1000)"},
     {"rate_limit_burst", "int", "burst size of the per-token rate limit (2000)"},
     {"log_level", "string", "debug, info, warn or error (info)"},
     {"tls_cert", "string", "PEM certificate chain; with tls_key the server speaks HTTPS"},
     {"tls_key", "string", "PEM private key of tls_cert"},
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
-    {"min_free_disk_bytes", "int", "writes answer 503 while the data disk has less free space (268435456)"},
+    {"min_free_disk_bytes", "int",
+     "writes answer 503 while the data disk has less free space (268435456)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -80,6 +87,10 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
                                            0, 65535, &port));
   } else if (key == "threads") {
     return ParseInt<int>(key, source, value, 0, 256, &c.threads);
+  } else if (key == "worker_threads") {
+    return ParseInt<int>(key, source, value, 1, 64, &c.worker_threads);
+  } else if (key == "blocking_threads") {
+    return ParseInt<int>(key, source, value, 1, 64, &c.blocking_threads);
   } else if (key == "origin") {
     // The origin is also the checkpoints' signed-note key name (SignNote's precondition).
     if (!IsValidNoteKeyName(value)) {

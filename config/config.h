@@ -19,6 +19,8 @@ struct Config {
   std::string data_dir = "./var";
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 = ephemeral
   int threads = 0;                        // 0 = one per core
+  int worker_threads = 2;                 // completions of log appends (receipts, responses)
+  int blocking_threads = 4;  // handlers that wait on a synced write (catalog, tokens, ...)
   std::string origin = "creditbank.localhost/log";  // the log's name in checkpoints
   std::string key_file;                   // default DATA/log_key.pem
   std::string admin_token_file;           // default DATA/admin.token

@@ -32,6 +32,14 @@ constexpr int kUnitKindCount = 9;
 std::string_view UnitKindName(UnitKind kind);  // "degree_course", ...
 std::optional<UnitKind> ParseUnitKind(std::string_view name);
 
+// A public key an institution registered to sign its submissions: an Ed25519 JWK (RFC 8037,
+// kty "OKP", crv "Ed25519"), named by its kid.
+struct PublicJwk {
+  std::string kid;
+  std::string x;  // base64url of the 32-byte public key
+  friend bool operator==(const PublicJwk&, const PublicJwk&) = default;
+};
+
 struct Institution {
   std::string id;    // slug: [a-z0-9][a-z0-9_-]{1,62}
   std::string name;
@@ -39,6 +47,7 @@ struct Institution {
   Centi hours_per_credit = 16 * kCentiPerCredit;  // hours (in hundredths) per one credit
   std::vector<std::string> certifies;  // unit id prefixes a certification body may post for
   bool require_signatures = false;
+  std::vector<PublicJwk> public_keys;  // at most 16
 };
 
 struct Unit {

@@ -47,4 +47,105 @@ Passbook ComputePassbook(std::span<const Record> records, Days today) {
   return pb;
 }
 
+namespace {
+
+void Apply(PassbookTotals::Tally* t, Centi credits, int sign) {
+  t->credits += sign * credits;
+  t->records += sign;
+}
+
+// Adds (sign 1) or takes out (sign -1) one record's contribution to every tally.
+void ApplyRecord(PassbookTotals::Tallies* p, Centi credits, UnitKind kind, int level,
+                 const std::string& field, const std::string& issuer, int year, int sign) {
+  Apply(&p->total, credits, sign);
+  const auto kind_idx = static_cast<size_t>(kind);
+  if (kind_idx < p->by_kind.size()) Apply(&p->by_kind[kind_idx], credits, sign);
+  Apply(&p->by_level[level], credits, sign);
+  Apply(&p->by_field[field], credits, sign);
+  Apply(&p->by_issuer[issuer], credits, sign);
+  Apply(&p->by_year[year], credits, sign);
+  if (sign < 0) {
+    // Keys no counted record has any more are dropped, as ComputePassbook never shows them.
+    auto prune = [](auto& map, const auto& key) {
+      auto it = map.find(key);
+      if (it != map.end() && it->second.records == 0) map.erase(it);
+    };
+    prune(p->by_level, level);
+    prune(p->by_field, field);
+    prune(p->by_issuer, issuer);
+    prune(p->by_year, year);
+  }
+}
+
+bool DatedBefore(const PassbookTotals::Dated& a, const PassbookTotals::Dated& b) {
+  return std::tie(a.expires_on, a.record) < std::tie(b.expires_on, b.record);
+}
+
+template <typename Key, typename ToKey>
+void FillMap(const std::map<Key, PassbookTotals::Tally>& tallies, ToKey to_key,
+             std::map<std::string, Centi>* out) {
+  for (const auto& [key, tally] : tallies) {
+    if (tally.records > 0) out->emplace(to_key(key), tally.credits);
+  }
+}
+
+}  // namespace
+
+void PassbookTotals::Add(const Record& r) {
+  const std::string field = r.field.substr(0, 2);
+  const int year = CivilFromDays(r.completed_on).year;
+  ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer, year, 1);
+  if (r.expires_on) {
+    Dated d{r.id, *r.expires_on, r.credits, r.kind, r.level, field, r.issuer, year};
+    dated.insert(std::upper_bound(dated.begin(), dated.end(), d, DatedBefore), std::move(d));
+  }
+}
+
+void PassbookTotals::Revoke(const Record& r) {
+  const std::string field = r.field.substr(0, 2);
+  ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer,
+              CivilFromDays(r.completed_on).year, -1);
+  ++revoked_count;
+  if (r.expires_on) {
+    auto it =
+        std::find_if(dated.begin(), dated.end(), [&](const Dated& d) { return d.record == r.id; });
+    if (it != dated.end()) dated.erase(it);
+  }
+}
+
+Passbook PassbookTotals::At(Days today) const {
+  Tallies now = tallies;  // with today's expired records taken out
+  Passbook pb;
+  int64_t expired = 0;
+  for (const Dated& d : dated) {
+    if (d.expires_on > today) {
+      if (d.expires_on - today <= kExpiringWindowDays) {
+        pb.expiring.push_back(ExpiringRecord{d.record, d.expires_on, d.credits});
+      }
+      continue;
+    }
+    ++expired;
+    ApplyRecord(&now, d.credits, d.kind, d.level, d.field, d.issuer, d.year, -1);
+  }
+  pb.total_credits = now.total.credits;
+  pb.active_count = static_cast<int>(now.total.records);
+  pb.expired_count = static_cast<int>(expired);
+  pb.revoked_count = static_cast<int>(revoked_count);
+  for (size_t kind_idx = 0; kind_idx < now.by_kind.size(); ++kind_idx) {
+    if (now.by_kind[kind_idx].records > 0) {
+      pb.by_kind.emplace(UnitKindName(static_cast<UnitKind>(kind_idx)),
+                         now.by_kind[kind_idx].credits);
+    }
+  }
+  FillMap(
+      now.by_level, [](int level) { return std::to_string(level); }, &pb.by_level);
+  FillMap(
+      now.by_field, [](const std::string& f) { return f; }, &pb.by_field);
+  FillMap(
+      now.by_issuer, [](const std::string& i) { return i; }, &pb.by_issuer);
+  FillMap(
+      now.by_year, [](int year) { return std::to_string(year); }, &pb.by_year);
+  return pb;
+}
+
 }  // namespace lcb

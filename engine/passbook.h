@@ -20,6 +20,7 @@
 // Thread-safe: a pure function.
 #pragma once
 
+#include <array>
 #include <map>
 #include <span>
 #include <string>
@@ -56,5 +57,56 @@ struct Passbook {
 
 // `records` are one learner's records in any order.
 Passbook ComputePassbook(std::span<const Record> records, Days today);
+
+// What ComputePassbook computes, kept as running totals so that a passbook costs
+// O(records changed) instead of O(records): records are added as they are posted and removed
+// when revoked; expiry is applied when a day's passbook is asked for (At), from the list of
+// records that have an expiry date. Equal to ComputePassbook over the same records for every
+// `today` (tests/engine check it against that oracle). Not thread-safe; plain data so that it
+// can be stored.
+struct PassbookTotals {
+  struct Tally {
+    Centi credits = 0;
+    int64_t records = 0;
+    friend bool operator==(const Tally&, const Tally&) = default;
+  };
+  // A counted record with an expiry date: enough to take it out of every tally on that day.
+  struct Dated {
+    std::string record;
+    Days expires_on = 0;
+    Centi credits = 0;
+    UnitKind kind = UnitKind::kDegreeCourse;
+    int level = 0;
+    std::string field;  // broad field (two digits)
+    std::string issuer;
+    int year = 0;
+    friend bool operator==(const Dated&, const Dated&) = default;
+  };
+
+  // Over every counted (not revoked) record, expired or not.
+  struct Tallies {
+    Tally total;
+    std::array<Tally, kUnitKindCount> by_kind{};
+    std::map<int, Tally> by_level;
+    std::map<std::string, Tally> by_field;  // broad field
+    std::map<std::string, Tally> by_issuer;
+    std::map<int, Tally> by_year;
+    friend bool operator==(const Tallies&, const Tallies&) = default;
+  };
+
+  Tallies tallies;
+  int64_t revoked_count = 0;
+  std::vector<Dated> dated;  // ascending by (expires_on, record)
+
+  // A record that counts (not revoked).
+  void Add(const Record& r);
+  // A record that was Add()ed and is now revoked.
+  void Revoke(const Record& r);
+  // A record that was revoked before it was ever counted.
+  void AddRevoked() { ++revoked_count; }
+  Passbook At(Days today) const;
+
+  friend bool operator==(const PassbookTotals&, const PassbookTotals&) = default;
+};
 
 }  // namespace lcb

@@ -24,14 +24,14 @@ enum class Table : uint8_t {
   kMeta = 0,        // small named values: "tree_size", "checkpoint", "origin", ...
   kObjects,         // object id (conversion, ruleset, revocation) -> BE64 leaf index
   kUnique,          // idempotency key (a record's id, "revoke/<id>", ...) -> outcome
-  kLearnerRecords,  // <learner>\0<BE64 leaf index> -> record id
+  kLearnerRecords,  // <learner>\0<BE64 leaf index> -> record id or revocation id (events)
   kLogLeaves,       // BE64 leaf index -> exact entry bytes that were hashed
   kLogNodes,        // BE64 post-order node number -> 32-byte hash of a complete subtree
   kCheckpoints,     // BE64 tree size -> signed checkpoint note
-  kCatalog,         // "inst/<id>", "unit/<id>", "prog/<id>" -> JSON document
+  kCatalog,         // "inst/<id>", "unit/<id>", "prog/<id>", "scale/<id>" -> JSON document
   kRulesets,        // <program>\0<BE32 version> -> BE64 leaf index of the publication entry
   kTokens,          // "h/<sha256 hex>" -> token JSON; "i/<id>" -> sha256 hex
-  kLearners,        // "l/<id>" -> learner JSON; "n/<hmac hex>" -> learner id
+  kLearners,        // "l/<id>" learner JSON; "n/<hmac hex>" learner id; "p/<id>" passbook totals
   kGrants,          // <learner>\0<institution> -> grant JSON
   kStatus,          // record id -> id of the entry that revoked it
   kAdminLog,        // BE64 sequence -> admin action JSON

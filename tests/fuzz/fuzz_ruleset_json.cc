@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "api/json_util.h"
-#include "api/mapping.h"
+#include "codec/json_util.h"
+#include "codec/mapping.h"
 #include "crypto/jcs.h"
 #include "engine/conversion.h"
 #include "engine/ruleset_index.h"

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "api/json_util.h"
-#include "api/mapping.h"
+#include "codec/json_util.h"
+#include "codec/mapping.h"
 #include "crypto/jcs.h"
 #include "engine/passbook.h"
 #include "engine/recognition.h"

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "api/files.h"
 #include "api/logging.h"
 #include "cli/commands.h"
 #include "cli/demo_data.h"
+#include "service/files.h"
 #include "tests/integration/test_server.h"
 
 namespace lcb::testing {
@@ -93,7 +93,7 @@ class ImportTest : public ::testing::Test {
     return Capture([&] { return CmdImport(args); });
   }
 
-  uint64_t LogSize() { return server_->bank().ledger().Size(); }
+  uint64_t LogSize() { return server_->ledger().Size(); }
 
   // Every record of every generated learner, read back through the paginated API.
   std::vector<json> AllRecords() {
@@ -309,7 +309,7 @@ TEST(ImportLimitsTest, SmallerServerBatchesAndRateLimit) {
   }
   const std::string file = dir.sub("limits.csv");
   WriteFile(file, csv);
-  const uint64_t before = server.bank().ledger().Size();
+  const uint64_t before = server.ledger().Size();
   Outcome r = Capture([&] {
     return CmdImport({"--file", file, "--institution", "tsinghua", "--server", server.url(),
                       "--token", cat.tsinghua_token, "--batch", "1"});
@@ -317,7 +317,7 @@ TEST(ImportLimitsTest, SmallerServerBatchesAndRateLimit) {
   EXPECT_EQ(r.code, 0) << r.err << r.out;
   EXPECT_TRUE(Has(r.out, "created 7, already present 0, skipped 0, failed 0"));
   EXPECT_TRUE(Has(r.out, "(1 retries)"));
-  EXPECT_EQ(server.bank().ledger().Size(), before + 7);
+  EXPECT_EQ(server.ledger().Size(), before + 7);
 }
 
 TEST(ImportLimitsTest, HalvesBatchesOn413) {
@@ -364,7 +364,7 @@ TEST_F(DemoTest, LoadsTwiceAndConverts) {
   ASSERT_EQ(first.code, 0) << first.err << first.out;
   EXPECT_EQ((first.out + first.err).find(server_->admin_token()), std::string::npos);
   EXPECT_TRUE(Has(first.out, "5 rulesets published now"));
-  const uint64_t log_after_first = server_->bank().ledger().Size();
+  const uint64_t log_after_first = server_->ledger().Size();
   json tokens_before = server_->CallJson("GET", "/v1/tokens", server_->admin_token(), nullptr, 200);
 
   const std::string tokens_path = dir_.sub("demo") + "/tokens.json";
@@ -378,7 +378,7 @@ TEST_F(DemoTest, LoadsTwiceAndConverts) {
   EXPECT_TRUE(Has(second.out, "records (0 new,"));
   EXPECT_TRUE(Has(second.out, "tokens: 0 created"));
   // Nothing new in the log, no new credentials.
-  EXPECT_EQ(server_->bank().ledger().Size(), log_after_first);
+  EXPECT_EQ(server_->ledger().Size(), log_after_first);
   json tokens_after = server_->CallJson("GET", "/v1/tokens", server_->admin_token(), nullptr, 200);
   EXPECT_EQ(tokens_after["tokens"].size(), tokens_before["tokens"].size());
 

@@ -11,8 +11,8 @@
 #include <random>
 #include <set>
 
-#include "api/json_util.h"
-#include "api/mapping.h"
+#include "codec/json_util.h"
+#include "codec/mapping.h"
 #include "common/encoding.h"
 #include "crypto/jcs.h"
 #include "crypto/merkle.h"

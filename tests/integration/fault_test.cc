@@ -65,7 +65,7 @@ TEST(FaultTest, FullDiskIs503AndRecovers) {
   ASSERT_GT(acked, 0u);
   // Alive, and nothing partial: the log holds exactly the acknowledged records plus nothing.
   EXPECT_EQ(server.Call("GET", "/healthz").status, 200);
-  EXPECT_EQ(server.bank().ledger().Size(), acked);
+  EXPECT_EQ(server.ledger().Size(), acked);
 
   // Space returns: the bank writes again and everything acknowledged is still there.
   ASSERT_TRUE(fs.Resize("512m"));

@@ -79,7 +79,7 @@ TEST_F(LogTest, AuditFollowsTheLogAndSavesCheckpoints) {
   // From nothing: the empty proof from size 0.
   ASSERT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
   std::string first = ReadAll(cp_path);
-  EXPECT_EQ(first, server_->bank().ledger().LatestCheckpoint());
+  EXPECT_EQ(first, server_->ledger().LatestCheckpoint());
   for (int i = 0; i < 37; ++i) PostOne("A-more-" + std::to_string(i));
   ASSERT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
   EXPECT_NE(ReadAll(cp_path), first);
@@ -116,7 +116,7 @@ TEST_F(LogTest, AuditDetectsRewrittenHistory) {
 TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
   PostOne("K-1");
   json old_key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
-  std::string old_note = server_->bank().ledger().LatestCheckpoint();
+  std::string old_note = server_->ledger().LatestCheckpoint();
   server_.reset();
   // The operator rotates: the old key file is retired, a new one is made on the next start.
   std::filesystem::rename(dir_.sub("bank") + "/log_key.pem", dir_.sub("old_key.pem"));
@@ -133,31 +133,31 @@ TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
   auto old_verifier = ParseVerifierKey(key["keys"][0]["verifier_key"].get<std::string>());
   ASSERT_TRUE(old_verifier.ok());
   EXPECT_TRUE(OpenNote(old_note, {*old_verifier}).ok());
-  EXPECT_FALSE(OpenNote(server_->bank().ledger().LatestCheckpoint(), {*old_verifier}).ok());
+  EXPECT_FALSE(OpenNote(server_->ledger().LatestCheckpoint(), {*old_verifier}).ok());
   json bundle = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
   WriteFile(dir_.sub("b.json"), bundle.dump());
   EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", key["verifier_key"]}), 0);
   EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", old_key["verifier_key"]}), 1);
   auto old_cp = ParseCheckpointBody(old_note.substr(0, old_note.find("\n\n") + 1));
   ASSERT_TRUE(old_cp.ok());
-  json proof = server_->CallJson("GET", "/v1/log/proof/consistency?first=" +
-                                            std::to_string(old_cp->size) + "&second=" +
-                                            std::to_string(server_->bank().ledger().Size()),
+  json proof = server_->CallJson("GET",
+                                 "/v1/log/proof/consistency?first=" + std::to_string(old_cp->size) +
+                                     "&second=" + std::to_string(server_->ledger().Size()),
                                  "", nullptr, 200);
   std::vector<Hash> hashes;
   for (const auto& h : proof["proof"]) hashes.push_back(*HashFromHex(h.get<std::string>()));
-  auto new_root = server_->bank().ledger().RootAt(server_->bank().ledger().Size());
+  auto new_root = server_->ledger().RootAt(server_->ledger().Size());
   ASSERT_TRUE(new_root.ok());
-  EXPECT_TRUE(VerifyConsistency(old_cp->size, server_->bank().ledger().Size(), old_cp->root,
-                                *new_root, hashes)
-                  .ok());
+  EXPECT_TRUE(
+      VerifyConsistency(old_cp->size, server_->ledger().Size(), old_cp->root, *new_root, hashes)
+          .ok());
 }
 
 TEST_F(LogTest, AlteredStoreIsDataLossOnRead) {
   std::string id = PostOne("T-1");
   PostOne("T-2");
   PostOne("T-3");
-  uint64_t leaf = server_->bank().ledger().ObjectIndex(id).value();
+  uint64_t leaf = server_->ledger().ObjectIndex(id).value();
   server_.reset();
   {
     auto kv = OpenRocksKv(dir_.sub("bank") + "/db");

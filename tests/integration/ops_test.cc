@@ -67,8 +67,8 @@ TEST(OpsTest, BackupWhilePostingThenRestoreElsewhere) {
   ASSERT_EQ(CmdRestore({"--from", backup_dir, "--data", restored}), 0);
   EXPECT_EQ(CmdRestore({"--from", backup_dir, "--data", restored}), 1);  // not empty
   TestServer again(restored);
-  EXPECT_EQ(again.bank().ledger().Size(), backup_size);
-  EXPECT_EQ(again.bank().ledger().LatestCheckpoint(), manifest["checkpoint"]);
+  EXPECT_EQ(again.ledger().Size(), backup_size);
+  EXPECT_EQ(again.ledger().LatestCheckpoint(), manifest["checkpoint"]);
   size_t checked = 0;
   for (const auto& [id, leaf] : acked) {
     if (leaf >= backup_size) continue;
@@ -125,7 +125,7 @@ TEST(OpsTest, OpenApiListsEveryRoute) {
   json doc = server.CallJson("GET", "/openapi.json", "", nullptr, 200);
   EXPECT_EQ(doc["openapi"], "3.1.0");
   // Walk the router: every route must be documented with its method and roles.
-  App app(server.bank());
+  App& app = server.app();
   size_t n = 0;
   for (const Route& r : app.router().routes()) {
     std::string method = r.method;

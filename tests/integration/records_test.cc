@@ -94,7 +94,7 @@ TEST_F(RecordsTest, BatchIsAtomic) {
   ASSERT_EQ(problem["errors"].size(), 2u);
   EXPECT_EQ(problem["errors"][0]["pointer"], "/records/1/grade/value");
   EXPECT_EQ(problem["errors"][1]["pointer"], "/records/2/unit");
-  uint64_t size_before = server_->bank().ledger().Size();
+  uint64_t size_before = server_->ledger().Size();
   json recs = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
                                 cat_.learner_a_token, nullptr, 200);
   EXPECT_TRUE(recs["records"].empty());
@@ -153,7 +153,7 @@ TEST_F(RecordsTest, ProblemsNameTheField) {
   r = post(too_many.dump());
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(json::parse(r.body)["pointer"], "/records");
-  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  EXPECT_EQ(server_->ledger().Size(), 0u);
 }
 
 // A member named twice could mean one thing to the institution (or the bytes it signed) and
@@ -191,7 +191,7 @@ TEST_F(RecordsTest, DuplicateMemberNamesAreRefused) {
   // The dry run refuses it too.
   expect_refused("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, batch,
                  "/records/1/grade/value");
-  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  EXPECT_EQ(server_->ledger().Size(), 0u);
   json recs = server_->CallJson("GET", "/v1/learners/" + b + "/records", cat_.learner_b_token,
                                 nullptr, 200);
   EXPECT_TRUE(recs["records"].empty());
@@ -240,7 +240,7 @@ TEST_F(RecordsTest, CsvWithBadLineStoresNothingThenSucceeds) {
   ASSERT_EQ(p["errors"].size(), 1u);
   EXPECT_EQ(p["errors"][0]["line"], 4);
   EXPECT_EQ(p["errors"][0]["field"], "grade/value");
-  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  EXPECT_EQ(server_->ledger().Size(), 0u);
   csv.replace(csv.find("abc"), 3, "77");
   r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, csv, {{"Content-Type", "text/csv"}});
   ASSERT_EQ(r.status, 201) << r.body;
@@ -260,10 +260,10 @@ TEST_F(RecordsTest, RestartKeepsEveryAcknowledgedRecord) {
                                201);
     acked.emplace_back(r["records"][0]["id"], r["records"][0]["leaf_index"]);
   }
-  std::string checkpoint = server_->bank().ledger().LatestCheckpoint();
+  std::string checkpoint = server_->ledger().LatestCheckpoint();
   server_.reset();
   server_ = std::make_unique<TestServer>(dir_.path());
-  EXPECT_EQ(server_->bank().ledger().LatestCheckpoint(), checkpoint);
+  EXPECT_EQ(server_->ledger().LatestCheckpoint(), checkpoint);
   for (const auto& [id, leaf] : acked) {
     json got = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
     EXPECT_EQ(got["receipt"]["leaf_index"], leaf);
@@ -392,11 +392,11 @@ TEST_F(RecordsTest, DryRunValidatesWithoutStoring) {
                   cat_.Record(cat_.learner_b, "tsinghua:MA101", "D-2")}}};
   json ok = server_->CallJson("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, batch, 200);
   EXPECT_EQ(ok["valid"], 2);
-  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  EXPECT_EQ(server_->ledger().Size(), 0u);
   batch["records"][1]["learner"] = "lrn_nobody";
   json bad = server_->CallJson("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, batch, 400);
   EXPECT_EQ(bad["errors"][0]["pointer"], "/records/1/learner");
-  EXPECT_EQ(server_->bank().ledger().Size(), 0u);
+  EXPECT_EQ(server_->ledger().Size(), 0u);
 }
 
 TEST_F(RecordsTest, LearnerAccountsByNationalId) {

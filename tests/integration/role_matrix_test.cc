@@ -85,7 +85,7 @@ class RoleMatrixTest : public ::testing::Test {
     }
     record_a_ = PostRecord(cat_.learner_a, "FIX-A");
     record_b_ = PostRecord(cat_.learner_b, "FIX-B");
-    std::string note = s.bank().ledger().LatestCheckpoint();
+    std::string note = s.ledger().LatestCheckpoint();
     // Second line of the checkpoint note is the tree size it was signed at.
     size_t nl = note.find('\n');
     checkpoint_size_ = std::stoull(note.substr(nl + 1, note.find('\n', nl + 1) - nl - 1));
@@ -178,7 +178,7 @@ void RoleMatrixTest::BuildTable() {
   Add("POST", "/v1/tokens", "", 'A', kAdminOnly, Fixed("/v1/tokens", R"({"role":"auditor"})"));
   Add("GET", "/v1/tokens", "", 'A', kAdminOnly, Fixed("/v1/tokens"));
   Add("DELETE", "/v1/tokens/{id}", "a fresh token each cell", 'A', kAdminOnly, [this] {
-    auto t = server_->bank().tokens().Create("auditor", "");
+    auto t = server_->services().tokens().Create("auditor", "");
     return CellRequest{"/v1/tokens/" + t->id, ""};
   });
   Add("GET", "/v1/admin/actions", "", 'A', kAdminOnly, Fixed("/v1/admin/actions"));
@@ -259,7 +259,7 @@ void RoleMatrixTest::BuildTable() {
       Fixed("/v1/learners/" + a + "/grants"));
   Add("DELETE", "/v1/learners/{id}/grants/{institution}", "grant re-made each cell", 'A',
       "401 403 403 403 403 403 2xx 403", [this, a] {
-        auto g = server_->bank().PutGrant(a, json{{"institution", "fudan"}});
+        auto g = server_->services().learners().PutGrant(a, "fudan", "");
         EXPECT_TRUE(g.ok()) << g.status().ToString();
         return CellRequest{"/v1/learners/" + a + "/grants/fudan", ""};
       });
@@ -294,7 +294,7 @@ void RoleMatrixTest::BuildTable() {
 // Both directions: every registered route has a row, every row names a registered route, and
 // each row's request really reaches the route it claims to test.
 TEST_F(RoleMatrixTest, TableCoversExactlyTheRouter) {
-  App probe(server_->bank());  // the same routes the server runs, for inspection
+  App& probe = server_->app();  // the routes the server runs, for inspection
   std::set<std::pair<std::string, std::string>> registered, tabled;
   for (const Route& r : probe.router().routes()) registered.emplace(r.method, r.pattern);
   for (const Row& row : rows_) tabled.emplace(row.method, row.pattern);
@@ -412,7 +412,7 @@ TEST_F(RoleMatrixTest, UnknownSubjectsSeeNothing) {
   ClientResponse r = server_->Call("POST", "/v1/records", ghost_inst,
                                    cat_.Record(cat_.learner_a, "tsinghua:CS101", "G-1").dump());
   EXPECT_EQ(r.status, 409) << r.body;
-  EXPECT_EQ(server_->bank().ledger().Size(), checkpoint_size_);
+  EXPECT_EQ(server_->ledger().Size(), checkpoint_size_);
 }
 
 }  // namespace

@@ -549,7 +549,7 @@ TEST_F(LimitsTest, BodyHeaderAndBatchLimits) {
   EXPECT_EQ(server_->Call("GET", "/v1/units/" + std::string(20000, 'u')).status, 431);
   ExpectAlive(*server_, "431");
   // Batch over max_batch: 413 naming /records, nothing stored; JSON and CSV alike.
-  uint64_t size_before = server_->bank().ledger().Size();
+  uint64_t size_before = server_->ledger().Size();
   json batch = {{"records", json::array()}};
   std::string csv = "learner,unit,external_ref,grade_scale,grade_value,completed_on\n";
   for (int i = 0; i < 6; ++i) {
@@ -562,7 +562,7 @@ TEST_F(LimitsTest, BodyHeaderAndBatchLimits) {
   r = server_->Call("POST", "/v1/records", token, csv, {{"Content-Type", "text/csv"}});
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(json::parse(r.body)["pointer"], "/records");
-  EXPECT_EQ(server_->bank().ledger().Size(), size_before);
+  EXPECT_EQ(server_->ledger().Size(), size_before);
   batch["records"].erase(5);
   server_->CallJson("POST", "/v1/records", token, batch, 201);
   ExpectAlive(*server_, "batch limits");
@@ -660,8 +660,8 @@ TEST_F(LimitsTest, MaxConnectionsGives503ThenRecovers) {
 TEST_F(LimitsTest, RateLimitPerToken) {
   Start({{"rate_limit_rps", "5"}, {"rate_limit_burst", "5"}});
   // Tokens straight from the store: no HTTP call spends a rate-limit token on setup.
-  std::string a = server_->bank().tokens().Create("auditor", "")->token;
-  std::string b = server_->bank().tokens().Create("auditor", "")->token;
+  std::string a = server_->services().tokens().Create("auditor", "")->token;
+  std::string b = server_->services().tokens().Create("auditor", "")->token;
   auto client = server_->Client();
   auto get = [&](const std::string& token) {
     auto r = client->Request("GET", "/v1/log/key", "", {{"Authorization", "Bearer " + token}});
@@ -935,7 +935,7 @@ TEST_F(JwsTest, MissingWrongOrAlteredSignatureIs401) {
   json ouchn_pub = Keygen("ouchn", "ouchn-1");
   RegisterKeys("tsinghua", "清华大学", "university", json::array({pub}), true);
   RegisterKeys("ouchn", "国家开放大学", "open_university", json::array({ouchn_pub}), false);
-  const uint64_t size_before = server_->bank().ledger().Size();
+  const uint64_t size_before = server_->ledger().Size();
 
   const std::string body = cat_.Record(cat_.learner_a, "tsinghua:CS101", "W-1").dump();
   const std::string good = Sign("tsinghua", body);
@@ -963,7 +963,7 @@ TEST_F(JwsTest, MissingWrongOrAlteredSignatureIs401) {
   expect_401("flipped signature bit", body, flipped);
   expect_401("garbage", body, "not a jws");
   expect_401("empty parts", body, "..");
-  EXPECT_EQ(server_->bank().ledger().Size(), size_before) << "a refused submission was stored";
+  EXPECT_EQ(server_->ledger().Size(), size_before) << "a refused submission was stored";
 
   // The good one goes in.
   EXPECT_EQ(PostSigned(cat_.tsinghua_token, body, good).status, 201);

@@ -6,15 +6,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "api/app.h"
-#include "api/bank.h"
+#include "api/bank_server.h"
 #include "api/http_client.h"
-#include "api/server.h"
-#include "api/worker_pool.h"
 #include "common/encoding.h"
 #include "config/config.h"
 #include "crypto/sha256.h"
@@ -25,61 +21,35 @@ using json = nlohmann::json;
 
 class TestServer {
  public:
-  // Opens (or reopens) the bank in `dir` and starts the server on 127.0.0.1:0.
+  // Opens (or reopens) the bank in `dir` and starts the server on 127.0.0.1:0, through the
+  // same BankServer as `creditbank serve`.
   explicit TestServer(const std::string& dir, std::map<std::string, std::string> flags = {}) {
     flags["data_dir"] = dir;
     flags["listen"] = "127.0.0.1:0";
     if (!flags.count("log_level")) flags["log_level"] = "error";
+    if (!flags.count("threads")) flags["threads"] = "2";
     auto config = LoadConfig("", {}, flags);
     EXPECT_TRUE(config.ok()) << config.status().ToString();
     config_ = *config;
-    auto bank = Bank::Open(config_, &first_admin_token_);
-    EXPECT_TRUE(bank.ok()) << bank.status().ToString();
-    bank_ = std::move(bank).value();
-    workers_ = std::make_unique<WorkerPool>(2);
-    bank_->SetExecutor([w = workers_.get()](std::function<void()> f) { w->Post(std::move(f)); });
-    app_ = std::make_unique<App>(*bank_);
-    ServerOptions options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 2;
-    options.max_body_bytes = config_.max_body_bytes;
-    options.max_header_bytes = config_.max_header_bytes;
-    options.read_timeout_ms = config_.read_timeout_ms;
-    options.idle_timeout_ms = config_.idle_timeout_ms;
-    options.max_connections = config_.max_connections;
-    options.tls_cert_file = config_.tls_cert;
-    options.tls_key_file = config_.tls_key;
-    auto server = HttpServer::Create(options, [a = app_.get()](HttpRequest r, Respond respond) {
-      a->Dispatch(std::move(r), std::move(respond));
-    });
+    auto server = BankServer::Open(config_, &first_admin_token_);
     EXPECT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
     Status s = server_->Start();
     EXPECT_TRUE(s.ok()) << s.ToString();
-    app_->AttachServer(server_.get());
     admin_token_ = first_admin_token_;
     if (admin_token_.empty()) {
-      auto t = bank_->tokens().Create("admin", "");
+      auto t = services().tokens().Create("admin", "");
       admin_token_ = t->token;
     }
   }
 
-  ~TestServer() {
-    server_->Shutdown(1000);
-    bank_->ledger().Stop();
-    workers_->Stop();
-    server_.reset();
-    app_.reset();
-    bank_.reset();
-  }
+  ~TestServer() { server_->Stop(1000); }
 
-  std::string url() const {
-    std::string scheme = config_.tls_cert.empty() ? "http" : "https";
-    return scheme + "://127.0.0.1:" + std::to_string(server_->port());
-  }
+  std::string url() const { return server_->url(); }
   uint16_t port() const { return server_->port(); }
-  Bank& bank() { return *bank_; }
+  Services& services() { return server_->services(); }
+  Ledger& ledger() { return server_->services().log().ledger(); }
+  App& app() { return server_->app(); }
   const std::string& admin_token() const { return admin_token_; }
 
   std::unique_ptr<HttpClient> Client() {
@@ -112,10 +82,7 @@ class TestServer {
   Config config_;
   std::string first_admin_token_;
   std::string admin_token_;
-  std::unique_ptr<Bank> bank_;
-  std::unique_ptr<WorkerPool> workers_;
-  std::unique_ptr<App> app_;
-  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<BankServer> server_;
 };
 
 // A temp dir removed at the end of the test.

@@ -1,5 +1,6 @@
 // Principals and bearer tokens. Tokens are random, shown once, and stored only as SHA-256
 // hashes; each carries one role: admin, auditor, institution:<id> or learner:<id>.
+// Rows: storage/keys.h (kTokens), codec/rows.h (TokenRow).
 #pragma once
 
 #include <memory>
@@ -48,9 +49,10 @@ struct NewToken {
   std::string expires_at;
 };
 
-class TokenStore {
+// Thread-safe. Create and Revoke write with sync (call them off the HTTP threads).
+class TokenService {
  public:
-  explicit TokenStore(Kv* kv) : kv_(kv) {}
+  explicit TokenService(Kv* kv) : kv_(kv) {}
   // `expires_at` is RFC 3339 ("2027-01-01T00:00:00Z") or empty.
   StatusOr<NewToken> Create(std::string_view role, std::string_view expires_at);
   // Unauthenticated for a missing, unknown, revoked or expired token.

@@ -1,13 +1,13 @@
-#include "api/auth.h"
+#include "service/tokens.h"
 
 #include <algorithm>
 #include <cctype>
 
-#include <nlohmann/json.hpp>
-
+#include "codec/rows.h"
 #include "common/date.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"
+#include "storage/keys.h"
 
 namespace lcb {
 namespace {
@@ -28,11 +28,16 @@ std::string TokenHashHex(std::string_view token) { return HashHex(Sha256(token))
 
 std::string Principal::role() const {
   switch (kind) {
-    case RoleKind::kAdmin: return "admin";
-    case RoleKind::kAuditor: return "auditor";
-    case RoleKind::kInstitution: return "institution:" + subject;
-    case RoleKind::kLearner: return "learner:" + subject;
-    case RoleKind::kAnonymous: return "anonymous";
+    case RoleKind::kAdmin:
+      return "admin";
+    case RoleKind::kAuditor:
+      return "auditor";
+    case RoleKind::kInstitution:
+      return "institution:" + subject;
+    case RoleKind::kLearner:
+      return "learner:" + subject;
+    case RoleKind::kAnonymous:
+      return "anonymous";
   }
   return "anonymous";
 }
@@ -95,12 +100,11 @@ StatusOr<int64_t> ParseRfc3339Millis(std::string_view t) {
     return bad;
   }
   if (pos != t.size()) return bad;
-  return (static_cast<int64_t>(*date) * 86400 + hh * 3600 + mm * 60 + ss - offset_min * 60) *
-             1000 +
+  return (static_cast<int64_t>(*date) * 86400 + hh * 3600 + mm * 60 + ss - offset_min * 60) * 1000 +
          millis;
 }
 
-StatusOr<NewToken> TokenStore::Create(std::string_view role, std::string_view expires_at) {
+StatusOr<NewToken> TokenService::Create(std::string_view role, std::string_view expires_at) {
   LCB_ASSIGN_OR_RETURN(Principal p, ParseRole(role));
   if (!expires_at.empty()) {
     LCB_ASSIGN_OR_RETURN(int64_t ms, ParseRfc3339Millis(expires_at));
@@ -111,17 +115,16 @@ StatusOr<NewToken> TokenStore::Create(std::string_view role, std::string_view ex
   t.token = "cb_" + Base64UrlEncode(RandomBytes(32));
   t.role = p.role();
   t.expires_at = std::string(expires_at);
-  nlohmann::json doc = {{"id", t.id}, {"role", t.role}, {"created_at", NowRfc3339()}};
-  if (!t.expires_at.empty()) doc["expires_at"] = t.expires_at;
+  TokenRow row{t.id, t.role, NowRfc3339(), t.expires_at, false, ""};
   std::string hash = TokenHashHex(t.token);
   WriteBatch batch;
-  batch.Put(Table::kTokens, "h/" + hash, doc.dump());
-  batch.Put(Table::kTokens, "i/" + t.id, hash);
+  batch.Put(Table::kTokens, keys::TokenByHash(hash), EncodeTokenRow(row));
+  batch.Put(Table::kTokens, keys::TokenById(t.id), hash);
   LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
   return t;
 }
 
-StatusOr<Principal> TokenStore::Authenticate(std::string_view header) {
+StatusOr<Principal> TokenService::Authenticate(std::string_view header) {
   // The scheme is case-insensitive (RFC 9110 §11.1: "bearer" is "Bearer"); the token is not.
   constexpr std::string_view kBearer = "bearer ";
   auto same_letter = [](char expected, char c) {
@@ -146,58 +149,52 @@ StatusOr<Principal> TokenStore::Authenticate(std::string_view header) {
     }
   }
   std::string value;
-  Status s = kv_->Get(Table::kTokens, "h/" + hash, &value);
+  Status s = kv_->Get(Table::kTokens, keys::TokenByHash(hash), &value);
   if (s.code() == StatusCode::kNotFound) return Status::Unauthenticated("the token is not valid");
   LCB_RETURN_IF_ERROR(s);
-  auto doc = nlohmann::json::parse(value, nullptr, false);
-  if (doc.is_discarded()) return Status::DataLoss("token row is corrupt");
-  if (doc.value("revoked", false)) return Status::Unauthenticated("the token was revoked");
+  LCB_ASSIGN_OR_RETURN(TokenRow row, DecodeTokenRow(value));
+  if (row.revoked) return Status::Unauthenticated("the token was revoked");
   int64_t expires = 0;
-  if (doc.contains("expires_at")) {
-    auto ms = ParseRfc3339Millis(doc["expires_at"].get<std::string>());
+  if (!row.expires_at.empty()) {
+    auto ms = ParseRfc3339Millis(row.expires_at);
     if (!ms.ok()) return Status::DataLoss("token row is corrupt");
     expires = *ms;
     if (expires <= now) return Status::Unauthenticated("the token has expired");
   }
-  LCB_ASSIGN_OR_RETURN(Principal p, ParseRole(doc["role"].get<std::string>()));
-  p.token_id = doc["id"].get<std::string>();
+  LCB_ASSIGN_OR_RETURN(Principal p, ParseRole(row.role));
+  p.token_id = row.id;
   std::lock_guard<std::mutex> lock(mu_);
   if (cache_.size() > 100000) cache_.clear();
   cache_[hash] = Cached{p, expires};
   return p;
 }
 
-Status TokenStore::Revoke(std::string_view token_id) {
+Status TokenService::Revoke(std::string_view token_id) {
   std::string hash;
-  Status s = kv_->Get(Table::kTokens, "i/" + std::string(token_id), &hash);
+  Status s = kv_->Get(Table::kTokens, keys::TokenById(token_id), &hash);
   if (s.code() == StatusCode::kNotFound) return Status::NotFound("no token with that id");
   LCB_RETURN_IF_ERROR(s);
   std::string value;
-  LCB_RETURN_IF_ERROR(kv_->Get(Table::kTokens, "h/" + hash, &value));
-  auto doc = nlohmann::json::parse(value, nullptr, false);
-  if (doc.is_discarded()) return Status::DataLoss("token row is corrupt");
-  doc["revoked"] = true;
-  doc["revoked_at"] = NowRfc3339();
+  LCB_RETURN_IF_ERROR(kv_->Get(Table::kTokens, keys::TokenByHash(hash), &value));
+  LCB_ASSIGN_OR_RETURN(TokenRow row, DecodeTokenRow(value));
+  row.revoked = true;
+  row.revoked_at = NowRfc3339();
   WriteBatch batch;
-  batch.Put(Table::kTokens, "h/" + hash, doc.dump());
+  batch.Put(Table::kTokens, keys::TokenByHash(hash), EncodeTokenRow(row));
   LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
   std::lock_guard<std::mutex> lock(mu_);
   cache_.erase(hash);
   return Status::Ok();
 }
 
-StatusOr<std::vector<TokenInfo>> TokenStore::List(size_t limit) {
+StatusOr<std::vector<TokenInfo>> TokenService::List(size_t limit) {
   std::vector<TokenInfo> out;
-  Status inner;
-  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kTokens, "h/", "h0", limit,
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kTokens, keys::kTokenHashPrefix, keys::kTokenHashEnd, limit,
                                 [&](std::string_view, std::string_view value) {
-                                  auto doc = nlohmann::json::parse(value, nullptr, false);
-                                  if (doc.is_discarded()) return true;
-                                  out.push_back(TokenInfo{doc.value("id", ""),
-                                                          doc.value("role", ""),
-                                                          doc.value("created_at", ""),
-                                                          doc.value("expires_at", ""),
-                                                          doc.value("revoked", false)});
+                                  auto row = DecodeTokenRow(value);
+                                  if (!row.ok()) return true;
+                                  out.push_back(TokenInfo{row->id, row->role, row->created_at,
+                                                          row->expires_at, row->revoked});
                                   return true;
                                 }));
   return out;

@@ -1,4 +1,4 @@
-#include "api/files.h"
+#include "service/files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -76,7 +76,8 @@ StatusOr<std::string> ReadSecretFile(const std::string& path) {
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return Status::FailedPrecondition(path + " has mode " + mode +
                                       ": secret files must not be readable by group or others "
-                                      "(chmod 600 " + path + ")");
+                                      "(chmod 600 " +
+                                      path + ")");
   }
   std::string out;
   char buf[4096];

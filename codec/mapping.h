@@ -1,5 +1,6 @@
-// JSON <-> domain model. Parsing is strict (unknown members, wrong types and bad values are
-// errors naming the JSON pointer); output shapes are the ones DESIGN.md fixes.
+// JSON <-> domain model: the HTTP shapes of DESIGN.md and the stored documents (catalog rows,
+// log entries), which are the same. Parsing is strict (unknown members, wrong types and bad values
+// are errors naming the JSON pointer); output shapes are the ones DESIGN.md fixes.
 #pragma once
 
 #include <optional>
@@ -7,7 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "api/json_util.h"
+#include "codec/json_util.h"
+#include "engine/conversion.h"
 #include "engine/grades.h"
 #include "engine/model.h"
 #include "engine/passbook.h"
@@ -16,7 +18,7 @@
 namespace lcb {
 
 StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id);
-json InstitutionToJson(const Institution& inst, const json& public_keys);
+json InstitutionToJson(const Institution& inst);
 
 StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id);
 json UnitToJson(const Unit& unit);
@@ -61,5 +63,9 @@ StatusOr<std::string> RecordEntryCanonical(const Record& r, const RecordInput& i
 StatusOr<Record> RecordFromEntry(const json& entry);
 
 json PassbookToJson(const std::string& learner, const Passbook& p);
+
+// A conversion result as POST /v1/conversions/evaluate answers it and as the "result" of a
+// logged conversion entry.
+json ConversionToJson(const ConversionResult& result, const std::string& learner);
 
 }  // namespace lcb

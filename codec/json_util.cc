@@ -1,4 +1,4 @@
-#include "api/json_util.h"
+#include "codec/json_util.h"
 
 #include <cmath>
 

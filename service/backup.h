@@ -12,19 +12,26 @@
 
 #include <string>
 
-#include "api/bank.h"
-#include "api/json_util.h"
+#include "config/config.h"
+#include "storage/kv.h"
 
 namespace lcb {
 
-// Takes a backup of a running bank into `dir` (must not exist) and checks it: the snapshot's
-// stored tree must match its signed checkpoint. Returns the manifest.
-StatusOr<json> CreateBackup(Bank& bank, const std::string& dir);
+struct BackupManifest {
+  std::string origin;
+  uint64_t tree_size = 0;
+  std::string checkpoint;  // the signed checkpoint the backup ends at
+  std::string created_at;  // backups only
+  std::string verified;    // restores only: what was verified
+};
+
+// Takes a backup of a running bank's store `kv` into `dir` (must not exist) and checks it:
+// the snapshot's stored tree must match its signed checkpoint. Writes MANIFEST.json.
+StatusOr<BackupManifest> CreateBackup(Kv& kv, const Config& config, const std::string& dir);
 
 // Restores `from` into `data_dir` (must not exist or be empty) and verifies the whole log
-// (every entry against its leaf hash, the root against the signed checkpoint). Returns the
-// manifest plus what was verified.
-StatusOr<json> RestoreBackup(const std::string& from, const std::string& data_dir,
-                             const std::string& origin);
+// (every entry against its leaf hash, the root against the signed checkpoint).
+StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::string& data_dir,
+                                       const std::string& origin);
 
 }  // namespace lcb

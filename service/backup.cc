@@ -1,11 +1,13 @@
-#include "api/backup.h"
+#include "service/backup.h"
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "api/files.h"
+#include "common/date.h"
 #include "crypto/checkpoint.h"
+#include "service/files.h"
 #include "storage/ledger.h"
 
 namespace lcb {
@@ -20,28 +22,29 @@ Status CopySecret(const std::string& from, const std::string& to) {
 
 // Opens the store in `dir`/db with the key in `dir` and checks the tree against the signed
 // checkpoint (Ledger::Open does); with `full`, every entry too.
-StatusOr<json> CheckStore(const std::string& dir, const std::string& origin, bool full) {
+StatusOr<BackupManifest> CheckStore(const std::string& dir, const std::string& origin, bool full) {
   LCB_ASSIGN_OR_RETURN(std::unique_ptr<Kv> kv, OpenRocksKv(dir + "/db"));
   LCB_ASSIGN_OR_RETURN(Ed25519Key key, Ed25519Key::LoadPem(dir + "/log_key.pem"));
   auto shared = std::make_shared<const Ed25519Key>(std::move(key));
   LCB_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::Open(kv.get(), shared, origin));
   if (full) LCB_RETURN_IF_ERROR(ledger->VerifyAll());
-  json out = {{"origin", origin}, {"tree_size", ledger->Size()},
-              {"checkpoint", ledger->LatestCheckpoint()}};
+  BackupManifest out;
+  out.origin = origin;
+  out.tree_size = ledger->Size();
+  out.checkpoint = ledger->LatestCheckpoint();
   ledger->Stop();
   return out;
 }
 
 }  // namespace
 
-StatusOr<json> CreateBackup(Bank& bank, const std::string& dir) {
+StatusOr<BackupManifest> CreateBackup(Kv& kv, const Config& c, const std::string& dir) {
   if (dir.empty() || dir[0] != '/') {
     return Status::InvalidArgument(Field("/to"), "must be an absolute path on the server");
   }
   if (fs::exists(dir)) return Status::AlreadyExists(Field("/to"), dir + " already exists");
   LCB_RETURN_IF_ERROR(MakeDirs(dir));
-  const Config& c = bank.config();
-  Status s = bank.kv().CreateCheckpoint(dir + "/db");
+  Status s = kv.CreateCheckpoint(dir + "/db");
   if (s.ok()) s = CopySecret(c.key_file, dir + "/log_key.pem");
   if (s.ok()) s = CopySecret(c.secret_file, dir + "/national_id.secret");
   if (!s.ok()) {
@@ -51,13 +54,17 @@ StatusOr<json> CreateBackup(Bank& bank, const std::string& dir) {
   }
   auto manifest = CheckStore(dir, c.origin, /*full=*/false);
   if (!manifest.ok()) return manifest.status();
-  (*manifest)["created_at"] = NowRfc3339();
-  std::ofstream(dir + "/MANIFEST.json") << manifest->dump(2) << "\n";
-  return *manifest;
+  manifest->created_at = NowRfc3339();
+  nlohmann::json doc = {{"origin", manifest->origin},
+                        {"tree_size", manifest->tree_size},
+                        {"checkpoint", manifest->checkpoint},
+                        {"created_at", manifest->created_at}};
+  std::ofstream(dir + "/MANIFEST.json") << doc.dump(2) << "\n";
+  return manifest;
 }
 
-StatusOr<json> RestoreBackup(const std::string& from, const std::string& data_dir,
-                             const std::string& origin) {
+StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::string& data_dir,
+                                       const std::string& origin) {
   if (!fs::exists(from + "/db") || !fs::exists(from + "/log_key.pem")) {
     return Status::InvalidArgument(Field("--from"),
                                    from + " is not a creditbank backup (no db/ or log_key.pem)");
@@ -71,7 +78,7 @@ StatusOr<json> RestoreBackup(const std::string& from, const std::string& data_di
   if (manifest_in) {
     std::stringstream ss;
     ss << manifest_in.rdbuf();
-    json m = json::parse(ss.str(), nullptr, false);
+    nlohmann::json m = nlohmann::json::parse(ss.str(), nullptr, false);
     if (!m.is_discarded() && m.contains("origin") && effective_origin.empty()) {
       effective_origin = m["origin"];
     }
@@ -86,8 +93,9 @@ StatusOr<json> RestoreBackup(const std::string& from, const std::string& data_di
   if (fs::exists(from + "/national_id.secret")) {
     LCB_RETURN_IF_ERROR(CopySecret(from + "/national_id.secret", data_dir + "/national_id.secret"));
   }
-  LCB_ASSIGN_OR_RETURN(json result, CheckStore(data_dir, effective_origin, /*full=*/true));
-  result["verified"] = "every entry matches its leaf hash and the root matches the signed checkpoint";
+  LCB_ASSIGN_OR_RETURN(BackupManifest result,
+                       CheckStore(data_dir, effective_origin, /*full=*/true));
+  result.verified = "every entry matches its leaf hash and the root matches the signed checkpoint";
   return result;
 }
 

@@ -1,8 +1,9 @@
-#include "api/mapping.h"
-
-#include "crypto/jcs.h"
+#include "codec/mapping.h"
 
 #include <cmath>
+
+#include "crypto/jcs.h"
+#include "crypto/jws.h"
 
 namespace lcb {
 namespace {
@@ -24,6 +25,31 @@ StatusOr<UnitKind> KindFromJson(const json& doc, std::string_view key, const std
   return *kind;
 }
 
+// "public_keys": Ed25519 JWKs {"kty":"OKP","crv":"Ed25519","x","kid"}; a JWK with its private
+// part ("d") is refused.
+StatusOr<std::vector<PublicJwk>> PublicKeysFromJson(const json& doc) {
+  std::vector<PublicJwk> keys;
+  auto it = doc.find("public_keys");
+  if (it == doc.end()) return keys;
+  if (!it->is_array() || it->size() > 16) {
+    return Status::InvalidArgument(Field("/public_keys"), "must be an array of at most 16 JWKs");
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    std::string ptr = "/public_keys/" + std::to_string(i);
+    const json& jwk = (*it)[i];
+    if (!jwk.is_object()) {
+      return Status::InvalidArgument(
+          Field(ptr), "must be an Ed25519 JWK {\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\",\"kid\"}");
+    }
+    if (jwk.size() > 8) return Status::InvalidArgument(Field(ptr), "too many members");
+    auto parsed = ParseEd25519Jwk(jwk);
+    if (!parsed.ok()) return parsed.status().WithPointerPrefix(ptr);
+    if (parsed->kid.empty()) return Status::InvalidArgument(Field(ptr + "/kid"), "is required");
+    keys.push_back(PublicJwk{parsed->kid, jwk["x"].get<std::string>()});
+  }
+  return keys;
+}
+
 StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std::string& ptr) {
   LCB_ASSIGN_OR_RETURN(std::optional<Centi> c, OptionalCredits(doc, key, ptr));
   if (!c) return Status::InvalidArgument(Field(Child(ptr, key)), "is required");
@@ -34,9 +60,9 @@ StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std
 
 StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
-  LCB_RETURN_IF_ERROR(RejectUnknown(
-      doc, "", {"id", "name", "kind", "hours_per_credit", "certifies", "require_signatures",
-                "public_keys"}));
+  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "",
+                                    {"id", "name", "kind", "hours_per_credit", "certifies",
+                                     "require_signatures", "public_keys"}));
   Institution inst;
   inst.id = id;
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
@@ -65,10 +91,15 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
   }
   LCB_ASSIGN_OR_RETURN(std::optional<bool> req, OptionalBool(doc, "require_signatures", ""));
   inst.require_signatures = req.value_or(false);
+  LCB_ASSIGN_OR_RETURN(inst.public_keys, PublicKeysFromJson(doc));
   return inst;
 }
 
-json InstitutionToJson(const Institution& inst, const json& public_keys) {
+json InstitutionToJson(const Institution& inst) {
+  json public_keys = json::array();
+  for (const PublicJwk& k : inst.public_keys) {
+    public_keys.push_back({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", k.x}, {"kid", k.kid}});
+  }
   json doc = {{"id", inst.id},
               {"name", inst.name},
               {"kind", inst.kind},
@@ -81,9 +112,9 @@ json InstitutionToJson(const Institution& inst, const json& public_keys) {
 
 StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
-  LCB_RETURN_IF_ERROR(RejectUnknown(
-      doc, "", {"id", "institution", "title", "kind", "credits", "hours", "level", "field",
-                "validity_years"}));
+  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "",
+                                    {"id", "institution", "title", "kind", "credits", "hours",
+                                     "level", "field", "validity_years"}));
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
     return Status::InvalidArgument(Field("/id"), "must equal the id in the path");
   }
@@ -110,9 +141,12 @@ StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id) {
 }
 
 json UnitToJson(const Unit& u) {
-  json doc = {{"id", u.id},         {"institution", u.institution},
-              {"title", u.title},   {"kind", UnitKindName(u.kind)},
-              {"credits", CreditsJson(u.credits)}, {"level", u.level},
+  json doc = {{"id", u.id},
+              {"institution", u.institution},
+              {"title", u.title},
+              {"kind", UnitKindName(u.kind)},
+              {"credits", CreditsJson(u.credits)},
+              {"level", u.level},
               {"field", u.field}};
   if (u.hours > 0) doc["hours"] = CreditsJson(u.hours);
   if (u.validity_years > 0) doc["validity_years"] = u.validity_years;
@@ -164,9 +198,9 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
   if (auto pol = doc.find("policy"); pol != doc.end()) {
     const json& pj = *pol;
     LCB_RETURN_IF_ERROR(ExpectObject(pj, "/policy"));
-    LCB_RETURN_IF_ERROR(RejectUnknown(pj, "/policy",
-                                      {"max_transfer_credits", "max_transfer_ratio", "min_grade",
-                                       "max_age_years", "caps"}));
+    LCB_RETURN_IF_ERROR(RejectUnknown(
+        pj, "/policy",
+        {"max_transfer_credits", "max_transfer_ratio", "min_grade", "max_age_years", "caps"}));
     LCB_ASSIGN_OR_RETURN(p.policy.max_transfer_credits,
                          OptionalCredits(pj, "max_transfer_credits", "/policy"));
     if (auto r = pj.find("max_transfer_ratio"); r != pj.end() && !r->is_null()) {
@@ -181,7 +215,8 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
       }
       p.policy.max_transfer_ratio_bp = static_cast<int>(std::round(bp));
     }
-    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg, OptionalInt(pj, "min_grade", "/policy", 0, 100));
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg,
+                         OptionalInt(pj, "min_grade", "/policy", 0, 100));
     if (mg) p.policy.min_grade = static_cast<int>(*mg);
     LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma,
                          OptionalInt(pj, "max_age_years", "/policy", 1, 100));
@@ -197,9 +232,12 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
         LCB_RETURN_IF_ERROR(RejectUnknown(cj, ptr, {"by", "limits", "default_limit", "max_count"}));
         Cap cap;
         LCB_ASSIGN_OR_RETURN(std::string by, RequiredString(cj, "by", ptr, 16));
-        if (by == "kind") cap.by = CapBy::kKind;
-        else if (by == "issuer") cap.by = CapBy::kIssuer;
-        else if (by == "year") cap.by = CapBy::kYear;
+        if (by == "kind")
+          cap.by = CapBy::kKind;
+        else if (by == "issuer")
+          cap.by = CapBy::kIssuer;
+        else if (by == "year")
+          cap.by = CapBy::kYear;
         else
           return Status::InvalidArgument(Field(ptr + "/by"), "must be kind, issuer or year");
         if (auto lim = cj.find("limits"); lim != cj.end()) {
@@ -260,16 +298,19 @@ json ProgramToJson(const Program& p) {
     caps.push_back(cj);
   }
   policy["caps"] = caps;
-  return {{"id", p.id},       {"institution", p.institution},
-          {"title", p.title}, {"kind", p.kind},
+  return {{"id", p.id},
+          {"institution", p.institution},
+          {"title", p.title},
+          {"kind", p.kind},
           {"total_credits", CreditsJson(p.total_credits)},
-          {"requirements", reqs}, {"policy", policy}};
+          {"requirements", reqs},
+          {"policy", policy}};
 }
 
 StatusOr<GradeScale> GradeScaleFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
-  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"id", "kind", "min", "max", "factor", "decimals",
-                                              "symbols", "pass_value"}));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      doc, "", {"id", "kind", "min", "max", "factor", "decimals", "symbols", "pass_value"}));
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
     return Status::InvalidArgument(Field("/id"), "must equal the id in the path");
   }
@@ -343,6 +384,9 @@ json GradeScaleToJson(const GradeScale& scale) {
 StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
   LCB_RETURN_IF_ERROR(RejectUnknown(doc, "", {"program", "rules"}));
+  if (auto it = doc.find("program"); it != doc.end() && (!it->is_string() || *it != program)) {
+    return Status::InvalidArgument(Field("/program"), "must equal the program in the path");
+  }
   Ruleset rs;
   rs.program = program;
   auto rules = doc.find("rules");
@@ -372,8 +416,8 @@ StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
       std::string sp = ptr + "/sources/" + std::to_string(s);
       const json& pj = (*sources)[s];
       LCB_RETURN_IF_ERROR(ExpectObject(pj, sp));
-      LCB_RETURN_IF_ERROR(RejectUnknown(
-          pj, sp, {"unit", "kind", "field", "min_level", "min_credits", "issuer"}));
+      LCB_RETURN_IF_ERROR(
+          RejectUnknown(pj, sp, {"unit", "kind", "field", "min_level", "min_credits", "issuer"}));
       Pattern pat;
       LCB_ASSIGN_OR_RETURN(pat.unit, OptionalString(pj, "unit", sp, 200));
       if (pj.contains("kind")) {
@@ -406,8 +450,8 @@ json RulesetToJson(const Ruleset& rs) {
       if (p.issuer) pj["issuer"] = *p.issuer;
       sources.push_back(pj);
     }
-    json rj = {{"id", r.id}, {"target", r.target}, {"grant", CreditsJson(r.grant)},
-               {"sources", sources}};
+    json rj = {
+        {"id", r.id}, {"target", r.target}, {"grant", CreditsJson(r.grant)}, {"sources", sources}};
     if (r.min_grade) rj["min_grade"] = *r.min_grade;
     if (r.max_age_years) rj["max_age_years"] = *r.max_age_years;
     rules.push_back(rj);
@@ -418,9 +462,8 @@ json RulesetToJson(const Ruleset& rs) {
 StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& ptr) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ptr));
   LCB_RETURN_IF_ERROR(RejectUnknown(doc, ptr,
-                                    {"learner", "unit", "external_ref", "credits", "hours",
-                                     "level", "grade", "completed_on", "attendance",
-                                     "evidence_sha256"}));
+                                    {"learner", "unit", "external_ref", "credits", "hours", "level",
+                                     "grade", "completed_on", "attendance", "evidence_sha256"}));
   RecordInput in;
   LCB_ASSIGN_OR_RETURN(in.learner, RequiredString(doc, "learner", ptr, 128));
   LCB_ASSIGN_OR_RETURN(in.unit, RequiredString(doc, "unit", ptr, 200));
@@ -493,13 +536,20 @@ class RecordBatchSax {
     if (state_ == State::kRecordValue) {
       state_ = State::kRecord;
       switch (field_) {
-        case kLearner: return Text(v, 128, &current_.learner);
-        case kUnit: return Text(v, 200, &current_.unit);
-        case kExternalRef: return Text(v, 128, &current_.external_ref);
-        case kCompletedOn: return Text(v, 10, &current_.completed_on);
-        case kAttendance: return Text(v, 64, &current_.attendance.emplace());
-        case kEvidence: return Text(v, 64, &current_.evidence_sha256.emplace());
-        default: return false;
+        case kLearner:
+          return Text(v, 128, &current_.learner);
+        case kUnit:
+          return Text(v, 200, &current_.unit);
+        case kExternalRef:
+          return Text(v, 128, &current_.external_ref);
+        case kCompletedOn:
+          return Text(v, 10, &current_.completed_on);
+        case kAttendance:
+          return Text(v, 64, &current_.attendance.emplace());
+        case kEvidence:
+          return Text(v, 64, &current_.evidence_sha256.emplace());
+        default:
+          return false;
       }
     }
     if (state_ == State::kGradeValue) {
@@ -510,7 +560,9 @@ class RecordBatchSax {
   }
   bool start_object(std::size_t) {
     switch (state_) {
-      case State::kStart: state_ = State::kTopKey; return true;
+      case State::kStart:
+        state_ = State::kTopKey;
+        return true;
       case State::kArray:
         if (records_.size() >= max_batch_) return false;
         current_ = RecordInput();
@@ -521,7 +573,8 @@ class RecordBatchSax {
         if (field_ != kGrade) return false;
         state_ = State::kGrade;
         return true;
-      default: return false;
+      default:
+        return false;
     }
   }
   bool key(string_t& k) {
@@ -531,8 +584,8 @@ class RecordBatchSax {
       return true;
     }
     static constexpr std::string_view kRecordKeys[] = {
-        "learner", "unit", "external_ref", "credits", "hours", "level", "grade", "completed_on",
-        "attendance", "evidence_sha256"};
+        "learner", "unit",  "external_ref", "credits",    "hours",
+        "level",   "grade", "completed_on", "attendance", "evidence_sha256"};
     static constexpr std::string_view kGradeKeys[] = {"scale", "value"};
     if (state_ == State::kRecord) {
       for (int i = 0; i < 10; ++i) {
@@ -562,8 +615,11 @@ class RecordBatchSax {
         state_ = State::kArray;
         return true;
       }
-      case State::kTopEnd: state_ = State::kDone; return true;
-      default: return false;
+      case State::kTopEnd:
+        state_ = State::kDone;
+        return true;
+      default:
+        return false;
     }
   }
   bool start_array(std::size_t) {
@@ -582,12 +638,30 @@ class RecordBatchSax {
 
  private:
   enum class State {
-    kStart, kTopKey, kTopArray, kArray, kRecord, kRecordValue, kGrade, kGradeValue, kTopEnd,
+    kStart,
+    kTopKey,
+    kTopArray,
+    kArray,
+    kRecord,
+    kRecordValue,
+    kGrade,
+    kGradeValue,
+    kTopEnd,
     kDone
   };
   enum Field {
-    kLearner, kUnit, kExternalRef, kCredits, kHours, kLevel, kGrade, kCompletedOn,
-    kAttendance, kEvidence, kScale, kValue
+    kLearner,
+    kUnit,
+    kExternalRef,
+    kCredits,
+    kHours,
+    kLevel,
+    kGrade,
+    kCompletedOn,
+    kAttendance,
+    kEvidence,
+    kScale,
+    kValue
   };
 
   bool See(int field, State next) {
@@ -654,20 +728,21 @@ json RecordInputToJson(const RecordInput& in) {
 
 json RecordToEntry(const Record& r, const RecordInput& in, const std::string& recorded_at,
                    const std::string& salt_hex, const std::string& supersedes) {
-  json e = {{"type", "record"},
-            {"id", r.id},
-            {"issuer", r.issuer},
-            {"learner", r.learner},
-            {"unit", r.unit},
-            {"external_ref", r.external_ref},
-            {"kind", UnitKindName(r.kind)},
-            {"credits", CreditsJson(r.credits)},
-            {"level", r.level},
-            {"field", r.field},
-            {"grade", {{"scale", r.grade_scale}, {"value", r.grade_value}, {"normalized", r.grade}}},
-            {"completed_on", FormatDate(r.completed_on)},
-            {"recorded_at", recorded_at},
-            {"salt", salt_hex}};
+  json e = {
+      {"type", "record"},
+      {"id", r.id},
+      {"issuer", r.issuer},
+      {"learner", r.learner},
+      {"unit", r.unit},
+      {"external_ref", r.external_ref},
+      {"kind", UnitKindName(r.kind)},
+      {"credits", CreditsJson(r.credits)},
+      {"level", r.level},
+      {"field", r.field},
+      {"grade", {{"scale", r.grade_scale}, {"value", r.grade_value}, {"normalized", r.grade}}},
+      {"completed_on", FormatDate(r.completed_on)},
+      {"recorded_at", recorded_at},
+      {"salt", salt_hex}};
   if (in.hours) e["hours"] = CreditsJson(*in.hours);
   if (r.expires_on) e["expires_on"] = FormatDate(*r.expires_on);
   if (in.attendance) e["attendance"] = *in.attendance;
@@ -828,6 +903,38 @@ json PassbookToJson(const std::string& learner, const Passbook& p) {
           {"revoked_count", p.revoked_count},
           {"active_count", p.active_count},
           {"expired_count", p.expired_count}};
+}
+
+}  // namespace lcb
+
+namespace lcb {
+
+json ConversionToJson(const ConversionResult& r, const std::string& learner) {
+  json reqs = json::array();
+  for (const auto& q : r.requirements) {
+    json apps = json::array();
+    for (const auto& a : q.applications) {
+      apps.push_back(
+          {{"rule", a.rule}, {"records", a.records}, {"credits", CreditsJson(a.credits)}});
+    }
+    reqs.push_back({{"id", q.id}, {"granted", CreditsJson(q.granted)}, {"applications", apps}});
+  }
+  json unused = json::array();
+  for (const auto& u : r.unused) unused.push_back({{"record", u.record}, {"reason", u.reason}});
+  json out = {{"learner", learner},
+              {"program", r.program},
+              {"as_of", FormatDate(r.as_of)},
+              {"ruleset_version", r.ruleset_version},
+              {"ruleset_sha256", r.ruleset_sha256},
+              {"total_credits", CreditsJson(r.total_credits)},
+              {"transfer_cap", CreditsJson(r.transfer_cap)},
+              {"granted", CreditsJson(r.granted)},
+              {"remaining", CreditsJson(r.remaining)},
+              {"optimal", r.optimal},
+              {"requirements", reqs},
+              {"unused", unused}};
+  if (!r.optimal) out["upper_bound"] = CreditsJson(r.upper_bound);
+  return out;
 }
 
 }  // namespace lcb

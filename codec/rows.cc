@@ -1,0 +1,284 @@
+#include "codec/rows.h"
+
+#include <nlohmann/json.hpp>
+
+namespace lcb {
+namespace {
+
+using json = nlohmann::json;
+
+StatusOr<json> ParseRow(std::string_view text, std::string_view what) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !(doc.is_object() || doc.is_array())) {
+    return Status::DataLoss("stored " + std::string(what) + " row is corrupt");
+  }
+  return doc;
+}
+
+std::optional<std::string> OptionalMember(const json& doc, const char* key) {
+  auto it = doc.find(key);
+  if (it == doc.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+std::string EncodeTokenRow(const TokenRow& row) {
+  json doc = {{"id", row.id}, {"role", row.role}, {"created_at", row.created_at}};
+  if (!row.expires_at.empty()) doc["expires_at"] = row.expires_at;
+  if (row.revoked) {
+    doc["revoked"] = true;
+    doc["revoked_at"] = row.revoked_at;
+  }
+  return doc.dump();
+}
+
+StatusOr<TokenRow> DecodeTokenRow(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseRow(text, "token"));
+  if (!doc.is_object() || !doc.contains("id") || !doc.contains("role")) {
+    return Status::DataLoss("stored token row is corrupt");
+  }
+  TokenRow row;
+  row.id = doc.value("id", "");
+  row.role = doc.value("role", "");
+  row.created_at = doc.value("created_at", "");
+  row.expires_at = doc.value("expires_at", "");
+  row.revoked = doc.value("revoked", false);
+  row.revoked_at = doc.value("revoked_at", "");
+  return row;
+}
+
+std::string EncodeLearnerRow(const LearnerRow& row) {
+  json doc = {{"id", row.id}, {"created_at", row.created_at}, {"created_by", row.created_by}};
+  if (row.display_name) doc["display_name"] = *row.display_name;
+  if (row.national_id_hmac) doc["national_id_hmac"] = *row.national_id_hmac;
+  return doc.dump();
+}
+
+StatusOr<LearnerRow> DecodeLearnerRow(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseRow(text, "learner"));
+  LearnerRow row;
+  row.id = doc.value("id", "");
+  row.created_at = doc.value("created_at", "");
+  row.created_by = doc.value("created_by", "");
+  row.display_name = OptionalMember(doc, "display_name");
+  row.national_id_hmac = OptionalMember(doc, "national_id_hmac");
+  return row;
+}
+
+std::string EncodeGrantRow(const GrantRow& row) {
+  json doc = {
+      {"learner", row.learner}, {"institution", row.institution}, {"granted_at", row.granted_at}};
+  if (!row.expires_at.empty()) doc["expires_at"] = row.expires_at;
+  return doc.dump();
+}
+
+StatusOr<GrantRow> DecodeGrantRow(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseRow(text, "grant"));
+  GrantRow row;
+  row.learner = doc.value("learner", "");
+  row.institution = doc.value("institution", "");
+  row.granted_at = doc.value("granted_at", "");
+  row.expires_at = doc.value("expires_at", "");
+  return row;
+}
+
+std::string EncodeAdminActionRow(const AdminActionRow& row) {
+  return json{{"seq", row.seq},           {"at", row.at},         {"by", row.by},
+              {"token_id", row.token_id}, {"action", row.action}, {"object", row.object}}
+      .dump();
+}
+
+StatusOr<AdminActionRow> DecodeAdminActionRow(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseRow(text, "admin action"));
+  AdminActionRow row;
+  row.seq = doc.value("seq", uint64_t{0});
+  row.at = doc.value("at", "");
+  row.by = doc.value("by", "");
+  row.token_id = doc.value("token_id", "");
+  row.action = doc.value("action", "");
+  row.object = doc.value("object", "");
+  return row;
+}
+
+std::string EncodeLogKeyRows(const std::vector<LogKeyRow>& rows) {
+  json list = json::array();
+  for (const LogKeyRow& k : rows) {
+    json item = {{"verifier_key", k.verifier_key},
+                 {"public_key_pem", k.public_key_pem},
+                 {"key_id", k.key_id},
+                 {"valid_from", k.valid_from}};
+    if (!k.valid_until.empty()) item["valid_until"] = k.valid_until;
+    list.push_back(std::move(item));
+  }
+  return list.dump();
+}
+
+StatusOr<std::vector<LogKeyRow>> DecodeLogKeyRows(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseRow(text, "log key list"));
+  if (!doc.is_array()) return Status::DataLoss("stored log key list is corrupt");
+  std::vector<LogKeyRow> rows;
+  for (const json& k : doc) {
+    if (!k.is_object()) return Status::DataLoss("stored log key list is corrupt");
+    rows.push_back(LogKeyRow{k.value("verifier_key", ""), k.value("public_key_pem", ""),
+                             k.value("key_id", ""), k.value("valid_from", ""),
+                             k.value("valid_until", "")});
+  }
+  return rows;
+}
+
+namespace {
+
+class RowWriter {
+ public:
+  void U64(uint64_t v) {
+    for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(v >> shift));
+  }
+  void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
+  void U32(uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<char>(v >> shift));
+  }
+  void Bytes(std::string_view b) {
+    U32(static_cast<uint32_t>(b.size()));
+    out_.append(b);
+  }
+  void Tally(const PassbookTotals::Tally& t) {
+    I64(t.credits);
+    I64(t.records);
+  }
+  void Key(const std::string& k) { Bytes(k); }
+  void Key(int k) { I64(k); }
+  template <typename K>
+  void Map(const std::map<K, PassbookTotals::Tally>& m) {
+    U32(static_cast<uint32_t>(m.size()));
+    for (const auto& [k, t] : m) {
+      Key(k);
+      Tally(t);
+    }
+  }
+  std::string& out() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class RowReader {
+ public:
+  explicit RowReader(std::string_view in) : in_(in) {}
+  bool ok() const { return ok_; }
+  uint64_t U64() {
+    if (!Need(8)) return 0;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in_[pos_ + i]);
+    pos_ += 8;
+    return v;
+  }
+  int64_t I64() { return static_cast<int64_t>(U64()); }
+  uint8_t U8() {
+    if (!Need(1)) return 0;
+    return static_cast<uint8_t>(in_[pos_++]);
+  }
+  uint32_t U32() {
+    if (!Need(4)) return 0;
+    uint32_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(in_[pos_ + i]);
+    pos_ += 4;
+    return v;
+  }
+  std::string Bytes() {
+    uint32_t n = U32();
+    if (!Need(n)) return {};
+    std::string s(in_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  PassbookTotals::Tally Tally() {
+    PassbookTotals::Tally t;
+    t.credits = I64();
+    t.records = I64();
+    return t;
+  }
+  void Key(std::string* k) { *k = Bytes(); }
+  void Key(int* k) { *k = static_cast<int>(I64()); }
+  template <typename K>
+  void Map(std::map<K, PassbookTotals::Tally>* m) {
+    uint32_t n = U32();
+    for (uint32_t i = 0; i < n && ok_; ++i) {
+      K key{};
+      Key(&key);
+      (*m)[key] = Tally();
+    }
+  }
+  bool AtEnd() const { return pos_ == in_.size(); }
+
+ private:
+  bool Need(size_t n) {
+    if (!ok_ || in_.size() - pos_ < n) ok_ = false;
+    return ok_;
+  }
+  std::string_view in_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+constexpr std::string_view kPassbookMagic = "PBT1";
+
+}  // namespace
+
+std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& p) {
+  RowWriter w;
+  w.out().append(kPassbookMagic);
+  w.U64(watermark);
+  w.Tally(p.tallies.total);
+  for (const auto& t : p.tallies.by_kind) w.Tally(t);
+  w.Map(p.tallies.by_level);
+  w.Map(p.tallies.by_field);
+  w.Map(p.tallies.by_issuer);
+  w.Map(p.tallies.by_year);
+  w.I64(p.revoked_count);
+  w.U32(static_cast<uint32_t>(p.dated.size()));
+  for (const auto& d : p.dated) {
+    w.Bytes(d.record);
+    w.I64(d.expires_on);
+    w.I64(d.credits);
+    w.out().push_back(static_cast<char>(d.kind));
+    w.I64(d.level);
+    w.Bytes(d.field);
+    w.Bytes(d.issuer);
+    w.I64(d.year);
+  }
+  return std::move(w.out());
+}
+
+StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* watermark) {
+  if (!bytes.starts_with(kPassbookMagic)) return Status::DataLoss("passbook row: unknown format");
+  RowReader r(bytes.substr(kPassbookMagic.size()));
+  PassbookTotals p;
+  *watermark = r.U64();
+  p.tallies.total = r.Tally();
+  for (auto& t : p.tallies.by_kind) t = r.Tally();
+  r.Map(&p.tallies.by_level);
+  r.Map(&p.tallies.by_field);
+  r.Map(&p.tallies.by_issuer);
+  r.Map(&p.tallies.by_year);
+  p.revoked_count = r.I64();
+  const uint32_t n = r.U32();
+  for (uint32_t i = 0; i < n && r.ok(); ++i) {
+    PassbookTotals::Dated d;
+    d.record = r.Bytes();
+    d.expires_on = static_cast<Days>(r.I64());
+    d.credits = r.I64();
+    const uint8_t kind = r.U8();
+    if (kind >= kUnitKindCount) return Status::DataLoss("passbook row: unknown kind");
+    d.kind = static_cast<UnitKind>(kind);
+    d.level = static_cast<int>(r.I64());
+    d.field = r.Bytes();
+    d.issuer = r.Bytes();
+    d.year = static_cast<int>(r.I64());
+    p.dated.push_back(std::move(d));
+  }
+  if (!r.ok() || !r.AtEnd()) return Status::DataLoss("passbook row is truncated");
+  return p;
+}
+
+}  // namespace lcb

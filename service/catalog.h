@@ -1,0 +1,104 @@
+// The catalog: institutions (admin), units and programs (their institution), grade scales
+// (admin, create-only so a stored grade never changes meaning). Rows: kCatalog
+// (storage/keys.h), documents as codec/mapping.h writes them plus "updated_at".
+//
+// Reads are served from in-memory caches filled on first use; a Put replaces the cached
+// object after its write is durable. Thread-safe. Puts write with sync: call them off the
+// HTTP threads.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/grades.h"
+#include "engine/model.h"
+#include "service/admin_log.h"
+#include "storage/kv.h"
+
+namespace lcb {
+
+// A catalog object and when it was last written.
+template <typename T>
+struct CatalogItem {
+  T value;
+  std::string updated_at;
+};
+
+template <typename T>
+struct CatalogPage {
+  std::vector<CatalogItem<T>> items;
+  std::string next_cursor;  // empty on the last page
+};
+
+// Keeps a program change from invalidating the program's published ruleset (RulesetService
+// implements it): runs `write` only if the change is allowed, serialized with publications.
+class ProgramGuard {
+ public:
+  virtual ~ProgramGuard() = default;
+  virtual Status GuardProgramChange(const Program& program,
+                                    const std::function<Status()>& write) = 0;
+};
+
+class CatalogService {
+ public:
+  // Loads the registered grade scales.
+  static StatusOr<std::unique_ptr<CatalogService>> Open(Kv* kv, AdminLog* admin_log);
+  void SetProgramGuard(ProgramGuard* guard) { guard_ = guard; }
+
+  StatusOr<CatalogItem<Institution>> PutInstitution(Institution inst, const Principal& by);
+  StatusOr<CatalogItem<Unit>> PutUnit(Unit unit, const Principal& by);
+  StatusOr<CatalogItem<Program>> PutProgram(Program program, const Principal& by);
+
+  // NotFound when absent. The *Item forms carry updated_at (one store read); the plain forms
+  // come from the cache.
+  StatusOr<CatalogItem<Institution>> InstitutionItem(const std::string& id);
+  StatusOr<CatalogItem<Unit>> UnitItem(const std::string& id);
+  StatusOr<CatalogItem<Program>> ProgramItem(const std::string& id);
+  StatusOr<Institution> GetInstitution(const std::string& id);
+  StatusOr<Unit> GetUnit(const std::string& id);
+  StatusOr<Program> GetProgram(const std::string& id);
+
+  // Ids starting with `prefix`, after `cursor` (an id from a previous page), in id order.
+  StatusOr<CatalogPage<Institution>> ListInstitutions(const std::string& prefix,
+                                                      const std::string& cursor, size_t limit);
+  StatusOr<CatalogPage<Unit>> ListUnits(const std::string& prefix, const std::string& cursor,
+                                        size_t limit);
+  StatusOr<CatalogPage<Program>> ListPrograms(const std::string& prefix, const std::string& cursor,
+                                              size_t limit);
+
+  StatusOr<GradeScale> RegisterGradeScale(GradeScale scale, const Principal& by);
+  std::vector<GradeScale> ListGradeScales() const;
+  StatusOr<GradeScale> GetGradeScale(const std::string& id) const;
+  // An immutable snapshot of every scale, for recognition.
+  std::shared_ptr<const GradeScales> Scales() const;
+
+ private:
+  CatalogService(Kv* kv, AdminLog* admin_log) : kv_(kv), admin_log_(admin_log) {}
+  Status LoadGradeScales();
+  // Reads a stored document; NotFound names `noun`.
+  StatusOr<std::string> ReadDocument(int kind, const std::string& id, const char* noun);
+  Status WriteDocument(int kind, const std::string& id, const std::string& document);
+  template <typename T>
+  StatusOr<CatalogPage<T>> List(int kind, const std::string& prefix, const std::string& cursor,
+                                size_t limit);
+
+  Kv* kv_;
+  AdminLog* admin_log_;
+  ProgramGuard* guard_ = nullptr;
+
+  mutable std::shared_mutex cache_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Institution>> institutions_;
+  std::unordered_map<std::string, std::shared_ptr<const Unit>> units_;
+  std::unordered_map<std::string, std::shared_ptr<const Program>> programs_;
+
+  mutable std::mutex scales_mu_;  // guards the pointer; the scales themselves are immutable
+  std::shared_ptr<const GradeScales> scales_ = std::make_shared<const GradeScales>();
+  std::mutex register_mu_;  // serializes registrations
+};
+
+}  // namespace lcb

@@ -1,0 +1,68 @@
+// Conversions: evaluate a learner's records against a program's published ruleset (the exact
+// solver of engine/conversion.h), apply a decision (logged as a "conversion" entry and
+// indexed in kConversions), and what-if across many programs.
+//
+// Thread-safe. The solver's buffers are reused per thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/conversion.h"
+#include "service/context.h"
+#include "service/learners.h"
+#include "service/records.h"
+#include "service/rulesets.h"
+
+namespace lcb {
+
+struct AppliedConversion {
+  std::string id;
+  ConversionResult result;
+  Receipt receipt;
+};
+
+struct WhatIfProgram {
+  WhatIfEntry entry;
+  std::string title;  // the program's title, when the catalog has it
+};
+
+struct WhatIfReport {
+  std::vector<WhatIfProgram> results;  // ranked by granted, then program id
+  size_t programs_evaluated = 0;
+};
+
+class ConversionService {
+ public:
+  ConversionService(CatalogService* catalog, LearnerService* learners, RecordService* records,
+                    RulesetService* rulesets, LogService* log, ServiceCounters* counters)
+      : catalog_(catalog),
+        learners_(learners),
+        records_(records),
+        rulesets_(rulesets),
+        log_(log),
+        counters_(counters) {}
+  void SetExecutor(Executor post) { post_ = std::move(post); }
+
+  StatusOr<ConversionResult> Evaluate(const std::string& learner, const std::string& program,
+                                      Days as_of);
+  // Evaluates, then appends the decision to the log; `done` runs once it is durable.
+  void Apply(const std::string& learner, const std::string& program, Days as_of,
+             const Principal& by, std::function<void(StatusOr<AppliedConversion>)> done);
+  // `programs` empty: every program with a published ruleset (unknown ones skipped); else
+  // exactly those (one without a ruleset is InvalidArgument at /programs).
+  StatusOr<WhatIfReport> WhatIf(const std::string& learner,
+                                const std::vector<std::string>& programs, Days as_of, size_t limit);
+
+ private:
+  CatalogService* catalog_;
+  LearnerService* learners_;
+  RecordService* records_;
+  RulesetService* rulesets_;
+  LogService* log_;
+  ServiceCounters* counters_;
+  Executor post_ = [](std::function<void()> f) { f(); };
+};
+
+}  // namespace lcb

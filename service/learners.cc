@@ -1,0 +1,152 @@
+#include "service/learners.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/date.h"
+#include "common/encoding.h"
+#include "crypto/sha256.h"
+#include "storage/keys.h"
+
+namespace lcb {
+namespace {
+
+constexpr size_t kMaxKnownLearners = 1'000'000;
+constexpr size_t kMaxGrantsListed = 10'000;
+
+std::string NormalizeNationalId(std::string_view raw) {
+  std::string out;
+  for (char c : raw) {
+    if (c == ' ' || c == '-') continue;
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// HMAC input for a national ID: a domain tag, a NUL, the normalized ID.
+std::string NationalIdMaterial(const std::string& normalized) {
+  return std::string("national_id\0", 12) + normalized;
+}
+
+}  // namespace
+
+StatusOr<std::string> LearnerService::NationalIdHmacHex(const std::string& raw) const {
+  std::string norm = NormalizeNationalId(raw);
+  if (norm.empty() || norm.size() > 32 || !std::all_of(norm.begin(), norm.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c));
+      })) {
+    return Status::InvalidArgument(Field("/national_id"), "must be 1-32 letters and digits");
+  }
+  return HashHex(HmacSha256(secret_, NationalIdMaterial(norm)));
+}
+
+StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Principal& by) {
+  std::optional<std::string> hmac_hex;
+  if (in.national_id) {
+    LCB_ASSIGN_OR_RETURN(hmac_hex, NationalIdHmacHex(*in.national_id));
+  }
+  std::lock_guard<std::mutex> lock(create_mu_);
+  if (hmac_hex) {
+    std::string existing;
+    Status s = kv_->Get(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), &existing);
+    if (s.ok()) return LearnerAccount{existing, false};
+    if (s.code() != StatusCode::kNotFound) return s;
+  }
+  LearnerRow row;
+  row.id = "lrn_" + HexEncode(RandomBytes(8));
+  row.created_at = NowRfc3339();
+  row.created_by = by.role();
+  row.display_name = in.display_name;
+  row.national_id_hmac = hmac_hex;
+  WriteBatch batch;
+  batch.Put(Table::kLearners, keys::Learner(row.id), EncodeLearnerRow(row));
+  if (hmac_hex) batch.Put(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), row.id);
+  LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
+  return LearnerAccount{row.id, true};
+}
+
+StatusOr<std::string> LearnerService::Lookup(const std::string& national_id) {
+  if (NormalizeNationalId(national_id).empty()) {
+    return Status::InvalidArgument(Field("/national_id"), "is required");
+  }
+  auto hmac_hex = NationalIdHmacHex(national_id);
+  if (!hmac_hex.ok()) return Status::NotFound("no learner with that national ID");
+  std::string id;
+  Status s = kv_->Get(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), &id);
+  if (s.code() == StatusCode::kNotFound)
+    return Status::NotFound("no learner with that national ID");
+  LCB_RETURN_IF_ERROR(s);
+  return id;
+}
+
+bool LearnerService::Exists(const std::string& id) {
+  {
+    std::shared_lock lock(known_mu_);
+    if (known_.count(id)) return true;
+  }
+  std::string v;
+  if (!kv_->Get(Table::kLearners, keys::Learner(id), &v).ok()) return false;
+  std::unique_lock lock(known_mu_);
+  if (known_.size() > kMaxKnownLearners) known_.clear();
+  known_.insert(id);
+  return true;
+}
+
+StatusOr<GrantRow> LearnerService::PutGrant(const std::string& learner,
+                                            const std::string& institution,
+                                            const std::string& expires_at) {
+  if (!catalog_->GetInstitution(institution).ok()) {
+    return Status::InvalidArgument(Field("/institution"), "no institution '" + institution + "'");
+  }
+  GrantRow row{learner, institution, NowRfc3339(), ""};
+  if (!expires_at.empty()) {
+    LCB_ASSIGN_OR_RETURN(int64_t ms, ParseRfc3339Millis(expires_at));
+    if (ms <= NowMillis()) return Status::InvalidArgument(Field("/expires_at"), "is in the past");
+    row.expires_at = expires_at;
+  }
+  WriteBatch batch;
+  batch.Put(Table::kGrants, keys::Grant(learner, institution), EncodeGrantRow(row));
+  LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
+  return row;
+}
+
+Status LearnerService::DeleteGrant(const std::string& learner, const std::string& institution) {
+  std::string v;
+  Status s = kv_->Get(Table::kGrants, keys::Grant(learner, institution), &v);
+  if (s.code() == StatusCode::kNotFound) return Status::NotFound("no grant to that institution");
+  LCB_RETURN_IF_ERROR(s);
+  WriteBatch batch;
+  batch.Delete(Table::kGrants, keys::Grant(learner, institution));
+  return kv_->Write(batch, true);
+}
+
+StatusOr<std::vector<GrantRow>> LearnerService::ListGrants(const std::string& learner) {
+  std::vector<GrantRow> out;
+  Status bad;
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kGrants, keys::OwnerBegin(learner), keys::OwnerEnd(learner),
+                                kMaxGrantsListed, [&](std::string_view, std::string_view value) {
+                                  auto row = DecodeGrantRow(value);
+                                  if (!row.ok()) {
+                                    bad = row.status();
+                                    return false;
+                                  }
+                                  out.push_back(std::move(row).value());
+                                  return true;
+                                }));
+  LCB_RETURN_IF_ERROR(bad);
+  return out;
+}
+
+bool LearnerService::HasGrant(const std::string& learner, const std::string& institution) {
+  std::string v;
+  if (!kv_->Get(Table::kGrants, keys::Grant(learner, institution), &v).ok()) return false;
+  auto row = DecodeGrantRow(v);
+  if (!row.ok()) return false;
+  if (!row->expires_at.empty()) {
+    auto ms = ParseRfc3339Millis(row->expires_at);
+    if (!ms.ok() || *ms <= NowMillis()) return false;
+  }
+  return true;
+}
+
+}  // namespace lcb

@@ -1,0 +1,62 @@
+// Learner accounts and the grants through which a learner shares its records with an
+// institution. A national ID is kept only as HMAC-SHA256 under the bank's secret (one account
+// per person). Rows: kLearners, kGrants (storage/keys.h; codec/rows.h).
+//
+// Thread-safe. Create, PutGrant and DeleteGrant write with sync: call them off the HTTP threads.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "codec/rows.h"
+#include "service/catalog.h"
+#include "service/tokens.h"
+#include "storage/kv.h"
+
+namespace lcb {
+
+struct NewLearner {
+  std::optional<std::string> national_id;  // 1-32 letters and digits after normalization
+  std::optional<std::string> display_name;
+};
+
+struct LearnerAccount {
+  std::string id;
+  bool created = false;  // false: the national ID already had an account
+};
+
+class LearnerService {
+ public:
+  LearnerService(Kv* kv, CatalogService* catalog, std::string national_id_secret)
+      : kv_(kv), catalog_(catalog), secret_(std::move(national_id_secret)) {}
+
+  StatusOr<LearnerAccount> Create(const NewLearner& in, const Principal& by);
+  // NotFound when no account has that national ID.
+  StatusOr<std::string> Lookup(const std::string& national_id);
+  bool Exists(const std::string& id);
+
+  // `expires_at` is RFC 3339 or empty (never).
+  StatusOr<GrantRow> PutGrant(const std::string& learner, const std::string& institution,
+                              const std::string& expires_at);
+  Status DeleteGrant(const std::string& learner, const std::string& institution);
+  StatusOr<std::vector<GrantRow>> ListGrants(const std::string& learner);
+  // Whether `institution` holds a grant of `learner` that has not expired.
+  bool HasGrant(const std::string& learner, const std::string& institution);
+
+ private:
+  StatusOr<std::string> NationalIdHmacHex(const std::string& raw) const;
+
+  Kv* kv_;
+  CatalogService* catalog_;
+  const std::string secret_;
+  std::mutex create_mu_;  // one account per national ID
+  std::shared_mutex known_mu_;
+  std::unordered_set<std::string> known_;  // accounts are never deleted
+};
+
+}  // namespace lcb

@@ -1,0 +1,119 @@
+#include "service/log.h"
+
+#include "common/date.h"
+#include "crypto/checkpoint.h"
+#include "crypto/signed_note.h"
+#include "storage/keys.h"
+
+namespace lcb {
+
+uint64_t CheckpointSize(const std::string& note) {
+  auto end = note.find("\n\n");
+  if (end == std::string::npos) return 0;
+  auto cp = ParseCheckpointBody(note.substr(0, end + 1));
+  return cp.ok() ? cp->size : 0;
+}
+
+StatusOr<std::unique_ptr<LogService>> LogService::Open(Kv* kv, const std::string& key_file,
+                                                       const std::string& origin) {
+  std::unique_ptr<LogService> log(new LogService());
+  log->origin_ = origin;
+  LCB_RETURN_IF_ERROR(log->LoadOrCreateKey(kv, key_file));
+  LCB_ASSIGN_OR_RETURN(log->ledger_, Ledger::Open(kv, log->key_, origin));
+  return log;
+}
+
+LogService::~LogService() {
+  if (ledger_) ledger_->Stop();
+}
+
+Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file) {
+  auto loaded = Ed25519Key::LoadPem(key_file);
+  if (loaded.ok()) {
+    key_ = std::make_shared<const Ed25519Key>(std::move(loaded).value());
+  } else if (loaded.status().code() == StatusCode::kNotFound) {
+    Ed25519Key fresh = Ed25519Key::Generate();
+    LCB_RETURN_IF_ERROR(fresh.SavePem(key_file));
+    key_ = std::make_shared<const Ed25519Key>(std::move(fresh));
+  } else {
+    return loaded.status();
+  }
+  // The published key list: a new key (rotation) closes the validity of the previous one, and
+  // old keys stay listed so that old checkpoints still verify.
+  const std::string vkey = VerifierKeyString(origin_, key_->PublicKey());
+  std::string stored;
+  Status s = kv->Get(Table::kMeta, keys::kMetaLogKeys, &stored);
+  if (s.ok()) {
+    LCB_ASSIGN_OR_RETURN(keys_, DecodeLogKeyRows(stored));
+  } else if (s.code() != StatusCode::kNotFound) {
+    return s;
+  }
+  for (const LogKeyRow& k : keys_) {
+    if (k.verifier_key == vkey) return Status::Ok();
+  }
+  const std::string now = NowRfc3339();
+  for (LogKeyRow& k : keys_) {
+    if (k.valid_until.empty()) k.valid_until = now;
+  }
+  keys_.push_back(
+      LogKeyRow{vkey, key_->PublicKeyPem(), vkey.substr(origin_.size() + 1, 8), now, ""});
+  WriteBatch batch;
+  batch.Put(Table::kMeta, keys::kMetaLogKeys, EncodeLogKeyRows(keys_));
+  return kv->Write(batch, true);
+}
+
+LogKeys LogService::Keys() const {
+  return LogKeys{origin_, VerifierKeyString(origin_, key_->PublicKey()), key_->PublicKeyPem(),
+                 keys_};
+}
+
+StatusOr<LogEntries> LogService::Entries(uint64_t start, uint64_t end, bool with_bytes) {
+  constexpr uint64_t kMaxEntries = 1000;
+  LogEntries out;
+  out.tree_size = ledger_->Size();
+  if (start > out.tree_size)
+    return Status::InvalidArgument(Field("/start"), "beyond the tree size");
+  end = std::min(end, out.tree_size);
+  if (end < start) return Status::InvalidArgument(Field("/end"), "must not be less than start");
+  end = std::min(end, start + kMaxEntries);
+  for (uint64_t i = start; i < end; ++i) {
+    LogEntryView view;
+    view.index = i;
+    LCB_ASSIGN_OR_RETURN(view.leaf_hash, ledger_->LeafHashAt(i));
+    if (with_bytes) {
+      LCB_ASSIGN_OR_RETURN(view.bytes, ledger_->Entry(i));
+    }
+    out.entries.push_back(std::move(view));
+  }
+  return out;
+}
+
+StatusOr<Receipt> LogService::ReceiptFor(uint64_t leaf_index) {
+  Receipt r;
+  r.leaf_index = leaf_index;
+  r.checkpoint = ledger_->LatestCheckpoint();
+  r.tree_size = CheckpointSize(r.checkpoint);
+  LCB_ASSIGN_OR_RETURN(r.inclusion_proof, ledger_->InclusionProof(leaf_index, r.tree_size));
+  return r;
+}
+
+StatusOr<Receipt> LogService::VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes) {
+  Receipt r;
+  r.leaf_index = leaf_index;
+  r.checkpoint = ledger_->LatestCheckpoint();
+  auto end = r.checkpoint.find("\n\n");
+  if (end == std::string::npos) return Status::DataLoss("no signed checkpoint covers the entry");
+  LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(r.checkpoint.substr(0, end + 1)));
+  r.tree_size = cp.size;
+  LCB_ASSIGN_OR_RETURN(r.inclusion_proof, ledger_->InclusionProof(leaf_index, cp.size));
+  Status included =
+      VerifyInclusion(leaf_index, cp.size, LeafHash(entry_bytes), r.inclusion_proof, cp.root);
+  if (!included.ok()) {
+    return Status::DataLoss("entry " + std::to_string(leaf_index) +
+                            " is not in the signed tree: the store was altered (" +
+                            included.message() + ")");
+  }
+  return r;
+}
+
+}  // namespace lcb

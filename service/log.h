@@ -1,0 +1,90 @@
+// The transparency log as the rest of the bank sees it: the signing key and its published
+// history, receipts, proofs, checkpoints and entries. Appends go through the Ledger
+// (storage/ledger.h), which this service owns.
+//
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codec/rows.h"
+#include "crypto/ed25519.h"
+#include "crypto/merkle.h"
+#include "storage/kv.h"
+#include "storage/ledger.h"
+
+namespace lcb {
+
+// What a client needs to check that an entry is in the log the bank signed.
+struct Receipt {
+  uint64_t leaf_index = 0;
+  std::string checkpoint;  // signed note
+  uint64_t tree_size = 0;  // the checkpoint's size
+  std::vector<Hash> inclusion_proof;
+};
+
+struct LogKeys {
+  std::string origin;
+  std::string verifier_key;  // the current key
+  std::string public_key_pem;
+  std::vector<LogKeyRow> keys;  // every key the log ever used, with validity
+};
+
+struct LogEntryView {
+  uint64_t index = 0;
+  Hash leaf_hash{};
+  std::optional<std::string> bytes;  // only when asked for
+};
+
+struct LogEntries {
+  std::vector<LogEntryView> entries;
+  uint64_t tree_size = 0;
+};
+
+class LogService {
+ public:
+  // Loads or creates the signing key (`key_file`, 0600), records a new key in the published
+  // list (closing the previous key's validity), and opens the Ledger over `kv`.
+  static StatusOr<std::unique_ptr<LogService>> Open(Kv* kv, const std::string& key_file,
+                                                    const std::string& origin);
+  ~LogService();
+
+  Ledger& ledger() { return *ledger_; }
+  void Stop() { ledger_->Stop(); }
+
+  LogKeys Keys() const;
+  uint64_t Size() const { return ledger_->Size(); }
+  LedgerStats Stats() const { return ledger_->Stats(); }
+  std::string LatestCheckpoint() const { return ledger_->LatestCheckpoint(); }
+  StatusOr<std::string> CheckpointAt(uint64_t size) { return ledger_->CheckpointAt(size); }
+  StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size) {
+    return ledger_->InclusionProof(index, size);
+  }
+  StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second) {
+    return ledger_->ConsistencyProof(first, second);
+  }
+  // [start, end) clamped to the tree and to 1000 entries; bytes only when `with_bytes`.
+  StatusOr<LogEntries> Entries(uint64_t start, uint64_t end, bool with_bytes);
+
+  // The receipt of leaf `leaf_index` against the latest checkpoint.
+  StatusOr<Receipt> ReceiptFor(uint64_t leaf_index);
+  // The same after checking that `entry_bytes` are included in the tree the latest checkpoint
+  // commits to (DataLoss if the store was altered).
+  StatusOr<Receipt> VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes);
+
+ private:
+  LogService() = default;
+  Status LoadOrCreateKey(Kv* kv, const std::string& key_file);
+
+  std::string origin_;
+  std::shared_ptr<const Ed25519Key> key_;
+  std::vector<LogKeyRow> keys_;
+  std::unique_ptr<Ledger> ledger_;
+};
+
+// The tree size a signed checkpoint note commits to (0 if it does not parse).
+uint64_t CheckpointSize(const std::string& note);
+
+}  // namespace lcb

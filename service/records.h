@@ -1,0 +1,174 @@
+// Records: recognition of posted outcomes, their log entries, posting (all or nothing),
+// revocation and correction, reading back, and each learner's record list.
+//
+// A posted record is recognized against its unit and issuer (engine/recognition.h), turned
+// into its canonical log entry (codec/mapping.h RecordEntryCanonical) with the bank's fields
+// (id, issuer, recorded_at, salt) and appended by the Ledger with its index row
+// (kLearnerRecords). Posting is asynchronous: `done` runs on the service executor once the
+// group holding the records is durable (or failed). Nothing blocks on an fsync.
+//
+// Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/model.h"
+#include "engine/recognition.h"
+#include "service/catalog.h"
+#include "service/context.h"
+#include "service/learners.h"
+#include "service/log.h"
+
+namespace lcb {
+
+// Every problem of a rejected request, each naming its field (a batch is stored not at all).
+struct BatchErrors {
+  std::vector<Status> errors;
+  bool empty() const { return errors.empty(); }
+};
+
+// A signed submission (X-JWS-Signature) kept with the records it covered.
+struct Submission {
+  std::string jws;          // empty: not signed
+  std::string body_sha256;  // hex of the exact body bytes
+};
+
+struct PostedRecord {
+  std::string id;
+  uint64_t leaf_index = 0;
+  bool existed = false;               // an idempotent retry: the record was already stored
+  std::vector<Hash> inclusion_proof;  // in the tree of PostOutcome::tree_size
+};
+
+struct PostOutcome {
+  std::vector<PostedRecord> records;  // in the order posted
+  std::string checkpoint;             // signed note covering every record
+  uint64_t tree_size = 0;
+  bool any_new() const;
+};
+
+struct StoredRecord {
+  Record record;            // status applied (record.revoked)
+  std::string entry_bytes;  // the exact bytes the log hashed
+  uint64_t leaf_index = 0;
+  std::string revoked_by;  // id of the revoking entry, or empty
+  const char* status() const { return record.revoked ? "revoked" : "active"; }
+};
+
+struct RecordPage {
+  std::vector<StoredRecord> records;
+  std::string next_cursor;  // empty on the last page
+};
+
+struct Revocation {
+  std::string id;      // the revocation entry
+  std::string record;  // the revoked record
+  Receipt receipt;
+};
+
+// What happened to a learner's records, in log order (RecordService::Replay).
+class LearnerEvents {
+ public:
+  virtual ~LearnerEvents() = default;
+  // A record entry (revoked = whether it is revoked within the replayed range).
+  virtual Status OnRecord(Record record) = 0;
+  // A revocation of one of the learner's records seen before (replays after a known point).
+  virtual Status OnRevocation(const std::string& record_id) = 0;
+};
+
+struct Correction {
+  PostedRecord revocation;  // the revocation entry
+  PostedRecord record;      // the replacement
+  std::string checkpoint;
+  uint64_t tree_size = 0;
+};
+
+class RecordService {
+ public:
+  using PostDone = std::function<void(StatusOr<PostOutcome>, BatchErrors)>;
+
+  RecordService(CatalogService* catalog, LearnerService* learners, LogService* log, Kv* kv,
+                LearnerGenerations* generations, ServiceCounters* counters)
+      : catalog_(catalog),
+        learners_(learners),
+        log_(log),
+        kv_(kv),
+        generations_(generations),
+        counters_(counters) {}
+  // Where completions run (off the log writer thread); inline by default.
+  void SetExecutor(Executor post) { post_ = std::move(post); }
+
+  // Checks an X-JWS-Signature (compact JWS with detached payload, EdDSA) over `body` against
+  // the issuer's registered keys; an institution with require_signatures must send one.
+  // Unauthenticated when it is missing or does not verify.
+  StatusOr<Submission> CheckSubmission(const std::string& issuer, const std::string* jws,
+                                       std::string_view body);
+
+  // Recognizes every input and builds its log entry; nothing is stored. Every problem is in
+  // *errors (pointers prefixed "/records/<i>" when `batch`), the first also returned.
+  StatusOr<std::vector<LogEntry>> Validate(const std::string& issuer,
+                                           const std::vector<RecordInput>& inputs, bool batch,
+                                           const Submission& submission, BatchErrors* errors);
+  // Validates, then appends all or nothing.
+  void Post(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
+            const Submission& submission, PostDone done);
+
+  StatusOr<StoredRecord> Read(const std::string& id);
+  void Revoke(const std::string& id, const std::string& issuer, const std::string& reason,
+              std::function<void(StatusOr<Revocation>)> done);
+  // Revokes `id` and posts `replacement` (with "supersedes": id) in one request.
+  void Correct(const std::string& id, const std::string& issuer, RecordInput replacement,
+               const std::string& reason,
+               std::function<void(StatusOr<Correction>, BatchErrors)> done);
+
+  // A learner's records in leaf order after `cursor` (opaque, from a previous page).
+  StatusOr<RecordPage> List(const std::string& learner, const std::string& cursor, size_t limit);
+  // Every record of the learner (revoked ones flagged), never truncated; cached, and brought up
+  // to date by reading only what changed since (O(records changed)).
+  StatusOr<std::shared_ptr<const std::vector<Record>>> AllRecords(const std::string& learner);
+
+  // The learner's events with leaves in (after, upto] — from the start when `after` is empty.
+  // From the start, records come with their status as of `upto` and revocations are not
+  // separate events; after a known point, records come as not revoked and each later
+  // revocation is an event. (Stores written before revocations were learner events replay
+  // correctly from the start.)
+  Status Replay(const std::string& learner, std::optional<uint64_t> after, uint64_t upto,
+                LearnerEvents& sink);
+  // The last leaf of the log, if any: the `upto` of a replay of everything committed now.
+  std::optional<uint64_t> LastLeaf() const;
+
+ private:
+  StatusOr<LogEntry> BuildEntry(const Institution& issuer, const GradeScales& scales,
+                                const RecordInput& in, const std::string& ptr,
+                                const std::string& supersedes, const Submission& submission,
+                                Days today, const std::string& recorded_at,
+                                const std::string& salt_hex);
+  // Appends validated entries; `learners` are touched once the group is durable or failed.
+  void Append(std::vector<LogEntry> entries, std::vector<std::string> learners,
+              std::function<void(StatusOr<PostOutcome>)> done);
+
+  CatalogService* catalog_;
+  LearnerService* learners_;
+  LogService* log_;
+  Kv* kv_;
+  LearnerGenerations* generations_;
+  ServiceCounters* counters_;
+  Executor post_ = [](std::function<void()> f) { f(); };
+
+  struct CachedRecords {
+    uint64_t generation = 0;
+    std::optional<uint64_t> watermark;  // the last leaf the records include
+    std::shared_ptr<const std::vector<Record>> records;
+  };
+  static constexpr size_t kMaxCachedLearners = 200'000;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedRecords> cache_;
+};
+
+}  // namespace lcb

@@ -1,0 +1,85 @@
+#include "service/services.h"
+
+#include "common/encoding.h"
+#include "crypto/sha256.h"
+#include "service/files.h"
+#include "storage/keys.h"
+
+namespace lcb {
+
+StatusOr<std::unique_ptr<Services>> Services::Open(const Config& config,
+                                                   std::string* first_admin_token) {
+  std::unique_ptr<Services> services(new Services());
+  LCB_RETURN_IF_ERROR(services->Init(config, first_admin_token));
+  return services;
+}
+
+Services::~Services() { Stop(); }
+
+void Services::Stop() {
+  if (log_) log_->Stop();
+}
+
+Status Services::Init(const Config& config, std::string* first_admin_token) {
+  config_ = config;
+  LCB_RETURN_IF_ERROR(MakeDirs(config_.data_dir));
+  KvOptions kv_options;
+  kv_options.min_free_bytes = config_.min_free_disk_bytes;
+  LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
+  LCB_RETURN_IF_ERROR(LoadOrCreateSecret());
+  LCB_ASSIGN_OR_RETURN(log_, LogService::Open(kv_.get(), config_.key_file, config_.origin));
+  tokens_ = std::make_unique<TokenService>(kv_.get());
+  LCB_RETURN_IF_ERROR(BootstrapAdmin(first_admin_token));
+  LCB_ASSIGN_OR_RETURN(admin_log_, AdminLog::Open(kv_.get()));
+  LCB_ASSIGN_OR_RETURN(catalog_, CatalogService::Open(kv_.get(), admin_log_.get()));
+  learners_ = std::make_unique<LearnerService>(kv_.get(), catalog_.get(), national_id_secret_);
+  records_ = std::make_unique<RecordService>(catalog_.get(), learners_.get(), log_.get(), kv_.get(),
+                                             &generations_, &counters_);
+  passbook_ =
+      std::make_unique<PassbookService>(records_.get(), learners_.get(), kv_.get(), &generations_);
+  rulesets_ =
+      std::make_unique<RulesetService>(catalog_.get(), log_.get(), admin_log_.get(), kv_.get());
+  catalog_->SetProgramGuard(rulesets_.get());
+  conversions_ = std::make_unique<ConversionService>(
+      catalog_.get(), learners_.get(), records_.get(), rulesets_.get(), log_.get(), &counters_);
+  return Status::Ok();
+}
+
+Status Services::LoadOrCreateSecret() {
+  auto secret = ReadSecretFile(config_.secret_file);
+  if (secret.ok()) {
+    if (secret->size() < 32) {
+      return Status::FailedPrecondition(config_.secret_file + " is too short");
+    }
+    national_id_secret_ = *secret;
+    return Status::Ok();
+  }
+  if (secret.status().code() != StatusCode::kNotFound) return secret.status();
+  national_id_secret_ = RandomBytes(32);
+  return WriteSecretFile(config_.secret_file, national_id_secret_);
+}
+
+Status Services::BootstrapAdmin(std::string* first_admin_token) {
+  std::string value;
+  Status s = kv_->Get(Table::kMeta, keys::kMetaAdminBootstrapped, &value);
+  if (s.code() != StatusCode::kNotFound) return s;
+  LCB_ASSIGN_OR_RETURN(NewToken admin, tokens_->Create("admin", ""));
+  LCB_RETURN_IF_ERROR(WriteSecretFile(config_.admin_token_file, admin.token + "\n", true));
+  WriteBatch batch;
+  batch.Put(Table::kMeta, keys::kMetaAdminBootstrapped, admin.id);
+  LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
+  if (first_admin_token) *first_admin_token = admin.token;
+  return Status::Ok();
+}
+
+void Services::SetExecutors(Executor post, Executor blocking) {
+  records_->SetExecutor(post);
+  conversions_->SetExecutor(post);
+  rulesets_->SetExecutors(post, blocking);
+}
+
+StatusOr<BackupManifest> Services::Backup(const std::string& dir) {
+  return CreateBackup(*kv_, config_, dir);
+}
+
+}  // namespace lcb

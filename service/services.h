@@ -1,0 +1,83 @@
+// The bank's services, opened together over one store: the composition root. It owns the
+// store (Kv), the log (LogService, which owns the Ledger) and one object per concern; api/
+// and cli/ get the services they need from here and nothing else.
+//
+// Open order: store -> national-ID secret -> log (key, ledger; the stored tree is checked
+// against the last signed checkpoint) -> tokens (first start: an admin token written 0600)
+// -> admin log -> catalog -> learners -> records -> passbook -> rulesets -> conversions.
+// Stop() stops the log writer (queued appends fail with Unavailable); destruction closes the
+// store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "service/admin_log.h"
+#include "service/backup.h"
+#include "service/catalog.h"
+#include "service/context.h"
+#include "service/conversions.h"
+#include "service/learners.h"
+#include "service/log.h"
+#include "service/passbook.h"
+#include "service/records.h"
+#include "service/rulesets.h"
+#include "service/tokens.h"
+#include "storage/kv.h"
+
+namespace lcb {
+
+class Services {
+ public:
+  // Opens (or initializes) everything in config.data_dir. On first start writes an admin token
+  // to config.admin_token_file (0600) and returns it in *first_admin_token.
+  static StatusOr<std::unique_ptr<Services>> Open(const Config& config,
+                                                  std::string* first_admin_token = nullptr);
+  ~Services();
+
+  // `post` runs completions (off the log writer thread); `blocking` runs work that waits on
+  // an fsync. Both run inline until set.
+  void SetExecutors(Executor post, Executor blocking);
+  void Stop();
+
+  const Config& config() const { return config_; }
+  ServiceCounters& counters() { return counters_; }
+  TokenService& tokens() { return *tokens_; }
+  AdminLog& admin_log() { return *admin_log_; }
+  CatalogService& catalog() { return *catalog_; }
+  LearnerService& learners() { return *learners_; }
+  RecordService& records() { return *records_; }
+  PassbookService& passbook() { return *passbook_; }
+  RulesetService& rulesets() { return *rulesets_; }
+  ConversionService& conversions() { return *conversions_; }
+  LogService& log() { return *log_; }
+
+  // Online backup into `dir` (an absolute path that must not exist).
+  StatusOr<BackupManifest> Backup(const std::string& dir);
+  // Figures of the store for /metrics.
+  std::map<std::string, double> StorageStats() { return kv_->Stats(); }
+
+ private:
+  Services() = default;
+  Status Init(const Config& config, std::string* first_admin_token);
+  Status LoadOrCreateSecret();
+  Status BootstrapAdmin(std::string* first_admin_token);
+
+  Config config_;
+  ServiceCounters counters_;
+  LearnerGenerations generations_;
+  std::unique_ptr<Kv> kv_;
+  std::string national_id_secret_;
+  std::unique_ptr<LogService> log_;
+  std::unique_ptr<TokenService> tokens_;
+  std::unique_ptr<AdminLog> admin_log_;
+  std::unique_ptr<CatalogService> catalog_;
+  std::unique_ptr<LearnerService> learners_;
+  std::unique_ptr<RecordService> records_;
+  std::unique_ptr<PassbookService> passbook_;
+  std::unique_ptr<RulesetService> rulesets_;
+  std::unique_ptr<ConversionService> conversions_;
+};
+
+}  // namespace lcb

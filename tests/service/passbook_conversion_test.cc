@@ -1,0 +1,119 @@
+#include "common/date.h"
+#include "engine/ruleset_index.h"
+#include "tests/service/fixture.h"
+
+namespace lcb::testing {
+namespace {
+
+class PassbookConversionTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    LoadCatalog();
+    Program p;
+    p.id = "uni:BSC";
+    p.institution = "uni";
+    p.title = "BSc";
+    p.kind = "bachelor";
+    p.total_credits = 12000;
+    p.requirements = {Requirement{"prog", "Programming", RequirementKind::kCourse, 400},
+                      Requirement{"electives", "Electives", RequirementKind::kPool, 600}};
+    ASSERT_TRUE(s().catalog().PutProgram(p, Admin()).ok());
+  }
+  Ruleset Rules() {
+    Ruleset rs;
+    rs.program = "uni:BSC";
+    Rule r1;
+    r1.id = "r-prog";
+    r1.target = "prog";
+    r1.grant = 400;
+    r1.sources = {Pattern{.unit = "uni:CS101"}};
+    Rule r2;
+    r2.id = "r-elective";
+    r2.target = "electives";
+    r2.grant = 250;
+    r2.sources = {Pattern{.kind = UnitKind::kNonDegreeCourse}};
+    rs.rules = {r1, r2};
+    return rs;
+  }
+  Principal Uni() {
+    Principal p;
+    p.kind = RoleKind::kInstitution;
+    p.subject = "uni";
+    return p;
+  }
+};
+
+TEST_F(PassbookConversionTest, PassbookFollowsPostsAndRevocations) {
+  auto posted =
+      Post("uni", {Input(learner_, "uni:CS101", "P-1"), Input(learner_, "uni:MA101", "P-2")});
+  ASSERT_TRUE(posted.ok());
+  auto view = s().passbook().Get(learner_, TodayUtc());
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->passbook->total_credits, 900);
+  EXPECT_EQ(view->passbook->by_field.at("06"), 400);
+  auto revoked = Await<Revocation>(
+      [&](auto done) { s().records().Revoke(posted->records[0].id, "uni", "error", done); });
+  ASSERT_TRUE(revoked.ok());
+  auto after = s().passbook().Get(learner_, TodayUtc());
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(after->version, view->version);
+  EXPECT_EQ(after->passbook->total_credits, 500);
+  EXPECT_EQ(after->passbook->revoked_count, 1);
+  EXPECT_EQ(s().passbook().Get("lrn_nobody", TodayUtc()).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(PassbookConversionTest, PublishEvaluateApplyWhatIf) {
+  auto v1 = Await<RulesetPublication>(
+      [&](auto done) { s().rulesets().Publish("uni:BSC", Rules(), Uni(), done); });
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ(v1->version, 1);
+  auto v2 = Await<RulesetPublication>(
+      [&](auto done) { s().rulesets().Publish("uni:BSC", Rules(), Uni(), done); });
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->version, 2);
+  auto got = s().rulesets().Get("uni:BSC", 1);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->sha256, v1->sha256);
+  EXPECT_EQ(got->ruleset.rules.size(), 2u);
+
+  ASSERT_TRUE(Post("uni", {Input(learner_, "uni:CS101", "E-1")}).ok());
+  ASSERT_TRUE(Post("ou", {Input(learner_, "ou:ENG1", "E-2")}).ok());
+  auto result = s().conversions().Evaluate(learner_, "uni:BSC", TodayUtc());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->granted, 650);
+  EXPECT_EQ(result->ruleset_version, 2);
+  EXPECT_TRUE(result->optimal);
+
+  const uint64_t size = s().log().Size();
+  auto applied = Await<AppliedConversion>(
+      [&](auto done) { s().conversions().Apply(learner_, "uni:BSC", TodayUtc(), Uni(), done); });
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->receipt.leaf_index, size);
+  EXPECT_EQ(applied->result.granted, 650);
+
+  auto whatif = s().conversions().WhatIf(learner_, {}, TodayUtc(), 10);
+  ASSERT_TRUE(whatif.ok());
+  ASSERT_EQ(whatif->results.size(), 1u);
+  EXPECT_EQ(whatif->results[0].title, "BSc");
+  EXPECT_EQ(s().conversions().WhatIf(learner_, {"uni:NOPE"}, TodayUtc(), 10).status().pointer(),
+            "/programs");
+}
+
+TEST_F(PassbookConversionTest, AProgramChangeMayNotInvalidateThePublishedRules) {
+  ASSERT_TRUE(Await<RulesetPublication>([&](auto done) {
+                s().rulesets().Publish("uni:BSC", Rules(), Uni(), done);
+              }).ok());
+  Program p = s().catalog().GetProgram("uni:BSC").value();
+  p.requirements.pop_back();  // the "electives" a rule targets
+  EXPECT_EQ(s().catalog().PutProgram(p, Admin()).status().code(), StatusCode::kFailedPrecondition);
+  p = s().catalog().GetProgram("uni:BSC").value();
+  p.title = "BSc (new)";
+  ASSERT_TRUE(s().catalog().PutProgram(p, Admin()).ok());
+  auto compiled = s().rulesets().Compiled("uni:BSC");
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_EQ((*compiled)->program().title, "BSc (new)");
+}
+
+}  // namespace
+}  // namespace lcb::testing

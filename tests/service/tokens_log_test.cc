@@ -1,0 +1,79 @@
+#include "crypto/checkpoint.h"
+#include "crypto/signed_note.h"
+#include "tests/service/fixture.h"
+
+namespace lcb::testing {
+namespace {
+
+using TokenLogTest = ServiceTest;
+
+TEST_F(TokenLogTest, TokensAuthenticateUntilRevokedOrExpired) {
+  EXPECT_FALSE(admin_token_.empty());  // the first start wrote one
+  auto admin = s().tokens().Authenticate("Bearer " + admin_token_);
+  ASSERT_TRUE(admin.ok());
+  EXPECT_TRUE(admin->is_admin());
+  auto t = s().tokens().Create("institution:uni", "");
+  ASSERT_TRUE(t.ok());
+  auto p = s().tokens().Authenticate("bearer " + t->token);
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(p->is_institution("uni"));
+  EXPECT_EQ(p->token_id, t->id);
+  ASSERT_TRUE(s().tokens().Revoke(t->id).ok());
+  EXPECT_EQ(s().tokens().Authenticate("Bearer " + t->token).status().code(),
+            StatusCode::kUnauthenticated);
+  EXPECT_EQ(s().tokens().Create("root", "").status().pointer(), "/role");
+  EXPECT_EQ(s().tokens().Create("auditor", "2000-01-01T00:00:00Z").status().pointer(),
+            "/expires_at");
+  auto list = s().tokens().List(100);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 2u);
+  // The store keeps only the token's hash.
+  Open();
+  EXPECT_TRUE(s().tokens().Authenticate("Bearer " + admin_token_).ok());
+}
+
+TEST_F(TokenLogTest, AdminActionsAreNumberedAcrossRestarts) {
+  s().admin_log().Record(Admin(), "a", "x");
+  s().admin_log().Record(Admin(), "b", "y");
+  Open();
+  s().admin_log().Record(Admin(), "c", "z");
+  auto all = s().admin_log().List(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].seq, 3u);
+  EXPECT_EQ((*all)[2].action, "c");
+  EXPECT_EQ(s().admin_log().List(2, 10)->size(), 1u);
+}
+
+TEST_F(TokenLogTest, ReceiptsVerifyAndKeysKeepTheirHistory) {
+  LoadCatalog();
+  auto posted = Post("uni", {Input(learner_, "uni:CS101", "L-1")});
+  ASSERT_TRUE(posted.ok());
+  auto stored = s().records().Read(posted->records[0].id);
+  ASSERT_TRUE(stored.ok());
+  auto receipt = s().log().VerifiedReceipt(stored->leaf_index, stored->entry_bytes);
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  auto verifier = ParseVerifierKey(s().log().Keys().verifier_key);
+  ASSERT_TRUE(verifier.ok());
+  EXPECT_TRUE(OpenNote(receipt->checkpoint, {*verifier}).ok());
+  EXPECT_EQ(
+      s().log().VerifiedReceipt(stored->leaf_index, stored->entry_bytes + " ").status().code(),
+      StatusCode::kDataLoss);
+  auto entries = s().log().Entries(0, 10, true);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->entries.size(), 1u);
+  EXPECT_EQ(*entries->entries[0].bytes, stored->entry_bytes);
+  EXPECT_FALSE(s().log().Entries(0, 10, false)->entries[0].bytes.has_value());
+  // A new key (rotation): the old one stays listed with its validity closed.
+  services_.reset();
+  std::filesystem::remove(dir_ / "log_key.pem");
+  Open();
+  LogKeys keys = s().log().Keys();
+  ASSERT_EQ(keys.keys.size(), 2u);
+  EXPECT_FALSE(keys.keys[0].valid_until.empty());
+  EXPECT_TRUE(keys.keys[1].valid_until.empty());
+  EXPECT_NE(keys.keys[0].verifier_key, keys.verifier_key);
+}
+
+}  // namespace
+}  // namespace lcb::testing
