@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
+#include "crypto/ijson.h"
 #include "crypto/sha256.h"
 
 namespace lcb {
@@ -154,6 +155,127 @@ std::string SignDetachedJws(std::string_view payload, std::string_view kid, cons
   signing_input += '.';
   signing_input += Base64UrlEncode(payload);
   return header_b64 + ".." + Base64UrlEncode(key.Sign(signing_input));
+}
+
+// ---- Compact JWS with a caller-given protected header -------------------------------------
+
+namespace {
+
+StatusOr<Json> DecodeGeneralHeader(std::string_view header_b64, JwsAlgorithm* alg,
+                                   std::string* kid) {
+  if (header_b64.empty()) return BadJws("empty protected header");
+  if (header_b64.size() > kMaxJwsHeaderSize) return BadJws("protected header is too long");
+  std::optional<std::string> raw = Base64UrlDecode(header_b64);
+  if (!raw) return BadJws("protected header is not base64url");
+  StatusOr<Json> header = ParseIJson(*raw);
+  if (!header.ok() || !header->is_object()) return BadJws("protected header is not a JSON object");
+  const auto alg_it = header->find("alg");
+  if (alg_it == header->end() || !alg_it->is_string()) return BadJws("protected header has no alg");
+  if (*alg_it == "EdDSA") {
+    *alg = JwsAlgorithm::kEdDSA;
+  } else if (*alg_it == "RS256") {
+    *alg = JwsAlgorithm::kRS256;
+  } else {
+    return Status::InvalidArgument(
+        Field(""), "bad JWS: alg must be EdDSA or RS256, got " + alg_it->get<std::string>());
+  }
+  if (const auto k = header->find("kid"); k != header->end()) {
+    if (!k->is_string()) return BadJws("kid is not a string");
+    *kid = k->get<std::string>();
+  }
+  if (header->contains("crit")) return BadJws("critical header parameters are not supported");
+  if (const auto b64 = header->find("b64"); b64 != header->end() && *b64 != Json(true)) {
+    return BadJws("unencoded payloads (b64) are not supported");
+  }
+  return header;
+}
+
+std::string SignCompact(const nlohmann::json& header, JwsAlgorithm alg, std::string_view payload,
+                        const std::function<std::string(std::string_view)>& sign) {
+  Json h = header.is_object() ? header : Json::object();
+  h["alg"] = std::string(JwsAlgorithmName(alg));
+  std::string signing_input =
+      Base64UrlEncode(h.dump(-1, ' ', false, Json::error_handler_t::replace));
+  signing_input += '.';
+  signing_input += Base64UrlEncode(payload);
+  const std::string signature = sign(signing_input);
+  signing_input += '.';
+  signing_input += Base64UrlEncode(signature);
+  return signing_input;
+}
+
+}  // namespace
+
+std::string_view JwsAlgorithmName(JwsAlgorithm alg) {
+  return alg == JwsAlgorithm::kRS256 ? "RS256" : "EdDSA";
+}
+
+StatusOr<DecodedJws> DecodeCompactJws(std::string_view compact, size_t max_payload) {
+  LCB_ASSIGN_OR_RETURN(CompactParts parts, SplitCompact(compact));
+  DecodedJws out;
+  LCB_ASSIGN_OR_RETURN(out.header, DecodeGeneralHeader(parts.header_b64, &out.alg, &out.kid));
+  if (parts.payload_b64.size() / 4 * 3 > max_payload + 3) {
+    return Status::ResourceExhausted(
+        Field(""), "JWS payload is larger than " + std::to_string(max_payload) + " bytes");
+  }
+  std::optional<std::string> payload = Base64UrlDecode(parts.payload_b64);
+  if (!payload) return BadJws("payload is not base64url");
+  if (payload->size() > max_payload) {
+    return Status::ResourceExhausted(
+        Field(""), "JWS payload is larger than " + std::to_string(max_payload) + " bytes");
+  }
+  std::optional<std::string> signature = Base64UrlDecode(parts.signature_b64);
+  if (!signature || signature->empty()) return BadJws("signature is not base64url");
+  out.payload = std::move(*payload);
+  out.signature = std::move(*signature);
+  out.signing_input =
+      std::string(compact.substr(0, parts.header_b64.size() + 1 + parts.payload_b64.size()));
+  return out;
+}
+
+bool VerifyJwsSignature(const DecodedJws& jws, std::string_view ed25519_public_key32) {
+  return jws.alg == JwsAlgorithm::kEdDSA &&
+         Ed25519Verify(ed25519_public_key32, jws.signing_input, jws.signature);
+}
+
+bool VerifyJwsSignature(const DecodedJws& jws, const RsaPublicKey& key) {
+  return jws.alg == JwsAlgorithm::kRS256 && key.VerifyRs256(jws.signing_input, jws.signature);
+}
+
+std::string SignCompactJws(const nlohmann::json& header, std::string_view payload,
+                           const Ed25519Key& key) {
+  return SignCompact(header, JwsAlgorithm::kEdDSA, payload,
+                     [&](std::string_view input) { return key.Sign(input); });
+}
+
+std::string SignCompactJws(const nlohmann::json& header, std::string_view payload,
+                           const RsaKey& key) {
+  return SignCompact(header, JwsAlgorithm::kRS256, payload,
+                     [&](std::string_view input) { return key.SignRs256(input); });
+}
+
+StatusOr<ParsedPublicJwk> ParsePublicJwk(const nlohmann::json& jwk) {
+  if (!jwk.is_object()) return Status::InvalidArgument(Field(""), "JWK must be a JSON object");
+  const auto kty = jwk.find("kty");
+  ParsedPublicJwk out;
+  if (kty != jwk.end() && *kty == "RSA") {
+    LCB_ASSIGN_OR_RETURN(RsaPublicKey rsa, RsaPublicKey::FromJwk(jwk));
+    out.alg = JwsAlgorithm::kRS256;
+    out.thumbprint = rsa.Thumbprint();
+    out.rsa = std::move(rsa);
+  } else if (kty != jwk.end() && *kty == "OKP") {
+    LCB_ASSIGN_OR_RETURN(Ed25519Jwk ed, ParseEd25519Jwk(jwk));
+    out.alg = JwsAlgorithm::kEdDSA;
+    out.thumbprint = JwkThumbprint(ed.public_key);
+    out.ed25519 = std::move(ed.public_key);
+  } else {
+    return Status::InvalidArgument(Field("/kty"), "must be \"OKP\" (Ed25519) or \"RSA\"");
+  }
+  if (const auto kid = jwk.find("kid"); kid != jwk.end()) {
+    if (!kid->is_string()) return Status::InvalidArgument(Field("/kid"), "must be a string");
+    out.kid = kid->get<std::string>();
+  }
+  return out;
 }
 
 }  // namespace lcb

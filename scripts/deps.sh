@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates python3
   clang libclang-rt-14-dev
   librocksdb-dev libssl-dev libboost1.81-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libjemalloc-dev
+  libbenchmark-dev libjemalloc-dev zlib1g-dev
   libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk   # transcript PDF
   poppler-utils zbar-tools                                         # transcript tests read it back
   openssl

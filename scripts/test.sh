@@ -12,6 +12,9 @@ if command -v npm >/dev/null 2>&1; then
   (cd tests/integration/jws && { npm ci --no-audit --no-fund --loglevel=error ||
     npm install --no-audit --no-fund --loglevel=error; }) ||
     echo "test.sh: npm could not install tests/integration/jws; the JWS tests will skip" >&2
+  # The outside credential verifiers (digitalbazaar VC stack, jose, status lists, jsonld.js).
+  (cd tests/credentials && npm ci --no-audit --no-fund --loglevel=error) ||
+    echo "test.sh: npm could not install tests/credentials; credentials_interop will skip" >&2
 fi
 # Under ASan the 150,000-record passbook test (minutes of plain CPU) is left out; the default run
 # has it, and the smaller passbook tests run in both.
