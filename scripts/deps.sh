@@ -8,6 +8,7 @@ packages=(
   clang libclang-rt-14-dev
   librocksdb-dev libssl-dev libboost1.81-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev
+  libzip-dev libpugixml-dev
   openssl
   "$@"
 )
