@@ -72,8 +72,8 @@ Status Bad(std::string reason) { return Status::InvalidArgument(Field(""), std::
 
 std::string_view TrimCell(std::string_view s) {
   for (;;) {
-    if (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                       s.front() == '\n')) {
+    if (!s.empty() &&
+        (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
       s.remove_prefix(1);
     } else if (s.starts_with(kIdeographicSpace)) {
       s.remove_prefix(kIdeographicSpace.size());

@@ -67,9 +67,9 @@ struct TemplatePart {
 
 struct FieldRule {
   Transform transform = Transform::kCopy;
-  std::string column;        // every transform but constant and template
-  std::string display_name;  // learner_by_national_id: the column for a new account's name
-  std::string value;         // constant
+  std::string column;               // every transform but constant and template
+  std::string display_name;         // learner_by_national_id: the column for a new account's name
+  std::string value;                // constant
   std::vector<TemplatePart> parts;  // template
 };
 

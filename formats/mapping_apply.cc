@@ -52,7 +52,8 @@ NormalizeFn Normalizer(ColumnType type) {
 
 // The cell of a typed column as the mapping sees it.
 StatusOr<std::string> NormalizeCell(const ColumnSpec& spec, std::string_view raw) {
-  std::string text = IsNumericType(spec.type) ? HalfWidth(TrimCell(raw)) : std::string(TrimCell(raw));
+  std::string text =
+      IsNumericType(spec.type) ? HalfWidth(TrimCell(raw)) : std::string(TrimCell(raw));
   if (text.empty()) return text;
   StatusOr<std::string> typed = Normalizer(spec.type)(text);
   if (!typed.ok()) return typed.status();
@@ -62,12 +63,11 @@ StatusOr<std::string> NormalizeCell(const ColumnSpec& spec, std::string_view raw
     for (const auto& [code, meaning] : spec.codes) {
       known += (known.empty() ? "" : ", ") + code + " " + meaning;
     }
-    return Status::InvalidArgument(Field(""),
-                                   "\"" + text + "\" is not one of the codes: " + known);
+    return Status::InvalidArgument(Field(""), "\"" + text + "\" is not one of the codes: " + known);
   }
   if (spec.max_chars > 0 && Utf8Length(text) > spec.max_chars) {
-    return Status::InvalidArgument(
-        Field(""), "longer than " + std::to_string(spec.max_chars) + " characters");
+    return Status::InvalidArgument(Field(""),
+                                   "longer than " + std::to_string(spec.max_chars) + " characters");
   }
   return text;
 }
@@ -115,8 +115,9 @@ class Mapper {
  private:
   CellProblem ProblemAt(int line, size_t spec, std::string field, std::string reason) const {
     const int col = match_.column_of_spec[spec];
-    if (col < 0) return CellProblem{line, mapping_.columns[spec].name, "", std::move(field),
-                                    std::move(reason)};
+    if (col < 0)
+      return CellProblem{line, mapping_.columns[spec].name, "", std::move(field),
+                         std::move(reason)};
     return CellProblem{line, std::string(TrimCell(HeaderText(col))), source_.letters[col],
                        std::move(field), std::move(reason)};
   }
@@ -217,8 +218,9 @@ class Mapper {
         auto grade = GradeCn(cell);
         if (!grade) {
           Fail(line, spec, "grade_value",
-               "\"" + cell + "\" is not a grade: a percent score (0-100), 优秀/良好/中等/及格/"
-               "不及格, or 合格/不合格");
+               "\"" + cell +
+                   "\" is not a grade: a percent score (0-100), 优秀/良好/中等/及格/"
+                   "不及格, or 合格/不合格");
           return Status::Ok();
         }
         (*fields)[BankColumn("grade_scale")] = grade->scale;
@@ -228,7 +230,8 @@ class Mapper {
       case Transform::kMonthEnd:
       case Transform::kDate: {
         if (cell.empty()) break;
-        auto v = rule.transform == Transform::kDate ? NormalizeDate(cell) : NormalizeYearMonth(cell);
+        auto v =
+            rule.transform == Transform::kDate ? NormalizeDate(cell) : NormalizeYearMonth(cell);
         if (!v.ok()) {
           Fail(line, spec, field, v.status().message());
           return Status::Ok();
@@ -276,7 +279,7 @@ class Mapper {
   }
 
   Status ResolveUnit(int line, const FieldRule& rule, size_t spec, const std::string& key,
-              std::vector<std::string>* fields) {
+                     std::vector<std::string>* fields) {
     const bool by_code = rule.transform == Transform::kUnitByCode;
     auto& cache = by_code ? unit_by_code_ : unit_by_title_;
     auto it = cache.find(key);
@@ -284,8 +287,10 @@ class Mapper {
       std::string found, error;
       if (by_code) {
         LCB_ASSIGN_OR_RETURN(std::optional<std::string> id, resolver_.UnitByCode(key));
-        if (id) found = *id;
-        else error = "no unit with code \"" + key + "\" in the institution's catalog";
+        if (id)
+          found = *id;
+        else
+          error = "no unit with code \"" + key + "\" in the institution's catalog";
       } else {
         LCB_ASSIGN_OR_RETURN(std::vector<std::string> ids, resolver_.UnitsByTitle(key));
         if (ids.size() == 1) {
@@ -386,8 +391,8 @@ Status CreatePendingLearners(RegistrarResolver& resolver, MappedTable* table) {
   LCB_ASSIGN_OR_RETURN(std::vector<std::string> ids, resolver.CreateLearners(table->pending));
   if (ids.size() != table->pending.size()) return Status::Internal("CreateLearners: wrong count");
   const auto& header = table->table.header;
-  const int col = static_cast<int>(std::find(header.begin(), header.end(), "learner") -
-                                   header.begin());
+  const int col =
+      static_cast<int>(std::find(header.begin(), header.end(), "learner") - header.begin());
   for (size_t r = 0; r < table->table.rows.size(); ++r) {
     const int p = table->pending_of_row[r];
     if (p < 0) continue;

@@ -83,8 +83,7 @@ struct MappedTable {
 // result is InvalidArgument with the first one's message. Resolver failures are returned as
 // they are (nothing appended).
 StatusOr<MappedTable> ApplyMapping(const SourceTable& source, const Mapping& mapping,
-                                   RegistrarResolver& resolver,
-                                   std::vector<CellProblem>* problems);
+                                   RegistrarResolver& resolver, std::vector<CellProblem>* problems);
 
 // A file already in the bank's CSV header (no mapping): the header is checked with
 // ValidateRecordCsvHeader (a problem naming the column) and cells are kept as they are.

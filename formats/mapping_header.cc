@@ -136,15 +136,16 @@ HeaderMatch MatchHeader(const SourceTable& source, const Mapping& mapping,
           problems->push_back(std::move(p));
         }
       } else if (!mapping.ignore_unknown_columns) {
-        p.reason = "unknown column for mapping " + mapping.name + " (remove it, or use a mapping "
+        p.reason = "unknown column for mapping " + mapping.name +
+                   " (remove it, or use a mapping "
                    "file that declares it or sets \"unknown_columns\": \"ignore\")";
         problems->push_back(std::move(p));
       }
       continue;
     }
     if (m.column_of_spec[spec] >= 0) {
-      p.reason = "the column appears twice (also column " + source.letters[m.column_of_spec[spec]] +
-                 ")";
+      p.reason =
+          "the column appears twice (also column " + source.letters[m.column_of_spec[spec]] + ")";
       problems->push_back(std::move(p));
       continue;
     }
@@ -167,9 +168,9 @@ HeaderMatch MatchHeader(const SourceTable& source, const Mapping& mapping,
     }
     m.rule_of.push_back(chosen);
     if (!chosen && IsRequiredField(field.field)) {
-      problems->push_back(CellProblem{m.header_line, "", "", field.field,
-                                      "the header has no column for " + field.field + " (needs " +
-                                          RuleNeeds(field) + ")"});
+      problems->push_back(CellProblem{
+          m.header_line, "", "", field.field,
+          "the header has no column for " + field.field + " (needs " + RuleNeeds(field) + ")"});
     }
   }
   return m;

@@ -12,10 +12,10 @@ namespace lcb::formats::mapping_internal {
 
 struct HeaderMatch {
   int header_line = 0;
-  size_t first_data_row = 0;                // index into source rows
-  std::vector<const ColumnSpec*> spec_of;   // per source column; nullptr = ignored
-  std::vector<int> column_of_spec;          // per mapping column; -1 = absent
-  std::vector<const FieldRule*> rule_of;    // per mapping field; nullptr = none applies
+  size_t first_data_row = 0;               // index into source rows
+  std::vector<const ColumnSpec*> spec_of;  // per source column; nullptr = ignored
+  std::vector<int> column_of_spec;         // per mapping column; -1 = absent
+  std::vector<const FieldRule*> rule_of;   // per mapping field; nullptr = none applies
 };
 
 // Finds the header row and matches it; appends problems (missing, duplicate, unknown columns,

@@ -49,9 +49,12 @@ StatusOr<std::string> Text(const json& v, const std::string& pointer, size_t max
 
 StatusOr<ColumnType> ParseType(const json& v, const std::string& pointer) {
   static const std::map<std::string, ColumnType, std::less<>> kTypes = {
-      {"text", ColumnType::kText},        {"decimal", ColumnType::kDecimal},
-      {"integer", ColumnType::kInteger},  {"year", ColumnType::kYear},
-      {"yyyymm", ColumnType::kYearMonth}, {"date", ColumnType::kDate},
+      {"text", ColumnType::kText},
+      {"decimal", ColumnType::kDecimal},
+      {"integer", ColumnType::kInteger},
+      {"year", ColumnType::kYear},
+      {"yyyymm", ColumnType::kYearMonth},
+      {"date", ColumnType::kDate},
       {"national_id_cn", ColumnType::kNationalIdCn}};
   if (v.is_string()) {
     auto it = kTypes.find(v.get_ref<const std::string&>());
@@ -92,8 +95,8 @@ StatusOr<ColumnSpec> ParseColumn(const std::string& name, const json& v, const s
     const json& aliases = v["aliases"];
     if (!aliases.is_array()) return Bad(ptr + "/aliases", "must be an array of header texts");
     for (size_t i = 0; i < aliases.size(); ++i) {
-      LCB_ASSIGN_OR_RETURN(std::string a, Text(aliases[i], ptr + "/aliases/" + std::to_string(i),
-                                               kMaxNameBytes));
+      LCB_ASSIGN_OR_RETURN(std::string a,
+                           Text(aliases[i], ptr + "/aliases/" + std::to_string(i), kMaxNameBytes));
       col.aliases.push_back(std::move(a));
     }
   }
@@ -194,8 +197,9 @@ StatusOr<FieldRule> ParseRule(const std::string& field, const json& v, const std
         for (const std::string& c : part.columns) LCB_RETURN_IF_ERROR(declared(c, at));
       }
     } else {
-      return Bad(at, "unknown transform; use copy, constant, template, learner_by_national_id, "
-                     "unit_by_code, unit_by_title, grade_cn, month_end or date");
+      return Bad(at,
+                 "unknown transform; use copy, constant, template, learner_by_national_id, "
+                 "unit_by_code, unit_by_title, grade_cn, month_end or date");
     }
     LCB_RETURN_IF_ERROR(CheckTransformFits(field, rule.transform, at));
   }
@@ -250,9 +254,9 @@ Status ParseFields(const json& doc, Mapping* m) {
   }
   for (const auto& [field, value] : doc["fields"].items()) {
     const std::string ptr = Ptr("/fields", field);
-    const bool known = field == "grade" || std::find(std::begin(kRecordCsvColumns),
-                                                     std::end(kRecordCsvColumns),
-                                                     field) != std::end(kRecordCsvColumns);
+    const bool known =
+        field == "grade" || std::find(std::begin(kRecordCsvColumns), std::end(kRecordCsvColumns),
+                                      field) != std::end(kRecordCsvColumns);
     if (!known) return Bad(ptr, "not a record field (see DESIGN.md's CSV header) nor grade");
     FieldSpec spec{field, {}};
     if (value.is_array()) {
@@ -307,9 +311,9 @@ StatusOr<Mapping> ParseMapping(std::string_view json_text) {
 StatusOr<Mapping> BuiltinMapping(std::string_view name) {
   auto text = BuiltinMappingText(name);
   if (!text) {
-    return Status::InvalidArgument(Field("/mapping"), "no built-in mapping \"" +
-                                                          std::string(name).substr(0, 64) +
-                                                          "\" (built in: cn-registrar)");
+    return Status::InvalidArgument(
+        Field("/mapping"),
+        "no built-in mapping \"" + std::string(name).substr(0, 64) + "\" (built in: cn-registrar)");
   }
   return ParseMapping(*text);
 }

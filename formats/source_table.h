@@ -32,10 +32,10 @@ struct SourceTable {
 // One bad line (or the whole file, line 0), as the registrar sees it:
 //   "line 7, column F (成绩): ..." / "line 7: ..." / "file: ...".
 struct CellProblem {
-  int line = 0;         // 0 = the file as a whole
-  std::string column;   // the column's header text ("成绩"); empty = the row as a whole
-  std::string letter;   // "F"; empty when `column` is
-  std::string field;    // the bank field it feeds ("grade_value"), when known
+  int line = 0;        // 0 = the file as a whole
+  std::string column;  // the column's header text ("成绩"); empty = the row as a whole
+  std::string letter;  // "F"; empty when `column` is
+  std::string field;   // the bank field it feeds ("grade_value"), when known
   std::string reason;
 };
 

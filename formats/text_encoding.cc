@@ -65,9 +65,8 @@ std::string ConvertFrom(std::string_view bytes, Encoding encoding,
   const char* name = encoding == Encoding::kGbk ? "GBK" : "GB18030";
   Iconv cd(name);
   if (!cd.ok()) {
-    problems->push_back(CellProblem{0, "", "", "",
-                                    std::string("this system cannot convert ") + name +
-                                        " (iconv_open failed)"});
+    problems->push_back(CellProblem{
+        0, "", "", "", std::string("this system cannot convert ") + name + " (iconv_open failed)"});
     return {};
   }
   // GB18030 -> UTF-8 grows 1 -> 1, 2 -> 3 or 4 -> 4 bytes: at most 1.5x (plus slack).
@@ -125,9 +124,9 @@ StatusOr<Encoding> ParseEncodingName(std::string_view name) {
   if (n == "utf-8" || n == "utf8") return Encoding::kUtf8;
   if (n == "gb18030") return Encoding::kGb18030;
   if (n == "gbk" || n == "cp936" || n == "gb2312" || n == "windows-936") return Encoding::kGbk;
-  return Status::InvalidArgument(Field("/encoding"),
-                                 "unknown encoding \"" + std::string(name).substr(0, 40) +
-                                     "\"; use utf-8, gb18030 or gbk");
+  return Status::InvalidArgument(
+      Field("/encoding"),
+      "unknown encoding \"" + std::string(name).substr(0, 40) + "\"; use utf-8, gb18030 or gbk");
 }
 
 std::string_view EncodingName(Encoding encoding) {
@@ -186,17 +185,17 @@ StatusOr<DecodedText> DecodeText(std::string_view bytes, Encoding encoding,
     return fail();
   }
   if (utf8_bom && (encoding == Encoding::kGb18030 || encoding == Encoding::kGbk)) {
-    problems->push_back(CellProblem{
-        1, "", "", "",
-        "the file starts with a UTF-8 byte-order mark but the encoding given is " +
-            std::string(EncodingName(encoding)) + "; give utf-8 (or no encoding)"});
+    problems->push_back(
+        CellProblem{1, "", "", "",
+                    "the file starts with a UTF-8 byte-order mark but the encoding given is " +
+                        std::string(EncodingName(encoding)) + "; give utf-8 (or no encoding)"});
     return fail();
   }
   DecodedText out;
   if (encoding == Encoding::kAuto) {
     const std::string_view body = utf8_bom ? bytes.substr(kUtf8Bom.size()) : bytes;
     encoding = utf8_bom || FindInvalidUtf8(body) == std::string_view::npos ? Encoding::kUtf8
-                                                                          : Encoding::kGb18030;
+                                                                           : Encoding::kGb18030;
   }
   out.encoding = encoding;
   if (encoding == Encoding::kUtf8) {

@@ -42,7 +42,7 @@ std::optional<std::string> CharsetOfContentType(std::string_view content_type);
 std::string MediaTypeOf(std::string_view content_type);
 
 struct DecodedText {
-  std::string text;  // UTF-8, without a BOM
+  std::string text;                     // UTF-8, without a BOM
   Encoding encoding = Encoding::kUtf8;  // what the bytes were read as
 };
 

@@ -14,11 +14,10 @@
 // Thread-safe as long as the resolver is.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/status.h"
 #include "formats/mapping_apply.h"

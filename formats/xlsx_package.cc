@@ -19,8 +19,8 @@ struct Relationship {
 // "xl/" + "worksheets/sheet1.xml" -> "xl/worksheets/sheet1.xml"; "/xl/a.xml" -> "xl/a.xml";
 // ".." segments climb.
 std::string ResolvePart(std::string_view base_dir, std::string_view target) {
-  std::string joined =
-      target.starts_with("/") ? std::string(target.substr(1)) : std::string(base_dir) + std::string(target);
+  std::string joined = target.starts_with("/") ? std::string(target.substr(1))
+                                               : std::string(base_dir) + std::string(target);
   std::vector<std::string> segments;
   size_t start = 0;
   while (start <= joined.size()) {
@@ -65,8 +65,7 @@ StatusOr<std::string> ReadPart(ZipReader& zip, std::string_view part, const Xlsx
 }
 
 // Relationships of `source_part` by id ("" = the package's own, _rels/.rels).
-StatusOr<std::map<std::string, Relationship>> ReadRels(ZipReader& zip,
-                                                       std::string_view source_part,
+StatusOr<std::map<std::string, Relationship>> ReadRels(ZipReader& zip, std::string_view source_part,
                                                        const XlsxLimits& limits) {
   const std::string rels_part = source_part.empty() ? std::string(kRootRels) : RelsOf(source_part);
   LCB_ASSIGN_OR_RETURN(std::string xml, ReadPart(zip, rels_part, limits, true));
@@ -115,8 +114,8 @@ StatusOr<pugi::xml_node> PickSheet(pugi::xml_node sheets, std::string_view name)
   if (name.empty()) return first;
   if (exact) return exact;
   if (folded) return folded;
-  return Invalid("the workbook has no sheet named \"" + std::string(name) +
-                 "\"; its sheets are " + names);
+  return Invalid("the workbook has no sheet named \"" + std::string(name) + "\"; its sheets are " +
+                 names);
 }
 
 }  // namespace
@@ -126,7 +125,8 @@ Status Invalid(std::string message) {
 }
 
 Status ParseXml(std::string_view xml, std::string_view part, pugi::xml_document* doc) {
-  pugi::xml_parse_result r = doc->load_buffer(xml.data(), xml.size(), kParseFlags, pugi::encoding_utf8);
+  pugi::xml_parse_result r =
+      doc->load_buffer(xml.data(), xml.size(), kParseFlags, pugi::encoding_utf8);
   if (!r) {
     return Invalid("XLSX part " + std::string(part) + " is not valid XML: " + r.description() +
                    " at byte " + std::to_string(r.offset));

@@ -52,8 +52,9 @@ class SheetBuilder {
       if (LocalName(c.name()) != "c") continue;
       column = CellColumn(c, column);
       if (column < 0) {
-        Problem(line, -1, "cell reference \"" + std::string(Attr(c, "r").value()) +
-                              "\" is not valid or out of order");
+        Problem(line, -1,
+                "cell reference \"" + std::string(Attr(c, "r").value()) +
+                    "\" is not valid or out of order");
         return Status::Ok();
       }
       std::string text = CellText(c, line, column);
@@ -133,8 +134,7 @@ class SheetBuilder {
       }
     }
     if (text.size() > ctx_.limits.max_cell_bytes) {
-      Problem(line, column,
-              "longer than " + std::to_string(ctx_.limits.max_cell_bytes) + " bytes");
+      Problem(line, column, "longer than " + std::to_string(ctx_.limits.max_cell_bytes) + " bytes");
       return {};
     }
     if (FindInvalidUtf8(text) != std::string::npos || text.find('\0') != std::string::npos) {

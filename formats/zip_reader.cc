@@ -10,9 +10,9 @@ namespace {
 constexpr size_t kReadChunk = 1 << 16;
 
 Status NotXlsx(std::string why) {
-  return Status::InvalidArgument(Field(""),
-                                 "not a readable XLSX file (" + why + "); save it from Excel or "
-                                 "WPS as \"Excel Workbook (*.xlsx)\"");
+  return Status::InvalidArgument(Field(""), "not a readable XLSX file (" + why +
+                                                "); save it from Excel or "
+                                                "WPS as \"Excel Workbook (*.xlsx)\"");
 }
 
 Status TooLarge(std::string_view name, uint64_t limit) {
@@ -83,8 +83,7 @@ StatusOr<std::optional<std::string>> ZipReader::Read(std::string_view name) {
   std::unique_ptr<zip_file_t, FileCloser> file(
       zip_fopen_index(handle_->archive, static_cast<zip_uint64_t>(index), 0));
   if (!file) {
-    return NotXlsx(std::string(zip_error_strerror(zip_get_error(handle_->archive))) + " in " +
-                   key);
+    return NotXlsx(std::string(zip_error_strerror(zip_get_error(handle_->archive))) + " in " + key);
   }
   std::string out;
   if (st.valid & ZIP_STAT_SIZE) out.reserve(static_cast<size_t>(st.size));
@@ -104,10 +103,9 @@ StatusOr<std::optional<std::string>> ZipReader::Read(std::string_view name) {
     total_read_ += static_cast<uint64_t>(got);
     if (out.size() > limits_.max_part_bytes) return TooLarge(name, limits_.max_part_bytes);
     if (total_read_ > limits_.max_total_bytes) {
-      return Status::InvalidArgument(Field(""),
-                                     "the XLSX package inflates to more than " +
-                                         std::to_string(limits_.max_total_bytes >> 20) +
-                                         " MiB; the file is refused (split it)");
+      return Status::InvalidArgument(Field(""), "the XLSX package inflates to more than " +
+                                                    std::to_string(limits_.max_total_bytes >> 20) +
+                                                    " MiB; the file is refused (split it)");
     }
     if (got == 0) break;
   }

@@ -23,13 +23,14 @@ constexpr char kId3[] = "440106200001010019";
 
 class CatalogResolver : public RegistrarResolver {
  public:
-  std::map<std::string, std::string> units;        // code -> title (institution "tsinghua")
-  std::map<std::string, std::string> learners;     // national id -> learner id
+  std::map<std::string, std::string> units;     // code -> title (institution "tsinghua")
+  std::map<std::string, std::string> learners;  // national id -> learner id
   int find_calls = 0;
   std::vector<NewLearner> created;
 
   StatusOr<std::optional<std::string>> UnitByCode(std::string_view code) override {
-    if (units.count(std::string(code))) return std::optional<std::string>("tsinghua:" + std::string(code));
+    if (units.count(std::string(code)))
+      return std::optional<std::string>("tsinghua:" + std::string(code));
     return std::optional<std::string>();
   }
   StatusOr<std::vector<std::string>> UnitsByTitle(std::string_view title) override {
@@ -63,8 +64,8 @@ class CatalogResolver : public RegistrarResolver {
 class CnRegistrarTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    resolver_.units = {{"CS101", "程序设计基础"}, {"MA101", "微积分"}, {"MA102", "微积分"},
-                       {"EN1", "大学英语"}};
+    resolver_.units = {
+        {"CS101", "程序设计基础"}, {"MA101", "微积分"}, {"MA102", "微积分"}, {"EN1", "大学英语"}};
     resolver_.learners = {{kId1, "lrn_zhang"}};
     auto m = BuiltinMapping("cn-registrar");
     ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -151,9 +152,10 @@ TEST_F(CnRegistrarTest, EveryRuleOfTheDesign) {
 }
 
 TEST_F(CnRegistrarTest, UnitByCodeWhenTheColumnExistsAndRecordNumber) {
-  auto t = Map("记录号,学号,姓名,身份证号,课程代码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
-               "R-0001,2024001,张三,110101199003070011,MA102,微积分,20,31,88.5,2024-06\n"
-               ",2024001,张三,110101199003070011,MA101,微积分,20,31,77,202406\n");
+  auto t =
+      Map("记录号,学号,姓名,身份证号,课程代码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+          "R-0001,2024001,张三,110101199003070011,MA102,微积分,20,31,88.5,2024-06\n"
+          ",2024001,张三,110101199003070011,MA101,微积分,20,31,77,202406\n");
   ASSERT_FALSE(t.ok() && problems_.empty());
   // The empty 记录号 is reported; the first row maps.
   ASSERT_EQ(problems_.size(), 1u) << Problems();
@@ -167,8 +169,9 @@ TEST_F(CnRegistrarTest, UnitByCodeWhenTheColumnExistsAndRecordNumber) {
 }
 
 TEST_F(CnRegistrarTest, ExternalRefUsesTheCourseCodeWhenPresent) {
-  auto t = Map("学号,姓名,身份证号,课程代码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
-               "2024001,张三,110101199003070011,CS101,程序设计基础,20,31,60,202406\n");
+  auto t =
+      Map("学号,姓名,身份证号,课程代码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+          "2024001,张三,110101199003070011,CS101,程序设计基础,20,31,60,202406\n");
   ASSERT_TRUE(t.ok()) << Problems();
   EXPECT_EQ(Cell(*t, 0, "external_ref"), "2024001-CS101-202406");
   EXPECT_EQ(t->sources[2].column, "学号, 课程代码, 获得时间");
@@ -176,15 +179,17 @@ TEST_F(CnRegistrarTest, ExternalRefUsesTheCourseCodeWhenPresent) {
 }
 
 TEST_F(CnRegistrarTest, EveryBadLineIsReportedWithColumnAndLetter) {
-  auto t = Map(std::string(kHeader) +
-               "2024001,张三,110101199003070012,计算机,程序设计基础,20,31,,,92,202406,,,\n"   // id check
-               "2024002,李四,1.10101E+17,计算机,程序设计基础,20,31,,,92,202406,,,\n"         // Excel number
-               "2024003,王五,440106200001010019,数学,物理,20,31,,,92,202406,,,\n"            // no unit
-               "2024004,赵六,440106200001010019,数学,微积分,20,31,,,92,202406,,,\n"          // ambiguous
-               "2024005,钱七,440106200001010019,数学,大学英语,24,35,,,92,202406,,42,\n"      // codes
-               "2024006,孙八,440106200001010019,数学,大学英语,20,31,1.255,x,92,202406,,,\n"  // numbers
-               "2024007,周九,440106200001010019,数学,大学英语,20,31,,,良,202413,24,,\n"      // grade, month, year
-               ",,440106200001010019,数学,大学英语,20,31,,,,,,,\n");                          // empties
+  auto t =
+      Map(std::string(kHeader) +
+          "2024001,张三,110101199003070012,计算机,程序设计基础,20,31,,,92,202406,,,\n"  // id check
+          "2024002,李四,1.10101E+17,计算机,程序设计基础,20,31,,,92,202406,,,\n"     // Excel number
+          "2024003,王五,440106200001010019,数学,物理,20,31,,,92,202406,,,\n"        // no unit
+          "2024004,赵六,440106200001010019,数学,微积分,20,31,,,92,202406,,,\n"      // ambiguous
+          "2024005,钱七,440106200001010019,数学,大学英语,24,35,,,92,202406,,42,\n"  // codes
+          "2024006,孙八,440106200001010019,数学,大学英语,20,31,1.255,x,92,202406,,,\n"  // numbers
+          "2024007,周九,440106200001010019,数学,大学英语,20,31,,,良,202413,24,,\n"  // grade, month,
+                                                                                    // year
+          ",,440106200001010019,数学,大学英语,20,31,,,,,,,\n");                     // empties
   ASSERT_TRUE(t.ok());
   EXPECT_TRUE(t->table.rows.empty());
   const std::string all = Problems();
@@ -221,8 +226,9 @@ TEST_F(CnRegistrarTest, HeaderProblems) {
   EXPECT_NE(all.find("line 1, column 身份证号: the header lacks this required column"),
             std::string::npos)
       << all;
-  auto unknown = Map(std::string("学号,学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间,"
-                                 "分数\n"));
+  auto unknown =
+      Map(std::string("学号,学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间,"
+                      "分数\n"));
   ASSERT_FALSE(unknown.ok());
   all = Problems();
   EXPECT_NE(all.find("line 1, column B (学号): the column appears twice (also column A)"),
@@ -234,10 +240,11 @@ TEST_F(CnRegistrarTest, HeaderProblems) {
 }
 
 TEST_F(CnRegistrarTest, TitleRowsAboveTheHeaderAreSkipped) {
-  auto t = Map("2024年秋季学期成绩,,,,,,,,\n"
-               ",,,,,,,,\n"
-               "学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间,\n"
-               "2024001, 张三 ,110101199003070011,程序设计基础,20,31,９０,202406,\n");
+  auto t =
+      Map("2024年秋季学期成绩,,,,,,,,\n"
+          ",,,,,,,,\n"
+          "学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间,\n"
+          "2024001, 张三 ,110101199003070011,程序设计基础,20,31,９０,202406,\n");
   ASSERT_TRUE(t.ok()) << t.status().ToString() << Problems();
   EXPECT_EQ(t->table.header_line, 3);
   ASSERT_EQ(t->table.rows.size(), 1u);
@@ -247,9 +254,10 @@ TEST_F(CnRegistrarTest, TitleRowsAboveTheHeaderAreSkipped) {
 
 TEST_F(CnRegistrarTest, XlsxDateCellsForTheAcquiredMonth) {
   // An XLSX date cell for 获得时间 reads "2024-06-01"; the month is what counts.
-  auto t = Map("学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
-               "2024001,张三,110101199003070011,程序设计基础,20,31,90,2024-06-01\n"
-               "2024001,张三,110101199003070011,微积分x,20,31,90,2024年2月\n");
+  auto t =
+      Map("学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+          "2024001,张三,110101199003070011,程序设计基础,20,31,90,2024-06-01\n"
+          "2024001,张三,110101199003070011,微积分x,20,31,90,2024年2月\n");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(Cell(*t, 0, "completed_on"), "2024-06-30");
   ASSERT_EQ(problems_.size(), 1u) << Problems();  // 微积分x is no unit; 2024年2月 parsed fine
@@ -257,8 +265,9 @@ TEST_F(CnRegistrarTest, XlsxDateCellsForTheAcquiredMonth) {
 }
 
 TEST_F(CnRegistrarTest, ProblemForFieldNamesTheSourceColumn) {
-  auto t = Map("学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
-               "2024001,张三,110101199003070011,程序设计基础,20,31,101,202406\n");
+  auto t =
+      Map("学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+          "2024001,张三,110101199003070011,程序设计基础,20,31,101,202406\n");
   ASSERT_TRUE(t.ok());
   CellProblem p = ProblemForField(*t, 2, "/grade/value", "must be 0 to 100");
   EXPECT_EQ(FormatProblem(p), "line 2, column G (成绩): must be 0 to 100");
@@ -271,9 +280,10 @@ TEST_F(CnRegistrarTest, ProblemForFieldNamesTheSourceColumn) {
 
 TEST(IdentityMapping, BankHeaderKeepsLetters) {
   std::vector<CellProblem> problems;
-  auto source = ReadCsv("learner,unit,external_ref,grade_scale,grade_value,completed_on\n"
-                        "lrn_1,a:b,r1,percent,90,2024-01-01\n",
-                        Encoding::kAuto, {}, &problems);
+  auto source = ReadCsv(
+      "learner,unit,external_ref,grade_scale,grade_value,completed_on\n"
+      "lrn_1,a:b,r1,percent,90,2024-01-01\n",
+      Encoding::kAuto, {}, &problems);
   ASSERT_TRUE(source.ok());
   auto t = IdentityMapping(*source, &problems);
   ASSERT_TRUE(t.ok());
@@ -294,7 +304,8 @@ std::string MappingWith(const std::string& columns, const std::string& fields) {
          R"(}, "fields": {)" + fields + "}}";
 }
 
-constexpr char kCols[] = R"("ID": {"required": true}, "Course": {}, "Score": {}, "Date": {"type": "date"})";
+constexpr char kCols[] =
+    R"("ID": {"required": true}, "Course": {}, "Score": {}, "Date": {"type": "date"})";
 constexpr char kFields[] =
     R"("learner": {"copy": "ID"}, "unit": {"copy": "Course"}, "external_ref": {"template": "{ID}/{Course}"},
        "grade_scale": {"constant": "percent"}, "grade_value": {"copy": "Score"}, "completed_on": {"date": "Date"})";
@@ -303,8 +314,8 @@ TEST(MappingFile, AGenericMappingMapsAnEnglishExport) {
   auto m = ParseMapping(MappingWith(kCols, kFields));
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   std::vector<CellProblem> problems;
-  auto source = ReadCsv("ID,Course,Score,Date\nlrn_1,a:B1,77,2024/6/5\n", Encoding::kAuto, {},
-                        &problems);
+  auto source =
+      ReadCsv("ID,Course,Score,Date\nlrn_1,a:B1,77,2024/6/5\n", Encoding::kAuto, {}, &problems);
   ASSERT_TRUE(source.ok());
   CatalogResolver unused;
   auto t = ApplyMapping(*source, *m, unused, &problems);

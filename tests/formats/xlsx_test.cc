@@ -32,12 +32,15 @@ TEST(Xlsx, SharedRichAndInlineStrings) {
                  "<r><rPr><b/></rPr><t>张</t></r><r><t xml:space=\"preserve\">三 </t></r>"
                  "<rPh sb=\"0\" eb=\"1\"><t>ZHANG</t></rPh>",
                  Si("A&B <x>"), "<t>line_x000D_break</t>"};
-  spec.sheets = {{"成绩", "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
-                         "<row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>2024001</t></is></c>"
-                         "<c r=\"B2\" t=\"s\"><v>2</v></c></row>"
-                         "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><r><t>李</t></r><r><t>四</t></r></is></c>"
-                         "<c r=\"B3\" t=\"s\"><v>3</v></c></row>"
-                         "<row r=\"4\"><c r=\"A4\" t=\"s\"><v>4</v></c><c r=\"B4\" t=\"str\"><f>A1</f><v>公式</v></c></row>"}};
+  spec.sheets = {
+      {"成绩",
+       "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
+       "<row r=\"2\"><c r=\"A2\" t=\"inlineStr\"><is><t>2024001</t></is></c>"
+       "<c r=\"B2\" t=\"s\"><v>2</v></c></row>"
+       "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><r><t>李</t></r><r><t>四</t></r></is></c>"
+       "<c r=\"B3\" t=\"s\"><v>3</v></c></row>"
+       "<row r=\"4\"><c r=\"A4\" t=\"s\"><v>4</v></c><c r=\"B4\" "
+       "t=\"str\"><f>A1</f><v>公式</v></c></row>"}};
   auto t = Read(BuildXlsx(spec));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->sheet, "成绩");
@@ -52,12 +55,14 @@ TEST(Xlsx, SharedRichAndInlineStrings) {
 TEST(Xlsx, NumbersAndNumbersStoredAsText) {
   WorkbookSpec spec;
   spec.shared = {Si("a"), Si("b"), Si("c"), Si("d"), Si("092")};
-  spec.sheets = {{"S", "<row r=\"1\"><c t=\"s\"><v>0</v></c><c t=\"s\"><v>1</v></c><c t=\"s\"><v>2</v></c>"
-                       "<c t=\"s\"><v>3</v></c></row>"
-                       "<row r=\"2\"><c><v>92</v></c><c><v>2.1000000000000001</v></c>"
-                       "<c s=\"3\" t=\"s\"><v>4</v></c><c><v>202406</v></c></row>"
-                       "<row r=\"3\"><c><v>110101199003070000</v></c><c><v>0.1</v></c>"
-                       "<c t=\"b\"><v>1</v></c><c t=\"e\"><v>#N/A</v></c></row>"}};
+  spec.sheets = {
+      {"S",
+       "<row r=\"1\"><c t=\"s\"><v>0</v></c><c t=\"s\"><v>1</v></c><c t=\"s\"><v>2</v></c>"
+       "<c t=\"s\"><v>3</v></c></row>"
+       "<row r=\"2\"><c><v>92</v></c><c><v>2.1000000000000001</v></c>"
+       "<c s=\"3\" t=\"s\"><v>4</v></c><c><v>202406</v></c></row>"
+       "<row r=\"3\"><c><v>110101199003070000</v></c><c><v>0.1</v></c>"
+       "<c t=\"b\"><v>1</v></c><c t=\"e\"><v>#N/A</v></c></row>"}};
   auto t = Read(BuildXlsx(spec));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(Row(*t, 0), (std::vector<std::string>{"92", "2.1", "092", "202406"}));
@@ -66,23 +71,25 @@ TEST(Xlsx, NumbersAndNumbersStoredAsText) {
 
 TEST(Xlsx, DatesAsSerialsAndText) {
   WorkbookSpec spec;
-  spec.num_fmts = "<numFmt numFmtId=\"164\" formatCode=\"yyyy/m/d;@\"/>"
-                  "<numFmt numFmtId=\"165\" formatCode=\"0.0&quot;分&quot;\"/>";
+  spec.num_fmts =
+      "<numFmt numFmtId=\"164\" formatCode=\"yyyy/m/d;@\"/>"
+      "<numFmt numFmtId=\"165\" formatCode=\"0.0&quot;分&quot;\"/>";
   spec.xf_num_fmts = {0, 14, 164, 165, 31, 22};
   spec.shared = {Si("h"), Si("2024-06-30")};
-  spec.sheets = {{"S", "<row r=\"1\"><c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c>"
-                       "<c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c></row>"
-                       "<row r=\"2\"><c s=\"1\"><v>45473</v></c><c s=\"2\"><v>45473</v></c>"
-                       "<c s=\"3\"><v>92.5</v></c><c s=\"4\"><v>45473</v></c>"
-                       "<c s=\"5\"><v>45473.5</v></c><c t=\"s\"><v>1</v></c></row>"
-                       "<row r=\"3\"><c s=\"1\"><v>60</v></c><c s=\"1\"><v>61</v></c><c s=\"1\"><v>59</v></c>"
-                       "<c s=\"1\"><v>1</v></c><c t=\"d\"><v>2024-06-30T00:00:00Z</v></c>"
-                       "<c s=\"1\"><v>0</v></c></row>"}};
+  spec.sheets = {
+      {"S",
+       "<row r=\"1\"><c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c>"
+       "<c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c><c t=\"s\"><v>0</v></c></row>"
+       "<row r=\"2\"><c s=\"1\"><v>45473</v></c><c s=\"2\"><v>45473</v></c>"
+       "<c s=\"3\"><v>92.5</v></c><c s=\"4\"><v>45473</v></c>"
+       "<c s=\"5\"><v>45473.5</v></c><c t=\"s\"><v>1</v></c></row>"
+       "<row r=\"3\"><c s=\"1\"><v>60</v></c><c s=\"1\"><v>61</v></c><c s=\"1\"><v>59</v></c>"
+       "<c s=\"1\"><v>1</v></c><c t=\"d\"><v>2024-06-30T00:00:00Z</v></c>"
+       "<c s=\"1\"><v>0</v></c></row>"}};
   auto t = Read(BuildXlsx(spec));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(Row(*t, 0), (std::vector<std::string>{"2024-06-30", "2024-06-30", "92.5",
-                                                  "2024-06-30", "2024-06-30 12:00:00",
-                                                  "2024-06-30"}));
+  EXPECT_EQ(Row(*t, 0), (std::vector<std::string>{"2024-06-30", "2024-06-30", "92.5", "2024-06-30",
+                                                  "2024-06-30 12:00:00", "2024-06-30"}));
   // The 1900 system's leap-year bug: 60 is the nonexistent 1900-02-29.
   EXPECT_EQ(Row(*t, 1), (std::vector<std::string>{"1900-02-29", "1900-03-01", "1900-02-28",
                                                   "1900-01-01", "2024-06-30", "1900-01-00"}));
@@ -92,9 +99,11 @@ TEST(Xlsx, Date1904System) {
   WorkbookSpec spec;
   spec.date1904 = true;
   spec.shared = {Si("d")};
-  spec.sheets = {{"S", "<row r=\"1\"><c t=\"s\"><v>0</v></c></row>"
-                       "<row r=\"2\"><c s=\"1\"><v>0</v></c></row><row r=\"3\"><c s=\"1\"><v>43</v></c></row>"
-                       "<row r=\"4\"><c s=\"1\"><v>44011</v></c></row>"}};
+  spec.sheets = {
+      {"S",
+       "<row r=\"1\"><c t=\"s\"><v>0</v></c></row>"
+       "<row r=\"2\"><c s=\"1\"><v>0</v></c></row><row r=\"3\"><c s=\"1\"><v>43</v></c></row>"
+       "<row r=\"4\"><c s=\"1\"><v>44011</v></c></row>"}};
   auto t = Read(BuildXlsx(spec));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(Row(*t, 0)[0], "1904-01-01");
@@ -106,7 +115,8 @@ TEST(Xlsx, SecondSheetByName) {
   WorkbookSpec spec;
   spec.shared = {Si("x"), Si("y")};
   spec.sheets = {{"说明", "<row r=\"1\"><c t=\"s\"><v>0</v></c></row>"},
-                 {"成绩 2024", "<row r=\"1\"><c t=\"s\"><v>1</v></c></row><row r=\"2\"><c><v>7</v></c></row>"}};
+                 {"成绩 2024",
+                  "<row r=\"1\"><c t=\"s\"><v>1</v></c></row><row r=\"2\"><c><v>7</v></c></row>"}};
   const std::string bytes = BuildXlsx(spec);
   auto first = Read(bytes);
   ASSERT_TRUE(first.ok());
@@ -136,12 +146,13 @@ TEST(Xlsx, SparseRowsAndCells) {
   spec.shared = {Si("A"), Si("B"), Si("C"), Si("D")};
   // Header in row 2 (row 1 absent); B2 missing from the header? No: header A2, B2, D2 (C2
   // missing); row 5 only has C5; row 7 has cells without references (A7, B7); empty row 8.
-  spec.sheets = {{"S", "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" t=\"s\"><v>1</v></c>"
-                       "<c r=\"D2\" t=\"s\"><v>3</v></c></row>"
-                       "<row r=\"5\" spans=\"3:3\"><c r=\"C5\"><v>1</v></c></row>"
-                       "<row r=\"6\"><c r=\"A6\" s=\"0\"/><c r=\"B6\"><v></v></c></row>"
-                       "<row><c><v>7</v></c><c><v>8</v></c></row>"
-                       "<row r=\"9\"><c r=\"D9\"><v>4</v></c></row>"}};
+  spec.sheets = {{"S",
+                  "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" t=\"s\"><v>1</v></c>"
+                  "<c r=\"D2\" t=\"s\"><v>3</v></c></row>"
+                  "<row r=\"5\" spans=\"3:3\"><c r=\"C5\"><v>1</v></c></row>"
+                  "<row r=\"6\"><c r=\"A6\" s=\"0\"/><c r=\"B6\"><v></v></c></row>"
+                  "<row><c><v>7</v></c><c><v>8</v></c></row>"
+                  "<row r=\"9\"><c r=\"D9\"><v>4</v></c></row>"}};
   auto t = Read(BuildXlsx(spec));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->table.header_line, 2);
@@ -160,8 +171,10 @@ TEST(Xlsx, OpenXmlSdkPrefixesAndAbsoluteTargets) {
   spec.prefix = "x:";
   spec.absolute_targets = true;
   spec.shared = {Si("学号")};
-  spec.sheets = {{"Sheet1", "<x:row r=\"1\"><x:c r=\"A1\" t=\"s\"><x:v>0</x:v></x:c></x:row>"
-                            "<x:row r=\"2\"><x:c r=\"A2\" t=\"inlineStr\"><x:is><x:t>1</x:t></x:is></x:c></x:row>"}};
+  spec.sheets = {
+      {"Sheet1",
+       "<x:row r=\"1\"><x:c r=\"A1\" t=\"s\"><x:v>0</x:v></x:c></x:row>"
+       "<x:row r=\"2\"><x:c r=\"A2\" t=\"inlineStr\"><x:is><x:t>1</x:t></x:is></x:c></x:row>"}};
   auto t = Read(BuildXlsx(spec));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->table.header[0], "学号");
@@ -171,15 +184,17 @@ TEST(Xlsx, OpenXmlSdkPrefixesAndAbsoluteTargets) {
 TEST(Xlsx, CellProblemsNameRowAndColumn) {
   WorkbookSpec spec;
   spec.shared = {Si("学号"), Si("成绩")};
-  spec.sheets = {{"S", "<row r=\"1\"><c t=\"s\"><v>0</v></c><c t=\"s\"><v>1</v></c></row>"
-                       "<row r=\"2\"><c r=\"B2\" t=\"s\"><v>99</v></c></row>"
-                       "<row r=\"3\"><c r=\"C3\"><v>1</v></c></row>"}};
+  spec.sheets = {{"S",
+                  "<row r=\"1\"><c t=\"s\"><v>0</v></c><c t=\"s\"><v>1</v></c></row>"
+                  "<row r=\"2\"><c r=\"B2\" t=\"s\"><v>99</v></c></row>"
+                  "<row r=\"3\"><c r=\"C3\"><v>1</v></c></row>"}};
   std::vector<CellProblem> problems;
   auto t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
   ASSERT_FALSE(t.ok());
   ASSERT_EQ(problems.size(), 2u);
-  EXPECT_EQ(FormatProblem(problems[0]),
-            "line 2, column B (成绩): refers to shared string 99, which the workbook does not have");
+  EXPECT_EQ(
+      FormatProblem(problems[0]),
+      "line 2, column B (成绩): refers to shared string 99, which the workbook does not have");
   EXPECT_EQ(problems[1].line, 3);
   EXPECT_EQ(problems[1].letter, "C");
 }
@@ -226,7 +241,8 @@ TEST(XlsxBounds, TooManyEntries) {
 
 TEST(XlsxBounds, HugeSheetRowsAndColumns) {
   std::string rows = "<row r=\"1\"><c><v>1</v></c></row>";
-  for (int r = 2; r <= 200; ++r) rows += "<row r=\"" + std::to_string(r) + "\"><c><v>1</v></c></row>";
+  for (int r = 2; r <= 200; ++r)
+    rows += "<row r=\"" + std::to_string(r) + "\"><c><v>1</v></c></row>";
   WorkbookSpec spec;
   spec.sheets = {{"S", rows}};
   XlsxLimits limits;
@@ -241,8 +257,9 @@ TEST(XlsxBounds, HugeSheetRowsAndColumns) {
   EXPECT_NE(t.status().message().find("column XFD, past the 256 columns"), std::string::npos)
       << t.status().message();
   // Far-away empty cells cost nothing.
-  spec.sheets = {{"S", "<row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"XFD1\" s=\"0\"/></row>"
-                       "<row r=\"1048576\"><c r=\"A1048576\"><v>2</v></c></row>"}};
+  spec.sheets = {{"S",
+                  "<row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"XFD1\" s=\"0\"/></row>"
+                  "<row r=\"1048576\"><c r=\"A1048576\"><v>2</v></c></row>"}};
   t = Read(BuildXlsx(spec));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->table.rows[0].line, 1048576);

@@ -45,9 +45,9 @@ void CheckDecode(std::string_view bytes, formats::Encoding encoding) {
     const std::string& text = decoded->text;
     LCB_FUZZ_CHECK(FindInvalidUtf8(text) == std::string::npos, "decoded text is not UTF-8");
     LCB_FUZZ_CHECK(!std::string_view(text).starts_with("\xEF\xBB\xBF"), "BOM kept");
-    LCB_FUZZ_CHECK(std::count(text.begin(), text.end(), '\n') ==
-                       std::count(bytes.begin(), bytes.end(), '\n'),
-                   "line count changed by decoding");
+    LCB_FUZZ_CHECK(
+        std::count(text.begin(), text.end(), '\n') == std::count(bytes.begin(), bytes.end(), '\n'),
+        "line count changed by decoding");
     LCB_FUZZ_CHECK(decoded->encoding != formats::Encoding::kAuto, "no encoding chosen");
   }
   std::vector<formats::CellProblem> csv_problems;
@@ -71,9 +71,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes = AsText(data + 1, size - 1);
   CheckDecode(bytes, kEncodings[data[0] % 4]);
   if (auto charset = formats::CharsetOfContentType(bytes.substr(0, 200))) {
-    LCB_FUZZ_CHECK(std::none_of(charset->begin(), charset->end(),
-                                [](char c) { return c >= 'A' && c <= 'Z'; }),
-                   *charset);
+    LCB_FUZZ_CHECK(
+        std::none_of(charset->begin(), charset->end(), [](char c) { return c >= 'A' && c <= 'Z'; }),
+        *charset);
     (void)formats::ParseEncodingName(*charset);
   }
   return 0;

@@ -84,12 +84,17 @@ constexpr char kHeader[] =
 // Six rows; `bad_grade` replaces line 5's 成绩.
 std::string RegistrarCsv(const std::string& bad_grade) {
   std::string csv = kHeader;
-  csv += "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,31,,,92,202406,2024,40,\r\n";
-  csv += "2024001,张三,110101199003070011,计算机科学与技术,微积分,20,31,5,,良好,202401,2024,40,\r\n";
-  csv += "2024002,李四,11010119900307002X,计算机科学与技术,程序设计基础,22,30,,64,合格,202312,,,\r\n";
+  csv +=
+      "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,31,,,92,202406,2024,40,"
+      "\r\n";
+  csv +=
+      "2024001,张三,110101199003070011,计算机科学与技术,微积分,20,31,5,,良好,202401,2024,40,\r\n";
+  csv +=
+      "2024002,李四,11010119900307002X,计算机科学与技术,程序设计基础,22,30,,64,合格,202312,,,\r\n";
   csv += "2024002,李四,11010119900307002X,计算机科学与技术,微积分,22,30,4.5,,\"" + bad_grade +
          "\",202406,,,\"补考, 通过\"\r\n";
-  csv += "2024003,王𠀀,440106200001010019,数学与应用数学,程序设计基础,21,32,,,不及格,202402,,41,\r\n";
+  csv +=
+      "2024003,王𠀀,440106200001010019,数学与应用数学,程序设计基础,21,32,,,不及格,202402,,41,\r\n";
   csv += "2024003,王𠀀,440106200001010019,数学与应用数学,微积分,21,32,,,60.5,202406,,,\r\n";
   return csv;
 }
@@ -104,20 +109,24 @@ class RegistrarImportTest : public ::testing::Test {
   }
 
   Outcome Import(const std::string& file, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--file",   file,           "--institution", "tsinghua",
-                                     "--server", server_->url(), "--token",       cat_.tsinghua_token,
-                                     "--mapping", "cn-registrar"};
+    std::vector<std::string> args = {
+        "--file",       file,      "--institution",     "tsinghua",  "--server",
+        server_->url(), "--token", cat_.tsinghua_token, "--mapping", "cn-registrar"};
     args.insert(args.end(), extra.begin(), extra.end());
     return Capture([&] { return CmdImport(args); });
   }
 
   int LookupStatus(const std::string& national_id) {
-    return server_->Call("GET", "/v1/learners/lookup?national_id=" + national_id,
-                         cat_.tsinghua_token).status;
+    return server_
+        ->Call("GET", "/v1/learners/lookup?national_id=" + national_id, cat_.tsinghua_token)
+        .status;
   }
   std::string LookupId(const std::string& national_id) {
-    return json::parse(server_->Call("GET", "/v1/learners/lookup?national_id=" + national_id,
-                                     cat_.tsinghua_token).body).value("id", "");
+    return json::parse(server_
+                           ->Call("GET", "/v1/learners/lookup?national_id=" + national_id,
+                                  cat_.tsinghua_token)
+                           .body)
+        .value("id", "");
   }
   std::vector<json> RecordsOf(const std::string& learner) {
     json page = server_->CallJson("GET", "/v1/learners/" + learner + "/records?limit=100",
@@ -205,13 +214,14 @@ TEST_F(RegistrarImportTest, ExplicitEncodingAndDryRun) {
 // the national IDs as text, 获得时间 as a number (202406) and, on one line, as a date cell.
 std::string RegistrarXlsx(const std::string& level_code_line4) {
   formats::testing::WorkbookSpec spec;
-  const std::vector<std::string> header = {"学号", "姓名", "身份证号", "专业名称", "课程代码",
-                                           "课程名称", "教育层次代码", "教育类别代码", "学分",
-                                           "学时", "成绩", "获得时间"};
+  const std::vector<std::string> header = {"学号",     "姓名",     "身份证号",     "专业名称",
+                                           "课程代码", "课程名称", "教育层次代码", "教育类别代码",
+                                           "学分",     "学时",     "成绩",         "获得时间"};
   std::string rows = "<row r=\"1\">";
   for (size_t i = 0; i < header.size(); ++i) {
     spec.shared.push_back(formats::testing::Si(header[i]));
-    rows += "<c r=\"" + formats::ColumnLetter(i) + "1\" t=\"s\"><v>" + std::to_string(i) + "</v></c>";
+    rows +=
+        "<c r=\"" + formats::ColumnLetter(i) + "1\" t=\"s\"><v>" + std::to_string(i) + "</v></c>";
   }
   rows += "</row>";
   auto s = [&](const std::string& text) {
@@ -223,10 +233,10 @@ std::string RegistrarXlsx(const std::string& level_code_line4) {
                  const std::string& grade, const std::string& month_cell) {
     const std::string n = std::to_string(r);
     rows += "<row r=\"" + n + "\"><c r=\"A" + n + "\" " + s(no) + "</c><c r=\"B" + n + "\" " +
-            s(name) + "</c><c r=\"C" + n + "\" " + s(id) + "</c><c r=\"D" + n + "\" " + s("软件工程") +
-            "</c><c r=\"E" + n + "\" " + s(code) + "</c><c r=\"F" + n + "\" " + s(title) +
-            "</c><c r=\"G" + n + "\"><v>" + level + "</v></c><c r=\"H" + n + "\"><v>31</v></c>" +
-            "<c r=\"K" + n + "\" " + grade + "</c>" + month_cell + "</row>";
+            s(name) + "</c><c r=\"C" + n + "\" " + s(id) + "</c><c r=\"D" + n + "\" " +
+            s("软件工程") + "</c><c r=\"E" + n + "\" " + s(code) + "</c><c r=\"F" + n + "\" " +
+            s(title) + "</c><c r=\"G" + n + "\"><v>" + level + "</v></c><c r=\"H" + n +
+            "\"><v>31</v></c>" + "<c r=\"K" + n + "\" " + grade + "</c>" + month_cell + "</row>";
   };
   const std::string month = "<c r=\"L{}\"><v>202406</v></c>";
   auto month_of = [&](int r) {
