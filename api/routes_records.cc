@@ -10,6 +10,8 @@
 #include "codec/mapping.h"
 #include "common/csv.h"
 #include "common/encoding.h"
+#include "formats/text_encoding.h"
+#include "formats/upload.h"
 
 namespace lcb {
 namespace {
@@ -40,8 +42,28 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
   std::vector<int> csv_lines;
   bool batch = true;
   const std::string* type = req.Header("content-type");
-  if (type && type->find("text/csv") != std::string::npos) {
-    auto table = ParseCsv(req.body);
+  if (type && formats::MediaTypeOf(*type) == "text/csv") {
+    // charset=gb18030|gbk (what Excel writes on a Chinese Windows) or utf-8; none = UTF-8.
+    const std::optional<std::string> charset = formats::CharsetOfContentType(*type);
+    auto encoding = formats::ParseEncodingName(charset.value_or("utf-8"));
+    if (!encoding.ok() || *encoding == formats::Encoding::kAuto) {
+      return respond(ProblemResponse(
+          Status::InvalidArgument(Field("/content-type"),
+                                  "charset '" + charset.value_or("") +
+                                      "' is not one of utf-8, gb18030, gbk"),
+          req.request_id));
+    }
+    std::vector<formats::CellProblem> bad_bytes;
+    auto decoded = formats::DecodeText(req.body, *encoding, &bad_bytes);
+    if (!decoded.ok()) {
+      HttpResponse r = ProblemResponse(
+          Status::InvalidArgument(Field("/body"), decoded.status().message()), req.request_id);
+      json problem = json::parse(r.body);
+      problem["errors"] = formats::ProblemsJson(bad_bytes);
+      r.body = Dump(problem);
+      return respond(std::move(r));
+    }
+    auto table = ParseCsv(decoded->text);
     if (!table.ok()) return respond(ProblemResponse(table.status(), req.request_id));
     Status header = ValidateRecordCsvHeader(table->header);
     if (!header.ok()) {

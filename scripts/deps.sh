@@ -10,6 +10,7 @@ packages=(
   libbenchmark-dev libjemalloc-dev zlib1g-dev
   libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk   # transcript PDF
   poppler-utils zbar-tools                                         # transcript tests read it back
+  libzip-dev libpugixml-dev                                       # registrar XLSX
   openssl
   "$@"
 )

@@ -18,7 +18,7 @@ JOBS="${FUZZ_JOBS:-2}"
 BUILD="$ROOT/build-fuzz"
 ARTIFACTS="${FUZZ_ARTIFACTS:-$BUILD/fuzz-artifacts}"
 ALL_TARGETS=(fuzz_record_json fuzz_csv fuzz_ruleset_json fuzz_config fuzz_checkpoint fuzz_jcs
-             fuzz_credential)
+             fuzz_credential fuzz_encoding fuzz_xlsx)
 if [[ $# -gt 0 ]]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 
 if [[ "${FUZZ_NO_BUILD:-0}" != 1 ]]; then

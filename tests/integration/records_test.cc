@@ -1,4 +1,6 @@
 // End-to-end: catalog, learners, records, receipts, problems, restart durability.
+#include <iconv.h>
+
 #include <gtest/gtest.h>
 
 #include "crypto/checkpoint.h"
@@ -250,6 +252,46 @@ TEST_F(RecordsTest, CsvWithBadLineStoresNothingThenSucceeds) {
   EXPECT_EQ(list["records"][0]["attendance"], "全勤");
   EXPECT_EQ(list["records"][1]["grade"]["value"], "优秀");
   EXPECT_EQ(list["records"][1]["grade"]["normalized"], 95);
+}
+
+// What Excel writes on a Chinese Windows: GB18030 bytes, said in the Content-Type's charset.
+std::string ToGb18030(const std::string& utf8) {
+  iconv_t cd = iconv_open("GB18030", "UTF-8");
+  EXPECT_NE(cd, reinterpret_cast<iconv_t>(-1));
+  std::string in = utf8, out(utf8.size() * 2 + 16, '\0');
+  char* src = in.data();
+  char* dst = out.data();
+  size_t src_left = in.size(), dst_left = out.size();
+  EXPECT_NE(iconv(cd, &src, &src_left, &dst, &dst_left), static_cast<size_t>(-1));
+  iconv_close(cd);
+  out.resize(out.size() - dst_left);
+  return out;
+}
+
+TEST_F(RecordsTest, CsvInGb18030IsReadByItsCharset) {
+  const std::string utf8 = "learner,unit,external_ref,grade_scale,grade_value,completed_on,attendance\n" +
+                           cat_.learner_a + ",tsinghua:MA101,G-1,five_level,良好,2024-01-11,全勤\n";
+  const std::string gb = ToGb18030(utf8);
+  ASSERT_NE(gb, utf8);
+  // Read as UTF-8 (no charset), the GB18030 bytes are refused, naming the line; nothing stored.
+  ClientResponse r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, gb,
+                                   {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  EXPECT_EQ(p["errors"][0]["line"], 2) << r.body;
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, gb,
+                    {{"Content-Type", "text/csv; charset=latin1"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("/content-type"), std::string::npos) << r.body;
+  EXPECT_EQ(server_->ledger().Size(), 0u);
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, gb,
+                    {{"Content-Type", "text/csv; charset=GB18030"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  json list = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
+                                cat_.learner_a_token, nullptr, 200);
+  ASSERT_EQ(list["records"].size(), 1u);
+  EXPECT_EQ(list["records"][0]["attendance"], "全勤");
+  EXPECT_EQ(list["records"][0]["grade"]["value"], "良好");
 }
 
 TEST_F(RecordsTest, RestartKeepsEveryAcknowledgedRecord) {

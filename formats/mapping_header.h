@@ -1,0 +1,33 @@
+// Internals of mapping_apply.cc: matching a file's header to a mapping's columns, and choosing
+// each field's rule (the first alternative whose columns the header has).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "formats/mapping.h"
+#include "formats/source_table.h"
+
+namespace lcb::formats::mapping_internal {
+
+struct HeaderMatch {
+  int header_line = 0;
+  size_t first_data_row = 0;               // index into source rows
+  std::vector<const ColumnSpec*> spec_of;  // per source column; nullptr = ignored
+  std::vector<int> column_of_spec;         // per mapping column; -1 = absent
+  std::vector<const FieldRule*> rule_of;   // per mapping field; nullptr = none applies
+};
+
+// Finds the header row and matches it; appends problems (missing, duplicate, unknown columns,
+// fields no alternative can fill).
+HeaderMatch MatchHeader(const SourceTable& source, const Mapping& mapping,
+                        std::vector<CellProblem>* problems);
+
+// Index of `name` in mapping.columns (declared: ParseMapping checked every rule's columns).
+size_t SpecIndex(const Mapping& mapping, const std::string& name);
+
+// The columns a rule reads: for a template, the present alternative of each placeholder.
+std::vector<size_t> RuleColumns(const Mapping& mapping, const FieldRule& rule,
+                                const std::vector<int>& column_of_spec);
+
+}  // namespace lcb::formats::mapping_internal

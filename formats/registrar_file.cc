@@ -1,0 +1,53 @@
+#include "formats/registrar_file.h"
+
+#include <cstdlib>
+
+namespace lcb::formats {
+namespace {
+
+constexpr std::string_view kOle2Magic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+// common/csv.h errors read "line N: reason".
+CellProblem ProblemFromCsvError(const Status& s) {
+  std::string_view msg = s.message();
+  CellProblem p;
+  if (msg.starts_with("line ")) {
+    const size_t colon = msg.find(": ");
+    p.line = std::atoi(std::string(msg.substr(5, colon - 5)).c_str());
+    if (colon != std::string_view::npos) msg.remove_prefix(colon + 2);
+  }
+  p.reason = std::string(msg);
+  return p;
+}
+
+}  // namespace
+
+StatusOr<SourceTable> ReadCsv(std::string_view bytes, Encoding encoding, const CsvLimits& limits,
+                              std::vector<CellProblem>* problems) {
+  LCB_ASSIGN_OR_RETURN(DecodedText decoded, DecodeText(bytes, encoding, problems));
+  auto table = ParseCsv(decoded.text, limits);
+  if (!table.ok()) {
+    problems->push_back(ProblemFromCsvError(table.status()));
+    return Status::InvalidArgument(Field(""), FormatProblem(problems->back()));
+  }
+  SourceTable out;
+  out.kind = SourceKind::kCsv;
+  out.encoding = std::string(EncodingName(decoded.encoding));
+  out.letters = ColumnLetters(table->header.size());
+  out.table = std::move(table).value();
+  return out;
+}
+
+StatusOr<SourceTable> ReadRegistrarFile(std::string_view bytes, const ReadOptions& options,
+                                        std::vector<CellProblem>* problems) {
+  if (bytes.starts_with(kOle2Magic)) {
+    problems->push_back(CellProblem{0, "", "", "",
+                                    "this is an old binary Excel file (.xls); open it in Excel or "
+                                    "WPS and save it as \"Excel Workbook (*.xlsx)\" or as CSV"});
+    return Status::InvalidArgument(Field(""), problems->back().reason);
+  }
+  if (LooksLikeZip(bytes)) return ReadXlsx(bytes, options.sheet, options.xlsx, problems);
+  return ReadCsv(bytes, options.encoding, options.csv, problems);
+}
+
+}  // namespace lcb::formats
