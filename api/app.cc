@@ -5,6 +5,7 @@
 
 #include "api/handler_util.h"
 #include "api/logging.h"
+#include "api/portal_routes.h"
 #include "api/routes.h"
 #include "api/server.h"
 
@@ -81,6 +82,7 @@ std::string Metrics::Render() const {
 App::App(Bank& bank) : bank_(bank) {
   limiter_ = std::make_unique<RateLimiter>(bank.config().rate_limit_rps,
                                            bank.config().rate_limit_burst);
+  sessions_ = std::make_unique<Sessions>(&bank.kv(), SessionOptions::FromConfig(bank.config()));
   router_.Add("GET", "/healthz", kAnyone, "Liveness: the process is up",
               [](RouteContext&, Respond respond) {
                 respond(JsonResponse(200, json{{"status", "ok"}}));
@@ -107,6 +109,7 @@ App::App(Bank& bank) : bank_(bank) {
   AddRecordRoutes(router_, bank);
   AddConversionRoutes(router_, bank);
   AddLogRoutes(router_, bank);
+  AddSessionRoutes(router_, bank, *sessions_);
 }
 
 std::string App::RenderMetrics() {
@@ -190,14 +193,27 @@ void App::Dispatch(HttpRequest request, Respond respond) {
   }
   const Route& route = *match.route;
   const std::string* auth = req->Header("authorization");
-  if (route.roles != kAnyone || auth) {
-    if (!auth) {
-      HttpResponse r = ProblemResponse(
-          Status::Unauthenticated("this endpoint needs Authorization: Bearer <token>"),
-          req->request_id);
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (!auth) {
+    // No token: a portal session cookie may stand in for one (api/sessions.h).
+    Status s = sessions_->AuthenticateRequest(*req, route.roles == kAnyone, principal.get());
+    if (!s.ok()) {
+      HttpResponse r = ProblemResponse(s, req->request_id);
+      if (s.code() == StatusCode::kUnauthenticated) {
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        r.headers.emplace_back("Set-Cookie", sessions_->ClearCookie());
+      }
       return finish(std::move(r));
     }
+  }
+  if (route.roles != kAnyone && !auth && principal->kind == RoleKind::kAnonymous) {
+    HttpResponse r = ProblemResponse(
+        Status::Unauthenticated(
+            "this endpoint needs Authorization: Bearer <token> or a portal session"),
+        req->request_id);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return finish(std::move(r));
+  }
+  if (auth) {
     auto p = bank_.tokens().Authenticate(*auth);
     if (!p.ok()) {
       HttpResponse r = ProblemResponse(p.status(), req->request_id);

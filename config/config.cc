@@ -22,7 +22,8 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"threads", "int", "HTTP worker threads (0 = one per core)"},
     {"origin", "string", "the log's origin line in checkpoints and its signing-key name"},
     {"key_file", "string", "Ed25519 log signing key, PEM, mode 0600 (DATA/log_key.pem)"},
-    {"admin_token_file", "string", "where the first start writes the admin token (DATA/admin.token)"},
+    {"admin_token_file", "string",
+     "where the first start writes the admin token (DATA/admin.token)"},
     {"secret_file", "string", "HMAC secret for national IDs, mode 0600 (DATA/national_id.secret)"},
     {"max_body_bytes", "int", "largest request body accepted (8388608)"},
     {"max_header_bytes", "int", "largest request header accepted (16384)"},
@@ -30,13 +31,21 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"read_timeout_ms", "int", "time a client has to send a whole request (30000)"},
     {"idle_timeout_ms", "int", "keep-alive connections idle longer are closed (60000)"},
     {"max_connections", "int", "open connections beyond this are refused (1024)"},
-    {"rate_limit_rps", "number", "requests per second per token (per address when anonymous), 0 = unlimited (1000)"},
+    {"rate_limit_rps", "number",
+     "requests per second per token (per address when anonymous), 0 = unlimited (1000)"},
     {"rate_limit_burst", "int", "burst size of the per-token rate limit (2000)"},
     {"log_level", "string", "debug, info, warn or error (info)"},
     {"tls_cert", "string", "PEM certificate chain; with tls_key the server speaks HTTPS"},
     {"tls_key", "string", "PEM private key of tls_cert"},
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
-    {"min_free_disk_bytes", "int", "writes answer 503 while the data disk has less free space (268435456)"},
+    {"min_free_disk_bytes", "int",
+     "writes answer 503 while the data disk has less free space (268435456)"},
+    {"session_idle_timeout_s", "int", "a portal session unused this many seconds ends (1800)"},
+    {"session_max_age_s", "int", "a portal session ends this many seconds after sign-in (43200)"},
+    {"sign_in_code_ttl_s", "int", "a one-time sign-in code is valid this many seconds (600)"},
+    {"sign_in_max_failures", "int",
+     "failed sign-in code attempts allowed per address and per code in the window (5)"},
+    {"sign_in_failure_window_s", "int", "the window of sign_in_max_failures, seconds (900)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -127,6 +136,16 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<uint64_t>(key, source, value, 0, 1ull << 50, &c.min_free_disk_bytes);
   } else if (key == "shutdown_grace_ms") {
     return ParseInt<int>(key, source, value, 0, 600'000, &c.shutdown_grace_ms);
+  } else if (key == "session_idle_timeout_s") {
+    return ParseInt<int>(key, source, value, 1, 30 * 86'400, &c.session_idle_timeout_s);
+  } else if (key == "session_max_age_s") {
+    return ParseInt<int>(key, source, value, 1, 90 * 86'400, &c.session_max_age_s);
+  } else if (key == "sign_in_code_ttl_s") {
+    return ParseInt<int>(key, source, value, 1, 7 * 86'400, &c.sign_in_code_ttl_s);
+  } else if (key == "sign_in_max_failures") {
+    return ParseInt<int>(key, source, value, 1, 1000, &c.sign_in_max_failures);
+  } else if (key == "sign_in_failure_window_s") {
+    return ParseInt<int>(key, source, value, 1, 86'400, &c.sign_in_failure_window_s);
   } else {
     return Bad(key, source, "unknown key");
   }
