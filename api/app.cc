@@ -110,6 +110,7 @@ App::App(Bank& bank) : bank_(bank) {
   AddConversionRoutes(router_, bank);
   AddLogRoutes(router_, bank);
   AddSessionRoutes(router_, bank, *sessions_);
+  AddPortalRoutes(router_);
 }
 
 std::string App::RenderMetrics() {
