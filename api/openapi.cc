@@ -178,7 +178,7 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/records/{id}", {nullptr, Ref("RecordView")}},
       {"POST /v1/records/{id}/correct",
        {Obj({{"record", Ref("RecordInput")}, {"reason", Str()}}, {"record"}),
-        Obj({{"revocation", Obj({})}, {"record", Obj({})}})}},
+        Obj({{"revocation", Obj(json::object())}, {"record", Obj(json::object())}})}},
       {"POST /v1/records/{id}/revoke", {Obj({{"reason", Str()}}), Obj({{"id", Str()}, {"record", Str()}, {"status", Str()}, {"receipt", Ref("Receipt")}})}},
       {"GET /v1/learners/{id}/passbook", {nullptr, Ref("Passbook")}},
       {"GET /v1/learners/{id}/records", {nullptr, Obj({{"records", Arr(Ref("RecordEntry"))}, {"next_cursor", {{"type", json::array({"string", "null"})}}}})}},

@@ -9,6 +9,9 @@ packages=(
   librocksdb-dev libssl-dev libboost1.81-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev
   openssl
+  # The portal's browser tests (tests/browser): Debian's Chromium driven by playwright-core,
+  # and zbar's zbarimg, which reads the portal's QR codes back.
+  chromium zbar-tools
   "$@"
 )
 # node and npm run the JWS signer of the integration tests (tests/integration/jws). Debian's

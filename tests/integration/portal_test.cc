@@ -3,6 +3,7 @@
 // immutable, entry pages revalidated by ETag (304), and the API reference at /docs/.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <regex>
 #include <set>
 
@@ -153,6 +154,23 @@ TEST_F(PortalTest, TheApiReferenceHasItsOwnNarrowPolicy) {
   } else {
     EXPECT_NE(docs.body.find("npm"), std::string::npos) << docs.body;
   }
+}
+
+// The document the reference renders: no schema member may be null (Redoc fails on a null
+// "properties", which an empty initializer list once produced).
+TEST_F(PortalTest, TheOpenApiDocumentHasNoNullMembers) {
+  json doc = server_->CallJson("GET", "/openapi.json", "", nullptr, 200);
+  std::vector<std::string> nulls;
+  std::function<void(const json&, const std::string&)> walk = [&](const json& v, const std::string& at) {
+    if (v.is_null()) nulls.push_back(at);
+    if (v.is_object()) {
+      for (const auto& [k, child] : v.items()) walk(child, at + "/" + k);
+    } else if (v.is_array()) {
+      for (size_t i = 0; i < v.size(); ++i) walk(v[i], at + "/" + std::to_string(i));
+    }
+  };
+  walk(doc, "");
+  EXPECT_TRUE(nulls.empty()) << nulls.front();
 }
 
 }  // namespace
