@@ -5,6 +5,7 @@
 
 #include "api/handler_util.h"
 #include "api/logging.h"
+#include "api/portal_routes.h"
 #include "api/routes.h"
 #include "api/routes_tiles.h"
 #include "api/server.h"
@@ -83,6 +84,7 @@ App::App(Services& services, Executor blocking)
     : services_(services), blocking_(std::move(blocking)) {
   const Config& config = services.config();
   limiter_ = std::make_unique<RateLimiter>(config.rate_limit_rps, config.rate_limit_burst);
+  sessions_ = std::make_unique<Sessions>(&services.kv(), SessionOptions::FromConfig(config));
   router_.Add("GET", "/healthz", kAnyone, "Liveness: the process is up",
               [](RouteContext&, Respond respond) {
                 respond(JsonResponse(200, json{{"status", "ok"}}));
@@ -113,6 +115,8 @@ App::App(Services& services, Executor blocking)
   AddLogRoutes(router_, services.log());
   AddTileRoutes(router_, services.log());
   AddRegimeRoutes(router_);
+  AddSessionRoutes(router_, services, *sessions_);
+  AddPortalRoutes(router_);
 }
 
 std::string App::RenderMetrics() {
@@ -196,14 +200,27 @@ void App::Dispatch(HttpRequest request, Respond respond) {
   }
   const Route& route = *match.route;
   const std::string* auth = req->Header("authorization");
-  if (route.roles != kAnyone || auth) {
-    if (!auth) {
-      HttpResponse r = ProblemResponse(
-          Status::Unauthenticated("this endpoint needs Authorization: Bearer <token>"),
-          req->request_id);
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (!auth) {
+    // No token: a portal session cookie may stand in for one (api/sessions.h).
+    Status s = sessions_->AuthenticateRequest(*req, route.roles == kAnyone, principal.get());
+    if (!s.ok()) {
+      HttpResponse r = ProblemResponse(s, req->request_id);
+      if (s.code() == StatusCode::kUnauthenticated) {
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        r.headers.emplace_back("Set-Cookie", sessions_->ClearCookie());
+      }
       return finish(std::move(r));
     }
+  }
+  if (route.roles != kAnyone && !auth && principal->kind == RoleKind::kAnonymous) {
+    HttpResponse r = ProblemResponse(
+        Status::Unauthenticated(
+            "this endpoint needs Authorization: Bearer <token> or a portal session"),
+        req->request_id);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return finish(std::move(r));
+  }
+  if (auth) {
     auto p = services_.tokens().Authenticate(*auth);
     if (!p.ok()) {
       HttpResponse r = ProblemResponse(p.status(), req->request_id);

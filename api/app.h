@@ -11,6 +11,7 @@
 
 #include "api/http.h"
 #include "api/router.h"
+#include "api/sessions.h"
 #include "codec/json_util.h"
 #include "service/services.h"
 
@@ -61,6 +62,7 @@ class App {
   App(Services& services, Executor blocking = {});
   void Dispatch(HttpRequest request, Respond respond);
   const Router& router() const { return router_; }
+  Sessions& sessions() { return *sessions_; }
   // For /metrics gauges about connections.
   void AttachServer(const HttpServer* server) { server_ = server; }
   void SetReady(bool ready) { ready_ = ready; }
@@ -73,6 +75,7 @@ class App {
   Router router_;
   Metrics metrics_;
   std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<Sessions> sessions_;  // portal sessions: a cookie stands in for a token
   const HttpServer* server_ = nullptr;
   std::atomic<bool> ready_{true};
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

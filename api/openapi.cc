@@ -175,6 +175,14 @@ json Schemas() {
                                       {"section", Str()}}))}},
                 {"id", "name", "hours_per_credit", "framework", "sources"}))}},
       {"regimes"});
+  s["SignInCode"] =
+      Obj({{"code", Str()}, {"learner", Str()}, {"expires_at", Str()}, {"url", Str()}},
+          {"code", "expires_at", "url"});
+  s["Session"] = Obj({{"id", Str()}, {"role", Str()}, {"learner", Str()},
+                      {"via", {{"enum", {"code", "token"}}}}, {"csrf_token", Str()},
+                      {"created_at", Str()}, {"expires_at", Str()}, {"idle_expires_at", Str()},
+                      {"last_seen_at", Str()}, {"created_by", Str()}},
+                     {"id", "role", "expires_at"});
   return s;
 }
 
@@ -182,6 +190,7 @@ struct Shapes {
   json request;   // null = no body
   json response;  // schema of the success body
   std::string response_type = "application/json";
+  std::string status = "";  // the success status when not 200 (GET) or 201 (POST, PUT)
 };
 
 // Route -> request and response shapes. Routes not listed answer a JSON object.
@@ -192,7 +201,7 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/records/{id}", {nullptr, Ref("RecordView")}},
       {"POST /v1/records/{id}/correct",
        {Obj({{"record", Ref("RecordInput")}, {"reason", Str()}}, {"record"}),
-        Obj({{"revocation", Obj({})}, {"record", Obj({})}})}},
+        Obj({{"revocation", Obj(json::object())}, {"record", Obj(json::object())}})}},
       {"POST /v1/records/{id}/revoke",
        {Obj({{"reason", Str()}}),
         Obj({{"id", Str()}, {"record", Str()}, {"status", Str()}, {"receipt", Ref("Receipt")}})}},
@@ -236,6 +245,23 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/grade-scales", {nullptr, Obj({{"scales", Arr(Ref("GradeScale"))}})}},
       {"GET /log/checkpoint", {nullptr, Str(), "text/plain"}},
       {"GET /v1/regimes", {nullptr, Ref("Regimes")}},
+      // Portal sign-in (api/sessions.h) and the portal's files (api/routes_portal.cc).
+      {"POST /v1/sign-in-codes", {Obj({{"learner", Str()}}, {"learner"}), Ref("SignInCode")}},
+      {"POST /v1/sessions",
+       {json{{"oneOf",
+              json::array({Obj({{"code", Str()}}, {"code"}), Obj({{"token", Str()}}, {"token"})})}},
+        Ref("Session")}},
+      {"GET /v1/sessions/current", {nullptr, Ref("Session")}},
+      {"DELETE /v1/sessions/current", {nullptr, Obj({{"signed_out", Bool()}}, {"signed_out"})}},
+      {"GET /v1/sessions", {nullptr, Obj({{"sessions", Arr(Ref("Session"))}}, {"sessions"})}},
+      {"DELETE /v1/sessions/{id}", {nullptr, Obj({{"id", Str()}, {"ended", Bool()}})}},
+      {"GET /", {nullptr, Str(), "text/plain", "302"}},
+      {"GET /portal", {nullptr, Str(), "text/plain", "301"}},
+      {"GET /portal/", {nullptr, Str(), "text/html"}},
+      {"GET /portal/{file}", {nullptr, Str(), "*/*"}},
+      {"GET /docs", {nullptr, Str(), "text/plain", "301"}},
+      {"GET /docs/", {nullptr, Str(), "text/html"}},
+      {"GET /docs/{file}", {nullptr, Str(), "*/*"}},
   };
   // C2SP tlog-tiles: 32-byte hashes, or uint16-BE length-prefixed entries.
   for (const std::string& pattern : TileRoutePatterns()) {
@@ -268,8 +294,12 @@ nlohmann::json OpenApiDocument(const Router& router) {
     auto shape_it = shapes.find(r.method + " " + r.pattern);
     json response_schema = shape_it != shapes.end() ? shape_it->second.response : json{{"type", "object"}};
     std::string response_type = shape_it != shapes.end() ? shape_it->second.response_type : "application/json";
+    std::string success = r.method == "POST" || r.method == "PUT" ? "201" : "200";
+    if (shape_it != shapes.end() && !shape_it->second.status.empty()) {
+      success = shape_it->second.status;
+    }
     json responses = {
-        {r.method == "POST" || r.method == "PUT" ? "201" : "200",
+        {success,
          {{"description", "success"}, {"content", {{response_type, {{"schema", response_schema}}}}}}},
         {"400", ProblemRef("invalid input; `pointer` names the field")},
         {"404", ProblemRef("not found, or not visible to this caller")},
@@ -292,7 +322,7 @@ nlohmann::json OpenApiDocument(const Router& router) {
       op["requestBody"] = {{"required", r.method != "DELETE"}, {"content", content}};
     }
     if (r.roles != kAnyone) {
-      op["security"] = json::array({{{"bearer", json::array()}}});
+      op["security"] = json::array({{{"bearer", json::array()}}, {{"session", json::array()}}});
       responses["401"] = ProblemRef("missing, invalid, expired or revoked token");
       responses["403"] = ProblemRef("the token's role may not call this");
     }
@@ -312,7 +342,15 @@ nlohmann::json OpenApiDocument(const Router& router) {
       {"servers", json::array({{{"url", "/"}}})},
       {"paths", paths},
       {"components",
-       {{"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}},
+       {{"securitySchemes",
+         {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+          {"session",
+           {{"type", "apiKey"},
+            {"in", "cookie"},
+            {"name", "cb_session"},
+            {"description",
+             "A portal session from POST /v1/sessions. A POST, PUT, PATCH or DELETE signed in "
+             "by it must also send X-CSRF-Token: the session's csrf_token."}}}}},
         {"schemas",
          MergeProblem(Schemas(), {{"Problem",
            {{"type", "object"},

@@ -14,6 +14,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
@@ -385,22 +386,25 @@ class Session : public Drainable {
     out_head_.append(reason.data(), reason.size());
     out_head_.append("\r\nServer: creditbank\r\n");
     AppendHeader(&out_head_, "Content-Type", r.content_type);
-    // Nothing is cached unless the handler says so (full log tiles, hashed portal assets).
-    bool handler_caching = false;
-    for (const auto& [k, v] : r.headers) {
-      handler_caching |= beast::iequals(k, "Cache-Control");
-    }
-    if (!handler_caching) out_head_.append("Cache-Control: no-store\r\n");
+    // no-store unless the handler chose a caching policy (the portal's static files do).
+    bool own_cache_control = std::any_of(r.headers.begin(), r.headers.end(), [](const auto& h) {
+      return beast::iequals(h.first, "cache-control");
+    });
+    if (!own_cache_control) out_head_.append("Cache-Control: no-store\r\n");
     out_head_.append("X-Content-Type-Options: nosniff\r\n");
     for (const auto& [k, v] : r.headers) AppendHeader(&out_head_, k, v);
-    out_head_.append("Content-Length: ");
-    out_head_.append(std::to_string(r.body.size()));
-    if (!keep_alive) {
-      out_head_.append("\r\nConnection: close");
-    } else if (version == 10) {
-      out_head_.append("\r\nConnection: keep-alive");
+    // A 304 has no content and no Content-Length of its own (RFC 9110 §8.6, §15.4.5).
+    if (r.status != 304) {
+      out_head_.append("Content-Length: ");
+      out_head_.append(std::to_string(r.body.size()));
+      out_head_.append("\r\n");
     }
-    out_head_.append("\r\n\r\n");
+    if (!keep_alive) {
+      out_head_.append("Connection: close\r\n");
+    } else if (version == 10) {
+      out_head_.append("Connection: keep-alive\r\n");
+    }
+    out_head_.append("\r\n");
     out_body_ = std::move(r.body);
     // HEAD gets a GET's headers, Content-Length included, and no body (RFC 9110 §9.3.2);
     // body bytes after them would be read as the start of the next response.

@@ -44,6 +44,12 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
     {"min_free_disk_bytes", "int",
      "writes answer 503 while the data disk has less free space (268435456)"},
+    {"session_idle_timeout_s", "int", "a portal session unused this many seconds ends (1800)"},
+    {"session_max_age_s", "int", "a portal session ends this many seconds after sign-in (43200)"},
+    {"sign_in_code_ttl_s", "int", "a one-time sign-in code is valid this many seconds (600)"},
+    {"sign_in_max_failures", "int",
+     "failed sign-in code attempts allowed per address and per code in the window (5)"},
+    {"sign_in_failure_window_s", "int", "the window of sign_in_max_failures, seconds (900)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -138,6 +144,16 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<uint64_t>(key, source, value, 0, 1ull << 50, &c.min_free_disk_bytes);
   } else if (key == "shutdown_grace_ms") {
     return ParseInt<int>(key, source, value, 0, 600'000, &c.shutdown_grace_ms);
+  } else if (key == "session_idle_timeout_s") {
+    return ParseInt<int>(key, source, value, 1, 30 * 86'400, &c.session_idle_timeout_s);
+  } else if (key == "session_max_age_s") {
+    return ParseInt<int>(key, source, value, 1, 90 * 86'400, &c.session_max_age_s);
+  } else if (key == "sign_in_code_ttl_s") {
+    return ParseInt<int>(key, source, value, 1, 7 * 86'400, &c.sign_in_code_ttl_s);
+  } else if (key == "sign_in_max_failures") {
+    return ParseInt<int>(key, source, value, 1, 1000, &c.sign_in_max_failures);
+  } else if (key == "sign_in_failure_window_s") {
+    return ParseInt<int>(key, source, value, 1, 86'400, &c.sign_in_failure_window_s);
   } else {
     return Bad(key, source, "unknown key");
   }

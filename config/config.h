@@ -38,6 +38,12 @@ struct Config {
   std::string tls_key;
   int shutdown_grace_ms = 10'000;
   uint64_t min_free_disk_bytes = 256ull << 20;  // below this, writes answer 503
+  // Portal sessions and sign-in codes (api/sessions.h).
+  int session_idle_timeout_s = 30 * 60;    // a session unused this long ends
+  int session_max_age_s = 12 * 60 * 60;    // a session ends this long after sign-in, regardless
+  int sign_in_code_ttl_s = 10 * 60;        // a sign-in code is valid this long, once
+  int sign_in_max_failures = 5;            // failed code attempts per address (and per code)...
+  int sign_in_failure_window_s = 15 * 60;  // ...within this window; beyond it 429
 
   std::string host() const;
   uint16_t port() const;

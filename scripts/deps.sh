@@ -12,6 +12,9 @@ packages=(
   poppler-utils zbar-tools                                         # transcript tests read it back
   libzip-dev libpugixml-dev                                       # registrar XLSX
   openssl
+  # The portal's browser tests (tests/browser): Debian's Chromium driven by playwright-core,
+  # and zbar's zbarimg, which reads the portal's QR codes back.
+  chromium zbar-tools
   "$@"
 )
 # node and npm run the JWS signer of the integration tests (tests/integration/jws). Debian's

@@ -25,3 +25,8 @@ ctest --preset "$preset" --timeout 600 "${exclude[@]}"
 if [ "$preset" = default ] && command -v npm >/dev/null 2>&1; then
   tests/openapi/validate.sh build/cli/creditbank
 fi
+# The web portal in Debian's Chromium against a real server with the demo loaded; once, on the
+# default build only (CI=true makes a missing browser or npm an error, tests/browser/run.sh).
+if [ "$preset" = default ]; then
+  tests/browser/run.sh build/cli/creditbank
+fi

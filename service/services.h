@@ -57,6 +57,8 @@ class Services {
   StatusOr<BackupManifest> Backup(const std::string& dir);
   // Figures of the store for /metrics.
   std::map<std::string, double> StorageStats() { return kv_->Stats(); }
+  // The store itself, for the HTTP layer's own rows (portal sessions, api/sessions.h).
+  Kv& kv() { return *kv_; }
 
  private:
   Services() = default;

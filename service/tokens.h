@@ -21,6 +21,7 @@ struct Principal {
   RoleKind kind = RoleKind::kAnonymous;
   std::string subject;   // institution or learner id
   std::string token_id;  // never the token itself
+  std::string session_id;  // set when a portal session (cookie) authenticated the request
 
   bool is_admin() const { return kind == RoleKind::kAdmin; }
   bool is_auditor() const { return kind == RoleKind::kAuditor; }

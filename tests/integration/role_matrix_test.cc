@@ -14,6 +14,10 @@
 //   self     the subject learner
 //   other    the other learner
 //
+// Every caller is tried twice: with its bearer token, and with a portal session made from that
+// token (POST /v1/sessions {"token"}: the cookie plus its X-CSRF-Token), which must act exactly
+// as the token does (DESIGN.md: "A portal session acts with its role").
+//
 // Every request is otherwise valid (real ids, well-formed bodies, fresh objects where the
 // call consumes one), so a 2xx is really reachable for the callers the table allows and every
 // refusal is the authorization decision, not a validation error. 404 where a caller may not
@@ -50,7 +54,11 @@ struct Row {
   // One expectation per caller, space separated: "2xx", "401", "403" or "404".
   std::string expect;
   std::function<CellRequest()> make;
+  std::string session_expect;  // when a session's answer differs from the token's (rare)
 };
+
+// How the callers authenticate in a run of the matrix.
+enum class Via { kToken, kSession };
 
 std::vector<std::string> SplitSpaces(const std::string& s) {
   std::istringstream in(s);
@@ -141,10 +149,31 @@ class RoleMatrixTest : public ::testing::Test {
   }
 
   void Add(std::string method, std::string pattern, std::string variant, char subject,
-           std::string expect, std::function<CellRequest()> make) {
+           std::string expect, std::function<CellRequest()> make, std::string session_expect = "") {
     rows_.push_back(Row{std::move(method), std::move(pattern), std::move(variant), subject,
-                        std::move(expect), std::move(make)});
+                        std::move(expect), std::move(make), std::move(session_expect)});
   }
+  // A fresh portal session made from `token`: {cookie value, csrf token}.
+  std::pair<std::string, std::string> SessionFrom(const std::string& token) {
+    ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"token", token}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    std::string cookie = r.headers["set-cookie"];
+    cookie = cookie.substr(0, cookie.find(';'));
+    return {cookie, json::parse(r.body, nullptr, false).value("csrf_token", "")};
+  }
+  // One cell's request, authenticated as `caller` by token or by a fresh session.
+  ClientResponse CallAs(Via via, Caller caller, char subject, const Row& row,
+                        const CellRequest& req, bool with_csrf = true) {
+    std::string token = TokenFor(caller, subject);
+    if (via == Via::kToken || token.empty()) {
+      return server_->Call(row.method, req.target, token, req.body);
+    }
+    auto [cookie, csrf] = SessionFrom(token);
+    std::map<std::string, std::string> headers = {{"Cookie", cookie}};
+    if (with_csrf) headers["X-CSRF-Token"] = csrf;
+    return server_->Call(row.method, req.target, "", req.body, headers);
+  }
+  void RunMatrix(Via via);
   static std::function<CellRequest()> Fixed(std::string target, std::string body = "") {
     return [target, body] { return CellRequest{target, body}; };
   }
@@ -312,6 +341,37 @@ void RoleMatrixTest::BuildTable() {
         exists ? "401 403 2xx 403 403 403 403 403" : "401 403 404 403 403 403 403 403",
         Fixed("/log/tile/entries/" + index));
   }
+  // Portal sign-in: codes for a learner (admin, the learner, an institution that posted for or
+  // was granted by the learner); sessions (anyone signs in; admin lists and ends them).
+  Add("POST", "/v1/sign-in-codes", "A: owner posted and granted, pku granted", 'A',
+      "401 2xx 403 2xx 2xx 404 2xx 404", Fixed("/v1/sign-in-codes", json{{"learner", a}}.dump()));
+  Add("POST", "/v1/sign-in-codes", "B: owner posted, no grants", 'B',
+      "401 2xx 403 2xx 404 404 2xx 404", Fixed("/v1/sign-in-codes", json{{"learner", b}}.dump()));
+  Add("POST", "/v1/sessions", "a fresh token each cell", 'A', kPublic, [this] {
+    auto t = server_->services().tokens().Create("auditor", "");
+    return CellRequest{"/v1/sessions", json{{"token", t->token}}.dump()};
+  });
+  Add("GET", "/v1/sessions/current", "", 'A', "401 404 404 404 404 404 404 404",
+      Fixed("/v1/sessions/current"), "401 2xx 2xx 2xx 2xx 2xx 2xx 2xx");
+  Add("DELETE", "/v1/sessions/current", "", 'A', kPublic, Fixed("/v1/sessions/current"));
+  Add("GET", "/v1/sessions", "", 'A', kAdminOnly, Fixed("/v1/sessions"));
+  Add("DELETE", "/v1/sessions/{id}", "a fresh session each cell", 'A', kAdminOnly, [this] {
+    auto t = server_->services().tokens().Create("auditor", "");
+    ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"token", t->token}}.dump());
+    return CellRequest{"/v1/sessions/" + json::parse(r.body, nullptr, false).value("id", "none"),
+                       ""};
+  });
+
+  // The portal and the API reference: static files for anyone.
+  const std::string kFound = "302 302 302 302 302 302 302 302";
+  const std::string kMoved = "301 301 301 301 301 301 301 301";
+  Add("GET", "/", "", 'A', kFound, Fixed("/"));
+  Add("GET", "/portal", "", 'A', kMoved, Fixed("/portal"));
+  Add("GET", "/portal/", "", 'A', kPublic, Fixed("/portal/"));
+  Add("GET", "/portal/{file}", "", 'A', kPublic, Fixed("/portal/index.html"));
+  Add("GET", "/docs", "", 'A', kMoved, Fixed("/docs"));
+  Add("GET", "/docs/", "", 'A', kPublic, Fixed("/docs/"));
+  Add("GET", "/docs/{file}", "", 'A', kPublic, Fixed("/docs/index.html"));
 }
 
 // Both directions: every registered route has a row, every row names a registered route, and
@@ -342,14 +402,15 @@ TEST_F(RoleMatrixTest, TableCoversExactlyTheRouter) {
   }
 }
 
-TEST_F(RoleMatrixTest, EveryRouteEveryCaller) {
+void RoleMatrixTest::RunMatrix(Via via) {
   // Secrets that no response may echo (token creation shows only the new token).
   std::vector<std::string> secrets = {server_->admin_token(), cat_.tsinghua_token,
                                       cat_.ouchn_token,       cat_.auditor_token,
                                       pku_token_,             cat_.learner_a_token,
                                       cat_.learner_b_token,   "110101199003070011"};
   std::ostringstream table;
-  table << "role matrix (actual; '!' marks a mismatch, expected after it)\n";
+  const char* via_name = via == Via::kToken ? "token" : "session";
+  table << "role matrix by " << via_name << " (actual; '!' marks a mismatch, expected after it)\n";
   char header[256];
   std::snprintf(header, sizeof header, "%-48s %-34s", "route", "variant");
   table << header;
@@ -357,7 +418,8 @@ TEST_F(RoleMatrixTest, EveryRouteEveryCaller) {
   table << "\n";
   int mismatches = 0, cells = 0;
   for (Row& row : rows_) {
-    std::vector<std::string> expect = SplitSpaces(row.expect);
+    std::vector<std::string> expect = SplitSpaces(
+        via == Via::kSession && !row.session_expect.empty() ? row.session_expect : row.expect);
     ASSERT_EQ(expect.size(), static_cast<size_t>(kNumCallers));
     char line[256];
     std::snprintf(line, sizeof line, "%-48s %-34s", (row.method + " " + row.pattern).c_str(),
@@ -365,8 +427,7 @@ TEST_F(RoleMatrixTest, EveryRouteEveryCaller) {
     table << line;
     for (int c = 0; c < kNumCallers; ++c) {
       CellRequest req = row.make();
-      ClientResponse r = server_->Call(row.method, req.target,
-                                       TokenFor(static_cast<Caller>(c), row.subject), req.body);
+      ClientResponse r = CallAs(via, static_cast<Caller>(c), row.subject, row, req);
       ++cells;
       std::string got = StatusClass(r.status);
       std::string cell = got;
@@ -374,8 +435,8 @@ TEST_F(RoleMatrixTest, EveryRouteEveryCaller) {
         ++mismatches;
         cell += "!" + expect[c];
         ADD_FAILURE() << row.method << " " << req.target << " [" << row.variant << "] as "
-                      << kCallerNames[c] << ": got " << r.status << ", want " << expect[c]
-                      << "\n  " << r.body.substr(0, 300);
+                      << kCallerNames[c] << " by " << via_name << ": got " << r.status << ", want "
+                      << expect[c] << "\n  " << r.body.substr(0, 300);
       }
       char padded[32];
       std::snprintf(padded, sizeof padded, " %-8s", cell.c_str());
@@ -402,6 +463,35 @@ TEST_F(RoleMatrixTest, EveryRouteEveryCaller) {
   EXPECT_EQ(mismatches, 0) << table.str();
   EXPECT_EQ(cells, static_cast<int>(rows_.size()) * kNumCallers);
   EXPECT_EQ(server_->Call("GET", "/healthz").status, 200);
+}
+
+TEST_F(RoleMatrixTest, EveryRouteEveryCaller) { RunMatrix(Via::kToken); }
+
+TEST_F(RoleMatrixTest, EveryRouteEveryCallerBySession) { RunMatrix(Via::kSession); }
+
+// A session's state-changing request without its X-CSRF-Token is refused (403) on every route
+// that needs a role, for every caller the matrix lets through.
+TEST_F(RoleMatrixTest, SessionStateChangesNeedTheCsrfToken) {
+  App& probe = server_->app();
+  int checked = 0;
+  for (Row& row : rows_) {
+    if (row.method == "GET") continue;
+    RouteMatch m = probe.router().Match(row.method, PathOf(row.make().target));
+    ASSERT_NE(m.route, nullptr);
+    if (m.route->roles == kAnyone) continue;
+    std::vector<std::string> expect = SplitSpaces(row.expect);
+    for (int c = 1; c < kNumCallers; ++c) {
+      if (expect[c] != "2xx") continue;
+      CellRequest req = row.make();
+      ClientResponse r = CallAs(Via::kSession, static_cast<Caller>(c), row.subject, row, req,
+                                /*with_csrf=*/false);
+      EXPECT_EQ(r.status, 403) << row.method << " " << req.target << " as " << kCallerNames[c]
+                               << ": " << r.body.substr(0, 200);
+      EXPECT_NE(r.body.find("X-CSRF-Token"), std::string::npos) << r.body;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 20);
 }
 
 // Raw entry bytes hold learners' records: auditors only; everyone else gets leaf hashes.

@@ -1,0 +1,197 @@
+// Sign-in codes and portal sessions (DESIGN.md "Web portal and sessions"; api/sessions.h).
+#include "api/handler_util.h"
+#include "api/portal_routes.h"
+
+namespace lcb {
+namespace {
+
+constexpr size_t kMaxPagesScanned = 100;  // records pages read to find a posting institution
+
+// Whether `institution` issued any of the learner's records (a bounded scan of the learner's
+// index: at most kMaxPagesScanned pages of 1000).
+StatusOr<bool> PostedFor(Services& services, const std::string& institution,
+                         const std::string& learner) {
+  std::string cursor;
+  for (size_t page = 0; page < kMaxPagesScanned; ++page) {
+    LCB_ASSIGN_OR_RETURN(RecordPage records, services.records().List(learner, cursor, 1000));
+    for (const StoredRecord& r : records.records) {
+      if (r.record.issuer == institution) return true;
+    }
+    if (records.next_cursor.empty()) return false;
+    cursor = records.next_cursor;
+  }
+  return false;
+}
+
+// Admin; the learner itself (for another device); an institution that posted for the learner
+// or that the learner granted access. Anyone else does not learn that the learner exists.
+Status MayCreateCode(Services& bank, const Principal& p, const std::string& learner) {
+  Status unknown = Status::NotFound("no learner '" + learner + "'");
+  bool allowed = p.is_admin() || p.is_learner(learner);
+  if (!allowed && p.kind == RoleKind::kInstitution) {
+    allowed = bank.learners().HasGrant(learner, p.subject);
+    if (!allowed) {
+      LCB_ASSIGN_OR_RETURN(allowed, PostedFor(bank, p.subject, learner));
+    }
+  }
+  if (!allowed || !bank.learners().Exists(learner)) return unknown;
+  return Status::Ok();
+}
+
+bool HostChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == ':' || c == '[' || c == ']';
+}
+
+// Where the portal is, as the caller reached it: the Host header when it is a plain
+// host[:port], else the listen address. The URL carries the code in the fragment, which
+// browsers never send to a server or put in a Referer.
+std::string SignInUrl(const Services& bank, const HttpRequest& req, const std::string& code) {
+  const std::string* host = req.Header("host");
+  std::string authority = bank.config().listen;
+  if (host && !host->empty() && host->size() <= 255 &&
+      std::all_of(host->begin(), host->end(), HostChar)) {
+    authority = *host;
+  }
+  std::string scheme = bank.config().tls_cert.empty() ? "http" : "https";
+  return scheme + "://" + authority + "/portal/#/sign-in?code=" + code;
+}
+
+json SessionJson(const SessionInfo& info) {
+  json out = {{"id", info.id},
+              {"role", info.principal.role()},
+              {"via", info.via},
+              {"created_at", FormatRfc3339Millis(info.created_ms)},
+              {"expires_at", FormatRfc3339Millis(info.expires_ms)},
+              {"idle_expires_at", FormatRfc3339Millis(info.idle_expires_ms)},
+              {"last_seen_at", FormatRfc3339Millis(info.last_seen_ms)}};
+  if (info.principal.kind == RoleKind::kLearner) out["learner"] = info.principal.subject;
+  if (!info.created_by.empty()) out["created_by"] = info.created_by;
+  return out;
+}
+
+HttpResponse SignedIn(const Sessions& sessions, const NewSession& s) {
+  json out = SessionJson(s.info);
+  out["csrf_token"] = s.csrf_token;
+  HttpResponse r = JsonResponse(201, out);
+  r.headers.emplace_back("Set-Cookie", sessions.SetCookie(s.secret));
+  return r;
+}
+
+void CreateSignInCode(Services& bank, Sessions& sessions, RouteContext& ctx, Respond respond) {
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return;
+  Status s = RejectUnknown(body, "", {"learner"});
+  auto learner = RequiredString(body, "learner", "", 128);
+  if (s.ok() && !learner.ok()) s = learner.status();
+  if (s.ok()) s = MayCreateCode(bank, ctx.principal, *learner);
+  if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+  auto code = sessions.CreateCode(*learner, ctx.principal);
+  if (!code.ok()) return respond(ProblemResponse(code.status(), ctx.request.request_id));
+  bank.admin_log().Record(ctx.principal, "create_sign_in_code", *learner);
+  respond(JsonResponse(201, json{{"code", code->code},
+                                 {"learner", code->learner},
+                                 {"expires_at", FormatRfc3339Millis(code->expires_ms)},
+                                 {"url", SignInUrl(bank, ctx.request, code->code)}}));
+}
+
+void CreateSession(Services& bank, Sessions& sessions, RouteContext& ctx, Respond respond) {
+  const std::string& rid = ctx.request.request_id;
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return;
+  Status s = RejectUnknown(body, "", {"code", "token"});
+  if (s.ok() && body.contains("code") == body.contains("token")) {
+    s = Status::InvalidArgument(Field(""), "send either {\"code\"} or {\"token\"}");
+  }
+  auto code = OptionalString(body, "code", "", 64);
+  auto token = OptionalString(body, "token", "", 256);
+  if (s.ok() && !code.ok()) s = code.status();
+  if (s.ok() && !token.ok()) s = token.status();
+  if (!s.ok()) return respond(ProblemResponse(s, rid));
+  if (*code) {
+    int retry_after = 0;
+    auto session = sessions.SignInWithCode(**code, ctx.request.remote, &retry_after);
+    if (retry_after > 0) {
+      HttpResponse r = ProblemResponse(429, session.status().message(), rid);
+      r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+      return respond(std::move(r));
+    }
+    if (!session.ok()) return respond(ProblemResponse(session.status(), rid));
+    return respond(SignedIn(sessions, *session));
+  }
+  auto principal = bank.tokens().Authenticate("Bearer " + **token);
+  if (!principal.ok()) return respond(ProblemResponse(principal.status(), rid));
+  auto session = sessions.SignInWithToken(*principal);
+  if (!session.ok()) return respond(ProblemResponse(session.status(), rid));
+  respond(SignedIn(sessions, *session));
+}
+
+}  // namespace
+
+void AddSessionRoutes(Router& router, Services& bank, Sessions& sessions) {
+  Services* b = &bank;
+  Sessions* ss = &sessions;
+  router.Add("POST", "/v1/sign-in-codes", kAdmin | kInstitutionRole | kLearnerRole,
+             "A one-time portal sign-in code for {learner} (admin, an institution that posted "
+             "for or was granted by the learner, or the learner itself)",
+             [b, ss](RouteContext& ctx, Respond respond) {
+               CreateSignInCode(*b, *ss, ctx, std::move(respond));
+             });
+  router.Add("POST", "/v1/sessions", kAnyone,
+             "Sign in to the portal with {code} or {token}: an HttpOnly session cookie and "
+             "the CSRF token its state-changing requests must send",
+             [b, ss](RouteContext& ctx, Respond respond) {
+               CreateSession(*b, *ss, ctx, std::move(respond));
+             });
+  // Registered before /v1/sessions/{id}, which would otherwise take "current".
+  router.Add("GET", "/v1/sessions/current", kAnyAuthenticated,
+             "The caller's portal session, with its CSRF token (404 when signed in by token)",
+             [ss](RouteContext& ctx, Respond respond) {
+               const std::string* cookie = ctx.request.Header("cookie");
+               auto secret = cookie ? SessionCookieValue(*cookie) : std::nullopt;
+               if (ctx.principal.session_id.empty() || !secret) {
+                 return respond(ProblemResponse(
+                     Status::NotFound("this request was not made with a portal session"),
+                     ctx.request.request_id));
+               }
+               auto info = ss->Authenticate(*secret);
+               if (!info.ok())
+                 return respond(ProblemResponse(info.status(), ctx.request.request_id));
+               json out = SessionJson(*info);
+               out["csrf_token"] = Sessions::CsrfToken(*secret);
+               respond(JsonResponse(200, out));
+             });
+  router.Add("DELETE", "/v1/sessions/current", kAnyone,
+             "Sign out: ends the caller's portal session (if any) and clears its cookie",
+             [ss](RouteContext& ctx, Respond respond) {
+               bool ended = false;
+               if (!ctx.principal.session_id.empty()) {
+                 Status s = ss->End(ctx.principal.session_id);
+                 if (!s.ok() && s.code() != StatusCode::kNotFound) {
+                   return respond(ProblemResponse(s, ctx.request.request_id));
+                 }
+                 ended = s.ok();
+               }
+               HttpResponse r = JsonResponse(200, json{{"signed_out", ended}});
+               r.headers.emplace_back("Set-Cookie", ss->ClearCookie());
+               respond(std::move(r));
+             });
+  router.Add("GET", "/v1/sessions", kAdmin, "Live portal sessions (never their secrets)",
+             [ss](RouteContext& ctx, Respond respond) {
+               auto list = ss->List(10000);
+               if (!list.ok())
+                 return respond(ProblemResponse(list.status(), ctx.request.request_id));
+               json items = json::array();
+               for (const SessionInfo& info : *list) items.push_back(SessionJson(info));
+               respond(JsonResponse(200, json{{"sessions", items}}));
+             });
+  router.Add("DELETE", "/v1/sessions/{id}", kAdmin, "End a portal session",
+             [b, ss](RouteContext& ctx, Respond respond) {
+               Status s = ss->End(ctx.params["id"]);
+               if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+               b->admin_log().Record(ctx.principal, "end_session", ctx.params["id"]);
+               respond(JsonResponse(200, json{{"id", ctx.params["id"]}, {"ended", true}}));
+             });
+}
+
+}  // namespace lcb

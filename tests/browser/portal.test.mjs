@@ -1,0 +1,336 @@
+// The portal in a real browser (Debian's Chromium through playwright-core) against a real
+// `creditbank serve` with the demo loaded (run.sh starts both). What a learner, a registrar
+// and an auditor do, on a phone and on a desktop, in Chinese and English; axe-core on every
+// page; every request recorded (none may leave the origin); no CSP complaint; the learner
+// home's page weight within its budget.
+import {after, before, test} from 'node:test';
+import assert from 'node:assert/strict';
+import {writeFileSync} from 'node:fs';
+import {api, ADMIN, BASE, checkA11y, close, cspViolations, DESKTOP, launch, newPage, pageErrors, PHONE,
+  requests, signInCode, TOKENS, verifyState} from './lib.mjs';
+
+const learner = TOKENS.learners[0];
+const LEARNER_PAGES = ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device'];
+const CJK = /[\u3400-\u9fff]/;
+
+before(launch);
+after(async () => {
+  await close();
+  // Nothing outside the origin was ever asked for (data: and blob: are the page's own).
+  const foreign = requests.filter((u) => !u.startsWith(`${BASE}/`) && !/^(data|blob):/.test(u));
+  assert.deepEqual(foreign, [], 'requests to another origin');
+  assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
+  assert.deepEqual(pageErrors, [], 'uncaught errors in pages');
+  assert.ok(requests.length > 50, `only ${requests.length} requests were recorded`);
+});
+
+// Opens a page of the portal and waits until it has rendered (main.js marks #main).
+async function openPage(page, name) {
+  await page.goto(`${BASE}/portal/#/${name}`);
+  await page.locator(`#main[data-ready="${name.split('/')[0]}"]`).waitFor();
+}
+
+// Runs `action` (which changes the page) and waits for the next render.
+async function rerender(page, action) {
+  const before = Number(await page.locator('#main').getAttribute('data-renders')) || 0;
+  await action();
+  await page.waitForFunction((n) => Number(document.getElementById('main').dataset.renders) > n &&
+    document.getElementById('main').hasAttribute('data-ready'), before);
+}
+
+test('a learner signs in with a code on a phone and reads the passbook', async () => {
+  const {context, page} = await newPage(PHONE);
+  const code = await signInCode(learner.id);
+  const response = await page.goto(code.url.replace(/^https?:\/\/[^/]+/, BASE));
+  // The portal's answer carries its security headers.
+  const headers = response.headers();
+  assert.match(headers['content-security-policy'], /^default-src 'self';.*frame-ancestors 'none'/);
+  assert.equal(headers['x-content-type-options'], 'nosniff');
+  assert.equal(headers['referrer-policy'], 'no-referrer');
+  const total = page.getByTestId('total-credits');
+  await total.waitFor();
+  const pb = await api('GET', `/v1/learners/${learner.id}/passbook`, learner.token);
+  assert.equal(Number(await total.getAttribute('data-value')), pb.body.total_credits);
+  assert.equal(await total.textContent(), String(pb.body.total_credits));
+  assert.ok(!page.url().includes(code.code), 'the code is not left in the address bar');
+  // The session is an HttpOnly cookie: scripts cannot see it, and nothing is stored for them.
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === 'cb_session');
+  assert.ok(session && session.httpOnly && session.sameSite === 'Strict', JSON.stringify(cookies));
+  assert.equal(await page.evaluate(() => document.cookie), '');
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== 'cb_lang')), []);
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  // The code was used up.
+  assert.equal((await api('POST', '/v1/sessions', '', {code: code.code})).status, 401);
+  await checkA11y(page, 'passbook (phone)');
+  await context.close();
+});
+
+test('records, a verified record, a tampered proof, programs and credentials', async () => {
+  const {context, page} = await newPage(PHONE);
+  await page.goto((await signInCode(learner.id)).url.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByTestId('total-credits').waitFor();
+
+  await openPage(page, 'records');
+  const rows = page.getByTestId('record-row');
+  const list = await api('GET', `/v1/learners/${learner.id}/records?limit=1000`, learner.token);
+  assert.equal(await rows.count(), Math.min(20, list.body.records.length));
+  await checkA11y(page, 'records');
+  // A filter narrows the list to that kind.
+  const kind = list.body.records[0].kind;
+  await page.selectOption('#filter-kind', kind);
+  await rerender(page, () => page.getByRole('button', {name: '应用筛选'}).click());
+  const want = list.body.records.filter((r) => r.kind === kind).length;
+  assert.equal(await rows.count(), Math.min(20, want));
+
+  // A record verifies in the browser.
+  const id = list.body.records[0].id;
+  await openPage(page, `record/${id}`);
+  assert.equal(await verifyState(page), 'verified');
+  assert.equal(await page.locator('[data-check="inclusion"]').getAttribute('data-ok'), 'true');
+  await checkA11y(page, 'record (verified)');
+
+  // The same record with one proof hash changed on its way to the browser fails.
+  await page.route(`**/v1/records/${id}`, async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    const p = body.receipt.inclusion_proof;
+    p[0] = (p[0][0] === '0' ? '1' : '0') + p[0].slice(1);
+    await route.fulfill({response: res, json: body});
+  });
+  await page.goto(`${BASE}/portal/#/passbook`);
+  await page.getByTestId('total-credits').waitFor();
+  await openPage(page, `record/${id}`);
+  assert.equal(await verifyState(page), 'failed');
+  assert.equal(await page.locator('[data-check="inclusion"]').getAttribute('data-ok'), 'false');
+  assert.equal(await page.locator('[data-check="signature"]').getAttribute('data-ok'), 'true');
+  await page.unroute(`**/v1/records/${id}`);
+
+  // Programs: one progress bar per program, at what what-if grants.
+  await openPage(page, 'programs');
+  const whatIf = await api('GET', `/v1/learners/${learner.id}/what-if?programs=all&limit=100`, learner.token);
+  const bars = page.getByTestId('program-progress');
+  assert.equal(await bars.count(), whatIf.body.results.length);
+  assert.equal(Number(await bars.first().getAttribute('aria-valuenow')), whatIf.body.results[0].granted);
+  await checkA11y(page, 'programs');
+  await page.getByRole('link', {name: /查看明细/}).first().click();
+  await page.locator('#main[data-ready="program"]').waitFor();
+  await page.getByRole('heading', {name: '各项要求'}).waitFor();
+  await checkA11y(page, 'program detail');
+
+  // Credentials: a download, or a clear message while the server does not offer it.
+  await openPage(page, 'credentials');
+  const download = page.waitForEvent('download', {timeout: 5000}).catch(() => null);
+  await page.getByTestId('credential-di').click();
+  const outcome = await Promise.race([download,
+    page.locator('.notice-warning, .notice-success').first().waitFor().then(() => 'notice')]);
+  assert.ok(outcome, 'the credential download answered');
+  await checkA11y(page, 'credentials');
+
+  for (const name of ['sharing', 'device']) {
+    await openPage(page, name);
+    await checkA11y(page, name);
+  }
+  // Sign-in code for another device, with a QR code of its link.
+  await page.getByRole('button', {name: '获取登录码'}).click();
+  await page.getByTestId('sign-in-code').waitFor();
+  const qrText = await page.locator('svg.qr').getAttribute('data-qr-text');
+  assert.match(qrText, /\/portal\/#\/sign-in\?code=[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+
+  // Sign out: back to the sign-in page, and the old cookie no longer works.
+  const cookie = (await context.cookies()).find((c) => c.name === 'cb_session').value;
+  await page.getByTestId('sign-out').click();
+  await page.getByRole('heading', {name: '登录'}).waitFor();
+  assert.equal((await api('GET', `/v1/learners/${learner.id}/passbook`, '', undefined,
+    {Cookie: `cb_session=${cookie}`})).status, 401);
+  await checkA11y(page, 'sign-in');
+  await context.close();
+});
+
+test('by keyboard alone, in English, on a desktop', async () => {
+  const {context, page} = await newPage(DESKTOP);
+  await page.goto(`${BASE}/portal/`);
+  await page.getByRole('heading', {name: '登录'}).waitFor();
+  // Switch the language with the keyboard: Tab to the button and press Enter.
+  for (let i = 0; i < 10; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement.textContent === 'English')) break;
+  }
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', {name: 'Sign in'}).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  const code = await signInCode(learner.id);
+  for (let i = 0; i < 20; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement.id === 'sign-in-code')) break;
+  }
+  await page.keyboard.type(code.code);
+  await page.keyboard.press('Enter');
+  await page.locator('#main[data-ready="passbook"]').waitFor();
+  await checkA11y(page, 'passbook (desktop, en)');
+  for (const name of LEARNER_PAGES) {
+    await openPage(page, name);
+    // The interface speaks English: headings, labels, buttons and navigation.
+    const chrome = await page.locator('h1, label, button, nav a, thead th, legend, summary').allTextContents();
+    const chinese = chrome.filter((s) => CJK.test(s) && !s.includes('中文'));
+    assert.deepEqual(chinese, [], `Chinese left on the English ${name} page`);
+    await checkA11y(page, `${name} (desktop, en)`);
+  }
+  const id = (await api('GET', `/v1/learners/${learner.id}/records?limit=1`, learner.token)).body.records[0].id;
+  await openPage(page, `record/${id}`);
+  assert.equal(await verifyState(page), 'verified');
+  // On a fresh load, the skip link is the first stop and lands on the main content.
+  await page.reload();
+  await page.locator('#main[data-ready="record"]').waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'skip-link');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  await context.close();
+});
+
+test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async () => {
+  const {context, page} = await newPage(PHONE);
+  await page.goto(`${BASE}/portal/#/sign-in`);
+  await page.getByText('工作人员：使用接口令牌登录').click();
+  await page.fill('#sign-in-token', TOKENS.institutions.szpt.token);
+  await page.getByRole('button', {name: '使用令牌登录'}).click();
+  await page.getByRole('heading', {name: '上传成绩'}).waitFor();
+  await checkA11y(page, 'upload');
+  const other = TOKENS.learners[1].id;
+  const stamp = Date.now();
+  const good = (ref, grade) => `${other},szpt:SE101,BT-${stamp}-${ref},percent,${grade},2024-06-30`;
+  const lines = ['learner,unit,external_ref,grade_scale,grade_value,completed_on', good(1, 81),
+    good(2, 'abc'), good(3, 90)];
+  const before = (await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length;
+  await page.setInputFiles('#upload-file', {name: 'grades.csv', mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`)});
+  await page.getByTestId('upload-check').click();
+  const report = page.getByTestId('upload-report');
+  await page.locator('[data-testid="upload-report"][data-state]').waitFor();
+  assert.equal(await report.getAttribute('data-state'), 'errors');
+  const bad = report.locator('tr[data-line]');
+  assert.equal(await bad.count(), 1);
+  assert.equal(await bad.getAttribute('data-line'), '3');
+  assert.equal(await bad.getAttribute('data-column'), 'grade_value');
+  assert.match(await bad.textContent(), /E/);  // the spreadsheet column letter
+  await checkA11y(page, 'upload report');
+  // Nothing was stored.
+  assert.equal((await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length, before);
+  // Fix the line, check again, commit.
+  lines[2] = good(2, 77);
+  await page.setInputFiles('#upload-file', {name: 'grades.csv', mimeType: 'text/csv', buffer: Buffer.from(`${lines.join('\n')}\n`)});
+  await page.getByTestId('upload-check').click();
+  await page.locator('[data-testid="upload-report"][data-state="valid"]').waitFor();
+  await page.getByTestId('upload-commit').click();
+  await page.getByTestId('upload-done').waitFor();
+  assert.equal(await page.getByTestId('upload-progress').getAttribute('aria-valuenow'), '3');
+  assert.equal((await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length, before + 3);
+  await checkA11y(page, 'upload committed');
+
+  // A ruleset with a wrong value: the error is shown with its line.
+  await openPage(page, 'rulesets');
+  await page.locator('#ruleset-json').fill('{\n  "rules": [\n    {"id": "r1", "target": "JAVA",\n     "grant": "four",\n     "sources": [{"unit": "szpt:SE101"}]}\n  ]\n}\n');
+  await page.getByTestId('ruleset-publish').click();
+  const err = page.locator('[data-testid="ruleset-errors"] tr[data-line]').first();
+  await err.waitFor();
+  assert.equal(await err.getAttribute('data-line'), '4');
+  assert.match(await err.getAttribute('data-pointer'), /^\/rules\/0\/grant/);
+  await checkA11y(page, 'rulesets with an error');
+  for (const name of ['posted', 'evaluate', 'codes']) {
+    await openPage(page, name);
+    await checkA11y(page, name);
+  }
+  await context.close();
+});
+
+test('an auditor checks the checkpoint, a bundle and consistency without signing in', async () => {
+  const {context, page} = await newPage(DESKTOP);
+  await openPage(page, 'checkpoint');
+  assert.equal(await verifyState(page), 'verified');
+  await checkA11y(page, 'checkpoint');
+  const saved = (await api('GET', '/v1/log/checkpoint')).body;
+
+  const id = (await api('GET', `/v1/learners/${learner.id}/records?limit=1`, learner.token)).body.records[0].id;
+  const bundle = (await api('GET', `/v1/records/${id}`, learner.token)).body;
+  await openPage(page, 'verify');
+  await page.fill('#verify-text', JSON.stringify(bundle));
+  await page.getByRole('button', {name: '核验', exact: true}).click();
+  assert.equal(await verifyState(page), 'verified');
+  await checkA11y(page, 'verify (verified)');
+  // A changed record no longer matches its proof.
+  const forged = structuredClone(bundle);
+  forged.record.credits += 10;
+  await page.fill('#verify-text', JSON.stringify(forged));
+  await page.getByRole('button', {name: '核验', exact: true}).click();
+  await page.locator('[data-testid="verify-status"][data-state="failed"]').waitFor();
+
+  // The log grows; the saved checkpoint is consistent with the new one.
+  const inst = TOKENS.institutions.szpt.token;
+  const r = await api('POST', '/v1/records', inst, {learner: learner.id, unit: 'szpt:SE102',
+    external_ref: `AUDIT-${Date.now()}`, grade: {scale: 'percent', value: '88'}, completed_on: '2024-06-30'});
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  await openPage(page, 'consistency');
+  await page.fill('#consistency-note', saved);
+  await page.getByRole('button', {name: '检查', exact: true}).click();
+  assert.equal(await verifyState(page), 'verified');
+  await checkA11y(page, 'consistency');
+  await context.close();
+});
+
+test('an admin lists portal sessions', async () => {
+  const {context, page} = await newPage(DESKTOP);
+  await page.goto(`${BASE}/portal/#/sign-in`);
+  await page.getByText('工作人员：使用接口令牌登录').click();
+  await page.fill('#sign-in-token', ADMIN);
+  await page.getByRole('button', {name: '使用令牌登录'}).click();
+  await page.locator('#main[data-ready="sessions"]').waitFor();
+  assert.ok(await page.locator('table tbody tr').count() >= 1);
+  await checkA11y(page, 'sessions');
+  await context.close();
+});
+
+test('the API reference renders from the binary', async () => {
+  const {context, page} = await newPage(DESKTOP);
+  const res = await page.goto(`${BASE}/docs/`);
+  assert.match(res.headers()['content-security-policy'], /^default-src 'self'/);
+  const html = await res.text();
+  if (html.includes('redoc.standalone.')) {
+    // Redoc draws one menu entry per operation, named by its summary.
+    await page.getByText('A one-time portal sign-in code', {exact: false}).first().waitFor({timeout: 20000});
+    await page.getByText('API docs by Redocly').waitFor();  // the footer whose logo was remote
+  } else {
+    await page.getByRole('heading', {name: 'API reference'}).waitFor();
+  }
+  await context.close();
+});
+
+test('the learner home is within its page-weight budget', async () => {
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const {context, page} = await newPage(PHONE);
+    const code = await signInCode(learner.id);
+    const s = await api('POST', '/v1/sessions', '', {code: code.code});
+    const cookie = /cb_session=([^;]+)/.exec(s.headers.get('set-cookie'))[1];
+    await context.addCookies([{name: 'cb_session', value: cookie, url: BASE, httpOnly: true, sameSite: 'Strict'}]);
+    await page.goto(`${BASE}/portal/#/passbook`);
+    await page.getByTestId('total-credits').waitFor();
+    await page.waitForLoadState('networkidle');
+    runs.push(await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      const res = performance.getEntriesByType('resource');
+      const all = [nav, ...res];
+      const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+      const rendered = performance.getEntriesByName('cb:rendered')[0];
+      return {requests: all.length, transfer: all.reduce((n, e) => n + e.transferSize, 0),
+        body: all.reduce((n, e) => n + e.decodedBodySize, 0), fcp: fcp ? fcp.startTime : null,
+        rendered: rendered ? rendered.startTime : null};
+    }));
+    await context.close();
+  }
+  if (process.env.CB_PERF_OUT) writeFileSync(process.env.CB_PERF_OUT, JSON.stringify(runs, null, 2));
+  for (const r of runs) {
+    assert.ok(r.transfer <= 200 * 1024, `learner home transferred ${r.transfer} bytes (budget 200 KB)`);
+    assert.ok(r.body <= 200 * 1024, `learner home bodies ${r.body} bytes (budget 200 KB)`);
+    assert.ok(r.fcp !== null && r.rendered !== null, JSON.stringify(r));
+  }
+});

@@ -1,0 +1,443 @@
+// Portal sessions and sign-in codes (api/sessions.h): the Sessions class over a real RocksDB
+// with a clock the test moves, then the HTTP contract on a real server (DESIGN.md "Web portal
+// and sessions"): one-time codes, the cookie's attributes, CSRF on state changes, rate-limited
+// failures, sign-out, idle and absolute expiry, admin listing and ending, token sessions that
+// end with their token, and Secure under TLS.
+#include "api/sessions.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "api/logging.h"
+#include "storage/kv.h"
+#include "tests/integration/test_server.h"
+
+namespace lcb::testing {
+namespace {
+
+constexpr int64_t kT0 = 1'800'000'000'000;  // 2027-01-15, milliseconds
+
+class SessionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto kv = OpenRocksKv(dir_.sub("kv"));
+    ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+    kv_ = std::move(kv).value();
+    options_.idle_timeout_ms = 30 * 60'000;
+    options_.max_age_ms = 12 * 3'600'000;
+    options_.code_ttl_ms = 10 * 60'000;
+    options_.max_failures = 3;
+    options_.failure_window_ms = 15 * 60'000;
+    sessions_ = std::make_unique<Sessions>(kv_.get(), options_, [this] { return now_; });
+    learner_.kind = RoleKind::kLearner;
+    learner_.subject = "lrn_0123456789abcdef";
+    admin_.kind = RoleKind::kAdmin;
+  }
+
+  std::string NewCode() {
+    auto c = sessions_->CreateCode(learner_.subject, admin_);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? c->code : "";
+  }
+  StatusOr<NewSession> Exchange(const std::string& code, const std::string& remote = "10.0.0.1",
+                                int* retry = nullptr) {
+    int ignored = 0;
+    return sessions_->SignInWithCode(code, remote, retry ? retry : &ignored);
+  }
+  // Every row of the tokens table, keys and values, as one string.
+  std::string TokensTable() {
+    std::string all;
+    EXPECT_TRUE(kv_->Scan(Table::kTokens, "", "", 100000,
+                          [&](std::string_view k, std::string_view v) {
+                            all.append(k).append("=").append(v).append("\n");
+                            return true;
+                          })
+                    .ok());
+    return all;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Kv> kv_;
+  SessionOptions options_;
+  std::unique_ptr<Sessions> sessions_;
+  int64_t now_ = kT0;
+  Principal learner_, admin_;
+};
+
+TEST_F(SessionsTest, ACodeSignsInOnceAsItsLearner) {
+  std::string code = NewCode();
+  EXPECT_TRUE(std::regex_match(
+      code, std::regex("[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}")))
+      << code;
+  auto s = Exchange(code);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->info.principal.role(), "learner:" + learner_.subject);
+  EXPECT_EQ(s->info.via, "code");
+  EXPECT_EQ(s->info.created_by, "admin");
+  EXPECT_EQ(s->info.expires_ms, kT0 + options_.max_age_ms);
+  EXPECT_EQ(s->csrf_token, Sessions::CsrfToken(s->secret));
+  auto again = Exchange(code);
+  EXPECT_EQ(again.status().code(), StatusCode::kUnauthenticated);
+  auto who = sessions_->Authenticate(s->secret);
+  ASSERT_TRUE(who.ok()) << who.status().ToString();
+  EXPECT_EQ(who->principal.subject, learner_.subject);
+  EXPECT_EQ(who->principal.session_id, s->info.id);
+}
+
+TEST_F(SessionsTest, TypedCodesAreReadForgivingly) {
+  std::string code = NewCode();
+  std::string typed = code;
+  for (char& c : typed) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  typed.erase(std::remove(typed.begin(), typed.end(), '-'), typed.end());
+  typed.insert(4, " ");
+  EXPECT_TRUE(Exchange(typed).ok()) << typed;
+  EXPECT_EQ(Sessions::NormalizeCode("o1il-0000-zzzz"), "0111-0000-ZZZZ");
+  EXPECT_FALSE(Sessions::NormalizeCode("ABCD-EFGH-JKM").has_value());    // 11 symbols
+  EXPECT_FALSE(Sessions::NormalizeCode("ABCD-EFGH-JKMNP").has_value());  // 13
+  EXPECT_FALSE(Sessions::NormalizeCode("ABCD-EFGH-JKMU").has_value());   // U is not Crockford
+}
+
+TEST_F(SessionsTest, ACodeExpires) {
+  std::string code = NewCode();
+  now_ += options_.code_ttl_ms;
+  auto s = Exchange(code);
+  EXPECT_EQ(s.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_NE(s.status().message().find("expired"), std::string::npos) << s.status().message();
+  now_ -= 1;  // the row was deleted: earlier is no help now
+  EXPECT_FALSE(Exchange(code).ok());
+}
+
+TEST_F(SessionsTest, NothingSecretIsStored) {
+  std::string code = NewCode();
+  auto s = Exchange(code);
+  ASSERT_TRUE(s.ok());
+  std::string other = NewCode();
+  std::string table = TokensTable();
+  EXPECT_EQ(table.find(code), std::string::npos);
+  EXPECT_EQ(table.find(other), std::string::npos);
+  EXPECT_EQ(table.find(s->secret), std::string::npos);
+  EXPECT_EQ(table.find(s->csrf_token), std::string::npos);
+  EXPECT_NE(table.find("s/"), std::string::npos);
+  EXPECT_NE(table.find("c/"), std::string::npos);
+}
+
+TEST_F(SessionsTest, IdleExpiryRestartsWithUseAndAbsoluteExpiryDoesNot) {
+  auto s = Exchange(NewCode());
+  ASSERT_TRUE(s.ok());
+  // Used every 29 minutes, the session lives until its absolute end, and not past it.
+  int64_t end = kT0 + options_.max_age_ms;
+  while (now_ + 29 * 60'000 < end) {
+    now_ += 29 * 60'000;
+    ASSERT_TRUE(sessions_->Authenticate(s->secret).ok()) << (now_ - kT0) / 60'000 << " min";
+  }
+  now_ = end;
+  EXPECT_EQ(sessions_->Authenticate(s->secret).status().code(), StatusCode::kUnauthenticated);
+
+  now_ = kT0;
+  auto idle = Exchange(NewCode());
+  ASSERT_TRUE(idle.ok());
+  now_ += options_.idle_timeout_ms - 1;
+  ASSERT_TRUE(sessions_->Authenticate(idle->secret).ok());
+  now_ += options_.idle_timeout_ms;
+  EXPECT_EQ(sessions_->Authenticate(idle->secret).status().code(), StatusCode::kUnauthenticated);
+  // An ended session is gone from the store, not only refused.
+  EXPECT_EQ(sessions_->End(idle->info.id).code(), StatusCode::kNotFound);
+}
+
+TEST_F(SessionsTest, IdleExpirySurvivesARestart) {
+  auto s = Exchange(NewCode());
+  ASSERT_TRUE(s.ok());
+  now_ += 20 * 60'000;
+  ASSERT_TRUE(sessions_->Authenticate(s->secret).ok());  // written: older than a minute
+  // A new process (no memory of last use) still counts idle time from the stored last use.
+  Sessions restarted(kv_.get(), options_, [this] { return now_; });
+  now_ += 29 * 60'000;
+  EXPECT_TRUE(restarted.Authenticate(s->secret).ok());
+  now_ += 30 * 60'000;
+  EXPECT_FALSE(restarted.Authenticate(s->secret).ok());
+}
+
+TEST_F(SessionsTest, FailuresAreLimitedPerAddressAndPerCode) {
+  std::string good = NewCode();
+  for (int i = 0; i < 3; ++i) {
+    auto r = Exchange("AAAA-AAAA-AAA" + std::to_string(i), "10.0.0.1");
+    EXPECT_EQ(r.status().code(), StatusCode::kUnauthenticated);
+  }
+  // The address is blocked: even the right code is not checked (so not spent).
+  int retry = 0;
+  auto blocked = Exchange(good, "10.0.0.1", &retry);
+  EXPECT_EQ(blocked.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 15 * 60);
+  // Another address is not.
+  EXPECT_TRUE(Exchange(good, "10.0.0.2").ok());
+  // One wrong code tried from many addresses is blocked after three failures.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Exchange("BBBB-BBBB-BBBB", "10.1.0." + std::to_string(i)).status().code(),
+              StatusCode::kUnauthenticated);
+  }
+  EXPECT_EQ(Exchange("BBBB-BBBB-BBBB", "10.1.0.9", &retry).status().code(),
+            StatusCode::kResourceExhausted);
+  // Once the oldest failure leaves the window, the address may try again.
+  now_ += options_.failure_window_ms;
+  EXPECT_TRUE(Exchange(NewCode(), "10.0.0.1").ok());
+  // Malformed input counts as a failure too.
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(Exchange("nonsense", "10.2.0.1").ok());
+  EXPECT_EQ(Exchange(NewCode(), "10.2.0.1").status().code(), StatusCode::kResourceExhausted);
+}
+
+TEST_F(SessionsTest, ATokenSessionEndsWithItsToken) {
+  TokenService tokens(kv_.get());
+  now_ = NowMillis();  // the token store checks expiry against the real clock
+  const int64_t token_end = (now_ / 1000 + 3600) * 1000;  // in an hour, before the session's 12
+  auto t = tokens.Create("institution:tsinghua", FormatRfc3339Millis(token_end));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto p = tokens.Authenticate("Bearer " + t->token);
+  ASSERT_TRUE(p.ok());
+  auto s = sessions_->SignInWithToken(*p);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->info.principal.role(), "institution:tsinghua");
+  EXPECT_EQ(s->info.via, "token");
+  EXPECT_EQ(s->info.expires_ms, token_end);
+  ASSERT_TRUE(sessions_->Authenticate(s->secret).ok());
+  ASSERT_TRUE(tokens.Revoke(t->id).ok());
+  EXPECT_EQ(sessions_->Authenticate(s->secret).status().code(), StatusCode::kUnauthenticated);
+}
+
+TEST_F(SessionsTest, ListShowsLiveSessionsAndEndRemovesThem) {
+  auto a = Exchange(NewCode());
+  auto b = Exchange(NewCode());
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto list = sessions_->List(100);
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), 2u);
+  ASSERT_TRUE(sessions_->End(a->info.id).ok());
+  EXPECT_FALSE(sessions_->Authenticate(a->secret).ok());
+  EXPECT_TRUE(sessions_->Authenticate(b->secret).ok());
+  EXPECT_EQ(sessions_->List(100)->size(), 1u);
+  now_ += options_.idle_timeout_ms;
+  EXPECT_TRUE(sessions_->List(100)->empty());
+}
+
+TEST(SessionCookieTest, FindsTheSessionCookieAmongOthers) {
+  EXPECT_EQ(SessionCookieValue("cb_session=abc"), "abc");
+  EXPECT_EQ(SessionCookieValue("a=1; cb_session=abc; b=2"), "abc");
+  EXPECT_EQ(SessionCookieValue("xcb_session=abc"), std::nullopt);
+  EXPECT_EQ(SessionCookieValue("a=1"), std::nullopt);
+  EXPECT_EQ(SessionCookieValue(""), std::nullopt);
+}
+
+// ---- Over HTTP ------------------------------------------------------------------------------
+
+class SessionsHttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLogLevel("error");
+    server_ = std::make_unique<TestServer>(
+        dir_.sub("bank"), std::map<std::string, std::string>{{"sign_in_max_failures", "3"}});
+    cat_.Load(*server_);
+  }
+  json NewCode(const std::string& token, const std::string& learner, int status = 201) {
+    return server_->CallJson("POST", "/v1/sign-in-codes", token, {{"learner", learner}}, status);
+  }
+  // Calls with the session cookie (and the CSRF header when `csrf` is not empty).
+  ClientResponse WithCookie(const std::string& method, const std::string& target,
+                            const std::string& cookie, const std::string& csrf = "",
+                            const std::string& body = "") {
+    std::map<std::string, std::string> headers = {{"Cookie", "cb_session=" + cookie}};
+    if (!csrf.empty()) headers["X-CSRF-Token"] = csrf;
+    return server_->Call(method, target, "", body, headers);
+  }
+  static std::string CookieOf(const ClientResponse& r) {
+    auto it = r.headers.find("set-cookie");
+    if (it == r.headers.end()) return "";
+    std::smatch m;
+    std::regex_search(it->second, m, std::regex("cb_session=([^;]*)"));
+    return m[1];
+  }
+
+  TempDir dir_;
+  std::unique_ptr<TestServer> server_;
+  Catalog cat_;
+};
+
+TEST_F(SessionsHttpTest, SignInWithACodeThenActAndSignOut) {
+  json code = NewCode(server_->admin_token(), cat_.learner_a);
+  ASSERT_TRUE(code.contains("expires_at"));
+  EXPECT_NE(code["url"].get<std::string>().find("/portal/#/sign-in?code=" +
+                                                code["code"].get<std::string>()),
+            std::string::npos);
+  ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string set_cookie = r.headers["set-cookie"];
+  EXPECT_NE(set_cookie.find("HttpOnly"), std::string::npos) << set_cookie;
+  EXPECT_NE(set_cookie.find("SameSite=Strict"), std::string::npos);
+  EXPECT_NE(set_cookie.find("Path=/"), std::string::npos);
+  EXPECT_EQ(set_cookie.find("Secure"), std::string::npos);  // plain HTTP
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["role"], "learner:" + cat_.learner_a);
+  EXPECT_EQ(body["learner"], cat_.learner_a);
+  std::string csrf = body["csrf_token"];
+  std::string cookie = CookieOf(r);
+  ASSERT_FALSE(cookie.empty());
+  EXPECT_EQ(body.dump().find(cookie), std::string::npos) << "the secret is only in the cookie";
+
+  // The cookie acts as the learner; reads need no CSRF token.
+  EXPECT_EQ(WithCookie("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cookie).status, 200);
+  EXPECT_EQ(WithCookie("GET", "/v1/learners/" + cat_.learner_b + "/passbook", cookie).status, 404);
+  // A state change without the CSRF token, or with a wrong one, is refused and changes nothing.
+  std::string grants = "/v1/learners/" + cat_.learner_a + "/grants";
+  std::string grant = R"({"institution":"ouchn"})";
+  ClientResponse no_csrf = WithCookie("POST", grants, cookie, "", grant);
+  EXPECT_EQ(no_csrf.status, 403) << no_csrf.body;
+  EXPECT_EQ(no_csrf.headers["content-type"], "application/problem+json");
+  EXPECT_EQ(WithCookie("POST", grants, cookie, csrf + "x", grant).status, 403);
+  EXPECT_EQ(json::parse(WithCookie("GET", grants, cookie).body)["grants"].size(), 0u);
+  EXPECT_EQ(WithCookie("POST", grants, cookie, csrf, grant).status, 201);
+  // The session describes itself, with the CSRF token again (for a reloaded page).
+  ClientResponse current = WithCookie("GET", "/v1/sessions/current", cookie);
+  ASSERT_EQ(current.status, 200) << current.body;
+  EXPECT_EQ(json::parse(current.body)["csrf_token"], csrf);
+  // A token caller has no session to describe.
+  EXPECT_EQ(server_->Call("GET", "/v1/sessions/current", cat_.learner_a_token).status, 404);
+
+  // The code was spent.
+  EXPECT_EQ(server_->Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump()).status,
+            401);
+
+  // Sign-out needs the CSRF token too; without it the cookie is only cleared in the browser.
+  ClientResponse weak = WithCookie("DELETE", "/v1/sessions/current", cookie);
+  EXPECT_EQ(weak.status, 200);
+  EXPECT_EQ(json::parse(weak.body)["signed_out"], false);
+  EXPECT_EQ(WithCookie("GET", "/v1/sessions/current", cookie).status, 200);
+  ClientResponse out = WithCookie("DELETE", "/v1/sessions/current", cookie, csrf);
+  EXPECT_EQ(out.status, 200);
+  EXPECT_EQ(json::parse(out.body)["signed_out"], true);
+  EXPECT_NE(out.headers["set-cookie"].find("Max-Age=0"), std::string::npos);
+  ClientResponse after = WithCookie("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cookie);
+  EXPECT_EQ(after.status, 401);
+  EXPECT_NE(after.headers["set-cookie"].find("Max-Age=0"), std::string::npos);
+  // A stale cookie does not stand in the way of public routes.
+  EXPECT_EQ(WithCookie("GET", "/v1/units/tsinghua:CS101", cookie).status, 200);
+}
+
+TEST_F(SessionsHttpTest, BadRequestsNameTheField) {
+  auto post = [&](const std::string& body) {
+    return server_->Call("POST", "/v1/sessions", "", body);
+  };
+  EXPECT_EQ(post("{}").status, 400);
+  EXPECT_EQ(post(R"({"code":"A","token":"B"})").status, 400);
+  ClientResponse r = post(R"({"code":7})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/code");
+  EXPECT_EQ(post(R"({"code":"x","extra":1})").status, 400);
+  EXPECT_EQ(post(R"({"token":"cb_nope"})").status, 401);
+  ClientResponse learner = server_->Call("POST", "/v1/sign-in-codes", server_->admin_token(), "{}");
+  EXPECT_EQ(learner.status, 400);
+  EXPECT_EQ(json::parse(learner.body)["pointer"], "/learner");
+  NewCode(server_->admin_token(), "lrn_nobody", 404);
+}
+
+TEST_F(SessionsHttpTest, FailedCodesGet429WithRetryAfter) {
+  for (int i = 0; i < 3; ++i) {
+    ClientResponse r = server_->Call("POST", "/v1/sessions", "", R"({"code":"AAAA-BBBB-CCCC"})");
+    EXPECT_EQ(r.status, 401) << r.body;
+  }
+  json good = NewCode(server_->admin_token(), cat_.learner_a);
+  ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"code", good["code"]}}.dump());
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+  int retry = std::stoi(r.headers["retry-after"]);
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 900);
+}
+
+TEST_F(SessionsHttpTest, StaffSignInWithATokenAndAnAdminEndsSessions) {
+  json t = server_->CallJson("POST", "/v1/tokens", server_->admin_token(),
+                             {{"role", "institution:tsinghua"}}, 201);
+  ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"token", t["token"]}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  json body = json::parse(r.body);
+  EXPECT_EQ(body["role"], "institution:tsinghua");
+  EXPECT_FALSE(body.contains("learner"));
+  std::string cookie = CookieOf(r), csrf = body["csrf_token"];
+  // The institution's session posts records (with the CSRF token).
+  ClientResponse posted = WithCookie("POST", "/v1/records", cookie, csrf,
+                                     cat_.Record(cat_.learner_a, "tsinghua:CS101", "S-1").dump());
+  EXPECT_EQ(posted.status, 201) << posted.body;
+  // A second session (a learner's), then the admin's view of both.
+  json code = NewCode(cat_.tsinghua_token, cat_.learner_a);  // tsinghua posted for learner A
+  ClientResponse learner =
+      server_->Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump());
+  ASSERT_EQ(learner.status, 201);
+  json list = server_->CallJson("GET", "/v1/sessions", server_->admin_token(), nullptr, 200);
+  ASSERT_EQ(list["sessions"].size(), 2u);
+  std::string listed = list.dump();
+  EXPECT_EQ(listed.find(cookie), std::string::npos);
+  EXPECT_EQ(listed.find(csrf), std::string::npos);
+  EXPECT_NE(listed.find("\"created_by\":\"institution:tsinghua\""), std::string::npos) << listed;
+  std::string learner_session = json::parse(learner.body)["id"];
+  server_->CallJson("DELETE", "/v1/sessions/" + learner_session, server_->admin_token(), nullptr,
+                    200);
+  EXPECT_EQ(
+      WithCookie("GET", "/v1/learners/" + cat_.learner_a + "/passbook", CookieOf(learner)).status,
+      401);
+  server_->CallJson("DELETE", "/v1/sessions/" + learner_session, server_->admin_token(), nullptr,
+                    404);
+  // Revoking the token ends its session.
+  server_->CallJson("DELETE", "/v1/tokens/" + t["id"].get<std::string>(), server_->admin_token(),
+                    nullptr, 200);
+  EXPECT_EQ(
+      WithCookie("GET",
+                 "/v1/records/" + json::parse(posted.body)["records"][0]["id"].get<std::string>(),
+                 cookie)
+          .status,
+      401);
+}
+
+// A bearer token wins over a cookie: the request acts as the token says.
+TEST_F(SessionsHttpTest, AnAuthorizationHeaderOverridesTheCookie) {
+  json code = NewCode(server_->admin_token(), cat_.learner_a);
+  ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump());
+  std::string cookie = CookieOf(r);
+  ClientResponse as_b =
+      server_->Call("GET", "/v1/learners/" + cat_.learner_b + "/passbook", cat_.learner_b_token, "",
+                    {{"Cookie", "cb_session=" + cookie}});
+  EXPECT_EQ(as_b.status, 200);
+  // And a state change with a token needs no CSRF token, cookie or not.
+  ClientResponse grant =
+      server_->Call("POST", "/v1/learners/" + cat_.learner_b + "/grants", cat_.learner_b_token,
+                    R"({"institution":"ouchn"})", {{"Cookie", "cb_session=" + cookie}});
+  EXPECT_EQ(grant.status, 201) << grant.body;
+}
+
+bool MakeCertificate(const std::string& cert, const std::string& key) {
+  std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+      " -keyout '" +
+      key + "' -out '" + cert +
+      "' -days 2 -subj /CN=127.0.0.1"
+      " -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
+TEST(SessionsTlsTest, TheCookieIsSecureUnderTls) {
+  SetLogLevel("error");
+  if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no openssl command";
+  TempDir dir;
+  ASSERT_TRUE(MakeCertificate(dir.sub("cert.pem"), dir.sub("key.pem")));
+  TestServer server(dir.sub("bank"),
+                    {{"tls_cert", dir.sub("cert.pem")}, {"tls_key", dir.sub("key.pem")}});
+  std::string learner =
+      server.CallJson("POST", "/v1/learners", server.admin_token(), json::object(), 201)["id"];
+  json code = server.CallJson("POST", "/v1/sign-in-codes", server.admin_token(),
+                              {{"learner", learner}}, 201);
+  EXPECT_EQ(code["url"].get<std::string>().rfind("https://", 0), 0u) << code;
+  ClientResponse r = server.Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump());
+  ASSERT_EQ(r.status, 201);
+  EXPECT_NE(r.headers["set-cookie"].find("; Secure"), std::string::npos) << r.headers["set-cookie"];
+}
+
+}  // namespace
+}  // namespace lcb::testing

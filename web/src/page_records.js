@@ -1,0 +1,117 @@
+// The learner's records, filtered and paged. The API pages by a cursor in leaf order
+// (GET /v1/learners/{id}/records?cursor=&limit=); a filtered page is filled by reading API
+// pages from where the previous filtered page stopped, and the cursor each page starts at is
+// remembered, so "previous" and "next" never read a record twice.
+import * as api from './api.js';
+import {institutionName, names, unitTitle} from './catalog.js';
+import {button, credits, field, h, heading, notice, table, tag} from './dom.js';
+import {date, KIND, kindLabel, S, t} from './i18n.js';
+
+const PAGE_SIZE = 20;
+const API_PAGE = 100;
+
+const L = {
+  title: ['我的学习成果', 'Your records'],
+  filters: ['筛选', 'Filter'],
+  kind: ['成果类型', 'Kind'],
+  status: ['状态', 'Status'],
+  year: ['取得年份', 'Year completed'],
+  any: ['全部', 'All'],
+  apply: ['应用筛选', 'Apply filters'],
+  unit: ['课程或成果', 'Course or outcome'],
+  issuer: ['发证机构', 'Issuer'],
+  completed: ['取得日期', 'Completed on'],
+  none: ['没有符合条件的记录。', 'No records match.'],
+  shown: ['第 {page} 页，共 {n} 条', 'Page {page}: {n} records'],
+};
+
+// Start cursors of filtered pages, per filter: "kind=..&status=.." -> [cursor of page 1, ...].
+const starts = new Map();
+
+async function readPage(learner, filter, startCursor) {
+  const rows = [];
+  let cursor = startCursor;
+  for (;;) {
+    const q = new URLSearchParams({limit: String(API_PAGE)});
+    if (cursor) q.set('cursor', cursor);
+    const r = await api.get(`/v1/learners/${api.enc(learner)}/records?${q}`);
+    if (!r.ok) throw Object.assign(new Error('read'), {response: r});
+    const recs = r.data.records;
+    for (let i = 0; i < recs.length; i++) {
+      if (!filter(recs[i])) continue;
+      rows.push(recs[i]);
+      if (rows.length === PAGE_SIZE) {
+        // The next page starts after this record: its leaf index is the API's cursor form.
+        const more = i + 1 < recs.length || r.data.next_cursor;
+        return {rows, next: more ? cursorAfter(recs[i]) : null};
+      }
+    }
+    if (!r.data.next_cursor) return {rows, next: null};
+    cursor = r.data.next_cursor;
+  }
+}
+
+// The API's cursor is the 16-hex-digit leaf index of the last record returned.
+function cursorAfter(rec) { return rec.leaf_index.toString(16).padStart(16, '0'); }
+
+export async function render({view, app, params, setTitle}) {
+  setTitle(t(L.title));
+  const learner = app.session.learner;
+  const kind = params.get('kind') || '';
+  const status = params.get('status') || '';
+  const year = params.get('year') || '';
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const key = `${kind}|${status}|${year}`;
+  const filter = (r) => (!kind || r.kind === kind) && (!status || r.status === status) &&
+    (!year || String(r.completed_on).startsWith(year));
+
+  const kindField = field({id: 'filter-kind', label: t(L.kind), value: kind,
+    options: [['', t(L.any)], ...Object.keys(KIND).map((k) => [k, kindLabel(k)])]});
+  const statusField = field({id: 'filter-status', label: t(L.status), value: status,
+    options: [['', t(L.any)], ['active', t(S.active)], ['revoked', t(S.revoked)]]});
+  const yearField = field({id: 'filter-year', label: t(L.year), value: year, inputmode: 'numeric', width: 'width-10'});
+  const form = h('form', {class: 'filters', 'aria-label': t(L.filters), onsubmit: (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    if (kindField.input.value) q.set('kind', kindField.input.value);
+    if (statusField.input.value) q.set('status', statusField.input.value);
+    if (/^\d{4}$/.test(yearField.input.value.trim())) q.set('year', yearField.input.value.trim());
+    app.go(`#/records?${q}`);
+  }}, kindField.group, statusField.group, yearField.group, button(t(L.apply), {type: 'submit', secondary: true}));
+  view.append(heading(t(L.title)), form);
+
+  // Walk to the requested page from the last page whose start is known.
+  const known = starts.get(key) || [''];
+  starts.set(key, known);
+  let result = null;
+  try {
+    for (let p = Math.min(page, known.length); p <= page; p++) {
+      result = await readPage(learner, filter, known[p - 1]);
+      if (result.next && known.length === p) known.push(result.next);
+      if (!result.next && p < page) break;
+    }
+  } catch (e) {
+    if (!e.response) throw e;
+    return view.append(notice(t(S.requestFailed, {detail: api.detail(e.response)}), 'error'));
+  }
+  const rows = result ? result.rows : [];
+  if (!rows.length) return view.append(h('p', null, t(L.none)));
+  const [units, issuers] = await Promise.all([
+    names(unitTitle, rows.map((r) => r.unit)), names(institutionName, rows.map((r) => r.issuer))]);
+  view.append(table(t(L.shown, {page, n: rows.length}),
+    [t(L.unit), t(L.issuer), t(L.kind), t(S.creditsUnit), t(L.completed), t(L.status)],
+    rows.map((r) => ({
+      attrs: {'data-testid': 'record-row', 'data-record': r.id},
+      cells: [h('a', {href: `#/record/${api.enc(r.id)}`}, units.get(r.unit)), issuers.get(r.issuer), kindLabel(r.kind),
+        credits(r.credits), date(r.completed_on),
+        r.status === 'active' ? tag(t(S.active), 'green') : tag(t(S.revoked), 'red')],
+    })), {class: 'table-responsive'}));
+  const link = (p) => {
+    const q = new URLSearchParams(params);
+    q.set('page', String(p));
+    return `#/records?${q}`;
+  };
+  view.append(h('nav', {class: 'pager', 'aria-label': t(S.page, {n: page})},
+    page > 1 ? h('a', {href: link(page - 1), rel: 'prev'}, t(S.prev)) : h('span'),
+    result.next ? h('a', {href: link(page + 1), rel: 'next'}, t(S.next)) : h('span')));
+}

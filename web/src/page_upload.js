@@ -1,0 +1,168 @@
+// Upload a term's grades: choose a CSV file (or paste it), check it with the server without
+// storing anything (POST /v1/records?dry_run=true, batch by batch), see every bad line with
+// its line and column, fix the file, and commit it in batches with a progress bar. Nothing is
+// stored from a file while any line has an error.
+import * as api from './api.js';
+import {batches, columnLetter, decode, splitCsv} from './csv.js';
+import {button, clear, field, h, heading, notice, progressBar, showErrors, table} from './dom.js';
+import {num, t} from './i18n.js';
+import {posted} from './store.js';
+
+const BATCH = 500;  // records per request (the server's limit is 1000 by default)
+
+const L = {
+  title: ['上传成绩', 'Upload grades'],
+  intro: ['上传教务系统导出的 CSV 文件。先检查整个文件，没有错误后再登记；有任何错误时不会登记任何记录。',
+    'Upload the CSV file your registrar system exports. The whole file is checked first and stored only when no line has an error.'],
+  columns: ['首行为列名：learner, unit, external_ref, credits, hours, level, grade_scale, grade_value, completed_on, attendance, evidence_sha256（空白单元格表示未设置）。',
+    'The first line names the columns: learner, unit, external_ref, credits, hours, level, grade_scale, grade_value, completed_on, attendance, evidence_sha256 (an empty cell is unset).'],
+  file: ['CSV 文件', 'CSV file'],
+  fileHint: ['UTF-8 或 GB18030（中文 Windows 版 Excel）编码', 'UTF-8, or GB18030 as Excel writes it on Chinese Windows'],
+  paste: ['或者粘贴 CSV 内容', 'Or paste the CSV text'],
+  pasteLabel: ['CSV 内容', 'CSV text'],
+  check: ['检查文件', 'Check the file'],
+  noFile: ['请选择 CSV 文件或粘贴内容', 'Choose a CSV file or paste its text'],
+  checking: ['正在检查第 {i} 批，共 {n} 批…', 'Checking batch {i} of {n}…'],
+  report: ['检查结果', 'Check report'],
+  bad: ['文件中有 {n} 处错误，未登记任何记录。请修改文件后重新检查。', 'The file has {n} problems. Nothing was stored. Fix the file and check it again.'],
+  good: ['全部 {n} 条记录均有效，可以登记。', 'All {n} records are valid and ready to store.'],
+  gb: ['文件按 GB18030 编码读取。', 'The file was read as GB18030.'],
+  line: ['行', 'Line'],
+  column: ['列', 'Column'],
+  problem: ['问题', 'Problem'],
+  columnText: ['{name}（{letter} 列）', '{name} (column {letter})'],
+  commit: ['登记 {n} 条记录', 'Store {n} records'],
+  committing: ['正在登记第 {i} 批，共 {n} 批', 'Storing batch {i} of {n}'],
+  progress: ['登记进度', 'Storing'],
+  done: ['已登记 {created} 条新记录；{existing} 条此前已登记。', 'Stored {created} new records; {existing} were already stored.'],
+  failed: ['第 {i} 批登记失败：{detail}。之前的批次已登记，重新提交同一文件是安全的（按外部编号去重）。',
+    'Batch {i} failed: {detail}. Earlier batches were stored; sending the same file again is safe (records are matched by external reference).'],
+  seePosted: ['查看已登记记录', 'See the posted records'],
+};
+
+// Where a record field lives in the file: its column name.
+const COLUMN_OF = {'grade/value': 'grade_value', 'grade/scale': 'grade_scale', grade: 'grade_value'};
+
+// One error of the server's answer as {line, column, message} in terms of the whole file.
+function locate(err, batch, csv) {
+  const m = /^\/records\/(\d+)(?:\/(.*))?$/.exec(err.pointer || '');
+  if (m) {
+    const rec = csv.records[batch.start + Number(m[1])];
+    const name = COLUMN_OF[m[2]] || (m[2] || '').split('/')[0];
+    const idx = csv.header.indexOf(name);
+    return {line: rec ? rec.line : null, column: name ? (idx >= 0 ? {name, letter: columnLetter(idx)} : {name}) : null,
+      message: err.detail};
+  }
+  const lm = /^line (\d+): (.*)$/s.exec(err.detail || '');
+  if (lm) {
+    // A line of the batch text: find the record it falls in and count on from its start.
+    const n = Number(lm[1]);
+    let k = batch.lines.length - 1;
+    while (k > 0 && batch.lines[k] > n) k--;
+    const line = n < 2 ? csv.headerLine : csv.records[batch.start + k].line + (n - batch.lines[k]);
+    return {line, column: null, message: lm[2]};
+  }
+  if ((err.pointer || '').startsWith('/header')) return {line: csv.headerLine, column: null, message: err.detail};
+  return {line: null, column: null, message: err.detail};
+}
+
+function reportTable(problems) {
+  return table(null, [t(L.line), t(L.column), t(L.problem)], problems.map((p) => ({
+    attrs: {'data-line': p.line ?? '', 'data-column': p.column ? p.column.name : ''},
+    cells: [p.line ? num(p.line) : '—',
+      p.column ? (p.column.letter ? t(L.columnText, {name: p.column.name, letter: p.column.letter}) : p.column.name) : '—',
+      p.message],
+  })), {class: 'table-responsive'});
+}
+
+async function dryRun(csv, parts, status) {
+  const problems = [];
+  for (let i = 0; i < parts.length; i++) {
+    status.textContent = t(L.checking, {i: i + 1, n: parts.length});
+    const r = await api.call('POST', '/v1/records?dry_run=true', {body: parts[i].text, type: 'text/csv; charset=utf-8'});
+    if (r.ok) continue;
+    const errs = r.problem && r.problem.errors && r.problem.errors.length ? r.problem.errors
+      : [{pointer: r.problem ? r.problem.pointer : '', detail: api.detail(r)}];
+    problems.push(...errs.map((e) => locate(e, parts[i], csv)));
+  }
+  status.textContent = '';
+  return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}
+
+async function commit(parts, slot) {
+  const bar = h('div');
+  const line = h('p', {role: 'status'});
+  clear(slot).append(h('h2', {class: 'heading-m'}, t(L.progress)), bar, line);
+  let created = 0, existing = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const done = parts.slice(0, i).reduce((n, p) => n + p.count, 0);
+    const total = parts.reduce((n, p) => n + p.count, 0);
+    bar.replaceChildren(progressBar({value: done, max: total, label: t(L.progress), testid: 'upload-progress'}));
+    line.textContent = t(L.committing, {i: i + 1, n: parts.length});
+    const r = await api.call('POST', '/v1/records', {body: parts[i].text, type: 'text/csv; charset=utf-8'});
+    if (!r.ok) return slot.append(notice(t(L.failed, {i: i + 1, detail: api.detail(r)}), 'error'));
+    for (const x of r.data.records) {
+      if (x.status === 'existing') existing++;
+      else created++;
+      posted.push({id: x.id, leaf_index: x.leaf_index});
+    }
+  }
+  const total = parts.reduce((n, p) => n + p.count, 0);
+  bar.replaceChildren(progressBar({value: total, max: total, label: t(L.progress), testid: 'upload-progress'}));
+  line.textContent = '';
+  slot.append(h('div', {class: 'notice notice-success', role: 'status', 'data-testid': 'upload-done'},
+    t(L.done, {created: num(created), existing: num(existing)})), h('p', null, h('a', {href: '#/posted'}, t(L.seePosted))));
+}
+
+export async function render({view, setTitle}) {
+  setTitle(t(L.title));
+  const errors = h('div');
+  const file = field({id: 'upload-file', label: t(L.file), hint: t(L.fileHint), type: 'file', accept: '.csv,text/csv'});
+  const pasted = field({id: 'upload-text', label: t(L.pasteLabel), rows: 8});
+  const status = h('p', {class: 'hint', role: 'status'});
+  const report = h('div', {'data-testid': 'upload-report', 'aria-live': 'polite'});
+
+  async function check(e) {
+    e.preventDefault();
+    file.setError(null);
+    clear(errors);
+    clear(report);
+    let text = pasted.input.value, encoding = 'utf-8';
+    if (file.input.files.length) ({text, encoding} = decode(await file.input.files[0].arrayBuffer()));
+    if (!text.trim()) {
+      file.setError(t(L.noFile));
+      return showErrors(errors, [{id: file.id, text: t(L.noFile)}]);
+    }
+    let csv;
+    try {
+      csv = splitCsv(text);
+    } catch (err) {
+      return showReport([{line: err.line, column: null, message: err.message}], 0, encoding);
+    }
+    const parts = batches(csv, BATCH);
+    const problems = await dryRun(csv, parts, status);
+    showReport(problems, csv.records.length, encoding, parts);
+  }
+
+  function showReport(problems, count, encoding, parts) {
+    report.setAttribute('data-state', problems.length ? 'errors' : 'valid');
+    report.append(h('h2', {class: 'heading-m'}, t(L.report)));
+    if (encoding === 'gb18030') report.append(h('p', {class: 'hint'}, t(L.gb)));
+    if (problems.length) {
+      report.append(notice(t(L.bad, {n: problems.length}), 'error'), reportTable(problems));
+      return;
+    }
+    const slot = h('div');
+    report.append(notice(t(L.good, {n: num(count)}), 'success'),
+      button(t(L.commit, {n: num(count)}), {testid: 'upload-commit', onclick: (ev) => {
+        ev.target.disabled = true;
+        commit(parts, slot);
+      }}), slot);
+  }
+
+  view.append(errors, heading(t(L.title)), h('p', {class: 'lead'}, t(L.intro)), h('p', {class: 'hint'}, t(L.columns)),
+    h('form', {novalidate: true, onsubmit: check}, file.group,
+      h('details', {class: 'details'}, h('summary', null, t(L.paste)), pasted.group),
+      button(t(L.check), {type: 'submit', testid: 'upload-check'})),
+    status, report);
+}

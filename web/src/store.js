@@ -1,0 +1,3 @@
+// What this browser tab posted, kept in memory only (a reload forgets it): the registrar's
+// "posted records" list.
+export const posted = [];
