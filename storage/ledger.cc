@@ -452,6 +452,8 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
   g->batch.Put(Table::kCheckpoints, BigEndian64(g->new_size), g->note);
   g->batch.Put(Table::kMeta, kMetaCheckpoint, g->note);
   g->batch.Put(Table::kMeta, kMetaTreeSize, BigEndian64(g->new_size));
+  // Fencing (kv.h): the group is written only if the head is still where this writer left it.
+  g->batch.MoveLogHead(old_size, g->new_size);
   unwritten_.push_back(std::move(unwritten));
   return g;
 }
