@@ -22,7 +22,8 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"threads", "int", "HTTP worker threads (0 = one per core)"},
     {"origin", "string", "the log's origin line in checkpoints and its signing-key name"},
     {"key_file", "string", "Ed25519 log signing key, PEM, mode 0600 (DATA/log_key.pem)"},
-    {"admin_token_file", "string", "where the first start writes the admin token (DATA/admin.token)"},
+    {"admin_token_file", "string",
+     "where the first start writes the admin token (DATA/admin.token)"},
     {"secret_file", "string", "HMAC secret for national IDs, mode 0600 (DATA/national_id.secret)"},
     {"max_body_bytes", "int", "largest request body accepted (8388608)"},
     {"max_header_bytes", "int", "largest request header accepted (16384)"},
@@ -30,13 +31,21 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"read_timeout_ms", "int", "time a client has to send a whole request (30000)"},
     {"idle_timeout_ms", "int", "keep-alive connections idle longer are closed (60000)"},
     {"max_connections", "int", "open connections beyond this are refused (1024)"},
-    {"rate_limit_rps", "number", "requests per second per token (per address when anonymous), 0 = unlimited (1000)"},
+    {"rate_limit_rps", "number",
+     "requests per second per token (per address when anonymous), 0 = unlimited (1000)"},
     {"rate_limit_burst", "int", "burst size of the per-token rate limit (2000)"},
     {"log_level", "string", "debug, info, warn or error (info)"},
     {"tls_cert", "string", "PEM certificate chain; with tls_key the server speaks HTTPS"},
     {"tls_key", "string", "PEM private key of tls_cert"},
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
-    {"min_free_disk_bytes", "int", "writes answer 503 while the data disk has less free space (268435456)"},
+    {"min_free_disk_bytes", "int",
+     "writes answer 503 while the data disk has less free space (268435456)"},
+    {"storage.backend", "string",
+     "rocksdb (embedded, in data_dir) or postgres (a PostgreSQL-wire engine)", "CREDITBANK_STORAGE",
+     "storage"},
+    {"storage.postgres.dsn", "string",
+     "libpq connection string or postgresql:// URL (with storage.backend postgres)",
+     "CREDITBANK_POSTGRES_DSN", "postgres-dsn"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -49,6 +58,36 @@ Status Bad(std::string_view key, std::string_view source, std::string_view why) 
   return Status::InvalidArgument(Field(std::string(key)), "configuration key '" + std::string(key) +
                                                               "' (from " + std::string(source) +
                                                               "): " + std::string(why));
+}
+
+// The config key a command-line flag names: the key itself, or a key's own flag name in
+// underscore form ("postgres_dsn").
+std::string KeyOfFlag(const std::string& name) {
+  for (const auto& info : kKeys) {
+    if (info.flag == nullptr) continue;
+    std::string flag = info.flag;
+    for (char& c : flag) c = c == '-' ? '_' : c;
+    if (name == flag) return info.key;
+  }
+  return name;
+}
+
+// {"storage": {"backend": "x"}} -> ("storage.backend", "x"). Arrays and nulls are refused.
+Status Flatten(const std::string& prefix, const nlohmann::json& doc, const std::string& file,
+               std::vector<std::pair<std::string, std::string>>* out) {
+  for (auto& [name, value] : doc.items()) {
+    std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (value.is_object()) {
+      LCB_RETURN_IF_ERROR(Flatten(key, value, file, out));
+    } else if (value.is_string()) {
+      out->emplace_back(key, value.get<std::string>());
+    } else if (value.is_number() || value.is_boolean()) {
+      out->emplace_back(key, value.dump());
+    } else {
+      return Bad(key, file, "must be a string or a number");
+    }
+  }
+  return Status::Ok();
 }
 
 template <typename Int>
@@ -127,6 +166,15 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<uint64_t>(key, source, value, 0, 1ull << 50, &c.min_free_disk_bytes);
   } else if (key == "shutdown_grace_ms") {
     return ParseInt<int>(key, source, value, 0, 600'000, &c.shutdown_grace_ms);
+  } else if (key == "storage.backend") {
+    if (value != "rocksdb" && value != "postgres") {
+      return Bad(key, source, "must be rocksdb or postgres");
+    }
+    c.storage_backend = value;
+  } else if (key == "storage.postgres.dsn") {
+    // Never echo the value: it may hold a password.
+    if (value.empty()) return Bad(key, source, "must not be empty");
+    c.storage_postgres_dsn = value;
   } else {
     return Bad(key, source, "unknown key");
   }
@@ -141,6 +189,16 @@ uint16_t Config::port() const {
 }
 
 const std::vector<ConfigKeyInfo>& ConfigKeys() { return kKeys; }
+
+std::string ConfigEnvName(const ConfigKeyInfo& info) {
+  return info.env ? std::string(info.env) : EnvName(info.key);
+}
+
+std::string ConfigFlagName(const ConfigKeyInfo& info) {
+  std::string flag = info.flag ? info.flag : info.key;
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return flag;
+}
 
 std::map<std::string, std::string> ProcessEnvironment() {
   std::map<std::string, std::string> env;
@@ -176,29 +234,27 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
       return Status::InvalidArgument(Field("config"),
                                      "config file " + config_file + " is not a JSON object");
     }
-    for (auto& [key, value] : doc.items()) {
-      std::string text;
-      if (value.is_string()) {
-        text = value.get<std::string>();
-      } else if (value.is_number() || value.is_boolean()) {
-        text = value.dump();
-      } else {
-        return Bad(key, config_file, "must be a string or a number");
-      }
-      LCB_RETURN_IF_ERROR(Apply(c, key, text, config_file));
-    }
+    std::vector<std::pair<std::string, std::string>> entries;
+    LCB_RETURN_IF_ERROR(Flatten("", doc, config_file, &entries));
+    for (const auto& [key, text] : entries) LCB_RETURN_IF_ERROR(Apply(c, key, text, config_file));
   }
   for (const auto& info : kKeys) {
-    if (auto it = env.find(EnvName(info.key)); it != env.end()) {
-      LCB_RETURN_IF_ERROR(Apply(c, info.key, it->second, "environment " + EnvName(info.key)));
+    const std::string name = ConfigEnvName(info);
+    if (auto it = env.find(name); it != env.end()) {
+      LCB_RETURN_IF_ERROR(Apply(c, info.key, it->second, "environment " + name));
     }
   }
-  for (const auto& [key, value] : flags) {
-    LCB_RETURN_IF_ERROR(Apply(c, key, value, "flag --" + key));
+  for (const auto& [name, value] : flags) {
+    LCB_RETURN_IF_ERROR(Apply(c, KeyOfFlag(name), value, "flag --" + name));
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key", "configuration",
                "tls_cert and tls_key must be given together");
+  }
+  if (c.storage_backend == "postgres" && c.storage_postgres_dsn.empty()) {
+    return Bad("storage.postgres.dsn", "configuration",
+               "is required with storage.backend postgres (--postgres-dsn, "
+               "CREDITBANK_POSTGRES_DSN)");
   }
   if (c.key_file.empty()) c.key_file = c.data_dir + "/log_key.pem";
   if (c.admin_token_file.empty()) c.admin_token_file = c.data_dir + "/admin.token";
