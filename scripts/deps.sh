@@ -9,6 +9,9 @@ packages=(
   librocksdb-dev libssl-dev libboost1.81-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev
   openssl
+  # PostgreSQL 15: libpq for the postgres storage backend (storage/pg_conn.cc), and the server
+  # the PostgreSQL tests and benchmarks start in a temp dir (tests/pg/pg_server.h).
+  libpq-dev postgresql
   "$@"
 )
 # node and npm run the JWS signer of the integration tests (tests/integration/jws). Debian's
