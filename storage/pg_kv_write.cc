@@ -84,8 +84,9 @@ StatusOr<PgKv::Plan> PgKv::MakePlan(const WriteBatch& batch) {
   Plan plan;
   plan.head = batch.log_head();
   std::vector<WriteBatch::Op> ops = batch.ops();
-  // Key order per table (the order rows are locked in, so two writers never deadlock on each
-  // other's rows), the batch's order among operations on one key.
+  // Tables in enum order, keys in order within each (deletes first): two writers lock shared
+  // rows in the same order, so they wait rather than deadlock, unless one deletes a key the
+  // other writes (then 40P01, and a retry). Operations on one key keep the batch's order.
   std::stable_sort(ops.begin(), ops.end(), [](const WriteBatch::Op& a, const WriteBatch::Op& b) {
     return std::tie(a.table, a.key) < std::tie(b.table, b.key);
   });
