@@ -1,5 +1,9 @@
 #include "api/bank_server.h"
 
+#include <csignal>
+
+#include "api/logging.h"
+
 namespace lcb {
 
 StatusOr<std::unique_ptr<BankServer>> BankServer::Open(const Config& config,
@@ -38,6 +42,32 @@ BankServer::~BankServer() { Stop(config_.shutdown_grace_ms); }
 Status BankServer::Start() {
   LCB_RETURN_IF_ERROR(http_->Start());
   app_->AttachServer(http_.get());
+  services_->StartWriterLease([](WriterLeaseKeeper::Event event, const std::string& detail) {
+    using E = WriterLeaseKeeper::Event;
+    switch (event) {
+      case E::kAcquired:
+        LogJson(LogLevel::kInfo, "this node writes the log", {{"lease", detail}});
+        break;
+      case E::kFollowing:
+        LogJson(LogLevel::kWarn, "another node writes the log: this one serves reads, its writes "
+                "answer 503", {{"lease", detail}});
+        break;
+      case E::kTookOver:
+        // The Ledger was opened on an older tree: restart (the supervisor starts the server
+        // again, and it takes its own lease back at once).
+        LogJson(LogLevel::kWarn, "took over the log writer's lease: restarting to reopen the log",
+                {{"lease", detail}});
+        std::raise(SIGTERM);
+        break;
+      case E::kLost:
+        LogJson(LogLevel::kError, "lost the log writer's lease: this node's writes answer 503 "
+                "until it is restarted", {{"detail", detail}});
+        break;
+      case E::kRenewFailed:
+        LogJson(LogLevel::kWarn, "could not renew the log writer's lease", {{"detail", detail}});
+        break;
+    }
+  });
   return Status::Ok();
 }
 

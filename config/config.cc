@@ -50,6 +50,12 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"sign_in_max_failures", "int",
      "failed sign-in code attempts allowed per address and per code in the window (5)"},
     {"sign_in_failure_window_s", "int", "the window of sign_in_max_failures, seconds (900)"},
+    {"storage.backend", "string",
+     "rocksdb (embedded, in data_dir) or postgres (a PostgreSQL-wire engine)", "CREDITBANK_STORAGE",
+     "storage"},
+    {"storage.postgres.dsn", "string",
+     "libpq connection string or postgresql:// URL (with storage.backend postgres)",
+     "CREDITBANK_POSTGRES_DSN", "postgres-dsn"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -62,6 +68,36 @@ Status Bad(std::string_view key, std::string_view source, std::string_view why) 
   return Status::InvalidArgument(Field(std::string(key)), "configuration key '" + std::string(key) +
                                                               "' (from " + std::string(source) +
                                                               "): " + std::string(why));
+}
+
+// The config key a command-line flag names: the key itself, or a key's own flag name in
+// underscore form ("postgres_dsn").
+std::string KeyOfFlag(const std::string& name) {
+  for (const auto& info : kKeys) {
+    if (info.flag == nullptr) continue;
+    std::string flag = info.flag;
+    for (char& c : flag) c = c == '-' ? '_' : c;
+    if (name == flag) return info.key;
+  }
+  return name;
+}
+
+// {"storage": {"backend": "x"}} -> ("storage.backend", "x"). Arrays and nulls are refused.
+Status Flatten(const std::string& prefix, const nlohmann::json& doc, const std::string& file,
+               std::vector<std::pair<std::string, std::string>>* out) {
+  for (auto& [name, value] : doc.items()) {
+    std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (value.is_object()) {
+      LCB_RETURN_IF_ERROR(Flatten(key, value, file, out));
+    } else if (value.is_string()) {
+      out->emplace_back(key, value.get<std::string>());
+    } else if (value.is_number() || value.is_boolean()) {
+      out->emplace_back(key, value.dump());
+    } else {
+      return Bad(key, file, "must be a string or a number");
+    }
+  }
+  return Status::Ok();
 }
 
 template <typename Int>
@@ -154,6 +190,15 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<int>(key, source, value, 1, 1000, &c.sign_in_max_failures);
   } else if (key == "sign_in_failure_window_s") {
     return ParseInt<int>(key, source, value, 1, 86'400, &c.sign_in_failure_window_s);
+  } else if (key == "storage.backend") {
+    if (value != "rocksdb" && value != "postgres") {
+      return Bad(key, source, "must be rocksdb or postgres");
+    }
+    c.storage_backend = value;
+  } else if (key == "storage.postgres.dsn") {
+    // Never echo the value: it may hold a password.
+    if (value.empty()) return Bad(key, source, "must not be empty");
+    c.storage_postgres_dsn = value;
   } else {
     return Bad(key, source, "unknown key");
   }
@@ -168,6 +213,16 @@ uint16_t Config::port() const {
 }
 
 const std::vector<ConfigKeyInfo>& ConfigKeys() { return kKeys; }
+
+std::string ConfigEnvName(const ConfigKeyInfo& info) {
+  return info.env ? std::string(info.env) : EnvName(info.key);
+}
+
+std::string ConfigFlagName(const ConfigKeyInfo& info) {
+  std::string flag = info.flag ? info.flag : info.key;
+  for (char& c : flag) c = c == '_' ? '-' : c;
+  return flag;
+}
 
 std::map<std::string, std::string> ProcessEnvironment() {
   std::map<std::string, std::string> env;
@@ -203,29 +258,27 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
       return Status::InvalidArgument(Field("config"),
                                      "config file " + config_file + " is not a JSON object");
     }
-    for (auto& [key, value] : doc.items()) {
-      std::string text;
-      if (value.is_string()) {
-        text = value.get<std::string>();
-      } else if (value.is_number() || value.is_boolean()) {
-        text = value.dump();
-      } else {
-        return Bad(key, config_file, "must be a string or a number");
-      }
-      LCB_RETURN_IF_ERROR(Apply(c, key, text, config_file));
-    }
+    std::vector<std::pair<std::string, std::string>> entries;
+    LCB_RETURN_IF_ERROR(Flatten("", doc, config_file, &entries));
+    for (const auto& [key, text] : entries) LCB_RETURN_IF_ERROR(Apply(c, key, text, config_file));
   }
   for (const auto& info : kKeys) {
-    if (auto it = env.find(EnvName(info.key)); it != env.end()) {
-      LCB_RETURN_IF_ERROR(Apply(c, info.key, it->second, "environment " + EnvName(info.key)));
+    const std::string name = ConfigEnvName(info);
+    if (auto it = env.find(name); it != env.end()) {
+      LCB_RETURN_IF_ERROR(Apply(c, info.key, it->second, "environment " + name));
     }
   }
-  for (const auto& [key, value] : flags) {
-    LCB_RETURN_IF_ERROR(Apply(c, key, value, "flag --" + key));
+  for (const auto& [name, value] : flags) {
+    LCB_RETURN_IF_ERROR(Apply(c, KeyOfFlag(name), value, "flag --" + name));
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key", "configuration",
                "tls_cert and tls_key must be given together");
+  }
+  if (c.storage_backend == "postgres" && c.storage_postgres_dsn.empty()) {
+    return Bad("storage.postgres.dsn", "configuration",
+               "is required with storage.backend postgres (--postgres-dsn, "
+               "CREDITBANK_POSTGRES_DSN)");
   }
   if (c.key_file.empty()) c.key_file = c.data_dir + "/log_key.pem";
   if (c.admin_token_file.empty()) c.admin_token_file = c.data_dir + "/admin.token";

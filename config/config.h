@@ -44,6 +44,11 @@ struct Config {
   int sign_in_code_ttl_s = 10 * 60;        // a sign-in code is valid this long, once
   int sign_in_max_failures = 5;            // failed code attempts per address (and per code)...
   int sign_in_failure_window_s = 15 * 60;  // ...within this window; beyond it 429
+  // Where the bank's data lives (DESIGN.md "Where one machine is not enough"): "rocksdb"
+  // (embedded, in data_dir; the default) or "postgres" (a PostgreSQL-wire engine at
+  // storage_postgres_dsn; storage/pg_kv.h). The DSN may hold a password: never logged.
+  std::string storage_backend = "rocksdb";
+  std::string storage_postgres_dsn;
 
   std::string host() const;
   uint16_t port() const;
@@ -53,12 +58,22 @@ struct ConfigKeyInfo {
   const char* key;
   const char* type;  // string, int, number
   const char* help;
+  // Names where they are not derived from the key (CREDITBANK_<KEY>, --key-name): the
+  // storage keys are dotted in the file ("storage": {"backend": …}) and short elsewhere.
+  const char* env = nullptr;   // e.g. CREDITBANK_STORAGE
+  const char* flag = nullptr;  // e.g. storage (for --storage)
 };
 // Every key, for --help and the README's configuration reference.
 const std::vector<ConfigKeyInfo>& ConfigKeys();
+// The environment variable and the command-line flag (without "--") of a key.
+std::string ConfigEnvName(const ConfigKeyInfo& info);
+std::string ConfigFlagName(const ConfigKeyInfo& info);
 
-// `flags` maps key (underscore form) to value as given on the command line. `config_file` may
-// be empty. `env` is usually taken from the process environment.
+// `flags` maps key (underscore form) to value as given on the command line; a key with its own
+// flag name may be given by it too ("storage" or "storage.backend"; "postgres_dsn" or
+// "storage.postgres.dsn"). In the config file, an object nests keys: {"storage": {"backend":
+// "postgres", "postgres": {"dsn": "…"}}} sets storage.backend and storage.postgres.dsn.
+// `config_file` may be empty. `env` is usually taken from the process environment.
 StatusOr<Config> LoadConfig(const std::string& config_file,
                             const std::map<std::string, std::string>& env,
                             const std::map<std::string, std::string>& flags);

@@ -15,6 +15,9 @@ packages=(
   # The portal's browser tests (tests/browser): Debian's Chromium driven by playwright-core,
   # and zbar's zbarimg, which reads the portal's QR codes back.
   chromium zbar-tools
+  # PostgreSQL 15: libpq for the postgres storage backend (storage/pg_conn.cc), and the server
+  # the PostgreSQL tests and benchmarks start in a temp dir (tests/pg/pg_server.h).
+  libpq-dev postgresql
   "$@"
 )
 # node and npm run the JWS signer of the integration tests (tests/integration/jws). Debian's

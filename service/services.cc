@@ -18,6 +18,11 @@ Services::~Services() { Stop(); }
 
 void Services::Stop() {
   if (log_) log_->Stop();
+  if (writer_lease_) writer_lease_->Stop();
+}
+
+void Services::StartWriterLease(WriterLeaseKeeper::Listener listener) {
+  if (writer_lease_) writer_lease_->Start(std::move(listener));
 }
 
 Status Services::Init(const Config& config, std::string* first_admin_token) {
@@ -25,7 +30,18 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   LCB_RETURN_IF_ERROR(MakeDirs(config_.data_dir));
   KvOptions kv_options;
   kv_options.min_free_bytes = config_.min_free_disk_bytes;
-  LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
+  if (config_.storage_backend == "postgres") {
+    PgKvOptions pg;
+    pg.dsn = config_.storage_postgres_dsn;
+    LCB_ASSIGN_OR_RETURN(std::unique_ptr<PgKv> kv, PgKv::Open(pg));
+    // The holder names this node across restarts (it takes its own lease back at once).
+    writer_lease_ = std::make_unique<WriterLeaseKeeper>(kv.get(), config_.listen + "@" + config_.data_dir,
+                                                        std::chrono::seconds(15));
+    writer_lease_->AcquireAtStart();
+    kv_ = std::move(kv);
+  } else {
+    LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
+  }
   LCB_RETURN_IF_ERROR(LoadOrCreateSecret());
   LCB_ASSIGN_OR_RETURN(log_, LogService::Open(kv_.get(), config_.key_file, config_.origin));
   tokens_ = std::make_unique<TokenService>(kv_.get());

@@ -24,6 +24,7 @@
 #include "service/records.h"
 #include "service/rulesets.h"
 #include "service/tokens.h"
+#include "service/writer_lease.h"
 #include "storage/kv.h"
 
 namespace lcb {
@@ -57,6 +58,10 @@ class Services {
   StatusOr<BackupManifest> Backup(const std::string& dir);
   // Figures of the store for /metrics.
   std::map<std::string, double> StorageStats() { return kv_->Stats(); }
+  // With storage.backend postgres: the log writer's lease (nullptr on RocksDB). Started by
+  // StartWriterLease, which the server calls once it serves.
+  WriterLeaseKeeper* writer_lease() { return writer_lease_.get(); }
+  void StartWriterLease(WriterLeaseKeeper::Listener listener);
   // The store itself, for the HTTP layer's own rows (portal sessions, api/sessions.h).
   Kv& kv() { return *kv_; }
 
@@ -70,6 +75,7 @@ class Services {
   ServiceCounters counters_;
   LearnerGenerations generations_;
   std::unique_ptr<Kv> kv_;
+  std::unique_ptr<WriterLeaseKeeper> writer_lease_;  // stopped before kv_ closes (declared after)
   std::string national_id_secret_;
   std::unique_ptr<LogService> log_;
   std::unique_ptr<TokenService> tokens_;

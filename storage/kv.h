@@ -1,6 +1,6 @@
-// The narrow storage interface the rest of the bank sees. One implementation today (RocksDB,
-// storage/rocks_kv.cc); the interface is small on purpose so that a second backend (a
-// PostgreSQL-wire engine, DESIGN.md "Where one machine is not enough") can implement it.
+// The narrow storage interface the rest of the bank sees. Two implementations: RocksDB
+// (storage/rocks_kv.cc, the default) and a PostgreSQL-wire engine (storage/pg_kv.h, DESIGN.md
+// "Where one machine is not enough").
 //
 // Thread safety: every method may be called concurrently. A Write is atomic: all of its
 // operations become visible together or none do, and with `sync` it is durable (WAL fsynced)
@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,7 +83,18 @@ class WriteBatch {
   void Clear() {
     rows_.clear();
     data_.clear();
+    log_head_.reset();
   }
+
+  // The fencing precondition of a log commit group (DESIGN.md "One log writer at a time"): the
+  // batch is written only if the log head is at `from` tree size and this process is the log's
+  // writer; the head then moves to `to` in the same atomic write. See Kv::Write.
+  struct LogHeadMove {
+    uint64_t from;
+    uint64_t to;
+  };
+  void MoveLogHead(uint64_t from, uint64_t to) { log_head_ = LogHeadMove{from, to}; }
+  const std::optional<LogHeadMove>& log_head() const { return log_head_; }
 
  private:
   struct Row {
@@ -100,6 +112,7 @@ class WriteBatch {
   }
   std::vector<Row> rows_;
   std::string data_;
+  std::optional<LogHeadMove> log_head_;
 };
 
 struct KvOptions {
@@ -126,6 +139,11 @@ class Kv {
     fn(value);
     return Status::Ok();
   }
+  // A batch with a log-head move (WriteBatch::MoveLogHead) is written only while this process is
+  // the log's writer and the head is at its `from` size; otherwise nothing of it is written and
+  // the result is Unavailable with a message starting "fenced". RocksKv satisfies this by
+  // construction: its LOCK file makes one process the only writer, and that process's Ledger is
+  // the head's only mover. PgKv checks it in the batch's transaction (storage/pg_kv.h).
   virtual Status Write(const WriteBatch& batch, bool sync) = 0;
   // Calls `fn(key, value)` for keys in [start, end) in order (end empty = to the table's end)
   // until it returns false or `limit` rows were visited.

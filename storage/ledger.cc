@@ -464,6 +464,8 @@ Status Ledger::SealGroup(PreparedGroup* g) {
   g->batch.Put(Table::kCheckpoints, BigEndian64(g->new_size), g->note);
   g->batch.Put(Table::kMeta, kMetaCheckpoint, g->note);
   g->batch.Put(Table::kMeta, kMetaTreeSize, BigEndian64(g->new_size));
+  // Fencing (kv.h): the group is written only if the head is still where this writer left it.
+  g->batch.MoveLogHead(old_size, g->new_size);
   auto after = std::make_shared<Published>();
   after->size = g->new_size;
   after->checkpoint = g->note;

@@ -10,6 +10,9 @@
 // fingerprint) the whole request fails with AlreadyExists and nothing of it is written; the
 // other requests of the group are unaffected. If the write fails (disk full), every request of
 // the group fails with Unavailable and the in-memory tree is rolled back, so a retry is clean.
+// Each group's batch moves the log head from the old tree size to the new one
+// (WriteBatch::MoveLogHead): on a shared SQL store, a writer that lost its lease is fenced
+// there, its group fails with Unavailable "fenced", and nothing of the group is written.
 //
 // Stored layout (see storage/kv.h for tables; docs/formats.md has the grammars): the log is
 // kept as C2SP tlog-tiles (crypto/tiles.h), so a record adds one append-only row and a proof

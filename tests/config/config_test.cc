@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -78,6 +79,74 @@ TEST(ConfigTest, OriginMustBeANoteKeyName) {
   std::string file = WriteTemp(R"({"origin": "a\u0001b"})");
   EXPECT_FALSE(LoadConfig(file, {}, {}).ok());
   std::remove(file.c_str());
+}
+
+// DESIGN.md's names for the storage backend: file keys storage.backend and
+// storage.postgres.dsn (nested objects), env CREDITBANK_STORAGE and CREDITBANK_POSTGRES_DSN,
+// flags --storage and --postgres-dsn (the dotted key works as a flag too).
+TEST(ConfigTest, StorageBackendFromFileEnvAndFlags) {
+  auto defaults = LoadConfig("", {}, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->storage_backend, "rocksdb");
+  EXPECT_EQ(defaults->storage_postgres_dsn, "");
+
+  std::string file = WriteTemp(
+      R"({"storage": {"backend": "postgres", "postgres": {"dsn": "host=db1 dbname=bank"}}})");
+  auto from_file = LoadConfig(file, {}, {});
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->storage_backend, "postgres");
+  EXPECT_EQ(from_file->storage_postgres_dsn, "host=db1 dbname=bank");
+
+  auto from_env = LoadConfig(file, {{"CREDITBANK_POSTGRES_DSN", "postgresql://db2/bank"}}, {});
+  ASSERT_TRUE(from_env.ok());
+  EXPECT_EQ(from_env->storage_postgres_dsn, "postgresql://db2/bank");
+  auto from_flag = LoadConfig(file, {{"CREDITBANK_POSTGRES_DSN", "postgresql://db2/bank"}},
+                              {{"postgres_dsn", "postgresql://db3/bank"}});
+  ASSERT_TRUE(from_flag.ok());
+  EXPECT_EQ(from_flag->storage_postgres_dsn, "postgresql://db3/bank");
+  auto back = LoadConfig(file, {}, {{"storage", "rocksdb"}});
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->storage_backend, "rocksdb");
+  auto dotted =
+      LoadConfig("", {{"CREDITBANK_STORAGE", "postgres"}}, {{"storage.postgres.dsn", "host=db4"}});
+  ASSERT_TRUE(dotted.ok()) << dotted.status().ToString();
+  EXPECT_EQ(dotted->storage_backend, "postgres");
+  EXPECT_EQ(dotted->storage_postgres_dsn, "host=db4");
+  std::remove(file.c_str());
+
+  std::vector<std::string> envs, flags;
+  for (const auto& k : ConfigKeys()) {
+    envs.push_back(ConfigEnvName(k));
+    flags.push_back(ConfigFlagName(k));
+  }
+  EXPECT_NE(std::find(envs.begin(), envs.end(), "CREDITBANK_STORAGE"), envs.end());
+  EXPECT_NE(std::find(flags.begin(), flags.end(), "postgres-dsn"), flags.end());
+  EXPECT_NE(std::find(flags.begin(), flags.end(), "max-body-bytes"), flags.end());
+}
+
+TEST(ConfigTest, StorageBackendErrorsNameTheKeyAndNeverTheDsn) {
+  auto bad = LoadConfig("", {{"CREDITBANK_STORAGE", "mysql"}}, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("storage.backend"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("CREDITBANK_STORAGE"), std::string::npos);
+
+  auto no_dsn = LoadConfig("", {}, {{"storage", "postgres"}});
+  ASSERT_FALSE(no_dsn.ok());
+  EXPECT_NE(no_dsn.status().message().find("storage.postgres.dsn"), std::string::npos);
+
+  auto secret = LoadConfig("", {{"CREDITBANK_POSTGRES_DSN", "postgresql://u:hunter2@db/bank"}},
+                           {{"storage", "sqlite"}});
+  ASSERT_FALSE(secret.ok());
+  EXPECT_EQ(secret.status().message().find("hunter2"), std::string::npos);
+
+  std::string file = WriteTemp(R"({"storage": {"colour": "blue"}})");
+  auto unknown = LoadConfig(file, {}, {});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("storage.colour"), std::string::npos);
+  std::remove(file.c_str());
+  std::string list = WriteTemp(R"({"storage": {"backend": ["postgres"]}})");
+  EXPECT_FALSE(LoadConfig(list, {}, {}).ok());
+  std::remove(list.c_str());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// The log's commit pipeline against a real RocksDB in a temp dir: a group is prepared while the
-// one before it is being written, so idempotency and the tree must see unwritten groups, and a
-// failed write must take down the groups prepared on top of it and leave no trace.
+// The log's commit pipeline against each real store (RocksDB in a temp dir, PostgreSQL in a fresh
+// database; tests/storage/kv_backends.h): a group is prepared while the one before it is being
+// written, so idempotency and the tree must see unwritten groups, and a failed write must take
+// down the groups prepared on top of it and leave no trace.
 #include "storage/ledger.h"
 
 #include <gtest/gtest.h>
@@ -16,25 +17,13 @@
 
 #include "common/encoding.h"
 #include "crypto/sha256.h"
+#include "tests/storage/kv_backends.h"
 
 namespace lcb {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() / ("creditbank_ledger_" + HexEncode(RandomBytes(6)));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string sub(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ::lcb::testing::StoreUnderTest;
+using ::lcb::testing::TempDir;
 
 // A real store whose writes can be made to fail, or to wait, on the test's command.
 class FaultyKv final : public Kv {
@@ -105,10 +94,11 @@ LogEntry Entry(const std::string& key, const std::string& content = "") {
   return e;
 }
 
-class LedgerTest : public ::testing::Test {
+class LedgerTest : public ::testing::TestWithParam<std::string> {
  protected:
+  void SetUp() override { LCB_STORE_OR_SKIP(store_); }
   void Open() {
-    auto kv = OpenRocksKv(dir_.sub("db"));
+    auto kv = store_.Open();
     ASSERT_TRUE(kv.ok()) << kv.status().ToString();
     kv_ = std::make_unique<FaultyKv>(std::move(*kv));
     auto ledger = Ledger::Open(kv_.get(), key_, "ledger.test/log");
@@ -128,7 +118,7 @@ class LedgerTest : public ::testing::Test {
     return future;
   }
 
-  TempDir dir_;
+  StoreUnderTest store_{GetParam()};
   std::shared_ptr<const Ed25519Key> key_ = std::make_shared<Ed25519Key>(Ed25519Key::Generate());
   std::unique_ptr<FaultyKv> kv_;
   std::unique_ptr<Ledger> ledger_;
@@ -138,7 +128,7 @@ class LedgerTest : public ::testing::Test {
 // retries land in the group being prepared, the group being written, and the store. Oracle:
 // every key has one leaf, every success for a key reports that leaf, a different content under
 // a used key is refused, and the stored entry at each leaf is the key's first content.
-TEST_F(LedgerTest, RetriesAcrossPipelinedGroupsKeepOneLeafPerKey) {
+TEST_P(LedgerTest, RetriesAcrossPipelinedGroupsKeepOneLeafPerKey) {
   Open();
   std::mutex mu;
   std::map<std::string, std::set<uint64_t>> leaves_of;  // key -> leaves reported
@@ -210,7 +200,7 @@ TEST_F(LedgerTest, RetriesAcrossPipelinedGroupsKeepOneLeafPerKey) {
 
 // Group A's write fails after group B was prepared on top of it: both fail, nothing of either is
 // stored, and the next group continues the tree from before A.
-TEST_F(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
+TEST_P(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
   Open();
   ASSERT_TRUE(ledger_->AppendSync({Entry("first", "a")}).ok());
   uint64_t size_before = ledger_->Size();
@@ -270,7 +260,7 @@ TEST_F(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
 // A request retries an entry that another request of the same group adds, and the group's
 // write fails: the retry is failed too (its leaf was never written), not answered with a leaf
 // beyond the tree.
-TEST_F(LedgerTest, RetryInAFailedGroupFailsToo) {
+TEST_P(LedgerTest, RetryInAFailedGroupFailsToo) {
   Open();
   ASSERT_TRUE(ledger_->AppendSync({Entry("base", "a")}).ok());
   const uint64_t size = ledger_->Size();
@@ -306,7 +296,7 @@ TEST_F(LedgerTest, RetryInAFailedGroupFailsToo) {
 
 // A write fails while nothing else is queued: the next request, arriving later, is prepared on
 // the last written tree and succeeds at once (it is not failed as built on the failed group).
-TEST_F(LedgerTest, RequestAfterAnIdleFailedWriteSucceeds) {
+TEST_P(LedgerTest, RequestAfterAnIdleFailedWriteSucceeds) {
   Open();
   ASSERT_TRUE(ledger_->AppendSync({Entry("before", "a")}).ok());
   kv_->set_fail(true);
@@ -322,10 +312,14 @@ TEST_F(LedgerTest, RequestAfterAnIdleFailedWriteSucceeds) {
   EXPECT_TRUE(ledger_->VerifyAll().ok());
 }
 
-// The idempotency table uses a hashed memtable: exact reads, and scans in key order, must hold
-// both from the memtable and after a flush to table files.
-TEST_F(LedgerTest, IdempotencyRowsReadAndScanInOrder) {
-  auto kv = OpenRocksKv(dir_.sub("kv"));
+INSTANTIATE_TEST_SUITE_P(Backends, LedgerTest, ::testing::Values("rocksdb", "postgres"),
+                         ::lcb::testing::BackendName);
+
+// RocksDB only: the idempotency table uses a hashed memtable, and exact reads, and scans in key
+// order, must hold both from the memtable and after a flush to table files.
+TEST(RocksKvTest, IdempotencyRowsReadAndScanInOrder) {
+  TempDir dir;
+  auto kv = OpenRocksKv(dir.sub("kv"));
   ASSERT_TRUE(kv.ok());
   std::vector<std::string> keys;
   WriteBatch batch;
@@ -353,7 +347,7 @@ TEST_F(LedgerTest, IdempotencyRowsReadAndScanInOrder) {
                      }).ok());
     EXPECT_EQ(scanned, sorted);
     // A checkpoint flushes the memtables: the second round reads table files.
-    ASSERT_TRUE((*kv)->CreateCheckpoint(dir_.sub("copy" + std::to_string(round))).ok());
+    ASSERT_TRUE((*kv)->CreateCheckpoint(dir.sub("copy" + std::to_string(round))).ok());
   }
 }
 
