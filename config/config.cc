@@ -4,10 +4,10 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "crypto/cosignature.h"
 #include "crypto/ijson.h"
 #include "crypto/signed_note.h"
 
@@ -44,6 +44,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
     {"min_free_disk_bytes", "int",
      "writes answer 503 while the data disk has less free space (268435456)"},
+    {"witnesses", "json",
+     "witnesses to send checkpoints to: [{\"name\", \"url\", \"vkey\"}] (none)"},
+    {"witness_quorum", "int", "cosignatures a served checkpoint needs, <= witnesses (0)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -70,6 +73,40 @@ Status ParseInt(std::string_view key, std::string_view source, std::string_view 
     return Bad(key, source, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   *out = v;
+  return Status::Ok();
+}
+
+// `text` is a JSON array of {"name", "url", "vkey"}; every vkey must parse as a cosigner key
+// named `name`, and names must be distinct.
+Status ParseWitnesses(std::string_view key, std::string_view source, const std::string& text,
+                      std::vector<WitnessConfig>* out) {
+  auto parsed = ParseIJson(text);
+  if (!parsed.ok() || !parsed->is_array()) {
+    return Bad(key, source, "must be a JSON array of {\"name\", \"url\", \"vkey\"}");
+  }
+  out->clear();
+  for (const auto& w : *parsed) {
+    const std::string at = "[" + std::to_string(out->size()) + "]";
+    if (!w.is_object() || w.size() != 3 || !w.contains("name") || !w.contains("url") ||
+        !w.contains("vkey") || !w["name"].is_string() || !w["url"].is_string() ||
+        !w["vkey"].is_string()) {
+      return Bad(key, source, at + " must be {\"name\", \"url\", \"vkey\"}, all strings");
+    }
+    WitnessConfig wc{w["name"], w["url"], w["vkey"]};
+    auto cosigner = ParseCosignerKey(wc.vkey);
+    if (!cosigner.ok()) return Bad(key, source, at + ".vkey: " + cosigner.status().message());
+    if (cosigner->name != wc.name) {
+      return Bad(key, source,
+                 at + ".vkey is named '" + cosigner->name + "', not '" + wc.name + "'");
+    }
+    if (wc.url.rfind("http://", 0) != 0 && wc.url.rfind("https://", 0) != 0) {
+      return Bad(key, source, at + ".url must start with http:// or https://");
+    }
+    for (const WitnessConfig& seen : *out) {
+      if (seen.name == wc.name) return Bad(key, source, at + ".name repeats " + wc.name);
+    }
+    out->push_back(std::move(wc));
+  }
   return Status::Ok();
 }
 
@@ -138,6 +175,10 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<uint64_t>(key, source, value, 0, 1ull << 50, &c.min_free_disk_bytes);
   } else if (key == "shutdown_grace_ms") {
     return ParseInt<int>(key, source, value, 0, 600'000, &c.shutdown_grace_ms);
+  } else if (key == "witnesses") {
+    return ParseWitnesses(key, source, value, &c.witnesses);
+  } else if (key == "witness_quorum") {
+    return ParseInt<int>(key, source, value, 0, 100, &c.witness_quorum);
   } else {
     return Bad(key, source, "unknown key");
   }
@@ -191,7 +232,8 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
       std::string text;
       if (value.is_string()) {
         text = value.get<std::string>();
-      } else if (value.is_number() || value.is_boolean()) {
+      } else if (value.is_number() || value.is_boolean() ||
+                 (key == "witnesses" && value.is_array())) {
         text = value.dump();
       } else {
         return Bad(key, config_file, "must be a string or a number");
@@ -210,6 +252,11 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key", "configuration",
                "tls_cert and tls_key must be given together");
+  }
+  if (static_cast<size_t>(c.witness_quorum) > c.witnesses.size()) {
+    return Bad("witness_quorum", "configuration",
+               "is " + std::to_string(c.witness_quorum) + " but only " +
+                   std::to_string(c.witnesses.size()) + " witnesses are configured");
   }
   if (c.key_file.empty()) c.key_file = c.data_dir + "/log_key.pem";
   if (c.admin_token_file.empty()) c.admin_token_file = c.data_dir + "/admin.token";
