@@ -28,19 +28,27 @@ probe=$!
 log_vkey=$(curl -sf "http://127.0.0.1:$(wait_port "$work/probe.port")/v1/log/key" | j '["verifier_key"]')
 kill $probe; wait $probe 2>/dev/null || true
 
-witnesses='['
-for w in a b; do
-  "$bin" keygen --out "$work/w$w.pem" --name "w$w.bench/w" >/dev/null
-  "$bin" witness --listen 127.0.0.1:0 --key "$work/w$w.pem" --name "w$w.bench/w" \
-    --log-vkey "$log_vkey" --state "$work/w$w" --port-file "$work/w$w.port" \
-    > "$work/w$w.vkey" 2>/dev/null &
-  pids+=($!)
-  port=$(wait_port "$work/w$w.port")
-  for _ in $(seq 1 50); do [ -s "$work/w$w.vkey" ] && break; sleep 0.1; done
-  witnesses="$witnesses{\"name\":\"w$w.bench/w\",\"url\":\"http://127.0.0.1:$port\",\"vkey\":\"$(cat "$work/w$w.vkey")\"},"
-done
-witnesses="${witnesses%,}]"
-printf '{"witnesses": %s, "witness_quorum": 2}\n' "$witnesses" > "$work/witnessed.json"
+# Two fresh witnesses (new state) per witnessed phase: each phase's bank is a new log under the
+# same key, which witnesses that saw the previous one would rightly refuse as a fork.
+wpids=()
+start_witnesses() {
+  for p in "${wpids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wpids=()
+  local witnesses='[' w port
+  for w in a b; do
+    [ -f "$work/w$w.pem" ] || "$bin" keygen --out "$work/w$w.pem" --name "w$w.bench/w" >/dev/null
+    rm -rf "$work/w$w" "$work/w$w.port" "$work/w$w.vkey"
+    "$bin" witness --listen 127.0.0.1:0 --key "$work/w$w.pem" --name "w$w.bench/w" \
+      --log-vkey "$log_vkey" --state "$work/w$w" --port-file "$work/w$w.port" \
+      > "$work/w$w.vkey" 2>/dev/null &
+    wpids+=($!)
+    pids+=($!)
+    port=$(wait_port "$work/w$w.port")
+    for _ in $(seq 1 50); do [ -s "$work/w$w.vkey" ] && break; sleep 0.1; done
+    witnesses="$witnesses{\"name\":\"w$w.bench/w\",\"url\":\"http://127.0.0.1:$port\",\"vkey\":\"$(cat "$work/w$w.vkey")\"},"
+  done
+  printf '{"witnesses": %s, "witness_quorum": 2}\n' "${witnesses%,}]" > "$work/witnessed.json"
+}
 echo '{}' > "$work/plain.json"
 
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$1/stat"; }
@@ -75,6 +83,7 @@ ingest() {
 echo "== machine: $(nproc) cores; ${secs}s ingestion phases, alternated"
 for round in 1 2; do
   for kind in plain witnessed; do
+    [ "$kind" = witnessed ] && start_witnesses
     ingest "$kind-$round" "$work/$kind.json"
     if [ "$kind" = witnessed ]; then
       sleep 1
