@@ -30,6 +30,12 @@ StatusOr<std::unique_ptr<BankServer>> BankServer::Open(const Config& config,
   options.max_connections = config.max_connections;
   options.tls_cert_file = config.tls_cert;
   options.tls_key_file = config.tls_key;
+  s->services_->log().cosigned().Configure(config.witnesses.size(),
+                                           static_cast<size_t>(config.witness_quorum));
+  if (!config.witnesses.empty()) {
+    LCB_ASSIGN_OR_RETURN(s->witnesses_,
+                         WitnessClient::Create(s->services_->log(), config.witnesses));
+  }
   App* app = s->app_.get();
   LCB_ASSIGN_OR_RETURN(s->http_, HttpServer::Create(options, [app](HttpRequest r, Respond respond) {
                          app->Dispatch(std::move(r), std::move(respond));
@@ -68,6 +74,7 @@ Status BankServer::Start() {
         break;
     }
   });
+  if (witnesses_) witnesses_->Start();
   return Status::Ok();
 }
 
@@ -76,6 +83,7 @@ void BankServer::Stop(int grace_ms) {
   stopped_ = true;
   app_->SetReady(false);
   http_->Shutdown(grace_ms);
+  if (witnesses_) witnesses_->Stop();
   services_->Stop();
   workers_->Stop();
   blocking_->Stop();

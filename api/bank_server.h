@@ -12,6 +12,7 @@
 
 #include "api/app.h"
 #include "api/server.h"
+#include "api/witness_client.h"
 #include "api/worker_pool.h"
 #include "config/config.h"
 #include "service/services.h"
@@ -34,6 +35,8 @@ class BankServer {
   uint16_t port() const { return http_->port(); }
   std::string url() const;
   Services& services() { return *services_; }
+  // Null when no witness is configured.
+  WitnessClient* witness_client() { return witnesses_.get(); }
   App& app() { return *app_; }
 
  private:
@@ -45,6 +48,7 @@ class BankServer {
   std::unique_ptr<WorkerPool> blocking_;
   std::unique_ptr<App> app_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<WitnessClient> witnesses_;
   bool stopped_ = false;
 };
 

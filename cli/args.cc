@@ -32,6 +32,7 @@ bool ParseArgs(const std::vector<std::string>& argv, const std::set<std::string>
         value = argv[++i];
       }
       out->flags[name] = value;
+      out->repeated[name].push_back(value);
     } else {
       *error = "unknown option --" + name;
       return false;

@@ -12,6 +12,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "config/config.h"
+#include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
 #include "crypto/signed_note.h"
 
@@ -141,6 +142,8 @@ int CmdKeygen(const CommandArgs& argv) {
   std::string name = args.Get("name", "creditbank.localhost/log");
   std::printf("%s", key.PublicKeyPem().c_str());
   std::printf("verifier_key: %s\n", VerifierKeyString(name, key.PublicKey()).c_str());
+  // The same key as a C2SP witness (`creditbank witness --name NAME`) signs cosignatures with.
+  std::printf("cosigner_vkey: %s\n", CosignerKeyString(name, key.PublicKey()).c_str());
   return 0;
 }
 

@@ -1,14 +1,14 @@
 // verify (offline record bundles) and audit (append-only checks against a running log).
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "api/http_client.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "crypto/checkpoint.h"
+#include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
 #include "crypto/ijson.h"
 #include "crypto/jcs.h"
@@ -67,6 +67,50 @@ int Fail(const char* cmd, const std::string& why) {
   return 1;
 }
 
+// --witness-vkey V (repeatable, or comma-separated) and --quorum K: parsed cosigners, or a
+// usage error. Without --quorum, every given witness must have cosigned.
+bool WitnessPolicy(const char* cmd, const Args& args, std::vector<Cosigner>* cosigners,
+                   size_t* quorum) {
+  for (const std::string& v : args.GetAll("witness-vkey")) {
+    auto c = ParseCosignerKey(v);
+    if (!c.ok()) {
+      std::fprintf(stderr, "creditbank %s: bad --witness-vkey %s: %s\n", cmd, v.c_str(),
+                   c.status().message().c_str());
+      return false;
+    }
+    cosigners->push_back(std::move(c).value());
+  }
+  *quorum = cosigners->size();
+  if (args.Has("quorum")) {
+    char* end = nullptr;
+    const unsigned long k = std::strtoul(args.Get("quorum").c_str(), &end, 10);
+    if (args.Get("quorum").empty() || *end != '\0' || k > cosigners->size()) {
+      std::fprintf(stderr, "creditbank %s: --quorum must be 0..%zu (the witnesses given)\n", cmd,
+                   cosigners->size());
+      return false;
+    }
+    *quorum = k;
+  }
+  return true;
+}
+
+// OK when at least `quorum` of `cosigners` cosigned `note`; the reason otherwise.
+Status RequireCosignatures(const std::string& note, const std::vector<Cosigner>& cosigners,
+                           size_t quorum) {
+  if (quorum == 0) return Status::Ok();
+  auto found = VerifyCosignatures(note, cosigners);
+  if (!found.ok()) return found.status();
+  if (found->size() < quorum) {
+    std::string names;
+    for (const Cosignature& c : *found) names += (names.empty() ? "" : ", ") + c.name;
+    return Status::DataLoss("the checkpoint has " + std::to_string(found->size()) +
+                            " valid cosignatures of the witnesses given (" +
+                            (names.empty() ? std::string("none") : names) + "), " +
+                            std::to_string(quorum) + " required");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 // The bundle is what GET /v1/records/{id} returns: {"record", "status", "receipt"}. The
@@ -75,15 +119,18 @@ int Fail(const char* cmd, const std::string& why) {
 int CmdVerify(const CommandArgs& argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argv, {"bundle", "key"}, {"help"}, &args, &error) || args.Has("help") ||
-      !args.Has("bundle") || !args.Has("key")) {
+  if (!ParseArgs(argv, {"bundle", "key", "witness-vkey", "quorum"}, {"help"}, &args, &error) ||
+      args.Has("help") || !args.Has("bundle") || !args.Has("key")) {
     if (!error.empty()) std::fprintf(stderr, "creditbank verify: %s\n", error.c_str());
     std::fprintf(args.Has("help") ? stdout : stderr,
-                 "usage: creditbank verify --bundle record.json --key KEY\n"
+                 "usage: creditbank verify --bundle record.json --key KEY "
+                 "[--witness-vkey V ... [--quorum K]]\n"
                  "Checks a record bundle (the JSON of GET /v1/records/{id}) fully offline:\n"
                  "the checkpoint's signature with KEY (a PEM public key or a signed-note\n"
                  "verifier key, from GET /v1/log/key), and the record's inclusion in that\n"
-                 "checkpoint's tree. Exit 0 valid, 1 invalid, 2 bad arguments.\n");
+                 "checkpoint's tree; with --witness-vkey, K of those witnesses' C2SP\n"
+                 "cosignatures on the checkpoint (all of them without --quorum).\n"
+                 "Exit 0 valid, 1 invalid, 2 bad arguments.\n");
     return args.Has("help") ? 0 : 2;
   }
   auto text = ReadFile(args.Get("bundle"));
@@ -109,6 +156,11 @@ int CmdVerify(const CommandArgs& argv) {
   }
   auto cp = OpenCheckpoint(note, *verifier);
   if (!cp.ok()) return Fail("verify", cp.status().message());
+  std::vector<Cosigner> witnesses;
+  size_t quorum = 0;
+  if (!WitnessPolicy("verify", args, &witnesses, &quorum)) return 2;
+  Status cosigned = RequireCosignatures(note, witnesses, quorum);
+  if (!cosigned.ok()) return Fail("verify", cosigned.message());
   auto bytes = CanonicalJson(bundle["record"]);
   if (!bytes.ok()) return Fail("verify", "record cannot be canonicalized: " + bytes.status().message());
   std::vector<Hash> proof;
@@ -136,18 +188,20 @@ int CmdVerify(const CommandArgs& argv) {
 int CmdAudit(const CommandArgs& argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argv, {"server", "from", "key", "save", "ca"}, {"help", "insecure"}, &args,
-                 &error) ||
+  if (!ParseArgs(argv, {"server", "from", "key", "save", "ca", "witness-vkey", "quorum"},
+                 {"help", "insecure"}, &args, &error) ||
       args.Has("help") || !args.Has("server") || !args.Has("from")) {
     if (!error.empty()) std::fprintf(stderr, "creditbank audit: %s\n", error.c_str());
     std::fprintf(args.Has("help") ? stdout : stderr,
                  "usage: creditbank audit --server URL --from CHECKPOINT_FILE [--key KEY] "
-                 "[--save FILE]\n"
+                 "[--save FILE] [--witness-vkey V ... [--quorum K]]\n"
                  "Fetches the latest checkpoint and a consistency proof from the checkpoint in\n"
                  "CHECKPOINT_FILE, verifies both signatures and the proof, then saves the new\n"
                  "checkpoint (to --save, default CHECKPOINT_FILE). KEY is a PEM public key or a\n"
                  "verifier key; without it the server's own key is used (trust on first use).\n"
-                 "A missing CHECKPOINT_FILE starts from size 0. Exit 0 consistent, 1 not.\n");
+                 "A missing CHECKPOINT_FILE starts from size 0. With --witness-vkey, the new\n"
+                 "checkpoint must carry K valid C2SP cosignatures of those witnesses (all\n"
+                 "without --quorum). Exit 0 consistent, 1 not.\n");
     return args.Has("help") ? 0 : 2;
   }
   auto client = HttpClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
@@ -171,6 +225,11 @@ int CmdAudit(const CommandArgs& argv) {
   }
   auto new_cp = OpenCheckpoint(new_note, *verifier);
   if (!new_cp.ok()) return Fail("audit", "latest checkpoint: " + new_cp.status().message());
+  std::vector<Cosigner> witnesses;
+  size_t quorum = 0;
+  if (!WitnessPolicy("audit", args, &witnesses, &quorum)) return 2;
+  Status cosigned = RequireCosignatures(new_note, witnesses, quorum);
+  if (!cosigned.ok()) return Fail("audit", "latest checkpoint: " + cosigned.message());
 
   Checkpoint old_cp{new_cp->origin, 0, EmptyRoot(), {}};
   auto old_note = ReadFile(args.Get("from"));
@@ -213,6 +272,10 @@ int CmdAudit(const CommandArgs& argv) {
   std::printf("OK: log %s grew from %llu to %llu entries, append-only; saved %s\n",
               new_cp->origin.c_str(), static_cast<unsigned long long>(old_cp.size),
               static_cast<unsigned long long>(new_cp->size), save.c_str());
+  if (quorum > 0) {
+    std::printf("OK: cosigned by at least %zu of the %zu witnesses given\n", quorum,
+                witnesses.size());
+  }
   return 0;
 }
 

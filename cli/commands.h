@@ -18,5 +18,7 @@ int CmdVerify(const CommandArgs& args);
 int CmdAudit(const CommandArgs& args);
 int CmdBackup(const CommandArgs& args);
 int CmdRestore(const CommandArgs& args);
+int CmdWitness(const CommandArgs& args);
+int CmdMonitor(const CommandArgs& args);
 
 }  // namespace lcb

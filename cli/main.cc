@@ -46,7 +46,10 @@ const std::vector<Command>& Commands() {
        }},
       {"backup", "take an online, log-consistent backup of a running server", lcb::CmdBackup},
       {"restore", "restore a backup into a new data directory and verify it", lcb::CmdRestore},
-      {"note", "signed-note tools: verify", [](const std::vector<std::string>& a) {
+      {"witness", "run a C2SP tlog-witness that cosigns a log's checkpoints", lcb::CmdWitness},
+      {"monitor", "follow the log by tiles and report any rewritten history", lcb::CmdMonitor},
+      {"note", "signed-note tools: verify",
+       [](const std::vector<std::string>& a) {
          if (a.empty() || a[0] != "verify") {
            std::fprintf(stderr, "usage: creditbank note verify --key VKEY --note FILE\n");
            return (!a.empty() && (a[0] == "--help" || a[0] == "-h")) ? 0 : 2;

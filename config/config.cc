@@ -4,10 +4,10 @@
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
-
+#include "crypto/cosignature.h"
 #include "crypto/ijson.h"
 #include "crypto/signed_note.h"
 
@@ -56,6 +56,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"storage.postgres.dsn", "string",
      "libpq connection string or postgresql:// URL (with storage.backend postgres)",
      "CREDITBANK_POSTGRES_DSN", "postgres-dsn"},
+    {"witnesses", "json",
+     "witnesses to send checkpoints to: [{\"name\", \"url\", \"vkey\"}] (none)"},
+    {"witness_quorum", "int", "cosignatures a served checkpoint needs, <= witnesses (0)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -91,7 +94,8 @@ Status Flatten(const std::string& prefix, const nlohmann::json& doc, const std::
       LCB_RETURN_IF_ERROR(Flatten(key, value, file, out));
     } else if (value.is_string()) {
       out->emplace_back(key, value.get<std::string>());
-    } else if (value.is_number() || value.is_boolean()) {
+    } else if (value.is_number() || value.is_boolean() ||
+               (key == "witnesses" && value.is_array())) {
       out->emplace_back(key, value.dump());
     } else {
       return Bad(key, file, "must be a string or a number");
@@ -112,6 +116,40 @@ Status ParseInt(std::string_view key, std::string_view source, std::string_view 
     return Bad(key, source, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   *out = v;
+  return Status::Ok();
+}
+
+// `text` is a JSON array of {"name", "url", "vkey"}; every vkey must parse as a cosigner key
+// named `name`, and names must be distinct.
+Status ParseWitnesses(std::string_view key, std::string_view source, const std::string& text,
+                      std::vector<WitnessConfig>* out) {
+  auto parsed = ParseIJson(text);
+  if (!parsed.ok() || !parsed->is_array()) {
+    return Bad(key, source, "must be a JSON array of {\"name\", \"url\", \"vkey\"}");
+  }
+  out->clear();
+  for (const auto& w : *parsed) {
+    const std::string at = "[" + std::to_string(out->size()) + "]";
+    if (!w.is_object() || w.size() != 3 || !w.contains("name") || !w.contains("url") ||
+        !w.contains("vkey") || !w["name"].is_string() || !w["url"].is_string() ||
+        !w["vkey"].is_string()) {
+      return Bad(key, source, at + " must be {\"name\", \"url\", \"vkey\"}, all strings");
+    }
+    WitnessConfig wc{w["name"], w["url"], w["vkey"]};
+    auto cosigner = ParseCosignerKey(wc.vkey);
+    if (!cosigner.ok()) return Bad(key, source, at + ".vkey: " + cosigner.status().message());
+    if (cosigner->name != wc.name) {
+      return Bad(key, source,
+                 at + ".vkey is named '" + cosigner->name + "', not '" + wc.name + "'");
+    }
+    if (wc.url.rfind("http://", 0) != 0 && wc.url.rfind("https://", 0) != 0) {
+      return Bad(key, source, at + ".url must start with http:// or https://");
+    }
+    for (const WitnessConfig& seen : *out) {
+      if (seen.name == wc.name) return Bad(key, source, at + ".name repeats " + wc.name);
+    }
+    out->push_back(std::move(wc));
+  }
   return Status::Ok();
 }
 
@@ -199,6 +237,10 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     // Never echo the value: it may hold a password.
     if (value.empty()) return Bad(key, source, "must not be empty");
     c.storage_postgres_dsn = value;
+  } else if (key == "witnesses") {
+    return ParseWitnesses(key, source, value, &c.witnesses);
+  } else if (key == "witness_quorum") {
+    return ParseInt<int>(key, source, value, 0, 100, &c.witness_quorum);
   } else {
     return Bad(key, source, "unknown key");
   }
@@ -279,6 +321,11 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
     return Bad("storage.postgres.dsn", "configuration",
                "is required with storage.backend postgres (--postgres-dsn, "
                "CREDITBANK_POSTGRES_DSN)");
+  }
+  if (static_cast<size_t>(c.witness_quorum) > c.witnesses.size()) {
+    return Bad("witness_quorum", "configuration",
+               "is " + std::to_string(c.witness_quorum) + " but only " +
+                   std::to_string(c.witnesses.size()) + " witnesses are configured");
   }
   if (c.key_file.empty()) c.key_file = c.data_dir + "/log_key.pem";
   if (c.admin_token_file.empty()) c.admin_token_file = c.data_dir + "/admin.token";

@@ -15,6 +15,14 @@
 
 namespace lcb {
 
+// A witness the bank sends its checkpoints to (C2SP tlog-witness); `vkey` is its cosigner key
+// (crypto/cosignature.h), whose name must be `name`.
+struct WitnessConfig {
+  std::string name;
+  std::string url;  // http(s)://host:port[/prefix]; POST <url>/add-checkpoint
+  std::string vkey;
+};
+
 struct Config {
   std::string data_dir = "./var";
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 = ephemeral
@@ -50,6 +58,8 @@ struct Config {
   std::string storage_backend = "rocksdb";
   std::string storage_postgres_dsn;
 
+  std::vector<WitnessConfig> witnesses;  // file: [{"name","url","vkey"}], env/flag: that JSON
+  int witness_quorum = 0;                // cosignatures a served checkpoint needs (<= witnesses)
   std::string host() const;
   uint16_t port() const;
 };

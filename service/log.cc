@@ -88,10 +88,17 @@ StatusOr<LogEntries> LogService::Entries(uint64_t start, uint64_t end, bool with
   return out;
 }
 
+// The served checkpoint (with its witnesses' cosignatures) when it already covers the leaf, so
+// that a record bundle carries them; else the latest.
+std::string LogService::ReceiptCheckpoint(uint64_t leaf_index) const {
+  std::string served = ServedCheckpoint();
+  return CheckpointSize(served) > leaf_index ? served : ledger_->LatestCheckpoint();
+}
+
 StatusOr<Receipt> LogService::ReceiptFor(uint64_t leaf_index) {
   Receipt r;
   r.leaf_index = leaf_index;
-  r.checkpoint = ledger_->LatestCheckpoint();
+  r.checkpoint = ReceiptCheckpoint(leaf_index);
   r.tree_size = CheckpointSize(r.checkpoint);
   LCB_ASSIGN_OR_RETURN(r.inclusion_proof, ledger_->InclusionProof(leaf_index, r.tree_size));
   return r;
@@ -100,7 +107,7 @@ StatusOr<Receipt> LogService::ReceiptFor(uint64_t leaf_index) {
 StatusOr<Receipt> LogService::VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes) {
   Receipt r;
   r.leaf_index = leaf_index;
-  r.checkpoint = ledger_->LatestCheckpoint();
+  r.checkpoint = ReceiptCheckpoint(leaf_index);
   auto end = r.checkpoint.find("\n\n");
   if (end == std::string::npos) return Status::DataLoss("no signed checkpoint covers the entry");
   LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(r.checkpoint.substr(0, end + 1)));

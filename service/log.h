@@ -12,6 +12,7 @@
 #include "codec/rows.h"
 #include "crypto/ed25519.h"
 #include "crypto/merkle.h"
+#include "service/cosignatures.h"
 #include "storage/kv.h"
 #include "storage/ledger.h"
 
@@ -43,6 +44,9 @@ struct LogEntries {
   uint64_t tree_size = 0;
 };
 
+// The tree size a signed checkpoint note commits to (0 if it does not parse).
+uint64_t CheckpointSize(const std::string& note);
+
 class LogService {
  public:
   // Loads or creates the signing key (`key_file`, 0600), records a new key in the published
@@ -58,6 +62,13 @@ class LogService {
   uint64_t Size() const { return ledger_->Size(); }
   LedgerStats Stats() const { return ledger_->Stats(); }
   std::string LatestCheckpoint() const { return ledger_->LatestCheckpoint(); }
+  // What /log/checkpoint and /v1/log/checkpoint serve: the latest checkpoint, or with
+  // witnesses the newest one cosigned by a quorum (service/cosignatures.h has the rule).
+  std::string ServedCheckpoint() const {
+    std::string latest = LatestCheckpoint();
+    return cosigned_.Served(latest, CheckpointSize(latest));
+  }
+  CosignedCheckpoints& cosigned() { return cosigned_; }
   StatusOr<std::string> CheckpointAt(uint64_t size) { return ledger_->CheckpointAt(size); }
   StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size) {
     return ledger_->InclusionProof(index, size);
@@ -86,14 +97,13 @@ class LogService {
  private:
   LogService() = default;
   Status LoadOrCreateKey(Kv* kv, const std::string& key_file);
+  std::string ReceiptCheckpoint(uint64_t leaf_index) const;
 
   std::string origin_;
   std::shared_ptr<const Ed25519Key> key_;
   std::vector<LogKeyRow> keys_;
   std::unique_ptr<Ledger> ledger_;
+  CosignedCheckpoints cosigned_;
 };
-
-// The tree size a signed checkpoint note commits to (0 if it does not parse).
-uint64_t CheckpointSize(const std::string& note);
 
 }  // namespace lcb

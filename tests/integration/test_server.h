@@ -25,7 +25,7 @@ class TestServer {
   // same BankServer as `creditbank serve`.
   explicit TestServer(const std::string& dir, std::map<std::string, std::string> flags = {}) {
     flags["data_dir"] = dir;
-    flags["listen"] = "127.0.0.1:0";
+    if (!flags.count("listen")) flags["listen"] = "127.0.0.1:0";
     if (!flags.count("log_level")) flags["log_level"] = "error";
     if (!flags.count("threads")) flags["threads"] = "2";
     auto config = LoadConfig("", {}, flags);

@@ -1,0 +1,244 @@
+#include "cli/monitor.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "api/http_client.h"
+#include "common/encoding.h"
+#include "crypto/checkpoint.h"
+#include "crypto/ijson.h"
+#include "crypto/tiles.h"
+#include "service/files.h"
+
+namespace lcb {
+namespace {
+
+using json = nlohmann::json;
+
+// Reads back the frontier's complete subtrees (largest first) for Frontier::Load.
+class SavedNodes final : public NodeReader {
+ public:
+  SavedNodes(uint64_t size, const std::vector<Hash>& hashes) {
+    uint64_t pos = 0;
+    size_t k = 0;
+    for (int level = 63; level >= 0 && k < hashes.size(); --level) {
+      const uint64_t span = uint64_t{1} << level;
+      if ((size & span) == 0) continue;
+      nodes_[{level, pos >> level}] = hashes[k++];
+      pos += span;
+    }
+  }
+  StatusOr<Hash> Node(int level, uint64_t index) override {
+    auto it = nodes_.find({level, index});
+    if (it == nodes_.end()) return Status::DataLoss("monitor state lacks a frontier node");
+    return it->second;
+  }
+
+ private:
+  std::map<std::pair<int, uint64_t>, Hash> nodes_;
+};
+
+std::string StatePath(const MonitorOptions& o) { return o.state_dir + "/monitor.json"; }
+
+}  // namespace
+
+EntryLabels ScanEntryLabels(std::string_view e) {
+  EntryLabels out;
+  int depth = 0;
+  size_t i = 0;
+  // Reads the string starting at the quote e[i]; leaves i after its closing quote.
+  auto read_string = [&](std::string* dst) {
+    const size_t start = ++i;
+    while (i < e.size() && e[i] != '"') i += e[i] == '\\' ? 2 : 1;
+    if (dst != nullptr) dst->assign(e.substr(start, std::min(i, e.size()) - start));
+    ++i;
+  };
+  while (i < e.size()) {
+    const char c = e[i];
+    if (c == '"') {
+      if (depth != 1) {
+        read_string(nullptr);
+        continue;
+      }
+      std::string key;
+      read_string(&key);
+      if (i < e.size() && e[i] == ':' && i + 1 < e.size() && e[i + 1] == '"') {
+        ++i;
+        std::string* dst = key == "type" ? &out.type : key == "issuer" ? &out.issuer : nullptr;
+        read_string(dst);
+      }
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') --depth;
+    ++i;
+  }
+  return out;
+}
+
+StatusOr<std::unique_ptr<Monitor>> Monitor::Open(MonitorOptions options) {
+  std::unique_ptr<Monitor> m(new Monitor());
+  m->options_ = std::move(options);
+  LCB_RETURN_IF_ERROR(MakeDirs(m->options_.state_dir));
+  LCB_ASSIGN_OR_RETURN(
+      m->http_, HttpClient::Connect(m->options_.server, m->options_.ca, m->options_.insecure));
+  LCB_RETURN_IF_ERROR(m->LoadState());
+  return m;
+}
+
+Monitor::~Monitor() = default;
+
+Status Monitor::LoadState() {
+  std::ifstream in(StatePath(options_));
+  if (!in) return Status::Ok();  // first run
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto parsed = ParseIJson(ss.str());
+  if (!parsed.ok() || !parsed->is_object()) {
+    return Status::DataLoss(StatePath(options_) + " is not the monitor's state");
+  }
+  const json& s = *parsed;
+  try {
+    origin_ = s.at("origin").get<std::string>();
+    vkey_ = s.at("vkey").get<std::string>();
+    const uint64_t size = s.at("size").get<uint64_t>();
+    std::vector<Hash> hashes;
+    for (const auto& h : s.at("frontier")) {
+      auto hash = HashFromHex(h.get<std::string>());
+      if (!hash) return Status::DataLoss("monitor state: bad frontier hash");
+      hashes.push_back(*hash);
+    }
+    SavedNodes nodes(size, hashes);
+    LCB_ASSIGN_OR_RETURN(frontier_, Frontier::Load(size, nodes));
+    if (HashHex(frontier_.Root()) != s.at("root").get<std::string>()) {
+      return Status::DataLoss("monitor state: the frontier does not give the saved root");
+    }
+    for (const auto& [k, v] : s.at("counts").items()) counts_[k] = v.get<uint64_t>();
+    entries_checked_ = s.value("entries_checked", uint64_t{0});
+  } catch (const json::exception& e) {
+    return Status::DataLoss("monitor state: " + std::string(e.what()));
+  }
+  return Status::Ok();
+}
+
+Status Monitor::SaveState(const std::string& note) const {
+  json s = {{"origin", origin_},        {"vkey", vkey_},
+            {"size", frontier_.size()}, {"root", HashHex(frontier_.Root())},
+            {"counts", counts_},        {"entries_checked", entries_checked_},
+            {"checkpoint", note}};
+  json hashes = json::array();
+  for (const StoredNode& n : frontier_.Nodes()) hashes.push_back(HashHex(n.hash));
+  s["frontier"] = hashes;
+  return WriteSecretFile(StatePath(options_), s.dump() + "\n", /*overwrite=*/true);
+}
+
+StatusOr<std::string> Monitor::Get(const std::string& path, bool auth) {
+  std::map<std::string, std::string> headers;
+  if (auth && !options_.token.empty()) headers["Authorization"] = "Bearer " + options_.token;
+  LCB_ASSIGN_OR_RETURN(ClientResponse r, http_->Request("GET", path, "", headers));
+  if (r.status != 200) {
+    return Status::Unavailable("GET " + path + " answered " + std::to_string(r.status) + ": " +
+                               r.body.substr(0, 200));
+  }
+  return std::move(r.body);
+}
+
+Status Monitor::EnsureVerifier() {
+  if (!options_.log_vkey.empty()) {
+    if (!vkey_.empty() && vkey_ != options_.log_vkey) {
+      return Status::FailedPrecondition("--log-vkey differs from the key in the state");
+    }
+    vkey_ = options_.log_vkey;
+  }
+  if (vkey_.empty()) {  // trust on first use, then pinned in the state
+    LCB_ASSIGN_OR_RETURN(std::string body, Get("/v1/log/key", false));
+    json k = json::parse(body, nullptr, false);
+    if (k.is_discarded() || !k.contains("verifier_key") || !k["verifier_key"].is_string()) {
+      return Status::Unavailable("GET /v1/log/key has no verifier_key");
+    }
+    vkey_ = k["verifier_key"].get<std::string>();
+  }
+  LCB_ASSIGN_OR_RETURN(verifier_, ParseVerifierKey(vkey_));
+  if (!origin_.empty() && origin_ != verifier_.name) {
+    return Status::FailedPrecondition("the log key names " + verifier_.name + ", the state " +
+                                      origin_);
+  }
+  origin_ = verifier_.name;
+  return Status::Ok();
+}
+
+Status Monitor::Rewrite(const std::string& reason, uint64_t size, const std::string& root_hex) {
+  json j = {{"event", "rewrite"},
+            {"reason", reason},
+            {"origin", origin_},
+            {"known_size", frontier_.size()},
+            {"known_root", HashHex(frontier_.Root())},
+            {"size", size},
+            {"server", options_.server}};
+  if (!root_hex.empty()) j["root"] = root_hex;
+  rewrite_json_ = j.dump();
+  return Status::DataLoss(reason);
+}
+
+Status Monitor::ReadEntries(uint64_t size, Frontier* frontier,
+                            std::map<std::string, uint64_t>* counts) {
+  for (uint64_t tile = frontier->size() / kTileWidth; frontier->size() < size; ++tile) {
+    const uint32_t width = TileWidthAt(0, tile, size);
+    LCB_ASSIGN_OR_RETURN(std::string bundle, Get("/log/" + EntryBundlePath(tile, width), true));
+    LCB_ASSIGN_OR_RETURN(std::string hashes, Get("/log/" + TilePath(0, tile, width), false));
+    auto entries = SplitBundle(bundle);
+    if (!entries.ok() || entries->size() != width || hashes.size() != width * sizeof(Hash)) {
+      return Rewrite("tile " + std::to_string(tile) + " does not hold " + std::to_string(width) +
+                         " entries and hashes",
+                     size, "");
+    }
+    for (uint32_t k = static_cast<uint32_t>(frontier->size() - tile * kTileWidth); k < width; ++k) {
+      const Hash leaf = LeafHash((*entries)[k]);
+      if (std::string_view(hashes).substr(k * sizeof(Hash), sizeof(Hash)) != HashBytes(leaf)) {
+        return Rewrite(
+            "entry " + std::to_string(tile * kTileWidth + k) + " does not match its leaf hash",
+            size, "");
+      }
+      frontier->Append(leaf, nullptr);
+      const EntryLabels labels = ScanEntryLabels((*entries)[k]);
+      const bool by_issuer = (labels.type == "record" || labels.type == "revocation");
+      ++(*counts)[by_issuer && !labels.issuer.empty() ? labels.issuer : labels.type];
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<MonitorPoll> Monitor::Poll() {
+  rewrite_json_.clear();
+  LCB_RETURN_IF_ERROR(EnsureVerifier());
+  LCB_ASSIGN_OR_RETURN(std::string note, Get("/log/checkpoint", false));
+  auto opened = OpenNote(note, {verifier_});
+  if (!opened.ok()) return Rewrite("checkpoint signature: " + opened.status().message(), 0, "");
+  auto cp = ParseCheckpointBody(opened->text);
+  if (!cp.ok() || cp->origin != origin_) return Rewrite("checkpoint does not parse", 0, "");
+  const std::string root_hex = HashHex(cp->root);
+  MonitorPoll poll{frontier_.size(), cp->size, 0};
+  if (cp->size < frontier_.size()) {
+    return Rewrite("the log shrank: a signed checkpoint is smaller than one seen", cp->size,
+                   root_hex);
+  }
+  Frontier next = frontier_;
+  std::map<std::string, uint64_t> counts = counts_;
+  LCB_RETURN_IF_ERROR(ReadEntries(cp->size, &next, &counts));
+  if (next.Root() != cp->root) {
+    return Rewrite(cp->size == frontier_.size()
+                       ? "a signed checkpoint has another root at a size already seen"
+                       : "a signed checkpoint is not an extension of the tree seen",
+                   cp->size, root_hex);
+  }
+  poll.new_entries = cp->size - frontier_.size();
+  entries_checked_ += poll.new_entries;
+  frontier_ = std::move(next);
+  counts_ = std::move(counts);
+  LCB_RETURN_IF_ERROR(SaveState(note));
+  return poll;
+}
+
+}  // namespace lcb

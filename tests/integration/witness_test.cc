@@ -1,0 +1,308 @@
+// Witnesses and monitors on real servers (loopback, ephemeral ports): the bank's witness
+// client against `creditbank witness`'s server, audit and verify requiring a quorum, a witness
+// refusing a forked log, and a monitor catching a history rewritten under it.
+#include "service/witness.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "api/server.h"
+#include "api/witness_server.h"
+#include "cli/commands.h"
+#include "cli/monitor.h"
+#include "crypto/cosignature.h"
+#include "tests/integration/test_server.h"
+
+namespace lcb::testing {
+namespace {
+
+constexpr auto kWait = std::chrono::seconds(20);
+
+// A free loopback port (bound then released), for a server that starts later.
+uint16_t FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A witness server as `creditbank witness` runs it.
+class RunningWitness {
+ public:
+  RunningWitness(const std::string& name, const std::string& state, const std::string& log_vkey,
+                 uint16_t port = 0)
+      : name_(name) {
+    auto w = Witness::Open(name, Ed25519Key::FromSeed(Sha256Seed(name)).value(),
+                           {ParseVerifierKey(log_vkey).value()}, state);
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    witness_ = std::move(w).value();
+    ServerOptions o;
+    o.port = port;
+    o.threads = 1;
+    server_ = HttpServer::Create(o, WitnessDispatcher(*witness_)).value();
+    Status s = server_->Start();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  ~RunningWitness() { server_->Shutdown(500); }
+  static std::string Sha256Seed(const std::string& name) {
+    return std::string(HashBytes(Sha256("seed:" + name)));
+  }
+  static std::string VkeyOf(const std::string& name) {
+    return CosignerKeyString(name, Ed25519Key::FromSeed(Sha256Seed(name)).value().PublicKey());
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  std::string vkey() const { return witness_->vkey(); }
+  Witness& witness() { return *witness_; }
+
+ private:
+  std::string name_;
+  std::unique_ptr<Witness> witness_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+json WitnessesJson(const std::vector<std::pair<std::string, std::string>>& name_url) {
+  json a = json::array();
+  for (const auto& [name, url] : name_url) {
+    a.push_back({{"name", name}, {"url", url}, {"vkey", RunningWitness::VkeyOf(name)}});
+  }
+  return a;
+}
+
+// Posts `n` records of tsinghua; returns the id of the last one.
+std::string PostRecords(TestServer& s, const Catalog& cat, int n, const std::string& tag) {
+  json batch = {{"records", json::array()}};
+  for (int i = 0; i < n; ++i) {
+    batch["records"].push_back(
+        cat.Record(cat.learner_a, "tsinghua:CS101", tag + std::to_string(i)));
+  }
+  json r = s.CallJson("POST", "/v1/records", cat.tsinghua_token, batch, 201);
+  return r["records"][n - 1]["id"];
+}
+
+size_t CosignaturesOn(const std::string& note, const std::vector<std::string>& vkeys) {
+  std::vector<Cosigner> cs;
+  for (const auto& v : vkeys) cs.push_back(ParseCosignerKey(v).value());
+  auto found = VerifyCosignatures(note, cs);
+  EXPECT_TRUE(found.ok()) << found.status().ToString();
+  return found.ok() ? found->size() : 0;
+}
+
+// Polls GET /log/checkpoint until `pred` holds or kWait passes.
+template <typename Pred>
+std::string WaitForCheckpoint(TestServer& s, Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  std::string note;
+  while (std::chrono::steady_clock::now() < deadline) {
+    note = s.Call("GET", "/log/checkpoint").body;
+    if (pred(note)) return note;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return note;
+}
+
+std::string LogVkey(TestServer& s) {
+  return s.CallJson("GET", "/v1/log/key", "", nullptr, 200).value("verifier_key", "");
+}
+
+// Witness a is up; witness b starts only later (lagging). With quorum 1 the bank serves a's
+// cosignature; audit with quorum 2 fails until b has caught up (via its 409 from size 0),
+// then audit and verify of a record bundle pass with both.
+TEST(WitnessIntegration, TwoWitnessesOneLagging) {
+  TempDir dir;
+  const uint16_t b_port = FreePort();
+  const std::string b_url = "http://127.0.0.1:" + std::to_string(b_port);
+  // The bank's key is fixed first so that the witnesses can be configured with it.
+  const std::string key_file = dir.sub("log_key.pem");
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
+  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
+                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  RunningWitness a("witness.a.example/w", dir.sub("wa"), log_vkey);
+  TestServer bank(
+      dir.sub("bank"),
+      {{"key_file", key_file},
+       {"witnesses",
+        WitnessesJson({{"witness.a.example/w", a.url()}, {"witness.b.example/w", b_url}}).dump()},
+       {"witness_quorum", "1"}});
+  ASSERT_EQ(LogVkey(bank), log_vkey);
+  Catalog cat;
+  cat.Load(bank);
+  const std::string record = PostRecords(bank, cat, 40, "lag-");
+  const std::string va = a.vkey(), vb = RunningWitness::VkeyOf("witness.b.example/w");
+  std::string note = WaitForCheckpoint(bank, [&](const std::string& n) {
+    return CosignaturesOn(n, {va}) == 1 && CheckpointSize(n) == bank.services().log().Size();
+  });
+  ASSERT_EQ(CosignaturesOn(note, {va}), 1u) << note;
+  EXPECT_EQ(CosignaturesOn(note, {vb}), 0u);
+  EXPECT_EQ(bank.Call("GET", "/v1/log/checkpoint").body, note);
+
+  const std::string saved = dir.sub("audit.checkpoint");
+  auto audit = [&](const std::string& quorum) {
+    return CmdAudit({"--server", bank.url(), "--from", saved, "--key", log_vkey, "--witness-vkey",
+                     va, "--witness-vkey", vb, "--quorum", quorum});
+  };
+  EXPECT_EQ(audit("1"), 0);
+  EXPECT_EQ(audit("2"), 1);
+
+  RunningWitness b("witness.b.example/w", dir.sub("wb"), log_vkey, b_port);
+  note = WaitForCheckpoint(bank, [&](const std::string& n) {
+    return CosignaturesOn(n, {va, vb}) == 2;
+  });
+  ASSERT_EQ(CosignaturesOn(note, {va, vb}), 2u) << note;
+  EXPECT_EQ(audit("2"), 0);
+  EXPECT_EQ(b.witness().KnownSize("creditbank.localhost/log").value(), CheckpointSize(note));
+
+  // A record bundle now carries the cosigned checkpoint in its receipt.
+  ClientResponse bundle = bank.Call("GET", "/v1/records/" + record, cat.learner_a_token);
+  ASSERT_EQ(bundle.status, 200) << bundle.body;
+  const std::string bundle_file = dir.sub("bundle.json");
+  std::ofstream(bundle_file) << bundle.body;
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_file, "--key", log_vkey, "--witness-vkey", va + "," + vb,
+                       "--quorum", "2"}),
+            0);
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_file, "--key", log_vkey, "--witness-vkey",
+                       RunningWitness::VkeyOf("witness.c.example/w"), "--quorum", "1"}),
+            1);
+}
+
+// The bank is restarted on another history signed with the same key (a fork). The witness,
+// which cosigned the first history, refuses every checkpoint of the fork, and the forked bank
+// (quorum 1) never serves a checkpoint as cosigned.
+TEST(WitnessIntegration, ForkedLogIsRefusedAndNeverServedAsCosigned) {
+  TempDir dir;
+  const std::string key_file = dir.sub("log_key.pem");
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
+  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
+                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  RunningWitness w("witness.example/w", dir.sub("w"), log_vkey);
+  const std::map<std::string, std::string> flags = {
+      {"key_file", key_file},
+      {"witnesses", WitnessesJson({{"witness.example/w", w.url()}}).dump()},
+      {"witness_quorum", "1"}};
+  uint64_t honest_size = 0;
+  {
+    TestServer bank(dir.sub("bank"), flags);
+    Catalog cat;
+    cat.Load(bank);
+    PostRecords(bank, cat, 30, "honest-");
+    std::string note = WaitForCheckpoint(bank, [&](const std::string& n) {
+      return CosignaturesOn(n, {w.vkey()}) == 1 &&
+             CheckpointSize(n) == bank.services().log().Size();
+    });
+    ASSERT_EQ(CosignaturesOn(note, {w.vkey()}), 1u);
+    honest_size = CheckpointSize(note);
+  }
+  TestServer fork(dir.sub("fork"), flags);
+  Catalog cat;
+  cat.Load(fork);
+  PostRecords(fork, cat, 45, "forked-");
+  ASSERT_GT(fork.services().log().Size(), honest_size);
+  // Give the witness client time to try (it retries with backoff).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string note = fork.Call("GET", "/log/checkpoint").body;
+    ASSERT_EQ(CosignaturesOn(note, {w.vkey()}), 0u) << note;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(w.witness().KnownSize("creditbank.localhost/log").value(), honest_size);
+  // And over HTTP directly: the fork's checkpoint with a proof from the honest size is 422,
+  // from 0 is 409 naming the honest size.
+  auto client = HttpClient::Connect(w.url()).value();
+  const uint64_t size = fork.services().log().Size();
+  const std::string latest = fork.services().log().LatestCheckpoint();
+  std::string body = "old " + std::to_string(honest_size) + "\n";
+  for (const Hash& h :
+       fork.services().log().ConsistencyProof(honest_size, CheckpointSize(latest)).value()) {
+    body += Base64Encode(HashBytes(h)) + "\n";
+  }
+  auto r = client->Request("POST", "/add-checkpoint", body + "\n" + latest);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 422) << r->body;
+  r = client->Request("POST", "/add-checkpoint", "old 0\n\n" + latest);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 409);
+  EXPECT_EQ(r->body, std::to_string(honest_size) + "\n");
+  EXPECT_EQ(r->headers["content-type"], "text/x.tlog.size");
+  EXPECT_GT(size, honest_size);
+  auto statuses = fork.services().log().cosigned().CountAt(size);
+  EXPECT_EQ(statuses, 0u);
+}
+
+// A monitor follows the log by tiles; the bank is then replaced, on the same port and with
+// the same key, by one whose history differs: the running monitor reports a rewrite.
+TEST(MonitorIntegration, RewrittenHistoryUnderARunningMonitorIsReported) {
+  TempDir dir;
+  const std::string key_file = dir.sub("log_key.pem");
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
+  const uint16_t port = FreePort();
+  const std::map<std::string, std::string> flags = {
+      {"key_file", key_file}, {"listen", "127.0.0.1:" + std::to_string(port)}};
+  std::unique_ptr<Monitor> monitor;
+  uint64_t seen = 0;
+  {
+    TestServer bank(dir.sub("bank"), flags);
+    Catalog cat;
+    cat.Load(bank);
+    PostRecords(bank, cat, 300, "m-");
+    auto m = Monitor::Open({bank.url(), dir.sub("monitor"), cat.auditor_token, "", "", false});
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    monitor = std::move(m).value();
+    auto first = monitor->Poll();
+    ASSERT_TRUE(first.ok()) << first.status().ToString() << monitor->rewrite_json();
+    EXPECT_EQ(first->size, bank.services().log().Size());
+    EXPECT_EQ(monitor->counts().at("tsinghua"), 300u);
+    PostRecords(bank, cat, 20, "m2-");
+    auto second = monitor->Poll();
+    ASSERT_TRUE(second.ok()) << second.status().ToString();
+    EXPECT_EQ(second->new_entries, 20u);
+    EXPECT_EQ(monitor->counts().at("tsinghua"), 320u);
+    seen = second->size;
+  }
+  // The same operations again: same size, other entries (fresh salts), same signing key.
+  TestServer rewritten(dir.sub("rewritten"), flags);
+  Catalog cat;
+  cat.Load(rewritten);
+  PostRecords(rewritten, cat, 300, "m-");
+  PostRecords(rewritten, cat, 20, "m2-");
+  ASSERT_EQ(rewritten.services().log().Size(), seen);
+  auto poll = monitor->Poll();
+  ASSERT_FALSE(poll.ok());
+  EXPECT_EQ(poll.status().code(), StatusCode::kDataLoss);
+  json report = json::parse(monitor->rewrite_json());
+  EXPECT_EQ(report["event"], "rewrite");
+  EXPECT_EQ(report["known_size"], seen);
+  EXPECT_EQ(report["size"], seen);
+
+  // A monitor restarted on the same state, after the rewritten log grew, reports it too.
+  PostRecords(rewritten, cat, 5, "m3-");
+  auto restarted =
+      Monitor::Open({rewritten.url(), dir.sub("monitor"), cat.auditor_token, "", "", false});
+  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
+  EXPECT_EQ((*restarted)->size(), seen);
+  auto again = (*restarted)->Poll();
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE((*restarted)->rewrite_json().find("not an extension"), std::string::npos)
+      << (*restarted)->rewrite_json();
+}
+
+TEST(MonitorLabels, ScansTopLevelTypeAndIssuer) {
+  EntryLabels l = ScanEntryLabels(
+      R"({"grade":{"issuer":"nested","scale":"x"},"issuer":"tsinghua","note":"\"issuer\":\"fake\"","type":"record"})");
+  EXPECT_EQ(l.issuer, "tsinghua");
+  EXPECT_EQ(l.type, "record");
+  EXPECT_EQ(ScanEntryLabels(R"({"type":"ruleset"})").issuer, "");
+  EXPECT_EQ(ScanEntryLabels("not json").type, "");
+}
+
+}  // namespace
+}  // namespace lcb::testing
