@@ -44,6 +44,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
     {"min_free_disk_bytes", "int",
      "writes answer 503 while the data disk has less free space (268435456)"},
+    {"public_url", "string",
+     "the bank's public http(s) base URL, no trailing slash: credential and status list URLs, "
+     "did:web (empty = the listening URL)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -138,6 +141,13 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<uint64_t>(key, source, value, 0, 1ull << 50, &c.min_free_disk_bytes);
   } else if (key == "shutdown_grace_ms") {
     return ParseInt<int>(key, source, value, 0, 600'000, &c.shutdown_grace_ms);
+  } else if (key == "public_url") {
+    const bool scheme = value.starts_with("https://") || value.starts_with("http://");
+    if (!value.empty() &&
+        (!scheme || value.ends_with("/") || value.find_first_of(" ?#") != std::string::npos)) {
+      return Bad(key, source, "must be an http(s) URL without a trailing slash, query or fragment");
+    }
+    c.public_url = value;
   } else {
     return Bad(key, source, "unknown key");
   }

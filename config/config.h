@@ -38,6 +38,9 @@ struct Config {
   std::string tls_key;
   int shutdown_grace_ms = 10'000;
   uint64_t min_free_disk_bytes = 256ull << 20;  // below this, writes answer 503
+  // The bank's public base URL ("https://bank.example", no trailing slash): credential ids,
+  // status list URLs and did:web. Empty = the URL the server listens on.
+  std::string public_url;
 
   std::string host() const;
   uint16_t port() const;
