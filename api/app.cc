@@ -113,6 +113,7 @@ App::App(Services& services, Executor blocking)
   AddLogRoutes(router_, services.log());
   AddTileRoutes(router_, services.log());
   AddRegimeRoutes(router_);
+  AddCredentialRoutes(router_, services.credentials(), services.records(), services.learners());
 }
 
 std::string App::RenderMetrics() {
