@@ -270,6 +270,9 @@ std::map<std::string, Shapes> RouteShapes() {
              {"checks", Arr(Str())},
              {"warnings", Arr(Obj({}))},
              {"errors", Arr(Obj({}))}})}},
+      {"POST /vc-api/credentials/issue",
+       {Obj({{"credential", Obj({})}, {"options", Obj({})}}, {"credential"}),
+        Obj({{"verifiableCredential", Obj({})}})}},
   };
   // C2SP tlog-tiles: 32-byte hashes, or uint16-BE length-prefixed entries.
   for (const std::string& pattern : TileRoutePatterns()) {

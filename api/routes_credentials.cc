@@ -144,6 +144,35 @@ void PostVcApiVerify(CredentialService& creds, RouteContext& ctx, Respond respon
                                                          {"errors", std::move(errors)}}));
 }
 
+// POST /vc-api/credentials/issue {"credential", "options"?: object}: admin, and only when the
+// configuration enables vc_api_issue (404 otherwise: the endpoint does not exist for clients).
+void PostVcApiIssue(CredentialService& creds, RouteContext& ctx, Respond respond) {
+  const std::string& rid = ctx.request.request_id;
+  if (!creds.vc_api_issue_enabled()) {
+    return respond(ProblemResponse(
+        Status::NotFound("VC-API issuing is not enabled (configuration key vc_api_issue)"), rid));
+  }
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return;
+  Status s = RejectUnknown(body, "", {"credential", "options"});
+  if (s.ok() && !body.contains("credential")) {
+    s = Status::InvalidArgument(Field("/credential"), "is required");
+  }
+  if (s.ok() && body.contains("options") && !body["options"].is_object()) {
+    s = Status::InvalidArgument(Field("/options"), "must be an object");
+  }
+  if (!s.ok()) return respond(ProblemResponse(s, rid));
+  auto issued = creds.IssueVcApi(body["credential"]);
+  if (!issued.ok()) {
+    if (issued.status().code() == StatusCode::kPermissionDenied) {  // another issuer: 422
+      return respond(
+          ProblemResponse(422, issued.status().message(), rid, issued.status().pointer()));
+    }
+    return respond(ProblemResponse(issued.status(), rid));
+  }
+  respond(JsonResponse(201, json{{"verifiableCredential", std::move(issued).value()}}));
+}
+
 }  // namespace
 
 void HandleClrTranscript(CredentialService& creds, LearnerService& learners, RouteContext& ctx,
@@ -200,6 +229,11 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
       "POST", "/vc-api/credentials/verify", kAnyone,
       "W3C VC-API: verify {verifiableCredential, options?}; 400 when not verified",
       [c](RouteContext& ctx, Respond respond) { PostVcApiVerify(*c, ctx, std::move(respond)); });
+  router.Add(
+      "POST", "/vc-api/credentials/issue", kAdmin,
+      "W3C VC-API: sign {credential} (issuer = the bank's DID) with eddsa-jcs-2022; only "
+      "when vc_api_issue is enabled",
+      [c](RouteContext& ctx, Respond respond) { PostVcApiIssue(*c, ctx, std::move(respond)); });
   // GET /v1/learners/{id}/transcript serves format=clr here and format=pdf from the transcript
   // routes; whichever file registers the path first owns the dispatch on ?format=.
   const bool transcript_taken =

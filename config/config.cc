@@ -47,6 +47,8 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"public_url", "string",
      "the bank's public http(s) base URL, no trailing slash: credential and status list URLs, "
      "did:web (empty = the listening URL)"},
+    {"vc_api_issue", "string",
+     "true enables POST /vc-api/credentials/issue for admins (DESIGN.md vc_api.issue; false)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -148,6 +150,9 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
       return Bad(key, source, "must be an http(s) URL without a trailing slash, query or fragment");
     }
     c.public_url = value;
+  } else if (key == "vc_api_issue") {
+    if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
+    c.vc_api_issue = value == "true";
   } else {
     return Bad(key, source, "unknown key");
   }

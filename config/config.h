@@ -41,6 +41,8 @@ struct Config {
   // The bank's public base URL ("https://bank.example", no trailing slash): credential ids,
   // status list URLs and did:web. Empty = the URL the server listens on.
   std::string public_url;
+  // DESIGN.md's vc_api.issue: POST /vc-api/credentials/issue answers only when true.
+  bool vc_api_issue = false;
 
   std::string host() const;
   uint16_t port() const;

@@ -9,6 +9,7 @@
 #include "storage/keys.h"
 #include "vc/data_integrity.h"
 #include "vc/open_badge.h"
+#include "vc/safe_mode.h"
 #include "vc/time.h"
 
 namespace lcb {
@@ -297,6 +298,26 @@ std::map<std::string, vc::DecodedStatusList> CredentialService::ListsFor(const J
     add(status);
   }
   return out;
+}
+
+StatusOr<Json> CredentialService::IssueVcApi(const Json& credential) {
+  if (!credential.is_object()) {
+    return Status::InvalidArgument(Field("/credential"), "must be a credential object");
+  }
+  if (credential.contains("proof")) {
+    return Status::InvalidArgument(Field("/credential/proof"),
+                                   "the credential already has a proof; send it unsigned");
+  }
+  auto issuer = vc::IssuerId(credential);
+  if (!issuer.ok()) return issuer.status().WithPointerPrefix("/credential");
+  if (*issuer != keys_->did() && (did_web_.empty() || *issuer != did_web_)) {
+    return Status::PermissionDenied(Field("/credential/issuer"),
+                                    "the bank issues only as " + keys_->did() + ", not " + *issuer);
+  }
+  Status safe = vc::CheckJsonLdSafeMode(credential);
+  if (!safe.ok()) return safe.WithPointerPrefix("/credential");
+  return vc::SecureDataIntegrity(credential, keys_->ed25519(), keys_->verification_method(),
+                                 vc::FormatDateTime(vc::NowSeconds()));
 }
 
 vc::VerificationResult CredentialService::Verify(std::string_view input) {

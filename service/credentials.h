@@ -84,6 +84,14 @@ class CredentialService {
   // The signed list `list` (decimal, as in the URL). NotFound for a list no leaf maps to yet.
   StatusOr<std::shared_ptr<const StatusListDocument>> StatusList(std::string_view list);
 
+  // VC-API issue: signs `credential` (VC 1.1 or 2.0, no proof yet) with eddsa-jcs-2022 and
+  // the bank's did:key verification method. InvalidArgument naming the member for a
+  // credential that is not an object, already has a proof, has no issuer, or that a JSON-LD
+  // processor in safe mode would reject; PermissionDenied naming "/credential/issuer" when the
+  // issuer is not the bank (the route answers 422).
+  StatusOr<nlohmann::json> IssueVcApi(const nlohmann::json& credential);
+  bool vc_api_issue_enabled() const { return config_.vc_api_issue; }
+
   // Verifies a credential (JSON text or compact JWS) against the bank's keys (current and
   // rotated) and any did:key issuer; the bank's own status lists are consulted directly.
   vc::VerificationResult Verify(std::string_view input);

@@ -318,5 +318,58 @@ TEST_F(CredentialsTest, ClrTranscriptEmbedsEveryActiveRecord) {
   EXPECT_EQ(json::parse(bad.body).value("pointer", ""), "/format");
 }
 
+TEST_F(CredentialsTest, VcApiIssueSignsOnlyTheBanksCredentialsWhenEnabled) {
+  const std::string did =
+      server_->CallJson("GET", "/v1/credentials/issuer", "", nullptr, 200)["id"];
+  const json v2 = {{"@context", {"https://www.w3.org/ns/credentials/v2"}},
+                   {"type", {"VerifiableCredential"}},
+                   {"issuer", did},
+                   {"credentialSubject", {{"id", "did:example:subject"}}}};
+  // Disabled by default: the endpoint does not exist for anyone.
+  server_->CallJson("POST", "/vc-api/credentials/issue", server_->admin_token(),
+                    {{"credential", v2}}, 404);
+  server_.reset();
+  server_ = std::make_unique<TestServer>(
+      dir_.path(), std::map<std::string, std::string>{{"vc_api_issue", "true"}});
+  const std::string admin = server_->admin_token();
+  json issued = server_->CallJson("POST", "/vc-api/credentials/issue", admin,
+                                  {{"credential", v2}, {"options", json::object()}}, 201);
+  const json& signed_vc = issued["verifiableCredential"];
+  EXPECT_EQ(signed_vc["proof"]["cryptosuite"], "eddsa-jcs-2022");
+  EXPECT_EQ(signed_vc["proof"]["verificationMethod"], did + "#" + did.substr(8));
+  json verified = server_->CallJson("POST", "/vc-api/credentials/verify", "",
+                                    {{"verifiableCredential", signed_vc}}, 200);
+  EXPECT_EQ(verified["verified"], true) << verified.dump();
+  // VC 1.1, issuer as an object.
+  json v1 = {{"@context", {"https://www.w3.org/2018/credentials/v1"}},
+             {"type", {"VerifiableCredential"}},
+             {"issuer", {{"id", did}}},
+             {"issuanceDate", "2024-01-01T00:00:00Z"},
+             {"credentialSubject", {{"id", "did:example:subject"}}}};
+  server_->CallJson("POST", "/vc-api/credentials/issue", admin, {{"credential", v1}}, 201);
+
+  json other = v2;
+  other["issuer"] = "did:example:someone-else";
+  json refused =
+      server_->CallJson("POST", "/vc-api/credentials/issue", admin, {{"credential", other}}, 422);
+  EXPECT_EQ(refused.value("pointer", ""), "/credential/issuer");
+  json undefined = v2;
+  undefined["credentialSubject"]["favoriteColor"] = "blue";
+  json unsafe = server_->CallJson("POST", "/vc-api/credentials/issue", admin,
+                                  {{"credential", undefined}}, 400);
+  EXPECT_EQ(unsafe.value("pointer", ""), "/credential/credentialSubject/favoriteColor");
+  for (const auto& [body, pointer] :
+       std::vector<std::pair<json, std::string>>{{{{"credential", signed_vc}}, "/credential/proof"},
+                                                 {{{"credential", "text"}}, "/credential"},
+                                                 {json::object(), "/credential"},
+                                                 {{{"credential", v2}, {"options", 1}}, "/options"},
+                                                 {{{"credential", v2}, {"extra", 1}}, "/extra"}}) {
+    json p = server_->CallJson("POST", "/vc-api/credentials/issue", admin, body, 400);
+    EXPECT_EQ(p.value("pointer", ""), pointer) << body.dump();
+  }
+  server_->CallJson("POST", "/vc-api/credentials/issue", server_->NewToken("auditor"),
+                    {{"credential", v2}}, 403);
+}
+
 }  // namespace
 }  // namespace lcb::testing

@@ -71,8 +71,8 @@ class RoleMatrixTest : public ::testing::Test {
   void SetUp() override {
     SetLogLevel("error");  // the request log of a few hundred cells is noise here
     server_ = std::make_unique<TestServer>(
-        dir_.sub("bank"),
-        std::map<std::string, std::string>{{"public_url", "https://bank.example"}});
+        dir_.sub("bank"), std::map<std::string, std::string>{{"public_url", "https://bank.example"},
+                                                             {"vc_api_issue", "true"}});
     TestServer& s = *server_;
     cat_.Load(s);
     const std::string& admin = s.admin_token();
@@ -337,6 +337,15 @@ void RoleMatrixTest::BuildTable() {
   Add("POST", "/vc-api/credentials/verify", "", 'A', kPublic,
       Fixed("/vc-api/credentials/verify",
             json{{"verifiableCredential", json::parse(credential->body)}}.dump()));
+  const std::string issuer_did = server_->services().credentials().keys().did();
+  Add("POST", "/vc-api/credentials/issue", "vc_api_issue enabled", 'A', kAdminOnly,
+      Fixed("/vc-api/credentials/issue",
+            json{{"credential",
+                  {{"@context", {"https://www.w3.org/ns/credentials/v2"}},
+                   {"type", {"VerifiableCredential"}},
+                   {"issuer", issuer_did},
+                   {"credentialSubject", {{"id", "did:example:matrix"}}}}}}
+                .dump()));
   Add("GET", "/v1/learners/{id}/transcript", "A granted owner and pku", 'A',
       "401 404 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=clr"));
   Add("GET", "/v1/learners/{id}/transcript", "B granted no one", 'B',
