@@ -117,7 +117,8 @@ void CredentialKeys::RegisterKeys(vc::KeyRegistry* registry, const std::string& 
     if (!pub.ok()) continue;  // history rows are written from real keys only
     vc::VerificationKey key =
         vc::Ed25519VerificationKey(DidKeyVerificationMethod(*pub), "bank", *pub);
-    key.valid_from = TimeOf(row.valid_from);
+    // Only the end of a key's validity is enforced: a JWS carries no signing time, so the
+    // verifier takes validFrom (the completion date, often before the key existed) for it.
     key.valid_until = TimeOf(row.valid_until);
     if (!did_web.empty()) {
       vc::VerificationKey web = key;

@@ -1,5 +1,6 @@
 #include "service/credentials.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/encoding.h"
@@ -48,9 +49,9 @@ std::optional<uint64_t> ParseListId(std::string_view s) {
   return v;
 }
 
-// The credentialStatus of a credential given as JSON text or as a compact JWS (its payload),
-// or null when there is none or the input cannot be read (the verifier reports why).
-Json CredentialStatusOf(std::string_view input) {
+// The credential given as JSON text or as a compact JWS (its payload), or null when the input
+// cannot be read (the verifier reports why).
+Json CredentialOf(std::string_view input) {
   Json doc;
   const size_t start = input.find_first_not_of(" \t\r\n");
   if (start != std::string_view::npos && input[start] == '{') {
@@ -67,8 +68,7 @@ Json CredentialStatusOf(std::string_view input) {
     if (!parsed.ok()) return nullptr;
     doc = std::move(parsed).value();
   }
-  if (!doc.is_object() || !doc.contains("credentialStatus")) return nullptr;
-  return doc["credentialStatus"];
+  return doc.is_object() ? doc : Json(nullptr);
 }
 
 }  // namespace
@@ -280,8 +280,18 @@ StatusOr<std::shared_ptr<const StatusListDocument>> CredentialService::BuildStat
   return std::shared_ptr<const StatusListDocument>(std::move(doc));
 }
 
-std::map<std::string, vc::DecodedStatusList> CredentialService::ListsFor(const Json& status) {
+std::map<std::string, vc::DecodedStatusList> CredentialService::ListsFor(const Json& credential) {
   std::map<std::string, vc::DecodedStatusList> out;
+  if (!credential.is_object() || !credential.contains("credentialStatus")) return out;
+  const Json& status = credential["credentialStatus"];
+  // A list is signed by the current key's did:key; a credential signed before a rotation names
+  // an older did:key of the bank. Both are the bank, so the list covers it.
+  auto issuer = vc::IssuerId(credential);
+  const bool bank_issuer =
+      issuer.ok() &&
+      std::any_of(keys_->history().begin(), keys_->history().end(), [&](const CredentialKeyRow& r) {
+        return *issuer == std::string(kDidKeyPrefix) + r.multikey;
+      });
   const std::string prefix = vc::StatusListUrl(public_url(), "");
   auto add = [&](const Json& entry) {
     if (!entry.is_object() || !entry.contains("statusListCredential")) return;
@@ -290,7 +300,10 @@ std::map<std::string, vc::DecodedStatusList> CredentialService::ListsFor(const J
     const std::string u = url.get<std::string>();
     if (!u.starts_with(prefix) || out.count(u)) return;
     auto list = StatusList(std::string_view(u).substr(prefix.size()));
-    if (list.ok()) out.emplace(u, (*list)->decoded);
+    if (!list.ok()) return;
+    vc::DecodedStatusList decoded = (*list)->decoded;
+    if (bank_issuer) decoded.issuer = *issuer;
+    out.emplace(u, std::move(decoded));
   };
   if (status.is_array()) {
     for (size_t i = 0; i < status.size() && i < 8; ++i) add(status[i]);
@@ -321,7 +334,7 @@ StatusOr<Json> CredentialService::IssueVcApi(const Json& credential) {
 }
 
 vc::VerificationResult CredentialService::Verify(std::string_view input) {
-  const auto lists = ListsFor(CredentialStatusOf(input));
+  const auto lists = ListsFor(CredentialOf(input));
   vc::VerifyOptions options;
   options.now = vc::NowSeconds();
   options.status_lists = &lists;
@@ -329,9 +342,7 @@ vc::VerificationResult CredentialService::Verify(std::string_view input) {
 }
 
 vc::VerificationResult CredentialService::VerifyJson(const Json& credential) {
-  const auto lists = ListsFor(credential.is_object() && credential.contains("credentialStatus")
-                                  ? credential["credentialStatus"]
-                                  : Json(nullptr));
+  const auto lists = ListsFor(credential);
   vc::VerifyOptions options;
   options.now = vc::NowSeconds();
   options.status_lists = &lists;

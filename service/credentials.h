@@ -103,8 +103,8 @@ class CredentialService {
   StatusOr<vc::RecordCredentialInput> InputOf(const StoredRecord& stored,
                                               const std::string& holder);
   StatusOr<std::shared_ptr<const StatusListDocument>> BuildStatusList(uint64_t list);
-  // Status lists of the bank named by `credential_status` (one entry or an array).
-  std::map<std::string, vc::DecodedStatusList> ListsFor(const nlohmann::json& credential_status);
+  // The bank's status lists that `credential`'s credentialStatus names (one entry or an array).
+  std::map<std::string, vc::DecodedStatusList> ListsFor(const nlohmann::json& credential);
 
   Config config_;
   Kv* kv_ = nullptr;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "crypto/jws.h"
 #include "tests/integration/test_server.h"
 #include "vc/keys.h"
@@ -316,6 +318,38 @@ TEST_F(CredentialsTest, ClrTranscriptEmbedsEveryActiveRecord) {
       "GET", "/v1/learners/" + cat_.learner_a + "/transcript?format=docx", cat_.learner_a_token);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json::parse(bad.body).value("pointer", ""), "/format");
+}
+
+// Replacing the key file rotates the credential key: a new did:key signs from then on, the
+// old key stays in the history with its validity closed, and what it signed still verifies
+// (status included: the bank's lists cover its older identifiers).
+TEST_F(CredentialsTest, RotatedKeyKeepsVerifyingWhatItSigned) {
+  // A stable public_url: status list URLs must not change with the ephemeral port.
+  const std::map<std::string, std::string> flags = {{"public_url", "http://bank.test"}};
+  server_.reset();
+  server_ = std::make_unique<TestServer>(dir_.path(), flags);
+  const std::string id = PostRecord(cat_.learner_a, "tsinghua:CS101", "CRED-ROT");
+  const std::string path = "/v1/records/" + id + "/credential";
+  const std::string old_di = server_->Call("GET", path, cat_.learner_a_token).body;
+  const std::string old_jwt = server_->Call("GET", path + "?format=jwt", cat_.learner_a_token).body;
+  const std::string old_did =
+      server_->CallJson("GET", "/v1/credentials/issuer", "", nullptr, 200)["id"];
+  server_.reset();
+  ASSERT_TRUE(std::filesystem::remove(dir_.path() + "/credential_key.pem"));
+  server_ = std::make_unique<TestServer>(dir_.path(), flags);
+  json issuer = server_->CallJson("GET", "/v1/credentials/issuer", "", nullptr, 200);
+  EXPECT_NE(issuer["id"], old_did);
+  ASSERT_EQ(issuer["keys"].size(), 2u);
+  EXPECT_EQ("did:key:" + issuer["keys"][0]["multikey"].get<std::string>(), old_did);
+  EXPECT_TRUE(issuer["keys"][0].contains("valid_until"));
+  EXPECT_FALSE(issuer["keys"][1].contains("valid_until"));
+  for (const std::string& old : {old_di, old_jwt}) {
+    json v = json::parse(server_->Call("POST", "/v1/credentials/verify", "", old).body);
+    EXPECT_EQ(v["verified"], true) << v.dump();
+    EXPECT_EQ(v["status"], "active") << v.dump();
+  }
+  json fresh = json::parse(server_->Call("GET", path, cat_.learner_a_token).body);
+  EXPECT_EQ(fresh["issuer"]["id"], issuer["id"]);
 }
 
 TEST_F(CredentialsTest, VcApiIssueSignsOnlyTheBanksCredentialsWhenEnabled) {
