@@ -117,6 +117,7 @@ App::App(Services& services, Executor blocking)
   AddRegimeRoutes(router_);
   AddSessionRoutes(router_, services, *sessions_);
   AddPortalRoutes(router_);
+  AddCredentialRoutes(router_, services.credentials(), services.records(), services.learners());
 }
 
 std::string App::RenderMetrics() {

@@ -47,6 +47,7 @@ BankServer::~BankServer() { Stop(config_.shutdown_grace_ms); }
 
 Status BankServer::Start() {
   LCB_RETURN_IF_ERROR(http_->Start());
+  services_->credentials().SetDefaultPublicUrl(url());  // used when public_url is unset
   app_->AttachServer(http_.get());
   services_->StartWriterLease([](WriterLeaseKeeper::Event event, const std::string& detail) {
     using E = WriterLeaseKeeper::Event;

@@ -19,5 +19,12 @@ using BackupFn = std::function<StatusOr<BackupManifest>(const std::string& dir)>
 void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, BackupFn backup);
 void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners);
 void AddRegimeRoutes(Router& router);  // api/routes_regimes.cc: static data
+// api/routes_credentials.cc: issuer keys, record credentials, status lists, verification,
+// and GET /v1/learners/{id}/transcript (format=clr) unless a route already has that path.
+void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordService& records,
+                         LearnerService& learners);
+// GET /v1/learners/{id}/transcript?format=clr, for whichever route dispatches on ?format=.
+void HandleClrTranscript(CredentialService& credentials, LearnerService& learners,
+                         RouteContext& ctx, Respond respond);
 
 }  // namespace lcb

@@ -59,6 +59,11 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"witnesses", "json",
      "witnesses to send checkpoints to: [{\"name\", \"url\", \"vkey\"}] (none)"},
     {"witness_quorum", "int", "cosignatures a served checkpoint needs, <= witnesses (0)"},
+    {"public_url", "string",
+     "the bank's public http(s) base URL, no trailing slash: credential and status list URLs, "
+     "did:web (empty = the listening URL)"},
+    {"vc_api_issue", "string",
+     "true enables POST /vc-api/credentials/issue for admins (DESIGN.md vc_api.issue; false)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -241,6 +246,16 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseWitnesses(key, source, value, &c.witnesses);
   } else if (key == "witness_quorum") {
     return ParseInt<int>(key, source, value, 0, 100, &c.witness_quorum);
+  } else if (key == "public_url") {
+    const bool scheme = value.starts_with("https://") || value.starts_with("http://");
+    if (!value.empty() &&
+        (!scheme || value.ends_with("/") || value.find_first_of(" ?#") != std::string::npos)) {
+      return Bad(key, source, "must be an http(s) URL without a trailing slash, query or fragment");
+    }
+    c.public_url = value;
+  } else if (key == "vc_api_issue") {
+    if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
+    c.vc_api_issue = value == "true";
   } else {
     return Bad(key, source, "unknown key");
   }

@@ -57,6 +57,11 @@ struct Config {
   // storage_postgres_dsn; storage/pg_kv.h). The DSN may hold a password: never logged.
   std::string storage_backend = "rocksdb";
   std::string storage_postgres_dsn;
+  // The bank's public base URL ("https://bank.example", no trailing slash): credential ids,
+  // status list URLs and did:web. Empty = the URL the server listens on.
+  std::string public_url;
+  // DESIGN.md's vc_api.issue: POST /vc-api/credentials/issue answers only when true.
+  bool vc_api_issue = false;
 
   std::vector<WitnessConfig> witnesses;  // file: [{"name","url","vkey"}], env/flag: that JSON
   int witness_quorum = 0;                // cosignatures a served checkpoint needs (<= witnesses)

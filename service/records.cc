@@ -1,5 +1,7 @@
 #include "service/records.h"
 
+#include <algorithm>
+
 #include "codec/entries.h"
 #include "codec/mapping.h"
 #include "common/date.h"
@@ -185,11 +187,14 @@ void RecordService::Post(const std::string& issuer, std::vector<RecordInput> inp
 
 void RecordService::Append(std::vector<LogEntry> entries, std::vector<std::string> learners,
                            std::function<void(StatusOr<PostOutcome>)> done) {
+  const bool revokes = std::any_of(entries.begin(), entries.end(),
+                                   [](const LogEntry& e) { return keys::IsRevocationId(e.id); });
   log_->ledger().Append(
-      std::move(entries), [this, learners = std::move(learners),
+      std::move(entries), [this, revokes, learners = std::move(learners),
                            done = std::move(done)](StatusOr<AppendResult> result) mutable {
         // Durable now (or failed): cached views of these learners are stale either way.
         for (const auto& l : learners) generations_->Touch(l);
+        if (revokes) revocation_generation_.fetch_add(1);
         post_([this, done = std::move(done), result = std::move(result)]() mutable {
           if (!result.ok()) return done(result.status());
           done(OutcomeOf(*result, log_->ledger()));

@@ -10,6 +10,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -142,6 +143,9 @@ class RecordService {
                 LearnerEvents& sink);
   // The last leaf of the log, if any: the `upto` of a replay of everything committed now.
   std::optional<uint64_t> LastLeaf() const;
+  // Moves once every group holding a revocation is durable (or failed): what was derived from
+  // the revocations (the credential status lists) under an older value may be stale.
+  uint64_t RevocationGeneration() const { return revocation_generation_.load(); }
 
  private:
   StatusOr<LogEntry> BuildEntry(const Institution& issuer, const GradeScales& scales,
@@ -160,6 +164,7 @@ class RecordService {
   LearnerGenerations* generations_;
   ServiceCounters* counters_;
   Executor post_ = [](std::function<void()> f) { f(); };
+  std::atomic<uint64_t> revocation_generation_{0};
 
   struct CachedRecords {
     uint64_t generation = 0;

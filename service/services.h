@@ -4,7 +4,8 @@
 //
 // Open order: store -> national-ID secret -> log (key, ledger; the stored tree is checked
 // against the last signed checkpoint) -> tokens (first start: an admin token written 0600)
-// -> admin log -> catalog -> learners -> records -> passbook -> rulesets -> conversions.
+// -> admin log -> catalog -> learners -> records -> passbook -> rulesets -> conversions
+// -> credentials (first start: the credential keys written 0600).
 // Stop() stops the log writer (queued appends fail with Unavailable); destruction closes the
 // store.
 #pragma once
@@ -18,6 +19,7 @@
 #include "service/catalog.h"
 #include "service/context.h"
 #include "service/conversions.h"
+#include "service/credentials.h"
 #include "service/learners.h"
 #include "service/log.h"
 #include "service/passbook.h"
@@ -53,6 +55,7 @@ class Services {
   RulesetService& rulesets() { return *rulesets_; }
   ConversionService& conversions() { return *conversions_; }
   LogService& log() { return *log_; }
+  CredentialService& credentials() { return *credentials_; }
 
   // Online backup into `dir` (an absolute path that must not exist).
   StatusOr<BackupManifest> Backup(const std::string& dir);
@@ -86,6 +89,7 @@ class Services {
   std::unique_ptr<PassbookService> passbook_;
   std::unique_ptr<RulesetService> rulesets_;
   std::unique_ptr<ConversionService> conversions_;
+  std::unique_ptr<CredentialService> credentials_;
 };
 
 }  // namespace lcb

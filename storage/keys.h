@@ -8,6 +8,8 @@
 //   kMeta            name                          -> value
 //                      "admin_bootstrapped"        -> id of the first admin token
 //                      "log_keys"                  -> JSON list of log verifier keys with validity
+//                      "credential_keys"           -> JSON list of the credential keys with
+//                                                     validity (service/credential_keys.h)
 //                      (the Ledger's own names: storage/ledger.h)
 //   kCatalog         "inst/" institution-id        -> institution JSON (codec/mapping.h)
 //                    "unit/" unit-id               -> unit JSON
@@ -52,6 +54,7 @@ std::string CatalogEnd(CatalogKind kind);
 
 inline constexpr std::string_view kMetaAdminBootstrapped = "admin_bootstrapped";
 inline constexpr std::string_view kMetaLogKeys = "log_keys";
+inline constexpr std::string_view kMetaCredentialKeys = "credential_keys";
 
 // `owner` 0x00 BE64(leaf): kLearnerRecords and kConversions.
 std::string OwnerLeaf(std::string_view owner, uint64_t leaf);

@@ -202,7 +202,8 @@ StatusOr<std::string> DidWebFromUrl(std::string_view url) {
   }
   std::string did = "did:web:";
   for (char c : host) did += c == ':' ? std::string("%3A") : std::string(1, c);
-  if (slash != std::string_view::npos) {
+  if (slash != std::string_view::npos && slash + 1 < rest.size()) {
+    did += ':';  // did:web path segments are ':'-separated after the host
     for (char c : rest.substr(slash + 1)) did += c == '/' ? ':' : c;
   }
   return did;

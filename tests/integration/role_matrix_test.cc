@@ -78,7 +78,9 @@ class RoleMatrixTest : public ::testing::Test {
  protected:
   void SetUp() override {
     SetLogLevel("error");  // the request log of a few hundred cells is noise here
-    server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+    server_ = std::make_unique<TestServer>(
+        dir_.sub("bank"), std::map<std::string, std::string>{{"public_url", "https://bank.example"},
+                                                             {"vc_api_issue", "true"}});
     TestServer& s = *server_;
     cat_.Load(s);
     const std::string& admin = s.admin_token();
@@ -372,6 +374,42 @@ void RoleMatrixTest::BuildTable() {
   Add("GET", "/docs", "", 'A', kMoved, Fixed("/docs"));
   Add("GET", "/docs/", "", 'A', kPublic, Fixed("/docs/"));
   Add("GET", "/docs/{file}", "", 'A', kPublic, Fixed("/docs/index.html"));
+
+  // Portable credentials (api/routes_credentials.cc): issuer documents, status lists and
+  // verification are public; a record's credential and the CLR transcript as the record and
+  // the learner's data.
+  Add("GET", "/v1/credentials/issuer", "", 'A', kPublic, Fixed("/v1/credentials/issuer"));
+  Add("GET", "/.well-known/jwks.json", "", 'A', kPublic, Fixed("/.well-known/jwks.json"));
+  Add("GET", "/.well-known/did.json", "public_url is https", 'A', kPublic,
+      Fixed("/.well-known/did.json"));
+  Add("GET", "/v1/records/{id}/credential", "A's record", 'A', "401 404 2xx 2xx 2xx 404 2xx 404",
+      Fixed("/v1/records/" + record_a_ + "/credential?format=jwt"));
+  Add("GET", "/v1/records/{id}/credential", "B's record (issuer has no grant)", 'B',
+      "401 404 2xx 2xx 404 404 2xx 404", Fixed("/v1/records/" + record_b_ + "/credential"));
+  Add("GET", "/v1/status/{list}", "", 'A', kPublic, Fixed("/v1/status/0"));
+  auto stored = server_->services().records().Read(record_a_);
+  EXPECT_TRUE(stored.ok()) << stored.status().ToString();
+  auto credential = server_->services().credentials().RecordCredential(
+      *stored, vc::CredentialFormat::kDataIntegrity, "");
+  EXPECT_TRUE(credential.ok()) << credential.status().ToString();
+  Add("POST", "/v1/credentials/verify", "", 'A', kPublic,
+      Fixed("/v1/credentials/verify", credential->body));
+  Add("POST", "/vc-api/credentials/verify", "", 'A', kPublic,
+      Fixed("/vc-api/credentials/verify",
+            json{{"verifiableCredential", json::parse(credential->body)}}.dump()));
+  const std::string issuer_did = server_->services().credentials().keys().did();
+  Add("POST", "/vc-api/credentials/issue", "vc_api_issue enabled", 'A', kAdminOnly,
+      Fixed("/vc-api/credentials/issue",
+            json{{"credential",
+                  {{"@context", {"https://www.w3.org/ns/credentials/v2"}},
+                   {"type", {"VerifiableCredential"}},
+                   {"issuer", issuer_did},
+                   {"credentialSubject", {{"id", "did:example:matrix"}}}}}}
+                .dump()));
+  Add("GET", "/v1/learners/{id}/transcript", "A granted owner and pku", 'A',
+      "401 404 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=clr"));
+  Add("GET", "/v1/learners/{id}/transcript", "B granted no one", 'B',
+      "401 404 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/transcript?format=clr"));
 }
 
 // Both directions: every registered route has a row, every row names a registered route, and

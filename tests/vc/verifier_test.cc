@@ -293,5 +293,16 @@ TEST_F(VerifierTest, InvalidUtf8InTheInputStillGivesAJsonResult) {
   EXPECT_NO_THROW(jws.ToJson().dump());
 }
 
+// did:web method-specific ids (W3C did:web §3.2): the port's ':' percent-encoded, path
+// segments ':'-separated after the host.
+TEST(DidWebFromUrlTest, HostPortAndPath) {
+  EXPECT_EQ(*DidWebFromUrl("https://bank.example"), "did:web:bank.example");
+  EXPECT_EQ(*DidWebFromUrl("https://bank.example/"), "did:web:bank.example");
+  EXPECT_EQ(*DidWebFromUrl("https://h.example:8443/cb"), "did:web:h.example%3A8443:cb");
+  EXPECT_EQ(*DidWebFromUrl("https://h.example/a/b"), "did:web:h.example:a:b");
+  EXPECT_EQ(DidWebFromUrl("http://h.example").status().pointer(), "/public_url");
+  EXPECT_EQ(DidWebFromUrl("https:///x").status().pointer(), "/public_url");
+}
+
 }  // namespace
 }  // namespace lcb::vc

@@ -1,0 +1,260 @@
+// Portable credentials over HTTP (DESIGN.md, "Portable credentials"): the issuer's keys and
+// DID documents, a record's credential in three forms, status lists, verification (the bank's
+// own endpoint and the W3C VC-API one) and the CLR transcript.
+#include <algorithm>
+
+#include "api/handler_util.h"
+#include "api/routes.h"
+#include "vc/safe_mode.h"
+
+namespace lcb {
+namespace {
+
+// Status lists change only on a revocation; a short max-age bounds how long a cache may hide
+// one (DESIGN.md: "reflected as soon as its log entry is committed" at the origin).
+constexpr char kStatusListCacheControl[] = "public, max-age=60";
+constexpr size_t kMaxVerifyBytes = 1 << 20;
+
+HttpResponse Typed(int status, std::string body, std::string_view type) {
+  return TextResponse(status, std::move(body), std::string(type));
+}
+
+// ?format= of a credential route; answers 400 itself and returns nullopt on a bad value.
+std::optional<vc::CredentialFormat> FormatParam(const RouteContext& ctx, const Respond& respond) {
+  const std::string* f = ctx.request.Query("format");
+  if (f == nullptr) return vc::CredentialFormat::kDataIntegrity;
+  auto format = vc::ParseFormat(*f);
+  if (!format) {
+    respond(ProblemResponse(
+        Status::InvalidArgument(Field("/format"), "must be one of di, jwt, ob3-jwt"),
+        ctx.request.request_id));
+  }
+  return format;
+}
+
+std::string HolderParam(const RouteContext& ctx) {
+  const std::string* h = ctx.request.Query("holder");
+  return h ? *h : std::string();
+}
+
+void GetRecordCredential(CredentialService& creds, RecordService& records, LearnerService& learners,
+                         RouteContext& ctx, Respond respond) {
+  const std::string& rid = ctx.request.request_id;
+  auto format = FormatParam(ctx, respond);
+  if (!format) return;
+  auto rec = records.Read(ctx.params["id"]);
+  if (!rec.ok()) return respond(ProblemResponse(rec.status(), rid));
+  if (!CanReadRecord(learners, ctx.principal, *rec)) {
+    return respond(ProblemResponse(Status::NotFound("no record '" + ctx.params["id"] + "'"), rid));
+  }
+  auto issued = creds.RecordCredential(*rec, *format, HolderParam(ctx));
+  if (!issued.ok()) return respond(ProblemResponse(issued.status(), rid));
+  HttpResponse r = Typed(200, std::move(issued->body), issued->media_type);
+  r.headers.emplace_back("Cache-Control", "private, no-store");
+  respond(std::move(r));
+}
+
+void GetStatusList(CredentialService& creds, RouteContext& ctx, Respond respond) {
+  auto list = creds.StatusList(ctx.params["list"]);
+  if (!list.ok()) return respond(ProblemResponse(list.status(), ctx.request.request_id));
+  HttpResponse r;
+  r.headers.emplace_back("Cache-Control", kStatusListCacheControl);
+  r.headers.emplace_back("ETag", (*list)->etag);
+  const std::string* match = ctx.request.Header("if-none-match");
+  if (match != nullptr && *match == (*list)->etag) {
+    r.status = 304;
+    r.content_type.clear();
+    return respond(std::move(r));
+  }
+  r.content_type = std::string(vc::MediaType(vc::CredentialFormat::kDataIntegrity));
+  r.body = (*list)->body;
+  respond(std::move(r));
+}
+
+// POST /v1/credentials/verify: the body is the credential (JSON) or a compact JWS (text).
+void PostVerify(CredentialService& creds, RouteContext& ctx, Respond respond) {
+  const std::string& body = ctx.request.body;
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return respond(ProblemResponse(
+        Status::InvalidArgument(Field("/body"), "a credential (JSON) or a compact JWS is required"),
+        ctx.request.request_id));
+  }
+  if (body.size() > kMaxVerifyBytes) {
+    return respond(
+        ProblemResponse(Status::ResourceExhausted(Field("/body"), "a credential is at most 1 MiB"),
+                        ctx.request.request_id));
+  }
+  respond(JsonResponse(200, creds.Verify(body).ToJson()));
+}
+
+// The VC-API verify request: {"verifiableCredential": object | compact JWS, "options"?:
+// {"checks"?: [string]}}.
+Status CheckVcApiVerifyRequest(const json& body) {
+  LCB_RETURN_IF_ERROR(RejectUnknown(body, "", {"verifiableCredential", "options"}));
+  auto vc = body.find("verifiableCredential");
+  if (vc == body.end() || !(vc->is_object() || vc->is_string())) {
+    return Status::InvalidArgument(Field("/verifiableCredential"),
+                                   "is required: a credential object or a compact JWS string");
+  }
+  if (auto options = body.find("options"); options != body.end()) {
+    if (!options->is_object())
+      return Status::InvalidArgument(Field("/options"), "must be an object");
+    if (auto checks = options->find("checks"); checks != options->end()) {
+      if (!checks->is_array()) {
+        return Status::InvalidArgument(Field("/options/checks"), "must be an array of strings");
+      }
+      for (size_t i = 0; i < checks->size(); ++i) {
+        if (!(*checks)[i].is_string()) {
+          return Status::InvalidArgument(Field("/options/checks/" + std::to_string(i)),
+                                         "must be a string");
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void PostVcApiVerify(CredentialService& creds, RouteContext& ctx, Respond respond) {
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return;
+  Status s = CheckVcApiVerifyRequest(body);
+  if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+  const json& credential = body["verifiableCredential"];
+  vc::VerificationResult result = credential.is_string()
+                                      ? creds.Verify(credential.get<std::string>())
+                                      : creds.VerifyJson(credential);
+  if (credential.is_object()) {
+    // What a JSON-LD processor in safe mode would reject does not verify (DESIGN.md, VC-API).
+    Status safe = vc::CheckJsonLdSafeMode(credential);
+    if (!safe.ok()) {
+      result.errors.push_back(
+          {std::string(vc::reason::kMalformed), safe.message(), safe.pointer()});
+      result.verified = false;
+    }
+  }
+  json errors = json::array();
+  for (const vc::VerifyError& e : result.errors) {
+    json err = {{"reason", e.reason}, {"message", e.message}};
+    if (!e.pointer.empty()) err["pointer"] = e.pointer;
+    errors.push_back(std::move(err));
+  }
+  respond(JsonResponse(result.verified ? 200 : 400, json{{"verified", result.verified},
+                                                         {"checks", result.checks},
+                                                         {"warnings", json::array()},
+                                                         {"errors", std::move(errors)}}));
+}
+
+// POST /vc-api/credentials/issue {"credential", "options"?: object}: admin, and only when the
+// configuration enables vc_api_issue (404 otherwise: the endpoint does not exist for clients).
+void PostVcApiIssue(CredentialService& creds, RouteContext& ctx, Respond respond) {
+  const std::string& rid = ctx.request.request_id;
+  if (!creds.vc_api_issue_enabled()) {
+    return respond(ProblemResponse(
+        Status::NotFound("VC-API issuing is not enabled (configuration key vc_api_issue)"), rid));
+  }
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return;
+  Status s = RejectUnknown(body, "", {"credential", "options"});
+  if (s.ok() && !body.contains("credential")) {
+    s = Status::InvalidArgument(Field("/credential"), "is required");
+  }
+  if (s.ok() && body.contains("options") && !body["options"].is_object()) {
+    s = Status::InvalidArgument(Field("/options"), "must be an object");
+  }
+  if (!s.ok()) return respond(ProblemResponse(s, rid));
+  auto issued = creds.IssueVcApi(body["credential"]);
+  if (!issued.ok()) {
+    if (issued.status().code() == StatusCode::kPermissionDenied) {  // another issuer: 422
+      return respond(
+          ProblemResponse(422, issued.status().message(), rid, issued.status().pointer()));
+    }
+    return respond(ProblemResponse(issued.status(), rid));
+  }
+  respond(JsonResponse(201, json{{"verifiableCredential", std::move(issued).value()}}));
+}
+
+}  // namespace
+
+void HandleClrTranscript(CredentialService& creds, LearnerService& learners, RouteContext& ctx,
+                         Respond respond) {
+  const std::string& learner = ctx.params["id"];
+  const std::string& rid = ctx.request.request_id;
+  if (!learners.Exists(learner) || !CanReadLearner(learners, ctx.principal, learner)) {
+    return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"), rid));
+  }
+  auto clr = creds.TranscriptClr(learner, HolderParam(ctx));
+  if (!clr.ok()) return respond(ProblemResponse(clr.status(), rid));
+  HttpResponse r = Typed(200, clr->dump(), vc::MediaType(vc::CredentialFormat::kDataIntegrity));
+  r.headers.emplace_back("Cache-Control", "private, no-store");
+  respond(std::move(r));
+}
+
+void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordService& records,
+                         LearnerService& learners) {
+  CredentialService* c = &credentials;
+  RecordService* rs = &records;
+  LearnerService* l = &learners;
+  router.Add(
+      "GET", "/v1/credentials/issuer", kAnyone,
+      "The bank as credential issuer: did:key, verification method, keys (JWK Set, "
+      "history)",
+      [c](RouteContext&, Respond respond) { respond(JsonResponse(200, c->IssuerDocument())); });
+  router.Add("GET", "/.well-known/jwks.json", kAnyone,
+             "The credential keys as a JWK Set (Ed25519 OKP, RSA of the OB 3.0 JWT profile)",
+             [c](RouteContext&, Respond respond) {
+               respond(Typed(200, c->Jwks().dump(), "application/jwk-set+json"));
+             });
+  router.Add("GET", "/.well-known/did.json", kAnyone,
+             "The bank's did:web document (404 unless an https public_url is configured)",
+             [c](RouteContext& ctx, Respond respond) {
+               auto doc = c->DidWebDocument();
+               if (!doc.ok()) return respond(ProblemResponse(doc.status(), ctx.request.request_id));
+               respond(Typed(200, doc->dump(), "application/did+json"));
+             });
+  router.Add("GET", "/v1/records/{id}/credential", kAnyAuthenticated,
+             "The record as an OpenBadgeCredential: ?format=di|jwt|ob3-jwt, ?holder=DID "
+             "(issuer, the learner, auditors, granted institutions)",
+             [c, rs, l](RouteContext& ctx, Respond respond) {
+               GetRecordCredential(*c, *rs, *l, ctx, std::move(respond));
+             });
+  router.Add(
+      "GET", "/v1/status/{list}", kAnyone,
+      "A signed BitstringStatusListCredential (revocation), with ETag",
+      [c](RouteContext& ctx, Respond respond) { GetStatusList(*c, ctx, std::move(respond)); },
+      RunOn::kBlockingPool);
+  router.Add("POST", "/v1/credentials/verify", kAnyone,
+             "Verify a credential (JSON or compact JWS): signature, issuer key, dates, status",
+             [c](RouteContext& ctx, Respond respond) { PostVerify(*c, ctx, std::move(respond)); });
+  router.Add(
+      "POST", "/vc-api/credentials/verify", kAnyone,
+      "W3C VC-API: verify {verifiableCredential, options?}; 400 when not verified",
+      [c](RouteContext& ctx, Respond respond) { PostVcApiVerify(*c, ctx, std::move(respond)); });
+  router.Add(
+      "POST", "/vc-api/credentials/issue", kAdmin,
+      "W3C VC-API: sign {credential} (issuer = the bank's DID) with eddsa-jcs-2022; only "
+      "when vc_api_issue is enabled",
+      [c](RouteContext& ctx, Respond respond) { PostVcApiIssue(*c, ctx, std::move(respond)); });
+  // GET /v1/learners/{id}/transcript serves format=clr here and format=pdf from the transcript
+  // routes; whichever file registers the path first owns the dispatch on ?format=.
+  const bool transcript_taken =
+      std::any_of(router.routes().begin(), router.routes().end(), [](const Route& r) {
+        return r.method == "GET" && r.pattern == "/v1/learners/{id}/transcript";
+      });
+  if (!transcript_taken) {
+    router.Add(
+        "GET", "/v1/learners/{id}/transcript", kAnyAuthenticated,
+        "The learner's transcript: ?format=clr, a CLR 2.0 ClrCredential of every active "
+        "record (the learner, auditors, granted institutions)",
+        [c, l](RouteContext& ctx, Respond respond) {
+          const std::string* f = ctx.request.Query("format");
+          if (f != nullptr && *f != "clr") {
+            return respond(ProblemResponse(Status::InvalidArgument(Field("/format"), "must be clr"),
+                                           ctx.request.request_id));
+          }
+          HandleClrTranscript(*c, *l, ctx, std::move(respond));
+        },
+        RunOn::kBlockingPool);
+  }
+}
+
+}  // namespace lcb

@@ -1,0 +1,128 @@
+// Outside verifiers on credentials fetched from a real running server (ctest
+// "credentials_served_interop"): starts `creditbank serve` on a free loopback port in a temp
+// data dir, loads a small catalog over the API, posts two records and revokes one, then fetches
+// the issuer documents, the record credentials in every form, the CLR and the status list, and
+// checks them with libraries nobody on the project wrote: digitalbazaar's VC library
+// (eddsa-jcs-2022) and vc-bitstring-status-list, jose for the JWTs (VC-JOSE through the did:key
+// kid, OB 3.0 RS256 through the served JWK Set). A copy with one value changed must fail.
+// Usage: node verify_served.mjs CREDITBANK_BINARY WORK_DIR. Exits 1 when any check fails.
+import * as vc from '@digitalbazaar/vc';
+import * as jose from 'jose';
+import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import {spawn} from 'node:child_process';
+import {existsSync, readFileSync} from 'node:fs';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {documentLoader, addDocument} from './loader.mjs';
+
+const [bin, dir] = process.argv.slice(2);
+let failures = 0;
+const check = (name, ok, detail = '') => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ' (' + detail + ')' : ''}`);
+  if (!ok) failures++;
+};
+const why = r => r.error?.errors?.[0]?.message ?? r.error?.message ?? JSON.stringify(r.error ?? '');
+
+const server = spawn(bin, ['serve', '--data', `${dir}/bank`, '--listen', '127.0.0.1:0',
+  '--port-file', `${dir}/port`, '--log-level', 'error'], {stdio: ['ignore', 'inherit', 'inherit']});
+const stop = () => { if (server.exitCode === null) server.kill('SIGTERM'); };
+process.on('exit', stop);
+
+async function waitForPort() {
+  for (let i = 0; i < 200; i++) {
+    if (existsSync(`${dir}/port`)) {
+      const text = readFileSync(`${dir}/port`, 'utf8').trim();
+      if (text) return Number(text);
+    }
+    if (server.exitCode !== null) throw new Error(`creditbank serve exited with ${server.exitCode}`);
+    await sleep(50);
+  }
+  throw new Error('creditbank serve did not write its port file in 10 s');
+}
+
+const base = `http://127.0.0.1:${await waitForPort()}`;
+const admin = readFileSync(`${dir}/bank/admin.token`, 'utf8').trim();
+async function call(method, path, token, body, expect) {
+  const headers = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(base + path, {method, headers,
+    body: body === undefined ? undefined : (typeof body === 'string' ? body : JSON.stringify(body))});
+  const text = await r.text();
+  if (expect && r.status !== expect) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return {status: r.status, type: r.headers.get('content-type'), text};
+}
+const callJson = async (...args) => JSON.parse((await call(...args)).text);
+
+try {
+  // A catalog, a learner and two records, one revoked, through the API.
+  await call('PUT', '/v1/institutions/tsinghua', admin, {name: '清华大学', kind: 'university'}, 200);
+  await call('PUT', '/v1/units/tsinghua:CS101', admin,
+    {title: '程序设计基础', kind: 'degree_course', credits: 4, level: 6, field: '0613'}, 200);
+  const inst = (await callJson('POST', '/v1/tokens', admin, {role: 'institution:tsinghua'}, 201)).token;
+  const learner = (await callJson('POST', '/v1/learners', inst, {display_name: '张三'}, 201)).id;
+  const me = (await callJson('POST', '/v1/tokens', admin, {role: `learner:${learner}`}, 201)).token;
+  const post = async ref => (await callJson('POST', '/v1/records', inst, {learner, unit: 'tsinghua:CS101',
+    external_ref: ref, grade: {scale: 'percent', value: '91'}, completed_on: '2024-06-30'}, 201)).records[0].id;
+  const active = await post('SERVED-1');
+  const revoked = await post('SERVED-2');
+  await call('POST', `/v1/records/${revoked}/revoke`, inst, {reason: 'interop'}, 200);
+
+  const issuer = await callJson('GET', '/v1/credentials/issuer', '', undefined, 200);
+  const jwks = await callJson('GET', '/.well-known/jwks.json', '', undefined, 200);
+  const get = (id, format) => call('GET', `/v1/records/${id}/credential?format=${format}`, me, undefined, 200);
+  const di = JSON.parse((await get(active, 'di')).text);
+  const revokedDi = JSON.parse((await get(revoked, 'di')).text);
+  const listUrl = di.credentialStatus.statusListCredential;
+  const list = await callJson('GET', new URL(listUrl).pathname, '', undefined, 200);
+  addDocument(listUrl, list);
+
+  const suite = new DataIntegrityProof({cryptosuite: createVerifyCryptosuite()});
+  const statusOf = o => checkStatus({...o, suite, verifyStatusListCredential: true});
+  const listCheck = await vc.verifyCredential({credential: list, suite, documentLoader});
+  check('digitalbazaar verifies the served status list', listCheck.verified, why(listCheck));
+  check('the served credential names the bank as issuer', di.issuer.id === issuer.id);
+  for (const [name, credential] of [['the served di credential', di], ['the served revoked credential', revokedDi]]) {
+    const r = await vc.verifyCredential({credential, suite, documentLoader, checkStatus: statusOf});
+    check(`digitalbazaar verifies ${name}`, r.verified, r.verified ? '' : why(r));
+  }
+  for (const [name, credential, expect] of [['active', di, false], ['revoked', revokedDi, true]]) {
+    const s = await checkStatus({credential, documentLoader, suite, verifyStatusListCredential: true});
+    check(`vc-bitstring-status-list: the served ${name} record is ${name}`,
+      s.verified && s.results?.[0]?.status === expect, JSON.stringify({verified: s.verified, error: s.error?.message}));
+  }
+  const tampered = structuredClone(di);
+  tampered.credentialSubject.creditsEarned = 40;
+  const t = await vc.verifyCredential({credential: tampered, suite, documentLoader, checkStatus: statusOf});
+  check('digitalbazaar rejects a changed copy of the served credential', !t.verified);
+  const served = await callJson('POST', '/v1/credentials/verify', '', tampered, 200);
+  check('the bank rejects the same changed copy', served.verified === false);
+
+  const clrResponse = await call('GET', `/v1/learners/${learner}/transcript?format=clr`, me, undefined, 200);
+  const clr = JSON.parse(clrResponse.text);
+  const c = await vc.verifyCredential({credential: clr, suite, documentLoader, checkStatus: statusOf});
+  check('digitalbazaar verifies the served CLR transcript', c.verified &&
+    clr.credentialSubject.verifiableCredential.length === 1, c.verified ? '' : why(c));
+
+  const didKeyJwk = async header => {
+    const key = await Ed25519Multikey.from({publicKeyMultibase: header.kid.split('#')[1]});
+    return jose.importJWK(await Ed25519Multikey.toJwk({keyPair: key}), 'EdDSA');
+  };
+  const jwt = await get(active, 'jwt');
+  const v = await jose.jwtVerify(jwt.text, didKeyJwk, {typ: 'vc+jwt', algorithms: ['EdDSA']}).catch(() => null);
+  check('jose verifies the served jwt (vc+jwt, EdDSA, did:key kid)', jwt.type === 'application/vc+jwt' &&
+    v?.protectedHeader.cty === 'vc' && v?.payload.issuer.id === issuer.id);
+  const ob3 = await get(active, 'ob3-jwt');
+  const o = await jose.jwtVerify(ob3.text, jose.createLocalJWKSet(jwks), {typ: 'JWT', algorithms: ['RS256']})
+    .catch(e => ({error: e.message}));
+  check('jose verifies the served ob3-jwt (RS256, kid in the served JWK Set)', ob3.type === 'application/jwt' &&
+    o.payload?.iss === issuer.id && o.payload?.jti === di.id, o.error ?? '');
+} catch (e) {
+  check('the served-credential run', false, e.message);
+} finally {
+  stop();
+}
+console.log(failures === 0 ? 'verify_served: all checks passed' : `verify_served: ${failures} checks FAILED`);
+process.exit(failures === 0 ? 0 : 1);
