@@ -113,6 +113,9 @@ App::App(Services& services, Executor blocking)
   AddLogRoutes(router_, services.log());
   AddTileRoutes(router_, services.log());
   AddRegimeRoutes(router_);
+  AddTranscriptRoutes(router_, services.transcripts(), services.learners(),
+                      {config.public_url, !config.tls_cert.empty()});
+  AddStatsRoutes(router_, services.stats(), config.stats_k);
 }
 
 std::string App::RenderMetrics() {
@@ -219,6 +222,9 @@ void App::Dispatch(HttpRequest request, Respond respond) {
       case RoleKind::kInstitution: bit = kInstitutionRole; break;
       case RoleKind::kLearner: bit = kLearnerRole; break;
       case RoleKind::kAuditor: bit = kAuditorRole; break;
+      case RoleKind::kRegulator:
+        bit = kRegulatorRole;
+        break;
       case RoleKind::kAnonymous: bit = 0; break;
     }
     if ((route.roles & bit) == 0) {

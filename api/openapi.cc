@@ -175,6 +175,36 @@ json Schemas() {
                                       {"section", Str()}}))}},
                 {"id", "name", "hours_per_credit", "framework", "sources"}))}},
       {"regimes"});
+  s["LearnerRequest"]["properties"]["region"] = Str();
+  s["Institution"]["properties"]["region"] = Str();
+  s["TranscriptCheck"] =
+      Obj({{"code", Str()},
+           {"learner", Str()},
+           {"learner_name", Str()},
+           {"generated_at", Str()},
+           {"checkpoint", Obj({{"origin", Str()}, {"tree_size", Int()}, {"root_hash", Str()}})},
+           {"records", Arr(Obj({{"id", Str()},
+                                {"unit", Str()},
+                                {"issuer", Str()},
+                                {"credits", Num()},
+                                {"status", Str()},
+                                {"revoked_by", Str()}}))},
+           {"total_credits", Num()},
+           {"any_revoked", Bool()},
+           {"revoked", Arr(Str())}},
+          {"code", "learner", "checkpoint", "records", "any_revoked"});
+  s["Stats"] = Obj({{"cells", Arr(Obj({{"region", Str()},
+                                       {"kind", Str()},
+                                       {"level", Int()},
+                                       {"year", Int()},
+                                       {"issuer", Str()},
+                                       {"learners", Int()},
+                                       {"records", Int()},
+                                       {"credits", Num()},
+                                       {"conversions", Int()}}))},
+                    {"k", Int()},
+                    {"suppressed", Int()}},
+                   {"cells", "k", "suppressed"});
   return s;
 }
 
@@ -236,6 +266,10 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/grade-scales", {nullptr, Obj({{"scales", Arr(Ref("GradeScale"))}})}},
       {"GET /log/checkpoint", {nullptr, Str(), "text/plain"}},
       {"GET /v1/regimes", {nullptr, Ref("Regimes")}},
+      {"GET /v1/learners/{id}/transcript",
+       {nullptr, {{"type", "string"}, {"format", "binary"}}, "application/pdf"}},
+      {"GET /v1/transcripts/{code}", {nullptr, Ref("TranscriptCheck")}},
+      {"GET /v1/stats", {nullptr, Ref("Stats")}},
   };
   // C2SP tlog-tiles: 32-byte hashes, or uint16-BE length-prefixed entries.
   for (const std::string& pattern : TileRoutePatterns()) {

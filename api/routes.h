@@ -20,4 +20,14 @@ void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, B
 void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners);
 void AddRegimeRoutes(Router& router);  // api/routes_regimes.cc: static data
 
+// api/routes_transcripts.cc: the transcript PDF and verification by code.
+struct TranscriptRouteOptions {
+  std::string public_url;  // config public_url; empty = from the request's Host
+  bool tls = false;
+};
+void AddTranscriptRoutes(Router& router, TranscriptService& transcripts, LearnerService& learners,
+                         TranscriptRouteOptions options);
+// api/routes_stats.cc: GET /v1/stats for regulators (their region) and admin.
+void AddStatsRoutes(Router& router, StatsService& stats, int k);
+
 }  // namespace lcb

@@ -44,6 +44,10 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
     {"min_free_disk_bytes", "int",
      "writes answer 503 while the data disk has less free space (268435456)"},
+    {"public_url", "string",
+     "base URL printed on transcripts' verification links, e.g. https://bank.example "
+     "(default: from the request's Host header)"},
+    {"stats_k", "int", "GET /v1/stats leaves out cells of fewer learners than this (10)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -138,6 +142,14 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<uint64_t>(key, source, value, 0, 1ull << 50, &c.min_free_disk_bytes);
   } else if (key == "shutdown_grace_ms") {
     return ParseInt<int>(key, source, value, 0, 600'000, &c.shutdown_grace_ms);
+  } else if (key == "public_url") {
+    if (!value.empty() && !value.starts_with("https://") && !value.starts_with("http://")) {
+      return Bad(key, source, "must be an http:// or https:// URL");
+    }
+    c.public_url = value;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  } else if (key == "stats_k") {
+    return ParseInt<int>(key, source, value, 1, 1'000'000, &c.stats_k);
   } else {
     return Bad(key, source, "unknown key");
   }

@@ -38,6 +38,9 @@ struct Config {
   std::string tls_key;
   int shutdown_grace_ms = 10'000;
   uint64_t min_free_disk_bytes = 256ull << 20;  // below this, writes answer 503
+  // Base URL printed on transcripts (verification links); empty = from the request's Host.
+  std::string public_url;
+  int stats_k = 10;  // /v1/stats: cells with fewer learners are suppressed
 
   std::string host() const;
   uint16_t port() const;

@@ -42,6 +42,9 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   catalog_->SetProgramGuard(rulesets_.get());
   conversions_ = std::make_unique<ConversionService>(
       catalog_.get(), learners_.get(), records_.get(), rulesets_.get(), log_.get(), &counters_);
+  transcripts_ = std::make_unique<TranscriptService>(catalog_.get(), learners_.get(),
+                                                     records_.get(), log_.get(), kv_.get());
+  stats_ = std::make_unique<StatsService>(records_.get(), kv_.get());
   return Status::Ok();
 }
 

@@ -23,7 +23,9 @@
 #include "service/passbook.h"
 #include "service/records.h"
 #include "service/rulesets.h"
+#include "service/stats.h"
 #include "service/tokens.h"
+#include "service/transcripts.h"
 #include "storage/kv.h"
 
 namespace lcb {
@@ -52,6 +54,8 @@ class Services {
   RulesetService& rulesets() { return *rulesets_; }
   ConversionService& conversions() { return *conversions_; }
   LogService& log() { return *log_; }
+  TranscriptService& transcripts() { return *transcripts_; }
+  StatsService& stats() { return *stats_; }
 
   // Online backup into `dir` (an absolute path that must not exist).
   StatusOr<BackupManifest> Backup(const std::string& dir);
@@ -78,6 +82,8 @@ class Services {
   std::unique_ptr<PassbookService> passbook_;
   std::unique_ptr<RulesetService> rulesets_;
   std::unique_ptr<ConversionService> conversions_;
+  std::unique_ptr<TranscriptService> transcripts_;
+  std::unique_ptr<StatsService> stats_;
 };
 
 }  // namespace lcb
