@@ -92,10 +92,10 @@ Status CatalogService::CheckRegimeChange(const Institution& inst) {
   Status posted = kv_->Get(Table::kCatalog, keys::InstitutionPosted(inst.id), &marker);
   if (posted.code() == StatusCode::kNotFound) return Status::Ok();
   LCB_RETURN_IF_ERROR(posted);
-  return Status::AlreadyExists(
-      Field("/regime"), "institution '" + inst.id + "' has posted records under regime '" +
-                            current->regime +
-                            "': their common levels derive from it, so it cannot change");
+  return Status::AlreadyExists(Field("/regime"),
+                               "institution '" + inst.id + "' has posted records under regime '" +
+                                   current->regime +
+                                   "': their common levels derive from it, so it cannot change");
 }
 
 void CatalogService::ApplyRegimeDefaultPolicy(Program& program) {

@@ -168,10 +168,10 @@ TEST_F(RegimesTest, ARegimeIsFrozenOnceTheInstitutionHasPosted) {
   server_.CallJson("PUT", "/v1/institutions/hku", admin, doc, 200);
   doc["regime"] = "hk-qf";
   server_.CallJson("PUT", "/v1/institutions/hku", admin, doc, 200);
-  server_.CallJson("PUT", "/v1/units/hku:B5", admin,
-                   {{"title", "B5"}, {"kind", "degree_course"}, {"credits", 3}, {"level", 5},
-                    {"field", "0613"}},
-                   200);
+  server_.CallJson(
+      "PUT", "/v1/units/hku:B5", admin,
+      {{"title", "B5"}, {"kind", "degree_course"}, {"credits", 3}, {"level", 5}, {"field", "0613"}},
+      200);
   std::string token = server_.NewToken("institution:hku");
   std::string learner =
       server_.CallJson("POST", "/v1/learners", token, {{"display_name", "L"}}, 201).value("id", "");
