@@ -117,6 +117,11 @@ App::App(Services& services, Executor blocking)
   AddRegimeRoutes(router_);
   AddSessionRoutes(router_, services, *sessions_);
   AddPortalRoutes(router_);
+  // Before the credential routes: this handler owns GET /v1/learners/{id}/transcript and hands
+  // format=clr to the credential service.
+  AddTranscriptRoutes(router_, services.transcripts(), services.learners(), services.credentials(),
+                      {config.public_url, !config.tls_cert.empty()});
+  AddStatsRoutes(router_, services.stats(), config.stats_k);
   AddCredentialRoutes(router_, services.credentials(), services.records(), services.learners());
 }
 
@@ -237,6 +242,9 @@ void App::Dispatch(HttpRequest request, Respond respond) {
       case RoleKind::kInstitution: bit = kInstitutionRole; break;
       case RoleKind::kLearner: bit = kLearnerRole; break;
       case RoleKind::kAuditor: bit = kAuditorRole; break;
+      case RoleKind::kRegulator:
+        bit = kRegulatorRole;
+        break;
       case RoleKind::kAnonymous: bit = 0; break;
     }
     if ((route.roles & bit) == 0) {

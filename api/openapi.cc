@@ -183,6 +183,36 @@ json Schemas() {
                       {"created_at", Str()}, {"expires_at", Str()}, {"idle_expires_at", Str()},
                       {"last_seen_at", Str()}, {"created_by", Str()}},
                      {"id", "role", "expires_at"});
+  s["LearnerRequest"]["properties"]["region"] = Str();
+  s["Institution"]["properties"]["region"] = Str();
+  s["TranscriptCheck"] =
+      Obj({{"code", Str()},
+           {"learner", Str()},
+           {"learner_name", Str()},
+           {"generated_at", Str()},
+           {"checkpoint", Obj({{"origin", Str()}, {"tree_size", Int()}, {"root_hash", Str()}})},
+           {"records", Arr(Obj({{"id", Str()},
+                                {"unit", Str()},
+                                {"issuer", Str()},
+                                {"credits", Num()},
+                                {"status", Str()},
+                                {"revoked_by", Str()}}))},
+           {"total_credits", Num()},
+           {"any_revoked", Bool()},
+           {"revoked", Arr(Str())}},
+          {"code", "learner", "checkpoint", "records", "any_revoked"});
+  s["Stats"] = Obj({{"cells", Arr(Obj({{"region", Str()},
+                                       {"kind", Str()},
+                                       {"level", Int()},
+                                       {"year", Int()},
+                                       {"issuer", Str()},
+                                       {"learners", Int()},
+                                       {"records", Int()},
+                                       {"credits", Num()},
+                                       {"conversions", Int()}}))},
+                    {"k", Int()},
+                    {"suppressed", Int()}},
+                   {"cells", "k", "suppressed"});
   return s;
 }
 
@@ -299,6 +329,10 @@ std::map<std::string, Shapes> RouteShapes() {
       {"POST /vc-api/credentials/issue",
        {Obj({{"credential", Obj(json::object())}, {"options", Obj(json::object())}}, {"credential"}),
         Obj({{"verifiableCredential", Obj(json::object())}})}},
+      {"GET /v1/learners/{id}/transcript",
+       {nullptr, {{"type", "string"}, {"format", "binary"}}, "application/pdf"}},
+      {"GET /v1/transcripts/{code}", {nullptr, Ref("TranscriptCheck")}},
+      {"GET /v1/stats", {nullptr, Ref("Stats")}},
   };
   // C2SP tlog-tiles: 32-byte hashes, or uint16-BE length-prefixed entries.
   for (const std::string& pattern : TileRoutePatterns()) {

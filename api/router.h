@@ -30,6 +30,8 @@ enum RoleMask : unsigned {
   kLearnerRole = 1u << 2,
   kAuditorRole = 1u << 3,
   kAnyAuthenticated = kAdmin | kInstitutionRole | kLearnerRole | kAuditorRole,
+  // Regulators see aggregate statistics only: deliberately not in kAnyAuthenticated.
+  kRegulatorRole = 1u << 4,
 };
 
 // Where a handler runs. A handler that may wait on a synced write (catalog puts, tokens,

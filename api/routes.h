@@ -27,4 +27,14 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
 void HandleClrTranscript(CredentialService& credentials, LearnerService& learners,
                          RouteContext& ctx, Respond respond);
 
+// api/routes_transcripts.cc: the transcript PDF and verification by code.
+struct TranscriptRouteOptions {
+  std::string public_url;  // config public_url; empty = from the request's Host
+  bool tls = false;
+};
+void AddTranscriptRoutes(Router& router, TranscriptService& transcripts, LearnerService& learners,
+                         CredentialService& credentials, TranscriptRouteOptions options);
+// api/routes_stats.cc: GET /v1/stats for regulators (their region) and admin.
+void AddStatsRoutes(Router& router, StatsService& stats, int k);
+
 }  // namespace lcb

@@ -295,14 +295,17 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
         json body;
         if (!ParseJsonRequest(ctx, respond, &body)) return;
         NewLearner in;
-        Status s = RejectUnknown(body, "", {"national_id", "display_name"});
+        Status s = RejectUnknown(body, "", {"national_id", "display_name", "region"});
         auto nid = OptionalString(body, "national_id", "", 64);
         auto name = OptionalString(body, "display_name", "", 200);
+        auto region = OptionalString(body, "region", "", 6);
         if (s.ok() && !nid.ok()) s = nid.status();
         if (s.ok() && !name.ok()) s = name.status();
+        if (s.ok() && !region.ok()) s = region.status();
         if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
         in.national_id = *nid;
         in.display_name = *name;
+        in.region = *region;
         auto account = l->Create(in, ctx.principal);
         if (!account.ok())
           return respond(ProblemResponse(account.status(), ctx.request.request_id));

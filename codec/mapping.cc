@@ -1,11 +1,11 @@
 #include "codec/mapping.h"
 
-#include "engine/regimes.h"
-
 #include <cmath>
 
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
+#include "engine/regimes.h"
+#include "engine/regions.h"
 
 namespace lcb {
 namespace {
@@ -62,9 +62,9 @@ StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std
 
 StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
-  LCB_RETURN_IF_ERROR(RejectUnknown(
-      doc, "", {"id", "name", "kind", "hours_per_credit", "certifies", "require_signatures",
-                "public_keys", "regime"}));
+  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "",
+                                    {"id", "name", "kind", "hours_per_credit", "certifies",
+                                     "require_signatures", "public_keys", "regime", "region"}));
   Institution inst;
   inst.id = id;
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
@@ -103,6 +103,11 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
   LCB_ASSIGN_OR_RETURN(std::optional<bool> req, OptionalBool(doc, "require_signatures", ""));
   inst.require_signatures = req.value_or(false);
   LCB_ASSIGN_OR_RETURN(inst.public_keys, PublicKeysFromJson(doc));
+  LCB_ASSIGN_OR_RETURN(std::optional<std::string> region, OptionalString(doc, "region", "", 6));
+  if (region) {
+    LCB_RETURN_IF_ERROR(ValidateRegionCode(*region, "/region"));
+    inst.region = *region;
+  }
   return inst;
 }
 
@@ -119,6 +124,7 @@ json InstitutionToJson(const Institution& inst) {
               {"require_signatures", inst.require_signatures},
               {"public_keys", public_keys.is_array() ? public_keys : json::array()}};
   if (!inst.regime.empty()) doc["regime"] = inst.regime;
+  if (!inst.region.empty()) doc["region"] = inst.region;
   return doc;
 }
 

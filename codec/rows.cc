@@ -52,6 +52,7 @@ std::string EncodeLearnerRow(const LearnerRow& row) {
   json doc = {{"id", row.id}, {"created_at", row.created_at}, {"created_by", row.created_by}};
   if (row.display_name) doc["display_name"] = *row.display_name;
   if (row.national_id_hmac) doc["national_id_hmac"] = *row.national_id_hmac;
+  if (row.region) doc["region"] = *row.region;
   return doc.dump();
 }
 
@@ -63,6 +64,7 @@ StatusOr<LearnerRow> DecodeLearnerRow(std::string_view text) {
   row.created_by = doc.value("created_by", "");
   row.display_name = OptionalMember(doc, "display_name");
   row.national_id_hmac = OptionalMember(doc, "national_id_hmac");
+  row.region = OptionalMember(doc, "region");
   return row;
 }
 
@@ -279,6 +281,35 @@ StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* wat
   }
   if (!r.ok() || !r.AtEnd()) return Status::DataLoss("passbook row is truncated");
   return p;
+}
+
+std::string EncodeTranscriptRow(const TranscriptRow& row) {
+  json doc = {
+      {"learner", row.learner},
+      {"generated_at", row.generated_at},
+      {"checkpoint",
+       {{"origin", row.origin}, {"tree_size", row.tree_size}, {"root_hash", row.root_hash_hex}}},
+      {"records", row.records},
+      {"credits", row.total_centi}};
+  return doc.dump();
+}
+
+StatusOr<TranscriptRow> DecodeTranscriptRow(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseRow(text, "transcript"));
+  TranscriptRow row;
+  try {
+    row.learner = doc.at("learner").get<std::string>();
+    row.generated_at = doc.at("generated_at").get<std::string>();
+    const json& cp = doc.at("checkpoint");
+    row.origin = cp.at("origin").get<std::string>();
+    row.tree_size = cp.at("tree_size").get<uint64_t>();
+    row.root_hash_hex = cp.at("root_hash").get<std::string>();
+    row.records = doc.at("records").get<std::vector<std::string>>();
+    row.total_centi = doc.at("credits").get<int64_t>();
+  } catch (const json::exception& e) {
+    return Status::DataLoss(std::string("transcript row: ") + e.what());
+  }
+  return row;
 }
 
 }  // namespace lcb

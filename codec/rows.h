@@ -31,6 +31,7 @@ struct LearnerRow {
   std::string created_by;  // the role that created it
   std::optional<std::string> display_name;
   std::optional<std::string> national_id_hmac;  // hex; the national ID itself is never stored
+  std::optional<std::string> region;            // GB/T 2260 six-digit code
 };
 std::string EncodeLearnerRow(const LearnerRow& row);
 StatusOr<LearnerRow> DecodeLearnerRow(std::string_view text);
@@ -75,5 +76,20 @@ StatusOr<std::vector<LogKeyRow>> DecodeLogKeyRows(std::string_view text);
 // (integers big-endian). A row this code cannot read is DataLoss: the caller rebuilds it.
 std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& totals);
 StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* watermark);
+
+// What a transcript held (storage/keys.h kLearners "t/"), JSON:
+//   {"learner", "generated_at", "checkpoint": {"origin", "tree_size", "root_hash"},
+//    "records": [record-id…], "credits": hundredths}
+struct TranscriptRow {
+  std::string learner;
+  std::string generated_at;
+  std::string origin;
+  uint64_t tree_size = 0;
+  std::string root_hash_hex;
+  std::vector<std::string> records;  // in the order printed
+  int64_t total_centi = 0;
+};
+std::string EncodeTranscriptRow(const TranscriptRow& row);
+StatusOr<TranscriptRow> DecodeTranscriptRow(std::string_view text);
 
 }  // namespace lcb

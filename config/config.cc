@@ -64,6 +64,7 @@ const std::vector<ConfigKeyInfo> kKeys = {
      "did:web (empty = the listening URL)"},
     {"vc_api_issue", "string",
      "true enables POST /vc-api/credentials/issue for admins (DESIGN.md vc_api.issue; false)"},
+    {"stats_k", "int", "GET /v1/stats leaves out cells of fewer learners than this (10)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -256,6 +257,8 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "vc_api_issue") {
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
     c.vc_api_issue = value == "true";
+  } else if (key == "stats_k") {
+    return ParseInt<int>(key, source, value, 1, 1'000'000, &c.stats_k);
   } else {
     return Bad(key, source, "unknown key");
   }

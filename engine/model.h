@@ -51,6 +51,7 @@ struct Institution {
   // A preset of engine/regimes.h ("cn", "kr-acbs", "ects", "hk-qf"); empty = none. Sets the
   // default hours_per_credit and the framework the institution's levels are read in.
   std::string regime;
+  std::string region;  // GB/T 2260 six-digit code (engine/regions.h); empty = not given
 };
 
 struct Unit {

@@ -3,6 +3,7 @@
 #include "codec/entries.h"
 #include "common/date.h"
 #include "engine/catalog_validation.h"
+#include "engine/regimes.h"
 #include "storage/keys.h"
 
 namespace lcb {
@@ -84,6 +85,29 @@ Status CatalogService::WriteDocument(int kind, const std::string& id, const std:
 
 // ---- Institutions, units, programs -------------------------------------------------------
 
+Status CatalogService::CheckRegimeChange(const Institution& inst) {
+  auto current = GetInstitution(inst.id);
+  if (!current.ok() || current->regime == inst.regime) return Status::Ok();
+  std::string marker;
+  Status posted = kv_->Get(Table::kCatalog, keys::InstitutionPosted(inst.id), &marker);
+  if (posted.code() == StatusCode::kNotFound) return Status::Ok();
+  LCB_RETURN_IF_ERROR(posted);
+  return Status::AlreadyExists(Field("/regime"),
+                               "institution '" + inst.id + "' has posted records under regime '" +
+                                   current->regime +
+                                   "': their common levels derive from it, so it cannot change");
+}
+
+void CatalogService::ApplyRegimeDefaultPolicy(Program& program) {
+  const Policy& p = program.policy;
+  const bool no_policy = !p.max_transfer_credits && !p.max_transfer_ratio_bp && !p.min_grade &&
+                         !p.max_age_years && p.caps.empty();
+  if (!no_policy) return;
+  auto owner = GetInstitution(program.institution);
+  if (!owner.ok() || owner->regime.empty()) return;
+  if (const Regime* regime = FindRegime(owner->regime)) program.policy = regime->DefaultPolicy();
+}
+
 StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution inst,
                                                                   const Principal& by) {
   if (!IsInstitutionId(inst.id)) {
@@ -91,6 +115,7 @@ StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution in
                                    "institution ids are slugs: [a-z0-9][a-z0-9_-]{1,62}");
   }
   LCB_RETURN_IF_ERROR(ValidateInstitution(inst));
+  LCB_RETURN_IF_ERROR(CheckRegimeChange(inst));
   CatalogItem<Institution> item{std::move(inst), NowRfc3339()};
   LCB_RETURN_IF_ERROR(
       WriteDocument(kInst, item.value.id, StoredInstitution(item.value, item.updated_at)));
@@ -128,6 +153,7 @@ StatusOr<CatalogItem<Program>> CatalogService::PutProgram(Program program, const
   LCB_RETURN_IF_ERROR(OwnerRegistered(*this, owner));
   LCB_RETURN_IF_ERROR(ValidateProgramShape(program));
   LCB_RETURN_IF_ERROR(ValidateProgramPolicy(program));
+  ApplyRegimeDefaultPolicy(program);
   CatalogItem<Program> item{std::move(program), NowRfc3339()};
   auto write = [&]() -> Status {
     LCB_RETURN_IF_ERROR(

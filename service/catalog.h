@@ -52,6 +52,9 @@ class CatalogService {
 
   StatusOr<CatalogItem<Institution>> PutInstitution(Institution inst, const Principal& by);
   StatusOr<CatalogItem<Unit>> PutUnit(Unit unit, const Principal& by);
+  // An institution's regime cannot change once it has posted records (AlreadyExists at
+  // /regime). A program with an empty policy whose institution has a regime is stored with
+  // the regime's default policy.
   StatusOr<CatalogItem<Program>> PutProgram(Program program, const Principal& by);
 
   // NotFound when absent. The *Item forms carry updated_at (one store read); the plain forms
@@ -80,6 +83,11 @@ class CatalogService {
  private:
   CatalogService(Kv* kv, AdminLog* admin_log) : kv_(kv), admin_log_(admin_log) {}
   Status LoadGradeScales();
+  // 409 at /regime when `inst` changes the regime of an institution that has posted records.
+  Status CheckRegimeChange(const Institution& inst);
+  // A program with no policy at all whose institution has a regime gets the regime's default
+  // policy (Regime::DefaultPolicy: ratio and caps), stored with the program.
+  void ApplyRegimeDefaultPolicy(Program& program);
   // Reads a stored document; NotFound names `noun`.
   StatusOr<std::string> ReadDocument(int kind, const std::string& id, const char* noun);
   Status WriteDocument(int kind, const std::string& id, const std::string& document);

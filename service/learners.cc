@@ -6,6 +6,7 @@
 #include "common/date.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"
+#include "engine/regions.h"
 #include "storage/keys.h"
 
 namespace lcb {
@@ -41,6 +42,7 @@ StatusOr<std::string> LearnerService::NationalIdHmacHex(const std::string& raw) 
 }
 
 StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Principal& by) {
+  if (in.region) LCB_RETURN_IF_ERROR(ValidateRegionCode(*in.region, "/region"));
   std::optional<std::string> hmac_hex;
   if (in.national_id) {
     LCB_ASSIGN_OR_RETURN(hmac_hex, NationalIdHmacHex(*in.national_id));
@@ -58,6 +60,7 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   row.created_by = by.role();
   row.display_name = in.display_name;
   row.national_id_hmac = hmac_hex;
+  row.region = in.region;
   WriteBatch batch;
   batch.Put(Table::kLearners, keys::Learner(row.id), EncodeLearnerRow(row));
   if (hmac_hex) batch.Put(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), row.id);
@@ -90,6 +93,14 @@ bool LearnerService::Exists(const std::string& id) {
   if (known_.size() > kMaxKnownLearners) known_.clear();
   known_.insert(id);
   return true;
+}
+
+StatusOr<LearnerRow> LearnerService::Get(const std::string& id) {
+  std::string v;
+  Status s = kv_->Get(Table::kLearners, keys::Learner(id), &v);
+  if (s.code() == StatusCode::kNotFound) return Status::NotFound("no learner '" + id + "'");
+  LCB_RETURN_IF_ERROR(s);
+  return DecodeLearnerRow(v);
 }
 
 StatusOr<GrantRow> LearnerService::PutGrant(const std::string& learner,

@@ -23,6 +23,7 @@ namespace lcb {
 struct NewLearner {
   std::optional<std::string> national_id;  // 1-32 letters and digits after normalization
   std::optional<std::string> display_name;
+  std::optional<std::string> region;  // GB/T 2260 six-digit code (engine/regions.h)
 };
 
 struct LearnerAccount {
@@ -39,6 +40,8 @@ class LearnerService {
   // NotFound when no account has that national ID.
   StatusOr<std::string> Lookup(const std::string& national_id);
   bool Exists(const std::string& id);
+  // The account row; NotFound when there is none.
+  StatusOr<LearnerRow> Get(const std::string& id);
 
   // `expires_at` is RFC 3339 or empty (never).
   StatusOr<GrantRow> PutGrant(const std::string& learner, const std::string& institution,

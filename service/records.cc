@@ -8,6 +8,7 @@
 #include "common/encoding.h"
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
+#include "engine/regimes.h"
 #include "storage/keys.h"
 
 namespace lcb {
@@ -123,8 +124,11 @@ StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const Gr
   auto fingerprint_doc = RecordInputCanonical(in, supersedes);
   e.fingerprint = HashBytes(Sha256(fingerprint_doc.ok() ? *fingerprint_doc : std::string()));
   e.conflict_pointer = ptr + "/external_ref";
-  e.index_rows = [learner = rec.learner, id = rec.id](uint64_t leaf, WriteBatch* batch) {
+  e.index_rows = [learner = rec.learner, id = rec.id, issuer = issuer.id](uint64_t leaf,
+                                                                          WriteBatch* batch) {
     batch->Put(Table::kLearnerRecords, keys::OwnerLeaf(learner, leaf), id);
+    // The issuer's regime is frozen from now on (CatalogService::PutInstitution).
+    batch->Put(Table::kCatalog, keys::InstitutionPosted(issuer), "");
   };
   return e;
 }
@@ -202,6 +206,17 @@ void RecordService::Append(std::vector<LogEntry> entries, std::vector<std::strin
       });
 }
 
+void RecordService::ResolveLevel(Record& record) {
+  // The common level is derived, not logged: it comes from the issuer's regime, which cannot
+  // change once the issuer has posted (CatalogService::PutInstitution). A record whose level
+  // does not resolve (an issuer gone from the catalog, or a store older than that rule) stays
+  // unresolved and matches on its posted level (RecordMatchLevel).
+  auto issuer = catalog_->GetInstitution(record.issuer);
+  if (!issuer.ok() || !ResolveCommonLevel(*issuer, &record).ok()) {
+    record.common_level = kCommonLevelUnresolved;
+  }
+}
+
 StatusOr<StoredRecord> RecordService::Read(const std::string& id) {
   auto leaf = log_->ledger().ObjectIndex(id);
   if (!leaf.ok()) {
@@ -214,6 +229,7 @@ StatusOr<StoredRecord> RecordService::Read(const std::string& id) {
   out.leaf_index = *leaf;
   LCB_ASSIGN_OR_RETURN(out.entry_bytes, log_->ledger().Entry(*leaf));
   LCB_ASSIGN_OR_RETURN(out.record, ParseRecordEntry(out.entry_bytes, id, *leaf));
+  ResolveLevel(out.record);
   Status s = kv_->Get(Table::kStatus, id, &out.revoked_by);
   if (s.ok()) {
     out.record.revoked = true;

@@ -120,6 +120,7 @@ class RecordService {
   void Post(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
             const Submission& submission, PostDone done);
 
+  // The record with its status; common_level resolved with its issuer's regime.
   StatusOr<StoredRecord> Read(const std::string& id);
   void Revoke(const std::string& id, const std::string& issuer, const std::string& reason,
               std::function<void(StatusOr<Revocation>)> done);
@@ -153,6 +154,8 @@ class RecordService {
                                 const std::string& supersedes, const Submission& submission,
                                 Days today, const std::string& recorded_at,
                                 const std::string& salt_hex);
+  // Sets record.common_level from its issuer's regime (engine/regimes.h).
+  void ResolveLevel(Record& record);
   // Appends validated entries; `learners` are touched once the group is durable or failed.
   void Append(std::vector<LogEntry> entries, std::vector<std::string> learners,
               std::function<void(StatusOr<PostOutcome>)> done);

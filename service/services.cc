@@ -60,6 +60,9 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
       catalog_.get(), learners_.get(), records_.get(), rulesets_.get(), log_.get(), &counters_);
   LCB_ASSIGN_OR_RETURN(credentials_, CredentialService::Open(config_, kv_.get(), catalog_.get(),
                                                              records_.get(), log_.get()));
+  transcripts_ = std::make_unique<TranscriptService>(catalog_.get(), learners_.get(),
+                                                     records_.get(), log_.get(), kv_.get());
+  stats_ = std::make_unique<StatsService>(records_.get(), kv_.get());
   return Status::Ok();
 }
 

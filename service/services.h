@@ -25,8 +25,10 @@
 #include "service/passbook.h"
 #include "service/records.h"
 #include "service/rulesets.h"
+#include "service/stats.h"
 #include "service/tokens.h"
 #include "service/writer_lease.h"
+#include "service/transcripts.h"
 #include "storage/kv.h"
 
 namespace lcb {
@@ -56,6 +58,8 @@ class Services {
   ConversionService& conversions() { return *conversions_; }
   LogService& log() { return *log_; }
   CredentialService& credentials() { return *credentials_; }
+  TranscriptService& transcripts() { return *transcripts_; }
+  StatsService& stats() { return *stats_; }
 
   // Online backup into `dir` (an absolute path that must not exist).
   StatusOr<BackupManifest> Backup(const std::string& dir);
@@ -90,6 +94,8 @@ class Services {
   std::unique_ptr<RulesetService> rulesets_;
   std::unique_ptr<ConversionService> conversions_;
   std::unique_ptr<CredentialService> credentials_;
+  std::unique_ptr<TranscriptService> transcripts_;
+  std::unique_ptr<StatsService> stats_;
 };
 
 }  // namespace lcb

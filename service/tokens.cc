@@ -7,6 +7,7 @@
 #include "common/date.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"
+#include "engine/regions.h"
 #include "storage/keys.h"
 
 namespace lcb {
@@ -36,6 +37,8 @@ std::string Principal::role() const {
       return "institution:" + subject;
     case RoleKind::kLearner:
       return "learner:" + subject;
+    case RoleKind::kRegulator:
+      return "regulator:" + subject;
     case RoleKind::kAnonymous:
       return "anonymous";
   }
@@ -54,9 +57,13 @@ StatusOr<Principal> ParseRole(std::string_view role) {
   } else if (role.starts_with("learner:") && IsSlug(role.substr(8))) {
     p.kind = RoleKind::kLearner;
     p.subject = std::string(role.substr(8));
+  } else if (role.starts_with("regulator:") && IsRegionPrefix(role.substr(10))) {
+    p.kind = RoleKind::kRegulator;
+    p.subject = std::string(role.substr(10));
   } else {
     return Status::InvalidArgument(Field("/role"),
-                                   "must be admin, auditor, institution:<id> or learner:<id>");
+                                   "must be admin, auditor, institution:<id>, learner:<id> or "
+                                   "regulator:<GB/T 2260 region prefix of 2, 4 or 6 digits>");
   }
   return p;
 }

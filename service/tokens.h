@@ -15,7 +15,7 @@
 
 namespace lcb {
 
-enum class RoleKind { kAnonymous, kAdmin, kInstitution, kLearner, kAuditor };
+enum class RoleKind { kAnonymous, kAdmin, kInstitution, kLearner, kAuditor, kRegulator };
 
 struct Principal {
   RoleKind kind = RoleKind::kAnonymous;
@@ -25,6 +25,9 @@ struct Principal {
 
   bool is_admin() const { return kind == RoleKind::kAdmin; }
   bool is_auditor() const { return kind == RoleKind::kAuditor; }
+  // A regulator's subject is its GB/T 2260 region prefix (2, 4 or 6 digits): it sees aggregate
+  // statistics of that region only, never one learner's data.
+  bool is_regulator() const { return kind == RoleKind::kRegulator; }
   bool is_institution(std::string_view id) const {
     return kind == RoleKind::kInstitution && subject == id;
   }
@@ -32,7 +35,7 @@ struct Principal {
   std::string role() const;  // "institution:tsinghua"
 };
 
-// "admin", "auditor", "institution:<slug>", "learner:<id>".
+// "admin", "auditor", "institution:<slug>", "learner:<id>", "regulator:<region prefix>".
 StatusOr<Principal> ParseRole(std::string_view role);
 
 struct TokenInfo {

@@ -35,6 +35,18 @@ std::string Catalog(CatalogKind kind, std::string_view id) {
   return k;
 }
 
+std::string InstitutionPosted(std::string_view institution) {
+  std::string k("posted/");
+  k.append(institution);
+  return k;
+}
+
+std::string TranscriptByCodeHash(std::string_view sha256_hex) {
+  std::string k("t/");
+  k.append(sha256_hex);
+  return k;
+}
+
 std::string CatalogEnd(CatalogKind kind) {
   std::string k(CatalogPrefix(kind));
   k.back() = static_cast<char>('/' + 1);

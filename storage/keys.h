@@ -15,6 +15,9 @@
 //                    "unit/" unit-id               -> unit JSON
 //                    "prog/" program-id            -> program JSON
 //                    "scale/" grade-scale-id       -> registered grade scale JSON
+//                    "posted/" institution-id      -> "" once the institution posted a record
+//                                                     (written with every record entry; its
+//                                                     regime may not change afterwards)
 //   kRulesets        program-id 0x00 BE32(version) -> BE64(leaf of the publication entry)
 //   kTokens          "h/" hex(SHA-256(token))      -> token JSON {id, role, created_at, ...}
 //                    "i/" token-id                 -> hex(SHA-256(token))
@@ -22,6 +25,9 @@
 //                    "n/" hex(HMAC(national id))   -> learner-id
 //                    "p/" learner-id               -> the learner's passbook totals (a cache:
 //                                                     codec/rows.h EncodePassbookRow)
+//                    "t/" hex(SHA-256(code))       -> what a transcript held (codec/rows.h
+//                                                     EncodeTranscriptRow); the verification
+//                                                     code itself is never stored
 //   kGrants          learner-id 0x00 institution   -> grant JSON
 //   kLearnerRecords  learner-id 0x00 BE64(leaf)    -> record-id ("rec_...") of a record entry,
 //                                                     or revocation-id ("rev_...") of the entry
@@ -52,6 +58,9 @@ std::string Catalog(CatalogKind kind, std::string_view id);
 // The first key after every key of `kind` (the scan end).
 std::string CatalogEnd(CatalogKind kind);
 
+// kCatalog "posted/" institution-id: the institution has posted records.
+std::string InstitutionPosted(std::string_view institution);
+
 inline constexpr std::string_view kMetaAdminBootstrapped = "admin_bootstrapped";
 inline constexpr std::string_view kMetaLogKeys = "log_keys";
 inline constexpr std::string_view kMetaCredentialKeys = "credential_keys";
@@ -79,6 +88,7 @@ inline constexpr std::string_view kTokenHashEnd = "h0";
 std::string Learner(std::string_view learner_id);
 std::string LearnerPassbook(std::string_view learner_id);
 std::string LearnerByNationalId(std::string_view hmac_hex);
+std::string TranscriptByCodeHash(std::string_view sha256_hex);
 
 std::string AdminAction(uint64_t sequence);
 

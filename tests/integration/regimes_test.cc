@@ -97,11 +97,9 @@ TEST_F(RegimesTest, ARegimeSetsTheInstitutionsDefaults) {
   EXPECT_EQ(refused["pointer"], "/level") << refused.dump();
 }
 
-// Records from institutions of two regimes counted by one program with a min_level rule.
-// DISABLED until the service resolves Record::common_level when it reads records back from
-// the log (see the report of branch regimes-pdf: ResolveCommonLevel per record with its
-// issuer, in the learner's record view); today records read back match on the posted level.
-TEST_F(RegimesTest, DISABLED_OneProgramCountsRecordsOfTwoRegimesByCommonLevel) {
+// Records from institutions of two regimes counted by one program with a min_level rule: the
+// service resolves each record's common level with its issuer's regime when it reads it back.
+TEST_F(RegimesTest, OneProgramCountsRecordsOfTwoRegimesByCommonLevel) {
   const std::string& admin = server_.admin_token();
   server_.CallJson("PUT", "/v1/institutions/hku", admin,
                    {{"name", "HKU"}, {"kind", "university"}, {"regime", "hk-qf"}}, 200);
@@ -159,6 +157,80 @@ TEST_F(RegimesTest, DISABLED_OneProgramCountsRecordsOfTwoRegimesByCommonLevel) {
   json eval = server_.CallJson("POST", "/v1/conversions/evaluate", lt,
                                {{"learner", learner}, {"program", "uni:MS"}}, 200);
   EXPECT_EQ(eval["granted"], 6) << eval.dump();
+}
+
+TEST_F(RegimesTest, ARegimeIsFrozenOnceTheInstitutionHasPosted) {
+  const std::string& admin = server_.admin_token();
+  json doc = {{"name", "HKU"}, {"kind", "university"}, {"regime", "hk-qf"}};
+  server_.CallJson("PUT", "/v1/institutions/hku", admin, doc, 200);
+  // Before any record, the regime may still change (and change back).
+  doc["regime"] = "ects";
+  server_.CallJson("PUT", "/v1/institutions/hku", admin, doc, 200);
+  doc["regime"] = "hk-qf";
+  server_.CallJson("PUT", "/v1/institutions/hku", admin, doc, 200);
+  server_.CallJson(
+      "PUT", "/v1/units/hku:B5", admin,
+      {{"title", "B5"}, {"kind", "degree_course"}, {"credits", 3}, {"level", 5}, {"field", "0613"}},
+      200);
+  std::string token = server_.NewToken("institution:hku");
+  std::string learner =
+      server_.CallJson("POST", "/v1/learners", token, {{"display_name", "L"}}, 201).value("id", "");
+  server_.CallJson("POST", "/v1/records", token,
+                   {{"learner", learner},
+                    {"unit", "hku:B5"},
+                    {"external_ref", "r1"},
+                    {"grade", {{"scale", "pass_fail"}, {"value", "pass"}}},
+                    {"completed_on", "2024-06-30"}},
+                   201);
+  for (const char* other : {"ects", ""}) {
+    doc["regime"] = other;
+    if (std::string(other).empty()) doc.erase("regime");
+    json refused = server_.CallJson("PUT", "/v1/institutions/hku", admin, doc, 409);
+    EXPECT_EQ(refused["pointer"], "/regime") << refused.dump();
+  }
+  // The same regime (other fields changed) is still fine.
+  doc["regime"] = "hk-qf";
+  doc["name"] = "The University of Hong Kong";
+  server_.CallJson("PUT", "/v1/institutions/hku", admin, doc, 200);
+  EXPECT_EQ(server_.CallJson("GET", "/v1/institutions/hku", "", nullptr, 200)["regime"], "hk-qf");
+}
+
+TEST_F(RegimesTest, AProgramWithoutPolicyGetsItsRegimesDefaults) {
+  const std::string& admin = server_.admin_token();
+  server_.CallJson("PUT", "/v1/institutions/kr", admin,
+                   {{"name", "KR"}, {"kind", "university"}, {"regime", "kr-acbs"}}, 200);
+  server_.CallJson("PUT", "/v1/institutions/plain", admin,
+                   {{"name", "Plain"}, {"kind", "university"}}, 200);
+  json preset;
+  const json regimes = server_.CallJson("GET", "/v1/regimes", "", nullptr, 200);
+  for (const json& r : regimes["regimes"]) {
+    if (r["id"] == "kr-acbs") preset = r["default_policy"];
+  }
+  ASSERT_FALSE(preset.is_null());
+  json program = {{"title", "B"},
+                  {"kind", "bachelor"},
+                  {"total_credits", 140},
+                  {"requirements", {{{"id", "e"}, {"kind", "pool"}, {"credits", 30}}}}};
+  auto caps_of = [](const json& caps) {
+    json out = json::array();
+    for (const json& c : caps) out.push_back({c["by"], c["default_limit"]});
+    return out;
+  };
+  ASSERT_EQ(preset["caps"].size(), 2u);
+  json put = server_.CallJson("PUT", "/v1/programs/kr:B", admin, program, 200);
+  EXPECT_EQ(caps_of(put["policy"]["caps"]), caps_of(preset["caps"])) << put.dump();
+  json read = server_.CallJson("GET", "/v1/programs/kr:B", "", nullptr, 200);
+  EXPECT_EQ(caps_of(read["policy"]["caps"]), caps_of(preset["caps"])) << read.dump();
+  // A policy given explicitly is kept as given.
+  program["policy"] = {{"max_transfer_credits", 20}};
+  json own = server_.CallJson("PUT", "/v1/programs/kr:C", admin, program, 200);
+  EXPECT_EQ(own["policy"]["max_transfer_credits"], 20) << own.dump();
+  EXPECT_TRUE(own["policy"].value("caps", json::array()).empty()) << own.dump();
+  // No regime: no defaults.
+  program.erase("policy");
+  json plain = server_.CallJson("PUT", "/v1/programs/plain:B", admin, program, 200);
+  EXPECT_TRUE(plain["policy"].value("caps", json::array()).empty()) << plain.dump();
+  EXPECT_FALSE(plain["policy"].contains("max_transfer_ratio")) << plain.dump();
 }
 
 }  // namespace

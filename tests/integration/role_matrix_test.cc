@@ -297,6 +297,20 @@ void RoleMatrixTest::BuildTable() {
         return CellRequest{"/v1/learners/" + a + "/grants/fudan", ""};
       });
 
+  // Transcripts: the PDF for whoever may read the learner's records; the code's holder checks it.
+  Add("GET", "/v1/learners/{id}/transcript", "A granted owner and pku", 'A',
+      "401 404 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=pdf"));
+  Add("GET", "/v1/learners/{id}/transcript", "B granted no one", 'B',
+      "401 404 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/transcript?format=pdf"));
+  Add("GET", "/v1/transcripts/{code}", "a code of A's transcript", 'A', kPublic, [this, a] {
+    auto t = server_->services().transcripts().IssuePdf(a, "https://bank.example/v1/transcripts/");
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return CellRequest{"/v1/transcripts/" + (t.ok() ? t->code : std::string()), ""};
+  });
+
+  // Statistics: regulators (tested in stats_test.cc) and admin.
+  Add("GET", "/v1/stats", "", 'A', kAdminOnly, Fixed("/v1/stats?group_by=kind,year"));
+
   // Conversions: the learner evaluates its own; the program's institution, with the learner's
   // grant, evaluates and applies; without the grant it does not know the learner (404).
   auto conversion = [](const std::string& learner) {

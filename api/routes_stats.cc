@@ -1,0 +1,122 @@
+// GET /v1/stats?group_by=region|kind|level|year|issuer[,…][&region=31][&region_level=…]
+// (regulator:<prefix>, which sees only codes under its prefix, or admin): aggregate cells with
+// k-anonymity suppression (service/stats.h); CSV with Accept: text/csv.
+#include <sstream>
+
+#include "api/handler_util.h"
+#include "api/routes.h"
+#include "codec/json_util.h"
+
+namespace lcb {
+namespace {
+
+Status ParseGroupBy(const std::string* text, std::vector<StatsKey>* out) {
+  const std::string value = text ? *text : "region";
+  std::stringstream in(value);
+  for (std::string name; std::getline(in, name, ',');) {
+    StatsKey key;
+    if (!ParseStatsKey(name, &key)) {
+      return Status::InvalidArgument(
+          Field("/group_by"), "'" + name + "' is not one of region, kind, level, year, issuer");
+    }
+    for (StatsKey seen : *out) {
+      if (seen == key) return Status::InvalidArgument(Field("/group_by"), "'" + name + "' twice");
+    }
+    out->push_back(key);
+  }
+  if (out->empty() || value.back() == ',') {
+    return Status::InvalidArgument(Field("/group_by"),
+                                   "must list one or more keys, comma separated");
+  }
+  return Status::Ok();
+}
+
+// The region the query covers: a regulator's own prefix or a finer one inside it.
+Status ParseRegion(const RouteContext& ctx, std::string* prefix) {
+  const std::string* region = ctx.request.Query("region");
+  if (region && !IsRegionPrefix(*region)) {
+    return Status::InvalidArgument(
+        Field("/region"), "must be a GB/T 2260 region prefix of 2, 4 or 6 digits (e.g. 31, 3101)");
+  }
+  *prefix = region ? *region : "";
+  if (!ctx.principal.is_regulator()) return Status::Ok();
+  const std::string& own = ctx.principal.subject;
+  if (prefix->empty() || own.starts_with(*prefix)) {
+    *prefix = own;  // not given, or coarser than the regulator's region: its own region
+  } else if (!prefix->starts_with(own)) {
+    return Status::PermissionDenied("region " + *prefix + " is outside this regulator's region " +
+                                    own);
+  }
+  return Status::Ok();
+}
+
+StatusOr<StatsQuery> ParseQuery(const RouteContext& ctx, int k) {
+  StatsQuery q;
+  q.k = k;
+  LCB_RETURN_IF_ERROR(ParseGroupBy(ctx.request.Query("group_by"), &q.group_by));
+  LCB_RETURN_IF_ERROR(ParseRegion(ctx, &q.region_prefix));
+  if (const std::string* level = ctx.request.Query("region_level")) {
+    if (!ParseRegionLevel(*level, &q.region_level)) {
+      return Status::InvalidArgument(Field("/region_level"), "must be county, city or province");
+    }
+  }
+  return q;
+}
+
+json StatsJson(const StatsQuery& q, const StatsResult& r) {
+  json cells = json::array();
+  for (const StatsCell& c : r.cells) {
+    json cell = json::object();
+    for (size_t i = 0; i < q.group_by.size(); ++i) {
+      const bool numeric = q.group_by[i] == StatsKey::kLevel || q.group_by[i] == StatsKey::kYear;
+      cell[std::string(StatsKeyName(q.group_by[i]))] =
+          numeric ? json(std::stoi(c.keys[i])) : json(c.keys[i]);
+    }
+    cell["learners"] = c.learners;
+    cell["records"] = c.records;
+    cell["credits"] = CreditsJson(c.credits);
+    cell["conversions"] = c.conversions;
+    cells.push_back(std::move(cell));
+  }
+  return {{"cells", std::move(cells)}, {"k", r.k}, {"suppressed", r.suppressed}};
+}
+
+// Keys are codes, slugs and numbers (no comma, quote or newline), so no field needs quoting.
+std::string StatsCsv(const StatsQuery& q, const StatsResult& r) {
+  std::string out;
+  for (StatsKey key : q.group_by) out += std::string(StatsKeyName(key)) + ",";
+  out += "learners,records,credits,conversions\r\n";
+  for (const StatsCell& c : r.cells) {
+    for (const std::string& key : c.keys) out += key + ",";
+    out += std::to_string(c.learners) + "," + std::to_string(c.records) + "," +
+           CreditsJson(c.credits).dump() + "," + std::to_string(c.conversions) + "\r\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddStatsRoutes(Router& router, StatsService& stats, int k) {
+  StatsService* s = &stats;
+  router.Add(
+      "GET", "/v1/stats", kAdmin | kRegulatorRole,
+      "Aggregate statistics by region, kind, level, year, issuer; cells of fewer than k learners "
+      "suppressed; text/csv on request",
+      [s, k](RouteContext& ctx, Respond respond) {
+        auto query = ParseQuery(ctx, k);
+        if (!query.ok()) return respond(ProblemResponse(query.status(), ctx.request.request_id));
+        auto result = s->Compute(*query);
+        if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
+        const std::string* accept = ctx.request.Header("accept");
+        if (accept && accept->find("text/csv") != std::string::npos) {
+          HttpResponse r = TextResponse(200, StatsCsv(*query, *result), "text/csv; charset=utf-8");
+          r.headers.emplace_back("X-Stats-K", std::to_string(result->k));
+          r.headers.emplace_back("X-Stats-Suppressed", std::to_string(result->suppressed));
+          return respond(std::move(r));
+        }
+        respond(JsonResponse(200, StatsJson(*query, *result)));
+      },
+      RunOn::kBlockingPool);
+}
+
+}  // namespace lcb

@@ -1,0 +1,285 @@
+// GET /v1/stats on a real server against a brute-force oracle: random learners (with and
+// without regions), records (some revoked) and applied conversions are posted over HTTP; the
+// oracle recomputes every cell from what the test posted, by the definitions of
+// service/stats.h, for many group_by / region / region_level combinations, as admin and as a
+// regulator. Also: k-suppression, the regulator's boundary, CSV, and bad inputs named.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "tests/integration/test_server.h"
+
+namespace lcb::testing {
+namespace {
+
+constexpr int kK = 3;
+
+struct PostedRecord {
+  std::string kind, issuer;
+  int level = 0, year = 0;
+  int credits_centi = 0;
+  bool revoked = false;
+};
+struct PostedLearner {
+  std::string id, region;  // region may be empty
+  std::vector<PostedRecord> records;
+  int conversions = 0;
+};
+
+struct UnitSpec {
+  std::string id, kind;
+  int level;
+  int credits_centi;
+};
+
+class StatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Build(); }
+  void Build();
+  json Oracle(const std::vector<std::string>& group_by, const std::string& prefix,
+              const std::string& level_name) const;
+
+  TempDir dir_;
+  TestServer server_{dir_.sub("data"), {{"stats_k", std::to_string(kK)}}};
+  std::vector<PostedLearner> learners_;
+};
+
+const std::vector<UnitSpec>& Units() {
+  static const std::vector<UnitSpec> units = {
+      {"fudan:C1", "degree_course", 6, 400}, {"fudan:C2", "degree_course", 7, 250},
+      {"fudan:M1", "mooc", 5, 100},          {"sjtu:V1", "vocational_certificate", 4, 300},
+      {"sjtu:T1", "training", 4, 150},       {"sjtu:C3", "degree_course", 6, 350}};
+  return units;
+}
+
+void StatsTest::Build() {
+  const std::string& admin = server_.admin_token();
+  server_.CallJson("PUT", "/v1/institutions/fudan", admin,
+                   {{"name", "复旦大学"}, {"kind", "university"}, {"region", "310110"}}, 200);
+  server_.CallJson("PUT", "/v1/institutions/sjtu", admin,
+                   {{"name", "上海交通大学"}, {"kind", "university"}}, 200);
+  for (const UnitSpec& u : Units()) {
+    server_.CallJson("PUT", "/v1/units/" + u.id, admin,
+                     {{"title", u.id},
+                      {"kind", u.kind},
+                      {"credits", u.credits_centi / 100.0},
+                      {"level", u.level},
+                      {"field", "0613"}},
+                     200);
+  }
+  std::map<std::string, std::string> tokens = {{"fudan", server_.NewToken("institution:fudan")},
+                                               {"sjtu", server_.NewToken("institution:sjtu")}};
+  server_.CallJson("PUT", "/v1/programs/fudan:BSC", tokens["fudan"],
+                   {{"title", "BSC"},
+                    {"kind", "bachelor"},
+                    {"total_credits", 120},
+                    {"requirements", {{{"id", "pool"}, {"kind", "pool"}, {"credits", 30}}}}},
+                   200);
+  server_.CallJson("PUT", "/v1/programs/fudan:BSC/ruleset", tokens["fudan"],
+                   {{"rules",
+                     {{{"id", "any"},
+                       {"target", "pool"},
+                       {"grant", 1},
+                       {"sources", {{{"kind", "degree_course"}}}}}}}},
+                   201);
+  const std::vector<std::string> regions = {"310101", "310101", "310104", "310115",
+                                            "320102", "110101", ""};
+  std::mt19937 rng(20261202);
+  for (int i = 0; i < 48; ++i) {
+    PostedLearner l;
+    l.region = regions[rng() % regions.size()];
+    json body = {{"display_name", "L" + std::to_string(i)}};
+    if (!l.region.empty()) body["region"] = l.region;
+    l.id = server_.CallJson("POST", "/v1/learners", admin, body, 201).value("id", "");
+    const int n = static_cast<int>(rng() % 6);
+    for (int j = 0; j < n; ++j) {
+      const UnitSpec& u = Units()[rng() % Units().size()];
+      const std::string issuer = u.id.substr(0, u.id.find(':'));
+      PostedRecord r{u.kind, issuer, u.level, 2019 + static_cast<int>(rng() % 6), u.credits_centi};
+      json posted = server_.CallJson("POST", "/v1/records", tokens[issuer],
+                                     {{"learner", l.id},
+                                      {"unit", u.id},
+                                      {"external_ref", l.id + "-" + std::to_string(j)},
+                                      {"grade", {{"scale", "percent"}, {"value", "80"}}},
+                                      {"completed_on", std::to_string(r.year) + "-06-30"}},
+                                     201);
+      if (rng() % 8 == 0) {
+        server_.CallJson("POST", "/v1/records/" + posted["records"][0].value("id", "") + "/revoke",
+                         tokens[issuer], {{"reason", "test"}}, 200);
+        r.revoked = true;
+      }
+      l.records.push_back(r);
+    }
+    if (i % 5 == 0) {  // some learners have a conversion applied by fudan
+      std::string lt = server_.NewToken("learner:" + l.id);
+      server_.CallJson("POST", "/v1/learners/" + l.id + "/grants", lt, {{"institution", "fudan"}},
+                       201);
+      server_.CallJson("POST", "/v1/conversions", tokens["fudan"],
+                       {{"learner", l.id}, {"program", "fudan:BSC"}}, 201);
+      l.conversions = 1;
+    }
+    learners_.push_back(std::move(l));
+  }
+}
+
+// The definitions of service/stats.h, computed the slow and obvious way.
+json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::string& prefix,
+                       const std::string& level_name) const {
+  const int digits = level_name == "province" ? 2 : level_name == "city" ? 4 : 6;
+  bool uses_region = !prefix.empty(), by_record = false;
+  for (const std::string& g : group_by) {
+    uses_region = uses_region || g == "region";
+    by_record = by_record || g != "region";
+  }
+  struct Tally {
+    std::set<std::string> learners;
+    int records = 0, credits = 0, conversions = 0;
+  };
+  std::map<json, Tally> cells;
+  for (const PostedLearner& l : learners_) {
+    if (uses_region && (l.region.empty() || l.region.rfind(prefix, 0) != 0)) continue;
+    auto key_of = [&](const PostedRecord* r) {
+      json k = json::object();
+      for (const std::string& g : group_by) {
+        if (g == "region") k[g] = l.region.substr(0, digits) + std::string(6 - digits, '0');
+        if (g == "kind") k[g] = r->kind;
+        if (g == "level") k[g] = r->level;
+        if (g == "year") k[g] = r->year;
+        if (g == "issuer") k[g] = r->issuer;
+      }
+      return k;
+    };
+    std::set<json> touched;
+    if (!by_record) touched.insert(key_of(nullptr));
+    for (const PostedRecord& r : l.records) {
+      if (r.revoked) continue;
+      json k = by_record ? key_of(&r) : key_of(nullptr);
+      cells[k].records++;
+      cells[k].credits += r.credits_centi;
+      touched.insert(k);
+    }
+    for (const json& k : touched) {
+      cells[k].learners.insert(l.id);
+      cells[k].conversions += l.conversions;
+    }
+  }
+  json out = json::array();
+  int suppressed = 0;
+  for (auto& [k, t] : cells) {
+    if (static_cast<int>(t.learners.size()) < kK) {
+      ++suppressed;
+      continue;
+    }
+    json cell = k;
+    cell["learners"] = t.learners.size();
+    cell["records"] = t.records;
+    cell["credits"] = json::parse(json(t.credits / 100.0).dump());
+    cell["conversions"] = t.conversions;
+    out.push_back(cell);
+  }
+  std::sort(out.begin(), out.end());
+  return {{"cells", out}, {"k", kK}, {"suppressed", suppressed}};
+}
+
+json Sorted(json stats) {
+  std::sort(stats["cells"].begin(), stats["cells"].end());
+  for (json& c : stats["cells"])
+    c["credits"] = json::parse(json(c["credits"].get<double>()).dump());
+  return stats;
+}
+
+TEST_F(StatsTest, EveryCellMatchesABruteForceOracle) {
+  const std::vector<std::vector<std::string>> groupings = {
+      {"region"},
+      {"kind"},
+      {"level"},
+      {"year"},
+      {"issuer"},
+      {"region", "kind"},
+      {"kind", "year"},
+      {"issuer", "level", "region"},
+      {"year", "region", "kind", "level", "issuer"}};
+  int compared = 0;
+  for (const auto& group_by : groupings) {
+    std::string g;
+    for (const std::string& k : group_by) g += (g.empty() ? "" : ",") + k;
+    for (const std::string level : {"county", "city", "province"}) {
+      for (const std::string prefix : {"", "31", "3101", "310101"}) {
+        std::string target = "/v1/stats?group_by=" + g + "&region_level=" + level;
+        if (!prefix.empty()) target += "&region=" + prefix;
+        json got = server_.CallJson("GET", target, server_.admin_token(), nullptr, 200);
+        json want = Oracle(group_by, prefix, level);
+        ASSERT_EQ(Sorted(got), want) << target;
+        compared += static_cast<int>(want["cells"].size());
+      }
+    }
+  }
+  EXPECT_GT(compared, 100);  // the data is rich enough that cells are shown, not all suppressed
+}
+
+TEST_F(StatsTest, ARegulatorSeesOnlyItsRegion) {
+  const std::string sh = server_.NewToken("regulator:31");
+  json own = server_.CallJson("GET", "/v1/stats?group_by=region,kind", sh, nullptr, 200);
+  EXPECT_EQ(Sorted(own), Oracle({"region", "kind"}, "31", "county"));
+  for (const json& c : own["cells"]) EXPECT_TRUE(c["region"].get<std::string>().starts_with("31"));
+  // A finer region inside its own is fine; a coarser one is its own; another is refused.
+  json finer = server_.CallJson("GET", "/v1/stats?group_by=year&region=3101", sh, nullptr, 200);
+  EXPECT_EQ(Sorted(finer), Oracle({"year"}, "3101", "county"));
+  server_.CallJson("GET", "/v1/stats?group_by=year&region=32", sh, nullptr, 403);
+  // Regulators read statistics, never a learner's data.
+  server_.CallJson("GET", "/v1/learners/" + learners_[0].id + "/passbook", sh, nullptr, 403);
+  server_.CallJson("GET", "/v1/learners/" + learners_[0].id + "/records", sh, nullptr, 403);
+  // Other roles may not read statistics.
+  server_.CallJson("GET", "/v1/stats", server_.NewToken("auditor"), nullptr, 403);
+  server_.CallJson("GET", "/v1/stats", "", nullptr, 401);
+}
+
+TEST_F(StatsTest, CsvOnRequest) {
+  ClientResponse r = server_.Call("GET", "/v1/stats?group_by=region&region_level=city",
+                                  server_.admin_token(), "", {{"Accept", "text/csv"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json want = Oracle({"region"}, "", "city");
+  std::map<std::string, std::string> rows;  // the server sorts cells by their keys
+  for (const json& c : want["cells"]) {
+    const double credits = c["credits"].get<double>();
+    const std::string credits_text = credits == static_cast<double>(static_cast<int64_t>(credits))
+                                         ? std::to_string(static_cast<int64_t>(credits))
+                                         : json(credits).dump();
+    rows[c["region"].get<std::string>()] = c["learners"].dump() + "," + c["records"].dump() + "," +
+                                           credits_text + "," + c["conversions"].dump();
+  }
+  std::string expected = "region,learners,records,credits,conversions\r\n";
+  for (const auto& [region, rest] : rows) expected += region + "," + rest + "\r\n";
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_EQ(r.body, expected);
+}
+
+TEST_F(StatsTest, BadInputsAreNamed) {
+  const std::string& admin = server_.admin_token();
+  auto pointer = [&](const std::string& target) {
+    return server_.CallJson("GET", target, admin, nullptr, 400).value("pointer", "");
+  };
+  EXPECT_EQ(pointer("/v1/stats?group_by=colour"), "/group_by");
+  EXPECT_EQ(pointer("/v1/stats?group_by=kind,kind"), "/group_by");
+  EXPECT_EQ(pointer("/v1/stats?group_by=kind,"), "/group_by");
+  EXPECT_EQ(pointer("/v1/stats?group_by="), "/group_by");
+  EXPECT_EQ(pointer("/v1/stats?region=3"), "/region");
+  EXPECT_EQ(pointer("/v1/stats?region=99"), "/region");
+  EXPECT_EQ(pointer("/v1/stats?region_level=street"), "/region_level");
+  EXPECT_EQ(server_.CallJson("POST", "/v1/learners", admin, {{"region", "3101"}}, 400)["pointer"],
+            "/region");
+  EXPECT_EQ(server_.CallJson("POST", "/v1/learners", admin, {{"region", "990101"}}, 400)["pointer"],
+            "/region");
+  EXPECT_EQ(server_.CallJson("PUT", "/v1/institutions/x1", admin,
+                             {{"name", "X"}, {"kind", "university"}, {"region", "31010a"}},
+                             400)["pointer"],
+            "/region");
+  EXPECT_EQ(
+      server_.CallJson("POST", "/v1/tokens", admin, {{"role", "regulator:3"}}, 400)["pointer"],
+      "/role");
+}
+
+}  // namespace
+}  // namespace lcb::testing
