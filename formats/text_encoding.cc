@@ -199,7 +199,8 @@ StatusOr<DecodedText> DecodeText(std::string_view bytes, Encoding encoding,
   }
   out.encoding = encoding;
   if (encoding == Encoding::kUtf8) {
-    if (utf8_bom) bytes.remove_prefix(kUtf8Bom.size());
+    // A file re-saved by tools that each add a mark can start with several; drop them all.
+    while (bytes.starts_with(kUtf8Bom)) bytes.remove_prefix(kUtf8Bom.size());
     CheckUtf8(bytes, problems);
     if (problems->size() > problems_before) return fail();
     out.text.assign(bytes);
@@ -207,8 +208,10 @@ StatusOr<DecodedText> DecodeText(std::string_view bytes, Encoding encoding,
   }
   out.text = ConvertFrom(bytes, encoding, problems);
   if (problems->size() > problems_before) return fail();
-  // GB18030 can encode U+FEFF too (84 31 95 33); drop it like a UTF-8 BOM.
-  if (std::string_view(out.text).starts_with(kUtf8Bom)) out.text.erase(0, kUtf8Bom.size());
+  // GB18030 can encode U+FEFF too (84 31 95 33); drop every leading one like a UTF-8 BOM.
+  size_t marks = 0;
+  while (std::string_view(out.text).substr(marks).starts_with(kUtf8Bom)) marks += kUtf8Bom.size();
+  out.text.erase(0, marks);
   return out;
 }
 

@@ -66,6 +66,21 @@ TEST(DecodeText, Gb18030EncodedBomIsDropped) {
   EXPECT_EQ(d->text, "张");
 }
 
+// Found by fuzz_encoding: a file saved twice by tools that each add a mark.
+TEST(DecodeText, RepeatedLeadingBomsAreAllDropped) {
+  std::vector<CellProblem> problems;
+  auto gb = DecodeText("\x84\x31\x95\x33\x84\x31\x95\x33", Encoding::kAuto, &problems);
+  auto gb_lead = DecodeText("\x84\x31\x95\x33\x84\x31\x95\x33\xD5\xC5", Encoding::kGb18030,
+                            &problems);
+  auto utf8 = DecodeText("\xEF\xBB\xBF\xEF\xBB\xBF学号", Encoding::kAuto, &problems);
+  ASSERT_TRUE(gb.ok() && gb_lead.ok() && utf8.ok());
+  EXPECT_EQ(gb->text, "");
+  EXPECT_EQ(gb->encoding, Encoding::kGb18030);
+  EXPECT_EQ(gb_lead->text, "张");
+  EXPECT_EQ(utf8->text, "学号");
+  EXPECT_TRUE(problems.empty());
+}
+
 TEST(DecodeText, InvalidBytesNameEveryBadLine) {
   std::vector<CellProblem> problems;
   // Line 2 ends inside nothing but holds 0xFF (never valid in GB18030); line 4 has 0x80.
