@@ -30,6 +30,10 @@ enum RoleMask : unsigned {
   kLearnerRole = 1u << 2,
   kAuditorRole = 1u << 3,
   kAnyAuthenticated = kAdmin | kInstitutionRole | kLearnerRole | kAuditorRole,
+  // Who may ask for a learner's data (records, passbook, credentials, transcripts): the
+  // learner, auditors and institutions (the handler then requires a grant or the record's
+  // issuer). The admin runs the catalog and tokens, not learners' files: 403 at the mask.
+  kLearnerDataReaders = kInstitutionRole | kLearnerRole | kAuditorRole,
   // Regulators see aggregate statistics only: deliberately not in kAnyAuthenticated.
   kRegulatorRole = 1u << 4,
 };

@@ -211,7 +211,7 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
                if (!doc.ok()) return respond(ProblemResponse(doc.status(), ctx.request.request_id));
                respond(Typed(200, doc->dump(), "application/did+json"));
              });
-  router.Add("GET", "/v1/records/{id}/credential", kAnyAuthenticated,
+  router.Add("GET", "/v1/records/{id}/credential", kLearnerDataReaders,
              "The record as an OpenBadgeCredential: ?format=di|jwt|ob3-jwt, ?holder=DID "
              "(issuer, the learner, auditors, granted institutions)",
              [c, rs, l](RouteContext& ctx, Respond respond) {
@@ -242,7 +242,7 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
       });
   if (!transcript_taken) {
     router.Add(
-        "GET", "/v1/learners/{id}/transcript", kAnyAuthenticated,
+        "GET", "/v1/learners/{id}/transcript", kLearnerDataReaders,
         "The learner's transcript: ?format=clr, a CLR 2.0 ClrCredential of every active "
         "record (the learner, auditors, granted institutions)",
         [c, l](RouteContext& ctx, Respond respond) {

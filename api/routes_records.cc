@@ -328,12 +328,12 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
                });
              });
 
-  router.Add("GET", "/v1/learners/{id}/records", kAnyAuthenticated,
+  router.Add("GET", "/v1/learners/{id}/records", kLearnerDataReaders,
              "A learner's records, oldest first, paginated with a stable cursor",
              LearnerRecordsHandler(records, learners));
 
   auto render = std::make_shared<PassbookRenderCache>();
-  router.Add("GET", "/v1/learners/{id}/passbook", kAnyAuthenticated,
+  router.Add("GET", "/v1/learners/{id}/passbook", kLearnerDataReaders,
              "Totals of active credits by kind, level, field, issuer and year; what expires",
              [l, p = &passbook, render](RouteContext& ctx, Respond respond) {
                const std::string& learner = ctx.params["id"];
@@ -366,7 +366,7 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
              });
 
   router.Add(
-      "GET", "/v1/records/{id}", kAnyAuthenticated,
+      "GET", "/v1/records/{id}", kLearnerDataReaders,
       "A record with its status and receipt (issuer, the learner, auditors, granted "
       "institutions)",
       [rs, l, lg](RouteContext& ctx, Respond respond) {

@@ -74,7 +74,7 @@ void AddTranscriptRoutes(Router& router, TranscriptService& transcripts, Learner
   LearnerService* l = &learners;
   CredentialService* creds = &credentials;
   router.Add(
-      "GET", "/v1/learners/{id}/transcript", kAnyAuthenticated,
+      "GET", "/v1/learners/{id}/transcript", kLearnerDataReaders,
       "The learner's transcript: ?format=pdf (default; A4, bilingual, with a verification code "
       "and QR code) or clr",
       [t, l, creds, options](RouteContext& ctx, Respond respond) {

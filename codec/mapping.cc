@@ -4,6 +4,7 @@
 
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
+#include "engine/limits.h"
 #include "engine/regimes.h"
 #include "engine/regions.h"
 
@@ -87,8 +88,10 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
     inst.hours_per_credit = *hpc;
   }
   if (auto it = doc.find("certifies"); it != doc.end()) {
-    if (!it->is_array() || it->size() > 1000) {
-      return Status::InvalidArgument(Field("/certifies"), "must be an array of unit id prefixes");
+    if (!it->is_array() || it->size() > kMaxCertifies) {
+      return Status::InvalidArgument(Field("/certifies"),
+                                     "must be an array of at most " +
+                                         std::to_string(kMaxCertifies) + " unit id prefixes");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       const json& p = (*it)[i];
@@ -189,9 +192,11 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
   LCB_ASSIGN_OR_RETURN(p.kind, RequiredString(doc, "kind", "", 64));
   LCB_ASSIGN_OR_RETURN(p.total_credits, RequiredCredits(doc, "total_credits", ""));
   auto reqs = doc.find("requirements");
-  if (reqs == doc.end() || !reqs->is_array() || reqs->empty() || reqs->size() > 10000) {
-    return Status::InvalidArgument(Field("/requirements"),
-                                   "must be a non-empty array (at most 10000)");
+  if (reqs == doc.end() || !reqs->is_array() || reqs->empty() ||
+      reqs->size() > kMaxRequirements) {
+    return Status::InvalidArgument(
+        Field("/requirements"),
+        "must be a non-empty array (at most " + std::to_string(kMaxRequirements) + ")");
   }
   for (size_t i = 0; i < reqs->size(); ++i) {
     std::string ptr = "/requirements/" + std::to_string(i);
@@ -237,7 +242,7 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
                          OptionalInt(pj, "min_grade", "/policy", 0, 100));
     if (mg) p.policy.min_grade = static_cast<int>(*mg);
     LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma,
-                         OptionalInt(pj, "max_age_years", "/policy", 1, 100));
+                         OptionalInt(pj, "max_age_years", "/policy", kMinAgeYears, kMaxAgeYears));
     if (ma) p.policy.max_age_years = static_cast<int>(*ma);
     if (auto caps = pj.find("caps"); caps != pj.end()) {
       if (!caps->is_array() || caps->size() > 32) {
@@ -275,8 +280,10 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
           }
           for (auto it = mc->begin(); it != mc->end(); ++it) {
             std::string mp = ptr + "/max_count/" + JsonPointerEscape(it.key());
-            if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > 100000) {
-              return Status::InvalidArgument(Field(mp), "must be a whole number from 0 to 100000");
+            if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+                it->get<int64_t>() > kMaxCapCount) {
+              return Status::InvalidArgument(
+                  Field(mp), "must be a whole number from 0 to " + std::to_string(kMaxCapCount));
             }
             cap.max_count[it.key()] = static_cast<int>(it->get<int64_t>());
           }
@@ -419,12 +426,13 @@ StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
     LCB_RETURN_IF_ERROR(
         RejectUnknown(rj, ptr, {"id", "target", "grant", "sources", "min_grade", "max_age_years"}));
     Rule rule;
-    LCB_ASSIGN_OR_RETURN(rule.id, RequiredString(rj, "id", ptr, 64));
+    LCB_ASSIGN_OR_RETURN(rule.id, RequiredString(rj, "id", ptr, kMaxRuleIdLength));
     LCB_ASSIGN_OR_RETURN(rule.target, RequiredString(rj, "target", ptr, 64));
     LCB_ASSIGN_OR_RETURN(rule.grant, RequiredCredits(rj, "grant", ptr));
     LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg, OptionalInt(rj, "min_grade", ptr, 0, 100));
     if (mg) rule.min_grade = static_cast<int>(*mg);
-    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma, OptionalInt(rj, "max_age_years", ptr, 1, 100));
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma, OptionalInt(rj, "max_age_years", ptr, kMinAgeYears,
+                                                                     kMaxAgeYears));
     if (ma) rule.max_age_years = static_cast<int>(*ma);
     auto sources = rj.find("sources");
     if (sources == rj.end() || !sources->is_array()) {
@@ -483,9 +491,9 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
                                     {"learner", "unit", "external_ref", "credits", "hours", "level",
                                      "grade", "completed_on", "attendance", "evidence_sha256"}));
   RecordInput in;
-  LCB_ASSIGN_OR_RETURN(in.learner, RequiredString(doc, "learner", ptr, 128));
+  LCB_ASSIGN_OR_RETURN(in.learner, RequiredString(doc, "learner", ptr, kMaxLearnerChars));
   LCB_ASSIGN_OR_RETURN(in.unit, RequiredString(doc, "unit", ptr, 200));
-  LCB_ASSIGN_OR_RETURN(in.external_ref, RequiredString(doc, "external_ref", ptr, 128));
+  LCB_ASSIGN_OR_RETURN(in.external_ref, RequiredString(doc, "external_ref", ptr, kMaxExternalRefChars));
   LCB_ASSIGN_OR_RETURN(in.credits, OptionalCredits(doc, "credits", ptr));
   LCB_ASSIGN_OR_RETURN(in.hours, OptionalCredits(doc, "hours", ptr));
   LCB_ASSIGN_OR_RETURN(std::optional<int64_t> level, OptionalInt(doc, "level", ptr, 1, 10));
@@ -508,7 +516,7 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
     return Status::InvalidArgument(Field(ptr + "/grade/value"), "must be a string or a number");
   }
   LCB_ASSIGN_OR_RETURN(in.completed_on, RequiredString(doc, "completed_on", ptr, 10));
-  LCB_ASSIGN_OR_RETURN(in.attendance, OptionalString(doc, "attendance", ptr, 64));
+  LCB_ASSIGN_OR_RETURN(in.attendance, OptionalString(doc, "attendance", ptr, kMaxAttendanceChars));
   LCB_ASSIGN_OR_RETURN(in.evidence_sha256, OptionalString(doc, "evidence_sha256", ptr, 64));
   return in;
 }

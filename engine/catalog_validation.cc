@@ -145,20 +145,21 @@ Status ValidatePolicy(const Policy& policy) {
     return Status::InvalidArgument(Field("/policy/min_grade"), "must be from 0 to 100");
   }
   if (policy.max_age_years &&
-      (*policy.max_age_years < 0 || *policy.max_age_years > kMaxValidityYears)) {
-    return Status::InvalidArgument(Field("/policy/max_age_years"), "must be from 0 to 100");
+      (*policy.max_age_years < kMinAgeYears || *policy.max_age_years > kMaxAgeYears)) {
+    return Status::InvalidArgument(Field("/policy/max_age_years"),
+                                   "must be from " + std::to_string(kMinAgeYears) + " to " +
+                                       std::to_string(kMaxAgeYears));
   }
-  constexpr size_t kMaxCaps = 64;
-  constexpr size_t kMaxCapKeys = 1000;
-  constexpr int kMaxCount = 10000;
-  if (policy.caps.size() > kMaxCaps) {
-    return Status::InvalidArgument(Field("/policy/caps"), "at most 64 cap groups");
+  if (policy.caps.size() > kMaxCapFamilies) {
+    return Status::InvalidArgument(Field("/policy/caps"),
+                                   "at most " + std::to_string(kMaxCapFamilies) + " cap groups");
   }
   for (size_t cap_idx = 0; cap_idx < policy.caps.size(); ++cap_idx) {
     const Cap& cap = policy.caps[cap_idx];
     const std::string base = "/policy/caps/" + std::to_string(cap_idx);
     if (cap.limits.size() > kMaxCapKeys || cap.max_count.size() > kMaxCapKeys) {
-      return Status::InvalidArgument(Field(base), "at most 1000 keys per cap group");
+      return Status::InvalidArgument(
+          Field(base), "at most " + std::to_string(kMaxCapKeys) + " keys per cap group");
     }
     for (const auto& [key, limit] : cap.limits) {
       const std::string pointer = base + "/limits/" + JsonPointerEscape(key);
@@ -171,8 +172,9 @@ Status ValidatePolicy(const Policy& policy) {
     for (const auto& [key, count] : cap.max_count) {
       const std::string pointer = base + "/max_count/" + JsonPointerEscape(key);
       LCB_RETURN_IF_ERROR(CheckCapKey(cap.by, key, pointer));
-      if (count < 0 || count > kMaxCount) {
-        return Status::InvalidArgument(Field(pointer), "must be from 0 to 10000");
+      if (count < 0 || count > kMaxCapCount) {
+        return Status::InvalidArgument(Field(pointer),
+                                       "must be from 0 to " + std::to_string(kMaxCapCount));
       }
     }
   }
@@ -253,7 +255,6 @@ Status ValidateInstitution(const Institution& institution) {
     return Status::InvalidArgument(Field("/hours_per_credit"),
                                    "must be more than 0 and at most 1000");
   }
-  constexpr size_t kMaxCertifies = 1000;
   if (institution.certifies.size() > kMaxCertifies) {
     return Status::InvalidArgument(Field("/certifies"), "at most 1000 prefixes");
   }
@@ -279,8 +280,7 @@ Status ValidateUnit(const Unit& unit) {
     return Status::InvalidArgument(Field("/kind"), "not a unit kind");
   }
   LCB_RETURN_IF_ERROR(CheckCredits(unit.credits, "/credits", false));
-  constexpr Centi kMaxHours = 100'000 * kCentiPerCredit;  // hundredths of an hour
-  if (unit.hours < 0 || unit.hours > kMaxHours) {
+  if (unit.hours < 0 || unit.hours > kMaxUnitHours) {
     return Status::InvalidArgument(Field("/hours"), "must be 0 to 100000 hours");
   }
   if (unit.level < kMinLevel || unit.level > kMaxLevel) {
@@ -303,9 +303,9 @@ Status ValidateProgramShape(const Program& program) {
   LCB_RETURN_IF_ERROR(ValidateText(program.title, "/title", kMaxTitleChars));
   LCB_RETURN_IF_ERROR(CheckKindToken(program.kind, "/kind"));
   LCB_RETURN_IF_ERROR(CheckCredits(program.total_credits, "/total_credits", true));
-  constexpr size_t kMaxRequirements = 1000;
   if (program.requirements.size() > kMaxRequirements) {
-    return Status::InvalidArgument(Field("/requirements"), "at most 1000 requirements");
+    return Status::InvalidArgument(
+        Field("/requirements"), "at most " + std::to_string(kMaxRequirements) + " requirements");
   }
   std::set<std::string_view> seen;
   for (size_t req_idx = 0; req_idx < program.requirements.size(); ++req_idx) {

@@ -29,16 +29,10 @@
 #include "common/credits.h"
 #include "common/encoding.h"
 #include "common/status.h"
+#include "engine/limits.h"
 #include "engine/model.h"
 
 namespace lcb {
-
-constexpr size_t kMaxTitleChars = 200;
-constexpr Centi kMaxUnitCredits = 1000 * kCentiPerCredit;
-constexpr int kMinLevel = 1;
-constexpr int kMaxLevel = 10;
-constexpr int kMaxValidityYears = 100;
-constexpr Centi kMaxHoursPerCredit = 1000 * kCentiPerCredit;  // hundredths of an hour
 
 Status ValidateInstitution(const Institution& institution);
 Status ValidateUnit(const Unit& unit);

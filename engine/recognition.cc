@@ -12,7 +12,7 @@ namespace lcb {
 namespace {
 
 constexpr Centi kMaxRecordCredits = kMaxUnitCredits;
-constexpr Centi kMaxRecordHours = 100'000 * kCentiPerCredit;  // hundredths of an hour
+constexpr Centi kMaxRecordHours = kMaxUnitHours;
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;

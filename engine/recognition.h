@@ -40,13 +40,11 @@
 #include "common/date.h"
 #include "common/status.h"
 #include "engine/grades.h"
+#include "engine/limits.h"
 #include "engine/model.h"
 
 namespace lcb {
 
-constexpr size_t kMaxLearnerChars = 128;
-constexpr size_t kMaxExternalRefChars = 128;
-constexpr size_t kMaxAttendanceChars = 64;
 
 // A record as posted, before the bank adds its fields. Empty/unset optionals take the unit's
 // values.

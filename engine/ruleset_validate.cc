@@ -45,7 +45,10 @@ Status ValidateCap(const Cap& cap, const std::string& at) {
   for (const auto& [key, n] : cap.max_count) {
     std::string ptr = at + "/max_count/" + JsonPointerEscape(key);
     LCB_RETURN_IF_ERROR(check_key(key, ptr));
-    if (n < 0) return Status::InvalidArgument(Field(ptr), "max_count must be >= 0");
+    if (n < 0 || n > kMaxCapCount) {
+      return Status::InvalidArgument(Field(ptr),
+                                     "max_count must be from 0 to " + std::to_string(kMaxCapCount));
+    }
   }
   return Status::Ok();
 }
@@ -91,7 +94,8 @@ Status ValidateProgramPolicy(const Program& program) {
     return Status::InvalidArgument(Field("/total_credits"), "must be > 0");
   }
   if (program.requirements.size() > kMaxRequirements) {
-    return Status::InvalidArgument(Field("/requirements"), "too many requirements");
+    return Status::InvalidArgument(
+        Field("/requirements"), "at most " + std::to_string(kMaxRequirements) + " requirements");
   }
   std::unordered_set<std::string_view> ids;
   for (size_t i = 0; i < program.requirements.size(); ++i) {
@@ -117,11 +121,13 @@ Status ValidateProgramPolicy(const Program& program) {
   if (policy.min_grade && (*policy.min_grade < 0 || *policy.min_grade > 100)) {
     return Status::InvalidArgument(Field("/policy/min_grade"), "must be 0..100");
   }
-  if (policy.max_age_years && (*policy.max_age_years < 1 || *policy.max_age_years > 100)) {
+  if (policy.max_age_years &&
+      (*policy.max_age_years < kMinAgeYears || *policy.max_age_years > kMaxAgeYears)) {
     return Status::InvalidArgument(Field("/policy/max_age_years"), "must be 1..100");
   }
   if (policy.caps.size() > kMaxCapFamilies) {
-    return Status::InvalidArgument(Field("/policy/caps"), "too many caps");
+    return Status::InvalidArgument(Field("/policy/caps"),
+                                   "at most " + std::to_string(kMaxCapFamilies) + " cap groups");
   }
   for (size_t i = 0; i < policy.caps.size(); ++i) {
     LCB_RETURN_IF_ERROR(ValidateCap(policy.caps[i], Ptr("/policy/caps", i)));

@@ -11,19 +11,14 @@
 
 #include "common/encoding.h"
 #include "common/status.h"
+#include "engine/limits.h"
 #include "engine/model.h"
 
 namespace lcb {
 
-// Limits enforced by validation (and relied on by the compiled index and the solver).
-constexpr size_t kMaxRuleSources = 8;       // sources per rule (n:1 with n <= 8)
-constexpr size_t kMaxCapFamilies = 16;      // caps per policy
-constexpr size_t kMaxRequirements = 10000;  // requirements per program
-constexpr size_t kMaxRuleIdLength = 128;
-
 // Checks the program parts the solver relies on: total_credits > 0; requirement ids unique,
 // non-empty; requirement credits > 0; policy: max_transfer_credits >= 0, ratio 0..10000 bp,
-// min_grade 0..100, max_age_years 1..100, caps (at most kMaxCapFamilies): kind keys are unit
+// min_grade 0..100, max_age_years kMinAgeYears..kMaxAgeYears, caps (at most kMaxCapFamilies): kind keys are unit
 // kind names, year keys four-digit years, issuer keys non-empty; limits, default_limit >= 0,
 // max_count >= 0.
 Status ValidateProgramPolicy(const Program& program);

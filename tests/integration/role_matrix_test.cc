@@ -256,10 +256,10 @@ void RoleMatrixTest::BuildTable() {
         return CellRequest{"/v1/records",
                            cat_.Record(a, "tsinghua:CS101", Fresh("MX-")).dump()};
       });
-  Add("GET", "/v1/records/{id}", "A's record", 'A', "401 404 2xx 2xx 2xx 404 2xx 404",
+  Add("GET", "/v1/records/{id}", "A's record", 'A', "401 403 2xx 2xx 2xx 404 2xx 404",
       Fixed("/v1/records/" + record_a_));
   Add("GET", "/v1/records/{id}", "B's record (issuer has no grant)", 'B',
-      "401 404 2xx 2xx 404 404 2xx 404", Fixed("/v1/records/" + record_b_));
+      "401 403 2xx 2xx 404 404 2xx 404", Fixed("/v1/records/" + record_b_));
   Add("POST", "/v1/records/{id}/revoke", "a fresh record each cell", 'A',
       "401 403 403 2xx 404 404 403 403", [this, a] {
         std::string id = PostRecord(a, Fresh("MXR-"));
@@ -279,13 +279,13 @@ void RoleMatrixTest::BuildTable() {
   Add("GET", "/v1/learners/lookup", "", 'A', "401 2xx 403 2xx 2xx 2xx 403 403",
       Fixed("/v1/learners/lookup?national_id=110101199003070011"));
   Add("GET", "/v1/learners/{id}/records", "A granted owner and pku", 'A',
-      "401 404 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/records"));
+      "401 403 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/records"));
   Add("GET", "/v1/learners/{id}/records", "B granted no one", 'B',
-      "401 404 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/records"));
+      "401 403 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/records"));
   Add("GET", "/v1/learners/{id}/passbook", "A granted owner and pku", 'A',
-      "401 404 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/passbook"));
+      "401 403 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/passbook"));
   Add("GET", "/v1/learners/{id}/passbook", "B granted no one", 'B',
-      "401 404 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/passbook"));
+      "401 403 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/passbook"));
   Add("POST", "/v1/learners/{id}/grants", "", 'A', "401 403 403 403 403 403 2xx 403",
       Fixed("/v1/learners/" + a + "/grants", R"({"institution":"fudan"})"));
   Add("GET", "/v1/learners/{id}/grants", "", 'A', "401 403 403 403 403 403 2xx 403",
@@ -299,9 +299,9 @@ void RoleMatrixTest::BuildTable() {
 
   // Transcripts: the PDF for whoever may read the learner's records; the code's holder checks it.
   Add("GET", "/v1/learners/{id}/transcript", "A granted owner and pku", 'A',
-      "401 404 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=pdf"));
+      "401 403 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=pdf"));
   Add("GET", "/v1/learners/{id}/transcript", "B granted no one", 'B',
-      "401 404 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/transcript?format=pdf"));
+      "401 403 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/transcript?format=pdf"));
   Add("GET", "/v1/transcripts/{code}", "a code of A's transcript", 'A', kPublic, [this, a] {
     auto t = server_->services().transcripts().IssuePdf(a, "https://bank.example/v1/transcripts/");
     EXPECT_TRUE(t.ok()) << t.status().ToString();
@@ -396,10 +396,10 @@ void RoleMatrixTest::BuildTable() {
   Add("GET", "/.well-known/jwks.json", "", 'A', kPublic, Fixed("/.well-known/jwks.json"));
   Add("GET", "/.well-known/did.json", "public_url is https", 'A', kPublic,
       Fixed("/.well-known/did.json"));
-  Add("GET", "/v1/records/{id}/credential", "A's record", 'A', "401 404 2xx 2xx 2xx 404 2xx 404",
+  Add("GET", "/v1/records/{id}/credential", "A's record", 'A', "401 403 2xx 2xx 2xx 404 2xx 404",
       Fixed("/v1/records/" + record_a_ + "/credential?format=jwt"));
   Add("GET", "/v1/records/{id}/credential", "B's record (issuer has no grant)", 'B',
-      "401 404 2xx 2xx 404 404 2xx 404", Fixed("/v1/records/" + record_b_ + "/credential"));
+      "401 403 2xx 2xx 404 404 2xx 404", Fixed("/v1/records/" + record_b_ + "/credential"));
   Add("GET", "/v1/status/{list}", "", 'A', kPublic, Fixed("/v1/status/0"));
   auto stored = server_->services().records().Read(record_a_);
   EXPECT_TRUE(stored.ok()) << stored.status().ToString();
@@ -421,9 +421,9 @@ void RoleMatrixTest::BuildTable() {
                    {"credentialSubject", {{"id", "did:example:matrix"}}}}}}
                 .dump()));
   Add("GET", "/v1/learners/{id}/transcript", "A granted owner and pku", 'A',
-      "401 404 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=clr"));
+      "401 403 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=clr"));
   Add("GET", "/v1/learners/{id}/transcript", "B granted no one", 'B',
-      "401 404 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/transcript?format=clr"));
+      "401 403 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/transcript?format=clr"));
 }
 
 // Both directions: every registered route has a row, every row names a registered route, and

@@ -133,7 +133,7 @@ TEST_F(TranscriptsTest, BadFormatsAndCodesAreNamed) {
   server_.CallJson("GET", "/v1/transcripts/" + std::string(32, 'a'), "", nullptr, 404);
   // Another learner's transcript is not there for them.
   server_.CallJson("GET", base, cat_.learner_b_token, nullptr, 404);
-  server_.CallJson("GET", "/v1/learners/nobody/transcript", server_.admin_token(), nullptr, 404);
+  server_.CallJson("GET", "/v1/learners/nobody/transcript", server_.admin_token(), nullptr, 403);
 }
 
 TEST_F(TranscriptsTest, ALearnerWithoutRecordsGetsAOnePageTranscript) {
