@@ -5,7 +5,7 @@
 // home's page weight within its budget.
 import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
-import {writeFileSync} from 'node:fs';
+import {readFileSync, writeFileSync} from 'node:fs';
 import {api, ADMIN, BASE, checkA11y, close, cspViolations, DESKTOP, launch, newPage, pageErrors, PHONE,
   requests, signInCode, TOKENS, verifyState} from './lib.mjs';
 
@@ -118,13 +118,23 @@ test('records, a verified record, a tampered proof, programs and credentials', a
   await page.getByRole('heading', {name: '各项要求'}).waitFor();
   await checkA11y(page, 'program detail');
 
-  // Credentials: a download, or a clear message while the server does not offer it.
+  // Credentials: a record's Data Integrity credential and the PDF transcript really download,
+  // and what lands on disk is what it says it is.
   await openPage(page, 'credentials');
-  const download = page.waitForEvent('download', {timeout: 5000}).catch(() => null);
-  await page.getByTestId('credential-di').click();
-  const outcome = await Promise.race([download,
-    page.locator('.notice-warning, .notice-success').first().waitFor().then(() => 'notice')]);
-  assert.ok(outcome, 'the credential download answered');
+  const downloads = [
+    ['credential-di', (bytes) => {
+      const vc = JSON.parse(bytes.toString('utf8'));
+      assert.equal(vc.proof?.cryptosuite, 'eddsa-jcs-2022', 'a Data Integrity proof');
+      assert.equal(vc.credentialStatus?.statusPurpose, 'revocation', 'a status list entry');
+    }],
+    ['transcript-pdf', (bytes) => assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-')],
+  ];
+  for (const [testid, check] of downloads) {
+    const [download] = await Promise.all([page.waitForEvent('download', {timeout: 20000}),
+      page.getByTestId(testid).click()]);
+    check(readFileSync(await download.path()));
+  }
+  assert.equal(await page.locator('.notice-success').count(), 2, 'both downloads reported saved');
   await checkA11y(page, 'credentials');
 
   for (const name of ['sharing', 'device']) {
