@@ -122,125 +122,188 @@ uint32_t CompiledRuleset::FindBucket(uint64_t key) const {
   }
 }
 
+// ---- Compile -------------------------------------------------------------------------------
+
+// Fills a CompiledRuleset's arrays from the documents, one index at a time (a friend of
+// CompiledRuleset; only Compile uses it). Call the steps in the order declared.
+class RulesetCompiler {
+ public:
+  explicit RulesetCompiler(CompiledRuleset* c) : c_(*c) {}
+
+  // min(max_transfer_credits, floor(ratio * total) rounded down to whole credits), or
+  // total_credits when neither is set.
+  static Centi TransferCap(const Program& prog);
+  // Rule and source arrays in ruleset order; collects the exact and pattern sources.
+  // Releases each rule's heap parts once copied, so peak memory stays near one copy.
+  void AddRules(std::vector<Rule>* rules);
+  void BuildExactIndex();
+  void BuildPatternIndex();
+  void BuildCaps(const Policy& policy);
+  void ShrinkToFit();
+
+ private:
+  struct PatternEntry {
+    uint64_t key;  // CompiledRuleset::BucketKey
+    uint32_t min_level;
+    uint32_t source;
+  };
+
+  void Reserve(size_t rules);
+  uint32_t TargetOf(const Rule& rule,
+                    const std::unordered_map<std::string_view, uint32_t>& req_index) const;
+  void AddRule(const Rule& rule, uint32_t target);
+  void AddPatternSource(const Pattern& p, uint32_t s);
+
+  CompiledRuleset& c_;
+  std::vector<std::pair<uint32_t, uint32_t>> exact_;  // (unit string id, source)
+  std::vector<PatternEntry> patterns_;
+};
+
 std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(Program program, Ruleset ruleset) {
   std::shared_ptr<CompiledRuleset> out(new CompiledRuleset());
   CompiledRuleset& c = *out;
   c.program_ = std::move(program);
   c.version_ = ruleset.version;
   c.sha256_hex_ = std::move(ruleset.sha256_hex);
+  c.transfer_cap_ = RulesetCompiler::TransferCap(c.program_);
+  RulesetCompiler compiler(&c);
+  compiler.AddRules(&ruleset.rules);
+  compiler.BuildExactIndex();
+  compiler.BuildPatternIndex();
+  compiler.BuildCaps(c.program_.policy);
+  compiler.ShrinkToFit();
+  return out;
+}
 
-  const Program& prog = c.program_;
+Centi RulesetCompiler::TransferCap(const Program& prog) {
   const Policy& policy = prog.policy;
-  {
-    bool any = false;
-    Centi cap = kUnlimited;
-    if (policy.max_transfer_credits) {
-      cap = std::min(cap, *policy.max_transfer_credits);
-      any = true;
-    }
-    if (policy.max_transfer_ratio_bp) {
-      Centi by_ratio =
-          static_cast<Centi>(*policy.max_transfer_ratio_bp) * prog.total_credits / 10000;
-      by_ratio -= by_ratio % kCentiPerCredit;
-      cap = std::min(cap, by_ratio);
-      any = true;
-    }
-    c.transfer_cap_ = any ? std::max<Centi>(cap, 0) : prog.total_credits;
+  bool any = false;
+  Centi cap = CompiledRuleset::kUnlimited;
+  if (policy.max_transfer_credits) {
+    cap = std::min(cap, *policy.max_transfer_credits);
+    any = true;
   }
+  if (policy.max_transfer_ratio_bp) {
+    Centi by_ratio = static_cast<Centi>(*policy.max_transfer_ratio_bp) * prog.total_credits / 10000;
+    by_ratio -= by_ratio % kCentiPerCredit;
+    cap = std::min(cap, by_ratio);
+    any = true;
+  }
+  return any ? std::max<Centi>(cap, 0) : prog.total_credits;
+}
 
+void RulesetCompiler::AddRules(std::vector<Rule>* rules) {
+  const Program& prog = c_.program_;
   std::unordered_map<std::string_view, uint32_t> req_index;
   req_index.reserve(prog.requirements.size());
   for (uint32_t i = 0; i < prog.requirements.size(); ++i) {
     req_index.emplace(prog.requirements[i].id, i);
   }
-
-  const size_t n = ruleset.rules.size();
-  c.rule_grant_.reserve(n);
-  c.rule_target_.reserve(n);
-  c.rule_min_grade_.reserve(n);
-  c.rule_max_age_.reserve(n);
-  c.rule_src_begin_.reserve(n + 1);
-  c.rule_id_off_.reserve(n + 1);
-  c.src_rule_.reserve(n + n / 8);
-  c.src_min_level_.reserve(n + n / 8);
-  c.src_min_credits_.reserve(n + n / 8);
-  c.rule_src_begin_.push_back(0);
-  c.rule_id_off_.push_back(0);
-
-  struct PatternEntry {
-    uint64_t key;
-    uint32_t min_level;
-    uint32_t source;
-  };
-  std::vector<std::pair<uint32_t, uint32_t>> exact;  // (unit string id, source)
-  exact.reserve(n);
-  std::vector<PatternEntry> patterns;
-
-  for (Rule& rule : ruleset.rules) {
-    auto it = req_index.find(rule.target);
-    bool ok = it != req_index.end() && rule.grant > 0 && rule.grant <= kMaxCenti &&
-              !rule.sources.empty() && rule.sources.size() <= kMaxRuleSources;
-    for (const Pattern& p : rule.sources) {
-      if (!ok) break;
-      if (!p.unit && p.field_prefix && PackPrefix(*p.field_prefix) == 0) ok = false;
-    }
-    if (!ok) {
-      ++c.skipped_rules_;
+  Reserve(rules->size());
+  for (Rule& rule : *rules) {
+    const uint32_t target = TargetOf(rule, req_index);
+    if (target == CompiledRuleset::kNone) {
+      ++c_.skipped_rules_;
       continue;
     }
-    uint32_t r = static_cast<uint32_t>(c.rule_grant_.size());
-    c.rule_grant_.push_back(rule.grant);
-    c.rule_target_.push_back(it->second);
-    c.rule_min_grade_.push_back(
-        rule.min_grade ? static_cast<int8_t>(std::clamp(*rule.min_grade, 0, 100)) : int8_t{-1});
-    c.rule_max_age_.push_back(
-        rule.max_age_years ? static_cast<uint8_t>(std::clamp(*rule.max_age_years, 1, 200)) : 0);
-    for (const Pattern& p : rule.sources) {
-      uint32_t s = static_cast<uint32_t>(c.src_rule_.size());
-      c.src_rule_.push_back(r);
-      if (p.unit) {
-        c.src_min_level_.push_back(0);
-        c.src_min_credits_.push_back(0);
-        exact.emplace_back(c.strings_.Intern(*p.unit), s);
-        continue;
-      }
-      int min_level = p.min_level ? std::clamp(*p.min_level, 0, 255) : 0;
-      c.src_min_level_.push_back(static_cast<uint8_t>(min_level));
-      c.src_min_credits_.push_back(
-          p.min_credits ? static_cast<int32_t>(std::clamp<Centi>(*p.min_credits, 0, kMaxCenti))
-                        : 0);
-      uint32_t kind = p.kind ? static_cast<uint32_t>(*p.kind) : 15u;
-      uint32_t prefix = p.field_prefix ? PackPrefix(*p.field_prefix) : 0;
-      uint32_t issuer1 = p.issuer ? c.strings_.Intern(*p.issuer) + 1 : 0;
-      patterns.push_back({BucketKey(kind, prefix, issuer1), static_cast<uint32_t>(min_level), s});
-      int len = p.field_prefix ? static_cast<int>(p.field_prefix->size()) : 0;
-      const int shape = ShapeOf(!p.kind, len, !p.issuer);
-      c.shape_mask_ |= static_cast<uint16_t>(1u << shape);
-      if (p.kind) c.shape_kinds_[shape] |= static_cast<uint16_t>(1u << kind);
-    }
-    c.rule_src_begin_.push_back(static_cast<uint32_t>(c.src_rule_.size()));
-    c.rule_id_chars_.append(rule.id);
-    c.rule_id_off_.push_back(static_cast<uint32_t>(c.rule_id_chars_.size()));
-    // Release the rule's heap parts as we go so peak memory stays near one copy.
+    AddRule(rule, target);
     Rule().sources.swap(rule.sources);
     std::string().swap(rule.id);
     std::string().swap(rule.target);
   }
-  ruleset.rules.clear();
-  ruleset.rules.shrink_to_fit();
+  rules->clear();
+  rules->shrink_to_fit();
+}
 
-  // Exact index: counting sort by unit string id (stable, so sources stay in rule order).
-  c.unit_begin_.assign(c.strings_.size() + 1, 0);
-  for (const auto& [unit, s] : exact) ++c.unit_begin_[unit + 1];
-  for (size_t i = 1; i < c.unit_begin_.size(); ++i) c.unit_begin_[i] += c.unit_begin_[i - 1];
-  c.unit_sources_.resize(exact.size());
-  {
-    std::vector<uint32_t> fill(c.unit_begin_.begin(), c.unit_begin_.end() - 1);
-    for (const auto& [unit, s] : exact) c.unit_sources_[fill[unit]++] = s;
+// Capacity for `rules` rules, most with one source.
+void RulesetCompiler::Reserve(size_t n) {
+  c_.rule_grant_.reserve(n);
+  c_.rule_target_.reserve(n);
+  c_.rule_min_grade_.reserve(n);
+  c_.rule_max_age_.reserve(n);
+  c_.rule_src_begin_.reserve(n + 1);
+  c_.rule_id_off_.reserve(n + 1);
+  c_.src_rule_.reserve(n + n / 8);
+  c_.src_min_level_.reserve(n + n / 8);
+  c_.src_min_credits_.reserve(n + n / 8);
+  c_.rule_src_begin_.push_back(0);
+  c_.rule_id_off_.push_back(0);
+  exact_.reserve(n);
+}
+
+// The rule's requirement number, or kNone for a rule the index cannot represent (unknown
+// target, bad grant, no or too many sources, a field prefix that is not 2-4 digits).
+uint32_t RulesetCompiler::TargetOf(
+    const Rule& rule, const std::unordered_map<std::string_view, uint32_t>& req_index) const {
+  auto it = req_index.find(rule.target);
+  const bool ok = it != req_index.end() && rule.grant > 0 && rule.grant <= kMaxCenti &&
+                  !rule.sources.empty() && rule.sources.size() <= kMaxRuleSources;
+  if (!ok) return CompiledRuleset::kNone;
+  for (const Pattern& p : rule.sources) {
+    if (!p.unit && p.field_prefix && PackPrefix(*p.field_prefix) == 0) {
+      return CompiledRuleset::kNone;
+    }
   }
-  std::vector<std::pair<uint32_t, uint32_t>>().swap(exact);
+  return it->second;
+}
 
-  // Pattern buckets.
+void RulesetCompiler::AddRule(const Rule& rule, uint32_t target) {
+  const uint32_t r = static_cast<uint32_t>(c_.rule_grant_.size());
+  c_.rule_grant_.push_back(rule.grant);
+  c_.rule_target_.push_back(target);
+  c_.rule_min_grade_.push_back(
+      rule.min_grade ? static_cast<int8_t>(std::clamp(*rule.min_grade, 0, 100)) : int8_t{-1});
+  c_.rule_max_age_.push_back(
+      rule.max_age_years ? static_cast<uint8_t>(std::clamp(*rule.max_age_years, 1, 200)) : 0);
+  for (const Pattern& p : rule.sources) {
+    const uint32_t s = static_cast<uint32_t>(c_.src_rule_.size());
+    c_.src_rule_.push_back(r);
+    if (p.unit) {
+      c_.src_min_level_.push_back(0);
+      c_.src_min_credits_.push_back(0);
+      exact_.emplace_back(c_.strings_.Intern(*p.unit), s);
+    } else {
+      AddPatternSource(p, s);
+    }
+  }
+  c_.rule_src_begin_.push_back(static_cast<uint32_t>(c_.src_rule_.size()));
+  c_.rule_id_chars_.append(rule.id);
+  c_.rule_id_off_.push_back(static_cast<uint32_t>(c_.rule_id_chars_.size()));
+}
+
+// A pattern source's filters, its bucket key and the key shape it needs probed.
+void RulesetCompiler::AddPatternSource(const Pattern& p, uint32_t s) {
+  const int min_level = p.min_level ? std::clamp(*p.min_level, 0, 255) : 0;
+  c_.src_min_level_.push_back(static_cast<uint8_t>(min_level));
+  c_.src_min_credits_.push_back(
+      p.min_credits ? static_cast<int32_t>(std::clamp<Centi>(*p.min_credits, 0, kMaxCenti)) : 0);
+  const uint32_t kind = p.kind ? static_cast<uint32_t>(*p.kind) : 15u;
+  const uint32_t prefix = p.field_prefix ? PackPrefix(*p.field_prefix) : 0;
+  const uint32_t issuer1 = p.issuer ? c_.strings_.Intern(*p.issuer) + 1 : 0;
+  patterns_.push_back(
+      {CompiledRuleset::BucketKey(kind, prefix, issuer1), static_cast<uint32_t>(min_level), s});
+  const int len = p.field_prefix ? static_cast<int>(p.field_prefix->size()) : 0;
+  const int shape = CompiledRuleset::ShapeOf(!p.kind, len, !p.issuer);
+  c_.shape_mask_ |= static_cast<uint16_t>(1u << shape);
+  if (p.kind) c_.shape_kinds_[shape] |= static_cast<uint16_t>(1u << kind);
+}
+
+// unit string id -> its sources (CSR): a counting sort, stable, so sources stay in rule
+// order.
+void RulesetCompiler::BuildExactIndex() {
+  c_.unit_begin_.assign(c_.strings_.size() + 1, 0);
+  for (const auto& [unit, s] : exact_) ++c_.unit_begin_[unit + 1];
+  for (size_t i = 1; i < c_.unit_begin_.size(); ++i) c_.unit_begin_[i] += c_.unit_begin_[i - 1];
+  c_.unit_sources_.resize(exact_.size());
+  std::vector<uint32_t> fill(c_.unit_begin_.begin(), c_.unit_begin_.end() - 1);
+  for (const auto& [unit, s] : exact_) c_.unit_sources_[fill[unit]++] = s;
+  std::vector<std::pair<uint32_t, uint32_t>>().swap(exact_);
+}
+
+// Bucket key -> its sources sorted by (min_level, source) (CSR), found through an
+// open-addressing table.
+void RulesetCompiler::BuildPatternIndex() {
+  std::vector<PatternEntry>& patterns = patterns_;
   std::sort(patterns.begin(), patterns.end(), [](const PatternEntry& a, const PatternEntry& b) {
     if (a.key != b.key) return a.key < b.key;
     if (a.min_level != b.min_level) return a.min_level < b.min_level;
@@ -250,31 +313,35 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(Program program,
   for (size_t i = 0; i < patterns.size(); ++i) {
     if (i == 0 || patterns[i].key != patterns[i - 1].key) ++buckets;
   }
-  c.bucket_keys_.assign(TableSizeFor(buckets), kEmptyKey);
-  c.bucket_slot_.assign(c.bucket_keys_.size(), kNone);
-  c.bucket_begin_.reserve(buckets + 1);
-  c.bucket_sources_.reserve(patterns.size());
-  size_t mask = c.bucket_keys_.size() - 1;
+  c_.bucket_keys_.assign(TableSizeFor(buckets), kEmptyKey);
+  c_.bucket_slot_.assign(c_.bucket_keys_.size(), CompiledRuleset::kNone);
+  c_.bucket_begin_.reserve(buckets + 1);
+  c_.bucket_sources_.reserve(patterns.size());
+  const size_t mask = c_.bucket_keys_.size() - 1;
   for (size_t i = 0; i < patterns.size(); ++i) {
     if (i == 0 || patterns[i].key != patterns[i - 1].key) {
-      uint32_t b = static_cast<uint32_t>(c.bucket_begin_.size());
-      c.bucket_begin_.push_back(static_cast<uint32_t>(c.bucket_sources_.size()));
+      const uint32_t b = static_cast<uint32_t>(c_.bucket_begin_.size());
+      c_.bucket_begin_.push_back(static_cast<uint32_t>(c_.bucket_sources_.size()));
       size_t pos = Mix64(patterns[i].key) & mask;
-      while (c.bucket_keys_[pos] != kEmptyKey) pos = (pos + 1) & mask;
-      c.bucket_keys_[pos] = patterns[i].key;
-      c.bucket_slot_[pos] = b;
+      while (c_.bucket_keys_[pos] != kEmptyKey) pos = (pos + 1) & mask;
+      c_.bucket_keys_[pos] = patterns[i].key;
+      c_.bucket_slot_[pos] = b;
     }
-    c.bucket_sources_.push_back(patterns[i].source);
+    c_.bucket_sources_.push_back(patterns[i].source);
   }
-  c.bucket_begin_.push_back(static_cast<uint32_t>(c.bucket_sources_.size()));
+  c_.bucket_begin_.push_back(static_cast<uint32_t>(c_.bucket_sources_.size()));
+  std::vector<PatternEntry>().swap(patterns_);
+}
 
-  // Caps.
+// The policy's caps resolved to per-key limits and counts (kind: an array; year and issuer:
+// sorted pairs).
+void RulesetCompiler::BuildCaps(const Policy& policy) {
   for (const Cap& cap : policy.caps) {
-    CapFamily fam;
+    CompiledRuleset::CapFamily fam;
     fam.by = cap.by;
-    fam.default_limit = cap.default_limit ? *cap.default_limit : kUnlimited;
+    fam.default_limit = cap.default_limit ? *cap.default_limit : CompiledRuleset::kUnlimited;
     fam.kind_limit.fill(fam.default_limit);
-    fam.kind_count.fill(kUnlimitedCount);
+    fam.kind_count.fill(CompiledRuleset::kUnlimitedCount);
     for (const auto& [key, limit] : cap.limits) {
       if (cap.by == CapBy::kKind) {
         if (auto k = ParseUnitKind(key)) fam.kind_limit[static_cast<size_t>(*k)] = limit;
@@ -298,21 +365,23 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(Program program,
     // std::map keys arrive sorted already; sort anyway for safety.
     std::sort(fam.issuer_limit.begin(), fam.issuer_limit.end());
     std::sort(fam.issuer_count.begin(), fam.issuer_count.end());
-    c.caps_.push_back(std::move(fam));
+    c_.caps_.push_back(std::move(fam));
   }
+}
 
-  c.strings_.ShrinkToFit();
-  c.rule_id_chars_.shrink_to_fit();
-  c.src_rule_.shrink_to_fit();
-  c.src_min_level_.shrink_to_fit();
-  c.src_min_credits_.shrink_to_fit();
-  c.rule_grant_.shrink_to_fit();
-  c.rule_target_.shrink_to_fit();
-  c.rule_min_grade_.shrink_to_fit();
-  c.rule_max_age_.shrink_to_fit();
-  c.rule_src_begin_.shrink_to_fit();
-  c.rule_id_off_.shrink_to_fit();
-  return out;
+// The arrays grown by push_back keep only what they hold.
+void RulesetCompiler::ShrinkToFit() {
+  c_.strings_.ShrinkToFit();
+  c_.rule_id_chars_.shrink_to_fit();
+  c_.src_rule_.shrink_to_fit();
+  c_.src_min_level_.shrink_to_fit();
+  c_.src_min_credits_.shrink_to_fit();
+  c_.rule_grant_.shrink_to_fit();
+  c_.rule_target_.shrink_to_fit();
+  c_.rule_min_grade_.shrink_to_fit();
+  c_.rule_max_age_.shrink_to_fit();
+  c_.rule_src_begin_.shrink_to_fit();
+  c_.rule_id_off_.shrink_to_fit();
 }
 
 void CompiledRuleset::CapLimits(size_t f, const Record& rec, int year, Centi* limit,

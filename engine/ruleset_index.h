@@ -112,6 +112,8 @@ class CompiledRuleset {
   void CapLimits(size_t f, const Record& rec, int year, Centi* limit, int32_t* count) const;
 
  private:
+  friend class RulesetCompiler;  // ruleset_index.cc: Compile's steps
+
   CompiledRuleset() = default;
   static uint64_t BucketKey(uint32_t kind, uint32_t prefix, uint32_t issuer1) {
     return (static_cast<uint64_t>(issuer1) << 32) | (static_cast<uint64_t>(prefix) << 4) | kind;

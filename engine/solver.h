@@ -126,22 +126,68 @@ class Solver {
   Centi transfer_room() const { return t_rem_; }
 
  private:
+  struct BoundTally;
+  struct SearchState;
+
+  // ---- Top-level steps (solver.cc) ------------------------------------------------------
+  void MeasureDemand(const Problem& orig);
+  void BuildReduced(const Problem& orig);
   void SolveReduced(const Problem& p, const Options& options);
-  int32_t MaxCount(uint32_t j) const;
-  void NextEpoch();
-  void Apply(uint32_t j, int32_t k);  // k may be negative (undo)
+  void ResetResidual(const Problem& p);
+  void SizeBoundScratch();
+  void ResetMultipliers();
+  void ApplyCounts(std::span<const uint32_t> order, const std::vector<int32_t>& counts,
+                   int32_t sign);
+  Centi SelectionValue(std::span<const uint32_t> order) const;
+  Centi GrantGcd(std::span<const uint32_t> order) const;
   Centi Greedy(std::span<const uint32_t> order, std::vector<int32_t>* counts);
+  Centi GreedyByUnitValue(std::span<const uint32_t> all);
+  void SearchJointly(Centi greedy, Centi root_ub, Centi gcd);
+  void SearchComponents(uint32_t comps);
+  void CompleteSelection();
+  uint32_t FindComponents();
+  uint32_t FindRoot(uint32_t x);
+  void UniteWithFirst(uint32_t row, uint32_t j);
+  void UniteByBindingGroups();
+  uint32_t NumberComponents();
+  std::span<const uint32_t> ComponentOrder(uint32_t c) const;
+  bool MustSearchJointly(uint32_t comps);
+  // Per candidate, in every loop of the search (solver_internal.h).
+  inline int32_t MaxCount(uint32_t j) const;
+  inline void Apply(uint32_t j, int32_t k);  // k may be negative (undo)
+  void NextEpoch();
+
+  // ---- Bounds (solver_bound.cc) ---------------------------------------------------------
   Centi Bound(std::span<const uint32_t> order, size_t pos, Centi need, Centi gcd);
+  void TallyCandidate(uint32_t j, int32_t k, BoundTally* tally);
+  void TallyRequirement(uint32_t j, int32_t k);
+  void TallyGroups(const Candidate& c, int32_t k);
+  void TallyClasses(const Candidate& c, int32_t k);
+  Centi CombinatorialBound(BoundTally* tally) const;
+  __int128 LagrangianBound(const BoundTally& tally) const;
+  bool PackingMayBind(const BoundTally& tally, Centi b, Centi gcd) const;
+  Centi KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, Centi gcd);
+  void AddCourseChoice(std::span<const uint32_t> order, const uint32_t* first, const uint32_t* last,
+                       Centi gcd, size_t words);
+  void AddPoolSums(std::span<const uint32_t> order, uint32_t q, const uint32_t* first,
+                   const uint32_t* last, Centi cap, Centi gcd, size_t words);
+  void BuildReqGroups(std::span<const uint32_t> order);
+
+  // ---- LP and search (solver_search.cc) -------------------------------------------------
   // Lagrangian multipliers for the class, group and transfer-cap rows: the duals of the LP
   // relaxation at the current node (floating point only steers them; bounds are evaluated
   // with their fixed-point values in exact integer arithmetic, so they are always valid).
   void TuneMultipliers(std::span<const uint32_t> order, size_t pos, Centi lower, int iters);
-  Centi KnapBound(std::span<const uint32_t> order, size_t pos, Centi cap, Centi gcd);
+  int NumberLpRows(std::span<const uint32_t> cols);
+  void FillLpTableau(std::span<const uint32_t> cols, int m, int t_row);
+  void SetMultipliers(int t_row);
   // Depth-first search of one component starting from the empty state (relative to the
   // current state). Returns the component's upper bound; best_count_ holds its best.
   Centi Search(std::span<const uint32_t> order, Centi incumbent, Centi root_ub, Centi gcd);
   Centi SearchWithLp(std::span<const uint32_t> order, Centi incumbent, Centi root_ub, Centi gcd);
-  void BuildReqGroups(std::span<const uint32_t> order);
+  void Descend(std::span<const uint32_t> order, Centi root_ub, Centi gcd, SearchState* st);
+  bool Backtrack(std::span<const uint32_t> order, SearchState* st);
+  void UnwindFrames(std::span<const uint32_t> order);
 
   const Problem* p_ = nullptr;
   Problem reduced_;  // the problem without rows that can never bind
