@@ -69,8 +69,10 @@ Centi Solver::Bound(std::span<const uint32_t> order, size_t pos, Centi need, Cen
   return b;
 }
 
-// Adds candidate j, live with up to k copies, to every sum the bounds read.
-void Solver::TallyCandidate(uint32_t j, int32_t k, BoundTally* tally) {
+// Adds candidate j, live with up to k copies, to every sum the bounds read. The Tally steps
+// run once per live candidate per search node: always inlined into Bound (as one function
+// they were before the split; callgrind showed the calls cost 7 % of a typical evaluation).
+[[gnu::always_inline]] inline void Solver::TallyCandidate(uint32_t j, int32_t k, BoundTally* tally) {
   const Problem& p = *p_;
   const Candidate& c = p.cands[j];
   const Centi gk = c.grant * k;
@@ -86,7 +88,7 @@ void Solver::TallyCandidate(uint32_t j, int32_t k, BoundTally* tally) {
 
 // Per requirement: its best course grant or its pool sum, and (with multipliers) its best
 // reduced profit, and for a pool the best profit per credit.
-void Solver::TallyRequirement(uint32_t j, int32_t k) {
+[[gnu::always_inline]] inline void Solver::TallyRequirement(uint32_t j, int32_t k) {
   const Problem& p = *p_;
   const Candidate& c = p.cands[j];
   const uint32_t q = c.req;
@@ -119,7 +121,7 @@ void Solver::TallyRequirement(uint32_t j, int32_t k) {
 }
 
 // Per limited group: the grants and copies that could flow into it, and its largest grant.
-void Solver::TallyGroups(const Candidate& c, int32_t k) {
+[[gnu::always_inline]] inline void Solver::TallyGroups(const Candidate& c, int32_t k) {
   const Problem& p = *p_;
   const Centi gk = c.grant * k;
   for (uint32_t i = c.group_begin; i < c.group_end; ++i) {
@@ -138,7 +140,7 @@ void Solver::TallyGroups(const Candidate& c, int32_t k) {
 }
 
 // Per class: the records the candidates could use and the best value per record.
-void Solver::TallyClasses(const Candidate& c, int32_t k) {
+[[gnu::always_inline]] inline void Solver::TallyClasses(const Candidate& c, int32_t k) {
   const Problem& p = *p_;
   for (uint32_t i = c.class_begin; i < c.class_end; ++i) {
     const uint32_t cl = p.cand_class[i];
