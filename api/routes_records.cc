@@ -33,128 +33,159 @@ void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
   r->body = Dump(doc);
 }
 
+// A POST /v1/records body once read: the inputs, whether it was a batch, and for a CSV body
+// each row's line in the file (error responses name lines, not array indexes).
+struct PostBody {
+  std::vector<RecordInput> inputs;
+  std::vector<int> csv_lines;
+  bool batch = true;
+};
+
+// Decodes a text/csv body by its charset (gb18030 or gbk, what Excel writes on a Chinese
+// Windows, or utf-8; none = UTF-8) and reads its rows. False when it has responded.
+bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
+                 const Respond& respond, PostBody* out) {
+  const std::optional<std::string> charset = formats::CharsetOfContentType(type);
+  auto encoding = formats::ParseEncodingName(charset.value_or("utf-8"));
+  if (!encoding.ok() || *encoding == formats::Encoding::kAuto) {
+    respond(ProblemResponse(Status::InvalidArgument(Field("/content-type"),
+                                                    "charset '" + charset.value_or("") +
+                                                        "' is not one of utf-8, gb18030, gbk"),
+                            req.request_id));
+    return false;
+  }
+  std::vector<formats::CellProblem> bad_bytes;
+  auto decoded = formats::DecodeText(req.body, *encoding, &bad_bytes);
+  if (!decoded.ok()) {
+    HttpResponse r = ProblemResponse(
+        Status::InvalidArgument(Field("/body"), decoded.status().message()), req.request_id);
+    json problem = json::parse(r.body);
+    problem["errors"] = formats::ProblemsJson(bad_bytes);
+    r.body = Dump(problem);
+    respond(std::move(r));
+    return false;
+  }
+  auto table = ParseCsv(decoded->text);
+  if (!table.ok()) {
+    respond(ProblemResponse(table.status(), req.request_id));
+    return false;
+  }
+  if (Status header = ValidateRecordCsvHeader(table->header); !header.ok()) {
+    respond(ProblemResponse(
+        Status::InvalidArgument(
+            Field("/header" + header.pointer()),
+            "CSV header (line " + std::to_string(table->header_line) + "): " + header.message()),
+        req.request_id));
+    return false;
+  }
+  if (table->rows.size() > static_cast<size_t>(max_batch)) {
+    respond(ProblemResponse(
+        Status::ResourceExhausted(Field("/records"),
+                                  "a request holds at most " + std::to_string(max_batch) +
+                                      " records; split the file (creditbank import does)"),
+        req.request_id));
+    return false;
+  }
+  BatchErrors errors;
+  for (size_t i = 0; i < table->rows.size(); ++i) {
+    auto in = RecordInputFromCsvRow(table->header, table->rows[i].fields);
+    out->csv_lines.push_back(table->rows[i].line);
+    if (!in.ok()) {
+      errors.errors.push_back(in.status().WithPointerPrefix("/records/" + std::to_string(i)));
+      out->inputs.emplace_back();
+      continue;
+    }
+    out->inputs.push_back(std::move(in).value());
+  }
+  if (errors.empty()) return true;
+  HttpResponse r = BatchProblem(errors.errors.front(), errors, req.request_id);
+  AddCsvLines(&r, out->csv_lines);
+  respond(std::move(r));
+  return false;
+}
+
+// Reads {"records": [...]} or one record as a JSON tree (the slow path, which names every
+// error). False when it has responded.
+bool ReadJsonBody(RouteContext& ctx, int max_batch, const Respond& respond, PostBody* out) {
+  const HttpRequest& req = ctx.request;
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return false;
+  if (!body.contains("records")) {
+    out->batch = false;
+    auto in = RecordInputFromJson(body, "");
+    if (!in.ok()) {
+      respond(ProblemResponse(in.status(), req.request_id));
+      return false;
+    }
+    out->inputs.push_back(std::move(in).value());
+    return true;
+  }
+  const json& arr = body["records"];
+  Status shape = Status::Ok();
+  if (!arr.is_array()) {
+    shape = Status::InvalidArgument(Field("/records"), "must be an array");
+  } else if (body.size() != 1) {
+    shape = Status::InvalidArgument(Field(""), "a batch is {\"records\": [...]} and nothing else");
+  } else if (arr.size() > static_cast<size_t>(max_batch)) {
+    shape = Status::ResourceExhausted(Field("/records"),
+                                      "a batch holds at most " + std::to_string(max_batch) +
+                                          " records, this one has " + std::to_string(arr.size()));
+  }
+  if (!shape.ok()) {
+    respond(ProblemResponse(shape, req.request_id));
+    return false;
+  }
+  BatchErrors errors;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    auto in = RecordInputFromJson(arr[i], "/records/" + std::to_string(i));
+    if (!in.ok()) {
+      if (errors.errors.size() < 1000) errors.errors.push_back(in.status());
+      continue;
+    }
+    out->inputs.push_back(std::move(in).value());
+  }
+  if (errors.empty()) return true;
+  respond(BatchProblem(errors.errors.front(), errors, req.request_id));
+  return false;
+}
+
+// ?dry_run=true: every check except idempotency conflicts, nothing stored.
+void DryRun(RecordService& records, const std::string& issuer, const Submission& submission,
+            const PostBody& body, const std::string& request_id, const Respond& respond) {
+  BatchErrors errors;
+  auto entries = records.Validate(issuer, body.inputs, body.batch, submission, &errors);
+  if (!entries.ok()) {
+    HttpResponse r = BatchProblem(entries.status(), errors, request_id);
+    if (!body.csv_lines.empty()) AddCsvLines(&r, body.csv_lines);
+    return respond(std::move(r));
+  }
+  json ids = json::array();
+  for (const auto& e : *entries) ids.push_back(e.id);
+  respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
+}
+
 void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respond respond) {
   const HttpRequest& req = ctx.request;
   const std::string issuer = ctx.principal.subject;
   auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
   if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
-  std::vector<RecordInput> inputs;
-  std::vector<int> csv_lines;
-  bool batch = true;
+  PostBody body;
   const std::string* type = req.Header("content-type");
   if (type && formats::MediaTypeOf(*type) == "text/csv") {
-    // charset=gb18030|gbk (what Excel writes on a Chinese Windows) or utf-8; none = UTF-8.
-    const std::optional<std::string> charset = formats::CharsetOfContentType(*type);
-    auto encoding = formats::ParseEncodingName(charset.value_or("utf-8"));
-    if (!encoding.ok() || *encoding == formats::Encoding::kAuto) {
-      return respond(ProblemResponse(
-          Status::InvalidArgument(Field("/content-type"),
-                                  "charset '" + charset.value_or("") +
-                                      "' is not one of utf-8, gb18030, gbk"),
-          req.request_id));
-    }
-    std::vector<formats::CellProblem> bad_bytes;
-    auto decoded = formats::DecodeText(req.body, *encoding, &bad_bytes);
-    if (!decoded.ok()) {
-      HttpResponse r = ProblemResponse(
-          Status::InvalidArgument(Field("/body"), decoded.status().message()), req.request_id);
-      json problem = json::parse(r.body);
-      problem["errors"] = formats::ProblemsJson(bad_bytes);
-      r.body = Dump(problem);
-      return respond(std::move(r));
-    }
-    auto table = ParseCsv(decoded->text);
-    if (!table.ok()) return respond(ProblemResponse(table.status(), req.request_id));
-    Status header = ValidateRecordCsvHeader(table->header);
-    if (!header.ok()) {
-      return respond(ProblemResponse(
-          Status::InvalidArgument(
-              Field("/header" + header.pointer()),
-              "CSV header (line " + std::to_string(table->header_line) + "): " + header.message()),
-          req.request_id));
-    }
-    if (table->rows.size() > static_cast<size_t>(max_batch)) {
-      return respond(ProblemResponse(
-          Status::ResourceExhausted(Field("/records"),
-                                    "a request holds at most " + std::to_string(max_batch) +
-                                        " records; split the file (creditbank import does)"),
-          req.request_id));
-    }
-    BatchErrors errors;
-    for (size_t i = 0; i < table->rows.size(); ++i) {
-      auto in = RecordInputFromCsvRow(table->header, table->rows[i].fields);
-      csv_lines.push_back(table->rows[i].line);
-      if (!in.ok()) {
-        errors.errors.push_back(in.status().WithPointerPrefix("/records/" + std::to_string(i)));
-        inputs.emplace_back();
-        continue;
-      }
-      inputs.push_back(std::move(in).value());
-    }
-    if (!errors.empty()) {
-      HttpResponse r = BatchProblem(errors.errors.front(), errors, req.request_id);
-      AddCsvLines(&r, csv_lines);
-      return respond(std::move(r));
-    }
+    if (!ReadCsvBody(req, *type, max_batch, respond, &body)) return;
   } else if (auto fast = JsonBodyType(req) ? ParseRecordBatchFast(req.body, max_batch)
                                              : std::nullopt) {
-    inputs = std::move(*fast);  // a valid batch, read without building a JSON tree
-  } else {
-    json body;
-    if (!ParseJsonRequest(ctx, respond, &body)) return;
-    if (body.contains("records")) {
-      const json& arr = body["records"];
-      if (!arr.is_array()) {
-        return respond(ProblemResponse(
-            Status::InvalidArgument(Field("/records"), "must be an array"), req.request_id));
-      }
-      if (body.size() != 1) {
-        return respond(ProblemResponse(
-            Status::InvalidArgument(Field(""), "a batch is {\"records\": [...]} and nothing else"),
-            req.request_id));
-      }
-      if (arr.size() > static_cast<size_t>(max_batch)) {
-        return respond(ProblemResponse(
-            Status::ResourceExhausted(Field("/records"),
-                                      "a batch holds at most " + std::to_string(max_batch) +
-                                          " records, this one has " + std::to_string(arr.size())),
-            req.request_id));
-      }
-      BatchErrors errors;
-      for (size_t i = 0; i < arr.size(); ++i) {
-        auto in = RecordInputFromJson(arr[i], "/records/" + std::to_string(i));
-        if (!in.ok()) {
-          if (errors.errors.size() < 1000) errors.errors.push_back(in.status());
-          continue;
-        }
-        inputs.push_back(std::move(in).value());
-      }
-      if (!errors.empty()) {
-        return respond(BatchProblem(errors.errors.front(), errors, req.request_id));
-      }
-    } else {
-      batch = false;
-      auto in = RecordInputFromJson(body, "");
-      if (!in.ok()) return respond(ProblemResponse(in.status(), req.request_id));
-      inputs.push_back(std::move(in).value());
-    }
+    body.inputs = std::move(*fast);  // a valid batch, read without building a JSON tree
+  } else if (!ReadJsonBody(ctx, max_batch, respond, &body)) {
+    return;
   }
   std::string request_id = req.request_id;
   if (const std::string* dry = req.Query("dry_run"); dry && (*dry == "true" || *dry == "1")) {
-    // Validation only: every check except idempotency conflicts, nothing stored.
-    BatchErrors errors;
-    auto entries = records.Validate(issuer, inputs, batch, *submission, &errors);
-    if (!entries.ok()) {
-      HttpResponse r = BatchProblem(entries.status(), errors, request_id);
-      if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
-      return respond(std::move(r));
-    }
-    json ids = json::array();
-    for (const auto& e : *entries) ids.push_back(e.id);
-    return respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
+    return DryRun(records, issuer, *submission, body, request_id, respond);
   }
-  records.Post(issuer, std::move(inputs), batch, *submission,
-               [respond, request_id, csv_lines](StatusOr<PostOutcome> result, BatchErrors errors) {
+  records.Post(issuer, std::move(body.inputs), body.batch, *submission,
+               [respond, request_id, csv_lines = std::move(body.csv_lines)](
+                   StatusOr<PostOutcome> result, BatchErrors errors) {
                  if (!result.ok()) {
                    HttpResponse r = BatchProblem(result.status(), errors, request_id);
                    if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
