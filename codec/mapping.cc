@@ -174,6 +174,114 @@ json UnitToJson(const Unit& u) {
   return doc;
 }
 
+namespace {
+
+StatusOr<Requirement> RequirementFromJson(const json& r, const std::string& ptr) {
+  LCB_RETURN_IF_ERROR(ExpectObject(r, ptr));
+  LCB_RETURN_IF_ERROR(RejectUnknown(r, ptr, {"id", "title", "kind", "credits"}));
+  Requirement req;
+  LCB_ASSIGN_OR_RETURN(req.id, RequiredString(r, "id", ptr, kMaxRequirementIdLength));
+  LCB_ASSIGN_OR_RETURN(std::optional<std::string> title, OptionalString(r, "title", ptr));
+  req.title = title.value_or(req.id);
+  LCB_ASSIGN_OR_RETURN(std::optional<std::string> kind, OptionalString(r, "kind", ptr, 16));
+  if (!kind || *kind == "course") {
+    req.kind = RequirementKind::kCourse;
+  } else if (*kind == "pool") {
+    req.kind = RequirementKind::kPool;
+  } else {
+    return Status::InvalidArgument(Field(ptr + "/kind"), "must be course or pool");
+  }
+  LCB_ASSIGN_OR_RETURN(req.credits, RequiredCredits(r, "credits", ptr));
+  return req;
+}
+
+StatusOr<Cap> CapFromJson(const json& cj, const std::string& ptr) {
+  LCB_RETURN_IF_ERROR(ExpectObject(cj, ptr));
+  LCB_RETURN_IF_ERROR(RejectUnknown(cj, ptr, {"by", "limits", "default_limit", "max_count"}));
+  Cap cap;
+  LCB_ASSIGN_OR_RETURN(std::string by, RequiredString(cj, "by", ptr, 16));
+  if (by == "kind") {
+    cap.by = CapBy::kKind;
+  } else if (by == "issuer") {
+    cap.by = CapBy::kIssuer;
+  } else if (by == "year") {
+    cap.by = CapBy::kYear;
+  } else {
+    return Status::InvalidArgument(Field(ptr + "/by"), "must be kind, issuer or year");
+  }
+  if (auto lim = cj.find("limits"); lim != cj.end()) {
+    if (!lim->is_object()) {
+      return Status::InvalidArgument(Field(ptr + "/limits"), "must be an object");
+    }
+    for (auto it = lim->begin(); it != lim->end(); ++it) {
+      std::string lp = ptr + "/limits/" + JsonPointerEscape(it.key());
+      if (!it->is_number()) return Status::InvalidArgument(Field(lp), "must be a number");
+      LCB_ASSIGN_OR_RETURN(Centi c, CentiFromDouble(it->get<double>(), lp));
+      cap.limits[it.key()] = c;
+    }
+  }
+  LCB_ASSIGN_OR_RETURN(cap.default_limit, OptionalCredits(cj, "default_limit", ptr));
+  if (auto mc = cj.find("max_count"); mc != cj.end()) {
+    if (!mc->is_object()) {
+      return Status::InvalidArgument(Field(ptr + "/max_count"), "must be an object");
+    }
+    for (auto it = mc->begin(); it != mc->end(); ++it) {
+      std::string mp = ptr + "/max_count/" + JsonPointerEscape(it.key());
+      if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+          it->get<int64_t>() > kMaxCapCount) {
+        return Status::InvalidArgument(
+            Field(mp), "must be a whole number from 0 to " + std::to_string(kMaxCapCount));
+      }
+      cap.max_count[it.key()] = static_cast<int>(it->get<int64_t>());
+    }
+  }
+  return cap;
+}
+
+StatusOr<std::optional<int>> TransferRatioBp(const json& pj) {
+  auto r = pj.find("max_transfer_ratio");
+  if (r == pj.end() || r->is_null()) return std::optional<int>();
+  if (!r->is_number() || r->get<double>() < 0 || r->get<double>() > 1) {
+    return Status::InvalidArgument(Field("/policy/max_transfer_ratio"),
+                                   "must be a number from 0 to 1");
+  }
+  double bp = r->get<double>() * 10000;
+  if (std::fabs(bp - std::round(bp)) > 1e-6) {
+    return Status::InvalidArgument(Field("/policy/max_transfer_ratio"), "at most four decimals");
+  }
+  return std::optional<int>(static_cast<int>(std::round(bp)));
+}
+
+StatusOr<Policy> PolicyFromJson(const json& pj) {
+  LCB_RETURN_IF_ERROR(ExpectObject(pj, "/policy"));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      pj, "/policy",
+      {"max_transfer_credits", "max_transfer_ratio", "min_grade", "max_age_years", "caps"}));
+  Policy policy;
+  LCB_ASSIGN_OR_RETURN(policy.max_transfer_credits,
+                       OptionalCredits(pj, "max_transfer_credits", "/policy"));
+  LCB_ASSIGN_OR_RETURN(std::optional<int> ratio, TransferRatioBp(pj));
+  if (ratio) policy.max_transfer_ratio_bp = *ratio;
+  LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg, OptionalInt(pj, "min_grade", "/policy", 0, 100));
+  if (mg) policy.min_grade = static_cast<int>(*mg);
+  LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma,
+                       OptionalInt(pj, "max_age_years", "/policy", kMinAgeYears, kMaxAgeYears));
+  if (ma) policy.max_age_years = static_cast<int>(*ma);
+  auto caps = pj.find("caps");
+  if (caps == pj.end()) return policy;
+  if (!caps->is_array() || caps->size() > kMaxCapFamilies) {
+    return Status::InvalidArgument(
+        Field("/policy/caps"), "must be an array (at most " + std::to_string(kMaxCapFamilies) + ")");
+  }
+  for (size_t i = 0; i < caps->size(); ++i) {
+    LCB_ASSIGN_OR_RETURN(Cap cap, CapFromJson((*caps)[i], "/policy/caps/" + std::to_string(i)));
+    policy.caps.push_back(std::move(cap));
+  }
+  return policy;
+}
+
+}  // namespace
+
 StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
   LCB_RETURN_IF_ERROR(RejectUnknown(
@@ -199,98 +307,12 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
         "must be a non-empty array (at most " + std::to_string(kMaxRequirements) + ")");
   }
   for (size_t i = 0; i < reqs->size(); ++i) {
-    std::string ptr = "/requirements/" + std::to_string(i);
-    const json& r = (*reqs)[i];
-    LCB_RETURN_IF_ERROR(ExpectObject(r, ptr));
-    LCB_RETURN_IF_ERROR(RejectUnknown(r, ptr, {"id", "title", "kind", "credits"}));
-    Requirement req;
-    LCB_ASSIGN_OR_RETURN(req.id, RequiredString(r, "id", ptr, 64));
-    LCB_ASSIGN_OR_RETURN(std::optional<std::string> title, OptionalString(r, "title", ptr));
-    req.title = title.value_or(req.id);
-    LCB_ASSIGN_OR_RETURN(std::optional<std::string> kind, OptionalString(r, "kind", ptr, 16));
-    if (!kind || *kind == "course") {
-      req.kind = RequirementKind::kCourse;
-    } else if (*kind == "pool") {
-      req.kind = RequirementKind::kPool;
-    } else {
-      return Status::InvalidArgument(Field(ptr + "/kind"), "must be course or pool");
-    }
-    LCB_ASSIGN_OR_RETURN(req.credits, RequiredCredits(r, "credits", ptr));
+    LCB_ASSIGN_OR_RETURN(Requirement req,
+                         RequirementFromJson((*reqs)[i], "/requirements/" + std::to_string(i)));
     p.requirements.push_back(std::move(req));
   }
   if (auto pol = doc.find("policy"); pol != doc.end()) {
-    const json& pj = *pol;
-    LCB_RETURN_IF_ERROR(ExpectObject(pj, "/policy"));
-    LCB_RETURN_IF_ERROR(RejectUnknown(
-        pj, "/policy",
-        {"max_transfer_credits", "max_transfer_ratio", "min_grade", "max_age_years", "caps"}));
-    LCB_ASSIGN_OR_RETURN(p.policy.max_transfer_credits,
-                         OptionalCredits(pj, "max_transfer_credits", "/policy"));
-    if (auto r = pj.find("max_transfer_ratio"); r != pj.end() && !r->is_null()) {
-      if (!r->is_number() || r->get<double>() < 0 || r->get<double>() > 1) {
-        return Status::InvalidArgument(Field("/policy/max_transfer_ratio"),
-                                       "must be a number from 0 to 1");
-      }
-      double bp = r->get<double>() * 10000;
-      if (std::fabs(bp - std::round(bp)) > 1e-6) {
-        return Status::InvalidArgument(Field("/policy/max_transfer_ratio"),
-                                       "at most four decimals");
-      }
-      p.policy.max_transfer_ratio_bp = static_cast<int>(std::round(bp));
-    }
-    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg,
-                         OptionalInt(pj, "min_grade", "/policy", 0, 100));
-    if (mg) p.policy.min_grade = static_cast<int>(*mg);
-    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma,
-                         OptionalInt(pj, "max_age_years", "/policy", kMinAgeYears, kMaxAgeYears));
-    if (ma) p.policy.max_age_years = static_cast<int>(*ma);
-    if (auto caps = pj.find("caps"); caps != pj.end()) {
-      if (!caps->is_array() || caps->size() > 32) {
-        return Status::InvalidArgument(Field("/policy/caps"), "must be an array (at most 32)");
-      }
-      for (size_t i = 0; i < caps->size(); ++i) {
-        std::string ptr = "/policy/caps/" + std::to_string(i);
-        const json& cj = (*caps)[i];
-        LCB_RETURN_IF_ERROR(ExpectObject(cj, ptr));
-        LCB_RETURN_IF_ERROR(RejectUnknown(cj, ptr, {"by", "limits", "default_limit", "max_count"}));
-        Cap cap;
-        LCB_ASSIGN_OR_RETURN(std::string by, RequiredString(cj, "by", ptr, 16));
-        if (by == "kind")
-          cap.by = CapBy::kKind;
-        else if (by == "issuer")
-          cap.by = CapBy::kIssuer;
-        else if (by == "year")
-          cap.by = CapBy::kYear;
-        else
-          return Status::InvalidArgument(Field(ptr + "/by"), "must be kind, issuer or year");
-        if (auto lim = cj.find("limits"); lim != cj.end()) {
-          if (!lim->is_object())
-            return Status::InvalidArgument(Field(ptr + "/limits"), "must be an object");
-          for (auto it = lim->begin(); it != lim->end(); ++it) {
-            std::string lp = ptr + "/limits/" + JsonPointerEscape(it.key());
-            if (!it->is_number()) return Status::InvalidArgument(Field(lp), "must be a number");
-            LCB_ASSIGN_OR_RETURN(Centi c, CentiFromDouble(it->get<double>(), lp));
-            cap.limits[it.key()] = c;
-          }
-        }
-        LCB_ASSIGN_OR_RETURN(cap.default_limit, OptionalCredits(cj, "default_limit", ptr));
-        if (auto mc = cj.find("max_count"); mc != cj.end()) {
-          if (!mc->is_object()) {
-            return Status::InvalidArgument(Field(ptr + "/max_count"), "must be an object");
-          }
-          for (auto it = mc->begin(); it != mc->end(); ++it) {
-            std::string mp = ptr + "/max_count/" + JsonPointerEscape(it.key());
-            if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
-                it->get<int64_t>() > kMaxCapCount) {
-              return Status::InvalidArgument(
-                  Field(mp), "must be a whole number from 0 to " + std::to_string(kMaxCapCount));
-            }
-            cap.max_count[it.key()] = static_cast<int>(it->get<int64_t>());
-          }
-        }
-        p.policy.caps.push_back(std::move(cap));
-      }
-    }
+    LCB_ASSIGN_OR_RETURN(p.policy, PolicyFromJson(*pol));
   }
   return p;
 }

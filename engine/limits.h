@@ -17,7 +17,8 @@ constexpr size_t kMaxTitleChars = 200;        // titles and names, in characters
 constexpr size_t kMaxLearnerChars = 128;      // a learner id
 constexpr size_t kMaxExternalRefChars = 128;  // a record's external_ref
 constexpr size_t kMaxAttendanceChars = 64;
-constexpr size_t kMaxRuleIdLength = 64;  // bytes
+constexpr size_t kMaxRuleIdLength = 64;         // bytes
+constexpr size_t kMaxRequirementIdLength = 64;  // bytes
 
 // Units and records.
 constexpr Centi kMaxUnitCredits = 1000 * kCentiPerCredit;
