@@ -9,6 +9,7 @@
 #include "api/routes.h"
 #include "api/routes_tiles.h"
 #include "api/server.h"
+#include "api/witness_views.h"
 
 namespace lcb {
 namespace {
@@ -89,14 +90,19 @@ App::App(Services& services, Executor blocking)
               [](RouteContext&, Respond respond) {
                 respond(JsonResponse(200, json{{"status", "ok"}}));
               });
-  router_.Add("GET", "/readyz", kAnyone, "Readiness: the store and the log are open",
+  router_.Add("GET", "/readyz", kAnyone,
+              "Readiness: the store and the log are open (and how the witnesses fare)",
               [this](RouteContext& ctx, Respond respond) {
                 if (!ready_) {
                   return respond(ProblemResponse(Status::Unavailable("shutting down"),
                                                  ctx.request.request_id));
                 }
-                respond(JsonResponse(
-                    200, json{{"status", "ready"}, {"tree_size", services_.log().Size()}}));
+                const uint64_t size = services_.log().Size();
+                json body{{"status", "ready"}, {"tree_size", size}};
+                if (services_.log().cosigned().enabled()) {
+                  body["witnesses"] = WitnessHealthJson(CurrentWitnessHealth(services_.log()));
+                }
+                respond(JsonResponse(200, body));
               });
   router_.Add("GET", "/metrics", kAnyone, "Prometheus metrics (text format)",
               [this](RouteContext&, Respond respond) {
@@ -161,6 +167,9 @@ std::string App::RenderMetrics() {
   }
   gauge("creditbank_uptime_seconds", "Seconds since start.", "gauge",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  if (services_.log().cosigned().enabled()) {
+    out << WitnessMetrics(CurrentWitnessHealth(services_.log()));
+  }
   for (const auto& [name, value] : services_.StorageStats()) {
     std::string full = "creditbank_" + name;
     gauge(full.c_str(), "RocksDB figure.", "gauge", value);

@@ -3,8 +3,39 @@
 #include <csignal>
 
 #include "api/logging.h"
+#include "crypto/cosignature.h"
 
 namespace lcb {
+namespace {
+
+// The served-checkpoint rule, and the cosignatures kept in the store from the last run. A
+// stored row that does not parse is logged and ignored: the witnesses are asked again.
+Status ConfigureWitnesses(const Config& config, Services& services) {
+  std::vector<Cosigner> cosigners;
+  for (const WitnessConfig& w : config.witnesses) {
+    auto c = ParseCosignerKey(w.vkey);
+    if (!c.ok())
+      return Status::InvalidArgument(Field("/witnesses/" + w.name), c.status().message());
+    cosigners.push_back(std::move(c).value());
+  }
+  LogService& log = services.log();
+  log.cosigned().Configure(std::move(cosigners), static_cast<size_t>(config.witness_quorum),
+                           &services.kv());
+  if (config.witnesses.empty()) return Status::Ok();
+  auto restored = log.cosigned().Restore([&log](uint64_t size) { return log.CheckpointAt(size); });
+  if (restored.ok()) {
+    LogJson(LogLevel::kInfo, "witness cosignatures restored",
+            {{"lines", restored->lines}, {"dropped", restored->dropped}});
+  } else if (restored.status().code() == StatusCode::kDataLoss) {
+    LogJson(LogLevel::kError, "stored witness cosignatures are unreadable; asking again",
+            {{"error", restored.status().ToString()}});
+  } else {
+    return restored.status();
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<BankServer>> BankServer::Open(const Config& config,
                                                        std::string* first_admin_token) {
@@ -30,8 +61,7 @@ StatusOr<std::unique_ptr<BankServer>> BankServer::Open(const Config& config,
   options.max_connections = config.max_connections;
   options.tls_cert_file = config.tls_cert;
   options.tls_key_file = config.tls_key;
-  s->services_->log().cosigned().Configure(config.witnesses.size(),
-                                           static_cast<size_t>(config.witness_quorum));
+  LCB_RETURN_IF_ERROR(ConfigureWitnesses(config, *s->services_));
   if (!config.witnesses.empty()) {
     LCB_ASSIGN_OR_RETURN(s->witnesses_,
                          WitnessClient::Create(s->services_->log(), config.witnesses));

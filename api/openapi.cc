@@ -213,6 +213,21 @@ json Schemas() {
                     {"k", Int()},
                     {"suppressed", Int()}},
                    {"cells", "k", "suppressed"});
+  const json str_or_null = {{"type", json::array({"string", "null"})}};
+  s["Ready"] = Obj({{"status", Str()},
+                    {"tree_size", Int()},
+                    {"witnesses", Obj({{"quorum", Int()},
+                                       {"quorum_met", Bool()},
+                                       {"cosigned_size", Int()},
+                                       {"list", Arr(Obj({{"name", Str()},
+                                                         {"cosigned_size", Int()},
+                                                         {"last_success", str_or_null},
+                                                         {"failures", Int()},
+                                                         {"last_error", str_or_null},
+                                                         {"last_error_at", str_or_null}},
+                                                        {"name", "cosigned_size", "failures"}))}},
+                                      {"quorum", "quorum_met", "cosigned_size", "list"})}},
+                   {"status", "tree_size"});
   return s;
 }
 
@@ -252,6 +267,7 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/log/checkpoint", {nullptr, Str(), "text/plain"}},
       {"GET /v1/log/checkpoints/{size}", {nullptr, Str(), "text/plain"}},
       {"GET /metrics", {nullptr, Str(), "text/plain"}},
+      {"GET /readyz", {nullptr, Ref("Ready")}},
       {"POST /v1/tokens", {Ref("TokenRequest"), Ref("Token")}},
       {"PUT /v1/institutions/{id}", {Ref("Institution"), Ref("Institution")}},
       {"GET /v1/institutions/{id}", {nullptr, Ref("Institution")}},

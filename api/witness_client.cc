@@ -14,7 +14,6 @@ struct WitnessClient::Peer {
   std::unique_ptr<HttpClient> http;
   uint64_t known_size = 0;  // the witness's size as it last told us
   std::string last_note;    // the note it last cosigned
-  WitnessStatus status;     // guarded by WitnessClient::mu_
 };
 
 namespace {
@@ -54,7 +53,10 @@ StatusOr<std::unique_ptr<WitnessClient>> WitnessClient::Create(
     peer->config = w;
     peer->cosigner = std::move(cosigner).value();
     peer->prefix = UrlPrefix(w.url);
-    peer->status.name = w.name;
+    // What the store remembers (CosignedCheckpoints::Restore): the witness's size, and no
+    // second request for a checkpoint it already cosigned.
+    peer->last_note = log.cosigned().LastCosigned(w.name);
+    peer->known_size = peer->last_note.empty() ? 0 : CheckpointSize(peer->last_note);
     c->peers_.push_back(std::move(peer));
   }
   return c;
@@ -77,13 +79,6 @@ void WitnessClient::Stop() {
   cv_.notify_all();
   for (std::thread& t : threads_) t.join();
   threads_.clear();
-}
-
-std::vector<WitnessStatus> WitnessClient::Statuses() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<WitnessStatus> out;
-  for (const auto& p : peers_) out.push_back(p->status);
-  return out;
 }
 
 bool WitnessClient::SleepFor(int ms) {
@@ -172,16 +167,18 @@ void WitnessClient::Run(Peer& p) {
       sent = SendOnce(*log_, p, note, size, &error, &line);
     } while (sent == Sent::kRetryNow && ++retries_now < 4);
     retries_now = 0;
-    std::lock_guard<std::mutex> lock(mu_);
+    if (sent == Sent::kRetryNow) error = "the witness kept answering 409 with another size";
     if (sent == Sent::kCosigned) {
-      log_->cosigned().Add(note, size, p.config.name, line);
+      Status kept = log_->cosigned().Add(note, size, p.config.name, line);
+      if (!kept.ok()) {
+        LogJson(LogLevel::kWarn, "cannot keep a witness cosignature in the store",
+                {{"witness", p.config.name}, {"error", kept.ToString()}});
+      }
       p.last_note = note;
-      p.status.cosigned_size = size;
       backoff_ms = 0;
       continue;
     }
-    ++p.status.failures;
-    p.status.last_error = error;
+    log_->cosigned().RecordFailure(p.config.name, error);
     backoff_ms = std::min(kMaxBackoffMs, std::max(kMinBackoffMs, backoff_ms * 2));
     LogJson(LogLevel::kWarn, "witness refused or unreachable",
             {{"witness", p.config.name}, {"error", error}, {"retry_ms", backoff_ms}});

@@ -3,13 +3,16 @@
 // proof from it), verifies the cosignature it returns, and records it in the log's
 // CosignedCheckpoints, from which /log/checkpoint is served.
 //
-// Protocol handling: the witness's size is not stored; the first request says `old 0` and a
-// 409 (text/x.tlog.size) gives the size to prove from, retried at once. A 409 naming the size
+// Protocol handling: the first request says `old N`, N the size the witness last cosigned as
+// the store remembers it (0 if none); a 409 (text/x.tlog.size) gives the size to prove from,
+// retried at once. A 409 naming the size
 // just sent (another root at that size: the witness saw a fork), any other refusal, a bad
 // cosignature or a network error is logged and retried with exponential backoff (100 ms to
 // 10 s). A lagging witness is sent the newest checkpoint the others cosigned, so witnesses
 // converge on the same checkpoint under load. Nothing here blocks ingestion: the threads only
-// read the latest checkpoint and proofs.
+// read the latest checkpoint and proofs. Successes and failures go to the log's
+// CosignedCheckpoints (which keeps the cosignatures in the store and reports each witness's
+// health); after a restart each witness is first assumed at the size it last cosigned there.
 //
 // Thread-safe; Stop() (or the destructor) joins the threads.
 #pragma once
@@ -28,13 +31,6 @@
 
 namespace lcb {
 
-struct WitnessStatus {
-  std::string name;
-  uint64_t cosigned_size = 0;  // largest size this witness cosigned (0: none yet)
-  uint64_t failures = 0;
-  std::string last_error;
-};
-
 class WitnessClient {
  public:
   static constexpr int kMinBackoffMs = 100;
@@ -48,7 +44,6 @@ class WitnessClient {
   ~WitnessClient();
   void Start();
   void Stop();
-  std::vector<WitnessStatus> Statuses() const;
 
   struct Peer;
 

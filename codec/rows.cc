@@ -312,4 +312,29 @@ StatusOr<TranscriptRow> DecodeTranscriptRow(std::string_view text) {
   return row;
 }
 
+std::string EncodeCosignedNoteRows(const std::vector<CosignedNoteRow>& rows) {
+  json doc = json::array();
+  for (const CosignedNoteRow& r : rows) {
+    doc.push_back({{"note", r.note}, {"cosignatures", r.lines}});
+  }
+  return doc.dump();
+}
+
+StatusOr<std::vector<CosignedNoteRow>> DecodeCosignedNoteRows(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseRow(text, "witness cosignatures"));
+  if (!doc.is_array()) return Status::DataLoss("stored witness cosignatures are not an array");
+  std::vector<CosignedNoteRow> rows;
+  try {
+    for (const json& r : doc) {
+      CosignedNoteRow row;
+      row.note = r.at("note").get<std::string>();
+      row.lines = r.at("cosignatures").get<std::map<std::string, std::string>>();
+      rows.push_back(std::move(row));
+    }
+  } catch (const json::exception& e) {
+    return Status::DataLoss(std::string("stored witness cosignatures: ") + e.what());
+  }
+  return rows;
+}
+
 }  // namespace lcb

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -91,5 +92,18 @@ struct TranscriptRow {
 };
 std::string EncodeTranscriptRow(const TranscriptRow& row);
 StatusOr<TranscriptRow> DecodeTranscriptRow(std::string_view text);
+
+// The witnesses' cosignatures the bank keeps (storage/keys.h kMeta "witness_cosignatures"),
+// so that a restarted bank serves its checkpoint with them at once. JSON, oldest first:
+//   [{"note": signed_note, "cosignatures": {witness-name: cosig_line, ...}}, ...]
+//   signed_note = the log's checkpoint note exactly as the Ledger signed it (kCheckpoints)
+//   cosig_line  = the witness's C2SP tlog-cosignature line over that note's text, with its LF
+// A row this code cannot read is DataLoss.
+struct CosignedNoteRow {
+  std::string note;
+  std::map<std::string, std::string> lines;  // witness name -> cosignature line
+};
+std::string EncodeCosignedNoteRows(const std::vector<CosignedNoteRow>& rows);
+StatusOr<std::vector<CosignedNoteRow>> DecodeCosignedNoteRows(std::string_view text);
 
 }  // namespace lcb

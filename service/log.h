@@ -69,6 +69,7 @@ class LogService {
     return cosigned_.Served(latest, CheckpointSize(latest));
   }
   CosignedCheckpoints& cosigned() { return cosigned_; }
+  const CosignedCheckpoints& cosigned() const { return cosigned_; }
   StatusOr<std::string> CheckpointAt(uint64_t size) { return ledger_->CheckpointAt(size); }
   StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size) {
     return ledger_->InclusionProof(index, size);

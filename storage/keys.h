@@ -10,6 +10,8 @@
 //                      "log_keys"                  -> JSON list of log verifier keys with validity
 //                      "credential_keys"           -> JSON list of the credential keys with
 //                                                     validity (service/credential_keys.h)
+//                      "witness_cosignatures"      -> the witnesses' cosignatures kept across
+//                                                     restarts (codec/rows.h CosignedNoteRow)
 //                      (the Ledger's own names: storage/ledger.h)
 //   kCatalog         "inst/" institution-id        -> institution JSON (codec/mapping.h)
 //                    "unit/" unit-id               -> unit JSON
@@ -64,6 +66,7 @@ std::string InstitutionPosted(std::string_view institution);
 inline constexpr std::string_view kMetaAdminBootstrapped = "admin_bootstrapped";
 inline constexpr std::string_view kMetaLogKeys = "log_keys";
 inline constexpr std::string_view kMetaCredentialKeys = "credential_keys";
+inline constexpr std::string_view kMetaWitnessCosignatures = "witness_cosignatures";
 
 // `owner` 0x00 BE64(leaf): kLearnerRecords and kConversions.
 std::string OwnerLeaf(std::string_view owner, uint64_t leaf);

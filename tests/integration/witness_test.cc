@@ -238,6 +238,147 @@ TEST(WitnessIntegration, ForkedLogIsRefusedAndNeverServedAsCosigned) {
   EXPECT_EQ(statuses, 0u);
 }
 
+// GET /readyz's witness entry named `name` (null if absent).
+json ReadyWitness(TestServer& s, const std::string& name) {
+  json ready = s.CallJson("GET", "/readyz", "", nullptr, 200);
+  for (const json& w : ready["witnesses"]["list"]) {
+    if (w["name"] == name) return w;
+  }
+  return nullptr;
+}
+
+// Polls GET /readyz until `pred` holds for its "witnesses" section or kWait passes.
+template <typename Pred>
+json WaitForWitnesses(TestServer& s, Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  json w;
+  while (std::chrono::steady_clock::now() < deadline) {
+    w = s.CallJson("GET", "/readyz", "", nullptr, 200)["witnesses"];
+    if (pred(w)) return w;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return w;
+}
+
+// A line of /metrics that starts with `series` ("" if none).
+std::string MetricLine(TestServer& s, const std::string& series) {
+  const std::string text = s.Call("GET", "/metrics").body;
+  const size_t at = text.find("\n" + series + " ");
+  return at == std::string::npos ? "" : text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+}
+
+// Both witnesses cosign (quorum 2); the bank restarts with both unreachable and serves the
+// same cosigned checkpoint at once, from the store: audit --quorum 2 passes, and /readyz and
+// /metrics show the quorum met, the witnesses' sizes and the failures of the new attempts.
+TEST(WitnessIntegration, CosignaturesSurviveARestartWithWitnessesDown) {
+  TempDir dir;
+  const std::string key_file = dir.sub("log_key.pem");
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
+  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
+                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  const std::string na = "witness.a.example/w", nb = "witness.b.example/w";
+  const std::string va = RunningWitness::VkeyOf(na), vb = RunningWitness::VkeyOf(nb);
+  const uint16_t pa = FreePort(), pb = FreePort();
+  const std::string url_a = "http://127.0.0.1:" + std::to_string(pa);
+  const std::string url_b = "http://127.0.0.1:" + std::to_string(pb);
+  const std::map<std::string, std::string> flags = {
+      {"key_file", key_file},
+      {"witnesses", WitnessesJson({{na, url_a}, {nb, url_b}}).dump()},
+      {"witness_quorum", "2"}};
+  std::string cosigned;
+  Catalog cat;
+  {
+    RunningWitness a(na, dir.sub("wa"), log_vkey, pa), b(nb, dir.sub("wb"), log_vkey, pb);
+    TestServer bank(dir.sub("bank"), flags);
+    cat.Load(bank);
+    PostRecords(bank, cat, 25, "before-");
+    cosigned = WaitForCheckpoint(bank, [&](const std::string& n) {
+      return CosignaturesOn(n, {va, vb}) == 2 && CheckpointSize(n) == bank.services().log().Size();
+    });
+    ASSERT_EQ(CosignaturesOn(cosigned, {va, vb}), 2u) << cosigned;
+    json w = WaitForWitnesses(bank, [](const json& w) { return w["quorum_met"] == true; });
+    EXPECT_EQ(w["quorum"], 2);
+    EXPECT_EQ(w["cosigned_size"], CheckpointSize(cosigned));
+    EXPECT_EQ(MetricLine(bank, "creditbank_witness_quorum_met"), "creditbank_witness_quorum_met 1");
+  }
+  TestServer bank(dir.sub("bank"), flags);  // the witnesses are gone
+  const uint64_t size = CheckpointSize(cosigned);
+  EXPECT_EQ(bank.Call("GET", "/log/checkpoint").body, cosigned);
+  EXPECT_EQ(bank.Call("GET", "/v1/log/checkpoint").body, cosigned);
+  EXPECT_EQ(CmdAudit({"--server", bank.url(), "--from", dir.sub("audit.checkpoint"), "--key",
+                      log_vkey, "--witness-vkey", va, "--witness-vkey", vb, "--quorum", "2"}),
+            0);
+  // New entries: the witnesses cannot be reached, the cosigned checkpoint is still served.
+  PostRecords(bank, cat, 3, "after-");
+  json w = WaitForWitnesses(bank, [](const json& w) {
+    return w["list"][0]["failures"] > 0 && w["list"][1]["failures"] > 0;
+  });
+  EXPECT_EQ(w["quorum_met"], true);
+  EXPECT_EQ(w["cosigned_size"], size);
+  for (const json& one : w["list"]) {
+    EXPECT_EQ(one["cosigned_size"], size) << one;
+    EXPECT_TRUE(one["last_success"].is_string()) << one;
+    EXPECT_TRUE(one["last_error"].is_string()) << one;
+    EXPECT_TRUE(one["last_error_at"].is_string()) << one;
+  }
+  EXPECT_EQ(bank.Call("GET", "/log/checkpoint").body, cosigned);
+  EXPECT_EQ(MetricLine(bank, "creditbank_witness_cosigned_size{witness=\"" + na + "\"}"),
+            "creditbank_witness_cosigned_size{witness=\"" + na + "\"} " + std::to_string(size));
+  EXPECT_NE(MetricLine(bank, "creditbank_witness_failures_total{witness=\"" + nb + "\"}"),
+            "creditbank_witness_failures_total{witness=\"" + nb + "\"} 0");
+}
+
+// Witness a cosigns, b is unreachable (quorum 2): /readyz and /metrics say the quorum is not
+// met and which witness lags and why; once b starts, both say it is met.
+TEST(WitnessIntegration, HealthShowsALaggingWitnessAndTheQuorum) {
+  TempDir dir;
+  const std::string key_file = dir.sub("log_key.pem");
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
+  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
+                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  const std::string na = "witness.a.example/w", nb = "witness.b.example/w";
+  const uint16_t pb = FreePort();
+  RunningWitness a(na, dir.sub("wa"), log_vkey);
+  TestServer bank(
+      dir.sub("bank"),
+      {{"key_file", key_file},
+       {"witnesses",
+        WitnessesJson({{na, a.url()}, {nb, "http://127.0.0.1:" + std::to_string(pb)}}).dump()},
+       {"witness_quorum", "2"}});
+  Catalog cat;
+  cat.Load(bank);
+  PostRecords(bank, cat, 10, "lag-");
+  const uint64_t size = bank.services().log().Size();
+  json w = WaitForWitnesses(bank, [&](const json& w) {
+    return w["list"][0]["cosigned_size"] == size && w["list"][1]["failures"] > 0;
+  });
+  EXPECT_EQ(w["quorum_met"], false);
+  EXPECT_EQ(w["cosigned_size"], 0);
+  EXPECT_EQ(w["list"][0]["name"], na);
+  EXPECT_EQ(w["list"][0]["cosigned_size"], size);
+  EXPECT_TRUE(w["list"][0]["last_error"].is_null());
+  EXPECT_EQ(w["list"][1]["name"], nb);
+  EXPECT_EQ(w["list"][1]["cosigned_size"], 0);
+  EXPECT_TRUE(w["list"][1]["last_success"].is_null());
+  EXPECT_NE(w["list"][1]["last_error"].get<std::string>().find("127.0.0.1"), std::string::npos);
+  EXPECT_EQ(MetricLine(bank, "creditbank_witness_quorum_met"), "creditbank_witness_quorum_met 0");
+  EXPECT_EQ(MetricLine(bank, "creditbank_witness_served_cosigned_size"),
+            "creditbank_witness_served_cosigned_size 0");
+  EXPECT_EQ(MetricLine(bank, "creditbank_witness_cosigned_size{witness=\"" + nb + "\"}"),
+            "creditbank_witness_cosigned_size{witness=\"" + nb + "\"} 0");
+  EXPECT_EQ(
+      MetricLine(bank, "creditbank_witness_last_success_timestamp_seconds{witness=\"" + nb + "\"}"),
+      "creditbank_witness_last_success_timestamp_seconds{witness=\"" + nb + "\"} 0");
+  EXPECT_EQ(ReadyWitness(bank, nb)["cosigned_size"], 0);
+
+  RunningWitness b(nb, dir.sub("wb"), log_vkey, pb);
+  w = WaitForWitnesses(bank, [](const json& w) { return w["quorum_met"] == true; });
+  EXPECT_EQ(w["quorum_met"], true);
+  EXPECT_EQ(w["cosigned_size"], size);
+  EXPECT_EQ(ReadyWitness(bank, nb)["cosigned_size"], size);
+  EXPECT_EQ(MetricLine(bank, "creditbank_witness_quorum_met"), "creditbank_witness_quorum_met 1");
+}
+
 // A monitor follows the log by tiles; the bank is then replaced, on the same port and with
 // the same key, by one whose history differs: the running monitor reports a rewrite.
 TEST(MonitorIntegration, RewrittenHistoryUnderARunningMonitorIsReported) {

@@ -147,15 +147,15 @@ TEST_F(WitnessTest, UnknownLogBadSignatureAndMalformedRequests) {
 
 TEST(CosignedCheckpoints, UnderQuorumIsServedWithoutCosignatures) {
   CosignedCheckpoints c;
-  c.Configure(2, 2);
+  c.Configure({Cosigner{"a"}, Cosigner{"b"}}, 2);
   EXPECT_EQ(c.Served("note5\n\nsig\n", 5), "note5\n\nsig\n");
-  c.Add("note5\n\nsig\n", 5, "a", "— a x\n");
+  ASSERT_TRUE(c.Add("note5\n\nsig\n", 5, "a", "— a x\n").ok());
   EXPECT_EQ(c.Served("note5\n\nsig\n", 5), "note5\n\nsig\n");
   EXPECT_EQ(c.Target("b", 0), "note5\n\nsig\n");
   EXPECT_EQ(c.Target("a", 0), "");
-  c.Add("note5\n\nsig\n", 5, "b", "— b y\n");
+  ASSERT_TRUE(c.Add("note5\n\nsig\n", 5, "b", "— b y\n").ok());
   EXPECT_EQ(c.Served("note9\n\nsig\n", 9), "note5\n\nsig\n— a x\n— b y\n");
-  c.Configure(2, 0);
+  c.Configure({Cosigner{"a"}, Cosigner{"b"}}, 0);
   EXPECT_EQ(c.Served("note9\n\nsig\n", 9), "note9\n\nsig\n");
 }
 
