@@ -33,8 +33,9 @@ void ConversionService::Apply(const std::string& learner, const std::string& pro
   e.index_rows = [learner, id](uint64_t leaf, WriteBatch* batch) {
     batch->Put(Table::kConversions, keys::OwnerLeaf(learner, leaf), id);
   };
-  log_->ledger().Append({std::move(e)}, [this, id, decided = std::move(result).value(),
+  log_->ledger().Append({std::move(e)}, [this, id, learner, decided = std::move(result).value(),
                                          done = std::move(done)](StatusOr<AppendResult> r) mutable {
+    if (changes_) changes_->Mark(learner);
     post_([this, id, decided = std::move(decided), done = std::move(done),
            r = std::move(r)]() mutable {
       if (!r.ok()) return done(r.status());

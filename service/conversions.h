@@ -11,6 +11,7 @@
 
 #include "engine/conversion.h"
 #include "service/context.h"
+#include "service/learner_changes.h"
 #include "service/learners.h"
 #include "service/records.h"
 #include "service/rulesets.h"
@@ -44,6 +45,8 @@ class ConversionService {
         log_(log),
         counters_(counters) {}
   void SetExecutor(Executor post) { post_ = std::move(post); }
+  // Marked with the learner of every durable conversion (for the statistics); none by default.
+  void SetChanges(LearnerChanges* changes) { changes_ = changes; }
 
   StatusOr<ConversionResult> Evaluate(const std::string& learner, const std::string& program,
                                       Days as_of);
@@ -63,6 +66,7 @@ class ConversionService {
   LogService* log_;
   ServiceCounters* counters_;
   Executor post_ = [](std::function<void()> f) { f(); };
+  LearnerChanges* changes_ = nullptr;
 };
 
 }  // namespace lcb

@@ -65,6 +65,7 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   batch.Put(Table::kLearners, keys::Learner(row.id), EncodeLearnerRow(row));
   if (hmac_hex) batch.Put(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), row.id);
   LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
+  if (changes_) changes_->Mark(row.id);
   return LearnerAccount{row.id, true};
 }
 

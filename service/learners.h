@@ -15,6 +15,7 @@
 
 #include "codec/rows.h"
 #include "service/catalog.h"
+#include "service/learner_changes.h"
 #include "service/tokens.h"
 #include "storage/kv.h"
 
@@ -35,6 +36,9 @@ class LearnerService {
  public:
   LearnerService(Kv* kv, CatalogService* catalog, std::string national_id_secret)
       : kv_(kv), catalog_(catalog), secret_(std::move(national_id_secret)) {}
+
+  // Marked with every account created (for the statistics); none by default.
+  void SetChanges(LearnerChanges* changes) { changes_ = changes; }
 
   StatusOr<LearnerAccount> Create(const NewLearner& in, const Principal& by);
   // NotFound when no account has that national ID.
@@ -57,6 +61,7 @@ class LearnerService {
   Kv* kv_;
   CatalogService* catalog_;
   const std::string secret_;
+  LearnerChanges* changes_ = nullptr;
   std::mutex create_mu_;  // one account per national ID
   std::shared_mutex known_mu_;
   std::unordered_set<std::string> known_;  // accounts are never deleted

@@ -23,6 +23,7 @@
 #include "engine/recognition.h"
 #include "service/catalog.h"
 #include "service/context.h"
+#include "service/learner_changes.h"
 #include "service/learners.h"
 #include "service/log.h"
 
@@ -104,6 +105,8 @@ class RecordService {
         counters_(counters) {}
   // Where completions run (off the log writer thread); inline by default.
   void SetExecutor(Executor post) { post_ = std::move(post); }
+  // Marked with the learners of every durable write (for the statistics); none by default.
+  void SetChanges(LearnerChanges* changes) { changes_ = changes; }
 
   // Checks an X-JWS-Signature (compact JWS with detached payload, EdDSA) over `body` against
   // the issuer's registered keys; an institution with require_signatures must send one.
@@ -167,6 +170,7 @@ class RecordService {
   LearnerGenerations* generations_;
   ServiceCounters* counters_;
   Executor post_ = [](std::function<void()> f) { f(); };
+  LearnerChanges* changes_ = nullptr;
   std::atomic<uint64_t> revocation_generation_{0};
 
   struct CachedRecords {

@@ -62,7 +62,10 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
                                                              records_.get(), log_.get()));
   transcripts_ = std::make_unique<TranscriptService>(catalog_.get(), learners_.get(),
                                                      records_.get(), log_.get(), kv_.get());
-  stats_ = std::make_unique<StatsService>(records_.get(), kv_.get());
+  stats_ = std::make_unique<StatsService>(records_.get(), kv_.get(), &stats_changes_);
+  learners_->SetChanges(&stats_changes_);
+  records_->SetChanges(&stats_changes_);
+  conversions_->SetChanges(&stats_changes_);
   return Status::Ok();
 }
 

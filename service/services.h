@@ -81,6 +81,7 @@ class Services {
   Config config_;
   ServiceCounters counters_;
   LearnerGenerations generations_;
+  LearnerChanges stats_changes_;  // marked by learners, records, conversions; read by stats
   std::unique_ptr<Kv> kv_;
   std::unique_ptr<WriterLeaseKeeper> writer_lease_;  // stopped before kv_ closes (declared after)
   std::string national_id_secret_;

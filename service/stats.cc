@@ -1,76 +1,12 @@
 #include "service/stats.h"
 
-#include <map>
-#include <set>
-
-#include "codec/rows.h"
-#include "engine/regimes.h"
+#include "service/stats_scan.h"
 #include "storage/keys.h"
 
 namespace lcb {
 namespace {
 
 constexpr std::string_view kStatsKeyNames[] = {"region", "kind", "level", "year", "issuer"};
-
-struct Tally {
-  std::set<std::string> learners;
-  int64_t records = 0;
-  Centi credits = 0;
-  int64_t conversions = 0;
-};
-using Cells = std::map<std::vector<std::string>, Tally>;
-
-// The cell keys of one of a learner's records (or of the learner alone: rec == nullptr).
-std::vector<std::string> KeysOf(const StatsQuery& q, const std::string& region, const Record* rec) {
-  std::vector<std::string> keys;
-  keys.reserve(q.group_by.size());
-  for (StatsKey key : q.group_by) {
-    switch (key) {
-      case StatsKey::kRegion:
-        keys.push_back(RegionAt(region, q.region_level));
-        break;
-      case StatsKey::kKind:
-        keys.emplace_back(UnitKindName(rec->kind));
-        break;
-      case StatsKey::kLevel:
-        keys.push_back(std::to_string(RecordMatchLevel(*rec)));
-        break;
-      case StatsKey::kYear:
-        keys.push_back(std::to_string(CivilFromDays(rec->completed_on).year));
-        break;
-      case StatsKey::kIssuer:
-        keys.push_back(rec->issuer);
-        break;
-    }
-  }
-  return keys;
-}
-
-bool NeedsRecords(const StatsQuery& q) {
-  for (StatsKey key : q.group_by) {
-    if (key != StatsKey::kRegion) return true;
-  }
-  return false;
-}
-
-bool UsesRegion(const StatsQuery& q) {
-  if (!q.region_prefix.empty()) return true;
-  for (StatsKey key : q.group_by) {
-    if (key == StatsKey::kRegion) return true;
-  }
-  return false;
-}
-
-StatusOr<int64_t> CountConversions(Kv& kv, const std::string& learner) {
-  int64_t n = 0;
-  LCB_RETURN_IF_ERROR(kv.Scan(Table::kConversions, keys::OwnerBegin(learner),
-                              keys::OwnerEnd(learner), SIZE_MAX,
-                              [&n](std::string_view, std::string_view) {
-                                ++n;
-                                return true;
-                              }));
-  return n;
-}
 
 }  // namespace
 
@@ -87,60 +23,54 @@ bool ParseStatsKey(std::string_view name, StatsKey* out) {
 }
 
 StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
-  // Learner rows first (the scan callback must not call back into the store's readers).
-  std::vector<LearnerRow> learners;
-  const std::string begin = keys::Learner("");
-  std::string end = begin;
-  end.back() = static_cast<char>(end.back() + 1);
-  Status scan_status = Status::Ok();
-  LCB_RETURN_IF_ERROR(kv_->Scan(
-      Table::kLearners, begin, end, SIZE_MAX, [&](std::string_view, std::string_view value) {
-        auto row = DecodeLearnerRow(value);
-        if (!row.ok()) {
-          scan_status = row.status();
-          return false;
-        }
-        const std::string region = row->region.value_or("");
-        if (UsesRegion(query) && (region.empty() || !region.starts_with(query.region_prefix)))
-          return true;
-        learners.push_back(std::move(row).value());
-        return true;
-      }));
-  LCB_RETURN_IF_ERROR(scan_status);
-  Cells cells;
-  const bool by_record = NeedsRecords(query);
-  for (const LearnerRow& l : learners) {
-    const std::string region = l.region.value_or("");
-    LCB_ASSIGN_OR_RETURN(auto records, records_->AllRecords(l.id));
-    LCB_ASSIGN_OR_RETURN(int64_t conversions, CountConversions(*kv_, l.id));
-    std::set<std::vector<std::string>> touched;
-    if (!by_record) touched.insert(KeysOf(query, region, nullptr));
-    for (const Record& r : *records) {
-      if (r.revoked) continue;
-      std::vector<std::string> keys =
-          by_record ? KeysOf(query, region, &r) : KeysOf(query, region, nullptr);
-      Tally& t = cells[keys];
-      t.records++;
-      t.credits += r.credits;
-      touched.insert(std::move(keys));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!built_) LCB_RETURN_IF_ERROR(Build());
+  LCB_RETURN_IF_ERROR(Refresh());
+  return aggregates_.Compute(query);
+}
+
+Status StatsService::Build() {
+  // Marks from now on name every change the scan below may have missed; Refresh reloads them.
+  changes_->Track();
+  aggregates_.Clear();
+  LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(*kv_));
+  for (const LearnerRow& row : rows) {
+    auto facts = LoadStatsFacts(*records_, *kv_, row);
+    if (!facts.ok()) {
+      aggregates_.Clear();
+      return facts.status();
     }
-    for (const auto& keys : touched) {
-      Tally& t = cells[keys];
-      t.learners.insert(l.id);
-      t.conversions += conversions;
+    aggregates_.Set(row.id, *facts);
+  }
+  built_ = true;
+  return Status::Ok();
+}
+
+Status StatsService::Refresh() {
+  std::vector<std::string> marked = changes_->Take();
+  for (size_t i = 0; i < marked.size(); ++i) {
+    Status s = Reload(marked[i]);
+    if (!s.ok()) {
+      // Not reloaded: marked again, so the next request retries them.
+      for (size_t j = i; j < marked.size(); ++j) changes_->Mark(marked[j]);
+      return s;
     }
   }
-  StatsResult out;
-  out.k = query.k;
-  for (auto& [keys, t] : cells) {
-    const int64_t n = static_cast<int64_t>(t.learners.size());
-    if (n < query.k) {
-      out.suppressed++;
-      continue;
-    }
-    out.cells.push_back(StatsCell{keys, n, t.records, t.credits, t.conversions});
+  return Status::Ok();
+}
+
+Status StatsService::Reload(const std::string& learner) {
+  std::string value;
+  Status s = kv_->Get(Table::kLearners, keys::Learner(learner), &value);
+  if (s.code() == StatusCode::kNotFound) {
+    aggregates_.Remove(learner);  // no account: counted nowhere (as the scan counts it)
+    return Status::Ok();
   }
-  return out;
+  LCB_RETURN_IF_ERROR(s);
+  LCB_ASSIGN_OR_RETURN(LearnerRow row, DecodeLearnerRow(value));
+  LCB_ASSIGN_OR_RETURN(StatsLearnerFacts facts, LoadStatsFacts(*records_, *kv_, row));
+  aggregates_.Set(learner, facts);
+  return Status::Ok();
 }
 
 }  // namespace lcb

@@ -14,56 +14,53 @@
 //                its conversions in both)
 // Learners without a region are left out of every query that filters or groups by region.
 //
-// Cost: computed by a scan, not from maintained aggregates: one pass over every learner row
-// (kLearners "l/"), each learner's records (RecordService::AllRecords, cached and brought up
-// to date incrementally) and its kConversions index: O(learners + records) per request.
-// Thread-safe.
+// Cost: computed from maintained aggregates (service/stats_aggregates.h), not by a scan of
+// the store per request. The first request builds them by one scan (O(learners + records),
+// service/stats_scan.h). From then on the writing services mark each learner whose records,
+// conversions or account changed (service/learner_changes.h: LearnerService, RecordService,
+// ConversionService, once the change is durable), and each request first reloads the learners
+// marked since the last one from the store (O(records of those learners)), then reads cells
+// in memory: grouped by region, kind, level and year only, O(cells of the counties under the
+// region prefix), independent of the number of learners and records; grouped by issuer too,
+// O(distinct cells of the learners under the prefix) (no per-issuer maps are kept: they would
+// hold about one entry per record). Memory: per learner its county, conversions and distinct
+// (kind, level, year, issuer) cells, plus 8 cell maps per county (figures in
+// benchmarks/README.md). Only this process's writes are marked: on a PostgreSQL follower
+// (which does not write) the aggregates stay as its first request built them.
+// Thread-safe: requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 
+#include <mutex>
 #include <string>
-#include <vector>
 
-#include "engine/regions.h"
-#include "service/learners.h"
+#include "service/learner_changes.h"
 #include "service/records.h"
+#include "service/stats_aggregates.h"
+#include "service/stats_query.h"
 #include "storage/kv.h"
 
 namespace lcb {
 
-enum class StatsKey { kRegion, kKind, kLevel, kYear, kIssuer };
-// "region", "kind", "level", "year", "issuer".
-std::string_view StatsKeyName(StatsKey key);
-bool ParseStatsKey(std::string_view name, StatsKey* out);
-
-struct StatsQuery {
-  std::vector<StatsKey> group_by;  // distinct, non-empty
-  std::string region_prefix;       // "" = everywhere; else 2, 4 or 6 digits
-  RegionLevel region_level = RegionLevel::kCounty;
-  int k = 10;
-};
-
-struct StatsCell {
-  std::vector<std::string> keys;  // one per group_by key, in its order
-  int64_t learners = 0;
-  int64_t records = 0;
-  Centi credits = 0;
-  int64_t conversions = 0;
-};
-
-struct StatsResult {
-  std::vector<StatsCell> cells;  // sorted by keys
-  int k = 0;
-  int64_t suppressed = 0;  // cells left out for counting fewer than k learners
-};
-
 class StatsService {
  public:
-  StatsService(RecordService* records, Kv* kv) : records_(records), kv_(kv) {}
+  // `changes` is marked by the writing services (Services wires them).
+  StatsService(RecordService* records, Kv* kv, LearnerChanges* changes)
+      : records_(records), kv_(kv), changes_(changes) {}
   StatusOr<StatsResult> Compute(const StatsQuery& query);
 
  private:
+  // The aggregates from a scan of the store (the first request).
+  Status Build();
+  // Reloads every learner marked since the last request.
+  Status Refresh();
+  Status Reload(const std::string& learner);
+
   RecordService* records_;
   Kv* kv_;
+  LearnerChanges* changes_;
+  std::mutex mu_;  // guards everything below
+  bool built_ = false;
+  StatsAggregates aggregates_;
 };
 
 }  // namespace lcb

@@ -1,0 +1,152 @@
+// GET /v1/stats from the maintained aggregates (issue 17: <= 10 ms per request over 1M
+// learners and 10M records). StatsAggregates (service/stats_aggregates.h) is filled directly
+// with synthetic data, no store: 1,000,000 learners (LCB_STATS_BENCH_LEARNERS to change) in
+// 2,790 counties (31 provinces x 10 cities x 9 counties), 5-15 active records each (10 on
+// average: 10M), from 2,000 issuers (70 % of a learner's from its own province), 9 kinds,
+// levels 1-8, years 2005-2025, 0-2 conversions. Reported: the fill (time, resident memory
+// before and after) and Compute for typical queries and for a few that return many cells.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include "service/stats_aggregates.h"
+
+namespace lcb {
+namespace {
+
+constexpr int kProvinces[] = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41,
+                              42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65};
+constexpr int kProvinceCount = 31;
+constexpr int kIssuers = 2000;
+
+size_t LearnerCount() {
+  const char* env = std::getenv("LCB_STATS_BENCH_LEARNERS");
+  return env ? std::strtoull(env, nullptr, 10) : 1'000'000;
+}
+
+double RssMb() {
+  long pages = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1e6;
+}
+
+StatsLearnerFacts RandomLearner(std::mt19937_64& rng) {
+  StatsLearnerFacts l;
+  const int p = static_cast<int>(rng() % kProvinceCount);
+  char region[8];
+  std::snprintf(region, sizeof region, "%02d%02d%02d", kProvinces[p],
+                1 + static_cast<int>(rng() % 10), 1 + static_cast<int>(rng() % 9));
+  l.region = region;
+  l.conversions = static_cast<int64_t>(rng() % 3);
+  for (int n = 5 + static_cast<int>(rng() % 11); n > 0; --n) {
+    StatsRecordFacts r;
+    // Issuer i sits in province i % 31.
+    int issuer = static_cast<int>(rng() % kIssuers);
+    if (rng() % 10 < 7) issuer = issuer - issuer % kProvinceCount + p;
+    if (issuer >= kIssuers) issuer -= kProvinceCount;
+    r.issuer = "inst-" + std::to_string(issuer);
+    r.kind = static_cast<UnitKind>(rng() % kUnitKindCount);
+    r.level = 1 + static_cast<int>(rng() % 8);
+    r.year = 2005 + static_cast<int>(rng() % 21);
+    r.credits = 100 + static_cast<Centi>(rng() % 500);
+    l.records.push_back(std::move(r));
+  }
+  return l;
+}
+
+struct Filled {
+  StatsAggregates aggregates;
+  size_t learners = 0, records = 0;
+  double fill_seconds = 0, rss_before_mb = 0, rss_after_mb = 0;
+};
+
+Filled& World() {
+  static Filled* w = [] {
+    auto* f = new Filled();
+    std::mt19937_64 rng(17);
+    f->rss_before_mb = RssMb();
+    const auto start = std::chrono::steady_clock::now();
+    f->learners = LearnerCount();
+    for (size_t i = 0; i < f->learners; ++i) {
+      StatsLearnerFacts l = RandomLearner(rng);
+      f->records += l.records.size();
+      f->aggregates.Set("lrn_" + std::to_string(i), l);
+    }
+    f->fill_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    f->rss_after_mb = RssMb();
+    return f;
+  }();
+  return *w;
+}
+
+void RunQuery(benchmark::State& state, StatsQuery q) {
+  Filled& w = World();
+  size_t cells = 0;
+  for (auto _ : state) {
+    StatsResult r = w.aggregates.Compute(q);
+    cells = r.cells.size() + static_cast<size_t>(r.suppressed);
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["cells"] = static_cast<double>(cells);
+  state.counters["learners"] = static_cast<double>(w.learners);
+  state.counters["records"] = static_cast<double>(w.records);
+  state.counters["fill_s"] = w.fill_seconds;
+  state.counters["rss_before_MB"] = w.rss_before_mb;
+  state.counters["rss_after_MB"] = w.rss_after_mb;
+}
+
+// Typical questions.
+void BM_StatsRegionProvince(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kRegion}, "", RegionLevel::kProvince, 10});
+}
+void BM_StatsRegionYearProvince(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kProvince, 10});
+}
+void BM_StatsKindLevelPrefix31(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kKind, StatsKey::kLevel}, "31", RegionLevel::kCounty, 10});
+}
+void BM_StatsKindLevelEverywhere(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kKind, StatsKey::kLevel}, "", RegionLevel::kCounty, 10});
+}
+// Questions with many cells: every county by year; every issuer by year.
+void BM_StatsRegionYearCounty(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 10});
+}
+void BM_StatsIssuerYear(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "", RegionLevel::kCounty, 10});
+}
+
+// What one changed learner costs a request (StatsService reloads it: Set replaces it).
+void BM_StatsReplaceLearner(benchmark::State& state) {
+  Filled& w = World();
+  std::mt19937_64 rng(99);
+  size_t i = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    StatsLearnerFacts l = RandomLearner(rng);
+    const std::string id = "lrn_" + std::to_string(i++ % w.learners);
+    state.ResumeTiming();
+    w.aggregates.Set(id, l);
+  }
+}
+
+BENCHMARK(BM_StatsRegionProvince)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsRegionYearProvince)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsKindLevelPrefix31)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsKindLevelEverywhere)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsRegionYearCounty)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsIssuerYear)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsReplaceLearner)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace lcb
+
+BENCHMARK_MAIN();

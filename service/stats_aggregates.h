@@ -1,0 +1,136 @@
+// The maintained aggregates behind GET /v1/stats: what every learner contributes to the
+// cells, kept in memory so that a query reads cells, not the store.
+//
+// Why sums are exact: a learner's region is an attribute of the learner, so the learners of
+// two regions of one level are disjoint, and a distinct-learner count over several regions
+// is the sum of their counts.
+//
+// Kept per learner: its region, its conversions and its distinct finest cells (kind, level,
+// year, issuer) with their record counts and credits. Kept per region at four levels
+// (everyone; each province; each city; each county, with the list of its learners): for each
+// of the 8 subsets S of {kind, level, year}, a map from the S-projection of a record's cell to
+// {learners, records, credits, conversions}, where a learner counts once in every projection
+// one of its active records falls in (S = {} holds every learner, with or without records).
+// Learners without a region are kept in the region "" of every level. Set() subtracts what
+// the learner contributed before and adds what it contributes now: O(4 * 8 * its cells).
+//
+// Compute() picks S = group_by minus region and the coarsest level that still separates what
+// the query asks (everyone when region is neither filtered nor grouped; else the finer of the
+// prefix and the region level), reads the regions under the prefix (ordered: a prefix is a
+// range), groups them at the region level when region is grouped, then k-suppresses. Without
+// issuer: O(map entries read), independent of the number of learners and records. With
+// issuer, the cells are made from the finest cells of the learners of the counties under the
+// prefix: O(their distinct cells), in memory. (Maps with issuer would hold about one entry per
+// record per subset and level — several GB at 10M records — so they are not kept.)
+//
+// Not thread-safe: StatsService serializes access.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/model.h"
+#include "service/stats_query.h"
+
+namespace lcb {
+
+// One active record as the statistics see it.
+struct StatsRecordFacts {
+  UnitKind kind = UnitKind::kDegreeCourse;
+  int level = 0;  // RecordMatchLevel
+  int year = 0;   // of completed_on
+  std::string issuer;
+  Centi credits = 0;
+};
+
+// One learner as the statistics see it.
+struct StatsLearnerFacts {
+  std::string region;  // GB/T 2260 county code; "" = none given
+  int64_t conversions = 0;
+  std::vector<StatsRecordFacts> records;  // active ones only
+};
+
+class StatsAggregates {
+ public:
+  StatsAggregates() = default;
+  StatsAggregates(const StatsAggregates&) = delete;  // holds pointers into itself
+  StatsAggregates& operator=(const StatsAggregates&) = delete;
+
+  // Replaces what `learner` contributes (adds it when new).
+  void Set(const std::string& learner, const StatsLearnerFacts& facts);
+  // Removes what `learner` contributes (nothing when unknown).
+  void Remove(const std::string& learner);
+  void Clear();
+  StatsResult Compute(const StatsQuery& query) const;
+  size_t learners() const { return learners_.size(); }
+
+ private:
+  // A cell key with every field present; a subset's projection zeroes the others.
+  // a = level (low 32 bits) | year (high 32); b = issuer id (low 32) | kind + 1 (high 32).
+  struct CellKey {
+    uint64_t a = 0, b = 0;
+    friend bool operator==(const CellKey&, const CellKey&) = default;
+    friend auto operator<=>(const CellKey&, const CellKey&) = default;
+  };
+  struct CellKeyHash {
+    size_t operator()(const CellKey& k) const {
+      return static_cast<size_t>((k.a * 0x9E3779B97F4A7C15ull) ^
+                                 (k.b + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full);
+    }
+  };
+  struct Tally {
+    int64_t learners = 0, records = 0;
+    Centi credits = 0;
+    int64_t conversions = 0;
+  };
+  using CellMap = std::unordered_map<CellKey, Tally, CellKeyHash>;
+  struct LearnerState;
+  // Everyone (one region, ""), provinces, cities, counties.
+  enum Level { kEveryone, kProvince, kCity, kCounty, kLevels };
+  struct Region {
+    std::string code;                     // six digits at the level, or ""
+    std::array<CellMap, 8> by_subset;     // bit 1 kind, 2 level, 4 year
+    std::vector<LearnerState*> learners;  // counties only
+  };
+  struct FineCell {
+    CellKey key;
+    int64_t records = 0;
+    Centi credits = 0;
+  };
+  struct LearnerState {
+    std::array<Region*, kLevels> regions{};
+    size_t slot = 0;  // index in regions[kCounty]->learners
+    int64_t conversions = 0;
+    std::vector<FineCell> cells;  // sorted by key, distinct
+  };
+  // (region group, projected cell) -> sums, while a query runs.
+  using Groups = std::map<std::string, CellMap>;
+
+  static CellKey Project(CellKey key, unsigned subset);
+  static void Bump(CellMap& map, const CellKey& key, const Tally& delta);
+  // Each distinct S-projection of the learner's cells with its records and credits.
+  static void Projections(const LearnerState& state, unsigned subset, std::vector<FineCell>* out);
+  uint32_t IssuerId(const std::string& issuer);
+  LearnerState StateOf(const StatsLearnerFacts& facts);
+  // Adds (sign 1) or subtracts (sign -1) a learner's contribution to its regions' maps.
+  void Apply(const LearnerState& state, int sign);
+  static void Join(LearnerState* state);
+  static void Leave(const LearnerState& state);
+  static Level LevelFor(const StatsQuery& query, unsigned subset);
+  static void AddRegion(const Region& region, unsigned subset, CellMap& group);
+  StatsResult Finish(const StatsQuery& query, const Groups& groups) const;
+  std::vector<std::string> KeyStrings(const StatsQuery& query, const std::string& region,
+                                      const CellKey& key) const;
+
+  // By code, per level; node addresses are stable.
+  std::array<std::map<std::string, Region>, kLevels> regions_;
+  std::unordered_map<std::string, LearnerState> learners_;
+  std::vector<std::string> issuers_;
+  std::unordered_map<std::string, uint32_t> issuer_ids_;
+};
+
+}  // namespace lcb

@@ -1,0 +1,42 @@
+// The question and answer of GET /v1/stats (definitions of every figure: service/stats.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/credits.h"
+#include "engine/regions.h"
+
+namespace lcb {
+
+enum class StatsKey { kRegion, kKind, kLevel, kYear, kIssuer };
+// "region", "kind", "level", "year", "issuer".
+std::string_view StatsKeyName(StatsKey key);
+bool ParseStatsKey(std::string_view name, StatsKey* out);
+
+struct StatsQuery {
+  std::vector<StatsKey> group_by;  // distinct, non-empty
+  std::string region_prefix;       // "" = everywhere; else 2, 4 or 6 digits
+  RegionLevel region_level = RegionLevel::kCounty;
+  int k = 10;
+};
+
+struct StatsCell {
+  std::vector<std::string> keys;  // one per group_by key, in its order
+  int64_t learners = 0;
+  int64_t records = 0;
+  Centi credits = 0;
+  int64_t conversions = 0;
+  friend bool operator==(const StatsCell&, const StatsCell&) = default;
+};
+
+struct StatsResult {
+  std::vector<StatsCell> cells;  // sorted by keys
+  int k = 0;
+  int64_t suppressed = 0;  // cells left out for counting fewer than k learners
+  friend bool operator==(const StatsResult&, const StatsResult&) = default;
+};
+
+}  // namespace lcb

@@ -1,0 +1,155 @@
+#include "service/stats_scan.h"
+
+#include <map>
+#include <set>
+
+#include "engine/regimes.h"
+#include "storage/keys.h"
+
+namespace lcb {
+namespace {
+
+struct Tally {
+  std::set<std::string> learners;
+  int64_t records = 0;
+  Centi credits = 0;
+  int64_t conversions = 0;
+};
+using Cells = std::map<std::vector<std::string>, Tally>;
+
+// The cell keys of one of a learner's records (or of the learner alone: rec == nullptr).
+std::vector<std::string> KeysOf(const StatsQuery& q, const std::string& region, const Record* rec) {
+  std::vector<std::string> keys;
+  keys.reserve(q.group_by.size());
+  for (StatsKey key : q.group_by) {
+    switch (key) {
+      case StatsKey::kRegion:
+        keys.push_back(RegionAt(region, q.region_level));
+        break;
+      case StatsKey::kKind:
+        keys.emplace_back(UnitKindName(rec->kind));
+        break;
+      case StatsKey::kLevel:
+        keys.push_back(std::to_string(RecordMatchLevel(*rec)));
+        break;
+      case StatsKey::kYear:
+        keys.push_back(std::to_string(CivilFromDays(rec->completed_on).year));
+        break;
+      case StatsKey::kIssuer:
+        keys.push_back(rec->issuer);
+        break;
+    }
+  }
+  return keys;
+}
+
+bool NeedsRecords(const StatsQuery& q) {
+  for (StatsKey key : q.group_by) {
+    if (key != StatsKey::kRegion) return true;
+  }
+  return false;
+}
+
+bool UsesRegion(const StatsQuery& q) {
+  if (!q.region_prefix.empty()) return true;
+  for (StatsKey key : q.group_by) {
+    if (key == StatsKey::kRegion) return true;
+  }
+  return false;
+}
+
+// Adds one learner to the cells it falls in.
+Status AddLearner(RecordService& records, Kv& kv, const StatsQuery& query, const LearnerRow& l,
+                  Cells& cells) {
+  const bool by_record = NeedsRecords(query);
+  const std::string region = l.region.value_or("");
+  LCB_ASSIGN_OR_RETURN(auto list, records.AllRecords(l.id));
+  LCB_ASSIGN_OR_RETURN(int64_t conversions, CountConversions(kv, l.id));
+  std::set<std::vector<std::string>> touched;
+  if (!by_record) touched.insert(KeysOf(query, region, nullptr));
+  for (const Record& r : *list) {
+    if (r.revoked) continue;
+    std::vector<std::string> keys =
+        by_record ? KeysOf(query, region, &r) : KeysOf(query, region, nullptr);
+    Tally& t = cells[keys];
+    t.records++;
+    t.credits += r.credits;
+    touched.insert(std::move(keys));
+  }
+  for (const auto& keys : touched) {
+    Tally& t = cells[keys];
+    t.learners.insert(l.id);
+    t.conversions += conversions;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::vector<LearnerRow>> ReadLearnerRows(Kv& kv) {
+  // Rows first: the scan callback must not call back into the store's readers.
+  std::vector<LearnerRow> rows;
+  const std::string begin = keys::Learner("");
+  std::string end = begin;
+  end.back() = static_cast<char>(end.back() + 1);
+  Status bad = Status::Ok();
+  LCB_RETURN_IF_ERROR(kv.Scan(Table::kLearners, begin, end, SIZE_MAX,
+                              [&](std::string_view, std::string_view value) {
+                                auto row = DecodeLearnerRow(value);
+                                if (!row.ok()) {
+                                  bad = row.status();
+                                  return false;
+                                }
+                                rows.push_back(std::move(row).value());
+                                return true;
+                              }));
+  LCB_RETURN_IF_ERROR(bad);
+  return rows;
+}
+
+StatusOr<int64_t> CountConversions(Kv& kv, const std::string& learner) {
+  int64_t n = 0;
+  LCB_RETURN_IF_ERROR(kv.Scan(Table::kConversions, keys::OwnerBegin(learner),
+                              keys::OwnerEnd(learner), SIZE_MAX,
+                              [&n](std::string_view, std::string_view) {
+                                ++n;
+                                return true;
+                              }));
+  return n;
+}
+
+StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const LearnerRow& row) {
+  StatsLearnerFacts facts;
+  facts.region = row.region.value_or("");
+  LCB_ASSIGN_OR_RETURN(facts.conversions, CountConversions(kv, row.id));
+  LCB_ASSIGN_OR_RETURN(auto list, records.AllRecords(row.id));
+  for (const Record& r : *list) {
+    if (r.revoked) continue;
+    facts.records.push_back(StatsRecordFacts{
+        r.kind, RecordMatchLevel(r), CivilFromDays(r.completed_on).year, r.issuer, r.credits});
+  }
+  return facts;
+}
+
+StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& query) {
+  LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(kv));
+  Cells cells;
+  for (const LearnerRow& l : rows) {
+    const std::string region = l.region.value_or("");
+    if (UsesRegion(query) && (region.empty() || !region.starts_with(query.region_prefix))) continue;
+    LCB_RETURN_IF_ERROR(AddLearner(records, kv, query, l, cells));
+  }
+  StatsResult out;
+  out.k = query.k;
+  for (auto& [keys, t] : cells) {
+    const int64_t n = static_cast<int64_t>(t.learners.size());
+    if (n < query.k) {
+      out.suppressed++;
+      continue;
+    }
+    out.cells.push_back(StatsCell{keys, n, t.records, t.credits, t.conversions});
+  }
+  return out;
+}
+
+}  // namespace lcb

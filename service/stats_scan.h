@@ -1,0 +1,29 @@
+// GET /v1/stats computed by a full scan of the store: the definitions of service/stats.h
+// executed directly, one pass over every learner row (kLearners "l/"), each learner's records
+// (RecordService::AllRecords) and its kConversions index, O(learners + records) per call.
+// StatsService builds and refreshes its aggregates with the same reads (ReadLearnerRows,
+// LoadStatsFacts); the tests hold the aggregates' answers against ComputeStatsByScan.
+//
+// Thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codec/rows.h"
+#include "service/records.h"
+#include "service/stats_aggregates.h"
+#include "storage/kv.h"
+
+namespace lcb {
+
+StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& query);
+
+// Every learner account row.
+StatusOr<std::vector<LearnerRow>> ReadLearnerRows(Kv& kv);
+// The learner's applied conversions (its kConversions rows).
+StatusOr<int64_t> CountConversions(Kv& kv, const std::string& learner);
+// What the statistics count of one learner: its region, conversions and active records.
+StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const LearnerRow& row);
+
+}  // namespace lcb

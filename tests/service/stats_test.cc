@@ -1,0 +1,271 @@
+// StatsService's maintained aggregates against the brute-force scan (service/stats_scan.h):
+// random learners (with and without regions), records posted (some retried), revoked and
+// corrected (the replacement sometimes for another learner) and conversions applied, through
+// the real services over a real RocksDB; after every few changes each query family (every
+// group_by subset in two key orders, every region level, several prefixes, two k) must get
+// the same answer from the aggregates as from the scan. Then the same after a reopen (the
+// aggregates rebuilt from the store). Plus the definitions on a hand-made case.
+#include <algorithm>
+#include <ostream>
+#include <random>
+
+#include "common/date.h"
+#include "service/stats_scan.h"
+#include "tests/service/fixture.h"
+
+namespace lcb {
+
+// Failures print the cells.
+void PrintTo(const StatsResult& r, std::ostream* os) {
+  *os << "{k " << r.k << ", suppressed " << r.suppressed << ", cells";
+  for (const StatsCell& c : r.cells) {
+    *os << " [";
+    for (const std::string& key : c.keys) *os << key << " ";
+    *os << c.learners << " " << c.records << " " << c.credits << " " << c.conversions << "]";
+  }
+  *os << "}";
+}
+
+namespace testing {
+namespace {
+
+const std::vector<std::string> kRegions = {"310101", "310101", "310104", "310115",
+                                           "320102", "110101", ""};
+const std::vector<std::string> kUnits = {"uni:CS101", "uni:MA101", "uni:PH201", "ou:ENG1",
+                                         "ou:VOC1"};
+
+class StatsServiceTest : public ServiceTest {
+ protected:
+  void SetUp() override {
+    ServiceTest::SetUp();
+    LoadCatalog();
+    Unit ph = MakeUnit("uni:PH201", 300, 7, "0533");
+    ph.kind = UnitKind::kMooc;
+    ASSERT_TRUE(s().catalog().PutUnit(ph, Admin()).ok());
+    Unit voc = MakeUnit("ou:VOC1", 150, 4, "0715");
+    voc.kind = UnitKind::kVocationalCertificate;
+    ASSERT_TRUE(s().catalog().PutUnit(voc, Admin()).ok());
+    PublishProgram();
+  }
+  void PublishProgram() {
+    Program p;
+    p.id = "uni:BSC";
+    p.institution = "uni";
+    p.title = "BSc";
+    p.kind = "bachelor";
+    p.total_credits = 12000;
+    p.requirements = {Requirement{"pool", "Pool", RequirementKind::kPool, 3000}};
+    ASSERT_TRUE(s().catalog().PutProgram(p, Admin()).ok());
+    Ruleset rs;
+    rs.program = "uni:BSC";
+    Rule r;
+    r.id = "any";
+    r.target = "pool";
+    r.grant = 100;
+    Pattern degree_courses;
+    degree_courses.kind = UnitKind::kDegreeCourse;
+    r.sources = {degree_courses};
+    rs.rules = {r};
+    auto v = Await<RulesetPublication>(
+        [&](auto done) { s().rulesets().Publish("uni:BSC", rs, Uni(), done); });
+    ASSERT_TRUE(v.ok()) << v.status().ToString();
+  }
+  static Principal Uni() {
+    Principal p;
+    p.kind = RoleKind::kInstitution;
+    p.subject = "uni";
+    return p;
+  }
+
+  StatsResult Compute(const StatsQuery& q) {
+    auto r = s().stats().Compute(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : StatsResult{};
+  }
+  StatsResult Scan(const StatsQuery& q) {
+    auto r = ComputeStatsByScan(s().records(), s().kv(), q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : StatsResult{};
+  }
+  // Every query family, aggregates == scan. Returns the cells shown over all queries.
+  size_t ExpectAggregatesEqualScan();
+
+  void CreateLearner();
+  void PostRandom();
+  void RevokeRandom();
+  void CorrectRandom();
+  void ConvertRandom();
+  void RandomChange();
+
+  std::mt19937 rng_{20261202};
+  std::vector<std::string> learners_;
+  std::vector<std::pair<std::string, RecordInput>> posted_;  // issuer, input
+  std::vector<std::pair<std::string, std::string>> active_;  // record id, issuer
+  int refs_ = 0;
+};
+
+size_t StatsServiceTest::ExpectAggregatesEqualScan() {
+  const std::vector<StatsKey> all = {StatsKey::kRegion, StatsKey::kKind, StatsKey::kLevel,
+                                     StatsKey::kYear, StatsKey::kIssuer};
+  size_t shown = 0;
+  for (unsigned mask = 1; mask < 32; ++mask) {
+    std::vector<StatsKey> group_by;
+    for (unsigned i = 0; i < 5; ++i) {
+      if (mask & (1u << i)) group_by.push_back(all[i]);
+    }
+    std::vector<StatsKey> shuffled = group_by;
+    std::shuffle(shuffled.begin(), shuffled.end(), rng_);
+    for (const auto& order : {group_by, shuffled}) {
+      for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty}) {
+        for (const std::string prefix : {"", "31", "3101", "310101", "32", "11"}) {
+          for (int k : {1, 2}) {
+            StatsQuery q{order, prefix, level, k};
+            const StatsResult want = Scan(q);
+            const StatsResult got = Compute(q);
+            EXPECT_EQ(got, want) << "mask " << mask << " prefix " << prefix << " k " << k;
+            if (got != want) return shown;  // one difference is enough to read
+            shown += want.cells.size();
+          }
+        }
+      }
+    }
+  }
+  return shown;
+}
+
+void StatsServiceTest::CreateLearner() {
+  NewLearner in;
+  in.display_name = "L" + std::to_string(learners_.size());
+  const std::string& region = kRegions[rng_() % kRegions.size()];
+  if (!region.empty()) in.region = region;
+  auto created = s().learners().Create(in, Admin());
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  learners_.push_back(created->id);
+}
+
+void StatsServiceTest::PostRandom() {
+  if (!posted_.empty() && rng_() % 6 == 0) {  // an idempotent retry: counted once
+    const auto& [issuer, input] = posted_[rng_() % posted_.size()];
+    auto again = Post(issuer, {input});
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    ASSERT_TRUE(again->records[0].existed);
+    return;
+  }
+  const std::string& unit = kUnits[rng_() % kUnits.size()];
+  const std::string issuer = unit.substr(0, unit.find(':'));
+  std::vector<RecordInput> inputs;
+  for (int n = 1 + static_cast<int>(rng_() % 3); n > 0; --n) {
+    const std::string date = std::to_string(2019 + rng_() % 6) + "-06-30";
+    inputs.push_back(Input(learners_[rng_() % learners_.size()], unit,
+                           "R-" + std::to_string(refs_++), "85", date));
+  }
+  auto posted = Post(issuer, inputs);
+  ASSERT_TRUE(posted.ok()) << posted.status().ToString();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    posted_.emplace_back(issuer, inputs[i]);
+    active_.emplace_back(posted->records[i].id, issuer);
+  }
+}
+
+void StatsServiceTest::RevokeRandom() {
+  if (active_.empty()) return;
+  const size_t i = rng_() % active_.size();
+  const std::string id = active_[i].first, issuer = active_[i].second;
+  active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(i));
+  auto r = Await<Revocation>([&](auto done) { s().records().Revoke(id, issuer, "test", done); });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+}
+
+void StatsServiceTest::CorrectRandom() {
+  if (active_.empty()) return;
+  const size_t i = rng_() % active_.size();
+  const std::string id = active_[i].first, issuer = active_[i].second;
+  active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(i));
+  const std::string unit = issuer == "uni" ? "uni:MA101" : "ou:VOC1";
+  RecordInput replacement = Input(learners_[rng_() % learners_.size()], unit,
+                                  "R-" + std::to_string(refs_++), "70", "2021-01-15");
+  std::promise<StatusOr<Correction>> corrected;
+  s().records().Correct(id, issuer, replacement, "typo", [&](StatusOr<Correction> c, BatchErrors) {
+    corrected.set_value(std::move(c));
+  });
+  auto c = corrected.get_future().get();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  active_.emplace_back(c->record.id, issuer);
+}
+
+void StatsServiceTest::ConvertRandom() {
+  const std::string& learner = learners_[rng_() % learners_.size()];
+  auto applied = Await<AppliedConversion>(
+      [&](auto done) { s().conversions().Apply(learner, "uni:BSC", TodayUtc(), Uni(), done); });
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+}
+
+void StatsServiceTest::RandomChange() {
+  switch (rng_() % 8) {
+    case 0:
+      return CreateLearner();
+    case 1:
+    case 2:
+    case 3:
+      return PostRandom();
+    case 4:
+      return RevokeRandom();
+    case 5:
+      return CorrectRandom();
+    default:
+      return ConvertRandom();
+  }
+}
+
+TEST_F(StatsServiceTest, AggregatesEqualTheScanThroughRandomChangesAndAReopen) {
+  for (int i = 0; i < 12; ++i) CreateLearner();
+  ExpectAggregatesEqualScan();  // built here, from a store with learners only
+  for (int round = 0; round < 5 && !HasFailure(); ++round) {
+    for (int i = 0; i < 40; ++i) ASSERT_NO_FATAL_FAILURE(RandomChange());
+    ExpectAggregatesEqualScan();
+  }
+  ASSERT_FALSE(HasFailure());
+  Open();  // a new process: the aggregates are built from what is stored
+  for (int i = 0; i < 20; ++i) ASSERT_NO_FATAL_FAILURE(RandomChange());
+  const size_t shown = ExpectAggregatesEqualScan();
+  EXPECT_GT(shown, 1000u);  // rich enough that cells are shown, not all suppressed
+}
+
+TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
+  const StatsQuery by_region{{StatsKey::kRegion}, "", RegionLevel::kCity, 1};
+  const StatsQuery by_kind{{StatsKey::kRegion, StatsKey::kKind}, "31", RegionLevel::kCounty, 1};
+  ASSERT_TRUE(Compute(by_region).cells.empty());  // learner_ of LoadCatalog has no region
+  NewLearner in;
+  in.region = "310104";
+  auto l = s().learners().Create(in, Admin());
+  ASSERT_TRUE(l.ok());
+  // Region only: every learner of the region counts, records or not.
+  EXPECT_EQ(Compute(by_region).cells, (std::vector<StatsCell>{{{"310100"}, 1, 0, 0, 0}}));
+  EXPECT_TRUE(Compute(by_kind).cells.empty());
+  auto posted = Post("uni", {Input(l->id, "uni:CS101", "D-1"), Input(l->id, "uni:MA101", "D-2")});
+  ASSERT_TRUE(posted.ok());
+  EXPECT_EQ(Compute(by_kind).cells,
+            (std::vector<StatsCell>{{{"310104", "degree_course"}, 1, 2, 900, 0}}));
+  learners_ = {l->id};
+  ASSERT_NO_FATAL_FAILURE(ConvertRandom());
+  EXPECT_EQ(Compute(by_kind).cells,
+            (std::vector<StatsCell>{{{"310104", "degree_course"}, 1, 2, 900, 1}}));
+  // Without active records the learner leaves the kind cell but stays in its region's.
+  for (const PostedRecord& r : posted->records) {
+    auto revoked =
+        Await<Revocation>([&](auto done) { s().records().Revoke(r.id, "uni", "test", done); });
+    ASSERT_TRUE(revoked.ok());
+  }
+  EXPECT_TRUE(Compute(by_kind).cells.empty());
+  EXPECT_EQ(Compute(by_region).cells, (std::vector<StatsCell>{{{"310100"}, 1, 0, 0, 1}}));
+  // A cell of fewer than k learners is only counted.
+  StatsQuery k2 = by_region;
+  k2.k = 2;
+  const StatsResult suppressed = Compute(k2);
+  EXPECT_TRUE(suppressed.cells.empty());
+  EXPECT_EQ(suppressed.suppressed, 1);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace lcb
