@@ -89,12 +89,14 @@ class CredentialCliTest : public ::testing::Test {
     WriteFile(Path("ed25519.pem"), *ed_pem);
     const std::string jwks = server_->Call("GET", "/.well-known/jwks.json").body;
     WriteFile(Path("jwks.json"), jwks);
-    for (const json& jwk : json::parse(jwks)["keys"]) {
+    const json set = json::parse(jwks);
+    for (const json& jwk : set["keys"]) {
       if (jwk["kty"] != "RSA") continue;
       auto rsa = RsaPublicKey::FromJwk(jwk);
       ASSERT_TRUE(rsa.ok()) << rsa.status().ToString();
       WriteFile(Path("rsa.pem"), rsa->Pem());
     }
+    ASSERT_TRUE(std::filesystem::exists(Path("rsa.pem"))) << jwks;
   }
 
   std::string Path(const std::string& name) const { return dir_.sub(name); }
