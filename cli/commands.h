@@ -20,5 +20,6 @@ int CmdBackup(const CommandArgs& args);
 int CmdRestore(const CommandArgs& args);
 int CmdWitness(const CommandArgs& args);
 int CmdMonitor(const CommandArgs& args);
+int CmdCredential(const CommandArgs& args);
 
 }  // namespace lcb

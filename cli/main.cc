@@ -24,6 +24,7 @@ const std::vector<Command>& Commands() {
       {"import", "post a registrar's CSV of records in batches (validated first)", lcb::CmdImport},
       {"demo", "load a realistic demo catalog, programs and learners via the API", lcb::CmdDemo},
       {"verify", "verify a record bundle offline with the log's public key", lcb::CmdVerify},
+      {"credential", "verify a portable credential offline (di, jwt, ob3-jwt)", lcb::CmdCredential},
       {"audit", "check the log was only appended to since a saved checkpoint", lcb::CmdAudit},
       {"log", "Merkle tree tools: root, verify-inclusion, verify-consistency",
        [](const std::vector<std::string>& a) {
@@ -65,7 +66,7 @@ void Usage(FILE* out) {
                "creditbank: a learning-credit bank with a signed transparency log\n\n"
                "usage: creditbank <command> [options]   (creditbank <command> --help)\n\n"
                "commands:\n");
-  for (const auto& c : Commands()) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
+  for (const auto& c : Commands()) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
 }
 
 }  // namespace

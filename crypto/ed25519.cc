@@ -163,4 +163,21 @@ StatusOr<std::string> PublicKeyFromPem(std::string_view pem) {
   return RawPublicKey(pkey.get());
 }
 
+StatusOr<std::string> PublicKeyToPem(std::string_view public_key_raw32) {
+  if (public_key_raw32.size() != kEd25519PublicKeySize) {
+    return Status::InvalidArgument(Field(""), "an Ed25519 public key is 32 bytes");
+  }
+  EvpPkeyPtr pkey(EVP_PKEY_new_raw_public_key_ex(nullptr, "ED25519", nullptr,
+                                                 Bytes(public_key_raw32), public_key_raw32.size()));
+  if (!pkey) {
+    return Status::InvalidArgument(
+        Field(""), "not an Ed25519 public key (" + internal::DrainOpenSslErrors() + ")");
+  }
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) {
+    internal::FatalOpenSsl("PEM_write_bio_PUBKEY");
+  }
+  return BioContents(bio.get());
+}
+
 }  // namespace lcb

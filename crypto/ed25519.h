@@ -68,5 +68,7 @@ bool Ed25519Verify(std::string_view public_key_raw32, std::string_view msg, std:
 
 // The 32 raw bytes of an Ed25519 SPKI PEM public key; InvalidArgument for anything else.
 StatusOr<std::string> PublicKeyFromPem(std::string_view pem);
+// The SPKI PEM of a 32-byte Ed25519 public key; InvalidArgument for another length.
+StatusOr<std::string> PublicKeyToPem(std::string_view public_key_raw32);
 
 }  // namespace lcb

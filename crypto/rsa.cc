@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,7 @@
 namespace lcb {
 namespace {
 
+using internal::BioPtr;
 using internal::EvpMdCtxPtr;
 using internal::EvpPkeyCtxPtr;
 using internal::EvpPkeyPtr;
@@ -88,6 +90,12 @@ StatusOr<std::string> JwkBytes(const Json& jwk, const char* member) {
   return *raw;
 }
 
+// A public key PEM is well under this; anything larger is not one.
+constexpr size_t kMaxPublicPemSize = 64 * 1024;
+
+// Never prompt on a terminal for a passphrase.
+int NoPassphrase(char*, int, int, void*) { return 0; }
+
 }  // namespace
 
 void RsaPublicKey::PkeyDeleter::operator()(evp_pkey_st* p) const { EVP_PKEY_free(p); }
@@ -141,6 +149,38 @@ StatusOr<RsaPublicKey> RsaPublicKey::FromJwk(const nlohmann::json& jwk) {
   LCB_ASSIGN_OR_RETURN(std::string n, JwkBytes(jwk, "n"));
   LCB_ASSIGN_OR_RETURN(std::string e, JwkBytes(jwk, "e"));
   return FromComponents(n, e);
+}
+
+StatusOr<RsaPublicKey> RsaPublicKey::FromPem(std::string_view pem) {
+  if (pem.size() > kMaxPublicPemSize) {
+    return Status::InvalidArgument(Field(""), "public key PEM is too large");
+  }
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) internal::FatalOpenSsl("BIO_new_mem_buf");
+  EvpPkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, NoPassphrase, nullptr));
+  if (!pkey) {
+    return Status::InvalidArgument(Field(""),
+                                   "not a PEM public key (" + internal::DrainOpenSslErrors() + ")");
+  }
+  if (!EVP_PKEY_is_a(pkey.get(), "RSA")) {
+    const char* name = EVP_PKEY_get0_type_name(pkey.get());
+    return Status::InvalidArgument(
+        Field(""),
+        std::string("the PEM holds a ") + (name != nullptr ? name : "unknown") + " key, not RSA");
+  }
+  // Rebuilt from n and e so that a PEM key passes the same size and exponent checks as a JWK.
+  return FromComponents(BnBytes(pkey.get(), OSSL_PKEY_PARAM_RSA_N),
+                        BnBytes(pkey.get(), OSSL_PKEY_PARAM_RSA_E));
+}
+
+std::string RsaPublicKey::Pem() const {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), pkey_.get()) != 1) {
+    internal::FatalOpenSsl("PEM_write_bio_PUBKEY");
+  }
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);  // NOLINT(runtime/int): OpenSSL's type
+  return std::string(data, static_cast<size_t>(len));
 }
 
 int RsaPublicKey::bits() const { return EVP_PKEY_get_bits(pkey_.get()); }

@@ -33,6 +33,9 @@ class RsaPublicKey {
   static StatusOr<RsaPublicKey> FromJwk(const nlohmann::json& jwk);
   // Big-endian unsigned modulus and public exponent.
   static StatusOr<RsaPublicKey> FromComponents(std::string_view modulus, std::string_view exponent);
+  // An SPKI PEM ("-----BEGIN PUBLIC KEY-----"), with the size limits of FromJwk.
+  // InvalidArgument for anything else, naming the key type found when it is not RSA.
+  static StatusOr<RsaPublicKey> FromPem(std::string_view pem);
 
   RsaPublicKey(const RsaPublicKey& other);
   RsaPublicKey& operator=(const RsaPublicKey& other);
@@ -47,6 +50,8 @@ class RsaPublicKey {
 
   // {"e","kty":"RSA","n"} plus "kid" when non-empty.
   nlohmann::json Jwk(std::string_view kid) const;
+  // SPKI PEM, as FromPem reads it.
+  std::string Pem() const;
   // RFC 7638: base64url(SHA-256({"e":..,"kty":"RSA","n":..})).
   std::string Thumbprint() const;
   // True only for a valid RS256 signature of `msg`.

@@ -179,6 +179,11 @@ TEST(Ed25519PublicPem, RoundTrip) {
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(*raw, key->PublicKey());
   EXPECT_EQ(PublicKeyFromPem("not a pem").status().code(), StatusCode::kInvalidArgument);
+  // From the raw key back to the same PEM.
+  StatusOr<std::string> written = PublicKeyToPem(key->PublicKey());
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(*written, pem);
+  EXPECT_EQ(PublicKeyToPem("short").status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

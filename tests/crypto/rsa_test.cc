@@ -134,5 +134,25 @@ TEST(Rsa, PemFileRules) {
   EXPECT_EQ(RsaKey::LoadPem(junk).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(Rsa, PublicKeyPemRoundTripAndRefusals) {
+  const RsaPublicKey& pub = TestKey().PublicKey();
+  const std::string pem = pub.Pem();
+  EXPECT_TRUE(pem.starts_with("-----BEGIN PUBLIC KEY-----\n")) << pem;
+  StatusOr<RsaPublicKey> back = RsaPublicKey::FromPem(pem);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->modulus(), pub.modulus());
+  EXPECT_EQ(back->exponent(), pub.exponent());
+  EXPECT_TRUE(back->VerifyRs256("m", TestKey().SignRs256("m")));
+  // The same key through its JWK writes the same PEM (SPKI DER is canonical).
+  EXPECT_EQ(RsaPublicKey::FromJwk(pub.Jwk(""))->Pem(), pem);
+
+  Status ed = RsaPublicKey::FromPem(Ed25519Key::Generate().PublicKeyPem()).status();
+  EXPECT_EQ(ed.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(ed.message().find("ED25519 key, not RSA"), std::string::npos) << ed.message();
+  EXPECT_EQ(RsaPublicKey::FromPem("not a pem").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RsaPublicKey::FromPem(std::string(70000, 'A')).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace lcb
