@@ -3,13 +3,16 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "api/http_client.h"
 #include "api/views.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/rest_client.h"
 #include "service/backup.h"
 
 namespace lcb {
+
+// A checkpoint of a large store is copied (hard-linked where it can) before the answer.
+constexpr int kBackupTimeoutMs = 3'600'000;
 
 int CmdBackup(const CommandArgs& argv) {
   Args args;
@@ -30,13 +33,13 @@ int CmdBackup(const CommandArgs& argv) {
     if (const char* env = std::getenv("CREDITBANK_TOKEN")) token = env;
   }
   std::string to = std::filesystem::absolute(args.Get("to")).lexically_normal().string();
-  auto client = HttpClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
+  auto client = RestClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
   if (!client.ok()) {
     std::fprintf(stderr, "creditbank backup: %s\n", client.status().message().c_str());
     return 1;
   }
-  auto r = (*client)->Request("POST", "/v1/admin/backup", nlohmann::json{{"to", to}}.dump(),
-                              {{"Authorization", "Bearer " + token}}, 3'600'000);
+  (*client)->set_timeout_ms(kBackupTimeoutMs);
+  auto r = (*client)->Send("POST", "/v1/admin/backup", token, nlohmann::json{{"to", to}}.dump());
   if (!r.ok()) {
     std::fprintf(stderr, "creditbank backup: %s\n", r.status().message().c_str());
     return 1;

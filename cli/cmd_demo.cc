@@ -18,13 +18,12 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "api/http_client.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/demo_data.h"
+#include "cli/rest_client.h"
 #include "codec/json_util.h"
 #include "common/date.h"
 #include "service/files.h"
@@ -37,8 +36,6 @@ using demo::DemoProgram;
 using demo::DemoRecord;
 using demo::InstitutionOf;
 
-constexpr int kMaxTries = 5;
-constexpr int kFirstBackoffMs = 200;
 constexpr const char* kDefaultOut = "creditbank-demo";
 constexpr size_t kFeaturedLearner = 0;  // the learner of the "try this" commands
 
@@ -48,51 +45,6 @@ struct DemoOptions {
   std::string out = kDefaultOut;
   std::string ca;
   bool insecure = false;
-};
-
-// JSON over one keep-alive connection. Each call names the statuses it accepts; anything
-// else is an error naming the request and the server's problem detail. 429 and 503 are
-// retried with backoff.
-class Api {
- public:
-  explicit Api(HttpClient& client) : client_(client) {}
-
-  StatusOr<json> Call(const std::string& method, const std::string& target,
-                      const std::string& token, const json& body, std::initializer_list<int> accept,
-                      int* status_out = nullptr) {
-    std::map<std::string, std::string> headers;
-    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
-    std::string payload = body.is_null() ? "" : Dump(body);
-    ++requests_;
-    for (int attempt = 0;; ++attempt) {
-      auto r = client_.Request(method, target, payload, headers);
-      bool retry = !r.ok() || r->status == 429 || r->status == 503;
-      if (retry && attempt + 1 < kMaxTries) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(kFirstBackoffMs << attempt));
-        continue;
-      }
-      if (!r.ok()) return Status::Unavailable(method + " " + target + ": " + r.status().message());
-      if (status_out) *status_out = r->status;
-      json doc = json::parse(r->body, nullptr, false);
-      if (std::find(accept.begin(), accept.end(), r->status) == accept.end()) {
-        std::string detail = doc.is_object() ? doc.value("detail", r->body) : r->body;
-        if (doc.is_object() && doc.contains("errors") && doc["errors"].is_array() &&
-            !doc["errors"].empty()) {
-          detail += " (at " + doc["errors"][0].value("pointer", std::string("?")) + ")";
-        }
-        return Status(
-            r->status == 404 ? StatusCode::kNotFound : StatusCode::kFailedPrecondition,
-            method + " " + target + ": HTTP " + std::to_string(r->status) + ": " + detail);
-      }
-      return doc.is_discarded() ? json() : doc;
-    }
-  }
-
-  int requests() const { return requests_; }
-
- private:
-  HttpClient& client_;
-  int requests_ = 0;
 };
 
 // ---- Tables -> API documents -----------------------------------------------------------------
@@ -204,7 +156,7 @@ json TokenJson(const TokenInfo& t) {
 // it as live, else a new one.
 class TokenBook {
  public:
-  TokenBook(Api& api, std::string admin) : api_(api), admin_(std::move(admin)) {}
+  TokenBook(RestClient& api, std::string admin) : api_(api), admin_(std::move(admin)) {}
 
   // Reads the server's token list (which also proves `admin` is an admin token) and the
   // tokens saved in `saved` (tokens.json of an earlier run; may be null).
@@ -246,7 +198,7 @@ class TokenBook {
   int reused() const { return reused_; }
 
  private:
-  Api& api_;
+  RestClient& api_;
   std::string admin_;
   std::map<std::string, TokenInfo> saved_;
   int created_ = 0;
@@ -272,7 +224,7 @@ struct Summary {
 
 class Loader {
  public:
-  Loader(Api& api, TokenBook& tokens, std::string admin)
+  Loader(RestClient& api, TokenBook& tokens, std::string admin)
       : api_(api), tokens_(tokens), admin_(std::move(admin)) {}
 
   Status Run() {
@@ -445,7 +397,7 @@ class Loader {
     return Status::Ok();
   }
 
-  Api& api_;
+  RestClient& api_;
   TokenBook& tokens_;
   std::string admin_;
   std::map<std::string, TokenInfo> institution_tokens_;
@@ -537,12 +489,12 @@ int CmdDemo(const CommandArgs& argv) {
                  text.status().message().c_str());
   }
 
-  auto client = HttpClient::Connect(options.server, options.ca, options.insecure);
+  auto client = RestClient::Connect(options.server, options.ca, options.insecure);
   if (!client.ok()) {
     std::fprintf(stderr, "creditbank demo: %s\n", client.status().message().c_str());
     return 1;
   }
-  Api api(**client);
+  RestClient& api = **client;
   TokenBook tokens(api, options.token);
   if (Status s = tokens.Load(saved); !s.ok()) {
     std::fprintf(stderr, "creditbank demo: %s\n(--token must be an admin token)\n",

@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/bank_server.h"
-#include "api/http_client.h"
 #include "api/logging.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/rest_client.h"
 #include "config/config.h"
 #include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
@@ -186,21 +186,20 @@ int CmdToken(const CommandArgs& argv) {
     if (admin.empty()) {
       if (const char* env = std::getenv("CREDITBANK_TOKEN")) admin = env;
     }
-    auto client = HttpClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
+    auto client = RestClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
     if (!client.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", client.status().ToString().c_str());
       return 1;
     }
-    std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + admin}};
     StatusOr<ClientResponse> r = Status::Internal("unreachable");
     if (action == "create") {
       nlohmann::json body = {{"role", args.Get("role")}};
       if (args.Has("expires-at")) body["expires_at"] = args.Get("expires-at");
-      r = (*client)->Request("POST", "/v1/tokens", body.dump(), headers);
+      r = (*client)->Send("POST", "/v1/tokens", admin, body.dump());
     } else if (action == "revoke") {
-      r = (*client)->Request("DELETE", "/v1/tokens/" + args.Get("id"), "", headers);
+      r = (*client)->Send("DELETE", "/v1/tokens/" + PathSegment(args.Get("id")), admin);
     } else {
-      r = (*client)->Request("GET", "/v1/tokens", "", headers);
+      r = (*client)->Send("GET", "/v1/tokens", admin);
     }
     if (!r.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", r.status().ToString().c_str());

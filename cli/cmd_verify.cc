@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "api/http_client.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/rest_client.h"
 #include "crypto/checkpoint.h"
 #include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
@@ -204,15 +204,15 @@ int CmdAudit(const CommandArgs& argv) {
                  "without --quorum). Exit 0 consistent, 1 not.\n");
     return args.Has("help") ? 0 : 2;
   }
-  auto client = HttpClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
+  auto client = RestClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
   if (!client.ok()) return Fail("audit", client.status().message());
-  auto latest = (*client)->Request("GET", "/v1/log/checkpoint");
+  auto latest = (*client)->Send("GET", "/v1/log/checkpoint", "");
   if (!latest.ok()) return Fail("audit", latest.status().message());
   if (latest->status != 200) return Fail("audit", "server answered " + std::to_string(latest->status) + " for the checkpoint");
   std::string new_note = latest->body;
   std::string key_arg = args.Get("key");
   if (key_arg.empty()) {
-    auto key = (*client)->Request("GET", "/v1/log/key");
+    auto key = (*client)->Send("GET", "/v1/log/key", "");
     if (!key.ok() || key->status != 200) return Fail("audit", "cannot fetch the log key");
     key_arg = json::parse(key->body, nullptr, false).value("verifier_key", "");
     std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's key %s\n",
@@ -245,9 +245,11 @@ int CmdAudit(const CommandArgs& argv) {
     return Fail("audit", "the log shrank from " + std::to_string(old_cp.size) + " to " +
                              std::to_string(new_cp->size) + " entries: history was rewritten");
   }
-  auto proof_resp = (*client)->Request("GET", "/v1/log/proof/consistency?first=" +
-                                                  std::to_string(old_cp.size) +
-                                                  "&second=" + std::to_string(new_cp->size));
+  auto proof_resp =
+      (*client)->Send("GET",
+                      "/v1/log/proof/consistency?first=" + std::to_string(old_cp.size) +
+                          "&second=" + std::to_string(new_cp->size),
+                      "");
   if (!proof_resp.ok()) return Fail("audit", proof_resp.status().message());
   if (proof_resp->status != 200) {
     return Fail("audit", "server refused the consistency proof: " + proof_resp->body);
