@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
 #include "cli/demo_data.h"
 #include "cli/rest_client.h"
@@ -39,13 +39,16 @@ using demo::InstitutionOf;
 constexpr const char* kDefaultOut = "creditbank-demo";
 constexpr size_t kFeaturedLearner = 0;  // the learner of the "try this" commands
 
-struct DemoOptions {
-  std::string server;
-  std::string token;
+struct DemoOptions : ServerFlags {
   std::string out = kDefaultOut;
-  std::string ca;
-  bool insecure = false;
 };
+
+constexpr const char* kDemoFooter =
+    "Loads a small, realistic demo through the HTTP API: six institutions (a university, the\n"
+    "open university, a vocational college, a MOOC platform, a certification body, a\n"
+    "community school), their units, five programs with conversion rulesets, and twenty\n"
+    "learners with records, grants and tokens. Safe to re-run. Writes DIR/tokens.json (mode\n"
+    "0600) with the institution, learner and auditor tokens and the learner ids.";
 
 // ---- Tables -> API documents -----------------------------------------------------------------
 
@@ -406,50 +409,6 @@ class Loader {
   Summary summary_;
 };
 
-void DemoUsage(FILE* out) {
-  std::fprintf(out,
-               "usage: creditbank demo --server URL --token ADMIN_TOKEN [--out DIR] [--ca FILE] "
-               "[--insecure]\n\n"
-               "Loads a small, realistic demo through the HTTP API: six institutions (a\n"
-               "university, the open university, a vocational college, a MOOC platform, a\n"
-               "certification body, a community school), their units, five programs with\n"
-               "conversion rulesets, and twenty learners with records, grants and tokens.\n"
-               "Safe to re-run. Writes DIR/tokens.json (mode 0600; default DIR: %s) with the\n"
-               "institution, learner and auditor tokens and the learner ids.\n\n"
-               "  --token ADMIN_TOKEN  an admin token (or env CREDITBANK_TOKEN); never printed\n"
-               "  --ca FILE            PEM trust anchor for https; --insecure skips verification\n",
-               kDefaultOut);
-}
-
-int ParseDemoOptions(const CommandArgs& argv, DemoOptions* o) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, {"server", "token", "out", "ca"}, {"help", "insecure"}, &args, &error)) {
-    std::fprintf(stderr, "creditbank demo: %s\n\n", error.c_str());
-    DemoUsage(stderr);
-    return 2;
-  }
-  if (args.Has("help")) {
-    DemoUsage(stdout);
-    return 0;
-  }
-  o->server = args.Get("server");
-  o->token = args.Get("token");
-  if (o->token.empty()) {
-    if (const char* env = std::getenv("CREDITBANK_TOKEN")) o->token = env;
-  }
-  o->out = args.Get("out", kDefaultOut);
-  o->ca = args.Get("ca");
-  o->insecure = args.Has("insecure");
-  while (o->server.size() > 1 && o->server.back() == '/') o->server.pop_back();
-  if (o->server.empty() || o->token.empty() || o->out.empty()) {
-    std::fprintf(stderr, "creditbank demo: --server and --token are required\n\n");
-    DemoUsage(stderr);
-    return 2;
-  }
-  return -1;
-}
-
 void PrintTryThis(const std::string& server, const std::string& name, const LoadedLearner& l,
                   const std::string& program) {
   std::printf(
@@ -469,11 +428,8 @@ void PrintTryThis(const std::string& server, const std::string& name, const Load
       server.c_str());
 }
 
-}  // namespace
-
-int CmdDemo(const CommandArgs& argv) {
-  DemoOptions options;
-  if (int code = ParseDemoOptions(argv, &options); code >= 0) return code;
+int RunDemo(DemoOptions options) {
+  while (options.server.size() > 1 && options.server.back() == '/') options.server.pop_back();
   const auto started = std::chrono::steady_clock::now();
 
   if (Status s = MakeDirs(options.out); !s.ok()) {
@@ -531,5 +487,23 @@ int CmdDemo(const CommandArgs& argv) {
                featured.programs.front());
   return 0;
 }
+
+}  // namespace
+
+void AddDemoCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<DemoOptions>();
+  CLI::App* cmd = parent.add_subcommand(
+      "demo", "load a realistic demo catalog, programs and learners via the API");
+  cmd->footer(kDemoFooter);
+  AddServerFlags(cmd, o.get(), /*server_required=*/true, "an admin token; never printed");
+  cmd->get_option("--token")->required();
+  cmd->add_option("--out", o->out, "where tokens.json is written")
+      ->type_name("DIR")
+      ->capture_default_str()
+      ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; });
+  cmd->callback([o, exit_code] { *exit_code = RunDemo(*o); });
+}
+
+int CmdDemo(const CommandArgs& args) { return RunCommand(AddDemoCommand, args); }
 
 }  // namespace lcb

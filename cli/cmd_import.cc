@@ -47,7 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
 #include "cli/rest_client.h"
 #include "codec/json_util.h"
@@ -91,12 +91,9 @@ constexpr ByteLimit kScaleBytes{"grade_scale", 64};
 constexpr ByteLimit kValueBytes{"grade_value", 64};
 constexpr ByteLimit kAttendanceBytes{"attendance", 64};
 
-struct ImportOptions {
+struct ImportOptions : ServerFlags {
   std::string file;
   std::string institution;
-  std::string server;
-  std::string token;
-  std::string ca;
   std::string mapping;  // "" = the bank's CSV header; a built-in name or a mapping file
   std::string sheet;
   formats::Encoding encoding = formats::Encoding::kAuto;
@@ -104,7 +101,6 @@ struct ImportOptions {
   int connections = 1;
   bool skip_invalid = false;
   bool dry_run = false;
-  bool insecure = false;
 };
 
 // A data row that mapped to a record.
@@ -789,111 +785,36 @@ class Sender {
 
 // ---- The command -----------------------------------------------------------------------------
 
-void ImportUsage(FILE* out) {
-  std::fprintf(
-      out,
-      "usage: creditbank import --file FILE --institution ID --server URL --token TOKEN\n"
-      "                         [--mapping cn-registrar|MAPPING.json] [--encoding E] [--sheet "
-      "NAME]\n"
-      "                         [--batch N] [--connections N] [--skip-invalid] [--dry-run]\n"
-      "                         [--ca FILE] [--insecure]\n\n"
-      "Posts the outcome records of a registrar's export. FILE (- reads stdin) is CSV in UTF-8\n"
-      "(with or without BOM), GB18030 or GBK, or an .xlsx workbook. Without --mapping its header\n"
-      "is the bank's: learner, unit, external_ref, credits, hours, level, grade_scale,\n"
-      "grade_value, completed_on, attendance, evidence_sha256 (empty cell = unset). With\n"
-      "--mapping cn-registrar it has a Chinese registrar system's columns (学号, 姓名, 身份证号,\n"
-      "课程名称, 教育层次代码, 教育类别代码, 学分, 学时, 成绩, 获得时间, ...): units are found by\n"
-      "课程代码 or 课程名称, learners by 身份证号 (accounts created for new ones, named by 姓名).\n"
-      "docs/registrar-formats.md describes the columns and the mapping file format.\n\n"
-      "The whole file is checked first, against the server's catalog too, then by the server\n"
-      "itself (?dry_run=true, which also knows the learner accounts); every bad line is\n"
-      "reported as 'line N: <column>: <reason> (column X)' and nothing is stored unless\n"
-      "--skip-invalid. Records go in batches (default %zu, at most %zu); re-running is safe:\n"
-      "records are idempotent by external_ref. Exit 0 only if every record meant to be stored\n"
-      "was stored.\n\n"
-      "  --institution ID   the issuing institution (the token's)\n"
-      "  --token TOKEN      an institution:<ID> token (or env CREDITBANK_TOKEN; not needed for\n"
-      "                     --dry-run without a mapping)\n"
-      "  --mapping M        cn-registrar (built in) or a mapping file (JSON)\n"
-      "  --encoding E       CSV text encoding: utf-8, gb18030 or gbk (default: UTF-8 if the\n"
-      "                     file is valid UTF-8, else GB18030)\n"
-      "  --sheet NAME       the XLSX sheet to read (default: the first)\n"
-      "  --batch N          records per request, 1..%zu\n"
-      "  --connections N    keep-alive connections used in parallel, 1..%d (default 1)\n"
-      "  --skip-invalid     store the valid records, list the skipped lines\n"
-      "  --dry-run          validate only (with the server too when a token is given);\n"
-      "                     store nothing, create no learner account\n"
-      "  --ca FILE          PEM trust anchor for https; --insecure skips verification\n",
-      kDefaultBatch, kMaxBatch, kMaxBatch, kMaxConnections);
-}
+constexpr const char* kImportFooter =
+    "FILE (- reads stdin) is CSV in UTF-8 (with or without BOM), GB18030 or GBK, or an .xlsx\n"
+    "workbook. Without --mapping its header is the bank's: learner, unit, external_ref,\n"
+    "credits, hours, level, grade_scale, grade_value, completed_on, attendance,\n"
+    "evidence_sha256 (empty cell = unset). With --mapping cn-registrar it has a Chinese\n"
+    "registrar system's columns (学号, 姓名, 身份证号, 课程名称, 教育层次代码, 教育类别代码,\n"
+    "学分, 学时, 成绩, 获得时间, ...): units are found by 课程代码 or 课程名称, learners by\n"
+    "身份证号 (accounts created for new ones, named by 姓名). docs/registrar-formats.md\n"
+    "describes the columns and the mapping file format.\n\n"
+    "The whole file is checked first, against the server's catalog too, then by the server\n"
+    "itself (?dry_run=true, which also knows the learner accounts); every bad line is\n"
+    "reported as 'line N: <column>: <reason> (column X)' and nothing is stored unless\n"
+    "--skip-invalid. Re-running is safe: records are idempotent by external_ref. Exit 0 only\n"
+    "if every record meant to be stored was stored.";
 
-bool ParseCount(const std::string& text, size_t max, size_t* out) {
-  bool digits = !text.empty() && text.size() <= 5 &&
-                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits) return false;
-  *out = std::stoul(text);
-  return *out >= 1 && *out <= max;
-}
-
-// Returns -1 when the options are usable, else the exit code.
-int ParseImportOptions(const CommandArgs& argv, ImportOptions* o) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv,
-                 {"file", "institution", "server", "token", "batch", "ca", "mapping", "encoding",
-                  "sheet", "connections"},
-                 {"help", "skip-invalid", "dry-run", "insecure"}, &args, &error)) {
-    std::fprintf(stderr, "creditbank import: %s\n\n", error.c_str());
-    ImportUsage(stderr);
-    return 2;
+// The checks CLI11 cannot express: --token is needed unless a dry run without a mapping
+// (which stays local); the encoding name. Returns -1 when usable, else the exit code.
+int CheckImportOptions(const std::string& encoding, ImportOptions* o) {
+  if (o->token.empty() && (!o->dry_run || !o->mapping.empty())) {
+    std::fprintf(stderr,
+                 "creditbank import: --token is required (or env CREDITBANK_TOKEN) unless "
+                 "--dry-run without --mapping\nRun with --help for more information.\n");
+    return kExitUsage;
   }
-  if (args.Has("help")) {
-    ImportUsage(stdout);
-    return 0;
+  auto parsed = formats::ParseEncodingName(encoding);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "creditbank import: --encoding: %s\n", parsed.status().message().c_str());
+    return kExitUsage;
   }
-  o->file = args.Get("file");
-  o->institution = args.Get("institution");
-  o->server = args.Get("server");
-  o->token = args.Get("token");
-  o->ca = args.Get("ca");
-  o->mapping = args.Get("mapping");
-  o->sheet = args.Get("sheet");
-  o->skip_invalid = args.Has("skip-invalid");
-  o->dry_run = args.Has("dry-run");
-  o->insecure = args.Has("insecure");
-  if (o->token.empty()) {
-    if (const char* env = std::getenv("CREDITBANK_TOKEN")) o->token = env;
-  }
-  std::vector<std::string> missing;
-  if (o->file.empty()) missing.push_back("--file");
-  if (o->institution.empty()) missing.push_back("--institution");
-  if (o->server.empty()) missing.push_back("--server");
-  if (o->token.empty() && (!o->dry_run || !o->mapping.empty())) missing.push_back("--token");
-  if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    std::fprintf(stderr, "creditbank import: missing %s\n\n", list.c_str());
-    ImportUsage(stderr);
-    return 2;
-  }
-  auto encoding = formats::ParseEncodingName(args.Get("encoding"));
-  if (!encoding.ok()) {
-    std::fprintf(stderr, "creditbank import: --encoding: %s\n",
-                 encoding.status().message().c_str());
-    return 2;
-  }
-  o->encoding = *encoding;
-  if (args.Has("batch") && !ParseCount(args.Get("batch"), kMaxBatch, &o->batch)) {
-    std::fprintf(stderr, "creditbank import: --batch must be 1 to %zu\n", kMaxBatch);
-    return 2;
-  }
-  size_t connections = 1;
-  if (args.Has("connections") &&
-      !ParseCount(args.Get("connections"), kMaxConnections, &connections)) {
-    std::fprintf(stderr, "creditbank import: --connections must be 1 to %d\n", kMaxConnections);
-    return 2;
-  }
-  o->connections = static_cast<int>(connections);
+  o->encoding = *parsed;
   return -1;
 }
 
@@ -1031,11 +952,7 @@ int ServerCheck(RemotePool& pool, const ImportOptions& options, const MappedTabl
   return -1;
 }
 
-}  // namespace
-
-int CmdImport(const CommandArgs& argv) {
-  ImportOptions options;
-  if (int code = ParseImportOptions(argv, &options); code >= 0) return code;
+int RunImport(const ImportOptions& options) {
   const auto started = Clock::now();
 
   auto pool = RemotePool::Connect(options);
@@ -1137,5 +1054,50 @@ int CmdImport(const CommandArgs& argv) {
       retries > 0 ? (" (" + std::to_string(retries) + " retries)").c_str() : "");
   return tally.failed == 0 ? 0 : 1;
 }
+
+}  // namespace
+
+void AddImportCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<ImportOptions>();
+  auto encoding = std::make_shared<std::string>();
+  CLI::App* cmd = parent.add_subcommand(
+      "import", "post a registrar's CSV of records in batches (validated first)");
+  cmd->footer(kImportFooter);
+  cmd->add_option("--file", o->file, "the registrar's CSV or XLSX file (- reads stdin)")
+      ->type_name("FILE")
+      ->required();
+  cmd->add_option("--institution", o->institution, "the issuing institution (the token's)")
+      ->type_name("ID")
+      ->required();
+  AddServerFlags(cmd, o.get(), /*server_required=*/true,
+                 "an institution:<ID> token (not needed for --dry-run without a mapping)");
+  cmd->add_option("--mapping", o->mapping, "cn-registrar (built in) or a mapping file (JSON)")
+      ->type_name("M");
+  cmd->add_option("--encoding", *encoding,
+                  "CSV text encoding: utf-8, gb18030 or gbk (default: UTF-8 if the file is "
+                  "valid UTF-8, else GB18030)")
+      ->type_name("E");
+  cmd->add_option("--sheet", o->sheet, "the XLSX sheet to read (default: the first)")
+      ->type_name("NAME");
+  cmd->add_option("--batch", o->batch, "records per request")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1}, kMaxBatch))
+      ->capture_default_str();
+  cmd->add_option("--connections", o->connections, "keep-alive connections used in parallel")
+      ->type_name("N")
+      ->check(CLI::Range(1, kMaxConnections))
+      ->capture_default_str();
+  cmd->add_flag("--skip-invalid", o->skip_invalid,
+                "store the valid records, list the skipped lines");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "validate only (with the server too when a token is given); store nothing, "
+                "create no learner account");
+  cmd->callback([o, encoding, exit_code] {
+    int code = CheckImportOptions(*encoding, o.get());
+    *exit_code = code >= 0 ? code : RunImport(*o);
+  });
+}
+
+int CmdImport(const CommandArgs& args) { return RunCommand(AddImportCommand, args); }
 
 }  // namespace lcb
