@@ -18,13 +18,12 @@
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "api/http_client.h"
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
 #include "cli/demo_data.h"
+#include "cli/rest_client.h"
 #include "codec/json_util.h"
 #include "common/date.h"
 #include "service/files.h"
@@ -37,63 +36,19 @@ using demo::DemoProgram;
 using demo::DemoRecord;
 using demo::InstitutionOf;
 
-constexpr int kMaxTries = 5;
-constexpr int kFirstBackoffMs = 200;
 constexpr const char* kDefaultOut = "creditbank-demo";
 constexpr size_t kFeaturedLearner = 0;  // the learner of the "try this" commands
 
-struct DemoOptions {
-  std::string server;
-  std::string token;
+struct DemoOptions : ServerFlags {
   std::string out = kDefaultOut;
-  std::string ca;
-  bool insecure = false;
 };
 
-// JSON over one keep-alive connection. Each call names the statuses it accepts; anything
-// else is an error naming the request and the server's problem detail. 429 and 503 are
-// retried with backoff.
-class Api {
- public:
-  explicit Api(HttpClient& client) : client_(client) {}
-
-  StatusOr<json> Call(const std::string& method, const std::string& target,
-                      const std::string& token, const json& body, std::initializer_list<int> accept,
-                      int* status_out = nullptr) {
-    std::map<std::string, std::string> headers;
-    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
-    std::string payload = body.is_null() ? "" : Dump(body);
-    ++requests_;
-    for (int attempt = 0;; ++attempt) {
-      auto r = client_.Request(method, target, payload, headers);
-      bool retry = !r.ok() || r->status == 429 || r->status == 503;
-      if (retry && attempt + 1 < kMaxTries) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(kFirstBackoffMs << attempt));
-        continue;
-      }
-      if (!r.ok()) return Status::Unavailable(method + " " + target + ": " + r.status().message());
-      if (status_out) *status_out = r->status;
-      json doc = json::parse(r->body, nullptr, false);
-      if (std::find(accept.begin(), accept.end(), r->status) == accept.end()) {
-        std::string detail = doc.is_object() ? doc.value("detail", r->body) : r->body;
-        if (doc.is_object() && doc.contains("errors") && doc["errors"].is_array() &&
-            !doc["errors"].empty()) {
-          detail += " (at " + doc["errors"][0].value("pointer", std::string("?")) + ")";
-        }
-        return Status(
-            r->status == 404 ? StatusCode::kNotFound : StatusCode::kFailedPrecondition,
-            method + " " + target + ": HTTP " + std::to_string(r->status) + ": " + detail);
-      }
-      return doc.is_discarded() ? json() : doc;
-    }
-  }
-
-  int requests() const { return requests_; }
-
- private:
-  HttpClient& client_;
-  int requests_ = 0;
-};
+constexpr const char* kDemoFooter =
+    "Loads a small, realistic demo through the HTTP API: six institutions (a university, the\n"
+    "open university, a vocational college, a MOOC platform, a certification body, a\n"
+    "community school), their units, five programs with conversion rulesets, and twenty\n"
+    "learners with records, grants and tokens. Safe to re-run. Writes DIR/tokens.json (mode\n"
+    "0600) with the institution, learner and auditor tokens and the learner ids.";
 
 // ---- Tables -> API documents -----------------------------------------------------------------
 
@@ -204,7 +159,7 @@ json TokenJson(const TokenInfo& t) {
 // it as live, else a new one.
 class TokenBook {
  public:
-  TokenBook(Api& api, std::string admin) : api_(api), admin_(std::move(admin)) {}
+  TokenBook(RestClient& api, std::string admin) : api_(api), admin_(std::move(admin)) {}
 
   // Reads the server's token list (which also proves `admin` is an admin token) and the
   // tokens saved in `saved` (tokens.json of an earlier run; may be null).
@@ -246,7 +201,7 @@ class TokenBook {
   int reused() const { return reused_; }
 
  private:
-  Api& api_;
+  RestClient& api_;
   std::string admin_;
   std::map<std::string, TokenInfo> saved_;
   int created_ = 0;
@@ -272,7 +227,7 @@ struct Summary {
 
 class Loader {
  public:
-  Loader(Api& api, TokenBook& tokens, std::string admin)
+  Loader(RestClient& api, TokenBook& tokens, std::string admin)
       : api_(api), tokens_(tokens), admin_(std::move(admin)) {}
 
   Status Run() {
@@ -445,7 +400,7 @@ class Loader {
     return Status::Ok();
   }
 
-  Api& api_;
+  RestClient& api_;
   TokenBook& tokens_;
   std::string admin_;
   std::map<std::string, TokenInfo> institution_tokens_;
@@ -453,50 +408,6 @@ class Loader {
   TokenInfo auditor_;
   Summary summary_;
 };
-
-void DemoUsage(FILE* out) {
-  std::fprintf(out,
-               "usage: creditbank demo --server URL --token ADMIN_TOKEN [--out DIR] [--ca FILE] "
-               "[--insecure]\n\n"
-               "Loads a small, realistic demo through the HTTP API: six institutions (a\n"
-               "university, the open university, a vocational college, a MOOC platform, a\n"
-               "certification body, a community school), their units, five programs with\n"
-               "conversion rulesets, and twenty learners with records, grants and tokens.\n"
-               "Safe to re-run. Writes DIR/tokens.json (mode 0600; default DIR: %s) with the\n"
-               "institution, learner and auditor tokens and the learner ids.\n\n"
-               "  --token ADMIN_TOKEN  an admin token (or env CREDITBANK_TOKEN); never printed\n"
-               "  --ca FILE            PEM trust anchor for https; --insecure skips verification\n",
-               kDefaultOut);
-}
-
-int ParseDemoOptions(const CommandArgs& argv, DemoOptions* o) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, {"server", "token", "out", "ca"}, {"help", "insecure"}, &args, &error)) {
-    std::fprintf(stderr, "creditbank demo: %s\n\n", error.c_str());
-    DemoUsage(stderr);
-    return 2;
-  }
-  if (args.Has("help")) {
-    DemoUsage(stdout);
-    return 0;
-  }
-  o->server = args.Get("server");
-  o->token = args.Get("token");
-  if (o->token.empty()) {
-    if (const char* env = std::getenv("CREDITBANK_TOKEN")) o->token = env;
-  }
-  o->out = args.Get("out", kDefaultOut);
-  o->ca = args.Get("ca");
-  o->insecure = args.Has("insecure");
-  while (o->server.size() > 1 && o->server.back() == '/') o->server.pop_back();
-  if (o->server.empty() || o->token.empty() || o->out.empty()) {
-    std::fprintf(stderr, "creditbank demo: --server and --token are required\n\n");
-    DemoUsage(stderr);
-    return 2;
-  }
-  return -1;
-}
 
 void PrintTryThis(const std::string& server, const std::string& name, const LoadedLearner& l,
                   const std::string& program) {
@@ -517,11 +428,8 @@ void PrintTryThis(const std::string& server, const std::string& name, const Load
       server.c_str());
 }
 
-}  // namespace
-
-int CmdDemo(const CommandArgs& argv) {
-  DemoOptions options;
-  if (int code = ParseDemoOptions(argv, &options); code >= 0) return code;
+int RunDemo(DemoOptions options) {
+  while (options.server.size() > 1 && options.server.back() == '/') options.server.pop_back();
   const auto started = std::chrono::steady_clock::now();
 
   if (Status s = MakeDirs(options.out); !s.ok()) {
@@ -537,12 +445,12 @@ int CmdDemo(const CommandArgs& argv) {
                  text.status().message().c_str());
   }
 
-  auto client = HttpClient::Connect(options.server, options.ca, options.insecure);
+  auto client = RestClient::Connect(options.server, options.ca, options.insecure);
   if (!client.ok()) {
     std::fprintf(stderr, "creditbank demo: %s\n", client.status().message().c_str());
     return 1;
   }
-  Api api(**client);
+  RestClient& api = **client;
   TokenBook tokens(api, options.token);
   if (Status s = tokens.Load(saved); !s.ok()) {
     std::fprintf(stderr, "creditbank demo: %s\n(--token must be an admin token)\n",
@@ -579,5 +487,23 @@ int CmdDemo(const CommandArgs& argv) {
                featured.programs.front());
   return 0;
 }
+
+}  // namespace
+
+void AddDemoCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<DemoOptions>();
+  CLI::App* cmd = parent.add_subcommand(
+      "demo", "load a realistic demo catalog, programs and learners via the API");
+  cmd->footer(kDemoFooter);
+  AddServerFlags(cmd, o.get(), /*server_required=*/true, "an admin token; never printed");
+  cmd->get_option("--token")->required();
+  cmd->add_option("--out", o->out, "where tokens.json is written")
+      ->type_name("DIR")
+      ->capture_default_str()
+      ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; });
+  cmd->callback([o, exit_code] { *exit_code = RunDemo(*o); });
+}
+
+int CmdDemo(const CommandArgs& args) { return RunCommand(AddDemoCommand, args); }
 
 }  // namespace lcb

@@ -27,9 +27,8 @@
 // Phases 3-5 use --connections keep-alive connections (default 1), each sending whole
 // batches; the progress bar shows rows/s.
 //
-// Retries: connection errors and 503 back off exponentially, 429 waits for Retry-After; a
-// batch is tried at most kMaxTries times. A 413 halves the batch size (a server configured
-// with a smaller max_batch).
+// Retries: RestClient's policy (cli/rest_client.h). A 413 halves the batch size (a server
+// configured with a smaller max_batch).
 #include <unistd.h>
 
 #include <algorithm>
@@ -48,9 +47,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api/http_client.h"
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
+#include "cli/rest_client.h"
 #include "codec/json_util.h"
 #include "codec/mapping.h"
 #include "common/csv.h"
@@ -73,10 +72,6 @@ using formats::MappedTable;
 constexpr size_t kDefaultBatch = 500;
 constexpr size_t kMaxBatch = 1000;
 constexpr int kMaxConnections = 16;
-constexpr int kMaxTries = 5;
-constexpr int kFirstBackoffMs = 250;  // doubled per retry: 250, 500, 1000, 2000 ms
-constexpr int kMaxRetryAfterSeconds = 300;
-constexpr int kRequestTimeoutMs = 120'000;
 constexpr auto kTtyRedrawEvery = std::chrono::milliseconds(100);
 constexpr auto kPlainLineEvery = std::chrono::seconds(5);
 constexpr int kBarWidth = 30;
@@ -96,12 +91,9 @@ constexpr ByteLimit kScaleBytes{"grade_scale", 64};
 constexpr ByteLimit kValueBytes{"grade_value", 64};
 constexpr ByteLimit kAttendanceBytes{"attendance", 64};
 
-struct ImportOptions {
+struct ImportOptions : ServerFlags {
   std::string file;
   std::string institution;
-  std::string server;
-  std::string token;
-  std::string ca;
   std::string mapping;  // "" = the bank's CSV header; a built-in name or a mapping file
   std::string sheet;
   formats::Encoding encoding = formats::Encoding::kAuto;
@@ -109,7 +101,6 @@ struct ImportOptions {
   int connections = 1;
   bool skip_invalid = false;
   bool dry_run = false;
-  bool insecure = false;
 };
 
 // A data row that mapped to a record.
@@ -136,30 +127,6 @@ void PrintProblem(const CellProblem& p, const char* suffix = "") {
   } else {
     std::fprintf(stderr, "file: %s%s\n", p.reason.c_str(), suffix);
   }
-}
-
-std::string PathSegment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
-std::string ProblemDetail(const ClientResponse& r) {
-  json doc = json::parse(r.body, nullptr, false);
-  if (doc.is_object() && doc.contains("detail") && doc["detail"].is_string()) {
-    return doc["detail"].get<std::string>();
-  }
-  return r.body.substr(0, 200);
 }
 
 // ---- Reading the server's catalog (tolerant: DESIGN.md lets fields be added) ---------------
@@ -207,79 +174,23 @@ StatusOr<Institution> InstitutionFromServer(const json& doc) {
   }
 }
 
-// ---- HTTP with the retry policy ------------------------------------------------------------
-
-int RetryAfterSeconds(const ClientResponse& r) {
-  auto it = r.headers.find("retry-after");
-  if (it == r.headers.end() || it->second.empty()) return 1;
-  int seconds = 0;
-  for (char c : it->second) {
-    if (c < '0' || c > '9') return 1;  // an HTTP-date: not worth parsing, wait a second
-    seconds = std::min(kMaxRetryAfterSeconds, seconds * 10 + (c - '0'));
-  }
-  return std::max(seconds, 0);
-}
-
-class Remote {
- public:
-  Remote(HttpClient& client, std::string token) : client_(client), token_(std::move(token)) {}
-
-  // One logical request: retried on connection errors and 503 (exponential backoff) and on
-  // 429 (after Retry-After), at most kMaxTries attempts. Other answers are returned as-is.
-  StatusOr<ClientResponse> Send(const std::string& method, const std::string& target,
-                                const std::string& body = "") {
-    std::map<std::string, std::string> headers;
-    if (!token_.empty()) headers["Authorization"] = "Bearer " + token_;
-    StatusOr<ClientResponse> last = Status::Unavailable("no attempt made");
-    for (int attempt = 0; attempt < kMaxTries; ++attempt) {
-      last = client_.Request(method, target, body, headers, kRequestTimeoutMs);
-      int wait_ms = kFirstBackoffMs << attempt;
-      if (last.ok()) {
-        if (last->status == 429) {
-          wait_ms = RetryAfterSeconds(*last) * 1000;
-        } else if (last->status == 503) {
-          if (last->headers.count("retry-after")) wait_ms = RetryAfterSeconds(*last) * 1000;
-        } else {
-          return last;
-        }
-      }
-      if (attempt + 1 == kMaxTries) break;
-      ++retries_;
-      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
-    }
-    if (last.ok()) {
-      return Status::Unavailable("server still answers " + std::to_string(last->status) +
-                                 " after " + std::to_string(kMaxTries) +
-                                 " tries: " + ProblemDetail(*last));
-    }
-    return Status::Unavailable(last.status().message() + " (after " + std::to_string(kMaxTries) +
-                               " tries)");
-  }
-
-  int retries() const { return retries_; }
-
- private:
-  HttpClient& client_;
-  std::string token_;
-  int retries_ = 0;
-};
-
-// Several keep-alive connections to the server, one Remote each, and a way to spread work
+// Several keep-alive connections to the server, one RestClient each, and a way to spread work
 // over them: ParallelFor hands out items by an atomic counter, one thread per connection.
 class RemotePool {
  public:
   static StatusOr<std::unique_ptr<RemotePool>> Connect(const ImportOptions& o) {
-    auto pool = std::unique_ptr<RemotePool>(new RemotePool());
+    auto pool = std::unique_ptr<RemotePool>(new RemotePool(o.token));
     for (int i = 0; i < o.connections; ++i) {
-      LCB_ASSIGN_OR_RETURN(auto client, HttpClient::Connect(o.server, o.ca, o.insecure));
-      pool->remotes_.push_back(std::make_unique<Remote>(*client, o.token));
-      pool->clients_.push_back(std::move(client));
+      LCB_ASSIGN_OR_RETURN(auto client, RestClient::Connect(o.server, o.ca, o.insecure));
+      pool->remotes_.push_back(std::move(client));
     }
     return pool;
   }
 
-  Remote& first() { return *remotes_.front(); }
+  RestClient& first() { return *remotes_.front(); }
   size_t size() const { return remotes_.size(); }
+  // The bearer token of every request of the import.
+  const std::string& token() const { return token_; }
 
   int retries() const {
     int n = 0;
@@ -289,10 +200,10 @@ class RemotePool {
 
   // Calls fn(remote, i) for every i in [0, n) over the connections; fn returns false to stop
   // every worker (after the items already started).
-  void ParallelFor(size_t n, const std::function<bool(Remote&, size_t)>& fn) {
+  void ParallelFor(size_t n, const std::function<bool(RestClient&, size_t)>& fn) {
     std::atomic<size_t> next{0};
     std::atomic<bool> stop{false};
-    auto work = [&](Remote& remote) {
+    auto work = [&](RestClient& remote) {
       for (;;) {
         if (stop.load()) return;
         const size_t i = next.fetch_add(1);
@@ -311,9 +222,9 @@ class RemotePool {
   }
 
  private:
-  RemotePool() = default;
-  std::vector<std::unique_ptr<HttpClient>> clients_;
-  std::vector<std::unique_ptr<Remote>> remotes_;
+  explicit RemotePool(std::string token) : token_(std::move(token)) {}
+  std::string token_;
+  std::vector<std::unique_ptr<RestClient>> remotes_;
 };
 
 // ---- Progress --------------------------------------------------------------------------------
@@ -385,7 +296,7 @@ class HttpResolver : public formats::RegistrarResolver {
       std::string target = "/v1/units?institution=" + PathSegment(institution_) +
                            "&limit=" + std::to_string(kUnitPage);
       if (!cursor.empty()) target += "&cursor=" + PathSegment(cursor);
-      LCB_ASSIGN_OR_RETURN(ClientResponse r, pool_.first().Send("GET", target));
+      LCB_ASSIGN_OR_RETURN(ClientResponse r, pool_.first().Send("GET", target, pool_.token()));
       if (r.status != 200) {
         return Status::Unavailable("GET /v1/units answered " + std::to_string(r.status) + ": " +
                                    ProblemDetail(r));
@@ -423,14 +334,17 @@ class HttpResolver : public formats::RegistrarResolver {
       const std::vector<std::string>& ids) override {
     std::vector<std::optional<std::string>> out(ids.size());
     Progress progress("learners", ids.size(), StderrIsTty());
-    LCB_RETURN_IF_ERROR(ForEachId(ids.size(), &progress, [&](Remote& remote, size_t i) -> Status {
-      LCB_ASSIGN_OR_RETURN(ClientResponse r, remote.Send("GET", "/v1/learners/lookup?national_id=" +
-                                                                    PathSegment(ids[i])));
-      if (r.status == 404) return Status::Ok();
-      if (r.status != 200) return Refused("GET /v1/learners/lookup", r);
-      LCB_ASSIGN_OR_RETURN(out[i], IdOf(r));
-      return Status::Ok();
-    }));
+    LCB_RETURN_IF_ERROR(
+        ForEachId(ids.size(), &progress, [&](RestClient& remote, size_t i) -> Status {
+          LCB_ASSIGN_OR_RETURN(
+              ClientResponse r,
+              remote.Send("GET", "/v1/learners/lookup?national_id=" + PathSegment(ids[i]),
+                          pool_.token()));
+          if (r.status == 404) return Status::Ok();
+          if (r.status != 200) return Refused("GET /v1/learners/lookup", r);
+          LCB_ASSIGN_OR_RETURN(out[i], IdOf(r));
+          return Status::Ok();
+        }));
     return out;
   }
 
@@ -439,10 +353,11 @@ class HttpResolver : public formats::RegistrarResolver {
     std::vector<std::string> out(learners.size());
     Progress progress("accounts", learners.size(), StderrIsTty());
     LCB_RETURN_IF_ERROR(
-        ForEachId(learners.size(), &progress, [&](Remote& remote, size_t i) -> Status {
+        ForEachId(learners.size(), &progress, [&](RestClient& remote, size_t i) -> Status {
           json body = {{"national_id", learners[i].national_id}};
           if (!learners[i].display_name.empty()) body["display_name"] = learners[i].display_name;
-          LCB_ASSIGN_OR_RETURN(ClientResponse r, remote.Send("POST", "/v1/learners", Dump(body)));
+          LCB_ASSIGN_OR_RETURN(ClientResponse r,
+                               remote.Send("POST", "/v1/learners", pool_.token(), Dump(body)));
           if (r.status != 200 && r.status != 201) return Refused("POST /v1/learners", r);
           LCB_ASSIGN_OR_RETURN(std::optional<std::string> id, IdOf(r));
           out[i] = std::move(*id);
@@ -467,11 +382,11 @@ class HttpResolver : public formats::RegistrarResolver {
 
   // Runs step(remote, i) for i in [0, n) over the pool; the first failure is returned.
   Status ForEachId(size_t n, Progress* progress,
-                   const std::function<Status(Remote&, size_t)>& step) {
+                   const std::function<Status(RestClient&, size_t)>& step) {
     std::mutex mu;
     Status first = Status::Ok();
     std::atomic<size_t> done{0};
-    pool_.ParallelFor(n, [&](Remote& remote, size_t i) {
+    pool_.ParallelFor(n, [&](RestClient& remote, size_t i) {
       Status s = step(remote, i);
       if (!s.ok()) {
         std::lock_guard<std::mutex> lock(mu);
@@ -507,12 +422,13 @@ std::optional<std::string> CheckBytes(const ByteLimit& limit, std::string_view v
 
 // Fetches every distinct unit named in `rows` that `units` lacks. Unknown units map to
 // nullopt; any other failure (the server is down, answers 500) is returned.
-Status FetchUnits(Remote& remote, const std::vector<Row>& rows,
+Status FetchUnits(RestClient& remote, const std::string& token, const std::vector<Row>& rows,
                   std::unordered_map<std::string, std::optional<Unit>>* units) {
   for (const Row& row : rows) {
     const std::string& id = row.input.unit;
     if (id.empty() || id.size() > kUnitBytes.max_bytes || units->count(id)) continue;
-    LCB_ASSIGN_OR_RETURN(ClientResponse r, remote.Send("GET", "/v1/units/" + PathSegment(id)));
+    LCB_ASSIGN_OR_RETURN(ClientResponse r,
+                         remote.Send("GET", "/v1/units/" + PathSegment(id), token));
     if (r.status == 404 || r.status == 400) {
       units->emplace(id, std::nullopt);
       continue;
@@ -568,7 +484,8 @@ std::optional<std::pair<std::string, std::string>> CheckRow(
   return std::nullopt;
 }
 
-Status Validate(MappedTable& table, const Institution& issuer, Remote& remote,
+Status Validate(MappedTable& table, const Institution& issuer, RestClient& remote,
+                const std::string& token,
                 std::unordered_map<std::string, std::optional<Unit>> units, Validated* out) {
   out->data_rows = table.table.rows.size();
   std::vector<Row> mapped;
@@ -583,7 +500,7 @@ Status Validate(MappedTable& table, const Institution& issuer, Remote& remote,
     }
     mapped.push_back(Row{csv_row.line, std::move(in).value(), r, table.pending_of_row[r]});
   }
-  LCB_RETURN_IF_ERROR(FetchUnits(remote, mapped, &units));
+  LCB_RETURN_IF_ERROR(FetchUnits(remote, token, mapped, &units));
 
   const GradeScales scales;
   const Days today = TodayUtc();
@@ -636,7 +553,7 @@ class Sender {
 
   // Sends every row; returns false when it had to stop early (the rest counted as failed).
   bool Run() {
-    return ForEachBatch([&](Remote& remote, std::vector<size_t>& part) {
+    return ForEachBatch([&](RestClient& remote, std::vector<size_t>& part) {
       BatchResult result = Post(remote, part);
       if (result == BatchResult::kRejected) {
         std::lock_guard<std::mutex> lock(tally_.mu);
@@ -656,8 +573,8 @@ class Sender {
   // could not be made (a message was printed).
   bool Check(std::vector<CellProblem>* problems) {
     std::mutex mu;
-    return ForEachBatch([&](Remote& remote, std::vector<size_t>& part) {
-      auto r = remote.Send("POST", "/v1/records?dry_run=true", Body(part));
+    return ForEachBatch([&](RestClient& remote, std::vector<size_t>& part) {
+      auto r = remote.Send("POST", "/v1/records?dry_run=true", options_.token, Body(part));
       if (!r.ok()) {
         Say("creditbank import: cannot check " + Lines(part) +
             " with the server: " + r.status().message());
@@ -703,7 +620,7 @@ class Sender {
     const size_t batches = (rows_.size() + batch_ - 1) / batch_;
     const size_t first_batch = batch_;
     std::atomic<bool> ok{true};
-    pool_.ParallelFor(batches, [&](Remote& remote, size_t b) {
+    pool_.ParallelFor(batches, [&](RestClient& remote, size_t b) {
       const size_t begin = b * first_batch;
       const size_t end = std::min(rows_.size(), begin + first_batch);
       if (!Range(remote, begin, end, step)) {
@@ -716,7 +633,7 @@ class Sender {
   }
 
   template <class Step>
-  bool Range(Remote& remote, size_t begin, size_t end, Step& step) {
+  bool Range(RestClient& remote, size_t begin, size_t end, Step& step) {
     while (begin < end) {
       const size_t n = std::min(batch_.load(), end - begin);
       std::vector<size_t> part(n);
@@ -781,9 +698,9 @@ class Sender {
 
   // Posts rows_[part...]; with --skip-invalid, rows the server rejects are dropped from `part`
   // (and counted as skipped) until the rest is stored.
-  BatchResult Post(Remote& remote, std::vector<size_t>& part) {
+  BatchResult Post(RestClient& remote, std::vector<size_t>& part) {
     while (!part.empty()) {
-      auto r = remote.Send("POST", "/v1/records", Body(part));
+      auto r = remote.Send("POST", "/v1/records", options_.token, Body(part));
       if (!r.ok()) {
         Say("creditbank import: " + Lines(part) + " not stored: " + r.status().message());
         return BatchResult::kFatal;
@@ -868,111 +785,36 @@ class Sender {
 
 // ---- The command -----------------------------------------------------------------------------
 
-void ImportUsage(FILE* out) {
-  std::fprintf(
-      out,
-      "usage: creditbank import --file FILE --institution ID --server URL --token TOKEN\n"
-      "                         [--mapping cn-registrar|MAPPING.json] [--encoding E] [--sheet "
-      "NAME]\n"
-      "                         [--batch N] [--connections N] [--skip-invalid] [--dry-run]\n"
-      "                         [--ca FILE] [--insecure]\n\n"
-      "Posts the outcome records of a registrar's export. FILE (- reads stdin) is CSV in UTF-8\n"
-      "(with or without BOM), GB18030 or GBK, or an .xlsx workbook. Without --mapping its header\n"
-      "is the bank's: learner, unit, external_ref, credits, hours, level, grade_scale,\n"
-      "grade_value, completed_on, attendance, evidence_sha256 (empty cell = unset). With\n"
-      "--mapping cn-registrar it has a Chinese registrar system's columns (学号, 姓名, 身份证号,\n"
-      "课程名称, 教育层次代码, 教育类别代码, 学分, 学时, 成绩, 获得时间, ...): units are found by\n"
-      "课程代码 or 课程名称, learners by 身份证号 (accounts created for new ones, named by 姓名).\n"
-      "docs/registrar-formats.md describes the columns and the mapping file format.\n\n"
-      "The whole file is checked first, against the server's catalog too, then by the server\n"
-      "itself (?dry_run=true, which also knows the learner accounts); every bad line is\n"
-      "reported as 'line N: <column>: <reason> (column X)' and nothing is stored unless\n"
-      "--skip-invalid. Records go in batches (default %zu, at most %zu); re-running is safe:\n"
-      "records are idempotent by external_ref. Exit 0 only if every record meant to be stored\n"
-      "was stored.\n\n"
-      "  --institution ID   the issuing institution (the token's)\n"
-      "  --token TOKEN      an institution:<ID> token (or env CREDITBANK_TOKEN; not needed for\n"
-      "                     --dry-run without a mapping)\n"
-      "  --mapping M        cn-registrar (built in) or a mapping file (JSON)\n"
-      "  --encoding E       CSV text encoding: utf-8, gb18030 or gbk (default: UTF-8 if the\n"
-      "                     file is valid UTF-8, else GB18030)\n"
-      "  --sheet NAME       the XLSX sheet to read (default: the first)\n"
-      "  --batch N          records per request, 1..%zu\n"
-      "  --connections N    keep-alive connections used in parallel, 1..%d (default 1)\n"
-      "  --skip-invalid     store the valid records, list the skipped lines\n"
-      "  --dry-run          validate only (with the server too when a token is given);\n"
-      "                     store nothing, create no learner account\n"
-      "  --ca FILE          PEM trust anchor for https; --insecure skips verification\n",
-      kDefaultBatch, kMaxBatch, kMaxBatch, kMaxConnections);
-}
+constexpr const char* kImportFooter =
+    "FILE (- reads stdin) is CSV in UTF-8 (with or without BOM), GB18030 or GBK, or an .xlsx\n"
+    "workbook. Without --mapping its header is the bank's: learner, unit, external_ref,\n"
+    "credits, hours, level, grade_scale, grade_value, completed_on, attendance,\n"
+    "evidence_sha256 (empty cell = unset). With --mapping cn-registrar it has a Chinese\n"
+    "registrar system's columns (学号, 姓名, 身份证号, 课程名称, 教育层次代码, 教育类别代码,\n"
+    "学分, 学时, 成绩, 获得时间, ...): units are found by 课程代码 or 课程名称, learners by\n"
+    "身份证号 (accounts created for new ones, named by 姓名). docs/registrar-formats.md\n"
+    "describes the columns and the mapping file format.\n\n"
+    "The whole file is checked first, against the server's catalog too, then by the server\n"
+    "itself (?dry_run=true, which also knows the learner accounts); every bad line is\n"
+    "reported as 'line N: <column>: <reason> (column X)' and nothing is stored unless\n"
+    "--skip-invalid. Re-running is safe: records are idempotent by external_ref. Exit 0 only\n"
+    "if every record meant to be stored was stored.";
 
-bool ParseCount(const std::string& text, size_t max, size_t* out) {
-  bool digits = !text.empty() && text.size() <= 5 &&
-                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits) return false;
-  *out = std::stoul(text);
-  return *out >= 1 && *out <= max;
-}
-
-// Returns -1 when the options are usable, else the exit code.
-int ParseImportOptions(const CommandArgs& argv, ImportOptions* o) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv,
-                 {"file", "institution", "server", "token", "batch", "ca", "mapping", "encoding",
-                  "sheet", "connections"},
-                 {"help", "skip-invalid", "dry-run", "insecure"}, &args, &error)) {
-    std::fprintf(stderr, "creditbank import: %s\n\n", error.c_str());
-    ImportUsage(stderr);
-    return 2;
+// The checks CLI11 cannot express: --token is needed unless a dry run without a mapping
+// (which stays local); the encoding name. Returns -1 when usable, else the exit code.
+int CheckImportOptions(const std::string& encoding, ImportOptions* o) {
+  if (o->token.empty() && (!o->dry_run || !o->mapping.empty())) {
+    std::fprintf(stderr,
+                 "creditbank import: --token is required (or env CREDITBANK_TOKEN) unless "
+                 "--dry-run without --mapping\nRun with --help for more information.\n");
+    return kExitUsage;
   }
-  if (args.Has("help")) {
-    ImportUsage(stdout);
-    return 0;
+  auto parsed = formats::ParseEncodingName(encoding);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "creditbank import: --encoding: %s\n", parsed.status().message().c_str());
+    return kExitUsage;
   }
-  o->file = args.Get("file");
-  o->institution = args.Get("institution");
-  o->server = args.Get("server");
-  o->token = args.Get("token");
-  o->ca = args.Get("ca");
-  o->mapping = args.Get("mapping");
-  o->sheet = args.Get("sheet");
-  o->skip_invalid = args.Has("skip-invalid");
-  o->dry_run = args.Has("dry-run");
-  o->insecure = args.Has("insecure");
-  if (o->token.empty()) {
-    if (const char* env = std::getenv("CREDITBANK_TOKEN")) o->token = env;
-  }
-  std::vector<std::string> missing;
-  if (o->file.empty()) missing.push_back("--file");
-  if (o->institution.empty()) missing.push_back("--institution");
-  if (o->server.empty()) missing.push_back("--server");
-  if (o->token.empty() && (!o->dry_run || !o->mapping.empty())) missing.push_back("--token");
-  if (!missing.empty()) {
-    std::string list;
-    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-    std::fprintf(stderr, "creditbank import: missing %s\n\n", list.c_str());
-    ImportUsage(stderr);
-    return 2;
-  }
-  auto encoding = formats::ParseEncodingName(args.Get("encoding"));
-  if (!encoding.ok()) {
-    std::fprintf(stderr, "creditbank import: --encoding: %s\n",
-                 encoding.status().message().c_str());
-    return 2;
-  }
-  o->encoding = *encoding;
-  if (args.Has("batch") && !ParseCount(args.Get("batch"), kMaxBatch, &o->batch)) {
-    std::fprintf(stderr, "creditbank import: --batch must be 1 to %zu\n", kMaxBatch);
-    return 2;
-  }
-  size_t connections = 1;
-  if (args.Has("connections") &&
-      !ParseCount(args.Get("connections"), kMaxConnections, &connections)) {
-    std::fprintf(stderr, "creditbank import: --connections must be 1 to %d\n", kMaxConnections);
-    return 2;
-  }
-  o->connections = static_cast<int>(connections);
+  o->encoding = *parsed;
   return -1;
 }
 
@@ -1110,11 +952,7 @@ int ServerCheck(RemotePool& pool, const ImportOptions& options, const MappedTabl
   return -1;
 }
 
-}  // namespace
-
-int CmdImport(const CommandArgs& argv) {
-  ImportOptions options;
-  if (int code = ParseImportOptions(argv, &options); code >= 0) return code;
+int RunImport(const ImportOptions& options) {
   const auto started = Clock::now();
 
   auto pool = RemotePool::Connect(options);
@@ -1122,8 +960,8 @@ int CmdImport(const CommandArgs& argv) {
   HttpResolver resolver(**pool, options.institution);
 
   // The issuing institution, as the server knows it.
-  auto inst_reply =
-      (*pool)->first().Send("GET", "/v1/institutions/" + PathSegment(options.institution));
+  auto inst_reply = (*pool)->first().Send(
+      "GET", "/v1/institutions/" + PathSegment(options.institution), options.token);
   if (!inst_reply.ok()) return Fail(inst_reply.status().message());
   if (inst_reply->status != 200) {
     return Fail(
@@ -1145,7 +983,9 @@ int CmdImport(const CommandArgs& argv) {
   std::unordered_map<std::string, std::optional<Unit>> units;
   for (const auto& [id, unit] : resolver.units()) units.emplace(id, unit);
   Validated checked;
-  if (Status s = Validate(*table, *issuer, (*pool)->first(), std::move(units), &checked); !s.ok()) {
+  if (Status s =
+          Validate(*table, *issuer, (*pool)->first(), options.token, std::move(units), &checked);
+      !s.ok()) {
     return Fail(s.message());
   }
   PrintAll(checked.problems, options.skip_invalid ? " (skipped)" : "");
@@ -1214,5 +1054,50 @@ int CmdImport(const CommandArgs& argv) {
       retries > 0 ? (" (" + std::to_string(retries) + " retries)").c_str() : "");
   return tally.failed == 0 ? 0 : 1;
 }
+
+}  // namespace
+
+void AddImportCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<ImportOptions>();
+  auto encoding = std::make_shared<std::string>();
+  CLI::App* cmd = parent.add_subcommand(
+      "import", "post a registrar's CSV of records in batches (validated first)");
+  cmd->footer(kImportFooter);
+  cmd->add_option("--file", o->file, "the registrar's CSV or XLSX file (- reads stdin)")
+      ->type_name("FILE")
+      ->required();
+  cmd->add_option("--institution", o->institution, "the issuing institution (the token's)")
+      ->type_name("ID")
+      ->required();
+  AddServerFlags(cmd, o.get(), /*server_required=*/true,
+                 "an institution:<ID> token (not needed for --dry-run without a mapping)");
+  cmd->add_option("--mapping", o->mapping, "cn-registrar (built in) or a mapping file (JSON)")
+      ->type_name("M");
+  cmd->add_option("--encoding", *encoding,
+                  "CSV text encoding: utf-8, gb18030 or gbk (default: UTF-8 if the file is "
+                  "valid UTF-8, else GB18030)")
+      ->type_name("E");
+  cmd->add_option("--sheet", o->sheet, "the XLSX sheet to read (default: the first)")
+      ->type_name("NAME");
+  cmd->add_option("--batch", o->batch, "records per request")
+      ->type_name("N")
+      ->check(CLI::Range(size_t{1}, kMaxBatch))
+      ->capture_default_str();
+  cmd->add_option("--connections", o->connections, "keep-alive connections used in parallel")
+      ->type_name("N")
+      ->check(CLI::Range(1, kMaxConnections))
+      ->capture_default_str();
+  cmd->add_flag("--skip-invalid", o->skip_invalid,
+                "store the valid records, list the skipped lines");
+  cmd->add_flag("--dry-run", o->dry_run,
+                "validate only (with the server too when a token is given); store nothing, "
+                "create no learner account");
+  cmd->callback([o, encoding, exit_code] {
+    int code = CheckImportOptions(*encoding, o.get());
+    *exit_code = code >= 0 ? code : RunImport(*o);
+  });
+}
+
+int CmdImport(const CommandArgs& args) { return RunCommand(AddImportCommand, args); }
 
 }  // namespace lcb

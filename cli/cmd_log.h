@@ -16,11 +16,9 @@
 #include <string>
 #include <vector>
 
-namespace lcb {
+#include "cli/exit_codes.h"
 
-inline constexpr int kExitValid = 0;
-inline constexpr int kExitInvalid = 1;
-inline constexpr int kExitUsage = 2;
+namespace lcb {
 
 // Reads hex-encoded leaf data, one leaf per line (an empty line is an empty leaf; a final
 // newline does not start another leaf) and prints "tree_size N" and "root HEX".

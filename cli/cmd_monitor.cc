@@ -6,50 +6,25 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
 #include "cli/monitor.h"
 
 namespace lcb {
 namespace {
 
-void MonitorUsage(FILE* out) {
-  std::fprintf(out,
-               "usage: creditbank monitor --server URL --state DIR [--token TOKEN] "
-               "[--log-vkey VKEY] [--interval-ms N] [--once] [--ca PEM] [--insecure]\n"
-               "Follows the log through its tiles: checks every entry against its leaf hash\n"
-               "and every checkpoint's consistency with the last one seen (state in DIR),\n"
-               "and keeps per-institution entry counts. Entry bundles need an auditor's token\n"
-               "(--token or CREDITBANK_TOKEN). Prints one JSON line per poll that found new\n"
-               "entries. On a rewrite prints {\"event\":\"rewrite\",...} and exits 1; --once\n"
-               "polls once. Without --log-vkey the log's key is trusted on first use and\n"
-               "pinned in DIR.\n");
-}
+constexpr long kMaxIntervalMs = 3'600'000;
 
-}  // namespace
+struct MonitorFlags : ServerFlags {
+  std::string state;
+  std::string log_vkey;
+  long interval_ms = 1000;
+  bool once = false;
+};
 
-int CmdMonitor(const CommandArgs& argv) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, {"server", "state", "token", "log-vkey", "interval-ms", "ca"},
-                 {"help", "once", "insecure"}, &args, &error) ||
-      args.Has("help") || !args.Has("server") || !args.Has("state")) {
-    if (!error.empty()) std::fprintf(stderr, "creditbank monitor: %s\n", error.c_str());
-    MonitorUsage(args.Has("help") ? stdout : stderr);
-    return args.Has("help") ? 0 : 2;
-  }
-  const char* env_token = std::getenv("CREDITBANK_TOKEN");
-  MonitorOptions o{args.Get("server"),
-                   args.Get("state"),
-                   args.Get("token", env_token != nullptr ? env_token : ""),
-                   args.Get("log-vkey"),
-                   args.Get("ca"),
-                   args.Has("insecure")};
-  const long interval_ms = std::strtol(args.Get("interval-ms", "1000").c_str(), nullptr, 10);
-  if (interval_ms < 1 || interval_ms > 3'600'000) {
-    std::fprintf(stderr, "creditbank monitor: --interval-ms must be 1..3600000\n");
-    return 2;
-  }
+int RunMonitor(const MonitorFlags& f) {
+  MonitorOptions o{f.server, f.state, f.token, f.log_vkey, f.ca, f.insecure};
+  const long interval_ms = f.interval_ms;
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -70,8 +45,8 @@ int CmdMonitor(const CommandArgs& argv) {
     }
     if (!poll.ok()) {
       std::fprintf(stderr, "creditbank monitor: %s\n", poll.status().ToString().c_str());
-      if (args.Has("once")) return 1;
-    } else if (poll->new_entries > 0 || args.Has("once")) {
+      if (f.once) return 1;
+    } else if (poll->new_entries > 0 || f.once) {
       nlohmann::json line = {{"event", "checked"},
                              {"size", poll->size},
                              {"new_entries", poll->new_entries},
@@ -79,10 +54,40 @@ int CmdMonitor(const CommandArgs& argv) {
       std::printf("%s\n", line.dump().c_str());
       std::fflush(stdout);
     }
-    if (args.Has("once")) return 0;
+    if (f.once) return 0;
     timespec wait{interval_ms / 1000, (interval_ms % 1000) * 1'000'000};
     if (sigtimedwait(&signals, nullptr, &wait) > 0) return 0;
   }
 }
+
+}  // namespace
+
+void AddMonitorCommand(CLI::App& parent, int* exit_code) {
+  auto f = std::make_shared<MonitorFlags>();
+  CLI::App* cmd =
+      parent.add_subcommand("monitor", "follow the log by tiles and report any rewritten history");
+  cmd->footer(
+      "Follows the log through its tiles: checks every entry against its leaf hash and every\n"
+      "checkpoint's consistency with the last one seen (state in DIR), and keeps\n"
+      "per-institution entry counts. Prints one JSON line per poll that found new entries.\n"
+      "On a rewrite prints {\"event\":\"rewrite\",...} and exits 1. Without --log-vkey the\n"
+      "log's key is trusted on first use and pinned in DIR.");
+  AddServerFlags(cmd, f.get(), /*server_required=*/true,
+                 "an auditor's token (entry bundles need one)");
+  cmd->add_option("--state", f->state, "the monitor's state directory (created if missing)")
+      ->type_name("DIR")
+      ->required();
+  cmd->add_option("--log-vkey", f->log_vkey,
+                  "the log's verifier key (default: pinned on first use)")
+      ->type_name("VKEY");
+  cmd->add_option("--interval-ms", f->interval_ms, "time between polls")
+      ->type_name("N")
+      ->check(CLI::Range(1L, kMaxIntervalMs))
+      ->capture_default_str();
+  cmd->add_flag("--once", f->once, "poll once and exit");
+  cmd->callback([f, exit_code] { *exit_code = RunMonitor(*f); });
+}
+
+int CmdMonitor(const CommandArgs& args) { return RunCommand(AddMonitorCommand, args); }
 
 }  // namespace lcb

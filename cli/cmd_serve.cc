@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "api/bank_server.h"
-#include "api/http_client.h"
 #include "api/logging.h"
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
+#include "cli/rest_client.h"
 #include "config/config.h"
 #include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
@@ -20,56 +20,39 @@ namespace lcb {
 namespace {
 
 // Flags of `serve`: every configuration key as --key-name, plus the DESIGN.md short forms.
-std::set<std::string> ConfigFlagNames() {
-  std::set<std::string> names = {"config", "data", "port-file"};
+std::vector<std::string> ConfigFlagNames() {
+  std::vector<std::string> names;
   for (const auto& k : ConfigKeys()) {
     std::string flag = k.key;
     for (char& c : flag) c = c == '_' ? '-' : c;
-    names.insert(flag);
+    names.push_back(flag);
   }
   return names;
 }
 
-std::map<std::string, std::string> ConfigFlags(const Args& args) {
-  std::map<std::string, std::string> flags;
-  for (const auto& [name, value] : args.flags) {
-    if (name == "config" || name == "port-file") continue;
-    std::string key = name == "data" ? "data_dir" : name;
-    for (char& c : key) c = c == '-' ? '_' : c;
-    flags[key] = value;
-  }
-  return flags;
-}
-
-void ServeUsage(FILE* out) {
-  std::fprintf(out,
-               "usage: creditbank serve [--data DIR] [--listen HOST:PORT] [--config FILE] "
-               "[--port-file FILE] [--<key> VALUE ...]\n\n"
-               "Configuration keys (file key / CREDITBANK_<KEY> env var / --key-name flag;\n"
-               "flags override env vars, env vars override the file):\n");
+std::string ServeFooter() {
+  std::string out =
+      "Configuration keys (file key / CREDITBANK_<KEY> env var / --key-name flag; flags\n"
+      "override env vars, env vars override the file):\n";
   for (const auto& k : ConfigKeys()) {
-    std::fprintf(out, "  %-18s %-7s %s\n", k.key, k.type, k.help);
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-18s %-7s %s\n", k.key, k.type, k.help);
+    out += line;
   }
+  return out;
 }
 
-}  // namespace
+struct ServeOptions {
+  std::string config;
+  std::string port_file;
+  std::map<std::string, std::string> flags;  // configuration key -> value
+};
 
-int CmdServe(const CommandArgs& argv) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, ConfigFlagNames(), {"help"}, &args, &error)) {
-    std::fprintf(stderr, "creditbank serve: %s\n\n", error.c_str());
-    ServeUsage(stderr);
-    return 2;
-  }
-  if (args.Has("help")) {
-    ServeUsage(stdout);
-    return 0;
-  }
-  auto config = LoadConfig(args.Get("config"), ProcessEnvironment(), ConfigFlags(args));
+int RunServe(const ServeOptions& o) {
+  auto config = LoadConfig(o.config, ProcessEnvironment(), o.flags);
   if (!config.ok()) {
     std::fprintf(stderr, "creditbank serve: %s\n", config.status().message().c_str());
-    return 2;
+    return kExitUsage;
   }
   SetLogLevel(config->log_level);
 
@@ -105,9 +88,7 @@ int CmdServe(const CommandArgs& argv) {
            {"admin_token_file", config->admin_token_file},
            {"log_size", (*server)->services().log().Size()},
            {"origin", config->origin}});
-  if (args.Has("port-file")) {
-    std::ofstream(args.Get("port-file")) << port << "\n";
-  }
+  if (!o.port_file.empty()) std::ofstream(o.port_file) << port << "\n";
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -120,26 +101,19 @@ int CmdServe(const CommandArgs& argv) {
   return 0;
 }
 
-int CmdKeygen(const CommandArgs& argv) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, {"out", "name"}, {"help"}, &args, &error) || args.Has("help") ||
-      !args.Has("out")) {
-    FILE* out = args.Has("help") ? stdout : stderr;
-    if (!error.empty()) std::fprintf(stderr, "creditbank keygen: %s\n", error.c_str());
-    std::fprintf(out,
-                 "usage: creditbank keygen --out FILE [--name ORIGIN]\n"
-                 "Writes a new Ed25519 private key (PKCS#8 PEM, mode 0600) and prints its\n"
-                 "public key and signed-note verifier key. Refuses to overwrite a file.\n");
-    return args.Has("help") ? 0 : 2;
-  }
+struct KeygenOptions {
+  std::string out;
+  std::string name = "creditbank.localhost/log";
+};
+
+int RunKeygen(const KeygenOptions& o) {
   Ed25519Key key = Ed25519Key::Generate();
-  Status s = key.SavePem(args.Get("out"));
+  Status s = key.SavePem(o.out);
   if (!s.ok()) {
     std::fprintf(stderr, "creditbank keygen: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::string name = args.Get("name", "creditbank.localhost/log");
+  const std::string& name = o.name;
   std::printf("%s", key.PublicKeyPem().c_str());
   std::printf("verifier_key: %s\n", VerifierKeyString(name, key.PublicKey()).c_str());
   // The same key as a C2SP witness (`creditbank witness --name NAME`) signs cosignatures with.
@@ -147,60 +121,32 @@ int CmdKeygen(const CommandArgs& argv) {
   return 0;
 }
 
-int CmdToken(const CommandArgs& argv) {
-  auto usage = [](FILE* out) {
-    std::fprintf(out,
-                 "usage:\n"
-                 "  creditbank token create --role ROLE [--expires-at RFC3339] "
-                 "[--data DIR | --server URL --token ADMIN_TOKEN]\n"
-                 "  creditbank token revoke --id TOKEN_ID [--data DIR | --server URL --token T]\n"
-                 "  creditbank token list [--data DIR | --server URL --token T]\n"
-                 "ROLE is admin, auditor, institution:<id> or learner:<id>. With --data the\n"
-                 "store is opened directly (the server must be stopped); with --server the\n"
-                 "running server is asked, with an admin token.\n");
-  };
-  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
-    usage(argv.empty() ? stderr : stdout);
-    return argv.empty() ? 2 : 0;
-  }
-  std::string action = argv[0];
-  Args args;
-  std::string error;
-  if (!ParseArgs(CommandArgs(argv.begin() + 1, argv.end()),
-                 {"role", "expires-at", "data", "server", "token", "id", "ca"},
-                 {"help", "insecure"}, &args, &error)) {
-    std::fprintf(stderr, "creditbank token: %s\n", error.c_str());
-    usage(stderr);
-    return 2;
-  }
-  if (action != "create" && action != "revoke" && action != "list") {
-    usage(stderr);
-    return 2;
-  }
-  if ((action == "create" && !args.Has("role")) || (action == "revoke" && !args.Has("id"))) {
-    usage(stderr);
-    return 2;
-  }
-  if (args.Has("server")) {
-    std::string admin = args.Get("token");
-    if (admin.empty()) {
-      if (const char* env = std::getenv("CREDITBANK_TOKEN")) admin = env;
-    }
-    auto client = HttpClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
+struct TokenOptions : ServerFlags {
+  std::string action;  // create, revoke or list
+  std::string role;
+  std::string expires_at;
+  std::string data;
+  std::string id;
+};
+
+int RunToken(const TokenOptions& o) {
+  const std::string& action = o.action;
+  if (!o.server.empty()) {
+    const std::string& admin = o.token;
+    auto client = RestClient::Connect(o.server, o.ca, o.insecure);
     if (!client.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", client.status().ToString().c_str());
       return 1;
     }
-    std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + admin}};
     StatusOr<ClientResponse> r = Status::Internal("unreachable");
     if (action == "create") {
-      nlohmann::json body = {{"role", args.Get("role")}};
-      if (args.Has("expires-at")) body["expires_at"] = args.Get("expires-at");
-      r = (*client)->Request("POST", "/v1/tokens", body.dump(), headers);
+      nlohmann::json body = {{"role", o.role}};
+      if (!o.expires_at.empty()) body["expires_at"] = o.expires_at;
+      r = (*client)->Send("POST", "/v1/tokens", admin, body.dump());
     } else if (action == "revoke") {
-      r = (*client)->Request("DELETE", "/v1/tokens/" + args.Get("id"), "", headers);
+      r = (*client)->Send("DELETE", "/v1/tokens/" + PathSegment(o.id), admin);
     } else {
-      r = (*client)->Request("GET", "/v1/tokens", "", headers);
+      r = (*client)->Send("GET", "/v1/tokens", admin);
     }
     if (!r.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", r.status().ToString().c_str());
@@ -210,7 +156,7 @@ int CmdToken(const CommandArgs& argv) {
     return r->status < 300 ? 0 : 1;
   }
   std::map<std::string, std::string> flags;
-  if (args.Has("data")) flags["data_dir"] = args.Get("data");
+  if (!o.data.empty()) flags["data_dir"] = o.data;
   auto config = LoadConfig("", ProcessEnvironment(), flags);
   if (!config.ok()) {
     std::fprintf(stderr, "creditbank token: %s\n", config.status().message().c_str());
@@ -230,7 +176,7 @@ int CmdToken(const CommandArgs& argv) {
   cli.kind = RoleKind::kAdmin;
   cli.token_id = "cli";
   if (action == "create") {
-    auto t = tokens.Create(args.Get("role"), args.Get("expires-at"));
+    auto t = tokens.Create(o.role, o.expires_at);
     if (!t.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", t.status().ToString().c_str());
       return 1;
@@ -242,13 +188,13 @@ int CmdToken(const CommandArgs& argv) {
     return 0;
   }
   if (action == "revoke") {
-    Status s = tokens.Revoke(args.Get("id"));
+    Status s = tokens.Revoke(o.id);
     if (!s.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", s.ToString().c_str());
       return 1;
     }
-    admin_log.Record(cli, "revoke_token", args.Get("id"));
-    std::printf("{\"id\":\"%s\",\"revoked\":true}\n", args.Get("id").c_str());
+    admin_log.Record(cli, "revoke_token", o.id);
+    std::printf("%s\n", nlohmann::json({{"id", o.id}, {"revoked", true}}).dump().c_str());
     return 0;
   }
   auto list = tokens.List(100000);
@@ -262,5 +208,80 @@ int CmdToken(const CommandArgs& argv) {
   }
   return 0;
 }
+
+}  // namespace
+
+void AddServeCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* cmd =
+      parent.add_subcommand("serve", "run the HTTP server (./var, 127.0.0.1:8080 by default)");
+  cmd->footer(ServeFooter());
+  cmd->add_option("--config", o->config, "a JSON configuration file")->type_name("FILE");
+  cmd->add_option("--port-file", o->port_file, "write the bound port here (for --listen HOST:0)")
+      ->type_name("FILE");
+  auto set = [o](const std::string& key) {
+    return [o, key](const CLI::results_t& values) {
+      o->flags[key] = values.back();
+      return true;
+    };
+  };
+  cmd->add_option("--data", CLI::callback_t(set("data_dir")), "the data directory (= --data-dir)")
+      ->type_name("DIR");
+  for (const std::string& flag : ConfigFlagNames()) {
+    std::string key = flag;
+    for (char& c : key) c = c == '-' ? '_' : c;
+    cmd->add_option("--" + flag, CLI::callback_t(set(key)), "configuration key " + key)
+        ->type_name("VALUE");
+  }
+  cmd->callback([o, exit_code] { *exit_code = RunServe(*o); });
+}
+
+void AddKeygenCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<KeygenOptions>();
+  CLI::App* cmd = parent.add_subcommand("keygen", "create an Ed25519 signing key (PEM, mode 0600)");
+  cmd->footer(
+      "Writes a new Ed25519 private key (PKCS#8 PEM, mode 0600) and prints its public key and\n"
+      "signed-note verifier key. Refuses to overwrite a file.");
+  cmd->add_option("--out", o->out, "the new key file")->type_name("FILE")->required();
+  cmd->add_option("--name", o->name, "the log origin (or witness name) the key signs as")
+      ->type_name("ORIGIN")
+      ->capture_default_str();
+  cmd->callback([o, exit_code] { *exit_code = RunKeygen(*o); });
+}
+
+void AddTokenCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<TokenOptions>();
+  CLI::App* cmd = parent.add_subcommand("token", "create, list or revoke API tokens");
+  cmd->require_subcommand(1);
+  cmd->footer(
+      "ROLE is admin, auditor, institution:<id> or learner:<id>. With --data the store is\n"
+      "opened directly (the server must be stopped); with --server the running server is\n"
+      "asked, with an admin token.");
+  const std::pair<const char*, const char*> actions[] = {
+      {"create", "create a token (its secret is printed once)"},
+      {"revoke", "revoke a token by id"},
+      {"list", "list the tokens"}};
+  for (const auto& [name, summary] : actions) {
+    CLI::App* sub = cmd->add_subcommand(name, summary);
+    CLI::Option* role =
+        sub->add_option("--role", o->role, "admin, auditor, institution:<id> or learner:<id>")
+            ->type_name("ROLE");
+    sub->add_option("--expires-at", o->expires_at, "when the token expires")->type_name("RFC3339");
+    sub->add_option("--data", o->data, "open this data directory (the server stopped)")
+        ->type_name("DIR");
+    CLI::Option* id = sub->add_option("--id", o->id, "the token's id")->type_name("TOKEN_ID");
+    AddServerFlags(sub, o.get(), /*server_required=*/false, "an admin token (with --server)");
+    if (std::string(name) == "create") role->required();
+    if (std::string(name) == "revoke") id->required();
+    sub->callback([o, exit_code, action = std::string(name)] {
+      o->action = action;
+      *exit_code = RunToken(*o);
+    });
+  }
+}
+
+int CmdServe(const CommandArgs& args) { return RunCommand(AddServeCommand, args); }
+int CmdKeygen(const CommandArgs& args) { return RunCommand(AddKeygenCommand, args); }
+int CmdToken(const CommandArgs& args) { return RunCommand(AddTokenCommand, args); }
 
 }  // namespace lcb

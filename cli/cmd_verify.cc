@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "api/http_client.h"
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
+#include "cli/rest_client.h"
 #include "crypto/checkpoint.h"
 #include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
@@ -62,6 +62,36 @@ StatusOr<Checkpoint> OpenCheckpoint(const std::string& note, const NoteVerifier&
   return cp;
 }
 
+// --witness-vkey V (repeatable, or comma-separated) and --quorum K.
+struct WitnessFlags {
+  std::vector<std::string> vkeys;
+  std::string quorum;
+  const CLI::Option* quorum_option = nullptr;  // given when its count() > 0
+};
+
+void AddWitnessFlags(CLI::App* cmd, WitnessFlags* w) {
+  cmd->add_option("--witness-vkey", w->vkeys,
+                  "a witness's C2SP cosigner key; repeat or separate with commas")
+      ->type_name("V")
+      ->delimiter(',');
+  w->quorum_option = cmd->add_option("--quorum", w->quorum,
+                                     "how many of the witnesses must have cosigned (default: all)")
+                         ->type_name("K");
+}
+
+struct VerifyOptions {
+  std::string bundle;
+  std::string key;
+  WitnessFlags witnesses;
+};
+
+struct AuditOptions : ServerFlags {
+  std::string from;
+  std::string key;
+  std::string save;
+  WitnessFlags witnesses;
+};
+
 int Fail(const char* cmd, const std::string& why) {
   std::fprintf(stderr, "creditbank %s: FAILED: %s\n", cmd, why.c_str());
   return 1;
@@ -69,9 +99,9 @@ int Fail(const char* cmd, const std::string& why) {
 
 // --witness-vkey V (repeatable, or comma-separated) and --quorum K: parsed cosigners, or a
 // usage error. Without --quorum, every given witness must have cosigned.
-bool WitnessPolicy(const char* cmd, const Args& args, std::vector<Cosigner>* cosigners,
+bool WitnessPolicy(const char* cmd, const WitnessFlags& w, std::vector<Cosigner>* cosigners,
                    size_t* quorum) {
-  for (const std::string& v : args.GetAll("witness-vkey")) {
+  for (const std::string& v : w.vkeys) {
     auto c = ParseCosignerKey(v);
     if (!c.ok()) {
       std::fprintf(stderr, "creditbank %s: bad --witness-vkey %s: %s\n", cmd, v.c_str(),
@@ -81,10 +111,10 @@ bool WitnessPolicy(const char* cmd, const Args& args, std::vector<Cosigner>* cos
     cosigners->push_back(std::move(c).value());
   }
   *quorum = cosigners->size();
-  if (args.Has("quorum")) {
+  if (w.quorum_option && w.quorum_option->count() > 0) {
     char* end = nullptr;
-    const unsigned long k = std::strtoul(args.Get("quorum").c_str(), &end, 10);
-    if (args.Get("quorum").empty() || *end != '\0' || k > cosigners->size()) {
+    const unsigned long k = std::strtoul(w.quorum.c_str(), &end, 10);
+    if (w.quorum.empty() || *end != '\0' || k > cosigners->size()) {
       std::fprintf(stderr, "creditbank %s: --quorum must be 0..%zu (the witnesses given)\n", cmd,
                    cosigners->size());
       return false;
@@ -111,29 +141,11 @@ Status RequireCosignatures(const std::string& note, const std::vector<Cosigner>&
   return Status::Ok();
 }
 
-}  // namespace
-
 // The bundle is what GET /v1/records/{id} returns: {"record", "status", "receipt"}. The
 // record's RFC 8785 canonical bytes are exactly the bytes the log hashed, so the bundle needs
 // nothing else.
-int CmdVerify(const CommandArgs& argv) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, {"bundle", "key", "witness-vkey", "quorum"}, {"help"}, &args, &error) ||
-      args.Has("help") || !args.Has("bundle") || !args.Has("key")) {
-    if (!error.empty()) std::fprintf(stderr, "creditbank verify: %s\n", error.c_str());
-    std::fprintf(args.Has("help") ? stdout : stderr,
-                 "usage: creditbank verify --bundle record.json --key KEY "
-                 "[--witness-vkey V ... [--quorum K]]\n"
-                 "Checks a record bundle (the JSON of GET /v1/records/{id}) fully offline:\n"
-                 "the checkpoint's signature with KEY (a PEM public key or a signed-note\n"
-                 "verifier key, from GET /v1/log/key), and the record's inclusion in that\n"
-                 "checkpoint's tree; with --witness-vkey, K of those witnesses' C2SP\n"
-                 "cosignatures on the checkpoint (all of them without --quorum).\n"
-                 "Exit 0 valid, 1 invalid, 2 bad arguments.\n");
-    return args.Has("help") ? 0 : 2;
-  }
-  auto text = ReadFile(args.Get("bundle"));
+int RunVerify(const VerifyOptions& o) {
+  auto text = ReadFile(o.bundle);
   if (!text.ok()) return Fail("verify", text.status().message());
   auto parsed = ParseIJson(*text);
   if (!parsed.ok()) return Fail("verify", "the bundle is not I-JSON: " + parsed.status().ToString());
@@ -149,7 +161,7 @@ int CmdVerify(const CommandArgs& argv) {
     return Fail("verify", "the receipt lacks checkpoint, leaf_index or inclusion_proof");
   }
   std::string note = receipt["checkpoint"];
-  auto verifier = LoadVerifier(args.Get("key"), NoteOrigin(note));
+  auto verifier = LoadVerifier(o.key, NoteOrigin(note));
   if (!verifier.ok()) {
     std::fprintf(stderr, "creditbank verify: bad --key: %s\n", verifier.status().message().c_str());
     return 2;
@@ -158,7 +170,7 @@ int CmdVerify(const CommandArgs& argv) {
   if (!cp.ok()) return Fail("verify", cp.status().message());
   std::vector<Cosigner> witnesses;
   size_t quorum = 0;
-  if (!WitnessPolicy("verify", args, &witnesses, &quorum)) return 2;
+  if (!WitnessPolicy("verify", o.witnesses, &witnesses, &quorum)) return 2;
   Status cosigned = RequireCosignatures(note, witnesses, quorum);
   if (!cosigned.ok()) return Fail("verify", cosigned.message());
   auto bytes = CanonicalJson(bundle["record"]);
@@ -185,34 +197,16 @@ int CmdVerify(const CommandArgs& argv) {
   return 0;
 }
 
-int CmdAudit(const CommandArgs& argv) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, {"server", "from", "key", "save", "ca", "witness-vkey", "quorum"},
-                 {"help", "insecure"}, &args, &error) ||
-      args.Has("help") || !args.Has("server") || !args.Has("from")) {
-    if (!error.empty()) std::fprintf(stderr, "creditbank audit: %s\n", error.c_str());
-    std::fprintf(args.Has("help") ? stdout : stderr,
-                 "usage: creditbank audit --server URL --from CHECKPOINT_FILE [--key KEY] "
-                 "[--save FILE] [--witness-vkey V ... [--quorum K]]\n"
-                 "Fetches the latest checkpoint and a consistency proof from the checkpoint in\n"
-                 "CHECKPOINT_FILE, verifies both signatures and the proof, then saves the new\n"
-                 "checkpoint (to --save, default CHECKPOINT_FILE). KEY is a PEM public key or a\n"
-                 "verifier key; without it the server's own key is used (trust on first use).\n"
-                 "A missing CHECKPOINT_FILE starts from size 0. With --witness-vkey, the new\n"
-                 "checkpoint must carry K valid C2SP cosignatures of those witnesses (all\n"
-                 "without --quorum). Exit 0 consistent, 1 not.\n");
-    return args.Has("help") ? 0 : 2;
-  }
-  auto client = HttpClient::Connect(args.Get("server"), args.Get("ca"), args.Has("insecure"));
+int RunAudit(const AuditOptions& o) {
+  auto client = RestClient::Connect(o.server, o.ca, o.insecure);
   if (!client.ok()) return Fail("audit", client.status().message());
-  auto latest = (*client)->Request("GET", "/v1/log/checkpoint");
+  auto latest = (*client)->Send("GET", "/v1/log/checkpoint", "");
   if (!latest.ok()) return Fail("audit", latest.status().message());
   if (latest->status != 200) return Fail("audit", "server answered " + std::to_string(latest->status) + " for the checkpoint");
   std::string new_note = latest->body;
-  std::string key_arg = args.Get("key");
+  std::string key_arg = o.key;
   if (key_arg.empty()) {
-    auto key = (*client)->Request("GET", "/v1/log/key");
+    auto key = (*client)->Send("GET", "/v1/log/key", "");
     if (!key.ok() || key->status != 200) return Fail("audit", "cannot fetch the log key");
     key_arg = json::parse(key->body, nullptr, false).value("verifier_key", "");
     std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's key %s\n",
@@ -227,27 +221,28 @@ int CmdAudit(const CommandArgs& argv) {
   if (!new_cp.ok()) return Fail("audit", "latest checkpoint: " + new_cp.status().message());
   std::vector<Cosigner> witnesses;
   size_t quorum = 0;
-  if (!WitnessPolicy("audit", args, &witnesses, &quorum)) return 2;
+  if (!WitnessPolicy("audit", o.witnesses, &witnesses, &quorum)) return 2;
   Status cosigned = RequireCosignatures(new_note, witnesses, quorum);
   if (!cosigned.ok()) return Fail("audit", "latest checkpoint: " + cosigned.message());
 
   Checkpoint old_cp{new_cp->origin, 0, EmptyRoot(), {}};
-  auto old_note = ReadFile(args.Get("from"));
+  auto old_note = ReadFile(o.from);
   if (old_note.ok()) {
     auto parsed = OpenCheckpoint(*old_note, *verifier);
     if (!parsed.ok()) return Fail("audit", "saved checkpoint: " + parsed.status().message());
     old_cp = *parsed;
   } else {
-    std::fprintf(stderr, "creditbank audit: %s missing; auditing from size 0\n",
-                 args.Get("from").c_str());
+    std::fprintf(stderr, "creditbank audit: %s missing; auditing from size 0\n", o.from.c_str());
   }
   if (new_cp->size < old_cp.size) {
     return Fail("audit", "the log shrank from " + std::to_string(old_cp.size) + " to " +
                              std::to_string(new_cp->size) + " entries: history was rewritten");
   }
-  auto proof_resp = (*client)->Request("GET", "/v1/log/proof/consistency?first=" +
-                                                  std::to_string(old_cp.size) +
-                                                  "&second=" + std::to_string(new_cp->size));
+  auto proof_resp =
+      (*client)->Send("GET",
+                      "/v1/log/proof/consistency?first=" + std::to_string(old_cp.size) +
+                          "&second=" + std::to_string(new_cp->size),
+                      "");
   if (!proof_resp.ok()) return Fail("audit", proof_resp.status().message());
   if (proof_resp->status != 200) {
     return Fail("audit", "server refused the consistency proof: " + proof_resp->body);
@@ -267,7 +262,7 @@ int CmdAudit(const CommandArgs& argv) {
                              " is not an extension of the saved checkpoint at size " +
                              std::to_string(old_cp.size) + ": " + consistent.message());
   }
-  std::string save = args.Get("save", args.Get("from"));
+  const std::string& save = o.save.empty() ? o.from : o.save;
   std::ofstream(save, std::ios::binary | std::ios::trunc) << new_note;
   std::printf("OK: log %s grew from %llu to %llu entries, append-only; saved %s\n",
               new_cp->origin.c_str(), static_cast<unsigned long long>(old_cp.size),
@@ -278,5 +273,53 @@ int CmdAudit(const CommandArgs& argv) {
   }
   return 0;
 }
+
+}  // namespace
+
+void AddVerifyCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<VerifyOptions>();
+  CLI::App* cmd =
+      parent.add_subcommand("verify", "verify a record bundle offline with the log's public key");
+  cmd->footer(
+      "Checks a record bundle (the JSON of GET /v1/records/{id}) fully offline: the\n"
+      "checkpoint's signature with KEY (a PEM public key or a signed-note verifier key, from\n"
+      "GET /v1/log/key), and the record's inclusion in that checkpoint's tree; with\n"
+      "--witness-vkey, K of those witnesses' C2SP cosignatures on the checkpoint (all of them\n"
+      "without --quorum). Exit 0 valid, 1 invalid, 2 bad arguments.");
+  cmd->add_option("--bundle", o->bundle, "the record bundle (JSON of GET /v1/records/{id})")
+      ->type_name("FILE")
+      ->required();
+  cmd->add_option("--key", o->key, "the log's PEM public key or verifier key (file or text)")
+      ->type_name("KEY")
+      ->required();
+  AddWitnessFlags(cmd, &o->witnesses);
+  cmd->callback([o, exit_code] { *exit_code = RunVerify(*o); });
+}
+
+void AddAuditCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<AuditOptions>();
+  CLI::App* cmd =
+      parent.add_subcommand("audit", "check the log was only appended to since a saved checkpoint");
+  cmd->footer(
+      "Fetches the latest checkpoint and a consistency proof from the checkpoint in\n"
+      "CHECKPOINT_FILE, verifies both signatures and the proof, then saves the new checkpoint\n"
+      "(to --save, default CHECKPOINT_FILE). KEY is a PEM public key or a verifier key;\n"
+      "without it the server's own key is used (trust on first use). A missing\n"
+      "CHECKPOINT_FILE starts from size 0. With --witness-vkey, the new checkpoint must carry\n"
+      "K valid C2SP cosignatures of those witnesses (all without --quorum). Exit 0\n"
+      "consistent, 1 not.");
+  AddServerFlags(cmd, o.get(), /*server_required=*/true, "not needed: the log is public");
+  cmd->add_option("--from", o->from, "the saved checkpoint")
+      ->type_name("CHECKPOINT_FILE")
+      ->required();
+  cmd->add_option("--key", o->key, "the log's PEM public key or verifier key (file or text)")
+      ->type_name("KEY");
+  cmd->add_option("--save", o->save, "where the new checkpoint is saved")->type_name("FILE");
+  AddWitnessFlags(cmd, &o->witnesses);
+  cmd->callback([o, exit_code] { *exit_code = RunAudit(*o); });
+}
+
+int CmdVerify(const CommandArgs& args) { return RunCommand(AddVerifyCommand, args); }
+int CmdAudit(const CommandArgs& args) { return RunCommand(AddAuditCommand, args); }
 
 }  // namespace lcb

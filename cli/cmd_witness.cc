@@ -7,7 +7,7 @@
 #include "api/logging.h"
 #include "api/server.h"
 #include "api/witness_server.h"
-#include "cli/args.h"
+#include "cli/cli_app.h"
 #include "cli/commands.h"
 #include "crypto/signed_note.h"
 #include "service/witness.h"
@@ -15,16 +15,14 @@
 namespace lcb {
 namespace {
 
-void WitnessUsage(FILE* out) {
-  std::fprintf(out,
-               "usage: creditbank witness --listen HOST:PORT --key PEM --name NAME "
-               "--log-vkey VKEY[,VKEY...] --state DIR [--port-file FILE]\n"
-               "Runs a C2SP tlog-witness: POST /add-checkpoint cosigns a checkpoint of a log\n"
-               "whose verifier key (GET /v1/log/key, verifier_key) is given, once it is\n"
-               "consistent with the last one cosigned for that log (kept in DIR). KEY is from\n"
-               "`creditbank keygen`; the witness prints its cosigner vkey, which the bank's\n"
-               "`witnesses` config and `creditbank audit --witness-vkey` take.\n");
-}
+struct WitnessOptions {
+  std::string listen;
+  std::string key;
+  std::string name;
+  std::string log_vkey;
+  std::string state;
+  std::string port_file;
+};
 
 StatusOr<std::vector<NoteVerifier>> LogKeys(const std::string& list) {
   std::vector<NoteVerifier> out;
@@ -43,20 +41,8 @@ StatusOr<std::vector<NoteVerifier>> LogKeys(const std::string& list) {
   return out;
 }
 
-}  // namespace
-
-int CmdWitness(const CommandArgs& argv) {
-  Args args;
-  std::string error;
-  if (!ParseArgs(argv, {"listen", "key", "name", "log-vkey", "state", "port-file"}, {"help"}, &args,
-                 &error) ||
-      args.Has("help") || !args.Has("listen") || !args.Has("key") || !args.Has("name") ||
-      !args.Has("log-vkey") || !args.Has("state")) {
-    if (!error.empty()) std::fprintf(stderr, "creditbank witness: %s\n", error.c_str());
-    WitnessUsage(args.Has("help") ? stdout : stderr);
-    return args.Has("help") ? 0 : 2;
-  }
-  const std::string listen = args.Get("listen");
+int RunWitness(const WitnessOptions& o) {
+  const std::string& listen = o.listen;
   const size_t colon = listen.rfind(':');
   char* end = nullptr;
   const unsigned long port =
@@ -65,18 +51,17 @@ int CmdWitness(const CommandArgs& argv) {
     std::fprintf(stderr, "creditbank witness: --listen must be HOST:PORT\n");
     return 2;
   }
-  auto logs = LogKeys(args.Get("log-vkey"));
+  auto logs = LogKeys(o.log_vkey);
   if (!logs.ok()) {
     std::fprintf(stderr, "creditbank witness: %s\n", logs.status().message().c_str());
     return 2;
   }
-  auto key = Ed25519Key::LoadPem(args.Get("key"));
+  auto key = Ed25519Key::LoadPem(o.key);
   if (!key.ok()) {
     std::fprintf(stderr, "creditbank witness: --key: %s\n", key.status().ToString().c_str());
     return 1;
   }
-  auto witness = Witness::Open(args.Get("name"), std::move(key).value(), std::move(logs).value(),
-                               args.Get("state"));
+  auto witness = Witness::Open(o.name, std::move(key).value(), std::move(logs).value(), o.state);
   if (!witness.ok()) {
     std::fprintf(stderr, "creditbank witness: %s\n", witness.status().ToString().c_str());
     return 1;
@@ -99,10 +84,9 @@ int CmdWitness(const CommandArgs& argv) {
     std::fprintf(stderr, "creditbank witness: %s\n", started.ToString().c_str());
     return 1;
   }
-  LogJson(
-      LogLevel::kInfo, "witness listening",
-      {{"port", (*server)->port()}, {"vkey", (*witness)->vkey()}, {"state", args.Get("state")}});
-  if (args.Has("port-file")) std::ofstream(args.Get("port-file")) << (*server)->port() << "\n";
+  LogJson(LogLevel::kInfo, "witness listening",
+          {{"port", (*server)->port()}, {"vkey", (*witness)->vkey()}, {"state", o.state}});
+  if (!o.port_file.empty()) std::ofstream(o.port_file) << (*server)->port() << "\n";
   std::printf("%s\n", (*witness)->vkey().c_str());
   std::fflush(stdout);
   int sig = 0;
@@ -110,5 +94,32 @@ int CmdWitness(const CommandArgs& argv) {
   (*server)->Shutdown(2000);
   return 0;
 }
+
+}  // namespace
+
+void AddWitnessCommand(CLI::App& parent, int* exit_code) {
+  auto o = std::make_shared<WitnessOptions>();
+  CLI::App* cmd =
+      parent.add_subcommand("witness", "run a C2SP tlog-witness that cosigns a log's checkpoints");
+  cmd->footer(
+      "Runs a C2SP tlog-witness: POST /add-checkpoint cosigns a checkpoint of a log whose\n"
+      "verifier key (GET /v1/log/key, verifier_key) is given, once it is consistent with the\n"
+      "last one cosigned for that log (kept in DIR). KEY is from `creditbank keygen`; the\n"
+      "witness prints its cosigner vkey, which the bank's `witnesses` config and\n"
+      "`creditbank audit --witness-vkey` take.");
+  cmd->add_option("--listen", o->listen, "where to listen")->type_name("HOST:PORT")->required();
+  cmd->add_option("--key", o->key, "the witness's signing key")->type_name("PEM")->required();
+  cmd->add_option("--name", o->name, "the witness's name")->type_name("NAME")->required();
+  cmd->add_option("--log-vkey", o->log_vkey, "the verifier keys of the logs it witnesses")
+      ->type_name("VKEY[,VKEY...]")
+      ->required();
+  cmd->add_option("--state", o->state, "where cosigned checkpoints are kept")
+      ->type_name("DIR")
+      ->required();
+  cmd->add_option("--port-file", o->port_file, "write the bound port here")->type_name("FILE");
+  cmd->callback([o, exit_code] { *exit_code = RunWitness(*o); });
+}
+
+int CmdWitness(const CommandArgs& args) { return RunCommand(AddWitnessCommand, args); }
 
 }  // namespace lcb

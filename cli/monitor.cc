@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "api/http_client.h"
+#include "cli/rest_client.h"
 #include "common/encoding.h"
 #include "crypto/checkpoint.h"
 #include "crypto/ijson.h"
@@ -83,7 +83,7 @@ StatusOr<std::unique_ptr<Monitor>> Monitor::Open(MonitorOptions options) {
   m->options_ = std::move(options);
   LCB_RETURN_IF_ERROR(MakeDirs(m->options_.state_dir));
   LCB_ASSIGN_OR_RETURN(
-      m->http_, HttpClient::Connect(m->options_.server, m->options_.ca, m->options_.insecure));
+      m->http_, RestClient::Connect(m->options_.server, m->options_.ca, m->options_.insecure));
   LCB_RETURN_IF_ERROR(m->LoadState());
   return m;
 }
@@ -135,9 +135,7 @@ Status Monitor::SaveState(const std::string& note) const {
 }
 
 StatusOr<std::string> Monitor::Get(const std::string& path, bool auth) {
-  std::map<std::string, std::string> headers;
-  if (auth && !options_.token.empty()) headers["Authorization"] = "Bearer " + options_.token;
-  LCB_ASSIGN_OR_RETURN(ClientResponse r, http_->Request("GET", path, "", headers));
+  LCB_ASSIGN_OR_RETURN(ClientResponse r, http_->Send("GET", path, auth ? options_.token : ""));
   if (r.status != 200) {
     return Status::Unavailable("GET " + path + " answered " + std::to_string(r.status) + ": " +
                                r.body.substr(0, 200));

@@ -47,7 +47,7 @@ struct MonitorPoll {
   uint64_t new_entries = 0;
 };
 
-class HttpClient;
+class RestClient;
 
 class Monitor {
  public:
@@ -71,7 +71,7 @@ class Monitor {
   Status ReadEntries(uint64_t size, Frontier* frontier, std::map<std::string, uint64_t>* counts);
 
   MonitorOptions options_;
-  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<RestClient> http_;
   std::string origin_;
   std::string vkey_;
   NoteVerifier verifier_;

@@ -18,6 +18,8 @@ packages=(
   # PostgreSQL 15: libpq for the postgres storage backend (storage/pg_conn.cc), and the server
   # the PostgreSQL tests and benchmarks start in a temp dir (tests/pg/pg_server.h).
   libpq-dev postgresql
+  # CLI11 (header-only): the creditbank command line's subcommands, flags and help (cli/).
+  libcli11-dev
   "$@"
 )
 # node and npm run the JWS signer of the integration tests (tests/integration/jws). Debian's

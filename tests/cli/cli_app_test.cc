@@ -1,0 +1,142 @@
+// The creditbank command line as a whole (cli/cli_app.h): help generated from the flag
+// declarations, CLI11's errors as exit 2 naming the flag, the exit codes of commands.
+#include "cli/cli_app.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace lcb {
+namespace {
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+Outcome RunCli(const std::vector<std::string>& args) {
+  ::testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStderr();
+  Outcome r;
+  r.code = RunCreditbank(args);
+  r.out = ::testing::internal::GetCapturedStdout();
+  r.err = ::testing::internal::GetCapturedStderr();
+  return r;
+}
+
+::testing::AssertionResult Has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << part << "\" is not in:\n" << text;
+}
+
+TEST(CliAppTest, HelpListsEveryCommand) {
+  Outcome r = RunCli({"--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  for (const char* command : {"serve", "keygen", "token", "import", "demo", "verify", "audit",
+                              "log", "backup", "restore", "witness", "monitor", "note"}) {
+    EXPECT_TRUE(Has(r.out, std::string("  ") + command + " ")) << command;
+  }
+  EXPECT_EQ(RunCli({"help"}).code, kExitOk);
+  EXPECT_TRUE(Has(RunCli({"--version"}).out, "creditbank 0.1.0"));
+}
+
+TEST(CliAppTest, NoCommandIsAUsageError) {
+  Outcome r = RunCli({});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "import"));
+  EXPECT_EQ(RunCli({"frobnicate"}).code, kExitUsage);
+}
+
+TEST(CliAppTest, ImportHelpListsItsFlags) {
+  Outcome r = RunCli({"import", "--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_TRUE(Has(r.out, "usage: creditbank import"));
+  for (const char* flag :
+       {"--file", "--institution", "--server", "--token", "--mapping", "--encoding", "--sheet",
+        "--batch", "--connections", "--skip-invalid", "--dry-run", "--ca", "--insecure"}) {
+    EXPECT_TRUE(Has(r.out, flag)) << flag;
+  }
+  EXPECT_TRUE(Has(r.out, "CREDITBANK_TOKEN"));  // the env var that may stand in for --token
+  EXPECT_TRUE(Has(r.out, "REQUIRED"));
+  EXPECT_TRUE(r.err.empty()) << r.err;
+}
+
+TEST(CliAppTest, EveryCommandHasHelp) {
+  for (const char* command : {"serve", "keygen", "import", "demo", "verify", "audit", "backup",
+                              "restore", "witness", "monitor"}) {
+    Outcome r = RunCli({command, "--help"});
+    EXPECT_EQ(r.code, kExitOk) << command;
+    EXPECT_TRUE(Has(r.out, std::string("usage: creditbank ") + command)) << command;
+  }
+  EXPECT_TRUE(Has(RunCli({"token", "create", "--help"}).out, "--role"));
+  EXPECT_TRUE(Has(RunCli({"serve", "--help"}).out, "--max-batch"));  // from the config keys
+}
+
+TEST(CliAppTest, AnUnknownFlagExitsTwoNamingIt) {
+  Outcome r = RunCli({"import", "--file", "x.csv", "--institution", "tsinghua", "--server",
+                      "http://127.0.0.1:1", "--bogus-flag", "1"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--bogus-flag"));
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  Outcome d = RunCli({"demo", "--server", "http://127.0.0.1:1", "--token", "t", "--frob"});
+  EXPECT_EQ(d.code, kExitUsage);
+  EXPECT_TRUE(Has(d.err, "--frob"));
+}
+
+TEST(CliAppTest, ABadValueExitsTwoNamingTheFlag) {
+  const std::vector<std::string> base = {
+      "import",  "--file", "x.csv", "--institution", "tsinghua", "--server", "http://127.0.0.1:1",
+      "--token", "t"};
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--batch", "0"}, {"--batch", "1001"}, {"--batch", "ten"}, {"--connections", "17"}}) {
+    std::vector<std::string> args = base;
+    args.push_back(flag);
+    args.push_back(value);
+    Outcome r = RunCli(args);
+    EXPECT_EQ(r.code, kExitUsage) << flag << " " << value;
+    EXPECT_TRUE(Has(r.err, flag)) << value;
+  }
+  std::vector<std::string> args = base;
+  args.insert(args.end(), {"--encoding", "latin-1"});
+  Outcome r = RunCli(args);
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--encoding"));
+  EXPECT_EQ(
+      RunCli({"monitor", "--server", "http://x:1", "--state", "s", "--interval-ms", "0"}).code,
+      kExitUsage);
+}
+
+TEST(CliAppTest, AMissingRequiredFlagExitsTwoNamingIt) {
+  Outcome r = RunCli({"import", "--file", "x.csv"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--institution"));
+  EXPECT_TRUE(Has(RunCli({"token", "create"}).err, "--role"));
+  EXPECT_TRUE(Has(RunCli({"token", "revoke"}).err, "--id"));
+  EXPECT_EQ(RunCli({"token"}).code, kExitUsage);
+  EXPECT_EQ(RunCli({"keygen"}).code, kExitUsage);
+  EXPECT_EQ(RunCli({"witness", "--listen", "127.0.0.1:0"}).code, kExitUsage);
+}
+
+TEST(CliAppTest, EqualsFormAndTheCmdEntryPointsParseTheSameWay) {
+  // "--flag=value" as the old parser took it; CmdX(args) is `creditbank X args...`.
+  EXPECT_EQ(CmdImport({"--file=x.csv", "--batch=0"}), kExitUsage);
+  EXPECT_EQ(CmdRestore({"--help"}), kExitOk);
+  EXPECT_EQ(CmdBackup({"--to", "x"}), kExitUsage);  // no --server
+}
+
+TEST(CliAppTest, LogAndNoteKeepTheirOwnUsage) {
+  Outcome r = RunCli({"log", "root", "--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_TRUE(Has(r.out, "usage: creditbank log root"));
+  EXPECT_EQ(RunCli({"log"}).code, kExitUsage);
+  EXPECT_EQ(RunCli({"log", "root", "--bogus", "x"}).code, kExitUsage);
+  EXPECT_EQ(RunCli({"note", "--help"}).code, kExitOk);
+  EXPECT_EQ(RunCli({"note", "verify"}).code, kExitUsage);
+}
+
+}  // namespace
+}  // namespace lcb

@@ -1,0 +1,273 @@
+// RestClient's retry policy (cli/rest_client.h) against a real loopback HTTP/1.1 server that
+// answers from a script: each request gets the next scripted answer, and an empty answer
+// closes the connection without one (a connection error for the client). The sleeps between
+// attempts are recorded instead of slept, so the test sees the exact waits.
+#include "cli/rest_client.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace lcb {
+namespace {
+
+std::string Answer(int status, const std::string& body, const std::string& extra_headers = "") {
+  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" +
+         extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+constexpr char kDrop[] = "";  // close the connection without answering
+
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::vector<std::string> answers)
+      : answers_(answers.begin(), answers.end()) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    EXPECT_EQ(::listen(listen_fd_, 8), 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedServer() {
+    stop_.store(true);
+    thread_.join();
+    ::close(listen_fd_);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Every request received, raw (head and body).
+  std::vector<std::string> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return requests_;
+  }
+
+ private:
+  // Waits for `fd` to be readable; false when stopping.
+  bool WaitReadable(int fd) {
+    while (!stop_.load()) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 20) > 0) return true;
+    }
+    return false;
+  }
+
+  void Serve() {
+    while (WaitReadable(listen_fd_)) {
+      int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      Converse(fd);
+      ::close(fd);
+    }
+  }
+
+  // Answers requests on one keep-alive connection until the script says drop or it ends.
+  void Converse(int fd) {
+    std::string in;
+    while (true) {
+      size_t head_end;
+      while ((head_end = in.find("\r\n\r\n")) == std::string::npos) {
+        if (!ReadMore(fd, &in)) return;
+      }
+      size_t length = 0;
+      if (auto at = in.find("Content-Length: "); at != std::string::npos && at < head_end) {
+        length = std::stoul(in.substr(at + 16));
+      }
+      while (in.size() < head_end + 4 + length) {
+        if (!ReadMore(fd, &in)) return;
+      }
+      std::string answer;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        requests_.push_back(in.substr(0, head_end + 4 + length));
+        if (!answers_.empty()) {
+          answer = answers_.front();
+          answers_.pop_front();
+        }
+      }
+      in.erase(0, head_end + 4 + length);
+      if (answer.empty()) return;
+      if (::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(answer.size())) {
+        return;
+      }
+    }
+  }
+
+  bool ReadMore(int fd, std::string* in) {
+    if (!WaitReadable(fd)) return false;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    in->append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::deque<std::string> answers_;
+  std::vector<std::string> requests_;
+  std::thread thread_;
+};
+
+// A RestClient over a connection to `server` that records its waits instead of sleeping.
+// HttpClient's own reconnect-once is off, so each attempt is exactly one request.
+struct Client {
+  explicit Client(ScriptedServer& server) {
+    auto connected = HttpClient::Connect(server.url());
+    EXPECT_TRUE(connected.ok()) << connected.status().ToString();
+    http = std::move(connected).value();
+    http->set_retry(false);
+    rest = std::make_unique<RestClient>(*http);
+    rest->set_sleep_for_testing(
+        [this](std::chrono::milliseconds d) { waits.push_back(static_cast<int>(d.count())); });
+  }
+  std::unique_ptr<HttpClient> http;
+  std::unique_ptr<RestClient> rest;
+  std::vector<int> waits;
+};
+
+const char kOk[] = R"({"ok":true})";
+const char kBusy[] = R"({"type":"about:blank","status":503,"detail":"busy"})";
+
+TEST(RestClientTest, ServiceUnavailableBacksOffExponentially) {
+  ScriptedServer server(
+      {Answer(503, kBusy), Answer(503, kBusy), Answer(503, kBusy), Answer(200, kOk)});
+  Client c(server);
+  auto r = c.rest->Send("GET", "/v1/x", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(c.waits, (std::vector<int>{250, 500, 1000}));
+  EXPECT_EQ(c.rest->retries(), 3);
+  EXPECT_EQ(server.requests().size(), 4u);
+}
+
+TEST(RestClientTest, ConnectionErrorsBackOffExponentially) {
+  ScriptedServer server({kDrop, kDrop, Answer(201, kOk)});
+  Client c(server);
+  auto r = c.rest->Send("POST", "/v1/x", "", R"({"a":1})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 201);
+  EXPECT_EQ(c.waits, (std::vector<int>{250, 500}));
+}
+
+TEST(RestClientTest, GivesUpAfterFiveTriesNamingTheLastAnswer) {
+  ScriptedServer server({Answer(503, kBusy), Answer(503, kBusy), Answer(503, kBusy),
+                         Answer(503, kBusy), Answer(503, kBusy), Answer(200, kOk)});
+  Client c(server);
+  auto r = c.rest->Send("GET", "/v1/units?limit=5", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("GET /v1/units"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("503"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("busy"), std::string::npos) << r.status().message();
+  EXPECT_EQ(c.waits, (std::vector<int>{250, 500, 1000, 2000}));
+  EXPECT_EQ(server.requests().size(), 5u);  // the sixth answer was never asked for
+}
+
+TEST(RestClientTest, GivesUpAfterFiveConnectionErrors) {
+  ScriptedServer server({kDrop, kDrop, kDrop, kDrop, kDrop, Answer(200, kOk)});
+  Client c(server);
+  auto r = c.rest->Send("GET", "/v1/x", "");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.status().message().find("after 5 tries"), std::string::npos) << r.status().message();
+  EXPECT_EQ(c.waits.size(), 4u);
+}
+
+TEST(RestClientTest, TooManyRequestsWaitsRetryAfterCapped) {
+  ScriptedServer server({Answer(429, "{}", "Retry-After: 7\r\n"),
+                         Answer(429, "{}", "Retry-After: 86400\r\n"), Answer(429, "{}"),
+                         Answer(429, "{}", "Retry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\n"),
+                         Answer(200, kOk)});
+  Client c(server);
+  auto r = c.rest->Send("GET", "/v1/x", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  // 7 s as asked; a day capped at 300 s; no header and an HTTP-date: 1 s.
+  EXPECT_EQ(c.waits, (std::vector<int>{7000, 300'000, 1000, 1000}));
+}
+
+TEST(RestClientTest, ServiceUnavailableHonoursALongerRetryAfter) {
+  ScriptedServer server({Answer(503, kBusy, "Retry-After: 3\r\n"),
+                         Answer(503, kBusy, "Retry-After: 0\r\n"), Answer(200, kOk)});
+  Client c(server);
+  ASSERT_TRUE(c.rest->Send("GET", "/v1/x", "").ok());
+  EXPECT_EQ(c.waits, (std::vector<int>{3000, 500}));
+}
+
+TEST(RestClientTest, OtherAnswersAreFinalAtOnce) {
+  for (int status : {400, 401, 404, 409, 413, 500}) {
+    ScriptedServer server({Answer(status, "{}"), Answer(200, kOk)});
+    Client c(server);
+    auto r = c.rest->Send("GET", "/v1/x", "");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, status);
+    EXPECT_TRUE(c.waits.empty()) << status;
+    EXPECT_EQ(server.requests().size(), 1u);
+  }
+}
+
+TEST(RestClientTest, CallSendsTokenAndJsonAndParsesTheAnswer) {
+  ScriptedServer server({Answer(201, R"({"id":"lrn_1"})")});
+  Client c(server);
+  int status = 0;
+  auto doc = c.rest->Call("POST", "/v1/learners", "sekret", {{"display_name", "李雷"}}, {200, 201},
+                          &status);
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(status, 201);
+  EXPECT_EQ(doc->value("id", ""), "lrn_1");
+  ASSERT_EQ(server.requests().size(), 1u);
+  const std::string request = server.requests()[0];
+  EXPECT_NE(request.find("Authorization: Bearer sekret\r\n"), std::string::npos) << request;
+  EXPECT_NE(request.find(R"({"display_name":"李雷"})"), std::string::npos) << request;
+}
+
+TEST(RestClientTest, CallTurnsAProblemIntoAStatusNamingPointerAndDetail) {
+  ScriptedServer server(
+      {Answer(400, R"({"status":400,"detail":"batch refused","errors":[{"pointer":)"
+                   R"("/records/3/unit","detail":"no such unit"}]})"),
+       Answer(404, R"({"status":404,"detail":"no learner lrn_9","pointer":"/learner"})"),
+       Answer(500, "not json at all")});
+  Client c(server);
+  auto bad =
+      c.rest->Call("POST", "/v1/records", "t", {{"records", nlohmann::json::array()}}, {200, 201});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(bad.status().pointer(), "/records/3/unit");
+  EXPECT_NE(bad.status().message().find("POST /v1/records: HTTP 400: batch refused"),
+            std::string::npos)
+      << bad.status().message();
+
+  auto missing = c.rest->Call("GET", "/v1/learners/lrn_9", "t", nullptr, {200});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.status().pointer(), "/learner");
+  EXPECT_NE(missing.status().message().find("no learner lrn_9"), std::string::npos);
+
+  auto broken = c.rest->Call("GET", "/v1/x", "", nullptr, {200});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("HTTP 500: not json at all"), std::string::npos)
+      << broken.status().message();
+  EXPECT_TRUE(c.waits.empty());
+}
+
+}  // namespace
+}  // namespace lcb
