@@ -774,6 +774,8 @@ json RecordInputToJson(const RecordInput& in) {
   if (in.level) doc["level"] = *in.level;
   if (in.attendance) doc["attendance"] = *in.attendance;
   if (in.evidence_sha256) doc["evidence_sha256"] = *in.evidence_sha256;
+  // Never in a posted body (RecordInputFromJson refuses it); part of the fingerprint only.
+  if (in.source != RecordSource::kPost) doc["source"] = RecordSourceName(in.source);
   return doc;
 }
 
