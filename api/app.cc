@@ -129,6 +129,7 @@ App::App(Services& services, Executor blocking)
                       {config.public_url, !config.tls_cert.empty()});
   AddStatsRoutes(router_, services.stats(), config.stats_k);
   AddCredentialRoutes(router_, services.credentials(), services.records(), services.learners());
+  AddCredentialInputRoutes(router_, services.credential_input(), services.learners());
 }
 
 std::string App::RenderMetrics() {

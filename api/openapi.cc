@@ -68,10 +68,12 @@ json Schemas() {
                           {"credits", Num()}, {"level", Int()}, {"field", Str()},
                           {"grade", Obj({{"scale", Str()}, {"value", Str()}, {"normalized", Int()}})},
                           {"completed_on", Str()}, {"expires_on", Str()}, {"recorded_at", Str()},
-                          {"salt", Str()}, {"supersedes", Str()}},
+                          {"salt", Str()}, {"supersedes", Str()}, {"evidence_sha256", Str()},
+                          {"source", {{"enum", json::array({"credential"})}}}},
                          {"type", "id", "issuer", "learner", "unit", "external_ref", "credits",
                           "recorded_at", "salt"});
   s["RecordView"] = Obj({{"record", Ref("RecordEntry")}, {"status", {{"enum", {"active", "revoked"}}}},
+                         {"source", {{"enum", {"post", "credential"}}}},
                          {"receipt", Ref("Receipt")}, {"revoked_by", Str()}},
                         {"record", "status", "receipt"});
   s["Passbook"] = Obj({{"learner", Str()}, {"total_credits", Num()}, {"by_kind", MapOf(Num())},
@@ -126,7 +128,7 @@ json Schemas() {
                          {"name", "kind"});
   s["Unit"] = Obj({{"id", Str()}, {"institution", Str()}, {"title", Str()}, {"kind", Str()},
                    {"credits", Num()}, {"hours", Num()}, {"level", Int()}, {"field", Str()},
-                   {"validity_years", Int()}},
+                   {"validity_years", Int()}, {"aligned_achievements", Arr(Str())}},
                   {"title", "kind", "credits", "level", "field"});
   s["Program"] = Obj({{"id", Str()}, {"institution", Str()}, {"title", Str()}, {"kind", Str()},
                       {"total_credits", Num()},
@@ -348,6 +350,19 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /v1/learners/{id}/transcript",
        {nullptr, {{"type", "string"}, {"format", "binary"}}, "application/pdf"}},
       {"GET /v1/transcripts/{code}", {nullptr, Ref("TranscriptCheck")}},
+      // Credentials as input: the body is the credential (JSON) or a compact JWS (text).
+      {"POST /v1/learners/{id}/credentials",
+       {{{"oneOf", json::array({Obj(json::object()), Str()})}},
+        Obj({{"id", Str()},
+             {"leaf_index", Int()},
+             {"status", {{"enum", {"created", "existing"}}}},
+             {"receipt", Ref("Receipt")},
+             {"issuer", Str()},
+             {"unit", Str()},
+             {"source", {{"enum", json::array({"credential"})}}},
+             {"format", {{"enum", {"di", "jwt", "ob3-jwt"}}}},
+             {"evidence_sha256", Str()}},
+            {"id", "leaf_index", "status", "receipt", "issuer", "unit", "source"})}},
       {"GET /v1/stats", {nullptr, Ref("Stats")}},
   };
   // C2SP tlog-tiles: 32-byte hashes, or uint16-BE length-prefixed entries.
@@ -406,6 +421,13 @@ nlohmann::json OpenApiDocument(const Router& router) {
             "header row: learner, unit, external_ref, credits, hours, level, grade_scale, "
             "grade_value, completed_on, attendance, evidence_sha256; empty cell = unset"}}}};
       }
+      if (r.pattern == "/v1/learners/{id}/credentials") {
+        content["application/jwt"] = {{"schema", Str()}};
+        content["text/plain"] = {{"schema", Str()}};
+        responses["422"] = ProblemRef(
+            "the credential was refused; `reason` is one of bad_signature, unknown_issuer, "
+            "revoked, expired, subject_mismatch, unknown_achievement");
+      }
       op["requestBody"] = {{"required", r.method != "DELETE"}, {"content", content}};
     }
     if (r.roles != kAnyone) {
@@ -448,6 +470,7 @@ nlohmann::json OpenApiDocument(const Router& router) {
               {"status", {{"type", "integer"}}},
               {"detail", {{"type", "string"}}},
               {"pointer", {{"type", "string"}}},
+              {"reason", {{"type", "string"}}},
               {"request_id", {{"type", "string"}}},
               {"errors", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}}})}}}};
 }

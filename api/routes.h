@@ -23,6 +23,9 @@ void AddRegimeRoutes(Router& router);  // api/routes_regimes.cc: static data
 // and GET /v1/learners/{id}/transcript (format=clr) unless a route already has that path.
 void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordService& records,
                          LearnerService& learners);
+// api/routes_credentials.cc: POST /v1/learners/{id}/credentials (credentials as input).
+void AddCredentialInputRoutes(Router& router, CredentialInputService& input,
+                              LearnerService& learners);
 // GET /v1/learners/{id}/transcript?format=clr, for whichever route dispatches on ?format=.
 void HandleClrTranscript(CredentialService& credentials, LearnerService& learners,
                          RouteContext& ctx, Respond respond);

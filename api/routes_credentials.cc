@@ -5,6 +5,7 @@
 
 #include "api/handler_util.h"
 #include "api/routes.h"
+#include "api/views.h"
 #include "vc/safe_mode.h"
 
 namespace lcb {
@@ -173,7 +174,75 @@ void PostVcApiIssue(CredentialService& creds, RouteContext& ctx, Respond respond
   respond(JsonResponse(201, json{{"verifiableCredential", std::move(issued).value()}}));
 }
 
+// The learner itself, or an institution the learner granted; everyone else learns nothing
+// (404, as for the learner's other data).
+bool CanPresentFor(LearnerService& learners, const Principal& p, const std::string& learner) {
+  if (p.is_learner(learner)) return true;
+  return p.kind == RoleKind::kInstitution && learners.HasGrant(learner, p.subject);
+}
+
+// 422 problem+json with the rejection's reason code (DESIGN.md, "Credentials as input").
+HttpResponse RejectionProblem(const CredentialRejection& rejection, const std::string& rid) {
+  HttpResponse r = ProblemResponse(422, rejection.message, rid, rejection.pointer);
+  json problem = json::parse(r.body);
+  problem["reason"] = rejection.reason;
+  r.body = Dump(problem);
+  return r;
+}
+
+// 201 (200 when the same credential was presented before): the posted record's
+// {"id", "leaf_index", "status", "receipt"} plus "issuer", "unit", "source", "format",
+// "evidence_sha256".
+HttpResponse PresentedResponse(const PresentedCredential& p) {
+  json body = json::parse(PostOutcomeBody(p.outcome));
+  json record = body["records"].at(0);
+  record["issuer"] = p.institution;
+  record["unit"] = p.input.unit;
+  record["source"] = RecordSourceName(RecordSource::kCredential);
+  record["format"] = p.format;
+  record["evidence_sha256"] = p.input.evidence_sha256.value_or("");
+  return JsonResponse(p.outcome.any_new() ? 201 : 200, record);
+}
+
+// POST /v1/learners/{id}/credentials: the body is the credential's exact bytes (JSON or a
+// compact JWS as text).
+void PostLearnerCredential(CredentialInputService& input, LearnerService& learners,
+                           RouteContext& ctx, Respond respond) {
+  const std::string& learner = ctx.params["id"];
+  const std::string rid = ctx.request.request_id;
+  if (!learners.Exists(learner) || !CanPresentFor(learners, ctx.principal, learner)) {
+    return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"), rid));
+  }
+  if (ctx.request.body.size() > kMaxVerifyBytes) {
+    return respond(ProblemResponse(
+        Status::ResourceExhausted(Field("/body"), "a credential is at most 1 MiB"), rid));
+  }
+  input.Present(learner, ctx.request.body,
+                [respond, rid](StatusOr<PresentedCredential> presented,
+                               std::optional<CredentialRejection> rejection) {
+                  if (rejection) return respond(RejectionProblem(*rejection, rid));
+                  if (!presented.ok()) return respond(ProblemResponse(presented.status(), rid));
+                  respond(PresentedResponse(*presented));
+                });
+}
+
 }  // namespace
+
+void AddCredentialInputRoutes(Router& router, CredentialInputService& input,
+                              LearnerService& learners) {
+  CredentialInputService* in = &input;
+  LearnerService* l = &learners;
+  router.Add(
+      "POST", "/v1/learners/{id}/credentials", kInstitutionRole | kLearnerRole,
+      "Present an Open Badges 3.0 credential a registered institution issued (JSON with an "
+      "eddsa-jcs-2022 proof, or a compact JWS): verified, it becomes that institution's record "
+      "with source \"credential\" (the learner, granted institutions); 422 with a reason "
+      "otherwise",
+      [in, l](RouteContext& ctx, Respond respond) {
+        PostLearnerCredential(*in, *l, ctx, std::move(respond));
+      },
+      RunOn::kBlockingPool);
+}
 
 void HandleClrTranscript(CredentialService& creds, LearnerService& learners, RouteContext& ctx,
                          Respond respond) {

@@ -72,8 +72,10 @@ json RevocationJson(const Revocation& r) {
 StatusOr<json> RecordViewJson(const StoredRecord& r, const Receipt& receipt) {
   json entry = json::parse(r.entry_bytes, nullptr, false);
   if (entry.is_discarded()) return Status::DataLoss("a stored record entry does not parse");
-  json out = {
-      {"record", std::move(entry)}, {"status", r.status()}, {"receipt", ReceiptJson(receipt)}};
+  json out = {{"record", std::move(entry)},
+              {"status", r.status()},
+              {"source", RecordSourceName(r.record.source)},
+              {"receipt", ReceiptJson(receipt)}};
   if (!r.revoked_by.empty()) out["revoked_by"] = r.revoked_by;
   return out;
 }
@@ -83,6 +85,8 @@ StatusOr<json> RecordListItemJson(const StoredRecord& r) {
   if (item.is_discarded()) return Status::DataLoss("a stored record entry does not parse");
   item["status"] = r.status();
   item["leaf_index"] = r.leaf_index;
+  // Posted records' entries carry no "source" (their bytes predate the field): say it here.
+  item["source"] = RecordSourceName(r.record.source);
   return item;
 }
 

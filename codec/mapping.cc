@@ -53,6 +53,29 @@ StatusOr<std::vector<PublicJwk>> PublicKeysFromJson(const json& doc) {
   return keys;
 }
 
+// "aligned_achievements": [URI]; the shape here, the URI grammar and bounds in
+// engine/catalog_validation.cc (ValidateUnit).
+StatusOr<std::vector<std::string>> AlignedAchievementsFromJson(const json& doc) {
+  std::vector<std::string> ids;
+  auto it = doc.find("aligned_achievements");
+  if (it == doc.end()) return ids;
+  if (!it->is_array() || it->size() > kMaxAlignedAchievements) {
+    return Status::InvalidArgument(Field("/aligned_achievements"),
+                                   "must be an array of at most " +
+                                       std::to_string(kMaxAlignedAchievements) +
+                                       " achievement ids (URIs)");
+  }
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& id = (*it)[i];
+    if (!id.is_string()) {
+      return Status::InvalidArgument(Field("/aligned_achievements/" + std::to_string(i)),
+                                     "must be a URI string");
+    }
+    ids.push_back(id.get<std::string>());
+  }
+  return ids;
+}
+
 StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std::string& ptr) {
   LCB_ASSIGN_OR_RETURN(std::optional<Centi> c, OptionalCredits(doc, key, ptr));
   if (!c) return Status::InvalidArgument(Field(Child(ptr, key)), "is required");
@@ -135,7 +158,7 @@ StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
   LCB_RETURN_IF_ERROR(RejectUnknown(doc, "",
                                     {"id", "institution", "title", "kind", "credits", "hours",
-                                     "level", "field", "validity_years"}));
+                                     "level", "field", "validity_years", "aligned_achievements"}));
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
     return Status::InvalidArgument(Field("/id"), "must equal the id in the path");
   }
@@ -158,6 +181,7 @@ StatusOr<Unit> UnitFromJson(const json& doc, const std::string& id) {
   LCB_ASSIGN_OR_RETURN(std::optional<int64_t> validity,
                        OptionalInt(doc, "validity_years", "", 0, 100));
   u.validity_years = static_cast<int>(validity.value_or(0));
+  LCB_ASSIGN_OR_RETURN(u.aligned_achievements, AlignedAchievementsFromJson(doc));
   return u;
 }
 
@@ -171,6 +195,7 @@ json UnitToJson(const Unit& u) {
               {"field", u.field}};
   if (u.hours > 0) doc["hours"] = CreditsJson(u.hours);
   if (u.validity_years > 0) doc["validity_years"] = u.validity_years;
+  if (!u.aligned_achievements.empty()) doc["aligned_achievements"] = u.aligned_achievements;
   return doc;
 }
 
@@ -771,6 +796,8 @@ json RecordInputToJson(const RecordInput& in) {
   if (in.level) doc["level"] = *in.level;
   if (in.attendance) doc["attendance"] = *in.attendance;
   if (in.evidence_sha256) doc["evidence_sha256"] = *in.evidence_sha256;
+  // Never in a posted body (RecordInputFromJson refuses it); part of the fingerprint only.
+  if (in.source != RecordSource::kPost) doc["source"] = RecordSourceName(in.source);
   return doc;
 }
 
@@ -795,6 +822,7 @@ json RecordToEntry(const Record& r, const RecordInput& in, const std::string& re
   if (r.expires_on) e["expires_on"] = FormatDate(*r.expires_on);
   if (in.attendance) e["attendance"] = *in.attendance;
   if (in.evidence_sha256) e["evidence_sha256"] = *in.evidence_sha256;
+  if (in.source != RecordSource::kPost) e["source"] = RecordSourceName(in.source);
   if (!supersedes.empty()) e["supersedes"] = supersedes;
   return e;
 }
@@ -859,6 +887,9 @@ StatusOr<std::string> RecordInputCanonical(const RecordInput& in, const std::str
   if (in.hours) o.Credits("hours", *in.hours);
   LCB_RETURN_IF_ERROR(o.String("learner", in.learner));
   if (in.level) o.Int("level", *in.level);
+  if (in.source != RecordSource::kPost) {
+    LCB_RETURN_IF_ERROR(o.String("source", RecordSourceName(in.source)));
+  }
   if (!supersedes.empty()) LCB_RETURN_IF_ERROR(o.String("supersedes", supersedes));
   LCB_RETURN_IF_ERROR(o.String("unit", in.unit));
   out.push_back('}');
@@ -892,6 +923,9 @@ StatusOr<std::string> RecordEntryCanonical(const Record& r, const RecordInput& i
   o.Int("level", r.level);
   LCB_RETURN_IF_ERROR(o.String("recorded_at", recorded_at));
   LCB_RETURN_IF_ERROR(o.String("salt", salt_hex));
+  if (in.source != RecordSource::kPost) {
+    LCB_RETURN_IF_ERROR(o.String("source", RecordSourceName(in.source)));
+  }
   if (!supersedes.empty()) LCB_RETURN_IF_ERROR(o.String("supersedes", supersedes));
   LCB_RETURN_IF_ERROR(o.String("type", "record"));
   LCB_RETURN_IF_ERROR(o.String("unit", r.unit));
@@ -921,6 +955,11 @@ StatusOr<Record> RecordFromEntry(const json& e) {
     if (e.contains("expires_on")) {
       LCB_ASSIGN_OR_RETURN(Days d, ParseDate(e["expires_on"].get<std::string>(), "/expires_on"));
       r.expires_on = d;
+    }
+    // Entries written before the field existed, and every posted record, have no "source".
+    if (auto it = e.find("source"); it != e.end()) {
+      if (*it != "credential") return Status::DataLoss("stored record has an unknown source");
+      r.source = RecordSource::kCredential;
     }
     return r;
   } catch (const json::exception& ex) {

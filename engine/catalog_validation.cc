@@ -1,6 +1,7 @@
 #include "engine/catalog_validation.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <set>
 
@@ -273,6 +274,43 @@ Status ValidateInstitution(const Institution& institution) {
   return Status::Ok();
 }
 
+namespace {
+
+// An achievement id is an absolute URI (RFC 3986 scheme ":" then something), at most
+// kMaxAchievementUriBytes, without spaces or control characters; no id twice in a unit.
+Status ValidateAlignedAchievements(const std::vector<std::string>& ids) {
+  if (ids.size() > kMaxAlignedAchievements) {
+    return Status::InvalidArgument(
+        Field("/aligned_achievements"),
+        "at most " + std::to_string(kMaxAlignedAchievements) + " achievement ids");
+  }
+  std::set<std::string_view> seen;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string& id = ids[i];
+    const std::string ptr = "/aligned_achievements/" + std::to_string(i);
+    const size_t colon = id.find(':');
+    bool ok = id.size() <= kMaxAchievementUriBytes && colon != std::string::npos && colon > 0 &&
+              colon + 1 < id.size() && std::isalpha(static_cast<unsigned char>(id[0]));
+    for (size_t k = 0; ok && k < colon; ++k) {
+      const unsigned char c = id[k];
+      ok = std::isalnum(c) || c == '+' || c == '-' || c == '.';
+    }
+    for (size_t k = 0; ok && k < id.size(); ++k) {
+      const unsigned char c = id[k];
+      ok = c > 0x20 && c != 0x7f;
+    }
+    if (!ok) {
+      return Status::InvalidArgument(
+          Field(ptr), "must be an absolute URI (scheme:...) of at most " +
+                          std::to_string(kMaxAchievementUriBytes) + " bytes without spaces");
+    }
+    if (!seen.insert(id).second) return Status::InvalidArgument(Field(ptr), "listed twice");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status ValidateUnit(const Unit& unit) {
   LCB_RETURN_IF_ERROR(CheckCatalogId(unit.id, unit.institution));
   LCB_RETURN_IF_ERROR(ValidateText(unit.title, "/title", kMaxTitleChars));
@@ -295,7 +333,7 @@ Status ValidateUnit(const Unit& unit) {
     return Status::InvalidArgument(Field("/validity_years"),
                                    "must be from 0 (never expires) to 100");
   }
-  return Status::Ok();
+  return ValidateAlignedAchievements(unit.aligned_achievements);
 }
 
 Status ValidateProgramShape(const Program& program) {

@@ -27,6 +27,8 @@ constexpr Centi kMaxHoursPerCredit = 1000 * kCentiPerCredit;  // hundredths of a
 constexpr int kMinLevel = 1;
 constexpr int kMaxLevel = 10;
 constexpr int kMaxValidityYears = 100;
+constexpr size_t kMaxAlignedAchievements = 16;   // aligned_achievements per unit
+constexpr size_t kMaxAchievementUriBytes = 512;  // one aligned achievement id
 
 // Institutions.
 constexpr size_t kMaxCertifies = 1000;  // units an institution may certify

@@ -18,6 +18,10 @@ std::optional<UnitKind> ParseUnitKind(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view RecordSourceName(RecordSource source) {
+  return source == RecordSource::kCredential ? "credential" : "post";
+}
+
 std::string_view CapByName(CapBy by) {
   switch (by) {
     case CapBy::kKind: return "kind";

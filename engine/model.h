@@ -64,7 +64,16 @@ struct Unit {
   int level = 0;           // qualifications-framework level 1..10
   std::string field;       // ISCED-F 2013, 2..4 digits
   int validity_years = 0;  // 0 = never expires
+  // Open Badges achievement ids (URIs) this unit recognizes: a credential for one of them,
+  // signed by the unit's institution, becomes a record of this unit (DESIGN.md, "Credentials
+  // as input"). At most kMaxAlignedAchievements, each at most kMaxAchievementUriBytes.
+  std::vector<std::string> aligned_achievements;
 };
+
+// How a record came in: posted by its issuer (the default, and every record stored before the
+// field existed), or presented as the issuer's Open Badges credential.
+enum class RecordSource : uint8_t { kPost, kCredential };
+std::string_view RecordSourceName(RecordSource source);  // "post", "credential"
 
 // A learning outcome as the bank stores it. Fields the issuer left unset are filled from the
 // unit at recognition time, so every field here is resolved.
@@ -90,6 +99,7 @@ struct Record {
                                // record gave neither credits nor hours
   std::optional<std::string> attendance;
   std::optional<std::string> evidence_sha256;  // 64 lowercase hex digits
+  RecordSource source = RecordSource::kPost;
 };
 
 // ---- Programs and conversion rules -------------------------------------------------------

@@ -152,6 +152,7 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
     }
     record.evidence_sha256 = *input.evidence_sha256;
   }
+  record.source = input.source;
   return record;
 }
 

@@ -60,6 +60,9 @@ struct RecordInput {
   std::string completed_on;  // YYYY-MM-DD
   std::optional<std::string> attendance;
   std::optional<std::string> evidence_sha256;
+  // Set by the bank, never read from a posted body: kCredential for a record made from a
+  // verified credential (service/credential_input.h).
+  RecordSource source = RecordSource::kPost;
   friend bool operator==(const RecordInput&, const RecordInput&) = default;
 };
 

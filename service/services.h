@@ -19,6 +19,7 @@
 #include "service/catalog.h"
 #include "service/context.h"
 #include "service/conversions.h"
+#include "service/credential_input.h"
 #include "service/credentials.h"
 #include "service/learners.h"
 #include "service/log.h"
@@ -27,8 +28,8 @@
 #include "service/rulesets.h"
 #include "service/stats.h"
 #include "service/tokens.h"
-#include "service/writer_lease.h"
 #include "service/transcripts.h"
+#include "service/writer_lease.h"
 #include "storage/kv.h"
 
 namespace lcb {
@@ -60,6 +61,7 @@ class Services {
   CredentialService& credentials() { return *credentials_; }
   TranscriptService& transcripts() { return *transcripts_; }
   StatsService& stats() { return *stats_; }
+  CredentialInputService& credential_input() { return *credential_input_; }
 
   // Online backup into `dir` (an absolute path that must not exist).
   StatusOr<BackupManifest> Backup(const std::string& dir);
@@ -97,6 +99,7 @@ class Services {
   std::unique_ptr<CredentialService> credentials_;
   std::unique_ptr<TranscriptService> transcripts_;
   std::unique_ptr<StatsService> stats_;
+  std::unique_ptr<CredentialInputService> credential_input_;
 };
 
 }  // namespace lcb

@@ -5,14 +5,18 @@
 // checks them with libraries nobody on the project wrote: digitalbazaar's VC library
 // (eddsa-jcs-2022) and vc-bitstring-status-list, jose for the JWTs (VC-JOSE through the did:key
 // kid, OB 3.0 RS256 through the served JWK Set). A copy with one value changed must fail.
+// Then credentials as input: an institution outside the bank issues Open Badges with the same
+// libraries (digitalbazaar eddsa-jcs-2022, jose VC-JOSE EdDSA) and the learner presents them to
+// POST /v1/learners/{id}/credentials: good ones become records once, bad ones are 422.
 // Usage: node verify_served.mjs CREDITBANK_BINARY WORK_DIR. Exits 1 when any check fails.
 import * as vc from '@digitalbazaar/vc';
 import * as jose from 'jose';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
-import {createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
+import {createSignCryptosuite, createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {spawn} from 'node:child_process';
+import crypto from 'node:crypto';
 import {existsSync, readFileSync} from 'node:fs';
 import {setTimeout as sleep} from 'node:timers/promises';
 import {documentLoader, addDocument} from './loader.mjs';
@@ -119,10 +123,75 @@ try {
     .catch(e => ({error: e.message}));
   check('jose verifies the served ob3-jwt (RS256, kid in the served JWK Set)', ob3.type === 'application/jwt' &&
     o.payload?.iss === issuer.id && o.payload?.jti === di.id, o.error ?? '');
+  // Credentials as input. The institution registers the public key of its badge signer.
+  const BADGES = 'https://badges.tsinghua.example/issuer';
+  const ACHIEVEMENT = 'https://badges.tsinghua.example/achievements/python';
+  const badgeKey = async (kid) => {
+    const seed = crypto.randomBytes(32);
+    const multikey = await Ed25519Multikey.generate({seed, id: `${BADGES}#${kid}`, controller: BADGES});
+    const privateKey = crypto.createPrivateKey({format: 'der', type: 'pkcs8',
+      key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed])});
+    return {kid, multikey, privateKey, jwk: crypto.createPublicKey(privateKey).export({format: 'jwk'})};
+  };
+  const registered = await badgeKey('b1');
+  const unregistered = await badgeKey('b9');
+  await call('PUT', '/v1/institutions/tsinghua', admin, {name: '清华大学', kind: 'university',
+    public_keys: [{...registered.jwk, kid: 'b1'}]}, 200);
+  await call('PUT', '/v1/units/tsinghua:PY1', admin, {title: 'Python', kind: 'skill_certificate',
+    credits: 2, level: 5, field: '0613', aligned_achievements: [ACHIEVEMENT]}, 200);
+  const iso = t => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
+  const badge = ({subject = `urn:creditbank:learner:${learner}`, validUntil} = {}) => ({
+    '@context': ['https://www.w3.org/ns/credentials/v2',
+      'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'],
+    id: `urn:uuid:${crypto.randomUUID()}`,
+    type: ['VerifiableCredential', 'OpenBadgeCredential'],
+    issuer: {id: BADGES, type: ['Profile'], name: '清华大学'},
+    name: 'Python', validFrom: iso(Date.now() - 30 * 86400e3), ...(validUntil ? {validUntil} : {}),
+    credentialSubject: {id: subject, type: ['AchievementSubject'],
+      achievement: {id: ACHIEVEMENT, type: ['Achievement'], name: 'Python',
+        description: 'Python programming.', criteria: {narrative: 'Passed the exam.'}}}});
+  const signDi = (cred, key = registered) => vc.issue({credential: cred, documentLoader,
+    suite: new DataIntegrityProof({signer: key.multikey.signer(), cryptosuite: createSignCryptosuite()})});
+  const signJwt = (cred, key = registered) => new jose.CompactSign(new TextEncoder().encode(JSON.stringify(cred)))
+    .setProtectedHeader({alg: 'EdDSA', typ: 'vc+jwt', cty: 'vc', kid: key.kid}).sign(key.privateKey);
+  const present = body => call('POST', `/v1/learners/${learner}/credentials`, me,
+    typeof body === 'string' ? body : JSON.stringify(body));
+  const records = async () => (await callJson('GET', `/v1/learners/${learner}/records`, me, undefined, 200)).records;
+  const before = (await records()).length;
+  const diBadge = JSON.stringify(await signDi(badge()));
+  const first = await present(diBadge);
+  const firstBody = JSON.parse(first.text);
+  check('the bank accepts a digitalbazaar eddsa-jcs-2022 Open Badge as a record', first.status === 201 &&
+    firstBody.source === 'credential' && firstBody.issuer === 'tsinghua' && firstBody.unit === 'tsinghua:PY1',
+    first.text);
+  const again = await present(diBadge);
+  check('presenting it again stores no second record', again.status === 200 &&
+    JSON.parse(again.text).id === firstBody.id && (await records()).length === before + 1, again.text);
+  const jwtBadge = await present(await signJwt(badge()));
+  check('the bank accepts a jose VC-JOSE (EdDSA) Open Badge', jwtBadge.status === 201 &&
+    JSON.parse(jwtBadge.text).format === 'jwt', jwtBadge.text);
+  const stored = (await records()).length;
+  const tamperedBadge = await signDi(badge());
+  tamperedBadge.name = 'Python (changed)';
+  for (const [name, body, reason] of [
+    ['a changed copy', tamperedBadge, 'bad_signature'],
+    ['an unregistered key', await signDi(badge(), unregistered), 'unknown_issuer'],
+    ['an expired badge', await signDi(badge({validUntil: iso(Date.now() - 86400e3)})), 'expired'],
+    ['another subject', await signDi(badge({subject: 'did:example:someone-else'})), 'subject_mismatch'],
+    ['an expired jose badge', await signJwt(badge({validUntil: iso(Date.now() - 86400e3)})), 'expired']]) {
+    const r = await present(body);
+    check(`the bank refuses ${name} with ${reason}`, r.status === 422 &&
+      JSON.parse(r.text).reason === reason, r.text);
+  }
+  check('refused badges store nothing', (await records()).length === stored);
 } catch (e) {
   check('the served-credential run', false, e.message);
 } finally {
   stop();
+  // Wait for the server to finish shutting down: the caller removes its data dir next.
+  if (server.exitCode === null && server.signalCode === null) {
+    await Promise.race([new Promise(r => server.once('exit', r)), sleep(10000)]);
+  }
 }
 console.log(failures === 0 ? 'verify_served: all checks passed' : `verify_served: ${failures} checks FAILED`);
 process.exit(failures === 0 ? 0 : 1);

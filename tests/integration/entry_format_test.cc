@@ -58,6 +58,7 @@ TEST(EntryFormat, DirectCanonicalWritersEqualTheJsonTreePath) {
     in.completed_on = "2024-0" + std::to_string(1 + rng() % 9) + "-1" + std::to_string(rng() % 10);
     if (rng() % 2) in.attendance = RandomText(rng);
     if (rng() % 2) in.evidence_sha256 = HexEncode(RandomBytes(32));
+    if (rng() % 4 == 0) in.source = RecordSource::kCredential;
     std::string supersedes = rng() % 3 == 0 ? "rec_" + HexEncode(RandomBytes(12)) : "";
 
     Record r;

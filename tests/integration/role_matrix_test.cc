@@ -30,7 +30,10 @@
 
 #include "api/logging.h"
 #include "api/routes_tiles.h"
+#include "crypto/jws.h"
 #include "tests/integration/test_server.h"
+#include "vc/open_badge.h"
+#include "vc/securing.h"
 
 namespace lcb::testing {
 namespace {
@@ -298,6 +301,37 @@ void RoleMatrixTest::BuildTable() {
       });
 
   // Transcripts: the PDF for whoever may read the learner's records; the code's holder checks it.
+  // Credentials as input: an Open Badge for A signed with a key institution "badges"
+  // registered (its unit aligns the achievement). The learner and the institutions A granted
+  // may present it (the first 2xx stores, later ones are idempotent repeats).
+  Ed25519Key badge_key = Ed25519Key::Generate();
+  server_->CallJson("PUT", "/v1/institutions/badges", server_->admin_token(),
+                    {{"name", "Badges"},
+                     {"kind", "training_provider"},
+                     {"public_keys", json::array({Ed25519PublicJwk(badge_key.PublicKey(), "k1")})}},
+                    200);
+  server_->CallJson("PUT", "/v1/units/badges:PY", server_->admin_token(),
+                    {{"title", "Python"},
+                     {"kind", "skill_certificate"},
+                     {"credits", 1},
+                     {"level", 4},
+                     {"field", "0613"},
+                     {"aligned_achievements", json::array({"https://badges.example/a/python"})}},
+                    200);
+  auto badge = vc::SecureDataIntegrity(
+      {{"@context", {vc::kVcV2Context, vc::kOb303Context}},
+       {"type", {"VerifiableCredential", "OpenBadgeCredential"}},
+       {"issuer", {{"id", "https://badges.example"}, {"type", {"Profile"}}}},
+       {"validFrom", "2025-01-01T00:00:00Z"},
+       {"credentialSubject",
+        {{"id", "urn:creditbank:learner:" + a},
+         {"type", {"AchievementSubject"}},
+         {"achievement", {{"id", "https://badges.example/a/python"}, {"type", {"Achievement"}}}}}}},
+      badge_key, "https://badges.example#k1", "");
+  EXPECT_TRUE(badge.ok()) << badge.status().ToString();
+  Add("POST", "/v1/learners/{id}/credentials", "A granted owner and pku", 'A',
+      "401 403 403 2xx 2xx 404 2xx 404",
+      Fixed("/v1/learners/" + a + "/credentials", badge.ok() ? badge->dump() : ""));
   Add("GET", "/v1/learners/{id}/transcript", "A granted owner and pku", 'A',
       "401 403 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/transcript?format=pdf"));
   Add("GET", "/v1/learners/{id}/transcript", "B granted no one", 'B',

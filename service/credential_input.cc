@@ -1,0 +1,204 @@
+#include "service/credential_input.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "common/encoding.h"
+#include "crypto/jws.h"
+#include "crypto/sha256.h"
+#include "vc/verifier.h"
+
+namespace lcb {
+namespace {
+
+constexpr char kLearnerSubjectPrefix[] = "urn:creditbank:learner:";
+constexpr size_t kCatalogPage = 1000;
+constexpr size_t kExternalRefHexDigits = 32;
+
+struct InstitutionKey {
+  std::string institution;
+  vc::VerificationKey key;
+};
+
+// Every Ed25519 JWK registered by an institution, with its owner. Read per presentation:
+// presenting a credential is rare next to posting records, and the catalog is the truth.
+StatusOr<std::vector<InstitutionKey>> RegisteredKeys(CatalogService& catalog) {
+  std::vector<InstitutionKey> keys;
+  std::string cursor;
+  do {
+    LCB_ASSIGN_OR_RETURN(auto page, catalog.ListInstitutions("", cursor, kCatalogPage));
+    for (const auto& item : page.items) {
+      for (const PublicJwk& jwk : item.value.public_keys) {
+        std::optional<std::string> raw = Base64UrlDecode(jwk.x);
+        if (!raw || raw->size() != 32) continue;  // validated when registered
+        keys.push_back({item.value.id, vc::Ed25519VerificationKey(jwk.kid, item.value.id, *raw)});
+      }
+    }
+    cursor = page.next_cursor;
+  } while (!cursor.empty());
+  return keys;
+}
+
+// The part of a key id after '#', or the whole id.
+std::string_view Fragment(std::string_view key_id) {
+  const size_t hash = key_id.rfind('#');
+  return hash == std::string_view::npos ? key_id : key_id.substr(hash + 1);
+}
+
+// Resolves a credential's key among the institutions' keys (the rule in the header). With
+// several matches (the same kid registered twice), `attempt` picks which one is returned, so
+// the caller can try each in turn.
+class InstitutionKeyResolver final : public vc::KeyResolver {
+ public:
+  explicit InstitutionKeyResolver(const std::vector<InstitutionKey>* keys) : keys_(keys) {}
+  void set_attempt(size_t attempt) { attempt_ = attempt; }
+  size_t matches() const { return matches_; }
+
+  StatusOr<vc::VerificationKey> Resolve(const vc::KeyQuery& q) const override {
+    std::vector<const vc::VerificationKey*> found;
+    for (const InstitutionKey& k : *keys_) {
+      if (Matches(k.key, q)) found.push_back(&k.key);
+    }
+    matches_ = found.size();
+    if (q.key_id.empty() && q.jwk_thumbprint.empty()) {
+      return Status::NotFound("the credential names no key (kid, verificationMethod or jwk)");
+    }
+    if (found.empty() || attempt_ >= found.size()) {
+      return Status::NotFound("no registered institution key matches " +
+                              std::string(q.key_id.empty() ? q.jwk_thumbprint : q.key_id));
+    }
+    return *found[attempt_];
+  }
+
+ private:
+  static bool Matches(const vc::VerificationKey& key, const vc::KeyQuery& q) {
+    if (q.alg != JwsAlgorithm::kEdDSA) return false;
+    if (!q.key_id.empty()) return key.id == q.key_id || key.id == Fragment(q.key_id);
+    return !q.jwk_thumbprint.empty() && key.thumbprint == q.jwk_thumbprint;
+  }
+
+  const std::vector<InstitutionKey>* keys_;
+  size_t attempt_ = 0;
+  mutable size_t matches_ = 0;
+};
+
+// The first error decides the answer: malformed is a 400, anything else a 422 rejection.
+// not_yet_valid is reported as expired (outside the validity period: DESIGN.md's codes).
+StatusOr<CredentialRejection> RejectionOf(const vc::VerificationResult& r) {
+  for (const vc::VerifyError& e : r.errors) {
+    if (e.reason == vc::reason::kMalformed) {
+      return Status::InvalidArgument(Field(e.pointer),
+                                     "not a credential the bank can read: " + e.message);
+    }
+  }
+  const vc::VerifyError& first = r.errors.front();
+  std::string reason =
+      first.reason == vc::reason::kNotYetValid ? std::string(vc::reason::kExpired) : first.reason;
+  return CredentialRejection{std::move(reason), first.message, first.pointer};
+}
+
+// completed_on: the UTC date of validFrom (VC 2.0) or issuanceDate (VC 1.1).
+StatusOr<std::string> CompletedOn(const nlohmann::json& credential) {
+  for (const char* name : {"validFrom", "issuanceDate"}) {
+    const auto it = credential.find(name);
+    if (it == credential.end() || !it->is_string()) continue;
+    LCB_ASSIGN_OR_RETURN(vc::UnixSeconds t,
+                         vc::ParseDateTimeStamp(it->get<std::string>(), std::string("/") + name));
+    const int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    return FormatDate(static_cast<Days>(day));
+  }
+  return Status::InvalidArgument(Field("/validFrom"),
+                                 "is required: the completion date of the record");
+}
+
+}  // namespace
+
+StatusOr<std::optional<std::string>> CredentialInputService::AlignedUnit(
+    const std::string& institution, const std::string& achievement) {
+  std::string cursor;
+  do {
+    LCB_ASSIGN_OR_RETURN(auto page, catalog_->ListUnits(institution + ":", cursor, kCatalogPage));
+    for (const auto& item : page.items) {
+      const auto& aligned = item.value.aligned_achievements;
+      if (std::find(aligned.begin(), aligned.end(), achievement) != aligned.end()) {
+        return std::optional<std::string>(item.value.id);
+      }
+    }
+    cursor = page.next_cursor;
+  } while (!cursor.empty());
+  return std::optional<std::string>();
+}
+
+StatusOr<CredentialIntake> CredentialInputService::Check(const std::string& learner,
+                                                         std::string_view bytes,
+                                                         vc::UnixSeconds now) {
+  if (bytes.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument(Field("/body"),
+                                   "a credential (JSON) or a compact JWS is required");
+  }
+  LCB_ASSIGN_OR_RETURN(std::vector<InstitutionKey> keys, RegisteredKeys(*catalog_));
+  InstitutionKeyResolver resolver(&keys);
+  vc::VerifyOptions options;
+  options.now = now;
+  options.expected_subject = kLearnerSubjectPrefix + learner;
+  vc::VerificationResult result = vc::VerifyCredential(bytes, resolver, options);
+  // The same kid under several institutions: the key that verifies is the issuer's.
+  for (size_t attempt = 1;
+       attempt < resolver.matches() && result.HasReason(vc::reason::kBadSignature); ++attempt) {
+    resolver.set_attempt(attempt);
+    result = vc::VerifyCredential(bytes, resolver, options);
+  }
+  CredentialIntake intake;
+  if (result.format) intake.format = std::string(vc::FormatName(*result.format));
+  if (!result.verified) {
+    LCB_ASSIGN_OR_RETURN(CredentialRejection rejection, RejectionOf(result));
+    intake.rejection = std::move(rejection);
+    return intake;
+  }
+  LCB_ASSIGN_OR_RETURN(std::string completed_on, CompletedOn(result.credential));
+  intake.institution = result.key_owner;
+  LCB_ASSIGN_OR_RETURN(std::optional<std::string> unit,
+                       AlignedUnit(intake.institution, result.achievement_id));
+  if (!unit) {
+    intake.rejection = CredentialRejection{std::string(vc::reason::kUnknownAchievement),
+                                           "no unit of institution '" + intake.institution +
+                                               "' lists achievement \"" + result.achievement_id +
+                                               "\" in its aligned_achievements",
+                                           "/credentialSubject/achievement/id"};
+    return intake;
+  }
+  const std::string evidence = HashHex(Sha256(bytes));
+  RecordInput& in = intake.input;
+  in.learner = learner;
+  in.unit = *unit;
+  in.external_ref = "cred:" + evidence.substr(0, kExternalRefHexDigits);
+  in.grade_scale = "pass_fail";
+  in.grade_value = "pass";
+  in.completed_on = std::move(completed_on);
+  in.evidence_sha256 = evidence;
+  in.source = RecordSource::kCredential;
+  return intake;
+}
+
+void CredentialInputService::Present(const std::string& learner, std::string_view bytes,
+                                     Done done) {
+  StatusOr<CredentialIntake> intake = Check(learner, bytes, vc::NowSeconds());
+  if (!intake.ok()) return done(intake.status(), std::nullopt);
+  if (intake->rejection) {
+    return done(Status::FailedPrecondition(intake->rejection->message), intake->rejection);
+  }
+  PresentedCredential presented;
+  presented.institution = intake->institution;
+  presented.format = intake->format;
+  presented.input = intake->input;
+  records_->Post(intake->institution, {intake->input}, false, Submission{},
+                 [presented = std::move(presented), done = std::move(done)](
+                     StatusOr<PostOutcome> outcome, BatchErrors) mutable {
+                   if (!outcome.ok()) return done(outcome.status(), std::nullopt);
+                   presented.outcome = std::move(outcome).value();
+                   done(std::move(presented), std::nullopt);
+                 });
+}
+
+}  // namespace lcb

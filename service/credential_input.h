@@ -1,0 +1,103 @@
+// Credentials as input (DESIGN.md, "Portable credentials" -> "Credentials as input"): an Open
+// Badges 3.0 credential that a registered institution issued outside the bank becomes a record
+// of that institution, once verified. The learner presents the exact bytes (JSON with a Data
+// Integrity eddsa-jcs-2022 proof, or a compact JWS: VC-JOSE "vc+jwt" or the OB 3.0 JWT profile
+// signed EdDSA); vc/verifier.h does the cryptography.
+//
+// The rules, in the order they are applied:
+//   issuer       The signing key is found among the institutions' registered public_keys
+//                (Ed25519 JWKs): a JWK whose kid equals the JWS header's kid or the proof's
+//                verificationMethod, or the fragment of either after '#'
+//                ("https://u.example/issuer#k1" -> "k1"); for a JWS with an embedded "jwk" and
+//                no kid, the JWK with the same RFC 7638 thumbprint. The institution holding
+//                that key is the issuer of the record, whatever the credential's issuer id
+//                says (institutions have no registered DID yet). When several institutions
+//                registered the same kid, the one whose key verifies the signature is taken.
+//                None -> unknown_issuer.
+//   signature    The proof / JWS signature verifies with that key -> else bad_signature.
+//   validity     validFrom/validUntil (issuanceDate/expirationDate in VC 1.1), and a JWT's
+//                nbf/exp, enclose now -> else expired (a credential not valid yet is also
+//                reported as expired: outside its validity period).
+//   status       revoked when the credential's revocation status list is known to be set.
+//                The bank fetches nothing, so an outside institution's list is not consulted
+//                today; a credential's credentialStatus is otherwise ignored.
+//   subject      credentialSubject.id == "urn:creditbank:learner:<learner id>", the form the
+//                bank's own credentials give a learner -> else subject_mismatch.
+//   achievement  credentialSubject.achievement.id is listed by aligned_achievements of a unit
+//                of the issuing institution (the first such unit in id order) -> else
+//                unknown_achievement.
+// Anything unreadable (not JSON or a compact JWS, no VerifiableCredential type, a malformed
+// date, no validFrom) is malformed: InvalidArgument naming the member (400).
+//
+// The record: learner, that unit, grade pass_fail "pass" (an Open Badge attests an achievement
+// earned), completed_on = the UTC date of validFrom (issuanceDate in VC 1.1), credits and
+// level from the unit, evidence_sha256 = SHA-256 hex of the bytes presented, source
+// "credential", external_ref = "cred:" + the first 32 hex digits of evidence_sha256. The
+// external_ref makes a second presentation of the same bytes the same record (the records'
+// (issuer, external_ref) idempotency): no second record.
+//
+// Thread-safe (the catalog and records services are).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "engine/recognition.h"
+#include "service/catalog.h"
+#include "service/records.h"
+#include "vc/time.h"
+
+namespace lcb {
+
+// Why a credential was refused (422): reason is one of bad_signature, unknown_issuer, revoked,
+// expired, subject_mismatch, unknown_achievement (vc::reason).
+struct CredentialRejection {
+  std::string reason;
+  std::string message;
+  std::string pointer;  // into the credential, or ""
+};
+
+// What a verified credential maps to (before it is stored).
+struct CredentialIntake {
+  std::optional<CredentialRejection> rejection;  // set: refused, nothing else is
+  std::string institution;                       // the record's issuer
+  std::string format;                            // "di", "jwt", "ob3-jwt"
+  RecordInput input;
+};
+
+struct PresentedCredential {
+  std::string institution;
+  std::string format;
+  RecordInput input;
+  PostOutcome outcome;  // one record; existed = a repeated presentation
+};
+
+class CredentialInputService {
+ public:
+  CredentialInputService(CatalogService* catalog, RecordService* records)
+      : catalog_(catalog), records_(records) {}
+
+  // Verifies `bytes` for `learner` at `now` and maps it to a record input; nothing is stored.
+  // InvalidArgument (400) for a malformed credential; a rejection (422) in the intake.
+  StatusOr<CredentialIntake> Check(const std::string& learner, std::string_view bytes,
+                                   vc::UnixSeconds now);
+
+  using Done =
+      std::function<void(StatusOr<PresentedCredential>, std::optional<CredentialRejection>)>;
+  // Check, then post the record (asynchronously, as RecordService::Post). `done` gets the
+  // rejection (with an OK-less status ignored) or the outcome.
+  void Present(const std::string& learner, std::string_view bytes, Done done);
+
+ private:
+  // The unit of `institution` whose aligned_achievements lists `achievement`.
+  StatusOr<std::optional<std::string>> AlignedUnit(const std::string& institution,
+                                                   const std::string& achievement);
+
+  CatalogService* catalog_;
+  RecordService* records_;
+};
+
+}  // namespace lcb

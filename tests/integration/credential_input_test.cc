@@ -1,0 +1,268 @@
+// Credentials as input (POST /v1/learners/{id}/credentials) on a real server: an Open Badges
+// 3.0 credential signed here with an Ed25519 key registered as an institution's public_key is
+// stored once as that institution's record with source "credential"; every refusal is a 422
+// with its reason code and stores nothing.
+#include <gtest/gtest.h>
+
+#include "common/encoding.h"
+#include "crypto/ed25519.h"
+#include "crypto/jws.h"
+#include "crypto/sha256.h"
+#include "tests/integration/test_server.h"
+#include "vc/open_badge.h"
+#include "vc/securing.h"
+#include "vc/time.h"
+
+namespace lcb::testing {
+namespace {
+
+constexpr char kKid[] = "tsinghua-badges-2026";
+constexpr char kIssuerUrl[] = "https://badges.tsinghua.example/issuer";
+constexpr char kPython[] = "https://badges.tsinghua.example/achievements/python";
+
+class CredentialInputTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<TestServer>(dir_.path());
+    cat_.Load(*server_);
+    const std::string& admin = server_->admin_token();
+    server_->CallJson("PUT", "/v1/institutions/tsinghua", admin,
+                      {{"name", "清华大学"},
+                       {"kind", "university"},
+                       {"public_keys", json::array({Ed25519PublicJwk(key_.PublicKey(), kKid)})}},
+                      200);
+    server_->CallJson("PUT", "/v1/units/tsinghua:PY1", admin,
+                      {{"title", "Python 程序设计"},
+                       {"kind", "skill_certificate"},
+                       {"credits", 2},
+                       {"level", 5},
+                       {"field", "0613"},
+                       {"aligned_achievements", json::array({kPython})}},
+                      200);
+  }
+
+  // An unsigned OpenBadgeCredential for `learner` and `achievement`.
+  json Badge(const std::string& learner, const std::string& achievement = kPython,
+             const std::string& valid_until = "") const {
+    json c = {{"@context", {vc::kVcV2Context, vc::kOb303Context}},
+              {"id", "urn:uuid:" + HexEncode(RandomBytes(16))},
+              {"type", {"VerifiableCredential", "OpenBadgeCredential"}},
+              {"issuer", {{"id", kIssuerUrl}, {"type", {"Profile"}}, {"name", "清华大学"}}},
+              {"name", "Python"},
+              {"validFrom", "2025-06-30T08:00:00Z"},
+              {"credentialSubject",
+               {{"id", "urn:creditbank:learner:" + learner},
+                {"type", {"AchievementSubject"}},
+                {"achievement",
+                 {{"id", achievement},
+                  {"type", {"Achievement"}},
+                  {"name", "Python"},
+                  {"description", "Python programming"},
+                  {"criteria", {{"narrative", "Passed the final exam"}}}}}}}};
+    if (!valid_until.empty()) c["validUntil"] = valid_until;
+    return c;
+  }
+
+  std::string SignDi(const json& credential, const Ed25519Key& key,
+                     const std::string& kid = kKid) const {
+    auto secured = vc::SecureDataIntegrity(credential, key, std::string(kIssuerUrl) + "#" + kid,
+                                           "2025-06-30T08:00:00Z");
+    EXPECT_TRUE(secured.ok()) << secured.status().ToString();
+    return secured->dump();
+  }
+  std::string Di(const json& credential) const { return SignDi(credential, key_); }
+
+  // The OB 3.0 JWT profile signed EdDSA: the credential plus iss/jti/sub/nbf claims.
+  std::string Ob3Jwt(const json& credential) const {
+    json payload = credential;
+    payload["iss"] = kIssuerUrl;
+    payload["jti"] = credential["id"];
+    payload["sub"] = credential["credentialSubject"]["id"];
+    payload["nbf"] = 1751270400;  // 2025-06-30T08:00:00Z
+    return SignCompactJws(json{{"typ", "JWT"}, {"kid", kKid}}, payload.dump(), key_);
+  }
+
+  ClientResponse Present(const std::string& learner, const std::string& token,
+                         const std::string& body) {
+    return server_->Call("POST", "/v1/learners/" + learner + "/credentials", token, body);
+  }
+  size_t RecordCount(const std::string& learner) {
+    json r = server_->CallJson(
+        "GET", "/v1/learners/" + learner + "/records",
+        cat_.learner_a == learner ? cat_.learner_a_token : cat_.learner_b_token, nullptr, 200);
+    return r["records"].size();
+  }
+  // 422 with `reason`, and nothing stored for either learner nor appended to the log.
+  void ExpectRefused(const std::string& body, const std::string& reason) {
+    const uint64_t size = server_->ledger().Size();
+    const size_t a = RecordCount(cat_.learner_a), b = RecordCount(cat_.learner_b);
+    ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, body);
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+    EXPECT_EQ(json::parse(r.body, nullptr, false).value("reason", ""), reason) << r.body;
+    EXPECT_EQ(server_->ledger().Size(), size);
+    EXPECT_EQ(RecordCount(cat_.learner_a), a);
+    EXPECT_EQ(RecordCount(cat_.learner_b), b);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<TestServer> server_;
+  Catalog cat_;
+  Ed25519Key key_ = Ed25519Key::Generate();
+};
+
+TEST_F(CredentialInputTest, AcceptedOnceAsTheInstitutionsRecordAndCountsInThePassbook) {
+  const std::string body = Di(Badge(cat_.learner_a));
+  ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, body);
+  ASSERT_EQ(r.status, 201) << r.body;
+  json out = json::parse(r.body);
+  EXPECT_EQ(out["issuer"], "tsinghua");
+  EXPECT_EQ(out["unit"], "tsinghua:PY1");
+  EXPECT_EQ(out["source"], "credential");
+  EXPECT_EQ(out["format"], "di");
+  EXPECT_EQ(out["status"], "created");
+  const std::string sha = HashHex(Sha256(body));
+  EXPECT_EQ(out["evidence_sha256"], sha);
+  const std::string id = out["id"];
+
+  json view = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(view["source"], "credential");
+  EXPECT_EQ(view["record"]["source"], "credential");
+  EXPECT_EQ(view["record"]["issuer"], "tsinghua");
+  EXPECT_EQ(view["record"]["learner"], cat_.learner_a);
+  EXPECT_EQ(view["record"]["evidence_sha256"], sha);
+  EXPECT_EQ(view["record"]["external_ref"], "cred:" + sha.substr(0, 32));
+  EXPECT_EQ(view["record"]["completed_on"], "2025-06-30");
+  EXPECT_EQ(view["record"]["credits"], 2);
+  json passbook = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
+                                    cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(passbook["total_credits"], 2);
+  EXPECT_EQ(passbook["by_issuer"]["tsinghua"], 2);
+  json list = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
+                                cat_.learner_a_token, nullptr, 200);
+  ASSERT_EQ(list["records"].size(), 1u);
+  EXPECT_EQ(list["records"][0]["source"], "credential");
+
+  // The same bytes again: the same record, nothing appended.
+  const uint64_t size = server_->ledger().Size();
+  ClientResponse again = Present(cat_.learner_a, cat_.learner_a_token, body);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json::parse(again.body)["id"], id);
+  EXPECT_EQ(json::parse(again.body)["status"], "existing");
+  EXPECT_EQ(server_->ledger().Size(), size);
+  EXPECT_EQ(RecordCount(cat_.learner_a), 1u);
+}
+
+TEST_F(CredentialInputTest, JwsFormsAreAcceptedToo) {
+  auto vc_jwt = vc::SecureVcJwt(Badge(cat_.learner_a), key_, kKid);
+  ASSERT_TRUE(vc_jwt.ok()) << vc_jwt.status().ToString();
+  ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, *vc_jwt);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["format"], "jwt");
+  const std::string ob3 = Ob3Jwt(Badge(cat_.learner_a));
+  r = Present(cat_.learner_a, cat_.learner_a_token, ob3 + "\n");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["format"], "ob3-jwt");
+  EXPECT_EQ(json::parse(r.body)["evidence_sha256"], HashHex(Sha256(ob3 + "\n")));
+  EXPECT_EQ(RecordCount(cat_.learner_a), 2u);
+}
+
+TEST_F(CredentialInputTest, WhoMayPresent) {
+  const std::string body = Di(Badge(cat_.learner_a));
+  const std::string path = "/v1/learners/" + cat_.learner_a + "/credentials";
+  EXPECT_EQ(server_->Call("POST", path, server_->admin_token(), body).status, 403);
+  EXPECT_EQ(server_->Call("POST", path, cat_.auditor_token, body).status, 403);
+  EXPECT_EQ(server_->Call("POST", path, cat_.ouchn_token, body).status, 404);  // no grant
+  EXPECT_EQ(server_->Call("POST", path, cat_.learner_b_token, body).status, 404);
+  EXPECT_EQ(RecordCount(cat_.learner_a), 0u);
+  server_->CallJson("POST", "/v1/learners/" + cat_.learner_a + "/grants", cat_.learner_a_token,
+                    {{"institution", "ouchn"}}, 201);
+  ClientResponse r = server_->Call("POST", path, cat_.ouchn_token, body);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["issuer"], "tsinghua");  // the signer's, not the presenter's
+}
+
+TEST_F(CredentialInputTest, TamperedIsBadSignature) {
+  std::string body = Di(Badge(cat_.learner_a));
+  const size_t at = body.find("Python programming");
+  ASSERT_NE(at, std::string::npos);
+  body[at] = 'J';
+  ExpectRefused(body, "bad_signature");
+  // A registered kid with another key's signature.
+  ExpectRefused(SignDi(Badge(cat_.learner_a), Ed25519Key::Generate()), "bad_signature");
+  std::string jwt = *vc::SecureVcJwt(Badge(cat_.learner_a), key_, kKid);
+  jwt[jwt.size() - 5] = jwt[jwt.size() - 5] == 'A' ? 'B' : 'A';
+  ExpectRefused(jwt, "bad_signature");
+}
+
+TEST_F(CredentialInputTest, UnregisteredKeyIsUnknownIssuer) {
+  ExpectRefused(SignDi(Badge(cat_.learner_a), Ed25519Key::Generate(), "not-registered"),
+                "unknown_issuer");
+  Ed25519Key other = Ed25519Key::Generate();
+  ExpectRefused(*vc::SecureVcJwt(Badge(cat_.learner_a), other, "not-registered"), "unknown_issuer");
+}
+
+TEST_F(CredentialInputTest, ExpiredIsExpired) {
+  ExpectRefused(Di(Badge(cat_.learner_a, kPython, "2025-12-31T00:00:00Z")), "expired");
+  json future = Badge(cat_.learner_a);
+  future["validFrom"] = vc::FormatDateTime(vc::NowSeconds() + 86400 * 30);
+  ExpectRefused(Di(future), "expired");  // not valid yet: outside the validity period
+}
+
+TEST_F(CredentialInputTest, AnotherLearnersCredentialIsSubjectMismatch) {
+  ExpectRefused(Di(Badge(cat_.learner_b)), "subject_mismatch");
+  json did_subject = Badge(cat_.learner_a);
+  did_subject["credentialSubject"]["id"] = "did:example:someone";
+  ExpectRefused(Di(did_subject), "subject_mismatch");
+}
+
+TEST_F(CredentialInputTest, AchievementNoUnitAlignsIsUnknownAchievement) {
+  ExpectRefused(Di(Badge(cat_.learner_a, "https://badges.tsinghua.example/achievements/rust")),
+                "unknown_achievement");
+  // Aligned by another institution's unit: tsinghua's signature does not make it ouchn's.
+  server_->CallJson("PUT", "/v1/units/ouchn:RUST", server_->admin_token(),
+                    {{"title", "Rust"},
+                     {"kind", "mooc"},
+                     {"credits", 1},
+                     {"level", 5},
+                     {"field", "0613"},
+                     {"aligned_achievements", json::array({"https://ouchn.example/rust"})}},
+                    200);
+  ExpectRefused(Di(Badge(cat_.learner_a, "https://ouchn.example/rust")), "unknown_achievement");
+}
+
+TEST_F(CredentialInputTest, MalformedInputIs400AndStoresNothing) {
+  const uint64_t size = server_->ledger().Size();
+  for (const std::string body : {std::string(""), std::string("hello"), std::string("{\"a\":1}"),
+                                 std::string("{\"a\":1,\"a\":2}"), std::string("a.b.c")}) {
+    ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, body);
+    EXPECT_EQ(r.status, 400) << body << ": " << r.body;
+  }
+  EXPECT_EQ(server_->ledger().Size(), size);
+}
+
+TEST_F(CredentialInputTest, AlignedAchievementsAreValidatedAndRoundTrip) {
+  const std::string& admin = server_->admin_token();
+  json unit = server_->CallJson("GET", "/v1/units/tsinghua:PY1", admin, nullptr, 200);
+  EXPECT_EQ(unit["aligned_achievements"], json::array({kPython}));
+  json doc = {{"title", "X"}, {"kind", "mooc"}, {"credits", 1}, {"level", 5}, {"field", "0613"}};
+  auto put = [&](json ids) {
+    json d = doc;
+    d["aligned_achievements"] = std::move(ids);
+    return server_->Call("PUT", "/v1/units/tsinghua:X1", admin, d.dump());
+  };
+  json seventeen = json::array();
+  for (int i = 0; i < 17; ++i) seventeen.push_back("https://a.example/" + std::to_string(i));
+  for (const json& bad : {seventeen, json::array({"not a uri"}), json::array({"no-scheme"}),
+                          json::array({"https://a.example/" + std::string(600, 'x')}),
+                          json::array({"urn:x:1", "urn:x:1"}), json::array({1}), json("urn:x:1")}) {
+    ClientResponse r = put(bad);
+    EXPECT_EQ(r.status, 400) << bad.dump() << ": " << r.body;
+    EXPECT_NE(r.body.find("/aligned_achievements"), std::string::npos) << r.body;
+  }
+  seventeen.erase(16);
+  EXPECT_EQ(put(seventeen).status / 100, 2);
+}
+
+}  // namespace
+}  // namespace lcb::testing
