@@ -56,6 +56,7 @@
 #include "common/date.h"
 #include "crypto/ijson.h"
 #include "engine/grades.h"
+#include "engine/limits.h"
 #include "engine/model.h"
 #include "engine/recognition.h"
 #include "formats/mapping.h"
@@ -77,19 +78,20 @@ constexpr auto kPlainLineEvery = std::chrono::seconds(5);
 constexpr int kBarWidth = 30;
 constexpr size_t kUnitPage = 1000;  // GET /v1/units?limit=
 
-// Byte limits POST /v1/records applies to JSON strings (api/mapping.cc RecordInputFromJson).
+// Byte limits POST /v1/records applies to JSON strings (codec/mapping.cc RecordInputFromJson,
+// bounds from engine/limits.h).
 // Recognize counts code points instead, so a long Chinese attendance note can pass the CSV
 // route and fail the JSON one; checking here keeps such a file from failing half-way.
 struct ByteLimit {
   const char* field;
   size_t max_bytes;
 };
-constexpr ByteLimit kLearnerBytes{"learner", 128};
-constexpr ByteLimit kUnitBytes{"unit", 200};
-constexpr ByteLimit kExternalRefBytes{"external_ref", 128};
-constexpr ByteLimit kScaleBytes{"grade_scale", 64};
-constexpr ByteLimit kValueBytes{"grade_value", 64};
-constexpr ByteLimit kAttendanceBytes{"attendance", 64};
+constexpr ByteLimit kLearnerBytes{"learner", kMaxLearnerChars};
+constexpr ByteLimit kUnitBytes{"unit", kMaxUnitIdChars};
+constexpr ByteLimit kExternalRefBytes{"external_ref", kMaxExternalRefChars};
+constexpr ByteLimit kScaleBytes{"grade_scale", kMaxGradeScaleChars};
+constexpr ByteLimit kValueBytes{"grade_value", kMaxGradeValueChars};
+constexpr ByteLimit kAttendanceBytes{"attendance", kMaxAttendanceChars};
 
 struct ImportOptions : ServerFlags {
   std::string file;

@@ -539,7 +539,7 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
                                      "grade", "completed_on", "attendance", "evidence_sha256"}));
   RecordInput in;
   LCB_ASSIGN_OR_RETURN(in.learner, RequiredString(doc, "learner", ptr, kMaxLearnerChars));
-  LCB_ASSIGN_OR_RETURN(in.unit, RequiredString(doc, "unit", ptr, 200));
+  LCB_ASSIGN_OR_RETURN(in.unit, RequiredString(doc, "unit", ptr, kMaxUnitIdChars));
   LCB_ASSIGN_OR_RETURN(in.external_ref, RequiredString(doc, "external_ref", ptr, kMaxExternalRefChars));
   LCB_ASSIGN_OR_RETURN(in.credits, OptionalCredits(doc, "credits", ptr));
   LCB_ASSIGN_OR_RETURN(in.hours, OptionalCredits(doc, "hours", ptr));
@@ -549,13 +549,13 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
   if (grade == doc.end()) return Status::InvalidArgument(Field(ptr + "/grade"), "is required");
   LCB_RETURN_IF_ERROR(ExpectObject(*grade, ptr + "/grade"));
   LCB_RETURN_IF_ERROR(RejectUnknown(*grade, ptr + "/grade", {"scale", "value"}));
-  LCB_ASSIGN_OR_RETURN(in.grade_scale, RequiredString(*grade, "scale", ptr + "/grade", 64));
+  LCB_ASSIGN_OR_RETURN(in.grade_scale, RequiredString(*grade, "scale", ptr + "/grade", kMaxGradeScaleChars));
   auto value = grade->find("value");
   if (value == grade->end() || value->is_null()) {
     return Status::InvalidArgument(Field(ptr + "/grade/value"), "is required");
   }
   if (value->is_string()) {
-    LCB_ASSIGN_OR_RETURN(in.grade_value, RequiredString(*grade, "value", ptr + "/grade", 64));
+    LCB_ASSIGN_OR_RETURN(in.grade_value, RequiredString(*grade, "value", ptr + "/grade", kMaxGradeValueChars));
   } else if (value->is_number()) {
     // 85 and 3.7 are accepted as numbers; kept as their shortest decimal text.
     in.grade_value = value->dump();

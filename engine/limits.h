@@ -17,6 +17,9 @@ constexpr size_t kMaxTitleChars = 200;        // titles and names, in characters
 constexpr size_t kMaxLearnerChars = 128;      // a learner id
 constexpr size_t kMaxExternalRefChars = 128;  // a record's external_ref
 constexpr size_t kMaxAttendanceChars = 64;
+constexpr size_t kMaxUnitIdChars = 200;     // "<institution>:<code>"
+constexpr size_t kMaxGradeScaleChars = 64;  // a grade scale id
+constexpr size_t kMaxGradeValueChars = 64;  // a grade as posted
 constexpr size_t kMaxRuleIdLength = 64;         // bytes
 constexpr size_t kMaxRequirementIdLength = 64;  // bytes
 
