@@ -115,6 +115,15 @@ std::string LogVkey(TestServer& s) {
   return s.CallJson("GET", "/v1/log/key", "", nullptr, 200).value("verifier_key", "");
 }
 
+// Writes a new log key to key_file (what the bank will sign with) and returns its verifier
+// key as the key file gives it back, for witnesses configured before the bank starts; "" if
+// the file could not be written or read.
+std::string NewLogKey(const std::string& key_file) {
+  if (!Ed25519Key::Generate().SavePem(key_file).ok()) return "";
+  auto key = Ed25519Key::LoadPem(key_file);
+  return key.ok() ? VerifierKeyString("creditbank.localhost/log", key->PublicKey()) : "";
+}
+
 // Witness a is up; witness b starts only later (lagging). With quorum 1 the bank serves a's
 // cosignature; audit with quorum 2 fails until b has caught up (via its 409 from size 0),
 // then audit and verify of a record bundle pass with both.
@@ -124,9 +133,8 @@ TEST(WitnessIntegration, TwoWitnessesOneLagging) {
   const std::string b_url = "http://127.0.0.1:" + std::to_string(b_port);
   // The bank's key is fixed first so that the witnesses can be configured with it.
   const std::string key_file = dir.sub("log_key.pem");
-  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
-  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
-                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  const std::string log_vkey = NewLogKey(key_file);
+  ASSERT_FALSE(log_vkey.empty());
   RunningWitness a("witness.a.example/w", dir.sub("wa"), log_vkey);
   TestServer bank(
       dir.sub("bank"),
@@ -181,9 +189,8 @@ TEST(WitnessIntegration, TwoWitnessesOneLagging) {
 TEST(WitnessIntegration, ForkedLogIsRefusedAndNeverServedAsCosigned) {
   TempDir dir;
   const std::string key_file = dir.sub("log_key.pem");
-  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
-  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
-                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  const std::string log_vkey = NewLogKey(key_file);
+  ASSERT_FALSE(log_vkey.empty());
   RunningWitness w("witness.example/w", dir.sub("w"), log_vkey);
   const std::map<std::string, std::string> flags = {
       {"key_file", key_file},
@@ -273,9 +280,8 @@ std::string MetricLine(TestServer& s, const std::string& series) {
 TEST(WitnessIntegration, CosignaturesSurviveARestartWithWitnessesDown) {
   TempDir dir;
   const std::string key_file = dir.sub("log_key.pem");
-  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
-  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
-                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  const std::string log_vkey = NewLogKey(key_file);
+  ASSERT_FALSE(log_vkey.empty());
   const std::string na = "witness.a.example/w", nb = "witness.b.example/w";
   const std::string va = RunningWitness::VkeyOf(na), vb = RunningWitness::VkeyOf(nb);
   const uint16_t pa = FreePort(), pb = FreePort();
@@ -333,9 +339,8 @@ TEST(WitnessIntegration, CosignaturesSurviveARestartWithWitnessesDown) {
 TEST(WitnessIntegration, HealthShowsALaggingWitnessAndTheQuorum) {
   TempDir dir;
   const std::string key_file = dir.sub("log_key.pem");
-  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
-  const std::string log_vkey = VerifierKeyString("creditbank.localhost/log",
-                                                 Ed25519Key::LoadPem(key_file).value().PublicKey());
+  const std::string log_vkey = NewLogKey(key_file);
+  ASSERT_FALSE(log_vkey.empty());
   const std::string na = "witness.a.example/w", nb = "witness.b.example/w";
   const uint16_t pb = FreePort();
   RunningWitness a(na, dir.sub("wa"), log_vkey);
