@@ -9,7 +9,7 @@
 // Until Track() is called (the first statistics request) marks are dropped: whoever starts
 // tracking reads everything from the store afterwards.
 //
-// Thread-safe; Mark is one short critical section (a set insert).
+// Thread-safe; Mark and MarkAll are one short critical section each (set inserts).
 #pragma once
 
 #include <mutex>
@@ -24,6 +24,11 @@ class LearnerChanges {
   void Mark(const std::string& learner) {
     std::lock_guard<std::mutex> lock(mu_);
     if (tracking_) changed_.insert(learner);
+  }
+  // Mark for each of a batch's learners, under one lock (the ingestion path marks per batch).
+  void MarkAll(const std::vector<std::string>& learners) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (tracking_) changed_.insert(learners.begin(), learners.end());
   }
   // From now on marks are kept until taken.
   void Track() {

@@ -198,9 +198,7 @@ void RecordService::Append(std::vector<LogEntry> entries, std::vector<std::strin
                            done = std::move(done)](StatusOr<AppendResult> result) mutable {
         // Durable now (or failed): cached views of these learners are stale either way.
         for (const auto& l : learners) generations_->Touch(l);
-        if (changes_) {
-          for (const auto& l : learners) changes_->Mark(l);  // after Touch: reloads see it
-        }
+        if (changes_) changes_->MarkAll(learners);  // after Touch: reloads see it
         if (revokes) revocation_generation_.fetch_add(1);
         post_([this, done = std::move(done), result = std::move(result)]() mutable {
           if (!result.ok()) return done(result.status());
