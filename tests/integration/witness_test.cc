@@ -228,8 +228,11 @@ TEST(WitnessIntegration, ForkedLogIsRefusedAndNeverServedAsCosigned) {
   const uint64_t size = fork.services().log().Size();
   const std::string latest = fork.services().log().LatestCheckpoint();
   std::string body = "old " + std::to_string(honest_size) + "\n";
-  for (const Hash& h :
-       fork.services().log().ConsistencyProof(honest_size, CheckpointSize(latest)).value()) {
+  // The proof is held in a variable: a range-for over value() of a temporary StatusOr would
+  // read the vector after the StatusOr is gone.
+  const std::vector<Hash> proof =
+      fork.services().log().ConsistencyProof(honest_size, CheckpointSize(latest)).value();
+  for (const Hash& h : proof) {
     body += Base64Encode(HashBytes(h)) + "\n";
   }
   auto r = client->Request("POST", "/add-checkpoint", body + "\n" + latest);
