@@ -8,7 +8,12 @@ import {lang, roleLabel, S, setLang, t} from './i18n.js';
 // Pages: module, who may open them (null = anyone), and the navigation label.
 const PAGES = {
   'sign-in': {load: () => import('./page_signin.js'), roles: null},
-  passbook: {load: () => import('./page_passbook.js'), roles: ['learner'], nav: S.navPassbook},
+  // The learner's home: its page's own imports are asked for with it, not in a second wave.
+  passbook: {
+    load: () => Promise.all([import('./page_passbook.js'), import('./charts.js'), import('./catalog.js')])
+      .then(([page]) => page),
+    roles: ['learner'], nav: S.navPassbook,
+  },
   records: {load: () => import('./page_records.js'), roles: ['learner'], nav: S.navRecords},
   record: {load: () => import('./page_record.js'), roles: ['learner', 'institution', 'auditor', 'admin']},
   programs: {load: () => import('./page_programs.js'), roles: ['learner'], nav: S.navPrograms},
@@ -172,6 +177,10 @@ async function start() {
     renderHeader();
     app.go('#/sign-in');
   });
+  // The first page's module loads while the session is asked for, not after: a dynamic
+  // import is fetched once, so route() later gets the same module (or the fetch under way).
+  const first = PAGES[parseHash().name];
+  if (first) first.load().catch(() => null);
   try {
     const r = await api.get('/v1/sessions/current', {signingIn: true});
     if (r.ok) app.signedIn(r.data);
