@@ -5,8 +5,11 @@
 #include <vector>
 
 #include "common/encoding.h"
+#include "crypto/ijson.h"
+#include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
+#include "storage/keys.h"
 #include "vc/verifier.h"
 
 namespace lcb {
@@ -112,6 +115,18 @@ StatusOr<std::string> CompletedOn(const nlohmann::json& credential) {
                                  "is required: the completion date of the record");
 }
 
+// The digest that names a credential (the header's rule): the canonical JSON, or the compact
+// JWS without surrounding white space. Called only on input that verified, so it parses.
+StatusOr<std::string> IdentityDigest(std::string_view bytes) {
+  const size_t first = bytes.find_first_not_of(" \t\r\n");
+  const size_t last = bytes.find_last_not_of(" \t\r\n");
+  const std::string_view trimmed = bytes.substr(first, last - first + 1);
+  if (trimmed.front() != '{') return HashHex(Sha256(trimmed));
+  LCB_ASSIGN_OR_RETURN(nlohmann::json doc, ParseIJson(trimmed));
+  LCB_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(doc));
+  return HashHex(Sha256(canonical));
+}
+
 }  // namespace
 
 StatusOr<std::optional<std::string>> CredentialInputService::AlignedUnit(
@@ -168,16 +183,24 @@ StatusOr<CredentialIntake> CredentialInputService::Check(const std::string& lear
                                            "/credentialSubject/achievement/id"};
     return intake;
   }
-  const std::string evidence = HashHex(Sha256(bytes));
+  LCB_ASSIGN_OR_RETURN(const std::string identity, IdentityDigest(bytes));
   RecordInput& in = intake.input;
   in.learner = learner;
   in.unit = *unit;
-  in.external_ref = "cred:" + evidence.substr(0, kExternalRefHexDigits);
+  in.external_ref = "cred:" + identity.substr(0, kExternalRefHexDigits);
   in.grade_scale = "pass_fail";
   in.grade_value = "pass";
   in.completed_on = std::move(completed_on);
-  in.evidence_sha256 = evidence;
+  in.evidence_sha256 = HashHex(Sha256(bytes));
   in.source = RecordSource::kCredential;
+  // Presented before in other bytes: the record keeps the first presentation's evidence, so
+  // that posting it again is the same record ("existing"), not a conflict.
+  StatusOr<StoredRecord> stored = records_->Read(keys::RecordId(intake.institution, in.external_ref));
+  if (stored.ok() && stored->record.learner == learner) {
+    const nlohmann::json entry = nlohmann::json::parse(stored->entry_bytes, nullptr, false);
+    const auto it = entry.is_object() ? entry.find("evidence_sha256") : entry.end();
+    if (it != entry.end() && it->is_string()) in.evidence_sha256 = it->get<std::string>();
+  }
   return intake;
 }
 

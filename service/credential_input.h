@@ -32,9 +32,12 @@
 // The record: learner, that unit, grade pass_fail "pass" (an Open Badge attests an achievement
 // earned), completed_on = the UTC date of validFrom (issuanceDate in VC 1.1), credits and
 // level from the unit, evidence_sha256 = SHA-256 hex of the bytes presented, source
-// "credential", external_ref = "cred:" + the first 32 hex digits of evidence_sha256. The
-// external_ref makes a second presentation of the same bytes the same record (the records'
-// (issuer, external_ref) idempotency): no second record.
+// "credential", external_ref = "cred:" + the first 32 hex digits of the SHA-256 of the
+// credential as signed: for JSON its RFC 8785 canonical form (so a copy re-indented or with its
+// members reordered is the same credential), for a compact JWS the token without the white
+// space around it. The external_ref makes a second presentation of the same credential the same
+// record (the records' (issuer, external_ref) idempotency): no second record. A copy whose bytes
+// differ keeps the first presentation's evidence_sha256 (Present reads the stored record).
 //
 // Thread-safe (the catalog and records services are).
 #pragma once

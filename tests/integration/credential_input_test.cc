@@ -6,6 +6,7 @@
 
 #include "common/encoding.h"
 #include "crypto/ed25519.h"
+#include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
 #include "tests/integration/test_server.h"
@@ -131,7 +132,9 @@ TEST_F(CredentialInputTest, AcceptedOnceAsTheInstitutionsRecordAndCountsInThePas
   EXPECT_EQ(view["record"]["issuer"], "tsinghua");
   EXPECT_EQ(view["record"]["learner"], cat_.learner_a);
   EXPECT_EQ(view["record"]["evidence_sha256"], sha);
-  EXPECT_EQ(view["record"]["external_ref"], "cred:" + sha.substr(0, 32));
+  // external_ref names the credential as signed (its canonical JSON), not these bytes.
+  const std::string canonical = HashHex(Sha256(CanonicalJson(json::parse(body)).value()));
+  EXPECT_EQ(view["record"]["external_ref"], "cred:" + canonical.substr(0, 32));
   EXPECT_EQ(view["record"]["completed_on"], "2025-06-30");
   EXPECT_EQ(view["record"]["credits"], 2);
   json passbook = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
@@ -151,6 +154,48 @@ TEST_F(CredentialInputTest, AcceptedOnceAsTheInstitutionsRecordAndCountsInThePas
   EXPECT_EQ(json::parse(again.body)["status"], "existing");
   EXPECT_EQ(server_->ledger().Size(), size);
   EXPECT_EQ(RecordCount(cat_.learner_a), 1u);
+}
+
+// The same credential in other bytes (re-indented JSON, its members in another order; a JWS
+// with white space around it) is the same record, which keeps the first bytes' evidence.
+TEST_F(CredentialInputTest, ACopyInOtherBytesIsTheSameRecord) {
+  const json badge = json::parse(Di(Badge(cat_.learner_a)));
+  const std::string compact = badge.dump();
+  ClientResponse first = Present(cat_.learner_a, cat_.learner_a_token, compact);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const json created = json::parse(first.body);
+  const uint64_t size = server_->ledger().Size();
+
+  const std::string indented = badge.dump(2);
+  // The same members in reverse order: still the same canonical form.
+  std::string reversed = "{";
+  std::vector<std::pair<std::string, json>> members;
+  for (const auto& [name, value] : badge.items()) members.emplace_back(name, value);
+  for (auto it = members.rbegin(); it != members.rend(); ++it) {
+    if (reversed.size() > 1) reversed += ",";
+    reversed += json(it->first).dump() + ":" + it->second.dump();
+  }
+  reversed += "}";
+  ASSERT_NE(reversed, compact);
+  for (const std::string& copy : {indented, "\n " + compact + "\n", reversed}) {
+    ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, copy);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json out = json::parse(r.body);
+    EXPECT_EQ(out["status"], "existing");
+    EXPECT_EQ(out["id"], created["id"]);
+    EXPECT_EQ(out["evidence_sha256"], HashHex(Sha256(compact)));
+  }
+  EXPECT_EQ(server_->ledger().Size(), size);
+  EXPECT_EQ(RecordCount(cat_.learner_a), 1u);
+
+  // A compact JWS: white space around the token is not part of it.
+  const std::string ob3 = Ob3Jwt(Badge(cat_.learner_a));
+  ClientResponse jws = Present(cat_.learner_a, cat_.learner_a_token, ob3);
+  ASSERT_EQ(jws.status, 201) << jws.body;
+  ClientResponse jws_again = Present(cat_.learner_a, cat_.learner_a_token, "  " + ob3 + "\r\n");
+  ASSERT_EQ(jws_again.status, 200) << jws_again.body;
+  EXPECT_EQ(json::parse(jws_again.body)["id"], json::parse(jws.body)["id"]);
+  EXPECT_EQ(RecordCount(cat_.learner_a), 2u);
 }
 
 TEST_F(CredentialInputTest, JwsFormsAreAcceptedToo) {
@@ -233,7 +278,7 @@ TEST_F(CredentialInputTest, AchievementNoUnitAlignsIsUnknownAchievement) {
 
 TEST_F(CredentialInputTest, MalformedInputIs400AndStoresNothing) {
   const uint64_t size = server_->ledger().Size();
-  for (const std::string body : {std::string(""), std::string("hello"), std::string("{\"a\":1}"),
+  for (const std::string& body : {std::string(""), std::string("hello"), std::string("{\"a\":1}"),
                                  std::string("{\"a\":1,\"a\":2}"), std::string("a.b.c")}) {
     ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, body);
     EXPECT_EQ(r.status, 400) << body << ": " << r.body;
