@@ -3,44 +3,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cli/cmd_log.h"
-#include "cli/commands.h"
-
 namespace lcb {
 namespace {
 
 constexpr const char* kVersion = "creditbank 0.1.0";
 constexpr size_t kHelpColumn = 26;
-
-// `creditbank log root|verify-inclusion|verify-consistency ...` (cli/cmd_log.h parses them).
-int RunLog(const std::vector<std::string>& a) {
-  if (a.empty() || a[0] == "--help" || a[0] == "-h") {
-    std::fprintf(a.empty() ? stderr : stdout,
-                 "usage: creditbank log root|verify-inclusion|verify-consistency ...\n"
-                 "  creditbank log root --leaves FILE\n"
-                 "  creditbank log verify-inclusion --index I --size N --leaf-hash HEX "
-                 "--root HEX --proof HEX,HEX,...\n"
-                 "  creditbank log verify-consistency --first M --second N --first-root "
-                 "HEX --second-root HEX --proof HEX,...\n");
-    return a.empty() ? kExitUsage : kExitOk;
-  }
-  std::vector<std::string> rest(a.begin() + 1, a.end());
-  if (a[0] == "root") return CmdLogRoot(rest);
-  if (a[0] == "verify-inclusion") return CmdLogVerifyInclusion(rest);
-  if (a[0] == "verify-consistency") return CmdLogVerifyConsistency(rest);
-  std::fprintf(stderr, "unknown log command '%s'\n", a[0].c_str());
-  return kExitUsage;
-}
-
-// `creditbank note verify ...`.
-int RunNote(const std::vector<std::string>& a) {
-  if (a.empty() || a[0] != "verify") {
-    const bool help = !a.empty() && (a[0] == "--help" || a[0] == "-h");
-    std::fprintf(help ? stdout : stderr, "usage: creditbank note verify --key VKEY --note FILE\n");
-    return help ? kExitOk : kExitUsage;
-  }
-  return CmdNoteVerify(std::vector<std::string>(a.begin() + 1, a.end()));
-}
 
 }  // namespace
 
@@ -95,35 +62,6 @@ void AddRawCommand(CLI::App& parent, const std::string& name, const std::string&
   cmd->set_help_flag();  // --help is the command's own
   cmd->prefix_command();
   cmd->callback([cmd, run, exit_code] { *exit_code = run(cmd->remaining()); });
-}
-
-int RunCreditbank(const std::vector<std::string>& args) {
-  CLI::App app;
-  ConfigureApp(app);
-  int code = kExitUsage;
-  AddServeCommand(app, &code);
-  AddKeygenCommand(app, &code);
-  AddTokenCommand(app, &code);
-  AddImportCommand(app, &code);
-  AddDemoCommand(app, &code);
-  AddVerifyCommand(app, &code);
-  // credential verify parses its own flags (cli/args.h) until it moves onto CLI11 too.
-  AddRawCommand(app, "credential", "verify a portable credential offline (di, jwt, ob3-jwt)",
-                CmdCredential, &code);
-  AddAuditCommand(app, &code);
-  AddRawCommand(app, "log", "Merkle tree tools: root, verify-inclusion, verify-consistency", RunLog,
-                &code);
-  AddBackupCommand(app, &code);
-  AddRestoreCommand(app, &code);
-  AddWitnessCommand(app, &code);
-  AddMonitorCommand(app, &code);
-  AddRawCommand(app, "note", "signed-note tools: verify", RunNote, &code);
-  if (args.empty()) {
-    std::fprintf(stderr, "%s", app.help().c_str());
-    return kExitUsage;
-  }
-  if (args.size() == 1 && args[0] == "help") return ParseAndRun(app, {"--help"}, code);
-  return ParseAndRun(app, args, code);
 }
 
 }  // namespace lcb

@@ -36,8 +36,8 @@ Outcome RunCli(const std::vector<std::string>& args) {
 TEST(CliAppTest, HelpListsEveryCommand) {
   Outcome r = RunCli({"--help"});
   EXPECT_EQ(r.code, kExitOk);
-  for (const char* command : {"serve", "keygen", "token", "import", "demo", "verify", "audit",
-                              "log", "backup", "restore", "witness", "monitor", "note"}) {
+  for (const char* command : {"serve", "keygen", "token", "import", "demo", "verify", "audit", "log",
+                              "backup", "restore", "witness", "monitor", "note"}) {
     EXPECT_TRUE(Has(r.out, std::string("  ") + command + " ")) << command;
   }
   EXPECT_EQ(RunCli({"help"}).code, kExitOk);
@@ -55,9 +55,9 @@ TEST(CliAppTest, ImportHelpListsItsFlags) {
   Outcome r = RunCli({"import", "--help"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_TRUE(Has(r.out, "usage: creditbank import"));
-  for (const char* flag :
-       {"--file", "--institution", "--server", "--token", "--mapping", "--encoding", "--sheet",
-        "--batch", "--connections", "--skip-invalid", "--dry-run", "--ca", "--insecure"}) {
+  for (const char* flag : {"--file", "--institution", "--server", "--token", "--mapping",
+                           "--encoding", "--sheet", "--batch", "--connections", "--skip-invalid",
+                           "--dry-run", "--ca", "--insecure"}) {
     EXPECT_TRUE(Has(r.out, flag)) << flag;
   }
   EXPECT_TRUE(Has(r.out, "CREDITBANK_TOKEN"));  // the env var that may stand in for --token
@@ -88,9 +88,9 @@ TEST(CliAppTest, AnUnknownFlagExitsTwoNamingIt) {
 }
 
 TEST(CliAppTest, ABadValueExitsTwoNamingTheFlag) {
-  const std::vector<std::string> base = {
-      "import",  "--file", "x.csv", "--institution", "tsinghua", "--server", "http://127.0.0.1:1",
-      "--token", "t"};
+  const std::vector<std::string> base = {"import",   "--file",   "x.csv", "--institution",
+                                         "tsinghua", "--server", "http://127.0.0.1:1",
+                                         "--token",  "t"};
   for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
            {"--batch", "0"}, {"--batch", "1001"}, {"--batch", "ten"}, {"--connections", "17"}}) {
     std::vector<std::string> args = base;
@@ -105,9 +105,8 @@ TEST(CliAppTest, ABadValueExitsTwoNamingTheFlag) {
   Outcome r = RunCli(args);
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_TRUE(Has(r.err, "--encoding"));
-  EXPECT_EQ(
-      RunCli({"monitor", "--server", "http://x:1", "--state", "s", "--interval-ms", "0"}).code,
-      kExitUsage);
+  EXPECT_EQ(RunCli({"monitor", "--server", "http://x:1", "--state", "s", "--interval-ms", "0"}).code,
+            kExitUsage);
 }
 
 TEST(CliAppTest, AMissingRequiredFlagExitsTwoNamingIt) {
@@ -128,7 +127,7 @@ TEST(CliAppTest, EqualsFormAndTheCmdEntryPointsParseTheSameWay) {
   EXPECT_EQ(CmdBackup({"--to", "x"}), kExitUsage);  // no --server
 }
 
-TEST(CliAppTest, LogAndNoteKeepTheirOwnUsage) {
+TEST(CliAppTest, LogAndNoteSubcommands) {
   Outcome r = RunCli({"log", "root", "--help"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_TRUE(Has(r.out, "usage: creditbank log root"));
@@ -136,6 +135,10 @@ TEST(CliAppTest, LogAndNoteKeepTheirOwnUsage) {
   EXPECT_EQ(RunCli({"log", "root", "--bogus", "x"}).code, kExitUsage);
   EXPECT_EQ(RunCli({"note", "--help"}).code, kExitOk);
   EXPECT_EQ(RunCli({"note", "verify"}).code, kExitUsage);
+  Outcome twice = RunCli({"log", "verify-inclusion", "--index", "0", "--index", "1"});
+  EXPECT_EQ(twice.code, kExitUsage);
+  EXPECT_TRUE(Has(twice.err, "--index"));
+  EXPECT_TRUE(Has(RunCli({"log", "verify-consistency", "--help"}).out, "--second-root"));
 }
 
 }  // namespace
