@@ -27,8 +27,8 @@
 // Phases 3-5 use --connections keep-alive connections (default 1), each sending whole
 // batches; the progress bar shows rows/s.
 //
-// Retries: RestClient's policy (cli/rest_client.h). A 413 halves the batch size (a server configured
-// with a smaller max_batch).
+// Retries: RestClient's policy (cli/rest_client.h). A 413 halves the batch size (a server
+// configured with a smaller max_batch).
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -228,9 +228,8 @@ int RunImport(const ImportOptions& options) {
   HttpResolver resolver(**pool, options.institution);
 
   // The issuing institution, as the server knows it.
-  auto inst_reply =
-      (*pool)->first().Send("GET", "/v1/institutions/" + PathSegment(options.institution),
-                            options.token);
+  auto inst_reply = (*pool)->first().Send(
+      "GET", "/v1/institutions/" + PathSegment(options.institution), options.token);
   if (!inst_reply.ok()) return Fail(inst_reply.status().message());
   if (inst_reply->status != 200) {
     return Fail(
@@ -252,7 +251,9 @@ int RunImport(const ImportOptions& options) {
   std::unordered_map<std::string, std::optional<Unit>> units;
   for (const auto& [id, unit] : resolver.units()) units.emplace(id, unit);
   Validated checked;
-  if (Status s = Validate(*table, *issuer, (*pool)->first(), options.token, std::move(units), &checked); !s.ok()) {
+  if (Status s =
+          Validate(*table, *issuer, (*pool)->first(), options.token, std::move(units), &checked);
+      !s.ok()) {
     return Fail(s.message());
   }
   PrintAll(checked.problems, options.skip_invalid ? " (skipped)" : "");
@@ -355,7 +356,8 @@ void AddImportCommand(CLI::App& parent, int* exit_code) {
       ->type_name("N")
       ->check(CLI::Range(1, import_cli::kMaxConnections))
       ->capture_default_str();
-  cmd->add_flag("--skip-invalid", o->skip_invalid, "store the valid records, list the skipped lines");
+  cmd->add_flag("--skip-invalid", o->skip_invalid,
+                "store the valid records, list the skipped lines");
   cmd->add_flag("--dry-run", o->dry_run,
                 "validate only (with the server too when a token is given); store nothing, "
                 "create no learner account");

@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <string_view>
 
@@ -59,8 +58,10 @@ class Flags {
  public:
   void Declare(CLI::App* cmd, const std::string& name, const std::string& type,
                const std::string& help, bool repeatable = false) {
+    // A repeatable flag still takes one value per occurrence: "--key A B" leaves B over (an
+    // error), as the hand-written parser did.
     CLI::Option* option =
-        repeatable ? cmd->add_option("--" + name, multi_[name], help)
+        repeatable ? cmd->add_option("--" + name, multi_[name], help)->allow_extra_args(false)
                    : cmd->add_option("--" + name, single_[name], help)
                          ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
     options_[name] = option->type_name(type);
@@ -71,8 +72,8 @@ class Flags {
   const std::vector<std::string>& all(const std::string& name) const { return multi_.at(name); }
 
  private:
-  std::map<std::string, std::string> single_;               // node-stable: CLI11 keeps pointers
-  std::map<std::string, std::vector<std::string>> multi_;   // repeatable flags
+  std::map<std::string, std::string> single_;              // node-stable: CLI11 keeps pointers
+  std::map<std::string, std::vector<std::string>> multi_;  // repeatable flags
   std::map<std::string, CLI::Option*> options_;
 };
 
@@ -303,8 +304,8 @@ std::vector<std::string> Prepend(const char* word, const std::vector<std::string
 }  // namespace
 
 void AddLogCommand(CLI::App& parent, int* exit_code) {
-  CLI::App* log = parent.add_subcommand(
-      "log", "Merkle tree tools: root, verify-inclusion, verify-consistency");
+  CLI::App* log =
+      parent.add_subcommand("log", "Merkle tree tools: root, verify-inclusion, verify-consistency");
   log->require_subcommand(1);
   AddFlagsCommand(log, "root", "the RFC 9162 root of a list of leaves", kRootUsage, DeclareRoot,
                   RunLogRoot, exit_code);

@@ -45,8 +45,8 @@ bool StderrIsTty() { return ::isatty(::fileno(stderr)) == 1; }
 void Progress::Update(size_t done, bool final) {
   std::lock_guard<std::mutex> lock(PrintMutex());
   auto now = Clock::now();
-  if (!final && now - last_ < (tty_ ? Clock::duration(kTtyRedrawEvery)
-                                    : Clock::duration(kPlainLineEvery))) {
+  if (!final &&
+      now - last_ < (tty_ ? Clock::duration(kTtyRedrawEvery) : Clock::duration(kPlainLineEvery))) {
     return;
   }
   last_ = now;
@@ -62,8 +62,8 @@ void Progress::Update(size_t done, bool final) {
                  what_.c_str(), bar.c_str(), done, total_, percent, rate, eta, final ? "\n" : "");
     drawn_ = !final;
   } else if (!final || done > 0) {
-    std::fprintf(stderr, "import: %s %zu/%zu rows (%d%%), %.0f rows/s, ETA %.0f s\n",
-                 what_.c_str(), done, total_, percent, rate, eta);
+    std::fprintf(stderr, "import: %s %zu/%zu rows (%d%%), %.0f rows/s, ETA %.0f s\n", what_.c_str(),
+                 done, total_, percent, rate, eta);
   }
   std::fflush(stderr);
 }

@@ -150,10 +150,10 @@ StatusOr<std::vector<std::optional<std::string>>> HttpResolver::FindLearners(
   std::vector<std::optional<std::string>> out(ids.size());
   Progress progress("learners", ids.size(), StderrIsTty());
   LCB_RETURN_IF_ERROR(ForEachId(ids.size(), &progress, [&](RestClient& remote, size_t i) -> Status {
-    LCB_ASSIGN_OR_RETURN(ClientResponse r, remote.Send("GET",
-                                                       "/v1/learners/lookup?national_id=" +
-                                                           PathSegment(ids[i]),
-                                                       pool_.token()));
+    LCB_ASSIGN_OR_RETURN(
+        ClientResponse r,
+        remote.Send("GET", "/v1/learners/lookup?national_id=" + PathSegment(ids[i]),
+                    pool_.token()));
     if (r.status == 404) return Status::Ok();
     if (r.status != 200) return Refused("GET /v1/learners/lookup", r);
     LCB_ASSIGN_OR_RETURN(out[i], IdOf(r));
@@ -170,7 +170,8 @@ StatusOr<std::vector<std::string>> HttpResolver::CreateLearners(
       ForEachId(learners.size(), &progress, [&](RestClient& remote, size_t i) -> Status {
         json body = {{"national_id", learners[i].national_id}};
         if (!learners[i].display_name.empty()) body["display_name"] = learners[i].display_name;
-        LCB_ASSIGN_OR_RETURN(ClientResponse r, remote.Send("POST", "/v1/learners", pool_.token(), Dump(body)));
+        LCB_ASSIGN_OR_RETURN(ClientResponse r,
+                             remote.Send("POST", "/v1/learners", pool_.token(), Dump(body)));
         if (r.status != 200 && r.status != 201) return Refused("POST /v1/learners", r);
         LCB_ASSIGN_OR_RETURN(std::optional<std::string> id, IdOf(r));
         out[i] = std::move(*id);
@@ -180,7 +181,7 @@ StatusOr<std::vector<std::string>> HttpResolver::CreateLearners(
 }
 
 Status HttpResolver::ForEachId(size_t n, Progress* progress,
-                 const std::function<Status(RestClient&, size_t)>& step) {
+                               const std::function<Status(RestClient&, size_t)>& step) {
   std::mutex mu;
   Status first = Status::Ok();
   std::atomic<size_t> done{0};

@@ -26,9 +26,9 @@ struct Tally {
 // which catches what the file and catalog cannot show, such as unknown learner accounts,
 // before anything is stored. Problems are appended to `problems`; false when the check itself
 // could not be made (a message was printed).
-bool CheckBatches(RemotePool& pool, const ImportOptions& options,
-                  const formats::MappedTable& table, const std::vector<Row>& rows,
-                  Progress& progress, std::vector<formats::CellProblem>* problems);
+bool CheckBatches(RemotePool& pool, const ImportOptions& options, const formats::MappedTable& table,
+                  const std::vector<Row>& rows, Progress& progress,
+                  std::vector<formats::CellProblem>* problems);
 
 struct SendOutcome {
   bool completed = false;  // false: stopped early, `unhandled` rows not tried

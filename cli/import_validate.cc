@@ -44,7 +44,8 @@ Status FetchUnits(RestClient& remote, const std::string& token, const std::vecto
   for (const Row& row : rows) {
     const std::string& id = row.input.unit;
     if (id.empty() || id.size() > kUnitBytes.max_bytes || units->count(id)) continue;
-    LCB_ASSIGN_OR_RETURN(ClientResponse r, remote.Send("GET", "/v1/units/" + PathSegment(id), token));
+    LCB_ASSIGN_OR_RETURN(ClientResponse r,
+                         remote.Send("GET", "/v1/units/" + PathSegment(id), token));
     if (r.status == 404 || r.status == 400) {
       units->emplace(id, std::nullopt);
       continue;

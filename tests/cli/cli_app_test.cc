@@ -36,8 +36,8 @@ Outcome RunCli(const std::vector<std::string>& args) {
 TEST(CliAppTest, HelpListsEveryCommand) {
   Outcome r = RunCli({"--help"});
   EXPECT_EQ(r.code, kExitOk);
-  for (const char* command : {"serve", "keygen", "token", "import", "demo", "verify", "audit", "log",
-                              "backup", "restore", "witness", "monitor", "note"}) {
+  for (const char* command : {"serve", "keygen", "token", "import", "demo", "verify", "audit",
+                              "log", "backup", "restore", "witness", "monitor", "note"}) {
     EXPECT_TRUE(Has(r.out, std::string("  ") + command + " ")) << command;
   }
   EXPECT_EQ(RunCli({"help"}).code, kExitOk);
@@ -55,9 +55,9 @@ TEST(CliAppTest, ImportHelpListsItsFlags) {
   Outcome r = RunCli({"import", "--help"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_TRUE(Has(r.out, "usage: creditbank import"));
-  for (const char* flag : {"--file", "--institution", "--server", "--token", "--mapping",
-                           "--encoding", "--sheet", "--batch", "--connections", "--skip-invalid",
-                           "--dry-run", "--ca", "--insecure"}) {
+  for (const char* flag :
+       {"--file", "--institution", "--server", "--token", "--mapping", "--encoding", "--sheet",
+        "--batch", "--connections", "--skip-invalid", "--dry-run", "--ca", "--insecure"}) {
     EXPECT_TRUE(Has(r.out, flag)) << flag;
   }
   EXPECT_TRUE(Has(r.out, "CREDITBANK_TOKEN"));  // the env var that may stand in for --token
@@ -88,9 +88,9 @@ TEST(CliAppTest, AnUnknownFlagExitsTwoNamingIt) {
 }
 
 TEST(CliAppTest, ABadValueExitsTwoNamingTheFlag) {
-  const std::vector<std::string> base = {"import",   "--file",   "x.csv", "--institution",
-                                         "tsinghua", "--server", "http://127.0.0.1:1",
-                                         "--token",  "t"};
+  const std::vector<std::string> base = {
+      "import",  "--file", "x.csv", "--institution", "tsinghua", "--server", "http://127.0.0.1:1",
+      "--token", "t"};
   for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
            {"--batch", "0"}, {"--batch", "1001"}, {"--batch", "ten"}, {"--connections", "17"}}) {
     std::vector<std::string> args = base;
@@ -105,8 +105,9 @@ TEST(CliAppTest, ABadValueExitsTwoNamingTheFlag) {
   Outcome r = RunCli(args);
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_TRUE(Has(r.err, "--encoding"));
-  EXPECT_EQ(RunCli({"monitor", "--server", "http://x:1", "--state", "s", "--interval-ms", "0"}).code,
-            kExitUsage);
+  EXPECT_EQ(
+      RunCli({"monitor", "--server", "http://x:1", "--state", "s", "--interval-ms", "0"}).code,
+      kExitUsage);
 }
 
 TEST(CliAppTest, AMissingRequiredFlagExitsTwoNamingIt) {
