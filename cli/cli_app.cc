@@ -9,6 +9,27 @@ namespace {
 constexpr const char* kVersion = "creditbank 0.1.0";
 constexpr size_t kHelpColumn = 26;
 
+// Prints a parse error and returns kExitUsage. CLI11 (2.1) checks required options before it
+// reports words nobody claimed, and lists those in reverse order; an unclaimed word is the
+// likelier mistake ("--sever URL" leaves --server missing, "log frob" leaves a subcommand
+// missing), so it is named first, in the order given.
+int UsageError(const CLI::App& app, const CLI::ParseError& e) {
+  const std::vector<std::string> left = app.remaining(/*recurse=*/true);
+  const bool names_leftovers = dynamic_cast<const CLI::RequiredError*>(&e) != nullptr ||
+                               dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr;
+  if (left.empty() || !names_leftovers) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  std::string words;
+  for (const std::string& word : left) words += (words.empty() ? "" : " ") + word;
+  app.exit(CLI::ExtrasError((left.size() > 1 ? "The following arguments were not expected: "
+                                             : "The following argument was not expected: ") +
+                                words,
+                            CLI::ExitCodes::ExtrasError));
+  return kExitUsage;
+}
+
 }  // namespace
 
 void AddServerFlags(CLI::App* cmd, ServerFlags* flags, bool server_required,
@@ -40,8 +61,7 @@ int ParseAndRun(CLI::App& app, const std::vector<std::string>& args, const int& 
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kExitUsage;
+    return UsageError(app, e);
   }
   return exit_code;
 }

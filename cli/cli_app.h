@@ -37,7 +37,8 @@ void ConfigureApp(CLI::App& app);
 
 // Parses `args` (the words after the program name) and runs the selected subcommand, whose
 // callback leaves its exit code in `exit_code`. --help: help on stdout, kExitOk; a parse
-// error: CLI11's message on stderr, kExitUsage.
+// error: CLI11's message on stderr, kExitUsage. Words no option or subcommand claimed (an
+// unknown flag or subcommand) are named before a missing required option.
 int ParseAndRun(CLI::App& app, const std::vector<std::string>& args, const int& exit_code);
 
 // `creditbank <name> args...` for the one command `add` declares (tests, and callers holding
