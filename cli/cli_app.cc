@@ -76,12 +76,4 @@ int RunCommand(AddCommandFn add, const std::vector<std::string>& args) {
   return ParseAndRun(app, full, code);
 }
 
-void AddRawCommand(CLI::App& parent, const std::string& name, const std::string& summary,
-                   int (*run)(const std::vector<std::string>&), int* exit_code) {
-  CLI::App* cmd = parent.add_subcommand(name, summary);
-  cmd->set_help_flag();  // --help is the command's own
-  cmd->prefix_command();
-  cmd->callback([cmd, run, exit_code] { *exit_code = run(cmd->remaining()); });
-}
-
 }  // namespace lcb

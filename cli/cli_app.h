@@ -45,11 +45,6 @@ int ParseAndRun(CLI::App& app, const std::vector<std::string>& args, const int& 
 // the words after the command name).
 int RunCommand(AddCommandFn add, const std::vector<std::string>& args);
 
-// A command that still parses its own arguments (cli/args.h): every word after its name is
-// passed to `run` unparsed. For commands converted later.
-void AddRawCommand(CLI::App& parent, const std::string& name, const std::string& summary,
-                   int (*run)(const std::vector<std::string>&), int* exit_code);
-
 // The whole command line: every command of the binary (main.cc).
 int RunCreditbank(const std::vector<std::string>& args);
 

@@ -17,9 +17,7 @@ int RunCreditbank(const std::vector<std::string>& args) {
   AddImportCommand(app, &code);
   AddDemoCommand(app, &code);
   AddVerifyCommand(app, &code);
-  // credential verify parses its own flags (cli/args.h) until it moves onto CLI11 too.
-  AddRawCommand(app, "credential", "verify a portable credential offline (di, jwt, ob3-jwt)",
-                CmdCredential, &code);
+  AddCredentialCommand(app, &code);
   AddAuditCommand(app, &code);
   AddLogCommand(app, &code);
   AddBackupCommand(app, &code);

@@ -67,7 +67,7 @@ TEST(CliAppTest, ImportHelpListsItsFlags) {
 
 TEST(CliAppTest, EveryCommandHasHelp) {
   for (const char* command : {"serve", "keygen", "import", "demo", "verify", "audit", "backup",
-                              "restore", "witness", "monitor", "log", "note"}) {
+                              "restore", "witness", "monitor", "log", "note", "credential"}) {
     Outcome r = RunCli({command, "--help"});
     EXPECT_EQ(r.code, kExitOk) << command;
     EXPECT_TRUE(Has(r.out, std::string("usage: creditbank ") + command)) << command;
@@ -142,6 +142,31 @@ TEST(CliAppTest, AnUnknownFlagIsNamedBeforeAMissingRequiredOne) {
   r = RunCli({"log", "frob"});
   EXPECT_EQ(r.code, kExitUsage);
   EXPECT_TRUE(Has(r.err, "frob")) << r.err;
+}
+
+TEST(CliAppTest, CredentialVerify) {
+  Outcome help = RunCli({"credential", "verify", "--help"});
+  EXPECT_EQ(help.code, kExitOk);
+  EXPECT_TRUE(Has(help.out, "usage: creditbank credential verify"));
+  for (const char* flag : {"--file F", "--issuer-key KEY", "--did DID", "--status-list FILE"}) {
+    EXPECT_TRUE(Has(help.out, flag)) << flag;
+  }
+  EXPECT_TRUE(Has(help.out, "Exit 0 verified"));  // the footer
+  EXPECT_TRUE(Has(RunCli({"credential", "--help"}).out, "verify"));
+  Outcome missing = RunCli({"credential", "verify", "--did", "did:key:z6Mk"});
+  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_TRUE(Has(missing.err, "--file is required"));
+  EXPECT_TRUE(missing.out.empty()) << missing.out;
+  Outcome unknown = RunCli({"credential", "verify", "--file", "c.json", "--colour", "red"});
+  EXPECT_EQ(unknown.code, kExitUsage);
+  EXPECT_TRUE(Has(unknown.err, "--colour"));
+  EXPECT_EQ(RunCli({"credential"}).code, kExitUsage);
+  EXPECT_TRUE(Has(RunCli({"credential", "check"}).err, "check"));
+  // An unreadable file is a bad argument too (exit 2), reported by the command itself.
+  Outcome absent = RunCli({"credential", "verify", "--file=/nonexistent/c.json"});
+  EXPECT_EQ(absent.code, kExitUsage);
+  EXPECT_TRUE(Has(absent.err, "cannot read"));
+  EXPECT_EQ(CmdCredential({"verify", "--help"}), kExitOk);
 }
 
 TEST(CliAppTest, LogAndNoteRequiredAndUnknownFlags) {
