@@ -37,17 +37,13 @@ void ConfigureApp(CLI::App& app);
 
 // Parses `args` (the words after the program name) and runs the selected subcommand, whose
 // callback leaves its exit code in `exit_code`. --help: help on stdout, kExitOk; a parse
-// error: CLI11's message on stderr, kExitUsage.
+// error: CLI11's message on stderr, kExitUsage. Words no option or subcommand claimed (an
+// unknown flag or subcommand) are named before a missing required option.
 int ParseAndRun(CLI::App& app, const std::vector<std::string>& args, const int& exit_code);
 
 // `creditbank <name> args...` for the one command `add` declares (tests, and callers holding
 // the words after the command name).
 int RunCommand(AddCommandFn add, const std::vector<std::string>& args);
-
-// A command that still parses its own arguments (cli/args.h): every word after its name is
-// passed to `run` unparsed. For commands converted later.
-void AddRawCommand(CLI::App& parent, const std::string& name, const std::string& summary,
-                   int (*run)(const std::vector<std::string>&), int* exit_code);
 
 // The whole command line: every command of the binary (main.cc).
 int RunCreditbank(const std::vector<std::string>& args);

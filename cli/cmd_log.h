@@ -6,7 +6,7 @@
 //                                     --second-root HEX [--proof HEX,HEX,...]
 //   creditbank note verify --key VKEY [--key VKEY ...] --note FILE
 // `args` are the arguments after the subcommand words; "--flag value" and "--flag=value"
-// are both accepted, FILE may be "-" for stdin. Each prints its usage for --help.
+// are both accepted (CLI11), FILE may be "-" for stdin. Each prints its usage for --help.
 //
 // Exit codes (for scripts and interop with other C2SP / RFC 9162 implementations):
 //   0 valid (or, for `log root`, computed), 1 invalid (the exact reason on stderr),
@@ -18,7 +18,16 @@
 
 #include "cli/exit_codes.h"
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace lcb {
+
+// Declare `log` (root, verify-inclusion, verify-consistency) and `note` (verify) on the
+// binary's CLI11 App (cli/cli_app.h).
+void AddLogCommand(CLI::App& parent, int* exit_code);
+void AddNoteCommand(CLI::App& parent, int* exit_code);
 
 // Reads hex-encoded leaf data, one leaf per line (an empty line is an empty leaf; a final
 // newline does not start another leaf) and prints "tree_size N" and "root HEX".

@@ -26,6 +26,7 @@ void AddBackupCommand(CLI::App& parent, int* exit_code);
 void AddRestoreCommand(CLI::App& parent, int* exit_code);
 void AddWitnessCommand(CLI::App& parent, int* exit_code);
 void AddMonitorCommand(CLI::App& parent, int* exit_code);
+void AddCredentialCommand(CLI::App& parent, int* exit_code);
 
 int CmdServe(const CommandArgs& args);
 int CmdKeygen(const CommandArgs& args);

@@ -67,7 +67,7 @@ TEST(CliAppTest, ImportHelpListsItsFlags) {
 
 TEST(CliAppTest, EveryCommandHasHelp) {
   for (const char* command : {"serve", "keygen", "import", "demo", "verify", "audit", "backup",
-                              "restore", "witness", "monitor"}) {
+                              "restore", "witness", "monitor", "log", "note", "credential"}) {
     Outcome r = RunCli({command, "--help"});
     EXPECT_EQ(r.code, kExitOk) << command;
     EXPECT_TRUE(Has(r.out, std::string("usage: creditbank ") + command)) << command;
@@ -128,7 +128,76 @@ TEST(CliAppTest, EqualsFormAndTheCmdEntryPointsParseTheSameWay) {
   EXPECT_EQ(CmdBackup({"--to", "x"}), kExitUsage);  // no --server
 }
 
-TEST(CliAppTest, LogAndNoteKeepTheirOwnUsage) {
+TEST(CliAppTest, AnUnknownFlagIsNamedBeforeAMissingRequiredOne) {
+  // --sever leaves --server missing too; the misspelt word is the one to name.
+  Outcome r = RunCli({"backup", "--sever", "http://127.0.0.1:1", "--to", "x"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "not expected: --sever http://127.0.0.1:1")) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  // Several words are listed in the order given (CLI11 2.1 alone reverses them).
+  r = RunCli({"backup", "--server", "http://127.0.0.1:1", "--to", "x", "--colour", "red"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "not expected: --colour red")) << r.err;
+  // An unknown subcommand is named, not reported as a missing one.
+  r = RunCli({"log", "frob"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "frob")) << r.err;
+}
+
+TEST(CliAppTest, CredentialVerify) {
+  Outcome help = RunCli({"credential", "verify", "--help"});
+  EXPECT_EQ(help.code, kExitOk);
+  EXPECT_TRUE(Has(help.out, "usage: creditbank credential verify"));
+  for (const char* flag : {"--file F", "--issuer-key KEY", "--did DID", "--status-list FILE"}) {
+    EXPECT_TRUE(Has(help.out, flag)) << flag;
+  }
+  EXPECT_TRUE(Has(help.out, "Exit 0 verified"));  // the footer
+  EXPECT_TRUE(Has(RunCli({"credential", "--help"}).out, "verify"));
+  Outcome missing = RunCli({"credential", "verify", "--did", "did:key:z6Mk"});
+  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_TRUE(Has(missing.err, "--file is required"));
+  EXPECT_TRUE(missing.out.empty()) << missing.out;
+  Outcome unknown = RunCli({"credential", "verify", "--file", "c.json", "--colour", "red"});
+  EXPECT_EQ(unknown.code, kExitUsage);
+  EXPECT_TRUE(Has(unknown.err, "--colour"));
+  EXPECT_EQ(RunCli({"credential"}).code, kExitUsage);
+  EXPECT_TRUE(Has(RunCli({"credential", "check"}).err, "check"));
+  // An unreadable file is a bad argument too (exit 2), reported by the command itself.
+  Outcome absent = RunCli({"credential", "verify", "--file=/nonexistent/c.json"});
+  EXPECT_EQ(absent.code, kExitUsage);
+  EXPECT_TRUE(Has(absent.err, "cannot read"));
+  EXPECT_EQ(CmdCredential({"verify", "--help"}), kExitOk);
+}
+
+TEST(CliAppTest, LogAndNoteRequiredAndUnknownFlags) {
+  Outcome r = RunCli({"log", "root"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--leaves is required"));
+  r = RunCli({"note", "verify", "--key", "k"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--note is required"));
+  r = RunCli({"log", "root", "--leaves", "-", "--bogus", "x"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--bogus"));
+  r = RunCli({"note", "verify", "--bogus", "x"});  // named, though --key and --note are missing
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--bogus"));
+  // A repeatable --key takes one value per occurrence: the second word is left over.
+  r = RunCli({"note", "verify", "--key", "a", "b", "--note", "n"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "not expected: b")) << r.err;
+  for (const char* sub : {"root", "verify-inclusion", "verify-consistency"}) {
+    Outcome help = RunCli({"log", sub, "--help"});
+    EXPECT_EQ(help.code, kExitOk) << sub;
+    EXPECT_TRUE(Has(help.out, std::string("usage: creditbank log ") + sub));
+    EXPECT_TRUE(Has(help.out, "Exit 0 valid") || std::string(sub) == "root") << help.out;
+  }
+  Outcome note = RunCli({"note", "verify", "--help"});
+  EXPECT_EQ(note.code, kExitOk);
+  EXPECT_TRUE(Has(note.out, "--key VKEY"));
+}
+
+TEST(CliAppTest, LogAndNoteSubcommands) {
   Outcome r = RunCli({"log", "root", "--help"});
   EXPECT_EQ(r.code, kExitOk);
   EXPECT_TRUE(Has(r.out, "usage: creditbank log root"));
@@ -136,6 +205,10 @@ TEST(CliAppTest, LogAndNoteKeepTheirOwnUsage) {
   EXPECT_EQ(RunCli({"log", "root", "--bogus", "x"}).code, kExitUsage);
   EXPECT_EQ(RunCli({"note", "--help"}).code, kExitOk);
   EXPECT_EQ(RunCli({"note", "verify"}).code, kExitUsage);
+  Outcome twice = RunCli({"log", "verify-inclusion", "--index", "0", "--index", "1"});
+  EXPECT_EQ(twice.code, kExitUsage);
+  EXPECT_TRUE(Has(twice.err, "--index"));
+  EXPECT_TRUE(Has(RunCli({"log", "verify-consistency", "--help"}).out, "--second-root"));
 }
 
 }  // namespace

@@ -1,0 +1,31 @@
+// Phase 2 of `creditbank import`: every mapped row checked the way POST /v1/records will check
+// it, before anything is sent (cli/cmd_import.cc describes the phases).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cli/import_options.h"
+#include "cli/rest_client.h"
+#include "engine/model.h"
+#include "formats/mapping_apply.h"
+
+namespace lcb::import_cli {
+
+struct Validated {
+  size_t data_rows = 0;
+  std::vector<Row> valid;                      // file order
+  std::vector<formats::CellProblem> problems;  // file order
+};
+
+// Maps every row of `table` to a RecordInput and checks it: the JSON API's byte limits, the
+// unit (fetched from the server when `units` lacks it), the engine's recognition checks
+// against `issuer`, and external_refs repeated inside the file. An error only when the check
+// itself could not be made (the server is down).
+Status Validate(formats::MappedTable& table, const Institution& issuer, RestClient& remote,
+                const std::string& token,
+                std::unordered_map<std::string, std::optional<Unit>> units, Validated* out);
+
+}  // namespace lcb::import_cli
