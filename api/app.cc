@@ -178,6 +178,69 @@ std::string App::RenderMetrics() {
   return out.str();
 }
 
+namespace {
+
+// The role-mask bit of a caller's kind (api/router.h); anonymous callers have none.
+unsigned RoleBit(RoleKind kind) {
+  switch (kind) {
+    case RoleKind::kAdmin: return kAdmin;
+    case RoleKind::kInstitution: return kInstitutionRole;
+    case RoleKind::kLearner: return kLearnerRole;
+    case RoleKind::kAuditor: return kAuditorRole;
+    case RoleKind::kRegulator: return kRegulatorRole;
+    case RoleKind::kAnonymous: return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+// Who is calling (a bearer token, else a portal session cookie) and whether that role may call
+// `route`: the refusal to send (401, 403), or nothing, with *principal set.
+std::optional<HttpResponse> App::Authorize(const Route& route, const HttpRequest& req,
+                                           Principal* principal) {
+  const std::string* auth = req.Header("authorization");
+  if (!auth) {
+    // No token: a portal session cookie may stand in for one (api/sessions.h).
+    Status s = sessions_->AuthenticateRequest(req, route.roles == kAnyone, principal);
+    if (!s.ok()) {
+      HttpResponse r = ProblemResponse(s, req.request_id);
+      if (s.code() == StatusCode::kUnauthenticated) {
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        r.headers.emplace_back("Set-Cookie", sessions_->ClearCookie());
+      }
+      return r;
+    }
+  }
+  if (route.roles != kAnyone && !auth && principal->kind == RoleKind::kAnonymous) {
+    HttpResponse r = ProblemResponse(
+        Status::Unauthenticated(
+            "this endpoint needs Authorization: Bearer <token> or a portal session"),
+        req.request_id);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  if (auth) {
+    auto p = services_.tokens().Authenticate(*auth);
+    if (!p.ok()) {
+      HttpResponse r = ProblemResponse(p.status(), req.request_id);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      return r;
+    }
+    *principal = *p;
+  }
+  if (route.roles != kAnyone) {
+    const unsigned bit = RoleBit(principal->kind);
+    if ((route.roles & bit) == 0) {
+      return ProblemResponse(
+          Status::PermissionDenied("role " + principal->role() + " may not call " + req.method +
+                                   " " + route.pattern),
+          req.request_id);
+    }
+  }
+  return std::nullopt;
+}
+
 void App::Dispatch(HttpRequest request, Respond respond) {
   auto start = std::chrono::steady_clock::now();
   auto req = std::make_shared<HttpRequest>(std::move(request));
@@ -215,54 +278,8 @@ void App::Dispatch(HttpRequest request, Respond respond) {
     return finish(ProblemResponse(404, "no such endpoint: " + req->path, req->request_id));
   }
   const Route& route = *match.route;
-  const std::string* auth = req->Header("authorization");
-  if (!auth) {
-    // No token: a portal session cookie may stand in for one (api/sessions.h).
-    Status s = sessions_->AuthenticateRequest(*req, route.roles == kAnyone, principal.get());
-    if (!s.ok()) {
-      HttpResponse r = ProblemResponse(s, req->request_id);
-      if (s.code() == StatusCode::kUnauthenticated) {
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        r.headers.emplace_back("Set-Cookie", sessions_->ClearCookie());
-      }
-      return finish(std::move(r));
-    }
-  }
-  if (route.roles != kAnyone && !auth && principal->kind == RoleKind::kAnonymous) {
-    HttpResponse r = ProblemResponse(
-        Status::Unauthenticated(
-            "this endpoint needs Authorization: Bearer <token> or a portal session"),
-        req->request_id);
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return finish(std::move(r));
-  }
-  if (auth) {
-    auto p = services_.tokens().Authenticate(*auth);
-    if (!p.ok()) {
-      HttpResponse r = ProblemResponse(p.status(), req->request_id);
-      r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-      return finish(std::move(r));
-    }
-    *principal = *p;
-  }
-  if (route.roles != kAnyone) {
-    unsigned bit = 0;
-    switch (principal->kind) {
-      case RoleKind::kAdmin: bit = kAdmin; break;
-      case RoleKind::kInstitution: bit = kInstitutionRole; break;
-      case RoleKind::kLearner: bit = kLearnerRole; break;
-      case RoleKind::kAuditor: bit = kAuditorRole; break;
-      case RoleKind::kRegulator:
-        bit = kRegulatorRole;
-        break;
-      case RoleKind::kAnonymous: bit = 0; break;
-    }
-    if ((route.roles & bit) == 0) {
-      return finish(ProblemResponse(
-          Status::PermissionDenied("role " + principal->role() + " may not call " + req->method +
-                                   " " + route.pattern),
-          req->request_id));
-    }
+  if (std::optional<HttpResponse> refused = Authorize(route, *req, principal.get())) {
+    return finish(std::move(*refused));
   }
   std::string limit_key = principal->token_id.empty() ? "ip:" + req->remote : principal->token_id;
   if (int wait = limiter_->Acquire(limit_key); wait > 0) {

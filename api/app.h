@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -70,6 +71,8 @@ class App {
  private:
   std::string RenderMetrics();
   void RunHandler(const Route& route, std::shared_ptr<RouteContext> ctx, Respond finish);
+  std::optional<HttpResponse> Authorize(const Route& route, const HttpRequest& req,
+                                        Principal* principal);
   Services& services_;
   Executor blocking_;
   Router router_;

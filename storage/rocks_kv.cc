@@ -278,9 +278,8 @@ class RocksKv final : public Kv {
   uint64_t min_free_;
 };
 
-}  // namespace
-
-StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options) {
+// The database-wide options.
+rocksdb::Options DatabaseOptions(const KvOptions& options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = true;
@@ -291,8 +290,34 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   db_options.statistics->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
   db_options.paranoid_checks = true;
 
+  // kUnique's hashed memtable (TableOptions) cannot take concurrent inserts; the log has one
+  // writer anyway.
+  db_options.allow_concurrent_memtable_write = false;
+  return db_options;
+}
+
+// Each table's column family options; MakeTableOptions says why each differs from `standard`.
+struct TableOptions {
+  rocksdb::ColumnFamilyOptions standard, nodes, leaves, checkpoints, tiles, bundles,
+      learner_records, unique;
+
+  const rocksdb::ColumnFamilyOptions& For(Table t) const {
+    switch (t) {
+      case Table::kLogNodes: return nodes;
+      case Table::kLogLeaves: return leaves;
+      case Table::kCheckpoints: return checkpoints;
+      case Table::kLogTiles: return tiles;
+      case Table::kLogBundles: return bundles;
+      case Table::kLearnerRecords: return learner_records;
+      case Table::kUnique: return unique;
+      default: return standard;
+    }
+  }
+};
+
+TableOptions MakeTableOptions(size_t block_cache_bytes) {
   rocksdb::BlockBasedTableOptions table_options;
-  table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table_options.block_cache = rocksdb::NewLRUCache(block_cache_bytes);
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
   table_options.cache_index_and_filter_blocks = true;
   rocksdb::ColumnFamilyOptions cf_options;
@@ -370,19 +395,20 @@ StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptio
   rocksdb::ColumnFamilyOptions unique_options = cf_options;
   unique_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(16));
   unique_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
-  db_options.allow_concurrent_memtable_write = false;
 
+  return TableOptions{cf_options,     node_options,    leaf_options,    append_options,
+                      tile_options,   bundle_options,  learner_options, unique_options};
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options) {
+  const rocksdb::Options db_options = DatabaseOptions(options);
+  const TableOptions tables = MakeTableOptions(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kTableCount; ++i) {
     Table t = static_cast<Table>(i);
-    cfs.emplace_back(std::string(TableName(t)), t == Table::kLogNodes         ? node_options
-                                                : t == Table::kLogLeaves      ? leaf_options
-                                                : t == Table::kCheckpoints    ? append_options
-                                                : t == Table::kLogTiles       ? tile_options
-                                                : t == Table::kLogBundles     ? bundle_options
-                                                : t == Table::kLearnerRecords ? learner_options
-                                                : t == Table::kUnique         ? unique_options
-                                                                              : cf_options);
+    cfs.emplace_back(std::string(TableName(t)), tables.For(t));
   }
   rocksdb::DB* raw = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
