@@ -13,11 +13,9 @@
 // its own units and programs and publishes its rulesets (only the owner may); learners are
 // created by the admin and share their records with the institutions of the programs they
 // look at; each issuer posts its records in one batch.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
