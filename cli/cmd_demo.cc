@@ -1,5 +1,6 @@
-// creditbank demo: loads the demo data set (cli/demo_data.cc) into a running bank through its
-// HTTP API, so that everything is validated and logged exactly as real clients' data is.
+// creditbank demo: loads the demo data set (cli/demo/demo.json, embedded in the binary, or
+// --data FILE of the same shape) into a running bank through its HTTP API, so that everything
+// is validated and logged exactly as real clients' data is.
 //
 // Re-runnable: catalog PUTs replace; learners come back by national ID; records are
 // idempotent by external_ref; a ruleset is published only when the program has none (a
@@ -12,17 +13,16 @@
 // its own units and programs and publishes its rulesets (only the owner may); learners are
 // created by the admin and share their records with the institutions of the programs they
 // look at; each issuer posts its records in one batch.
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "cli/cli_app.h"
 #include "cli/commands.h"
 #include "cli/demo_data.h"
+#include "cli/demo_requests.h"
 #include "cli/rest_client.h"
 #include "codec/json_util.h"
 #include "common/date.h"
@@ -31,16 +31,18 @@
 namespace lcb {
 namespace {
 
+using demo::DemoData;
 using demo::DemoLearner;
-using demo::DemoProgram;
 using demo::DemoRecord;
 using demo::InstitutionOf;
+using demo::IssuerOf;
 
 constexpr const char* kDefaultOut = "creditbank-demo";
 constexpr size_t kFeaturedLearner = 0;  // the learner of the "try this" commands
 
 struct DemoOptions : ServerFlags {
   std::string out = kDefaultOut;
+  std::string data;  // empty = the embedded data set
 };
 
 constexpr const char* kDemoFooter =
@@ -48,100 +50,9 @@ constexpr const char* kDemoFooter =
     "open university, a vocational college, a MOOC platform, a certification body, a\n"
     "community school), their units, five programs with conversion rulesets, and twenty\n"
     "learners with records, grants and tokens. Safe to re-run. Writes DIR/tokens.json (mode\n"
-    "0600) with the institution, learner and auditor tokens and the learner ids.";
-
-// ---- Tables -> API documents -----------------------------------------------------------------
-
-json InstitutionJson(const demo::DemoInstitution& inst) {
-  json doc = {{"name", inst.name}, {"kind", inst.kind}};
-  if (inst.hours_per_credit > 0) doc["hours_per_credit"] = inst.hours_per_credit;
-  if (!inst.certifies.empty()) doc["certifies"] = inst.certifies;
-  return doc;
-}
-
-json UnitJson(const demo::DemoUnit& u) {
-  json doc = {{"title", u.title},
-              {"kind", u.kind},
-              {"credits", u.credits},
-              {"level", u.level},
-              {"field", u.field}};
-  if (u.hours > 0) doc["hours"] = u.hours;
-  if (u.validity_years > 0) doc["validity_years"] = u.validity_years;
-  return doc;
-}
-
-json ProgramJson(const DemoProgram& p) {
-  json reqs = json::array();
-  for (const auto& r : p.requirements) {
-    reqs.push_back({{"id", r.id}, {"title", r.title}, {"kind", r.kind}, {"credits", r.credits}});
-  }
-  json policy = json::object();
-  const demo::DemoPolicy& pol = p.policy;
-  if (pol.max_transfer_credits >= 0) policy["max_transfer_credits"] = pol.max_transfer_credits;
-  if (pol.max_transfer_ratio >= 0) policy["max_transfer_ratio"] = pol.max_transfer_ratio;
-  if (pol.min_grade >= 0) policy["min_grade"] = pol.min_grade;
-  if (pol.max_age_years > 0) policy["max_age_years"] = pol.max_age_years;
-  json caps = json::array();
-  for (const auto& c : pol.caps) {
-    json cap = {{"by", c.by}};
-    if (!c.limits.empty()) {
-      json limits = json::object();
-      for (const auto& [key, credits] : c.limits) limits[key] = credits;
-      cap["limits"] = limits;
-    }
-    if (c.default_limit >= 0) cap["default_limit"] = c.default_limit;
-    if (!c.max_count.empty()) {
-      json counts = json::object();
-      for (const auto& [key, n] : c.max_count) counts[key] = n;
-      cap["max_count"] = counts;
-    }
-    caps.push_back(cap);
-  }
-  if (!caps.empty()) policy["caps"] = caps;
-  return {{"title", p.title},
-          {"kind", p.kind},
-          {"total_credits", p.total_credits},
-          {"requirements", reqs},
-          {"policy", policy}};
-}
-
-json RulesetJson(const DemoProgram& p) {
-  json rules = json::array();
-  for (const auto& r : p.rules) {
-    json sources = json::array();
-    for (const auto& s : r.sources) {
-      json src = json::object();
-      if (s.unit) src["unit"] = s.unit;
-      if (s.kind) src["kind"] = s.kind;
-      if (s.field) src["field"] = s.field;
-      if (s.min_level > 0) src["min_level"] = s.min_level;
-      if (s.min_credits > 0) src["min_credits"] = s.min_credits;
-      if (s.issuer) src["issuer"] = s.issuer;
-      sources.push_back(src);
-    }
-    json rule = {{"id", r.id}, {"target", r.target}, {"grant", r.grant}, {"sources", sources}};
-    if (r.min_grade > 0) rule["min_grade"] = r.min_grade;
-    if (r.max_age_years > 0) rule["max_age_years"] = r.max_age_years;
-    rules.push_back(rule);
-  }
-  return {{"program", p.id}, {"rules", rules}};
-}
-
-std::string IssuerOf(const DemoRecord& r) {
-  return r.issuer ? std::string(r.issuer) : InstitutionOf(r.unit);
-}
-
-json RecordJson(const DemoRecord& r, const std::string& learner_id, const std::string& ref,
-                const char* grade_value) {
-  json doc = {{"learner", learner_id},
-              {"unit", r.unit},
-              {"external_ref", ref},
-              {"grade", {{"scale", r.scale}, {"value", grade_value}}},
-              {"completed_on", r.completed_on}};
-  if (r.attendance) doc["attendance"] = r.attendance;
-  if (r.hours > 0) doc["hours"] = r.hours;
-  return doc;
-}
+    "0600) with the institution, learner and auditor tokens and the learner ids.\n"
+    "--data FILE loads another data set instead: a JSON file of the same shape as the\n"
+    "embedded one (cli/demo/demo.json in the source tree; format in cli/demo/README.md).";
 
 // ---- Tokens ----------------------------------------------------------------------------------
 
@@ -227,8 +138,8 @@ struct Summary {
 
 class Loader {
  public:
-  Loader(RestClient& api, TokenBook& tokens, std::string admin)
-      : api_(api), tokens_(tokens), admin_(std::move(admin)) {}
+  Loader(const DemoData& data, RestClient& api, TokenBook& tokens, std::string admin)
+      : data_(data), api_(api), tokens_(tokens), admin_(std::move(admin)) {}
 
   Status Run() {
     LCB_RETURN_IF_ERROR(Catalog());
@@ -245,7 +156,7 @@ class Loader {
     json institutions = json::object();
     for (const auto& [id, t] : institution_tokens_) institutions[id] = TokenJson(t);
     json learners = json::array();
-    const auto table = demo::Learners();
+    const auto& table = data_.learners;
     for (size_t i = 0; i < table.size(); ++i) {
       json l = TokenJson(learners_[i].token);
       l["name"] = table[i].name;
@@ -271,36 +182,36 @@ class Loader {
   }
 
   Status Catalog() {
-    for (const auto& inst : demo::Institutions()) {
-      LCB_RETURN_IF_ERROR(api_.Call("PUT", std::string("/v1/institutions/") + inst.id, admin_,
-                                    InstitutionJson(inst), {200})
+    for (const auto& inst : data_.institutions) {
+      LCB_RETURN_IF_ERROR(api_.Call("PUT", "/v1/institutions/" + inst.id, admin_,
+                                    demo::InstitutionBody(inst), {200})
                               .status());
-      LCB_ASSIGN_OR_RETURN(institution_tokens_[inst.id],
-                           tokens_.For(std::string("institution:") + inst.id));
+      LCB_ASSIGN_OR_RETURN(institution_tokens_[inst.id], tokens_.For("institution:" + inst.id));
     }
-    for (const auto& unit : demo::Units()) {
-      LCB_RETURN_IF_ERROR(api_.Call("PUT", std::string("/v1/units/") + unit.id,
-                                    InstitutionToken(InstitutionOf(unit.id)), UnitJson(unit), {200})
+    for (const auto& unit : data_.units) {
+      LCB_RETURN_IF_ERROR(api_.Call("PUT", "/v1/units/" + unit.id,
+                                    InstitutionToken(InstitutionOf(unit.id)), demo::UnitBody(unit),
+                                    {200})
                               .status());
       ++summary_.units;
     }
-    for (const auto& program : demo::Programs()) {
-      LCB_RETURN_IF_ERROR(api_.Call("PUT", std::string("/v1/programs/") + program.id,
+    for (const auto& program : data_.programs) {
+      LCB_RETURN_IF_ERROR(api_.Call("PUT", "/v1/programs/" + program.id,
                                     InstitutionToken(InstitutionOf(program.id)),
-                                    ProgramJson(program), {200})
+                                    demo::ProgramBody(program), {200})
                               .status());
     }
     return Status::Ok();
   }
 
   Status Rulesets() {
-    for (const auto& program : demo::Programs()) {
-      std::string path = std::string("/v1/programs/") + program.id + "/ruleset";
+    for (const auto& program : data_.programs) {
+      std::string path = "/v1/programs/" + program.id + "/ruleset";
       int status = 0;
       LCB_RETURN_IF_ERROR(api_.Call("GET", path, "", nullptr, {200, 404}, &status).status());
       if (status == 200) continue;
       LCB_RETURN_IF_ERROR(api_.Call("PUT", path, InstitutionToken(InstitutionOf(program.id)),
-                                    RulesetJson(program), {201})
+                                    demo::RulesetBody(program), {201})
                               .status());
       ++summary_.rulesets_published;
     }
@@ -308,19 +219,14 @@ class Loader {
   }
 
   Status LearnerAccounts() {
-    for (const DemoLearner& l : demo::Learners()) {
+    for (const DemoLearner& l : data_.learners) {
       LoadedLearner loaded;
-      LCB_ASSIGN_OR_RETURN(
-          json created,
-          api_.Call("POST", "/v1/learners", admin_,
-                    {{"national_id", l.national_id}, {"display_name", l.name}}, {200, 201}));
+      LCB_ASSIGN_OR_RETURN(json created, api_.Call("POST", "/v1/learners", admin_,
+                                                   demo::LearnerBody(l), {200, 201}));
       loaded.id = created.value("id", "");
       if (loaded.id.empty()) return Status::Internal("POST /v1/learners returned no id");
       LCB_ASSIGN_OR_RETURN(loaded.token, tokens_.For("learner:" + loaded.id));
-      std::set<std::string> granted;
-      for (const char* program : l.programs) {
-        std::string inst = InstitutionOf(program);
-        if (!granted.insert(inst).second) continue;
+      for (const std::string& inst : demo::GrantedInstitutions(l)) {
         LCB_RETURN_IF_ERROR(api_.Call("POST", "/v1/learners/" + loaded.id + "/grants",
                                       loaded.token.token, {{"institution", inst}}, {200, 201})
                                 .status());
@@ -338,12 +244,13 @@ class Loader {
       size_t record;
     };
     std::map<std::string, std::pair<json, std::vector<Slot>>> by_issuer;
-    const auto table = demo::Learners();
+    const auto& table = data_.learners;
     for (size_t li = 0; li < table.size(); ++li) {
       for (size_t ri = 0; ri < table[li].records.size(); ++ri) {
         const DemoRecord& r = table[li].records[ri];
         auto& [records, slots] = by_issuer[IssuerOf(r)];
-        records.push_back(RecordJson(r, learners_[li].id, demo::DemoExternalRef(li, ri), r.value));
+        records.push_back(
+            demo::RecordBody(r, learners_[li].id, demo::DemoExternalRef(table[li], ri), r.value));
         slots.push_back({li, ri});
       }
     }
@@ -369,8 +276,8 @@ class Loader {
   }
 
   Status Revocations() {
-    for (const auto& rev : demo::Revocations()) {
-      const DemoRecord& r = demo::Learners()[rev.learner].records[rev.record];
+    for (const auto& rev : data_.revocations) {
+      const DemoRecord& r = data_.learners[rev.learner].records[rev.record];
       const std::string& id = learners_[rev.learner].record_ids[rev.record];
       LCB_RETURN_IF_ERROR(api_.Call("POST", "/v1/records/" + id + "/revoke",
                                     InstitutionToken(IssuerOf(r)), {{"reason", rev.reason}},
@@ -382,8 +289,9 @@ class Loader {
   }
 
   Status Corrections() {
-    for (const auto& fix : demo::Corrections()) {
-      const DemoRecord& r = demo::Learners()[fix.learner].records[fix.record];
+    for (const auto& fix : data_.corrections) {
+      const DemoLearner& learner = data_.learners[fix.learner];
+      const DemoRecord& r = learner.records[fix.record];
       const std::string& id = learners_[fix.learner].record_ids[fix.record];
       const std::string& token = InstitutionToken(IssuerOf(r));
       LCB_ASSIGN_OR_RETURN(json current,
@@ -391,8 +299,8 @@ class Loader {
       ++summary_.corrected;
       if (current.value("status", "") != "active") continue;  // corrected by an earlier run
       json replacement =
-          RecordJson(r, learners_[fix.learner].id,
-                     demo::DemoExternalRef(fix.learner, fix.record) + "-C1", fix.value);
+          demo::RecordBody(r, learners_[fix.learner].id,
+                           demo::DemoExternalRef(learner, fix.record) + "-C1", fix.value);
       LCB_RETURN_IF_ERROR(api_.Call("POST", "/v1/records/" + id + "/correct", token,
                                     {{"record", replacement}, {"reason", fix.reason}}, {200, 201})
                               .status());
@@ -400,6 +308,7 @@ class Loader {
     return Status::Ok();
   }
 
+  const DemoData& data_;
   RestClient& api_;
   TokenBook& tokens_;
   std::string admin_;
@@ -428,63 +337,72 @@ void PrintTryThis(const std::string& server, const std::string& name, const Load
       server.c_str());
 }
 
-int RunDemo(DemoOptions options) {
-  while (options.server.size() > 1 && options.server.back() == '/') options.server.pop_back();
-  const auto started = std::chrono::steady_clock::now();
-
-  if (Status s = MakeDirs(options.out); !s.ok()) {
-    std::fprintf(stderr, "creditbank demo: %s\n", s.message().c_str());
-    return 1;
-  }
-  const std::string tokens_path = options.out + "/tokens.json";
-  json saved;
-  if (auto text = ReadSecretFile(tokens_path); text.ok()) {
-    saved = json::parse(*text, nullptr, false);
-  } else if (text.status().code() != StatusCode::kNotFound) {
+// tokens.json of an earlier run, or null (a file that is not there or unreadable is not an
+// error: new tokens are made).
+json ReadSavedTokens(const std::string& tokens_path) {
+  auto text = ReadSecretFile(tokens_path);
+  if (text.ok()) return json::parse(*text, nullptr, false);
+  if (text.status().code() != StatusCode::kNotFound) {
     std::fprintf(stderr, "creditbank demo: not reusing saved tokens: %s\n",
                  text.status().message().c_str());
   }
+  return json();
+}
 
-  auto client = RestClient::Connect(options.server, options.ca, options.insecure);
-  if (!client.ok()) {
-    std::fprintf(stderr, "creditbank demo: %s\n", client.status().message().c_str());
-    return 1;
-  }
-  RestClient& api = **client;
-  TokenBook tokens(api, options.token);
-  if (Status s = tokens.Load(saved); !s.ok()) {
-    std::fprintf(stderr, "creditbank demo: %s\n(--token must be an admin token)\n",
-                 s.message().c_str());
-    return 1;
-  }
-  Loader loader(api, tokens, options.token);
-  if (Status s = loader.Run(); !s.ok()) {
-    std::fprintf(stderr, "creditbank demo: %s\n", s.message().c_str());
-    return 1;
-  }
-  if (Status s = WriteSecretFile(tokens_path, loader.TokensFile(options.server).dump(2) + "\n",
-                                 /*overwrite=*/true);
-      !s.ok()) {
-    std::fprintf(stderr, "creditbank demo: %s\n", s.message().c_str());
-    return 1;
-  }
-
+void PrintSummary(const DemoOptions& options, const DemoData& data, const Loader& loader,
+                  const TokenBook& tokens, int requests, double seconds,
+                  const std::string& tokens_path) {
   const Summary& sum = loader.summary();
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::printf(
       "Demo loaded into %s in %.1f s (%d requests):\n"
       "  %zu institutions, %zu units, %zu programs (%zu rulesets published now, the others "
       "kept)\n"
       "  %zu learners; %zu records (%zu new, %zu already there), %zu revoked, %zu corrected\n"
       "  tokens: %d created, %d reused; saved with the learner ids in %s (mode 0600)\n",
-      options.server.c_str(), seconds, api.requests(), demo::Institutions().size(), sum.units,
-      demo::Programs().size(), sum.rulesets_published, demo::Learners().size(),
+      options.server.c_str(), seconds, requests, data.institutions.size(), sum.units,
+      data.programs.size(), sum.rulesets_published, data.learners.size(),
       sum.records_created + sum.records_existing, sum.records_created, sum.records_existing,
       sum.revoked, sum.corrected, tokens.created(), tokens.reused(), tokens_path.c_str());
-  const DemoLearner& featured = demo::Learners()[kFeaturedLearner];
+  if (data.learners.size() <= kFeaturedLearner) return;
+  const DemoLearner& featured = data.learners[kFeaturedLearner];
+  if (featured.programs.empty()) return;
   PrintTryThis(options.server, featured.name, loader.learner(kFeaturedLearner),
                featured.programs.front());
+}
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "creditbank demo: %s\n", message.c_str());
+  return 1;
+}
+
+int RunDemo(DemoOptions options) {
+  while (options.server.size() > 1 && options.server.back() == '/') options.server.pop_back();
+  const auto started = std::chrono::steady_clock::now();
+
+  // The data first: a malformed --data file is reported before anything is sent.
+  StatusOr<DemoData> data = demo::LoadDemoData(options.data);
+  if (!data.ok()) return Fail(data.status().message());
+  if (Status s = MakeDirs(options.out); !s.ok()) return Fail(s.message());
+  const std::string tokens_path = options.out + "/tokens.json";
+  json saved = ReadSavedTokens(tokens_path);
+
+  auto client = RestClient::Connect(options.server, options.ca, options.insecure);
+  if (!client.ok()) return Fail(client.status().message());
+  RestClient& api = **client;
+  TokenBook tokens(api, options.token);
+  if (Status s = tokens.Load(saved); !s.ok()) {
+    return Fail(s.message() + "\n(--token must be an admin token)");
+  }
+  Loader loader(*data, api, tokens, options.token);
+  if (Status s = loader.Run(); !s.ok()) return Fail(s.message());
+  if (Status s = WriteSecretFile(tokens_path, loader.TokensFile(options.server).dump(2) + "\n",
+                                 /*overwrite=*/true);
+      !s.ok()) {
+    return Fail(s.message());
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  PrintSummary(options, *data, loader, tokens, api.requests(), seconds, tokens_path);
   return 0;
 }
 
@@ -501,6 +419,8 @@ void AddDemoCommand(CLI::App& parent, int* exit_code) {
       ->type_name("DIR")
       ->capture_default_str()
       ->check([](const std::string& v) { return v.empty() ? "must not be empty" : ""; });
+  cmd->add_option("--data", o->data, "load this data set instead of the embedded one")
+      ->type_name("FILE");
   cmd->callback([o, exit_code] { *exit_code = RunDemo(*o); });
 }
 

@@ -1,622 +1,432 @@
 #include "cli/demo_data.h"
 
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "codec/json_util.h"
+#include "common/encoding.h"
+#include "crypto/ijson.h"
 
 namespace lcb::demo {
 namespace {
 
-// A source naming one exact unit.
-DemoSource U(const char* unit) { return DemoSource{.unit = unit}; }
+// Names, notes and reasons are free text; the server applies its own limits to what it stores.
+constexpr size_t kMaxText = 4000;
+constexpr int64_t kMaxSmallInt = 1000000;
+constexpr size_t kMaxFileBytes = 64 << 20;
+
+std::string Child(const std::string& ptr, std::string_view key) {
+  return ptr + "/" + JsonPointerEscape(key);
+}
+
+std::string Item(const std::string& ptr, size_t i) { return ptr + "/" + std::to_string(i); }
+
+StatusOr<std::string> Text(const json& obj, std::string_view key, const std::string& ptr) {
+  return RequiredString(obj, key, ptr, kMaxText);
+}
+
+StatusOr<std::optional<std::string>> OptText(const json& obj, std::string_view key,
+                                             const std::string& ptr) {
+  return OptionalString(obj, key, ptr, kMaxText);
+}
+
+StatusOr<std::optional<double>> OptNumber(const json& obj, std::string_view key,
+                                          const std::string& ptr) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return std::optional<double>();
+  if (!it->is_number()) return Status::InvalidArgument(Field(Child(ptr, key)), "must be a number");
+  return std::optional<double>(it->get<double>());
+}
+
+StatusOr<double> Number(const json& obj, std::string_view key, const std::string& ptr) {
+  LCB_ASSIGN_OR_RETURN(std::optional<double> v, OptNumber(obj, key, ptr));
+  if (!v) return Status::InvalidArgument(Field(Child(ptr, key)), "is required");
+  return *v;
+}
+
+StatusOr<std::optional<int>> OptInt(const json& obj, std::string_view key, const std::string& ptr) {
+  LCB_ASSIGN_OR_RETURN(std::optional<int64_t> v, OptionalInt(obj, key, ptr, 0, kMaxSmallInt));
+  if (!v) return std::optional<int>();
+  return std::optional<int>(static_cast<int>(*v));
+}
+
+StatusOr<int> Int(const json& obj, std::string_view key, const std::string& ptr) {
+  LCB_ASSIGN_OR_RETURN(std::optional<int> v, OptInt(obj, key, ptr));
+  if (!v) return Status::InvalidArgument(Field(Child(ptr, key)), "is required");
+  return *v;
+}
+
+// The array member `key` of `obj` (an empty array when absent and not `required`), each
+// element parsed by `parse(element, pointer)`.
+template <typename T, typename Parse>
+StatusOr<std::vector<T>> List(const json& obj, std::string_view key, const std::string& ptr,
+                              bool required, Parse parse) {
+  std::vector<T> out;
+  const std::string p = Child(ptr, key);
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    if (required) return Status::InvalidArgument(Field(p), "is required");
+    return out;
+  }
+  if (!it->is_array()) return Status::InvalidArgument(Field(p), "must be an array");
+  for (size_t i = 0; i < it->size(); ++i) {
+    LCB_ASSIGN_OR_RETURN(T value, parse((*it)[i], Item(p, i)));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+StatusOr<std::string> ListText(const json& v, const std::string& ptr) {
+  if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
+    return Status::InvalidArgument(Field(ptr), "must be a non-empty string");
+  }
+  return v.get<std::string>();
+}
+
+// An object of name -> value (cap limits and counts), in the file's order.
+template <typename T, typename Read>
+StatusOr<std::vector<std::pair<std::string, T>>> Table(const json& obj, std::string_view key,
+                                                       const std::string& ptr, Read read) {
+  std::vector<std::pair<std::string, T>> out;
+  auto it = obj.find(key);
+  if (it == obj.end()) return out;
+  LCB_RETURN_IF_ERROR(ExpectObject(*it, Child(ptr, key)));
+  for (const auto& [name, value] : it->items()) {
+    LCB_ASSIGN_OR_RETURN(T v, read(*it, name, Child(ptr, key)));
+    out.emplace_back(name, v);
+  }
+  return out;
+}
+
+// ---- One object per kind -------------------------------------------------------------------
+
+StatusOr<DemoInstitution> ParseInstitution(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(
+      RejectUnknown(v, p, {"id", "name", "kind", "hours_per_credit", "certifies", "note"}));
+  DemoInstitution inst;
+  LCB_ASSIGN_OR_RETURN(inst.id, Text(v, "id", p));
+  LCB_ASSIGN_OR_RETURN(inst.name, Text(v, "name", p));
+  LCB_ASSIGN_OR_RETURN(inst.kind, Text(v, "kind", p));
+  LCB_ASSIGN_OR_RETURN(inst.hours_per_credit, OptNumber(v, "hours_per_credit", p));
+  LCB_ASSIGN_OR_RETURN(inst.certifies, List<std::string>(v, "certifies", p, false, ListText));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return inst;
+}
+
+StatusOr<DemoUnit> ParseUnit(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      v, p,
+      {"id", "title", "kind", "credits", "level", "field", "hours", "validity_years", "note"}));
+  DemoUnit u;
+  LCB_ASSIGN_OR_RETURN(u.id, Text(v, "id", p));
+  LCB_ASSIGN_OR_RETURN(u.title, Text(v, "title", p));
+  LCB_ASSIGN_OR_RETURN(u.kind, Text(v, "kind", p));
+  LCB_ASSIGN_OR_RETURN(u.credits, Number(v, "credits", p));
+  LCB_ASSIGN_OR_RETURN(u.level, Int(v, "level", p));
+  LCB_ASSIGN_OR_RETURN(u.field, Text(v, "field", p));
+  LCB_ASSIGN_OR_RETURN(u.hours, OptNumber(v, "hours", p));
+  LCB_ASSIGN_OR_RETURN(u.validity_years, OptInt(v, "validity_years", p));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return u;
+}
+
+StatusOr<DemoRequirement> ParseRequirement(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(v, p, {"id", "title", "kind", "credits", "note"}));
+  DemoRequirement r;
+  LCB_ASSIGN_OR_RETURN(r.id, Text(v, "id", p));
+  LCB_ASSIGN_OR_RETURN(r.title, Text(v, "title", p));
+  LCB_ASSIGN_OR_RETURN(r.kind, Text(v, "kind", p));
+  LCB_ASSIGN_OR_RETURN(r.credits, Number(v, "credits", p));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return r;
+}
+
+StatusOr<DemoCap> ParseCap(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(v, p, {"by", "limits", "default_limit", "max_count", "note"}));
+  DemoCap c;
+  LCB_ASSIGN_OR_RETURN(c.by, Text(v, "by", p));
+  LCB_ASSIGN_OR_RETURN(c.limits, Table<double>(v, "limits", p, Number));
+  LCB_ASSIGN_OR_RETURN(c.default_limit, OptNumber(v, "default_limit", p));
+  LCB_ASSIGN_OR_RETURN(c.max_count, Table<int>(v, "max_count", p, Int));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return c;
+}
+
+StatusOr<DemoPolicy> ParsePolicy(const json& program, const std::string& program_ptr) {
+  DemoPolicy pol;
+  auto it = program.find("policy");
+  if (it == program.end()) return pol;
+  const json& v = *it;
+  const std::string p = Child(program_ptr, "policy");
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(v, p,
+                                    {"max_transfer_credits", "max_transfer_ratio", "min_grade",
+                                     "max_age_years", "caps", "note"}));
+  LCB_ASSIGN_OR_RETURN(pol.max_transfer_credits, OptNumber(v, "max_transfer_credits", p));
+  LCB_ASSIGN_OR_RETURN(pol.max_transfer_ratio, OptNumber(v, "max_transfer_ratio", p));
+  LCB_ASSIGN_OR_RETURN(pol.min_grade, OptInt(v, "min_grade", p));
+  LCB_ASSIGN_OR_RETURN(pol.max_age_years, OptInt(v, "max_age_years", p));
+  LCB_ASSIGN_OR_RETURN(pol.caps, List<DemoCap>(v, "caps", p, false, ParseCap));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return pol;
+}
+
+StatusOr<DemoSource> ParseSource(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(
+      RejectUnknown(v, p, {"unit", "kind", "field", "min_level", "min_credits", "issuer"}));
+  DemoSource s;
+  LCB_ASSIGN_OR_RETURN(s.unit, OptText(v, "unit", p));
+  LCB_ASSIGN_OR_RETURN(s.kind, OptText(v, "kind", p));
+  LCB_ASSIGN_OR_RETURN(s.field, OptText(v, "field", p));
+  LCB_ASSIGN_OR_RETURN(s.min_level, OptInt(v, "min_level", p));
+  LCB_ASSIGN_OR_RETURN(s.min_credits, OptNumber(v, "min_credits", p));
+  LCB_ASSIGN_OR_RETURN(s.issuer, OptText(v, "issuer", p));
+  return s;
+}
+
+StatusOr<DemoRule> ParseRule(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      v, p, {"id", "target", "grant", "sources", "min_grade", "max_age_years", "note"}));
+  DemoRule r;
+  LCB_ASSIGN_OR_RETURN(r.id, Text(v, "id", p));
+  LCB_ASSIGN_OR_RETURN(r.target, Text(v, "target", p));
+  LCB_ASSIGN_OR_RETURN(r.grant, Number(v, "grant", p));
+  LCB_ASSIGN_OR_RETURN(r.sources, List<DemoSource>(v, "sources", p, true, ParseSource));
+  LCB_ASSIGN_OR_RETURN(r.min_grade, OptInt(v, "min_grade", p));
+  LCB_ASSIGN_OR_RETURN(r.max_age_years, OptInt(v, "max_age_years", p));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return r;
+}
+
+StatusOr<DemoProgram> ParseProgram(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      v, p, {"id", "title", "kind", "total_credits", "requirements", "policy", "rules", "note"}));
+  DemoProgram prog;
+  LCB_ASSIGN_OR_RETURN(prog.id, Text(v, "id", p));
+  LCB_ASSIGN_OR_RETURN(prog.title, Text(v, "title", p));
+  LCB_ASSIGN_OR_RETURN(prog.kind, Text(v, "kind", p));
+  LCB_ASSIGN_OR_RETURN(prog.total_credits, Number(v, "total_credits", p));
+  LCB_ASSIGN_OR_RETURN(prog.requirements,
+                       List<DemoRequirement>(v, "requirements", p, true, ParseRequirement));
+  LCB_ASSIGN_OR_RETURN(prog.policy, ParsePolicy(v, p));
+  LCB_ASSIGN_OR_RETURN(prog.rules, List<DemoRule>(v, "rules", p, true, ParseRule));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return prog;
+}
+
+StatusOr<DemoRecord> ParseRecord(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      v, p, {"unit", "scale", "value", "completed_on", "issuer", "attendance", "hours", "note"}));
+  DemoRecord r;
+  LCB_ASSIGN_OR_RETURN(r.unit, Text(v, "unit", p));
+  LCB_ASSIGN_OR_RETURN(r.scale, Text(v, "scale", p));
+  LCB_ASSIGN_OR_RETURN(r.value, Text(v, "value", p));
+  LCB_ASSIGN_OR_RETURN(r.completed_on, Text(v, "completed_on", p));
+  LCB_ASSIGN_OR_RETURN(r.issuer, OptText(v, "issuer", p));
+  LCB_ASSIGN_OR_RETURN(r.attendance, OptText(v, "attendance", p));
+  LCB_ASSIGN_OR_RETURN(r.hours, OptNumber(v, "hours", p));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return r;
+}
+
+StatusOr<DemoLearner> ParseLearner(const json& v, const std::string& p) {
+  LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+  LCB_RETURN_IF_ERROR(RejectUnknown(v, p, {"name", "national_id", "programs", "records", "note"}));
+  DemoLearner l;
+  LCB_ASSIGN_OR_RETURN(l.name, Text(v, "name", p));
+  LCB_ASSIGN_OR_RETURN(l.national_id, Text(v, "national_id", p));
+  LCB_ASSIGN_OR_RETURN(l.programs, List<std::string>(v, "programs", p, false, ListText));
+  LCB_ASSIGN_OR_RETURN(l.records, List<DemoRecord>(v, "records", p, true, ParseRecord));
+  LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+  return l;
+}
+
+// A revocation or correction before its learner and record are resolved.
+struct RecordChange {
+  std::string national_id;
+  int record = 0;  // from 1, as in the external_ref
+  std::string value;
+  std::string reason;
+};
+
+auto ChangeParser(bool with_value) {
+  return [with_value](const json& v, const std::string& p) -> StatusOr<RecordChange> {
+    LCB_RETURN_IF_ERROR(ExpectObject(v, p));
+    LCB_RETURN_IF_ERROR(with_value
+                            ? RejectUnknown(v, p, {"learner", "record", "value", "reason", "note"})
+                            : RejectUnknown(v, p, {"learner", "record", "reason", "note"}));
+    RecordChange c;
+    LCB_ASSIGN_OR_RETURN(c.national_id, Text(v, "learner", p));
+    LCB_ASSIGN_OR_RETURN(c.record, Int(v, "record", p));
+    if (with_value) {
+      LCB_ASSIGN_OR_RETURN(c.value, Text(v, "value", p));
+    }
+    LCB_ASSIGN_OR_RETURN(c.reason, Text(v, "reason", p));
+    LCB_RETURN_IF_ERROR(OptText(v, "note", p).status());
+    return c;
+  };
+}
+
+// ---- References ----------------------------------------------------------------------------
+
+class Resolver {
+ public:
+  explicit Resolver(const DemoData& data) : data_(data) {
+    for (const auto& i : data.institutions) institutions_.insert(i.id);
+    for (const auto& p : data.programs) programs_.insert(p.id);
+  }
+
+  Status Check() {
+    for (size_t i = 0; i < data_.units.size(); ++i) {
+      LCB_RETURN_IF_ERROR(OwnedId(data_.units[i].id, Item("/units", i) + "/id"));
+    }
+    for (size_t i = 0; i < data_.programs.size(); ++i) {
+      LCB_RETURN_IF_ERROR(OwnedId(data_.programs[i].id, Item("/programs", i) + "/id"));
+    }
+    for (size_t i = 0; i < data_.learners.size(); ++i) LCB_RETURN_IF_ERROR(Learner(i));
+    return Status::Ok();
+  }
+
+  // The learner and record index of a change; `p` points at the change.
+  StatusOr<std::pair<size_t, size_t>> Locate(const RecordChange& c, const std::string& p) const {
+    auto it = by_national_id_.find(c.national_id);
+    if (it == by_national_id_.end()) {
+      return Status::InvalidArgument(Field(p + "/learner"),
+                                     "no learner has national_id " + c.national_id);
+    }
+    const size_t count = data_.learners[it->second].records.size();
+    if (c.record < 1 || static_cast<size_t>(c.record) > count) {
+      return Status::InvalidArgument(Field(p + "/record"),
+                                     "must be between 1 and " + std::to_string(count) +
+                                         " (the learner's records, counted from 1)");
+    }
+    return std::make_pair(it->second, static_cast<size_t>(c.record - 1));
+  }
+
+ private:
+  Status OwnedId(const std::string& id, const std::string& p) const {
+    if (id.find(':') == std::string::npos) {
+      return Status::InvalidArgument(Field(p), "must be \"<institution>:<code>\"");
+    }
+    return Institution(InstitutionOf(id), p);
+  }
+
+  Status Institution(const std::string& id, const std::string& p) const {
+    if (!institutions_.contains(id)) {
+      return Status::InvalidArgument(Field(p), "no institution \"" + id + "\" in /institutions");
+    }
+    return Status::Ok();
+  }
+
+  Status Learner(size_t i) {
+    const DemoLearner& l = data_.learners[i];
+    const std::string p = Item("/learners", i);
+    if (!by_national_id_.emplace(l.national_id, i).second) {
+      return Status::InvalidArgument(Field(p + "/national_id"), "named by another learner too");
+    }
+    for (size_t k = 0; k < l.programs.size(); ++k) {
+      if (!programs_.contains(l.programs[k])) {
+        return Status::InvalidArgument(Field(Item(p + "/programs", k)),
+                                       "no program \"" + l.programs[k] + "\" in /programs");
+      }
+    }
+    for (size_t k = 0; k < l.records.size(); ++k) {
+      const DemoRecord& r = l.records[k];
+      const std::string rp = Item(p + "/records", k);
+      if (r.issuer) {
+        LCB_RETURN_IF_ERROR(Institution(*r.issuer, rp + "/issuer"));
+      } else {
+        LCB_RETURN_IF_ERROR(OwnedId(r.unit, rp + "/unit"));
+      }
+    }
+    return Status::Ok();
+  }
+
+  const DemoData& data_;
+  std::set<std::string> institutions_;
+  std::set<std::string> programs_;
+  std::map<std::string, size_t> by_national_id_;
+};
+
+StatusOr<DemoData> ParseDocument(const json& doc) {
+  LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
+  LCB_RETURN_IF_ERROR(RejectUnknown(
+      doc, "",
+      {"about", "institutions", "units", "programs", "learners", "revocations", "corrections"}));
+  LCB_RETURN_IF_ERROR(OptText(doc, "about", "").status());
+  DemoData d;
+  LCB_ASSIGN_OR_RETURN(d.institutions,
+                       List<DemoInstitution>(doc, "institutions", "", true, ParseInstitution));
+  LCB_ASSIGN_OR_RETURN(d.units, List<DemoUnit>(doc, "units", "", true, ParseUnit));
+  LCB_ASSIGN_OR_RETURN(d.programs, List<DemoProgram>(doc, "programs", "", true, ParseProgram));
+  LCB_ASSIGN_OR_RETURN(d.learners, List<DemoLearner>(doc, "learners", "", true, ParseLearner));
+  LCB_ASSIGN_OR_RETURN(auto revocations,
+                       List<RecordChange>(doc, "revocations", "", false, ChangeParser(false)));
+  LCB_ASSIGN_OR_RETURN(auto corrections,
+                       List<RecordChange>(doc, "corrections", "", false, ChangeParser(true)));
+  Resolver refs(d);
+  LCB_RETURN_IF_ERROR(refs.Check());
+  for (size_t i = 0; i < revocations.size(); ++i) {
+    LCB_ASSIGN_OR_RETURN(auto at, refs.Locate(revocations[i], Item("/revocations", i)));
+    d.revocations.push_back({at.first, at.second, revocations[i].reason});
+  }
+  for (size_t i = 0; i < corrections.size(); ++i) {
+    LCB_ASSIGN_OR_RETURN(auto at, refs.Locate(corrections[i], Item("/corrections", i)));
+    d.corrections.push_back({at.first, at.second, corrections[i].value, corrections[i].reason});
+  }
+  return d;
+}
 
 }  // namespace
 
-std::span<const DemoInstitution> Institutions() {
-  static const std::vector<DemoInstitution> kInstitutions = {
-      {.id = "tsinghua", .name = "清华大学 Tsinghua University", .kind = "university"},
-      {.id = "ouchn",
-       .name = "国家开放大学 The Open University of China",
-       .kind = "open_university",
-       .hours_per_credit = 18},
-      {.id = "szpt",
-       .name = "深圳职业技术大学 Shenzhen Polytechnic University",
-       .kind = "vocational_college"},
-      {.id = "xuetangx", .name = "学堂在线 XuetangX", .kind = "mooc_platform"},
-      // A certification body: besides its own certificates it assesses the 1+X vocational
-      // skill certificates whose standards szpt publishes (unit ids "szpt:1X-...").
-      {.id = "niit-cert",
-       .name = "信息技术职业能力认证中心（演示） IT Professional Certification Center (demo)",
-       .kind = "certification_body",
-       .certifies = {"szpt:1X-"}},
-      {.id = "sh-community",
-       .name = "上海市某社区学校 Shanghai Community School (demo)",
-       .kind = "community_learning_center",
-       .hours_per_credit = 16},
-  };
-  return kInstitutions;
+StatusOr<DemoData> ParseDemoData(std::string_view text) {
+  LCB_ASSIGN_OR_RETURN(json doc, ParseIJson(text));
+  return ParseDocument(doc);
 }
 
-std::span<const DemoUnit> Units() {
-  static const std::vector<DemoUnit> kUnits = {
-      // Tsinghua: undergraduate (level 6) and graduate (level 7) courses, letter / GPA grades.
-      {"tsinghua:CS1001", "程序设计基础 Fundamentals of Programming", "degree_course", 3, 6, "0613",
-       48},
-      {"tsinghua:CS2001", "数据结构 Data Structures", "degree_course", 4, 6, "0613", 64},
-      {"tsinghua:MA1001", "微积分A(1) Calculus A(1)", "degree_course", 5, 6, "0541", 80},
-      {"tsinghua:MA1002", "线性代数 Linear Algebra", "degree_course", 4, 6, "0541", 64},
-      {"tsinghua:ST3001", "概率论与数理统计 Probability and Statistics", "degree_course", 3, 6,
-       "0542", 48},
-      {"tsinghua:EE2001", "电路原理 Circuit Theory", "degree_course", 4, 6, "0714", 64},
-      {"tsinghua:DS5001", "机器学习 Machine Learning", "degree_course", 3, 7, "0613", 48},
-      {"tsinghua:DS5002", "大数据系统 Big Data Systems", "degree_course", 3, 7, "0612", 48},
-      {"tsinghua:DS5003", "统计学习理论 Statistical Learning Theory", "degree_course", 3, 7, "0542",
-       48},
-      // An exchange course recognized in ECTS credits.
-      {"tsinghua:EXCH-ML", "机器学习（交换课程，ECTS）Machine Learning (exchange, ECTS)",
-       "degree_course", 7.5, 7, "0613"},
-      {"tsinghua:MED101", "医学导论（公开课）Introduction to Medicine (open course)",
-       "non_degree_course", 2, 5, "0912", 32},
-      {"tsinghua:ICPC-AWD", "ICPC 亚洲区域赛奖牌 ICPC Asia Regional medal", "award", 2, 6, "0613"},
-
-      // The Open University of China: 18 study hours per credit.
-      {"ouchn:CS-PROG", "C语言程序设计 C Programming", "degree_course", 4, 6, "0613", 72},
-      {"ouchn:CS-DS", "数据结构（本）Data Structures", "degree_course", 4, 6, "0613", 72},
-      {"ouchn:CS-DB", "数据库应用技术 Database Applications", "degree_course", 4, 6, "0612", 72},
-      {"ouchn:CS-NET", "计算机网络（本）Computer Networks", "degree_course", 4, 6, "0612", 72},
-      {"ouchn:MA-DM", "离散数学（本）Discrete Mathematics", "degree_course", 3, 6, "0541", 54},
-      {"ouchn:MA-HM", "高等数学基础 Foundations of Calculus", "degree_course", 4, 5, "0541", 72},
-      {"ouchn:EN-1", "理工英语1 English for Science and Technology 1", "degree_course", 3, 5,
-       "0231", 54},
-      {"ouchn:EN-2", "理工英语2 English for Science and Technology 2", "degree_course", 3, 5,
-       "0231", 54},
-      {"ouchn:MG-101", "管理学基础 Principles of Management", "degree_course", 3, 5, "0413", 54},
-      {"ouchn:CIV-101", "思想道德与法治 Ethics and the Rule of Law", "degree_course", 3, 5, "0312",
-       54},
-      {"ouchn:WORK-IT", "IT岗位工作经历认定 Recognized IT work experience", "work_experience", 6, 5,
-       "0613"},
-
-      // Shenzhen Polytechnic University: associate level (5), five-level grades.
-      {"szpt:SE101", "Java程序设计 Java Programming", "degree_course", 4, 5, "0613", 64},
-      {"szpt:SE102", "Web前端开发 Web Front-end Development", "degree_course", 3, 5, "0613", 48},
-      {"szpt:SE201", "软件测试技术 Software Testing", "degree_course", 3, 5, "0613", 48},
-      {"szpt:SE202", "移动应用开发 Mobile App Development", "degree_course", 3, 5, "0613", 48},
-      {"szpt:EL101", "电子技术基础 Fundamentals of Electronics", "degree_course", 3, 5, "0714", 48},
-      {"szpt:EL102", "单片机应用技术 Microcontroller Applications", "degree_course", 3, 5, "0714",
-       48},
-      {"szpt:MA101", "高等数学 Advanced Mathematics", "degree_course", 4, 5, "0541", 64},
-      {"szpt:EN101", "大学英语 College English", "degree_course", 4, 5, "0231", 64},
-      {"szpt:INTERN", "企业顶岗实习 Industry Internship", "work_experience", 6, 5, "0613"},
-      // 1+X vocational skill certificates: standards by szpt, assessed by niit-cert.
-      {"szpt:1X-WEB", "Web前端开发职业技能等级证书（中级）1+X Web Front-end (intermediate)",
-       "vocational_certificate", 4, 5, "0613", 0, 5},
-      {"szpt:1X-CLOUD",
-       "云计算平台运维与开发职业技能等级证书（中级）1+X Cloud Operations (intermediate)",
-       "vocational_certificate", 4, 5, "0612", 0, 5},
-
-      // XuetangX: MOOCs (online, percent grades).
-      {"xuetangx:TH-PY", "Python语言程序设计 Python Programming (MOOC)", "mooc", 2, 5, "0613", 32},
-      {"xuetangx:TH-DS1", "数据结构（上）Data Structures I (MOOC)", "mooc", 2, 6, "0613", 32},
-      {"xuetangx:TH-DS2", "数据结构（下）Data Structures II (MOOC)", "mooc", 2, 6, "0613", 32},
-      {"xuetangx:TH-ML", "机器学习概论 Introduction to Machine Learning (MOOC)", "mooc", 2, 6,
-       "0613", 32},
-      {"xuetangx:TH-DL", "深度学习 Deep Learning (MOOC)", "mooc", 2, 7, "0613", 32},
-      {"xuetangx:TH-LA", "线性代数 Linear Algebra (MOOC)", "mooc", 2, 6, "0541", 32},
-      {"xuetangx:TH-STAT", "统计学原理 Principles of Statistics (MOOC)", "mooc", 2, 6, "0542", 32},
-      {"xuetangx:TH-AW", "学术英语写作 Academic English Writing (MOOC)", "mooc", 1.5, 6, "0231",
-       24},
-      {"xuetangx:TH-ENT", "创业管理 Entrepreneurship (MOOC)", "mooc", 1, 5, "0413", 16},
-      {"xuetangx:AI-CAP", "人工智能微专业综合实训 AI micro-credential capstone", "training", 2, 6,
-       "0613", 32},
-
-      // The certification body's own certificates and exam (valid 3 to 5 years).
-      {"niit-cert:PY-L2", "Python程序设计能力认证（二级）Python Programming Certificate, level 2",
-       "skill_certificate", 2, 4, "0613", 0, 3},
-      {"niit-cert:SE-MID", "软件设计师（中级）Software Designer (intermediate)",
-       "vocational_certificate", 4, 6, "0613", 0, 5},
-      {"niit-cert:NET-ENG", "网络工程师 Network Engineer", "vocational_certificate", 4, 6, "0612",
-       0, 5},
-      {"niit-cert:DA-L1", "数据分析师（初级）Data Analyst (junior)", "skill_certificate", 2, 5,
-       "0542", 0, 3},
-      {"niit-cert:EN-PRO", "职业英语水平考试 Professional English Test", "exam", 1, 4, "0231"},
-      {"niit-cert:ELEC-SR", "电工（高级工）Electrician, senior grade", "vocational_certificate", 3,
-       4, "0713", 0, 4},
-
-      // The community school: short courses for residents and elder learners (level 3).
-      {"sh-community:PHONE", "智能手机应用 Using a Smartphone", "training", 1, 3, "0611", 16},
-      {"sh-community:HEALTH", "老年健康与养生 Healthy Ageing", "non_degree_course", 1, 3, "0988",
-       16},
-      {"sh-community:CALLIG", "书法入门 Introduction to Calligraphy", "non_degree_course", 1.5, 3,
-       "0213", 24},
-      {"sh-community:CHORUS", "合唱艺术 Choral Singing", "non_degree_course", 1, 3, "0215", 16},
-      {"sh-community:EN-DAILY", "日常英语会话 Everyday English", "non_degree_course", 1, 3, "0231",
-       16},
-      {"sh-community:ANTIFRAUD", "防范电信网络诈骗 Avoiding Phone and Online Fraud", "training",
-       0.5, 3, "0421", 8},
-      {"sh-community:VOLUNTEER", "社区志愿服务 Community Volunteering", "work_experience", 1, 3,
-       "0923"},
-      {"sh-community:STAR", "终身学习之星 Lifelong Learning Star", "award", 1, 3, "0031"},
-  };
-  return kUnits;
+StatusOr<DemoData> LoadDemoData(const std::string& path) {
+  std::string text;
+  if (path.empty()) {
+    text = EmbeddedDemoJson();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Status::NotFound("cannot read the demo data file " + path);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (in.bad() || content.str().size() > kMaxFileBytes) {
+      return Status::InvalidArgument(Field(""), path + ": unreadable or larger than 64 MiB");
+    }
+    text = std::move(content).str();
+  }
+  StatusOr<DemoData> data = ParseDemoData(text);
+  if (data.ok()) return data;
+  // The message names the file and the pointer, so that printing message() is enough.
+  const Status& s = data.status();
+  const std::string source = path.empty() ? "the embedded demo data" : path;
+  return Status::InvalidArgument(
+      Field(s.pointer()),
+      source + ": " + (s.pointer().empty() ? "" : s.pointer() + ": ") + s.message());
 }
 
-std::span<const DemoProgram> Programs() {
-  static const std::vector<DemoProgram> kPrograms =
-      {
-          // A bachelor's degree at the open university: half of it may come from elsewhere, at
-          // most 10 credits from MOOCs, at most 3 vocational certificates, 40 credits per issuer.
-          {.id = "ouchn:BSC-CS",
-           .title = "计算机科学与技术（本科）Computer Science and Technology (BSc)",
-           .kind = "bachelor",
-           .total_credits = 160,
-           .requirements = {{"PROG", "程序设计 Programming", "course", 4},
-                            {"DS", "数据结构 Data Structures", "course", 4},
-                            {"DB", "数据库应用技术 Databases", "course", 4},
-                            {"NET", "计算机网络 Computer Networks", "course", 4},
-                            {"MATH", "高等数学 Calculus", "course", 4},
-                            {"DM", "离散数学 Discrete Mathematics", "course", 3},
-                            {"ENG", "外语 Foreign Language", "pool", 6},
-                            {"CERT", "职业资格证书 Professional Certificates", "pool", 16},
-                            {"ELEC", "专业选修 Major Electives", "pool", 20},
-                            {"GEN", "通识选修 General Electives", "pool", 10},
-                            {"PRACT", "实践环节 Practice", "pool", 8}},
-           .policy = {.max_transfer_ratio = 0.5,
-                      .min_grade = 60,
-                      .caps = {{.by = "kind",
-                                .limits = {{"mooc", 10}},
-                                .max_count = {{"vocational_certificate", 3}}},
-                               {.by = "issuer", .default_limit = 40}}},
-           .rules =
-               {
-                   {"prog-thu", "PROG", 4, {U("tsinghua:CS1001")}},
-                   {"prog-szpt", "PROG", 4, {U("szpt:SE101")}},
-                   // n:1: a MOOC and a certificate together stand for one course.
-                   {"prog-mooc-cert", "PROG", 4, {U("xuetangx:TH-PY"), U("niit-cert:PY-L2")}},
-                   {"ds-thu", "DS", 4, {U("tsinghua:CS2001")}},
-                   {.id = "ds-mooc",
-                    .target = "DS",
-                    .grant = 4,
-                    .sources = {U("xuetangx:TH-DS1"), U("xuetangx:TH-DS2")},
-                    .min_grade = 70},
-                   {"db-any",
-                    "DB",
-                    4,
-                    {{.kind = "degree_course", .field = "0612", .min_level = 6}}},
-                   {"net-cert", "NET", 4, {U("niit-cert:NET-ENG")}},
-                   {"math-thu", "MATH", 4, {U("tsinghua:MA1001")}},
-                   {"math-any",
-                    "MATH",
-                    4,
-                    {{.kind = "degree_course", .field = "0541", .min_level = 5, .min_credits = 4}}},
-                   {"eng-course",
-                    "ENG",
-                    3,
-                    {{.kind = "degree_course", .field = "0231", .min_credits = 3}}},
-                   {"eng-mooc", "ENG", 1.5, {{.kind = "mooc", .field = "0231"}}},
-                   {"eng-exam", "ENG", 1, {{.kind = "exam", .field = "0231"}}},
-                   {"cert-voc", "CERT", 4, {{.kind = "vocational_certificate", .field = "06"}}},
-                   {"cert-skill", "CERT", 2, {{.kind = "skill_certificate", .field = "06"}}},
-                   {"elec-ects", "ELEC", 6, {U("tsinghua:EXCH-ML")}},
-                   {"elec-course",
-                    "ELEC",
-                    3,
-                    {{.kind = "degree_course", .field = "061", .min_level = 5}}},
-                   {"elec-eng", "ELEC", 3, {{.kind = "degree_course", .field = "071"}}},
-                   {"elec-mooc", "ELEC", 2, {{.kind = "mooc", .field = "06", .min_level = 6}}},
-                   {"elec-award", "ELEC", 2, {{.kind = "award", .field = "06"}}},
-                   {"gen-course", "GEN", 2, {{.kind = "degree_course", .min_level = 5}}},
-                   {"gen-mooc", "GEN", 1, {{.kind = "mooc"}}},
-                   {"pract-work", "PRACT", 6, {{.kind = "work_experience", .field = "06"}}},
-                   {"pract-training", "PRACT", 2, {{.kind = "training", .field = "06"}}},
-               }},
-
-          // An associate degree: at most 40 transferred credits and 24 a year (ACBS-style).
-          {.id = "szpt:ASSOC-SE",
-           .title = "软件技术（专科）Software Technology (associate)",
-           .kind = "associate",
-           .total_credits = 130,
-           .requirements = {{"JAVA", "Java程序设计 Java Programming", "course", 4},
-                            {"WEB", "Web前端开发 Web Front-end", "course", 3},
-                            {"TEST", "软件测试 Software Testing", "course", 3},
-                            {"MOBILE", "移动应用开发 Mobile Apps", "course", 3},
-                            {"MATH", "高等数学 Mathematics", "course", 4},
-                            {"ENG", "大学英语 College English", "course", 4},
-                            {"CERT", "1+X 与职业证书 Certificates", "pool", 8},
-                            {"INTERN", "顶岗实习 Internship", "course", 6},
-                            {"ELEC", "选修 Electives", "pool", 10}},
-           .policy = {.max_transfer_credits = 40,
-                      .min_grade = 60,
-                      .caps = {{.by = "year", .default_limit = 24}}},
-           .rules =
-               {
-                   {"java-thu", "JAVA", 4, {U("tsinghua:CS1001")}},
-                   {"java-ouchn", "JAVA", 4, {U("ouchn:CS-PROG")}},
-                   {"java-mooc-cert", "JAVA", 4, {U("xuetangx:TH-PY"), U("niit-cert:PY-L2")}},
-                   // 课证融通: the certificate stands for the course it examines.
-                   {"web-1x", "WEB", 3, {U("szpt:1X-WEB")}},
-                   {"test-cert", "TEST", 3, {U("niit-cert:SE-MID")}},
-                   {"math-any",
-                    "MATH",
-                    4,
-                    {{.kind = "degree_course", .field = "0541", .min_credits = 4}}},
-                   {"eng-ouchn", "ENG", 4, {U("ouchn:EN-1"), U("ouchn:EN-2")}},
-                   {"eng-course",
-                    "ENG",
-                    4,
-                    {{.kind = "degree_course", .field = "0231", .min_credits = 4}}},
-                   {"cert-voc", "CERT", 4, {{.kind = "vocational_certificate", .field = "06"}}},
-                   {"cert-skill", "CERT", 2, {{.kind = "skill_certificate", .field = "06"}}},
-                   {"intern-work", "INTERN", 6, {{.kind = "work_experience", .field = "06"}}},
-                   {.id = "elec-mooc",
-                    .target = "ELEC",
-                    .grant = 2,
-                    .sources = {{.kind = "mooc", .field = "06"}},
-                    .min_grade = 70},
-                   {"elec-electronics", "ELEC", 3, {{.kind = "degree_course", .field = "071"}}},
-                   {"elec-electrician",
-                    "ELEC",
-                    3,
-                    {{.kind = "vocational_certificate", .field = "071"}}},
-                   {"elec-exam", "ELEC", 1, {{.kind = "exam"}}},
-               }},
-
-          // A master's degree: only recent (5 years), good (75+) graduate-level work counts.
-          {.id = "tsinghua:MSC-DS",
-           .title = "数据科学与工程（硕士）Data Science and Engineering (MSc)",
-           .kind = "master",
-           .total_credits = 32,
-           .requirements = {{"ML", "机器学习 Machine Learning", "course", 3},
-                            {"BIGDATA", "大数据系统 Big Data Systems", "course", 3},
-                            {"STAT", "统计学习 Statistical Learning", "course", 3},
-                            {"ELEC", "专业选修 Electives", "pool", 8},
-                            {"THESIS", "学位论文 Thesis", "course", 6}},
-           .policy = {.max_transfer_credits = 12,
-                      .min_grade = 75,
-                      .max_age_years = 5,
-                      .caps = {{.by = "kind", .limits = {{"mooc", 4}}}}},
-           .rules =
-               {
-                   {"ml-ects", "ML", 3, {U("tsinghua:EXCH-ML")}},
-                   {"ml-course", "ML", 3, {U("tsinghua:DS5001")}},
-                   {.id = "ml-moocs",
-                    .target = "ML",
-                    .grant = 3,
-                    .sources = {U("xuetangx:TH-ML"), U("xuetangx:TH-DL")},
-                    .min_grade = 85},
-                   {"bigdata-course",
-                    "BIGDATA",
-                    3,
-                    {{.kind = "degree_course", .field = "0612", .min_level = 7}}},
-                   {"stat-course",
-                    "STAT",
-                    3,
-                    {{.kind = "degree_course", .field = "0542", .min_level = 7}}},
-                   {"stat-mix", "STAT", 2, {U("niit-cert:DA-L1"), U("xuetangx:TH-STAT")}},
-                   {"elec-mooc", "ELEC", 2, {{.kind = "mooc", .field = "06", .min_level = 7}}},
-                   {"elec-math",
-                    "ELEC",
-                    2,
-                    {{.kind = "degree_course", .field = "054", .min_level = 6, .min_credits = 4}}},
-                   {"elec-award", "ELEC", 1, {{.kind = "award", .field = "061"}}},
-                   {.id = "elec-cert",
-                    .target = "ELEC",
-                    .grant = 2,
-                    .sources =
-                        {{.kind = "vocational_certificate", .field = "0613", .min_level = 6}},
-                    .max_age_years = 3},
-               }},
-
-          // A certificate for elder learners at the community school.
-          {.id = "sh-community:CERT-SENIOR",
-           .title = "老年智慧生活结业证书 Smart Living for Seniors (certificate)",
-           .kind = "certificate",
-           .total_credits = 6,
-           .requirements = {{"DIGITAL", "数字生活 Digital Life", "course", 1},
-                            {"HEALTH", "健康养生 Health", "course", 1},
-                            {"CULTURE", "文化艺术 Culture and Arts", "pool", 2},
-                            {"SERVICE", "社会参与 Community Service", "pool", 1},
-                            {"ELEC", "兴趣选修 Electives", "pool", 1}},
-           .policy = {.min_grade = 60, .caps = {{.by = "kind", .limits = {{"award", 1}}}}},
-           .rules =
-               {
-                   {"digital-phone", "DIGITAL", 1, {U("sh-community:PHONE")}},
-                   {"digital-any", "DIGITAL", 1, {{.field = "0611"}}},
-                   {"health-course", "HEALTH", 1, {U("sh-community:HEALTH")}},
-                   {"health-thu", "HEALTH", 1, {U("tsinghua:MED101")}},
-                   {"culture-callig", "CULTURE", 1, {U("sh-community:CALLIG")}},
-                   {"culture-chorus", "CULTURE", 1, {U("sh-community:CHORUS")}},
-                   {"culture-arts", "CULTURE", 1, {{.field = "021"}}},
-                   {"service-volunteer", "SERVICE", 1, {U("sh-community:VOLUNTEER")}},
-                   {"service-work", "SERVICE", 1, {{.kind = "work_experience"}}},
-                   {"elec-english", "ELEC", 1, {U("sh-community:EN-DAILY")}},
-                   {"elec-fraud", "ELEC", 0.5, {U("sh-community:ANTIFRAUD")}},
-                   {"elec-star", "ELEC", 1, {{.kind = "award", .issuer = "sh-community"}}},
-                   {"elec-mooc", "ELEC", 1, {{.kind = "mooc"}}},
-               }},
-
-          // A micro-credential: most of it may be prior learning, at most 2 credits from the
-          // certification body; deep learning older than 3 years no longer counts.
-          {.id = "xuetangx:MICRO-AI",
-           .title = "人工智能微专业 AI Micro-credential",
-           .kind = "micro_credential",
-           .total_credits = 12,
-           .requirements = {{"PY", "Python 编程 Python", "course", 2},
-                            {"MATH", "数学基础 Mathematics", "course", 2},
-                            {"ML", "机器学习 Machine Learning", "course", 2},
-                            {"DL", "深度学习 Deep Learning", "course", 2},
-                            {"PROJECT", "综合实训 Capstone", "course", 2},
-                            {"ELEC", "选修 Electives", "pool", 2}},
-           .policy = {.max_transfer_credits = 10,
-                      .min_grade = 70,
-                      .caps = {{.by = "issuer", .limits = {{"niit-cert", 2}}}}},
-           .rules =
-               {
-                   {"py-mooc", "PY", 2, {U("xuetangx:TH-PY")}},
-                   {"py-cert", "PY", 2, {U("niit-cert:PY-L2")}},
-                   {"py-course",
-                    "PY",
-                    2,
-                    {{.kind = "degree_course", .field = "0613", .min_level = 5}}},
-                   {"math-mooc", "MATH", 2, {U("xuetangx:TH-LA")}},
-                   {"math-course",
-                    "MATH",
-                    2,
-                    {{.kind = "degree_course", .field = "054", .min_credits = 3}}},
-                   {"ml-mooc", "ML", 2, {U("xuetangx:TH-ML")}},
-                   {"ml-course", "ML", 2, {U("tsinghua:DS5001")}},
-                   {.id = "dl-mooc",
-                    .target = "DL",
-                    .grant = 2,
-                    .sources = {U("xuetangx:TH-DL")},
-                    .max_age_years = 3},
-                   {"project", "PROJECT", 2, {U("xuetangx:AI-CAP")}},
-                   {"elec-stat", "ELEC", 1, {U("xuetangx:TH-STAT")}},
-                   {"elec-data", "ELEC", 1, {U("niit-cert:DA-L1")}},
-                   {"elec-mooc", "ELEC", 1, {{.kind = "mooc", .field = "06"}}},
-               }},
-      };
-  return kPrograms;
-}
-
-std::span<const DemoLearner> Learners() {
-  static constexpr const char* kOnline = "线上 online";
-  static constexpr const char* kClassroom = "线下面授 classroom";
-  static const std::vector<DemoLearner> kLearners = {
-      {"张伟",
-       "DEMO0000000001",
-       {"ouchn:BSC-CS"},
-       {{"szpt:SE101", "five_level", "良好", "2020-01-15"},
-        {"szpt:SE102", "five_level", "优秀", "2020-06-30"},
-        {"szpt:MA101", "five_level", "中等", "2020-01-15"},
-        {"szpt:EN101", "five_level", "良好", "2020-06-30"},
-        {"szpt:INTERN", "five_level", "优秀", "2021-06-20"},
-        {"szpt:1X-WEB", "pass_fail", "pass", "2022-05-22", "niit-cert"},
-        {"xuetangx:TH-DS1", "percent", "88", "2023-03-10", nullptr, kOnline},
-        {"xuetangx:TH-DS2", "percent", "91", "2023-07-02", nullptr, kOnline},
-        {"niit-cert:SE-MID", "percent", "72", "2023-11-11"},
-        {"xuetangx:TH-ENT", "percent", "80", "2024-01-20", nullptr, kOnline},
-        {"ouchn:EN-2", "percent", "75", "2024-07-10", nullptr, nullptr, 54}}},
-      {"王芳",
-       "DEMO0000000002",
-       {"tsinghua:MSC-DS", "xuetangx:MICRO-AI"},
-       {{"tsinghua:CS1001", "letter", "A", "2019-01-10"},
-        {"tsinghua:MA1001", "letter", "B", "2019-01-10"},
-        {"tsinghua:MA1002", "letter", "A", "2019-06-20"},
-        {"tsinghua:ST3001", "letter", "B", "2020-01-12"},
-        {"tsinghua:EXCH-ML", "ects", "B", "2022-02-15", nullptr, "交换学习 exchange semester"},
-        {"tsinghua:DS5002", "gpa4", "3.7", "2023-01-10"},
-        {"tsinghua:DS5003", "gpa4", "3.3", "2023-06-25"},
-        {"xuetangx:TH-DL", "percent", "93", "2024-03-01", nullptr, kOnline},
-        {"xuetangx:TH-LA", "percent", "86", "2021-08-30", nullptr, kOnline},
-        {"niit-cert:DA-L1", "percent", "82", "2024-05-18"}}},
-      {"李娜",
-       "DEMO0000000003",
-       {"szpt:ASSOC-SE"},
-       {{"ouchn:CS-PROG", "percent", "81", "2022-07-08", nullptr, nullptr, 72},
-        {"ouchn:EN-1", "percent", "70", "2022-01-12"},
-        {"ouchn:EN-2", "percent", "66", "2022-07-08"},
-        {"szpt:1X-WEB", "pass_fail", "pass", "2024-06-15", "niit-cert"},
-        {"xuetangx:TH-PY", "percent", "95", "2023-02-28", nullptr, kOnline},
-        {"niit-cert:PY-L2", "percent", "88", "2024-04-20"},
-        {"xuetangx:TH-STAT", "percent", "77", "2024-10-09", nullptr, kOnline}}},
-      {"刘洋",
-       "DEMO0000000004",
-       {"ouchn:BSC-CS", "xuetangx:MICRO-AI"},
-       {{"niit-cert:NET-ENG", "percent", "68", "2022-11-05"},
-        {"niit-cert:SE-MID", "percent", "75", "2023-05-27"},
-        {"szpt:1X-CLOUD", "pass_fail", "pass", "2024-12-14", "niit-cert"},
-        {"niit-cert:EN-PRO", "pass_fail", "pass", "2020-09-19"},
-        {"ouchn:CS-DB", "percent", "84", "2021-01-15"},
-        {"ouchn:MA-HM", "percent", "62", "2020-07-10"},
-        {"xuetangx:TH-ML", "percent", "79", "2024-06-30", nullptr, kOnline},
-        {"xuetangx:TH-PY", "percent", "90", "2022-04-11", nullptr, kOnline},
-        {"ouchn:WORK-IT", "pass_fail", "pass", "2023-09-01", nullptr, "在岗 on the job"}}},
-      {"陈静",
-       "DEMO0000000005",
-       {"sh-community:CERT-SENIOR"},
-       {{"sh-community:PHONE", "pass_fail", "pass", "2023-04-12", nullptr, "全勤 full attendance",
-         16},
-        {"sh-community:HEALTH", "five_level", "优秀", "2023-06-28", nullptr, kClassroom},
-        {"sh-community:CALLIG", "five_level", "良好", "2024-01-10", nullptr, kClassroom},
-        {"sh-community:CHORUS", "five_level", "优秀", "2024-06-26", nullptr, kClassroom},
-        {"sh-community:VOLUNTEER", "pass_fail", "pass", "2024-12-20"},
-        {"sh-community:STAR", "pass_fail", "pass", "2025-01-05"}}},
-      {"杨磊",
-       "DEMO0000000006",
-       {"szpt:ASSOC-SE"},
-       {{"szpt:EL101", "five_level", "良好", "2019-06-28"},
-        {"szpt:EL102", "five_level", "中等", "2020-01-10"},
-        {"tsinghua:EE2001", "letter", "C", "2021-06-25"},
-        {"niit-cert:ELEC-SR", "pass_fail", "pass", "2022-12-03"},
-        {"szpt:MA101", "five_level", "及格", "2019-06-28"},
-        {"niit-cert:EN-PRO", "pass_fail", "pass", "2021-03-20"}}},
-      {"赵敏",
-       "DEMO0000000007",
-       {"xuetangx:MICRO-AI"},
-       {{"xuetangx:TH-PY", "percent", "92", "2023-09-15", nullptr, kOnline},
-        {"xuetangx:TH-LA", "percent", "84", "2023-12-20", nullptr, kOnline},
-        {"xuetangx:TH-ML", "percent", "88", "2024-04-18", nullptr, kOnline},
-        {"xuetangx:TH-DL", "percent", "81", "2024-09-05", nullptr, kOnline},
-        {"xuetangx:TH-STAT", "percent", "73", "2024-11-30", nullptr, kOnline},
-        {"xuetangx:AI-CAP", "percent", "90", "2025-03-28", nullptr, "线上项目 online project"},
-        {"xuetangx:TH-AW", "percent", "68", "2025-01-10", nullptr, kOnline}}},
-      {"黄强",
-       "DEMO0000000008",
-       {"tsinghua:MSC-DS", "xuetangx:MICRO-AI"},
-       {{"tsinghua:CS1001", "letter", "A", "2021-01-12"},
-        {"tsinghua:CS2001", "letter", "A", "2021-06-24"},
-        {"tsinghua:MA1001", "letter", "B", "2021-01-12"},
-        {"tsinghua:ST3001", "letter", "A", "2022-06-20"},
-        {"tsinghua:DS5001", "gpa4", "4.0", "2024-01-08"},
-        {"tsinghua:DS5002", "gpa4", "3.3", "2024-06-20"},
-        {"tsinghua:ICPC-AWD", "pass_fail", "pass", "2022-12-10"},
-        {"xuetangx:TH-DL", "percent", "89", "2023-08-20", nullptr, kOnline}}},
-      {"周婷",
-       "DEMO0000000009",
-       {"ouchn:BSC-CS"},
-       {{"ouchn:EN-1", "percent", "58", "2023-01-12"},  // corrected to 68 (Corrections())
-        {"ouchn:CS-PROG", "percent", "73", "2023-07-08"},
-        {"ouchn:MA-DM", "percent", "65", "2024-01-10"},
-        {"xuetangx:TH-AW", "percent", "85", "2023-05-05", nullptr, kOnline},
-        {"niit-cert:EN-PRO", "pass_fail", "pass", "2022-10-15"},
-        {"szpt:1X-WEB", "pass_fail", "pass", "2023-12-09", "niit-cert"}}},
-      {"吴建国",
-       "DEMO0000000010",
-       {"sh-community:CERT-SENIOR"},
-       {{"sh-community:PHONE", "pass_fail", "pass", "2022-05-10", nullptr, kClassroom},
-        {"sh-community:ANTIFRAUD", "pass_fail", "pass", "2022-09-14", nullptr, "讲座 lecture"},
-        {"sh-community:CHORUS", "five_level", "良好", "2023-01-05", nullptr, kClassroom},
-        {"sh-community:EN-DAILY", "five_level", "中等", "2023-06-20", nullptr, kClassroom},
-        {"sh-community:VOLUNTEER", "pass_fail", "pass", "2024-03-05"}}},
-      {"徐丽",
-       "DEMO0000000011",
-       {"ouchn:BSC-CS"},
-       {{"ouchn:MG-101", "percent", "82", "2019-07-10"},
-        {"ouchn:CIV-101", "percent", "76", "2019-07-10"},
-        {"xuetangx:TH-ENT", "percent", "90", "2020-05-20", nullptr, kOnline},
-        {"xuetangx:TH-PY", "percent", "71", "2022-06-08", nullptr, kOnline},
-        {"niit-cert:PY-L2", "percent", "66", "2024-08-24"},
-        {"niit-cert:DA-L1", "percent", "79", "2025-03-22"}}},
-      {"孙浩",
-       "DEMO0000000012",
-       {"szpt:ASSOC-SE", "ouchn:BSC-CS"},
-       {{"szpt:SE101", "five_level", "优秀", "2022-01-14"},
-        {"szpt:SE201", "five_level", "良好", "2022-06-30"},
-        {"szpt:SE202", "five_level", "良好", "2023-01-12"},
-        {"niit-cert:SE-MID", "percent", "81", "2023-05-27"},
-        {"xuetangx:TH-DS1", "percent", "78", "2023-10-10", nullptr, kOnline},
-        {"ouchn:EN-1", "percent", "71", "2024-01-12"},
-        {"ouchn:EN-2", "percent", "69", "2024-07-10"},
-        {"szpt:INTERN", "five_level", "良好", "2024-06-20", nullptr,
-         "深圳某软件公司 Shenzhen software firm"}}},
-      {"马秀英",
-       "DEMO0000000013",
-       {"sh-community:CERT-SENIOR"},
-       {{"sh-community:HEALTH", "five_level", "良好", "2021-06-28", nullptr, kClassroom},
-        {"sh-community:CALLIG", "five_level", "优秀", "2021-12-30", nullptr, kClassroom},
-        {"tsinghua:MED101", "letter", "B", "2022-03-15", nullptr, kOnline},
-        {"sh-community:STAR", "pass_fail", "pass", "2023-01-05"},
-        {"sh-community:VOLUNTEER", "pass_fail", "pass", "2023-12-20"}}},
-      {"朱晨",
-       "DEMO0000000014",
-       {"tsinghua:MSC-DS"},
-       {{"tsinghua:DS5001", "gpa4", "3.7", "2019-06-25"},
-        {"tsinghua:DS5002", "gpa4", "3.0", "2019-12-28"},
-        {"tsinghua:DS5003", "gpa4", "3.3", "2020-06-25"},
-        {"tsinghua:EXCH-ML", "ects", "A", "2023-06-30", nullptr, "交换学习 exchange semester"},
-        {"xuetangx:TH-DL", "percent", "96", "2024-02-14", nullptr, kOnline},
-        {"tsinghua:MA1002", "letter", "B", "2019-01-10"}}},
-      {"胡静怡",
-       "DEMO0000000015",
-       {"ouchn:BSC-CS"},
-       {{"niit-cert:SE-MID", "percent", "85", "2022-05-28"},
-        {"niit-cert:NET-ENG", "percent", "78", "2023-05-27"},
-        {"szpt:1X-WEB", "pass_fail", "pass", "2023-06-17", "niit-cert"},
-        {"szpt:1X-CLOUD", "pass_fail", "pass", "2023-12-16", "niit-cert"},
-        {"niit-cert:PY-L2", "percent", "91", "2024-04-20"},
-        {"niit-cert:DA-L1", "percent", "88", "2024-10-19"},
-        {"ouchn:CS-DS", "percent", "77", "2024-07-10"},
-        {"ouchn:MA-HM", "percent", "69", "2023-07-10"}}},
-      {"郭亮",
-       "DEMO0000000016",
-       {"ouchn:BSC-CS", "xuetangx:MICRO-AI"},
-       {{"xuetangx:TH-PY", "percent", "85", "2021-03-01", nullptr, kOnline},
-        {"xuetangx:TH-DS1", "percent", "90", "2021-06-15", nullptr, kOnline},
-        {"xuetangx:TH-DS2", "percent", "87", "2021-12-20", nullptr, kOnline},
-        {"xuetangx:TH-ML", "percent", "82", "2022-04-10", nullptr, kOnline},
-        {"xuetangx:TH-DL", "percent", "80", "2022-09-30", nullptr, kOnline},
-        {"xuetangx:TH-LA", "percent", "88", "2022-12-15", nullptr, kOnline},
-        {"xuetangx:TH-STAT", "percent", "84", "2023-03-18", nullptr, kOnline},
-        {"xuetangx:TH-AW", "percent", "91", "2023-06-25", nullptr, kOnline},
-        {"xuetangx:TH-ENT", "percent", "79", "2023-10-10", nullptr, kOnline},
-        {"xuetangx:AI-CAP", "percent", "86", "2024-01-20", nullptr, "线上项目 online project"}}},
-      {"何雪",
-       "DEMO0000000017",
-       {"szpt:ASSOC-SE"},
-       {{"szpt:SE101", "five_level", "不及格", "2023-01-13"},
-        {"szpt:SE101", "five_level", "及格", "2023-07-05", nullptr, "重修 retake"},
-        {"szpt:MA101", "five_level", "不及格", "2023-01-13"},
-        {"ouchn:EN-1", "percent", "55", "2022-07-08"},
-        {"szpt:1X-WEB", "pass_fail", "fail", "2024-06-15", "niit-cert"},
-        {"xuetangx:TH-PY", "percent", "64", "2024-03-03", nullptr, kOnline},
-        {"niit-cert:EN-PRO", "pass_fail", "pass", "2023-03-18"}}},  // revoked (Revocations())
-      {"高峰",
-       "DEMO0000000018",
-       {"szpt:ASSOC-SE"},
-       {{"szpt:INTERN", "five_level", "优秀", "2020-06-30"},
-        {"niit-cert:ELEC-SR", "pass_fail", "pass", "2023-08-12"},
-        {"szpt:1X-CLOUD", "pass_fail", "pass", "2022-12-10", "niit-cert"},
-        {"szpt:EN101", "five_level", "中等", "2019-12-30"},
-        {"ouchn:WORK-IT", "pass_fail", "pass", "2024-05-10", nullptr, "在岗 on the job"}}},
-      {"林晓梅",
-       "DEMO0000000019",
-       {"sh-community:CERT-SENIOR"},
-       {{"tsinghua:MED101", "letter", "A", "2020-11-20", nullptr, kOnline},
-        {"sh-community:PHONE", "pass_fail", "pass", "2021-04-15", nullptr, kClassroom},
-        {"sh-community:EN-DAILY", "five_level", "良好", "2021-10-20", nullptr, kClassroom},
-        {"sh-community:HEALTH", "five_level", "优秀", "2022-06-28", nullptr, kClassroom},
-        {"sh-community:CHORUS", "five_level", "中等", "2022-12-28"}}},  // revoked
-      {"罗振宇",
-       "DEMO0000000020",
-       {"ouchn:BSC-CS", "szpt:ASSOC-SE", "tsinghua:MSC-DS", "sh-community:CERT-SENIOR",
-        "xuetangx:MICRO-AI"},
-       {{"tsinghua:CS2001", "letter", "B", "2020-06-24"},
-        {"tsinghua:DS5001", "gpa4", "3.7", "2023-01-09"},
-        {"tsinghua:EXCH-ML", "ects", "C", "2022-07-01", nullptr, "交换学习 exchange semester"},
-        {"ouchn:CS-NET", "percent", "80", "2021-07-09"},
-        {"ouchn:CS-DB", "percent", "86", "2022-01-14"},
-        {"szpt:SE102", "five_level", "优秀", "2020-01-10"},
-        {"szpt:1X-WEB", "pass_fail", "pass", "2021-12-11", "niit-cert"},
-        {"niit-cert:NET-ENG", "percent", "70", "2024-05-25"},
-        {"xuetangx:TH-ML", "percent", "94", "2024-08-08", nullptr, kOnline},
-        {"xuetangx:TH-DL", "percent", "90", "2025-01-15", nullptr, kOnline},
-        {"xuetangx:AI-CAP", "percent", "88", "2025-06-30", nullptr, "线上项目 online project"},
-        {"sh-community:PHONE", "pass_fail", "pass", "2025-04-10", nullptr, kClassroom},
-        {"sh-community:VOLUNTEER", "pass_fail", "pass", "2025-05-18"},
-        {"ouchn:WORK-IT", "pass_fail", "pass", "2023-03-01", nullptr, "在岗 on the job"}}},
-  };
-  return kLearners;
-}
-
-std::span<const DemoRevocation> Revocations() {
-  static const std::vector<DemoRevocation> kRevocations = {
-      {16, 6, "证书编号与考生不符 certificate number does not match the candidate"},
-      {18, 4, "重复登记 registered twice"},
-  };
-  return kRevocations;
-}
-
-std::span<const DemoCorrection> Corrections() {
-  static const std::vector<DemoCorrection> kCorrections = {
-      {8, 0, "68", "成绩录入错误，已复核 grade entry error, re-checked"},
-  };
-  return kCorrections;
-}
-
-std::string DemoExternalRef(size_t learner, size_t record) {
-  char index[8];
+std::string DemoExternalRef(const DemoLearner& learner, size_t record) {
+  char index[24];
   std::snprintf(index, sizeof index, "%02zu", record + 1);
-  return std::string("DEMO-") + Learners()[learner].national_id + "-" + index;
+  return "DEMO-" + learner.national_id + "-" + index;
 }
 
 std::string InstitutionOf(const std::string& id) { return id.substr(0, id.find(':')); }
+
+std::string IssuerOf(const DemoRecord& r) { return r.issuer ? *r.issuer : InstitutionOf(r.unit); }
 
 }  // namespace lcb::demo

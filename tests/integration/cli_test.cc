@@ -382,17 +382,18 @@ TEST_F(DemoTest, LoadsTwiceAndConverts) {
   json tokens_after = server_->CallJson("GET", "/v1/tokens", server_->admin_token(), nullptr, 200);
   EXPECT_EQ(tokens_after["tokens"].size(), tokens_before["tokens"].size());
 
-  for (const auto& program : demo::Programs()) {
-    json rs = server_->CallJson("GET", std::string("/v1/programs/") + program.id + "/ruleset", "",
-                                nullptr, 200);
+  auto data = demo::LoadDemoData("");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  for (const auto& program : data->programs) {
+    json rs = server_->CallJson("GET", "/v1/programs/" + program.id + "/ruleset", "", nullptr, 200);
     EXPECT_EQ(rs.value("version", 0), 1) << program.id << ": " << rs.dump();
   }
 
   auto saved = ReadSecretFile(tokens_path);
   ASSERT_TRUE(saved.ok()) << saved.status().ToString();
   json file = json::parse(*saved);
-  ASSERT_EQ(file["learners"].size(), demo::Learners().size());
-  EXPECT_EQ(file["institutions"].size(), demo::Institutions().size());
+  ASSERT_EQ(file["learners"].size(), data->learners.size());
+  EXPECT_EQ(file["institutions"].size(), data->institutions.size());
   EXPECT_FALSE(file["auditor"].value("token", "").empty());
   const json& zhang = file["learners"][0];
   EXPECT_EQ(zhang["name"], "张伟");
@@ -435,6 +436,32 @@ TEST_F(DemoTest, LoadsTwiceAndConverts) {
       server_->CallJson("POST", "/v1/conversions/evaluate", file["institutions"]["ouchn"]["token"],
                         {{"learner", learner}, {"program", "ouchn:BSC-CS"}}, 200);
   EXPECT_EQ(by_inst["granted"], eval["granted"]);
+}
+
+// --data: another data set of the same shape (here a cut of the embedded one: its first
+// learner, whose records come from four issuers, and no revocations or corrections).
+TEST_F(DemoTest, LoadsAnotherDataSet) {
+  json doc = json::parse(demo::EmbeddedDemoJson());
+  doc["learners"] = json::array({doc["learners"][0]});
+  doc.erase("revocations");
+  doc.erase("corrections");
+  const std::string path = dir_.sub("mine.json");
+  {
+    std::ofstream out(path);
+    out << doc.dump(2);
+  }
+  Outcome r = Capture([&] {
+    return CmdDemo({"--server", server_->url(), "--token", server_->admin_token(), "--out",
+                    dir_.sub("demo"), "--data", path});
+  });
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_TRUE(Has(r.out, "1 learners; 11 records (11 new, 0 already there), 0 revoked"));
+  json file = json::parse(*ReadSecretFile(dir_.sub("demo") + "/tokens.json"));
+  ASSERT_EQ(file["learners"].size(), 1u);
+  json pb = server_->CallJson(
+      "GET", "/v1/learners/" + file["learners"][0]["id"].get<std::string>() + "/passbook",
+      file["learners"][0]["token"], nullptr, 200);
+  EXPECT_EQ(pb["revoked_count"], 0) << pb.dump();
 }
 
 TEST_F(DemoTest, RejectsANonAdminToken) {
