@@ -16,18 +16,9 @@ bin=${CREDITBANK_BIN:-build/cli/creditbank}
 work=$(mktemp -d /tmp/cb-import.XXXXXX)
 trap 'kill $server_pid 2>/dev/null && wait $server_pid 2>/dev/null; rm -rf "$work"' EXIT
 
-"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" --log-level warn \
-  --rate-limit-rps 0 2> "$work/server.log" &
-server_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-B="http://127.0.0.1:$(cat "$work/port")"
-ADMIN=$(cat "$work/data/admin.token")
-j() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-curl -sf -X PUT "$B/v1/institutions/loaduni" -H "Authorization: Bearer $ADMIN" \
-  -d '{"name":"Load University","kind":"university"}' >/dev/null
-curl -sf -X PUT "$B/v1/units/loaduni:C1" -H "Authorization: Bearer $ADMIN" \
-  -d '{"title":"高等数学","kind":"degree_course","credits":3,"level":6,"field":"0541"}' >/dev/null
-INST=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d '{"role":"institution:loaduni"}' | j '["token"]')
+. benchmarks/load/lib.sh
+start_server "$bin" "$work"
+institution_with_unit loaduni "Load University" 高等数学 0541
 for _ in $(seq 1 200); do
   curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]'
 done > "$work/learners.txt"

@@ -47,18 +47,9 @@ trap cleanup EXIT
 here=$(pwd)
 tsv="$work/windows.tsv"
 
-"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --port-file "$work/port" --log-level warn \
-  --rate-limit-rps 0 2> "$work/server.log" &
-server_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/port" ] && break; sleep 0.1; done
-B="http://127.0.0.1:$(cat "$work/port")"
-ADMIN=$(cat "$work/data/admin.token")
-j() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-curl -sf -X PUT "$B/v1/institutions/soakuni" -H "Authorization: Bearer $ADMIN" \
-  -d '{"name":"Soak University","kind":"university"}' >/dev/null
-curl -sf -X PUT "$B/v1/units/soakuni:C1" -H "Authorization: Bearer $ADMIN" \
-  -d '{"title":"Course","kind":"degree_course","credits":3,"level":6,"field":"0613"}' >/dev/null
-INST=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d '{"role":"institution:soakuni"}' | j '["token"]')
+. "$here/benchmarks/load/lib.sh"
+start_server "$bin" "$work"
+institution_with_unit soakuni "Soak University" Course 0613
 
 echo "== machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{printf "%.1f GiB", $2/1024/1024}'), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== creating $learners_n learners"
