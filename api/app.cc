@@ -116,13 +116,13 @@ App::App(Services& services, Executor blocking)
                  [&services](const std::string& dir) { return services.Backup(dir); });
   AddCatalogRoutes(router_, services.catalog(), services.rulesets());
   AddRecordRoutes(router_, services.records(), services.learners(), services.passbook(),
-                  services.log(), config.max_batch);
+                  services.catalog(), services.log(), config.max_batch);
   AddConversionRoutes(router_, services.conversions(), services.learners());
   AddLogRoutes(router_, services.log());
   AddTileRoutes(router_, services.log());
   AddRegimeRoutes(router_);
   AddSessionRoutes(router_, services, *sessions_);
-  AddPortalRoutes(router_);
+  AddPortalRoutes(router_, *sessions_);
   // Before the credential routes: this handler owns GET /v1/learners/{id}/transcript and hands
   // format=clr to the credential service.
   AddTranscriptRoutes(router_, services.transcripts(), services.learners(), services.credentials(),

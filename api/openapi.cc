@@ -80,7 +80,9 @@ json Schemas() {
                        {"by_level", MapOf(Num())}, {"by_field", MapOf(Num())},
                        {"by_issuer", MapOf(Num())}, {"by_year", MapOf(Num())},
                        {"expiring", Arr(Obj({{"record", Str()}, {"expires_on", Str()}, {"credits", Num()}}))},
-                       {"revoked_count", Int()}, {"as_of", Str()}},
+                       {"revoked_count", Int()}, {"active_count", Int()},
+                       {"expired_count", Int()}, {"as_of", Str()},
+                       {"issuer_names", MapOf(Str())}},
                       {"learner", "total_credits", "by_kind", "by_level", "by_field", "by_issuer",
                        "by_year", "expiring", "revoked_count"});
   s["ConversionRequest"] = Obj({{"learner", Str()}, {"program", Str()}, {"as_of", Str()}},

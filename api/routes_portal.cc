@@ -1,7 +1,9 @@
 // The web portal (/portal/) and the API reference (/docs/), served from files compiled into
 // the binary (api/static_assets.h). Content-hashed scripts and styles are immutable for a
 // year; entry pages are revalidated by ETag. Every answer carries the security headers.
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "api/handler_util.h"
 #include "api/portal_routes.h"
@@ -79,13 +81,58 @@ HttpResponse ServeAsset(const HttpRequest& req, const std::string& path, const c
   return r;
 }
 
-// GET <mount> (redirect), <mount>/ (the entry page) and <mount>/{file}.
-void AddMount(Router& router, const std::string& mount, const std::string& what, const char* csp) {
+// JSON to sit inside <script type="application/json">: ASCII only, and no "<" (so neither
+// "</script>" nor "<!--" can end or bend the block).
+std::string ScriptSafeJson(const json& value) {
+  std::string out;
+  for (char c : value.dump(-1, ' ', /*ensure_ascii=*/true)) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The portal's entry page for a browser signed in by a session cookie: the page with the
+// session (what GET /v1/sessions/current answers, CSRF token included) in a data block that
+// main.js reads before anything else, so the first page's data is asked for at once. It is
+// the caller's own, so it is never stored by a cache nor answered by ETag.
+std::optional<HttpResponse> PageWithSession(Sessions& sessions, const RouteContext& ctx) {
+  if (ctx.principal.session_id.empty()) return std::nullopt;
+  auto session = CurrentSessionJson(sessions, ctx.request, ctx.principal);
+  const StaticAsset* asset = FindAsset("/portal/index.html");
+  if (!session.ok() || !asset) return std::nullopt;
+  constexpr std::string_view kMarker = "<!-- session -->";
+  std::string body(asset->body);
+  size_t at = body.find(kMarker);
+  if (at == std::string::npos) return std::nullopt;
+  body.replace(at, kMarker.size(),
+               "<script type=\"application/json\" id=\"cb-session\">" + ScriptSafeJson(*session) +
+                   "</script>");
+  HttpResponse r;
+  r.status = 200;
+  r.content_type = std::string(asset->content_type);
+  r.headers.emplace_back("Cache-Control", "private, no-store");
+  r.headers.emplace_back("Vary", "Cookie");
+  AddSecurityHeaders(&r, kPortalCsp);
+  r.body = std::move(body);
+  return r;
+}
+
+// GET <mount> (redirect), <mount>/ (the entry page) and <mount>/{file}. `sessions` is set for
+// the portal, whose entry page carries a signed-in browser's session.
+void AddMount(Router& router, const std::string& mount, const std::string& what, const char* csp,
+              Sessions* sessions) {
   router.Add(
       "GET", mount, kAnyone, "Redirects to " + mount + "/",
       [mount, csp](RouteContext&, Respond respond) { respond(Redirect(301, mount + "/", csp)); });
   router.Add("GET", mount + "/", kAnyone, what + " (HTML; revalidated by ETag)",
-             [mount, csp](RouteContext& ctx, Respond respond) {
+             [mount, csp, sessions](RouteContext& ctx, Respond respond) {
+               if (sessions) {
+                 if (auto page = PageWithSession(*sessions, ctx)) return respond(std::move(*page));
+               }
                respond(ServeAsset(ctx.request, mount + "/index.html", csp));
              });
   router.Add("GET", mount + "/{file}", kAnyone,
@@ -97,12 +144,13 @@ void AddMount(Router& router, const std::string& mount, const std::string& what,
 
 }  // namespace
 
-void AddPortalRoutes(Router& router) {
+void AddPortalRoutes(Router& router, Sessions& sessions) {
   router.Add(
       "GET", "/", kAnyone, "Redirects to the web portal at /portal/",
       [](RouteContext&, Respond respond) { respond(Redirect(302, "/portal/", kPortalCsp)); });
-  AddMount(router, "/portal", "the web portal for learners, registrars and auditors", kPortalCsp);
-  AddMount(router, "/docs", "this API's reference, rendered from /openapi.json", kDocsCsp);
+  AddMount(router, "/portal", "the web portal for learners, registrars and auditors", kPortalCsp,
+           &sessions);
+  AddMount(router, "/docs", "this API's reference, rendered from /openapi.json", kDocsCsp, nullptr);
 }
 
 }  // namespace lcb

@@ -224,25 +224,36 @@ Handler LearnerRecordsHandler(RecordService& records, LearnerService& learners) 
   };
 }
 
-// The passbook's JSON, rendered once per (learner, version, day): reads run at the rate of a
-// static file server, so the text is kept, not rebuilt per request.
+// The passbook's JSON, rendered once per (learner, version, day, institutions' names): reads
+// run at the rate of a static file server, so the text is kept, not rebuilt per request. The
+// issuers' names come with the totals so that a page can show them without a request per
+// issuer.
 class PassbookRenderCache {
  public:
+  explicit PassbookRenderCache(CatalogService* catalog) : catalog_(catalog) {}
+
   std::string Render(const std::string& learner, const PassbookView& view) {
+    const uint64_t names = catalog_->InstitutionsVersion();
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = cache_.find(learner);
       if (it != cache_.end() && it->second.version == view.version &&
-          it->second.as_of == view.as_of && it->second.passbook == view.passbook) {
+          it->second.as_of == view.as_of && it->second.passbook == view.passbook &&
+          it->second.names == names) {
         return it->second.text;
       }
     }
     json out = PassbookToJson(learner, *view.passbook);
     out["as_of"] = FormatDate(view.as_of);
+    json issuer_names = json::object();
+    for (const auto& [issuer, credits] : view.passbook->by_issuer) {
+      issuer_names[issuer] = catalog_->InstitutionName(issuer);
+    }
+    out["issuer_names"] = std::move(issuer_names);
     std::string text = Dump(out);
     std::lock_guard<std::mutex> lock(mu_);
     if (cache_.size() >= kMaxCached) cache_.clear();
-    cache_[learner] = Entry{view.version, view.as_of, view.passbook, text};
+    cache_[learner] = Entry{view.version, view.as_of, names, view.passbook, text};
     return text;
   }
 
@@ -250,10 +261,12 @@ class PassbookRenderCache {
   struct Entry {
     uint64_t version;
     Days as_of;
+    uint64_t names;  // CatalogService::InstitutionsVersion when rendered
     std::shared_ptr<const Passbook> passbook;
     std::string text;
   };
   static constexpr size_t kMaxCached = 200'000;
+  CatalogService* catalog_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> cache_;
 };
@@ -317,7 +330,7 @@ void AddGrantRoutes(Router& router, LearnerService& learners) {
 }
 
 void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& learners,
-                      PassbookService& passbook) {
+                      PassbookService& passbook, CatalogService& catalog) {
   LearnerService* l = &learners;
   router.Add(
       "POST", "/v1/learners", kAdmin | kInstitutionRole,
@@ -363,7 +376,7 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
              "A learner's records, oldest first, paginated with a stable cursor",
              LearnerRecordsHandler(records, learners));
 
-  auto render = std::make_shared<PassbookRenderCache>();
+  auto render = std::make_shared<PassbookRenderCache>(&catalog);
   router.Add("GET", "/v1/learners/{id}/passbook", kLearnerDataReaders,
              "Totals of active credits by kind, level, field, issuer and year; what expires",
              [l, p = &passbook, render](RouteContext& ctx, Respond respond) {
@@ -385,7 +398,8 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
 }  // namespace
 
 void AddRecordRoutes(Router& router, RecordService& records, LearnerService& learners,
-                     PassbookService& passbook, LogService& log, int max_batch) {
+                     PassbookService& passbook, CatalogService& catalog, LogService& log,
+                     int max_batch) {
   RecordService* rs = &records;
   LearnerService* l = &learners;
   LogService* lg = &log;
@@ -456,7 +470,7 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
                              respond(JsonResponse(201, CorrectionJson(*r)));
                            });
              });
-  AddLearnerRoutes(router, records, learners, passbook);
+  AddLearnerRoutes(router, records, learners, passbook, catalog);
 }
 
 }  // namespace lcb

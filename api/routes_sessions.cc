@@ -128,6 +128,19 @@ void CreateSession(Services& bank, Sessions& sessions, RouteContext& ctx, Respon
 
 }  // namespace
 
+StatusOr<json> CurrentSessionJson(Sessions& sessions, const HttpRequest& request,
+                                  const Principal& principal) {
+  const std::string* cookie = request.Header("cookie");
+  auto secret = cookie ? SessionCookieValue(*cookie) : std::nullopt;
+  if (principal.session_id.empty() || !secret) {
+    return Status::NotFound("this request was not made with a portal session");
+  }
+  LCB_ASSIGN_OR_RETURN(SessionInfo info, sessions.Authenticate(*secret));
+  json out = SessionJson(info);
+  out["csrf_token"] = Sessions::CsrfToken(*secret);
+  return out;
+}
+
 void AddSessionRoutes(Router& router, Services& bank, Sessions& sessions) {
   Services* b = &bank;
   Sessions* ss = &sessions;
@@ -147,19 +160,8 @@ void AddSessionRoutes(Router& router, Services& bank, Sessions& sessions) {
   router.Add("GET", "/v1/sessions/current", kAnyAuthenticated,
              "The caller's portal session, with its CSRF token (404 when signed in by token)",
              [ss](RouteContext& ctx, Respond respond) {
-               const std::string* cookie = ctx.request.Header("cookie");
-               auto secret = cookie ? SessionCookieValue(*cookie) : std::nullopt;
-               if (ctx.principal.session_id.empty() || !secret) {
-                 return respond(ProblemResponse(
-                     Status::NotFound("this request was not made with a portal session"),
-                     ctx.request.request_id));
-               }
-               auto info = ss->Authenticate(*secret);
-               if (!info.ok())
-                 return respond(ProblemResponse(info.status(), ctx.request.request_id));
-               json out = SessionJson(*info);
-               out["csrf_token"] = Sessions::CsrfToken(*secret);
-               respond(JsonResponse(200, out));
+               RespondWith(ctx, respond, CurrentSessionJson(*ss, ctx.request, ctx.principal), 200,
+                           [](const json& j) { return j; });
              });
   router.Add("DELETE", "/v1/sessions/current", kAnyone,
              "Sign out: ends the caller's portal session (if any) and clears its cookie",

@@ -122,6 +122,7 @@ StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution in
   {
     std::unique_lock lock(cache_mu_);
     institutions_[item.value.id] = std::make_shared<const Institution>(item.value);
+    institutions_version_.fetch_add(1, std::memory_order_acq_rel);
   }
   admin_log_->Record(by, "put_institution", item.value.id);
   return item;
@@ -197,6 +198,11 @@ StatusOr<Institution> CatalogService::GetInstitution(const std::string& id) {
   std::unique_lock lock(cache_mu_);
   institutions_[id] = std::make_shared<const Institution>(item.value);
   return std::move(item.value);
+}
+
+std::string CatalogService::InstitutionName(const std::string& id) {
+  auto inst = GetInstitution(id);
+  return inst.ok() && !inst->name.empty() ? inst->name : id;
 }
 
 StatusOr<Unit> CatalogService::GetUnit(const std::string& id) {

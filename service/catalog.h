@@ -7,6 +7,8 @@
 // HTTP threads.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,6 +65,13 @@ class CatalogService {
   StatusOr<CatalogItem<Unit>> UnitItem(const std::string& id);
   StatusOr<CatalogItem<Program>> ProgramItem(const std::string& id);
   StatusOr<Institution> GetInstitution(const std::string& id);
+  // The institution's name, or its id when it has none or is unknown (for display).
+  std::string InstitutionName(const std::string& id);
+  // Changes whenever an institution is written, so a text that shows institutions' names
+  // can be kept until then.
+  uint64_t InstitutionsVersion() const {
+    return institutions_version_.load(std::memory_order_acquire);
+  }
   StatusOr<Unit> GetUnit(const std::string& id);
   StatusOr<Program> GetProgram(const std::string& id);
 
@@ -101,6 +110,7 @@ class CatalogService {
 
   mutable std::shared_mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Institution>> institutions_;
+  std::atomic<uint64_t> institutions_version_{0};
   std::unordered_map<std::string, std::shared_ptr<const Unit>> units_;
   std::unordered_map<std::string, std::shared_ptr<const Program>> programs_;
 

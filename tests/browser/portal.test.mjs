@@ -322,9 +322,17 @@ test('the learner home is within its page-weight budget', async () => {
     const s = await api('POST', '/v1/sessions', '', {code: code.code});
     const cookie = /cb_session=([^;]+)/.exec(s.headers.get('set-cookie'))[1];
     await context.addCookies([{name: 'cb_session', value: cookie, url: BASE, httpOnly: true, sameSite: 'Strict'}]);
+    const asked = [];
+    page.on('request', (r) => asked.push(new URL(r.url()).pathname));
     await page.goto(`${BASE}/portal/#/passbook`);
     await page.getByTestId('total-credits').waitFor();
     await page.waitForLoadState('networkidle');
+    // The entry page brought the session: it is not asked for again, and the block that held
+    // it (with the CSRF token) is gone from the page once read.
+    assert.ok(!asked.includes('/v1/sessions/current'), asked.join(' '));
+    assert.equal(await page.evaluate(() => document.getElementById('cb-session')), null);
+    // The issuers' names came with the passbook, not one request each.
+    assert.ok(!asked.some((p) => p.startsWith('/v1/institutions/')), asked.join(' '));
     runs.push(await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
       const res = performance.getEntriesByType('resource');

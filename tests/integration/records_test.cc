@@ -344,6 +344,16 @@ TEST_F(RecordsTest, PaginationAndPassbook) {
   EXPECT_EQ(pb["by_issuer"]["ouchn"], 2.5);
   EXPECT_EQ(pb["by_kind"]["non_degree_course"], 2.5);
   EXPECT_EQ(pb["by_field"]["06"], 12);
+  // Each issuer's name comes with the totals, and a renamed institution shows its new name.
+  EXPECT_EQ(pb["issuer_names"], json({{"tsinghua", "清华大学"}, {"ouchn", "国家开放大学"}}));
+  server_->CallJson("PUT", "/v1/institutions/ouchn", server_->admin_token(),
+                    {{"name", "国家开放大学（新）"}, {"kind", "open_university"},
+                     {"hours_per_credit", 18}},
+                    200);
+  pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
+                         cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(pb["issuer_names"]["ouchn"], "国家开放大学（新）");
+  EXPECT_EQ(pb["total_credits"], 34.5);
   // Others may not see it.
   server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cat_.learner_b_token,
                     nullptr, 404);

@@ -322,6 +322,54 @@ TEST_F(SessionsHttpTest, SignInWithACodeThenActAndSignOut) {
   EXPECT_EQ(WithCookie("GET", "/v1/units/tsinghua:CS101", cookie).status, 200);
 }
 
+// A signed-in browser's entry page carries its session, so the portal need not ask for it:
+// exactly what GET /v1/sessions/current answers, never stored by a cache, never a 304.
+TEST_F(SessionsHttpTest, TheEntryPageCarriesTheCallersSession) {
+  json code = NewCode(server_->admin_token(), cat_.learner_a);
+  ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string cookie = CookieOf(r);
+  const std::string csrf = json::parse(r.body)["csrf_token"];
+
+  ClientResponse anonymous = server_->Call("GET", "/portal/");
+  ASSERT_EQ(anonymous.status, 200);
+  EXPECT_EQ(anonymous.body.find("cb-session"), std::string::npos);
+  EXPECT_EQ(anonymous.body.find(csrf), std::string::npos);
+
+  ClientResponse page = WithCookie("GET", "/portal/", cookie);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.headers["cache-control"], "private, no-store");
+  EXPECT_EQ(page.headers["vary"], "Cookie");
+  EXPECT_EQ(page.headers.count("etag"), 0u);
+  EXPECT_NE(page.headers["content-security-policy"].find("default-src 'self'"), std::string::npos);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      page.body, m,
+      std::regex(R"re(<script type="application/json" id="cb-session">([^<]*)</script>)re")))
+      << page.body;
+  json embedded = json::parse(m[1].str());
+  json current = json::parse(WithCookie("GET", "/v1/sessions/current", cookie).body);
+  EXPECT_EQ(embedded["csrf_token"], csrf);
+  EXPECT_EQ(embedded["role"], "learner:" + cat_.learner_a);
+  EXPECT_EQ(embedded["learner"], cat_.learner_a);
+  EXPECT_EQ(embedded["id"], current["id"]);
+  EXPECT_EQ(page.body.find(cookie), std::string::npos) << "the secret stays in the cookie";
+  // The anonymous page's ETag does not turn the signed-in page into a 304.
+  ClientResponse revalidated = server_->Call(
+      "GET", "/portal/", "", "",
+      {{"Cookie", "cb_session=" + cookie}, {"If-None-Match", anonymous.headers["etag"]}});
+  EXPECT_EQ(revalidated.status, 200);
+  EXPECT_NE(revalidated.body.find("cb-session"), std::string::npos);
+
+  // A bearer token is not a browser session; a signed-out cookie gets the anonymous page.
+  EXPECT_EQ(server_->Call("GET", "/portal/", cat_.learner_a_token).body.find("cb-session"),
+            std::string::npos);
+  ASSERT_EQ(WithCookie("DELETE", "/v1/sessions/current", cookie, csrf).status, 200);
+  ClientResponse after = WithCookie("GET", "/portal/", cookie);
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body.find("cb-session"), std::string::npos);
+}
+
 TEST_F(SessionsHttpTest, BadRequestsNameTheField) {
   auto post = [&](const std::string& body) {
     return server_->Call("POST", "/v1/sessions", "", body);

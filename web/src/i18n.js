@@ -23,18 +23,41 @@ export function t(pair, params) {
   return s;
 }
 
-// Numbers and dates in the reader's language.
+// Numbers and dates in the reader's language. Both languages write numbers alike (1,234.5)
+// and a day is easy to spell, so those are formatted here: the first Intl formatter of a page
+// costs tens of milliseconds (its locale data loads), which the learner home would pay before
+// its first figures show. Times of day keep Intl (a reader's time zone), made once a language.
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August',
+  'September', 'October', 'November', 'December'];
+
 export function num(n) {
-  return new Intl.NumberFormat(current === 'zh' ? 'zh-CN' : 'en-GB', {maximumFractionDigits: 2}).format(n);
+  const x = Number(n);
+  if (!Number.isFinite(x)) return String(n);
+  // Rounded half away from zero on the number's shortest decimal form, as Intl does (0.995 is
+  // 1, where toFixed(2) would give 0.99 from the binary value just below it).
+  const text = String(Math.abs(x));
+  const hundredths = text.includes('e') ? Math.round(Math.abs(x) * 100) : Math.round(Number(`${text}e2`));
+  const whole = String(Math.floor(hundredths / 100));
+  const frac = String(hundredths % 100).padStart(2, '0').replace(/0+$/, '');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${x < 0 && hundredths ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
 }
+
+const timeFormats = new Map();
 
 export function date(iso) {
   if (!iso) return '';
   const d = new Date(iso.length === 10 ? iso + 'T00:00:00Z' : iso);
   if (isNaN(d)) return iso;
-  const opts = iso.length === 10 ? {year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC'}
-                                 : {year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit'};
-  return new Intl.DateTimeFormat(current === 'zh' ? 'zh-CN' : 'en-GB', opts).format(d);
+  if (iso.length === 10) {
+    const [y, m, day] = [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()];
+    return current === 'zh' ? `${y}年${m + 1}月${day}日` : `${day} ${MONTHS[m]} ${y}`;
+  }
+  if (!timeFormats.has(current)) {
+    timeFormats.set(current, new Intl.DateTimeFormat(current === 'zh' ? 'zh-CN' : 'en-GB',
+      {year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit'}));
+  }
+  return timeFormats.get(current).format(d);
 }
 
 export const S = {

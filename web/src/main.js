@@ -4,16 +4,14 @@
 import * as api from './api.js';
 import {clear, h} from './dom.js';
 import {lang, roleLabel, S, setLang, t} from './i18n.js';
+import * as passbookPage from './page_passbook.js';
 
 // Pages: module, who may open them (null = anyone), and the navigation label.
 const PAGES = {
   'sign-in': {load: () => import('./page_signin.js'), roles: null},
-  // The learner's home: its page's own imports are asked for with it, not in a second wave.
-  passbook: {
-    load: () => Promise.all([import('./page_passbook.js'), import('./charts.js'), import('./catalog.js')])
-      .then(([page]) => page),
-    roles: ['learner'], nav: S.navPassbook,
-  },
+  // The learner's home, the page most people open, loads with the shell (its modules are
+  // preloaded by the entry page) instead of in a second wave after it.
+  passbook: {load: async () => passbookPage, roles: ['learner'], nav: S.navPassbook},
   records: {load: () => import('./page_records.js'), roles: ['learner'], nav: S.navRecords},
   record: {load: () => import('./page_record.js'), roles: ['learner', 'institution', 'auditor', 'admin']},
   programs: {load: () => import('./page_programs.js'), roles: ['learner'], nav: S.navPrograms},
@@ -177,14 +175,26 @@ async function start() {
     renderHeader();
     app.go('#/sign-in');
   });
-  // The first page's module loads while the session is asked for, not after: a dynamic
-  // import is fetched once, so route() later gets the same module (or the fetch under way).
-  const first = PAGES[parseHash().name];
-  if (first) first.load().catch(() => null);
-  try {
-    const r = await api.get('/v1/sessions/current', {signingIn: true});
-    if (r.ok) app.signedIn(r.data);
-  } catch (e) { /* offline: the sign-in page says so when used */ }
+  // A signed-in browser's entry page carries its session (the server put there what
+  // GET /v1/sessions/current answers); the block is removed once read, so the CSRF token lives
+  // in api.js only. Without it, the session is asked for, and the first page's module loads
+  // meanwhile (a dynamic import is fetched once; route() later gets the same module).
+  const block = document.getElementById('cb-session');
+  let session = null;
+  if (block) {
+    try { session = JSON.parse(block.textContent); } catch (e) { /* asked for below */ }
+    block.remove();
+  }
+  if (session) {
+    app.signedIn(session);
+  } else {
+    const first = PAGES[parseHash().name];
+    if (first) first.load().catch(() => null);
+    try {
+      const r = await api.get('/v1/sessions/current', {signingIn: true});
+      if (r.ok) app.signedIn(r.data);
+    } catch (e) { /* offline: the sign-in page says so when used */ }
+  }
   // In-page links (#main, #field-id) are not routes.
   window.addEventListener('hashchange', () => {
     if (location.hash && !location.hash.startsWith('#/')) return;

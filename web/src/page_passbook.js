@@ -2,7 +2,6 @@
 // kind, level, field, issuer and year, and what expires when.
 import * as api from './api.js';
 import {barChart} from './charts.js';
-import {institutionName, names} from './catalog.js';
 import {credits, h, heading, notice, table} from './dom.js';
 import {date, fieldLabel, kindLabel, num, S, t} from './i18n.js';
 
@@ -34,7 +33,7 @@ export async function render({view, app, setTitle}) {
   view.append(heading(t(L.title)));
   if (!r.ok) return view.append(notice(t(S.requestFailed, {detail: api.detail(r)}), 'error'));
   const p = r.data;
-  const issuers = await names(institutionName, Object.keys(p.by_issuer));
+  const issuers = p.issuer_names || {};  // the server sends each issuer's name with the totals
   const entries = (obj, label) => Object.entries(obj).map(([k, v]) => [label(k), v]);
   const byYear = Object.entries(p.by_year).sort(([a], [b]) => a.localeCompare(b));
   const unit = t(S.creditsUnit);
@@ -52,7 +51,7 @@ export async function render({view, app, setTitle}) {
       barChart({id: 'by-level', title: t(L.byLevel), valueLabel: unit, keepOrder: true,
         entries: Object.entries(p.by_level).sort(([a], [b]) => a - b).map(([k, v]) => [t(L.level, {n: k}), v])}),
       barChart({id: 'by-field', title: t(L.byField), entries: entries(p.by_field, fieldLabel), valueLabel: unit}),
-      barChart({id: 'by-issuer', title: t(L.byIssuer), entries: entries(p.by_issuer, (k) => issuers.get(k)), valueLabel: unit}),
+      barChart({id: 'by-issuer', title: t(L.byIssuer), entries: entries(p.by_issuer, (k) => issuers[k] || k), valueLabel: unit}),
       barChart({id: 'by-year', title: t(L.byYear), entries: byYear, valueLabel: unit, keepOrder: true})),
     h('h2', {class: 'heading-m'}, t(L.expiring)),
     p.expiring.length
