@@ -233,7 +233,7 @@ class PassbookRenderCache {
   explicit PassbookRenderCache(CatalogService* catalog) : catalog_(catalog) {}
 
   std::string Render(const std::string& learner, const PassbookView& view) {
-    const uint64_t names = catalog_->InstitutionsVersion();
+    const uint64_t names = catalog_->Version();
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = cache_.find(learner);
@@ -261,7 +261,7 @@ class PassbookRenderCache {
   struct Entry {
     uint64_t version;
     Days as_of;
-    uint64_t names;  // CatalogService::InstitutionsVersion when rendered
+    uint64_t names;  // CatalogService::Version when rendered
     std::shared_ptr<const Passbook> passbook;
     std::string text;
   };

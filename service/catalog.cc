@@ -122,7 +122,7 @@ StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution in
   {
     std::unique_lock lock(cache_mu_);
     institutions_[item.value.id] = std::make_shared<const Institution>(item.value);
-    institutions_version_.fetch_add(1, std::memory_order_acq_rel);
+    version_.fetch_add(1, std::memory_order_acq_rel);
   }
   admin_log_->Record(by, "put_institution", item.value.id);
   return item;
@@ -141,6 +141,7 @@ StatusOr<CatalogItem<Unit>> CatalogService::PutUnit(Unit unit, const Principal& 
   {
     std::unique_lock lock(cache_mu_);
     units_[item.value.id] = std::make_shared<const Unit>(item.value);
+    version_.fetch_add(1, std::memory_order_acq_rel);
   }
   admin_log_->Record(by, "put_unit", item.value.id);
   return item;
@@ -161,6 +162,7 @@ StatusOr<CatalogItem<Program>> CatalogService::PutProgram(Program program, const
         WriteDocument(kProg, item.value.id, StoredProgram(item.value, item.updated_at)));
     std::unique_lock lock(cache_mu_);
     programs_[item.value.id] = std::make_shared<const Program>(item.value);
+    version_.fetch_add(1, std::memory_order_acq_rel);
     return Status::Ok();
   };
   LCB_RETURN_IF_ERROR(guard_ ? guard_->GuardProgramChange(item.value, write) : write());

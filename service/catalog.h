@@ -67,11 +67,9 @@ class CatalogService {
   StatusOr<Institution> GetInstitution(const std::string& id);
   // The institution's name, or its id when it has none or is unknown (for display).
   std::string InstitutionName(const std::string& id);
-  // Changes whenever an institution is written, so a text that shows institutions' names
-  // can be kept until then.
-  uint64_t InstitutionsVersion() const {
-    return institutions_version_.load(std::memory_order_acquire);
-  }
+  // Changes whenever an institution, unit or program is written, so a text that shows what
+  // the catalog says of them (names, titles) can be kept until then.
+  uint64_t Version() const { return version_.load(std::memory_order_acquire); }
   StatusOr<Unit> GetUnit(const std::string& id);
   StatusOr<Program> GetProgram(const std::string& id);
 
@@ -110,7 +108,7 @@ class CatalogService {
 
   mutable std::shared_mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Institution>> institutions_;
-  std::atomic<uint64_t> institutions_version_{0};
+  std::atomic<uint64_t> version_{0};
   std::unordered_map<std::string, std::shared_ptr<const Unit>> units_;
   std::unordered_map<std::string, std::shared_ptr<const Program>> programs_;
 

@@ -173,6 +173,32 @@ StatusOr<vc::RecordCredentialInput> CredentialService::InputOf(const StoredRecor
 StatusOr<IssuedCredential> CredentialService::RecordCredential(const StoredRecord& stored,
                                                                vc::CredentialFormat format,
                                                                const std::string& holder) {
+  std::string key = stored.record.id;
+  key += '\0';
+  key += vc::FormatName(format);
+  key += '\0';
+  key += holder;
+  const uint64_t catalog_version = catalog_->Version();
+  const int64_t now = vc::NowSeconds();
+  {
+    std::lock_guard<std::mutex> lock(kept_mu_);
+    auto it = kept_.find(key);
+    if (it != kept_.end() && it->second.catalog_version == catalog_version &&
+        now - it->second.signed_at < kKeptCredentialSeconds) {
+      return *it->second.credential;
+    }
+  }
+  LCB_ASSIGN_OR_RETURN(IssuedCredential out, SignRecordCredential(stored, format, holder, now));
+  std::lock_guard<std::mutex> lock(kept_mu_);
+  if (kept_.size() >= kMaxKeptCredentials) kept_.clear();
+  kept_[key] = KeptCredential{catalog_version, now, std::make_shared<const IssuedCredential>(out)};
+  return out;
+}
+
+StatusOr<IssuedCredential> CredentialService::SignRecordCredential(const StoredRecord& stored,
+                                                                   vc::CredentialFormat format,
+                                                                   const std::string& holder,
+                                                                   int64_t now) {
   LCB_ASSIGN_OR_RETURN(vc::RecordCredentialInput in, InputOf(stored, holder));
   LCB_ASSIGN_OR_RETURN(Json credential,
                        vc::BuildOpenBadgeCredential(in, ContextFor(stored.leaf_index)));
@@ -183,7 +209,7 @@ StatusOr<IssuedCredential> CredentialService::RecordCredential(const StoredRecor
       LCB_ASSIGN_OR_RETURN(Json secured,
                            vc::SecureDataIntegrity(std::move(credential), keys_->ed25519(),
                                                    keys_->verification_method(),
-                                                   vc::FormatDateTime(vc::NowSeconds())));
+                                                   vc::FormatDateTime(now)));
       out.body = secured.dump();
       break;
     }

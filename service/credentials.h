@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -72,7 +73,10 @@ class CredentialService {
   StatusOr<nlohmann::json> DidWebDocument() const;
 
   // The record's OpenBadgeCredential in `format`; `holder` (a DID, or empty) is the subject.
-  // InvalidArgument naming "/holder" for a holder that is not a DID.
+  // InvalidArgument naming "/holder" for a holder that is not a DID. A record's credential is
+  // signed once and kept (at most kMaxKeptCredentials, for a day, and until the catalog
+  // changes what it says): asked again, it is the same bytes (the `di` proof's `created` is
+  // when it was first signed). Revocation shows in the status list, not in the credential.
   StatusOr<IssuedCredential> RecordCredential(const StoredRecord& record,
                                               vc::CredentialFormat format,
                                               const std::string& holder);
@@ -102,6 +106,10 @@ class CredentialService {
   vc::CredentialContext ContextFor(uint64_t leaf) const;
   StatusOr<vc::RecordCredentialInput> InputOf(const StoredRecord& stored,
                                               const std::string& holder);
+  // RecordCredential, signed now (unix seconds `now` is the `di` proof's `created`).
+  StatusOr<IssuedCredential> SignRecordCredential(const StoredRecord& stored,
+                                                  vc::CredentialFormat format,
+                                                  const std::string& holder, int64_t now);
   StatusOr<std::shared_ptr<const StatusListDocument>> BuildStatusList(uint64_t list);
   // The bank's status lists that `credential`'s credentialStatus names (one entry or an array).
   std::map<std::string, vc::DecodedStatusList> ListsFor(const nlohmann::json& credential);
@@ -122,6 +130,17 @@ class CredentialService {
     std::shared_ptr<const StatusListDocument> doc;
   };
   std::map<uint64_t, CachedList> lists_;
+
+  // Signed record credentials by record id, format and holder.
+  static constexpr size_t kMaxKeptCredentials = 100'000;
+  static constexpr int64_t kKeptCredentialSeconds = 24 * 3600;
+  struct KeptCredential {
+    uint64_t catalog_version = 0;
+    int64_t signed_at = 0;  // unix seconds
+    std::shared_ptr<const IssuedCredential> credential;
+  };
+  std::mutex kept_mu_;
+  std::unordered_map<std::string, KeptCredential> kept_;
 };
 
 }  // namespace lcb

@@ -165,6 +165,45 @@ TEST_F(CredentialsTest, RecordCredentialInEveryFormVerifiesAgainstPublishedKeys)
   EXPECT_EQ(held["credentialSubject"]["id"], "did:example:holder-1");
 }
 
+// A record's credential is signed once and then served as it is (the same bytes, whoever asks),
+// until the catalog changes what it says of the record; revoking the record changes its status
+// list, not its credential.
+TEST_F(CredentialsTest, ACredentialIsKeptUntilTheCatalogChanges) {
+  const std::string id = PostRecord(cat_.learner_a, "tsinghua:CS101", "KEPT-1");
+  const vc::KeyRegistry keys = PublishedKeys();
+  const std::string base = "/v1/records/" + id + "/credential";
+  ClientResponse first = server_->Call("GET", base, cat_.learner_a_token);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(server_->Call("GET", base, cat_.learner_a_token).body, first.body);
+  EXPECT_EQ(server_->Call("GET", base, cat_.tsinghua_token).body, first.body);
+  // Another form or another holder is its own credential.
+  ClientResponse held = server_->Call("GET", base + "?holder=did:example:h", cat_.learner_a_token);
+  EXPECT_NE(held.body, first.body);
+  EXPECT_EQ(json::parse(held.body)["credentialSubject"]["id"], "did:example:h");
+  EXPECT_NE(server_->Call("GET", base + "?format=jwt", cat_.learner_a_token).body, first.body);
+  // Those who may not read the record still may not.
+  EXPECT_EQ(server_->Call("GET", base, cat_.learner_b_token).status, 404);
+
+  // The unit is renamed: the next credential says so, and verifies.
+  server_->CallJson("PUT", "/v1/units/tsinghua:CS101", server_->admin_token(),
+                    {{"title", "程序设计基础（第二版）"}, {"kind", "degree_course"}, {"credits", 4},
+                     {"level", 6}, {"field", "0613"}},
+                    200);
+  ClientResponse renamed = server_->Call("GET", base, cat_.learner_a_token);
+  ASSERT_EQ(renamed.status, 200);
+  EXPECT_EQ(json::parse(renamed.body)["credentialSubject"]["achievement"]["name"],
+            "程序设计基础（第二版）");
+  EXPECT_TRUE(VerifyOffline(renamed.body, keys).verified);
+
+  // Revoked: the kept credential is the same, and now verifies as revoked.
+  server_->CallJson("POST", "/v1/records/" + id + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "entered twice"}}, 200);
+  ClientResponse after = server_->Call("GET", base, cat_.learner_a_token);
+  EXPECT_EQ(after.body, renamed.body);
+  vc::VerificationResult v = VerifyOffline(after.body, keys);
+  EXPECT_EQ(v.status, vc::CredentialState::kRevoked) << v.ToJson().dump();
+}
+
 TEST_F(CredentialsTest, BadRequestsNameTheField) {
   const std::string id = PostRecord(cat_.learner_a, "tsinghua:CS101", "CRED-BAD");
   const std::string base = "/v1/records/" + id + "/credential";
