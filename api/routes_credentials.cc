@@ -204,8 +204,54 @@ HttpResponse PresentedResponse(const PresentedCredential& p) {
   return JsonResponse(p.outcome.any_new() ? 201 : 200, record);
 }
 
-// POST /v1/learners/{id}/credentials: the body is the credential's exact bytes (JSON or a
-// compact JWS as text).
+// A credential, or a status list, as a member of the envelope: an object (its JSON text) or a
+// compact JWS (a string).
+StatusOr<std::string> CredentialMember(const json& value, const std::string& at) {
+  if (value.is_object()) return value.dump();
+  if (value.is_string() && !value.get_ref<const std::string&>().empty()) return value.get<std::string>();
+  return Status::InvalidArgument(Field(at), "must be a credential (an object) or a compact JWS");
+}
+
+constexpr size_t kMaxStatusLists = 16;
+
+// The body of POST /v1/learners/{id}/credentials: the credential's exact bytes (JSON or a
+// compact JWS as text), or the envelope {"credential", "status_lists"?} that brings the
+// issuer's signed status lists along. Fills *credential and *lists; false after a 400.
+bool ReadPresentation(const RouteContext& ctx, const Respond& respond, std::string* credential,
+                      std::vector<std::string>* lists) {
+  const std::string& body = ctx.request.body;
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  json doc = first != std::string::npos && body[first] == '{'
+                 ? json::parse(body, nullptr, /*allow_exceptions=*/false)
+                 : json();
+  if (!doc.is_object() || !doc.contains("credential") || doc.contains("@context")) {
+    *credential = body;  // the credential itself, as presented
+    return true;
+  }
+  Status s = RejectUnknown(doc, "", {"credential", "status_lists"});
+  StatusOr<std::string> bytes = CredentialMember(doc["credential"], "/credential");
+  if (s.ok() && !bytes.ok()) s = bytes.status();
+  const json lists_member = doc.value("status_lists", json::array());
+  if (s.ok() && (!lists_member.is_array() || lists_member.size() > kMaxStatusLists)) {
+    s = Status::InvalidArgument(Field("/status_lists"),
+                                "must be an array of at most " + std::to_string(kMaxStatusLists) +
+                                    " status list credentials");
+  }
+  for (size_t i = 0; s.ok() && i < lists_member.size(); ++i) {
+    StatusOr<std::string> list =
+        CredentialMember(lists_member[i], "/status_lists/" + std::to_string(i));
+    if (!list.ok()) s = list.status();
+    else lists->push_back(std::move(list).value());
+  }
+  if (!s.ok()) {
+    respond(ProblemResponse(s, ctx.request.request_id));
+    return false;
+  }
+  *credential = std::move(bytes).value();
+  return true;
+}
+
+// POST /v1/learners/{id}/credentials (ReadPresentation).
 void PostLearnerCredential(CredentialInputService& input, LearnerService& learners,
                            RouteContext& ctx, Respond respond) {
   const std::string& learner = ctx.params["id"];
@@ -217,7 +263,10 @@ void PostLearnerCredential(CredentialInputService& input, LearnerService& learne
     return respond(ProblemResponse(
         Status::ResourceExhausted(Field("/body"), "a credential is at most 1 MiB"), rid));
   }
-  input.Present(learner, ctx.request.body,
+  std::string credential;
+  std::vector<std::string> lists;
+  if (!ReadPresentation(ctx, respond, &credential, &lists)) return;
+  input.Present(learner, credential, lists,
                 [respond, rid](StatusOr<PresentedCredential> presented,
                                std::optional<CredentialRejection> rejection) {
                   if (rejection) return respond(RejectionProblem(*rejection, rid));

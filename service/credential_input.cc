@@ -1,6 +1,7 @@
 #include "service/credential_input.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
 #include "storage/keys.h"
+#include "vc/status_list.h"
 #include "vc/verifier.h"
 
 namespace lcb {
@@ -127,6 +129,46 @@ StatusOr<std::string> IdentityDigest(std::string_view bytes) {
   return HashHex(Sha256(canonical));
 }
 
+// Verifies `bytes` with the registered institution keys. The same kid under several
+// institutions: the key that verifies is the issuer's, so each is tried.
+vc::VerificationResult VerifyWithInstitutionKeys(std::string_view bytes,
+                                                 const std::vector<InstitutionKey>& keys,
+                                                 const vc::VerifyOptions& options) {
+  InstitutionKeyResolver resolver(&keys);
+  vc::VerificationResult result = vc::VerifyCredential(bytes, resolver, options);
+  for (size_t attempt = 1;
+       attempt < resolver.matches() && result.HasReason(vc::reason::kBadSignature); ++attempt) {
+    resolver.set_attempt(attempt);
+    result = vc::VerifyCredential(bytes, resolver, options);
+  }
+  return result;
+}
+
+// Reads the status lists a presenter supplied (each verified with the registered keys) into
+// `lists` by URL: a rejection (pointing into "/status_lists/<i>") when one does not verify.
+StatusOr<std::optional<CredentialRejection>> ReadStatusLists(
+    const std::vector<std::string>& texts, const std::vector<InstitutionKey>& keys,
+    vc::UnixSeconds now, std::map<std::string, vc::DecodedStatusList>* lists) {
+  vc::VerifyOptions options;
+  options.now = now;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string at = "/status_lists/" + std::to_string(i);
+    vc::VerificationResult result = VerifyWithInstitutionKeys(texts[i], keys, options);
+    if (!result.verified) {
+      StatusOr<CredentialRejection> rejection = RejectionOf(result);
+      if (!rejection.ok()) return rejection.status().WithPointerPrefix(at);
+      rejection->message = "the status list " + std::to_string(i) + ": " + rejection->message;
+      rejection->pointer = at + rejection->pointer;
+      return std::optional<CredentialRejection>(std::move(rejection).value());
+    }
+    StatusOr<vc::DecodedStatusList> decoded = vc::DecodeStatusListCredential(result.credential);
+    if (!decoded.ok()) return decoded.status().WithPointerPrefix(at);
+    const std::string url = decoded->url;
+    lists->insert_or_assign(url, std::move(decoded).value());
+  }
+  return std::optional<CredentialRejection>();
+}
+
 }  // namespace
 
 StatusOr<std::optional<std::string>> CredentialInputService::AlignedUnit(
@@ -145,26 +187,23 @@ StatusOr<std::optional<std::string>> CredentialInputService::AlignedUnit(
   return std::optional<std::string>();
 }
 
-StatusOr<CredentialIntake> CredentialInputService::Check(const std::string& learner,
-                                                         std::string_view bytes,
-                                                         vc::UnixSeconds now) {
+StatusOr<CredentialIntake> CredentialInputService::Check(
+    const std::string& learner, std::string_view bytes, vc::UnixSeconds now,
+    const std::vector<std::string>& status_lists) {
   if (bytes.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return Status::InvalidArgument(Field("/body"),
                                    "a credential (JSON) or a compact JWS is required");
   }
   LCB_ASSIGN_OR_RETURN(std::vector<InstitutionKey> keys, RegisteredKeys(*catalog_));
-  InstitutionKeyResolver resolver(&keys);
+  CredentialIntake intake;
+  std::map<std::string, vc::DecodedStatusList> lists;
+  LCB_ASSIGN_OR_RETURN(intake.rejection, ReadStatusLists(status_lists, keys, now, &lists));
+  if (intake.rejection) return intake;
   vc::VerifyOptions options;
   options.now = now;
   options.expected_subject = kLearnerSubjectPrefix + learner;
-  vc::VerificationResult result = vc::VerifyCredential(bytes, resolver, options);
-  // The same kid under several institutions: the key that verifies is the issuer's.
-  for (size_t attempt = 1;
-       attempt < resolver.matches() && result.HasReason(vc::reason::kBadSignature); ++attempt) {
-    resolver.set_attempt(attempt);
-    result = vc::VerifyCredential(bytes, resolver, options);
-  }
-  CredentialIntake intake;
+  if (!lists.empty()) options.status_lists = &lists;
+  vc::VerificationResult result = VerifyWithInstitutionKeys(bytes, keys, options);
   if (result.format) intake.format = std::string(vc::FormatName(*result.format));
   if (!result.verified) {
     LCB_ASSIGN_OR_RETURN(CredentialRejection rejection, RejectionOf(result));
@@ -205,8 +244,8 @@ StatusOr<CredentialIntake> CredentialInputService::Check(const std::string& lear
 }
 
 void CredentialInputService::Present(const std::string& learner, std::string_view bytes,
-                                     Done done) {
-  StatusOr<CredentialIntake> intake = Check(learner, bytes, vc::NowSeconds());
+                                     const std::vector<std::string>& status_lists, Done done) {
+  StatusOr<CredentialIntake> intake = Check(learner, bytes, vc::NowSeconds(), status_lists);
   if (!intake.ok()) return done(intake.status(), std::nullopt);
   if (intake->rejection) {
     return done(Status::FailedPrecondition(intake->rejection->message), intake->rejection);

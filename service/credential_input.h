@@ -46,6 +46,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "engine/recognition.h"
@@ -85,14 +86,21 @@ class CredentialInputService {
 
   // Verifies `bytes` for `learner` at `now` and maps it to a record input; nothing is stored.
   // InvalidArgument (400) for a malformed credential; a rejection (422) in the intake.
+  // `status_lists` are signed BitstringStatusListCredentials (JSON or compact JWS) the
+  // presenter brought with the credential: each must verify against a registered institution
+  // key (a rejection pointing at "/status_lists/<i>" otherwise), and a credential whose status
+  // entry names one of them with its bit set is rejected as `revoked`. Without the list its
+  // entry names, a credential's status is not known and does not refuse it.
   StatusOr<CredentialIntake> Check(const std::string& learner, std::string_view bytes,
-                                   vc::UnixSeconds now);
+                                   vc::UnixSeconds now,
+                                   const std::vector<std::string>& status_lists = {});
 
   using Done =
       std::function<void(StatusOr<PresentedCredential>, std::optional<CredentialRejection>)>;
   // Check, then post the record (asynchronously, as RecordService::Post). `done` gets the
   // rejection (with an OK-less status ignored) or the outcome.
-  void Present(const std::string& learner, std::string_view bytes, Done done);
+  void Present(const std::string& learner, std::string_view bytes,
+               const std::vector<std::string>& status_lists, Done done);
 
  private:
   // The unit of `institution` whose aligned_achievements lists `achievement`.

@@ -12,6 +12,7 @@
 #include "tests/integration/test_server.h"
 #include "vc/open_badge.h"
 #include "vc/securing.h"
+#include "vc/status_list.h"
 #include "vc/time.h"
 
 namespace lcb::testing {
@@ -274,6 +275,72 @@ TEST_F(CredentialInputTest, AchievementNoUnitAlignsIsUnknownAchievement) {
                      {"aligned_achievements", json::array({"https://ouchn.example/rust"})}},
                     200);
   ExpectRefused(Di(Badge(cat_.learner_a, "https://ouchn.example/rust")), "unknown_achievement");
+}
+
+// The institution's status list comes with the credential, in the envelope
+// {"credential", "status_lists"}: a set bit is `revoked`, a clear one is accepted, and a list
+// that is not the issuer's, or not signed by a registered key, refuses the presentation.
+TEST_F(CredentialInputTest, AStatusListBroughtAlongDecidesRevocation) {
+  constexpr char kList[] = "https://badges.tsinghua.example/status/1";
+  vc::StatusBitstring bits;
+  bits.Set(13, true);
+  auto list_of = [&](const std::string& issuer, const Ed25519Key& key) {
+    return json::parse(SignDi(vc::BuildStatusListCredential(kList, issuer, "2025-01-01T00:00:00Z",
+                                                            bits),
+                              key));
+  };
+  const json list = list_of(kIssuerUrl, key_);
+  auto badge = [&](int index) {
+    json b = Badge(cat_.learner_a);
+    b["credentialStatus"] = {{"id", std::string(kList) + "#" + std::to_string(index)},
+                             {"type", "BitstringStatusListEntry"},
+                             {"statusPurpose", "revocation"},
+                             {"statusListIndex", std::to_string(index)},
+                             {"statusListCredential", kList}};
+    return b;
+  };
+  auto envelope = [](const json& credential, const json& lists) {
+    return json{{"credential", credential}, {"status_lists", lists}}.dump();
+  };
+
+  // Revoked (bit 13), in each form: the credential as an object or as a compact JWS.
+  ExpectRefused(envelope(json::parse(Di(badge(13))), json::array({list})), "revoked");
+  ExpectRefused(envelope(Ob3Jwt(badge(13)), json::array({list})), "revoked");
+  // A list signed by a key nobody registered, or by the issuer's kid with another key.
+  ExpectRefused(envelope(json::parse(Di(badge(12))),
+                         json::array({json::parse(SignDi(
+                             vc::BuildStatusListCredential(kList, kIssuerUrl,
+                                                           "2025-01-01T00:00:00Z", bits),
+                             Ed25519Key::Generate(), "not-registered"))})),
+                "unknown_issuer");
+  ExpectRefused(envelope(json::parse(Di(badge(12))),
+                         json::array({list_of(kIssuerUrl, Ed25519Key::Generate())})),
+                "bad_signature");
+  // A list another issuer published does not speak for this one's credentials: malformed.
+  ClientResponse foreign = Present(
+      cat_.learner_a, cat_.learner_a_token,
+      envelope(json::parse(Di(badge(12))), json::array({list_of("https://other.example/i", key_)})));
+  EXPECT_EQ(foreign.status, 400) << foreign.body;
+  // Bad envelopes name the member.
+  for (const auto& [body, pointer] : std::vector<std::pair<json, std::string>>{
+           {{{"credential", 7}}, "/credential"},
+           {{{"credential", Di(badge(12))}, {"status_lists", "x"}}, "/status_lists"},
+           {{{"credential", Di(badge(12))}, {"status_lists", {1}}}, "/status_lists/0"},
+           {{{"credential", Di(badge(12))}, {"extra", 1}}, "/extra"}}) {
+    ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, body.dump());
+    EXPECT_EQ(r.status, 400) << body.dump() << ": " << r.body;
+    EXPECT_NE(r.body.find(pointer), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(RecordCount(cat_.learner_a), 0u);
+
+  // Bit 12 is clear: accepted, once; without the list its status is unknown and it is accepted.
+  ClientResponse ok = Present(cat_.learner_a, cat_.learner_a_token,
+                              envelope(json::parse(Di(badge(12))), json::array({list})));
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(json::parse(ok.body)["issuer"], "tsinghua");
+  ClientResponse unknown = Present(cat_.learner_a, cat_.learner_a_token, Di(badge(14)));
+  EXPECT_EQ(unknown.status, 201) << unknown.body;
+  EXPECT_EQ(RecordCount(cat_.learner_a), 2u);
 }
 
 TEST_F(CredentialInputTest, MalformedInputIs400AndStoresNothing) {
