@@ -18,9 +18,10 @@
 //   validity     validFrom/validUntil (issuanceDate/expirationDate in VC 1.1), and a JWT's
 //                nbf/exp, enclose now -> else expired (a credential not valid yet is also
 //                reported as expired: outside its validity period).
-//   status       revoked when the credential's revocation status list is known to be set.
-//                The bank fetches nothing, so an outside institution's list is not consulted
-//                today; a credential's credentialStatus is otherwise ignored.
+//   status       revoked when its revocation entry's bit is set in one of the status lists
+//                the presenter brought (each verified with the registered keys, and of the
+//                credential's issuer). The bank fetches nothing: without the named list, the
+//                status is unknown and does not refuse the credential.
 //   subject      credentialSubject.id == "urn:creditbank:learner:<learner id>", the form the
 //                bank's own credentials give a learner -> else subject_mismatch.
 //   achievement  credentialSubject.achievement.id is listed by aligned_achievements of a unit
