@@ -1,6 +1,7 @@
 #include "cli/monitor.h"
 
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -180,12 +181,38 @@ Status Monitor::Rewrite(const std::string& reason, uint64_t size, const std::str
   return Status::DataLoss(reason);
 }
 
+// One tile's entry bundle and level-0 hashes, as fetched.
+struct Monitor::FetchedTile {
+  StatusOr<std::string> bundle;
+  StatusOr<std::string> hashes;
+};
+
+Monitor::FetchedTile Monitor::FetchTile(uint64_t tile, uint32_t width) {
+  FetchedTile t{Get("/log/" + EntryBundlePath(tile, width), true), std::string()};
+  if (t.bundle.ok()) t.hashes = Get("/log/" + TilePath(0, tile, width), false);
+  return t;
+}
+
+// The next tile is fetched (on another thread, with the one client: only one fetch is ever in
+// flight) while this one is checked, so the server's work and the wire overlap the hashing.
 Status Monitor::ReadEntries(uint64_t size, Frontier* frontier,
                             std::map<std::string, uint64_t>* counts) {
-  for (uint64_t tile = frontier->size() / kTileWidth; frontier->size() < size; ++tile) {
+  auto fetch = [this, size](uint64_t tile) {
+    return std::async(std::launch::async, [this, size, tile] {
+      return FetchTile(tile, TileWidthAt(0, tile, size));
+    });
+  };
+  uint64_t tile = frontier->size() / kTileWidth;
+  std::future<FetchedTile> next;
+  if (frontier->size() < size) next = fetch(tile);
+  for (; frontier->size() < size; ++tile) {
     const uint32_t width = TileWidthAt(0, tile, size);
-    LCB_ASSIGN_OR_RETURN(std::string bundle, Get("/log/" + EntryBundlePath(tile, width), true));
-    LCB_ASSIGN_OR_RETURN(std::string hashes, Get("/log/" + TilePath(0, tile, width), false));
+    FetchedTile fetched = next.get();
+    if ((tile + 1) * kTileWidth < size) next = fetch(tile + 1);
+    LCB_RETURN_IF_ERROR(fetched.bundle.status());
+    LCB_RETURN_IF_ERROR(fetched.hashes.status());
+    const std::string& bundle = *fetched.bundle;
+    const std::string& hashes = *fetched.hashes;
     auto entries = SplitBundle(bundle);
     if (!entries.ok() || entries->size() != width || hashes.size() != width * sizeof(Hash)) {
       return Rewrite("tile " + std::to_string(tile) + " does not hold " + std::to_string(width) +

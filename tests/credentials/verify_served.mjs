@@ -13,7 +13,7 @@ import * as vc from '@digitalbazaar/vc';
 import * as jose from 'jose';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {createSignCryptosuite, createVerifyCryptosuite} from '@digitalbazaar/eddsa-jcs-2022-cryptosuite';
-import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import {checkStatus, createCredential, createList} from '@digitalbazaar/vc-bitstring-status-list';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {spawn} from 'node:child_process';
 import crypto from 'node:crypto';
@@ -184,6 +184,27 @@ try {
       JSON.parse(r.text).reason === reason, r.text);
   }
   check('refused badges store nothing', (await records()).length === stored);
+  // The institution's own status list (vc-bitstring-status-list, bit 13 set), signed with its
+  // key, brought along in the envelope {credential, status_lists}.
+  const LIST = 'https://badges.tsinghua.example/status/1';
+  const bits = await createList({length: 131072});
+  bits.setStatus(13, true);
+  const listCredential = await createCredential({id: LIST, list: bits, statusPurpose: 'revocation'});
+  Object.assign(listCredential, {issuer: BADGES, validFrom: iso(Date.now() - 60 * 86400e3)});
+  const signedList = await signDi(listCredential);
+  const listed = index => ({...badge(), credentialStatus: {id: `${LIST}#${index}`,
+    type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(index),
+    statusListCredential: LIST}});
+  const revoked = await present({credential: await signDi(listed(13)), status_lists: [signedList]});
+  check('the bank refuses a badge its issuer revoked in its status list', revoked.status === 422 &&
+    JSON.parse(revoked.text).reason === 'revoked', revoked.text);
+  const revokedJwt = await present({credential: await signJwt(listed(13)), status_lists: [signedList]});
+  check('the bank refuses a jose badge its issuer revoked', revokedJwt.status === 422 &&
+    JSON.parse(revokedJwt.text).reason === 'revoked', revokedJwt.text);
+  check('revoked badges store nothing', (await records()).length === stored);
+  const active = await present({credential: await signDi(listed(12)), status_lists: [signedList]});
+  check('the bank accepts a badge whose bit is clear in the list brought along', active.status === 201,
+    active.text);
 } catch (e) {
   check('the served-credential run', false, e.message);
 } finally {
