@@ -67,8 +67,6 @@ class Monitor {
   Status EnsureVerifier();
   Status Rewrite(const std::string& reason, uint64_t size, const std::string& root_hex);
   StatusOr<std::string> Get(const std::string& path, bool auth);
-  struct FetchedTile;
-  FetchedTile FetchTile(uint64_t tile, uint32_t width);
   // Checks and appends leaves [frontier_.size(), size) from the tiles.
   Status ReadEntries(uint64_t size, Frontier* frontier, std::map<std::string, uint64_t>* counts);
 

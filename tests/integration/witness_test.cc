@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
+#include <random>
 #include <fstream>
 #include <thread>
 
@@ -451,6 +453,49 @@ TEST(MonitorLabels, ScansTopLevelTypeAndIssuer) {
   EXPECT_EQ(l.type, "record");
   EXPECT_EQ(ScanEntryLabels(R"({"type":"ruleset"})").issuer, "");
   EXPECT_EQ(ScanEntryLabels("not json").type, "");
+  EXPECT_EQ(ScanEntryLabels(R"({"a":"x\\","type":"t"})").type, "t");  // "x\\" ends at its quote
+  EXPECT_EQ(ScanEntryLabels(R"({"type":"unterminated)").type, "unterminated");
+}
+
+// Against a full JSON parse (the oracle): random objects with nested objects and arrays,
+// strings with escapes and quotes, "type" and "issuer" at any depth and in any order.
+TEST(MonitorLabels, AgreeWithAFullParse) {
+  std::mt19937 rng(19);
+  auto pick = [&](int n) { return static_cast<int>(rng() % n); };
+  const std::vector<std::string> words = {"type", "issuer", "a", "x\"y", "back\\slash", "{[", "é",
+                                          "\"issuer\":\"z\""};
+  std::function<json(int)> value = [&](int depth) -> json {
+    switch (depth > 2 ? pick(3) : pick(5)) {
+      case 0: return words[pick(words.size())];
+      case 1: return pick(1000);
+      case 2: return nullptr;
+      case 3: {
+        json o = json::object();
+        for (int k = pick(4); k > 0; --k) o[words[pick(words.size())]] = value(depth + 1);
+        return o;
+      }
+      default: {
+        json a = json::array();
+        for (int k = pick(4); k > 0; --k) a.push_back(value(depth + 1));
+        return a;
+      }
+    }
+  };
+  for (int n = 0; n < 2000; ++n) {
+    json entry = json::object();
+    for (int k = pick(6); k > 0; --k) entry[words[pick(words.size())]] = value(1);
+    if (pick(2)) entry["type"] = "record" + std::to_string(pick(9));
+    if (pick(2)) entry["issuer"] = "inst-" + std::to_string(pick(9));
+    const std::string text = entry.dump();
+    const EntryLabels l = ScanEntryLabels(text);
+    auto top = [&](const char* k) {
+      return entry.contains(k) && entry[k].is_string() ? entry[k].get<std::string>() : "";
+    };
+    // Raw (still escaped) text is what the scan returns; compare where no escape is involved.
+    if (top("type").find_first_of("\\\"") == std::string::npos) EXPECT_EQ(l.type, top("type")) << text;
+    if (top("issuer").find_first_of("\\\"") == std::string::npos)
+      EXPECT_EQ(l.issuer, top("issuer")) << text;
+  }
 }
 
 }  // namespace
