@@ -195,16 +195,16 @@ try {
   const listed = index => ({...badge(), credentialStatus: {id: `${LIST}#${index}`,
     type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: String(index),
     statusListCredential: LIST}});
-  const revoked = await present({credential: await signDi(listed(13)), status_lists: [signedList]});
-  check('the bank refuses a badge its issuer revoked in its status list', revoked.status === 422 &&
-    JSON.parse(revoked.text).reason === 'revoked', revoked.text);
-  const revokedJwt = await present({credential: await signJwt(listed(13)), status_lists: [signedList]});
-  check('the bank refuses a jose badge its issuer revoked', revokedJwt.status === 422 &&
-    JSON.parse(revokedJwt.text).reason === 'revoked', revokedJwt.text);
+  const refusedDi = await present({credential: await signDi(listed(13)), status_lists: [signedList]});
+  check('the bank refuses a badge its issuer revoked in its status list', refusedDi.status === 422 &&
+    JSON.parse(refusedDi.text).reason === 'revoked', refusedDi.text);
+  const refusedJwt = await present({credential: await signJwt(listed(13)), status_lists: [signedList]});
+  check('the bank refuses a jose badge its issuer revoked', refusedJwt.status === 422 &&
+    JSON.parse(refusedJwt.text).reason === 'revoked', refusedJwt.text);
   check('revoked badges store nothing', (await records()).length === stored);
-  const active = await present({credential: await signDi(listed(12)), status_lists: [signedList]});
-  check('the bank accepts a badge whose bit is clear in the list brought along', active.status === 201,
-    active.text);
+  const clearBit = await present({credential: await signDi(listed(12)), status_lists: [signedList]});
+  check('the bank accepts a badge whose bit is clear in the list brought along', clearBit.status === 201,
+    clearBit.text);
 } catch (e) {
   check('the served-credential run', false, e.message);
 } finally {
