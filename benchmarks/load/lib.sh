@@ -2,6 +2,8 @@
 # off, and an institution with one unit and a token to post as it.
 #   start_server BIN WORK                      sets server_pid, B (base URL), ADMIN (admin token)
 #   institution_with_unit ID NAME TITLE FIELD  unit ID:C1 (3 credits, level 6); sets INST
+#   new_learners N                             N learners made by INST; sets learners (a,b,...)
+#   auditor_token                              sets AUD
 j() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
 start_server() {
@@ -20,4 +22,17 @@ institution_with_unit() {
     -d "{\"title\":\"$3\",\"kind\":\"degree_course\",\"credits\":3,\"level\":6,\"field\":\"$4\"}" >/dev/null
   INST=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" \
     -d "{\"role\":\"institution:$1\"}" | j '["token"]')
+}
+
+new_learners() {
+  learners=""
+  local id
+  for _ in $(seq 1 "$1"); do
+    id=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
+    learners="$learners${learners:+,}$id"
+  done
+}
+
+auditor_token() {
+  AUD=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d '{"role":"auditor"}' | j '["token"]')
 }

@@ -19,12 +19,8 @@ trap 'kill $server_pid 2>/dev/null && wait $server_pid 2>/dev/null; rm -rf "$wor
 . benchmarks/load/lib.sh
 start_server "${bins[0]}" "$work"
 institution_with_unit loaduni "Load University" Course 0613
-AUD=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d '{"role":"auditor"}' | j '["token"]')
-learners=""
-for i in $(seq 1 50); do
-  id=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
-  learners="$learners${learners:+,}$id"
-done
+auditor_token
+new_learners 50
 CB_TOKEN=$INST CB_UNIT=loaduni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=m$RANDOM \
   wrk -t2 -c8 -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$B" >/dev/null 2>&1
 sleep 1

@@ -24,11 +24,7 @@ trap 'kill $server_pid 2>/dev/null && wait $server_pid 2>/dev/null; [ -n "${ngin
 . benchmarks/load/lib.sh
 start_server "$bin" "$work"
 institution_with_unit loaduni "Load University" Course 0613
-learners=""
-for i in $(seq 1 200); do
-  id=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
-  learners="$learners${learners:+,}$id"
-done
+new_learners 200
 
 echo "== machine: $(nproc) cores, $(grep MemTotal /proc/meminfo | awk '{print $2/1024/1024 " GiB"}'), $(uname -r)"
 echo "== ingestion: POST batches of 100 over 8 keep-alive connections for ${secs}s"

@@ -17,7 +17,7 @@ work=$(mktemp -d /tmp/cb-witness.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-j() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+. benchmarks/load/lib.sh  # j, new_learners, auditor_token
 wait_port() { for _ in $(seq 1 100); do [ -s "$1" ] && break; sleep 0.1; done; cat "$1"; }
 
 "$bin" keygen --out "$work/log_key.pem" >/dev/null
@@ -62,17 +62,9 @@ ingest() {
   pids+=($server)
   B="http://127.0.0.1:$(wait_port "$work/$name.port")"
   ADMIN=$(cat "$data/admin.token")
-  curl -sf -X PUT "$B/v1/institutions/loaduni" -H "Authorization: Bearer $ADMIN" \
-    -d '{"name":"Load University","kind":"university"}' >/dev/null
-  curl -sf -X PUT "$B/v1/units/loaduni:C1" -H "Authorization: Bearer $ADMIN" \
-    -d '{"title":"Course","kind":"degree_course","credits":3,"level":6,"field":"0613"}' >/dev/null
-  INST=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d '{"role":"institution:loaduni"}' | j '["token"]')
-  AUD=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d '{"role":"auditor"}' | j '["token"]')
-  learners=""
-  for i in $(seq 1 50); do
-    id=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
-    learners="$learners${learners:+,}$id"
-  done
+  institution_with_unit loaduni "Load University" Course 0613
+  auditor_token
+  new_learners 50
   local cpu0; cpu0=$(cpu_s $server)
   out=$(CB_TOKEN=$INST CB_UNIT=loaduni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=r$RANDOM \
     wrk -t2 -c8 -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$B" 2>&1)
