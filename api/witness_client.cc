@@ -156,7 +156,9 @@ Sent SendOnce(LogService& log, WitnessClient::Peer& p, const std::string& note, 
 void WitnessClient::Run(Peer& p) {
   int backoff_ms = 0;
   int retries_now = 0;
-  while (SleepFor(backoff_ms > 0 ? backoff_ms : kPollMs)) {
+  int wait_ms = kPollMs;
+  while (SleepFor(backoff_ms > 0 ? backoff_ms : wait_ms)) {
+    wait_ms = kPollMs;
     std::string note = log_->cosigned().Target(p.config.name, p.known_size);
     if (note.empty()) note = log_->LatestCheckpoint();
     if (note.empty() || note == p.last_note) continue;
@@ -176,6 +178,7 @@ void WitnessClient::Run(Peer& p) {
       }
       p.last_note = note;
       backoff_ms = 0;
+      wait_ms = kCosignIntervalMs;
       continue;
     }
     log_->cosigned().RecordFailure(p.config.name, error);

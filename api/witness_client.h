@@ -36,6 +36,10 @@ class WitnessClient {
   static constexpr int kMinBackoffMs = 100;
   static constexpr int kMaxBackoffMs = 10'000;
   static constexpr int kPollMs = 10;
+  // After a cosignature, a witness is sent nothing newer for this long: at most four
+  // checkpoints a second each, however fast the log grows (every one costs the witness a
+  // signature and a durable write, and the bank a consistency proof).
+  static constexpr int kCosignIntervalMs = 250;
   static constexpr int kRequestTimeoutMs = 5'000;
 
   // InvalidArgument naming the witness if a vkey does not parse.
