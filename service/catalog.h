@@ -108,9 +108,9 @@ class CatalogService {
 
   mutable std::shared_mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Institution>> institutions_;
-  std::atomic<uint64_t> version_{0};
   std::unordered_map<std::string, std::shared_ptr<const Unit>> units_;
   std::unordered_map<std::string, std::shared_ptr<const Program>> programs_;
+  std::atomic<uint64_t> version_{0};  // Version(): bumped with each Put* under cache_mu_
 
   mutable std::mutex scales_mu_;  // guards the pointer; the scales themselves are immutable
   std::shared_ptr<const GradeScales> scales_ = std::make_shared<const GradeScales>();

@@ -185,13 +185,13 @@ StatusOr<IssuedCredential> CredentialService::RecordCredential(const StoredRecor
     auto it = kept_.find(key);
     if (it != kept_.end() && it->second.catalog_version == catalog_version &&
         now - it->second.signed_at < kKeptCredentialSeconds) {
-      return *it->second.credential;
+      return it->second.credential;
     }
   }
   LCB_ASSIGN_OR_RETURN(IssuedCredential out, SignRecordCredential(stored, format, holder, now));
   std::lock_guard<std::mutex> lock(kept_mu_);
   if (kept_.size() >= kMaxKeptCredentials) kept_.clear();
-  kept_[key] = KeptCredential{catalog_version, now, std::make_shared<const IssuedCredential>(out)};
+  kept_[key] = KeptCredential{catalog_version, now, out};
   return out;
 }
 

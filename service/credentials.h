@@ -137,7 +137,7 @@ class CredentialService {
   struct KeptCredential {
     uint64_t catalog_version = 0;
     int64_t signed_at = 0;  // unix seconds
-    std::shared_ptr<const IssuedCredential> credential;
+    IssuedCredential credential;
   };
   std::mutex kept_mu_;
   std::unordered_map<std::string, KeptCredential> kept_;
