@@ -8,7 +8,7 @@ packages=(
   clang libclang-rt-14-dev
   librocksdb-dev libssl-dev libboost1.81-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev zlib1g-dev
-  libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk   # transcript PDF
+  libcairo2-dev libpango1.0-dev libqrencode-dev fonts-noto-cjk fonts-dejavu-core   # transcript PDF
   poppler-utils zbar-tools                                         # transcript tests read it back
   libzip-dev libpugixml-dev                                       # registrar XLSX
   openssl

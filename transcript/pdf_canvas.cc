@@ -8,9 +8,15 @@
 namespace lcb::pdf {
 namespace {
 
-// The CJK family from Debian's fonts-noto-cjk; pango falls back through fontconfig for any
-// glyph it lacks. "SC" picks the Simplified Chinese forms of shared code points.
-constexpr char kFontFamily[] = "Noto Sans CJK SC";
+// Latin from DejaVu Sans (Debian's fonts-dejavu-core, TrueType), everything else from Noto Sans
+// CJK SC (fonts-noto-cjk; "SC" picks the Simplified Chinese forms of shared code points); pango
+// falls back through fontconfig for any glyph both lack. Why not Noto CJK alone: it is a
+// CID-keyed CFF font, and once any of its Latin glyphs is used, cairo's subset keeps ~750 KB
+// more of it (a transcript grew from ~160 KB to ~900 KB and took twice as long to write;
+// benchmarks/README.md, "Transcript PDF").
+constexpr char kFontFamily[] = "DejaVu Sans, Noto Sans CJK SC";
+// Noto Sans CJK's ascender (hhea) per em.
+constexpr double kCjkAscent = 1.16;
 constexpr int kQrQuietModules = 4;
 
 cairo_status_t AppendToString(void* closure, const unsigned char* data, unsigned int length) {
@@ -73,11 +79,15 @@ double Canvas::Text(double x, double y, double width, std::string_view text,
   // Plain text, never markup: titles come from institutions.
   pango_layout_set_text(layout_, text.data(), static_cast<int>(text.size()));
   cairo_set_source_rgb(cr_, style.gray, style.gray, style.gray);
-  cairo_move_to(cr_, x, y);
+  // The first baseline where a line of Noto Sans CJK would put it, whichever fonts the line
+  // uses, so that Latin and Chinese cells of one row stand on one line.
+  const double shift =
+      style.size * kCjkAscent - static_cast<double>(pango_layout_get_baseline(layout_)) / PANGO_SCALE;
+  cairo_move_to(cr_, x, y + shift);
   pango_cairo_show_layout(cr_, layout_);
   int w = 0, h = 0;
   pango_layout_get_size(layout_, &w, &h);
-  return static_cast<double>(h) / PANGO_SCALE;
+  return shift + static_cast<double>(h) / PANGO_SCALE;
 }
 
 void Canvas::Line(double x0, double y0, double x1, double y1, double width, double gray) {

@@ -3,6 +3,10 @@
 // warm-up absorbs; each iteration then lays out and writes a whole PDF to memory.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
 #include "transcript/transcript.h"
 
 namespace lcb {
@@ -44,6 +48,13 @@ void BM_TranscriptPdf(benchmark::State& state) {
     benchmark::DoNotOptimize(bytes);
   }
   state.counters["pdf_bytes"] = static_cast<double>(bytes);
+  // To look at what was measured (pdffonts, pdftoppm): TRANSCRIPT_BENCH_OUT=dir.
+  if (const char* dir = std::getenv("TRANSCRIPT_BENCH_OUT"); dir != nullptr) {
+    auto pdf = RenderTranscriptPdf(in);
+    std::ofstream(std::string(dir) + "/transcript-" + std::to_string(state.range(0)) + ".pdf",
+                  std::ios::binary)
+        << (pdf.ok() ? *pdf : std::string());
+  }
 }
 BENCHMARK(BM_TranscriptPdf)->Arg(0)->Arg(60)->Arg(400)->Unit(benchmark::kMillisecond);
 
