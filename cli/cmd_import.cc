@@ -24,14 +24,16 @@
 //   5. send      batches of {"records": [...]}. Each batch is atomic on the server and
 //                idempotent by (issuer, external_ref), so a re-run stores only what is missing.
 // With --skip-invalid the rows refused in phases 1, 2 or by the server are left out instead.
-// Phases 3-5 use --connections keep-alive connections (default 1), each sending whole
-// batches; the progress bar shows rows/s.
+// Phases 3 and 5 use --connections keep-alive connections (default 1), phase 4 at least two,
+// each sending whole batches; the progress bar shows rows/s.
 //
 // Retries: RestClient's policy (cli/rest_client.h). A 413 halves the batch size (a server
 // configured with a smaller max_batch).
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -195,17 +197,35 @@ Status CreateAccounts(HttpResolver& resolver, MappedTable* table, std::vector<Ro
   return Status::Ok();
 }
 
+constexpr size_t kCheckConnections = 2;
+
 // Phase 4: the server's own check of every batch, stored nowhere. Returns -1 to go on, else
 // the exit code. Rows whose learner account does not exist yet (--dry-run) are left out.
+// The bodies checked are kept in `bodies` for phase 5 when every valid row was checked (row
+// indexes then agree).
 int ServerCheck(RemotePool& pool, const ImportOptions& options, const MappedTable& table,
-                const std::vector<Row>& valid, size_t data_rows, bool* checked) {
-  std::vector<Row> known;
-  for (const Row& row : valid) {
-    if (row.pending < 0) known.push_back(row);
+                const std::vector<Row>& valid, size_t data_rows, bool* checked,
+                BatchBodies* bodies) {
+  // Rows of learners without an account yet (--dry-run) are left out: a copy only then.
+  const bool all_known =
+      std::all_of(valid.begin(), valid.end(), [](const Row& row) { return row.pending < 0; });
+  std::vector<Row> some;
+  if (!all_known) {
+    std::copy_if(valid.begin(), valid.end(), std::back_inserter(some),
+                 [](const Row& row) { return row.pending < 0; });
+  }
+  const std::vector<Row>& known = all_known ? valid : some;
+  // The check stores nothing, so its batches need no order: two connections at least, so
+  // that the server checks one batch while the next is on its way.
+  if (Status s = pool.Widen(std::max<size_t>(kCheckConnections, pool.size())); !s.ok()) {
+    return Fail(s.message());
   }
   Progress checking("checking", known.size(), StderrIsTty());
   std::vector<CellProblem> refused;
-  if (!CheckBatches(pool, options, table, known, checking, &refused)) return 1;
+  if (!CheckBatches(pool, options, table, known, checking, &refused,
+                    all_known ? bodies : nullptr)) {
+    return 1;
+  }
   checking.Clear();
   formats::SortProblems(&refused);
   PrintAll(refused);
@@ -276,10 +296,12 @@ int RunImport(const ImportOptions& options) {
   // does not leave the batches before it stored. With --skip-invalid the rows the server
   // refuses are dropped batch by batch instead. (Not for an institution that requires signed
   // submissions: import does not sign, so only --dry-run gets here, and it stays local.)
+  const auto check_started = Clock::now();
   bool server_checked = false;
+  BatchBodies bodies;
   if (!options.skip_invalid && !options.token.empty() && !issuer->require_signatures) {
-    int code =
-        ServerCheck(**pool, options, *table, checked.valid, checked.data_rows, &server_checked);
+    int code = ServerCheck(**pool, options, *table, checked.valid, checked.data_rows,
+                           &server_checked, &bodies);
     if (code >= 0) return code;
   }
   if (options.dry_run) {
@@ -299,7 +321,7 @@ int RunImport(const ImportOptions& options) {
   tally.skipped = invalid + skipped_lines;
   Progress progress("storing", checked.valid.size(), StderrIsTty());
   const auto send_started = Clock::now();
-  const SendOutcome sent = SendBatches(**pool, options, *table, checked.valid, progress, tally);
+  const SendOutcome sent = SendBatches(**pool, options, *table, checked.valid, progress, tally, &bodies);
   if (!sent.completed) {
     tally.failed += sent.unhandled;
     progress.Clear();
@@ -311,12 +333,16 @@ int RunImport(const ImportOptions& options) {
 
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
   const double send_seconds = std::chrono::duration<double>(Clock::now() - send_started).count();
+  const double file_seconds = std::chrono::duration<double>(check_started - started).count();
+  const double check_seconds = std::chrono::duration<double>(send_started - check_started).count();
   const size_t stored = tally.created + tally.existing;
   const int retries = (*pool)->retries();
   std::printf(
-      "import %s: created %zu, already present %zu, skipped %zu, failed %zu; %.1f s, "
-      "%.0f rows/s overall, %.0f records/s stored%s\n",
+      "import %s: created %zu, already present %zu, skipped %zu, failed %zu; %.1f s (file and "
+      "checks %.1f, server check %.1f, storing %.1f), %.0f rows/s overall, %.0f records/s "
+      "stored%s\n",
       options.file.c_str(), tally.created, tally.existing, tally.skipped, tally.failed, elapsed,
+      file_seconds, check_seconds, send_seconds,
       elapsed > 0 ? static_cast<double>(checked.data_rows) / elapsed : 0.0,
       send_seconds > 0 ? static_cast<double>(stored) / send_seconds : 0.0,
       retries > 0 ? (" (" + std::to_string(retries) + " retries)").c_str() : "");

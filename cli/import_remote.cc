@@ -1,5 +1,6 @@
 #include "cli/import_remote.h"
 
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -29,12 +30,18 @@ StatusOr<std::optional<std::string>> IdOf(const ClientResponse& r) {
 }  // namespace
 
 StatusOr<std::unique_ptr<RemotePool>> RemotePool::Connect(const ImportOptions& o) {
-  auto pool = std::unique_ptr<RemotePool>(new RemotePool(o.token));
-  for (int i = 0; i < o.connections; ++i) {
-    LCB_ASSIGN_OR_RETURN(auto client, RestClient::Connect(o.server, o.ca, o.insecure));
-    pool->remotes_.push_back(std::move(client));
-  }
+  auto pool = std::unique_ptr<RemotePool>(new RemotePool(o));
+  LCB_RETURN_IF_ERROR(pool->Widen(static_cast<size_t>(std::max(1, o.connections))));
   return pool;
+}
+
+Status RemotePool::Widen(size_t n) {
+  while (remotes_.size() < n) {
+    LCB_ASSIGN_OR_RETURN(auto client,
+                         RestClient::Connect(options_.server, options_.ca, options_.insecure));
+    remotes_.push_back(std::move(client));
+  }
+  return Status::Ok();
 }
 
 int RemotePool::retries() const {
@@ -43,7 +50,9 @@ int RemotePool::retries() const {
   return n;
 }
 
-void RemotePool::ParallelFor(size_t n, const std::function<bool(RestClient&, size_t)>& fn) {
+void RemotePool::ParallelFor(size_t n, const std::function<bool(RestClient&, size_t)>& fn,
+                             size_t workers) {
+  workers = std::min(workers, remotes_.size());
   std::atomic<size_t> next{0};
   std::atomic<bool> stop{false};
   auto work = [&](RestClient& remote) {
@@ -54,12 +63,12 @@ void RemotePool::ParallelFor(size_t n, const std::function<bool(RestClient&, siz
       if (!fn(remote, i)) stop.store(true);
     }
   };
-  if (remotes_.size() == 1 || n <= 1) {
+  if (workers <= 1 || n <= 1) {
     work(*remotes_.front());
     return;
   }
   std::vector<std::thread> threads;
-  for (size_t t = 1; t < remotes_.size(); ++t) threads.emplace_back(work, std::ref(*remotes_[t]));
+  for (size_t t = 1; t < workers; ++t) threads.emplace_back(work, std::ref(*remotes_[t]));
   work(*remotes_.front());
   for (auto& t : threads) t.join();
 }

@@ -3,6 +3,7 @@
 // (HttpResolver). Every request goes through RestClient and its one retry policy.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -32,12 +33,17 @@ class RemotePool {
   const std::string& token() const { return token_; }
   int retries() const;
 
-  // Calls fn(remote, i) for every i in [0, n) over the connections; fn returns false to stop
-  // every worker (after the items already started).
-  void ParallelFor(size_t n, const std::function<bool(RestClient&, size_t)>& fn);
+  // Opens connections until there are `n`.
+  Status Widen(size_t n);
+
+  // Calls fn(remote, i) for every i in [0, n) over the first `workers` connections (all when
+  // there are fewer); fn returns false to stop every worker (after the items already started).
+  void ParallelFor(size_t n, const std::function<bool(RestClient&, size_t)>& fn,
+                   size_t workers = SIZE_MAX);
 
  private:
-  explicit RemotePool(std::string token) : token_(std::move(token)) {}
+  explicit RemotePool(const ImportOptions& o) : options_(o), token_(o.token) {}
+  ImportOptions options_;
   std::string token_;
   std::vector<std::unique_ptr<RestClient>> remotes_;
 };

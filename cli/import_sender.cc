@@ -20,18 +20,20 @@ enum class BatchResult { kDone, kRejected, kTooLarge, kFatal };
 class Sender {
  public:
   Sender(RemotePool& pool, const ImportOptions& options, const MappedTable& table,
-         const std::vector<Row>& rows, Progress& progress, Tally& tally)
+         const std::vector<Row>& rows, Progress& progress, Tally& tally, BatchBodies* bodies)
       : pool_(pool),
         options_(options),
         table_(table),
         rows_(rows),
         progress_(progress),
         tally_(tally),
+        bodies_(bodies),
         batch_(options.batch) {}
 
   // Sends every row; returns false when it had to stop early (the rest counted as failed).
   bool Run() {
-    return ForEachBatch([&](RestClient& remote, std::vector<size_t>& part) {
+    return ForEachBatch(static_cast<size_t>(options_.connections), [&](RestClient& remote,
+                                                                        std::vector<size_t>& part) {
       BatchResult result = Post(remote, part);
       if (result == BatchResult::kRejected) {
         std::lock_guard<std::mutex> lock(tally_.mu);
@@ -51,8 +53,12 @@ class Sender {
   // could not be made (a message was printed).
   bool Check(std::vector<CellProblem>* problems) {
     std::mutex mu;
-    return ForEachBatch([&](RestClient& remote, std::vector<size_t>& part) {
-      auto r = remote.Send("POST", "/v1/records?dry_run=true", options_.token, Body(part));
+    return ForEachBatch(pool_.size(), [&](RestClient& remote, std::vector<size_t>& part) {
+      std::string body = Body(part);
+      auto r = remote.Send("POST", "/v1/records?dry_run=true", options_.token, body);
+      if (r.ok() && r->status == 200 && bodies_ != nullptr) {
+        bodies_->Keep(part.front(), part.size(), std::move(body));
+      }
       if (!r.ok()) {
         Say("creditbank import: cannot check " + Lines(part) +
             " with the server: " + r.status().message());
@@ -89,12 +95,12 @@ class Sender {
     return Dump(json{{"records", std::move(records)}});
   }
 
-  // Walks the rows in batches over the pool's connections, calling step(remote, part) with the
+  // Walks the rows in batches over `workers` of the pool's connections, calling step(remote, part) with the
   // row indexes of each. A kTooLarge answer (413) halves the batch size for the rest and
   // retries this batch in halves; kFatal, or kTooLarge at size 1, stops every connection:
   // false.
   template <class Step>
-  bool ForEachBatch(Step step) {
+  bool ForEachBatch(size_t workers, Step step) {
     const size_t batches = (rows_.size() + batch_ - 1) / batch_;
     const size_t first_batch = batch_;
     std::atomic<bool> ok{true};
@@ -106,7 +112,7 @@ class Sender {
         return false;
       }
       return true;
-    });
+    }, workers);
     return ok.load();
   }
 
@@ -178,7 +184,12 @@ class Sender {
   // (and counted as skipped) until the rest is stored.
   BatchResult Post(RestClient& remote, std::vector<size_t>& part) {
     while (!part.empty()) {
-      auto r = remote.Send("POST", "/v1/records", options_.token, Body(part));
+      std::string body;
+      if (bodies_ != nullptr && part.back() - part.front() + 1 == part.size()) {
+        body = bodies_->Take(part.front(), part.size());
+      }
+      if (body.empty()) body = Body(part);
+      auto r = remote.Send("POST", "/v1/records", options_.token, body);
       if (!r.ok()) {
         Say("creditbank import: " + Lines(part) + " not stored: " + r.status().message());
         return BatchResult::kFatal;
@@ -257,23 +268,44 @@ class Sender {
   const std::vector<Row>& rows_;
   Progress& progress_;
   Tally& tally_;
+  BatchBodies* bodies_;  // may be null
   std::atomic<size_t> batch_;
   std::atomic<size_t> processed_{0};
 };
 
 }  // namespace
 
+std::string BatchBodies::Take(size_t first, size_t count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = bodies_.find(first);
+  if (it == bodies_.end() || it->second.first != count) return "";
+  std::string body = std::move(it->second.second);
+  bodies_.erase(it);
+  bytes_ -= body.size();
+  return body;
+}
+
+void BatchBodies::Keep(size_t first, size_t count, std::string body) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (bytes_ + body.size() > kMaxBytes) return;
+  auto [it, inserted] = bodies_.try_emplace(first, count, std::string());
+  if (!inserted) bytes_ -= it->second.second.size();
+  bytes_ += body.size();
+  it->second = {count, std::move(body)};
+}
+
 bool CheckBatches(RemotePool& pool, const ImportOptions& options, const MappedTable& table,
                   const std::vector<Row>& rows, Progress& progress,
-                  std::vector<CellProblem>* problems) {
+                  std::vector<CellProblem>* problems, BatchBodies* bodies) {
   Tally unused;
-  Sender checker(pool, options, table, rows, progress, unused);
+  Sender checker(pool, options, table, rows, progress, unused, bodies);
   return checker.Check(problems);
 }
 
 SendOutcome SendBatches(RemotePool& pool, const ImportOptions& options, const MappedTable& table,
-                        const std::vector<Row>& rows, Progress& progress, Tally& tally) {
-  Sender sender(pool, options, table, rows, progress, tally);
+                        const std::vector<Row>& rows, Progress& progress, Tally& tally,
+                        BatchBodies* bodies) {
+  Sender sender(pool, options, table, rows, progress, tally, bodies);
   SendOutcome out;
   out.completed = sender.Run();
   out.processed = sender.processed();

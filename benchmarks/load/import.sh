@@ -6,6 +6,8 @@
 # same), to the same 200 learners, one institution, with durable acknowledgements.
 #   benchmarks/load/import.sh [ROWS, default 100000]
 #   CREDITBANK_BIN=/path/to/creditbank benchmarks/load/import.sh   (another build)
+#   IMPORT_WRAP='perf record -g -o /tmp/import.perf --' benchmarks/load/import.sh   (a command
+#   put before each `creditbank import`, to profile or time it)
 # The import time includes everything a registrar waits for: reading and decoding the file,
 # checking every line (against the catalog too), the server's dry run, then the posting.
 set -euo pipefail
@@ -88,9 +90,10 @@ PY
 import_file() {  # FILE -> "records/s seconds"
   local t0 t1
   t0=$(date +%s.%N)
-  "$bin" import --file "$1" --institution loaduni --server "$B" --token "$INST" >"$work/import.out" 2>&1 ||
+  ${IMPORT_WRAP:-} "$bin" import --file "$1" --institution loaduni --server "$B" --token "$INST" >"$work/import.out" 2>&1 ||
     { cat "$work/import.out" >&2; exit 1; }
   t1=$(date +%s.%N)
+  grep -E '^(import /|client:)' "$work/import.out" >&2 || true
   python3 -c "d=$t1-$t0; print(f'{$rows/d:.0f} {d:.2f}')"
 }
 
