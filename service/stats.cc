@@ -1,5 +1,6 @@
 #include "service/stats.h"
 
+#include "service/stats_aggregates.h"
 #include "service/stats_scan.h"
 #include "storage/keys.h"
 
@@ -22,25 +23,33 @@ bool ParseStatsKey(std::string_view name, StatsKey* out) {
   return false;
 }
 
+StatsService::StatsService(RecordService* records, Kv* kv, LearnerChanges* changes)
+    : records_(records),
+      kv_(kv),
+      changes_(changes),
+      aggregates_(std::make_unique<StatsAggregates>()) {}
+
+StatsService::~StatsService() = default;
+
 StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!built_) LCB_RETURN_IF_ERROR(Build());
   LCB_RETURN_IF_ERROR(Refresh());
-  return aggregates_.Compute(query);
+  return aggregates_->Compute(query);
 }
 
 Status StatsService::Build() {
   // Marks from now on name every change the scan below may have missed; Refresh reloads them.
   changes_->Track();
-  aggregates_.Clear();
+  aggregates_->Clear();
   LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(*kv_));
   for (const LearnerRow& row : rows) {
     auto facts = LoadStatsFacts(*records_, *kv_, row);
     if (!facts.ok()) {
-      aggregates_.Clear();
+      aggregates_->Clear();
       return facts.status();
     }
-    aggregates_.Set(row.id, *facts);
+    aggregates_->Set(row.id, *facts);
   }
   built_ = true;
   return Status::Ok();
@@ -63,13 +72,13 @@ Status StatsService::Reload(const std::string& learner) {
   std::string value;
   Status s = kv_->Get(Table::kLearners, keys::Learner(learner), &value);
   if (s.code() == StatusCode::kNotFound) {
-    aggregates_.Remove(learner);  // no account: counted nowhere (as the scan counts it)
+    aggregates_->Remove(learner);  // no account: counted nowhere (as the scan counts it)
     return Status::Ok();
   }
   LCB_RETURN_IF_ERROR(s);
   LCB_ASSIGN_OR_RETURN(LearnerRow row, DecodeLearnerRow(value));
   LCB_ASSIGN_OR_RETURN(StatsLearnerFacts facts, LoadStatsFacts(*records_, *kv_, row));
-  aggregates_.Set(learner, facts);
+  aggregates_->Set(learner, facts);
   return Status::Ok();
 }
 

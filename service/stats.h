@@ -30,22 +30,24 @@
 // Thread-safe: requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "service/learner_changes.h"
 #include "service/records.h"
-#include "service/stats_aggregates.h"
 #include "service/stats_query.h"
 #include "storage/kv.h"
 
 namespace lcb {
 
+class StatsAggregates;
+
 class StatsService {
  public:
   // `changes` is marked by the writing services (Services wires them).
-  StatsService(RecordService* records, Kv* kv, LearnerChanges* changes)
-      : records_(records), kv_(kv), changes_(changes) {}
+  StatsService(RecordService* records, Kv* kv, LearnerChanges* changes);
+  ~StatsService();
   StatusOr<StatsResult> Compute(const StatsQuery& query);
 
  private:
@@ -60,7 +62,7 @@ class StatsService {
   LearnerChanges* changes_;
   std::mutex mu_;  // guards everything below
   bool built_ = false;
-  StatsAggregates aggregates_;
+  std::unique_ptr<StatsAggregates> aggregates_;  // behind a pointer: its maps' header stays in stats.cc
 };
 
 }  // namespace lcb

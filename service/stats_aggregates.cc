@@ -95,6 +95,13 @@ void StatsAggregates::Projections(const LearnerState& state, unsigned subset,
   out->resize(n);
 }
 
+int StatsAggregates::IssuerSlot(unsigned subset) {
+  for (size_t i = 0; i < kIssuerSubsets.size(); ++i) {
+    if (kIssuerSubsets[i] == subset) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 void StatsAggregates::Apply(const LearnerState& state, int sign) {
   Tally all{sign, 0, 0, sign * state.conversions};
   for (const FineCell& c : state.cells) {
@@ -108,6 +115,15 @@ void StatsAggregates::Apply(const LearnerState& state, int sign) {
     for (const FineCell& p : projected) {
       const Tally delta{sign, sign * p.records, sign * p.credits, sign * state.conversions};
       for (Region* region : state.regions) Bump(region->by_subset[subset], p.key, delta);
+    }
+  }
+  for (size_t slot = 0; slot < kIssuerSubsets.size(); ++slot) {
+    Projections(state, kIssuerSubsets[slot], &projected);
+    for (const FineCell& p : projected) {
+      const Tally delta{sign, sign * p.records, sign * p.credits, sign * state.conversions};
+      for (Level level : {kEveryone, kProvince}) {
+        Bump(state.regions[level]->by_issuer[slot], p.key, delta);
+      }
     }
   }
 }
@@ -180,67 +196,148 @@ std::vector<std::string> StatsAggregates::KeyStrings(const StatsQuery& query,
   return keys;
 }
 
-void StatsAggregates::AddRegion(const Region& region, unsigned subset, CellMap& group) {
-  auto add = [&group](const CellKey& key, const Tally& t) {
-    Tally& sum = group[key];
-    sum.learners += t.learners;
-    sum.records += t.records;
-    sum.credits += t.credits;
-    sum.conversions += t.conversions;
-  };
-  if (subset < region.by_subset.size()) {
-    for (const auto& [key, t] : region.by_subset[subset]) add(key, t);
+void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subset,
+                                uint32_t group, std::vector<Part>* parts) {
+  const CellMap* kept = subset < region.by_subset.size() ? &region.by_subset[subset]
+                        : IssuerSlot(subset) >= 0 && level <= kProvince
+                            ? &region.by_issuer[IssuerSlot(subset)]
+                            : nullptr;
+  if (kept != nullptr) {
+    for (const auto& [key, t] : *kept) parts->push_back({group, key, t});
     return;
   }
-  // With issuer: from the learners' own cells (see the header).
+  // With issuer and no kept map: from the learners' own cells (see the header), summed here
+  // first (a county's learners share most of their cells).
+  CellMap sums;
   std::vector<FineCell> projected;
   for (const LearnerState* l : region.learners) {
     Projections(*l, subset, &projected);
-    for (const FineCell& p : projected) add(p.key, Tally{1, p.records, p.credits, l->conversions});
+    for (const FineCell& p : projected) {
+      Tally& sum = sums[p.key];
+      sum.learners += 1;
+      sum.records += p.records;
+      sum.credits += p.credits;
+      sum.conversions += l->conversions;
+    }
   }
+  for (const auto& [key, t] : sums) parts->push_back({group, key, t});
 }
 
 StatsAggregates::Level StatsAggregates::LevelFor(const StatsQuery& query, unsigned subset) {
-  if (subset & kIssuerBit) return kCounty;  // only counties list their learners
   const bool by_region = Has(query.group_by, StatsKey::kRegion);
-  if (!by_region && query.region_prefix.empty()) return kEveryone;
-  const size_t digits =
-      std::max(query.region_prefix.size(),
-               by_region ? static_cast<size_t>(RegionDigits(query.region_level)) : size_t{0});
-  return digits <= 2 ? kProvince : digits <= 4 ? kCity : kCounty;
+  Level level = kCounty;
+  if (!by_region && query.region_prefix.empty()) {
+    level = kEveryone;
+  } else {
+    const size_t digits =
+        std::max(query.region_prefix.size(),
+                 by_region ? static_cast<size_t>(RegionDigits(query.region_level)) : size_t{0});
+    level = digits <= 2 ? kProvince : digits <= 4 ? kCity : kCounty;
+  }
+  // With issuer, a map only where one is kept; else the counties, which list their learners.
+  if ((subset & kIssuerBit) && (IssuerSlot(subset) < 0 || level > kProvince)) return kCounty;
+  return level;
 }
 
 StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
   const unsigned subset = SubsetOf(query.group_by);
   const bool by_region = Has(query.group_by, StatsKey::kRegion);
   const bool uses_region = by_region || !query.region_prefix.empty();
-  const auto& regions = regions_[LevelFor(query, subset)];
-  Groups groups;
+  const Level level = LevelFor(query, subset);
+  const auto& regions = regions_[level];
+  std::vector<std::string> groups = {""};  // in order: regions come in order
+  std::vector<Part> parts;
   auto it =
       query.region_prefix.empty() ? regions.begin() : regions.lower_bound(query.region_prefix);
   for (; it != regions.end() && it->first.starts_with(query.region_prefix); ++it) {
     const Region& region = it->second;
     if (uses_region && region.code.empty()) continue;
-    AddRegion(region, subset, groups[by_region ? RegionAt(region.code, query.region_level) : ""]);
+    if (by_region) {
+      std::string group = RegionAt(region.code, query.region_level);
+      if (groups.back() != group) groups.push_back(std::move(group));
+    }
+    AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
   }
-  return Finish(query, groups);
+  return Finish(query, groups, std::move(parts));
 }
 
-StatsResult StatsAggregates::Finish(const StatsQuery& query, const Groups& groups) const {
+StatsResult StatsAggregates::Finish(const StatsQuery& query,
+                                    const std::vector<std::string>& groups,
+                                    std::vector<Part> parts) const {
+  // Each key of a part becomes its rank among the values present, ranked by the string the
+  // cell will carry; parts are then sorted by their ranks (integers, no string compared per
+  // comparison). Equal ranks are equal key strings, so equal cells end adjacent and merge.
+  // Region groups are already ranked: regions come in code order.
+  using Ranks = std::array<uint32_t, 5>;
+  auto value = [&](const Part& p, StatsKey k) -> uint32_t {
+    switch (k) {
+      case StatsKey::kRegion:
+        return p.group;
+      case StatsKey::kKind:
+        return static_cast<uint32_t>((p.key.b >> 32) - 1);
+      case StatsKey::kLevel:
+        return static_cast<uint32_t>(Low(p.key.a));
+      case StatsKey::kYear:
+        return static_cast<uint32_t>(p.key.a >> 32);
+      case StatsKey::kIssuer:
+        return static_cast<uint32_t>(Low(p.key.b));
+    }
+    return 0;
+  };
+  auto text = [&](StatsKey k, uint32_t v) -> std::string {
+    switch (k) {
+      case StatsKey::kKind:
+        return std::string(UnitKindName(static_cast<UnitKind>(v)));
+      case StatsKey::kLevel:
+      case StatsKey::kYear:
+        return std::to_string(static_cast<int32_t>(v));
+      case StatsKey::kIssuer:
+        return issuers_[v];
+      case StatsKey::kRegion:
+        return groups[v];
+    }
+    return "";
+  };
+  const size_t n_keys = query.group_by.size();
+  std::vector<std::pair<Ranks, uint32_t>> order(parts.size());  // ranks, index into parts
+  for (size_t i = 0; i < parts.size(); ++i) order[i].second = static_cast<uint32_t>(i);
+  for (size_t d = 0; d < n_keys; ++d) {
+    const StatsKey k = query.group_by[d];
+    if (k == StatsKey::kRegion) {
+      for (auto& [ranks, i] : order) ranks[d] = parts[i].group;
+      continue;
+    }
+    boost::unordered_flat_map<uint32_t, uint32_t> rank;
+    for (const Part& p : parts) rank.emplace(value(p, k), 0);
+    std::vector<std::pair<std::string, uint32_t>> by_text;
+    by_text.reserve(rank.size());
+    for (const auto& [v, r] : rank) by_text.emplace_back(text(k, v), v);
+    std::sort(by_text.begin(), by_text.end());
+    for (uint32_t r = 0; r < by_text.size(); ++r) rank[by_text[r].second] = r;
+    for (auto& [ranks, i] : order) ranks[d] = rank[value(parts[i], k)];
+  }
+  std::sort(order.begin(), order.end());
   StatsResult out;
   out.k = query.k;
-  for (const auto& [region, group] : groups) {
-    for (const auto& [key, t] : group) {
-      if (t.learners < query.k) {
-        out.suppressed++;
-        continue;
-      }
-      out.cells.push_back(StatsCell{KeyStrings(query, region, key), t.learners, t.records,
-                                    t.credits, t.conversions});
+  for (size_t i = 0; i < order.size();) {
+    const Part& first = parts[order[i].second];
+    Tally sum = first.tally;
+    size_t j = i + 1;
+    for (; j < order.size() && order[j].first == order[i].first; ++j) {
+      const Tally& t = parts[order[j].second].tally;
+      sum.learners += t.learners;
+      sum.records += t.records;
+      sum.credits += t.credits;
+      sum.conversions += t.conversions;
     }
+    if (sum.learners < query.k) {
+      out.suppressed++;
+    } else {
+      out.cells.push_back(StatsCell{KeyStrings(query, groups[first.group], first.key),
+                                    sum.learners, sum.records, sum.credits, sum.conversions});
+    }
+    i = j;
   }
-  std::sort(out.cells.begin(), out.cells.end(),
-            [](const StatsCell& x, const StatsCell& y) { return x.keys < y.keys; });
   return out;
 }
 

@@ -11,6 +11,8 @@
 // of the 8 subsets S of {kind, level, year}, a map from the S-projection of a record's cell to
 // {learners, records, credits, conversions}, where a learner counts once in every projection
 // one of its active records falls in (S = {} holds every learner, with or without records).
+// Everyone and each province also keep the maps of {issuer} and of issuer with one of kind,
+// level or year.
 // Learners without a region are kept in the region "" of every level. Set() subtracts what
 // the learner contributed before and adds what it contributes now: O(4 * 8 * its cells).
 //
@@ -18,10 +20,12 @@
 // the query asks (everyone when region is neither filtered nor grouped; else the finer of the
 // prefix and the region level), reads the regions under the prefix (ordered: a prefix is a
 // range), groups them at the region level when region is grouped, then k-suppresses. Without
-// issuer: O(map entries read), independent of the number of learners and records. With
-// issuer, the cells are made from the finest cells of the learners of the counties under the
-// prefix: O(their distinct cells), in memory. (Maps with issuer would hold about one entry per
-// record per subset and level — several GB at 10M records — so they are not kept.)
+// issuer, and with issuer and at most one other of kind, level, year at the national or
+// provincial level: O(map entries read), independent of the number of learners and records.
+// Any other question with issuer is made from the finest cells of the learners of the counties
+// under the prefix: O(their distinct cells), in memory (a city's in a few ms; every record of
+// 10M in ~1 s). (Every subset with issuer kept at every level would hold about one entry per
+// record per subset and level — several GB at 10M records.)
 //
 // Not thread-safe: StatsService serializes access.
 #pragma once
@@ -32,6 +36,8 @@
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "engine/model.h"
 #include "service/stats_query.h"
@@ -87,15 +93,24 @@ class StatsAggregates {
     Centi credits = 0;
     int64_t conversions = 0;
   };
-  using CellMap = std::unordered_map<CellKey, Tally, CellKeyHash>;
+  // Open addressing (Boost 1.81's flat map): a region's cells lie in one array, so a query
+  // reads them in order instead of chasing one heap node per cell across the whole fill.
+  using CellMap = boost::unordered_flat_map<CellKey, Tally, CellKeyHash>;
   struct LearnerState;
   // Everyone (one region, ""), provinces, cities, counties.
   enum Level { kEveryone, kProvince, kCity, kCounty, kLevels };
   struct Region {
     std::string code;                     // six digits at the level, or ""
     std::array<CellMap, 8> by_subset;     // bit 1 kind, 2 level, 4 year
+    // Everyone and provinces only: {issuer}, {issuer, kind}, {issuer, level}, {issuer, year}
+    // (kIssuerSubsets), so that a national or provincial question by issuer reads a map.
+    std::array<CellMap, 4> by_issuer;
     std::vector<LearnerState*> learners;  // counties only
   };
+  // Subsets with issuer kept in Region::by_issuer (bit 8 issuer), and the slot of one (-1: not
+  // kept, made from the learners' cells).
+  static constexpr std::array<unsigned, 4> kIssuerSubsets = {8, 8 | 1, 8 | 2, 8 | 4};
+  static int IssuerSlot(unsigned subset);
   struct FineCell {
     CellKey key;
     int64_t records = 0;
@@ -107,8 +122,13 @@ class StatsAggregates {
     int64_t conversions = 0;
     std::vector<FineCell> cells;  // sorted by key, distinct
   };
-  // (region group, projected cell) -> sums, while a query runs.
-  using Groups = std::map<std::string, CellMap>;
+  // One (region group, projected cell) with its sums, while a query runs; equal ones are
+  // merged after sorting.
+  struct Part {
+    uint32_t group;  // index of the region at the query's level ("" when not grouped)
+    CellKey key;
+    Tally tally;
+  };
 
   static CellKey Project(CellKey key, unsigned subset);
   static void Bump(CellMap& map, const CellKey& key, const Tally& delta);
@@ -121,8 +141,12 @@ class StatsAggregates {
   static void Join(LearnerState* state);
   static void Leave(const LearnerState& state);
   static Level LevelFor(const StatsQuery& query, unsigned subset);
-  static void AddRegion(const Region& region, unsigned subset, CellMap& group);
-  StatsResult Finish(const StatsQuery& query, const Groups& groups) const;
+  static void AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
+                        std::vector<Part>* parts);
+  // Orders parts by the key strings the cells will carry, merges equal ones, k-suppresses.
+  // `groups` are the region groups in order, named by Part::group.
+  StatsResult Finish(const StatsQuery& query, const std::vector<std::string>& groups,
+                     std::vector<Part> parts) const;
   std::vector<std::string> KeyStrings(const StatsQuery& query, const std::string& region,
                                       const CellKey& key) const;
 

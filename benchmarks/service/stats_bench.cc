@@ -123,6 +123,22 @@ void BM_StatsRegionYearCounty(benchmark::State& state) {
 void BM_StatsIssuerYear(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "", RegionLevel::kCounty, 10});
 }
+// By issuer in a province (kept maps) and in a city (made from its learners' cells); by issuer
+// with two more keys nationally (made from every learner's cells: the slow case).
+void BM_StatsIssuerYearPrefix31(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "31", RegionLevel::kCounty, 10});
+}
+void BM_StatsRegionIssuerProvince(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kRegion, StatsKey::kIssuer}, "", RegionLevel::kProvince, 10});
+}
+void BM_StatsIssuerKindYearPrefix3101(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "3101",
+                   RegionLevel::kCounty, 10});
+}
+void BM_StatsIssuerKindYear(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "", RegionLevel::kCounty,
+                   10});
+}
 
 // What one changed learner costs a request (StatsService reloads it: Set replaces it).
 void BM_StatsReplaceLearner(benchmark::State& state) {
@@ -144,6 +160,10 @@ BENCHMARK(BM_StatsKindLevelPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKindLevelEverywhere)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionYearCounty)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerYear)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsIssuerYearPrefix31)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsRegionIssuerProvince)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsIssuerKindYearPrefix3101)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsIssuerKindYear)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsReplaceLearner)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
