@@ -30,7 +30,7 @@ class RemotePool {
   RestClient& first() { return *remotes_.front(); }
   size_t size() const { return remotes_.size(); }
   // The bearer token of every request of the import.
-  const std::string& token() const { return token_; }
+  const std::string& token() const { return options_.token; }
   int retries() const;
 
   // Opens connections until there are `n`.
@@ -42,9 +42,8 @@ class RemotePool {
                    size_t workers = SIZE_MAX);
 
  private:
-  explicit RemotePool(const ImportOptions& o) : options_(o), token_(o.token) {}
-  ImportOptions options_;
-  std::string token_;
+  explicit RemotePool(const ImportOptions& o) : options_(o) {}
+  ImportOptions options_;  // server, TLS settings and the token of every connection
   std::vector<std::unique_ptr<RestClient>> remotes_;
 };
 

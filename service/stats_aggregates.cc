@@ -38,10 +38,7 @@ StatsAggregates::CellKey StatsAggregates::Project(CellKey key, unsigned subset) 
 
 void StatsAggregates::Bump(CellMap& map, const CellKey& key, const Tally& delta) {
   Tally& t = map[key];
-  t.learners += delta.learners;
-  t.records += delta.records;
-  t.credits += delta.credits;
-  t.conversions += delta.conversions;
+  t += delta;
   if (t.learners == 0) map.erase(key);  // no learner left: records and credits are 0 too
 }
 
@@ -169,39 +166,12 @@ void StatsAggregates::Clear() {
   issuer_ids_.clear();
 }
 
-std::vector<std::string> StatsAggregates::KeyStrings(const StatsQuery& query,
-                                                     const std::string& region,
-                                                     const CellKey& key) const {
-  std::vector<std::string> keys;
-  keys.reserve(query.group_by.size());
-  for (StatsKey k : query.group_by) {
-    switch (k) {
-      case StatsKey::kRegion:
-        keys.push_back(region);
-        break;
-      case StatsKey::kKind:
-        keys.emplace_back(UnitKindName(static_cast<UnitKind>((key.b >> 32) - 1)));
-        break;
-      case StatsKey::kLevel:
-        keys.push_back(std::to_string(static_cast<int32_t>(Low(key.a))));
-        break;
-      case StatsKey::kYear:
-        keys.push_back(std::to_string(static_cast<int32_t>(key.a >> 32)));
-        break;
-      case StatsKey::kIssuer:
-        keys.push_back(issuers_[Low(key.b)]);
-        break;
-    }
-  }
-  return keys;
-}
-
 void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subset,
                                 uint32_t group, std::vector<Part>* parts) {
-  const CellMap* kept = subset < region.by_subset.size() ? &region.by_subset[subset]
-                        : IssuerSlot(subset) >= 0 && level <= kProvince
-                            ? &region.by_issuer[IssuerSlot(subset)]
-                            : nullptr;
+  const int slot = IssuerSlot(subset);
+  const CellMap* kept = subset < region.by_subset.size()  ? &region.by_subset[subset]
+                        : slot >= 0 && level <= kProvince ? &region.by_issuer[slot]
+                                                          : nullptr;
   if (kept != nullptr) {
     for (const auto& [key, t] : *kept) parts->push_back({group, key, t});
     return;
@@ -212,13 +182,7 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
   std::vector<FineCell> projected;
   for (const LearnerState* l : region.learners) {
     Projections(*l, subset, &projected);
-    for (const FineCell& p : projected) {
-      Tally& sum = sums[p.key];
-      sum.learners += 1;
-      sum.records += p.records;
-      sum.credits += p.credits;
-      sum.conversions += l->conversions;
-    }
+    for (const FineCell& p : projected) sums[p.key] += Tally{1, p.records, p.credits, l->conversions};
   }
   for (const auto& [key, t] : sums) parts->push_back({group, key, t});
 }
@@ -294,16 +258,18 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
       case StatsKey::kIssuer:
         return issuers_[v];
       case StatsKey::kRegion:
-        return groups[v];
+        break;
     }
     return "";
   };
   const size_t n_keys = query.group_by.size();
   std::vector<std::pair<Ranks, uint32_t>> order(parts.size());  // ranks, index into parts
   for (size_t i = 0; i < parts.size(); ++i) order[i].second = static_cast<uint32_t>(i);
+  std::vector<std::vector<std::string>> names(n_keys);  // per key, its strings by rank
   for (size_t d = 0; d < n_keys; ++d) {
     const StatsKey k = query.group_by[d];
     if (k == StatsKey::kRegion) {
+      names[d] = groups;
       for (auto& [ranks, i] : order) ranks[d] = parts[i].group;
       continue;
     }
@@ -313,28 +279,27 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
     by_text.reserve(rank.size());
     for (const auto& [v, r] : rank) by_text.emplace_back(text(k, v), v);
     std::sort(by_text.begin(), by_text.end());
-    for (uint32_t r = 0; r < by_text.size(); ++r) rank[by_text[r].second] = r;
+    for (uint32_t r = 0; r < by_text.size(); ++r) {
+      rank[by_text[r].second] = r;
+      names[d].push_back(std::move(by_text[r].first));
+    }
     for (auto& [ranks, i] : order) ranks[d] = rank[value(parts[i], k)];
   }
   std::sort(order.begin(), order.end());
   StatsResult out;
   out.k = query.k;
   for (size_t i = 0; i < order.size();) {
-    const Part& first = parts[order[i].second];
-    Tally sum = first.tally;
-    size_t j = i + 1;
-    for (; j < order.size() && order[j].first == order[i].first; ++j) {
-      const Tally& t = parts[order[j].second].tally;
-      sum.learners += t.learners;
-      sum.records += t.records;
-      sum.credits += t.credits;
-      sum.conversions += t.conversions;
-    }
+    const Ranks& ranks = order[i].first;
+    Tally sum;
+    size_t j = i;
+    for (; j < order.size() && order[j].first == ranks; ++j) sum += parts[order[j].second].tally;
     if (sum.learners < query.k) {
       out.suppressed++;
     } else {
-      out.cells.push_back(StatsCell{KeyStrings(query, groups[first.group], first.key),
-                                    sum.learners, sum.records, sum.credits, sum.conversions});
+      std::vector<std::string> keys(n_keys);
+      for (size_t d = 0; d < n_keys; ++d) keys[d] = names[d][ranks[d]];
+      out.cells.push_back(
+          StatsCell{std::move(keys), sum.learners, sum.records, sum.credits, sum.conversions});
     }
     i = j;
   }

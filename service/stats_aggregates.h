@@ -92,6 +92,13 @@ class StatsAggregates {
     int64_t learners = 0, records = 0;
     Centi credits = 0;
     int64_t conversions = 0;
+    Tally& operator+=(const Tally& o) {
+      learners += o.learners;
+      records += o.records;
+      credits += o.credits;
+      conversions += o.conversions;
+      return *this;
+    }
   };
   // Open addressing (Boost 1.81's flat map): a region's cells lie in one array, so a query
   // reads them in order instead of chasing one heap node per cell across the whole fill.
@@ -147,9 +154,6 @@ class StatsAggregates {
   // `groups` are the region groups in order, named by Part::group.
   StatsResult Finish(const StatsQuery& query, const std::vector<std::string>& groups,
                      std::vector<Part> parts) const;
-  std::vector<std::string> KeyStrings(const StatsQuery& query, const std::string& region,
-                                      const CellKey& key) const;
-
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;
   std::unordered_map<std::string, LearnerState> learners_;
