@@ -321,7 +321,8 @@ int RunImport(const ImportOptions& options) {
   tally.skipped = invalid + skipped_lines;
   Progress progress("storing", checked.valid.size(), StderrIsTty());
   const auto send_started = Clock::now();
-  const SendOutcome sent = SendBatches(**pool, options, *table, checked.valid, progress, tally, &bodies);
+  const SendOutcome sent =
+      SendBatches(**pool, options, *table, checked.valid, progress, tally, &bodies);
   if (!sent.completed) {
     tally.failed += sent.unhandled;
     progress.Clear();

@@ -32,15 +32,15 @@ class Sender {
 
   // Sends every row; returns false when it had to stop early (the rest counted as failed).
   bool Run() {
-    return ForEachBatch(static_cast<size_t>(options_.connections), [&](RestClient& remote,
-                                                                        std::vector<size_t>& part) {
+    auto post = [&](RestClient& remote, std::vector<size_t>& part) {
       BatchResult result = Post(remote, part);
       if (result == BatchResult::kRejected) {
         std::lock_guard<std::mutex> lock(tally_.mu);
         tally_.failed += part.size();
       }
       return result;
-    });
+    };
+    return ForEachBatch(static_cast<size_t>(options_.connections), post);
   }
 
   // Rows handled so far: stored, dropped by the server's verdict, or failed.
@@ -95,8 +95,8 @@ class Sender {
     return Dump(json{{"records", std::move(records)}});
   }
 
-  // Walks the rows in batches over `workers` of the pool's connections, calling step(remote, part) with the
-  // row indexes of each. A kTooLarge answer (413) halves the batch size for the rest and
+  // Walks the rows in batches over `workers` of the pool's connections, calling step(remote, part)
+  // with the row indexes of each. A kTooLarge answer (413) halves the batch size for the rest and
   // retries this batch in halves; kFatal, or kTooLarge at size 1, stops every connection:
   // false.
   template <class Step>
@@ -104,15 +104,18 @@ class Sender {
     const size_t batches = (rows_.size() + batch_ - 1) / batch_;
     const size_t first_batch = batch_;
     std::atomic<bool> ok{true};
-    pool_.ParallelFor(batches, [&](RestClient& remote, size_t b) {
-      const size_t begin = b * first_batch;
-      const size_t end = std::min(rows_.size(), begin + first_batch);
-      if (!Range(remote, begin, end, step)) {
-        ok.store(false);
-        return false;
-      }
-      return true;
-    }, workers);
+    pool_.ParallelFor(
+        batches,
+        [&](RestClient& remote, size_t b) {
+          const size_t begin = b * first_batch;
+          const size_t end = std::min(rows_.size(), begin + first_batch);
+          if (!Range(remote, begin, end, step)) {
+            ok.store(false);
+            return false;
+          }
+          return true;
+        },
+        workers);
     return ok.load();
   }
 

@@ -27,9 +27,9 @@
 // learners under the prefix) (maps of every subset with issuer at every level would hold about
 // one entry per record). Memory: per learner its county, conversions and distinct (kind,
 // level, year, issuer) cells, plus 8 cell maps per region and 4 issuer maps per province
-// (figures in benchmarks/README.md). Only this process's writes are marked: on a PostgreSQL follower
-// (which does not write) the aggregates stay as its first request built them.
-// Thread-safe: requests compute one at a time (a mutex); a mark is a set insert.
+// (figures in benchmarks/README.md). Only this process's writes are marked: on a PostgreSQL
+// follower (which does not write) the aggregates stay as its first request built them. Thread-safe:
+// requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 
 #include <memory>
@@ -64,7 +64,8 @@ class StatsService {
   LearnerChanges* changes_;
   std::mutex mu_;  // guards everything below
   bool built_ = false;
-  std::unique_ptr<StatsAggregates> aggregates_;  // behind a pointer: its maps' header stays in stats.cc
+  // Behind a pointer, so that the header of its maps stays in stats.cc.
+  std::unique_ptr<StatsAggregates> aggregates_;
 };
 
 }  // namespace lcb

@@ -166,8 +166,8 @@ void StatsAggregates::Clear() {
   issuer_ids_.clear();
 }
 
-void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subset,
-                                uint32_t group, std::vector<Part>* parts) {
+void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
+                                std::vector<Part>* parts) {
   const int slot = IssuerSlot(subset);
   const CellMap* kept = subset < region.by_subset.size()  ? &region.by_subset[subset]
                         : slot >= 0 && level <= kProvince ? &region.by_issuer[slot]
@@ -182,7 +182,8 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
   std::vector<FineCell> projected;
   for (const LearnerState* l : region.learners) {
     Projections(*l, subset, &projected);
-    for (const FineCell& p : projected) sums[p.key] += Tally{1, p.records, p.credits, l->conversions};
+    for (const FineCell& p : projected)
+      sums[p.key] += Tally{1, p.records, p.credits, l->conversions};
   }
   for (const auto& [key, t] : sums) parts->push_back({group, key, t});
 }
@@ -225,8 +226,7 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
   return Finish(query, groups, std::move(parts));
 }
 
-StatsResult StatsAggregates::Finish(const StatsQuery& query,
-                                    const std::vector<std::string>& groups,
+StatsResult StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::string>& groups,
                                     std::vector<Part> parts) const {
   // Each key of a part becomes its rank among the values present, ranked by the string the
   // cell will carry; parts are then sorted by their ranks (integers, no string compared per

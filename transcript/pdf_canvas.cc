@@ -81,8 +81,8 @@ double Canvas::Text(double x, double y, double width, std::string_view text,
   cairo_set_source_rgb(cr_, style.gray, style.gray, style.gray);
   // The first baseline where a line of Noto Sans CJK would put it, whichever fonts the line
   // uses, so that Latin and Chinese cells of one row stand on one line.
-  const double shift =
-      style.size * kCjkAscent - static_cast<double>(pango_layout_get_baseline(layout_)) / PANGO_SCALE;
+  const double shift = style.size * kCjkAscent -
+                       static_cast<double>(pango_layout_get_baseline(layout_)) / PANGO_SCALE;
   cairo_move_to(cr_, x, y + shift);
   pango_cairo_show_layout(cr_, layout_);
   int w = 0, h = 0;

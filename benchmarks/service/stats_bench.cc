@@ -132,12 +132,13 @@ void BM_StatsRegionIssuerProvince(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kRegion, StatsKey::kIssuer}, "", RegionLevel::kProvince, 10});
 }
 void BM_StatsIssuerKindYearPrefix3101(benchmark::State& state) {
-  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "3101",
-                   RegionLevel::kCounty, 10});
+  RunQuery(
+      state,
+      {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "3101", RegionLevel::kCounty, 10});
 }
 void BM_StatsIssuerKindYear(benchmark::State& state) {
-  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "", RegionLevel::kCounty,
-                   10});
+  RunQuery(state,
+           {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "", RegionLevel::kCounty, 10});
 }
 
 // What one changed learner costs a request (StatsService reloads it: Set replaces it).
