@@ -1,5 +1,7 @@
 #include "codec/rows.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace lcb {
@@ -212,6 +214,7 @@ class RowReader {
     }
   }
   bool AtEnd() const { return pos_ == in_.size(); }
+  size_t Remaining() const { return in_.size() - pos_; }
 
  private:
   bool Need(size_t n) {
@@ -223,7 +226,31 @@ class RowReader {
   bool ok_ = true;
 };
 
-constexpr std::string_view kPassbookMagic = "PBT1";
+// PBT1 (until 2026-12) kept one entry per dated record with all its keys; such a row is not
+// read (a cache: the totals are rebuilt from the records and stored as PBT2).
+constexpr std::string_view kPassbookMagic = "PBT2";
+
+}  // namespace
+
+namespace {
+
+void WriteTallies(const PassbookTotals::Tallies& t, RowWriter* w) {
+  w->Tally(t.total);
+  for (const auto& k : t.by_kind) w->Tally(k);
+  w->Map(t.by_level);
+  w->Map(t.by_field);
+  w->Map(t.by_issuer);
+  w->Map(t.by_year);
+}
+
+void ReadTallies(RowReader* r, PassbookTotals::Tallies* t) {
+  t->total = r->Tally();
+  for (auto& k : t->by_kind) k = r->Tally();
+  r->Map(&t->by_level);
+  r->Map(&t->by_field);
+  r->Map(&t->by_issuer);
+  r->Map(&t->by_year);
+}
 
 }  // namespace
 
@@ -231,23 +258,17 @@ std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& p) {
   RowWriter w;
   w.out().append(kPassbookMagic);
   w.U64(watermark);
-  w.Tally(p.tallies.total);
-  for (const auto& t : p.tallies.by_kind) w.Tally(t);
-  w.Map(p.tallies.by_level);
-  w.Map(p.tallies.by_field);
-  w.Map(p.tallies.by_issuer);
-  w.Map(p.tallies.by_year);
+  WriteTallies(p.tallies, &w);
   w.I64(p.revoked_count);
-  w.U32(static_cast<uint32_t>(p.dated.size()));
-  for (const auto& d : p.dated) {
-    w.Bytes(d.record);
-    w.I64(d.expires_on);
-    w.I64(d.credits);
-    w.out().push_back(static_cast<char>(d.kind));
-    w.I64(d.level);
-    w.Bytes(d.field);
-    w.Bytes(d.issuer);
-    w.I64(d.year);
+  w.U32(static_cast<uint32_t>(p.by_expiry.size()));
+  for (const auto& [day, expiring] : p.by_expiry) {
+    w.I64(day);
+    WriteTallies(expiring.tallies, &w);
+    w.U32(static_cast<uint32_t>(expiring.records.size()));
+    for (const auto& e : expiring.records) {
+      w.Bytes(e.record);
+      w.I64(e.credits);
+    }
   }
   return std::move(w.out());
 }
@@ -257,27 +278,24 @@ StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* wat
   RowReader r(bytes.substr(kPassbookMagic.size()));
   PassbookTotals p;
   *watermark = r.U64();
-  p.tallies.total = r.Tally();
-  for (auto& t : p.tallies.by_kind) t = r.Tally();
-  r.Map(&p.tallies.by_level);
-  r.Map(&p.tallies.by_field);
-  r.Map(&p.tallies.by_issuer);
-  r.Map(&p.tallies.by_year);
+  ReadTallies(&r, &p.tallies);
   p.revoked_count = r.I64();
-  const uint32_t n = r.U32();
-  for (uint32_t i = 0; i < n && r.ok(); ++i) {
-    PassbookTotals::Dated d;
-    d.record = r.Bytes();
-    d.expires_on = static_cast<Days>(r.I64());
-    d.credits = r.I64();
-    const uint8_t kind = r.U8();
-    if (kind >= kUnitKindCount) return Status::DataLoss("passbook row: unknown kind");
-    d.kind = static_cast<UnitKind>(kind);
-    d.level = static_cast<int>(r.I64());
-    d.field = r.Bytes();
-    d.issuer = r.Bytes();
-    d.year = static_cast<int>(r.I64());
-    p.dated.push_back(std::move(d));
+  const uint32_t days = r.U32();
+  auto hint = p.by_expiry.end();
+  for (uint32_t i = 0; i < days && r.ok(); ++i) {
+    const auto day = static_cast<Days>(r.I64());
+    hint = p.by_expiry.emplace_hint(hint, day, PassbookTotals::ExpiryDay{});
+    PassbookTotals::ExpiryDay& expiring = hint->second;
+    ReadTallies(&r, &expiring.tallies);
+    const uint32_t n = r.U32();
+    // Each entry takes at least 12 bytes: a count past the row's end is not reserved.
+    expiring.records.reserve(std::min<size_t>(n, r.Remaining() / 12));
+    for (uint32_t k = 0; k < n && r.ok(); ++k) {
+      PassbookTotals::ExpiryDay::Entry e;
+      e.record = r.Bytes();
+      e.credits = r.I64();
+      expiring.records.push_back(std::move(e));
+    }
   }
   if (!r.ok() || !r.AtEnd()) return Status::DataLoss("passbook row is truncated");
   return p;

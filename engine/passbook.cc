@@ -77,6 +77,33 @@ void ApplyRecord(PassbookTotals::Tallies* p, Centi credits, UnitKind kind, int l
   }
 }
 
+void Take(const PassbookTotals::Tally& part, PassbookTotals::Tally* from) {
+  from->credits -= part.credits;
+  from->records -= part.records;
+}
+
+// Takes `part` (sums over a subset of the records `p` counts) out of `p`, dropping the keys no
+// record has any more.
+template <typename Key>
+void SubtractMap(const std::map<Key, PassbookTotals::Tally>& part,
+                 std::map<Key, PassbookTotals::Tally>* from) {
+  for (const auto& [key, tally] : part) {
+    auto it = from->find(key);
+    if (it == from->end()) continue;  // never: `part` is a subset
+    Take(tally, &it->second);
+    if (it->second.records == 0) from->erase(it);
+  }
+}
+
+void Subtract(const PassbookTotals::Tallies& part, PassbookTotals::Tallies* from) {
+  Take(part.total, &from->total);
+  for (size_t k = 0; k < part.by_kind.size(); ++k) Take(part.by_kind[k], &from->by_kind[k]);
+  SubtractMap(part.by_level, &from->by_level);
+  SubtractMap(part.by_field, &from->by_field);
+  SubtractMap(part.by_issuer, &from->by_issuer);
+  SubtractMap(part.by_year, &from->by_year);
+}
+
 template <typename Key, typename ToKey>
 void FillMap(const std::map<Key, PassbookTotals::Tally>& tallies, ToKey to_key,
              std::map<std::string, Centi>* out) {
@@ -92,24 +119,31 @@ void PassbookTotals::Add(const Record& r) {
   const int year = CivilFromDays(r.completed_on).year;
   ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer, year, 1);
   if (r.expires_on) {
-    Dated d{r.id, *r.expires_on, r.credits, r.kind, r.level, field, r.issuer, year};
-    dated.push_back(std::move(d));  // O(1): a learner with 10^5 dated records is caught up in
-                                    // one pass (a sorted insert made that quadratic)
+    ExpiryDay& day = by_expiry[*r.expires_on];
+    ApplyRecord(&day.tallies, r.credits, r.kind, r.level, field, r.issuer, year, 1);
+    day.records.push_back(ExpiryDay::Entry{r.id, r.credits});  // O(1): a learner with 10^5
+    // records expiring on one day is caught up in one pass (a sorted insert made that quadratic)
   }
 }
 
 void PassbookTotals::Revoke(const Record& r) {
   const std::string field = r.field.substr(0, 2);
-  ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer,
-              CivilFromDays(r.completed_on).year, -1);
+  const int year = CivilFromDays(r.completed_on).year;
+  ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer, year, -1);
   ++revoked_count;
-  if (r.expires_on) {
-    auto it =
-        std::find_if(dated.begin(), dated.end(), [&](const Dated& d) { return d.record == r.id; });
-    if (it != dated.end()) {
-      *it = std::move(dated.back());
-      dated.pop_back();
-    }
+  if (!r.expires_on) return;
+  auto day = by_expiry.find(*r.expires_on);
+  if (day == by_expiry.end()) return;
+  auto& records = day->second.records;
+  auto it = std::find_if(records.begin(), records.end(),
+                         [&](const ExpiryDay::Entry& e) { return e.record == r.id; });
+  if (it == records.end()) return;
+  *it = std::move(records.back());
+  records.pop_back();
+  if (records.empty()) {
+    by_expiry.erase(day);
+  } else {
+    ApplyRecord(&day->second.tallies, r.credits, r.kind, r.level, field, r.issuer, year, -1);
   }
 }
 
@@ -117,20 +151,19 @@ Passbook PassbookTotals::At(Days today) const {
   Tallies now = tallies;  // with today's expired records taken out
   Passbook pb;
   int64_t expired = 0;
-  for (const Dated& d : dated) {
-    if (d.expires_on > today) {
-      if (d.expires_on - today <= kExpiringWindowDays) {
-        pb.expiring.push_back(ExpiringRecord{d.record, d.expires_on, d.credits});
-      }
-      continue;
-    }
-    ++expired;
-    ApplyRecord(&now, d.credits, d.kind, d.level, d.field, d.issuer, d.year, -1);
+  auto day = by_expiry.begin();
+  for (; day != by_expiry.end() && day->first <= today; ++day) {
+    expired += day->second.tallies.total.records;
+    Subtract(day->second.tallies, &now);
   }
-  std::sort(pb.expiring.begin(), pb.expiring.end(),
-            [](const ExpiringRecord& a, const ExpiringRecord& b) {
-              return std::tie(a.expires_on, a.record) < std::tie(b.expires_on, b.record);
-            });
+  for (; day != by_expiry.end() && day->first - today <= kExpiringWindowDays; ++day) {
+    const size_t first = pb.expiring.size();
+    for (const ExpiryDay::Entry& e : day->second.records) {
+      pb.expiring.push_back(ExpiringRecord{e.record, day->first, e.credits});
+    }
+    std::sort(pb.expiring.begin() + static_cast<ptrdiff_t>(first), pb.expiring.end(),
+              [](const ExpiringRecord& a, const ExpiringRecord& b) { return a.record < b.record; });
+  }
   pb.total_credits = now.total.credits;
   pb.active_count = static_cast<int>(now.total.records);
   pb.expired_count = static_cast<int>(expired);

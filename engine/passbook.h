@@ -60,30 +60,22 @@ Passbook ComputePassbook(std::span<const Record> records, Days today);
 
 // What ComputePassbook computes, kept as running totals so that a passbook costs
 // O(records changed) instead of O(records): records are added as they are posted and removed
-// when revoked; expiry is applied when a day's passbook is asked for (At), from the list of
-// records that have an expiry date. Equal to ComputePassbook over the same records for every
-// `today` (tests/engine check it against that oracle). Not thread-safe; plain data so that it
-// can be stored.
+// when revoked; expiry is applied when a day's passbook is asked for (At), from the records
+// with an expiry date grouped by that date. Equal to ComputePassbook over the same records for
+// every `today` (tests/engine check it against that oracle). Not thread-safe; plain data so
+// that it can be stored.
+//
+// Cost of At(today): the tallies, less the sums of every expiry day <= today (one subtraction
+// per day, not per record), plus the records of the days in (today, today + 365] copied into
+// `expiring`; the records of other days are not touched.
 struct PassbookTotals {
   struct Tally {
     Centi credits = 0;
     int64_t records = 0;
     friend bool operator==(const Tally&, const Tally&) = default;
   };
-  // A counted record with an expiry date: enough to take it out of every tally on that day.
-  struct Dated {
-    std::string record;
-    Days expires_on = 0;
-    Centi credits = 0;
-    UnitKind kind = UnitKind::kDegreeCourse;
-    int level = 0;
-    std::string field;  // broad field (two digits)
-    std::string issuer;
-    int year = 0;
-    friend bool operator==(const Dated&, const Dated&) = default;
-  };
 
-  // Over every counted (not revoked) record, expired or not.
+  // Over a set of counted (not revoked) records.
   struct Tallies {
     Tally total;
     std::array<Tally, kUnitKindCount> by_kind{};
@@ -94,9 +86,22 @@ struct PassbookTotals {
     friend bool operator==(const Tallies&, const Tallies&) = default;
   };
 
-  Tallies tallies;
+  // The counted records that expire on one day: their sums (taken out of every tally from that
+  // day on) and their ids and credits (listed in `expiring` in the year before).
+  struct ExpiryDay {
+    Tallies tallies;
+    struct Entry {
+      std::string record;
+      Centi credits = 0;
+      friend bool operator==(const Entry&, const Entry&) = default;
+    };
+    std::vector<Entry> records;  // in no order (At sorts the ones it reports)
+    friend bool operator==(const ExpiryDay&, const ExpiryDay&) = default;
+  };
+
+  Tallies tallies;  // over every counted record, expired or not
   int64_t revoked_count = 0;
-  std::vector<Dated> dated;  // unordered (At() sorts the expiring window it reports)
+  std::map<Days, ExpiryDay> by_expiry;  // the counted records with an expiry date
 
   // A record that counts (not revoked).
   void Add(const Record& r);
