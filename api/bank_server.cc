@@ -112,12 +112,14 @@ Status BankServer::Start() {
 void BankServer::Stop(int grace_ms) {
   if (stopped_) return;
   stopped_ = true;
-  app_->SetReady(false);
-  http_->Shutdown(grace_ms);
+  // Open() may have failed part way (a store another process holds, a port in use): only what
+  // was made is stopped.
+  if (app_) app_->SetReady(false);
+  if (http_) http_->Shutdown(grace_ms);
   if (witnesses_) witnesses_->Stop();
-  services_->Stop();
-  workers_->Stop();
-  blocking_->Stop();
+  if (services_) services_->Stop();
+  if (workers_) workers_->Stop();
+  if (blocking_) blocking_->Stop();
 }
 
 std::string BankServer::url() const {

@@ -243,14 +243,14 @@ class PassbookRenderCache {
         return it->second.text;
       }
     }
-    json out = PassbookToJson(learner, *view.passbook);
-    out["as_of"] = FormatDate(view.as_of);
+    json extra = json::object();
+    extra["as_of"] = FormatDate(view.as_of);
     json issuer_names = json::object();
     for (const auto& [issuer, credits] : view.passbook->by_issuer) {
       issuer_names[issuer] = catalog_->InstitutionName(issuer);
     }
-    out["issuer_names"] = std::move(issuer_names);
-    std::string text = Dump(out);
+    extra["issuer_names"] = std::move(issuer_names);
+    std::string text = PassbookJsonText(learner, *view.passbook, std::move(extra));
     std::lock_guard<std::mutex> lock(mu_);
     if (cache_.size() >= kMaxCached) cache_.clear();
     cache_[learner] = Entry{view.version, view.as_of, names, view.passbook, text};

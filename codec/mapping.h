@@ -62,7 +62,11 @@ StatusOr<std::string> RecordEntryCanonical(const Record& r, const RecordInput& i
 // Back from a stored entry (status comes from elsewhere).
 StatusOr<Record> RecordFromEntry(const json& entry);
 
-json PassbookToJson(const std::string& learner, const Passbook& p);
+// GET /v1/learners/{id}/passbook's body: the passbook's fields added to `extra` (other fields of
+// the answer), as JSON text. Its size grows with `expiring` (every record of the coming year),
+// so that list is written directly rather than built as json values.
+std::string PassbookJsonText(const std::string& learner, const Passbook& p,
+                             json extra = json::object());
 
 // A conversion result as POST /v1/conversions/evaluate answers it and as the "result" of a
 // logged conversion entry.

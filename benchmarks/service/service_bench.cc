@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <future>
 
+#include "codec/mapping.h"
 #include "common/date.h"
 #include "config/config.h"
 #include "service/services.h"
@@ -171,6 +172,23 @@ void BM_PassbookCold150kBehind250(benchmark::State& state) {
   PassbookCold(state, true);
 }
 
+// The passbook's JSON as GET /v1/learners/{id}/passbook sends it (built and written out once per
+// new passbook; api/ keeps the text until the passbook changes).
+void PassbookJson(benchmark::State& state, bool big) {
+  const World& w = TheWorld();
+  const std::string& learner = big ? w.big : w.typical;
+  auto s = OpenServices();
+  auto view = s->passbook().Get(learner, TodayUtc());
+  if (!view.ok()) return state.SkipWithError(view.status().ToString().c_str());
+  size_t bytes = 0;
+  for (auto _ : state) {
+    std::string text = PassbookJsonText(learner, *view->passbook);
+    bytes = text.size();
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+
 void BM_PassbookCold150k(benchmark::State& state) { PassbookCold(state, true); }
 void BM_PassbookColdTypical(benchmark::State& state) { PassbookCold(state, false); }
 void BM_PassbookAfterOnePost150k(benchmark::State& state) { PassbookAfterOnePost(state, true); }
@@ -179,6 +197,10 @@ BENCHMARK(BM_PassbookCold150k)->Unit(benchmark::kMillisecond)->Iterations(20);
 BENCHMARK(BM_PassbookColdTypical)->Unit(benchmark::kMicrosecond)->Iterations(20);
 BENCHMARK(BM_PassbookAfterOnePost150k)->Unit(benchmark::kMillisecond)->Iterations(50);
 BENCHMARK(BM_PassbookAfterOnePostTypical)->Unit(benchmark::kMicrosecond)->Iterations(50);
+void BM_PassbookJson150k(benchmark::State& state) { PassbookJson(state, true); }
+void BM_PassbookJsonTypical(benchmark::State& state) { PassbookJson(state, false); }
+BENCHMARK(BM_PassbookJson150k)->Unit(benchmark::kMillisecond)->Iterations(20);
+BENCHMARK(BM_PassbookJsonTypical)->Unit(benchmark::kMicrosecond)->Iterations(200);
 BENCHMARK(BM_PassbookCold150kBehind250)->Unit(benchmark::kMillisecond)->Iterations(20);
 
 }  // namespace

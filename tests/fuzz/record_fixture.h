@@ -97,7 +97,7 @@ inline std::optional<Record> RecognizeAndCheck(RecordInput in) {
 inline void CheckPassbook(std::span<const Record> records) {
   const Passbook p = ComputePassbook(records, Fixture().today);
   LCB_FUZZ_CHECK(p.total_credits >= 0, std::to_string(p.total_credits));
-  (void)PassbookToJson("L1", p);
+  (void)PassbookJsonText("L1", p);
 }
 
 }  // namespace lcb::fuzz

@@ -153,3 +153,37 @@ TEST(OpsTest, OpenApiListsEveryRoute) {
 
 }  // namespace
 }  // namespace lcb::testing
+
+namespace lcb::testing {
+namespace {
+
+// A second server on a store that a running one holds, or on its port, is refused with an error
+// naming the cause; the half-opened server is torn down without crashing (its destructor once
+// stopped parts that were never made), and the running one keeps serving.
+TEST(OpsTest, SecondServerOnAStoreOrPortInUseFailsCleanly) {
+  TempDir dir;
+  TestServer running(dir.sub("bank"));
+  std::string token;
+  {
+    auto config = LoadConfig("", {}, {{"data_dir", dir.sub("bank")}, {"listen", "127.0.0.1:0"}});
+    ASSERT_TRUE(config.ok());
+    auto second = BankServer::Open(*config, &token);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.status().message().find("lock"), std::string::npos)
+        << second.status().ToString();
+  }
+  {
+    auto config = LoadConfig("", {}, {{"data_dir", dir.sub("other")},
+                                      {"listen", "127.0.0.1:" + std::to_string(running.port())}});
+    ASSERT_TRUE(config.ok());
+    auto second = BankServer::Open(*config, &token);  // the port is bound by Start
+    ASSERT_TRUE(second.ok()) << second.status().ToString();
+    Status started = (*second)->Start();
+    EXPECT_EQ(started.code(), StatusCode::kUnavailable) << started.ToString();
+    EXPECT_NE(started.message().find("cannot listen"), std::string::npos) << started.ToString();
+  }
+  EXPECT_EQ(running.Call("GET", "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace lcb::testing

@@ -1,10 +1,14 @@
 // The stored passbook totals (codec/rows.h, kLearners "p/"): what is written reads back equal,
 // with the same passbook on every day; a damaged or old-format row is refused (DataLoss: the
-// service then rebuilds the totals from the records), never read as other numbers.
+// service then rebuilds the totals from the records), never read as other numbers. And the
+// passbook's JSON text (codec/mapping.h), written by hand for its long `expiring` list, against
+// the same answer built as json values.
 #include <gtest/gtest.h>
 
 #include <random>
 
+#include "codec/json_util.h"
+#include "codec/mapping.h"
 #include "codec/rows.h"
 #include "common/date.h"
 
@@ -85,6 +89,57 @@ TEST(PassbookRowTest, DamagedOrOldRowsAreRefused) {
   std::string huge = EncodePassbookRow(7, PassbookTotals{});
   huge.replace(huge.size() - 4, 4, std::string("\xff\xff\xff\xff", 4));
   EXPECT_EQ(DecodePassbookRow(huge, &watermark).status().code(), StatusCode::kDataLoss);
+}
+
+// The answer as json values, field by field (what the text must parse to).
+json PassbookAsValues(const std::string& learner, const Passbook& p, json extra) {
+  auto credits_map = [](const std::map<std::string, Centi>& m) {
+    json o = json::object();
+    for (const auto& [k, v] : m) o[k] = CreditsJson(v);
+    return o;
+  };
+  json expiring = json::array();
+  for (const auto& x : p.expiring) {
+    expiring.push_back({{"record", x.record},
+                        {"expires_on", FormatDate(x.expires_on)},
+                        {"credits", CreditsJson(x.credits)}});
+  }
+  extra.update(json{{"learner", learner},
+                    {"total_credits", CreditsJson(p.total_credits)},
+                    {"by_kind", credits_map(p.by_kind)},
+                    {"by_level", credits_map(p.by_level)},
+                    {"by_field", credits_map(p.by_field)},
+                    {"by_issuer", credits_map(p.by_issuer)},
+                    {"by_year", credits_map(p.by_year)},
+                    {"expiring", expiring},
+                    {"revoked_count", p.revoked_count},
+                    {"active_count", p.active_count},
+                    {"expired_count", p.expired_count}});
+  return extra;
+}
+
+TEST(PassbookJsonTextTest, ParsesToTheAnswerAsValues) {
+  std::mt19937_64 rng(16);
+  const Days base = *ParseDate("2025-03-15", "");
+  for (int n : {0, 1, 5, 2000}) {
+    std::vector<Record> counted;
+    const Passbook pb = RandomTotals(rng, n, &counted).At(base);
+    const json extra = {{"as_of", "2025-03-15"}, {"issuer_names", {{"pku", "北京大学"}}}};
+    const std::string text = PassbookJsonText("lrn_1", pb, extra);
+    EXPECT_EQ(json::parse(text), PassbookAsValues("lrn_1", pb, extra)) << n << " records";
+  }
+  // Ids that need escaping, fractional and zero credits, an empty list.
+  Passbook pb;
+  pb.total_credits = 250;
+  pb.by_issuer = {{"pku", 250}};
+  pb.expiring = {{"plain-id", base + 3, 250},
+                 {"quote\"back\\slash\nline", base + 4, 0},
+                 {"中文", base + 5, 1},
+                 {"ctl\x01", base + 6, 12345}};
+  const std::string text = PassbookJsonText("lrn_2", pb);
+  EXPECT_EQ(json::parse(text), PassbookAsValues("lrn_2", pb, json::object()));
+  EXPECT_EQ(json::parse(text)["expiring"][0]["credits"], 2.5);
+  EXPECT_EQ(json::parse(PassbookJsonText("lrn_3", Passbook{}))["expiring"], json::array());
 }
 
 }  // namespace
