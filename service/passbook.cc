@@ -53,6 +53,18 @@ void PassbookService::DropCache() {
   cache_.clear();
 }
 
+void PassbookService::PersistAll() {
+  std::vector<std::pair<std::string, std::shared_ptr<Entry>>> entries;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    entries.assign(cache_.begin(), cache_.end());
+  }
+  for (auto& [learner, entry] : entries) {
+    std::lock_guard<std::mutex> lock(entry->mu);
+    if (entry->watermark && entry->unpersisted_events > 0) Persist(learner, *entry);
+  }
+}
+
 void PassbookService::LoadStored(const std::string& learner, Entry& e) {
   e.loaded = true;
   std::string row;

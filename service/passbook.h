@@ -6,7 +6,8 @@
 // the learner's events after the last leaf they include (RecordService::Replay); expiry is
 // applied when a day's passbook is asked for. They are also stored (kLearners "p/", a cache: a
 // missing or unreadable row is rebuilt) after a full build and after every kPersistEvery of the
-// learner's events, so that a restart replays at most that many events per learner.
+// learner's events and on a clean stop (PersistAll), so that a restart replays at most that many
+// events per learner, none after a clean stop.
 //
 // Thread-safe.
 #pragma once
@@ -39,6 +40,9 @@ class PassbookService {
 
   // NotFound for an unknown learner.
   StatusOr<PassbookView> Get(const std::string& learner, Days today);
+  // Stores the totals of every learner in memory whose stored row is behind (on a clean stop, so
+  // that the first reads after a restart replay nothing).
+  void PersistAll();
   // Forgets every passbook held in memory (under memory pressure, or to measure the read of a
   // learner's stored totals); they are loaded again on their next read.
   void DropCache();

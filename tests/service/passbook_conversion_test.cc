@@ -1,5 +1,7 @@
+#include "codec/rows.h"
 #include "common/date.h"
 #include "engine/ruleset_index.h"
+#include "storage/keys.h"
 #include "tests/service/fixture.h"
 
 namespace lcb::testing {
@@ -61,6 +63,36 @@ TEST_F(PassbookConversionTest, PassbookFollowsPostsAndRevocations) {
   EXPECT_EQ(after->passbook->total_credits, 500);
   EXPECT_EQ(after->passbook->revoked_count, 1);
   EXPECT_EQ(s().passbook().Get("lrn_nobody", TodayUtc()).status().code(), StatusCode::kNotFound);
+}
+
+// The stored totals are a cache written every 256 of a learner's events; a clean stop writes
+// the ones behind, so that the first read after a restart replays nothing.
+TEST_F(PassbookConversionTest, ACleanStopStoresTheTotalsThatWereBehind) {
+  auto stored_watermark = [&]() -> std::optional<uint64_t> {
+    std::string row;
+    if (!s().kv().Get(Table::kLearners, keys::LearnerPassbook(learner_), &row).ok()) return {};
+    uint64_t watermark = 0;
+    auto totals = DecodePassbookRow(row, &watermark);
+    EXPECT_TRUE(totals.ok()) << totals.status().ToString();
+    return watermark;
+  };
+  ASSERT_TRUE(Post("uni", {Input(learner_, "uni:CS101", "S-1")}).ok());
+  ASSERT_TRUE(s().passbook().Get(learner_, TodayUtc()).ok());  // built, so stored
+  const std::optional<uint64_t> first = stored_watermark();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first, s().records().LastLeaf());
+  ASSERT_TRUE(Post("uni", {Input(learner_, "uni:MA101", "S-2")}).ok());
+  auto view = s().passbook().Get(learner_, TodayUtc());  // caught up in memory only
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->passbook->total_credits, 900);
+  EXPECT_EQ(stored_watermark(), first);
+  s().Stop();
+  EXPECT_EQ(stored_watermark(), s().records().LastLeaf());
+  EXPECT_GT(*stored_watermark(), *first);
+  Open();
+  auto after = s().passbook().Get(learner_, TodayUtc());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->passbook->total_credits, 900);
 }
 
 TEST_F(PassbookConversionTest, PublishEvaluateApplyWhatIf) {
