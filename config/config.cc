@@ -65,6 +65,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"vc_api_issue", "string",
      "true enables POST /vc-api/credentials/issue for admins (DESIGN.md vc_api.issue; false)"},
     {"stats_k", "int", "GET /v1/stats leaves out cells of fewer learners than this (10)"},
+    {"stats_build_on_start", "string",
+     "true: serve builds the /v1/stats aggregates in the background at start, false: at the "
+     "first request (true)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -257,6 +260,9 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "vc_api_issue") {
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
     c.vc_api_issue = value == "true";
+  } else if (key == "stats_build_on_start") {
+    if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
+    c.stats_build_on_start = value == "true";
   } else if (key == "stats_k") {
     return ParseInt<int>(key, source, value, 1, 1'000'000, &c.stats_k);
   } else {

@@ -33,17 +33,29 @@ StatsService::~StatsService() = default;
 
 StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!built_) LCB_RETURN_IF_ERROR(Build());
+  size_t learners = 0;
+  if (!built_) LCB_RETURN_IF_ERROR(BuildLocked(&learners));
   LCB_RETURN_IF_ERROR(Refresh());
   return aggregates_->Compute(query);
 }
 
-Status StatsService::Build() {
+StatusOr<size_t> StatsService::Build() {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t learners = 0;
+  if (!built_) LCB_RETURN_IF_ERROR(BuildLocked(&learners));
+  return learners;
+}
+
+Status StatsService::BuildLocked(size_t* learners) {
   // Marks from now on name every change the scan below may have missed; Refresh reloads them.
   changes_->Track();
   aggregates_->Clear();
   LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(*kv_));
   for (const LearnerRow& row : rows) {
+    if (cancelled_.load(std::memory_order_relaxed)) {
+      aggregates_->Clear();
+      return Status::Unavailable("the statistics were not built: the server is stopping");
+    }
     auto facts = LoadStatsFacts(*records_, *kv_, row);
     if (!facts.ok()) {
       aggregates_->Clear();
@@ -52,6 +64,7 @@ Status StatsService::Build() {
     aggregates_->Set(row.id, *facts);
   }
   built_ = true;
+  *learners = rows.size();
   return Status::Ok();
 }
 

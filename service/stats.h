@@ -15,11 +15,12 @@
 // Learners without a region are left out of every query that filters or groups by region.
 //
 // Cost: computed from maintained aggregates (service/stats_aggregates.h), not by a scan of
-// the store per request. The first request builds them by one scan (O(learners + records),
-// service/stats_scan.h). From then on the writing services mark each learner whose records,
-// conversions or account changed (service/learner_changes.h: LearnerService, RecordService,
-// ConversionService, once the change is durable), and each request first reloads the learners
-// marked since the last one from the store (O(records of those learners)), then reads cells
+// the store per request. They are built by one scan (O(learners + records),
+// service/stats_scan.h): by `serve` in the background at start (config stats_build_on_start,
+// Build()), else by the first request. From then on the writing services mark each learner
+// whose records, conversions or account changed (service/learner_changes.h: LearnerService,
+// RecordService, ConversionService, once the change is durable), and each request first
+// reloads the learners marked since the last one from the store (O(records of those learners)), then reads cells
 // in memory: grouped by region, kind, level and year only, O(cells of the counties under the
 // region prefix), independent of the number of learners and records; grouped by issuer with
 // at most one of kind, level, year, nationally or by province, the same (those maps are kept
@@ -32,6 +33,7 @@
 // requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,10 +53,15 @@ class StatsService {
   StatsService(RecordService* records, Kv* kv, LearnerChanges* changes);
   ~StatsService();
   StatusOr<StatsResult> Compute(const StatsQuery& query);
+  // Builds the aggregates now if no request has (serve calls it in the background at start);
+  // a request meanwhile waits for it. Returns the number of learners read.
+  StatusOr<size_t> Build();
+  // Makes a running or later Build give up (Unavailable) at its next learner: on shutdown.
+  void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
 
  private:
-  // The aggregates from a scan of the store (the first request).
-  Status Build();
+  // The aggregates from a scan of the store (the first request, or Build()); mu_ held.
+  Status BuildLocked(size_t* learners);
   // Reloads every learner marked since the last request.
   Status Refresh();
   Status Reload(const std::string& learner);
@@ -62,6 +69,7 @@ class StatsService {
   RecordService* records_;
   Kv* kv_;
   LearnerChanges* changes_;
+  std::atomic<bool> cancelled_{false};
   std::mutex mu_;  // guards everything below
   bool built_ = false;
   // Behind a pointer, so that the header of its maps stays in stats.cc.

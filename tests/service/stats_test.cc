@@ -266,6 +266,28 @@ TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
   EXPECT_EQ(suppressed.suppressed, 1);
 }
 
+// Built ahead of any request (serve does it in the background at start): the learners are read
+// once, later changes still reach the answers, and a build cancelled on shutdown gives up
+// without leaving half the learners counted (the next request builds them all).
+TEST_F(StatsServiceTest, BuiltAheadOfRequestsOrCancelled) {
+  const StatsQuery by_region{{StatsKey::kRegion}, "", RegionLevel::kCity, 1};
+  NewLearner in;
+  in.region = "310104";
+  ASSERT_TRUE(s().learners().Create(in, Admin()).ok());
+  auto built = s().stats().Build();
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  EXPECT_EQ(*built, 2u);  // learner_ of LoadCatalog and this one
+  EXPECT_EQ(*s().stats().Build(), 0u);  // already built: nothing read again
+  ASSERT_TRUE(s().learners().Create(in, Admin()).ok());
+  EXPECT_EQ(Compute(by_region).cells, (std::vector<StatsCell>{{{"310100"}, 2, 0, 0, 0}}));
+
+  Open();  // a new process: nothing built yet
+  s().stats().Cancel();
+  EXPECT_EQ(s().stats().Build().status().code(), StatusCode::kUnavailable);
+  Open();
+  EXPECT_EQ(Compute(by_region).cells, (std::vector<StatsCell>{{{"310100"}, 2, 0, 0, 0}}));
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace lcb
