@@ -1,7 +1,6 @@
 #include "api/bank_server.h"
 
 #include <chrono>
-
 #include <csignal>
 
 #include "api/logging.h"
@@ -115,9 +114,9 @@ Status BankServer::Start() {
     blocking_->Post([services] {
       const auto started = std::chrono::steady_clock::now();
       StatusOr<size_t> built = services->stats().Build();
-      const double ms = std::chrono::duration<double, std::milli>(
-                            std::chrono::steady_clock::now() - started)
-                            .count();
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count();
       if (built.ok()) {
         LogJson(LogLevel::kInfo, "statistics aggregates built",
                 {{"learners", *built}, {"duration_ms", ms}});

@@ -973,9 +973,8 @@ namespace {
 // `s` as a JSON string; record ids are plain ASCII, so the escaping of nlohmann is only the
 // fallback.
 void AppendJsonString(std::string_view s, std::string* out) {
-  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
-    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-  });
+  const bool plain = std::all_of(
+      s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
   if (plain) {
     out->push_back('"');
     out->append(s);

@@ -1,7 +1,6 @@
 #include "codec/rows.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 namespace lcb {

@@ -20,10 +20,10 @@
 // Build()), else by the first request. From then on the writing services mark each learner
 // whose records, conversions or account changed (service/learner_changes.h: LearnerService,
 // RecordService, ConversionService, once the change is durable), and each request first
-// reloads the learners marked since the last one from the store (O(records of those learners)), then reads cells
-// in memory: grouped by region, kind, level and year only, O(cells of the counties under the
-// region prefix), independent of the number of learners and records; grouped by issuer with
-// at most one of kind, level, year, nationally or by province, the same (those maps are kept
+// reloads the learners marked since the last one from the store (O(records of those learners)),
+// then reads cells in memory: grouped by region, kind, level and year only, O(cells of the counties
+// under the region prefix), independent of the number of learners and records; grouped by issuer
+// with at most one of kind, level, year, nationally or by province, the same (those maps are kept
 // for everyone and each province); any other question by issuer, O(distinct cells of the
 // learners under the prefix) (maps of every subset with issuer at every level would hold about
 // one entry per record). Memory: per learner its county, conversions and distinct (kind,

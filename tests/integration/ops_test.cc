@@ -173,8 +173,9 @@ TEST(OpsTest, SecondServerOnAStoreOrPortInUseFailsCleanly) {
         << second.status().ToString();
   }
   {
-    auto config = LoadConfig("", {}, {{"data_dir", dir.sub("other")},
-                                      {"listen", "127.0.0.1:" + std::to_string(running.port())}});
+    auto config = LoadConfig("", {},
+                             {{"data_dir", dir.sub("other")},
+                              {"listen", "127.0.0.1:" + std::to_string(running.port())}});
     ASSERT_TRUE(config.ok());
     auto second = BankServer::Open(*config, &token);  // the port is bound by Start
     ASSERT_TRUE(second.ok()) << second.status().ToString();

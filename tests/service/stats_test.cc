@@ -276,7 +276,7 @@ TEST_F(StatsServiceTest, BuiltAheadOfRequestsOrCancelled) {
   ASSERT_TRUE(s().learners().Create(in, Admin()).ok());
   auto built = s().stats().Build();
   ASSERT_TRUE(built.ok()) << built.status().ToString();
-  EXPECT_EQ(*built, 2u);  // learner_ of LoadCatalog and this one
+  EXPECT_EQ(*built, 2u);                // learner_ of LoadCatalog and this one
   EXPECT_EQ(*s().stats().Build(), 0u);  // already built: nothing read again
   ASSERT_TRUE(s().learners().Create(in, Admin()).ok());
   EXPECT_EQ(Compute(by_region).cells, (std::vector<StatsCell>{{{"310100"}, 2, 0, 0, 0}}));
