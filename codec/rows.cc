@@ -229,10 +229,6 @@ class RowReader {
 // read (a cache: the totals are rebuilt from the records and stored as PBT2).
 constexpr std::string_view kPassbookMagic = "PBT2";
 
-}  // namespace
-
-namespace {
-
 void WriteTallies(const PassbookTotals::Tallies& t, RowWriter* w) {
   w->Tally(t.total);
   for (const auto& k : t.by_kind) w->Tally(k);

@@ -121,8 +121,9 @@ void PassbookTotals::Add(const Record& r) {
   if (r.expires_on) {
     ExpiryDay& day = by_expiry[*r.expires_on];
     ApplyRecord(&day.tallies, r.credits, r.kind, r.level, field, r.issuer, year, 1);
-    day.records.push_back(ExpiryDay::Entry{r.id, r.credits});  // O(1): a learner with 10^5
-    // records expiring on one day is caught up in one pass (a sorted insert made that quadratic)
+    // Appended, O(1): a learner with 10^5 records expiring on one day is caught up in one pass
+    // (a sorted insert made that quadratic).
+    day.records.push_back(ExpiryDay::Entry{r.id, r.credits});
   }
 }
 
