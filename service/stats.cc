@@ -33,20 +33,18 @@ StatsService::~StatsService() = default;
 
 StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   std::lock_guard<std::mutex> lock(mu_);
-  size_t learners = 0;
-  if (!built_) LCB_RETURN_IF_ERROR(BuildLocked(&learners));
+  if (!built_) LCB_RETURN_IF_ERROR(BuildLocked().status());
   LCB_RETURN_IF_ERROR(Refresh());
   return aggregates_->Compute(query);
 }
 
 StatusOr<size_t> StatsService::Build() {
   std::lock_guard<std::mutex> lock(mu_);
-  size_t learners = 0;
-  if (!built_) LCB_RETURN_IF_ERROR(BuildLocked(&learners));
-  return learners;
+  if (built_) return size_t{0};
+  return BuildLocked();
 }
 
-Status StatsService::BuildLocked(size_t* learners) {
+StatusOr<size_t> StatsService::BuildLocked() {
   // Marks from now on name every change the scan below may have missed; Refresh reloads them.
   changes_->Track();
   aggregates_->Clear();
@@ -64,8 +62,7 @@ Status StatsService::BuildLocked(size_t* learners) {
     aggregates_->Set(row.id, *facts);
   }
   built_ = true;
-  *learners = rows.size();
-  return Status::Ok();
+  return rows.size();
 }
 
 Status StatsService::Refresh() {

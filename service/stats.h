@@ -60,8 +60,9 @@ class StatsService {
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
 
  private:
-  // The aggregates from a scan of the store (the first request, or Build()); mu_ held.
-  Status BuildLocked(size_t* learners);
+  // The aggregates from a scan of the store (the first request, or Build()), and the number of
+  // learners read; mu_ held.
+  StatusOr<size_t> BuildLocked();
   // Reloads every learner marked since the last request.
   Status Refresh();
   Status Reload(const std::string& learner);

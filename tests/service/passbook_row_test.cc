@@ -85,8 +85,11 @@ TEST(PassbookRowTest, DamagedOrOldRowsAreRefused) {
   std::string old = row;
   old.replace(0, 4, "PBT1");
   EXPECT_EQ(DecodePassbookRow(old, &watermark).status().code(), StatusCode::kDataLoss);
-  // A count far past the row's end is refused without reserving for it.
-  std::string huge = EncodePassbookRow(7, PassbookTotals{});
+  // A day's record count far past the row's end is refused without reserving for it (a
+  // reserve of 2^32 entries would throw).
+  PassbookTotals one_day;
+  one_day.by_expiry[100];  // a day with no records: the row ends with its record count
+  std::string huge = EncodePassbookRow(7, one_day);
   huge.replace(huge.size() - 4, 4, std::string("\xff\xff\xff\xff", 4));
   EXPECT_EQ(DecodePassbookRow(huge, &watermark).status().code(), StatusCode::kDataLoss);
 }
