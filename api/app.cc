@@ -171,6 +171,14 @@ std::string App::RenderMetrics() {
   if (services_.log().cosigned().enabled()) {
     out << WitnessMetrics(CurrentWitnessHealth(services_.log()));
   }
+  if (forwarder_) {
+    gauge("creditbank_forwarded_writes_total",
+          "Writes this node forwarded to the node that writes the log.", "counter",
+          static_cast<double>(forwarder_->forwarded()));
+    gauge("creditbank_forward_failures_total",
+          "Writes that could not be forwarded (answered 503).", "counter",
+          static_cast<double>(forwarder_->failed()));
+  }
   for (const auto& [name, value] : services_.StorageStats()) {
     std::string full = "creditbank_" + name;
     gauge(full.c_str(), "RocksDB figure.", "gauge", value);
@@ -288,6 +296,16 @@ void App::Dispatch(HttpRequest request, Respond respond) {
                                      req->request_id);
     r.headers.emplace_back("Retry-After", std::to_string(wait));
     return finish(std::move(r));
+  }
+  if (forwarder_ && req->method != "GET" && req->method != "HEAD" &&
+      !req->Header(WriteForwarder::kForwardedHeader)) {
+    StatusOr<std::string> writer = services_.WriteTarget();
+    if (!writer.ok()) {
+      HttpResponse r = ProblemResponse(writer.status(), req->request_id);
+      r.headers.emplace_back("Retry-After", "1");
+      return finish(std::move(r));
+    }
+    if (!writer->empty()) return forwarder_->Forward(*writer, req, std::move(finish));
   }
   auto ctx = std::make_shared<RouteContext>(RouteContext{*req, std::move(match.params), *principal});
   if (route.run_on == RunOn::kBlockingPool && blocking_) {

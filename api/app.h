@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "api/forwarder.h"
 #include "api/http.h"
 #include "api/router.h"
 #include "api/sessions.h"
@@ -67,6 +68,9 @@ class App {
   // For /metrics gauges about connections.
   void AttachServer(const HttpServer* server) { server_ = server; }
   void SetReady(bool ready) { ready_ = ready; }
+  // Several nodes on one store: writes (any method but GET and HEAD) that arrive while another
+  // node writes the log go to that node through `forwarder` (api/forwarder.h).
+  void SetForwarder(WriteForwarder* forwarder) { forwarder_ = forwarder; }
 
  private:
   std::string RenderMetrics();
@@ -80,6 +84,7 @@ class App {
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Sessions> sessions_;  // portal sessions: a cookie stands in for a token
   const HttpServer* server_ = nullptr;
+  WriteForwarder* forwarder_ = nullptr;
   std::atomic<bool> ready_{true};
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

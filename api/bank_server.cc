@@ -51,6 +51,12 @@ StatusOr<std::unique_ptr<BankServer>> BankServer::Open(const Config& config,
                              [blocking](std::function<void()> f) { blocking->Post(std::move(f)); });
   s->app_ = std::make_unique<App>(
       *s->services_, [blocking](std::function<void()> f) { blocking->Post(std::move(f)); });
+  if (s->services_->writer_lease()) {
+    // Each forwarded write holds a thread while the writer answers: as many as the writer's
+    // commit groups usually gather.
+    s->forwarder_ = std::make_unique<WriteForwarder>(32);
+    s->app_->SetForwarder(s->forwarder_.get());
+  }
   ServerOptions options;
   options.host = config.host();
   options.port = config.port();
@@ -80,6 +86,12 @@ Status BankServer::Start() {
   LCB_RETURN_IF_ERROR(http_->Start());
   services_->credentials().SetDefaultPublicUrl(url());  // used when public_url is unset
   app_->AttachServer(http_.get());
+  if (services_->writer_lease()) {
+    const std::string advertise =
+        config_.storage_postgres_advertise.empty() ? url() : config_.storage_postgres_advertise;
+    LCB_RETURN_IF_ERROR(services_->AdvertiseNode(advertise));
+    LogJson(LogLevel::kInfo, "advertised for forwarded writes", {{"url", advertise}});
+  }
   services_->StartWriterLease([](WriterLeaseKeeper::Event event, const std::string& detail) {
     using E = WriterLeaseKeeper::Event;
     switch (event) {
@@ -87,22 +99,30 @@ Status BankServer::Start() {
         LogJson(LogLevel::kInfo, "this node writes the log", {{"lease", detail}});
         break;
       case E::kFollowing:
-        LogJson(LogLevel::kWarn, "another node writes the log: this one serves reads, its writes "
-                "answer 503", {{"lease", detail}});
+        LogJson(LogLevel::kInfo, "another node writes the log: this one serves reads and "
+                "forwards writes to it", {{"lease", detail}});
         break;
       case E::kTookOver:
-        // The Ledger was opened on an older tree: restart (the supervisor starts the server
-        // again, and it takes its own lease back at once).
-        LogJson(LogLevel::kWarn, "took over the log writer's lease: restarting to reopen the log",
+        LogJson(LogLevel::kWarn, "took over the log writer's lease: this node writes the log",
                 {{"lease", detail}});
-        std::raise(SIGTERM);
+        break;
+      case E::kTakeOverFailed:
+        LogJson(LogLevel::kError, "took the log writer's lease but could not load the log: "
+                "stepped down", {{"detail", detail}});
         break;
       case E::kLost:
-        LogJson(LogLevel::kError, "lost the log writer's lease: this node's writes answer 503 "
-                "until it is restarted", {{"detail", detail}});
+        LogJson(LogLevel::kError, "lost the log writer's lease: this node now forwards writes "
+                "to the new writer", {{"detail", detail}});
         break;
       case E::kRenewFailed:
         LogJson(LogLevel::kWarn, "could not renew the log writer's lease", {{"detail", detail}});
+        break;
+      case E::kFollowFailed:
+        LogJson(LogLevel::kError, "cannot follow the shared store (reads may be stale)",
+                {{"detail", detail}});
+        break;
+      case E::kFollowResumed:
+        LogJson(LogLevel::kInfo, "following the shared store again");
         break;
     }
   });
@@ -136,6 +156,7 @@ void BankServer::Stop(int grace_ms) {
   // was made is stopped.
   if (app_) app_->SetReady(false);
   if (http_) http_->Shutdown(grace_ms);
+  if (forwarder_) forwarder_->Stop();
   if (witnesses_) witnesses_->Stop();
   if (services_) services_->Stop();
   if (workers_) workers_->Stop();

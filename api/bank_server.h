@@ -46,6 +46,7 @@ class BankServer {
   std::unique_ptr<Services> services_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<WorkerPool> blocking_;
+  std::unique_ptr<WriteForwarder> forwarder_;  // storage.backend postgres only
   std::unique_ptr<App> app_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<WitnessClient> witnesses_;

@@ -56,6 +56,13 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"storage.postgres.dsn", "string",
      "libpq connection string or postgresql:// URL (with storage.backend postgres)",
      "CREDITBANK_POSTGRES_DSN", "postgres-dsn"},
+    {"storage.postgres.advertise", "string",
+     "http(s) URL the other nodes forward writes to while this node writes the log (empty = "
+     "the listening URL)",
+     "CREDITBANK_POSTGRES_ADVERTISE", "postgres-advertise"},
+    {"storage.postgres.lease_ms", "int",
+     "the log writer's lease, ms: a dead writer is replaced after it expires (5000)",
+     "CREDITBANK_POSTGRES_LEASE_MS", "postgres-lease-ms"},
     {"witnesses", "json",
      "witnesses to send checkpoints to: [{\"name\", \"url\", \"vkey\"}] (none)"},
     {"witness_quorum", "int", "cosignatures a served checkpoint needs, <= witnesses (0)"},
@@ -246,6 +253,15 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     // Never echo the value: it may hold a password.
     if (value.empty()) return Bad(key, source, "must not be empty");
     c.storage_postgres_dsn = value;
+  } else if (key == "storage.postgres.advertise") {
+    const bool scheme = value.starts_with("https://") || value.starts_with("http://");
+    if (!value.empty() &&
+        (!scheme || value.ends_with("/") || value.find_first_of(" ?#") != std::string::npos)) {
+      return Bad(key, source, "must be an http(s) URL without a trailing slash, query or fragment");
+    }
+    c.storage_postgres_advertise = value;
+  } else if (key == "storage.postgres.lease_ms") {
+    return ParseInt<int>(key, source, value, 1'000, 600'000, &c.storage_postgres_lease_ms);
   } else if (key == "witnesses") {
     return ParseWitnesses(key, source, value, &c.witnesses);
   } else if (key == "witness_quorum") {

@@ -57,6 +57,11 @@ struct Config {
   // storage_postgres_dsn; storage/pg_kv.h). The DSN may hold a password: never logged.
   std::string storage_backend = "rocksdb";
   std::string storage_postgres_dsn;
+  // Several nodes on one database: the URL the other nodes forward writes to when this node
+  // holds the log writer's lease (empty = the URL it listens on), and that lease's length (a
+  // dead writer is replaced within about this time).
+  std::string storage_postgres_advertise;
+  int storage_postgres_lease_ms = 5'000;
   // The bank's public base URL ("https://bank.example", no trailing slash): credential ids,
   // status list URLs and did:web. Empty = the URL the server listens on.
   std::string public_url;

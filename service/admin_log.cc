@@ -16,6 +16,18 @@ StatusOr<std::unique_ptr<AdminLog>> AdminLog::Open(Kv* kv) {
   return log;
 }
 
+StatusOr<uint64_t> AdminLog::CatchUp() {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint64_t found = 0;
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kAdminLog, keys::AdminAction(seq_ + 1), "", SIZE_MAX,
+                                [&](std::string_view key, std::string_view) {
+                                  seq_ = GetBigEndian64(key);
+                                  ++found;
+                                  return true;
+                                }));
+  return found;
+}
+
 void AdminLog::Record(const Principal& by, const std::string& action, const std::string& object) {
   std::lock_guard<std::mutex> lock(mu_);
   AdminActionRow row{++seq_, NowRfc3339(), by.role(), by.token_id, action, object};

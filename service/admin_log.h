@@ -22,6 +22,9 @@ class AdminLog {
 
   // The action already happened; a failure to log it is reported in the server log.
   void Record(const Principal& by, const std::string& action, const std::string& object);
+  // Continues the sequence after actions another node stored (several nodes on one store):
+  // the number of actions found after the last one this node knew of.
+  StatusOr<uint64_t> CatchUp();
   // Actions with sequence numbers above `after`, oldest first.
   StatusOr<std::vector<AdminActionRow>> List(uint64_t after, size_t limit);
 

@@ -62,8 +62,20 @@ Status CatalogService::LoadGradeScales() {
                                   return loaded.ok();
                                 }));
   LCB_RETURN_IF_ERROR(loaded);
+  std::lock_guard<std::mutex> lock(scales_mu_);
   scales_ = std::move(scales);
   return Status::Ok();
+}
+
+Status CatalogService::Reload() {
+  {
+    std::unique_lock lock(cache_mu_);
+    institutions_.clear();
+    units_.clear();
+    programs_.clear();
+    version_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  return LoadGradeScales();
 }
 
 StatusOr<std::string> CatalogService::ReadDocument(int kind, const std::string& id,

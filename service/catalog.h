@@ -52,6 +52,10 @@ class CatalogService {
   static StatusOr<std::unique_ptr<CatalogService>> Open(Kv* kv, AdminLog* admin_log);
   void SetProgramGuard(ProgramGuard* guard) { guard_ = guard; }
 
+  // Forgets what is cached and reads the grade scales again (another node changed the
+  // catalog: several nodes on one store).
+  Status Reload();
+
   StatusOr<CatalogItem<Institution>> PutInstitution(Institution inst, const Principal& by);
   StatusOr<CatalogItem<Unit>> PutUnit(Unit unit, const Principal& by);
   // An institution's regime cannot change once it has posted records (AlreadyExists at

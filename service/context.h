@@ -30,6 +30,10 @@ class LearnerGenerations {
  public:
   uint64_t Of(const std::string& learner) const { return Slot(learner).load(); }
   void Touch(const std::string& learner) { Slot(learner).fetch_add(1); }
+  // Every learner (another node wrote to the shared store: which learners is not known here).
+  void TouchAll() {
+    for (size_t i = 0; i < kStripes; ++i) stripes_[i].fetch_add(1, std::memory_order_relaxed);
+  }
 
  private:
   static constexpr size_t kStripes = 1 << 16;

@@ -96,6 +96,7 @@ std::string LogService::ReceiptCheckpoint(uint64_t leaf_index) const {
 }
 
 StatusOr<Receipt> LogService::ReceiptFor(uint64_t leaf_index) {
+  Reach(leaf_index);
   Receipt r;
   r.leaf_index = leaf_index;
   r.checkpoint = ReceiptCheckpoint(leaf_index);
@@ -105,6 +106,7 @@ StatusOr<Receipt> LogService::ReceiptFor(uint64_t leaf_index) {
 }
 
 StatusOr<Receipt> LogService::VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes) {
+  Reach(leaf_index);
   Receipt r;
   r.leaf_index = leaf_index;
   r.checkpoint = ReceiptCheckpoint(leaf_index);

@@ -5,6 +5,7 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,17 @@ class LogService {
 
   Ledger& ledger() { return *ledger_; }
   void Stop() { ledger_->Stop(); }
+  // Another node writes the log (shared store): Ledger::Follow.
+  StatusOr<uint64_t> Follow() { return ledger_->Follow(); }
+  // While `following()` is true (another node writes the log), a receipt asked for an entry
+  // beyond the published tree (written by the writer since this node last followed) follows
+  // the store first.
+  void SetFollowing(std::function<bool()> following) { following_ = std::move(following); }
+  // Follows the store at once when `leaf_index` (found in the store's indexes) is beyond the
+  // published tree and another node writes the log.
+  void Reach(uint64_t leaf_index) {
+    if (leaf_index >= Size() && following_ && following_()) (void)ledger_->Follow();
+  }
 
   LogKeys Keys() const;
   uint64_t Size() const { return ledger_->Size(); }
@@ -105,6 +117,7 @@ class LogService {
   std::vector<LogKeyRow> keys_;
   std::unique_ptr<Ledger> ledger_;
   CosignedCheckpoints cosigned_;
+  std::function<bool()> following_;
 };
 
 }  // namespace lcb

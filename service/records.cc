@@ -228,6 +228,7 @@ StatusOr<StoredRecord> RecordService::Read(const std::string& id) {
   }
   StoredRecord out;
   out.leaf_index = *leaf;
+  log_->Reach(*leaf);
   LCB_ASSIGN_OR_RETURN(out.entry_bytes, log_->ledger().Entry(*leaf));
   LCB_ASSIGN_OR_RETURN(out.record, ParseRecordEntry(out.entry_bytes, id, *leaf));
   ResolveLevel(out.record);

@@ -150,6 +150,8 @@ class RecordService {
   // Moves once every group holding a revocation is durable (or failed): what was derived from
   // the revocations (the credential status lists) under an older value may be stale.
   uint64_t RevocationGeneration() const { return revocation_generation_.load(); }
+  // Another node may have revoked records (several nodes on one store).
+  void TouchRevocations() { revocation_generation_.fetch_add(1); }
 
  private:
   StatusOr<LogEntry> BuildEntry(const Institution& issuer, const GradeScales& scales,

@@ -54,6 +54,11 @@ class RulesetService : public ProgramGuard {
   RulesetService(CatalogService* catalog, LogService* log, AdminLog* admin_log, Kv* kv)
       : catalog_(catalog), log_(log), admin_log_(admin_log), kv_(kv) {}
   // Where completions run; admin-log writes of completions go to `blocking`.
+  // Forgets the compiled rulesets (another node may have published one).
+  void DropCache() {
+    std::unique_lock lock(cache_mu_);
+    compiled_.clear();
+  }
   void SetExecutors(Executor post, Executor blocking) {
     post_ = std::move(post);
     blocking_ = std::move(blocking);

@@ -26,7 +26,76 @@ void Services::Stop() {
 }
 
 void Services::StartWriterLease(WriterLeaseKeeper::Listener listener) {
-  if (writer_lease_) writer_lease_->Start(std::move(listener));
+  if (!writer_lease_) return;
+  WriterLeaseKeeper::Callbacks callbacks;
+  callbacks.listener = std::move(listener);
+  callbacks.follow = [this] { return FollowStore(); };
+  // The old writer is fenced: the stored log is final until this node appends.
+  callbacks.take_over = [this] { return FollowStore(); };
+  writer_lease_->Start(std::move(callbacks));
+}
+
+Status Services::AdvertiseNode(const std::string& url) {
+  if (!writer_lease_) return Status::Ok();
+  WriteBatch batch;
+  batch.Put(Table::kMeta, std::string(keys::kMetaNodePrefix) + writer_lease_->holder(), url);
+  LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  node_urls_[writer_lease_->holder()] = url;
+  return Status::Ok();
+}
+
+StatusOr<std::string> Services::WriteTarget() {
+  if (!writer_lease_ || writer_lease_->is_writer()) return std::string();
+  std::string holder;
+  {
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    holder = writer_holder_;
+    if (auto it = node_urls_.find(holder); it != node_urls_.end() && holder != writer_lease_->holder()) {
+      return it->second;
+    }
+  }
+  if (holder.empty() || holder == writer_lease_->holder()) {
+    LCB_ASSIGN_OR_RETURN(WriterLease now, pg_->CurrentWriter());
+    holder = now.holder;
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    writer_holder_ = holder;
+  }
+  if (holder.empty() || holder == writer_lease_->holder()) {
+    return Status::Unavailable("no node writes the log at the moment (a new writer takes over "
+                               "once the lease expires); retry shortly");
+  }
+  std::string url;
+  Status s = kv_->Get(Table::kMeta, std::string(keys::kMetaNodePrefix) + holder, &url);
+  if (s.code() == StatusCode::kNotFound) {
+    return Status::Unavailable("the log writer '" + holder + "' has not advertised its URL yet");
+  }
+  LCB_RETURN_IF_ERROR(s);
+  std::lock_guard<std::mutex> lock(writer_mu_);
+  node_urls_[holder] = url;
+  return url;
+}
+
+Status Services::FollowStore() {
+  // Compared with the size of the previous poll, not the log's size before this call: a read
+  // may have followed the store in between (LogService::Reach).
+  LCB_ASSIGN_OR_RETURN(uint64_t size, log_->Follow());
+  if (size != followed_size_.exchange(size)) {
+    generations_.TouchAll();
+    records_->TouchRevocations();
+  }
+  LCB_ASSIGN_OR_RETURN(uint64_t actions, admin_log_->CatchUp());
+  if (actions > 0) {
+    tokens_->DropCache();
+    rulesets_->DropCache();
+    LCB_RETURN_IF_ERROR(catalog_->Reload());
+  }
+  if (writer_lease_) {
+    LCB_ASSIGN_OR_RETURN(WriterLease now, pg_->CurrentWriter());
+    std::lock_guard<std::mutex> lock(writer_mu_);
+    writer_holder_ = now.holder;
+  }
+  return Status::Ok();
 }
 
 Status Services::Init(const Config& config, std::string* first_admin_token) {
@@ -39,8 +108,10 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
     pg.dsn = config_.storage_postgres_dsn;
     LCB_ASSIGN_OR_RETURN(std::unique_ptr<PgKv> kv, PgKv::Open(pg));
     // The holder names this node across restarts (it takes its own lease back at once).
-    writer_lease_ = std::make_unique<WriterLeaseKeeper>(kv.get(), config_.listen + "@" + config_.data_dir,
-                                                        std::chrono::seconds(15));
+    pg_ = kv.get();
+    writer_lease_ = std::make_unique<WriterLeaseKeeper>(
+        kv.get(), config_.listen + "@" + config_.data_dir,
+        std::chrono::milliseconds(config_.storage_postgres_lease_ms));
     writer_lease_->AcquireAtStart();
     kv_ = std::move(kv);
   } else {
@@ -48,6 +119,9 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   }
   LCB_RETURN_IF_ERROR(LoadOrCreateSecret());
   LCB_ASSIGN_OR_RETURN(log_, LogService::Open(kv_.get(), config_.key_file, config_.origin));
+  if (writer_lease_) {
+    log_->SetFollowing([lease = writer_lease_.get()] { return !lease->is_writer(); });
+  }
   tokens_ = std::make_unique<TokenService>(kv_.get());
   LCB_RETURN_IF_ERROR(BootstrapAdmin(first_admin_token));
   LCB_ASSIGN_OR_RETURN(admin_log_, AdminLog::Open(kv_.get()));

@@ -10,7 +10,10 @@
 // store.
 #pragma once
 
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "config/config.h"
@@ -70,7 +73,21 @@ class Services {
   // With storage.backend postgres: the log writer's lease (nullptr on RocksDB). Started by
   // StartWriterLease, which the server calls once it serves.
   WriterLeaseKeeper* writer_lease() { return writer_lease_.get(); }
+  // Starts renewing (writer) or polling (follower) the lease; a follower follows the store on
+  // each poll (FollowStore) and takes the log over when the writer is gone (TakeOverLog).
   void StartWriterLease(WriterLeaseKeeper::Listener listener);
+  // Several nodes on one store. Stores `url` as the address other nodes forward writes to
+  // while this node writes the log (kMeta "node/<lease holder>").
+  Status AdvertiseNode(const std::string& url);
+  // Where a write that arrives at this node is done: "" = here (embedded store, or this node
+  // writes the log), else the log writer's advertised URL. Unavailable while no writer can be
+  // named (a takeover in progress, a writer that has not advertised its URL yet).
+  StatusOr<std::string> WriteTarget();
+  // A follower's poll: publishes the log's newer checkpoint (Ledger::Follow) and forgets what
+  // other nodes may have changed since: every learner's cached passbook and records (they
+  // catch up from the store on their next read), status lists, and, when the admin log grew,
+  // the catalog, tokens and compiled rulesets.
+  Status FollowStore();
   // The store itself, for the HTTP layer's own rows (portal sessions, api/sessions.h).
   Kv& kv() { return *kv_; }
 
@@ -85,6 +102,7 @@ class Services {
   LearnerGenerations generations_;
   LearnerChanges stats_changes_;  // marked by learners, records, conversions; read by stats
   std::unique_ptr<Kv> kv_;
+  PgKv* pg_ = nullptr;  // kv_ when storage.backend is postgres
   std::unique_ptr<WriterLeaseKeeper> writer_lease_;  // stopped before kv_ closes (declared after)
   std::string national_id_secret_;
   std::unique_ptr<LogService> log_;
@@ -100,6 +118,11 @@ class Services {
   std::unique_ptr<TranscriptService> transcripts_;
   std::unique_ptr<StatsService> stats_;
   std::unique_ptr<CredentialInputService> credential_input_;
+
+  std::atomic<uint64_t> followed_size_{0};  // the log's size at the last FollowStore
+  std::mutex writer_mu_;       // guards the two below
+  std::string writer_holder_;  // the lease holder as last read (FollowStore)
+  std::map<std::string, std::string> node_urls_;  // lease holder -> advertised URL
 };
 
 }  // namespace lcb

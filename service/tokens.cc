@@ -176,6 +176,11 @@ StatusOr<Principal> TokenService::Authenticate(std::string_view header) {
   return p;
 }
 
+void TokenService::DropCache() {
+  std::lock_guard<std::mutex> lock(mu_);
+  cache_.clear();
+}
+
 Status TokenService::Revoke(std::string_view token_id) {
   std::string hash;
   Status s = kv_->Get(Table::kTokens, keys::TokenById(token_id), &hash);

@@ -63,6 +63,8 @@ class TokenService {
   StatusOr<Principal> Authenticate(std::string_view authorization_header);
   Status Revoke(std::string_view token_id);
   StatusOr<std::vector<TokenInfo>> List(size_t limit);
+  // Forgets the tokens checked so far (another node may have revoked one).
+  void DropCache();
 
  private:
   Kv* kv_;

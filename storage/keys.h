@@ -67,6 +67,9 @@ inline constexpr std::string_view kMetaAdminBootstrapped = "admin_bootstrapped";
 inline constexpr std::string_view kMetaLogKeys = "log_keys";
 inline constexpr std::string_view kMetaCredentialKeys = "credential_keys";
 inline constexpr std::string_view kMetaWitnessCosignatures = "witness_cosignatures";
+// Several nodes on one store: "node/" + a node's lease holder name -> the URL it takes
+// forwarded writes at (Services::AdvertiseNode).
+inline constexpr std::string_view kMetaNodePrefix = "node/";
 
 // `owner` 0x00 BE64(leaf): kLearnerRecords and kConversions.
 std::string OwnerLeaf(std::string_view owner, uint64_t leaf);

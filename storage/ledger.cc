@@ -527,6 +527,58 @@ void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
   }
 }
 
+StatusOr<uint64_t> Ledger::Follow() {
+  // The checkpoint row and the tree's rows are written in one transaction; the rows of a
+  // partial tile are deleted once it is full, so an edge read while the writer commits may be
+  // gone: read the newer checkpoint and try again.
+  Status last;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto published = std::make_shared<Published>();
+    LCB_RETURN_IF_ERROR(kv_->Get(Table::kMeta, kMetaCheckpoint, &published->checkpoint));
+    const std::string& note = published->checkpoint;
+    LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)));
+    if (cp.origin != origin_) {
+      return Status::FailedPrecondition("the store's log origin is '" + cp.origin +
+                                        "', this node's is '" + origin_ + "'");
+    }
+    NoteVerifier self{origin_, NoteKeyId(origin_, key_->PublicKey()), key_->PublicKey()};
+    if (StatusOr<VerifiedNote> v = OpenNote(note, {self}); !v.ok()) {
+      return Status::DataLoss("the store's latest checkpoint does not verify with this log's "
+                              "key: " + v.status().message());
+    }
+    const uint64_t current = Size();
+    if (cp.size <= current) {
+      if (cp.size < current) {
+        return Status::DataLoss("the store's log (size " + std::to_string(cp.size) +
+                                ") is behind what this node served (" + std::to_string(current) +
+                                ")");
+      }
+      return current;
+    }
+    StatusOr<Edge> edge = LoadEdge(kv_, cp.size);
+    if (!edge.ok()) {
+      last = edge.status();
+      continue;
+    }
+    if (edge->tree.Root() != cp.root) {
+      return Status::DataLoss("stored log tree does not match the latest signed checkpoint");
+    }
+    published->size = cp.size;
+    published->edge = std::move(edge->tree);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (published->size > published_->size) published_ = std::move(published);
+    }
+    {
+      // The preparer reloads its edge from the store before its next group.
+      std::lock_guard<std::mutex> lock(pipe_mu_);
+      write_epoch_++;
+    }
+    return Size();
+  }
+  return last;
+}
+
 std::shared_ptr<const Ledger::Published> Ledger::Snapshot() const {
   std::lock_guard<std::mutex> lock(mu_);
   return published_;

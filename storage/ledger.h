@@ -113,6 +113,13 @@ class Ledger {
   StatusOr<AppendResult> AppendSync(std::vector<LogEntry> entries);
   // Fails queued requests with Unavailable, waits for the committer to finish.
   void Stop();
+  // For a node that does not write the log (another node holds the writer's lease on a shared
+  // store): publishes the tree the store holds now, checked against its latest signed
+  // checkpoint, so this node's reads (size, checkpoint, proofs, tiles) follow the writer; and
+  // has the next group prepared on the stored tree, so a node that takes the lease over
+  // appends where the old writer stopped. Returns the size published (never smaller than
+  // before).
+  StatusOr<uint64_t> Follow();
 
   const std::string& origin() const { return origin_; }
   uint64_t Size() const;
