@@ -19,15 +19,12 @@
 namespace lcb {
 namespace {
 
-// Flags of `serve`: every configuration key as --key-name, plus the DESIGN.md short forms.
-std::vector<std::string> ConfigFlagNames() {
-  std::vector<std::string> names;
-  for (const auto& k : ConfigKeys()) {
-    std::string flag = k.key;
-    for (char& c : flag) c = c == '_' ? '-' : c;
-    names.push_back(flag);
-  }
-  return names;
+// Flags of `serve`: every configuration key as --key-name, or by its own name where it has one
+// (DESIGN.md's --storage, --postgres-dsn): flag -> configuration key.
+std::vector<std::pair<std::string, std::string>> ConfigFlags() {
+  std::vector<std::pair<std::string, std::string>> flags;
+  for (const auto& k : ConfigKeys()) flags.emplace_back(ConfigFlagName(k), k.key);
+  return flags;
 }
 
 std::string ServeFooter() {
@@ -38,6 +35,7 @@ std::string ServeFooter() {
     char line[256];
     std::snprintf(line, sizeof line, "  %-18s %-7s %s\n", k.key, k.type, k.help);
     out += line;
+    if (k.flag) out += "      --" + ConfigFlagName(k) + ", " + ConfigEnvName(k) + "\n";
   }
   return out;
 }
@@ -227,9 +225,7 @@ void AddServeCommand(CLI::App& parent, int* exit_code) {
   };
   cmd->add_option("--data", CLI::callback_t(set("data_dir")), "the data directory (= --data-dir)")
       ->type_name("DIR");
-  for (const std::string& flag : ConfigFlagNames()) {
-    std::string key = flag;
-    for (char& c : key) c = c == '-' ? '_' : c;
+  for (const auto& [flag, key] : ConfigFlags()) {
     cmd->add_option("--" + flag, CLI::callback_t(set(key)), "configuration key " + key)
         ->type_name("VALUE");
   }

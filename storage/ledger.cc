@@ -527,6 +527,12 @@ void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
   }
 }
 
+void Ledger::SetFollowing(std::function<bool()> following) { following_ = std::move(following); }
+
+void Ledger::FollowIfFollowing() {
+  if (following_ && following_()) (void)Follow();
+}
+
 StatusOr<uint64_t> Ledger::Follow() {
   // The checkpoint row and the tree's rows are written in one transaction; the rows of a
   // partial tile are deleted once it is full, so an edge read while the writer commits may be
@@ -534,7 +540,9 @@ StatusOr<uint64_t> Ledger::Follow() {
   Status last;
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto published = std::make_shared<Published>();
-    LCB_RETURN_IF_ERROR(kv_->Get(Table::kMeta, kMetaCheckpoint, &published->checkpoint));
+    Status read = kv_->Get(Table::kMeta, kMetaCheckpoint, &published->checkpoint);
+    if (read.code() == StatusCode::kNotFound) return Size();  // nothing logged yet
+    LCB_RETURN_IF_ERROR(read);
     const std::string& note = published->checkpoint;
     LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)));
     if (cp.origin != origin_) {

@@ -120,6 +120,10 @@ class Ledger {
   // appends where the old writer stopped. Returns the size published (never smaller than
   // before).
   StatusOr<uint64_t> Follow();
+  // `following()` tells whether another node writes the log now. While it does, a read that
+  // finds a row of the published partial tile gone (the writer filled the tile since) follows
+  // the store and reads again, instead of failing.
+  void SetFollowing(std::function<bool()> following);
 
   const std::string& origin() const { return origin_; }
   uint64_t Size() const;
@@ -222,6 +226,9 @@ class Ledger {
   // Full hash tiles of level >= 1 (one per 65,536 leaves) are kept in memory once read: a
   // proof then reads one stored row, the level-0 tile.
   std::unique_ptr<TileCache> tile_cache_;
+  std::function<bool()> following_;  // set once, before reads start
+  // After a read found a partial tile's row gone: follows the store if another node writes.
+  void FollowIfFollowing();
   std::thread committer_;  // the preparer; it starts and joins the writer
   std::thread writer_;
 };

@@ -93,7 +93,10 @@ StatusOr<std::string> Ledger::Entry(uint64_t index) {
       LCB_RETURN_IF_ERROR(inner);
     } else {
       StatusOr<std::string> row = EdgeEntry(index);
-      if (row.status().code() == StatusCode::kNotFound && attempt == 0) continue;
+      if (row.status().code() == StatusCode::kNotFound && attempt == 0) {
+        FollowIfFollowing();  // a follower's snapshot does not move by itself
+        continue;
+      }
       if (row.status().code() == StatusCode::kNotFound) {
         return Status::DataLoss("log entry " + std::to_string(index) + " is missing");
       }
@@ -210,6 +213,7 @@ StatusOr<std::string> Ledger::EntryBundle(uint64_t index, uint32_t width) {
     if (next == first + width) return bundle;
     if (attempt > 0) return Status::DataLoss("log entry " + std::to_string(next) + " is missing");
     // Folded into a full bundle meanwhile: read that.
+    FollowIfFollowing();
   }
 }
 

@@ -124,6 +124,32 @@ TEST(ConfigTest, StorageBackendFromFileEnvAndFlags) {
   EXPECT_NE(std::find(flags.begin(), flags.end(), "max-body-bytes"), flags.end());
 }
 
+// Several nodes: the lease length and the URL other nodes forward writes to.
+TEST(ConfigTest, NodeLeaseAndAdvertisedUrl) {
+  auto defaults = LoadConfig("", {}, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->storage_postgres_lease_ms, 5000);
+  EXPECT_EQ(defaults->storage_postgres_advertise, "");
+  std::string file = WriteTemp(
+      R"({"storage": {"postgres": {"lease_ms": 3000, "advertise": "https://node1.bank.example"}}})");
+  auto from_file = LoadConfig(file, {}, {});
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_EQ(from_file->storage_postgres_lease_ms, 3000);
+  EXPECT_EQ(from_file->storage_postgres_advertise, "https://node1.bank.example");
+  auto from_flag = LoadConfig(file, {{"CREDITBANK_POSTGRES_LEASE_MS", "4000"}},
+                              {{"postgres_lease_ms", "2500"}});
+  ASSERT_TRUE(from_flag.ok());
+  EXPECT_EQ(from_flag->storage_postgres_lease_ms, 2500);
+  std::remove(file.c_str());
+
+  auto short_lease = LoadConfig("", {{"CREDITBANK_POSTGRES_LEASE_MS", "200"}}, {});
+  ASSERT_FALSE(short_lease.ok());
+  EXPECT_NE(short_lease.status().message().find("storage.postgres.lease_ms"), std::string::npos);
+  auto bad_url = LoadConfig("", {}, {{"postgres_advertise", "node1:8080"}});
+  ASSERT_FALSE(bad_url.ok());
+  EXPECT_NE(bad_url.status().message().find("storage.postgres.advertise"), std::string::npos);
+}
+
 TEST(ConfigTest, StorageBackendErrorsNameTheKeyAndNeverTheDsn) {
   auto bad = LoadConfig("", {{"CREDITBANK_STORAGE", "mysql"}}, {});
   ASSERT_FALSE(bad.ok());

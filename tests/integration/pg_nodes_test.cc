@@ -4,11 +4,21 @@
 // on with nothing acknowledged lost. Real PostgreSQL 15 (tests/pg), real servers on loopback
 // ports (in-process, and `creditbank serve` processes for the SIGKILL).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
 #include <functional>
 #include <thread>
 
+#include "cli/commands.h"
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
 #include "crypto/signed_note.h"
@@ -127,6 +137,239 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   json list = a->CallJson("GET", "/v1/learners/" + cat.learner_a + "/records",
                           cat.learner_a_token, nullptr, 200);
   EXPECT_EQ(list["records"].size(), 2u) << list.dump();
+}
+
+// A `creditbank serve` process on the shared database, so that it can be SIGKILLed.
+class NodeProcess {
+ public:
+  NodeProcess(const TempDir& dir, const std::string& name, const std::string& dsn, int lease_ms) {
+    const std::string port_file = dir.sub(name + ".port");
+    std::remove(port_file.c_str());
+    data_ = dir.sub(name);
+    std::vector<std::string> args = {CREDITBANK_BIN, "serve", "--data", data_, "--listen",
+                                     "127.0.0.1:0", "--port-file", port_file, "--log-level", "warn",
+                                     "--rate-limit-rps", "0", "--storage", "postgres",
+                                     "--postgres-dsn", dsn, "--key-file", dir.sub("log_key.pem"),
+                                     "--secret-file", dir.sub("national_id.secret"),
+                                     "--postgres-lease-ms", std::to_string(lease_ms),
+                                     "--stats-build-on-start", "false"};
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::vector<char*> argv;
+      for (std::string& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(CREDITBANK_BIN, argv.data());
+      _exit(127);
+    }
+    for (int i = 0; i < 600 && port_ == 0; ++i) {
+      std::ifstream in(port_file);
+      in >> port_;
+      if (port_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ~NodeProcess() {
+    if (pid_ <= 0 || gone_) return;
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  void Kill() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    gone_ = true;
+  }
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  const std::string& data() const { return data_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  bool gone_ = false;
+  std::string data_;
+};
+
+ClientResponse Send(const std::string& url, const std::string& method, const std::string& target,
+                    const std::string& token, const std::string& body = "") {
+  auto c = HttpClient::Connect(url);
+  if (!c.ok()) return ClientResponse{0, c.status().ToString(), {}};
+  std::map<std::string, std::string> headers;
+  if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+  auto r = (*c)->Request(method, target, body, headers, 30'000);
+  return r.ok() ? *r : ClientResponse{0, r.status().ToString(), {}};
+}
+
+// DESIGN.md "One log writer at a time": three nodes take load through the two that do not
+// write the log; the writer is SIGKILLed; a new writer takes over after the lease and the load
+// goes on. Every acknowledged record is then readable through every node with a receipt that
+// `creditbank verify` accepts, and `creditbank audit` finds the log consistent across the
+// change.
+TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
+  constexpr int kLeaseMs = 2000;
+  NodeProcess a(dir_, "a", db_.dsn(), kLeaseMs);
+  ASSERT_GT(a.port(), 0) << "node a did not start";
+  NodeProcess b(dir_, "b", db_.dsn(), kLeaseMs);
+  NodeProcess c(dir_, "c", db_.dsn(), kLeaseMs);
+  ASSERT_GT(b.port(), 0) << "node b did not start";
+  ASSERT_GT(c.port(), 0) << "node c did not start";
+  std::string admin;
+  std::ifstream(a.data() + "/admin.token") >> admin;
+  ASSERT_FALSE(admin.empty());
+  // The catalog, through a follower (forwarded to the writer, a).
+  auto must = [](ClientResponse r, int status) {
+    EXPECT_EQ(r.status, status) << r.body;
+    return json::parse(r.body, nullptr, false);
+  };
+  must(Send(b.url(), "PUT", "/v1/institutions/tsinghua", admin,
+            R"({"name":"清华大学","kind":"university"})"),
+       200);
+  must(Send(b.url(), "PUT", "/v1/units/tsinghua:CS101", admin,
+            R"({"title":"C","kind":"degree_course","credits":4,"level":6,"field":"0613"})"),
+       200);
+  const std::string inst =
+      must(Send(c.url(), "POST", "/v1/tokens", admin, R"({"role":"institution:tsinghua"})"), 201)
+          .value("token", "");
+  const std::string learner = must(Send(c.url(), "POST", "/v1/learners", inst, "{}"), 201)
+                                  .value("id", "");
+  ASSERT_FALSE(learner.empty());
+  // The followers see the catalog written through the writer before the load starts.
+  ASSERT_TRUE(WaitFor(
+      [&] { return Send(c.url(), "GET", "/v1/units/tsinghua:CS101", admin).status == 200; },
+      5000));
+
+  // Load: two clients, one per follower, batches of 5 new records; a failed batch is sent
+  // again unchanged (the same external_ref: a retry of a committed batch is recognised).
+  std::mutex mu;
+  std::map<std::string, std::string> acked;  // record id -> external_ref
+  std::atomic<bool> stop{false};
+  std::atomic<int> before_kill{0};
+  std::atomic<int64_t> killed_at_ms{0}, first_after_ms{0};
+  std::atomic<int> after_kill{0}, retries{0};
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  auto load = [&](const std::string& url, const std::string& tag) {
+    for (int n = 0; !stop.load(); ++n) {
+      json records = json::array();
+      for (int i = 0; i < 5; ++i) {
+        records.push_back({{"learner", learner},
+                           {"unit", "tsinghua:CS101"},
+                           {"external_ref", tag + "-" + std::to_string(n) + "-" + std::to_string(i)},
+                           {"grade", {{"scale", "percent"}, {"value", "88"}}},
+                           {"completed_on", "2024-06-30"}});
+      }
+      const std::string body = json{{"records", records}}.dump();
+      for (int attempt = 0; attempt < 200; ++attempt) {
+        const int64_t sent = now_ms();
+        ClientResponse r = Send(url, "POST", "/v1/records", inst, body);
+        if (r.status == 201 || r.status == 200) {
+          json j = json::parse(r.body, nullptr, false);
+          std::lock_guard<std::mutex> lock(mu);
+          for (size_t i = 0; i < j["records"].size(); ++i) {
+            acked[j["records"][i]["id"]] = records[i]["external_ref"];
+          }
+          if (killed_at_ms.load() == 0) {
+            before_kill++;
+          } else if (sent > killed_at_ms.load()) {
+            int64_t expected = 0;
+            first_after_ms.compare_exchange_strong(expected, now_ms());
+            after_kill++;
+          }
+          break;
+        }
+        EXPECT_TRUE(r.status == 503 || r.status == 0) << r.status << " " << r.body;
+        retries++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  };
+  // Joined on every way out of the test (an ASSERT returns early).
+  struct Clients {
+    std::atomic<bool>& stop;
+    std::vector<std::thread> threads;
+    void Join() {
+      stop = true;
+      for (std::thread& t : threads) {
+        if (t.joinable()) t.join();
+      }
+    }
+    ~Clients() { Join(); }
+  } clients{stop, {}};
+  clients.threads.emplace_back(load, b.url(), "B");
+  clients.threads.emplace_back(load, c.url(), "C");
+  ASSERT_TRUE(WaitFor([&] { return before_kill.load() >= 20; }, 60'000));
+  // An auditor's saved checkpoint from before the change.
+  const std::string saved = dir_.sub("checkpoint.before");
+  // (A follower serves the checkpoint it last followed: at most 500 ms old.)
+  ClientResponse before;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        before = Send(b.url(), "GET", "/v1/log/checkpoint", "");
+        return before.status == 200;
+      },
+      5000))
+      << before.body;
+  std::ofstream(saved) << before.body;
+  killed_at_ms = now_ms();
+  a.Kill();
+  const bool resumed = WaitFor([&] { return after_kill.load() >= 20; }, 60'000);
+  clients.Join();
+  ASSERT_TRUE(resumed) << "no write was acknowledged after the writer was killed";
+  const int64_t failover_ms = first_after_ms.load() - killed_at_ms.load();
+  std::printf("failover: first acknowledged write %lld ms after the SIGKILL (lease %d ms); %d "
+              "records acknowledged, %d retried requests\n",
+              static_cast<long long>(failover_ms), kLeaseMs, static_cast<int>(acked.size()),
+              retries.load());
+  // The lease expires at most kLeaseMs after the last renewal, a follower polls every 500 ms:
+  // lease + 1 s, with room for a loaded machine.
+  EXPECT_LT(failover_ms, kLeaseMs + 1000 + 2000);
+
+  // Nothing acknowledged is lost: every record is readable through both surviving nodes, and
+  // its bundle verifies offline against the log's key.
+  const std::string vkey =
+      must(Send(b.url(), "GET", "/v1/log/key", ""), 200).value("verifier_key", "");
+  ASSERT_FALSE(vkey.empty());
+  int n = 0;
+  for (const auto& [id, ref] : acked) {
+    const std::string& url = (n++ % 2 == 0) ? b.url() : c.url();
+    ClientResponse r = Send(url, "GET", "/v1/records/" + id, inst);
+    ASSERT_EQ(r.status, 200) << id << " (" << ref << "): " << r.body;
+    const std::string bundle = dir_.sub("bundle.json");
+    std::ofstream(bundle, std::ios::trunc) << r.body;
+    ASSERT_EQ(CmdVerify({"--bundle", bundle, "--key", vkey}), 0) << id << ": " << r.body;
+  }
+  // The learner's list holds each acknowledged record once.
+  const std::string own = must(Send(b.url(), "POST", "/v1/tokens", admin,
+                                    json{{"role", "learner:" + learner}}.dump()),
+                               201)
+                              .value("token", "");
+  std::set<std::string> listed;
+  std::string cursor;
+  do {
+    json page = must(Send(c.url(), "GET",
+                          "/v1/learners/" + learner + "/records?limit=1000" +
+                              (cursor.empty() ? "" : "&cursor=" + cursor),
+                          own),
+                     200);
+    for (const auto& r : page["records"]) listed.insert(r.value("id", ""));
+    cursor = page["next_cursor"].is_string() ? page["next_cursor"].get<std::string>() : "";
+  } while (!cursor.empty());
+  EXPECT_EQ(listed.size(), acked.size());
+  for (const auto& [id, ref] : acked) EXPECT_TRUE(listed.count(id)) << id << " " << ref;
+  // The log after the change is an extension of the one before it.
+  EXPECT_EQ(CmdAudit({"--server", c.url(), "--from", saved, "--key", vkey, "--save",
+                      dir_.sub("checkpoint.after")}),
+            0);
+  // The killed node, started again, follows the new writer and forwards to it.
+  NodeProcess again(dir_, "a", db_.dsn(), kLeaseMs);
+  ASSERT_GT(again.port(), 0);
+  json one = json::array({{{"learner", learner},
+                           {"unit", "tsinghua:CS101"},
+                           {"external_ref", "A-again"},
+                           {"grade", {{"scale", "percent"}, {"value", "90"}}},
+                           {"completed_on", "2024-06-30"}}});
+  must(Send(again.url(), "POST", "/v1/records", inst, json{{"records", one}}.dump()), 201);
 }
 
 }  // namespace
