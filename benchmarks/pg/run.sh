@@ -7,7 +7,7 @@
 #              for attribution, BM_LedgerAppendPgNoLookup: its per-entry idempotency Gets
 #              answered from memory);
 #   3. limit:  pgbench -S (8 clients) for point reads;
-#   4. ours:   pg_bench BM_PgKvGetLeaf / BM_InclusionProofPg (8 threads);
+#   4. ours:   pg_bench BM_PgKvGetRecordId / BM_InclusionProofPg (8 threads);
 #   5. bytes per record of each table (the capacity model of docs/scale-out.md).
 # Rounds alternate 1 and 2 so both see the same machine load.
 #
@@ -52,7 +52,7 @@ pgbench -h 127.0.0.1 -p "$PORT" -U postgres -S -c 8 -j 2 -T 20 -n pgbench_db 2>/
   grep -E 'tps|latency average'
 echo "== reads through PgKv (8 threads) on the ledger database of the last round"
 LCB_PG_DSN="$DSN dbname=ledger_db" "$B/benchmarks/pg/pg_bench" \
-  --benchmark_filter='BM_PgKvGetLeaf|BM_InclusionProofPg' 2>&1 | grep -E '^BM_' || true
+  --benchmark_filter='BM_PgKvGetRecordId|BM_InclusionProofPg' 2>&1 | grep -E '^BM_' || true
 
 psql_ -d ledger_db -c "VACUUM ANALYZE"
 echo "== bytes per record (ledger database, $(psql_ -d ledger_db -Atc 'SELECT tree_size FROM log_head') records)"

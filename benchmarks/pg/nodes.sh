@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Issue 18 over HTTP with several nodes: three `creditbank serve` on ONE PostgreSQL 15 started
+# here (temp dir, loopback, fsync on; stopped and removed at the end), each figure beside its
+# limit measured in the same run:
+#   1. ingestion  wrk POSTing batches of 100 new records over 8 connections, to the writer and
+#                 to a follower (which forwards to the writer)
+#      limit      pg_limit (benchmarks/pg/pg_limit.c): the same rows from a minimal libpq
+#                 program, one transaction per group of 1,000, pipelined
+#   2. reads      wrk GETting the passbook of a learner with 60 records over 32 connections,
+#                 through a follower and through the writer
+#      limit      pgbench -S (8 clients) on a scale-10 pgbench database of the same server
+#   3. replica lag  a record posted to the writer, then the time until a follower serves a
+#                 checkpoint that covers it (followers poll every 500 ms at most)
+#   4. failover   SIGKILL of the writer while a client posts through a follower: the time to
+#                 the first acknowledged write after the kill (lease storage.postgres.lease_ms)
+#
+#   benchmarks/pg/nodes.sh [seconds per phase, default 20]      RECORDS=200000 LEASE_MS=5000
+# Needs build/cli/creditbank, build/benchmarks/pg/pg_limit, build/tests/pg/pg_test_cluster
+# (built here when missing), wrk and pgbench (installed here).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-20}
+BUILD=${BUILD_DIR:-build}
+RECORDS=${RECORDS:-200000}
+LEASE_MS=${LEASE_MS:-5000}
+scripts/deps.sh wrk postgresql >/dev/null
+for t in cli/creditbank benchmarks/pg/pg_limit tests/pg/pg_test_cluster; do
+  [ -x "$BUILD/$t" ] || BUILD_TARGET=$(basename "$t") scripts/build.sh default >/dev/null
+done
+bin=$BUILD/cli/creditbank
+work=$(mktemp -d /tmp/cb-nodes.XXXXXX)
+STATE=$work/pg.state
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$BUILD/tests/pg/pg_test_cluster" stop "$STATE" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$BUILD/tests/pg/pg_test_cluster" start "$STATE" --fsync
+PORT=$(sed -n 's/^port=//p' "$STATE")
+[ -n "$PORT" ] || { echo "nodes.sh: PostgreSQL did not start: $(cat "$STATE")" >&2; exit 1; }
+DSN="host=127.0.0.1 port=$PORT user=postgres"
+psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
+fresh_db() { psql_ -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; }
+fresh_db nodes_db
+echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql_ -d postgres -Atc 'SHOW server_version'), fsync $(psql_ -d postgres -Atc 'SHOW fsync'); lease ${LEASE_MS} ms"
+
+# start_node NAME: a node on nodes_db; sets URL_<NAME> and PID_<NAME>.
+start_node() {
+  "$bin" serve --data "$work/$1" --listen 127.0.0.1:0 --port-file "$work/$1.port" \
+    --log-level warn --rate-limit-rps 0 --storage postgres --postgres-dsn "$DSN dbname=nodes_db" \
+    --key-file "$work/log_key.pem" --secret-file "$work/national_id.secret" \
+    --postgres-lease-ms "$LEASE_MS" --stats-build-on-start false 2> "$work/$1.log" &
+  local pid=$!
+  pids+=("$pid")
+  for _ in $(seq 1 200); do [ -s "$work/$1.port" ] && break; sleep 0.05; done
+  printf -v "URL_$1" '%s' "http://127.0.0.1:$(cat "$work/$1.port")"
+  printf -v "PID_$1" '%s' "$pid"
+}
+start_node a
+start_node b
+start_node c
+. benchmarks/load/lib.sh
+B=$URL_a
+ADMIN=$(cat "$work/a/admin.token")
+institution_with_unit nodeuni "Node University" Course 0613
+new_learners 200
+
+rate() { # wrk output -> records/s for batches of 100
+  python3 -c "print(round(float('$(echo "$1" | awk '/Requests\/sec/ {print $2}')') * 100))"
+}
+ingest() { # URL TAG
+  CB_TOKEN=$INST CB_UNIT=nodeuni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=$2$RANDOM \
+    wrk -t2 -c8 -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$1" 2>&1
+}
+echo "== 1. ingestion, batches of 100 over 8 connections, ${secs}s each"
+out=$(ingest "$URL_a" w); echo "$out" | grep -E "RESULT|unexpected" || true
+to_writer=$(rate "$out")
+out=$(ingest "$URL_b" f); echo "$out" | grep -E "RESULT|unexpected" || true
+via_follower=$(rate "$out")
+fresh_db limit_db
+limit_line=$("$BUILD/benchmarks/pg/pg_limit" "$DSN dbname=limit_db" "$RECORDS" 1000 storage/sql/postgres.sql)
+echo "$limit_line"
+limit=$(echo "$limit_line" | sed -n 's/.*= \([0-9]*\) records\/s.*/\1/p')
+echo "records/s: to the writer $to_writer ($(python3 -c "print(round($to_writer/$limit, 2))")x the limit)," \
+  "through a follower $via_follower ($(python3 -c "print(round($via_follower/$limit, 2))")x), limit (pg_limit) $limit"
+
+echo "== 2. reads: passbook of a learner with 60 records, 32 connections, ${secs}s each"
+reader=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
+body='{"records":['
+for i in $(seq 1 60); do
+  body="$body{\"learner\":\"$reader\",\"unit\":\"nodeuni:C1\",\"external_ref\":\"pb-$i\",\"grade\":{\"scale\":\"percent\",\"value\":\"80\"},\"completed_on\":\"20$((15 + i % 10))-03-01\"}"
+  [ "$i" -lt 60 ] && body="$body,"
+done
+curl -sf -X POST "$B/v1/records" -H "Authorization: Bearer $INST" -d "$body]}" >/dev/null
+LT=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d "{\"role\":\"learner:$reader\"}" | j '["token"]')
+sleep 1  # the followers follow within 500 ms
+read_rate() {
+  local out
+  out=$(CB_TOKEN=$LT CB_PATH="/v1/learners/$reader/passbook" \
+    wrk -t2 -c32 -d"${secs}s" -s benchmarks/load/read.lua "$1" 2>&1)
+  echo "$out" | grep RESULT >&2 || true
+  echo "$out" | awk '/Requests\/sec/ {print $2}'
+}
+follower_reads=$(read_rate "$URL_c")
+writer_reads=$(read_rate "$URL_a")
+fresh_db pgbench_db
+pgbench -h 127.0.0.1 -p "$PORT" -U postgres -i -s 10 -q pgbench_db >/dev/null 2>&1
+pgb=$(pgbench -h 127.0.0.1 -p "$PORT" -U postgres -S -c 8 -j 2 -T "$secs" -n pgbench_db 2>/dev/null |
+  awk '/^tps/ {print $3}')
+echo "passbook GETs/s: through a follower $follower_reads ($(python3 -c "print(round($follower_reads/$pgb, 2))")x pgbench -S)," \
+  "through the writer $writer_reads; limit pgbench -S $pgb tps"
+
+echo "== 3. replica lag: a record posted to the writer until a follower's checkpoint covers it (20 samples)"
+python3 - "$URL_a" "$URL_c" "$INST" "$reader" <<'PY'
+import json, sys, time, urllib.request
+writer, follower, token, learner = sys.argv[1:]
+def call(url, method="GET", body=None, auth=True):
+    req = urllib.request.Request(url, method=method, data=body and body.encode())
+    if auth: req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=30) as r: return r.read().decode()
+lags = []
+for i in range(20):
+    rec = {"learner": learner, "unit": "nodeuni:C1", "external_ref": f"lag-{time.time_ns()}-{i}",
+           "grade": {"scale": "percent", "value": "70"}, "completed_on": "2024-06-30"}
+    out = json.loads(call(writer + "/v1/records", "POST", json.dumps({"records": [rec]})))
+    size = out["records"][0]["receipt"]["tree_size"]
+    t0 = time.monotonic()
+    while int(call(follower + "/v1/log/checkpoint", auth=False).split("\n")[1]) < size:
+        time.sleep(0.002)
+    lags.append((time.monotonic() - t0) * 1000)
+    time.sleep(0.137 * (i % 4))  # spread the samples over the followers' poll phase
+lags.sort()
+print(f"replica lag ms: median {lags[len(lags)//2]:.0f}, max {lags[-1]:.0f} (follower poll 500 ms)")
+PY
+
+echo "== 4. failover: SIGKILL the writer while a client posts through a follower"
+python3 - "$URL_b" "$INST" "$reader" "$PID_a" "$LEASE_MS" <<'PY'
+import json, os, signal, sys, time, urllib.request, urllib.error
+follower, token, learner, writer_pid, lease = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+def post(i):
+    rec = {"learner": learner, "unit": "nodeuni:C1", "external_ref": f"fo-{i}",
+           "grade": {"scale": "percent", "value": "75"}, "completed_on": "2024-06-30"}
+    req = urllib.request.Request(follower + "/v1/records", method="POST",
+                                 data=json.dumps({"records": [rec]}).encode())
+    req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r: return r.status
+    except urllib.error.HTTPError as e: return e.code
+for i in range(20): assert post(i) in (200, 201)
+killed = time.monotonic()
+os.kill(writer_pid, signal.SIGKILL)
+i, refused = 20, 0
+while True:
+    status = post(i)
+    if status in (200, 201): break
+    refused += 1
+    time.sleep(0.02)
+print(f"failover: first acknowledged write {(time.monotonic() - killed) * 1000:.0f} ms after the SIGKILL "
+      f"(lease {lease} ms; {refused} requests answered 503 meanwhile)")
+PY
+grep -h "took over" "$work"/b.log "$work"/c.log | head -1
