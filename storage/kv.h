@@ -139,6 +139,25 @@ class Kv {
     fn(value);
     return Status::Ok();
   }
+  // Several keys of one table at once: (*values)[i] is the value of keys[i], or nullopt when
+  // absent. One by one here; a store across a network sends them together (PgKv: one
+  // pipeline), so the Ledger's idempotency checks of a commit group cost one round trip.
+  virtual Status MultiGet(Table t, const std::vector<std::string>& keys,
+                          std::vector<std::optional<std::string>>* values) {
+    values->assign(keys.size(), std::nullopt);
+    std::string value;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      Status s = Get(t, keys[i], &value);
+      if (s.ok()) {
+        (*values)[i] = value;
+      } else if (s.code() != StatusCode::kNotFound) {
+        return s;
+      }
+    }
+    return Status::Ok();
+  }
+  // Whether MultiGet costs less than the same Gets one by one (worth gathering keys for).
+  virtual bool BatchesReads() const { return false; }
   // A batch with a log-head move (WriteBatch::MoveLogHead) is written only while this process is
   // the log's writer and the head is at its `from` size; otherwise nothing of it is written and
   // the result is Unavailable with a message starting "fenced". RocksKv satisfies this by

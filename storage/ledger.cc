@@ -302,6 +302,7 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
     for (size_t r = 0; r < g->requests.size(); ++r) g->results.emplace_back(g->status);
     return g;
   }
+  PrefetchUnique(g->requests);
   for (Request& req : g->requests) {
     // Idempotency is resolved for every entry before the tree is touched, so a conflicting
     // request leaves no trace.
@@ -317,7 +318,33 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
   }
   g->new_size = edge_.size();
   if (g->any_new) g->status = SealGroup(g.get());
+  use_stored_unique_ = false;
+  stored_unique_.clear();
   return g;
+}
+
+// On a store across a network, one round trip for every idempotency key of the group instead
+// of one per key. Read after CatchUpWithWriter: a group written since is either still in
+// unwritten_ (looked up first) or in the store by now.
+void Ledger::PrefetchUnique(const std::vector<Request>& group) {
+  use_stored_unique_ = false;
+  stored_unique_.clear();
+  if (!kv_->BatchesReads()) return;
+  std::vector<std::string> keys;
+  for (const Request& req : group) {
+    for (const LogEntry& e : req.entries) {
+      if (!e.unique_key.empty() && stored_unique_.emplace(e.unique_key, std::nullopt).second) {
+        keys.push_back(e.unique_key);
+      }
+    }
+  }
+  std::vector<std::optional<std::string>> values;
+  if (keys.empty() || !kv_->MultiGet(Table::kUnique, keys, &values).ok()) {
+    stored_unique_.clear();  // each key is read on its own (and its error reported) instead
+    return;
+  }
+  for (size_t i = 0; i < keys.size(); ++i) stored_unique_[keys[i]] = std::move(values[i]);
+  use_stored_unique_ = true;
 }
 
 // A new group on the preparer's current tree (reloaded from the store after a failed write).
@@ -370,9 +397,15 @@ StatusOr<bool> Ledger::LookupUnique(const std::string& key, const Unwritten& gro
     if (auto it = (*u)->unique.find(key); it != (*u)->unique.end()) return from(it->second);
   }
   std::string value;
-  Status s = kv_->Get(Table::kUnique, key, &value);
-  if (s.code() == StatusCode::kNotFound) return false;
-  LCB_RETURN_IF_ERROR(s);
+  auto prefetched = use_stored_unique_ ? stored_unique_.find(key) : stored_unique_.end();
+  if (prefetched != stored_unique_.end()) {
+    if (!prefetched->second) return false;
+    value = *prefetched->second;
+  } else {
+    Status s = kv_->Get(Table::kUnique, key, &value);
+    if (s.code() == StatusCode::kNotFound) return false;
+    LCB_RETURN_IF_ERROR(s);
+  }
   if (value.size() < 40) return Status::DataLoss("idempotency row is corrupt");
   *leaf = GetBigEndian64(value);
   *fingerprint = value.substr(8, 32);

@@ -41,6 +41,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -226,6 +228,11 @@ class Ledger {
   // Full hash tiles of level >= 1 (one per 65,536 leaves) are kept in memory once read: a
   // proof then reads one stored row, the level-0 tile.
   std::unique_ptr<TileCache> tile_cache_;
+  // Preparer thread only, during Prepare on a store that batches reads: the stored idempotency
+  // rows of the group's keys, read in one MultiGet (nullopt = absent).
+  std::unordered_map<std::string, std::optional<std::string>> stored_unique_;
+  bool use_stored_unique_ = false;
+  void PrefetchUnique(const std::vector<Request>& group);
   std::function<bool()> following_;  // set once, before reads start
   // After a read found a partial tile's row gone: follows the store if another node writes.
   void FollowIfFollowing();

@@ -117,6 +117,49 @@ Status PgKv::Get(Table t, std::string_view key, std::string* value) {
   return Status::Ok();
 }
 
+Status PgKv::MultiGet(Table t, const std::vector<std::string>& keys,
+                      std::vector<std::optional<std::string>>* values) {
+  const pg::TableCodec& codec = pg::CodecOf(t);
+  values->assign(keys.size(), std::nullopt);
+  for (size_t first = 0; first < keys.size(); first += kMaxRowsPerStatement) {
+    const size_t last = std::min(keys.size(), first + kMaxRowsPerStatement);
+    // A key outside its table's grammar cannot exist: it is not asked.
+    std::vector<size_t> asked;
+    std::vector<pg::Params> params;
+    std::deque<std::string> scratch;
+    for (size_t i = first; i < last; ++i) {
+      std::vector<std::string_view> parts;
+      if (!pg::Split(codec, /*is_key=*/true, keys[i], &parts).ok()) continue;
+      params.emplace_back();
+      pg::Bind(codec.key, parts, &params.back(), &scratch);
+      asked.push_back(i);
+    }
+    if (asked.empty()) continue;
+    LCB_RETURN_IF_ERROR(Run([&](pg::Conn& conn) {
+      LCB_RETURN_IF_ERROR(conn.BeginPipeline());
+      for (const pg::Params& p : params) {
+        LCB_RETURN_IF_ERROR(conn.Queue(pg::SelectOne(codec), pg::KeyTypes(codec), p));
+      }
+      std::vector<pg::Result> results;
+      int failed = -1;
+      LCB_RETURN_IF_ERROR(conn.Sync(&results, &failed));
+      if (results.size() != asked.size()) {
+        return Status::Internal("postgres: a pipeline of reads answered " +
+                                std::to_string(results.size()) + " of " +
+                                std::to_string(asked.size()));
+      }
+      for (size_t k = 0; k < asked.size(); ++k) {
+        if (results[k].rows() == 0) continue;
+        std::string value;
+        pg::Join(codec.value, results[k], 0, 0, &value);
+        (*values)[asked[k]] = std::move(value);
+      }
+      return Status::Ok();
+    }));
+  }
+  return Status::Ok();
+}
+
 Status PgKv::Scan(Table t, std::string_view start, std::string_view end, size_t limit,
                   const std::function<bool(std::string_view, std::string_view)>& fn) {
   return ScanPages(nullptr, t, start, end, limit, fn);

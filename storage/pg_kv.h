@@ -83,6 +83,10 @@ class PgKv final : public Kv {
   ~PgKv() override;
 
   Status Get(Table t, std::string_view key, std::string* value) override;
+  // One pipeline of point SELECTs per kMaxRowsPerStatement keys: one round trip.
+  Status MultiGet(Table t, const std::vector<std::string>& keys,
+                  std::vector<std::optional<std::string>>* values) override;
+  bool BatchesReads() const override { return true; }
   Status Write(const WriteBatch& batch, bool sync) override;
   Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,
               const std::function<bool(std::string_view, std::string_view)>& fn) override;

@@ -151,6 +151,13 @@ BENCHMARK(BM_LedgerAppendPg)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);
+void BM_LedgerAppendPgNoLookup(benchmark::State& state) { LedgerAppend(state, true); }
+BENCHMARK(BM_LedgerAppendPgNoLookup)
+    ->Arg(1000)
+    ->Threads(2)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
 
 // Point reads through PgKv (one prepared SELECT by primary key): the idempotency row of a record
 // appended above, by its id, the row GET /v1/records/{id} starts with (the leaves themselves are

@@ -4,6 +4,8 @@
 // bytes on both stores.
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <atomic>
 #include <map>
 #include <random>
@@ -129,6 +131,37 @@ TEST_P(KvTest, PutOverwriteAndDelete) {
   ASSERT_TRUE(kv_->Get(Table::kCatalog, "inst/a", &v).ok());
   EXPECT_EQ(v, "two");
   EXPECT_EQ(kv_->Get(Table::kStatus, "rec_1", &v).code(), StatusCode::kNotFound);
+}
+
+// MultiGet answers what Get answers, key by key and in order: present, absent, a key no row of
+// the table can have, and more keys than one SQL pipeline carries (PgKv::kMaxRowsPerStatement).
+TEST_P(KvTest, MultiGetEqualsGetOneByOne) {
+  WriteBatch batch;
+  for (int i = 0; i < 1200; i += 2) {
+    batch.Put(Table::kObjects, "rec_" + std::to_string(i), BigEndian64(static_cast<uint64_t>(i)));
+  }
+  ASSERT_TRUE(kv_->Write(batch, true).ok());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1300; ++i) keys.push_back("rec_" + std::to_string((i * 7919) % 1300));
+  keys.push_back("rec_0");                                 // asked twice
+  keys.insert(keys.begin() + 3, std::string("\xff\x00", 2));  // not a key of this grammar
+  std::vector<std::optional<std::string>> got;
+  ASSERT_TRUE(kv_->MultiGet(Table::kObjects, keys, &got).ok());
+  ASSERT_EQ(got.size(), keys.size());
+  size_t present = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::string value;
+    Status s = kv_->Get(Table::kObjects, keys[i], &value);
+    ASSERT_EQ(s.ok(), got[i].has_value()) << HexEncode(keys[i]) << ": " << s.ToString();
+    if (s.ok()) {
+      EXPECT_EQ(*got[i], value);
+      ++present;
+    }
+  }
+  EXPECT_EQ(present, 601u);  // the 600 written keys, and rec_0 twice
+  std::vector<std::optional<std::string>> none;
+  ASSERT_TRUE(kv_->MultiGet(Table::kObjects, {}, &none).ok());
+  EXPECT_TRUE(none.empty());
 }
 
 // Within a batch the operations on one key apply in order: the last one wins.
