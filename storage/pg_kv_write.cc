@@ -94,17 +94,23 @@ StatusOr<PgKv::Plan> PgKv::MakePlan(const WriteBatch& batch) {
   std::vector<WriteBatch::Op> all = batch.ops();
   // A range delete applies in its place: operations before it on keys in its range are void
   // (the range delete removes what they wrote), those after it run after it (deletes first).
+  // (A batch holds thousands of operations and a handful of range deletes: each operation is
+  // checked against the range deletes after it only.)
   std::vector<WriteBatch::Op> ops, ranges;
+  std::vector<size_t> range_at;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (all[i].is_range_delete) range_at.push_back(i);
+  }
   for (size_t i = 0; i < all.size(); ++i) {
     if (all[i].is_range_delete) {
       ranges.push_back(all[i]);
       continue;
     }
     bool voided = false;
-    for (size_t j = i + 1; j < all.size() && !voided; ++j) {
-      const WriteBatch::Op& r = all[j];
-      voided = r.is_range_delete && r.table == all[i].table && all[i].key >= r.key &&
-               all[i].key < r.value;
+    for (auto j = std::upper_bound(range_at.begin(), range_at.end(), i);
+         j != range_at.end() && !voided; ++j) {
+      const WriteBatch::Op& r = all[*j];
+      voided = r.table == all[i].table && all[i].key >= r.key && all[i].key < r.value;
     }
     if (!voided) ops.push_back(all[i]);
   }
