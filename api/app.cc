@@ -175,9 +175,8 @@ std::string App::RenderMetrics() {
     gauge("creditbank_forwarded_writes_total",
           "Writes this node forwarded to the node that writes the log.", "counter",
           static_cast<double>(forwarder_->forwarded()));
-    gauge("creditbank_forward_failures_total",
-          "Writes that could not be forwarded (answered 503).", "counter",
-          static_cast<double>(forwarder_->failed()));
+    gauge("creditbank_forward_failures_total", "Writes that could not be forwarded (answered 503).",
+          "counter", static_cast<double>(forwarder_->failed()));
   }
   for (const auto& [name, value] : services_.StorageStats()) {
     std::string full = "creditbank_" + name;

@@ -99,20 +99,26 @@ Status BankServer::Start() {
         LogJson(LogLevel::kInfo, "this node writes the log", {{"lease", detail}});
         break;
       case E::kFollowing:
-        LogJson(LogLevel::kInfo, "another node writes the log: this one serves reads and "
-                "forwards writes to it", {{"lease", detail}});
+        LogJson(LogLevel::kInfo,
+                "another node writes the log: this one serves reads and "
+                "forwards writes to it",
+                {{"lease", detail}});
         break;
       case E::kTookOver:
         LogJson(LogLevel::kWarn, "took over the log writer's lease: this node writes the log",
                 {{"lease", detail}});
         break;
       case E::kTakeOverFailed:
-        LogJson(LogLevel::kError, "took the log writer's lease but could not load the log: "
-                "stepped down", {{"detail", detail}});
+        LogJson(LogLevel::kError,
+                "took the log writer's lease but could not load the log: "
+                "stepped down",
+                {{"detail", detail}});
         break;
       case E::kLost:
-        LogJson(LogLevel::kError, "lost the log writer's lease: this node now forwards writes "
-                "to the new writer", {{"detail", detail}});
+        LogJson(LogLevel::kError,
+                "lost the log writer's lease: this node now forwards writes "
+                "to the new writer",
+                {{"detail", detail}});
         break;
       case E::kRenewFailed:
         LogJson(LogLevel::kWarn, "could not renew the log writer's lease", {{"detail", detail}});

@@ -13,8 +13,8 @@ namespace {
 // Hop-by-hop and framing headers: the client sets its own.
 bool Hop(std::string_view name) {
   static constexpr std::array<std::string_view, 10> kHop = {
-      "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
-      "proxy-authorization", "proxy-connection", "content-length", "host"};
+      "connection",          "keep-alive",       "transfer-encoding", "te",  "trailer", "upgrade",
+      "proxy-authorization", "proxy-connection", "content-length",    "host"};
   return std::find(kHop.begin(), kHop.end(), name) != kHop.end();
 }
 
@@ -29,8 +29,7 @@ void WriteForwarder::Forward(std::string base_url, std::shared_ptr<const HttpReq
               respond = std::move(respond)] { respond(Send(base_url, *request)); });
 }
 
-std::unique_ptr<HttpClient> WriteForwarder::TakeClient(const std::string& base_url,
-                                                       Status* error) {
+std::unique_ptr<HttpClient> WriteForwarder::TakeClient(const std::string& base_url, Status* error) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto& idle = idle_[base_url];
@@ -65,21 +64,23 @@ HttpResponse WriteForwarder::Send(const std::string& base_url, const HttpRequest
   Status error;
   std::unique_ptr<HttpClient> client = TakeClient(base_url, &error);
   StatusOr<ClientResponse> answer = error;
-  if (client) answer = client->Request(request.method, request.target, request.body, headers, kTimeoutMs);
+  if (client)
+    answer = client->Request(request.method, request.target, request.body, headers, kTimeoutMs);
   if (!answer.ok()) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       failed_++;
     }
     LogJson(LogLevel::kWarn, "could not forward a write to the log writer",
-            {{"request_id", request.request_id}, {"writer", base_url},
+            {{"request_id", request.request_id},
+             {"writer", base_url},
              {"error", answer.status().ToString()}});
-    HttpResponse r = ProblemResponse(
-        503,
-        "the node that writes the log (" + base_url + ") could not be reached: " +
-            answer.status().message() + "; retry (with the same idempotency key, a retry of a "
-            "write that was committed is recognised)",
-        request.request_id);
+    HttpResponse r = ProblemResponse(503,
+                                     "the node that writes the log (" + base_url +
+                                         ") could not be reached: " + answer.status().message() +
+                                         "; retry (with the same idempotency key, a retry of a "
+                                         "write that was committed is recognised)",
+                                     request.request_id);
     r.headers.emplace_back("Retry-After", "1");
     return r;
   }

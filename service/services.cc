@@ -51,7 +51,8 @@ StatusOr<std::string> Services::WriteTarget() {
   {
     std::lock_guard<std::mutex> lock(writer_mu_);
     holder = writer_holder_;
-    if (auto it = node_urls_.find(holder); it != node_urls_.end() && holder != writer_lease_->holder()) {
+    if (auto it = node_urls_.find(holder);
+        it != node_urls_.end() && holder != writer_lease_->holder()) {
       return it->second;
     }
   }
@@ -62,8 +63,9 @@ StatusOr<std::string> Services::WriteTarget() {
     writer_holder_ = holder;
   }
   if (holder.empty() || holder == writer_lease_->holder()) {
-    return Status::Unavailable("no node writes the log at the moment (a new writer takes over "
-                               "once the lease expires); retry shortly");
+    return Status::Unavailable(
+        "no node writes the log at the moment (a new writer takes over "
+        "once the lease expires); retry shortly");
   }
   std::string url;
   Status s = kv_->Get(Table::kMeta, std::string(keys::kMetaNodePrefix) + holder, &url);

@@ -102,7 +102,7 @@ class Services {
   LearnerGenerations generations_;
   LearnerChanges stats_changes_;  // marked by learners, records, conversions; read by stats
   std::unique_ptr<Kv> kv_;
-  PgKv* pg_ = nullptr;  // kv_ when storage.backend is postgres
+  PgKv* pg_ = nullptr;                               // kv_ when storage.backend is postgres
   std::unique_ptr<WriterLeaseKeeper> writer_lease_;  // stopped before kv_ closes (declared after)
   std::string national_id_secret_;
   std::unique_ptr<LogService> log_;
@@ -119,9 +119,9 @@ class Services {
   std::unique_ptr<StatsService> stats_;
   std::unique_ptr<CredentialInputService> credential_input_;
 
-  std::atomic<uint64_t> followed_size_{0};  // the log's size at the last FollowStore
-  std::mutex writer_mu_;       // guards the two below
-  std::string writer_holder_;  // the lease holder as last read (FollowStore)
+  std::atomic<uint64_t> followed_size_{0};        // the log's size at the last FollowStore
+  std::mutex writer_mu_;                          // guards the two below
+  std::string writer_holder_;                     // the lease holder as last read (FollowStore)
   std::map<std::string, std::string> node_urls_;  // lease holder -> advertised URL
 };
 

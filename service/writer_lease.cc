@@ -72,8 +72,8 @@ void WriterLeaseKeeper::Tick() {
   // The old writer is fenced from now on (the epoch moved): the stored log is final until
   // this node appends, so the log is brought to it before the first group.
   Status taken = callbacks_.take_over ? callbacks_.take_over() : Status::Ok();
-  const std::string detail = "epoch " + std::to_string(lease->epoch) + ", log at size " +
-                             std::to_string(lease->tree_size);
+  const std::string detail =
+      "epoch " + std::to_string(lease->epoch) + ", log at size " + std::to_string(lease->tree_size);
   if (!taken.ok()) {
     // Writing on a log this node could not load would fail every group: hand the lease on.
     (void)kv_->StepDown();

@@ -584,8 +584,10 @@ StatusOr<uint64_t> Ledger::Follow() {
     }
     NoteVerifier self{origin_, NoteKeyId(origin_, key_->PublicKey()), key_->PublicKey()};
     if (StatusOr<VerifiedNote> v = OpenNote(note, {self}); !v.ok()) {
-      return Status::DataLoss("the store's latest checkpoint does not verify with this log's "
-                              "key: " + v.status().message());
+      return Status::DataLoss(
+          "the store's latest checkpoint does not verify with this log's "
+          "key: " +
+          v.status().message());
     }
     const uint64_t current = Size();
     if (cp.size <= current) {

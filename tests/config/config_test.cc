@@ -136,8 +136,8 @@ TEST(ConfigTest, NodeLeaseAndAdvertisedUrl) {
   ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
   EXPECT_EQ(from_file->storage_postgres_lease_ms, 3000);
   EXPECT_EQ(from_file->storage_postgres_advertise, "https://node1.bank.example");
-  auto from_flag = LoadConfig(file, {{"CREDITBANK_POSTGRES_LEASE_MS", "4000"}},
-                              {{"postgres_lease_ms", "2500"}});
+  auto from_flag =
+      LoadConfig(file, {{"CREDITBANK_POSTGRES_LEASE_MS", "4000"}}, {{"postgres_lease_ms", "2500"}});
   ASSERT_TRUE(from_flag.ok());
   EXPECT_EQ(from_flag->storage_postgres_lease_ms, 2500);
   std::remove(file.c_str());

@@ -12,10 +12,10 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
-#include <functional>
 #include <thread>
 
 #include "cli/commands.h"
@@ -36,13 +36,13 @@ class PgNodesTest : public ::testing::Test {
   // data dir (admin token file only).
   std::unique_ptr<TestServer> Node(const std::string& name) {
     return std::make_unique<TestServer>(
-        dir_.sub(name), std::map<std::string, std::string>{
-                            {"storage.backend", "postgres"},
-                            {"storage.postgres.dsn", db_.dsn()},
-                            {"key_file", dir_.sub("log_key.pem")},
-                            {"secret_file", dir_.sub("national_id.secret")},
-                            {"storage.postgres.lease_ms", "2000"},
-                            {"stats_build_on_start", "false"}});
+        dir_.sub(name),
+        std::map<std::string, std::string>{{"storage.backend", "postgres"},
+                                           {"storage.postgres.dsn", db_.dsn()},
+                                           {"key_file", dir_.sub("log_key.pem")},
+                                           {"secret_file", dir_.sub("national_id.secret")},
+                                           {"storage.postgres.lease_ms", "2000"},
+                                           {"stats_build_on_start", "false"}});
   }
 
   PgDatabase db_;
@@ -110,8 +110,8 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   // the admin log grows).
   a->CallJson("PUT", "/v1/institutions/pku", a->admin_token(),
               {{"name", "北京大学"}, {"kind", "university"}}, 200);
-  EXPECT_TRUE(WaitFor(
-      [&] { return b->services().catalog().InstitutionName("pku") == "北京大学"; }, 5000));
+  EXPECT_TRUE(
+      WaitFor([&] { return b->services().catalog().InstitutionName("pku") == "北京大学"; }, 5000));
 
   // The writer stops cleanly (stepping down); the follower, still running, takes the lease
   // over at its next poll and extends the same log.
@@ -134,8 +134,8 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   a->CallJson("POST", "/v1/records", cat.tsinghua_token,
               cat.Record(cat.learner_b, "tsinghua:MA101", "R-5"), 201);
   EXPECT_EQ(b->ledger().Size(), size_a + 2);
-  json list = a->CallJson("GET", "/v1/learners/" + cat.learner_a + "/records",
-                          cat.learner_a_token, nullptr, 200);
+  json list = a->CallJson("GET", "/v1/learners/" + cat.learner_a + "/records", cat.learner_a_token,
+                          nullptr, 200);
   EXPECT_EQ(list["records"].size(), 2u) << list.dump();
 }
 
@@ -146,13 +146,30 @@ class NodeProcess {
     const std::string port_file = dir.sub(name + ".port");
     std::remove(port_file.c_str());
     data_ = dir.sub(name);
-    std::vector<std::string> args = {CREDITBANK_BIN, "serve", "--data", data_, "--listen",
-                                     "127.0.0.1:0", "--port-file", port_file, "--log-level", "warn",
-                                     "--rate-limit-rps", "0", "--storage", "postgres",
-                                     "--postgres-dsn", dsn, "--key-file", dir.sub("log_key.pem"),
-                                     "--secret-file", dir.sub("national_id.secret"),
-                                     "--postgres-lease-ms", std::to_string(lease_ms),
-                                     "--stats-build-on-start", "false"};
+    std::vector<std::string> args = {CREDITBANK_BIN,
+                                     "serve",
+                                     "--data",
+                                     data_,
+                                     "--listen",
+                                     "127.0.0.1:0",
+                                     "--port-file",
+                                     port_file,
+                                     "--log-level",
+                                     "warn",
+                                     "--rate-limit-rps",
+                                     "0",
+                                     "--storage",
+                                     "postgres",
+                                     "--postgres-dsn",
+                                     dsn,
+                                     "--key-file",
+                                     dir.sub("log_key.pem"),
+                                     "--secret-file",
+                                     dir.sub("national_id.secret"),
+                                     "--postgres-lease-ms",
+                                     std::to_string(lease_ms),
+                                     "--stats-build-on-start",
+                                     "false"};
     pid_ = fork();
     if (pid_ == 0) {
       std::vector<char*> argv;
@@ -228,13 +245,12 @@ TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
   const std::string inst =
       must(Send(c.url(), "POST", "/v1/tokens", admin, R"({"role":"institution:tsinghua"})"), 201)
           .value("token", "");
-  const std::string learner = must(Send(c.url(), "POST", "/v1/learners", inst, "{}"), 201)
-                                  .value("id", "");
+  const std::string learner =
+      must(Send(c.url(), "POST", "/v1/learners", inst, "{}"), 201).value("id", "");
   ASSERT_FALSE(learner.empty());
   // The followers see the catalog written through the writer before the load starts.
   ASSERT_TRUE(WaitFor(
-      [&] { return Send(c.url(), "GET", "/v1/units/tsinghua:CS101", admin).status == 200; },
-      5000));
+      [&] { return Send(c.url(), "GET", "/v1/units/tsinghua:CS101", admin).status == 200; }, 5000));
 
   // Load: two clients, one per follower, batches of 5 new records; a failed batch is sent
   // again unchanged (the same external_ref: a retry of a committed batch is recognised).
@@ -253,11 +269,12 @@ TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
     for (int n = 0; !stop.load(); ++n) {
       json records = json::array();
       for (int i = 0; i < 5; ++i) {
-        records.push_back({{"learner", learner},
-                           {"unit", "tsinghua:CS101"},
-                           {"external_ref", tag + "-" + std::to_string(n) + "-" + std::to_string(i)},
-                           {"grade", {{"scale", "percent"}, {"value", "88"}}},
-                           {"completed_on", "2024-06-30"}});
+        records.push_back(
+            {{"learner", learner},
+             {"unit", "tsinghua:CS101"},
+             {"external_ref", tag + "-" + std::to_string(n) + "-" + std::to_string(i)},
+             {"grade", {{"scale", "percent"}, {"value", "88"}}},
+             {"completed_on", "2024-06-30"}});
       }
       const std::string body = json{{"records", records}}.dump();
       for (int attempt = 0; attempt < 200; ++attempt) {
@@ -317,10 +334,11 @@ TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
   clients.Join();
   ASSERT_TRUE(resumed) << "no write was acknowledged after the writer was killed";
   const int64_t failover_ms = first_after_ms.load() - killed_at_ms.load();
-  std::printf("failover: first acknowledged write %lld ms after the SIGKILL (lease %d ms); %d "
-              "records acknowledged, %d retried requests\n",
-              static_cast<long long>(failover_ms), kLeaseMs, static_cast<int>(acked.size()),
-              retries.load());
+  std::printf(
+      "failover: first acknowledged write %lld ms after the SIGKILL (lease %d ms); %d "
+      "records acknowledged, %d retried requests\n",
+      static_cast<long long>(failover_ms), kLeaseMs, static_cast<int>(acked.size()),
+      retries.load());
   // The lease expires at most kLeaseMs after the last renewal, a follower polls every 500 ms:
   // lease + 1 s, with room for a loaded machine.
   EXPECT_LT(failover_ms, kLeaseMs + 1000 + 2000);
@@ -340,10 +358,10 @@ TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
     ASSERT_EQ(CmdVerify({"--bundle", bundle, "--key", vkey}), 0) << id << ": " << r.body;
   }
   // The learner's list holds each acknowledged record once.
-  const std::string own = must(Send(b.url(), "POST", "/v1/tokens", admin,
-                                    json{{"role", "learner:" + learner}}.dump()),
-                               201)
-                              .value("token", "");
+  const std::string own =
+      must(Send(b.url(), "POST", "/v1/tokens", admin, json{{"role", "learner:" + learner}}.dump()),
+           201)
+          .value("token", "");
   std::set<std::string> listed;
   std::string cursor;
   do {

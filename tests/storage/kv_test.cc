@@ -4,10 +4,9 @@
 // bytes on both stores.
 #include <gtest/gtest.h>
 
-#include <optional>
-
 #include <atomic>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -143,7 +142,7 @@ TEST_P(KvTest, MultiGetEqualsGetOneByOne) {
   ASSERT_TRUE(kv_->Write(batch, true).ok());
   std::vector<std::string> keys;
   for (int i = 0; i < 1300; ++i) keys.push_back("rec_" + std::to_string((i * 7919) % 1300));
-  keys.push_back("rec_0");                                 // asked twice
+  keys.push_back("rec_0");                                    // asked twice
   keys.insert(keys.begin() + 3, std::string("\xff\x00", 2));  // not a key of this grammar
   std::vector<std::optional<std::string>> got;
   ASSERT_TRUE(kv_->MultiGet(Table::kObjects, keys, &got).ok());
