@@ -89,6 +89,16 @@ Status Bad(std::string_view key, std::string_view source, std::string_view why) 
                                                               "): " + std::string(why));
 }
 
+// An http(s) base URL other URLs are made from: empty, or no trailing slash, query or fragment.
+Status CheckBaseUrl(const std::string& key, const std::string& source, const std::string& value) {
+  const bool scheme = value.starts_with("https://") || value.starts_with("http://");
+  if (!value.empty() &&
+      (!scheme || value.ends_with("/") || value.find_first_of(" ?#") != std::string::npos)) {
+    return Bad(key, source, "must be an http(s) URL without a trailing slash, query or fragment");
+  }
+  return Status::Ok();
+}
+
 // The config key a command-line flag names: the key itself, or a key's own flag name in
 // underscore form ("postgres_dsn").
 std::string KeyOfFlag(const std::string& name) {
@@ -254,11 +264,7 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     if (value.empty()) return Bad(key, source, "must not be empty");
     c.storage_postgres_dsn = value;
   } else if (key == "storage.postgres.advertise") {
-    const bool scheme = value.starts_with("https://") || value.starts_with("http://");
-    if (!value.empty() &&
-        (!scheme || value.ends_with("/") || value.find_first_of(" ?#") != std::string::npos)) {
-      return Bad(key, source, "must be an http(s) URL without a trailing slash, query or fragment");
-    }
+    LCB_RETURN_IF_ERROR(CheckBaseUrl(key, source, value));
     c.storage_postgres_advertise = value;
   } else if (key == "storage.postgres.lease_ms") {
     return ParseInt<int>(key, source, value, 1'000, 600'000, &c.storage_postgres_lease_ms);
@@ -267,11 +273,7 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "witness_quorum") {
     return ParseInt<int>(key, source, value, 0, 100, &c.witness_quorum);
   } else if (key == "public_url") {
-    const bool scheme = value.starts_with("https://") || value.starts_with("http://");
-    if (!value.empty() &&
-        (!scheme || value.ends_with("/") || value.find_first_of(" ?#") != std::string::npos)) {
-      return Bad(key, source, "must be an http(s) URL without a trailing slash, query or fragment");
-    }
+    LCB_RETURN_IF_ERROR(CheckBaseUrl(key, source, value));
     c.public_url = value;
   } else if (key == "vc_api_issue") {
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");

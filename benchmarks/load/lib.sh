@@ -3,6 +3,7 @@
 #   start_server BIN WORK                      sets server_pid, B (base URL), ADMIN (admin token)
 #   institution_with_unit ID NAME TITLE FIELD  unit ID:C1 (3 credits, level 6); sets INST
 #   new_learners N                             N learners made by INST; sets learners (a,b,...)
+#   learner_with_60_records UNIT               sets reader, LT (its token)
 #   auditor_token                              sets AUD
 j() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
@@ -31,6 +32,20 @@ new_learners() {
     id=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
     learners="$learners${learners:+,}$id"
   done
+}
+
+# learner_with_60_records UNIT: a new learner of INST with 60 records of UNIT (completed over
+# 10 years) and a token of its own; sets reader and LT.
+learner_with_60_records() {
+  reader=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
+  local body i
+  body='{"records":['
+  for i in $(seq 1 60); do
+    body="$body{\"learner\":\"$reader\",\"unit\":\"$1\",\"external_ref\":\"pb-$i\",\"grade\":{\"scale\":\"percent\",\"value\":\"80\"},\"completed_on\":\"20$((15 + i % 10))-03-01\"}"
+    [ "$i" -lt 60 ] && body="$body,"
+  done
+  curl -sf -X POST "$B/v1/records" -H "Authorization: Bearer $INST" -d "$body]}" >/dev/null
+  LT=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d "{\"role\":\"learner:$reader\"}" | j '["token"]')
 }
 
 auditor_token() {

@@ -50,15 +50,7 @@ dbb_ops=$(echo "$dbb" | awk '{for (i=1;i<=NF;i++) if ($i ~ /^ops\/sec/) print $(
 echo "db_bench ops/s (keys): $dbb_ops; ratio creditbank/db_bench = $(python3 -c "print(round($ingest/$dbb_ops, 3))")"
 
 echo "== reads: passbook of a learner with 60 records, 32 connections for ${secs}s"
-reader=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
-body='{"records":['
-for i in $(seq 1 60); do
-  body="$body{\"learner\":\"$reader\",\"unit\":\"loaduni:C1\",\"external_ref\":\"pb-$i\",\"grade\":{\"scale\":\"percent\",\"value\":\"80\"},\"completed_on\":\"20$((15 + i % 10))-03-01\"}"
-  [ "$i" -lt 60 ] && body="$body,"
-done
-body="$body]}"
-curl -sf -X POST "$B/v1/records" -H "Authorization: Bearer $INST" -d "$body" >/dev/null
-LT=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d "{\"role\":\"learner:$reader\"}" | j '["token"]')
+learner_with_60_records loaduni:C1
 curl -sf "$B/v1/learners/$reader/passbook" -H "Authorization: Bearer $LT" > "$work/passbook.json"
 size=$(stat -c %s "$work/passbook.json")
 out=$(CB_TOKEN=$LT CB_PATH="/v1/learners/$reader/passbook" \

@@ -88,14 +88,7 @@ echo "records/s: to the writer $to_writer ($(python3 -c "print(round($to_writer/
   "through a follower $via_follower ($(python3 -c "print(round($via_follower/$limit, 2))")x), limit (pg_limit) $limit"
 
 echo "== 2. reads: passbook of a learner with 60 records, 32 connections, ${secs}s each"
-reader=$(curl -sf -X POST "$B/v1/learners" -H "Authorization: Bearer $INST" -d '{}' | j '["id"]')
-body='{"records":['
-for i in $(seq 1 60); do
-  body="$body{\"learner\":\"$reader\",\"unit\":\"nodeuni:C1\",\"external_ref\":\"pb-$i\",\"grade\":{\"scale\":\"percent\",\"value\":\"80\"},\"completed_on\":\"20$((15 + i % 10))-03-01\"}"
-  [ "$i" -lt 60 ] && body="$body,"
-done
-curl -sf -X POST "$B/v1/records" -H "Authorization: Bearer $INST" -d "$body]}" >/dev/null
-LT=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" -d "{\"role\":\"learner:$reader\"}" | j '["token"]')
+learner_with_60_records nodeuni:C1
 sleep 1  # the followers follow within 500 ms
 read_rate() {
   local out
