@@ -90,7 +90,7 @@ Status Bad(std::string_view key, std::string_view source, std::string_view why) 
 }
 
 // An http(s) base URL other URLs are made from: empty, or no trailing slash, query or fragment.
-Status CheckBaseUrl(const std::string& key, const std::string& source, const std::string& value) {
+Status CheckBaseUrl(std::string_view key, std::string_view source, std::string_view value) {
   const bool scheme = value.starts_with("https://") || value.starts_with("http://");
   if (!value.empty() &&
       (!scheme || value.ends_with("/") || value.find_first_of(" ?#") != std::string::npos)) {
