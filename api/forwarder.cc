@@ -63,9 +63,9 @@ HttpResponse WriteForwarder::Send(const std::string& base_url, const HttpRequest
   headers["x-request-id"] = request.request_id;
   Status error;
   std::unique_ptr<HttpClient> client = TakeClient(base_url, &error);
-  StatusOr<ClientResponse> answer = error;
-  if (client)
-    answer = client->Request(request.method, request.target, request.body, headers, kTimeoutMs);
+  StatusOr<ClientResponse> answer =
+      client ? client->Request(request.method, request.target, request.body, headers, kTimeoutMs)
+             : StatusOr<ClientResponse>(error);
   if (!answer.ok()) {
     {
       std::lock_guard<std::mutex> lock(mu_);
