@@ -52,7 +52,6 @@ class WriterLeaseKeeper {
   void Stop();
   bool is_writer() const { return kv_->IsWriter(); }
   const std::string& holder() const { return holder_; }
-  std::chrono::milliseconds ttl() const { return ttl_; }
   // How often a follower polls.
   std::chrono::milliseconds poll_interval() const {
     return std::min<std::chrono::milliseconds>(ttl_ / 3, std::chrono::milliseconds(500));
