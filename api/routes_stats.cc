@@ -6,6 +6,7 @@
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "codec/json_util.h"
+#include "service/stats_text.h"
 
 namespace lcb {
 namespace {
@@ -63,37 +64,6 @@ StatusOr<StatsQuery> ParseQuery(const RouteContext& ctx, int k) {
   return q;
 }
 
-json StatsJson(const StatsQuery& q, const StatsResult& r) {
-  json cells = json::array();
-  for (const StatsCell& c : r.cells) {
-    json cell = json::object();
-    for (size_t i = 0; i < q.group_by.size(); ++i) {
-      const bool numeric = q.group_by[i] == StatsKey::kLevel || q.group_by[i] == StatsKey::kYear;
-      cell[std::string(StatsKeyName(q.group_by[i]))] =
-          numeric ? json(std::stoi(c.keys[i])) : json(c.keys[i]);
-    }
-    cell["learners"] = c.learners;
-    cell["records"] = c.records;
-    cell["credits"] = CreditsJson(c.credits);
-    cell["conversions"] = c.conversions;
-    cells.push_back(std::move(cell));
-  }
-  return {{"cells", std::move(cells)}, {"k", r.k}, {"suppressed", r.suppressed}};
-}
-
-// Keys are codes, slugs and numbers (no comma, quote or newline), so no field needs quoting.
-std::string StatsCsv(const StatsQuery& q, const StatsResult& r) {
-  std::string out;
-  for (StatsKey key : q.group_by) out += std::string(StatsKeyName(key)) + ",";
-  out += "learners,records,credits,conversions\r\n";
-  for (const StatsCell& c : r.cells) {
-    for (const std::string& key : c.keys) out += key + ",";
-    out += std::to_string(c.learners) + "," + std::to_string(c.records) + "," +
-           CreditsJson(c.credits).dump() + "," + std::to_string(c.conversions) + "\r\n";
-  }
-  return out;
-}
-
 }  // namespace
 
 void AddStatsRoutes(Router& router, StatsService& stats, int k) {
@@ -109,12 +79,12 @@ void AddStatsRoutes(Router& router, StatsService& stats, int k) {
         if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
         const std::string* accept = ctx.request.Header("accept");
         if (accept && accept->find("text/csv") != std::string::npos) {
-          HttpResponse r = TextResponse(200, StatsCsv(*query, *result), "text/csv; charset=utf-8");
+          HttpResponse r = TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
           r.headers.emplace_back("X-Stats-K", std::to_string(result->k));
           r.headers.emplace_back("X-Stats-Suppressed", std::to_string(result->suppressed));
           return respond(std::move(r));
         }
-        respond(JsonResponse(200, StatsJson(*query, *result)));
+        respond(TextResponse(200, StatsJsonText(*query, *result), "application/json"));
       },
       RunOn::kBlockingPool);
 }

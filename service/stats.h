@@ -23,12 +23,12 @@
 // reloads the learners marked since the last one from the store (O(records of those learners)),
 // then reads cells in memory: grouped by region, kind, level and year only, O(cells of the counties
 // under the region prefix), independent of the number of learners and records; grouped by issuer
-// with at most one of kind, level, year, nationally or by province, the same (those maps are kept
-// for everyone and each province); any other question by issuer, O(distinct cells of the
+// nationally, or with at most one of kind, level, year by province, the same (those maps are
+// kept for everyone and each province); any other question by issuer, O(distinct cells of the
 // learners under the prefix) (maps of every subset with issuer at every level would hold about
 // one entry per record). Memory: per learner its county, conversions and distinct (kind,
-// level, year, issuer) cells, plus 8 cell maps per region and 4 issuer maps per province
-// (figures in benchmarks/README.md). Only this process's writes are marked: on a PostgreSQL
+// level, year, issuer) cells, plus 8 cell maps per region, 8 issuer maps for everyone and 4
+// per province (figures in benchmarks/README.md). Only this process's writes are marked: on a PostgreSQL
 // follower (which does not write) the aggregates stay as its first request built them. Thread-safe:
 // requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once

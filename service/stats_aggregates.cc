@@ -25,6 +25,59 @@ bool Has(const std::vector<StatsKey>& group_by, StatsKey key) {
 uint64_t Low(uint64_t v) { return v & 0xFFFF'FFFFull; }
 uint64_t High(uint64_t v) { return v & ~0xFFFF'FFFFull; }
 
+// The rank of each value of one group-by key among the values present: a table over the
+// values' range when it is small (kinds, levels, years, issuer ids always are), else a map.
+class Ranker {
+ public:
+  // `values` are every part's value of the key (repeats allowed); `text` names a value.
+  template <typename Text>
+  Ranker(const std::vector<uint32_t>& values, Text text, std::vector<std::string>* names) {
+    uint32_t hi = 0;
+    lo_ = UINT32_MAX;
+    for (uint32_t v : values) {
+      lo_ = std::min(lo_, v);
+      hi = std::max(hi, v);
+    }
+    std::vector<uint32_t> distinct;
+    if (!values.empty() && hi - lo_ < kMaxTable) {
+      table_.assign(size_t{hi - lo_} + 1, kAbsent);
+      for (uint32_t v : values) {
+        uint32_t& slot = table_[v - lo_];
+        if (slot == kAbsent) {
+          slot = 0;
+          distinct.push_back(v);
+        }
+      }
+    } else {
+      distinct = values;
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    }
+    std::vector<std::pair<std::string, uint32_t>> by_text;
+    by_text.reserve(distinct.size());
+    for (uint32_t v : distinct) by_text.emplace_back(text(v), v);
+    std::sort(by_text.begin(), by_text.end());
+    names->clear();
+    names->reserve(by_text.size());
+    for (uint32_t r = 0; r < by_text.size(); ++r) {
+      if (table_.empty()) {
+        map_.emplace(by_text[r].second, r);
+      } else {
+        table_[by_text[r].second - lo_] = r;
+      }
+      names->push_back(std::move(by_text[r].first));
+    }
+  }
+  uint32_t operator()(uint32_t v) const { return table_.empty() ? map_.at(v) : table_[v - lo_]; }
+
+ private:
+  static constexpr uint32_t kAbsent = UINT32_MAX;
+  static constexpr uint32_t kMaxTable = 1u << 22;
+  uint32_t lo_ = 0;
+  std::vector<uint32_t> table_;
+  boost::unordered_flat_map<uint32_t, uint32_t> map_;
+};
+
 }  // namespace
 
 StatsAggregates::CellKey StatsAggregates::Project(CellKey key, unsigned subset) {
@@ -119,7 +172,8 @@ void StatsAggregates::Apply(const LearnerState& state, int sign) {
     for (const FineCell& p : projected) {
       const Tally delta{sign, sign * p.records, sign * p.credits, sign * state.conversions};
       for (Level level : {kEveryone, kProvince}) {
-        Bump(state.regions[level]->by_issuer[slot], p.key, delta);
+        if (KeepsIssuerMap(level, static_cast<int>(slot)))
+          Bump(state.regions[level]->by_issuer[slot], p.key, delta);
       }
     }
   }
@@ -170,7 +224,7 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
                                 std::vector<Part>* parts) {
   const int slot = IssuerSlot(subset);
   const CellMap* kept = subset < region.by_subset.size()  ? &region.by_subset[subset]
-                        : slot >= 0 && level <= kProvince ? &region.by_issuer[slot]
+                        : KeepsIssuerMap(level, slot) ? &region.by_issuer[slot]
                                                           : nullptr;
   if (kept != nullptr) {
     for (const auto& [key, t] : *kept) parts->push_back({group, key, t});
@@ -200,7 +254,7 @@ StatsAggregates::Level StatsAggregates::LevelFor(const StatsQuery& query, unsign
     level = digits <= 2 ? kProvince : digits <= 4 ? kCity : kCounty;
   }
   // With issuer, a map only where one is kept; else the counties, which list their learners.
-  if ((subset & kIssuerBit) && (IssuerSlot(subset) < 0 || level > kProvince)) return kCounty;
+  if ((subset & kIssuerBit) && !KeepsIssuerMap(level, IssuerSlot(subset))) return kCounty;
   return level;
 }
 
@@ -211,7 +265,8 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
   const Level level = LevelFor(query, subset);
   const auto& regions = regions_[level];
   std::vector<std::string> groups = {""};  // in order: regions come in order
-  std::vector<Part> parts;
+  std::vector<Part>& parts = scratch_.parts;
+  parts.clear();
   auto it =
       query.region_prefix.empty() ? regions.begin() : regions.lower_bound(query.region_prefix);
   for (; it != regions.end() && it->first.starts_with(query.region_prefix); ++it) {
@@ -223,15 +278,19 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
     }
     AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
   }
-  return Finish(query, groups, std::move(parts));
+  StatsResult out = Finish(query, groups);
+  if (parts.capacity() > (size_t{1} << 20)) scratch_ = Scratch{};  // kept up to ~100 MB
+  return out;
 }
 
-StatsResult StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::string>& groups,
-                                    std::vector<Part> parts) const {
+StatsResult StatsAggregates::Finish(const StatsQuery& query,
+                                    const std::vector<std::string>& groups) const {
   // Each key of a part becomes its rank among the values present, ranked by the string the
-  // cell will carry; parts are then sorted by their ranks (integers, no string compared per
-  // comparison). Equal ranks are equal key strings, so equal cells end adjacent and merge.
-  // Region groups are already ranked: regions come in code order.
+  // cell will carry (region groups are ranked already: regions come in code order). Equal
+  // ranks are equal key strings. When the ranks, read as one number in mixed radix (the first
+  // key most significant), fit an array not much larger than the parts, the parts are summed
+  // into it and read in order (no sort: an answer of 50k cells is a few ms); otherwise the
+  // parts are sorted by their ranks and equal ones merged.
   using Ranks = std::array<uint32_t, 5>;
   auto value = [&](const Part& p, StatsKey k) -> uint32_t {
     switch (k) {
@@ -263,44 +322,71 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query, const std::vector<s
     return "";
   };
   const size_t n_keys = query.group_by.size();
-  std::vector<std::pair<Ranks, uint32_t>> order(parts.size());  // ranks, index into parts
-  for (size_t i = 0; i < parts.size(); ++i) order[i].second = static_cast<uint32_t>(i);
+  const std::vector<Part>& parts = scratch_.parts;
+  std::vector<Ranks>& ranks = scratch_.ranks;
+  ranks.assign(parts.size(), Ranks{});  // keys past group_by's stay 0 (compared in the sort)
   std::vector<std::vector<std::string>> names(n_keys);  // per key, its strings by rank
+  uint64_t space = 1;  // how many rank combinations there are, up to the dense limit
+  const uint64_t dense_limit = 4 * uint64_t{parts.size()} + 64;
+  std::vector<uint32_t>& values = scratch_.values;
+  values.resize(parts.size());
   for (size_t d = 0; d < n_keys; ++d) {
     const StatsKey k = query.group_by[d];
     if (k == StatsKey::kRegion) {
       names[d] = groups;
-      for (auto& [ranks, i] : order) ranks[d] = parts[i].group;
-      continue;
+      for (size_t i = 0; i < parts.size(); ++i) ranks[i][d] = parts[i].group;
+    } else {
+      for (size_t i = 0; i < parts.size(); ++i) values[i] = value(parts[i], k);
+      const Ranker rank(values, [&](uint32_t v) { return text(k, v); }, &names[d]);
+      for (size_t i = 0; i < parts.size(); ++i) ranks[i][d] = rank(values[i]);
     }
-    boost::unordered_flat_map<uint32_t, uint32_t> rank;
-    for (const Part& p : parts) rank.emplace(value(p, k), 0);
-    std::vector<std::pair<std::string, uint32_t>> by_text;
-    by_text.reserve(rank.size());
-    for (const auto& [v, r] : rank) by_text.emplace_back(text(k, v), v);
-    std::sort(by_text.begin(), by_text.end());
-    for (uint32_t r = 0; r < by_text.size(); ++r) {
-      rank[by_text[r].second] = r;
-      names[d].push_back(std::move(by_text[r].first));
-    }
-    for (auto& [ranks, i] : order) ranks[d] = rank[value(parts[i], k)];
+    space = std::min(space * std::max<uint64_t>(names[d].size(), 1), dense_limit + 1);
   }
-  std::sort(order.begin(), order.end());
   StatsResult out;
   out.k = query.k;
-  for (size_t i = 0; i < order.size();) {
-    const Ranks& ranks = order[i].first;
-    Tally sum;
-    size_t j = i;
-    for (; j < order.size() && order[j].first == ranks; ++j) sum += parts[order[j].second].tally;
+  auto emit = [&](const Ranks& r, const Tally& sum) {
     if (sum.learners < query.k) {
       out.suppressed++;
-    } else {
-      std::vector<std::string> keys(n_keys);
-      for (size_t d = 0; d < n_keys; ++d) keys[d] = names[d][ranks[d]];
-      out.cells.push_back(
-          StatsCell{std::move(keys), sum.learners, sum.records, sum.credits, sum.conversions});
+      return;
     }
+    std::vector<std::string> keys(n_keys);
+    for (size_t d = 0; d < n_keys; ++d) keys[d] = names[d][r[d]];
+    out.cells.push_back(
+        StatsCell{std::move(keys), sum.learners, sum.records, sum.credits, sum.conversions});
+  };
+  if (space <= dense_limit) {
+    // Every cell has a learner (maps drop cells without one), so learners == 0 is "absent".
+    std::vector<Tally>& dense = scratch_.dense;
+    dense.assign(space, Tally{});
+    for (size_t i = 0; i < parts.size(); ++i) {
+      uint64_t at = 0;
+      for (size_t d = 0; d < n_keys; ++d) at = at * names[d].size() + ranks[i][d];
+      dense[at] += parts[i].tally;
+    }
+    size_t present = 0;
+    for (const Tally& t : dense) present += t.learners >= query.k ? 1 : 0;
+    out.cells.reserve(present);
+    Ranks r{};  // the ranks of `at`, counted up with it
+    for (uint64_t at = 0; at < space; ++at) {
+      if (dense[at].learners > 0) emit(r, dense[at]);
+      for (size_t d = n_keys; d-- > 0;) {
+        if (++r[d] < names[d].size()) break;
+        r[d] = 0;
+      }
+    }
+    return out;
+  }
+  std::vector<uint32_t>& order = scratch_.order;
+  order.resize(parts.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t x, uint32_t y) { return ranks[x] < ranks[y]; });
+  for (size_t i = 0; i < order.size();) {
+    const Ranks& r = ranks[order[i]];
+    Tally sum;
+    size_t j = i;
+    for (; j < order.size() && ranks[order[j]] == r; ++j) sum += parts[order[j]].tally;
+    emit(r, sum);
     i = j;
   }
   return out;

@@ -11,8 +11,8 @@
 // of the 8 subsets S of {kind, level, year}, a map from the S-projection of a record's cell to
 // {learners, records, credits, conversions}, where a learner counts once in every projection
 // one of its active records falls in (S = {} holds every learner, with or without records).
-// Everyone and each province also keep the maps of {issuer} and of issuer with one of kind,
-// level or year.
+// Everyone also keeps the maps of the 8 subsets with issuer; each province those of {issuer}
+// and of issuer with one of kind, level or year.
 // Learners without a region are kept in the region "" of every level. Set() subtracts what
 // the learner contributed before and adds what it contributes now: O(4 * 8 * its cells).
 //
@@ -20,12 +20,13 @@
 // the query asks (everyone when region is neither filtered nor grouped; else the finer of the
 // prefix and the region level), reads the regions under the prefix (ordered: a prefix is a
 // range), groups them at the region level when region is grouped, then k-suppresses. Without
-// issuer, and with issuer and at most one other of kind, level, year at the national or
-// provincial level: O(map entries read), independent of the number of learners and records.
+// issuer, with issuer nationally, and with issuer and at most one other of kind, level, year
+// in a province: O(map entries read), independent of the number of learners and records.
 // Any other question with issuer is made from the finest cells of the learners of the counties
-// under the prefix: O(their distinct cells), in memory (a city's in a few ms; every record of
-// 10M in ~1 s). (Every subset with issuer kept at every level would hold about one entry per
-// record per subset and level — several GB at 10M records.)
+// under the prefix: O(their distinct cells), in memory (a city's in a few ms). (Every subset
+// with issuer kept at every level would hold about one entry per record per subset and
+// level — several GB at 10M records.) Cells are ordered by summing them into an array indexed
+// by their keys' ranks when it is small enough (Finish).
 //
 // Not thread-safe: StatsService serializes access.
 #pragma once
@@ -108,15 +109,24 @@ class StatsAggregates {
   struct Region {
     std::string code;                     // six digits at the level, or ""
     std::array<CellMap, 8> by_subset;     // bit 1 kind, 2 level, 4 year
-    // Everyone and provinces only: {issuer}, {issuer, kind}, {issuer, level}, {issuer, year}
-    // (kIssuerSubsets), so that a national or provincial question by issuer reads a map.
-    std::array<CellMap, 4> by_issuer;
+    // The subsets with issuer (kIssuerSubsets, by slot): everyone keeps all 8, provinces the
+    // first 4 ({issuer} and issuer with one of kind, level, year), so that a national question
+    // by issuer, and a provincial one with at most one other key, reads a map.
+    std::array<CellMap, 8> by_issuer;
     std::vector<LearnerState*> learners;  // counties only
   };
-  // Subsets with issuer kept in Region::by_issuer (bit 8 issuer), and the slot of one (-1: not
-  // kept, made from the learners' cells).
-  static constexpr std::array<unsigned, 4> kIssuerSubsets = {8, 8 | 1, 8 | 2, 8 | 4};
+  // Subsets with issuer (bit 8 issuer), by slot in Region::by_issuer.
+  static constexpr std::array<unsigned, 8> kIssuerSubsets = {8,         8 | 1,     8 | 2,
+                                                             8 | 4,     8 | 1 | 2, 8 | 1 | 4,
+                                                             8 | 2 | 4, 8 | 1 | 2 | 4};
+  static constexpr int kProvinceIssuerSlots = 4;
+  // The slot of a subset with issuer; -1 for a subset without.
   static int IssuerSlot(unsigned subset);
+  // Whether regions of `level` keep the map of issuer slot `slot` (else a query makes it from
+  // the learners' cells of the counties it covers).
+  static bool KeepsIssuerMap(Level level, int slot) {
+    return slot >= 0 && (level == kEveryone || (level == kProvince && slot < kProvinceIssuerSlots));
+  }
   struct FineCell {
     CellKey key;
     int64_t records = 0;
@@ -149,15 +159,25 @@ class StatsAggregates {
   static Level LevelFor(const StatsQuery& query, unsigned subset);
   static void AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
                         std::vector<Part>* parts);
-  // Orders parts by the key strings the cells will carry, merges equal ones, k-suppresses.
-  // `groups` are the region groups in order, named by Part::group.
-  StatsResult Finish(const StatsQuery& query, const std::vector<std::string>& groups,
-                     std::vector<Part> parts) const;
+  // Orders scratch_.parts by the key strings the cells will carry, merges equal ones,
+  // k-suppresses. `groups` are the region groups in order, named by Part::group.
+  StatsResult Finish(const StatsQuery& query, const std::vector<std::string>& groups) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;
   std::unordered_map<std::string, LearnerState> learners_;
   std::vector<std::string> issuers_;
   std::unordered_map<std::string, uint32_t> issuer_ids_;
+  // A query's working arrays, kept from one query to the next (access is serialized): an
+  // answer of 50k cells needs ~10 MB of them, and fresh pages each time cost more than the
+  // rest of the query (page faults were 40 % of its time).
+  struct Scratch {
+    std::vector<Part> parts;
+    std::vector<std::array<uint32_t, 5>> ranks;  // per part, each key's rank
+    std::vector<uint32_t> values;
+    std::vector<Tally> dense;
+    std::vector<uint32_t> order;
+  };
+  mutable Scratch scratch_;
 };
 
 }  // namespace lcb

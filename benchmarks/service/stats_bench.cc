@@ -14,6 +14,7 @@
 #include <random>
 
 #include "service/stats_aggregates.h"
+#include "service/stats_text.h"
 
 namespace lcb {
 namespace {
@@ -87,15 +88,23 @@ Filled& World() {
   return *w;
 }
 
-void RunQuery(benchmark::State& state, StatsQuery q) {
+// With `body`, also writes the JSON body GET /v1/stats answers with (what a request costs
+// besides HTTP and the reload of changed learners).
+void RunQuery(benchmark::State& state, StatsQuery q, bool body = false) {
   Filled& w = World();
-  size_t cells = 0;
+  size_t cells = 0, bytes = 0;
   for (auto _ : state) {
     StatsResult r = w.aggregates.Compute(q);
     cells = r.cells.size() + static_cast<size_t>(r.suppressed);
+    if (body) {
+      std::string text = StatsJsonText(q, r);
+      bytes = text.size();
+      benchmark::DoNotOptimize(text);
+    }
     benchmark::DoNotOptimize(r);
   }
   state.counters["cells"] = static_cast<double>(cells);
+  if (body) state.counters["body_bytes"] = static_cast<double>(bytes);
   state.counters["learners"] = static_cast<double>(w.learners);
   state.counters["records"] = static_cast<double>(w.records);
   state.counters["fill_s"] = w.fill_seconds;
@@ -124,7 +133,7 @@ void BM_StatsIssuerYear(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "", RegionLevel::kCounty, 10});
 }
 // By issuer in a province (kept maps) and in a city (made from its learners' cells); by issuer
-// with two more keys nationally (made from every learner's cells: the slow case).
+// with two more keys nationally (kept for everyone since 2026-12-03: 378k cells).
 void BM_StatsIssuerYearPrefix31(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "31", RegionLevel::kCounty, 10});
 }
@@ -139,6 +148,22 @@ void BM_StatsIssuerKindYearPrefix3101(benchmark::State& state) {
 void BM_StatsIssuerKindYear(benchmark::State& state) {
   RunQuery(state,
            {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "", RegionLevel::kCounty, 10});
+}
+
+// The largest answers above with their JSON body.
+void BM_StatsRegionYearCountyJson(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 10}, true);
+}
+void BM_StatsIssuerYearJson(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "", RegionLevel::kCounty, 10}, true);
+}
+void BM_StatsRegionIssuerProvinceJson(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kRegion, StatsKey::kIssuer}, "", RegionLevel::kProvince, 10}, true);
+}
+// By issuer with two more keys in one province: made from its learners' cells.
+void BM_StatsIssuerKindYearPrefix31(benchmark::State& state) {
+  RunQuery(state,
+           {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "31", RegionLevel::kCounty, 10});
 }
 
 // What one changed learner costs a request (StatsService reloads it: Set replaces it).
@@ -165,6 +190,10 @@ BENCHMARK(BM_StatsIssuerYearPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionIssuerProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerKindYearPrefix3101)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerKindYear)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsRegionYearCountyJson)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsIssuerYearJson)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsRegionIssuerProvinceJson)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsIssuerKindYearPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsReplaceLearner)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

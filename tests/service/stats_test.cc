@@ -9,8 +9,10 @@
 #include <ostream>
 #include <random>
 
+#include "codec/json_util.h"
 #include "common/date.h"
 #include "service/stats_scan.h"
+#include "service/stats_text.h"
 #include "tests/service/fixture.h"
 
 namespace lcb {
@@ -264,6 +266,37 @@ TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
   const StatsResult suppressed = Compute(k2);
   EXPECT_TRUE(suppressed.cells.empty());
   EXPECT_EQ(suppressed.suppressed, 1);
+}
+
+// The bodies are written by hand (not through a JSON library): they must parse to what the
+// cells hold, whatever an issuer id contains, and CSV fields with separators are quoted.
+TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
+  const StatsQuery q{{StatsKey::kIssuer, StatsKey::kYear, StatsKey::kLevel}, "", RegionLevel::kCounty,
+                     10};
+  StatsResult r;
+  r.k = 10;
+  r.suppressed = 3;
+  r.cells = {{{"uni", "2024", "6"}, 12, 30, 4550, 2},
+             {{"a\"b\\c\x01,d", "-1", "0"}, 10, 1, 5, 0},
+             {{"\u4e0a\u6d77", "2025", "10"}, 1000000, 9000000, 700000000, 12}};
+  const json got = json::parse(StatsJsonText(q, r));
+  const json want = {
+      {"cells",
+       {{{"issuer", "uni"}, {"year", 2024}, {"level", 6}, {"learners", 12}, {"records", 30},
+         {"credits", 45.5}, {"conversions", 2}},
+        {{"issuer", "a\"b\\c\x01,d"}, {"year", -1}, {"level", 0}, {"learners", 10},
+         {"records", 1}, {"credits", 0.05}, {"conversions", 0}},
+        {{"issuer", "\u4e0a\u6d77"}, {"year", 2025}, {"level", 10}, {"learners", 1000000},
+         {"records", 9000000}, {"credits", 7000000}, {"conversions", 12}}}},
+      {"k", 10},
+      {"suppressed", 3}};
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(StatsJsonText(q, StatsResult{}), R"({"cells":[],"k":0,"suppressed":0})");
+  EXPECT_EQ(StatsCsvText(q, r),
+            "issuer,year,level,learners,records,credits,conversions\r\n"
+            "uni,2024,6,12,30,45.5,2\r\n"
+            "\"a\"\"b\\c\x01,d\",-1,0,10,1,0.05,0\r\n"
+            "\u4e0a\u6d77,2025,10,1000000,9000000,7000000,12\r\n");
 }
 
 // Built ahead of any request (serve does it in the background at start): the learners are read
