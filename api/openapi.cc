@@ -215,7 +215,8 @@ json Schemas() {
                                        {"credits", Num()},
                                        {"conversions", Int()}}))},
                     {"k", Int()},
-                    {"suppressed", Int()}},
+                    {"suppressed", Int()},
+                    {"next", Str()}},
                    {"cells", "k", "suppressed"});
   const json str_or_null = {{"type", json::array({"string", "null"})}};
   s["Ready"] = Obj({{"status", Str()},

@@ -1,11 +1,16 @@
 // GET /v1/stats?group_by=region|kind|level|year|issuer[,…][&region=31][&region_level=…]
-// (regulator:<prefix>, which sees only codes under its prefix, or admin): aggregate cells with
-// k-anonymity suppression (service/stats.h); CSV with Accept: text/csv.
+// [&limit=N][&cursor=C] (regulator:<prefix>, which sees only codes under its prefix, or admin):
+// aggregate cells with k-anonymity suppression (service/stats.h); CSV with Accept: text/csv.
+// With `limit`, an answer holds at most N cells and, when more follow, "next" (header
+// X-Stats-Next for CSV): the cursor of the next page.
+#include <charconv>
+#include <optional>
 #include <sstream>
 
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "codec/json_util.h"
+#include "common/encoding.h"
 #include "service/stats_text.h"
 
 namespace lcb {
@@ -51,10 +56,40 @@ Status ParseRegion(const RouteContext& ctx, std::string* prefix) {
   return Status::Ok();
 }
 
+constexpr size_t kMaxLimit = 100'000;
+
+// A page's cursor: the keys of its last cell, as base64url of a JSON array of strings.
+std::string Cursor(const StatsCell& last) { return Base64UrlEncode(json(last.keys).dump()); }
+
+Status ParsePage(const RouteContext& ctx, StatsQuery* q) {
+  if (const std::string* limit = ctx.request.Query("limit")) {
+    size_t n = 0;
+    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > kMaxLimit) {
+      return Status::InvalidArgument(Field("/limit"),
+                                     "must be a whole number from 1 to " + std::to_string(kMaxLimit));
+    }
+    q->limit = n;
+  }
+  if (const std::string* cursor = ctx.request.Query("cursor")) {
+    const std::optional<std::string> text = Base64UrlDecode(*cursor);
+    const json keys = text ? json::parse(*text, nullptr, false) : json();
+    bool ok = keys.is_array() && keys.size() == q->group_by.size();
+    for (size_t i = 0; ok && i < keys.size(); ++i) ok = keys[i].is_string();
+    if (!ok) {
+      return Status::InvalidArgument(
+          Field("/cursor"), "is not the `next` of an earlier answer with the same group_by");
+    }
+    for (const json& key : keys) q->after.push_back(key.get<std::string>());
+  }
+  return Status::Ok();
+}
+
 StatusOr<StatsQuery> ParseQuery(const RouteContext& ctx, int k) {
   StatsQuery q;
   q.k = k;
   LCB_RETURN_IF_ERROR(ParseGroupBy(ctx.request.Query("group_by"), &q.group_by));
+  LCB_RETURN_IF_ERROR(ParsePage(ctx, &q));
   LCB_RETURN_IF_ERROR(ParseRegion(ctx, &q.region_prefix));
   if (const std::string* level = ctx.request.Query("region_level")) {
     if (!ParseRegionLevel(*level, &q.region_level)) {
@@ -71,20 +106,22 @@ void AddStatsRoutes(Router& router, StatsService& stats, int k) {
   router.Add(
       "GET", "/v1/stats", kAdmin | kRegulatorRole,
       "Aggregate statistics by region, kind, level, year, issuer; cells of fewer than k learners "
-      "suppressed; text/csv on request",
+      "suppressed; text/csv on request; pages with limit and cursor",
       [s, k](RouteContext& ctx, Respond respond) {
         auto query = ParseQuery(ctx, k);
         if (!query.ok()) return respond(ProblemResponse(query.status(), ctx.request.request_id));
         auto result = s->Compute(*query);
         if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
+        const std::string next = result->more ? Cursor(result->cells.back()) : "";
         const std::string* accept = ctx.request.Header("accept");
         if (accept && accept->find("text/csv") != std::string::npos) {
           HttpResponse r = TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
           r.headers.emplace_back("X-Stats-K", std::to_string(result->k));
           r.headers.emplace_back("X-Stats-Suppressed", std::to_string(result->suppressed));
+          if (!next.empty()) r.headers.emplace_back("X-Stats-Next", next);
           return respond(std::move(r));
         }
-        respond(TextResponse(200, StatsJsonText(*query, *result), "application/json"));
+        respond(TextResponse(200, StatsJsonText(*query, *result, next), "application/json"));
       },
       RunOn::kBlockingPool);
 }

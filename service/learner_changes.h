@@ -35,6 +35,10 @@ class LearnerChanges {
     std::lock_guard<std::mutex> lock(mu_);
     tracking_ = true;
   }
+  bool tracking() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return tracking_;
+  }
   // The learners marked since the last call (each once), and forgets them.
   std::vector<std::string> Take() {
     std::unordered_set<std::string> taken;

@@ -1,6 +1,8 @@
 #include "service/services.h"
 
+#include "codec/json_util.h"
 #include "common/encoding.h"
+#include "crypto/tiles.h"
 #include "crypto/sha256.h"
 #include "service/files.h"
 #include "storage/keys.h"
@@ -82,9 +84,15 @@ Status Services::FollowStore() {
   // Compared with the size of the previous poll, not the log's size before this call: a read
   // may have followed the store in between (LogService::Reach).
   LCB_ASSIGN_OR_RETURN(uint64_t size, log_->Follow());
-  if (size != followed_size_.exchange(size)) {
+  const uint64_t before = followed_size_.load();
+  if (size != before) {
     generations_.TouchAll();
     records_->TouchRevocations();
+    // Before followed_size_ moves on: if this fails, the next poll marks them again.
+    if (size > before && stats_changes_.tracking()) {
+      LCB_RETURN_IF_ERROR(MarkLearnersOfEntries(before, size));
+    }
+    followed_size_.store(size);
   }
   LCB_ASSIGN_OR_RETURN(uint64_t actions, admin_log_->CatchUp());
   if (actions > 0) {
@@ -97,6 +105,34 @@ Status Services::FollowStore() {
     std::lock_guard<std::mutex> lock(writer_mu_);
     writer_holder_ = now.holder;
   }
+  return Status::Ok();
+}
+
+Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
+  std::vector<std::string> learners;
+  for (uint64_t n = from / kTileWidth; n * kTileWidth < to; ++n) {
+    const uint64_t end = std::min(to, (n + 1) * kTileWidth);
+    LCB_ASSIGN_OR_RETURN(std::string bundle,
+                         log_->EntryBundle(n, static_cast<uint32_t>(end - n * kTileWidth)));
+    LCB_ASSIGN_OR_RETURN(std::vector<std::string_view> entries, SplitBundle(bundle));
+    for (uint64_t i = std::max(from, n * kTileWidth); i < end; ++i) {
+      const std::string_view bytes = entries[i - n * kTileWidth];
+      const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+      if (!entry.is_object()) continue;  // not ours to judge here (verify checks entries)
+      const std::string type = entry.value("type", "");
+      if (type == "record" || type == "conversion") {
+        learners.push_back(entry.value("learner", ""));
+      } else if (type == "revocation") {
+        // The revoked record's learner, from the record's own entry.
+        StatusOr<uint64_t> leaf = log_->ledger().ObjectIndex(entry.value("record", ""));
+        if (!leaf.ok()) continue;
+        LCB_ASSIGN_OR_RETURN(std::string record, log_->ledger().Entry(*leaf));
+        const json r = json::parse(record, nullptr, false);
+        if (r.is_object()) learners.push_back(r.value("learner", ""));
+      }
+    }
+  }
+  stats_changes_.MarkAll(learners);
   return Status::Ok();
 }
 
@@ -121,6 +157,7 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   }
   LCB_RETURN_IF_ERROR(LoadOrCreateSecret());
   LCB_ASSIGN_OR_RETURN(log_, LogService::Open(kv_.get(), config_.key_file, config_.origin));
+  followed_size_.store(log_->ledger().Size());
   if (writer_lease_) {
     log_->SetFollowing([lease = writer_lease_.get()] { return !lease->is_writer(); });
   }

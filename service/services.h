@@ -86,7 +86,8 @@ class Services {
   // A follower's poll: publishes the log's newer checkpoint (Ledger::Follow) and forgets what
   // other nodes may have changed since: every learner's cached passbook and records (they
   // catch up from the store on their next read), status lists, and, when the admin log grew,
-  // the catalog, tokens and compiled rulesets.
+  // the catalog, tokens and compiled rulesets. Once /v1/stats tracks changes, the learners of
+  // the new log entries (records, revocations, conversions) are marked for its aggregates.
   Status FollowStore();
   // The store itself, for the HTTP layer's own rows (portal sessions, api/sessions.h).
   Kv& kv() { return *kv_; }
@@ -96,6 +97,8 @@ class Services {
   Status Init(const Config& config, std::string* first_admin_token);
   Status LoadOrCreateSecret();
   Status BootstrapAdmin(std::string* first_admin_token);
+  // Marks for the statistics the learner of each log entry in [from, to) (FollowStore).
+  Status MarkLearnersOfEntries(uint64_t from, uint64_t to);
 
   Config config_;
   ServiceCounters counters_;
@@ -119,7 +122,8 @@ class Services {
   std::unique_ptr<StatsService> stats_;
   std::unique_ptr<CredentialInputService> credential_input_;
 
-  std::atomic<uint64_t> followed_size_{0};        // the log's size at the last FollowStore
+  // The log's size at the last FollowStore (at start: the size the store was opened at).
+  std::atomic<uint64_t> followed_size_{0};
   std::mutex writer_mu_;                          // guards the two below
   std::string writer_holder_;                     // the lease holder as last read (FollowStore)
   std::map<std::string, std::string> node_urls_;  // lease holder -> advertised URL

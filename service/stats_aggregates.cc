@@ -344,9 +344,30 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
   }
   StatsResult out;
   out.k = query.k;
+  // Cells come in order: those up to query.after are skipped (compared until one is past it),
+  // those after a full page only set `more`; only the page's cells are made.
+  bool past_after = query.after.empty();
   auto emit = [&](const Ranks& r, const Tally& sum) {
     if (sum.learners < query.k) {
       out.suppressed++;
+      return;
+    }
+    if (!past_after) {
+      for (size_t d = 0; d < n_keys && d < query.after.size(); ++d) {
+        const int c = names[d][r[d]].compare(query.after[d]);
+        if (c < 0) return;
+        if (c > 0) {
+          past_after = true;
+          break;
+        }
+      }
+      if (!past_after) {  // equal to `after`: the last cell of the previous page
+        past_after = true;
+        return;
+      }
+    }
+    if (query.limit != 0 && out.cells.size() == query.limit) {
+      out.more = true;
       return;
     }
     std::vector<std::string> keys(n_keys);
@@ -365,7 +386,7 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
     }
     size_t present = 0;
     for (const Tally& t : dense) present += t.learners >= query.k ? 1 : 0;
-    out.cells.reserve(present);
+    out.cells.reserve(query.limit != 0 ? std::min(present, query.limit) : present);
     Ranks r{};  // the ranks of `at`, counted up with it
     for (uint64_t at = 0; at < space; ++at) {
       if (dense[at].learners > 0) emit(r, dense[at]);

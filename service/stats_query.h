@@ -21,6 +21,11 @@ struct StatsQuery {
   std::string region_prefix;       // "" = everywhere; else 2, 4 or 6 digits
   RegionLevel region_level = RegionLevel::kCounty;
   int k = 10;
+  // A page: the cells after `after` (the keys of the last cell of the previous page; empty =
+  // from the first), at most `limit` of them (0 = all). `suppressed` always counts the whole
+  // answer.
+  std::vector<std::string> after;
+  size_t limit = 0;
 };
 
 struct StatsCell {
@@ -36,6 +41,7 @@ struct StatsResult {
   std::vector<StatsCell> cells;  // sorted by keys
   int k = 0;
   int64_t suppressed = 0;  // cells left out for counting fewer than k learners
+  bool more = false;       // a page ended before the last cell (the next starts after it)
   friend bool operator==(const StatsResult&, const StatsResult&) = default;
 };
 

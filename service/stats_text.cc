@@ -1,110 +1,181 @@
 #include "service/stats_text.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace lcb {
 namespace {
 
-void AppendInt(std::string* out, int64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, end);
-}
+// Writes into a string through a pointer, with room checked once per cell (Room) rather than
+// per piece (an answer of 50k cells is ~5 MB of small pieces), then trims it. The string is
+// sized near what is written: a much larger one (~8 MB) would be new pages from the kernel on
+// every request with jemalloc, which then cost more than the writing.
+class Writer {
+ public:
+  Writer(std::string* out, size_t expected) : out_(out) {
+    out->resize(expected);
+    p_ = out->data();
+    end_ = p_ + out->size();
+  }
+  ~Writer() { out_->resize(static_cast<size_t>(p_ - out_->data())); }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
 
-void AppendJsonString(std::string* out, const std::string& s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(ch);
-    } else if (c < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[c >> 4]);
-      out->push_back(kHex[c & 15]);
-    } else {
-      out->push_back(ch);
+  // Makes room for `n` more bytes.
+  void Room(size_t n) {
+    if (static_cast<size_t>(end_ - p_) >= n) return;
+    const size_t at = static_cast<size_t>(p_ - out_->data());
+    out_->resize(std::max(2 * out_->size(), at + n));
+    p_ = out_->data() + at;
+    end_ = out_->data() + out_->size();
+  }
+
+  void Put(std::string_view s) {
+    std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void Char(char c) { *p_++ = c; }
+  void Int(int64_t v) { p_ = std::to_chars(p_, p_ + kMaxInt, v).ptr; }
+  // As CentiToString: 750 -> 7.5, 400 -> 4, 1225 -> 12.25.
+  void Credits(Centi c) {
+    if (c < 0) {
+      Char('-');
+      c = -c;
+    }
+    Int(c / kCentiPerCredit);
+    const Centi frac = c % kCentiPerCredit;
+    if (frac != 0) {
+      Char('.');
+      Char(static_cast<char>('0' + frac / 10));
+      if (frac % 10 != 0) Char(static_cast<char>('0' + frac % 10));
     }
   }
-  out->push_back('"');
-}
+  void JsonString(std::string_view s) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    Char('"');
+    for (char ch : s) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        Char('\\');
+        Char(ch);
+      } else if (c < 0x20) {
+        Put("\\u00");
+        Char(kHex[c >> 4]);
+        Char(kHex[c & 15]);
+      } else {
+        Char(ch);
+      }
+    }
+    Char('"');
+  }
+  // RFC 4180: quoted (quotes doubled) only when it holds a comma, quote or line break.
+  void CsvField(std::string_view s) {
+    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return Put(s);
+    Char('"');
+    for (char ch : s) {
+      if (ch == '"') Char('"');
+      Char(ch);
+    }
+    Char('"');
+  }
 
-void AppendCsvField(std::string* out, const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) {
-    out->append(s);
-    return;
-  }
-  out->push_back('"');
-  for (char ch : s) {
-    if (ch == '"') out->push_back('"');
-    out->push_back(ch);
-  }
-  out->push_back('"');
-}
+  static constexpr size_t kMaxInt = 20;  // digits and sign of an int64
+  static constexpr size_t kMaxCredits = kMaxInt + 3;
+
+ private:
+  std::string* out_;
+  char* p_;
+  char* end_;
+};
 
 bool IsNumeric(StatsKey key) { return key == StatsKey::kLevel || key == StatsKey::kYear; }
 
+// What one cell's figures take at most, with their labels or separators.
+constexpr size_t kFigures = 64 + 3 * Writer::kMaxInt + Writer::kMaxCredits;
+
 }  // namespace
 
-std::string StatsJsonText(const StatsQuery& query, const StatsResult& result) {
-  std::string out;
-  out.reserve(64 + result.cells.size() * (80 + 24 * query.group_by.size()));
-  out.append("{\"cells\":[");
-  bool first = true;
-  for (const StatsCell& c : result.cells) {
-    out.append(first ? "{" : ",{");
-    first = false;
-    for (size_t i = 0; i < query.group_by.size(); ++i) {
-      out.push_back('"');
-      out.append(StatsKeyName(query.group_by[i]));
-      out.append("\":");
-      if (IsNumeric(query.group_by[i])) {
-        out.append(c.keys[i]);  // a number's decimal text (service/stats_aggregates.cc)
-      } else {
-        AppendJsonString(&out, c.keys[i]);
-      }
-      out.push_back(',');
-    }
-    out.append("\"learners\":");
-    AppendInt(&out, c.learners);
-    out.append(",\"records\":");
-    AppendInt(&out, c.records);
-    out.append(",\"credits\":");
-    out.append(CentiToString(c.credits));
-    out.append(",\"conversions\":");
-    AppendInt(&out, c.conversions);
-    out.push_back('}');
+std::string StatsJsonText(const StatsQuery& query, const StatsResult& result,
+                          const std::string& next) {
+  std::vector<std::string> labels;  // "\"region\":" per key
+  size_t labels_size = 0;
+  for (StatsKey key : query.group_by) {
+    labels.push_back("\"" + std::string(StatsKeyName(key)) + "\":");
+    labels_size += labels.back().size() + 3;
   }
-  out.append("],\"k\":");
-  AppendInt(&out, result.k);
-  out.append(",\"suppressed\":");
-  AppendInt(&out, result.suppressed);
-  out.push_back('}');
+  std::string out;
+  {
+    Writer w(&out, 64 + result.cells.size() * (labels_size + 80 + 8 * query.group_by.size()));
+    w.Put("{\"cells\":[");
+    bool first = true;
+    for (const StatsCell& c : result.cells) {
+      size_t room = 2 + kFigures + labels_size;
+      for (const std::string& key : c.keys) room += 6 * key.size();
+      w.Room(room);
+      w.Put(first ? "{" : ",{");
+      first = false;
+      for (size_t i = 0; i < query.group_by.size(); ++i) {
+        w.Put(labels[i]);
+        if (IsNumeric(query.group_by[i])) {
+          w.Put(c.keys[i]);  // a number's decimal text (service/stats_aggregates.cc)
+        } else {
+          w.JsonString(c.keys[i]);
+        }
+        w.Char(',');
+      }
+      w.Put("\"learners\":");
+      w.Int(c.learners);
+      w.Put(",\"records\":");
+      w.Int(c.records);
+      w.Put(",\"credits\":");
+      w.Credits(c.credits);
+      w.Put(",\"conversions\":");
+      w.Int(c.conversions);
+      w.Char('}');
+    }
+    w.Room(64 + 2 * Writer::kMaxInt + 6 * next.size());
+    w.Put("],\"k\":");
+    w.Int(result.k);
+    w.Put(",\"suppressed\":");
+    w.Int(result.suppressed);
+    if (!next.empty()) {
+      w.Put(",\"next\":");
+      w.JsonString(next);
+    }
+    w.Char('}');
+  }
   return out;
 }
 
 std::string StatsCsvText(const StatsQuery& query, const StatsResult& result) {
   std::string out;
-  out.reserve(64 + result.cells.size() * (40 + 16 * query.group_by.size()));
-  for (StatsKey key : query.group_by) {
-    out.append(StatsKeyName(key));
-    out.push_back(',');
-  }
-  out.append("learners,records,credits,conversions\r\n");
-  for (const StatsCell& c : result.cells) {
-    for (const std::string& key : c.keys) {
-      AppendCsvField(&out, key);
-      out.push_back(',');
+  {
+    Writer w(&out, 64 + result.cells.size() * (40 + 10 * query.group_by.size()));
+    for (StatsKey key : query.group_by) {
+      w.Room(StatsKeyName(key).size() + 1);
+      w.Put(StatsKeyName(key));
+      w.Char(',');
     }
-    AppendInt(&out, c.learners);
-    out.push_back(',');
-    AppendInt(&out, c.records);
-    out.push_back(',');
-    out.append(CentiToString(c.credits));
-    out.push_back(',');
-    AppendInt(&out, c.conversions);
-    out.append("\r\n");
+    w.Room(64);
+    w.Put("learners,records,credits,conversions\r\n");
+    for (const StatsCell& c : result.cells) {
+      size_t room = kFigures;
+      for (const std::string& key : c.keys) room += 3 + 2 * key.size();
+      w.Room(room);
+      for (const std::string& key : c.keys) {
+        w.CsvField(key);
+        w.Char(',');
+      }
+      w.Int(c.learners);
+      w.Char(',');
+      w.Int(c.records);
+      w.Char(',');
+      w.Credits(c.credits);
+      w.Char(',');
+      w.Int(c.conversions);
+      w.Put("\r\n");
+    }
   }
   return out;
 }

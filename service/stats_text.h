@@ -9,9 +9,10 @@
 namespace lcb {
 
 // {"cells":[{<group keys in group_by order>,"learners","records","credits","conversions"}],
-//  "k","suppressed"}; level and year are numbers, the other keys strings; credits as
-// CentiToString writes them (a number).
-std::string StatsJsonText(const StatsQuery& query, const StatsResult& result);
+//  "k","suppressed"[,"next"]}; level and year are numbers, the other keys strings; credits as
+// CentiToString writes them (a number); "next" only when `next` is not empty.
+std::string StatsJsonText(const StatsQuery& query, const StatsResult& result,
+                          const std::string& next = "");
 // A header row (the group keys, then learners,records,credits,conversions) and one row per
 // cell, CRLF line ends. Keys are codes, slugs and numbers; a field holding a comma, quote or
 // line break is quoted all the same (RFC 4180).

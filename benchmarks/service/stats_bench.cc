@@ -15,6 +15,7 @@
 
 #include "service/stats_aggregates.h"
 #include "service/stats_text.h"
+#include "codec/json_util.h"
 
 namespace lcb {
 namespace {
@@ -88,23 +89,46 @@ Filled& World() {
   return *w;
 }
 
-// With `body`, also writes the JSON body GET /v1/stats answers with (what a request costs
+// The body as the route wrote it before 2026-12-03: a JSON value per cell, then dumped (kept
+// here only to compare with StatsJsonText in the same run).
+std::string JsonValuePerCell(const StatsQuery& q, const StatsResult& r) {
+  nlohmann::json cells = nlohmann::json::array();
+  for (const StatsCell& c : r.cells) {
+    nlohmann::json cell = nlohmann::json::object();
+    for (size_t i = 0; i < q.group_by.size(); ++i) {
+      const bool numeric = q.group_by[i] == StatsKey::kLevel || q.group_by[i] == StatsKey::kYear;
+      cell[std::string(StatsKeyName(q.group_by[i]))] =
+          numeric ? nlohmann::json(std::stoi(c.keys[i])) : nlohmann::json(c.keys[i]);
+    }
+    cell["learners"] = c.learners;
+    cell["records"] = c.records;
+    cell["credits"] = CreditsJson(c.credits);
+    cell["conversions"] = c.conversions;
+    cells.push_back(std::move(cell));
+  }
+  return nlohmann::json{{"cells", std::move(cells)}, {"k", r.k}, {"suppressed", r.suppressed}}
+      .dump();
+}
+
+enum class Body { kNone, kText, kJsonValues };
+
+// With a body, also writes the JSON body GET /v1/stats answers with (what a request costs
 // besides HTTP and the reload of changed learners).
-void RunQuery(benchmark::State& state, StatsQuery q, bool body = false) {
+void RunQuery(benchmark::State& state, StatsQuery q, Body body = Body::kNone) {
   Filled& w = World();
   size_t cells = 0, bytes = 0;
   for (auto _ : state) {
     StatsResult r = w.aggregates.Compute(q);
     cells = r.cells.size() + static_cast<size_t>(r.suppressed);
-    if (body) {
-      std::string text = StatsJsonText(q, r);
+    if (body != Body::kNone) {
+      std::string text = body == Body::kText ? StatsJsonText(q, r) : JsonValuePerCell(q, r);
       bytes = text.size();
       benchmark::DoNotOptimize(text);
     }
     benchmark::DoNotOptimize(r);
   }
   state.counters["cells"] = static_cast<double>(cells);
-  if (body) state.counters["body_bytes"] = static_cast<double>(bytes);
+  if (body != Body::kNone) state.counters["body_bytes"] = static_cast<double>(bytes);
   state.counters["learners"] = static_cast<double>(w.learners);
   state.counters["records"] = static_cast<double>(w.records);
   state.counters["fill_s"] = w.fill_seconds;
@@ -150,15 +174,29 @@ void BM_StatsIssuerKindYear(benchmark::State& state) {
            {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "", RegionLevel::kCounty, 10});
 }
 
-// The largest answers above with their JSON body.
+// The largest answers above with their JSON body, as written now and as before.
 void BM_StatsRegionYearCountyJson(benchmark::State& state) {
-  RunQuery(state, {{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 10}, true);
+  RunQuery(state, {{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 10},
+           static_cast<Body>(state.range(0)));
 }
 void BM_StatsIssuerYearJson(benchmark::State& state) {
-  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "", RegionLevel::kCounty, 10}, true);
+  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "", RegionLevel::kCounty, 10},
+           static_cast<Body>(state.range(0)));
 }
 void BM_StatsRegionIssuerProvinceJson(benchmark::State& state) {
-  RunQuery(state, {{StatsKey::kRegion, StatsKey::kIssuer}, "", RegionLevel::kProvince, 10}, true);
+  RunQuery(state, {{StatsKey::kRegion, StatsKey::kIssuer}, "", RegionLevel::kProvince, 10},
+           static_cast<Body>(state.range(0)));
+}
+// Every county by year read in pages of 1,000 cells with their body: the first page, and one
+// from the middle of the answer.
+void BM_StatsRegionYearCountyPage(benchmark::State& state) {
+  StatsQuery q{{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 10};
+  if (state.range(0) == 1) {
+    const StatsResult whole = World().aggregates.Compute(q);
+    q.after = whole.cells[whole.cells.size() / 2].keys;
+  }
+  q.limit = 1000;
+  RunQuery(state, q, Body::kText);
 }
 // By issuer with two more keys in one province: made from its learners' cells.
 void BM_StatsIssuerKindYearPrefix31(benchmark::State& state) {
@@ -190,9 +228,10 @@ BENCHMARK(BM_StatsIssuerYearPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionIssuerProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerKindYearPrefix3101)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerKindYear)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_StatsRegionYearCountyJson)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_StatsIssuerYearJson)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_StatsRegionIssuerProvinceJson)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsRegionYearCountyJson)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);  // 1 text, 2 JSON values
+BENCHMARK(BM_StatsIssuerYearJson)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);  // 1 text, 2 JSON values
+BENCHMARK(BM_StatsRegionIssuerProvinceJson)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);  // 1 text, 2 JSON values
+BENCHMARK(BM_StatsRegionYearCountyPage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerKindYearPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsReplaceLearner)->Unit(benchmark::kMicrosecond);
 

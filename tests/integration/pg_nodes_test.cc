@@ -42,7 +42,8 @@ class PgNodesTest : public ::testing::Test {
                                            {"key_file", dir_.sub("log_key.pem")},
                                            {"secret_file", dir_.sub("national_id.secret")},
                                            {"storage.postgres.lease_ms", "2000"},
-                                           {"stats_build_on_start", "false"}});
+                                           {"stats_build_on_start", "false"},
+                                           {"stats_k", "1"}});
   }
 
   PgDatabase db_;
@@ -78,6 +79,15 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
       b->CallJson("GET", "/v1/learners/" + cat.learner_a + "/passbook", cat.learner_a_token,
                   nullptr, 200);
   EXPECT_EQ(passbook["total_credits"], 4) << passbook.dump();
+  // The follower's statistics, built by its first request, then count what the writer writes
+  // (the learners of the log entries it follows are reloaded).
+  auto records_on_b = [&] {
+    json stats = b->CallJson("GET", "/v1/stats?group_by=kind", a->admin_token(), nullptr, 200);
+    int64_t n = 0;
+    for (const json& c : stats["cells"]) n += c["records"].get<int64_t>();
+    return n;
+  };
+  EXPECT_EQ(records_on_b(), 1);
 
   // A write posted to the follower is done by the writer (forwarded with the caller's own
   // token); the follower then serves it, with a receipt in the writer's log.
@@ -106,6 +116,13 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
         return p["total_credits"] == 9;
       },
       5000));
+  EXPECT_EQ(records_on_b(), 2);  // the record forwarded to the writer
+  json third = a->CallJson("POST", "/v1/records", cat.tsinghua_token,
+                           cat.Record(cat.learner_b, "tsinghua:MA101", "R-3"), 201);
+  EXPECT_TRUE(WaitFor([&] { return records_on_b() == 3; }, 5000)) << records_on_b();
+  a->CallJson("POST", "/v1/records/" + third["records"][0]["id"].get<std::string>() + "/revoke",
+              cat.tsinghua_token, {{"reason", "entered twice"}}, 200);
+  EXPECT_TRUE(WaitFor([&] { return records_on_b() == 2; }, 5000)) << records_on_b();
   // A catalog change made on the writer shows on the follower (its caches are dropped when
   // the admin log grows).
   a->CallJson("PUT", "/v1/institutions/pku", a->admin_token(),

@@ -256,6 +256,41 @@ TEST_F(StatsTest, CsvOnRequest) {
   EXPECT_EQ(r.body, expected);
 }
 
+// A long answer read in pages: `next` leads from each page to the following one, the pages
+// together are the whole answer, the last has no `next`; CSV pages carry it in a header.
+TEST_F(StatsTest, PagesWithLimitAndCursor) {
+  const std::string& admin = server_.admin_token();
+  const std::string base = "/v1/stats?group_by=region,kind&region_level=county";
+  const json whole = server_.CallJson("GET", base, admin, nullptr, 200);
+  ASSERT_GE(whole["cells"].size(), 4u);
+  json cells = json::array();
+  std::string target = base + "&limit=3";
+  for (int pages = 0;; ++pages) {
+    ASSERT_LT(pages, 100);
+    const json page = server_.CallJson("GET", target, admin, nullptr, 200);
+    EXPECT_EQ(page["suppressed"], whole["suppressed"]);
+    for (const json& c : page["cells"]) cells.push_back(c);
+    if (!page.contains("next")) break;
+    EXPECT_EQ(page["cells"].size(), 3u);
+    target = base + "&limit=3&cursor=" + page["next"].get<std::string>();
+  }
+  EXPECT_EQ(cells, whole["cells"]);
+
+  ClientResponse csv = server_.Call("GET", base + "&limit=2", admin, "", {{"Accept", "text/csv"}});
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 3);  // header and 2 cells
+  EXPECT_EQ(csv.headers.count("x-stats-next"), 1u);
+
+  auto pointer = [&](const std::string& query) {
+    return server_.CallJson("GET", base + query, admin, nullptr, 400).value("pointer", "");
+  };
+  EXPECT_EQ(pointer("&limit=0"), "/limit");
+  EXPECT_EQ(pointer("&limit=100001"), "/limit");
+  EXPECT_EQ(pointer("&limit=ten"), "/limit");
+  EXPECT_EQ(pointer("&cursor=not*base64"), "/cursor");
+  EXPECT_EQ(pointer("&cursor=WyJhIl0"), "/cursor");  // ["a"]: one key, the query has two
+}
+
 TEST_F(StatsTest, BadInputsAreNamed) {
   const std::string& admin = server_.admin_token();
   auto pointer = [&](const std::string& target) {

@@ -127,6 +127,19 @@ size_t StatsServiceTest::ExpectAggregatesEqualScan() {
             EXPECT_EQ(got, want) << "mask " << mask << " prefix " << prefix << " k " << k;
             if (got != want) return shown;  // one difference is enough to read
             shown += want.cells.size();
+            // Paged (3-4 pages), the answer is the same cells; suppressed counts them all.
+            StatsQuery page = q;
+            page.limit = 1 + want.cells.size() / 3 + rng_() % 2;
+            std::vector<StatsCell> cells;
+            for (size_t pages = 0; pages <= want.cells.size(); ++pages) {
+              const StatsResult r = Compute(page);
+              EXPECT_EQ(r.suppressed, want.suppressed);
+              cells.insert(cells.end(), r.cells.begin(), r.cells.end());
+              if (!r.more) break;
+              EXPECT_EQ(r.cells.size(), page.limit);
+              page.after = r.cells.back().keys;
+            }
+            EXPECT_EQ(cells, want.cells) << "paged by " << page.limit << ", mask " << mask;
           }
         }
       }
@@ -292,6 +305,13 @@ TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
       {"suppressed", 3}};
   EXPECT_EQ(got, want);
   EXPECT_EQ(StatsJsonText(q, StatsResult{}), R"({"cells":[],"k":0,"suppressed":0})");
+  // A key far longer than the writer expects (each control character is written as 6 bytes).
+  StatsResult long_key;
+  long_key.cells = {{{std::string(5000, '\x02'), "2024", "6"}, 1, 2, 3, 4}};
+  EXPECT_EQ(json::parse(StatsJsonText(q, long_key, "cursor"))["cells"][0]["issuer"],
+            std::string(5000, '\x02'));
+  long_key.cells[0].keys[0] = std::string(5000, '"');
+  EXPECT_EQ(StatsCsvText(q, long_key).size(), 56 + (2 + 2 * 5000) + 20);  // header, row
   EXPECT_EQ(StatsCsvText(q, r),
             "issuer,year,level,learners,records,credits,conversions\r\n"
             "uni,2024,6,12,30,45.5,2\r\n"
