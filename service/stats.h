@@ -28,8 +28,10 @@
 // learners under the prefix) (maps of every subset with issuer at every level would hold about
 // one entry per record). Memory: per learner its county, conversions and distinct (kind,
 // level, year, issuer) cells, plus 8 cell maps per region, 8 issuer maps for everyone and 4
-// per province (figures in benchmarks/README.md). Only this process's writes are marked: on a PostgreSQL
-// follower (which does not write) the aggregates stay as its first request built them. Thread-safe:
+// per province (figures in benchmarks/README.md). On a PostgreSQL follower (which does not
+// write), each poll of the store marks the learners of the log entries it brings (records,
+// revocations, conversions: Services::FollowStore); a learner created on another node with no
+// record yet is not counted there until it has one or the follower restarts. Thread-safe:
 // requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 
