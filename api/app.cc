@@ -86,6 +86,11 @@ App::App(Services& services, Executor blocking)
   const Config& config = services.config();
   limiter_ = std::make_unique<RateLimiter>(config.rate_limit_rps, config.rate_limit_burst);
   sessions_ = std::make_unique<Sessions>(&services.kv(), SessionOptions::FromConfig(config));
+  if (!config.credential_status_hosts.empty()) {
+    status_lists_ = std::make_unique<StatusListFetcher>(config.credential_status_hosts);
+    services.credential_input().SetStatusListFetch(
+        [fetcher = status_lists_.get()](const std::string& url) { return fetcher->Fetch(url); });
+  }
   router_.Add("GET", "/healthz", kAnyone, "Liveness: the process is up",
               [](RouteContext&, Respond respond) {
                 respond(JsonResponse(200, json{{"status", "ok"}}));
@@ -130,6 +135,11 @@ App::App(Services& services, Executor blocking)
   AddStatsRoutes(router_, services.stats(), config.stats_k);
   AddCredentialRoutes(router_, services.credentials(), services.records(), services.learners());
   AddCredentialInputRoutes(router_, services.credential_input(), services.learners());
+}
+
+App::~App() {
+  // The services may outlive this App (tests): they must not call the fetcher freed here.
+  if (status_lists_) services_.credential_input().SetStatusListFetch(nullptr);
 }
 
 std::string App::RenderMetrics() {

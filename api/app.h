@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "api/forwarder.h"
+#include "api/status_list_fetcher.h"
 #include "api/http.h"
 #include "api/router.h"
 #include "api/sessions.h"
@@ -62,6 +63,7 @@ class App {
  public:
   // `blocking` runs handlers of RunOn::kBlockingPool routes (inline when empty).
   App(Services& services, Executor blocking = {});
+  ~App();
   void Dispatch(HttpRequest request, Respond respond);
   const Router& router() const { return router_; }
   Sessions& sessions() { return *sessions_; }
@@ -83,6 +85,8 @@ class App {
   Metrics metrics_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<Sessions> sessions_;  // portal sessions: a cookie stands in for a token
+  // Status lists of presented credentials (config credential_status_hosts; else none).
+  std::unique_ptr<StatusListFetcher> status_lists_;
   const HttpServer* server_ = nullptr;
   WriteForwarder* forwarder_ = nullptr;
   std::atomic<bool> ready_{true};

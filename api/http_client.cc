@@ -22,6 +22,7 @@ struct HttpClient::Impl {
   bool tls = false;
   std::string ca_file;
   bool insecure = false;
+  uint64_t body_limit = 1ull << 30;
   net::io_context ioc;
   std::optional<ssl::context> ctx;
   std::optional<beast::tcp_stream> plain;
@@ -68,7 +69,7 @@ struct HttpClient::Impl {
     beast::error_code write_ec = ec;
     ec = {};
     http::response_parser<http::string_body> parser;
-    parser.body_limit(1ull << 30);
+    parser.body_limit(body_limit);
     http::read(stream, buffer, parser, ec);
     if (ec) {
       if (write_ec) return Status::Unavailable("write failed: " + write_ec.message());
@@ -93,6 +94,8 @@ struct HttpClient::Impl {
 
 HttpClient::HttpClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 HttpClient::~HttpClient() = default;
+
+void HttpClient::set_body_limit(uint64_t bytes) { impl_->body_limit = bytes; }
 
 StatusOr<std::unique_ptr<HttpClient>> HttpClient::Connect(const std::string& base_url,
                                                           const std::string& ca_file,

@@ -2,6 +2,7 @@
 // tests. No Beast in this header.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,6 +34,8 @@ class HttpClient {
   // By default a request is retried once on a new connection if the keep-alive connection
   // failed; tests of server behaviour turn that off to see every failure.
   void set_retry(bool retry) { retry_ = retry; }
+  // Answers with a larger body fail (Unavailable); 1 GiB by default.
+  void set_body_limit(uint64_t bytes);
   struct Impl;
 
  private:

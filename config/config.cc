@@ -69,6 +69,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"public_url", "string",
      "the bank's public http(s) base URL, no trailing slash: credential and status list URLs, "
      "did:web (empty = the listening URL)"},
+    {"credential_status_hosts", "string",
+     "comma-separated hosts (host or host:port) whose status lists the bank fetches for a "
+     "presented credential that came without its list (none: nothing is fetched)"},
     {"vc_api_issue", "string",
      "true enables POST /vc-api/credentials/issue for admins (DESIGN.md vc_api.issue; false)"},
     {"stats_k", "int", "GET /v1/stats leaves out cells of fewer learners than this (10)"},
@@ -275,6 +278,15 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "public_url") {
     LCB_RETURN_IF_ERROR(CheckBaseUrl(key, source, value));
     c.public_url = value;
+  } else if (key == "credential_status_hosts") {
+    c.credential_status_hosts.clear();
+    if (!value.empty() && value.back() == ',') return Bad(key, source, "ends with a comma");
+    std::stringstream in(value);
+    for (std::string host; std::getline(in, host, ',');) {
+      const bool ok = !host.empty() && host.find_first_of("/@?# \t") == std::string::npos;
+      if (!ok) return Bad(key, source, "'" + host + "' is not a host or host:port");
+      c.credential_status_hosts.push_back(host);
+    }
   } else if (key == "vc_api_issue") {
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
     c.vc_api_issue = value == "true";

@@ -65,6 +65,10 @@ struct Config {
   // The bank's public base URL ("https://bank.example", no trailing slash): credential ids,
   // status list URLs and did:web. Empty = the URL the server listens on.
   std::string public_url;
+  // Hosts ("host" or "host:port") whose status lists the bank may fetch, by the URL a
+  // presented credential names, when the presenter did not bring the list (POST
+  // /v1/learners/{id}/credentials). Empty = none: the bank fetches nothing.
+  std::vector<std::string> credential_status_hosts;
   // DESIGN.md's vc_api.issue: POST /vc-api/credentials/issue answers only when true.
   bool vc_api_issue = false;
   int stats_k = 10;  // /v1/stats: cells with fewer learners are suppressed

@@ -20,8 +20,11 @@
 //                reported as expired: outside its validity period).
 //   status       revoked when its revocation entry's bit is set in one of the status lists
 //                the presenter brought (each verified with the registered keys, and of the
-//                credential's issuer). The bank fetches nothing: without the named list, the
-//                status is unknown and does not refuse the credential.
+//                credential's issuer), or, when it did not bring the list its entry names and
+//                a fetcher is set (config credential_status_hosts), in the list fetched from
+//                that URL and verified the same way. A list that cannot be fetched or does
+//                not verify leaves the status unknown; an unknown status does not refuse the
+//                credential.
 //   subject      credentialSubject.id == "urn:creditbank:learner:<learner id>", the form the
 //                bank's own credentials give a learner -> else subject_mismatch.
 //   achievement  credentialSubject.achievement.id is listed by aligned_achievements of a unit
@@ -98,6 +101,10 @@ class CredentialInputService {
 
   using Done =
       std::function<void(StatusOr<PresentedCredential>, std::optional<CredentialRejection>)>;
+  // Fetches a status list by its URL (api/status_list_fetcher.h); unset = nothing is fetched.
+  using StatusListFetch = std::function<StatusOr<std::string>(const std::string& url)>;
+  void SetStatusListFetch(StatusListFetch fetch) { fetch_ = std::move(fetch); }
+
   // Check, then post the record (asynchronously, as RecordService::Post). `done` gets the
   // rejection (with an OK-less status ignored) or the outcome.
   void Present(const std::string& learner, std::string_view bytes,
@@ -110,6 +117,7 @@ class CredentialInputService {
 
   CatalogService* catalog_;
   RecordService* records_;
+  StatusListFetch fetch_;
 };
 
 }  // namespace lcb

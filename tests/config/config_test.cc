@@ -150,6 +150,22 @@ TEST(ConfigTest, NodeLeaseAndAdvertisedUrl) {
   EXPECT_NE(bad_url.status().message().find("storage.postgres.advertise"), std::string::npos);
 }
 
+TEST(ConfigTest, CredentialStatusHosts) {
+  auto defaults = LoadConfig("", {}, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->credential_status_hosts.empty());  // nothing is fetched
+  auto listed = LoadConfig("", {{"CREDITBANK_CREDENTIAL_STATUS_HOSTS", "a.example,b.example:8443"}},
+                           {});
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->credential_status_hosts,
+            (std::vector<std::string>{"a.example", "b.example:8443"}));
+  for (const std::string bad : {"https://a.example", "a.example,", "a.example/status", "u@a"}) {
+    auto refused = LoadConfig("", {}, {{"credential_status_hosts", bad}});
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_NE(refused.status().message().find("credential_status_hosts"), std::string::npos);
+  }
+}
+
 TEST(ConfigTest, StorageBackendErrorsNameTheKeyAndNeverTheDsn) {
   auto bad = LoadConfig("", {{"CREDITBANK_STORAGE", "mysql"}}, {});
   ASSERT_FALSE(bad.ok());

@@ -9,6 +9,7 @@
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
+#include "tests/integration/scripted_server.h"
 #include "tests/integration/test_server.h"
 #include "vc/open_badge.h"
 #include "vc/securing.h"
@@ -24,8 +25,10 @@ constexpr char kPython[] = "https://badges.tsinghua.example/achievements/python"
 
 class CredentialInputTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    server_ = std::make_unique<TestServer>(dir_.path());
+  void SetUp() override { Start(dir_.path()); }
+  void Start(const std::string& dir, std::map<std::string, std::string> config = {}) {
+    server_ = std::make_unique<TestServer>(dir, std::move(config));
+    cat_ = Catalog();
     cat_.Load(*server_);
     const std::string& admin = server_->admin_token();
     server_->CallJson("PUT", "/v1/institutions/tsinghua", admin,
@@ -275,6 +278,43 @@ TEST_F(CredentialInputTest, AchievementNoUnitAlignsIsUnknownAchievement) {
                      {"aligned_achievements", json::array({"https://ouchn.example/rust"})}},
                     200);
   ExpectRefused(Di(Badge(cat_.learner_a, "https://ouchn.example/rust")), "unknown_achievement");
+}
+
+// Without the list in the envelope, the bank fetches it from the URL the credential names —
+// only from a host listed in credential_status_hosts (a real loopback HTTP server here), once
+// per minute per URL; a list elsewhere is never requested and the status stays unknown.
+TEST_F(CredentialInputTest, AStatusListOnAnAllowedHostIsFetched) {
+  ScriptedServer lists;
+  Start(dir_.sub("fetching"), {{"credential_status_hosts", "example.org," + lists.host()}});
+  const std::string list_url = lists.url() + "/status/1";
+  vc::StatusBitstring bits;
+  bits.Set(13, true);
+  lists.Push(Answer(200, SignDi(vc::BuildStatusListCredential(list_url, kIssuerUrl,
+                                                              "2025-01-01T00:00:00Z", bits),
+                                key_)));
+  auto badge = [&](int index, const std::string& url) {
+    json b = Badge(cat_.learner_a);
+    b["credentialStatus"] = {{"id", url + "#" + std::to_string(index)},
+                             {"type", "BitstringStatusListEntry"},
+                             {"statusPurpose", "revocation"},
+                             {"statusListIndex", std::to_string(index)},
+                             {"statusListCredential", url}};
+    return b;
+  };
+  ExpectRefused(Di(badge(13, list_url)), "revoked");
+  ASSERT_EQ(lists.requests().size(), 1u);
+  EXPECT_TRUE(lists.requests()[0].starts_with("GET /status/1 HTTP/1.1")) << lists.requests()[0];
+  // Bit 12 is clear: accepted, from the list kept since (no second request).
+  EXPECT_EQ(Present(cat_.learner_a, cat_.learner_a_token, Di(badge(12, list_url))).status, 201);
+  EXPECT_EQ(lists.requests().size(), 1u);
+  // A list on a host nobody listed (the same server under another name) is not fetched: the
+  // status is unknown, which does not refuse the credential.
+  const std::string elsewhere = "http://localhost:" + lists.host().substr(10) + "/status/1";
+  json other = Badge(cat_.learner_a, kPython);
+  other["name"] = "Python (again)";
+  other["credentialStatus"] = badge(13, elsewhere)["credentialStatus"];
+  EXPECT_EQ(Present(cat_.learner_a, cat_.learner_a_token, Di(other)).status, 201);
+  EXPECT_EQ(lists.requests().size(), 1u);
 }
 
 // The institution's status list comes with the credential, in the envelope
