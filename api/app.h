@@ -11,10 +11,10 @@
 #include <unordered_map>
 
 #include "api/forwarder.h"
-#include "api/status_list_fetcher.h"
 #include "api/http.h"
 #include "api/router.h"
 #include "api/sessions.h"
+#include "api/status_list_fetcher.h"
 #include "codec/json_util.h"
 #include "service/services.h"
 

@@ -66,8 +66,8 @@ Status ParsePage(const RouteContext& ctx, StatsQuery* q) {
     size_t n = 0;
     auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
     if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > kMaxLimit) {
-      return Status::InvalidArgument(Field("/limit"),
-                                     "must be a whole number from 1 to " + std::to_string(kMaxLimit));
+      return Status::InvalidArgument(
+          Field("/limit"), "must be a whole number from 1 to " + std::to_string(kMaxLimit));
     }
     q->limit = n;
   }
@@ -115,7 +115,8 @@ void AddStatsRoutes(Router& router, StatsService& stats, int k) {
         const std::string next = result->more ? Cursor(result->cells.back()) : "";
         const std::string* accept = ctx.request.Header("accept");
         if (accept && accept->find("text/csv") != std::string::npos) {
-          HttpResponse r = TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
+          HttpResponse r =
+              TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
           r.headers.emplace_back("X-Stats-K", std::to_string(result->k));
           r.headers.emplace_back("X-Stats-Suppressed", std::to_string(result->suppressed));
           if (!next.empty()) r.headers.emplace_back("X-Stats-Next", next);

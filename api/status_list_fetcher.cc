@@ -16,9 +16,8 @@ StatusOr<std::string> StatusListFetcher::Fetch(const std::string& url) {
   }
   const size_t host_begin = scheme_end + 3;
   const size_t path_begin = url.find('/', host_begin);
-  const std::string host = url.substr(host_begin, path_begin == std::string::npos
-                                                      ? std::string::npos
-                                                      : path_begin - host_begin);
+  const std::string host = url.substr(
+      host_begin, path_begin == std::string::npos ? std::string::npos : path_begin - host_begin);
   if (host.empty() || host.find_first_of("@?#") != std::string::npos) {
     return Status::InvalidArgument(Field("/credentialStatus/statusListCredential"),
                                    url + " is not http(s)://host/path");

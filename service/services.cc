@@ -2,8 +2,8 @@
 
 #include "codec/json_util.h"
 #include "common/encoding.h"
-#include "crypto/tiles.h"
 #include "crypto/sha256.h"
+#include "crypto/tiles.h"
 #include "service/files.h"
 #include "storage/keys.h"
 

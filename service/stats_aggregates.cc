@@ -223,9 +223,9 @@ void StatsAggregates::Clear() {
 void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
                                 std::vector<Part>* parts) {
   const int slot = IssuerSlot(subset);
-  const CellMap* kept = subset < region.by_subset.size()  ? &region.by_subset[subset]
-                        : KeepsIssuerMap(level, slot) ? &region.by_issuer[slot]
-                                                          : nullptr;
+  const CellMap* kept = subset < region.by_subset.size() ? &region.by_subset[subset]
+                        : KeepsIssuerMap(level, slot)    ? &region.by_issuer[slot]
+                                                         : nullptr;
   if (kept != nullptr) {
     for (const auto& [key, t] : *kept) parts->push_back({group, key, t});
     return;
@@ -337,7 +337,8 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
       for (size_t i = 0; i < parts.size(); ++i) ranks[i][d] = parts[i].group;
     } else {
       for (size_t i = 0; i < parts.size(); ++i) values[i] = value(parts[i], k);
-      const Ranker rank(values, [&](uint32_t v) { return text(k, v); }, &names[d]);
+      const Ranker rank(
+          values, [&](uint32_t v) { return text(k, v); }, &names[d]);
       for (size_t i = 0; i < parts.size(); ++i) ranks[i][d] = rank(values[i]);
     }
     space = std::min(space * std::max<uint64_t>(names[d].size(), 1), dense_limit + 1);

@@ -116,9 +116,8 @@ class StatsAggregates {
     std::vector<LearnerState*> learners;  // counties only
   };
   // Subsets with issuer (bit 8 issuer), by slot in Region::by_issuer.
-  static constexpr std::array<unsigned, 8> kIssuerSubsets = {8,         8 | 1,     8 | 2,
-                                                             8 | 4,     8 | 1 | 2, 8 | 1 | 4,
-                                                             8 | 2 | 4, 8 | 1 | 2 | 4};
+  static constexpr std::array<unsigned, 8> kIssuerSubsets = {
+      8, 8 | 1, 8 | 2, 8 | 4, 8 | 1 | 2, 8 | 1 | 4, 8 | 2 | 4, 8 | 1 | 2 | 4};
   static constexpr int kProvinceIssuerSlots = 4;
   // The slot of a subset with issuer; -1 for a subset without.
   static int IssuerSlot(unsigned subset);

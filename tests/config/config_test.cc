@@ -154,8 +154,8 @@ TEST(ConfigTest, CredentialStatusHosts) {
   auto defaults = LoadConfig("", {}, {});
   ASSERT_TRUE(defaults.ok());
   EXPECT_TRUE(defaults->credential_status_hosts.empty());  // nothing is fetched
-  auto listed = LoadConfig("", {{"CREDITBANK_CREDENTIAL_STATUS_HOSTS", "a.example,b.example:8443"}},
-                           {});
+  auto listed =
+      LoadConfig("", {{"CREDITBANK_CREDENTIAL_STATUS_HOSTS", "a.example,b.example:8443"}}, {});
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_EQ(listed->credential_status_hosts,
             (std::vector<std::string>{"a.example", "b.example:8443"}));

@@ -289,9 +289,9 @@ TEST_F(CredentialInputTest, AStatusListOnAnAllowedHostIsFetched) {
   const std::string list_url = lists.url() + "/status/1";
   vc::StatusBitstring bits;
   bits.Set(13, true);
-  lists.Push(Answer(200, SignDi(vc::BuildStatusListCredential(list_url, kIssuerUrl,
-                                                              "2025-01-01T00:00:00Z", bits),
-                                key_)));
+  lists.Push(Answer(
+      200, SignDi(vc::BuildStatusListCredential(list_url, kIssuerUrl, "2025-01-01T00:00:00Z", bits),
+                  key_)));
   auto badge = [&](int index, const std::string& url) {
     json b = Badge(cat_.learner_a);
     b["credentialStatus"] = {{"id", url + "#" + std::to_string(index)},

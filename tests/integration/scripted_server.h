@@ -19,7 +19,8 @@
 
 namespace lcb::testing {
 
-inline std::string Answer(int status, const std::string& body, const std::string& extra_headers = "") {
+inline std::string Answer(int status, const std::string& body,
+                          const std::string& extra_headers = "") {
   return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\n" +
          extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }

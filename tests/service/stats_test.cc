@@ -284,8 +284,8 @@ TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
 // The bodies are written by hand (not through a JSON library): they must parse to what the
 // cells hold, whatever an issuer id contains, and CSV fields with separators are quoted.
 TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
-  const StatsQuery q{{StatsKey::kIssuer, StatsKey::kYear, StatsKey::kLevel}, "", RegionLevel::kCounty,
-                     10};
+  const StatsQuery q{
+      {StatsKey::kIssuer, StatsKey::kYear, StatsKey::kLevel}, "", RegionLevel::kCounty, 10};
   StatsResult r;
   r.k = 10;
   r.suppressed = 3;
@@ -293,16 +293,30 @@ TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
              {{"a\"b\\c\x01,d", "-1", "0"}, 10, 1, 5, 0},
              {{"\u4e0a\u6d77", "2025", "10"}, 1000000, 9000000, 700000000, 12}};
   const json got = json::parse(StatsJsonText(q, r));
-  const json want = {
-      {"cells",
-       {{{"issuer", "uni"}, {"year", 2024}, {"level", 6}, {"learners", 12}, {"records", 30},
-         {"credits", 45.5}, {"conversions", 2}},
-        {{"issuer", "a\"b\\c\x01,d"}, {"year", -1}, {"level", 0}, {"learners", 10},
-         {"records", 1}, {"credits", 0.05}, {"conversions", 0}},
-        {{"issuer", "\u4e0a\u6d77"}, {"year", 2025}, {"level", 10}, {"learners", 1000000},
-         {"records", 9000000}, {"credits", 7000000}, {"conversions", 12}}}},
-      {"k", 10},
-      {"suppressed", 3}};
+  const json want = {{"cells",
+                      {{{"issuer", "uni"},
+                        {"year", 2024},
+                        {"level", 6},
+                        {"learners", 12},
+                        {"records", 30},
+                        {"credits", 45.5},
+                        {"conversions", 2}},
+                       {{"issuer", "a\"b\\c\x01,d"},
+                        {"year", -1},
+                        {"level", 0},
+                        {"learners", 10},
+                        {"records", 1},
+                        {"credits", 0.05},
+                        {"conversions", 0}},
+                       {{"issuer", "\u4e0a\u6d77"},
+                        {"year", 2025},
+                        {"level", 10},
+                        {"learners", 1000000},
+                        {"records", 9000000},
+                        {"credits", 7000000},
+                        {"conversions", 12}}}},
+                     {"k", 10},
+                     {"suppressed", 3}};
   EXPECT_EQ(got, want);
   EXPECT_EQ(StatsJsonText(q, StatsResult{}), R"({"cells":[],"k":0,"suppressed":0})");
   // A key far longer than the writer expects (each control character is written as 6 bytes).
