@@ -47,12 +47,15 @@ fresh_db() { psql_ -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABA
 fresh_db nodes_db
 echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql_ -d postgres -Atc 'SHOW server_version'), fsync $(psql_ -d postgres -Atc 'SHOW fsync'); lease ${LEASE_MS} ms"
 
+# STATS_ON_START=false: the nodes do not build /v1/stats aggregates, so followers do not read
+# the entries they follow for them (default true, as `serve`).
+STATS_ON_START="${STATS_ON_START:-true}"
 # start_node NAME: a node on nodes_db; sets URL_<NAME> and PID_<NAME>.
 start_node() {
   "$bin" serve --data "$work/$1" --listen 127.0.0.1:0 --port-file "$work/$1.port" \
     --log-level warn --rate-limit-rps 0 --storage postgres --postgres-dsn "$DSN dbname=nodes_db" \
     --key-file "$work/log_key.pem" --secret-file "$work/national_id.secret" \
-    --postgres-lease-ms "$LEASE_MS" --stats-build-on-start false 2> "$work/$1.log" &
+    --postgres-lease-ms "$LEASE_MS" --stats-build-on-start "$STATS_ON_START" 2> "$work/$1.log" &
   local pid=$!
   pids+=("$pid")
   for _ in $(seq 1 200); do [ -s "$work/$1.port" ] && break; sleep 0.05; done
