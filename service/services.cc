@@ -115,6 +115,11 @@ Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
     LCB_ASSIGN_OR_RETURN(std::string bundle,
                          log_->EntryBundle(n, static_cast<uint32_t>(end - n * kTileWidth)));
     LCB_ASSIGN_OR_RETURN(std::vector<std::string_view> entries, SplitBundle(bundle));
+    if (entries.size() != end - n * kTileWidth) {
+      return Status::DataLoss("entry bundle " + std::to_string(n) + " holds " +
+                              std::to_string(entries.size()) + " entries, not " +
+                              std::to_string(end - n * kTileWidth));
+    }
     for (uint64_t i = std::max(from, n * kTileWidth); i < end; ++i) {
       const std::string_view bytes = entries[i - n * kTileWidth];
       const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
