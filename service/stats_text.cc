@@ -1,6 +1,7 @@
 #include "service/stats_text.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -37,19 +38,16 @@ class Writer {
   }
   void Char(char c) { *p_++ = c; }
   void Int(int64_t v) { p_ = std::to_chars(p_, p_ + kMaxInt, v).ptr; }
-  // As CentiToString: 750 -> 7.5, 400 -> 4, 1225 -> 12.25.
-  void Credits(Centi c) {
-    if (c < 0) {
-      Char('-');
-      c = -c;
-    }
-    Int(c / kCentiPerCredit);
-    const Centi frac = c % kCentiPerCredit;
-    if (frac != 0) {
-      Char('.');
-      Char(static_cast<char>('0' + frac / 10));
-      if (frac % 10 != 0) Char(static_cast<char>('0' + frac % 10));
-    }
+  // The four figures of a cell, each after its label or separator.
+  void Figures(const StatsCell& c, const std::array<std::string_view, 4>& before) {
+    Put(before[0]);
+    Int(c.learners);
+    Put(before[1]);
+    Int(c.records);
+    Put(before[2]);
+    Put(CentiToString(c.credits));  // short: no allocation
+    Put(before[3]);
+    Int(c.conversions);
   }
   void JsonString(std::string_view s) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -124,14 +122,7 @@ std::string StatsJsonText(const StatsQuery& query, const StatsResult& result,
         }
         w.Char(',');
       }
-      w.Put("\"learners\":");
-      w.Int(c.learners);
-      w.Put(",\"records\":");
-      w.Int(c.records);
-      w.Put(",\"credits\":");
-      w.Credits(c.credits);
-      w.Put(",\"conversions\":");
-      w.Int(c.conversions);
+      w.Figures(c, {"\"learners\":", ",\"records\":", ",\"credits\":", ",\"conversions\":"});
       w.Char('}');
     }
     w.Room(64 + 2 * Writer::kMaxInt + 6 * next.size());
@@ -167,13 +158,7 @@ std::string StatsCsvText(const StatsQuery& query, const StatsResult& result) {
         w.CsvField(key);
         w.Char(',');
       }
-      w.Int(c.learners);
-      w.Char(',');
-      w.Int(c.records);
-      w.Char(',');
-      w.Credits(c.credits);
-      w.Char(',');
-      w.Int(c.conversions);
+      w.Figures(c, {"", ",", ",", ","});
       w.Put("\r\n");
     }
   }
