@@ -110,6 +110,20 @@ Status CatalogService::CheckRegimeChange(const Institution& inst) {
                                    "': their common levels derive from it, so it cannot change");
 }
 
+StatusOr<bool> CatalogService::HasPosted(const std::string& institution_id) {
+  {
+    std::shared_lock<std::shared_mutex> lock(cache_mu_);
+    if (posted_.count(institution_id)) return true;
+  }
+  std::string marker;
+  Status s = kv_->Get(Table::kCatalog, keys::InstitutionPosted(institution_id), &marker);
+  if (s.code() == StatusCode::kNotFound) return false;
+  LCB_RETURN_IF_ERROR(s);
+  std::unique_lock<std::shared_mutex> lock(cache_mu_);
+  posted_.insert(institution_id);
+  return true;
+}
+
 void CatalogService::ApplyRegimeDefaultPolicy(Program& program) {
   const Policy& p = program.policy;
   const bool no_policy = !p.max_transfer_credits && !p.max_transfer_ratio_bp && !p.min_grade &&

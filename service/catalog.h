@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/grades.h"
@@ -62,6 +63,11 @@ class CatalogService {
   // /regime). A program with an empty policy whose institution has a regime is stored with
   // the regime's default policy.
   StatusOr<CatalogItem<Program>> PutProgram(Program program, const Principal& by);
+  // Whether the store holds the institution's posted mark (written with its first records,
+  // RecordService). A yes is remembered (marks are never removed), so the writers of a batch
+  // ask the store only until the first one is durable: before, every record rewrote the mark,
+  // i.e. one more row per record on one key (a memtable with millions of versions of it).
+  StatusOr<bool> HasPosted(const std::string& institution_id);
 
   // NotFound when absent. The *Item forms carry updated_at (one store read); the plain forms
   // come from the cache.
@@ -115,6 +121,7 @@ class CatalogService {
   std::unordered_map<std::string, std::shared_ptr<const Unit>> units_;
   std::unordered_map<std::string, std::shared_ptr<const Program>> programs_;
   std::atomic<uint64_t> version_{0};  // Version(): bumped with each Put* under cache_mu_
+  std::unordered_set<std::string> posted_;  // HasPosted() answered yes; under cache_mu_
 
   mutable std::mutex scales_mu_;  // guards the pointer; the scales themselves are immutable
   std::shared_ptr<const GradeScales> scales_ = std::make_shared<const GradeScales>();

@@ -93,7 +93,7 @@ StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const Gr
                                              const std::string& supersedes,
                                              const Submission& submission, Days today,
                                              const std::string& recorded_at,
-                                             const std::string& salt_hex) {
+                                             const std::string& salt_hex, bool mark_posted) {
   if (!in.learner.empty() && !learners_->Exists(in.learner)) {
     return Status::InvalidArgument(
         Field(ptr + "/learner"),
@@ -124,11 +124,11 @@ StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const Gr
   auto fingerprint_doc = RecordInputCanonical(in, supersedes);
   e.fingerprint = HashBytes(Sha256(fingerprint_doc.ok() ? *fingerprint_doc : std::string()));
   e.conflict_pointer = ptr + "/external_ref";
-  e.index_rows = [learner = rec.learner, id = rec.id, issuer = issuer.id](uint64_t leaf,
-                                                                          WriteBatch* batch) {
+  e.index_rows = [learner = rec.learner, id = rec.id, issuer = mark_posted ? issuer.id : ""](
+                     uint64_t leaf, WriteBatch* batch) {
     batch->Put(Table::kLearnerRecords, keys::OwnerLeaf(learner, leaf), id);
     // The issuer's regime is frozen from now on (CatalogService::PutInstitution).
-    batch->Put(Table::kCatalog, keys::InstitutionPosted(issuer), "");
+    if (!issuer.empty()) batch->Put(Table::kCatalog, keys::InstitutionPosted(issuer), "");
   };
   return e;
 }
@@ -148,12 +148,14 @@ StatusOr<std::vector<LogEntry>> RecordService::Validate(const std::string& issue
   const std::string recorded_at = NowRfc3339();
   const std::string salts = RandomBytes(16 * inputs.size());  // one CSPRNG call per request
   const std::shared_ptr<const GradeScales> scales = catalog_->Scales();
+  // The posted mark goes with the fresh entries of every batch until the store has it.
+  LCB_ASSIGN_OR_RETURN(const bool posted, catalog_->HasPosted(issuer_id));
   std::vector<LogEntry> entries;
   entries.reserve(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string ptr = batch ? "/records/" + std::to_string(i) : "";
     auto e = BuildEntry(*issuer, *scales, inputs[i], ptr, "", submission, today, recorded_at,
-                        HexEncode(std::string_view(salts).substr(16 * i, 16)));
+                        HexEncode(std::string_view(salts).substr(16 * i, 16)), !posted);
     if (!e.ok()) {
       if (errors->errors.size() < kMaxErrorsReported) errors->errors.push_back(e.status());
       continue;
@@ -279,8 +281,10 @@ void RecordService::Correct(const std::string& id, const std::string& issuer_id,
                                         "a correction needs a new external_ref"),
                 {});
   }
+  auto posted = catalog_->HasPosted(issuer_id);
+  if (!posted.ok()) return done(posted.status(), {});
   auto entry = BuildEntry(*issuer, *catalog_->Scales(), replacement, "/record", id, Submission{},
-                          TodayUtc(), NowRfc3339(), HexEncode(RandomBytes(16)));
+                          TodayUtc(), NowRfc3339(), HexEncode(RandomBytes(16)), !*posted);
   if (!entry.ok()) {
     BatchErrors errors;
     errors.errors.push_back(entry.status());

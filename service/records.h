@@ -158,7 +158,7 @@ class RecordService {
                                 const RecordInput& in, const std::string& ptr,
                                 const std::string& supersedes, const Submission& submission,
                                 Days today, const std::string& recorded_at,
-                                const std::string& salt_hex);
+                                const std::string& salt_hex, bool mark_posted);
   // Sets record.common_level from its issuer's regime (engine/regimes.h).
   void ResolveLevel(Record& record);
   // Appends validated entries; `learners` are touched once the group is durable or failed.

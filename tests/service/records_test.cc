@@ -1,3 +1,5 @@
+#include <map>
+
 #include "common/date.h"
 #include "crypto/merkle.h"
 #include "engine/passbook.h"
@@ -39,6 +41,41 @@ TEST_F(RecordServiceTest, PostReadRetryAndConflict) {
   auto conflict = Post("uni", {Input(learner_, "uni:CS101", "R-1", "70")});
   EXPECT_EQ(conflict.status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(conflict.status().pointer(), "/records/0/external_ref");
+}
+
+// Rows a record adds to the store: its leaf row, idempotency row and learner row, plus a few
+// per commit group (checkpoint, head) and per 256 leaves (bundle, tiles). The institution's
+// posted mark goes with its first batch only: it was once rewritten with every record, one
+// more version of one key per record (memtables of millions of versions of it in the soak).
+TEST_F(RecordServiceTest, ARecordAddsThreeRowsAndThePostedMarkIsWrittenOnce) {
+  LoadCatalog();
+  auto posted = s().catalog().HasPosted("uni");
+  ASSERT_TRUE(posted.ok());
+  EXPECT_FALSE(*posted);
+  auto entries = [&] {
+    std::map<std::string, double> stats = s().kv().Stats();
+    return stats["rocksdb_memtable_entries"] + stats["rocksdb_imm_memtable_entries"];
+  };
+  const double before = entries();
+  constexpr int kBatches = 20, kPerBatch = 50;
+  for (int b = 0; b < kBatches; ++b) {
+    std::vector<RecordInput> batch;
+    for (int i = 0; i < kPerBatch; ++i) {
+      batch.push_back(Input(learner_, "uni:CS101", "M-" + std::to_string(b * kPerBatch + i)));
+    }
+    auto r = Post("uni", std::move(batch));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  posted = s().catalog().HasPosted("uni");
+  ASSERT_TRUE(posted.ok());
+  EXPECT_TRUE(*posted);
+  const double added = entries() - before;
+  EXPECT_GE(added, 3.0 * kBatches * kPerBatch);
+  EXPECT_LE(added, 3.0 * kBatches * kPerBatch + 10.0 * kBatches) << added << " rows";
+  // Another institution has not posted; the mark survives a reopen.
+  EXPECT_FALSE(*s().catalog().HasPosted("ou"));
+  Open();
+  EXPECT_TRUE(*s().catalog().HasPosted("uni"));
 }
 
 TEST_F(RecordServiceTest, ABadRecordRejectsTheBatchWithEveryError) {
