@@ -1,5 +1,8 @@
 #include "service/services.h"
 
+#include <algorithm>
+
+
 #include "codec/json_util.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"
@@ -88,11 +91,16 @@ Status Services::FollowStore() {
   if (size != before) {
     generations_.TouchAll();
     records_->TouchRevocations();
-    // Before followed_size_ moves on: if this fails, the next poll marks them again.
+    uint64_t followed = size;
+    // Before followed_size_ moves on: if this fails, the next poll marks them again. A follower
+    // far behind (a restart, a long pause) reads at most kMaxEntriesMarkedPerPoll entries a
+    // poll, so that one poll does not parse millions of entries before it looks at the lease
+    // and the catalog again; the statistics catch up over the next polls.
     if (size > before && stats_changes_.tracking()) {
-      LCB_RETURN_IF_ERROR(MarkLearnersOfEntries(before, size));
+      followed = std::min(size, before + kMaxEntriesMarkedPerPoll);
+      LCB_RETURN_IF_ERROR(MarkLearnersOfEntries(before, followed));
     }
-    followed_size_.store(size);
+    followed_size_.store(followed);
   }
   LCB_ASSIGN_OR_RETURN(uint64_t actions, admin_log_->CatchUp());
   if (actions > 0) {
@@ -111,6 +119,8 @@ Status Services::FollowStore() {
 Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
   std::vector<std::string> learners;
   for (uint64_t n = from / kTileWidth; n * kTileWidth < to; ++n) {
+    stats_changes_.MarkAll(learners);  // a bundle at a time: memory bounded by one bundle
+    learners.clear();
     const uint64_t end = std::min(to, (n + 1) * kTileWidth);
     LCB_ASSIGN_OR_RETURN(std::string bundle,
                          log_->EntryBundle(n, static_cast<uint32_t>(end - n * kTileWidth)));

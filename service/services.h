@@ -124,6 +124,8 @@ class Services {
 
   // The log's size at the last FollowStore (at start: the size the store was opened at).
   std::atomic<uint64_t> followed_size_{0};
+  // Entries a follower reads for the statistics in one poll (FollowStore): ~64 bundles.
+  static constexpr uint64_t kMaxEntriesMarkedPerPoll = 64 * 256;
   std::mutex writer_mu_;                          // guards the two below
   std::string writer_holder_;                     // the lease holder as last read (FollowStore)
   std::map<std::string, std::string> node_urls_;  // lease holder -> advertised URL

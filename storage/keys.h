@@ -40,6 +40,7 @@
 //   kStatus          record-id                     -> id of the entry that revoked it
 //   kAdminLog        BE64(sequence)                -> admin action JSON
 //   kUnique          idempotency key               -> BE64(leaf) fingerprint(32) object-id
+//                      (object-id "=": the same as the key, for records)
 //                      key = record-id | "revoke/" record-id | "ruleset/" program "/" version
 //   kObjects         object-id                     -> BE64(leaf)
 //   kLogLeaves, kLogNodes, kCheckpoints            -> written only by the Ledger (ledger.h)

@@ -25,7 +25,8 @@
 //               interior nodes (crypto/tiles.h "stored tile", 16,320 bytes)
 //   kObjects    id                     -> BE64(leaf index); not written for an entry whose
 //               unique key is its id (records): the kUnique row already maps it
-//   kUnique     key                    -> BE64(leaf index) fingerprint(32) id
+//   kUnique     key                    -> BE64(leaf index) fingerprint(32) id, or "=" for an
+//               id equal to the key (records; rows written before 2026-12-03 repeat it)
 //   kCheckpoints BE64(size)            -> signed note;  kMeta "checkpoint" -> latest note,
 //   kMeta "tree_size" -> BE64(size), kMeta "log_layout" -> "tiles/1"
 // Partial tiles of levels above 0 are not stored: they are rebuilt at start-up from the full

@@ -5,12 +5,24 @@
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "crypto/tiles.h"
 #include "storage/ledger.h"
 
 namespace lcb {
+
+// The id part of a kUnique row (after leaf and fingerprint) when the entry's id is its unique
+// key (records): the id is not repeated.
+inline constexpr std::string_view kUniqueIdIsKey = "=";
+
+// The entry id a kUnique row of `key` names: the key itself for kUniqueIdIsKey, else what the
+// row holds (rows written before kUniqueIdIsKey hold a record's id in full).
+inline std::string UniqueRowId(std::string_view key, std::string_view value) {
+  const std::string_view id = value.size() >= 40 ? value.substr(40) : std::string_view();
+  return std::string(id == kUniqueIdIsKey ? key : id);
+}
 
 // The latest written tree as readers see it. Immutable once published: a reader holds a
 // shared_ptr and answers from one consistent tree while the writer moves on.

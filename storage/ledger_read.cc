@@ -154,7 +154,7 @@ StatusOr<uint64_t> Ledger::ObjectIndex(std::string_view id) {
   std::string value;
   // Entries whose unique key is their id (records) are found through their kUnique row.
   Status unique = kv_->Get(Table::kUnique, id, &value);
-  if (unique.ok() && value.size() >= 40 && std::string_view(value).substr(40) == id) {
+  if (unique.ok() && value.size() >= 40 && UniqueRowId(id, value) == id) {
     return GetBigEndian64(value);
   }
   if (!unique.ok() && unique.code() != StatusCode::kNotFound) return unique;

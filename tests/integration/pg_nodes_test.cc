@@ -123,6 +123,19 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   a->CallJson("POST", "/v1/records/" + third["records"][0]["id"].get<std::string>() + "/revoke",
               cat.tsinghua_token, {{"reason", "entered twice"}}, 200);
   EXPECT_TRUE(WaitFor([&] { return records_on_b() == 2; }, 5000)) << records_on_b();
+  // More entries than a follower reads for its statistics in one poll: it catches up over
+  // the next polls and counts every one.
+  constexpr int kMany = 17'000;
+  const std::string many = a->CallJson("POST", "/v1/learners", cat.tsinghua_token,
+                                       {{"display_name", "M"}}, 201)["id"];
+  for (int b0 = 0; b0 < kMany; b0 += 1'000) {
+    json batch = {{"records", json::array()}};
+    for (int i = b0; i < b0 + 1'000; ++i) {
+      batch["records"].push_back(cat.Record(many, "tsinghua:CS101", "M-" + std::to_string(i)));
+    }
+    a->CallJson("POST", "/v1/records", cat.tsinghua_token, batch, 201);
+  }
+  EXPECT_TRUE(WaitFor([&] { return records_on_b() == 2 + kMany; }, 20000)) << records_on_b();
   // A catalog change made on the writer shows on the follower (its caches are dropped when
   // the admin log grows).
   a->CallJson("PUT", "/v1/institutions/pku", a->admin_token(),

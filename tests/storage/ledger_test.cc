@@ -200,6 +200,45 @@ TEST_P(LedgerTest, RetriesAcrossPipelinedGroupsKeepOneLeafPerKey) {
 
 // Group A's write fails after group B was prepared on top of it: both fail, nothing of either is
 // stored, and the next group continues the tree from before A.
+// A record's idempotency row says "=" for an id equal to its key instead of repeating it;
+// rows written before (the id in full) read the same: the record is found by id, a retry
+// names it and other content under its key is a conflict.
+TEST_P(LedgerTest, ARecordsIdempotencyRowNamesItsIdOnceAndOldRowsStillRead) {
+  Open();
+  LogEntry rec = Entry("r");
+  rec.id = rec.unique_key = "rec_0123456789abcdef01234567";
+  const LogEntry retry = rec;
+  auto first = AppendAsync({rec, Entry("other")}).get();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::string row;
+  ASSERT_TRUE(kv_->Get(Table::kUnique, rec.unique_key, &row).ok());
+  EXPECT_EQ(row.size(), 41u);
+  EXPECT_EQ(row.substr(40), "=");
+  std::string other;
+  ASSERT_TRUE(kv_->Get(Table::kUnique, "u/other", &other).ok());
+  EXPECT_EQ(other.substr(40), "obj_other");  // an id unlike its key is kept
+  for (int round = 0; round < 2; ++round) {
+    auto leaf = ledger_->ObjectIndex(rec.id);
+    ASSERT_TRUE(leaf.ok()) << leaf.status().ToString();
+    EXPECT_EQ(*leaf, 0u);
+    auto again = AppendAsync({retry}).get();
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_TRUE(again->entries[0].existed);
+    EXPECT_EQ(again->entries[0].id, rec.id);
+    EXPECT_EQ(again->entries[0].leaf_index, 0u);
+    LogEntry changed = Entry("r", "changed");
+    changed.id = changed.unique_key = rec.id;
+    EXPECT_EQ(AppendAsync({changed}).get().status().code(), StatusCode::kAlreadyExists);
+    // Round 2 reads the row as a store from before "=" holds it.
+    WriteBatch old;
+    old.Put(Table::kUnique, rec.unique_key, row.substr(0, 40) + rec.id);
+    ASSERT_TRUE(kv_->Write(old, true).ok());
+    Close();
+    Open();
+  }
+  EXPECT_EQ(ledger_->Size(), 2u);
+}
+
 TEST_P(LedgerTest, FailedWriteFailsTheGroupsPreparedOnTopAndLeavesNoTrace) {
   Open();
   ASSERT_TRUE(ledger_->AppendSync({Entry("first", "a")}).ok());
