@@ -11,6 +11,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -379,6 +380,20 @@ TEST(RocksKvTest, IdempotencyRowsReadAndScanInOrder) {
     }
     std::string missing;
     EXPECT_EQ((*kv)->Get(Table::kUnique, "rec_nothere", &missing).code(), StatusCode::kNotFound);
+    // The batched read (the Ledger's idempotency lookups) agrees, absent keys included.
+    std::vector<std::string> asked = keys;
+    asked.insert(asked.begin() + 7, "rec_nothere");
+    std::vector<std::optional<std::string>> values;
+    ASSERT_TRUE((*kv)->MultiGet(Table::kUnique, asked, &values).ok());
+    ASSERT_EQ(values.size(), asked.size());
+    for (size_t i = 0; i < asked.size(); ++i) {
+      if (i == 7) {
+        EXPECT_FALSE(values[i].has_value());
+      } else {
+        ASSERT_TRUE(values[i].has_value()) << asked[i];
+        EXPECT_EQ(*values[i], "v" + std::to_string(i < 7 ? i : i - 1));
+      }
+    }
     std::vector<std::string> scanned;
     ASSERT_TRUE((*kv)->Scan(Table::kUnique, "", "", SIZE_MAX, [&](std::string_view k, std::string_view) {
                        scanned.emplace_back(k);
