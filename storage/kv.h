@@ -141,8 +141,7 @@ class Kv {
   }
   // Several keys of one table at once: (*values)[i] is the value of keys[i], or nullopt when
   // absent. One by one here; a store across a network sends them together (PgKv: one
-  // pipeline), so the Ledger's idempotency checks of a commit group cost one round trip;
-  // RocksKv uses RocksDB's batched MultiGet.
+  // pipeline), so the Ledger's idempotency checks of a commit group cost one round trip.
   virtual Status MultiGet(Table t, const std::vector<std::string>& keys,
                           std::vector<std::optional<std::string>>* values) {
     values->assign(keys.size(), std::nullopt);

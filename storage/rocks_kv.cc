@@ -16,7 +16,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
 #include <tuple>
 
 #include "storage/kv.h"
@@ -101,30 +100,6 @@ class RocksKv final : public Kv {
     return FromRocks(db_->Get(rocksdb::ReadOptions(), handle(t),
                               rocksdb::Slice(key.data(), key.size()), value));
   }
-
-  // RocksDB's batched MultiGet: one superversion for all keys, and each table file's filter
-  // probed for the keys together with prefetching. The Ledger reads a commit group's
-  // idempotency keys this way (one Get per key was 12 % of the soak's CPU).
-  Status MultiGet(Table t, const std::vector<std::string>& keys,
-                  std::vector<std::optional<std::string>>* values) override {
-    NoPerfContext();
-    values->assign(keys.size(), std::nullopt);
-    if (keys.empty()) return Status::Ok();
-    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    std::vector<rocksdb::PinnableSlice> found(keys.size());
-    std::vector<rocksdb::Status> statuses(keys.size());
-    db_->MultiGet(rocksdb::ReadOptions(), handle(t), keys.size(), slices.data(), found.data(),
-                  statuses.data());
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (statuses[i].ok()) {
-        (*values)[i] = found[i].ToString();
-      } else if (!statuses[i].IsNotFound()) {
-        return FromRocks(statuses[i]);
-      }
-    }
-    return Status::Ok();
-  }
-  bool BatchesReads() const override { return true; }
 
   Status View(Table t, std::string_view key,
               const std::function<void(std::string_view)>& fn) override {
