@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 #include "codec/json_util.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"

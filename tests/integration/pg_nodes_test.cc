@@ -126,8 +126,8 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   // More entries than a follower reads for its statistics in one poll: it catches up over
   // the next polls and counts every one.
   constexpr int kMany = 17'000;
-  const std::string many = a->CallJson("POST", "/v1/learners", cat.tsinghua_token,
-                                       {{"display_name", "M"}}, 201)["id"];
+  const std::string many =
+      a->CallJson("POST", "/v1/learners", cat.tsinghua_token, {{"display_name", "M"}}, 201)["id"];
   for (int b0 = 0; b0 < kMany; b0 += 1'000) {
     json batch = {{"records", json::array()}};
     for (int i = b0; i < b0 + 1'000; ++i) {
