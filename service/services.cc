@@ -1,6 +1,7 @@
 #include "service/services.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "codec/json_util.h"
 #include "common/encoding.h"
@@ -35,7 +36,7 @@ void Services::StartWriterLease(WriterLeaseKeeper::Listener listener) {
   callbacks.listener = std::move(listener);
   callbacks.follow = [this] { return FollowStore(); };
   // The old writer is fenced: the stored log is final until this node appends.
-  callbacks.take_over = [this] { return FollowStore(); };
+  callbacks.take_over = [this] { return FollowStore(UINT64_MAX); };
   writer_lease_->Start(std::move(callbacks));
 }
 
@@ -82,7 +83,7 @@ StatusOr<std::string> Services::WriteTarget() {
   return url;
 }
 
-Status Services::FollowStore() {
+Status Services::FollowStore(uint64_t max_marked) {
   // Compared with the size of the previous poll, not the log's size before this call: a read
   // may have followed the store in between (LogService::Reach).
   LCB_ASSIGN_OR_RETURN(uint64_t size, log_->Follow());
@@ -92,11 +93,11 @@ Status Services::FollowStore() {
     records_->TouchRevocations();
     uint64_t followed = size;
     // Before followed_size_ moves on: if this fails, the next poll marks them again. A follower
-    // far behind (a restart, a long pause) reads at most kMaxEntriesMarkedPerPoll entries a
-    // poll, so that one poll does not parse millions of entries before it looks at the lease
-    // and the catalog again; the statistics catch up over the next polls.
+    // far behind (a restart, a long pause) reads at most max_marked entries a poll, so that
+    // one poll does not parse millions of entries before it looks at the lease and the
+    // catalog again; the statistics catch up over the next polls.
     if (size > before && stats_changes_.tracking()) {
-      followed = std::min(size, before + kMaxEntriesMarkedPerPoll);
+      followed = size - before > max_marked ? before + max_marked : size;
       LCB_RETURN_IF_ERROR(MarkLearnersOfEntries(before, followed));
     }
     followed_size_.store(followed);

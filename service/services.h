@@ -39,6 +39,8 @@ namespace lcb {
 
 class Services {
  public:
+  // Entries a follower reads for the statistics in one poll (FollowStore): 64 bundles.
+  static constexpr uint64_t kMaxEntriesMarkedPerPoll = 64 * 256;
   // Opens (or initializes) everything in config.data_dir. On first start writes an admin token
   // to config.admin_token_file (0600) and returns it in *first_admin_token.
   static StatusOr<std::unique_ptr<Services>> Open(const Config& config,
@@ -88,7 +90,9 @@ class Services {
   // catch up from the store on their next read), status lists, and, when the admin log grew,
   // the catalog, tokens and compiled rulesets. Once /v1/stats tracks changes, the learners of
   // the new log entries (records, revocations, conversions) are marked for its aggregates.
-  Status FollowStore();
+  // `max_marked`: entries read for the statistics in this call (the rest at the next); taking
+  // the log over reads them all, since a writer does not poll.
+  Status FollowStore(uint64_t max_marked = kMaxEntriesMarkedPerPoll);
   // The store itself, for the HTTP layer's own rows (portal sessions, api/sessions.h).
   Kv& kv() { return *kv_; }
 
@@ -124,8 +128,6 @@ class Services {
 
   // The log's size at the last FollowStore (at start: the size the store was opened at).
   std::atomic<uint64_t> followed_size_{0};
-  // Entries a follower reads for the statistics in one poll (FollowStore): ~64 bundles.
-  static constexpr uint64_t kMaxEntriesMarkedPerPoll = 64 * 256;
   std::mutex writer_mu_;                          // guards the two below
   std::string writer_holder_;                     // the lease holder as last read (FollowStore)
   std::map<std::string, std::string> node_urls_;  // lease holder -> advertised URL

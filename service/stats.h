@@ -30,7 +30,8 @@
 // level, year, issuer) cells, plus 8 cell maps per region, 8 issuer maps for everyone and 4
 // per province (figures in benchmarks/README.md). On a PostgreSQL follower (which does not
 // write), each poll of the store marks the learners of the log entries it brings (records,
-// revocations, conversions: Services::FollowStore); a learner created on another node with no
+// revocations, conversions: Services::FollowStore, at most 16,384 entries a poll, all of them
+// when the node takes the log over); a learner created on another node with no
 // record yet is not counted there until it has one or the follower restarts. Thread-safe:
 // requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
