@@ -97,6 +97,25 @@ HttpClient::~HttpClient() = default;
 
 void HttpClient::set_body_limit(uint64_t bytes) { impl_->body_limit = bytes; }
 
+StatusOr<HttpUrl> SplitHttpUrl(std::string_view url, Field field) {
+  const size_t scheme_end = url.find("://");
+  HttpUrl out;
+  out.scheme = scheme_end == std::string_view::npos ? "" : url.substr(0, scheme_end);
+  if (out.scheme != "http" && out.scheme != "https") {
+    return Status::InvalidArgument(field, std::string(url) + " is not http(s)://host/path");
+  }
+  const size_t host_begin = scheme_end + 3;
+  const size_t path_begin = url.find('/', host_begin);
+  out.authority =
+      url.substr(host_begin, path_begin == std::string_view::npos ? std::string_view::npos
+                                                                  : path_begin - host_begin);
+  if (out.authority.empty() || out.authority.find_first_of("@?#") != std::string::npos) {
+    return Status::InvalidArgument(field, std::string(url) + " is not http(s)://host/path");
+  }
+  if (path_begin != std::string_view::npos) out.path = url.substr(path_begin);
+  return out;
+}
+
 StatusOr<std::unique_ptr<HttpClient>> HttpClient::Connect(const std::string& base_url,
                                                           const std::string& ca_file,
                                                           bool insecure) {

@@ -6,11 +6,20 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/http.h"
 #include "common/status.h"
 
 namespace lcb {
+
+// An http(s) URL split for the clients here: scheme "http" or "https", authority (host, with
+// its port if given; no user info, query or fragment) and path ("" when the URL has none).
+// InvalidArgument naming `field` for anything else.
+struct HttpUrl {
+  std::string scheme, authority, path;
+};
+StatusOr<HttpUrl> SplitHttpUrl(std::string_view url, Field field);
 
 struct ClientResponse {
   int status = 0;

@@ -8,20 +8,9 @@
 namespace lcb {
 
 StatusOr<std::string> StatusListFetcher::Fetch(const std::string& url) {
-  const size_t scheme_end = url.find("://");
-  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-  if (scheme != "http" && scheme != "https") {
-    return Status::InvalidArgument(Field("/credentialStatus/statusListCredential"),
-                                   url + " is not http(s)://host/path");
-  }
-  const size_t host_begin = scheme_end + 3;
-  const size_t path_begin = url.find('/', host_begin);
-  const std::string host = url.substr(
-      host_begin, path_begin == std::string::npos ? std::string::npos : path_begin - host_begin);
-  if (host.empty() || host.find_first_of("@?#") != std::string::npos) {
-    return Status::InvalidArgument(Field("/credentialStatus/statusListCredential"),
-                                   url + " is not http(s)://host/path");
-  }
+  LCB_ASSIGN_OR_RETURN(HttpUrl parts,
+                       SplitHttpUrl(url, Field("/credentialStatus/statusListCredential")));
+  const std::string& host = parts.authority;
   if (std::find(hosts_.begin(), hosts_.end(), host) == hosts_.end()) {
     return Status::PermissionDenied("status list host " + host +
                                     " is not in credential_status_hosts");
@@ -34,10 +23,10 @@ StatusOr<std::string> StatusListFetcher::Fetch(const std::string& url) {
     }
   }
   LCB_ASSIGN_OR_RETURN(std::unique_ptr<HttpClient> client,
-                       HttpClient::Connect(scheme + "://" + host));
+                       HttpClient::Connect(parts.scheme + "://" + host));
   client->set_body_limit(kMaxBodyBytes);
   client->set_retry(false);
-  const std::string target = path_begin == std::string::npos ? "/" : url.substr(path_begin);
+  const std::string target = parts.path.empty() ? "/" : parts.path;
   LCB_ASSIGN_OR_RETURN(
       ClientResponse r,
       client->Request("GET", target, "", {{"Accept", "application/vc+ld+json, application/json"}},

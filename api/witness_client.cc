@@ -19,9 +19,8 @@ struct WitnessClient::Peer {
 namespace {
 
 std::string UrlPrefix(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t slash = url.find('/', scheme + 3);
-  std::string path = slash == std::string::npos ? "" : url.substr(slash);
+  auto parts = SplitHttpUrl(url, Field("/url"));
+  std::string path = parts.ok() ? parts->path : "";
   while (!path.empty() && path.back() == '/') path.pop_back();
   return path;
 }

@@ -117,10 +117,8 @@ Status Services::FollowStore(uint64_t max_marked) {
 }
 
 Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
-  std::vector<std::string> learners;
+  std::vector<std::string> learners;  // of one bundle: marked before the next is read
   for (uint64_t n = from / kTileWidth; n * kTileWidth < to; ++n) {
-    stats_changes_.MarkAll(learners);  // a bundle at a time: memory bounded by one bundle
-    learners.clear();
     const uint64_t end = std::min(to, (n + 1) * kTileWidth);
     LCB_ASSIGN_OR_RETURN(std::string bundle,
                          log_->EntryBundle(n, static_cast<uint32_t>(end - n * kTileWidth)));
@@ -146,8 +144,9 @@ Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
         if (r.is_object()) learners.push_back(r.value("learner", ""));
       }
     }
+    stats_changes_.MarkAll(learners);
+    learners.clear();
   }
-  stats_changes_.MarkAll(learners);
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/http_client.h"
 #include "tests/integration/scripted_server.h"
 
 namespace lcb {
@@ -158,6 +159,24 @@ TEST(RestClientTest, CallTurnsAProblemIntoAStatusNamingPointerAndDetail) {
   EXPECT_NE(broken.status().message().find("HTTP 500: not json at all"), std::string::npos)
       << broken.status().message();
   EXPECT_TRUE(c.waits.empty());
+}
+
+TEST(HttpUrlTest, SplitsHttpUrlsAndRefusesTheRest) {
+  auto u = SplitHttpUrl("https://status.example.edu:8443/lists/3?x=1", Field("/url"));
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->scheme, "https");
+  EXPECT_EQ(u->authority, "status.example.edu:8443");
+  EXPECT_EQ(u->path, "/lists/3?x=1");
+  u = SplitHttpUrl("http://[::1]:9000", Field("/url"));
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->authority, "[::1]:9000");
+  EXPECT_EQ(u->path, "");
+  for (const char* bad :
+       {"ftp://h/x", "h/x", "http:///x", "http://user@h/x", "https://h?x", "http://h#f"}) {
+    auto r = SplitHttpUrl(bad, Field("/url"));
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(r.status().pointer(), "/url") << bad;
+  }
 }
 
 }  // namespace
