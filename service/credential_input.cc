@@ -169,29 +169,25 @@ StatusOr<std::optional<CredentialRejection>> ReadStatusLists(
   return std::optional<CredentialRejection>();
 }
 
-// The lists named by `credential`'s status entries that `lists` lacks, fetched with `fetch`,
-// verified with the registered keys and decoded into `lists`: true when one was added. A list
-// that cannot be fetched, or does not verify, or is another URL's, is left out (the status
-// stays unknown).
+// The revocation lists a verification lacked (`missing`), fetched with `fetch`, verified with
+// the registered keys and decoded into `lists`: true when one was added. A list that cannot be
+// fetched, or does not verify, or is another URL's, is left out (the status stays unknown).
 bool FetchMissingLists(const CredentialInputService::StatusListFetch& fetch,
-                       const nlohmann::json& credential, const std::vector<InstitutionKey>& keys,
-                       vc::UnixSeconds now, std::map<std::string, vc::DecodedStatusList>* lists) {
-  const auto status = credential.find("credentialStatus");
-  if (status == credential.end()) return false;
-  const nlohmann::json entries = status->is_array() ? *status : nlohmann::json::array({*status});
+                       const std::vector<std::string>& missing,
+                       const std::vector<InstitutionKey>& keys, vc::UnixSeconds now,
+                       std::map<std::string, vc::DecodedStatusList>* lists) {
   vc::VerifyOptions options;
   options.now = now;
   bool added = false;
-  for (const nlohmann::json& e : entries) {
-    StatusOr<vc::StatusEntry> entry = vc::ParseStatusEntry(e);
-    if (!entry.ok() || entry->list_url.empty() || lists->count(entry->list_url)) continue;
-    StatusOr<std::string> text = fetch(entry->list_url);
+  for (const std::string& url : missing) {
+    if (lists->count(url)) continue;
+    StatusOr<std::string> text = fetch(url);
     if (!text.ok()) continue;
     vc::VerificationResult result = VerifyWithInstitutionKeys(*text, keys, options);
     if (!result.verified) continue;
     StatusOr<vc::DecodedStatusList> decoded = vc::DecodeStatusListCredential(result.credential);
-    if (!decoded.ok() || decoded->url != entry->list_url) continue;
-    lists->insert_or_assign(entry->list_url, std::move(decoded).value());
+    if (!decoded.ok() || decoded->url != url) continue;
+    lists->insert_or_assign(url, std::move(decoded).value());
     added = true;
   }
   return added;
@@ -235,7 +231,7 @@ StatusOr<CredentialIntake> CredentialInputService::Check(
   // Verified, but a list its status names was not brought: fetched, when allowed, and the
   // credential checked again with it.
   if (result.verified && result.status == vc::CredentialState::kUnknown && fetch_ &&
-      FetchMissingLists(fetch_, result.credential, keys, now, &lists)) {
+      FetchMissingLists(fetch_, result.missing_status_lists, keys, now, &lists)) {
     options.status_lists = &lists;
     result = VerifyWithInstitutionKeys(bytes, keys, options);
   }

@@ -140,22 +140,29 @@ class Verification {
         Malformed(entry.status().WithPointerPrefix(at));
         continue;
       }
-      if (entry->purpose != kRevocation || options_.status_lists == nullptr) continue;
-      const auto list = options_.status_lists->find(entry->list_url);
-      if (list == options_.status_lists->end()) continue;
-      if (list->second.issuer != r_.issuer || list->second.purpose != kRevocation) {
+      if (entry->purpose != kRevocation) continue;
+      const DecodedStatusList* list = nullptr;
+      if (options_.status_lists != nullptr) {
+        const auto it = options_.status_lists->find(entry->list_url);
+        if (it != options_.status_lists->end()) list = &it->second;
+      }
+      if (list == nullptr) {
+        r_.missing_status_lists.push_back(entry->list_url);
+        continue;
+      }
+      if (list->issuer != r_.issuer || list->purpose != kRevocation) {
         Fail(reason::kMalformed,
              "the status list " + entry->list_url +
                  " is not a revocation list of the credential's issuer",
              at);
         continue;
       }
-      if (entry->index >= list->second.bits.size()) {
+      if (entry->index >= list->bits.size()) {
         Fail(reason::kMalformed, "statusListIndex is beyond the list", at + "/statusListIndex");
         continue;
       }
       checked = true;
-      if (list->second.bits.Get(entry->index)) {
+      if (list->bits.Get(entry->index)) {
         r_.status = CredentialState::kRevoked;
         Fail(reason::kRevoked,
              "revoked: bit " + std::to_string(entry->index) + " of " + entry->list_url + " is set",

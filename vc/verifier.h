@@ -65,6 +65,8 @@ struct VerificationResult {
   nlohmann::json credential;   // the credential read (a JWT's payload without its JWT claims)
   std::string subject_id;      // credentialSubject.id, when there is one
   std::string achievement_id;  // credentialSubject.achievement.id, when there is one
+  // URLs of revocation lists the credential names that VerifyOptions::status_lists lacked.
+  std::vector<std::string> missing_status_lists;
 
   bool HasReason(std::string_view reason) const;
   // {"verified", "format", "issuer", "status", "checks", "errors": [{"reason", "message",

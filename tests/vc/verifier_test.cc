@@ -65,6 +65,8 @@ TEST_F(VerifierTest, AllThreeFormatsVerify) {
     EXPECT_EQ(r.subject_id, "urn:creditbank:learner:lrn_7f3a9c");
     EXPECT_EQ(r.achievement_id, "https://bank.example/v1/units/tsinghua:CS101");
     EXPECT_EQ(r.status, CredentialState::kUnknown);  // has a status entry, no list given
+    EXPECT_EQ(r.missing_status_lists,
+              std::vector<std::string>{"https://bank.example/v1/status/1"});  // named for a fetch
     EXPECT_EQ(r.credential["name"], "程序设计基础");
     EXPECT_FALSE(r.credential.contains("iss"));  // the JWT claims are not the credential
   }
@@ -161,6 +163,7 @@ TEST_F(VerifierTest, StatusFromADecodedList) {
   VerificationResult active = Verify(Di(Credential(7)));
   EXPECT_TRUE(active.verified) << Reasons(active);
   EXPECT_EQ(active.status, CredentialState::kActive);
+  EXPECT_TRUE(active.missing_status_lists.empty());
   VerificationResult revoked = Verify(Jwt(Credential(8)));
   EXPECT_FALSE(revoked.verified);
   EXPECT_EQ(revoked.status, CredentialState::kRevoked);
