@@ -48,10 +48,28 @@ struct RestoreOptions {
   std::string from;
   std::string data;
   std::string origin;
+  std::string storage = "rocksdb";
+  std::string postgres_dsn;
 };
 
 int RunRestore(const RestoreOptions& o) {
-  auto r = RestoreBackup(o.from, o.data, o.origin);
+  if (o.storage == "postgres" && o.postgres_dsn.empty()) {
+    std::fprintf(stderr, "creditbank restore: --postgres-dsn is required with --storage postgres\n");
+    return kExitUsage;
+  }
+  auto restore = [&]() -> StatusOr<BackupManifest> {
+    if (o.storage != "postgres") return RestoreBackup(o.from, o.data, o.origin);
+    PgKvOptions pg;
+    pg.dsn = o.postgres_dsn;
+    return RestoreBackupToPostgres(o.from, o.data, o.origin, pg,
+                                   [](std::string_view table, uint64_t rows, bool done) {
+                                     std::fprintf(stderr, "\r  %-16.*s %12llu rows%s",
+                                                  static_cast<int>(table.size()), table.data(),
+                                                  static_cast<unsigned long long>(rows),
+                                                  done ? "\n" : "");
+                                   });
+  };
+  StatusOr<BackupManifest> r = restore();
   if (!r.ok()) {
     std::fprintf(stderr, "creditbank restore: %s\n", r.status().ToString().c_str());
     return kExitFailure;
@@ -85,13 +103,29 @@ void AddRestoreCommand(CLI::App& parent, int* exit_code) {
       "Copies a backup into a new data directory and verifies the whole log (every entry\n"
       "against its leaf hash, the root against the signed checkpoint). Then start it with:\n"
       "creditbank serve --data NEW_DATA_DIR (the admin token file is not part of a backup:\n"
-      "create one with creditbank token create --data ...).");
+      "create one with creditbank token create --data ...).\n"
+      "With --storage postgres the bank moves onto a PostgreSQL-wire engine: every table is\n"
+      "also copied into the empty database of --postgres-dsn (while holding the log writer's\n"
+      "lease) and the log verified again as read back from it; then start the nodes with\n"
+      "--storage postgres --postgres-dsn URL --key-file NEW_DATA_DIR/log_key.pem\n"
+      "--secret-file NEW_DATA_DIR/national_id.secret (docs/scale-out.md).");
   cmd->add_option("--from", o->from, "the backup directory")->type_name("BACKUP_DIR")->required();
   cmd->add_option("--data", o->data, "the new data directory")
       ->type_name("NEW_DATA_DIR")
       ->required();
   cmd->add_option("--origin", o->origin, "the log's origin line, when not the backup's")
       ->type_name("NAME");
+  cmd->add_option("--storage", o->storage,
+                  "where the bank is restored: rocksdb (the new data directory) or postgres "
+                  "(also copied into the empty database of --postgres-dsn)")
+      ->check(CLI::IsMember({"rocksdb", "postgres"}))
+      ->envname("CREDITBANK_STORAGE")
+      ->capture_default_str();
+  cmd->add_option("--postgres-dsn", o->postgres_dsn,
+                  "the PostgreSQL-wire database (libpq DSN or postgresql:// URL) for --storage "
+                  "postgres; it must be empty")
+      ->type_name("URL")
+      ->envname("CREDITBANK_POSTGRES_DSN");
   cmd->callback([o, exit_code] { *exit_code = RunRestore(*o); });
 }
 

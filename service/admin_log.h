@@ -22,9 +22,12 @@ class AdminLog {
 
   // The action already happened; a failure to log it is reported in the server log.
   void Record(const Principal& by, const std::string& action, const std::string& object);
+  // Writes `batch` (synced) with the action's row: the change and its record, or neither.
+  Status RecordWith(const Principal& by, const std::string& action, const std::string& object,
+                    WriteBatch batch);
   // Continues the sequence after actions another node stored (several nodes on one store):
-  // the number of actions found after the last one this node knew of.
-  StatusOr<uint64_t> CatchUp();
+  // the actions found after the last one this node knew of, oldest first.
+  StatusOr<std::vector<AdminActionRow>> CatchUp();
   // Actions with sequence numbers above `after`, oldest first.
   StatusOr<std::vector<AdminActionRow>> List(uint64_t after, size_t limit);
 

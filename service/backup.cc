@@ -1,5 +1,6 @@
 #include "service/backup.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include "crypto/checkpoint.h"
 #include "service/files.h"
 #include "storage/ledger.h"
+#include "storage/pg_kv.h"
 
 namespace lcb {
 namespace {
@@ -97,6 +99,102 @@ StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::strin
                        CheckStore(data_dir, effective_origin, /*full=*/true));
   result.verified = "every entry matches its leaf hash and the root matches the signed checkpoint";
   return result;
+}
+
+StatusOr<BackupManifest> RestoreBackupToPostgres(
+    const std::string& from, const std::string& data_dir, const std::string& origin,
+    const PgKvOptions& pg,
+    const std::function<void(std::string_view table, uint64_t rows, bool done)>& progress) {
+  // Checked before the local copy is made, so that a wrong database costs nothing.
+  LCB_ASSIGN_OR_RETURN(std::unique_ptr<PgKv> db, PgKv::Open(pg));
+  for (int i = 0; i < kTableCount; ++i) {
+    const Table t = static_cast<Table>(i);
+    bool any = false;
+    LCB_RETURN_IF_ERROR(db->Scan(t, "", "", 1, [&](std::string_view, std::string_view) {
+      any = true;
+      return false;
+    }));
+    if (any) {
+      return Status::AlreadyExists(
+          Field("--postgres-dsn"), "the database already holds a bank (table " +
+                                       std::string(TableName(t)) +
+                                       " has rows); restore into an empty database");
+    }
+  }
+  LCB_ASSIGN_OR_RETURN(BackupManifest local, RestoreBackup(from, data_dir, origin));
+
+  // The writer's lease for the copy: a node started on the database meanwhile waits (it cannot
+  // take a live lease), and one already running makes this fail here, before any row.
+  constexpr auto kLease = std::chrono::seconds(60);
+  const std::string holder = "restore@" + data_dir;
+  LCB_RETURN_IF_ERROR(db->AcquireWriter(holder, kLease).status());
+  auto renewed = std::chrono::steady_clock::now();
+  Status copied = [&]() -> Status {
+    LCB_ASSIGN_OR_RETURN(std::unique_ptr<Kv> kv, OpenRocksKv(data_dir + "/db"));
+    constexpr size_t kRowsPerBatch = 2'000;
+    constexpr size_t kBytesPerBatch = 8 << 20;
+    for (int i = 0; i < kTableCount; ++i) {
+      const Table t = static_cast<Table>(i);
+      WriteBatch batch;
+      size_t rows = 0, bytes = 0;
+      uint64_t total = 0;
+      Status failed;
+      auto flush = [&]() -> Status {
+        if (rows == 0) return Status::Ok();
+        LCB_RETURN_IF_ERROR(db->Write(batch, true));
+        total += rows;
+        batch = WriteBatch();
+        rows = bytes = 0;
+        if (progress) progress(TableName(t), total, false);
+        if (std::chrono::steady_clock::now() - renewed > kLease / 4) {
+          LCB_RETURN_IF_ERROR(db->RenewWriter(kLease).status());
+          renewed = std::chrono::steady_clock::now();
+        }
+        return Status::Ok();
+      };
+      LCB_RETURN_IF_ERROR(kv->Scan(t, "", "", SIZE_MAX,
+                                   [&](std::string_view key, std::string_view value) {
+                                     batch.Put(t, std::string(key), std::string(value));
+                                     ++rows;
+                                     bytes += key.size() + value.size();
+                                     if (rows < kRowsPerBatch && bytes < kBytesPerBatch) {
+                                       return true;
+                                     }
+                                     failed = flush();
+                                     return failed.ok();
+                                   }));
+      LCB_RETURN_IF_ERROR(failed);
+      LCB_RETURN_IF_ERROR(flush());
+      if (progress) progress(TableName(t), total, true);
+    }
+    // Last: the head names the tree the rows hold (fenced like every commit group).
+    WriteBatch head;
+    head.MoveLogHead(0, local.tree_size);
+    return db->Write(head, true);
+  }();
+  Status stepped = db->StepDown();
+  LCB_RETURN_IF_ERROR(copied);
+  LCB_RETURN_IF_ERROR(stepped);
+
+  // The whole log again, read back from the database.
+  LCB_ASSIGN_OR_RETURN(Ed25519Key key, Ed25519Key::LoadPem(data_dir + "/log_key.pem"));
+  LCB_ASSIGN_OR_RETURN(
+      std::unique_ptr<Ledger> ledger,
+      Ledger::Open(db.get(), std::make_shared<const Ed25519Key>(std::move(key)), local.origin));
+  Status verified = ledger->VerifyAll();
+  const uint64_t size = ledger->Size();
+  const std::string checkpoint = ledger->LatestCheckpoint();
+  ledger->Stop();
+  LCB_RETURN_IF_ERROR(verified);
+  if (size != local.tree_size || checkpoint != local.checkpoint) {
+    return Status::DataLoss("the database holds a log of " + std::to_string(size) +
+                            " entries after the copy, not the backup's " +
+                            std::to_string(local.tree_size));
+  }
+  local.verified =
+      "every entry matches its leaf hash and the root matches the signed checkpoint, in the "
+      "local copy and again as read back from the database";
+  return local;
 }
 
 }  // namespace lcb

@@ -10,10 +10,13 @@
 // The directory is created 0700. Backups hold secrets: store them like the keys themselves.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "config/config.h"
 #include "storage/kv.h"
+#include "storage/pg_kv.h"
 
 namespace lcb {
 
@@ -33,5 +36,18 @@ StatusOr<BackupManifest> CreateBackup(Kv& kv, const Config& config, const std::s
 // (every entry against its leaf hash, the root against the signed checkpoint).
 StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::string& data_dir,
                                        const std::string& origin);
+
+// Moves a bank onto a PostgreSQL-wire engine (docs/scale-out.md "Moving an embedded bank"):
+// restores `from` into `data_dir` as RestoreBackup does (the log key and national-ID secret
+// land there, for the nodes' --key-file and --secret-file; the verified local copy stays as
+// a fallback), then copies every table into the database of `pg`, which must hold no rows
+// and no live writer's lease, and moves its log head to the backup's tree size while holding
+// the lease (so no node can write meanwhile), and verifies the whole log as the database now
+// holds it. `progress` is told each table's rows as they are copied. A failure midway leaves
+// rows behind: empty the database (drop and create it) before trying again.
+StatusOr<BackupManifest> RestoreBackupToPostgres(
+    const std::string& from, const std::string& data_dir, const std::string& origin,
+    const PgKvOptions& pg,
+    const std::function<void(std::string_view table, uint64_t rows, bool done)>& progress);
 
 }  // namespace lcb

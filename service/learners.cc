@@ -64,7 +64,7 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   WriteBatch batch;
   batch.Put(Table::kLearners, keys::Learner(row.id), EncodeLearnerRow(row));
   if (hmac_hex) batch.Put(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), row.id);
-  LCB_RETURN_IF_ERROR(kv_->Write(batch, true));
+  LCB_RETURN_IF_ERROR(admin_log_->RecordWith(by, "create_learner", row.id, std::move(batch)));
   if (changes_) changes_->Mark(row.id);
   return LearnerAccount{row.id, true};
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "codec/rows.h"
+#include "service/admin_log.h"
 #include "service/catalog.h"
 #include "service/learner_changes.h"
 #include "service/tokens.h"
@@ -34,8 +35,14 @@ struct LearnerAccount {
 
 class LearnerService {
  public:
-  LearnerService(Kv* kv, CatalogService* catalog, std::string national_id_secret)
-      : kv_(kv), catalog_(catalog), secret_(std::move(national_id_secret)) {}
+  // Each account created is written with its "create_learner" row in `admin_log`: nodes that
+  // share the store learn of accounts from it (Services::FollowStore).
+  LearnerService(Kv* kv, CatalogService* catalog, AdminLog* admin_log,
+                 std::string national_id_secret)
+      : kv_(kv),
+        catalog_(catalog),
+        admin_log_(admin_log),
+        secret_(std::move(national_id_secret)) {}
 
   // Marked with every account created (for the statistics); none by default.
   void SetChanges(LearnerChanges* changes) { changes_ = changes; }
@@ -60,6 +67,7 @@ class LearnerService {
 
   Kv* kv_;
   CatalogService* catalog_;
+  AdminLog* admin_log_;
   const std::string secret_;
   LearnerChanges* changes_ = nullptr;
   std::mutex create_mu_;  // one account per national ID

@@ -102,8 +102,20 @@ Status Services::FollowStore(uint64_t max_marked) {
     }
     followed_size_.store(followed);
   }
-  LCB_ASSIGN_OR_RETURN(uint64_t actions, admin_log_->CatchUp());
-  if (actions > 0) {
+  LCB_ASSIGN_OR_RETURN(std::vector<AdminActionRow> actions, admin_log_->CatchUp());
+  // Learner accounts are not log entries: the admin log tells of those the writer created
+  // (their region counts in the statistics before they have a record).
+  std::vector<std::string> created;
+  bool catalog_changed = false;
+  for (const AdminActionRow& a : actions) {
+    if (a.action == "create_learner") {
+      created.push_back(a.object);
+    } else {
+      catalog_changed = true;
+    }
+  }
+  if (!created.empty() && stats_changes_.tracking()) stats_changes_.MarkAll(created);
+  if (catalog_changed) {
     tokens_->DropCache();
     rulesets_->DropCache();
     LCB_RETURN_IF_ERROR(catalog_->Reload());
@@ -179,7 +191,8 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   LCB_RETURN_IF_ERROR(BootstrapAdmin(first_admin_token));
   LCB_ASSIGN_OR_RETURN(admin_log_, AdminLog::Open(kv_.get()));
   LCB_ASSIGN_OR_RETURN(catalog_, CatalogService::Open(kv_.get(), admin_log_.get()));
-  learners_ = std::make_unique<LearnerService>(kv_.get(), catalog_.get(), national_id_secret_);
+  learners_ = std::make_unique<LearnerService>(kv_.get(), catalog_.get(), admin_log_.get(),
+                                               national_id_secret_);
   records_ = std::make_unique<RecordService>(catalog_.get(), learners_.get(), log_.get(), kv_.get(),
                                              &generations_, &counters_);
   passbook_ =

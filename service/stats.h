@@ -31,8 +31,8 @@
 // per province (figures in benchmarks/README.md). On a PostgreSQL follower (which does not
 // write), each poll of the store marks the learners of the log entries it brings (records,
 // revocations, conversions: Services::FollowStore, at most 16,384 entries a poll, all of them
-// when the node takes the log over); a learner created on another node with no
-// record yet is not counted there until it has one or the follower restarts. Thread-safe:
+// when the node takes the log over), and the learners whose accounts the admin log says were
+// created (accounts are not log entries: "create_learner" actions). Thread-safe:
 // requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 

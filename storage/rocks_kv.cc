@@ -297,6 +297,13 @@ rocksdb::Options DatabaseOptions(const KvOptions& options) {
   // commit group) waits behind that writeback: batches of 300-500 ms in the soak. Synced every
   // MB instead, the writeback is spread out.
   db_options.bytes_per_sync = 1 << 20;
+  // A WAL file is deleted only once every table with rows in it has flushed them. Tables that
+  // take a few small rows per commit group (meta, checkpoints, log_leaves between range
+  // deletes) fill their 64 MB memtables slowly, so by default (4x the memtables' total, ~8.7 GB
+  // for 17 tables) the WAL grew to ~900 B a record and, at ~10M records, one forced flush of
+  // every table and the deletion of ~8 GB of WAL at once gave the soak's last window p99
+  // 266-352 ms. At 1 GB those tables flush a few kB every ~1M records instead.
+  db_options.max_total_wal_size = uint64_t{1} << 30;
 
   // kUnique's hashed memtable (TableOptions) cannot take concurrent inserts; the log has one
   // writer anyway.

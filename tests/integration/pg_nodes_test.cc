@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -136,6 +137,28 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
     a->CallJson("POST", "/v1/records", cat.tsinghua_token, batch, 201);
   }
   EXPECT_TRUE(WaitFor([&] { return records_on_b() == 2 + kMany; }, 20000)) << records_on_b();
+  // A learner account created on the writer counts on the follower before it has a record:
+  // accounts are not log entries, the admin log tells of them.
+  auto learners_on_b = [&](const std::string& province) {
+    json stats = b->CallJson("GET", "/v1/stats?group_by=region&region_level=province",
+                             a->admin_token(), nullptr, 200);
+    for (const json& c : stats["cells"]) {
+      if (c["region"] == province) return c["learners"].get<int64_t>();
+    }
+    return int64_t{0};
+  };
+  EXPECT_EQ(learners_on_b("440000"), 0);
+  for (const char* region : {"440305", "440106"}) {
+    a->CallJson("POST", "/v1/learners", cat.tsinghua_token,
+                {{"display_name", "G"}, {"region", region}}, 201);
+  }
+  EXPECT_TRUE(WaitFor([&] { return learners_on_b("440000") == 2; }, 5000))
+      << learners_on_b("440000");
+  json actions = a->CallJson("GET", "/v1/admin/actions?limit=1000", a->admin_token(), nullptr, 200);
+  int creations = 0;
+  for (const json& act : actions["actions"]) creations += act["action"] == "create_learner";
+  // Catalog's learner_a and learner_b, "many" and the two above.
+  EXPECT_EQ(creations, 5) << actions.dump();
   // A catalog change made on the writer shows on the follower (its caches are dropped when
   // the admin log grows).
   a->CallJson("PUT", "/v1/institutions/pku", a->admin_token(),
@@ -167,6 +190,80 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   json list = a->CallJson("GET", "/v1/learners/" + cat.learner_a + "/records", cat.learner_a_token,
                           nullptr, 200);
   EXPECT_EQ(list["records"].size(), 2u) << list.dump();
+}
+
+// An embedded bank moves onto PostgreSQL: its backup is restored into an empty database with
+// `creditbank restore --storage postgres`, and a node started there serves the same log (same
+// checkpoint, records, tokens, passbooks) and extends it.
+TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
+  TempDir local;
+  const std::string backup = local.sub("backup");
+  Catalog cat;
+  std::string checkpoint, first_id, revoked_id;
+  uint64_t size = 0;
+  json total_credits;
+  {
+    TestServer embedded(local.sub("bank"));
+    cat.Load(embedded);
+    // More than one full tile of entries (256), and a revocation.
+    json batch = {{"records", json::array()}};
+    for (int i = 0; i < 300; ++i) {
+      batch["records"].push_back(
+          cat.Record(i % 2 ? cat.learner_a : cat.learner_b, "tsinghua:CS101", "B-" + std::to_string(i)));
+    }
+    json posted = embedded.CallJson("POST", "/v1/records", cat.tsinghua_token, batch, 201);
+    first_id = posted["records"][0]["id"];
+    revoked_id = posted["records"][1]["id"];
+    embedded.CallJson("POST", "/v1/records/" + revoked_id + "/revoke", cat.tsinghua_token,
+                      {{"reason", "entered twice"}}, 200);
+    embedded.CallJson("POST", "/v1/admin/backup", embedded.admin_token(), {{"to", backup}}, 201);
+    size = embedded.ledger().Size();
+    checkpoint = embedded.Call("GET", "/v1/log/checkpoint").body;
+    total_credits = embedded.CallJson("GET", "/v1/learners/" + cat.learner_a + "/passbook",
+                                      cat.learner_a_token, nullptr, 200)["total_credits"];
+  }
+  const std::string restored = dir_.sub("restored");
+  ASSERT_EQ(CmdRestore({"--from", backup, "--data", restored, "--storage", "postgres",
+                        "--postgres-dsn", db_.dsn()}),
+            0);
+  // Once the database holds a bank, another restore into it is refused before it copies
+  // anything (and before it makes its local copy).
+  EXPECT_EQ(CmdRestore({"--from", backup, "--data", dir_.sub("again"), "--storage", "postgres",
+                        "--postgres-dsn", db_.dsn()}),
+            1);
+  EXPECT_FALSE(std::filesystem::exists(dir_.sub("again")));
+  EXPECT_NE(CmdRestore({"--from", backup, "--data", dir_.sub("again"), "--storage", "postgres"}),
+            0);  // no DSN
+
+  TestServer node(dir_.sub("node"),
+                  {{"storage.backend", "postgres"},
+                   {"storage.postgres.dsn", db_.dsn()},
+                   {"key_file", restored + "/log_key.pem"},
+                   {"secret_file", restored + "/national_id.secret"},
+                   {"storage.postgres.lease_ms", "2000"}});
+  ASSERT_TRUE(WaitFor([&] { return node.services().writer_lease()->is_writer(); }, 5000));
+  EXPECT_EQ(node.ledger().Size(), size);
+  EXPECT_EQ(node.Call("GET", "/v1/log/checkpoint").body, checkpoint);
+  // Tokens, learners, records and revocations came along.
+  json record = node.CallJson("GET", "/v1/records/" + first_id, cat.learner_b_token, nullptr, 200);
+  EXPECT_EQ(record["record"]["learner"], cat.learner_b) << record.dump();
+  json gone = node.CallJson("GET", "/v1/records/" + revoked_id, cat.learner_a_token, nullptr, 200);
+  EXPECT_EQ(gone["status"], "revoked") << gone.dump();
+  json passbook = node.CallJson("GET", "/v1/learners/" + cat.learner_a + "/passbook",
+                                cat.learner_a_token, nullptr, 200);
+  EXPECT_EQ(passbook["total_credits"], total_credits) << passbook.dump();
+  // The national-ID secret came along: the learner is found by the ID it was created with.
+  json found = node.CallJson("POST", "/v1/learners", cat.tsinghua_token,
+                             {{"national_id", "110101199003070011"}}, 200);
+  EXPECT_EQ(found["id"], cat.learner_a) << found.dump();
+  // The log goes on from where the embedded bank left it, consistent with its checkpoint.
+  node.CallJson("POST", "/v1/records", cat.tsinghua_token,
+                cat.Record(cat.learner_a, "tsinghua:MA101", "AFTER-1"), 201);
+  EXPECT_EQ(node.ledger().Size(), size + 1);
+  node.CallJson("GET", "/v1/log/proof/consistency?first=" + std::to_string(size) +
+                           "&second=" + std::to_string(size + 1),
+                "", nullptr, 200);
+  EXPECT_TRUE(node.ledger().VerifyAll().ok());
 }
 
 // A `creditbank serve` process on the shared database, so that it can be SIGKILLed.

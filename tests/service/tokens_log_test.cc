@@ -1,5 +1,6 @@
 #include "crypto/checkpoint.h"
 #include "crypto/signed_note.h"
+#include "storage/keys.h"
 #include "tests/service/fixture.h"
 
 namespace lcb::testing {
@@ -43,6 +44,38 @@ TEST_F(TokenLogTest, AdminActionsAreNumberedAcrossRestarts) {
   EXPECT_EQ((*all)[2].seq, 3u);
   EXPECT_EQ((*all)[2].action, "c");
   EXPECT_EQ(s().admin_log().List(2, 10)->size(), 1u);
+}
+
+TEST_F(TokenLogTest, TheLastActionIsFoundAcrossGapsAndAccountsAreActionsOthersCatchUpOn) {
+  for (int i = 0; i < 37; ++i) s().admin_log().Record(Admin(), "a", std::to_string(i));
+  // Numbers 38-999 unused (writes that failed after taking a number), then one far action.
+  WriteBatch batch;
+  batch.Put(Table::kAdminLog, keys::AdminAction(1000),
+            EncodeAdminActionRow({1000, "2026-01-01T00:00:00Z", "admin", "", "x", "far"}));
+  ASSERT_TRUE(s().kv().Write(batch, true).ok());
+  Open();
+  s().admin_log().Record(Admin(), "b", "next");
+  auto last = s().admin_log().List(999, 10);
+  ASSERT_TRUE(last.ok());
+  ASSERT_EQ(last->size(), 2u);
+  EXPECT_EQ((*last)[1].seq, 1001u);
+  EXPECT_EQ((*last)[1].object, "next");
+
+  // Another node on the same store learns of an account created here from the admin log.
+  auto other = AdminLog::Open(&s().kv());
+  ASSERT_TRUE(other.ok());
+  auto none = (*other)->CatchUp();
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto account = s().learners().Create(NewLearner{}, Admin());
+  ASSERT_TRUE(account.ok());
+  auto seen = (*other)->CatchUp();
+  ASSERT_TRUE(seen.ok());
+  ASSERT_EQ(seen->size(), 1u);
+  EXPECT_EQ((*seen)[0].seq, 1002u);
+  EXPECT_EQ((*seen)[0].action, "create_learner");
+  EXPECT_EQ((*seen)[0].object, account->id);
+  EXPECT_EQ((*seen)[0].by, "admin");
 }
 
 TEST_F(TokenLogTest, ReceiptsVerifyAndKeysKeepTheirHistory) {
