@@ -72,6 +72,9 @@ StatusOr<std::unique_ptr<BankServer>> BankServer::Open(const Config& config,
   if (!config.witnesses.empty()) {
     LCB_ASSIGN_OR_RETURN(s->witnesses_,
                          WitnessClient::Create(s->services_->log(), config.witnesses));
+    if (WriterLeaseKeeper* lease = s->services_->writer_lease()) {
+      s->witnesses_->SetActive([lease] { return lease->is_writer(); });
+    }
   }
   App* app = s->app_.get();
   LCB_ASSIGN_OR_RETURN(s->http_, HttpServer::Create(options, [app](HttpRequest r, Respond respond) {

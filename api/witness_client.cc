@@ -158,6 +158,11 @@ void WitnessClient::Run(Peer& p) {
   int wait_ms = kPollMs;
   while (SleepFor(backoff_ms > 0 ? backoff_ms : wait_ms)) {
     wait_ms = kPollMs;
+    if (active_ && !active_()) {
+      wait_ms = kInactivePollMs;
+      backoff_ms = 0;
+      continue;
+    }
     std::string note = log_->cosigned().Target(p.config.name, p.known_size);
     if (note.empty()) note = log_->LatestCheckpoint();
     if (note.empty() || note == p.last_note) continue;

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -36,6 +37,7 @@ class WitnessClient {
   static constexpr int kMinBackoffMs = 100;
   static constexpr int kMaxBackoffMs = 10'000;
   static constexpr int kPollMs = 10;
+  static constexpr int kInactivePollMs = 100;  // how often a non-writer looks again
   // After a cosignature, a witness is sent nothing newer for this long: at most four
   // checkpoints a second each, however fast the log grows (every one costs the witness a
   // signature and a durable write, and the bank a consistency proof).
@@ -46,6 +48,11 @@ class WitnessClient {
   static StatusOr<std::unique_ptr<WitnessClient>> Create(LogService& log,
                                                          const std::vector<WitnessConfig>& ws);
   ~WitnessClient();
+  // Witnesses are sent checkpoints only while `active()` holds (before Start): on a shared
+  // store, while this node writes the log. The writer keeps the cosignatures in the store and
+  // the other nodes read them from there (Services::FollowStore), so every node serves them
+  // and the witnesses hear from one node at a time, whichever writes.
+  void SetActive(std::function<bool()> active) { active_ = std::move(active); }
   void Start();
   void Stop();
 
@@ -58,6 +65,7 @@ class WitnessClient {
   bool SleepFor(int ms);
 
   LogService* log_ = nullptr;
+  std::function<bool()> active_;
   std::vector<std::unique_ptr<Peer>> peers_;
   std::vector<std::thread> threads_;
   mutable std::mutex mu_;

@@ -15,7 +15,9 @@
 // row per witness, plus one). The write is not synced: a crash may lose the last few
 // cosignatures, which the witness client then asks for again. Restore reads that row back at
 // start, keeping only notes the log itself signed at that size and lines that verify with the
-// configured witness's key, so a changed key or a removed witness drops its lines.
+// configured witness's key, so a changed key or a removed witness drops its lines. Nodes that
+// share a store but do not write the log (their witness client idles) call Restore at every
+// poll, so they serve the cosignatures the writer got.
 //
 // Thread-safe.
 #pragma once
@@ -124,6 +126,7 @@ class CosignedCheckpoints {
   std::vector<Cosigner> witnesses_;
   size_t quorum_ = 0;
   std::map<uint64_t, Entry> by_size_;
+  std::string restored_row_;  // the stored row as Restore last kept all of it (persist_mu_)
   std::vector<WitnessPeerHealth> peers_;  // parallel to witnesses_
 };
 

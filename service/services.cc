@@ -87,6 +87,13 @@ Status Services::FollowStore(uint64_t max_marked) {
   // Compared with the size of the previous poll, not the log's size before this call: a read
   // may have followed the store in between (LogService::Reach).
   LCB_ASSIGN_OR_RETURN(uint64_t size, log_->Follow());
+  // The witnesses' cosignatures the writer keeps in the store, so that this node serves the
+  // same cosigned checkpoint (kept only for checkpoints this node has followed to).
+  // A row that does not parse is the writer's to rewrite (its next cosignature does); until
+  // then this node serves the checkpoint without those lines.
+  if (log_->cosigned().enabled()) {
+    (void)log_->cosigned().Restore([this](uint64_t at) { return log_->CheckpointAt(at); });
+  }
   const uint64_t before = followed_size_.load();
   if (size != before) {
     generations_.TouchAll();

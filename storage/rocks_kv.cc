@@ -298,12 +298,14 @@ rocksdb::Options DatabaseOptions(const KvOptions& options) {
   // MB instead, the writeback is spread out.
   db_options.bytes_per_sync = 1 << 20;
   // A WAL file is deleted only once every table with rows in it has flushed them. Tables that
-  // take a few small rows per commit group (meta, checkpoints, log_leaves between range
-  // deletes) fill their 64 MB memtables slowly, so by default (4x the memtables' total, ~8.7 GB
-  // for 17 tables) the WAL grew to ~900 B a record and, at ~10M records, one forced flush of
-  // every table and the deletion of ~8 GB of WAL at once gave the soak's last window p99
-  // 266-352 ms. At 1 GB those tables flush a few kB every ~1M records instead.
-  db_options.max_total_wal_size = uint64_t{1} << 30;
+  // take a few small rows per commit group (meta, checkpoints) or a burst and then nothing
+  // (learners, admin_log: the soak creates its learners first) keep rows in a 64 MB memtable
+  // for a long time, so by default (4x the memtables' total, ~8.7 GB for 17 tables) the WAL
+  // grew to ~900 B a record and, at ~10M records, one forced flush and the deletion of ~8 GB
+  // of WAL at once gave the soak's last window p99 266-352 ms. Meta and checkpoints now flush
+  // their own small memtables (TableOptions); past 2 GB the idle tables are flushed. (A 1 GB
+  // limit also cut log_tiles' memtables short: smaller files, more compaction, stalls.)
+  db_options.max_total_wal_size = uint64_t{2} << 30;
 
   // kUnique's hashed memtable (TableOptions) cannot take concurrent inserts; the log has one
   // writer anyway.
@@ -313,11 +315,12 @@ rocksdb::Options DatabaseOptions(const KvOptions& options) {
 
 // Each table's column family options; MakeTableOptions says why each differs from `standard`.
 struct TableOptions {
-  rocksdb::ColumnFamilyOptions standard, nodes, leaves, checkpoints, tiles, bundles,
+  rocksdb::ColumnFamilyOptions standard, meta, nodes, leaves, checkpoints, tiles, bundles,
       learner_records, unique;
 
   const rocksdb::ColumnFamilyOptions& For(Table t) const {
     switch (t) {
+      case Table::kMeta: return meta;
       case Table::kLogNodes: return nodes;
       case Table::kLogLeaves: return leaves;
       case Table::kCheckpoints: return checkpoints;
@@ -423,8 +426,17 @@ TableOptions MakeTableOptions(size_t block_cache_bytes) {
   unique_options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(16));
   unique_options.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
 
-  return TableOptions{cf_options,     node_options,    leaf_options,    append_options,
-                      tile_options,   bundle_options,  learner_options, unique_options};
+  // A few hundred bytes a commit group (the latest checkpoint, the tree size; one signed
+  // checkpoint row): 1 MB memtables flush every ~30 s under load, so that these tables never
+  // keep old WAL files alive (DatabaseOptions, max_total_wal_size).
+  rocksdb::ColumnFamilyOptions meta_options = cf_options;
+  meta_options.write_buffer_size = 1 << 20;
+  rocksdb::ColumnFamilyOptions checkpoint_options = append_options;
+  checkpoint_options.write_buffer_size = 1 << 20;
+
+  return TableOptions{cf_options,     meta_options,    node_options,
+                      leaf_options,   checkpoint_options, tile_options,
+                      bundle_options, learner_options, unique_options};
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "crypto/merkle.h"
 #include "crypto/signed_note.h"
 #include "tests/integration/test_server.h"
+#include "tests/integration/witness_helpers.h"
 #include "tests/pg/pg_server.h"
 
 namespace lcb::testing {
@@ -35,16 +36,17 @@ class PgNodesTest : public ::testing::Test {
 
   // Every node shares the database, the log key and the national-ID secret; each has its own
   // data dir (admin token file only).
-  std::unique_ptr<TestServer> Node(const std::string& name) {
-    return std::make_unique<TestServer>(
-        dir_.sub(name),
-        std::map<std::string, std::string>{{"storage.backend", "postgres"},
-                                           {"storage.postgres.dsn", db_.dsn()},
-                                           {"key_file", dir_.sub("log_key.pem")},
-                                           {"secret_file", dir_.sub("national_id.secret")},
-                                           {"storage.postgres.lease_ms", "2000"},
-                                           {"stats_build_on_start", "false"},
-                                           {"stats_k", "1"}});
+  std::unique_ptr<TestServer> Node(const std::string& name,
+                                   const std::map<std::string, std::string>& more = {}) {
+    std::map<std::string, std::string> flags = {{"storage.backend", "postgres"},
+                                                {"storage.postgres.dsn", db_.dsn()},
+                                                {"key_file", dir_.sub("log_key.pem")},
+                                                {"secret_file", dir_.sub("national_id.secret")},
+                                                {"storage.postgres.lease_ms", "2000"},
+                                                {"stats_build_on_start", "false"},
+                                                {"stats_k", "1"}};
+    for (const auto& [k, v] : more) flags[k] = v;
+    return std::make_unique<TestServer>(dir_.sub(name), flags);
   }
 
   PgDatabase db_;
@@ -264,6 +266,60 @@ TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
                            "&second=" + std::to_string(size + 1),
                 "", nullptr, 200);
   EXPECT_TRUE(node.ledger().VerifyAll().ok());
+}
+
+// Witnesses configured on every node: only the node that writes the log sends them
+// checkpoints, every node serves the cosigned checkpoint (the writer keeps the cosignatures in
+// the store, the others read them from there), and the next writer carries on after a
+// takeover. Node b reaches the witness at another address, where nothing listens until b
+// writes the log: a follower that tried to send anything would fail there.
+TEST_F(PgNodesTest, EveryNodeServesTheWitnessesCosignaturesAndTheWriterAsksThem) {
+  const std::string log_vkey = NewLogKey(dir_.sub("log_key.pem"));
+  ASSERT_FALSE(log_vkey.empty());
+  RunningWitness w("witness.a.example/w", dir_.sub("wa"), log_vkey);
+  const uint16_t b_port = FreePort();
+  auto witnessed = [](const std::string& url) {
+    return std::map<std::string, std::string>{
+        {"witnesses", WitnessesJson({{"witness.a.example/w", url}}).dump()},
+        {"witness_quorum", "1"}};
+  };
+  auto a = Node("a", witnessed(w.url()));
+  ASSERT_TRUE(a->services().writer_lease()->is_writer());
+  auto b = Node("b", witnessed("http://127.0.0.1:" + std::to_string(b_port)));
+  ASSERT_FALSE(b->services().writer_lease()->is_writer());
+  Catalog cat;
+  cat.Load(*a);
+  PostRecords(*a, cat, 30, "w-");
+  const std::string va = w.vkey();
+  auto cosigned_at = [&va](uint64_t size) {
+    return [&va, size](const std::string& note) {
+      // (A follower answers 404 until its first poll brings it a checkpoint.)
+      return CheckpointSize(note) == size && CosignaturesOn(note, {va}) == 1;
+    };
+  };
+  const uint64_t size = a->ledger().Size();
+  const std::string on_a = WaitForCheckpoint(*a, cosigned_at(size));
+  ASSERT_EQ(CosignaturesOn(on_a, {va}), 1u) << on_a;
+  EXPECT_EQ(WaitForCheckpoint(*b, cosigned_at(size)), on_a);
+  EXPECT_EQ(b->services().log().cosigned().Health(size).witnesses.at(0).failures, 0u);
+
+  // The writer stops; the witness now also answers at b's address; b takes the log over and
+  // asks the witness itself.
+  a.reset();
+  ServerOptions o;
+  o.port = b_port;
+  o.threads = 1;
+  auto second = HttpServer::Create(o, WitnessDispatcher(w.witness()));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE((*second)->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return b->services().writer_lease()->is_writer(); }, 5000));
+  PostRecords(*b, cat, 5, "w2-");
+  const uint64_t later = b->ledger().Size();
+  const std::string on_b = WaitForCheckpoint(*b, cosigned_at(later));
+  EXPECT_EQ(CosignaturesOn(on_b, {va}), 1u) << on_b;
+  EXPECT_EQ(CheckpointSize(on_b), later);
+  EXPECT_EQ(w.witness().KnownSize("creditbank.localhost/log").value(), later);
+  (*second)->Shutdown(500);
 }
 
 // A `creditbank serve` process on the shared database, so that it can be SIGKILLed.
