@@ -261,6 +261,15 @@ std::optional<HttpResponse> App::Authorize(const Route& route, const HttpRequest
 void App::Dispatch(HttpRequest request, Respond respond) {
   auto start = std::chrono::steady_clock::now();
   auto req = std::make_shared<HttpRequest>(std::move(request));
+  // A write another node of this bank forwarded (api/forwarder.h): the client is the address
+  // that node names, when its tag verifies; else the request stays the forwarding node's.
+  if (const std::string* tag = req->Header(WriteForwarder::kForwardedHeader)) {
+    const std::string* client = req->Header("x-forwarded-for");
+    if (client && !client->empty() && client->size() <= 64 &&
+        services_.ForwardTagValid(req->request_id, *client, *tag)) {
+      req->remote = *client;
+    }
+  }
   RouteMatch match = router_.Match(req->method, req->path);
   std::string route_name = match.route ? match.route->pattern : "unmatched";
   auto principal = std::make_shared<Principal>();
@@ -314,7 +323,10 @@ void App::Dispatch(HttpRequest request, Respond respond) {
       r.headers.emplace_back("Retry-After", "1");
       return finish(std::move(r));
     }
-    if (!writer->empty()) return forwarder_->Forward(*writer, req, std::move(finish));
+    if (!writer->empty()) {
+      std::string tag = services_.ForwardTag(req->request_id, req->remote);
+      return forwarder_->Forward(*writer, req, std::move(tag), std::move(finish));
+    }
   }
   auto ctx = std::make_shared<RouteContext>(RouteContext{*req, std::move(match.params), *principal});
   if (route.run_on == RunOn::kBlockingPool && blocking_) {

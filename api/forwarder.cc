@@ -24,9 +24,10 @@ constexpr size_t kMaxIdlePerUrl = 64;
 }  // namespace
 
 void WriteForwarder::Forward(std::string base_url, std::shared_ptr<const HttpRequest> request,
-                             Respond respond) {
+                             std::string tag, Respond respond) {
   pool_.Post([this, base_url = std::move(base_url), request = std::move(request),
-              respond = std::move(respond)] { respond(Send(base_url, *request)); });
+              tag = std::move(tag),
+              respond = std::move(respond)] { respond(Send(base_url, *request, tag)); });
 }
 
 std::unique_ptr<HttpClient> WriteForwarder::TakeClient(const std::string& base_url, Status* error) {
@@ -53,12 +54,13 @@ void WriteForwarder::ReturnClient(const std::string& base_url, std::unique_ptr<H
   if (idle.size() < kMaxIdlePerUrl) idle.push_back(std::move(client));
 }
 
-HttpResponse WriteForwarder::Send(const std::string& base_url, const HttpRequest& request) {
+HttpResponse WriteForwarder::Send(const std::string& base_url, const HttpRequest& request,
+                                  const std::string& tag) {
   std::map<std::string, std::string> headers;
   for (const auto& [name, value] : request.headers) {
     if (!Hop(name)) headers[name] = value;
   }
-  headers[kForwardedHeader] = "1";
+  headers[kForwardedHeader] = tag;
   headers["x-forwarded-for"] = request.remote;
   headers["x-request-id"] = request.request_id;
   Status error;

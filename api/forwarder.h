@@ -4,7 +4,10 @@
 // credentials: the writer authenticates and authorizes it again, so a follower is trusted with
 // nothing a caller could not do directly. The writer's answer comes back unchanged. A request
 // carries kForwardedHeader on its way and is never forwarded twice (a node that lost the lease
-// meanwhile answers it itself: 503 when its log is fenced).
+// meanwhile answers it itself: 503 when its log is fenced). The header's value is a tag
+// (Services::ForwardTag) over the request id and the client's address in x-forwarded-for: the
+// writer takes that address as the client's (sign-in failure limits, rate limits, logs) only
+// when the tag verifies, so a client cannot pose as another address.
 #pragma once
 
 #include <map>
@@ -29,14 +32,18 @@ class WriteForwarder {
   // Sends `request` to the writer at `base_url` and answers through `respond` (503 with
   // Retry-After when the writer cannot be reached: the caller retries, its idempotency key
   // making a retry of a committed request harmless).
-  void Forward(std::string base_url, std::shared_ptr<const HttpRequest> request, Respond respond);
+  // `tag` (Services::ForwardTag of the request id and the client's address) goes in
+  // kForwardedHeader, so that the writer believes the x-forwarded-for it sends.
+  void Forward(std::string base_url, std::shared_ptr<const HttpRequest> request, std::string tag,
+               Respond respond);
   // Answers what is queued, then joins.
   void Stop() { pool_.Stop(); }
   uint64_t forwarded() const;
   uint64_t failed() const;
 
  private:
-  HttpResponse Send(const std::string& base_url, const HttpRequest& request);
+  HttpResponse Send(const std::string& base_url, const HttpRequest& request,
+                    const std::string& tag);
   std::unique_ptr<HttpClient> TakeClient(const std::string& base_url, Status* error);
   void ReturnClient(const std::string& base_url, std::unique_ptr<HttpClient> client);
 

@@ -83,6 +83,23 @@ StatusOr<std::string> Services::WriteTarget() {
   return url;
 }
 
+std::string Services::ForwardTag(std::string_view request_id, std::string_view client) const {
+  const Hash key = HmacSha256(national_id_secret_, "creditbank forwarded-for tag v1");
+  std::string material(request_id);
+  material += '\n';
+  material += client;
+  return HashHex(HmacSha256(HashBytes(key), material));
+}
+
+bool Services::ForwardTagValid(std::string_view request_id, std::string_view client,
+                               std::string_view tag) const {
+  const std::string want = ForwardTag(request_id, client);
+  if (tag.size() != want.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < want.size(); ++i) diff |= static_cast<unsigned char>(tag[i] ^ want[i]);
+  return diff == 0;
+}
+
 Status Services::FollowStore(uint64_t max_marked) {
   // Compared with the size of the previous poll, not the log's size before this call: a read
   // may have followed the store in between (LogService::Reach).

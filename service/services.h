@@ -68,6 +68,14 @@ class Services {
   StatsService& stats() { return *stats_; }
   CredentialInputService& credential_input() { return *credential_input_; }
 
+  // The tag a node puts on a write it forwards to the log writer (api/forwarder.h), vouching
+  // for the client address it names: HMAC-SHA256 of the request id and the address under a key
+  // derived from the national-ID secret, which every node of one bank shares.
+  std::string ForwardTag(std::string_view request_id, std::string_view client) const;
+  // Whether `tag` is ForwardTag(request_id, client) (compared in constant time).
+  bool ForwardTagValid(std::string_view request_id, std::string_view client,
+                       std::string_view tag) const;
+
   // Online backup into `dir` (an absolute path that must not exist).
   StatusOr<BackupManifest> Backup(const std::string& dir);
   // Figures of the store for /metrics.

@@ -401,6 +401,37 @@ TEST_F(SessionsHttpTest, FailedCodesGet429WithRetryAfter) {
   EXPECT_LE(retry, 900);
 }
 
+// A sign-in another node of the bank forwarded (several nodes on one PostgreSQL store) counts
+// against the client address that node names, but only under the node's valid tag: a client
+// that writes those headers itself is counted as itself.
+TEST_F(SessionsHttpTest, ForwardedSignInsCountAgainstTheClientTheNodeVouchesFor) {
+  int n = 0;
+  auto forwarded = [&](const std::string& client, const std::string& tagged_client) {
+    ++n;
+    const std::string rid = "fwd" + std::to_string(n);
+    // A code of its own each time, so that only the address limit can block it.
+    const std::string wrong = "AAAA-BBBB-CC" + std::to_string(10 + n);
+    return server_->Call("POST", "/v1/sessions", "", json{{"code", wrong}}.dump(),
+                         {{"x-request-id", rid},
+                          {"x-forwarded-for", client},
+                          {"x-creditbank-forwarded",
+                           server_->services().ForwardTag(rid, tagged_client)}});
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(forwarded("10.0.0.1", "10.0.0.1").status, 401);
+  EXPECT_EQ(forwarded("10.0.0.1", "10.0.0.1").status, 429);
+  EXPECT_EQ(forwarded("10.0.0.2", "10.0.0.2").status, 401);  // another client is not blocked
+  json good = NewCode(server_->admin_token(), cat_.learner_a);
+  EXPECT_EQ(server_->Call("POST", "/v1/sessions", "", json{{"code", good["code"]}}.dump()).status,
+            201);  // nor is this one, whose address the forwarded failures did not name
+
+  // Tags made for another address (or none) are not believed: these failures are this
+  // client's own, and block it.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(forwarded("10.0.0.9", "10.0.0.8").status, 401);
+  good = NewCode(server_->admin_token(), cat_.learner_a);
+  EXPECT_EQ(server_->Call("POST", "/v1/sessions", "", json{{"code", good["code"]}}.dump()).status,
+            429);
+}
+
 TEST_F(SessionsHttpTest, StaffSignInWithATokenAndAnAdminEndsSessions) {
   json t = server_->CallJson("POST", "/v1/tokens", server_->admin_token(),
                              {{"role", "institution:tsinghua"}}, 201);
