@@ -54,20 +54,19 @@ struct RestoreOptions {
 
 int RunRestore(const RestoreOptions& o) {
   if (o.storage == "postgres" && o.postgres_dsn.empty()) {
-    std::fprintf(stderr, "creditbank restore: --postgres-dsn is required with --storage postgres\n");
+    std::fprintf(stderr,
+                 "creditbank restore: --postgres-dsn is required with --storage postgres\n");
     return kExitUsage;
   }
   auto restore = [&]() -> StatusOr<BackupManifest> {
     if (o.storage != "postgres") return RestoreBackup(o.from, o.data, o.origin);
     PgKvOptions pg;
     pg.dsn = o.postgres_dsn;
-    return RestoreBackupToPostgres(o.from, o.data, o.origin, pg,
-                                   [](std::string_view table, uint64_t rows, bool done) {
-                                     std::fprintf(stderr, "\r  %-16.*s %12llu rows%s",
-                                                  static_cast<int>(table.size()), table.data(),
-                                                  static_cast<unsigned long long>(rows),
-                                                  done ? "\n" : "");
-                                   });
+    return RestoreBackupToPostgres(
+        o.from, o.data, o.origin, pg, [](std::string_view table, uint64_t rows, bool done) {
+          std::fprintf(stderr, "\r  %-16.*s %12llu rows%s", static_cast<int>(table.size()),
+                       table.data(), static_cast<unsigned long long>(rows), done ? "\n" : "");
+        });
   };
   StatusOr<BackupManifest> r = restore();
   if (!r.ok()) {

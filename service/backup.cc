@@ -115,8 +115,8 @@ StatusOr<BackupManifest> RestoreBackupToPostgres(
       return false;
     }));
     if (any) {
-      return Status::AlreadyExists(
-          Field("--postgres-dsn"), "the database already holds a bank (table " +
+      return Status::AlreadyExists(Field("--postgres-dsn"),
+                                   "the database already holds a bank (table " +
                                        std::string(TableName(t)) +
                                        " has rows); restore into an empty database");
     }
@@ -152,17 +152,17 @@ StatusOr<BackupManifest> RestoreBackupToPostgres(
         }
         return Status::Ok();
       };
-      LCB_RETURN_IF_ERROR(kv->Scan(t, "", "", SIZE_MAX,
-                                   [&](std::string_view key, std::string_view value) {
-                                     batch.Put(t, std::string(key), std::string(value));
-                                     ++rows;
-                                     bytes += key.size() + value.size();
-                                     if (rows < kRowsPerBatch && bytes < kBytesPerBatch) {
-                                       return true;
-                                     }
-                                     failed = flush();
-                                     return failed.ok();
-                                   }));
+      LCB_RETURN_IF_ERROR(
+          kv->Scan(t, "", "", SIZE_MAX, [&](std::string_view key, std::string_view value) {
+            batch.Put(t, std::string(key), std::string(value));
+            ++rows;
+            bytes += key.size() + value.size();
+            if (rows < kRowsPerBatch && bytes < kBytesPerBatch) {
+              return true;
+            }
+            failed = flush();
+            return failed.ok();
+          }));
       LCB_RETURN_IF_ERROR(failed);
       LCB_RETURN_IF_ERROR(flush());
       if (progress) progress(TableName(t), total, true);

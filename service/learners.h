@@ -39,10 +39,7 @@ class LearnerService {
   // share the store learn of accounts from it (Services::FollowStore).
   LearnerService(Kv* kv, CatalogService* catalog, AdminLog* admin_log,
                  std::string national_id_secret)
-      : kv_(kv),
-        catalog_(catalog),
-        admin_log_(admin_log),
-        secret_(std::move(national_id_secret)) {}
+      : kv_(kv), catalog_(catalog), admin_log_(admin_log), secret_(std::move(national_id_secret)) {}
 
   // Marked with every account created (for the statistics); none by default.
   void SetChanges(LearnerChanges* changes) { changes_ = changes; }

@@ -320,7 +320,8 @@ struct TableOptions {
 
   const rocksdb::ColumnFamilyOptions& For(Table t) const {
     switch (t) {
-      case Table::kMeta: return meta;
+      case Table::kMeta:
+        return meta;
       case Table::kLogNodes: return nodes;
       case Table::kLogLeaves: return leaves;
       case Table::kCheckpoints: return checkpoints;
@@ -434,9 +435,9 @@ TableOptions MakeTableOptions(size_t block_cache_bytes) {
   rocksdb::ColumnFamilyOptions checkpoint_options = append_options;
   checkpoint_options.write_buffer_size = 1 << 20;
 
-  return TableOptions{cf_options,     meta_options,    node_options,
+  return TableOptions{cf_options,     meta_options,       node_options,
                       leaf_options,   checkpoint_options, tile_options,
-                      bundle_options, learner_options, unique_options};
+                      bundle_options, learner_options,    unique_options};
 }
 
 }  // namespace

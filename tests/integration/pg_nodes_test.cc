@@ -210,8 +210,8 @@ TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
     // More than one full tile of entries (256), and a revocation.
     json batch = {{"records", json::array()}};
     for (int i = 0; i < 300; ++i) {
-      batch["records"].push_back(
-          cat.Record(i % 2 ? cat.learner_a : cat.learner_b, "tsinghua:CS101", "B-" + std::to_string(i)));
+      batch["records"].push_back(cat.Record(i % 2 ? cat.learner_a : cat.learner_b, "tsinghua:CS101",
+                                            "B-" + std::to_string(i)));
     }
     json posted = embedded.CallJson("POST", "/v1/records", cat.tsinghua_token, batch, 201);
     first_id = posted["records"][0]["id"];
@@ -237,12 +237,11 @@ TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
   EXPECT_NE(CmdRestore({"--from", backup, "--data", dir_.sub("again"), "--storage", "postgres"}),
             0);  // no DSN
 
-  TestServer node(dir_.sub("node"),
-                  {{"storage.backend", "postgres"},
-                   {"storage.postgres.dsn", db_.dsn()},
-                   {"key_file", restored + "/log_key.pem"},
-                   {"secret_file", restored + "/national_id.secret"},
-                   {"storage.postgres.lease_ms", "2000"}});
+  TestServer node(dir_.sub("node"), {{"storage.backend", "postgres"},
+                                     {"storage.postgres.dsn", db_.dsn()},
+                                     {"key_file", restored + "/log_key.pem"},
+                                     {"secret_file", restored + "/national_id.secret"},
+                                     {"storage.postgres.lease_ms", "2000"}});
   ASSERT_TRUE(WaitFor([&] { return node.services().writer_lease()->is_writer(); }, 5000));
   EXPECT_EQ(node.ledger().Size(), size);
   EXPECT_EQ(node.Call("GET", "/v1/log/checkpoint").body, checkpoint);
@@ -262,8 +261,9 @@ TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
   node.CallJson("POST", "/v1/records", cat.tsinghua_token,
                 cat.Record(cat.learner_a, "tsinghua:MA101", "AFTER-1"), 201);
   EXPECT_EQ(node.ledger().Size(), size + 1);
-  node.CallJson("GET", "/v1/log/proof/consistency?first=" + std::to_string(size) +
-                           "&second=" + std::to_string(size + 1),
+  node.CallJson("GET",
+                "/v1/log/proof/consistency?first=" + std::to_string(size) +
+                    "&second=" + std::to_string(size + 1),
                 "", nullptr, 200);
   EXPECT_TRUE(node.ledger().VerifyAll().ok());
 }

@@ -411,11 +411,11 @@ TEST_F(SessionsHttpTest, ForwardedSignInsCountAgainstTheClientTheNodeVouchesFor)
     const std::string rid = "fwd" + std::to_string(n);
     // A code of its own each time, so that only the address limit can block it.
     const std::string wrong = "AAAA-BBBB-CC" + std::to_string(10 + n);
-    return server_->Call("POST", "/v1/sessions", "", json{{"code", wrong}}.dump(),
-                         {{"x-request-id", rid},
-                          {"x-forwarded-for", client},
-                          {"x-creditbank-forwarded",
-                           server_->services().ForwardTag(rid, tagged_client)}});
+    return server_->Call(
+        "POST", "/v1/sessions", "", json{{"code", wrong}}.dump(),
+        {{"x-request-id", rid},
+         {"x-forwarded-for", client},
+         {"x-creditbank-forwarded", server_->services().ForwardTag(rid, tagged_client)}});
   };
   for (int i = 0; i < 3; ++i) EXPECT_EQ(forwarded("10.0.0.1", "10.0.0.1").status, 401);
   EXPECT_EQ(forwarded("10.0.0.1", "10.0.0.1").status, 429);

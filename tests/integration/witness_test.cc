@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <random>
-#include <fstream>
 #include <thread>
 
 #include "api/server.h"
