@@ -58,8 +58,11 @@ Status ParseRegion(const RouteContext& ctx, std::string* prefix) {
 
 constexpr size_t kMaxLimit = 100'000;
 
-// A page's cursor: the keys of its last cell, as base64url of a JSON array of strings.
-std::string Cursor(const StatsCell& last) { return Base64UrlEncode(json(last.keys).dump()); }
+// A page's cursor: base64url of {"after": the keys of its last cell, "as_of": the state the
+// answer describes} (a bare array of keys, as cursors were before as_of, is still read).
+std::string Cursor(const StatsResult& page) {
+  return Base64UrlEncode(json{{"after", page.cells.back().keys}, {"as_of", page.as_of}}.dump());
+}
 
 Status ParsePage(const RouteContext& ctx, StatsQuery* q) {
   if (const std::string* limit = ctx.request.Query("limit")) {
@@ -73,8 +76,16 @@ Status ParsePage(const RouteContext& ctx, StatsQuery* q) {
   }
   if (const std::string* cursor = ctx.request.Query("cursor")) {
     const std::optional<std::string> text = Base64UrlDecode(*cursor);
-    const json keys = text ? json::parse(*text, nullptr, false) : json();
-    bool ok = keys.is_array() && keys.size() == q->group_by.size();
+    const json parsed = text ? json::parse(*text, nullptr, false) : json();
+    json keys = parsed;
+    bool ok = true;
+    if (parsed.is_object()) {
+      keys = parsed.value("after", json());
+      const json as_of = parsed.value("as_of", json());
+      ok = parsed.size() == 2 && as_of.is_number_unsigned();
+      if (ok) q->as_of = as_of.get<uint64_t>();
+    }
+    ok = ok && keys.is_array() && keys.size() == q->group_by.size();
     for (size_t i = 0; ok && i < keys.size(); ++i) ok = keys[i].is_string();
     if (!ok) {
       return Status::InvalidArgument(
@@ -112,7 +123,7 @@ void AddStatsRoutes(Router& router, StatsService& stats, int k) {
         if (!query.ok()) return respond(ProblemResponse(query.status(), ctx.request.request_id));
         auto result = s->Compute(*query);
         if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
-        const std::string next = result->more ? Cursor(result->cells.back()) : "";
+        const std::string next = result->more ? Cursor(*result) : "";
         const std::string* accept = ctx.request.Header("accept");
         if (accept && accept->find("text/csv") != std::string::npos) {
           HttpResponse r =

@@ -34,7 +34,8 @@ StatsService::~StatsService() = default;
 StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!built_) LCB_RETURN_IF_ERROR(BuildLocked().status());
-  LCB_RETURN_IF_ERROR(Refresh());
+  // A later page of a kept answer reads that answer: the changes wait for the next question.
+  if (!aggregates_->Keeps(query)) LCB_RETURN_IF_ERROR(Refresh());
   return aggregates_->Compute(query);
 }
 

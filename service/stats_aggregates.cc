@@ -194,6 +194,7 @@ void StatsAggregates::Leave(const LearnerState& state) {
 }
 
 void StatsAggregates::Set(const std::string& learner, const StatsLearnerFacts& facts) {
+  ++generation_;
   LearnerState next = StateOf(facts);
   auto [it, added] = learners_.try_emplace(learner);
   if (!added) {
@@ -208,12 +209,15 @@ void StatsAggregates::Set(const std::string& learner, const StatsLearnerFacts& f
 void StatsAggregates::Remove(const std::string& learner) {
   auto it = learners_.find(learner);
   if (it == learners_.end()) return;
+  ++generation_;
   Apply(it->second, -1);
   Leave(it->second);
   learners_.erase(it);
 }
 
 void StatsAggregates::Clear() {
+  ++generation_;
+  kept_.clear();
   for (auto& level : regions_) level.clear();
   learners_.clear();
   issuers_.clear();
@@ -258,40 +262,108 @@ StatsAggregates::Level StatsAggregates::LevelFor(const StatsQuery& query, unsign
   return level;
 }
 
-StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
-  const unsigned subset = SubsetOf(query.group_by);
-  const bool by_region = Has(query.group_by, StatsKey::kRegion);
-  const bool uses_region = by_region || !query.region_prefix.empty();
-  const Level level = LevelFor(query, subset);
-  const auto& regions = regions_[level];
-  std::vector<std::string> groups = {""};  // in order: regions come in order
-  std::vector<Part>& parts = scratch_.parts;
-  parts.clear();
-  auto it =
-      query.region_prefix.empty() ? regions.begin() : regions.lower_bound(query.region_prefix);
-  for (; it != regions.end() && it->first.starts_with(query.region_prefix); ++it) {
-    const Region& region = it->second;
-    if (uses_region && region.code.empty()) continue;
-    if (by_region) {
-      std::string group = RegionAt(region.code, query.region_level);
-      if (groups.back() != group) groups.push_back(std::move(group));
-    }
-    AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
+const StatsAggregates::Answer* StatsAggregates::Kept(const StatsQuery& query) const {
+  const uint64_t wanted = query.as_of != 0 ? query.as_of : generation_;
+  for (const Answer& a : kept_) {
+    if (a.generation == wanted && a.Answers(query)) return &a;
   }
-  StatsResult out = Finish(query, groups);
-  if (parts.capacity() > (size_t{1} << 20)) scratch_ = Scratch{};  // kept up to ~100 MB
+  return nullptr;
+}
+
+bool StatsAggregates::Keeps(const StatsQuery& query) const {
+  return query.as_of != 0 && Kept(query) != nullptr;
+}
+
+StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
+  const Answer* kept = Kept(query);
+  if (kept == nullptr) {
+    // Not kept (or no longer): the answer for the current state.
+    Answer answer;
+    answer.group_by = query.group_by;
+    answer.region_prefix = query.region_prefix;
+    answer.region_level = query.region_level;
+    answer.k = query.k;
+    answer.generation = generation_;
+    const unsigned subset = SubsetOf(query.group_by);
+    const bool by_region = Has(query.group_by, StatsKey::kRegion);
+    const bool uses_region = by_region || !query.region_prefix.empty();
+    const Level level = LevelFor(query, subset);
+    const auto& regions = regions_[level];
+    std::vector<std::string> groups = {""};  // in order: regions come in order
+    std::vector<Part>& parts = scratch_.parts;
+    parts.clear();
+    auto it =
+        query.region_prefix.empty() ? regions.begin() : regions.lower_bound(query.region_prefix);
+    for (; it != regions.end() && it->first.starts_with(query.region_prefix); ++it) {
+      const Region& region = it->second;
+      if (uses_region && region.code.empty()) continue;
+      if (by_region) {
+        std::string group = RegionAt(region.code, query.region_level);
+        if (groups.back() != group) groups.push_back(std::move(group));
+      }
+      AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
+    }
+    Finish(query, groups, &answer);
+    if (parts.capacity() > (size_t{1} << 20)) scratch_ = Scratch{};  // kept up to ~100 MB
+    // Kept first; the least recently used go when there are too many, or too many cells.
+    kept_.insert(kept_.begin(), std::move(answer));
+    size_t cells = 0, n = 0;
+    while (n < kept_.size() && n < kKeptAnswers && cells + kept_[n].cells.size() <= kKeptCells) {
+      cells += kept_[n++].cells.size();
+    }
+    if (n == 0) {  // larger than kKeptCells alone: answered, not kept
+      StatsResult out = Page(kept_.front(), query);
+      kept_.erase(kept_.begin());
+      return out;
+    }
+    kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(n), kept_.end());
+    kept = &kept_.front();
+  } else {
+    const auto at = kept_.begin() + (kept - kept_.data());
+    std::rotate(kept_.begin(), at, at + 1);  // most recently used first
+    kept = &kept_.front();
+  }
+  return Page(*kept, query);
+}
+
+StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query) {
+  StatsResult out;
+  out.k = answer.k;
+  out.suppressed = answer.suppressed;
+  out.as_of = answer.generation;
+  const size_t n_keys = answer.group_by.size();
+  // The first cell after query.after (the last cell of the previous page): cells are in order.
+  auto begin = answer.cells.begin();
+  if (!query.after.empty()) {
+    begin = std::partition_point(answer.cells.begin(), answer.cells.end(), [&](const Shown& c) {
+      for (size_t d = 0; d < n_keys && d < query.after.size(); ++d) {
+        const int cmp = answer.names[d][c.ranks[d]].compare(query.after[d]);
+        if (cmp != 0) return cmp < 0;
+      }
+      return true;  // equal to `after`: on the previous page
+    });
+  }
+  const size_t left = static_cast<size_t>(answer.cells.end() - begin);
+  const size_t take = query.limit != 0 ? std::min(left, query.limit) : left;
+  out.more = take < left;
+  out.cells.reserve(take);
+  for (auto c = begin; c != begin + static_cast<std::ptrdiff_t>(take); ++c) {
+    std::vector<std::string> keys(n_keys);
+    for (size_t d = 0; d < n_keys; ++d) keys[d] = answer.names[d][c->ranks[d]];
+    out.cells.push_back(StatsCell{std::move(keys), c->tally.learners, c->tally.records,
+                                  c->tally.credits, c->tally.conversions});
+  }
   return out;
 }
 
-StatsResult StatsAggregates::Finish(const StatsQuery& query,
-                                    const std::vector<std::string>& groups) const {
+void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::string>& groups,
+                             Answer* answer) const {
   // Each key of a part becomes its rank among the values present, ranked by the string the
   // cell will carry (region groups are ranked already: regions come in code order). Equal
   // ranks are equal key strings. When the ranks, read as one number in mixed radix (the first
   // key most significant), fit an array not much larger than the parts, the parts are summed
   // into it and read in order (no sort: an answer of 50k cells is a few ms); otherwise the
   // parts are sorted by their ranks and equal ones merged.
-  using Ranks = std::array<uint32_t, 5>;
   auto value = [&](const Part& p, StatsKey k) -> uint32_t {
     switch (k) {
       case StatsKey::kRegion:
@@ -325,7 +397,8 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
   const std::vector<Part>& parts = scratch_.parts;
   std::vector<Ranks>& ranks = scratch_.ranks;
   ranks.assign(parts.size(), Ranks{});  // keys past group_by's stay 0 (compared in the sort)
-  std::vector<std::vector<std::string>> names(n_keys);  // per key, its strings by rank
+  std::vector<std::vector<std::string>>& names = answer->names;  // per key, its strings by rank
+  names.assign(n_keys, {});
   uint64_t space = 1;  // how many rank combinations there are, up to the dense limit
   const uint64_t dense_limit = 4 * uint64_t{parts.size()} + 64;
   std::vector<uint32_t>& values = scratch_.values;
@@ -343,38 +416,12 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
     }
     space = std::min(space * std::max<uint64_t>(names[d].size(), 1), dense_limit + 1);
   }
-  StatsResult out;
-  out.k = query.k;
-  // Cells come in order: those up to query.after are skipped (compared until one is past it),
-  // those after a full page only set `more`; only the page's cells are made.
-  bool past_after = query.after.empty();
   auto emit = [&](const Ranks& r, const Tally& sum) {
     if (sum.learners < query.k) {
-      out.suppressed++;
-      return;
+      answer->suppressed++;
+    } else {
+      answer->cells.push_back({r, sum});
     }
-    if (!past_after) {
-      for (size_t d = 0; d < n_keys && d < query.after.size(); ++d) {
-        const int c = names[d][r[d]].compare(query.after[d]);
-        if (c < 0) return;
-        if (c > 0) {
-          past_after = true;
-          break;
-        }
-      }
-      if (!past_after) {  // equal to `after`: the last cell of the previous page
-        past_after = true;
-        return;
-      }
-    }
-    if (query.limit != 0 && out.cells.size() == query.limit) {
-      out.more = true;
-      return;
-    }
-    std::vector<std::string> keys(n_keys);
-    for (size_t d = 0; d < n_keys; ++d) keys[d] = names[d][r[d]];
-    out.cells.push_back(
-        StatsCell{std::move(keys), sum.learners, sum.records, sum.credits, sum.conversions});
   };
   if (space <= dense_limit) {
     // Every cell has a learner (maps drop cells without one), so learners == 0 is "absent".
@@ -387,7 +434,7 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
     }
     size_t present = 0;
     for (const Tally& t : dense) present += t.learners >= query.k ? 1 : 0;
-    out.cells.reserve(query.limit != 0 ? std::min(present, query.limit) : present);
+    answer->cells.reserve(present);
     Ranks r{};  // the ranks of `at`, counted up with it
     for (uint64_t at = 0; at < space; ++at) {
       if (dense[at].learners > 0) emit(r, dense[at]);
@@ -396,7 +443,7 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
         r[d] = 0;
       }
     }
-    return out;
+    return;
   }
   std::vector<uint32_t>& order = scratch_.order;
   order.resize(parts.size());
@@ -411,7 +458,6 @@ StatsResult StatsAggregates::Finish(const StatsQuery& query,
     emit(r, sum);
     i = j;
   }
-  return out;
 }
 
 }  // namespace lcb

@@ -71,8 +71,15 @@ class StatsAggregates {
   // Removes what `learner` contributes (nothing when unknown).
   void Remove(const std::string& learner);
   void Clear();
+  // A page of the answer to `query`: read from a kept answer when one describes the current
+  // state (or, for a later page, the state `query.as_of` names), else computed and kept.
   StatsResult Compute(const StatsQuery& query) const;
+  // Whether the answer a later page of `query` continues (query.as_of) is still kept.
+  bool Keeps(const StatsQuery& query) const;
   size_t learners() const { return learners_.size(); }
+  // Answers kept for later pages: at most this many, of at most kKeptCells cells together.
+  static constexpr size_t kKeptAnswers = 8;
+  static constexpr size_t kKeptCells = size_t{1} << 20;
 
  private:
   // A cell key with every field present; a subset's projection zeroes the others.
@@ -145,6 +152,32 @@ class StatsAggregates {
     Tally tally;
   };
 
+  // A cell's keys as their ranks among the answer's values of each key (ranked by the strings
+  // the cell carries, so ranks compare as the strings do).
+  using Ranks = std::array<uint32_t, 5>;
+  struct Shown {
+    Ranks ranks;
+    Tally tally;
+  };
+  // A whole answer, k-suppressed, in order; a page is a range of it. About 56 B per cell.
+  struct Answer {
+    std::vector<StatsKey> group_by;
+    std::string region_prefix;
+    RegionLevel region_level = RegionLevel::kCounty;
+    int k = 0;
+    uint64_t generation = 0;  // the state it describes
+    std::vector<std::vector<std::string>> names;  // per key, its strings by rank
+    std::vector<Shown> cells;
+    int64_t suppressed = 0;
+    bool Answers(const StatsQuery& query) const {
+      return group_by == query.group_by && region_prefix == query.region_prefix &&
+             region_level == query.region_level && k == query.k;
+    }
+  };
+  // The kept answer a page of `query` is read from, or null.
+  const Answer* Kept(const StatsQuery& query) const;
+  static StatsResult Page(const Answer& answer, const StatsQuery& query);
+
   static CellKey Project(CellKey key, unsigned subset);
   static void Bump(CellMap& map, const CellKey& key, const Tally& delta);
   // Each distinct S-projection of the learner's cells with its records and credits.
@@ -159,8 +192,9 @@ class StatsAggregates {
   static void AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
                         std::vector<Part>* parts);
   // Orders scratch_.parts by the key strings the cells will carry, merges equal ones,
-  // k-suppresses. `groups` are the region groups in order, named by Part::group.
-  StatsResult Finish(const StatsQuery& query, const std::vector<std::string>& groups) const;
+  // k-suppresses into `answer`. `groups` are the region groups in order, named by Part::group.
+  void Finish(const StatsQuery& query, const std::vector<std::string>& groups,
+              Answer* answer) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;
   std::unordered_map<std::string, LearnerState> learners_;
@@ -177,6 +211,10 @@ class StatsAggregates {
     std::vector<uint32_t> order;
   };
   mutable Scratch scratch_;
+  // Counts every Set, Remove and Clear: an answer computed at one generation is the answer
+  // for as long as it stays the same.
+  uint64_t generation_ = 1;
+  mutable std::vector<Answer> kept_;  // most recently used first
 };
 
 }  // namespace lcb

@@ -26,6 +26,11 @@ struct StatsQuery {
   // answer.
   std::vector<std::string> after;
   size_t limit = 0;
+  // The answer a later page continues: StatsResult::as_of of its first page (0 = the current
+  // state). While that answer is still kept (StatsAggregates keeps the last few), every page
+  // is read from it, so the pages of one answer never skip or repeat a cell while records
+  // arrive; when it is no longer kept, the page is read from the current state.
+  uint64_t as_of = 0;
 };
 
 struct StatsCell {
@@ -42,7 +47,11 @@ struct StatsResult {
   int k = 0;
   int64_t suppressed = 0;  // cells left out for counting fewer than k learners
   bool more = false;       // a page ended before the last cell (the next starts after it)
-  friend bool operator==(const StatsResult&, const StatsResult&) = default;
+  uint64_t as_of = 0;      // the state of the aggregates the answer describes (see as_of above)
+  // The figures; not which state they were read from.
+  friend bool operator==(const StatsResult& x, const StatsResult& y) {
+    return x.cells == y.cells && x.k == y.k && x.suppressed == y.suppressed && x.more == y.more;
+  }
 };
 
 }  // namespace lcb

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "common/encoding.h"
 #include "tests/integration/test_server.h"
 
 namespace lcb::testing {
@@ -289,6 +290,17 @@ TEST_F(StatsTest, PagesWithLimitAndCursor) {
   EXPECT_EQ(pointer("&limit=ten"), "/limit");
   EXPECT_EQ(pointer("&cursor=not*base64"), "/cursor");
   EXPECT_EQ(pointer("&cursor=WyJhIl0"), "/cursor");  // ["a"]: one key, the query has two
+  auto cursor = [](const json& j) { return "&cursor=" + Base64UrlEncode(j.dump()); };
+  EXPECT_EQ(pointer(cursor({{"after", {"a", "b"}}, {"as_of", "x"}})), "/cursor");
+  EXPECT_EQ(pointer(cursor({{"after", {"a", "b"}}, {"as_of", -1}})), "/cursor");
+  EXPECT_EQ(pointer(cursor({{"after", {"a", "b"}}})), "/cursor");
+  // A bare array of keys (cursors before as_of) still reads the cells after it.
+  const json& c0 = whole["cells"][0];
+  const json rest = server_.CallJson(
+      "GET", base + cursor({c0["region"].get<std::string>(), c0["kind"].get<std::string>()}),
+      admin, nullptr, 200);
+  EXPECT_EQ(rest["cells"].size() + 1, whole["cells"].size());
+  EXPECT_EQ(rest["cells"][0], whole["cells"][1]);
 }
 
 TEST_F(StatsTest, BadInputsAreNamed) {

@@ -11,6 +11,7 @@
 
 #include "codec/json_util.h"
 #include "common/date.h"
+#include "service/stats_aggregates.h"
 #include "service/stats_scan.h"
 #include "service/stats_text.h"
 #include "tests/service/fixture.h"
@@ -138,6 +139,7 @@ size_t StatsServiceTest::ExpectAggregatesEqualScan() {
               if (!r.more) break;
               EXPECT_EQ(r.cells.size(), page.limit);
               page.after = r.cells.back().keys;
+              page.as_of = pages % 2 == 0 ? r.as_of : 0;  // the kept answer, or the current
             }
             EXPECT_EQ(cells, want.cells) << "paged by " << page.limit << ", mask " << mask;
           }
@@ -244,6 +246,59 @@ TEST_F(StatsServiceTest, AggregatesEqualTheScanThroughRandomChangesAndAReopen) {
   for (int i = 0; i < 20; ++i) ASSERT_NO_FATAL_FAILURE(RandomChange());
   const size_t shown = ExpectAggregatesEqualScan();
   EXPECT_GT(shown, 1000u);  // rich enough that cells are shown, not all suppressed
+}
+
+// A client paging through one answer while records arrive reads the answer of its first page
+// (kept), cell for cell, though a new question meanwhile saw the new records; once the answer is no longer
+// kept (8 newer answers), a cursor reads the current figures.
+TEST_F(StatsServiceTest, PagesOfOneAnswerDescribeOneMomentWhileRecordsArrive) {
+  for (int i = 0; i < 30; ++i) CreateLearner();
+  for (int i = 0; i < 30; ++i) ASSERT_NO_FATAL_FAILURE(PostRandom());
+  StatsQuery q{{StatsKey::kRegion, StatsKey::kKind, StatsKey::kYear}, "", RegionLevel::kCounty, 1};
+  const StatsResult before = Scan(q);
+  ASSERT_GT(before.cells.size(), 6u);
+  q.limit = 3;
+  const StatsResult first = Compute(q);
+  ASSERT_TRUE(first.more);
+  EXPECT_NE(first.as_of, 0u);
+  for (int i = 0; i < 20; ++i) ASSERT_NO_FATAL_FAILURE(PostRandom());
+  q.limit = 0;
+  const StatsResult now = Scan(q);
+  ASSERT_NE(now.cells, before.cells);  // the records changed the answer
+  // Someone else's question (no cursor) meanwhile: the current figures.
+  const StatsResult asked_again = Compute(q);
+  EXPECT_EQ(asked_again, now);
+  EXPECT_NE(asked_again.as_of, first.as_of);
+
+  StatsQuery page = q;
+  page.limit = 3;
+  page.after = first.cells.back().keys;
+  page.as_of = first.as_of;
+  std::vector<StatsCell> cells = first.cells;
+  for (bool more = true; more;) {
+    const StatsResult r = Compute(page);
+    EXPECT_EQ(r.as_of, first.as_of);
+    EXPECT_EQ(r.suppressed, before.suppressed);
+    cells.insert(cells.end(), r.cells.begin(), r.cells.end());
+    more = r.more;
+    if (more) page.after = r.cells.back().keys;
+  }
+  EXPECT_EQ(cells, before.cells);
+
+  for (int k = 2; k < 2 + static_cast<int>(StatsAggregates::kKeptAnswers); ++k) {
+    StatsQuery other = q;
+    other.k = k;
+    Compute(other);
+  }
+  page.after = first.cells.back().keys;
+  page.limit = 0;
+  const StatsResult evicted = Compute(page);
+  EXPECT_EQ(evicted.as_of, asked_again.as_of);  // the current state, not first's
+  std::vector<StatsCell> rest;
+  for (const StatsCell& c : now.cells) {
+    if (c.keys > first.cells.back().keys) rest.push_back(c);
+  }
+  EXPECT_EQ(evicted.cells, rest);
 }
 
 TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
