@@ -1,6 +1,7 @@
-// Which learners' statistics inputs changed (their records, their applied conversions, their
-// account row) since the statistics last looked: the hook through which the writing services
-// keep StatsService's maintained aggregates (service/stats.h) up to date.
+// Which learners' statistics inputs changed (a revocation of their records, their applied
+// conversions, their account row) since the statistics last looked (records added are not
+// marked: the statistics read them from the log's entries): the hook through which the writing
+// services keep StatsService's maintained aggregates (service/stats.h) up to date.
 //
 // A writer calls Mark(learner) once its change is durable — after the commit, and after
 // LearnerGenerations::Touch where it also touches, so that a reader finding the mark reads the

@@ -3,11 +3,13 @@
 #include <algorithm>
 
 #include "codec/entries.h"
+#include "codec/json_util.h"
 #include "codec/mapping.h"
 #include "common/date.h"
 #include "common/encoding.h"
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
+#include "crypto/tiles.h"
 #include "engine/regimes.h"
 #include "storage/keys.h"
 
@@ -200,7 +202,9 @@ void RecordService::Append(std::vector<LogEntry> entries, std::vector<std::strin
                            done = std::move(done)](StatusOr<AppendResult> result) mutable {
         // Durable now (or failed): cached views of these learners are stale either way.
         for (const auto& l : learners) generations_->Touch(l);
-        if (changes_) changes_->MarkAll(learners);  // after Touch: reloads see it
+        // After Touch: reloads see it. A batch that only adds records needs no mark: the
+        // statistics read new records from the log's entries (StatsService::Refresh).
+        if (changes_ && revokes) changes_->MarkAll(learners);
         if (revokes) revocation_generation_.fetch_add(1);
         post_([this, done = std::move(done), result = std::move(result)]() mutable {
           if (!result.ok()) return done(result.status());
@@ -337,6 +341,30 @@ StatusOr<RecordPage> RecordService::List(const std::string& learner, const std::
   }
   if (more) page.next_cursor = HexEncode(BigEndian64(last_leaf));
   return page;
+}
+
+Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
+                                       const std::function<void(uint64_t, Record)>& each) {
+  for (uint64_t n = from / kTileWidth; n * kTileWidth < to; ++n) {
+    const uint64_t end = std::min(to, (n + 1) * kTileWidth);
+    LCB_ASSIGN_OR_RETURN(std::string bundle,
+                         log_->EntryBundle(n, static_cast<uint32_t>(end - n * kTileWidth)));
+    LCB_ASSIGN_OR_RETURN(std::vector<std::string_view> entries, SplitBundle(bundle));
+    if (entries.size() != end - n * kTileWidth) {
+      return Status::DataLoss("entry bundle " + std::to_string(n) + " holds " +
+                              std::to_string(entries.size()) + " entries, not " +
+                              std::to_string(end - n * kTileWidth));
+    }
+    for (uint64_t leaf = std::max(from, n * kTileWidth); leaf < end; ++leaf) {
+      const std::string_view bytes = entries[leaf - n * kTileWidth];
+      const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+      if (!entry.is_object() || entry.value("type", "") != "record") continue;
+      LCB_ASSIGN_OR_RETURN(Record r, RecordFromEntry(entry));  // parsed once, above
+      ResolveLevel(r);
+      each(leaf, std::move(r));
+    }
+  }
+  return Status::Ok();
 }
 
 std::optional<uint64_t> RecordService::LastLeaf() const {

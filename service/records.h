@@ -145,6 +145,10 @@ class RecordService {
   // correctly from the start.)
   Status Replay(const std::string& learner, std::optional<uint64_t> after, uint64_t upto,
                 LearnerEvents& sink);
+  // Every record entry among the log's leaves [from, to), in leaf order, as it was logged (not
+  // revoked; common_level resolved): read a bundle of 256 entries at a time, O(to - from).
+  Status RecordsInEntries(uint64_t from, uint64_t to,
+                          const std::function<void(uint64_t leaf, Record)>& each);
   // The last leaf of the log, if any: the `upto` of a replay of everything committed now.
   std::optional<uint64_t> LastLeaf() const;
   // Moves once every group holding a revocation is durable (or failed): what was derived from

@@ -169,7 +169,8 @@ Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
       const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
       if (!entry.is_object()) continue;  // not ours to judge here (verify checks entries)
       const std::string type = entry.value("type", "");
-      if (type == "record" || type == "conversion") {
+      // A record only adds: the statistics read records from the log's entries themselves.
+      if (type == "conversion") {
         learners.push_back(entry.value("learner", ""));
       } else if (type == "revocation") {
         // The revoked record's learner, from the record's own entry.

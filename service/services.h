@@ -109,7 +109,8 @@ class Services {
   Status Init(const Config& config, std::string* first_admin_token);
   Status LoadOrCreateSecret();
   Status BootstrapAdmin(std::string* first_admin_token);
-  // Marks for the statistics the learner of each log entry in [from, to) (FollowStore).
+  // Marks for the statistics the learner of each conversion and revocation entry in [from, to)
+  // (FollowStore); records need no mark (the statistics read them from the entries).
   Status MarkLearnersOfEntries(uint64_t from, uint64_t to);
 
   Config config_;

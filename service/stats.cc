@@ -1,5 +1,8 @@
 #include "service/stats.h"
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include "service/stats_aggregates.h"
 #include "service/stats_scan.h"
 #include "storage/keys.h"
@@ -47,7 +50,11 @@ StatusOr<size_t> StatsService::Build() {
 
 StatusOr<size_t> StatsService::BuildLocked() {
   // Marks from now on name every change the scan below may have missed; Refresh reloads them.
+  // Records committed from now on are read from the log by Refresh (each learner read later
+  // than one of them counts it already: StatsLearnerFacts::read_to).
   changes_->Track();
+  const std::optional<uint64_t> last = records_->LastLeaf();
+  entries_read_to_ = last ? *last + 1 : 0;
   aggregates_->Clear();
   LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(*kv_));
   for (const LearnerRow& row : rows) {
@@ -67,12 +74,40 @@ StatusOr<size_t> StatsService::BuildLocked() {
 }
 
 Status StatsService::Refresh() {
+  // The log's size first, then the marks: a record committed below `size` is in the entries
+  // read below, whether or not its batch had marked anything yet.
+  const std::optional<uint64_t> last = records_->LastLeaf();
+  const uint64_t size = last ? *last + 1 : 0;
   std::vector<std::string> marked = changes_->Take();
   for (size_t i = 0; i < marked.size(); ++i) {
     Status s = Reload(marked[i]);
     if (!s.ok()) {
       // Not reloaded: marked again, so the next request retries them.
       for (size_t j = i; j < marked.size(); ++j) changes_->Mark(marked[j]);
+      return s;
+    }
+  }
+  if (size <= entries_read_to_) return Status::Ok();
+  // The records added since the last request, read from the log's entries (a bundle of 256 at
+  // a time): O(records added), whichever learners they belong to. A learner read (Reload) at or
+  // after a record's leaf counts it already; one not known here is reloaded whole.
+  std::unordered_map<std::string, std::vector<StatsRecordFacts>> added;
+  std::unordered_set<std::string> unknown;
+  LCB_RETURN_IF_ERROR(
+      records_->RecordsInEntries(entries_read_to_, size, [&](uint64_t leaf, const Record& r) {
+        const std::optional<uint64_t> read_to = aggregates_->ReadTo(r.learner);
+        if (!read_to) {
+          unknown.insert(r.learner);
+        } else if (leaf >= *read_to) {
+          added[r.learner].push_back(StatsFactsOf(r));
+        }
+      }));
+  for (auto& [learner, facts] : added) aggregates_->Add(learner, facts, size);
+  entries_read_to_ = size;
+  for (const std::string& learner : unknown) {
+    Status s = Reload(learner);
+    if (!s.ok()) {
+      changes_->Mark(learner);  // retried by the next request
       return s;
     }
   }

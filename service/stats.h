@@ -18,22 +18,24 @@
 // the store per request. They are built by one scan (O(learners + records),
 // service/stats_scan.h): by `serve` in the background at start (config stats_build_on_start,
 // Build()), else by the first request. From then on the writing services mark each learner
-// whose records, conversions or account changed (service/learner_changes.h: LearnerService,
-// RecordService, ConversionService, once the change is durable), and each request first
-// reloads the learners marked since the last one from the store (O(records of those learners)),
-// then reads cells in memory: grouped by region, kind, level and year only, O(cells of the counties
-// under the region prefix), independent of the number of learners and records; grouped by issuer
-// nationally, or with at most one of kind, level, year by province, the same (those maps are
-// kept for everyone and each province); any other question by issuer, O(distinct cells of the
-// learners under the prefix) (maps of every subset with issuer at every level would hold about
-// one entry per record). Memory: per learner its county, conversions and distinct (kind,
-// level, year, issuer) cells, plus 8 cell maps per region, 8 issuer maps for everyone and 4
-// per province (figures in benchmarks/README.md). On a PostgreSQL follower (which does not
-// write), each poll of the store marks the learners of the log entries it brings (records,
-// revocations, conversions: Services::FollowStore, at most 16,384 entries a poll, all of them
-// when the node takes the log over), and the learners whose accounts the admin log says were
-// created (accounts are not log entries: "create_learner" actions). Thread-safe:
-// requests compute one at a time (a mutex); a mark is a set insert.
+// whose records were revoked, conversions or account changed (service/learner_changes.h:
+// LearnerService, RecordService, ConversionService, once the change is durable), and each request
+// first brings the aggregates up to date: the records logged since the last request are read from
+// the log's entries, a bundle of 256 at a time, and added to their learners (O(records added)
+// reads, O(each learner's distinct cells) in memory); a learner marked for anything else (a
+// revocation, a conversion, its account) is reloaded whole (O(its records)). Then it reads cells in
+// memory: grouped by region, kind, level and year only, O(cells of the counties under the region
+// prefix), independent of the number of learners and records; grouped by issuer nationally, or with
+// at most one of kind, level, year by province, the same (those maps are kept for everyone and each
+// province); any other question by issuer, O(distinct cells of the learners under the prefix) (maps
+// of every subset with issuer at every level would hold about one entry per record). Memory: per
+// learner its county, conversions and distinct (kind, level, year, issuer) cells, plus 8 cell maps
+// per region, 8 issuer maps for everyone and 4 per province (figures in benchmarks/README.md). On a
+// PostgreSQL follower (which does not write), each poll of the store marks the learners of the log
+// entries it brings (records, revocations, conversions: Services::FollowStore, at most 16,384
+// entries a poll, all of them when the node takes the log over), and the learners whose accounts
+// the admin log says were created (accounts are not log entries: "create_learner" actions).
+// Thread-safe: requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 
 #include <atomic>
@@ -66,7 +68,8 @@ class StatsService {
   // The aggregates from a scan of the store (the first request, or Build()), and the number of
   // learners read; mu_ held.
   StatusOr<size_t> BuildLocked();
-  // Reloads every learner marked since the last request.
+  // Brings the aggregates up to date: reloads every learner marked since the last request (a
+  // revocation, a conversion, an account change) and adds the records logged since.
   Status Refresh();
   Status Reload(const std::string& learner);
 
@@ -76,6 +79,7 @@ class StatsService {
   std::atomic<bool> cancelled_{false};
   std::mutex mu_;  // guards everything below
   bool built_ = false;
+  uint64_t entries_read_to_ = 0;  // the log's records below this are counted
   // Behind a pointer, so that the header of its maps stays in stats.cc.
   std::unique_ptr<StatsAggregates> aggregates_;
 };

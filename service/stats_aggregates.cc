@@ -114,16 +114,20 @@ StatsAggregates::LearnerState StatsAggregates::StateOf(const StatsLearnerFacts& 
   }
   state.conversions = facts.conversions;
   state.cells.reserve(facts.records.size());
-  for (const StatsRecordFacts& r : facts.records) {
-    CellKey key;
-    key.a = static_cast<uint32_t>(r.level) | (uint64_t{static_cast<uint32_t>(r.year)} << 32);
-    key.b = IssuerId(r.issuer) | (uint64_t{static_cast<uint32_t>(r.kind) + 1u} << 32);
-    state.cells.push_back(FineCell{key, 1, r.credits});
-  }
+  for (const StatsRecordFacts& r : facts.records)
+    state.cells.push_back(FineCell{KeyOf(r), 1, r.credits});
   std::vector<FineCell> distinct;
   Projections(state, 15, &distinct);
   state.cells = std::move(distinct);
+  state.read_to = facts.read_to;
   return state;
+}
+
+StatsAggregates::CellKey StatsAggregates::KeyOf(const StatsRecordFacts& r) {
+  CellKey key;
+  key.a = static_cast<uint32_t>(r.level) | (uint64_t{static_cast<uint32_t>(r.year)} << 32);
+  key.b = IssuerId(r.issuer) | (uint64_t{static_cast<uint32_t>(r.kind) + 1u} << 32);
+  return key;
 }
 
 void StatsAggregates::Projections(const LearnerState& state, unsigned subset,
@@ -204,6 +208,34 @@ void StatsAggregates::Set(const std::string& learner, const StatsLearnerFacts& f
   Apply(next, 1);
   it->second = std::move(next);
   Join(&it->second);
+}
+
+std::optional<uint64_t> StatsAggregates::ReadTo(const std::string& learner) const {
+  auto it = learners_.find(learner);
+  if (it == learners_.end()) return std::nullopt;
+  return it->second.read_to;
+}
+
+void StatsAggregates::Add(const std::string& learner, const std::vector<StatsRecordFacts>& added,
+                          uint64_t read_to) {
+  auto it = learners_.find(learner);
+  if (it == learners_.end()) return;
+  LearnerState& state = it->second;
+  state.read_to = read_to;
+  if (added.empty()) return;
+  ++generation_;
+  // What the learner contributes with the new records, replacing what it did: a learner counts
+  // once per cell, so a new record may or may not add a learner to a cell (Apply decides).
+  LearnerState next;
+  next.regions = state.regions;
+  next.conversions = state.conversions;
+  next.cells = state.cells;
+  for (const StatsRecordFacts& r : added) next.cells.push_back(FineCell{KeyOf(r), 1, r.credits});
+  std::vector<FineCell> distinct;
+  Projections(next, 15, &distinct);
+  Apply(state, -1);
+  state.cells = std::move(distinct);
+  Apply(state, 1);
 }
 
 void StatsAggregates::Remove(const std::string& learner) {

@@ -28,6 +28,12 @@
 // level — several GB at 10M records.) Cells are ordered by summing them into an array indexed
 // by their keys' ranks when it is small enough (Finish).
 //
+// The pages of one answer describe one moment: every change bumps a generation, an answer
+// carries it (StatsResult::as_of), and the last kKeptAnswers answers (at most kKeptCells cells)
+// are kept whole, as ranks and tallies. A query with as_of names the answer of that moment: if
+// it is kept, its page is read from it (only the page's cells are made); if not (evicted, or
+// the process restarted), it is computed from the current state.
+//
 // Not thread-safe: StatsService serializes access.
 #pragma once
 
@@ -35,6 +41,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -58,6 +65,9 @@ struct StatsLearnerFacts {
   std::string region;  // GB/T 2260 county code; "" = none given
   int64_t conversions = 0;
   std::vector<StatsRecordFacts> records;  // active ones only
+  // The log size the records were read at (its leaves [0, read_to) were looked at), so that
+  // the records added later can be read alone (StatsAggregates::Add); unknown when empty.
+  std::optional<uint64_t> read_to;
 };
 
 class StatsAggregates {
@@ -68,6 +78,13 @@ class StatsAggregates {
 
   // Replaces what `learner` contributes (adds it when new).
   void Set(const std::string& learner, const StatsLearnerFacts& facts);
+  // Where the learner's facts were read to (StatsLearnerFacts::read_to), or nothing when the
+  // learner is unknown or that was not given: then only Set brings it up to date.
+  std::optional<uint64_t> ReadTo(const std::string& learner) const;
+  // Adds the active records the learner gained in leaves [ReadTo(learner), read_to) (it must
+  // have a ReadTo): O(the learner's distinct cells), not O(its records).
+  void Add(const std::string& learner, const std::vector<StatsRecordFacts>& added,
+           uint64_t read_to);
   // Removes what `learner` contributes (nothing when unknown).
   void Remove(const std::string& learner);
   void Clear();
@@ -114,8 +131,8 @@ class StatsAggregates {
   // Everyone (one region, ""), provinces, cities, counties.
   enum Level { kEveryone, kProvince, kCity, kCounty, kLevels };
   struct Region {
-    std::string code;                     // six digits at the level, or ""
-    std::array<CellMap, 8> by_subset;     // bit 1 kind, 2 level, 4 year
+    std::string code;                  // six digits at the level, or ""
+    std::array<CellMap, 8> by_subset;  // bit 1 kind, 2 level, 4 year
     // The subsets with issuer (kIssuerSubsets, by slot): everyone keeps all 8, provinces the
     // first 4 ({issuer} and issuer with one of kind, level, year), so that a national question
     // by issuer, and a provincial one with at most one other key, reads a map.
@@ -143,6 +160,7 @@ class StatsAggregates {
     size_t slot = 0;  // index in regions[kCounty]->learners
     int64_t conversions = 0;
     std::vector<FineCell> cells;  // sorted by key, distinct
+    std::optional<uint64_t> read_to;
   };
   // One (region group, projected cell) with its sums, while a query runs; equal ones are
   // merged after sorting.
@@ -165,7 +183,7 @@ class StatsAggregates {
     std::string region_prefix;
     RegionLevel region_level = RegionLevel::kCounty;
     int k = 0;
-    uint64_t generation = 0;  // the state it describes
+    uint64_t generation = 0;                      // the state it describes
     std::vector<std::vector<std::string>> names;  // per key, its strings by rank
     std::vector<Shown> cells;
     int64_t suppressed = 0;
@@ -184,6 +202,8 @@ class StatsAggregates {
   static void Projections(const LearnerState& state, unsigned subset, std::vector<FineCell>* out);
   uint32_t IssuerId(const std::string& issuer);
   LearnerState StateOf(const StatsLearnerFacts& facts);
+  // The finest cell of a record (its issuer gets an id on first sight).
+  CellKey KeyOf(const StatsRecordFacts& r);
   // Adds (sign 1) or subtracts (sign -1) a learner's contribution to its regions' maps.
   void Apply(const LearnerState& state, int sign);
   static void Join(LearnerState* state);

@@ -118,15 +118,41 @@ StatusOr<int64_t> CountConversions(Kv& kv, const std::string& learner) {
   return n;
 }
 
+StatsRecordFacts StatsFactsOf(const Record& r) {
+  return StatsRecordFacts{r.kind, RecordMatchLevel(r), CivilFromDays(r.completed_on).year, r.issuer,
+                          r.credits};
+}
+
+namespace {
+
+// A learner's active records as the statistics count them, from a replay from the start.
+class FactsSink : public LearnerEvents {
+ public:
+  Status OnRecord(Record r) override {
+    if (!r.revoked) {
+      records.push_back(StatsFactsOf(r));
+    }
+    return Status::Ok();
+  }
+  Status OnRevocation(const std::string&) override {
+    return Status::Internal("a replay from the start has no revocation events");
+  }
+  std::vector<StatsRecordFacts> records;
+};
+
+}  // namespace
+
 StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const LearnerRow& row) {
   StatsLearnerFacts facts;
   facts.region = row.region.value_or("");
   LCB_ASSIGN_OR_RETURN(facts.conversions, CountConversions(kv, row.id));
-  LCB_ASSIGN_OR_RETURN(auto list, records.AllRecords(row.id));
-  for (const Record& r : *list) {
-    if (r.revoked) continue;
-    facts.records.push_back(StatsRecordFacts{
-        r.kind, RecordMatchLevel(r), CivilFromDays(r.completed_on).year, r.issuer, r.credits});
+  // Everything up to the log's last leaf now; later records are read from there (read_to).
+  const std::optional<uint64_t> last = records.LastLeaf();
+  facts.read_to = last ? *last + 1 : 0;
+  if (last) {
+    FactsSink sink;
+    LCB_RETURN_IF_ERROR(records.Replay(row.id, std::nullopt, *last, sink));
+    facts.records = std::move(sink.records);
   }
   return facts;
 }

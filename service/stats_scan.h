@@ -7,6 +7,7 @@
 // Thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,11 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
 StatusOr<std::vector<LearnerRow>> ReadLearnerRows(Kv& kv);
 // The learner's applied conversions (its kConversions rows).
 StatusOr<int64_t> CountConversions(Kv& kv, const std::string& learner);
-// What the statistics count of one learner: its region, conversions and active records.
+// What the statistics count of one learner: its region, conversions and active records, read
+// up to the log's last leaf (facts.read_to).
 StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const LearnerRow& row);
+
+// What the statistics count of a record (kind, common level, year, issuer, credits).
+StatsRecordFacts StatsFactsOf(const Record& r);
 
 }  // namespace lcb

@@ -72,36 +72,48 @@ StatusOr<Hash> Ledger::LeafHashAt(uint64_t index) {
 }
 
 StatusOr<std::string> Ledger::Entry(uint64_t index) {
-  // Two tries: a leaf of the partial tile may be folded into its bundle between taking the
-  // snapshot and reading its row; the next snapshot then has the tile full.
+  // A leaf of the partial tile may be folded into its bundle between taking the snapshot and
+  // reading its row, and the write that folds it (bundle stored, leaf rows deleted, in one
+  // batch) lands before the snapshot that shows the tile full is published: the entry is then
+  // read from the bundle. Only when that is missing too is a follower's snapshot moved on (it
+  // does not move by itself) and the read tried once more.
   for (int attempt = 0;; ++attempt) {
     auto pub = Snapshot();
     if (index >= pub->size) return Status::NotFound("leaf index beyond the tree size");
     const uint64_t tile = index / kTileWidth;
     std::string bytes;
-    if (tile < FullTiles(0, pub->size)) {
+    auto from_bundle = [&]() -> Status {
       Status inner;
       Status s = kv_->View(Table::kLogBundles, BundleKey(tile), [&](std::string_view bundle) {
         auto entry = BundleEntry(bundle, static_cast<uint32_t>(index % kTileWidth));
         if (entry.ok()) bytes.assign(entry->data(), entry->size());
         inner = entry.status();
       });
+      LCB_RETURN_IF_ERROR(s);
+      return inner;
+    };
+    if (tile < FullTiles(0, pub->size)) {
+      Status s = from_bundle();
       if (s.code() == StatusCode::kNotFound) {
         return Status::DataLoss("entry bundle " + std::to_string(tile) + " is missing");
       }
       LCB_RETURN_IF_ERROR(s);
-      LCB_RETURN_IF_ERROR(inner);
     } else {
       StatusOr<std::string> row = EdgeEntry(index);
-      if (row.status().code() == StatusCode::kNotFound && attempt == 0) {
-        FollowIfFollowing();  // a follower's snapshot does not move by itself
-        continue;
-      }
       if (row.status().code() == StatusCode::kNotFound) {
-        return Status::DataLoss("log entry " + std::to_string(index) + " is missing");
+        Status folded = from_bundle();
+        if (folded.code() == StatusCode::kNotFound && attempt == 0) {
+          FollowIfFollowing();
+          continue;
+        }
+        if (folded.code() == StatusCode::kNotFound) {
+          return Status::DataLoss("log entry " + std::to_string(index) + " is missing");
+        }
+        LCB_RETURN_IF_ERROR(folded);
+      } else {
+        LCB_RETURN_IF_ERROR(row.status());
+        bytes = std::move(row).value();
       }
-      LCB_RETURN_IF_ERROR(row.status());
-      bytes = std::move(row).value();
     }
     TileReader reader(this, std::move(pub));
     LCB_ASSIGN_OR_RETURN(Hash stored, reader.Node(0, index));
@@ -185,7 +197,7 @@ StatusOr<std::string> Ledger::EntryBundle(uint64_t index, uint32_t width) {
                               EntryBundlePath(index, width));
     }
     std::string bundle;
-    if (have == kTileWidth) {
+    auto from_full = [&]() -> Status {
       Status inner;
       LCB_RETURN_IF_ERROR(kv_->View(Table::kLogBundles, BundleKey(index), [&](std::string_view v) {
         if (width == kTileWidth) {
@@ -198,7 +210,10 @@ StatusOr<std::string> Ledger::EntryBundle(uint64_t index, uint32_t width) {
         if (last.ok())
           bundle.assign(v.data(), static_cast<size_t>(last->data() + last->size() - v.data()));
       }));
-      LCB_RETURN_IF_ERROR(inner);
+      return inner;
+    };
+    if (have == kTileWidth) {
+      LCB_RETURN_IF_ERROR(from_full());
       return bundle;
     }
     const uint64_t first = index * kTileWidth;
@@ -211,9 +226,16 @@ StatusOr<std::string> Ledger::EntryBundle(uint64_t index, uint32_t width) {
                                     return true;
                                   }));
     if (next == first + width) return bundle;
-    if (attempt > 0) return Status::DataLoss("log entry " + std::to_string(next) + " is missing");
-    // Folded into a full bundle meanwhile: read that.
-    FollowIfFollowing();
+    // Folded into the full bundle meanwhile (stored in the batch that deleted the leaf rows,
+    // which may land before the snapshot showing the tile full is published): read that.
+    const uint64_t missing = next;
+    bundle.clear();
+    Status folded = from_full();
+    if (folded.ok()) return bundle;
+    if (folded.code() != StatusCode::kNotFound) return folded;
+    if (attempt > 0)
+      return Status::DataLoss("log entry " + std::to_string(missing) + " is missing");
+    FollowIfFollowing();  // a follower's snapshot does not move by itself
   }
 }
 

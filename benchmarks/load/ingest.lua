@@ -1,5 +1,6 @@
 -- wrk script: POST /v1/records batches of BATCH records with unique external_refs.
--- Environment: CB_TOKEN (institution token), CB_LEARNERS (comma-separated learner ids),
+-- Environment: CB_TOKEN (institution token), CB_LEARNERS (comma-separated learner ids, or
+-- CB_LEARNERS_FILE: a file holding them),
 -- CB_UNIT, CB_BATCH (default 100), CB_RUN (a run id keeping refs unique across runs).
 local counter = 0
 local next_thread = 0
@@ -16,7 +17,14 @@ function init(args)
   unit = os.getenv("CB_UNIT")
   batch = tonumber(os.getenv("CB_BATCH") or "100")
   run = os.getenv("CB_RUN") or "run"
-  for id in string.gmatch(os.getenv("CB_LEARNERS"), "[^,]+") do
+  local list = os.getenv("CB_LEARNERS")
+  local file = os.getenv("CB_LEARNERS_FILE")  -- for lists past the 128 KiB of one variable
+  if file then
+    local f = assert(io.open(file, "r"))
+    list = f:read("*a")
+    f:close()
+  end
+  for id in string.gmatch(list, "[^,%s]+") do
     table.insert(learners, id)
   end
 end

@@ -249,8 +249,8 @@ TEST_F(StatsServiceTest, AggregatesEqualTheScanThroughRandomChangesAndAReopen) {
 }
 
 // A client paging through one answer while records arrive reads the answer of its first page
-// (kept), cell for cell, though a new question meanwhile saw the new records; once the answer is no longer
-// kept (8 newer answers), a cursor reads the current figures.
+// (kept), cell for cell, though a new question meanwhile saw the new records; once the answer is no
+// longer kept (8 newer answers), a cursor reads the current figures.
 TEST_F(StatsServiceTest, PagesOfOneAnswerDescribeOneMomentWhileRecordsArrive) {
   for (int i = 0; i < 30; ++i) CreateLearner();
   for (int i = 0; i < 30; ++i) ASSERT_NO_FATAL_FAILURE(PostRandom());
@@ -299,6 +299,60 @@ TEST_F(StatsServiceTest, PagesOfOneAnswerDescribeOneMomentWhileRecordsArrive) {
     if (c.keys > first.cells.back().keys) rest.push_back(c);
   }
   EXPECT_EQ(evicted.cells, rest);
+}
+
+// The statistics read the records added since the last request from the log's entries; a
+// learner read at or after a record's leaf (StatsLearnerFacts::read_to) counts it already.
+TEST_F(StatsServiceTest, RecordsAddedAreReadFromTheLogEntries) {
+  for (int i = 0; i < 3; ++i) CreateLearner();
+  for (int i = 0; i < 10; ++i) ASSERT_NO_FATAL_FAILURE(PostRandom());
+  auto rows = ReadLearnerRows(s().kv());
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  const LearnerRow row = rows->front();
+  auto before = LoadStatsFacts(s().records(), s().kv(), row);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  ASSERT_TRUE(before->read_to.has_value());
+  const uint64_t read_to = *before->read_to;
+  EXPECT_EQ(read_to, s().records().LastLeaf().value() + 1);
+
+  const std::string other = learners_[0] == row.id ? learners_[1] : learners_[0];
+  auto posted = Post("uni", {Input(row.id, "uni:CS101", "ADD-1", "85", "2024-06-30"),
+                             Input(other, "uni:CS101", "ADD-2", "85", "2024-06-30"),
+                             Input(row.id, "uni:CS101", "ADD-3", "85", "2025-06-30")});
+  ASSERT_TRUE(posted.ok()) << posted.status().ToString();
+  auto revoked = Await<Revocation>(
+      [&](auto done) { s().records().Revoke(posted->records[1].id, "uni", "test", done); });
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  const uint64_t size = s().records().LastLeaf().value() + 1;
+  ASSERT_EQ(size, read_to + 4);  // three records, one revocation
+
+  std::vector<std::pair<uint64_t, Record>> seen;
+  ASSERT_TRUE(s().records()
+                  .RecordsInEntries(read_to, size,
+                                    [&](uint64_t leaf, Record r) { seen.emplace_back(leaf, r); })
+                  .ok());
+  ASSERT_EQ(seen.size(), 3u);  // the revocation is not a record
+  const std::vector<std::string> learners = {row.id, other, row.id};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(seen[i].first, read_to + i);
+    EXPECT_EQ(seen[i].second.id, posted->records[i].id);
+    EXPECT_EQ(seen[i].second.learner, learners[i]);
+    EXPECT_FALSE(seen[i].second.revoked);  // as logged
+    EXPECT_EQ(StatsFactsOf(seen[i].second).year, i == 2 ? 2025 : 2024);
+  }
+  // A range that starts and ends inside what was logged.
+  std::vector<uint64_t> leaves;
+  ASSERT_TRUE(s().records()
+                  .RecordsInEntries(read_to + 1, read_to + 3,
+                                    [&](uint64_t leaf, Record) { leaves.push_back(leaf); })
+                  .ok());
+  EXPECT_EQ(leaves, (std::vector<uint64_t>{read_to + 1, read_to + 2}));
+
+  // Read again now, the learner counts the two (its facts read to the new size).
+  auto after = LoadStatsFacts(s().records(), s().kv(), row);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->records.size(), before->records.size() + 2);
+  EXPECT_EQ(after->read_to, size);
 }
 
 TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {

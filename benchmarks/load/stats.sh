@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# GET /v1/stats over HTTP (issue 17: <= 10 ms per request), on its own and while records keep
+# arriving (each question first reloads the learners changed since the one before it):
+#   1. N learners (default 20,000) in 310 counties (31 provinces x 10 cities), then records
+#      posted for S seconds in batches of 100 over 8 connections (the fill, also the
+#      ingestion-alone rate of this run);
+#   2. stats alone: wrk, 4 connections, S seconds, for each question below;
+#   3. stats while ingesting: the same questions over 2 connections while wrk posts records over
+#      8 connections; ingestion rate beside the rate of step 1.
+# Questions: region x year by county (the regulator's table), kind x level in one province,
+# and the first page of 1,000 cells of region x year.
+# Usage: benchmarks/load/stats.sh [seconds per phase, default 20] [learners, default 20000]
+# Needs: build/cli/creditbank (scripts/build.sh), wrk (installed here).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs="${1:-20}"
+n_learners="${2:-20000}"
+scripts/deps.sh wrk time >/dev/null
+bin=${CREDITBANK_BIN:-build/cli/creditbank}
+[ -x "$bin" ] || scripts/build.sh default
+work=$(mktemp -d /tmp/cb-stats.XXXXXX)
+trap 'kill $server_pid 2>/dev/null && wait $server_pid 2>/dev/null; rm -rf "$work"' EXIT
+
+. benchmarks/load/lib.sh
+start_server "$bin" "$work"
+institution_with_unit loaduni "Load University" Course 0613
+REG=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" \
+  -d '{"role":"regulator:31"}' | j '["token"]')
+
+echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== $n_learners learners in 310 counties (one keep-alive connection)"
+python3 - "$B" "$INST" "$n_learners" > "$work/learners" <<'PY'
+import http.client, json, sys, urllib.parse
+base, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+u = urllib.parse.urlparse(base)
+c = http.client.HTTPConnection(u.hostname, u.port)
+provinces = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+             50, 51, 52, 53, 54, 61, 62, 63, 64, 65]
+ids = []
+for i in range(n):
+    region = "%02d%02d01" % (provinces[i % 31], 1 + (i // 31) % 10)
+    c.request("POST", "/v1/learners", json.dumps({"region": region}),
+              {"Authorization": "Bearer " + token})
+    r = c.getresponse()
+    body = r.read()
+    if r.status != 201:
+        sys.exit("POST /v1/learners: %d %s" % (r.status, body[:200]))
+    ids.append(json.loads(body)["id"])
+print(",".join(ids))
+PY
+
+ingest() {  # ingest SECONDS CONNECTIONS -> prints records/s; the batches' p99 in $work/ingest_p99
+  local out
+  out=$(CB_TOKEN=$INST CB_UNIT=loaduni:C1 CB_LEARNERS_FILE=$work/learners CB_BATCH=100 CB_RUN=r$RANDOM$1 \
+    wrk -t1 -c"$2" -d"$1s" --timeout 10s -s benchmarks/load/ingest.lua "$B" 2>&1)
+  echo "$out" | grep -E "unexpected" >&2 || true
+  echo "$out" | sed -nE 's/.*p99_ms=([0-9.]+).*/\1/p' > "$work/ingest_p99"
+  echo "$out" | awk '/Requests\/sec/ {printf "%d", $2 * 100}'
+}
+
+echo "== fill: records for ${secs}s, batches of 100 over 8 connections"
+alone=$(ingest "$secs" 8)
+[ -n "$alone" ] || { echo "ingestion failed (see above)" >&2; exit 1; }
+echo "ingestion alone: $alone records/s, p99 per batch of 100 $(cat "$work/ingest_p99") ms"
+
+questions=(
+  "/v1/stats?group_by=region,year&region_level=county"
+  "/v1/stats?group_by=kind,level&region=31"
+  "/v1/stats?group_by=region,year&region_level=county&limit=1000"
+)
+for q in "${questions[@]}"; do
+  curl -sf "$B$q" -H "Authorization: Bearer $REG" -o "$work/answer.json"
+  echo "== $q: $(python3 -c "import json; a=json.load(open('$work/answer.json')); print(len(a['cells']), 'cells,', a['suppressed'], 'suppressed,')") $(stat -c %s "$work/answer.json") bytes"
+  out=$(CB_TOKEN=$REG CB_PATH="$q" wrk -t1 -c4 -d"${secs}s" -s benchmarks/load/read.lua "$B" 2>&1)
+  echo "alone:          $(echo "$out" | grep -E "RESULT") $(echo "$out" | awk '/Requests\/sec/ {print "req/s=" $2}')"
+  ingest "$secs" 8 > "$work/rate" &
+  ingest_pid=$!
+  sleep 1
+  out=$(CB_TOKEN=$REG CB_PATH="$q" wrk -t1 -c2 -d"$((secs - 2))s" -s benchmarks/load/read.lua "$B" 2>&1)
+  wait $ingest_pid
+  echo "with ingestion: $(echo "$out" | grep -E "RESULT") $(echo "$out" | awk '/Requests\/sec/ {print "req/s=" $2}'); ingestion $(cat "$work/rate") records/s = $(python3 -c "print(round($(cat "$work/rate")/$alone, 3))")x alone, p99 per batch $(cat "$work/ingest_p99") ms"
+done
+echo "== records: $(curl -sf "$B/log/checkpoint" | sed -n 2p) log entries; server peak memory $(grep VmHWM /proc/$server_pid/status | awk '{print $2/1024 " MiB"}')"
+# Anything the server complained about (a failed request is a finding, not noise).
+if grep -qE '"level":"(warn|error)"|level=(warn|error)' "$work/server.log"; then
+  echo "== server log (warnings and errors, counted by message):"
+  grep -E '"level":"(warn|error)"|level=(warn|error)' "$work/server.log" | sed -E 's/"(ts|time|request_id)":"[^"]*",?//g' | sort | uniq -c | sort -rn | head -20
+fi
