@@ -113,9 +113,9 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
   }
   if (auto it = doc.find("certifies"); it != doc.end()) {
     if (!it->is_array() || it->size() > kMaxCertifies) {
-      return Status::InvalidArgument(Field("/certifies"),
-                                     "must be an array of at most " +
-                                         std::to_string(kMaxCertifies) + " unit id prefixes");
+      return Status::InvalidArgument(
+          Field("/certifies"),
+          "must be an array of at most " + std::to_string(kMaxCertifies) + " unit id prefixes");
     }
     for (size_t i = 0; i < it->size(); ++i) {
       const json& p = (*it)[i];
@@ -253,8 +253,7 @@ StatusOr<Cap> CapFromJson(const json& cj, const std::string& ptr) {
     }
     for (auto it = mc->begin(); it != mc->end(); ++it) {
       std::string mp = ptr + "/max_count/" + JsonPointerEscape(it.key());
-      if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
-          it->get<int64_t>() > kMaxCapCount) {
+      if (!it->is_number_integer() || it->get<int64_t>() < 0 || it->get<int64_t>() > kMaxCapCount) {
         return Status::InvalidArgument(
             Field(mp), "must be a whole number from 0 to " + std::to_string(kMaxCapCount));
       }
@@ -297,7 +296,8 @@ StatusOr<Policy> PolicyFromJson(const json& pj) {
   if (caps == pj.end()) return policy;
   if (!caps->is_array() || caps->size() > kMaxCapFamilies) {
     return Status::InvalidArgument(
-        Field("/policy/caps"), "must be an array (at most " + std::to_string(kMaxCapFamilies) + ")");
+        Field("/policy/caps"),
+        "must be an array (at most " + std::to_string(kMaxCapFamilies) + ")");
   }
   for (size_t i = 0; i < caps->size(); ++i) {
     LCB_ASSIGN_OR_RETURN(Cap cap, CapFromJson((*caps)[i], "/policy/caps/" + std::to_string(i)));
@@ -326,8 +326,7 @@ StatusOr<Program> ProgramFromJson(const json& doc, const std::string& id) {
   LCB_ASSIGN_OR_RETURN(p.kind, RequiredString(doc, "kind", "", 64));
   LCB_ASSIGN_OR_RETURN(p.total_credits, RequiredCredits(doc, "total_credits", ""));
   auto reqs = doc.find("requirements");
-  if (reqs == doc.end() || !reqs->is_array() || reqs->empty() ||
-      reqs->size() > kMaxRequirements) {
+  if (reqs == doc.end() || !reqs->is_array() || reqs->empty() || reqs->size() > kMaxRequirements) {
     return Status::InvalidArgument(
         Field("/requirements"),
         "must be a non-empty array (at most " + std::to_string(kMaxRequirements) + ")");
@@ -479,8 +478,8 @@ StatusOr<Ruleset> RulesetFromJson(const json& doc, const std::string& program) {
     LCB_ASSIGN_OR_RETURN(rule.grant, RequiredCredits(rj, "grant", ptr));
     LCB_ASSIGN_OR_RETURN(std::optional<int64_t> mg, OptionalInt(rj, "min_grade", ptr, 0, 100));
     if (mg) rule.min_grade = static_cast<int>(*mg);
-    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma, OptionalInt(rj, "max_age_years", ptr, kMinAgeYears,
-                                                                     kMaxAgeYears));
+    LCB_ASSIGN_OR_RETURN(std::optional<int64_t> ma,
+                         OptionalInt(rj, "max_age_years", ptr, kMinAgeYears, kMaxAgeYears));
     if (ma) rule.max_age_years = static_cast<int>(*ma);
     auto sources = rj.find("sources");
     if (sources == rj.end() || !sources->is_array()) {
@@ -541,7 +540,8 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
   RecordInput in;
   LCB_ASSIGN_OR_RETURN(in.learner, RequiredString(doc, "learner", ptr, kMaxLearnerChars));
   LCB_ASSIGN_OR_RETURN(in.unit, RequiredString(doc, "unit", ptr, kMaxUnitIdChars));
-  LCB_ASSIGN_OR_RETURN(in.external_ref, RequiredString(doc, "external_ref", ptr, kMaxExternalRefChars));
+  LCB_ASSIGN_OR_RETURN(in.external_ref,
+                       RequiredString(doc, "external_ref", ptr, kMaxExternalRefChars));
   LCB_ASSIGN_OR_RETURN(in.credits, OptionalCredits(doc, "credits", ptr));
   LCB_ASSIGN_OR_RETURN(in.hours, OptionalCredits(doc, "hours", ptr));
   LCB_ASSIGN_OR_RETURN(std::optional<int64_t> level, OptionalInt(doc, "level", ptr, 1, 10));
@@ -550,13 +550,15 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
   if (grade == doc.end()) return Status::InvalidArgument(Field(ptr + "/grade"), "is required");
   LCB_RETURN_IF_ERROR(ExpectObject(*grade, ptr + "/grade"));
   LCB_RETURN_IF_ERROR(RejectUnknown(*grade, ptr + "/grade", {"scale", "value"}));
-  LCB_ASSIGN_OR_RETURN(in.grade_scale, RequiredString(*grade, "scale", ptr + "/grade", kMaxGradeScaleChars));
+  LCB_ASSIGN_OR_RETURN(in.grade_scale,
+                       RequiredString(*grade, "scale", ptr + "/grade", kMaxGradeScaleChars));
   auto value = grade->find("value");
   if (value == grade->end() || value->is_null()) {
     return Status::InvalidArgument(Field(ptr + "/grade/value"), "is required");
   }
   if (value->is_string()) {
-    LCB_ASSIGN_OR_RETURN(in.grade_value, RequiredString(*grade, "value", ptr + "/grade", kMaxGradeValueChars));
+    LCB_ASSIGN_OR_RETURN(in.grade_value,
+                         RequiredString(*grade, "value", ptr + "/grade", kMaxGradeValueChars));
   } else if (value->is_number()) {
     // 85 and 3.7 are accepted as numbers; kept as their shortest decimal text.
     in.grade_value = value->dump();
@@ -966,6 +968,224 @@ StatusOr<Record> RecordFromEntry(const json& e) {
   } catch (const json::exception& ex) {
     return Status::DataLoss(std::string("stored record entry is malformed: ") + ex.what());
   }
+}
+
+namespace {
+
+// SAX handler for RecordFromEntryFast: the members RecordFromEntry reads, taken as they stream
+// by; every other member (the submission's JWS, the salt, ...) skipped without building it.
+// Anything RecordFromEntry might judge differently (a repeated member, a value of another type,
+// a nested shape it does not expect) makes it return false, and the caller takes the tree path.
+class RecordEntrySax {
+ public:
+  using number_integer_t = json::number_integer_t;
+  using number_unsigned_t = json::number_unsigned_t;
+  using number_float_t = json::number_float_t;
+  using string_t = json::string_t;
+  using binary_t = json::binary_t;
+
+  bool null() { return Scalar(); }
+  bool boolean(bool) { return Scalar(); }
+  bool binary(binary_t&) { return false; }
+  bool number_integer(number_integer_t v) { return Number(static_cast<double>(v), v, true); }
+  bool number_unsigned(number_unsigned_t v) {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return Number(static_cast<double>(v), 0, false);
+    return Number(static_cast<double>(v), static_cast<int64_t>(v), true);
+  }
+  bool number_float(number_float_t v, const string_t&) { return Number(v, 0, false); }
+  bool string(string_t& v) {
+    if (skip_ > 0) return true;
+    if (depth_ == 1 && field_ >= 0) {
+      if (field_ >= kFirstNumber) return false;  // a string where RecordFromEntry wants a number
+      text_[field_] = std::move(v);
+      field_ = -1;
+      return true;
+    }
+    if (depth_ == 2 && in_grade_ && grade_field_ >= 0) {
+      if (grade_field_ == kNormalized) return false;
+      (grade_field_ == kScale ? scale_ : value_) = std::move(v);
+      grade_field_ = -1;
+      return true;
+    }
+    return Scalar();
+  }
+  bool start_object(std::size_t) {
+    if (skip_ > 0) return ++skip_, true;
+    if (depth_ == 0) return depth_ = 1, true;
+    if (depth_ == 1 && field_ == kGradeField) {
+      field_ = -1;
+      in_grade_ = true;
+      depth_ = 2;
+      return true;
+    }
+    if (depth_ == 1 && field_ < 0 && skipping_member_) return skip_ = 1, true;
+    return false;  // an object where a read member is a scalar, or inside the grade
+  }
+  bool start_array(std::size_t) {
+    if (skip_ > 0) return ++skip_, true;
+    if (depth_ == 1 && field_ < 0 && skipping_member_) return skip_ = 1, true;
+    return false;
+  }
+  bool end_object() { return End(); }
+  bool end_array() { return End(); }
+  bool key(string_t& k) {
+    if (skip_ > 0) return true;
+    if (depth_ == 2) {
+      static constexpr std::string_view kGradeKeys[] = {"scale", "value", "normalized"};
+      for (int i = 0; i < 3; ++i) {
+        if (k == kGradeKeys[i]) {
+          if (grade_seen_ & (1u << i)) return false;
+          grade_seen_ |= 1u << i;
+          grade_field_ = i;
+          return true;
+        }
+      }
+      return false;  // RecordFromEntry reads .at() only, but keep the fast path to known shapes
+    }
+    skipping_member_ = false;
+    for (int i = 0; i < kFields; ++i) {
+      if (k == kKeys[i]) {
+        if (seen_ & (1u << i)) return false;
+        seen_ |= 1u << i;
+        field_ = i;
+        return true;
+      }
+    }
+    field_ = -1;
+    skipping_member_ = true;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    return false;
+  }
+
+  // The record, or nullopt when the tree path must decide.
+  std::optional<Record> Take() {
+    constexpr uint32_t kRequired = (1u << kFields) - 1 - (1u << kExpiresOn) - (1u << kSource);
+    if (done_ != true || (seen_ & kRequired) != kRequired || grade_seen_ != 7u) {
+      return std::nullopt;
+    }
+    if (text_[kType] != "record") return std::nullopt;
+    Record r;
+    r.id = std::move(text_[kId]);
+    r.issuer = std::move(text_[kIssuer]);
+    r.learner = std::move(text_[kLearner]);
+    r.unit = std::move(text_[kUnit]);
+    r.external_ref = std::move(text_[kExternalRef]);
+    auto kind = ParseUnitKind(text_[kKind]);
+    if (!kind) return std::nullopt;
+    r.kind = *kind;
+    auto credits = CentiFromDouble(credits_, "/credits");
+    if (!credits.ok()) return std::nullopt;
+    r.credits = *credits;
+    r.level = level_;
+    r.field = std::move(text_[kFieldName]);
+    r.grade_scale = std::move(scale_);
+    r.grade_value = std::move(value_);
+    r.grade = normalized_;
+    auto completed = ParseDate(text_[kCompletedOn], "/completed_on");
+    if (!completed.ok()) return std::nullopt;
+    r.completed_on = *completed;
+    if (seen_ & (1u << kExpiresOn)) {
+      auto expires = ParseDate(text_[kExpiresOn], "/expires_on");
+      if (!expires.ok()) return std::nullopt;
+      r.expires_on = *expires;
+    }
+    if (seen_ & (1u << kSource)) {
+      if (text_[kSource] != "credential") return std::nullopt;
+      r.source = RecordSource::kCredential;
+    }
+    return r;
+  }
+
+ private:
+  // The string members, then the numbers (kFirstNumber on), then the grade object.
+  enum Fields {
+    kType,
+    kId,
+    kIssuer,
+    kLearner,
+    kUnit,
+    kExternalRef,
+    kKind,
+    kFieldName,
+    kCompletedOn,
+    kExpiresOn,
+    kSource,
+    kCredits,
+    kLevel,
+    kGradeField,
+    kFields
+  };
+  static constexpr int kFirstNumber = kCredits;
+  static constexpr std::string_view kKeys[kFields] = {
+      "type",  "id",           "issuer",     "learner", "unit",    "external_ref", "kind",
+      "field", "completed_on", "expires_on", "source",  "credits", "level",        "grade"};
+  enum GradeFields { kScale, kValue, kNormalized };
+
+  // A null, a boolean or a string nobody reads: fine inside a skipped member, or as the value
+  // of a member not read; wrong for a read one.
+  bool Scalar() {
+    if (skip_ > 0) return true;
+    if (depth_ == 1 && field_ < 0 && skipping_member_) return skipping_member_ = false, true;
+    return false;
+  }
+  bool Number(double d, int64_t whole, bool is_whole) {
+    if (skip_ > 0) return true;
+    if (depth_ == 1 && field_ == kCredits) {
+      credits_ = d;
+    } else if (depth_ == 1 && field_ == kLevel) {
+      if (!is_whole || whole < INT32_MIN || whole > INT32_MAX) return false;
+      level_ = static_cast<int>(whole);
+    } else if (depth_ == 2 && in_grade_ && grade_field_ == kNormalized) {
+      if (!is_whole || whole < INT32_MIN || whole > INT32_MAX) return false;
+      normalized_ = static_cast<int>(whole);
+      grade_field_ = -1;
+      return true;
+    } else {
+      return Scalar();
+    }
+    field_ = -1;
+    return true;
+  }
+  bool End() {
+    if (skip_ > 0) {
+      if (--skip_ == 0) skipping_member_ = false;
+      return true;
+    }
+    if (depth_ == 2) {
+      depth_ = 1;
+      in_grade_ = false;
+      return true;
+    }
+    if (depth_ == 1) {
+      depth_ = 0;
+      done_ = true;
+      return true;
+    }
+    return false;
+  }
+
+  int depth_ = 0;   // 1: in the entry, 2: in its grade
+  int skip_ = 0;    // > 0: inside a member nobody reads, this many levels deep
+  int field_ = -1;  // the read member whose value comes next
+  int grade_field_ = -1;
+  bool in_grade_ = false;
+  bool skipping_member_ = false;  // the next value belongs to a member nobody reads
+  bool done_ = false;
+  uint32_t seen_ = 0, grade_seen_ = 0;
+  std::string text_[kFirstNumber];
+  std::string scale_, value_;
+  double credits_ = 0;
+  int level_ = 0, normalized_ = 0;
+};
+
+}  // namespace
+
+std::optional<Record> RecordFromEntryFast(std::string_view bytes) {
+  RecordEntrySax sax;
+  if (!json::sax_parse(bytes.begin(), bytes.end(), &sax)) return std::nullopt;
+  return sax.Take();
 }
 
 namespace {

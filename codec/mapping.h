@@ -61,6 +61,10 @@ StatusOr<std::string> RecordEntryCanonical(const Record& r, const RecordInput& i
                                            const std::string& supersedes);
 // Back from a stored entry (status comes from elsewhere).
 StatusOr<Record> RecordFromEntry(const json& entry);
+// The same from the entry's text without building its JSON document (the statistics read every
+// record posted, ~3x faster): the record RecordFromEntry(json::parse(bytes)) gives, or nullopt
+// whenever that path must decide (not a record entry, malformed, any shape it does not expect).
+std::optional<Record> RecordFromEntryFast(std::string_view bytes);
 
 // GET /v1/learners/{id}/passbook's body: the passbook's fields added to `extra` (other fields of
 // the answer), as JSON text. Its size grows with `expiring` (every record of the coming year),

@@ -357,8 +357,13 @@ Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
     }
     for (uint64_t leaf = std::max(from, n * kTileWidth); leaf < end; ++leaf) {
       const std::string_view bytes = entries[leaf - n * kTileWidth];
+      if (std::optional<Record> fast = RecordFromEntryFast(bytes)) {
+        ResolveLevel(*fast);
+        each(leaf, std::move(*fast));
+        continue;
+      }
       const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
-      if (!entry.is_object() || entry.value("type", "") != "record") continue;
+      if (!entry.is_object() || !entry.contains("type") || entry["type"] != "record") continue;
       LCB_ASSIGN_OR_RETURN(Record r, RecordFromEntry(entry));  // parsed once, above
       ResolveLevel(r);
       each(leaf, std::move(r));
