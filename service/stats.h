@@ -31,11 +31,12 @@
 // of every subset with issuer at every level would hold about one entry per record). Memory: per
 // learner its county, conversions and distinct (kind, level, year, issuer) cells, plus 8 cell maps
 // per region, 8 issuer maps for everyone and 4 per province (figures in benchmarks/README.md). On a
-// PostgreSQL follower (which does not write), each poll of the store marks the learners of the log
-// entries it brings (records, revocations, conversions: Services::FollowStore, at most 16,384
-// entries a poll, all of them when the node takes the log over), and the learners whose accounts
-// the admin log says were created (accounts are not log entries: "create_learner" actions).
-// Thread-safe: requests compute one at a time (a mutex); a mark is a set insert.
+// PostgreSQL follower (which does not write), each poll of the store marks the learners of the
+// revocations and conversions among the log entries it brings (Services::FollowStore, at most
+// 16,384 entries a poll, all of them when the node takes the log over; the records themselves are
+// read from the shared log's entries by the next request, as on the writer), and the learners whose
+// accounts the admin log says were created (accounts are not log entries: "create_learner"
+// actions). Thread-safe: requests compute one at a time (a mutex); a mark is a set insert.
 #pragma once
 
 #include <atomic>
