@@ -156,8 +156,10 @@ int StatsAggregates::IssuerSlot(unsigned subset) {
   return -1;
 }
 
-void StatsAggregates::Apply(const LearnerState& state, int sign) {
-  Tally all{sign, 0, 0, sign * state.conversions};
+void StatsAggregates::Apply(const LearnerState& state, int sign, bool as_learner) {
+  const int64_t learners = as_learner ? sign : 0;
+  const int64_t conversions = as_learner ? sign * state.conversions : 0;
+  Tally all{learners, 0, 0, conversions};
   for (const FineCell& c : state.cells) {
     all.records += sign * c.records;
     all.credits += sign * c.credits;
@@ -167,14 +169,14 @@ void StatsAggregates::Apply(const LearnerState& state, int sign) {
   for (unsigned subset = 1; subset < 8; ++subset) {
     Projections(state, subset, &projected);
     for (const FineCell& p : projected) {
-      const Tally delta{sign, sign * p.records, sign * p.credits, sign * state.conversions};
+      const Tally delta{learners, sign * p.records, sign * p.credits, conversions};
       for (Region* region : state.regions) Bump(region->by_subset[subset], p.key, delta);
     }
   }
   for (size_t slot = 0; slot < kIssuerSubsets.size(); ++slot) {
     Projections(state, kIssuerSubsets[slot], &projected);
     for (const FineCell& p : projected) {
-      const Tally delta{sign, sign * p.records, sign * p.credits, sign * state.conversions};
+      const Tally delta{learners, sign * p.records, sign * p.credits, conversions};
       for (Level level : {kEveryone, kProvince}) {
         if (KeepsIssuerMap(level, static_cast<int>(slot)))
           Bump(state.regions[level]->by_issuer[slot], p.key, delta);
@@ -224,8 +226,35 @@ void StatsAggregates::Add(const std::string& learner, const std::vector<StatsRec
   state.read_to = read_to;
   if (added.empty()) return;
   ++generation_;
-  // What the learner contributes with the new records, replacing what it did: a learner counts
-  // once per cell, so a new record may or may not add a learner to a cell (Apply decides).
+  // Records in (kind, level, year, issuer) cells the learner has already project only to cells
+  // it is counted in: they add records and credits there, no learner (O(records added), not
+  // O(the learner's cells)). state.cells is sorted by key (Projections).
+  LearnerState more;
+  more.regions = state.regions;
+  bool known = true;
+  for (const StatsRecordFacts& r : added) {
+    const FineCell cell{KeyOf(r), 1, r.credits};
+    auto at = std::lower_bound(state.cells.begin(), state.cells.end(), cell,
+                               [](const FineCell& x, const FineCell& y) { return x.key < y.key; });
+    if (at == state.cells.end() || !(at->key == cell.key)) {
+      known = false;
+      break;
+    }
+    more.cells.push_back(cell);
+  }
+  if (known) {
+    Apply(more, 1, /*as_learner=*/false);
+    for (const FineCell& c : more.cells) {
+      auto at =
+          std::lower_bound(state.cells.begin(), state.cells.end(), c,
+                           [](const FineCell& x, const FineCell& y) { return x.key < y.key; });
+      at->records += c.records;
+      at->credits += c.credits;
+    }
+    return;
+  }
+  // A new cell: what the learner contributes with the new records replaces what it did (a
+  // learner counts once per cell, so the new record may or may not add it to a cell).
   LearnerState next;
   next.regions = state.regions;
   next.conversions = state.conversions;

@@ -205,7 +205,9 @@ class StatsAggregates {
   // The finest cell of a record (its issuer gets an id on first sight).
   CellKey KeyOf(const StatsRecordFacts& r);
   // Adds (sign 1) or subtracts (sign -1) a learner's contribution to its regions' maps.
-  void Apply(const LearnerState& state, int sign);
+  // With `as_learner` false, `state` holds only some records of a learner already counted in
+  // every cell they project to: their records and credits are added, no learner or conversion.
+  void Apply(const LearnerState& state, int sign, bool as_learner = true);
   static void Join(LearnerState* state);
   static void Leave(const LearnerState& state);
   static Level LevelFor(const StatsQuery& query, unsigned subset);

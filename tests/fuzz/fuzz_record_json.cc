@@ -6,7 +6,8 @@
 // Properties: every rejection is a 4xx-class Status whose pointer names the record; a mapped
 // RecordInput survives its canonical form (RecordInputToJson -> JSON text -> RecordInputFromJson
 // gives the same input, so a retry computes the same fingerprint); a recognized record's entry
-// canonicalizes and reads back (record_fixture.h).
+// canonicalizes and reads back (record_fixture.h). The input is also read as a log entry by the
+// statistics' fast reader (RecordFromEntryFast), checked against the tree path.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -51,10 +52,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // fast path above declines such a body too (the check before this one).
   {
     auto lenient = json::parse(AsText(data, size), nullptr, false);
+    // The same bytes as a log entry: the statistics' fast reader may decline anything, but a
+    // record it reads is the one json::parse + RecordFromEntry read.
+    if (auto entry = RecordFromEntryFast(AsText(data, size))) {
+      LCB_FUZZ_CHECK(lenient.is_object() && lenient.contains("type") && lenient["type"] == "record",
+                     "the fast entry reader read what is not a record entry");
+      auto tree = RecordFromEntry(lenient);
+      LCB_FUZZ_CHECK(tree.ok(), "the fast entry reader read a malformed entry");
+      LCB_FUZZ_CHECK(SameRecordFields(*entry, *tree), "the fast entry reader read another record");
+    }
     if (body.ok()) {
       LCB_FUZZ_CHECK(!lenient.is_discarded() && lenient == *body,
                      "the I-JSON parser read another document than nlohmann");
-    } else if (!lenient.is_discarded() && body.status().message().find("twice") != std::string::npos) {
+    } else if (!lenient.is_discarded() &&
+               body.status().message().find("twice") != std::string::npos) {
       LCB_FUZZ_CHECK(!body.status().pointer().empty(), "a duplicate member without its pointer");
     }
   }

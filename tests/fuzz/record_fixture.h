@@ -52,6 +52,15 @@ inline const RecordFixture& Fixture() {
   return *fixture;
 }
 
+// Every field RecordFromEntry reads.
+inline bool SameRecordFields(const Record& a, const Record& b) {
+  return a.id == b.id && a.issuer == b.issuer && a.learner == b.learner && a.unit == b.unit &&
+         a.external_ref == b.external_ref && a.kind == b.kind && a.credits == b.credits &&
+         a.level == b.level && a.field == b.field && a.grade_scale == b.grade_scale &&
+         a.grade_value == b.grade_value && a.grade == b.grade && a.completed_on == b.completed_on &&
+         a.expires_on == b.expires_on && a.source == b.source;
+}
+
 // Recognizes `in` as api/bank.cc BuildRecordEntry does and checks what the bank relies on:
 // errors are 4xx codes; an accepted record's log entry canonicalizes (bank.cc: "a failure
 // here is a bug") and reads back (RecordFromEntry) as the same record; the idempotency
@@ -91,6 +100,11 @@ inline std::optional<Record> RecognizeAndCheck(RecordInput in) {
                      back->grade_value == r.grade_value && back->grade == r.grade &&
                      back->completed_on == r.completed_on && back->expires_on == r.expires_on,
                  "entry does not read back as the record: " + *bytes);
+  // The statistics' reader of entries takes every entry the bank writes, as the same record.
+  auto fast = RecordFromEntryFast(*bytes);
+  LCB_FUZZ_CHECK(fast.has_value(), "the fast entry reader declines " + *bytes);
+  LCB_FUZZ_CHECK(SameRecordFields(*fast, *back),
+                 "the fast entry reader reads another record: " + *bytes);
   return r;
 }
 
