@@ -573,16 +573,19 @@ StatusOr<RecordInput> RecordInputFromJson(const json& doc, const std::string& pt
 
 namespace {
 
-// SAX handler for ParseRecordBatchFast. Any event it does not expect, or any value the tree
-// path would reject, makes it return false: sax_parse stops and the caller falls back.
-class RecordBatchSax {
- public:
+// The value types nlohmann's sax_parse hands a handler (those of `json`).
+struct JsonSaxTypes {
   using number_integer_t = json::number_integer_t;
   using number_unsigned_t = json::number_unsigned_t;
   using number_float_t = json::number_float_t;
   using string_t = json::string_t;
   using binary_t = json::binary_t;
+};
 
+// SAX handler for ParseRecordBatchFast. Any event it does not expect, or any value the tree
+// path would reject, makes it return false: sax_parse stops and the caller falls back.
+class RecordBatchSax : public JsonSaxTypes {
+ public:
   explicit RecordBatchSax(size_t max_batch) : max_batch_(max_batch) {}
   bool done() const { return state_ == State::kDone; }
   std::vector<RecordInput>& records() { return records_; }
@@ -976,14 +979,8 @@ namespace {
 // by; every other member (the submission's JWS, the salt, ...) skipped without building it.
 // Anything RecordFromEntry might judge differently (a repeated member, a value of another type,
 // a nested shape it does not expect) makes it return false, and the caller takes the tree path.
-class RecordEntrySax {
+class RecordEntrySax : public JsonSaxTypes {
  public:
-  using number_integer_t = json::number_integer_t;
-  using number_unsigned_t = json::number_unsigned_t;
-  using number_float_t = json::number_float_t;
-  using string_t = json::string_t;
-  using binary_t = json::binary_t;
-
   bool null() { return Scalar(); }
   bool boolean(bool) { return Scalar(); }
   bool binary(binary_t&) { return false; }

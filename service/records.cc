@@ -9,8 +9,8 @@
 #include "common/encoding.h"
 #include "crypto/jws.h"
 #include "crypto/sha256.h"
-#include "crypto/tiles.h"
 #include "engine/regimes.h"
+#include "service/log_entries.h"
 #include "storage/keys.h"
 
 namespace lcb {
@@ -345,31 +345,21 @@ StatusOr<RecordPage> RecordService::List(const std::string& learner, const std::
 
 Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
                                        const std::function<void(uint64_t, Record)>& each) {
-  for (uint64_t n = from / kTileWidth; n * kTileWidth < to; ++n) {
-    const uint64_t end = std::min(to, (n + 1) * kTileWidth);
-    LCB_ASSIGN_OR_RETURN(std::string bundle,
-                         log_->EntryBundle(n, static_cast<uint32_t>(end - n * kTileWidth)));
-    LCB_ASSIGN_OR_RETURN(std::vector<std::string_view> entries, SplitBundle(bundle));
-    if (entries.size() != end - n * kTileWidth) {
-      return Status::DataLoss("entry bundle " + std::to_string(n) + " holds " +
-                              std::to_string(entries.size()) + " entries, not " +
-                              std::to_string(end - n * kTileWidth));
+  return ForEachLogEntry(*log_, from, to, [&](uint64_t leaf, std::string_view bytes) -> Status {
+    if (std::optional<Record> fast = RecordFromEntryFast(bytes)) {
+      ResolveLevel(*fast);
+      each(leaf, std::move(*fast));
+      return Status::Ok();
     }
-    for (uint64_t leaf = std::max(from, n * kTileWidth); leaf < end; ++leaf) {
-      const std::string_view bytes = entries[leaf - n * kTileWidth];
-      if (std::optional<Record> fast = RecordFromEntryFast(bytes)) {
-        ResolveLevel(*fast);
-        each(leaf, std::move(*fast));
-        continue;
-      }
-      const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
-      if (!entry.is_object() || !entry.contains("type") || entry["type"] != "record") continue;
-      LCB_ASSIGN_OR_RETURN(Record r, RecordFromEntry(entry));  // parsed once, above
-      ResolveLevel(r);
-      each(leaf, std::move(r));
+    const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+    if (!entry.is_object() || !entry.contains("type") || entry["type"] != "record") {
+      return Status::Ok();
     }
-  }
-  return Status::Ok();
+    LCB_ASSIGN_OR_RETURN(Record r, RecordFromEntry(entry));  // parsed once, above
+    ResolveLevel(r);
+    each(leaf, std::move(r));
+    return Status::Ok();
+  });
 }
 
 std::optional<uint64_t> RecordService::LastLeaf() const {

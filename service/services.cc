@@ -6,8 +6,8 @@
 #include "codec/json_util.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"
-#include "crypto/tiles.h"
 #include "service/files.h"
+#include "service/log_entries.h"
 #include "storage/keys.h"
 
 namespace lcb {
@@ -153,38 +153,23 @@ Status Services::FollowStore(uint64_t max_marked) {
 }
 
 Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
-  std::vector<std::string> learners;  // of one bundle: marked before the next is read
-  for (uint64_t n = from / kTileWidth; n * kTileWidth < to; ++n) {
-    const uint64_t end = std::min(to, (n + 1) * kTileWidth);
-    LCB_ASSIGN_OR_RETURN(std::string bundle,
-                         log_->EntryBundle(n, static_cast<uint32_t>(end - n * kTileWidth)));
-    LCB_ASSIGN_OR_RETURN(std::vector<std::string_view> entries, SplitBundle(bundle));
-    if (entries.size() != end - n * kTileWidth) {
-      return Status::DataLoss("entry bundle " + std::to_string(n) + " holds " +
-                              std::to_string(entries.size()) + " entries, not " +
-                              std::to_string(end - n * kTileWidth));
+  return ForEachLogEntry(*log_, from, to, [&](uint64_t, std::string_view bytes) -> Status {
+    const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
+    if (!entry.is_object()) return Status::Ok();  // not ours to judge here (verify checks entries)
+    const std::string type = entry.value("type", "");
+    // A record only adds: the statistics read records from the log's entries themselves.
+    if (type == "conversion") {
+      stats_changes_.Mark(entry.value("learner", ""));
+    } else if (type == "revocation") {
+      // The revoked record's learner, from the record's own entry.
+      StatusOr<uint64_t> leaf = log_->ledger().ObjectIndex(entry.value("record", ""));
+      if (!leaf.ok()) return Status::Ok();
+      LCB_ASSIGN_OR_RETURN(std::string record, log_->ledger().Entry(*leaf));
+      const json r = json::parse(record, nullptr, false);
+      if (r.is_object()) stats_changes_.Mark(r.value("learner", ""));
     }
-    for (uint64_t i = std::max(from, n * kTileWidth); i < end; ++i) {
-      const std::string_view bytes = entries[i - n * kTileWidth];
-      const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
-      if (!entry.is_object()) continue;  // not ours to judge here (verify checks entries)
-      const std::string type = entry.value("type", "");
-      // A record only adds: the statistics read records from the log's entries themselves.
-      if (type == "conversion") {
-        learners.push_back(entry.value("learner", ""));
-      } else if (type == "revocation") {
-        // The revoked record's learner, from the record's own entry.
-        StatusOr<uint64_t> leaf = log_->ledger().ObjectIndex(entry.value("record", ""));
-        if (!leaf.ok()) continue;
-        LCB_ASSIGN_OR_RETURN(std::string record, log_->ledger().Entry(*leaf));
-        const json r = json::parse(record, nullptr, false);
-        if (r.is_object()) learners.push_back(r.value("learner", ""));
-      }
-    }
-    stats_changes_.MarkAll(learners);
-    learners.clear();
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status Services::Init(const Config& config, std::string* first_admin_token) {

@@ -231,25 +231,20 @@ void StatsAggregates::Add(const std::string& learner, const std::vector<StatsRec
   // O(the learner's cells)). state.cells is sorted by key (Projections).
   LearnerState more;
   more.regions = state.regions;
-  bool known = true;
+  std::vector<FineCell*> in_cell;  // the learner's cell of each added record
   for (const StatsRecordFacts& r : added) {
     const FineCell cell{KeyOf(r), 1, r.credits};
     auto at = std::lower_bound(state.cells.begin(), state.cells.end(), cell,
                                [](const FineCell& x, const FineCell& y) { return x.key < y.key; });
-    if (at == state.cells.end() || !(at->key == cell.key)) {
-      known = false;
-      break;
-    }
+    if (at == state.cells.end() || !(at->key == cell.key)) break;
     more.cells.push_back(cell);
+    in_cell.push_back(&*at);
   }
-  if (known) {
+  if (more.cells.size() == added.size()) {
     Apply(more, 1, /*as_learner=*/false);
-    for (const FineCell& c : more.cells) {
-      auto at =
-          std::lower_bound(state.cells.begin(), state.cells.end(), c,
-                           [](const FineCell& x, const FineCell& y) { return x.key < y.key; });
-      at->records += c.records;
-      at->credits += c.credits;
+    for (size_t i = 0; i < in_cell.size(); ++i) {
+      in_cell[i]->records += more.cells[i].records;
+      in_cell[i]->credits += more.cells[i].credits;
     }
     return;
   }
