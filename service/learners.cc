@@ -61,11 +61,13 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   row.display_name = in.display_name;
   row.national_id_hmac = hmac_hex;
   row.region = in.region;
+  // Read before the row is written: each record of this learner is logged at or above it.
+  const uint64_t logged_before = changes_ ? changes_->LogSize() : 0;
   WriteBatch batch;
   batch.Put(Table::kLearners, keys::Learner(row.id), EncodeLearnerRow(row));
   if (hmac_hex) batch.Put(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), row.id);
   LCB_RETURN_IF_ERROR(admin_log_->RecordWith(by, "create_learner", row.id, std::move(batch)));
-  if (changes_) changes_->Mark(row.id);
+  if (changes_) changes_->MarkNew(row.id, logged_before);
   return LearnerAccount{row.id, true};
 }
 

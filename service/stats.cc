@@ -78,12 +78,12 @@ Status StatsService::Refresh() {
   // read below, whether or not its batch had marked anything yet.
   const std::optional<uint64_t> last = records_->LastLeaf();
   const uint64_t size = last ? *last + 1 : 0;
-  std::vector<std::string> marked = changes_->Take();
+  std::vector<LearnerChange> marked = changes_->Take();
   for (size_t i = 0; i < marked.size(); ++i) {
-    Status s = Reload(marked[i]);
+    Status s = TakeChange(marked[i]);
     if (!s.ok()) {
-      // Not reloaded: marked again, so the next request retries them.
-      for (size_t j = i; j < marked.size(); ++j) changes_->Mark(marked[j]);
+      // Not taken in: marked again, so the next request retries them.
+      for (size_t j = i; j < marked.size(); ++j) changes_->Mark(marked[j].learner);
       return s;
     }
   }
@@ -114,7 +114,32 @@ Status StatsService::Refresh() {
   return Status::Ok();
 }
 
+Status StatsService::TakeChange(const LearnerChange& change) {
+  // A new account the statistics have not met, whose records all lie in the entries not read
+  // yet: its row gives its region, and the entries read next give each of its records once
+  // (read_to = where they start). Anything else is reloaded whole.
+  if (!change.new_at || *change.new_at < entries_read_to_ ||
+      aggregates_->ReadTo(change.learner).has_value()) {
+    return Reload(change.learner);
+  }
+  std::string value;
+  Status s = kv_->Get(Table::kLearners, keys::Learner(change.learner), &value);
+  if (!s.ok()) return Reload(change.learner);
+  LCB_ASSIGN_OR_RETURN(LearnerRow row, DecodeLearnerRow(value));
+  StatsLearnerFacts facts;
+  facts.region = row.region.value_or("");
+  facts.read_to = entries_read_to_;
+  aggregates_->Set(change.learner, facts);
+  return Status::Ok();
+}
+
+uint64_t StatsService::reloads() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return reloads_;
+}
+
 Status StatsService::Reload(const std::string& learner) {
+  ++reloads_;
   std::string value;
   Status s = kv_->Get(Table::kLearners, keys::Learner(learner), &value);
   if (s.code() == StatusCode::kNotFound) {

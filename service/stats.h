@@ -22,8 +22,10 @@
 // LearnerService, RecordService, ConversionService, once the change is durable), and each request
 // first brings the aggregates up to date: the records logged since the last request are read from
 // the log's entries, a bundle of 256 at a time, and added to their learners (O(records added)
-// reads, O(each learner's distinct cells) in memory); a learner marked for anything else (a
-// revocation, a conversion, its account) is reloaded whole (O(its records)). Then it reads cells in
+// reads, O(each learner's distinct cells) in memory); an account created on this node since is
+// taken from its row (its records all lie in the entries read next: LearnerChanges::MarkNew); a
+// learner marked for anything else (a revocation, a conversion, an account created on another
+// node) is reloaded whole (O(its records)). Then it reads cells in
 // memory: grouped by region, kind, level and year only, O(cells of the counties under the region
 // prefix), independent of the number of learners and records; grouped by issuer nationally, or with
 // at most one of kind, level, year by province, the same (those maps are kept for everyone and each
@@ -62,6 +64,9 @@ class StatsService {
   // Builds the aggregates now if no request has (serve calls it in the background at start);
   // a request meanwhile waits for it. Returns the number of learners read.
   StatusOr<size_t> Build();
+  // Learners reloaded whole (their records replayed) since start: a mark other than a new
+  // account's, or a learner met in the entries before its mark. For tests and figures.
+  uint64_t reloads();
   // Makes a running or later Build give up (Unavailable) at its next learner: on shutdown.
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
 
@@ -72,6 +77,9 @@ class StatsService {
   // Brings the aggregates up to date: reloads every learner marked since the last request (a
   // revocation, a conversion, an account change) and adds the records logged since.
   Status Refresh();
+  // Takes one mark in: a new account from its row alone when its records are all in the
+  // entries not read yet, else Reload.
+  Status TakeChange(const LearnerChange& change);
   Status Reload(const std::string& learner);
 
   RecordService* records_;
@@ -81,6 +89,7 @@ class StatsService {
   std::mutex mu_;  // guards everything below
   bool built_ = false;
   uint64_t entries_read_to_ = 0;  // the log's records below this are counted
+  uint64_t reloads_ = 0;
   // Behind a pointer, so that the header of its maps stays in stats.cc.
   std::unique_ptr<StatsAggregates> aggregates_;
 };

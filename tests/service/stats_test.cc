@@ -6,6 +6,7 @@
 // the same answer from the aggregates as from the scan. Then the same after a reopen (the
 // aggregates rebuilt from the store). Plus the definitions on a hand-made case.
 #include <algorithm>
+#include <map>
 #include <ostream>
 #include <random>
 
@@ -353,6 +354,61 @@ TEST_F(StatsServiceTest, RecordsAddedAreReadFromTheLogEntries) {
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->records.size(), before->records.size() + 2);
   EXPECT_EQ(after->read_to, size);
+}
+
+// Accounts created after the aggregates were built are taken from their rows, and their
+// records from the log's entries, each once: no replay of their records (reloads() stays), the
+// first of their records at the very leaf the statistics read from. A conversion's mark asks for
+// the whole reload.
+TEST_F(StatsServiceTest, NewAccountsAreCountedFromTheirRowsAndTheEntries) {
+  for (int i = 0; i < 4; ++i) CreateLearner();
+  for (int i = 0; i < 6; ++i) ASSERT_NO_FATAL_FAILURE(PostRandom());
+  const StatsQuery by_region{{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 1};
+  EXPECT_EQ(Compute(by_region), Scan(by_region));  // built here
+  const uint64_t reloads = s().stats().reloads();
+
+  const size_t old = learners_.size();
+  for (int i = 0; i < 3; ++i) CreateLearner();
+  // The first entry logged since is a new learner's record.
+  auto posted = Post("uni", {Input(learners_[old], "uni:CS101", "NEW-1", "85", "2023-06-30"),
+                             Input(learners_[old + 1], "uni:CS101", "NEW-2", "75", "2024-06-30"),
+                             Input(learners_[0], "uni:CS101", "NEW-3", "75", "2024-06-30")});
+  ASSERT_TRUE(posted.ok()) << posted.status().ToString();
+  posted = Post("ou", {Input(learners_[old], "ou:VOC1", "NEW-4", "80", "2024-01-15")});
+  ASSERT_TRUE(posted.ok()) << posted.status().ToString();
+  // learners_[old + 2] has no record: counted by region alone.
+  ExpectAggregatesEqualScan();
+  EXPECT_EQ(s().stats().reloads(), reloads);
+
+  // New, with records and a conversion before the next question: reloaded whole.
+  CreateLearner();
+  posted = Post("uni", {Input(learners_.back(), "uni:CS101", "NEW-5", "90", "2024-06-30")});
+  ASSERT_TRUE(posted.ok()) << posted.status().ToString();
+  auto applied = Await<AppliedConversion>([&](auto done) {
+    s().conversions().Apply(learners_.back(), "uni:BSC", TodayUtc(), Uni(), done);
+  });
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ExpectAggregatesEqualScan();
+  EXPECT_EQ(s().stats().reloads(), reloads + 1);
+}
+
+// Any mark other than a new account's asks for the whole reload, whichever comes first; marks
+// made before tracking starts are dropped.
+TEST(LearnerChangesTest, AnyOtherMarkWinsOverANewAccounts) {
+  LearnerChanges changes;
+  changes.MarkNew("early", 1);
+  changes.Track();
+  changes.MarkNew("new", 7);
+  changes.Mark("marked-then-new");
+  changes.MarkNew("marked-then-new", 8);
+  changes.MarkNew("new-then-marked", 9);
+  changes.MarkAll({"new-then-marked"});
+  std::map<std::string, std::optional<uint64_t>> taken;
+  for (const LearnerChange& c : changes.Take()) taken.emplace(c.learner, c.new_at);
+  const std::map<std::string, std::optional<uint64_t>> want = {
+      {"new", 7}, {"marked-then-new", std::nullopt}, {"new-then-marked", std::nullopt}};
+  EXPECT_EQ(taken, want);
+  EXPECT_TRUE(changes.Take().empty());
 }
 
 TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
