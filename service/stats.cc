@@ -102,7 +102,7 @@ Status StatsService::Refresh() {
           added[r.learner].push_back(StatsFactsOf(r));
         }
       }));
-  for (auto& [learner, facts] : added) aggregates_->Add(learner, facts, size);
+  aggregates_->AddAll(added, size);
   entries_read_to_ = size;
   for (const std::string& learner : unknown) {
     Status s = Reload(learner);

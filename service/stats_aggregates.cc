@@ -132,9 +132,13 @@ StatsAggregates::CellKey StatsAggregates::KeyOf(const StatsRecordFacts& r) {
 
 void StatsAggregates::Projections(const LearnerState& state, unsigned subset,
                                   std::vector<FineCell>* out) {
+  Projections(state.cells, subset, out);
+}
+
+void StatsAggregates::Projections(const std::vector<FineCell>& cells, unsigned subset,
+                                  std::vector<FineCell>* out) {
   out->clear();
-  for (const FineCell& c : state.cells)
-    out->push_back({Project(c.key, subset), c.records, c.credits});
+  for (const FineCell& c : cells) out->push_back({Project(c.key, subset), c.records, c.credits});
   std::sort(out->begin(), out->end(),
             [](const FineCell& x, const FineCell& y) { return x.key < y.key; });
   size_t n = 0;  // equal keys merged in place
@@ -157,29 +161,38 @@ int StatsAggregates::IssuerSlot(unsigned subset) {
 }
 
 void StatsAggregates::Apply(const LearnerState& state, int sign, bool as_learner) {
-  const int64_t learners = as_learner ? sign : 0;
-  const int64_t conversions = as_learner ? sign * state.conversions : 0;
+  ApplyCells(state.cells, state.regions, sign, as_learner ? sign : 0,
+             as_learner ? sign * state.conversions : 0);
+}
+
+void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
+                                 const std::array<Region*, kLevels>& regions, int sign,
+                                 int64_t learners, int64_t conversions) {
   Tally all{learners, 0, 0, conversions};
-  for (const FineCell& c : state.cells) {
+  for (const FineCell& c : cells) {
     all.records += sign * c.records;
     all.credits += sign * c.credits;
   }
-  for (Region* region : state.regions) Bump(region->by_subset[0], CellKey{}, all);
+  for (Region* region : regions) {
+    if (region) Bump(region->by_subset[0], CellKey{}, all);
+  }
   std::vector<FineCell> projected;
   for (unsigned subset = 1; subset < 8; ++subset) {
-    Projections(state, subset, &projected);
+    Projections(cells, subset, &projected);
     for (const FineCell& p : projected) {
       const Tally delta{learners, sign * p.records, sign * p.credits, conversions};
-      for (Region* region : state.regions) Bump(region->by_subset[subset], p.key, delta);
+      for (Region* region : regions) {
+        if (region) Bump(region->by_subset[subset], p.key, delta);
+      }
     }
   }
   for (size_t slot = 0; slot < kIssuerSubsets.size(); ++slot) {
-    Projections(state, kIssuerSubsets[slot], &projected);
+    Projections(cells, kIssuerSubsets[slot], &projected);
     for (const FineCell& p : projected) {
       const Tally delta{learners, sign * p.records, sign * p.credits, conversions};
       for (Level level : {kEveryone, kProvince}) {
-        if (KeepsIssuerMap(level, static_cast<int>(slot)))
-          Bump(state.regions[level]->by_issuer[slot], p.key, delta);
+        if (regions[level] && KeepsIssuerMap(level, static_cast<int>(slot)))
+          Bump(regions[level]->by_issuer[slot], p.key, delta);
       }
     }
   }
@@ -218,48 +231,75 @@ std::optional<uint64_t> StatsAggregates::ReadTo(const std::string& learner) cons
   return it->second.read_to;
 }
 
-void StatsAggregates::Add(const std::string& learner, const std::vector<StatsRecordFacts>& added,
-                          uint64_t read_to) {
-  auto it = learners_.find(learner);
-  if (it == learners_.end()) return;
-  LearnerState& state = it->second;
-  state.read_to = read_to;
-  if (added.empty()) return;
-  ++generation_;
-  // Records in (kind, level, year, issuer) cells the learner has already project only to cells
-  // it is counted in: they add records and credits there, no learner (O(records added), not
-  // O(the learner's cells)). state.cells is sorted by key (Projections).
-  LearnerState more;
-  more.regions = state.regions;
-  std::vector<FineCell*> in_cell;  // the learner's cell of each added record
-  for (const StatsRecordFacts& r : added) {
-    const FineCell cell{KeyOf(r), 1, r.credits};
-    auto at = std::lower_bound(state.cells.begin(), state.cells.end(), cell,
-                               [](const FineCell& x, const FineCell& y) { return x.key < y.key; });
-    if (at == state.cells.end() || !(at->key == cell.key)) break;
-    more.cells.push_back(cell);
-    in_cell.push_back(&*at);
-  }
-  if (more.cells.size() == added.size()) {
-    Apply(more, 1, /*as_learner=*/false);
-    for (size_t i = 0; i < in_cell.size(); ++i) {
-      in_cell[i]->records += more.cells[i].records;
-      in_cell[i]->credits += more.cells[i].credits;
+void StatsAggregates::AddAll(
+    const std::unordered_map<std::string, std::vector<StatsRecordFacts>>& added, uint64_t read_to) {
+  // Records in (kind, level, year, issuer) cells their learner has already project only to cells
+  // it is counted in: they add records and credits there, no learner. Such records of all the
+  // learners are summed per region of each level first and then added to its maps once per
+  // distinct cell, instead of once per record and region (a county's learners share their
+  // city's, province's and everyone's cells). state.cells is sorted by key (Projections).
+  struct InCells {
+    std::array<Region*, kLevels> regions{};  // the county's region at each level
+    std::vector<FineCell> cells;
+  };
+  std::unordered_map<Region*, InCells> in_cells;  // by county
+  std::vector<FineCell*> at;                      // the learner's cell of each added record
+  for (const auto& [learner, records] : added) {
+    auto it = learners_.find(learner);
+    if (it == learners_.end()) continue;
+    LearnerState& state = it->second;
+    state.read_to = read_to;
+    if (records.empty()) continue;
+    ++generation_;
+    at.clear();
+    for (const StatsRecordFacts& r : records) {
+      const CellKey key = KeyOf(r);
+      auto cell = std::lower_bound(state.cells.begin(), state.cells.end(), key,
+                                   [](const FineCell& x, const CellKey& k) { return x.key < k; });
+      if (cell == state.cells.end() || !(cell->key == key)) break;
+      at.push_back(&*cell);
     }
-    return;
+    if (at.size() == records.size()) {
+      InCells& county = in_cells[state.regions[kCounty]];
+      county.regions = state.regions;
+      for (size_t i = 0; i < records.size(); ++i) {
+        at[i]->records += 1;
+        at[i]->credits += records[i].credits;
+        county.cells.push_back(FineCell{at[i]->key, 1, records[i].credits});
+      }
+      continue;
+    }
+    // A new cell: what the learner contributes with the new records replaces what it did (a
+    // learner counts once per cell, so the new record may or may not add it to a cell).
+    LearnerState next;
+    next.regions = state.regions;
+    next.conversions = state.conversions;
+    next.cells = state.cells;
+    for (const StatsRecordFacts& r : records)
+      next.cells.push_back(FineCell{KeyOf(r), 1, r.credits});
+    std::vector<FineCell> distinct;
+    Projections(next, 15, &distinct);
+    Apply(state, -1);
+    state.cells = std::move(distinct);
+    Apply(state, 1);
   }
-  // A new cell: what the learner contributes with the new records replaces what it did (a
-  // learner counts once per cell, so the new record may or may not add it to a cell).
-  LearnerState next;
-  next.regions = state.regions;
-  next.conversions = state.conversions;
-  next.cells = state.cells;
-  for (const StatsRecordFacts& r : added) next.cells.push_back(FineCell{KeyOf(r), 1, r.credits});
-  std::vector<FineCell> distinct;
-  Projections(next, 15, &distinct);
-  Apply(state, -1);
-  state.cells = std::move(distinct);
-  Apply(state, 1);
+  if (in_cells.empty()) return;
+  // Up the levels: each county's sums, then each city's, province's and everyone's.
+  std::unordered_map<Region*, std::vector<FineCell>> here;
+  for (int level = kCounty; level >= kEveryone; --level) {
+    here.clear();
+    for (const auto& [county, in] : in_cells) {
+      std::vector<FineCell>& sums = here[in.regions[level]];
+      sums.insert(sums.end(), in.cells.begin(), in.cells.end());
+    }
+    std::array<Region*, kLevels> only{};
+    std::vector<FineCell> merged;
+    for (auto& [region, cells] : here) {
+      only[level] = region;
+      Projections(cells, 15, &merged);
+      ApplyCells(merged, only, 1, 0, 0);
+    }
+  }
 }
 
 void StatsAggregates::Remove(const std::string& learner) {

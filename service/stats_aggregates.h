@@ -81,10 +81,13 @@ class StatsAggregates {
   // Where the learner's facts were read to (StatsLearnerFacts::read_to), or nothing when the
   // learner is unknown or that was not given: then only Set brings it up to date.
   std::optional<uint64_t> ReadTo(const std::string& learner) const;
-  // Adds the active records the learner gained in leaves [ReadTo(learner), read_to) (it must
-  // have a ReadTo): O(the learner's distinct cells), not O(its records).
-  void Add(const std::string& learner, const std::vector<StatsRecordFacts>& added,
-           uint64_t read_to);
+  // Adds the active records each learner gained in leaves [ReadTo(learner), read_to) (each
+  // must have a ReadTo; unknown learners are skipped), and moves their ReadTo to `read_to`.
+  // Records in cells their learner has already: O(records) to sum them, then O(distinct
+  // (region, cell) pairs) map updates; a record in a new cell of its learner: O(the learner's
+  // distinct cells).
+  void AddAll(const std::unordered_map<std::string, std::vector<StatsRecordFacts>>& added,
+              uint64_t read_to);
   // Removes what `learner` contributes (nothing when unknown).
   void Remove(const std::string& learner);
   void Clear();
@@ -200,6 +203,8 @@ class StatsAggregates {
   static void Bump(CellMap& map, const CellKey& key, const Tally& delta);
   // Each distinct S-projection of the learner's cells with its records and credits.
   static void Projections(const LearnerState& state, unsigned subset, std::vector<FineCell>* out);
+  static void Projections(const std::vector<FineCell>& cells, unsigned subset,
+                          std::vector<FineCell>* out);
   uint32_t IssuerId(const std::string& issuer);
   LearnerState StateOf(const StatsLearnerFacts& facts);
   // The finest cell of a record (its issuer gets an id on first sight).
@@ -208,6 +213,11 @@ class StatsAggregates {
   // With `as_learner` false, `state` holds only some records of a learner already counted in
   // every cell they project to: their records and credits are added, no learner or conversion.
   void Apply(const LearnerState& state, int sign, bool as_learner = true);
+  // Adds (sign 1) or subtracts (-1) the cells' records and credits, with `learners` and
+  // `conversions` added to every cell they project to, to the maps of each non-null region.
+  static void ApplyCells(const std::vector<FineCell>& cells,
+                         const std::array<Region*, kLevels>& regions, int sign, int64_t learners,
+                         int64_t conversions);
   static void Join(LearnerState* state);
   static void Leave(const LearnerState& state);
   static Level LevelFor(const StatsQuery& query, unsigned subset);

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <unordered_map>
 
 #include "codec/json_util.h"
 #include "service/stats_aggregates.h"
@@ -217,12 +218,13 @@ void BM_StatsRegionYearCountyPage(benchmark::State& state) {
 // arriving: a page of 1,000 cells from the middle, with its body, of every county by year
 // (58,590 cells, arg 0) and of issuer x kind x year nationally (378,000 cells, arg 1).
 void BM_StatsKeptPage(benchmark::State& state) {
-  StatsQuery q = state.range(0) == 0
-                     ? StatsQuery{{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 10}
-                     : StatsQuery{{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear},
-                                  "",
-                                  RegionLevel::kCounty,
-                                  10};
+  StatsQuery q =
+      state.range(0) == 0
+          ? StatsQuery{{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, 10}
+          : StatsQuery{{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear},
+                       "",
+                       RegionLevel::kCounty,
+                       10};
   ChangeOneLearner();
   const StatsResult whole = World().aggregates.Compute(q);
   ChangeOneLearner();  // the answer is no longer the current one
@@ -251,6 +253,50 @@ void BM_StatsReplaceLearner(benchmark::State& state) {
   }
 }
 
+// What a request pays for the records posted since the one before (StatsService::Refresh):
+// range(0) records, each in a cell its learner has already (the usual case: another course of
+// the same kind, level, year and issuer), over 20,000 learners picked at random. range(1) = 1:
+// StatsAggregates::AddAll with all of them, summed per region before the maps are updated
+// (now); 0: AddAll called learner by learner (the maps updated per record and region, as before
+// 2026-12-04).
+void BM_StatsAddRecords(benchmark::State& state) {
+  Filled& w = World();
+  constexpr size_t kActive = 20'000;
+  static std::vector<std::pair<std::string, StatsLearnerFacts>>* active = [&] {
+    auto* a = new std::vector<std::pair<std::string, StatsLearnerFacts>>();
+    std::mt19937_64 rng(5);
+    for (size_t i = 0; i < kActive; ++i) {
+      StatsLearnerFacts l = RandomLearner(rng);
+      l.read_to = 0;
+      std::string id = "lrn_" + std::to_string(i * (w.learners / kActive));
+      w.aggregates.Set(id, l);
+      a->emplace_back(std::move(id), std::move(l));
+    }
+    return a;
+  }();
+  std::mt19937_64 rng(11);
+  const size_t n = static_cast<size_t>(state.range(0));
+  const bool merged = state.range(1) == 1;
+  uint64_t read_to = 1;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::unordered_map<std::string, std::vector<StatsRecordFacts>> added;
+    for (size_t i = 0; i < n; ++i) {
+      const auto& [id, facts] = (*active)[rng() % kActive];
+      added[id].push_back(facts.records[rng() % facts.records.size()]);
+    }
+    state.ResumeTiming();
+    if (merged) {
+      w.aggregates.AddAll(added, read_to);
+    } else {
+      for (auto& one : added) w.aggregates.AddAll({one}, read_to);
+    }
+    ++read_to;
+  }
+  state.counters["records_per_s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 BENCHMARK(BM_StatsRegionProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionYearProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKindLevelPrefix31)->Unit(benchmark::kMillisecond);
@@ -269,6 +315,12 @@ BENCHMARK(BM_StatsRegionYearCountyPage)->Arg(0)->Arg(1)->Unit(benchmark::kMillis
 BENCHMARK(BM_StatsIssuerKindYearPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKeptPage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsReplaceLearner)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StatsAddRecords)
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->Args({40000, 0})
+    ->Args({40000, 1})
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace lcb
