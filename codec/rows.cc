@@ -54,6 +54,7 @@ std::string EncodeLearnerRow(const LearnerRow& row) {
   if (row.display_name) doc["display_name"] = *row.display_name;
   if (row.national_id_hmac) doc["national_id_hmac"] = *row.national_id_hmac;
   if (row.region) doc["region"] = *row.region;
+  if (row.logged_before) doc["logged_before"] = *row.logged_before;
   return doc.dump();
 }
 
@@ -66,6 +67,8 @@ StatusOr<LearnerRow> DecodeLearnerRow(std::string_view text) {
   row.display_name = OptionalMember(doc, "display_name");
   row.national_id_hmac = OptionalMember(doc, "national_id_hmac");
   row.region = OptionalMember(doc, "region");
+  if (auto it = doc.find("logged_before"); it != doc.end() && it->is_number_unsigned())
+    row.logged_before = it->get<uint64_t>();
   return row;
 }
 

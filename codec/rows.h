@@ -33,6 +33,10 @@ struct LearnerRow {
   std::optional<std::string> display_name;
   std::optional<std::string> national_id_hmac;  // hex; the national ID itself is never stored
   std::optional<std::string> region;            // GB/T 2260 six-digit code
+  // The log's size read before the row was written (rows since 2026-12-04): every record of the
+  // learner lies at this leaf or above, which lets the statistics take a new account without
+  // replaying the log (service/stats.cc).
+  std::optional<uint64_t> logged_before;
 };
 std::string EncodeLearnerRow(const LearnerRow& row);
 StatusOr<LearnerRow> DecodeLearnerRow(std::string_view text);

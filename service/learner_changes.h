@@ -10,54 +10,46 @@
 // Until Track() is called (the first statistics request) marks are dropped: whoever starts
 // tracking reads everything from the store afterwards.
 //
-// A new account is marked with MarkNew and the log's size read before its row was written:
-// every record of that learner lies at or above that leaf (a record is logged only after its
-// learner's row is seen), so the statistics can take the account from its row and its records
-// from the log's entries, instead of replaying its records (service/stats.cc). Any other mark
-// of the same learner wins: it asks for the whole reload.
+// A new account is marked with MarkNew: its row tells the log's size read before the row was
+// written (LearnerRow::logged_before), and every record of that learner lies at or above that
+// leaf (a record is logged only after its learner's row is seen), so the statistics can take
+// the account from its row and its records from the log's entries, instead of replaying its
+// records (service/stats.cc). Any other mark of the same learner wins: it asks for the whole
+// reload.
 //
 // Thread-safe; Mark, MarkNew and MarkAll are one short critical section each (map inserts).
 #pragma once
 
-#include <cstdint>
-#include <functional>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 namespace lcb {
 
 struct LearnerChange {
   std::string learner;
-  // Set for an account marked only as new: the log's size before its row was written.
-  std::optional<uint64_t> new_at;
+  bool created = false;  // marked only as a new account (MarkNew)
 };
 
 class LearnerChanges {
  public:
   void Mark(const std::string& learner) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (tracking_) changed_.insert_or_assign(learner, std::nullopt);
+    if (tracking_) changed_.insert_or_assign(learner, false);
   }
   // Mark for each of a batch's learners, under one lock (the ingestion path marks per batch).
   void MarkAll(const std::vector<std::string>& learners) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!tracking_) return;
-    for (const std::string& learner : learners) changed_.insert_or_assign(learner, std::nullopt);
+    for (const std::string& learner : learners) changed_.insert_or_assign(learner, false);
   }
-  // A new account, written after the log had `logged_before` entries (LogSize() read before
-  // the write). Leaves any other mark of the learner as it is.
-  void MarkNew(const std::string& learner, uint64_t logged_before) {
+  // New accounts (once their rows are durable). Leaves any other mark of a learner as it is.
+  void MarkNew(const std::vector<std::string>& learners) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (tracking_) changed_.try_emplace(learner, logged_before);
+    if (!tracking_) return;
+    for (const std::string& learner : learners) changed_.try_emplace(learner, true);
   }
-  // Where MarkNew's size comes from (Services: the log's size); 0 until set, which makes every
-  // new account a whole reload.
-  void SetLogSize(std::function<uint64_t()> log_size) { log_size_ = std::move(log_size); }
-  uint64_t LogSize() const { return log_size_ ? log_size_() : 0; }
   // From now on marks are kept until taken.
   void Track() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -69,22 +61,21 @@ class LearnerChanges {
   }
   // The learners marked since the last call (each once), and forgets them.
   std::vector<LearnerChange> Take() {
-    std::unordered_map<std::string, std::optional<uint64_t>> taken;
+    std::unordered_map<std::string, bool> taken;
     {
       std::lock_guard<std::mutex> lock(mu_);
       taken.swap(changed_);
     }
     std::vector<LearnerChange> out;
     out.reserve(taken.size());
-    for (auto& [learner, new_at] : taken) out.push_back({learner, new_at});
+    for (auto& [learner, created] : taken) out.push_back({learner, created});
     return out;
   }
 
  private:
   std::mutex mu_;
   bool tracking_ = false;
-  std::unordered_map<std::string, std::optional<uint64_t>> changed_;
-  std::function<uint64_t()> log_size_;
+  std::unordered_map<std::string, bool> changed_;  // learner -> only created
 };
 
 }  // namespace lcb

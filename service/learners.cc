@@ -62,12 +62,12 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   row.national_id_hmac = hmac_hex;
   row.region = in.region;
   // Read before the row is written: each record of this learner is logged at or above it.
-  const uint64_t logged_before = changes_ ? changes_->LogSize() : 0;
+  if (log_size_) row.logged_before = log_size_();
   WriteBatch batch;
   batch.Put(Table::kLearners, keys::Learner(row.id), EncodeLearnerRow(row));
   if (hmac_hex) batch.Put(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), row.id);
   LCB_RETURN_IF_ERROR(admin_log_->RecordWith(by, "create_learner", row.id, std::move(batch)));
-  if (changes_) changes_->MarkNew(row.id, logged_before);
+  if (changes_) changes_->MarkNew({row.id});
   return LearnerAccount{row.id, true};
 }
 

@@ -5,6 +5,7 @@
 // Thread-safe. Create, PutGrant and DeleteGrant write with sync: call them off the HTTP threads.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,6 +44,9 @@ class LearnerService {
 
   // Marked with every account created (for the statistics); none by default.
   void SetChanges(LearnerChanges* changes) { changes_ = changes; }
+  // The log's size, stored in each new account's row (LearnerRow::logged_before); none by
+  // default.
+  void SetLogSize(std::function<uint64_t()> log_size) { log_size_ = std::move(log_size); }
 
   StatusOr<LearnerAccount> Create(const NewLearner& in, const Principal& by);
   // NotFound when no account has that national ID.
@@ -67,6 +71,7 @@ class LearnerService {
   AdminLog* admin_log_;
   const std::string secret_;
   LearnerChanges* changes_ = nullptr;
+  std::function<uint64_t()> log_size_;
   std::mutex create_mu_;  // one account per national ID
   std::shared_mutex known_mu_;
   std::unordered_set<std::string> known_;  // accounts are never deleted

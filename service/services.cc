@@ -138,7 +138,7 @@ Status Services::FollowStore(uint64_t max_marked) {
       catalog_changed = true;
     }
   }
-  if (!created.empty() && stats_changes_.tracking()) stats_changes_.MarkAll(created);
+  if (!created.empty() && stats_changes_.tracking()) stats_changes_.MarkNew(created);
   if (catalog_changed) {
     tokens_->DropCache();
     rulesets_->DropCache();
@@ -218,7 +218,7 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   transcripts_ = std::make_unique<TranscriptService>(catalog_.get(), learners_.get(),
                                                      records_.get(), log_.get(), kv_.get());
   stats_ = std::make_unique<StatsService>(records_.get(), kv_.get(), &stats_changes_);
-  stats_changes_.SetLogSize([log = log_.get()] { return log->Size(); });
+  learners_->SetLogSize([log = log_.get()] { return log->Size(); });
   learners_->SetChanges(&stats_changes_);
   records_->SetChanges(&stats_changes_);
   conversions_->SetChanges(&stats_changes_);

@@ -104,10 +104,11 @@ Status StatsService::Refresh() {
       }));
   aggregates_->AddAll(added, size);
   entries_read_to_ = size;
-  for (const std::string& learner : unknown) {
-    Status s = Reload(learner);
+  for (auto it = unknown.begin(); it != unknown.end(); ++it) {
+    Status s = Reload(*it);
     if (!s.ok()) {
-      changes_->Mark(learner);  // retried by the next request
+      // Not reloaded (their entries are read past now): marked, so the next request retries.
+      for (; it != unknown.end(); ++it) changes_->Mark(*it);
       return s;
     }
   }
@@ -116,16 +117,17 @@ Status StatsService::Refresh() {
 
 Status StatsService::TakeChange(const LearnerChange& change) {
   // A new account the statistics have not met, whose records all lie in the entries not read
-  // yet: its row gives its region, and the entries read next give each of its records once
-  // (read_to = where they start). Anything else is reloaded whole.
-  if (!change.new_at || *change.new_at < entries_read_to_ ||
-      aggregates_->ReadTo(change.learner).has_value()) {
+  // yet (its row says where they can start): its row gives its region, and the entries read
+  // next give each of its records once (read_to = where they start). Anything else is
+  // reloaded whole.
+  if (!change.created || aggregates_->ReadTo(change.learner).has_value()) {
     return Reload(change.learner);
   }
   std::string value;
   Status s = kv_->Get(Table::kLearners, keys::Learner(change.learner), &value);
   if (!s.ok()) return Reload(change.learner);
   LCB_ASSIGN_OR_RETURN(LearnerRow row, DecodeLearnerRow(value));
+  if (!row.logged_before || *row.logged_before < entries_read_to_) return Reload(change.learner);
   StatsLearnerFacts facts;
   facts.region = row.region.value_or("");
   facts.read_to = entries_read_to_;

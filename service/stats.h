@@ -22,11 +22,11 @@
 // LearnerService, RecordService, ConversionService, once the change is durable), and each request
 // first brings the aggregates up to date: the records logged since the last request are read from
 // the log's entries, a bundle of 256 at a time, and added to their learners (O(records added)
-// reads, O(each learner's distinct cells) in memory); an account created on this node since is
-// taken from its row (its records all lie in the entries read next: LearnerChanges::MarkNew); a
-// learner marked for anything else (a revocation, a conversion, an account created on another
-// node) is reloaded whole (O(its records)). Then it reads cells in
-// memory: grouped by region, kind, level and year only, O(cells of the counties under the region
+// reads, O(each learner's distinct cells) in memory); a new account whose row says its
+// records all lie in the entries read next (LearnerRow::logged_before, LearnerChanges::MarkNew)
+// is taken from its row alone; a learner marked for anything else (a revocation, a conversion,
+// an account written before rows said so) is reloaded whole (O(its records)). Then it reads cells
+// in memory: grouped by region, kind, level and year only, O(cells of the counties under the region
 // prefix), independent of the number of learners and records; grouped by issuer nationally, or with
 // at most one of kind, level, year by province, the same (those maps are kept for everyone and each
 // province); any other question by issuer, O(distinct cells of the learners under the prefix) (maps
@@ -36,9 +36,10 @@
 // PostgreSQL follower (which does not write), each poll of the store marks the learners of the
 // revocations and conversions among the log entries it brings (Services::FollowStore, at most
 // 16,384 entries a poll, all of them when the node takes the log over; the records themselves are
-// read from the shared log's entries by the next request, as on the writer), and the learners whose
-// accounts the admin log says were created (accounts are not log entries: "create_learner"
-// actions). Thread-safe: requests compute one at a time (a mutex); a mark is a set insert.
+// read from the shared log's entries by the next request, as on the writer), and marks as new the
+// learners whose accounts the admin log says were created (accounts are not log entries:
+// "create_learner" actions). Thread-safe: requests compute one at a time (a mutex); a mark is a map
+// insert.
 #pragma once
 
 #include <atomic>
@@ -65,7 +66,9 @@ class StatsService {
   // a request meanwhile waits for it. Returns the number of learners read.
   StatusOr<size_t> Build();
   // Learners reloaded whole (their records replayed) since start: a mark other than a new
-  // account's, or a learner met in the entries before its mark. For tests and figures.
+  // account's; a new account already known here, or whose row does not say where its records
+  // start or says a leaf already read past; a learner met in the entries before its mark. For
+  // tests and figures.
   uint64_t reloads();
   // Makes a running or later Build give up (Unavailable) at its next learner: on shutdown.
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
@@ -74,11 +77,12 @@ class StatsService {
   // The aggregates from a scan of the store (the first request, or Build()), and the number of
   // learners read; mu_ held.
   StatusOr<size_t> BuildLocked();
-  // Brings the aggregates up to date: reloads every learner marked since the last request (a
-  // revocation, a conversion, an account change) and adds the records logged since.
+  // Brings the aggregates up to date: takes in every learner marked since the last request (a
+  // new account from its row, a revocation or a conversion by a reload: TakeChange) and adds
+  // the records logged since.
   Status Refresh();
-  // Takes one mark in: a new account from its row alone when its records are all in the
-  // entries not read yet, else Reload.
+  // Takes one mark in: a new account not known here from its row alone when the row says its
+  // records all lie in the entries not read yet (LearnerRow::logged_before), else Reload.
   Status TakeChange(const LearnerChange& change);
   Status Reload(const std::string& learner);
 

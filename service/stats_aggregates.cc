@@ -160,9 +160,8 @@ int StatsAggregates::IssuerSlot(unsigned subset) {
   return -1;
 }
 
-void StatsAggregates::Apply(const LearnerState& state, int sign, bool as_learner) {
-  ApplyCells(state.cells, state.regions, sign, as_learner ? sign : 0,
-             as_learner ? sign * state.conversions : 0);
+void StatsAggregates::Apply(const LearnerState& state, int sign) {
+  ApplyCells(state.cells, state.regions, sign, sign, sign * state.conversions);
 }
 
 void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
@@ -187,6 +186,11 @@ void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
     }
   }
   for (size_t slot = 0; slot < kIssuerSubsets.size(); ++slot) {
+    // Cities and counties keep no issuer maps, provinces only the first slots.
+    if (!(regions[kEveryone] && KeepsIssuerMap(kEveryone, static_cast<int>(slot))) &&
+        !(regions[kProvince] && KeepsIssuerMap(kProvince, static_cast<int>(slot)))) {
+      continue;
+    }
     Projections(cells, kIssuerSubsets[slot], &projected);
     for (const FineCell& p : projected) {
       const Tally delta{learners, sign * p.records, sign * p.credits, conversions};

@@ -66,7 +66,7 @@ struct StatsLearnerFacts {
   int64_t conversions = 0;
   std::vector<StatsRecordFacts> records;  // active ones only
   // The log size the records were read at (its leaves [0, read_to) were looked at), so that
-  // the records added later can be read alone (StatsAggregates::Add); unknown when empty.
+  // the records added later can be read alone (StatsAggregates::AddAll); unknown when empty.
   std::optional<uint64_t> read_to;
 };
 
@@ -210,9 +210,7 @@ class StatsAggregates {
   // The finest cell of a record (its issuer gets an id on first sight).
   CellKey KeyOf(const StatsRecordFacts& r);
   // Adds (sign 1) or subtracts (sign -1) a learner's contribution to its regions' maps.
-  // With `as_learner` false, `state` holds only some records of a learner already counted in
-  // every cell they project to: their records and credits are added, no learner or conversion.
-  void Apply(const LearnerState& state, int sign, bool as_learner = true);
+  void Apply(const LearnerState& state, int sign);
   // Adds (sign 1) or subtracts (-1) the cells' records and credits, with `learners` and
   // `conversions` added to every cell they project to, to the maps of each non-null region.
   static void ApplyCells(const std::vector<FineCell>& cells,
@@ -243,8 +241,8 @@ class StatsAggregates {
     std::vector<uint32_t> order;
   };
   mutable Scratch scratch_;
-  // Counts every Set, Remove and Clear: an answer computed at one generation is the answer
-  // for as long as it stays the same.
+  // Counts every Set, AddAll with records, Remove and Clear: an answer computed at one generation
+  // is the answer for as long as it stays the same.
   uint64_t generation_ = 1;
   mutable std::vector<Answer> kept_;  // most recently used first
 };
