@@ -431,7 +431,9 @@ TEST(EntryFormat, FastEntryReaderAgreesWithTheTreePath) {
     if (mutation == 0 || mutation == 13) {
       ASSERT_TRUE(fast.has_value()) << "an entry as written should take the fast path: " << text;
     }
-    if (mutation == 12) EXPECT_TRUE(fast.has_value()) << text;
+    if (mutation == 12) {
+      EXPECT_TRUE(fast.has_value()) << text;
+    }
   }
   EXPECT_GT(fast_taken, 1000);
   EXPECT_GT(tree_taken, fast_taken);  // whole-float levels and repeated members: tree only
