@@ -80,7 +80,7 @@ Status StatsService::Refresh() {
   const uint64_t size = last ? *last + 1 : 0;
   std::vector<LearnerChange> marked = changes_->Take();
   for (size_t i = 0; i < marked.size(); ++i) {
-    Status s = TakeChange(marked[i]);
+    Status s = Reload(marked[i].learner, marked[i].created);
     if (!s.ok()) {
       // Not taken in: marked again, so the next request retries them.
       for (size_t j = i; j < marked.size(); ++j) changes_->Mark(marked[j].learner);
@@ -115,33 +115,12 @@ Status StatsService::Refresh() {
   return Status::Ok();
 }
 
-Status StatsService::TakeChange(const LearnerChange& change) {
-  // A new account the statistics have not met, whose records all lie in the entries not read
-  // yet (its row says where they can start): its row gives its region, and the entries read
-  // next give each of its records once (read_to = where they start). Anything else is
-  // reloaded whole.
-  if (!change.created || aggregates_->ReadTo(change.learner).has_value()) {
-    return Reload(change.learner);
-  }
-  std::string value;
-  Status s = kv_->Get(Table::kLearners, keys::Learner(change.learner), &value);
-  if (!s.ok()) return Reload(change.learner);
-  LCB_ASSIGN_OR_RETURN(LearnerRow row, DecodeLearnerRow(value));
-  if (!row.logged_before || *row.logged_before < entries_read_to_) return Reload(change.learner);
-  StatsLearnerFacts facts;
-  facts.region = row.region.value_or("");
-  facts.read_to = entries_read_to_;
-  aggregates_->Set(change.learner, facts);
-  return Status::Ok();
-}
-
 uint64_t StatsService::reloads() {
   std::lock_guard<std::mutex> lock(mu_);
   return reloads_;
 }
 
-Status StatsService::Reload(const std::string& learner) {
-  ++reloads_;
+Status StatsService::Reload(const std::string& learner, bool created) {
   std::string value;
   Status s = kv_->Get(Table::kLearners, keys::Learner(learner), &value);
   if (s.code() == StatusCode::kNotFound) {
@@ -150,6 +129,18 @@ Status StatsService::Reload(const std::string& learner) {
   }
   LCB_RETURN_IF_ERROR(s);
   LCB_ASSIGN_OR_RETURN(LearnerRow row, DecodeLearnerRow(value));
+  // A new account the statistics have not met, whose records all lie in the entries not read
+  // yet (its row says where they can start): its row gives its region, and the entries read
+  // next give each of its records once (read_to = where they start).
+  if (created && row.logged_before && *row.logged_before >= entries_read_to_ &&
+      !aggregates_->ReadTo(learner)) {
+    StatsLearnerFacts facts;
+    facts.region = row.region.value_or("");
+    facts.read_to = entries_read_to_;
+    aggregates_->Set(learner, facts);
+    return Status::Ok();
+  }
+  ++reloads_;
   LCB_ASSIGN_OR_RETURN(StatsLearnerFacts facts, LoadStatsFacts(*records_, *kv_, row));
   aggregates_->Set(learner, facts);
   return Status::Ok();

@@ -78,13 +78,13 @@ class StatsService {
   // learners read; mu_ held.
   StatusOr<size_t> BuildLocked();
   // Brings the aggregates up to date: takes in every learner marked since the last request (a
-  // new account from its row, a revocation or a conversion by a reload: TakeChange) and adds
-  // the records logged since.
+  // new account from its row, a revocation or a conversion by a replay: Reload) and adds the
+  // records logged since.
   Status Refresh();
-  // Takes one mark in: a new account not known here from its row alone when the row says its
-  // records all lie in the entries not read yet (LearnerRow::logged_before), else Reload.
-  Status TakeChange(const LearnerChange& change);
-  Status Reload(const std::string& learner);
+  // Reads a learner again: an account marked `created` and not known here from its row alone
+  // when the row says its records all lie in the entries not read yet
+  // (LearnerRow::logged_before); any other by replaying its records.
+  Status Reload(const std::string& learner, bool created = false);
 
   RecordService* records_;
   Kv* kv_;

@@ -117,7 +117,7 @@ StatsAggregates::LearnerState StatsAggregates::StateOf(const StatsLearnerFacts& 
   for (const StatsRecordFacts& r : facts.records)
     state.cells.push_back(FineCell{KeyOf(r), 1, r.credits});
   std::vector<FineCell> distinct;
-  Projections(state, 15, &distinct);
+  Projections(state.cells, 15, &distinct);
   state.cells = std::move(distinct);
   state.read_to = facts.read_to;
   return state;
@@ -128,11 +128,6 @@ StatsAggregates::CellKey StatsAggregates::KeyOf(const StatsRecordFacts& r) {
   key.a = static_cast<uint32_t>(r.level) | (uint64_t{static_cast<uint32_t>(r.year)} << 32);
   key.b = IssuerId(r.issuer) | (uint64_t{static_cast<uint32_t>(r.kind) + 1u} << 32);
   return key;
-}
-
-void StatsAggregates::Projections(const LearnerState& state, unsigned subset,
-                                  std::vector<FineCell>* out) {
-  Projections(state.cells, subset, out);
 }
 
 void StatsAggregates::Projections(const std::vector<FineCell>& cells, unsigned subset,
@@ -275,14 +270,10 @@ void StatsAggregates::AddAll(
     }
     // A new cell: what the learner contributes with the new records replaces what it did (a
     // learner counts once per cell, so the new record may or may not add it to a cell).
-    LearnerState next;
-    next.regions = state.regions;
-    next.conversions = state.conversions;
-    next.cells = state.cells;
-    for (const StatsRecordFacts& r : records)
-      next.cells.push_back(FineCell{KeyOf(r), 1, r.credits});
+    std::vector<FineCell> cells = state.cells;
+    for (const StatsRecordFacts& r : records) cells.push_back(FineCell{KeyOf(r), 1, r.credits});
     std::vector<FineCell> distinct;
-    Projections(next, 15, &distinct);
+    Projections(cells, 15, &distinct);
     Apply(state, -1);
     state.cells = std::move(distinct);
     Apply(state, 1);
@@ -339,7 +330,7 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
   CellMap sums;
   std::vector<FineCell> projected;
   for (const LearnerState* l : region.learners) {
-    Projections(*l, subset, &projected);
+    Projections(l->cells, subset, &projected);
     for (const FineCell& p : projected)
       sums[p.key] += Tally{1, p.records, p.credits, l->conversions};
   }

@@ -201,8 +201,7 @@ class StatsAggregates {
 
   static CellKey Project(CellKey key, unsigned subset);
   static void Bump(CellMap& map, const CellKey& key, const Tally& delta);
-  // Each distinct S-projection of the learner's cells with its records and credits.
-  static void Projections(const LearnerState& state, unsigned subset, std::vector<FineCell>* out);
+  // Each distinct S-projection of the cells with its records and credits.
   static void Projections(const std::vector<FineCell>& cells, unsigned subset,
                           std::vector<FineCell>* out);
   uint32_t IssuerId(const std::string& issuer);
