@@ -136,6 +136,7 @@ Status BankServer::Start() {
     }
   });
   if (witnesses_) witnesses_->Start();
+  services_->stats().StartKeeper(std::chrono::milliseconds(config_.stats_max_staleness_ms));
   if (config_.stats_build_on_start) {
     // One scan of every learner (seconds to a minute at 10^6): done now, beside the first
     // requests, rather than inside a regulator's first GET /v1/stats.

@@ -130,6 +130,7 @@ void AddStatsRoutes(Router& router, StatsService& stats, int k) {
               TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
           r.headers.emplace_back("X-Stats-K", std::to_string(result->k));
           r.headers.emplace_back("X-Stats-Suppressed", std::to_string(result->suppressed));
+          r.headers.emplace_back("X-Stats-Tree-Size", std::to_string(result->tree_size));
           if (!next.empty()) r.headers.emplace_back("X-Stats-Next", next);
           return respond(std::move(r));
         }

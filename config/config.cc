@@ -78,6 +78,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"stats_build_on_start", "string",
      "true: serve builds the /v1/stats aggregates in the background at start, false: at the "
      "first request (true)"},
+    {"stats_max_staleness_ms", "int",
+     "GET /v1/stats may answer from figures up to this old, kept up to date in the background "
+     "while regulators ask; 0: each question brings them up to date itself (1000)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -295,6 +298,8 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     c.stats_build_on_start = value == "true";
   } else if (key == "stats_k") {
     return ParseInt<int>(key, source, value, 1, 1'000'000, &c.stats_k);
+  } else if (key == "stats_max_staleness_ms") {
+    return ParseInt<int>(key, source, value, 0, 600'000, &c.stats_max_staleness_ms);
   } else {
     return Bad(key, source, "unknown key");
   }

@@ -22,7 +22,7 @@ StatusOr<std::unique_ptr<Services>> Services::Open(const Config& config,
 Services::~Services() { Stop(); }
 
 void Services::Stop() {
-  if (stats_) stats_->Cancel();
+  if (stats_) stats_->Stop();
   if (log_) log_->Stop();
   // After the log: no event comes after the totals stored here, so a clean restart replays
   // none.

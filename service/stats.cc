@@ -1,5 +1,6 @@
 #include "service/stats.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -32,20 +33,71 @@ StatsService::StatsService(RecordService* records, Kv* kv, LearnerChanges* chang
       changes_(changes),
       aggregates_(std::make_unique<StatsAggregates>()) {}
 
-StatsService::~StatsService() = default;
+StatsService::~StatsService() { Stop(); }
+
+struct StatsService::EntryRecord {
+  uint64_t leaf;
+  std::string learner;
+  StatsRecordFacts facts;
+};
+
+void StatsService::StartKeeper(std::chrono::milliseconds max_staleness,
+                               std::chrono::milliseconds period) {
+  if (max_staleness.count() <= 0 || keeper_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    max_staleness_ = max_staleness;
+  }
+  if (period.count() <= 0) {
+    period = std::clamp<std::chrono::milliseconds>(
+        max_staleness / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(250));
+  }
+  keeper_ = std::thread([this, period] { KeeperLoop(period); });
+}
+
+void StatsService::Stop() {
+  Cancel();
+  {
+    std::lock_guard<std::mutex> lock(keeper_mu_);
+    keeper_stop_ = true;
+  }
+  keeper_cv_.notify_all();
+  if (keeper_.joinable()) keeper_.join();
+}
+
+bool StatsService::FreshEnough(std::chrono::steady_clock::time_point now) const {
+  // Only while the keeper is at work: the first question, and the first after a quiet period,
+  // bring the figures up to date themselves.
+  const bool warm = last_question_ && now - *last_question_ <= kKeepWarm;
+  return warm && max_staleness_.count() > 0 && caught_up_at_ &&
+         now - *caught_up_at_ <= max_staleness_;
+}
 
 StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
-  if (!built_) LCB_RETURN_IF_ERROR(BuildLocked().status());
+  const bool fresh = FreshEnough(now);
+  last_question_ = now;  // the keeper works from now on (kKeepWarm)
+  if (!built_) {
+    LCB_RETURN_IF_ERROR(BuildLocked().status());
+    caught_up_at_ = now;
+  }
   // A later page of a kept answer reads that answer: the changes wait for the next question.
-  if (!aggregates_->Keeps(query)) LCB_RETURN_IF_ERROR(Refresh());
+  // A question the keeper's last pass is recent enough for is answered as the figures are.
+  if (!aggregates_->Keeps(query) && !fresh) {
+    LCB_RETURN_IF_ERROR(Refresh());
+    caught_up_at_ = now;
+  }
   return aggregates_->Compute(query);
 }
 
 StatusOr<size_t> StatsService::Build() {
+  const auto started = std::chrono::steady_clock::now();
   std::lock_guard<std::mutex> lock(mu_);
   if (built_) return size_t{0};
-  return BuildLocked();
+  StatusOr<size_t> built = BuildLocked();
+  if (built.ok()) caught_up_at_ = started;
+  return built;
 }
 
 StatusOr<size_t> StatsService::BuildLocked() {
@@ -69,15 +121,12 @@ StatusOr<size_t> StatsService::BuildLocked() {
     }
     aggregates_->Set(row.id, *facts);
   }
+  aggregates_->SetCountedTo(entries_read_to_);
   built_ = true;
   return rows.size();
 }
 
-Status StatsService::Refresh() {
-  // The log's size first, then the marks: a record committed below `size` is in the entries
-  // read below, whether or not its batch had marked anything yet.
-  const std::optional<uint64_t> last = records_->LastLeaf();
-  const uint64_t size = last ? *last + 1 : 0;
+Status StatsService::TakeMarks() {
   std::vector<LearnerChange> marked = changes_->Take();
   for (size_t i = 0; i < marked.size(); ++i) {
     Status s = Reload(marked[i].learner, marked[i].created);
@@ -87,23 +136,34 @@ Status StatsService::Refresh() {
       return s;
     }
   }
-  if (size <= entries_read_to_) return Status::Ok();
-  // The records added since the last request, read from the log's entries (a bundle of 256 at
-  // a time): O(records added), whichever learners they belong to. A learner read (Reload) at or
-  // after a record's leaf counts it already; one not known here is reloaded whole.
+  return Status::Ok();
+}
+
+StatusOr<std::vector<StatsService::EntryRecord>> StatsService::ReadEntries(uint64_t from,
+                                                                           uint64_t to) {
+  std::vector<EntryRecord> out;
+  LCB_RETURN_IF_ERROR(records_->RecordsInEntries(from, to, [&](uint64_t leaf, const Record& r) {
+    out.push_back(EntryRecord{leaf, r.learner, StatsFactsOf(r)});
+  }));
+  return out;
+}
+
+Status StatsService::AddEntries(const std::vector<EntryRecord>& records, uint64_t to) {
+  // A learner read (Reload) at or after a record's leaf counts it already; one not known here
+  // is reloaded whole.
   std::unordered_map<std::string, std::vector<StatsRecordFacts>> added;
   std::unordered_set<std::string> unknown;
-  LCB_RETURN_IF_ERROR(
-      records_->RecordsInEntries(entries_read_to_, size, [&](uint64_t leaf, const Record& r) {
-        const std::optional<uint64_t> read_to = aggregates_->ReadTo(r.learner);
-        if (!read_to) {
-          unknown.insert(r.learner);
-        } else if (leaf >= *read_to) {
-          added[r.learner].push_back(StatsFactsOf(r));
-        }
-      }));
-  aggregates_->AddAll(added, size);
-  entries_read_to_ = size;
+  for (const EntryRecord& r : records) {
+    const std::optional<uint64_t> read_to = aggregates_->ReadTo(r.learner);
+    if (!read_to) {
+      unknown.insert(r.learner);
+    } else if (r.leaf >= *read_to) {
+      added[r.learner].push_back(r.facts);
+    }
+  }
+  aggregates_->AddAll(added, to);
+  entries_read_to_ = to;
+  aggregates_->SetCountedTo(to);
   for (auto it = unknown.begin(); it != unknown.end(); ++it) {
     Status s = Reload(*it);
     if (!s.ok()) {
@@ -113,6 +173,73 @@ Status StatsService::Refresh() {
     }
   }
   return Status::Ok();
+}
+
+Status StatsService::Refresh() {
+  // The log's size first, then the marks: a record committed below `size` is in the entries
+  // read below, whether or not its batch had marked anything yet.
+  const std::optional<uint64_t> last = records_->LastLeaf();
+  const uint64_t size = last ? *last + 1 : 0;
+  LCB_RETURN_IF_ERROR(TakeMarks());
+  // The records added since the last request, read from the log's entries (a bundle of 256 at
+  // a time): O(records added), whichever learners they belong to; at most 2^16 entries held at
+  // once.
+  constexpr uint64_t kStep = uint64_t{1} << 16;
+  while (entries_read_to_ < size) {
+    const uint64_t to = std::min(size, entries_read_to_ + kStep);
+    LCB_ASSIGN_OR_RETURN(std::vector<EntryRecord> records, ReadEntries(entries_read_to_, to));
+    LCB_RETURN_IF_ERROR(AddEntries(records, to));
+  }
+  return Status::Ok();
+}
+
+void StatsService::KeeperLoop(std::chrono::milliseconds period) {
+  std::unique_lock<std::mutex> lock(keeper_mu_);
+  while (!keeper_stop_) {
+    keeper_cv_.wait_for(lock, period, [this] { return keeper_stop_; });
+    if (keeper_stop_) break;
+    lock.unlock();
+    KeepUp();
+    lock.lock();
+  }
+}
+
+void StatsService::KeepUp() {
+  const auto started = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!built_ || !last_question_ || started - *last_question_ > kKeepWarm) return;
+  }
+  // The log's size first, then (in each step) the marks, as in Refresh.
+  const std::optional<uint64_t> last = records_->LastLeaf();
+  const uint64_t size = last ? *last + 1 : 0;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(keeper_mu_);
+      if (keeper_stop_) return;
+    }
+    uint64_t from;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      from = entries_read_to_;
+    }
+    const uint64_t to = std::max(from, std::min(size, from + kKeeperStep));
+    std::vector<EntryRecord> records;
+    if (to > from) {
+      StatusOr<std::vector<EntryRecord>> read = ReadEntries(from, to);
+      if (!read.ok()) return;  // the next question brings the figures up to date itself
+      records = std::move(*read);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entries_read_to_ != from) continue;  // a question read on meanwhile: from there
+    if (!TakeMarks().ok()) return;
+    if (to > from && !AddEntries(records, to).ok()) return;
+    if (to >= size) {
+      if (!caught_up_at_ || *caught_up_at_ < started) caught_up_at_ = started;
+      keeper_passes_.fetch_add(1);
+      return;
+    }
+  }
 }
 
 uint64_t StatsService::reloads() {

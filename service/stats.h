@@ -38,14 +38,32 @@
 // 16,384 entries a poll, all of them when the node takes the log over; the records themselves are
 // read from the shared log's entries by the next request, as on the writer), and marks as new the
 // learners whose accounts the admin log says were created (accounts are not log entries:
-// "create_learner" actions). Thread-safe: requests compute one at a time (a mutex); a mark is a map
-// insert.
+// "create_learner" actions).
+//
+// Freshness: without a keeper (StartKeeper not called, or a staleness of 0) each question
+// brings the figures up to date itself, as above, so it counts everything acknowledged before
+// it. With a keeper (`serve`: config stats_max_staleness_ms, default 1,000), a background
+// thread does that work while regulators are asking (for kKeepWarm after the last question),
+// every quarter of the staleness bound (at most 250 ms), in steps of kKeeperStep entries whose
+// parsing is done outside the lock; a question then answers from the figures as they are,
+// without waiting for the records posted meanwhile, as long as the keeper's last complete pass
+// started at most the staleness bound before it; otherwise (the first question after a quiet
+// period, a keeper that fell behind) it brings them up to date itself. Either way an answer
+// counts every record, revocation, conversion and account change acknowledged more than the
+// bound before the question, and says which log size it is complete to
+// (StatsResult::tree_size). Thread-safe: requests compute one at a time (a mutex, which the
+// keeper holds for one step at a time); a mark is a map insert.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "service/learner_changes.h"
 #include "service/records.h"
@@ -72,15 +90,46 @@ class StatsService {
   uint64_t reloads();
   // Makes a running or later Build give up (Unavailable) at its next learner: on shutdown.
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+  // Starts the keeper (see Freshness above): answers may then be up to `max_staleness` old.
+  // It makes a pass every `period` (zero: a quarter of the bound, from 10 to 250 ms). Zero
+  // staleness starts nothing. Call once, before the first question.
+  void StartKeeper(std::chrono::milliseconds max_staleness,
+                   std::chrono::milliseconds period = std::chrono::milliseconds(0));
+  // One pass of the keeper, while regulators are asking: brings the figures up to the log's
+  // size read as it starts, kKeeperStep entries at a time, each read outside the lock. The
+  // keeper's thread runs it every period; tests call it directly.
+  void KeepUp();
+  // Stops the keeper and waits for it (also Cancel()s a Build). Idempotent.
+  void Stop();
+  // Complete passes of the keeper since start (tests and figures).
+  uint64_t keeper_passes() const { return keeper_passes_.load(); }
+
+  // The keeper stays at work this long after the last question.
+  static constexpr std::chrono::minutes kKeepWarm{10};
+  // Entries the keeper reads per step (the lock is held only to add them).
+  static constexpr uint64_t kKeeperStep = 512;
 
  private:
   // The aggregates from a scan of the store (the first request, or Build()), and the number of
   // learners read; mu_ held.
   StatusOr<size_t> BuildLocked();
+  // A record of the log's entries as the statistics count it, read outside the lock.
+  struct EntryRecord;
   // Brings the aggregates up to date: takes in every learner marked since the last request (a
   // new account from its row, a revocation or a conversion by a replay: Reload) and adds the
-  // records logged since.
+  // records logged since. mu_ held.
   Status Refresh();
+  // Takes in the learners marked since the last call (Reload). mu_ held.
+  Status TakeMarks();
+  // The records of the log's entries [from, to). Needs no lock.
+  StatusOr<std::vector<EntryRecord>> ReadEntries(uint64_t from, uint64_t to);
+  // Adds `records`, read from the entries [entries_read_to_, to), and moves entries_read_to_ to
+  // `to`. mu_ held.
+  Status AddEntries(const std::vector<EntryRecord>& records, uint64_t to);
+  // Whether a question at `now` may be answered without bringing the figures up to date. mu_
+  // held.
+  bool FreshEnough(std::chrono::steady_clock::time_point now) const;
+  void KeeperLoop(std::chrono::milliseconds period);
   // Reads a learner again: an account marked `created` and not known here from its row alone
   // when the row says its records all lie in the entries not read yet
   // (LearnerRow::logged_before); any other by replaying its records.
@@ -96,6 +145,17 @@ class StatsService {
   uint64_t reloads_ = 0;
   // Behind a pointer, so that the header of its maps stays in stats.cc.
   std::unique_ptr<StatsAggregates> aggregates_;
+  std::optional<std::chrono::steady_clock::time_point> last_question_;
+  // When the last complete bringing up to date started (by the keeper or by a question): every
+  // change acknowledged before it is counted.
+  std::optional<std::chrono::steady_clock::time_point> caught_up_at_;
+  std::chrono::milliseconds max_staleness_{0};  // 0: no keeper
+
+  std::mutex keeper_mu_;  // guards keeper_stop_
+  std::condition_variable keeper_cv_;
+  bool keeper_stop_ = false;
+  std::atomic<uint64_t> keeper_passes_{0};
+  std::thread keeper_;
 };
 
 }  // namespace lcb

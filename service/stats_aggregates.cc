@@ -375,6 +375,7 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
     answer.region_level = query.region_level;
     answer.k = query.k;
     answer.generation = generation_;
+    answer.tree_size = counted_to_;
     const unsigned subset = SubsetOf(query.group_by);
     const bool by_region = Has(query.group_by, StatsKey::kRegion);
     const bool uses_region = by_region || !query.region_prefix.empty();
@@ -422,6 +423,7 @@ StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query)
   out.k = answer.k;
   out.suppressed = answer.suppressed;
   out.as_of = answer.generation;
+  out.tree_size = answer.tree_size;
   const size_t n_keys = answer.group_by.size();
   // The first cell after query.after (the last cell of the previous page): cells are in order.
   auto begin = answer.cells.begin();

@@ -97,6 +97,10 @@ class StatsAggregates {
   // Whether the answer a later page of `query` continues (query.as_of) is still kept.
   bool Keeps(const StatsQuery& query) const;
   size_t learners() const { return learners_.size(); }
+  // The log size the figures are complete to (StatsService sets it as it reads the log's
+  // entries): every record below it is counted. Answers carry it (StatsResult::tree_size).
+  void SetCountedTo(uint64_t tree_size) { counted_to_ = tree_size; }
+  uint64_t counted_to() const { return counted_to_; }
   // Answers kept for later pages: at most this many, of at most kKeptCells cells together.
   static constexpr size_t kKeptAnswers = 8;
   static constexpr size_t kKeptCells = size_t{1} << 20;
@@ -187,6 +191,7 @@ class StatsAggregates {
     RegionLevel region_level = RegionLevel::kCounty;
     int k = 0;
     uint64_t generation = 0;                      // the state it describes
+    uint64_t tree_size = 0;                       // counted_to() when it was computed
     std::vector<std::vector<std::string>> names;  // per key, its strings by rank
     std::vector<Shown> cells;
     int64_t suppressed = 0;
@@ -243,6 +248,7 @@ class StatsAggregates {
   // Counts every Set, AddAll with records, Remove and Clear: an answer computed at one generation
   // is the answer for as long as it stays the same.
   uint64_t generation_ = 1;
+  uint64_t counted_to_ = 0;
   mutable std::vector<Answer> kept_;  // most recently used first
 };
 

@@ -48,6 +48,9 @@ struct StatsResult {
   int64_t suppressed = 0;  // cells left out for counting fewer than k learners
   bool more = false;       // a page ended before the last cell (the next starts after it)
   uint64_t as_of = 0;      // the state of the aggregates the answer describes (see as_of above)
+  // Every record logged below this tree size is counted (and every revocation, conversion and
+  // account change acknowledged before the figures were brought up to date: service/stats.h).
+  uint64_t tree_size = 0;
   // The figures; not which state they were read from.
   friend bool operator==(const StatsResult& x, const StatsResult& y) {
     return x.cells == y.cells && x.k == y.k && x.suppressed == y.suppressed && x.more == y.more;

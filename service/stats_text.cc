@@ -38,6 +38,7 @@ class Writer {
   }
   void Char(char c) { *p_++ = c; }
   void Int(int64_t v) { p_ = std::to_chars(p_, p_ + kMaxInt, v).ptr; }
+  void UInt(uint64_t v) { p_ = std::to_chars(p_, p_ + kMaxInt, v).ptr; }
   // The four figures of a cell, each after its label or separator.
   void Figures(const StatsCell& c, const std::array<std::string_view, 4>& before) {
     Put(before[0]);
@@ -125,11 +126,13 @@ std::string StatsJsonText(const StatsQuery& query, const StatsResult& result,
       w.Figures(c, {"\"learners\":", ",\"records\":", ",\"credits\":", ",\"conversions\":"});
       w.Char('}');
     }
-    w.Room(64 + 2 * Writer::kMaxInt + 6 * next.size());
+    w.Room(64 + 3 * Writer::kMaxInt + 6 * next.size());
     w.Put("],\"k\":");
     w.Int(result.k);
     w.Put(",\"suppressed\":");
     w.Int(result.suppressed);
+    w.Put(",\"tree_size\":");
+    w.UInt(result.tree_size);
     if (!next.empty()) {
       w.Put(",\"next\":");
       w.JsonString(next);

@@ -6,9 +6,11 @@
 // the same answer from the aggregates as from the scan. Then the same after a reopen (the
 // aggregates rebuilt from the store). Plus the definitions on a hand-made case.
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <ostream>
 #include <random>
+#include <thread>
 #include <unordered_map>
 
 #include "codec/json_util.h"
@@ -521,6 +523,7 @@ TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
   StatsResult r;
   r.k = 10;
   r.suppressed = 3;
+  r.tree_size = 18446744073709551615u;  // the largest
   r.cells = {{{"uni", "2024", "6"}, 12, 30, 4550, 2},
              {{"a\"b\\c\x01,d", "-1", "0"}, 10, 1, 5, 0},
              {{"\u4e0a\u6d77", "2025", "10"}, 1000000, 9000000, 700000000, 12}};
@@ -548,9 +551,10 @@ TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
                         {"credits", 7000000},
                         {"conversions", 12}}}},
                      {"k", 10},
-                     {"suppressed", 3}};
+                     {"suppressed", 3},
+                     {"tree_size", 18446744073709551615u}};
   EXPECT_EQ(got, want);
-  EXPECT_EQ(StatsJsonText(q, StatsResult{}), R"({"cells":[],"k":0,"suppressed":0})");
+  EXPECT_EQ(StatsJsonText(q, StatsResult{}), R"({"cells":[],"k":0,"suppressed":0,"tree_size":0})");
   // A key far longer than the writer expects (each control character is written as 6 bytes).
   StatsResult long_key;
   long_key.cells = {{{std::string(5000, '\x02'), "2024", "6"}, 1, 2, 3, 4}};
@@ -563,6 +567,79 @@ TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
             "uni,2024,6,12,30,45.5,2\r\n"
             "\"a\"\"b\\c\x01,d\",-1,0,10,1,0.05,0\r\n"
             "\u4e0a\u6d77,2025,10,1000000,9000000,7000000,12\r\n");
+}
+
+// With a keeper (serve's default), a question answers from the figures as they are while the
+// keeper's last pass is within the staleness bound, and says which log size they count; a pass
+// brings them up to date (records, a revocation, a correction, a conversion, a new account);
+// past the bound a question brings them up to date itself. The keeper's thread is told to wait
+// a day between passes here, so that the passes are the test's own.
+TEST_F(StatsServiceTest, AKeeperAnswersWithoutWaitingWithinTheBound) {
+  for (int i = 0; i < 8; ++i) CreateLearner();
+  for (int i = 0; i < 10; ++i) ASSERT_NO_FATAL_FAILURE(PostRandom());
+  constexpr auto kBound = std::chrono::seconds(3);
+  s().stats().StartKeeper(kBound, std::chrono::hours(24));
+  const StatsQuery q{
+      {StatsKey::kRegion, StatsKey::kKind, StatsKey::kYear}, "", RegionLevel::kCounty, 1};
+  auto log_size = [&] { return s().records().LastLeaf().value() + 1; };
+  const auto asked = std::chrono::steady_clock::now();
+  const StatsResult first = Compute(q);  // the first question: up to date
+  EXPECT_EQ(first, Scan(q));
+  EXPECT_EQ(first.tree_size, log_size());
+
+  ASSERT_NO_FATAL_FAILURE(PostRandom());
+  ASSERT_NO_FATAL_FAILURE(RevokeRandom());
+  ASSERT_NO_FATAL_FAILURE(CorrectRandom());
+  ASSERT_NO_FATAL_FAILURE(ConvertRandom());
+  ASSERT_NO_FATAL_FAILURE(CreateLearner());
+  const StatsResult now = Scan(q);
+  ASSERT_NE(now, first);  // the changes show in the answer
+  const StatsResult stale = Compute(q);
+  ASSERT_LT(std::chrono::steady_clock::now() - asked, kBound) << "too slow a machine to tell";
+  EXPECT_EQ(stale, first);  // not brought up to date: within the bound
+  EXPECT_EQ(stale.tree_size, first.tree_size);
+
+  s().stats().KeepUp();
+  EXPECT_EQ(s().stats().keeper_passes(), 1u);
+  const StatsResult kept = Compute(q);
+  EXPECT_EQ(kept, now);
+  EXPECT_EQ(kept.tree_size, log_size());
+  ExpectAggregatesEqualScan();
+
+  // Past the bound (no pass since), a question brings the figures up to date itself.
+  std::this_thread::sleep_for(kBound + std::chrono::milliseconds(100));
+  ASSERT_NO_FATAL_FAILURE(PostRandom());
+  ASSERT_NO_FATAL_FAILURE(RevokeRandom());
+  const StatsResult late = Compute(q);
+  EXPECT_EQ(late, Scan(q));
+  EXPECT_EQ(late.tree_size, log_size());
+  EXPECT_EQ(s().stats().keeper_passes(), 1u);
+}
+
+// The keeper's own thread, while records arrive: once posting stops, its passes bring the
+// figures up to the log's size without a question doing it, and every answer on the way is the
+// scan's once it counts the whole log.
+TEST_F(StatsServiceTest, TheKeeperFollowsTheLogWhileRecordsArrive) {
+  for (int i = 0; i < 10; ++i) CreateLearner();
+  s().stats().StartKeeper(std::chrono::seconds(60), std::chrono::milliseconds(10));
+  const StatsQuery q{{StatsKey::kRegion, StatsKey::kLevel}, "", RegionLevel::kCity, 1};
+  auto log_size = [&] { return s().records().LastLeaf().value() + 1; };
+  EXPECT_EQ(Compute(q), Scan(q));  // the first question: the keeper works from now on
+  for (int round = 0; round < 30; ++round) {
+    ASSERT_NO_FATAL_FAILURE(RandomChange());
+    const StatsResult r = Compute(q);  // whatever the keeper has counted so far
+    EXPECT_LE(r.tree_size, log_size());
+  }
+  const uint64_t size = log_size();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const uint64_t passes = s().stats().keeper_passes();
+  while (s().stats().keeper_passes() < passes + 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_GE(s().stats().keeper_passes(), passes + 2);
+  const StatsResult r = Compute(q);  // within the 60 s bound: read as the keeper left it
+  EXPECT_EQ(r.tree_size, size);
+  EXPECT_EQ(r, Scan(q));
 }
 
 // Built ahead of any request (serve does it in the background at start): the learners are read
