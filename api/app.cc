@@ -170,6 +170,16 @@ std::string App::RenderMetrics() {
                    : static_cast<double>(NowMillis() - ls.last_checkpoint_millis) / 1000.0;
   gauge("creditbank_checkpoint_age_seconds", "Seconds since this process signed a checkpoint.",
         "gauge", age);
+  StatsService& stats = services_.stats();
+  gauge("creditbank_stats_keeper_passes_total",
+        "Passes of the /v1/stats keeper that brought the figures up to the log's size.", "counter",
+        static_cast<double>(stats.keeper_passes()));
+  gauge("creditbank_stats_catch_ups_total",
+        "/v1/stats questions that brought the figures up to date themselves.", "counter",
+        static_cast<double>(stats.catch_ups()));
+  const uint64_t counted = stats.counted_to(), size = services_.log().Size();
+  gauge("creditbank_stats_lag_entries", "Log entries the /v1/stats figures do not count yet.",
+        "gauge", static_cast<double>(size > counted ? size - counted : 0));
   if (server_) {
     gauge("creditbank_open_connections", "Open HTTP connections.", "gauge",
           server_->open_connections());

@@ -85,6 +85,7 @@ StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   // A later page of a kept answer reads that answer: the changes wait for the next question.
   // A question the keeper's last pass is recent enough for is answered as the figures are.
   if (!aggregates_->Keeps(query) && !fresh) {
+    catch_ups_.fetch_add(1, std::memory_order_relaxed);
     LCB_RETURN_IF_ERROR(Refresh());
     caught_up_at_ = now;
   }
@@ -122,6 +123,7 @@ StatusOr<size_t> StatsService::BuildLocked() {
     aggregates_->Set(row.id, *facts);
   }
   aggregates_->SetCountedTo(entries_read_to_);
+  counted_to_.store(entries_read_to_);
   built_ = true;
   return rows.size();
 }
@@ -164,6 +166,7 @@ Status StatsService::AddEntries(const std::vector<EntryRecord>& records, uint64_
   aggregates_->AddAll(added, to);
   entries_read_to_ = to;
   aggregates_->SetCountedTo(to);
+  counted_to_.store(to);
   for (auto it = unknown.begin(); it != unknown.end(); ++it) {
     Status s = Reload(*it);
     if (!s.ok()) {

@@ -101,13 +101,18 @@ class StatsService {
   void KeepUp();
   // Stops the keeper and waits for it (also Cancel()s a Build). Idempotent.
   void Stop();
-  // Complete passes of the keeper since start (tests and figures).
+  // Complete passes of the keeper since start (tests, /metrics).
   uint64_t keeper_passes() const { return keeper_passes_.load(); }
+  // Questions that brought the figures up to date themselves (no keeper, the first question
+  // after a quiet period, or the keeper's last pass older than the bound) (/metrics).
+  uint64_t catch_ups() const { return catch_ups_.load(); }
+  // The log size the figures count now (StatsResult::tree_size of a question now) (/metrics).
+  uint64_t counted_to() const { return counted_to_.load(); }
 
   // The keeper stays at work this long after the last question.
   static constexpr std::chrono::minutes kKeepWarm{10};
   // Entries the keeper reads per step (the lock is held only to add them).
-  static constexpr uint64_t kKeeperStep = 512;
+  static constexpr uint64_t kKeeperStep = 128;
 
  private:
   // The aggregates from a scan of the store (the first request, or Build()), and the number of
@@ -155,6 +160,8 @@ class StatsService {
   std::condition_variable keeper_cv_;
   bool keeper_stop_ = false;
   std::atomic<uint64_t> keeper_passes_{0};
+  std::atomic<uint64_t> catch_ups_{0};
+  std::atomic<uint64_t> counted_to_{0};  // entries_read_to_, for readers without mu_
   std::thread keeper_;
 };
 

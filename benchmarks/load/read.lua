@@ -12,7 +12,8 @@ request = function()
   return wrk.format("GET", paths[n])
 end
 function done(summary, latency, requests)
-  io.write(string.format("RESULT requests=%d duration_s=%.3f errors_status=%d non2xx=%d p50_ms=%.3f p99_ms=%.3f\n",
+  io.write(string.format("RESULT requests=%d duration_s=%.3f errors_status=%d non2xx=%d p50_ms=%.3f p99_ms=%.3f mean_ms=%.3f max_ms=%.3f\n",
     summary.requests, summary.duration / 1e6, summary.errors.status, summary.errors.status,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.mean / 1000,
+    latency.max / 1000))
 end

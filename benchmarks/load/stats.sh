@@ -6,7 +6,11 @@
 #      ingestion-alone rate of this run);
 #   2. stats alone: wrk, 4 connections, S seconds, for each question below;
 #   3. stats while ingesting: the same questions over 2 connections while wrk posts records over
-#      8 connections; ingestion rate beside the rate of step 1.
+#      8 connections; ingestion rate beside the rate of step 1; the server's own latency
+#      histogram for those requests; then the same phase timed by timed_get.py (wrk's latency
+#      figures do not add up in this phase: printed as "wrk's own check"), and the statistics
+#      keeper's counters (/metrics: passes, questions that caught up themselves, lag).
+# CREDITBANK_STATS_MAX_STALENESS_MS=0 runs the server without the keeper (each question exact).
 # The first question's time is printed: it catches up with the whole fill.
 # Questions: region x year by county (the regulator's table), kind x level in one province,
 # and the first page of 1,000 cells of region x year.
@@ -83,10 +87,49 @@ for q in "${questions[@]}"; do
   ingest "$secs" 8 > "$work/rate" &
   ingest_pid=$!
   sleep 1
+  curl -sf "$B/metrics" > "$work/metrics_before"
   out=$(CB_TOKEN=$REG CB_PATH="$q" wrk -t1 -c2 -d"$((secs - 2))s" -s benchmarks/load/read.lua "$B" 2>&1)
+  curl -sf "$B/metrics" > "$work/metrics_after"
   wait $ingest_pid
   echo "with ingestion: $(echo "$out" | grep -E "RESULT") $(echo "$out" | awk '/Requests\/sec/ {print "req/s=" $2}'); ingestion $(cat "$work/rate") records/s = $(python3 -c "print(round($(cat "$work/rate")/$alone, 3))")x alone, p99 per batch $(cat "$work/ingest_p99") ms"
+  # The server's own view of the same requests (its latency histogram, read before and after).
+  echo "                server side: $(python3 - "$work/metrics_before" "$work/metrics_after" <<'PY'
+import re, sys
+def read(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r'creditbank_http_request_duration_seconds_(bucket|sum|count)\{method="GET",route="/v1/stats"(?:,le="([^"]+)")?\} (\S+)', line)
+        if m: out[(m.group(1), m.group(2))] = float(m.group(3))
+    return out
+a, b = read(sys.argv[1]), read(sys.argv[2])
+d = {k: b[k] - a.get(k, 0) for k in b}
+n = d.get(("count", None), 0)
+if n:
+    print("requests=%d mean_ms=%.3f under_10ms=%.2f%% under_25ms=%.2f%%" % (
+        n, 1000 * d[("sum", None)] / n, 100 * d[("bucket", "0.01")] / n, 100 * d[("bucket", "0.025")] / n))
+PY
+)"
+  echo "                wrk's own check: its mean x requests = $(echo "$out" | python3 -c "
+import re, sys
+m = re.search(r'requests=(\d+).*mean_ms=([0-9.]+)', sys.stdin.read())
+print('%.0f s of latency in %d s of 2 connections' % (int(m.group(1)) * float(m.group(2)) / 1000, 2 * ($secs - 2)) if m else '?')")"
+  # The same phase again, timed by a client whose figures add up (timed_get.py).
+  ingest "$secs" 8 > "$work/rate" &
+  ingest_pid=$!
+  sleep 1
+  timed=$(python3 benchmarks/load/timed_get.py "$B" "$REG" "$q" 2 $((secs - 2)))
+  wait $ingest_pid
+  echo "timed client:   $timed; ingestion $(cat "$work/rate") records/s"
+  # Who brought the figures up to date: the keeper's passes, or questions themselves.
+  echo "                $(curl -sf "$B/metrics" | awk '/^creditbank_stats_(keeper_passes_total|catch_ups_total|lag_entries) / {sub("creditbank_stats_", "", $1); printf "%s=%s ", $1, $2}')"
 done
+# The floor of this client on this machine in the same phase: /healthz, which does no work.
+ingest "$secs" 8 > "$work/rate" &
+ingest_pid=$!
+sleep 1
+timed=$(python3 benchmarks/load/timed_get.py "$B" "$REG" /healthz 2 $((secs - 2)))
+wait $ingest_pid
+echo "== /healthz while ingesting, timed client: $timed; ingestion $(cat "$work/rate") records/s"
 echo "== records: $(curl -sf "$B/log/checkpoint" | sed -n 2p) log entries; server peak memory $(grep VmHWM /proc/$server_pid/status | awk '{print $2/1024 " MiB"}')"
 # Anything the server complained about (a failed request is a finding, not noise).
 if grep -qE '"level":"(warn|error)"|level=(warn|error)' "$work/server.log"; then
