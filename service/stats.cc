@@ -87,7 +87,7 @@ StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   if (!aggregates_->Keeps(query) && !fresh) {
     catch_ups_.fetch_add(1, std::memory_order_relaxed);
     LCB_RETURN_IF_ERROR(Refresh());
-    caught_up_at_ = now;
+    if (!caught_up_at_ || *caught_up_at_ < now) caught_up_at_ = now;
   }
   return aggregates_->Compute(query);
 }
@@ -138,6 +138,9 @@ Status StatsService::TakeMarks() {
       return s;
     }
   }
+  // Learners a failed step left out were marked again, and are taken in now.
+  aggregates_->SetCountedTo(entries_read_to_);
+  counted_to_.store(entries_read_to_);
   return Status::Ok();
 }
 
@@ -165,8 +168,6 @@ Status StatsService::AddEntries(const std::vector<EntryRecord>& records, uint64_
   }
   aggregates_->AddAll(added, to);
   entries_read_to_ = to;
-  aggregates_->SetCountedTo(to);
-  counted_to_.store(to);
   for (auto it = unknown.begin(); it != unknown.end(); ++it) {
     Status s = Reload(*it);
     if (!s.ok()) {
@@ -175,6 +176,9 @@ Status StatsService::AddEntries(const std::vector<EntryRecord>& records, uint64_
       return s;
     }
   }
+  // Complete to `to` only now that every learner met in the entries is counted.
+  aggregates_->SetCountedTo(to);
+  counted_to_.store(to);
   return Status::Ok();
 }
 

@@ -20,7 +20,7 @@
 // Build()), else by the first request. From then on the writing services mark each learner
 // whose records were revoked, conversions or account changed (service/learner_changes.h:
 // LearnerService, RecordService, ConversionService, once the change is durable), and each request
-// first brings the aggregates up to date: the records logged since the last request are read from
+// (or the keeper, see Freshness below) first brings the aggregates up to date: the records logged since the last request are read from
 // the log's entries, a bundle of 256 at a time, and added to their learners (O(records added)
 // reads, O(each learner's distinct cells) in memory); a new account whose row says its
 // records all lie in the entries read next (LearnerRow::logged_before, LearnerChanges::MarkNew)
@@ -44,15 +44,20 @@
 // brings the figures up to date itself, as above, so it counts everything acknowledged before
 // it. With a keeper (`serve`: config stats_max_staleness_ms, default 1,000), a background
 // thread does that work while regulators are asking (for kKeepWarm after the last question),
-// every quarter of the staleness bound (at most 250 ms), in steps of kKeeperStep entries whose
+// pausing a quarter of the staleness bound (10 to 250 ms) after each pass, in steps of
+// kKeeperStep entries whose
 // parsing is done outside the lock; a question then answers from the figures as they are,
 // without waiting for the records posted meanwhile, as long as the keeper's last complete pass
 // started at most the staleness bound before it; otherwise (the first question after a quiet
 // period, a keeper that fell behind) it brings them up to date itself. Either way an answer
-// counts every record, revocation, conversion and account change acknowledged more than the
-// bound before the question, and says which log size it is complete to
-// (StatsResult::tree_size). Thread-safe: requests compute one at a time (a mutex, which the
-// keeper holds for one step at a time); a mark is a map insert.
+// (but a later page, which reads the answer of its first page) counts every record,
+// revocation, conversion and account change this node acknowledged more than the bound before
+// the question (a PostgreSQL follower learns of other nodes' changes by its polls of the
+// store), and gives the log size below which every record is counted (StatsResult::tree_size;
+// a revocation's or conversion's learner is marked when its group is durable, just after its
+// entry becomes visible, so it may be counted a pass later than its entry). Thread-safe:
+// requests compute one at a time (a mutex, which the keeper holds for one step at a time,
+// plus the reloads of the learners marked meanwhile); a mark is a map insert.
 #pragma once
 
 #include <atomic>

@@ -415,7 +415,11 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
     std::rotate(kept_.begin(), at, at + 1);  // most recently used first
     kept = &kept_.front();
   }
-  return Page(*kept, query);
+  StatsResult out = Page(*kept, query);
+  // A question (not a later page) describes the figures now: an answer kept at the same
+  // generation has the same figures, complete to the log size read since.
+  if (query.as_of == 0) out.tree_size = counted_to_;
+  return out;
 }
 
 StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query) {
