@@ -65,6 +65,15 @@ void StatsService::Stop() {
   if (keeper_.joinable()) keeper_.join();
 }
 
+void StatsService::SetCountedTo(uint64_t tree_size) {
+  aggregates_->SetCountedTo(tree_size);
+  counted_to_.store(tree_size);
+}
+
+void StatsService::CaughtUpAt(std::chrono::steady_clock::time_point started) {
+  if (!caught_up_at_ || *caught_up_at_ < started) caught_up_at_ = started;
+}
+
 bool StatsService::FreshEnough(std::chrono::steady_clock::time_point now) const {
   // Only while the keeper is at work: the first question, and the first after a quiet period,
   // bring the figures up to date themselves.
@@ -80,14 +89,14 @@ StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   last_question_ = now;  // the keeper works from now on (kKeepWarm)
   if (!built_) {
     LCB_RETURN_IF_ERROR(BuildLocked().status());
-    caught_up_at_ = now;
+    CaughtUpAt(now);
   }
   // A later page of a kept answer reads that answer: the changes wait for the next question.
   // A question the keeper's last pass is recent enough for is answered as the figures are.
   if (!aggregates_->Keeps(query) && !fresh) {
     catch_ups_.fetch_add(1, std::memory_order_relaxed);
     LCB_RETURN_IF_ERROR(Refresh());
-    if (!caught_up_at_ || *caught_up_at_ < now) caught_up_at_ = now;
+    CaughtUpAt(now);
   }
   return aggregates_->Compute(query);
 }
@@ -97,7 +106,7 @@ StatusOr<size_t> StatsService::Build() {
   std::lock_guard<std::mutex> lock(mu_);
   if (built_) return size_t{0};
   StatusOr<size_t> built = BuildLocked();
-  if (built.ok()) caught_up_at_ = started;
+  if (built.ok()) CaughtUpAt(started);
   return built;
 }
 
@@ -122,8 +131,7 @@ StatusOr<size_t> StatsService::BuildLocked() {
     }
     aggregates_->Set(row.id, *facts);
   }
-  aggregates_->SetCountedTo(entries_read_to_);
-  counted_to_.store(entries_read_to_);
+  SetCountedTo(entries_read_to_);
   built_ = true;
   return rows.size();
 }
@@ -139,8 +147,7 @@ Status StatsService::TakeMarks() {
     }
   }
   // Learners a failed step left out were marked again, and are taken in now.
-  aggregates_->SetCountedTo(entries_read_to_);
-  counted_to_.store(entries_read_to_);
+  SetCountedTo(entries_read_to_);
   return Status::Ok();
 }
 
@@ -177,8 +184,7 @@ Status StatsService::AddEntries(const std::vector<EntryRecord>& records, uint64_
     }
   }
   // Complete to `to` only now that every learner met in the entries is counted.
-  aggregates_->SetCountedTo(to);
-  counted_to_.store(to);
+  SetCountedTo(to);
   return Status::Ok();
 }
 
@@ -242,7 +248,7 @@ void StatsService::KeepUp() {
     if (!TakeMarks().ok()) return;
     if (to > from && !AddEntries(records, to).ok()) return;
     if (to >= size) {
-      if (!caught_up_at_ || *caught_up_at_ < started) caught_up_at_ = started;
+      CaughtUpAt(started);
       keeper_passes_.fetch_add(1);
       return;
     }

@@ -139,6 +139,10 @@ class StatsService {
   // Whether a question at `now` may be answered without bringing the figures up to date. mu_
   // held.
   bool FreshEnough(std::chrono::steady_clock::time_point now) const;
+  // The figures count every record below `tree_size` (answers and /metrics say so). mu_ held.
+  void SetCountedTo(uint64_t tree_size);
+  // Every change acknowledged before `started` is counted (never moves back). mu_ held.
+  void CaughtUpAt(std::chrono::steady_clock::time_point started);
   void KeeperLoop(std::chrono::milliseconds period);
   // Reads a learner again: an account marked `created` and not known here from its row alone
   // when the row says its records all lie in the entries not read yet
