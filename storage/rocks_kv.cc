@@ -382,7 +382,7 @@ TableOptions MakeTableOptions(size_t block_cache_bytes) {
   append_options.memtable_insert_with_hint_prefix_extractor = append_only;
 
   // The tiled log (storage/ledger.h): full hash tiles (16 KB of random hashes: compression
-  // cannot help) and full entry bundles (~115 KB of JSON, LZ4 from the first flush, since rows
+  // cannot help) and full entry bundles (~115 KB of JSON, ZSTD from the first flush, since rows
   // written in key order reach the bottom by trivial moves and are never rewritten), both
   // appended in key order. Leaf rows (kLogLeaves) live only until their tile fills: most are
   // range-deleted before their memtable is flushed.
@@ -393,9 +393,14 @@ TableOptions MakeTableOptions(size_t block_cache_bytes) {
   // checks, memory corruption without them).
   rocksdb::ColumnFamilyOptions leaf_options = unfiltered;
   rocksdb::ColumnFamilyOptions tile_options = node_options;  // keys grow per level only: no hint
+  // Bundles are compressed with ZSTD from their first flush: they reach the bottom by trivial
+  // moves, so this is their only compression. (LZ4 at the flush and ZSTD at the bottom, as
+  // before, rewrote each bundle once more: 1,600 MiB written for 10M records against 519 MiB
+  // now, 21-24 s of compaction against 15 s, and 688 against 519 MiB on disk; soak, 2026-12-04.)
   rocksdb::ColumnFamilyOptions bundle_options = append_options;
   bundle_options.compression_per_level.clear();
-  bundle_options.compression = rocksdb::kLZ4Compression;
+  bundle_options.compression = rocksdb::kZSTD;
+  bundle_options.bottommost_compression = rocksdb::kZSTD;
 
   rocksdb::ColumnFamilyOptions learner_options = unfiltered;
   learner_options.memtable_insert_with_hint_prefix_extractor =

@@ -15,11 +15,14 @@
 # Questions: region x year by county (the regulator's table), kind x level in one province,
 # and the first page of 1,000 cells of region x year.
 # Usage: benchmarks/load/stats.sh [seconds per phase, default 20] [learners, default 20000]
+# STATS_FILL_SECONDS: how long the fill posts records (default: the phase length). The issue's
+# scale, 1M learners and ~10M records: STATS_FILL_SECONDS=240 benchmarks/load/stats.sh 15 1000000
 # Needs: build/cli/creditbank (scripts/build.sh), wrk (installed here).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-20}"
 n_learners="${2:-20000}"
+fill_secs="${STATS_FILL_SECONDS:-$secs}"
 scripts/deps.sh wrk time >/dev/null
 bin=${CREDITBANK_BIN:-build/cli/creditbank}
 [ -x "$bin" ] || scripts/build.sh default
@@ -33,26 +36,34 @@ REG=$(curl -sf -X POST "$B/v1/tokens" -H "Authorization: Bearer $ADMIN" \
   -d '{"role":"regulator:31"}' | j '["token"]')
 
 echo "== machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== $n_learners learners in 310 counties (one keep-alive connection)"
+echo "== $n_learners learners in 310 counties (8 keep-alive connections)"
+t0=$(date +%s)
 python3 - "$B" "$INST" "$n_learners" > "$work/learners" <<'PY'
-import http.client, json, sys, urllib.parse
+import http.client, json, sys, threading, urllib.parse
 base, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 u = urllib.parse.urlparse(base)
-c = http.client.HTTPConnection(u.hostname, u.port)
 provinces = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
              50, 51, 52, 53, 54, 61, 62, 63, 64, 65]
-ids = []
-for i in range(n):
-    region = "%02d%02d01" % (provinces[i % 31], 1 + (i // 31) % 10)
-    c.request("POST", "/v1/learners", json.dumps({"region": region}),
-              {"Authorization": "Bearer " + token})
-    r = c.getresponse()
-    body = r.read()
-    if r.status != 201:
-        sys.exit("POST /v1/learners: %d %s" % (r.status, body[:200]))
-    ids.append(json.loads(body)["id"])
+ids = [None] * n
+def work(first):  # learners first, first + 8, ...: the same regions whatever the threads' pace
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    for i in range(first, n, 8):
+        region = "%02d%02d01" % (provinces[i % 31], 1 + (i // 31) % 10)
+        c.request("POST", "/v1/learners", json.dumps({"region": region}),
+                  {"Authorization": "Bearer " + token})
+        r = c.getresponse()
+        body = r.read()
+        if r.status != 201:
+            sys.exit("POST /v1/learners: %d %s" % (r.status, body[:200]))
+        ids[i] = json.loads(body)["id"]
+threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+for t in threads: t.start()
+for t in threads: t.join()
+if None in ids: sys.exit("some learners were not created")
 print(",".join(ids))
 PY
+
+echo "   created in $(( $(date +%s) - t0 )) s"
 
 ingest() {  # ingest SECONDS CONNECTIONS -> prints records/s; the batches' p99 in $work/ingest_p99
   local out
@@ -63,8 +74,8 @@ ingest() {  # ingest SECONDS CONNECTIONS -> prints records/s; the batches' p99 i
   echo "$out" | awk '/Requests\/sec/ {printf "%d", $2 * 100}'
 }
 
-echo "== fill: records for ${secs}s, batches of 100 over 8 connections"
-alone=$(ingest "$secs" 8)
+echo "== fill: records for ${fill_secs}s, batches of 100 over 8 connections"
+alone=$(ingest "$fill_secs" 8)
 [ -n "$alone" ] || { echo "ingestion failed (see above)" >&2; exit 1; }
 echo "ingestion alone: $alone records/s, p99 per batch of 100 $(cat "$work/ingest_p99") ms"
 
