@@ -20,8 +20,9 @@
 // Build()), else by the first request. From then on the writing services mark each learner
 // whose records were revoked, conversions or account changed (service/learner_changes.h:
 // LearnerService, RecordService, ConversionService, once the change is durable), and each request
-// (or the keeper, see Freshness below) first brings the aggregates up to date: the records logged since the last request are read from
-// the log's entries, a bundle of 256 at a time, and added to their learners (O(records added)
+// (or the keeper, see Freshness below) first brings the aggregates up to date: the records
+// logged since the last request are read from the log's entries, a bundle of 256 at a time, and
+// added to their learners (O(records added)
 // reads, O(each learner's distinct cells) in memory); a new account whose row says its
 // records all lie in the entries read next (LearnerRow::logged_before, LearnerChanges::MarkNew)
 // is taken from its row alone; a learner marked for anything else (a revocation, a conversion,
@@ -45,8 +46,8 @@
 // it. With a keeper (`serve`: config stats_max_staleness_ms, default 1,000), a background
 // thread does that work while regulators are asking (for kKeepWarm after the last question),
 // pausing a quarter of the staleness bound (10 to 250 ms) after each pass, in steps of
-// kKeeperStep entries whose
-// parsing is done outside the lock; a question then answers from the figures as they are,
+// kKeeperStep entries whose parsing is done outside the lock; a question then answers from the
+// figures as they are,
 // without waiting for the records posted meanwhile, as long as the keeper's last complete pass
 // started at most the staleness bound before it; otherwise (the first question after a quiet
 // period, a keeper that fell behind) it brings them up to date itself. Either way an answer

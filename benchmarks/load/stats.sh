@@ -45,6 +45,7 @@ u = urllib.parse.urlparse(base)
 provinces = [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
              50, 51, 52, 53, 54, 61, 62, 63, 64, 65]
 ids = [None] * n
+failures = []  # a thread's sys.exit would end only that thread, silently
 def work(first):  # learners first, first + 8, ...: the same regions whatever the threads' pace
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
     for i in range(first, n, 8):
@@ -54,11 +55,13 @@ def work(first):  # learners first, first + 8, ...: the same regions whatever th
         r = c.getresponse()
         body = r.read()
         if r.status != 201:
-            sys.exit("POST /v1/learners: %d %s" % (r.status, body[:200]))
+            failures.append("POST /v1/learners: %d %s" % (r.status, body[:200]))
+            return
         ids[i] = json.loads(body)["id"]
 threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
 for t in threads: t.start()
 for t in threads: t.join()
+if failures: sys.exit(failures[0])
 if None in ids: sys.exit("some learners were not created")
 print(",".join(ids))
 PY
