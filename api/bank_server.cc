@@ -136,7 +136,8 @@ Status BankServer::Start() {
     }
   });
   if (witnesses_) witnesses_->Start();
-  services_->stats().StartKeeper(std::chrono::milliseconds(config_.stats_max_staleness_ms));
+  services_->stats().StartKeeper(std::chrono::milliseconds(config_.stats_max_staleness_ms),
+                                 std::chrono::milliseconds(0), config_.stats_idle_keeper);
   if (config_.stats_build_on_start) {
     // One scan of every learner (seconds to a minute at 10^6): done now, beside the first
     // requests, rather than inside a regulator's first GET /v1/stats.

@@ -81,6 +81,10 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"stats_max_staleness_ms", "int",
      "GET /v1/stats may answer from figures up to this old, kept up to date in the background "
      "while regulators ask; 0: each question brings them up to date itself (1000)"},
+    {"stats_idle_keeper", "string",
+     "true: between regulators' questions, a lowest-priority thread (SCHED_IDLE) keeps the "
+     "/v1/stats figures up to date on spare CPU time, so the first question after a quiet "
+     "period does not read everything posted meanwhile (true)"},
 };
 
 std::string EnvName(std::string_view key) {
@@ -296,6 +300,9 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "stats_build_on_start") {
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
     c.stats_build_on_start = value == "true";
+  } else if (key == "stats_idle_keeper") {
+    if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
+    c.stats_idle_keeper = value == "true";
   } else if (key == "stats_k") {
     return ParseInt<int>(key, source, value, 1, 1'000'000, &c.stats_k);
   } else if (key == "stats_max_staleness_ms") {

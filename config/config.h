@@ -74,6 +74,8 @@ struct Config {
   int stats_k = 10;  // /v1/stats: cells with fewer learners are suppressed
   // /v1/stats answers may be this old (a background keeper; 0 = every question is exact).
   int stats_max_staleness_ms = 1000;
+  // serve: keep the /v1/stats aggregates up to date between questions, at SCHED_IDLE
+  bool stats_idle_keeper = true;
   bool stats_build_on_start = true;  // serve: build the /v1/stats aggregates in the background
 
   std::vector<WitnessConfig> witnesses;  // file: [{"name","url","vkey"}], env/flag: that JSON

@@ -20,6 +20,8 @@ packages=(
   libpq-dev postgresql
   # CLI11 (header-only): the creditbank command line's subcommands, flags and help (cli/).
   libcli11-dev
+  # simdjson: the statistics read every record entry posted (codec/record_entry_fast.cc).
+  libsimdjson-dev
   "$@"
 )
 # node and npm run the JWS signer of the integration tests (tests/integration/jws). Debian's

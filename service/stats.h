@@ -46,11 +46,15 @@
 // it. With a keeper (`serve`: config stats_max_staleness_ms, default 1,000), a background
 // thread does that work while regulators are asking (for kKeepWarm after the last question),
 // pausing a quarter of the staleness bound (10 to 250 ms) after each pass, in steps of
-// kKeeperStep entries whose parsing is done outside the lock; a question then answers from the
-// figures as they are,
-// without waiting for the records posted meanwhile, as long as the keeper's last complete pass
-// started at most the staleness bound before it; otherwise (the first question after a quiet
-// period, a keeper that fell behind) it brings them up to date itself. Either way an answer
+// kKeeperStep entries whose parsing is done outside the lock. Between questions (config
+// stats_idle_keeper, default true) a second thread does the same at the lowest priority the
+// kernel has (SCHED_IDLE: it runs only on CPU time no other thread wants), so that the first
+// question after a quiet period does not read everything posted since the last one (~5-8 us a
+// record: over a minute after 10M records) when the machine had time to spare for it. A
+// question answers from the figures as they are, without waiting for the records posted
+// meanwhile, as long as a keeper's last complete pass started at most the staleness bound
+// before it; otherwise (no keeper between questions, or one that fell behind because ingestion
+// took every core) it brings them up to date itself. Either way an answer
 // (but a later page, which reads the answer of its first page) counts every record,
 // revocation, conversion and account change this node acknowledged more than the bound before
 // the question (a PostgreSQL follower learns of other nodes' changes by its polls of the
@@ -97,14 +101,19 @@ class StatsService {
   // Makes a running or later Build give up (Unavailable) at its next learner: on shutdown.
   void Cancel() { cancelled_.store(true, std::memory_order_relaxed); }
   // Starts the keeper (see Freshness above): answers may then be up to `max_staleness` old.
-  // It makes a pass every `period` (zero: a quarter of the bound, from 10 to 250 ms). Zero
-  // staleness starts nothing. Call once, before the first question.
+  // It makes a pass every `period` (zero: a quarter of the bound, from 10 to 250 ms) while
+  // regulators ask, and with `between_questions` a second thread, at SCHED_IDLE, makes them
+  // at the same pace the rest of the time. Zero staleness starts nothing. Call once, before
+  // the first question.
   void StartKeeper(std::chrono::milliseconds max_staleness,
-                   std::chrono::milliseconds period = std::chrono::milliseconds(0));
-  // One pass of the keeper, while regulators are asking: brings the figures up to the log's
-  // size read as it starts, kKeeperStep entries at a time, each read outside the lock. The
-  // keeper's thread runs it every period; tests call it directly.
-  void KeepUp();
+                   std::chrono::milliseconds period = std::chrono::milliseconds(0),
+                   bool between_questions = false);
+  // One pass of the keeper: brings the figures up to the log's size read as it starts,
+  // kKeeperStep entries at a time, each read outside the lock. Does nothing before the
+  // aggregates are built, and (so that the two threads do not read the same entries) nothing
+  // unless regulators are asking (a question within kKeepWarm) or, `between_questions`, unless
+  // they are not. The keeper's threads run it every period; tests call it directly.
+  void KeepUp(bool between_questions = false);
   // Stops the keeper and waits for it (also Cancel()s a Build). Idempotent.
   void Stop();
   // Complete passes of the keeper since start (tests, /metrics).
@@ -144,7 +153,7 @@ class StatsService {
   void SetCountedTo(uint64_t tree_size);
   // Every change acknowledged before `started` is counted (never moves back). mu_ held.
   void CaughtUpAt(std::chrono::steady_clock::time_point started);
-  void KeeperLoop(std::chrono::milliseconds period);
+  void KeeperLoop(std::chrono::milliseconds period, bool between_questions);
   // Reads a learner again: an account marked `created` and not known here from its row alone
   // when the row says its records all lie in the entries not read yet
   // (LearnerRow::logged_before); any other by replaying its records.
@@ -173,6 +182,7 @@ class StatsService {
   std::atomic<uint64_t> catch_ups_{0};
   std::atomic<uint64_t> counted_to_{0};  // entries_read_to_, for readers without mu_
   std::thread keeper_;
+  std::thread idle_keeper_;  // between questions, at SCHED_IDLE
 };
 
 }  // namespace lcb

@@ -216,18 +216,22 @@ void StatsAggregates::Set(const std::string& learner, const StatsLearnerFacts& f
   LearnerState next = StateOf(facts);
   auto [it, added] = learners_.try_emplace(learner);
   if (!added) {
-    Apply(it->second, -1);
-    Leave(it->second);
+    Apply(*it->second, -1);
+    Leave(*it->second);
   }
   Apply(next, 1);
-  it->second = std::move(next);
-  Join(&it->second);
+  if (added) {
+    it->second = std::make_unique<LearnerState>(std::move(next));
+  } else {
+    *it->second = std::move(next);  // in place: the county's list points at it
+  }
+  Join(it->second.get());
 }
 
 std::optional<uint64_t> StatsAggregates::ReadTo(const std::string& learner) const {
   auto it = learners_.find(learner);
   if (it == learners_.end()) return std::nullopt;
-  return it->second.read_to;
+  return it->second->read_to;
 }
 
 void StatsAggregates::AddAll(
@@ -246,7 +250,7 @@ void StatsAggregates::AddAll(
   for (const auto& [learner, records] : added) {
     auto it = learners_.find(learner);
     if (it == learners_.end()) continue;
-    LearnerState& state = it->second;
+    LearnerState& state = *it->second;
     state.read_to = read_to;
     if (records.empty()) continue;
     ++generation_;
@@ -301,8 +305,8 @@ void StatsAggregates::Remove(const std::string& learner) {
   auto it = learners_.find(learner);
   if (it == learners_.end()) return;
   ++generation_;
-  Apply(it->second, -1);
-  Leave(it->second);
+  Apply(*it->second, -1);
+  Leave(*it->second);
   learners_.erase(it);
 }
 

@@ -41,6 +41,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -231,7 +232,11 @@ class StatsAggregates {
               Answer* answer) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;
-  std::unordered_map<std::string, LearnerState> learners_;
+  // Open addressing, each state on the heap (a county's list points at it): a lookup, done for
+  // every record the statistics read, touches a metadata group and its slot instead of walking
+  // a bucket's chain of nodes (that walk was ~30 % of bringing the figures up to date at 100k
+  // learners).
+  boost::unordered_flat_map<std::string, std::unique_ptr<LearnerState>> learners_;
   std::vector<std::string> issuers_;
   std::unordered_map<std::string, uint32_t> issuer_ids_;
   // A query's working arrays, kept from one query to the next (access is serialized): an

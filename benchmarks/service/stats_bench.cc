@@ -15,7 +15,9 @@
 #include <random>
 #include <unordered_map>
 
+#include "codec/entries.h"
 #include "codec/json_util.h"
+#include "codec/mapping.h"
 #include "service/stats_aggregates.h"
 #include "service/stats_text.h"
 
@@ -292,6 +294,60 @@ void BM_StatsAddRecords(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
 }
 
+
+// What the statistics pay to read one record entry of the log (StatsService::ReadEntries:
+// every record posted since the figures were last brought up to date): the entry as the
+// ingestion path writes it (RecordEntryCanonical, ~330 B; range(0) = 1 adds a signed
+// submission's JWS of ~700 B, as signed posts carry), read by RecordFromEntryFast (simdjson)
+// or, range(1) = 1, by the tree path it falls back to (json::parse + RecordFromEntry). The
+// nlohmann SAX reader it replaced was measured with this benchmark before the change
+// (benchmarks/README.md, Statistics).
+void BM_ReadRecordEntry(benchmark::State& state) {
+  Record r;
+  r.id = "rec_3f9a1c27d04be5a8c1f2e3d4";
+  r.learner = "lrn_9b2e4f6a8c0d1e3f5a7b9c1d";
+  r.unit = "loaduni:C1";
+  r.issuer = "loaduni";
+  r.external_ref = "2024-fall-CS101-000123";
+  r.kind = UnitKind::kDegreeCourse;
+  r.credits = 300;
+  r.level = 6;
+  r.field = "0613";
+  r.grade_scale = "percent";
+  r.grade_value = "85";
+  r.grade = 85;
+  r.completed_on = 20'000;
+  RecordInput in;
+  in.learner = r.learner;
+  in.unit = r.unit;
+  in.external_ref = r.external_ref;
+  in.grade_scale = r.grade_scale;
+  in.grade_value = r.grade_value;
+  in.completed_on = "2024-10-04";
+  const std::string salt(64, 'a');
+  std::string bytes;
+  if (state.range(0) == 1) {
+    bytes = SignedRecordEntryBytes(r, in, "2026-12-04T22:00:00Z", salt, "",
+                                   std::string(700, 'J'), std::string(64, 'b'))
+                .value();
+  } else {
+    bytes = RecordEntryCanonical(r, in, "2026-12-04T22:00:00Z", salt, "").value();
+  }
+  const bool tree = state.range(1) == 1;
+  for (auto _ : state) {
+    std::optional<Record> read;
+    if (tree) {
+      auto parsed = RecordFromEntry(json::parse(bytes));
+      if (parsed.ok()) read = std::move(*parsed);
+    } else {
+      read = RecordFromEntryFast(bytes);
+    }
+    if (!read || read->learner != r.learner) state.SkipWithError("entry not read");
+    benchmark::DoNotOptimize(read);
+  }
+  state.counters["entry_bytes"] = static_cast<double>(bytes.size());
+}
+
 BENCHMARK(BM_StatsRegionProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionYearProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKindLevelPrefix31)->Unit(benchmark::kMillisecond);
@@ -311,6 +367,7 @@ BENCHMARK(BM_StatsIssuerKindYearPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKeptPage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsReplaceLearner)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_StatsAddRecords)->Arg(1000)->Arg(40000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReadRecordEntry)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kNanosecond);
 
 }  // namespace
 }  // namespace lcb

@@ -5,9 +5,12 @@
 // group_by subset in two key orders, every region level, several prefixes, two k) must get
 // the same answer from the aggregates as from the scan. Then the same after a reopen (the
 // aggregates rebuilt from the store). Plus the definitions on a hand-made case.
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <ostream>
 #include <random>
@@ -641,6 +644,72 @@ TEST_F(StatsServiceTest, TheKeeperFollowsTheLogWhileRecordsArrive) {
   }
   ASSERT_GE(s().stats().keeper_passes(), passes + 2);
   const StatsResult r = Compute(q);  // within the 60 s bound: read as the keeper left it
+  EXPECT_EQ(r.tree_size, size);
+  EXPECT_EQ(r, Scan(q));
+}
+
+// Between questions (serve's default, config stats_idle_keeper) a second keeper keeps the
+// figures up to date, so the first question after a quiet period is answered from them
+// without catching up; the two keepers' passes split by whether regulators are asking, so that
+// they never read the same entries.
+TEST_F(StatsServiceTest, TheFirstQuestionAfterAQuietPeriodFindsTheFiguresKept) {
+  for (int i = 0; i < 8; ++i) CreateLearner();
+  for (int i = 0; i < 5; ++i) ASSERT_NO_FATAL_FAILURE(PostRandom());
+  ASSERT_TRUE(s().stats().Build().ok());  // serve builds at start
+  auto log_size = [&] { return s().records().LastLeaf().value() + 1; };
+  const uint64_t built_at = s().stats().counted_to();
+  ASSERT_EQ(built_at, log_size());
+  const StatsQuery q{{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCity, 1};
+
+  // The passes the threads make, made here (no thread started yet).
+  s().stats().StartKeeper(std::chrono::seconds(60), std::chrono::hours(24), false);
+  for (int i = 0; i < 20; ++i) ASSERT_NO_FATAL_FAILURE(RandomChange());
+  s().stats().KeepUp(/*between_questions=*/false);  // no regulator asking: not its turn
+  EXPECT_EQ(s().stats().counted_to(), built_at);
+  s().stats().KeepUp(/*between_questions=*/true);
+  EXPECT_EQ(s().stats().counted_to(), log_size());
+  EXPECT_EQ(s().stats().keeper_passes(), 1u);
+  ExpectAggregatesEqualScan();
+  const StatsResult first = Compute(q);  // within the bound of that pass: no catching up
+  EXPECT_EQ(s().stats().catch_ups(), 0u);
+  EXPECT_EQ(first, Scan(q));
+  EXPECT_EQ(first.tree_size, log_size());
+  ASSERT_NO_FATAL_FAILURE(PostRandom());
+  s().stats().KeepUp(/*between_questions=*/true);  // a regulator is asking now: not its turn
+  EXPECT_EQ(s().stats().keeper_passes(), 1u);
+  s().stats().KeepUp(/*between_questions=*/false);
+  EXPECT_EQ(s().stats().keeper_passes(), 2u);
+  EXPECT_EQ(s().stats().counted_to(), log_size());
+}
+
+// The keeper between questions on its own thread, at SCHED_IDLE: changes made while nobody
+// asks are counted by the time the first question comes.
+TEST_F(StatsServiceTest, TheIdleKeeperCountsChangesNobodyAskedAbout) {
+  for (int i = 0; i < 10; ++i) CreateLearner();
+  ASSERT_TRUE(s().stats().Build().ok());
+  auto idle_threads = [] {
+    int n = 0;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      if (sched_getscheduler(std::stoi(task.path().filename().string())) == SCHED_IDLE) ++n;
+    }
+    return n;
+  };
+  const int idle_before = idle_threads();
+  s().stats().StartKeeper(std::chrono::seconds(60), std::chrono::milliseconds(10), true);
+  for (int round = 0; round < 30; ++round) ASSERT_NO_FATAL_FAILURE(RandomChange());
+  auto log_size = [&] { return s().records().LastLeaf().value() + 1; };
+  const uint64_t size = log_size();
+  const uint64_t passes = s().stats().keeper_passes();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while ((s().stats().keeper_passes() < passes + 2 || s().stats().counted_to() < size) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(idle_threads(), idle_before + 1);  // the keeper's thread, at the lowest priority
+  ASSERT_EQ(s().stats().counted_to(), size);
+  const StatsQuery q{{StatsKey::kRegion, StatsKey::kLevel}, "", RegionLevel::kCity, 1};
+  const StatsResult r = Compute(q);
+  EXPECT_EQ(s().stats().catch_ups(), 0u);  // answered from what the keeper had counted
   EXPECT_EQ(r.tree_size, size);
   EXPECT_EQ(r, Scan(q));
 }
