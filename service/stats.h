@@ -49,8 +49,8 @@
 // kKeeperStep entries whose parsing is done outside the lock. Between questions (config
 // stats_idle_keeper, default true) a second thread does the same at the lowest priority the
 // kernel has (SCHED_IDLE: it runs only on CPU time no other thread wants), so that the first
-// question after a quiet period does not read everything posted since the last one (~5-8 us a
-// record: over a minute after 10M records) when the machine had time to spare for it. A
+// question after a quiet period does not read everything posted since the last one (~4-5 us a
+// record: most of a minute after 10M records) when the machine had time to spare for it. A
 // question answers from the figures as they are, without waiting for the records posted
 // meanwhile, as long as a keeper's last complete pass started at most the staleness bound
 // before it; otherwise (no keeper between questions, or one that fell behind because ingestion
