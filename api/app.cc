@@ -172,11 +172,16 @@ std::string App::RenderMetrics() {
         "gauge", age);
   StatsService& stats = services_.stats();
   gauge("creditbank_stats_keeper_passes_total",
-        "Passes of the /v1/stats keeper that brought the figures up to the log's size.", "counter",
+        "Passes of the /v1/stats keepers (while regulators ask, and between questions) that "
+        "brought the figures up to the log's size.",
+        "counter",
         static_cast<double>(stats.keeper_passes()));
   gauge("creditbank_stats_catch_ups_total",
         "/v1/stats questions that brought the figures up to date themselves.", "counter",
         static_cast<double>(stats.catch_ups()));
+  gauge("creditbank_stats_catch_up_entries_total",
+        "Log entries /v1/stats questions read themselves (what the keepers had not read yet).",
+        "counter", static_cast<double>(stats.catch_up_entries()));
   const uint64_t counted = stats.counted_to(), size = services_.log().Size();
   gauge("creditbank_stats_lag_entries", "Log entries the /v1/stats figures do not count yet.",
         "gauge", static_cast<double>(size > counted ? size - counted : 0));

@@ -92,9 +92,12 @@ void StatsService::CaughtUpAt(std::chrono::steady_clock::time_point started) {
 }
 
 bool StatsService::FreshEnough(std::chrono::steady_clock::time_point now) const {
-  // A keeper's pass (while regulators ask, or between questions) is recent enough. Without a
-  // keeper between questions, the first question after a quiet period finds none.
-  return max_staleness_.count() > 0 && caught_up_at_ && now - *caught_up_at_ <= max_staleness_;
+  // Only while regulators are asking: the first question, and the first after a quiet period,
+  // bring the figures up to date themselves, so they count everything acknowledged before them
+  // (after the keeper between questions, that is only what it has not read yet).
+  const bool warm = last_question_ && now - *last_question_ <= kKeepWarm;
+  return warm && max_staleness_.count() > 0 && caught_up_at_ &&
+         now - *caught_up_at_ <= max_staleness_;
 }
 
 StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
@@ -110,7 +113,9 @@ StatusOr<StatsResult> StatsService::Compute(const StatsQuery& query) {
   // A question the keeper's last pass is recent enough for is answered as the figures are.
   if (!aggregates_->Keeps(query) && !fresh) {
     catch_ups_.fetch_add(1, std::memory_order_relaxed);
+    const uint64_t from = entries_read_to_;
     LCB_RETURN_IF_ERROR(Refresh());
+    catch_up_entries_.fetch_add(entries_read_to_ - from, std::memory_order_relaxed);
     CaughtUpAt(now);
   }
   return aggregates_->Compute(query);

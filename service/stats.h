@@ -46,15 +46,15 @@
 // it. With a keeper (`serve`: config stats_max_staleness_ms, default 1,000), a background
 // thread does that work while regulators are asking (for kKeepWarm after the last question),
 // pausing a quarter of the staleness bound (10 to 250 ms) after each pass, in steps of
-// kKeeperStep entries whose parsing is done outside the lock. Between questions (config
-// stats_idle_keeper, default true) a second thread does the same at the lowest priority the
-// kernel has (SCHED_IDLE: it runs only on CPU time no other thread wants), so that the first
-// question after a quiet period does not read everything posted since the last one (~4-5 us a
-// record: most of a minute after 10M records) when the machine had time to spare for it. A
-// question answers from the figures as they are, without waiting for the records posted
-// meanwhile, as long as a keeper's last complete pass started at most the staleness bound
-// before it; otherwise (no keeper between questions, or one that fell behind because ingestion
-// took every core) it brings them up to date itself. Either way an answer
+// kKeeperStep entries whose parsing is done outside the lock; a question then answers from the
+// figures as they are, without waiting for the records posted meanwhile, as long as the
+// keeper's last complete pass started at most the staleness bound before it; otherwise (the
+// first question after a quiet period, a keeper that fell behind) it brings them up to date
+// itself. Between questions (config stats_idle_keeper, default true) a second thread keeps them
+// up to date at the lowest priority the kernel has (SCHED_IDLE: it runs only on CPU time no
+// other thread wants), so that the first question after a quiet period reads only what that
+// thread has not read yet, not everything posted since the last question (~4-5 us a record:
+// most of a minute after 10M records). Either way an answer
 // (but a later page, which reads the answer of its first page) counts every record,
 // revocation, conversion and account change this node acknowledged more than the bound before
 // the question (a PostgreSQL follower learns of other nodes' changes by its polls of the
@@ -121,6 +121,8 @@ class StatsService {
   // Questions that brought the figures up to date themselves (no keeper, the first question
   // after a quiet period, or the keeper's last pass older than the bound) (/metrics).
   uint64_t catch_ups() const { return catch_ups_.load(); }
+  // Log entries those questions read (what the keepers had not read yet) (tests, /metrics).
+  uint64_t catch_up_entries() const { return catch_up_entries_.load(); }
   // The log size the figures count now (StatsResult::tree_size of a question now) (/metrics).
   uint64_t counted_to() const { return counted_to_.load(); }
 
@@ -180,6 +182,7 @@ class StatsService {
   bool keeper_stop_ = false;
   std::atomic<uint64_t> keeper_passes_{0};
   std::atomic<uint64_t> catch_ups_{0};
+  std::atomic<uint64_t> catch_up_entries_{0};
   std::atomic<uint64_t> counted_to_{0};  // entries_read_to_, for readers without mu_
   std::thread keeper_;
   std::thread idle_keeper_;  // between questions, at SCHED_IDLE
