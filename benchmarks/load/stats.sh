@@ -11,7 +11,8 @@
 #      figures do not add up in this phase: printed as "wrk's own check"), and the statistics
 #      keeper's counters (/metrics: passes, questions that caught up themselves, lag).
 # CREDITBANK_STATS_MAX_STALENESS_MS=0 runs the server without the keeper (each question exact).
-# The first question's time is printed: it catches up with the whole fill.
+# The first question's time is printed, and how many log entries it read itself (what the
+# keeper between questions, CREDITBANK_STATS_IDLE_KEEPER, had not read yet).
 # Questions: region x year by county (the regulator's table), kind x level in one province,
 # and the first page of 1,000 cells of region x year.
 # Usage: benchmarks/load/stats.sh [seconds per phase, default 20] [learners, default 20000]
@@ -91,8 +92,9 @@ first=1
 for q in "${questions[@]}"; do
   t=$(curl -sf "$B$q" -H "Authorization: Bearer $REG" -o "$work/answer.json" -w '%{time_total}')
   if [ -n "$first" ]; then
-    # Reads every record of the fill (and takes in the learners created before it).
-    echo "== first question after the fill: ${t} s"
+    # Brings the figures up to date itself: reads what the keeper between questions has not
+    # (with CREDITBANK_STATS_IDLE_KEEPER=false, every record of the fill).
+    echo "== first question after the fill: ${t} s, $(curl -sf "$B/metrics" | awk '/^creditbank_stats_catch_up_entries_total / {print $2}') log entries read by it"
     first=
   fi
   echo "== $q: $(python3 -c "import json; a=json.load(open('$work/answer.json')); print(len(a['cells']), 'cells,', a['suppressed'], 'suppressed,')") $(stat -c %s "$work/answer.json") bytes"
@@ -135,7 +137,7 @@ print('%.0f s of latency in %d s of 2 connections' % (int(m.group(1)) * float(m.
   wait $ingest_pid
   echo "timed client:   $timed; ingestion $(cat "$work/rate") records/s"
   # Who brought the figures up to date: the keeper's passes, or questions themselves.
-  echo "                $(curl -sf "$B/metrics" | awk '/^creditbank_stats_(keeper_passes_total|catch_ups_total|lag_entries) / {sub("creditbank_stats_", "", $1); printf "%s=%s ", $1, $2}')"
+  echo "                $(curl -sf "$B/metrics" | awk '/^creditbank_stats_(keeper_passes_total|catch_ups_total|catch_up_entries_total|lag_entries) / {sub("creditbank_stats_", "", $1); printf "%s=%s ", $1, $2}')"
 done
 # The floor of this client on this machine in the same phase: /healthz, which does no work.
 ingest "$secs" 8 > "$work/rate" &
