@@ -13,7 +13,6 @@
 
 #include <array>
 #include <climits>
-#include <cstring>
 #include <string>
 
 #include "codec/mapping.h"
@@ -53,7 +52,7 @@ int FieldOf(std::string_view key) {
   return -1;
 }
 
-// A whole number in int's range (what RecordEntrySax took: no float, even a whole one).
+// A whole number in int's range, written as one: a float, even a whole one, is declined.
 bool WholeInt(simdjson::dom::element v, int* out) {
   if (v.type() != simdjson::dom::element_type::INT64) return false;  // a float, or > INT64_MAX
   const int64_t whole = v.get_int64().value_unsafe();

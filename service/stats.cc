@@ -18,6 +18,12 @@ namespace {
 
 constexpr std::string_view kStatsKeyNames[] = {"region", "kind", "level", "year", "issuer"};
 
+// Whether regulators are asking at `now`: a question within StatsService::kKeepWarm.
+bool Asking(const std::optional<std::chrono::steady_clock::time_point>& last_question,
+            std::chrono::steady_clock::time_point now) {
+  return last_question && now - *last_question <= StatsService::kKeepWarm;
+}
+
 }  // namespace
 
 std::string_view StatsKeyName(StatsKey key) { return kStatsKeyNames[static_cast<int>(key)]; }
@@ -95,8 +101,7 @@ bool StatsService::FreshEnough(std::chrono::steady_clock::time_point now) const 
   // Only while regulators are asking: the first question, and the first after a quiet period,
   // bring the figures up to date themselves, so they count everything acknowledged before them
   // (after the keeper between questions, that is only what it has not read yet).
-  const bool warm = last_question_ && now - *last_question_ <= kKeepWarm;
-  return warm && max_staleness_.count() > 0 && caught_up_at_ &&
+  return Asking(last_question_, now) && max_staleness_.count() > 0 && caught_up_at_ &&
          now - *caught_up_at_ <= max_staleness_;
 }
 
@@ -241,8 +246,7 @@ void StatsService::KeepUp(bool between_questions) {
   const auto started = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const bool asking = last_question_ && started - *last_question_ <= kKeepWarm;
-    if (!built_ || asking == between_questions) return;
+    if (!built_ || Asking(last_question_, started) == between_questions) return;
   }
   // The log's size first, then (in each step) the marks, as in Refresh.
   const std::optional<uint64_t> last = records_->LastLeaf();
