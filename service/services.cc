@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "codec/json_util.h"
+#include "codec/mapping.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"
 #include "service/files.h"
@@ -154,6 +155,9 @@ Status Services::FollowStore(uint64_t max_marked) {
 
 Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
   return ForEachLogEntry(*log_, from, to, [&](uint64_t, std::string_view bytes) -> Status {
+    // Nearly every entry is a record: told apart by the simdjson reader (~0.4 us) before a
+    // JSON tree is built (~4 us), which only the other entries need.
+    if (RecordFromEntryFast(bytes)) return Status::Ok();
     const json entry = json::parse(bytes.begin(), bytes.end(), nullptr, false);
     if (!entry.is_object()) return Status::Ok();  // not ours to judge here (verify checks entries)
     const std::string type = entry.value("type", "");

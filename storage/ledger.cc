@@ -102,7 +102,8 @@ Ledger::Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin
     : kv_(kv),
       key_(std::move(key)),
       origin_(std::move(origin)),
-      tile_cache_(std::make_unique<TileCache>()) {}
+      tile_cache_(std::make_unique<TileCache>()),
+      bundle_cache_(std::make_unique<BundleCache>()) {}
 
 StatusOr<std::unique_ptr<Ledger>> Ledger::Open(Kv* kv, std::shared_ptr<const Ed25519Key> key,
                                                std::string origin) {
@@ -206,6 +207,9 @@ struct Ledger::PreparedGroup {
   std::shared_ptr<const Published> after;  // what readers see once it is written
   std::vector<StoredNode> scratch;         // reused per entry
   std::vector<FullTile> full;              // reused per entry
+  // The entry bundles this group completes, put in the bundle cache once it is written (the
+  // statistics' keepers read them next).
+  std::vector<std::pair<uint64_t, std::shared_ptr<const std::string>>> bundles;
 };
 
 void Ledger::Run() {
@@ -478,6 +482,9 @@ void Ledger::AddLeafRows(const LogEntry& e, uint64_t leaf, PreparedGroup* g) {
   g->batch.Put(Table::kLogLeaves, LeafKey(leaf), e.bytes);
   // Append() refused entries that do not fit, so this cannot fail.
   (void)AppendBundleEntry(e.bytes, &bundle_);
+  for (const FullTile& tile : g->full) {
+    if (tile.level == 0) g->bundles.emplace_back(tile.index, std::make_shared<std::string>(bundle_));
+  }
   AddFullTileRows(g->full, &bundle_, &g->batch);
 }
 
@@ -518,6 +525,9 @@ Status Ledger::SealGroup(PreparedGroup* g) {
 // its retries' outcomes may name entries that were never written.
 void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
   const bool written = g.any_new && write_status.ok() && !fail_all;
+  if (written) {
+    for (auto& [index, bundle] : g.bundles) bundle_cache_->Put(index, std::move(bundle));
+  }
   std::shared_ptr<const Published> latest;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -169,6 +169,7 @@ class Ledger {
   struct Published;
   class TileReader;
   class TileCache;
+  class BundleCache;
   Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin);
   // The commit pipeline has two threads. The preparer (Run) takes the queued requests as one
   // group, resolves idempotency, extends the tree, builds the WriteBatch and signs the new
@@ -194,6 +195,9 @@ class Ledger {
   std::shared_ptr<const Published> Snapshot() const;
   StatusOr<std::string> StoredTile(int level, uint64_t index);
   StatusOr<std::string> EdgeEntry(uint64_t index);
+  // The full entry bundle `index` (NotFound while its tile is not full), from bundle_cache_ or
+  // the store.
+  StatusOr<std::shared_ptr<const std::string>> FullBundle(uint64_t index);
 
   Kv* kv_;
   std::shared_ptr<const Ed25519Key> key_;
@@ -229,6 +233,7 @@ class Ledger {
   // Full hash tiles of level >= 1 (one per 65,536 leaves) are kept in memory once read: a
   // proof then reads one stored row, the level-0 tile.
   std::unique_ptr<TileCache> tile_cache_;
+  std::unique_ptr<BundleCache> bundle_cache_;
   // Preparer thread only, during Prepare on a store that batches reads: the stored idempotency
   // rows of the group's keys, read in one MultiGet (nullopt = absent).
   std::unordered_map<std::string, std::optional<std::string>> stored_unique_;

@@ -64,6 +64,15 @@ StatusOr<std::string> Ledger::EdgeEntry(uint64_t index) {
   return bytes;
 }
 
+StatusOr<std::shared_ptr<const std::string>> Ledger::FullBundle(uint64_t index) {
+  if (auto cached = bundle_cache_->Get(index)) return cached;
+  std::string bytes;
+  LCB_RETURN_IF_ERROR(kv_->Get(Table::kLogBundles, BundleKey(index), &bytes));
+  auto bundle = std::make_shared<const std::string>(std::move(bytes));
+  bundle_cache_->Put(index, bundle);
+  return bundle;
+}
+
 StatusOr<Hash> Ledger::LeafHashAt(uint64_t index) {
   auto pub = Snapshot();
   if (index >= pub->size) return Status::NotFound("leaf index beyond the tree size");
@@ -83,14 +92,11 @@ StatusOr<std::string> Ledger::Entry(uint64_t index) {
     const uint64_t tile = index / kTileWidth;
     std::string bytes;
     auto from_bundle = [&]() -> Status {
-      Status inner;
-      Status s = kv_->View(Table::kLogBundles, BundleKey(tile), [&](std::string_view bundle) {
-        auto entry = BundleEntry(bundle, static_cast<uint32_t>(index % kTileWidth));
-        if (entry.ok()) bytes.assign(entry->data(), entry->size());
-        inner = entry.status();
-      });
-      LCB_RETURN_IF_ERROR(s);
-      return inner;
+      LCB_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> bundle, FullBundle(tile));
+      LCB_ASSIGN_OR_RETURN(std::string_view entry,
+                           BundleEntry(*bundle, static_cast<uint32_t>(index % kTileWidth)));
+      bytes.assign(entry.data(), entry.size());
+      return Status::Ok();
     };
     if (tile < FullTiles(0, pub->size)) {
       Status s = from_bundle();
@@ -198,19 +204,16 @@ StatusOr<std::string> Ledger::EntryBundle(uint64_t index, uint32_t width) {
     }
     std::string bundle;
     auto from_full = [&]() -> Status {
-      Status inner;
-      LCB_RETURN_IF_ERROR(kv_->View(Table::kLogBundles, BundleKey(index), [&](std::string_view v) {
-        if (width == kTileWidth) {
-          bundle.assign(v.data(), v.size());
-          return;
-        }
-        // A prefix of the full bundle: up to the end of entry width-1.
-        auto last = BundleEntry(v, width - 1);
-        inner = last.status();
-        if (last.ok())
-          bundle.assign(v.data(), static_cast<size_t>(last->data() + last->size() - v.data()));
-      }));
-      return inner;
+      LCB_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> full, FullBundle(index));
+      const std::string_view v = *full;
+      if (width == kTileWidth) {
+        bundle.assign(v.data(), v.size());
+        return Status::Ok();
+      }
+      // A prefix of the full bundle: up to the end of entry width-1.
+      LCB_ASSIGN_OR_RETURN(std::string_view last, BundleEntry(v, width - 1));
+      bundle.assign(v.data(), static_cast<size_t>(last.data() + last.size() - v.data()));
+      return Status::Ok();
     };
     if (have == kTileWidth) {
       LCB_RETURN_IF_ERROR(from_full());

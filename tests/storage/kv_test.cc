@@ -163,6 +163,37 @@ TEST_P(KvTest, MultiGetEqualsGetOneByOne) {
   EXPECT_TRUE(none.empty());
 }
 
+// The same for a table with a composite key (learner, leaf): PostgreSQL reads it with a
+// row-value IN list.
+TEST_P(KvTest, MultiGetOfCompositeKeysEqualsGetOneByOne) {
+  WriteBatch batch;
+  for (int i = 0; i < 700; i += 3) {
+    batch.Put(Table::kLearnerRecords, Key2("lrn_" + std::to_string(i % 7), BigEndian64(i)),
+              "rec_" + std::to_string(i));
+  }
+  ASSERT_TRUE(kv_->Write(batch, true).ok());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 700; ++i) {
+    keys.push_back(Key2("lrn_" + std::to_string(i % 7), BigEndian64(i)));
+    keys.push_back(Key2("lrn_" + std::to_string((i + 1) % 7), BigEndian64(i)));  // other learner
+  }
+  keys.push_back(keys.front());  // asked twice
+  std::vector<std::optional<std::string>> got;
+  ASSERT_TRUE(kv_->MultiGet(Table::kLearnerRecords, keys, &got).ok());
+  ASSERT_EQ(got.size(), keys.size());
+  size_t present = 0;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    std::string value;
+    Status s = kv_->Get(Table::kLearnerRecords, keys[i], &value);
+    ASSERT_EQ(s.ok(), got[i].has_value()) << HexEncode(keys[i]) << ": " << s.ToString();
+    if (s.ok()) {
+      EXPECT_EQ(*got[i], value);
+      ++present;
+    }
+  }
+  EXPECT_EQ(present, 235u);  // the 234 written keys, and the first twice
+}
+
 // Within a batch the operations on one key apply in order: the last one wins.
 TEST_P(KvTest, LastOperationOnAKeyWins) {
   WriteBatch batch;
