@@ -116,8 +116,8 @@ StatusOr<std::unique_ptr<Conn>> Conn::Open(const std::string& dsn) {
   }
   LCB_RETURN_IF_ERROR(c->Exec("SET client_encoding TO 'UTF8'"));
   // Values over ~2 KB (the entry bundles, ~100 KB; hash tiles, 8 KB) are compressed by
-  // PostgreSQL when stored; its default, pglz, took 13 % of the statement time of ingestion in
-  // benchmarks/pg/nodes.sh writing bundles and more reading them back. LZ4 (PostgreSQL 14+,
+  // PostgreSQL when stored; its default, pglz, compressing and decompressing them was ~9 % of
+  // PostgreSQL's CPU in a profile of benchmarks/pg/nodes.sh's ingestion. LZ4 (PostgreSQL 14+,
   // when the server was built with it, as Debian's is) costs a fraction of that. Engines that
   // do not have the setting (CockroachDB and YugabyteDB report older versions) keep theirs;
   // a server without LZ4 refuses the value and keeps pglz.
