@@ -483,7 +483,8 @@ void Ledger::AddLeafRows(const LogEntry& e, uint64_t leaf, PreparedGroup* g) {
   // Append() refused entries that do not fit, so this cannot fail.
   (void)AppendBundleEntry(e.bytes, &bundle_);
   for (const FullTile& tile : g->full) {
-    if (tile.level == 0) g->bundles.emplace_back(tile.index, std::make_shared<std::string>(bundle_));
+    if (tile.level != 0) continue;
+    g->bundles.emplace_back(tile.index, std::make_shared<std::string>(bundle_));
   }
   AddFullTileRows(g->full, &bundle_, &g->batch);
 }
