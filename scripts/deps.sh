@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git curl ca-certificates python3
+  build-essential cmake ninja-build ccache pkg-config git curl ca-certificates python3 lld
   clang libclang-rt-14-dev
   librocksdb-dev libssl-dev libboost1.81-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev zlib1g-dev
