@@ -91,12 +91,21 @@ StatusOr<std::string> Ledger::Entry(uint64_t index) {
     if (index >= pub->size) return Status::NotFound("leaf index beyond the tree size");
     const uint64_t tile = index / kTileWidth;
     std::string bytes;
-    auto from_bundle = [&]() -> Status {
-      LCB_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> bundle, FullBundle(tile));
+    auto take = [&](std::string_view bundle) -> Status {
       LCB_ASSIGN_OR_RETURN(std::string_view entry,
-                           BundleEntry(*bundle, static_cast<uint32_t>(index % kTileWidth)));
+                           BundleEntry(bundle, static_cast<uint32_t>(index % kTileWidth)));
       bytes.assign(entry.data(), entry.size());
       return Status::Ok();
+    };
+    // One entry of a full tile: from the newest bundles kept in memory, else read in place and
+    // not kept, so a lookup of an old record neither copies its ~160 KB bundle nor pushes the
+    // newest bundles (which the sequential readers share, EntryBundle) out of the cache.
+    auto from_bundle = [&]() -> Status {
+      if (auto cached = bundle_cache_->Get(tile)) return take(*cached);
+      Status inner;
+      LCB_RETURN_IF_ERROR(kv_->View(Table::kLogBundles, BundleKey(tile),
+                                    [&](std::string_view bundle) { inner = take(bundle); }));
+      return inner;
     };
     if (tile < FullTiles(0, pub->size)) {
       Status s = from_bundle();

@@ -1,4 +1,6 @@
 #include "crypto/checkpoint.h"
+#include "crypto/merkle.h"
+#include "crypto/tiles.h"
 #include "crypto/signed_note.h"
 #include "storage/keys.h"
 #include "tests/service/fixture.h"
@@ -76,6 +78,33 @@ TEST_F(TokenLogTest, TheLastActionIsFoundAcrossGapsAndAccountsAreActionsOthersCa
   EXPECT_EQ((*seen)[0].action, "create_learner");
   EXPECT_EQ((*seen)[0].object, account->id);
   EXPECT_EQ((*seen)[0].by, "admin");
+}
+
+// GET /v1/log/entries reads a bundle per tile: across full tiles and the partial one, it gives
+// each entry exactly as Ledger::Entry reads it alone, and the leaf hash that covers it.
+TEST_F(TokenLogTest, EntriesAcrossFullAndPartialTilesAreTheEntriesOneByOne) {
+  LoadCatalog();
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<RecordInput> inputs;
+    for (int i = 0; i < 200; ++i) {
+      inputs.push_back(Input(learner_, "uni:CS101", "E-" + std::to_string(batch * 200 + i)));
+    }
+    ASSERT_TRUE(Post("uni", std::move(inputs)).ok());
+  }
+  const uint64_t size = s().log().ledger().Size();
+  ASSERT_GT(size, 2 * kTileWidth);  // two full tiles and a partial one
+  for (auto [start, end] : {std::pair<uint64_t, uint64_t>{0, size}, {250, 515}, {size - 3, size}}) {
+    auto entries = s().log().Entries(start, end, true);
+    ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+    ASSERT_EQ(entries->entries.size(), std::min<uint64_t>(end - start, 1000));
+    for (const LogEntryView& view : entries->entries) {
+      auto alone = s().log().ledger().Entry(view.index);
+      ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+      ASSERT_TRUE(view.bytes.has_value());
+      EXPECT_EQ(*view.bytes, *alone) << view.index;
+      EXPECT_EQ(view.leaf_hash, LeafHash(*alone)) << view.index;
+    }
+  }
 }
 
 TEST_F(TokenLogTest, ReceiptsVerifyAndKeysKeepTheirHistory) {
