@@ -2,7 +2,7 @@
 # Issue 18 over HTTP with several nodes: three `creditbank serve` on ONE PostgreSQL 15 started
 # here (temp dir, loopback, fsync on; stopped and removed at the end), each figure beside its
 # limit measured in the same run:
-#   1. ingestion  wrk POSTing batches of 100 new records over 8 connections, to the writer and
+#   1. ingestion  wrk POSTing batches of 100 new records over 8 connections (CONNS), to the writer and
 #                 to a follower (which forwards to the writer)
 #      limit      pg_limit (benchmarks/pg/pg_limit.c): the same rows from a minimal libpq
 #                 program, one transaction per group of 1,000, pipelined
@@ -14,7 +14,7 @@
 #   4. failover   SIGKILL of the writer while a client posts through a follower: the time to
 #                 the first acknowledged write after the kill (lease storage.postgres.lease_ms)
 #
-#   benchmarks/pg/nodes.sh [seconds per phase, default 20]      RECORDS=200000 LEASE_MS=5000
+#   benchmarks/pg/nodes.sh [seconds per phase, default 20]   RECORDS=200000 LEASE_MS=5000 CONNS=8
 # Needs build/cli/creditbank, build/benchmarks/pg/pg_limit, build/tests/pg/pg_test_cluster
 # (built here when missing), wrk and pgbench (installed here).
 set -euo pipefail
@@ -23,6 +23,7 @@ secs=${1:-20}
 BUILD=${BUILD_DIR:-build}
 RECORDS=${RECORDS:-200000}
 LEASE_MS=${LEASE_MS:-5000}
+CONNS=${CONNS:-8}  # posting connections of phase 1
 scripts/deps.sh wrk postgresql >/dev/null
 for t in cli/creditbank benchmarks/pg/pg_limit tests/pg/pg_test_cluster; do
   [ -x "$BUILD/$t" ] || BUILD_TARGET=$(basename "$t") scripts/build.sh default >/dev/null
@@ -76,9 +77,9 @@ rate() { # wrk output -> records/s for batches of 100
 }
 ingest() { # URL TAG
   CB_TOKEN=$INST CB_UNIT=nodeuni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=$2$RANDOM \
-    wrk -t2 -c8 -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$1" 2>&1
+    wrk -t2 -c"$CONNS" -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$1" 2>&1
 }
-echo "== 1. ingestion, batches of 100 over 8 connections, ${secs}s each"
+echo "== 1. ingestion, batches of 100 over $CONNS connections, ${secs}s each"
 out=$(ingest "$URL_a" w); echo "$out" | grep -E "RESULT|unexpected" || true
 to_writer=$(rate "$out")
 out=$(ingest "$URL_b" f); echo "$out" | grep -E "RESULT|unexpected" || true
