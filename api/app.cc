@@ -1,6 +1,7 @@
 #include "api/app.h"
 
 #include <cmath>
+#include <iomanip>
 #include <sstream>
 
 #include "api/handler_util.h"
@@ -58,6 +59,7 @@ void Metrics::Observe(const std::string& method, const std::string& route, int s
 
 std::string Metrics::Render() const {
   std::ostringstream out;
+  out << std::setprecision(15);  // sums of seconds in full, not 6 digits
   std::lock_guard<std::mutex> lock(mu_);
   out << "# HELP creditbank_http_requests_total HTTP requests by route and status.\n"
          "# TYPE creditbank_http_requests_total counter\n";
@@ -144,7 +146,8 @@ App::~App() {
 
 std::string App::RenderMetrics() {
   std::ostringstream out;
-  out << metrics_.Render();
+  // Counters past a million in full (the default 6 digits printed 10,000,000 as 1e+07).
+  out << std::setprecision(15) << metrics_.Render();
   auto gauge = [&](const char* name, const char* help, const char* type, double value) {
     out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n"
         << name << " " << value << "\n";
@@ -165,6 +168,18 @@ std::string App::RenderMetrics() {
         static_cast<double>(ls.groups));
   gauge("creditbank_log_failed_writes_total", "Log writes that failed (nothing acknowledged).",
         "counter", static_cast<double>(ls.failed_writes));
+  gauge("creditbank_log_lookup_seconds_total",
+        "Seconds commit groups spent reading their idempotency keys from the store.", "counter",
+        ls.lookup_seconds);
+  gauge("creditbank_log_prepare_seconds_total",
+        "Seconds the log's preparer spent on commit groups (lookups, tree, checkpoint, batch).",
+        "counter", ls.prepare_seconds);
+  gauge("creditbank_log_write_seconds_total",
+        "Seconds the log's writer spent in synced writes of commit groups.", "counter",
+        ls.write_seconds);
+  gauge("creditbank_log_finish_seconds_total",
+        "Seconds the log's writer spent answering the requests of written groups.", "counter",
+        ls.finish_seconds);
   double age = ls.last_checkpoint_millis == 0
                    ? 0
                    : static_cast<double>(NowMillis() - ls.last_checkpoint_millis) / 1000.0;

@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <array>
+#include <chrono>
 #include <future>
 #include <shared_mutex>
 #include <unordered_map>
@@ -23,6 +24,10 @@ namespace {
 
 // Largest number of entries one commit group takes, so one group's batch stays bounded.
 constexpr size_t kMaxGroupEntries = 20000;
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 }  // namespace
 
@@ -210,6 +215,8 @@ struct Ledger::PreparedGroup {
   // The entry bundles this group completes, put in the bundle cache once it is written (the
   // statistics' keepers read them next).
   std::vector<std::pair<uint64_t, std::shared_ptr<const std::string>>> bundles;
+  double lookup_seconds = 0;   // PrefetchUnique
+  double prepare_seconds = 0;  // Prepare, lookups included
 };
 
 void Ledger::Run() {
@@ -225,7 +232,9 @@ void Ledger::Run() {
     std::vector<Request> group = TakeGroup();
     if (group.empty()) break;
     CatchUpWithWriter();
+    const auto started = std::chrono::steady_clock::now();
     std::unique_ptr<PreparedGroup> prepared = Prepare(std::move(group));
+    prepared->prepare_seconds = SecondsSince(started);
     {
       std::lock_guard<std::mutex> lock(pipe_mu_);
       slot_ = std::move(prepared);
@@ -287,13 +296,27 @@ void Ledger::WriteLoop() {
       // Prepared on top of a group whose write failed: its tree will never exist.
       status = Status::Unavailable("log write failed: an earlier commit group could not be written");
     } else if (g->any_new && status.ok()) {
+      const auto started = std::chrono::steady_clock::now();
       status = kv_->Write(g->batch, /*sync=*/true);
+      const double wrote = SecondsSince(started);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        stats_.write_seconds += wrote;
+      }
       if (!status.ok()) {
         std::lock_guard<std::mutex> lock(pipe_mu_);
         write_epoch_++;
       }
     }
+    const auto finish_started = std::chrono::steady_clock::now();
+    const double lookup = g->lookup_seconds, prepare = g->prepare_seconds;
     Finish(*g, status, stale);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.lookup_seconds += lookup;
+      stats_.prepare_seconds += prepare;
+      stats_.finish_seconds += SecondsSince(finish_started);
+    }
     {
       std::lock_guard<std::mutex> lock(pipe_mu_);
       written_seq_ = g->seq;
@@ -310,7 +333,9 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
     for (size_t r = 0; r < g->requests.size(); ++r) g->results.emplace_back(g->status);
     return g;
   }
+  const auto lookup_started = std::chrono::steady_clock::now();
   PrefetchUnique(g->requests);
+  g->lookup_seconds = SecondsSince(lookup_started);
   for (Request& req : g->requests) {
     // Idempotency is resolved for every entry before the tree is touched, so a conflicting
     // request leaves no trace.

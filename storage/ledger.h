@@ -97,6 +97,14 @@ struct LedgerStats {
   uint64_t requests = 0;
   uint64_t failed_writes = 0;
   int64_t last_checkpoint_millis = 0;
+  // Where commit groups spend their time (wall seconds, summed over groups): the preparer
+  // thread's lookup of the idempotency keys in the store and its whole preparation (lookups
+  // included), and the writer thread's synced write and its answering of the requests. The
+  // two threads overlap, so the slower of prepare and write+finish sets the rate.
+  double lookup_seconds = 0;
+  double prepare_seconds = 0;
+  double write_seconds = 0;
+  double finish_seconds = 0;
 };
 
 class Ledger {

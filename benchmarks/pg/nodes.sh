@@ -75,15 +75,32 @@ new_learners 200
 rate() { # wrk output -> records/s for batches of 100
   python3 -c "print(round(float('$(echo "$1" | awk '/Requests\/sec/ {print $2}')') * 100))"
 }
+# The writer's commit-group stage times (GET /metrics, seconds summed over groups): printed as
+# what one phase added, so the serial path's share of each stage shows.
+stages() { curl -s "$URL_a/metrics" | awk '/^creditbank_log_(commit_groups_total|lookup_seconds_total|prepare_seconds_total|write_seconds_total|finish_seconds_total) / {printf "%s=%s ", $1, $2}'; }
+stage_delta() { # BEFORE AFTER SECONDS
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys
+parse = lambda t: {k.replace('creditbank_log_', ''): float(v) for k, v in (p.split('=') for p in t.split())}
+a, b, secs = parse(sys.argv[1]), parse(sys.argv[2]), float(sys.argv[3])
+d = {k: b[k] - a.get(k, 0) for k in b}
+groups = d.pop('commit_groups_total', 0)
+print('writer stages over the phase: %d groups; ' % groups + ', '.join(
+    '%s %.1f s (%.0f %% of the phase)' % (k.replace('_seconds_total', ''), v, 100 * v / secs) for k, v in d.items()))
+PY
+}
 ingest() { # URL TAG
   CB_TOKEN=$INST CB_UNIT=nodeuni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=$2$RANDOM \
     wrk -t2 -c"$CONNS" -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$1" 2>&1
 }
 echo "== 1. ingestion, batches of 100 over $CONNS connections, ${secs}s each"
+s0=$(stages)
 out=$(ingest "$URL_a" w); echo "$out" | grep -E "RESULT|unexpected" || true
 to_writer=$(rate "$out")
+s1=$(stages); stage_delta "$s0" "$s1" "$secs"
 out=$(ingest "$URL_b" f); echo "$out" | grep -E "RESULT|unexpected" || true
 via_follower=$(rate "$out")
+stage_delta "$s1" "$(stages)" "$secs"
 fresh_db limit_db
 limit_line=$("$BUILD/benchmarks/pg/pg_limit" "$DSN dbname=limit_db" "$RECORDS" 1000 storage/sql/postgres.sql)
 echo "$limit_line"

@@ -111,6 +111,14 @@ TEST(OpsTest, MetricsMove) {
             std::string::npos);
   EXPECT_NE(after.body.find("creditbank_http_request_duration_seconds_bucket{method=\"POST\",route=\"/v1/records\",le=\"+Inf\"}"),
             std::string::npos);
+  // Where the three commit groups spent their time: each stage was timed (RocksDB is local, so
+  // no idempotency lookup goes to the store, but the metric is there).
+  for (const char* stage : {"creditbank_log_prepare_seconds_total",
+                            "creditbank_log_write_seconds_total",
+                            "creditbank_log_finish_seconds_total"}) {
+    EXPECT_GT(MetricValue(after.body, stage), MetricValue(before.body, stage)) << stage;
+  }
+  EXPECT_GE(MetricValue(after.body, "creditbank_log_lookup_seconds_total"), 0);
   EXPECT_GE(MetricValue(after.body, "creditbank_rocksdb_memtable_bytes"), 0);
   EXPECT_GE(MetricValue(after.body, "creditbank_open_connections"), 1);
   // Every response carries a request id, also inside problems.
