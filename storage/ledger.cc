@@ -292,29 +292,26 @@ void Ledger::WriteLoop() {
     pipe_cv_.notify_all();  // the slot is free: the preparer takes the next group
     Status status = g->status;
     bool stale = g->epoch != epoch;
+    double wrote = 0;  // seconds in the synced write
     if (stale) {
       // Prepared on top of a group whose write failed: its tree will never exist.
       status = Status::Unavailable("log write failed: an earlier commit group could not be written");
     } else if (g->any_new && status.ok()) {
       const auto started = std::chrono::steady_clock::now();
       status = kv_->Write(g->batch, /*sync=*/true);
-      const double wrote = SecondsSince(started);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        stats_.write_seconds += wrote;
-      }
+      wrote = SecondsSince(started);
       if (!status.ok()) {
         std::lock_guard<std::mutex> lock(pipe_mu_);
         write_epoch_++;
       }
     }
     const auto finish_started = std::chrono::steady_clock::now();
-    const double lookup = g->lookup_seconds, prepare = g->prepare_seconds;
     Finish(*g, status, stale);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stats_.lookup_seconds += lookup;
-      stats_.prepare_seconds += prepare;
+      stats_.lookup_seconds += g->lookup_seconds;
+      stats_.prepare_seconds += g->prepare_seconds;
+      stats_.write_seconds += wrote;
       stats_.finish_seconds += SecondsSince(finish_started);
     }
     {

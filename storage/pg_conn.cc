@@ -121,10 +121,8 @@ StatusOr<std::unique_ptr<Conn>> Conn::Open(const std::string& dsn) {
   // when the server was built with it, as Debian's is) costs a fraction of that. Engines that
   // do not have the setting (CockroachDB and YugabyteDB report older versions) keep theirs;
   // a server without LZ4 refuses the value and keeps pglz.
-  if (PQserverVersion(raw) >= 140000) {
-    Status lz4 = c->Exec("SET default_toast_compression = 'lz4'");
-    c->failure_ = Failure::kNone;
-    (void)lz4;
+  if (PQserverVersion(raw) >= 140000 && !c->Exec("SET default_toast_compression = 'lz4'").ok()) {
+    c->failure_ = Failure::kNone;  // refused: the connection is fine and pglz stays
   }
   auto version = c->Query("SELECT version()", {}, Params());
   LCB_RETURN_IF_ERROR(version.status());

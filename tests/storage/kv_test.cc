@@ -135,8 +135,6 @@ TEST_P(KvTest, PutOverwriteAndDelete) {
   EXPECT_EQ(kv_->Get(Table::kStatus, "rec_1", &v).code(), StatusCode::kNotFound);
 }
 
-// MultiGet answers what Get answers, key by key and in order: present, absent, a key no row of
-// the table can have, and more keys than one SQL pipeline carries (PgKv::kMaxRowsPerStatement).
 size_t KvTest::MultiGetAgreesWithGet(Table t, const std::vector<std::string>& keys) {
   std::vector<std::optional<std::string>> got;
   const Status many = kv_->MultiGet(t, keys, &got);
@@ -156,6 +154,8 @@ size_t KvTest::MultiGetAgreesWithGet(Table t, const std::vector<std::string>& ke
   return present;
 }
 
+// MultiGet answers what Get answers, key by key and in order: present, absent, a key no row of
+// the table can have, and more keys than one SQL pipeline carries (PgKv::kMaxRowsPerStatement).
 TEST_P(KvTest, MultiGetEqualsGetOneByOne) {
   WriteBatch batch;
   for (int i = 0; i < 1200; i += 2) {
