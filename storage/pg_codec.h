@@ -46,6 +46,10 @@ struct TableCodec {
   std::vector<Column> key;    // the primary key, in order
   std::vector<Column> value;  // the other columns
   bool generic = false;       // the (key bytea, value bytea) fallback
+  // A batch that moves the log head only ever adds rows to this table (new leaves, tiles,
+  // checkpoints, idempotency keys, and index rows keyed by a new leaf or a new key): PgKv
+  // writes them with plain INSERT, not an upsert (see PgKv::Write).
+  bool log_append_only = false;
 };
 
 // The codec of `t` (every Table has one: typed, or the generic fallback).

@@ -14,6 +14,9 @@ namespace {
 constexpr Oid kOidInt8 = 20;
 constexpr Oid kOidText = 25;
 constexpr Oid kOidBytea = 17;
+constexpr Oid kOidInt8Array = 1016;
+constexpr Oid kOidTextArray = 1009;
+constexpr Oid kOidByteaArray = 1001;
 
 Oid OidOf(Type t) {
   switch (t) {
@@ -23,6 +26,12 @@ Oid OidOf(Type t) {
       return kOidText;
     case Type::kBytea:
       return kOidBytea;
+    case Type::kInt8Array:
+      return kOidInt8Array;
+    case Type::kTextArray:
+      return kOidTextArray;
+    case Type::kByteaArray:
+      return kOidByteaArray;
   }
   return 0;
 }
@@ -59,6 +68,29 @@ struct Conn::Handle {
 
 void Params::Int8(int64_t v) {
   ints_.push_back(BigEndian64(static_cast<uint64_t>(v)));
+  Bytes(ints_.back());
+}
+
+// array_send's layout: ndim, has-nulls flag, element type, then per dimension its length and
+// lower bound (1), then each element as a 4-byte length and its bytes (all big-endian).
+void Params::Array(Type element, const std::vector<std::string_view>& elements) {
+  auto be32 = [](std::string* out, uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+  };
+  std::string out;
+  size_t bytes = 20;
+  for (std::string_view e : elements) bytes += 4 + e.size();
+  out.reserve(bytes);
+  be32(&out, 1);
+  be32(&out, 0);
+  be32(&out, OidOf(element));
+  be32(&out, static_cast<uint32_t>(elements.size()));
+  be32(&out, 1);
+  for (std::string_view e : elements) {
+    be32(&out, static_cast<uint32_t>(e.size()));
+    out.append(e);
+  }
+  ints_.push_back(std::move(out));
   Bytes(ints_.back());
 }
 

@@ -27,8 +27,9 @@
 
 namespace lcb::pg {
 
-// The parameter types the bank binds (PostgreSQL type OIDs are chosen in pg_conn.cc).
-enum class Type : uint8_t { kInt8, kText, kBytea };
+// The parameter types the bank binds (PostgreSQL type OIDs are chosen in pg_conn.cc); the
+// arrays are one-dimensional, of the element type named, without NULLs.
+enum class Type : uint8_t { kInt8, kText, kBytea, kInt8Array, kTextArray, kByteaArray };
 
 // Binary parameters of one statement. Text and bytea values are views: the bytes must stay
 // valid and unchanged until the statement is sent. Integers are copied.
@@ -42,6 +43,9 @@ class Params {
   // is passed as is).
   void Int8BigEndian(std::string_view eight_bytes) { Bytes(eight_bytes.substr(0, 8)); }
   void Int8(int64_t v);
+  // A one-dimensional array of `element` (kInt8: 8 big-endian bytes each; kText, kBytea) in
+  // PostgreSQL's binary array format; bound as the matching array type. The bytes are copied.
+  void Array(Type element, const std::vector<std::string_view>& elements);
   void Null() {
     values_.push_back(nullptr);
     lengths_.push_back(0);
@@ -58,7 +62,7 @@ class Params {
  private:
   std::vector<const char*> values_;
   std::vector<int> lengths_;
-  std::deque<std::string> ints_;  // stable addresses for copied integers
+  std::deque<std::string> ints_;  // stable addresses for copied integers and arrays
 };
 
 // One statement's result, read in binary. Views returned by Bytes() live as long as the Result.

@@ -9,9 +9,16 @@
 //
 // Kv semantics on SQL:
 // - Get: one prepared SELECT. A key outside its table's grammar cannot exist: NotFound.
+//   MultiGet: one SELECT ... = ANY(array) per 512 keys (one-column keys; a pipeline of point
+//   SELECTs for the others).
 // - Write: ONE transaction, sent as one pipeline (BEGIN, the fencing statement when the batch
 //   moves the log head, multi-row upserts of up to kMaxRowsPerStatement rows and deletes per
-//   table, COMMIT, Sync): one round trip. The last operation on a key wins, as in RocksDB. A key
+//   table, COMMIT, Sync): one round trip. In a batch that moves the log head, the rows of the
+//   tables that such a batch only ever adds to (pg_codec.h log_append_only: leaves, tiles,
+//   checkpoints, idempotency keys, leaf-keyed indexes) go as plain INSERTs: an upsert costs
+//   PostgreSQL a speculative insertion and one more WAL record a row (measured: the writer's
+//   INSERTs were most of its backend's time). Should such a row exist after all (23505), the
+//   transaction rolled back whole and the batch is sent again at once with upserts. The last operation on a key wins, as in RocksDB. A key
 //   or value outside its table's grammar refuses the whole batch (InvalidArgument) before
 //   anything is sent. Commits are durable when they return (synchronous_commit on; `sync` is
 //   always honoured). Retried on serialization failures and deadlocks (40001, 40P01). On a lost
@@ -83,7 +90,8 @@ class PgKv final : public Kv {
   ~PgKv() override;
 
   Status Get(Table t, std::string_view key, std::string* value) override;
-  // One pipeline of point SELECTs per kMaxRowsPerStatement keys: one round trip.
+  // Per kMaxRowsPerStatement keys, one round trip: one SELECT ... WHERE key = ANY($1) for a
+  // table with a one-column key, a pipeline of point SELECTs otherwise.
   Status MultiGet(Table t, const std::vector<std::string>& keys,
                   std::vector<std::optional<std::string>>* values) override;
   bool BatchesReads() const override { return true; }
@@ -139,6 +147,8 @@ class PgKv final : public Kv {
   std::atomic<uint64_t> fenced_{0};
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> unknown_commits_{0};
+  std::atomic<uint64_t> plain_insert_conflicts_{0};
+  std::atomic<bool> array_reads_{true};  // MultiGet's one-statement form (cleared if refused)
 };
 
 // The same, as the Kv the rest of the bank holds.

@@ -26,6 +26,9 @@ struct PgKv::Plan {
   std::vector<TableRows> tables;
   std::optional<WriteBatch::LogHeadMove> head;
   uint64_t epoch = 0;
+  // Rows of log_append_only tables go as plain INSERTs (a batch that moves the head; cleared
+  // for the one resend after a key was found to exist after all).
+  bool plain_inserts = false;
 };
 
 namespace {
@@ -36,11 +39,13 @@ bool SameKey(const WriteBatch::Op& a, const WriteBatch::Op& b) {
   return a.table == b.table && a.key == b.key;
 }
 
-// Queues the upserts of one table: chunks of kMaxRowsPerStatement rows, then the rest as
-// chunks of decreasing powers of two, so each connection prepares at most ten shapes a table.
-Status QueueUpserts(pg::Conn& conn, const TableRows& t, pg::Params* params,
+// Queues the upserts (or plain inserts) of one table: chunks of kMaxRowsPerStatement rows, then
+// the rest as chunks of decreasing powers of two, so each connection prepares at most ten
+// shapes a table.
+Status QueueUpserts(pg::Conn& conn, const TableRows& t, bool plain, pg::Params* params,
                     std::deque<std::string>* scratch) {
   const pg::TableCodec& codec = *t.codec;
+  plain = plain && codec.log_append_only;
   const size_t width = codec.key.size() + codec.value.size();
   const size_t rows = t.puts.size() / width;
   std::vector<std::string_view> key, value;
@@ -57,7 +62,8 @@ Status QueueUpserts(pg::Conn& conn, const TableRows& t, pg::Params* params,
       pg::Bind(codec.key, key, params, scratch);
       pg::Bind(codec.value, value, params, scratch);
     }
-    LCB_RETURN_IF_ERROR(conn.Queue(pg::Upsert(codec, n), pg::UpsertTypes(codec, n), *params));
+    LCB_RETURN_IF_ERROR(conn.Queue(plain ? pg::Insert(codec, n) : pg::Upsert(codec, n),
+                                   pg::UpsertTypes(codec, n), *params));
     row += n;
   }
   return Status::Ok();
@@ -91,6 +97,7 @@ Status QueueDeletes(pg::Conn& conn, const TableRows& t, pg::Params* params,
 StatusOr<PgKv::Plan> PgKv::MakePlan(const WriteBatch& batch) {
   Plan plan;
   plan.head = batch.log_head();
+  plan.plain_inserts = plan.head.has_value();
   std::vector<WriteBatch::Op> all = batch.ops();
   // A range delete applies in its place: operations before it on keys in its range are void
   // (the range delete removes what they wrote), those after it run after it (deletes first).
@@ -153,7 +160,7 @@ StatusOr<PgKv::Plan> PgKv::MakePlan(const WriteBatch& batch) {
   return plan;
 }
 
-// BEGIN; the fencing statement; deletes; upserts; COMMIT; Sync. `failed` is the position of
+// BEGIN; the fencing statement; deletes; inserts or upserts; COMMIT; Sync. `failed` is the position of
 // the statement that failed (BEGIN is 0, the fencing statement 1), or -1.
 Status PgKv::SendBatch(pg::Conn& conn, const Plan& plan, int* failed) {
   *failed = -1;
@@ -172,7 +179,7 @@ Status PgKv::SendBatch(pg::Conn& conn, const Plan& plan, int* failed) {
   }
   for (const TableRows& t : plan.tables) {
     if (queued.ok()) queued = QueueDeletes(conn, t, &params, &scratch);
-    if (queued.ok()) queued = QueueUpserts(conn, t, &params, &scratch);
+    if (queued.ok()) queued = QueueUpserts(conn, t, plan.plain_inserts, &params, &scratch);
   }
   params.Clear();
   if (queued.ok()) queued = conn.Queue("COMMIT", {}, params);
@@ -205,6 +212,16 @@ Status PgKv::Write(const WriteBatch& batch, bool sync) {
       return s;
     }
     const pg::Failure failure = conn.ok() ? (*conn)->failure() : pg::Failure::kConnection;
+    if (conn.ok() && plan.plain_inserts && failed > kFenceStatement &&
+        (*conn)->sqlstate() == "23505") {
+      // A row of an append-only table existed after all (nothing the Ledger writes does that;
+      // a hand-repaired database might): the transaction rolled back whole, head included, so
+      // the batch is sent again at once with upserts, which replace the row as RocksDB would.
+      plain_insert_conflicts_++;
+      plan.plain_inserts = false;
+      --attempt;
+      continue;
+    }
     const bool head_stayed =
         conn.ok() && failed == kFenceStatement && (*conn)->sqlstate() == "22012";
     if (conn.ok() && failure == pg::Failure::kConnection) conn->Discard();

@@ -36,7 +36,30 @@ std::string SelectOne(const TableCodec& codec) {
          KeyEquals(codec);
 }
 
-std::string Upsert(const TableCodec& codec, size_t rows) {
+// A lateral point lookup per array element, not "key = ANY($1)": the planner may cache a
+// sequential scan for that generic plan while the table is small (measured: a growing table
+// then made each group's lookup O(rows)); the LIMIT keeps each lookup a parameterized
+// primary-key probe, as SelectOne is.
+std::string SelectMany(const TableCodec& codec) {
+  const std::string columns = ColumnList(codec.key) + ", " + ColumnList(codec.value);
+  return "SELECT r.* FROM unnest($1) AS asked(k) CROSS JOIN LATERAL (SELECT " + columns +
+         " FROM " + codec.sql_name + " WHERE " + codec.key[0].name + " = asked.k LIMIT 1) AS r";
+}
+
+Type KeyArrayType(const TableCodec& codec) {
+  std::vector<Type> key;
+  AppendTypes(codec.key, &key);
+  switch (key[0]) {
+    case Type::kInt8:
+      return Type::kInt8Array;
+    case Type::kText:
+      return Type::kTextArray;
+    default:
+      return Type::kByteaArray;
+  }
+}
+
+std::string Insert(const TableCodec& codec, size_t rows) {
   const size_t width = codec.key.size() + codec.value.size();
   std::string sql = "INSERT INTO " + std::string(codec.sql_name) + " (" + ColumnList(codec.key) +
                     ", " + ColumnList(codec.value) + ") VALUES ";
@@ -45,6 +68,11 @@ std::string Upsert(const TableCodec& codec, size_t rows) {
     if (r) sql += ", ";
     sql += "(" + Placeholders(1 + r * width, width) + ")";
   }
+  return sql;
+}
+
+std::string Upsert(const TableCodec& codec, size_t rows) {
+  std::string sql = Insert(codec, rows);
   sql += " ON CONFLICT (" + ColumnList(codec.key) + ") DO UPDATE SET ";
   for (size_t i = 0; i < codec.value.size(); ++i) {
     if (i) sql += ", ";

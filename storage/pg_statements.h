@@ -1,6 +1,6 @@
 // The DML PgKv sends, generated from the table of codecs (storage/pg_codec.h), in the portable
 // subset of DESIGN.md ("Where one machine is not enough"): typed tables with composite primary
-// keys, multi-row INSERT ... VALUES with binary parameters and ON CONFLICT upserts, row-value
+// keys, multi-row INSERT ... VALUES with binary parameters (plain, or ON CONFLICT upserts), row-value
 // comparisons, compare-and-set UPDATE ... WHERE ... RETURNING. Every statement is prepared once
 // per connection (its text is the cache key), so each builder returns the same text for the
 // same shape.
@@ -15,8 +15,15 @@ namespace lcb::pg {
 
 // SELECT value columns WHERE every key column = $i.
 std::string SelectOne(const TableCodec& codec);
+// For a table with a one-column key: the key and value columns of each key of $1 that exists,
+// $1 an array of keys (of KeyArrayType): one statement for many point reads.
+std::string SelectMany(const TableCodec& codec);
+Type KeyArrayType(const TableCodec& codec);
 // INSERT of `rows` rows; on a key that exists, its value columns are replaced.
 std::string Upsert(const TableCodec& codec, size_t rows);
+// Plain INSERT of `rows` rows: a key that exists fails the statement (23505). Cheaper than the
+// upsert (no speculative insertion, one WAL record less per row): for rows known to be new.
+std::string Insert(const TableCodec& codec, size_t rows);
 // DELETE of one key.
 std::string DeleteOne(const TableCodec& codec);
 // DELETE of every key >= lower and < upper (parameters: lower's parts, then upper's).

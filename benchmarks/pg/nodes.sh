@@ -15,6 +15,8 @@
 #                 the first acknowledged write after the kill (lease storage.postgres.lease_ms)
 #
 #   benchmarks/pg/nodes.sh [seconds per phase, default 20]   RECORDS=200000 LEASE_MS=5000 CONNS=8
+#   PROFILE=1: during the ingestion to the writer, also samples what PostgreSQL's busy backends
+#   wait on (pg_stat_activity every 10 ms) and prints the WAL the phase wrote (pg_stat_wal)
 # Needs build/cli/creditbank, build/benchmarks/pg/pg_limit, build/tests/pg/pg_test_cluster
 # (built here when missing), wrk and pgbench (installed here).
 set -euo pipefail
@@ -93,9 +95,61 @@ ingest() { # URL TAG
   CB_TOKEN=$INST CB_UNIT=nodeuni:C1 CB_LEARNERS=$learners CB_BATCH=100 CB_RUN=$2$RANDOM \
     wrk -t2 -c"$CONNS" -d"${secs}s" --timeout 10s -s benchmarks/load/ingest.lua "$1" 2>&1
 }
+# PROFILE=1: what the database's busy backends wait on while the writer ingests (one psql
+# session sampling pg_stat_activity every 10 ms; "CPU" = running), and the WAL written.
+wal() { psql_ -d postgres -Atc "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal"; }
+# CPU seconds (user + system) of each named thread of the writer node, summed by name.
+thread_cpu() {
+  for t in /proc/"$PID_a"/task/*; do
+    awk -v tick="$(getconf CLK_TCK)" '{sub(/^[0-9]+ \(/, ""); name = $0; sub(/\).*/, "", name);
+      n = split($0, f, ") "); split(f[n], g, " "); printf "%s=%.2f\n", name, (g[12] + g[13]) / tick}' "$t/stat"
+  done | awk -F= '{s[$1] += $2} END {for (k in s) printf "%s=%s ", k, s[k]}'
+}
+pg_waits() { # SECONDS -> sample lines "wait statement"
+  local n=$(( $1 * 100 )) sql=$work/waits.sql
+  : > "$sql"
+  for _ in $(seq 1 "$n"); do
+    echo "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') || ' ' || left(regexp_replace(query, '\s+', ' ', 'g'), 40) FROM pg_stat_activity WHERE datname = 'nodes_db' AND state = 'active' AND pid <> pg_backend_pid(); SELECT pg_sleep(0.01);" >> "$sql"
+  done
+  psql_ -d postgres -At -f "$sql" | grep -v '^$' || true
+}
 echo "== 1. ingestion, batches of 100 over $CONNS connections, ${secs}s each"
 s0=$(stages)
+if [ "${PROFILE:-0}" = 1 ]; then
+  w0=$(wal)
+  c0=$(thread_cpu)
+  m0=$(head -1 /proc/stat)
+  pg_waits "$secs" > "$work/waits.txt" &
+  waits_pid=$!
+fi
 out=$(ingest "$URL_a" w); echo "$out" | grep -E "RESULT|unexpected" || true
+if [ "${PROFILE:-0}" = 1 ]; then
+  wait "$waits_pid" || true
+  python3 - "$c0" "$(thread_cpu)" "$secs" "$m0" "$(head -1 /proc/stat)" <<'PY'
+import os, sys
+parse = lambda t: {k: float(v) for k, v in (p.split('=') for p in t.split())}
+a, b, secs = parse(sys.argv[1]), parse(sys.argv[2]), float(sys.argv[3])
+m0, m1 = ([int(x) for x in l.split()[1:]] for l in sys.argv[4:6])
+busy = lambda m: sum(m) - m[3] - m[4]  # all but idle and iowait
+print('machine CPU over the phase: %.0f %% of %d00 %%' % (
+    100 * (busy(m1) - busy(m0)) / max(1, sum(m1) - sum(m0)) * os.cpu_count(), os.cpu_count()))
+print('writer node CPU by thread over the phase: ' + ', '.join(
+    '%s %.0f %%' % (k, 100 * (b[k] - a.get(k, 0)) / secs) for k in sorted(b, key=lambda k: a.get(k, 0) - b[k])))
+PY
+  python3 - "$w0" "$(wal)" "$secs" "$work/waits.txt" <<'PY'
+import collections, sys
+a, b = (list(map(int, x.split('|'))) for x in sys.argv[1:3])
+secs = float(sys.argv[3])
+d = [y - x for x, y in zip(a, b)]
+print('WAL over the phase: %d records, %d full-page images, %.0f MB (%.1f MB/s)' % (d[0], d[1], d[2] / 1e6, d[2] / 1e6 / secs))
+lines = [l.rstrip('\n') for l in open(sys.argv[4])]
+c = collections.Counter(lines)
+samples = secs * 100
+print('busy backends of nodes_db, share of ~%d samples (wait event, statement):' % samples)
+for what, n in c.most_common(12):
+    print('  %5.1f %%  %s' % (100 * n / samples, what))
+PY
+fi
 to_writer=$(rate "$out")
 s1=$(stages); stage_delta "$s0" "$s1" "$secs"
 out=$(ingest "$URL_b" f); echo "$out" | grep -E "RESULT|unexpected" || true

@@ -178,6 +178,46 @@ TEST_F(PgKvTest, GroupWithAWrongHeadWritesNothingAndARepeatIsRecognised) {
   EXPECT_EQ(Count("SELECT tree_size FROM log_head"), 1);
 }
 
+// A group that moves the log head writes the rows of append-only tables (leaves, idempotency
+// keys, ...) with plain INSERTs. Should one of those rows exist after all, the group is still
+// written, with upserts (the batch's value wins, as on RocksDB), and the metric counts it: its
+// moving shows that the first attempt was a plain INSERT (an upsert never fails on a key).
+TEST_F(PgKvTest, AGroupAddingARowThatExistsIsSentAgainWithUpserts) {
+  auto a = Node();
+  ASSERT_TRUE(a->AcquireWriter("http://node-a", 60s).ok());
+  WriteBatch first;
+  first.Put(Table::kLogLeaves, BigEndian64(0), "entry 0");
+  first.Put(Table::kUnique, "rec_a", BigEndian64(0) + std::string(32, 'f') + "=");
+  first.Put(Table::kCatalog, "posted/x", "");
+  first.Put(Table::kMeta, "tree_size", BigEndian64(1));
+  first.MoveLogHead(0, 1);
+  ASSERT_TRUE(a->Write(first, true).ok());
+  EXPECT_EQ(a->Stats().at("postgres_plain_insert_conflicts_total"), 0);
+
+  WriteBatch second;
+  second.Put(Table::kLogLeaves, BigEndian64(0), "entry 0, again");  // exists
+  second.Put(Table::kLogLeaves, BigEndian64(1), "entry 1");
+  second.Put(Table::kCatalog, "posted/x", "");  // not append-only: an upsert anyway
+  second.Put(Table::kMeta, "tree_size", BigEndian64(2));
+  second.MoveLogHead(1, 2);
+  const Status s = a->Write(second, true);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(a->Stats().at("postgres_plain_insert_conflicts_total"), 1);
+  std::string v;
+  ASSERT_TRUE(a->Get(Table::kLogLeaves, BigEndian64(0), &v).ok());
+  EXPECT_EQ(v, "entry 0, again");
+  ASSERT_TRUE(a->Get(Table::kLogLeaves, BigEndian64(1), &v).ok());
+  EXPECT_EQ(v, "entry 1");
+  EXPECT_EQ(Count("SELECT tree_size FROM log_head"), 2);
+  EXPECT_TRUE(a->IsWriter());
+
+  // A batch that does not move the head upserts from the start.
+  WriteBatch plain;
+  plain.Put(Table::kLogLeaves, BigEndian64(1), "entry 1, rewritten");
+  ASSERT_TRUE(a->Write(plain, true).ok());
+  EXPECT_EQ(a->Stats().at("postgres_plain_insert_conflicts_total"), 1);
+}
+
 // Under REPEATABLE READ, a write that waited on a row another transaction then changed fails
 // with 40001; PgKv runs it again and it succeeds.
 TEST_F(PgKvTest, SerializationFailuresAreRetried) {
