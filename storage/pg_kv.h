@@ -9,8 +9,9 @@
 //
 // Kv semantics on SQL:
 // - Get: one prepared SELECT. A key outside its table's grammar cannot exist: NotFound.
-//   MultiGet: one SELECT ... = ANY(array) per 512 keys (one-column keys; a pipeline of point
-//   SELECTs for the others).
+//   MultiGet: one statement per 512 keys, the keys as an array (one-column keys: unnest and a
+//   LATERAL primary-key probe each, pg_statements.h SelectMany); a pipeline of point SELECTs
+//   for composite keys, or when the engine refuses that statement.
 // - Write: ONE transaction, sent as one pipeline (BEGIN, the fencing statement when the batch
 //   moves the log head, multi-row upserts of up to kMaxRowsPerStatement rows and deletes per
 //   table, COMMIT, Sync): one round trip. In a batch that moves the log head, the rows of the
@@ -18,7 +19,8 @@
 //   checkpoints, idempotency keys, leaf-keyed indexes) go as plain INSERTs: an upsert costs
 //   PostgreSQL a speculative insertion and one more WAL record a row (measured: the writer's
 //   INSERTs were most of its backend's time). Should such a row exist after all (23505), the
-//   transaction rolled back whole and the batch is sent again at once with upserts. The last operation on a key wins, as in RocksDB. A key
+//   transaction rolled back whole and the batch is sent again at once with upserts. The last
+//   operation on a key wins, as in RocksDB. A key
 //   or value outside its table's grammar refuses the whole batch (InvalidArgument) before
 //   anything is sent. Commits are durable when they return (synchronous_commit on; `sync` is
 //   always honoured). Retried on serialization failures and deadlocks (40001, 40P01). On a lost
@@ -90,8 +92,8 @@ class PgKv final : public Kv {
   ~PgKv() override;
 
   Status Get(Table t, std::string_view key, std::string* value) override;
-  // Per kMaxRowsPerStatement keys, one round trip: one SELECT ... WHERE key = ANY($1) for a
-  // table with a one-column key, a pipeline of point SELECTs otherwise.
+  // Per kMaxRowsPerStatement keys, one round trip: one SelectMany statement for a table with a
+  // one-column key, a pipeline of point SELECTs otherwise.
   Status MultiGet(Table t, const std::vector<std::string>& keys,
                   std::vector<std::optional<std::string>>* values) override;
   bool BatchesReads() const override { return true; }
