@@ -160,8 +160,8 @@ StatusOr<PgKv::Plan> PgKv::MakePlan(const WriteBatch& batch) {
   return plan;
 }
 
-// BEGIN; the fencing statement; deletes; inserts or upserts; COMMIT; Sync. `failed` is the position of
-// the statement that failed (BEGIN is 0, the fencing statement 1), or -1.
+// BEGIN; the fencing statement; deletes; inserts or upserts; COMMIT; Sync. `failed` is the position
+// of the statement that failed (BEGIN is 0, the fencing statement 1), or -1.
 Status PgKv::SendBatch(pg::Conn& conn, const Plan& plan, int* failed) {
   *failed = -1;
   LCB_RETURN_IF_ERROR(conn.BeginPipeline());
