@@ -175,13 +175,8 @@ std::string App::RenderMetrics() {
         "Seconds the log's preparer spent on commit groups (lookups, tree, checkpoint, batch).",
         "counter", ls.prepare_seconds);
   gauge("creditbank_log_write_seconds_total",
-        "Seconds the log's writer spent in synced writes of commit groups (two groups' writes "
-        "overlap on a store that allows it).",
-        "counter", ls.write_seconds);
-  gauge("creditbank_log_overtaken_groups_total",
-        "Commit groups sent while the group before was committing that reached the store first "
-        "and were sent again after it.",
-        "counter", static_cast<double>(ls.overtaken_groups));
+        "Seconds the log's writer spent in synced writes of commit groups.", "counter",
+        ls.write_seconds);
   gauge("creditbank_log_finish_seconds_total",
         "Seconds the log's writer spent answering the requests of written groups.", "counter",
         ls.finish_seconds);

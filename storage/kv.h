@@ -124,13 +124,6 @@ struct KvOptions {
   uint64_t min_free_bytes = 256ull << 20;
 };
 
-// The start of the message of a log-head move refused as behind the head (Kv::OverlapsLogGroups).
-inline constexpr std::string_view kLogHeadBehind = "behind:";
-inline bool IsLogHeadBehind(const Status& s) {
-  return s.code() == StatusCode::kUnavailable &&
-         std::string_view(s.message()).starts_with(kLogHeadBehind);
-}
-
 class Kv {
  public:
   virtual ~Kv() = default;
@@ -171,13 +164,6 @@ class Kv {
   // construction: its LOCK file makes one process the only writer, and that process's Ledger is
   // the head's only mover. PgKv checks it in the batch's transaction (storage/pg_kv.h).
   virtual Status Write(const WriteBatch& batch, bool sync) = 0;
-  // Whether two batches that move the log head may be written at once, the second moving it
-  // from where the first moves it to (the Ledger then sends commit group N+1 while N commits).
-  // Such a Kv commits them in head order, and fails a batch whose `from` is beyond the head
-  // (its predecessor has not committed: not yet, or never) without writing anything and
-  // without stepping down, with Unavailable whose message starts with kLogHeadBehind; the
-  // Ledger sends it again once the predecessor is written, or fails it with the predecessor.
-  virtual bool OverlapsLogGroups() const { return false; }
   // Calls `fn(key, value)` for keys in [start, end) in order (end empty = to the table's end)
   // until it returns false or `limit` rows were visited.
   virtual Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,

@@ -221,8 +221,7 @@ struct Ledger::PreparedGroup {
 
 void Ledger::Run() {
   pthread_setname_np(pthread_self(), "cb-log-prepare");
-  writer_ = std::thread([this] { WriteLoop("cb-log-writer"); });
-  if (kv_->OverlapsLogGroups()) second_writer_ = std::thread([this] { WriteLoop("cb-log-writer2"); });
+  writer_ = std::thread([this] { WriteLoop(); });
   for (;;) {
     {
       // Prepare only when the writer has taken the previous group: requests that arrive while
@@ -248,7 +247,6 @@ void Ledger::Run() {
   }
   pipe_cv_.notify_all();
   writer_.join();
-  if (second_writer_.joinable()) second_writer_.join();
 }
 
 // Waits for requests and takes every waiting one (up to kMaxGroupEntries); empty when stopping.
@@ -279,13 +277,8 @@ void Ledger::CatchUpWithWriter() {
   while (!unwritten_.empty() && unwritten_.front()->seq <= written_seq_) unwritten_.pop_front();
 }
 
-// Each writer thread takes the prepared group from the slot, writes it, and answers it once
-// every earlier group is answered. With one thread (RocksDB) that is one group at a time; with
-// two (a Kv that OverlapsLogGroups) group N+1 is sent while N commits, and the store commits
-// them in order. N+1 reaching the store first is refused as behind the head, and sent again
-// once N is written (or failed with N).
-void Ledger::WriteLoop(const char* name) {
-  pthread_setname_np(pthread_self(), name);
+void Ledger::WriteLoop() {
+  pthread_setname_np(pthread_self(), "cb-log-writer");
   for (;;) {
     std::unique_ptr<PreparedGroup> g;
     uint64_t epoch = 0;
@@ -302,32 +295,15 @@ void Ledger::WriteLoop(const char* name) {
     double wrote = 0;  // seconds in the synced write
     if (stale) {
       // Prepared on top of a group whose write failed: its tree will never exist.
-      status = EarlierGroupFailed();
+      status = Status::Unavailable("log write failed: an earlier commit group could not be written");
     } else if (g->any_new && status.ok()) {
       const auto started = std::chrono::steady_clock::now();
       status = kv_->Write(g->batch, /*sync=*/true);
-      if (IsLogHeadBehind(status)) {
-        // Overtook the group before it: wait until that one is answered, then follow it.
-        std::unique_lock<std::mutex> lock(pipe_mu_);
-        pipe_cv_.wait(lock, [&] { return written_seq_ + 1 >= g->seq; });
-        stale = write_epoch_ != g->epoch;
-        lock.unlock();
-        if (!stale) {
-          std::lock_guard<std::mutex> stats_lock(mu_);
-          stats_.overtaken_groups++;
-        }
-        status = stale ? EarlierGroupFailed() : kv_->Write(g->batch, /*sync=*/true);
-      }
       wrote = SecondsSince(started);
-      if (!status.ok() && !stale) {
+      if (!status.ok()) {
         std::lock_guard<std::mutex> lock(pipe_mu_);
         write_epoch_++;
       }
-    }
-    {
-      // Groups are answered (and published) in order.
-      std::unique_lock<std::mutex> lock(pipe_mu_);
-      pipe_cv_.wait(lock, [&] { return written_seq_ + 1 >= g->seq; });
     }
     const auto finish_started = std::chrono::steady_clock::now();
     Finish(*g, status, stale);
@@ -344,10 +320,6 @@ void Ledger::WriteLoop(const char* name) {
     }
     pipe_cv_.notify_all();
   }
-}
-
-Status Ledger::EarlierGroupFailed() {
-  return Status::Unavailable("log write failed: an earlier commit group could not be written");
 }
 
 // Builds group `group`'s batch on top of every group prepared before it: idempotency, new

@@ -105,9 +105,6 @@ struct LedgerStats {
   double prepare_seconds = 0;
   double write_seconds = 0;
   double finish_seconds = 0;
-  // Commit groups written while the group before was committing (a Kv that OverlapsLogGroups)
-  // that reached the store first and were sent again after it.
-  uint64_t overtaken_groups = 0;
 };
 
 class Ledger {
@@ -187,11 +184,9 @@ class Ledger {
   // checkpoint; the writer (WriteLoop) writes that batch with one synced write and answers the
   // group's requests. Group N+1 is prepared while group N is written, on top of N's unwritten
   // state; if N's write fails, N+1 (prepared on a tree that will never exist) fails too and the
-  // preparer rewinds to the last written tree. On a Kv that OverlapsLogGroups a second writer
-  // thread sends N+1 while N commits; groups are still answered in order.
+  // preparer rewinds to the last written tree.
   void Run();
-  void WriteLoop(const char* name);
-  static Status EarlierGroupFailed();
+  void WriteLoop();
   std::vector<Request> TakeGroup();
   void CatchUpWithWriter();
   std::unique_ptr<PreparedGroup> Prepare(std::vector<Request> group);
@@ -257,7 +252,6 @@ class Ledger {
   void FollowIfFollowing();
   std::thread committer_;  // the preparer; it starts and joins the writer
   std::thread writer_;
-  std::thread second_writer_;  // only on a Kv that OverlapsLogGroups
 };
 
 }  // namespace lcb

@@ -252,7 +252,6 @@ StatusOr<Result> Conn::Query(std::string_view sql, const std::vector<Type>& type
 Status Conn::BeginPipeline() {
   failure_ = Failure::kNone;
   queued_prepares_.clear();
-  queued_statements_ = 0;
   if (!PQenterPipelineMode(handle_->conn)) return Fail("cannot enter pipeline mode");
   return Status::Ok();
 }
@@ -266,7 +265,6 @@ Status Conn::Queue(std::string_view sql, const std::vector<Type>& types, const P
     return Fail("cannot queue a statement");
   }
   queued_prepares_.push_back(std::string());
-  ++queued_statements_;
   return Status::Ok();
 }
 

@@ -118,8 +118,6 @@ class Conn {
   Status BeginPipeline();
   Status Queue(std::string_view sql, const std::vector<Type>& types, const Params& params);
   Status Sync(std::vector<Result>* results, int* failed_index);
-  // Statements queued in the current pipeline so far: the position the next Queue() takes.
-  int queued() const { return queued_statements_; }
 
   // Whether the connection still works, reading anything the server sent while it was idle
   // (a server shutting down says so before closing): false means nothing can be sent on it.
@@ -145,7 +143,6 @@ class Conn {
   std::unordered_map<std::string, std::string> prepared_;  // SQL text -> statement name
   std::vector<std::string> queued_prepares_;  // per pipeline entry: SQL text it prepares, or ""
   std::vector<int> formats_;                  // 1 (binary) for every parameter
-  int queued_statements_ = 0;                 // in the current pipeline
   Failure failure_ = Failure::kNone;
   std::string sqlstate_;
   std::string server_version_;

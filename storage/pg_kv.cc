@@ -289,10 +289,6 @@ Status PgKv::CreateCheckpoint(const std::string& dir) {
   return status;
 }
 
-bool PgKv::OverlapsLogGroups() const {
-  return engine_ == pg::Engine::kPostgres && options_.isolation == "read committed";
-}
-
 std::map<std::string, double> PgKv::Stats() {
   return {
       {"postgres_connections", static_cast<double>(pool_.open())},
@@ -302,7 +298,6 @@ std::map<std::string, double> PgKv::Stats() {
       {"postgres_unknown_commits_total", static_cast<double>(unknown_commits_.load())},
       {"postgres_plain_insert_conflicts_total",
        static_cast<double>(plain_insert_conflicts_.load())},
-      {"postgres_log_head_behind_total", static_cast<double>(behind_.load())},
       {"postgres_log_writer", IsWriter() ? 1.0 : 0.0},
       {"postgres_log_writer_epoch", static_cast<double>(epoch_.load())},
   };

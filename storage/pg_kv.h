@@ -98,9 +98,6 @@ class PgKv final : public Kv {
                   std::vector<std::optional<std::string>>* values) override;
   bool BatchesReads() const override { return true; }
   Status Write(const WriteBatch& batch, bool sync) override;
-  // On PostgreSQL in READ COMMITTED (SendBatch orders a group's statements for it; other
-  // engines and isolation levels are untested with two groups in flight: one at a time there).
-  bool OverlapsLogGroups() const override;
   Status Scan(Table t, std::string_view start, std::string_view end, size_t limit,
               const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status CreateCheckpoint(const std::string& dir) override;
@@ -131,9 +128,9 @@ class PgKv final : public Kv {
   // serialization failure, up to max_attempts: for reads and idempotent writes only.
   Status Run(const std::function<Status(pg::Conn&)>& fn);
   StatusOr<Plan> MakePlan(const WriteBatch& batch);
-  Status SendBatch(pg::Conn& conn, const Plan& plan, int* failed, int* head_at);
-  enum class HeadOutcome { kCommitted, kRetry, kBehind, kFenced };
-  Status ResolveHead(const WriteBatch::LogHeadMove& move, uint64_t epoch, HeadOutcome* outcome);
+  Status SendBatch(pg::Conn& conn, const Plan& plan, int* failed);
+  Status ResolveHead(const WriteBatch::LogHeadMove& move, uint64_t epoch, bool stayed,
+                     bool* committed, bool* retry);
   Status Fenced(const WriteBatch::LogHeadMove& move, uint64_t epoch);
   Status ScanPages(pg::Conn* pinned, Table t, std::string_view start, std::string_view end,
                    size_t limit, const std::function<bool(std::string_view, std::string_view)>& fn);
@@ -153,7 +150,6 @@ class PgKv final : public Kv {
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> unknown_commits_{0};
   std::atomic<uint64_t> plain_insert_conflicts_{0};
-  std::atomic<uint64_t> behind_{0};  // head moves refused as behind the head
   std::atomic<bool> array_reads_{true};  // MultiGet's one-statement form (cleared if refused)
 };
 

@@ -16,7 +16,6 @@ struct TableRows {
   std::vector<std::string_view> puts;     // key and value parts, row after row
   std::vector<std::string_view> deletes;  // key parts, row after row
   std::vector<std::pair<pg::Bound, pg::Bound>> range_deletes;  // [lower, upper), run first
-  bool put_in_a_range = false;  // a put lies in one of range_deletes (it must run after it)
 };
 
 }  // namespace
@@ -33,6 +32,8 @@ struct PgKv::Plan {
 };
 
 namespace {
+
+constexpr int kFenceStatement = 1;  // after BEGIN
 
 bool SameKey(const WriteBatch::Op& a, const WriteBatch::Op& b) {
   return a.table == b.table && a.key == b.key;
@@ -142,10 +143,6 @@ StatusOr<PgKv::Plan> PgKv::MakePlan(const WriteBatch& batch) {
       plan.tables.push_back(TableRows{&codec, {}, {}, {}});
     }
     TableRows& rows = plan.tables.back();
-    for (const WriteBatch::Op& r : ranges) {
-      rows.put_in_a_range |= !op.is_delete && !op.is_range_delete && r.table == op.table &&
-                             op.key >= r.key && op.key < r.value;
-    }
     if (op.is_range_delete) {
       LCB_ASSIGN_OR_RETURN(pg::Bound lower, pg::LowerBound(codec, op.key));
       LCB_ASSIGN_OR_RETURN(pg::Bound upper, pg::LowerBound(codec, op.value));
@@ -163,47 +160,26 @@ StatusOr<PgKv::Plan> PgKv::MakePlan(const WriteBatch& batch) {
   return plan;
 }
 
-// A batch that moves the log head: BEGIN; the rows it adds to append-only tables; the head
-// move; everything else (deletes, rows of shared tables such as kv_meta); COMMIT; Sync. The head
-// move waits for the row lock of a group that moved the head and has not committed yet (the one
-// before, written at the same time: OverlapsLogGroups), so this group's inserts run while that
-// one commits, and what follows the head move sees that group's rows: in READ COMMITTED each
-// statement reads what was committed before it started (a range delete of leaf rows then finds
-// the leaves the group before wrote). Every group locks rows in this order, so two of them wait
-// for each other rather than deadlock. A batch without a head move: deletes, then upserts, per
-// table. `failed` is the position of the statement that failed (BEGIN is 0), or -1;
-// `head_at` the head move's position, or -1.
-Status PgKv::SendBatch(pg::Conn& conn, const Plan& plan, int* failed, int* head_at) {
+// BEGIN; the fencing statement; deletes; inserts or upserts; COMMIT; Sync. `failed` is the position
+// of the statement that failed (BEGIN is 0, the fencing statement 1), or -1.
+Status PgKv::SendBatch(pg::Conn& conn, const Plan& plan, int* failed) {
   *failed = -1;
-  *head_at = -1;
   LCB_RETURN_IF_ERROR(conn.BeginPipeline());
   pg::Params params;
   std::deque<std::string> scratch;
   Status queued = conn.Queue(begin_sql_, {}, params);
-  auto added_before_head = [&](const TableRows& t) {
-    return plan.head && t.codec->log_append_only && !t.put_in_a_range;
-  };
-  for (const TableRows& t : plan.tables) {
-    if (queued.ok() && added_before_head(t)) {
-      queued = QueueUpserts(conn, t, plan.plain_inserts, &params, &scratch);
-    }
-  }
   if (queued.ok() && plan.head) {
-    params.Clear();
     params.Int8(static_cast<int64_t>(plan.head->to));
     params.Int8(options_.log_id);
     params.Int8(static_cast<int64_t>(plan.epoch));
     params.Int8(static_cast<int64_t>(plan.head->from));
-    *head_at = conn.queued();
     queued =
         conn.Queue(pg::kMoveLogHead,
                    {pg::Type::kInt8, pg::Type::kInt8, pg::Type::kInt8, pg::Type::kInt8}, params);
   }
   for (const TableRows& t : plan.tables) {
     if (queued.ok()) queued = QueueDeletes(conn, t, &params, &scratch);
-    if (queued.ok() && !added_before_head(t)) {
-      queued = QueueUpserts(conn, t, plan.plain_inserts, &params, &scratch);
-    }
+    if (queued.ok()) queued = QueueUpserts(conn, t, plan.plain_inserts, &params, &scratch);
   }
   params.Clear();
   if (queued.ok()) queued = conn.Queue("COMMIT", {}, params);
@@ -229,14 +205,14 @@ Status PgKv::Write(const WriteBatch& batch, bool sync) {
   }
   for (int attempt = 1;; ++attempt) {
     StatusOr<pg::Pool::Lease> conn = pool_.Take();
-    int failed = -1, head_at = -1;
-    Status s = conn.ok() ? SendBatch(**conn, plan, &failed, &head_at) : conn.status();
+    int failed = -1;
+    Status s = conn.ok() ? SendBatch(**conn, plan, &failed) : conn.status();
     if (s.ok()) {
       writes_++;
       return s;
     }
     const pg::Failure failure = conn.ok() ? (*conn)->failure() : pg::Failure::kConnection;
-    if (conn.ok() && plan.plain_inserts && failed > 0 && failed != head_at &&
+    if (conn.ok() && plan.plain_inserts && failed > kFenceStatement &&
         (*conn)->sqlstate() == "23505") {
       // A row of an append-only table existed after all (nothing the Ledger writes does that;
       // a hand-repaired database might): the transaction rolled back whole, head included, so
@@ -247,32 +223,18 @@ Status PgKv::Write(const WriteBatch& batch, bool sync) {
       continue;
     }
     const bool head_stayed =
-        conn.ok() && failed >= 0 && failed == head_at && (*conn)->sqlstate() == "22012";
+        conn.ok() && failed == kFenceStatement && (*conn)->sqlstate() == "22012";
     if (conn.ok() && failure == pg::Failure::kConnection) conn->Discard();
     if (plan.head && (head_stayed || (conn.ok() && failure == pg::Failure::kConnection))) {
       // The head did not move, or the outcome is unknown: the head row says which it was.
       if (!head_stayed) unknown_commits_++;
-      HeadOutcome outcome = HeadOutcome::kFenced;
-      LCB_RETURN_IF_ERROR(ResolveHead(*plan.head, plan.epoch, &outcome));
-      if (outcome == HeadOutcome::kCommitted) {
+      bool committed = false, retry = false;
+      LCB_RETURN_IF_ERROR(ResolveHead(*plan.head, plan.epoch, head_stayed, &committed, &retry));
+      if (committed) {
         writes_++;
         return Status::Ok();
       }
-      if (outcome == HeadOutcome::kBehind) {
-        behind_++;
-        return Status::Unavailable(std::string(kLogHeadBehind) + " the log head is before " +
-                                   std::to_string(plan.head->from) +
-                                   ": the commit group before this one has not committed; " +
-                                   "this one was not written");
-      }
-      if (outcome != HeadOutcome::kRetry) return Fenced(*plan.head, plan.epoch);
-      if (head_stayed) {
-        // The group before committed just after this one's head move found the head behind:
-        // the head is where this group starts now, so it is sent again at once.
-        behind_++;
-        if (attempt >= options_.max_attempts) return s;
-        continue;
-      }
+      if (!retry) return Fenced(*plan.head, plan.epoch);
     } else if (failure == pg::Failure::kConnection && conn.ok()) {
       unknown_commits_++;  // sent again: a batch's blind writes are idempotent
     } else if (failure != pg::Failure::kRetryable && failure != pg::Failure::kConnection) {
@@ -284,15 +246,14 @@ Status PgKv::Write(const WriteBatch& batch, bool sync) {
   }
 }
 
-// After the head did not move or a commit's outcome was lost: the head at `to` under
+// After the head did not move (`stayed`) or a commit's outcome was lost: the head at `to` under
 // this epoch means an earlier attempt of this very batch committed (only this node moves the
-// head under its epoch); before `from` under this epoch means the group before has not
-// committed (overlapped groups: it may still, or it failed); at `from` under this epoch means
-// nothing of this batch was committed and it may be sent again; anything else means another
-// writer took over.
-Status PgKv::ResolveHead(const WriteBatch::LogHeadMove& move, uint64_t epoch,
-                         HeadOutcome* outcome) {
-  *outcome = HeadOutcome::kFenced;
+// head under its epoch, one group at a time); at `from` under this epoch after a lost
+// connection means nothing was committed and the batch may be sent again; anything else means
+// another writer took over.
+Status PgKv::ResolveHead(const WriteBatch::LogHeadMove& move, uint64_t epoch, bool stayed,
+                         bool* committed, bool* retry) {
+  *committed = *retry = false;
   int64_t head_epoch = 0, head_size = 0;
   LCB_RETURN_IF_ERROR(Run([&](pg::Conn& conn) {
     pg::Params p;
@@ -303,17 +264,9 @@ Status PgKv::ResolveHead(const WriteBatch::LogHeadMove& move, uint64_t epoch,
     head_size = r.Int8(0, 1);
     return Status::Ok();
   }));
-  if (static_cast<uint64_t>(head_epoch) != epoch) return Status::Ok();
-  const auto size = static_cast<uint64_t>(head_size);
-  if (size == move.to) {
-    *outcome = HeadOutcome::kCommitted;
-  } else if (size < move.from) {
-    *outcome = HeadOutcome::kBehind;
-  } else if (size == move.from) {
-    // Not committed. After a lost connection, or when the group before committed between this
-    // group's head move, which found the head still behind, and this read.
-    *outcome = HeadOutcome::kRetry;
-  }
+  const bool mine = static_cast<uint64_t>(head_epoch) == epoch;
+  *committed = mine && static_cast<uint64_t>(head_size) == move.to;
+  *retry = !stayed && mine && static_cast<uint64_t>(head_size) == move.from;
   return Status::Ok();
 }
 

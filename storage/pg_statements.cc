@@ -153,19 +153,13 @@ std::vector<Type> DeleteRangeTypes(const TableCodec& codec, const Bound& lower,
   return out;
 }
 
-// A group's head move (after its inserts: PgKv::SendBatch). A data-modifying CTE and an integer
-// division keep it one statement in the portable subset (no PL/pgSQL to raise an error): when
-// the head is not at ($3, $4) it keeps its size and 1 / 0 aborts the transaction, so the rest of
-// the pipeline, COMMIT included, is skipped by the server. The row is chosen by `tree_size <= $4`,
-// not `= $4`: in READ COMMITTED an UPDATE skips a row whose last committed version fails its
-// WHERE, but waits for a row another transaction has changed and re-checks the new version once
-// that one commits. So a group sent while the group before it has moved the head and not yet
-// committed (size still below $4 as committed) waits for that commit, and then moves the head
-// from exactly $4 (the CASE) or aborts if the group before rolled back.
+// The group's first statement after BEGIN. A data-modifying CTE and an integer division keep it
+// one statement in the portable subset (no PL/pgSQL to raise an error): when the head is not at
+// ($3, $4) nothing is updated and 1 / 0 aborts the transaction, so the rest of the pipeline,
+// COMMIT included, is skipped by the server.
 const char kMoveLogHead[] =
-    "WITH moved AS (UPDATE log_head SET tree_size = CASE WHEN tree_size = $4 THEN $1 ELSE "
-    "tree_size END WHERE log_id = $2 AND epoch = $3 AND tree_size <= $4 RETURNING tree_size) "
-    "SELECT 1 / (SELECT count(*) FROM moved WHERE tree_size = $1)";
+    "WITH moved AS (UPDATE log_head SET tree_size = $1 WHERE log_id = $2 AND epoch = $3 AND "
+    "tree_size = $4 RETURNING tree_size) SELECT 1 / (SELECT count(*) FROM moved)";
 
 const char kReadLogHead[] = "SELECT epoch, tree_size FROM log_head WHERE log_id = $1";
 

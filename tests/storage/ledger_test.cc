@@ -61,9 +61,6 @@ class FaultyKv final : public Kv {
   }
   Status CreateCheckpoint(const std::string& dir) override { return inner_->CreateCheckpoint(dir); }
   std::map<std::string, double> Stats() override { return inner_->Stats(); }
-  // Off unless asked: the tests that count writes or steer group formation assume one at a time.
-  bool OverlapsLogGroups() const override { return overlap_ && inner_->OverlapsLogGroups(); }
-  void set_overlap(bool overlap) { overlap_ = overlap; }
 
   void set_fail(bool fail) { fail_ = fail; }
   // Writes fail once `n` more have succeeded (-1: never).
@@ -79,7 +76,6 @@ class FaultyKv final : public Kv {
 
  private:
   std::unique_ptr<Kv> inner_;
-  bool overlap_ = false;
   std::atomic<bool> fail_{false};
   std::atomic<bool> hold_next_{false};
   std::atomic<int> fail_after_{-1};
@@ -102,11 +98,10 @@ LogEntry Entry(const std::string& key, const std::string& content = "") {
 class LedgerTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { LCB_STORE_OR_SKIP(store_); }
-  void Open(bool overlap = false) {
+  void Open() {
     auto kv = store_.Open();
     ASSERT_TRUE(kv.ok()) << kv.status().ToString();
     kv_ = std::make_unique<FaultyKv>(std::move(*kv));
-    kv_->set_overlap(overlap);
     auto ledger = Ledger::Open(kv_.get(), key_, "ledger.test/log");
     ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
     ledger_ = std::move(*ledger);
@@ -124,21 +119,6 @@ class LedgerTest : public ::testing::TestWithParam<std::string> {
     return future;
   }
 
-  // Eight threads post overlapping keys; see RetriesAcrossPipelinedGroupsKeepOneLeafPerKey.
-  void PostOverlappingKeysAndCheck(bool overlap = false);
-  // Waits until the store has refused `n` group writes as behind the log head.
-  bool WaitForBehind(double n) {
-    for (int i = 0; i < 5000; ++i) {
-      auto stats = kv_->Stats();
-      if (stats.count("postgres_log_head_behind_total") &&
-          stats["postgres_log_head_behind_total"] >= n) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return false;
-  }
-
   StoreUnderTest store_{GetParam()};
   std::shared_ptr<const Ed25519Key> key_ = std::make_shared<Ed25519Key>(Ed25519Key::Generate());
   std::unique_ptr<FaultyKv> kv_;
@@ -151,18 +131,6 @@ class LedgerTest : public ::testing::TestWithParam<std::string> {
 // a used key is refused, and the stored entry at each leaf is the key's first content.
 TEST_P(LedgerTest, RetriesAcrossPipelinedGroupsKeepOneLeafPerKey) {
   Open();
-  PostOverlappingKeysAndCheck();
-}
-
-// The same with two groups' writes at once on a store that allows it (PostgreSQL): group N+1 is
-// sent while N commits, and the log must come out the same.
-TEST_P(LedgerTest, RetriesAcrossOverlappedWritesKeepOneLeafPerKey) {
-  Open(/*overlap=*/true);
-  if (!kv_->OverlapsLogGroups()) GTEST_SKIP() << GetParam() << " writes one group at a time";
-  PostOverlappingKeysAndCheck(/*overlap=*/true);
-}
-
-void LedgerTest::PostOverlappingKeysAndCheck(bool overlap) {
   std::mutex mu;
   std::map<std::string, std::set<uint64_t>> leaves_of;  // key -> leaves reported
   std::map<std::string, std::string> content_of;        // key -> content that won
@@ -225,7 +193,7 @@ void LedgerTest::PostOverlappingKeysAndCheck(bool overlap) {
   uint64_t size = ledger_->Size();
   std::string checkpoint = ledger_->LatestCheckpoint();
   Close();
-  Open(overlap);
+  Open();
   EXPECT_EQ(ledger_->Size(), size);
   EXPECT_EQ(ledger_->LatestCheckpoint(), checkpoint);
   EXPECT_TRUE(ledger_->VerifyAll().ok());
@@ -381,73 +349,6 @@ TEST_P(LedgerTest, RequestAfterAnIdleFailedWriteSucceeds) {
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(next->entries[0].leaf_index, 1u);
   EXPECT_EQ(ledger_->Size(), 2u);
-  EXPECT_TRUE(ledger_->VerifyAll().ok());
-}
-
-// Overlapped writes: group A is held before it reaches the store, and group B, prepared on top
-// of it, is sent by the second writer thread and refused as behind the head. Once A is written,
-// B is sent again and written after it; the answers come in order.
-TEST_P(LedgerTest, AGroupThatOvertookTheOneBeforeIsWrittenAfterIt) {
-  Open(/*overlap=*/true);
-  if (!kv_->OverlapsLogGroups()) GTEST_SKIP() << GetParam() << " writes one group at a time";
-  ASSERT_TRUE(ledger_->AppendSync({Entry("first", "a")}).ok());
-  std::future<void> a_writing = kv_->HoldNextWrite();
-  auto a = AppendAsync({Entry("a1", "a"), Entry("a2", "a")});
-  a_writing.wait();
-  auto b = AppendAsync({Entry("b1", "a")});
-  ASSERT_TRUE(WaitForBehind(1)) << "B was not sent while A was held";
-  EXPECT_EQ(b.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout)
-      << "B was answered before A";
-  kv_->Release();
-  auto ra = a.get();
-  auto rb = b.get();
-  ASSERT_TRUE(ra.ok()) << ra.status().ToString();
-  ASSERT_TRUE(rb.ok()) << rb.status().ToString();
-  EXPECT_EQ(ra->entries[0].leaf_index, 1u);
-  EXPECT_EQ(rb->entries[0].leaf_index, 3u);
-  EXPECT_EQ(rb->tree_size, 4u);
-  EXPECT_EQ(ledger_->Size(), 4u);
-  EXPECT_EQ(ledger_->Stats().overtaken_groups, 1u);
-  EXPECT_EQ(ledger_->Stats().failed_writes, 0u);
-  EXPECT_TRUE(ledger_->VerifyAll().ok());
-  auto entry = ledger_->Entry(3);
-  ASSERT_TRUE(entry.ok()) << entry.status().ToString();
-  EXPECT_NE(entry->find("b1"), std::string::npos);
-}
-
-// Overlapped writes: B was refused as behind while A was held, and then A's write fails. B is
-// failed with A (its tree will never exist), nothing of either is stored, and the next group
-// continues from before A.
-TEST_P(LedgerTest, AGroupThatOvertookAFailedOneFailsWithIt) {
-  Open(/*overlap=*/true);
-  if (!kv_->OverlapsLogGroups()) GTEST_SKIP() << GetParam() << " writes one group at a time";
-  ASSERT_TRUE(ledger_->AppendSync({Entry("first", "a")}).ok());
-  const uint64_t size_before = ledger_->Size();
-  const std::string checkpoint_before = ledger_->LatestCheckpoint();
-  std::future<void> a_writing = kv_->HoldNextWrite();
-  auto a = AppendAsync({Entry("a1", "a")});
-  a_writing.wait();
-  auto b = AppendAsync({Entry("b1", "a")});
-  ASSERT_TRUE(WaitForBehind(1)) << "B was not sent while A was held";
-  kv_->set_fail(true);
-  kv_->Release();
-  auto ra = a.get();
-  auto rb = b.get();
-  EXPECT_EQ(ra.status().code(), StatusCode::kUnavailable) << ra.status().ToString();
-  ASSERT_EQ(rb.status().code(), StatusCode::kUnavailable) << rb.status().ToString();
-  EXPECT_NE(rb.status().message().find("earlier commit group"), std::string::npos)
-      << rb.status().ToString();
-  EXPECT_EQ(ledger_->Size(), size_before);
-  EXPECT_EQ(ledger_->LatestCheckpoint(), checkpoint_before);
-  EXPECT_EQ(ledger_->Stats().failed_writes, 1u);
-  EXPECT_EQ(ledger_->Stats().overtaken_groups, 0u);
-  kv_->set_fail(false);
-  auto rc = ledger_->AppendSync({Entry("b1", "a"), Entry("c1", "a")});
-  ASSERT_TRUE(rc.ok()) << rc.status().ToString();
-  EXPECT_FALSE(rc->entries[0].existed) << "a key of the failed group was remembered";
-  EXPECT_EQ(rc->entries[0].leaf_index, size_before);
-  std::string value;
-  EXPECT_EQ(kv_->Get(Table::kUnique, "u/a1", &value).code(), StatusCode::kNotFound);
   EXPECT_TRUE(ledger_->VerifyAll().ok());
 }
 
