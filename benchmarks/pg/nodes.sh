@@ -14,7 +14,10 @@
 #   4. failover   SIGKILL of the writer while a client posts through a follower: the time to
 #                 the first acknowledged write after the kill (lease storage.postgres.lease_ms)
 #
-#   benchmarks/pg/nodes.sh [seconds per phase, default 20]   RECORDS=200000 LEASE_MS=5000 CONNS=8
+#   benchmarks/pg/nodes.sh [seconds per phase, default 20]   LEASE_MS=5000 CONNS=8
+#   RECORDS: records pg_limit writes (default: as many as the ingestion to the writer took in,
+#   at least 200,000, so both write the same amount). READ_SECS: seconds of each read phase
+#   (default: the phase's). A sustained figure: `READ_SECS=20 benchmarks/pg/nodes.sh 180`.
 #   PROFILE=1: during the ingestion to the writer, also samples what PostgreSQL's busy backends
 #   wait on (pg_stat_activity every 10 ms) and prints the WAL the phase wrote (pg_stat_wal)
 # Needs build/cli/creditbank, build/benchmarks/pg/pg_limit, build/tests/pg/pg_test_cluster
@@ -23,7 +26,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-20}
 BUILD=${BUILD_DIR:-build}
-RECORDS=${RECORDS:-200000}
+RECORDS=${RECORDS:-}
+READ_SECS=${READ_SECS:-$secs}
 LEASE_MS=${LEASE_MS:-5000}
 CONNS=${CONNS:-8}  # posting connections of phase 1
 scripts/deps.sh wrk postgresql >/dev/null
@@ -156,19 +160,20 @@ out=$(ingest "$URL_b" f); echo "$out" | grep -E "RESULT|unexpected" || true
 via_follower=$(rate "$out")
 stage_delta "$s1" "$(stages)" "$secs"
 fresh_db limit_db
+[ -n "$RECORDS" ] || RECORDS=$(python3 -c "print(max(200000, round($to_writer * $secs / 1000) * 1000))")
 limit_line=$("$BUILD/benchmarks/pg/pg_limit" "$DSN dbname=limit_db" "$RECORDS" 1000 storage/sql/postgres.sql)
 echo "$limit_line"
 limit=$(echo "$limit_line" | sed -n 's/.*= \([0-9]*\) records\/s.*/\1/p')
 echo "records/s: to the writer $to_writer ($(python3 -c "print(round($to_writer/$limit, 2))")x the limit)," \
   "through a follower $via_follower ($(python3 -c "print(round($via_follower/$limit, 2))")x), limit (pg_limit) $limit"
 
-echo "== 2. reads: passbook of a learner with 60 records, 32 connections, ${secs}s each"
+echo "== 2. reads: passbook of a learner with 60 records, 32 connections, ${READ_SECS}s each"
 learner_with_60_records nodeuni:C1
 sleep 1  # the followers follow within 500 ms
 read_rate() {
   local out
   out=$(CB_TOKEN=$LT CB_PATH="/v1/learners/$reader/passbook" \
-    wrk -t2 -c32 -d"${secs}s" -s benchmarks/load/read.lua "$1" 2>&1)
+    wrk -t2 -c32 -d"${READ_SECS}s" -s benchmarks/load/read.lua "$1" 2>&1)
   echo "$out" | grep RESULT >&2 || true
   echo "$out" | awk '/Requests\/sec/ {print $2}'
 }
@@ -176,7 +181,7 @@ follower_reads=$(read_rate "$URL_c")
 writer_reads=$(read_rate "$URL_a")
 fresh_db pgbench_db
 pgbench -h 127.0.0.1 -p "$PORT" -U postgres -i -s 10 -q pgbench_db >/dev/null 2>&1
-pgb=$(pgbench -h 127.0.0.1 -p "$PORT" -U postgres -S -c 8 -j 2 -T "$secs" -n pgbench_db 2>/dev/null |
+pgb=$(pgbench -h 127.0.0.1 -p "$PORT" -U postgres -S -c 8 -j 2 -T "$READ_SECS" -n pgbench_db 2>/dev/null |
   awk '/^tps/ {print $3}')
 echo "passbook GETs/s: through a follower $follower_reads ($(python3 -c "print(round($follower_reads/$pgb, 2))")x pgbench -S)," \
   "through the writer $writer_reads; limit pgbench -S $pgb tps"
