@@ -51,8 +51,14 @@ PORT=$(sed -n 's/^port=//p' "$STATE")
 DSN="host=127.0.0.1 port=$PORT user=postgres"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
 fresh_db() { psql_ -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; }
+# PG_SET="name=value ...": server settings that a reload applies (ALTER SYSTEM), for the bank
+# and the limit alike, e.g. PG_SET="max_wal_size=8GB checkpoint_timeout=15min".
+for kv in ${PG_SET:-}; do
+  psql_ -d postgres -c "ALTER SYSTEM SET ${kv%%=*} = '${kv#*=}'"
+done
+[ -z "${PG_SET:-}" ] || psql_ -d postgres -Atc "SELECT pg_reload_conf()" >/dev/null
 fresh_db nodes_db
-echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql_ -d postgres -Atc 'SHOW server_version'), fsync $(psql_ -d postgres -Atc 'SHOW fsync'); lease ${LEASE_MS} ms"
+echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql_ -d postgres -Atc 'SHOW server_version'), fsync $(psql_ -d postgres -Atc 'SHOW fsync'), max_wal_size $(psql_ -d postgres -Atc 'SHOW max_wal_size'), shared_buffers $(psql_ -d postgres -Atc 'SHOW shared_buffers'); lease ${LEASE_MS} ms"
 
 # STATS_ON_START=false: the nodes do not build /v1/stats aggregates, so followers do not read
 # the entries they follow for them (default true, as `serve`).
