@@ -20,9 +20,8 @@
 //   PostgreSQL a speculative insertion and one more WAL record a row (measured: the writer's
 //   INSERTs were most of its backend's time). Should such a row exist after all (23505), the
 //   transaction rolled back whole and the batch is sent again at once with upserts. The last
-//   operation on a key wins, as in RocksDB. A key
-//   or value outside its table's grammar refuses the whole batch (InvalidArgument) before
-//   anything is sent. Commits are durable when they return (synchronous_commit on; `sync` is
+//   operation on a key wins, as in RocksDB. A key or value outside its table's grammar refuses
+//   the whole batch (InvalidArgument) before anything is sent. Commits are durable when they return (synchronous_commit on; `sync` is
 //   always honoured). Retried on serialization failures and deadlocks (40001, 40P01). On a lost
 //   connection: a connection found dead before sending is replaced (nothing was sent); a
 //   connection lost after sending leaves the outcome unknown, and then a batch that moves the
