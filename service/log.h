@@ -63,10 +63,7 @@ class LogService {
   // While `following()` is true (another node writes the log), a receipt asked for an entry
   // beyond the published tree (written by the writer since this node last followed) follows
   // the store first.
-  void SetFollowing(std::function<bool()> following) {
-    ledger_->SetFollowing(following);
-    following_ = std::move(following);
-  }
+  void SetFollowing(std::function<bool()> following) { following_ = std::move(following); }
   // Follows the store at once when `leaf_index` (found in the store's indexes) is beyond the
   // published tree and another node writes the log.
   void Reach(uint64_t leaf_index) {

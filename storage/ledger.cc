@@ -114,11 +114,13 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Open(Kv* kv, std::shared_ptr<const Ed2
                                                std::string origin) {
   std::unique_ptr<Ledger> ledger(new Ledger(kv, std::move(key), std::move(origin)));
   LCB_RETURN_IF_ERROR(MigrateToTiles(kv));
+  LCB_RETURN_IF_ERROR(MigrateToRuns(kv));
   LCB_ASSIGN_OR_RETURN(uint64_t size, ReadTreeSize(kv));
   LCB_ASSIGN_OR_RETURN(Edge edge, LoadEdge(kv, size));
   auto published = std::make_shared<Published>();
   published->size = size;
   published->edge = edge.tree;
+  published->partial = std::make_shared<const std::string>(edge.bundle);
   if (size > 0) {
     LCB_RETURN_IF_ERROR(kv->Get(Table::kMeta, kMetaCheckpoint, &published->checkpoint));
     // The stored tree must match the last signed checkpoint: a restart never replays the log,
@@ -212,6 +214,11 @@ struct Ledger::PreparedGroup {
   std::shared_ptr<const Published> after;  // what readers see once it is written
   std::vector<StoredNode> scratch;         // reused per entry
   std::vector<FullTile> full;              // reused per entry
+  // The group's run of the partial tile (ledger_layout.h, "tiles/2"): its entries from leaf
+  // run_start on, which are bundle_ from byte run_offset on. A tile the group fills moves both
+  // to the next tile (the bundle row holds the entries then).
+  uint64_t run_start = 0;
+  size_t run_offset = 0;
   // The entry bundles this group completes, put in the bundle cache once it is written (the
   // statistics' keepers read them next).
   std::vector<std::pair<uint64_t, std::shared_ptr<const std::string>>> bundles;
@@ -347,6 +354,10 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::Prepare(std::vector<Request> grou
     g->results.emplace_back(AppendResult{std::move(outcomes), {}, 0, nullptr});
   }
   g->new_size = edge_.size();
+  if (g->any_new && bundle_.size() > g->run_offset) {
+    g->batch.Put(Table::kLogLeaves, LeafKey(g->run_start),
+                 std::string_view(bundle_).substr(g->run_offset));
+  }
   if (g->any_new) g->status = SealGroup(g.get());
   use_stored_unique_ = false;
   stored_unique_.clear();
@@ -408,6 +419,8 @@ std::unique_ptr<Ledger::PreparedGroup> Ledger::NewGroup(std::vector<Request> gro
   }
   g->before = edge_.frontier();
   g->new_size = edge_.size();
+  g->run_start = edge_.size();
+  g->run_offset = bundle_.size();
   g->nodes = std::make_shared<GroupNodes>();
   for (const StoredNode& n : g->before.Nodes()) g->nodes->Add(n);
   return g;
@@ -496,17 +509,19 @@ void Ledger::AppendFresh(Request& req, const std::vector<bool>& fresh, PreparedG
   }
 }
 
-// One leaf: its row, the tree nodes the receipts need, and the rows of every tile it filled.
+// One leaf: the tree nodes the receipts need, and the rows of every tile it filled. Its bytes
+// join bundle_; Prepare writes the group's run of the partial tile once, at the end.
 void Ledger::AddLeafRows(const LogEntry& e, uint64_t leaf, PreparedGroup* g) {
   g->scratch.clear();
   edge_.Append(e.leaf_hash, &g->scratch, &g->full);
   for (const StoredNode& n : g->scratch) g->nodes->Add(n);
-  g->batch.Put(Table::kLogLeaves, LeafKey(leaf), e.bytes);
   // Append() refused entries that do not fit, so this cannot fail.
   (void)AppendBundleEntry(e.bytes, &bundle_);
   for (const FullTile& tile : g->full) {
     if (tile.level != 0) continue;
     g->bundles.emplace_back(tile.index, std::make_shared<std::string>(bundle_));
+    g->run_start = leaf + 1;
+    g->run_offset = 0;
   }
   AddFullTileRows(g->full, &bundle_, &g->batch);
 }
@@ -538,6 +553,7 @@ Status Ledger::SealGroup(PreparedGroup* g) {
   after->size = g->new_size;
   after->checkpoint = g->note;
   after->edge = edge_;
+  after->partial = std::make_shared<const std::string>(bundle_);
   g->after = std::move(after);
   unwritten_.push_back(g->unique);
   return Status::Ok();
@@ -598,12 +614,6 @@ void Ledger::Finish(PreparedGroup& g, Status write_status, bool fail_all) {
   }
 }
 
-void Ledger::SetFollowing(std::function<bool()> following) { following_ = std::move(following); }
-
-void Ledger::FollowIfFollowing() {
-  if (following_ && following_()) (void)Follow();
-}
-
 StatusOr<uint64_t> Ledger::Follow() {
   // The checkpoint row and the tree's rows are written in one transaction; the rows of a
   // partial tile are deleted once it is full, so an edge read while the writer commits may be
@@ -646,6 +656,7 @@ StatusOr<uint64_t> Ledger::Follow() {
     }
     published->size = cp.size;
     published->edge = std::move(edge->tree);
+    published->partial = std::make_shared<const std::string>(std::move(edge->bundle));
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (published->size > published_->size) published_ = std::move(published);

@@ -15,11 +15,12 @@
 // there, its group fails with Unavailable "fenced", and nothing of the group is written.
 //
 // Stored layout (see storage/kv.h for tables; docs/formats.md has the grammars): the log is
-// kept as C2SP tlog-tiles (crypto/tiles.h), so a record adds one append-only row and a proof
-// reads about one row per 8 tree levels.
-//   kLogLeaves  BE64(i)                -> entry bytes, only for the leaves of the unfinished
-//               (partial) level-0 tile: when its 256th leaf arrives, the same batch writes
-//               the bundle and the hash tile and range-deletes these rows
+// kept as C2SP tlog-tiles (crypto/tiles.h), so a commit group adds one append-only row of log
+// entries (two when it crosses a tile's end) and a proof reads about one row per 8 tree levels.
+//   kLogLeaves  BE64(i)                -> a run: the entries [i, i + k) that one commit group
+//               added to the unfinished (partial) level-0 tile, in the bundle form (BE16
+//               length and bytes each); when the tile's 256th leaf arrives, the same batch
+//               writes the bundle and the hash tile and range-deletes the tile's runs
 //   kLogBundles BE64(n)                -> the full entry bundle n (256 length-prefixed entries)
 //   kLogTiles   level(1) BE64(n)       -> the full hash tile (level, n) with its subtree's
 //               interior nodes (crypto/tiles.h "stored tile", 16,320 bytes)
@@ -28,10 +29,12 @@
 //   kUnique     key                    -> BE64(leaf index) fingerprint(32) id, or "=" for an
 //               id equal to the key (records; rows written before 2026-12-03 repeat it)
 //   kCheckpoints BE64(size)            -> signed note;  kMeta "checkpoint" -> latest note,
-//   kMeta "tree_size" -> BE64(size), kMeta "log_layout" -> "tiles/1"
+//   kMeta "tree_size" -> BE64(size), kMeta "log_layout" -> "tiles/2"
 // Partial tiles of levels above 0 are not stored: they are rebuilt at start-up from the full
-// tiles below them (at most 255 rows a level). A store written with the earlier layout
-// (kLogLeaves for every leaf, kLogNodes for every complete subtree) is migrated on Open.
+// tiles below them (at most 255 rows a level). Readers take the partial tile's entries from
+// the published snapshot, never from its runs. Stores written with an earlier layout are
+// migrated on Open: before tiles (kLogLeaves for every leaf, kLogNodes for every complete
+// subtree), and "tiles/1" (one kLogLeaves row per leaf of the partial tile).
 //
 // Thread safety: all public methods may be called from any thread.
 #pragma once
@@ -131,10 +134,6 @@ class Ledger {
   // appends where the old writer stopped. Returns the size published (never smaller than
   // before).
   StatusOr<uint64_t> Follow();
-  // `following()` tells whether another node writes the log now. While it does, a read that
-  // finds a row of the published partial tile gone (the writer filled the tile since) follows
-  // the store and reads again, instead of failing.
-  void SetFollowing(std::function<bool()> following);
 
   const std::string& origin() const { return origin_; }
   uint64_t Size() const;
@@ -152,7 +151,9 @@ class Ledger {
   StatusOr<uint64_t> ObjectIndex(std::string_view id);
   // Verifies the whole stored tree against the latest checkpoint: every leaf hash matches its
   // entry bytes, every stored tile matches the tiles recomputed from the entries, and the root
-  // matches. O(n) time, O(1) memory; used by backup verification and `verify-store`.
+  // matches. O(n) time, O(1) memory; used by backup verification and `verify-store`. The
+  // partial tile's entries are the ones Open (or Follow) read from the store's runs and checked
+  // against the checkpoint then: call it on a freshly opened Ledger to check the store.
   Status VerifyAll();
 
   // C2SP tlog-tiles, as of the latest checkpoint (served under /log/ by api/routes_tiles.cc).
@@ -202,7 +203,6 @@ class Ledger {
   void Finish(PreparedGroup& g, Status write_status, bool fail_all);
   std::shared_ptr<const Published> Snapshot() const;
   StatusOr<std::string> StoredTile(int level, uint64_t index);
-  StatusOr<std::string> EdgeEntry(uint64_t index);
   // The full entry bundle `index` (NotFound while its tile is not full), from bundle_cache_ or
   // the store.
   StatusOr<std::shared_ptr<const std::string>> FullBundle(uint64_t index);
@@ -247,9 +247,6 @@ class Ledger {
   std::unordered_map<std::string, std::optional<std::string>> stored_unique_;
   bool use_stored_unique_ = false;
   void PrefetchUnique(const std::vector<Request>& group);
-  std::function<bool()> following_;  // set once, before reads start
-  // After a read found a partial tile's row gone: follows the store if another node writes.
-  void FollowIfFollowing();
   std::thread committer_;  // the preparer; it starts and joins the writer
   std::thread writer_;
 };

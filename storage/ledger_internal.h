@@ -33,6 +33,9 @@ struct Ledger::Published {
   uint64_t size = 0;
   std::string checkpoint;
   TileEdge edge;  // partial tiles of `size`; full tiles are in the store
+  // The entries of the partial level-0 tile, as its bundle will hold them: readers of those
+  // entries never touch the store (whose runs are deleted when the tile fills).
+  std::shared_ptr<const std::string> partial = std::make_shared<const std::string>();
 };
 
 // Full hash tiles of level >= 1 in memory once read (they never change): one per 65,536

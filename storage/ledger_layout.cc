@@ -36,6 +36,40 @@ Status ReadLeafRows(Kv* kv, uint64_t first, uint64_t count, std::string* bundle,
   return Status::Ok();
 }
 
+// Reads the runs holding entries [first, first + count) of one level-0 tile ("tiles/2") into
+// `bundle` and `hashes`. Every run starts where the one before it ended; a run that reaches past
+// `first + count` (there is none: each run is written with the tree size at its end) would add
+// only its first entries.
+Status ReadRuns(Kv* kv, uint64_t first, uint64_t count, std::string* bundle,
+                std::vector<Hash>* hashes) {
+  if (count == 0) return Status::Ok();
+  uint64_t next = first;
+  Status bad;
+  LCB_RETURN_IF_ERROR(kv->Scan(
+      Table::kLogLeaves, LeafKey(first), LeafKey(first + count), count,
+      [&](std::string_view key, std::string_view value) {
+        if (key != LeafKey(next)) return false;
+        auto entries = SplitBundle(value);
+        if (!entries.ok() || entries->empty()) {
+          bad = Status::DataLoss("the run of log entries at " + std::to_string(next) +
+                                 " is malformed");
+          return false;
+        }
+        for (std::string_view e : *entries) {
+          if (next == first + count) break;
+          (void)AppendBundleEntry(e, bundle);  // it came out of a bundle, so it fits
+          hashes->push_back(LeafHash(e));
+          ++next;
+        }
+        return next < first + count;
+      }));
+  LCB_RETURN_IF_ERROR(bad);
+  if (next != first + count) {
+    return Status::DataLoss("log entry " + std::to_string(next) + " is missing from the store");
+  }
+  return Status::Ok();
+}
+
 // The roots of the stored full tiles (level, [first, first + count)).
 Status ReadTileRoots(Kv* kv, int level, uint64_t first, uint64_t count, std::vector<Hash>* roots) {
   uint64_t next = first;
@@ -101,12 +135,13 @@ StatusOr<uint64_t> ReadTreeSize(Kv* kv) {
   return GetBigEndian64(value);
 }
 
-StatusOr<Edge> LoadEdge(Kv* kv, uint64_t size) {
+StatusOr<Edge> LoadEdge(Kv* kv, uint64_t size, bool runs) {
   Edge edge;
   std::vector<std::vector<Hash>> bases(static_cast<size_t>(kMaxTileLevel) + 1);
-  LCB_RETURN_IF_ERROR(ReadLeafRows(kv, FullTiles(0, size) * kTileWidth,
-                                   TileWidthAt(0, FullTiles(0, size), size), &edge.bundle,
-                                   &bases[0]));
+  const uint64_t first = FullTiles(0, size) * kTileWidth;
+  const uint64_t width = TileWidthAt(0, FullTiles(0, size), size);
+  LCB_RETURN_IF_ERROR(runs ? ReadRuns(kv, first, width, &edge.bundle, &bases[0])
+                           : ReadLeafRows(kv, first, width, &edge.bundle, &bases[0]));
   for (int t = 1; t <= kMaxTileLevel; ++t) {
     const uint64_t partial = FullTiles(t, size);
     LCB_RETURN_IF_ERROR(ReadTileRoots(kv, t - 1, partial * kTileWidth,
@@ -135,7 +170,7 @@ Status MigrateToTiles(Kv* kv) {
   std::string layout;
   Status s = kv->Get(Table::kMeta, kMetaLayout, &layout);
   if (s.ok()) {
-    if (layout == kLayoutTiles) return Status::Ok();
+    if (layout == kLayoutTiles || layout == kLayoutRuns) return Status::Ok();
     return Status::FailedPrecondition("the store's log layout '" + layout +
                                       "' is unknown to this version");
   }
@@ -147,14 +182,14 @@ Status MigrateToTiles(Kv* kv) {
     Status p = kv->Get(Table::kMeta, kMetaMigratedTiles, &progress);
     if (p.ok() && progress.size() == 8) done = GetBigEndian64(progress);
     if (!p.ok() && p.code() != StatusCode::kNotFound) return p;
-    LCB_ASSIGN_OR_RETURN(Edge edge, LoadEdge(kv, done * kTileWidth));
+    LCB_ASSIGN_OR_RETURN(Edge edge, LoadEdge(kv, done * kTileWidth, /*runs=*/false));
     for (uint64_t n = done; n < FullTiles(0, size);) {
       const uint64_t last = std::min(FullTiles(0, size), n + kMigrateTilesPerBatch);
       LCB_RETURN_IF_ERROR(FoldTiles(kv, n, last, &edge));
       n = last;
     }
     // The converted tree must be the signed one before the old nodes go.
-    LCB_ASSIGN_OR_RETURN(Edge converted, LoadEdge(kv, size));
+    LCB_ASSIGN_OR_RETURN(Edge converted, LoadEdge(kv, size, /*runs=*/false));
     LCB_ASSIGN_OR_RETURN(Checkpoint cp, StoredCheckpoint(kv));
     if (cp.size != size || cp.root != converted.tree.Root()) {
       return Status::DataLoss(
@@ -165,6 +200,30 @@ Status MigrateToTiles(Kv* kv) {
   batch.DeleteRange(Table::kLogNodes, "", std::string(9, '\xff'));
   batch.Delete(Table::kMeta, kMetaMigratedTiles);
   batch.Put(Table::kMeta, kMetaLayout, kLayoutTiles);
+  return kv->Write(batch, /*sync=*/true);
+}
+
+Status MigrateToRuns(Kv* kv) {
+  std::string layout;
+  LCB_RETURN_IF_ERROR(kv->Get(Table::kMeta, kMetaLayout, &layout));
+  if (layout == kLayoutRuns) return Status::Ok();
+  if (layout != kLayoutTiles) {
+    return Status::FailedPrecondition("the store's log layout '" + layout +
+                                      "' is unknown to this version");
+  }
+  WriteBatch batch;
+  LCB_ASSIGN_OR_RETURN(uint64_t size, ReadTreeSize(kv));
+  const uint64_t first = FullTiles(0, size) * kTileWidth;
+  if (size > first) {
+    LCB_ASSIGN_OR_RETURN(Edge edge, LoadEdge(kv, size, /*runs=*/false));
+    LCB_ASSIGN_OR_RETURN(Checkpoint cp, StoredCheckpoint(kv));
+    if (cp.size != size || cp.root != edge.tree.Root()) {
+      return Status::DataLoss("the log's partial tile does not match the latest signed checkpoint");
+    }
+    batch.DeleteRange(Table::kLogLeaves, LeafKey(first), LeafKey(first + kTileWidth));
+    batch.Put(Table::kLogLeaves, LeafKey(first), edge.bundle);
+  }
+  batch.Put(Table::kMeta, kMetaLayout, kLayoutRuns);
   return kv->Write(batch, /*sync=*/true);
 }
 

@@ -15,13 +15,19 @@ namespace lcb::ledger_layout {
 
 constexpr std::string_view kMetaTreeSize = "tree_size";
 constexpr std::string_view kMetaCheckpoint = "checkpoint";
-// "tiles/1" once the store holds the tiled layout; absent in stores written before it.
+// The layout of the log's rows; absent in stores written before tiles.
+//   "tiles/1": bundles and hash tiles of the full tiles, and one kLogLeaves row per leaf of the
+//              partial tile (BE64(i) -> entry i).
+//   "tiles/2": the same, except that the partial tile's entries are kept as runs, one kLogLeaves
+//              row per commit group: BE64(first leaf) -> its entries in the bundle form
+//              (BE16 length || bytes each), never across a tile's end.
 constexpr std::string_view kMetaLayout = "log_layout";
 constexpr std::string_view kLayoutTiles = "tiles/1";
+constexpr std::string_view kLayoutRuns = "tiles/2";
 // Progress of an interrupted migration: BE64(number of level-0 tiles already folded).
 constexpr std::string_view kMetaMigratedTiles = "log_migrated_tiles";
 
-std::string LeafKey(uint64_t leaf);              // kLogLeaves: BE64(leaf)
+std::string LeafKey(uint64_t leaf);              // kLogLeaves: BE64(first leaf of a run)
 std::string BundleKey(uint64_t index);           // kLogBundles: BE64(index)
 std::string TileKey(int level, uint64_t index);  // kLogTiles: level(1) BE64(index)
 
@@ -33,14 +39,15 @@ struct Edge {
   TileEdge tree;
   std::string bundle;
 };
-// Reads the edge of the stored tree of `size` leaves: the kLogLeaves rows after the last full
+// Reads the edge of the stored tree of `size` leaves: the kLogLeaves runs after the last full
 // tile, and the roots of the full tiles that the upper partial tiles hold. DataLoss when a row
-// is missing or malformed.
-StatusOr<Edge> LoadEdge(Kv* kv, uint64_t size);
+// is missing or malformed. `runs` false reads the partial tile of the "tiles/1" layout (one row
+// per leaf; the migration only).
+StatusOr<Edge> LoadEdge(Kv* kv, uint64_t size, bool runs = true);
 
 // Adds to `batch` the rows of the tiles that `tree.Append` just completed: each hash tile, and
 // for a level-0 tile the entry bundle (taken from `bundle`, which is then emptied) and the
-// range delete of its kLogLeaves rows.
+// range delete of its kLogLeaves runs.
 void AddFullTileRows(std::vector<FullTile>& full, std::string* bundle, WriteBatch* batch);
 
 // Converts a store written before tiles (every leaf in kLogLeaves, every complete subtree in
@@ -48,5 +55,10 @@ void AddFullTileRows(std::vector<FullTile>& full, std::string* bundle, WriteBatc
 // migration resumes where it stopped. The root of the converted tree must equal the latest
 // signed checkpoint's before the old nodes are dropped. A no-op on tiled or empty stores.
 Status MigrateToTiles(Kv* kv);
+
+// Converts a "tiles/1" store (written by MigrateToTiles or by a version before runs) to
+// "tiles/2": the partial tile's leaf rows become one run, in one synced batch, after the edge
+// rebuilt from them matched the latest signed checkpoint. A no-op on "tiles/2" stores.
+Status MigrateToRuns(Kv* kv);
 
 }  // namespace lcb::ledger_layout

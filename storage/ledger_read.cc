@@ -57,13 +57,6 @@ StatusOr<std::string> Ledger::StoredTile(int level, uint64_t index) {
   return stored;
 }
 
-// The row of a leaf of the partial tile; NotFound when its tile has been folded meanwhile.
-StatusOr<std::string> Ledger::EdgeEntry(uint64_t index) {
-  std::string bytes;
-  LCB_RETURN_IF_ERROR(kv_->Get(Table::kLogLeaves, LeafKey(index), &bytes));
-  return bytes;
-}
-
 StatusOr<std::shared_ptr<const std::string>> Ledger::FullBundle(uint64_t index) {
   if (auto cached = bundle_cache_->Get(index)) return cached;
   std::string bytes;
@@ -81,63 +74,43 @@ StatusOr<Hash> Ledger::LeafHashAt(uint64_t index) {
 }
 
 StatusOr<std::string> Ledger::Entry(uint64_t index) {
-  // A leaf of the partial tile may be folded into its bundle between taking the snapshot and
-  // reading its row, and the write that folds it (bundle stored, leaf rows deleted, in one
-  // batch) lands before the snapshot that shows the tile full is published: the entry is then
-  // read from the bundle. Only when that is missing too is a follower's snapshot moved on (it
-  // does not move by itself) and the read tried once more.
-  for (int attempt = 0;; ++attempt) {
-    auto pub = Snapshot();
-    if (index >= pub->size) return Status::NotFound("leaf index beyond the tree size");
-    const uint64_t tile = index / kTileWidth;
-    std::string bytes;
-    auto take = [&](std::string_view bundle) -> Status {
-      LCB_ASSIGN_OR_RETURN(std::string_view entry,
-                           BundleEntry(bundle, static_cast<uint32_t>(index % kTileWidth)));
-      bytes.assign(entry.data(), entry.size());
-      return Status::Ok();
-    };
+  auto pub = Snapshot();
+  if (index >= pub->size) return Status::NotFound("leaf index beyond the tree size");
+  const uint64_t tile = index / kTileWidth;
+  std::string bytes;
+  auto take = [&](std::string_view bundle) -> Status {
+    LCB_ASSIGN_OR_RETURN(std::string_view entry,
+                         BundleEntry(bundle, static_cast<uint32_t>(index % kTileWidth)));
+    bytes.assign(entry.data(), entry.size());
+    return Status::Ok();
+  };
+  if (tile < FullTiles(0, pub->size)) {
     // One entry of a full tile: from the newest bundles kept in memory, else read in place and
     // not kept, so a lookup of an old record neither copies its ~160 KB bundle nor pushes the
     // newest bundles (which the sequential readers share, EntryBundle) out of the cache.
-    auto from_bundle = [&]() -> Status {
-      if (auto cached = bundle_cache_->Get(tile)) return take(*cached);
+    if (auto cached = bundle_cache_->Get(tile)) {
+      LCB_RETURN_IF_ERROR(take(*cached));
+    } else {
       Status inner;
-      LCB_RETURN_IF_ERROR(kv_->View(Table::kLogBundles, BundleKey(tile),
-                                    [&](std::string_view bundle) { inner = take(bundle); }));
-      return inner;
-    };
-    if (tile < FullTiles(0, pub->size)) {
-      Status s = from_bundle();
+      Status s = kv_->View(Table::kLogBundles, BundleKey(tile),
+                           [&](std::string_view bundle) { inner = take(bundle); });
       if (s.code() == StatusCode::kNotFound) {
         return Status::DataLoss("entry bundle " + std::to_string(tile) + " is missing");
       }
       LCB_RETURN_IF_ERROR(s);
-    } else {
-      StatusOr<std::string> row = EdgeEntry(index);
-      if (row.status().code() == StatusCode::kNotFound) {
-        Status folded = from_bundle();
-        if (folded.code() == StatusCode::kNotFound && attempt == 0) {
-          FollowIfFollowing();
-          continue;
-        }
-        if (folded.code() == StatusCode::kNotFound) {
-          return Status::DataLoss("log entry " + std::to_string(index) + " is missing");
-        }
-        LCB_RETURN_IF_ERROR(folded);
-      } else {
-        LCB_RETURN_IF_ERROR(row.status());
-        bytes = std::move(row).value();
-      }
+      LCB_RETURN_IF_ERROR(inner);
     }
-    TileReader reader(this, std::move(pub));
-    LCB_ASSIGN_OR_RETURN(Hash stored, reader.Node(0, index));
-    if (LeafHash(bytes) != stored) {
-      return Status::DataLoss("log entry " + std::to_string(index) +
-                              " does not match its leaf hash: the store was altered");
-    }
-    return bytes;
+  } else {
+    // The partial tile is in the snapshot itself.
+    LCB_RETURN_IF_ERROR(take(*pub->partial));
   }
+  TileReader reader(this, std::move(pub));
+  LCB_ASSIGN_OR_RETURN(Hash stored, reader.Node(0, index));
+  if (LeafHash(bytes) != stored) {
+    return Status::DataLoss("log entry " + std::to_string(index) +
+                            " does not match its leaf hash: the store was altered");
+  }
+  return bytes;
 }
 
 StatusOr<std::vector<Hash>> Ledger::InclusionProof(uint64_t index, uint64_t size) {
@@ -204,51 +177,21 @@ StatusOr<std::string> Ledger::Tile(int level, uint64_t index, uint32_t width) {
 }
 
 StatusOr<std::string> Ledger::EntryBundle(uint64_t index, uint32_t width) {
-  for (int attempt = 0;; ++attempt) {
-    auto pub = Snapshot();
-    const uint32_t have = TileWidthAt(0, index, pub->size);
-    if (width == 0 || width > kTileWidth || have < width) {
-      return Status::NotFound("the log (size " + std::to_string(pub->size) + ") has no " +
-                              EntryBundlePath(index, width));
-    }
-    std::string bundle;
-    auto from_full = [&]() -> Status {
-      LCB_ASSIGN_OR_RETURN(std::shared_ptr<const std::string> full, FullBundle(index));
-      const std::string_view v = *full;
-      if (width == kTileWidth) {
-        bundle.assign(v.data(), v.size());
-        return Status::Ok();
-      }
-      // A prefix of the full bundle: up to the end of entry width-1.
-      LCB_ASSIGN_OR_RETURN(std::string_view last, BundleEntry(v, width - 1));
-      bundle.assign(v.data(), static_cast<size_t>(last.data() + last.size() - v.data()));
-      return Status::Ok();
-    };
-    if (have == kTileWidth) {
-      LCB_RETURN_IF_ERROR(from_full());
-      return bundle;
-    }
-    const uint64_t first = index * kTileWidth;
-    uint64_t next = first;
-    LCB_RETURN_IF_ERROR(kv_->Scan(Table::kLogLeaves, LeafKey(first), LeafKey(first + width), width,
-                                  [&](std::string_view key, std::string_view value) {
-                                    if (key != LeafKey(next)) return false;
-                                    (void)AppendBundleEntry(value, &bundle);
-                                    ++next;
-                                    return true;
-                                  }));
-    if (next == first + width) return bundle;
-    // Folded into the full bundle meanwhile (stored in the batch that deleted the leaf rows,
-    // which may land before the snapshot showing the tile full is published): read that.
-    const uint64_t missing = next;
-    bundle.clear();
-    Status folded = from_full();
-    if (folded.ok()) return bundle;
-    if (folded.code() != StatusCode::kNotFound) return folded;
-    if (attempt > 0)
-      return Status::DataLoss("log entry " + std::to_string(missing) + " is missing");
-    FollowIfFollowing();  // a follower's snapshot does not move by itself
+  auto pub = Snapshot();
+  const uint32_t have = TileWidthAt(0, index, pub->size);
+  if (width == 0 || width > kTileWidth || have < width) {
+    return Status::NotFound("the log (size " + std::to_string(pub->size) + ") has no " +
+                            EntryBundlePath(index, width));
   }
+  std::shared_ptr<const std::string> whole = pub->partial;  // the partial tile: in the snapshot
+  if (have == kTileWidth) {
+    LCB_ASSIGN_OR_RETURN(whole, FullBundle(index));
+  }
+  const std::string_view v = *whole;
+  if (width == have) return std::string(v);
+  // A prefix: up to the end of entry width-1.
+  LCB_ASSIGN_OR_RETURN(std::string_view last, BundleEntry(v, width - 1));
+  return std::string(v.data(), static_cast<size_t>(last.data() + last.size() - v.data()));
 }
 
 // Recomputes the whole tree from the stored entries with a fresh edge: every tile it fills

@@ -43,8 +43,8 @@ struct Store {
 };
 
 // Writes the log the way the Ledger stores it (storage/ledger.h): entry bundles and hash tiles
-// of the full tiles, leaf rows of the partial tile, tree size, layout and a signed checkpoint;
-// without sync (a benchmark fixture, not a durability path).
+// of the full tiles, the partial tile's entries as one run, tree size, layout and a signed
+// checkpoint; without sync (a benchmark fixture, not a durability path).
 void BuildTiledLog(Kv* kv, const Ed25519Key& key, uint64_t n) {
   namespace layout = ledger_layout;
   TileEdge edge;
@@ -56,15 +56,17 @@ void BuildTiledLog(Kv* kv, const Ed25519Key& key, uint64_t n) {
     std::memcpy(entry.data(), &i, sizeof i);
     edge.Append(LeafHash(entry), nullptr, &full);
     (void)AppendBundleEntry(entry, &bundle);
-    if (i >= FullTiles(0, n) * kTileWidth) batch.Put(Table::kLogLeaves, layout::LeafKey(i), entry);
     layout::AddFullTileRows(full, &bundle, &batch);
     if (batch.size() >= 100'000) {
       (void)kv->Write(batch, false);
       batch.Clear();
     }
   }
+  if (!bundle.empty()) {
+    batch.Put(Table::kLogLeaves, layout::LeafKey(FullTiles(0, n) * kTileWidth), bundle);
+  }
   batch.Put(Table::kMeta, layout::kMetaTreeSize, BigEndian64(n));
-  batch.Put(Table::kMeta, layout::kMetaLayout, layout::kLayoutTiles);
+  batch.Put(Table::kMeta, layout::kMetaLayout, layout::kLayoutRuns);
   batch.Put(Table::kMeta, layout::kMetaCheckpoint,
             SignNote(FormatCheckpointBody({kOrigin, n, edge.Root(), {}}), kOrigin, key));
   (void)kv->Write(batch, true);

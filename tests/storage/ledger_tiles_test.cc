@@ -1,7 +1,8 @@
 // The Ledger's tiled layout against a real RocksDB in a temp dir: a store written with the
-// layout before tiles (a small copy of that writer below) migrates on Open and answers the same
-// entries, proofs, roots and checkpoints as an in-memory oracle tree; an interrupted migration
-// resumes; tiles and bundles read back at every width; big entries are refused.
+// layout before tiles, or with "tiles/1" (small copies of those writers below), migrates on
+// Open and answers the same entries, proofs, roots and checkpoints as an in-memory oracle
+// tree; an interrupted migration resumes; a commit group adds one run of entries; tiles and
+// bundles read back at every width; big entries are refused.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -17,6 +18,7 @@
 #include "crypto/signed_note.h"
 #include "crypto/tiles.h"
 #include "storage/ledger.h"
+#include "storage/ledger_layout.h"
 
 namespace lcb {
 namespace {
@@ -145,6 +147,28 @@ void WriteOldLayout(Kv* kv, const Ed25519Key& key, uint64_t n, uint64_t every) {
   ASSERT_TRUE(kv->Write(batch, true).ok());
 }
 
+// The writer of the "tiles/1" layout (before runs): bundles and hash tiles of the full tiles,
+// one kLogLeaves row per leaf of the partial tile; `forge` replaces one stored entry's bytes.
+void WriteTiles1Layout(Kv* kv, const Ed25519Key& key, uint64_t n, uint64_t forge = UINT64_MAX) {
+  TileEdge edge;
+  std::vector<FullTile> full;
+  std::string bundle;
+  WriteBatch batch;
+  for (uint64_t i = 0; i < n; ++i) {
+    edge.Append(LeafHash(EntryBytes(i)), nullptr, &full);
+    ASSERT_TRUE(AppendBundleEntry(EntryBytes(i), &bundle).ok());
+    if (i >= FullTiles(0, n) * kTileWidth) {
+      batch.Put(Table::kLogLeaves, BigEndian64(i), i == forge ? "forged" : EntryBytes(i));
+    }
+    ledger_layout::AddFullTileRows(full, &bundle, &batch);
+  }
+  batch.Put(Table::kMeta, "tree_size", BigEndian64(n));
+  batch.Put(Table::kMeta, "log_layout", "tiles/1");
+  batch.Put(Table::kMeta, "checkpoint", Note(n, edge.Root(), key));
+  batch.Put(Table::kCheckpoints, BigEndian64(n), Note(n, edge.Root(), key));
+  ASSERT_TRUE(kv->Write(batch, true).ok());
+}
+
 size_t CountRows(Kv* kv, Table t) {
   size_t rows = 0;
   EXPECT_TRUE(kv->Scan(t, "", "", SIZE_MAX, [&](std::string_view, std::string_view) {
@@ -188,8 +212,8 @@ class LedgerTilesTest : public ::testing::Test {
 };
 
 // 70,000 entries in the old layout: 273 full level-0 tiles, a partial one of width 112, and
-// tiles above. After the migration the old nodes are gone, only the partial tile's leaf rows
-// remain, and everything reads as before; the log then keeps growing across a restart.
+// tiles above. After the migration the old nodes are gone, the partial tile's 112 entries are
+// one run, and everything reads as before; the log then keeps growing across a restart.
 TEST_F(LedgerTilesTest, OldLayoutStoreMigratesOnOpenAndServesTheSameProofs) {
   constexpr uint64_t kSize = 70000, kEvery = 5000;
   auto kv = std::move(OpenRocksKv(dir_.sub("db"))).value();
@@ -203,7 +227,7 @@ TEST_F(LedgerTilesTest, OldLayoutStoreMigratesOnOpenAndServesTheSameProofs) {
   ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
   EXPECT_EQ((*ledger)->LatestCheckpoint(), checkpoint);
   EXPECT_EQ(CountRows(kv.get(), Table::kLogNodes), 0u);
-  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 112u);
+  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 1u);
   EXPECT_EQ(CountRows(kv.get(), Table::kLogBundles), 273u);
   EXPECT_EQ(CountRows(kv.get(), Table::kLogTiles), 274u);
   std::mt19937_64 rng(3);
@@ -244,6 +268,87 @@ TEST_F(LedgerTilesTest, InterruptedMigrationResumes) {
   for (uint64_t i = 0; i < kSize; ++i) oracle.Append(LeafHash(EntryBytes(i)));
   std::mt19937_64 rng(5);
   ExpectServesTheOracle(**ledger, oracle, kSize, rng);
+}
+
+// A "tiles/1" store (one row per leaf of the partial tile) migrates to runs on Open: one row
+// for the partial tile, the layout "tiles/2", and every read as before, across a restart too.
+TEST_F(LedgerTilesTest, Tiles1StoreMigratesToRunsOnOpen) {
+  constexpr uint64_t kSize = 1000;  // 3 full tiles and 232 leaves
+  auto kv = std::move(OpenRocksKv(dir_.sub("db"))).value();
+  WriteTiles1Layout(kv.get(), *key_, kSize);
+  ASSERT_EQ(CountRows(kv.get(), Table::kLogLeaves), 232u);
+  MemoryTree oracle;
+  for (uint64_t i = 0; i < kSize; ++i) oracle.Append(LeafHash(EntryBytes(i)));
+  for (int open = 0; open < 2; ++open) {
+    auto ledger = Ledger::Open(kv.get(), key_, kOrigin);
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    std::string layout;
+    ASSERT_TRUE(kv->Get(Table::kMeta, "log_layout", &layout).ok());
+    EXPECT_EQ(layout, "tiles/2");
+    EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 1u);
+    std::mt19937_64 rng(7);
+    ExpectServesTheOracle(**ledger, oracle, kSize, rng);
+  }
+}
+
+// A "tiles/1" store whose partial tile holds an altered entry is not converted: Open fails
+// with DataLoss and the leaf rows and layout stay as they were.
+TEST_F(LedgerTilesTest, RunsMigrationRefusesAnAlteredEntry) {
+  auto kv = std::move(OpenRocksKv(dir_.sub("db"))).value();
+  WriteTiles1Layout(kv.get(), *key_, 1000, /*forge=*/900);
+  auto ledger = Ledger::Open(kv.get(), key_, kOrigin);
+  ASSERT_FALSE(ledger.ok());
+  EXPECT_EQ(ledger.status().code(), StatusCode::kDataLoss) << ledger.status().ToString();
+  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 232u);
+  std::string layout;
+  ASSERT_TRUE(kv->Get(Table::kMeta, "log_layout", &layout).ok());
+  EXPECT_EQ(layout, "tiles/1");
+}
+
+// One commit group adds one run of entries to the partial tile, however many entries it holds;
+// a group that fills a tile writes the bundle and starts a run in the next tile. Runs, and
+// stores missing one, are read back at Open.
+TEST_F(LedgerTilesTest, ACommitGroupAddsOneRunOfEntries) {
+  auto kv = std::move(OpenRocksKv(dir_.sub("db"))).value();
+  auto ledger = std::move(Ledger::Open(kv.get(), key_, kOrigin)).value();
+  MemoryTree oracle;
+  uint64_t next = 0;
+  auto group = [&](uint64_t n) {
+    std::vector<LogEntry> batch;
+    for (uint64_t k = 0; k < n; ++k, ++next) {
+      LogEntry e;
+      e.bytes = EntryBytes(next);
+      oracle.Append(LeafHash(e.bytes));
+      batch.push_back(std::move(e));
+    }
+    ASSERT_TRUE(ledger->AppendSync(std::move(batch)).ok());
+  };
+  group(100);
+  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 1u);
+  group(100);
+  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 2u);
+  group(600);  // 200..799: fills tiles 0, 1 and 2, then 32 entries of tile 3
+  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 1u);
+  EXPECT_EQ(CountRows(kv.get(), Table::kLogBundles), 3u);
+  std::string run;
+  ASSERT_TRUE(kv->Get(Table::kLogLeaves, BigEndian64(768), &run).ok());
+  EXPECT_EQ(SplitBundle(run).value().size(), 32u);
+  group(1);
+  std::mt19937_64 rng(11);
+  ExpectServesTheOracle(*ledger, oracle, next, rng);
+  ledger->Stop();
+  ledger.reset();
+  ledger = std::move(Ledger::Open(kv.get(), key_, kOrigin)).value();
+  ExpectServesTheOracle(*ledger, oracle, next, rng);
+  ledger->Stop();
+  ledger.reset();
+  // A run gone from the store: the edge does not load.
+  WriteBatch lose;
+  lose.Delete(Table::kLogLeaves, BigEndian64(800));
+  ASSERT_TRUE(kv->Write(lose, true).ok());
+  auto broken = Ledger::Open(kv.get(), key_, kOrigin);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().code(), StatusCode::kDataLoss) << broken.status().ToString();
 }
 
 // A damaged old store is not converted into a tree that nobody signed.
@@ -304,13 +409,13 @@ TEST_F(LedgerTilesTest, TilesAndBundlesReadBackAtEveryWidth) {
   EXPECT_EQ(ledger->Tile(1, 0, 3).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger->Tile(2, 0, 1).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(ledger->EntryBundle(2, 89).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 88u);
+  EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 88u);  // one run per AppendSync
 }
 
-// The write that fills a tile stores its bundle and deletes its leaf rows at once; readers that
-// still hold the snapshot of the partial tile then find no leaf rows and must read the entries
-// from the bundle (a regulator's /v1/stats read the log's newest entries while records arrived,
-// and about 1 request in 15,000 failed with "log entry ... is missing" before this).
+// The write that fills a tile stores its bundle and deletes its runs at once; readers that
+// still hold the snapshot of the partial tile must still read its entries (a regulator's
+// /v1/stats read the log's newest entries while records arrived, and about 1 request in 15,000
+// failed with "log entry ... is missing" before reads took them from the snapshot).
 TEST_F(LedgerTilesTest, EntriesReadWhileTheirTileIsFoldedIntoItsBundle) {
   auto rocks = std::move(OpenRocksKv(dir_.sub("db"))).value();
   PausingKv kv(rocks.get());
