@@ -199,7 +199,10 @@ Status MigrateToTiles(Kv* kv) {
   WriteBatch batch;
   batch.DeleteRange(Table::kLogNodes, "", std::string(9, '\xff'));
   batch.Delete(Table::kMeta, kMetaMigratedTiles);
-  batch.Put(Table::kMeta, kMetaLayout, kLayoutTiles);
+  // An empty store starts with the newest layout. A converted one goes on to MigrateToRuns;
+  // on a shared store only the writer may convert (MigrateToRuns says why).
+  batch.Put(Table::kMeta, kMetaLayout, size == 0 ? kLayoutRuns : kLayoutTiles);
+  if (size > 0) batch.MoveLogHead(size, size);
   return kv->Write(batch, /*sync=*/true);
 }
 
@@ -222,9 +225,20 @@ Status MigrateToRuns(Kv* kv) {
     }
     batch.DeleteRange(Table::kLogLeaves, LeafKey(first), LeafKey(first + kTileWidth));
     batch.Put(Table::kLogLeaves, LeafKey(first), edge.bundle);
+    // Written only while the log's head is still at `size` and, on a shared store, by the node
+    // holding the writer's lease: a node converting rows the writer has since appended to
+    // (or folded) would delete entries.
+    batch.MoveLogHead(size, size);
   }
   batch.Put(Table::kMeta, kMetaLayout, kLayoutRuns);
-  return kv->Write(batch, /*sync=*/true);
+  Status written = kv->Write(batch, /*sync=*/true);
+  if (written.code() == StatusCode::kUnavailable && written.message().rfind("fenced", 0) == 0) {
+    return Status::Unavailable(
+        "the log's partial tile is stored in the layout 'tiles/1', which the node holding the "
+        "log writer's lease converts when it starts: start that node first (" +
+        written.message() + ")");
+  }
+  return written;
 }
 
 }  // namespace lcb::ledger_layout

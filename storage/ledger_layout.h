@@ -53,12 +53,15 @@ void AddFullTileRows(std::vector<FullTile>& full, std::string* bundle, WriteBatc
 // Converts a store written before tiles (every leaf in kLogLeaves, every complete subtree in
 // kLogNodes) to the tiled layout, in batches that each fold whole tiles, so an interrupted
 // migration resumes where it stopped. The root of the converted tree must equal the latest
-// signed checkpoint's before the old nodes are dropped. A no-op on tiled or empty stores.
+// signed checkpoint's before the old nodes are dropped (that batch fenced as MigrateToRuns's).
+// A no-op on tiled stores; an empty store is marked with the newest layout.
 Status MigrateToTiles(Kv* kv);
 
 // Converts a "tiles/1" store (written by MigrateToTiles or by a version before runs) to
 // "tiles/2": the partial tile's leaf rows become one run, in one synced batch, after the edge
-// rebuilt from them matched the latest signed checkpoint. A no-op on "tiles/2" stores.
+// rebuilt from them matched the latest signed checkpoint. The batch moves the log head from
+// its size to itself, so on a shared store only the writer converts, and only while nothing
+// was appended since: another node gets Unavailable. A no-op on "tiles/2" stores.
 Status MigrateToRuns(Kv* kv);
 
 }  // namespace lcb::ledger_layout

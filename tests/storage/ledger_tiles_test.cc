@@ -323,17 +323,17 @@ TEST_F(LedgerTilesTest, ACommitGroupAddsOneRunOfEntries) {
     }
     ASSERT_TRUE(ledger->AppendSync(std::move(batch)).ok());
   };
-  group(100);
+  ASSERT_NO_FATAL_FAILURE(group(100));
   EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 1u);
-  group(100);
+  ASSERT_NO_FATAL_FAILURE(group(100));
   EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 2u);
-  group(600);  // 200..799: fills tiles 0, 1 and 2, then 32 entries of tile 3
+  ASSERT_NO_FATAL_FAILURE(group(600));  // 200..799: fills tiles 0, 1 and 2, then 32 of tile 3
   EXPECT_EQ(CountRows(kv.get(), Table::kLogLeaves), 1u);
   EXPECT_EQ(CountRows(kv.get(), Table::kLogBundles), 3u);
   std::string run;
   ASSERT_TRUE(kv->Get(Table::kLogLeaves, BigEndian64(768), &run).ok());
   EXPECT_EQ(SplitBundle(run).value().size(), 32u);
-  group(1);
+  ASSERT_NO_FATAL_FAILURE(group(1));
   std::mt19937_64 rng(11);
   ExpectServesTheOracle(*ledger, oracle, next, rng);
   ledger->Stop();

@@ -218,6 +218,51 @@ TEST_F(PgKvTest, AGroupAddingARowThatExistsIsSentAgainWithUpserts) {
   EXPECT_EQ(a->Stats().at("postgres_plain_insert_conflicts_total"), 1);
 }
 
+// A log stored in the layout "tiles/1" (one row per leaf of the partial tile) is converted to
+// runs only by the node holding the writer's lease: another node opening it first gets
+// Unavailable and changes nothing (it could otherwise delete entries the writer appended since).
+TEST_F(PgKvTest, ATiles1LogIsConvertedToRunsOnlyByTheWriter) {
+  auto a = Node(), b = Node();
+  ASSERT_TRUE(a->AcquireWriter("http://node-a", 60s).ok());
+  {
+    auto ledger = Ledger::Open(a.get(), key_, "runs.test/log");
+    ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+    ASSERT_TRUE((*ledger)->AppendSync({Entry("x1"), Entry("x2"), Entry("x3")}).ok());
+  }
+  ASSERT_EQ(Count("SELECT count(*) FROM log_leaves"), 1);
+  // Back to "tiles/1": the run becomes one row per leaf.
+  WriteBatch old;
+  old.Delete(Table::kLogLeaves, BigEndian64(0));
+  for (int i = 0; i < 3; ++i) {
+    old.Put(Table::kLogLeaves, BigEndian64(static_cast<uint64_t>(i)),
+            R"({"key":"x)" + std::to_string(i + 1) + R"("})");
+  }
+  old.Put(Table::kMeta, "log_layout", "tiles/1");
+  ASSERT_TRUE(a->Write(old, true).ok());
+
+  auto early = Ledger::Open(b.get(), key_, "runs.test/log");
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.status().code(), StatusCode::kUnavailable) << early.status().ToString();
+  EXPECT_NE(early.status().message().find("start that node first"), std::string::npos)
+      << early.status().message();
+  EXPECT_EQ(Count("SELECT count(*) FROM log_leaves"), 3);
+
+  auto writer = Ledger::Open(a.get(), key_, "runs.test/log");
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  EXPECT_EQ(Count("SELECT count(*) FROM log_leaves"), 1);
+  std::string layout;
+  ASSERT_TRUE(a->Get(Table::kMeta, "log_layout", &layout).ok());
+  EXPECT_EQ(layout, "tiles/2");
+  EXPECT_EQ((*writer)->Entry(1).value(), R"({"key":"x2"})");
+  ASSERT_TRUE((*writer)->AppendSync({Entry("x4")}).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM log_leaves"), 2);
+  auto follower = Ledger::Open(b.get(), key_, "runs.test/log");
+  ASSERT_TRUE(follower.ok()) << follower.status().ToString();
+  EXPECT_EQ((*follower)->Size(), 4u);
+  EXPECT_EQ((*follower)->Entry(3).value(), R"({"key":"x4"})");
+  EXPECT_TRUE((*follower)->VerifyAll().ok());
+}
+
 // Under REPEATABLE READ, a write that waited on a row another transaction then changed fails
 // with 40001; PgKv runs it again and it succeeds.
 TEST_F(PgKvTest, SerializationFailuresAreRetried) {
