@@ -115,26 +115,54 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Open(Kv* kv, std::shared_ptr<const Ed2
   std::unique_ptr<Ledger> ledger(new Ledger(kv, std::move(key), std::move(origin)));
   LCB_RETURN_IF_ERROR(MigrateToTiles(kv));
   LCB_RETURN_IF_ERROR(MigrateToRuns(kv));
-  LCB_ASSIGN_OR_RETURN(uint64_t size, ReadTreeSize(kv));
-  LCB_ASSIGN_OR_RETURN(Edge edge, LoadEdge(kv, size));
-  auto published = std::make_shared<Published>();
-  published->size = size;
-  published->edge = edge.tree;
-  published->partial = std::make_shared<const std::string>(edge.bundle);
-  if (size > 0) {
-    LCB_RETURN_IF_ERROR(kv->Get(Table::kMeta, kMetaCheckpoint, &published->checkpoint));
-    // The stored tree must match the last signed checkpoint: a restart never replays the log,
-    // so this is where a damaged or rewritten tree is caught.
-    const std::string& note = published->checkpoint;
-    LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)));
-    if (cp.size != size || cp.root != edge.tree.Root()) {
+  // The latest checkpoint, the partial tile's runs and the tree size are separate reads: on a
+  // shared store the writer may commit (or fill the tile) between them when this node opens
+  // the log under load. The tree is loaded at the checkpoint's size, as Follow does, and read
+  // again when a run was folded meanwhile; the stored size may only be ahead of it. A
+  // disagreement that persists is a damaged or rewritten tree.
+  Edge edge;
+  std::shared_ptr<Published> published;
+  auto load = [&]() -> Status {
+    published = std::make_shared<Published>();
+    Status read = kv->Get(Table::kMeta, kMetaCheckpoint, &published->checkpoint);
+    if (read.code() != StatusCode::kNotFound) LCB_RETURN_IF_ERROR(read);
+    uint64_t size = 0;
+    std::optional<Checkpoint> cp;
+    if (read.ok()) {
+      // The stored tree must match the last signed checkpoint: a restart never replays the
+      // log, so this is where a damaged or rewritten tree is caught.
+      const std::string& note = published->checkpoint;
+      LCB_ASSIGN_OR_RETURN(cp, ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)));
+      if (cp->origin != ledger->origin_) {
+        return Status::FailedPrecondition("the store's log origin is '" + cp->origin +
+                                          "', configuration says '" + ledger->origin_ + "'");
+      }
+      size = cp->size;
+    }
+    LCB_ASSIGN_OR_RETURN(edge, LoadEdge(kv, size));
+    if (cp && cp->root != edge.tree.Root()) {
       return Status::DataLoss("stored log tree does not match the latest signed checkpoint");
     }
-    if (cp.origin != ledger->origin_) {
-      return Status::FailedPrecondition("the store's log origin is '" + cp.origin +
-                                        "', configuration says '" + ledger->origin_ + "'");
+    LCB_ASSIGN_OR_RETURN(uint64_t stored_size, ReadTreeSize(kv));
+    if (!cp && stored_size > 0) {
+      return Status::DataLoss("the store holds a log of " + std::to_string(stored_size) +
+                              " entries but no signed checkpoint");
     }
+    if (stored_size < size) {
+      return Status::DataLoss("the stored tree size (" + std::to_string(stored_size) +
+                              ") is behind the latest signed checkpoint (" +
+                              std::to_string(size) + ")");
+    }
+    published->size = size;
+    published->edge = edge.tree;
+    published->partial = std::make_shared<const std::string>(edge.bundle);
+    return Status::Ok();
+  };
+  Status loaded = load();
+  for (int attempt = 1; attempt < 10 && loaded.code() == StatusCode::kDataLoss; ++attempt) {
+    loaded = load();
   }
+  LCB_RETURN_IF_ERROR(loaded);
   ledger->edge_ = std::move(edge.tree);
   ledger->bundle_ = std::move(edge.bundle);
   ledger->published_ = std::move(published);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <thread>
 
@@ -261,6 +262,47 @@ TEST_F(PgKvTest, ATiles1LogIsConvertedToRunsOnlyByTheWriter) {
   EXPECT_EQ((*follower)->Size(), 4u);
   EXPECT_EQ((*follower)->Entry(3).value(), R"({"key":"x4"})");
   EXPECT_TRUE((*follower)->VerifyAll().ok());
+}
+
+// A node opening the log while the writer commits group after group (a node added under
+// load, or restarted) reads a tree and checkpoint that belong together: the size, the runs and
+// the checkpoint are separate reads, so Open retries when they disagree instead of failing
+// with DataLoss.
+TEST_F(PgKvTest, ANodeOpensTheLogWhileTheWriterAppends) {
+  auto a = Node(), b = Node();
+  ASSERT_TRUE(a->AcquireWriter("http://node-a", 60s).ok());
+  auto writer = Ledger::Open(a.get(), key_, "busy.test/log");
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  std::atomic<bool> stop{false};
+  std::atomic<int> appended{0};
+  std::thread load([&] {
+    for (int g = 0; !stop.load(); ++g) {
+      std::vector<LogEntry> group;
+      for (int k = 0; k < 40; ++k) {
+        group.push_back(Entry("g" + std::to_string(g) + "-" + std::to_string(k)));
+      }
+      if ((*writer)->AppendSync(std::move(group)).ok()) appended.fetch_add(1);
+    }
+  });
+  while (appended.load() < 3) std::this_thread::sleep_for(1ms);
+  const int before = appended.load();
+  int opened = 0;
+  std::string failure;
+  for (int i = 0; i < 60 && failure.empty(); ++i) {
+    auto follower = Ledger::Open(b.get(), key_, "busy.test/log");
+    if (!follower.ok()) {
+      failure = follower.status().ToString();
+      break;
+    }
+    ++opened;
+    EXPECT_GT((*follower)->Size(), 0u);
+    EXPECT_TRUE((*follower)->Entry((*follower)->Size() - 1).ok());
+  }
+  stop = true;
+  load.join();
+  EXPECT_EQ(failure, "");
+  EXPECT_EQ(opened, 60);
+  EXPECT_GT(appended.load(), before) << "the writer appended while the node opened the log";
 }
 
 // Under REPEATABLE READ, a write that waited on a row another transaction then changed fails
