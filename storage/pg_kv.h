@@ -21,13 +21,14 @@
 //   INSERTs were most of its backend's time). Should such a row exist after all (23505), the
 //   transaction rolled back whole and the batch is sent again at once with upserts. The last
 //   operation on a key wins, as in RocksDB. A key or value outside its table's grammar refuses
-//   the whole batch (InvalidArgument) before anything is sent. Commits are durable when they return (synchronous_commit on; `sync` is
-//   always honoured). Retried on serialization failures and deadlocks (40001, 40P01). On a lost
-//   connection: a connection found dead before sending is replaced (nothing was sent); a
-//   connection lost after sending leaves the outcome unknown, and then a batch that moves the
-//   log head is resolved from the head row (moved to `to` under this epoch = committed; still at
-//   `from` = not committed, sent again), and any other batch is sent again (its puts and deletes
-//   set final values, so applying it twice leaves what applying it once would).
+//   the whole batch (InvalidArgument) before anything is sent. Commits are durable when they
+//   return (synchronous_commit on; `sync` is always honoured). Retried on serialization failures
+//   and deadlocks (40001, 40P01). On a lost connection: a connection found dead before sending
+//   is replaced (nothing was sent); a connection lost after sending leaves the outcome unknown,
+//   and then a batch that moves the log head is resolved from the head row (moved to `to` under
+//   this epoch = committed; still at `from` = not committed, sent again), and any other batch is
+//   sent again (its puts and deletes set final values, so applying it twice leaves what applying
+//   it once would).
 // - Scan: key order by ORDER BY on the primary key, bounds translated exactly (pg_codec.h), in
 //   pages of keyset queries. `fn` runs between pages with no connection held, so it may call
 //   the Kv. Each page is a consistent snapshot; rows committed between two pages may appear in
