@@ -167,7 +167,10 @@ via_follower=$(rate "$out")
 stage_delta "$s1" "$(stages)" "$secs"
 fresh_db limit_db
 [ -n "$RECORDS" ] || RECORDS=$(python3 -c "print(max(200000, round($to_writer * $secs / 1000) * 1000))")
-limit_line=$("$BUILD/benchmarks/pg/pg_limit" "$DSN dbname=limit_db" "$RECORDS" 1000 storage/sql/postgres.sql)
+# pg_limit writes the entries the bank just wrote (the latest bundles of nodes_db), so that its
+# runs and bundles compress in PostgreSQL as the bank's do.
+limit_line=$("$BUILD/benchmarks/pg/pg_limit" --entries-from "$DSN dbname=nodes_db" --learners 200 \
+  --schema storage/sql/postgres.sql "$DSN dbname=limit_db" "$RECORDS")
 echo "$limit_line"
 limit=$(echo "$limit_line" | sed -n 's/.*= \([0-9]*\) records\/s.*/\1/p')
 echo "records/s: to the writer $to_writer ($(python3 -c "print(round($to_writer/$limit, 2))")x the limit)," \

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Issue 18's storage figures in one run, side by side with their limits, against ONE PostgreSQL
 # 15 started here (temp dir, loopback, fsync on; stopped and removed at the end):
-#   1. limit:  pg_limit (benchmarks/pg/pg_limit.c): the Ledger's rows from a minimal libpq
-#              program, multi-row INSERTs, one transaction per group of 1,000, pipelined;
+#   1. limit:  pg_limit (benchmarks/pg/pg_limit.c): the Ledger's rows (layout tiles/2) from a
+#              minimal libpq program, multi-row INSERTs, one transaction per group of 1,000,
+#              pipelined;
 #   2. ours:   pg_bench BM_LedgerAppendPg: the Ledger appending through PgKv in-process (and,
 #              for attribution, BM_LedgerAppendPgNoLookup: its per-entry idempotency Gets
 #              answered from memory);
 #   3. limit:  pgbench -S (8 clients) for point reads;
 #   4. ours:   pg_bench BM_PgKvGetRecordId / BM_InclusionProofPg (8 threads);
 #   5. bytes per record of each table (the capacity model of docs/scale-out.md).
-# Rounds alternate 1 and 2 so both see the same machine load.
+# Rounds alternate 2 and 1 so both see the same machine load; pg_limit writes the entries of
+# the Ledger's database of its round (--entries-from), so that both write the same bytes.
 #
 #   cmake --build build --target pg_limit pg_bench pg_test_cluster
-#   benchmarks/pg/run.sh                      # RECORDS=100000 ROUNDS=3 by default
+#   benchmarks/pg/run.sh                      # ROUNDS=3 by default
+# RECORDS: records pg_limit writes (default: as many as the Ledger wrote in the same round).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=${BUILD_DIR:-build}
-RECORDS=${RECORDS:-100000}
+RECORDS=${RECORDS:-}
 ROUNDS=${ROUNDS:-3}
 STATE=$(mktemp -u /tmp/creditbank-pg-bench.XXXXXX)
 
@@ -34,15 +37,18 @@ echo "PostgreSQL: $(psql_ -d postgres -Atc 'SHOW server_version'), fsync $(psql_
   "synchronous_commit $(psql_ -d postgres -Atc 'SHOW synchronous_commit'); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 for round in $(seq "$ROUNDS"); do
-  echo "== round $round: $RECORDS records"
-  fresh_db limit_db
-  "$B/benchmarks/pg/pg_limit" "$DSN dbname=limit_db" "$RECORDS" 1000 storage/sql/postgres.sql
+  echo "== round $round"
   fresh_db nolookup_db
   LCB_PG_DSN="$DSN dbname=nolookup_db" "$B/benchmarks/pg/pg_bench" \
     --benchmark_filter='BM_LedgerAppendPgNoLookup' 2>&1 | grep -E '^BM_' || true
   fresh_db ledger_db
   LCB_PG_DSN="$DSN dbname=ledger_db" "$B/benchmarks/pg/pg_bench" \
     --benchmark_filter='BM_LedgerAppendPg/.*threads:2' 2>&1 | grep -E '^BM_' || true
+  # The limit writes the entries the Ledger just wrote (its latest bundles), so both compress alike.
+  fresh_db limit_db
+  "$B/benchmarks/pg/pg_limit" --entries-from "$DSN dbname=ledger_db" --learners 200 \
+    --schema storage/sql/postgres.sql "$DSN dbname=limit_db" \
+    "${RECORDS:-$(psql_ -d ledger_db -Atc 'SELECT tree_size FROM log_head')}"
 done
 
 echo "== reads: pgbench -S (8 clients, 20 s) on a scale-10 pgbench database"
