@@ -92,7 +92,7 @@ Store& Open(bool skip_unique_lookups = false) {
   return store;
 }
 
-// A record entry as the bank logs it (service/records.cc): canonical JSON of ~370 bytes with a
+// A record entry as the bank logs it (service/records.cc): canonical JSON of ~385 bytes with a
 // random id and salt, posted for 200 learners in turn as benchmarks/load/ingest.lua posts them,
 // so that the runs and bundles compress in PostgreSQL as the bank's do (entries of one repeated
 // byte made both this benchmark and pg_limit several times faster). Unique key = id, a
