@@ -18,6 +18,7 @@
 #   RECORDS: records pg_limit writes (default: as many as the ingestion to the writer took in,
 #   at least 200,000, so both write the same amount). READ_SECS: seconds of each read phase
 #   (default: the phase's). A sustained figure: `READ_SECS=20 benchmarks/pg/nodes.sh 180`.
+#   FOLLOWER_FIRST=1: the ingestion through a follower runs before the one to the writer.
 #   PROFILE=1: during the ingestion to the writer, also samples what PostgreSQL's busy backends
 #   wait on (pg_stat_activity every 10 ms) and prints the WAL the phase wrote (pg_stat_wal)
 # Needs build/cli/creditbank, build/benchmarks/pg/pg_limit, build/tests/pg/pg_test_cluster
@@ -124,6 +125,18 @@ pg_waits() { # SECONDS -> sample lines "wait statement"
   psql_ -d postgres -At -f "$sql" | grep -v '^$' || true
 }
 echo "== 1. ingestion, batches of 100 over $CONNS connections, ${secs}s each"
+# The second phase writes into a database that already holds the first phase's records (its
+# indexes larger, more of them out of shared_buffers). FOLLOWER_FIRST=1 runs the phase through
+# a follower first, to tell that apart from the cost of the forwarding.
+follower_phase() {
+  local before after
+  before=$(stages)
+  out=$(ingest "$URL_b" f); echo "$out" | grep -E "RESULT|unexpected" || true
+  via_follower=$(rate "$out")
+  after=$(stages)
+  stage_delta "$before" "$after" "$secs"
+}
+[ "${FOLLOWER_FIRST:-0}" = 1 ] && follower_phase
 s0=$(stages)
 if [ "${PROFILE:-0}" = 1 ]; then
   w0=$(wal)
@@ -161,10 +174,8 @@ for what, n in c.most_common(12):
 PY
 fi
 to_writer=$(rate "$out")
-s1=$(stages); stage_delta "$s0" "$s1" "$secs"
-out=$(ingest "$URL_b" f); echo "$out" | grep -E "RESULT|unexpected" || true
-via_follower=$(rate "$out")
-stage_delta "$s1" "$(stages)" "$secs"
+stage_delta "$s0" "$(stages)" "$secs"
+[ "${FOLLOWER_FIRST:-0}" = 1 ] || follower_phase
 fresh_db limit_db
 [ -n "$RECORDS" ] || RECORDS=$(python3 -c "print(max(200000, round($to_writer * $secs / 1000) * 1000))")
 # pg_limit writes the entries the bank just wrote (the latest bundles of nodes_db), so that its
