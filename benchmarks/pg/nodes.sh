@@ -46,18 +46,17 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-"$BUILD/tests/pg/pg_test_cluster" start "$STATE" --fsync
+# PG_SET="name=value ...": server settings for the bank and the limit alike, given to the server
+# when it starts (so any setting, e.g. PG_SET="shared_buffers=4GB max_wal_size=8GB
+# checkpoint_timeout=15min"); the header line prints max_wal_size and shared_buffers.
+pg_set=()
+for kv in ${PG_SET:-}; do pg_set+=(--set "$kv"); done
+"$BUILD/tests/pg/pg_test_cluster" start "$STATE" --fsync "${pg_set[@]}"
 PORT=$(sed -n 's/^port=//p' "$STATE")
 [ -n "$PORT" ] || { echo "nodes.sh: PostgreSQL did not start: $(cat "$STATE")" >&2; exit 1; }
 DSN="host=127.0.0.1 port=$PORT user=postgres"
 psql_() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
 fresh_db() { psql_ -d postgres -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1"; }
-# PG_SET="name=value ...": server settings that a reload applies (ALTER SYSTEM), for the bank
-# and the limit alike, e.g. PG_SET="max_wal_size=8GB checkpoint_timeout=15min".
-for kv in ${PG_SET:-}; do
-  psql_ -d postgres -c "ALTER SYSTEM SET ${kv%%=*} = '${kv#*=}'"
-done
-[ -z "${PG_SET:-}" ] || psql_ -d postgres -Atc "SELECT pg_reload_conf()" >/dev/null
 fresh_db nodes_db
 echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql_ -d postgres -Atc 'SHOW server_version'), fsync $(psql_ -d postgres -Atc 'SHOW fsync'), max_wal_size $(psql_ -d postgres -Atc 'SHOW max_wal_size'), shared_buffers $(psql_ -d postgres -Atc 'SHOW shared_buffers'); lease ${LEASE_MS} ms"
 

@@ -23,7 +23,10 @@ RECORDS=${RECORDS:-}
 ROUNDS=${ROUNDS:-3}
 STATE=$(mktemp -u /tmp/creditbank-pg-bench.XXXXXX)
 
-"$B/tests/pg/pg_test_cluster" start "$STATE" --fsync
+# PG_SET="name=value ...": server settings, e.g. PG_SET="shared_buffers=4GB" (as nodes.sh).
+pg_set=()
+for kv in ${PG_SET:-}; do pg_set+=(--set "$kv"); done
+"$B/tests/pg/pg_test_cluster" start "$STATE" --fsync "${pg_set[@]}"
 trap '"$B/tests/pg/pg_test_cluster" stop "$STATE"' EXIT
 PORT=$(sed -n 's/^port=//p' "$STATE")
 if [ -z "$PORT" ]; then

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -139,6 +140,19 @@ StatusOr<std::unique_ptr<PgServer>> PgServer::Start(const PgServerOptions& optio
         "no PostgreSQL server in /usr/lib/postgresql/*/bin (scripts/deps.sh installs it: "
         "apt-get install postgresql)");
   }
+  std::string extra;
+  for (const std::string& s : options.settings) {
+    const size_t eq = s.find('=');
+    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '=';
+    });
+    if (eq == 0 || eq == std::string::npos || eq + 1 == s.size() || !plain ||
+        s.find('=', eq + 1) != std::string::npos) {
+      return Status::FailedPrecondition(
+          "server setting '" + s + "': expected name=value of letters, digits, '_' and '.'");
+    }
+    extra += " -c " + s;  // pg_ctl passes -o through a shell: nothing else gets in
+  }
   LCB_ASSIGN_OR_RETURN(std::string user, ServerUser());
   LCB_ASSIGN_OR_RETURN(std::string dir, MakeDir(user));
   std::unique_ptr<PgServer> server(new PgServer());
@@ -160,6 +174,7 @@ StatusOr<std::unique_ptr<PgServer>> PgServer::Start(const PgServerOptions& optio
     if (!options.fsync) {
       settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
     }
+    settings += extra;  // later -c options win
     if (Run({bindir + "/pg_ctl", "-D", data, "-l", dir + "/server.log", "-w", "-t", "60", "-o",
              settings, "start"},
             user, dir + "/pg_ctl.log") == 0) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
@@ -25,6 +26,9 @@ namespace lcb::testing {
 
 struct PgServerOptions {
   bool fsync = false;  // tests do not need durability across a machine crash; benchmarks do
+  // More server settings, "name=value" each (letters, digits, '_', '.'), after the defaults
+  // (benchmarks: e.g. shared_buffers=4GB; settings a reload cannot change).
+  std::vector<std::string> settings;
 };
 
 class PgServer {

@@ -1,5 +1,6 @@
-// The ctest fixture around the PostgreSQL tests: `pg_test_cluster start STATE [--fsync]` starts
-// one throwaway server (fsync off unless asked: benchmarks ask) for the whole ctest run and writes
+// The ctest fixture around the PostgreSQL tests: `pg_test_cluster start STATE [--fsync]
+// [--set name=value]...` starts one throwaway server (fsync off unless asked: benchmarks ask;
+// --set adds a server setting, e.g. shared_buffers=4GB) for the whole ctest run and writes
 // its port and directory to STATE (read by PgServer::ForTests through $LCB_PG_SERVER_FILE);
 // `pg_test_cluster stop STATE` stops it and removes its directory. When PostgreSQL cannot start,
 // `start` writes the reason instead (the tests then skip and say it) and exits 0, or 1 under
@@ -14,9 +15,7 @@
 
 namespace {
 
-int StartCluster(const std::string& state, bool fsync) {
-  lcb::testing::PgServerOptions options;
-  options.fsync = fsync;
+int StartCluster(const std::string& state, const lcb::testing::PgServerOptions& options) {
   auto server = lcb::testing::PgServer::Start(options);
   std::ofstream out(state, std::ios::trunc);
   if (!server.ok()) {
@@ -56,10 +55,23 @@ int StopCluster(const std::string& state) {
 
 int main(int argc, char** argv) {
   const std::string command = argc > 1 ? argv[1] : "";
-  const bool fsync = argc == 4 && std::string(argv[3]) == "--fsync";
-  if (!((command == "start" && (argc == 3 || fsync)) || (command == "stop" && argc == 3))) {
-    std::fprintf(stderr, "usage: pg_test_cluster start STATE_FILE [--fsync] | stop STATE_FILE\n");
+  lcb::testing::PgServerOptions options;
+  bool usage = !(command == "start" && argc >= 3) && !(command == "stop" && argc == 3);
+  for (int i = 3; command == "start" && i < argc && !usage; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--fsync") {
+      options.fsync = true;
+    } else if (arg == "--set" && i + 1 < argc) {
+      options.settings.push_back(argv[++i]);
+    } else {
+      usage = true;
+    }
+  }
+  if (usage) {
+    std::fprintf(stderr,
+                 "usage: pg_test_cluster start STATE_FILE [--fsync] [--set name=value]... | "
+                 "stop STATE_FILE\n");
     return 2;
   }
-  return command == "start" ? StartCluster(argv[2], fsync) : StopCluster(argv[2]);
+  return command == "start" ? StartCluster(argv[2], options) : StopCluster(argv[2]);
 }
