@@ -146,12 +146,12 @@ void PostVcApiVerify(CredentialService& creds, RouteContext& ctx, Respond respon
 }
 
 // POST /vc-api/credentials/issue {"credential", "options"?: object}: admin, and only when the
-// configuration enables vc_api_issue (404 otherwise: the endpoint does not exist for clients).
+// configuration enables vc_api.issue (404 otherwise: the endpoint does not exist for clients).
 void PostVcApiIssue(CredentialService& creds, RouteContext& ctx, Respond respond) {
   const std::string& rid = ctx.request.request_id;
   if (!creds.vc_api_issue_enabled()) {
     return respond(ProblemResponse(
-        Status::NotFound("VC-API issuing is not enabled (configuration key vc_api_issue)"), rid));
+        Status::NotFound("VC-API issuing is not enabled (configuration key vc_api.issue)"), rid));
   }
   json body;
   if (!ParseJsonRequest(ctx, respond, &body)) return;
@@ -350,7 +350,7 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
   router.Add(
       "POST", "/vc-api/credentials/issue", kAdmin,
       "W3C VC-API: sign {credential} (issuer = the bank's DID) with eddsa-jcs-2022; only "
-      "when vc_api_issue is enabled",
+      "when vc_api.issue is enabled",
       [c](RouteContext& ctx, Respond respond) { PostVcApiIssue(*c, ctx, std::move(respond)); });
   // GET /v1/learners/{id}/transcript serves format=clr here and format=pdf from the transcript
   // routes; whichever file registers the path first owns the dispatch on ?format=.

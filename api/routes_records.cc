@@ -41,6 +41,9 @@ struct PostBody {
   bool batch = true;
 };
 
+bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
+                   const Respond& respond, PostBody* out);
+
 // Decodes a text/csv body by its charset (gb18030 or gbk, what Excel writes on a Chinese
 // Windows, or utf-8; none = UTF-8) and reads its rows. False when it has responded.
 bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
@@ -78,7 +81,14 @@ bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
         req.request_id));
     return false;
   }
-  if (table->rows.size() > static_cast<size_t>(max_batch)) {
+  return ReadTableRows(req, *table, max_batch, respond, out);
+}
+
+// The rows of a file in the bank's CSV header (CSV or XLSX), each with its line in the file.
+// False when it has responded.
+bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
+                   const Respond& respond, PostBody* out) {
+  if (table.rows.size() > static_cast<size_t>(max_batch)) {
     respond(ProblemResponse(
         Status::ResourceExhausted(Field("/records"),
                                   "a request holds at most " + std::to_string(max_batch) +
@@ -87,9 +97,9 @@ bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
     return false;
   }
   BatchErrors errors;
-  for (size_t i = 0; i < table->rows.size(); ++i) {
-    auto in = RecordInputFromCsvRow(table->header, table->rows[i].fields);
-    out->csv_lines.push_back(table->rows[i].line);
+  for (size_t i = 0; i < table.rows.size(); ++i) {
+    auto in = RecordInputFromCsvRow(table.header, table.rows[i].fields);
+    out->csv_lines.push_back(table.rows[i].line);
     if (!in.ok()) {
       errors.errors.push_back(in.status().WithPointerPrefix("/records/" + std::to_string(i)));
       out->inputs.emplace_back();
@@ -102,6 +112,33 @@ bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
   AddCsvLines(&r, out->csv_lines);
   respond(std::move(r));
   return false;
+}
+
+// An XLSX workbook in the bank's CSV header (the first sheet, or ?sheet=NAME), read as
+// `creditbank import` reads one (formats/upload.h): shared and inline strings, numbers stored as
+// text, dates as serials or text. Every bad cell is named by its line, column and letter; a
+// column mapping (cn-registrar) is the importer's, which creates learner accounts first.
+// False when it has responded.
+bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch,
+                  const Respond& respond, PostBody* out) {
+  formats::UploadOptions options;
+  if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
+  std::vector<formats::CellProblem> problems;
+  auto mapped = formats::ReadRecordUpload(type, req.body, options, nullptr, &problems);
+  if (!mapped.ok()) {
+    const Status& s = mapped.status();
+    HttpResponse r = ProblemResponse(
+        s.pointer().empty() ? Status::InvalidArgument(Field("/body"), s.message()) : s,
+        req.request_id);
+    if (!problems.empty()) {
+      json problem = json::parse(r.body);
+      problem["errors"] = formats::ProblemsJson(problems);
+      r.body = Dump(problem);
+    }
+    respond(std::move(r));
+    return false;
+  }
+  return ReadTableRows(req, mapped->table, max_batch, respond, out);
 }
 
 // Reads {"records": [...]} or one record as a JSON tree (the slow path, which names every
@@ -173,6 +210,8 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
   const std::string* type = req.Header("content-type");
   if (type && formats::MediaTypeOf(*type) == "text/csv") {
     if (!ReadCsvBody(req, *type, max_batch, respond, &body)) return;
+  } else if (type && formats::MediaTypeOf(*type) == formats::kXlsxMediaType) {
+    if (!ReadXlsxBody(req, *type, max_batch, respond, &body)) return;
   } else if (auto fast = JsonBodyType(req) ? ParseRecordBatchFast(req.body, max_batch)
                                              : std::nullopt) {
     body.inputs = std::move(*fast);  // a valid batch, read without building a JSON tree

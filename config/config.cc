@@ -72,8 +72,10 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"credential_status_hosts", "string",
      "comma-separated hosts (host or host:port) whose status lists the bank fetches for a "
      "presented credential that came without its list (none: nothing is fetched)"},
-    {"vc_api_issue", "string",
-     "true enables POST /vc-api/credentials/issue for admins (DESIGN.md vc_api.issue; false)"},
+    {"vc_api.issue", "string",
+     "true enables POST /vc-api/credentials/issue for admins (false); in a file "
+     "{\"vc_api\": {\"issue\": true}}",
+     "CREDITBANK_VC_API_ISSUE", "vc-api-issue"},
     {"stats_k", "int", "GET /v1/stats leaves out cells of fewer learners than this (10)"},
     {"stats_build_on_start", "string",
      "true: serve builds the /v1/stats aggregates in the background at start, false: at the "
@@ -294,7 +296,7 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
       if (!ok) return Bad(key, source, "'" + host + "' is not a host or host:port");
       c.credential_status_hosts.push_back(host);
     }
-  } else if (key == "vc_api_issue") {
+  } else if (key == "vc_api.issue" || key == "vc_api_issue") {  // the flat name: before 2026-12-05
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
     c.vc_api_issue = value == "true";
   } else if (key == "stats_build_on_start") {

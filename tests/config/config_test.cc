@@ -124,6 +124,36 @@ TEST(ConfigTest, StorageBackendFromFileEnvAndFlags) {
   EXPECT_NE(std::find(flags.begin(), flags.end(), "max-body-bytes"), flags.end());
 }
 
+// DESIGN.md names the key vc_api.issue: {"vc_api": {"issue": true}} in a file; the env and
+// flag names are derived as for the storage keys; the flat vc_api_issue of older files works.
+TEST(ConfigTest, VcApiIssueIsTheNestedKeyOfDesign) {
+  auto defaults = LoadConfig("", {}, {});
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->vc_api_issue);
+  std::string file = WriteTemp(R"({"vc_api": {"issue": true}})");
+  auto from_file = LoadConfig(file, {}, {});
+  ASSERT_TRUE(from_file.ok()) << from_file.status().ToString();
+  EXPECT_TRUE(from_file->vc_api_issue);
+  auto from_env = LoadConfig(file, {{"CREDITBANK_VC_API_ISSUE", "false"}}, {});
+  ASSERT_TRUE(from_env.ok()) << from_env.status().ToString();
+  EXPECT_FALSE(from_env->vc_api_issue);
+  auto from_flag = LoadConfig(file, {{"CREDITBANK_VC_API_ISSUE", "false"}}, {{"vc_api_issue", "true"}});
+  ASSERT_TRUE(from_flag.ok()) << from_flag.status().ToString();
+  EXPECT_TRUE(from_flag->vc_api_issue);
+  std::remove(file.c_str());
+  std::string flat = WriteTemp(R"({"vc_api_issue": "true"})");
+  auto old_file = LoadConfig(flat, {}, {});
+  ASSERT_TRUE(old_file.ok()) << old_file.status().ToString();
+  EXPECT_TRUE(old_file->vc_api_issue);
+  std::remove(flat.c_str());
+  std::string bad = WriteTemp(R"({"vc_api": {"issue": "yes"}})");
+  auto refused = LoadConfig(bad, {}, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("vc_api.issue"), std::string::npos)
+      << refused.status().message();
+  std::remove(bad.c_str());
+}
+
 // Several nodes: the lease length and the URL other nodes forward writes to.
 TEST(ConfigTest, NodeLeaseAndAdvertisedUrl) {
   auto defaults = LoadConfig("", {}, {});

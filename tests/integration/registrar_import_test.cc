@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "api/logging.h"
 #include "cli/commands.h"
 #include "formats/source_table.h"
+#include "formats/xlsx.h"
 #include "tests/formats/xlsx_builder.h"
 #include "tests/integration/test_server.h"
 
@@ -284,6 +286,80 @@ TEST_F(RegistrarImportTest, XlsxWithChineseHeadersAndABadLineThenFixed) {
   auto c = RecordsOf(LookupId(kIdC));
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0]["grade"]["scale"], "five_level");
+}
+
+// POST /v1/records takes an XLSX workbook in the bank's own header, as the portal's registrar
+// upload sends it: ?sheet= picks the sheet; a bad cell is named by its line and stores nothing.
+TEST_F(RegistrarImportTest, XlsxPostedToRecordsInTheBanksHeader) {
+  auto workbook = [&](const std::string& line4_grade) {
+    formats::testing::WorkbookSpec spec;
+    auto is = [](const std::string& cell, const std::string& text) {
+      return "<c r=\"" + cell + "\" t=\"inlineStr\"><is><t>" + formats::testing::Escape(text) +
+             "</t></is></c>";
+    };
+    std::string rows = "<row r=\"1\">";
+    const std::vector<std::string> header = {"learner",     "unit",        "external_ref",
+                                             "grade_scale", "grade_value", "completed_on"};
+    for (size_t i = 0; i < header.size(); ++i) {
+      spec.shared.push_back(formats::testing::Si(header[i]));
+      rows += "<c r=\"" + formats::ColumnLetter(i) + "1\" t=\"s\"><v>" + std::to_string(i) +
+              "</v></c>";
+    }
+    rows += "</row>";
+    // Line 2: the grade a number cell, the date an Excel serial with a date style (2024-01-10).
+    rows += "<row r=\"2\">" + is("A2", cat_.learner_a) + is("B2", "tsinghua:CS101") +
+            is("C2", "X-1") + is("D2", "percent") + "<c r=\"E2\"><v>85</v></c>" +
+            "<c r=\"F2\" s=\"1\"><v>45301</v></c></row>";
+    rows += "<row r=\"3\">" + is("A3", cat_.learner_a) + is("B3", "tsinghua:MA101") +
+            is("C3", "X-2") + is("D3", "five_level") + is("E3", "优秀") + is("F3", "2024-01-11") +
+            "</row>";
+    rows += "<row r=\"4\">" + is("A4", cat_.learner_a) + is("B4", "tsinghua:MA101") +
+            is("C4", "X-3") + is("D4", "percent") + is("E4", line4_grade) +
+            is("F4", "2024-01-12") + "</row>";
+    spec.sheets = {{"notes", "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>read me</t></is></c></row>"},
+                   {"grades", rows}};
+    return formats::testing::BuildXlsx(spec);
+  };
+  const std::map<std::string, std::string> xlsx = {
+      {"Content-Type", std::string(formats::kXlsxMediaType)}};
+  const uint64_t before = server_->ledger().Size();
+
+  // The first sheet is the notes: its header lacks the bank's columns.
+  ClientResponse r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, workbook("77"), xlsx);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_TRUE(Has(r.body, "learner")) << r.body;
+  r = server_->Call("POST", "/v1/records?sheet=marks", cat_.tsinghua_token, workbook("77"), xlsx);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_TRUE(Has(r.body, "marks")) << r.body;
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, "learner,unit\n", xlsx);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_FALSE(json::parse(r.body).value("detail", "").empty()) << r.body;
+
+  // A bad grade on line 4: named by line and field; nothing stored.
+  r = server_->Call("POST", "/v1/records?sheet=grades", cat_.tsinghua_token, workbook("abc"), xlsx);
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 4);
+  EXPECT_EQ(p["errors"][0]["field"], "grade/value");
+  EXPECT_EQ(server_->ledger().Size(), before);
+
+  // A dry run checks everything and stores nothing; then the fixed workbook is stored.
+  r = server_->Call("POST", "/v1/records?sheet=grades&dry_run=true", cat_.tsinghua_token,
+                    workbook("77"), xlsx);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["valid"], 3);
+  EXPECT_EQ(server_->ledger().Size(), before);
+  r = server_->Call("POST", "/v1/records?sheet=grades", cat_.tsinghua_token, workbook("77"), xlsx);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before + 3);
+  auto a = RecordsOf(cat_.learner_a);
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[0]["external_ref"], "X-1");
+  EXPECT_EQ(a[0]["completed_on"], "2024-01-10");
+  EXPECT_EQ(a[0]["grade"]["normalized"], 85);
+  EXPECT_EQ(a[1]["grade"]["value"], "优秀");
+  EXPECT_EQ(a[2]["grade"]["value"], "77");
 }
 
 TEST_F(RegistrarImportTest, ServerRefusalsNameTheSourceColumn) {
