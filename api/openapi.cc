@@ -422,7 +422,11 @@ nlohmann::json OpenApiDocument(const Router& router) {
       if (r.pattern == "/v1/records") {
         content["text/csv"] = {{"schema", {{"type", "string"}, {"description",
             "header row: learner, unit, external_ref, credits, hours, level, grade_scale, "
-            "grade_value, completed_on, attendance, evidence_sha256; empty cell = unset"}}}};
+            "grade_value, completed_on, attendance, evidence_sha256; empty cell = unset; "
+            "charset utf-8 (default), gb18030 or gbk"}}}};
+        content["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] = {
+            {"schema", {{"type", "string"}, {"format", "binary"}, {"description",
+            "XLSX workbook: the first sheet, or ?sheet=NAME, with the CSV header in row 1"}}}};
       }
       if (r.pattern == "/v1/learners/{id}/credentials") {
         content["application/jwt"] = {{"schema", Str()}};
