@@ -210,7 +210,7 @@ class CrashTest:
         cmd = [self.args.bin, "serve", "--data", os.path.join(self.data, "store"),
                "--listen", "127.0.0.1:0", "--port-file", port_file, "--log-level", "warn",
                # the checks re-read every acknowledged record as fast as they can
-               "--rate-limit-rps", "0"]
+               "--rate-limit-rps", "0"] + (self.args.serve_arg or [])
         self.server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.time() + self.args.start_timeout
@@ -589,6 +589,10 @@ def main():
     p.add_argument("--seed", type=int, default=int(os.environ.get("CRASH_SEED", "0")) or None)
     p.add_argument("--data", help="data directory (default: a temp dir, removed on success)")
     p.add_argument("--keep", action="store_true", help="keep the data directory")
+    p.add_argument("--serve-arg", action="append", metavar="ARG",
+                   help="one more argument for `creditbank serve` (repeat; e.g. "
+                        "--serve-arg=--storage --serve-arg=postgres: crash_test.sh's "
+                        "CRASH_STORAGE=postgres)")
     args = p.parse_args()
     if args.seed is None:
         args.seed = random.randrange(1, 1 << 31)
@@ -599,8 +603,9 @@ def main():
     temp = args.data is None
     if temp:
         args.data = tempfile.mkdtemp(prefix="creditbank-crash-")
-    print("crash test: %d rounds, kill after %.0f-%.0f ms, seed %d, data %s" %
-          (args.rounds, args.min_delay_ms, args.max_delay_ms, args.seed, args.data), flush=True)
+    print("crash test: %d rounds, kill after %.0f-%.0f ms, seed %d, data %s%s" %
+          (args.rounds, args.min_delay_ms, args.max_delay_ms, args.seed, args.data,
+           (", serve " + " ".join(args.serve_arg)) if args.serve_arg else ""), flush=True)
     test = CrashTest(args)
     try:
         test.run()
