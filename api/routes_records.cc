@@ -41,47 +41,15 @@ struct PostBody {
   bool batch = true;
 };
 
-bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
-                   const Respond& respond, PostBody* out);
-
-// Decodes a text/csv body by its charset (gb18030 or gbk, what Excel writes on a Chinese
-// Windows, or utf-8; none = UTF-8) and reads its rows. False when it has responded.
-bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
-                 const Respond& respond, PostBody* out) {
-  const std::optional<std::string> charset = formats::CharsetOfContentType(type);
-  auto encoding = formats::ParseEncodingName(charset.value_or("utf-8"));
-  if (!encoding.ok() || *encoding == formats::Encoding::kAuto) {
-    respond(ProblemResponse(Status::InvalidArgument(Field("/content-type"),
-                                                    "charset '" + charset.value_or("") +
-                                                        "' is not one of utf-8, gb18030, gbk"),
-                            req.request_id));
-    return false;
-  }
-  std::vector<formats::CellProblem> bad_bytes;
-  auto decoded = formats::DecodeText(req.body, *encoding, &bad_bytes);
-  if (!decoded.ok()) {
-    HttpResponse r = ProblemResponse(
-        Status::InvalidArgument(Field("/body"), decoded.status().message()), req.request_id);
-    json problem = json::parse(r.body);
-    problem["errors"] = formats::ProblemsJson(bad_bytes);
-    r.body = Dump(problem);
-    respond(std::move(r));
-    return false;
-  }
-  auto table = ParseCsv(decoded->text);
-  if (!table.ok()) {
-    respond(ProblemResponse(table.status(), req.request_id));
-    return false;
-  }
-  if (Status header = ValidateRecordCsvHeader(table->header); !header.ok()) {
-    respond(ProblemResponse(
-        Status::InvalidArgument(
-            Field("/header" + header.pointer()),
-            "CSV header (line " + std::to_string(table->header_line) + "): " + header.message()),
-        req.request_id));
-    return false;
-  }
-  return ReadTableRows(req, *table, max_batch, respond, out);
+// A 400 for a file that could not be read, with every problem found (line, column, letter).
+HttpResponse FileProblem(std::string_view detail, const std::vector<formats::CellProblem>& problems,
+                         const std::string& request_id) {
+  HttpResponse r =
+      ProblemResponse(Status::InvalidArgument(Field("/body"), std::string(detail)), request_id);
+  json problem = json::parse(r.body);
+  problem["errors"] = formats::ProblemsJson(problems);
+  r.body = Dump(problem);
+  return r;
 }
 
 // The rows of a file in the bank's CSV header (CSV or XLSX), each with its line in the file.
@@ -114,6 +82,41 @@ bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
   return false;
 }
 
+// Decodes a text/csv body by its charset (gb18030 or gbk, what Excel writes on a Chinese
+// Windows, or utf-8; none = UTF-8) and reads its rows. False when it has responded.
+bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
+                 const Respond& respond, PostBody* out) {
+  const std::optional<std::string> charset = formats::CharsetOfContentType(type);
+  auto encoding = formats::ParseEncodingName(charset.value_or("utf-8"));
+  if (!encoding.ok() || *encoding == formats::Encoding::kAuto) {
+    respond(ProblemResponse(Status::InvalidArgument(Field("/content-type"),
+                                                    "charset '" + charset.value_or("") +
+                                                        "' is not one of utf-8, gb18030, gbk"),
+                            req.request_id));
+    return false;
+  }
+  std::vector<formats::CellProblem> bad_bytes;
+  auto decoded = formats::DecodeText(req.body, *encoding, &bad_bytes);
+  if (!decoded.ok()) {
+    respond(FileProblem(decoded.status().message(), bad_bytes, req.request_id));
+    return false;
+  }
+  auto table = ParseCsv(decoded->text);
+  if (!table.ok()) {
+    respond(ProblemResponse(table.status(), req.request_id));
+    return false;
+  }
+  if (Status header = ValidateRecordCsvHeader(table->header); !header.ok()) {
+    respond(ProblemResponse(
+        Status::InvalidArgument(
+            Field("/header" + header.pointer()),
+            "CSV header (line " + std::to_string(table->header_line) + "): " + header.message()),
+        req.request_id));
+    return false;
+  }
+  return ReadTableRows(req, *table, max_batch, respond, out);
+}
+
 // An XLSX workbook in the bank's CSV header (the first sheet, or ?sheet=NAME), read as
 // `creditbank import` reads one (formats/upload.h): shared and inline strings, numbers stored as
 // text, dates as serials or text. Every bad cell is named by its line, column and letter; a
@@ -126,16 +129,9 @@ bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch
   std::vector<formats::CellProblem> problems;
   auto mapped = formats::ReadRecordUpload(type, req.body, options, nullptr, &problems);
   if (!mapped.ok()) {
-    const Status& s = mapped.status();
-    HttpResponse r = ProblemResponse(
-        s.pointer().empty() ? Status::InvalidArgument(Field("/body"), s.message()) : s,
-        req.request_id);
-    if (!problems.empty()) {
-      json problem = json::parse(r.body);
-      problem["errors"] = formats::ProblemsJson(problems);
-      r.body = Dump(problem);
-    }
-    respond(std::move(r));
+    const Status& s = mapped.status();  // "/content-type" for a refused media type
+    respond(s.pointer().empty() ? FileProblem(s.message(), problems, req.request_id)
+                                : ProblemResponse(s, req.request_id));
     return false;
   }
   return ReadTableRows(req, mapped->table, max_batch, respond, out);
