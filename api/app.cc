@@ -220,7 +220,9 @@ std::string App::RenderMetrics() {
   }
   for (const auto& [name, value] : services_.StorageStats()) {
     std::string full = "creditbank_" + name;
-    gauge(full.c_str(), "RocksDB figure.", "gauge", value);
+    const bool total = full.size() > 6 && full.compare(full.size() - 6, 6, "_total") == 0;
+    gauge(full.c_str(), name.rfind("postgres_", 0) == 0 ? "PostgreSQL figure." : "RocksDB figure.",
+          total ? "counter" : "gauge", value);
   }
   return out.str();
 }

@@ -1,6 +1,7 @@
 #include "service/files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,44 @@ Status WriteSecretFile(const std::string& path, const std::string& contents, boo
     return Status::Unavailable("cannot rename to " + path + ": " + std::strerror(err));
   }
   return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<DirLock>> DirLock::Take(const std::string& dir) {
+  const std::string path = dir + "/LOCK";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Status::Unavailable("cannot lock " + path + ": " +
+                               (err == EWOULDBLOCK
+                                    ? std::string("another creditbank server uses this data "
+                                                  "directory")
+                                    : std::string(std::strerror(err))));
+  }
+  return std::unique_ptr<DirLock>(new DirLock(fd));
+}
+
+DirLock::~DirLock() { ::close(fd_); }
+
+StatusOr<std::string> NodeName(const std::string& dir) {
+  const std::string path = dir + "/node_id";
+  StatusOr<std::string> id = ReadSecretFile(path);
+  if (!id.ok() && id.status().code() == StatusCode::kNotFound) {
+    LCB_RETURN_IF_ERROR(WriteSecretFile(path, HexEncode(RandomBytes(8)) + "\n"));
+    id = ReadSecretFile(path);
+  }
+  if (!id.ok()) return id.status();
+  std::string trimmed = *id;
+  while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
+  if (trimmed.empty()) return Status::FailedPrecondition(path + " is empty (remove it to make a new one)");
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "localhost");
+  std::error_code ec;
+  std::string abs = std::filesystem::absolute(dir, ec).lexically_normal().string();
+  if (ec) abs = dir;
+  while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+  return std::string(host) + ":" + abs + "#" + trimmed;
 }
 
 StatusOr<std::string> ReadSecretFile(const std::string& path) {

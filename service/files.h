@@ -1,6 +1,7 @@
 // Secret files: created 0600 atomically, refused when group- or world-readable.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "common/status.h"
@@ -16,5 +17,24 @@ StatusOr<std::string> ReadSecretFile(const std::string& path);
 bool FileExists(const std::string& path);
 // mkdir -p with mode 0700 for directories it creates.
 Status MakeDirs(const std::string& path);
+
+// An exclusive lock on `dir`/LOCK (flock), held while the object lives: one server per data
+// directory. Unavailable, naming the lock, when another process holds it.
+class DirLock {
+ public:
+  static StatusOr<std::unique_ptr<DirLock>> Take(const std::string& dir);
+  ~DirLock();
+  DirLock(const DirLock&) = delete;
+  DirLock& operator=(const DirLock&) = delete;
+
+ private:
+  explicit DirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// This node's name in a shared database: "<host>:<dir>#<id>", where <id> is a random id made
+// once and kept in `dir`/node_id. Stable across restarts on the same directory; different for
+// two machines with the same paths, and for two directories on one machine.
+StatusOr<std::string> NodeName(const std::string& dir);
 
 }  // namespace lcb

@@ -184,12 +184,17 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   if (config_.storage_backend == "postgres") {
     PgKvOptions pg;
     pg.dsn = config_.storage_postgres_dsn;
+    // One server per data directory, as RocksDB's own lock gives the embedded store: the
+    // directory names this node in the database (its lease, its advertised URL).
+    LCB_ASSIGN_OR_RETURN(dir_lock_, DirLock::Take(config_.data_dir));
+    LCB_ASSIGN_OR_RETURN(std::string node, NodeName(config_.data_dir));
     LCB_ASSIGN_OR_RETURN(std::unique_ptr<PgKv> kv, PgKv::Open(pg));
-    // The holder names this node across restarts (it takes its own lease back at once).
+    // The holder names this node across restarts (it takes its own lease back at once), and
+    // only this node: nodes on other machines with the same --data path and --listen differ by
+    // their host and node id, so none takes another's lease as its own.
     pg_ = kv.get();
     writer_lease_ = std::make_unique<WriterLeaseKeeper>(
-        kv.get(), config_.listen + "@" + config_.data_dir,
-        std::chrono::milliseconds(config_.storage_postgres_lease_ms));
+        kv.get(), node, std::chrono::milliseconds(config_.storage_postgres_lease_ms));
     writer_lease_->AcquireAtStart();
     kv_ = std::move(kv);
   } else {

@@ -21,6 +21,7 @@
 #include "service/backup.h"
 #include "service/catalog.h"
 #include "service/context.h"
+#include "service/files.h"
 #include "service/conversions.h"
 #include "service/credential_input.h"
 #include "service/credentials.h"
@@ -117,6 +118,7 @@ class Services {
   ServiceCounters counters_;
   LearnerGenerations generations_;
   LearnerChanges stats_changes_;  // marked by learners, records, conversions; read by stats
+  std::unique_ptr<DirLock> dir_lock_;  // with storage.backend postgres (RocksDB locks its own)
   std::unique_ptr<Kv> kv_;
   PgKv* pg_ = nullptr;                               // kv_ when storage.backend is postgres
   std::unique_ptr<WriterLeaseKeeper> writer_lease_;  // stopped before kv_ closes (declared after)

@@ -187,7 +187,7 @@ TEST_F(LogTest, AlteredStoreIsDataLossOnRead) {
     return forged;
   };
   {
-    auto kv = OpenRocksKv(dir_.sub("bank") + "/db");
+    auto kv = OpenBankStore(dir_.sub("bank"));
     ASSERT_TRUE(kv.ok()) << kv.status().ToString();
     forge_entry(**kv);
   }
@@ -200,7 +200,7 @@ TEST_F(LogTest, AlteredStoreIsDataLossOnRead) {
   // signed root.
   server_.reset();
   {
-    auto kv = OpenRocksKv(dir_.sub("bank") + "/db");
+    auto kv = OpenBankStore(dir_.sub("bank"));
     ASSERT_TRUE(kv.ok());
     std::string bundle;
     ASSERT_TRUE((*kv)->Get(Table::kLogBundles, bundle_key, &bundle).ok());

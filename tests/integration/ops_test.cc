@@ -64,8 +64,8 @@ TEST(OpsTest, BackupWhilePostingThenRestoreElsewhere) {
   server.reset();
 
   std::string restored = dir.sub("restored");
-  ASSERT_EQ(CmdRestore({"--from", backup_dir, "--data", restored}), 0);
-  EXPECT_EQ(CmdRestore({"--from", backup_dir, "--data", restored}), 1);  // not empty
+  ASSERT_EQ(CmdRestore(RestoreArgs(backup_dir, restored)), 0);
+  EXPECT_EQ(CmdRestore(RestoreArgs(backup_dir, restored)), 1);  // not empty
   TestServer again(restored);
   EXPECT_EQ(again.ledger().Size(), backup_size);
   EXPECT_EQ(again.ledger().LatestCheckpoint(), manifest["checkpoint"]);
@@ -119,7 +119,18 @@ TEST(OpsTest, MetricsMove) {
     EXPECT_GT(MetricValue(after.body, stage), MetricValue(before.body, stage)) << stage;
   }
   EXPECT_GE(MetricValue(after.body, "creditbank_log_lookup_seconds_total"), 0);
-  EXPECT_GE(MetricValue(after.body, "creditbank_rocksdb_memtable_bytes"), 0);
+  // The store's own figures, per backend.
+  if (TestOnPostgres()) {
+    EXPECT_EQ(MetricValue(after.body, "creditbank_postgres_log_writer"), 1);
+    EXPECT_GE(MetricValue(after.body, "creditbank_postgres_writes_total"),
+              MetricValue(before.body, "creditbank_postgres_writes_total") + 3);
+    EXPECT_NE(after.body.find("# HELP creditbank_postgres_writes_total PostgreSQL figure."),
+              std::string::npos);
+  } else {
+    EXPECT_GE(MetricValue(after.body, "creditbank_rocksdb_memtable_bytes"), 0);
+    EXPECT_NE(after.body.find("# HELP creditbank_rocksdb_memtable_bytes RocksDB figure."),
+              std::string::npos);
+  }
   EXPECT_GE(MetricValue(after.body, "creditbank_open_connections"), 1);
   // Every response carries a request id, also inside problems.
   ClientResponse bad = server.Call("POST", "/v1/records", cat.tsinghua_token, "{bad");
@@ -167,13 +178,18 @@ namespace {
 
 // A second server on a store that a running one holds, or on its port, is refused with an error
 // naming the cause; the half-opened server is torn down without crashing (its destructor once
-// stopped parts that were never made), and the running one keeps serving.
+// stopped parts that were never made), and the running one keeps serving. On PostgreSQL the
+// data directory is locked the same way: it names the node in the shared database (its lease),
+// so two servers on one directory would each take the other's lease for their own.
 TEST(OpsTest, SecondServerOnAStoreOrPortInUseFailsCleanly) {
   TempDir dir;
   TestServer running(dir.sub("bank"));
   std::string token;
   {
-    auto config = LoadConfig("", {}, {{"data_dir", dir.sub("bank")}, {"listen", "127.0.0.1:0"}});
+    std::map<std::string, std::string> flags = {{"data_dir", dir.sub("bank")},
+                                                {"listen", "127.0.0.1:0"}};
+    AddBackendFlags(dir.sub("bank"), flags);
+    auto config = LoadConfig("", {}, flags);
     ASSERT_TRUE(config.ok());
     auto second = BankServer::Open(*config, &token);
     ASSERT_FALSE(second.ok());

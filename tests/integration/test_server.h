@@ -1,23 +1,121 @@
 // A real server for integration tests: a fresh RocksDB in a temp dir, the real App and
 // HttpServer on an ephemeral loopback port, and a real HTTP client. No mocks.
+//
+// Both backends: a test executable added with lcb_test(... BOTH_BACKENDS) runs every test twice
+// under ctest, the second time as postgres/<test> with LCB_TEST_STORAGE=postgres. There each bank
+// directory gets its own database on the ctest fixture's PostgreSQL 15 (tests/pg/pg_server.h),
+// kept until the process ends, so a server reopened on the same directory finds its data again.
+// The few tests about the embedded store itself (its files, backup of its directory) say so
+// with LCB_ROCKSDB_ONLY.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "api/bank_server.h"
 #include "api/http_client.h"
 #include "common/encoding.h"
 #include "config/config.h"
 #include "crypto/sha256.h"
+#include "storage/kv.h"
+#include "storage/pg_kv.h"
+#ifdef LCB_TEST_BOTH_BACKENDS
+#include "tests/pg/pg_server.h"
+#endif
 
 namespace lcb::testing {
 
 using json = nlohmann::json;
+
+// True in the postgres/ run of a BOTH_BACKENDS executable.
+inline bool TestOnPostgres() {
+#ifdef LCB_TEST_BOTH_BACKENDS
+  const char* s = std::getenv("LCB_TEST_STORAGE");
+  return s && std::string(s) == "postgres";
+#else
+  return false;
+#endif
+}
+
+// Skips a test that is about the embedded store itself in the postgres/ run.
+#define LCB_ROCKSDB_ONLY(why)                                                   \
+  do {                                                                          \
+    if (::lcb::testing::TestOnPostgres()) GTEST_SKIP() << "RocksDB only: " why; \
+  } while (0)
+
+#ifdef LCB_TEST_BOTH_BACKENDS
+// The database of each bank directory in the postgres/ run.
+inline std::map<std::string, std::unique_ptr<PgDatabase>>& PgDatabasesByDir() {
+  static std::map<std::string, std::unique_ptr<PgDatabase>> databases;
+  return databases;
+}
+
+// In the postgres/ run: no PostgreSQL here skips every test (fails them under
+// LCB_REQUIRE_POSTGRES=1); at the end the databases are dropped while the server is still up.
+class BackendEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (!TestOnPostgres()) return;
+    std::string why;
+    if (PgServer::ForTests(&why) == nullptr) {
+      if (PostgresRequired()) FAIL() << "PostgreSQL is required (LCB_REQUIRE_POSTGRES=1) but: " << why;
+      GTEST_SKIP() << "PostgreSQL is not available: " << why;
+    }
+  }
+  void TearDown() override { PgDatabasesByDir().clear(); }
+};
+inline ::testing::Environment* const kBackendEnvironment =
+    ::testing::AddGlobalTestEnvironment(new BackendEnvironment);
+#endif
+
+// The database of the bank in `dir` in the postgres/ run, made on first use; "" otherwise.
+inline std::string BackendDsn(const std::string& dir) {
+#ifdef LCB_TEST_BOTH_BACKENDS
+  if (!TestOnPostgres()) return "";
+  auto& db = PgDatabasesByDir()[dir];
+  if (!db) {
+    db = std::make_unique<PgDatabase>();
+    if (!db->Create()) ADD_FAILURE() << "no PostgreSQL database: " << db->why();
+  }
+  return db->dsn();
+#else
+  return "";
+#endif
+}
+
+// The storage flags of the backend under test for the bank in `dir` (none for RocksDB).
+inline void AddBackendFlags(const std::string& dir, std::map<std::string, std::string>& flags) {
+  if (!TestOnPostgres() || flags.count("storage.backend")) return;
+  flags["storage.backend"] = "postgres";
+  flags["storage.postgres.dsn"] = BackendDsn(dir);
+}
+
+// The store of the (stopped) bank in `dir`, opened directly on the backend under test: for
+// tests that alter what is stored behind the server's back.
+inline StatusOr<std::unique_ptr<Kv>> OpenBankStore(const std::string& dir) {
+  if (!TestOnPostgres()) return OpenRocksKv(dir + "/db");
+  PgKvOptions options;
+  options.dsn = BackendDsn(dir);
+  return OpenPgKv(options);
+}
+
+// `creditbank restore` arguments that restore `from` into the bank `dir` on the backend under
+// test.
+inline std::vector<std::string> RestoreArgs(const std::string& from, const std::string& dir) {
+  std::vector<std::string> args = {"--from", from, "--data", dir};
+  if (TestOnPostgres()) {
+    for (const char* a : {"--storage", "postgres", "--postgres-dsn"}) args.push_back(a);
+    args.push_back(BackendDsn(dir));
+  }
+  return args;
+}
 
 class TestServer {
  public:
@@ -25,6 +123,7 @@ class TestServer {
   // same BankServer as `creditbank serve`.
   explicit TestServer(const std::string& dir, std::map<std::string, std::string> flags = {}) {
     flags["data_dir"] = dir;
+    AddBackendFlags(dir, flags);
     if (!flags.count("listen")) flags["listen"] = "127.0.0.1:0";
     if (!flags.count("log_level")) flags["log_level"] = "error";
     if (!flags.count("threads")) flags["threads"] = "2";
