@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "api/problem.h"
+#include "codec/json_util.h"
 #include "common/encoding.h"
 #include "crypto/sha256.h"
 
@@ -353,6 +354,19 @@ class Session : public Drainable {
     }
     if (!ParseTarget(req.target, &req)) {
       return Send(ProblemResponse(400, "malformed percent-encoding in the request target",
+                                  req.request_id),
+                  keep_alive, version);
+    }
+    // Query parameters are text: ids, cursors, filters. Bytes that are not UTF-8 (or control
+    // characters) are refused here, naming the parameter, the same on every storage backend
+    // (PostgreSQL's text keys could not even be compared with them).
+    for (const auto& [key, value] : req.query) {
+      if (ValidText(key) && ValidText(value)) continue;
+      const std::string name = ValidText(key) ? key : "query";
+      return Send(ProblemResponse(Status::InvalidArgument(
+                                      Field("/" + name),
+                                      "query parameter is not UTF-8 text without control "
+                                      "characters"),
                                   req.request_id),
                   keep_alive, version);
     }
