@@ -248,6 +248,14 @@ std::map<std::string, Shapes> RouteShapes() {
   auto csv_or_json = json{{"oneOf", json::array({Ref("RecordInput"), Ref("RecordBatch")})}};
   std::map<std::string, Shapes> shapes = {
       {"POST /v1/records", {csv_or_json, Ref("Receipts")}},
+      {"POST /v1/records/table",
+       {nullptr,
+        Obj({{"header", Arr(Str())},
+             {"header_line", Int()},
+             {"letters", Arr(Str())},
+             {"rows", Arr(Obj({{"line", Int()}, {"fields", Arr(Str())}}, {"line", "fields"}))}},
+            {"header", "header_line", "letters", "rows"}),
+        "application/json", "200"}},
       {"GET /v1/records/{id}", {nullptr, Ref("RecordView")}},
       {"POST /v1/records/{id}/correct",
        {Obj({{"record", Ref("RecordInput")}, {"reason", Str()}}, {"record"}),
@@ -419,7 +427,8 @@ nlohmann::json OpenApiDocument(const Router& router) {
                                 ? shape_it->second.request
                                 : json{{"type", "object"}};
       json content = {{"application/json", {{"schema", request_schema}}}};
-      if (r.pattern == "/v1/records") {
+      if (r.pattern == "/v1/records" || r.pattern == "/v1/records/table") {
+        if (r.pattern == "/v1/records/table") content.erase("application/json");
         content["text/csv"] = {{"schema", {{"type", "string"}, {"description",
             "header row: learner, unit, external_ref, credits, hours, level, grade_scale, "
             "grade_value, completed_on, attendance, evidence_sha256; empty cell = unset; "

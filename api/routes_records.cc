@@ -12,6 +12,7 @@
 #include "common/encoding.h"
 #include "formats/text_encoding.h"
 #include "formats/upload.h"
+#include "formats/xlsx.h"
 
 namespace lcb {
 namespace {
@@ -135,6 +136,42 @@ bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch
     return false;
   }
   return ReadTableRows(req, mapped->table, max_batch, respond, out);
+}
+
+// POST /v1/records/table: a registrar file (XLSX, the first sheet or ?sheet=NAME; or CSV in a
+// supported charset) read as POST /v1/records would read it, answered as rows in the bank's CSV
+// header, each with its line in the file, and the file's column letter of each header column.
+// The file's form is checked (every bad cell named by line, column and letter); the records are
+// not, and nothing is stored: the portal converts a workbook once this way and then checks and
+// posts it in batches as CSV, naming the workbook's rows and columns in its report.
+void ReadRecordTable(const RouteContext& ctx, const Respond& respond) {
+  const HttpRequest& req = ctx.request;
+  const std::string* type = req.Header("content-type");
+  if (!type || !formats::IsFileUpload(*type)) {
+    return respond(ProblemResponse(
+        Status::InvalidArgument(Field("/content-type"),
+                                "must be text/csv or " + std::string(formats::kXlsxMediaType)),
+        req.request_id));
+  }
+  formats::UploadOptions options;
+  if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
+  std::vector<formats::CellProblem> problems;
+  auto mapped = formats::ReadRecordUpload(*type, req.body, options, nullptr, &problems);
+  if (!mapped.ok()) {
+    const Status& s = mapped.status();
+    return respond(s.pointer().empty() ? FileProblem(s.message(), problems, req.request_id)
+                                       : ProblemResponse(s, req.request_id));
+  }
+  json letters = json::array();
+  for (const formats::FieldSource& source : mapped->sources) letters.push_back(source.letter);
+  json rows = json::array();
+  for (const CsvRow& row : mapped->table.rows) {
+    rows.push_back({{"line", row.line}, {"fields", row.fields}});
+  }
+  respond(JsonResponse(200, json{{"header", mapped->table.header},
+                                 {"header_line", mapped->table.header_line},
+                                 {"letters", std::move(letters)},
+                                 {"rows", std::move(rows)}}));
 }
 
 // Reads {"records": [...]} or one record as a JSON tree (the slow path, which names every
@@ -444,6 +481,12 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
              [rs, max_batch](RouteContext& ctx, Respond respond) {
                PostRecords(*rs, max_batch, ctx, std::move(respond));
              });
+
+  router.Add("POST", "/v1/records/table", kInstitutionRole,
+             "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "
+             "each with its line; checks the file's form only and stores nothing",
+             [](RouteContext& ctx, Respond respond) { ReadRecordTable(ctx, respond); },
+             RunOn::kBlockingPool);
 
   router.Add(
       "GET", "/v1/records/{id}", kLearnerDataReaders,

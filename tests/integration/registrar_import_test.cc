@@ -290,6 +290,81 @@ TEST_F(RegistrarImportTest, XlsxWithChineseHeadersAndABadLineThenFixed) {
 
 // POST /v1/records takes an XLSX workbook in the bank's own header, as the portal's registrar
 // upload sends it: ?sheet= picks the sheet; a bad cell is named by its line and stores nothing.
+// POST /v1/records/table: a workbook read once by the server's own XLSX reader, as rows in the
+// bank's header with their lines and the workbook's column letters (the portal's XLSX upload
+// then checks and posts it as CSV batches). More rows than a batch may hold; nothing stored.
+TEST_F(RegistrarImportTest, RecordTableReadsAWorkbookAndStoresNothing) {
+  auto is = [](const std::string& cell, const std::string& text) {
+    return "<c r=\"" + cell + "\" t=\"inlineStr\"><is><t>" + formats::testing::Escape(text) +
+           "</t></is></c>";
+  };
+  const std::vector<std::string> header = {"learner",     "unit",        "external_ref",
+                                           "grade_scale", "grade_value", "completed_on"};
+  std::string rows = "<row r=\"1\">";
+  for (size_t i = 0; i < header.size(); ++i) rows += is(formats::ColumnLetter(i) + "1", header[i]);
+  rows += "</row>";
+  const int n = 1500;  // more than max_batch (1000)
+  for (int i = 0; i < n; ++i) {
+    const std::string r = std::to_string(i + 2);
+    rows += "<row r=\"" + r + "\">" + is("A" + r, cat_.learner_a) + is("B" + r, "tsinghua:CS101") +
+            is("C" + r, "T-" + std::to_string(i)) + is("D" + r, "percent") + "<c r=\"E" + r +
+            "\"><v>85</v></c>" + "<c r=\"F" + r + "\" s=\"1\"><v>45301</v></c></row>";
+  }
+  formats::testing::WorkbookSpec spec;
+  spec.sheets = {{"grades", rows}};
+  const std::string book = formats::testing::BuildXlsx(spec);
+  const std::map<std::string, std::string> xlsx = {
+      {"Content-Type", std::string(formats::kXlsxMediaType)}};
+  const uint64_t before = server_->ledger().Size();
+
+  ClientResponse r = server_->Call("POST", "/v1/records/table", cat_.tsinghua_token, book, xlsx);
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  json t = json::parse(r.body);
+  EXPECT_EQ(t["header_line"], 1);
+  ASSERT_EQ(t["header"].size(), header.size()) << t["header"].dump();
+  EXPECT_EQ(t["header"][0], "learner");
+  EXPECT_EQ(t["letters"][0], "A");
+  EXPECT_EQ(t["letters"][5], "F");
+  ASSERT_EQ(t["rows"].size(), static_cast<size_t>(n));
+  EXPECT_EQ(t["rows"][0]["line"], 2);
+  EXPECT_EQ(t["rows"][n - 1]["line"], n + 1);
+  EXPECT_EQ(t["rows"][0]["fields"][2], "T-0");
+  EXPECT_EQ(t["rows"][0]["fields"][4], "85");
+  EXPECT_EQ(t["rows"][0]["fields"][5], "2024-01-10");  // the date serial, as Excel shows it
+  EXPECT_EQ(server_->ledger().Size(), before);
+
+  // The same rows posted for real are refused as one request (more than a batch holds).
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, book, xlsx);
+  EXPECT_EQ(r.status, 413) << r.body.substr(0, 300);
+
+  // CSV too (here GB18030), the file's form is checked, not the records.
+  const std::map<std::string, std::string> gb = {{"Content-Type", "text/csv; charset=gb18030"}};
+  r = server_->Call("POST", "/v1/records/table", cat_.tsinghua_token,
+                    "learner,unit,external_ref,grade_scale,grade_value,completed_on\n"
+                    "nobody,tsinghua:NOPE,C-1,percent,\xd3\xc5,2024-01-10\n",
+                    gb);
+  ASSERT_EQ(r.status, 200) << r.body;
+  t = json::parse(r.body);
+  EXPECT_EQ(t["rows"][0]["fields"][4], "优");
+  EXPECT_EQ(t["letters"][4], "E");
+  r = server_->Call("POST", "/v1/records/table", cat_.tsinghua_token, "learner,unitt\n", {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_TRUE(Has(r.body, "unitt")) << r.body;
+  r = server_->Call("POST", "/v1/records/table", cat_.tsinghua_token, "{}",
+                    {{"Content-Type", "application/json"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/content-type");
+  r = server_->Call("POST", "/v1/records/table?sheet=marks", cat_.tsinghua_token, book, xlsx);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_TRUE(Has(r.body, "marks")) << r.body;
+
+  // Staff of an institution only: a learner, an auditor and no token are refused.
+  EXPECT_EQ(server_->Call("POST", "/v1/records/table", cat_.learner_a_token, book, xlsx).status, 403);
+  EXPECT_EQ(server_->Call("POST", "/v1/records/table", cat_.auditor_token, book, xlsx).status, 403);
+  EXPECT_EQ(server_->Call("POST", "/v1/records/table", "", book, xlsx).status, 401);
+  EXPECT_EQ(server_->ledger().Size(), before);
+}
+
 TEST_F(RegistrarImportTest, XlsxPostedToRecordsInTheBanksHeader) {
   auto workbook = [&](const std::string& line4_grade) {
     formats::testing::WorkbookSpec spec;
