@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {api, ADMIN, BASE, checkA11y, close, cspViolations, DESKTOP, launch, newPage, pageErrors, PHONE,
   requests, signInCode, TOKENS, verifyState} from './lib.mjs';
+import {xlsx} from './xlsx.mjs';
 
 const learner = TOKENS.learners[0];
 const LEARNER_PAGES = ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device'];
@@ -236,6 +237,44 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   assert.equal(await page.getByTestId('upload-progress').getAttribute('aria-valuenow'), '3');
   assert.equal((await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length, before + 3);
   await checkA11y(page, 'upload committed');
+
+  // The same from an Excel workbook (read by the server's XLSX reader, POST /v1/records/table):
+  // numbers and a date serial as Excel shows them; a bad grade named by the sheet's row number
+  // and column letter; nothing stored until it is fixed.
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+  const header = ['learner', 'unit', 'external_ref', 'grade_scale', 'grade_value', 'completed_on'];
+  const row = (ref, grade) => [other, 'szpt:SE101', `BX-${stamp}-${ref}`, 'percent', grade, {date: 45473}];
+  const rows = [header, row(1, {n: 88}), row(2, 'x'), row(3, {n: 92})];
+  await openPage(page, 'upload');
+  await page.setInputFiles('#upload-file', {name: '成绩.xlsx', mimeType: XLSX, buffer: xlsx('成绩', rows)});
+  await page.getByTestId('upload-check').click();
+  await page.locator('[data-testid="upload-report"][data-state]').waitFor();
+  assert.equal(await report.getAttribute('data-state'), 'errors');
+  assert.equal(await bad.count(), 1);
+  assert.equal(await bad.getAttribute('data-line'), '3');
+  assert.equal(await bad.getAttribute('data-column'), 'grade_value');
+  assert.match(await bad.textContent(), /E/);
+  assert.equal((await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length, before + 3);
+  // A sheet that is not there is named.
+  await page.fill('#upload-sheet', 'marks');
+  await page.getByTestId('upload-check').click();
+  await page.locator('[data-testid="upload-report"][data-state="errors"]').waitFor();
+  assert.match(await report.textContent(), /marks/);
+  await page.fill('#upload-sheet', '');
+  rows[2] = row(2, {n: 75});
+  await page.setInputFiles('#upload-file', {name: '成绩.xlsx', mimeType: XLSX, buffer: xlsx('成绩', rows)});
+  await page.getByTestId('upload-check').click();
+  await page.locator('[data-testid="upload-report"][data-state="valid"]').waitFor();
+  await page.getByTestId('upload-commit').click();
+  await page.getByTestId('upload-done').waitFor();
+  assert.equal(await page.getByTestId('upload-progress').getAttribute('aria-valuenow'), '3');
+  const stored = (await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records;
+  assert.equal(stored.length, before + 6);
+  const fromBook = stored.filter((r) => r.external_ref.startsWith(`BX-${stamp}-`));
+  assert.equal(fromBook.length, 3);
+  assert.deepEqual([...new Set(fromBook.map((r) => r.completed_on))], ['2024-06-30']);
+  assert.deepEqual(fromBook.map((r) => r.grade.value).sort(), ['75', '88', '92']);
+  await checkA11y(page, 'upload from a workbook');
 
   // A ruleset with a wrong value: the error is shown with its line.
   await openPage(page, 'rulesets');

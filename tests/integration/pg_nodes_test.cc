@@ -523,9 +523,10 @@ TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
       "records acknowledged, %d retried requests\n",
       static_cast<long long>(failover_ms), kLeaseMs, static_cast<int>(acked.size()),
       retries.load());
-  // The lease expires at most kLeaseMs after the last renewal, a follower polls every 500 ms:
-  // lease + 1 s, with room for a loaded machine.
-  EXPECT_LT(failover_ms, kLeaseMs + 1000 + 2000);
+  // The bound, lease + 1 s: the lease expires at most kLeaseMs after the kill (renewed
+  // every third of it), a follower polls every 500 ms, takes the log over and answers the next
+  // forwarded retry (every 50 ms). Measured here: 2,048 ms with a 2,000 ms lease.
+  EXPECT_LT(failover_ms, kLeaseMs + 1000);
 
   // Nothing acknowledged is lost: every record is readable through both surviving nodes, and
   // its bundle verifies offline against the log's key.

@@ -73,6 +73,12 @@ export function batches(csv, size) {
   return out;
 }
 
+// One CSV line of `fields` as the server reads it (common/csv.h): a field with a comma, a quote,
+// a line break or edge spaces is quoted, its quotes doubled.
+export function csvLine(fields) {
+  return fields.map((f) => (/[",\r\n]|^\s|\s$/.test(f) ? `"${f.replace(/"/g, '""')}"` : f)).join(',');
+}
+
 // "A", "B", ... "Z", "AA": the spreadsheet name of the column at `index` (0-based).
 export function columnLetter(index) {
   let s = '';

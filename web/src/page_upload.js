@@ -1,27 +1,36 @@
-// Upload a term's grades: choose a CSV file (or paste it), check it with the server without
-// storing anything (POST /v1/records?dry_run=true, batch by batch), see every bad line with
-// its line and column, fix the file, and commit it in batches with a progress bar. Nothing is
-// stored from a file while any line has an error.
+// Upload a term's grades: choose a CSV or XLSX file (or paste CSV), check it with the server
+// without storing anything (POST /v1/records?dry_run=true, batch by batch), see every bad line
+// with its line and column, fix the file, and commit it in batches with a progress bar. Nothing
+// is stored from a file while any line has an error. A workbook is read once by the server's
+// own XLSX reader (POST /v1/records/table: rows with their workbook row numbers and column
+// letters) and then goes the CSV way, so its report names the workbook's rows and columns.
 import * as api from './api.js';
-import {batches, columnLetter, decode, splitCsv} from './csv.js';
+import {batches, columnLetter, csvLine, decode, splitCsv} from './csv.js';
 import {button, clear, field, h, heading, notice, progressBar, showErrors, table} from './dom.js';
 import {num, t} from './i18n.js';
 import {posted} from './store.js';
 
 const BATCH = 500;  // records per request (the server's limit is 1000 by default)
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 const L = {
   title: ['上传成绩', 'Upload grades'],
-  intro: ['上传教务系统导出的 CSV 文件。先检查整个文件，没有错误后再登记；有任何错误时不会登记任何记录。',
-    'Upload the CSV file your registrar system exports. The whole file is checked first and stored only when no line has an error.'],
+  intro: ['上传教务系统导出的 CSV 或 Excel（XLSX）文件。先检查整个文件，没有错误后再登记；有任何错误时不会登记任何记录。',
+    'Upload the CSV or Excel (XLSX) file your registrar system exports. The whole file is checked first and stored only when no line has an error.'],
   columns: ['首行为列名：learner, unit, external_ref, credits, hours, level, grade_scale, grade_value, completed_on, attendance, evidence_sha256（空白单元格表示未设置）。',
     'The first line names the columns: learner, unit, external_ref, credits, hours, level, grade_scale, grade_value, completed_on, attendance, evidence_sha256 (an empty cell is unset).'],
-  file: ['CSV 文件', 'CSV file'],
-  fileHint: ['UTF-8 或 GB18030（中文 Windows 版 Excel）编码', 'UTF-8, or GB18030 as Excel writes it on Chinese Windows'],
+  file: ['CSV 或 XLSX 文件', 'CSV or XLSX file'],
+  fileHint: ['CSV 为 UTF-8 或 GB18030（中文 Windows 版 Excel）编码；XLSX 读取第一个工作表，或下面填写的工作表',
+    'CSV in UTF-8, or GB18030 as Excel writes it on Chinese Windows; XLSX: the first sheet, or the sheet named below'],
+  sheet: ['工作表名称（可选）', 'Sheet name (optional)'],
+  sheetHint: ['仅用于 XLSX；留空则读取第一个工作表', 'XLSX only; empty reads the first sheet'],
+  reading: ['正在读取工作簿…', 'Reading the workbook…'],
+  xlsx: ['工作簿按 Excel 显示的内容读取（日期序列号转换为日期）；行号为工作表中的行号。',
+    'The workbook was read as Excel shows it (date serials as dates); line numbers are the sheet\'s row numbers.'],
   paste: ['或者粘贴 CSV 内容', 'Or paste the CSV text'],
   pasteLabel: ['CSV 内容', 'CSV text'],
   check: ['检查文件', 'Check the file'],
-  noFile: ['请选择 CSV 文件或粘贴内容', 'Choose a CSV file or paste its text'],
+  noFile: ['请选择 CSV 或 XLSX 文件，或粘贴 CSV 内容', 'Choose a CSV or XLSX file, or paste CSV text'],
   checking: ['正在检查第 {i} 批，共 {n} 批…', 'Checking batch {i} of {n}…'],
   report: ['检查结果', 'Check report'],
   bad: ['文件中有 {n} 处错误，未登记任何记录。请修改文件后重新检查。', 'The file has {n} problems. Nothing was stored. Fix the file and check it again.'],
@@ -50,7 +59,8 @@ function locate(err, batch, csv) {
     const rec = csv.records[batch.start + Number(m[1])];
     const name = COLUMN_OF[m[2]] || (m[2] || '').split('/')[0];
     const idx = csv.header.indexOf(name);
-    return {line: rec ? rec.line : null, column: name ? (idx >= 0 ? {name, letter: columnLetter(idx)} : {name}) : null,
+    const letter = csv.letters ? csv.letters[idx] : columnLetter(idx);
+    return {line: rec ? rec.line : null, column: name ? (idx >= 0 ? {name, letter} : {name}) : null,
       message: err.detail};
   }
   const lm = /^line (\d+): (.*)$/s.exec(err.detail || '');
@@ -89,6 +99,21 @@ async function dryRun(csv, parts, status) {
   return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
+// A workbook read by the server (POST /v1/records/table) as the object splitCsv returns, with
+// the workbook's column letters; or {problems} naming its bad cells.
+async function readWorkbook(bytes, sheet) {
+  const path = '/v1/records/table' + (sheet ? '?sheet=' + api.enc(sheet) : '');
+  const r = await api.call('POST', path, {body: bytes, type: XLSX});
+  if (!r.ok) {
+    const errs = r.problem && r.problem.errors && r.problem.errors.length ? r.problem.errors : [{detail: api.detail(r)}];
+    return {problems: errs.map((e) => ({line: e.line || null,
+      column: e.column || e.letter ? {name: e.column || e.field || '', letter: e.letter} : null, message: e.detail}))};
+  }
+  const t = r.data;
+  return {header: t.header, headerLine: t.header_line, headerText: csvLine(t.header), letters: t.letters,
+    records: t.rows.map((row) => ({line: row.line, fields: row.fields, text: csvLine(row.fields)}))};
+}
+
 async function commit(parts, slot) {
   const bar = h('div');
   const line = h('p', {role: 'status'});
@@ -117,7 +142,8 @@ async function commit(parts, slot) {
 export async function render({view, setTitle}) {
   setTitle(t(L.title));
   const errors = h('div');
-  const file = field({id: 'upload-file', label: t(L.file), hint: t(L.fileHint), type: 'file', accept: '.csv,text/csv'});
+  const file = field({id: 'upload-file', label: t(L.file), hint: t(L.fileHint), type: 'file', accept: `.csv,text/csv,.xlsx,${XLSX}`});
+  const sheet = field({id: 'upload-sheet', label: t(L.sheet), hint: t(L.sheetHint)});
   const pasted = field({id: 'upload-text', label: t(L.pasteLabel), rows: 8});
   const status = h('p', {class: 'hint', role: 'status'});
   const report = h('div', {'data-testid': 'upload-report', 'aria-live': 'polite'});
@@ -127,17 +153,32 @@ export async function render({view, setTitle}) {
     file.setError(null);
     clear(errors);
     clear(report);
-    let text = pasted.input.value, encoding = 'utf-8';
-    if (file.input.files.length) ({text, encoding} = decode(await file.input.files[0].arrayBuffer()));
-    if (!text.trim()) {
+    let text = pasted.input.value, encoding = 'utf-8', csv;
+    if (file.input.files.length) {
+      const bytes = await file.input.files[0].arrayBuffer();
+      const head = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
+      if (head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4) {
+        // A ZIP package: an XLSX workbook.
+        status.textContent = t(L.reading);
+        const book = await readWorkbook(bytes, sheet.input.value.trim());
+        status.textContent = '';
+        if (book.problems) return showReport(book.problems, 0, 'xlsx');
+        csv = book;
+        encoding = 'xlsx';
+      } else {
+        ({text, encoding} = decode(bytes));
+      }
+    }
+    if (!csv && !text.trim()) {
       file.setError(t(L.noFile));
       return showErrors(errors, [{id: file.id, text: t(L.noFile)}]);
     }
-    let csv;
-    try {
-      csv = splitCsv(text);
-    } catch (err) {
-      return showReport([{line: err.line, column: null, message: err.message}], 0, encoding);
+    if (!csv) {
+      try {
+        csv = splitCsv(text);
+      } catch (err) {
+        return showReport([{line: err.line, column: null, message: err.message}], 0, encoding);
+      }
     }
     const parts = batches(csv, BATCH);
     const problems = await dryRun(csv, parts, status);
@@ -148,6 +189,7 @@ export async function render({view, setTitle}) {
     report.setAttribute('data-state', problems.length ? 'errors' : 'valid');
     report.append(h('h2', {class: 'heading-m'}, t(L.report)));
     if (encoding === 'gb18030') report.append(h('p', {class: 'hint'}, t(L.gb)));
+    if (encoding === 'xlsx') report.append(h('p', {class: 'hint'}, t(L.xlsx)));
     if (problems.length) {
       report.append(notice(t(L.bad, {n: problems.length}), 'error'), reportTable(problems));
       return;
@@ -161,7 +203,7 @@ export async function render({view, setTitle}) {
   }
 
   view.append(errors, heading(t(L.title)), h('p', {class: 'lead'}, t(L.intro)), h('p', {class: 'hint'}, t(L.columns)),
-    h('form', {novalidate: true, onsubmit: check}, file.group,
+    h('form', {novalidate: true, onsubmit: check}, file.group, sheet.group,
       h('details', {class: 'details'}, h('summary', null, t(L.paste)), pasted.group),
       button(t(L.check), {type: 'submit', testid: 'upload-check'})),
     status, report);
