@@ -10,6 +10,8 @@
 #include "codec/mapping.h"
 #include "common/csv.h"
 #include "common/encoding.h"
+#include "formats/mapping.h"
+#include "formats/mapping_apply.h"
 #include "formats/text_encoding.h"
 #include "formats/upload.h"
 #include "formats/xlsx.h"
@@ -138,13 +140,92 @@ bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch
   return ReadTableRows(req, mapped->table, max_batch, respond, out);
 }
 
+// The look-ups a column mapping needs (formats/mapping_apply.h), over the server's own services
+// for the calling institution: its units by code and by title, learners by national ID (HMAC),
+// and new accounts created as POST /v1/learners creates them (one per national ID).
+class ServiceResolver final : public formats::RegistrarResolver {
+ public:
+  ServiceResolver(CatalogService& catalog, LearnerService& learners, const Principal& caller)
+      : catalog_(catalog), learners_(learners), caller_(caller) {}
+
+  StatusOr<std::optional<std::string>> UnitByCode(std::string_view code) override {
+    std::string id = caller_.subject + ":" + std::string(code);
+    auto unit = catalog_.GetUnit(id);
+    if (unit.ok()) return std::optional<std::string>(std::move(id));
+    if (unit.status().code() == StatusCode::kNotFound ||
+        unit.status().code() == StatusCode::kInvalidArgument) {
+      return std::optional<std::string>();
+    }
+    return unit.status();
+  }
+
+  StatusOr<std::vector<std::string>> UnitsByTitle(std::string_view title) override {
+    if (!titles_loaded_) {
+      std::string cursor;
+      do {
+        LCB_ASSIGN_OR_RETURN(CatalogPage<Unit> page,
+                             catalog_.ListUnits(caller_.subject + ":", cursor, 1000));
+        for (const CatalogItem<Unit>& item : page.items) {
+          by_title_[item.value.title].push_back(item.value.id);
+        }
+        cursor = page.next_cursor;
+      } while (!cursor.empty());
+      titles_loaded_ = true;
+    }
+    auto it = by_title_.find(std::string(title));
+    return it == by_title_.end() ? std::vector<std::string>() : it->second;
+  }
+
+  StatusOr<std::vector<std::optional<std::string>>> FindLearners(
+      const std::vector<std::string>& national_ids) override {
+    std::vector<std::optional<std::string>> out(national_ids.size());
+    for (size_t i = 0; i < national_ids.size(); ++i) {
+      auto id = learners_.Lookup(national_ids[i]);
+      if (id.ok()) {
+        out[i] = std::move(id).value();
+      } else if (id.status().code() != StatusCode::kNotFound) {
+        return id.status();
+      }
+    }
+    return out;
+  }
+
+  StatusOr<std::vector<std::string>> CreateLearners(
+      const std::vector<formats::NewLearner>& learners) override {
+    std::vector<std::string> out;
+    out.reserve(learners.size());
+    for (const formats::NewLearner& in : learners) {
+      NewLearner account;
+      account.national_id = in.national_id;
+      if (!in.display_name.empty()) account.display_name = in.display_name;
+      LCB_ASSIGN_OR_RETURN(LearnerAccount made, learners_.Create(account, caller_));
+      out.push_back(std::move(made.id));
+    }
+    return out;
+  }
+
+ private:
+  CatalogService& catalog_;
+  LearnerService& learners_;
+  const Principal& caller_;
+  bool titles_loaded_ = false;
+  std::unordered_map<std::string, std::vector<std::string>> by_title_;
+};
+
 // POST /v1/records/table: a registrar file (XLSX, the first sheet or ?sheet=NAME; or CSV in a
 // supported charset) read as POST /v1/records would read it, answered as rows in the bank's CSV
 // header, each with its line in the file, and the file's column letter of each header column.
 // The file's form is checked (every bad cell named by line, column and letter); the records are
 // not, and nothing is stored: the portal converts a workbook once this way and then checks and
 // posts it in batches as CSV, naming the workbook's rows and columns in its report.
-void ReadRecordTable(const RouteContext& ctx, const Respond& respond) {
+//
+// ?mapping=cn-registrar reads a Chinese registrar export (formats/mapping.h) into the bank's
+// header: units found in the caller's catalog, learners by national ID. Learners the bank does
+// not know yet are created, as `creditbank import` creates them, only with
+// ?create_learners=true and only once the whole file maps without a problem; otherwise their
+// rows' learner cells are empty and `pending_learners` counts them.
+void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const RouteContext& ctx,
+                     const Respond& respond) {
   const HttpRequest& req = ctx.request;
   const std::string* type = req.Header("content-type");
   if (!type || !formats::IsFileUpload(*type)) {
@@ -155,12 +236,29 @@ void ReadRecordTable(const RouteContext& ctx, const Respond& respond) {
   }
   formats::UploadOptions options;
   if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
+  if (const std::string* mapping = req.Query("mapping")) {
+    if (!formats::BuiltinMappingText(*mapping)) {
+      return respond(ProblemResponse(
+          Status::InvalidArgument(Field("/mapping"), "is not a built-in mapping (cn-registrar)"),
+          req.request_id));
+    }
+    options.mapping = *mapping;
+  }
+  const std::string* create = req.Query("create_learners");
+  const bool create_learners = create && (*create == "true" || *create == "1");
+  ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
-  auto mapped = formats::ReadRecordUpload(*type, req.body, options, nullptr, &problems);
+  auto mapped = formats::ReadRecordUpload(*type, req.body, options, &resolver, &problems);
   if (!mapped.ok()) {
     const Status& s = mapped.status();
-    return respond(s.pointer().empty() ? FileProblem(s.message(), problems, req.request_id)
-                                       : ProblemResponse(s, req.request_id));
+    return respond(s.pointer().empty() || s.pointer() == "/body"
+                       ? FileProblem(s.message(), problems, req.request_id)
+                       : ProblemResponse(s, req.request_id));
+  }
+  if (create_learners) {
+    if (Status made = formats::CreatePendingLearners(resolver, &*mapped); !made.ok()) {
+      return respond(ProblemResponse(made, req.request_id));
+    }
   }
   json letters = json::array();
   for (const formats::FieldSource& source : mapped->sources) letters.push_back(source.letter);
@@ -171,6 +269,7 @@ void ReadRecordTable(const RouteContext& ctx, const Respond& respond) {
   respond(JsonResponse(200, json{{"header", mapped->table.header},
                                  {"header_line", mapped->table.header_line},
                                  {"letters", std::move(letters)},
+                                 {"pending_learners", mapped->pending.size()},
                                  {"rows", std::move(rows)}}));
 }
 
@@ -484,8 +583,10 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
 
   router.Add("POST", "/v1/records/table", kInstitutionRole,
              "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "
-             "each with its line; checks the file's form only and stores nothing",
-             [](RouteContext& ctx, Respond respond) { ReadRecordTable(ctx, respond); },
+             "each with its line; ?mapping=cn-registrar; checks the file's form only and stores no record",
+             [&catalog, &learners](RouteContext& ctx, Respond respond) {
+               ReadRecordTable(catalog, learners, ctx, respond);
+             },
              RunOn::kBlockingPool);
 
   router.Add(
