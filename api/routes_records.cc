@@ -255,13 +255,18 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
                        ? FileProblem(s.message(), problems, req.request_id)
                        : ProblemResponse(s, req.request_id));
   }
+  size_t created = 0;
   if (create_learners) {
+    created = mapped->pending.size();
     if (Status made = formats::CreatePendingLearners(resolver, &*mapped); !made.ok()) {
       return respond(ProblemResponse(made, req.request_id));
     }
   }
-  json letters = json::array();
-  for (const formats::FieldSource& source : mapped->sources) letters.push_back(source.letter);
+  json letters = json::array(), columns = json::array();
+  for (const formats::FieldSource& source : mapped->sources) {
+    letters.push_back(source.letter);
+    columns.push_back(source.column);
+  }
   json rows = json::array();
   for (const CsvRow& row : mapped->table.rows) {
     rows.push_back({{"line", row.line}, {"fields", row.fields}});
@@ -269,7 +274,9 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
   respond(JsonResponse(200, json{{"header", mapped->table.header},
                                  {"header_line", mapped->table.header_line},
                                  {"letters", std::move(letters)},
+                                 {"columns", std::move(columns)},
                                  {"pending_learners", mapped->pending.size()},
+                                 {"created_learners", created},
                                  {"rows", std::move(rows)}}));
 }
 

@@ -276,6 +276,38 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   assert.deepEqual(fromBook.map((r) => r.grade.value).sort(), ['75', '88', '92']);
   await checkA11y(page, 'upload from a workbook');
 
+  // A registrar's own export (Chinese columns, read through the cn-registrar mapping): the
+  // learner is found by national ID, or gets an account once the file has no problem.
+  const base = `44010619990101${String(stamp % 1000).padStart(3, '0')}`;  // born 1999-01-01
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...base].reduce((n, d, i) => n + Number(d) * weights[i], 0);
+  const nid = base + '10X98765432'[sum % 11];
+  const cnRows = (grade) => ['学号,姓名,身份证号,课程代码,课程名称,教育层次代码,教育类别代码,成绩,获得时间',
+    `S${stamp},王五,${nid},SE101,Java程序设计,20,31,92,202406`,
+    `S${stamp},王五,${nid},MA101,高等数学,20,31,${grade},202401`].join('\r\n') + '\r\n';
+  await openPage(page, 'upload');
+  await page.selectOption('#upload-layout', 'cn-registrar');
+  await page.setInputFiles('#upload-file', {name: '成绩.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + cnRows('良'))});
+  await page.getByTestId('upload-check').click();
+  await page.locator('[data-testid="upload-report"][data-state]').waitFor();
+  assert.equal(await report.getAttribute('data-state'), 'errors');
+  assert.equal(await bad.count(), 1);
+  assert.equal(await bad.getAttribute('data-line'), '3');
+  assert.match(await bad.textContent(), /成绩（H 列）/);
+  assert.equal((await api('GET', `/v1/learners/lookup?national_id=${nid}`, TOKENS.institutions.szpt.token)).status, 404);
+  await page.setInputFiles('#upload-file', {name: '成绩.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + cnRows('良好'))});
+  await page.getByTestId('upload-check').click();
+  await page.locator('[data-testid="upload-report"][data-state="valid"]').waitFor();
+  assert.match(await page.getByTestId('upload-accounts').textContent(), /1/);
+  await page.getByTestId('upload-commit').click();
+  await page.getByTestId('upload-done').waitFor();
+  const found = await api('GET', `/v1/learners/lookup?national_id=${nid}`, TOKENS.institutions.szpt.token);
+  assert.equal(found.status, 200);
+  const theirs = (await api('GET', `/v1/learners/${found.body.id}/records?limit=100`, TOKENS.auditor.token)).body.records;
+  assert.deepEqual(theirs.map((r) => r.external_ref).sort(), [`S${stamp}-MA101-202401`, `S${stamp}-SE101-202406`]);
+  assert.deepEqual(theirs.map((r) => r.unit).sort(), ['szpt:MA101', 'szpt:SE101']);
+  await checkA11y(page, 'upload of a registrar export');
+
   // A ruleset with a wrong value: the error is shown with its line.
   await openPage(page, 'rulesets');
   await page.locator('#ruleset-json').fill('{\n  "rules": [\n    {"id": "r1", "target": "JAVA",\n     "grant": "four",\n     "sources": [{"unit": "szpt:SE101"}]}\n  ]\n}\n');

@@ -418,6 +418,7 @@ TEST_F(RegistrarImportTest, RecordTableMapsAChineseRegistrarExport) {
   ASSERT_EQ(r.status, 200) << r.body;
   json t = json::parse(r.body);
   EXPECT_EQ(t["pending_learners"], 2);
+  EXPECT_EQ(t["created_learners"], 0);
   EXPECT_EQ(LookupStatus(kIdB), 404);
   const json header = t["header"];
   const size_t learner_col =
@@ -427,6 +428,11 @@ TEST_F(RegistrarImportTest, RecordTableMapsAChineseRegistrarExport) {
   EXPECT_EQ(t["rows"][0]["fields"][learner_col], cat_.learner_a);
   EXPECT_EQ(t["rows"][2]["fields"][learner_col], "");
   EXPECT_EQ(t["rows"][3]["line"], 5);
+  const size_t grade_col =
+      std::find(header.begin(), header.end(), "grade_value") - header.begin();
+  ASSERT_LT(grade_col, header.size());
+  EXPECT_EQ(t["columns"][grade_col], "成绩");  // where each bank column came from
+  EXPECT_EQ(t["letters"][grade_col], "J");
 
   // With create_learners: accounts made (once per national ID), every learner cell filled.
   r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
@@ -434,6 +440,7 @@ TEST_F(RegistrarImportTest, RecordTableMapsAChineseRegistrarExport) {
   ASSERT_EQ(r.status, 200) << r.body;
   t = json::parse(r.body);
   EXPECT_EQ(t["pending_learners"], 0);
+  EXPECT_EQ(t["created_learners"], 2);
   ASSERT_EQ(LookupStatus(kIdB), 200);
   EXPECT_EQ(t["rows"][2]["fields"][learner_col], LookupId(kIdB));
   EXPECT_EQ(t["rows"][4]["fields"][learner_col], LookupId(kIdC));

@@ -22,6 +22,13 @@ const L = {
   file: ['CSV 或 XLSX 文件', 'CSV or XLSX file'],
   fileHint: ['CSV 为 UTF-8 或 GB18030（中文 Windows 版 Excel）编码；XLSX 读取第一个工作表，或下面填写的工作表',
     'CSV in UTF-8, or GB18030 as Excel writes it on Chinese Windows; XLSX: the first sheet, or the sheet named below'],
+  layout: ['文件的列', 'The file\'s columns'],
+  layoutBank: ['学分银行的列名（learner, unit, …）', 'The bank\'s columns (learner, unit, …)'],
+  layoutCn: ['教务系统学分银行导出（学号、姓名、身份证号、课程名称、成绩、获得时间…）',
+    'A Chinese registrar export (学号, 姓名, 身份证号, 课程名称, 成绩, 获得时间, …)'],
+  layoutHint: ['按教务导出读取时，按身份证号查找学习者，没有账户的学习者在文件检查无误后创建账户。',
+    'Read as a registrar export, learners are found by national ID; those without an account get one once the file has no problem.'],
+  accounts: ['为文件中的新学习者创建了 {n} 个账户。', 'Created {n} accounts for new learners in the file.'],
   sheet: ['工作表名称（可选）', 'Sheet name (optional)'],
   sheetHint: ['仅用于 XLSX；留空则读取第一个工作表', 'XLSX only; empty reads the first sheet'],
   reading: ['正在读取工作簿…', 'Reading the workbook…'],
@@ -60,7 +67,8 @@ function locate(err, batch, csv) {
     const name = COLUMN_OF[m[2]] || (m[2] || '').split('/')[0];
     const idx = csv.header.indexOf(name);
     const letter = csv.letters ? csv.letters[idx] : columnLetter(idx);
-    return {line: rec ? rec.line : null, column: name ? (idx >= 0 ? {name, letter} : {name}) : null,
+    const label = csv.columns && csv.columns[idx] ? csv.columns[idx] : name;
+    return {line: rec ? rec.line : null, column: name ? (idx >= 0 ? {name, label, letter} : {name, label}) : null,
       message: err.detail};
   }
   const lm = /^line (\d+): (.*)$/s.exec(err.detail || '');
@@ -80,7 +88,8 @@ function reportTable(problems) {
   return table(null, [t(L.line), t(L.column), t(L.problem)], problems.map((p) => ({
     attrs: {'data-line': p.line ?? '', 'data-column': p.column ? p.column.name : ''},
     cells: [p.line ? num(p.line) : '—',
-      p.column ? (p.column.letter ? t(L.columnText, {name: p.column.name, letter: p.column.letter}) : p.column.name) : '—',
+      p.column ? (p.column.letter ? t(L.columnText, {name: p.column.label || p.column.name, letter: p.column.letter})
+        : p.column.label || p.column.name) : '—',
       p.message],
   })), {class: 'table-responsive'});
 }
@@ -99,18 +108,23 @@ async function dryRun(csv, parts, status) {
   return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
 }
 
-// A workbook read by the server (POST /v1/records/table) as the object splitCsv returns, with
-// the workbook's column letters; or {problems} naming its bad cells.
-async function readWorkbook(bytes, sheet) {
-  const path = '/v1/records/table' + (sheet ? '?sheet=' + api.enc(sheet) : '');
-  const r = await api.call('POST', path, {body: bytes, type: XLSX});
+// A file read by the server (POST /v1/records/table) as the object splitCsv returns, with the
+// file's column letters and header texts; or {problems} naming its bad cells. With the Chinese
+// registrar mapping the server finds learners by national ID and creates the missing accounts.
+async function readTable(bytes, type, sheet, mapping) {
+  const q = [];
+  if (sheet) q.push('sheet=' + api.enc(sheet));
+  if (mapping) q.push('mapping=' + api.enc(mapping), 'create_learners=true');
+  const r = await api.call('POST', '/v1/records/table' + (q.length ? '?' + q.join('&') : ''), {body: bytes, type});
   if (!r.ok) {
     const errs = r.problem && r.problem.errors && r.problem.errors.length ? r.problem.errors : [{detail: api.detail(r)}];
     return {problems: errs.map((e) => ({line: e.line || null,
-      column: e.column || e.letter ? {name: e.column || e.field || '', letter: e.letter} : null, message: e.detail}))};
+      column: e.column || e.letter ? {name: e.field || e.column || '', label: e.column, letter: e.letter} : null,
+      message: e.detail}))};
   }
   const t = r.data;
   return {header: t.header, headerLine: t.header_line, headerText: csvLine(t.header), letters: t.letters,
+    columns: t.columns, created: t.created_learners || 0,
     records: t.rows.map((row) => ({line: row.line, fields: row.fields, text: csvLine(row.fields)}))};
 }
 
@@ -144,6 +158,8 @@ export async function render({view, setTitle}) {
   const errors = h('div');
   const file = field({id: 'upload-file', label: t(L.file), hint: t(L.fileHint), type: 'file', accept: `.csv,text/csv,.xlsx,${XLSX}`});
   const sheet = field({id: 'upload-sheet', label: t(L.sheet), hint: t(L.sheetHint)});
+  const layout = field({id: 'upload-layout', label: t(L.layout), hint: t(L.layoutHint),
+    options: [['', t(L.layoutBank)], ['cn-registrar', t(L.layoutCn)]]});
   const pasted = field({id: 'upload-text', label: t(L.pasteLabel), rows: 8});
   const status = h('p', {class: 'hint', role: 'status'});
   const report = h('div', {'data-testid': 'upload-report', 'aria-live': 'polite'});
@@ -154,20 +170,29 @@ export async function render({view, setTitle}) {
     clear(errors);
     clear(report);
     let text = pasted.input.value, encoding = 'utf-8', csv;
+    const mapping = layout.input.value;
+    let bytes = null, type = null;
     if (file.input.files.length) {
-      const bytes = await file.input.files[0].arrayBuffer();
+      bytes = await file.input.files[0].arrayBuffer();
       const head = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
       if (head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4) {
-        // A ZIP package: an XLSX workbook.
-        status.textContent = t(L.reading);
-        const book = await readWorkbook(bytes, sheet.input.value.trim());
-        status.textContent = '';
-        if (book.problems) return showReport(book.problems, 0, 'xlsx');
-        csv = book;
+        type = XLSX;  // a ZIP package: an XLSX workbook
         encoding = 'xlsx';
       } else {
         ({text, encoding} = decode(bytes));
+        type = `text/csv; charset=${encoding}`;
       }
+    } else if (mapping && text.trim()) {
+      bytes = text;
+      type = 'text/csv; charset=utf-8';
+    }
+    if (type === XLSX || (mapping && bytes)) {
+      // Read by the server: a workbook, or a file with the registrar's own columns.
+      status.textContent = t(L.reading);
+      const table = await readTable(bytes, type, sheet.input.value.trim(), mapping);
+      status.textContent = '';
+      if (table.problems) return showReport(table.problems, 0, encoding);
+      csv = table;
     }
     if (!csv && !text.trim()) {
       file.setError(t(L.noFile));
@@ -182,14 +207,15 @@ export async function render({view, setTitle}) {
     }
     const parts = batches(csv, BATCH);
     const problems = await dryRun(csv, parts, status);
-    showReport(problems, csv.records.length, encoding, parts);
+    showReport(problems, csv.records.length, encoding, parts, csv);
   }
 
-  function showReport(problems, count, encoding, parts) {
+  function showReport(problems, count, encoding, parts, csv) {
     report.setAttribute('data-state', problems.length ? 'errors' : 'valid');
     report.append(h('h2', {class: 'heading-m'}, t(L.report)));
     if (encoding === 'gb18030') report.append(h('p', {class: 'hint'}, t(L.gb)));
     if (encoding === 'xlsx') report.append(h('p', {class: 'hint'}, t(L.xlsx)));
+    if (csv && csv.created) report.append(h('p', {class: 'hint', 'data-testid': 'upload-accounts'}, t(L.accounts, {n: num(csv.created)})));
     if (problems.length) {
       report.append(notice(t(L.bad, {n: problems.length}), 'error'), reportTable(problems));
       return;
@@ -203,7 +229,7 @@ export async function render({view, setTitle}) {
   }
 
   view.append(errors, heading(t(L.title)), h('p', {class: 'lead'}, t(L.intro)), h('p', {class: 'hint'}, t(L.columns)),
-    h('form', {novalidate: true, onsubmit: check}, file.group, sheet.group,
+    h('form', {novalidate: true, onsubmit: check}, file.group, layout.group, sheet.group,
       h('details', {class: 'details'}, h('summary', null, t(L.paste)), pasted.group),
       button(t(L.check), {type: 'submit', testid: 'upload-check'})),
     status, report);
