@@ -21,7 +21,7 @@ constexpr int64_t kT0 = 1'800'000'000'000;  // 2027-01-15, milliseconds
 class SessionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto kv = OpenRocksKv(dir_.sub("kv"));
+    auto kv = OpenBankStore(dir_.sub("kv"));  // RocksDB, or PostgreSQL in the postgres/ run
     ASSERT_TRUE(kv.ok()) << kv.status().ToString();
     kv_ = std::move(kv).value();
     options_.idle_timeout_ms = 30 * 60'000;

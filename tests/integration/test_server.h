@@ -100,7 +100,10 @@ inline void AddBackendFlags(const std::string& dir, std::map<std::string, std::s
 // The store of the (stopped) bank in `dir`, opened directly on the backend under test: for
 // tests that alter what is stored behind the server's back.
 inline StatusOr<std::unique_ptr<Kv>> OpenBankStore(const std::string& dir) {
-  if (!TestOnPostgres()) return OpenRocksKv(dir + "/db");
+  if (!TestOnPostgres()) {
+    std::filesystem::create_directories(dir);
+    return OpenRocksKv(dir + "/db");
+  }
   PgKvOptions options;
   options.dsn = BackendDsn(dir);
   return OpenPgKv(options);
