@@ -47,6 +47,7 @@ constexpr const char* kCallerNames[kNumCallers] = {"anon",    "admin",    "audit
 struct CellRequest {
   std::string target;
   std::string body;
+  std::string type = "";  // Content-Type when not JSON
 };
 
 struct Row {
@@ -170,11 +171,13 @@ class RoleMatrixTest : public ::testing::Test {
   ClientResponse CallAs(Via via, Caller caller, char subject, const Row& row,
                         const CellRequest& req, bool with_csrf = true) {
     std::string token = TokenFor(caller, subject);
+    std::map<std::string, std::string> headers;
+    if (!req.type.empty()) headers["Content-Type"] = req.type;
     if (via == Via::kToken || token.empty()) {
-      return server_->Call(row.method, req.target, token, req.body);
+      return server_->Call(row.method, req.target, token, req.body, headers);
     }
     auto [cookie, csrf] = SessionFrom(token);
-    std::map<std::string, std::string> headers = {{"Cookie", cookie}};
+    headers["Cookie"] = cookie;
     if (with_csrf) headers["X-CSRF-Token"] = csrf;
     return server_->Call(row.method, req.target, "", req.body, headers);
   }
@@ -258,6 +261,13 @@ void RoleMatrixTest::BuildTable() {
       "401 403 403 2xx 403 403 403 403", [this, a] {
         return CellRequest{"/v1/records",
                            cat_.Record(a, "tsinghua:CS101", Fresh("MX-")).dump()};
+      });
+  Add("POST", "/v1/records/table", "a CSV file, nothing stored", 'A',
+      "401 403 403 2xx 2xx 2xx 403 403", [] {
+        return CellRequest{"/v1/records/table",
+                           "learner,unit,external_ref,grade_scale,grade_value,completed_on\n"
+                           "x,tsinghua:CS101,T-1,percent,90,2024-06-30\n",
+                           "text/csv"};
       });
   Add("GET", "/v1/records/{id}", "A's record", 'A', "401 403 2xx 2xx 2xx 404 2xx 404",
       Fixed("/v1/records/" + record_a_));
