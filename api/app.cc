@@ -220,9 +220,8 @@ std::string App::RenderMetrics() {
   }
   for (const auto& [name, value] : services_.StorageStats()) {
     std::string full = "creditbank_" + name;
-    const bool total = full.size() > 6 && full.compare(full.size() - 6, 6, "_total") == 0;
-    gauge(full.c_str(), name.rfind("postgres_", 0) == 0 ? "PostgreSQL figure." : "RocksDB figure.",
-          total ? "counter" : "gauge", value);
+    gauge(full.c_str(), name.starts_with("postgres_") ? "PostgreSQL figure." : "RocksDB figure.",
+          full.ends_with("_total") ? "counter" : "gauge", value);
   }
   return out.str();
 }

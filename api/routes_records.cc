@@ -55,6 +55,17 @@ HttpResponse FileProblem(std::string_view detail, const std::vector<formats::Cel
   return r;
 }
 
+// The answer to a file formats::ReadRecordUpload refused: a bad file (InvalidArgument with no
+// pointer) is the 400 listing every problem found; a refused media type or charset, or a
+// failure of the store behind a mapping, answers as its status says.
+HttpResponse UploadProblem(const Status& s, const std::vector<formats::CellProblem>& problems,
+                           const std::string& request_id) {
+  if (s.code() == StatusCode::kInvalidArgument && s.pointer().empty()) {
+    return FileProblem(s.message(), problems, request_id);
+  }
+  return ProblemResponse(s, request_id);
+}
+
 // The rows of a file in the bank's CSV header (CSV or XLSX), each with its line in the file.
 // False when it has responded.
 bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
@@ -132,9 +143,7 @@ bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch
   std::vector<formats::CellProblem> problems;
   auto mapped = formats::ReadRecordUpload(type, req.body, options, nullptr, &problems);
   if (!mapped.ok()) {
-    const Status& s = mapped.status();  // "/content-type" for a refused media type
-    respond(s.pointer().empty() ? FileProblem(s.message(), problems, req.request_id)
-                                : ProblemResponse(s, req.request_id));
+    respond(UploadProblem(mapped.status(), problems, req.request_id));
     return false;
   }
   return ReadTableRows(req, mapped->table, max_batch, respond, out);
@@ -227,13 +236,7 @@ class ServiceResolver final : public formats::RegistrarResolver {
 void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const RouteContext& ctx,
                      const Respond& respond) {
   const HttpRequest& req = ctx.request;
-  const std::string* type = req.Header("content-type");
-  if (!type || !formats::IsFileUpload(*type)) {
-    return respond(ProblemResponse(
-        Status::InvalidArgument(Field("/content-type"),
-                                "must be text/csv or " + std::string(formats::kXlsxMediaType)),
-        req.request_id));
-  }
+  const std::string* type = req.Header("content-type");  // any other is refused, "/content-type"
   formats::UploadOptions options;
   if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
   if (const std::string* mapping = req.Query("mapping")) {
@@ -248,13 +251,9 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
   const bool create_learners = create && (*create == "true" || *create == "1");
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
-  auto mapped = formats::ReadRecordUpload(*type, req.body, options, &resolver, &problems);
-  if (!mapped.ok()) {
-    const Status& s = mapped.status();
-    return respond(s.pointer().empty() || s.pointer() == "/body"
-                       ? FileProblem(s.message(), problems, req.request_id)
-                       : ProblemResponse(s, req.request_id));
-  }
+  auto mapped =
+      formats::ReadRecordUpload(type ? *type : "", req.body, options, &resolver, &problems);
+  if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   size_t created = 0;
   if (create_learners) {
     created = mapped->pending.size();

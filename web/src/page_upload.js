@@ -94,15 +94,19 @@ function reportTable(problems) {
   })), {class: 'table-responsive'});
 }
 
+// The `errors` of a refusal, or the refusal itself as the one error.
+function errorsOf(r) {
+  return r.problem && r.problem.errors && r.problem.errors.length ? r.problem.errors
+    : [{pointer: r.problem ? r.problem.pointer : '', detail: api.detail(r)}];
+}
+
 async function dryRun(csv, parts, status) {
   const problems = [];
   for (let i = 0; i < parts.length; i++) {
     status.textContent = t(L.checking, {i: i + 1, n: parts.length});
     const r = await api.call('POST', '/v1/records?dry_run=true', {body: parts[i].text, type: 'text/csv; charset=utf-8'});
     if (r.ok) continue;
-    const errs = r.problem && r.problem.errors && r.problem.errors.length ? r.problem.errors
-      : [{pointer: r.problem ? r.problem.pointer : '', detail: api.detail(r)}];
-    problems.push(...errs.map((e) => locate(e, parts[i], csv)));
+    problems.push(...errorsOf(r).map((e) => locate(e, parts[i], csv)));
   }
   status.textContent = '';
   return problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -117,8 +121,7 @@ async function readTable(bytes, type, sheet, mapping) {
   if (mapping) q.push('mapping=' + api.enc(mapping), 'create_learners=true');
   const r = await api.call('POST', '/v1/records/table' + (q.length ? '?' + q.join('&') : ''), {body: bytes, type});
   if (!r.ok) {
-    const errs = r.problem && r.problem.errors && r.problem.errors.length ? r.problem.errors : [{detail: api.detail(r)}];
-    return {problems: errs.map((e) => ({line: e.line || null,
+    return {problems: errorsOf(r).map((e) => ({line: e.line || null,
       column: e.column || e.letter ? {name: e.field || e.column || '', label: e.column, letter: e.letter} : null,
       message: e.detail}))};
   }
