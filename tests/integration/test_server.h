@@ -5,8 +5,7 @@
 // under ctest, the second time as postgres/<test> with LCB_TEST_STORAGE=postgres. There each bank
 // directory gets its own database on the ctest fixture's PostgreSQL 15 (tests/pg/pg_server.h),
 // kept until the process ends, so a server reopened on the same directory finds its data again.
-// The few tests about the embedded store itself (its files, backup of its directory) say so
-// with LCB_ROCKSDB_ONLY.
+// Tests that reach behind the server use OpenBankStore and RestoreArgs, which follow the backend.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -43,12 +42,6 @@ inline bool TestOnPostgres() {
   return false;
 #endif
 }
-
-// Skips a test that is about the embedded store itself in the postgres/ run.
-#define LCB_ROCKSDB_ONLY(why)                                                   \
-  do {                                                                          \
-    if (::lcb::testing::TestOnPostgres()) GTEST_SKIP() << "RocksDB only: " why; \
-  } while (0)
 
 #ifdef LCB_TEST_BOTH_BACKENDS
 // The database of each bank directory in the postgres/ run.
