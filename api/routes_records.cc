@@ -120,15 +120,24 @@ bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
     respond(ProblemResponse(table.status(), req.request_id));
     return false;
   }
-  if (Status header = ValidateRecordCsvHeader(table->header); !header.ok()) {
-    respond(ProblemResponse(
-        Status::InvalidArgument(
-            Field("/header" + header.pointer()),
-            "CSV header (line " + std::to_string(table->header_line) + "): " + header.message()),
-        req.request_id));
+  // The header as exports lay it out: title rows above it, or starting in a later column.
+  formats::SourceTable source;
+  source.letters = formats::ColumnLetters(table->header.size());
+  source.table = std::move(table).value();
+  std::vector<formats::CellProblem> problems;
+  if (Status header = formats::LocateBankHeader(&source, &problems); !header.ok()) {
+    if (!problems.empty()) {
+      respond(FileProblem(header.message(), problems, req.request_id));
+      return false;
+    }
+    respond(ProblemResponse(Status::InvalidArgument(Field("/header" + header.pointer()),
+                                                    "CSV header (line " +
+                                                        std::to_string(source.table.header_line) +
+                                                        "): " + header.message()),
+                            req.request_id));
     return false;
   }
-  return ReadTableRows(req, *table, max_batch, respond, out);
+  return ReadTableRows(req, source.table, max_batch, respond, out);
 }
 
 // An XLSX workbook in the bank's CSV header (the first sheet, or ?sheet=NAME), read as

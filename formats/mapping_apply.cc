@@ -104,6 +104,7 @@ class Mapper {
     out_.table.header_line = match_.header_line;
     SetSources();
     const auto& rows = source_.table.rows;
+    out_.data_rows = rows.size() - std::min(rows.size(), match_.first_data_row);
     out_.table.rows.reserve(rows.size() - std::min(rows.size(), match_.first_data_row));
     for (size_t r = match_.first_data_row; r < rows.size(); ++r) {
       LCB_RETURN_IF_ERROR(MapRow(rows[r]));
@@ -363,13 +364,80 @@ StatusOr<MappedTable> ApplyMapping(const SourceTable& source, const Mapping& map
   return Mapper(source, mapping, resolver, problems).Run();
 }
 
+namespace {
+
+constexpr size_t kBankHeaderSearchRows = 10;  // title rows an export may put above its header
+
+// The header check on a row's non-empty cells, trimmed (a header may start in a later column
+// or have a blank column between its names).
+Status CheckBankHeaderCells(const std::vector<std::string>& cells) {
+  std::vector<std::string> names;
+  for (const std::string& c : cells) {
+    const std::string_view name = TrimCell(c);
+    if (!name.empty()) names.emplace_back(name);
+  }
+  return ValidateRecordCsvHeader(names);
+}
+
+}  // namespace
+
+Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems) {
+  CsvTable& t = source->table;
+  if (Status first = CheckBankHeaderCells(t.header); !first.ok()) {
+    size_t found = t.rows.size();
+    for (size_t r = 0; r < std::min(kBankHeaderSearchRows, t.rows.size()); ++r) {
+      if (CheckBankHeaderCells(t.rows[r].fields).ok()) {
+        found = r;
+        break;
+      }
+    }
+    if (found == t.rows.size()) return first;
+    t.header = std::move(t.rows[found].fields);
+    t.header_line = t.rows[found].line;
+    t.rows.erase(t.rows.begin(), t.rows.begin() + static_cast<std::ptrdiff_t>(found) + 1);
+  }
+  std::vector<size_t> keep;
+  for (size_t i = 0; i < t.header.size(); ++i) {
+    const std::string_view name = TrimCell(t.header[i]);
+    if (name.size() != t.header[i].size()) t.header[i] = std::string(name);
+    if (!name.empty()) keep.push_back(i);
+  }
+  if (keep.size() == t.header.size()) return Status::Ok();
+  const size_t before = problems->size();
+  for (const CsvRow& row : t.rows) {
+    for (size_t i = 0, k = 0; i < row.fields.size(); ++i) {
+      if (k < keep.size() && keep[k] == i) {
+        ++k;
+      } else if (!TrimCell(row.fields[i]).empty()) {
+        problems->push_back(CellProblem{row.line, "", source->letters.at(i), "",
+                                        "a value in a column without a header (the header is "
+                                        "line " +
+                                            std::to_string(t.header_line) + ")"});
+      }
+    }
+  }
+  if (problems->size() > before) {
+    return Status::InvalidArgument(Field(""), FormatProblem((*problems)[before]));
+  }
+  auto compact = [&](std::vector<std::string>* cells) {
+    for (size_t k = 0; k < keep.size(); ++k) (*cells)[k] = std::move((*cells)[keep[k]]);
+    cells->resize(keep.size());
+  };
+  compact(&t.header);
+  compact(&source->letters);
+  for (CsvRow& row : t.rows) compact(&row.fields);
+  return Status::Ok();
+}
+
 StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProblem>* problems) {
-  Status header = ValidateRecordCsvHeader(source.table.header);
+  const size_t before = problems->size();
+  Status header = LocateBankHeader(&source, problems);
+  if (problems->size() > before) return header;
   if (!header.ok()) {
     CellProblem p{source.table.header_line, "", "", "", header.message()};
     const std::string name = std::string(BankFieldOfPointer(header.pointer()));
     for (size_t i = 0; i < source.table.header.size(); ++i) {
-      if (source.table.header[i] == name) {
+      if (TrimCell(source.table.header[i]) == name) {
         p.column = name;
         p.letter = source.letters[i];
       }
@@ -383,6 +451,7 @@ StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProble
   }
   out.table = std::move(source.table);
   out.pending_of_row.assign(out.table.rows.size(), -1);
+  out.data_rows = out.table.rows.size();
   return out;
 }
 

@@ -77,6 +77,7 @@ struct MappedTable {
   std::vector<FieldSource> sources;  // parallel to table.header ("" = not mapped)
   std::vector<NewLearner> pending;   // accounts to create before storing
   std::vector<int> pending_of_row;   // per row: index into `pending`, or -1
+  size_t data_rows = 0;  // the source's rows below its header (title rows above it not counted)
 };
 
 // Maps `source` through `mapping`. Problems are appended to *problems; when there is any, the
@@ -85,8 +86,18 @@ struct MappedTable {
 StatusOr<MappedTable> ApplyMapping(const SourceTable& source, const Mapping& mapping,
                                    RegistrarResolver& resolver, std::vector<CellProblem>* problems);
 
-// A file already in the bank's CSV header (no mapping): the header is checked with
-// ValidateRecordCsvHeader (a problem naming the column) and cells are kept as they are.
+// Finds the bank's own CSV header (learner, unit, ...) in `source`, as exports lay it out: its
+// first row, or else the first of the next 10 rows whose names make a valid header (the title
+// rows an export puts above its header are dropped with it). Header names are trimmed; columns
+// with an empty header (a header that starts in column C, a blank separator column) are
+// dropped, and a value in one is a problem naming its line and letter (appended; the result is
+// then InvalidArgument). When no row is a valid header, the result is the first row's
+// ValidateRecordCsvHeader status (pointer at the bad field) and nothing is appended.
+Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems);
+
+// A file already in the bank's CSV header (no mapping): the header located and checked as
+// LocateBankHeader does (a problem naming the column when it is not valid); cells are kept as
+// they are.
 StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProblem>* problems);
 
 // Creates the pending accounts and fills their rows' learner cells; `pending` ends empty.

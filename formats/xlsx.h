@@ -14,8 +14,9 @@
 //     and numbers: shown as Excel shows them (excel_values.h), dates when the cell's number
 //     format is a date format, in the workbook's 1900 or 1904 date system. Formulas are not
 //     evaluated: the cached value is what is read. Numbers stored as text stay text ("092").
-//   - columns: as many as the header has (up to its last non-empty cell); a value in a column
-//     to the right of the header is a problem naming its row and column.
+//   - columns: as many as the widest row has (up to its last non-empty cell), every row padded
+//     with empty cells. The first non-empty row is `header`; an export's title rows above its
+//     real header, and columns without a header, are the mapping's to find (mapping_apply.h).
 //
 // Bounds (XlsxLimits) against hostile files, each refused with a clear InvalidArgument: the
 // ZIP entry count and the uncompressed sizes (zip_reader.h), XML nesting depth (xml_scan.h),

@@ -1,4 +1,5 @@
 // The cells of one worksheet, and ReadXlsx itself.
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -27,7 +28,9 @@ class SheetBuilder {
   }
 
   SourceTable Finish() && {
-    table_.letters = ColumnLetters(table_.table.header.size());
+    table_.table.header.resize(width_);
+    for (CsvRow& row : table_.table.rows) row.fields.resize(width_);
+    table_.letters = ColumnLetters(width_);
     return std::move(table_);
   }
 
@@ -81,27 +84,24 @@ class SheetBuilder {
     return column > previous ? column : -1;
   }
 
-  // The header is the first row with a value; later rows are data rows.
+  // The header is the first row with a value; later rows are data rows. Rows are kept as wide
+  // as the widest row (Finish): which row is really the header, and which columns matter, is
+  // for the mapping to say (an export may put a title row above its header, or start it in a
+  // later column; mapping_apply.h).
   Status Place(int line) {
     if (cells_.empty()) return Status::Ok();  // an empty row, like a blank CSV line
     CsvTable& t = table_.table;
+    width_ = std::max(width_, cells_.size());
     if (t.header_line == 0) {
       t.header = std::move(cells_);
       t.header_line = line;
       cells_ = {};
       return Status::Ok();
     }
-    if (cells_.size() > t.header.size()) {
-      Problem(line, static_cast<int>(t.header.size()),
-              "a value in a column without a header (the header is row " +
-                  std::to_string(t.header_line) + ")");
-      return Status::Ok();
-    }
     if (t.rows.size() >= ctx_.limits.max_rows) {
       return Invalid("the sheet has more than " + std::to_string(ctx_.limits.max_rows) +
                      " rows of data");
     }
-    cells_.resize(t.header.size());
     t.rows.push_back(CsvRow{line, std::move(cells_)});
     cells_ = {};
     return Status::Ok();
@@ -192,6 +192,7 @@ class SheetBuilder {
   SourceTable table_;
   std::vector<std::string> cells_;
   long last_row_ = 0;
+  size_t width_ = 0;  // the widest row's cells
 };
 
 }  // namespace

@@ -297,6 +297,55 @@ TEST(IdentityMapping, BankHeaderKeepsLetters) {
   EXPECT_EQ(problems.back().column, "weight");
 }
 
+TEST(IdentityMapping, TitleRowsAndAHeaderInALaterColumn) {
+  // As Excel saves a sheet whose header sits in row 3 from column B, under a title and a
+  // notes row, with a blank column between the names: every row as wide as the used range.
+  std::vector<CellProblem> problems;
+  const std::string csv =
+      "2024年秋季学期学分认定名单,,,,,,,,\n"
+      ",导出：教务处 2025-01-10,,,,,,,\n"
+      ", learner ,unit,external_ref,grade_scale,,grade_value,completed_on,\n"
+      ",lrn_1,a:b,r1,percent,,90,2024-01-01,\n";
+  auto source = ReadCsv(csv, Encoding::kAuto, {}, &problems);
+  ASSERT_TRUE(source.ok());
+  auto t = IdentityMapping(*source, &problems);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(t->table.header_line, 3);
+  EXPECT_EQ(t->table.header,
+            (std::vector<std::string>{"learner", "unit", "external_ref", "grade_scale",
+                                      "grade_value", "completed_on"}));
+  ASSERT_EQ(t->table.rows.size(), 1u);
+  EXPECT_EQ(t->table.rows[0].line, 4);
+  EXPECT_EQ(t->table.rows[0].fields,
+            (std::vector<std::string>{"lrn_1", "a:b", "r1", "percent", "90", "2024-01-01"}));
+  // Problems still name the file's own letters: grade_value is column G.
+  EXPECT_EQ(FormatProblem(ProblemForField(*t, 4, "/grade/value", "bad")),
+            "line 4, column G (grade_value): bad");
+
+  // A value under no header is named by its line and letter, and the file is refused.
+  std::string stray = csv + ",lrn_2,a:b,r2,percent,x,80,2024-01-01,\n";
+  source = ReadCsv(stray, Encoding::kAuto, {}, &problems);
+  ASSERT_TRUE(source.ok());
+  problems.clear();
+  auto refused = IdentityMapping(*source, &problems);
+  ASSERT_FALSE(refused.ok());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(FormatProblem(problems[0]),
+            "line 5, column F: a value in a column without a header (the header is line 3)");
+
+  // No row is a bank header: the first row's own problem, as before.
+  source = ReadCsv("名单,,\nlearner,unit,weight\n", Encoding::kAuto, {}, &problems);
+  ASSERT_TRUE(source.ok());
+  problems.clear();
+  auto none = IdentityMapping(*source, &problems);
+  ASSERT_FALSE(none.ok());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].line, 1);
+  EXPECT_NE(problems[0].reason.find("unknown CSV column \"名单\""), std::string::npos)
+      << problems[0].reason;
+}
+
 // ---- The mapping file format ------------------------------------------------------------------
 
 std::string MappingWith(const std::string& columns, const std::string& fields) {

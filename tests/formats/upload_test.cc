@@ -101,6 +101,55 @@ TEST(Upload, XlsxWithTheCnRegistrarMapping) {
   EXPECT_EQ(problems[0].line, 1);
 }
 
+TEST(Upload, XlsxRegistrarExportUnderAMergedTitle) {
+  // As registrar systems export: a merged title in A1, a notes row, then the header in row 3
+  // starting in column B. The title's single cell is narrower than the header; the mapping
+  // finds the header and reads the rows with the sheet's own row numbers and letters.
+  testing::WorkbookSpec spec;
+  const std::vector<std::string> header = {"学号", "姓名", "身份证号", "课程名称",
+                                           "教育层次代码", "教育类别代码", "成绩", "获得时间"};
+  spec.shared = {testing::Si("清华大学 2024 年秋季学期学分认定名单"),
+                 testing::Si("制表：教务处")};
+  std::string rows =
+      "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row>"
+      "<row r=\"2\"><c r=\"F2\" t=\"s\"><v>1</v></c></row><row r=\"3\">";
+  for (size_t i = 0; i < header.size(); ++i) {
+    spec.shared.push_back(testing::Si(header[i]));
+    rows += "<c r=\"" + ColumnLetter(i + 1) + "3\" t=\"s\"><v>" + std::to_string(i + 2) +
+            "</v></c>";
+  }
+  rows +=
+      "</row><row r=\"4\"><c r=\"B4\" t=\"inlineStr\"><is><t>2024001</t></is></c>"
+      "<c t=\"inlineStr\"><is><t>张三</t></is></c>"
+      "<c t=\"inlineStr\"><is><t>110101199003070011</t></is></c>"
+      "<c t=\"inlineStr\"><is><t>程序设计基础</t></is></c>"
+      "<c><v>29</v></c><c><v>31</v></c><c><v>95</v></c><c><v>202406</v></c></row>";
+  spec.sheets = {{"Sheet1", rows}};
+  UploadOptions options;
+  options.mapping = "cn-registrar";
+  OneUnitResolver resolver;
+  std::vector<CellProblem> problems;
+  auto bad = ReadRecordUpload(kXlsxMediaType, testing::BuildXlsx(spec), options, &resolver,
+                              &problems);
+  ASSERT_FALSE(bad.ok());
+  ASSERT_EQ(problems.size(), 1u) << FormatProblem(problems[0]);
+  EXPECT_EQ(problems[0].line, 4);
+  EXPECT_EQ(problems[0].letter, "F");
+  EXPECT_EQ(problems[0].column, "教育层次代码");
+
+  const size_t at = rows.find("<v>29</v>");
+  rows.replace(at, 9, "<v>20</v>");
+  spec.sheets = {{"Sheet1", rows}};
+  problems.clear();
+  auto good = ReadRecordUpload(kXlsxMediaType, testing::BuildXlsx(spec), options, &resolver,
+                               &problems);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->table.header_line, 3);
+  ASSERT_EQ(good->table.rows.size(), 1u);
+  EXPECT_EQ(good->table.rows[0].line, 4);
+  EXPECT_EQ(good->pending.size(), 1u);
+}
+
 TEST(Upload, PendingLearnersWaitForTheCaller) {
   std::vector<CellProblem> problems;
   UploadOptions options;

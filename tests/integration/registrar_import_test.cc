@@ -312,6 +312,42 @@ TEST_F(RegistrarImportTest, XlsxWithChineseHeadersAndABadLineThenFixed) {
   EXPECT_EQ(c[0]["grade"]["scale"], "five_level");
 }
 
+// The same export saved by an office suite's own XLSX writer (LibreOffice Calc; made by
+// tests/formats/data/make_office_workbooks.py and committed): rich-text shared strings, a merged
+// title row and a notes row above the header, the header from column B, numbers stored as text,
+// a formula's cached value (学时 =32*2) and a yyyy/mm/dd date cell (获得时间 2024-06-15).
+TEST_F(RegistrarImportTest, WorkbookSavedByAnOfficeSuite) {
+  const std::string data = std::string(LCB_SOURCE_DIR) + "/tests/formats/data/";
+  const uint64_t before = server_->ledger().Size();
+  Outcome bad = Import(data + "cn_registrar_libreoffice_bad.xlsx");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(Has(bad.err, "line 7: 成绩: \"良\" is not a grade")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "(column K)")) << bad.err;
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  // The server reads it the same way (the portal's upload): the header found in row 3.
+  std::ifstream in(data + "cn_registrar_libreoffice.xlsx", std::ios::binary);
+  const std::string workbook((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(workbook.size(), 1000u);
+  ClientResponse r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar",
+                                   cat_.tsinghua_token, workbook,
+                                   {{"Content-Type", std::string(formats::kXlsxMediaType)}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json table = json::parse(r.body);
+  EXPECT_EQ(table["header_line"], 3);
+  ASSERT_EQ(table["rows"].size(), 6u);
+  EXPECT_EQ(table["rows"][0]["line"], 4);
+  EXPECT_EQ(table["rows"][5]["line"], 9);
+  EXPECT_EQ(table["pending_learners"], 2);
+  EXPECT_EQ(server_->ledger().Size(), before);
+
+  Outcome good = Import(data + "cn_registrar_libreoffice.xlsx");
+  ASSERT_EQ(good.code, 0) << good.err << good.out;
+  EXPECT_TRUE(Has(good.out, "created 6, already present 0, skipped 0, failed 0")) << good.out;
+  ExpectStoredAndLearners(before);
+}
+
 // POST /v1/records takes an XLSX workbook in the bank's own header, as the portal's registrar
 // upload sends it: ?sheet= picks the sheet; a bad cell is named by its line and stores nothing.
 // POST /v1/records/table: a workbook read once by the server's own XLSX reader, as rows in the
@@ -535,6 +571,41 @@ TEST_F(RegistrarImportTest, XlsxPostedToRecordsInTheBanksHeader) {
   EXPECT_EQ(a[0]["grade"]["normalized"], 85);
   EXPECT_EQ(a[1]["grade"]["value"], "优秀");
   EXPECT_EQ(a[2]["grade"]["value"], "77");
+}
+
+TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
+  // As Excel saves a sheet with a title in A1 and the bank's header in row 3 from column B:
+  // every row as wide as the used range. POST /v1/records finds the header, drops the empty
+  // column A, and names problems by the file's own lines and letters.
+  auto file = [&](const std::string& stray, const std::string& grade) {
+    return "2024年秋季学期成绩,,,,,,,\n"
+           ",,,,,,,\n"
+           ",learner,unit,external_ref,grade_scale,grade_value,completed_on,\n"
+           "," + cat_.learner_a + ",tsinghua:CS101,T-1,percent,88,2024-06-30,\n"
+           "," + cat_.learner_a + ",tsinghua:MA101,T-2,percent," + grade + ",2024-06-30," + stray + "\n";
+  };
+  const std::map<std::string, std::string> csv = {{"Content-Type", "text/csv"}};
+  const uint64_t before = server_->ledger().Size();
+  ClientResponse r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, file("note", "77"), csv);
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 5);
+  EXPECT_EQ(p["errors"][0]["letter"], "H");
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, file("", "abc"), csv);
+  ASSERT_EQ(r.status, 400) << r.body;
+  p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["pointer"], "/records/1/grade/value") << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 5) << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before);
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, file("", "77"), csv);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before + 2);
+  auto a = RecordsOf(cat_.learner_a);
+  ASSERT_EQ(a.size(), 2u);
+  EXPECT_EQ(a[0]["external_ref"], "T-1");
+  EXPECT_EQ(a[1]["grade"]["value"], "77");
 }
 
 TEST_F(RegistrarImportTest, ServerRefusalsNameTheSourceColumn) {

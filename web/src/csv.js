@@ -47,7 +47,14 @@ export function splitCsv(input) {
     rows.push({line: startLine, text: raw, fields});
   }
   if (!rows.length) throw {line: 1, message: 'the file is empty'};
-  const [head, ...records] = rows;
+  // The header: the first line, or else the first of the next ten that names the bank's columns
+  // (an export may put a title line above its header; the server looks for it the same way).
+  const names = (r) => r.fields.map((f) => f.trim());
+  const isHeader = (r) => names(r).includes('learner') && names(r).includes('unit');
+  let at = isHeader(rows[0]) ? 0 : rows.slice(0, 11).findIndex(isHeader);
+  if (at < 0) at = 0;
+  const head = rows[at];
+  const records = rows.slice(at + 1);
   for (const r of records) {
     if (r.fields.length !== head.fields.length) {
       throw {line: r.line, message: `expected ${head.fields.length} fields, found ${r.fields.length}`};
