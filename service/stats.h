@@ -3,7 +3,9 @@
 // (the record's common level: EQF for issuers with a regime, else the posted level), year
 // (of completed_on) and issuer. Cells counting fewer than k learners are left out and only
 // counted, so no cell describes a handful of people; no totals are given (a total minus the
-// shown cells would reveal the suppressed ones).
+// shown cells would reveal the suppressed ones), and, since another query can give such a total
+// (the city of a county, a cell without one of its keys), more cells are left out until what a
+// subtraction recovers counts 0 or at least k learners (service/stats_suppress.h).
 //
 // Definitions, per cell (one combination of group keys):
 //   learners     distinct learners with at least one active record in the cell; when every

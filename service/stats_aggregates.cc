@@ -517,11 +517,34 @@ void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::str
     }
     space = std::min(space * std::max<uint64_t>(names[d].size(), 1), dense_limit + 1);
   }
-  auto emit = [&](const Ranks& r, const Tally& sum) {
-    if (sum.learners < query.k) {
-      answer->suppressed++;
-    } else {
-      answer->cells.push_back({r, sum});
+  // Every cell with a learner, in order; then k-suppressed with its complements
+  // (stats_suppress.h) into `answer`.
+  std::vector<Shown>& all = scratch_.all;
+  all.clear();
+  auto emit = [&](const Ranks& r, const Tally& sum) { all.push_back({r, sum}); };
+  auto suppress = [&] {
+    std::vector<SuppressionCell>& marks = scratch_.marks;
+    marks.resize(all.size());
+    size_t shown = 0;
+    for (size_t i = 0; i < all.size(); ++i) {
+      marks[i] = SuppressionCell{all[i].ranks, all[i].tally.learners,
+                                 all[i].tally.learners < query.k};
+    }
+    std::vector<std::vector<uint32_t>> parents(n_keys);
+    for (size_t d = 0; d < n_keys; ++d) {
+      parents[d] = query.group_by[d] == StatsKey::kRegion
+                       ? RegionParents(names[d], query.region_level)
+                       : std::vector<uint32_t>(names[d].size(), 0);
+    }
+    SuppressComplements(&marks, n_keys, parents, query.k);
+    for (const SuppressionCell& m : marks) shown += m.hidden ? 0 : 1;
+    answer->cells.reserve(shown);
+    for (size_t i = 0; i < all.size(); ++i) {
+      if (marks[i].hidden) {
+        answer->suppressed++;
+      } else {
+        answer->cells.push_back(all[i]);
+      }
     }
   };
   if (space <= dense_limit) {
@@ -534,8 +557,8 @@ void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::str
       dense[at] += parts[i].tally;
     }
     size_t present = 0;
-    for (const Tally& t : dense) present += t.learners >= query.k ? 1 : 0;
-    answer->cells.reserve(present);
+    for (const Tally& t : dense) present += t.learners > 0 ? 1 : 0;
+    all.reserve(present);
     Ranks r{};  // the ranks of `at`, counted up with it
     for (uint64_t at = 0; at < space; ++at) {
       if (dense[at].learners > 0) emit(r, dense[at]);
@@ -544,7 +567,7 @@ void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::str
         r[d] = 0;
       }
     }
-    return;
+    return suppress();
   }
   std::vector<uint32_t>& order = scratch_.order;
   order.resize(parts.size());
@@ -559,6 +582,7 @@ void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::str
     emit(r, sum);
     i = j;
   }
+  suppress();
 }
 
 }  // namespace lcb

@@ -49,6 +49,7 @@
 
 #include "engine/model.h"
 #include "service/stats_query.h"
+#include "service/stats_suppress.h"
 
 namespace lcb {
 
@@ -248,6 +249,8 @@ class StatsAggregates {
     std::vector<uint32_t> values;
     std::vector<Tally> dense;
     std::vector<uint32_t> order;
+    std::vector<Shown> all;  // every cell of an answer, before suppression
+    std::vector<SuppressionCell> marks;
   };
   mutable Scratch scratch_;
   // Counts every Set, AddAll with records, Remove and Clear: an answer computed at one generation

@@ -1,9 +1,11 @@
 #include "service/stats_scan.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include "engine/regimes.h"
+#include "service/stats_suppress.h"
 #include "storage/keys.h"
 
 namespace lcb {
@@ -165,15 +167,43 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
     if (UsesRegion(query) && (region.empty() || !region.starts_with(query.region_prefix))) continue;
     LCB_RETURN_IF_ERROR(AddLearner(records, kv, query, l, cells));
   }
+  // Every cell in key order, each key's value as its rank among the values present.
+  const size_t n_keys = query.group_by.size();
+  std::vector<std::vector<std::string>> names(n_keys);
+  for (const auto& [keys, t] : cells) {
+    for (size_t d = 0; d < n_keys; ++d) names[d].push_back(keys[d]);
+  }
+  std::vector<std::vector<uint32_t>> parents(n_keys);
+  for (size_t d = 0; d < n_keys; ++d) {
+    std::sort(names[d].begin(), names[d].end());
+    names[d].erase(std::unique(names[d].begin(), names[d].end()), names[d].end());
+    parents[d] = query.group_by[d] == StatsKey::kRegion
+                     ? RegionParents(names[d], query.region_level)
+                     : std::vector<uint32_t>(names[d].size(), 0);
+  }
+  std::vector<SuppressionCell> marks;
+  marks.reserve(cells.size());
+  for (const auto& [keys, t] : cells) {
+    SuppressionCell m;
+    for (size_t d = 0; d < n_keys; ++d) {
+      m.key[d] = static_cast<uint32_t>(
+          std::lower_bound(names[d].begin(), names[d].end(), keys[d]) - names[d].begin());
+    }
+    m.learners = static_cast<int64_t>(t.learners.size());
+    m.hidden = m.learners < query.k;
+    marks.push_back(m);
+  }
+  SuppressComplements(&marks, n_keys, parents, query.k);
   StatsResult out;
   out.k = query.k;
+  size_t i = 0;
   for (auto& [keys, t] : cells) {
-    const int64_t n = static_cast<int64_t>(t.learners.size());
-    if (n < query.k) {
+    if (marks[i++].hidden) {
       out.suppressed++;
       continue;
     }
-    out.cells.push_back(StatsCell{keys, n, t.records, t.credits, t.conversions});
+    out.cells.push_back(StatsCell{keys, static_cast<int64_t>(t.learners.size()), t.records,
+                                  t.credits, t.conversions});
   }
   return out;
 }

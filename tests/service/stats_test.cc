@@ -22,6 +22,7 @@
 #include "common/date.h"
 #include "service/stats_aggregates.h"
 #include "service/stats_scan.h"
+#include "service/stats_suppress.h"
 #include "service/stats_text.h"
 #include "tests/service/fixture.h"
 
@@ -518,6 +519,135 @@ TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
   const StatsResult suppressed = Compute(k2);
   EXPECT_TRUE(suppressed.cells.empty());
   EXPECT_EQ(suppressed.suppressed, 1);
+}
+
+// Differencing: a city's figure minus the counties shown under it, or a county's figure minus
+// the years shown for it, must never give back a left-out cell of fewer than k learners.
+TEST_F(StatsServiceTest, NoSuppressedCellIsRecoveredBySubtraction) {
+  const int k = 10;
+  // Shanghai: 310101 with 12 learners, 310104 with 11, 310115 with 2; Jiangsu 320102 with 30.
+  // Each posts a record in 2024; in 310101 two of them also one in 2023.
+  int ref = 0;
+  auto add = [&](const std::string& region, int n, int with_2023) {
+    for (int i = 0; i < n; ++i) {
+      NewLearner in;
+      in.region = region;
+      auto l = s().learners().Create(in, Admin());
+      ASSERT_TRUE(l.ok());
+      std::vector<RecordInput> inputs = {Input(l->id, "uni:CS101", "S-" + std::to_string(ref++))};
+      if (i < with_2023) {
+        inputs.push_back(Input(l->id, "uni:MA101", "S-" + std::to_string(ref++), "80",
+                               "2023-06-30"));
+      }
+      ASSERT_TRUE(Post("uni", inputs).ok());
+    }
+  };
+  ASSERT_NO_FATAL_FAILURE(add("310101", 12, 2));
+  ASSERT_NO_FATAL_FAILURE(add("310104", 11, 0));
+  ASSERT_NO_FATAL_FAILURE(add("310115", 2, 0));
+  ASSERT_NO_FATAL_FAILURE(add("320102", 30, 0));
+
+  auto query = [&](std::vector<StatsKey> group_by, RegionLevel level) {
+    const StatsQuery q{std::move(group_by), "", level, k};
+    const StatsResult got = Compute(q);
+    EXPECT_EQ(got, Scan(q));
+    return got;
+  };
+  // Counties: 310115 (2) is left out, and so is 310104 (the smallest other county of the
+  // city), so that the city minus 310101 is 13 learners, not 2.
+  const StatsResult counties = query({StatsKey::kRegion}, RegionLevel::kCounty);
+  const StatsResult cities = query({StatsKey::kRegion}, RegionLevel::kCity);
+  const StatsResult provinces = query({StatsKey::kRegion}, RegionLevel::kProvince);
+  EXPECT_EQ(counties.suppressed, 2);
+  ASSERT_EQ(counties.cells.size(), 2u);
+  EXPECT_EQ(counties.cells[0].keys[0], "310101");
+  EXPECT_EQ(counties.cells[1].keys[0], "320102");
+  auto check = [&](const StatsResult& children, const StatsResult& parents, size_t digits) {
+    for (const StatsCell& parent : parents.cells) {
+      int64_t learners = parent.learners, records = parent.records;
+      for (const StatsCell& c : children.cells) {
+        if (c.keys[0].compare(0, digits, parent.keys[0], 0, digits) != 0) continue;
+        learners -= c.learners;
+        records -= c.records;
+      }
+      EXPECT_TRUE(learners == 0 || learners >= k) << parent.keys[0] << ": " << learners;
+      EXPECT_TRUE(records == 0 || learners > 0) << parent.keys[0];
+    }
+  };
+  check(counties, cities, 4);
+  check(cities, provinces, 2);
+  check(counties, provinces, 2);
+
+  // Years of a county: 310101's 2023 cell (2 learners) is left out with its 2024 cell, so
+  // 310101's records minus its years shown is not the 2 learners' records.
+  const StatsResult years = query({StatsKey::kRegion, StatsKey::kYear}, RegionLevel::kCounty);
+  for (const StatsCell& c : years.cells) EXPECT_NE(c.keys[0], "310101") << c.keys[1];
+  // And year totals minus the county-years shown: every region's 2024 column keeps either
+  // nothing or at least k learners out of sight.
+  const StatsResult by_year = query({StatsKey::kYear}, RegionLevel::kCounty);
+  for (const StatsCell& total : by_year.cells) {
+    int64_t learners = total.learners;
+    for (const StatsCell& c : years.cells) {
+      if (c.keys[1] == total.keys[0]) learners -= c.learners;
+    }
+    EXPECT_TRUE(learners == 0 || learners >= k) << total.keys[0] << ": " << learners;
+  }
+}
+
+TEST(StatsSuppressTest, EveryGroupHidesNothingOrAtLeastK) {
+  // Random two-key tables (key 0 a region at county level, key 1 anything), checked against
+  // the rule itself: for each key, each group of cells differing only in it (for the region,
+  // within one city) hides 0 or >= k learners, and every primary cell stays hidden.
+  std::mt19937 rng(7);
+  const std::vector<std::string> counties = {"310101", "310104", "310115", "320102", "320104"};
+  const std::vector<uint32_t> parents0 = RegionParents(counties, RegionLevel::kCounty);
+  EXPECT_EQ(parents0, (std::vector<uint32_t>{0, 0, 0, 1, 1}));
+  EXPECT_EQ(RegionParents({"310100", "320100"}, RegionLevel::kCity),
+            (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(RegionParents({"310000", "320000"}, RegionLevel::kProvince),
+            (std::vector<uint32_t>{0, 0}));
+  const int64_t k = 5;
+  size_t secondary = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::vector<SuppressionCell> cells;
+    for (uint32_t a = 0; a < counties.size(); ++a) {
+      for (uint32_t b = 0; b < 4; ++b) {
+        if (rng() % 3 == 0) continue;
+        SuppressionCell c;
+        c.key = {a, b, 0, 0, 0};
+        c.learners = 1 + static_cast<int64_t>(rng() % 12);
+        c.hidden = c.learners < k;
+        cells.push_back(c);
+      }
+    }
+    const std::vector<SuppressionCell> before = cells;
+    const std::vector<std::vector<uint32_t>> parents = {parents0, {0, 0, 0, 0}};
+    const size_t more = SuppressComplements(&cells, 2, parents, k);
+    secondary += more;
+    size_t hidden_now = 0, hidden_before = 0;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (before[i].hidden) EXPECT_TRUE(cells[i].hidden);
+      hidden_now += cells[i].hidden;
+      hidden_before += before[i].hidden;
+    }
+    EXPECT_EQ(hidden_now, hidden_before + more);
+    for (size_t d = 0; d < 2; ++d) {
+      // A group hidden whole is fine: its total (the parent cell) is under k too.
+      std::map<std::array<uint32_t, 5>, std::pair<int64_t, bool>> hidden;  // sum, any shown
+      for (const SuppressionCell& c : cells) {
+        auto g = c.key;
+        g[d] = parents[d][g[d]];
+        hidden[g].first += c.hidden ? c.learners : 0;
+        hidden[g].second = hidden[g].second || !c.hidden;
+      }
+      for (const auto& [g, h] : hidden) {
+        const auto [sum, shown] = h;
+        EXPECT_TRUE(sum == 0 || sum >= k || !shown)
+            << "round " << round << " key " << d << ": " << sum;
+      }
+    }
+  }
+  EXPECT_GT(secondary, 100u);  // the rule had work to do
 }
 
 // The bodies are written by hand (not through a JSON library): they must parse to what the

@@ -1,0 +1,152 @@
+#include "service/stats_suppress.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <numeric>
+
+namespace lcb {
+
+namespace {
+
+// Sorts (code, index) pairs by code, stably (equal codes keep their order), codes below
+// `space`: least significant digit first, 11 bits a pass, as many passes as `space` needs.
+void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
+               std::vector<std::pair<uint64_t, uint32_t>>* tmp, uint64_t space) {
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  tmp->resize(v->size());
+  std::vector<uint32_t> count(kBuckets);
+  for (int shift = 0; shift < 64 && (space - 1) >> shift != 0; shift += kBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const auto& e : *v) ++count[(e.first >> shift) & (kBuckets - 1)];
+    uint32_t at = 0;
+    for (uint32_t& c : count) {
+      const uint32_t n = c;
+      c = at;
+      at += n;
+    }
+    for (const auto& e : *v) (*tmp)[count[(e.first >> shift) & (kBuckets - 1)]++] = e;
+    v->swap(*tmp);
+  }
+}
+
+}  // namespace
+
+size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
+                           const std::vector<std::vector<uint32_t>>& parents, int64_t k) {
+  std::vector<SuppressionCell>& c = *cells;
+  if (std::none_of(c.begin(), c.end(), [](const SuppressionCell& x) { return x.hidden; })) {
+    return 0;
+  }
+  using Key = std::array<uint32_t, 5>;
+  const uint32_t n = static_cast<uint32_t>(c.size());
+  // How many values each key takes (ids below it), and each region's parent count.
+  std::array<uint64_t, 5> radix{}, parent_radix{};
+  for (size_t d = 0; d < n_keys; ++d) {
+    for (uint32_t p : parents[d]) parent_radix[d] = std::max<uint64_t>(parent_radix[d], p + 1);
+  }
+  for (const SuppressionCell& x : c) {
+    for (size_t d = 0; d < n_keys; ++d) radix[d] = std::max<uint64_t>(radix[d], x.key[d] + 1);
+  }
+  // Per key d: the cells ordered by their group (the key replaced by its parent), in input order
+  // within a group, and where each group starts. Groups never change, only which cells are
+  // hidden, so each order is made once: by the group as one number in mixed radix when it fits
+  // 64 bits (it does for any real answer), else by comparing the keys.
+  std::vector<std::vector<uint32_t>> orders(n_keys), starts(n_keys);
+  std::vector<std::pair<uint64_t, uint32_t>> coded(n), scratch;
+  std::vector<Key> group;
+  for (size_t d = 0; d < n_keys; ++d) {
+    bool fits = true;
+    uint64_t space = 1;
+    for (size_t e = 0; e < n_keys && fits; ++e) {
+      const uint64_t r = std::max<uint64_t>(e == d ? parent_radix[e] : radix[e], 1);
+      fits = space <= UINT64_MAX / r;
+      space *= r;
+    }
+    std::vector<uint32_t>& order = orders[d];
+    order.resize(n);
+    auto same = [&](uint32_t x, uint32_t y) -> bool {
+      for (size_t e = 0; e < n_keys; ++e) {
+        const uint32_t a = e == d ? parents[d][c[x].key[e]] : c[x].key[e];
+        const uint32_t b = e == d ? parents[d][c[y].key[e]] : c[y].key[e];
+        if (a != b) return false;
+      }
+      return true;
+    };
+    if (fits) {
+      for (uint32_t i = 0; i < n; ++i) {
+        uint64_t code = 0;
+        for (size_t e = 0; e < n_keys; ++e) {
+          const uint64_t r = std::max<uint64_t>(e == d ? parent_radix[e] : radix[e], 1);
+          code = code * r + (e == d ? parents[d][c[i].key[e]] : c[i].key[e]);
+        }
+        coded[i] = {code, i};
+      }
+      // In key order already for the last key (its parents follow its ids); else sorted.
+      if (!std::is_sorted(coded.begin(), coded.end())) RadixSort(&coded, &scratch, space);
+      for (uint32_t i = 0; i < n; ++i) order[i] = coded[i].second;
+    } else {
+      group.resize(n);
+      for (uint32_t i = 0; i < n; ++i) {
+        group[i] = c[i].key;
+        group[i][d] = parents[d][group[i][d]];
+      }
+      std::iota(order.begin(), order.end(), 0u);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](uint32_t x, uint32_t y) { return group[x] < group[y]; });
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i == 0 || !same(order[i], order[i - 1])) starts[d].push_back(i);
+    }
+    starts[d].push_back(n);
+  }
+  size_t more = 0;
+  std::vector<uint32_t> shown;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (size_t d = 0; d < n_keys; ++d) {
+      const std::vector<uint32_t>& order = orders[d];
+      for (size_t g = 0; g + 1 < starts[d].size(); ++g) {
+        const uint32_t begin = starts[d][g], end = starts[d][g + 1];
+        int64_t hidden = 0;
+        shown.clear();
+        for (uint32_t x = begin; x < end; ++x) {
+          const SuppressionCell& cell = c[order[x]];
+          if (cell.hidden) {
+            hidden += cell.learners;
+          } else {
+            shown.push_back(order[x]);
+          }
+        }
+        if (hidden == 0 || hidden >= k || shown.empty()) continue;
+        // The smallest shown cells first; equal ones in input order.
+        std::sort(shown.begin(), shown.end(), [&](uint32_t x, uint32_t y) {
+          return c[x].learners != c[y].learners ? c[x].learners < c[y].learners : x < y;
+        });
+        for (size_t x = 0; x < shown.size() && hidden < k; ++x) {
+          c[shown[x]].hidden = true;
+          hidden += c[shown[x]].learners;
+          ++more;
+          changed = true;
+        }
+      }
+    }
+  }
+  return more;
+}
+
+std::vector<uint32_t> RegionParents(const std::vector<std::string>& codes, RegionLevel level) {
+  const size_t digits = level == RegionLevel::kCounty ? 4 : level == RegionLevel::kCity ? 2 : 0;
+  std::map<std::string, uint32_t> ids;
+  std::vector<uint32_t> out;
+  out.reserve(codes.size());
+  for (const std::string& code : codes) {
+    const std::string parent = code.substr(0, std::min(digits, code.size()));
+    out.push_back(ids.emplace(parent, static_cast<uint32_t>(ids.size())).first->second);
+  }
+  return out;
+}
+
+}  // namespace lcb
