@@ -360,7 +360,8 @@ void App::Dispatch(HttpRequest request, Respond respond) {
     }
   }
   auto ctx = std::make_shared<RouteContext>(RouteContext{*req, std::move(match.params), *principal});
-  if (route.run_on == RunOn::kBlockingPool && blocking_) {
+  if ((route.run_on == RunOn::kBlockingPool || (route.blocking_if && route.blocking_if(*req))) &&
+      blocking_) {
     // req is kept alive by `finish`, which the closure holds.
     return blocking_([this, &route, ctx, finish] { RunHandler(route, ctx, finish); });
   }

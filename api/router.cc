@@ -24,6 +24,13 @@ void Router::Add(std::string method, std::string pattern, unsigned roles, std::s
   routes_.push_back(std::move(r));
 }
 
+void Router::BlockWhen(std::string_view method, std::string_view pattern,
+                       std::function<bool(const HttpRequest&)> when) {
+  for (Route& r : routes_) {
+    if (r.method == method && r.pattern == pattern) r.blocking_if = when;
+  }
+}
+
 RouteMatch Router::Match(const std::string& method, const std::string& path) const {
   RouteMatch m;
   if (path.empty() || path[0] != '/') return m;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/http.h"
@@ -51,6 +52,9 @@ struct Route {
   Handler handler;
   std::vector<std::string> segments;  // split pattern
   RunOn run_on = RunOn::kHttpThread;
+  // A route that runs on the HTTP thread may send some requests to the blocking pool (those
+  // that will wait on the store, e.g. POST /v1/records with ?mapping=): true for them.
+  std::function<bool(const HttpRequest&)> blocking_if;
 };
 
 struct RouteMatch {
@@ -63,6 +67,9 @@ class Router {
  public:
   void Add(std::string method, std::string pattern, unsigned roles, std::string summary,
            Handler handler, RunOn run_on = RunOn::kHttpThread);
+  // Requests of the route (method, pattern) for which `when` is true run on the blocking pool.
+  void BlockWhen(std::string_view method, std::string_view pattern,
+                 std::function<bool(const HttpRequest&)> when);
   RouteMatch Match(const std::string& method, const std::string& path) const;
   const std::vector<Route>& routes() const { return routes_; }
 

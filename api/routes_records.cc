@@ -1,8 +1,10 @@
 // Records, learners, grants and the passbook.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <regex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "api/handler_util.h"
 #include "api/routes.h"
@@ -348,6 +350,129 @@ void DryRun(RecordService& records, const std::string& issuer, const Submission&
   respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
 }
 
+// A refusal of mapped rows, each error also naming the file's own column (成绩, letter J)
+// besides its line and bank field.
+HttpResponse MappedBatchProblem(const Status& first, const BatchErrors& errors,
+                                const std::vector<int>& lines, const formats::MappedTable& table,
+                                const std::string& request_id) {
+  HttpResponse r = BatchProblem(first, errors, request_id);
+  AddCsvLines(&r, lines);
+  json doc = json::parse(r.body, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("errors")) return r;
+  for (json& e : doc["errors"]) {
+    const std::string ptr = e.value("pointer", "");
+    if (!ptr.starts_with("/records/") || !e.contains("line")) continue;
+    const size_t slash = ptr.find('/', 9);
+    const formats::CellProblem p = formats::ProblemForField(
+        table, e["line"].get<int>(), slash == std::string::npos ? "" : ptr.substr(slash), "");
+    if (!p.letter.empty()) {
+      e["column"] = p.column;
+      e["letter"] = p.letter;
+    }
+  }
+  r.body = Dump(doc);
+  return r;
+}
+
+// POST /v1/records?mapping=cn-registrar: a registrar's export (CSV in a supported charset, or
+// XLSX with ?sheet=) mapped on the server as `creditbank import --mapping` maps it: units from
+// the caller's catalog, learners by national ID. Learners the bank does not know yet are
+// created only with ?create_learners=true, and only once every record of the file is valid
+// (checked with the new accounts standing in); a file with any problem creates and stores
+// nothing. ?dry_run=true checks all of it and creates nothing. Runs on the blocking pool.
+void PostMapped(RecordService& records, CatalogService& catalog, LearnerService& learners,
+                int max_batch, RouteContext& ctx, const Respond& respond) {
+  const HttpRequest& req = ctx.request;
+  const std::string issuer = ctx.principal.subject;
+  auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
+  if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
+  const std::string* mapping = req.Query("mapping");
+  if (!formats::BuiltinMappingText(*mapping)) {
+    return respond(ProblemResponse(
+        Status::InvalidArgument(Field("/mapping"), "is not a built-in mapping (cn-registrar)"),
+        req.request_id));
+  }
+  const std::string* type = req.Header("content-type");
+  if (!type || !formats::IsFileUpload(*type)) {
+    return respond(ProblemResponse(
+        Status::InvalidArgument(Field("/content-type"),
+                                "a mapping reads a file: send text/csv or " +
+                                    std::string(formats::kXlsxMediaType)),
+        req.request_id));
+  }
+  formats::UploadOptions options;
+  options.mapping = *mapping;
+  if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
+  ServiceResolver resolver(catalog, learners, ctx.principal);
+  std::vector<formats::CellProblem> problems;
+  auto mapped = formats::ReadRecordUpload(*type, req.body, options, &resolver, &problems);
+  if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
+  PostBody body;
+  if (!ReadTableRows(req, mapped->table, max_batch, respond, &body)) return;
+  auto flag = [&](const char* name) {
+    const std::string* v = req.Query(name);
+    return v && (*v == "true" || *v == "1");
+  };
+  const bool dry_run = flag("dry_run"), create = flag("create_learners");
+  const size_t pending = mapped->pending.size();
+  if (pending > 0 && !create && !dry_run) {
+    size_t first = 0;
+    while (mapped->pending_of_row[first] < 0) ++first;
+    return respond(ProblemResponse(
+        Status::InvalidArgument(
+            Field("/create_learners"),
+            std::to_string(pending) + " learners of the file have no account in the bank (the " +
+                "first on line " + std::to_string(mapped->table.rows[first].line) +
+                "); pass create_learners=true to create them with the records"),
+        req.request_id));
+  }
+  // The accounts to be made stand in as "(new learner N)" until every record is valid.
+  std::unordered_set<std::string> stand_ins;
+  for (size_t r = 0; r < body.inputs.size(); ++r) {
+    if (const int p = mapped->pending_of_row[r]; p >= 0) {
+      body.inputs[r].learner = "(new learner " + std::to_string(p + 1) + ")";
+      stand_ins.insert(body.inputs[r].learner);
+    }
+  }
+  BatchErrors errors;
+  auto entries = records.Validate(issuer, body.inputs, true, *submission, &errors, &stand_ins);
+  if (!entries.ok()) {
+    return respond(
+        MappedBatchProblem(entries.status(), errors, body.csv_lines, *mapped, req.request_id));
+  }
+  if (dry_run) {
+    json ids = json::array();
+    for (const auto& e : *entries) ids.push_back(e.id);
+    return respond(JsonResponse(200, json{{"dry_run", true},
+                                          {"valid", entries->size()},
+                                          {"ids", ids},
+                                          {"pending_learners", pending}}));
+  }
+  if (Status made = formats::CreatePendingLearners(resolver, &*mapped); !made.ok()) {
+    return respond(ProblemResponse(made, req.request_id));
+  }
+  const auto& header = mapped->table.header;
+  const size_t learner_col = std::find(header.begin(), header.end(), "learner") - header.begin();
+  for (size_t r = 0; r < body.inputs.size() && learner_col < header.size(); ++r) {
+    if (stand_ins.count(body.inputs[r].learner)) {
+      body.inputs[r].learner = mapped->table.rows[r].fields[learner_col];
+    }
+  }
+  std::string request_id = req.request_id;
+  records.Post(issuer, std::move(body.inputs), true, *submission,
+               [respond, request_id, pending, lines = std::move(body.csv_lines),
+                table = std::move(mapped).value()](StatusOr<PostOutcome> result,
+                                                   BatchErrors errors) {
+                 if (!result.ok()) {
+                   return respond(
+                       MappedBatchProblem(result.status(), errors, lines, table, request_id));
+                 }
+                 json doc = json::parse(PostOutcomeBody(*result));
+                 doc["created_learners"] = pending;
+                 respond(JsonResponse(result->any_new() ? 201 : 200, doc));
+               });
+}
+
 void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respond respond) {
   const HttpRequest& req = ctx.request;
   const std::string issuer = ctx.principal.subject;
@@ -592,9 +717,15 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
   router.Add("POST", "/v1/records", kInstitutionRole,
              "Post one record, a batch {records: [...]} (at most max_batch), or text/csv; atomic; "
              "?dry_run=true validates only",
-             [rs, max_batch](RouteContext& ctx, Respond respond) {
+             [rs, max_batch, &catalog, l](RouteContext& ctx, Respond respond) {
+               if (ctx.request.Query("mapping")) {
+                 return PostMapped(*rs, catalog, *l, max_batch, ctx, respond);
+               }
                PostRecords(*rs, max_batch, ctx, std::move(respond));
              });
+  // A mapped file looks learners up and may create accounts: off the HTTP thread.
+  router.BlockWhen("POST", "/v1/records",
+                   [](const HttpRequest& req) { return req.Query("mapping") != nullptr; });
 
   router.Add("POST", "/v1/records/table", kInstitutionRole,
              "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "

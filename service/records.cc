@@ -95,8 +95,10 @@ StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const Gr
                                              const std::string& supersedes,
                                              const Submission& submission, Days today,
                                              const std::string& recorded_at,
-                                             const std::string& salt_hex, bool mark_posted) {
-  if (!in.learner.empty() && !learners_->Exists(in.learner)) {
+                                             const std::string& salt_hex, bool mark_posted,
+                                             const std::unordered_set<std::string>* new_learners) {
+  if (!in.learner.empty() && !(new_learners && new_learners->count(in.learner)) &&
+      !learners_->Exists(in.learner)) {
     return Status::InvalidArgument(
         Field(ptr + "/learner"),
         "no learner account '" + in.learner + "'; create it with POST /v1/learners");
@@ -138,7 +140,8 @@ StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const Gr
 StatusOr<std::vector<LogEntry>> RecordService::Validate(const std::string& issuer_id,
                                                         const std::vector<RecordInput>& inputs,
                                                         bool batch, const Submission& submission,
-                                                        BatchErrors* errors) {
+                                                        BatchErrors* errors,
+                                                        const std::unordered_set<std::string>* new_learners) {
   auto issuer = catalog_->GetInstitution(issuer_id);
   if (!issuer.ok()) {
     return Status::FailedPrecondition("institution '" + issuer_id +
@@ -157,7 +160,8 @@ StatusOr<std::vector<LogEntry>> RecordService::Validate(const std::string& issue
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string ptr = batch ? "/records/" + std::to_string(i) : "";
     auto e = BuildEntry(*issuer, *scales, inputs[i], ptr, "", submission, today, recorded_at,
-                        HexEncode(std::string_view(salts).substr(16 * i, 16)), !posted);
+                        HexEncode(std::string_view(salts).substr(16 * i, 16)), !posted,
+                        new_learners);
     if (!e.ok()) {
       if (errors->errors.size() < kMaxErrorsReported) errors->errors.push_back(e.status());
       continue;

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/model.h"
@@ -116,9 +117,12 @@ class RecordService {
 
   // Recognizes every input and builds its log entry; nothing is stored. Every problem is in
   // *errors (pointers prefixed "/records/<i>" when `batch`), the first also returned.
-  StatusOr<std::vector<LogEntry>> Validate(const std::string& issuer,
-                                           const std::vector<RecordInput>& inputs, bool batch,
-                                           const Submission& submission, BatchErrors* errors);
+  // `new_learners`: learner ids taken as existing (placeholders for accounts a registrar file
+  // will create only once its records are valid: POST /v1/records?mapping=...).
+  StatusOr<std::vector<LogEntry>> Validate(
+      const std::string& issuer, const std::vector<RecordInput>& inputs, bool batch,
+      const Submission& submission, BatchErrors* errors,
+      const std::unordered_set<std::string>* new_learners = nullptr);
   // Validates, then appends all or nothing.
   void Post(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
             const Submission& submission, PostDone done);
@@ -162,7 +166,8 @@ class RecordService {
                                 const RecordInput& in, const std::string& ptr,
                                 const std::string& supersedes, const Submission& submission,
                                 Days today, const std::string& recorded_at,
-                                const std::string& salt_hex, bool mark_posted);
+                                const std::string& salt_hex, bool mark_posted,
+                                const std::unordered_set<std::string>* new_learners = nullptr);
   // Sets record.common_level from its issuer's regime (engine/regimes.h).
   void ResolveLevel(Record& record);
   // Appends validated entries; `learners` are touched once the group is durable or failed.

@@ -573,6 +573,70 @@ TEST_F(RegistrarImportTest, XlsxPostedToRecordsInTheBanksHeader) {
   EXPECT_EQ(a[2]["grade"]["value"], "77");
 }
 
+// POST /v1/records?mapping=cn-registrar: the export posted as it is, mapped on the server.
+// New learners' accounts are made only with create_learners=true and only once every record of
+// the file is valid; a file with any problem creates and stores nothing.
+TEST_F(RegistrarImportTest, RecordsPostedWithTheCnRegistrarMapping) {
+  const std::map<std::string, std::string> gb = {{"Content-Type", "text/csv; charset=gb18030"}};
+  const uint64_t before = server_->ledger().Size();
+  auto post = [&](const std::string& query, const std::string& grade) {
+    return server_->Call("POST", "/v1/records?mapping=cn-registrar" + query, cat_.tsinghua_token,
+                         ToGb18030(RegistrarCsv(grade)), gb);
+  };
+  // A grade the mapping cannot read: named by line, the file's column and letter.
+  ClientResponse r = post("&create_learners=true", "良");
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 5);
+  EXPECT_EQ(p["errors"][0]["column"], "成绩");
+  EXPECT_EQ(p["errors"][0]["letter"], "J");
+  // A grade only the records' own checks refuse (101 %), on a new learner's line: still no
+  // account is made.
+  r = post("&create_learners=true", "101");
+  ASSERT_EQ(r.status, 400) << r.body;
+  p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 5) << r.body;
+  EXPECT_EQ(p["errors"][0]["pointer"], "/records/3/grade/value") << r.body;
+  EXPECT_EQ(p["errors"][0]["letter"], "J") << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  EXPECT_EQ(server_->ledger().Size(), before);
+  // Valid, but two learners have no account: refused unless asked to create them.
+  r = post("", "良好");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/create_learners") << r.body;
+  EXPECT_TRUE(Has(r.body, "2 learners")) << r.body;
+  r = post("&dry_run=true", "良好");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["valid"], 6);
+  EXPECT_EQ(json::parse(r.body)["pending_learners"], 2);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  EXPECT_EQ(server_->ledger().Size(), before);
+  // Not a file, or not a mapping: named.
+  r = server_->Call("POST", "/v1/records?mapping=cn-registrar", cat_.tsinghua_token, "{}",
+                    {{"Content-Type", "application/json"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/content-type");
+  r = server_->Call("POST", "/v1/records?mapping=de-registrar", cat_.tsinghua_token, "x", gb);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["pointer"], "/mapping");
+  // A learner cannot post records, mapped or not.
+  r = server_->Call("POST", "/v1/records?mapping=cn-registrar&create_learners=true",
+                    cat_.learner_a_token, ToGb18030(RegistrarCsv("良好")), gb);
+  EXPECT_EQ(r.status, 403) << r.body;
+
+  r = post("&create_learners=true", "良好");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["created_learners"], 2);
+  EXPECT_EQ(json::parse(r.body)["records"].size(), 6u);
+  // Sent again: the same records and learners, nothing new.
+  r = post("&create_learners=true", "良好");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["created_learners"], 0);
+  ExpectStoredAndLearners(before);
+}
+
 TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
   // As Excel saves a sheet with a title in A1 and the bank's header in row 3 from column B:
   // every row as wide as the used range. POST /v1/records finds the header, drops the empty
