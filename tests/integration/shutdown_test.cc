@@ -1,5 +1,6 @@
 // Graceful shutdown: SIGTERM under load. Every acknowledged request is durable, every request
-// the server read gets an answer, the process exits 0, and a restart serves everything.
+// the server read gets an answer, the process exits 0, and a restart serves everything. On
+// both backends (the postgres/ run stores the bank in PostgreSQL).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -8,6 +9,7 @@
 #include <atomic>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "tests/integration/test_server.h"
 
@@ -18,11 +20,20 @@ class ServerProcess {
  public:
   ServerProcess(const std::string& data, const std::string& port_file) {
     std::remove(port_file.c_str());
+    std::vector<std::string> args = {CREDITBANK_BIN, "serve", "--data", data, "--listen",
+                                     "127.0.0.1:0", "--port-file", port_file, "--log-level",
+                                     "warn", "--shutdown-grace-ms", "10000", "--rate-limit-rps",
+                                     "0"};
+    if (TestOnPostgres()) {  // the postgres/ run: the bank's own database on the test server
+      for (std::string a : {"--storage", "postgres", "--postgres-dsn"}) args.push_back(a);
+      args.push_back(BackendDsn(data));
+    }
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
-      execl(CREDITBANK_BIN, CREDITBANK_BIN, "serve", "--data", data.c_str(), "--listen",
-            "127.0.0.1:0", "--port-file", port_file.c_str(), "--log-level", "warn",
-            "--shutdown-grace-ms", "10000", "--rate-limit-rps", "0", static_cast<char*>(nullptr));
+      execv(CREDITBANK_BIN, argv.data());
       _exit(127);
     }
     for (int i = 0; i < 200 && port_ == 0; ++i) {
