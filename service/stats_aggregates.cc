@@ -530,13 +530,7 @@ void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::str
       marks[i] = SuppressionCell{all[i].ranks, all[i].tally.learners,
                                  all[i].tally.learners < query.k};
     }
-    std::vector<std::vector<uint32_t>> parents(n_keys);
-    for (size_t d = 0; d < n_keys; ++d) {
-      parents[d] = query.group_by[d] == StatsKey::kRegion
-                       ? RegionParents(names[d], query.region_level)
-                       : std::vector<uint32_t>(names[d].size(), 0);
-    }
-    SuppressComplements(&marks, n_keys, parents, query.k);
+    SuppressAnswer(&marks, query, names);
     for (const SuppressionCell& m : marks) shown += m.hidden ? 0 : 1;
     answer->cells.reserve(shown);
     for (size_t i = 0; i < all.size(); ++i) {

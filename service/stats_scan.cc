@@ -173,13 +173,9 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
   for (const auto& [keys, t] : cells) {
     for (size_t d = 0; d < n_keys; ++d) names[d].push_back(keys[d]);
   }
-  std::vector<std::vector<uint32_t>> parents(n_keys);
   for (size_t d = 0; d < n_keys; ++d) {
     std::sort(names[d].begin(), names[d].end());
     names[d].erase(std::unique(names[d].begin(), names[d].end()), names[d].end());
-    parents[d] = query.group_by[d] == StatsKey::kRegion
-                     ? RegionParents(names[d], query.region_level)
-                     : std::vector<uint32_t>(names[d].size(), 0);
   }
   std::vector<SuppressionCell> marks;
   marks.reserve(cells.size());
@@ -193,7 +189,7 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
     m.hidden = m.learners < query.k;
     marks.push_back(m);
   }
-  SuppressComplements(&marks, n_keys, parents, query.k);
+  SuppressAnswer(&marks, query, names);
   StatsResult out;
   out.k = query.k;
   size_t i = 0;

@@ -137,6 +137,22 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
   return more;
 }
 
+size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
+                      const std::vector<std::vector<std::string>>& names) {
+  if (std::none_of(cells->begin(), cells->end(),
+                   [](const SuppressionCell& x) { return x.hidden; })) {
+    return 0;
+  }
+  const size_t n_keys = query.group_by.size();
+  std::vector<std::vector<uint32_t>> parents(n_keys);
+  for (size_t d = 0; d < n_keys; ++d) {
+    parents[d] = query.group_by[d] == StatsKey::kRegion
+                     ? RegionParents(names[d], query.region_level)
+                     : std::vector<uint32_t>(names[d].size(), 0);
+  }
+  return SuppressComplements(cells, n_keys, parents, query.k);
+}
+
 std::vector<uint32_t> RegionParents(const std::vector<std::string>& codes, RegionLevel level) {
   const size_t digits = level == RegionLevel::kCounty ? 4 : level == RegionLevel::kCity ? 2 : 0;
   std::map<std::string, uint32_t> ids;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "engine/regions.h"
+#include "service/stats_query.h"
 
 namespace lcb {
 
@@ -39,6 +40,12 @@ struct SuppressionCell {
 // Returns how many more cells it hid.
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<std::vector<uint32_t>>& parents, int64_t k);
+
+// SuppressComplements for the cells of an answer to `query`, `names[d]` the values of key d by
+// id (region codes at query.region_level for the region key). Nothing to do, and nothing
+// computed, when no cell is hidden.
+size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
+                      const std::vector<std::vector<std::string>>& names);
 
 // For region codes at `level` (RegionAt), each one's parent as an id: a county's city (its
 // first 4 digits), a city's province (2 digits), and 0 for every province (the whole answer).

@@ -650,6 +650,43 @@ TEST(StatsSuppressTest, EveryGroupHidesNothingOrAtLeastK) {
   EXPECT_GT(secondary, 100u);  // the rule had work to do
 }
 
+// The groups are ordered by one number in mixed radix when the keys' ranges fit 64 bits, else
+// by comparing the keys: the same cells are left out either way. Ids spread 2^20 apart over
+// four keys (any three of them span 66 bits) take the second path; dense ids the first.
+TEST(StatsSuppressTest, WideIdsLeaveOutTheSameCells) {
+  std::mt19937 rng(11);
+  const std::vector<uint32_t> county_parents = {0, 0, 0, 1, 1};
+  constexpr uint32_t kSpread = 1u << 20;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<SuppressionCell> dense;
+    for (uint32_t a = 0; a < 5; ++a) {
+      for (uint32_t b = 0; b < 27; ++b) {
+        if (rng() % 3 == 0) continue;
+        SuppressionCell c;
+        c.key = {a, b % 3, (b / 3) % 3, b / 9, 0};
+        c.learners = 1 + static_cast<int64_t>(rng() % 12);
+        c.hidden = c.learners < 5;
+        dense.push_back(c);
+      }
+    }
+    std::vector<SuppressionCell> wide = dense;
+    for (SuppressionCell& c : wide) {
+      for (size_t d = 0; d < 4; ++d) c.key[d] *= kSpread;
+    }
+    std::vector<std::vector<uint32_t>> dense_parents = {county_parents, {0, 0, 0}, {0, 0, 0},
+                                                        {0, 0, 0}};
+    std::vector<std::vector<uint32_t>> wide_parents(4,
+                                                    std::vector<uint32_t>(4 * kSpread + 1, 0));
+    for (uint32_t a = 0; a < 5; ++a) wide_parents[0][a * kSpread] = county_parents[a];
+    const size_t more_dense = SuppressComplements(&dense, 4, dense_parents, 5);
+    const size_t more_wide = SuppressComplements(&wide, 4, wide_parents, 5);
+    EXPECT_EQ(more_dense, more_wide) << "round " << round;
+    for (size_t i = 0; i < dense.size(); ++i) {
+      EXPECT_EQ(dense[i].hidden, wide[i].hidden) << "round " << round << " cell " << i;
+    }
+  }
+}
+
 // The bodies are written by hand (not through a JSON library): they must parse to what the
 // cells hold, whatever an issuer id contains, and CSV fields with separators are quoted.
 TEST(StatsTextTest, JsonAndCsvHoldTheCellsExactly) {
