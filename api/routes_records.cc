@@ -160,6 +160,27 @@ bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch
   return ReadTableRows(req, mapped->table, max_batch, respond, out);
 }
 
+// Whether query parameter `name` is "true" or "1".
+bool QueryFlag(const HttpRequest& req, const char* name) {
+  const std::string* v = req.Query(name);
+  return v && (*v == "true" || *v == "1");
+}
+
+// ?sheet= and ?mapping= of a file upload. False when it has responded (an unknown mapping).
+bool UploadQuery(const HttpRequest& req, const Respond& respond, formats::UploadOptions* options) {
+  if (const std::string* sheet = req.Query("sheet")) options->sheet = *sheet;
+  if (const std::string* mapping = req.Query("mapping")) {
+    if (!formats::BuiltinMappingText(*mapping)) {
+      respond(ProblemResponse(
+          Status::InvalidArgument(Field("/mapping"), "is not a built-in mapping (cn-registrar)"),
+          req.request_id));
+      return false;
+    }
+    options->mapping = *mapping;
+  }
+  return true;
+}
+
 // The look-ups a column mapping needs (formats/mapping_apply.h), over the server's own services
 // for the calling institution: its units by code and by title, learners by national ID (HMAC),
 // and new accounts created as POST /v1/learners creates them (one per national ID).
@@ -249,17 +270,8 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
   const HttpRequest& req = ctx.request;
   const std::string* type = req.Header("content-type");  // any other is refused, "/content-type"
   formats::UploadOptions options;
-  if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
-  if (const std::string* mapping = req.Query("mapping")) {
-    if (!formats::BuiltinMappingText(*mapping)) {
-      return respond(ProblemResponse(
-          Status::InvalidArgument(Field("/mapping"), "is not a built-in mapping (cn-registrar)"),
-          req.request_id));
-    }
-    options.mapping = *mapping;
-  }
-  const std::string* create = req.Query("create_learners");
-  const bool create_learners = create && (*create == "true" || *create == "1");
+  if (!UploadQuery(req, respond, &options)) return;
+  const bool create_learners = QueryFlag(req, "create_learners");
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
   auto mapped =
@@ -386,12 +398,8 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   const std::string issuer = ctx.principal.subject;
   auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
   if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
-  const std::string* mapping = req.Query("mapping");
-  if (!formats::BuiltinMappingText(*mapping)) {
-    return respond(ProblemResponse(
-        Status::InvalidArgument(Field("/mapping"), "is not a built-in mapping (cn-registrar)"),
-        req.request_id));
-  }
+  formats::UploadOptions options;
+  if (!UploadQuery(req, respond, &options)) return;
   const std::string* type = req.Header("content-type");
   if (!type || !formats::IsFileUpload(*type)) {
     return respond(ProblemResponse(
@@ -400,20 +408,13 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
                                     std::string(formats::kXlsxMediaType)),
         req.request_id));
   }
-  formats::UploadOptions options;
-  options.mapping = *mapping;
-  if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
   auto mapped = formats::ReadRecordUpload(*type, req.body, options, &resolver, &problems);
   if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   PostBody body;
   if (!ReadTableRows(req, mapped->table, max_batch, respond, &body)) return;
-  auto flag = [&](const char* name) {
-    const std::string* v = req.Query(name);
-    return v && (*v == "true" || *v == "1");
-  };
-  const bool dry_run = flag("dry_run"), create = flag("create_learners");
+  const bool dry_run = QueryFlag(req, "dry_run"), create = QueryFlag(req, "create_learners");
   const size_t pending = mapped->pending.size();
   if (pending > 0 && !create && !dry_run) {
     size_t first = 0;
@@ -491,7 +492,7 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
     return;
   }
   std::string request_id = req.request_id;
-  if (const std::string* dry = req.Query("dry_run"); dry && (*dry == "true" || *dry == "1")) {
+  if (QueryFlag(req, "dry_run")) {
     return DryRun(records, issuer, *submission, body, request_id, respond);
   }
   records.Post(issuer, std::move(body.inputs), body.batch, *submission,
