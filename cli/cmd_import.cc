@@ -166,7 +166,7 @@ std::optional<MappedTable> ReadTable(const ImportOptions& options, HttpResolver*
     return std::nullopt;
   }
   auto table = formats::ApplyMapping(*source, *mapping, *resolver, &problems);
-  const size_t rows = table.ok() ? table->data_rows : source->table.rows.size();
+  const size_t rows = formats::DataRowsBelowHeader(*source, *mapping);
   if (!table.ok() && problems.empty()) {
     Fail(table.status().message());
     return std::nullopt;

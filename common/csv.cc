@@ -115,6 +115,7 @@ class CsvReader {
       fields.reserve(table.header.size());
     }
     if (!have_header) return LineError(line_, "empty CSV: no header row");
+    LCB_RETURN_IF_ERROR(SquareRecords(&table));
     return table;
   }
 
@@ -209,15 +210,57 @@ class CsvReader {
   }
 
   Status AddRow(int record_line, std::vector<std::string>* fields, CsvTable* table) {
-    if (fields->size() != table->header.size()) {
-      return LineError(record_line, "expected " + std::to_string(table->header.size()) +
-                                        " fields as in the header, found " +
-                                        std::to_string(fields->size()));
-    }
     if (table->rows.size() >= limits_.max_rows) {
       return LineError(record_line, "more than " + std::to_string(limits_.max_rows) + " rows");
     }
     table->rows.push_back(CsvRow{record_line, std::move(*fields)});
+    return Status::Ok();
+  }
+
+  // The table's width is the number of fields most records have (on a tie, the larger). Up to
+  // kMaxTitleRecords records before the first record of that width may be narrower (the title
+  // lines a person or an export puts above the header) and are padded with empty fields; from
+  // that record on, every record must have exactly its width. When the records before it are
+  // not such titles, the first record sets the width, as RFC 4180 reads a header.
+  static Status SquareRecords(CsvTable* table) {
+    constexpr size_t kMaxTitleRecords = 10;
+    auto width = [&](size_t i) { return i == 0 ? table->header.size() : table->rows[i - 1].fields.size(); };
+    auto line = [&](size_t i) { return i == 0 ? table->header_line : table->rows[i - 1].line; };
+    const size_t records = table->rows.size() + 1;
+    size_t start = 0;
+    if (records > 1) {
+      std::vector<std::pair<size_t, size_t>> counts;  // (width, records); few distinct widths
+      for (size_t i = 0; i < records; ++i) {
+        auto it = std::find_if(counts.begin(), counts.end(),
+                               [&](const auto& c) { return c.first == width(i); });
+        if (it == counts.end()) {
+          counts.emplace_back(width(i), 1);
+        } else {
+          ++it->second;
+        }
+        if (counts.size() > 64) break;  // no common width: the first record decides
+      }
+      auto most = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second < b.second : a.first < b.first;
+      });
+      if (counts.size() <= 64) {
+        while (start < records && width(start) < most->first) ++start;
+        if (start > kMaxTitleRecords || start == records || width(start) != most->first) start = 0;
+      }
+    }
+    const size_t expected = width(start);
+    for (size_t i = start + 1; i < records; ++i) {
+      if (width(i) != expected) {
+        return LineError(line(i), "expected " + std::to_string(expected) +
+                                      " fields as in the header" +
+                                      (start == 0 ? "" : " (line " + std::to_string(line(start)) + ")") +
+                                      ", found " + std::to_string(width(i)));
+      }
+    }
+    if (start > 0) {
+      table->header.resize(expected);
+      for (size_t i = 1; i < start; ++i) table->rows[i - 1].fields.resize(expected);
+    }
     return Status::Ok();
   }
 

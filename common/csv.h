@@ -12,7 +12,12 @@
 //   BOM     = %xEF.BB.BF               ; stripped
 //
 // The first record is the header; every later record must have exactly as many fields as the
-// header. Quoted fields keep their bytes verbatim, including embedded commas, CR and LF; ""
+// header. Except for title lines: when most records share a width and the first record of that
+// width is preceded by at most 10 narrower ones (an export's or a person's "清华大学 2024 秋季学分
+// 认定" above the header, typed without the commas Excel would add), those are padded with
+// empty fields and the width holds from that record on (errors then read "expected 11 fields as
+// in the header (line 3), found 10"). CsvTable::header is still the first record; finding the
+// real header among the first rows is the caller's (formats/mapping_apply.h). Quoted fields keep their bytes verbatim, including embedded commas, CR and LF; ""
 // inside quotes is one ". The whole input must be valid UTF-8 (no overlongs, surrogates or
 // code points above U+10FFFF) and must not contain NUL. A bare CR outside quotes and a quote
 // inside a plain field are errors, not guesses.

@@ -381,6 +381,11 @@ Status CheckBankHeaderCells(const std::vector<std::string>& cells) {
 
 }  // namespace
 
+size_t DataRowsBelowHeader(const SourceTable& source, const Mapping& mapping) {
+  const size_t rows = source.table.rows.size();
+  return rows - std::min(rows, mapping_internal::FirstDataRow(source, mapping));
+}
+
 Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems) {
   CsvTable& t = source->table;
   if (Status first = CheckBankHeaderCells(t.header); !first.ok()) {

@@ -86,6 +86,10 @@ struct MappedTable {
 StatusOr<MappedTable> ApplyMapping(const SourceTable& source, const Mapping& mapping,
                                    RegistrarResolver& resolver, std::vector<CellProblem>* problems);
 
+// The rows of `source` below the header `mapping` finds in it (title rows above it not
+// counted), also when the mapping then fails: for "N problems in M rows".
+size_t DataRowsBelowHeader(const SourceTable& source, const Mapping& mapping);
+
 // Finds the bank's own CSV header (learner, unit, ...) in `source`, as exports lay it out: its
 // first row, or else the first of the next 10 rows whose names make a valid header (the title
 // rows an export puts above its header are dropped with it). Header names are trimmed; columns

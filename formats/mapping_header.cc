@@ -107,22 +107,23 @@ std::vector<size_t> RuleColumns(const Mapping& mapping, const FieldRule& rule,
   return out;
 }
 
+size_t FirstDataRow(const SourceTable& source, const Mapping& mapping) {
+  const CsvTable& t = source.table;
+  if (HasRequired(mapping, t.header)) return 0;
+  for (size_t r = 0; r < std::min(kHeaderSearchRows, t.rows.size()); ++r) {
+    if (HasRequired(mapping, t.rows[r].fields)) return r + 1;
+  }
+  return 0;
+}
+
 HeaderMatch MatchHeader(const SourceTable& source, const Mapping& mapping,
                         std::vector<CellProblem>* problems) {
   HeaderMatch m;
   const CsvTable& t = source.table;
-  const std::vector<std::string>* header = &t.header;
-  m.header_line = t.header_line;
-  if (!HasRequired(mapping, t.header)) {
-    for (size_t r = 0; r < std::min(kHeaderSearchRows, t.rows.size()); ++r) {
-      if (HasRequired(mapping, t.rows[r].fields)) {
-        header = &t.rows[r].fields;
-        m.header_line = t.rows[r].line;
-        m.first_data_row = r + 1;
-        break;
-      }
-    }
-  }
+  m.first_data_row = FirstDataRow(source, mapping);
+  const std::vector<std::string>* header =
+      m.first_data_row == 0 ? &t.header : &t.rows[m.first_data_row - 1].fields;
+  m.header_line = m.first_data_row == 0 ? t.header_line : t.rows[m.first_data_row - 1].line;
   m.spec_of.assign(header->size(), nullptr);
   m.column_of_spec.assign(mapping.columns.size(), -1);
   for (size_t col = 0; col < header->size(); ++col) {

@@ -18,6 +18,10 @@ struct HeaderMatch {
   std::vector<const FieldRule*> rule_of;   // per mapping field; nullptr = none applies
 };
 
+// Index into source rows of the first row below the header: 0 when the header is the table's
+// first row (or no row has the mapping's required columns), r + 1 when it is rows[r].
+size_t FirstDataRow(const SourceTable& source, const Mapping& mapping);
+
 // Finds the header row and matches it; appends problems (missing, duplicate, unknown columns,
 // fields no alternative can fill).
 HeaderMatch MatchHeader(const SourceTable& source, const Mapping& mapping,

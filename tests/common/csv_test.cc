@@ -152,6 +152,38 @@ TEST(CsvTest, RaggedRowsNameTheLine) {
             "line 5: expected 2 fields as in the header, found 1");
 }
 
+TEST(CsvTest, TitleLinesAboveTheHeaderMayBeNarrower) {
+  // Typed by hand (or by a script) without the commas Excel adds: two title lines, then the
+  // table. They are padded to the table's width; finding the header is the caller's.
+  CsvTable t = MustParse("清华大学 2024 年秋季学分认定名单\n制表：教务处,2025-01-10\na,b,c\n1,2,3\n4,5,6\n");
+  EXPECT_EQ(t.header, (Fields{"清华大学 2024 年秋季学分认定名单", "", ""}));
+  EXPECT_EQ(t.header_line, 1);
+  ASSERT_EQ(t.rows.size(), 4u);
+  EXPECT_EQ(t.rows[0].fields, (Fields{"制表：教务处", "2025-01-10", ""}));
+  EXPECT_EQ(t.rows[1].fields, (Fields{"a", "b", "c"}));
+  EXPECT_EQ(t.rows[3].line, 5);
+
+  // Below the first record of the table's width, every record must have it; the error names
+  // the line that set the width.
+  EXPECT_EQ(ErrorOf("名单\na,b,c\n1,2,3\n1,2\n4,5,6\n"),
+            "line 4: expected 3 fields as in the header (line 2), found 2");
+  // A short first data row is not a title: the header (the first record) sets the width.
+  EXPECT_EQ(ErrorOf("a,b,c\n1,2\n4,5,6\n7,8,9\n"),
+            "line 2: expected 3 fields as in the header, found 2");
+  // A header wider than most rows is not padded down: the first record decides.
+  EXPECT_EQ(ErrorOf("a,b,c\n1,2\n3,4\n"), "line 2: expected 3 fields as in the header, found 2");
+  // More than ten narrower lines are not titles.
+  std::string many;
+  for (int i = 0; i < 11; ++i) many += "title\n";
+  for (int i = 0; i < 20; ++i) many += "1,2\n";
+  EXPECT_EQ(ErrorOf(many), "line 12: expected 1 fields as in the header, found 2");
+  // A title and a header alone (no rows yet): the wider record is the table.
+  t = MustParse("名单\na,b\n");
+  EXPECT_EQ(t.header, (Fields{"名单", ""}));
+  ASSERT_EQ(t.rows.size(), 1u);
+  EXPECT_EQ(t.rows[0].fields, (Fields{"a", "b"}));
+}
+
 TEST(CsvTest, InvalidUtf8NamesTheLine) {
   EXPECT_EQ(ErrorOf("a,b\n1,2\n3,\xFF\n"), "line 3: invalid UTF-8 (the file must be UTF-8)");
   // GBK-encoded 张三 (a common export mistake).

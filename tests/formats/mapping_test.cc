@@ -252,6 +252,30 @@ TEST_F(CnRegistrarTest, TitleRowsAboveTheHeaderAreSkipped) {
   EXPECT_EQ(Cell(*t, 0, "grade_value"), "90");  // full-width digits, and 身份证号码 as alias
 }
 
+TEST_F(CnRegistrarTest, HandTypedTitleLinesWithoutTrailingCommas) {
+  // Typed in a text editor: the title lines have no commas at all.
+  auto t =
+      Map("2024年秋季学期成绩\n"
+          "制表：教务处\n"
+          "学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+          "2024001,张三,110101199003070011,程序设计基础,20,31,90,202406\n"
+          "2024001,张三,110101199003070011,大学英语,20,31,85,202406\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString() << Problems();
+  EXPECT_EQ(t->table.header_line, 3);
+  EXPECT_EQ(t->data_rows, 2u);
+  ASSERT_EQ(t->table.rows.size(), 2u);
+  EXPECT_EQ(t->table.rows[1].line, 5);
+  EXPECT_EQ(Cell(*t, 1, "grade_value"), "85");
+
+  // A row that lost a comma is still refused, and named.
+  auto bad = Map("2024年秋季学期成绩\n"
+                 "学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+                 "2024001,张三,110101199003070011,程序设计基础,20,31,90,202406\n"
+                 "2024001,张三,110101199003070011,大学英语,20,31,85202406\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(Problems(), "line 4: expected 8 fields as in the header (line 2), found 7\n");
+}
+
 TEST_F(CnRegistrarTest, XlsxDateCellsForTheAcquiredMonth) {
   // An XLSX date cell for 获得时间 reads "2024-06-01"; the month is what counts.
   auto t =

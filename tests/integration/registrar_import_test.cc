@@ -323,6 +323,8 @@ TEST_F(RegistrarImportTest, WorkbookSavedByAnOfficeSuite) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_TRUE(Has(bad.err, "line 7: 成绩: \"良\" is not a grade")) << bad.err;
   EXPECT_TRUE(Has(bad.err, "(column K)")) << bad.err;
+  // The rows below the header (lines 4-9), not the title rows above it.
+  EXPECT_TRUE(Has(bad.err, "1 problems in 6 rows; nothing was stored")) << bad.err;
   EXPECT_EQ(server_->ledger().Size(), before);
   EXPECT_EQ(LookupStatus(kIdB), 404);
 
@@ -670,6 +672,25 @@ TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
   ASSERT_EQ(a.size(), 2u);
   EXPECT_EQ(a[0]["external_ref"], "T-1");
   EXPECT_EQ(a[1]["grade"]["value"], "77");
+
+  // Typed by hand: the title line has no commas. Read the same way, and a line that lost a
+  // comma is named against the header's line.
+  auto typed = [&](const std::string& last) {
+    return "2024年秋季学期成绩\n"
+           "learner,unit,external_ref,grade_scale,grade_value,completed_on\n" +
+           cat_.learner_a + ",tsinghua:CS101,T-3,percent,91,2024-06-30\n" + last + "\n";
+  };
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token,
+                    typed(cat_.learner_a + ",tsinghua:MA101,T-4,percent,812024-06-30"), csv);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("line 4: expected 6 fields as in the header (line 2), found 5"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before + 2);
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token,
+                    typed(cat_.learner_a + ",tsinghua:MA101,T-4,percent,81,2024-06-30"), csv);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before + 4);
 }
 
 TEST_F(RegistrarImportTest, ServerRefusalsNameTheSourceColumn) {
