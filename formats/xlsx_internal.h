@@ -25,6 +25,9 @@ inline constexpr size_t kSliceBytes = 1 << 20;
 
 struct Workbook {
   bool date1904 = false;
+  // <calcPr fullCalcOnLoad="1">: the producer did not compute its formulas (XlsxWriter saves 0,
+  // openpyxl nothing) and asks the reader to; their saved results are not to be trusted.
+  bool full_calc_on_load = false;
   std::string sheet_name;
   std::string sheet_part;           // e.g. "xl/worksheets/sheet1.xml"
   std::string shared_strings_part;  // "" when the workbook has none

@@ -159,6 +159,7 @@ StatusOr<Workbook> ReadWorkbook(ZipReader& zip, std::string_view sheet_name,
   pugi::xml_node wb = Child(doc, "workbook");
   Workbook out;
   out.date1904 = TruthyAttr(Attr(Child(wb, "workbookPr"), "date1904"));
+  out.full_calc_on_load = TruthyAttr(Attr(Child(wb, "calcPr"), "fullCalcOnLoad"));
   LCB_ASSIGN_OR_RETURN(pugi::xml_node sheet, PickSheet(Child(wb, "sheets"), sheet_name));
   out.sheet_name = Attr(sheet, "name").value();
   LCB_ASSIGN_OR_RETURN(auto rels, ReadRels(zip, workbook_part, limits));

@@ -120,6 +120,18 @@ class SheetBuilder {
       text = DecodeXstring(text);
     } else {
       const char* v = Child(c, "v").child_value();
+      if (pugi::xml_node f = Child(c, "f"); f && (*v == '\0' || ctx_.workbook.full_calc_on_load)) {
+        // Written by a program that does not compute formulas: what Excel would show is not in
+        // the file, and reading 0 or nothing in its place would store a wrong value.
+        std::string formula = f.child_value();
+        if (formula.size() > 40) formula = formula.substr(0, 37) + "...";
+        Problem(line, column,
+                "a formula" + (formula.empty() ? std::string() : " (=" + formula + ")") +
+                    " whose result the file does not hold (the program that wrote it does not "
+                    "compute formulas): open the file in Excel or WPS and save it, or write "
+                    "the values");
+        return text;
+      }
       if (*v == '\0') return text;
       if (type == "s") {
         text = SharedString(v, line, column);

@@ -58,6 +58,7 @@ struct WorkbookSpec {
   bool date1904 = false;
   std::string prefix;             // "" (Excel, WPS) or "x:" (Open XML SDK)
   bool absolute_targets = false;  // Target="/xl/worksheets/sheet1.xml" (some libraries)
+  std::string calc_pr;            // attributes of <calcPr>: " fullCalcOnLoad=\"1\"" (libraries)
 };
 
 inline std::string Escape(const std::string& s) {
@@ -137,7 +138,8 @@ inline std::vector<ZipPart> WorkbookParts(const WorkbookSpec& spec) {
                                           "\"><" + x + "fileVersion appName=\"xl\"/><" + x +
                                           "workbookPr" + (spec.date1904 ? " date1904=\"1\"" : "") +
                                           " defaultThemeVersion=\"164011\"/><" + x + "sheets>" +
-                                          sheets + "</" + x + "sheets></" + x + "workbook>"});
+                                          sheets + "</" + x + "sheets><" + x + "calcPr calcId=\"191029\"" +
+                                          spec.calc_pr + "/></" + x + "workbook>"});
   std::string xfs;
   for (int f : spec.xf_num_fmts) {
     xfs += "<" + x + "xf numFmtId=\"" + std::to_string(f) +

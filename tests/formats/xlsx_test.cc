@@ -200,6 +200,45 @@ TEST(Xlsx, CellProblemsNameRowAndColumn) {
       "line 2, column B (成绩): refers to shared string 99, which the workbook does not have");
 }
 
+TEST(Xlsx, FormulasWithoutASavedResultAreRefused) {
+  // Saved by Excel, WPS or LibreOffice: the cached result is read.
+  WorkbookSpec spec;
+  spec.shared = {Si("学时"), Si("学分")};
+  const std::string header = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>";
+  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><f>32*2</f><v>64</v></c><c r=\"B2\"><v>4</v></c></row>"}};
+  std::vector<CellProblem> problems;
+  auto t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->table.rows.at(0).fields.at(0), "64");
+
+  // openpyxl saves the formula and no result: refused, not read as empty.
+  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><f>32*2</f><v></v></c><c r=\"B2\"><v>4</v></c></row>"}};
+  problems.clear();
+  t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
+  ASSERT_FALSE(t.ok());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(FormatProblem(problems[0]),
+            "line 2, column A (学时): a formula (=32*2) whose result the file does not hold (the "
+            "program that wrote it does not compute formulas): open the file in Excel or WPS and "
+            "save it, or write the values");
+
+  // XlsxWriter saves 0 as every formula's result and asks for recalculation on load: the 0 is
+  // not read as a value. Plain numbers in the same workbook are.
+  spec.calc_pr = " fullCalcOnLoad=\"1\"";
+  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><f>32*2</f><v>0</v></c><c r=\"B2\"><v>4</v></c></row>"}};
+  problems.clear();
+  t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
+  ASSERT_FALSE(t.ok());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].line, 2);
+  EXPECT_EQ(problems[0].letter, "A");
+  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><v>64</v></c><c r=\"B2\"><v>4</v></c></row>"}};
+  problems.clear();
+  t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->table.rows.at(0).fields, (std::vector<std::string>{"64", "4"}));
+}
+
 TEST(Xlsx, TitleRowAboveAHeaderInColumnB) {
   // A merged title in A1 (only its top-left cell holds the text), the header in row 3 from
   // column B: the reader keeps every row as wide as the widest, and the bank's header is found

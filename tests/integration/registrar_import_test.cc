@@ -350,6 +350,58 @@ TEST_F(RegistrarImportTest, WorkbookSavedByAnOfficeSuite) {
   ExpectStoredAndLearners(before);
 }
 
+// The same export written by the libraries registrar systems export through (made by
+// tests/formats/data/make_library_workbooks.py and committed): XlsxWriter, whose XML follows
+// Excel's own (inline strings in constant-memory mode, 学号 as numbers, an autofilter, a frozen
+// header in row 1, a yyyy"年"m"月"d"日" date cell), and openpyxl, what pandas writes through
+// (a merged title, the header in row 2, text cells as numeric character references). Each
+// reads into exactly the rows the LibreOffice workbook reads into; one imports, and the other
+// posted afterwards is the same six records (a different value under the same external_ref
+// would be a 409).
+TEST_F(RegistrarImportTest, WorkbooksWrittenByExportLibraries) {
+  const std::string data = std::string(LCB_SOURCE_DIR) + "/tests/formats/data/";
+  auto read = [&](const std::string& name) {
+    std::ifstream in(data + name, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::map<std::string, std::string> xlsx = {
+      {"Content-Type", std::string(formats::kXlsxMediaType)}};
+  auto table = [&](const std::string& name) {
+    ClientResponse r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar",
+                                     cat_.tsinghua_token, read(name), xlsx);
+    EXPECT_EQ(r.status, 200) << name << ": " << r.body;
+    return r.status == 200 ? json::parse(r.body) : json::object();
+  };
+  const json office = table("cn_registrar_libreoffice.xlsx");
+  ASSERT_EQ(office["rows"].size(), 6u);
+  for (const auto& [name, header_line] :
+       std::vector<std::pair<std::string, int>>{{"cn_registrar_xlsxwriter.xlsx", 1},
+                                                {"cn_registrar_openpyxl.xlsx", 2}}) {
+    SCOPED_TRACE(name);
+    const json t = table(name);
+    EXPECT_EQ(t["header_line"], header_line);
+    EXPECT_EQ(t["header"], office["header"]);
+    EXPECT_EQ(t["pending_learners"], 2);
+    ASSERT_EQ(t["rows"].size(), 6u);
+    for (size_t i = 0; i < 6; ++i) {
+      EXPECT_EQ(t["rows"][i]["line"], header_line + 1 + static_cast<int>(i));
+      EXPECT_EQ(t["rows"][i]["fields"], office["rows"][i]["fields"]) << "row " << i;
+    }
+  }
+
+  const uint64_t before = server_->ledger().Size();
+  const std::string file = dir_.sub("export.xlsx");
+  WriteFile(file, read("cn_registrar_xlsxwriter.xlsx"));
+  Outcome good = Import(file);
+  ASSERT_EQ(good.code, 0) << good.err << good.out;
+  EXPECT_TRUE(Has(good.out, "created 6, already present 0, skipped 0, failed 0")) << good.out;
+  ClientResponse again = server_->Call("POST", "/v1/records?mapping=cn-registrar",
+                                       cat_.tsinghua_token, read("cn_registrar_openpyxl.xlsx"), xlsx);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(json::parse(again.body)["created_learners"], 0) << again.body;
+  ExpectStoredAndLearners(before);
+}
+
 // POST /v1/records takes an XLSX workbook in the bank's own header, as the portal's registrar
 // upload sends it: ?sheet= picks the sheet; a bad cell is named by its line and stores nothing.
 // POST /v1/records/table: a workbook read once by the server's own XLSX reader, as rows in the
