@@ -217,49 +217,75 @@ class CsvReader {
     return Status::Ok();
   }
 
-  // The table's width is the number of fields most records have (on a tie, the larger). Up to
-  // kMaxTitleRecords records before the first record of that width may be narrower (the title
-  // lines a person or an export puts above the header) and are padded with empty fields; from
-  // that record on, every record must have exactly its width. When the records before it are
-  // not such titles, the first record sets the width, as RFC 4180 reads a header.
+  // The table's width is the one most records have (on a tie, the larger), when at most
+  // kMaxTitleRecords records, each narrower, come before its first record (the title lines a
+  // person or an export puts above the header) and every record from there on has it. Else,
+  // when the file ends in a run of at least two records of one width with such titles before
+  // it (more title lines than rows), that run is the table. The titles are padded with empty
+  // fields and remember their own width (CsvRow::padded_from; finding the header among them,
+  // and refusing a padded row below it, is the caller's). Otherwise the file has a bad record,
+  // named against the most common width when titles come before its first record, else
+  // against the first record, as RFC 4180 reads a header.
   static Status SquareRecords(CsvTable* table) {
     constexpr size_t kMaxTitleRecords = 10;
-    auto width = [&](size_t i) { return i == 0 ? table->header.size() : table->rows[i - 1].fields.size(); };
+    auto width = [&](size_t i) {
+      return i == 0 ? table->header.size() : table->rows[i - 1].fields.size();
+    };
     auto line = [&](size_t i) { return i == 0 ? table->header_line : table->rows[i - 1].line; };
     const size_t records = table->rows.size() + 1;
-    size_t start = 0;
-    if (records > 1) {
-      std::vector<std::pair<size_t, size_t>> counts;  // (width, records); few distinct widths
-      for (size_t i = 0; i < records; ++i) {
-        auto it = std::find_if(counts.begin(), counts.end(),
-                               [&](const auto& c) { return c.first == width(i); });
-        if (it == counts.end()) {
-          counts.emplace_back(width(i), 1);
-        } else {
-          ++it->second;
-        }
-        if (counts.size() > 64) break;  // no common width: the first record decides
+    auto titles_before = [&](size_t start) {
+      if (start > kMaxTitleRecords) return false;
+      for (size_t i = 0; i < start; ++i) {
+        if (width(i) >= width(start)) return false;
       }
-      auto most = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second < b.second : a.first < b.first;
-      });
-      if (counts.size() <= 64) {
-        while (start < records && width(start) < most->first) ++start;
-        if (start > kMaxTitleRecords || start == records || width(start) != most->first) start = 0;
+      return true;
+    };
+    auto all_from = [&](size_t start) {
+      for (size_t i = start + 1; i < records; ++i) {
+        if (width(i) != width(start)) return false;
+      }
+      return true;
+    };
+    size_t start = 0;
+    std::vector<std::pair<size_t, size_t>> counts;  // (width, records); few distinct widths
+    for (size_t i = 0; i < records && counts.size() <= 64; ++i) {
+      auto it = std::find_if(counts.begin(), counts.end(),
+                             [&](const auto& c) { return c.first == width(i); });
+      if (it == counts.end()) {
+        counts.emplace_back(width(i), 1);
+      } else {
+        ++it->second;
+      }
+    }
+    if (counts.size() <= 64) {  // else no common width: the first record decides
+      const size_t most =
+          std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+            return a.second != b.second ? a.second < b.second : a.first < b.first;
+          })->first;
+      while (start < records && width(start) < most) ++start;
+      if (start == records || width(start) != most || !titles_before(start)) start = 0;
+      if (!all_from(start)) {
+        size_t run = records - 1;
+        while (run > 0 && width(run - 1) == width(records - 1)) --run;
+        if (run + 2 <= records && titles_before(run)) start = run;
       }
     }
     const size_t expected = width(start);
     for (size_t i = start + 1; i < records; ++i) {
       if (width(i) != expected) {
-        return LineError(line(i), "expected " + std::to_string(expected) +
-                                      " fields as in the header" +
-                                      (start == 0 ? "" : " (line " + std::to_string(line(start)) + ")") +
-                                      ", found " + std::to_string(width(i)));
+        return LineError(line(i),
+                         "expected " + std::to_string(expected) + " fields as in the header" +
+                             (start == 0 ? "" : " (line " + std::to_string(line(start)) + ")") +
+                             ", found " + std::to_string(width(i)));
       }
     }
     if (start > 0) {
       table->header.resize(expected);
-      for (size_t i = 1; i < start; ++i) table->rows[i - 1].fields.resize(expected);
+      for (size_t i = 1; i < start; ++i) {
+        CsvRow& row = table->rows[i - 1];
+        row.padded_from = row.fields.size();
+        row.fields.resize(expected);
+      }
     }
     return Status::Ok();
   }

@@ -12,13 +12,20 @@
 //   BOM     = %xEF.BB.BF               ; stripped
 //
 // The first record is the header; every later record must have exactly as many fields as the
-// header. Except for title lines: when most records share a width and the first record of that
-// width is preceded by at most 10 narrower ones (an export's or a person's "清华大学 2024 秋季学分
-// 认定" above the header, typed without the commas Excel would add), those are padded with
-// empty fields and the width holds from that record on (errors then read "expected 11 fields as
-// in the header (line 3), found 10"). CsvTable::header is still the first record; finding the
-// real header among the first rows is the caller's (formats/mapping_apply.h). Quoted fields keep their bytes verbatim, including embedded commas, CR and LF; ""
-// inside quotes is one ". The whole input must be valid UTF-8 (no overlongs, surrogates or
+// header. Except for title lines (an export's or a person's "清华大学 2024 秋季学分认定" above
+// the header, typed without the commas Excel would add): the table's width is the one most
+// records have (on a tie, the larger) when at most 10 records, each narrower, come before its
+// first record and every record from there on has it; or else, when the file ends in a run of
+// at least two records of one width with such titles before it, that run's. The titles are
+// padded with empty fields and keep their width in CsvRow::padded_from. CsvTable::header is
+// still the first record; finding the real header among the first rows is the caller's
+// (formats/mapping_apply.h), which refuses a padded row below it. In a file with a bad record,
+// the error names the most common width ("line 9: expected 11 fields as in the header (line
+// 3), found 10") when titles come before its first record, else the first record's. Width
+// errors are found once the whole text has been read.
+//
+// Quoted fields keep their bytes verbatim, including embedded commas, CR and LF; "" inside
+// quotes is one ". The whole input must be valid UTF-8 (no overlongs, surrogates or
 // code points above U+10FFFF) and must not contain NUL. A bare CR outside quotes and a quote
 // inside a plain field are errors, not guesses.
 //
@@ -48,6 +55,9 @@ struct CsvLimits {
 struct CsvRow {
   int line = 0;  // 1-based physical line on which the record starts
   std::vector<std::string> fields;
+  // > 0: a line above the table that had this many fields and was padded (a title line); a
+  // caller that finds its header above such a row refuses the row (see ParseCsv).
+  size_t padded_from = 0;
 };
 
 struct CsvTable {

@@ -97,6 +97,12 @@ class Mapper {
   StatusOr<MappedTable> Run() {
     const size_t before = problems_->size();
     match_ = mapping_internal::MatchHeader(source_, mapping_, problems_);
+    std::vector<bool> read(match_.spec_of.size());
+    for (size_t col = 0; col < read.size(); ++col) read[col] = match_.spec_of[col] != nullptr;
+    if (problems_->size() == before) {
+      mapping_internal::CheckRowsBelowHeader(source_, static_cast<long>(match_.first_data_row) - 1,
+                                             read, problems_);
+    }
     if (problems_->size() > before) {
       return Status::InvalidArgument(Field(""), FormatProblem((*problems_)[before]));
     }
@@ -388,15 +394,27 @@ size_t DataRowsBelowHeader(const SourceTable& source, const Mapping& mapping) {
 
 Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems) {
   CsvTable& t = source->table;
+  long header_row = -1;
   if (Status first = CheckBankHeaderCells(t.header); !first.ok()) {
-    size_t found = t.rows.size();
     for (size_t r = 0; r < std::min(kBankHeaderSearchRows, t.rows.size()); ++r) {
       if (CheckBankHeaderCells(t.rows[r].fields).ok()) {
-        found = r;
+        header_row = static_cast<long>(r);
         break;
       }
     }
-    if (found == t.rows.size()) return first;
+    if (header_row < 0) return first;
+  }
+  {
+    const auto& names = header_row < 0 ? t.header : t.rows[header_row].fields;
+    std::vector<bool> read(names.size());
+    for (size_t i = 0; i < names.size(); ++i) read[i] = !TrimCell(names[i]).empty();
+    const size_t before = problems->size();
+    if (mapping_internal::CheckRowsBelowHeader(*source, header_row, read, problems) > 0) {
+      return Status::InvalidArgument(Field(""), FormatProblem((*problems)[before]));
+    }
+  }
+  if (header_row >= 0) {
+    const size_t found = static_cast<size_t>(header_row);
     t.header = std::move(t.rows[found].fields);
     t.header_line = t.rows[found].line;
     t.rows.erase(t.rows.begin(), t.rows.begin() + static_cast<std::ptrdiff_t>(found) + 1);

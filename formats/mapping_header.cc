@@ -107,6 +107,35 @@ std::vector<size_t> RuleColumns(const Mapping& mapping, const FieldRule& rule,
   return out;
 }
 
+size_t CheckRowsBelowHeader(const SourceTable& source, long header_row,
+                            const std::vector<bool>& column_read,
+                            std::vector<CellProblem>* problems) {
+  const CsvTable& t = source.table;
+  const auto& header = header_row < 0 ? t.header : t.rows[header_row].fields;
+  const int header_line = header_row < 0 ? t.header_line : t.rows[header_row].line;
+  const size_t before = problems->size();
+  for (size_t r = static_cast<size_t>(header_row + 1); r < t.rows.size(); ++r) {
+    if (t.rows[r].padded_from == 0) continue;
+    problems->push_back(CellProblem{
+        t.rows[r].line, "", "", "",
+        "expected " + std::to_string(header.size()) + " fields as in the header (line " +
+            std::to_string(header_line) + "), found " + std::to_string(t.rows[r].padded_from)});
+  }
+  for (const CellProblem& u : source.unread) {
+    const int col = ColumnIndexFromLetters(u.letter);
+    if (u.line <= header_line || col < 0 || static_cast<size_t>(col) >= column_read.size() ||
+        !column_read[col]) {
+      continue;
+    }
+    CellProblem p = u;
+    if (static_cast<size_t>(col) < header.size()) p.column = std::string(TrimCell(header[col]));
+    problems->push_back(std::move(p));
+  }
+  std::stable_sort(problems->begin() + static_cast<std::ptrdiff_t>(before), problems->end(),
+                   [](const CellProblem& a, const CellProblem& b) { return a.line < b.line; });
+  return problems->size() - before;
+}
+
 size_t FirstDataRow(const SourceTable& source, const Mapping& mapping) {
   const CsvTable& t = source.table;
   if (HasRequired(mapping, t.header)) return 0;

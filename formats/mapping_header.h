@@ -22,6 +22,14 @@ struct HeaderMatch {
 // first row (or no row has the mapping's required columns), r + 1 when it is rows[r].
 size_t FirstDataRow(const SourceTable& source, const Mapping& mapping);
 
+// The rows below a header found at source row `header_row` (-1: the table's own header; else
+// rows[header_row]) that the file cannot give: a CSV line ParseCsv padded (it lost fields: not
+// a title, since it lies below the header) and an XLSX cell of SourceTable::unread in a column
+// with column_read[index] true. Problems appended; the number added.
+size_t CheckRowsBelowHeader(const SourceTable& source, long header_row,
+                            const std::vector<bool>& column_read,
+                            std::vector<CellProblem>* problems);
+
 // Finds the header row and matches it; appends problems (missing, duplicate, unknown columns,
 // fields no alternative can fill).
 HeaderMatch MatchHeader(const SourceTable& source, const Mapping& mapping,

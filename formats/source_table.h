@@ -19,16 +19,6 @@
 
 namespace lcb::formats {
 
-enum class SourceKind { kCsv, kXlsx };
-
-struct SourceTable {
-  SourceKind kind = SourceKind::kCsv;
-  std::string sheet;     // XLSX: the sheet read; CSV: empty
-  std::string encoding;  // CSV: "utf-8" or "gb18030"/"gbk" (what was decoded); XLSX: empty
-  CsvTable table;        // header and rows; every row as wide as the header
-  std::vector<std::string> letters;  // one per header column
-};
-
 // One bad line (or the whole file, line 0), as the registrar sees it:
 //   "line 7, column F (成绩): ..." / "line 7: ..." / "file: ...".
 struct CellProblem {
@@ -37,6 +27,20 @@ struct CellProblem {
   std::string letter;  // "F"; empty when `column` is
   std::string field;   // the bank field it feeds ("grade_value"), when known
   std::string reason;
+};
+
+enum class SourceKind { kCsv, kXlsx };
+
+struct SourceTable {
+  SourceKind kind = SourceKind::kCsv;
+  std::string sheet;     // XLSX: the sheet read; CSV: empty
+  std::string encoding;  // CSV: "utf-8" or "gb18030"/"gbk" (what was decoded); XLSX: empty
+  CsvTable table;        // header and rows; every row as wide as the header
+  std::vector<std::string> letters;  // one per header column
+  // XLSX cells whose value the file does not hold (a formula's result its writer never
+  // computed), read as empty: a problem only where they lie below the header and in a column
+  // that is read (CheckRowsBelowHeader), so a =TODAY() in a title row costs nothing.
+  std::vector<CellProblem> unread;
 };
 
 std::string FormatProblem(const CellProblem& p);

@@ -13,9 +13,11 @@
 //     (t="str"), booleans (TRUE/FALSE), error values as their text (#N/A), ISO dates (t="d"),
 //     and numbers: shown as Excel shows them (excel_values.h), dates when the cell's number
 //     format is a date format, in the workbook's 1900 or 1904 date system. Formulas are not
-//     evaluated: the cached value is what is read; a formula without one, or any formula in a
-//     workbook whose producer asks for recalculation on load (<calcPr fullCalcOnLoad="1">, as
-//     XlsxWriter and openpyxl write, which save 0 or nothing), is a problem naming the cell.
+//     evaluated: the cached value is what is read ("" for a t="str" formula's empty result); a
+//     formula without one, or any formula in a workbook whose producer asks for recalculation
+//     on load (<calcPr fullCalcOnLoad="1">, as XlsxWriter and openpyxl write, which save 0 or
+//     nothing), is read as empty and noted in SourceTable::unread, a problem naming the cell
+//     where the mapping reads it (below the header, in a column it uses).
 //     Numbers stored as text stay text ("092").
 //   - columns: as many as the widest row has (up to its last non-empty cell), every row padded
 //     with empty cells. The first non-empty row is `header`; an export's title rows above its

@@ -14,6 +14,8 @@ namespace {
 constexpr long kMaxExcelRow = 1'048'576;
 
 // Builds the table row by row as slices of <sheetData> arrive.
+constexpr size_t kMaxUnread = 100'000;  // formula cells without a result kept for the mapping
+
 class SheetBuilder {
  public:
   SheetBuilder(const SheetContext& context, std::vector<CellProblem>* problems)
@@ -120,16 +122,30 @@ class SheetBuilder {
       text = DecodeXstring(text);
     } else {
       const char* v = Child(c, "v").child_value();
-      if (pugi::xml_node f = Child(c, "f"); f && (*v == '\0' || ctx_.workbook.full_calc_on_load)) {
-        // Written by a program that does not compute formulas: what Excel would show is not in
-        // the file, and reading 0 or nothing in its place would store a wrong value.
+      // A formula's saved result is read, "" included when it is a string (t="str": Excel's
+      // =IF(B9="","",...)). Written by a program that does not compute formulas (no result,
+      // or any formula when the workbook asks to be recalculated on load), what Excel would
+      // show is not in the file: read as empty and noted, a problem where the mapping reads it.
+      if (pugi::xml_node f = Child(c, "f");
+          f && (ctx_.workbook.full_calc_on_load || (*v == '\0' && type != "str"))) {
         std::string formula = f.child_value();
         if (formula.size() > 40) formula = formula.substr(0, 37) + "...";
-        Problem(line, column,
-                "a formula" + (formula.empty() ? std::string() : " (=" + formula + ")") +
-                    " whose result the file does not hold (the program that wrote it does not "
-                    "compute formulas): open the file in Excel or WPS and save it, or write "
-                    "the values");
+        if (table_.unread.size() >= kMaxUnread) {
+          if (!too_many_unread_) {
+            too_many_unread_ = true;
+            Problem(line, column,
+                    "more than " + std::to_string(kMaxUnread) +
+                        " formulas whose results the file does not hold: open the file in Excel "
+                        "or WPS and save it");
+          }
+          return text;
+        }
+        table_.unread.push_back(CellProblem{
+            line, "", ColumnLetter(static_cast<size_t>(column)), "",
+            "a formula" + (formula.empty() ? std::string() : " (=" + formula + ")") +
+                " whose result the file does not hold (the program that wrote it does not "
+                "compute formulas): open the file in Excel or WPS and save it, or write "
+                "the values"});
         return text;
       }
       if (*v == '\0') return text;
@@ -205,6 +221,7 @@ class SheetBuilder {
   std::vector<std::string> cells_;
   long last_row_ = 0;
   size_t width_ = 0;  // the widest row's cells
+  bool too_many_unread_ = false;
 };
 
 }  // namespace

@@ -155,7 +155,8 @@ TEST(CsvTest, RaggedRowsNameTheLine) {
 TEST(CsvTest, TitleLinesAboveTheHeaderMayBeNarrower) {
   // Typed by hand (or by a script) without the commas Excel adds: two title lines, then the
   // table. They are padded to the table's width; finding the header is the caller's.
-  CsvTable t = MustParse("清华大学 2024 年秋季学分认定名单\n制表：教务处,2025-01-10\na,b,c\n1,2,3\n4,5,6\n");
+  CsvTable t =
+      MustParse("清华大学 2024 年秋季学分认定名单\n制表：教务处,2025-01-10\na,b,c\n1,2,3\n4,5,6\n");
   EXPECT_EQ(t.header, (Fields{"清华大学 2024 年秋季学分认定名单", "", ""}));
   EXPECT_EQ(t.header_line, 1);
   ASSERT_EQ(t.rows.size(), 4u);
@@ -182,6 +183,25 @@ TEST(CsvTest, TitleLinesAboveTheHeaderMayBeNarrower) {
   EXPECT_EQ(t.header, (Fields{"名单", ""}));
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(t.rows[0].fields, (Fields{"a", "b"}));
+  EXPECT_EQ(t.rows[0].padded_from, 0u);
+  // More title lines than rows: the run of one width that ends the file is the table.
+  t = MustParse("标题\n制表\n日期\na,b,c\n1,2,3\n");
+  ASSERT_EQ(t.rows.size(), 4u);
+  EXPECT_EQ(t.rows[1].fields, (Fields{"日期", "", ""}));
+  EXPECT_EQ(t.rows[1].padded_from, 1u);
+  EXPECT_EQ(t.rows[2].padded_from, 0u);
+  // Exactly ten title lines.
+  std::string ten;
+  for (int i = 0; i < 10; ++i) ten += "title\n";
+  t = MustParse(ten + "a,b\n1,2\n");
+  EXPECT_EQ(t.rows.size(), 11u);
+  // A narrower line among the first ones may be padded here (a header followed by rows with a
+  // trailing comma, and one short row): it keeps its width, and the caller that finds the
+  // header above it refuses it (formats/mapping_apply.h).
+  t = MustParse("a,b,c\n1,2\n4,5,6,\n7,8,9,\n");
+  EXPECT_EQ(t.header, (Fields{"a", "b", "c", ""}));
+  EXPECT_EQ(t.rows[0].fields, (Fields{"1", "2", "", ""}));
+  EXPECT_EQ(t.rows[0].padded_from, 2u);
 }
 
 TEST(CsvTest, InvalidUtf8NamesTheLine) {

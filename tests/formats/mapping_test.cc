@@ -267,11 +267,23 @@ TEST_F(CnRegistrarTest, HandTypedTitleLinesWithoutTrailingCommas) {
   EXPECT_EQ(t->table.rows[1].line, 5);
   EXPECT_EQ(Cell(*t, 1, "grade_value"), "85");
 
+  // A row that lost a comma is still refused, and named; also the first row under the
+  // header, when the rows after it end in a comma (ParseCsv pads it, the mapping refuses it).
+  auto padded =
+      Map("2024年秋季学期成绩\n"
+          "学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+          "2024001,张三,110101199003070011,程序设计基础,20,31,90\n"
+          "2024001,张三,110101199003070011,大学英语,20,31,85,202406,\n"
+          "2024001,张三,110101199003070011,微积分,20,31,85,202406,\n");
+  ASSERT_FALSE(padded.ok());
+  EXPECT_EQ(Problems(), "line 3: expected 9 fields as in the header (line 2), found 7\n");
+
   // A row that lost a comma is still refused, and named.
-  auto bad = Map("2024年秋季学期成绩\n"
-                 "学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
-                 "2024001,张三,110101199003070011,程序设计基础,20,31,90,202406\n"
-                 "2024001,张三,110101199003070011,大学英语,20,31,85202406\n");
+  auto bad =
+      Map("2024年秋季学期成绩\n"
+          "学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"
+          "2024001,张三,110101199003070011,程序设计基础,20,31,90,202406\n"
+          "2024001,张三,110101199003070011,大学英语,20,31,85202406\n");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(Problems(), "line 4: expected 8 fields as in the header (line 2), found 7\n");
 }
@@ -357,6 +369,22 @@ TEST(IdentityMapping, TitleRowsAndAHeaderInALaterColumn) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(FormatProblem(problems[0]),
             "line 5, column F: a value in a column without a header (the header is line 3)");
+
+  // A line that lost fields below the header is refused, also where ParseCsv padded it
+  // because the rows after it end in a comma.
+  source = ReadCsv(
+      "learner,unit,external_ref,grade_scale,grade_value,completed_on\n"
+      "lrn_1,a:b,r1,percent,90\n"
+      "lrn_1,a:b,r2,percent,90,2024-01-01,\n"
+      "lrn_1,a:b,r3,percent,91,2024-01-01,\n",
+      Encoding::kAuto, {}, &problems);
+  ASSERT_TRUE(source.ok());
+  problems.clear();
+  auto lost = IdentityMapping(*source, &problems);
+  ASSERT_FALSE(lost.ok());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(FormatProblem(problems[0]),
+            "line 2: expected 7 fields as in the header (line 1), found 5");
 
   // No row is a bank header: the first row's own problem, as before.
   source = ReadCsv("名单,,\nlearner,unit,weight\n", Encoding::kAuto, {}, &problems);

@@ -138,8 +138,9 @@ inline std::vector<ZipPart> WorkbookParts(const WorkbookSpec& spec) {
                                           "\"><" + x + "fileVersion appName=\"xl\"/><" + x +
                                           "workbookPr" + (spec.date1904 ? " date1904=\"1\"" : "") +
                                           " defaultThemeVersion=\"164011\"/><" + x + "sheets>" +
-                                          sheets + "</" + x + "sheets><" + x + "calcPr calcId=\"191029\"" +
-                                          spec.calc_pr + "/></" + x + "workbook>"});
+                                          sheets + "</" + x + "sheets><" + x +
+                                          "calcPr calcId=\"191029\"" + spec.calc_pr + "/></" + x +
+                                          "workbook>"});
   std::string xfs;
   for (int f : spec.xf_num_fmts) {
     xfs += "<" + x + "xf numFmtId=\"" + std::to_string(f) +

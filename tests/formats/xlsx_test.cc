@@ -200,43 +200,75 @@ TEST(Xlsx, CellProblemsNameRowAndColumn) {
       "line 2, column B (成绩): refers to shared string 99, which the workbook does not have");
 }
 
-TEST(Xlsx, FormulasWithoutASavedResultAreRefused) {
-  // Saved by Excel, WPS or LibreOffice: the cached result is read.
+TEST(Xlsx, FormulasWithoutASavedResultAreRefusedWhereRead) {
+  // The bank's header in row 2 under a title; F (grade_value) and a column without a header.
   WorkbookSpec spec;
-  spec.shared = {Si("学时"), Si("学分")};
-  const std::string header = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>";
-  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><f>32*2</f><v>64</v></c><c r=\"B2\"><v>4</v></c></row>"}};
+  const std::vector<std::string> names = {"learner",     "unit",        "external_ref",
+                                          "grade_scale", "grade_value", "completed_on"};
+  for (const std::string& n : names) spec.shared.push_back(Si(n));
+  std::string header = "<row r=\"2\">";
+  for (size_t i = 0; i < names.size(); ++i) {
+    header += "<c r=\"" + ColumnLetter(i) + "2\" t=\"s\"><v>" + std::to_string(i) + "</v></c>";
+  }
+  header += "</row>";
+  auto sheet = [&](const std::string& title_cell, const std::string& grade_cell) {
+    return "<row r=\"1\">" + title_cell + "</row>" + header +
+           "<row r=\"3\"><c r=\"A3\" t=\"inlineStr\"><is><t>lrn_1</t></is></c>"
+           "<c r=\"B3\" t=\"inlineStr\"><is><t>u:1</t></is></c>"
+           "<c r=\"C3\" t=\"inlineStr\"><is><t>r1</t></is></c>"
+           "<c r=\"D3\" t=\"inlineStr\"><is><t>percent</t></is></c>" +
+           grade_cell + "<c r=\"F3\" t=\"inlineStr\"><is><t>2024-06-30</t></is></c></row>";
+  };
+  auto map = [&](std::vector<CellProblem>* problems) -> StatusOr<MappedTable> {
+    problems->clear();
+    auto t = ReadXlsx(BuildXlsx(spec), "", {}, problems);
+    if (!t.ok()) return t.status();
+    return IdentityMapping(*std::move(t), problems);
+  };
   std::vector<CellProblem> problems;
-  auto t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
-  ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->table.rows.at(0).fields.at(0), "64");
 
-  // openpyxl saves the formula and no result: refused, not read as empty.
-  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><f>32*2</f><v></v></c><c r=\"B2\"><v>4</v></c></row>"}};
-  problems.clear();
-  t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
+  // Saved by Excel, WPS or LibreOffice: the cached result is read, "" for a string formula.
+  spec.sheets = {{"S", sheet("<c r=\"A1\" t=\"str\"><f>IF(B9=\"\",\"\",B9)</f><v></v></c>",
+                             "<c r=\"E3\"><f>45*2</f><v>90</v></c>")}};
+  auto t = map(&problems);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->table.rows.at(0).fields.at(4), "90");
+
+  // openpyxl saves a formula and no result: refused where the mapping reads it, not read as
+  // empty; the same in a title row above the header costs nothing.
+  spec.sheets = {
+      {"S", sheet("<c r=\"A1\"><f>TODAY()</f></c>", "<c r=\"E3\"><f>45*2</f><v></v></c>")}};
+  t = map(&problems);
   ASSERT_FALSE(t.ok());
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(FormatProblem(problems[0]),
-            "line 2, column A (学时): a formula (=32*2) whose result the file does not hold (the "
-            "program that wrote it does not compute formulas): open the file in Excel or WPS and "
-            "save it, or write the values");
-
-  // XlsxWriter saves 0 as every formula's result and asks for recalculation on load: the 0 is
-  // not read as a value. Plain numbers in the same workbook are.
-  spec.calc_pr = " fullCalcOnLoad=\"1\"";
-  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><f>32*2</f><v>0</v></c><c r=\"B2\"><v>4</v></c></row>"}};
-  problems.clear();
-  t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
+            "line 3, column E (grade_value): a formula (=45*2) whose result the file does not "
+            "hold (the program that wrote it does not compute formulas): open the file in Excel "
+            "or WPS and save it, or write the values");
+  // A shared formula's follower, without its text.
+  spec.sheets = {{"S", sheet("", "<c r=\"E3\"><f t=\"shared\" si=\"0\"/></c>")}};
+  t = map(&problems);
   ASSERT_FALSE(t.ok());
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].line, 2);
-  EXPECT_EQ(problems[0].letter, "A");
-  spec.sheets = {{"S", header + "<row r=\"2\"><c r=\"A2\"><v>64</v></c><c r=\"B2\"><v>4</v></c></row>"}};
-  problems.clear();
-  t = ReadXlsx(BuildXlsx(spec), "", {}, &problems);
+  EXPECT_EQ(problems[0].letter, "E");
+  EXPECT_TRUE(problems[0].reason.starts_with("a formula whose result")) << problems[0].reason;
+
+  // XlsxWriter saves 0 as every result and asks for recalculation on load: the 0 is not read.
+  spec.calc_pr = " fullCalcOnLoad=\"1\"";
+  spec.sheets = {{"S", sheet("<c r=\"A1\"><f>TODAY()</f><v>0</v></c>",
+                             "<c r=\"E3\"><f>45*2</f><v>0</v></c>")}};
+  t = map(&problems);
+  ASSERT_FALSE(t.ok());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_EQ(problems[0].column, "grade_value");
+  // Plain values in such a workbook are read, and a formula only in the title is no problem.
+  spec.sheets = {
+      {"S", sheet("<c r=\"A1\"><f>TODAY()</f><v>0</v></c>", "<c r=\"E3\"><v>90</v></c>")}};
+  t = map(&problems);
   ASSERT_TRUE(t.ok()) << t.status().ToString();
-  EXPECT_EQ(t->table.rows.at(0).fields, (std::vector<std::string>{"64", "4"}));
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(t->table.rows.at(0).fields.at(4), "90");
 }
 
 TEST(Xlsx, TitleRowAboveAHeaderInColumnB) {

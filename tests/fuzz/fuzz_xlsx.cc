@@ -2,7 +2,8 @@
 //   even: the rest is the whole file (ZIP archive handling, package and bounds checks);
 //   odd:  the rest is split at "\x00\x00" into a worksheet, a shared-string table and a
 //         styles part, packaged (stored, so every byte reaches the XML readers) with the
-//         fixed relationships and workbook of a real Excel file.
+//         fixed relationships and workbook of a real Excel file (bit 1 set: of a workbook
+//         that asks for recalculation on load, as XlsxWriter and openpyxl write).
 //
 // Properties:
 //   - a refusal is InvalidArgument with at least one problem, each on a line >= 0 (0 = the
@@ -55,8 +56,14 @@ constexpr char kWorkbook[] =
     "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
     "<workbookPr date1904=\"0\"/><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/>"
     "</sheets></workbook>";
+// As XlsxWriter and openpyxl write it: formulas' saved results are not to be trusted.
+constexpr char kWorkbookRecalc[] =
+    "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
+    "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
+    "<workbookPr/><sheets><sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/>"
+    "</sheets><calcPr calcId=\"124519\" fullCalcOnLoad=\"1\"/></workbook>";
 
-std::string Package(const std::vector<std::string_view>& xml) {
+std::string Package(const std::vector<std::string_view>& xml, bool recalc) {
   zip_error_t error;
   zip_error_init(&error);
   zip_source_t* out = zip_source_buffer_create(nullptr, 0, 0, &error);
@@ -66,7 +73,7 @@ std::string Package(const std::vector<std::string_view>& xml) {
   const std::pair<const char*, std::string_view> parts[] = {
       {"_rels/.rels", kRels},
       {"xl/_rels/workbook.xml.rels", kWorkbookRels},
-      {"xl/workbook.xml", kWorkbook},
+      {"xl/workbook.xml", recalc ? kWorkbookRecalc : kWorkbook},
       {"xl/worksheets/sheet1.xml", xml.size() > 0 ? xml[0] : ""},
       {"xl/sharedStrings.xml", xml.size() > 1 ? xml[1] : ""},
       {"xl/styles.xml", xml.size() > 2 ? xml[2] : ""}};
@@ -107,7 +114,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lcb::fuzz;
   if (size == 0) return 0;
   const std::string_view rest = AsText(data + 1, size - 1);
-  const std::string bytes = data[0] % 2 == 0 ? std::string(rest) : Package(Split(rest));
+  const std::string bytes =
+      data[0] % 2 == 0 ? std::string(rest) : Package(Split(rest), (data[0] & 2) != 0);
   const formats::XlsxLimits limits = Limits();
   std::vector<formats::CellProblem> problems;
   auto t = formats::ReadXlsx(bytes, "", limits, &problems);
@@ -142,6 +150,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     last = row.line;
     LCB_FUZZ_CHECK(row.fields.size() == table.header.size(), "ragged row");
     check_cells(row.fields);
+  }
+  // A formula without a saved result is noted at a cell of the sheet, and read as empty.
+  for (const auto& u : t->unread) {
+    LCB_FUZZ_CHECK(u.line >= 1, std::to_string(u.line));
+    LCB_FUZZ_CHECK(formats::ColumnIndexFromLetters(u.letter) >= 0, u.letter);
   }
   return 0;
 }

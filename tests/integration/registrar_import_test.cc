@@ -374,9 +374,8 @@ TEST_F(RegistrarImportTest, WorkbooksWrittenByExportLibraries) {
   };
   const json office = table("cn_registrar_libreoffice.xlsx");
   ASSERT_EQ(office["rows"].size(), 6u);
-  for (const auto& [name, header_line] :
-       std::vector<std::pair<std::string, int>>{{"cn_registrar_xlsxwriter.xlsx", 1},
-                                                {"cn_registrar_openpyxl.xlsx", 2}}) {
+  for (const auto& [name, header_line] : std::vector<std::pair<std::string, int>>{
+           {"cn_registrar_xlsxwriter.xlsx", 1}, {"cn_registrar_openpyxl.xlsx", 2}}) {
     SCOPED_TRACE(name);
     const json t = table(name);
     EXPECT_EQ(t["header_line"], header_line);
@@ -395,8 +394,9 @@ TEST_F(RegistrarImportTest, WorkbooksWrittenByExportLibraries) {
   Outcome good = Import(file);
   ASSERT_EQ(good.code, 0) << good.err << good.out;
   EXPECT_TRUE(Has(good.out, "created 6, already present 0, skipped 0, failed 0")) << good.out;
-  ClientResponse again = server_->Call("POST", "/v1/records?mapping=cn-registrar",
-                                       cat_.tsinghua_token, read("cn_registrar_openpyxl.xlsx"), xlsx);
+  ClientResponse again =
+      server_->Call("POST", "/v1/records?mapping=cn-registrar", cat_.tsinghua_token,
+                    read("cn_registrar_openpyxl.xlsx"), xlsx);
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(json::parse(again.body)["created_learners"], 0) << again.body;
   ExpectStoredAndLearners(before);
@@ -743,6 +743,24 @@ TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
                     typed(cat_.learner_a + ",tsinghua:MA101,T-4,percent,81,2024-06-30"), csv);
   ASSERT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(server_->ledger().Size(), before + 4);
+}
+
+TEST_F(RegistrarImportTest, AHeaderProblemCountsOnlyTheRowsBelowTheHeader) {
+  // Two title lines typed without commas, a column cn-registrar does not know (学院), two rows:
+  // the mapping fails at the header, and the summary counts the two rows, not four.
+  const std::string file = dir_.sub("unknown_column.csv");
+  WriteFile(file,
+            "2024年秋季学期成绩\n制表：教务处\n"
+            "学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间,学院\n"
+            "2024001,张三,110101199003070011,程序设计基础,20,31,92,202406,计算机系\n"
+            "2024001,张三,110101199003070011,微积分,20,31,85,202406,计算机系\n");
+  const uint64_t before = server_->ledger().Size();
+  Outcome r = Import(file);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(Has(r.err, "line 3: 学院: unknown column for mapping cn-registrar")) << r.err;
+  EXPECT_TRUE(Has(r.err, "(column I)")) << r.err;
+  EXPECT_TRUE(Has(r.err, "1 problems in 2 rows; nothing was stored")) << r.err;
+  EXPECT_EQ(server_->ledger().Size(), before);
 }
 
 TEST_F(RegistrarImportTest, ServerRefusalsNameTheSourceColumn) {
