@@ -34,7 +34,8 @@ void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
 }  // namespace
 
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
-                           const std::vector<std::vector<uint32_t>>& parents, int64_t k) {
+                           const std::vector<std::vector<uint32_t>>& parents,
+                           const std::vector<bool>& disjoint, int64_t k) {
   std::vector<SuppressionCell>& c = *cells;
   if (std::none_of(c.begin(), c.end(), [](const SuppressionCell& x) { return x.hidden; })) {
     return 0;
@@ -108,6 +109,11 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
     changed = false;
     for (size_t d = 0; d < n_keys; ++d) {
       const std::vector<uint32_t>& order = orders[d];
+      const bool sum = d < disjoint.size() && disjoint[d];
+      // The distinct learners a group's left-out cells hold at least.
+      auto add = [&](int64_t hidden, int64_t learners) {
+        return sum ? hidden + learners : std::max(hidden, learners);
+      };
       for (size_t g = 0; g + 1 < starts[d].size(); ++g) {
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
         int64_t hidden = 0;
@@ -115,7 +121,7 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         for (uint32_t x = begin; x < end; ++x) {
           const SuppressionCell& cell = c[order[x]];
           if (cell.hidden) {
-            hidden += cell.learners;
+            hidden = add(hidden, cell.learners);
           } else {
             shown.push_back(order[x]);
           }
@@ -127,7 +133,7 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         });
         for (size_t x = 0; x < shown.size() && hidden < k; ++x) {
           c[shown[x]].hidden = true;
-          hidden += c[shown[x]].learners;
+          hidden = add(hidden, c[shown[x]].learners);
           ++more;
           changed = true;
         }
@@ -145,12 +151,13 @@ size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& que
   }
   const size_t n_keys = query.group_by.size();
   std::vector<std::vector<uint32_t>> parents(n_keys);
+  std::vector<bool> disjoint(n_keys);
   for (size_t d = 0; d < n_keys; ++d) {
-    parents[d] = query.group_by[d] == StatsKey::kRegion
-                     ? RegionParents(names[d], query.region_level)
-                     : std::vector<uint32_t>(names[d].size(), 0);
+    disjoint[d] = query.group_by[d] == StatsKey::kRegion;
+    parents[d] = disjoint[d] ? RegionParents(names[d], query.region_level)
+                             : std::vector<uint32_t>(names[d].size(), 0);
   }
-  return SuppressComplements(cells, n_keys, parents, query.k);
+  return SuppressComplements(cells, n_keys, parents, disjoint, query.k);
 }
 
 std::vector<uint32_t> RegionParents(const std::vector<std::string>& codes, RegionLevel level) {

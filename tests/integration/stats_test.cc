@@ -5,6 +5,7 @@
 // regulator. Also: k-suppression, the regulator's boundary, CSV, and bad inputs named.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -169,16 +170,23 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
   // Complementary suppression (service/stats_suppress.h), the slow way: cells in the server's
   // order (key texts in group_by order); pass after pass, for each key in turn, each group of
   // cells differing only in that key (a region only within its parent) that hides fewer than k
-  // learners (but some) hides its smallest shown cells until it hides k.
+  // learners (but some) hides its smallest shown cells until it hides k: for region the sum of
+  // the hidden cells' learners, for any other key (a learner may sit in several of its cells)
+  // the largest hidden cell's.
   struct Entry {
     std::vector<std::string> text;
     const json* key;
     int learners;
     bool hidden;
+    const std::set<std::string>* ids;
   };
   std::vector<Entry> entries;
   for (auto& [k, t] : cells) {
-    Entry e{{}, &k, static_cast<int>(t.learners.size()), static_cast<int>(t.learners.size()) < kK};
+    Entry e{{},
+            &k,
+            static_cast<int>(t.learners.size()),
+            static_cast<int>(t.learners.size()) < kK,
+            &t.learners};
     for (const std::string& g : group_by) {
       e.text.push_back(k[g].is_string() ? k[g].get<std::string>() : k[g].dump());
     }
@@ -200,16 +208,39 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
         std::stable_sort(members.begin(), members.end(), [&](size_t x, size_t y) {
           return entries[x].learners < entries[y].learners;
         });
+        const bool sum = group_by[d] == "region";
         int hidden = 0;
-        for (size_t i : members) hidden += entries[i].hidden ? entries[i].learners : 0;
+        for (size_t i : members) {
+          if (!entries[i].hidden) continue;
+          hidden = sum ? hidden + entries[i].learners : std::max(hidden, entries[i].learners);
+        }
         for (size_t i : members) {
           if (hidden == 0 || hidden >= kK) break;
           if (entries[i].hidden) continue;
           entries[i].hidden = true;
-          hidden += entries[i].learners;
+          hidden = sum ? hidden + entries[i].learners : std::max(hidden, entries[i].learners);
           changed = true;
         }
       }
+    }
+  }
+  // What the rule is for, with the learners themselves: in every group that shows a cell, the
+  // cells left out hold no learner or at least k distinct ones.
+  for (size_t d = 0; d < group_by.size(); ++d) {
+    std::map<std::vector<std::string>, std::pair<std::set<std::string>, bool>> groups;
+    for (const Entry& e : entries) {
+      std::vector<std::string> g = e.text;
+      g[d] = group_by[d] == "region" ? g[d].substr(0, parent_digits) : "";
+      auto& [ids, any_shown] = groups[g];
+      if (e.hidden) {
+        ids.insert(e.ids->begin(), e.ids->end());
+      } else {
+        any_shown = true;
+      }
+    }
+    for (const auto& [g, h] : groups) {
+      EXPECT_TRUE(h.first.empty() || h.first.size() >= static_cast<size_t>(kK) || !h.second)
+          << "key " << group_by[d] << ": " << h.first.size() << " distinct learners left out";
     }
   }
   std::set<json> hidden_keys;
