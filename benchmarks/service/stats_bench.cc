@@ -130,7 +130,7 @@ void ChangeOneLearner() {
 // besides HTTP and the reload of changed learners).
 void RunQuery(benchmark::State& state, StatsQuery q, Body body = Body::kNone) {
   Filled& w = World();
-  size_t cells = 0, bytes = 0;
+  size_t cells = 0, shown = 0, bytes = 0;
   for (auto _ : state) {
     if (q.as_of == 0) {
       state.PauseTiming();
@@ -139,6 +139,7 @@ void RunQuery(benchmark::State& state, StatsQuery q, Body body = Body::kNone) {
     }
     StatsResult r = w.aggregates.Compute(q);
     cells = r.cells.size() + static_cast<size_t>(r.suppressed);
+    shown = r.cells.size();
     if (body != Body::kNone) {
       std::string text = body == Body::kText ? StatsJsonText(q, r) : JsonValuePerCell(q, r);
       bytes = text.size();
@@ -147,6 +148,7 @@ void RunQuery(benchmark::State& state, StatsQuery q, Body body = Body::kNone) {
     benchmark::DoNotOptimize(r);
   }
   state.counters["cells"] = static_cast<double>(cells);
+  state.counters["shown"] = static_cast<double>(shown);
   if (body != Body::kNone) state.counters["body_bytes"] = static_cast<double>(bytes);
   state.counters["learners"] = static_cast<double>(w.learners);
   state.counters["records"] = static_cast<double>(w.records);
