@@ -8,6 +8,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -100,6 +101,25 @@ class StatsServiceTest : public ServiceTest {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : StatsResult{};
   }
+  // `n` new learners of `region`, each posting a 2024 record of uni:CS101; the first
+  // `with_earlier` of them also one record per {unit, grade, completed_on} of `earlier`.
+  void AddLearners(const std::string& region, int n, int with_earlier,
+                   const std::vector<std::array<std::string, 3>>& earlier = {}) {
+    for (int i = 0; i < n; ++i) {
+      NewLearner in;
+      in.region = region;
+      auto l = s().learners().Create(in, Admin());
+      ASSERT_TRUE(l.ok());
+      std::vector<RecordInput> inputs = {Input(l->id, "uni:CS101", "A-" + std::to_string(ref_++))};
+      for (size_t e = 0; i < with_earlier && e < earlier.size(); ++e) {
+        const auto& [unit, grade, date] = earlier[e];
+        inputs.push_back(Input(l->id, unit, "A-" + std::to_string(ref_++), grade, date));
+      }
+      ASSERT_TRUE(Post("uni", inputs).ok());
+    }
+  }
+  int ref_ = 0;
+
   // Every query family, aggregates == scan. Returns the cells shown over all queries.
   size_t ExpectAggregatesEqualScan();
 
@@ -527,25 +547,11 @@ TEST_F(StatsServiceTest, NoSuppressedCellIsRecoveredBySubtraction) {
   const int k = 10;
   // Shanghai: 310101 with 12 learners, 310104 with 11, 310115 with 2; Jiangsu 320102 with 30.
   // Each posts a record in 2024; in 310101 two of them also one in 2023.
-  int ref = 0;
-  auto add = [&](const std::string& region, int n, int with_2023) {
-    for (int i = 0; i < n; ++i) {
-      NewLearner in;
-      in.region = region;
-      auto l = s().learners().Create(in, Admin());
-      ASSERT_TRUE(l.ok());
-      std::vector<RecordInput> inputs = {Input(l->id, "uni:CS101", "S-" + std::to_string(ref++))};
-      if (i < with_2023) {
-        inputs.push_back(Input(l->id, "uni:MA101", "S-" + std::to_string(ref++), "80",
-                               "2023-06-30"));
-      }
-      ASSERT_TRUE(Post("uni", inputs).ok());
-    }
-  };
-  ASSERT_NO_FATAL_FAILURE(add("310101", 12, 2));
-  ASSERT_NO_FATAL_FAILURE(add("310104", 11, 0));
-  ASSERT_NO_FATAL_FAILURE(add("310115", 2, 0));
-  ASSERT_NO_FATAL_FAILURE(add("320102", 30, 0));
+  const std::vector<std::array<std::string, 3>> in_2023 = {{"uni:MA101", "80", "2023-06-30"}};
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310101", 12, 2, in_2023));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310104", 11, 0));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310115", 2, 0));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("320102", 30, 0));
 
   auto query = [&](std::vector<StatsKey> group_by, RegionLevel level) {
     const StatsQuery q{std::move(group_by), "", level, k};
@@ -600,25 +606,9 @@ TEST_F(StatsServiceTest, CellsSharingLearnersAreNotCountedAsDistinct) {
   // people, so 2024 is left out too, or the county's records minus 2024's would be those 6
   // learners' records. 320102 (12 learners, 2024 only) hides nothing.
   const int k = 10;
-  int ref = 0;
-  auto add = [&](const std::string& region, int n, int with_earlier) {
-    for (int i = 0; i < n; ++i) {
-      NewLearner in;
-      in.region = region;
-      auto l = s().learners().Create(in, Admin());
-      ASSERT_TRUE(l.ok());
-      std::vector<RecordInput> inputs = {Input(l->id, "uni:CS101", "O-" + std::to_string(ref++))};
-      if (i < with_earlier) {
-        inputs.push_back(
-            Input(l->id, "uni:MA101", "O-" + std::to_string(ref++), "80", "2022-06-30"));
-        inputs.push_back(
-            Input(l->id, "uni:CS101", "O-" + std::to_string(ref++), "70", "2023-06-30"));
-      }
-      ASSERT_TRUE(Post("uni", inputs).ok());
-    }
-  };
-  ASSERT_NO_FATAL_FAILURE(add("310101", 15, 6));
-  ASSERT_NO_FATAL_FAILURE(add("320102", 12, 0));
+  ASSERT_NO_FATAL_FAILURE(AddLearners(
+      "310101", 15, 6, {{"uni:MA101", "80", "2022-06-30"}, {"uni:CS101", "70", "2023-06-30"}}));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("320102", 12, 0));
   const StatsQuery q{{StatsKey::kRegion, StatsKey::kYear}, "", RegionLevel::kCounty, k};
   const StatsResult years = Compute(q);
   EXPECT_EQ(years, Scan(q));
