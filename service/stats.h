@@ -5,10 +5,11 @@
 // counted, so no cell describes a handful of people; no totals are given (a total minus the
 // shown cells would reveal the suppressed ones), and, since another query can give such a total
 // (the city of a county, a cell without one of its keys), more cells are left out until what a
-// subtraction recovers counts 0 or at least k learners (service/stats_suppress.h). Not yet:
-// across answers of different region prefixes (a finer prefix cuts a group of siblings, so a
-// county left out as a complement is shown alone under its own prefix), and a region-only cell
-// counts learners without records too (docs/api.md, "Known limits").
+// subtraction recovers counts 0 or at least k learners (service/stats_suppress.h), within the
+// answer of the question's region's siblings when its prefix is finer than a province (so a
+// finer prefix never shows a county that its city's answer leaves out). A region-only cell,
+// which counts learners without records too, is also left out when its records come from 1 to
+// k-1 learners (stats_suppress.h, TooFew).
 //
 // Definitions, per cell (one combination of group keys):
 //   learners     distinct learners with at least one active record in the cell; when every

@@ -162,7 +162,7 @@ void StatsAggregates::Apply(const LearnerState& state, int sign) {
 void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
                                  const std::array<Region*, kLevels>& regions, int sign,
                                  int64_t learners, int64_t conversions) {
-  Tally all{learners, 0, 0, conversions};
+  Tally all{learners, 0, 0, conversions, cells.empty() ? learners : 0};
   for (const FineCell& c : cells) {
     all.records += sign * c.records;
     all.credits += sign * c.credits;
@@ -380,26 +380,29 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
     answer.k = query.k;
     answer.generation = generation_;
     answer.tree_size = counted_to_;
-    const unsigned subset = SubsetOf(query.group_by);
-    const bool by_region = Has(query.group_by, StatsKey::kRegion);
-    const bool uses_region = by_region || !query.region_prefix.empty();
-    const Level level = LevelFor(query, subset);
+    // The answer its cells are left out within (stats_suppress.h): the question itself, or the
+    // answer of its region's siblings, of which its cells are a part.
+    const SuppressionScope scope = ScopeOf(query);
+    const StatsQuery& q = scope.query;
+    const unsigned subset = SubsetOf(q.group_by);
+    const bool by_region = Has(q.group_by, StatsKey::kRegion);
+    const bool uses_region = by_region || !q.region_prefix.empty();
+    const Level level = LevelFor(q, subset);
     const auto& regions = regions_[level];
     std::vector<std::string> groups = {""};  // in order: regions come in order
     std::vector<Part>& parts = scratch_.parts;
     parts.clear();
-    auto it =
-        query.region_prefix.empty() ? regions.begin() : regions.lower_bound(query.region_prefix);
-    for (; it != regions.end() && it->first.starts_with(query.region_prefix); ++it) {
+    auto it = q.region_prefix.empty() ? regions.begin() : regions.lower_bound(q.region_prefix);
+    for (; it != regions.end() && it->first.starts_with(q.region_prefix); ++it) {
       const Region& region = it->second;
       if (uses_region && region.code.empty()) continue;
       if (by_region) {
-        std::string group = RegionAt(region.code, query.region_level);
+        std::string group = RegionAt(region.code, q.region_level);
         if (groups.back() != group) groups.push_back(std::move(group));
       }
       AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
     }
-    Finish(query, groups, &answer);
+    Finish(scope, groups, &answer);
     if (parts.capacity() > (size_t{1} << 20)) scratch_ = Scratch{};  // kept up to ~100 MB
     // Kept first; the least recently used go when there are too many, or too many cells.
     kept_.insert(kept_.begin(), std::move(answer));
@@ -457,8 +460,9 @@ StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query)
   return out;
 }
 
-void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::string>& groups,
+void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
                              Answer* answer) const {
+  const StatsQuery& query = scope.query;
   // Each key of a part becomes its rank among the values present, ranked by the string the
   // cell will carry (region groups are ranked already: regions come in code order). Equal
   // ranks are equal key strings. When the ranks, read as one number in mixed radix (the first
@@ -518,27 +522,60 @@ void StatsAggregates::Finish(const StatsQuery& query, const std::vector<std::str
     space = std::min(space * std::max<uint64_t>(names[d].size(), 1), dense_limit + 1);
   }
   // Every cell with a learner, in order; then k-suppressed with its complements
-  // (stats_suppress.h) into `answer`.
+  // (stats_suppress.h) into `answer`: the cells under scope.keep, as the question asked them.
   std::vector<Shown>& all = scratch_.all;
   all.clear();
   auto emit = [&](const Ranks& r, const Tally& sum) { all.push_back({r, sum}); };
   auto suppress = [&] {
     std::vector<SuppressionCell>& marks = scratch_.marks;
     marks.resize(all.size());
-    size_t shown = 0;
     for (size_t i = 0; i < all.size(); ++i) {
-      marks[i] = SuppressionCell{all[i].ranks, all[i].tally.learners,
-                                 all[i].tally.learners < query.k};
+      const Tally& t = all[i].tally;
+      const int64_t with_records = t.learners - t.without;
+      marks[i] = SuppressionCell{all[i].ranks, t.learners,
+                                 TooFew(t.learners, with_records, query.k), with_records};
     }
     SuppressAnswer(&marks, query, names);
-    for (const SuppressionCell& m : marks) shown += m.hidden ? 0 : 1;
+    // Which regions' cells are the answer: a range of ranks (region names are in order).
+    uint32_t from = 0, to = UINT32_MAX;
+    if (!scope.keep.empty()) {
+      const std::vector<std::string>& codes = names[scope.region_key];
+      auto under = [&](const std::string& code) {
+        return code.compare(0, scope.keep.size(), scope.keep);
+      };
+      from = static_cast<uint32_t>(
+          std::partition_point(codes.begin(), codes.end(),
+                               [&](const std::string& c) { return under(c) < 0; }) -
+          codes.begin());
+      to = static_cast<uint32_t>(
+          std::partition_point(codes.begin(), codes.end(),
+                               [&](const std::string& c) { return under(c) <= 0; }) -
+          codes.begin());
+    }
+    auto in_answer = [&](const Ranks& r) {
+      return r[scope.region_key] >= from && r[scope.region_key] < to;
+    };
+    size_t shown = 0;
+    for (size_t i = 0; i < all.size(); ++i) shown += !marks[i].hidden && in_answer(all[i].ranks);
     answer->cells.reserve(shown);
     for (size_t i = 0; i < all.size(); ++i) {
+      if (!in_answer(all[i].ranks)) continue;
       if (marks[i].hidden) {
         answer->suppressed++;
       } else {
         answer->cells.push_back(all[i]);
       }
+    }
+    // As asked: without the region key added, or with the region named at the asked level.
+    if (scope.region_added) {
+      names.erase(names.begin());
+      for (Shown& c : answer->cells) {
+        std::copy(c.ranks.begin() + 1, c.ranks.end(), c.ranks.begin());
+        c.ranks.back() = 0;
+      }
+    } else if (!scope.region_label.empty()) {
+      names[scope.region_key] = {scope.region_label};
+      for (Shown& c : answer->cells) c.ranks[scope.region_key] = 0;
     }
   };
   if (space <= dense_limit) {

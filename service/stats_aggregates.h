@@ -10,23 +10,26 @@
 // (everyone; each province; each city; each county, with the list of its learners): for each
 // of the 8 subsets S of {kind, level, year}, a map from the S-projection of a record's cell to
 // {learners, records, credits, conversions}, where a learner counts once in every projection
-// one of its active records falls in (S = {} holds every learner, with or without records).
+// one of its active records falls in (S = {} holds every learner, with or without records, and
+// counts those without apart, so that its records are left out when 1 to k-1 learners hold them).
 // Everyone also keeps the maps of the 8 subsets with issuer; each province those of {issuer}
 // and of issuer with one of kind, level or year.
 // Learners without a region are kept in the region "" of every level. Set() subtracts what
 // the learner contributed before and adds what it contributes now: O(4 * 8 * its cells).
 //
-// Compute() picks S = group_by minus region and the coarsest level that still separates what
-// the query asks (everyone when region is neither filtered nor grouped; else the finer of the
-// prefix and the region level), reads the regions under the prefix (ordered: a prefix is a
-// range), groups them at the region level when region is grouped, then k-suppresses. Without
-// issuer, with issuer nationally, and with issuer and at most one other of kind, level, year
-// in a province: O(map entries read), independent of the number of learners and records.
-// Any other question with issuer is made from the finest cells of the learners of the counties
-// under the prefix: O(their distinct cells), in memory (a city's in a few ms). (Every subset
-// with issuer kept at every level would hold about one entry per record per subset and
-// level — several GB at 10M records.) Cells are ordered by summing them into an array indexed
-// by their keys' ranks when it is small enough (Finish).
+// Compute() answers the question's suppression scope (ScopeOf, stats_suppress.h: for a prefix
+// finer than a province, its region's siblings, grouped by region) and keeps the cells under
+// the asked prefix. It picks S = group_by minus region and the coarsest level that still
+// separates what the query asks (everyone when region is neither filtered nor grouped; else
+// the finer of the prefix and the region level), reads the regions under the prefix (ordered: a
+// prefix is a range), groups them at the region level when region is grouped, then k-suppresses.
+// Without issuer, with issuer nationally, and with issuer and at most one other of kind, level,
+// year in a province: O(map entries read), independent of the number of learners and records. Any
+// other question with issuer is made from the finest cells of the learners of the counties under
+// the prefix: O(their distinct cells), in memory (a city's in a few ms). (Every subset with issuer
+// kept at every level would hold about one entry per record per subset and level — several GB at
+// 10M records.) Cells are ordered by summing them into an array indexed by their keys' ranks when
+// it is small enough (Finish).
 //
 // The pages of one answer describe one moment: every change bumps a generation, an answer
 // carries it (StatsResult::as_of), and the last kKeptAnswers answers (at most kKeptCells cells)
@@ -125,11 +128,15 @@ class StatsAggregates {
     int64_t learners = 0, records = 0;
     Centi credits = 0;
     int64_t conversions = 0;
+    // Of `learners`, those without an active record: in the maps of S = {} only (every other
+    // cell counts learners by their records).
+    int64_t without = 0;
     Tally& operator+=(const Tally& o) {
       learners += o.learners;
       records += o.records;
       credits += o.credits;
       conversions += o.conversions;
+      without += o.without;
       return *this;
     }
   };
@@ -227,9 +234,10 @@ class StatsAggregates {
   static Level LevelFor(const StatsQuery& query, unsigned subset);
   static void AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
                         std::vector<Part>* parts);
-  // Orders scratch_.parts by the key strings the cells will carry, merges equal ones,
-  // k-suppresses into `answer`. `groups` are the region groups in order, named by Part::group.
-  void Finish(const StatsQuery& query, const std::vector<std::string>& groups,
+  // Orders scratch_.parts, the cells of scope.query, by the key strings the cells will carry,
+  // merges equal ones, k-suppresses them and keeps those of the question (scope.keep) into
+  // `answer`, keyed as it asked. `groups` are the region groups in order, named by Part::group.
+  void Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
               Answer* answer) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;

@@ -13,6 +13,7 @@ namespace {
 
 struct Tally {
   std::set<std::string> learners;
+  int64_t with_records = 0;  // of the learners, those with an active record in the cell
   int64_t records = 0;
   Centi credits = 0;
   int64_t conversions = 0;
@@ -67,7 +68,7 @@ Status AddLearner(RecordService& records, Kv& kv, const StatsQuery& query, const
   const std::string region = l.region.value_or("");
   LCB_ASSIGN_OR_RETURN(auto list, records.AllRecords(l.id));
   LCB_ASSIGN_OR_RETURN(int64_t conversions, CountConversions(kv, l.id));
-  std::set<std::vector<std::string>> touched;
+  std::set<std::vector<std::string>> touched, with_records;
   if (!by_record) touched.insert(KeysOf(query, region, nullptr));
   for (const Record& r : *list) {
     if (r.revoked) continue;
@@ -76,11 +77,13 @@ Status AddLearner(RecordService& records, Kv& kv, const StatsQuery& query, const
     Tally& t = cells[keys];
     t.records++;
     t.credits += r.credits;
-    touched.insert(std::move(keys));
+    touched.insert(keys);
+    with_records.insert(std::move(keys));
   }
   for (const auto& keys : touched) {
     Tally& t = cells[keys];
     t.learners.insert(l.id);
+    t.with_records += static_cast<int64_t>(with_records.count(keys));
     t.conversions += conversions;
   }
   return Status::Ok();
@@ -159,7 +162,11 @@ StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const
   return facts;
 }
 
-StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& query) {
+StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& asked) {
+  // The answer the cells are left out within (stats_suppress.h): the cells of `query`, of
+  // which those under scope.keep are the answer to `asked`.
+  const SuppressionScope scope = ScopeOf(asked);
+  const StatsQuery& query = scope.query;
   LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(kv));
   Cells cells;
   for (const LearnerRow& l : rows) {
@@ -186,7 +193,8 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
           std::lower_bound(names[d].begin(), names[d].end(), keys[d]) - names[d].begin());
     }
     m.learners = static_cast<int64_t>(t.learners.size());
-    m.hidden = m.learners < query.k;
+    m.with_records = t.with_records;
+    m.hidden = TooFew(m.learners, m.with_records, query.k);
     marks.push_back(m);
   }
   SuppressAnswer(&marks, query, names);
@@ -194,12 +202,17 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
   out.k = query.k;
   size_t i = 0;
   for (auto& [keys, t] : cells) {
-    if (marks[i++].hidden) {
+    const bool hidden = marks[i++].hidden;
+    if (!keys[scope.region_key].starts_with(scope.keep)) continue;
+    if (hidden) {
       out.suppressed++;
       continue;
     }
-    out.cells.push_back(StatsCell{keys, static_cast<int64_t>(t.learners.size()), t.records,
-                                  t.credits, t.conversions});
+    std::vector<std::string> shown = keys;
+    if (scope.region_added) shown.erase(shown.begin());
+    if (!scope.region_label.empty()) shown[scope.region_key] = scope.region_label;
+    out.cells.push_back(StatsCell{std::move(shown), static_cast<int64_t>(t.learners.size()),
+                                  t.records, t.credits, t.conversions});
   }
   return out;
 }

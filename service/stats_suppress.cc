@@ -35,11 +35,28 @@ void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
 
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<std::vector<uint32_t>>& parents,
-                           const std::vector<bool>& disjoint, int64_t k) {
+                           const std::vector<bool>& disjoint, int64_t k,
+                           const std::vector<size_t>& key_order) {
   std::vector<SuppressionCell>& c = *cells;
   if (std::none_of(c.begin(), c.end(), [](const SuppressionCell& x) { return x.hidden; })) {
     return 0;
   }
+  // The keys in the order they are read (groups by key, groups in order, ties between cells).
+  std::vector<size_t> keys = key_order;
+  if (keys.empty()) {
+    keys.resize(n_keys);
+    std::iota(keys.begin(), keys.end(), size_t{0});
+  }
+  auto with_records = [](const SuppressionCell& x) {
+    return x.with_records < 0 ? x.learners : x.with_records;
+  };
+  // Whether cell x comes before cell y with their keys read in that order.
+  auto before = [&](uint32_t x, uint32_t y) {
+    for (size_t e : keys) {
+      if (c[x].key[e] != c[y].key[e]) return c[x].key[e] < c[y].key[e];
+    }
+    return x < y;
+  };
   using Key = std::array<uint32_t, 5>;
   const uint32_t n = static_cast<uint32_t>(c.size());
   // How many values each key takes (ids below it), and each region's parent count.
@@ -60,7 +77,8 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
   for (size_t d = 0; d < n_keys; ++d) {
     bool fits = true;
     uint64_t space = 1;
-    for (size_t e = 0; e < n_keys && fits; ++e) {
+    for (size_t e : keys) {
+      if (!fits) break;
       const uint64_t r = std::max<uint64_t>(e == d ? parent_radix[e] : radix[e], 1);
       fits = space <= UINT64_MAX / r;
       space *= r;
@@ -78,13 +96,13 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
     if (fits) {
       for (uint32_t i = 0; i < n; ++i) {
         uint64_t code = 0;
-        for (size_t e = 0; e < n_keys; ++e) {
+        for (size_t e : keys) {
           const uint64_t r = std::max<uint64_t>(e == d ? parent_radix[e] : radix[e], 1);
           code = code * r + (e == d ? parents[d][c[i].key[e]] : c[i].key[e]);
         }
         coded[i] = {code, i};
       }
-      // In key order already for the last key (its parents follow its ids); else sorted.
+      // Often in order already (the last key's parents follow its ids); else sorted.
       if (!std::is_sorted(coded.begin(), coded.end())) RadixSort(&coded, &scratch, space);
       for (uint32_t i = 0; i < n; ++i) order[i] = coded[i].second;
     } else {
@@ -94,8 +112,12 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         group[i][d] = parents[d][group[i][d]];
       }
       std::iota(order.begin(), order.end(), 0u);
-      std::stable_sort(order.begin(), order.end(),
-                       [&](uint32_t x, uint32_t y) { return group[x] < group[y]; });
+      std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+        for (size_t e : keys) {
+          if (group[x][e] != group[y][e]) return group[x][e] < group[y][e];
+        }
+        return false;
+      });
     }
     for (uint32_t i = 0; i < n; ++i) {
       if (i == 0 || !same(order[i], order[i - 1])) starts[d].push_back(i);
@@ -107,33 +129,39 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
   bool changed = true;
   while (changed) {
     changed = false;
-    for (size_t d = 0; d < n_keys; ++d) {
+    for (size_t d : keys) {
       const std::vector<uint32_t>& order = orders[d];
       const bool sum = d < disjoint.size() && disjoint[d];
       // The distinct learners a group's left-out cells hold at least.
       auto add = [&](int64_t hidden, int64_t learners) {
         return sum ? hidden + learners : std::max(hidden, learners);
       };
+      auto safe = [&](int64_t hidden) { return hidden == 0 || hidden >= k; };
       for (size_t g = 0; g + 1 < starts[d].size(); ++g) {
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
-        int64_t hidden = 0;
+        int64_t hidden = 0, hidden_with = 0;  // learners; those with records
         shown.clear();
         for (uint32_t x = begin; x < end; ++x) {
           const SuppressionCell& cell = c[order[x]];
           if (cell.hidden) {
             hidden = add(hidden, cell.learners);
+            hidden_with = add(hidden_with, with_records(cell));
           } else {
             shown.push_back(order[x]);
           }
         }
-        if (hidden == 0 || hidden >= k || shown.empty()) continue;
-        // The smallest shown cells first; equal ones in input order.
+        if ((safe(hidden) && safe(hidden_with)) || shown.empty()) continue;
+        // The smallest shown cells first; equal ones in the order of their keys.
         std::sort(shown.begin(), shown.end(), [&](uint32_t x, uint32_t y) {
-          return c[x].learners != c[y].learners ? c[x].learners < c[y].learners : x < y;
+          return c[x].learners != c[y].learners ? c[x].learners < c[y].learners : before(x, y);
         });
-        for (size_t x = 0; x < shown.size() && hidden < k; ++x) {
-          c[shown[x]].hidden = true;
-          hidden = add(hidden, c[shown[x]].learners);
+        for (size_t x = 0; x < shown.size() && !(safe(hidden) && safe(hidden_with)); ++x) {
+          SuppressionCell& cell = c[shown[x]];
+          // Once the learners are safe, only a cell with records makes theirs so.
+          if (safe(hidden) && with_records(cell) == 0) continue;
+          cell.hidden = true;
+          hidden = add(hidden, cell.learners);
+          hidden_with = add(hidden_with, with_records(cell));
           ++more;
           changed = true;
         }
@@ -157,7 +185,38 @@ size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& que
     parents[d] = disjoint[d] ? RegionParents(names[d], query.region_level)
                              : std::vector<uint32_t>(names[d].size(), 0);
   }
-  return SuppressComplements(cells, n_keys, parents, disjoint, query.k);
+  // Read in one order whatever the order of group_by (region, kind, level, year, issuer), so
+  // that group_by=year,region and region,year leave out the same cells.
+  std::vector<size_t> key_order(n_keys);
+  std::iota(key_order.begin(), key_order.end(), size_t{0});
+  std::stable_sort(key_order.begin(), key_order.end(),
+                   [&](size_t x, size_t y) { return query.group_by[x] < query.group_by[y]; });
+  return SuppressComplements(cells, n_keys, parents, disjoint, query.k, key_order);
+}
+
+SuppressionScope ScopeOf(const StatsQuery& query) {
+  SuppressionScope scope;
+  scope.query = query;
+  const std::string& p = query.region_prefix;
+  const auto asked = std::find(query.group_by.begin(), query.group_by.end(), StatsKey::kRegion);
+  const bool by_region = asked != query.group_by.end();
+  if (by_region) scope.region_key = static_cast<size_t>(asked - query.group_by.begin());
+  if (p.size() <= 2) return scope;  // everywhere, or a province: its own answer
+  const size_t level_digits = by_region ? RegionDigits(query.region_level) : 0;
+  const size_t digits = std::max(p.size(), level_digits);  // the regions the cells are made of
+  const size_t cut = std::max<size_t>(2, std::min(p.size(), digits - 2));
+  if (cut == p.size()) return scope;  // p holds every sibling of its cells' regions
+  scope.query.region_prefix = p.substr(0, cut);
+  scope.query.region_level = digits == 4 ? RegionLevel::kCity : RegionLevel::kCounty;
+  scope.keep = p;
+  if (!by_region) {
+    scope.region_added = true;
+    scope.region_key = 0;
+    scope.query.group_by.insert(scope.query.group_by.begin(), StatsKey::kRegion);
+  } else if (level_digits < p.size()) {
+    scope.region_label = RegionAt(p + std::string(6 - p.size(), '0'), query.region_level);
+  }
+  return scope;
 }
 
 std::vector<uint32_t> RegionParents(const std::vector<std::string>& codes, RegionLevel level) {

@@ -7,8 +7,12 @@
 // differ only in that key (for region: only in the county within one city, the city within one
 // province, the province), the left-out cells count 0 or at least k distinct learners
 // together: what a subtraction can recover is then never fewer than k learners' figures.
-// Within a group the smallest cells go first (ties in input order); groups are checked until
-// none changes.
+// Within a group the smallest cells go first (ties in the order of their keys); groups are
+// checked until none changes, the keys in one order (region, kind, level, year, issuer) whatever
+// the order of group_by, so the cells left out do not depend on it.
+//
+// The same holds for the learners whose records a group's left-out cells sum (with_records):
+// 0 or at least k of them, the cells with records then going first.
 //
 // How many distinct learners the left-out cells of a group hold: over the region key their sum
 // (each learner has one region, so the sets are disjoint). Over kind, level, year and issuer a
@@ -16,8 +20,8 @@
 // largest left-out cell's count is sure: a group that leaves any cell out must leave out one
 // of at least k learners (every shown cell has k or more, so one more cell always does).
 //
-// Both the aggregates and the scan (the tests' oracle) call this on the whole answer in key
-// order, so they leave out the same cells.
+// Both the aggregates and the scan (the tests' oracle) call this on the whole answer of
+// ScopeOf(question), so they leave out the same cells.
 //
 // Thread-safe: pure functions.
 #pragma once
@@ -35,23 +39,61 @@ namespace lcb {
 struct SuppressionCell {
   std::array<uint32_t, 5> key{};  // per group_by key: an id of its value (equal ids, equal values)
   int64_t learners = 0;
-  bool hidden = false;  // in: fewer than k learners; out: also left out to protect those
+  bool hidden = false;  // in: TooFew; out: also left out to protect those
+  // Of `learners`, those with an active record in the cell (whose records and credits the cell
+  // sums); -1: all of them. Fewer only in a cell grouped by region alone, which counts every
+  // learner of its region.
+  int64_t with_records = -1;
 };
+
+// Whether a cell is left out for itself: fewer than k learners, or records and credits that
+// fewer than k learners hold (1 to k-1 of them: a region where 12 learners live and 2 have
+// records would show those 2 learners' records).
+inline bool TooFew(int64_t learners, int64_t with_records, int64_t k) {
+  return learners < k || (with_records > 0 && with_records < k);
+}
 
 // `parents[d][id]`: the group key d's value `id` falls in one level up: for region, its
 // parent code's id (RegionParents); for any other key, 0 (the cell without that key).
 // `disjoint[d]`: whether a learner counts in one value of key d only (region), so that the
 // learners of a group's cells add up; else a group's left-out learners are at least its
-// largest left-out cell's. Returns how many more cells it hid.
+// largest left-out cell's. `key_order`: the keys in the order they are read (the groups of
+// each key in turn, the groups in the order of their keys read so, and ties between equal cells
+// broken so); empty = 0, 1, ... . The cells hidden depend on it and on the cells, not on the
+// order of `cells`. Returns how many more cells it hid.
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<std::vector<uint32_t>>& parents,
-                           const std::vector<bool>& disjoint, int64_t k);
+                           const std::vector<bool>& disjoint, int64_t k,
+                           const std::vector<size_t>& key_order = {});
 
 // SuppressComplements for the cells of an answer to `query`, `names[d]` the values of key d by
 // id (region codes at query.region_level for the region key). Nothing to do, and nothing
 // computed, when no cell is hidden.
 size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
                       const std::vector<std::vector<std::string>>& names);
+
+// The answer a question's cells are left out within. Suppression within one answer protects
+// its cells against the answers one level up, but not against an answer that cuts one of its
+// groups: asked alone, `region=310101` would show a county that the counties of 3101 leave out
+// as the complement of a smaller sibling, and 3101's total minus it gives the sibling back. So
+// a question whose region prefix p is finer than a province is suppressed within the answer
+// of p's siblings: grouped by region at the finer of p and the asked region level (region is
+// added as a key when not asked; its level is p's), with the prefix cut to what holds p's
+// siblings (p less two digits, or less when region is grouped finer than p: the siblings of
+// the cells' regions), but never above a province (no regulator asks above one; the bank's
+// own national answers are suppressed nationally). Then the cells under p are the answer, with
+// the added key dropped and, when the asked region level is coarser than p, the region key
+// named as asked (every cell's region is then p). Together with one reading order of the keys
+// (SuppressAnswer), any two questions whose answers share a cell leave it out alike when they
+// share its groups, whatever their prefixes and the order of their group_by.
+struct SuppressionScope {
+  StatsQuery query;           // the whole answer suppressed (region key first when added)
+  bool region_added = false;  // the region key was added (index 0) and is dropped after
+  std::string keep;           // the answer is the cells whose region starts with this ("": all)
+  std::string region_label;   // not empty: the answer's region key reads this (p at the level)
+  size_t region_key = 0;      // index of the region key in query.group_by, when there is one
+};
+SuppressionScope ScopeOf(const StatsQuery& query);
 
 // For region codes at `level` (RegionAt), each one's parent as an id: a county's city (its
 // first 4 digits), a city's province (2 digits), and 0 for every province (the whole answer).

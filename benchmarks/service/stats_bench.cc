@@ -238,6 +238,11 @@ void BM_StatsKeptPage(benchmark::State& state) {
   q.limit = 1000;
   RunQuery(state, q, Body::kText);
 }
+// A city's regulator by year: answered within the cities of its province (ScopeOf), of which
+// its cells are a part.
+void BM_StatsYearPrefix3101(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kYear}, "3101", RegionLevel::kCounty, 10});
+}
 // By issuer with two more keys in one province: made from its learners' cells.
 void BM_StatsIssuerKindYearPrefix31(benchmark::State& state) {
   RunQuery(state,
@@ -353,6 +358,7 @@ void BM_ReadRecordEntry(benchmark::State& state) {
 BENCHMARK(BM_StatsRegionProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionYearProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKindLevelPrefix31)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsYearPrefix3101)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKindLevelEverywhere)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionYearCounty)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerYear)->Unit(benchmark::kMillisecond);

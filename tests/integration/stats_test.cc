@@ -127,9 +127,25 @@ void StatsTest::Build() {
 }
 
 // The definitions of service/stats.h, computed the slow and obvious way.
-json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::string& prefix,
+json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std::string& asked,
                        const std::string& level_name) const {
-  const int digits = level_name == "province" ? 2 : level_name == "city" ? 4 : 6;
+  const int asked_digits = level_name == "province" ? 2 : level_name == "city" ? 4 : 6;
+  const bool region_asked = std::count(asked_group_by.begin(), asked_group_by.end(), "region");
+  // The answer the cells are left out within (service/stats_suppress.h, ScopeOf): for a prefix
+  // finer than a province, the answer of its siblings: region at the finer of the prefix and
+  // the asked level (added when not asked), the prefix cut by two digits (by more when the
+  // level is finer), never above a province; then the cells under the asked prefix.
+  std::vector<std::string> group_by = asked_group_by;
+  std::string prefix = asked;
+  int digits = asked_digits;
+  const int fine = std::max<int>(asked.size(), region_asked ? asked_digits : 0);
+  const size_t cut = std::max(2, std::min<int>(asked.size(), fine - 2));
+  const bool scoped = asked.size() > 2 && cut < asked.size();
+  if (scoped) {
+    prefix = asked.substr(0, cut);
+    digits = fine;
+    if (!region_asked) group_by.insert(group_by.begin(), "region");
+  }
   bool uses_region = !prefix.empty(), by_record = false;
   for (const std::string& g : group_by) {
     uses_region = uses_region || g == "region";
@@ -137,6 +153,7 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
   }
   struct Tally {
     std::set<std::string> learners;
+    int with_records = 0;  // of the learners, those with an active record in the cell
     int records = 0, credits = 0, conversions = 0;
   };
   std::map<json, Tally> cells;
@@ -153,7 +170,7 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
       }
       return k;
     };
-    std::set<json> touched;
+    std::set<json> touched, with_records;
     if (!by_record) touched.insert(key_of(nullptr));
     for (const PostedRecord& r : l.records) {
       if (r.revoked) continue;
@@ -161,33 +178,42 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
       cells[k].records++;
       cells[k].credits += r.credits_centi;
       touched.insert(k);
+      with_records.insert(k);
     }
     for (const json& k : touched) {
       cells[k].learners.insert(l.id);
+      cells[k].with_records += static_cast<int>(with_records.count(k));
       cells[k].conversions += l.conversions;
     }
   }
-  // Complementary suppression (service/stats_suppress.h), the slow way: cells in the server's
-  // order (key texts in group_by order); pass after pass, for each key in turn, each group of
-  // cells differing only in that key (a region only within its parent) that hides fewer than k
-  // learners (but some) hides its smallest shown cells until it hides k: for region the sum of
-  // the hidden cells' learners, for any other key (a learner may sit in several of its cells)
-  // the largest hidden cell's.
+  // Complementary suppression (service/stats_suppress.h), the slow way: the keys read in one
+  // order (region, kind, level, year, issuer) whatever group_by's, cells in the order of their
+  // key texts read so; pass after pass, for each key in turn, each group of cells differing
+  // only in that key (a region only within its parent) that hides fewer than k learners (but
+  // some) hides its smallest shown cells until it hides k: for region the sum of the hidden
+  // cells' learners, for any other key (a learner may sit in several of its cells) the largest
+  // hidden cell's. A cell is left out for itself with fewer than k learners, or with 1 to k-1
+  // learners with records (a region counts its learners without records too); and a group's
+  // hidden learners with records must be 0 or k as well (only cells with records help then).
+  const std::vector<std::string> order = {"region", "kind", "level", "year", "issuer"};
+  std::vector<std::string> read;  // group_by in that order
+  for (const std::string& g : order) {
+    if (std::count(group_by.begin(), group_by.end(), g)) read.push_back(g);
+  }
   struct Entry {
     std::vector<std::string> text;
     const json* key;
-    int learners;
+    int learners, with_records;
     bool hidden;
     const std::set<std::string>* ids;
   };
   std::vector<Entry> entries;
   for (auto& [k, t] : cells) {
-    Entry e{{},
-            &k,
-            static_cast<int>(t.learners.size()),
-            static_cast<int>(t.learners.size()) < kK,
-            &t.learners};
-    for (const std::string& g : group_by) {
+    const int n = static_cast<int>(t.learners.size());
+    Entry e{
+        {},         &k, n, t.with_records, n < kK || (t.with_records > 0 && t.with_records < kK),
+        &t.learners};
+    for (const std::string& g : read) {
       e.text.push_back(k[g].is_string() ? k[g].get<std::string>() : k[g].dump());
     }
     entries.push_back(std::move(e));
@@ -197,28 +223,33 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
   const size_t parent_digits = digits == 6 ? 4 : digits == 4 ? 2 : 0;
   for (bool changed = true; changed;) {
     changed = false;
-    for (size_t d = 0; d < group_by.size(); ++d) {
+    for (size_t d = 0; d < read.size(); ++d) {
       std::map<std::vector<std::string>, std::vector<size_t>> groups;
       for (size_t i = 0; i < entries.size(); ++i) {
         std::vector<std::string> g = entries[i].text;
-        g[d] = group_by[d] == "region" ? g[d].substr(0, parent_digits) : "";
+        g[d] = read[d] == "region" ? g[d].substr(0, parent_digits) : "";
         groups[g].push_back(i);
       }
       for (auto& [g, members] : groups) {
         std::stable_sort(members.begin(), members.end(), [&](size_t x, size_t y) {
           return entries[x].learners < entries[y].learners;
         });
-        const bool sum = group_by[d] == "region";
-        int hidden = 0;
+        const bool sum = read[d] == "region";
+        auto add = [&](int hidden, int n) { return sum ? hidden + n : std::max(hidden, n); };
+        auto safe = [](int hidden) { return hidden == 0 || hidden >= kK; };
+        int hidden = 0, hidden_with = 0;
         for (size_t i : members) {
           if (!entries[i].hidden) continue;
-          hidden = sum ? hidden + entries[i].learners : std::max(hidden, entries[i].learners);
+          hidden = add(hidden, entries[i].learners);
+          hidden_with = add(hidden_with, entries[i].with_records);
         }
         for (size_t i : members) {
-          if (hidden == 0 || hidden >= kK) break;
+          if (safe(hidden) && safe(hidden_with)) break;
           if (entries[i].hidden) continue;
+          if (safe(hidden) && entries[i].with_records == 0) continue;
           entries[i].hidden = true;
-          hidden = sum ? hidden + entries[i].learners : std::max(hidden, entries[i].learners);
+          hidden = add(hidden, entries[i].learners);
+          hidden_with = add(hidden_with, entries[i].with_records);
           changed = true;
         }
       }
@@ -226,11 +257,11 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
   }
   // What the rule is for, with the learners themselves: in every group that shows a cell, the
   // cells left out hold no learner or at least k distinct ones.
-  for (size_t d = 0; d < group_by.size(); ++d) {
+  for (size_t d = 0; d < read.size(); ++d) {
     std::map<std::vector<std::string>, std::pair<std::set<std::string>, bool>> groups;
     for (const Entry& e : entries) {
       std::vector<std::string> g = e.text;
-      g[d] = group_by[d] == "region" ? g[d].substr(0, parent_digits) : "";
+      g[d] = read[d] == "region" ? g[d].substr(0, parent_digits) : "";
       auto& [ids, any_shown] = groups[g];
       if (e.hidden) {
         ids.insert(e.ids->begin(), e.ids->end());
@@ -240,7 +271,7 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
     }
     for (const auto& [g, h] : groups) {
       EXPECT_TRUE(h.first.empty() || h.first.size() >= static_cast<size_t>(kK) || !h.second)
-          << "key " << group_by[d] << ": " << h.first.size() << " distinct learners left out";
+          << "key " << read[d] << ": " << h.first.size() << " distinct learners left out";
     }
   }
   std::set<json> hidden_keys;
@@ -250,11 +281,17 @@ json StatsTest::Oracle(const std::vector<std::string>& group_by, const std::stri
   json out = json::array();
   int suppressed = 0;
   for (auto& [k, t] : cells) {
+    // The asked answer: the cells under the asked prefix, keyed as asked.
+    if (scoped && !k["region"].get<std::string>().starts_with(asked)) continue;
     if (hidden_keys.count(k)) {
       ++suppressed;
       continue;
     }
     json cell = k;
+    if (scoped && !region_asked) cell.erase("region");
+    if (scoped && region_asked && asked_digits < static_cast<int>(asked.size())) {
+      cell["region"] = asked.substr(0, asked_digits) + std::string(6 - asked_digits, '0');
+    }
     cell["learners"] = t.learners.size();
     cell["records"] = t.records;
     cell["credits"] = json::parse(json(t.credits / 100.0).dump());

@@ -17,6 +17,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "codec/json_util.h"
@@ -30,12 +31,16 @@
 namespace lcb {
 
 // Failures print the cells.
+void PrintTo(const StatsCell& c, std::ostream* os) {
+  *os << "[";
+  for (const std::string& key : c.keys) *os << key << " ";
+  *os << c.learners << " " << c.records << " " << c.credits << " " << c.conversions << "]";
+}
 void PrintTo(const StatsResult& r, std::ostream* os) {
   *os << "{k " << r.k << ", suppressed " << r.suppressed << ", cells";
   for (const StatsCell& c : r.cells) {
-    *os << " [";
-    for (const std::string& key : c.keys) *os << key << " ";
-    *os << c.learners << " " << c.records << " " << c.credits << " " << c.conversions << "]";
+    *os << " ";
+    PrintTo(c, os);
   }
   *os << "}";
 }
@@ -148,6 +153,8 @@ size_t StatsServiceTest::ExpectAggregatesEqualScan() {
     }
     std::vector<StatsKey> shuffled = group_by;
     std::shuffle(shuffled.begin(), shuffled.end(), rng_);
+    // The answers with the keys in group_by's order, by (level, prefix, k).
+    std::map<std::tuple<RegionLevel, std::string, int>, StatsResult> in_order;
     for (const auto& order : {group_by, shuffled}) {
       for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty}) {
         for (const std::string prefix : {"", "31", "3101", "310101", "32", "11"}) {
@@ -158,6 +165,38 @@ size_t StatsServiceTest::ExpectAggregatesEqualScan() {
             EXPECT_EQ(got, want) << "mask " << mask << " prefix " << prefix << " k " << k;
             if (got != want) return shown;  // one difference is enough to read
             shown += want.cells.size();
+            // The order of group_by changes the order of the keys, not which cells are left out.
+            if (order == group_by) {
+              in_order[{level, prefix, k}] = want;
+            } else {
+              std::vector<StatsCell> cells = want.cells;
+              for (StatsCell& c : cells) {
+                std::vector<std::string> keys(group_by.size());
+                for (size_t i = 0; i < order.size(); ++i) {
+                  keys[std::find(group_by.begin(), group_by.end(), order[i]) - group_by.begin()] =
+                      c.keys[i];
+                }
+                c.keys = std::move(keys);
+              }
+              std::sort(cells.begin(), cells.end(),
+                        [](const StatsCell& x, const StatsCell& y) { return x.keys < y.keys; });
+              const StatsResult& same = in_order[{level, prefix, k}];
+              EXPECT_EQ(cells, same.cells) << "mask " << mask << " shuffled, prefix " << prefix;
+              EXPECT_EQ(want.suppressed, same.suppressed) << "mask " << mask << " " << prefix;
+            }
+            // A finer prefix answers with the cells its province's answer has under it (grouped
+            // by region at least as finely as the prefix): it never shows a cell that answer
+            // leaves out as a sibling's complement.
+            const size_t region_at =
+                std::find(order.begin(), order.end(), StatsKey::kRegion) - order.begin();
+            if (prefix.size() > 2 && region_at < order.size() &&
+                static_cast<size_t>(RegionDigits(level)) >= prefix.size()) {
+              std::vector<StatsCell> under;
+              for (const StatsCell& c : Compute({order, prefix.substr(0, 2), level, k}).cells) {
+                if (c.keys[region_at].starts_with(prefix)) under.push_back(c);
+              }
+              EXPECT_EQ(want.cells, under) << "mask " << mask << " prefix " << prefix;
+            }
             // Paged (3-4 pages), the answer is the same cells; suppressed counts them all.
             StatsQuery page = q;
             page.limit = 1 + want.cells.size() / 3 + rng_() % 2;
@@ -619,6 +658,88 @@ TEST_F(StatsServiceTest, CellsSharingLearnersAreNotCountedAsDistinct) {
   const StatsResult counties = Compute({{StatsKey::kRegion}, "", RegionLevel::kCounty, k});
   ASSERT_EQ(counties.cells.size(), 2u);
   EXPECT_EQ(counties.cells[0].records, 15 + 2 * 6);  // 310101: 15 in 2024, 6 in 2022, 6 in 2023
+}
+
+// A finer region prefix cuts a group of siblings: k = 10, county 310102 (3 learners) is left
+// out of the counties of 3101 and 310101 (15) with it, so 3101's 38 minus 310104's 20 is 18
+// learners. Asked alone, `region=310101` once showed its 15, and 3101's total minus 310104 and
+// 310101 gave back 310102's 3. Every question under 3101 now leaves 310101 out.
+TEST_F(StatsServiceTest, AFinerPrefixAnswersWithinItsSiblings) {
+  const int k = 10;
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310101", 15, 0));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310102", 3, 0));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310104", 20, 0));
+  auto ask = [&](std::vector<StatsKey> group_by, const std::string& prefix, RegionLevel level) {
+    const StatsQuery q{std::move(group_by), prefix, level, k};
+    const StatsResult got = Compute(q);
+    EXPECT_EQ(got, Scan(q)) << prefix;
+    return got;
+  };
+  using Keys = std::vector<std::string>;
+  const StatsResult counties = ask({StatsKey::kRegion}, "3101", RegionLevel::kCounty);
+  EXPECT_EQ(counties.suppressed, 2);
+  ASSERT_EQ(counties.cells.size(), 1u);
+  EXPECT_EQ(counties.cells[0].keys, Keys{"310104"});
+  for (const std::string& hidden : {"310101", "310102"}) {
+    for (const auto& group_by : std::vector<std::vector<StatsKey>>{
+             {StatsKey::kRegion}, {StatsKey::kYear}, {StatsKey::kYear, StatsKey::kRegion}}) {
+      for (RegionLevel level : {RegionLevel::kCounty, RegionLevel::kCity}) {
+        const StatsResult alone = ask(group_by, hidden, level);
+        EXPECT_TRUE(alone.cells.empty()) << hidden << " shows " << alone.cells[0].learners;
+        EXPECT_EQ(alone.suppressed, 1) << hidden;
+      }
+    }
+  }
+  // The county shown is shown alone too, its region named at the level asked.
+  const StatsResult shown = ask({StatsKey::kYear, StatsKey::kRegion}, "310104", RegionLevel::kCity);
+  ASSERT_EQ(shown.cells.size(), 1u);
+  EXPECT_EQ(shown.cells[0].keys, (Keys{"2024", "310100"}));
+  EXPECT_EQ(shown.cells[0].learners, 20);
+  // The city, by year, is its own answer among the cities of 31 (one here): 38 learners.
+  const StatsResult city = ask({StatsKey::kYear}, "3101", RegionLevel::kCounty);
+  ASSERT_EQ(city.cells.size(), 1u);
+  EXPECT_EQ(city.cells[0].learners, 38);
+}
+
+// A cell grouped by region alone counts every learner of the region, with or without records,
+// but its records and credits are those of the learners with records: 310101, where 14 learners
+// live and 2 have records, would show those 2 learners' records. It is left out, and its
+// sibling 310105 with it (the smallest with records: 310106's 11 learners have none), so the
+// city's records minus the counties shown are 17 learners' records, not 2.
+TEST_F(StatsServiceTest, RegionCellsLeaveOutRecordsOfFewerThanKLearners) {
+  const int k = 10;
+  auto without_records = [&](const std::string& region, int n) {
+    for (int i = 0; i < n; ++i) {
+      NewLearner in;
+      in.region = region;
+      ASSERT_TRUE(s().learners().Create(in, Admin()).ok());
+    }
+  };
+  ASSERT_NO_FATAL_FAILURE(without_records("310101", 12));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310101", 2, 0));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310104", 20, 0));
+  ASSERT_NO_FATAL_FAILURE(AddLearners("310105", 15, 0));
+  ASSERT_NO_FATAL_FAILURE(without_records("310106", 11));
+  const StatsQuery q{{StatsKey::kRegion}, "", RegionLevel::kCounty, k};
+  const StatsResult counties = Compute(q);
+  EXPECT_EQ(counties, Scan(q));
+  EXPECT_EQ(counties.suppressed, 2);
+  using Keys = std::vector<std::string>;
+  ASSERT_EQ(counties.cells.size(), 2u);
+  EXPECT_EQ(counties.cells[0].keys, Keys{"310104"});
+  EXPECT_EQ(counties.cells[1].keys, Keys{"310106"});
+  EXPECT_EQ(counties.cells[1].learners, 11);  // no records: nobody's records are shown
+  EXPECT_EQ(counties.cells[1].records, 0);
+  const StatsQuery by_city{{StatsKey::kRegion}, "", RegionLevel::kCity, k};
+  const StatsResult city = Compute(by_city);
+  EXPECT_EQ(city, Scan(by_city));
+  ASSERT_EQ(city.cells.size(), 1u);
+  EXPECT_EQ(city.cells[0].learners, 14 + 20 + 15 + 11);
+  EXPECT_EQ(city.cells[0].records, 2 + 20 + 15);
+  // Asked alone, the county is left out as well.
+  const StatsQuery alone{{StatsKey::kRegion}, "310101", RegionLevel::kCounty, k};
+  EXPECT_TRUE(Compute(alone).cells.empty());
+  EXPECT_EQ(Compute(alone), Scan(alone));
 }
 
 TEST(StatsSuppressTest, EveryGroupHidesNothingOrAtLeastK) {
