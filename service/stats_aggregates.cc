@@ -89,8 +89,8 @@ StatsAggregates::CellKey StatsAggregates::Project(CellKey key, unsigned subset) 
   return out;
 }
 
-void StatsAggregates::Bump(CellMap& map, const CellKey& key, const Tally& delta) {
-  Tally& t = map[key];
+void StatsAggregates::Bump(CellMap& map, const CellKey& key, const Sums& delta) {
+  Sums& t = map[key];
   t += delta;
   if (t.learners == 0) map.erase(key);  // no learner left: records and credits are 0 too
 }
@@ -162,19 +162,21 @@ void StatsAggregates::Apply(const LearnerState& state, int sign) {
 void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
                                  const std::array<Region*, kLevels>& regions, int sign,
                                  int64_t learners, int64_t conversions) {
-  Tally all{learners, 0, 0, conversions, cells.empty() ? learners : 0};
+  Sums all{learners, 0, 0, conversions};
   for (const FineCell& c : cells) {
     all.records += sign * c.records;
     all.credits += sign * c.credits;
   }
   for (Region* region : regions) {
-    if (region) Bump(region->by_subset[0], CellKey{}, all);
+    if (!region) continue;
+    Bump(region->by_subset[0], CellKey{}, all);
+    if (cells.empty()) region->without += learners;
   }
   std::vector<FineCell> projected;
   for (unsigned subset = 1; subset < 8; ++subset) {
     Projections(cells, subset, &projected);
     for (const FineCell& p : projected) {
-      const Tally delta{learners, sign * p.records, sign * p.credits, conversions};
+      const Sums delta{learners, sign * p.records, sign * p.credits, conversions};
       for (Region* region : regions) {
         if (region) Bump(region->by_subset[subset], p.key, delta);
       }
@@ -188,7 +190,7 @@ void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
     }
     Projections(cells, kIssuerSubsets[slot], &projected);
     for (const FineCell& p : projected) {
-      const Tally delta{learners, sign * p.records, sign * p.credits, conversions};
+      const Sums delta{learners, sign * p.records, sign * p.credits, conversions};
       for (Level level : {kEveryone, kProvince}) {
         if (regions[level] && KeepsIssuerMap(level, static_cast<int>(slot)))
           Bump(regions[level]->by_issuer[slot], p.key, delta);
@@ -326,7 +328,8 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
                         : KeepsIssuerMap(level, slot)    ? &region.by_issuer[slot]
                                                          : nullptr;
   if (kept != nullptr) {
-    for (const auto& [key, t] : *kept) parts->push_back({group, key, t});
+    const int64_t without = subset == 0 ? region.without : 0;
+    for (const auto& [key, t] : *kept) parts->push_back({group, key, Tally{t, without}});
     return;
   }
   // With issuer and no kept map: from the learners' own cells (see the header), summed here
@@ -336,9 +339,9 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
   for (const LearnerState* l : region.learners) {
     Projections(l->cells, subset, &projected);
     for (const FineCell& p : projected)
-      sums[p.key] += Tally{1, p.records, p.credits, l->conversions};
+      sums[p.key] += Sums{1, p.records, p.credits, l->conversions};
   }
-  for (const auto& [key, t] : sums) parts->push_back({group, key, t});
+  for (const auto& [key, t] : sums) parts->push_back({group, key, Tally{t, 0}});
 }
 
 StatsAggregates::Level StatsAggregates::LevelFor(const StatsQuery& query, unsigned subset) {
@@ -454,8 +457,9 @@ StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query)
   for (auto c = begin; c != begin + static_cast<std::ptrdiff_t>(take); ++c) {
     std::vector<std::string> keys(n_keys);
     for (size_t d = 0; d < n_keys; ++d) keys[d] = answer.names[d][c->ranks[d]];
-    out.cells.push_back(StatsCell{std::move(keys), c->tally.learners, c->tally.records,
-                                  c->tally.credits, c->tally.conversions});
+    const Sums& t = c->tally.sums;
+    out.cells.push_back(
+        StatsCell{std::move(keys), t.learners, t.records, t.credits, t.conversions});
   }
   return out;
 }
@@ -530,8 +534,8 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     std::vector<SuppressionCell>& marks = scratch_.marks;
     marks.resize(all.size());
     for (size_t i = 0; i < all.size(); ++i) {
-      const Tally& t = all[i].tally;
-      const int64_t with_records = t.learners - t.without;
+      const Sums& t = all[i].tally.sums;
+      const int64_t with_records = t.learners - all[i].tally.without;
       marks[i] = SuppressionCell{all[i].ranks, t.learners,
                                  TooFew(t.learners, with_records, query.k), with_records};
     }
@@ -588,11 +592,11 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
       dense[at] += parts[i].tally;
     }
     size_t present = 0;
-    for (const Tally& t : dense) present += t.learners > 0 ? 1 : 0;
+    for (const Tally& t : dense) present += t.sums.learners > 0 ? 1 : 0;
     all.reserve(present);
     Ranks r{};  // the ranks of `at`, counted up with it
     for (uint64_t at = 0; at < space; ++at) {
-      if (dense[at].learners > 0) emit(r, dense[at]);
+      if (dense[at].sums.learners > 0) emit(r, dense[at]);
       for (size_t d = n_keys; d-- > 0;) {
         if (++r[d] < names[d].size()) break;
         r[d] = 0;

@@ -11,7 +11,8 @@
 // of the 8 subsets S of {kind, level, year}, a map from the S-projection of a record's cell to
 // {learners, records, credits, conversions}, where a learner counts once in every projection
 // one of its active records falls in (S = {} holds every learner, with or without records, and
-// counts those without apart, so that its records are left out when 1 to k-1 learners hold them).
+// counts those without apart, Region::without, so that its records are left out when 1 to k-1
+// learners hold them).
 // Everyone also keeps the maps of the 8 subsets with issuer; each province those of {issuer}
 // and of issuer with one of kind, level or year.
 // Learners without a region are kept in the region "" of every level. Set() subtracts what
@@ -124,25 +125,33 @@ class StatsAggregates {
                                  (k.b + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full);
     }
   };
-  struct Tally {
+  // A kept cell's figures.
+  struct Sums {
     int64_t learners = 0, records = 0;
     Centi credits = 0;
     int64_t conversions = 0;
-    // Of `learners`, those without an active record: in the maps of S = {} only (every other
-    // cell counts learners by their records).
-    int64_t without = 0;
-    Tally& operator+=(const Tally& o) {
+    Sums& operator+=(const Sums& o) {
       learners += o.learners;
       records += o.records;
       credits += o.credits;
       conversions += o.conversions;
+      return *this;
+    }
+  };
+  // A cell's figures while a query runs, with those of its learners without an active record
+  // (only a cell grouped by region alone has any: Region::without).
+  struct Tally {
+    Sums sums;
+    int64_t without = 0;
+    Tally& operator+=(const Tally& o) {
+      sums += o.sums;
       without += o.without;
       return *this;
     }
   };
   // Open addressing (Boost 1.81's flat map): a region's cells lie in one array, so a query
   // reads them in order instead of chasing one heap node per cell across the whole fill.
-  using CellMap = boost::unordered_flat_map<CellKey, Tally, CellKeyHash>;
+  using CellMap = boost::unordered_flat_map<CellKey, Sums, CellKeyHash>;
   struct LearnerState;
   // Everyone (one region, ""), provinces, cities, counties.
   enum Level { kEveryone, kProvince, kCity, kCounty, kLevels };
@@ -154,6 +163,7 @@ class StatsAggregates {
     // by issuer, and a provincial one with at most one other key, reads a map.
     std::array<CellMap, 8> by_issuer;
     std::vector<LearnerState*> learners;  // counties only
+    int64_t without = 0;  // of the learners in by_subset[0], those without an active record
   };
   // Subsets with issuer (bit 8 issuer), by slot in Region::by_issuer.
   static constexpr std::array<unsigned, 8> kIssuerSubsets = {
@@ -214,7 +224,7 @@ class StatsAggregates {
   static StatsResult Page(const Answer& answer, const StatsQuery& query);
 
   static CellKey Project(CellKey key, unsigned subset);
-  static void Bump(CellMap& map, const CellKey& key, const Tally& delta);
+  static void Bump(CellMap& map, const CellKey& key, const Sums& delta);
   // Each distinct S-projection of the cells with its records and credits.
   static void Projections(const std::vector<FineCell>& cells, unsigned subset,
                           std::vector<FineCell>* out);
