@@ -386,27 +386,23 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
     // The answer its cells are left out within (stats_suppress.h): the question itself, or the
     // answer of its region's siblings, of which its cells are a part.
     const SuppressionScope scope = ScopeOf(query);
-    const StatsQuery& q = scope.query;
-    const unsigned subset = SubsetOf(q.group_by);
-    const bool by_region = Has(q.group_by, StatsKey::kRegion);
-    const bool uses_region = by_region || !q.region_prefix.empty();
-    const Level level = LevelFor(q, subset);
-    const auto& regions = regions_[level];
-    std::vector<std::string> groups = {""};  // in order: regions come in order
-    std::vector<Part>& parts = scratch_.parts;
-    parts.clear();
-    auto it = q.region_prefix.empty() ? regions.begin() : regions.lower_bound(q.region_prefix);
-    for (; it != regions.end() && it->first.starts_with(q.region_prefix); ++it) {
-      const Region& region = it->second;
-      if (uses_region && region.code.empty()) continue;
-      if (by_region) {
-        std::string group = RegionAt(region.code, q.region_level);
-        if (groups.back() != group) groups.push_back(std::move(group));
+    bool answered = false;
+    if (!scope.keep.empty()) {
+      // When each of the question's own cells is too small by itself (TooFew), each is left
+      // out in any answer it is part of: no need to make its siblings' (a city by issuer, kind
+      // and year: ~10 ms instead of ~180 at 1M learners).
+      SuppressionScope own;
+      own.query = query;
+      own.region_key = scope.region_added ? 0 : scope.region_key;
+      FinishAnswer(own, /*primary_only=*/true, &answer);
+      answered = answer.cells.empty();
+      if (!answered) {
+        answer.cells.clear();
+        answer.suppressed = 0;
       }
-      AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
     }
-    Finish(scope, groups, &answer);
-    if (parts.capacity() > (size_t{1} << 20)) scratch_ = Scratch{};  // kept up to ~100 MB
+    if (!answered) FinishAnswer(scope, /*primary_only=*/false, &answer);
+    if (scratch_.parts.capacity() > (size_t{1} << 20)) scratch_ = Scratch{};  // up to ~100 MB
     // Kept first; the least recently used go when there are too many, or too many cells.
     kept_.insert(kept_.begin(), std::move(answer));
     size_t cells = 0, n = 0;
@@ -464,8 +460,32 @@ StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query)
   return out;
 }
 
+void StatsAggregates::FinishAnswer(const SuppressionScope& scope, bool primary_only,
+                                   Answer* answer) const {
+  const StatsQuery& q = scope.query;
+  const unsigned subset = SubsetOf(q.group_by);
+  const bool by_region = Has(q.group_by, StatsKey::kRegion);
+  const bool uses_region = by_region || !q.region_prefix.empty();
+  const Level level = LevelFor(q, subset);
+  const auto& regions = regions_[level];
+  std::vector<std::string> groups = {""};  // in order: regions come in order
+  std::vector<Part>& parts = scratch_.parts;
+  parts.clear();
+  auto it = q.region_prefix.empty() ? regions.begin() : regions.lower_bound(q.region_prefix);
+  for (; it != regions.end() && it->first.starts_with(q.region_prefix); ++it) {
+    const Region& region = it->second;
+    if (uses_region && region.code.empty()) continue;
+    if (by_region) {
+      std::string group = RegionAt(region.code, q.region_level);
+      if (groups.back() != group) groups.push_back(std::move(group));
+    }
+    AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
+  }
+  Finish(scope, groups, primary_only, answer);
+}
+
 void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
-                             Answer* answer) const {
+                             bool primary_only, Answer* answer) const {
   const StatsQuery& query = scope.query;
   // Each key of a part becomes its rank among the values present, ranked by the string the
   // cell will carry (region groups are ranked already: regions come in code order). Equal
@@ -539,7 +559,7 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
       marks[i] = SuppressionCell{all[i].ranks, t.learners,
                                  TooFew(t.learners, with_records, query.k), with_records};
     }
-    SuppressAnswer(&marks, query, names);
+    if (!primary_only) SuppressAnswer(&marks, query, names);
     // Which regions' cells are the answer: a range of ranks (region names are in order).
     uint32_t from = 0, to = UINT32_MAX;
     if (!scope.keep.empty()) {

@@ -247,8 +247,11 @@ class StatsAggregates {
   // Orders scratch_.parts, the cells of scope.query, by the key strings the cells will carry,
   // merges equal ones, k-suppresses them and keeps those of the question (scope.keep) into
   // `answer`, keyed as it asked. `groups` are the region groups in order, named by Part::group.
+  // With primary_only, only the cells too small by themselves (TooFew) are left out.
   void Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
-              Answer* answer) const;
+              bool primary_only, Answer* answer) const;
+  // Reads the parts of the regions scope.query covers and Finishes them into `answer`.
+  void FinishAnswer(const SuppressionScope& scope, bool primary_only, Answer* answer) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;
   // Open addressing, each state on the heap (a county's list points at it): a lookup, done for

@@ -243,6 +243,11 @@ void BM_StatsKeptPage(benchmark::State& state) {
 void BM_StatsYearPrefix3101(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kYear}, "3101", RegionLevel::kCounty, 10});
 }
+// A city by issuer and year, some of whose cells reach k: made within the cities of its
+// province, from their learners' cells (no map by issuer is kept per city).
+void BM_StatsIssuerYearPrefix3101(benchmark::State& state) {
+  RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "3101", RegionLevel::kCounty, 10});
+}
 // By issuer with two more keys in one province: made from its learners' cells.
 void BM_StatsIssuerKindYearPrefix31(benchmark::State& state) {
   RunQuery(state,
@@ -365,6 +370,7 @@ BENCHMARK(BM_StatsIssuerYear)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerYearPrefix31)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionIssuerProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerKindYearPrefix3101)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsIssuerYearPrefix3101)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsIssuerKindYear)->Unit(benchmark::kMillisecond);
 // Arg 1: the body as written now (StatsJsonText); 2: a JSON value per cell, as before.
 BENCHMARK(BM_StatsRegionYearCountyJson)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
