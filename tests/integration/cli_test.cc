@@ -1,5 +1,6 @@
 // `creditbank import` and `creditbank demo` against a real in-process server over a temp
-// RocksDB: the commands are called directly with argument vectors, as main() would.
+// RocksDB (and, as postgres/<test>, over PostgreSQL): the commands are called directly with
+// argument vectors, as main() would.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
