@@ -393,7 +393,7 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
       // questions cost what they did). Else its cells are read twice.
       SuppressionScope own;
       own.query = query;
-      own.region_key = scope.region_added ? 0 : scope.region_key;
+      own.region_key = scope.region_key;  // 0 when the scope added region: unused then
       FinishAnswer(own, /*primary_only=*/true, &answer);
       answered = answer.cells.empty();
       if (!answered) {
