@@ -2,10 +2,10 @@
 
 #include <cstdlib>
 
+#include "formats/ole2.h"
+
 namespace lcb::formats {
 namespace {
-
-constexpr std::string_view kOle2Magic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 // common/csv.h errors read "line N: reason".
 CellProblem ProblemFromCsvError(const Status& s) {
@@ -40,10 +40,8 @@ StatusOr<SourceTable> ReadCsv(std::string_view bytes, Encoding encoding, const C
 
 StatusOr<SourceTable> ReadRegistrarFile(std::string_view bytes, const ReadOptions& options,
                                         std::vector<CellProblem>* problems) {
-  if (bytes.starts_with(kOle2Magic)) {
-    problems->push_back(CellProblem{0, "", "", "",
-                                    "this is an old binary Excel file (.xls); open it in Excel or "
-                                    "WPS and save it as \"Excel Workbook (*.xlsx)\" or as CSV"});
+  if (auto advice = Ole2Advice(bytes)) {  // .xls, or a password-protected .xlsx
+    problems->push_back(CellProblem{0, "", "", "", std::move(*advice)});
     return Status::InvalidArgument(Field(""), problems->back().reason);
   }
   if (LooksLikeZip(bytes)) return ReadXlsx(bytes, options.sheet, options.xlsx, problems);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "formats/excel_values.h"
+#include "formats/ole2.h"
 #include "formats/xlsx_internal.h"
 #include "formats/xml_scan.h"
 
@@ -251,6 +252,9 @@ StatusOr<SourceTable> ReadXlsx(std::string_view bytes, std::string_view sheet_na
     problems->push_back(CellProblem{0, "", "", "", s.message()});
     return s;
   };
+  if (auto advice = Ole2Advice(bytes)) {  // sent as XLSX, but an .xls or an encrypted .xlsx
+    return file_error(Status::InvalidArgument(Field(""), std::move(*advice)));
+  }
   auto zip = ZipReader::Open(bytes, limits.zip);
   if (!zip.ok()) return file_error(zip.status());
   auto workbook = ReadWorkbook(**zip, sheet_name, limits);

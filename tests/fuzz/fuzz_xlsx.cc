@@ -1,5 +1,7 @@
 // XLSX reading (formats/xlsx.h ReadXlsx). The first byte picks how the rest is used:
-//   even: the rest is the whole file (ZIP archive handling, package and bounds checks);
+//   even: the rest is the whole file (ZIP archive handling, package and bounds checks); with
+//         bit 1 set, after the OLE2 compound file signature (formats/ole2.h: the directory
+//         walk that tells an .xls or an encrypted workbook apart);
 //   odd:  the rest is split at "\x00\x00" into a worksheet, a shared-string table and a
 //         styles part, packaged (stored, so every byte reaches the XML readers) with the
 //         fixed relationships and workbook of a real Excel file (bit 1 set: of a workbook
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "common/csv.h"
+#include "formats/ole2.h"
 #include "formats/xlsx.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -114,8 +117,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lcb::fuzz;
   if (size == 0) return 0;
   const std::string_view rest = AsText(data + 1, size - 1);
-  const std::string bytes =
-      data[0] % 2 == 0 ? std::string(rest) : Package(Split(rest), (data[0] & 2) != 0);
+  const std::string bytes = data[0] % 2 == 1 ? Package(Split(rest), (data[0] & 2) != 0)
+                            : (data[0] & 2) != 0
+                                ? "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + std::string(rest)
+                                : std::string(rest);
+  if (formats::SniffOle2(bytes) != formats::Ole2Content::kNotOle2) {
+    std::vector<formats::CellProblem> problems;
+    auto t = formats::ReadXlsx(bytes, "", Limits(), &problems);
+    LCB_FUZZ_CHECK(!t.ok() && problems.size() == 1 && problems[0].line == 0, "compound file");
+    return 0;
+  }
   const formats::XlsxLimits limits = Limits();
   std::vector<formats::CellProblem> problems;
   auto t = formats::ReadXlsx(bytes, "", limits, &problems);

@@ -350,6 +350,33 @@ TEST_F(RegistrarImportTest, WorkbookSavedByAnOfficeSuite) {
   ExpectStoredAndLearners(before);
 }
 
+// The same export saved as an Excel 97-2003 workbook (.xls; LibreOffice's "MS Excel 97" filter,
+// made by tests/formats/data/make_office_workbooks.py): refused by `creditbank import` and by the
+// server, whatever its name and content type, with what to do, and nothing stored.
+TEST_F(RegistrarImportTest, OldBinaryWorkbookIsRefusedWithWhatToDo) {
+  const std::string data = std::string(LCB_SOURCE_DIR) + "/tests/formats/data/";
+  std::ifstream in(data + "cn_registrar_libreoffice.xls", std::ios::binary);
+  const std::string xls((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(xls.size(), 1000u);
+  const uint64_t before = server_->ledger().Size();
+  for (const std::string name : {"export.xls", "export.xlsx"}) {
+    const std::string file = dir_.sub(name);
+    WriteFile(file, xls);
+    Outcome out = Import(file);
+    EXPECT_EQ(out.code, 1) << name;
+    EXPECT_TRUE(Has(out.err, "old binary Excel file (.xls)")) << out.err;
+    EXPECT_TRUE(Has(out.err, "Excel Workbook (*.xlsx)")) << out.err;
+  }
+  for (const std::string path : {"/v1/records?mapping=cn-registrar", "/v1/records/table"}) {
+    ClientResponse r = server_->Call("POST", path, cat_.tsinghua_token, xls,
+                                     {{"Content-Type", std::string(formats::kXlsxMediaType)}});
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_TRUE(Has(r.body, "old binary Excel file (.xls)")) << r.body;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+}
+
 // The same export written by the libraries registrar systems export through (made by
 // tests/formats/data/make_library_workbooks.py and committed): XlsxWriter, whose XML follows
 // Excel's own (inline strings in constant-memory mode, 学号 as numbers, an autofilter, a frozen

@@ -4,6 +4,8 @@
 The workbooks are saved by LibreOffice Calc's own XLSX writer (Debian's libreoffice-calc-nogui),
 not by this project's writers, so the tests read a file as an office suite lays it out: shared
 strings, styles, a merged title, numbers stored as text, a date cell, a formula's cached value.
+The good export is also saved as an Excel 97-2003 workbook (.xls, LibreOffice's "MS Excel 97"
+filter), which the bank refuses with advice to save it as .xlsx.
 The data are the project's own (the six-line registrar export of
 tests/integration/registrar_import_test.cc). Run again only to change them:
 
@@ -115,6 +117,13 @@ def main():
                             "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", HERE, src],
                            check=True, stdout=subprocess.DEVNULL)
             print("wrote", os.path.join(HERE, name + ".xlsx"))
+        src = os.path.join(tmp, "cn_registrar_libreoffice.fods")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(fods("良好"))
+        subprocess.run([soffice, "--headless", "-env:UserInstallation=file://" + tmp + "/profile",
+                        "--convert-to", "xls:MS Excel 97", "--outdir", HERE, src],
+                       check=True, stdout=subprocess.DEVNULL)
+        print("wrote", os.path.join(HERE, "cn_registrar_libreoffice.xls"))
 
 
 if __name__ == "__main__":
