@@ -140,28 +140,38 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
       for (size_t g = 0; g + 1 < starts[d].size(); ++g) {
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
         int64_t hidden = 0, hidden_with = 0;  // learners; those with records
+        int cells_hidden = 0, cells_with = 0;  // left-out cells; those with records
         shown.clear();
         for (uint32_t x = begin; x < end; ++x) {
           const SuppressionCell& cell = c[order[x]];
           if (cell.hidden) {
             hidden = add(hidden, cell.learners);
             hidden_with = add(hidden_with, with_records(cell));
+            ++cells_hidden;
+            cells_with += with_records(cell) > 0;
           } else {
             shown.push_back(order[x]);
           }
         }
-        if ((safe(hidden) && safe(hidden_with)) || shown.empty()) continue;
+        // Never one left-out cell alone in a group (of learners, or of records): the group's
+        // total less its shown cells would give it back exactly, and with it the cells it was
+        // left out beside in its other groups (a chain of one-key differences).
+        auto learners_ok = [&] { return safe(hidden) && cells_hidden != 1; };
+        auto ok = [&] { return learners_ok() && safe(hidden_with) && cells_with != 1; };
+        if (ok() || shown.empty()) continue;
         // The smallest shown cells first; equal ones in the order of their keys.
         std::sort(shown.begin(), shown.end(), [&](uint32_t x, uint32_t y) {
           return c[x].learners != c[y].learners ? c[x].learners < c[y].learners : before(x, y);
         });
-        for (size_t x = 0; x < shown.size() && !(safe(hidden) && safe(hidden_with)); ++x) {
+        for (size_t x = 0; x < shown.size() && !ok(); ++x) {
           SuppressionCell& cell = c[shown[x]];
           // Once the learners are safe, only a cell with records makes theirs so.
-          if (safe(hidden) && with_records(cell) == 0) continue;
+          if (learners_ok() && with_records(cell) == 0) continue;
           cell.hidden = true;
           hidden = add(hidden, cell.learners);
           hidden_with = add(hidden_with, with_records(cell));
+          ++cells_hidden;
+          cells_with += with_records(cell) > 0;
           ++more;
           changed = true;
         }

@@ -14,6 +14,18 @@
 // The same holds for the learners whose records a group's left-out cells sum (with_records):
 // 0 or at least k of them, the cells with records then going first.
 //
+// And no group that shows a cell leaves out exactly one cell (nor exactly one cell with
+// records): its total less the shown cells would give that cell back exactly, and then, in a
+// group where it was left out beside a small cell, the small one (a chain of one-key
+// differences: kind x year in one county, (degree, 2022) of 2 learners left out with
+// (degree, 2023) of 11, which would be the only one left out of 2023).
+//
+// What this does not protect (tests/service/stats_audit_test.cc audits every question one
+// regulator can ask as a system of equations): two levels of regions at once (a city left out
+// of its province's cities, whose counties asked one by one all show), and a region's total
+// left out as a complement while the same region asked by kind shows every kind (records add
+// up over kinds): 1 of 300 and 8 of 200 random small data sets (docs/api.md).
+//
 // How many distinct learners the left-out cells of a group hold: over the region key their sum
 // (each learner has one region, so the sets are disjoint). Over kind, level, year and issuer a
 // learner may sit in several cells (the same six learners in 2022 and in 2023), so only the

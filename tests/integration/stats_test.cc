@@ -194,7 +194,8 @@ json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std
   // cells' learners, for any other key (a learner may sit in several of its cells) the largest
   // hidden cell's. A cell is left out for itself with fewer than k learners, or with 1 to k-1
   // learners with records (a region counts its learners without records too); and a group's
-  // hidden learners with records must be 0 or k as well (only cells with records help then).
+  // hidden learners with records must be 0 or k as well (only cells with records help then),
+  // and a group never leaves out exactly one cell, nor exactly one cell with records.
   const std::vector<std::string> order = {"region", "kind", "level", "year", "issuer"};
   std::vector<std::string> read;  // group_by in that order
   for (const std::string& g : order) {
@@ -237,19 +238,25 @@ json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std
         const bool sum = read[d] == "region";
         auto add = [&](int hidden, int n) { return sum ? hidden + n : std::max(hidden, n); };
         auto safe = [](int hidden) { return hidden == 0 || hidden >= kK; };
-        int hidden = 0, hidden_with = 0;
+        int hidden = 0, hidden_with = 0, cells_hidden = 0, cells_with = 0;
         for (size_t i : members) {
           if (!entries[i].hidden) continue;
           hidden = add(hidden, entries[i].learners);
           hidden_with = add(hidden_with, entries[i].with_records);
+          ++cells_hidden;
+          cells_with += entries[i].with_records > 0;
         }
+        // ... and never one cell left out alone (of all, or of those with records).
+        auto learners_ok = [&] { return safe(hidden) && cells_hidden != 1; };
         for (size_t i : members) {
-          if (safe(hidden) && safe(hidden_with)) break;
+          if (learners_ok() && safe(hidden_with) && cells_with != 1) break;
           if (entries[i].hidden) continue;
-          if (safe(hidden) && entries[i].with_records == 0) continue;
+          if (learners_ok() && entries[i].with_records == 0) continue;
           entries[i].hidden = true;
           hidden = add(hidden, entries[i].learners);
           hidden_with = add(hidden_with, entries[i].with_records);
+          ++cells_hidden;
+          cells_with += entries[i].with_records > 0;
           changed = true;
         }
       }

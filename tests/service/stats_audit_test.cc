@@ -1,0 +1,216 @@
+// An audit of the statistics' suppression against what a regulator can work out by combining
+// answers: every question regulator:31 may ask (each group_by subset, each region prefix
+// under 31 that holds learners, each region level) is answered from StatsAggregates, every
+// cell shown becomes an equation (its records as the sum of the finest cells it covers), and
+// Gaussian elimination (modulo the prime 2^61 - 1) tells which left-out cells those equations
+// pin down exactly. No left-out cell of fewer than k learners may be one.
+//
+// Records (and credits) add up over every key, so this is the quantity chains of differences
+// recover; the data give each learner one record, so a cell's records are its learners.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/regions.h"
+#include "service/stats_aggregates.h"
+
+namespace lcb {
+namespace {
+
+using u64 = unsigned long long;
+constexpr u64 kPrime = (1ull << 61) - 1;
+u64 Mul(u64 a, u64 b) { return static_cast<u64>(static_cast<unsigned __int128>(a) * b % kPrime); }
+u64 Sub(u64 a, u64 b) { return a >= b ? a - b : a + kPrime - b; }
+u64 Inverse(u64 a) {
+  u64 r = 1;
+  for (u64 e = kPrime - 2; e; e >>= 1, a = Mul(a, a)) {
+    if (e & 1) r = Mul(r, a);
+  }
+  return r;
+}
+
+struct Record {
+  std::string region;
+  UnitKind kind;
+  int year;
+  std::string issuer;
+};
+
+// The left-out cells of fewer than k learners that the shown cells of all answers determine,
+// as "question cell[keys]".
+std::vector<std::string> Recovered(const std::vector<Record>& records, int64_t k) {
+  StatsAggregates aggregates;
+  for (size_t i = 0; i < records.size(); ++i) {
+    StatsLearnerFacts f;
+    f.region = records[i].region;
+    f.records.push_back({records[i].kind, 6, records[i].year, records[i].issuer, 100});
+    aggregates.Set("l" + std::to_string(i), f);
+  }
+  auto finest = [](const Record& r) {
+    return r.region + "|" + std::string(UnitKindName(r.kind)) + "|" + std::to_string(r.year) + "|" +
+           r.issuer;
+  };
+  std::map<std::string, size_t> fine;
+  for (const Record& r : records) fine.emplace(finest(r), fine.size());
+  const size_t n = fine.size();
+  std::set<std::string> prefixes = {"31"};
+  for (const Record& r : records) {
+    prefixes.insert(r.region.substr(0, 4));
+    prefixes.insert(r.region);
+  }
+  const std::vector<StatsKey> all = {StatsKey::kRegion, StatsKey::kKind, StatsKey::kLevel,
+                                     StatsKey::kYear, StatsKey::kIssuer};
+  struct Cell {
+    std::vector<u64> covers;  // 1 for each finest cell it sums
+    std::string what;
+    int64_t learners = 0;
+  };
+  std::vector<std::vector<u64>> shown;
+  std::vector<Cell> hidden;
+  for (unsigned mask = 1; mask < 32; ++mask) {
+    std::vector<StatsKey> group_by;
+    for (size_t d = 0; d < all.size(); ++d) {
+      if (mask >> d & 1) group_by.push_back(all[d]);
+    }
+    for (const std::string& prefix : prefixes) {
+      for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty}) {
+        if (!(mask & 1) && level != RegionLevel::kCounty) continue;  // the level needs region
+        const StatsQuery q{group_by, prefix, level, k};
+        const StatsResult answer = aggregates.Compute(q);
+        // The true cells of the question.
+        std::map<std::vector<std::string>, Cell> truth;
+        for (const Record& r : records) {
+          if (!r.region.starts_with(prefix)) continue;
+          std::vector<std::string> keys;
+          for (StatsKey key : group_by) {
+            switch (key) {
+              case StatsKey::kRegion:
+                keys.push_back(RegionAt(r.region, level));
+                break;
+              case StatsKey::kKind:
+                keys.push_back(std::string(UnitKindName(r.kind)));
+                break;
+              case StatsKey::kLevel:
+                keys.push_back("6");
+                break;
+              case StatsKey::kYear:
+                keys.push_back(std::to_string(r.year));
+                break;
+              case StatsKey::kIssuer:
+                keys.push_back(r.issuer);
+                break;
+            }
+          }
+          Cell& c = truth[keys];
+          if (c.covers.empty()) c.covers.assign(n, 0);
+          c.covers[fine[finest(r)]] = 1;
+          c.learners++;
+          if (c.what.empty()) {
+            c.what = "group_by mask " + std::to_string(mask) + " region=" + prefix + " level " +
+                     std::to_string(static_cast<int>(level)) + " cell[";
+            for (const std::string& s : keys) c.what += s + " ";
+            c.what += "]";
+          }
+        }
+        std::set<std::vector<std::string>> shown_keys;
+        for (const StatsCell& c : answer.cells) {
+          shown_keys.insert(c.keys);
+          EXPECT_TRUE(truth.contains(c.keys));
+          EXPECT_EQ(c.records, truth[c.keys].learners);
+          shown.push_back(truth[c.keys].covers);
+        }
+        for (const auto& [keys, c] : truth) {
+          if (!shown_keys.contains(keys)) hidden.push_back(c);
+        }
+      }
+    }
+  }
+  // Row-reduce the shown cells' equations; a left-out cell is determined when its row reduces
+  // to zero (it is a combination of shown cells).
+  std::vector<std::pair<std::vector<u64>, size_t>> basis;  // reduced row, its pivot
+  for (std::vector<u64> row : shown) {
+    for (const auto& [b, pivot] : basis) {
+      if (const u64 f = row[pivot]) {
+        for (size_t j = 0; j < n; ++j) row[j] = Sub(row[j], Mul(f, b[j]));
+      }
+    }
+    size_t pivot = 0;
+    while (pivot < n && row[pivot] == 0) ++pivot;
+    if (pivot == n) continue;
+    const u64 inv = Inverse(row[pivot]);
+    for (u64& x : row) x = Mul(x, inv);
+    for (auto& [b, p] : basis) {
+      if (const u64 f = b[pivot]) {
+        for (size_t j = 0; j < n; ++j) b[j] = Sub(b[j], Mul(f, row[j]));
+      }
+    }
+    basis.emplace_back(std::move(row), pivot);
+  }
+  std::vector<std::string> out;
+  for (Cell h : hidden) {
+    if (h.learners >= k) continue;
+    for (const auto& [b, pivot] : basis) {
+      if (const u64 f = h.covers[pivot]) {
+        for (size_t j = 0; j < n; ++j) h.covers[j] = Sub(h.covers[j], Mul(f, b[j]));
+      }
+    }
+    bool determined = true;
+    for (u64 x : h.covers) determined = determined && x == 0;
+    if (determined) out.push_back(h.what + " learners " + std::to_string(h.learners));
+  }
+  return out;
+}
+
+void Add(std::vector<Record>* records, int n, const std::string& region, UnitKind kind, int year) {
+  for (int i = 0; i < n; ++i) records->push_back({region, kind, year, "uni"});
+}
+
+// Kind by year in one county: degree 2022 has 2 learners. Left out with one complement in its
+// row and one in its column, (degree, 2023) would be the only cell left out of year 2023:
+// year 2023's total less (mooc, 2023) gives it back, and kind degree's total less it gives
+// the 2. Each group must leave out two cells or none.
+TEST(StatsAuditTest, AChainOfOneKeyDifferencesRecoversNothing) {
+  std::vector<Record> r;
+  Add(&r, 2, "310101", UnitKind::kDegreeCourse, 2022);
+  Add(&r, 12, "310101", UnitKind::kMooc, 2022);
+  Add(&r, 11, "310101", UnitKind::kDegreeCourse, 2023);
+  Add(&r, 13, "310101", UnitKind::kMooc, 2023);
+  EXPECT_EQ(Recovered(r, 10), std::vector<std::string>{});
+  // The same across two counties of a city, by year: 310101 has 3 learners in 2022.
+  std::vector<Record> c;
+  Add(&c, 3, "310101", UnitKind::kDegreeCourse, 2022);
+  Add(&c, 12, "310104", UnitKind::kDegreeCourse, 2022);
+  Add(&c, 11, "310101", UnitKind::kDegreeCourse, 2023);
+  Add(&c, 13, "310104", UnitKind::kDegreeCourse, 2023);
+  EXPECT_EQ(Recovered(c, 10), std::vector<std::string>{});
+}
+
+// Random small data (2-5 counties in two cities, 20-79 learners with one record each, two kinds,
+// two years, two issuers): before every group had to leave out two cells or none, 27 of these
+// 40 data sets gave back a cell of fewer than 10 learners. Not every possible data set is safe
+// (see stats_suppress.h, "What this does not protect"): these seeds are a regression check.
+TEST(StatsAuditTest, RandomSmallTablesGiveBackNoSmallCell) {
+  const std::vector<std::string> counties = {"310101", "310104", "310105", "310201", "310202"};
+  for (unsigned seed = 1; seed <= 40; ++seed) {
+    std::mt19937 rng(seed);
+    const size_t nc = 2 + rng() % 4;
+    const int n = 20 + static_cast<int>(rng() % 60);
+    std::vector<Record> records;
+    for (int i = 0; i < n; ++i) {
+      const std::string& region = counties[rng() % nc];
+      const UnitKind kind = rng() % 2 ? UnitKind::kMooc : UnitKind::kDegreeCourse;
+      const int year = 2022 + static_cast<int>(rng() % 2);
+      records.push_back({region, kind, year, rng() % 2 ? "uni" : "ou"});
+      rng();  // (the credits, which the audit does not use)
+    }
+    EXPECT_EQ(Recovered(records, 10), std::vector<std::string>{}) << "seed " << seed;
+  }
+}
+
+}  // namespace
+}  // namespace lcb
