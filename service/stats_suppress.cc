@@ -124,6 +124,20 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
     }
     starts[d].push_back(n);
   }
+  // Each cell's group per key, and which groups a cell left out since they were last read
+  // touches: a group read with nothing left out since stays as it was left (cells are only ever
+  // left out, never shown again), so only those are read again. The result is the same as
+  // reading every group in every pass; the passes cost what changed, not the whole answer.
+  std::vector<std::vector<uint32_t>> group_of(n_keys, std::vector<uint32_t>(n));
+  std::vector<std::vector<char>> dirty(n_keys);
+  for (size_t d = 0; d < n_keys; ++d) {
+    for (size_t g = 0; g + 1 < starts[d].size(); ++g) {
+      for (uint32_t x = starts[d][g]; x < starts[d][g + 1]; ++x) {
+        group_of[d][orders[d][x]] = static_cast<uint32_t>(g);
+      }
+    }
+    dirty[d].assign(starts[d].size(), 1);
+  }
   size_t more = 0;
   std::vector<uint32_t> shown;
   bool changed = true;
@@ -138,6 +152,8 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
       };
       auto safe = [&](int64_t hidden) { return hidden == 0 || hidden >= k; };
       for (size_t g = 0; g + 1 < starts[d].size(); ++g) {
+        if (!dirty[d][g]) continue;
+        dirty[d][g] = 0;
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
         int64_t hidden = 0, hidden_with = 0;  // learners; those with records
         int cells_hidden = 0, cells_with = 0;  // left-out cells; those with records
@@ -168,6 +184,9 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
           // Once the learners are safe, only a cell with records makes theirs so.
           if (learners_ok() && with_records(cell) == 0) continue;
           cell.hidden = true;
+          for (size_t e = 0; e < n_keys; ++e) {
+            if (e != d) dirty[e][group_of[e][shown[x]]] = 1;
+          }
           hidden = add(hidden, cell.learners);
           hidden_with = add(hidden_with, with_records(cell));
           ++cells_hidden;
