@@ -263,6 +263,13 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   await page.locator('[data-testid="upload-report"][data-state="errors"]').waitFor();
   assert.match(await report.textContent(), /marks/);
   await page.fill('#upload-sheet', '');
+  // An Excel 97-2003 workbook (saved by LibreOffice, tests/formats/data) is not read as text:
+  // the report says to save it as .xlsx.
+  await page.setInputFiles('#upload-file', {name: '成绩.xls', mimeType: 'application/vnd.ms-excel',
+    buffer: readFileSync(new URL('../formats/data/cn_registrar_libreoffice.xls', import.meta.url))});
+  await page.getByTestId('upload-check').click();
+  await report.getByText(/old binary Excel file \(\.xls\)/).waitFor();
+  assert.equal(await report.getAttribute('data-state'), 'errors');
   rows[2] = row(2, {n: 75});
   await page.setInputFiles('#upload-file', {name: '成绩.xlsx', mimeType: XLSX, buffer: xlsx('成绩', rows)});
   await page.getByTestId('upload-check').click();

@@ -159,7 +159,7 @@ async function commit(parts, slot) {
 export async function render({view, setTitle}) {
   setTitle(t(L.title));
   const errors = h('div');
-  const file = field({id: 'upload-file', label: t(L.file), hint: t(L.fileHint), type: 'file', accept: `.csv,text/csv,.xlsx,${XLSX}`});
+  const file = field({id: 'upload-file', label: t(L.file), hint: t(L.fileHint), type: 'file', accept: `.csv,text/csv,.xlsx,${XLSX},.xls`});
   const sheet = field({id: 'upload-sheet', label: t(L.sheet), hint: t(L.sheetHint)});
   const layout = field({id: 'upload-layout', label: t(L.layout), hint: t(L.layoutHint),
     options: [['', t(L.layoutBank)], ['cn-registrar', t(L.layoutCn)]]});
@@ -178,7 +178,11 @@ export async function render({view, setTitle}) {
     if (file.input.files.length) {
       bytes = await file.input.files[0].arrayBuffer();
       const head = new Uint8Array(bytes, 0, Math.min(4, bytes.byteLength));
-      if (head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4) {
+      const zip = head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 3 && head[3] === 4;
+      // An OLE2 compound file (an .xls, or a password-protected workbook): the server tells
+      // which, and what to do with it (formats/ole2.h), instead of reading it as text.
+      const ole2 = head.length === 4 && head[0] === 0xd0 && head[1] === 0xcf && head[2] === 0x11 && head[3] === 0xe0;
+      if (zip || ole2) {
         type = XLSX;  // a ZIP package: an XLSX workbook
         encoding = 'xlsx';
       } else {
