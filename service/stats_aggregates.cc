@@ -463,6 +463,10 @@ StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query)
 void StatsAggregates::FinishAnswer(const SuppressionScope& scope, bool primary_only,
                                    Answer* answer) const {
   const StatsQuery& q = scope.query;
+  // The answer one region level up first (it uses the scratch space this one fills next).
+  const std::optional<StatsQuery> parent_query = primary_only ? std::nullopt : ParentQuery(q);
+  Answer parent;
+  if (parent_query) FinishAnswer(ScopeOf(*parent_query), /*primary_only=*/false, &parent);
   const unsigned subset = SubsetOf(q.group_by);
   const bool by_region = Has(q.group_by, StatsKey::kRegion);
   const bool uses_region = by_region || !q.region_prefix.empty();
@@ -481,11 +485,11 @@ void StatsAggregates::FinishAnswer(const SuppressionScope& scope, bool primary_o
     }
     AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
   }
-  Finish(scope, groups, primary_only, answer);
+  Finish(scope, groups, primary_only, parent_query ? &parent : nullptr, answer);
 }
 
 void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
-                             bool primary_only, Answer* answer) const {
+                             bool primary_only, const Answer* parent, Answer* answer) const {
   const StatsQuery& query = scope.query;
   // Each key of a part becomes its rank among the values present, ranked by the string the
   // cell will carry (region groups are ranked already: regions come in code order). Equal
@@ -558,6 +562,43 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
       const int64_t with_records = t.learners - all[i].tally.without;
       marks[i] = SuppressionCell{all[i].ranks, t.learners,
                                  TooFew(t.learners, with_records, query.k), with_records};
+    }
+    if (parent != nullptr) {
+      // Each key's ranks here as ranks in the parent's answer (its names are in order too):
+      // a region as its code one level up; -1 when the parent answer shows no such value.
+      const RegionLevel up =
+          query.region_level == RegionLevel::kCounty ? RegionLevel::kCity : RegionLevel::kProvince;
+      std::vector<std::vector<int64_t>> to_parent(n_keys);
+      for (size_t d = 0; d < n_keys; ++d) {
+        const std::vector<std::string>& theirs = parent->names[d];
+        to_parent[d].resize(names[d].size());
+        for (size_t r = 0; r < names[d].size(); ++r) {
+          const std::string v =
+              query.group_by[d] == StatsKey::kRegion ? RegionAt(names[d][r], up) : names[d][r];
+          const auto it = std::lower_bound(theirs.begin(), theirs.end(), v);
+          to_parent[d][r] = it != theirs.end() && *it == v ? it - theirs.begin() : -1;
+        }
+      }
+      // The parent's shown cells as one number each (mixed radix over its names).
+      auto code = [&](auto rank_of) {
+        uint64_t c = 0;
+        for (size_t d = 0; d < n_keys; ++d) c = c * parent->names[d].size() + rank_of(d);
+        return c;
+      };
+      std::vector<uint64_t> shown_parents;
+      shown_parents.reserve(parent->cells.size());
+      for (const Shown& p : parent->cells) {
+        shown_parents.push_back(code([&](size_t d) { return p.ranks[d]; }));
+      }
+      std::sort(shown_parents.begin(), shown_parents.end());
+      for (size_t i = 0; i < all.size(); ++i) {
+        bool known = true;
+        for (size_t d = 0; d < n_keys; ++d) known = known && to_parent[d][all[i].ranks[d]] >= 0;
+        marks[i].parent_hidden =
+            !known ||
+            !std::binary_search(shown_parents.begin(), shown_parents.end(),
+                                code([&](size_t d) { return to_parent[d][all[i].ranks[d]]; }));
+      }
     }
     if (!primary_only) SuppressAnswer(&marks, query, names);
     // Which regions' cells are the answer: a range of ranks (region names are in order).

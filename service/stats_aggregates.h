@@ -248,9 +248,11 @@ class StatsAggregates {
   // merges equal ones, k-suppresses them and keeps those of the question (scope.keep) into
   // `answer`, keyed as it asked. `groups` are the region groups in order, named by Part::group.
   // With primary_only, only the cells too small by themselves (TooFew) are left out.
+  // `parent`: the answer to ParentQuery(scope.query), when it has one.
   void Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
-              bool primary_only, Answer* answer) const;
-  // Reads the parts of the regions scope.query covers and Finishes them into `answer`.
+              bool primary_only, const Answer* parent, Answer* answer) const;
+  // Reads the parts of the regions scope.query covers and Finishes them into `answer` (first
+  // the answer one region level up, ParentQuery, whose left-out cells its cells respect).
   void FinishAnswer(const SuppressionScope& scope, bool primary_only, Answer* answer) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;

@@ -167,6 +167,13 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
   // which those under scope.keep are the answer to `asked`.
   const SuppressionScope scope = ScopeOf(asked);
   const StatsQuery& query = scope.query;
+  // The cells one region level up that are shown (ParentQuery): the others are left out.
+  const std::optional<StatsQuery> parent_query = ParentQuery(query);
+  std::set<std::vector<std::string>> parents_shown;
+  if (parent_query) {
+    LCB_ASSIGN_OR_RETURN(StatsResult parent, ComputeStatsByScan(records, kv, *parent_query));
+    for (StatsCell& c : parent.cells) parents_shown.insert(std::move(c.keys));
+  }
   LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(kv));
   Cells cells;
   for (const LearnerRow& l : rows) {
@@ -195,6 +202,7 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
     m.learners = static_cast<int64_t>(t.learners.size());
     m.with_records = t.with_records;
     m.hidden = TooFew(m.learners, m.with_records, query.k);
+    m.parent_hidden = parent_query && !parents_shown.contains(ParentKeys(query, keys));
     marks.push_back(m);
   }
   SuppressAnswer(&marks, query, names);

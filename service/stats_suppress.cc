@@ -38,7 +38,8 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<bool>& disjoint, int64_t k,
                            const std::vector<size_t>& key_order) {
   std::vector<SuppressionCell>& c = *cells;
-  if (std::none_of(c.begin(), c.end(), [](const SuppressionCell& x) { return x.hidden; })) {
+  if (std::none_of(c.begin(), c.end(),
+                   [](const SuppressionCell& x) { return x.hidden || x.parent_hidden; })) {
     return 0;
   }
   // The keys in the order they are read (groups by key, groups in order, ties between cells).
@@ -157,9 +158,11 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
         int64_t hidden = 0, hidden_with = 0;  // learners; those with records
         int cells_hidden = 0, cells_with = 0;  // left-out cells; those with records
+        bool must = false;  // the group's parent is left out one level up: leave one out too
         shown.clear();
         for (uint32_t x = begin; x < end; ++x) {
           const SuppressionCell& cell = c[order[x]];
+          must = must || (sum && cell.parent_hidden);
           if (cell.hidden) {
             hidden = add(hidden, cell.learners);
             hidden_with = add(hidden_with, with_records(cell));
@@ -172,7 +175,9 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         // Never one left-out cell alone in a group (of learners, or of records): the group's
         // total less its shown cells would give it back exactly, and with it the cells it was
         // left out beside in its other groups (a chain of one-key differences).
-        auto learners_ok = [&] { return safe(hidden) && cells_hidden != 1; };
+        auto learners_ok = [&] {
+          return safe(hidden) && cells_hidden != 1 && !(must && cells_hidden == 0);
+        };
         auto ok = [&] { return learners_ok() && safe(hidden_with) && cells_with != 1; };
         if (ok() || shown.empty()) continue;
         // The smallest shown cells first; equal ones in the order of their keys.
@@ -203,7 +208,7 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
 size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
                       const std::vector<std::vector<std::string>>& names) {
   if (std::none_of(cells->begin(), cells->end(),
-                   [](const SuppressionCell& x) { return x.hidden; })) {
+                   [](const SuppressionCell& x) { return x.hidden || x.parent_hidden; })) {
     return 0;
   }
   const size_t n_keys = query.group_by.size();
@@ -258,6 +263,29 @@ std::vector<uint32_t> RegionParents(const std::vector<std::string>& codes, Regio
     out.push_back(ids.emplace(parent, static_cast<uint32_t>(ids.size())).first->second);
   }
   return out;
+}
+
+std::optional<StatsQuery> ParentQuery(const StatsQuery& q) {
+  if (std::find(q.group_by.begin(), q.group_by.end(), StatsKey::kRegion) == q.group_by.end() ||
+      q.region_level == RegionLevel::kProvince) {
+    return std::nullopt;
+  }
+  StatsQuery parent = q;
+  parent.region_level =
+      q.region_level == RegionLevel::kCounty ? RegionLevel::kCity : RegionLevel::kProvince;
+  parent.limit = 0;
+  parent.after.clear();
+  parent.as_of = 0;
+  return parent;
+}
+
+std::vector<std::string> ParentKeys(const StatsQuery& q, std::vector<std::string> keys) {
+  const RegionLevel up =
+      q.region_level == RegionLevel::kCounty ? RegionLevel::kCity : RegionLevel::kProvince;
+  for (size_t d = 0; d < q.group_by.size() && d < keys.size(); ++d) {
+    if (q.group_by[d] == StatsKey::kRegion) keys[d] = RegionAt(keys[d], up);
+  }
+  return keys;
 }
 
 }  // namespace lcb

@@ -20,11 +20,17 @@
 // differences: kind x year in one county, (degree, 2022) of 2 learners left out with
 // (degree, 2023) of 11, which would be the only one left out of 2023).
 //
+// A region left out one level up (ParentQuery: the city among its province's cities, by the
+// same other keys) leaves out at least one of its cells below (so two, by the rule above): else
+// its counties, all shown, would add up to it, and the province less it would give back the
+// small sibling it was left out beside.
+//
 // What this does not protect (tests/service/stats_audit_test.cc audits every question one
-// regulator can ask as a system of equations): two levels of regions at once (a city left out
-// of its province's cities, whose counties asked one by one all show), and a region's total
-// left out as a complement while the same region asked by kind shows every kind (records add
-// up over kinds): 1 of 300 and 8 of 200 random small data sets (docs/api.md).
+// regulator can ask as a system of equations): the same across keys other than region, a cell
+// left out while the answer with one more key shows all of its refinements (a county's total
+// left out beside a small sibling while the county by kind shows every kind: records add up
+// over kinds). That needs each answer to respect the answers with one key fewer as it does
+// the coarser region level (docs/api.md).
 //
 // How many distinct learners the left-out cells of a group hold: over the region key their sum
 // (each learner has one region, so the sets are disjoint). Over kind, level, year and issuer a
@@ -40,6 +46,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +63,10 @@ struct SuppressionCell {
   // sums); -1: all of them. Fewer only in a cell grouped by region alone, which counts every
   // learner of its region.
   int64_t with_records = -1;
+  // The cell's region one level up (same other keys) is left out of the answer at that level
+  // (ParentQuery): the cell's group over the region key then leaves out at least one cell, or
+  // the shown cells under that region would add up to it.
+  bool parent_hidden = false;
 };
 
 // Whether a cell is left out for itself: fewer than k learners, or records and credits that
@@ -80,7 +91,7 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
 
 // SuppressComplements for the cells of an answer to `query`, `names[d]` the values of key d by
 // id (region codes at query.region_level for the region key). Nothing to do, and nothing
-// computed, when no cell is hidden.
+// computed, when no cell is hidden nor has its parent hidden.
 size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
                       const std::vector<std::vector<std::string>>& names);
 
@@ -106,6 +117,15 @@ struct SuppressionScope {
   size_t region_key = 0;      // index of the region key in query.group_by, when there is one
 };
 SuppressionScope ScopeOf(const StatsQuery& query);
+
+// The question whose answer holds the parents of a suppression scope's cells over the region
+// key: the same keys and prefix, region one level coarser; nothing when the scope does not
+// group by region at county or city level. Its cells left out mark the scope's cells
+// `parent_hidden` (ParentKeys), so that a city left out among its province's cities (beside a
+// small sibling) is not given back by its counties, all shown, asked at county level.
+std::optional<StatsQuery> ParentQuery(const StatsQuery& scope_query);
+// A cell's keys (as its answer names them) as the keys of its parent in ParentQuery's answer.
+std::vector<std::string> ParentKeys(const StatsQuery& scope_query, std::vector<std::string> keys);
 
 // For region codes at `level` (RegionAt), each one's parent as an id: a county's city (its
 // first 4 digits), a city's province (2 digits), and 0 for every province (the whole answer).
