@@ -566,15 +566,12 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     if (parent != nullptr) {
       // Each key's ranks here as ranks in the parent's answer (its names are in order too):
       // a region as its code one level up; -1 when the parent answer shows no such value.
-      const RegionLevel up =
-          query.region_level == RegionLevel::kCounty ? RegionLevel::kCity : RegionLevel::kProvince;
       std::vector<std::vector<int64_t>> to_parent(n_keys);
       for (size_t d = 0; d < n_keys; ++d) {
         const std::vector<std::string>& theirs = parent->names[d];
         to_parent[d].resize(names[d].size());
         for (size_t r = 0; r < names[d].size(); ++r) {
-          const std::string v =
-              query.group_by[d] == StatsKey::kRegion ? RegionAt(names[d][r], up) : names[d][r];
+          const std::string v = ParentValue(query, d, names[d][r]);
           const auto it = std::lower_bound(theirs.begin(), theirs.end(), v);
           to_parent[d][r] = it != theirs.end() && *it == v ? it - theirs.begin() : -1;
         }

@@ -265,25 +265,35 @@ std::vector<uint32_t> RegionParents(const std::vector<std::string>& codes, Regio
   return out;
 }
 
+namespace {
+
+// County -> city -> province.
+RegionLevel Coarser(RegionLevel level) {
+  return level == RegionLevel::kCounty ? RegionLevel::kCity : RegionLevel::kProvince;
+}
+
+}  // namespace
+
 std::optional<StatsQuery> ParentQuery(const StatsQuery& q) {
   if (std::find(q.group_by.begin(), q.group_by.end(), StatsKey::kRegion) == q.group_by.end() ||
       q.region_level == RegionLevel::kProvince) {
     return std::nullopt;
   }
   StatsQuery parent = q;
-  parent.region_level =
-      q.region_level == RegionLevel::kCounty ? RegionLevel::kCity : RegionLevel::kProvince;
+  parent.region_level = Coarser(q.region_level);
   parent.limit = 0;
   parent.after.clear();
   parent.as_of = 0;
   return parent;
 }
 
+std::string ParentValue(const StatsQuery& q, size_t d, const std::string& value) {
+  return q.group_by[d] == StatsKey::kRegion ? RegionAt(value, Coarser(q.region_level)) : value;
+}
+
 std::vector<std::string> ParentKeys(const StatsQuery& q, std::vector<std::string> keys) {
-  const RegionLevel up =
-      q.region_level == RegionLevel::kCounty ? RegionLevel::kCity : RegionLevel::kProvince;
   for (size_t d = 0; d < q.group_by.size() && d < keys.size(); ++d) {
-    if (q.group_by[d] == StatsKey::kRegion) keys[d] = RegionAt(keys[d], up);
+    keys[d] = ParentValue(q, d, keys[d]);
   }
   return keys;
 }

@@ -124,6 +124,9 @@ SuppressionScope ScopeOf(const StatsQuery& query);
 // `parent_hidden` (ParentKeys), so that a city left out among its province's cities (beside a
 // small sibling) is not given back by its counties, all shown, asked at county level.
 std::optional<StatsQuery> ParentQuery(const StatsQuery& scope_query);
+// Key d's value `value` (as the answer names it) as its parent's in ParentQuery's answer: a
+// region one level up, any other key as it is.
+std::string ParentValue(const StatsQuery& scope_query, size_t d, const std::string& value);
 // A cell's keys (as its answer names them) as the keys of its parent in ParentQuery's answer.
 std::vector<std::string> ParentKeys(const StatsQuery& scope_query, std::vector<std::string> keys);
 
