@@ -394,15 +394,21 @@ StatsResult StatsAggregates::Compute(const StatsQuery& query) const {
       SuppressionScope own;
       own.query = query;
       own.region_key = scope.region_key;  // 0 when the scope added region: unused then
-      FinishAnswer(own, /*primary_only=*/true, &answer);
+      Answers none;
+      FinishAnswer(own, /*primary_only=*/true, &none, 0, &answer);
       answered = answer.cells.empty();
       if (!answered) {
         answer.cells.clear();
         answer.suppressed = 0;
       }
     }
-    if (!answered) FinishAnswer(scope, /*primary_only=*/false, &answer);
-    if (scratch_.parts.capacity() > (size_t{1} << 20)) scratch_ = Scratch{};  // up to ~100 MB
+    if (!answered) {
+      Answers coarser;
+      FinishAnswer(scope, /*primary_only=*/false, &coarser, 0, &answer);
+    }
+    for (std::unique_ptr<Scratch>& s : scratch_) {
+      if (s->parts.capacity() > (size_t{1} << 20)) *s = Scratch{};  // up to ~100 MB
+    }
     // Kept first; the least recently used go when there are too many, or too many cells.
     kept_.insert(kept_.begin(), std::move(answer));
     size_t cells = 0, n = 0;
@@ -460,20 +466,38 @@ StatsResult StatsAggregates::Page(const Answer& answer, const StatsQuery& query)
   return out;
 }
 
+StatsAggregates::Scratch& StatsAggregates::ScratchAt(size_t depth) const {
+  while (scratch_.size() <= depth) scratch_.push_back(std::make_unique<Scratch>());
+  return *scratch_[depth];
+}
+
+bool StatsAggregates::NothingCoarserHides(const StatsQuery& q) const {
+  if (q.region_prefix.size() > 2) return false;
+  if (!Has(q.group_by, StatsKey::kRegion)) return true;
+  const Level level = q.region_level == RegionLevel::kProvince ? kProvince
+                      : q.region_level == RegionLevel::kCity   ? kCity
+                                                               : kCounty;
+  const auto& regions = regions_[level];
+  auto it = q.region_prefix.empty() ? regions.begin() : regions.lower_bound(q.region_prefix);
+  for (; it != regions.end() && it->first.starts_with(q.region_prefix); ++it) {
+    const Region& r = it->second;
+    const auto all = r.by_subset[0].find(CellKey{});
+    const int64_t learners = all == r.by_subset[0].end() ? 0 : all->second.learners;
+    if (learners > 0 && learners < q.k && r.without == learners) return false;
+  }
+  return true;
+}
+
 void StatsAggregates::FinishAnswer(const SuppressionScope& scope, bool primary_only,
-                                   Answer* answer) const {
+                                   Answers* coarser, size_t depth, Answer* answer) const {
   const StatsQuery& q = scope.query;
-  // The answer one region level up first (it uses the scratch space this one fills next).
-  const std::optional<StatsQuery> parent_query = primary_only ? std::nullopt : ParentQuery(q);
-  Answer parent;
-  if (parent_query) FinishAnswer(ScopeOf(*parent_query), /*primary_only=*/false, &parent);
   const unsigned subset = SubsetOf(q.group_by);
   const bool by_region = Has(q.group_by, StatsKey::kRegion);
   const bool uses_region = by_region || !q.region_prefix.empty();
   const Level level = LevelFor(q, subset);
   const auto& regions = regions_[level];
   std::vector<std::string> groups = {""};  // in order: regions come in order
-  std::vector<Part>& parts = scratch_.parts;
+  std::vector<Part>& parts = ScratchAt(depth).parts;
   parts.clear();
   auto it = q.region_prefix.empty() ? regions.begin() : regions.lower_bound(q.region_prefix);
   for (; it != regions.end() && it->first.starts_with(q.region_prefix); ++it) {
@@ -485,11 +509,13 @@ void StatsAggregates::FinishAnswer(const SuppressionScope& scope, bool primary_o
     }
     AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
   }
-  Finish(scope, groups, primary_only, parent_query ? &parent : nullptr, answer);
+  Finish(scope, groups, primary_only, coarser, depth, answer);
 }
 
 void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
-                             bool primary_only, const Answer* parent, Answer* answer) const {
+                             bool primary_only, Answers* coarser, size_t depth,
+                             Answer* answer) const {
+  Scratch& scratch = ScratchAt(depth);
   const StatsQuery& query = scope.query;
   // Each key of a part becomes its rank among the values present, ranked by the string the
   // cell will carry (region groups are ranked already: regions come in code order). Equal
@@ -527,14 +553,14 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     return "";
   };
   const size_t n_keys = query.group_by.size();
-  const std::vector<Part>& parts = scratch_.parts;
-  std::vector<Ranks>& ranks = scratch_.ranks;
+  const std::vector<Part>& parts = scratch.parts;
+  std::vector<Ranks>& ranks = scratch.ranks;
   ranks.assign(parts.size(), Ranks{});  // keys past group_by's stay 0 (compared in the sort)
   std::vector<std::vector<std::string>>& names = answer->names;  // per key, its strings by rank
   names.assign(n_keys, {});
   uint64_t space = 1;  // how many rank combinations there are, up to the dense limit
   const uint64_t dense_limit = 4 * uint64_t{parts.size()} + 64;
-  std::vector<uint32_t>& values = scratch_.values;
+  std::vector<uint32_t>& values = scratch.values;
   values.resize(parts.size());
   for (size_t d = 0; d < n_keys; ++d) {
     const StatsKey k = query.group_by[d];
@@ -551,11 +577,11 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
   }
   // Every cell with a learner, in order; then k-suppressed with its complements
   // (stats_suppress.h) into `answer`: the cells under scope.keep, as the question asked them.
-  std::vector<Shown>& all = scratch_.all;
+  std::vector<Shown>& all = scratch.all;
   all.clear();
   auto emit = [&](const Ranks& r, const Tally& sum) { all.push_back({r, sum}); };
   auto suppress = [&] {
-    std::vector<SuppressionCell>& marks = scratch_.marks;
+    std::vector<SuppressionCell>& marks = scratch.marks;
     marks.resize(all.size());
     for (size_t i = 0; i < all.size(); ++i) {
       const Sums& t = all[i].tally.sums;
@@ -563,38 +589,69 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
       marks[i] = SuppressionCell{all[i].ranks, t.learners,
                                  TooFew(t.learners, with_records, query.k), with_records};
     }
-    if (parent != nullptr) {
-      // Each key's ranks here as ranks in the parent's answer (its names are in order too):
-      // a region as its code one level up; -1 when the parent answer shows no such value.
-      std::vector<std::vector<int64_t>> to_parent(n_keys);
-      for (size_t d = 0; d < n_keys; ++d) {
-        const std::vector<std::string>& theirs = parent->names[d];
-        to_parent[d].resize(names[d].size());
-        for (size_t r = 0; r < names[d].size(); ++r) {
-          const std::string v = ParentValue(query, d, names[d][r]);
+    // The answers one step coarser over each key, unless none of them can leave a cell out.
+    std::vector<std::optional<ParentOver>> parent_queries;
+    std::vector<const Answer*> parents;
+    if (!primary_only && (std::any_of(marks.begin(), marks.end(),
+                                      [](const SuppressionCell& m) { return m.hidden; }) ||
+                          !NothingCoarserHides(query))) {
+      parent_queries = ParentQueries(query);
+      parents.assign(parent_queries.size(), nullptr);
+      for (size_t d = 0; d < parent_queries.size(); ++d) {
+        if (!parent_queries[d]) continue;
+        const StatsQuery& pq = parent_queries[d]->query;
+        const std::string id = AnswerId(pq);
+        auto it = coarser->find(id);
+        if (it == coarser->end()) {
+          Answer parent;
+          FinishAnswer(ScopeOf(pq), /*primary_only=*/false, coarser, depth + 1, &parent);
+          it = coarser->emplace(id, std::move(parent)).first;  // map nodes stay where they are
+        }
+        parents[d] = &it->second;
+      }
+    }
+    for (size_t d = 0; d < parents.size() && d < parent_queries.size(); ++d) {
+      const Answer* parent = parents[d];
+      if (parent == nullptr || !parent_queries[d]) continue;
+      const std::vector<size_t>& from = parent_queries[d]->from;
+      const size_t n_parent = from.size();
+      // Per parent key e, the ranks of key from[e] here as ranks in the parent's answer (its
+      // names are in order too): a region one level up when coarsened; -1 when the parent
+      // answer shows no such value.
+      std::vector<std::vector<int64_t>> to_parent(n_parent);
+      for (size_t e = 0; e < n_parent; ++e) {
+        const std::vector<std::string>& theirs = parent->names[e];
+        const std::vector<std::string>& ours = names[from[e]];
+        to_parent[e].resize(ours.size());
+        for (size_t r = 0; r < ours.size(); ++r) {
+          const std::string v = ParentValue(query, d, from[e], ours[r]);
           const auto it = std::lower_bound(theirs.begin(), theirs.end(), v);
-          to_parent[d][r] = it != theirs.end() && *it == v ? it - theirs.begin() : -1;
+          to_parent[e][r] = it != theirs.end() && *it == v ? it - theirs.begin() : -1;
         }
       }
       // The parent's shown cells as one number each (mixed radix over its names).
       auto code = [&](auto rank_of) {
         uint64_t c = 0;
-        for (size_t d = 0; d < n_keys; ++d) c = c * parent->names[d].size() + rank_of(d);
+        for (size_t e = 0; e < n_parent; ++e) c = c * parent->names[e].size() + rank_of(e);
         return c;
       };
       std::vector<uint64_t> shown_parents;
       shown_parents.reserve(parent->cells.size());
       for (const Shown& p : parent->cells) {
-        shown_parents.push_back(code([&](size_t d) { return p.ranks[d]; }));
+        shown_parents.push_back(code([&](size_t e) { return p.ranks[e]; }));
       }
       std::sort(shown_parents.begin(), shown_parents.end());
+      const uint8_t bit = static_cast<uint8_t>(1u << d);
       for (size_t i = 0; i < all.size(); ++i) {
         bool known = true;
-        for (size_t d = 0; d < n_keys; ++d) known = known && to_parent[d][all[i].ranks[d]] >= 0;
-        marks[i].parent_hidden =
-            !known ||
-            !std::binary_search(shown_parents.begin(), shown_parents.end(),
-                                code([&](size_t d) { return to_parent[d][all[i].ranks[d]]; }));
+        for (size_t e = 0; e < n_parent; ++e) {
+          known = known && to_parent[e][all[i].ranks[from[e]]] >= 0;
+        }
+        if (!known || !std::binary_search(
+                          shown_parents.begin(), shown_parents.end(),
+                          code([&](size_t e) { return to_parent[e][all[i].ranks[from[e]]]; }))) {
+          marks[i].parent_hidden |= bit;
+        }
       }
     }
     if (!primary_only) SuppressAnswer(&marks, query, names);
@@ -642,7 +699,7 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
   };
   if (space <= dense_limit) {
     // Every cell has a learner (maps drop cells without one), so learners == 0 is "absent".
-    std::vector<Tally>& dense = scratch_.dense;
+    std::vector<Tally>& dense = scratch.dense;
     dense.assign(space, Tally{});
     for (size_t i = 0; i < parts.size(); ++i) {
       uint64_t at = 0;
@@ -662,7 +719,7 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     }
     return suppress();
   }
-  std::vector<uint32_t>& order = scratch_.order;
+  std::vector<uint32_t>& order = scratch.order;
   order.resize(parts.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
   std::sort(order.begin(), order.end(),

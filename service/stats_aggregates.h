@@ -248,12 +248,26 @@ class StatsAggregates {
   // merges equal ones, k-suppresses them and keeps those of the question (scope.keep) into
   // `answer`, keyed as it asked. `groups` are the region groups in order, named by Part::group.
   // With primary_only, only the cells too small by themselves (TooFew) are left out.
-  // `parent`: the answer to ParentQuery(scope.query), when it has one.
+  // Unless primary_only, first the answers one step coarser over each key (ParentQueries),
+  // whose left-out cells its cells respect, each found in `coarser` or computed into it (one
+  // question's coarser answers share theirs), at `depth` + 1 (their own scratch space). They
+  // are not needed when none of the cells is too small by itself and NothingCoarserHides.
+  using Answers = std::map<std::string, Answer>;  // by AnswerId
   void Finish(const SuppressionScope& scope, const std::vector<std::string>& groups,
-              bool primary_only, const Answer* parent, Answer* answer) const;
-  // Reads the parts of the regions scope.query covers and Finishes them into `answer` (first
-  // the answer one region level up, ParentQuery, whose left-out cells its cells respect).
-  void FinishAnswer(const SuppressionScope& scope, bool primary_only, Answer* answer) const;
+              bool primary_only, Answers* coarser, size_t depth, Answer* answer) const;
+  // Reads the parts of the regions scope.query covers and Finishes them into `answer`.
+  void FinishAnswer(const SuppressionScope& scope, bool primary_only, Answers* coarser,
+                    size_t depth, Answer* answer) const;
+  // Whether, given that no cell of the answer to `query` is too small by itself, no answer
+  // one or more steps coarser leaves out a cell (so none of its cells has a parent left out):
+  // their cells are unions of its cells, and so hold k learners or more, when they read the
+  // same learners (a prefix of at most two digits, which ScopeOf never widens) and every
+  // region at its level holds k learners or some with records (a region without records has
+  // no cell here, but one in an answer grouped by region alone).
+  bool NothingCoarserHides(const StatsQuery& query) const;
+  // The scratch space of a query's answer `depth` steps coarser than the question's.
+  struct Scratch;
+  Scratch& ScratchAt(size_t depth) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;
   // Open addressing, each state on the heap (a county's list points at it): a lookup, done for
@@ -275,7 +289,7 @@ class StatsAggregates {
     std::vector<Shown> all;  // every cell of an answer, before suppression
     std::vector<SuppressionCell> marks;
   };
-  mutable Scratch scratch_;
+  mutable std::vector<std::unique_ptr<Scratch>> scratch_;  // by depth
   // Counts every Set, AddAll with records, Remove and Clear: an answer computed at one generation
   // is the answer for as long as it stays the same.
   uint64_t generation_ = 1;

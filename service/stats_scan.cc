@@ -162,17 +162,33 @@ StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const
   return facts;
 }
 
-StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& asked) {
+namespace {
+
+// The shown cells' keys of the answers one question's coarser answers are, by AnswerId.
+using ShownKeys = std::map<std::string, std::set<std::vector<std::string>>>;
+
+StatusOr<StatsResult> Scan(RecordService& records, Kv& kv, const StatsQuery& asked,
+                           ShownKeys* coarser) {
   // The answer the cells are left out within (stats_suppress.h): the cells of `query`, of
   // which those under scope.keep are the answer to `asked`.
   const SuppressionScope scope = ScopeOf(asked);
   const StatsQuery& query = scope.query;
-  // The cells one region level up that are shown (ParentQuery): the others are left out.
-  const std::optional<StatsQuery> parent_query = ParentQuery(query);
-  std::set<std::vector<std::string>> parents_shown;
-  if (parent_query) {
-    LCB_ASSIGN_OR_RETURN(StatsResult parent, ComputeStatsByScan(records, kv, *parent_query));
-    for (StatsCell& c : parent.cells) parents_shown.insert(std::move(c.keys));
+  // The cells one step coarser over each key that are shown (ParentQueries): the others are
+  // left out.
+  const std::vector<std::optional<ParentOver>> parent_queries = ParentQueries(query);
+  std::vector<const std::set<std::vector<std::string>>*> parents_shown(parent_queries.size());
+  for (size_t d = 0; d < parent_queries.size(); ++d) {
+    if (!parent_queries[d]) continue;
+    const std::string id = AnswerId(parent_queries[d]->query);
+    auto it = coarser->find(id);
+    if (it == coarser->end()) {
+      LCB_ASSIGN_OR_RETURN(StatsResult parent,
+                           Scan(records, kv, parent_queries[d]->query, coarser));
+      std::set<std::vector<std::string>> shown;
+      for (StatsCell& c : parent.cells) shown.insert(std::move(c.keys));
+      it = coarser->emplace(id, std::move(shown)).first;
+    }
+    parents_shown[d] = &it->second;
   }
   LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(kv));
   Cells cells;
@@ -202,7 +218,12 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
     m.learners = static_cast<int64_t>(t.learners.size());
     m.with_records = t.with_records;
     m.hidden = TooFew(m.learners, m.with_records, query.k);
-    m.parent_hidden = parent_query && !parents_shown.contains(ParentKeys(query, keys));
+    for (size_t d = 0; d < parent_queries.size(); ++d) {
+      if (parents_shown[d] != nullptr &&
+          !parents_shown[d]->contains(ParentKeys(query, *parent_queries[d], d, keys))) {
+        m.parent_hidden |= static_cast<uint8_t>(1u << d);
+      }
+    }
     marks.push_back(m);
   }
   SuppressAnswer(&marks, query, names);
@@ -223,6 +244,13 @@ StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const S
                                   t.records, t.credits, t.conversions});
   }
   return out;
+}
+
+}  // namespace
+
+StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& query) {
+  ShownKeys coarser;
+  return Scan(records, kv, query, &coarser);
 }
 
 }  // namespace lcb

@@ -162,7 +162,7 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         shown.clear();
         for (uint32_t x = begin; x < end; ++x) {
           const SuppressionCell& cell = c[order[x]];
-          must = must || (sum && cell.parent_hidden);
+          must = must || (cell.parent_hidden >> d & 1);
           if (cell.hidden) {
             hidden = add(hidden, cell.learners);
             hidden_with = add(hidden_with, with_records(cell));
@@ -274,28 +274,53 @@ RegionLevel Coarser(RegionLevel level) {
 
 }  // namespace
 
-std::optional<StatsQuery> ParentQuery(const StatsQuery& q) {
-  if (std::find(q.group_by.begin(), q.group_by.end(), StatsKey::kRegion) == q.group_by.end() ||
-      q.region_level == RegionLevel::kProvince) {
-    return std::nullopt;
+std::vector<std::optional<ParentOver>> ParentQueries(const StatsQuery& q) {
+  std::vector<std::optional<ParentOver>> out(q.group_by.size());
+  for (size_t d = 0; d < q.group_by.size(); ++d) {
+    ParentOver p;
+    p.query = q;
+    p.query.limit = 0;
+    p.query.after.clear();
+    p.query.as_of = 0;
+    const bool coarsen =
+        q.group_by[d] == StatsKey::kRegion && q.region_level != RegionLevel::kProvince;
+    if (coarsen) {
+      p.query.region_level = Coarser(q.region_level);
+    } else if (q.group_by[d] == StatsKey::kRegion && q.region_prefix.size() == 2) {
+      continue;  // one province: the answer without region has the same cells, left out alike
+    } else {
+      if (q.group_by.size() == 1) continue;  // no key left
+      p.query.group_by.erase(p.query.group_by.begin() + static_cast<std::ptrdiff_t>(d));
+      // Without region the level means nothing: the one every question without region has.
+      if (q.group_by[d] == StatsKey::kRegion) p.query.region_level = RegionLevel::kCounty;
+    }
+    for (size_t e = 0; e < q.group_by.size(); ++e) {
+      if (coarsen || e != d) p.from.push_back(e);
+    }
+    out[d] = std::move(p);
   }
-  StatsQuery parent = q;
-  parent.region_level = Coarser(q.region_level);
-  parent.limit = 0;
-  parent.after.clear();
-  parent.as_of = 0;
-  return parent;
+  return out;
 }
 
-std::string ParentValue(const StatsQuery& q, size_t d, const std::string& value) {
-  return q.group_by[d] == StatsKey::kRegion ? RegionAt(value, Coarser(q.region_level)) : value;
+std::string ParentValue(const StatsQuery& q, size_t d, size_t from, const std::string& value) {
+  return from == d && q.group_by[d] == StatsKey::kRegion ? RegionAt(value, Coarser(q.region_level))
+                                                         : value;
 }
 
-std::vector<std::string> ParentKeys(const StatsQuery& q, std::vector<std::string> keys) {
-  for (size_t d = 0; d < q.group_by.size() && d < keys.size(); ++d) {
-    keys[d] = ParentValue(q, d, keys[d]);
-  }
-  return keys;
+std::vector<std::string> ParentKeys(const StatsQuery& q, const ParentOver& parent, size_t d,
+                                    const std::vector<std::string>& keys) {
+  std::vector<std::string> out;
+  out.reserve(parent.from.size());
+  for (size_t from : parent.from) out.push_back(ParentValue(q, d, from, keys[from]));
+  return out;
+}
+
+std::string AnswerId(const StatsQuery& q) {
+  std::string id;
+  for (StatsKey key : q.group_by) id += std::string(StatsKeyName(key)) + ",";
+  id += "|" + q.region_prefix + "|" + std::to_string(static_cast<int>(q.region_level)) + "|" +
+        std::to_string(q.k);
+  return id;
 }
 
 }  // namespace lcb

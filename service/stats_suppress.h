@@ -20,17 +20,26 @@
 // differences: kind x year in one county, (degree, 2022) of 2 learners left out with
 // (degree, 2023) of 11, which would be the only one left out of 2023).
 //
-// A region left out one level up (ParentQuery: the city among its province's cities, by the
-// same other keys) leaves out at least one of its cells below (so two, by the rule above): else
-// its counties, all shown, would add up to it, and the province less it would give back the
-// small sibling it was left out beside.
+// A cell left out one step coarser leaves out at least one of its cells here (so two, by the
+// rule above): else they, all shown, would add up to it, and the coarser answer's total less
+// it would give back the small sibling it was left out beside there. One step coarser over
+// region is the same question a region level up (a county's city, a city's province: the
+// city left out among its province's cities is not given back by its counties) and, at
+// province level, the question without region; over any other key, the question without that
+// key (a county's total left out beside a small sibling is not given back by the county by
+// kind, whose records add up over kinds). ParentQueries names them; each is answered (and
+// suppressed, the same way, from its own coarser answers) first. So every answer respects
+// every coarser one, down to the questions of one key.
 //
 // What this does not protect (tests/service/stats_audit_test.cc audits every question one
-// regulator can ask as a system of equations): the same across keys other than region, a cell
-// left out while the answer with one more key shows all of its refinements (a county's total
-// left out beside a small sibling while the county by kind shows every kind: records add up
-// over kinds). That needs each answer to respect the answers with one key fewer as it does
-// the coarser region level (docs/api.md).
+// regulator can ask as a system of equations over the finest cells' records): a complement
+// that another answer shows under another name. A cell that is the only one of its group over
+// some key equals its parent over that key; when that parent is shown, the cell is known even
+// though it is left out. County 310105 whose learners (12) all hold moocs, beside 310101's 3
+// mooc learners: 310105's moocs are left out as the 3's complement, but they are 310105's
+// total, which the counties of 3101 show, and 3101's moocs less them give the 3 back. Closing
+// that needs the coarser answers to respect the finer ones too (one suppression of every
+// answer of a province together), not built.
 //
 // How many distinct learners the left-out cells of a group hold: over the region key their sum
 // (each learner has one region, so the sets are disjoint). Over kind, level, year and issuer a
@@ -63,10 +72,10 @@ struct SuppressionCell {
   // sums); -1: all of them. Fewer only in a cell grouped by region alone, which counts every
   // learner of its region.
   int64_t with_records = -1;
-  // The cell's region one level up (same other keys) is left out of the answer at that level
-  // (ParentQuery): the cell's group over the region key then leaves out at least one cell, or
-  // the shown cells under that region would add up to it.
-  bool parent_hidden = false;
+  // Bit d: the cell's parent over group key d (ParentQueries: the cell with key d one step
+  // coarser) is left out of its answer. The cell's group over key d then leaves out at least
+  // one cell, or the shown cells of the group would add up to it.
+  uint8_t parent_hidden = 0;
 };
 
 // Whether a cell is left out for itself: fewer than k learners, or records and credits that
@@ -118,17 +127,29 @@ struct SuppressionScope {
 };
 SuppressionScope ScopeOf(const StatsQuery& query);
 
-// The question whose answer holds the parents of a suppression scope's cells over the region
-// key: the same keys and prefix, region one level coarser; nothing when the scope does not
-// group by region at county or city level. Its cells left out mark the scope's cells
-// `parent_hidden` (ParentKeys), so that a city left out among its province's cities (beside a
-// small sibling) is not given back by its counties, all shown, asked at county level.
-std::optional<StatsQuery> ParentQuery(const StatsQuery& scope_query);
-// Key d's value `value` (as the answer names it) as its parent's in ParentQuery's answer: a
-// region one level up, any other key as it is.
-std::string ParentValue(const StatsQuery& scope_query, size_t d, const std::string& value);
-// A cell's keys (as its answer names them) as the keys of its parent in ParentQuery's answer.
-std::vector<std::string> ParentKeys(const StatsQuery& scope_query, std::vector<std::string> keys);
+// The question whose answer holds the parents of a suppression scope's cells over group key d,
+// one step coarser: over region, the same question one region level up (at province level,
+// without the region key, but for one province's answer, whose cells and the ones without
+// region are the same and left out alike); over any other key, the question without it. `from[e]`:
+// the index in scope_query.group_by of the key the parent's key e is (key d itself, coarsened, or
+// the keys other than d).
+struct ParentOver {
+  StatsQuery query;
+  std::vector<size_t> from;
+};
+// Per group key d (its index in scope_query.group_by), the parent question over it; nothing
+// when it would have no key left. The parents' left-out cells mark the scope's cells
+// `parent_hidden` (ParentKeys).
+std::vector<std::optional<ParentOver>> ParentQueries(const StatsQuery& scope_query);
+// The keys (as its answer names them) of a cell's parent over key d, the cell's keys named so.
+std::vector<std::string> ParentKeys(const StatsQuery& scope_query, const ParentOver& parent,
+                                    size_t d, const std::vector<std::string>& keys);
+// Key `from`'s value `value` (as the answer names it) as the parent over key d names it: a
+// region one level up when `from` is d and the region key, any other value as it is.
+std::string ParentValue(const StatsQuery& scope_query, size_t d, size_t from,
+                        const std::string& value);
+// One string per question's answer (its keys in order, prefix, level, k), to find it again.
+std::string AnswerId(const StatsQuery& query);
 
 // For region codes at `level` (RegionAt), each one's parent as an id: a county's city (its
 // first 4 digits), a city's province (2 digits), and 0 for every province (the whole answer).

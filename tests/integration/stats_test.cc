@@ -40,8 +40,10 @@ class StatsTest : public ::testing::Test {
  protected:
   void SetUp() override { Build(); }
   void Build();
+  // `coarser`: the answers already computed for one question, by their group_by, prefix and
+  // level (a question's coarser answers share theirs).
   json Oracle(const std::vector<std::string>& group_by, const std::string& prefix,
-              const std::string& level_name) const;
+              const std::string& level_name, std::map<std::string, json>* coarser = nullptr) const;
 
   TempDir dir_;
   TestServer server_{dir_.sub("data"), {{"stats_k", std::to_string(kK)}}};
@@ -128,7 +130,9 @@ void StatsTest::Build() {
 
 // The definitions of service/stats.h, computed the slow and obvious way.
 json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std::string& asked,
-                       const std::string& level_name) const {
+                       const std::string& level_name, std::map<std::string, json>* coarser) const {
+  std::map<std::string, json> own;
+  if (coarser == nullptr) coarser = &own;
   const int asked_digits = level_name == "province" ? 2 : level_name == "city" ? 4 : 6;
   const bool region_asked = std::count(asked_group_by.begin(), asked_group_by.end(), "region");
   // The answer the cells are left out within (service/stats_suppress.h, ScopeOf): for a prefix
@@ -146,18 +150,43 @@ json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std
     digits = fine;
     if (!region_asked) group_by.insert(group_by.begin(), "region");
   }
-  // The answer one region level up (ParentQuery): its shown cells' keys. A cell whose parent
-  // is not among them has its parent left out.
-  const bool region_grouped = std::count(group_by.begin(), group_by.end(), "region");
-  std::set<json> parents_shown;
-  if (region_grouped && digits > 2) {
-    const json parent = Oracle(group_by, prefix, digits == 6 ? "city" : "province");
-    for (const json& c : parent["cells"]) {
+  // The answers one step coarser over each key (ParentQueries): over region, a level up (at
+  // province level, without region); over any other key, without it. Their shown cells' keys,
+  // per key: a cell whose parent over a key is not among them has that parent left out.
+  const int up = digits == 6 ? 4 : 2;
+  std::map<std::string, std::set<json>> parents_shown;  // by the key the parent is coarser in
+  for (const std::string& g : group_by) {
+    std::vector<std::string> parent_by = group_by;
+    std::string parent_level = digits == 6 ? "county" : digits == 4 ? "city" : "province";
+    if (g == "region" && digits > 2) {
+      parent_level = digits == 6 ? "city" : "province";
+    } else {
+      if (group_by.size() == 1) continue;                 // no key left
+      if (g == "region" && prefix.size() == 2) continue;  // one province: the same cells
+      parent_by.erase(std::find(parent_by.begin(), parent_by.end(), g));
+      if (g == "region") parent_level = "county";  // (unused without region)
+    }
+    std::string id;
+    for (const std::string& p : parent_by) id += p + ",";
+    id += "|" + prefix + "|" + parent_level;
+    if (!coarser->count(id)) (*coarser)[id] = Oracle(parent_by, prefix, parent_level, coarser);
+    std::set<json>& shown = parents_shown[g];
+    for (const json& c : (*coarser)[id]["cells"]) {
       json k = json::object();
-      for (const std::string& g : group_by) k[g] = c[g];
-      parents_shown.insert(k);
+      for (const std::string& p : parent_by) k[p] = c[p];
+      shown.insert(k);
     }
   }
+  // A cell's parent over key g, keyed as the parent's cells are.
+  auto parent_of = [&](const json& k, const std::string& g) {
+    json parent = k;
+    if (g == "region" && digits > 2) {
+      parent["region"] = k["region"].get<std::string>().substr(0, up) + std::string(6 - up, '0');
+    } else {
+      parent.erase(g);
+    }
+    return parent;
+  };
   bool uses_region = !prefix.empty(), by_record = false;
   for (const std::string& g : group_by) {
     uses_region = uses_region || g == "region";
@@ -219,7 +248,7 @@ json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std
     int learners, with_records;
     bool hidden;
     const std::set<std::string>* ids;
-    bool parent_hidden = false;
+    std::set<std::string> parent_hidden;  // the keys over which its parent is left out
   };
   std::vector<Entry> entries;
   for (auto& [k, t] : cells) {
@@ -227,11 +256,8 @@ json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std
     Entry e{
         {},         &k, n, t.with_records, n < kK || (t.with_records > 0 && t.with_records < kK),
         &t.learners};
-    if (region_grouped && digits > 2) {
-      json parent = k;
-      const int up = digits == 6 ? 4 : 2;
-      parent["region"] = k["region"].get<std::string>().substr(0, up) + std::string(6 - up, '0');
-      e.parent_hidden = !parents_shown.count(parent);
+    for (const auto& [g, shown] : parents_shown) {
+      if (!shown.count(parent_of(k, g))) e.parent_hidden.insert(g);
     }
     for (const std::string& g : read) {
       e.text.push_back(k[g].is_string() ? k[g].get<std::string>() : k[g].dump());
@@ -258,9 +284,9 @@ json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std
         auto add = [&](int hidden, int n) { return sum ? hidden + n : std::max(hidden, n); };
         auto safe = [](int hidden) { return hidden == 0 || hidden >= kK; };
         int hidden = 0, hidden_with = 0, cells_hidden = 0, cells_with = 0;
-        bool must = false;  // over region: its parent left out, so one of these is too
+        bool must = false;  // their parent left out one step coarser, so one of these is too
         for (size_t i : members) {
-          must = must || (sum && entries[i].parent_hidden);
+          must = must || entries[i].parent_hidden.count(read[d]);
           if (!entries[i].hidden) continue;
           hidden = add(hidden, entries[i].learners);
           hidden_with = add(hidden_with, entries[i].with_records);
