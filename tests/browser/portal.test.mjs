@@ -224,6 +224,8 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   assert.equal(await bad.getAttribute('data-line'), '3');
   assert.equal(await bad.getAttribute('data-column'), 'grade_value');
   assert.match(await bad.textContent(), /E/);  // the spreadsheet column letter
+  // The server's reason, in the portal's Chinese (web/src/reasons.js), quoting the cell.
+  assert.match(await bad.textContent(), /“abc”不是成绩制 percent 的成绩；允许：0 到 100 之间/);
   await checkA11y(page, 'upload report');
   // Nothing was stored.
   assert.equal((await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length, before);
@@ -261,14 +263,14 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   await page.fill('#upload-sheet', 'marks');
   await page.getByTestId('upload-check').click();
   await page.locator('[data-testid="upload-report"][data-state="errors"]').waitFor();
-  assert.match(await report.textContent(), /marks/);
+  assert.match(await report.textContent(), /工作簿中没有名为“marks”的工作表/);
   await page.fill('#upload-sheet', '');
   // An Excel 97-2003 workbook (saved by LibreOffice, tests/formats/data) is not read as text:
   // the report says to save it as .xlsx.
   await page.setInputFiles('#upload-file', {name: '成绩.xls', mimeType: 'application/vnd.ms-excel',
     buffer: readFileSync(new URL('../formats/data/cn_registrar_libreoffice.xls', import.meta.url))});
   await page.getByTestId('upload-check').click();
-  await report.getByText(/old binary Excel file \(\.xls\)/).waitFor();
+  await report.getByText(/旧版二进制 Excel 文件（\.xls）/).waitFor();
   assert.equal(await report.getAttribute('data-state'), 'errors');
   rows[2] = row(2, {n: 75});
   await page.setInputFiles('#upload-file', {name: '成绩.xlsx', mimeType: XLSX, buffer: xlsx('成绩', rows)});
@@ -303,6 +305,7 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   assert.equal(await bad.count(), 1);
   assert.equal(await bad.getAttribute('data-line'), '3');
   assert.match(await bad.textContent(), /成绩（H 列）/);
+  assert.match(await bad.textContent(), /“良”不是成绩：应为百分制分数/);
   assert.equal((await api('GET', `/v1/learners/lookup?national_id=${nid}`, TOKENS.institutions.szpt.token)).status, 404);
   await page.setInputFiles('#upload-file', {name: '成绩.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + cnRows('良好'))});
   await page.getByTestId('upload-check').click();

@@ -46,7 +46,7 @@ base="http://127.0.0.1:$(cat "$work/port")"
 export CB_BASE="$base" CB_DATA="$work/data" CB_DEMO="$work/demo" CHROMIUM="$chromium"
 if [ -n "${CB_SCREENSHOTS:-}" ]; then export CB_SCREENSHOTS; fi
 status=0
-node --test --test-concurrency=1 --test-reporter=spec qr_test.mjs i18n_test.mjs portal.test.mjs screenshots.test.mjs || status=$?
+node --test --test-concurrency=1 --test-reporter=spec qr_test.mjs i18n_test.mjs reasons_test.mjs portal.test.mjs screenshots.test.mjs || status=$?
 if [ "$status" != 0 ]; then
   echo "---- server log (tail)" >&2
   tail -n 40 "$work/server.log" >&2

@@ -6,6 +6,7 @@ import {listAll} from './catalog.js';
 import {explanation, recordLabels} from './conversion_view.js';
 import {button, clear, field, h, heading, notice, showErrors} from './dom.js';
 import {S, t} from './i18n.js';
+import {reason} from './reasons.js';
 
 const L = {
   title: ['申请评估', 'Evaluate an applicant'],
@@ -54,10 +55,10 @@ export async function render({view, app, setTitle}) {
       const p = r.problem || {};
       const name = POINTERS[p.pointer];
       if (name) {
-        f[name].setError(p.detail);
-        return showErrors(errors, [{id: f[name].id, text: p.detail}]);
+        f[name].setError(reason(p.detail));
+        return showErrors(errors, [{id: f[name].id, text: reason(p.detail)}]);
       }
-      return out.append(notice(t(S.requestFailed, {detail: api.detail(r)}), 'error'));
+      return out.append(notice(t(S.requestFailed, {detail: reason(api.detail(r))}), 'error'));
     }
     const program = programs.find((p) => p.id === body.program);
     const labels = await recordLabels(body.learner);

@@ -8,6 +8,7 @@ import * as api from './api.js';
 import {batches, columnLetter, csvLine, decode, splitCsv} from './csv.js';
 import {button, clear, field, h, heading, notice, progressBar, showErrors, table} from './dom.js';
 import {num, t} from './i18n.js';
+import {reason} from './reasons.js';
 import {posted} from './store.js';
 
 const BATCH = 500;  // records per request (the server's limit is 1000 by default)
@@ -90,7 +91,7 @@ function reportTable(problems) {
     cells: [p.line ? num(p.line) : '—',
       p.column ? (p.column.letter ? t(L.columnText, {name: p.column.label || p.column.name, letter: p.column.letter})
         : p.column.label || p.column.name) : '—',
-      p.message],
+      reason(p.message)],
   })), {class: 'table-responsive'});
 }
 
@@ -142,7 +143,7 @@ async function commit(parts, slot) {
     bar.replaceChildren(progressBar({value: done, max: total, label: t(L.progress), testid: 'upload-progress'}));
     line.textContent = t(L.committing, {i: i + 1, n: parts.length});
     const r = await api.call('POST', '/v1/records', {body: parts[i].text, type: 'text/csv; charset=utf-8'});
-    if (!r.ok) return slot.append(notice(t(L.failed, {i: i + 1, detail: api.detail(r)}), 'error'));
+    if (!r.ok) return slot.append(notice(t(L.failed, {i: i + 1, detail: reason(api.detail(r))}), 'error'));
     for (const x of r.data.records) {
       if (x.status === 'existing') existing++;
       else created++;
