@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "engine/regimes.h"
@@ -61,16 +62,28 @@ bool UsesRegion(const StatsQuery& q) {
   return false;
 }
 
+StatusOr<std::vector<ScannedLearner>> ReadLearners(RecordService& records, Kv& kv) {
+  LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(kv));
+  std::vector<ScannedLearner> out;
+  out.reserve(rows.size());
+  for (LearnerRow& row : rows) {
+    ScannedLearner l;
+    LCB_ASSIGN_OR_RETURN(l.records, records.AllRecords(row.id));
+    LCB_ASSIGN_OR_RETURN(l.conversions, CountConversions(kv, row.id));
+    l.row = std::move(row);
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
 // Adds one learner to the cells it falls in.
-Status AddLearner(RecordService& records, Kv& kv, const StatsQuery& query, const LearnerRow& l,
-                  Cells& cells) {
+void AddLearner(const StatsQuery& query, const ScannedLearner& learner, Cells& cells) {
+  const LearnerRow& l = learner.row;
   const bool by_record = NeedsRecords(query);
   const std::string region = l.region.value_or("");
-  LCB_ASSIGN_OR_RETURN(auto list, records.AllRecords(l.id));
-  LCB_ASSIGN_OR_RETURN(int64_t conversions, CountConversions(kv, l.id));
   std::set<std::vector<std::string>> touched, with_records;
   if (!by_record) touched.insert(KeysOf(query, region, nullptr));
-  for (const Record& r : *list) {
+  for (const Record& r : *learner.records) {
     if (r.revoked) continue;
     std::vector<std::string> keys =
         by_record ? KeysOf(query, region, &r) : KeysOf(query, region, nullptr);
@@ -84,9 +97,8 @@ Status AddLearner(RecordService& records, Kv& kv, const StatsQuery& query, const
     Tally& t = cells[keys];
     t.learners.insert(l.id);
     t.with_records += static_cast<int64_t>(with_records.count(keys));
-    t.conversions += conversions;
+    t.conversions += learner.conversions;
   }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -164,11 +176,10 @@ StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const
 
 namespace {
 
-// The shown cells' keys of the answers one question's coarser answers are, by AnswerId.
 using ShownKeys = std::map<std::string, std::set<std::vector<std::string>>>;
 
-StatusOr<StatsResult> Scan(RecordService& records, Kv& kv, const StatsQuery& asked,
-                           ShownKeys* coarser) {
+StatsResult Scan(const std::vector<ScannedLearner>& learners, const StatsQuery& asked,
+                 ShownKeys* coarser) {
   // The answer the cells are left out within (stats_suppress.h): the cells of `query`, of
   // which those under scope.keep are the answer to `asked`.
   const SuppressionScope scope = ScopeOf(asked);
@@ -182,20 +193,18 @@ StatusOr<StatsResult> Scan(RecordService& records, Kv& kv, const StatsQuery& ask
     const std::string id = AnswerId(parent_queries[d]->query);
     auto it = coarser->find(id);
     if (it == coarser->end()) {
-      LCB_ASSIGN_OR_RETURN(StatsResult parent,
-                           Scan(records, kv, parent_queries[d]->query, coarser));
+      StatsResult parent = Scan(learners, parent_queries[d]->query, coarser);
       std::set<std::vector<std::string>> shown;
       for (StatsCell& c : parent.cells) shown.insert(std::move(c.keys));
       it = coarser->emplace(id, std::move(shown)).first;
     }
     parents_shown[d] = &it->second;
   }
-  LCB_ASSIGN_OR_RETURN(std::vector<LearnerRow> rows, ReadLearnerRows(kv));
   Cells cells;
-  for (const LearnerRow& l : rows) {
-    const std::string region = l.region.value_or("");
+  for (const ScannedLearner& l : learners) {
+    const std::string region = l.row.region.value_or("");
     if (UsesRegion(query) && (region.empty() || !region.starts_with(query.region_prefix))) continue;
-    LCB_RETURN_IF_ERROR(AddLearner(records, kv, query, l, cells));
+    AddLearner(query, l, cells);
   }
   // Every cell in key order, each key's value as its rank among the values present.
   const size_t n_keys = query.group_by.size();
@@ -249,8 +258,18 @@ StatusOr<StatsResult> Scan(RecordService& records, Kv& kv, const StatsQuery& ask
 }  // namespace
 
 StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& query) {
-  ShownKeys coarser;
-  return Scan(records, kv, query, &coarser);
+  LCB_ASSIGN_OR_RETURN(StatsScanner scanner, StatsScanner::Read(records, kv));
+  return scanner.Compute(query);
+}
+
+StatusOr<StatsScanner> StatsScanner::Read(RecordService& records, Kv& kv) {
+  StatsScanner scanner;
+  LCB_ASSIGN_OR_RETURN(scanner.learners_, ReadLearners(records, kv));
+  return scanner;
+}
+
+StatsResult StatsScanner::Compute(const StatsQuery& query) {
+  return Scan(learners_, query, &coarser_);
 }
 
 }  // namespace lcb

@@ -7,7 +7,10 @@
 // Thread-safe.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,28 @@
 namespace lcb {
 
 StatusOr<StatsResult> ComputeStatsByScan(RecordService& records, Kv& kv, const StatsQuery& query);
+
+// A learner as the scan counts it: its row, its records and its applied conversions.
+struct ScannedLearner {
+  LearnerRow row;
+  std::shared_ptr<const std::vector<Record>> records;
+  int64_t conversions = 0;
+};
+
+// The scan of one state of the store, for many questions: the learners are read once (Read),
+// and each answer one or more steps coarser that a question respects (stats_suppress.h,
+// ParentQueries) is computed once for all of them. ComputeStatsByScan is Read + Compute.
+// Not thread-safe.
+class StatsScanner {
+ public:
+  static StatusOr<StatsScanner> Read(RecordService& records, Kv& kv);
+  StatsResult Compute(const StatsQuery& query);
+
+ private:
+  std::vector<ScannedLearner> learners_;
+  // The shown cells' keys of the coarser answers computed so far, by AnswerId.
+  std::map<std::string, std::set<std::vector<std::string>>> coarser_;
+};
 
 // Every learner account row.
 StatusOr<std::vector<LearnerRow>> ReadLearnerRows(Kv& kv);

@@ -146,6 +146,10 @@ size_t StatsServiceTest::ExpectAggregatesEqualScan() {
   const std::vector<StatsKey> all = {StatsKey::kRegion, StatsKey::kKind, StatsKey::kLevel,
                                      StatsKey::kYear, StatsKey::kIssuer};
   size_t shown = 0;
+  // One scan of the store for every question (the coarser answers they respect computed once).
+  auto scanner = StatsScanner::Read(s().records(), s().kv());
+  EXPECT_TRUE(scanner.ok()) << scanner.status().ToString();
+  if (!scanner.ok()) return shown;
   for (unsigned mask = 1; mask < 32; ++mask) {
     std::vector<StatsKey> group_by;
     for (unsigned i = 0; i < 5; ++i) {
@@ -160,7 +164,7 @@ size_t StatsServiceTest::ExpectAggregatesEqualScan() {
         for (const std::string prefix : {"", "31", "3101", "310101", "32", "11"}) {
           for (int k : {1, 2}) {
             StatsQuery q{order, prefix, level, k};
-            const StatsResult want = Scan(q);
+            const StatsResult want = scanner->Compute(q);
             const StatsResult got = Compute(q);
             EXPECT_EQ(got, want) << "mask " << mask << " prefix " << prefix << " k " << k;
             if (got != want) return shown;  // one difference is enough to read
