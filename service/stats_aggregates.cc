@@ -590,30 +590,29 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
                                  TooFew(t.learners, with_records, query.k), with_records};
     }
     // The answers one step coarser over each key, unless none of them can leave a cell out.
-    std::vector<std::optional<ParentOver>> parent_queries;
-    std::vector<const Answer*> parents;
+    // Per key d: the parent question over it and its answer, when it is read.
+    std::vector<std::pair<ParentOver, const Answer*>> parents;
     if (!primary_only && (std::any_of(marks.begin(), marks.end(),
                                       [](const SuppressionCell& m) { return m.hidden; }) ||
                           !NothingCoarserHides(query))) {
-      parent_queries = ParentQueries(query);
-      parents.assign(parent_queries.size(), nullptr);
-      for (size_t d = 0; d < parent_queries.size(); ++d) {
-        if (!parent_queries[d]) continue;
-        const StatsQuery& pq = parent_queries[d]->query;
-        const std::string id = AnswerId(pq);
+      for (std::optional<ParentOver>& pq : ParentQueries(query)) {
+        parents.emplace_back(pq ? std::move(*pq) : ParentOver{}, nullptr);
+        if (!pq) continue;
+        const std::string id = AnswerId(parents.back().first.query);
         auto it = coarser->find(id);
         if (it == coarser->end()) {
           Answer parent;
-          FinishAnswer(ScopeOf(pq), /*primary_only=*/false, coarser, depth + 1, &parent);
+          FinishAnswer(ScopeOf(parents.back().first.query), /*primary_only=*/false, coarser,
+                       depth + 1, &parent);
           it = coarser->emplace(id, std::move(parent)).first;  // map nodes stay where they are
         }
-        parents[d] = &it->second;
+        parents.back().second = &it->second;
       }
     }
-    for (size_t d = 0; d < parents.size() && d < parent_queries.size(); ++d) {
-      const Answer* parent = parents[d];
-      if (parent == nullptr || !parent_queries[d]) continue;
-      const std::vector<size_t>& from = parent_queries[d]->from;
+    for (size_t d = 0; d < parents.size(); ++d) {
+      const Answer* parent = parents[d].second;
+      if (parent == nullptr) continue;
+      const std::vector<size_t>& from = parents[d].first.from;
       const size_t n_parent = from.size();
       // Per parent key e, the ranks of key from[e] here as ranks in the parent's answer (its
       // names are in order too): a region one level up when coarsened; -1 when the parent
