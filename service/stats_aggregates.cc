@@ -653,7 +653,11 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
         }
       }
     }
-    if (!primary_only) SuppressAnswer(&marks, query, names);
+    uint8_t parent_read = 0;
+    for (size_t d = 0; d < parents.size(); ++d) {
+      if (parents[d].second != nullptr) parent_read |= static_cast<uint8_t>(1u << d);
+    }
+    if (!primary_only) SuppressAnswer(&marks, query, names, parent_read);
     // Which regions' cells are the answer: a range of ranks (region names are in order).
     uint32_t from = 0, to = UINT32_MAX;
     if (!scope.keep.empty()) {

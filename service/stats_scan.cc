@@ -235,7 +235,11 @@ StatsResult Scan(const std::vector<ScannedLearner>& learners, const StatsQuery& 
     }
     marks.push_back(m);
   }
-  SuppressAnswer(&marks, query, names);
+  uint8_t parent_read = 0;
+  for (size_t d = 0; d < parents_shown.size(); ++d) {
+    if (parents_shown[d] != nullptr) parent_read |= static_cast<uint8_t>(1u << d);
+  }
+  SuppressAnswer(&marks, query, names, parent_read);
   StatsResult out;
   out.k = query.k;
   size_t i = 0;

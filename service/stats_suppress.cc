@@ -36,7 +36,7 @@ void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<std::vector<uint32_t>>& parents,
                            const std::vector<bool>& disjoint, int64_t k,
-                           const std::vector<size_t>& key_order) {
+                           const std::vector<size_t>& key_order, uint8_t parent_read) {
   std::vector<SuppressionCell>& c = *cells;
   if (std::none_of(c.begin(), c.end(),
                    [](const SuppressionCell& x) { return x.hidden || x.parent_hidden; })) {
@@ -139,8 +139,19 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
     }
     dirty[d].assign(starts[d].size(), 1);
   }
+  // A cell alone in its group over a key whose parent answer shows that group's parent is
+  // known: it is that parent, by another name. Leaving it out protects nothing.
+  std::vector<char> known(n, 0);
+  for (size_t d = 0; d < n_keys; ++d) {
+    if (!(parent_read >> d & 1)) continue;
+    for (size_t g = 0; g + 1 < starts[d].size(); ++g) {
+      if (starts[d][g + 1] - starts[d][g] != 1) continue;
+      const uint32_t i = orders[d][starts[d][g]];
+      if (!(c[i].parent_hidden >> d & 1)) known[i] = 1;
+    }
+  }
   size_t more = 0;
-  std::vector<uint32_t> shown;
+  std::vector<uint32_t> shown, shown_known;
   bool changed = true;
   while (changed) {
     changed = false;
@@ -156,48 +167,70 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         if (!dirty[d][g]) continue;
         dirty[d][g] = 0;
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
-        int64_t hidden = 0, hidden_with = 0;  // learners; those with records
-        int cells_hidden = 0, cells_with = 0;  // left-out cells; those with records
+        // What the group leaves out, counting the known cells (`all`) or not (`unknown`).
+        struct Left {
+          int64_t hidden = 0, hidden_with = 0;   // learners; those with records
+          int cells_hidden = 0, cells_with = 0;  // left-out cells; those with records
+        } all, unknown;
         bool must = false;  // the group's parent is left out one level up: leave one out too
         shown.clear();
+        shown_known.clear();
+        auto leave_out = [&](Left& l, const SuppressionCell& cell) {
+          l.hidden = add(l.hidden, cell.learners);
+          l.hidden_with = add(l.hidden_with, with_records(cell));
+          ++l.cells_hidden;
+          l.cells_with += with_records(cell) > 0;
+        };
         for (uint32_t x = begin; x < end; ++x) {
-          const SuppressionCell& cell = c[order[x]];
+          const uint32_t i = order[x];
+          const SuppressionCell& cell = c[i];
           must = must || (cell.parent_hidden >> d & 1);
           if (cell.hidden) {
-            hidden = add(hidden, cell.learners);
-            hidden_with = add(hidden_with, with_records(cell));
-            ++cells_hidden;
-            cells_with += with_records(cell) > 0;
+            leave_out(all, cell);
+            if (!known[i]) leave_out(unknown, cell);
           } else {
-            shown.push_back(order[x]);
+            (known[i] ? shown_known : shown).push_back(i);
           }
         }
         // Never one left-out cell alone in a group (of learners, or of records): the group's
         // total less its shown cells would give it back exactly, and with it the cells it was
         // left out beside in its other groups (a chain of one-key differences).
-        auto learners_ok = [&] {
-          return safe(hidden) && cells_hidden != 1 && !(must && cells_hidden == 0);
+        auto learners_ok = [&](const Left& l) {
+          return safe(l.hidden) && l.cells_hidden != 1 && !(must && l.cells_hidden == 0);
         };
-        auto ok = [&] { return learners_ok() && safe(hidden_with) && cells_with != 1; };
-        if (ok() || shown.empty()) continue;
+        auto ok = [&](const Left& l) {
+          return learners_ok(l) && safe(l.hidden_with) && l.cells_with != 1;
+        };
         // The smallest shown cells first; equal ones in the order of their keys.
-        std::sort(shown.begin(), shown.end(), [&](uint32_t x, uint32_t y) {
-          return c[x].learners != c[y].learners ? c[x].learners < c[y].learners : before(x, y);
-        });
-        for (size_t x = 0; x < shown.size() && !ok(); ++x) {
-          SuppressionCell& cell = c[shown[x]];
-          // Once the learners are safe, only a cell with records makes theirs so.
-          if (learners_ok() && with_records(cell) == 0) continue;
-          cell.hidden = true;
+        auto smallest_first = [&](std::vector<uint32_t>* v) {
+          std::sort(v->begin(), v->end(), [&](uint32_t x, uint32_t y) {
+            return c[x].learners != c[y].learners ? c[x].learners < c[y].learners : before(x, y);
+          });
+        };
+        auto hide = [&](uint32_t i) {
+          c[i].hidden = true;
           for (size_t e = 0; e < n_keys; ++e) {
-            if (e != d) dirty[e][group_of[e][shown[x]]] = 1;
+            if (e != d) dirty[e][group_of[e][i]] = 1;
           }
-          hidden = add(hidden, cell.learners);
-          hidden_with = add(hidden_with, with_records(cell));
-          ++cells_hidden;
-          cells_with += with_records(cell) > 0;
+          leave_out(all, c[i]);
+          if (!known[i]) leave_out(unknown, c[i]);
           ++more;
           changed = true;
+        };
+        // The rule holds for the cells a subtraction does not know already; cells that are
+        // known elsewhere are left out for it only when no other cell is left to leave out.
+        if (ok(unknown)) continue;
+        smallest_first(&shown);
+        for (size_t x = 0; x < shown.size() && !ok(unknown); ++x) {
+          // Once the learners are safe, only a cell with records makes theirs so.
+          if (learners_ok(unknown) && with_records(c[shown[x]]) == 0) continue;
+          hide(shown[x]);
+        }
+        if (ok(unknown) || ok(all)) continue;
+        smallest_first(&shown_known);
+        for (size_t x = 0; x < shown_known.size() && !ok(all); ++x) {
+          if (learners_ok(all) && with_records(c[shown_known[x]]) == 0) continue;
+          hide(shown_known[x]);
         }
       }
     }
@@ -206,7 +239,7 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
 }
 
 size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
-                      const std::vector<std::vector<std::string>>& names) {
+                      const std::vector<std::vector<std::string>>& names, uint8_t parent_read) {
   if (std::none_of(cells->begin(), cells->end(),
                    [](const SuppressionCell& x) { return x.hidden || x.parent_hidden; })) {
     return 0;
@@ -225,7 +258,7 @@ size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& que
   std::iota(key_order.begin(), key_order.end(), size_t{0});
   std::stable_sort(key_order.begin(), key_order.end(),
                    [&](size_t x, size_t y) { return query.group_by[x] < query.group_by[y]; });
-  return SuppressComplements(cells, n_keys, parents, disjoint, query.k, key_order);
+  return SuppressComplements(cells, n_keys, parents, disjoint, query.k, key_order, parent_read);
 }
 
 SuppressionScope ScopeOf(const StatsQuery& query) {

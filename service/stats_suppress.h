@@ -31,15 +31,22 @@
 // suppressed, the same way, from its own coarser answers) first. So every answer respects
 // every coarser one, down to the questions of one key.
 //
+// A cell that is the only one of its group over some key equals its parent over that key; when
+// that parent is shown (its answer was read and does not leave it out), the cell is known even
+// when left out: county 310105 whose learners (12) all hold moocs, whose mooc cell is its
+// total, which the counties of 3101 show. Such a cell counts as shown wherever the rule counts
+// a group's left-out cells, and the group leaves out another cell instead when it has one
+// (beside 310101's 3 mooc learners, 310104's moocs rather than 310105's: else 3101's moocs less
+// 310104's, shown, and 310105's total would give the 3 back); only when it has none is the
+// known cell left out, as before.
+//
 // What this does not protect (tests/service/stats_audit_test.cc audits every question one
-// regulator can ask as a system of equations over the finest cells' records): a complement
-// that another answer shows under another name. A cell that is the only one of its group over
-// some key equals its parent over that key; when that parent is shown, the cell is known even
-// though it is left out. County 310105 whose learners (12) all hold moocs, beside 310101's 3
-// mooc learners: 310105's moocs are left out as the 3's complement, but they are 310105's
-// total, which the counties of 3101 show, and 3101's moocs less them give the 3 back. Closing
-// that needs the coarser answers to respect the finer ones too (one suppression of every
-// answer of a province together), not built.
+// regulator can ask as a system of equations over the finest cells' records): that last case.
+// City 3101 holding every mooc of province 31, its mooc cell is the province's; left out beside
+// 3101's few learners of other kinds, where nothing else can be, it still leaves 3101's total
+// less the province's moocs. Only the parent's answer could leave it out, and closing that
+// needs the coarser answers to respect the finer ones too (one suppression of every answer of
+// a province together), not built.
 //
 // How many distinct learners the left-out cells of a group hold: over the region key their sum
 // (each learner has one region, so the sets are disjoint). Over kind, level, year and issuer a
@@ -92,17 +99,21 @@ inline bool TooFew(int64_t learners, int64_t with_records, int64_t k) {
 // largest left-out cell's. `key_order`: the keys in the order they are read (the groups of
 // each key in turn, the groups in the order of their keys read so, and ties between equal cells
 // broken so); empty = 0, 1, ... . The cells hidden depend on it and on the cells, not on the
-// order of `cells`. Returns how many more cells it hid.
+// order of `cells`. `parent_read`, bit d: the answer one step coarser over key d was read, so
+// that a cell without its bit d in parent_hidden has its parent over d shown: a cell alone in
+// its group over d is then known (it is that parent), and counts as shown wherever the rule
+// counts left-out cells, as long as another cell can be left out instead. Returns how many more
+// cells it hid.
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<std::vector<uint32_t>>& parents,
                            const std::vector<bool>& disjoint, int64_t k,
-                           const std::vector<size_t>& key_order = {});
+                           const std::vector<size_t>& key_order = {}, uint8_t parent_read = 0);
 
 // SuppressComplements for the cells of an answer to `query`, `names[d]` the values of key d by
 // id (region codes at query.region_level for the region key). Nothing to do, and nothing
 // computed, when no cell is hidden nor has its parent hidden.
 size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
-                      const std::vector<std::vector<std::string>>& names);
+                      const std::vector<std::vector<std::string>>& names, uint8_t parent_read = 0);
 
 // The answer a question's cells are left out within. Suppression within one answer protects
 // its cells against the answers one level up, but not against an answer that cuts one of its

@@ -286,6 +286,15 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   assert.deepEqual([...new Set(fromBook.map((r) => r.completed_on))], ['2024-06-30']);
   assert.deepEqual(fromBook.map((r) => r.grade.value).sort(), ['75', '88', '92']);
   await checkA11y(page, 'upload from a workbook');
+  // Two registrars at once: one record revoked through the API while the page's form is open;
+  // the form's revocation with another reason is refused, the reason shown in Chinese.
+  await openPage(page, `record/${fromBook[0].id}`);
+  await page.locator('#revoke-reason').waitFor();
+  assert.equal((await api('POST', `/v1/records/${fromBook[0].id}/revoke`, TOKENS.institutions.szpt.token,
+    {reason: '录入错误'})).status, 200);
+  await page.fill('#revoke-reason', '重复登记');
+  await page.getByRole('button', {name: '撤销记录'}).click();
+  await page.getByText('该记录已被撤销（撤销原因与此不同）').first().waitFor();
 
   // A registrar's own export (Chinese columns, read through the cn-registrar mapping): the
   // learner is found by national ID, or gets an account once the file has no problem.

@@ -64,6 +64,28 @@ const SAMPLES = [
     'formats/mapping_apply.cc', '" is not a grade: a percent score (0-100), ', []],
   ['line 3, column F (教育层次代码): "29" is not one of the codes: 20 本科, 21 专科, 22 专升本, 23 高起本',
     'formats/source_table.cc', 'out += ", column " + p.letter;', []],
+  // Signing in, sessions, roles and what is not there (every page, through api.detail).
+  ['that is not a sign-in code: it has 12 letters and digits', 'api/sessions.cc', 'that is not a sign-in code: it has 12 letters and digits', []],
+  ['the sign-in code is not valid: it may have been used already', 'api/sessions.cc', 'the sign-in code is not valid: it may have been used already', []],
+  ['the sign-in code has expired: ask for a new one', 'api/sessions.cc', 'the sign-in code has expired: ask for a new one', []],
+  ['too many failed sign-in attempts; retry after 60 s', 'api/sessions.cc', '"too many failed sign-in attempts; retry after "', []],
+  ['the token is not valid', 'api/sessions.cc', '"the token is not valid"', []],
+  ['not signed in', 'api/sessions.cc', '"not signed in"', []],
+  ['the session has ended: sign in again', 'api/sessions.cc', '"the session has ended: sign in again"', []],
+  ['this endpoint needs Authorization: Bearer <token> or a portal session', 'api/app.cc',
+    '"this endpoint needs Authorization: Bearer <token> or a portal session"', []],
+  ['rate limit exceeded; retry after 2 s', 'api/app.cc', '"rate limit exceeded; retry after "', []],
+  ['role auditor may not call GET /v1/stats', 'api/app.cc', '" may not call "', ['auditor', 'GET', 'v1', 'stats']],
+  ['shutting down', 'api/app.cc', '"shutting down"', []],
+  ["no learner 'lrn_7f3a'", 'service/passbook.cc', `"no learner '"`, ['lrn_7f3a']],
+  ["no record 'rec_19c2'", 'service/records.cc', `"no record '"`, ['rec_19c2']],
+  ["no session 'ses_0a1b'", 'api/sessions.cc', `"no session '"`, ['ses_0a1b']],
+  ["no institution 'pku'", 'service/learners.cc', `"no institution '"`, ['pku']],
+  ['record rec_19c2 is already revoked', 'service/records.cc', '" is already revoked"', ['rec_19c2']],
+  ['record is already revoked (with another reason)', 'service/records.cc', '"record is already revoked (with another reason)"', []],
+  ['only the learner may grant access to its records', 'api/routes_records.cc', '"only the learner may grant access to its records"', []],
+  ['only the learner', 'api/routes_records.cc', '"only the learner"', []],
+  ['a learner may evaluate only its own conversions', 'api/routes_conversion.cc', '"a learner may evaluate only its own conversions"', []],
 ];
 
 test('every sample is still what the server writes', () => {

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
@@ -262,6 +263,24 @@ TEST(StatsAuditTest, ASmallCountyWithoutRecordsIsRespectedByCellsWithRecords) {
   EXPECT_EQ(by_kind.suppressed, 2);
 }
 
+// A left-out cell that another answer shows under another name protects nothing. County
+// 310105's 12 learners all hold moocs, so its mooc cell is its total, which 3101's counties
+// show. Left out as the complement of 310101's 3 mooc learners, it would leave 3101's moocs
+// less 310104's (shown) and 310105's total = the 3. So the mooc column leaves out 310104's
+// moocs instead (and the cells that chain on from there), and shows 310105's.
+TEST(StatsAuditTest, AComplementKnownElsewhereIsNotTheOneLeftOut) {
+  std::vector<Record> r;
+  Add(&r, 3, "310101", UnitKind::kMooc, 2022);
+  Add(&r, 12, "310101", UnitKind::kDegreeCourse, 2022);
+  Add(&r, 12, "310105", UnitKind::kMooc, 2022);
+  Add(&r, 20, "310104", UnitKind::kMooc, 2022);
+  Add(&r, 15, "310104", UnitKind::kDegreeCourse, 2022);
+  Add(&r, 11, "310104", UnitKind::kNonDegreeCourse, 2022);
+  Add(&r, 14, "310106", UnitKind::kDegreeCourse, 2022);
+  Add(&r, 13, "310106", UnitKind::kNonDegreeCourse, 2022);
+  EXPECT_EQ(Recovered(r, 10), std::vector<std::string>{});
+}
+
 // Random small data (2-5 counties in two cities, 20-79 learners with one record each, two kinds,
 // two years, two issuers): before every group had to leave out two cells or none, 27 of these
 // 40 data sets gave back a cell of fewer than 10 learners. Not every possible data set is safe
@@ -310,6 +329,51 @@ TEST(StatsAuditTest, LearnersWithSeveralRecordsGiveBackNoSmallCell) {
     }
     EXPECT_EQ(Recovered(records, 10), std::vector<std::string>{}) << "seed " << seed;
   }
+}
+
+}  // namespace
+}  // namespace lcb
+
+namespace lcb {
+namespace {
+
+// A measurement, not a check (run with --gtest_also_run_disabled_tests): what is still given
+// back when a county's learners all hold one kind, one year or one issuer (each county so with
+// probability 1/2), so that many cells are their parents by another name. Such a cell left out
+// where nothing else can be (its group's other cells are small, or known too) protects nothing,
+// and only its parent's answer could leave it out: not done (stats_suppress.h, "What this does
+// not protect"). Otherwise the data of LearnersWithSeveralRecordsGiveBackNoSmallCell.
+TEST(StatsAuditTest, DISABLED_MeasureCountiesOfOneKindYearOrIssuer) {
+  const std::vector<std::string> counties = {"310101", "310104", "310105",
+                                             "310201", "310202", "310203"};
+  int leaked = 0;
+  constexpr unsigned kSets = 400;
+  for (unsigned seed = 1; seed <= kSets; ++seed) {
+    std::mt19937 rng(seed);
+    const size_t nc = 2 + rng() % (counties.size() - 1);
+    const int n = 20 + static_cast<int>(rng() % 80);
+    std::vector<unsigned> one(nc);  // 0-2: none; 3: one kind; 4: one year; 5: one issuer
+    for (unsigned& o : one) o = static_cast<unsigned>(rng() % 6);
+    std::vector<Record> records;
+    for (int learner = 0; static_cast<int>(records.size()) < n; ++learner) {
+      size_t pick = rng() % (nc * (nc + 1) / 2), at = 0;
+      while (at + 1 < nc && pick > at) pick -= ++at;
+      const int held = 1 + static_cast<int>(rng() % 3);
+      for (int i = 0; i < held; ++i) {
+        UnitKind kind = static_cast<UnitKind>(rng() % 2);
+        int year = 2022 + static_cast<int>(rng() % 2);
+        std::string issuer = rng() % 2 ? "uni" : "ou";
+        if (one[at] == 3) kind = UnitKind::kMooc;
+        if (one[at] == 4) year = 2023;
+        if (one[at] == 5) issuer = "ou";
+        records.push_back({counties[at], kind, year, issuer, learner});
+      }
+    }
+    const std::vector<std::string> got = Recovered(records, 10);
+    if (got.empty()) continue;
+    if (++leaked <= 3) std::printf("seed %u: %s\n", seed, got.front().c_str());
+  }
+  std::printf("%d of %u data sets give back a cell of fewer than 10 learners\n", leaked, kSets);
 }
 
 }  // namespace

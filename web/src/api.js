@@ -3,6 +3,8 @@
 // must carry lives only in this module's memory (GET /v1/sessions/current gives it again
 // after a reload).
 
+import {reason} from './reasons.js';
+
 let csrfToken = null;
 let onSessionEnded = () => {};
 
@@ -44,9 +46,9 @@ export const post = (path, json, opts = {}) => call('POST', path, {...opts, json
 export const put = (path, json, opts = {}) => call('PUT', path, {...opts, json});
 export const del = (path, opts) => call('DELETE', path, opts);
 
-// The problem's detail, or a generic line.
+// The problem's detail in the portal's language (reasons.js), or a generic line.
 export function detail(r) {
-  if (r.problem && r.problem.detail) return r.problem.detail;
+  if (r.problem && r.problem.detail) return reason(r.problem.detail);
   return `HTTP ${r.status}`;
 }
 

@@ -58,7 +58,7 @@ export async function render({view, app, setTitle}) {
         f[name].setError(reason(p.detail));
         return showErrors(errors, [{id: f[name].id, text: reason(p.detail)}]);
       }
-      return out.append(notice(t(S.requestFailed, {detail: reason(api.detail(r))}), 'error'));
+      return out.append(notice(t(S.requestFailed, {detail: api.detail(r)}), 'error'));
     }
     const program = programs.find((p) => p.id === body.program);
     const labels = await recordLabels(body.learner);

@@ -6,6 +6,7 @@ import {listAll} from './catalog.js';
 import {button, clear, field, h, heading, notice, showErrors, table} from './dom.js';
 import {num, t} from './i18n.js';
 import {lineOf, parseWithLines} from './jsonpos.js';
+import {reason} from './reasons.js';
 
 const L = {
   title: ['转换规则', 'Rulesets'],
@@ -75,7 +76,8 @@ export async function render({view, app, setTitle}) {
     const list = p.errors && p.errors.length ? p.errors : [{pointer: p.pointer || '', detail: p.detail}];
     report(list.map((x) => {
       const line = lineOf(parsed.lines, x.pointer);
-      return {line, ptr: x.pointer, msg: x.detail, text: t(L.atLine, {line, ptr: x.pointer || '/', msg: x.detail})};
+      const msg = reason(x.detail);
+      return {line, ptr: x.pointer, msg, text: t(L.atLine, {line, ptr: x.pointer || '/', msg})};
     }));
   }
 

@@ -143,7 +143,7 @@ async function commit(parts, slot) {
     bar.replaceChildren(progressBar({value: done, max: total, label: t(L.progress), testid: 'upload-progress'}));
     line.textContent = t(L.committing, {i: i + 1, n: parts.length});
     const r = await api.call('POST', '/v1/records', {body: parts[i].text, type: 'text/csv; charset=utf-8'});
-    if (!r.ok) return slot.append(notice(t(L.failed, {i: i + 1, detail: reason(api.detail(r))}), 'error'));
+    if (!r.ok) return slot.append(notice(t(L.failed, {i: i + 1, detail: api.detail(r)}), 'error'));
     for (const x of r.data.records) {
       if (x.status === 'existing') existing++;
       else created++;

@@ -1,10 +1,11 @@
 // The server's reasons (a problem's `detail`, each of its `errors`, an import report's lines)
 // in the portal's language. The server writes them in English; in Chinese the portal rewrites
 // the ones a registrar or learner meets (a bad cell of an uploaded file, an unknown learner or
-// unit, a date, a grade, a workbook it cannot read) from this table, keeping what they quote
-// (the cell's text, a code, a unit id) as it is. A reason not in the table is shown as the
-// server wrote it. tests/browser/reasons_test.mjs holds every rule against the server's own
-// texts (the strings in the C++ sources that write them).
+// unit, a date, a grade, a workbook it cannot read, a sign-in code, a session, a role) from
+// this table (every page shows a failed request's detail through api.detail, which uses it),
+// keeping what they quote (the cell's text, a code, a unit id) as it is. A reason not in the
+// table is shown as the server wrote it. tests/browser/reasons_test.mjs holds every rule
+// against the server's own texts (the strings in the C++ sources that write them).
 import {lang} from './i18n.js';
 
 // [pattern over the whole reason, Chinese with $1.. for its groups]; a group named in `inner`
@@ -61,6 +62,28 @@ const RULES = [
     '这个工作簿设置了密码（已加密），无法读取：请用 Excel 或 WPS 打开，删除密码（Excel：文件 > 信息 > 保护工作簿 > 用密码进行加密，清空密码；WPS：文件 > 文档加密）后重新保存，或另存为 CSV'],
   [/^this is an old binary Office file \(a compound file holding no Excel workbook\); .*$/s,
     '这是旧版二进制 Office 文件，其中没有 Excel 工作簿：请在 Excel 或 WPS 中把工作表另存为“Excel 工作簿 (*.xlsx)”或 CSV'],
+  // Signing in, sessions and roles (api/sessions.cc, api/app.cc), met on every page.
+  [/^that is not a sign-in code: it has 12 letters and digits$/, '这不是登录码：登录码由 12 位字母和数字组成'],
+  [/^the sign-in code is not valid: it may have been used already$/, '登录码无效：它可能已被使用过'],
+  [/^the sign-in code has expired: ask for a new one$/, '登录码已过期：请重新获取'],
+  [/^too many failed sign-in attempts; retry after (\d+) s$/, '登录失败次数过多，请 $1 秒后再试'],
+  [/^the token is not valid$/, '令牌无效'],
+  [/^not signed in$/, '尚未登录'],
+  [/^the session has ended: sign in again$/, '会话已结束，请重新登录'],
+  [/^this endpoint needs Authorization: Bearer <token> or a portal session$/, '需要先登录（令牌或门户会话）'],
+  [/^rate limit exceeded; retry after (\d+) s$/, '请求过于频繁，请 $1 秒后再试'],
+  [/^role (\S+) may not call (\S+) (\S+)$/, '角色 $1 无权调用 $2 $3'],
+  [/^shutting down$/, '服务器正在停止，请稍后再试'],
+  // What a learner or a registrar asks for that is not there or not theirs.
+  [/^no learner '(.*)'$/s, '没有学习者 $1'],
+  [/^no record '(.*)'$/s, '没有记录 $1'],
+  [/^no session '(.*)'$/s, '没有会话 $1'],
+  [/^no institution '(.*)'$/s, '没有机构 $1'],
+  [/^record (\S+) is already revoked$/, '记录 $1 已被撤销'],
+  [/^record is already revoked \(with another reason\)$/, '该记录已被撤销（撤销原因与此不同）'],
+  [/^only the learner may grant access to its records$/, '只有学习者本人可以授权他人查看其记录'],
+  [/^only the learner$/, '只有学习者本人可以这样做'],
+  [/^a learner may evaluate only its own conversions$/, '学习者只能评估自己的学分转换'],
   [/^the workbook has no sheets$/, '工作簿中没有工作表'],
   [/^the workbook has no sheet named "(.*)"; its sheets are (.*)$/s, '工作簿中没有名为“$1”的工作表；现有工作表：$2'],
 ];

@@ -4,6 +4,7 @@
 import * as api from './api.js';
 import {button, field, h, notice, showErrors} from './dom.js';
 import {S, t} from './i18n.js';
+import {reason as inLanguage} from './reasons.js';
 
 const L = {
   revokeTitle: ['撤销此记录', 'Revoke this record'],
@@ -38,8 +39,9 @@ export function placeErrors(problem, fields, pointers, fallbackField) {
   return list.map((e) => {
     const name = pointers[e.pointer] || pointers[(e.pointer || '').split('/').slice(0, 3).join('/')] || fallbackField;
     const f = fields[name];
-    if (f) f.setError(e.detail);
-    return {id: f ? f.id : null, text: e.detail};
+    const text = inLanguage(e.detail);
+    if (f) f.setError(text);
+    return {id: f ? f.id : null, text};
   });
 }
 
