@@ -7,7 +7,7 @@ import {after, before, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {api, ADMIN, BASE, checkA11y, close, cspViolations, DESKTOP, launch, newPage, pageErrors, PHONE,
-  requests, signInCode, TOKENS, verifyState} from './lib.mjs';
+  requests, shot, signInCode, TOKENS, verifyState} from './lib.mjs';
 import {xlsx} from './xlsx.mjs';
 
 const learner = TOKENS.learners[0];
@@ -376,6 +376,76 @@ test('an auditor checks the checkpoint, a bundle and consistency without signing
   await page.getByRole('button', {name: '检查', exact: true}).click();
   assert.equal(await verifyState(page), 'verified');
   await checkA11y(page, 'consistency');
+  await context.close();
+});
+
+test('a regulator reads its region\'s statistics, by more keys, as CSV, and nothing else', async () => {
+  // Learners in three counties of 3101, one record each (k = 10, the default): 310101 (12) and
+  // 310104 (11) are large enough; 310105 (3) is left out, and 310104 with it (a county left out
+  // alone would be 3101's total less the others).
+  const szpt = TOKENS.institutions.szpt.token;
+  const stamp = Date.now();
+  const people = [['310101', 12], ['310104', 11], ['310105', 3]]
+    .flatMap(([region, n]) => Array.from({length: n}, (_, i) => ({region, i})));
+  await Promise.all(people.map(async ({region, i}) => {
+    const l = await api('POST', '/v1/learners', ADMIN, {display_name: `统计${i}`, region});
+    assert.equal(l.status, 201, JSON.stringify(l.body));
+    const r = await api('POST', '/v1/records', szpt, {learner: l.body.id, unit: 'szpt:SE101',
+      external_ref: `ST-${stamp}-${region}-${i}`, grade: {scale: 'percent', value: '80'}, completed_on: '2024-06-30'});
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }));
+  const reg = await api('POST', '/v1/tokens', ADMIN, {role: 'regulator:31'});
+  assert.equal(reg.status, 201, JSON.stringify(reg.body));
+  const asked = [];
+  const {context, page} = await newPage(PHONE);
+  context.on('request', (req) => asked.push(new URL(req.url()).pathname));
+  await page.goto(`${BASE}/portal/#/sign-in`);
+  await page.getByText('工作人员：使用接口令牌登录').click();
+  await page.fill('#sign-in-token', reg.body.token);
+  await page.getByRole('button', {name: '使用令牌登录'}).click();
+  // The regulator's home: its region by county, as the API answers it.
+  await page.locator('#main[data-ready="stats"]').waitFor();
+  assert.match(await page.locator('.header-who').textContent(), /监管部门（地区 31）/);
+  const byCounty = (await api('GET', '/v1/stats?group_by=region&region=31&region_level=county', reg.body.token)).body;
+  assert.deepEqual(byCounty.cells.map((c) => [c.region, c.learners]), [['310101', 12]]);
+  assert.equal(byCounty.suppressed, 2);
+  const rows = page.getByTestId('stats-row');
+  assert.equal(await rows.count(), 1);
+  const cells = (await rows.first().locator('td').allTextContents()).map((x) => x.trim());
+  const c = byCounty.cells[0];
+  assert.deepEqual([cells[0], cells[1], cells[2], Number(cells[3].replace(/,/g, '')), cells[4]],
+    ['310101', '12', String(c.records), c.credits, String(c.conversions)]);
+  assert.equal(await page.getByTestId('stats-suppressed').getAttribute('data-n'), '2');
+  assert.match(await page.getByTestId('stats-suppressed').textContent(), /另有 2 个格子未显示：少于 10 名学习者/);
+  await checkA11y(page, 'statistics');
+  await shot(page, 'stats-phone-zh');
+  // By kind as well: the URL holds the question, the table the API's cells.
+  await rerender(page, async () => {
+    await page.getByLabel('成果类型').check();
+    await page.getByRole('button', {name: '查看统计'}).click();
+  });
+  assert.match(page.url(), /group_by=region%2Ckind/);
+  const byKind = (await api('GET', '/v1/stats?group_by=region,kind&region=31&region_level=county', reg.body.token)).body;
+  assert.equal(await rows.count(), byKind.cells.length);
+  assert.ok(byKind.cells.length >= 1);
+  assert.match(await rows.first().textContent(), new RegExp(`^${byKind.cells[0].region}`));
+  // A region code that cannot be one is named beside its field; nothing is asked.
+  await page.fill('#stats-region', '3');
+  await page.getByRole('button', {name: '查看统计'}).click();
+  await page.getByText('地区代码应为 2、4 或 6 位数字。').first().waitFor();
+  // The whole answer as CSV: the API's, with a byte order mark for Excel.
+  const csv = await fetch(`${BASE}/v1/stats?group_by=region%2Ckind&region=31&region_level=county`,
+    {headers: {Authorization: `Bearer ${reg.body.token}`, Accept: 'text/csv'}}).then((r) => r.text());
+  const [download] = await Promise.all([page.waitForEvent('download', {timeout: 20000}),
+    page.getByTestId('stats-csv').click()]);
+  assert.equal(download.suggestedFilename(), 'stats-31-region-kind.csv');
+  assert.equal(readFileSync(await download.path(), 'utf8'), `\ufeff${csv}`);
+  await page.getByTestId('stats-saved').waitFor();
+  // Nothing about a learner was asked for; the learner's pages are not the regulator's.
+  assert.deepEqual(asked.filter((p) => p.startsWith('/v1/learners') || p.startsWith('/v1/records')), []);
+  await page.goto(`${BASE}/portal/#/passbook`);
+  await page.locator('#main[data-ready="stats"]').waitFor();
+  assert.equal(await page.getByTestId('total-credits').count(), 0);
   await context.close();
 });
 

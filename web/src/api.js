@@ -15,7 +15,7 @@ export function whenSessionEnds(fn) { onSessionEnded = fn; }
 // answer is JSON, else text; `problem` is the RFC 9457 body of an error. Rejects only when the
 // server cannot be reached.
 export async function call(method, path, opts = {}) {
-  const headers = {Accept: 'application/json, application/problem+json;q=0.9, */*;q=0.8'};
+  const headers = {Accept: opts.accept || 'application/json, application/problem+json;q=0.9, */*;q=0.8'};
   let body;
   if (opts.json !== undefined) {
     headers['Content-Type'] = 'application/json';

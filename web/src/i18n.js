@@ -95,6 +95,7 @@ export const S = {
   roleInstitution: ['院校 {id}', 'Institution {id}'],
   roleAuditor: ['审计员', 'Auditor'],
   roleAdmin: ['管理员', 'Administrator'],
+  roleRegulator: ['监管部门（地区 {id}）', 'Regulator (region {id})'],
   signedInAs: ['已登录：{who}', 'Signed in: {who}'],
 
   // Navigation
@@ -113,6 +114,7 @@ export const S = {
   navVerify: ['核验记录', 'Verify a record'],
   navConsistency: ['一致性检查', 'Consistency'],
   navSessions: ['登录会话', 'Sessions'],
+  navStats: ['区域统计', 'Statistics'],
 };
 
 // Labels of the values the API uses as keys.
@@ -175,5 +177,6 @@ export function roleLabel(session) {
   if (kind === 'learner') return t(S.roleLearner);
   if (kind === 'institution') return t(S.roleInstitution, {id});
   if (kind === 'auditor') return t(S.roleAuditor);
+  if (kind === 'regulator') return t(S.roleRegulator, {id});
   return t(S.roleAdmin);
 }

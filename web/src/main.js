@@ -25,6 +25,7 @@ const PAGES = {
   evaluate: {load: () => import('./page_evaluate.js'), roles: ['institution'], nav: S.navEvaluate},
   codes: {load: () => import('./page_codes.js'), roles: ['institution', 'admin'], nav: S.navCodes},
   sessions: {load: () => import('./page_sessions.js'), roles: ['admin'], nav: S.navSessions},
+  stats: {load: () => import('./page_stats.js'), roles: ['regulator', 'admin'], nav: S.navStats},
   checkpoint: {load: () => import('./page_checkpoint.js'), roles: null, nav: S.navCheckpoint},
   verify: {load: () => import('./page_verify.js'), roles: null, nav: S.navVerify},
   consistency: {load: () => import('./page_consistency.js'), roles: null, nav: S.navConsistency},
@@ -34,10 +35,12 @@ const NAV = {
   learner: ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device'],
   institution: ['upload', 'posted', 'rulesets', 'evaluate', 'codes'],
   auditor: ['checkpoint', 'verify', 'consistency'],
-  admin: ['sessions', 'codes', 'checkpoint'],
+  admin: ['sessions', 'codes', 'stats', 'checkpoint'],
+  regulator: ['stats', 'checkpoint', 'consistency'],
 };
 
-const HOME = {learner: 'passbook', institution: 'upload', auditor: 'checkpoint', admin: 'sessions'};
+const HOME = {learner: 'passbook', institution: 'upload', auditor: 'checkpoint', admin: 'sessions',
+  regulator: 'stats'};
 
 const app = {
   session: null,  // {id, role, learner?, expires_at}; the CSRF token is kept by api.js only
