@@ -97,20 +97,30 @@ App::App(Services& services, Executor blocking)
               [](RouteContext&, Respond respond) {
                 respond(JsonResponse(200, json{{"status", "ok"}}));
               });
-  router_.Add("GET", "/readyz", kAnyone,
-              "Readiness: the store and the log are open (and how the witnesses fare)",
-              [this](RouteContext& ctx, Respond respond) {
-                if (!ready_) {
-                  return respond(ProblemResponse(Status::Unavailable("shutting down"),
-                                                 ctx.request.request_id));
-                }
-                const uint64_t size = services_.log().Size();
-                json body{{"status", "ready"}, {"tree_size", size}};
-                if (services_.log().cosigned().enabled()) {
-                  body["witnesses"] = WitnessHealthJson(CurrentWitnessHealth(services_.log()));
-                }
-                respond(JsonResponse(200, body));
-              });
+  router_.Add(
+      "GET", "/readyz", kAnyone,
+      "Readiness: the store answers and the log is open (and how the witnesses fare)",
+      [this](RouteContext& ctx, Respond respond) {
+        if (!ready_) {
+          return respond(
+              ProblemResponse(Status::Unavailable("shutting down"), ctx.request.request_id));
+        }
+        // What the store said stays in the log, not in this public answer.
+        if (!StoreAnswers().ok()) {
+          return respond(
+              ProblemResponse(Status::Unavailable("the database does not answer; writes and reads "
+                                                  "that need it get 503 until it does"),
+                              ctx.request.request_id));
+        }
+        const uint64_t size = services_.log().Size();
+        json body{{"status", "ready"}, {"tree_size", size}};
+        if (services_.log().cosigned().enabled()) {
+          body["witnesses"] = WitnessHealthJson(CurrentWitnessHealth(services_.log()));
+        }
+        respond(JsonResponse(200, body));
+      },
+      // A store across a network may take a moment to answer (or to fail to).
+      services.writer_lease() != nullptr ? RunOn::kBlockingPool : RunOn::kHttpThread);
   router_.Add("GET", "/metrics", kAnyone, "Prometheus metrics (text format)",
               [this](RouteContext&, Respond respond) {
                 respond(TextResponse(200, RenderMetrics(), "text/plain; version=0.0.4"));
@@ -142,6 +152,21 @@ App::App(Services& services, Executor blocking)
 App::~App() {
   // The services may outlive this App (tests): they must not call the fetcher freed here.
   if (status_lists_) services_.credential_input().SetStatusListFetch(nullptr);
+}
+
+Status App::StoreAnswers() {
+  std::lock_guard<std::mutex> lock(ping_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (pinged_ && now - *pinged_ < std::chrono::seconds(1)) return ping_;
+  Status s = services_.kv().Ping();
+  if (!s.ok() && (!pinged_ || ping_.ok())) {
+    LogJson(LogLevel::kWarn, "the store does not answer: not ready", {{"error", s.message()}});
+  } else if (s.ok() && pinged_ && !ping_.ok()) {
+    LogJson(LogLevel::kInfo, "the store answers again: ready");
+  }
+  ping_ = s;
+  pinged_ = now;
+  return s;
 }
 
 std::string App::RenderMetrics() {

@@ -90,6 +90,13 @@ class App {
   const HttpServer* server_ = nullptr;
   WriteForwarder* forwarder_ = nullptr;
   std::atomic<bool> ready_{true};
+  // Whether the store answers (Kv::Ping), looked at again at most once a second, so that
+  // readiness probes cost the database one round trip a second whatever their rate; a change
+  // is logged.
+  Status StoreAnswers();
+  std::mutex ping_mu_;
+  std::optional<std::chrono::steady_clock::time_point> pinged_;
+  Status ping_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 

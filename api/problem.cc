@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/logging.h"
+
 namespace lcb {
 namespace {
 
@@ -77,6 +79,18 @@ HttpResponse ProblemResponse(int http_status, const std::string& detail,
 
 HttpResponse ProblemResponse(const Status& status, const std::string& request_id) {
   int http = HttpStatusFor(status.code());
+  // What the PostgreSQL client library says (the database's host and port, its user) is for
+  // the operator's log, not for whoever sent the request: the answer says what happened.
+  if (status.message().starts_with("postgres: ")) {
+    LogJson(LogLevel::kWarn, "database error",
+            {{"request_id", request_id}, {"error", status.message()}});
+    return ProblemResponse(Status(status.code(), status.code() == StatusCode::kUnavailable
+                                                     ? "the database does not answer; try again "
+                                                       "later (the server's log has the reason)"
+                                                     : "the database failed (the server's log "
+                                                       "has the reason)"),
+                           request_id);
+  }
   HttpResponse r = ProblemResponse(http, status.message(), request_id, status.pointer());
   // Keep the problem type specific to the cause.
   auto doc = nlohmann::json::parse(r.body);

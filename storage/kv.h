@@ -172,6 +172,10 @@ class Kv {
   virtual Status CreateCheckpoint(const std::string& dir) = 0;
   // Figures for /metrics: name -> value.
   virtual std::map<std::string, double> Stats() = 0;
+  // Whether the store answers now, for GET /readyz: an embedded store always does; a store
+  // across a network makes one round trip (PgKv: SELECT 1 on a pooled connection, a fresh one
+  // when the pooled one broke), without the retries of reads and writes.
+  virtual Status Ping() { return Status::Ok(); }
 };
 
 StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options = {});

@@ -95,6 +95,20 @@ Status PgKv::Run(const std::function<Status(pg::Conn&)>& fn) {
   }
 }
 
+Status PgKv::Ping() {
+  Status s;
+  // Twice at most: a connection pooled before the database restarted fails once, then a new
+  // one tells whether it is back.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    StatusOr<pg::Pool::Lease> conn = pool_.Take(std::chrono::seconds(1));
+    if (!conn.ok()) return conn.status();
+    s = (*conn)->Exec("SELECT 1");
+    if (s.ok() || (*conn)->failure() != pg::Failure::kConnection) return s;
+    conn->Discard();
+  }
+  return s;
+}
+
 Status PgKv::Get(Table t, std::string_view key, std::string* value) {
   const pg::TableCodec& codec = pg::CodecOf(t);
   std::vector<std::string_view> parts;

@@ -102,6 +102,7 @@ class PgKv final : public Kv {
               const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status CreateCheckpoint(const std::string& dir) override;
   std::map<std::string, double> Stats() override;
+  Status Ping() override;
 
   // Takes the writer's lease for `ttl` when it has expired or `holder` already holds it (a
   // restarted node takes its own lease back at once, fencing its previous incarnation), with a

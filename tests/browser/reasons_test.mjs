@@ -77,6 +77,8 @@ const SAMPLES = [
   ['rate limit exceeded; retry after 2 s', 'api/app.cc', '"rate limit exceeded; retry after "', []],
   ['role auditor may not call GET /v1/stats', 'api/app.cc', '" may not call "', ['auditor', 'GET', 'v1', 'stats']],
   ['shutting down', 'api/app.cc', '"shutting down"', []],
+  ["the database does not answer; try again later (the server's log has the reason)", 'api/problem.cc',
+    "the database does not answer; try again", []],
   ["no learner 'lrn_7f3a'", 'service/passbook.cc', `"no learner '"`, ['lrn_7f3a']],
   ["no record 'rec_19c2'", 'service/records.cc', `"no record '"`, ['rec_19c2']],
   ["no session 'ses_0a1b'", 'api/sessions.cc', `"no session '"`, ['ses_0a1b']],

@@ -577,3 +577,80 @@ TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
 
 }  // namespace
 }  // namespace lcb::testing
+
+namespace lcb::testing {
+namespace {
+
+// The database goes away (an operator restarts PostgreSQL) for longer than the writer's lease,
+// and comes back. While it is away the node stays up, says it is not ready (without naming the
+// database's address to anyone who asks), and answers what needs the database with 503
+// problem+json, storing nothing. Once it is back, the node is ready again by itself, takes its
+// lease back, and the log goes on where it stopped: every record acknowledged before is there,
+// the one refused is not.
+TEST(PgOutageTest, TheDatabaseGoesAwayAndComesBack) {
+  auto started = PgServer::Start();
+  if (!started.ok()) {
+    if (PostgresRequired()) FAIL() << started.status().ToString();
+    GTEST_SKIP() << started.status().ToString();
+  }
+  std::unique_ptr<PgServer> pg = std::move(started).value();
+  StatusOr<std::string> dsn = pg->CreateDatabase();
+  ASSERT_TRUE(dsn.ok()) << dsn.status().ToString();
+  TempDir dir;
+  TestServer node(dir.sub("node"), {{"storage.backend", "postgres"},
+                                    {"storage.postgres.dsn", *dsn},
+                                    {"storage.postgres.lease_ms", "1000"},
+                                    {"stats_build_on_start", "false"}});
+  Catalog cat;
+  cat.Load(node);
+  std::vector<std::string> acked;
+  for (int i = 0; i < 3; ++i) {
+    json r =
+        node.CallJson("POST", "/v1/records", cat.tsinghua_token,
+                      cat.Record(cat.learner_a, "tsinghua:CS101", "OUT-" + std::to_string(i)), 201);
+    acked.push_back(r["records"][0]["id"]);
+  }
+  const uint64_t size = node.ledger().Size();
+  node.CallJson("GET", "/readyz", "", nullptr, 200);
+
+  ASSERT_TRUE(pg->Pause().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the lease
+  ClientResponse ready = node.Call("GET", "/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  EXPECT_EQ(ready.headers["content-type"], "application/problem+json");
+  EXPECT_NE(ready.body.find("the database does not answer"), std::string::npos) << ready.body;
+  EXPECT_EQ(ready.body.find(std::to_string(pg->port())), std::string::npos) << ready.body;
+  node.CallJson("GET", "/healthz", "", nullptr, 200);  // alive: not a process to restart
+  json refused = node.CallJson("POST", "/v1/records", cat.tsinghua_token,
+                               cat.Record(cat.learner_a, "tsinghua:CS101", "OUT-away"), 503);
+  EXPECT_EQ(refused["status"], 503) << refused.dump();
+  EXPECT_EQ(refused["detail"],
+            "the database does not answer; try again later (the server's log has the reason)");
+  node.CallJson("GET", "/v1/records/" + acked[0], cat.learner_a_token, nullptr, 503);
+
+  ASSERT_TRUE(pg->Resume().ok());
+  EXPECT_TRUE(WaitFor([&] { return node.Call("GET", "/readyz").status == 200; }, 15000));
+  // Writes go on (the lease taken back), from where the log stopped.
+  ClientResponse back;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        back = node.Call("POST", "/v1/records", cat.tsinghua_token,
+                         cat.Record(cat.learner_a, "tsinghua:CS101", "OUT-back").dump());
+        return back.status == 201;
+      },
+      15000))
+      << back.status << " " << back.body;
+  EXPECT_EQ(json::parse(back.body)["records"][0]["leaf_index"], size) << back.body;
+  for (const std::string& id : acked) {
+    json got = node.CallJson("GET", "/v1/records/" + id, cat.learner_a_token, nullptr, 200);
+    EXPECT_EQ(got["record"]["id"], id);
+  }
+  // Nothing of the refused record was kept: posting it now creates it.
+  json again = node.CallJson("POST", "/v1/records", cat.tsinghua_token,
+                             cat.Record(cat.learner_a, "tsinghua:CS101", "OUT-away"), 201);
+  EXPECT_EQ(again["records"][0]["status"], "created") << again.dump();
+  EXPECT_EQ(node.ledger().Size(), size + 2);
+}
+
+}  // namespace
+}  // namespace lcb::testing

@@ -179,6 +179,7 @@ StatusOr<std::unique_ptr<PgServer>> PgServer::Start(const PgServerOptions& optio
              settings, "start"},
             user, dir + "/pg_ctl.log") == 0) {
       server->port_ = port;
+      server->settings_ = settings;
       return server;
     }
   }
@@ -208,6 +209,27 @@ Status PgServer::Stop() {
   dir_.clear();
   owned_ = false;
   return rc == 0 ? Status::Ok() : Status::Internal("pg_ctl stop failed");
+}
+
+Status PgServer::Pause() {
+  if (!owned_) return Status::FailedPrecondition("not a server this process started");
+  LCB_ASSIGN_OR_RETURN(std::string user, ServerUser());
+  if (Run({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "fast", "-w", "stop"}, user,
+          dir_ + "/pg_ctl.log") != 0) {
+    return Status::Internal("pg_ctl stop failed: " + Tail(dir_ + "/pg_ctl.log"));
+  }
+  return Status::Ok();
+}
+
+Status PgServer::Resume() {
+  if (!owned_) return Status::FailedPrecondition("not a server this process started");
+  LCB_ASSIGN_OR_RETURN(std::string user, ServerUser());
+  if (Run({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/server.log", "-w", "-t", "60",
+           "-o", settings_, "start"},
+          user, dir_ + "/pg_ctl.log") != 0) {
+    return Status::Internal("pg_ctl start failed: " + Tail(dir_ + "/server.log"));
+  }
+  return Status::Ok();
 }
 
 std::string PgServer::Dsn(const std::string& database) const {

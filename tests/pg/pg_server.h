@@ -52,12 +52,18 @@ class PgServer {
   const std::string& dir() const { return dir_; }
   // Stops the server and removes its directory (also done by the destructor when owned).
   Status Stop();
+  // A database that goes away and comes back: Pause stops the server as an operator would
+  // (pg_ctl stop -m fast) and keeps its data; Resume starts it again on the same port.
+  // Only for a server this object started.
+  Status Pause();
+  Status Resume();
 
  private:
   PgServer() = default;
   uint16_t port_ = 0;
   std::string dir_;
   std::string bindir_;
+  std::string settings_;  // pg_ctl -o, for Resume
   bool owned_ = false;
 };
 

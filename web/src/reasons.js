@@ -74,6 +74,7 @@ const RULES = [
   [/^rate limit exceeded; retry after (\d+) s$/, '请求过于频繁，请 $1 秒后再试'],
   [/^role (\S+) may not call (\S+) (\S+)$/, '角色 $1 无权调用 $2 $3'],
   [/^shutting down$/, '服务器正在停止，请稍后再试'],
+  [/^the database does not answer; try again later \(the server's log has the reason\)$/, '数据库暂时无法访问，请稍后再试（原因见服务器日志）'],
   // What a learner or a registrar asks for that is not there or not theirs.
   [/^no learner '(.*)'$/s, '没有学习者 $1'],
   [/^no record '(.*)'$/s, '没有记录 $1'],
