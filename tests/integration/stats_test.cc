@@ -343,9 +343,7 @@ json StatsTest::Oracle(const std::vector<std::string>& asked_group_by, const std
   for (size_t d = 0; d < read.size(); ++d) {
     std::map<std::vector<std::string>, std::pair<std::set<std::string>, bool>> groups;
     for (const Entry& e : entries) {
-      std::vector<std::string> g = e.text;
-      g[d] = read[d] == "region" ? g[d].substr(0, parent_digits) : "";
-      auto& [ids, any_shown] = groups[g];
+      auto& [ids, any_shown] = groups[group_of(e, d)];
       if (e.hidden) {
         ids.insert(e.ids->begin(), e.ids->end());
       } else {
