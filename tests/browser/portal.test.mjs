@@ -449,6 +449,77 @@ test('a regulator reads its region\'s statistics, by more keys, as CSV, and noth
   await context.close();
 });
 
+test('an admin pages through statistics on a desktop, in English', async () => {
+  // Ten counties of 32 (Jiangsu, apart from the learners above), ten learners each, every one
+  // with a record in each of 2019-2024: 60 cells of 10 learners, none left out, two pages.
+  const szpt = TOKENS.institutions.szpt.token;
+  const stamp = Date.now();
+  const counties = ['320102', '320104', '320105', '320106', '320111', '320113', '320114', '320115',
+    '320116', '320117'];
+  const learners = await Promise.all(counties.flatMap((region) => Array.from({length: 10}, async (_, i) => {
+    const l = await api('POST', '/v1/learners', ADMIN, {display_name: `江苏${i}`, region});
+    assert.equal(l.status, 201, JSON.stringify(l.body));
+    return l.body.id;
+  })));
+  const records = learners.flatMap((id, n) => [2019, 2020, 2021, 2022, 2023, 2024].map((year) => ({
+    learner: id, unit: 'szpt:SE101', external_ref: `PG-${stamp}-${n}-${year}`,
+    grade: {scale: 'percent', value: '75'}, completed_on: `${year}-06-30`})));
+  for (let i = 0; i < records.length; i += 100) {
+    const r = await api('POST', '/v1/records', szpt, {records: records.slice(i, i + 100)});
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  const question = 'group_by=region%2Cyear&region=32&region_level=county';
+  // Figures may be up to stats_max_staleness_ms (1 s) behind while regulators are asking.
+  let first;
+  for (let i = 0; i < 50; i++) {
+    first = (await api('GET', `/v1/stats?${question}&limit=50`, ADMIN)).body;
+    if (first.cells.length === 50 && first.cells.every((c) => c.learners === 10)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const second = (await api('GET', `/v1/stats?${question}&limit=50&cursor=${encodeURIComponent(first.next)}`, ADMIN)).body;
+  assert.equal(first.cells.length, 50);
+  assert.equal(second.cells.length, 10);
+  assert.equal(second.next, undefined);
+  assert.equal(first.suppressed, 0);
+
+  const {context, page} = await newPage(DESKTOP);
+  await page.goto(`${BASE}/portal/#/sign-in`);
+  await page.getByRole('button', {name: 'English'}).click();
+  await page.getByRole('heading', {name: 'Sign in'}).waitFor();
+  await page.getByText('Staff: sign in with an API token').click();
+  await page.fill('#sign-in-token', ADMIN);
+  await page.getByRole('button', {name: 'Sign in with the token'}).click();
+  await page.locator('#main[data-ready="sessions"]').waitFor();
+  await page.getByRole('link', {name: 'Statistics'}).first().click();
+  await page.locator('#main[data-ready="stats"]').waitFor();
+  await page.goto(`${BASE}/portal/#/stats?${question}`);
+  await page.locator('#main[data-ready="stats"]').waitFor();
+  const rows = page.getByTestId('stats-row');
+  const table = async () => (await rows.evaluateAll((trs) => trs.map((tr) =>
+    [...tr.querySelectorAll('td, th')].slice(0, 3).map((td) => td.textContent.trim()))));
+  const expect = (cells) => cells.map((c) => [c.region, String(c.year), String(c.learners)]);
+  assert.deepEqual(await table(), expect(first.cells));
+  // The interface speaks English.
+  const chrome = await page.locator('h1, label, button, nav a, thead th, legend, caption').allTextContents();
+  assert.deepEqual(chrome.filter((s) => CJK.test(s) && !s.includes('中文')), []);
+  assert.match(await page.locator('caption').first().textContent(), /Page 1: 50 cells/);
+  await checkA11y(page, 'statistics (desktop, en)');
+  await shot(page, 'stats-desktop-en');
+  // The next page is the API's next page; back again, the first.
+  await rerender(page, () => page.getByRole('link', {name: 'Next page'}).click());
+  assert.deepEqual(await table(), expect(second.cells));
+  assert.match(page.url(), /page=2/);
+  assert.equal(await page.getByRole('link', {name: 'Next page'}).count(), 0);
+  await rerender(page, () => page.getByRole('link', {name: 'Previous page'}).click());
+  assert.deepEqual(await table(), expect(first.cells));
+  // Page 2 opened by its address, as a bookmark would: read by walking from page 1.
+  await page.goto(`${BASE}/portal/#/stats?${question}&page=2`);
+  await page.reload();
+  await page.locator('#main[data-ready="stats"]').waitFor();
+  assert.deepEqual(await table(), expect(second.cells));
+  await context.close();
+});
+
 test('an admin lists portal sessions', async () => {
   const {context, page} = await newPage(DESKTOP);
   await page.goto(`${BASE}/portal/#/sign-in`);
