@@ -79,9 +79,9 @@ HttpResponse ProblemResponse(int http_status, const std::string& detail,
 
 HttpResponse ProblemResponse(const Status& status, const std::string& request_id) {
   int http = HttpStatusFor(status.code());
-  // What the PostgreSQL client library says (the database's host and port, its user) is for
+  // What the storage engine says (RocksDB's file names, libpq's host, port and user) is for
   // the operator's log, not for whoever sent the request: the answer says what happened.
-  if (status.message().starts_with("postgres: ")) {
+  if (status.backend()) {
     LogJson(LogLevel::kWarn, "database error",
             {{"request_id", request_id}, {"error", status.message()}});
     return ProblemResponse(Status(status.code(), status.code() == StatusCode::kUnavailable

@@ -95,12 +95,22 @@ class [[nodiscard]] Status {
   static Status Internal(std::string message) {
     return Status(StatusCode::kInternal, std::move(message));
   }
+  // A failure reported by the storage engine (RocksDB, PostgreSQL), whose message is for the
+  // operator: it may name the data directory's files, the database's host, port and user. The
+  // HTTP layer logs it and answers a generic reason (api/problem.cc); the CLI prints it.
+  static Status Backend(StatusCode code, std::string message) {
+    Status s(code, std::move(message));
+    s.backend_ = true;
+    return s;
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // JSON pointer (RFC 6901) of the offending input field, or empty.
   const std::string& pointer() const { return pointer_; }
+  // Made by Backend: the message is for the operator's log, not for a client.
+  bool backend() const { return backend_; }
 
   // Returns a copy whose pointer is `prefix` + the current pointer ("/records/3" + "/grade").
   Status WithPointerPrefix(std::string_view prefix) const {
@@ -114,6 +124,7 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string pointer_;
+  bool backend_ = false;
 };
 
 // StatusOr<T> holds either a T or a non-OK Status.

@@ -141,10 +141,10 @@ uint64_t Result::Affected() const {
 StatusOr<std::unique_ptr<Conn>> Conn::Open(const std::string& dsn) {
   std::unique_ptr<Conn> c(new Conn());
   PGconn* raw = PQconnectdb(dsn.c_str());
-  if (raw == nullptr) return Status::Unavailable("postgres: out of memory opening a connection");
+  if (raw == nullptr) return Status::Backend(StatusCode::kUnavailable, "postgres: out of memory opening a connection");
   c->handle_ = new Handle{raw};
   if (PQstatus(raw) != CONNECTION_OK) {
-    return Status::Unavailable("postgres: cannot connect: " + FirstLine(PQerrorMessage(raw)));
+    return Status::Backend(StatusCode::kUnavailable, "postgres: cannot connect: " + FirstLine(PQerrorMessage(raw)));
   }
   LCB_RETURN_IF_ERROR(c->Exec("SET client_encoding TO 'UTF8'"));
   // Values over ~2 KB (the entry bundles, ~100 KB; hash tiles, 8 KB) are compressed by
@@ -173,7 +173,7 @@ Status Conn::Fail(std::string what) {
   PGconn* conn = handle_->conn;
   failure_ = PQstatus(conn) == CONNECTION_BAD ? Failure::kConnection : Failure::kOther;
   sqlstate_.clear();
-  return Status::Unavailable("postgres: " + what + ": " + FirstLine(PQerrorMessage(conn)));
+  return Status::Backend(StatusCode::kUnavailable, "postgres: " + what + ": " + FirstLine(PQerrorMessage(conn)));
 }
 
 Status Conn::FailResult(const Result& r, std::string_view what) {
@@ -194,9 +194,9 @@ Status Conn::FailResult(const Result& r, std::string_view what) {
   if (!sqlstate_.empty()) text += " (SQLSTATE " + sqlstate_ + ")";
   // Constraint and data errors are the caller's doing; everything else may pass with a retry.
   if (sqlstate_.starts_with("22") || sqlstate_.starts_with("23") || sqlstate_.starts_with("42")) {
-    return Status::Internal(text);
+    return Status::Backend(StatusCode::kInternal, text);
   }
-  return Status::Unavailable(text);
+  return Status::Backend(StatusCode::kUnavailable, text);
 }
 
 Status Conn::Exec(std::string_view sql) {
@@ -279,7 +279,7 @@ Status Conn::Sync(std::vector<Result>* results, int* failed_index) {
     PGresult* raw = PQgetResult(conn);
     if (raw == nullptr) {
       failure_ = Failure::kConnection;
-      return Status::Unavailable("postgres: connection lost in a pipeline: " +
+      return Status::Backend(StatusCode::kUnavailable, "postgres: connection lost in a pipeline: " +
                                  FirstLine(PQerrorMessage(conn)));
     }
     Result r(new Result::Rep{raw});
@@ -351,7 +351,7 @@ StatusOr<Pool::Lease> Pool::Take(std::chrono::milliseconds wait) {
     }
     if (open_ < max_size_) break;
     if (!cv_.wait_for(lock, wait, [&] { return !idle_.empty() || open_ < max_size_; })) {
-      return Status::Unavailable("postgres: all " + std::to_string(max_size_) +
+      return Status::Backend(StatusCode::kUnavailable, "postgres: all " + std::to_string(max_size_) +
                                  " database connections are busy");
     }
   }

@@ -177,7 +177,7 @@ Status PgKv::MultiGet(Table t, const std::vector<std::string>& keys,
           pg::Join(codec.value, r, row, static_cast<int>(codec.key.size()), &value);
           auto it = where.find(key);
           if (it == where.end()) {
-            return Status::Internal("postgres: a read of many keys answered a key not asked");
+            return Status::Backend(StatusCode::kInternal, "postgres: a read of many keys answered a key not asked");
           }
           for (size_t i : it->second) (*values)[i] = value;
         }
@@ -195,7 +195,7 @@ Status PgKv::MultiGet(Table t, const std::vector<std::string>& keys,
       int failed = -1;
       LCB_RETURN_IF_ERROR(conn.Sync(&results, &failed));
       if (results.size() != asked.size()) {
-        return Status::Internal("postgres: a pipeline of reads answered " +
+        return Status::Backend(StatusCode::kInternal, "postgres: a pipeline of reads answered " +
                                 std::to_string(results.size()) + " of " +
                                 std::to_string(asked.size()));
       }

@@ -259,7 +259,7 @@ Status PgKv::ResolveHead(const WriteBatch::LogHeadMove& move, uint64_t epoch, bo
     pg::Params p;
     p.Int8(options_.log_id);
     LCB_ASSIGN_OR_RETURN(pg::Result r, conn.Query(pg::kReadLogHead, {pg::Type::kInt8}, p));
-    if (r.rows() != 1) return Status::DataLoss("postgres: the log head row is missing");
+    if (r.rows() != 1) return Status::Backend(StatusCode::kDataLoss, "postgres: the log head row is missing");
     head_epoch = r.Int8(0, 0);
     head_size = r.Int8(0, 1);
     return Status::Ok();

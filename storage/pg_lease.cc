@@ -107,7 +107,7 @@ StatusOr<WriterLease> PgKv::CurrentWriter() {
     pg::Params p;
     p.Int8(options_.log_id);
     LCB_ASSIGN_OR_RETURN(pg::Result r, conn.Query(pg::kCurrentWriter, {pg::Type::kInt8}, p));
-    if (r.rows() != 1) return Status::DataLoss("postgres: the log's lease row is missing");
+    if (r.rows() != 1) return Status::Backend(StatusCode::kDataLoss, "postgres: the log's lease row is missing");
     out.holder = std::string(r.Bytes(0, 0));
     out.epoch = static_cast<uint64_t>(r.Int8(0, 1));
     out.remaining_ms = r.Int8(0, 2);

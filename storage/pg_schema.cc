@@ -185,7 +185,7 @@ int SchemaVersion() { return Sections(kPostgresSql).back().version; }
 Status MigrateSchema(Conn& conn, Engine engine) {
   if (engine != Engine::kCockroach) LCB_RETURN_IF_ERROR(CheckEncoding(conn));
   std::vector<Section> sections = Sections(DdlOf(engine));
-  if (sections.empty()) return Status::Internal("postgres: the DDL file has no version section");
+  if (sections.empty()) return Status::Backend(StatusCode::kInternal, "postgres: the DDL file has no version section");
   Status last;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     // Two nodes creating the same table at once can collide in PostgreSQL's catalog (23505 on
@@ -206,7 +206,7 @@ Status MigrateSchema(Conn& conn, Engine engine) {
     }
     if (*done) return CheckTables(conn, engine);
   }
-  return last.ok() ? Status::Unavailable("postgres: the schema kept moving under this node") : last;
+  return last.ok() ? Status::Backend(StatusCode::kUnavailable, "postgres: the schema kept moving under this node") : last;
 }
 
 }  // namespace lcb::pg

@@ -37,10 +37,10 @@ Status FromRocks(const rocksdb::Status& s) {
   if (s.IsNotFound()) return Status::NotFound(s.ToString());
   if (s.IsNoSpace() || s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain() ||
       s.IsIncomplete() || s.IsAborted()) {
-    return Status::Unavailable("storage: " + s.ToString());
+    return Status::Backend(StatusCode::kUnavailable, "storage: " + s.ToString());
   }
-  if (s.IsCorruption()) return Status::DataLoss("storage: " + s.ToString());
-  return Status::Internal("storage: " + s.ToString());
+  if (s.IsCorruption()) return Status::Backend(StatusCode::kDataLoss, "storage: " + s.ToString());
+  return Status::Backend(StatusCode::kInternal, "storage: " + s.ToString());
 }
 
 // RocksDB's per-thread perf context counts every operation unless told not to; nothing here

@@ -6,11 +6,46 @@
 #include <regex>
 #include <thread>
 
+#include "api/problem.h"
 #include "cli/commands.h"
 #include "tests/integration/test_server.h"
 
 namespace lcb::testing {
 namespace {
+
+// What a storage engine says names the data directory's files or the database's host and
+// user: it goes to the operator's log with the request id, and the client gets a reason.
+TEST(ProblemTest, AStorageEnginesMessageGoesToTheLogNotToTheClient) {
+  const std::string rocks =
+      "storage: IO error: No space left on device: While appending to file: /srv/cb/db/000042.log";
+  ::testing::internal::CaptureStderr();
+  HttpResponse r = ProblemResponse(Status::Backend(StatusCode::kUnavailable, rocks), "req-17");
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.content_type, "application/problem+json");
+  json doc = json::parse(r.body);
+  EXPECT_EQ(doc["detail"],
+            "the database does not answer; try again later (the server's log has the reason)");
+  EXPECT_EQ(doc["request_id"], "req-17");
+  EXPECT_EQ(r.body.find("/srv/cb"), std::string::npos) << r.body;
+  EXPECT_NE(log.find("000042.log"), std::string::npos) << log;
+  EXPECT_NE(log.find("req-17"), std::string::npos) << log;
+
+  const std::string pg = "postgres: statement failed: could not extend file (SQLSTATE 53100)";
+  ::testing::internal::CaptureStderr();
+  r = ProblemResponse(Status::Backend(StatusCode::kInternal, pg), "req-18");
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("53100"), std::string::npos);
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(json::parse(r.body)["detail"], "the database failed (the server's log has the reason)");
+
+  // The bank's own reasons are the answer, whatever words they begin with.
+  for (const std::string& own : {std::string("the disk is nearly full; writes resume when space is freed"),
+                                 std::string("postgres: this node is not the log writer")}) {
+    r = ProblemResponse(Status::Unavailable(own), "req-19");
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(json::parse(r.body)["detail"], own);
+  }
+}
 
 double MetricValue(const std::string& text, const std::string& series) {
   size_t pos = text.find("\n" + series + " ");
