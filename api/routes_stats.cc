@@ -3,6 +3,7 @@
 // aggregate cells with k-anonymity suppression (service/stats.h); CSV with Accept: text/csv.
 // With `limit`, an answer holds at most N cells and, when more follow, "next" (header
 // X-Stats-Next for CSV): the cursor of the next page.
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <sstream>
@@ -15,6 +16,12 @@
 
 namespace lcb {
 namespace {
+
+std::string_view RegionLevelName(RegionLevel level) {
+  return level == RegionLevel::kProvince ? "province"
+         : level == RegionLevel::kCity   ? "city"
+                                         : "county";
+}
 
 Status ParseGroupBy(const std::string* text, std::vector<StatsKey>* out) {
   const std::string value = text ? *text : "region";
@@ -42,9 +49,15 @@ Status ParseRegion(const RouteContext& ctx, std::string* prefix) {
   const std::string* region = ctx.request.Query("region");
   if (region && !IsRegionPrefix(*region)) {
     return Status::InvalidArgument(
-        Field("/region"), "must be a GB/T 2260 region prefix of 2, 4 or 6 digits (e.g. 31, 3101)");
+        Field("/region"),
+        "must be a GB/T 2260 region prefix of 2, 4 or 6 digits (e.g. 31, 3101, 310000)");
   }
   *prefix = region ? *region : "";
+  // A province's or a city's own code, as the answers name them (310000, 310100), is its
+  // prefix (31, 3101): every county under it, not the code alone.
+  if (prefix->size() == 6 && prefix->ends_with("00")) {
+    prefix->resize(prefix->ends_with("0000") ? 2 : 4);
+  }
   if (!ctx.principal.is_regulator()) return Status::Ok();
   const std::string& own = ctx.principal.subject;
   if (prefix->empty() || own.starts_with(*prefix)) {
@@ -58,10 +71,25 @@ Status ParseRegion(const RouteContext& ctx, std::string* prefix) {
 
 constexpr size_t kMaxLimit = 100'000;
 
+// The question a cursor belongs to: its keys, region prefix and (when grouped by region) level.
+std::string QuestionOf(const StatsQuery& q) {
+  std::string of;
+  bool by_region = false;
+  for (StatsKey key : q.group_by) {
+    of += std::string(StatsKeyName(key)) + ",";
+    by_region = by_region || key == StatsKey::kRegion;
+  }
+  of += "|" + q.region_prefix;
+  if (by_region) of += "|" + std::string(RegionLevelName(q.region_level));
+  return of;
+}
+
 // A page's cursor: base64url of {"after": the keys of its last cell, "as_of": the state the
-// answer describes} (a bare array of keys, as cursors were before as_of, is still read).
-std::string Cursor(const StatsResult& page) {
-  return Base64UrlEncode(json{{"after", page.cells.back().keys}, {"as_of", page.as_of}}.dump());
+// answer describes, "of": the question (QuestionOf)}. A cursor of another question is refused:
+// read with this one's keys, it would skip cells or show none.
+std::string Cursor(const StatsQuery& q, const StatsResult& page) {
+  return Base64UrlEncode(
+      json{{"after", page.cells.back().keys}, {"as_of", page.as_of}, {"of", QuestionOf(q)}}.dump());
 }
 
 Status ParsePage(const RouteContext& ctx, StatsQuery* q) {
@@ -77,19 +105,22 @@ Status ParsePage(const RouteContext& ctx, StatsQuery* q) {
   if (const std::string* cursor = ctx.request.Query("cursor")) {
     const std::optional<std::string> text = Base64UrlDecode(*cursor);
     const json parsed = text ? json::parse(*text, nullptr, false) : json();
-    json keys = parsed;
-    bool ok = true;
-    if (parsed.is_object()) {
+    json keys;
+    bool ok = parsed.is_object() && parsed.size() == 3;
+    if (ok) {
       keys = parsed.value("after", json());
       const json as_of = parsed.value("as_of", json());
-      ok = parsed.size() == 2 && as_of.is_number_unsigned();
+      const json of = parsed.value("of", json());
+      ok = as_of.is_number_unsigned() && of.is_string() && of.get<std::string>() == QuestionOf(*q);
       if (ok) q->as_of = as_of.get<uint64_t>();
     }
     ok = ok && keys.is_array() && keys.size() == q->group_by.size();
     for (size_t i = 0; ok && i < keys.size(); ++i) ok = keys[i].is_string();
     if (!ok) {
       return Status::InvalidArgument(
-          Field("/cursor"), "is not the `next` of an earlier answer with the same group_by");
+          Field("/cursor"),
+          "is not the `next` of an earlier answer to the same question (group_by, region and "
+          "region_level); ask again without a cursor");
     }
     for (const json& key : keys) q->after.push_back(key.get<std::string>());
   }
@@ -100,13 +131,27 @@ StatusOr<StatsQuery> ParseQuery(const RouteContext& ctx, int k) {
   StatsQuery q;
   q.k = k;
   LCB_RETURN_IF_ERROR(ParseGroupBy(ctx.request.Query("group_by"), &q.group_by));
-  LCB_RETURN_IF_ERROR(ParsePage(ctx, &q));
   LCB_RETURN_IF_ERROR(ParseRegion(ctx, &q.region_prefix));
   if (const std::string* level = ctx.request.Query("region_level")) {
     if (!ParseRegionLevel(*level, &q.region_level)) {
       return Status::InvalidArgument(Field("/region_level"), "must be county, city or province");
     }
   }
+  // Grouped by a level coarser than the region asked, a cell would carry the code of the city
+  // or province around it with only the region's part of its figures: the same code as in the
+  // answer for the whole city, with other figures.
+  const bool by_region =
+      std::find(q.group_by.begin(), q.group_by.end(), StatsKey::kRegion) != q.group_by.end();
+  if (by_region && q.region_prefix.size() > static_cast<size_t>(RegionDigits(q.region_level))) {
+    const bool county = q.region_prefix.size() == 6;
+    return Status::InvalidArgument(
+        Field("/region_level"),
+        "region " + q.region_prefix + " is " + (county ? "a county" : "a city") +
+            ", finer than a " + std::string(RegionLevelName(q.region_level)) +
+            ": group it by region_level=" + (county ? "county" : "city or county") +
+            ", or ask a coarser region");
+  }
+  LCB_RETURN_IF_ERROR(ParsePage(ctx, &q));
   return q;
 }
 
@@ -123,7 +168,7 @@ void AddStatsRoutes(Router& router, StatsService& stats, int k) {
         if (!query.ok()) return respond(ProblemResponse(query.status(), ctx.request.request_id));
         auto result = s->Compute(*query);
         if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
-        const std::string next = result->more ? Cursor(*result) : "";
+        const std::string next = result->more ? Cursor(*query, *result) : "";
         const std::string* accept = ctx.request.Header("accept");
         if (accept && accept->find("text/csv") != std::string::npos) {
           HttpResponse r =

@@ -36,8 +36,21 @@ struct UnitSpec {
   int credits_centi;
 };
 
+// Whether a question groups by region at a level coarser than its region prefix (refused).
+bool FinerThanLevel(const std::vector<std::string>& group_by, const std::string& prefix,
+                    const std::string& level) {
+  const size_t digits = level == "province" ? 2 : level == "city" ? 4 : 6;
+  return std::find(group_by.begin(), group_by.end(), "region") != group_by.end() &&
+         prefix.size() > digits;
+}
+
 class StatsTest : public ::testing::Test {
  protected:
+  // The pointer of the 400 an admin's GET of `target` answers.
+  std::string ProblemPointer(const std::string& target) {
+    return server_.CallJson("GET", target, server_.admin_token(), nullptr, 400)
+        .value("pointer", "");
+  }
   void SetUp() override { Build(); }
   void Build();
   // `coarser`: the answers already computed for one question, by their group_by, prefix and
@@ -412,6 +425,10 @@ TEST_F(StatsTest, EveryCellMatchesABruteForceOracle) {
       for (const std::string prefix : {"", "31", "3101", "310101"}) {
         std::string target = "/v1/stats?group_by=" + g + "&region_level=" + level;
         if (!prefix.empty()) target += "&region=" + prefix;
+        if (FinerThanLevel(group_by, prefix, level)) {
+          EXPECT_EQ(ProblemPointer(target), "/region_level") << target;
+          continue;
+        }
         json got = server_.CallJson("GET", target, server_.admin_token(), nullptr, 200);
         EXPECT_EQ(got["tree_size"], server_.ledger().Size());  // every record counted
         json want = Oracle(group_by, prefix, level);
@@ -482,6 +499,7 @@ TEST_F(StatsTest, AComplementKnownElsewhereIsNotTheOneLeftOut) {
       for (const std::string level : {"county", "city"}) {
         const std::string target =
             "/v1/stats?group_by=" + g + "&region_level=" + level + "&region=" + prefix;
+        if (FinerThanLevel(group_by, prefix, level)) continue;
         EXPECT_EQ(Sorted(server_.CallJson("GET", target, admin, nullptr, 200)),
                   Oracle(group_by, prefix, level))
             << target;
@@ -566,13 +584,64 @@ TEST_F(StatsTest, PagesWithLimitAndCursor) {
   EXPECT_EQ(pointer(cursor({{"after", {"a", "b"}}, {"as_of", "x"}})), "/cursor");
   EXPECT_EQ(pointer(cursor({{"after", {"a", "b"}}, {"as_of", -1}})), "/cursor");
   EXPECT_EQ(pointer(cursor({{"after", {"a", "b"}}})), "/cursor");
-  // A bare array of keys (cursors before as_of) still reads the cells after it.
+  // A cursor belongs to its question: read with another one's keys it would skip cells (a
+  // cursor of the counties after 310101, read for cities, would leave out 310100) or show none.
+  const json first = server_.CallJson("GET", base + "&limit=1", admin, nullptr, 200);
+  const std::string next = "&cursor=" + first["next"].get<std::string>();
+  EXPECT_EQ(server_.CallJson("GET", base + next, admin, nullptr, 200)["cells"][0],
+            whole["cells"][1]);
+  EXPECT_EQ(server_.CallJson("GET", "/v1/stats?group_by=issuer,kind" + next, admin, nullptr, 400)
+                .value("pointer", ""),
+            "/cursor");
+  EXPECT_EQ(pointer("&region=31" + next), "/cursor");
+  const json by_county =
+      server_.CallJson("GET", "/v1/stats?group_by=region&limit=1", admin, nullptr, 200);
+  ASSERT_TRUE(by_county.contains("next"));
+  const std::string county_next = "&cursor=" + by_county["next"].get<std::string>();
+  EXPECT_EQ(server_
+                .CallJson("GET", "/v1/stats?group_by=region&region_level=city" + county_next, admin,
+                          nullptr, 400)
+                .value("pointer", ""),
+            "/cursor");
+  // Cursors without their question (before it was in them) are refused the same way.
   const json& c0 = whole["cells"][0];
-  const json rest = server_.CallJson(
-      "GET", base + cursor({c0["kind"].get<std::string>(), c0["issuer"].get<std::string>()}), admin,
-      nullptr, 200);
-  EXPECT_EQ(rest["cells"].size() + 1, whole["cells"].size());
-  EXPECT_EQ(rest["cells"][0], whole["cells"][1]);
+  EXPECT_EQ(pointer(cursor({c0["kind"].get<std::string>(), c0["issuer"].get<std::string>()})),
+            "/cursor");
+  EXPECT_EQ(pointer(cursor({{"after", {c0["kind"], c0["issuer"]}}, {"as_of", 1}})), "/cursor");
+}
+
+// A province's or a city's own code (as answers at those levels name them) asks for every
+// county under it; a region finer than the level it is grouped at is refused, as its cells
+// would carry the code of the city or province around it with only its part of the figures.
+TEST_F(StatsTest, RegionCodesOfCitiesAndProvinces) {
+  const std::string& admin = server_.admin_token();
+  for (const auto& [code, prefix] :
+       std::vector<std::pair<std::string, std::string>>{{"310000", "31"}, {"310100", "3101"}}) {
+    for (const std::string g : {"region", "kind", "region,year"}) {
+      EXPECT_EQ(server_.CallJson("GET", "/v1/stats?group_by=" + g + "&region=" + code, admin,
+                                 nullptr, 200),
+                server_.CallJson("GET", "/v1/stats?group_by=" + g + "&region=" + prefix, admin,
+                                 nullptr, 200))
+          << code << " " << g;
+    }
+  }
+  json cities = server_.CallJson("GET", "/v1/stats?group_by=region&region_level=city&region=310100",
+                                 admin, nullptr, 200);
+  ASSERT_FALSE(cities["cells"].empty());
+  EXPECT_EQ(cities["cells"][0]["region"], "310100");
+  for (const std::string target :
+       {"/v1/stats?group_by=region&region_level=city&region=310101",
+        "/v1/stats?group_by=region,kind&region_level=province&region=3101",
+        "/v1/stats?group_by=region&region_level=province&region=310101"}) {
+    const json problem = server_.CallJson("GET", target, admin, nullptr, 400);
+    EXPECT_EQ(problem.value("pointer", ""), "/region_level") << target;
+    EXPECT_NE(problem.value("detail", "").find("finer than a"), std::string::npos) << problem;
+  }
+  // A regulator of one county asks by county, or without region.
+  const std::string county = server_.NewToken("regulator:310101");
+  server_.CallJson("GET", "/v1/stats?group_by=region&region_level=city", county, nullptr, 400);
+  server_.CallJson("GET", "/v1/stats?group_by=region", county, nullptr, 200);
+  server_.CallJson("GET", "/v1/stats?group_by=kind&region_level=province", county, nullptr, 200);
 }
 
 TEST_F(StatsTest, BadInputsAreNamed) {

@@ -73,6 +73,14 @@ const RULES = [
   [/^this endpoint needs Authorization: Bearer <token> or a portal session$/, '需要先登录（令牌或门户会话）'],
   [/^rate limit exceeded; retry after (\d+) s$/, '请求过于频繁，请 $1 秒后再试'],
   [/^role (\S+) may not call (\S+) (\S+)$/, '角色 $1 无权调用 $2 $3'],
+  // Statistics (api/routes_stats.cc).
+  [/^region (\d+) is outside this regulator's region (\d+)$/, '地区 $1 不在本监管部门的地区 $2 之内'],
+  [/^region (\d+) is a county, finer than a city: group it by region_level=county, or ask a coarser region$/,
+    '地区 $1 是区县，比地市更细：请按区县分组，或查询更大的地区'],
+  [/^region (\d+) is a county, finer than a province: group it by region_level=county, or ask a coarser region$/,
+    '地区 $1 是区县，比省级更细：请按区县分组，或查询更大的地区'],
+  [/^region (\d+) is a city, finer than a province: group it by region_level=city or county, or ask a coarser region$/,
+    '地区 $1 是地市，比省级更细：请按地市或区县分组，或查询更大的地区'],
   [/^shutting down$/, '服务器正在停止，请稍后再试'],
   [/^the database does not answer; try again later \(the server's log has the reason\)$/, '数据库暂时无法访问，请稍后再试（原因见服务器日志）'],
   // What a learner or a registrar asks for that is not there or not theirs.
