@@ -2,6 +2,9 @@
 // learner's records: CanReadLearner) and GET /v1/transcripts/{code} (anyone holding a code).
 // This file owns the transcript route and dispatches on `format`; each format's handler
 // plugs in below.
+#include <algorithm>
+#include <cctype>
+
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "codec/mapping.h"
@@ -94,7 +97,23 @@ void AddTranscriptRoutes(Router& router, TranscriptService& transcripts, Learner
              "What the transcript of a verification code held, and whether any of its records "
              "has been revoked since",
              [t](RouteContext& ctx, Respond respond) {
-               const std::string& code = ctx.params["code"];
+               // Typed from the paper, a code may come in capitals.
+               std::string code = ctx.params["code"];
+               for (char& ch : code)
+                 ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+               // A browser (a phone that scanned the QR code) is sent to the portal's page,
+               // which shows the same answer to a person; programs get the JSON.
+               const std::string* accept = ctx.request.Header("accept");
+               const bool hex =
+                   code.size() == 32 && std::all_of(code.begin(), code.end(), [](char ch) {
+                     return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+                   });
+               if (hex && accept && accept->find("text/html") != std::string::npos) {
+                 HttpResponse r = TextResponse(303, "");
+                 r.headers.emplace_back("Location", "/portal/#/transcript/" + code);
+                 r.headers.emplace_back("Cache-Control", "no-store");
+                 return respond(std::move(r));
+               }
                RespondWith(ctx, respond, t->Check(code), 200,
                            [&code](const TranscriptCheck& c) { return CheckJson(code, c); });
              });

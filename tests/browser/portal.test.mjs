@@ -520,6 +520,53 @@ test('an admin pages through statistics on a desktop, in English', async () => {
   await context.close();
 });
 
+test('an employer scans a transcript\'s QR code on a phone and sees a revocation', async () => {
+  // A learner of szpt with two records draws a transcript (学分证明).
+  const szpt = TOKENS.institutions.szpt.token;
+  const stamp = Date.now();
+  const l = await api('POST', '/v1/learners', ADMIN, {display_name: '王五'});
+  assert.equal(l.status, 201, JSON.stringify(l.body));
+  const posted = await api('POST', '/v1/records', szpt, {records: [1, 2].map((n) => ({
+    learner: l.body.id, unit: 'szpt:SE101', external_ref: `TR-${stamp}-${n}`,
+    grade: {scale: 'percent', value: '88'}, completed_on: '2024-06-30'}))});
+  assert.equal(posted.status, 201, JSON.stringify(posted.body));
+  const lt = (await api('POST', '/v1/tokens', ADMIN, {role: `learner:${l.body.id}`})).body.token;
+  const pdf = await fetch(`${BASE}/v1/learners/${l.body.id}/transcript?format=pdf`,
+    {headers: {Authorization: `Bearer ${lt}`}});
+  assert.equal(pdf.status, 200);
+  const code = pdf.headers.get('x-verification-code');
+  assert.match(code, /^[0-9a-f]{32}$/);
+
+  // The phone opens the QR code's address (typed in capitals here): a page, not JSON.
+  const {context, page} = await newPage(PHONE);
+  await page.goto(`${BASE}/v1/transcripts/${code.toUpperCase()}`);
+  await page.locator('#main[data-ready="transcript"]').waitFor();
+  assert.match(page.url(), new RegExp(`/portal/#/transcript/${code}$`));
+  const held = (await api('GET', `/v1/transcripts/${code}`, '')).body;
+  const verdict = page.getByTestId('transcript-verdict');
+  assert.equal(await verdict.getAttribute('data-revoked'), '0');
+  assert.match(await verdict.textContent(), /证明中的 2 条记录至今全部有效/);
+  assert.equal(await page.getByTestId('transcript-record').count(), held.records.length);
+  assert.match(await page.locator('main').textContent(), /王五/);
+  await checkA11y(page, 'transcript verification');
+
+  // One record is revoked after the transcript was drawn: the page says so, and which.
+  const revoked = posted.body.records[0].id;
+  const r = await api('POST', `/v1/records/${revoked}/revoke`, szpt, {reason: 'grade error'});
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await page.reload();
+  await page.locator('#main[data-ready="transcript"]').waitFor();
+  assert.equal(await verdict.getAttribute('data-revoked'), '1');
+  assert.match(await verdict.textContent(), /有 1 条记录在证明生成后已被撤销/);
+  assert.equal(await page.locator('[data-testid="transcript-record"][data-status="revoked"]').count(), 1);
+  await shot(page, 'transcript-phone-zh');
+  // A code typed wrong is named beside its field; nothing is asked.
+  await page.fill('#transcript-code', 'not-a-code');
+  await page.getByRole('button', {name: '核验'}).click();
+  await page.getByText('核验码为 32 位十六进制字符').first().waitFor();
+  await context.close();
+});
+
 test('an admin lists portal sessions', async () => {
   const {context, page} = await newPage(DESKTOP);
   await page.goto(`${BASE}/portal/#/sign-in`);

@@ -119,6 +119,24 @@ TEST_F(TranscriptsTest, TheLearnerDownloadsAPdfWhoseQrCodeVerifies) {
   json second = server_.CallJson("GET", "/v1/transcripts/" + code2, "", nullptr, 200);
   EXPECT_EQ(second["records"].size(), 2u);
   EXPECT_EQ(second["total_credits"], 6.5);
+
+  // Typed from the paper in capitals, the code is the same code.
+  std::string upper = code2;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(server_.CallJson("GET", "/v1/transcripts/" + upper, "", nullptr, 200), second);
+  // A browser that scanned the QR code is sent to the portal's page for the code, which reads
+  // the same JSON; a program asking for JSON (or anything) gets the JSON.
+  ClientResponse browser =
+      server_.Call("GET", "/v1/transcripts/" + upper, "", "",
+                   {{"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}});
+  EXPECT_EQ(browser.status, 303);
+  EXPECT_EQ(browser.headers["location"], "/portal/#/transcript/" + code2);
+  EXPECT_EQ(server_.Call("GET", "/v1/transcripts/" + code2, "", "", {{"Accept", "*/*"}}).status,
+            200);
+  // Not a code: no redirect, the reason.
+  EXPECT_EQ(
+      server_.Call("GET", "/v1/transcripts/not-a-code", "", "", {{"Accept", "text/html"}}).status,
+      400);
 }
 
 TEST_F(TranscriptsTest, BadFormatsAndCodesAreNamed) {

@@ -71,6 +71,7 @@ export const S = {
   menu: ['导航', 'Navigation'],
   apiDocs: ['接口文档', 'API reference'],
   verifyLink: ['核验记录', 'Verify a record'],
+  transcriptLink: ['核验学分证明', 'Verify a transcript'],
   loading: ['正在加载…', 'Loading…'],
   networkError: ['无法连接服务器，请检查网络后重试。', 'Could not reach the server. Check your connection and try again.'],
   sessionEnded: ['您的登录已结束，请重新登录。', 'Your session has ended. Sign in again.'],

@@ -29,6 +29,8 @@ const PAGES = {
   checkpoint: {load: () => import('./page_checkpoint.js'), roles: null, nav: S.navCheckpoint},
   verify: {load: () => import('./page_verify.js'), roles: null, nav: S.navVerify},
   consistency: {load: () => import('./page_consistency.js'), roles: null, nav: S.navConsistency},
+  // A transcript's verification code (its QR code leads a browser here): no sign-in.
+  transcript: {load: () => import('./page_transcript.js'), roles: null},
 };
 
 const NAV = {
@@ -117,7 +119,8 @@ function renderNav(current) {
 function renderFooter() {
   const f = document.getElementById('footer-links');
   clear(f);
-  const links = [['#/verify', S.verifyLink], ['#/checkpoint', S.navCheckpoint], ['/docs/', S.apiDocs]];
+  const links = [['#/verify', S.verifyLink], ['#/transcript', S.transcriptLink], ['#/checkpoint', S.navCheckpoint],
+    ['/docs/', S.apiDocs]];
   f.append(...links.map(([href, label]) => h('li', null, h('a', {href}, t(label)))));
 }
 
