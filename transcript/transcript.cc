@@ -182,10 +182,12 @@ std::string Credits(Centi c) { return CentiToString(c); }
 
 void DrawHeader(Canvas& c, const TranscriptInput& in) {
   c.Text(kMargin, 34, 300, "学分证明  Credit Transcript", {.size = 16, .bold = true});
-  c.Text(kMargin + 300, 36, kContentWidth - 300, "验证码 Verification code",
+  // The code is what a reader types to verify the paper: never cut short. Its box, right of
+  // the title, holds 32 of the widest hex digits at this size on one line (else it wraps).
+  c.Text(kMargin + 250, 36, kContentWidth - 250, "验证码 Verification code",
          {.size = 7, .align = Align::kRight, .gray = 0.35});
-  c.Text(kMargin + 300, 46, kContentWidth - 300, in.verification_code,
-         {.size = 11, .bold = true, .align = Align::kRight});
+  c.Text(kMargin + 250, 46, kContentWidth - 250, in.verification_code,
+         {.size = 10.5, .bold = true, .align = Align::kRight, .ellipsize = false});
   c.Line(kMargin, kHeaderBottom - 8, kMargin + kContentWidth, kHeaderBottom - 8, 0.8);
 }
 

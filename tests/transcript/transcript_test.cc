@@ -50,7 +50,9 @@ std::string Shell(const std::string& command) {
   return out;
 }
 
-const char* kUrl = "https://credit.example.edu.cn/v1/transcripts/TX7Q-4M2K-9PZD";
+// A code as the bank makes them (32 hex digits) is printed whole in the header, beside the URL.
+const char* kCode = "07a839f8a0401ae1a968a79aeee4c2d1";
+const char* kUrl = "https://credit.example.edu.cn/v1/transcripts/07a839f8a0401ae1a968a79aeee4c2d1";
 
 TranscriptInput Sample(size_t n) {
   TranscriptInput in;
@@ -58,7 +60,7 @@ TranscriptInput Sample(size_t n) {
   in.learner_name = "张三 Zhang San";
   in.checkpoint = {"creditbank.localhost/log", 123456,
                    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"};
-  in.verification_code = "TX7Q-4M2K-9PZD";
+  in.verification_code = kCode;
   in.verification_url = kUrl;
   in.generated_at = "2026-11-29T05:54:27Z";
   const char* titles[] = {"程序设计基础",    "Linear Algebra",     "大学英语（三）",
@@ -118,29 +120,19 @@ TEST(TranscriptPdf, SixtyRecordsReadBackWithTheirTextAndAQrOfTheUrl) {
   const int pages = Pages(path);
   EXPECT_GE(pages, 2);
   std::string text = Text(path);
-  for (const char* expected : {"学分证明",
-                               "Credit Transcript",
-                               "张三 Zhang San",
-                               "lrn_5f0c2a9e41d7b3c8",
-                               "TX7Q-4M2K-9PZD",
-                               "creditbank.localhost/log",
-                               "123456",
-                               "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-                               "程序设计基础 1",
-                               "Linear Algebra 2",
-                               "大学英语（三） 3",
-                               "Introductory Microeconomics 60",
-                               "清华大学",
-                               "国家开放大学",
-                               "优秀",
-                               "2024-06-30",
-                               "合计 Totals",
-                               "学位课程 Degree course",
-                               "总学分 Total credits",
-                               "2026-11-29T05:54:27Z"}) {
+  for (const char* expected :
+       {"学分证明", "Credit Transcript", "张三 Zhang San", "lrn_5f0c2a9e41d7b3c8",
+        "creditbank.localhost/log", "123456",
+        "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "程序设计基础 1",
+        "Linear Algebra 2", "大学英语（三） 3", "Introductory Microeconomics 60", "清华大学",
+        "国家开放大学", "优秀", "2024-06-30", "合计 Totals", "学位课程 Degree course",
+        "总学分 Total credits", "2026-11-29T05:54:27Z"}) {
     EXPECT_NE(text.find(expected), std::string::npos)
         << "missing: " << expected << "\nin the text of page 1: " << text.substr(0, 1200);
   }
+  // The code in the header, whole (not cut short with an ellipsis), where a reader types it from.
+  EXPECT_NE(text.find(std::string("Verification code ") + kCode), std::string::npos)
+      << text.substr(0, 400);
   // Totals: 60 records cycling 1.5, 2, 2.5, 3 credits = 15 x 9 = 135.
   EXPECT_NE(text.find("135"), std::string::npos);
   const std::string last = std::to_string(pages);
@@ -178,7 +170,8 @@ TEST(TranscriptPdf, FourHundredRecordsRunOverNumberedPages) {
     std::string text = Text(path, p, p);
     const std::string want = "Page " + std::to_string(p) + " of " + n;
     EXPECT_NE(text.find(want), std::string::npos) << want;
-    EXPECT_NE(text.find("TX7Q-4M2K-9PZD"), std::string::npos) << "header on page " << p;
+    EXPECT_NE(text.find(std::string("Verification code ") + kCode), std::string::npos)
+        << "header on page " << p;
   }
   // Every record is printed exactly once, in order: the last one on the last table page.
   std::string all = Text(path);
