@@ -8,6 +8,7 @@
 
 #include "cli/cli_app.h"
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "cli/monitor.h"
 
 namespace lcb {
@@ -45,6 +46,8 @@ int RunMonitor(const MonitorFlags& f) {
     }
     if (!poll.ok()) {
       std::fprintf(stderr, "creditbank monitor: %s\n", poll.status().ToString().c_str());
+      // A key that never verified the log is a bad argument, not a reason to keep polling.
+      if (poll.status().code() == StatusCode::kFailedPrecondition) return kExitUsage;
       if (f.once) return 1;
     } else if (poll->new_entries > 0 || f.once) {
       nlohmann::json line = {{"event", "checked"},
@@ -71,7 +74,8 @@ void AddMonitorCommand(CLI::App& parent, int* exit_code) {
       "checkpoint's consistency with the last one seen (state in DIR), and keeps\n"
       "per-institution entry counts. Prints one JSON line per poll that found new entries.\n"
       "On a rewrite prints {\"event\":\"rewrite\",...} and exits 1. Without --log-vkey the\n"
-      "log's key is trusted on first use and pinned in DIR.");
+      "log's key is trusted on first use and pinned in DIR. A --log-vkey that does not verify\n"
+      "the log's first checkpoint is a bad argument (exit 2), not a rewrite.");
   AddServerFlags(cmd, f.get(), /*server_required=*/true,
                  "an auditor's token (entry bundles need one)");
   cmd->add_option("--state", f->state, "the monitor's state directory (created if missing)")

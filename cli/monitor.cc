@@ -222,6 +222,14 @@ StatusOr<MonitorPoll> Monitor::Poll() {
   LCB_RETURN_IF_ERROR(EnsureVerifier());
   LCB_ASSIGN_OR_RETURN(std::string note, Get("/log/checkpoint", false));
   auto opened = OpenNote(note, {verifier_});
+  if (!opened.ok() && frontier_.size() == 0) {
+    // Nothing was ever verified with this key: a key given wrong (or a server that is not the
+    // log meant), not history rewritten. A key that verified entries before and no longer
+    // verifies is the alarm below.
+    return Status::FailedPrecondition("the log's checkpoint is not signed by the key " +
+                                      verifier_.name + ": " + opened.status().message() +
+                                      " (check --log-vkey and --server)");
+  }
   if (!opened.ok()) return Rewrite("checkpoint signature: " + opened.status().message(), 0, "");
   auto cp = ParseCheckpointBody(opened->text);
   if (!cp.ok() || cp->origin != origin_) return Rewrite("checkpoint does not parse", 0, "");

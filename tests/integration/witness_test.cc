@@ -307,6 +307,19 @@ TEST(MonitorIntegration, RewrittenHistoryUnderARunningMonitorIsReported) {
     auto m = Monitor::Open({bank.url(), dir.sub("monitor"), cat.auditor_token, "", "", false});
     ASSERT_TRUE(m.ok()) << m.status().ToString();
     monitor = std::move(m).value();
+    // A key given wrong (the log's name, another key) never verified anything: it is named as
+    // a bad key, not reported as history rewritten.
+    {
+      const std::string other = NewLogKey(dir.sub("other_key.pem"));
+      auto wrong =
+          Monitor::Open({bank.url(), dir.sub("wrong"), cat.auditor_token, other, "", false});
+      ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
+      auto poll = (*wrong)->Poll();
+      ASSERT_FALSE(poll.ok());
+      EXPECT_EQ(poll.status().code(), StatusCode::kFailedPrecondition) << poll.status().ToString();
+      EXPECT_NE(poll.status().message().find("--log-vkey"), std::string::npos);
+      EXPECT_EQ((*wrong)->rewrite_json(), "");
+    }
     auto first = monitor->Poll();
     ASSERT_TRUE(first.ok()) << first.status().ToString() << monitor->rewrite_json();
     EXPECT_EQ(first->size, bank.services().log().Size());
