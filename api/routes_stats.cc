@@ -63,8 +63,8 @@ Status ParseRegion(const RouteContext& ctx, std::string* prefix) {
   if (prefix->empty() || own.starts_with(*prefix)) {
     *prefix = own;  // not given, or coarser than the regulator's region: its own region
   } else if (!prefix->starts_with(own)) {
-    return Status::PermissionDenied("region " + *prefix + " is outside this regulator's region " +
-                                    own);
+    return Status::PermissionDenied(
+        Field("/region"), "region " + *prefix + " is outside this regulator's region " + own);
   }
   return Status::Ok();
 }

@@ -516,7 +516,9 @@ TEST_F(StatsTest, ARegulatorSeesOnlyItsRegion) {
   // A finer region inside its own is fine; a coarser one is its own; another is refused.
   json finer = server_.CallJson("GET", "/v1/stats?group_by=year&region=3101", sh, nullptr, 200);
   EXPECT_EQ(Sorted(finer), Oracle({"year"}, "3101", "county"));
-  server_.CallJson("GET", "/v1/stats?group_by=year&region=32", sh, nullptr, 403);
+  EXPECT_EQ(server_.CallJson("GET", "/v1/stats?group_by=year&region=32", sh, nullptr, 403)
+                .value("pointer", ""),
+            "/region");
   // Regulators read statistics, never a learner's data.
   server_.CallJson("GET", "/v1/learners/" + learners_[0].id + "/passbook", sh, nullptr, 403);
   server_.CallJson("GET", "/v1/learners/" + learners_[0].id + "/records", sh, nullptr, 403);
