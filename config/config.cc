@@ -379,7 +379,13 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
     }
   }
   for (const auto& [name, value] : flags) {
-    LCB_RETURN_IF_ERROR(Apply(c, KeyOfFlag(name), value, "flag --" + name));
+    const std::string key = KeyOfFlag(name);
+    // Named as the user typed it: --max-body-bytes, --storage (not the key's own spelling).
+    std::string flag = "--" + name;
+    for (const auto& info : kKeys) {
+      if (key == info.key) flag = "--" + ConfigFlagName(info);
+    }
+    LCB_RETURN_IF_ERROR(Apply(c, key, value, "flag " + flag));
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
     return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key", "configuration",

@@ -49,6 +49,16 @@ TEST(ConfigTest, InvalidValueNamesKeyAndSource) {
   auto d = LoadConfig("", {}, {{"listen", "nohost"}});
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.status().message().find("listen"), std::string::npos);
+  // A flag is named as it is typed: --max-body-bytes, --storage (keys max_body_bytes and
+  // storage.backend).
+  auto f = LoadConfig("", {}, {{"max_body_bytes", "-1"}});
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("flag --max-body-bytes"), std::string::npos)
+      << f.status().message();
+  auto g = LoadConfig("", {}, {{"storage.backend", "mysql"}});
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.status().message().find("flag --storage)"), std::string::npos)
+      << g.status().message();
 
   std::string file = WriteTemp(R"({"colour": "blue"})");
   auto e = LoadConfig(file, {}, {});
