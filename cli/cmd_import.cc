@@ -226,7 +226,7 @@ int ServerCheck(RemotePool& pool, const ImportOptions& options, const MappedTabl
                     all_known ? bodies : nullptr)) {
     return 1;
   }
-  checking.Clear();
+  checking.Update(known.size(), /*final=*/true);
   formats::SortProblems(&refused);
   PrintAll(refused);
   if (!refused.empty()) {

@@ -44,12 +44,23 @@ bool StderrIsTty() { return ::isatty(::fileno(stderr)) == 1; }
 
 void Progress::Update(size_t done, bool final) {
   std::lock_guard<std::mutex> lock(PrintMutex());
+  if (finished_) return;  // the final line is printed once, whoever reports it
   auto now = Clock::now();
+  // In a log (no terminal) the first line comes after kPlainLineEvery, not at row 1: a phase
+  // that ends sooner prints only its final line, with its figures.
+  const Clock::time_point since = tty_ || last_ != Clock::time_point{} ? last_ : start_;
   if (!final &&
-      now - last_ < (tty_ ? Clock::duration(kTtyRedrawEvery) : Clock::duration(kPlainLineEvery))) {
+      now - since < (tty_ ? Clock::duration(kTtyRedrawEvery) : Clock::duration(kPlainLineEvery))) {
+    return;
+  }
+  // A final line that a periodic one just printed with the same figures is not printed again.
+  if (final && !tty_ && done == last_done_ && last_ != Clock::time_point{}) {
+    finished_ = true;
     return;
   }
   last_ = now;
+  last_done_ = done;
+  finished_ = final;
   double elapsed = std::chrono::duration<double>(now - start_).count();
   double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
   double eta = rate > 0 ? static_cast<double>(total_ - std::min(done, total_)) / rate : 0;

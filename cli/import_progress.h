@@ -39,6 +39,8 @@ class Progress {
   Clock::time_point start_;
   Clock::time_point last_{};
   bool drawn_ = false;
+  bool finished_ = false;
+  size_t last_done_ = 0;
 };
 
 }  // namespace lcb::import_cli

@@ -204,7 +204,11 @@ Status HttpResolver::ForEachId(size_t n, Progress* progress,
     progress->Update(++done);
     return true;
   });
-  progress->Clear();
+  if (first.ok()) {
+    progress->Update(done, /*final=*/true);  // the phase's figures, also in a log
+  } else {
+    progress->Clear();
+  }
   return first;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/import_progress.h"
 
 namespace lcb {
 namespace {
@@ -213,3 +214,26 @@ TEST(CliAppTest, LogAndNoteSubcommands) {
 
 }  // namespace
 }  // namespace lcb
+
+namespace lcb::import_cli {
+namespace {
+
+// In a log (stderr not a terminal) a phase shorter than the line interval prints one line, its
+// final figures, however often it is updated and however many times its end is reported.
+TEST(ImportProgress, AShortPhaseInALogPrintsItsFinalLineOnce) {
+  ::testing::internal::CaptureStderr();
+  {
+    Progress p("accounts", 3, /*tty=*/false);
+    p.Update(1);
+    p.Update(2);
+    p.Update(3);
+    p.Update(3, /*final=*/true);
+    p.Update(3, /*final=*/true);
+  }
+  const std::string out = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_NE(out.find("import: accounts 3/3 rows (100%)"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace lcb::import_cli
