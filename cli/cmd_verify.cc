@@ -157,8 +157,9 @@ int RunVerify(const VerifyOptions& o) {
   const json& receipt = bundle["receipt"];
   if (!receipt.contains("checkpoint") || !receipt["checkpoint"].is_string() ||
       !receipt.contains("leaf_index") || !receipt["leaf_index"].is_number_unsigned() ||
+      !receipt.contains("tree_size") || !receipt["tree_size"].is_number_unsigned() ||
       !receipt.contains("inclusion_proof") || !receipt["inclusion_proof"].is_array()) {
-    return Fail("verify", "the receipt lacks checkpoint, leaf_index or inclusion_proof");
+    return Fail("verify", "the receipt lacks checkpoint, leaf_index, tree_size or inclusion_proof");
   }
   std::string note = receipt["checkpoint"];
   auto verifier = LoadVerifier(o.key, NoteOrigin(note));
@@ -181,7 +182,20 @@ int RunVerify(const VerifyOptions& o) {
     if (!hash) return Fail("verify", "inclusion_proof holds a value that is not a SHA-256 hex");
     proof.push_back(*hash);
   }
-  uint64_t leaf = receipt["leaf_index"];
+  // The receipt's numbers are shown to whoever reads the bundle; they must be the signed
+  // ones (docs/formats.md "Receipt": tree_size is the checkpoint's size), not merely unused.
+  const uint64_t leaf = receipt["leaf_index"];
+  const uint64_t tree_size = receipt["tree_size"];
+  if (tree_size != cp->size) {
+    return Fail("verify", "the receipt's tree_size " + std::to_string(tree_size) +
+                              " is not the size of its signed checkpoint (" +
+                              std::to_string(cp->size) + ")");
+  }
+  if (leaf >= cp->size) {
+    return Fail("verify", "the receipt's leaf_index " + std::to_string(leaf) +
+                              " is not below the signed checkpoint's size " +
+                              std::to_string(cp->size));
+  }
   Status included = VerifyInclusion(leaf, cp->size, LeafHash(*bytes), proof, cp->root);
   if (!included.ok()) {
     return Fail("verify", "the record is not in the signed log as shown (altered record or "

@@ -72,6 +72,44 @@ TEST_F(LogTest, BundleVerifiesOfflineAndTamperingIsCaught) {
   EXPECT_EQ(CmdVerify({"--bundle", bundle_path}), 2);
 }
 
+// A receipt's tree_size and leaf_index are what a reader of the bundle sees: numbers that the
+// signed checkpoint does not back are a failure, even when the proof checks.
+TEST_F(LogTest, BundleWhoseReceiptDisagreesWithItsCheckpointFails) {
+  std::string id = PostOne("T-1");
+  PostOne("T-2");
+  json bundle = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  const std::string vkey = key["verifier_key"];
+  const std::string bundle_path = dir_.sub("record.json");
+  WriteFile(bundle_path, bundle.dump());
+  ASSERT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 0);
+  const uint64_t size = bundle["receipt"]["tree_size"];
+
+  json bigger = bundle;
+  bigger["receipt"]["tree_size"] = size + 1;
+  WriteFile(bundle_path, bigger.dump());
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("tree_size"), std::string::npos);
+
+  json smaller = bundle;
+  smaller["receipt"]["tree_size"] = size - 1;
+  WriteFile(bundle_path, smaller.dump());
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+
+  json missing = bundle;
+  missing["receipt"].erase("tree_size");
+  WriteFile(bundle_path, missing.dump());
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+
+  json past_end = bundle;
+  past_end["receipt"]["leaf_index"] = size;
+  WriteFile(bundle_path, past_end.dump());
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("leaf_index"), std::string::npos);
+}
+
 TEST_F(LogTest, AuditFollowsTheLogAndSavesCheckpoints) {
   std::string cp_path = dir_.sub("checkpoint.txt");
   json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
