@@ -15,6 +15,7 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "crypto/signed_note.h"
+#include "service/files.h"
 
 namespace lcb {
 namespace {
@@ -276,8 +277,17 @@ int RunAudit(const AuditOptions& o) {
                              " is not an extension of the saved checkpoint at size " +
                              std::to_string(old_cp.size) + ": " + consistent.message());
   }
+  // The saved checkpoint is where the next audit starts: a script that sees exit 0 relies on
+  // it, so a failed save is a failure even though the log itself was consistent. The file is
+  // replaced atomically, so that a crash leaves the previous checkpoint, never a torn one.
   const std::string& save = o.save.empty() ? o.from : o.save;
-  std::ofstream(save, std::ios::binary | std::ios::trunc) << new_note;
+  Status saved = WriteFileReplacing(save, new_note);
+  if (!saved.ok()) {
+    return Fail("audit", "the log " + new_cp->origin + " grew from " + std::to_string(old_cp.size) +
+                             " to " + std::to_string(new_cp->size) +
+                             " entries, append-only, but the new checkpoint was not saved to " +
+                             save + ": " + saved.message());
+  }
   std::printf("OK: log %s grew from %llu to %llu entries, append-only; saved %s\n",
               new_cp->origin.c_str(), static_cast<unsigned long long>(old_cp.size),
               static_cast<unsigned long long>(new_cp->size), save.c_str());
@@ -321,7 +331,7 @@ void AddAuditCommand(CLI::App& parent, int* exit_code) {
       "without it the server's own key is used (trust on first use). A missing\n"
       "CHECKPOINT_FILE starts from size 0. With --witness-vkey, the new checkpoint must carry\n"
       "K valid C2SP cosignatures of those witnesses (all without --quorum). Exit 0\n"
-      "consistent, 1 not.");
+      "consistent and saved, 1 not consistent or the new checkpoint not saved.");
   AddServerFlags(cmd, o.get(), /*server_required=*/true, "not needed: the log is public");
   cmd->add_option("--from", o->from, "the saved checkpoint")
       ->type_name("CHECKPOINT_FILE")
