@@ -196,6 +196,7 @@ json BackupManifestJson(const BackupManifest& m) {
   json out = {{"origin", m.origin}, {"tree_size", m.tree_size}, {"checkpoint", m.checkpoint}};
   if (!m.created_at.empty()) out["created_at"] = m.created_at;
   if (!m.verified.empty()) out["verified"] = m.verified;
+  if (!m.files.empty()) out["files"] = m.files;
   return out;
 }
 

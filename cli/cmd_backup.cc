@@ -73,6 +73,9 @@ int RunRestore(const RestoreOptions& o) {
     std::fprintf(stderr, "creditbank restore: %s\n", r.status().ToString().c_str());
     return kExitFailure;
   }
+  for (const std::string& warning : r->warnings) {
+    std::fprintf(stderr, "creditbank restore: note: %s\n", warning.c_str());
+  }
   std::printf("restored into %s: %s\n", o.data.c_str(), BackupManifestJson(*r).dump().c_str());
   return kExitOk;
 }
@@ -85,8 +88,9 @@ void AddBackupCommand(CLI::App& parent, int* exit_code) {
       parent.add_subcommand("backup", "take an online, log-consistent backup of a running server");
   cmd->footer(
       "Asks the running server for an online backup into DIR (a new directory on the\n"
-      "server's machine): a RocksDB checkpoint plus the log key and national-ID secret,\n"
-      "checked against the signed log. Records may keep arriving meanwhile.");
+      "server's machine): a RocksDB checkpoint plus the log key, the national-ID secret and\n"
+      "the credential keys, checked against the signed log. Records may keep arriving\n"
+      "meanwhile.");
   AddServerFlags(cmd, o.get(), /*server_required=*/true, "an admin token");
   cmd->add_option("--to", o->to, "the new backup directory (on the server's machine)")
       ->type_name("DIR")

@@ -15,6 +15,7 @@
 #include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
 #include "crypto/signed_note.h"
+#include "service/files.h"
 
 namespace lcb {
 namespace {
@@ -127,6 +128,13 @@ struct TokenOptions : ServerFlags {
   std::string id;
 };
 
+// Whether `c` names a bank that `serve` (or `restore`) made: the embedded store's RocksDB
+// CURRENT file, or for a PostgreSQL-wire engine the log key a node's data directory holds.
+bool HoldsBank(const Config& c) {
+  if (c.storage_backend == "postgres") return FileExists(c.key_file);
+  return FileExists(c.data_dir + "/db/CURRENT");
+}
+
 int RunToken(const TokenOptions& o) {
   const std::string& action = o.action;
   if (!o.server.empty()) {
@@ -159,6 +167,15 @@ int RunToken(const TokenOptions& o) {
   if (!config.ok()) {
     std::fprintf(stderr, "creditbank token: %s\n", config.status().message().c_str());
     return 2;
+  }
+  // Opening the store creates a bank where there is none (keys, an empty log), and a token
+  // for it would look valid to whoever gets it. Only `serve` and `restore` make a bank.
+  if (!HoldsBank(*config)) {
+    std::fprintf(stderr,
+                 "creditbank token: no bank at %s (pass --data DIR of an existing bank, or "
+                 "--server URL)\n",
+                 config->data_dir.c_str());
+    return kExitUsage;
   }
   auto services = Services::Open(*config);
   if (!services.ok()) {
@@ -250,9 +267,10 @@ void AddTokenCommand(CLI::App& parent, int* exit_code) {
   CLI::App* cmd = parent.add_subcommand("token", "create, list or revoke API tokens");
   cmd->require_subcommand(1);
   cmd->footer(
-      "ROLE is admin, auditor, institution:<id> or learner:<id>. With --data the store is\n"
-      "opened directly (the server must be stopped); with --server the running server is\n"
-      "asked, with an admin token.");
+      "ROLE is admin, auditor, institution:<id> or learner:<id>. With --data (default ./var)\n"
+      "the store of an existing bank is opened directly (the server must be stopped; a\n"
+      "directory without a bank is refused, never created); with --server the running\n"
+      "server is asked, with an admin token.");
   const std::pair<const char*, const char*> actions[] = {
       {"create", "create a token (its secret is printed once)"},
       {"revoke", "revoke a token by id"},

@@ -15,6 +15,7 @@
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "crypto/signed_note.h"
+#include "service/files.h"
 
 namespace lcb {
 namespace {
@@ -157,8 +158,9 @@ int RunVerify(const VerifyOptions& o) {
   const json& receipt = bundle["receipt"];
   if (!receipt.contains("checkpoint") || !receipt["checkpoint"].is_string() ||
       !receipt.contains("leaf_index") || !receipt["leaf_index"].is_number_unsigned() ||
+      !receipt.contains("tree_size") || !receipt["tree_size"].is_number_unsigned() ||
       !receipt.contains("inclusion_proof") || !receipt["inclusion_proof"].is_array()) {
-    return Fail("verify", "the receipt lacks checkpoint, leaf_index or inclusion_proof");
+    return Fail("verify", "the receipt lacks checkpoint, leaf_index, tree_size or inclusion_proof");
   }
   std::string note = receipt["checkpoint"];
   auto verifier = LoadVerifier(o.key, NoteOrigin(note));
@@ -181,7 +183,20 @@ int RunVerify(const VerifyOptions& o) {
     if (!hash) return Fail("verify", "inclusion_proof holds a value that is not a SHA-256 hex");
     proof.push_back(*hash);
   }
-  uint64_t leaf = receipt["leaf_index"];
+  // The receipt's numbers are shown to whoever reads the bundle; they must be the signed
+  // ones (docs/formats.md "Receipt": tree_size is the checkpoint's size), not merely unused.
+  const uint64_t leaf = receipt["leaf_index"];
+  const uint64_t tree_size = receipt["tree_size"];
+  if (tree_size != cp->size) {
+    return Fail("verify", "the receipt's tree_size " + std::to_string(tree_size) +
+                              " is not the size of its signed checkpoint (" +
+                              std::to_string(cp->size) + ")");
+  }
+  if (leaf >= cp->size) {
+    return Fail("verify", "the receipt's leaf_index " + std::to_string(leaf) +
+                              " is not below the signed checkpoint's size " +
+                              std::to_string(cp->size));
+  }
   Status included = VerifyInclusion(leaf, cp->size, LeafHash(*bytes), proof, cp->root);
   if (!included.ok()) {
     return Fail("verify", "the record is not in the signed log as shown (altered record or "
@@ -262,8 +277,17 @@ int RunAudit(const AuditOptions& o) {
                              " is not an extension of the saved checkpoint at size " +
                              std::to_string(old_cp.size) + ": " + consistent.message());
   }
+  // The saved checkpoint is where the next audit starts: a script that sees exit 0 relies on
+  // it, so a failed save is a failure even though the log itself was consistent. The file is
+  // replaced atomically, so that a crash leaves the previous checkpoint, never a torn one.
   const std::string& save = o.save.empty() ? o.from : o.save;
-  std::ofstream(save, std::ios::binary | std::ios::trunc) << new_note;
+  Status saved = WriteFileReplacing(save, new_note);
+  if (!saved.ok()) {
+    return Fail("audit", "the log " + new_cp->origin + " grew from " + std::to_string(old_cp.size) +
+                             " to " + std::to_string(new_cp->size) +
+                             " entries, append-only, but the new checkpoint was not saved to " +
+                             save + ": " + saved.message());
+  }
   std::printf("OK: log %s grew from %llu to %llu entries, append-only; saved %s\n",
               new_cp->origin.c_str(), static_cast<unsigned long long>(old_cp.size),
               static_cast<unsigned long long>(new_cp->size), save.c_str());
@@ -307,7 +331,7 @@ void AddAuditCommand(CLI::App& parent, int* exit_code) {
       "without it the server's own key is used (trust on first use). A missing\n"
       "CHECKPOINT_FILE starts from size 0. With --witness-vkey, the new checkpoint must carry\n"
       "K valid C2SP cosignatures of those witnesses (all without --quorum). Exit 0\n"
-      "consistent, 1 not.");
+      "consistent and saved, 1 not consistent or the new checkpoint not saved.");
   AddServerFlags(cmd, o.get(), /*server_required=*/true, "not needed: the log is public");
   cmd->add_option("--from", o->from, "the saved checkpoint")
       ->type_name("CHECKPOINT_FILE")

@@ -8,6 +8,7 @@
 
 #include "common/date.h"
 #include "crypto/checkpoint.h"
+#include "service/credential_keys.h"
 #include "service/files.h"
 #include "storage/ledger.h"
 #include "storage/pg_kv.h"
@@ -21,6 +22,10 @@ Status CopySecret(const std::string& from, const std::string& to) {
   LCB_ASSIGN_OR_RETURN(std::string bytes, ReadSecretFile(from));
   return WriteSecretFile(to, bytes);
 }
+
+// The credential keys live in the data directory under fixed names; a bank restored without
+// them would make new ones, under a new issuer DID that no verifier knows.
+constexpr const char* kCredentialKeyFiles[] = {kCredentialKeyFile, kCredentialRsaKeyFile};
 
 // Opens the store in `dir`/db with the key in `dir` and checks the tree against the signed
 // checkpoint (Ledger::Open does); with `full`, every entry too.
@@ -46,9 +51,15 @@ StatusOr<BackupManifest> CreateBackup(Kv& kv, const Config& c, const std::string
   }
   if (fs::exists(dir)) return Status::AlreadyExists(Field("/to"), dir + " already exists");
   LCB_RETURN_IF_ERROR(MakeDirs(dir));
+  std::vector<std::string> files = {"log_key.pem", "national_id.secret"};
   Status s = kv.CreateCheckpoint(dir + "/db");
   if (s.ok()) s = CopySecret(c.key_file, dir + "/log_key.pem");
   if (s.ok()) s = CopySecret(c.secret_file, dir + "/national_id.secret");
+  // A running bank has made both credential keys on its first start.
+  for (const char* name : kCredentialKeyFiles) {
+    if (s.ok()) s = CopySecret(c.data_dir + "/" + name, dir + "/" + name);
+    files.push_back(name);
+  }
   if (!s.ok()) {
     std::error_code ec;
     fs::remove_all(dir, ec);
@@ -57,11 +68,13 @@ StatusOr<BackupManifest> CreateBackup(Kv& kv, const Config& c, const std::string
   auto manifest = CheckStore(dir, c.origin, /*full=*/false);
   if (!manifest.ok()) return manifest.status();
   manifest->created_at = NowRfc3339();
+  manifest->files = files;
   nlohmann::json doc = {{"origin", manifest->origin},
                         {"tree_size", manifest->tree_size},
                         {"checkpoint", manifest->checkpoint},
-                        {"created_at", manifest->created_at}};
-  std::ofstream(dir + "/MANIFEST.json") << doc.dump(2) << "\n";
+                        {"created_at", manifest->created_at},
+                        {"files", manifest->files}};
+  LCB_RETURN_IF_ERROR(WriteFileReplacing(dir + "/MANIFEST.json", doc.dump(2) + "\n"));
   return manifest;
 }
 
@@ -91,13 +104,35 @@ StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::strin
   std::error_code ec;
   fs::copy(from + "/db", data_dir + "/db", fs::copy_options::recursive, ec);
   if (ec) return Status::Unavailable("cannot copy the store: " + ec.message());
+  std::vector<std::string> files;
   LCB_RETURN_IF_ERROR(CopySecret(from + "/log_key.pem", data_dir + "/log_key.pem"));
+  files.push_back("log_key.pem");
   if (fs::exists(from + "/national_id.secret")) {
     LCB_RETURN_IF_ERROR(CopySecret(from + "/national_id.secret", data_dir + "/national_id.secret"));
+    files.push_back("national_id.secret");
+  }
+  // A backup taken before backups held the credential keys still restores: the bank makes
+  // new keys on its first start, and the operator is told that the issuer changes.
+  std::string missing;
+  for (const char* name : kCredentialKeyFiles) {
+    if (!fs::exists(from + "/" + name)) {
+      missing += (missing.empty() ? "" : ", ") + std::string(name);
+      continue;
+    }
+    LCB_RETURN_IF_ERROR(CopySecret(from + "/" + name, data_dir + "/" + name));
+    files.push_back(name);
+  }
+  std::vector<std::string> warnings;
+  if (!missing.empty()) {
+    warnings.push_back("the credential keys were not in the backup (" + missing +
+                       "): new ones will be made when the restored bank first starts, under a "
+                       "new issuer DID; credentials issued before verify only with the old keys");
   }
   LCB_ASSIGN_OR_RETURN(BackupManifest result,
                        CheckStore(data_dir, effective_origin, /*full=*/true));
   result.verified = "every entry matches its leaf hash and the root matches the signed checkpoint";
+  result.files = std::move(files);
+  result.warnings = std::move(warnings);
   return result;
 }
 

@@ -6,13 +6,20 @@
 //                       written in one batch, so any snapshot is log-consistent
 //   log_key.pem         the log signing key (0600), so the restored bank signs the same log
 //   national_id.secret  the national-ID HMAC secret (0600), so lookups keep working
-//   MANIFEST.json       origin, tree size and the signed checkpoint the backup ends at
+//   credential_key.pem, credential_rsa_key.pem
+//                       the credential keys (0600; service/credential_keys.h), so the restored
+//                       bank keeps its issuer DID and JWKS and what it signed keeps verifying
+//   MANIFEST.json       origin, tree size, the signed checkpoint the backup ends at, and
+//                       "files": the key and secret files above that the backup holds
 // The directory is created 0700. Backups hold secrets: store them like the keys themselves.
+// A backup taken before the credential keys were part of one still restores; the restored
+// bank then makes new credential keys on its first start.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
 #include "storage/kv.h"
@@ -26,6 +33,11 @@ struct BackupManifest {
   std::string checkpoint;  // the signed checkpoint the backup ends at
   std::string created_at;  // backups only
   std::string verified;    // restores only: what was verified
+  // Backups: the key and secret files copied beside db/. Restores: the ones restored.
+  std::vector<std::string> files;
+  // Restores only: what the operator should know, e.g. that the backup lacked the credential
+  // keys and the restored bank will make new ones.
+  std::vector<std::string> warnings;
 };
 
 // Takes a backup of a running bank's store `kv` into `dir` (must not exist) and checks it:

@@ -12,9 +12,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr char kEd25519File[] = "/credential_key.pem";
-constexpr char kRsaFile[] = "/credential_rsa_key.pem";
-
 template <typename Key>
 StatusOr<std::unique_ptr<Key>> LoadOrCreate(const std::string& path, Key (*generate)()) {
   auto loaded = Key::LoadPem(path);
@@ -61,9 +58,10 @@ std::optional<vc::UnixSeconds> TimeOf(const std::string& rfc3339) {
 StatusOr<std::unique_ptr<CredentialKeys>> CredentialKeys::Open(Kv* kv,
                                                                const std::string& data_dir) {
   std::unique_ptr<CredentialKeys> keys(new CredentialKeys());
-  LCB_ASSIGN_OR_RETURN(keys->ed25519_,
-                       LoadOrCreate<Ed25519Key>(data_dir + kEd25519File, &Ed25519Key::Generate));
-  LCB_ASSIGN_OR_RETURN(keys->rsa_, LoadOrCreate<RsaKey>(data_dir + kRsaFile, &GenerateRsa));
+  LCB_ASSIGN_OR_RETURN(keys->ed25519_, LoadOrCreate<Ed25519Key>(data_dir + "/" + kCredentialKeyFile,
+                                                                &Ed25519Key::Generate));
+  LCB_ASSIGN_OR_RETURN(keys->rsa_,
+                       LoadOrCreate<RsaKey>(data_dir + "/" + kCredentialRsaKeyFile, &GenerateRsa));
   const std::string& pub = keys->ed25519_->PublicKey();
   keys->did_ = DidKeyFromEd25519(pub);
   keys->verification_method_ = DidKeyVerificationMethod(pub);

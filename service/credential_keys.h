@@ -35,6 +35,10 @@ struct CredentialKeyRow {
   std::string valid_until;  // empty: current
 };
 
+// The key files' names in the data directory (backups copy them: service/backup.h).
+inline constexpr char kCredentialKeyFile[] = "credential_key.pem";
+inline constexpr char kCredentialRsaKeyFile[] = "credential_rsa_key.pem";
+
 class CredentialKeys {
  public:
   // Loads or creates both keys in `data_dir` and brings the key history in `kv` up to date.

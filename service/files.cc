@@ -30,12 +30,20 @@ Status MakeDirs(const std::string& path) {
   return Status::Ok();
 }
 
-Status WriteSecretFile(const std::string& path, const std::string& contents, bool overwrite) {
-  if (!overwrite && FileExists(path)) return Status::AlreadyExists(path + " already exists");
+namespace {
+
+// Writes `contents` to `path` through a temporary file created O_EXCL with `mode` in the same
+// directory (so that the rename is atomic), fsync and rename. With `exact_mode`, the file gets
+// `mode` regardless of the umask.
+Status WriteViaTempFile(const std::string& path, const std::string& contents, mode_t mode,
+                        bool exact_mode) {
   std::string tmp = path + ".tmp." + HexEncode(RandomBytes(4));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::Unavailable("cannot create " + tmp + ": " + std::strerror(errno));
-  ::fchmod(fd, 0600);  // regardless of umask
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    return Status::Unavailable("cannot write " + path + ": cannot create " + tmp + ": " +
+                               std::strerror(errno));
+  }
+  if (exact_mode) ::fchmod(fd, mode);
   size_t off = 0;
   while (off < contents.size()) {
     ssize_t n = ::write(fd, contents.data() + off, contents.size() - off);
@@ -49,14 +57,36 @@ Status WriteSecretFile(const std::string& path, const std::string& contents, boo
     off += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
     ::unlink(tmp.c_str());
-    return Status::Unavailable("cannot sync " + tmp);
+    return Status::Unavailable("cannot sync " + tmp + ": " + std::strerror(err));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     return Status::Unavailable("cannot rename to " + path + ": " + std::strerror(err));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteSecretFile(const std::string& path, const std::string& contents, bool overwrite) {
+  if (!overwrite && FileExists(path)) return Status::AlreadyExists(path + " already exists");
+  return WriteViaTempFile(path, contents, 0600, /*exact_mode=*/true);
+}
+
+Status WriteFileReplacing(const std::string& path, const std::string& contents) {
+  LCB_RETURN_IF_ERROR(WriteViaTempFile(path, contents, 0644, /*exact_mode=*/false));
+  // The rename is durable once the directory is synced.
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Status::Unavailable("cannot open " + dir + ": " + std::strerror(errno));
+  const int rc = ::fsync(dir_fd);
+  const int err = errno;
+  ::close(dir_fd);
+  if (rc != 0) return Status::Unavailable("cannot sync " + dir + ": " + std::strerror(err));
   return Status::Ok();
 }
 

@@ -12,6 +12,10 @@ namespace lcb {
 // rename. Fails with AlreadyExists if `path` exists and `overwrite` is false.
 Status WriteSecretFile(const std::string& path, const std::string& contents,
                        bool overwrite = false);
+// Writes `contents` to `path` (mode 0644 less the umask) via a temporary file in the same
+// directory, fsync, rename and an fsync of the directory, replacing any file at `path`: a
+// reader sees the old contents or the new, never a part. The error names `path` and the reason.
+Status WriteFileReplacing(const std::string& path, const std::string& contents);
 // Reads a secret file; FailedPrecondition if its mode lets group or others read it.
 StatusOr<std::string> ReadSecretFile(const std::string& path);
 bool FileExists(const std::string& path);

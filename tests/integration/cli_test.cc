@@ -476,5 +476,51 @@ TEST_F(DemoTest, RejectsANonAdminToken) {
   EXPECT_EQ(Capture([] { return CmdDemo({}); }).code, 2);
 }
 
+// `token` without --server opens a bank's store directly; it must never make a bank where
+// there is none (keys, an empty log) and print a token for it that looks valid.
+TEST(TokenTest, RefusesADirectoryWithoutABank) {
+  TempDir dir;
+  const std::string none = dir.sub("none"), empty = dir.sub("empty");
+  std::filesystem::create_directories(empty);
+  for (const std::string& data : {none, empty}) {
+    Outcome r = Capture([&] { return CmdToken({"create", "--role", "auditor", "--data", data}); });
+    EXPECT_EQ(r.code, 2) << data;
+    EXPECT_TRUE(Has(r.err, "no bank at " + data +
+                               " (pass --data DIR of an existing bank, or "
+                               "--server URL)"));
+    EXPECT_EQ(r.out, "");
+  }
+  EXPECT_FALSE(std::filesystem::exists(none));
+  EXPECT_TRUE(std::filesystem::is_empty(empty));
+
+  // The default data directory, ./var, in a directory without one.
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  const std::string here = dir.sub("cwd");
+  std::filesystem::create_directories(here);
+  std::filesystem::current_path(here);
+  const std::vector<std::vector<std::string>> commands = {
+      {"create", "--role", "auditor"}, {"list"}, {"revoke", "--id", "tok_x"}};
+  for (const auto& args : commands) {
+    Outcome r = Capture([&] { return CmdToken(args); });
+    EXPECT_EQ(r.code, 2) << args[0];
+    EXPECT_TRUE(Has(r.err,
+                    "no bank at ./var (pass --data DIR of an existing bank, or "
+                    "--server URL)"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(here + "/var"));
+  std::filesystem::current_path(cwd);
+
+  // A bank that `serve` made, stopped: --data opens it.
+  if (TestOnPostgres()) return;  // --data alone names the embedded store
+  const std::string bank = dir.sub("bank");
+  { TestServer server(bank); }
+  Outcome r = Capture([&] { return CmdToken({"create", "--role", "auditor", "--data", bank}); });
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, "\"role\":\"auditor\""));
+  r = Capture([&] { return CmdToken({"list", "--data", bank}); });
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, "auditor"));
+}
+
 }  // namespace
 }  // namespace lcb::testing

@@ -72,6 +72,81 @@ TEST_F(LogTest, BundleVerifiesOfflineAndTamperingIsCaught) {
   EXPECT_EQ(CmdVerify({"--bundle", bundle_path}), 2);
 }
 
+// A receipt's tree_size and leaf_index are what a reader of the bundle sees: numbers that the
+// signed checkpoint does not back are a failure, even when the proof checks.
+TEST_F(LogTest, BundleWhoseReceiptDisagreesWithItsCheckpointFails) {
+  std::string id = PostOne("T-1");
+  PostOne("T-2");
+  json bundle = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  const std::string vkey = key["verifier_key"];
+  const std::string bundle_path = dir_.sub("record.json");
+  WriteFile(bundle_path, bundle.dump());
+  ASSERT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 0);
+  const uint64_t size = bundle["receipt"]["tree_size"];
+
+  json bigger = bundle;
+  bigger["receipt"]["tree_size"] = size + 1;
+  WriteFile(bundle_path, bigger.dump());
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("tree_size"), std::string::npos);
+
+  json smaller = bundle;
+  smaller["receipt"]["tree_size"] = size - 1;
+  WriteFile(bundle_path, smaller.dump());
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+
+  json missing = bundle;
+  missing["receipt"].erase("tree_size");
+  WriteFile(bundle_path, missing.dump());
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+
+  json past_end = bundle;
+  past_end["receipt"]["leaf_index"] = size;
+  WriteFile(bundle_path, past_end.dump());
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("leaf_index"), std::string::npos);
+}
+
+// The saved checkpoint is where the next audit starts: an audit that could not save it must
+// not exit 0, and must say where and why.
+TEST_F(LogTest, AuditThatCannotSaveFails) {
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  const std::string vkey = key["verifier_key"];
+  PostOne("S-1");
+  const std::string cp_path = dir_.sub("checkpoint.txt");
+  for (const std::string& save : {dir_.sub("no/such/dir/cp.txt"), std::string("/proc/version")}) {
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(
+        CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey, "--save", save}), 1)
+        << save;
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(out.find("saved"), std::string::npos) << out;
+    EXPECT_NE(err.find("not saved to " + save), std::string::npos) << err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.sub("no/such/dir/cp.txt")));
+
+  // A missing --from whose directory does not exist: the save to it fails too.
+  const std::string nowhere = dir_.sub("missing/cp.txt");
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(CmdAudit({"--server", server_->url(), "--from", nowhere, "--key", vkey}), 1);
+  EXPECT_NE(::testing::internal::GetCapturedStderr().find("not saved to " + nowhere),
+            std::string::npos);
+
+  // A good save replaces the file whole and leaves no temporary file behind.
+  ASSERT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
+  EXPECT_EQ(ReadAll(cp_path), server_->ledger().LatestCheckpoint());
+  size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir_.path())) {
+    if (e.path().filename().string().rfind("checkpoint.txt", 0) == 0) ++files;
+  }
+  EXPECT_EQ(files, 1u);
+}
+
 TEST_F(LogTest, AuditFollowsTheLogAndSavesCheckpoints) {
   std::string cp_path = dir_.sub("checkpoint.txt");
   json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);

@@ -1,9 +1,12 @@
 // Operations: online backup under load, restore elsewhere, metrics that move.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "api/problem.h"
@@ -119,6 +122,91 @@ TEST(OpsTest, BackupWhilePostingThenRestoreElsewhere) {
                  cat.Record(cat.learner_a, "tsinghua:MA101", "after-restore"), 201);
   json key = again.CallJson("GET", "/v1/log/key", "", nullptr, 200);
   EXPECT_EQ(CmdAudit({"--server", again.url(), "--from", cp_path, "--key", key["verifier_key"]}), 0);
+}
+
+// The set of key ids of GET /.well-known/jwks.json.
+std::set<std::string> JwksKids(TestServer& server) {
+  std::set<std::string> kids;
+  const json jwks = json::parse(server.Call("GET", "/.well-known/jwks.json").body);
+  for (const json& jwk : jwks["keys"]) {
+    kids.insert(jwk.value("kid", ""));
+  }
+  return kids;
+}
+
+std::filesystem::perms ModeOf(const std::string& path) {
+  return std::filesystem::status(path).permissions() & std::filesystem::perms::all;
+}
+
+// A restored bank is the same issuer: its DID and JWKS are the backed-up bank's, and what that
+// bank signed verifies on it. A backup from before the credential keys were part of one still
+// restores, with a note that new keys will be made.
+TEST(OpsTest, BackupCarriesTheCredentialKeys) {
+  TempDir dir;
+  auto server = std::make_unique<TestServer>(dir.sub("bank"));
+  Catalog cat;
+  cat.Load(*server);
+  json posted = server->CallJson("POST", "/v1/records", cat.tsinghua_token,
+                                 cat.Record(cat.learner_a, "tsinghua:CS101", "CRED-BK"), 201);
+  const std::string base =
+      "/v1/records/" + posted["records"][0]["id"].get<std::string>() + "/credential";
+  const std::string di = server->Call("GET", base, cat.learner_a_token).body;
+  const std::string jwt = server->Call("GET", base + "?format=ob3-jwt", cat.learner_a_token).body;
+  const std::string did = server->CallJson("GET", "/v1/credentials/issuer", "", nullptr, 200)["id"];
+  const std::set<std::string> kids = JwksKids(*server);
+  ASSERT_EQ(kids.size(), 2u);
+
+  const std::string backup_dir = dir.sub("backup");
+  ASSERT_EQ(
+      CmdBackup({"--server", server->url(), "--token", server->admin_token(), "--to", backup_dir}),
+      0);
+  server.reset();
+  std::ifstream manifest_in(backup_dir + "/MANIFEST.json");
+  const json manifest = json::parse(manifest_in);
+  for (const char* name : {"credential_key.pem", "credential_rsa_key.pem"}) {
+    EXPECT_EQ(ModeOf(backup_dir + "/" + name),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << name;
+    EXPECT_NE(std::find(manifest["files"].begin(), manifest["files"].end(), name),
+              manifest["files"].end())
+        << manifest.dump();
+  }
+
+  const std::string restored = dir.sub("restored");
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(CmdRestore(RestoreArgs(backup_dir, restored)), 0);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr().find("credential keys"), std::string::npos);
+  for (const char* name : {"credential_key.pem", "credential_rsa_key.pem"}) {
+    EXPECT_EQ(ModeOf(restored + "/" + name),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << name;
+  }
+  {
+    TestServer again(restored);
+    EXPECT_EQ(again.CallJson("GET", "/v1/credentials/issuer", "", nullptr, 200)["id"], did);
+    EXPECT_EQ(JwksKids(again), kids);
+    json v = again.CallJson("POST", "/v1/credentials/verify", "", json::parse(di), 200);
+    EXPECT_EQ(v["verified"], true) << v.dump();
+    json v_jwt = json::parse(again.Call("POST", "/v1/credentials/verify", "", jwt).body);
+    EXPECT_EQ(v_jwt["verified"], true) << v_jwt.dump();
+  }
+
+  // A backup as taken before: no credential keys, a manifest without "files".
+  const std::string old_backup = dir.sub("old-backup");
+  std::filesystem::copy(backup_dir, old_backup, std::filesystem::copy_options::recursive);
+  std::filesystem::remove(old_backup + "/credential_key.pem");
+  std::filesystem::remove(old_backup + "/credential_rsa_key.pem");
+  json old_manifest = manifest;
+  old_manifest.erase("files");
+  std::ofstream(old_backup + "/MANIFEST.json", std::ios::trunc) << old_manifest.dump(2);
+  const std::string restored_old = dir.sub("restored-old");
+  ::testing::internal::CaptureStderr();
+  ASSERT_EQ(CmdRestore(RestoreArgs(old_backup, restored_old)), 0);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("the credential keys were not in the backup"), std::string::npos) << err;
+  EXPECT_NE(err.find("new ones will be made"), std::string::npos) << err;
+  TestServer fresh(restored_old);
+  EXPECT_NE(fresh.CallJson("GET", "/v1/credentials/issuer", "", nullptr, 200)["id"], did);
 }
 
 TEST(OpsTest, MetricsMove) {
