@@ -160,12 +160,6 @@ bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch
   return ReadTableRows(req, mapped->table, max_batch, respond, out);
 }
 
-// Whether query parameter `name` is "true" or "1".
-bool QueryFlag(const HttpRequest& req, const char* name) {
-  const std::string* v = req.Query(name);
-  return v && (*v == "true" || *v == "1");
-}
-
 // ?sheet= and ?mapping= of a file upload. False when it has responded (an unknown mapping).
 bool UploadQuery(const HttpRequest& req, const Respond& respond, formats::UploadOptions* options) {
   if (const std::string* sheet = req.Query("sheet")) options->sheet = *sheet;
@@ -270,8 +264,11 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
   const HttpRequest& req = ctx.request;
   const std::string* type = req.Header("content-type");  // any other is refused, "/content-type"
   formats::UploadOptions options;
-  if (!UploadQuery(req, respond, &options)) return;
-  const bool create_learners = QueryFlag(req, "create_learners");
+  bool create_learners = false;
+  if (!UploadQuery(req, respond, &options) ||
+      !QueryBool(ctx, respond, "create_learners", &create_learners)) {
+    return;
+  }
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
   auto mapped =
@@ -399,7 +396,11 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
   if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
   formats::UploadOptions options;
-  if (!UploadQuery(req, respond, &options)) return;
+  bool dry_run = false, create = false;
+  if (!UploadQuery(req, respond, &options) || !QueryBool(ctx, respond, "dry_run", &dry_run) ||
+      !QueryBool(ctx, respond, "create_learners", &create)) {
+    return;
+  }
   const std::string* type = req.Header("content-type");
   if (!type || !formats::IsFileUpload(*type)) {
     return respond(ProblemResponse(
@@ -414,7 +415,6 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   PostBody body;
   if (!ReadTableRows(req, mapped->table, max_batch, respond, &body)) return;
-  const bool dry_run = QueryFlag(req, "dry_run"), create = QueryFlag(req, "create_learners");
   const size_t pending = mapped->pending.size();
   if (pending > 0 && !create && !dry_run) {
     size_t first = 0;
@@ -477,6 +477,8 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
 void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respond respond) {
   const HttpRequest& req = ctx.request;
   const std::string issuer = ctx.principal.subject;
+  bool dry_run = false;
+  if (!QueryBool(ctx, respond, "dry_run", &dry_run)) return;
   auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
   if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
   PostBody body;
@@ -492,7 +494,7 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
     return;
   }
   std::string request_id = req.request_id;
-  if (QueryFlag(req, "dry_run")) {
+  if (dry_run) {
     return DryRun(records, issuer, *submission, body, request_id, respond);
   }
   records.Post(issuer, std::move(body.inputs), body.batch, *submission,

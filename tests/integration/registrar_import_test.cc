@@ -772,6 +772,46 @@ TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
   EXPECT_EQ(server_->ledger().Size(), before + 4);
 }
 
+// A switch that is neither true/1 nor false/0 is refused at its name: ?dry_run=maybe was once
+// read as "not a dry run" and stored the file its sender believed was being tested.
+TEST_F(RegistrarImportTest, BooleanQueryParametersAcceptOnlyTrueFalseOneOrZero) {
+  const std::map<std::string, std::string> gb = {{"Content-Type", "text/csv; charset=gb18030"}};
+  const uint64_t before = server_->ledger().Size();
+  auto post = [&](const std::string& query) {
+    return server_->Call("POST", "/v1/records?mapping=cn-registrar" + query, cat_.tsinghua_token,
+                         ToGb18030(RegistrarCsv("良好")), gb);
+  };
+  auto expect_refused = [&](const ClientResponse& r, const std::string& pointer) {
+    ASSERT_EQ(r.status, 400) << r.body;
+    json p = json::parse(r.body);
+    EXPECT_EQ(p["pointer"], pointer) << r.body;
+    EXPECT_TRUE(Has(p.value("detail", ""), "true, false, 1 or 0")) << r.body;
+  };
+  for (const char* v : {"maybe", "yes", "TRUE", "", "on"}) {
+    SCOPED_TRACE(v);
+    expect_refused(post(std::string("&create_learners=true&dry_run=") + v), "/dry_run");
+  }
+  expect_refused(post("&create_learners=yes"), "/create_learners");
+  expect_refused(post("&create_learners=yes&dry_run=true"), "/create_learners");
+  expect_refused(server_->Call("POST", "/v1/records?dry_run=maybe", cat_.tsinghua_token, "{}"),
+                 "/dry_run");
+  expect_refused(server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=yes",
+                               cat_.tsinghua_token, ToGb18030(RegistrarCsv("良好")), gb),
+                 "/create_learners");
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  ClientResponse r = post("&create_learners=1&dry_run=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["dry_run"], true);
+  EXPECT_EQ(server_->ledger().Size(), before);
+  r = post("&create_learners=1&dry_run=0");
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = post("&create_learners=true&dry_run=false");
+  ASSERT_EQ(r.status, 200) << r.body;  // the same file again: nothing new
+  ExpectStoredAndLearners(before);
+}
+
 TEST_F(RegistrarImportTest, AHeaderProblemCountsOnlyTheRowsBelowTheHeader) {
   // Two title lines typed without commas, a column cn-registrar does not know (学院), two rows:
   // the mapping fails at the header, and the summary counts the two rows, not four.
