@@ -344,11 +344,17 @@ bool ReadJsonBody(RouteContext& ctx, int max_batch, const Respond& respond, Post
   return false;
 }
 
-// ?dry_run=true: every check except idempotency conflicts, nothing stored.
+// ?dry_run=true: every check, idempotency conflicts with stored records included (read only),
+// nothing stored.
 void DryRun(RecordService& records, const std::string& issuer, const Submission& submission,
             const PostBody& body, const std::string& request_id, const Respond& respond) {
   BatchErrors errors;
   auto entries = records.Validate(issuer, body.inputs, body.batch, submission, &errors);
+  if (entries.ok()) {
+    if (Status conflicts = records.CheckConflicts(*entries, &errors); !conflicts.ok()) {
+      entries = conflicts;
+    }
+  }
   if (!entries.ok()) {
     HttpResponse r = BatchProblem(entries.status(), errors, request_id);
     if (!body.csv_lines.empty()) AddCsvLines(&r, body.csv_lines);
@@ -387,8 +393,9 @@ HttpResponse MappedBatchProblem(const Status& first, const BatchErrors& errors,
 // XLSX with ?sheet=) mapped on the server as `creditbank import --mapping` maps it: units from
 // the caller's catalog, learners by national ID. Learners the bank does not know yet are
 // created only with ?create_learners=true, and only once every record of the file is valid
-// (checked with the new accounts standing in); a file with any problem creates and stores
-// nothing. ?dry_run=true checks all of it and creates nothing. Runs on the blocking pool.
+// (checked with the new accounts standing in, idempotency conflicts with stored records
+// included); a file with any problem creates and stores nothing. ?dry_run=true checks all of it
+// and creates nothing. Runs on the blocking pool.
 void PostMapped(RecordService& records, CatalogService& catalog, LearnerService& learners,
                 int max_batch, RouteContext& ctx, const Respond& respond) {
   const HttpRequest& req = ctx.request;
@@ -437,6 +444,13 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   }
   BatchErrors errors;
   auto entries = records.Validate(issuer, body.inputs, true, *submission, &errors, &stand_ins);
+  // A row whose external_ref is stored for different content is refused here, read only, before
+  // any account exists (a stand-in's record cannot be stored yet, so its key can only conflict).
+  if (entries.ok()) {
+    if (Status conflicts = records.CheckConflicts(*entries, &errors); !conflicts.ok()) {
+      entries = conflicts;
+    }
+  }
   if (!entries.ok()) {
     return respond(
         MappedBatchProblem(entries.status(), errors, body.csv_lines, *mapped, req.request_id));
@@ -449,6 +463,11 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
                                           {"ids", ids},
                                           {"pending_learners", pending}}));
   }
+  // The accounts are made before the records are appended, not in their commit: learner rows
+  // are written by LearnerService, the records by the Ledger's group commit. So a conflict that
+  // another writer creates between the check above and the append (the same external_ref
+  // posted for different content meanwhile) still refuses the records after the accounts were
+  // made; a retry of the corrected file finds those accounts by national ID.
   if (Status made = formats::CreatePendingLearners(resolver, &*mapped); !made.ok()) {
     return respond(ProblemResponse(made, req.request_id));
   }
