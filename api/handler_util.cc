@@ -76,6 +76,23 @@ bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::strin
   return true;
 }
 
+bool QueryBool(const RouteContext& ctx, const Respond& respond, const std::string& name,
+               bool* out) {
+  const std::string* v = ctx.request.Query(name);
+  if (!v || *v == "false" || *v == "0") {
+    *out = false;
+    return true;
+  }
+  if (*v == "true" || *v == "1") {
+    *out = true;
+    return true;
+  }
+  respond(ProblemResponse(
+      Status::InvalidArgument(Field("/" + name), "must be true, false, 1 or 0, not '" + *v + "'"),
+      ctx.request.request_id));
+  return false;
+}
+
 bool CanReadLearner(LearnerService& learners, const Principal& p, const std::string& learner) {
   if (p.is_learner(learner) || p.is_auditor()) return true;
   if (p.kind == RoleKind::kInstitution) return learners.HasGrant(learner, p.subject);

@@ -39,6 +39,10 @@ bool JsonBodyType(const HttpRequest& request);
 // Query parameter helpers; on a bad value they answer 400 and return false.
 bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::string& name,
                uint64_t default_value, uint64_t max_value, uint64_t* out, bool required = false);
+// A yes/no switch (?dry_run=, ?create_learners=): absent is false; only "true", "1", "false" and
+// "0" are read. Anything else is refused rather than taken as false, so ?dry_run=maybe never
+// stores what its sender took for a test.
+bool QueryBool(const RouteContext& ctx, const Respond& respond, const std::string& name, bool* out);
 
 // Object-level authorization (who may see a learner's data), in one place.
 // The learner itself, auditors, and institutions the learner granted access to.

@@ -160,12 +160,6 @@ bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch
   return ReadTableRows(req, mapped->table, max_batch, respond, out);
 }
 
-// Whether query parameter `name` is "true" or "1".
-bool QueryFlag(const HttpRequest& req, const char* name) {
-  const std::string* v = req.Query(name);
-  return v && (*v == "true" || *v == "1");
-}
-
 // ?sheet= and ?mapping= of a file upload. False when it has responded (an unknown mapping).
 bool UploadQuery(const HttpRequest& req, const Respond& respond, formats::UploadOptions* options) {
   if (const std::string* sheet = req.Query("sheet")) options->sheet = *sheet;
@@ -270,8 +264,11 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
   const HttpRequest& req = ctx.request;
   const std::string* type = req.Header("content-type");  // any other is refused, "/content-type"
   formats::UploadOptions options;
-  if (!UploadQuery(req, respond, &options)) return;
-  const bool create_learners = QueryFlag(req, "create_learners");
+  bool create_learners = false;
+  if (!UploadQuery(req, respond, &options) ||
+      !QueryBool(ctx, respond, "create_learners", &create_learners)) {
+    return;
+  }
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
   auto mapped =
@@ -347,11 +344,17 @@ bool ReadJsonBody(RouteContext& ctx, int max_batch, const Respond& respond, Post
   return false;
 }
 
-// ?dry_run=true: every check except idempotency conflicts, nothing stored.
+// ?dry_run=true: every check, idempotency conflicts with stored records included (read only),
+// nothing stored.
 void DryRun(RecordService& records, const std::string& issuer, const Submission& submission,
             const PostBody& body, const std::string& request_id, const Respond& respond) {
   BatchErrors errors;
   auto entries = records.Validate(issuer, body.inputs, body.batch, submission, &errors);
+  if (entries.ok()) {
+    if (Status conflicts = records.CheckConflicts(*entries, &errors); !conflicts.ok()) {
+      entries = conflicts;
+    }
+  }
   if (!entries.ok()) {
     HttpResponse r = BatchProblem(entries.status(), errors, request_id);
     if (!body.csv_lines.empty()) AddCsvLines(&r, body.csv_lines);
@@ -390,8 +393,9 @@ HttpResponse MappedBatchProblem(const Status& first, const BatchErrors& errors,
 // XLSX with ?sheet=) mapped on the server as `creditbank import --mapping` maps it: units from
 // the caller's catalog, learners by national ID. Learners the bank does not know yet are
 // created only with ?create_learners=true, and only once every record of the file is valid
-// (checked with the new accounts standing in); a file with any problem creates and stores
-// nothing. ?dry_run=true checks all of it and creates nothing. Runs on the blocking pool.
+// (checked with the new accounts standing in, idempotency conflicts with stored records
+// included); a file with any problem creates and stores nothing. ?dry_run=true checks all of it
+// and creates nothing. Runs on the blocking pool.
 void PostMapped(RecordService& records, CatalogService& catalog, LearnerService& learners,
                 int max_batch, RouteContext& ctx, const Respond& respond) {
   const HttpRequest& req = ctx.request;
@@ -399,7 +403,11 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
   if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
   formats::UploadOptions options;
-  if (!UploadQuery(req, respond, &options)) return;
+  bool dry_run = false, create = false;
+  if (!UploadQuery(req, respond, &options) || !QueryBool(ctx, respond, "dry_run", &dry_run) ||
+      !QueryBool(ctx, respond, "create_learners", &create)) {
+    return;
+  }
   const std::string* type = req.Header("content-type");
   if (!type || !formats::IsFileUpload(*type)) {
     return respond(ProblemResponse(
@@ -414,7 +422,6 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   PostBody body;
   if (!ReadTableRows(req, mapped->table, max_batch, respond, &body)) return;
-  const bool dry_run = QueryFlag(req, "dry_run"), create = QueryFlag(req, "create_learners");
   const size_t pending = mapped->pending.size();
   if (pending > 0 && !create && !dry_run) {
     size_t first = 0;
@@ -437,6 +444,13 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   }
   BatchErrors errors;
   auto entries = records.Validate(issuer, body.inputs, true, *submission, &errors, &stand_ins);
+  // A row whose external_ref is stored for different content is refused here, read only, before
+  // any account exists (a stand-in's record cannot be stored yet, so its key can only conflict).
+  if (entries.ok()) {
+    if (Status conflicts = records.CheckConflicts(*entries, &errors); !conflicts.ok()) {
+      entries = conflicts;
+    }
+  }
   if (!entries.ok()) {
     return respond(
         MappedBatchProblem(entries.status(), errors, body.csv_lines, *mapped, req.request_id));
@@ -449,6 +463,11 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
                                           {"ids", ids},
                                           {"pending_learners", pending}}));
   }
+  // The accounts are made before the records are appended, not in their commit: learner rows
+  // are written by LearnerService, the records by the Ledger's group commit. So a conflict that
+  // another writer creates between the check above and the append (the same external_ref
+  // posted for different content meanwhile) still refuses the records after the accounts were
+  // made; a retry of the corrected file finds those accounts by national ID.
   if (Status made = formats::CreatePendingLearners(resolver, &*mapped); !made.ok()) {
     return respond(ProblemResponse(made, req.request_id));
   }
@@ -477,6 +496,8 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
 void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respond respond) {
   const HttpRequest& req = ctx.request;
   const std::string issuer = ctx.principal.subject;
+  bool dry_run = false;
+  if (!QueryBool(ctx, respond, "dry_run", &dry_run)) return;
   auto submission = records.CheckSubmission(issuer, req.Header("x-jws-signature"), req.body);
   if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
   PostBody body;
@@ -492,7 +513,7 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
     return;
   }
   std::string request_id = req.request_id;
-  if (QueryFlag(req, "dry_run")) {
+  if (dry_run) {
     return DryRun(records, issuer, *submission, body, request_id, respond);
   }
   records.Post(issuer, std::move(body.inputs), body.batch, *submission,

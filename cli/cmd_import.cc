@@ -17,7 +17,9 @@
 //                "line N: <column>: <reason> (column X)" on stderr, and nothing is stored;
 //   3. accounts  with a mapping, learners the bank does not know yet are created (POST
 //                /v1/learners with the national ID, kept only as HMAC, and the display name);
-//                only now, once the whole file passed phases 1 and 2 (never for --dry-run);
+//                only now, once the whole file passed phases 1 and 2 and the server's check
+//                of the rows of known learners (idempotency conflicts too; never for
+//                --dry-run);
 //   4. check     every batch is sent with ?dry_run=true (the server validates it, learner
 //                accounts included, and stores nothing); any refusal is mapped to its file line
 //                and column and the import stops with no record stored;
@@ -285,7 +287,20 @@ int RunImport(const ImportOptions& options) {
                 std::to_string(checked.valid.size()) + " valid ones)");
   }
 
-  // Phase 3: learner accounts (never for a dry run).
+  // Phase 3: learner accounts (never for a dry run). The server first checks the rows of the
+  // learners it knows (an external_ref already stored for a different grade, say), so that such
+  // a file is refused before any account is made. The new learners' rows can be checked only
+  // once their accounts exist (phase 4): a conflict among them is found after the accounts
+  // were made, which then stay (a corrected re-run finds them by national ID).
+  const bool server_checks =
+      !options.skip_invalid && !options.token.empty() && !issuer->require_signatures;
+  if (!options.dry_run && !table->pending.empty() && server_checks) {
+    bool known_checked = false;
+    BatchBodies unused;
+    int code = ServerCheck(**pool, options, *table, checked.valid, checked.data_rows,
+                           &known_checked, &unused);
+    if (code >= 0) return code;
+  }
   if (!options.dry_run) {
     if (Status s = CreateAccounts(resolver, &*table, &checked.valid); !s.ok()) {
       return Fail(s.message());
@@ -299,7 +314,7 @@ int RunImport(const ImportOptions& options) {
   const auto check_started = Clock::now();
   bool server_checked = false;
   BatchBodies bodies;
-  if (!options.skip_invalid && !options.token.empty() && !issuer->require_signatures) {
+  if (server_checks) {
     int code = ServerCheck(**pool, options, *table, checked.valid, checked.data_rows,
                            &server_checked, &bodies);
     if (code >= 0) return code;

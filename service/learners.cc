@@ -42,6 +42,12 @@ StatusOr<std::string> LearnerService::NationalIdHmacHex(const std::string& raw) 
 }
 
 StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Principal& by) {
+  // An institution's token acts only for a registered institution, as PUT /v1/units does: a
+  // token made before the check at POST /v1/tokens, or whose institution was removed.
+  if (by.kind == RoleKind::kInstitution && !catalog_->GetInstitution(by.subject).ok()) {
+    return Status::FailedPrecondition("institution '" + by.subject +
+                                      "' is not registered; an admin registers it first");
+  }
   if (in.region) LCB_RETURN_IF_ERROR(ValidateRegionCode(*in.region, "/region"));
   std::optional<std::string> hmac_hex;
   if (in.national_id) {

@@ -172,6 +172,27 @@ StatusOr<std::vector<LogEntry>> RecordService::Validate(const std::string& issue
   return entries;
 }
 
+Status RecordService::CheckConflicts(const std::vector<LogEntry>& entries, BatchErrors* errors) {
+  std::unordered_set<std::string_view> seen;
+  for (const LogEntry& e : entries) {
+    if (errors->errors.size() >= kMaxErrorsReported) break;
+    if (e.unique_key.empty()) continue;
+    if (!seen.insert(e.unique_key).second) {
+      errors->errors.push_back(
+          Status::AlreadyExists(Field(e.conflict_pointer), "posted twice in one request"));
+      continue;
+    }
+    LCB_ASSIGN_OR_RETURN(const bool conflict, log_->ledger().ConflictsWithStored(e));
+    if (conflict) {
+      errors->errors.push_back(Status::AlreadyExists(
+          Field(e.conflict_pointer),
+          "already used for different content (an idempotency key cannot be reused)"));
+    }
+  }
+  if (!errors->empty()) return errors->errors.front();
+  return Status::Ok();
+}
+
 void RecordService::Post(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
                          const Submission& submission, PostDone done) {
   BatchErrors errors;

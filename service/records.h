@@ -123,6 +123,12 @@ class RecordService {
       const std::string& issuer, const std::vector<RecordInput>& inputs, bool batch,
       const Submission& submission, BatchErrors* errors,
       const std::unordered_set<std::string>* new_learners = nullptr);
+  // Read-only: every entry whose idempotency key (issuer, external_ref) is already stored for
+  // different content, or comes twice in `entries`, in *errors (at its conflict pointer,
+  // ".../external_ref"), the first also returned; AlreadyExists (409) as Post would refuse it.
+  // For dry runs, and for callers that must refuse a conflict before acting (creating learner
+  // accounts). Groups still being committed are not seen: Post checks again.
+  Status CheckConflicts(const std::vector<LogEntry>& entries, BatchErrors* errors);
   // Validates, then appends all or nothing.
   void Post(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
             const Submission& submission, PostDone done);

@@ -12,6 +12,31 @@
 #include "storage/keys.h"
 
 namespace lcb {
+namespace {
+
+// A token's subject exists: its institution is registered, its learner has an account. A
+// token for a ghost would act (create learners) where the catalog would refuse its institution.
+Status RoleSubjectExists(CatalogService& catalog, LearnerService& learners, const Principal& p) {
+  if (p.kind == RoleKind::kInstitution) {
+    auto inst = catalog.GetInstitution(p.subject);
+    if (inst.ok()) return Status::Ok();
+    if (inst.status().code() != StatusCode::kNotFound &&
+        inst.status().code() != StatusCode::kInvalidArgument) {
+      return inst.status();
+    }
+    return Status(StatusCode::kFailedPrecondition, Field("/role"),
+                  "institution '" + p.subject +
+                      "' is not registered; register it (PUT /v1/institutions/" + p.subject +
+                      ") before making its token");
+  }
+  if (p.kind == RoleKind::kLearner && !learners.Exists(p.subject)) {
+    return Status(StatusCode::kFailedPrecondition, Field("/role"),
+                  "no learner '" + p.subject + "'; create it (POST /v1/learners) first");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 StatusOr<std::unique_ptr<Services>> Services::Open(const Config& config,
                                                    std::string* first_admin_token) {
@@ -212,6 +237,10 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   LCB_ASSIGN_OR_RETURN(catalog_, CatalogService::Open(kv_.get(), admin_log_.get()));
   learners_ = std::make_unique<LearnerService>(kv_.get(), catalog_.get(), admin_log_.get(),
                                                national_id_secret_);
+  tokens_->SetSubjectCheck(
+      [catalog = catalog_.get(), learners = learners_.get()](const Principal& p) {
+        return RoleSubjectExists(*catalog, *learners, p);
+      });
   records_ = std::make_unique<RecordService>(catalog_.get(), learners_.get(), log_.get(), kv_.get(),
                                              &generations_, &counters_);
   passbook_ =

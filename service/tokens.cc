@@ -113,6 +113,7 @@ StatusOr<int64_t> ParseRfc3339Millis(std::string_view t) {
 
 StatusOr<NewToken> TokenService::Create(std::string_view role, std::string_view expires_at) {
   LCB_ASSIGN_OR_RETURN(Principal p, ParseRole(role));
+  if (subject_check_) LCB_RETURN_IF_ERROR(subject_check_(p));
   if (!expires_at.empty()) {
     LCB_ASSIGN_OR_RETURN(int64_t ms, ParseRfc3339Millis(expires_at));
     if (ms <= NowMillis()) return Status::InvalidArgument(Field("/expires_at"), "is in the past");

@@ -3,6 +3,7 @@
 // Rows: storage/keys.h (kTokens), codec/rows.h (TokenRow).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,6 +58,12 @@ struct NewToken {
 class TokenService {
  public:
   explicit TokenService(Kv* kv) : kv_(kv) {}
+  // Whether a role's subject exists (OK, or the reason at "/role"). A token acts as its
+  // subject, so one is made only for a registered institution or an existing learner. Set once
+  // by Services when the catalog and learners are open, before any Create but the first
+  // admin's; without it (this class tested alone) any well-formed role is taken.
+  using SubjectCheck = std::function<Status(const Principal&)>;
+  void SetSubjectCheck(SubjectCheck check) { subject_check_ = std::move(check); }
   // `expires_at` is RFC 3339 ("2027-01-01T00:00:00Z") or empty.
   StatusOr<NewToken> Create(std::string_view role, std::string_view expires_at);
   // Unauthenticated for a missing, unknown, revoked or expired token.
@@ -68,6 +75,7 @@ class TokenService {
 
  private:
   Kv* kv_;
+  SubjectCheck subject_check_;
   std::mutex mu_;
   struct Cached {
     Principal principal;

@@ -484,6 +484,18 @@ StatusOr<bool> Ledger::LookupUnique(const std::string& key, const Unwritten& gro
   return true;
 }
 
+StatusOr<bool> Ledger::ConflictsWithStored(const LogEntry& entry) {
+  if (entry.unique_key.empty()) return false;
+  std::string value;
+  Status s = kv_->Get(Table::kUnique, entry.unique_key, &value);
+  if (s.code() == StatusCode::kNotFound) return false;
+  LCB_RETURN_IF_ERROR(s);
+  if (value.size() < 40) return Status::DataLoss("idempotency row is corrupt");
+  std::string want = entry.fingerprint;
+  want.resize(32, '\0');
+  return std::string_view(value).substr(8, 32) != want;
+}
+
 // Marks each entry of `req` fresh or an idempotent retry (with its stored outcome); the first
 // conflict fails the whole request.
 Status Ledger::ResolveIdempotency(const Request& req, const Unwritten& group_keys,

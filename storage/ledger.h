@@ -149,6 +149,11 @@ class Ledger {
   StatusOr<std::string> CheckpointAt(uint64_t size);
   // Leaf index of an object id (NotFound).
   StatusOr<uint64_t> ObjectIndex(std::string_view id);
+  // Read-only: whether `entry`'s unique key is already written with a different fingerprint,
+  // the conflict Append would refuse. Sees only what the store holds, not groups still being
+  // committed: Append stays the authority. Lets a caller refuse a conflict (and report it
+  // with the rest of a request's problems) before it does anything of its own.
+  StatusOr<bool> ConflictsWithStored(const LogEntry& entry);
   // Verifies the whole stored tree against the latest checkpoint: every leaf hash matches its
   // entry bytes, every stored tile matches the tiles recomputed from the entries, and the root
   // matches. O(n) time, O(1) memory; used by backup verification and `verify-store`. The

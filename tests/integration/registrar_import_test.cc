@@ -772,6 +772,99 @@ TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
   EXPECT_EQ(server_->ledger().Size(), before + 4);
 }
 
+// A file whose row reuses a stored external_ref for a different grade (409 on posting) is refused
+// whole before any account is made, by the dry run too, naming the row's line: it used to make
+// the new learner's account, and the dry run answered 200.
+TEST_F(RegistrarImportTest, AConflictWithAStoredRecordCreatesNoAccount) {
+  const std::map<std::string, std::string> utf8 = {{"Content-Type", "text/csv; charset=utf-8"}};
+  const std::string stored = std::string(kHeader) +
+                             "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,"
+                             "31,,,92,202406,2024,40,\r\n";
+  ClientResponse r =
+      server_->Call("POST", "/v1/records?mapping=cn-registrar", cat_.tsinghua_token, stored, utf8);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const uint64_t before = server_->ledger().Size();
+  // Line 2: the same 学号-课程-获得时间, another grade; line 3: a learner the bank lacks.
+  const std::string csv = std::string(kHeader) +
+                          "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,31,,,"
+                          "85,202406,2024,40,\r\n"
+                          "2024002,李四,11010119900307002X,计算机科学与技术,程序设计基础,22,30,,"
+                          "64,合格,202312,,,\r\n";
+  const std::string file = dir_.sub("conflict.csv");
+  WriteFile(file, csv);
+
+  Outcome cli = Import(file);
+  EXPECT_EQ(cli.code, 1);
+  EXPECT_TRUE(Has(cli.err, "line 2: ")) << cli.err;
+  EXPECT_TRUE(Has(cli.err, "already used for different content")) << cli.err;
+  EXPECT_FALSE(Has(cli.err, "created 1 learner accounts")) << cli.err;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  for (const char* query :
+       {"&dry_run=true", "&create_learners=true", "&create_learners=true&dry_run=true"}) {
+    SCOPED_TRACE(query);
+    r = server_->Call("POST", std::string("/v1/records?mapping=cn-registrar") + query,
+                      cat_.tsinghua_token, csv, utf8);
+    ASSERT_EQ(r.status, 409) << r.body;
+    json p = json::parse(r.body);
+    ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+    EXPECT_EQ(p["errors"][0]["line"], 2) << r.body;
+    EXPECT_EQ(p["errors"][0]["pointer"], "/records/0/external_ref") << r.body;
+    EXPECT_TRUE(Has(p["errors"][0].value("detail", ""), "different content")) << r.body;
+    EXPECT_EQ(LookupStatus(kIdB), 404);
+  }
+  // In the bank's own header, unmapped: the dry run finds the conflict as the posting does.
+  const std::string own = "learner,unit,external_ref,completed_on,grade_scale,grade_value\n" +
+                          cat_.learner_a +
+                          ",tsinghua:CS101,2024001-程序设计基础-202406,2024-06-30,percent,85\n";
+  r = server_->Call("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, own, utf8);
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::parse(r.body)["errors"][0]["line"], 2) << r.body;
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, own, utf8);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before);
+}
+
+// A switch that is neither true/1 nor false/0 is refused at its name: ?dry_run=maybe was once
+// read as "not a dry run" and stored the file its sender believed was being tested.
+TEST_F(RegistrarImportTest, BooleanQueryParametersAcceptOnlyTrueFalseOneOrZero) {
+  const std::map<std::string, std::string> gb = {{"Content-Type", "text/csv; charset=gb18030"}};
+  const uint64_t before = server_->ledger().Size();
+  auto post = [&](const std::string& query) {
+    return server_->Call("POST", "/v1/records?mapping=cn-registrar" + query, cat_.tsinghua_token,
+                         ToGb18030(RegistrarCsv("良好")), gb);
+  };
+  auto expect_refused = [&](const ClientResponse& r, const std::string& pointer) {
+    ASSERT_EQ(r.status, 400) << r.body;
+    json p = json::parse(r.body);
+    EXPECT_EQ(p["pointer"], pointer) << r.body;
+    EXPECT_TRUE(Has(p.value("detail", ""), "true, false, 1 or 0")) << r.body;
+  };
+  for (const char* v : {"maybe", "yes", "TRUE", "", "on"}) {
+    SCOPED_TRACE(v);
+    expect_refused(post(std::string("&create_learners=true&dry_run=") + v), "/dry_run");
+  }
+  expect_refused(post("&create_learners=yes"), "/create_learners");
+  expect_refused(post("&create_learners=yes&dry_run=true"), "/create_learners");
+  expect_refused(server_->Call("POST", "/v1/records?dry_run=maybe", cat_.tsinghua_token, "{}"),
+                 "/dry_run");
+  expect_refused(server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=yes",
+                               cat_.tsinghua_token, ToGb18030(RegistrarCsv("良好")), gb),
+                 "/create_learners");
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  ClientResponse r = post("&create_learners=1&dry_run=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["dry_run"], true);
+  EXPECT_EQ(server_->ledger().Size(), before);
+  r = post("&create_learners=1&dry_run=0");
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = post("&create_learners=true&dry_run=false");
+  ASSERT_EQ(r.status, 200) << r.body;  // the same file again: nothing new
+  ExpectStoredAndLearners(before);
+}
+
 TEST_F(RegistrarImportTest, AHeaderProblemCountsOnlyTheRowsBelowTheHeader) {
   // Two title lines typed without commas, a column cn-registrar does not know (学院), two rows:
   // the mapping fails at the header, and the summary counts the two rows, not four.

@@ -107,6 +107,15 @@ class RoleMatrixTest : public ::testing::Test {
     BuildTable();
   }
 
+  // A token written as POST /v1/tokens wrote one before it checked the role's subject (a
+  // TokenService with no subject check, over the server's store).
+  std::string TokenMadeUnchecked(const std::string& role) {
+    TokenService unchecked(&server_->services().kv());
+    auto t = unchecked.Create(role, "");
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t.ok() ? t->token : "";
+  }
+
   static json FudanDoc() { return {{"name", "复旦大学"}, {"kind", "university"}}; }
   static json ProgramDoc() {
     return {{"title", "计算机科学与技术"},
@@ -603,11 +612,25 @@ TEST_F(RoleMatrixTest, LogEntriesBytesOnlyForAuditors) {
   }
 }
 
-// A token for an institution or learner that the catalog does not know still gets nothing
-// that belongs to others.
-TEST_F(RoleMatrixTest, UnknownSubjectsSeeNothing) {
-  std::string ghost_inst = server_->NewToken("institution:ghost");
-  std::string ghost_learner = server_->NewToken("learner:lrn_0000000000000000");
+// No token is made for an institution that is not registered or a learner that does not
+// exist (409 at /role): such a token used to be made, and could create learners. One made
+// before the check (written to the store as Create wrote it then) still gets nothing that
+// belongs to others, creates no learner, and posts no record.
+TEST_F(RoleMatrixTest, UnknownSubjectsGetNoTokenAndSeeNothing) {
+  for (const char* role : {"institution:ghostu", "learner:lrn_0000000000000000"}) {
+    SCOPED_TRACE(role);
+    json p = server_->CallJson("POST", "/v1/tokens", server_->admin_token(), {{"role", role}}, 409);
+    EXPECT_EQ(p["pointer"], "/role") << p.dump();
+    EXPECT_NE(p.value("detail", "").find(std::string(role).substr(std::string(role).find(':') + 1)),
+              std::string::npos)
+        << p.dump();
+  }
+  std::string ghost_inst = TokenMadeUnchecked("institution:ghost");
+  std::string ghost_learner = TokenMadeUnchecked("learner:lrn_0000000000000000");
+  ClientResponse made =
+      server_->Call("POST", "/v1/learners", ghost_inst, R"({"display_name":"x"})");
+  EXPECT_EQ(made.status, 409) << made.body;
+  EXPECT_NE(made.body.find("not registered"), std::string::npos) << made.body;
   for (const std::string& token : {ghost_inst, ghost_learner}) {
     EXPECT_EQ(server_->Call("GET", "/v1/records/" + record_a_, token).status, 404);
     EXPECT_EQ(server_->Call("GET", "/v1/learners/" + cat_.learner_a + "/records", token).status,

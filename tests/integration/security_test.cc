@@ -180,6 +180,26 @@ TEST_F(TokenTest, ExpiredTokenIs401) {
   EXPECT_EQ(garbage["pointer"], "/expires_at");
 }
 
+// A token acts as its subject, so none is made for an institution that is not registered or a
+// learner that does not exist: 409 at /role, naming it. (It used to be 201, and the token could
+// create learners for the unregistered institution.)
+TEST_F(TokenTest, TokensOnlyForSubjectsThatExist) {
+  const std::string& admin = server_->admin_token();
+  for (const std::string role : {"institution:ghostu", "learner:lrn_ghost"}) {
+    SCOPED_TRACE(role);
+    json p = server_->CallJson("POST", "/v1/tokens", admin, {{"role", role}}, 409);
+    EXPECT_EQ(p["pointer"], "/role") << p.dump();
+    EXPECT_NE(p.value("detail", "").find(role.substr(role.find(':') + 1)), std::string::npos)
+        << p.dump();
+  }
+  json list = server_->CallJson("GET", "/v1/tokens", admin, nullptr, 200);
+  for (const auto& item : list["tokens"])
+    EXPECT_EQ(item["role"].get<std::string>().find("ghost"), std::string::npos);
+  server_->CallJson("POST", "/v1/tokens", admin, {{"role", "institution:tsinghua"}}, 201);
+  server_->CallJson("POST", "/v1/tokens", admin, {{"role", "learner:" + cat_.learner_a}}, 201);
+  server_->CallJson("POST", "/v1/tokens", admin, {{"role", "auditor"}}, 201);
+}
+
 TEST_F(TokenTest, RevokedTokenIs401AtOnce) {
   json t = server_->CallJson("POST", "/v1/tokens", server_->admin_token(),
                              {{"role", "institution:tsinghua"}}, 201);
