@@ -30,9 +30,10 @@ bool JsonBodyType(const HttpRequest& request) {
          type->find("x-www-form-urlencoded") != std::string::npos;
 }
 
-bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out) {
+bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out,
+                      const char* accepted) {
   if (!JsonBodyType(ctx.request)) {
-    respond(ProblemResponse(415, "expected Content-Type: application/json",
+    respond(ProblemResponse(415, std::string("expected Content-Type: ") + accepted,
                             ctx.request.request_id));
     return false;
   }
@@ -91,6 +92,19 @@ bool QueryBool(const RouteContext& ctx, const Respond& respond, const std::strin
       Status::InvalidArgument(Field("/" + name), "must be true, false, 1 or 0, not '" + *v + "'"),
       ctx.request.request_id));
   return false;
+}
+
+bool QueryLimit(const RouteContext& ctx, const Respond& respond, uint64_t default_value,
+                uint64_t max_value, uint64_t* out) {
+  if (!QueryUint(ctx, respond, "limit", default_value, max_value, out)) return false;
+  if (*out == 0) {
+    respond(ProblemResponse(
+        Status::InvalidArgument(Field("/limit"),
+                                "must be a whole number from 1 to " + std::to_string(max_value)),
+        ctx.request.request_id));
+    return false;
+  }
+  return true;
 }
 
 bool CanReadLearner(LearnerService& learners, const Principal& p, const std::string& learner) {

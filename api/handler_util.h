@@ -32,7 +32,9 @@ HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
                           const std::string& request_id);
 
 // Parses the body as a JSON object or answers 400/415 itself (returns false).
-bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out);
+// `accepted`: what the 415 says the route takes.
+bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out,
+                      const char* accepted = "application/json");
 // Whether the Content-Type lets the body be read as JSON (ParseJsonRequest answers 415 if not).
 bool JsonBodyType(const HttpRequest& request);
 
@@ -43,6 +45,10 @@ bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::strin
 // "0" are read. Anything else is refused rather than taken as false, so ?dry_run=maybe never
 // stores what its sender took for a test.
 bool QueryBool(const RouteContext& ctx, const Respond& respond, const std::string& name, bool* out);
+// A page size (?limit=): 1 to max_value, default_value when absent. 0 is refused: it would
+// read as "no limit" or as the default, and neither is what was asked.
+bool QueryLimit(const RouteContext& ctx, const Respond& respond, uint64_t default_value,
+                uint64_t max_value, uint64_t* out);
 
 // Object-level authorization (who may see a learner's data), in one place.
 // The learner itself, auditors, and institutions the learner granted access to.

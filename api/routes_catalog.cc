@@ -61,7 +61,7 @@ void AddCatalogKind(Router& router, CatalogKindRoutes<T> k) {
                  "s (?institution= prefix filter, ?cursor=, ?limit=)",
              [kind](RouteContext& ctx, Respond respond) {
                uint64_t limit = 0;
-               if (!QueryUint(ctx, respond, "limit", 100, 1000, &limit)) return;
+               if (!QueryLimit(ctx, respond, 100, 1000, &limit)) return;
                if (limit == 0) limit = 100;
                const std::string* inst = ctx.request.Query("institution");
                const std::string* cursor = ctx.request.Query("cursor");

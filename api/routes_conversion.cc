@@ -87,7 +87,7 @@ void AddConversionRoutes(Router& router, ConversionService& conversions, Learner
                      Status::NotFound("no learner '" + learner + "'"), ctx.request.request_id));
                }
                uint64_t limit = 0;
-               if (!QueryUint(ctx, respond, "limit", 20, 10000, &limit)) return;
+               if (!QueryLimit(ctx, respond, 20, 10000, &limit)) return;
                std::vector<std::string> programs;
                if (const std::string* p = ctx.request.Query("programs"); p && *p != "all") {
                  size_t start = 0;

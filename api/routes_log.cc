@@ -139,7 +139,7 @@ void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, B
              [a](RouteContext& ctx, Respond respond) {
                uint64_t after = 0, limit = 0;
                if (!QueryUint(ctx, respond, "after", 0, UINT64_MAX, &after)) return;
-               if (!QueryUint(ctx, respond, "limit", 100, 1000, &limit)) return;
+               if (!QueryLimit(ctx, respond, 100, 1000, &limit)) return;
                RespondWith(ctx, respond, a->List(after, limit == 0 ? 100 : limit), 200,
                            [](const std::vector<AdminActionRow>& rows) {
                              json items = json::array();

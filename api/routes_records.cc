@@ -304,7 +304,11 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
 bool ReadJsonBody(RouteContext& ctx, int max_batch, const Respond& respond, PostBody* out) {
   const HttpRequest& req = ctx.request;
   json body;
-  if (!ParseJsonRequest(ctx, respond, &body)) return false;
+  if (!ParseJsonRequest(ctx, respond, &body,
+                        "application/json, text/csv or "
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")) {
+    return false;
+  }
   if (!body.contains("records")) {
     out->batch = false;
     auto in = RecordInputFromJson(body, "");
@@ -539,7 +543,7 @@ Handler LearnerRecordsHandler(RecordService& records, LearnerService& learners) 
                                      ctx.request.request_id));
     }
     uint64_t limit = 0;
-    if (!QueryUint(ctx, respond, "limit", 50, 1000, &limit)) return;
+    if (!QueryLimit(ctx, respond, 50, 1000, &limit)) return;
     if (limit == 0) limit = 50;
     const std::string* cursor = ctx.request.Query("cursor");
     auto page = records.List(learner, cursor ? *cursor : "", limit);

@@ -337,6 +337,15 @@ TEST_F(RecordsTest, PaginationAndPassbook) {
     cursor = r["next_cursor"];
   }
   EXPECT_EQ(seen.size(), 8u);
+  // A page of nothing is not a page: limit=0 is refused, not read as the default 50.
+  for (const auto& [target, token] : std::vector<std::pair<std::string, std::string>>{
+           {"/v1/learners/" + cat_.learner_a + "/records?limit=0", cat_.auditor_token},
+           {"/v1/admin/actions?limit=0", server_->admin_token()},
+           {"/v1/institutions?limit=0", ""}}) {
+    ClientResponse r = server_->Call("GET", target, token);
+    EXPECT_EQ(r.status, 400) << target << " " << r.body;
+    if (r.status == 400) EXPECT_EQ(json::parse(r.body)["pointer"], "/limit") << target;
+  }
   json pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
                               cat_.learner_a_token, nullptr, 200);
   // 4 MA101 (5 credits) + 3 CS101 (4) + ENG1 (2.5).
