@@ -15,6 +15,10 @@ TEST_F(TokenLogTest, TokensAuthenticateUntilRevokedOrExpired) {
   auto admin = s().tokens().Authenticate("Bearer " + admin_token_);
   ASSERT_TRUE(admin.ok());
   EXPECT_TRUE(admin->is_admin());
+  // A token only for an institution that is registered.
+  EXPECT_EQ(s().tokens().Create("institution:uni", "").status().code(),
+            StatusCode::kFailedPrecondition);
+  LoadCatalog();
   auto t = s().tokens().Create("institution:uni", "");
   ASSERT_TRUE(t.ok());
   auto p = s().tokens().Authenticate("bearer " + t->token);
