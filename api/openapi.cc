@@ -188,6 +188,15 @@ json Schemas() {
                       {"last_seen_at", Str()}, {"created_by", Str()}},
                      {"id", "role", "expires_at"});
   s["LearnerRequest"]["properties"]["region"] = Str();
+  s["LearnerId"]["properties"]["region"] = Str();
+  const json nullable_str = {{"type", json::array({"string", "null"})}};
+  s["Learner"] = Obj({{"id", Str()},
+                      {"display_name", nullable_str},
+                      {"region", nullable_str},
+                      {"created_at", Str()},
+                      {"created_by", Str()}},
+                     {"id", "display_name", "region", "created_at", "created_by"});
+  s["LearnerRegion"] = Obj({{"region", nullable_str}}, {"region"});
   s["Institution"]["properties"]["region"] = Str();
   s["TranscriptCheck"] =
       Obj({{"code", Str()},
@@ -257,7 +266,8 @@ std::map<std::string, Shapes> RouteShapes() {
              {"pending_learners", Int()},
              {"created_learners", Int()},
              {"rows", Arr(Obj({{"line", Int()}, {"fields", Arr(Str())}}, {"line", "fields"}))}},
-            {"header", "header_line", "letters", "columns", "pending_learners", "created_learners", "rows"}),
+            {"header", "header_line", "letters", "columns", "pending_learners", "created_learners",
+             "rows"}),
         "application/json", "200"}},
       {"GET /v1/records/{id}", {nullptr, Ref("RecordView")}},
       {"POST /v1/records/{id}/correct",
@@ -272,6 +282,8 @@ std::map<std::string, Shapes> RouteShapes() {
                       {"next_cursor", {{"type", json::array({"string", "null"})}}}})}},
       {"POST /v1/learners", {Ref("LearnerRequest"), Ref("LearnerId")}},
       {"GET /v1/learners/lookup", {nullptr, Ref("LearnerId")}},
+      {"GET /v1/learners/{id}", {nullptr, Ref("Learner")}},
+      {"PATCH /v1/learners/{id}", {Ref("LearnerRegion"), Ref("Learner")}},
       {"POST /v1/learners/{id}/grants", {Ref("Grant"), Ref("Grant")}},
       {"POST /v1/conversions/evaluate", {Ref("ConversionRequest"), Ref("ConversionResult")}},
       {"POST /v1/conversions", {Ref("ConversionRequest"), Ref("AppliedConversion")}},
@@ -359,7 +371,8 @@ std::map<std::string, Shapes> RouteShapes() {
              {"warnings", Arr(Obj(json::object()))},
              {"errors", Arr(Obj(json::object()))}})}},
       {"POST /vc-api/credentials/issue",
-       {Obj({{"credential", Obj(json::object())}, {"options", Obj(json::object())}}, {"credential"}),
+       {Obj({{"credential", Obj(json::object())}, {"options", Obj(json::object())}},
+            {"credential"}),
         Obj({{"verifiableCredential", Obj(json::object())}})}},
       {"GET /v1/learners/{id}/transcript",
        {nullptr, {{"type", "string"}, {"format", "binary"}}, "application/pdf"}},
@@ -421,6 +434,13 @@ nlohmann::json OpenApiDocument(const Router& router) {
         {"404", ProblemRef("not found, or not visible to this caller")},
         {"429", ProblemRef("rate limit exceeded; see Retry-After")},
         {"503", ProblemRef("storage unavailable; retry")}};
+    if (r.method == "PATCH") {
+      op["requestBody"] = {{"required", true},
+                           {"content",
+                            {{"application/json",
+                              {{"schema", shape_it != shapes.end() ? shape_it->second.request
+                                                                   : json{{"type", "object"}}}}}}}};
+    }
     if (r.method == "POST" || r.method == "PUT") {
       responses["200"] = {{"description", "success (idempotent repeat)"},
                           {"content", {{response_type, {{"schema", response_schema}}}}}};

@@ -233,6 +233,7 @@ class ServiceResolver final : public formats::RegistrarResolver {
       NewLearner account;
       account.national_id = in.national_id;
       if (!in.display_name.empty()) account.display_name = in.display_name;
+      if (!in.region.empty()) account.region = in.region;
       LCB_ASSIGN_OR_RETURN(LearnerAccount made, learners_.Create(account, caller_));
       out.push_back(std::move(made.id));
     }
@@ -666,6 +667,25 @@ void AddGrantRoutes(Router& router, LearnerService& learners) {
       RunOn::kBlockingPool);
 }
 
+// The account `id` if `p` may read its data (CanReadLearner, or the institution that created
+// it); NotFound otherwise, as for a learner that does not exist.
+StatusOr<LearnerRow> ReadableLearner(LearnerService& learners, const Principal& p,
+                                     const std::string& id) {
+  auto row = learners.Get(id);
+  if (!row.ok() && row.status().code() != StatusCode::kNotFound) return row.status();
+  if (!row.ok() || (!CanReadLearner(learners, p, id) && p.role() != row->created_by)) {
+    return Status::NotFound("no learner '" + id + "'");
+  }
+  return row;
+}
+
+json LearnerJson(const LearnerRow& row) {
+  json out{{"id", row.id}, {"created_at", row.created_at}, {"created_by", row.created_by}};
+  out["display_name"] = row.display_name ? json(*row.display_name) : json(nullptr);
+  out["region"] = row.region ? json(*row.region) : json(nullptr);
+  return out;
+}
+
 void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& learners,
                       PassbookService& passbook, CatalogService& catalog) {
   LearnerService* l = &learners;
@@ -690,8 +710,9 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
         auto account = l->Create(in, ctx.principal);
         if (!account.ok())
           return respond(ProblemResponse(account.status(), ctx.request.request_id));
-        respond(JsonResponse(account->created ? 201 : 200,
-                             json{{"id", account->id}, {"created", account->created}}));
+        json out{{"id", account->id}, {"created", account->created}};
+        if (account->region) out["region"] = *account->region;
+        respond(JsonResponse(account->created ? 201 : 200, std::move(out)));
       },
       RunOn::kBlockingPool);
 
@@ -708,6 +729,45 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
                  return json{{"id", id}};
                });
              });
+
+  router.Add(
+      "GET", "/v1/learners/{id}", kLearnerDataReaders,
+      "A learner's account: display name, region, when and by whom it was created",
+      [l](RouteContext& ctx, Respond respond) {
+        auto row = ReadableLearner(*l, ctx.principal, ctx.params["id"]);
+        if (!row.ok()) return respond(ProblemResponse(row.status(), ctx.request.request_id));
+        respond(JsonResponse(200, LearnerJson(*row)));
+      },
+      RunOn::kBlockingPool);
+
+  router.Add(
+      "PATCH", "/v1/learners/{id}", kInstitutionRole | kLearnerRole,
+      "Set or clear a learner's region {\"region\": code|null} (the learner, or the institution "
+      "that created the account); the statistics count the learner there from then on",
+      [l](RouteContext& ctx, Respond respond) {
+        const std::string& id = ctx.params["id"];
+        auto row = ReadableLearner(*l, ctx.principal, id);
+        if (!row.ok()) return respond(ProblemResponse(row.status(), ctx.request.request_id));
+        if (!ctx.principal.is_learner(id) && ctx.principal.role() != row->created_by) {
+          return respond(ProblemResponse(
+              Status::PermissionDenied("only the learner or the institution that created the "
+                                       "account (" +
+                                       row->created_by + ") sets its region"),
+              ctx.request.request_id));
+        }
+        json body;
+        if (!ParseJsonRequest(ctx, respond, &body)) return;
+        Status s = RejectUnknown(body, "", {"region"});
+        if (s.ok() && !body.contains("region")) {
+          s = Status::InvalidArgument(Field("/region"),
+                                      "is required: a GB/T 2260 six-digit code, or null to clear");
+        }
+        auto region = OptionalString(body, "region", "", 6);
+        if (s.ok() && !region.ok()) s = region.status();
+        if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+        RespondWith(ctx, respond, l->SetRegion(id, *region, ctx.principal), 200, LearnerJson);
+      },
+      RunOn::kBlockingPool);
 
   router.Add("GET", "/v1/learners/{id}/records", kLearnerDataReaders,
              "A learner's records, oldest first, paginated with a stable cursor",

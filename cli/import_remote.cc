@@ -179,6 +179,7 @@ StatusOr<std::vector<std::string>> HttpResolver::CreateLearners(
       ForEachId(learners.size(), &progress, [&](RestClient& remote, size_t i) -> Status {
         json body = {{"national_id", learners[i].national_id}};
         if (!learners[i].display_name.empty()) body["display_name"] = learners[i].display_name;
+        if (!learners[i].region.empty()) body["region"] = learners[i].region;
         LCB_ASSIGN_OR_RETURN(ClientResponse r,
                              remote.Send("POST", "/v1/learners", pool_.token(), Dump(body)));
         if (r.status != 200 && r.status != 201) return Refused("POST /v1/learners", r);

@@ -11,7 +11,7 @@ namespace {
 constexpr std::string_view kCnRegistrar = R"json({
   "format": "creditbank-mapping/1",
   "name": "cn-registrar",
-  "description": "Chinese registrar credit-bank export (学分银行成绩导出): 学号, 姓名, 身份证号, 专业名称, 课程名称 [, 课程代码], 教育层次代码, 教育类别代码, 学分, 学时, 成绩, 获得时间, 届别, 毕业结业肄业, 备注 [, 毕业季, 记录号]",
+  "description": "Chinese registrar credit-bank export (学分银行成绩导出): 学号, 姓名, 身份证号, 专业名称, 课程名称 [, 课程代码], 教育层次代码, 教育类别代码, 学分, 学时, 成绩, 获得时间, 届别, 毕业结业肄业, 备注 [, 毕业季, 记录号, 行政区划代码]",
   "unknown_columns": "error",
   "columns": {
     "学号": {"required": true, "max_chars": 40},
@@ -32,10 +32,11 @@ constexpr std::string_view kCnRegistrar = R"json({
     "毕业结业肄业": {"codes": {"40": "毕业", "41": "结业"}},
     "毕业季": {"codes": {"50": "春", "51": "秋"}},
     "备注": {"max_chars": 500},
+    "行政区划代码": {"type": "region_code", "aliases": ["地区代码", "所在地区代码"]},
     "记录号": {"max_chars": 128}
   },
   "fields": {
-    "learner": {"learner_by_national_id": "身份证号", "display_name": "姓名"},
+    "learner": {"learner_by_national_id": "身份证号", "display_name": "姓名", "region": "行政区划代码"},
     "unit": [{"unit_by_code": "课程代码"}, {"unit_by_title": "课程名称"}],
     "external_ref": [{"copy": "记录号"}, {"template": "{学号}-{课程代码|课程名称}-{获得时间}"}],
     "credits": {"copy": "学分"},

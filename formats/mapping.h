@@ -10,8 +10,9 @@
 //                             "codes"?: {"<code>": "<meaning>", ...}, "aliases"?: [..]}},
 //    "fields":  {"<field>": RULE | [RULE, ...]}}
 //   TYPE = "text" | "decimal" | "integer" | "year" | "yyyymm" | "date" | "national_id_cn"
+//        | "region_code"                                  (GB/T 2260, six digits)
 //   RULE = {"copy": C} | {"constant": "text"} | {"template": "{C}-{C1|C2}-..."}
-//        | {"learner_by_national_id": C, "display_name": C} | {"unit_by_code": C}
+//        | {"learner_by_national_id": C, "display_name"?: C, "region"?: C} | {"unit_by_code": C}
 //        | {"unit_by_title": C} | {"grade_cn": C} | {"month_end": C} | {"date": C}
 //
 // <field> is a bank field or "grade" (grade_scale and grade_value together, from one cell).
@@ -35,7 +36,16 @@
 
 namespace lcb::formats {
 
-enum class ColumnType { kText, kDecimal, kInteger, kYear, kYearMonth, kDate, kNationalIdCn };
+enum class ColumnType {
+  kText,
+  kDecimal,
+  kInteger,
+  kYear,
+  kYearMonth,
+  kDate,
+  kNationalIdCn,
+  kRegionCode
+};
 
 struct ColumnSpec {
   std::string name;
@@ -69,6 +79,7 @@ struct FieldRule {
   Transform transform = Transform::kCopy;
   std::string column;               // every transform but constant and template
   std::string display_name;         // learner_by_national_id: the column for a new account's name
+  std::string region;               // learner_by_national_id: the column for a new account's region
   std::string value;                // constant
   std::vector<TemplatePart> parts;  // template
 };

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "engine/recognition.h"
+#include "engine/regions.h"
 #include "formats/cell_values.h"
 #include "formats/mapping_header.h"
 
@@ -28,6 +29,13 @@ bool IsNumericType(ColumnType t) { return t != ColumnType::kText; }
 
 using NormalizeFn = StatusOr<std::string> (*)(std::string_view);
 
+StatusOr<std::string> NormalizeRegionCode(std::string_view cell) {
+  if (IsRegionCode(cell)) return std::string(cell);
+  return Status::InvalidArgument(
+      Field(""),
+      "\"" + std::string(cell) + "\" is not a six-digit GB/T 2260 region code (e.g. 310101)");
+}
+
 StatusOr<std::string> AsText(std::string_view cell) { return std::string(cell); }
 
 NormalizeFn Normalizer(ColumnType type) {
@@ -46,6 +54,8 @@ NormalizeFn Normalizer(ColumnType type) {
       return &NormalizeDate;
     case ColumnType::kNationalIdCn:
       return &NormalizeNationalIdCn;
+    case ColumnType::kRegionCode:
+      return &NormalizeRegionCode;
   }
   return &AsText;
 }
@@ -280,7 +290,9 @@ class Mapper {
     if (inserted) {
       std::string name;
       if (!rule.display_name.empty()) name = cells_[SpecIndex(mapping_, rule.display_name)];
-      learners_.push_back(NewLearner{national_id, std::move(name), line});
+      std::string region;
+      if (!rule.region.empty()) region = cells_[SpecIndex(mapping_, rule.region)];
+      learners_.push_back(NewLearner{national_id, std::move(name), std::move(region), line});
     }
     return static_cast<int>(it->second);
   }

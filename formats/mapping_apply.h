@@ -44,6 +44,7 @@ namespace lcb::formats {
 struct NewLearner {
   std::string national_id;   // normalized (GB 11643 checked, uppercase X)
   std::string display_name;  // from the display_name column; may be empty
+  std::string region;        // from the region column (GB/T 2260); empty: none given
   int first_line = 0;
 };
 

@@ -55,12 +55,15 @@ StatusOr<ColumnType> ParseType(const json& v, const std::string& pointer) {
       {"year", ColumnType::kYear},
       {"yyyymm", ColumnType::kYearMonth},
       {"date", ColumnType::kDate},
-      {"national_id_cn", ColumnType::kNationalIdCn}};
+      {"national_id_cn", ColumnType::kNationalIdCn},
+      {"region_code", ColumnType::kRegionCode}};
   if (v.is_string()) {
     auto it = kTypes.find(v.get_ref<const std::string&>());
     if (it != kTypes.end()) return it->second;
   }
-  return Bad(pointer, "must be one of text, decimal, integer, year, yyyymm, date, national_id_cn");
+  return Bad(
+      pointer,
+      "must be one of text, decimal, integer, year, yyyymm, date, national_id_cn, region_code");
 }
 
 StatusOr<ColumnSpec> ParseColumn(const std::string& name, const json& v, const std::string& ptr) {
@@ -176,9 +179,10 @@ StatusOr<FieldRule> ParseRule(const std::string& field, const json& v, const std
   };
   for (const auto& [key, value] : v.items()) {
     const std::string at = Ptr(ptr, key);
-    if (key == "display_name") {
-      LCB_ASSIGN_OR_RETURN(rule.display_name, Text(value, at, kMaxNameBytes));
-      LCB_RETURN_IF_ERROR(declared(rule.display_name, at));
+    if (key == "display_name" || key == "region") {
+      std::string& column = key == "region" ? rule.region : rule.display_name;
+      LCB_ASSIGN_OR_RETURN(column, Text(value, at, kMaxNameBytes));
+      LCB_RETURN_IF_ERROR(declared(column, at));
       continue;
     }
     ++transforms;
@@ -206,6 +210,9 @@ StatusOr<FieldRule> ParseRule(const std::string& field, const json& v, const std
   if (transforms != 1) return Bad(ptr, "a rule names exactly one transform");
   if (!rule.display_name.empty() && rule.transform != Transform::kLearnerByNationalId) {
     return Bad(ptr + "/display_name", "only learner_by_national_id takes a display_name");
+  }
+  if (!rule.region.empty() && rule.transform != Transform::kLearnerByNationalId) {
+    return Bad(ptr + "/region", "only learner_by_national_id takes a region");
   }
   return rule;
 }

@@ -44,9 +44,14 @@ StatusOr<std::string> LearnerService::NationalIdHmacHex(const std::string& raw) 
 StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Principal& by) {
   // An institution's token acts only for a registered institution, as PUT /v1/units does: a
   // token made before the check at POST /v1/tokens, or whose institution was removed.
-  if (by.kind == RoleKind::kInstitution && !catalog_->GetInstitution(by.subject).ok()) {
-    return Status::FailedPrecondition("institution '" + by.subject +
-                                      "' is not registered; an admin registers it first");
+  std::optional<std::string> default_region;
+  if (by.kind == RoleKind::kInstitution) {
+    auto institution = catalog_->GetInstitution(by.subject);
+    if (!institution.ok()) {
+      return Status::FailedPrecondition("institution '" + by.subject +
+                                        "' is not registered; an admin registers it first");
+    }
+    if (!institution->region.empty()) default_region = institution->region;
   }
   if (in.region) LCB_RETURN_IF_ERROR(ValidateRegionCode(*in.region, "/region"));
   std::optional<std::string> hmac_hex;
@@ -57,7 +62,7 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   if (hmac_hex) {
     std::string existing;
     Status s = kv_->Get(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), &existing);
-    if (s.ok()) return LearnerAccount{existing, false};
+    if (s.ok()) return Existing(existing, in.region, by);
     if (s.code() != StatusCode::kNotFound) return s;
   }
   LearnerRow row;
@@ -66,7 +71,7 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   row.created_by = by.role();
   row.display_name = in.display_name;
   row.national_id_hmac = hmac_hex;
-  row.region = in.region;
+  row.region = in.region ? in.region : default_region;
   // Read before the row is written: each record of this learner is logged at or above it.
   if (log_size_) row.logged_before = log_size_();
   WriteBatch batch;
@@ -74,7 +79,46 @@ StatusOr<LearnerAccount> LearnerService::Create(const NewLearner& in, const Prin
   if (hmac_hex) batch.Put(Table::kLearners, keys::LearnerByNationalId(*hmac_hex), row.id);
   LCB_RETURN_IF_ERROR(admin_log_->RecordWith(by, "create_learner", row.id, std::move(batch)));
   if (changes_) changes_->MarkNew({row.id});
-  return LearnerAccount{row.id, true};
+  return LearnerAccount{row.id, true, row.region};
+}
+
+// Under create_mu_: the account `id` a national ID already has; `region`, when given, fills a
+// region never set and must otherwise be the account's.
+StatusOr<LearnerAccount> LearnerService::Existing(const std::string& id,
+                                                  const std::optional<std::string>& region,
+                                                  const Principal& by) {
+  LCB_ASSIGN_OR_RETURN(LearnerRow row, Get(id));
+  if (!region || row.region == region) return LearnerAccount{id, false, row.region};
+  if (row.region) {
+    return Status::AlreadyExists(Field("/region"),
+                                 "the account with this national ID is in region " + *row.region +
+                                     ", not " + *region + "; PATCH /v1/learners/" + id +
+                                     " moves it (the learner or the institution that created it)");
+  }
+  LCB_ASSIGN_OR_RETURN(row, WriteRegion(std::move(row), region, by));
+  return LearnerAccount{id, false, row.region};
+}
+
+StatusOr<LearnerRow> LearnerService::SetRegion(const std::string& id,
+                                               const std::optional<std::string>& region,
+                                               const Principal& by) {
+  if (region) LCB_RETURN_IF_ERROR(ValidateRegionCode(*region, "/region"));
+  std::lock_guard<std::mutex> lock(create_mu_);
+  LCB_ASSIGN_OR_RETURN(LearnerRow row, Get(id));
+  if (row.region == region) return row;
+  return WriteRegion(std::move(row), region, by);
+}
+
+StatusOr<LearnerRow> LearnerService::WriteRegion(LearnerRow row,
+                                                 const std::optional<std::string>& region,
+                                                 const Principal& by) {
+  row.region = region;
+  WriteBatch batch;
+  batch.Put(Table::kLearners, keys::Learner(row.id), EncodeLearnerRow(row));
+  LCB_RETURN_IF_ERROR(admin_log_->RecordWith(by, "set_learner_region", row.id, std::move(batch)));
+  // The whole reload: the learner's cells move from the old region to the new one.
+  if (changes_) changes_->Mark(row.id);
+  return row;
 }
 
 StatusOr<std::string> LearnerService::Lookup(const std::string& national_id) {

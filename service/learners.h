@@ -2,7 +2,8 @@
 // institution. A national ID is kept only as HMAC-SHA256 under the bank's secret (one account
 // per person). Rows: kLearners, kGrants (storage/keys.h; codec/rows.h).
 //
-// Thread-safe. Create, PutGrant and DeleteGrant write with sync: call them off the HTTP threads.
+// Thread-safe. Create, SetRegion, PutGrant and DeleteGrant write with sync: call them off the HTTP
+// threads.
 #pragma once
 
 #include <functional>
@@ -32,6 +33,7 @@ struct NewLearner {
 struct LearnerAccount {
   std::string id;
   bool created = false;  // false: the national ID already had an account
+  std::optional<std::string> region;  // the account's region now
 };
 
 class LearnerService {
@@ -48,7 +50,15 @@ class LearnerService {
   // default.
   void SetLogSize(std::function<uint64_t()> log_size) { log_size_ = std::move(log_size); }
 
+  // An account for `in`, or the one its national ID already has. A new account an institution
+  // creates without a region takes the institution's region (where the statistics count it
+  // until someone sets another). For an existing account, a region given fills one that was
+  // never set; a different one is AlreadyExists at /region (SetRegion moves a learner).
   StatusOr<LearnerAccount> Create(const NewLearner& in, const Principal& by);
+  // Sets (or, with nullopt, clears) a learner's region, logged as "set_learner_region"; the
+  // statistics count the learner there from their next answer on. NotFound without the account.
+  StatusOr<LearnerRow> SetRegion(const std::string& id, const std::optional<std::string>& region,
+                                 const Principal& by);
   // NotFound when no account has that national ID.
   StatusOr<std::string> Lookup(const std::string& national_id);
   bool Exists(const std::string& id);
@@ -65,6 +75,11 @@ class LearnerService {
 
  private:
   StatusOr<std::string> NationalIdHmacHex(const std::string& raw) const;
+  // Under create_mu_ (as every write of a learner's row).
+  StatusOr<LearnerAccount> Existing(const std::string& id, const std::optional<std::string>& region,
+                                    const Principal& by);
+  StatusOr<LearnerRow> WriteRegion(LearnerRow row, const std::optional<std::string>& region,
+                                   const Principal& by);
 
   Kv* kv_;
   CatalogService* catalog_;

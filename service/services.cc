@@ -154,17 +154,21 @@ Status Services::FollowStore(uint64_t max_marked) {
   }
   LCB_ASSIGN_OR_RETURN(std::vector<AdminActionRow> actions, admin_log_->CatchUp());
   // Learner accounts are not log entries: the admin log tells of those the writer created
-  // (their region counts in the statistics before they have a record).
-  std::vector<std::string> created;
+  // (their region counts in the statistics before they have a record) and of those moved to
+  // another region.
+  std::vector<std::string> created, moved;
   bool catalog_changed = false;
   for (const AdminActionRow& a : actions) {
     if (a.action == "create_learner") {
       created.push_back(a.object);
+    } else if (a.action == "set_learner_region") {
+      moved.push_back(a.object);
     } else {
       catalog_changed = true;
     }
   }
   if (!created.empty() && stats_changes_.tracking()) stats_changes_.MarkNew(created);
+  if (!moved.empty()) stats_changes_.MarkAll(moved);
   if (catalog_changed) {
     tokens_->DropCache();
     rulesets_->DropCache();

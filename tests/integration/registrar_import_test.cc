@@ -718,6 +718,128 @@ TEST_F(RegistrarImportTest, RecordsPostedWithTheCnRegistrarMapping) {
   ExpectStoredAndLearners(before);
 }
 
+// Learners' regions, which the regulators' statistics count them by: a new account takes its
+// creating institution's region unless one is given (POST /v1/learners or a file's 行政区划代码
+// column); a known national ID fills a region never set and refuses another; the learner or the
+// institution that created the account moves it (PATCH), and the statistics follow.
+TEST_F(RegistrarImportTest, LearnersGetARegionAndTheStatisticsFollowAMove) {
+  server_.reset();
+  server_ = std::make_unique<TestServer>(
+      dir_.sub("data2"),
+      std::map<std::string, std::string>{{"stats_k", "1"}, {"stats_max_staleness_ms", "0"}});
+  cat_.Load(*server_);
+  const std::string& admin = server_->admin_token();
+  const std::string& ts = cat_.tsinghua_token;
+  const std::string regulator = server_->NewToken("regulator:31");
+  auto stats = [&] {
+    json cells =
+        server_->CallJson("GET", "/v1/stats?group_by=region", regulator, nullptr, 200)["cells"];
+    std::map<std::string, int> out;
+    for (const json& c : cells) out[c["region"].get<std::string>()] = c["learners"].get<int>();
+    return out;
+  };
+  EXPECT_TRUE(stats().empty());  // learner_a (made before tsinghua had a region) has none
+  server_->CallJson("PUT", "/v1/institutions/tsinghua", admin,
+                    {{"name", "清华大学"}, {"kind", "university"}, {"region", "310115"}}, 200);
+  auto region_of = [&](const std::string& id, const std::string& token) {
+    return server_->CallJson("GET", "/v1/learners/" + id, token, nullptr, 200)["region"];
+  };
+
+  // A new account takes the institution's region, or the one given.
+  json made = server_->CallJson("POST", "/v1/learners", ts, {{"display_name", "甲"}}, 201);
+  EXPECT_EQ(made["region"], "310115");
+  EXPECT_EQ(region_of(made["id"], ts), "310115");
+  made = server_->CallJson("POST", "/v1/learners", ts, {{"region", "320102"}}, 201);
+  EXPECT_EQ(region_of(made["id"], ts), "320102");
+
+  // A known national ID: a region fills one never set; another is refused, and stays.
+  EXPECT_EQ(region_of(cat_.learner_a, cat_.learner_a_token), nullptr);
+  json again = server_->CallJson("POST", "/v1/learners", ts,
+                                 {{"national_id", kIdA}, {"region", "310101"}}, 200);
+  EXPECT_EQ(again["id"], cat_.learner_a);
+  EXPECT_EQ(again["region"], "310101");
+  json refused = server_->CallJson("POST", "/v1/learners", ts,
+                                   {{"national_id", kIdA}, {"region", "310104"}}, 409);
+  EXPECT_EQ(refused["pointer"], "/region") << refused.dump();
+  EXPECT_TRUE(Has(refused.dump(), "PATCH /v1/learners/" + cat_.learner_a));
+  server_->CallJson("POST", "/v1/learners", ts, {{"national_id", kIdA}, {"region", "310101"}}, 200);
+  EXPECT_EQ(region_of(cat_.learner_a, cat_.learner_a_token), "310101");
+  EXPECT_EQ(stats(), (std::map<std::string, int>{{"310101", 1}, {"310115", 1}}));
+
+  // Who may read and move an account.
+  const std::string target = "/v1/learners/" + cat_.learner_a;
+  server_->CallJson("GET", target, cat_.ouchn_token, nullptr, 404);
+  server_->CallJson("GET", target, cat_.learner_b_token, nullptr, 404);
+  server_->CallJson("GET", target, admin, nullptr, 403);
+  server_->CallJson("GET", target, regulator, nullptr, 403);
+  server_->CallJson("GET", target, "", nullptr, 401);
+  server_->CallJson("PATCH", target, cat_.ouchn_token, {{"region", "310104"}}, 404);
+  server_->CallJson("PATCH", target, admin, {{"region", "310104"}}, 403);
+  server_->CallJson("PATCH", target, cat_.auditor_token, {{"region", "310104"}}, 403);
+  server_->CallJson("POST", target + "/grants", cat_.learner_a_token, {{"institution", "ouchn"}},
+                    201);
+  EXPECT_EQ(region_of(cat_.learner_a, cat_.ouchn_token), "310101");  // granted: reads
+  json not_creator =
+      server_->CallJson("PATCH", target, cat_.ouchn_token, {{"region", "310104"}}, 403);
+  EXPECT_TRUE(Has(not_creator.dump(), "institution:tsinghua")) << not_creator.dump();
+  // Bad bodies, named.
+  EXPECT_EQ(server_->CallJson("PATCH", target, ts, {{"region", "999999"}}, 400)["pointer"],
+            "/region");
+  EXPECT_EQ(server_->CallJson("PATCH", target, ts, json::object(), 400)["pointer"], "/region");
+  EXPECT_EQ(
+      server_->CallJson("PATCH", target, ts, {{"region", "310104"}, {"name", "x"}}, 400)["pointer"],
+      "/name");
+  EXPECT_EQ(region_of(cat_.learner_a, ts), "310101");
+
+  // The learner moves; the statistics count it in its new region.
+  json moved =
+      server_->CallJson("PATCH", target, cat_.learner_a_token, {{"region", "310104"}}, 200);
+  EXPECT_EQ(moved["region"], "310104");
+  EXPECT_EQ(moved["created_by"], "institution:tsinghua");
+  EXPECT_EQ(stats(), (std::map<std::string, int>{{"310104", 1}, {"310115", 1}}));
+  EXPECT_EQ(server_->CallJson("PATCH", target, ts, {{"region", nullptr}}, 200)["region"], nullptr);
+  EXPECT_EQ(stats(), (std::map<std::string, int>{{"310115", 1}}));
+
+  // An import: the file's 行政区划代码 for a new learner, else the institution's region.
+  std::string csv = RegistrarCsv("良好");
+  const std::string header = kHeader;
+  std::string with_region = header.substr(0, header.size() - 2) + ",行政区划代码\r\n";
+  std::istringstream lines(csv.substr(header.size()));
+  for (std::string line; std::getline(lines, line);) {
+    line.pop_back();  // \r
+    const bool b = line.find(kIdB) != std::string::npos;
+    with_region += line + "," + (b ? "３１０１０４" : "") + "\r\n";  // full-width digits too
+  }
+  const std::map<std::string, std::string> gb = {{"Content-Type", "text/csv; charset=gb18030"}};
+  std::string bad = with_region;
+  bad.replace(bad.find("３１０１０４"), std::string("３１０１０４").size(), "31010");
+  ClientResponse r = server_->Call("POST", "/v1/records?mapping=cn-registrar&create_learners=true",
+                                   ts, ToGb18030(bad), gb);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["errors"][0]["column"], "行政区划代码") << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  r = server_->Call("POST", "/v1/records?mapping=cn-registrar&create_learners=true", ts,
+                    ToGb18030(with_region), gb);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(region_of(LookupId(kIdB), ts), "310104");
+  EXPECT_EQ(region_of(LookupId(kIdC), ts), "310115");
+  EXPECT_EQ(region_of(cat_.learner_a, ts), nullptr);  // a known learner is not moved by a file
+  EXPECT_EQ(stats(), (std::map<std::string, int>{{"310104", 1}, {"310115", 2}}));
+
+  // `creditbank import` gives the file's region to the accounts it creates, as the server does.
+  const std::string file = dir_.sub("地区.csv");
+  WriteFile(file, ToGb18030(header.substr(0, header.size() - 2) + ",地区代码\r\n" +
+                            "2024010,赵六,310105199602020027,计算机科学与技术,微积分,20,31,,,90,"
+                            "202406,,,,310105\r\n"
+                            "2024011,钱七,310104199501010018,计算机科学与技术,微积分,20,31,,,91,"
+                            "202406,,,,\r\n"));
+  Outcome imported = Import(file);
+  ASSERT_EQ(imported.code, 0) << imported.err << imported.out;
+  EXPECT_EQ(region_of(LookupId("310105199602020027"), ts), "310105");
+  EXPECT_EQ(region_of(LookupId("310104199501010018"), ts), "310115");
+  EXPECT_EQ(stats(), (std::map<std::string, int>{{"310104", 1}, {"310105", 1}, {"310115", 3}}));
+}
+
 TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
   // As Excel saves a sheet with a title in A1 and the bank's header in row 3 from column B:
   // every row as wide as the used range. POST /v1/records finds the header, drops the empty

@@ -300,6 +300,15 @@ void RoleMatrixTest::BuildTable() {
       Fixed("/v1/learners", R"({"display_name":"王五"})"));
   Add("GET", "/v1/learners/lookup", "", 'A', "401 2xx 403 2xx 2xx 2xx 403 403",
       Fixed("/v1/learners/lookup?national_id=110101199003070011"));
+  // The owner created both accounts: it reads and moves them, granted or not.
+  Add("GET", "/v1/learners/{id}", "A granted owner and pku", 'A', "401 403 2xx 2xx 2xx 404 2xx 404",
+      Fixed("/v1/learners/" + a));
+  Add("GET", "/v1/learners/{id}", "B granted no one", 'B', "401 403 2xx 2xx 404 404 2xx 404",
+      Fixed("/v1/learners/" + b));
+  Add("PATCH", "/v1/learners/{id}", "A granted owner and pku", 'A',
+      "401 403 403 2xx 403 404 2xx 404", Fixed("/v1/learners/" + a, R"({"region":"310101"})"));
+  Add("PATCH", "/v1/learners/{id}", "B granted no one", 'B', "401 403 403 2xx 404 404 2xx 404",
+      Fixed("/v1/learners/" + b, R"({"region":"310104"})"));
   Add("GET", "/v1/learners/{id}/records", "A granted owner and pku", 'A',
       "401 403 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/records"));
   Add("GET", "/v1/learners/{id}/records", "B granted no one", 'B',
