@@ -68,23 +68,38 @@ bool UrlDecode(std::string_view in, bool query, std::string* out) {
   return true;
 }
 
-bool ParseTarget(std::string_view target, HttpRequest* req) {
+// A bad escape is an HTTP-layer error (about:blank, no pointer); a repeated name is an invalid
+// argument at its pointer, as a bad value of it is (api/handler_util.cc).
+Status BadEscape() {
+  return Status(StatusCode::kInvalidArgument, "malformed percent-encoding in the request target");
+}
+
+// Splits the target into the decoded path and query. No route takes a parameter more than
+// once (lists are comma-separated, ?programs=a,b), so a parameter given twice is refused here,
+// for every route, rather than one of its values being taken silently.
+Status ParseTarget(std::string_view target, HttpRequest* req) {
   size_t q = target.find('?');
-  if (!UrlDecode(target.substr(0, q), false, &req->path)) return false;
-  if (q == std::string_view::npos) return true;
+  if (!UrlDecode(target.substr(0, q), false, &req->path)) return BadEscape();
+  if (q == std::string_view::npos) return Status::Ok();
   std::string_view rest = target.substr(q + 1);
   while (!rest.empty()) {
     size_t amp = rest.find('&');
     std::string_view pair = rest.substr(0, amp);
     size_t eq = pair.find('=');
     std::string key, value;
-    if (!UrlDecode(pair.substr(0, eq), true, &key)) return false;
-    if (eq != std::string_view::npos && !UrlDecode(pair.substr(eq + 1), true, &value)) return false;
-    if (!key.empty()) req->query.emplace(std::move(key), std::move(value));
+    if (!UrlDecode(pair.substr(0, eq), true, &key)) return BadEscape();
+    if (eq != std::string_view::npos && !UrlDecode(pair.substr(eq + 1), true, &value)) {
+      return BadEscape();
+    }
+    if (!key.empty() && !req->query.emplace(key, std::move(value)).second) {
+      // A name that is not text is named "query", as the UTF-8 check below names it.
+      return Status::InvalidArgument(Field("/" + (ValidText(key) ? key : std::string("query"))),
+                                     "query parameter is given twice");
+    }
     if (amp == std::string_view::npos) break;
     rest = rest.substr(amp + 1);
   }
-  return true;
+  return Status::Ok();
 }
 
 bool ValidRequestId(std::string_view id) {
@@ -352,9 +367,9 @@ class Session : public Drainable {
       r.headers.emplace_back("Retry-After", "1");
       return Send(std::move(r), /*keep_alive=*/false, version);
     }
-    if (!ParseTarget(req.target, &req)) {
-      return Send(ProblemResponse(400, "malformed percent-encoding in the request target",
-                                  req.request_id),
+    if (Status parsed = ParseTarget(req.target, &req); !parsed.ok()) {
+      return Send(parsed.pointer().empty() ? ProblemResponse(400, parsed.message(), req.request_id)
+                                           : ProblemResponse(parsed, req.request_id),
                   keep_alive, version);
     }
     // Query parameters are text: ids, cursors, filters. Bytes that are not UTF-8 (or control

@@ -1,6 +1,7 @@
 #include "cli/cmd_log.h"
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -39,6 +40,8 @@ constexpr std::string_view kNoteUsage =
     "usage: creditbank note verify --key VKEY [--key VKEY ...] --note FILE\n"
     "  Verifies a C2SP signed note (\"-\" reads stdin) against verifier keys of the form\n"
     "  name+hex8(keyid)+base64(0x01||ed25519 public key); prints the note text if valid.\n"
+    "  A --key that names an existing file is read: one verifier key a line (as\n"
+    "  GET /v1/log/key's verifier_key, or `creditbank keygen` prints it).\n"
     "  Exit 0 valid, 1 invalid, 2 bad arguments.\n";
 
 // The help of a command: its usage text from the first indented description line on (CLI11
@@ -239,12 +242,37 @@ int RunLogVerifyConsistency(const Flags& flags) {
   return status.ok() ? Valid() : Invalid(status);
 }
 
+// The verifier keys a --key value gives: the value itself, or when it names an existing file,
+// the file's non-empty lines (surrounding whitespace and CRs dropped).
+std::optional<std::vector<std::string>> KeysOf(const std::string& arg) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(arg, ec)) return std::vector<std::string>{arg};
+  std::optional<std::string> text = ReadInput(arg);
+  if (!text) return std::nullopt;
+  std::vector<std::string> keys;
+  std::istringstream lines(*text);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    keys.push_back(line.substr(first, line.find_last_not_of(" \t\r") + 1 - first));
+  }
+  return keys;
+}
+
 int RunNoteVerify(const Flags& flags) {
   std::vector<NoteVerifier> verifiers;
-  for (const std::string& vkey : flags.all("key")) {
-    StatusOr<NoteVerifier> v = ParseVerifierKey(vkey);
-    if (!v.ok()) return Usage(kNoteUsage, "--key " + vkey + ": " + v.status().message());
-    verifiers.push_back(std::move(*v));
+  for (const std::string& arg : flags.all("key")) {
+    std::optional<std::vector<std::string>> keys = KeysOf(arg);
+    if (!keys) return Usage(kNoteUsage, "--key " + arg + ": cannot read the file");
+    if (keys->empty()) return Usage(kNoteUsage, "--key " + arg + ": the file holds no key");
+    for (const std::string& vkey : *keys) {
+      StatusOr<NoteVerifier> v = ParseVerifierKey(vkey);
+      if (!v.ok()) {
+        return Usage(kNoteUsage, "--key " + (vkey == arg ? arg : arg + " (" + vkey + ")") + ": " +
+                                     v.status().message());
+      }
+      verifiers.push_back(std::move(*v));
+    }
   }
   const std::string& path = flags.get("note");
   std::optional<std::string> note = ReadInput(path);
@@ -289,7 +317,8 @@ void DeclareConsistency(CLI::App* cmd, Flags* f) {
 }
 
 void DeclareNote(CLI::App* cmd, Flags* f) {
-  f->Declare(cmd, "key", "VKEY", "a verifier key (repeatable)", /*repeatable=*/true);
+  f->Declare(cmd, "key", "VKEY", "a verifier key, or a file of them, one a line (repeatable)",
+             /*repeatable=*/true);
   f->Declare(cmd, "note", "FILE", "the signed note (- reads stdin)");
   cmd->get_option("--key")->required();
   cmd->get_option("--note")->required();

@@ -135,6 +135,13 @@ bool HoldsBank(const Config& c) {
   return FileExists(c.data_dir + "/db/CURRENT");
 }
 
+// `list --role R`: R is a whole role ("institution:tsinghua") or a kind ("institution" lists
+// every institution's tokens).
+bool RoleMatches(const std::string& filter, const std::string& role) {
+  if (filter.empty() || role == filter) return true;
+  return filter.find(':') == std::string::npos && role.rfind(filter + ":", 0) == 0;
+}
+
 int RunToken(const TokenOptions& o) {
   const std::string& action = o.action;
   if (!o.server.empty()) {
@@ -157,6 +164,17 @@ int RunToken(const TokenOptions& o) {
     if (!r.ok()) {
       std::fprintf(stderr, "creditbank token: %s\n", r.status().ToString().c_str());
       return 1;
+    }
+    if (action == "list" && !o.role.empty() && r->status == 200) {
+      nlohmann::json body = nlohmann::json::parse(r->body, nullptr, false);
+      if (body.is_object() && body.contains("tokens") && body["tokens"].is_array()) {
+        nlohmann::json kept = nlohmann::json::array();
+        for (const auto& t : body["tokens"]) {
+          if (t.is_object() && RoleMatches(o.role, t.value("role", ""))) kept.push_back(t);
+        }
+        body["tokens"] = std::move(kept);
+        r->body = body.dump();
+      }
     }
     std::printf("%s\n", r->body.c_str());
     return r->status < 300 ? 0 : 1;
@@ -218,6 +236,7 @@ int RunToken(const TokenOptions& o) {
     return 1;
   }
   for (const auto& t : *list) {
+    if (!RoleMatches(o.role, t.role)) continue;
     std::printf("%s\t%s\t%s%s\n", t.id.c_str(), t.role.c_str(), t.created_at.c_str(),
                 t.revoked ? "\trevoked" : "");
   }
@@ -270,7 +289,8 @@ void AddTokenCommand(CLI::App& parent, int* exit_code) {
       "ROLE is admin, auditor, institution:<id> or learner:<id>. With --data (default ./var)\n"
       "the store of an existing bank is opened directly (the server must be stopped; a\n"
       "directory without a bank is refused, never created); with --server the running\n"
-      "server is asked, with an admin token.");
+      "server is asked, with an admin token. `list --role ROLE` lists only that role's\n"
+      "tokens; a kind alone (institution, learner) lists every token of that kind.");
   const std::pair<const char*, const char*> actions[] = {
       {"create", "create a token (its secret is printed once)"},
       {"revoke", "revoke a token by id"},

@@ -107,6 +107,8 @@ Ledger::Ledger(Kv* kv, std::shared_ptr<const Ed25519Key> key, std::string origin
     : kv_(kv),
       key_(std::move(key)),
       origin_(std::move(origin)),
+      empty_checkpoint_(
+          SignNote(FormatCheckpointBody(Checkpoint{origin_, 0, EmptyRoot(), {}}), origin_, *key_)),
       tile_cache_(std::make_unique<TileCache>()),
       bundle_cache_(std::make_unique<BundleCache>()) {}
 
@@ -154,6 +156,7 @@ StatusOr<std::unique_ptr<Ledger>> Ledger::Open(Kv* kv, std::shared_ptr<const Ed2
                               std::to_string(size) + ")");
     }
     published->size = size;
+    if (!cp) published->checkpoint = ledger->empty_checkpoint_;
     published->edge = edge.tree;
     published->partial = std::make_shared<const std::string>(edge.bundle);
     return Status::Ok();

@@ -137,6 +137,8 @@ class Ledger {
 
   const std::string& origin() const { return origin_; }
   uint64_t Size() const;
+  // The latest signed checkpoint; on an empty log, the signed checkpoint of size 0 (C2SP
+  // tlog-checkpoint clients expect one), which is never stored.
   std::string LatestCheckpoint() const;
   LedgerStats Stats() const;
 
@@ -146,6 +148,8 @@ class Ledger {
   StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size);
   StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t first, uint64_t second);
   StatusOr<Hash> RootAt(uint64_t size);
+  // The checkpoint signed when the log reached `size` (NotFound if none was); for 0, the
+  // empty tree's checkpoint signed with the current key.
   StatusOr<std::string> CheckpointAt(uint64_t size);
   // Leaf index of an object id (NotFound).
   StatusOr<uint64_t> ObjectIndex(std::string_view id);
@@ -215,6 +219,11 @@ class Ledger {
   Kv* kv_;
   std::shared_ptr<const Ed25519Key> key_;
   std::string origin_;
+  // The checkpoint of the empty tree (size 0, the root SHA-256 of the empty string, RFC 6962),
+  // signed with the current key: what an empty log serves as its latest checkpoint and what
+  // CheckpointAt(0) answers. Never stored: Ed25519 signatures are deterministic, so every node
+  // and every restart with the same key and origin signs the same bytes.
+  std::string empty_checkpoint_;
 
   mutable std::mutex mu_;  // guards queue_, stopping_, published_, stats_
   std::condition_variable cv_;

@@ -144,6 +144,7 @@ StatusOr<std::string> Ledger::CheckpointAt(uint64_t size) {
   std::string note;
   Status s = kv_->Get(Table::kCheckpoints, BigEndian64(size), &note);
   if (s.code() == StatusCode::kNotFound) {
+    if (size == 0) return empty_checkpoint_;
     return Status::NotFound("no checkpoint was signed at size " + std::to_string(size));
   }
   LCB_RETURN_IF_ERROR(s);

@@ -4,11 +4,17 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
 #include "cli/import_progress.h"
+#include "common/encoding.h"
+#include "crypto/ed25519.h"
+#include "crypto/sha256.h"
+#include "crypto/signed_note.h"
 
 namespace lcb {
 namespace {
@@ -196,6 +202,49 @@ TEST(CliAppTest, LogAndNoteRequiredAndUnknownFlags) {
   Outcome note = RunCli({"note", "verify", "--help"});
   EXPECT_EQ(note.code, kExitOk);
   EXPECT_TRUE(Has(note.out, "--key VKEY"));
+}
+
+// `note verify --key` takes a verifier key or a file of them (one a line), as the key is
+// usually kept: the file GET /v1/log/key's verifier_key was saved to.
+TEST(CliAppTest, NoteVerifyReadsAKeyFile) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("creditbank_note_key_test_" + HexEncode(RandomBytes(6)));
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& text) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  };
+  const Ed25519Key key = Ed25519Key::Generate();
+  const Ed25519Key other = Ed25519Key::Generate();
+  const std::string vkey = VerifierKeyString("example.org/log", key.PublicKey());
+  const std::string other_vkey = VerifierKeyString("example.org/log", other.PublicKey());
+  const std::string note =
+      write("note.txt", SignNote("example.org/log\n0\nabc=\n", "example.org/log", key));
+  const std::string key_file = write("log.vkey", vkey + "\r\n");
+  const std::string both_file = write("keys.txt", other_vkey + "\n\n  " + vkey + "\n");
+  const std::string other_file = write("other.vkey", other_vkey + "\n");
+  const std::string empty_file = write("empty.vkey", "\n");
+  const std::string bad_file = write("bad.vkey", "not a key\n");
+
+  Outcome r = RunCli({"note", "verify", "--key", vkey, "--note", note});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  r = RunCli({"note", "verify", "--key", key_file, "--note", note});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(Has(r.out, "example.org/log\n0\n"));
+  r = RunCli({"note", "verify", "--key", both_file, "--note", note});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  r = RunCli({"note", "verify", "--key", other_file, "--note", note});
+  EXPECT_EQ(r.code, 1) << r.err;
+  r = RunCli({"note", "verify", "--key", empty_file, "--note", note});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--key " + empty_file + ": the file holds no key"));
+  r = RunCli({"note", "verify", "--key", bad_file, "--note", note});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Has(r.err, "--key " + bad_file + " (not a key)"));
+  EXPECT_TRUE(Has(RunCli({"note", "verify", "--help"}).out, "names an existing file"));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 TEST(CliAppTest, LogAndNoteSubcommands) {

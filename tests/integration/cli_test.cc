@@ -522,5 +522,49 @@ TEST(TokenTest, RefusesADirectoryWithoutABank) {
   EXPECT_TRUE(Has(r.out, "auditor"));
 }
 
+// `token list --role R` lists only R's tokens (a kind alone, every token of that kind), both
+// against a running server and from a stopped bank's store.
+TEST(TokenTest, ListFiltersByRole) {
+  TempDir dir;
+  const std::string bank = dir.sub("bank");
+  std::string auditor_id;
+  {
+    TestServer server(bank);
+    Catalog cat;
+    cat.Load(server);
+    const std::string admin = server.admin_token();
+    Outcome all = Capture([&] {
+      return CmdToken({"list", "--server", server.url(), "--token", admin});
+    });
+    ASSERT_EQ(all.code, 0) << all.err;
+    EXPECT_TRUE(Has(all.out, "\"role\":\"auditor\""));
+    EXPECT_TRUE(Has(all.out, "\"role\":\"institution:tsinghua\""));
+    Outcome r = Capture([&] {
+      return CmdToken({"list", "--role", "auditor", "--server", server.url(), "--token", admin});
+    });
+    ASSERT_EQ(r.code, 0) << r.err;
+    json listed = json::parse(r.out);
+    ASSERT_FALSE(listed["tokens"].empty()) << r.out;
+    for (const json& t : listed["tokens"]) EXPECT_EQ(t["role"], "auditor") << r.out;
+    auditor_id = listed["tokens"][0]["id"];
+    r = Capture([&] {
+      return CmdToken(
+          {"list", "--role", "institution", "--server", server.url(), "--token", admin});
+    });
+    ASSERT_EQ(r.code, 0) << r.err;
+    listed = json::parse(r.out);
+    EXPECT_EQ(listed["tokens"].size(), 2u) << r.out;  // tsinghua and ouchn
+    for (const json& t : listed["tokens"]) {
+      EXPECT_EQ(t["role"].get<std::string>().rfind("institution:", 0), 0u) << r.out;
+    }
+  }
+  if (TestOnPostgres()) return;  // --data alone names the embedded store
+  Outcome r = Capture([&] { return CmdToken({"list", "--role", "auditor", "--data", bank}); });
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, auditor_id));
+  EXPECT_FALSE(Has(r.out, "institution:")) << r.out;
+  EXPECT_FALSE(Has(r.out, "admin")) << r.out;
+}
+
 }  // namespace
 }  // namespace lcb::testing

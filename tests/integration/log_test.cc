@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/cmd_log.h"
 #include "cli/commands.h"
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
@@ -161,6 +162,60 @@ TEST_F(LogTest, AuditFollowsTheLogAndSavesCheckpoints) {
   EXPECT_NE(ReadAll(cp_path), first);
   // Nothing new: still consistent.
   EXPECT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
+}
+
+// A bank with no entries serves a signed checkpoint of size 0 (C2SP tlog-checkpoint clients
+// expect one): the empty tree's root, the log's origin and key, the same bytes after a restart,
+// and an audit from nothing starts there.
+TEST(EmptyLogTest, ServesASignedCheckpointOfSizeZero) {
+  TempDir dir;
+  auto server = std::make_unique<TestServer>(dir.sub("bank"));
+  ASSERT_EQ(server->ledger().Size(), 0u);
+  ClientResponse latest = server->Call("GET", "/v1/log/checkpoint");
+  ASSERT_EQ(latest.status, 200) << latest.body;
+  const std::string note = latest.body;
+  EXPECT_EQ(server->Call("GET", "/log/checkpoint").body, note);
+  EXPECT_EQ(server->Call("GET", "/v1/log/checkpoints/0").body, note);
+  json key = server->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  const std::string vkey = key["verifier_key"];
+  StatusOr<NoteVerifier> verifier = ParseVerifierKey(vkey);
+  ASSERT_TRUE(verifier.ok());
+  StatusOr<VerifiedNote> opened = OpenNote(note, {*verifier});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  StatusOr<Checkpoint> cp = ParseCheckpointBody(opened->text);
+  ASSERT_TRUE(cp.ok()) << cp.status().ToString();
+  EXPECT_EQ(cp->origin, verifier->name);
+  EXPECT_EQ(cp->size, 0u);
+  EXPECT_EQ(cp->root, EmptyRoot());
+  EXPECT_EQ(HashHex(cp->root), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  const std::string note_path = dir.sub("cp0.txt");
+  WriteFile(note_path, note);
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(CmdNoteVerify({"--key", vkey, "--note", note_path}), 0);
+  ::testing::internal::GetCapturedStdout();
+  json proof =
+      server->CallJson("GET", "/v1/log/proof/consistency?first=0&second=0", "", nullptr, 200);
+  EXPECT_EQ(proof["proof"], json::array());
+
+  // An audit from nothing to the empty log, then on to a log with entries.
+  const std::string saved = dir.sub("audit.txt");
+  ASSERT_EQ(CmdAudit({"--server", server->url(), "--from", saved, "--key", vkey}), 0);
+  EXPECT_EQ(ReadAll(saved), note);
+  ASSERT_EQ(CmdAudit({"--server", server->url(), "--from", saved, "--key", vkey}), 0);
+
+  // A restart signs the same bytes (Ed25519 is deterministic); nothing was stored for it.
+  server.reset();
+  server = std::make_unique<TestServer>(dir.sub("bank"));
+  EXPECT_EQ(server->Call("GET", "/v1/log/checkpoint").body, note);
+  Catalog cat;
+  cat.Load(*server);
+  server->CallJson("POST", "/v1/records", cat.tsinghua_token,
+                   cat.Record(cat.learner_a, "tsinghua:CS101", "E-1"), 201);
+  ASSERT_GT(server->ledger().Size(), 0u);
+  EXPECT_NE(server->Call("GET", "/v1/log/checkpoint").body, note);
+  EXPECT_EQ(server->Call("GET", "/v1/log/checkpoints/0").body, note);
+  ASSERT_EQ(CmdAudit({"--server", server->url(), "--from", saved, "--key", vkey}), 0);
+  EXPECT_EQ(ReadAll(saved), server->ledger().LatestCheckpoint());
 }
 
 TEST_F(LogTest, AuditDetectsRewrittenHistory) {
