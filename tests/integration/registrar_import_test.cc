@@ -825,6 +825,57 @@ TEST_F(RegistrarImportTest, AConflictWithAStoredRecordCreatesNoAccount) {
   EXPECT_EQ(server_->ledger().Size(), before);
 }
 
+// POST /v1/records/table?create_learners=true runs the same check before it makes any account: a
+// row that reuses a stored external_ref for a different grade is refused (409, its line and the
+// file's column), and the new learner of the file gets no account. It used to make the account
+// and leave the conflict to the posting.
+TEST_F(RegistrarImportTest, RecordTableWithAConflictCreatesNoAccount) {
+  const std::map<std::string, std::string> utf8 = {{"Content-Type", "text/csv; charset=utf-8"}};
+  const std::string stored_row =
+      "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,31,,,92,202406,2024,40,"
+      "\r\n";
+  const std::string conflict_row =
+      "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,31,,,85,202406,2024,40,"
+      "\r\n";
+  const std::string new_learner_row =
+      "2024002,李四,11010119900307002X,计算机科学与技术,程序设计基础,22,30,,64,合格,202312,,,\r\n";
+  ClientResponse r = server_->Call("POST", "/v1/records?mapping=cn-registrar", cat_.tsinghua_token,
+                                   kHeader + stored_row, utf8);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const uint64_t before = server_->ledger().Size();
+  // Line 2: a learner the bank lacks; line 3: the same 学号-课程-获得时间 as the stored record,
+  // another grade.
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, kHeader + new_learner_row + conflict_row, utf8);
+  ASSERT_EQ(r.status, 409) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 3) << r.body;
+  EXPECT_EQ(p["errors"][0]["pointer"], "/records/1/external_ref") << r.body;
+  EXPECT_EQ(p["errors"][0]["column"], "学号, 课程名称, 获得时间") << r.body;
+  EXPECT_EQ(p["errors"][0]["letter"], "A, E, K") << r.body;
+  EXPECT_TRUE(Has(p["errors"][0].value("detail", ""), "different content")) << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  // A stored record under a new learner's key is another learner's: a conflict too.
+  const std::string theirs =
+      "2024001,李四,11010119900307002X,计算机科学与技术,程序设计基础,20,31,,,92,202406,2024,40,"
+      "\r\n";
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, kHeader + theirs, utf8);
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::parse(r.body)["errors"][0]["line"], 2) << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  // Without a conflict the account is made; the stored row itself, as stored, is none.
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, kHeader + stored_row + new_learner_row, utf8);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["created_learners"], 1) << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 200);
+  EXPECT_EQ(server_->ledger().Size(), before);
+}
+
 // A switch that is neither true/1 nor false/0 is refused at its name: ?dry_run=maybe was once
 // read as "not a dry run" and stored the file its sender believed was being tested.
 TEST_F(RegistrarImportTest, BooleanQueryParametersAcceptOnlyTrueFalseOneOrZero) {
