@@ -694,6 +694,44 @@ void AddGrantRoutes(Router& router, LearnerService& learners) {
       RunOn::kBlockingPool);
 }
 
+// At most this many national IDs per POST /v1/learners/lookup (`creditbank import` sends
+// chunks of this size).
+constexpr size_t kMaxLookupBatch = 1000;
+
+// POST /v1/learners/lookup: {"national_ids": [...]} (1 to kMaxLookupBatch strings) answered as
+// {"ids": [...]} in the same order, each the learner's id or null where GET
+// /v1/learners/lookup?national_id= would answer 404. A missing or empty ID is 400 at
+// /national_ids/<i>, as the GET refuses an empty one.
+void LookupLearners(LearnerService& learners, RouteContext& ctx, const Respond& respond) {
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return;
+  Status s = RejectUnknown(body, "", {"national_ids"});
+  const json* ids = body.contains("national_ids") ? &body["national_ids"] : nullptr;
+  if (s.ok() && (!ids || !ids->is_array() || ids->empty())) {
+    s = Status::InvalidArgument(Field("/national_ids"), "must be a non-empty array of strings");
+  } else if (s.ok() && ids->size() > kMaxLookupBatch) {
+    s = Status::InvalidArgument(Field("/national_ids"),
+                                "holds at most " + std::to_string(kMaxLookupBatch) +
+                                    " national IDs, this one has " + std::to_string(ids->size()));
+  }
+  std::vector<std::string> national_ids;
+  for (size_t i = 0; s.ok() && i < ids->size(); ++i) {
+    const json& id = (*ids)[i];
+    if (!id.is_string()) {
+      s = Status::InvalidArgument(Field("/national_ids/" + std::to_string(i)), "must be a string");
+      break;
+    }
+    national_ids.push_back(id.get<std::string>());
+  }
+  if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+  RespondWith(ctx, respond, learners.LookupMany(national_ids), 200,
+              [](const std::vector<std::optional<std::string>>& found) {
+                json out = json::array();
+                for (const auto& id : found) out.push_back(id ? json(*id) : json(nullptr));
+                return json{{"ids", std::move(out)}};
+              });
+}
+
 void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& learners,
                       PassbookService& passbook, CatalogService& catalog) {
   LearnerService* l = &learners;
@@ -736,6 +774,13 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
                  return json{{"id", id}};
                });
              });
+
+  router.Add(
+      "POST", "/v1/learners/lookup", kAdmin | kInstitutionRole,
+      "Find the learner ids of up to 1,000 national IDs at once: {national_ids} -> {ids} in the "
+      "same order, null where none",
+      [l](RouteContext& ctx, Respond respond) { LookupLearners(*l, ctx, respond); },
+      RunOn::kBlockingPool);
 
   router.Add("GET", "/v1/learners/{id}/records", kLearnerDataReaders,
              "A learner's records, oldest first, paginated with a stable cursor",

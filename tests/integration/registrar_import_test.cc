@@ -876,6 +876,88 @@ TEST_F(RegistrarImportTest, RecordTableWithAConflictCreatesNoAccount) {
   EXPECT_EQ(server_->ledger().Size(), before);
 }
 
+// POST /v1/learners/lookup: many national IDs in one request, answered in order (null where
+// the GET answers 404), each by the GET's rules, at most 1,000, for the GET's roles.
+TEST_F(RegistrarImportTest, LearnersLookedUpInABatch) {
+  auto lookup = [&](const json& body, const std::string& token) {
+    return server_->Call("POST", "/v1/learners/lookup", token, body.dump());
+  };
+  const json ids = {{"national_ids", {kIdB, kIdA, "110101-19900307-0011", "not an id!"}}};
+  ClientResponse r = lookup(ids, cat_.tsinghua_token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body),
+            json({{"ids", {nullptr, cat_.learner_a, cat_.learner_a, nullptr}}}));
+  EXPECT_EQ(lookup(ids, server_->admin_token()).status, 200);
+  EXPECT_EQ(lookup(ids, cat_.learner_a_token).status, 403);
+  EXPECT_EQ(lookup(ids, cat_.auditor_token).status, 403);
+  EXPECT_EQ(lookup(ids, "").status, 401);
+  EXPECT_EQ(LookupStatus(kIdB), 404);  // nothing created
+
+  auto refused_at = [&](const json& body) {
+    ClientResponse bad = lookup(body, cat_.tsinghua_token);
+    EXPECT_EQ(bad.status, 400) << body.dump() << ": " << bad.body;
+    return json::parse(bad.body, nullptr, false).value("pointer", "");
+  };
+  EXPECT_EQ(refused_at({{"national_ids", {kIdA, " - "}}}), "/national_ids/1");
+  EXPECT_EQ(refused_at({{"national_ids", {kIdA, kIdB, 7}}}), "/national_ids/2");
+  EXPECT_EQ(refused_at({{"national_ids", json::array()}}), "/national_ids");
+  EXPECT_EQ(refused_at({{"national_ids", kIdA}}), "/national_ids");
+  EXPECT_EQ(refused_at(json::object()), "/national_ids");
+  EXPECT_EQ(refused_at({{"national_ids", {kIdA}}, {"national_id", kIdA}}), "/national_id");
+  json many = {{"national_ids", std::vector<std::string>(1000, kIdA)}};
+  r = lookup(many, cat_.tsinghua_token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["ids"].size(), 1000u);
+  many["national_ids"].push_back(kIdA);
+  EXPECT_EQ(refused_at(many), "/national_ids");
+}
+
+// An 18-digit national ID with its GB 11643 check digit, from a 17-digit body.
+std::string WithCheckDigit(const std::string& body) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
+  return body + "10X98765432"[sum % 11];
+}
+
+// The requests to `route` of `method` so far, by the server's metrics.
+int RequestsTo(TestServer& server, const std::string& method, const std::string& route) {
+  const std::string text = server.Call("GET", "/metrics").body;
+  const std::string series =
+      "creditbank_http_requests_total{method=\"" + method + "\",route=\"" + route + "\",status=\"";
+  int n = 0;
+  for (size_t pos = text.find(series); pos != std::string::npos; pos = text.find(series, pos + 1)) {
+    n += std::stoi(text.substr(text.find("} ", pos) + 2));
+  }
+  return n;
+}
+
+// `creditbank import` of a file with 2,001 learners looks them up 1,000 at a time: three
+// requests, not one GET each (which met the server's rate limit).
+TEST_F(RegistrarImportTest, ImportLooksLearnersUpInBatches) {
+  std::string csv = kHeader;
+  csv += "2024001,张三," + std::string(kIdA) +
+         ",计算机科学与技术,程序设计基础,20,31,,,92,202406,,,\r\n";
+  for (int i = 0; i < 2000; ++i) {
+    char body[18];
+    std::snprintf(body, sizeof body, "4401062000%02d01%03d", 1 + i / 1000, i % 1000);
+    const std::string id = WithCheckDigit(body);
+    csv += "3" + std::to_string(100000 + i) + ",学生" + std::to_string(i) + "," + id +
+           ",数学与应用数学,微积分,21,32,,,80,202406,,,\r\n";
+  }
+  const std::string file = dir_.sub("many.csv");
+  WriteFile(file, csv);
+  const int posts = RequestsTo(*server_, "POST", "/v1/learners/lookup");
+  const int gets = RequestsTo(*server_, "GET", "/v1/learners/lookup");
+
+  Outcome dry = Import(file, {"--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.err << dry.out;
+  EXPECT_TRUE(Has(dry.out, "2001 valid")) << dry.out;
+  EXPECT_TRUE(Has(dry.out, "(2000 learners are not in the bank yet")) << dry.out;
+  EXPECT_EQ(RequestsTo(*server_, "POST", "/v1/learners/lookup") - posts, 3);
+  EXPECT_EQ(RequestsTo(*server_, "GET", "/v1/learners/lookup") - gets, 0);
+}
+
 // A switch that is neither true/1 nor false/0 is refused at its name: ?dry_run=maybe was once
 // read as "not a dry run" and stored the file its sender believed was being tested.
 TEST_F(RegistrarImportTest, BooleanQueryParametersAcceptOnlyTrueFalseOneOrZero) {
