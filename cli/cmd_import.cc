@@ -271,6 +271,9 @@ int RunImport(const ImportOptions& options) {
   size_t skipped_lines = 0;
   std::optional<MappedTable> table = ReadTable(options, &resolver, &skipped_lines);
   if (!table) return 1;
+  // A header and no data row (an empty export, the wrong sheet) is refused, as POST
+  // /v1/records refuses it (400), not reported as an import of nothing.
+  if (table->data_rows == 0) return Fail("no rows to import in " + options.file);
   std::unordered_map<std::string, std::optional<Unit>> units;
   for (const auto& [id, unit] : resolver.units()) units.emplace(id, unit);
   Validated checked;
