@@ -175,6 +175,30 @@ bool UploadQuery(const HttpRequest& req, const Respond& respond, formats::Upload
   return true;
 }
 
+// A refusal of mapped rows, each error also naming the file's own column (成绩, letter J)
+// besides its line and bank field.
+HttpResponse MappedBatchProblem(const Status& first, const BatchErrors& errors,
+                                const std::vector<int>& lines, const formats::MappedTable& table,
+                                const std::string& request_id) {
+  HttpResponse r = BatchProblem(first, errors, request_id);
+  AddCsvLines(&r, lines);
+  json doc = json::parse(r.body, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("errors")) return r;
+  for (json& e : doc["errors"]) {
+    const std::string ptr = e.value("pointer", "");
+    if (!ptr.starts_with("/records/") || !e.contains("line")) continue;
+    const size_t slash = ptr.find('/', 9);
+    const formats::CellProblem p = formats::ProblemForField(
+        table, e["line"].get<int>(), slash == std::string::npos ? "" : ptr.substr(slash), "");
+    if (!p.letter.empty()) {
+      e["column"] = p.column;
+      e["letter"] = p.letter;
+    }
+  }
+  r.body = Dump(doc);
+  return r;
+}
+
 // The look-ups a column mapping needs (formats/mapping_apply.h), over the server's own services
 // for the calling institution: its units by code and by title, learners by national ID (HMAC),
 // and new accounts created as POST /v1/learners creates them (one per national ID).
@@ -248,6 +272,30 @@ class ServiceResolver final : public formats::RegistrarResolver {
   std::unordered_map<std::string, std::vector<std::string>> by_title_;
 };
 
+// Before POST /v1/records/table?create_learners=true makes any account, the check
+// POST /v1/records?mapping= runs first: every row whose external_ref is stored for other
+// content, or comes twice in the file, is refused as posting it would be (409, each naming its
+// line and the file's column), read only. A new learner's row is checked too: its learner cell
+// is still empty, so a record stored under its key can only conflict. Rows that do not read as
+// records are left to the check of the posting. False when it has responded.
+bool RefuseStoredConflicts(RecordService& records, const std::string& issuer,
+                           const formats::MappedTable& mapped, const std::string& request_id,
+                           const Respond& respond) {
+  std::vector<RecordInput> inputs;
+  std::vector<int> lines;
+  for (const CsvRow& row : mapped.table.rows) {
+    auto in = RecordInputFromCsvRow(mapped.table.header, row.fields);
+    if (!in.ok()) continue;
+    inputs.push_back(std::move(in).value());
+    lines.push_back(row.line);
+  }
+  BatchErrors errors;
+  const Status conflicts = records.CheckInputConflicts(issuer, inputs, &errors);
+  if (conflicts.ok()) return true;
+  respond(MappedBatchProblem(conflicts, errors, lines, mapped, request_id));
+  return false;
+}
+
 // POST /v1/records/table: a registrar file (XLSX, the first sheet or ?sheet=NAME; or CSV in a
 // supported charset) read as POST /v1/records would read it, answered as rows in the bank's CSV
 // header, each with its line in the file, and the file's column letter of each header column.
@@ -258,10 +306,11 @@ class ServiceResolver final : public formats::RegistrarResolver {
 // ?mapping=cn-registrar reads a Chinese registrar export (formats/mapping.h) into the bank's
 // header: units found in the caller's catalog, learners by national ID. Learners the bank does
 // not know yet are created, as `creditbank import` creates them, only with
-// ?create_learners=true and only once the whole file maps without a problem; otherwise their
-// rows' learner cells are empty and `pending_learners` counts them.
-void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const RouteContext& ctx,
-                     const Respond& respond) {
+// ?create_learners=true and only once the whole file maps without a problem and no row
+// conflicts with a stored record (RefuseStoredConflicts); otherwise their rows' learner cells
+// are empty and `pending_learners` counts them.
+void ReadRecordTable(RecordService& records, CatalogService& catalog, LearnerService& learners,
+                     const RouteContext& ctx, const Respond& respond) {
   const HttpRequest& req = ctx.request;
   const std::string* type = req.Header("content-type");  // any other is refused, "/content-type"
   formats::UploadOptions options;
@@ -276,7 +325,10 @@ void ReadRecordTable(CatalogService& catalog, LearnerService& learners, const Ro
       formats::ReadRecordUpload(type ? *type : "", req.body, options, &resolver, &problems);
   if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   size_t created = 0;
-  if (create_learners) {
+  if (create_learners && !mapped->pending.empty()) {
+    if (!RefuseStoredConflicts(records, ctx.principal.subject, *mapped, req.request_id, respond)) {
+      return;
+    }
     created = mapped->pending.size();
     if (Status made = formats::CreatePendingLearners(resolver, &*mapped); !made.ok()) {
       return respond(ProblemResponse(made, req.request_id));
@@ -368,30 +420,6 @@ void DryRun(RecordService& records, const std::string& issuer, const Submission&
   json ids = json::array();
   for (const auto& e : *entries) ids.push_back(e.id);
   respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
-}
-
-// A refusal of mapped rows, each error also naming the file's own column (成绩, letter J)
-// besides its line and bank field.
-HttpResponse MappedBatchProblem(const Status& first, const BatchErrors& errors,
-                                const std::vector<int>& lines, const formats::MappedTable& table,
-                                const std::string& request_id) {
-  HttpResponse r = BatchProblem(first, errors, request_id);
-  AddCsvLines(&r, lines);
-  json doc = json::parse(r.body, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("errors")) return r;
-  for (json& e : doc["errors"]) {
-    const std::string ptr = e.value("pointer", "");
-    if (!ptr.starts_with("/records/") || !e.contains("line")) continue;
-    const size_t slash = ptr.find('/', 9);
-    const formats::CellProblem p = formats::ProblemForField(
-        table, e["line"].get<int>(), slash == std::string::npos ? "" : ptr.substr(slash), "");
-    if (!p.letter.empty()) {
-      e["column"] = p.column;
-      e["letter"] = p.letter;
-    }
-  }
-  r.body = Dump(doc);
-  return r;
 }
 
 // POST /v1/records?mapping=cn-registrar: a registrar's export (CSV in a supported charset, or
@@ -686,6 +714,44 @@ json LearnerJson(const LearnerRow& row) {
   return out;
 }
 
+// At most this many national IDs per POST /v1/learners/lookup (`creditbank import` sends
+// chunks of this size).
+constexpr size_t kMaxLookupBatch = 1000;
+
+// POST /v1/learners/lookup: {"national_ids": [...]} (1 to kMaxLookupBatch strings) answered as
+// {"ids": [...]} in the same order, each the learner's id or null where GET
+// /v1/learners/lookup?national_id= would answer 404. A missing or empty ID is 400 at
+// /national_ids/<i>, as the GET refuses an empty one.
+void LookupLearners(LearnerService& learners, RouteContext& ctx, const Respond& respond) {
+  json body;
+  if (!ParseJsonRequest(ctx, respond, &body)) return;
+  Status s = RejectUnknown(body, "", {"national_ids"});
+  const json* ids = body.contains("national_ids") ? &body["national_ids"] : nullptr;
+  if (s.ok() && (!ids || !ids->is_array() || ids->empty())) {
+    s = Status::InvalidArgument(Field("/national_ids"), "must be a non-empty array of strings");
+  } else if (s.ok() && ids->size() > kMaxLookupBatch) {
+    s = Status::InvalidArgument(Field("/national_ids"),
+                                "holds at most " + std::to_string(kMaxLookupBatch) +
+                                    " national IDs, this one has " + std::to_string(ids->size()));
+  }
+  std::vector<std::string> national_ids;
+  for (size_t i = 0; s.ok() && i < ids->size(); ++i) {
+    const json& id = (*ids)[i];
+    if (!id.is_string()) {
+      s = Status::InvalidArgument(Field("/national_ids/" + std::to_string(i)), "must be a string");
+      break;
+    }
+    national_ids.push_back(id.get<std::string>());
+  }
+  if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
+  RespondWith(ctx, respond, learners.LookupMany(national_ids), 200,
+              [](const std::vector<std::optional<std::string>>& found) {
+                json out = json::array();
+                for (const auto& id : found) out.push_back(id ? json(*id) : json(nullptr));
+                return json{{"ids", std::move(out)}};
+              });
+}
+
 void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& learners,
                       PassbookService& passbook, CatalogService& catalog) {
   LearnerService* l = &learners;
@@ -769,6 +835,13 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
       },
       RunOn::kBlockingPool);
 
+  router.Add(
+      "POST", "/v1/learners/lookup", kAdmin | kInstitutionRole,
+      "Find the learner ids of up to 1,000 national IDs at once: {national_ids} -> {ids} in the "
+      "same order, null where none",
+      [l](RouteContext& ctx, Respond respond) { LookupLearners(*l, ctx, respond); },
+      RunOn::kBlockingPool);
+
   router.Add("GET", "/v1/learners/{id}/records", kLearnerDataReaders,
              "A learner's records, oldest first, paginated with a stable cursor",
              LearnerRecordsHandler(records, learners));
@@ -813,13 +886,14 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
   router.BlockWhen("POST", "/v1/records",
                    [](const HttpRequest& req) { return req.Query("mapping") != nullptr; });
 
-  router.Add("POST", "/v1/records/table", kInstitutionRole,
-             "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "
-             "each with its line; ?mapping=cn-registrar; checks the file's form only and stores no record",
-             [&catalog, &learners](RouteContext& ctx, Respond respond) {
-               ReadRecordTable(catalog, learners, ctx, respond);
-             },
-             RunOn::kBlockingPool);
+  router.Add(
+      "POST", "/v1/records/table", kInstitutionRole,
+      "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "
+      "each with its line; ?mapping=cn-registrar; checks the file's form only and stores no record",
+      [rs, &catalog, &learners](RouteContext& ctx, Respond respond) {
+        ReadRecordTable(*rs, catalog, learners, ctx, respond);
+      },
+      RunOn::kBlockingPool);
 
   router.Add(
       "GET", "/v1/records/{id}", kLearnerDataReaders,

@@ -8,7 +8,8 @@
 //   1. read      the whole file into a table (formats/registrar_file.h) and, with a mapping,
 //                map it (formats/mapping_apply.h): units found in the institution's catalog
 //                (GET /v1/units?institution=, by code or title), learners looked up by
-//                national ID (GET /v1/learners/lookup); every bad cell is reported;
+//                national ID (POST /v1/learners/lookup, 1,000 at a time); every bad cell
+//                is reported;
 //   2. validate  every row the way POST /v1/records will: the JSON API's byte limits, the unit
 //                and the engine's recognition checks (Recognize: issuer may post the unit,
 //                grade scale and value, credits/hours, level, completed_on not in the future,
@@ -270,6 +271,9 @@ int RunImport(const ImportOptions& options) {
   size_t skipped_lines = 0;
   std::optional<MappedTable> table = ReadTable(options, &resolver, &skipped_lines);
   if (!table) return 1;
+  // A header and no data row (an empty export, the wrong sheet) is refused, as POST
+  // /v1/records refuses it (400), not reported as an import of nothing.
+  if (table->data_rows == 0) return Fail("no rows to import in " + options.file);
   std::unordered_map<std::string, std::optional<Unit>> units;
   for (const auto& [id, unit] : resolver.units()) units.emplace(id, unit);
   Validated checked;

@@ -12,7 +12,8 @@
 namespace lcb::import_cli {
 namespace {
 
-constexpr size_t kUnitPage = 1000;  // GET /v1/units?limit=
+constexpr size_t kUnitPage = 1000;     // GET /v1/units?limit=
+constexpr size_t kLookupBatch = 1000;  // national IDs per POST /v1/learners/lookup (its limit)
 
 Status Refused(const char* what, const ClientResponse& r) {
   return Status::Unavailable(std::string(what) + " answered " + std::to_string(r.status) + ": " +
@@ -25,6 +26,25 @@ StatusOr<std::optional<std::string>> IdOf(const ClientResponse& r) {
     return Status::Internal("unexpected learner answer from the server");
   }
   return std::optional<std::string>(doc["id"].get<std::string>());
+}
+
+// The {"ids": [...]} of a POST /v1/learners/lookup of `n` national IDs, into out[first, +n).
+Status ReadLookupIds(const ClientResponse& r, size_t first, size_t n,
+                     std::vector<std::optional<std::string>>* out) {
+  json doc = json::parse(r.body, nullptr, false);
+  if (!doc.is_object() || !doc.contains("ids") || !doc["ids"].is_array() ||
+      doc["ids"].size() != n) {
+    return Status::Internal("unexpected answer to POST /v1/learners/lookup from the server");
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const json& id = doc["ids"][i];
+    if (id.is_string()) {
+      (*out)[first + i] = id.get<std::string>();
+    } else if (!id.is_null()) {
+      return Status::Internal("unexpected answer to POST /v1/learners/lookup from the server");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -158,16 +178,17 @@ StatusOr<std::vector<std::optional<std::string>>> HttpResolver::FindLearners(
     const std::vector<std::string>& ids) {
   std::vector<std::optional<std::string>> out(ids.size());
   Progress progress("learners", ids.size(), StderrIsTty());
-  LCB_RETURN_IF_ERROR(ForEachId(ids.size(), &progress, [&](RestClient& remote, size_t i) -> Status {
-    LCB_ASSIGN_OR_RETURN(
-        ClientResponse r,
-        remote.Send("GET", "/v1/learners/lookup?national_id=" + PathSegment(ids[i]),
-                    pool_.token()));
-    if (r.status == 404) return Status::Ok();
-    if (r.status != 200) return Refused("GET /v1/learners/lookup", r);
-    LCB_ASSIGN_OR_RETURN(out[i], IdOf(r));
-    return Status::Ok();
-  }));
+  auto lookup_chunk = [&](RestClient& remote, size_t chunk) -> Status {
+    const size_t first = chunk * kLookupBatch;
+    const size_t n = std::min(kLookupBatch, ids.size() - first);
+    const json body = {
+        {"national_ids", std::vector<std::string>(ids.begin() + first, ids.begin() + first + n)}};
+    LCB_ASSIGN_OR_RETURN(ClientResponse r,
+                         remote.Send("POST", "/v1/learners/lookup", pool_.token(), Dump(body)));
+    if (r.status != 200) return Refused("POST /v1/learners/lookup", r);
+    return ReadLookupIds(r, first, n, &out);
+  };
+  LCB_RETURN_IF_ERROR(ForEachId(ids.size(), &progress, lookup_chunk, kLookupBatch));
   return out;
 }
 
@@ -191,18 +212,20 @@ StatusOr<std::vector<std::string>> HttpResolver::CreateLearners(
 }
 
 Status HttpResolver::ForEachId(size_t n, Progress* progress,
-                               const std::function<Status(RestClient&, size_t)>& step) {
+                               const std::function<Status(RestClient&, size_t)>& step,
+                               size_t chunk) {
   std::mutex mu;
   Status first = Status::Ok();
   std::atomic<size_t> done{0};
-  pool_.ParallelFor(n, [&](RestClient& remote, size_t i) {
-    Status s = step(remote, i);
+  const size_t chunks = (n + chunk - 1) / chunk;
+  pool_.ParallelFor(chunks, [&](RestClient& remote, size_t c) {
+    Status s = step(remote, c);
     if (!s.ok()) {
       std::lock_guard<std::mutex> lock(mu);
       if (first.ok()) first = s;
       return false;
     }
-    progress->Update(++done);
+    progress->Update(done += std::min(chunk, n - c * chunk));
     return true;
   });
   if (first.ok()) {

@@ -52,8 +52,9 @@ StatusOr<Unit> UnitFromServer(const json& doc);
 StatusOr<Institution> InstitutionFromServer(const json& doc);
 
 // RegistrarResolver for the CLI: the institution's units are listed once (GET
-// /v1/units?institution=, paginated) and matched locally; national IDs are looked up (GET
-// /v1/learners/lookup) and accounts created (POST /v1/learners) over every connection.
+// /v1/units?institution=, paginated) and matched locally; national IDs are looked up 1,000 at a
+// time (POST /v1/learners/lookup) and accounts created (POST /v1/learners), over every
+// connection.
 class HttpResolver : public formats::RegistrarResolver {
  public:
   HttpResolver(RemotePool& pool, std::string institution)
@@ -71,9 +72,11 @@ class HttpResolver : public formats::RegistrarResolver {
       const std::vector<formats::NewLearner>& learners) override;
 
  private:
-  // Runs step(remote, i) for i in [0, n) over the pool; the first failure is returned.
+  // Runs step(remote, c) for every chunk c of the n items (items [c * chunk, (c + 1) * chunk),
+  // the last chunk shorter) over the pool, counting items in `progress`; the first failure is
+  // returned.
   Status ForEachId(size_t n, Progress* progress,
-                   const std::function<Status(RestClient&, size_t)>& step);
+                   const std::function<Status(RestClient&, size_t)>& step, size_t chunk = 1);
 
   RemotePool& pool_;
   std::string institution_;

@@ -222,7 +222,8 @@ class Mapper {
         break;
       case Transform::kLearnerByNationalId:
         if (cell.empty()) break;
-        *learner = LearnerIndex(line, rule, cell);
+        *learner = LearnerIndex(line, rule, spec, cell);
+        if (*learner < 0) return Status::Ok();  // reported
         value = "";  // filled once the accounts are known
         (*fields)[BankColumn("learner")] = "";
         return Status::Ok();
@@ -285,17 +286,36 @@ class Mapper {
     return true;
   }
 
-  int LearnerIndex(int line, const FieldRule& rule, const std::string& national_id) {
+  // The index in learners_ of the learner with `national_id` (from mapping column `id_spec`),
+  // added at its first row. -1, reported at the row's name column, when an earlier row gave
+  // that national ID another name: one of the two is wrong, and the account would be created
+  // (or the row stored) under whichever came first. An empty or bad name is not compared.
+  int LearnerIndex(int line, const FieldRule& rule, size_t id_spec,
+                   const std::string& national_id) {
+    const size_t name_spec =
+        rule.display_name.empty() ? SIZE_MAX : SpecIndex(mapping_, rule.display_name);
+    std::string name = name_spec == SIZE_MAX || bad_[name_spec] ? "" : cells_[name_spec];
     auto [it, inserted] = learner_index_.emplace(national_id, learners_.size());
     if (inserted) {
-      std::string name;
-      if (!rule.display_name.empty()) name = cells_[SpecIndex(mapping_, rule.display_name)];
       std::string region;
       if (!rule.region.empty()) region = cells_[SpecIndex(mapping_, rule.region)];
       learners_.push_back(NewLearner{national_id, std::move(name), std::move(region), line});
+      return static_cast<int>(it->second);
     }
-    return static_cast<int>(it->second);
+    NewLearner& first = learners_[it->second];
+    if (first.display_name.empty()) {
+      first.display_name = std::move(name);
+      return static_cast<int>(it->second);
+    }
+    if (name.empty() || name == first.display_name) return static_cast<int>(it->second);
+    Fail(line, name_spec, "learner",
+         ColumnName(id_spec) + " of this row is given with another " + ColumnName(name_spec) +
+             " at line " + std::to_string(first.first_line));
+    return -1;
   }
+
+  // The header of mapping column `spec` as the file names it (the mapping's name when absent).
+  std::string ColumnName(size_t spec) const { return ProblemAt(0, spec, "", "").column; }
 
   Status ResolveUnit(int line, const FieldRule& rule, size_t spec, const std::string& key,
                      std::vector<std::string>* fields) {

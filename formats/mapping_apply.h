@@ -49,7 +49,7 @@ struct NewLearner {
 };
 
 // Catalog and learner look-ups a mapping needs, implemented by its caller: the CLI over HTTP
-// (GET /v1/units?institution=, GET /v1/learners/lookup, POST /v1/learners), the server over
+// (GET /v1/units?institution=, POST /v1/learners/lookup, POST /v1/learners), the server over
 // its own services. Errors other than "not found" (which is a value) stop the mapping.
 class RegistrarResolver {
  public:

@@ -135,6 +135,33 @@ StatusOr<std::string> LearnerService::Lookup(const std::string& national_id) {
   return id;
 }
 
+StatusOr<std::vector<std::optional<std::string>>> LearnerService::LookupMany(
+    const std::vector<std::string>& national_ids) {
+  std::vector<std::string> keys;
+  std::vector<size_t> key_of;  // index into keys, or SIZE_MAX: no account can have that ID
+  keys.reserve(national_ids.size());
+  key_of.reserve(national_ids.size());
+  for (size_t i = 0; i < national_ids.size(); ++i) {
+    if (NormalizeNationalId(national_ids[i]).empty()) {
+      return Status::InvalidArgument(Field("/national_ids/" + std::to_string(i)), "is required");
+    }
+    auto hmac_hex = NationalIdHmacHex(national_ids[i]);
+    if (!hmac_hex.ok()) {
+      key_of.push_back(SIZE_MAX);
+      continue;
+    }
+    key_of.push_back(keys.size());
+    keys.push_back(keys::LearnerByNationalId(*hmac_hex));
+  }
+  std::vector<std::optional<std::string>> found;
+  LCB_RETURN_IF_ERROR(kv_->MultiGet(Table::kLearners, keys, &found));
+  std::vector<std::optional<std::string>> out(national_ids.size());
+  for (size_t i = 0; i < national_ids.size(); ++i) {
+    if (key_of[i] != SIZE_MAX) out[i] = std::move(found[key_of[i]]);
+  }
+  return out;
+}
+
 bool LearnerService::Exists(const std::string& id) {
   {
     std::shared_lock lock(known_mu_);

@@ -61,6 +61,12 @@ class LearnerService {
                                  const Principal& by);
   // NotFound when no account has that national ID.
   StatusOr<std::string> Lookup(const std::string& national_id);
+  // Lookup of each of `national_ids` at once (one MultiGet): out[i] is the account of
+  // national_ids[i], or nullopt where Lookup answers NotFound. InvalidArgument at
+  // "/national_ids/<i>" for the first ID that Lookup refuses (empty once spaces and dashes are
+  // dropped).
+  StatusOr<std::vector<std::optional<std::string>>> LookupMany(
+      const std::vector<std::string>& national_ids);
   bool Exists(const std::string& id);
   // The account row; NotFound when there is none.
   StatusOr<LearnerRow> Get(const std::string& id);

@@ -56,6 +56,13 @@ StatusOr<PostOutcome> OutcomeOf(AppendResult& result, Ledger& ledger) {
   return out;
 }
 
+// The idempotency fingerprint of an input: a retry of the same content matches it, other
+// content under the same external_ref conflicts.
+std::string InputFingerprint(const RecordInput& in, const std::string& supersedes) {
+  auto doc = RecordInputCanonical(in, supersedes);
+  return std::string(HashBytes(Sha256(doc.ok() ? *doc : std::string())));
+}
+
 }  // namespace
 
 bool PostOutcome::any_new() const {
@@ -125,8 +132,7 @@ StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const Gr
   // The record id is a hash of (issuer, external_ref): it is the idempotency key, and its
   // kUnique row is also how the record is found by id.
   e.unique_key = rec.id;
-  auto fingerprint_doc = RecordInputCanonical(in, supersedes);
-  e.fingerprint = HashBytes(Sha256(fingerprint_doc.ok() ? *fingerprint_doc : std::string()));
+  e.fingerprint = InputFingerprint(in, supersedes);
   e.conflict_pointer = ptr + "/external_ref";
   e.index_rows = [learner = rec.learner, id = rec.id, issuer = mark_posted ? issuer.id : ""](
                      uint64_t leaf, WriteBatch* batch) {
@@ -191,6 +197,22 @@ Status RecordService::CheckConflicts(const std::vector<LogEntry>& entries, Batch
   }
   if (!errors->empty()) return errors->errors.front();
   return Status::Ok();
+}
+
+Status RecordService::CheckInputConflicts(const std::string& issuer,
+                                          const std::vector<RecordInput>& inputs,
+                                          BatchErrors* errors) {
+  std::vector<LogEntry> probes;
+  probes.reserve(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].external_ref.empty()) continue;
+    LogEntry probe;
+    probe.unique_key = keys::RecordId(issuer, inputs[i].external_ref);
+    probe.fingerprint = InputFingerprint(inputs[i], "");
+    probe.conflict_pointer = "/records/" + std::to_string(i) + "/external_ref";
+    probes.push_back(std::move(probe));
+  }
+  return CheckConflicts(probes, errors);
 }
 
 void RecordService::Post(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,

@@ -129,6 +129,12 @@ class RecordService {
   // For dry runs, and for callers that must refuse a conflict before acting (creating learner
   // accounts). Groups still being committed are not seen: Post checks again.
   Status CheckConflicts(const std::vector<LogEntry>& entries, BatchErrors* errors);
+  // CheckConflicts over the keys and fingerprints `issuer` would post `inputs` with (row i at
+  // "/records/<i>/external_ref"), without recognizing them: for a caller that must refuse a
+  // conflict before acting on rows not validated yet (POST /v1/records/table creating learner
+  // accounts). Inputs without an external_ref are skipped (Validate refuses them).
+  Status CheckInputConflicts(const std::string& issuer, const std::vector<RecordInput>& inputs,
+                             BatchErrors* errors);
   // Validates, then appends all or nothing.
   void Post(const std::string& issuer, std::vector<RecordInput> inputs, bool batch,
             const Submission& submission, PostDone done);

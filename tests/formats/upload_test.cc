@@ -75,7 +75,7 @@ TEST(Upload, XlsxWithTheCnRegistrarMapping) {
       "<c t=\"inlineStr\"><is><t>110101199003070011</t></is></c><c t=\"s\"><v>8</v></c>"
       "<c><v>20</v></c><c><v>31</v></c><c><v>95</v></c><c><v>202406</v></c></row>"
       "<row r=\"3\"><c t=\"inlineStr\"><is><t>2024002</t></is></c>"
-      "<c t=\"inlineStr\"><is><t>李四</t></is></c>"
+      "<c t=\"inlineStr\"><is><t>张三</t></is></c>"
       "<c t=\"inlineStr\"><is><t>110101199003070011</t></is></c><c t=\"s\"><v>8</v></c>"
       "<c><v>29</v></c><c><v>31</v></c><c><v>95</v></c><c><v>202406</v></c></row>";
   spec.sheets = {{"成绩", rows}};

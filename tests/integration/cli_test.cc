@@ -266,6 +266,25 @@ TEST_F(ImportTest, ArgumentsAndFileErrors) {
   EXPECT_EQ(header.code, 1);
   EXPECT_TRUE(Has(header.err, "line 1: header: unknown CSV column \"weight\""));
 
+  // A header and no data row: exit 1 as HTTP answers 400 (it used to exit 0, "created 0").
+  WriteFile(file, std::string(kBom) + kHeader);
+  for (const std::vector<std::string>& extra :
+       std::vector<std::vector<std::string>>{{}, {"--dry-run"}}) {
+    Outcome none = Import(file, extra);
+    EXPECT_EQ(none.code, 1) << none.out;
+    EXPECT_TRUE(Has(none.err, "no rows to import in " + file));
+  }
+  EXPECT_EQ(server_
+                ->Call("POST", "/v1/records", cat_.tsinghua_token, kHeader,
+                       {{"Content-Type", "text/csv"}})
+                .status,
+            400);
+  const std::string registrar = dir_.sub("registrar.csv");
+  WriteFile(registrar, "学号,姓名,身份证号,课程名称,教育层次代码,教育类别代码,成绩,获得时间\r\n");
+  Outcome mapped = Import(registrar, {"--mapping", "cn-registrar"});
+  EXPECT_EQ(mapped.code, 1) << mapped.out;
+  EXPECT_TRUE(Has(mapped.err, "no rows to import in " + registrar));
+
   // An external_ref twice in one file is a mistake in the export, caught before sending.
   std::string twice = GeneratedCsv(5);
   const size_t first_row = twice.find('\n') + 1;

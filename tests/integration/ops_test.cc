@@ -290,6 +290,7 @@ TEST(OpsTest, OpenApiListsEveryRoute) {
   EXPECT_EQ(success("/v1/log/proof/inclusion", "get", "200")["$ref"],
             "#/components/schemas/InclusionProof");
   EXPECT_TRUE(doc["components"]["schemas"]["Passbook"]["required"].size() >= 8);
+  EXPECT_EQ(success("/v1/learners/lookup", "post", "200")["required"], json::array({"ids"}));
   EXPECT_TRUE(doc["paths"]["/v1/records"]["post"]["requestBody"]["content"].contains("text/csv"));
 }
 

@@ -947,6 +947,139 @@ TEST_F(RegistrarImportTest, AConflictWithAStoredRecordCreatesNoAccount) {
   EXPECT_EQ(server_->ledger().Size(), before);
 }
 
+// POST /v1/records/table?create_learners=true runs the same check before it makes any account: a
+// row that reuses a stored external_ref for a different grade is refused (409, its line and the
+// file's column), and the new learner of the file gets no account. It used to make the account
+// and leave the conflict to the posting.
+TEST_F(RegistrarImportTest, RecordTableWithAConflictCreatesNoAccount) {
+  const std::map<std::string, std::string> utf8 = {{"Content-Type", "text/csv; charset=utf-8"}};
+  const std::string stored_row =
+      "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,31,,,92,202406,2024,40,"
+      "\r\n";
+  const std::string conflict_row =
+      "2024001,张三,110101199003070011,计算机科学与技术,程序设计基础,20,31,,,85,202406,2024,40,"
+      "\r\n";
+  const std::string new_learner_row =
+      "2024002,李四,11010119900307002X,计算机科学与技术,程序设计基础,22,30,,64,合格,202312,,,\r\n";
+  ClientResponse r = server_->Call("POST", "/v1/records?mapping=cn-registrar", cat_.tsinghua_token,
+                                   kHeader + stored_row, utf8);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const uint64_t before = server_->ledger().Size();
+  // Line 2: a learner the bank lacks; line 3: the same 学号-课程-获得时间 as the stored record,
+  // another grade.
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, kHeader + new_learner_row + conflict_row, utf8);
+  ASSERT_EQ(r.status, 409) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 3) << r.body;
+  EXPECT_EQ(p["errors"][0]["pointer"], "/records/1/external_ref") << r.body;
+  EXPECT_EQ(p["errors"][0]["column"], "学号, 课程名称, 获得时间") << r.body;
+  EXPECT_EQ(p["errors"][0]["letter"], "A, E, K") << r.body;
+  EXPECT_TRUE(Has(p["errors"][0].value("detail", ""), "different content")) << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  // A stored record under a new learner's key is another learner's: a conflict too.
+  const std::string theirs =
+      "2024001,李四,11010119900307002X,计算机科学与技术,程序设计基础,20,31,,,92,202406,2024,40,"
+      "\r\n";
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, kHeader + theirs, utf8);
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::parse(r.body)["errors"][0]["line"], 2) << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  // Without a conflict the account is made; the stored row itself, as stored, is none.
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, kHeader + stored_row + new_learner_row, utf8);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["created_learners"], 1) << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 200);
+  EXPECT_EQ(server_->ledger().Size(), before);
+}
+
+// POST /v1/learners/lookup: many national IDs in one request, answered in order (null where
+// the GET answers 404), each by the GET's rules, at most 1,000, for the GET's roles.
+TEST_F(RegistrarImportTest, LearnersLookedUpInABatch) {
+  auto lookup = [&](const json& body, const std::string& token) {
+    return server_->Call("POST", "/v1/learners/lookup", token, body.dump());
+  };
+  const json ids = {{"national_ids", {kIdB, kIdA, "110101-19900307-0011", "not an id!"}}};
+  ClientResponse r = lookup(ids, cat_.tsinghua_token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body),
+            json({{"ids", {nullptr, cat_.learner_a, cat_.learner_a, nullptr}}}));
+  EXPECT_EQ(lookup(ids, server_->admin_token()).status, 200);
+  EXPECT_EQ(lookup(ids, cat_.learner_a_token).status, 403);
+  EXPECT_EQ(lookup(ids, cat_.auditor_token).status, 403);
+  EXPECT_EQ(lookup(ids, "").status, 401);
+  EXPECT_EQ(LookupStatus(kIdB), 404);  // nothing created
+
+  auto refused_at = [&](const json& body) {
+    ClientResponse bad = lookup(body, cat_.tsinghua_token);
+    EXPECT_EQ(bad.status, 400) << body.dump() << ": " << bad.body;
+    return json::parse(bad.body, nullptr, false).value("pointer", "");
+  };
+  EXPECT_EQ(refused_at({{"national_ids", {kIdA, " - "}}}), "/national_ids/1");
+  EXPECT_EQ(refused_at({{"national_ids", {kIdA, kIdB, 7}}}), "/national_ids/2");
+  EXPECT_EQ(refused_at({{"national_ids", json::array()}}), "/national_ids");
+  EXPECT_EQ(refused_at({{"national_ids", kIdA}}), "/national_ids");
+  EXPECT_EQ(refused_at(json::object()), "/national_ids");
+  EXPECT_EQ(refused_at({{"national_ids", {kIdA}}, {"national_id", kIdA}}), "/national_id");
+  json many = {{"national_ids", std::vector<std::string>(1000, kIdA)}};
+  r = lookup(many, cat_.tsinghua_token);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["ids"].size(), 1000u);
+  many["national_ids"].push_back(kIdA);
+  EXPECT_EQ(refused_at(many), "/national_ids");
+}
+
+// An 18-digit national ID with its GB 11643 check digit, from a 17-digit body.
+std::string WithCheckDigit(const std::string& body) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) sum += (body[i] - '0') * kWeights[i];
+  return body + "10X98765432"[sum % 11];
+}
+
+// The requests to `route` of `method` so far, by the server's metrics.
+int RequestsTo(TestServer& server, const std::string& method, const std::string& route) {
+  const std::string text = server.Call("GET", "/metrics").body;
+  const std::string series =
+      "creditbank_http_requests_total{method=\"" + method + "\",route=\"" + route + "\",status=\"";
+  int n = 0;
+  for (size_t pos = text.find(series); pos != std::string::npos; pos = text.find(series, pos + 1)) {
+    n += std::stoi(text.substr(text.find("} ", pos) + 2));
+  }
+  return n;
+}
+
+// `creditbank import` of a file with 2,001 learners looks them up 1,000 at a time: three
+// requests, not one GET each (which met the server's rate limit).
+TEST_F(RegistrarImportTest, ImportLooksLearnersUpInBatches) {
+  std::string csv = kHeader;
+  csv += "2024001,张三," + std::string(kIdA) +
+         ",计算机科学与技术,程序设计基础,20,31,,,92,202406,,,\r\n";
+  for (int i = 0; i < 2000; ++i) {
+    char body[18];
+    std::snprintf(body, sizeof body, "4401062000%02d01%03d", 1 + i / 1000, i % 1000);
+    const std::string id = WithCheckDigit(body);
+    csv += "3" + std::to_string(100000 + i) + ",学生" + std::to_string(i) + "," + id +
+           ",数学与应用数学,微积分,21,32,,,80,202406,,,\r\n";
+  }
+  const std::string file = dir_.sub("many.csv");
+  WriteFile(file, csv);
+  const int posts = RequestsTo(*server_, "POST", "/v1/learners/lookup");
+  const int gets = RequestsTo(*server_, "GET", "/v1/learners/lookup");
+
+  Outcome dry = Import(file, {"--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.err << dry.out;
+  EXPECT_TRUE(Has(dry.out, "2001 valid")) << dry.out;
+  EXPECT_TRUE(Has(dry.out, "(2000 learners are not in the bank yet")) << dry.out;
+  EXPECT_EQ(RequestsTo(*server_, "POST", "/v1/learners/lookup") - posts, 3);
+  EXPECT_EQ(RequestsTo(*server_, "GET", "/v1/learners/lookup") - gets, 0);
+}
+
 // A switch that is neither true/1 nor false/0 is refused at its name: ?dry_run=maybe was once
 // read as "not a dry run" and stored the file its sender believed was being tested.
 TEST_F(RegistrarImportTest, BooleanQueryParametersAcceptOnlyTrueFalseOneOrZero) {

@@ -300,6 +300,8 @@ void RoleMatrixTest::BuildTable() {
       Fixed("/v1/learners", R"({"display_name":"王五"})"));
   Add("GET", "/v1/learners/lookup", "", 'A', "401 2xx 403 2xx 2xx 2xx 403 403",
       Fixed("/v1/learners/lookup?national_id=110101199003070011"));
+  Add("POST", "/v1/learners/lookup", "", 'A', "401 2xx 403 2xx 2xx 2xx 403 403",
+      Fixed("/v1/learners/lookup", R"({"national_ids":["110101199003070011"]})"));
   // The owner created both accounts: it reads and moves them, granted or not.
   Add("GET", "/v1/learners/{id}", "A granted owner and pku", 'A', "401 403 2xx 2xx 2xx 404 2xx 404",
       Fixed("/v1/learners/" + a));
