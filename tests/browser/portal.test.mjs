@@ -11,7 +11,7 @@ import {api, ADMIN, BASE, checkA11y, close, cspViolations, DESKTOP, launch, newP
 import {xlsx} from './xlsx.mjs';
 
 const learner = TOKENS.learners[0];
-const LEARNER_PAGES = ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device'];
+const LEARNER_PAGES = ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device', 'account'];
 const CJK = /[\u3400-\u9fff]/;
 
 before(launch);
@@ -564,6 +564,48 @@ test('an employer scans a transcript\'s QR code on a phone and sees a revocation
   await page.fill('#transcript-code', 'not-a-code');
   await page.getByRole('button', {name: '核验'}).click();
   await page.getByText('核验码为 32 位十六进制字符').first().waitFor();
+  await context.close();
+});
+
+test('a learner sets and clears their region on a phone; a bad code is refused before sending', async () => {
+  const {context, page} = await newPage(PHONE);
+  const someone = TOKENS.learners[2];
+  const read = async () => (await api('GET', `/v1/learners/${someone.id}`, someone.token)).body;
+  const start = await read();
+  await page.goto((await signInCode(someone.id)).url.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByTestId('total-credits').waitFor();
+  await openPage(page, 'account');
+  const shown = page.getByTestId('learner-region');
+  assert.equal(await shown.getAttribute('data-value'), start.region || '');
+  await page.getByText(start.display_name, {exact: true}).waitFor();
+  await checkA11y(page, 'account');
+
+  // Not a code: named beside its field, and nothing is sent.
+  const patches = [];
+  page.on('request', (req) => { if (req.method() === 'PATCH') patches.push(req.url()); });
+  await page.fill('#account-region', '999999');
+  await page.getByTestId('save-region').click();
+  await page.locator('#account-region-error').getByText('请输入六位行政区划代码').waitFor();
+  assert.equal(await page.locator('#account-region').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(patches, []);
+  assert.equal((await read()).region, start.region);
+
+  // Full-width digits, as a Chinese input method types them, are the same code.
+  await rerender(page, async () => {
+    await page.fill('#account-region', '４４０１０６');
+    await page.getByTestId('save-region').click();
+  });
+  assert.equal((await read()).region, '440106');
+  assert.equal(await shown.getAttribute('data-value'), '440106');
+  assert.equal(await shown.textContent(), '440106（广东省）');
+  await page.getByText('所在地区已改为 440106（广东省）。').waitFor();
+  assert.equal(patches.length, 1);
+
+  // Cleared: the account holds no region again.
+  await rerender(page, () => page.getByTestId('clear-region').click());
+  assert.equal((await read()).region, null);
+  assert.equal(await shown.getAttribute('data-value'), '');
+  assert.equal(await page.getByTestId('clear-region').count(), 0);
   await context.close();
 });
 

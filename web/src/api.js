@@ -44,6 +44,7 @@ export async function call(method, path, opts = {}) {
 export const get = (path, opts) => call('GET', path, opts);
 export const post = (path, json, opts = {}) => call('POST', path, {...opts, json});
 export const put = (path, json, opts = {}) => call('PUT', path, {...opts, json});
+export const patch = (path, json, opts = {}) => call('PATCH', path, {...opts, json});
 export const del = (path, opts) => call('DELETE', path, opts);
 
 // The problem's detail in the portal's language (reasons.js), or a generic line.

@@ -19,6 +19,7 @@ const PAGES = {
   credentials: {load: () => import('./page_credentials.js'), roles: ['learner'], nav: S.navCredentials},
   sharing: {load: () => import('./page_sharing.js'), roles: ['learner'], nav: S.navSharing},
   device: {load: () => import('./page_codes.js'), roles: ['learner'], nav: S.navDevice},
+  account: {load: () => import('./page_account.js'), roles: ['learner'], nav: S.navAccount},
   upload: {load: () => import('./page_upload.js'), roles: ['institution'], nav: S.navUpload},
   posted: {load: () => import('./page_posted.js'), roles: ['institution'], nav: S.navPosted},
   rulesets: {load: () => import('./page_rulesets.js'), roles: ['institution'], nav: S.navRulesets},
@@ -34,7 +35,7 @@ const PAGES = {
 };
 
 const NAV = {
-  learner: ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device'],
+  learner: ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device', 'account'],
   institution: ['upload', 'posted', 'rulesets', 'evaluate', 'codes'],
   auditor: ['checkpoint', 'verify', 'consistency'],
   admin: ['sessions', 'codes', 'stats', 'checkpoint'],
