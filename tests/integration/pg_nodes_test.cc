@@ -151,12 +151,43 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
     return int64_t{0};
   };
   EXPECT_EQ(learners_on_b("440000"), 0);
+  std::vector<std::string> guangdong;
   for (const char* region : {"440305", "440106"}) {
-    a->CallJson("POST", "/v1/learners", cat.tsinghua_token,
-                {{"display_name", "G"}, {"region", region}}, 201);
+    guangdong.push_back(a->CallJson("POST", "/v1/learners", cat.tsinghua_token,
+                                    {{"display_name", "G"}, {"region", region}}, 201)["id"]);
   }
   EXPECT_TRUE(WaitFor([&] { return learners_on_b("440000") == 2; }, 5000))
       << learners_on_b("440000");
+  // One of them moves to Shanghai, asked through the follower (the writer does it, and its
+  // admin-log row moves the learner in the follower's statistics too), then is cleared.
+  auto learners_on_a = [&](const std::string& province) {
+    json stats = a->CallJson("GET", "/v1/stats?group_by=region&region_level=province",
+                             a->admin_token(), nullptr, 200);
+    for (const json& c : stats["cells"]) {
+      if (c["region"] == province) return c["learners"].get<int64_t>();
+    }
+    return int64_t{0};
+  };
+  EXPECT_EQ(learners_on_a("440000"), 2);
+  json moved = b->CallJson("PATCH", "/v1/learners/" + guangdong[0], cat.tsinghua_token,
+                           {{"region", "310101"}}, 200);
+  EXPECT_EQ(moved["region"], "310101") << moved.dump();
+  // Statistics may answer up to 1 s late (stats_max_staleness_ms).
+  EXPECT_TRUE(WaitFor([&] { return learners_on_a("440000") == 1; }, 5000))
+      << learners_on_a("440000");
+  EXPECT_EQ(learners_on_a("310000"), 1);
+  EXPECT_TRUE(WaitFor([&] { return learners_on_b("440000") == 1; }, 5000))
+      << learners_on_b("440000");
+  EXPECT_EQ(learners_on_b("310000"), 1);
+  json read = b->CallJson("GET", "/v1/learners/" + guangdong[0], cat.tsinghua_token, nullptr, 200);
+  EXPECT_EQ(read["region"], "310101") << read.dump();
+  b->CallJson("PATCH", "/v1/learners/" + guangdong[0], cat.tsinghua_token, {{"region", nullptr}},
+              200);
+  EXPECT_TRUE(WaitFor([&] { return learners_on_b("310000") == 0; }, 5000))
+      << learners_on_b("310000");
+  EXPECT_EQ(learners_on_b("440000"), 1);
+  EXPECT_TRUE(WaitFor([&] { return learners_on_a("310000") == 0; }, 5000))
+      << learners_on_a("310000");
   json actions = a->CallJson("GET", "/v1/admin/actions?limit=1000", a->admin_token(), nullptr, 200);
   int creations = 0;
   for (const json& act : actions["actions"]) creations += act["action"] == "create_learner";
