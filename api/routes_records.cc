@@ -1,5 +1,6 @@
 // Records, learners, grants and the passbook.
 #include <algorithm>
+#include <charconv>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -21,14 +22,27 @@
 namespace lcb {
 namespace {
 
+// The record index i of a "/records/<i>[/...]" pointer, or SIZE_MAX for any other pointer.
+size_t RecordIndexOf(std::string_view pointer) {
+  constexpr std::string_view kPrefix = "/records/";
+  if (!pointer.starts_with(kPrefix)) return SIZE_MAX;
+  pointer.remove_prefix(kPrefix.size());
+  size_t index = 0;
+  const auto [end, ec] = std::from_chars(pointer.data(), pointer.data() + pointer.size(), index);
+  if (ec != std::errc() || end == pointer.data() ||
+      (end != pointer.data() + pointer.size() && *end != '/')) {
+    return SIZE_MAX;
+  }
+  return index;
+}
+
 // Turns "/records/<i>/field" into the CSV line of row i, for registrars fixing their file.
 void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
   json doc = json::parse(r->body, nullptr, false);
   if (doc.is_discarded() || !doc.contains("errors")) return;
   for (auto& e : doc["errors"]) {
     std::string ptr = e.value("pointer", "");
-    if (!ptr.starts_with("/records/")) continue;
-    size_t idx = std::strtoul(ptr.c_str() + 9, nullptr, 10);
+    const size_t idx = RecordIndexOf(ptr);
     if (idx < lines.size()) {
       e["line"] = lines[idx];
       auto slash = ptr.find('/', 9);
@@ -39,11 +53,15 @@ void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
 }
 
 // A POST /v1/records body once read: the inputs, whether it was a batch, and for a CSV body
-// each row's line in the file (error responses name lines, not array indexes).
+// each row's line in the file (error responses name lines, not array indexes). A file's rows
+// that do not read as records (a bad number, a short row) have their problem in `unreadable`
+// and an empty input in their place, so that the others are still checked (CheckRows) and one
+// answer names every problem of the file.
 struct PostBody {
   std::vector<RecordInput> inputs;
   std::vector<int> csv_lines;
   bool batch = true;
+  BatchErrors unreadable;
 };
 
 // A 400 for a file that could not be read, with every problem found (line, column, letter).
@@ -68,8 +86,9 @@ HttpResponse UploadProblem(const Status& s, const std::vector<formats::CellProbl
   return ProblemResponse(s, request_id);
 }
 
-// The rows of a file in the bank's CSV header (CSV or XLSX), each with its line in the file.
-// False when it has responded.
+// The rows of a file in the bank's CSV header (CSV or XLSX), each with its line in the file; a
+// row that does not read as a record is left in out->unreadable. False when it has responded
+// (too many rows).
 bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
                    const Respond& respond, PostBody* out) {
   if (table.rows.size() > static_cast<size_t>(max_batch)) {
@@ -80,22 +99,69 @@ bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
         req.request_id));
     return false;
   }
-  BatchErrors errors;
   for (size_t i = 0; i < table.rows.size(); ++i) {
     auto in = RecordInputFromCsvRow(table.header, table.rows[i].fields);
     out->csv_lines.push_back(table.rows[i].line);
     if (!in.ok()) {
-      errors.errors.push_back(in.status().WithPointerPrefix("/records/" + std::to_string(i)));
+      out->unreadable.errors.push_back(
+          in.status().WithPointerPrefix("/records/" + std::to_string(i)));
       out->inputs.emplace_back();
       continue;
     }
     out->inputs.push_back(std::move(in).value());
   }
-  if (errors.empty()) return true;
-  HttpResponse r = BatchProblem(errors.errors.front(), errors, req.request_id);
-  AddCsvLines(&r, out->csv_lines);
-  respond(std::move(r));
-  return false;
+  return true;
+}
+
+// Every check of a request's records before anything is stored, in one pass, so that a
+// registrar meets every problem of a file at once rather than in rounds: the rows that did not
+// read (body.unreadable), each record's recognition (unknown unit or learner, bad grade, date
+// in the future...), and idempotency conflicts with stored records or within the request of
+// the rows with neither problem (CheckConflicts over the entries when every row recognizes,
+// else CheckInputConflicts over the inputs). The problems are in *errors in row order,
+// at most kMaxBatchProblems; the one returned is the headline: the first that is the client's
+// to fix in the file (400) before a conflict (409). Ok with the entries when there is none.
+constexpr size_t kMaxBatchProblems = 1000;
+
+StatusOr<std::vector<LogEntry>> CheckRows(
+    RecordService& records, const std::string& issuer, const Submission& submission,
+    const PostBody& body, BatchErrors* errors,
+    const std::unordered_set<std::string>* new_learners = nullptr) {
+  BatchErrors recognized, conflicts;
+  auto entries =
+      records.Validate(issuer, body.inputs, body.batch, submission, &recognized, new_learners);
+  if (!entries.ok() && recognized.empty()) return entries.status();  // not a record's problem
+  const Status conflict = entries.ok() && body.unreadable.empty()
+                              ? records.CheckConflicts(*entries, &conflicts)
+                              : records.CheckInputConflicts(issuer, body.inputs, &conflicts);
+  if (!conflict.ok() && conflicts.empty()) return conflict;  // the store failed
+  if (entries.ok() && body.unreadable.empty() && conflicts.empty()) return entries;
+  // A row that did not read stands in as an empty record: its only problem is that it did not
+  // read. A row that does not recognize is not also said to conflict: its key's stored record
+  // may be this very row as it was meant (a mistyped unit), which posts again once corrected.
+  std::unordered_set<size_t> unreadable, unrecognized;
+  for (const Status& e : body.unreadable.errors) unreadable.insert(RecordIndexOf(e.pointer()));
+  std::vector<Status> all = body.unreadable.errors;
+  for (const Status& e : recognized.errors) {
+    const size_t row = RecordIndexOf(e.pointer());
+    if (unreadable.count(row)) continue;
+    unrecognized.insert(row);
+    all.push_back(e);
+  }
+  for (const Status& e : conflicts.errors) {
+    const size_t row = RecordIndexOf(e.pointer());
+    if (!unreadable.count(row) && !unrecognized.count(row)) all.push_back(e);
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Status& a, const Status& b) {
+    return RecordIndexOf(a.pointer()) < RecordIndexOf(b.pointer());
+  });
+  if (all.size() > kMaxBatchProblems) all.resize(kMaxBatchProblems);
+  auto headline = std::find_if(all.begin(), all.end(), [](const Status& e) {
+    return e.code() == StatusCode::kInvalidArgument;
+  });
+  Status first = headline == all.end() ? all.front() : *headline;
+  errors->errors = std::move(all);
+  return first;
 }
 
 // Decodes a text/csv body by its charset (gb18030 or gbk, what Excel writes on a Chinese
@@ -406,12 +472,7 @@ bool ReadJsonBody(RouteContext& ctx, int max_batch, const Respond& respond, Post
 void DryRun(RecordService& records, const std::string& issuer, const Submission& submission,
             const PostBody& body, const std::string& request_id, const Respond& respond) {
   BatchErrors errors;
-  auto entries = records.Validate(issuer, body.inputs, body.batch, submission, &errors);
-  if (entries.ok()) {
-    if (Status conflicts = records.CheckConflicts(*entries, &errors); !conflicts.ok()) {
-      entries = conflicts;
-    }
-  }
+  auto entries = CheckRows(records, issuer, submission, body, &errors);
   if (!entries.ok()) {
     HttpResponse r = BatchProblem(entries.status(), errors, request_id);
     if (!body.csv_lines.empty()) AddCsvLines(&r, body.csv_lines);
@@ -476,14 +537,9 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
     }
   }
   BatchErrors errors;
-  auto entries = records.Validate(issuer, body.inputs, true, *submission, &errors, &stand_ins);
   // A row whose external_ref is stored for different content is refused here, read only, before
   // any account exists (a stand-in's record cannot be stored yet, so its key can only conflict).
-  if (entries.ok()) {
-    if (Status conflicts = records.CheckConflicts(*entries, &errors); !conflicts.ok()) {
-      entries = conflicts;
-    }
-  }
+  auto entries = CheckRows(records, issuer, *submission, body, &errors, &stand_ins);
   if (!entries.ok()) {
     return respond(
         MappedBatchProblem(entries.status(), errors, body.csv_lines, *mapped, req.request_id));
@@ -546,7 +602,8 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
     return;
   }
   std::string request_id = req.request_id;
-  if (dry_run) {
+  // A file with a row that does not read is refused whole, with every other problem it has.
+  if (dry_run || !body.unreadable.empty()) {
     return DryRun(records, issuer, *submission, body, request_id, respond);
   }
   records.Post(issuer, std::move(body.inputs), body.batch, *submission,

@@ -255,6 +255,59 @@ TEST_F(RecordsTest, CsvWithBadLineStoresNothingThenSucceeds) {
   EXPECT_EQ(list["records"][1]["grade"]["normalized"], 95);
 }
 
+// A file's problems of every kind come in one answer, in line order, whether it is checked
+// (?dry_run=true) or posted: a row that does not read, a row that does not recognize, and rows
+// whose external_ref conflicts with a stored record or with another row. A row that does not
+// recognize is not also said to conflict. Nothing is stored.
+TEST_F(RecordsTest, CsvProblemsOfEveryKindComeInOneAnswer) {
+  server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                    cat_.Record(cat_.learner_a, "tsinghua:CS101", "C-9"), 201);
+  const std::string& a = cat_.learner_a;
+  const std::string header =
+      "learner,unit,external_ref,credits,grade_scale,grade_value,completed_on\n";
+  const std::string good = a + ",tsinghua:CS101,C-1,,percent,85,2024-01-10\n";
+  const std::string csv = header + good +                                      // line 2
+                          a + ",tsinghua:NOPE,C-2,,percent,80,2024-01-10\n" +  // 3: no such unit
+                          a + ",tsinghua:MA101,C-3,abc,percent,80,2024-01-10\n" +  // 4: credits
+                          a + ",tsinghua:MA101,C-9,,percent,60,2024-01-11\n" +     // 5: stored key
+                          a + ",tsinghua:MA101,C-1,,percent,70,2024-01-12\n" +  // 6: line 2's key
+                          a + ",tsinghua:NOPE,C-9,,percent,60,2024-01-11\n";    // 7: no such unit
+  for (const char* target : {"/v1/records?dry_run=true", "/v1/records"}) {
+    ClientResponse r =
+        server_->Call("POST", target, cat_.tsinghua_token, csv, {{"Content-Type", "text/csv"}});
+    ASSERT_EQ(r.status, 400) << target << r.body;
+    json p = json::parse(r.body);
+    std::vector<std::pair<int, std::string>> found;
+    for (const json& e : p["errors"]) found.emplace_back(e["line"].get<int>(), e["field"]);
+    const std::vector<std::pair<int, std::string>> want = {
+        {3, "unit"}, {4, "credits"}, {5, "external_ref"}, {6, "external_ref"}, {7, "unit"}};
+    EXPECT_EQ(found, want) << target << r.body;
+    EXPECT_TRUE(p["detail"].get<std::string>().starts_with("5 records were rejected")) << r.body;
+    EXPECT_EQ(server_->ledger().Size(), 1u) << target;
+  }
+  // Only conflicts left: 409, each at its line.
+  const std::string conflicts = header + good + a + ",tsinghua:MA101,C-9,,percent,60,2024-01-11\n" +
+                                a + ",tsinghua:MA101,C-1,,percent,70,2024-01-12\n";
+  ClientResponse r = server_->Call("POST", "/v1/records?dry_run=true", cat_.tsinghua_token,
+                                   conflicts, {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 409) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 2u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 3);
+  EXPECT_EQ(p["errors"][1]["line"], 4);
+  // One row with a problem: its own detail, not a count.
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token,
+                    header + good + a + ",tsinghua:NOPE,C-2,,percent,80,2024-01-10\n",
+                    {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(json::parse(r.body)["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(server_->ledger().Size(), 1u);
+  // The clean file posts.
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, header + good,
+                    {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(r.status, 201) << r.body;
+}
+
 // What Excel writes on a Chinese Windows: GB18030 bytes, said in the Content-Type's charset.
 std::string ToGb18030(const std::string& utf8) {
   iconv_t cd = iconv_open("GB18030", "UTF-8");
