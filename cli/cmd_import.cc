@@ -26,6 +26,9 @@
 //                and column and the import stops with no record stored;
 //   5. send      batches of {"records": [...]}. Each batch is atomic on the server and
 //                idempotent by (issuer, external_ref), so a re-run stores only what is missing.
+// A file with a problem found in phase 1 or 2 still has its other rows checked by the server
+// (phase 4's check, before any account is made), and every problem of the three is reported in
+// one list in line order, so that a registrar fixes the file once, not in rounds.
 // With --skip-invalid the rows refused in phases 1, 2 or by the server are left out instead.
 // Phases 3 and 5 use --connections keep-alive connections (default 1), phase 4 at least two,
 // each sending whole batches; the progress bar shows rows/s.
@@ -39,6 +42,7 @@
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -75,8 +79,9 @@ constexpr const char* kImportFooter =
     "describes the columns and the mapping file format.\n\n"
     "The whole file is checked first, against the server's catalog too, then by the server\n"
     "itself (?dry_run=true, which also knows the learner accounts); every bad line is\n"
-    "reported as 'line N: <column>: <reason> (column X)' and nothing is stored unless\n"
-    "--skip-invalid. Re-running is safe: records are idempotent by external_ref. Exit 0 only\n"
+    "reported, all in one list, as 'line N: <column>: <reason> (column X)' and nothing is\n"
+    "stored unless --skip-invalid. Re-running is safe: records are idempotent by external_ref. "
+    "Exit 0 only\n"
     "if every record meant to be stored was stored.";
 
 // The checks CLI11 cannot express: --token is needed unless a dry run without a mapping
@@ -130,10 +135,14 @@ int Fail(const std::string& message) {
   return 1;
 }
 
-// Phase 1: the file as the bank's table. nullopt (after printing why) when it cannot be used.
-// With --skip-invalid, *skipped_lines counts the lines the mapping left out.
+// Phase 1: the file as the bank's table. nullopt (after printing why) when it cannot be used
+// (unreadable, a bad header). The problems of rows the mapping left out are printed as skipped
+// with --skip-invalid, else left in *row_problems for the report of every phase (the other
+// rows are still checked, so that one run names every problem of the file); *skipped_lines
+// counts those lines.
 std::optional<MappedTable> ReadTable(const ImportOptions& options, HttpResolver* resolver,
-                                     size_t* skipped_lines) {
+                                     size_t* skipped_lines,
+                                     std::vector<CellProblem>* row_problems) {
   auto bytes = ReadInput(options.file);
   if (!bytes.ok()) {
     Fail(bytes.status().message());
@@ -174,12 +183,16 @@ std::optional<MappedTable> ReadTable(const ImportOptions& options, HttpResolver*
     Fail(table.status().message());
     return std::nullopt;
   }
-  PrintAll(problems, options.skip_invalid && table.ok() ? " (skipped)" : "");
-  if (!table.ok() || (!problems.empty() && !options.skip_invalid)) {
+  if (!table.ok()) {
+    PrintAll(problems);
     Fail(std::to_string(problems.size()) + " problems in " + std::to_string(rows) +
-         " rows; nothing was stored" +
-         (table.ok() ? " (fix them, or pass --skip-invalid to store the valid lines)" : ""));
+         " rows; nothing was stored");
     return std::nullopt;
+  }
+  if (options.skip_invalid) {
+    PrintAll(problems, " (skipped)");
+  } else {
+    *row_problems = std::move(problems);
   }
   *skipped_lines = rows - std::min(rows, table->table.rows.size());
   return std::move(table).value();
@@ -202,13 +215,14 @@ Status CreateAccounts(HttpResolver& resolver, MappedTable* table, std::vector<Ro
 
 constexpr size_t kCheckConnections = 2;
 
-// Phase 4: the server's own check of every batch, stored nowhere. Returns -1 to go on, else
-// the exit code. Rows whose learner account does not exist yet (--dry-run) are left out.
-// The bodies checked are kept in `bodies` for phase 5 when every valid row was checked (row
-// indexes then agree).
-int ServerCheck(RemotePool& pool, const ImportOptions& options, const MappedTable& table,
-                const std::vector<Row>& valid, size_t data_rows, bool* checked,
-                BatchBodies* bodies) {
+// Phase 4: the server's own check of every batch, stored nowhere; the rows it refuses in
+// *refused. Returns -1 when the check was made, else the exit code (the server could not be
+// asked). Rows whose learner account does not exist yet (--dry-run) are left out. The bodies
+// checked are kept in `bodies` for phase 5 when every valid row was checked (row indexes then
+// agree).
+int AskServer(RemotePool& pool, const ImportOptions& options, const MappedTable& table,
+              const std::vector<Row>& valid, BatchBodies* bodies,
+              std::vector<CellProblem>* refused) {
   // Rows of learners without an account yet (--dry-run) are left out: a copy only then.
   const bool all_known =
       std::all_of(valid.begin(), valid.end(), [](const Row& row) { return row.pending < 0; });
@@ -224,12 +238,20 @@ int ServerCheck(RemotePool& pool, const ImportOptions& options, const MappedTabl
     return Fail(s.message());
   }
   Progress checking("checking", known.size(), StderrIsTty());
-  std::vector<CellProblem> refused;
-  if (!CheckBatches(pool, options, table, known, checking, &refused,
-                    all_known ? bodies : nullptr)) {
+  if (!CheckBatches(pool, options, table, known, checking, refused, all_known ? bodies : nullptr)) {
     return 1;
   }
   checking.Update(known.size(), /*final=*/true);
+  return -1;
+}
+
+// Phase 4 as a step of its own: the server's refusals printed, and the exit code when there is
+// any (-1 to go on).
+int ServerCheck(RemotePool& pool, const ImportOptions& options, const MappedTable& table,
+                const std::vector<Row>& valid, size_t data_rows, bool* checked,
+                BatchBodies* bodies) {
+  std::vector<CellProblem> refused;
+  if (int code = AskServer(pool, options, table, valid, bodies, &refused); code >= 0) return code;
   formats::SortProblems(&refused);
   PrintAll(refused);
   if (!refused.empty()) {
@@ -269,7 +291,8 @@ int RunImport(const ImportOptions& options) {
 
   // Phases 1 and 2: the file, mapped and checked against the catalog.
   size_t skipped_lines = 0;
-  std::optional<MappedTable> table = ReadTable(options, &resolver, &skipped_lines);
+  std::vector<CellProblem> problems;  // of every phase, unless --skip-invalid
+  std::optional<MappedTable> table = ReadTable(options, &resolver, &skipped_lines, &problems);
   if (!table) return 1;
   // A header and no data row (an empty export, the wrong sheet) is refused, as POST
   // /v1/records refuses it (400), not reported as an import of nothing.
@@ -282,13 +305,32 @@ int RunImport(const ImportOptions& options) {
       !s.ok()) {
     return Fail(s.message());
   }
-  PrintAll(checked.problems, options.skip_invalid ? " (skipped)" : "");
   const size_t invalid = checked.problems.size();
-  if (invalid > 0 && !options.skip_invalid) {
-    return Fail(std::to_string(invalid) + " of " + std::to_string(checked.data_rows) +
-                " lines are invalid; nothing was stored (fix them, or pass --skip-invalid to "
-                "store the " +
-                std::to_string(checked.valid.size()) + " valid ones)");
+  const bool server_checks =
+      !options.skip_invalid && !options.token.empty() && !issuer->require_signatures;
+  if (options.skip_invalid) {
+    PrintAll(checked.problems, " (skipped)");
+  } else if (!problems.empty() || invalid > 0) {
+    // The file is refused: the server still checks the rows that passed, so that this one
+    // report names every problem (a stored external_ref reused for another grade too), not
+    // only those of the first phase that found one.
+    const size_t lines = table->data_rows;
+    problems.insert(problems.end(), checked.problems.begin(), checked.problems.end());
+    if (server_checks && !checked.valid.empty()) {
+      BatchBodies unused;
+      if (int code = AskServer(**pool, options, *table, checked.valid, &unused, &problems);
+          code >= 0) {
+        return code;
+      }
+    }
+    formats::SortProblems(&problems);
+    PrintAll(problems);
+    std::set<int> bad_lines;
+    for (const CellProblem& p : problems) bad_lines.insert(p.line);
+    return Fail(std::to_string(problems.size()) + " problems on " +
+                std::to_string(bad_lines.size()) + " of " + std::to_string(lines) +
+                " lines; nothing was stored (fix them, or pass --skip-invalid to store the " +
+                "others)");
   }
 
   // Phase 3: learner accounts (never for a dry run). The server first checks the rows of the
@@ -296,8 +338,6 @@ int RunImport(const ImportOptions& options) {
   // a file is refused before any account is made. The new learners' rows can be checked only
   // once their accounts exist (phase 4): a conflict among them is found after the accounts
   // were made, which then stay (a corrected re-run finds them by national ID).
-  const bool server_checks =
-      !options.skip_invalid && !options.token.empty() && !issuer->require_signatures;
   if (!options.dry_run && !table->pending.empty() && server_checks) {
     bool known_checked = false;
     BatchBodies unused;

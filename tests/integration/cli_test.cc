@@ -184,7 +184,7 @@ TEST_F(ImportTest, BadLinesStoreNothingUnlessSkipped) {
   EXPECT_TRUE(Has(run.err, "line 5: grade_value: "));
   EXPECT_TRUE(Has(run.err, "line 17: completed_on: "));
   EXPECT_TRUE(Has(run.err, "line 30: unit: no unit 'tsinghua:NOPE'"));
-  EXPECT_TRUE(Has(run.err, "3 of 50 lines are invalid; nothing was stored"));
+  EXPECT_TRUE(Has(run.err, "3 problems on 3 of 50 lines; nothing was stored")) << run.err;
 
   Outcome skipped = Import(file, {"--skip-invalid", "--batch", "7"});
   EXPECT_EQ(skipped.code, 0) << skipped.err;

@@ -312,6 +312,39 @@ TEST_F(RegistrarImportTest, XlsxWithChineseHeadersAndABadLineThenFixed) {
   EXPECT_EQ(c[0]["grade"]["scale"], "five_level");
 }
 
+// One run names every problem of the file, whichever check finds it: a cell the mapping cannot
+// read (phase 1), a record that does not recognize (phase 2: a date in the future) and a row
+// whose external_ref is stored for another grade (the server's check, of the rows that passed).
+// Nothing is stored and no account is made.
+TEST_F(RegistrarImportTest, EveryProblemOfTheFileInOneRun) {
+  server_->CallJson(
+      "POST", "/v1/records", cat_.tsinghua_token,
+      cat_.Record(cat_.learner_a, "tsinghua:CS101", "2024001-程序设计基础-202406", "70"), 201);
+  const uint64_t before = server_->ledger().Size();
+  std::string csv = RegistrarCsv("良");  // line 5
+  const std::string date = ",60.5,202406,";
+  ASSERT_NE(csv.find(date), std::string::npos);
+  csv.replace(csv.find(date), date.size(), ",60.5,209906,");  // line 7
+  const std::string file = dir_.sub("three_problems.csv");
+  WriteFile(file, csv);
+  for (const char* dry : {"", "--dry-run"}) {
+    Outcome bad = Import(file, *dry ? std::vector<std::string>{dry} : std::vector<std::string>{});
+    EXPECT_EQ(bad.code, 1) << dry;
+    EXPECT_TRUE(Has(bad.err, "line 2: ")) << dry;
+    EXPECT_TRUE(Has(bad.err, "already used for different content")) << dry;
+    EXPECT_TRUE(Has(bad.err, "line 5: 成绩: \"良\" is not a grade")) << dry;
+    EXPECT_TRUE(Has(bad.err, "line 7: ")) << dry;
+    EXPECT_TRUE(Has(bad.err, "is in the future")) << dry;
+    EXPECT_TRUE(Has(bad.err, "3 problems on 3 of 6 lines; nothing was stored")) << dry;
+    // In line order.
+    EXPECT_LT(bad.err.find("line 2: "), bad.err.find("line 5: ")) << bad.err;
+    EXPECT_LT(bad.err.find("line 5: "), bad.err.find("line 7: ")) << bad.err;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  EXPECT_EQ(LookupStatus(kIdC), 404);
+}
+
 // The same export saved by an office suite's own XLSX writer (LibreOffice Calc; made by
 // tests/formats/data/make_office_workbooks.py and committed): rich-text shared strings, a merged
 // title row and a notes row above the header, the header from column B, numbers stored as text,
@@ -324,7 +357,7 @@ TEST_F(RegistrarImportTest, WorkbookSavedByAnOfficeSuite) {
   EXPECT_TRUE(Has(bad.err, "line 7: 成绩: \"良\" is not a grade")) << bad.err;
   EXPECT_TRUE(Has(bad.err, "(column K)")) << bad.err;
   // The rows below the header (lines 4-9), not the title rows above it.
-  EXPECT_TRUE(Has(bad.err, "1 problems in 6 rows; nothing was stored")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "1 problems on 1 of 6 lines; nothing was stored")) << bad.err;
   EXPECT_EQ(server_->ledger().Size(), before);
   EXPECT_EQ(LookupStatus(kIdB), 404);
 
