@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 
+#include "api/content_negotiation.h"
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "codec/json_util.h"
@@ -170,7 +171,7 @@ void AddStatsRoutes(Router& router, StatsService& stats, int k) {
         if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
         const std::string next = result->more ? Cursor(*query, *result) : "";
         const std::string* accept = ctx.request.Header("accept");
-        if (accept && accept->find("text/csv") != std::string::npos) {
+        if (PreferredMediaType(accept, {"application/json", "text/csv"}) == 1) {
           HttpResponse r =
               TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
           r.headers.emplace_back("X-Stats-K", std::to_string(result->k));

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/content_negotiation.h"
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "codec/mapping.h"
@@ -108,7 +109,7 @@ void AddTranscriptRoutes(Router& router, TranscriptService& transcripts, Learner
                    code.size() == 32 && std::all_of(code.begin(), code.end(), [](char ch) {
                      return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
                    });
-               if (hex && accept && accept->find("text/html") != std::string::npos) {
+               if (hex && PreferredMediaType(accept, {"application/json", "text/html"}) == 1) {
                  HttpResponse r = TextResponse(303, "");
                  r.headers.emplace_back("Location", "/portal/#/transcript/" + code);
                  r.headers.emplace_back("Cache-Control", "no-store");

@@ -547,6 +547,18 @@ TEST_F(StatsTest, CsvOnRequest) {
   for (const auto& [region, rest] : rows) expected += region + "," + rest + "\r\n";
   ASSERT_GE(rows.size(), 2u);
   EXPECT_EQ(r.body, expected);
+  // By the Accept header's q-values: CSV only where it is preferred.
+  for (const auto& [accept, csv] :
+       std::vector<std::pair<std::string, bool>>{{"text/csv;q=0.1, application/json", false},
+                                                 {"application/json;q=0.5, text/csv", true},
+                                                 {"application/json;q=0, */*", true},
+                                                 {"*/*", false}}) {
+    ClientResponse a = server_.Call("GET", "/v1/stats?group_by=region&region_level=city",
+                                    server_.admin_token(), "", {{"Accept", accept}});
+    ASSERT_EQ(a.status, 200) << accept << a.body;
+    EXPECT_EQ(a.body == expected, csv) << accept << a.body;
+    EXPECT_EQ(a.headers["content-type"].starts_with("text/csv"), csv) << accept;
+  }
 }
 
 // A long answer read in pages: `next` leads from each page to the following one, the pages

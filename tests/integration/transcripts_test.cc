@@ -133,6 +133,12 @@ TEST_F(TranscriptsTest, TheLearnerDownloadsAPdfWhoseQrCodeVerifies) {
   EXPECT_EQ(browser.headers["location"], "/portal/#/transcript/" + code2);
   EXPECT_EQ(server_.Call("GET", "/v1/transcripts/" + code2, "", "", {{"Accept", "*/*"}}).status,
             200);
+  // A client that names HTML but prefers JSON gets the JSON.
+  EXPECT_EQ(server_
+                .Call("GET", "/v1/transcripts/" + code2, "", "",
+                      {{"Accept", "text/html;q=0.5, application/json"}})
+                .status,
+            200);
   // Not a code: no redirect, the reason.
   EXPECT_EQ(
       server_.Call("GET", "/v1/transcripts/not-a-code", "", "", {{"Accept", "text/html"}}).status,
