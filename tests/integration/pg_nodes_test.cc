@@ -142,14 +142,15 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   EXPECT_TRUE(WaitFor([&] { return records_on_b() == 2 + kMany; }, 20000)) << records_on_b();
   // A learner account created on the writer counts on the follower before it has a record:
   // accounts are not log entries, the admin log tells of them.
-  auto learners_on_b = [&](const std::string& province) {
-    json stats = b->CallJson("GET", "/v1/stats?group_by=region&region_level=province",
-                             a->admin_token(), nullptr, 200);
+  auto learners_on = [&](TestServer& node, const std::string& province) {
+    json stats = node.CallJson("GET", "/v1/stats?group_by=region&region_level=province",
+                               a->admin_token(), nullptr, 200);
     for (const json& c : stats["cells"]) {
       if (c["region"] == province) return c["learners"].get<int64_t>();
     }
     return int64_t{0};
   };
+  auto learners_on_b = [&](const std::string& province) { return learners_on(*b, province); };
   EXPECT_EQ(learners_on_b("440000"), 0);
   std::vector<std::string> guangdong;
   for (const char* region : {"440305", "440106"}) {
@@ -160,14 +161,7 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
       << learners_on_b("440000");
   // One of them moves to Shanghai, asked through the follower (the writer does it, and its
   // admin-log row moves the learner in the follower's statistics too), then is cleared.
-  auto learners_on_a = [&](const std::string& province) {
-    json stats = a->CallJson("GET", "/v1/stats?group_by=region&region_level=province",
-                             a->admin_token(), nullptr, 200);
-    for (const json& c : stats["cells"]) {
-      if (c["region"] == province) return c["learners"].get<int64_t>();
-    }
-    return int64_t{0};
-  };
+  auto learners_on_a = [&](const std::string& province) { return learners_on(*a, province); };
   EXPECT_EQ(learners_on_a("440000"), 2);
   json moved = b->CallJson("PATCH", "/v1/learners/" + guangdong[0], cat.tsinghua_token,
                            {{"region", "310101"}}, 200);
