@@ -169,6 +169,7 @@ void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
   }
   for (Region* region : regions) {
     if (!region) continue;
+    ++region->version;
     Bump(region->by_subset[0], CellKey{}, all);
     if (cells.empty()) region->without += learners;
   }
@@ -319,10 +320,18 @@ void StatsAggregates::Clear() {
   learners_.clear();
   issuers_.clear();
   issuer_ids_.clear();
+  made_cells_ = 0;  // went with the regions
+}
+
+void StatsAggregates::DropMade() const {
+  for (const auto& [code, county] : regions_[kCounty]) {
+    for (Region::Made& m : county.made) m = Region::Made{};
+  }
+  made_cells_ = 0;
 }
 
 void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
-                                std::vector<Part>* parts) {
+                                Scratch& scratch, std::vector<Part>* parts) const {
   const int slot = IssuerSlot(subset);
   const CellMap* kept = subset < region.by_subset.size() ? &region.by_subset[subset]
                         : KeepsIssuerMap(level, slot)    ? &region.by_issuer[slot]
@@ -332,16 +341,52 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
     for (const auto& [key, t] : *kept) parts->push_back({group, key, Tally{t, without}});
     return;
   }
-  // With issuer and no kept map: from the learners' own cells (see the header), summed here
-  // first (a county's learners share most of their cells).
-  CellMap sums;
-  std::vector<FineCell> projected;
-  for (const LearnerState* l : region.learners) {
-    Projections(l->cells, subset, &projected);
-    for (const FineCell& p : projected)
-      sums[p.key] += Sums{1, p.records, p.credits, l->conversions};
+  if (!reuse_) {
+    // As before the made maps were kept (set_reuse): from the learners' own cells, each
+    // learner's projections sorted and merged, summed here.
+    CellMap sums;
+    std::vector<FineCell> projected;
+    for (const LearnerState* l : region.learners) {
+      Projections(l->cells, subset, &projected);
+      for (const FineCell& p : projected)
+        sums[p.key] += Sums{1, p.records, p.credits, l->conversions};
+    }
+    for (const auto& [key, t] : sums) parts->push_back({group, key, Tally{t, 0}});
+    return;
   }
-  for (const auto& [key, t] : sums) parts->push_back({group, key, Tally{t, 0}});
+  // With issuer and no kept map: from the learners' own cells (see the header), made once per
+  // state of the county (Region::made) and read again while it stays the same.
+  Region::Made& made = region.made[static_cast<size_t>(slot)];
+  if (made.valid && made.version == region.version) {
+    for (const auto& [key, t] : made.cells) parts->push_back({group, key, Tally{t, 0}});
+    return;
+  }
+  // Each of a learner's cells projected and summed where it falls; the learner (and its
+  // conversions) counted once per cell, the first time one of its cells falls there.
+  auto& making = scratch.making;
+  making.clear();
+  for (const LearnerState* l : region.learners) {
+    for (const FineCell& c : l->cells) {
+      Scratch::Making& m = making[Project(c.key, subset)];
+      if (m.last != l) {
+        m.last = l;
+        m.sums.learners += 1;
+        m.sums.conversions += l->conversions;
+      }
+      m.sums.records += c.records;
+      m.sums.credits += c.credits;
+    }
+  }
+  for (const auto& [key, m] : making) parts->push_back({group, key, Tally{m.sums, 0}});
+  made_cells_ -= made.cells.size();
+  made = Region::Made{};
+  if (made_cells_ + making.size() > kMadeCells) DropMade();
+  if (making.size() > kMadeCells) return;  // too large to keep alone
+  made.cells.reserve(making.size());
+  for (const auto& [key, m] : making) made.cells.emplace_back(key, m.sums);
+  made.version = region.version;
+  made.valid = true;
+  made_cells_ += made.cells.size();
 }
 
 StatsAggregates::Level StatsAggregates::LevelFor(const StatsQuery& query, unsigned subset) {
@@ -507,7 +552,8 @@ void StatsAggregates::FinishAnswer(const SuppressionScope& scope, bool primary_o
       std::string group = RegionAt(region.code, q.region_level);
       if (groups.back() != group) groups.push_back(std::move(group));
     }
-    AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
+    AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), ScratchAt(depth),
+              &parts);
   }
   Finish(scope, groups, primary_only, coarser, depth, answer);
 }
