@@ -78,6 +78,28 @@ class Ranker {
   boost::unordered_flat_map<uint32_t, uint32_t> map_;
 };
 
+// Sorts (code, index) pairs by code, stably, codes below `space`: least significant digit
+// first, 11 bits a pass, as many passes as `space` needs.
+void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
+               std::vector<std::pair<uint64_t, uint32_t>>* tmp, uint64_t space) {
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  tmp->resize(v->size());
+  std::vector<uint32_t> count(kBuckets);
+  for (int shift = 0; shift < 64 && (space - 1) >> shift != 0; shift += kBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const auto& e : *v) ++count[(e.first >> shift) & (kBuckets - 1)];
+    uint32_t at = 0;
+    for (uint32_t& c : count) {
+      const uint32_t n = c;
+      c = at;
+      at += n;
+    }
+    for (const auto& e : *v) (*tmp)[count[(e.first >> shift) & (kBuckets - 1)]++] = e;
+    v->swap(*tmp);
+  }
+}
+
 }  // namespace
 
 StatsAggregates::CellKey StatsAggregates::Project(CellKey key, unsigned subset) {
@@ -703,7 +725,7 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     for (size_t d = 0; d < parents.size(); ++d) {
       if (parents[d].second != nullptr) parent_read |= static_cast<uint8_t>(1u << d);
     }
-    if (!primary_only) SuppressAnswer(&marks, query, names, parent_read);
+    if (!primary_only) SuppressAnswer(&marks, query, names, parent_read, /*sorted=*/!reuse_);
     // Which regions' cells are the answer: a range of ranks (region names are in order).
     uint32_t from = 0, to = UINT32_MAX;
     if (!scope.keep.empty()) {
@@ -770,9 +792,31 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
   }
   std::vector<uint32_t>& order = scratch.order;
   order.resize(parts.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t x, uint32_t y) { return ranks[x] < ranks[y]; });
+  // By the ranks as one number in mixed radix, least significant digit first, when it fits 64
+  // bits (it does for any real answer); else by comparing them. Equal numbers are equal ranks,
+  // so either way the parts of a cell come together and the cells in order.
+  bool fits = true;
+  uint64_t full_space = 1;
+  for (size_t d = 0; d < n_keys && fits; ++d) {
+    const uint64_t r = std::max<uint64_t>(names[d].size(), 1);
+    fits = full_space <= UINT64_MAX / r;
+    full_space *= r;
+  }
+  if (fits && reuse_) {  // (not reuse_: by comparing them, as before; test-only)
+    std::vector<std::pair<uint64_t, uint32_t>>& coded = scratch.coded;
+    coded.resize(parts.size());
+    for (size_t i = 0; i < parts.size(); ++i) {
+      uint64_t at = 0;
+      for (size_t d = 0; d < n_keys; ++d) at = at * names[d].size() + ranks[i][d];
+      coded[i] = {at, static_cast<uint32_t>(i)};
+    }
+    RadixSort(&coded, &scratch.coded_tmp, full_space);
+    for (size_t i = 0; i < order.size(); ++i) order[i] = coded[i].second;
+  } else {
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t x, uint32_t y) { return ranks[x] < ranks[y]; });
+  }
   for (size_t i = 0; i < order.size();) {
     const Ranks& r = ranks[order[i]];
     Tally sum;

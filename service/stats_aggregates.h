@@ -117,8 +117,11 @@ class StatsAggregates {
   // about 48 B each): past it every one is dropped and they are made again as asked.
   static constexpr size_t kMadeCells = size_t{1} << 21;
   // Test-only: false answers every question as before these maps were kept (each county's
-  // cells made afresh from every learner's projections, each learner's sorted); the answers
-  // are the same either way (tests/service/stats_speed_test.cc holds them equal).
+  // cells made afresh from every learner's projections, each learner's sorted), the parts of
+  // an answer too large for an array sorted by comparing their ranks, and a group's cells
+  // sorted whole to leave the smallest out (SuppressComplements' `sorted`); the answers are
+  // the same either way (tests/service/stats_speed_test.cc holds them equal). Either way it
+  // forgets every county's kept map.
   void set_reuse(bool reuse) {
     reuse_ = reuse;
     DropMade();
@@ -316,6 +319,7 @@ class StatsAggregates {
     std::vector<uint32_t> values;
     std::vector<Tally> dense;
     std::vector<uint32_t> order;
+    std::vector<std::pair<uint64_t, uint32_t>> coded, coded_tmp;  // parts by their ranks, sorted
     std::vector<Shown> all;  // every cell of an answer, before suppression
     std::vector<SuppressionCell> marks;
     // A county's cells as they are made from its learners' (AddRegion), with the learner

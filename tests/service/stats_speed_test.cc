@@ -1,6 +1,8 @@
 // The statistics' faster paths give the answers the slower ones did: StatsAggregates with every
-// county's map made from its learners' cells kept and read again (the default) against one
-// that makes them afresh for every answer, as before (set_reuse(false)), over random data sets
+// county's map made from its learners' cells kept and read again, an answer's parts sorted by
+// radix and a group's cells left out smallest first from a heap (the default) against one that
+// makes the maps afresh for every answer, sorts by comparing and sorts a group's cells whole,
+// as before (set_reuse(false)), over random data sets
 // changed between questions (Set, AddAll, Remove), for every group_by with issuer, region
 // prefixes everywhere, at a province, a city and a county, each region level and k = 3..10:
 // the same cells and the same `suppressed`, every time.
@@ -68,7 +70,7 @@ std::vector<std::vector<StatsKey>> GroupBysWithIssuer() {
   return out;
 }
 
-TEST(StatsSpeedTest, KeptCountyMapsGiveTheAnswersMadeAfresh) {
+TEST(StatsSpeedTest, FastPathsGiveTheAnswersOfTheSlowOnes) {
   const auto group_bys = GroupBysWithIssuer();
   const std::vector<std::string> prefixes = {"", "31", "32", "3101", "3102", "310101"};
   size_t questions = 0, shown = 0, suppressed = 0;
