@@ -78,6 +78,28 @@ class Ranker {
   boost::unordered_flat_map<uint32_t, uint32_t> map_;
 };
 
+// Sorts (code, index) pairs by code, stably, codes below `space`: least significant digit
+// first, 11 bits a pass, as many passes as `space` needs.
+void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
+               std::vector<std::pair<uint64_t, uint32_t>>* tmp, uint64_t space) {
+  constexpr int kBits = 11;
+  constexpr size_t kBuckets = size_t{1} << kBits;
+  tmp->resize(v->size());
+  std::vector<uint32_t> count(kBuckets);
+  for (int shift = 0; shift < 64 && (space - 1) >> shift != 0; shift += kBits) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const auto& e : *v) ++count[(e.first >> shift) & (kBuckets - 1)];
+    uint32_t at = 0;
+    for (uint32_t& c : count) {
+      const uint32_t n = c;
+      c = at;
+      at += n;
+    }
+    for (const auto& e : *v) (*tmp)[count[(e.first >> shift) & (kBuckets - 1)]++] = e;
+    v->swap(*tmp);
+  }
+}
+
 }  // namespace
 
 StatsAggregates::CellKey StatsAggregates::Project(CellKey key, unsigned subset) {
@@ -169,6 +191,7 @@ void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
   }
   for (Region* region : regions) {
     if (!region) continue;
+    ++region->version;
     Bump(region->by_subset[0], CellKey{}, all);
     if (cells.empty()) region->without += learners;
   }
@@ -319,10 +342,18 @@ void StatsAggregates::Clear() {
   learners_.clear();
   issuers_.clear();
   issuer_ids_.clear();
+  made_cells_ = 0;  // went with the regions
+}
+
+void StatsAggregates::DropMade() const {
+  for (const auto& [code, county] : regions_[kCounty]) {
+    for (Region::Made& m : county.made) m = Region::Made{};
+  }
+  made_cells_ = 0;
 }
 
 void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
-                                std::vector<Part>* parts) {
+                                Scratch& scratch, std::vector<Part>* parts) const {
   const int slot = IssuerSlot(subset);
   const CellMap* kept = subset < region.by_subset.size() ? &region.by_subset[subset]
                         : KeepsIssuerMap(level, slot)    ? &region.by_issuer[slot]
@@ -332,16 +363,52 @@ void StatsAggregates::AddRegion(const Region& region, Level level, unsigned subs
     for (const auto& [key, t] : *kept) parts->push_back({group, key, Tally{t, without}});
     return;
   }
-  // With issuer and no kept map: from the learners' own cells (see the header), summed here
-  // first (a county's learners share most of their cells).
-  CellMap sums;
-  std::vector<FineCell> projected;
-  for (const LearnerState* l : region.learners) {
-    Projections(l->cells, subset, &projected);
-    for (const FineCell& p : projected)
-      sums[p.key] += Sums{1, p.records, p.credits, l->conversions};
+  if (!reuse_) {
+    // As before the made maps were kept (set_reuse): from the learners' own cells, each
+    // learner's projections sorted and merged, summed here.
+    CellMap sums;
+    std::vector<FineCell> projected;
+    for (const LearnerState* l : region.learners) {
+      Projections(l->cells, subset, &projected);
+      for (const FineCell& p : projected)
+        sums[p.key] += Sums{1, p.records, p.credits, l->conversions};
+    }
+    for (const auto& [key, t] : sums) parts->push_back({group, key, Tally{t, 0}});
+    return;
   }
-  for (const auto& [key, t] : sums) parts->push_back({group, key, Tally{t, 0}});
+  // With issuer and no kept map: from the learners' own cells (see the header), made once per
+  // state of the county (Region::made) and read again while it stays the same.
+  Region::Made& made = region.made[static_cast<size_t>(slot)];
+  if (made.valid && made.version == region.version) {
+    for (const auto& [key, t] : made.cells) parts->push_back({group, key, Tally{t, 0}});
+    return;
+  }
+  // Each of a learner's cells projected and summed where it falls; the learner (and its
+  // conversions) counted once per cell, the first time one of its cells falls there.
+  auto& making = scratch.making;
+  making.clear();
+  for (const LearnerState* l : region.learners) {
+    for (const FineCell& c : l->cells) {
+      Scratch::Making& m = making[Project(c.key, subset)];
+      if (m.last != l) {
+        m.last = l;
+        m.sums.learners += 1;
+        m.sums.conversions += l->conversions;
+      }
+      m.sums.records += c.records;
+      m.sums.credits += c.credits;
+    }
+  }
+  for (const auto& [key, m] : making) parts->push_back({group, key, Tally{m.sums, 0}});
+  made_cells_ -= made.cells.size();
+  made = Region::Made{};
+  if (made_cells_ + making.size() > kMadeCells) DropMade();
+  if (making.size() > kMadeCells) return;  // too large to keep alone
+  made.cells.reserve(making.size());
+  for (const auto& [key, m] : making) made.cells.emplace_back(key, m.sums);
+  made.version = region.version;
+  made.valid = true;
+  made_cells_ += made.cells.size();
 }
 
 StatsAggregates::Level StatsAggregates::LevelFor(const StatsQuery& query, unsigned subset) {
@@ -507,7 +574,8 @@ void StatsAggregates::FinishAnswer(const SuppressionScope& scope, bool primary_o
       std::string group = RegionAt(region.code, q.region_level);
       if (groups.back() != group) groups.push_back(std::move(group));
     }
-    AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), &parts);
+    AddRegion(region, level, subset, static_cast<uint32_t>(groups.size() - 1), ScratchAt(depth),
+              &parts);
   }
   Finish(scope, groups, primary_only, coarser, depth, answer);
 }
@@ -657,7 +725,7 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     for (size_t d = 0; d < parents.size(); ++d) {
       if (parents[d].second != nullptr) parent_read |= static_cast<uint8_t>(1u << d);
     }
-    if (!primary_only) SuppressAnswer(&marks, query, names, parent_read);
+    if (!primary_only) SuppressAnswer(&marks, query, names, parent_read, /*sorted=*/!reuse_);
     // Which regions' cells are the answer: a range of ranks (region names are in order).
     uint32_t from = 0, to = UINT32_MAX;
     if (!scope.keep.empty()) {
@@ -724,9 +792,31 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
   }
   std::vector<uint32_t>& order = scratch.order;
   order.resize(parts.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t x, uint32_t y) { return ranks[x] < ranks[y]; });
+  // By the ranks as one number in mixed radix, least significant digit first, when it fits 64
+  // bits (it does for any real answer); else by comparing them. Equal numbers are equal ranks,
+  // so either way the parts of a cell come together and the cells in order.
+  bool fits = true;
+  uint64_t full_space = 1;
+  for (size_t d = 0; d < n_keys && fits; ++d) {
+    const uint64_t r = std::max<uint64_t>(names[d].size(), 1);
+    fits = full_space <= UINT64_MAX / r;
+    full_space *= r;
+  }
+  if (fits && reuse_) {  // (not reuse_: by comparing them, as before; test-only)
+    std::vector<std::pair<uint64_t, uint32_t>>& coded = scratch.coded;
+    coded.resize(parts.size());
+    for (size_t i = 0; i < parts.size(); ++i) {
+      uint64_t at = 0;
+      for (size_t d = 0; d < n_keys; ++d) at = at * names[d].size() + ranks[i][d];
+      coded[i] = {at, static_cast<uint32_t>(i)};
+    }
+    RadixSort(&coded, &scratch.coded_tmp, full_space);
+    for (size_t i = 0; i < order.size(); ++i) order[i] = coded[i].second;
+  } else {
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+    std::sort(order.begin(), order.end(),
+              [&](uint32_t x, uint32_t y) { return ranks[x] < ranks[y]; });
+  }
   for (size_t i = 0; i < order.size();) {
     const Ranks& r = ranks[order[i]];
     Tally sum;

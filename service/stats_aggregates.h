@@ -27,7 +27,10 @@
 // Without issuer, with issuer nationally, and with issuer and at most one other of kind, level,
 // year in a province: O(map entries read), independent of the number of learners and records. Any
 // other question with issuer is made from the finest cells of the learners of the counties under
-// the prefix: O(their distinct cells), in memory (a city's in a few ms). (Every subset with issuer
+// the prefix: O(their distinct cells), in memory (a city's in a few ms); each county's cells so
+// made are kept (Region::made, bounded by kMadeCells) and read again, O(its cells), until one of
+// its learners changes, so that a question, and the coarser ones it respects, read most
+// counties' cells from what an earlier question made. (Every subset with issuer
 // kept at every level would hold about one entry per record per subset and level — several GB at
 // 10M records.) Cells are ordered by summing them into an array indexed by their keys' ranks when
 // it is small enough (Finish).
@@ -110,6 +113,19 @@ class StatsAggregates {
   // Answers kept for later pages: at most this many, of at most kKeptCells cells together.
   static constexpr size_t kKeptAnswers = 8;
   static constexpr size_t kKeptCells = size_t{1} << 20;
+  // Cells of the counties' maps made from their learners' cells kept at most (Region::made;
+  // about 48 B each): past it every one is dropped and they are made again as asked.
+  static constexpr size_t kMadeCells = size_t{1} << 21;
+  // Test-only: false answers every question as before these maps were kept (each county's
+  // cells made afresh from every learner's projections, each learner's sorted), the parts of
+  // an answer too large for an array sorted by comparing their ranks, and a group's cells
+  // sorted whole to leave the smallest out (SuppressComplements' `sorted`); the answers are
+  // the same either way (tests/service/stats_speed_test.cc holds them equal). Either way it
+  // forgets every county's kept map.
+  void set_reuse(bool reuse) {
+    reuse_ = reuse;
+    DropMade();
+  }
 
  private:
   // A cell key with every field present; a subset's projection zeroes the others.
@@ -164,6 +180,17 @@ class StatsAggregates {
     std::array<CellMap, 8> by_issuer;
     std::vector<LearnerState*> learners;  // counties only
     int64_t without = 0;  // of the learners in by_subset[0], those without an active record
+    // Counts every change to the region's figures (ApplyCells): a county's maps made from its
+    // learners' cells (Made) stay right for as long as it stays the same.
+    uint64_t version = 0;
+    // Counties only, per issuer slot: the map last made from the learners' cells (AddRegion),
+    // with the version it was made at; reused while the county has not changed since.
+    struct Made {
+      bool valid = false;
+      uint64_t version = 0;
+      std::vector<std::pair<CellKey, Sums>> cells;
+    };
+    mutable std::array<Made, 8> made;
   };
   // Subsets with issuer (bit 8 issuer), by slot in Region::by_issuer.
   static constexpr std::array<unsigned, 8> kIssuerSubsets = {
@@ -242,8 +269,15 @@ class StatsAggregates {
   static void Join(LearnerState* state);
   static void Leave(const LearnerState& state);
   static Level LevelFor(const StatsQuery& query, unsigned subset);
-  static void AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
-                        std::vector<Part>* parts);
+  // The parts of one region's cells of `subset`: from a kept map, or (with issuer where no map
+  // is kept) from the county's learners' cells, a learner counted once per cell it projects to;
+  // that map is kept with the county (Region::made, at most kMadeCells cells in all) and read
+  // again while the county has not changed.
+  struct Scratch;
+  void AddRegion(const Region& region, Level level, unsigned subset, uint32_t group,
+                 Scratch& scratch, std::vector<Part>* parts) const;
+  // Forgets every county's made maps.
+  void DropMade() const;
   // Orders scratch_.parts, the cells of scope.query, by the key strings the cells will carry,
   // merges equal ones, k-suppresses them and keeps those of the question (scope.keep) into
   // `answer`, keyed as it asked. `groups` are the region groups in order, named by Part::group.
@@ -266,7 +300,6 @@ class StatsAggregates {
   // no cell here, but one in an answer grouped by region alone).
   bool NothingCoarserHides(const StatsQuery& query) const;
   // The scratch space of a query's answer `depth` steps coarser than the question's.
-  struct Scratch;
   Scratch& ScratchAt(size_t depth) const;
   // By code, per level; node addresses are stable.
   std::array<std::map<std::string, Region>, kLevels> regions_;
@@ -286,8 +319,16 @@ class StatsAggregates {
     std::vector<uint32_t> values;
     std::vector<Tally> dense;
     std::vector<uint32_t> order;
+    std::vector<std::pair<uint64_t, uint32_t>> coded, coded_tmp;  // parts by their ranks, sorted
     std::vector<Shown> all;  // every cell of an answer, before suppression
     std::vector<SuppressionCell> marks;
+    // A county's cells as they are made from its learners' (AddRegion), with the learner
+    // that last counted in each.
+    struct Making {
+      Sums sums;
+      const LearnerState* last = nullptr;
+    };
+    boost::unordered_flat_map<CellKey, Making, CellKeyHash> making;
   };
   mutable std::vector<std::unique_ptr<Scratch>> scratch_;  // by depth
   // Counts every Set, AddAll with records, Remove and Clear: an answer computed at one generation
@@ -295,6 +336,8 @@ class StatsAggregates {
   uint64_t generation_ = 1;
   uint64_t counted_to_ = 0;
   mutable std::vector<Answer> kept_;  // most recently used first
+  mutable size_t made_cells_ = 0;     // cells in every Region::made together
+  bool reuse_ = true;                 // set_reuse
 };
 
 }  // namespace lcb

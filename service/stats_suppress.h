@@ -103,17 +103,21 @@ inline bool TooFew(int64_t learners, int64_t with_records, int64_t k) {
 // that a cell without its bit d in parent_hidden has its parent over d shown: a cell alone in
 // its group over d is then known (it is that parent), and counts as shown wherever the rule
 // counts left-out cells, as long as another cell can be left out instead. Returns how many more
-// cells it hid.
+// cells it hid. `sorted` (test-only): a group's shown cells sorted whole before they are left
+// out smallest first, as before they were taken one at a time from a heap; the same cells
+// either way (tests/service/stats_speed_test.cc).
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<std::vector<uint32_t>>& parents,
                            const std::vector<bool>& disjoint, int64_t k,
-                           const std::vector<size_t>& key_order = {}, uint8_t parent_read = 0);
+                           const std::vector<size_t>& key_order = {}, uint8_t parent_read = 0,
+                           bool sorted = false);
 
 // SuppressComplements for the cells of an answer to `query`, `names[d]` the values of key d by
 // id (region codes at query.region_level for the region key). Nothing to do, and nothing
 // computed, when no cell is hidden nor has its parent hidden.
 size_t SuppressAnswer(std::vector<SuppressionCell>* cells, const StatsQuery& query,
-                      const std::vector<std::vector<std::string>>& names, uint8_t parent_read = 0);
+                      const std::vector<std::vector<std::string>>& names, uint8_t parent_read = 0,
+                      bool sorted = false);
 
 // The answer a question's cells are left out within. Suppression within one answer protects
 // its cells against the answers one level up, but not against an answer that cuts one of its
