@@ -371,6 +371,11 @@ void App::Dispatch(HttpRequest request, Respond respond) {
     r.headers.emplace_back("Retry-After", std::to_string(wait));
     return finish(std::move(r));
   }
+  // A query parameter the route does not read is refused, naming it, before anything runs (or
+  // is forwarded): ignored, a misspelt ?dry_run= would store what was meant as a test.
+  if (const std::string* unknown = UndeclaredQueryParam(route, *req)) {
+    return finish(ProblemResponse(UnknownQueryParam(route, *unknown), req->request_id));
+  }
   if (forwarder_ && req->method != "GET" && req->method != "HEAD" &&
       !req->Header(WriteForwarder::kForwardedHeader)) {
     StatusOr<std::string> writer = services_.WriteTarget();

@@ -32,6 +32,18 @@ json MergeProblem(json schemas, const json& problem) {
   return schemas;
 }
 
+const char* QueryTypeName(QueryType type) {
+  switch (type) {
+    case QueryType::kInteger:
+      return "integer";
+    case QueryType::kBoolean:
+      return "boolean";
+    case QueryType::kString:
+      return "string";
+  }
+  return "string";
+}
+
 json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
 json Str() { return {{"type", "string"}}; }
 json Int() { return {{"type", "integer"}}; }
@@ -423,7 +435,20 @@ nlohmann::json OpenApiDocument(const Router& router) {
                           {"schema", {{"type", "string"}}}});
       }
     }
+    // The query parameters are the route's own declarations (Router::Add(...).Takes), which the
+    // router enforces: an operation answers 400 to any parameter not listed here.
+    for (const QueryParam& q : r.query) {
+      json schema = {{"type", QueryTypeName(q.type)}};
+      if (!q.values.empty()) schema["enum"] = q.values;
+      params.push_back({{"name", q.name},
+                        {"in", "query"},
+                        {"required", q.required},
+                        {"description", q.description},
+                        {"schema", std::move(schema)}});
+    }
     if (!params.empty()) op["parameters"] = params;
+    // Pages and files a browser opens ignore any query (?utm_source=...) instead.
+    if (r.any_query) op["x-ignores-query"] = true;
     auto shape_it = shapes.find(r.method + " " + r.pattern);
     json response_schema = shape_it != shapes.end() ? shape_it->second.response : json{{"type", "object"}};
     std::string response_type = shape_it != shapes.end() ? shape_it->second.response_type : "application/json";
@@ -433,8 +458,12 @@ nlohmann::json OpenApiDocument(const Router& router) {
     }
     json responses = {
         {success,
-         {{"description", "success"}, {"content", {{response_type, {{"schema", response_schema}}}}}}},
-        {"400", ProblemRef("invalid input; `pointer` names the field")},
+         {{"description", "success"},
+          {"content", {{response_type, {{"schema", response_schema}}}}}}},
+        {"400", ProblemRef(r.any_query ? "invalid input; `pointer` names the field"
+                                       : "invalid input, or a query parameter this operation "
+                                         "does not list; `pointer` names the field or "
+                                         "parameter")},
         {"404", ProblemRef("not found, or not visible to this caller")},
         {"429", ProblemRef("rate limit exceeded; see Retry-After")},
         {"503", ProblemRef("storage unavailable; retry")}};

@@ -17,11 +17,44 @@ std::vector<std::string> Split(const std::string& path) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, unsigned roles, std::string summary,
-                 Handler handler, RunOn run_on) {
-  Route r{std::move(method),  pattern,        roles, std::move(summary),
-          std::move(handler), Split(pattern), run_on};
+Route& Router::Add(std::string method, std::string pattern, unsigned roles, std::string summary,
+                   Handler handler, RunOn run_on) {
+  Route r{std::move(method),
+          pattern,
+          roles,
+          std::move(summary),
+          std::move(handler),
+          Split(pattern),
+          run_on,
+          {},
+          {},
+          false};
   routes_.push_back(std::move(r));
+  return routes_.back();
+}
+
+const QueryParam* Route::FindQueryParam(const std::string& name) const {
+  for (const QueryParam& p : query) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const std::string* UndeclaredQueryParam(const Route& route, const HttpRequest& request) {
+  if (route.any_query) return nullptr;
+  for (const auto& entry : request.query) {
+    if (!route.FindQueryParam(entry.first)) return &entry.first;
+  }
+  return nullptr;
+}
+
+Status UnknownQueryParam(const Route& route, const std::string& name) {
+  std::string takes;
+  for (const QueryParam& p : route.query) takes += (takes.empty() ? "" : ", ") + p.name;
+  return Status::InvalidArgument(
+      Field("/" + name), "unknown query parameter '" + name + "': " + route.method + " " +
+                             route.pattern +
+                             (takes.empty() ? " takes no query parameters" : " takes " + takes));
 }
 
 void Router::BlockWhen(std::string_view method, std::string_view pattern,

@@ -56,21 +56,26 @@ void AddCatalogKind(Router& router, CatalogKindRoutes<T> k) {
              [kind](RouteContext& ctx, Respond respond) {
                RespondWith(ctx, respond, kind->get(ctx.params["id"]), 200, kind->item_json);
              });
-  router.Add("GET", "/v1/" + kind->path, kAnyone,
-             "List " + kind->noun.substr(kind->noun.find(' ') + 1) +
-                 "s (?institution= prefix filter, ?cursor=, ?limit=)",
-             [kind](RouteContext& ctx, Respond respond) {
-               uint64_t limit = 0;
-               if (!QueryLimit(ctx, respond, 100, 1000, &limit)) return;
-               if (limit == 0) limit = 100;
-               const std::string* inst = ctx.request.Query("institution");
-               const std::string* cursor = ctx.request.Query("cursor");
-               std::string prefix = inst ? *inst + (kind->prefix_is_institution ? ":" : "") : "";
-               RespondWith(ctx, respond, kind->list(prefix, cursor ? *cursor : "", limit), 200,
-                           [kind](const CatalogPage<T>& page) {
-                             return CatalogPageJson(page, kind->item_json);
-                           });
-             });
+  router
+      .Add("GET", "/v1/" + kind->path, kAnyone,
+           "List " + kind->noun.substr(kind->noun.find(' ') + 1) +
+               "s (?institution= prefix filter, ?cursor=, ?limit=)",
+           [kind](RouteContext& ctx, Respond respond) {
+             uint64_t limit = 0;
+             if (!QueryLimit(ctx, respond, 100, 1000, &limit)) return;
+             if (limit == 0) limit = 100;
+             const std::string* inst = ctx.request.Query("institution");
+             const std::string* cursor = ctx.request.Query("cursor");
+             std::string prefix = inst ? *inst + (kind->prefix_is_institution ? ":" : "") : "";
+             RespondWith(ctx, respond, kind->list(prefix, cursor ? *cursor : "", limit), 200,
+                         [kind](const CatalogPage<T>& page) {
+                           return CatalogPageJson(page, kind->item_json);
+                         });
+           })
+      .Takes({StringParam("institution", kind->prefix_is_institution
+                                             ? "only the items of this institution"
+                                             : "only ids that start with this prefix"),
+              CursorParam(), LimitParam(100, 1000)});
 }
 
 void AddGradeScaleRoutes(Router& router, CatalogService& catalog) {
@@ -126,17 +131,20 @@ void AddRulesetRoutes(Router& router, RulesetService& rulesets) {
                            });
              });
 
-  router.Add(
-      "GET", "/v1/programs/{id}/ruleset", kAnyone, "The latest ruleset of a program, or ?version=N",
-      [rs](RouteContext& ctx, Respond respond) {
-        std::optional<int> version;
-        if (ctx.request.Query("version")) {
-          uint64_t v = 0;
-          if (!QueryUint(ctx, respond, "version", 0, 1u << 30, &v)) return;
-          version = static_cast<int>(v);
-        }
-        RespondWith(ctx, respond, rs->Get(ctx.params["id"], version), 200, PublishedRulesetJson);
-      });
+  router
+      .Add("GET", "/v1/programs/{id}/ruleset", kAnyone,
+           "The latest ruleset of a program, or ?version=N",
+           [rs](RouteContext& ctx, Respond respond) {
+             std::optional<int> version;
+             if (ctx.request.Query("version")) {
+               uint64_t v = 0;
+               if (!QueryUint(ctx, respond, "version", 0, 1u << 30, &v)) return;
+               version = static_cast<int>(v);
+             }
+             RespondWith(ctx, respond, rs->Get(ctx.params["id"], version), 200,
+                         PublishedRulesetJson);
+           })
+      .Takes({IntegerParam("version", "that version instead of the latest")});
 }
 
 }  // namespace

@@ -78,41 +78,44 @@ void AddConversionRoutes(Router& router, ConversionService& conversions, Learner
                           respond(JsonResponse(201, AppliedConversionJson(*r, learner)));
                         });
              });
-  router.Add("GET", "/v1/learners/{id}/what-if", kLearnerRole,
-             "How far the learner's credits go in every program (?programs=all|a,b&limit=&as_of=)",
-             [b](RouteContext& ctx, Respond respond) {
-               const std::string learner = ctx.params["id"];
-               if (!ctx.principal.is_learner(learner)) {
+  router
+      .Add("GET", "/v1/learners/{id}/what-if", kLearnerRole,
+           "How far the learner's credits go in every program (?programs=all|a,b&limit=&as_of=)",
+           [b](RouteContext& ctx, Respond respond) {
+             const std::string learner = ctx.params["id"];
+             if (!ctx.principal.is_learner(learner)) {
+               return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
+                                              ctx.request.request_id));
+             }
+             uint64_t limit = 0;
+             if (!QueryLimit(ctx, respond, 20, 10000, &limit)) return;
+             std::vector<std::string> programs;
+             if (const std::string* p = ctx.request.Query("programs"); p && *p != "all") {
+               size_t start = 0;
+               while (start <= p->size()) {
+                 size_t comma = p->find(',', start);
+                 if (comma == std::string::npos) comma = p->size();
+                 if (comma > start) programs.push_back(p->substr(start, comma - start));
+                 start = comma + 1;
+               }
+               if (programs.size() > 10000) {
                  return respond(ProblemResponse(
-                     Status::NotFound("no learner '" + learner + "'"), ctx.request.request_id));
+                     Status::InvalidArgument(Field("/programs"), "at most 10000 programs"),
+                     ctx.request.request_id));
                }
-               uint64_t limit = 0;
-               if (!QueryLimit(ctx, respond, 20, 10000, &limit)) return;
-               std::vector<std::string> programs;
-               if (const std::string* p = ctx.request.Query("programs"); p && *p != "all") {
-                 size_t start = 0;
-                 while (start <= p->size()) {
-                   size_t comma = p->find(',', start);
-                   if (comma == std::string::npos) comma = p->size();
-                   if (comma > start) programs.push_back(p->substr(start, comma - start));
-                   start = comma + 1;
-                 }
-                 if (programs.size() > 10000) {
-                   return respond(ProblemResponse(
-                       Status::InvalidArgument(Field("/programs"), "at most 10000 programs"),
-                       ctx.request.request_id));
-                 }
-               }
-               Days as_of = TodayUtc();
-               if (const std::string* a = ctx.request.Query("as_of")) {
-                 auto d = ParseDate(*a, "/as_of");
-                 if (!d.ok()) return respond(ProblemResponse(d.status(), ctx.request.request_id));
-                 as_of = *d;
-               }
-               RespondWith(ctx, respond,
-                           b->WhatIf(learner, programs, as_of, limit == 0 ? 20 : limit), 200,
-                           [&](const WhatIfReport& r) { return WhatIfJson(r, learner, as_of); });
-             });
+             }
+             Days as_of = TodayUtc();
+             if (const std::string* a = ctx.request.Query("as_of")) {
+               auto d = ParseDate(*a, "/as_of");
+               if (!d.ok()) return respond(ProblemResponse(d.status(), ctx.request.request_id));
+               as_of = *d;
+             }
+             RespondWith(ctx, respond, b->WhatIf(learner, programs, as_of, limit == 0 ? 20 : limit),
+                         200, [&](const WhatIfReport& r) { return WhatIfJson(r, learner, as_of); });
+           })
+      .Takes({StringParam("programs", "all (default), or program ids, comma separated"),
+              LimitParam(20, 10000),
+              StringParam("as_of", "the date to evaluate at, YYYY-MM-DD (default today, UTC)")});
 }
 
 }  // namespace lcb

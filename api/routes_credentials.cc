@@ -329,12 +329,15 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
                if (!doc.ok()) return respond(ProblemResponse(doc.status(), ctx.request.request_id));
                respond(Typed(200, doc->dump(), "application/did+json"));
              });
-  router.Add("GET", "/v1/records/{id}/credential", kLearnerDataReaders,
-             "The record as an OpenBadgeCredential: ?format=di|jwt|ob3-jwt, ?holder=DID "
-             "(issuer, the learner, auditors, granted institutions)",
-             [c, rs, l](RouteContext& ctx, Respond respond) {
-               GetRecordCredential(*c, *rs, *l, ctx, std::move(respond));
-             });
+  router
+      .Add("GET", "/v1/records/{id}/credential", kLearnerDataReaders,
+           "The record as an OpenBadgeCredential: ?format=di|jwt|ob3-jwt, ?holder=DID "
+           "(issuer, the learner, auditors, granted institutions)",
+           [c, rs, l](RouteContext& ctx, Respond respond) {
+             GetRecordCredential(*c, *rs, *l, ctx, std::move(respond));
+           })
+      .Takes({StringParam("format", "the credential's form (default di)", {"di", "jwt", "ob3-jwt"}),
+              StringParam("holder", "a DID to bind the credential to")});
   router.Add(
       "GET", "/v1/status/{list}", kAnyone,
       "A signed BitstringStatusListCredential (revocation), with ETag",
@@ -359,19 +362,23 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
         return r.method == "GET" && r.pattern == "/v1/learners/{id}/transcript";
       });
   if (!transcript_taken) {
-    router.Add(
-        "GET", "/v1/learners/{id}/transcript", kLearnerDataReaders,
-        "The learner's transcript: ?format=clr, a CLR 2.0 ClrCredential of every active "
-        "record (the learner, auditors, granted institutions)",
-        [c, l](RouteContext& ctx, Respond respond) {
-          const std::string* f = ctx.request.Query("format");
-          if (f != nullptr && *f != "clr") {
-            return respond(ProblemResponse(Status::InvalidArgument(Field("/format"), "must be clr"),
-                                           ctx.request.request_id));
-          }
-          HandleClrTranscript(*c, *l, ctx, std::move(respond));
-        },
-        RunOn::kBlockingPool);
+    router
+        .Add(
+            "GET", "/v1/learners/{id}/transcript", kLearnerDataReaders,
+            "The learner's transcript: ?format=clr, a CLR 2.0 ClrCredential of every active "
+            "record (the learner, auditors, granted institutions)",
+            [c, l](RouteContext& ctx, Respond respond) {
+              const std::string* f = ctx.request.Query("format");
+              if (f != nullptr && *f != "clr") {
+                return respond(
+                    ProblemResponse(Status::InvalidArgument(Field("/format"), "must be clr"),
+                                    ctx.request.request_id));
+              }
+              HandleClrTranscript(*c, *l, ctx, std::move(respond));
+            },
+            RunOn::kBlockingPool)
+        .Takes({StringParam("format", "clr", {"clr"}),
+                StringParam("holder", "the DID of the credential's subject")});
   }
 }
 

@@ -31,38 +31,51 @@ void AddLogRoutes(Router& router, LogService& log) {
              [b](RouteContext& ctx, Respond respond) {
                respond(JsonResponse(200, LogKeysJson(b->Keys())));
              });
-  router.Add("GET", "/v1/log/proof/inclusion", kAnyone,
-             "Inclusion proof of leaf ?index= in the tree of ?size= (RFC 9162)",
-             [b](RouteContext& ctx, Respond respond) {
-               uint64_t index = 0, size = 0;
-               if (!QueryUint(ctx, respond, "index", 0, UINT64_MAX, &index, true)) return;
-               if (!QueryUint(ctx, respond, "size", 0, UINT64_MAX, &size, true)) return;
-               auto proof = b->InclusionProof(index, size);
-               if (!proof.ok()) return respond(ProblemResponse(proof.status(), ctx.request.request_id));
-               respond(JsonResponse(200, json{{"leaf_index", index}, {"tree_size", size},
-                                              {"proof", Hexes(*proof)}}));
-             });
-  router.Add("GET", "/v1/log/proof/consistency", kAnyone,
-             "Consistency proof between tree sizes ?first= and ?second= (RFC 9162)",
-             [b](RouteContext& ctx, Respond respond) {
-               uint64_t first = 0, second = 0;
-               if (!QueryUint(ctx, respond, "first", 0, UINT64_MAX, &first, true)) return;
-               if (!QueryUint(ctx, respond, "second", 0, UINT64_MAX, &second, true)) return;
-               auto proof = b->ConsistencyProof(first, second);
-               if (!proof.ok()) return respond(ProblemResponse(proof.status(), ctx.request.request_id));
-               respond(JsonResponse(200, json{{"first", first}, {"second", second},
-                                              {"proof", Hexes(*proof)}}));
-             });
-  router.Add("GET", "/v1/log/entries", kAnyone,
-             "Entries [?start, ?end) (at most 1000): leaf hashes for anyone, entry bytes "
-             "(base64) for auditors",
-             [b](RouteContext& ctx, Respond respond) {
-               uint64_t start = 0, end = 0;
-               if (!QueryUint(ctx, respond, "start", 0, UINT64_MAX, &start, true)) return;
-               if (!QueryUint(ctx, respond, "end", 0, UINT64_MAX, &end, true)) return;
-               bool with_entries = ctx.principal.is_auditor();
-               RespondWith(ctx, respond, b->Entries(start, end, with_entries), 200, LogEntriesJson);
-             });
+  router
+      .Add("GET", "/v1/log/proof/inclusion", kAnyone,
+           "Inclusion proof of leaf ?index= in the tree of ?size= (RFC 9162)",
+           [b](RouteContext& ctx, Respond respond) {
+             uint64_t index = 0, size = 0;
+             if (!QueryUint(ctx, respond, "index", 0, UINT64_MAX, &index, true)) return;
+             if (!QueryUint(ctx, respond, "size", 0, UINT64_MAX, &size, true)) return;
+             auto proof = b->InclusionProof(index, size);
+             if (!proof.ok())
+               return respond(ProblemResponse(proof.status(), ctx.request.request_id));
+             respond(JsonResponse(
+                 200, json{{"leaf_index", index}, {"tree_size", size}, {"proof", Hexes(*proof)}}));
+           })
+      .Takes({Required(IntegerParam("index", "the leaf's index, below size")),
+              Required(IntegerParam("size", "the tree size the proof is for"))});
+  router
+      .Add("GET", "/v1/log/proof/consistency", kAnyone,
+           "Consistency proof between tree sizes ?first= and ?second= (RFC 9162)",
+           [b](RouteContext& ctx, Respond respond) {
+             uint64_t first = 0, second = 0;
+             if (!QueryUint(ctx, respond, "first", 0, UINT64_MAX, &first, true)) return;
+             if (!QueryUint(ctx, respond, "second", 0, UINT64_MAX, &second, true)) return;
+             auto proof = b->ConsistencyProof(first, second);
+             if (!proof.ok())
+               return respond(ProblemResponse(proof.status(), ctx.request.request_id));
+             respond(JsonResponse(
+                 200, json{{"first", first}, {"second", second}, {"proof", Hexes(*proof)}}));
+           })
+      .Takes({Required(IntegerParam("first", "the older tree size")),
+              Required(IntegerParam("second", "the newer tree size, at least first"))});
+  router
+      .Add("GET", "/v1/log/entries", kAnyone,
+           "Entries [?start, ?end) (at most 1000): leaf hashes for anyone, entry bytes "
+           "(base64) for auditors",
+           [b](RouteContext& ctx, Respond respond) {
+             uint64_t start = 0, end = 0;
+             if (!QueryUint(ctx, respond, "start", 0, UINT64_MAX, &start, true)) return;
+             if (!QueryUint(ctx, respond, "end", 0, UINT64_MAX, &end, true)) return;
+             bool with_entries = ctx.principal.is_auditor();
+             RespondWith(ctx, respond, b->Entries(start, end, with_entries), 200, LogEntriesJson);
+           })
+      .Takes({Required(IntegerParam("start", "the first entry's index")),
+              Required(IntegerParam("end",
+                                    "the index after the last entry (exclusive; at most "
+                                    "1000 entries, clamped to the tree size)"))});
 }
 
 void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, BackupFn backup) {
@@ -129,19 +142,22 @@ void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, B
         RespondWith(ctx, respond, std::move(manifest), 201, BackupManifestJson);
       },
       RunOn::kBlockingPool);
-  router.Add("GET", "/v1/admin/actions", kAdmin,
-             "The admin action log: who created, revoked or changed what (?after=, ?limit=)",
-             [a](RouteContext& ctx, Respond respond) {
-               uint64_t after = 0, limit = 0;
-               if (!QueryUint(ctx, respond, "after", 0, UINT64_MAX, &after)) return;
-               if (!QueryLimit(ctx, respond, 100, 1000, &limit)) return;
-               RespondWith(ctx, respond, a->List(after, limit == 0 ? 100 : limit), 200,
-                           [](const std::vector<AdminActionRow>& rows) {
-                             json items = json::array();
-                             for (const auto& r : rows) items.push_back(AdminActionJson(r));
-                             return json{{"actions", items}};
-                           });
-             });
+  router
+      .Add("GET", "/v1/admin/actions", kAdmin,
+           "The admin action log: who created, revoked or changed what (?after=, ?limit=)",
+           [a](RouteContext& ctx, Respond respond) {
+             uint64_t after = 0, limit = 0;
+             if (!QueryUint(ctx, respond, "after", 0, UINT64_MAX, &after)) return;
+             if (!QueryLimit(ctx, respond, 100, 1000, &limit)) return;
+             RespondWith(ctx, respond, a->List(after, limit == 0 ? 100 : limit), 200,
+                         [](const std::vector<AdminActionRow>& rows) {
+                           json items = json::array();
+                           for (const auto& r : rows) items.push_back(AdminActionJson(r));
+                           return json{{"actions", items}};
+                         });
+           })
+      .Takes({IntegerParam("after", "only actions with a sequence number above this (default 0)"),
+              LimitParam(100, 1000)});
 }
 
 }  // namespace lcb

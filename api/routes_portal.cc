@@ -125,29 +125,37 @@ std::optional<HttpResponse> PageWithSession(Sessions& sessions, const RouteConte
 // the portal, whose entry page carries a signed-in browser's session.
 void AddMount(Router& router, const std::string& mount, const std::string& what, const char* csp,
               Sessions* sessions) {
-  router.Add(
-      "GET", mount, kAnyone, "Redirects to " + mount + "/",
-      [mount, csp](RouteContext&, Respond respond) { respond(Redirect(301, mount + "/", csp)); });
-  router.Add("GET", mount + "/", kAnyone, what + " (HTML; revalidated by ETag)",
-             [mount, csp, sessions](RouteContext& ctx, Respond respond) {
-               if (sessions) {
-                 if (auto page = PageWithSession(*sessions, ctx)) return respond(std::move(*page));
-               }
-               respond(ServeAsset(ctx.request, mount + "/index.html", csp));
-             });
-  router.Add("GET", mount + "/{file}", kAnyone,
-             "A file of " + what + "; content-hashed names are immutable for a year",
-             [mount, csp](RouteContext& ctx, Respond respond) {
-               respond(ServeAsset(ctx.request, mount + "/" + ctx.params["file"], csp));
-             });
+  router
+      .Add("GET", mount, kAnyone, "Redirects to " + mount + "/",
+           [mount, csp](RouteContext&, Respond respond) {
+             respond(Redirect(301, mount + "/", csp));
+           })
+      .IgnoresQuery();
+  router
+      .Add("GET", mount + "/", kAnyone, what + " (HTML; revalidated by ETag)",
+           [mount, csp, sessions](RouteContext& ctx, Respond respond) {
+             if (sessions) {
+               if (auto page = PageWithSession(*sessions, ctx)) return respond(std::move(*page));
+             }
+             respond(ServeAsset(ctx.request, mount + "/index.html", csp));
+           })
+      .IgnoresQuery();
+  router
+      .Add("GET", mount + "/{file}", kAnyone,
+           "A file of " + what + "; content-hashed names are immutable for a year",
+           [mount, csp](RouteContext& ctx, Respond respond) {
+             respond(ServeAsset(ctx.request, mount + "/" + ctx.params["file"], csp));
+           })
+      .IgnoresQuery();
 }
 
 }  // namespace
 
 void AddPortalRoutes(Router& router, Sessions& sessions) {
-  router.Add(
-      "GET", "/", kAnyone, "Redirects to the web portal at /portal/",
-      [](RouteContext&, Respond respond) { respond(Redirect(302, "/portal/", kPortalCsp)); });
+  router
+      .Add("GET", "/", kAnyone, "Redirects to the web portal at /portal/",
+           [](RouteContext&, Respond respond) { respond(Redirect(302, "/portal/", kPortalCsp)); })
+      .IgnoresQuery();
   AddMount(router, "/portal", "the web portal for learners, registrars and auditors", kPortalCsp,
            &sessions);
   AddMount(router, "/docs", "this API's reference, rendered from /openapi.json", kDocsCsp, nullptr);

@@ -839,19 +839,21 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
       },
       RunOn::kBlockingPool);
 
-  router.Add("GET", "/v1/learners/lookup", kAdmin | kInstitutionRole,
-             "Find a learner id by national ID (matched by HMAC; never stored in clear)",
-             [l](RouteContext& ctx, Respond respond) {
-               const std::string* nid = ctx.request.Query("national_id");
-               if (!nid || nid->empty()) {
-                 return respond(ProblemResponse(
-                     Status::InvalidArgument(Field("/national_id"), "query parameter is required"),
-                     ctx.request.request_id));
-               }
-               RespondWith(ctx, respond, l->Lookup(*nid), 200, [](const std::string& id) {
-                 return json{{"id", id}};
-               });
+  router
+      .Add("GET", "/v1/learners/lookup", kAdmin | kInstitutionRole,
+           "Find a learner id by national ID (matched by HMAC; never stored in clear)",
+           [l](RouteContext& ctx, Respond respond) {
+             const std::string* nid = ctx.request.Query("national_id");
+             if (!nid || nid->empty()) {
+               return respond(ProblemResponse(
+                   Status::InvalidArgument(Field("/national_id"), "query parameter is required"),
+                   ctx.request.request_id));
+             }
+             RespondWith(ctx, respond, l->Lookup(*nid), 200, [](const std::string& id) {
+               return json{{"id", id}};
              });
+           })
+      .Takes({Required(StringParam("national_id", "the national ID to look up"))});
 
   router.Add(
       "GET", "/v1/learners/{id}", kLearnerDataReaders,
@@ -899,9 +901,11 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
       [l](RouteContext& ctx, Respond respond) { LookupLearners(*l, ctx, respond); },
       RunOn::kBlockingPool);
 
-  router.Add("GET", "/v1/learners/{id}/records", kLearnerDataReaders,
-             "A learner's records, oldest first, paginated with a stable cursor",
-             LearnerRecordsHandler(records, learners));
+  router
+      .Add("GET", "/v1/learners/{id}/records", kLearnerDataReaders,
+           "A learner's records, oldest first, paginated with a stable cursor",
+           LearnerRecordsHandler(records, learners))
+      .Takes({CursorParam(), LimitParam(50, 1000)});
 
   auto render = std::make_shared<PassbookRenderCache>(&catalog);
   router.Add("GET", "/v1/learners/{id}/passbook", kLearnerDataReaders,
@@ -930,27 +934,43 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
   RecordService* rs = &records;
   LearnerService* l = &learners;
   LogService* lg = &log;
-  router.Add("POST", "/v1/records", kInstitutionRole,
-             "Post one record, a batch {records: [...]} (at most max_batch), or text/csv; atomic; "
-             "?dry_run=true validates only",
-             [rs, max_batch, &catalog, l](RouteContext& ctx, Respond respond) {
-               if (ctx.request.Query("mapping")) {
-                 return PostMapped(*rs, catalog, *l, max_batch, ctx, respond);
-               }
-               PostRecords(*rs, max_batch, ctx, std::move(respond));
-             });
+  router
+      .Add("POST", "/v1/records", kInstitutionRole,
+           "Post one record, a batch {records: [...]} (at most max_batch), or text/csv; atomic; "
+           "?dry_run=true validates only",
+           [rs, max_batch, &catalog, l](RouteContext& ctx, Respond respond) {
+             if (ctx.request.Query("mapping")) {
+               return PostMapped(*rs, catalog, *l, max_batch, ctx, respond);
+             }
+             PostRecords(*rs, max_batch, ctx, std::move(respond));
+           })
+      .Takes(
+          {BooleanParam("dry_run", "validate only; store nothing"),
+           StringParam("sheet", "XLSX: the sheet to read (default the first)"),
+           StringParam("mapping", "read a registrar's export in this built-in mapping",
+                       {"cn-registrar"}),
+           BooleanParam("create_learners",
+                        "with mapping: create the accounts of learners the bank does not know")});
   // A mapped file looks learners up and may create accounts: off the HTTP thread.
   router.BlockWhen("POST", "/v1/records",
                    [](const HttpRequest& req) { return req.Query("mapping") != nullptr; });
 
-  router.Add(
-      "POST", "/v1/records/table", kInstitutionRole,
-      "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "
-      "each with its line; ?mapping=cn-registrar; checks the file's form only and stores no record",
-      [rs, &catalog, &learners](RouteContext& ctx, Respond respond) {
-        ReadRecordTable(*rs, catalog, learners, ctx, respond);
-      },
-      RunOn::kBlockingPool);
+  router
+      .Add(
+          "POST", "/v1/records/table", kInstitutionRole,
+          "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "
+          "each with its line; ?mapping=cn-registrar; checks the file's form only and stores no "
+          "record",
+          [rs, &catalog, &learners](RouteContext& ctx, Respond respond) {
+            ReadRecordTable(*rs, catalog, learners, ctx, respond);
+          },
+          RunOn::kBlockingPool)
+      .Takes(
+          {StringParam("sheet", "XLSX: the sheet to read (default the first)"),
+           StringParam("mapping", "read a registrar's export in this built-in mapping",
+                       {"cn-registrar"}),
+           BooleanParam("create_learners",
+                        "with mapping: create the accounts of learners the bank does not know")});
 
   router.Add(
       "GET", "/v1/records/{id}", kLearnerDataReaders,

@@ -160,29 +160,40 @@ StatusOr<StatsQuery> ParseQuery(const RouteContext& ctx, int k) {
 
 void AddStatsRoutes(Router& router, StatsService& stats, int k) {
   StatsService* s = &stats;
-  router.Add(
-      "GET", "/v1/stats", kAdmin | kRegulatorRole,
-      "Aggregate statistics by region, kind, level, year, issuer; cells of fewer than k learners "
-      "suppressed; text/csv on request; pages with limit and cursor",
-      [s, k](RouteContext& ctx, Respond respond) {
-        auto query = ParseQuery(ctx, k);
-        if (!query.ok()) return respond(ProblemResponse(query.status(), ctx.request.request_id));
-        auto result = s->Compute(*query);
-        if (!result.ok()) return respond(ProblemResponse(result.status(), ctx.request.request_id));
-        const std::string next = result->more ? Cursor(*query, *result) : "";
-        const std::string* accept = ctx.request.Header("accept");
-        if (PreferredMediaType(accept, {"application/json", "text/csv"}) == 1) {
-          HttpResponse r =
-              TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
-          r.headers.emplace_back("X-Stats-K", std::to_string(result->k));
-          r.headers.emplace_back("X-Stats-Suppressed", std::to_string(result->suppressed));
-          r.headers.emplace_back("X-Stats-Tree-Size", std::to_string(result->tree_size));
-          if (!next.empty()) r.headers.emplace_back("X-Stats-Next", next);
-          return respond(std::move(r));
-        }
-        respond(TextResponse(200, StatsJsonText(*query, *result, next), "application/json"));
-      },
-      RunOn::kBlockingPool);
+  router
+      .Add(
+          "GET", "/v1/stats", kAdmin | kRegulatorRole,
+          "Aggregate statistics by region, kind, level, year, issuer; cells of fewer than k "
+          "learners suppressed; text/csv on request; pages with limit and cursor",
+          [s, k](RouteContext& ctx, Respond respond) {
+            auto query = ParseQuery(ctx, k);
+            if (!query.ok())
+              return respond(ProblemResponse(query.status(), ctx.request.request_id));
+            auto result = s->Compute(*query);
+            if (!result.ok())
+              return respond(ProblemResponse(result.status(), ctx.request.request_id));
+            const std::string next = result->more ? Cursor(*query, *result) : "";
+            const std::string* accept = ctx.request.Header("accept");
+            if (PreferredMediaType(accept, {"application/json", "text/csv"}) == 1) {
+              HttpResponse r =
+                  TextResponse(200, StatsCsvText(*query, *result), "text/csv; charset=utf-8");
+              r.headers.emplace_back("X-Stats-K", std::to_string(result->k));
+              r.headers.emplace_back("X-Stats-Suppressed", std::to_string(result->suppressed));
+              r.headers.emplace_back("X-Stats-Tree-Size", std::to_string(result->tree_size));
+              if (!next.empty()) r.headers.emplace_back("X-Stats-Next", next);
+              return respond(std::move(r));
+            }
+            respond(TextResponse(200, StatsJsonText(*query, *result, next), "application/json"));
+          },
+          RunOn::kBlockingPool)
+      .Takes({StringParam("group_by",
+                          "keys, comma separated: region, kind, level, year, issuer (default "
+                          "region)"),
+              StringParam("region", "a GB/T 2260 region prefix of 2, 4 or 6 digits"),
+              StringParam("region_level", "the level of the region key (default county)",
+                          {"county", "city", "province"}),
+              IntegerParam("limit", "cells per page, 1 to 100000 (default every cell)"),
+              StringParam("cursor", "the next of the previous page (same question)")});
 }
 
 }  // namespace lcb

@@ -77,23 +77,26 @@ void AddTranscriptRoutes(Router& router, TranscriptService& transcripts, Learner
   TranscriptService* t = &transcripts;
   LearnerService* l = &learners;
   CredentialService* creds = &credentials;
-  router.Add(
-      "GET", "/v1/learners/{id}/transcript", kLearnerDataReaders,
-      "The learner's transcript: ?format=pdf (default; A4, bilingual, with a verification code "
-      "and QR code) or clr",
-      [t, l, creds, options](RouteContext& ctx, Respond respond) {
-        const std::string& learner = ctx.params["id"];
-        if (!CanReadLearner(*l, ctx.principal, learner)) {
-          return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
-                                         ctx.request.request_id));
-        }
-        const std::string* format = ctx.request.Query("format");
-        if (!format || *format == "pdf") return RespondPdf(*t, options, ctx, respond);
-        if (*format == "clr") return HandleClrTranscript(*creds, *l, ctx, std::move(respond));
-        respond(ProblemResponse(Status::InvalidArgument(Field("/format"), "must be pdf or clr"),
-                                ctx.request.request_id));
-      },
-      RunOn::kBlockingPool);
+  router
+      .Add(
+          "GET", "/v1/learners/{id}/transcript", kLearnerDataReaders,
+          "The learner's transcript: ?format=pdf (default; A4, bilingual, with a verification code "
+          "and QR code) or clr",
+          [t, l, creds, options](RouteContext& ctx, Respond respond) {
+            const std::string& learner = ctx.params["id"];
+            if (!CanReadLearner(*l, ctx.principal, learner)) {
+              return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
+                                             ctx.request.request_id));
+            }
+            const std::string* format = ctx.request.Query("format");
+            if (!format || *format == "pdf") return RespondPdf(*t, options, ctx, respond);
+            if (*format == "clr") return HandleClrTranscript(*creds, *l, ctx, std::move(respond));
+            respond(ProblemResponse(Status::InvalidArgument(Field("/format"), "must be pdf or clr"),
+                                    ctx.request.request_id));
+          },
+          RunOn::kBlockingPool)
+      .Takes({StringParam("format", "pdf (default) or clr", {"pdf", "clr"}),
+              StringParam("holder", "format=clr: the DID of the credential's subject")});
   router.Add("GET", "/v1/transcripts/{code}", kAnyone,
              "What the transcript of a verification code held, and whether any of its records "
              "has been revoked since",

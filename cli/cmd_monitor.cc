@@ -35,20 +35,24 @@ int RunMonitor(const MonitorFlags& f) {
   auto monitor = Monitor::Open(o);
   if (!monitor.ok()) {
     std::fprintf(stderr, "creditbank monitor: %s\n", monitor.status().ToString().c_str());
-    return 1;
+    // The first connection is made here: a server that cannot be reached is not a finding.
+    return monitor.status().code() == StatusCode::kUnavailable ? kExitUnavailable : kExitFailure;
   }
   while (true) {
     auto poll = (*monitor)->Poll();
     if (!poll.ok() && !(*monitor)->rewrite_json().empty()) {
       std::printf("%s\n", (*monitor)->rewrite_json().c_str());
       std::fflush(stdout);
-      return 1;
+      return kExitInvalid;
     }
     if (!poll.ok()) {
       std::fprintf(stderr, "creditbank monitor: %s\n", poll.status().ToString().c_str());
       // A key that never verified the log is a bad argument, not a reason to keep polling.
       if (poll.status().code() == StatusCode::kFailedPrecondition) return kExitUsage;
-      if (f.once) return 1;
+      // Unreachable or 5xx: nothing was judged (exit 3); without --once, polled again.
+      if (f.once) {
+        return poll.status().code() == StatusCode::kUnavailable ? kExitUnavailable : kExitFailure;
+      }
     } else if (poll->new_entries > 0 || f.once) {
       nlohmann::json line = {{"event", "checked"},
                              {"size", poll->size},
@@ -75,7 +79,11 @@ void AddMonitorCommand(CLI::App& parent, int* exit_code) {
       "per-institution entry counts. Prints one JSON line per poll that found new entries.\n"
       "On a rewrite prints {\"event\":\"rewrite\",...} and exits 1. Without --log-vkey the\n"
       "log's key is trusted on first use and pinned in DIR. A --log-vkey that does not verify\n"
-      "the log's first checkpoint is a bad argument (exit 2), not a rewrite.");
+      "the log's first checkpoint is a bad argument (exit 2), not a rewrite. A log that\n"
+      "cannot be reached or read (network error, timeout, HTTP 5xx, after retries) is\n"
+      "exit 3, nothing judged: at start, or on the poll of --once; a long-running monitor\n"
+      "reports it on stderr and polls again.\n"
+      "Exit 0 ok; 1 a rewrite (or another failure); 2 bad arguments; 3 unavailable.");
   AddServerFlags(cmd, f.get(), /*server_required=*/true,
                  "an auditor's token (entry bundles need one)");
   cmd->add_option("--state", f->state, "the monitor's state directory (created if missing)")

@@ -6,6 +6,7 @@
 
 #include "cli/cli_app.h"
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "cli/rest_client.h"
 #include "crypto/checkpoint.h"
 #include "crypto/cosignature.h"
@@ -95,7 +96,28 @@ struct AuditOptions : ServerFlags {
 
 int Fail(const char* cmd, const std::string& why) {
   std::fprintf(stderr, "creditbank %s: FAILED: %s\n", cmd, why.c_str());
-  return 1;
+  return kExitFailure;
+}
+
+// The log could not be reached or read (exit 3): nothing was judged, unlike Fail.
+int Unavailable(const char* cmd, const std::string& why) {
+  std::fprintf(stderr, "creditbank %s: UNAVAILABLE (nothing was checked): %s\n", cmd, why.c_str());
+  return kExitUnavailable;
+}
+
+// A request that got no answer: the RestClient's retries ran out on connection errors,
+// timeouts or 503s (Unavailable), or the URL or CA file is wrong (a failure, as before).
+int RequestFailed(const char* cmd, const Status& s) {
+  return s.code() == StatusCode::kUnavailable ? Unavailable(cmd, s.message())
+                                              : Fail(cmd, s.message());
+}
+
+// An answer that is not 200: a 5xx is the server failing to answer (exit 3); any other status
+// is an answer, and not the one a log gives.
+int BadAnswer(const char* cmd, const std::string& what, const ClientResponse& r) {
+  const std::string why =
+      "server answered " + std::to_string(r.status) + " for " + what + ": " + r.body.substr(0, 200);
+  return r.status >= 500 ? Unavailable(cmd, why) : Fail(cmd, why);
 }
 
 // --witness-vkey V (repeatable, or comma-separated) and --quorum K: parsed cosigners, or a
@@ -214,15 +236,16 @@ int RunVerify(const VerifyOptions& o) {
 
 int RunAudit(const AuditOptions& o) {
   auto client = RestClient::Connect(o.server, o.ca, o.insecure);
-  if (!client.ok()) return Fail("audit", client.status().message());
+  if (!client.ok()) return RequestFailed("audit", client.status());
   auto latest = (*client)->Send("GET", "/v1/log/checkpoint", "");
-  if (!latest.ok()) return Fail("audit", latest.status().message());
-  if (latest->status != 200) return Fail("audit", "server answered " + std::to_string(latest->status) + " for the checkpoint");
+  if (!latest.ok()) return RequestFailed("audit", latest.status());
+  if (latest->status != 200) return BadAnswer("audit", "the checkpoint", *latest);
   std::string new_note = latest->body;
   std::string key_arg = o.key;
   if (key_arg.empty()) {
     auto key = (*client)->Send("GET", "/v1/log/key", "");
-    if (!key.ok() || key->status != 200) return Fail("audit", "cannot fetch the log key");
+    if (!key.ok()) return RequestFailed("audit", key.status());
+    if (key->status != 200) return BadAnswer("audit", "the log key", *key);
     key_arg = json::parse(key->body, nullptr, false).value("verifier_key", "");
     std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's key %s\n",
                  key_arg.c_str());
@@ -258,7 +281,8 @@ int RunAudit(const AuditOptions& o) {
                       "/v1/log/proof/consistency?first=" + std::to_string(old_cp.size) +
                           "&second=" + std::to_string(new_cp->size),
                       "");
-  if (!proof_resp.ok()) return Fail("audit", proof_resp.status().message());
+  if (!proof_resp.ok()) return RequestFailed("audit", proof_resp.status());
+  if (proof_resp->status >= 500) return BadAnswer("audit", "the consistency proof", *proof_resp);
   if (proof_resp->status != 200) {
     return Fail("audit", "server refused the consistency proof: " + proof_resp->body);
   }
@@ -330,8 +354,11 @@ void AddAuditCommand(CLI::App& parent, int* exit_code) {
       "(to --save, default CHECKPOINT_FILE). KEY is a PEM public key or a verifier key;\n"
       "without it the server's own key is used (trust on first use). A missing\n"
       "CHECKPOINT_FILE starts from size 0. With --witness-vkey, the new checkpoint must carry\n"
-      "K valid C2SP cosignatures of those witnesses (all without --quorum). Exit 0\n"
-      "consistent and saved, 1 not consistent or the new checkpoint not saved.");
+      "K valid C2SP cosignatures of those witnesses (all without --quorum).\n"
+      "Exit 0 consistent and saved; 1 a problem found (not consistent, a bad signature or\n"
+      "cosignature, a log that shrank) or the new checkpoint not saved; 2 bad arguments;\n"
+      "3 the log could not be reached or read (network error, timeout, HTTP 5xx, after\n"
+      "retries): nothing was checked, try again later.");
   AddServerFlags(cmd, o.get(), /*server_required=*/true, "not needed: the log is public");
   cmd->add_option("--from", o->from, "the saved checkpoint")
       ->type_name("CHECKPOINT_FILE")

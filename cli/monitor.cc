@@ -146,8 +146,14 @@ Status Monitor::SaveState(const std::string& note) const {
 StatusOr<std::string> Monitor::Get(const std::string& path, bool auth) {
   LCB_ASSIGN_OR_RETURN(ClientResponse r, http_->Send("GET", path, auth ? options_.token : ""));
   if (r.status != 200) {
-    return Status::Unavailable("GET " + path + " answered " + std::to_string(r.status) + ": " +
-                               r.body.substr(0, 200));
+    // A 5xx is the server failing to answer (Unavailable: nothing judged, as a network error
+    // or a timeout after the RestClient's retries); a 4xx is an answer (a token the tiles
+    // refuse, a path the server does not have).
+    const StatusCode code = r.status >= 500                      ? StatusCode::kUnavailable
+                            : r.status == 401 || r.status == 403 ? StatusCode::kPermissionDenied
+                                                                 : StatusCode::kNotFound;
+    return Status(code, "GET " + path + " answered " + std::to_string(r.status) + ": " +
+                            r.body.substr(0, 200));
   }
   return std::move(r.body);
 }
@@ -163,7 +169,7 @@ Status Monitor::EnsureVerifier() {
     LCB_ASSIGN_OR_RETURN(std::string body, Get("/v1/log/key", false));
     json k = json::parse(body, nullptr, false);
     if (k.is_discarded() || !k.contains("verifier_key") || !k["verifier_key"].is_string()) {
-      return Status::Unavailable("GET /v1/log/key has no verifier_key");
+      return Status::DataLoss("GET /v1/log/key has no verifier_key");
     }
     vkey_ = k["verifier_key"].get<std::string>();
   }

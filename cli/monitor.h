@@ -12,6 +12,8 @@
 // Any mismatch (a smaller tree, another root at a known size, an entry that is not its leaf,
 // a root that does not extend the old tree) is a rewrite: Poll returns DataLoss and
 // `rewrite_json()` the JSON line to report. The state is only saved after a checked poll.
+// A log that cannot be reached or read (a network error or timeout after the RestClient's
+// retries, an HTTP 5xx) is Unavailable: nothing was judged (`creditbank monitor` exit 3).
 //
 // State (DIR/monitor.json, replaced atomically):
 //   {"origin", "vkey", "size", "root": hex, "frontier": [hex ...] (largest subtree first),

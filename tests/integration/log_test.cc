@@ -4,9 +4,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "cli/cmd_log.h"
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/rest_client.h"
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
@@ -14,6 +17,7 @@
 #include "crypto/tiles.h"
 #include "storage/kv.h"
 #include "storage/ledger.h"
+#include "tests/integration/scripted_server.h"
 #include "tests/integration/test_server.h"
 
 namespace lcb::testing {
@@ -240,8 +244,96 @@ TEST_F(LogTest, AuditDetectsRewrittenHistory) {
                    cat2.Record(cat2.learner_a, "tsinghua:CS101", "F-" + std::to_string(i)), 201);
   }
   std::string before = ReadAll(cp_path);
-  EXPECT_EQ(CmdAudit({"--server", other.url(), "--from", cp_path, "--key", vkey}), 1);
+  EXPECT_EQ(CmdAudit({"--server", other.url(), "--from", cp_path, "--key", vkey}), kExitInvalid);
   EXPECT_EQ(ReadAll(cp_path), before) << "a failed audit must not replace the saved checkpoint";
+}
+
+// A loopback port with nothing listening on it (bound, then released).
+uint16_t ClosedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// An auditor's cron must tell "could not check" from "found a problem": a log that cannot be
+// reached or read (nothing listening, 503 after the CLI's retries, a 500) is exit 3 and says
+// nothing was checked; the saved checkpoint stays as it was. A rewritten log is still 1
+// (AuditDetectsRewrittenHistory), and so is an answer that is not a log's.
+TEST_F(LogTest, AuditThatCannotReadTheLogIsUnavailableNotInvalid) {
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  const std::string vkey = key["verifier_key"];
+  PostOne("U-1");
+  const std::string cp_path = dir_.sub("checkpoint.txt");
+  ASSERT_EQ(CmdAudit({"--server", server_->url(), "--from", cp_path, "--key", vkey}), 0);
+  const std::string saved = ReadAll(cp_path);
+  PostOne("U-2");
+  const std::string note = server_->ledger().LatestCheckpoint();
+  auto audit = [&](const std::string& url, bool with_key = true) {
+    CommandArgs args = {"--server", url, "--from", cp_path};
+    if (with_key) args.insert(args.end(), {"--key", vkey});
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
+    const int code = CmdAudit(args);
+    ::testing::internal::GetCapturedStdout();
+    return std::make_pair(code, ::testing::internal::GetCapturedStderr());
+  };
+  const std::string problem = R"({"type":"about:blank","status":503,"detail":"down"})";
+  const std::vector<std::string> five_503(RestClient::kMaxTries, Answer(503, problem));
+
+  auto [code, err] = audit("http://127.0.0.1:" + std::to_string(ClosedPort()));
+  EXPECT_EQ(code, kExitUnavailable) << err;
+  EXPECT_NE(err.find("UNAVAILABLE"), std::string::npos) << err;
+  EXPECT_EQ(err.find("FAILED"), std::string::npos) << err;
+  {
+    ScriptedServer down(five_503);
+    std::tie(code, err) = audit(down.url());
+    EXPECT_EQ(code, kExitUnavailable) << err;
+    EXPECT_EQ(down.requests().size(), static_cast<size_t>(RestClient::kMaxTries));
+  }
+  {
+    ScriptedServer down(five_503);  // the key, fetched first without --key
+    std::tie(code, err) = audit(down.url(), /*with_key=*/false);
+    EXPECT_EQ(code, kExitUnavailable) << err;
+  }
+  {
+    ScriptedServer broken({Answer(500, problem)});  // not retried: the answer is final
+    std::tie(code, err) = audit(broken.url());
+    EXPECT_EQ(code, kExitUnavailable) << err;
+  }
+  {
+    // The checkpoint is read, the consistency proof is not: nothing was judged.
+    std::vector<std::string> script = {Answer(200, note)};
+    script.insert(script.end(), five_503.begin(), five_503.end());
+    ScriptedServer half(script);
+    std::tie(code, err) = audit(half.url());
+    EXPECT_EQ(code, kExitUnavailable) << err;
+    EXPECT_NE(err.find("consistency"), std::string::npos) << err;
+  }
+  EXPECT_EQ(ReadAll(cp_path), saved) << "an audit that checked nothing replaced the checkpoint";
+  {
+    // An answer, but not a log's: a failure, as before (a wrong --server, not an outage).
+    ScriptedServer elsewhere({Answer(404, "{}")});
+    std::tie(code, err) = audit(elsewhere.url());
+    EXPECT_EQ(code, kExitFailure) << err;
+  }
+  {
+    // A checkpoint that does not verify with the key is a problem found, whatever follows.
+    std::string forged = note;
+    forged[forged.find('\n') + 1] ^= 1;  // the tree size line
+    ScriptedServer liar({Answer(200, forged)});
+    std::tie(code, err) = audit(liar.url());
+    EXPECT_EQ(code, kExitInvalid) << err;
+  }
+  EXPECT_EQ(ReadAll(cp_path), saved);
+  // Reachable again: the audit goes on from the saved checkpoint.
+  EXPECT_EQ(audit(server_->url()).first, kExitOk);
+  EXPECT_EQ(ReadAll(cp_path), note);
 }
 
 TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {

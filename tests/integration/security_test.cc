@@ -777,6 +777,215 @@ TEST_F(LimitsTest, QueryParameterGivenTwiceIs400) {
   ExpectAlive(*server_, "repeated query parameters");
 }
 
+// Whether `r` is the 400 for the unknown query parameter `name`.
+void ExpectUnknownQueryParameter(const ClientResponse& r, const std::string& name,
+                                 const std::string& what) {
+  ASSERT_EQ(r.status, 400) << what << ": " << r.body;
+  EXPECT_EQ(r.headers.at("content-type"), "application/problem+json") << what;
+  json problem = json::parse(r.body, nullptr, false);
+  EXPECT_EQ(problem.value("type", ""), "urn:creditbank:problem:invalid-argument") << what;
+  EXPECT_EQ(problem.value("pointer", ""), "/" + name) << what << ": " << r.body;
+  EXPECT_NE(problem.value("detail", "").find("unknown query parameter '" + name + "'"),
+            std::string::npos)
+      << what << ": " << r.body;
+}
+
+// A query parameter the route does not take is refused, naming it, before the handler runs: a
+// registrar who typed ?dryrun=true stores nothing, and ?limt=5 is not a page of the default
+// size. The detail lists what the route takes.
+TEST_F(LimitsTest, UnknownQueryParameterIs400AndStoresNothing) {
+  Start({});
+  cat_.Load(*server_);
+  const std::string& inst = cat_.tsinghua_token;
+  const uint64_t size_before = server_->ledger().Size();
+
+  // A POST with a valid body: refused, nothing stored (a real run of it stores the record).
+  const std::string record = cat_.Record(cat_.learner_a, "tsinghua:CS101", "UQ-1").dump();
+  ClientResponse r = server_->Call("POST", "/v1/records?dryrun=true", inst, record);
+  ExpectUnknownQueryParameter(r, "dryrun", "POST /v1/records?dryrun=true");
+  EXPECT_NE(json::parse(r.body)["detail"].get<std::string>().find(
+                "takes dry_run, sheet, mapping, create_learners"),
+            std::string::npos)
+      << r.body;
+  const std::string csv = "learner,unit,external_ref,grade_scale,grade_value,completed_on\n" +
+                          cat_.learner_a + ",tsinghua:CS101,UQ-2,percent,80,2024-01-01\n";
+  r = server_->Call("POST", "/v1/records?dry_run=true&create_learner=true", inst, csv,
+                    {{"Content-Type", "text/csv"}});
+  ExpectUnknownQueryParameter(r, "create_learner", "a CSV with ?create_learner=");
+  r = server_->Call("POST", "/v1/learners?dry_run=true", inst,
+                    json{{"national_id", "110101199001010000"}, {"display_name", "王五"}}.dump());
+  ExpectUnknownQueryParameter(r, "dry_run", "POST /v1/learners?dry_run=true");
+  EXPECT_EQ(server_->ledger().Size(), size_before) << "a refused request was stored";
+  EXPECT_EQ(server_->Call("GET", "/v1/learners/lookup?national_id=110101199001010000", inst).status,
+            404)
+      << "a refused POST /v1/learners created the account";
+  json listed = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
+                                  cat_.auditor_token, nullptr, 200);
+  EXPECT_TRUE(listed["records"].empty()) << listed.dump();
+
+  // GETs: a misspelling, a parameter of another route, a bare name, the C2SP tile routes (the
+  // spec gives them no query), a route that takes none at all.
+  struct Case {
+    std::string target, token, name;
+  };
+  const std::vector<Case> cases = {
+      {"/v1/units?limt=5", "", "limt"},
+      {"/v1/units?institution=tsinghua&limit=1&dry_run=true", "", "dry_run"},
+      {"/v1/learners/" + cat_.learner_a + "/records?limit=1&page=2", cat_.auditor_token, "page"},
+      {"/v1/log/entries?start=0&end=1&format=json", "", "format"},
+      {"/v1/log/checkpoint?fresh", "", "fresh"},
+      {"/log/checkpoint?x=1", "", "x"},
+      {"/log/tile/0/000?v=2", "", "v"},
+      {"/healthz?verbose=1", "", "verbose"},
+      {"/openapi.json?format=yaml", "", "format"},
+      {"/v1/stats?group_by=kind&k=1", server_->admin_token(), "k"},
+  };
+  for (const Case& c : cases) {
+    ExpectUnknownQueryParameter(server_->Call("GET", c.target, c.token), c.name, c.target);
+  }
+  // Who may not call the route learns that first: 401 and 403 come before the query.
+  EXPECT_EQ(server_->Call("POST", "/v1/records?dryrun=true", "", record).status, 401);
+  EXPECT_EQ(server_->Call("POST", "/v1/records?dryrun=true", cat_.auditor_token, record).status,
+            403);
+  // The portal's pages and files, and the API docs, are opened by browsers and links that may
+  // add a query (?utm_source=): ignored there.
+  EXPECT_EQ(server_->Call("GET", "/?utm_source=mail").status, 302);
+  EXPECT_EQ(server_->Call("GET", "/portal?lang=en").status, 301);
+  EXPECT_EQ(server_->Call("GET", "/portal/?utm_source=mail&x").status, 200);
+  EXPECT_EQ(server_->Call("GET", "/portal/index.html?v=3").status, 200);
+  EXPECT_EQ(server_->Call("GET", "/docs/?utm_source=mail").status, 200);
+  EXPECT_EQ(server_->ledger().Size(), size_before);
+  ExpectAlive(*server_, "unknown query parameters");
+}
+
+// Every parameter the routes document is still taken, as the portal, the CLI and docs/api.md
+// send them.
+TEST_F(LimitsTest, DocumentedQueryParametersAreTaken) {
+  Start({});
+  cat_.Load(*server_);
+  const std::string& inst = cat_.tsinghua_token;
+  const std::string& admin = server_->admin_token();
+  const std::string& a = cat_.learner_a;
+  const std::string rec = cat_.Record(a, "tsinghua:CS101", "DQ-1").dump();
+  const uint64_t size_before = server_->ledger().Size();
+  EXPECT_EQ(server_->Call("POST", "/v1/records?dry_run=true", inst, rec).status, 200);
+  EXPECT_EQ(
+      server_->Call("POST", "/v1/records?dry_run=1&sheet=Sheet1&create_learners=false", inst, rec)
+          .status,
+      200);
+  EXPECT_EQ(server_->ledger().Size(), size_before) << "?dry_run=1 stored";
+  json posted = server_->CallJson("POST", "/v1/records?dry_run=false", inst, json::parse(rec), 201);
+  const std::string id = posted["records"][0].value("id", "");
+  server_->CallJson("POST", "/v1/records", inst, cat_.Record(a, "tsinghua:MA101", "DQ-2"), 201);
+  const std::string size = std::to_string(server_->ledger().Size());
+
+  struct Case {
+    std::string target, token;
+    int status = 200;
+  };
+  json units = server_->CallJson("GET", "/v1/units?institution=tsinghua&limit=1", "", nullptr, 200);
+  ASSERT_TRUE(units["next_cursor"].is_string()) << units.dump();
+  json page = server_->CallJson("GET", "/v1/learners/" + a + "/records?limit=1", cat_.auditor_token,
+                                nullptr, 200);
+  ASSERT_TRUE(page["next_cursor"].is_string()) << page.dump();
+  const std::vector<Case> cases = {
+      {"/v1/units?institution=tsinghua&limit=1&cursor=" + units["next_cursor"].get<std::string>(),
+       ""},
+      {"/v1/institutions?institution=ts&limit=5", ""},
+      {"/v1/learners/" + a + "/records?limit=1&cursor=" + page["next_cursor"].get<std::string>(),
+       cat_.auditor_token},
+      {"/v1/learners/lookup?national_id=110101199003070011", inst},
+      {"/v1/log/proof/inclusion?index=0&size=" + size, ""},
+      {"/v1/log/proof/consistency?first=1&second=" + size, ""},
+      {"/v1/log/entries?start=0&end=" + size, cat_.auditor_token},
+      {"/v1/admin/actions?after=0&limit=5", admin},
+      {"/v1/stats?group_by=region,kind&region=11&region_level=county&limit=1", admin},
+      {"/v1/records/" + id + "/credential?format=jwt&holder=did:example:h", inst},
+      {"/v1/learners/" + a + "/transcript?format=clr&holder=did:example:h", cat_.learner_a_token},
+      {"/v1/learners/" + a + "/what-if?programs=all&limit=5&as_of=2025-01-01",
+       cat_.learner_a_token},
+      {"/v1/programs/tsinghua:NONE/ruleset?version=1", "", 404},
+  };
+  for (const Case& c : cases) {
+    ClientResponse r = server_->Call("GET", c.target, c.token);
+    EXPECT_EQ(r.status, c.status) << c.target << ": " << r.body.substr(0, 300);
+  }
+  // A registrar's file read as a table (nothing stored); ?mapping= is tested at length in
+  // registrar_import_test.cc.
+  const std::string csv = "learner,unit,external_ref,grade_scale,grade_value,completed_on\n" + a +
+                          ",tsinghua:CS101,DQ-3,percent,80,2024-01-01\n";
+  ClientResponse table = server_->Call("POST", "/v1/records/table?sheet=x&create_learners=false",
+                                       inst, csv, {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(table.status, 200) << table.body;
+  ExpectAlive(*server_, "documented query parameters");
+}
+
+// The OpenAPI document lists exactly the query parameters each route declares (the same list
+// the router enforces), and every route that declares its query refuses one it does not.
+TEST_F(LimitsTest, OpenApiListsExactlyTheDeclaredQueryParameters) {
+  Start({});
+  cat_.Load(*server_);
+  const std::string regulator = server_->NewToken("regulator:11");
+  const uint64_t size_before = server_->ledger().Size();
+  json doc = server_->CallJson("GET", "/openapi.json", "", nullptr, 200);
+  size_t routes = 0, with_query = 0;
+  for (const Route& route : server_->app().router().routes()) {
+    ++routes;
+    std::string method = route.method;
+    for (char& ch : method) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const std::string what = route.method + " " + route.pattern;
+    ASSERT_TRUE(doc["paths"].contains(route.pattern)) << what;
+    ASSERT_TRUE(doc["paths"][route.pattern].contains(method)) << what;
+    const json& op = doc["paths"][route.pattern][method];
+    std::map<std::string, json> listed;
+    for (const json& p : op.value("parameters", json::array())) {
+      if (p.value("in", "") != "query") continue;
+      EXPECT_TRUE(listed.emplace(p.value("name", ""), p).second) << what << " lists a name twice";
+    }
+    EXPECT_EQ(listed.size(), route.query.size()) << what;
+    for (const QueryParam& q : route.query) {
+      ASSERT_TRUE(listed.count(q.name)) << what << " does not list ?" << q.name << "=";
+      const json& p = listed[q.name];
+      const char* type = q.type == QueryType::kInteger   ? "integer"
+                         : q.type == QueryType::kBoolean ? "boolean"
+                                                         : "string";
+      EXPECT_EQ(p["schema"]["type"], type) << what << " ?" << q.name;
+      EXPECT_EQ(p.value("required", false), q.required) << what << " ?" << q.name;
+      EXPECT_FALSE(p.value("description", "").empty()) << what << " ?" << q.name;
+    }
+    EXPECT_EQ(op.value("x-ignores-query", false), route.any_query) << what;
+    if (!route.query.empty()) ++with_query;
+
+    // The router refuses what the route does not declare, before its handler runs (so that
+    // writes to made-up ids are safe here), once the caller may call the route at all.
+    std::string token;
+    if (route.roles & kAdmin) {
+      token = server_->admin_token();
+    } else if (route.roles & kInstitutionRole) {
+      token = cat_.tsinghua_token;
+    } else if (route.roles & kLearnerRole) {
+      token = cat_.learner_a_token;
+    } else if (route.roles & kAuditorRole) {
+      token = cat_.auditor_token;
+    } else if (route.roles & kRegulatorRole) {
+      token = regulator;
+    }
+    std::string path;
+    for (const std::string& seg : route.segments) {
+      path += "/" + (seg.size() > 2 && seg.front() == '{' ? std::string("x") : seg);
+    }
+    ClientResponse r = server_->Call(route.method, path + "?zz_not_a_parameter=1", token);
+    if (route.any_query) {
+      EXPECT_EQ(r.body.find("unknown query parameter"), std::string::npos) << what;
+    } else {
+      ExpectUnknownQueryParameter(r, "zz_not_a_parameter", what);
+    }
+  }
+  EXPECT_GT(routes, 50u);
+  EXPECT_GE(with_query, 15u);
+  EXPECT_EQ(server_->ledger().Size(), size_before);
+}
+
 // Odd but well-formed HTTP: every answer a 4xx (or 2xx), never a crash.
 TEST_F(LimitsTest, OddRequestsNeverCrash) {
   Start({});

@@ -17,8 +17,11 @@
 #include "api/server.h"
 #include "api/witness_server.h"
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "cli/monitor.h"
+#include "cli/rest_client.h"
 #include "crypto/cosignature.h"
+#include "tests/integration/scripted_server.h"
 #include "tests/integration/test_server.h"
 #include "tests/integration/witness_helpers.h"
 
@@ -172,6 +175,11 @@ json WaitForWitnesses(TestServer& s, Pred pred) {
 }
 
 // A line of /metrics that starts with `series` ("" if none).
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 std::string MetricLine(TestServer& s, const std::string& series) {
   const std::string text = s.Call("GET", "/metrics").body;
   const size_t at = text.find("\n" + series + " ");
@@ -356,6 +364,62 @@ TEST(MonitorIntegration, RewrittenHistoryUnderARunningMonitorIsReported) {
   ASSERT_FALSE(again.ok());
   EXPECT_NE((*restarted)->rewrite_json().find("not an extension"), std::string::npos)
       << (*restarted)->rewrite_json();
+  // `creditbank monitor --once` on that state: the rewrite is a problem found, exit 1.
+  restarted->reset();
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(CmdMonitor({"--server", rewritten.url(), "--state", dir.sub("monitor"), "--token",
+                        cat.auditor_token, "--once"}),
+            kExitInvalid);
+  EXPECT_NE(::testing::internal::GetCapturedStdout().find("\"rewrite\""), std::string::npos);
+}
+
+// A log the monitor cannot reach or read (nothing listening, 503 after the CLI's retries, a
+// 500 on a tile) is exit 3 for `monitor --once`: nothing was judged, nothing reported as a
+// rewrite, the state kept; the same monitor goes on once the log is back.
+TEST(MonitorIntegration, UnreachableLogIsUnavailableNotARewrite) {
+  TempDir dir;
+  const std::string key_file = dir.sub("log_key.pem");
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file).ok());
+  const uint16_t port = FreePort();
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  const std::string state = dir.sub("monitor");
+  auto monitor = [&](const std::string& server, const std::string& token) {
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
+    const int code = CmdMonitor({"--server", server, "--state", state, "--token", token, "--once"});
+    const std::string out = ::testing::internal::GetCapturedStdout();
+    ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(out.find("rewrite"), std::string::npos) << out;
+    return code;
+  };
+  EXPECT_EQ(monitor(url, ""), kExitUnavailable) << "nothing listening";
+  const std::string problem = R"({"type":"about:blank","status":503,"detail":"down"})";
+  {
+    ScriptedServer down(std::vector<std::string>(RestClient::kMaxTries, Answer(503, problem)));
+    EXPECT_EQ(monitor(down.url(), ""), kExitUnavailable) << "503";
+  }
+  std::string token, saved;
+  {
+    TestServer bank(dir.sub("bank"), {{"key_file", key_file}, {"listen", url.substr(7)}});
+    Catalog cat;
+    cat.Load(bank);
+    PostRecords(bank, cat, 3, "u-");
+    token = cat.auditor_token;
+    EXPECT_EQ(monitor(url, token), kExitOk);
+    saved = ReadFileText(state + "/monitor.json");
+    ASSERT_FALSE(saved.empty());
+    PostRecords(bank, cat, 2, "u2-");
+    // The checkpoint is read, an entry bundle answers 500: still nothing judged.
+    ClientResponse cp = bank.Call("GET", "/log/checkpoint");
+    ScriptedServer half({Answer(200, cp.body), Answer(500, problem)});
+    EXPECT_EQ(monitor(half.url(), token), kExitUnavailable) << "500 on a tile";
+  }
+  // The bank is stopped: its port refuses connections.
+  EXPECT_EQ(monitor(url, token), kExitUnavailable) << "the bank stopped";
+  EXPECT_EQ(ReadFileText(state + "/monitor.json"), saved) << "the state changed";
+  TestServer bank(dir.sub("bank"), {{"key_file", key_file}, {"listen", url.substr(7)}});
+  EXPECT_EQ(monitor(url, token), kExitOk);
+  EXPECT_NE(ReadFileText(state + "/monitor.json"), saved);
 }
 
 TEST(MonitorLabels, ScansTopLevelTypeAndIssuer) {
