@@ -78,28 +78,6 @@ class Ranker {
   boost::unordered_flat_map<uint32_t, uint32_t> map_;
 };
 
-// Sorts (code, index) pairs by code, stably, codes below `space`: least significant digit
-// first, 11 bits a pass, as many passes as `space` needs.
-void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
-               std::vector<std::pair<uint64_t, uint32_t>>* tmp, uint64_t space) {
-  constexpr int kBits = 11;
-  constexpr size_t kBuckets = size_t{1} << kBits;
-  tmp->resize(v->size());
-  std::vector<uint32_t> count(kBuckets);
-  for (int shift = 0; shift < 64 && (space - 1) >> shift != 0; shift += kBits) {
-    std::fill(count.begin(), count.end(), 0);
-    for (const auto& e : *v) ++count[(e.first >> shift) & (kBuckets - 1)];
-    uint32_t at = 0;
-    for (uint32_t& c : count) {
-      const uint32_t n = c;
-      c = at;
-      at += n;
-    }
-    for (const auto& e : *v) (*tmp)[count[(e.first >> shift) & (kBuckets - 1)]++] = e;
-    v->swap(*tmp);
-  }
-}
-
 }  // namespace
 
 StatsAggregates::CellKey StatsAggregates::Project(CellKey key, unsigned subset) {

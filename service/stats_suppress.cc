@@ -7,10 +7,6 @@
 
 namespace lcb {
 
-namespace {
-
-// Sorts (code, index) pairs by code, stably (equal codes keep their order), codes below
-// `space`: least significant digit first, 11 bits a pass, as many passes as `space` needs.
 void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
                std::vector<std::pair<uint64_t, uint32_t>>* tmp, uint64_t space) {
   constexpr int kBits = 11;
@@ -30,8 +26,6 @@ void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
     v->swap(*tmp);
   }
 }
-
-}  // namespace
 
 size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
                            const std::vector<std::vector<uint32_t>>& parents,

@@ -64,6 +64,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/regions.h"
@@ -169,5 +170,11 @@ std::string AnswerId(const StatsQuery& query);
 // For region codes at `level` (RegionAt), each one's parent as an id: a county's city (its
 // first 4 digits), a city's province (2 digits), and 0 for every province (the whole answer).
 std::vector<uint32_t> RegionParents(const std::vector<std::string>& codes, RegionLevel level);
+
+// Sorts (code, index) pairs by code, stably (equal codes keep their order), codes below
+// `space`: least significant digit first, 11 bits a pass, as many passes as `space` needs.
+// `tmp` is scratch. Shared with stats_aggregates.cc, which sorts an answer's parts with it.
+void RadixSort(std::vector<std::pair<uint64_t, uint32_t>>* v,
+               std::vector<std::pair<uint64_t, uint32_t>>* tmp, uint64_t space);
 
 }  // namespace lcb
