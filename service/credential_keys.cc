@@ -1,5 +1,7 @@
 #include "service/credential_keys.h"
 
+#include <filesystem>
+
 #include "common/date.h"
 #include "crypto/ijson.h"
 #include "crypto/jws.h"
@@ -32,7 +34,8 @@ StatusOr<std::vector<CredentialKeyRow>> DecodeRows(const std::string& stored) {
     if (!r.is_object() || !r.contains("multikey") || !r["multikey"].is_string()) {
       return Status::DataLoss("credential_keys holds a malformed row");
     }
-    rows.push_back({r["multikey"], r.value("valid_from", ""), r.value("valid_until", "")});
+    rows.push_back({r["multikey"], r.value("valid_from", ""), r.value("valid_until", ""),
+                    r.value("rsa_kid", "")});
   }
   return rows;
 }
@@ -42,6 +45,7 @@ std::string EncodeRows(const std::vector<CredentialKeyRow>& rows) {
   for (const CredentialKeyRow& r : rows) {
     Json row = {{"multikey", r.multikey}, {"valid_from", r.valid_from}};
     if (!r.valid_until.empty()) row["valid_until"] = r.valid_until;
+    if (!r.rsa_kid.empty()) row["rsa_kid"] = r.rsa_kid;
     doc.push_back(std::move(row));
   }
   return doc.dump();
@@ -55,39 +59,69 @@ std::optional<vc::UnixSeconds> TimeOf(const std::string& rfc3339) {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<CredentialKeys>> CredentialKeys::Open(Kv* kv,
-                                                               const std::string& data_dir) {
+StatusOr<std::unique_ptr<CredentialKeys>> CredentialKeys::Open(Kv* kv, const std::string& data_dir,
+                                                               bool shared_store) {
   std::unique_ptr<CredentialKeys> keys(new CredentialKeys());
-  LCB_ASSIGN_OR_RETURN(keys->ed25519_, LoadOrCreate<Ed25519Key>(data_dir + "/" + kCredentialKeyFile,
-                                                                &Ed25519Key::Generate));
-  LCB_ASSIGN_OR_RETURN(keys->rsa_,
-                       LoadOrCreate<RsaKey>(data_dir + "/" + kCredentialRsaKeyFile, &GenerateRsa));
+  std::string stored;
+  Status s = kv->Get(Table::kMeta, keys::kMetaCredentialKeys, &stored);
+  if (s.ok()) {
+    LCB_ASSIGN_OR_RETURN(keys->history_, DecodeRows(stored));
+  } else if (s.code() != StatusCode::kNotFound) {
+    return s;
+  }
+  const std::string ed_path = data_dir + "/" + kCredentialKeyFile;
+  const std::string rsa_path = data_dir + "/" + kCredentialRsaKeyFile;
+  if (shared_store && !keys->history_.empty()) {
+    for (const std::string& path : {ed_path, rsa_path}) {
+      if (!std::filesystem::exists(path)) {
+        return Status::FailedPrecondition(
+            path +
+            " is missing, and this bank already signs credentials: every node of a "
+            "shared store signs with the same keys; copy " +
+            std::string(kCredentialKeyFile) + " and " + kCredentialRsaKeyFile +
+            " (mode 0600) from the data directory of a node of this bank, or from its backup");
+      }
+    }
+  }
+  LCB_ASSIGN_OR_RETURN(keys->ed25519_, LoadOrCreate<Ed25519Key>(ed_path, &Ed25519Key::Generate));
+  LCB_ASSIGN_OR_RETURN(keys->rsa_, LoadOrCreate<RsaKey>(rsa_path, &GenerateRsa));
   const std::string& pub = keys->ed25519_->PublicKey();
   keys->did_ = DidKeyFromEd25519(pub);
   keys->verification_method_ = DidKeyVerificationMethod(pub);
   keys->rsa_kid_ = keys->rsa_->PublicKey().Thumbprint();
-  LCB_RETURN_IF_ERROR(keys->LoadHistory(kv));
+  LCB_RETURN_IF_ERROR(keys->LoadHistory(kv, shared_store));
   return keys;
 }
 
 // As the log key's history (service/log.cc): a key not yet listed closes the previous one.
-Status CredentialKeys::LoadHistory(Kv* kv) {
-  std::string stored;
-  Status s = kv->Get(Table::kMeta, keys::kMetaCredentialKeys, &stored);
-  if (s.ok()) {
-    LCB_ASSIGN_OR_RETURN(history_, DecodeRows(stored));
-  } else if (s.code() != StatusCode::kNotFound) {
-    return s;
-  }
+Status CredentialKeys::LoadHistory(Kv* kv, bool shared_store) {
   const std::string multikey = Ed25519Multikey(ed25519_->PublicKey());
-  for (const CredentialKeyRow& r : history_) {
-    if (r.multikey == multikey) return Status::Ok();
+  const std::string copy = ": copy " + std::string(kCredentialKeyFile) + " and " +
+                           kCredentialRsaKeyFile +
+                           " (mode 0600) from the data directory of a node of this bank";
+  for (CredentialKeyRow& r : history_) {
+    if (r.multikey != multikey) continue;
+    if (shared_store && !r.valid_until.empty()) {
+      return Status::FailedPrecondition(std::string(kCredentialKeyFile) + " holds credential key " +
+                                        multikey + ", retired at " + r.valid_until + copy);
+    }
+    if (r.rsa_kid == rsa_kid_ || !r.valid_until.empty()) return Status::Ok();
+    if (shared_store && !r.rsa_kid.empty()) {
+      return Status::FailedPrecondition(std::string(kCredentialRsaKeyFile) + " holds RSA key " +
+                                        rsa_kid_ + ", not the bank's current " + r.rsa_kid + copy +
+                                        " (to rotate, replace both files)");
+    }
+    // The RSA key beside the current Ed25519 key, kept from now on (or replaced alone).
+    r.rsa_kid = rsa_kid_;
+    WriteBatch batch;
+    batch.Put(Table::kMeta, keys::kMetaCredentialKeys, EncodeRows(history_));
+    return kv->Write(batch, true);
   }
   const std::string now = NowRfc3339();
   for (CredentialKeyRow& r : history_) {
     if (r.valid_until.empty()) r.valid_until = now;
   }
-  history_.push_back({multikey, now, ""});
+  history_.push_back({multikey, now, "", rsa_kid_});
   WriteBatch batch;
   batch.Put(Table::kMeta, keys::kMetaCredentialKeys, EncodeRows(history_));
   return kv->Write(batch, true);

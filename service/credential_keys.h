@@ -33,6 +33,7 @@ struct CredentialKeyRow {
   std::string multikey;  // "z6Mk..."
   std::string valid_from;
   std::string valid_until;  // empty: current
+  std::string rsa_kid;      // the RSA key used beside it (empty in rows written before it was kept)
 };
 
 // The key files' names in the data directory (backups copy them: service/backup.h).
@@ -42,7 +43,12 @@ inline constexpr char kCredentialRsaKeyFile[] = "credential_rsa_key.pem";
 class CredentialKeys {
  public:
   // Loads or creates both keys in `data_dir` and brings the key history in `kv` up to date.
-  static StatusOr<std::unique_ptr<CredentialKeys>> Open(Kv* kv, const std::string& data_dir);
+  // On a store several nodes share (`shared_store`), every node must sign with the bank's
+  // current keys: once the bank has keys, missing key files are not made anew, and a retired
+  // Ed25519 key or an RSA key other than the current one is refused (FailedPrecondition naming
+  // the files to copy), so that no node's start retires the keys the other nodes sign with.
+  static StatusOr<std::unique_ptr<CredentialKeys>> Open(Kv* kv, const std::string& data_dir,
+                                                        bool shared_store = false);
 
   const Ed25519Key& ed25519() const { return *ed25519_; }
   const RsaKey& rsa() const { return *rsa_; }
@@ -65,7 +71,7 @@ class CredentialKeys {
 
  private:
   CredentialKeys() = default;
-  Status LoadHistory(Kv* kv);
+  Status LoadHistory(Kv* kv, bool shared_store);
 
   std::unique_ptr<Ed25519Key> ed25519_;
   std::unique_ptr<RsaKey> rsa_;

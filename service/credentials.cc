@@ -83,7 +83,8 @@ StatusOr<std::unique_ptr<CredentialService>> CredentialService::Open(const Confi
   s->catalog_ = catalog;
   s->records_ = records;
   s->log_ = log;
-  LCB_ASSIGN_OR_RETURN(s->keys_, CredentialKeys::Open(kv, config.data_dir));
+  LCB_ASSIGN_OR_RETURN(
+      s->keys_, CredentialKeys::Open(kv, config.data_dir, config.storage_backend == "postgres"));
   if (config.public_url.starts_with("https://")) {
     auto did_web = vc::DidWebFromUrl(config.public_url);
     if (did_web.ok()) s->did_web_ = *did_web;

@@ -17,10 +17,11 @@ uint64_t CheckpointSize(const std::string& note) {
 }
 
 StatusOr<std::unique_ptr<LogService>> LogService::Open(Kv* kv, const std::string& key_file,
-                                                       const std::string& origin) {
+                                                       const std::string& origin,
+                                                       bool shared_store) {
   std::unique_ptr<LogService> log(new LogService());
   log->origin_ = origin;
-  LCB_RETURN_IF_ERROR(log->LoadOrCreateKey(kv, key_file));
+  LCB_RETURN_IF_ERROR(log->LoadOrCreateKey(kv, key_file, shared_store));
   LCB_ASSIGN_OR_RETURN(log->ledger_, Ledger::Open(kv, log->key_, origin));
   return log;
 }
@@ -29,20 +30,7 @@ LogService::~LogService() {
   if (ledger_) ledger_->Stop();
 }
 
-Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file) {
-  auto loaded = Ed25519Key::LoadPem(key_file);
-  if (loaded.ok()) {
-    key_ = std::make_shared<const Ed25519Key>(std::move(loaded).value());
-  } else if (loaded.status().code() == StatusCode::kNotFound) {
-    Ed25519Key fresh = Ed25519Key::Generate();
-    LCB_RETURN_IF_ERROR(fresh.SavePem(key_file));
-    key_ = std::make_shared<const Ed25519Key>(std::move(fresh));
-  } else {
-    return loaded.status();
-  }
-  // The published key list: a new key (rotation) closes the validity of the previous one, and
-  // old keys stay listed so that old checkpoints still verify.
-  const std::string vkey = VerifierKeyString(origin_, key_->PublicKey());
+Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file, bool shared_store) {
   std::string stored;
   Status s = kv->Get(Table::kMeta, keys::kMetaLogKeys, &stored);
   if (s.ok()) {
@@ -50,8 +38,42 @@ Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file) {
   } else if (s.code() != StatusCode::kNotFound) {
     return s;
   }
+  // On a shared store every node signs with the bank's one current key: a node never makes a
+  // key of its own there (that would retire the key the other nodes sign with), nor signs with
+  // a retired one.
+  auto current = [&] {
+    for (const LogKeyRow& k : keys_) {
+      if (k.valid_until.empty()) return k.verifier_key;
+    }
+    return std::string("(none)");
+  };
+  auto loaded = Ed25519Key::LoadPem(key_file);
+  if (loaded.ok()) {
+    key_ = std::make_shared<const Ed25519Key>(std::move(loaded).value());
+  } else if (loaded.status().code() != StatusCode::kNotFound) {
+    return loaded.status();
+  } else if (shared_store && !keys_.empty()) {
+    return Status::FailedPrecondition(
+        key_file + " is missing, and this bank's log is signed with " + current() +
+        ": every node of a shared store signs with that key; copy its key file (mode 0600) "
+        "from a node of this bank or from its backup");
+  } else {
+    Ed25519Key fresh = Ed25519Key::Generate();
+    LCB_RETURN_IF_ERROR(fresh.SavePem(key_file));
+    key_ = std::make_shared<const Ed25519Key>(std::move(fresh));
+  }
+  // The published key list: a new key (rotation) closes the validity of the previous one, and
+  // old keys stay listed so that old checkpoints still verify.
+  const std::string vkey = VerifierKeyString(origin_, key_->PublicKey());
   for (const LogKeyRow& k : keys_) {
-    if (k.verifier_key == vkey) return Status::Ok();
+    if (k.verifier_key != vkey) continue;
+    if (shared_store && !k.valid_until.empty()) {
+      return Status::FailedPrecondition(
+          key_file + " holds log key " + k.key_id + ", retired at " + k.valid_until +
+          "; this bank's log is now signed with " + current() +
+          ": copy the current key file (mode 0600) from a node of this bank");
+    }
+    return Status::Ok();
   }
   const std::string now = NowRfc3339();
   for (LogKeyRow& k : keys_) {

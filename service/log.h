@@ -51,9 +51,12 @@ uint64_t CheckpointSize(const std::string& note);
 class LogService {
  public:
   // Loads or creates the signing key (`key_file`, 0600), records a new key in the published
-  // list (closing the previous key's validity), and opens the Ledger over `kv`.
+  // list (closing the previous key's validity), and opens the Ledger over `kv`. On a store
+  // several nodes share (`shared_store`), a missing key file is not made anew once the bank has
+  // a key, and a retired key is refused (FailedPrecondition naming the file to copy).
   static StatusOr<std::unique_ptr<LogService>> Open(Kv* kv, const std::string& key_file,
-                                                    const std::string& origin);
+                                                    const std::string& origin,
+                                                    bool shared_store = false);
   ~LogService();
 
   Ledger& ledger() { return *ledger_; }
@@ -109,7 +112,7 @@ class LogService {
 
  private:
   LogService() = default;
-  Status LoadOrCreateKey(Kv* kv, const std::string& key_file);
+  Status LoadOrCreateKey(Kv* kv, const std::string& key_file, bool shared_store);
   std::string ReceiptCheckpoint(uint64_t leaf_index) const;
 
   std::string origin_;

@@ -230,7 +230,8 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
     LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
   }
   LCB_RETURN_IF_ERROR(LoadOrCreateSecret());
-  LCB_ASSIGN_OR_RETURN(log_, LogService::Open(kv_.get(), config_.key_file, config_.origin));
+  LCB_ASSIGN_OR_RETURN(log_, LogService::Open(kv_.get(), config_.key_file, config_.origin,
+                                              config_.storage_backend == "postgres"));
   followed_size_.store(log_->ledger().Size());
   if (writer_lease_) {
     log_->SetFollowing([lease = writer_lease_.get()] { return !lease->is_writer(); });
@@ -267,18 +268,45 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   return Status::Ok();
 }
 
+// The store keeps a check value of the national-ID secret (storage/keys.h). A node started
+// with another secret, or with none (which would make a new one), would find no learner by the
+// national ID they were made with and open second accounts: it refuses to start instead.
 Status Services::LoadOrCreateSecret() {
+  std::string stored_check;
+  Status s = kv_->Get(Table::kMeta, keys::kMetaNationalIdSecretCheck, &stored_check);
+  if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+  const bool known = s.ok();
   auto secret = ReadSecretFile(config_.secret_file);
   if (secret.ok()) {
     if (secret->size() < 32) {
       return Status::FailedPrecondition(config_.secret_file + " is too short");
     }
     national_id_secret_ = *secret;
-    return Status::Ok();
+  } else if (secret.status().code() != StatusCode::kNotFound) {
+    return secret.status();
+  } else if (known) {
+    return Status::FailedPrecondition(
+        config_.secret_file +
+        " is missing, and this bank's store was made with a national-ID secret: copy that file "
+        "(mode 0600) from a node of this bank or from its backup (a new secret would find none "
+        "of the learners already known by national ID)");
+  } else {
+    national_id_secret_ = RandomBytes(32);
+    LCB_RETURN_IF_ERROR(WriteSecretFile(config_.secret_file, national_id_secret_));
   }
-  if (secret.status().code() != StatusCode::kNotFound) return secret.status();
-  national_id_secret_ = RandomBytes(32);
-  return WriteSecretFile(config_.secret_file, national_id_secret_);
+  const Hash h = HmacSha256(national_id_secret_, "creditbank national-id secret check v1");
+  const std::string check = HexEncode(HashBytes(h));
+  if (known) {
+    if (stored_check == check) return Status::Ok();
+    return Status::FailedPrecondition(
+        config_.secret_file +
+        " is not the national-ID secret this bank's store was made with: copy the file (mode "
+        "0600) from a node of this bank or from its backup (with this one, no learner already "
+        "known by national ID would be found)");
+  }
+  WriteBatch batch;
+  batch.Put(Table::kMeta, keys::kMetaNationalIdSecretCheck, check);
+  return kv_->Write(batch, true);
 }
 
 Status Services::BootstrapAdmin(std::string* first_admin_token) {

@@ -67,6 +67,9 @@ std::string InstitutionPosted(std::string_view institution);
 inline constexpr std::string_view kMetaAdminBootstrapped = "admin_bootstrapped";
 inline constexpr std::string_view kMetaLogKeys = "log_keys";
 inline constexpr std::string_view kMetaCredentialKeys = "credential_keys";
+// Hex HMAC-SHA256(national-ID secret, "creditbank national-id secret check v1"): tells whether
+// a node's secret is the one the store's learners were made with, revealing nothing of it.
+inline constexpr std::string_view kMetaNationalIdSecretCheck = "national_id_secret_check";
 inline constexpr std::string_view kMetaWitnessCosignatures = "witness_cosignatures";
 // Several nodes on one store: "node/" + a node's lease holder name -> the URL it takes
 // forwarded writes at (Services::AdvertiseNode).

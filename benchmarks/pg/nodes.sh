@@ -65,6 +65,11 @@ echo "== $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psq
 STATS_ON_START="${STATS_ON_START:-true}"
 # start_node NAME: a node on nodes_db; sets URL_<NAME> and PID_<NAME>.
 start_node() {
+  # Every node after the first signs credentials with the first node's keys (docs/scale-out.md).
+  if [ "$1" != a ]; then
+    mkdir -p "$work/$1"
+    cp -n "$work/a/credential_key.pem" "$work/a/credential_rsa_key.pem" "$work/$1/"
+  fi
   "$bin" serve --data "$work/$1" --listen 127.0.0.1:0 --port-file "$work/$1.port" \
     --log-level warn --rate-limit-rps 0 --storage postgres --postgres-dsn "$DSN dbname=nodes_db" \
     --key-file "$work/log_key.pem" --secret-file "$work/national_id.secret" \

@@ -21,8 +21,11 @@
 
 #include "cli/commands.h"
 #include "crypto/checkpoint.h"
+#include "crypto/ed25519.h"
 #include "crypto/merkle.h"
+#include "crypto/rsa.h"
 #include "crypto/signed_note.h"
+#include "service/credential_keys.h"
 #include "tests/integration/test_server.h"
 #include "tests/integration/witness_helpers.h"
 #include "tests/pg/pg_server.h"
@@ -30,14 +33,24 @@
 namespace lcb::testing {
 namespace {
 
+// What an operator does for each further node of a shared store (docs/scale-out.md): the
+// credential keys of the node that made the bank, copied into its data directory.
+void CopyCredentialKeys(const std::string& from, const std::string& to) {
+  std::filesystem::create_directories(to);
+  for (const char* name : {kCredentialKeyFile, kCredentialRsaKeyFile}) {
+    std::filesystem::copy_file(from + "/" + name, to + "/" + name,
+                               std::filesystem::copy_options::skip_existing);
+  }
+}
+
 class PgNodesTest : public ::testing::Test {
  protected:
   void SetUp() override { LCB_PG_DATABASE_OR_SKIP(db_); }
 
   // Every node shares the database, the log key and the national-ID secret; each has its own
-  // data dir (admin token file only).
-  std::unique_ptr<TestServer> Node(const std::string& name,
-                                   const std::map<std::string, std::string>& more = {}) {
+  // data dir (its admin token file, and copies of the credential keys the first node made).
+  std::map<std::string, std::string> NodeFlags(
+      const std::map<std::string, std::string>& more = {}) {
     std::map<std::string, std::string> flags = {{"storage.backend", "postgres"},
                                                 {"storage.postgres.dsn", db_.dsn()},
                                                 {"key_file", dir_.sub("log_key.pem")},
@@ -46,8 +59,19 @@ class PgNodesTest : public ::testing::Test {
                                                 {"stats_build_on_start", "false"},
                                                 {"stats_k", "1"}};
     for (const auto& [k, v] : more) flags[k] = v;
-    return std::make_unique<TestServer>(dir_.sub(name), flags);
+    return flags;
   }
+  std::unique_ptr<TestServer> Node(const std::string& name,
+                                   const std::map<std::string, std::string>& more = {}) {
+    if (first_.empty()) {
+      first_ = name;
+    } else if (name != first_) {
+      CopyCredentialKeys(dir_.sub(first_), dir_.sub(name));
+    }
+    return std::make_unique<TestServer>(dir_.sub(name), NodeFlags(more));
+  }
+
+  std::string first_;  // the node that made the bank's credential keys
 
   PgDatabase db_;
   TempDir dir_;
@@ -223,6 +247,80 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
 // An embedded bank moves onto PostgreSQL: its backup is restored into an empty database with
 // `creditbank restore --storage postgres`, and a node started there serves the same log (same
 // checkpoint, records, tokens, passbooks) and extends it.
+// A node that joins the shared store without the bank's keys (the log key, the national-ID
+// secret, the credential keys), or with other ones, refuses to start and names the file to copy:
+// before, it made keys of its own, and each such start retired the keys the other nodes signed
+// with (and another secret would not find the learners known by national ID). Once the files
+// are copied it starts, and every node serves the same keys.
+TEST_F(PgNodesTest, ANodeWithoutTheBanksKeysRefusesToStartAndChangesNothing) {
+  auto a = Node("a");
+  Catalog cat;
+  cat.Load(*a);
+  const std::string jwks = a->Call("GET", "/.well-known/jwks.json").body;
+  const std::string log_key = a->Call("GET", "/v1/log/key").body;
+  auto start = [&](const std::string& name, std::map<std::string, std::string> more) {
+    std::map<std::string, std::string> flags = NodeFlags(std::move(more));
+    flags["data_dir"] = dir_.sub(name);
+    flags["listen"] = "127.0.0.1:0";
+    flags["log_level"] = "error";
+    auto config = LoadConfig("", {}, flags);
+    EXPECT_TRUE(config.ok()) << config.status().ToString();
+    std::string token;
+    StatusOr<std::unique_ptr<BankServer>> server = BankServer::Open(*config, &token);
+    return server.ok() ? Status::Ok() : server.status();
+  };
+  auto refused = [&](const std::string& name, std::map<std::string, std::string> more,
+                     const std::string& says) {
+    Status s = start(name, std::move(more));
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+    EXPECT_NE(s.ToString().find(says), std::string::npos) << s.ToString();
+  };
+  // No credential keys in its data directory.
+  refused("b", {}, "credential_key.pem is missing");
+  // No log key, or no national-ID secret (each would have been made anew).
+  CopyCredentialKeys(dir_.sub("a"), dir_.sub("b"));
+  refused("b", {{"key_file", dir_.sub("b/log_key.pem")}}, "log_key.pem is missing");
+  refused("b", {{"secret_file", dir_.sub("b/national_id.secret")}},
+          "national_id.secret is missing");
+  EXPECT_FALSE(std::filesystem::exists(dir_.sub("b/log_key.pem")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.sub("b/national_id.secret")));
+  // Another secret.
+  {
+    std::ofstream other(dir_.sub("other.secret"));
+    other << std::string(32, 'x');
+  }
+  std::filesystem::permissions(dir_.sub("other.secret"), std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::owner_write);
+  refused("b", {{"secret_file", dir_.sub("other.secret")}}, "is not the national-ID secret");
+  // Another RSA key beside the bank's current Ed25519 key.
+  std::filesystem::remove(dir_.sub("b/") + kCredentialRsaKeyFile);
+  ASSERT_TRUE(RsaKey::Generate().SavePem(dir_.sub("b/") + kCredentialRsaKeyFile).ok());
+  refused("b", {}, "not the bank's current");
+  // Nothing of that changed what the bank publishes.
+  EXPECT_EQ(a->Call("GET", "/.well-known/jwks.json").body, jwks);
+  EXPECT_EQ(a->Call("GET", "/v1/log/key").body, log_key);
+
+  // With the files copied, b starts: the same keys, and the learner is found by national ID.
+  std::filesystem::remove_all(dir_.sub("b"));
+  auto b = Node("b");
+  EXPECT_EQ(b->Call("GET", "/.well-known/jwks.json").body, jwks);
+  EXPECT_EQ(b->Call("GET", "/v1/log/key").body, log_key);
+  json found = b->CallJson("POST", "/v1/learners", cat.tsinghua_token,
+                           {{"national_id", "110101199003070011"}}, 200);
+  EXPECT_EQ(found["id"], cat.learner_a) << found.dump();
+
+  // The operator rotates the credential keys on c (new files): the bank signs with them from
+  // now on, and a node started later with the retired keys is refused.
+  std::filesystem::create_directories(dir_.sub("c"));
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(dir_.sub("c/") + kCredentialKeyFile).ok());
+  ASSERT_TRUE(RsaKey::Generate().SavePem(dir_.sub("c/") + kCredentialRsaKeyFile).ok());
+  auto c = Node("c");
+  const std::string rotated = c->Call("GET", "/.well-known/jwks.json").body;
+  EXPECT_NE(rotated, jwks);
+  b.reset();
+  refused("b", {}, "retired at");
+}
+
 TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
   TempDir local;
   const std::string backup = local.sub("backup");
@@ -263,6 +361,7 @@ TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
   EXPECT_NE(CmdRestore({"--from", backup, "--data", dir_.sub("again"), "--storage", "postgres"}),
             0);  // no DSN
 
+  CopyCredentialKeys(restored, dir_.sub("node"));
   TestServer node(dir_.sub("node"), {{"storage.backend", "postgres"},
                                      {"storage.postgres.dsn", db_.dsn()},
                                      {"key_file", restored + "/log_key.pem"},
@@ -433,6 +532,8 @@ TEST_F(PgNodesTest, ThreeNodesLoseTheirWriterAndLoseNothing) {
   constexpr int kLeaseMs = 2000;
   NodeProcess a(dir_, "a", db_.dsn(), kLeaseMs);
   ASSERT_GT(a.port(), 0) << "node a did not start";
+  CopyCredentialKeys(a.data(), dir_.sub("b"));
+  CopyCredentialKeys(a.data(), dir_.sub("c"));
   NodeProcess b(dir_, "b", db_.dsn(), kLeaseMs);
   NodeProcess c(dir_, "c", db_.dsn(), kLeaseMs);
   ASSERT_GT(b.port(), 0) << "node b did not start";
