@@ -8,6 +8,8 @@
 
 #include "common/date.h"
 #include "crypto/checkpoint.h"
+#include "crypto/ed25519.h"
+#include "crypto/rsa.h"
 #include "service/credential_keys.h"
 #include "service/files.h"
 #include "storage/ledger.h"
@@ -111,22 +113,29 @@ StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::strin
     LCB_RETURN_IF_ERROR(CopySecret(from + "/national_id.secret", data_dir + "/national_id.secret"));
     files.push_back("national_id.secret");
   }
-  // A backup taken before backups held the credential keys still restores: the bank makes
-  // new keys on its first start, and the operator is told that the issuer changes.
+  // A backup taken before backups held the credential keys still restores: new keys are made
+  // here (not by the bank's first start, which on a shared store refuses to make keys once the
+  // bank has some: every node must get copies of the same ones), and the operator is told that
+  // the issuer changes.
   std::string missing;
   for (const char* name : kCredentialKeyFiles) {
-    if (!fs::exists(from + "/" + name)) {
+    const std::string to = data_dir + "/" + name;
+    if (fs::exists(from + "/" + name)) {
+      LCB_RETURN_IF_ERROR(CopySecret(from + "/" + name, to));
+    } else {
       missing += (missing.empty() ? "" : ", ") + std::string(name);
-      continue;
+      LCB_RETURN_IF_ERROR(std::string_view(name) == kCredentialKeyFile
+                              ? Ed25519Key::Generate().SavePem(to)
+                              : RsaKey::Generate().SavePem(to));
     }
-    LCB_RETURN_IF_ERROR(CopySecret(from + "/" + name, data_dir + "/" + name));
     files.push_back(name);
   }
   std::vector<std::string> warnings;
   if (!missing.empty()) {
     warnings.push_back("the credential keys were not in the backup (" + missing +
-                       "): new ones will be made when the restored bank first starts, under a "
-                       "new issuer DID; credentials issued before verify only with the old keys");
+                       "): new ones were made in " + data_dir +
+                       "; the restored bank signs under a new issuer DID, and credentials "
+                       "issued before verify only with the old keys");
   }
   LCB_ASSIGN_OR_RETURN(BackupManifest result,
                        CheckStore(data_dir, effective_origin, /*full=*/true));

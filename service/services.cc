@@ -1,7 +1,9 @@
 #include "service/services.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <thread>
 
 #include "codec/json_util.h"
 #include "codec/mapping.h"
@@ -34,6 +36,32 @@ Status RoleSubjectExists(CatalogService& catalog, LearnerService& learners, cons
                   "no learner '" + p.subject + "'; create it (POST /v1/learners) first");
   }
   return Status::Ok();
+}
+
+// A node that is not the log writer never makes the bank's first keys on a shared store: when it
+// starts together with the bank's first node (which holds the lease but may not have published
+// its keys yet), it waits for them, so that every node is checked against the same keys
+// (LoadOrCreateSecret, LogService, CredentialKeys) instead of each making its own and the last
+// one written winning. The writer writes the secret's check value before both key lists.
+Status AwaitBankKeys(Kv& kv, std::chrono::milliseconds wait) {
+  const auto until = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    std::string value;
+    const Status log = kv.Get(Table::kMeta, keys::kMetaLogKeys, &value);
+    const Status credentials = kv.Get(Table::kMeta, keys::kMetaCredentialKeys, &value);
+    if (log.ok() && credentials.ok()) return Status::Ok();
+    for (const Status& s : {log, credentials}) {
+      if (!s.ok() && s.code() != StatusCode::kNotFound) return s;
+    }
+    if (std::chrono::steady_clock::now() >= until) {
+      return Status::FailedPrecondition(
+          "the log writer has not published the bank's keys within " +
+          std::to_string(wait.count()) +
+          " ms: start the bank's first node on its own, then the others with its keys "
+          "(docs/scale-out.md, \"Several nodes\")");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
 }
 
 }  // namespace
@@ -224,7 +252,10 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
     pg_ = kv.get();
     writer_lease_ = std::make_unique<WriterLeaseKeeper>(
         kv.get(), node, std::chrono::milliseconds(config_.storage_postgres_lease_ms));
-    writer_lease_->AcquireAtStart();
+    if (!writer_lease_->AcquireAtStart()) {
+      LCB_RETURN_IF_ERROR(
+          AwaitBankKeys(*kv, 3 * std::chrono::milliseconds(config_.storage_postgres_lease_ms)));
+    }
     kv_ = std::move(kv);
   } else {
     LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));

@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/rest_client.h"
 #include "crypto/checkpoint.h"
+#include "crypto/ed25519.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "crypto/signed_note.h"
@@ -342,7 +343,12 @@ TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
   std::string old_note = server_->ledger().LatestCheckpoint();
   server_.reset();
   // The operator rotates: the old key file is retired, a new one is made on the next start.
+  // On a shared store (the postgres/ run) a node never makes a key once the bank has one: the
+  // operator puts the new key in place (`creditbank keygen`).
   std::filesystem::rename(dir_.sub("bank") + "/log_key.pem", dir_.sub("old_key.pem"));
+  if (TestOnPostgres()) {
+    ASSERT_TRUE(Ed25519Key::Generate().SavePem(dir_.sub("bank") + "/log_key.pem").ok());
+  }
   server_ = std::make_unique<TestServer>(dir_.sub("bank"));
   std::string id = PostOne("K-2");
   json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);

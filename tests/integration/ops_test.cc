@@ -204,7 +204,12 @@ TEST(OpsTest, BackupCarriesTheCredentialKeys) {
   ASSERT_EQ(CmdRestore(RestoreArgs(old_backup, restored_old)), 0);
   const std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(err.find("the credential keys were not in the backup"), std::string::npos) << err;
-  EXPECT_NE(err.find("new ones will be made"), std::string::npos) << err;
+  EXPECT_NE(err.find("new ones were made in " + restored_old), std::string::npos) << err;
+  for (const char* name : {"credential_key.pem", "credential_rsa_key.pem"}) {
+    EXPECT_EQ(ModeOf(restored_old + "/" + name),
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << name;
+  }
   TestServer fresh(restored_old);
   EXPECT_NE(fresh.CallJson("GET", "/v1/credentials/issuer", "", nullptr, 200)["id"], did);
 }

@@ -26,6 +26,7 @@
 #include "crypto/rsa.h"
 #include "crypto/signed_note.h"
 #include "service/credential_keys.h"
+#include "storage/pg_kv.h"
 #include "tests/integration/test_server.h"
 #include "tests/integration/witness_helpers.h"
 #include "tests/pg/pg_server.h"
@@ -319,6 +320,63 @@ TEST_F(PgNodesTest, ANodeWithoutTheBanksKeysRefusesToStartAndChangesNothing) {
   EXPECT_NE(rotated, jwks);
   b.reset();
   refused("b", {}, "retired at");
+}
+
+// Nodes started together on a new database: the one that takes the lease makes the bank's keys,
+// and the others wait for them (instead of each making its own, the last one written winning),
+// then are checked against them like any later node. A node whose writer never publishes keys
+// gives up after three leases, naming why.
+TEST_F(PgNodesTest, NodesStartedTogetherWaitForTheWritersKeys) {
+  auto start = [&](const std::string& name, std::map<std::string, std::string> more,
+                   std::unique_ptr<BankServer>* keep) {
+    std::map<std::string, std::string> flags = NodeFlags(std::move(more));
+    flags["data_dir"] = dir_.sub(name);
+    flags["listen"] = "127.0.0.1:0";
+    flags["log_level"] = "error";
+    auto config = LoadConfig("", {}, flags);
+    EXPECT_TRUE(config.ok()) << config.status().ToString();
+    std::string token;
+    StatusOr<std::unique_ptr<BankServer>> server = BankServer::Open(*config, &token);
+    if (!server.ok()) return server.status();
+    *keep = std::move(server).value();
+    return Status::Ok();
+  };
+  // Two nodes at once, neither with the other's credential keys: exactly one starts.
+  std::unique_ptr<BankServer> kept[2];
+  Status outcome[2];
+  {
+    std::thread p([&] { outcome[0] = start("p", {}, &kept[0]); });
+    std::thread q([&] { outcome[1] = start("q", {}, &kept[1]); });
+    p.join();
+    q.join();
+  }
+  EXPECT_NE(outcome[0].ok(), outcome[1].ok())
+      << outcome[0].ToString() << " / " << outcome[1].ToString();
+  for (const Status& s : outcome) {
+    if (s.ok()) continue;
+    EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+    EXPECT_NE(s.ToString().find("credential_key.pem is missing"), std::string::npos)
+        << s.ToString();
+  }
+  kept[0].reset();
+  kept[1].reset();
+
+  // A writer that holds the lease and publishes nothing: a node waits three leases, then refuses.
+  PgDatabase other;
+  ASSERT_TRUE(other.Create()) << other.why();
+  PgKvOptions options;
+  options.dsn = other.dsn();
+  auto holder = PgKv::Open(options);
+  ASSERT_TRUE(holder.ok()) << holder.status().ToString();
+  ASSERT_TRUE((*holder)->AcquireWriter("http://first-node.example", std::chrono::seconds(60)).ok());
+  const auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<BankServer> none;
+  Status s = start(
+      "r", {{"storage.postgres.dsn", other.dsn()}, {"storage.postgres.lease_ms", "1000"}}, &none);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(3000));
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.ToString().find("has not published the bank's keys"), std::string::npos)
+      << s.ToString();
 }
 
 TEST_F(PgNodesTest, AnEmbeddedBanksBackupRestoresIntoPostgresAndGoesOnThere) {
