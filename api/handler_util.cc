@@ -1,8 +1,43 @@
 #include "api/handler_util.h"
 
+#include <algorithm>
 #include <charconv>
+#include <unordered_set>
 
 namespace lcb {
+
+size_t RecordIndexOf(std::string_view pointer) {
+  constexpr std::string_view kPrefix = "/records/";
+  if (!pointer.starts_with(kPrefix)) return SIZE_MAX;
+  pointer.remove_prefix(kPrefix.size());
+  size_t index = 0;
+  const auto [end, ec] = std::from_chars(pointer.data(), pointer.data() + pointer.size(), index);
+  if (ec != std::errc() || end == pointer.data() ||
+      (end != pointer.data() + pointer.size() && *end != '/')) {
+    return SIZE_MAX;
+  }
+  return index;
+}
+
+namespace {
+
+// A problem+json lists this many problems at most (docs/api.md); `detail` counts them all.
+constexpr size_t kMaxListedProblems = 1000;
+
+// "N records were rejected", "1 record was rejected (3 problems)": the records named by the
+// problems' pointers (problems of a single posted record, without "/records/<i>", are one).
+std::string RejectedCount(const std::vector<Status>& problems) {
+  std::unordered_set<size_t> records;
+  for (const Status& s : problems) records.insert(RecordIndexOf(s.pointer()));
+  std::string out = std::to_string(records.size()) +
+                    (records.size() == 1 ? " record was rejected" : " records were rejected");
+  if (problems.size() > records.size()) {
+    out += " (" + std::to_string(problems.size()) + " problems)";
+  }
+  return out;
+}
+
+}  // namespace
 
 HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
                           const std::string& request_id) {
@@ -10,13 +45,15 @@ HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
   if (errors.errors.size() > 0) {
     json doc = json::parse(r.body);
     json list = json::array();
-    for (const Status& s : errors.errors) {
+    const size_t listed = std::min(errors.errors.size(), kMaxListedProblems);
+    for (size_t i = 0; i < listed; ++i) {
+      const Status& s = errors.errors[i];
       list.push_back({{"pointer", s.pointer()}, {"detail", s.message()}});
     }
     doc["errors"] = list;
     if (errors.errors.size() > 1) {
-      doc["detail"] = std::to_string(errors.errors.size()) +
-                      " records were rejected; nothing was stored. First: " + first.message();
+      doc["detail"] =
+          RejectedCount(errors.errors) + "; nothing was stored. First: " + first.message();
     }
     r.body = Dump(doc);
   }

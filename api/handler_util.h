@@ -27,7 +27,12 @@ inline HttpResponse TextResponse(int status, std::string body, std::string type 
   return r;
 }
 
-// Problem for a whole batch: the first error is the headline, every error is listed.
+// The record index i of a "/records/<i>[/...]" pointer, or SIZE_MAX for any other pointer.
+size_t RecordIndexOf(std::string_view pointer);
+
+// Problem for a whole batch: the first error is the headline, every error is listed (a record
+// may have several); with more than one, `detail` counts the records rejected (and the problems,
+// when a record has more than one) before quoting the first.
 HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
                           const std::string& request_id);
 

@@ -22,20 +22,6 @@
 namespace lcb {
 namespace {
 
-// The record index i of a "/records/<i>[/...]" pointer, or SIZE_MAX for any other pointer.
-size_t RecordIndexOf(std::string_view pointer) {
-  constexpr std::string_view kPrefix = "/records/";
-  if (!pointer.starts_with(kPrefix)) return SIZE_MAX;
-  pointer.remove_prefix(kPrefix.size());
-  size_t index = 0;
-  const auto [end, ec] = std::from_chars(pointer.data(), pointer.data() + pointer.size(), index);
-  if (ec != std::errc() || end == pointer.data() ||
-      (end != pointer.data() + pointer.size() && *end != '/')) {
-    return SIZE_MAX;
-  }
-  return index;
-}
-
 // Turns "/records/<i>/field" into the CSV line of row i, for registrars fixing their file.
 void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
   json doc = json::parse(r->body, nullptr, false);
@@ -118,11 +104,10 @@ bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
 // read (body.unreadable), each record's recognition (unknown unit or learner, bad grade, date
 // in the future...), and idempotency conflicts with stored records or within the request of
 // the rows with neither problem (CheckConflicts over the entries when every row recognizes,
-// else CheckInputConflicts over the inputs). The problems are in *errors in row order,
-// at most kMaxBatchProblems; the one returned is the headline: the first that is the client's
-// to fix in the file (400) before a conflict (409). Ok with the entries when there is none.
-constexpr size_t kMaxBatchProblems = 1000;
-
+// else CheckInputConflicts over the inputs). The problems are in *errors in row order, then
+// field order (every problem of a row; BatchProblem lists at most 1,000); the one returned is the
+// headline: the first that is the client's to fix in the file (400) before a conflict (409). Ok
+// with the entries when there is none.
 StatusOr<std::vector<LogEntry>> CheckRows(
     RecordService& records, const std::string& issuer, const Submission& submission,
     const PostBody& body, BatchErrors* errors,
@@ -155,7 +140,6 @@ StatusOr<std::vector<LogEntry>> CheckRows(
   std::stable_sort(all.begin(), all.end(), [](const Status& a, const Status& b) {
     return RecordIndexOf(a.pointer()) < RecordIndexOf(b.pointer());
   });
-  if (all.size() > kMaxBatchProblems) all.resize(kMaxBatchProblems);
   auto headline = std::find_if(all.begin(), all.end(), [](const Status& e) {
     return e.code() == StatusCode::kInvalidArgument;
   });

@@ -14,8 +14,9 @@
 //                and the engine's recognition checks (Recognize: issuer may post the unit,
 //                grade scale and value, credits/hours, level, completed_on not in the future,
 //                ...) against the issuing institution (GET /v1/institutions/{id}); plus
-//                external_refs repeated inside the file. Every bad line is reported as
-//                "line N: <column>: <reason> (column X)" on stderr, and nothing is stored;
+//                external_refs repeated inside the file. Every problem of every bad line is
+//                reported, each as "line N: <column>: <reason> (column X)" on stderr (a bad
+//                成绩 and a 获得时间 in the future are two), and nothing is stored;
 //   3. accounts  with a mapping, learners the bank does not know yet are created (POST
 //                /v1/learners with the national ID, kept only as HMAC, and the display name);
 //                only now, once the whole file passed phases 1 and 2 and the server's check
@@ -78,8 +79,9 @@ constexpr const char* kImportFooter =
     "身份证号 (accounts created for new ones, named by 姓名). docs/registrar-formats.md\n"
     "describes the columns and the mapping file format.\n\n"
     "The whole file is checked first, against the server's catalog too, then by the server\n"
-    "itself (?dry_run=true, which also knows the learner accounts); every bad line is\n"
-    "reported, all in one list, as 'line N: <column>: <reason> (column X)' and nothing is\n"
+    "itself (?dry_run=true, which also knows the learner accounts); every problem of every\n"
+    "bad line is reported, all in one list, as 'line N: <column>: <reason> (column X)' and\n"
+    "nothing is "
     "stored unless --skip-invalid. Re-running is safe: records are idempotent by external_ref. "
     "Exit 0 only\n"
     "if every record meant to be stored was stored.";
@@ -305,12 +307,12 @@ int RunImport(const ImportOptions& options) {
       !s.ok()) {
     return Fail(s.message());
   }
-  const size_t invalid = checked.problems.size();
+  const size_t invalid = checked.invalid_rows;
   const bool server_checks =
       !options.skip_invalid && !options.token.empty() && !issuer->require_signatures;
   if (options.skip_invalid) {
     PrintAll(checked.problems, " (skipped)");
-  } else if (!problems.empty() || invalid > 0) {
+  } else if (!problems.empty() || !checked.problems.empty()) {
     // The file is refused: the server still checks the rows that passed, so that this one
     // report names every problem (a stored external_ref reused for another grade too), not
     // only those of the first phase that found one.

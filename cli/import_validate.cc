@@ -1,5 +1,8 @@
 #include "cli/import_validate.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "cli/import_remote.h"
 #include "codec/json_util.h"
 #include "codec/mapping.h"
@@ -62,8 +65,12 @@ Status FetchUnits(RestClient& remote, const std::string& token, const std::vecto
   return Status::Ok();
 }
 
-// The first problem of one row as POST /v1/records would see it, or nullopt.
-std::optional<std::pair<std::string, std::string>> CheckRow(
+using FieldProblem = std::pair<std::string, std::string>;  // bank field, reason
+
+// Every problem of one row as POST /v1/records would see it (none: the row is valid), in the
+// order of the server's checks: the row's fields as engine/recognition.h lists them. A field
+// over its byte limit is not also checked by Recognize; an unknown unit ends the checks.
+std::vector<FieldProblem> CheckRow(
     const Row& row, const std::unordered_map<std::string, std::optional<Unit>>& units,
     const Institution& issuer, const GradeScales& scales, Days today) {
   const RecordInput& in = row.input;
@@ -74,15 +81,19 @@ std::optional<std::pair<std::string, std::string>> CheckRow(
       {kScaleBytes, in.grade_scale},
       {kValueBytes, in.grade_value},
       {kAttendanceBytes, in.attendance ? std::string_view(*in.attendance) : ""}};
+  std::vector<FieldProblem> out;
   for (const auto& [limit, value] : sized) {
-    if (auto why = CheckBytes(limit, value)) return std::pair{std::string(limit.field), *why};
+    if (auto why = CheckBytes(limit, value)) out.emplace_back(limit.field, std::move(*why));
   }
   static const Unit kNoUnit;  // for rows without a unit: Recognize reports "/unit is required"
   const Unit* unit = &kNoUnit;
   if (!in.unit.empty()) {
     auto it = units.find(in.unit);
     if (it == units.end() || !it->second) {
-      return std::pair{std::string("unit"), "no unit '" + in.unit + "' in the catalog"};
+      if (out.empty() || out.back().first != "unit") {
+        out.emplace_back("unit", "no unit '" + in.unit + "' in the catalog");
+      }
+      return out;
     }
     unit = &*it->second;
   }
@@ -94,11 +105,27 @@ std::optional<std::pair<std::string, std::string>> CheckRow(
     copy.learner = "lrn_pending";
     checked = &copy;
   }
-  auto rec = Recognize(*checked, *unit, issuer, scales, today);
-  if (!rec.ok()) {
-    return std::pair{formats::BankFieldOfPointer(rec.status().pointer()), rec.status().message()};
+  std::vector<Status> problems;
+  if (Recognize(*checked, *unit, issuer, scales, today, &problems).ok() && out.empty()) return out;
+  const size_t too_long = out.size();
+  for (const Status& p : problems) {
+    std::string field = formats::BankFieldOfPointer(p.pointer());
+    const bool reported = std::any_of(out.begin(), out.begin() + too_long,
+                                      [&](const FieldProblem& f) { return f.first == field; });
+    if (!reported) out.emplace_back(std::move(field), p.message());
   }
-  return std::nullopt;
+  // The server's order: byte limits are checked as the JSON is read, but both lists follow the
+  // fields' order, so that a line's problems read left to right as Recognize checks them.
+  static constexpr std::string_view kFieldOrder[] = {
+      "learner", "unit",  "external_ref", "grade_scale", "grade_value",    "hours",
+      "credits", "level", "completed_on", "attendance",  "evidence_sha256"};
+  auto rank = [](const FieldProblem& p) {
+    return std::find(std::begin(kFieldOrder), std::end(kFieldOrder), p.first) -
+           std::begin(kFieldOrder);
+  };
+  std::stable_sort(out.begin(), out.end(),
+                   [&](const FieldProblem& a, const FieldProblem& b) { return rank(a) < rank(b); });
+  return out;
 }
 
 }  // namespace
@@ -115,6 +142,7 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
     if (!in.ok()) {
       out->problems.push_back(formats::ProblemForField(table, csv_row.line, in.status().pointer(),
                                                        in.status().message()));
+      ++out->invalid_rows;
       continue;
     }
     mapped.push_back(Row{csv_row.line, std::move(in).value(), r, table.pending_of_row[r]});
@@ -126,18 +154,21 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
   std::unordered_map<std::string, int> first_line_of_ref;
   out->valid.reserve(mapped.size());
   for (Row& row : mapped) {
-    auto problem = CheckRow(row, units, issuer, scales, today);
-    if (!problem) {
+    std::vector<FieldProblem> problems = CheckRow(row, units, issuer, scales, today);
+    if (problems.empty()) {
       auto [it, inserted] = first_line_of_ref.emplace(row.input.external_ref, row.line);
       if (!inserted) {
-        problem = std::pair{std::string("external_ref"),
-                            "'" + row.input.external_ref + "' is also on line " +
-                                std::to_string(it->second) + " (one record per external_ref)"};
+        problems.emplace_back("external_ref", "'" + row.input.external_ref + "' is also on line " +
+                                                  std::to_string(it->second) +
+                                                  " (one record per external_ref)");
       }
     }
-    if (problem) {
-      out->problems.push_back(
-          formats::ProblemForField(table, row.line, problem->first, std::move(problem->second)));
+    if (!problems.empty()) {
+      for (auto& [field, reason] : problems) {
+        out->problems.push_back(
+            formats::ProblemForField(table, row.line, field, std::move(reason)));
+      }
+      ++out->invalid_rows;
       continue;
     }
     out->valid.push_back(std::move(row));

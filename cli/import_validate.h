@@ -17,13 +17,15 @@ namespace lcb::import_cli {
 struct Validated {
   size_t data_rows = 0;
   std::vector<Row> valid;                      // file order
-  std::vector<formats::CellProblem> problems;  // file order
+  std::vector<formats::CellProblem> problems;  // file order; every problem of a row
+  size_t invalid_rows = 0;                     // the rows with a problem
 };
 
 // Maps every row of `table` to a RecordInput and checks it: the JSON API's byte limits, the
 // unit (fetched from the server when `units` lacks it), the engine's recognition checks
-// against `issuer`, and external_refs repeated inside the file. An error only when the check
-// itself could not be made (the server is down).
+// against `issuer`, and external_refs repeated inside the file. A row's independent problems
+// are all reported (a bad grade and a date in the future), each at its own column. An error only
+// when the check itself could not be made (the server is down).
 Status Validate(formats::MappedTable& table, const Institution& issuer, RestClient& remote,
                 const std::string& token,
                 std::unordered_map<std::string, std::optional<Unit>> units, Validated* out);

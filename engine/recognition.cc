@@ -35,31 +35,62 @@ bool IsLowerHex64(std::string_view s) {
          });
 }
 
-// Credits and hours as posted -> resolved credits (and the hours to keep).
-Status ResolveCredits(const RecordInput& input, const Unit& unit, const Institution& issuer,
-                      Record* out) {
+// Where Recognize puts its problems: the first is what it returns; with a list (the caller's
+// `problems`), every independent one is also appended there. Without a list the first problem
+// ends the checks (Add returns false and `more` turns false), as it always has.
+class Problems {
+ public:
+  explicit Problems(std::vector<Status>* all) : all_(all) {}
+
+  // True when `s` is Ok; otherwise records it and returns false.
+  bool Add(const Status& s) {
+    if (s.ok()) [[likely]]
+      return true;
+    if (first_.ok()) first_ = s;
+    if (all_ != nullptr) all_->push_back(s);
+    return false;
+  }
+  // Whether the next independent check is worth making: none failed yet, or all are wanted.
+  bool more() const { return first_.ok() || all_ != nullptr; }
+  bool any() const { return !first_.ok(); }
+  const Status& first() const { return first_; }
+
+ private:
+  Status first_;
+  std::vector<Status>* all_;
+};
+
+// Credits and hours as posted -> resolved credits (and the hours to keep). A bad /hours and a
+// bad /credits are both reported; whether they agree is asked only of two valid amounts.
+void ResolveCredits(const RecordInput& input, const Unit& unit, const Institution& issuer,
+                    Record* out, Problems& problems) {
+  bool ok = true;
   if (input.hours) {
     if (*input.hours < 0 || *input.hours > kMaxRecordHours) {
-      return Status::InvalidArgument(Field("/hours"), "must be 0 to 100000 hours");
+      ok = problems.Add(Status::InvalidArgument(Field("/hours"), "must be 0 to 100000 hours"));
+    } else if (issuer.hours_per_credit <= 0) {
+      ok = problems.Add(
+          Status::FailedPrecondition("issuer " + issuer.id + " has no hours_per_credit"));
     }
-    if (issuer.hours_per_credit <= 0) {
-      return Status::FailedPrecondition("issuer " + issuer.id + " has no hours_per_credit");
-    }
+    if (!problems.more()) return;
   }
   if (input.credits && (*input.credits < 0 || *input.credits > kMaxRecordCredits)) {
-    return Status::InvalidArgument(Field("/credits"), "must be 0 to 1000 credits");
+    ok = problems.Add(Status::InvalidArgument(Field("/credits"), "must be 0 to 1000 credits"));
   }
+  if (!ok) return;
   if (input.hours) {
     const Centi derived = CreditsFromHours(*input.hours, issuer.hours_per_credit);
     if (input.credits && *input.credits != derived) {
-      return Status::InvalidArgument(
+      problems.Add(Status::InvalidArgument(
           Field("/credits"), "credits " + CentiToString(*input.credits) + " do not match hours " +
                                  CentiToString(*input.hours) + " at " +
                                  CentiToString(issuer.hours_per_credit) + " hours per credit (" +
-                                 CentiToString(derived) + " credits)");
+                                 CentiToString(derived) + " credits)"));
+      return;
     }
     if (derived > kMaxRecordCredits) {
-      return Status::InvalidArgument(Field("/hours"), "amounts to more than 1000 credits");
+      problems.Add(Status::InvalidArgument(Field("/hours"), "amounts to more than 1000 credits"));
+      return;
     }
     out->credits = derived;
     out->hours = *input.hours;
@@ -69,7 +100,41 @@ Status ResolveCredits(const RecordInput& input, const Unit& unit, const Institut
     out->credits = unit.credits;
     if (unit.hours > 0) out->hours = unit.hours;
   }
-  return Status::Ok();
+}
+
+// /level in 1..10 and in the issuer's framework; common_level from it.
+void ResolveLevel(const RecordInput& input, const Unit& unit, const Institution& issuer,
+                  Record* record, Problems& problems) {
+  record->level = input.level.value_or(unit.level);
+  if (record->level < kMinLevel || record->level > kMaxLevel) {
+    problems.Add(Status::InvalidArgument(Field("/level"), "must be a level from 1 to 10"));
+    return;
+  }
+  // The level stays as posted; the common (EQF) level is what min_level compares against.
+  problems.Add(ResolveCommonLevel(issuer, record));
+}
+
+// /completed_on: a date, not after today; expires_on from it.
+void ResolveCompletedOn(const RecordInput& input, const Unit& unit, Days today, Record* record,
+                        Problems& problems) {
+  if (input.completed_on.empty()) {
+    problems.Add(Status::InvalidArgument(Field("/completed_on"), "is required"));
+    return;
+  }
+  StatusOr<Days> date = ParseDate(input.completed_on, "/completed_on");
+  if (!date.ok()) {
+    problems.Add(date.status());
+    return;
+  }
+  record->completed_on = *date;
+  if (record->completed_on > today) {
+    problems.Add(Status::InvalidArgument(Field("/completed_on"),
+                                         "is in the future (today is " + FormatDate(today) + ")"));
+    return;
+  }
+  if (unit.validity_years > 0) {
+    record->expires_on = AddYears(record->completed_on, unit.validity_years);
+  }
 }
 
 int ColumnIndex(std::string_view name) {
@@ -100,14 +165,22 @@ Centi CreditsFromHours(Centi hours, Centi hours_per_credit) {
 }
 
 StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Institution& issuer,
-                           const GradeScales& scales, Days today) {
-  LCB_RETURN_IF_ERROR(ValidateText(input.learner, "/learner", kMaxLearnerChars));
-  if (input.unit.empty()) return Status::InvalidArgument(Field("/unit"), "is required");
-  if (input.unit != unit.id) {
-    return Status::InvalidArgument(Field("/unit"), "does not name unit " + unit.id);
+                           const GradeScales& scales, Days today, std::vector<Status>* problems) {
+  Problems found(problems);
+  // The record's identity. A unit that is not the one looked up, or that the issuer may not
+  // post for, ends the checks: every other check is against that unit.
+  found.Add(ValidateText(input.learner, "/learner", kMaxLearnerChars));
+  if (!found.more()) return found.first();
+  if (input.unit.empty()) {
+    found.Add(Status::InvalidArgument(Field("/unit"), "is required"));
+    return found.first();
   }
-  LCB_RETURN_IF_ERROR(CheckIssuerMayPost(unit, issuer));
-  LCB_RETURN_IF_ERROR(ValidateText(input.external_ref, "/external_ref", kMaxExternalRefChars));
+  if (input.unit != unit.id) {
+    found.Add(Status::InvalidArgument(Field("/unit"), "does not name unit " + unit.id));
+    return found.first();
+  }
+  if (!found.Add(CheckIssuerMayPost(unit, issuer))) return found.first();
+  found.Add(ValidateText(input.external_ref, "/external_ref", kMaxExternalRefChars));
 
   Record record;
   record.learner = input.learner;
@@ -117,41 +190,33 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
   record.kind = unit.kind;
   record.field = unit.field;
 
-  LCB_ASSIGN_OR_RETURN(record.grade, scales.Normalize(input.grade_scale, input.grade_value));
-  record.grade_scale = input.grade_scale;
-  record.grade_value = input.grade_value;
-
-  LCB_RETURN_IF_ERROR(ResolveCredits(input, unit, issuer, &record));
-
-  record.level = input.level.value_or(unit.level);
-  if (record.level < kMinLevel || record.level > kMaxLevel) {
-    return Status::InvalidArgument(Field("/level"), "must be a level from 1 to 10");
+  // The independent checks, each reported: grade, amounts, level, date, the optional fields.
+  if (found.more()) {
+    StatusOr<int> grade = scales.Normalize(input.grade_scale, input.grade_value);
+    if (grade.ok()) {
+      record.grade = *grade;
+    } else {
+      found.Add(grade.status());
+    }
+    record.grade_scale = input.grade_scale;
+    record.grade_value = input.grade_value;
   }
-  // The level stays as posted; the common (EQF) level is what min_level compares against.
-  LCB_RETURN_IF_ERROR(ResolveCommonLevel(issuer, &record));
-
-  if (input.completed_on.empty())
-    return Status::InvalidArgument(Field("/completed_on"), "is required");
-  LCB_ASSIGN_OR_RETURN(record.completed_on, ParseDate(input.completed_on, "/completed_on"));
-  if (record.completed_on > today) {
-    return Status::InvalidArgument(Field("/completed_on"),
-                                   "is in the future (today is " + FormatDate(today) + ")");
-  }
-  if (unit.validity_years > 0) {
-    record.expires_on = AddYears(record.completed_on, unit.validity_years);
-  }
-
-  if (input.attendance) {
-    LCB_RETURN_IF_ERROR(ValidateText(*input.attendance, "/attendance", kMaxAttendanceChars));
+  if (found.more()) ResolveCredits(input, unit, issuer, &record, found);
+  if (found.more()) ResolveLevel(input, unit, issuer, &record, found);
+  if (found.more()) ResolveCompletedOn(input, unit, today, &record, found);
+  if (input.attendance && found.more() &&
+      found.Add(ValidateText(*input.attendance, "/attendance", kMaxAttendanceChars))) {
     record.attendance = *input.attendance;
   }
-  if (input.evidence_sha256) {
-    if (!IsLowerHex64(*input.evidence_sha256)) {
-      return Status::InvalidArgument(Field("/evidence_sha256"),
-                                     "must be a SHA-256 digest as 64 lowercase hex digits");
+  if (input.evidence_sha256 && found.more()) {
+    if (IsLowerHex64(*input.evidence_sha256)) {
+      record.evidence_sha256 = *input.evidence_sha256;
+    } else {
+      found.Add(Status::InvalidArgument(Field("/evidence_sha256"),
+                                        "must be a SHA-256 digest as 64 lowercase hex digits"));
     }
-    record.evidence_sha256 = *input.evidence_sha256;
   }
+  if (found.any()) return found.first();
   record.source = input.source;
   return record;
 }

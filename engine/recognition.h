@@ -1,8 +1,12 @@
 // Recognition: turns an outcome record as an institution posts it into the Record the bank
 // stores, checking it against the unit it names and the issuer posting it.
 //
-// Rules (each failure is the first one found, in this order; pointers are relative to the
-// posted record, api/ prefixes "/records/<i>" for batches):
+// Rules, checked in this order (pointers are relative to the posted record, api/ prefixes
+// "/records/<i>" for batches). The error returned is the first failure; with a `problems`
+// list, every independent failure is also appended to it, in this order, so that a registrar
+// meets all of a row's problems at once. A /unit failure ends the checks (the rest are against
+// that unit); so does a failure of /hours or /credits for the checks of the two together, of
+// /level for its framework, and of /completed_on's date for "not after today".
 //
 //   /learner          required, at most 128 characters, no control characters
 //   /unit             required, equals unit.id; the issuer owns the unit
@@ -67,9 +71,12 @@ struct RecordInput {
 };
 
 // `unit` is the catalog unit named by input.unit (the caller looked it up; an unknown unit is
-// the caller's kNotFound); `issuer` is the institution of the posting token.
+// the caller's kNotFound); `issuer` is the institution of the posting token. `problems`, when
+// given, receives every problem found (the first is also the error returned); nothing is
+// appended for a record that recognizes, and a valid record costs the same either way.
 StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Institution& issuer,
-                           const GradeScales& scales, Days today);
+                           const GradeScales& scales, Days today,
+                           std::vector<Status>* problems = nullptr);
 
 // credits = hours / hours_per_credit, both in hundredths, rounded half up to hundredths.
 // hours_per_credit must be > 0.

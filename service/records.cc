@@ -1,6 +1,7 @@
 #include "service/records.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "codec/entries.h"
 #include "codec/json_util.h"
@@ -97,27 +98,36 @@ StatusOr<Submission> RecordService::CheckSubmission(const std::string& issuer,
   return Submission{*jws, HashHex(Sha256(body))};
 }
 
-StatusOr<LogEntry> RecordService::BuildEntry(const Institution& issuer, const GradeScales& scales,
-                                             const RecordInput& in, const std::string& ptr,
-                                             const std::string& supersedes,
-                                             const Submission& submission, Days today,
-                                             const std::string& recorded_at,
-                                             const std::string& salt_hex, bool mark_posted,
-                                             const std::unordered_set<std::string>* new_learners) {
+StatusOr<LogEntry> RecordService::BuildEntry(
+    const Institution& issuer, const GradeScales& scales, const RecordInput& in,
+    const std::string& ptr, const std::string& supersedes, const Submission& submission, Days today,
+    const std::string& recorded_at, const std::string& salt_hex, bool mark_posted,
+    const std::unordered_set<std::string>* new_learners, std::vector<Status>* problems) {
+  // Every problem of the record goes to *problems (with `ptr` before its pointer); the first is
+  // also the error returned. An unknown learner does not stop the checks; an unknown unit does.
+  const size_t problems_before = problems->size();
+  auto fail = [&]() -> Status {
+    for (size_t i = problems_before; i < problems->size(); ++i) {
+      (*problems)[i] = (*problems)[i].WithPointerPrefix(ptr);
+    }
+    return (*problems)[problems_before];
+  };
   if (!in.learner.empty() && !(new_learners && new_learners->count(in.learner)) &&
       !learners_->Exists(in.learner)) {
-    return Status::InvalidArgument(
-        Field(ptr + "/learner"),
-        "no learner account '" + in.learner + "'; create it with POST /v1/learners");
+    problems->push_back(Status::InvalidArgument(
+        Field("/learner"),
+        "no learner account '" + in.learner + "'; create it with POST /v1/learners"));
   }
   auto unit = catalog_->GetUnit(in.unit);
   if (!unit.ok()) {
-    if (in.unit.empty()) return Status::InvalidArgument(Field(ptr + "/unit"), "is required");
-    return Status::InvalidArgument(Field(ptr + "/unit"),
-                                   "no unit '" + in.unit + "' in the catalog");
+    problems->push_back(
+        in.unit.empty()
+            ? Status::InvalidArgument(Field("/unit"), "is required")
+            : Status::InvalidArgument(Field("/unit"), "no unit '" + in.unit + "' in the catalog"));
+    return fail();
   }
-  auto recognized = Recognize(in, *unit, issuer, scales, today);
-  if (!recognized.ok()) return recognized.status().WithPointerPrefix(ptr);
+  auto recognized = Recognize(in, *unit, issuer, scales, today, problems);
+  if (!recognized.ok() || problems->size() > problems_before) return fail();
   Record& rec = recognized.value();
   rec.id = keys::RecordId(issuer.id, in.external_ref);
   LogEntry e;
@@ -163,13 +173,20 @@ StatusOr<std::vector<LogEntry>> RecordService::Validate(const std::string& issue
   LCB_ASSIGN_OR_RETURN(const bool posted, catalog_->HasPosted(issuer_id));
   std::vector<LogEntry> entries;
   entries.reserve(inputs.size());
+  std::vector<Status> problems;  // of one record; empty while every record recognizes
+  size_t rejected = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string ptr = batch ? "/records/" + std::to_string(i) : "";
     auto e = BuildEntry(*issuer, *scales, inputs[i], ptr, "", submission, today, recorded_at,
                         HexEncode(std::string_view(salts).substr(16 * i, 16)), !posted,
-                        new_learners);
+                        new_learners, &problems);
     if (!e.ok()) {
-      if (errors->errors.size() < kMaxErrorsReported) errors->errors.push_back(e.status());
+      if (problems.empty()) problems.push_back(e.status());  // not the record's: the codec's
+      // Every problem of the first kMaxErrorsReported rejected records.
+      if (++rejected <= kMaxErrorsReported) {
+        std::move(problems.begin(), problems.end(), std::back_inserter(errors->errors));
+      }
+      problems.clear();
       continue;
     }
     entries.push_back(std::move(e).value());
@@ -334,11 +351,14 @@ void RecordService::Correct(const std::string& id, const std::string& issuer_id,
   }
   auto posted = catalog_->HasPosted(issuer_id);
   if (!posted.ok()) return done(posted.status(), {});
-  auto entry = BuildEntry(*issuer, *catalog_->Scales(), replacement, "/record", id, Submission{},
-                          TodayUtc(), NowRfc3339(), HexEncode(RandomBytes(16)), !*posted);
+  std::vector<Status> problems;
+  auto entry =
+      BuildEntry(*issuer, *catalog_->Scales(), replacement, "/record", id, Submission{}, TodayUtc(),
+                 NowRfc3339(), HexEncode(RandomBytes(16)), !*posted, nullptr, &problems);
   if (!entry.ok()) {
     BatchErrors errors;
-    errors.errors.push_back(entry.status());
+    errors.errors = std::move(problems);
+    if (errors.empty()) errors.errors.push_back(entry.status());
     return done(entry.status(), std::move(errors));
   }
   std::vector<LogEntry> entries;

@@ -116,7 +116,8 @@ class RecordService {
                                        std::string_view body);
 
   // Recognizes every input and builds its log entry; nothing is stored. Every problem is in
-  // *errors (pointers prefixed "/records/<i>" when `batch`), the first also returned.
+  // *errors (pointers prefixed "/records/<i>" when `batch`), the first also returned: every
+  // independent problem of each record (engine Recognize), in record order, then field order.
   // `new_learners`: learner ids taken as existing (placeholders for accounts a registrar file
   // will create only once its records are valid: POST /v1/records?mapping=...).
   StatusOr<std::vector<LogEntry>> Validate(
@@ -174,12 +175,16 @@ class RecordService {
   void TouchRevocations() { revocation_generation_.fetch_add(1); }
 
  private:
+  // The entry of one input. When the input does not recognize, every problem of it is appended
+  // to *problems, prefixed with `ptr` (an unknown learner and the record's own problems; an
+  // unknown unit ends the checks), and the first is returned.
   StatusOr<LogEntry> BuildEntry(const Institution& issuer, const GradeScales& scales,
                                 const RecordInput& in, const std::string& ptr,
                                 const std::string& supersedes, const Submission& submission,
                                 Days today, const std::string& recorded_at,
                                 const std::string& salt_hex, bool mark_posted,
-                                const std::unordered_set<std::string>* new_learners = nullptr);
+                                const std::unordered_set<std::string>* new_learners,
+                                std::vector<Status>* problems);
   // Sets record.common_level from its issuer's regime (engine/regimes.h).
   void ResolveLevel(Record& record);
   // Appends validated entries; `learners` are touched once the group is durable or failed.

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace lcb {
 namespace {
@@ -315,6 +316,76 @@ TEST_F(RecognitionTest, FirstErrorWinsInDocumentedOrder) {
   EXPECT_EQ(Run().status().pointer(), "/grade/scale");
   input_.grade_scale = "percent";
   EXPECT_EQ(Run().status().pointer(), "/completed_on");
+}
+
+// With a list, every independent problem of the record is in it, each at its own field, in
+// the documented order; the first is also the error returned.
+TEST_F(RecognitionTest, EveryIndependentProblemIsListed) {
+  std::vector<Status> problems;
+  EXPECT_TRUE(Recognize(input_, unit_, issuer_, scales_, today_, &problems).ok());
+  EXPECT_TRUE(problems.empty());  // nothing for a record that recognizes
+
+  input_.grade_value = "105";
+  input_.completed_on = "2024-07-01";  // after today_
+  input_.evidence_sha256 = "ABC";
+  auto r = Recognize(input_, unit_, issuer_, scales_, today_, &problems);
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(problems.size(), 3u);
+  EXPECT_EQ(problems[0].pointer(), "/grade/value");
+  EXPECT_EQ(problems[1].pointer(), "/completed_on");
+  EXPECT_NE(problems[1].message().find("in the future"), std::string::npos);
+  EXPECT_EQ(problems[2].pointer(), "/evidence_sha256");
+  for (const Status& p : problems) EXPECT_EQ(p.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().pointer(), "/grade/value");
+  // Without a list: the same first problem, as before.
+  EXPECT_EQ(Run().status().pointer(), "/grade/value");
+}
+
+TEST_F(RecognitionTest, EveryFieldOfTheDocumentedOrderIsChecked) {
+  input_.learner = "";
+  input_.external_ref = std::string(200, 'x');
+  input_.grade_scale = "nope";
+  input_.hours = -1;
+  input_.credits = 100001;
+  input_.level = 11;
+  input_.completed_on = "tomorrow";
+  input_.attendance = "a\nb";
+  input_.evidence_sha256 = "";
+  std::vector<Status> problems;
+  ASSERT_FALSE(Recognize(input_, unit_, issuer_, scales_, today_, &problems).ok());
+  std::vector<std::string> pointers;
+  for (const Status& p : problems) pointers.push_back(p.pointer());
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/learner", "/external_ref", "/grade/scale",
+                                                "/hours", "/credits", "/level", "/completed_on",
+                                                "/attendance", "/evidence_sha256"}));
+}
+
+// Checks that depend on a failed one are not made: they would only repeat it.
+TEST_F(RecognitionTest, DependentChecksAreNotListedTwice) {
+  std::vector<Status> problems;
+  // Another institution's unit: the rest is checked against a unit the issuer may not post.
+  unit_.institution = "pku";
+  input_.learner = "";
+  input_.grade_value = "105";
+  auto r = Recognize(input_, unit_, issuer_, scales_, today_, &problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].pointer(), "/learner");
+  EXPECT_EQ(problems[1].pointer(), "/unit");
+  EXPECT_EQ(problems[1].code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(r.status().pointer(), "/learner");
+
+  unit_.institution = "tsinghua";
+  input_.learner = "L1";
+  input_.grade_value = "87.5";
+  input_.credits = 100001;  // out of range: whether it matches the hours is not asked
+  input_.hours = 1600;
+  input_.completed_on = "2024-02-30";  // not a date: whether it is after today is not asked
+  problems.clear();
+  ASSERT_FALSE(Recognize(input_, unit_, issuer_, scales_, today_, &problems).ok());
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].pointer(), "/credits");
+  EXPECT_EQ(problems[0].message(), "must be 0 to 1000 credits");
+  EXPECT_EQ(problems[1].pointer(), "/completed_on");
 }
 
 }  // namespace

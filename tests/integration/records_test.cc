@@ -1,7 +1,8 @@
 // End-to-end: catalog, learners, records, receipts, problems, restart durability.
+#include <gtest/gtest.h>
 #include <iconv.h>
 
-#include <gtest/gtest.h>
+#include <tuple>
 
 #include "crypto/checkpoint.h"
 #include "crypto/merkle.h"
@@ -306,6 +307,52 @@ TEST_F(RecordsTest, CsvProblemsOfEveryKindComeInOneAnswer) {
   r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, header + good,
                     {{"Content-Type", "text/csv"}});
   EXPECT_EQ(r.status, 201) << r.body;
+}
+
+// Every problem of a row is listed, each at its own field, not only the first: a grade out of
+// its scale and a date in the future on one line of a file are both named (the registrar fixes
+// the row once), in field order. `detail` counts records and problems. Nothing is stored.
+TEST_F(RecordsTest, EveryProblemOfARowIsListed) {
+  const std::string& a = cat_.learner_a;
+  const std::string header =
+      "learner,unit,external_ref,credits,grade_scale,grade_value,completed_on\n";
+  const std::string csv = header + a + ",tsinghua:CS101,C-1,,percent,85,2024-01-10\n" + a +
+                          ",tsinghua:MA101,C-2,,percent,105,2999-01-10\n" +    // line 3: two
+                          a + ",tsinghua:MA101,C-3,,percent,70,2999-02-01\n";  // line 4: one
+  const uint64_t before = server_->ledger().Size();
+  for (const char* target : {"/v1/records?dry_run=true", "/v1/records"}) {
+    ClientResponse r =
+        server_->Call("POST", target, cat_.tsinghua_token, csv, {{"Content-Type", "text/csv"}});
+    ASSERT_EQ(r.status, 400) << target << r.body;
+    json p = json::parse(r.body);
+    std::vector<std::tuple<int, std::string, std::string>> found;
+    for (const json& e : p["errors"]) found.emplace_back(e["line"], e["field"], e["pointer"]);
+    const std::vector<std::tuple<int, std::string, std::string>> want = {
+        {3, "grade/value", "/records/1/grade/value"},
+        {3, "completed_on", "/records/1/completed_on"},
+        {4, "completed_on", "/records/2/completed_on"}};
+    EXPECT_EQ(found, want) << target << r.body;
+    EXPECT_NE(p["errors"][1]["detail"].get<std::string>().find("is in the future"),
+              std::string::npos)
+        << r.body;
+    EXPECT_EQ(p["pointer"], "/records/1/grade/value") << r.body;  // the first problem
+    EXPECT_TRUE(p["detail"].get<std::string>().starts_with(
+        "2 records were rejected (3 problems); nothing was stored. First: "))
+        << r.body;
+    EXPECT_EQ(server_->ledger().Size(), before) << target;
+  }
+
+  // One record posted alone (JSON): both problems, at the record's own pointers.
+  json one = cat_.Record(a, "tsinghua:MA101", "C-4", "105", "2999-01-10");
+  ClientResponse r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, one.dump());
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 2u) << r.body;
+  EXPECT_EQ(p["errors"][0]["pointer"], "/grade/value");
+  EXPECT_EQ(p["errors"][1]["pointer"], "/completed_on");
+  EXPECT_TRUE(p["detail"].get<std::string>().starts_with("1 record was rejected (2 problems)"))
+      << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before);
 }
 
 // What Excel writes on a Chinese Windows: GB18030 bytes, said in the Content-Type's charset.

@@ -345,6 +345,50 @@ TEST_F(RegistrarImportTest, EveryProblemOfTheFileInOneRun) {
   EXPECT_EQ(LookupStatus(kIdC), 404);
 }
 
+// A line with two independent problems (a 成绩 of 105 % and a 获得时间 in the future) has both
+// reported, each on its own line of the report at its own column, by `creditbank import` and by
+// POST /v1/records?mapping=cn-registrar alike; nothing is stored and no account is made.
+TEST_F(RegistrarImportTest, EveryProblemOfALineWithItsColumn) {
+  const uint64_t before = server_->ledger().Size();
+  std::string csv = RegistrarCsv("105");  // line 5
+  const std::string date = "\"105\",202406,";
+  ASSERT_NE(csv.find(date), std::string::npos);
+  csv.replace(csv.find(date), date.size(), "\"105\",209912,");
+  const std::string file = dir_.sub("two_problems.csv");
+  WriteFile(file, ToGb18030(csv));
+  for (const char* dry : {"", "--dry-run"}) {
+    Outcome bad = Import(file, *dry ? std::vector<std::string>{dry} : std::vector<std::string>{});
+    EXPECT_EQ(bad.code, 1) << dry;
+    const size_t grade = bad.err.find("line 5: 成绩: ");
+    const size_t month = bad.err.find("line 5: 获得时间: is in the future");
+    ASSERT_NE(grade, std::string::npos) << bad.err;
+    ASSERT_NE(month, std::string::npos) << bad.err;
+    EXPECT_LT(grade, month) << bad.err;  // field order
+    EXPECT_NE(bad.err.find("(column J)", grade), std::string::npos) << bad.err;
+    EXPECT_LT(bad.err.find("(column J)", grade), month) << bad.err;
+    EXPECT_NE(bad.err.find("(column K)", month), std::string::npos) << bad.err;
+    EXPECT_TRUE(Has(bad.err, "2 problems on 1 of 6 lines; nothing was stored")) << bad.err;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  ClientResponse r = server_->Call("POST", "/v1/records?mapping=cn-registrar&create_learners=true",
+                                   cat_.tsinghua_token, ToGb18030(csv),
+                                   {{"Content-Type", "text/csv; charset=gb18030"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 2u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 5) << r.body;
+  EXPECT_EQ(p["errors"][0]["column"], "成绩") << r.body;
+  EXPECT_EQ(p["errors"][0]["letter"], "J") << r.body;
+  EXPECT_EQ(p["errors"][1]["line"], 5) << r.body;
+  EXPECT_EQ(p["errors"][1]["column"], "获得时间") << r.body;
+  EXPECT_EQ(p["errors"][1]["letter"], "K") << r.body;
+  EXPECT_EQ(p["errors"][1]["pointer"], "/records/3/completed_on") << r.body;
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+}
+
 // The same export saved by an office suite's own XLSX writer (LibreOffice Calc; made by
 // tests/formats/data/make_office_workbooks.py and committed): rich-text shared strings, a merged
 // title row and a notes row above the header, the header from column B, numbers stored as text,
