@@ -40,14 +40,17 @@ void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
 
 // A POST /v1/records body once read: the inputs, whether it was a batch, and for a CSV body
 // each row's line in the file (error responses name lines, not array indexes). A file's rows
-// that do not read as records (a bad number, a short row) have their problem in `unreadable`
-// and an empty input in their place, so that the others are still checked (CheckRows) and one
-// answer names every problem of the file.
+// that do not read as records have their problems in `unreadable`, so that the others are
+// still checked (CheckRows) and one answer names every problem of the file: a short row has an
+// empty input in its place (its index in `stand_ins`); a row with cells that do not read (a bad
+// number) has one problem per such cell and the rest of its cells as its input, which is still
+// recognized, so that its other problems are named too.
 struct PostBody {
   std::vector<RecordInput> inputs;
   std::vector<int> csv_lines;
   bool batch = true;
   BatchErrors unreadable;
+  std::unordered_set<size_t> stand_ins;
 };
 
 // A 400 for a file that could not be read, with every problem found (line, column, letter).
@@ -85,15 +88,20 @@ bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
         req.request_id));
     return false;
   }
+  std::vector<Status> cells;
   for (size_t i = 0; i < table.rows.size(); ++i) {
-    auto in = RecordInputFromCsvRow(table.header, table.rows[i].fields);
+    cells.clear();
+    auto in = RecordInputFromCsvRow(table.header, table.rows[i].fields, &cells);
     out->csv_lines.push_back(table.rows[i].line);
+    const std::string prefix = "/records/" + std::to_string(i);
     if (!in.ok()) {
-      out->unreadable.errors.push_back(
-          in.status().WithPointerPrefix("/records/" + std::to_string(i)));
+      out->unreadable.errors.push_back(in.status().WithPointerPrefix(prefix));
       out->inputs.emplace_back();
+      out->stand_ins.insert(i);
       continue;
     }
+    for (const Status& cell : cells)
+      out->unreadable.errors.push_back(cell.WithPointerPrefix(prefix));
     out->inputs.push_back(std::move(in).value());
   }
   return true;
@@ -104,8 +112,9 @@ bool ReadTableRows(const HttpRequest& req, const CsvTable& table, int max_batch,
 // read (body.unreadable), each record's recognition (unknown unit or learner, bad grade, date
 // in the future...), and idempotency conflicts with stored records or within the request of
 // the rows with neither problem (CheckConflicts over the entries when every row recognizes,
-// else CheckInputConflicts over the inputs). The problems are in *errors in row order, then
-// field order (every problem of a row; BatchProblem lists at most 1,000); the one returned is the
+// else CheckInputConflicts over the inputs). The problems are in *errors in row order; within a
+// row, its cells that did not read, then recognition's in field order (every problem of a row;
+// BatchProblem lists at most 1,000); the one returned is the
 // headline: the first that is the client's to fix in the file (400) before a conflict (409). Ok
 // with the entries when there is none.
 StatusOr<std::vector<LogEntry>> CheckRows(
@@ -121,15 +130,17 @@ StatusOr<std::vector<LogEntry>> CheckRows(
                               : records.CheckInputConflicts(issuer, body.inputs, &conflicts);
   if (!conflict.ok() && conflicts.empty()) return conflict;  // the store failed
   if (entries.ok() && body.unreadable.empty() && conflicts.empty()) return entries;
-  // A row that did not read stands in as an empty record: its only problem is that it did not
-  // read. A row that does not recognize is not also said to conflict: its key's stored record
-  // may be this very row as it was meant (a mistyped unit), which posts again once corrected.
+  // A short row stands in as an empty record: its only problem is that it did not read. A row
+  // with cells that did not read is recognized without them (their fields unset), so its other
+  // problems come too. A row that does not read or recognize is not also said to conflict: its
+  // key's stored record may be this very row as it was meant (a mistyped unit), which posts
+  // again once corrected.
   std::unordered_set<size_t> unreadable, unrecognized;
   for (const Status& e : body.unreadable.errors) unreadable.insert(RecordIndexOf(e.pointer()));
   std::vector<Status> all = body.unreadable.errors;
   for (const Status& e : recognized.errors) {
     const size_t row = RecordIndexOf(e.pointer());
-    if (unreadable.count(row)) continue;
+    if (body.stand_ins.count(row)) continue;
     unrecognized.insert(row);
     all.push_back(e);
   }

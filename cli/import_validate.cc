@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <unordered_set>
 
 #include "cli/import_remote.h"
 #include "codec/json_util.h"
@@ -136,15 +137,25 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
   out->data_rows = table.table.rows.size();
   std::vector<Row> mapped;
   mapped.reserve(table.table.rows.size());
+  // Rows with cells that did not read (a bad number): their other cells are still checked, so
+  // that every problem of the line is listed, but they are never valid.
+  std::unordered_set<size_t> unread_rows;
+  std::vector<Status> cells;
   for (size_t r = 0; r < table.table.rows.size(); ++r) {
     CsvRow& csv_row = table.table.rows[r];
-    auto in = RecordInputFromCsvRow(table.table.header, csv_row.fields);
+    cells.clear();
+    auto in = RecordInputFromCsvRow(table.table.header, csv_row.fields, &cells);
     if (!in.ok()) {
       out->problems.push_back(formats::ProblemForField(table, csv_row.line, in.status().pointer(),
                                                        in.status().message()));
       ++out->invalid_rows;
       continue;
     }
+    for (const Status& cell : cells) {
+      out->problems.push_back(
+          formats::ProblemForField(table, csv_row.line, cell.pointer(), cell.message()));
+    }
+    if (!cells.empty()) unread_rows.insert(mapped.size());
     mapped.push_back(Row{csv_row.line, std::move(in).value(), r, table.pending_of_row[r]});
   }
   LCB_RETURN_IF_ERROR(FetchUnits(remote, token, mapped, &units));
@@ -153,8 +164,17 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
   const Days today = TodayUtc();
   std::unordered_map<std::string, int> first_line_of_ref;
   out->valid.reserve(mapped.size());
-  for (Row& row : mapped) {
+  for (size_t i = 0; i < mapped.size(); ++i) {
+    Row& row = mapped[i];
     std::vector<FieldProblem> problems = CheckRow(row, units, issuer, scales, today);
+    if (unread_rows.count(i)) {
+      for (auto& [field, reason] : problems) {
+        out->problems.push_back(
+            formats::ProblemForField(table, row.line, field, std::move(reason)));
+      }
+      ++out->invalid_rows;
+      continue;
+    }
     if (problems.empty()) {
       auto [it, inserted] = first_line_of_ref.emplace(row.input.external_ref, row.line);
       if (!inserted) {

@@ -275,7 +275,8 @@ static_assert(kRecordCsvColumns[kLearnerCol] == "learner" &&
 
 // Copies or moves the cells of `row` (a const or non-const vector) into a RecordInput.
 template <typename Row>
-StatusOr<RecordInput> MapCsvRow(const std::vector<std::string>& header, Row& row) {
+StatusOr<RecordInput> MapCsvRow(const std::vector<std::string>& header, Row& row,
+                                std::vector<Status>* cell_problems) {
   LCB_RETURN_IF_ERROR(ValidateRecordCsvHeader(header));
   if (row.size() != header.size()) {
     return Status::InvalidArgument(Field(""), "row has " + std::to_string(row.size()) +
@@ -289,6 +290,12 @@ StatusOr<RecordInput> MapCsvRow(const std::vector<std::string>& header, Row& row
     } else {
       return cell;
     }
+  };
+  // A cell that does not read: the row's error, or with `cell_problems` one of them.
+  auto unread = [cell_problems](Status s) {
+    if (cell_problems == nullptr) return s;
+    cell_problems->push_back(std::move(s));
+    return Status::Ok();
   };
   RecordInput input;
   for (size_t col_idx = 0; col_idx < header.size(); ++col_idx) {
@@ -305,15 +312,30 @@ StatusOr<RecordInput> MapCsvRow(const std::vector<std::string>& header, Row& row
         input.external_ref = take(cell);
         break;
       case kCreditsCol: {
-        LCB_ASSIGN_OR_RETURN(input.credits, CentiFromString(cell, "/credits"));
+        auto value = CentiFromString(cell, "/credits");
+        if (value.ok()) {
+          input.credits = *value;
+        } else {
+          LCB_RETURN_IF_ERROR(unread(value.status()));
+        }
         break;
       }
       case kHoursCol: {
-        LCB_ASSIGN_OR_RETURN(input.hours, CentiFromString(cell, "/hours"));
+        auto value = CentiFromString(cell, "/hours");
+        if (value.ok()) {
+          input.hours = *value;
+        } else {
+          LCB_RETURN_IF_ERROR(unread(value.status()));
+        }
         break;
       }
       case kLevelCol: {
-        LCB_ASSIGN_OR_RETURN(input.level, ParseLevelCell(cell));
+        auto value = ParseLevelCell(cell);
+        if (value.ok()) {
+          input.level = *value;
+        } else {
+          LCB_RETURN_IF_ERROR(unread(value.status()));
+        }
         break;
       }
       case kGradeScaleCol:
@@ -341,13 +363,15 @@ StatusOr<RecordInput> MapCsvRow(const std::vector<std::string>& header, Row& row
 }  // namespace
 
 StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
-                                            const std::vector<std::string>& row) {
-  return MapCsvRow(header, row);
+                                            const std::vector<std::string>& row,
+                                            std::vector<Status>* cell_problems) {
+  return MapCsvRow(header, row, cell_problems);
 }
 
 StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
-                                            std::vector<std::string>&& row) {
-  return MapCsvRow(header, row);
+                                            std::vector<std::string>&& row,
+                                            std::vector<Status>* cell_problems) {
+  return MapCsvRow(header, row, cell_problems);
 }
 
 }  // namespace lcb

@@ -93,11 +93,17 @@ inline constexpr std::string_view kRecordCsvColumns[] = {
 // for the string fields, which Recognize then reports as required). Errors are
 // kInvalidArgument pointing at the column's field: "/credits" for a bad number, "/weight" for
 // an unknown column, "/learner" for a missing required column. Cells are not trimmed.
+// With `cell_problems`, every cell that does not read (a bad number) is appended there instead
+// and its field left unset (the unit's value stands in, so that Recognize can still check the
+// row's other cells), and the rest of the row is returned; a bad header or a short row is still
+// the error returned.
 StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
-                                            const std::vector<std::string>& row);
+                                            const std::vector<std::string>& row,
+                                            std::vector<Status>* cell_problems = nullptr);
 // Same, moving the cells out of `row`.
 StatusOr<RecordInput> RecordInputFromCsvRow(const std::vector<std::string>& header,
-                                            std::vector<std::string>&& row);
+                                            std::vector<std::string>&& row,
+                                            std::vector<Status>* cell_problems = nullptr);
 
 // The header check alone, so that api/ can reject a file once instead of once per row.
 Status ValidateRecordCsvHeader(const std::vector<std::string>& header);

@@ -41,6 +41,33 @@ TEST(RecordCsvTest, FullRow) {
   EXPECT_EQ(r->evidence_sha256, sha);
 }
 
+// With a list, every cell that does not read is listed and left unset; the rest of the row is
+// read. Without one, the first is the row's error. A short row is an error either way.
+TEST(RecordCsvTest, CellsThatDoNotReadAreListedWithTheRestOfTheRowRead) {
+  const Cells row = {"L1",      "pku:MATH1", "r-1",        "7,5", "lots", "six",
+                     "percent", "90",        "2024-01-15", "",    ""};
+  std::vector<Status> cells;
+  auto r = RecordInputFromCsvRow(kFullHeader, row, &cells);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_EQ(cells[0].pointer(), "/credits");
+  EXPECT_EQ(cells[1].pointer(), "/hours");
+  EXPECT_EQ(cells[2].pointer(), "/level");
+  EXPECT_FALSE(r->credits.has_value());
+  EXPECT_FALSE(r->hours.has_value());
+  EXPECT_FALSE(r->level.has_value());
+  EXPECT_EQ(r->grade_value, "90");
+  EXPECT_EQ(r->completed_on, "2024-01-15");
+  EXPECT_EQ(PointerOf(kFullHeader, row), "/credits");
+  cells.clear();
+  auto moved = RecordInputFromCsvRow(kFullHeader, Cells(row), &cells);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(cells.size(), 3u);
+  cells.clear();
+  EXPECT_FALSE(RecordInputFromCsvRow(kFullHeader, {"L1", "pku:MATH1"}, &cells).ok());
+  EXPECT_TRUE(cells.empty());
+}
+
 TEST(RecordCsvTest, MovingOverloadGivesTheSameInput) {
   const Cells row = {"L1", "pku:MATH1", "r-1", "7.5", "", "6", "letter", "B", "2024-01-15", "", ""};
   auto copied = RecordInputFromCsvRow(kFullHeader, row);

@@ -193,6 +193,53 @@ TEST_F(ImportTest, BadLinesStoreNothingUnlessSkipped) {
   EXPECT_TRUE(Has(skipped.err, "line 30: unit:"));
 }
 
+// A cell that does not read (a bad number) hides none of its line's other problems: the line's
+// other cells are still checked, and every problem is named with its column.
+TEST_F(ImportTest, ACellThatDoesNotReadHidesNoOtherProblemOfItsLine) {
+  std::string csv = GeneratedCsv(5, "U-");
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{",U-2,,,,percent,", ",U-2,abc,,x,percent,"},
+        {",2024-03-03,", ",2099-03-03,"}}) {
+    const size_t at = csv.find(from);
+    ASSERT_NE(at, std::string::npos) << csv;
+    csv.replace(at, from.size(), to);
+  }
+  const std::string file = dir_.sub("cells.csv");
+  WriteFile(file, csv);
+  const uint64_t before = LogSize();
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--dry-run"}, std::vector<std::string>{}}) {
+    Outcome run = Import(file, args);
+    EXPECT_EQ(run.code, 1) << run.err;
+    EXPECT_TRUE(Has(run.err, "line 4: credits: ")) << run.err;
+    EXPECT_TRUE(Has(run.err, "line 4: level: ")) << run.err;
+    EXPECT_TRUE(Has(run.err, "line 4: completed_on: is in the future")) << run.err;
+    EXPECT_TRUE(Has(run.err, "3 problems on 1 of 5 lines; nothing was stored")) << run.err;
+  }
+  EXPECT_EQ(LogSize(), before);
+
+  // The same file posted: one answer names the three problems of line 4, and stores nothing.
+  ClientResponse r = server_->Call("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, csv,
+                                   {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 400) << r.body;
+  const json p = json::parse(r.body);
+  std::vector<std::string> pointers;
+  for (const json& e : p["errors"]) {
+    EXPECT_EQ(e["line"], 4) << r.body;
+    pointers.push_back(e["pointer"]);
+  }
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/records/2/credits", "/records/2/level",
+                                                "/records/2/completed_on"}))
+      << r.body;
+  EXPECT_TRUE(p["detail"].get<std::string>().starts_with("1 record was rejected (3 problems)"))
+      << r.body;
+  EXPECT_EQ(
+      server_->Call("POST", "/v1/records", cat_.tsinghua_token, csv, {{"Content-Type", "text/csv"}})
+          .status,
+      400);
+  EXPECT_EQ(LogSize(), before);
+}
+
 // What only the server can tell (an unknown learner account, an external_ref reused for other
 // content) is mapped to file lines: the server's dry-run check of every batch stops the import
 // before anything is stored; with --skip-invalid the refused rows are dropped per batch.
