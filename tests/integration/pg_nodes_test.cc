@@ -72,6 +72,23 @@ class PgNodesTest : public ::testing::Test {
     return std::make_unique<TestServer>(dir_.sub(name), NodeFlags(more));
   }
 
+  // Opens node `name` as `creditbank serve` would (not started), without copying any key into
+  // its data directory: the status of its start, the server in *server when it opened.
+  Status OpenNode(const std::string& name, std::map<std::string, std::string> more,
+                  std::unique_ptr<BankServer>* server) {
+    std::map<std::string, std::string> flags = NodeFlags(std::move(more));
+    flags["data_dir"] = dir_.sub(name);
+    flags["listen"] = "127.0.0.1:0";
+    flags["log_level"] = "error";
+    auto config = LoadConfig("", {}, flags);
+    EXPECT_TRUE(config.ok()) << config.status().ToString();
+    std::string token;
+    StatusOr<std::unique_ptr<BankServer>> opened = BankServer::Open(*config, &token);
+    if (!opened.ok()) return opened.status();
+    *server = std::move(opened).value();
+    return Status::Ok();
+  }
+
   std::string first_;  // the node that made the bank's credential keys
 
   PgDatabase db_;
@@ -260,15 +277,8 @@ TEST_F(PgNodesTest, ANodeWithoutTheBanksKeysRefusesToStartAndChangesNothing) {
   const std::string jwks = a->Call("GET", "/.well-known/jwks.json").body;
   const std::string log_key = a->Call("GET", "/v1/log/key").body;
   auto start = [&](const std::string& name, std::map<std::string, std::string> more) {
-    std::map<std::string, std::string> flags = NodeFlags(std::move(more));
-    flags["data_dir"] = dir_.sub(name);
-    flags["listen"] = "127.0.0.1:0";
-    flags["log_level"] = "error";
-    auto config = LoadConfig("", {}, flags);
-    EXPECT_TRUE(config.ok()) << config.status().ToString();
-    std::string token;
-    StatusOr<std::unique_ptr<BankServer>> server = BankServer::Open(*config, &token);
-    return server.ok() ? Status::Ok() : server.status();
+    std::unique_ptr<BankServer> server;
+    return OpenNode(name, std::move(more), &server);
   };
   auto refused = [&](const std::string& name, std::map<std::string, std::string> more,
                      const std::string& says) {
@@ -329,17 +339,7 @@ TEST_F(PgNodesTest, ANodeWithoutTheBanksKeysRefusesToStartAndChangesNothing) {
 TEST_F(PgNodesTest, NodesStartedTogetherWaitForTheWritersKeys) {
   auto start = [&](const std::string& name, std::map<std::string, std::string> more,
                    std::unique_ptr<BankServer>* keep) {
-    std::map<std::string, std::string> flags = NodeFlags(std::move(more));
-    flags["data_dir"] = dir_.sub(name);
-    flags["listen"] = "127.0.0.1:0";
-    flags["log_level"] = "error";
-    auto config = LoadConfig("", {}, flags);
-    EXPECT_TRUE(config.ok()) << config.status().ToString();
-    std::string token;
-    StatusOr<std::unique_ptr<BankServer>> server = BankServer::Open(*config, &token);
-    if (!server.ok()) return server.status();
-    *keep = std::move(server).value();
-    return Status::Ok();
+    return OpenNode(name, std::move(more), keep);
   };
   // Two nodes at once, neither with the other's credential keys: exactly one starts.
   std::unique_ptr<BankServer> kept[2];
