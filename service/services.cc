@@ -252,11 +252,12 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
     pg_ = kv.get();
     writer_lease_ = std::make_unique<WriterLeaseKeeper>(
         kv.get(), node, std::chrono::milliseconds(config_.storage_postgres_lease_ms));
-    if (!writer_lease_->AcquireAtStart()) {
+    const bool writer = writer_lease_->AcquireAtStart();
+    kv_ = std::move(kv);  // before any return: writer_lease_ (stopped by ~Services) uses it
+    if (!writer) {
       LCB_RETURN_IF_ERROR(
-          AwaitBankKeys(*kv, 3 * std::chrono::milliseconds(config_.storage_postgres_lease_ms)));
+          AwaitBankKeys(*kv_, 3 * std::chrono::milliseconds(config_.storage_postgres_lease_ms)));
     }
-    kv_ = std::move(kv);
   } else {
     LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
   }
