@@ -167,15 +167,8 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
   for (size_t i = 0; i < mapped.size(); ++i) {
     Row& row = mapped[i];
     std::vector<FieldProblem> problems = CheckRow(row, units, issuer, scales, today);
-    if (unread_rows.count(i)) {
-      for (auto& [field, reason] : problems) {
-        out->problems.push_back(
-            formats::ProblemForField(table, row.line, field, std::move(reason)));
-      }
-      ++out->invalid_rows;
-      continue;
-    }
-    if (problems.empty()) {
+    const bool unread = unread_rows.count(i) > 0;
+    if (!unread && problems.empty()) {
       auto [it, inserted] = first_line_of_ref.emplace(row.input.external_ref, row.line);
       if (!inserted) {
         problems.emplace_back("external_ref", "'" + row.input.external_ref + "' is also on line " +
@@ -183,7 +176,7 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
                                                   " (one record per external_ref)");
       }
     }
-    if (!problems.empty()) {
+    if (unread || !problems.empty()) {
       for (auto& [field, reason] : problems) {
         out->problems.push_back(
             formats::ProblemForField(table, row.line, field, std::move(reason)));
