@@ -478,6 +478,63 @@ void DryRun(RecordService& records, const std::string& issuer, const Submission&
   respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
 }
 
+// The answer to a mapped file with rows the mapping refused (`problems`, theirs): every other
+// problem of the file with them, as `creditbank import` reports it. The rows that mapped are
+// checked as they would be stored (recognition, and conflicts with stored records), and the
+// refused rows are recognized as far as they mapped, less what is said of the cells the mapping
+// refused (an empty grade "is required" after "良" is not a grade). A 400 listing them all by
+// line, column and letter; nothing is stored and no account is made.
+HttpResponse RefusedRowsProblem(RecordService& records, const std::string& issuer,
+                                const Submission& submission, const formats::MappedTable& mapped,
+                                PostBody body, std::vector<formats::CellProblem> problems,
+                                const std::string& request_id) {
+  const size_t mapped_rows = body.inputs.size();
+  // Accounts not made yet, and the learners of refused rows (found by national ID or not),
+  // stand in as accounts: whether one exists is not a problem of this file.
+  std::unordered_set<std::string> stand_ins;
+  for (size_t r = 0; r < mapped_rows; ++r) {
+    if (const int p = mapped.pending_of_row[r]; p >= 0) {
+      body.inputs[r].learner = "(new learner " + std::to_string(p + 1) + ")";
+      stand_ins.insert(body.inputs[r].learner);
+    }
+  }
+  const std::string refused_learner = "(learner of a refused row)";
+  std::vector<Status> cells;
+  for (const formats::RefusedRow& refused : mapped.refused) {
+    cells.clear();
+    auto in = RecordInputFromCsvRow(mapped.table.header, refused.row.fields, &cells);
+    body.inputs.push_back(in.ok() ? std::move(in).value() : RecordInput{});
+    body.csv_lines.push_back(refused.row.line);
+    if (refused.learner_by_national_id) {
+      body.inputs.back().learner = refused_learner;
+      stand_ins.insert(refused_learner);
+    }
+  }
+  BatchErrors errors;
+  auto entries = CheckRows(records, issuer, submission, body, &errors, &stand_ins);
+  if (!entries.ok() && errors.empty()) return ProblemResponse(entries.status(), request_id);
+  for (const Status& e : errors.errors) {
+    const size_t row = RecordIndexOf(e.pointer());
+    if (row >= body.inputs.size()) continue;
+    const std::string& ptr = e.pointer();
+    const size_t slash = ptr.find('/', 9);  // after "/records/"
+    const std::string tail = slash == std::string::npos ? "" : ptr.substr(slash);
+    if (row >= mapped_rows) {
+      // A refused row is never stored, so a conflict of its key says nothing.
+      if (e.code() != StatusCode::kInvalidArgument) continue;
+      const auto& refused = mapped.refused[row - mapped_rows].refused;
+      if (std::find(refused.begin(), refused.end(), formats::BankFieldOfPointer(tail)) !=
+          refused.end()) {
+        continue;
+      }
+    }
+    problems.push_back(
+        formats::ProblemForField(mapped, body.csv_lines[row], tail, std::string(e.message())));
+  }
+  formats::SortProblems(&problems);
+  return FileProblem(formats::FormatProblem(problems.front()), problems, request_id);
+}
+
 // POST /v1/records?mapping=cn-registrar: a registrar's export (CSV in a supported charset, or
 // XLSX with ?sheet=) mapped on the server as `creditbank import --mapping` maps it: units from
 // the caller's catalog, learners by national ID. Learners the bank does not know yet are
@@ -507,10 +564,15 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
   }
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
+  options.return_refused_rows = true;
   auto mapped = formats::ReadRecordUpload(*type, req.body, options, &resolver, &problems);
   if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   PostBody body;
   if (!ReadTableRows(req, mapped->table, max_batch, respond, &body)) return;
+  if (!problems.empty()) {
+    return respond(RefusedRowsProblem(records, issuer, *submission, *mapped, std::move(body),
+                                      std::move(problems), req.request_id));
+  }
   const size_t pending = mapped->pending.size();
   if (pending > 0 && !create && !dry_run) {
     size_t first = 0;

@@ -158,7 +158,20 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
     if (!cells.empty()) unread_rows.insert(mapped.size());
     mapped.push_back(Row{csv_row.line, std::move(in).value(), r, table.pending_of_row[r]});
   }
+  // The rows the mapping refused (their lines already counted as left out, their problems the
+  // mapping's) are checked too, as far as they mapped, so that the report names every problem
+  // of such a line; `table_row` is the index into table.refused.
+  std::vector<Row> refused_rows;
+  for (size_t r = 0; r < table.refused.size(); ++r) {
+    const formats::RefusedRow& refused = table.refused[r];
+    cells.clear();
+    auto in = RecordInputFromCsvRow(table.table.header, refused.row.fields, &cells);
+    if (!in.ok()) continue;
+    refused_rows.push_back(
+        Row{refused.row.line, std::move(in).value(), r, refused.learner_by_national_id ? 0 : -1});
+  }
   LCB_RETURN_IF_ERROR(FetchUnits(remote, token, mapped, &units));
+  LCB_RETURN_IF_ERROR(FetchUnits(remote, token, refused_rows, &units));
 
   const GradeScales scales;
   const Days today = TodayUtc();
@@ -185,6 +198,15 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
       continue;
     }
     out->valid.push_back(std::move(row));
+  }
+  // Of a refused row, what is not said again of the cells the mapping refused (an empty grade
+  // "is required" after "良" is not a grade).
+  for (const Row& row : refused_rows) {
+    const std::vector<std::string>& said = table.refused[row.table_row].refused;
+    for (auto& [field, reason] : CheckRow(row, units, issuer, scales, today)) {
+      if (std::find(said.begin(), said.end(), field) != said.end()) continue;
+      out->problems.push_back(formats::ProblemForField(table, row.line, field, std::move(reason)));
+    }
   }
   formats::SortProblems(&out->problems);
   return Status::Ok();

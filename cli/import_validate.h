@@ -24,7 +24,9 @@ struct Validated {
 // Maps every row of `table` to a RecordInput and checks it: the JSON API's byte limits, the
 // unit (fetched from the server when `units` lacks it), the engine's recognition checks
 // against `issuer`, and external_refs repeated inside the file. A row's independent problems
-// are all reported (a bad grade and a date in the future), each at its own column. An error only
+// are all reported (a bad grade and a date in the future), each at its own column. The rows the
+// mapping refused (table.refused; counted by the caller as left out) are checked as far as they
+// mapped, and their problems added, less those of the cells the mapping refused. An error only
 // when the check itself could not be made (the server is down).
 Status Validate(formats::MappedTable& table, const Institution& issuer, RestClient& remote,
                 const std::string& token,

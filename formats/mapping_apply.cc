@@ -184,12 +184,30 @@ class Mapper {
     }
     std::vector<std::string> fields(kBankColumns);
     int learner = -1;
+    std::vector<std::string> refused;
     for (size_t f = 0; f < mapping_.fields.size(); ++f) {
-      if (!match_.rule_of[f]) continue;
-      LCB_RETURN_IF_ERROR(
-          ApplyRule(row.line, mapping_.fields[f].field, *match_.rule_of[f], &fields, &learner));
+      const FieldRule* rule = match_.rule_of[f];
+      if (!rule) continue;
+      const std::string& field = mapping_.fields[f].field;
+      const size_t problems_before = problems_->size();
+      LCB_RETURN_IF_ERROR(ApplyRule(row.line, field, *rule, &fields, &learner));
+      const std::vector<size_t> specs = RuleColumns(mapping_, *rule, match_.column_of_spec);
+      if (problems_->size() > problems_before ||
+          std::any_of(specs.begin(), specs.end(), [&](size_t s) { return bad_[s]; })) {
+        if (field == "grade") {
+          refused.insert(refused.end(), {"grade_scale", "grade_value"});
+        } else {
+          refused.push_back(field);
+        }
+      }
     }
-    if (problems_->size() > before) return Status::Ok();  // reported; the row is left out
+    if (problems_->size() > before) {  // reported; the row is left out, kept for its other checks
+      const bool by_id =
+          learner >= 0 && std::find(refused.begin(), refused.end(), "learner") == refused.end();
+      out_.refused.push_back(
+          RefusedRow{CsvRow{row.line, std::move(fields)}, std::move(refused), by_id});
+      return Status::Ok();
+    }
     out_.table.rows.push_back(CsvRow{row.line, std::move(fields)});
     row_learner_.push_back(learner);
     return Status::Ok();
@@ -361,9 +379,15 @@ class Mapper {
     for (const NewLearner& l : learners_) ids.push_back(l.national_id);
     LCB_ASSIGN_OR_RETURN(auto found, resolver_.FindLearners(ids));
     if (found.size() != learners_.size()) return Status::Internal("FindLearners: wrong count");
+    // Only the learners of rows kept get accounts: one whose every row was refused is not made
+    // (an import that skips the invalid rows would leave it without records).
+    std::vector<bool> kept(learners_.size(), false);
+    for (const int l : row_learner_) {
+      if (l >= 0) kept[l] = true;
+    }
     std::vector<int> pending_index(learners_.size(), -1);
     for (size_t i = 0; i < learners_.size(); ++i) {
-      if (found[i]) continue;
+      if (found[i] || !kept[i]) continue;
       pending_index[i] = static_cast<int>(out_.pending.size());
       out_.pending.push_back(learners_[i]);
     }

@@ -16,8 +16,9 @@
 //             learner, unit, external_ref, grade and completed_on must not come out empty
 //   learner   learner_by_national_id: every distinct national ID is looked up once
 //             (RegistrarResolver::FindLearners); IDs with no account become `pending`
-//             accounts, created only by CreatePendingLearners, which a caller runs after
-//             the whole file (and whatever else it checks) is free of problems
+//             accounts (only those of rows without a problem), created only by
+//             CreatePendingLearners, which a caller runs after the whole file (and whatever
+//             else it checks) is free of problems
 //   unit      unit_by_code: the importing institution's unit "<institution>:<code>";
 //             unit_by_title: its only unit with that exact title (none or several is a problem)
 //   grade     grade_cn: a number -> percent; 优秀/良好/中等/及格/不及格 -> five_level;
@@ -73,17 +74,33 @@ struct FieldSource {
   std::string letter;  // "F", or "A, E, K"
 };
 
+// A row the mapping refused (its problems are in the caller's list), as far as it mapped: so
+// that the rest of the row can still be recognized and its other problems named with the
+// mapping's (a 成绩 of "良" and a 获得时间 in the future on one line), never stored.
+struct RefusedRow {
+  CsvRow row;  // bank header; the fields of `refused` are empty
+  // Bank columns whose cells the mapping refused (their problems are the mapping's own): a
+  // recognition problem about one of them is the same problem said again ("is required").
+  std::vector<std::string> refused;
+  // The learner was read from its national ID (an account found or to be made): the row's
+  // learner cell is empty, and a recognition check stands an account in for it.
+  bool learner_by_national_id = false;
+};
+
 struct MappedTable {
   CsvTable table;                    // bank header; each row's line is its source line
   std::vector<FieldSource> sources;  // parallel to table.header ("" = not mapped)
-  std::vector<NewLearner> pending;   // accounts to create before storing
+  std::vector<NewLearner> pending;   // accounts to create before storing (learners of `table`)
   std::vector<int> pending_of_row;   // per row: index into `pending`, or -1
   size_t data_rows = 0;  // the source's rows below its header (title rows above it not counted)
+  std::vector<RefusedRow> refused;  // rows with a problem, left out of `table`, in file order
 };
 
-// Maps `source` through `mapping`. Problems are appended to *problems; when there is any, the
-// result is InvalidArgument with the first one's message. Resolver failures are returned as
-// they are (nothing appended).
+// Maps `source` through `mapping`. Problems are appended to *problems. A problem of the header
+// (or of the rows above or below it that the mapping does not read) makes the result
+// InvalidArgument with the first one's message; a row with problems is left out of the table
+// and kept in MappedTable::refused. Resolver failures are returned as they are (nothing
+// appended).
 StatusOr<MappedTable> ApplyMapping(const SourceTable& source, const Mapping& mapping,
                                    RegistrarResolver& resolver, std::vector<CellProblem>* problems);
 

@@ -54,7 +54,9 @@ StatusOr<MappedTable> ReadRecordUpload(std::string_view content_type, std::strin
   LCB_ASSIGN_OR_RETURN(Mapping mapping, BuiltinMapping(options.mapping));
   auto mapped = ApplyMapping(*source, mapping, *resolver, problems);
   if (!mapped.ok()) return Failed(*problems, before, mapped.status());
-  if (problems->size() > before) return Failed(*problems, before, Status::Ok());
+  if (problems->size() > before && !options.return_refused_rows) {
+    return Failed(*problems, before, Status::Ok());
+  }
   return mapped;
 }
 

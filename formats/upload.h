@@ -31,6 +31,10 @@ struct UploadOptions {
   std::string sheet;    // XLSX: "" = the first sheet
   CsvLimits csv;
   XlsxLimits xlsx;
+  // With a mapping: a file whose only problems are rows the mapping refused is returned, those
+  // rows in MappedTable::refused and their problems appended, so that the caller can check the
+  // rest of the file (and of those rows) and answer with every problem at once.
+  bool return_refused_rows = false;
 };
 
 // Whether POST /v1/records should read this body as a file (CSV or XLSX) rather than JSON.

@@ -151,6 +151,47 @@ TEST_F(CnRegistrarTest, EveryRuleOfTheDesign) {
   EXPECT_TRUE(t->pending.empty());
 }
 
+// A row with a problem is left out of the table and kept in `refused` as far as it mapped, with
+// the bank fields its refused cells would have given, so that a caller can still check the
+// rest of it; a learner whose only rows are refused gets no account.
+TEST_F(CnRegistrarTest, RefusedRowsKeepWhatMappedAndMakeNoAccount) {
+  auto t = Map(std::string(kHeader) +
+               "2024002,李四,11010119900307002X,计算机,大学英语,21,32,2.5,40,良,202402,,,\n"
+               "2024003,王五,440106200001010019,数学,大学英语,23,34,3,,不合格,202001,,,\n"
+               "2024004,赵六,110101199003070011X,数学,大学英语,23,34,3,,92,2020-13,,,\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString() << Problems();
+  ASSERT_EQ(problems_.size(), 3u) << Problems();
+  ASSERT_EQ(t->table.rows.size(), 1u);
+  EXPECT_EQ(t->table.rows[0].line, 3);
+  ASSERT_EQ(t->refused.size(), 2u);
+  const RefusedRow& grade = t->refused[0];
+  EXPECT_EQ(grade.row.line, 2);
+  EXPECT_EQ(grade.refused, (std::vector<std::string>{"grade_scale", "grade_value"}));
+  EXPECT_TRUE(grade.learner_by_national_id);
+  const auto& h = t->table.header;
+  auto field = [&](const RefusedRow& r, std::string_view name) {
+    return r.row.fields.at(std::find(h.begin(), h.end(), name) - h.begin());
+  };
+  EXPECT_EQ(field(grade, "unit"), "tsinghua:EN1");
+  EXPECT_EQ(field(grade, "completed_on"), "2024-02-29");
+  EXPECT_EQ(field(grade, "credits"), "2.5");
+  EXPECT_EQ(field(grade, "grade_value"), "");
+  // A bad national ID and a bad month: the learner and both fields the month gives.
+  const RefusedRow& id_and_month = t->refused[1];
+  EXPECT_EQ(id_and_month.row.line, 4);
+  EXPECT_FALSE(id_and_month.learner_by_national_id);
+  for (const char* f : {"learner", "external_ref", "completed_on"}) {
+    EXPECT_NE(std::find(id_and_month.refused.begin(), id_and_month.refused.end(), f),
+              id_and_month.refused.end())
+        << f;
+  }
+  EXPECT_EQ(field(id_and_month, "grade_value"), "92");
+  // Only 王五's account is to be made: 李四's only row was refused.
+  ASSERT_EQ(t->pending.size(), 1u);
+  EXPECT_EQ(t->pending[0].national_id, kId3);
+  EXPECT_EQ(t->pending_of_row, (std::vector<int>{0}));
+}
+
 TEST_F(CnRegistrarTest, UnitByCodeWhenTheColumnExistsAndRecordNumber) {
   auto t =
       Map("记录号,学号,姓名,身份证号,课程代码,课程名称,教育层次代码,教育类别代码,成绩,获得时间\n"

@@ -389,6 +389,60 @@ TEST_F(RegistrarImportTest, EveryProblemOfALineWithItsColumn) {
   EXPECT_EQ(LookupStatus(kIdB), 404);
 }
 
+// A cell the mapping refuses (成绩 "良", not a grade) hides no other problem: not the rest of its
+// own line (获得时间 in the future), nor another line's (line 7, also in the future).
+// `creditbank import` and POST /v1/records?mapping=cn-registrar report all three, each at its
+// column, and not the refused grade's emptiness again ("is required"); nothing is stored and no
+// account is made.
+TEST_F(RegistrarImportTest, ACellTheMappingRefusesHidesNoOtherProblem) {
+  const uint64_t before = server_->ledger().Size();
+  std::string csv = RegistrarCsv("良");  // line 5
+  const std::string line5 = "\"良\",202406,";
+  ASSERT_NE(csv.find(line5), std::string::npos);
+  csv.replace(csv.find(line5), line5.size(), "\"良\",209912,");
+  const std::string line7 = ",60.5,202406,";
+  ASSERT_NE(csv.find(line7), std::string::npos);
+  csv.replace(csv.find(line7), line7.size(), ",60.5,209906,");
+  const std::string file = dir_.sub("refused_and_more.csv");
+  WriteFile(file, ToGb18030(csv));
+  for (const char* dry : {"", "--dry-run"}) {
+    Outcome bad = Import(file, *dry ? std::vector<std::string>{dry} : std::vector<std::string>{});
+    EXPECT_EQ(bad.code, 1) << dry;
+    const size_t grade = bad.err.find("line 5: 成绩: \"良\" is not a grade");
+    const size_t month = bad.err.find("line 5: 获得时间: is in the future");
+    ASSERT_NE(grade, std::string::npos) << bad.err;
+    ASSERT_NE(month, std::string::npos) << bad.err;
+    EXPECT_LT(grade, month) << bad.err;
+    EXPECT_TRUE(Has(bad.err, "line 7: 获得时间: is in the future")) << bad.err;
+    EXPECT_FALSE(Has(bad.err, "required")) << bad.err;
+    EXPECT_TRUE(Has(bad.err, "3 problems on 2 of 6 lines; nothing was stored")) << bad.err;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  EXPECT_EQ(LookupStatus(kIdC), 404);
+
+  for (const char* query : {"&create_learners=true", "&dry_run=true"}) {
+    ClientResponse r = server_->Call(
+        "POST", std::string("/v1/records?mapping=cn-registrar") + query, cat_.tsinghua_token,
+        ToGb18030(csv), {{"Content-Type", "text/csv; charset=gb18030"}});
+    ASSERT_EQ(r.status, 400) << r.body;
+    json p = json::parse(r.body);
+    ASSERT_EQ(p["errors"].size(), 3u) << r.body;
+    EXPECT_EQ(p["errors"][0]["line"], 5) << r.body;
+    EXPECT_EQ(p["errors"][0]["column"], "成绩") << r.body;
+    EXPECT_EQ(p["errors"][0]["letter"], "J") << r.body;
+    EXPECT_EQ(p["errors"][1]["line"], 5) << r.body;
+    EXPECT_EQ(p["errors"][1]["column"], "获得时间") << r.body;
+    EXPECT_EQ(p["errors"][1]["letter"], "K") << r.body;
+    EXPECT_EQ(p["errors"][1]["field"], "completed_on") << r.body;
+    EXPECT_EQ(p["errors"][2]["line"], 7) << r.body;
+    EXPECT_EQ(p["errors"][2]["column"], "获得时间") << r.body;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  EXPECT_EQ(LookupStatus(kIdC), 404);
+}
+
 // The same export saved by an office suite's own XLSX writer (LibreOffice Calc; made by
 // tests/formats/data/make_office_workbooks.py and committed): rich-text shared strings, a merged
 // title row and a notes row above the header, the header from column B, numbers stored as text,
