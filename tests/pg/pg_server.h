@@ -52,6 +52,8 @@ class PgServer {
   const std::string& dir() const { return dir_; }
   // Stops the server and removes its directory (also done by the destructor when owned).
   Status Stop();
+  // Leaves the server running when this object goes (the ctest fixture's start).
+  void Detach() { owned_ = false; }
   // A database that goes away and comes back: Pause stops the server as an operator would
   // (pg_ctl stop -m fast) and keeps its data; Resume starts it again on the same port.
   // Only for a server this object started.

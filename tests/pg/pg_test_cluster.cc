@@ -29,8 +29,8 @@ int StartCluster(const std::string& state, const lcb::testing::PgServerOptions& 
   out.close();
   std::printf("pg_test_cluster: PostgreSQL on 127.0.0.1:%u in %s\n", (*server)->port(),
               (*server)->dir().c_str());
-  // Leave it running for the tests: forget it without stopping it.
-  (void)server->release();
+  // Leave it running for the tests (the object goes, the server stays).
+  (*server)->Detach();
   return 0;
 }
 
