@@ -18,12 +18,6 @@
 namespace lcb {
 namespace {
 
-std::string_view RegionLevelName(RegionLevel level) {
-  return level == RegionLevel::kProvince ? "province"
-         : level == RegionLevel::kCity   ? "city"
-                                         : "county";
-}
-
 Status ParseGroupBy(const std::string* text, std::vector<StatsKey>* out) {
   const std::string value = text ? *text : "region";
   std::stringstream in(value);

@@ -52,6 +52,12 @@ std::string RegionAt(std::string_view code, RegionLevel level) {
   return out;
 }
 
+std::string_view RegionLevelName(RegionLevel level) {
+  return level == RegionLevel::kProvince ? "province"
+         : level == RegionLevel::kCity   ? "city"
+                                         : "county";
+}
+
 bool ParseRegionLevel(std::string_view name, RegionLevel* out) {
   if (name == "province") {
     *out = RegionLevel::kProvince;

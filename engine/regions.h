@@ -30,5 +30,7 @@ int RegionDigits(RegionLevel level);
 std::string RegionAt(std::string_view code, RegionLevel level);
 // "province", "city", "county".
 bool ParseRegionLevel(std::string_view name, RegionLevel* out);
+// The name ParseRegionLevel reads.
+std::string_view RegionLevelName(RegionLevel level);
 
 }  // namespace lcb
