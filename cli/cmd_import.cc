@@ -418,7 +418,7 @@ void AddImportCommand(CLI::App& parent, int* exit_code) {
   auto o = std::make_shared<import_cli::ImportOptions>();
   auto encoding = std::make_shared<std::string>();
   CLI::App* cmd = parent.add_subcommand(
-      "import", "post a registrar's CSV of records in batches (validated first)");
+      "import", "post a registrar's CSV or XLSX of records in batches (validated first)");
   cmd->footer(import_cli::kImportFooter);
   cmd->add_option("--file", o->file, "the registrar's CSV or XLSX file (- reads stdin)")
       ->type_name("FILE")
