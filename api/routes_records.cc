@@ -1,6 +1,7 @@
 // Records, learners, grants and the passbook.
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <regex>
@@ -333,28 +334,70 @@ class ServiceResolver final : public formats::RegistrarResolver {
   std::unordered_map<std::string, std::vector<std::string>> by_title_;
 };
 
-// Before POST /v1/records/table?create_learners=true makes any account, the check
-// POST /v1/records?mapping= runs first: every row whose external_ref is stored for other
-// content, or comes twice in the file, is refused as posting it would be (409, each naming its
-// line and the file's column), read only. A new learner's row is checked too: its learner cell
-// is still empty, so a record stored under its key can only conflict. Rows that do not read as
-// records are left to the check of the posting. False when it has responded.
-bool RefuseStoredConflicts(RecordService& records, const std::string& issuer,
-                           const formats::MappedTable& mapped, const std::string& request_id,
-                           const Respond& respond) {
-  std::vector<RecordInput> inputs;
-  std::vector<int> lines;
-  for (const CsvRow& row : mapped.table.rows) {
-    auto in = RecordInputFromCsvRow(mapped.table.header, row.fields);
-    if (!in.ok()) continue;
-    inputs.push_back(std::move(in).value());
-    lines.push_back(row.line);
+// The learners of a mapped file that have no account yet stand in as "(new learner N)" (rows
+// of body, parallel to mapped.table.rows), so that their records are checked as any other
+// before the accounts are made. The stand-ins, for CheckRows.
+std::unordered_set<std::string> StandInNewLearners(const formats::MappedTable& mapped,
+                                                   PostBody* body) {
+  std::unordered_set<std::string> stand_ins;
+  for (size_t r = 0; r < body->inputs.size() && r < mapped.pending_of_row.size(); ++r) {
+    if (const int p = mapped.pending_of_row[r]; p >= 0) {
+      body->inputs[r].learner = "(new learner " + std::to_string(p + 1) + ")";
+      stand_ins.insert(body->inputs[r].learner);
+    }
+  }
+  return stand_ins;
+}
+
+// The answer to a mapped file with rows the mapping refused (`problems`, theirs): every other
+// problem of the file with them, as `creditbank import` reports it. The rows that mapped are
+// checked as they would be stored (recognition, and conflicts with stored records), and the
+// refused rows are recognized as far as they mapped, less what is said of the cells the mapping
+// refused (an empty grade "is required" after "良" is not a grade). A 400 listing them all by
+// line, column and letter; nothing is stored and no account is made.
+HttpResponse RefusedRowsProblem(RecordService& records, const std::string& issuer,
+                                const Submission& submission, const formats::MappedTable& mapped,
+                                PostBody body, std::vector<formats::CellProblem> problems,
+                                const std::string& request_id) {
+  const size_t mapped_rows = body.inputs.size();
+  // Accounts not made yet, and the learners of refused rows (found by national ID or not),
+  // stand in as accounts: whether one exists is not a problem of this file.
+  std::unordered_set<std::string> stand_ins = StandInNewLearners(mapped, &body);
+  const std::string refused_learner = "(learner of a refused row)";
+  std::vector<Status> cells;
+  for (const formats::RefusedRow& refused : mapped.refused) {
+    cells.clear();
+    auto in = RecordInputFromCsvRow(mapped.table.header, refused.row.fields, &cells);
+    body.inputs.push_back(in.ok() ? std::move(in).value() : RecordInput{});
+    body.csv_lines.push_back(refused.row.line);
+    if (refused.learner_by_national_id) {
+      body.inputs.back().learner = refused_learner;
+      stand_ins.insert(refused_learner);
+    }
   }
   BatchErrors errors;
-  const Status conflicts = records.CheckInputConflicts(issuer, inputs, &errors);
-  if (conflicts.ok()) return true;
-  respond(MappedBatchProblem(conflicts, errors, lines, mapped, request_id));
-  return false;
+  auto entries = CheckRows(records, issuer, submission, body, &errors, &stand_ins);
+  if (!entries.ok() && errors.empty()) return ProblemResponse(entries.status(), request_id);
+  for (const Status& e : errors.errors) {
+    const size_t row = RecordIndexOf(e.pointer());
+    if (row >= body.inputs.size()) continue;
+    const std::string& ptr = e.pointer();
+    const size_t slash = ptr.find('/', 9);  // after "/records/"
+    const std::string tail = slash == std::string::npos ? "" : ptr.substr(slash);
+    if (row >= mapped_rows) {
+      // A refused row is never stored, so a conflict of its key says nothing.
+      if (e.code() != StatusCode::kInvalidArgument) continue;
+      const auto& refused = mapped.refused[row - mapped_rows].refused;
+      if (std::find(refused.begin(), refused.end(), formats::BankFieldOfPointer(tail)) !=
+          refused.end()) {
+        continue;
+      }
+    }
+    problems.push_back(
+        formats::ProblemForField(mapped, body.csv_lines[row], tail, std::string(e.message())));
+  }
+  formats::SortProblems(&problems);
+  return FileProblem(formats::FormatProblem(problems.front()), problems, request_id);
 }
 
 // POST /v1/records/table: a registrar file (XLSX, the first sheet or ?sheet=NAME; or CSV in a
@@ -367,9 +410,12 @@ bool RefuseStoredConflicts(RecordService& records, const std::string& issuer,
 // ?mapping=cn-registrar reads a Chinese registrar export (formats/mapping.h) into the bank's
 // header: units found in the caller's catalog, learners by national ID. Learners the bank does
 // not know yet are created, as `creditbank import` creates them, only with
-// ?create_learners=true and only once the whole file maps without a problem and no row
-// conflicts with a stored record (RefuseStoredConflicts); otherwise their rows' learner cells
-// are empty and `pending_learners` counts them.
+// ?create_learners=true and only once every row of the file passes every check its posting
+// would make (the mapping; recognition, the new accounts standing in; conflicts with stored
+// records and within the file), so that a file refused later leaves no account behind: a file
+// with a problem is answered with all of them (400, or 409 for conflicts alone, each naming its
+// line and the file's column). Otherwise the new learners' cells are empty and
+// `pending_learners` counts them.
 void ReadRecordTable(RecordService& records, CatalogService& catalog, LearnerService& learners,
                      const RouteContext& ctx, const Respond& respond) {
   const HttpRequest& req = ctx.request;
@@ -380,15 +426,31 @@ void ReadRecordTable(RecordService& records, CatalogService& catalog, LearnerSer
       !QueryBool(ctx, respond, "create_learners", &create_learners)) {
     return;
   }
+  const std::string& issuer = ctx.principal.subject;
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
+  options.return_refused_rows = create_learners;
   auto mapped =
       formats::ReadRecordUpload(type ? *type : "", req.body, options, &resolver, &problems);
   if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   size_t created = 0;
-  if (create_learners && !mapped->pending.empty()) {
-    if (!RefuseStoredConflicts(records, ctx.principal.subject, *mapped, req.request_id, respond)) {
+  if (create_learners && (!problems.empty() || !mapped->pending.empty())) {
+    // The whole file is checked here, however many rows it has (the portal posts it in batches
+    // once it passes).
+    PostBody body;
+    if (!ReadTableRows(req, mapped->table, std::numeric_limits<int>::max(), respond, &body)) {
       return;
+    }
+    if (!problems.empty()) {
+      return respond(RefusedRowsProblem(records, issuer, Submission{}, *mapped, std::move(body),
+                                        std::move(problems), req.request_id));
+    }
+    const std::unordered_set<std::string> stand_ins = StandInNewLearners(*mapped, &body);
+    BatchErrors errors;
+    auto entries = CheckRows(records, issuer, Submission{}, body, &errors, &stand_ins);
+    if (!entries.ok()) {
+      return respond(
+          MappedBatchProblem(entries.status(), errors, body.csv_lines, *mapped, req.request_id));
     }
     created = mapped->pending.size();
     if (Status made = formats::CreatePendingLearners(resolver, &*mapped); !made.ok()) {
@@ -478,63 +540,6 @@ void DryRun(RecordService& records, const std::string& issuer, const Submission&
   respond(JsonResponse(200, json{{"dry_run", true}, {"valid", entries->size()}, {"ids", ids}}));
 }
 
-// The answer to a mapped file with rows the mapping refused (`problems`, theirs): every other
-// problem of the file with them, as `creditbank import` reports it. The rows that mapped are
-// checked as they would be stored (recognition, and conflicts with stored records), and the
-// refused rows are recognized as far as they mapped, less what is said of the cells the mapping
-// refused (an empty grade "is required" after "良" is not a grade). A 400 listing them all by
-// line, column and letter; nothing is stored and no account is made.
-HttpResponse RefusedRowsProblem(RecordService& records, const std::string& issuer,
-                                const Submission& submission, const formats::MappedTable& mapped,
-                                PostBody body, std::vector<formats::CellProblem> problems,
-                                const std::string& request_id) {
-  const size_t mapped_rows = body.inputs.size();
-  // Accounts not made yet, and the learners of refused rows (found by national ID or not),
-  // stand in as accounts: whether one exists is not a problem of this file.
-  std::unordered_set<std::string> stand_ins;
-  for (size_t r = 0; r < mapped_rows; ++r) {
-    if (const int p = mapped.pending_of_row[r]; p >= 0) {
-      body.inputs[r].learner = "(new learner " + std::to_string(p + 1) + ")";
-      stand_ins.insert(body.inputs[r].learner);
-    }
-  }
-  const std::string refused_learner = "(learner of a refused row)";
-  std::vector<Status> cells;
-  for (const formats::RefusedRow& refused : mapped.refused) {
-    cells.clear();
-    auto in = RecordInputFromCsvRow(mapped.table.header, refused.row.fields, &cells);
-    body.inputs.push_back(in.ok() ? std::move(in).value() : RecordInput{});
-    body.csv_lines.push_back(refused.row.line);
-    if (refused.learner_by_national_id) {
-      body.inputs.back().learner = refused_learner;
-      stand_ins.insert(refused_learner);
-    }
-  }
-  BatchErrors errors;
-  auto entries = CheckRows(records, issuer, submission, body, &errors, &stand_ins);
-  if (!entries.ok() && errors.empty()) return ProblemResponse(entries.status(), request_id);
-  for (const Status& e : errors.errors) {
-    const size_t row = RecordIndexOf(e.pointer());
-    if (row >= body.inputs.size()) continue;
-    const std::string& ptr = e.pointer();
-    const size_t slash = ptr.find('/', 9);  // after "/records/"
-    const std::string tail = slash == std::string::npos ? "" : ptr.substr(slash);
-    if (row >= mapped_rows) {
-      // A refused row is never stored, so a conflict of its key says nothing.
-      if (e.code() != StatusCode::kInvalidArgument) continue;
-      const auto& refused = mapped.refused[row - mapped_rows].refused;
-      if (std::find(refused.begin(), refused.end(), formats::BankFieldOfPointer(tail)) !=
-          refused.end()) {
-        continue;
-      }
-    }
-    problems.push_back(
-        formats::ProblemForField(mapped, body.csv_lines[row], tail, std::string(e.message())));
-  }
-  formats::SortProblems(&problems);
-  return FileProblem(formats::FormatProblem(problems.front()), problems, request_id);
-}
-
 // POST /v1/records?mapping=cn-registrar: a registrar's export (CSV in a supported charset, or
 // XLSX with ?sheet=) mapped on the server as `creditbank import --mapping` maps it: units from
 // the caller's catalog, learners by national ID. Learners the bank does not know yet are
@@ -586,13 +591,7 @@ void PostMapped(RecordService& records, CatalogService& catalog, LearnerService&
         req.request_id));
   }
   // The accounts to be made stand in as "(new learner N)" until every record is valid.
-  std::unordered_set<std::string> stand_ins;
-  for (size_t r = 0; r < body.inputs.size(); ++r) {
-    if (const int p = mapped->pending_of_row[r]; p >= 0) {
-      body.inputs[r].learner = "(new learner " + std::to_string(p + 1) + ")";
-      stand_ins.insert(body.inputs[r].learner);
-    }
-  }
+  std::unordered_set<std::string> stand_ins = StandInNewLearners(*mapped, &body);
   BatchErrors errors;
   // A row whose external_ref is stored for different content is refused here, read only, before
   // any account exists (a stand-in's record cannot be stored yet, so its key can only conflict).
@@ -1001,13 +1000,13 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
              }
              PostRecords(*rs, max_batch, ctx, std::move(respond));
            })
-      .Takes(
-          {BooleanParam("dry_run", "validate only; store nothing"),
-           StringParam("sheet", "XLSX: the sheet to read (default the first)"),
-           StringParam("mapping", "read a registrar's export in this built-in mapping",
-                       {"cn-registrar"}),
-           BooleanParam("create_learners",
-                        "with mapping: create the accounts of learners the bank does not know")});
+      .Takes({BooleanParam("dry_run", "validate only; store nothing"),
+              StringParam("sheet", "XLSX: the sheet to read (default the first)"),
+              StringParam("mapping", "read a registrar's export in this built-in mapping",
+                          {"cn-registrar"}),
+              BooleanParam("create_learners",
+                           "with mapping: create the accounts of learners the bank does not know, "
+                           "once every record of the file passes every check")});
   // A mapped file looks learners up and may create accounts: off the HTTP thread.
   router.BlockWhen("POST", "/v1/records",
                    [](const HttpRequest& req) { return req.Query("mapping") != nullptr; });
@@ -1016,18 +1015,18 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
       .Add(
           "POST", "/v1/records/table", kInstitutionRole,
           "Read a registrar file (XLSX, ?sheet=NAME; or CSV) as rows in the bank's CSV header, "
-          "each with its line; ?mapping=cn-registrar; checks the file's form only and stores no "
-          "record",
+          "each with its line; ?mapping=cn-registrar; checks the file's form (and with "
+          "create_learners every record, before any account is made) and stores no record",
           [rs, &catalog, &learners](RouteContext& ctx, Respond respond) {
             ReadRecordTable(*rs, catalog, learners, ctx, respond);
           },
           RunOn::kBlockingPool)
-      .Takes(
-          {StringParam("sheet", "XLSX: the sheet to read (default the first)"),
-           StringParam("mapping", "read a registrar's export in this built-in mapping",
-                       {"cn-registrar"}),
-           BooleanParam("create_learners",
-                        "with mapping: create the accounts of learners the bank does not know")});
+      .Takes({StringParam("sheet", "XLSX: the sheet to read (default the first)"),
+              StringParam("mapping", "read a registrar's export in this built-in mapping",
+                          {"cn-registrar"}),
+              BooleanParam("create_learners",
+                           "with mapping: create the accounts of learners the bank does not know, "
+                           "once every record of the file passes every check")});
 
   router.Add(
       "GET", "/v1/records/{id}", kLearnerDataReaders,

@@ -316,6 +316,17 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   assert.match(await bad.textContent(), /成绩（H 列）/);
   assert.match(await bad.textContent(), /“良”不是成绩：应为百分制分数/);
   assert.equal((await api('GET', `/v1/learners/lookup?national_id=${nid}`, TOKENS.institutions.szpt.token)).status, 404);
+  // A month in the future is not the mapping's problem but the record's: still reported at its
+  // column before any account is made.
+  await page.setInputFiles('#upload-file', {name: '成绩.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('\ufeff' + cnRows('良好').replace(',202401', ',209901'))});
+  await page.getByTestId('upload-check').click();
+  await bad.filter({hasText: '获得时间'}).waitFor();  // the report of this check, not the last
+  assert.equal(await report.getAttribute('data-state'), 'errors');
+  assert.equal(await bad.count(), 1);
+  assert.equal(await bad.getAttribute('data-line'), '3');
+  assert.match(await bad.textContent(), /获得时间（I 列）/);
+  assert.equal((await api('GET', `/v1/learners/lookup?national_id=${nid}`, TOKENS.institutions.szpt.token)).status, 404);
   await page.setInputFiles('#upload-file', {name: '成绩.csv', mimeType: 'text/csv', buffer: Buffer.from('\ufeff' + cnRows('良好'))});
   await page.getByTestId('upload-check').click();
   await page.locator('[data-testid="upload-report"][data-state="valid"]').waitFor();

@@ -1078,6 +1078,52 @@ TEST_F(RegistrarImportTest, AConflictWithAStoredRecordCreatesNoAccount) {
   EXPECT_EQ(server_->ledger().Size(), before);
 }
 
+// POST /v1/records/table?create_learners=true (the portal's first step) makes accounts only for a
+// file that passes every check its posting would make: a 获得时间 in the future on line 7 (a
+// recognition problem, not the mapping's) is reported with its line and column, beside line 5's
+// refused grade and line 5's own future month, and no account is made. Before, the accounts were
+// made after the mapping alone, and the portal's dry runs found the date afterwards.
+TEST_F(RegistrarImportTest, RecordTableChecksEveryRowBeforeItMakesAnAccount) {
+  const std::map<std::string, std::string> gb = {{"Content-Type", "text/csv; charset=gb18030"}};
+  std::string csv = RegistrarCsv("良好");
+  const std::string line7 = ",60.5,202406,";
+  ASSERT_NE(csv.find(line7), std::string::npos);
+  csv.replace(csv.find(line7), line7.size(), ",60.5,209906,");
+  ClientResponse r =
+      server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, ToGb18030(csv), gb);
+  ASSERT_EQ(r.status, 400) << r.body;
+  json p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 1u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 7) << r.body;
+  EXPECT_EQ(p["errors"][0]["column"], "获得时间") << r.body;
+  EXPECT_EQ(p["errors"][0]["letter"], "K") << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  EXPECT_EQ(LookupStatus(kIdC), 404);
+
+  // With a grade the mapping refuses (line 5, whose month is in the future too): all three.
+  const std::string line5 = "\"良好\",202406,";
+  ASSERT_NE(csv.find(line5), std::string::npos);
+  csv.replace(csv.find(line5), line5.size(), "\"良\",209912,");
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar&create_learners=true",
+                    cat_.tsinghua_token, ToGb18030(csv), gb);
+  ASSERT_EQ(r.status, 400) << r.body;
+  p = json::parse(r.body);
+  ASSERT_EQ(p["errors"].size(), 3u) << r.body;
+  EXPECT_EQ(p["errors"][0]["line"], 5) << r.body;
+  EXPECT_EQ(p["errors"][0]["column"], "成绩") << r.body;
+  EXPECT_EQ(p["errors"][1]["line"], 5) << r.body;
+  EXPECT_EQ(p["errors"][1]["column"], "获得时间") << r.body;
+  EXPECT_EQ(p["errors"][2]["line"], 7) << r.body;
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+  EXPECT_EQ(LookupStatus(kIdC), 404);
+
+  // Without create_learners the file is only read: its rows as they map, nothing checked.
+  r = server_->Call("POST", "/v1/records/table?mapping=cn-registrar", cat_.tsinghua_token,
+                    ToGb18030(RegistrarCsv("良好")), gb);
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
 // POST /v1/records/table?create_learners=true runs the same check before it makes any account: a
 // row that reuses a stored external_ref for a different grade is refused (409, its line and the
 // file's column), and the new learner of the file gets no account. It used to make the account
