@@ -109,13 +109,15 @@ class Mapper {
     match_ = mapping_internal::MatchHeader(source_, mapping_, problems_);
     std::vector<bool> read(match_.spec_of.size());
     for (size_t col = 0; col < read.size(); ++col) read[col] = match_.spec_of[col] != nullptr;
-    if (problems_->size() == before) {
-      mapping_internal::CheckRowsBelowHeader(source_, static_cast<long>(match_.first_data_row) - 1,
-                                             read, problems_);
-    }
     if (problems_->size() > before) {
       return Status::InvalidArgument(Field(""), FormatProblem((*problems_)[before]));
     }
+    // Lines the file cannot give whole (a short CSV line, an XLSX cell without its value) are
+    // problems of their rows, which the rest of the file does not wait for.
+    std::vector<CellProblem> below;
+    mapping_internal::CheckRowsBelowHeader(source_, static_cast<long>(match_.first_data_row) - 1,
+                                           read, &below);
+    for (CellProblem& p : below) unread_of_line_[p.line].push_back(std::move(p));
     out_.table.header.assign(std::begin(kRecordCsvColumns), std::end(kRecordCsvColumns));
     out_.table.header_line = match_.header_line;
     SetSources();
@@ -170,9 +172,24 @@ class Mapper {
     const size_t before = problems_->size();
     cells_.assign(mapping_.columns.size(), std::string());
     bad_.assign(mapping_.columns.size(), false);
+    if (auto unread = unread_of_line_.find(row.line); unread != unread_of_line_.end()) {
+      // A short line is left out whole (its cells are not where the header says); a cell
+      // without its value is that cell's problem, and the rest of its row is still mapped.
+      if (row.padded_from > 0) {
+        problems_->insert(problems_->end(), unread->second.begin(), unread->second.end());
+        return Status::Ok();
+      }
+      for (const CellProblem& p : unread->second) {
+        const int col = ColumnIndexFromLetters(p.letter);
+        const auto spec =
+            std::find(match_.column_of_spec.begin(), match_.column_of_spec.end(), col);
+        if (spec != match_.column_of_spec.end()) bad_[spec - match_.column_of_spec.begin()] = true;
+        problems_->push_back(p);
+      }
+    }
     for (size_t spec = 0; spec < mapping_.columns.size(); ++spec) {
       const int col = match_.column_of_spec[spec];
-      if (col < 0) continue;
+      if (col < 0 || bad_[spec]) continue;
       auto v = NormalizeCell(mapping_.columns[spec], row.fields[col]);
       if (!v.ok()) {
         Fail(row.line, spec, "", v.status().message());
@@ -415,6 +432,8 @@ class Mapper {
   std::vector<NewLearner> learners_;
   std::unordered_map<std::string, size_t> learner_index_;
   std::vector<int> row_learner_;  // per output row, index into learners_ or -1
+  // Per line below the header: what the file could not give of it (CheckRowsBelowHeader).
+  std::unordered_map<int, std::vector<CellProblem>> unread_of_line_;
   std::map<std::string, std::pair<std::string, std::string>> unit_by_code_, unit_by_title_;
 };
 

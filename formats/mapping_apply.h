@@ -97,10 +97,10 @@ struct MappedTable {
 };
 
 // Maps `source` through `mapping`. Problems are appended to *problems. A problem of the header
-// (or of the rows above or below it that the mapping does not read) makes the result
-// InvalidArgument with the first one's message; a row with problems is left out of the table
-// and kept in MappedTable::refused. Resolver failures are returned as they are (nothing
-// appended).
+// makes the result InvalidArgument with the first one's message. A row with problems (a bad
+// cell, an XLSX cell without its value) is left out of the table and kept in
+// MappedTable::refused; a short line below the header (its cells are not where the header
+// says) is only named. Resolver failures are returned as they are (nothing appended).
 StatusOr<MappedTable> ApplyMapping(const SourceTable& source, const Mapping& mapping,
                                    RegistrarResolver& resolver, std::vector<CellProblem>* problems);
 
