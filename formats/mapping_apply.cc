@@ -172,7 +172,8 @@ class Mapper {
     const size_t before = problems_->size();
     cells_.assign(mapping_.columns.size(), std::string());
     bad_.assign(mapping_.columns.size(), false);
-    if (auto unread = unread_of_line_.find(row.line); unread != unread_of_line_.end()) {
+    auto unread = unread_of_line_.empty() ? unread_of_line_.end() : unread_of_line_.find(row.line);
+    if (unread != unread_of_line_.end()) {
       // A short line is left out whole (its cells are not where the header says); a cell
       // without its value is that cell's problem, and the rest of its row is still mapped.
       if (row.padded_from > 0) {
@@ -202,12 +203,14 @@ class Mapper {
     std::vector<std::string> fields(kBankColumns);
     int learner = -1;
     std::vector<std::string> refused;
+    const bool bad_cell = problems_->size() > before;  // a cell refused before any rule ran
     for (size_t f = 0; f < mapping_.fields.size(); ++f) {
       const FieldRule* rule = match_.rule_of[f];
       if (!rule) continue;
       const std::string& field = mapping_.fields[f].field;
       const size_t problems_before = problems_->size();
       LCB_RETURN_IF_ERROR(ApplyRule(row.line, field, *rule, &fields, &learner));
+      if (!bad_cell && problems_->size() == problems_before) continue;  // every row that reads
       const std::vector<size_t> specs = RuleColumns(mapping_, *rule, match_.column_of_spec);
       if (problems_->size() > problems_before ||
           std::any_of(specs.begin(), specs.end(), [&](size_t s) { return bad_[s]; })) {
