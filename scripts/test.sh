@@ -21,12 +21,14 @@ if [ "${CI:-}" = true ]; then export LCB_REQUIRE_POSTGRES=1; fi
 # Under ASan the 150,000-record passbook test (minutes of plain CPU) is left out; the default run
 # has it, and the smaller passbook tests run in both. The PostgreSQL suite runs once, in the
 # default run: under ASan its server is not started (-FA keeps ctest from adding the fixture) and
-# the PostgreSQL cases skip, while the RocksDB cases of the same executables still run; the
+# the PostgreSQL cases skip (LCB_SKIP_POSTGRES=1; without it each test process would start a
+# server of its own), while the RocksDB cases of the same executables still run; the
 # integration suite's second pass on PostgreSQL (postgres/<test>) is left out.
 exclude=()
 if [ "$preset" = asan ]; then
   exclude=(-E 'PassbookScaleTest|pg_cluster_(start|stop)|^postgres/' -FA postgres)
   unset LCB_REQUIRE_POSTGRES
+  export LCB_SKIP_POSTGRES=1
 fi
 ctest --preset "$preset" --timeout 600 "${exclude[@]}"
 # The OpenAPI document, validated by a real OpenAPI tool from the npm registry.

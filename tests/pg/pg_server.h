@@ -10,7 +10,8 @@
 //
 // When PostgreSQL cannot be started here (not installed, no unprivileged user), tests skip and
 // say why, except under LCB_REQUIRE_POSTGRES=1 (scripts/test.sh sets it when CI=true), where they
-// fail: CI must never skip them silently.
+// fail: CI must never skip them silently. LCB_SKIP_POSTGRES=1 (scripts/test.sh asan) makes them
+// skip on purpose: the sanitizer run does not run the PostgreSQL suite a second time.
 #pragma once
 
 #include <gtest/gtest.h>
