@@ -4,6 +4,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <unordered_map>
 #include <unordered_set>
@@ -207,19 +208,24 @@ bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
 // An XLSX workbook in the bank's CSV header (the first sheet, or ?sheet=NAME), read as
 // `creditbank import` reads one (formats/upload.h): shared and inline strings, numbers stored as
 // text, dates as serials or text. Every bad cell is named by its line, column and letter; a
-// column mapping (cn-registrar) is the importer's, which creates learner accounts first.
-// False when it has responded.
-bool ReadXlsxBody(const HttpRequest& req, const std::string& type, int max_batch,
-                  const Respond& respond, PostBody* out) {
+// column mapping (cn-registrar) is the importer's, which creates learner accounts first. The
+// table, its rows in *out; rows the file cannot give whole (a cell without its value) in its
+// `refused`, their problems in *problems, for the caller to answer with the file's other
+// problems (RefusedRowsProblem). Nothing when it has responded.
+std::optional<formats::MappedTable> ReadXlsxBody(const HttpRequest& req, const std::string& type,
+                                                 int max_batch, const Respond& respond,
+                                                 PostBody* out,
+                                                 std::vector<formats::CellProblem>* problems) {
   formats::UploadOptions options;
   if (const std::string* sheet = req.Query("sheet")) options.sheet = *sheet;
-  std::vector<formats::CellProblem> problems;
-  auto mapped = formats::ReadRecordUpload(type, req.body, options, nullptr, &problems);
+  options.return_refused_rows = true;
+  auto mapped = formats::ReadRecordUpload(type, req.body, options, nullptr, problems);
   if (!mapped.ok()) {
-    respond(UploadProblem(mapped.status(), problems, req.request_id));
-    return false;
+    respond(UploadProblem(mapped.status(), *problems, req.request_id));
+    return std::nullopt;
   }
-  return ReadTableRows(req, mapped->table, max_batch, respond, out);
+  if (!ReadTableRows(req, mapped->table, max_batch, respond, out)) return std::nullopt;
+  return std::move(mapped).value();
 }
 
 // ?sheet= and ?mapping= of a file upload. False when it has responded (an unknown mapping).
@@ -349,12 +355,13 @@ std::unordered_set<std::string> StandInNewLearners(const formats::MappedTable& m
   return stand_ins;
 }
 
-// The answer to a mapped file with rows the mapping refused (`problems`, theirs): every other
-// problem of the file with them, as `creditbank import` reports it. The rows that mapped are
-// checked as they would be stored (recognition, and conflicts with stored records), and the
-// refused rows are recognized as far as they mapped, less what is said of the cells the mapping
-// refused (an empty grade "is required" after "良" is not a grade). A 400 listing them all by
-// line, column and letter; nothing is stored and no account is made.
+// The answer to a file with rows that did not read whole (`problems`, theirs: a cell the mapping
+// refuses, an XLSX cell without its value): every other problem of the file with them, as
+// `creditbank import` reports it. The rows that read are checked as they would be stored
+// (recognition, and conflicts with stored records), and the refused rows are recognized as far
+// as they read, less what is said of their refused cells (an empty grade "is required" after
+// "良" is not a grade). A 400 listing them all by line, column and letter; nothing is stored and
+// no account is made.
 HttpResponse RefusedRowsProblem(RecordService& records, const std::string& issuer,
                                 const Submission& submission, const formats::MappedTable& mapped,
                                 PostBody body, std::vector<formats::CellProblem> problems,
@@ -429,14 +436,15 @@ void ReadRecordTable(RecordService& records, CatalogService& catalog, LearnerSer
   const std::string& issuer = ctx.principal.subject;
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;
-  options.return_refused_rows = create_learners;
+  options.return_refused_rows = true;
   auto mapped =
       formats::ReadRecordUpload(type ? *type : "", req.body, options, &resolver, &problems);
   if (!mapped.ok()) return respond(UploadProblem(mapped.status(), problems, req.request_id));
   size_t created = 0;
-  if (create_learners && (!problems.empty() || !mapped->pending.empty())) {
+  if (!problems.empty() || (create_learners && !mapped->pending.empty())) {
     // The whole file is checked here, however many rows it has (the portal posts it in batches
-    // once it passes).
+    // once it passes): a file with rows that do not read is answered with every problem it
+    // has, and accounts are made only for a file without any.
     PostBody body;
     if (!ReadTableRows(req, mapped->table, std::numeric_limits<int>::max(), respond, &body)) {
       return;
@@ -650,7 +658,13 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
   if (type && formats::MediaTypeOf(*type) == "text/csv") {
     if (!ReadCsvBody(req, *type, max_batch, respond, &body)) return;
   } else if (type && formats::MediaTypeOf(*type) == formats::kXlsxMediaType) {
-    if (!ReadXlsxBody(req, *type, max_batch, respond, &body)) return;
+    std::vector<formats::CellProblem> problems;
+    auto table = ReadXlsxBody(req, *type, max_batch, respond, &body, &problems);
+    if (!table) return;
+    if (!problems.empty()) {
+      return respond(RefusedRowsProblem(records, issuer, *submission, *table, std::move(body),
+                                        std::move(problems), req.request_id));
+    }
   } else if (auto fast = JsonBodyType(req) ? ParseRecordBatchFast(req.body, max_batch)
                                              : std::nullopt) {
     body.inputs = std::move(*fast);  // a valid batch, read without building a JSON tree

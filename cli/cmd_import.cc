@@ -138,7 +138,8 @@ int Fail(const std::string& message) {
 }
 
 // Phase 1: the file as the bank's table. nullopt (after printing why) when it cannot be used
-// (unreadable, a bad header). The problems of rows the mapping left out are printed as skipped
+// (unreadable, a bad header). The problems of rows left out (the mapping refused them, or the
+// file cannot give them whole: an XLSX cell without its value) are printed as skipped
 // with --skip-invalid, else left in *row_problems for the report of every phase (the other
 // rows are still checked, so that one run names every problem of the file); *skipped_lines
 // counts those lines.
@@ -161,26 +162,29 @@ std::optional<MappedTable> ReadTable(const ImportOptions& options, HttpResolver*
     Fail(options.file + ": not read (" + std::to_string(problems.size()) + " problems)");
     return std::nullopt;
   }
+  StatusOr<MappedTable> table = Status::Internal("unread");
+  size_t rows = 0;
   if (options.mapping.empty()) {
-    auto table = formats::IdentityMapping(std::move(source).value(), &problems);
+    table = formats::IdentityMapping(std::move(source).value(), &problems);
     if (!table.ok()) {
       for (CellProblem& p : problems) p.column = "header";  // "line 1: header: ..."
       PrintAll(problems);
       return std::nullopt;
     }
-    return std::move(table).value();
+    rows = table->data_rows;
+  } else {
+    auto mapping = LoadMapping(options.mapping);
+    if (!mapping.ok()) {
+      Fail(mapping.status().message());
+      return std::nullopt;
+    }
+    if (Status s = resolver->LoadUnits(); !s.ok()) {
+      Fail(s.message());
+      return std::nullopt;
+    }
+    table = formats::ApplyMapping(*source, *mapping, *resolver, &problems);
+    rows = formats::DataRowsBelowHeader(*source, *mapping);
   }
-  auto mapping = LoadMapping(options.mapping);
-  if (!mapping.ok()) {
-    Fail(mapping.status().message());
-    return std::nullopt;
-  }
-  if (Status s = resolver->LoadUnits(); !s.ok()) {
-    Fail(s.message());
-    return std::nullopt;
-  }
-  auto table = formats::ApplyMapping(*source, *mapping, *resolver, &problems);
-  const size_t rows = formats::DataRowsBelowHeader(*source, *mapping);
   if (!table.ok() && problems.empty()) {
     Fail(table.status().message());
     return std::nullopt;

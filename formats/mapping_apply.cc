@@ -470,7 +470,8 @@ size_t DataRowsBelowHeader(const SourceTable& source, const Mapping& mapping) {
   return rows - std::min(rows, mapping_internal::FirstDataRow(source, mapping));
 }
 
-Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems) {
+Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
+                        std::vector<CellProblem>* row_problems) {
   CsvTable& t = source->table;
   long header_row = -1;
   if (Status first = CheckBankHeaderCells(t.header); !first.ok()) {
@@ -487,7 +488,9 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems)
     std::vector<bool> read(names.size());
     for (size_t i = 0; i < names.size(); ++i) read[i] = !TrimCell(names[i]).empty();
     const size_t before = problems->size();
-    if (mapping_internal::CheckRowsBelowHeader(*source, header_row, read, problems) > 0) {
+    if (row_problems) {
+      mapping_internal::CheckRowsBelowHeader(*source, header_row, read, row_problems);
+    } else if (mapping_internal::CheckRowsBelowHeader(*source, header_row, read, problems) > 0) {
       return Status::InvalidArgument(Field(""), FormatProblem((*problems)[before]));
     }
   }
@@ -504,20 +507,21 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems)
     if (!name.empty()) keep.push_back(i);
   }
   if (keep.size() == t.header.size()) return Status::Ok();
-  const size_t before = problems->size();
+  std::vector<CellProblem>* unnamed = row_problems ? row_problems : problems;
+  const size_t before = unnamed->size();
   for (const CsvRow& row : t.rows) {
     for (size_t i = 0, k = 0; i < row.fields.size(); ++i) {
       if (k < keep.size() && keep[k] == i) {
         ++k;
       } else if (!TrimCell(row.fields[i]).empty()) {
-        problems->push_back(CellProblem{row.line, "", source->letters.at(i), "",
-                                        "a value in a column without a header (the header is "
-                                        "line " +
-                                            std::to_string(t.header_line) + ")"});
+        unnamed->push_back(CellProblem{row.line, "", source->letters.at(i), "",
+                                       "a value in a column without a header (the header is "
+                                       "line " +
+                                           std::to_string(t.header_line) + ")"});
       }
     }
   }
-  if (problems->size() > before) {
+  if (!row_problems && problems->size() > before) {
     return Status::InvalidArgument(Field(""), FormatProblem((*problems)[before]));
   }
   auto compact = [&](std::vector<std::string>* cells) {
@@ -532,7 +536,8 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems)
 
 StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProblem>* problems) {
   const size_t before = problems->size();
-  Status header = LocateBankHeader(&source, problems);
+  std::vector<CellProblem> row_problems;
+  Status header = LocateBankHeader(&source, problems, &row_problems);
   if (problems->size() > before) return header;
   if (!header.ok()) {
     CellProblem p{source.table.header_line, "", "", "", header.message()};
@@ -551,8 +556,33 @@ StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProble
     out.sources.push_back(FieldSource{source.table.header[i], source.letters[i]});
   }
   out.table = std::move(source.table);
-  out.pending_of_row.assign(out.table.rows.size(), -1);
   out.data_rows = out.table.rows.size();
+  if (!row_problems.empty()) {
+    // Rows the file cannot give whole: a short line is left out (nothing of it is where its
+    // header says); a row with a cell without its value, or a value in a column without a
+    // header, is kept in `refused` with the rest of its cells, for its other checks.
+    SortProblems(&row_problems);
+    std::unordered_map<int, std::vector<std::string>> refused_of_line;
+    for (const CellProblem& p : row_problems) {
+      auto& fields = refused_of_line[p.line];
+      for (size_t i = 0; i < out.sources.size(); ++i) {
+        if (out.sources[i].letter == p.letter) fields.push_back(out.table.header[i]);
+      }
+    }
+    std::vector<CsvRow> kept;
+    kept.reserve(out.table.rows.size());
+    for (CsvRow& row : out.table.rows) {
+      auto it = refused_of_line.find(row.line);
+      if (it == refused_of_line.end()) {
+        kept.push_back(std::move(row));
+      } else if (row.padded_from == 0) {
+        out.refused.push_back(RefusedRow{std::move(row), std::move(it->second), false});
+      }
+    }
+    out.table.rows = std::move(kept);
+    problems->insert(problems->end(), row_problems.begin(), row_problems.end());
+  }
+  out.pending_of_row.assign(out.table.rows.size(), -1);
   return out;
 }
 

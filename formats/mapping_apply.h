@@ -114,12 +114,18 @@ size_t DataRowsBelowHeader(const SourceTable& source, const Mapping& mapping);
 // with an empty header (a header that starts in column C, a blank separator column) are
 // dropped, and a value in one is a problem naming its line and letter (appended; the result is
 // then InvalidArgument). When no row is a valid header, the result is the first row's
-// ValidateRecordCsvHeader status (pointer at the bad field) and nothing is appended.
-Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems);
+// ValidateRecordCsvHeader status (pointer at the bad field) and nothing is appended. With
+// `row_problems`, what is wrong with rows below the header (a short line, an XLSX cell without
+// its value, a value in a column without a header) goes there instead and is not a failure.
+Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
+                        std::vector<CellProblem>* row_problems = nullptr);
 
 // A file already in the bank's CSV header (no mapping): the header located and checked as
-// LocateBankHeader does (a problem naming the column when it is not valid); cells are kept as
-// they are.
+// LocateBankHeader does (a problem naming the column when it is not valid; the result is then
+// InvalidArgument); cells are kept as they are. A row the file cannot give whole is a problem of
+// that row (appended; the result is still the table): a short line is left out, a row with a
+// cell without its value or a value in a column without a header is kept in `refused` (the
+// cell's bank column refused), so that a caller checks the rest of the file too.
 StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProblem>* problems);
 
 // Creates the pending accounts and fills their rows' learner cells; `pending` ends empty.

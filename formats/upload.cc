@@ -47,12 +47,14 @@ StatusOr<MappedTable> ReadRecordUpload(std::string_view content_type, std::strin
     return BadContentType("a file upload is text/csv or " + std::string(kXlsxMediaType));
   }
   if (!source.ok()) return Failed(*problems, before, source.status());
+  StatusOr<MappedTable> mapped = Status::Internal("unmapped");
   if (options.mapping.empty()) {
-    return IdentityMapping(std::move(source).value(), problems);
+    mapped = IdentityMapping(std::move(source).value(), problems);
+  } else {
+    if (!resolver) return Status::Internal("ReadRecordUpload: a mapping needs a resolver");
+    LCB_ASSIGN_OR_RETURN(Mapping mapping, BuiltinMapping(options.mapping));
+    mapped = ApplyMapping(*source, mapping, *resolver, problems);
   }
-  if (!resolver) return Status::Internal("ReadRecordUpload: a mapping needs a resolver");
-  LCB_ASSIGN_OR_RETURN(Mapping mapping, BuiltinMapping(options.mapping));
-  auto mapped = ApplyMapping(*source, mapping, *resolver, problems);
   if (!mapped.ok()) return Failed(*problems, before, mapped.status());
   if (problems->size() > before && !options.return_refused_rows) {
     return Failed(*problems, before, Status::Ok());

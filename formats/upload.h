@@ -31,9 +31,10 @@ struct UploadOptions {
   std::string sheet;    // XLSX: "" = the first sheet
   CsvLimits csv;
   XlsxLimits xlsx;
-  // With a mapping: a file whose only problems are rows the mapping refused is returned, those
-  // rows in MappedTable::refused and their problems appended, so that the caller can check the
-  // rest of the file (and of those rows) and answer with every problem at once.
+  // A file whose only problems are its rows' (a cell the mapping refuses, an XLSX cell without
+  // its value, a short line) is returned, those rows in MappedTable::refused and their problems
+  // appended, so that the caller can check the rest of the file (and of those rows) and answer
+  // with every problem at once. Otherwise such a file is InvalidArgument as any other.
   bool return_refused_rows = false;
 };
 

@@ -637,6 +637,61 @@ TEST_F(RegistrarImportTest, RecordTableReadsAWorkbookAndStoresNothing) {
   EXPECT_EQ(server_->ledger().Size(), before);
 }
 
+// A workbook in the bank's own header whose line 2 holds a formula without its result (as openpyxl
+// writes one) in grade_value, and a completed_on in the future; line 3 names a unit the catalog
+// lacks; line 4 is good. The formula is its row's problem, not the file's: POST /v1/records, the
+// portal's table route and `creditbank import` each name all three problems, and not the
+// refused grade_value again as missing. Before, the file stopped at the formula.
+TEST_F(RegistrarImportTest, AFormulaWithoutItsResultHidesNoOtherProblem) {
+  auto is = [](const std::string& cell, const std::string& text) {
+    return "<c r=\"" + cell + "\" t=\"inlineStr\"><is><t>" + formats::testing::Escape(text) +
+           "</t></is></c>";
+  };
+  const std::vector<std::string> header = {"learner",     "unit",        "external_ref",
+                                           "grade_scale", "grade_value", "completed_on"};
+  std::string rows = "<row r=\"1\">";
+  for (size_t i = 0; i < header.size(); ++i) rows += is(formats::ColumnLetter(i) + "1", header[i]);
+  rows += "</row>";
+  auto row = [&](int r, const std::string& unit, const std::string& grade_cell,
+                 const std::string& date) {
+    const std::string n = std::to_string(r);
+    rows += "<row r=\"" + n + "\">" + is("A" + n, cat_.learner_a) + is("B" + n, unit) +
+            is("C" + n, "F-" + n) + is("D" + n, "percent") + grade_cell + is("F" + n, date) +
+            "</row>";
+  };
+  row(2, "tsinghua:CS101", "<c r=\"E2\"><f>AVERAGE(G2:H2)</f></c>", "2099-01-01");
+  row(3, "tsinghua:NOPE", "<c r=\"E3\"><v>80</v></c>", "2024-01-10");
+  row(4, "tsinghua:CS101", "<c r=\"E4\"><v>90</v></c>", "2024-01-10");
+  formats::testing::WorkbookSpec spec;
+  spec.sheets = {{"grades", rows}};
+  const std::string book = formats::testing::BuildXlsx(spec);
+  const std::map<std::string, std::string> xlsx = {
+      {"Content-Type", std::string(formats::kXlsxMediaType)}};
+  const uint64_t before = server_->ledger().Size();
+  const std::vector<std::string> expected = {"2 grade_value E", "2 completed_on F", "3 unit B"};
+
+  for (const char* path : {"/v1/records", "/v1/records?dry_run=true", "/v1/records/table"}) {
+    ClientResponse r = server_->Call("POST", path, cat_.tsinghua_token, book, xlsx);
+    ASSERT_EQ(r.status, 400) << path << " " << r.body;
+    EXPECT_EQ(ErrorPlaces(r.body), expected) << path << " " << r.body;
+    EXPECT_FALSE(Has(r.body, "required")) << r.body;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+
+  const std::string file = dir_.sub("formula.xlsx");
+  WriteFile(file, book);
+  Outcome bad = Capture([&] {
+    return CmdImport({"--file", file, "--institution", "tsinghua", "--server", server_->url(),
+                      "--token", cat_.tsinghua_token});
+  });
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 2: grade_value: a formula (=AVERAGE(G2:H2))")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 2: completed_on: is in the future")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 3: unit: ")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "3 problems on 2 of 3 lines; nothing was stored")) << bad.err;
+  EXPECT_EQ(server_->ledger().Size(), before);
+}
+
 // POST /v1/records/table?mapping=cn-registrar: the portal's way to read a Chinese registrar
 // export. Units and learners are resolved by the server; new accounts only when asked and only
 // for a file without a problem; the rows then post as the bank's CSV.
