@@ -32,8 +32,8 @@
 // its learners changes, so that a question, and the coarser ones it respects, read most
 // counties' cells from what an earlier question made. (Every subset with issuer
 // kept at every level would hold about one entry per record per subset and level — several GB at
-// 10M records.) Cells are ordered by summing them into an array indexed by their keys' ranks when
-// it is small enough (Finish).
+// 10M records.) Cells are ordered by their keys' ranks read as one number: a bit per number
+// marks those present when the range is small enough, else a radix sort (Finish).
 //
 // The pages of one answer describe one moment: every change bumps a generation, an answer
 // carries it (StatsResult::as_of), and the last kKeptAnswers answers (at most kKeptCells cells)
@@ -116,6 +116,9 @@ class StatsAggregates {
   // Cells of the counties' maps made from their learners' cells kept at most (Region::made;
   // about 48 B each): past it every one is dropped and they are made again as asked.
   static constexpr size_t kMadeCells = size_t{1} << 21;
+  // A parent answer's shown cells are looked up in a bit per combination of its keys' values
+  // up to this many combinations (8 MB of bits), else by a binary search (Finish).
+  static constexpr uint64_t kMaxParentBits = uint64_t{1} << 26;
   // Test-only: false answers every question as before these maps were kept (each county's
   // cells made afresh from every learner's projections, each learner's sorted), the parts of
   // an answer too large for an array sorted by comparing their ranks, and a group's cells
@@ -317,7 +320,9 @@ class StatsAggregates {
     std::vector<Part> parts;
     std::vector<std::array<uint32_t, 5>> ranks;  // per part, each key's rank
     std::vector<uint32_t> values;
-    std::vector<Tally> dense;
+    std::vector<uint64_t> bits;           // a bit per rank combination: the cells present
+    std::vector<uint32_t> before;         // cells before each word of bits
+    std::vector<uint64_t> shown_parents;  // a parent answer's shown cells, as bits or sorted
     std::vector<uint32_t> order;
     std::vector<std::pair<uint64_t, uint32_t>> coded, coded_tmp;  // parts by their ranks, sorted
     std::vector<Shown> all;  // every cell of an answer, before suppression

@@ -114,8 +114,10 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         return false;
       });
     }
+    // A group starts where the code changes (equal codes, equal groups), else where the keys do.
     for (uint32_t i = 0; i < n; ++i) {
-      if (i == 0 || !same(order[i], order[i - 1])) starts[d].push_back(i);
+      if (i == 0 || (fits ? coded[i].first != coded[i - 1].first : !same(order[i], order[i - 1])))
+        starts[d].push_back(i);
     }
     starts[d].push_back(n);
   }
@@ -132,6 +134,18 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
       }
     }
     dirty[d].assign(starts[d].size(), 1);
+  }
+  // Kept beside the cells, a byte each: which cells are left out, and per key which groups hold
+  // a cell whose parent over the key is left out one level up. A group with neither has nothing
+  // to leave out, and is passed over having read only these, not every cell's figures.
+  std::vector<char> out(n);
+  for (uint32_t i = 0; i < n; ++i) out[i] = c[i].hidden;
+  std::vector<std::vector<char>> must_of(n_keys);
+  for (size_t d = 0; d < n_keys; ++d) {
+    must_of[d].assign(starts[d].size(), 0);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (c[i].parent_hidden >> d & 1) must_of[d][group_of[d][i]] = 1;
+    }
   }
   // A cell alone in its group over a key whose parent answer shows that group's parent is
   // known: it is that parent, by another name. Leaving it out protects nothing.
@@ -161,6 +175,12 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         if (!dirty[d][g]) continue;
         dirty[d][g] = 0;
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
+        // Nothing left out and no parent left out: nothing to leave out (the rule holds).
+        if (!must_of[d][g]) {
+          bool any = false;
+          for (uint32_t x = begin; x < end && !any; ++x) any = out[order[x]] != 0;
+          if (!any) continue;
+        }
         // What the group leaves out, counting the known cells (`all`) or not (`unknown`).
         struct Left {
           int64_t hidden = 0, hidden_with = 0;   // learners; those with records
@@ -203,6 +223,7 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         };
         auto hide = [&](uint32_t i) {
           c[i].hidden = true;
+          out[i] = 1;
           for (size_t e = 0; e < n_keys; ++e) {
             if (e != d) dirty[e][group_of[e][i]] = 1;
           }
