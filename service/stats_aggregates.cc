@@ -185,17 +185,21 @@ void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
     }
   }
   for (size_t slot = 0; slot < kIssuerSubsets.size(); ++slot) {
-    // Cities and counties keep no issuer maps, provinces only the first slots.
-    if (!(regions[kEveryone] && KeepsIssuerMap(kEveryone, static_cast<int>(slot))) &&
-        !(regions[kProvince] && KeepsIssuerMap(kProvince, static_cast<int>(slot)))) {
-      continue;
+    // Only the levels that keep the slot's map (KeepsIssuerMap).
+    std::array<CellMap*, kLevels> maps{};
+    bool any = false;
+    for (int level = 0; level < kLevels; ++level) {
+      if (regions[level] && KeepsIssuerMap(static_cast<Level>(level), static_cast<int>(slot))) {
+        maps[level] = &regions[level]->by_issuer[slot];
+        any = true;
+      }
     }
+    if (!any) continue;
     Projections(cells, kIssuerSubsets[slot], &projected);
     for (const FineCell& p : projected) {
       const Sums delta{learners, sign * p.records, sign * p.credits, conversions};
-      for (Level level : {kEveryone, kProvince}) {
-        if (regions[level] && KeepsIssuerMap(level, static_cast<int>(slot)))
-          Bump(regions[level]->by_issuer[slot], p.key, delta);
+      for (CellMap* map : maps) {
+        if (map) Bump(*map, p.key, delta);
       }
     }
   }
