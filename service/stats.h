@@ -34,14 +34,18 @@
 // is taken from its row alone; a learner marked for anything else (a revocation, a conversion,
 // an account written before rows said so) is reloaded whole (O(its records)). Then it reads cells
 // in memory: grouped by region, kind, level and year only, O(cells of the counties under the region
-// prefix), independent of the number of learners and records; grouped by issuer nationally, or with
-// at most one of kind, level, year by province, the same (those maps are kept for everyone and each
-// province); any other question by issuer, O(distinct cells of the learners under the prefix) (maps
-// of every subset with issuer at every level would hold about one entry per record). Memory: per
-// learner its county, conversions and distinct (kind, level, year, issuer) cells, plus 8 cell maps
-// per region, 8 issuer maps for everyone and 4 per province (figures in benchmarks/README.md). On a
-// PostgreSQL follower (which does not write), each poll of the store marks the learners of the
-// revocations and conversions among the log entries it brings (Services::FollowStore, at most
+// prefix), independent of the number of learners and records; grouped by issuer nationally, with
+// at most one of kind, level, year by province, or alone or with year by city, the same (those maps
+// are kept for everyone, each province and each city); any other question by issuer, O(distinct
+// cells of the learners under the prefix) (maps of every subset with issuer at every level would
+// hold about one entry per record). A question under a city or county is answered with its
+// siblings' (above; ScopeOf in service/stats_suppress.h), so it costs what its province's answer
+// by city (or its city's by county) costs: for issuer x year in a city at 1M learners, ~100k
+// cells suppressed together. Memory: per learner its county, conversions and distinct (kind,
+// level, year, issuer) cells, plus 8 cell maps per region, 8 issuer maps for everyone, 4 per
+// province and 2 per city (figures in benchmarks/README.md). On a PostgreSQL follower (which
+// does not write), each poll of the store marks the learners of the revocations and
+// conversions among the log entries it brings (Services::FollowStore, at most
 // 16,384 entries a poll, all of them when the node takes the log over; the records themselves are
 // read from the shared log's entries by the next request, as on the writer), and marks as new the
 // learners whose accounts the admin log says were created (accounts are not log entries:

@@ -1,6 +1,7 @@
 #include "service/stats_aggregates.h"
 
 #include <algorithm>
+#include <bit>
 
 namespace lcb {
 namespace {
@@ -184,17 +185,21 @@ void StatsAggregates::ApplyCells(const std::vector<FineCell>& cells,
     }
   }
   for (size_t slot = 0; slot < kIssuerSubsets.size(); ++slot) {
-    // Cities and counties keep no issuer maps, provinces only the first slots.
-    if (!(regions[kEveryone] && KeepsIssuerMap(kEveryone, static_cast<int>(slot))) &&
-        !(regions[kProvince] && KeepsIssuerMap(kProvince, static_cast<int>(slot)))) {
-      continue;
+    // Only the levels that keep the slot's map (KeepsIssuerMap).
+    std::array<CellMap*, kLevels> maps{};
+    bool any = false;
+    for (int level = 0; level < kLevels; ++level) {
+      if (regions[level] && KeepsIssuerMap(static_cast<Level>(level), static_cast<int>(slot))) {
+        maps[level] = &regions[level]->by_issuer[slot];
+        any = true;
+      }
     }
+    if (!any) continue;
     Projections(cells, kIssuerSubsets[slot], &projected);
     for (const FineCell& p : projected) {
       const Sums delta{learners, sign * p.records, sign * p.credits, conversions};
-      for (Level level : {kEveryone, kProvince}) {
-        if (regions[level] && KeepsIssuerMap(level, static_cast<int>(slot)))
-          Bump(regions[level]->by_issuer[slot], p.key, delta);
+      for (CellMap* map : maps) {
+        if (map) Bump(*map, p.key, delta);
       }
     }
   }
@@ -566,9 +571,10 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
   // Each key of a part becomes its rank among the values present, ranked by the string the
   // cell will carry (region groups are ranked already: regions come in code order). Equal
   // ranks are equal key strings. When the ranks, read as one number in mixed radix (the first
-  // key most significant), fit an array not much larger than the parts, the parts are summed
-  // into it and read in order (no sort: an answer of 50k cells is a few ms); otherwise the
-  // parts are sorted by their ranks and equal ones merged.
+  // key most significant), fit a range not much larger than the parts, a bit per number marks
+  // the cells present and each part is summed into its cell, placed by the bits set before its
+  // own (no sort: an answer of 50k cells is a few ms); otherwise the parts are sorted by their
+  // ranks and equal ones merged.
   auto value = [&](const Part& p, StatsKey k) -> uint32_t {
     switch (k) {
       case StatsKey::kRegion:
@@ -608,13 +614,17 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
   const uint64_t dense_limit = 4 * uint64_t{parts.size()} + 64;
   std::vector<uint32_t>& values = scratch.values;
   values.resize(parts.size());
+  // Every key's value of each part in one pass over the parts (~64 B each), then each key's
+  // values replaced by their ranks (region groups are ranks already).
+  for (size_t i = 0; i < parts.size(); ++i) {
+    for (size_t d = 0; d < n_keys; ++d) ranks[i][d] = value(parts[i], query.group_by[d]);
+  }
   for (size_t d = 0; d < n_keys; ++d) {
     const StatsKey k = query.group_by[d];
     if (k == StatsKey::kRegion) {
       names[d] = groups;
-      for (size_t i = 0; i < parts.size(); ++i) ranks[i][d] = parts[i].group;
     } else {
-      for (size_t i = 0; i < parts.size(); ++i) values[i] = value(parts[i], k);
+      for (size_t i = 0; i < parts.size(); ++i) values[i] = ranks[i][d];
       const Ranker rank(
           values, [&](uint32_t v) { return text(k, v); }, &names[d]);
       for (size_t i = 0; i < parts.size(); ++i) ranks[i][d] = rank(values[i]);
@@ -680,21 +690,37 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
         for (size_t e = 0; e < n_parent; ++e) c = c * parent->names[e].size() + rank_of(e);
         return c;
       };
-      std::vector<uint64_t> shown_parents;
-      shown_parents.reserve(parent->cells.size());
-      for (const Shown& p : parent->cells) {
-        shown_parents.push_back(code([&](size_t e) { return p.ranks[e]; }));
+      // Which of them the parent shows: a bit per combination of its names when there are not
+      // too many (a lookup per cell), else the shown ones sorted (a binary search per cell).
+      uint64_t parent_space = 1;
+      for (size_t e = 0; e < n_parent && parent_space <= kMaxParentBits; ++e) {
+        parent_space *= std::max<size_t>(parent->names[e].size(), 1);
       }
-      std::sort(shown_parents.begin(), shown_parents.end());
+      std::vector<uint64_t>& shown_parents = scratch.shown_parents;
+      shown_parents.clear();
+      const bool as_bits = parent_space <= kMaxParentBits;
+      if (as_bits) shown_parents.assign(parent_space / 64 + 1, 0);
+      for (const Shown& p : parent->cells) {
+        const uint64_t c = code([&](size_t e) { return p.ranks[e]; });
+        if (as_bits) {
+          shown_parents[c >> 6] |= uint64_t{1} << (c & 63);
+        } else {
+          shown_parents.push_back(c);
+        }
+      }
+      if (!as_bits) std::sort(shown_parents.begin(), shown_parents.end());
+      auto parent_shown = [&](uint64_t c) {
+        return as_bits ? (shown_parents[c >> 6] >> (c & 63) & 1) != 0
+                       : std::binary_search(shown_parents.begin(), shown_parents.end(), c);
+      };
       const uint8_t bit = static_cast<uint8_t>(1u << d);
       for (size_t i = 0; i < all.size(); ++i) {
         bool known = true;
         for (size_t e = 0; e < n_parent; ++e) {
           known = known && to_parent[e][all[i].ranks[from[e]]] >= 0;
         }
-        if (!known || !std::binary_search(
-                          shown_parents.begin(), shown_parents.end(),
-                          code([&](size_t e) { return to_parent[e][all[i].ranks[from[e]]]; }))) {
+        if (!known ||
+            !parent_shown(code([&](size_t e) { return to_parent[e][all[i].ranks[from[e]]]; }))) {
           marks[i].parent_hidden |= bit;
         }
       }
@@ -747,24 +773,44 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     }
   };
   if (space <= dense_limit) {
-    // Every cell has a learner (maps drop cells without one), so learners == 0 is "absent".
-    std::vector<Tally>& dense = scratch.dense;
-    dense.assign(space, Tally{});
+    // A bit per rank combination (mixed radix, the first key most significant) marks the cells
+    // present, and a cell's place in `all` is the number of bits set before its own: ~60 KB of
+    // bits for 460k combinations, where an array of tallies was 18 MB to clear and read twice.
+    // Every cell has a learner (maps drop cells without one), so a part without is "absent".
+    std::vector<uint64_t>& bits = scratch.bits;
+    std::vector<uint32_t>& before = scratch.before;  // cells before each word of bits
+    std::vector<uint32_t>& at = scratch.values;      // each part's combination
+    bits.assign(space / 64 + 1, 0);
     for (size_t i = 0; i < parts.size(); ++i) {
-      uint64_t at = 0;
-      for (size_t d = 0; d < n_keys; ++d) at = at * names[d].size() + ranks[i][d];
-      dense[at] += parts[i].tally;
+      uint64_t a = 0;
+      for (size_t d = 0; d < n_keys; ++d) a = a * names[d].size() + ranks[i][d];
+      at[i] = static_cast<uint32_t>(a);
+      if (parts[i].tally.sums.learners > 0) bits[a >> 6] |= uint64_t{1} << (a & 63);
     }
-    size_t present = 0;
-    for (const Tally& t : dense) present += t.sums.learners > 0 ? 1 : 0;
-    all.reserve(present);
-    Ranks r{};  // the ranks of `at`, counted up with it
-    for (uint64_t at = 0; at < space; ++at) {
-      if (dense[at].sums.learners > 0) emit(r, dense[at]);
-      for (size_t d = n_keys; d-- > 0;) {
-        if (++r[d] < names[d].size()) break;
-        r[d] = 0;
+    before.resize(bits.size());
+    uint32_t present = 0;
+    for (size_t w = 0; w < bits.size(); ++w) {
+      before[w] = present;
+      present += static_cast<uint32_t>(std::popcount(bits[w]));
+    }
+    all.resize(present);
+    size_t cell_idx = 0;
+    for (size_t w = 0; w < bits.size(); ++w) {
+      for (uint64_t word = bits[w]; word != 0; word &= word - 1) {
+        uint64_t a = w * 64 + static_cast<uint64_t>(std::countr_zero(word));
+        Ranks r{};
+        for (size_t d = n_keys; d-- > 0;) {
+          r[d] = static_cast<uint32_t>(a % names[d].size());
+          a /= names[d].size();
+        }
+        all[cell_idx++] = Shown{r, Tally{}};
       }
+    }
+    for (size_t i = 0; i < parts.size(); ++i) {
+      if (parts[i].tally.sums.learners == 0) continue;
+      const uint32_t a = at[i];
+      const uint64_t below = bits[a >> 6] & ((uint64_t{1} << (a & 63)) - 1);
+      all[before[a >> 6] + static_cast<uint32_t>(std::popcount(below))].tally += parts[i].tally;
     }
     return suppress();
   }

@@ -14,7 +14,7 @@
 // counts those without apart, Region::without, so that its records are left out when 1 to k-1
 // learners hold them).
 // Everyone also keeps the maps of the 8 subsets with issuer; each province those of {issuer}
-// and of issuer with one of kind, level or year.
+// and of issuer with one of kind, level or year; each city those of {issuer} and {issuer, year}.
 // Learners without a region are kept in the region "" of every level. Set() subtracts what
 // the learner contributed before and adds what it contributes now: O(4 * 8 * its cells).
 //
@@ -24,16 +24,17 @@
 // separates what the query asks (everyone when region is neither filtered nor grouped; else
 // the finer of the prefix and the region level), reads the regions under the prefix (ordered: a
 // prefix is a range), groups them at the region level when region is grouped, then k-suppresses.
-// Without issuer, with issuer nationally, and with issuer and at most one other of kind, level,
-// year in a province: O(map entries read), independent of the number of learners and records. Any
+// Without issuer, with issuer nationally, with issuer and at most one other of kind, level,
+// year in a province, and with issuer alone or with year in a city (with its province's cities,
+// ScopeOf): O(map entries read), independent of the number of learners and records. Any
 // other question with issuer is made from the finest cells of the learners of the counties under
 // the prefix: O(their distinct cells), in memory (a city's in a few ms); each county's cells so
 // made are kept (Region::made, bounded by kMadeCells) and read again, O(its cells), until one of
 // its learners changes, so that a question, and the coarser ones it respects, read most
 // counties' cells from what an earlier question made. (Every subset with issuer
 // kept at every level would hold about one entry per record per subset and level — several GB at
-// 10M records.) Cells are ordered by summing them into an array indexed by their keys' ranks when
-// it is small enough (Finish).
+// 10M records.) Cells are ordered by their keys' ranks read as one number: a bit per number
+// marks those present when the range is small enough, else a radix sort (Finish).
 //
 // The pages of one answer describe one moment: every change bumps a generation, an answer
 // carries it (StatsResult::as_of), and the last kKeptAnswers answers (at most kKeptCells cells)
@@ -116,6 +117,9 @@ class StatsAggregates {
   // Cells of the counties' maps made from their learners' cells kept at most (Region::made;
   // about 48 B each): past it every one is dropped and they are made again as asked.
   static constexpr size_t kMadeCells = size_t{1} << 21;
+  // A parent answer's shown cells are looked up in a bit per combination of its keys' values
+  // up to this many combinations (8 MB of bits), else by a binary search (Finish).
+  static constexpr uint64_t kMaxParentBits = uint64_t{1} << 26;
   // Test-only: false answers every question as before these maps were kept (each county's
   // cells made afresh from every learner's projections, each learner's sorted), the parts of
   // an answer too large for an array sorted by comparing their ranks, and a group's cells
@@ -175,8 +179,9 @@ class StatsAggregates {
     std::string code;                  // six digits at the level, or ""
     std::array<CellMap, 8> by_subset;  // bit 1 kind, 2 level, 4 year
     // The subsets with issuer (kIssuerSubsets, by slot): everyone keeps all 8, provinces the
-    // first 4 ({issuer} and issuer with one of kind, level, year), so that a national question
-    // by issuer, and a provincial one with at most one other key, reads a map.
+    // first 4 ({issuer} and issuer with one of kind, level, year), cities {issuer} and {issuer,
+    // year} (kCityIssuerSlots), so that a national question by issuer, a provincial one with at
+    // most one other key, and a city's by issuer and year, read a map.
     std::array<CellMap, 8> by_issuer;
     std::vector<LearnerState*> learners;  // counties only
     int64_t without = 0;  // of the learners in by_subset[0], those without an active record
@@ -196,12 +201,26 @@ class StatsAggregates {
   static constexpr std::array<unsigned, 8> kIssuerSubsets = {
       8, 8 | 1, 8 | 2, 8 | 4, 8 | 1 | 2, 8 | 1 | 4, 8 | 2 | 4, 8 | 1 | 2 | 4};
   static constexpr int kProvinceIssuerSlots = 4;
+  // Cities keep {issuer} and {issuer, year}: a city's question by issuer and year is answered
+  // within its province's cities (ScopeOf), and respects the answer without year. Each of the
+  // two other slots of one key would cost about as much again (~230 MB at 1M learners and
+  // 10M records: benchmarks/README.md).
+  static constexpr std::array<int, 2> kCityIssuerSlots = {0, 3};
   // The slot of a subset with issuer; -1 for a subset without.
   static int IssuerSlot(unsigned subset);
   // Whether regions of `level` keep the map of issuer slot `slot` (else a query makes it from
   // the learners' cells of the counties it covers).
   static bool KeepsIssuerMap(Level level, int slot) {
-    return slot >= 0 && (level == kEveryone || (level == kProvince && slot < kProvinceIssuerSlots));
+    switch (level) {
+      case kEveryone:
+        return slot >= 0;
+      case kProvince:
+        return slot >= 0 && slot < kProvinceIssuerSlots;
+      case kCity:
+        return slot == kCityIssuerSlots[0] || slot == kCityIssuerSlots[1];
+      default:
+        return false;
+    }
   }
   struct FineCell {
     CellKey key;
@@ -317,7 +336,9 @@ class StatsAggregates {
     std::vector<Part> parts;
     std::vector<std::array<uint32_t, 5>> ranks;  // per part, each key's rank
     std::vector<uint32_t> values;
-    std::vector<Tally> dense;
+    std::vector<uint64_t> bits;           // a bit per rank combination: the cells present
+    std::vector<uint32_t> before;         // cells before each word of bits
+    std::vector<uint64_t> shown_parents;  // a parent answer's shown cells, as bits or sorted
     std::vector<uint32_t> order;
     std::vector<std::pair<uint64_t, uint32_t>> coded, coded_tmp;  // parts by their ranks, sorted
     std::vector<Shown> all;  // every cell of an answer, before suppression

@@ -114,8 +114,10 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         return false;
       });
     }
+    // A group starts where the code changes (equal codes, equal groups), else where the keys do.
     for (uint32_t i = 0; i < n; ++i) {
-      if (i == 0 || !same(order[i], order[i - 1])) starts[d].push_back(i);
+      if (i == 0 || (fits ? coded[i].first != coded[i - 1].first : !same(order[i], order[i - 1])))
+        starts[d].push_back(i);
     }
     starts[d].push_back(n);
   }
@@ -132,6 +134,32 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
       }
     }
     dirty[d].assign(starts[d].size(), 1);
+  }
+  // Kept beside the cells, a byte each: which cells are left out, and per key which groups hold
+  // a cell whose parent over the key is left out one level up. A group with neither has nothing
+  // to leave out, and is passed over having read only these, not every cell's figures.
+  std::vector<char> out(n);
+  for (uint32_t i = 0; i < n; ++i) out[i] = c[i].hidden;
+  // The figures the passes read, beside the cells and a third of their size (a group's cells lie
+  // anywhere in `c`: its reads are random, and more of these stay in cache). A count of learners
+  // past 2^32 - 1 reads as that, which is past k too.
+  struct Figures {
+    uint32_t learners, with_records;
+    uint8_t parent_hidden;
+  };
+  std::vector<Figures> fig(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto narrow = [](int64_t v) {
+      return static_cast<uint32_t>(std::min<int64_t>(v, int64_t{UINT32_MAX}));
+    };
+    fig[i] = Figures{narrow(c[i].learners), narrow(with_records(c[i])), c[i].parent_hidden};
+  }
+  std::vector<std::vector<char>> must_of(n_keys);
+  for (size_t d = 0; d < n_keys; ++d) {
+    must_of[d].assign(starts[d].size(), 0);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (c[i].parent_hidden >> d & 1) must_of[d][group_of[d][i]] = 1;
+    }
   }
   // A cell alone in its group over a key whose parent answer shows that group's parent is
   // known: it is that parent, by another name. Leaving it out protects nothing.
@@ -161,6 +189,12 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         if (!dirty[d][g]) continue;
         dirty[d][g] = 0;
         const uint32_t begin = starts[d][g], end = starts[d][g + 1];
+        // Nothing left out and no parent left out: nothing to leave out (the rule holds).
+        if (!must_of[d][g]) {
+          bool any = false;
+          for (uint32_t x = begin; x < end && !any; ++x) any = out[order[x]] != 0;
+          if (!any) continue;
+        }
         // What the group leaves out, counting the known cells (`all`) or not (`unknown`).
         struct Left {
           int64_t hidden = 0, hidden_with = 0;   // learners; those with records
@@ -169,17 +203,17 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         bool must = false;  // the group's parent is left out one level up: leave one out too
         shown.clear();
         shown_known.clear();
-        auto leave_out = [&](Left& l, const SuppressionCell& cell) {
+        auto leave_out = [&](Left& l, const Figures& cell) {
           l.hidden = add(l.hidden, cell.learners);
-          l.hidden_with = add(l.hidden_with, with_records(cell));
+          l.hidden_with = add(l.hidden_with, cell.with_records);
           ++l.cells_hidden;
-          l.cells_with += with_records(cell) > 0;
+          l.cells_with += cell.with_records > 0;
         };
         for (uint32_t x = begin; x < end; ++x) {
           const uint32_t i = order[x];
-          const SuppressionCell& cell = c[i];
+          const Figures& cell = fig[i];
           must = must || (cell.parent_hidden >> d & 1);
-          if (cell.hidden) {
+          if (out[i]) {
             leave_out(all, cell);
             if (!known[i]) leave_out(unknown, cell);
           } else {
@@ -199,15 +233,17 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         // time from a heap (most groups leave out one or two more cells, not all of them
         // sorted): the same cells in the same order as sorting them all.
         auto larger = [&](uint32_t x, uint32_t y) {
-          return c[x].learners != c[y].learners ? c[x].learners > c[y].learners : before(y, x);
+          return fig[x].learners != fig[y].learners ? fig[x].learners > fig[y].learners
+                                                    : before(y, x);
         };
         auto hide = [&](uint32_t i) {
           c[i].hidden = true;
+          out[i] = 1;
           for (size_t e = 0; e < n_keys; ++e) {
             if (e != d) dirty[e][group_of[e][i]] = 1;
           }
-          leave_out(all, c[i]);
-          if (!known[i]) leave_out(unknown, c[i]);
+          leave_out(all, fig[i]);
+          if (!known[i]) leave_out(unknown, fig[i]);
           ++more;
           changed = true;
         };
@@ -220,13 +256,13 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
           };
           smallest_first(&shown);
           for (size_t x = 0; x < shown.size() && !ok(unknown); ++x) {
-            if (learners_ok(unknown) && with_records(c[shown[x]]) == 0) continue;
+            if (learners_ok(unknown) && fig[shown[x]].with_records == 0) continue;
             hide(shown[x]);
           }
           if (ok(unknown) || ok(all)) continue;
           smallest_first(&shown_known);
           for (size_t x = 0; x < shown_known.size() && !ok(all); ++x) {
-            if (learners_ok(all) && with_records(c[shown_known[x]]) == 0) continue;
+            if (learners_ok(all) && fig[shown_known[x]].with_records == 0) continue;
             hide(shown_known[x]);
           }
           continue;
@@ -235,14 +271,14 @@ size_t SuppressComplements(std::vector<SuppressionCell>* cells, size_t n_keys,
         for (auto end = shown.end(); end != shown.begin() && !ok(unknown); --end) {
           std::pop_heap(shown.begin(), end, larger);  // the smallest left, to end - 1
           // Once the learners are safe, only a cell with records makes theirs so.
-          if (learners_ok(unknown) && with_records(c[*(end - 1)]) == 0) continue;
+          if (learners_ok(unknown) && fig[*(end - 1)].with_records == 0) continue;
           hide(*(end - 1));
         }
         if (ok(unknown) || ok(all)) continue;
         std::make_heap(shown_known.begin(), shown_known.end(), larger);
         for (auto end = shown_known.end(); end != shown_known.begin() && !ok(all); --end) {
           std::pop_heap(shown_known.begin(), end, larger);
-          if (learners_ok(all) && with_records(c[*(end - 1)]) == 0) continue;
+          if (learners_ok(all) && fig[*(end - 1)].with_records == 0) continue;
           hide(*(end - 1));
         }
       }

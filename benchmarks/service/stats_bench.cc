@@ -246,8 +246,9 @@ void BM_StatsKeptPage(benchmark::State& state) {
 void BM_StatsYearPrefix3101(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kYear}, "3101", RegionLevel::kCounty, 10});
 }
-// A city by issuer and year, some of whose cells reach k: made within the cities of its
-// province, from their learners' cells (no map by issuer is kept per city).
+// A city by issuer and year, some of whose cells reach k: answered within the cities of its
+// province, from their maps of {issuer, year} (kept per city since 2026-12-07; before, made from
+// the learners' cells of the province's counties).
 void BM_StatsIssuerYearPrefix3101(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "3101", RegionLevel::kCounty, 10});
 }
@@ -256,8 +257,9 @@ void BM_StatsIssuerKindYearPrefix31(benchmark::State& state) {
   RunQuery(state,
            {{StatsKey::kIssuer, StatsKey::kKind, StatsKey::kYear}, "31", RegionLevel::kCounty, 10});
 }
-// The questions above made from learners' cells, cold (RunQuery): each county's cells made
-// afresh, as the first question after every county changed.
+// The questions above cold (RunQuery): each county's cells made from its learners' afresh, as
+// the first question after every county changed (issuer x year in 3101 reads the cities' maps
+// since 2026-12-07, so it is no longer made from learners' cells).
 void BM_StatsIssuerYearPrefix3101Cold(benchmark::State& state) {
   RunQuery(state, {{StatsKey::kIssuer, StatsKey::kYear}, "3101", RegionLevel::kCounty, 10},
            Body::kNone, true);

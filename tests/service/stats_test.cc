@@ -321,6 +321,62 @@ TEST_F(StatsServiceTest, AggregatesEqualTheScanThroughRandomChangesAndAReopen) {
   EXPECT_GT(shown, 1000u);  // rich enough that cells are shown, not all suppressed
 }
 
+// Cities keep the maps of {issuer} and {issuer, year} (service/stats_aggregates.h): what they
+// answer equals the scan after records are posted, revoked and corrected, conversions applied
+// (their learners reloaded), learners added, and after a reopen (the maps built from the store),
+// for learners in several cities of one province, every region level and prefix, k 1 to 3.
+TEST_F(StatsServiceTest, CityIssuerMapsEqualTheScanThroughChangesAndAReopen) {
+  for (const std::string region : {"310101", "310104", "310201", "310202", "310301", "320102"}) {
+    for (int i = 0; i < 4; ++i) {
+      NewLearner in;
+      in.region = region;
+      auto created = s().learners().Create(in, Admin());
+      ASSERT_TRUE(created.ok()) << created.status().ToString();
+      learners_.push_back(created->id);
+    }
+  }
+  using K = StatsKey;
+  const std::vector<std::vector<StatsKey>> questions = {{K::kIssuer},
+                                                        {K::kIssuer, K::kYear},
+                                                        {K::kYear, K::kIssuer},
+                                                        {K::kRegion, K::kIssuer},
+                                                        {K::kRegion, K::kIssuer, K::kYear},
+                                                        {K::kIssuer, K::kKind}};
+  size_t shown = 0;
+  auto expect_equal = [&](const std::string& when) {
+    auto scanner = StatsScanner::Read(s().records(), s().kv());
+    ASSERT_TRUE(scanner.ok()) << scanner.status().ToString();
+    for (const std::vector<StatsKey>& group_by : questions) {
+      for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty}) {
+        for (const std::string prefix : {"", "31", "3101", "3102", "310101", "32"}) {
+          for (int k : {1, 2, 3}) {
+            const StatsQuery q{group_by, prefix, level, k};
+            const StatsResult want = scanner->Compute(q);
+            ASSERT_EQ(Compute(q), want)
+                << when << ": " << group_by.size() << " keys, prefix " << prefix << ", level "
+                << static_cast<int>(level) << ", k " << k;
+            shown += want.cells.size();
+          }
+        }
+      }
+    }
+  };
+  ASSERT_NO_FATAL_FAILURE(expect_equal("built"));
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 30; ++i) ASSERT_NO_FATAL_FAILURE(RandomChange());
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_NO_FATAL_FAILURE(RevokeRandom());
+      ASSERT_NO_FATAL_FAILURE(ConvertRandom());
+    }
+    ASSERT_NO_FATAL_FAILURE(expect_equal("round " + std::to_string(round)));
+  }
+  EXPECT_GT(s().stats().reloads(), 0u);  // learners were reloaded, not only added to
+  Open();                                // a new process: the maps are built from what is stored
+  for (int i = 0; i < 20; ++i) ASSERT_NO_FATAL_FAILURE(RandomChange());
+  ASSERT_NO_FATAL_FAILURE(expect_equal("reopened"));
+  EXPECT_GT(shown, 1000u);  // cells shown, not all left out
+}
+
 // A client paging through one answer while records arrive reads the answer of its first page
 // (kept), cell for cell, though a new question meanwhile saw the new records; once the answer is no
 // longer kept (8 newer answers), a cursor reads the current figures.
