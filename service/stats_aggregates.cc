@@ -648,9 +648,12 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     // The answers one step coarser over each key, unless none of them can leave a cell out.
     // Per key d: the parent question over it and its answer, when it is read.
     std::vector<std::pair<ParentOver, const Answer*>> parents;
-    if (!primary_only && (std::any_of(marks.begin(), marks.end(),
-                                      [](const SuppressionCell& m) { return m.hidden; }) ||
-                          !NothingCoarserHides(query))) {
+    // set_lattice: the cells its province's lattice leaves out (stats_aggregates_lattice.cc).
+    const bool by_lattice = !primary_only && LatticeMarks(query, names, &marks);
+    if (!primary_only && !by_lattice &&
+        (std::any_of(marks.begin(), marks.end(),
+                     [](const SuppressionCell& m) { return m.hidden; }) ||
+         !NothingCoarserHides(query))) {
       for (std::optional<ParentOver>& pq : ParentQueries(query)) {
         parents.emplace_back(pq ? std::move(*pq) : ParentOver{}, nullptr);
         if (!pq) continue;
@@ -729,7 +732,9 @@ void StatsAggregates::Finish(const SuppressionScope& scope, const std::vector<st
     for (size_t d = 0; d < parents.size(); ++d) {
       if (parents[d].second != nullptr) parent_read |= static_cast<uint8_t>(1u << d);
     }
-    if (!primary_only) SuppressAnswer(&marks, query, names, parent_read, /*sorted=*/!reuse_);
+    if (!primary_only && !by_lattice) {
+      SuppressAnswer(&marks, query, names, parent_read, /*sorted=*/!reuse_);
+    }
     // Which regions' cells are the answer: a range of ranks (region names are in order).
     uint32_t from = 0, to = UINT32_MAX;
     if (!scope.keep.empty()) {

@@ -47,6 +47,7 @@
 
 #include <array>
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -56,6 +57,7 @@
 #include <vector>
 
 #include "engine/model.h"
+#include "service/stats_lattice.h"
 #include "service/stats_query.h"
 #include "service/stats_suppress.h"
 
@@ -130,6 +132,19 @@ class StatsAggregates {
     reuse_ = reuse;
     DropMade();
   }
+  // Investigation only (stats_lattice.h; not what the server answers with): true answers every
+  // question under a province (a prefix of 2 digits or more) from one suppression of all of
+  // that province's answers together (SuppressLattice), computed once per generation, k and
+  // province and kept; other questions as before. Starts as LCB_STATS_LATTICE=1 says, so
+  // that the existing tests can be run against it. Forgets every kept answer.
+  void set_lattice(bool on) {
+    lattice_ = on;
+    kept_.clear();
+    lattices_.clear();
+  }
+  // The lattice of every answer of `province` (2 digits) now, suppressed with `k` (with or
+  // without the issuer key's 8 subsets), and what that did: for figures (stats_bench).
+  LatticeStats SuppressProvince(const std::string& province, int k, bool with_issuer) const;
 
  private:
   // A cell key with every field present; a subset's projection zeroes the others.
@@ -318,6 +333,18 @@ class StatsAggregates {
   // region at its level holds k learners or some with records (a region without records has
   // no cell here, but one in an answer grouped by region alone).
   bool NothingCoarserHides(const StatsQuery& query) const;
+  // The province's lattice (stats_lattice.h): every cell of every answer, made from its
+  // counties' learners' cells; `city_of_county` the lattice's region parents, `names` (unless
+  // null) each cell by LatticeCellName (stats_aggregates_lattice.cc).
+  std::vector<LatticeCell> LatticeOf(const std::string& province, bool with_issuer,
+                                     std::vector<uint32_t>* city_of_county,
+                                     std::vector<std::string>* names) const;
+  // With set_lattice: marks the cells of scope_query's answer left out in its province's
+  // lattice, and returns true; false (nothing done) for a question not under a province.
+  bool LatticeMarks(const StatsQuery& scope_query,
+                    const std::vector<std::vector<std::string>>& names,
+                    std::vector<SuppressionCell>* marks) const;
+  static bool LatticeFromEnv();
   // The scratch space of a query's answer `depth` steps coarser than the question's.
   Scratch& ScratchAt(size_t depth) const;
   // By code, per level; node addresses are stable.
@@ -359,6 +386,15 @@ class StatsAggregates {
   mutable std::vector<Answer> kept_;  // most recently used first
   mutable size_t made_cells_ = 0;     // cells in every Region::made together
   bool reuse_ = true;                 // set_reuse
+  bool lattice_ = LatticeFromEnv();   // set_lattice
+  // Per province: the cells its lattice leaves out (by LatticeCellName), for one generation
+  // and k.
+  struct KeptLattice {
+    uint64_t generation = 0;
+    int k = 0;
+    boost::unordered_flat_set<std::string> hidden;
+  };
+  mutable std::map<std::string, KeptLattice> lattices_;
 };
 
 }  // namespace lcb

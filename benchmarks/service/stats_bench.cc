@@ -382,6 +382,63 @@ void BM_ReadRecordEntry(benchmark::State& state) {
   state.counters["entry_bytes"] = static_cast<double>(bytes.size());
 }
 
+// One suppression of every answer of province 31 together (stats_lattice.h; an investigation,
+// not what the server answers with): its cells made from the learners' cells of its counties
+// and the fixed point, once per change of the figures. Arg 1 with the issuer key's 8 subsets,
+// 0 without. Counters: the lattice's cells, those left out for themselves (primary) and in all
+// (hidden), and the passes.
+void BM_StatsLatticeProvince(benchmark::State& state) {
+  Filled& w = World();
+  LatticeStats stats;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ChangeOneLearner();
+    state.ResumeTiming();
+    stats = w.aggregates.SuppressProvince("31", 10, state.range(0) != 0);
+    benchmark::DoNotOptimize(stats);
+  }
+  state.counters["cells"] = static_cast<double>(stats.cells);
+  state.counters["primary"] = static_cast<double>(stats.primary);
+  state.counters["hidden"] = static_cast<double>(stats.hidden);
+  state.counters["passes"] = static_cast<double>(stats.passes);
+  state.counters["unknown_by"] = static_cast<double>(stats.unknown_by);
+}
+
+// Today's answers of the same 48 questions of province 31 (region at province, city and county
+// level, each with every subset of kind, level, year and issuer; first Arg 0: without issuer),
+// each computed as a request computes it: what the lattice replaces, and the cells they leave
+// out. Second Arg 1: answered from the lattice (set_lattice), made (untimed) before the first.
+void BM_StatsProvinceEveryAnswer(benchmark::State& state) {
+  Filled& w = World();
+  const std::vector<StatsKey> others = {StatsKey::kKind, StatsKey::kLevel, StatsKey::kYear,
+                                        StatsKey::kIssuer};
+  const unsigned subsets = state.range(0) != 0 ? 16 : 8;
+  const bool lattice = state.range(1) != 0;
+  w.aggregates.set_lattice(lattice);
+  size_t cells = 0, hidden = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    ChangeOneLearner();
+    if (lattice) w.aggregates.Compute({{StatsKey::kRegion}, "31", RegionLevel::kCity, 10});
+    state.ResumeTiming();
+    cells = hidden = 0;
+    for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty}) {
+      for (unsigned subset = 0; subset < subsets; ++subset) {
+        StatsQuery q{{StatsKey::kRegion}, "31", level, 10};
+        for (size_t b = 0; b < others.size(); ++b) {
+          if (subset >> b & 1) q.group_by.push_back(others[b]);
+        }
+        const StatsResult r = w.aggregates.Compute(q);
+        cells += r.cells.size() + static_cast<size_t>(r.suppressed);
+        hidden += static_cast<size_t>(r.suppressed);
+      }
+    }
+  }
+  w.aggregates.set_lattice(false);
+  state.counters["cells"] = static_cast<double>(cells);
+  state.counters["hidden"] = static_cast<double>(hidden);
+}
+
 BENCHMARK(BM_StatsRegionProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsRegionYearProvince)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKindLevelPrefix31)->Unit(benchmark::kMillisecond);
@@ -406,6 +463,10 @@ BENCHMARK(BM_StatsIssuerKindYearPrefix31Cold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsKeptPage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StatsReplaceLearner)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_StatsAddRecords)->Arg(1000)->Arg(40000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StatsLatticeProvince)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StatsProvinceEveryAnswer)
+    ->ArgsProduct({{0, 1}, {0, 1}})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReadRecordEntry)->ArgsProduct({{0, 1}, {0, 1}})->Unit(benchmark::kNanosecond);
 
 }  // namespace

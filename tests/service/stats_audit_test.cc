@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -45,9 +46,13 @@ struct Record {
 };
 
 // The left-out cells of fewer than k learners that the shown cells of all answers determine,
-// as "question cell[keys]".
-std::vector<std::string> Recovered(const std::vector<Record>& records, int64_t k) {
+// as "question cell[keys]". With `lattice`, answered from one suppression of the province's
+// every answer (StatsAggregates::set_lattice); `left_out` (unless null) counts the cells left
+// out over all the questions.
+std::vector<std::string> Recovered(const std::vector<Record>& records, int64_t k,
+                                   bool lattice = false, size_t* left_out = nullptr) {
   StatsAggregates aggregates;
+  aggregates.set_lattice(lattice);
   auto learner_of = [&](size_t i) {
     return records[i].learner < 0 ? "r" + std::to_string(i)
                                   : "l" + std::to_string(records[i].learner);
@@ -139,6 +144,7 @@ std::vector<std::string> Recovered(const std::vector<Record>& records, int64_t k
         for (const auto& [keys, c] : truth) {
           if (!shown_keys.contains(keys)) hidden.push_back(c);
         }
+        EXPECT_EQ(answer.suppressed, static_cast<int64_t>(truth.size() - shown_keys.size()));
       }
     }
   }
@@ -163,6 +169,7 @@ std::vector<std::string> Recovered(const std::vector<Record>& records, int64_t k
     }
     basis.emplace_back(std::move(row), pivot);
   }
+  if (left_out != nullptr) *left_out += hidden.size();
   std::vector<std::string> out;
   for (Cell h : hidden) {
     if (static_cast<int64_t>(h.learners.size()) >= k) continue;
@@ -303,6 +310,26 @@ TEST(StatsAuditTest, RandomSmallTablesGiveBackNoSmallCell) {
   }
 }
 
+// The same data sets, answered from one suppression of the province's every answer.
+TEST(StatsAuditTest, RandomSmallTablesGiveBackNoSmallCellFromTheLattice) {
+  const std::vector<std::string> counties = {"310101", "310104", "310105", "310201", "310202"};
+  for (unsigned seed = 1; seed <= 40; ++seed) {
+    std::mt19937 rng(seed);
+    const size_t nc = 2 + rng() % 4;
+    const int n = 20 + static_cast<int>(rng() % 60);
+    std::vector<Record> records;
+    for (int i = 0; i < n; ++i) {
+      const std::string& region = counties[rng() % nc];
+      const UnitKind kind = rng() % 2 ? UnitKind::kMooc : UnitKind::kDegreeCourse;
+      const int year = 2022 + static_cast<int>(rng() % 2);
+      records.push_back({region, kind, year, rng() % 2 ? "uni" : "ou"});
+      rng();
+    }
+    EXPECT_EQ(Recovered(records, 10, /*lattice=*/true), std::vector<std::string>{})
+        << "seed " << seed;
+  }
+}
+
 // Learners with 1-3 records each (in one region, so a learner sits in several cells of a key),
 // counties of unequal size (the i-th of 2-6 in two cities drawn i+1 times as often), 20-99
 // records, two kinds, two years, two issuers. With `single`, each county holds a single kind
@@ -346,20 +373,131 @@ TEST(StatsAuditTest, LearnersWithSeveralRecordsGiveBackNoSmallCell) {
   }
 }
 
+TEST(StatsAuditTest, LearnersWithSeveralRecordsGiveBackNoSmallCellFromTheLattice) {
+  for (unsigned seed = 1; seed <= 200; ++seed) {
+    EXPECT_EQ(Recovered(LearnersWithSeveralRecords(seed, false), 10, /*lattice=*/true),
+              std::vector<std::string>{})
+        << "seed " << seed;
+  }
+}
+
 // A measurement, not a check (run with --gtest_also_run_disabled_tests): what is still given
 // back when counties hold a single kind, year or issuer, so that many cells are their parents
 // by another name. Such a cell left out where nothing else can be (its group's other cells are
 // small, or known too) protects nothing, and only its parent's answer could leave it out: not
 // done (stats_suppress.h, "What this does not protect").
 TEST(StatsAuditTest, DISABLED_MeasureCountiesOfOneKindYearOrIssuer) {
-  int leaked = 0;
-  constexpr unsigned kSets = 400;
-  for (unsigned seed = 1; seed <= kSets; ++seed) {
-    const std::vector<std::string> got = Recovered(LearnersWithSeveralRecords(seed, true), 10);
-    if (got.empty()) continue;
-    if (++leaked <= 3) std::printf("seed %u: %s\n", seed, got.front().c_str());
+  for (bool lattice : {false, true}) {
+    int leaked = 0;
+    size_t left_out = 0;
+    std::string seeds;
+    const char* sets = std::getenv("LCB_AUDIT_SETS");  // default 400
+    const unsigned kSets = sets != nullptr ? static_cast<unsigned>(std::atoi(sets)) : 400;
+    for (unsigned seed = 1; seed <= kSets; ++seed) {
+      const std::vector<std::string> got =
+          Recovered(LearnersWithSeveralRecords(seed, true), 10, lattice, &left_out);
+      if (got.empty()) continue;
+      seeds += " " + std::to_string(seed);
+      if (++leaked <= 3) std::printf("seed %u: %s\n", seed, got.front().c_str());
+    }
+    std::printf(
+        "%s: %d of %u data sets give back a cell of fewer than 10 learners (seeds%s); "
+        "%zu cells left out over every question\n",
+        lattice ? "lattice" : "per answer", leaked, kSets, seeds.c_str(), left_out);
   }
-  std::printf("%d of %u data sets give back a cell of fewer than 10 learners\n", leaked, kSets);
+}
+
+// The same figures for the data sets of the two checks above (the cells left out: the cost of
+// the lattice in cells no longer shown).
+TEST(StatsAuditTest, DISABLED_MeasureLatticeOnTheChecks) {
+  for (bool lattice : {false, true}) {
+    int leaked = 0;
+    size_t random_left_out = 0, several_left_out = 0;
+    for (unsigned seed = 1; seed <= 40; ++seed) {
+      std::mt19937 rng(seed);
+      const std::vector<std::string> counties = {"310101", "310104", "310105", "310201", "310202"};
+      const size_t nc = 2 + rng() % 4;
+      const int n = 20 + static_cast<int>(rng() % 60);
+      std::vector<Record> records;
+      for (int i = 0; i < n; ++i) {
+        const std::string& region = counties[rng() % nc];
+        const UnitKind kind = rng() % 2 ? UnitKind::kMooc : UnitKind::kDegreeCourse;
+        const int year = 2022 + static_cast<int>(rng() % 2);
+        records.push_back({region, kind, year, rng() % 2 ? "uni" : "ou"});
+        rng();
+      }
+      leaked += !Recovered(records, 10, lattice, &random_left_out).empty();
+    }
+    for (unsigned seed = 1; seed <= 200; ++seed) {
+      leaked += !Recovered(LearnersWithSeveralRecords(seed, false), 10, lattice, &several_left_out)
+                     .empty();
+    }
+    std::printf(
+        "%s: %d of 240 leak; cells left out: %zu (random small tables), %zu (several "
+        "records)\n",
+        lattice ? "lattice" : "per answer", leaked, random_left_out, several_left_out);
+  }
+}
+
+// Of the data sets above that answers suppressed one at a time give back a small cell of (27 of
+// the first 400), the lattice (stats_lattice.h) gives back none but seed 237's: there the
+// left-out kinds of the province add up, as its total less its moocs, to two counties' records,
+// one of them shown (a sum over a group, not a chain of single cells, which the lattice does not
+// model; benchmarks/README.md, "Statistics", 2026-12-07).
+TEST(StatsAuditTest, TheLatticeClosesTheLeaksOfCountiesOfOneKindYearOrIssuer) {
+  for (unsigned seed : {8,   15,  24,  97,  104, 109, 149, 150, 156, 157, 210, 213, 229,
+                        248, 253, 257, 291, 297, 313, 332, 360, 370, 371, 375, 391, 396}) {
+    EXPECT_EQ(Recovered(LearnersWithSeveralRecords(seed, true), 10, /*lattice=*/true),
+              std::vector<std::string>{})
+        << "seed " << seed;
+  }
+}
+
+// Not a check (run with --gtest_also_run_disabled_tests, SEED=n): one data set of the
+// measurement above, its finest cells' learners, what the lattice still gives back of it, and
+// the lattice's answers to the questions of region 31.
+TEST(StatsAuditTest, DISABLED_PrintOneDataSet) {
+  const unsigned seed =
+      std::getenv("SEED") ? static_cast<unsigned>(std::atoi(std::getenv("SEED"))) : 237;
+  auto r = LearnersWithSeveralRecords(seed, true);
+  std::map<std::string, std::set<int>> cells;
+  for (auto& x : r)
+    cells[x.region + " " + std::string(UnitKindName(x.kind)) + " " + std::to_string(x.year) + " " +
+          x.issuer]
+        .insert(x.learner);
+  std::map<std::string, std::set<int>> county;
+  for (auto& x : r) county[x.region].insert(x.learner);
+  for (auto& [c, s] : county) std::printf("county %s: %zu learners\n", c.c_str(), s.size());
+  for (auto& [c, s] : cells) std::printf("%s: %zu\n", c.c_str(), s.size());
+  for (auto& s : Recovered(r, 10, true)) std::printf("REC %s\n", s.c_str());
+  StatsAggregates a;
+  a.set_lattice(true);
+  std::map<std::string, StatsLearnerFacts> ls;
+  for (auto& x : r) {
+    auto& f = ls["l" + std::to_string(x.learner)];
+    f.region = x.region;
+    f.records.push_back({x.kind, 6, x.year, x.issuer, 100});
+  }
+  for (auto& [id, f] : ls) a.Set(id, f);
+  const std::vector<StatsKey> all = {StatsKey::kRegion, StatsKey::kKind, StatsKey::kYear,
+                                     StatsKey::kIssuer};
+  for (unsigned mask = 0; mask < 16; ++mask) {
+    std::vector<StatsKey> g;
+    for (size_t d = 0; d < 4; ++d)
+      if (mask >> d & 1) g.push_back(all[d]);
+    for (RegionLevel level : {RegionLevel::kProvince, RegionLevel::kCity, RegionLevel::kCounty}) {
+      if (!(mask & 1) && level != RegionLevel::kCounty) continue;
+      if (g.empty()) continue;
+      auto ans = a.Compute({g, "31", level, 10});
+      std::printf("mask %u level %d suppressed %lld:", mask, (int)level, (long long)ans.suppressed);
+      for (auto& c : ans.cells) {
+        std::printf(" [");
+        for (auto& k : c.keys) std::printf("%s ", k.c_str());
+        std::printf("%lld]", (long long)c.learners);
+      }
+      std::printf("\n");
+    }
+  }
 }
 
 }  // namespace
