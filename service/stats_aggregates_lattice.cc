@@ -1,6 +1,7 @@
 // StatsAggregates answering from one suppression of a province's every answer together
 // (set_lattice, stats_lattice.h): an investigation, kept apart from stats_aggregates.cc.
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -147,10 +148,16 @@ std::vector<LatticeCell> StatsAggregates::LatticeOf(const std::string& province,
 
 LatticeStats StatsAggregates::SuppressProvince(const std::string& province, int k,
                                                bool with_issuer) const {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
   std::vector<uint32_t> city_of_county;
   std::vector<LatticeCell> cells = LatticeOf(province, with_issuer, &city_of_county, nullptr);
   for (LatticeCell& c : cells) c.hidden = TooFew(c.learners, c.with_records, k);
-  return SuppressLattice(&cells, city_of_county, k);
+  const auto made = Clock::now();
+  LatticeStats stats = SuppressLattice(&cells, city_of_county, k);
+  stats.make_seconds = std::chrono::duration<double>(made - start).count();
+  stats.suppress_seconds = std::chrono::duration<double>(Clock::now() - made).count();
+  return stats;
 }
 
 bool StatsAggregates::LatticeMarks(const StatsQuery& q,

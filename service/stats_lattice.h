@@ -54,9 +54,10 @@ struct LatticeCell {
 
 struct LatticeStats {
   std::size_t cells = 0, primary = 0,
-              hidden = 0;      // cells; left out for themselves; left out in all
-  std::size_t passes = 0;      // reads of every group
-  std::size_t unknown_by = 0;  // parents left out to make a known cell unknown
+              hidden = 0;                         // cells; left out for themselves; left out in all
+  std::size_t passes = 0;                         // reads of every group
+  std::size_t unknown_by = 0;                     // parents left out to make a known cell unknown
+  double make_seconds = 0, suppress_seconds = 0;  // StatsAggregates::SuppressProvince's steps
 };
 
 // Leaves out cells of `cells` (every cell of every node of one province: a cell's parents must

@@ -46,7 +46,8 @@
 // 3101's few learners of other kinds, where nothing else can be, it still leaves 3101's total
 // less the province's moocs. Only the parent's answer could leave it out, and closing that
 // needs the coarser answers to respect the finer ones too (one suppression of every answer of
-// a province together), not built.
+// a province together): tried, not what the server answers with (stats_lattice.h; its leaks
+// and costs in benchmarks/README.md, "Statistics", 2026-12-07).
 //
 // How many distinct learners the left-out cells of a group hold: over the region key their sum
 // (each learner has one region, so the sets are disjoint). Over kind, level, year and issuer a

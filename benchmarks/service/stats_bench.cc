@@ -402,6 +402,8 @@ void BM_StatsLatticeProvince(benchmark::State& state) {
   state.counters["hidden"] = static_cast<double>(stats.hidden);
   state.counters["passes"] = static_cast<double>(stats.passes);
   state.counters["unknown_by"] = static_cast<double>(stats.unknown_by);
+  state.counters["make_s"] = stats.make_seconds;
+  state.counters["suppress_s"] = stats.suppress_seconds;
 }
 
 // Today's answers of the same 48 questions of province 31 (region at province, city and county
