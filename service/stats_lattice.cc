@@ -29,9 +29,10 @@ Where WhereOf(size_t node, const std::array<uint32_t, kLatticeKeys>& key) {
 
 constexpr int32_t kNone = -1;
 
-}  // namespace
-
-LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
+// SuppressLattice on cells ordered coarse to fine (by level + keys grouped, then node, then
+// key): a parent comes before its cells, the cells of a group in the order of their keys, and
+// the passes read the arrays in order.
+LatticeStats SuppressInOrder(std::vector<LatticeCell>* cells,
                              const std::vector<uint32_t>& city_of_county, int64_t k) {
   std::vector<LatticeCell>& c = *cells;
   const uint32_t n = static_cast<uint32_t>(c.size());
@@ -64,10 +65,6 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
   }
   // The groups, by (parent, key): group g = parent * kLatticeKeys + d, its members in the order
   // of their keys (ties between equal cells) from start[g] to start[g + 1].
-  std::vector<uint32_t> by_key(n);
-  std::iota(by_key.begin(), by_key.end(), 0u);
-  std::sort(by_key.begin(), by_key.end(),
-            [&](uint32_t x, uint32_t y) { return c[x].key < c[y].key; });
   const size_t n_groups = size_t{n} * kLatticeKeys;
   std::vector<uint32_t> start(n_groups + 1, 0), members(size_t{n} * kLatticeKeys);
   for (uint32_t i = 0; i < n; ++i) {
@@ -78,7 +75,7 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
   std::partial_sum(start.begin(), start.end(), start.begin());
   {
     std::vector<uint32_t> at(start.begin(), start.end() - 1);
-    for (uint32_t i : by_key) {
+    for (uint32_t i = 0; i < n; ++i) {
       for (size_t d = 0; d < kLatticeKeys; ++d) {
         if (parent[i][d] != kNone)
           members[at[static_cast<size_t>(parent[i][d]) * kLatticeKeys + d]++] = i;
@@ -86,12 +83,6 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
     }
   }
   auto group_size = [&](size_t g) { return start[g + 1] - start[g]; };
-  // Coarse to fine: a parent before its cells.
-  auto rank = [&](uint32_t i) { return c[i].level + std::popcount(c[i].subset); };
-  std::vector<uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](uint32_t x, uint32_t y) { return rank(x) < rank(y); });
 
   std::vector<char> hidden(n), known(n, 0), dirty(n_groups, 1);
   for (uint32_t i = 0; i < n; ++i) {
@@ -115,6 +106,31 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
   for (uint32_t i = 0; i < n; ++i) {
     if (c[i].hidden) say("primary", i);
   }
+  // Known cells (alone in a group whose parent is shown or known), coarse to fine; kept up to
+  // date as cells are left out (known only ever turns unknown).
+  auto is_known = [&](uint32_t i) {
+    for (size_t d = 0; d < kLatticeKeys; ++d) {
+      const int32_t p = parent[i][d];
+      if (p != kNone && group_size(static_cast<size_t>(p) * kLatticeKeys + d) == 1 &&
+          (!hidden[p] || known[p])) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (uint32_t i = 0; i < n; ++i) known[i] = is_known(i);
+  // After i was left out or made unknown: its cells alone under it may no longer be known.
+  auto refresh_below = [&](auto&& self, uint32_t i) -> void {
+    for (size_t d = 0; d < kLatticeKeys; ++d) {
+      const size_t g = size_t{i} * kLatticeKeys + d;
+      if (group_size(g) != 1) continue;
+      const uint32_t x = members[start[g]];
+      if (!known[x] || is_known(x)) continue;
+      known[x] = 0;
+      touch_member(x);
+      self(self, x);
+    }
+  };
   bool changed = false;
   auto hide = [&](uint32_t i) {
     say("hide", i);
@@ -122,6 +138,7 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
     touch_member(i);
     for (size_t d = 0; d < kLatticeKeys; ++d) dirty[size_t{i} * kLatticeKeys + d] = 1;  // must
     changed = true;
+    if (!known[i]) refresh_below(refresh_below, i);
   };
   // Makes i unknown: leaves out each parent it is alone under (and makes that one unknown).
   auto unknow = [&](auto&& self, uint32_t i) -> void {
@@ -138,6 +155,7 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
       }
       self(self, static_cast<uint32_t>(p));
     }
+    refresh_below(refresh_below, i);
   };
   auto with_records = [&](uint32_t i) {
     return c[i].with_records < 0 ? c[i].learners : c[i].with_records;
@@ -150,18 +168,7 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
   do {
     changed = false;
     ++stats.passes;
-    // Known cells, coarse to fine (a parent's knowledge first). Known only ever turns unknown.
-    for (uint32_t i : order) {
-      bool is_known = false;
-      for (size_t d = 0; d < kLatticeKeys && !is_known; ++d) {
-        const int32_t p = parent[i][d];
-        is_known = p != kNone && group_size(static_cast<size_t>(p) * kLatticeKeys + d) == 1 &&
-                   (!hidden[p] || known[p]);
-      }
-      if (known[i] != is_known && stats.passes > 1) touch_member(i);
-      known[i] = is_known;
-    }
-    for (uint32_t p : order) {
+    for (uint32_t p = 0; p < n; ++p) {
       for (size_t d = 0; d < kLatticeKeys; ++d) {
         const size_t g = size_t{p} * kLatticeKeys + d;
         if (!dirty[g]) continue;
@@ -229,6 +236,29 @@ LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
     c[i].hidden = hidden[i];
     stats.hidden += hidden[i];
   }
+  return stats;
+}
+
+}  // namespace
+
+LatticeStats SuppressLattice(std::vector<LatticeCell>* cells,
+                             const std::vector<uint32_t>& city_of_county, int64_t k) {
+  std::vector<LatticeCell>& c = *cells;
+  auto rank = [](const LatticeCell& x) { return x.level + std::popcount(x.subset); };
+  std::vector<uint32_t> order(c.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) {
+    const LatticeCell &a = c[x], &b = c[y];
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    const size_t na = LatticeNode(a.level, a.subset), nb = LatticeNode(b.level, b.subset);
+    if (na != nb) return na < nb;
+    return a.key < b.key;
+  });
+  std::vector<LatticeCell> in_order;
+  in_order.reserve(c.size());
+  for (uint32_t i : order) in_order.push_back(c[i]);
+  LatticeStats stats = SuppressInOrder(&in_order, city_of_county, k);
+  for (size_t i = 0; i < order.size(); ++i) c[order[i]].hidden = in_order[i].hidden;
   return stats;
 }
 
