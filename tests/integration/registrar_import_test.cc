@@ -122,6 +122,23 @@ std::string RegistrarCsv(const std::string& bad_grade) {
   return csv;
 }
 
+// An XLSX cell `cell` (A1 form) holding `text` as an inline string.
+std::string InlineCell(const std::string& cell, const std::string& text) {
+  return "<c r=\"" + cell + "\" t=\"inlineStr\"><is><t>" + formats::testing::Escape(text) +
+         "</t></is></c>";
+}
+
+// A sheet in the bank's own header: its first row.
+const std::vector<std::string> kBankSheetHeader = {"learner",     "unit",        "external_ref",
+                                                   "grade_scale", "grade_value", "completed_on"};
+std::string BankSheetHeaderRow() {
+  std::string row = "<row r=\"1\">";
+  for (size_t i = 0; i < kBankSheetHeader.size(); ++i) {
+    row += InlineCell(formats::ColumnLetter(i) + "1", kBankSheetHeader[i]);
+  }
+  return row + "</row>";
+}
+
 // `csv` with `from`, which must be in it, replaced by `to` (a line of RegistrarCsv edited).
 ::testing::AssertionResult Edit(std::string* csv, const std::string& from, const std::string& to) {
   const size_t at = csv->find(from);
@@ -566,15 +583,9 @@ TEST_F(RegistrarImportTest, WorkbooksWrittenByExportLibraries) {
 // bank's header with their lines and the workbook's column letters (the portal's XLSX upload
 // then checks and posts it as CSV batches). More rows than a batch may hold; nothing stored.
 TEST_F(RegistrarImportTest, RecordTableReadsAWorkbookAndStoresNothing) {
-  auto is = [](const std::string& cell, const std::string& text) {
-    return "<c r=\"" + cell + "\" t=\"inlineStr\"><is><t>" + formats::testing::Escape(text) +
-           "</t></is></c>";
-  };
-  const std::vector<std::string> header = {"learner",     "unit",        "external_ref",
-                                           "grade_scale", "grade_value", "completed_on"};
-  std::string rows = "<row r=\"1\">";
-  for (size_t i = 0; i < header.size(); ++i) rows += is(formats::ColumnLetter(i) + "1", header[i]);
-  rows += "</row>";
+  const auto& header = kBankSheetHeader;
+  std::string rows = BankSheetHeaderRow();
+  const auto is = InlineCell;
   const int n = 1500;  // more than max_batch (1000)
   for (int i = 0; i < n; ++i) {
     const std::string r = std::to_string(i + 2);
@@ -643,15 +654,8 @@ TEST_F(RegistrarImportTest, RecordTableReadsAWorkbookAndStoresNothing) {
 // portal's table route and `creditbank import` each name all three problems, and not the
 // refused grade_value again as missing. Before, the file stopped at the formula.
 TEST_F(RegistrarImportTest, AFormulaWithoutItsResultHidesNoOtherProblem) {
-  auto is = [](const std::string& cell, const std::string& text) {
-    return "<c r=\"" + cell + "\" t=\"inlineStr\"><is><t>" + formats::testing::Escape(text) +
-           "</t></is></c>";
-  };
-  const std::vector<std::string> header = {"learner",     "unit",        "external_ref",
-                                           "grade_scale", "grade_value", "completed_on"};
-  std::string rows = "<row r=\"1\">";
-  for (size_t i = 0; i < header.size(); ++i) rows += is(formats::ColumnLetter(i) + "1", header[i]);
-  rows += "</row>";
+  std::string rows = BankSheetHeaderRow();
+  const auto is = InlineCell;
   auto row = [&](int r, const std::string& unit, const std::string& grade_cell,
                  const std::string& date) {
     const std::string n = std::to_string(r);

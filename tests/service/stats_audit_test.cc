@@ -292,40 +292,33 @@ TEST(StatsAuditTest, AComplementKnownElsewhereIsNotTheOneLeftOut) {
 // two years, two issuers): before every group had to leave out two cells or none, 27 of these
 // 40 data sets gave back a cell of fewer than 10 learners. Not every possible data set is safe
 // (see stats_suppress.h, "What this does not protect"): these seeds are a regression check.
+std::vector<Record> RandomSmallTable(unsigned seed) {
+  static const std::vector<std::string> counties = {"310101", "310104", "310105", "310201",
+                                                    "310202"};
+  std::mt19937 rng(seed);
+  const size_t nc = 2 + rng() % 4;
+  const int n = 20 + static_cast<int>(rng() % 60);
+  std::vector<Record> records;
+  for (int i = 0; i < n; ++i) {
+    const std::string& region = counties[rng() % nc];
+    const UnitKind kind = rng() % 2 ? UnitKind::kMooc : UnitKind::kDegreeCourse;
+    const int year = 2022 + static_cast<int>(rng() % 2);
+    records.push_back({region, kind, year, rng() % 2 ? "uni" : "ou"});
+    rng();  // (the credits, which the audit does not use)
+  }
+  return records;
+}
+
 TEST(StatsAuditTest, RandomSmallTablesGiveBackNoSmallCell) {
-  const std::vector<std::string> counties = {"310101", "310104", "310105", "310201", "310202"};
   for (unsigned seed = 1; seed <= 40; ++seed) {
-    std::mt19937 rng(seed);
-    const size_t nc = 2 + rng() % 4;
-    const int n = 20 + static_cast<int>(rng() % 60);
-    std::vector<Record> records;
-    for (int i = 0; i < n; ++i) {
-      const std::string& region = counties[rng() % nc];
-      const UnitKind kind = rng() % 2 ? UnitKind::kMooc : UnitKind::kDegreeCourse;
-      const int year = 2022 + static_cast<int>(rng() % 2);
-      records.push_back({region, kind, year, rng() % 2 ? "uni" : "ou"});
-      rng();  // (the credits, which the audit does not use)
-    }
-    EXPECT_EQ(Recovered(records, 10), std::vector<std::string>{}) << "seed " << seed;
+    EXPECT_EQ(Recovered(RandomSmallTable(seed), 10), std::vector<std::string>{}) << "seed " << seed;
   }
 }
 
 // The same data sets, answered from one suppression of the province's every answer.
 TEST(StatsAuditTest, RandomSmallTablesGiveBackNoSmallCellFromTheLattice) {
-  const std::vector<std::string> counties = {"310101", "310104", "310105", "310201", "310202"};
   for (unsigned seed = 1; seed <= 40; ++seed) {
-    std::mt19937 rng(seed);
-    const size_t nc = 2 + rng() % 4;
-    const int n = 20 + static_cast<int>(rng() % 60);
-    std::vector<Record> records;
-    for (int i = 0; i < n; ++i) {
-      const std::string& region = counties[rng() % nc];
-      const UnitKind kind = rng() % 2 ? UnitKind::kMooc : UnitKind::kDegreeCourse;
-      const int year = 2022 + static_cast<int>(rng() % 2);
-      records.push_back({region, kind, year, rng() % 2 ? "uni" : "ou"});
-      rng();
-    }
-    EXPECT_EQ(Recovered(records, 10, /*lattice=*/true), std::vector<std::string>{})
+    EXPECT_EQ(Recovered(RandomSmallTable(seed), 10, /*lattice=*/true), std::vector<std::string>{})
         << "seed " << seed;
   }
 }
