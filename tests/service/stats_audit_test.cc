@@ -407,19 +407,7 @@ TEST(StatsAuditTest, DISABLED_MeasureLatticeOnTheChecks) {
     int leaked = 0;
     size_t random_left_out = 0, several_left_out = 0;
     for (unsigned seed = 1; seed <= 40; ++seed) {
-      std::mt19937 rng(seed);
-      const std::vector<std::string> counties = {"310101", "310104", "310105", "310201", "310202"};
-      const size_t nc = 2 + rng() % 4;
-      const int n = 20 + static_cast<int>(rng() % 60);
-      std::vector<Record> records;
-      for (int i = 0; i < n; ++i) {
-        const std::string& region = counties[rng() % nc];
-        const UnitKind kind = rng() % 2 ? UnitKind::kMooc : UnitKind::kDegreeCourse;
-        const int year = 2022 + static_cast<int>(rng() % 2);
-        records.push_back({region, kind, year, rng() % 2 ? "uni" : "ou"});
-        rng();
-      }
-      leaked += !Recovered(records, 10, lattice, &random_left_out).empty();
+      leaked += !Recovered(RandomSmallTable(seed), 10, lattice, &random_left_out).empty();
     }
     for (unsigned seed = 1; seed <= 200; ++seed) {
       leaked += !Recovered(LearnersWithSeveralRecords(seed, false), 10, lattice, &several_left_out)
