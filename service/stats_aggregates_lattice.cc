@@ -183,30 +183,17 @@ bool StatsAggregates::LatticeMarks(const StatsQuery& q,
   size_t region_key = SIZE_MAX;
   std::array<size_t, 4> key_of_bit{};
   for (size_t d = 0; d < q.group_by.size(); ++d) {
-    switch (q.group_by[d]) {
-      case StatsKey::kRegion:
-        level = q.region_level == RegionLevel::kCounty ? 2
-                : q.region_level == RegionLevel::kCity ? 1
-                                                       : 0;
-        if (level != 0) region_key = d;
-        break;
-      case StatsKey::kKind:
-        subset |= 1;
-        key_of_bit[0] = d;
-        break;
-      case StatsKey::kLevel:
-        subset |= 2;
-        key_of_bit[1] = d;
-        break;
-      case StatsKey::kYear:
-        subset |= 4;
-        key_of_bit[2] = d;
-        break;
-      case StatsKey::kIssuer:
-        subset |= 8;
-        key_of_bit[3] = d;
-        break;
+    if (q.group_by[d] == StatsKey::kRegion) {
+      level = q.region_level == RegionLevel::kCounty ? 2
+              : q.region_level == RegionLevel::kCity ? 1
+                                                     : 0;
+      if (level != 0) region_key = d;
+      continue;
     }
+    // Bits 0-3: kind, level, year, issuer (StatsKey's order after region).
+    const int bit = static_cast<int>(q.group_by[d]) - static_cast<int>(StatsKey::kKind);
+    subset |= static_cast<uint8_t>(1u << bit);
+    key_of_bit[bit] = d;
   }
   for (SuppressionCell& m : *marks) {
     std::array<std::string, 4> values;

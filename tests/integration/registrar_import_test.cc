@@ -176,6 +176,18 @@ class RegistrarImportTest : public ::testing::Test {
     return Capture([&] { return CmdImport(args); });
   }
 
+  // The stderr of `creditbank import` of `file` with and without --dry-run, each of which must
+  // refuse it (exit 1).
+  std::vector<std::string> RefusedBothWays(const std::string& file) {
+    std::vector<std::string> errs;
+    for (const char* dry : {"", "--dry-run"}) {
+      Outcome bad = Import(file, *dry ? std::vector<std::string>{dry} : std::vector<std::string>{});
+      EXPECT_EQ(bad.code, 1) << (*dry ? dry : "(storing)") << "\n" << bad.err;
+      errs.push_back(std::move(bad.err));
+    }
+    return errs;
+  }
+
   int LookupStatus(const std::string& national_id) {
     return server_
         ->Call("GET", "/v1/learners/lookup?national_id=" + national_id, cat_.tsinghua_token)
@@ -359,23 +371,19 @@ TEST_F(RegistrarImportTest, EveryProblemOfTheFileInOneRun) {
       cat_.Record(cat_.learner_a, "tsinghua:CS101", "2024001-程序设计基础-202406", "70"), 201);
   const uint64_t before = server_->ledger().Size();
   std::string csv = RegistrarCsv("良");  // line 5
-  const std::string date = ",60.5,202406,";
-  ASSERT_NE(csv.find(date), std::string::npos);
-  csv.replace(csv.find(date), date.size(), ",60.5,209906,");  // line 7
+  ASSERT_TRUE(Edit(&csv, ",60.5,202406,", ",60.5,209906,"));  // line 7
   const std::string file = dir_.sub("three_problems.csv");
   WriteFile(file, csv);
-  for (const char* dry : {"", "--dry-run"}) {
-    Outcome bad = Import(file, *dry ? std::vector<std::string>{dry} : std::vector<std::string>{});
-    EXPECT_EQ(bad.code, 1) << dry;
-    EXPECT_TRUE(Has(bad.err, "line 2: ")) << dry;
-    EXPECT_TRUE(Has(bad.err, "already used for different content")) << dry;
-    EXPECT_TRUE(Has(bad.err, "line 5: 成绩: \"良\" is not a grade")) << dry;
-    EXPECT_TRUE(Has(bad.err, "line 7: ")) << dry;
-    EXPECT_TRUE(Has(bad.err, "is in the future")) << dry;
-    EXPECT_TRUE(Has(bad.err, "3 problems on 3 of 6 lines; nothing was stored")) << dry;
+  for (const std::string& err : RefusedBothWays(file)) {
+    EXPECT_TRUE(Has(err, "line 2: ")) << err;
+    EXPECT_TRUE(Has(err, "already used for different content")) << err;
+    EXPECT_TRUE(Has(err, "line 5: 成绩: \"良\" is not a grade")) << err;
+    EXPECT_TRUE(Has(err, "line 7: ")) << err;
+    EXPECT_TRUE(Has(err, "is in the future")) << err;
+    EXPECT_TRUE(Has(err, "3 problems on 3 of 6 lines; nothing was stored")) << err;
     // In line order.
-    EXPECT_LT(bad.err.find("line 2: "), bad.err.find("line 5: ")) << bad.err;
-    EXPECT_LT(bad.err.find("line 5: "), bad.err.find("line 7: ")) << bad.err;
+    EXPECT_LT(err.find("line 2: "), err.find("line 5: ")) << err;
+    EXPECT_LT(err.find("line 5: "), err.find("line 7: ")) << err;
   }
   EXPECT_EQ(server_->ledger().Size(), before);
   EXPECT_EQ(LookupStatus(kIdB), 404);
@@ -391,18 +399,16 @@ TEST_F(RegistrarImportTest, EveryProblemOfALineWithItsColumn) {
   ASSERT_TRUE(Edit(&csv, "\"105\",202406,", "\"105\",209912,"));
   const std::string file = dir_.sub("two_problems.csv");
   WriteFile(file, ToGb18030(csv));
-  for (const char* dry : {"", "--dry-run"}) {
-    Outcome bad = Import(file, *dry ? std::vector<std::string>{dry} : std::vector<std::string>{});
-    EXPECT_EQ(bad.code, 1) << dry;
-    const size_t grade = bad.err.find("line 5: 成绩: ");
-    const size_t month = bad.err.find("line 5: 获得时间: is in the future");
-    ASSERT_NE(grade, std::string::npos) << bad.err;
-    ASSERT_NE(month, std::string::npos) << bad.err;
-    EXPECT_LT(grade, month) << bad.err;  // field order
-    EXPECT_NE(bad.err.find("(column J)", grade), std::string::npos) << bad.err;
-    EXPECT_LT(bad.err.find("(column J)", grade), month) << bad.err;
-    EXPECT_NE(bad.err.find("(column K)", month), std::string::npos) << bad.err;
-    EXPECT_TRUE(Has(bad.err, "2 problems on 1 of 6 lines; nothing was stored")) << bad.err;
+  for (const std::string& err : RefusedBothWays(file)) {
+    const size_t grade = err.find("line 5: 成绩: ");
+    const size_t month = err.find("line 5: 获得时间: is in the future");
+    ASSERT_NE(grade, std::string::npos) << err;
+    ASSERT_NE(month, std::string::npos) << err;
+    EXPECT_LT(grade, month) << err;  // field order
+    EXPECT_NE(err.find("(column J)", grade), std::string::npos) << err;
+    EXPECT_LT(err.find("(column J)", grade), month) << err;
+    EXPECT_NE(err.find("(column K)", month), std::string::npos) << err;
+    EXPECT_TRUE(Has(err, "2 problems on 1 of 6 lines; nothing was stored")) << err;
   }
   EXPECT_EQ(server_->ledger().Size(), before);
   EXPECT_EQ(LookupStatus(kIdB), 404);
@@ -429,17 +435,15 @@ TEST_F(RegistrarImportTest, ACellTheMappingRefusesHidesNoOtherProblem) {
   ASSERT_TRUE(Edit(&csv, ",60.5,202406,", ",60.5,209906,"));  // line 7
   const std::string file = dir_.sub("refused_and_more.csv");
   WriteFile(file, ToGb18030(csv));
-  for (const char* dry : {"", "--dry-run"}) {
-    Outcome bad = Import(file, *dry ? std::vector<std::string>{dry} : std::vector<std::string>{});
-    EXPECT_EQ(bad.code, 1) << dry;
-    const size_t grade = bad.err.find("line 5: 成绩: \"良\" is not a grade");
-    const size_t month = bad.err.find("line 5: 获得时间: is in the future");
-    ASSERT_NE(grade, std::string::npos) << bad.err;
-    ASSERT_NE(month, std::string::npos) << bad.err;
-    EXPECT_LT(grade, month) << bad.err;
-    EXPECT_TRUE(Has(bad.err, "line 7: 获得时间: is in the future")) << bad.err;
-    EXPECT_FALSE(Has(bad.err, "required")) << bad.err;
-    EXPECT_TRUE(Has(bad.err, "3 problems on 2 of 6 lines; nothing was stored")) << bad.err;
+  for (const std::string& err : RefusedBothWays(file)) {
+    const size_t grade = err.find("line 5: 成绩: \"良\" is not a grade");
+    const size_t month = err.find("line 5: 获得时间: is in the future");
+    ASSERT_NE(grade, std::string::npos) << err;
+    ASSERT_NE(month, std::string::npos) << err;
+    EXPECT_LT(grade, month) << err;
+    EXPECT_TRUE(Has(err, "line 7: 获得时间: is in the future")) << err;
+    EXPECT_FALSE(Has(err, "required")) << err;
+    EXPECT_TRUE(Has(err, "3 problems on 2 of 6 lines; nothing was stored")) << err;
   }
   EXPECT_EQ(server_->ledger().Size(), before);
   EXPECT_EQ(LookupStatus(kIdB), 404);
