@@ -394,11 +394,7 @@ HttpResponse RefusedRowsProblem(RecordService& records, const std::string& issue
     if (row >= mapped_rows) {
       // A refused row is never stored, so a conflict of its key says nothing.
       if (e.code() != StatusCode::kInvalidArgument) continue;
-      const auto& refused = mapped.refused[row - mapped_rows].refused;
-      if (std::find(refused.begin(), refused.end(), formats::BankFieldOfPointer(tail)) !=
-          refused.end()) {
-        continue;
-      }
+      if (mapped.refused[row - mapped_rows].Refuses(formats::BankFieldOfPointer(tail))) continue;
     }
     problems.push_back(
         formats::ProblemForField(mapped, body.csv_lines[row], tail, std::string(e.message())));

@@ -202,9 +202,9 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
   // Of a refused row, what is not said again of the cells the mapping refused (an empty grade
   // "is required" after "良" is not a grade).
   for (const Row& row : refused_rows) {
-    const std::vector<std::string>& said = table.refused[row.table_row].refused;
+    const formats::RefusedRow& refused = table.refused[row.table_row];
     for (auto& [field, reason] : CheckRow(row, units, issuer, scales, today)) {
-      if (std::find(said.begin(), said.end(), field) != said.end()) continue;
+      if (refused.Refuses(field)) continue;
       out->problems.push_back(formats::ProblemForField(table, row.line, field, std::move(reason)));
     }
   }

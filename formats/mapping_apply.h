@@ -30,6 +30,7 @@
 // Not thread-safe (the resolver is called from the calling thread only).
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +83,10 @@ struct RefusedRow {
   // Bank columns whose cells the mapping refused (their problems are the mapping's own): a
   // recognition problem about one of them is the same problem said again ("is required").
   std::vector<std::string> refused;
+  // Whether a problem at bank column `field` ("grade_value") is one of `refused` said again.
+  bool Refuses(std::string_view field) const {
+    return std::find(refused.begin(), refused.end(), field) != refused.end();
+  }
   // The learner was read from its national ID (an account found or to be made): the row's
   // learner cell is empty, and a recognition check stands an account in for it.
   bool learner_by_national_id = false;
