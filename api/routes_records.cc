@@ -162,9 +162,13 @@ StatusOr<std::vector<LogEntry>> CheckRows(
 }
 
 // Decodes a text/csv body by its charset (gb18030 or gbk, what Excel writes on a Chinese
-// Windows, or utf-8; none = UTF-8) and reads its rows. False when it has responded.
-bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
-                 const Respond& respond, PostBody* out) {
+// Windows, or utf-8; none = UTF-8) and reads its rows into *out, as ReadXlsxBody does: rows the
+// file cannot give whole (a short line, a value under no header) in the table's `refused`, their
+// problems in *problems. Nothing when it has responded.
+std::optional<formats::MappedTable> ReadCsvBody(const HttpRequest& req, const std::string& type,
+                                                int max_batch, const Respond& respond,
+                                                PostBody* out,
+                                                std::vector<formats::CellProblem>* problems) {
   const std::optional<std::string> charset = formats::CharsetOfContentType(type);
   auto encoding = formats::ParseEncodingName(charset.value_or("utf-8"));
   if (!encoding.ok() || *encoding == formats::Encoding::kAuto) {
@@ -172,37 +176,38 @@ bool ReadCsvBody(const HttpRequest& req, const std::string& type, int max_batch,
                                                     "charset '" + charset.value_or("") +
                                                         "' is not one of utf-8, gb18030, gbk"),
                             req.request_id));
-    return false;
+    return std::nullopt;
   }
   std::vector<formats::CellProblem> bad_bytes;
   auto decoded = formats::DecodeText(req.body, *encoding, &bad_bytes);
   if (!decoded.ok()) {
     respond(FileProblem(decoded.status().message(), bad_bytes, req.request_id));
-    return false;
+    return std::nullopt;
   }
-  auto table = ParseCsv(decoded->text);
+  CsvLimits limits;
+  limits.keep_ragged_rows = true;  // a line of another width is a problem of its row
+  auto table = ParseCsv(decoded->text, limits);
   if (!table.ok()) {
     respond(ProblemResponse(table.status(), req.request_id));
-    return false;
+    return std::nullopt;
   }
   // The header as exports lay it out: title rows above it, or starting in a later column.
   formats::SourceTable source;
   source.letters = formats::ColumnLetters(table->header.size());
   source.table = std::move(table).value();
-  std::vector<formats::CellProblem> problems;
-  if (Status header = formats::LocateBankHeader(&source, &problems); !header.ok()) {
-    if (!problems.empty()) {
-      respond(FileProblem(header.message(), problems, req.request_id));
-      return false;
-    }
+  std::vector<formats::CellProblem> row_problems;
+  if (Status header = formats::LocateBankHeader(&source, &row_problems); !header.ok()) {
     respond(ProblemResponse(Status::InvalidArgument(Field("/header" + header.pointer()),
                                                     "CSV header (line " +
                                                         std::to_string(source.table.header_line) +
                                                         "): " + header.message()),
                             req.request_id));
-    return false;
+    return std::nullopt;
   }
-  return ReadTableRows(req, source.table, max_batch, respond, out);
+  formats::MappedTable mapped =
+      formats::BankHeaderTable(std::move(source), std::move(row_problems), problems);
+  if (!ReadTableRows(req, mapped.table, max_batch, respond, out)) return std::nullopt;
+  return mapped;
 }
 
 // An XLSX workbook in the bank's CSV header (the first sheet, or ?sheet=NAME), read as
@@ -651,18 +656,19 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
   if (!submission.ok()) return respond(ProblemResponse(submission.status(), req.request_id));
   PostBody body;
   const std::string* type = req.Header("content-type");
-  if (type && formats::MediaTypeOf(*type) == "text/csv") {
-    if (!ReadCsvBody(req, *type, max_batch, respond, &body)) return;
-  } else if (type && formats::MediaTypeOf(*type) == formats::kXlsxMediaType) {
+  const std::string media = type ? formats::MediaTypeOf(*type) : "";
+  if (media == "text/csv" || media == formats::kXlsxMediaType) {
     std::vector<formats::CellProblem> problems;
-    auto table = ReadXlsxBody(req, *type, max_batch, respond, &body, &problems);
+    auto table = media == "text/csv"
+                     ? ReadCsvBody(req, *type, max_batch, respond, &body, &problems)
+                     : ReadXlsxBody(req, *type, max_batch, respond, &body, &problems);
     if (!table) return;
     if (!problems.empty()) {
       return respond(RefusedRowsProblem(records, issuer, *submission, *table, std::move(body),
                                         std::move(problems), req.request_id));
     }
-  } else if (auto fast = JsonBodyType(req) ? ParseRecordBatchFast(req.body, max_batch)
-                                             : std::nullopt) {
+  } else if (auto fast =
+                 JsonBodyType(req) ? ParseRecordBatchFast(req.body, max_batch) : std::nullopt) {
     body.inputs = std::move(*fast);  // a valid batch, read without building a JSON tree
   } else if (!ReadJsonBody(ctx, max_batch, respond, &body)) {
     return;

@@ -115,7 +115,7 @@ class CsvReader {
       fields.reserve(table.header.size());
     }
     if (!have_header) return LineError(line_, "empty CSV: no header row");
-    LCB_RETURN_IF_ERROR(SquareRecords(&table));
+    LCB_RETURN_IF_ERROR(SquareRecords(&table, limits_.keep_ragged_rows));
     return table;
   }
 
@@ -225,8 +225,11 @@ class CsvReader {
   // fields and remember their own width (CsvRow::padded_from; finding the header among them,
   // and refusing a padded row below it, is the caller's). Otherwise the file has a bad record,
   // named against the most common width when titles come before its first record, else
-  // against the first record, as RFC 4180 reads a header.
-  static Status SquareRecords(CsvTable* table) {
+  // against the first record, as RFC 4180 reads a header; or, with keep_ragged_rows and a
+  // table of the most common width, each such record is kept, padded or cut to the table's
+  // width, its own width in padded_from (a file whose header is not as wide as most of its
+  // records is still refused at its first other record: its rows are not where they seem).
+  static Status SquareRecords(CsvTable* table, bool keep_ragged_rows) {
     constexpr size_t kMaxTitleRecords = 10;
     auto width = [&](size_t i) {
       return i == 0 ? table->header.size() : table->rows[i - 1].fields.size();
@@ -257,11 +260,11 @@ class CsvReader {
         ++it->second;
       }
     }
+    size_t most = 0;
     if (counts.size() <= 64) {  // else no common width: the first record decides
-      const size_t most =
-          std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
-            return a.second != b.second ? a.second < b.second : a.first < b.first;
-          })->first;
+      most = std::max_element(counts.begin(), counts.end(), [](const auto& a, const auto& b) {
+               return a.second != b.second ? a.second < b.second : a.first < b.first;
+             })->first;
       while (start < records && width(start) < most) ++start;
       if (start == records || width(start) != most || !titles_before(start)) start = 0;
       if (!all_from(start)) {
@@ -272,7 +275,11 @@ class CsvReader {
     }
     const size_t expected = width(start);
     for (size_t i = start + 1; i < records; ++i) {
-      if (width(i) != expected) {
+      if (width(i) != expected && keep_ragged_rows && expected == most) {
+        CsvRow& row = table->rows[i - 1];
+        row.padded_from = row.fields.size();
+        row.fields.resize(expected);
+      } else if (width(i) != expected) {
         return LineError(line(i),
                          "expected " + std::to_string(expected) + " fields as in the header" +
                              (start == 0 ? "" : " (line " + std::to_string(line(start)) + ")") +

@@ -50,13 +50,20 @@ struct CsvLimits {
   size_t max_fields = 256;             // per record, header included
   size_t max_field_bytes = 64 * 1024;  // after unquoting
   size_t max_rows = 1'000'000;         // data rows, header excluded
+  // A record of another width than the table's below its first is kept (when the table has
+  // the width most records have; else the file is refused as without this), padded with empty
+  // fields or cut to the table's width, with its own width in CsvRow::padded_from, instead of
+  // failing the file: for a caller that reports such rows with the file's other problems
+  // (formats/mapping_apply.h refuses every padded row below the header it finds).
+  bool keep_ragged_rows = false;
 };
 
 struct CsvRow {
   int line = 0;  // 1-based physical line on which the record starts
   std::vector<std::string> fields;
-  // > 0: a line above the table that had this many fields and was padded (a title line); a
-  // caller that finds its header above such a row refuses the row (see ParseCsv).
+  // > 0: a line that had this many fields and was padded to the table's width: a title line
+  // above the table, or (CsvLimits::keep_ragged_rows) a record of another width in it, cut or
+  // padded; a caller that finds its header above such a row refuses the row (see ParseCsv).
   size_t padded_from = 0;
 };
 

@@ -470,8 +470,7 @@ size_t DataRowsBelowHeader(const SourceTable& source, const Mapping& mapping) {
   return rows - std::min(rows, mapping_internal::FirstDataRow(source, mapping));
 }
 
-Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
-                        std::vector<CellProblem>* row_problems) {
+Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* row_problems) {
   CsvTable& t = source->table;
   long header_row = -1;
   if (Status first = CheckBankHeaderCells(t.header); !first.ok()) {
@@ -487,12 +486,7 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
     const auto& names = header_row < 0 ? t.header : t.rows[header_row].fields;
     std::vector<bool> read(names.size());
     for (size_t i = 0; i < names.size(); ++i) read[i] = !TrimCell(names[i]).empty();
-    const size_t before = problems->size();
-    if (row_problems) {
-      mapping_internal::CheckRowsBelowHeader(*source, header_row, read, row_problems);
-    } else if (mapping_internal::CheckRowsBelowHeader(*source, header_row, read, problems) > 0) {
-      return Status::InvalidArgument(Field(""), FormatProblem((*problems)[before]));
-    }
+    mapping_internal::CheckRowsBelowHeader(*source, header_row, read, row_problems);
   }
   if (header_row >= 0) {
     const size_t found = static_cast<size_t>(header_row);
@@ -507,22 +501,17 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
     if (!name.empty()) keep.push_back(i);
   }
   if (keep.size() == t.header.size()) return Status::Ok();
-  std::vector<CellProblem>* unnamed = row_problems ? row_problems : problems;
-  const size_t before = unnamed->size();
   for (const CsvRow& row : t.rows) {
     for (size_t i = 0, k = 0; i < row.fields.size(); ++i) {
       if (k < keep.size() && keep[k] == i) {
         ++k;
       } else if (!TrimCell(row.fields[i]).empty()) {
-        unnamed->push_back(CellProblem{row.line, "", source->letters.at(i), "",
-                                       "a value in a column without a header (the header is "
-                                       "line " +
-                                           std::to_string(t.header_line) + ")"});
+        row_problems->push_back(CellProblem{row.line, "", source->letters.at(i), "",
+                                            "a value in a column without a header (the header is "
+                                            "line " +
+                                                std::to_string(t.header_line) + ")"});
       }
     }
-  }
-  if (!row_problems && problems->size() > before) {
-    return Status::InvalidArgument(Field(""), FormatProblem((*problems)[before]));
   }
   auto compact = [&](std::vector<std::string>* cells) {
     for (size_t k = 0; k < keep.size(); ++k) (*cells)[k] = std::move((*cells)[keep[k]]);
@@ -535,11 +524,8 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
 }
 
 StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProblem>* problems) {
-  const size_t before = problems->size();
   std::vector<CellProblem> row_problems;
-  Status header = LocateBankHeader(&source, problems, &row_problems);
-  if (problems->size() > before) return header;
-  if (!header.ok()) {
+  if (Status header = LocateBankHeader(&source, &row_problems); !header.ok()) {
     CellProblem p{source.table.header_line, "", "", "", header.message()};
     const std::string name = std::string(BankFieldOfPointer(header.pointer()));
     for (size_t i = 0; i < source.table.header.size(); ++i) {
@@ -551,11 +537,16 @@ StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProble
     problems->push_back(std::move(p));
     return Status::InvalidArgument(Field(""), FormatProblem(problems->back()));
   }
+  return BankHeaderTable(std::move(source), std::move(row_problems), problems);
+}
+
+MappedTable BankHeaderTable(SourceTable located, std::vector<CellProblem> row_problems,
+                            std::vector<CellProblem>* problems) {
   MappedTable out;
-  for (size_t i = 0; i < source.table.header.size(); ++i) {
-    out.sources.push_back(FieldSource{source.table.header[i], source.letters[i]});
+  for (size_t i = 0; i < located.table.header.size(); ++i) {
+    out.sources.push_back(FieldSource{located.table.header[i], located.letters[i]});
   }
-  out.table = std::move(source.table);
+  out.table = std::move(located.table);
   out.data_rows = out.table.rows.size();
   if (!row_problems.empty()) {
     // Rows the file cannot give whole: a short line is left out (nothing of it is where its

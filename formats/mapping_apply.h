@@ -117,13 +117,11 @@ size_t DataRowsBelowHeader(const SourceTable& source, const Mapping& mapping);
 // first row, or else the first of the next 10 rows whose names make a valid header (the title
 // rows an export puts above its header are dropped with it). Header names are trimmed; columns
 // with an empty header (a header that starts in column C, a blank separator column) are
-// dropped, and a value in one is a problem naming its line and letter (appended; the result is
-// then InvalidArgument). When no row is a valid header, the result is the first row's
-// ValidateRecordCsvHeader status (pointer at the bad field) and nothing is appended. With
-// `row_problems`, what is wrong with rows below the header (a short line, an XLSX cell without
-// its value, a value in a column without a header) goes there instead and is not a failure.
-Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
-                        std::vector<CellProblem>* row_problems = nullptr);
+// dropped. When no row is a valid header, the result is the first row's
+// ValidateRecordCsvHeader status (pointer at the bad field). What is wrong with rows below the
+// header (a short line, an XLSX cell without its value, a value in a column without a header)
+// is appended to *row_problems, each naming its line (and letter), and is not a failure.
+Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* row_problems);
 
 // A file already in the bank's CSV header (no mapping): the header located and checked as
 // LocateBankHeader does (a problem naming the column when it is not valid; the result is then
@@ -132,6 +130,12 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* problems,
 // cell without its value or a value in a column without a header is kept in `refused` (the
 // cell's bank column refused), so that a caller checks the rest of the file too.
 StatusOr<MappedTable> IdentityMapping(SourceTable source, std::vector<CellProblem>* problems);
+
+// The rest of IdentityMapping, for a caller that located the header itself (LocateBankHeader
+// with `row_problems`): the table with the rows in `row_problems` made refused rows (a short
+// line left out) and those problems appended to *problems.
+MappedTable BankHeaderTable(SourceTable located, std::vector<CellProblem> row_problems,
+                            std::vector<CellProblem>* problems);
 
 // Creates the pending accounts and fills their rows' learner cells; `pending` ends empty.
 Status CreatePendingLearners(RegistrarResolver& resolver, MappedTable* table);

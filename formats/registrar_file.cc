@@ -25,7 +25,9 @@ CellProblem ProblemFromCsvError(const Status& s) {
 StatusOr<SourceTable> ReadCsv(std::string_view bytes, Encoding encoding, const CsvLimits& limits,
                               std::vector<CellProblem>* problems) {
   LCB_ASSIGN_OR_RETURN(DecodedText decoded, DecodeText(bytes, encoding, problems));
-  auto table = ParseCsv(decoded.text, limits);
+  CsvLimits ragged = limits;
+  ragged.keep_ragged_rows = true;  // refused as rows of their own (mapping_apply.h)
+  auto table = ParseCsv(decoded.text, ragged);
   if (!table.ok()) {
     problems->push_back(ProblemFromCsvError(table.status()));
     return Status::InvalidArgument(Field(""), FormatProblem(problems->back()));

@@ -25,7 +25,9 @@ struct ReadOptions {
   XlsxLimits xlsx;
 };
 
-// Decodes and parses a CSV file. A structural CSV error (common/csv.h) stops at its line.
+// Decodes and parses a CSV file. A structural CSV error (common/csv.h: a bare CR, a stray quote)
+// stops at its line; a line of another width than the table is kept for the header's finder to
+// refuse as a row of its own (CsvLimits::keep_ragged_rows), so the file's other problems come too.
 StatusOr<SourceTable> ReadCsv(std::string_view bytes, Encoding encoding, const CsvLimits& limits,
                               std::vector<CellProblem>* problems);
 

@@ -152,6 +152,31 @@ TEST(CsvTest, RaggedRowsNameTheLine) {
             "line 5: expected 2 fields as in the header, found 1");
 }
 
+// For a registrar file (formats/registrar_file.h): a line that lost or gained a comma is kept
+// for the caller to refuse as a row of its own, so that the file's other problems are found too.
+TEST(CsvTest, RaggedRowsKeptWhenAsked) {
+  CsvLimits keep;
+  keep.keep_ragged_rows = true;
+  auto t = ParseCsv("名单\na,b,c\n1,2,3\n1,2\n4,5,6,7\n8,9,10\n", keep);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  ASSERT_EQ(t->rows.size(), 5u);
+  EXPECT_EQ(t->rows[0].fields, (Fields{"a", "b", "c"}));
+  EXPECT_EQ(t->rows[1].padded_from, 0u);
+  EXPECT_EQ(t->rows[2].fields, (Fields{"1", "2", ""}));
+  EXPECT_EQ(t->rows[2].padded_from, 2u);
+  EXPECT_EQ(t->rows[2].line, 4);
+  EXPECT_EQ(t->rows[3].fields, (Fields{"4", "5", "6"}));
+  EXPECT_EQ(t->rows[3].padded_from, 4u);
+  EXPECT_EQ(t->rows[4].padded_from, 0u);
+  // Without a title too; the header sets the width.
+  t = ParseCsv("a,b,c\n1,2\n4,5,6\n7,8,9\n", keep);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->rows[0].padded_from, 2u);
+  // A header not as wide as most records: the rows are not where they seem, the file is refused.
+  EXPECT_EQ(ErrorOf("a,b,c\n1,2\n3,4\n", keep),
+            "line 2: expected 3 fields as in the header, found 2");
+}
+
 TEST(CsvTest, TitleLinesAboveTheHeaderMayBeNarrower) {
   // Typed by hand (or by a script) without the commas Excel adds: two title lines, then the
   // table. They are padded to the table's width; finding the header is the caller's.

@@ -157,11 +157,21 @@ TEST(ReadCsv, Gb18030FileKeepsLinesAndLetters) {
 
 TEST(ReadCsv, StructuralErrorNamesItsLine) {
   std::vector<CellProblem> problems;
-  auto t = ReadCsv("a,b\n1,2\n3\n", Encoding::kAuto, {}, &problems);
+  auto t = ReadCsv("a,b\n1,2\n3\rx,4\n", Encoding::kAuto, {}, &problems);
   ASSERT_FALSE(t.ok());
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].line, 3);
-  EXPECT_EQ(FormatProblem(problems[0]), "line 3: expected 2 fields as in the header, found 1");
+  EXPECT_EQ(FormatProblem(problems[0]),
+            "line 3: bare CR outside quotes (lines must end with CRLF or LF)");
+  // A line of another width is no structural error: it is kept, its width noted, for the
+  // header's finder to refuse as a row of its own (mapping_apply.h).
+  problems.clear();
+  t = ReadCsv("a,b\n1,2\n3\n4,5\n", Encoding::kAuto, {}, &problems);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_TRUE(problems.empty());
+  ASSERT_EQ(t->table.rows.size(), 3u);
+  EXPECT_EQ(t->table.rows[1].padded_from, 1u);
+  EXPECT_EQ(t->table.rows[1].fields, (std::vector<std::string>{"3", ""}));
 }
 
 // A compound file whose directory cannot be read (the .xls itself and encrypted workbooks are

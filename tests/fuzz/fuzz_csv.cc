@@ -6,6 +6,9 @@
 //   - a parsed table is rectangular, within the limits, valid UTF-8 without NUL, with rows in
 //     increasing line order after the header;
 //   - writing the table back out (every field quoted) and parsing it again gives the same cells;
+//   - with keep_ragged_rows (how a registrar file is read), a table the strict parse reads is
+//     read the same; otherwise the kept table is rectangular too, each row of another width
+//     marked with it, and the error, if any, is the strict parse's;
 //   - the copying and the moving RecordInputFromCsvRow agree; row errors are InvalidArgument;
 //   - a recognized row passes the checks of record_fixture.h.
 #include <cstddef>
@@ -61,6 +64,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lcb;
   using namespace lcb::fuzz;
   auto table = ParseCsv(AsText(data, size), kLimits);
+  CsvLimits keep = kLimits;
+  keep.keep_ragged_rows = true;
+  auto kept = ParseCsv(AsText(data, size), keep);
+  if (kept.ok()) {
+    LCB_FUZZ_CHECK(kept->header == (table.ok() ? table->header : kept->header), "header differs");
+    for (size_t i = 0; i < kept->rows.size(); ++i) {
+      const CsvRow& row = kept->rows[i];
+      LCB_FUZZ_CHECK(row.fields.size() == kept->header.size(), "ragged row kept ragged");
+      if (table.ok()) {
+        LCB_FUZZ_CHECK(row.fields == table->rows.at(i).fields, "kept row differs");
+        LCB_FUZZ_CHECK(row.padded_from == table->rows[i].padded_from, "kept width differs");
+      }
+    }
+  } else {
+    LCB_FUZZ_CHECK(!table.ok() && kept.status().message() == table.status().message(),
+                   kept.status().ToString());
+  }
   if (!table.ok()) {
     const Status& s = table.status();
     LCB_FUZZ_CHECK(s.code() == StatusCode::kInvalidArgument && s.pointer().empty(), s.ToString());

@@ -1088,6 +1088,59 @@ TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
   EXPECT_EQ(server_->ledger().Size(), before + 4);
 }
 
+// A CSV in the bank's header with rows it cannot give whole (a value under no header, a line
+// that lost a comma) is checked whole by POST /v1/records, as a workbook is: those rows are
+// problems of their own, and every other row's problems come in the same answer. It used to stop
+// at such a row, naming only it.
+TEST_F(RegistrarImportTest, ACsvRowThatDoesNotReadWholeHidesNoOtherProblem) {
+  const std::string& a = cat_.learner_a;
+  const std::string file =
+      "2024年秋季学期成绩,,,,,,,\n"
+      ",learner,unit,external_ref,grade_scale,grade_value,completed_on,\n"
+      "," +
+      a +
+      ",tsinghua:CS101,W-1,percent,88,2024-06-30,\n"
+      "," +
+      a +
+      ",tsinghua:CS101,W-2,percent,88,2099-06-30,\n"
+      "," +
+      a +
+      ",tsinghua:MA101,W-3,percent,77,2024-06-30,note\n"
+      "," +
+      a +
+      ",tsinghua:MA101,W-4,percent,812024-06-30,\n"
+      "," +
+      a + ",tsinghua:NOPE,W-5,percent,70,2024-06-30,\n";
+  const std::map<std::string, std::string> csv = {{"Content-Type", "text/csv"}};
+  const uint64_t before = server_->ledger().Size();
+  const std::vector<std::string> expected = {"4 completed_on G", "5  H", "6  ", "7 unit C"};
+  for (const char* path : {"/v1/records", "/v1/records?dry_run=true", "/v1/records/table"}) {
+    ClientResponse r = server_->Call("POST", path, cat_.tsinghua_token, file, csv);
+    ASSERT_EQ(r.status, 400) << path << " " << r.body;
+    EXPECT_EQ(ErrorPlaces(r.body), expected) << path << " " << r.body;
+    EXPECT_TRUE(Has(r.body, "line 6: expected 8 fields as in the header (line 2), found 7"))
+        << r.body;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+
+  const std::string path = dir_.sub("ragged.csv");
+  WriteFile(path, file);
+  Outcome bad = Capture([&] {
+    return CmdImport({"--file", path, "--institution", "tsinghua", "--server", server_->url(),
+                      "--token", cat_.tsinghua_token});
+  });
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 4: completed_on: is in the future")) << bad.err;
+  EXPECT_TRUE(Has(bad.err,
+                  "line 5: a value in a column without a header (the header is line 2) (column H)"))
+      << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 6: expected 8 fields as in the header (line 2), found 7"))
+      << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 7: unit: ")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "4 problems on 4 of 5 lines; nothing was stored")) << bad.err;
+  EXPECT_EQ(server_->ledger().Size(), before);
+}
+
 // A file whose row reuses a stored external_ref for a different grade (409 on posting) is refused
 // whole before any account is made, by the dry run too, naming the row's line: it used to make
 // the new learner's account, and the dry run answered 200.
