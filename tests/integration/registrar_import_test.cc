@@ -1139,6 +1139,17 @@ TEST_F(RegistrarImportTest, ACsvRowThatDoesNotReadWholeHidesNoOtherProblem) {
   EXPECT_TRUE(Has(bad.err, "line 7: unit: ")) << bad.err;
   EXPECT_TRUE(Has(bad.err, "4 problems on 4 of 5 lines; nothing was stored")) << bad.err;
   EXPECT_EQ(server_->ledger().Size(), before);
+
+  // --skip-invalid stores the one good line (it used to stop the file at line 6).
+  Outcome skipped = Capture([&] {
+    return CmdImport({"--file", path, "--institution", "tsinghua", "--server", server_->url(),
+                      "--token", cat_.tsinghua_token, "--skip-invalid"});
+  });
+  EXPECT_EQ(skipped.code, 0) << skipped.err;
+  EXPECT_TRUE(Has(skipped.out, "created 1, already present 0, skipped 4, failed 0")) << skipped.out;
+  EXPECT_EQ(server_->ledger().Size(), before + 1);
+  ASSERT_EQ(RecordsOf(a).size(), 1u);
+  EXPECT_EQ(RecordsOf(a)[0]["external_ref"], "W-1");
 }
 
 // A file whose row reuses a stored external_ref for a different grade (409 on posting) is refused
