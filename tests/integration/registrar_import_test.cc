@@ -168,12 +168,35 @@ class RegistrarImportTest : public ::testing::Test {
     cat_.Load(*server_);
   }
 
-  Outcome Import(const std::string& file, std::vector<std::string> extra = {}) {
+  // `creditbank import` of `file` in the bank's own header, as tsinghua.
+  Outcome ImportInBanksHeader(const std::string& file, std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {
-        "--file",       file,      "--institution",     "tsinghua",  "--server",
-        server_->url(), "--token", cat_.tsinghua_token, "--mapping", "cn-registrar"};
+        "--file",   file,           "--institution", "tsinghua",
+        "--server", server_->url(), "--token",       cat_.tsinghua_token};
     args.insert(args.end(), extra.begin(), extra.end());
     return Capture([&] { return CmdImport(args); });
+  }
+  // The same with the cn-registrar mapping.
+  Outcome Import(const std::string& file, std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), {"--mapping", "cn-registrar"});
+    return ImportInBanksHeader(file, std::move(extra));
+  }
+
+  // `body` posted to POST /v1/records, its dry run and /v1/records/table: each must refuse it
+  // (400) naming exactly `places` (ErrorPlaces), and nothing is stored. The answers' bodies.
+  std::vector<std::string> RefusedByEveryRoute(const std::string& body,
+                                               const std::map<std::string, std::string>& headers,
+                                               const std::vector<std::string>& places) {
+    const uint64_t before = server_->ledger().Size();
+    std::vector<std::string> bodies;
+    for (const char* path : {"/v1/records", "/v1/records?dry_run=true", "/v1/records/table"}) {
+      ClientResponse r = server_->Call("POST", path, cat_.tsinghua_token, body, headers);
+      EXPECT_EQ(r.status, 400) << path << " " << r.body;
+      EXPECT_EQ(ErrorPlaces(r.body), places) << path << " " << r.body;
+      bodies.push_back(std::move(r.body));
+    }
+    EXPECT_EQ(server_->ledger().Size(), before);
+    return bodies;
   }
 
   // The stderr of `creditbank import` of `file` with and without --dry-run, each of which must
@@ -676,22 +699,14 @@ TEST_F(RegistrarImportTest, AFormulaWithoutItsResultHidesNoOtherProblem) {
   const std::map<std::string, std::string> xlsx = {
       {"Content-Type", std::string(formats::kXlsxMediaType)}};
   const uint64_t before = server_->ledger().Size();
-  const std::vector<std::string> expected = {"2 grade_value E", "2 completed_on F", "3 unit B"};
-
-  for (const char* path : {"/v1/records", "/v1/records?dry_run=true", "/v1/records/table"}) {
-    ClientResponse r = server_->Call("POST", path, cat_.tsinghua_token, book, xlsx);
-    ASSERT_EQ(r.status, 400) << path << " " << r.body;
-    EXPECT_EQ(ErrorPlaces(r.body), expected) << path << " " << r.body;
-    EXPECT_FALSE(Has(r.body, "required")) << r.body;
+  for (const std::string& body :
+       RefusedByEveryRoute(book, xlsx, {"2 grade_value E", "2 completed_on F", "3 unit B"})) {
+    EXPECT_FALSE(Has(body, "required")) << body;
   }
-  EXPECT_EQ(server_->ledger().Size(), before);
 
   const std::string file = dir_.sub("formula.xlsx");
   WriteFile(file, book);
-  Outcome bad = Capture([&] {
-    return CmdImport({"--file", file, "--institution", "tsinghua", "--server", server_->url(),
-                      "--token", cat_.tsinghua_token});
-  });
+  Outcome bad = ImportInBanksHeader(file);
   EXPECT_EQ(bad.code, 1) << bad.err;
   EXPECT_TRUE(Has(bad.err, "line 2: grade_value: a formula (=AVERAGE(G2:H2))")) << bad.err;
   EXPECT_TRUE(Has(bad.err, "line 2: completed_on: is in the future")) << bad.err;
@@ -1094,41 +1109,24 @@ TEST_F(RegistrarImportTest, CsvWithATitleRowAndTheHeaderInColumnB) {
 // at such a row, naming only it.
 TEST_F(RegistrarImportTest, ACsvRowThatDoesNotReadWholeHidesNoOtherProblem) {
   const std::string& a = cat_.learner_a;
+  auto line = [&](const std::string& rest) { return "," + a + "," + rest + "\n"; };
   const std::string file =
       "2024年秋季学期成绩,,,,,,,\n"
-      ",learner,unit,external_ref,grade_scale,grade_value,completed_on,\n"
-      "," +
-      a +
-      ",tsinghua:CS101,W-1,percent,88,2024-06-30,\n"
-      "," +
-      a +
-      ",tsinghua:CS101,W-2,percent,88,2099-06-30,\n"
-      "," +
-      a +
-      ",tsinghua:MA101,W-3,percent,77,2024-06-30,note\n"
-      "," +
-      a +
-      ",tsinghua:MA101,W-4,percent,812024-06-30,\n"
-      "," +
-      a + ",tsinghua:NOPE,W-5,percent,70,2024-06-30,\n";
-  const std::map<std::string, std::string> csv = {{"Content-Type", "text/csv"}};
+      ",learner,unit,external_ref,grade_scale,grade_value,completed_on,\n" +
+      line("tsinghua:CS101,W-1,percent,88,2024-06-30,") +
+      line("tsinghua:CS101,W-2,percent,88,2099-06-30,") +
+      line("tsinghua:MA101,W-3,percent,77,2024-06-30,note") +
+      line("tsinghua:MA101,W-4,percent,812024-06-30,") +
+      line("tsinghua:NOPE,W-5,percent,70,2024-06-30,");
   const uint64_t before = server_->ledger().Size();
-  const std::vector<std::string> expected = {"4 completed_on G", "5  H", "6  ", "7 unit C"};
-  for (const char* path : {"/v1/records", "/v1/records?dry_run=true", "/v1/records/table"}) {
-    ClientResponse r = server_->Call("POST", path, cat_.tsinghua_token, file, csv);
-    ASSERT_EQ(r.status, 400) << path << " " << r.body;
-    EXPECT_EQ(ErrorPlaces(r.body), expected) << path << " " << r.body;
-    EXPECT_TRUE(Has(r.body, "line 6: expected 8 fields as in the header (line 2), found 7"))
-        << r.body;
+  for (const std::string& body : RefusedByEveryRoute(
+           file, {{"Content-Type", "text/csv"}}, {"4 completed_on G", "5  H", "6  ", "7 unit C"})) {
+    EXPECT_TRUE(Has(body, "line 6: expected 8 fields as in the header (line 2), found 7")) << body;
   }
-  EXPECT_EQ(server_->ledger().Size(), before);
 
   const std::string path = dir_.sub("ragged.csv");
   WriteFile(path, file);
-  Outcome bad = Capture([&] {
-    return CmdImport({"--file", path, "--institution", "tsinghua", "--server", server_->url(),
-                      "--token", cat_.tsinghua_token});
-  });
+  Outcome bad = ImportInBanksHeader(path);
   EXPECT_EQ(bad.code, 1) << bad.err;
   EXPECT_TRUE(Has(bad.err, "line 4: completed_on: is in the future")) << bad.err;
   EXPECT_TRUE(Has(bad.err,
@@ -1141,10 +1139,7 @@ TEST_F(RegistrarImportTest, ACsvRowThatDoesNotReadWholeHidesNoOtherProblem) {
   EXPECT_EQ(server_->ledger().Size(), before);
 
   // --skip-invalid stores the one good line (it used to stop the file at line 6).
-  Outcome skipped = Capture([&] {
-    return CmdImport({"--file", path, "--institution", "tsinghua", "--server", server_->url(),
-                      "--token", cat_.tsinghua_token, "--skip-invalid"});
-  });
+  Outcome skipped = ImportInBanksHeader(path, {"--skip-invalid"});
   EXPECT_EQ(skipped.code, 0) << skipped.err;
   EXPECT_TRUE(Has(skipped.out, "created 1, already present 0, skipped 4, failed 0")) << skipped.out;
   EXPECT_EQ(server_->ledger().Size(), before + 1);
