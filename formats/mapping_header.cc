@@ -107,9 +107,9 @@ std::vector<size_t> RuleColumns(const Mapping& mapping, const FieldRule& rule,
   return out;
 }
 
-size_t CheckRowsBelowHeader(const SourceTable& source, long header_row,
-                            const std::vector<bool>& column_read,
-                            std::vector<CellProblem>* problems) {
+void CheckRowsBelowHeader(const SourceTable& source, long header_row,
+                          const std::vector<bool>& column_read,
+                          std::vector<CellProblem>* problems) {
   const CsvTable& t = source.table;
   const auto& header = header_row < 0 ? t.header : t.rows[header_row].fields;
   const int header_line = header_row < 0 ? t.header_line : t.rows[header_row].line;
@@ -133,7 +133,6 @@ size_t CheckRowsBelowHeader(const SourceTable& source, long header_row,
   }
   std::stable_sort(problems->begin() + static_cast<std::ptrdiff_t>(before), problems->end(),
                    [](const CellProblem& a, const CellProblem& b) { return a.line < b.line; });
-  return problems->size() - before;
 }
 
 size_t FirstDataRow(const SourceTable& source, const Mapping& mapping) {

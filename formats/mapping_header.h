@@ -23,12 +23,11 @@ struct HeaderMatch {
 size_t FirstDataRow(const SourceTable& source, const Mapping& mapping);
 
 // The rows below a header found at source row `header_row` (-1: the table's own header; else
-// rows[header_row]) that the file cannot give: a CSV line ParseCsv padded (it lost fields: not
-// a title, since it lies below the header) and an XLSX cell of SourceTable::unread in a column
-// with column_read[index] true. Problems appended; the number added.
-size_t CheckRowsBelowHeader(const SourceTable& source, long header_row,
-                            const std::vector<bool>& column_read,
-                            std::vector<CellProblem>* problems);
+// rows[header_row]) that the file cannot give: a CSV line ParseCsv padded or cut (it lost or
+// gained fields: not a title, since it lies below the header) and an XLSX cell of
+// SourceTable::unread in a column with column_read[index] true. Problems appended, in line order.
+void CheckRowsBelowHeader(const SourceTable& source, long header_row,
+                          const std::vector<bool>& column_read, std::vector<CellProblem>* problems);
 
 // Finds the header row and matches it; appends problems (missing, duplicate, unknown columns,
 // fields no alternative can fill).
