@@ -514,7 +514,10 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* row_probl
     }
   }
   auto compact = [&](std::vector<std::string>* cells) {
-    for (size_t k = 0; k < keep.size(); ++k) (*cells)[k] = std::move((*cells)[keep[k]]);
+    // keep[k] >= k: a cell moves left or stays (a string moved onto itself would be emptied).
+    for (size_t k = 0; k < keep.size(); ++k) {
+      if (keep[k] != k) (*cells)[k] = std::move((*cells)[keep[k]]);
+    }
     cells->resize(keep.size());
   };
   compact(&t.header);

@@ -442,6 +442,32 @@ TEST(IdentityMapping, BankHeaderKeepsLetters) {
   EXPECT_EQ(problems.back().column, "weight");
 }
 
+TEST(IdentityMapping, BlankColumnsAfterTheFirstKeepEveryCell) {
+  // As Excel writes a sheet with a blank column between the names and two more at the end:
+  // the first column stays where it is, so every named cell before a blank one must keep its
+  // value as the blank columns are dropped.
+  std::vector<CellProblem> problems;
+  auto source = ReadCsv(
+      "learner,unit,,external_ref,grade_scale,grade_value,completed_on,,\n"
+      "lrn_1,a:b,,r1,percent,90,2024-01-01,,\n"
+      "lrn_2,a:c,,r2,five_level,excellent,2024-02-01,,\n",
+      Encoding::kAuto, {}, &problems);
+  ASSERT_TRUE(source.ok());
+  auto t = IdentityMapping(*source, &problems);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_TRUE(problems.empty());
+  EXPECT_EQ(t->table.header,
+            (std::vector<std::string>{"learner", "unit", "external_ref", "grade_scale",
+                                      "grade_value", "completed_on"}));
+  ASSERT_EQ(t->table.rows.size(), 2u);
+  EXPECT_EQ(t->table.rows[0].fields,
+            (std::vector<std::string>{"lrn_1", "a:b", "r1", "percent", "90", "2024-01-01"}));
+  EXPECT_EQ(t->table.rows[1].fields, (std::vector<std::string>{"lrn_2", "a:c", "r2", "five_level",
+                                                               "excellent", "2024-02-01"}));
+  EXPECT_EQ(FormatProblem(ProblemForField(*t, 2, "/grade/value", "bad")),
+            "line 2, column F (grade_value): bad");
+}
+
 TEST(IdentityMapping, TitleRowsAndAHeaderInALaterColumn) {
   // As Excel saves a sheet whose header sits in row 3 from column B, under a title and a
   // notes row, with a blank column between the names: every row as wide as the used range.
