@@ -204,6 +204,30 @@ std::optional<MappedTable> ReadTable(const ImportOptions& options, HttpResolver*
   return std::move(table).value();
 }
 
+// With --skip-invalid: only the learners of the rows left to store get accounts. One whose
+// every row was skipped (refused by the checks of phase 2) gets none, as the mapping already
+// does for the rows it refuses itself.
+void KeepPendingOfRows(MappedTable* table, std::vector<Row>* rows) {
+  std::vector<bool> used(table->pending.size(), false);
+  for (const Row& row : *rows) {
+    if (row.pending >= 0) used[static_cast<size_t>(row.pending)] = true;
+  }
+  std::vector<int> index(table->pending.size(), -1);
+  std::vector<formats::NewLearner> kept;
+  for (size_t p = 0; p < table->pending.size(); ++p) {
+    if (!used[p]) continue;
+    index[p] = static_cast<int>(kept.size());
+    kept.push_back(std::move(table->pending[p]));
+  }
+  table->pending = std::move(kept);
+  for (int& p : table->pending_of_row) {
+    if (p >= 0) p = index[static_cast<size_t>(p)];
+  }
+  for (Row& row : *rows) {
+    if (row.pending >= 0) row.pending = index[static_cast<size_t>(row.pending)];
+  }
+}
+
 // Phase 3: accounts for the learners the bank does not know yet, then their rows' ids.
 Status CreateAccounts(HttpResolver& resolver, MappedTable* table, std::vector<Row>* rows) {
   if (table->pending.empty()) return Status::Ok();
@@ -316,6 +340,7 @@ int RunImport(const ImportOptions& options) {
       !options.skip_invalid && !options.token.empty() && !issuer->require_signatures;
   if (options.skip_invalid) {
     PrintAll(checked.problems, " (skipped)");
+    KeepPendingOfRows(&*table, &checked.valid);
   } else if (!problems.empty() || !checked.problems.empty()) {
     // The file is refused: the server still checks the rows that passed, so that this one
     // report names every problem (a stored external_ref reused for another grade too), not

@@ -413,6 +413,30 @@ TEST_F(RegistrarImportTest, EveryProblemOfTheFileInOneRun) {
   EXPECT_EQ(LookupStatus(kIdC), 404);
 }
 
+// With --skip-invalid, a learner whose every row a record check refuses (a 获得时间 in the
+// future) gets no account, as one whose rows the mapping refuses gets none; the others' rows
+// are stored with their new accounts.
+TEST_F(RegistrarImportTest, SkippedRowsMakeNoAccount) {
+  const uint64_t before = server_->ledger().Size();
+  std::string csv = RegistrarCsv("90");
+  ASSERT_TRUE(Edit(&csv, ",不及格,202402,", ",不及格,209902,"));  // line 6, 王𠀀
+  ASSERT_TRUE(Edit(&csv, ",60.5,202406,", ",60.5,209906,"));      // line 7, 王𠀀
+  const std::string file = dir_.sub("skipped_learner.csv");
+  WriteFile(file, csv);
+
+  Outcome dry = Import(file, {"--skip-invalid", "--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.err << dry.out;
+  EXPECT_TRUE(Has(dry.out, "(1 learners are not in the bank yet")) << dry.out;
+
+  Outcome skipped = Import(file, {"--skip-invalid"});
+  ASSERT_EQ(skipped.code, 0) << skipped.err << skipped.out;
+  EXPECT_TRUE(Has(skipped.err, "created 1 learner accounts")) << skipped.err;
+  EXPECT_TRUE(Has(skipped.out, "created 4, already present 0, skipped 2")) << skipped.out;
+  EXPECT_EQ(server_->ledger().Size(), before + 4);
+  EXPECT_EQ(RecordsOf(LookupId(kIdB)).size(), 2u);
+  EXPECT_EQ(LookupStatus(kIdC), 404);
+}
+
 // A line with two independent problems (a 成绩 of 105 % and a 获得时间 in the future) has both
 // reported, each on its own line of the report at its own column, by `creditbank import` and by
 // POST /v1/records?mapping=cn-registrar alike; nothing is stored and no account is made.
