@@ -186,6 +186,7 @@ std::optional<formats::MappedTable> ReadCsvBody(const HttpRequest& req, const st
   }
   CsvLimits limits;
   limits.keep_ragged_rows = true;  // a line of another width is a problem of its row
+  limits.skip_empty_records = true;  // ",,,,": a row Excel wrote for formatting only
   auto table = ParseCsv(decoded->text, limits);
   if (!table.ok()) {
     respond(ProblemResponse(table.status(), req.request_id));

@@ -47,12 +47,9 @@ Status ParseRegion(const RouteContext& ctx, std::string* prefix) {
         Field("/region"),
         "must be a GB/T 2260 region prefix of 2, 4 or 6 digits (e.g. 31, 3101, 310000)");
   }
-  *prefix = region ? *region : "";
   // A province's or a city's own code, as the answers name them (310000, 310100), is its
   // prefix (31, 3101): every county under it, not the code alone.
-  if (prefix->size() == 6 && prefix->ends_with("00")) {
-    prefix->resize(prefix->ends_with("0000") ? 2 : 4);
-  }
+  *prefix = region ? RegionPrefixOf(*region) : "";
   if (!ctx.principal.is_regulator()) return Status::Ok();
   const std::string& own = ctx.principal.subject;
   if (prefix->empty() || own.starts_with(*prefix)) {

@@ -286,7 +286,8 @@ void AddTokenCommand(CLI::App& parent, int* exit_code) {
   CLI::App* cmd = parent.add_subcommand("token", "create, list or revoke API tokens");
   cmd->require_subcommand(1);
   cmd->footer(
-      "ROLE is admin, auditor, institution:<id> or learner:<id>. With --data (default ./var)\n"
+      "ROLE is admin, auditor, institution:<id>, learner:<id> or regulator:<region>, the\n"
+      "region a GB/T 2260 prefix (31, 3101, 310101; 310000 is 31). With --data (default ./var)\n"
       "the store of an existing bank is opened directly (the server must be stopped; a\n"
       "directory without a bank is refused, never created); with --server the running\n"
       "server is asked, with an admin token. `list --role ROLE` lists only that role's\n"
@@ -298,7 +299,8 @@ void AddTokenCommand(CLI::App& parent, int* exit_code) {
   for (const auto& [name, summary] : actions) {
     CLI::App* sub = cmd->add_subcommand(name, summary);
     CLI::Option* role =
-        sub->add_option("--role", o->role, "admin, auditor, institution:<id> or learner:<id>")
+        sub->add_option("--role", o->role,
+                        "admin, auditor, institution:<id>, learner:<id> or regulator:<region>")
             ->type_name("ROLE");
     sub->add_option("--expires-at", o->expires_at, "when the token expires")->type_name("RFC3339");
     sub->add_option("--data", o->data, "open this data directory (the server stopped)")

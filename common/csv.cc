@@ -104,6 +104,11 @@ class CsvReader {
       const int record_line = line_;
       fields.clear();
       LCB_RETURN_IF_ERROR(ReadRecord(record_line, &fields));
+      if (limits_.skip_empty_records &&
+          std::all_of(fields.begin(), fields.end(),
+                      [](const std::string& f) { return f.empty(); })) {
+        continue;
+      }
       if (!have_header) {
         table.header = std::move(fields);
         table.header_line = record_line;

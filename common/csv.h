@@ -56,6 +56,9 @@ struct CsvLimits {
   // failing the file: for a caller that reports such rows with the file's other problems
   // (formats/mapping_apply.h refuses every padded row below the header it finds).
   bool keep_ragged_rows = false;
+  // A record whose every field is empty (",,,,": what Excel writes for a row that was formatted
+  // or cleared) is skipped like a blank line, as a workbook's empty rows are.
+  bool skip_empty_records = false;
 };
 
 struct CsvRow {

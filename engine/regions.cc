@@ -34,6 +34,13 @@ bool IsRegionPrefix(std::string_view prefix) {
          ValidProvince(prefix.substr(0, 2));
 }
 
+std::string RegionPrefixOf(std::string_view prefix) {
+  if (prefix.size() == 6 && prefix.ends_with("00")) {
+    prefix = prefix.substr(0, prefix.ends_with("0000") ? 2 : 4);
+  }
+  return std::string(prefix);
+}
+
 int RegionDigits(RegionLevel level) {
   switch (level) {
     case RegionLevel::kProvince:

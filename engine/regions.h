@@ -24,6 +24,10 @@ Status ValidateRegionCode(std::string_view code, const std::string& pointer);
 // A region prefix: 2, 4 or 6 digits whose province part is valid ("31", "3101", "310101").
 bool IsRegionPrefix(std::string_view prefix);
 
+// The prefix a region prefix stands for: a province's or a city's own six-digit code (310000,
+// 310100) is its prefix (31, 3101), every county under it; anything else is itself.
+std::string RegionPrefixOf(std::string_view prefix);
+
 // The significant digits of a level: 2, 4, 6.
 int RegionDigits(RegionLevel level);
 // `code` (six digits) at `level`, zero-padded: 310101 at city -> 310100.

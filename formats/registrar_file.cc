@@ -27,6 +27,7 @@ StatusOr<SourceTable> ReadCsv(std::string_view bytes, Encoding encoding, const C
   LCB_ASSIGN_OR_RETURN(DecodedText decoded, DecodeText(bytes, encoding, problems));
   CsvLimits ragged = limits;
   ragged.keep_ragged_rows = true;  // refused as rows of their own (mapping_apply.h)
+  ragged.skip_empty_records = true;
   auto table = ParseCsv(decoded.text, ragged);
   if (!table.ok()) {
     problems->push_back(ProblemFromCsvError(table.status()));

@@ -59,7 +59,9 @@ StatusOr<Principal> ParseRole(std::string_view role) {
     p.subject = std::string(role.substr(8));
   } else if (role.starts_with("regulator:") && IsRegionPrefix(role.substr(10))) {
     p.kind = RoleKind::kRegulator;
-    p.subject = std::string(role.substr(10));
+    // regulator:310000 is Shanghai's regulator (regulator:31), as region=310000 is region=31:
+    // taken literally it would be a county that no learner is in.
+    p.subject = RegionPrefixOf(role.substr(10));
   } else {
     return Status::InvalidArgument(Field("/role"),
                                    "must be admin, auditor, institution:<id>, learner:<id> or "

@@ -177,6 +177,26 @@ TEST(CsvTest, RaggedRowsKeptWhenAsked) {
             "line 2: expected 3 fields as in the header, found 2");
 }
 
+// Rows of empty fields only (",,,": rows Excel wrote because they were formatted or cleared)
+// are skipped like blank lines when asked, whatever their width, and their lines are not
+// counted into the others'.
+TEST(CsvTest, EmptyRecordsSkippedWhenAsked) {
+  CsvLimits skip;
+  skip.skip_empty_records = true;
+  auto t = ParseCsv(",,\na,b,c\n1,2,3\n,,\n\"\",,\n,\n4,5,6\n,,,,\n", skip);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(t->header, (Fields{"a", "b", "c"}));
+  EXPECT_EQ(t->header_line, 2);
+  ASSERT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->rows[1].fields, (Fields{"4", "5", "6"}));
+  EXPECT_EQ(t->rows[1].line, 7);
+  // A row with one space is not empty; without the option, empty rows are rows.
+  t = ParseCsv("a,b\n, \n", skip);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->rows.size(), 1u);
+  EXPECT_EQ(ErrorOf("a,b,c\n1,2,3\n,\n"), "line 3: expected 3 fields as in the header, found 2");
+}
+
 TEST(CsvTest, TitleLinesAboveTheHeaderMayBeNarrower) {
   // Typed by hand (or by a script) without the commas Excel adds: two title lines, then the
   // table. They are padded to the table's width; finding the header is the caller's.

@@ -437,6 +437,39 @@ TEST_F(RegistrarImportTest, SkippedRowsMakeNoAccount) {
   EXPECT_EQ(LookupStatus(kIdC), 404);
 }
 
+// Rows of commas only (what Excel writes for rows that were formatted or cleared) are skipped
+// like blank lines, in a mapped file and in the bank's own header, by `creditbank import` and
+// by POST /v1/records, as a workbook's empty rows are; the lines after them keep their numbers.
+TEST_F(RegistrarImportTest, RowsOfCommasOnlyAreSkipped) {
+  std::string csv = RegistrarCsv("90");
+  const std::string commas = ",,,,,,,,,,,,,\r\n";
+  ASSERT_TRUE(Edit(&csv, "202312,,,\r\n", "202312,,,\r\n" + commas));  // after line 4
+  csv += commas + commas;
+  ASSERT_TRUE(Edit(&csv, ",60.5,202406,", ",60.5,209906,"));  // line 8 now
+  const std::string file = dir_.sub("commas.csv");
+  WriteFile(file, csv);
+  Outcome bad = Import(file, {"--dry-run"});
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 8: ")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "1 problems on 1 of 6 lines")) << bad.err;
+  ClientResponse r = server_->Call("POST", "/v1/records?mapping=cn-registrar&dry_run=true",
+                                   cat_.tsinghua_token, csv, {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(ErrorPlaces(r.body), (std::vector<std::string>{"8 获得时间 K"})) << r.body;
+
+  const std::string bank = dir_.sub("commas_bank.csv");
+  const std::string rows = "learner,unit,external_ref,grade_scale,grade_value,completed_on\n" +
+                           cat_.learner_a + ",tsinghua:CS101,c-1,percent,90,2024-06-30\n,,,,,\n" +
+                           cat_.learner_a + ",tsinghua:MA101,c-2,percent,80,2024-06-30\n,,,,,\n";
+  WriteFile(bank, rows);
+  Outcome good = ImportInBanksHeader(bank);
+  ASSERT_EQ(good.code, 0) << good.err << good.out;
+  EXPECT_TRUE(Has(good.out, "created 2, already present 0, skipped 0")) << good.out;
+  r = server_->Call("POST", "/v1/records", cat_.tsinghua_token, rows,
+                    {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(r.status, 200) << r.body;  // both already stored
+}
+
 // A line with two independent problems (a 成绩 of 105 % and a 获得时间 in the future) has both
 // reported, each on its own line of the report at its own column, by `creditbank import` and by
 // POST /v1/records?mapping=cn-registrar alike; nothing is stored and no account is made.

@@ -651,6 +651,22 @@ TEST_F(StatsTest, RegionCodesOfCitiesAndProvinces) {
     EXPECT_EQ(problem.value("pointer", ""), "/region_level") << target;
     EXPECT_NE(problem.value("detail", "").find("finer than a"), std::string::npos) << problem;
   }
+  // A regulator made with its province's or city's own code is that province's or city's
+  // (its role says the prefix), not a county of that number with nobody in it.
+  for (const auto& [code, prefix] :
+       std::vector<std::pair<std::string, std::string>>{{"310000", "31"}, {"310100", "3101"}}) {
+    const json made =
+        server_.CallJson("POST", "/v1/tokens", admin, {{"role", "regulator:" + code}}, 201);
+    EXPECT_EQ(made.value("role", ""), "regulator:" + prefix) << made;
+    const std::string by_code = made.value("token", "");
+    const std::string by_prefix = server_.NewToken("regulator:" + prefix);
+    const json answer =
+        server_.CallJson("GET", "/v1/stats?group_by=region,kind", by_code, nullptr, 200);
+    EXPECT_FALSE(answer["cells"].empty()) << code;
+    EXPECT_EQ(answer,
+              server_.CallJson("GET", "/v1/stats?group_by=region,kind", by_prefix, nullptr, 200))
+        << code;
+  }
   // A regulator of one county asks by county, or without region.
   const std::string county = server_.NewToken("regulator:310101");
   server_.CallJson("GET", "/v1/stats?group_by=region&region_level=city", county, nullptr, 400);
