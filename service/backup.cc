@@ -10,6 +10,7 @@
 #include "crypto/checkpoint.h"
 #include "crypto/ed25519.h"
 #include "crypto/rsa.h"
+#include "crypto/signed_note.h"
 #include "service/credential_keys.h"
 #include "service/files.h"
 #include "storage/ledger.h"
@@ -43,6 +44,40 @@ StatusOr<BackupManifest> CheckStore(const std::string& dir, const std::string& o
   out.checkpoint = ledger->LatestCheckpoint();
   ledger->Stop();
   return out;
+}
+
+// What a restore must hold to carry on the same log: the store's latest checkpoint signed by
+// the backup's log_key.pem (a key of another bank, or one this bank retired, would be taken for
+// a rotation on the first start: every auditor pinning the log's key would then fail), and,
+// when the backup has a MANIFEST.json, the checkpoint and size it names.
+Status CheckRestoredLog(const BackupManifest& restored, const std::string& from,
+                        const nlohmann::json& manifest) {
+  LCB_ASSIGN_OR_RETURN(Ed25519Key key, Ed25519Key::LoadPem(from + "/log_key.pem"));
+  const std::string vkey = VerifierKeyString(restored.origin, key.PublicKey());
+  LCB_ASSIGN_OR_RETURN(NoteVerifier verifier, ParseVerifierKey(vkey));
+  if (!OpenNote(restored.checkpoint, {verifier}).ok()) {
+    return Status::InvalidArgument(
+        Field("--from"), from + "/log_key.pem (" + vkey +
+                             ") did not sign the backup's latest checkpoint: it is not the key "
+                             "this log is signed with, so the restored bank would carry on "
+                             "under another key; restore with the log's own key file");
+  }
+  if (!manifest.is_object()) return Status::Ok();
+  const auto size = manifest.find("tree_size");
+  const auto checkpoint = manifest.find("checkpoint");
+  if ((size != manifest.end() &&
+       (!size->is_number_unsigned() || size->get<uint64_t>() != restored.tree_size)) ||
+      (checkpoint != manifest.end() &&
+       (!checkpoint->is_string() || checkpoint->get<std::string>() != restored.checkpoint))) {
+    return Status::InvalidArgument(
+        Field("--from"), from +
+                             "/MANIFEST.json does not describe the store beside it (the store "
+                             "ends at tree size " +
+                             std::to_string(restored.tree_size) +
+                             " and its own checkpoint): the backup was altered or mixed with "
+                             "another; restore from an untouched backup");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -91,12 +126,16 @@ StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::strin
         Field("--data"), data_dir + " exists and is not empty; restore into a new directory");
   }
   std::string effective_origin = origin;
+  nlohmann::json m;  // null without a MANIFEST.json (backups copied by hand)
   std::ifstream manifest_in(from + "/MANIFEST.json");
   if (manifest_in) {
     std::stringstream ss;
     ss << manifest_in.rdbuf();
-    nlohmann::json m = nlohmann::json::parse(ss.str(), nullptr, false);
-    if (!m.is_discarded() && m.contains("origin") && effective_origin.empty()) {
+    m = nlohmann::json::parse(ss.str(), nullptr, false);
+    if (!m.is_object()) {
+      return Status::InvalidArgument(Field("--from"), from + "/MANIFEST.json is not a JSON object");
+    }
+    if (m.contains("origin") && m["origin"].is_string() && effective_origin.empty()) {
       effective_origin = m["origin"];
     }
   }
@@ -139,6 +178,10 @@ StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::strin
   }
   LCB_ASSIGN_OR_RETURN(BackupManifest result,
                        CheckStore(data_dir, effective_origin, /*full=*/true));
+  if (Status s = CheckRestoredLog(result, from, m); !s.ok()) {
+    fs::remove_all(data_dir, ec);  // nothing half-restored is left to start from
+    return s;
+  }
   result.verified = "every entry matches its leaf hash and the root matches the signed checkpoint";
   result.files = std::move(files);
   result.warnings = std::move(warnings);

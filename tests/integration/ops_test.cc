@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -122,6 +123,70 @@ TEST(OpsTest, BackupWhilePostingThenRestoreElsewhere) {
                  cat.Record(cat.learner_a, "tsinghua:MA101", "after-restore"), 201);
   json key = again.CallJson("GET", "/v1/log/key", "", nullptr, 200);
   EXPECT_EQ(CmdAudit({"--server", again.url(), "--from", cp_path, "--key", key["verifier_key"]}), 0);
+}
+
+// A restore carries on the same log: a backup whose log_key.pem is another key (another bank's,
+// or a key the bank had retired) or whose MANIFEST.json names another checkpoint or size is
+// refused, naming what is wrong, and leaves nothing to start from; the untouched backup restores.
+TEST(OpsTest, RestoreRefusesAnotherKeyOrAnAlteredManifest) {
+  TempDir dir;
+  auto server = std::make_unique<TestServer>(dir.sub("bank"));
+  Catalog cat;
+  cat.Load(*server);
+  server->CallJson("POST", "/v1/records", cat.tsinghua_token,
+                   cat.Record(cat.learner_a, "tsinghua:CS101", "KEY-BK"), 201);
+  const std::string backup_dir = dir.sub("backup");
+  ASSERT_EQ(
+      CmdBackup({"--server", server->url(), "--token", server->admin_token(), "--to", backup_dir}),
+      0);
+  server.reset();
+  TestServer other(dir.sub("other"));  // another bank, with a key of its own
+  const json other_key = other.CallJson("GET", "/v1/log/key", "", nullptr, 200);
+
+  auto refused = [&](const std::string& name, const std::function<void(const std::string&)>& edit,
+                     const std::string& says) {
+    const std::string copy = dir.sub(name);
+    std::filesystem::copy(backup_dir, copy, std::filesystem::copy_options::recursive);
+    edit(copy);
+    const std::string target = dir.sub(name + "-restored");
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(CmdRestore(RestoreArgs(copy, target)), 1) << name;
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find(says), std::string::npos) << name << ": " << err;
+    EXPECT_FALSE(std::filesystem::exists(target + "/db")) << name;
+  };
+  refused(
+      "foreign-key",
+      [&](const std::string& copy) {
+        std::filesystem::copy_file(dir.sub("other") + "/log_key.pem", copy + "/log_key.pem",
+                                   std::filesystem::copy_options::overwrite_existing);
+      },
+      "did not sign the backup's latest checkpoint");
+  std::ifstream manifest_in(backup_dir + "/MANIFEST.json");
+  const json manifest = json::parse(manifest_in);
+  refused(
+      "older-size",
+      [&](const std::string& copy) {
+        json m = manifest;
+        m["tree_size"] = manifest["tree_size"].get<uint64_t>() - 1;
+        std::ofstream(copy + "/MANIFEST.json") << m.dump(2);
+      },
+      "MANIFEST.json does not describe the store beside it");
+  refused(
+      "other-checkpoint",
+      [&](const std::string& copy) {
+        json m = manifest;
+        m["checkpoint"] = other.ledger().LatestCheckpoint();
+        std::ofstream(copy + "/MANIFEST.json") << m.dump(2);
+      },
+      "MANIFEST.json does not describe the store beside it");
+
+  const std::string restored = dir.sub("restored");
+  ASSERT_EQ(CmdRestore(RestoreArgs(backup_dir, restored)), 0);
+  TestServer again(restored);
+  EXPECT_NE(again.CallJson("GET", "/v1/log/key", "", nullptr, 200)["verifier_key"],
+            other_key["verifier_key"]);
+  EXPECT_EQ(again.ledger().LatestCheckpoint(), manifest["checkpoint"]);
 }
 
 // The set of key ids of GET /.well-known/jwks.json.
