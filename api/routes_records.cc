@@ -534,16 +534,26 @@ bool ReadJsonBody(RouteContext& ctx, int max_batch, const Respond& respond, Post
   return false;
 }
 
+// The 400 of a posting's refused records: for a file (`table`, CSV or XLSX), each problem also
+// names its line and the file's own column and letter.
+HttpResponse RecordsProblem(const Status& first, const BatchErrors& errors,
+                            const std::vector<int>& lines, const formats::MappedTable* table,
+                            const std::string& request_id) {
+  if (table != nullptr) return MappedBatchProblem(first, errors, lines, *table, request_id);
+  HttpResponse r = BatchProblem(first, errors, request_id);
+  if (!lines.empty()) AddCsvLines(&r, lines);
+  return r;
+}
+
 // ?dry_run=true: every check, idempotency conflicts with stored records included (read only),
 // nothing stored.
 void DryRun(RecordService& records, const std::string& issuer, const Submission& submission,
-            const PostBody& body, const std::string& request_id, const Respond& respond) {
+            const PostBody& body, const formats::MappedTable* table, const std::string& request_id,
+            const Respond& respond) {
   BatchErrors errors;
   auto entries = CheckRows(records, issuer, submission, body, &errors);
   if (!entries.ok()) {
-    HttpResponse r = BatchProblem(entries.status(), errors, request_id);
-    if (!body.csv_lines.empty()) AddCsvLines(&r, body.csv_lines);
-    return respond(std::move(r));
+    return respond(RecordsProblem(entries.status(), errors, body.csv_lines, table, request_id));
   }
   json ids = json::array();
   for (const auto& e : *entries) ids.push_back(e.id);
@@ -658,6 +668,7 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
   PostBody body;
   const std::string* type = req.Header("content-type");
   const std::string media = type ? formats::MediaTypeOf(*type) : "";
+  std::shared_ptr<const formats::MappedTable> file;  // a CSV or XLSX body: its columns
   if (media == "text/csv" || media == formats::kXlsxMediaType) {
     std::vector<formats::CellProblem> problems;
     auto table = media == "text/csv"
@@ -668,6 +679,7 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
       return respond(RefusedRowsProblem(records, issuer, *submission, *table, std::move(body),
                                         std::move(problems), req.request_id));
     }
+    file = std::make_shared<const formats::MappedTable>(std::move(*table));
   } else if (auto fast =
                  JsonBodyType(req) ? ParseRecordBatchFast(req.body, max_batch) : std::nullopt) {
     body.inputs = std::move(*fast);  // a valid batch, read without building a JSON tree
@@ -677,15 +689,14 @@ void PostRecords(RecordService& records, int max_batch, RouteContext& ctx, Respo
   std::string request_id = req.request_id;
   // A file with a row that does not read is refused whole, with every other problem it has.
   if (dry_run || !body.unreadable.empty()) {
-    return DryRun(records, issuer, *submission, body, request_id, respond);
+    return DryRun(records, issuer, *submission, body, file.get(), request_id, respond);
   }
   records.Post(issuer, std::move(body.inputs), body.batch, *submission,
-               [respond, request_id, csv_lines = std::move(body.csv_lines)](
+               [respond, request_id, csv_lines = std::move(body.csv_lines), file](
                    StatusOr<PostOutcome> result, BatchErrors errors) {
                  if (!result.ok()) {
-                   HttpResponse r = BatchProblem(result.status(), errors, request_id);
-                   if (!csv_lines.empty()) AddCsvLines(&r, csv_lines);
-                   return respond(std::move(r));
+                   return respond(
+                       RecordsProblem(result.status(), errors, csv_lines, file.get(), request_id));
                  }
                  HttpResponse r;
                  r.status = result->any_new() ? 201 : 200;

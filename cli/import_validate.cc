@@ -70,7 +70,8 @@ using FieldProblem = std::pair<std::string, std::string>;  // bank field, reason
 
 // Every problem of one row as POST /v1/records would see it (none: the row is valid), in the
 // order of the server's checks: the row's fields as engine/recognition.h lists them. A field
-// over its byte limit is not also checked by Recognize; an unknown unit ends the checks.
+// over its byte limit is not also checked by Recognize; an unknown unit hides no other problem
+// (CheckWithoutUnit).
 std::vector<FieldProblem> CheckRow(
     const Row& row, const std::unordered_map<std::string, std::optional<Unit>>& units,
     const Institution& issuer, const GradeScales& scales, Days today) {
@@ -86,16 +87,14 @@ std::vector<FieldProblem> CheckRow(
   for (const auto& [limit, value] : sized) {
     if (auto why = CheckBytes(limit, value)) out.emplace_back(limit.field, std::move(*why));
   }
-  static const Unit kNoUnit;  // for rows without a unit: Recognize reports "/unit is required"
-  const Unit* unit = &kNoUnit;
-  if (!in.unit.empty()) {
-    auto it = units.find(in.unit);
-    if (it == units.end() || !it->second) {
-      if (out.empty() || out.back().first != "unit") {
-        out.emplace_back("unit", "no unit '" + in.unit + "' in the catalog");
-      }
-      return out;
+  const Unit* unit = nullptr;  // none: the row's unit is missing or not in the catalog
+  if (in.unit.empty()) {
+    out.emplace_back("unit", "is required");
+  } else if (auto it = units.find(in.unit); it == units.end() || !it->second) {
+    if (out.empty() || out.back().first != "unit") {
+      out.emplace_back("unit", "no unit '" + in.unit + "' in the catalog");
     }
+  } else {
     unit = &*it->second;
   }
   // A learner account the import will create is checked like any other id.
@@ -107,7 +106,11 @@ std::vector<FieldProblem> CheckRow(
     checked = &copy;
   }
   std::vector<Status> problems;
-  if (Recognize(*checked, *unit, issuer, scales, today, &problems).ok() && out.empty()) return out;
+  if (unit == nullptr) {
+    CheckWithoutUnit(*checked, issuer, scales, today, &problems);
+  } else if (Recognize(*checked, *unit, issuer, scales, today, &problems).ok() && out.empty()) {
+    return out;
+  }
   const size_t too_long = out.size();
   for (const Status& p : problems) {
     std::string field = formats::BankFieldOfPointer(p.pointer());

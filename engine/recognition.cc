@@ -157,6 +157,39 @@ StatusOr<int> ParseLevelCell(std::string_view cell) {
   return value;
 }
 
+// The checks of a record's own fields against its unit, each reported: grade, amounts, level,
+// date, the optional fields. `unit_known` false: the unit is not in the catalog, so nothing of
+// it stands in (no amounts, level or validity), and a level is checked only as posted.
+void CheckFields(const RecordInput& input, const Unit& unit, const Institution& issuer,
+                 const GradeScales& scales, Days today, bool unit_known, Record* record,
+                 Problems& found) {
+  if (found.more()) {
+    StatusOr<int> grade = scales.Normalize(input.grade_scale, input.grade_value);
+    if (grade.ok()) {
+      record->grade = *grade;
+    } else {
+      found.Add(grade.status());
+    }
+    record->grade_scale = input.grade_scale;
+    record->grade_value = input.grade_value;
+  }
+  if (found.more()) ResolveCredits(input, unit, issuer, record, found);
+  if (found.more() && (unit_known || input.level)) ResolveLevel(input, unit, issuer, record, found);
+  if (found.more()) ResolveCompletedOn(input, unit, today, record, found);
+  if (input.attendance && found.more() &&
+      found.Add(ValidateText(*input.attendance, "/attendance", kMaxAttendanceChars))) {
+    record->attendance = *input.attendance;
+  }
+  if (input.evidence_sha256 && found.more()) {
+    if (IsLowerHex64(*input.evidence_sha256)) {
+      record->evidence_sha256 = *input.evidence_sha256;
+    } else {
+      found.Add(Status::InvalidArgument(Field("/evidence_sha256"),
+                                        "must be a SHA-256 digest as 64 lowercase hex digits"));
+    }
+  }
+}
+
 }  // namespace
 
 Centi CreditsFromHours(Centi hours, Centi hours_per_credit) {
@@ -179,7 +212,9 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
     found.Add(Status::InvalidArgument(Field("/unit"), "does not name unit " + unit.id));
     return found.first();
   }
-  if (!found.Add(CheckIssuerMayPost(unit, issuer))) return found.first();
+  // A unit the issuer may not post for is still this unit: with a list, its checks go on.
+  found.Add(CheckIssuerMayPost(unit, issuer));
+  if (!found.more()) return found.first();
   found.Add(ValidateText(input.external_ref, "/external_ref", kMaxExternalRefChars));
 
   Record record;
@@ -190,35 +225,21 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
   record.kind = unit.kind;
   record.field = unit.field;
 
-  // The independent checks, each reported: grade, amounts, level, date, the optional fields.
-  if (found.more()) {
-    StatusOr<int> grade = scales.Normalize(input.grade_scale, input.grade_value);
-    if (grade.ok()) {
-      record.grade = *grade;
-    } else {
-      found.Add(grade.status());
-    }
-    record.grade_scale = input.grade_scale;
-    record.grade_value = input.grade_value;
-  }
-  if (found.more()) ResolveCredits(input, unit, issuer, &record, found);
-  if (found.more()) ResolveLevel(input, unit, issuer, &record, found);
-  if (found.more()) ResolveCompletedOn(input, unit, today, &record, found);
-  if (input.attendance && found.more() &&
-      found.Add(ValidateText(*input.attendance, "/attendance", kMaxAttendanceChars))) {
-    record.attendance = *input.attendance;
-  }
-  if (input.evidence_sha256 && found.more()) {
-    if (IsLowerHex64(*input.evidence_sha256)) {
-      record.evidence_sha256 = *input.evidence_sha256;
-    } else {
-      found.Add(Status::InvalidArgument(Field("/evidence_sha256"),
-                                        "must be a SHA-256 digest as 64 lowercase hex digits"));
-    }
-  }
+  CheckFields(input, unit, issuer, scales, today, /*unit_known=*/true, &record, found);
   if (found.any()) return found.first();
   record.source = input.source;
   return record;
+}
+
+void CheckWithoutUnit(const RecordInput& input, const Institution& issuer,
+                      const GradeScales& scales, Days today, std::vector<Status>* problems) {
+  Problems found(problems);
+  found.Add(ValidateText(input.learner, "/learner", kMaxLearnerChars));
+  found.Add(ValidateText(input.external_ref, "/external_ref", kMaxExternalRefChars));
+  Unit none;
+  none.id = input.unit;
+  Record record;
+  CheckFields(input, none, issuer, scales, today, /*unit_known=*/false, &record, found);
 }
 
 Status ValidateRecordCsvHeader(const std::vector<std::string>& header) {

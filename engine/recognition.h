@@ -78,6 +78,13 @@ StatusOr<Record> Recognize(const RecordInput& input, const Unit& unit, const Ins
                            const GradeScales& scales, Days today,
                            std::vector<Status>* problems = nullptr);
 
+// The checks of Recognize that need no unit, for a record whose unit is missing or not in the
+// catalog (the caller reports that): the learner's and external_ref's text, the grade, credits
+// and hours as posted, a posted level, the date, attendance and evidence. Appends every problem
+// to *problems, so that an unknown unit hides none of the record's other problems.
+void CheckWithoutUnit(const RecordInput& input, const Institution& issuer,
+                      const GradeScales& scales, Days today, std::vector<Status>* problems);
+
 // credits = hours / hours_per_credit, both in hundredths, rounded half up to hundredths.
 // hours_per_credit must be > 0.
 Centi CreditsFromHours(Centi hours, Centi hours_per_credit);

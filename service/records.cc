@@ -104,7 +104,7 @@ StatusOr<LogEntry> RecordService::BuildEntry(
     const std::string& recorded_at, const std::string& salt_hex, bool mark_posted,
     const std::unordered_set<std::string>* new_learners, std::vector<Status>* problems) {
   // Every problem of the record goes to *problems (with `ptr` before its pointer); the first is
-  // also the error returned. An unknown learner does not stop the checks; an unknown unit does.
+  // also the error returned. Neither an unknown learner nor an unknown unit stops the checks.
   const size_t problems_before = problems->size();
   auto fail = [&]() -> Status {
     for (size_t i = problems_before; i < problems->size(); ++i) {
@@ -124,6 +124,7 @@ StatusOr<LogEntry> RecordService::BuildEntry(
         in.unit.empty()
             ? Status::InvalidArgument(Field("/unit"), "is required")
             : Status::InvalidArgument(Field("/unit"), "no unit '" + in.unit + "' in the catalog"));
+    CheckWithoutUnit(in, issuer, scales, today, problems);
     return fail();
   }
   auto recognized = Recognize(in, *unit, issuer, scales, today, problems);

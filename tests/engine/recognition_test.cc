@@ -363,15 +363,17 @@ TEST_F(RecognitionTest, EveryFieldOfTheDocumentedOrderIsChecked) {
 // Checks that depend on a failed one are not made: they would only repeat it.
 TEST_F(RecognitionTest, DependentChecksAreNotListedTwice) {
   std::vector<Status> problems;
-  // Another institution's unit: the rest is checked against a unit the issuer may not post.
+  // Another institution's unit: the rest is checked against that unit all the same, so the
+  // grade's problem is listed too.
   unit_.institution = "pku";
   input_.learner = "";
   input_.grade_value = "105";
   auto r = Recognize(input_, unit_, issuer_, scales_, today_, &problems);
-  ASSERT_EQ(problems.size(), 2u);
+  ASSERT_EQ(problems.size(), 3u);
   EXPECT_EQ(problems[0].pointer(), "/learner");
   EXPECT_EQ(problems[1].pointer(), "/unit");
   EXPECT_EQ(problems[1].code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(problems[2].pointer(), "/grade/value");
   EXPECT_EQ(r.status().pointer(), "/learner");
 
   unit_.institution = "tsinghua";
@@ -386,6 +388,27 @@ TEST_F(RecognitionTest, DependentChecksAreNotListedTwice) {
   EXPECT_EQ(problems[0].pointer(), "/credits");
   EXPECT_EQ(problems[0].message(), "must be 0 to 1000 credits");
   EXPECT_EQ(problems[1].pointer(), "/completed_on");
+}
+
+// A unit that is missing or not in the catalog hides none of the record's other problems:
+// CheckWithoutUnit makes every check that needs no unit, and takes nothing from one (no level
+// is asked of a record that posts none; no credits are required).
+TEST_F(RecognitionTest, WithoutItsUnitEveryOtherCheckIsMade) {
+  std::vector<Status> problems;
+  input_.unit = "tsinghua:NOPE";
+  CheckWithoutUnit(input_, issuer_, scales_, today_, &problems);
+  EXPECT_TRUE(problems.empty()) << problems[0].ToString();  // a valid record otherwise
+
+  input_.grade_value = "800";
+  input_.completed_on = "2099-06-01";
+  input_.external_ref = "";
+  input_.level = 11;
+  input_.evidence_sha256 = "XYZ";
+  CheckWithoutUnit(input_, issuer_, scales_, today_, &problems);
+  std::vector<std::string> pointers;
+  for (const Status& p : problems) pointers.push_back(p.pointer());
+  EXPECT_EQ(pointers, (std::vector<std::string>{"/external_ref", "/grade/value", "/level",
+                                                "/completed_on", "/evidence_sha256"}));
 }
 
 }  // namespace

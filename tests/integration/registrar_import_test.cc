@@ -470,6 +470,34 @@ TEST_F(RegistrarImportTest, RowsOfCommasOnlyAreSkipped) {
   EXPECT_EQ(r.status, 200) << r.body;  // both already stored
 }
 
+// A unit that is not in the catalog hides none of its line's other problems: a grade out of
+// range, an unknown scale, a date in the future or no date at all are named beside it, by every
+// route and by `creditbank import`.
+TEST_F(RegistrarImportTest, AnUnknownUnitHidesNoOtherProblem) {
+  const std::string csv = "learner,unit,external_ref,grade_scale,grade_value,completed_on\n" +
+                          cat_.learner_a + ",tsinghua:XX999,u-1,percent,800,2099-06-01\n" +
+                          cat_.learner_a + ",tsinghua:XX999,u-2,bogus,80,2024-13-01\n" +
+                          cat_.learner_a + ",tsinghua:CS101,u-3,percent,80,2024-06-01\n";
+  // (/v1/records/table reads such a file, 200: only a row the file cannot give is its problem.)
+  for (const char* path : {"/v1/records", "/v1/records?dry_run=true"}) {
+    ClientResponse r =
+        server_->Call("POST", path, cat_.tsinghua_token, csv, {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(r.status, 400) << path << " " << r.body;
+    EXPECT_EQ(ErrorPlaces(r.body),
+              (std::vector<std::string>{"2 unit B", "2 grade_value E", "2 completed_on F",
+                                        "3 unit B", "3 grade_scale D", "3 completed_on F"}))
+        << path << " " << r.body;
+  }
+  EXPECT_EQ(RecordsOf(cat_.learner_a).size(), 0u);
+  const std::string file = dir_.sub("unknown_unit.csv");
+  WriteFile(file, csv);
+  Outcome bad = ImportInBanksHeader(file, {"--dry-run"});
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "6 problems on 2 of 3 lines")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 2: completed_on: is in the future")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 3: grade_scale: ")) << bad.err;
+}
+
 // A line with two independent problems (a 成绩 of 105 % and a 获得时间 in the future) has both
 // reported, each on its own line of the report at its own column, by `creditbank import` and by
 // POST /v1/records?mapping=cn-registrar alike; nothing is stored and no account is made.
