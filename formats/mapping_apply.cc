@@ -118,6 +118,16 @@ class Mapper {
     mapping_internal::CheckRowsBelowHeader(source_, static_cast<long>(match_.first_data_row) - 1,
                                            read, &below);
     for (CellProblem& p : below) unread_of_line_[p.line].push_back(std::move(p));
+    const auto& all_rows = source_.table.rows;
+    for (const size_t col : match_.unnamed_with_values) {
+      for (size_t r = match_.first_data_row; r < all_rows.size(); ++r) {
+        if (all_rows[r].padded_from > 0 || TrimCell(all_rows[r].fields[col]).empty()) continue;
+        unread_of_line_[all_rows[r].line].push_back(
+            CellProblem{all_rows[r].line, "", source_.letters[col], "",
+                        "a value in a column without a header (the header is line " +
+                            std::to_string(match_.header_line) + ")"});
+      }
+    }
     out_.table.header.assign(std::begin(kRecordCsvColumns), std::end(kRecordCsvColumns));
     out_.table.header_line = match_.header_line;
     SetSources();

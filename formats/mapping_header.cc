@@ -160,10 +160,7 @@ HeaderMatch MatchHeader(const SourceTable& source, const Mapping& mapping,
     CellProblem p{m.header_line, std::string(TrimCell(text)), source.letters[col], "", ""};
     if (spec < 0) {
       if (TrimCell(text).empty()) {
-        if (!ColumnIsEmpty(source, m.first_data_row, col)) {
-          p.reason = "the column has values but no header";
-          problems->push_back(std::move(p));
-        }
+        if (!ColumnIsEmpty(source, m.first_data_row, col)) m.unnamed_with_values.push_back(col);
       } else if (!mapping.ignore_unknown_columns) {
         p.reason = "unknown column for mapping " + mapping.name +
                    " (remove it, or use a mapping "

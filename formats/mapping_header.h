@@ -16,6 +16,9 @@ struct HeaderMatch {
   std::vector<const ColumnSpec*> spec_of;  // per source column; nullptr = ignored
   std::vector<int> column_of_spec;         // per mapping column; -1 = absent
   std::vector<const FieldRule*> rule_of;   // per mapping field; nullptr = none applies
+  // Source columns without a header that hold values below it (a merged header cell, notes
+  // typed beside the table): each such value is a problem of its own row, not of the header.
+  std::vector<size_t> unnamed_with_values;
 };
 
 // Index into source rows of the first row below the header: 0 when the header is the table's

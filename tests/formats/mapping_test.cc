@@ -344,6 +344,27 @@ TEST_F(CnRegistrarTest, TitleRowsAboveTheHeaderAreSkipped) {
   EXPECT_EQ(Cell(*t, 0, "grade_value"), "90");  // full-width digits, and 身份证号码 as alias
 }
 
+// A value in a column without a header (学分 merged over two cells, with 学时 typed under the
+// second; a note beside the table) is a problem of its own row, named by line and letter, not
+// of the file: the other rows are mapped and their problems named in the same run. An empty
+// column without a header is no problem at all.
+TEST_F(CnRegistrarTest, AValueUnderNoHeaderIsItsRowsProblem) {
+  auto t =
+      Map("学号,姓名,身份证号码,课程名称,教育层次代码,教育类别代码,成绩,获得时间,,\n"
+          "2024001,张三,110101199003070011,程序设计基础,20,31,90,202406,,\n"
+          "2024001,张三,110101199003070011,大学英语,20,31,85,202406,oops,\n"
+          "2024001,张三,110101199003070011,程序设计基础,20,31,abc,202406,,\n");
+  ASSERT_TRUE(t.ok()) << t.status().ToString() << Problems();
+  EXPECT_EQ(Problems(),
+            "line 3, column I: a value in a column without a header (the header is line 1)\n"
+            "line 4, column G (成绩): \"abc\" is not a grade: a percent score (0-100), "
+            "优秀/良好/中等/及格/不及格, or 合格/不合格\n");
+  ASSERT_EQ(t->table.rows.size(), 1u);
+  EXPECT_EQ(t->table.rows[0].line, 2);
+  ASSERT_EQ(t->refused.size(), 2u);  // kept for their other checks
+  EXPECT_EQ(t->refused[0].row.line, 3);
+}
+
 TEST_F(CnRegistrarTest, HandTypedTitleLinesWithoutTrailingCommas) {
   // Typed in a text editor: the title lines have no commas at all.
   auto t =
