@@ -178,6 +178,11 @@ std::optional<formats::MappedTable> ReadCsvBody(const HttpRequest& req, const st
                             req.request_id));
     return std::nullopt;
   }
+  // A workbook sent as text/csv is named as one, rather than as bytes that are not UTF-8.
+  if (Status s = formats::CheckCsvBody(req.body, req.Query("sheet") != nullptr); !s.ok()) {
+    respond(ProblemResponse(s, req.request_id));
+    return std::nullopt;
+  }
   std::vector<formats::CellProblem> bad_bytes;
   auto decoded = formats::DecodeText(req.body, *encoding, &bad_bytes);
   if (!decoded.ok()) {

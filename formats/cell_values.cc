@@ -125,6 +125,9 @@ StatusOr<std::string> NormalizeDecimal(std::string_view cell) {
   const std::string_view frac = dot == std::string_view::npos ? "" : cell.substr(dot + 1);
   if (!AllDigits(whole) || (dot != std::string_view::npos && !AllDigits(frac)) ||
       whole.size() > 9) {
+    if (cell.starts_with("-") && NormalizeDecimal(cell.substr(1)).ok()) {
+      return Bad("\"" + std::string(cell) + "\" is negative (expected 0 or more)");
+    }
     return Bad("\"" + std::string(cell) + "\" is not a number (expected e.g. 3 or 2.5)");
   }
   std::string_view kept = frac;

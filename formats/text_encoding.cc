@@ -58,6 +58,10 @@ void AddProblem(std::vector<CellProblem>* problems, int line, std::string reason
   problems->push_back(CellProblem{line, "", "", "", std::move(reason)});
 }
 
+// How a user names a file's encoding, on either path.
+constexpr std::string_view kNameTheEncoding =
+    "name it: import --encoding, or charset= in the Content-Type of an upload";
+
 // GB18030/GBK -> UTF-8. A bad sequence is reported on its line and skipped one byte at a time,
 // so that every bad line is found in one pass.
 std::string ConvertFrom(std::string_view bytes, Encoding encoding,
@@ -91,7 +95,7 @@ std::string ConvertFrom(std::string_view bytes, Encoding encoding,
                (errno == EINVAL ? "the file ends inside a character (bytes " + HexBytes(seq) + ")"
                                 : "bytes " + HexBytes(seq) + " are not valid " +
                                       std::string(EncodingName(encoding))) +
-                   " (is the file in another encoding? see --encoding)");
+                   " (is the file in another encoding? " + std::string(kNameTheEncoding) + ")");
     ++in_ptr;
     --in_left;
     iconv(cd.get(), nullptr, nullptr, nullptr, nullptr);  // reset the shift state
@@ -108,7 +112,8 @@ void CheckUtf8(std::string_view text, std::vector<CellProblem>* problems) {
     const size_t offset = base + bad;
     AddProblem(problems, LineOfOffset(text, offset),
                "bytes " + HexBytes(text.substr(offset, 4)) +
-                   " are not valid UTF-8 (is the file GB18030/GBK? see --encoding)");
+                   " are not valid UTF-8 (is the file GB18030/GBK? " +
+                   std::string(kNameTheEncoding) + ")");
     // Go on after this line: one problem per line is enough.
     const size_t eol = text.find('\n', offset);
     if (eol == std::string_view::npos) return;

@@ -1,5 +1,6 @@
 #include "formats/upload.h"
 
+#include "formats/ole2.h"
 #include "formats/xlsx.h"
 
 namespace lcb::formats {
@@ -24,6 +25,21 @@ bool IsFileUpload(std::string_view content_type) {
   return media == "text/csv" || media == kXlsxMediaType;
 }
 
+Status CheckCsvBody(std::string_view body, bool sheet) {
+  if (auto advice = Ole2Advice(body)) return BadContentType(std::move(*advice));
+  if (LooksLikeZip(body)) {
+    return BadContentType(
+        "the body is a ZIP archive (an .xlsx workbook?), not CSV: send a "
+        "workbook with Content-Type " +
+        std::string(kXlsxMediaType));
+  }
+  if (sheet) {
+    return Status::InvalidArgument(
+        Field("/sheet"), "a CSV body has no sheets: ?sheet= names a sheet of an XLSX workbook");
+  }
+  return Status::Ok();
+}
+
 StatusOr<MappedTable> ReadRecordUpload(std::string_view content_type, std::string_view body,
                                        const UploadOptions& options, RegistrarResolver* resolver,
                                        std::vector<CellProblem>* problems) {
@@ -31,6 +47,7 @@ StatusOr<MappedTable> ReadRecordUpload(std::string_view content_type, std::strin
   const std::string media = MediaTypeOf(content_type);
   StatusOr<SourceTable> source = Status::Internal("unread");
   if (media == "text/csv") {
+    LCB_RETURN_IF_ERROR(CheckCsvBody(body, !options.sheet.empty()));
     Encoding encoding = Encoding::kUtf8;  // DESIGN.md: UTF-8 when no charset is given
     if (auto charset = CharsetOfContentType(content_type)) {
       auto parsed = ParseEncodingName(*charset);

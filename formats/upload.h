@@ -41,6 +41,11 @@ struct UploadOptions {
 // Whether POST /v1/records should read this body as a file (CSV or XLSX) rather than JSON.
 bool IsFileUpload(std::string_view content_type);
 
+// A body sent as text/csv that is not one: a workbook (XLSX, or an .xls compound file) is
+// refused at "/content-type" saying what it is, and a ?sheet= (`sheet`) at "/sheet", since a
+// CSV has no sheets. Ok otherwise.
+Status CheckCsvBody(std::string_view body, bool sheet);
+
 // Reads a file body. Every problem found is appended to *problems and the result is then
 // InvalidArgument (pointer "") with the first one's message; a refused charset or media type
 // is InvalidArgument pointing at "/content-type" with no problem appended.

@@ -654,7 +654,9 @@ TEST(CellValues, DatesMonthsAndNumbers) {
   EXPECT_EQ(LastDayOfMonth("200002"), "2000-02-29");
   EXPECT_EQ(*NormalizeDecimal("4.50"), "4.5");
   EXPECT_EQ(*NormalizeDecimal("3.0"), "3");
-  EXPECT_FALSE(NormalizeDecimal("-1").ok());
+  EXPECT_EQ(NormalizeDecimal("-1").status().message(), "\"-1\" is negative (expected 0 or more)");
+  EXPECT_EQ(NormalizeDecimal("-x").status().message(),
+            "\"-x\" is not a number (expected e.g. 3 or 2.5)");
   EXPECT_FALSE(NormalizeDecimal("1e3").ok());
   EXPECT_EQ(HalfWidth("９２．５"), "92.5");
   EXPECT_EQ(TrimCell("\xE3\x80\x80 张三\xC2\xA0"), "张三");

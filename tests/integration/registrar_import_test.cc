@@ -498,6 +498,37 @@ TEST_F(RegistrarImportTest, AnUnknownUnitHidesNoOtherProblem) {
   EXPECT_TRUE(Has(bad.err, "line 3: grade_scale: ")) << bad.err;
 }
 
+// A body that is not the CSV its Content-Type says is named for what it is: a workbook sent as
+// text/csv is a ZIP archive (not "bytes that are not UTF-8"), ?sheet= with a CSV is refused, and
+// bytes that are not UTF-8 say how an upload names its charset. On every route; nothing stored.
+TEST_F(RegistrarImportTest, ABodyThatIsNotTheCsvItSaysIsNamed) {
+  const uint64_t before = server_->ledger().Size();
+  const std::string xlsx = RegistrarXlsx("22");
+  for (const char* path :
+       {"/v1/records", "/v1/records?mapping=cn-registrar", "/v1/records/table"}) {
+    ClientResponse r =
+        server_->Call("POST", path, cat_.tsinghua_token, xlsx, {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(r.status, 400) << path << " " << r.body;
+    const json p = json::parse(r.body, nullptr, false);
+    EXPECT_EQ(p.value("pointer", ""), "/content-type") << path << " " << r.body;
+    EXPECT_TRUE(Has(p.value("detail", ""), "ZIP archive")) << path << " " << r.body;
+
+    const std::string sheet = std::string(path) +
+                              (std::string(path).find('?') == std::string::npos ? "?" : "&") +
+                              "sheet=成绩";
+    r = server_->Call("POST", sheet, cat_.tsinghua_token, RegistrarCsv("90"),
+                      {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(r.status, 400) << sheet << " " << r.body;
+    EXPECT_EQ(json::parse(r.body, nullptr, false).value("pointer", ""), "/sheet") << r.body;
+
+    r = server_->Call("POST", path, cat_.tsinghua_token, ToGb18030(RegistrarCsv("90")),
+                      {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(r.status, 400) << path << " " << r.body;
+    EXPECT_TRUE(Has(r.body, "charset= in the Content-Type")) << path << " " << r.body;
+  }
+  EXPECT_EQ(server_->ledger().Size(), before);
+}
+
 // A line with two independent problems (a 成绩 of 105 % and a 获得时间 in the future) has both
 // reported, each on its own line of the report at its own column, by `creditbank import` and by
 // POST /v1/records?mapping=cn-registrar alike; nothing is stored and no account is made.
