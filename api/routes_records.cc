@@ -525,18 +525,20 @@ bool ReadJsonBody(RouteContext& ctx, int max_batch, const Respond& respond, Post
     respond(ProblemResponse(shape, req.request_id));
     return false;
   }
-  BatchErrors errors;
+  // A record that does not read (a missing field, a wrong type) stands in as an empty one, as a
+  // CSV row that does not read does: the batch is refused with every other record's problems
+  // too (PostRecords checks it as a dry run), not with the reading problems alone.
   for (size_t i = 0; i < arr.size(); ++i) {
     auto in = RecordInputFromJson(arr[i], "/records/" + std::to_string(i));
     if (!in.ok()) {
-      if (errors.errors.size() < 1000) errors.errors.push_back(in.status());
+      out->unreadable.errors.push_back(in.status());
+      out->inputs.emplace_back();
+      out->stand_ins.insert(i);
       continue;
     }
     out->inputs.push_back(std::move(in).value());
   }
-  if (errors.empty()) return true;
-  respond(BatchProblem(errors.errors.front(), errors, req.request_id));
-  return false;
+  return true;
 }
 
 // The 400 of a posting's refused records: for a file (`table`, CSV or XLSX), each problem also

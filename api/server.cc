@@ -189,6 +189,9 @@ class RequestParser final : public http::basic_parser<true> {
   HttpRequest& request() { return req_; }
   unsigned version() const { return version_; }
   bool is_head() const { return verb_ == http::verb::head; }
+  // Why a header was refused (the read then fails): its status and reason, or status 0.
+  int refused_status() const { return refused_status_; }
+  const std::string& refused_detail() const { return refused_detail_; }
 
  private:
   void on_request_impl(http::verb method, beast::string_view method_str,
@@ -202,10 +205,39 @@ class RequestParser final : public http::basic_parser<true> {
     ec = http::error::bad_version;  // never called for a request parser
   }
   void on_field_impl(http::field, beast::string_view name, beast::string_view value,
-                     beast::error_code&) override {
+                     beast::error_code& ec) override {
     std::string key(name.data(), name.size());
     for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // A body framed by anything but chunked alone would be read as no body, and its bytes as
+    // the next request on the connection (request smuggling): refused, and the connection
+    // closed (RFC 9112, 6.1 and 6.3).
+    if (key == "transfer-encoding" && !IEquals(Trimmed(value), "chunked")) {
+      return Refuse(ec, 501,
+                    "Transfer-Encoding '" + std::string(value.substr(0, 64)) +
+                        "' is not supported: a request body is sent with Content-Length or "
+                        "Transfer-Encoding: chunked");
+    }
+    // Two credentials (a proxy's and a client's) would leave which one acts to the order of
+    // the headers.
+    if (key == "authorization" && req_.headers.count(key)) {
+      return Refuse(ec, 400, "the Authorization header appears more than once");
+    }
     req_.headers[std::move(key)].assign(value.data(), value.size());  // the last one wins
+  }
+  void Refuse(beast::error_code& ec, int status, std::string detail) {
+    refused_status_ = status;
+    refused_detail_ = std::move(detail);
+    ec = http::error::bad_field;
+  }
+  static beast::string_view Trimmed(beast::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  }
+  static bool IEquals(beast::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) == y;
+           });
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,
@@ -225,6 +257,8 @@ class RequestParser final : public http::basic_parser<true> {
   void on_finish_impl(beast::error_code&) override {}
 
   uint64_t max_body_;
+  int refused_status_ = 0;
+  std::string refused_detail_;
   HttpRequest req_;
   http::verb verb_ = http::verb::unknown;
   unsigned version_ = 11;
@@ -339,7 +373,10 @@ class Session : public Drainable {
     if (ec) {
       int status = 400;
       std::string detail = "malformed HTTP request: " + ec.message();
-      if (ec == http::error::body_limit) {
+      if (parser_->refused_status() != 0) {
+        status = parser_->refused_status();
+        detail = parser_->refused_detail();
+      } else if (ec == http::error::body_limit) {
         status = 413;
         detail = "request body exceeds " + std::to_string(server_->options.max_body_bytes) +
                  " bytes";

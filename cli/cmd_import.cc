@@ -347,11 +347,20 @@ int RunImport(const ImportOptions& options) {
     // only those of the first phase that found one.
     const size_t lines = table->data_rows;
     problems.insert(problems.end(), checked.problems.begin(), checked.problems.end());
-    if (server_checks && !checked.valid.empty()) {
+    // The rows that failed here too: what only the server can tell of them (a learner account
+    // that does not exist) is added, not what this check already said of the same cell.
+    std::vector<Row> asked = checked.valid;
+    asked.insert(asked.end(), checked.invalid.begin(), checked.invalid.end());
+    if (server_checks && !asked.empty()) {
       BatchBodies unused;
-      if (int code = AskServer(**pool, options, *table, checked.valid, &unused, &problems);
-          code >= 0) {
+      std::vector<CellProblem> server;
+      if (int code = AskServer(**pool, options, *table, asked, &unused, &server); code >= 0) {
         return code;
+      }
+      std::set<std::pair<int, std::string>> said;
+      for (const CellProblem& p : problems) said.emplace(p.line, p.column);
+      for (CellProblem& p : server) {
+        if (said.emplace(p.line, p.column).second) problems.push_back(std::move(p));
       }
     }
     formats::SortProblems(&problems);

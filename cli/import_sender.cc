@@ -66,17 +66,18 @@ class Sender {
       }
       if (r->status == 200) return BatchResult::kDone;
       if (r->status == 413 && part.size() > 1) return BatchResult::kTooLarge;
-      std::map<size_t, CellProblem> found =
-          (r->status == 400 || r->status == 403 || r->status == 409)
-              ? RowProblems(*r, part)
-              : std::map<size_t, CellProblem>();
+      RowProblemMap found = (r->status == 400 || r->status == 403 || r->status == 409)
+                                ? RowProblems(*r, part)
+                                : RowProblemMap();
       if (found.empty()) {
         Say("creditbank import: cannot check " + Lines(part) + " with the server: it answered " +
             std::to_string(r->status) + ": " + ProblemDetail(*r));
         return BatchResult::kFatal;
       }
       std::lock_guard<std::mutex> lock(mu);
-      for (auto& [idx, p] : found) problems->push_back(std::move(p));
+      for (auto& [idx, row_problems] : found) {
+        for (CellProblem& p : row_problems) problems->push_back(std::move(p));
+      }
       return BatchResult::kRejected;
     });
   }
@@ -150,10 +151,11 @@ class Sender {
   }
 
   // Row problems named by a rejection: errors[].pointer and the top-level pointer
-  // ("/records/<i>/<field>", i indexing `part`). Keyed by index into `part`.
-  std::map<size_t, CellProblem> RowProblems(const ClientResponse& r,
-                                            const std::vector<size_t>& part) const {
-    std::map<size_t, CellProblem> out;
+  // ("/records/<i>/<field>", i indexing `part`), every one of a row in the answer's order (the
+  // top-level pointer repeats the first error). Keyed by index into `part`.
+  using RowProblemMap = std::map<size_t, std::vector<CellProblem>>;
+  RowProblemMap RowProblems(const ClientResponse& r, const std::vector<size_t>& part) const {
+    RowProblemMap out;
     json doc = json::parse(r.body, nullptr, false);
     if (!doc.is_object()) return out;
     auto add = [&](const json& pointer, const json& detail) {
@@ -167,19 +169,18 @@ class Sender {
         return;
       }
       size_t idx = std::stoul(digits);
-      if (idx >= part.size() || out.count(idx)) return;
+      if (idx >= part.size()) return;
       std::string field = slash == std::string::npos ? "" : p.substr(slash);
       const Row& row = rows_[part[idx]];
-      out.emplace(idx, formats::ProblemForField(
-                           table_, row.line, field,
-                           detail.is_string() ? detail.get<std::string>() : "rejected"));
+      out[idx].push_back(formats::ProblemForField(
+          table_, row.line, field, detail.is_string() ? detail.get<std::string>() : "rejected"));
     };
     if (doc.contains("errors") && doc["errors"].is_array()) {
       for (const auto& e : doc["errors"]) {
         if (e.is_object()) add(e.value("pointer", json()), e.value("detail", json()));
       }
     }
-    if (doc.contains("pointer")) add(doc["pointer"], doc.value("detail", json()));
+    if (out.empty() && doc.contains("pointer")) add(doc["pointer"], doc.value("detail", json()));
     return out;
   }
 
@@ -199,10 +200,9 @@ class Sender {
       }
       if (r->status == 200 || r->status == 201) return Count(*r, part);
       if (r->status == 413) return BatchResult::kTooLarge;
-      std::map<size_t, CellProblem> problems =
-          (r->status == 400 || r->status == 403 || r->status == 409)
-              ? RowProblems(*r, part)
-              : std::map<size_t, CellProblem>();
+      RowProblemMap problems = (r->status == 400 || r->status == 403 || r->status == 409)
+                                   ? RowProblems(*r, part)
+                                   : RowProblemMap();
       progress_.Clear();
       if (problems.empty()) {
         Say("creditbank import: " + Lines(part) + " not stored: the server answered " +
@@ -210,7 +210,9 @@ class Sender {
         return BatchResult::kFatal;
       }
       if (!options_.skip_invalid) {
-        for (const auto& [idx, p] : problems) PrintProblem(p);
+        for (const auto& [idx, row_problems] : problems) {
+          for (const CellProblem& p : row_problems) PrintProblem(p);
+        }
         Say("import: the server rejected the batch of " + Lines(part) + " (" +
             std::to_string(part.size()) + " records); none of them was stored");
         return BatchResult::kRejected;
@@ -222,7 +224,7 @@ class Sender {
         if (it == problems.end()) {
           keep.push_back(part[i]);
         } else {
-          PrintProblem(it->second, " (skipped)");
+          for (const CellProblem& p : it->second) PrintProblem(p, " (skipped)");
           std::lock_guard<std::mutex> lock(tally_.mu);
           ++tally_.skipped;
         }

@@ -198,6 +198,7 @@ Status Validate(MappedTable& table, const Institution& issuer, RestClient& remot
             formats::ProblemForField(table, row.line, field, std::move(reason)));
       }
       ++out->invalid_rows;
+      out->invalid.push_back(std::move(row));
       continue;
     }
     out->valid.push_back(std::move(row));

@@ -17,6 +17,10 @@ namespace lcb::import_cli {
 struct Validated {
   size_t data_rows = 0;
   std::vector<Row> valid;                      // file order
+  // The rows with a problem that still read as records (file order), for the server's own
+  // check of a refused file: what only the server knows (a learner account that does not
+  // exist, an external_ref stored for other content) is then named beside the rest.
+  std::vector<Row> invalid;
   std::vector<formats::CellProblem> problems;  // file order; every problem of a row
   size_t invalid_rows = 0;                     // the rows with a problem
 };

@@ -472,12 +472,14 @@ TEST_F(RegistrarImportTest, RowsOfCommasOnlyAreSkipped) {
 
 // A unit that is not in the catalog hides none of its line's other problems: a grade out of
 // range, an unknown scale, a date in the future or no date at all are named beside it, by every
-// route and by `creditbank import`.
+// route and by `creditbank import`; and a line `creditbank import` refuses itself (a grade out
+// of range) still has what only the server knows of it named (no such learner account).
 TEST_F(RegistrarImportTest, AnUnknownUnitHidesNoOtherProblem) {
   const std::string csv = "learner,unit,external_ref,grade_scale,grade_value,completed_on\n" +
                           cat_.learner_a + ",tsinghua:XX999,u-1,percent,800,2099-06-01\n" +
                           cat_.learner_a + ",tsinghua:XX999,u-2,bogus,80,2024-13-01\n" +
-                          cat_.learner_a + ",tsinghua:CS101,u-3,percent,80,2024-06-01\n";
+                          cat_.learner_a + ",tsinghua:CS101,u-3,percent,80,2024-06-01\n" +
+                          "lrn_nobody,tsinghua:CS101,u-5,percent,800,2024-06-01\n";
   // (/v1/records/table reads such a file, 200: only a row the file cannot give is its problem.)
   for (const char* path : {"/v1/records", "/v1/records?dry_run=true"}) {
     ClientResponse r =
@@ -485,7 +487,8 @@ TEST_F(RegistrarImportTest, AnUnknownUnitHidesNoOtherProblem) {
     EXPECT_EQ(r.status, 400) << path << " " << r.body;
     EXPECT_EQ(ErrorPlaces(r.body),
               (std::vector<std::string>{"2 unit B", "2 grade_value E", "2 completed_on F",
-                                        "3 unit B", "3 grade_scale D", "3 completed_on F"}))
+                                        "3 unit B", "3 grade_scale D", "3 completed_on F",
+                                        "5 learner A", "5 grade_value E"}))
         << path << " " << r.body;
   }
   EXPECT_EQ(RecordsOf(cat_.learner_a).size(), 0u);
@@ -493,9 +496,12 @@ TEST_F(RegistrarImportTest, AnUnknownUnitHidesNoOtherProblem) {
   WriteFile(file, csv);
   Outcome bad = ImportInBanksHeader(file, {"--dry-run"});
   EXPECT_EQ(bad.code, 1) << bad.err;
-  EXPECT_TRUE(Has(bad.err, "6 problems on 2 of 3 lines")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "8 problems on 3 of 4 lines")) << bad.err;
   EXPECT_TRUE(Has(bad.err, "line 2: completed_on: is in the future")) << bad.err;
   EXPECT_TRUE(Has(bad.err, "line 3: grade_scale: ")) << bad.err;
+  // What only the server knows of a line that fails here too: the account does not exist.
+  EXPECT_TRUE(Has(bad.err, "line 5: learner: no learner account 'lrn_nobody'")) << bad.err;
+  EXPECT_TRUE(Has(bad.err, "line 5: grade_value: ")) << bad.err;
 }
 
 // A body that is not the CSV its Content-Type says is named for what it is: a workbook sent as
