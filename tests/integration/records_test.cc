@@ -97,6 +97,16 @@ TEST_F(RecordsTest, BatchIsAtomic) {
   ASSERT_EQ(problem["errors"].size(), 2u);
   EXPECT_EQ(problem["errors"][0]["pointer"], "/records/1/grade/value");
   EXPECT_EQ(problem["errors"][1]["pointer"], "/records/2/unit");
+  // A record that does not read (no grade) hides none of the others' problems.
+  json unread = batch;
+  json no_grade = cat_.Record(cat_.learner_a, "tsinghua:CS101", "B-4");
+  no_grade.erase("grade");
+  unread["records"].push_back(no_grade);
+  problem = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, unread, 400);
+  ASSERT_EQ(problem["errors"].size(), 3u) << problem;
+  EXPECT_EQ(problem["errors"][0]["pointer"], "/records/1/grade/value");
+  EXPECT_EQ(problem["errors"][1]["pointer"], "/records/2/unit");
+  EXPECT_EQ(problem["errors"][2]["pointer"], "/records/3/grade");
   uint64_t size_before = server_->ledger().Size();
   json recs = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
                                 cat_.learner_a_token, nullptr, 200);
