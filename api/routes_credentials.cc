@@ -346,10 +346,18 @@ void AddCredentialRoutes(Router& router, CredentialService& credentials, RecordS
   router.Add("POST", "/v1/credentials/verify", kAnyone,
              "Verify a credential (JSON or compact JWS): signature, issuer key, dates, status",
              [c](RouteContext& ctx, Respond respond) { PostVerify(*c, ctx, std::move(respond)); });
-  router.Add(
-      "POST", "/vc-api/credentials/verify", kAnyone,
-      "W3C VC-API: verify {verifiableCredential, options?}; 400 when not verified",
-      [c](RouteContext& ctx, Respond respond) { PostVcApiVerify(*c, ctx, std::move(respond)); });
+  router.Add("POST", "/vc-api/credentials/verify", kAnyone,
+             "W3C VC-API: verify {verifiableCredential, options?}; 400 when not verified",
+             [c](RouteContext& ctx, Respond respond) {
+               // Anyone may call it: a body past what any credential needs is refused before
+               // parsing.
+               if (ctx.request.body.size() > kMaxVerifyBytes) {
+                 return respond(ProblemResponse(
+                     Status::ResourceExhausted(Field("/body"), "a credential is at most 1 MiB"),
+                     ctx.request.request_id));
+               }
+               PostVcApiVerify(*c, ctx, std::move(respond));
+             });
   router.Add(
       "POST", "/vc-api/credentials/issue", kAdmin,
       "W3C VC-API: sign {credential} (issuer = the bank's DID) with eddsa-jcs-2022; only "

@@ -40,6 +40,9 @@ void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
   r->body = Dump(doc);
 }
 
+// Rows POST /v1/records/table reads from one file at most.
+constexpr size_t kMaxTableRows = 100'000;
+
 // A POST /v1/records body once read: the inputs, whether it was a batch, and for a CSV body
 // each row's line in the file (error responses name lines, not array indexes). A file's rows
 // that do not read as records have their problems in `unreadable`, so that the others are
@@ -440,6 +443,9 @@ void ReadRecordTable(RecordService& records, CatalogService& catalog, LearnerSer
       !QueryBool(ctx, respond, "create_learners", &create_learners)) {
     return;
   }
+  // The answer holds every row: a file of tiny rows must not become a huge answer (and its
+  // memory). 100,000 rows is a term's grades of a large university; split larger files.
+  options.csv.max_rows = options.xlsx.max_rows = kMaxTableRows;
   const std::string& issuer = ctx.principal.subject;
   ServiceResolver resolver(catalog, learners, ctx.principal);
   std::vector<formats::CellProblem> problems;

@@ -154,6 +154,16 @@ void AddSessionRoutes(Router& router, Services& bank, Sessions& sessions) {
              "Sign in to the portal with {code} or {token}: an HttpOnly session cookie and "
              "the CSRF token its state-changing requests must send",
              [b, ss](RouteContext& ctx, Respond respond) {
+               // Anyone may call it: {code} or {token} is a few hundred bytes, so a body past
+               // 16 KiB is refused before it is parsed.
+               constexpr size_t kMaxSignInBytes = 16 * 1024;
+               if (ctx.request.body.size() > kMaxSignInBytes) {
+                 return respond(ProblemResponse(
+                     Status::ResourceExhausted(Field("/body"),
+                                               "a sign-in is {\"code\"} or {\"token\"}: at "
+                                               "most 16 KiB"),
+                     ctx.request.request_id));
+               }
                CreateSession(*b, *ss, ctx, std::move(respond));
              });
   // Registered before /v1/sessions/{id}, which would otherwise take "current".

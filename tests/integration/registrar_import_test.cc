@@ -535,6 +535,21 @@ TEST_F(RegistrarImportTest, ABodyThatIsNotTheCsvItSaysIsNamed) {
   EXPECT_EQ(server_->ledger().Size(), before);
 }
 
+// POST /v1/records/table answers with every row of the file, so it reads at most 100,000: a
+// file of tiny rows (8 MiB of "a,b,c,d,e,f") is refused, not turned into a huge answer.
+TEST_F(RegistrarImportTest, ATableOfMoreThan100000RowsIsRefused) {
+  std::string csv = "learner,unit,external_ref,grade_scale,grade_value,completed_on\n";
+  for (int i = 0; i < 100'001; ++i) csv += "a,b,c,d,e,f\n";
+  ClientResponse r = server_->Call("POST", "/v1/records/table", cat_.tsinghua_token, csv,
+                                   {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(r.status, 400) << r.body.substr(0, 300);
+  EXPECT_TRUE(Has(r.body, "more than 100000 rows")) << r.body.substr(0, 300);
+  csv.resize(csv.size() - 2 * std::string("a,b,c,d,e,f\n").size());  // 99,999 rows: read
+  r = server_->Call("POST", "/v1/records/table", cat_.tsinghua_token, csv,
+                    {{"Content-Type", "text/csv"}});
+  EXPECT_EQ(r.status, 200) << r.body.substr(0, 300);
+}
+
 // A line with two independent problems (a 成绩 of 105 % and a 获得时间 in the future) has both
 // reported, each on its own line of the report at its own column, by `creditbank import` and by
 // POST /v1/records?mapping=cn-registrar alike; nothing is stored and no account is made.

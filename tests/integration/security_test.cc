@@ -766,6 +766,14 @@ TEST_F(LimitsTest, GarbageOnTheWireIs400AndTheServerStaysUp) {
         << got.data;
   }
   ExpectAlive(*server_, "transfer codings");
+  // What anyone may post is refused past what it can need, before it is parsed.
+  for (const auto& [path, size] : std::vector<std::pair<std::string, size_t>>{
+           {"/v1/sessions", 20 * 1024}, {"/vc-api/credentials/verify", (1 << 20) + 16}}) {
+    const std::string body = "{\"code\": \"" + std::string(size, 'a') + "\"}";
+    ClientResponse r = server_->Call("POST", path, "", body);
+    EXPECT_EQ(r.status, 413) << path << " " << r.body.substr(0, 200);
+    EXPECT_EQ(json::parse(r.body, nullptr, false).value("pointer", ""), "/body") << path;
+  }
   // Two requests in one write are both answered, in order.
   RawConn pipelined(server_->port());
   pipelined.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\n"
