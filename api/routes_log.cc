@@ -1,5 +1,7 @@
 // The transparency log: checkpoints, keys, proofs, entries. Read-only and public except raw
 // entries, which hold learners' records (auditors only).
+#include <charconv>
+
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "api/views.h"
@@ -18,14 +20,22 @@ void AddLogRoutes(Router& router, LogService& log) {
              [b](RouteContext& ctx, Respond respond) {
                respond(TextResponse(200, b->ServedCheckpoint()));
              });
-  router.Add("GET", "/v1/log/checkpoints/{size}", kAnyone,
-             "The checkpoint signed when the log reached {size}, if one was",
-             [b](RouteContext& ctx, Respond respond) {
-               uint64_t size = std::strtoull(ctx.params["size"].c_str(), nullptr, 10);
-               auto note = b->CheckpointAt(size);
-               if (!note.ok()) return respond(ProblemResponse(note.status(), ctx.request.request_id));
-               respond(TextResponse(200, *note));
-             });
+  router.Add(
+      "GET", "/v1/log/checkpoints/{size}", kAnyone,
+      "The checkpoint signed when the log reached {size}, if one was",
+      [b](RouteContext& ctx, Respond respond) {
+        const std::string& text = ctx.params["size"];
+        uint64_t size = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), size);
+        if (ec != std::errc() || end != text.data() + text.size()) {
+          return respond(ProblemResponse(
+              Status::InvalidArgument(Field("/size"), "must be a whole number (a tree size)"),
+              ctx.request.request_id));
+        }
+        auto note = b->CheckpointAt(size);
+        if (!note.ok()) return respond(ProblemResponse(note.status(), ctx.request.request_id));
+        respond(TextResponse(200, *note));
+      });
   router.Add("GET", "/v1/log/key", kAnyone,
              "The log's verifier key (signed-note form and PEM) and every key it ever used",
              [b](RouteContext& ctx, Respond respond) {
