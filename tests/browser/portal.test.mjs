@@ -242,6 +242,24 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   assert.equal((await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length, before + 3);
   await checkA11y(page, 'upload committed');
 
+  // An external_ref repeated in another batch of 500 (the server sees one batch at a time) is
+  // named before anything is stored, not found when the second batch fails after the first
+  // was stored.
+  const many = ['learner,unit,external_ref,grade_scale,grade_value,completed_on'];
+  for (let i = 1; i <= 500; i++) many.push(good(`R${i}`, 70));
+  many.push(good('R1', 71));  // line 502, the second batch
+  const count = (await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length;
+  await page.setInputFiles('#upload-file', {name: 'repeat.csv', mimeType: 'text/csv', buffer: Buffer.from(`${many.join('\n')}\n`)});
+  await page.getByTestId('upload-check').click();
+  await page.locator('[data-testid="upload-report"][data-state="errors"]').waitFor();
+  const repeat = report.locator('tr[data-line]');
+  assert.equal(await repeat.count(), 1);
+  assert.equal(await repeat.getAttribute('data-line'), '502');
+  assert.equal(await repeat.getAttribute('data-column'), 'external_ref');
+  assert.match(await repeat.textContent(), /也出现在第 2 行/);
+  assert.equal(await page.getByTestId('upload-commit').count(), 0);
+  assert.equal((await api('GET', `/v1/learners/${other}/records?limit=1000`, TOKENS.learners[1].token)).body.records.length, count);
+
   // The same from an Excel workbook (read by the server's XLSX reader, POST /v1/records/table):
   // numbers and a date serial as Excel shows them; a bad grade named by the sheet's row number
   // and column letter; nothing stored until it is fixed.

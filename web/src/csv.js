@@ -57,7 +57,7 @@ export function splitCsv(input) {
   const records = rows.slice(at + 1);
   for (const r of records) {
     if (r.fields.length !== head.fields.length) {
-      throw {line: r.line, message: `expected ${head.fields.length} fields, found ${r.fields.length}`};
+      throw {line: r.line, message: `expected ${head.fields.length} fields as in the header (line ${head.line}), found ${r.fields.length}`};
     }
   }
   return {header: head.fields.map((f) => f.trim()), headerLine: head.line, headerText: head.text, records};

@@ -36,7 +36,9 @@ export async function render({view, app, setTitle}) {
   const r = await api.get(self);
   if (!r.ok) return view.append(notice(t(S.requestFailed, {detail: api.detail(r)}), 'error'));
   const me = r.data;
-  const opener = me.created_by === 'admin' ? t(L.admin) : await institutionName(me.created_by);
+  // created_by is the role that opened the account: "admin" or "institution:<id>".
+  const opener = me.created_by === 'admin' ? t(L.admin)
+    : await institutionName(String(me.created_by || '').replace(/^institution:/, ''));
   view.append(summaryList([
     [t(L.id), h('code', null, me.id)],
     [t(L.name), me.display_name || '—'],
@@ -70,5 +72,5 @@ export async function render({view, app, setTitle}) {
       }
       await send(value);
     }}, code.group, button(t(L.save), {type: 'submit', testid: 'save-region'})),
-    me.region ? button(t(L.clearRegion), {secondary: true, testid: 'clear-region', onclick: () => send(null)}) : null);
+    ...(me.region ? [button(t(L.clearRegion), {secondary: true, testid: 'clear-region', onclick: () => send(null)})] : []));
 }

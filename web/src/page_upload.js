@@ -55,6 +55,9 @@ const L = {
   failed: ['第 {i} 批登记失败：{detail}。之前的批次已登记，重新提交同一文件是安全的（按外部编号去重）。',
     'Batch {i} failed: {detail}. Earlier batches were stored; sending the same file again is safe (records are matched by external reference).'],
   seePosted: ['查看已登记记录', 'See the posted records'],
+  repeated: ['外部编号“{ref}”也出现在第 {line} 行（每个外部编号只能对应一条记录）',
+    '\'{ref}\' is also on line {line} (one record per external_ref)'],
+  empty: ['文件中没有记录（只有列名行）。', 'The file has no records (only its header).'],
 };
 
 // Where a record field lives in the file: its column name.
@@ -95,10 +98,36 @@ function reportTable(problems) {
   })), {class: 'table-responsive'});
 }
 
-// The `errors` of a refusal, or the refusal itself as the one error.
+// The `errors` of a refusal, or the refusal itself as the one error: as the server wrote them
+// (locate reads "line N: ..." from them; the report translates them when it shows them).
 function errorsOf(r) {
   return r.problem && r.problem.errors && r.problem.errors.length ? r.problem.errors
-    : [{pointer: r.problem ? r.problem.pointer : '', detail: api.detail(r)}];
+    : [{pointer: r.problem ? r.problem.pointer : '', detail: r.problem && r.problem.detail ? r.problem.detail : `HTTP ${r.status}`}];
+}
+
+// An external_ref given to two lines of the file. The server finds a repeat only within one
+// batch ("posted twice in one request"), so a repeat across batches is found here, before
+// anything is stored: otherwise the batches before the repeat's would be stored, and the
+// file would fail at it every time it is sent again.
+function repeatedRefs(csv, parts) {
+  const col = csv.header.indexOf('external_ref');
+  if (col < 0) return [];
+  const batchOf = [];
+  parts.forEach((p, b) => { for (let k = 0; k < p.count; k++) batchOf[p.start + k] = b; });
+  const first = new Map();
+  const out = [];
+  csv.records.forEach((rec, i) => {
+    const ref = rec.fields[col];
+    if (!ref) return;
+    const seen = first.get(ref);
+    if (seen === undefined) return void first.set(ref, i);
+    if (batchOf[seen] === batchOf[i]) return;  // the server names this one
+    out.push({line: rec.line,
+      column: {name: 'external_ref', label: csv.columns && csv.columns[col] ? csv.columns[col] : 'external_ref',
+        letter: csv.letters ? csv.letters[col] : columnLetter(col)},
+      message: t(L.repeated, {ref, line: csv.records[seen].line})});
+  });
+  return out;
 }
 
 async function dryRun(csv, parts, status) {
@@ -214,7 +243,8 @@ export async function render({view, setTitle}) {
       }
     }
     const parts = batches(csv, BATCH);
-    const problems = await dryRun(csv, parts, status);
+    const problems = (await dryRun(csv, parts, status)).concat(repeatedRefs(csv, parts))
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     showReport(problems, csv.records.length, encoding, parts, csv);
   }
 
@@ -227,6 +257,10 @@ export async function render({view, setTitle}) {
     if (problems.length) {
       report.append(notice(t(L.bad, {n: problems.length}), 'error'), reportTable(problems));
       return;
+    }
+    if (!count) {
+      report.setAttribute('data-state', 'errors');
+      return report.append(notice(t(L.empty), 'error'));
     }
     const slot = h('div');
     report.append(notice(t(L.good, {n: num(count)}), 'success'),

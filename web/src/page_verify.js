@@ -36,7 +36,9 @@ async function checkBundle(bundle, out) {
   const key = await getLogKey();
   const result = await verifyBundle(bundle, key);
   // The bundle's checkpoint must also be on the log as it is now (not a fork shown only to you).
-  let consistent = false;
+  // Not checked (null) when the bundle itself failed: its checkpoint then proves nothing either
+  // way, and "failed" would read as the log having been rewritten.
+  let consistent = result.ok ? false : null;
   const current = await api.get('/v1/log/checkpoint');
   if (result.ok && current.ok) {
     const now = await verifyCheckpoint(current.data, key);
@@ -51,7 +53,7 @@ async function checkBundle(bundle, out) {
     }
   }
   const checks = [...result.checks, {id: 'consistency', ok: consistent}];
-  settle(status, result.ok && consistent, checks);
+  settle(status, result.ok && consistent === true, checks);
   const rec = bundle.record;
   out.append(h('h2', {class: 'heading-m'}, t(L.record)), summaryList([
     [t(L.learner), h('code', null, rec.learner)], [t(L.unit), rec.unit], [t(L.issuer), rec.issuer],

@@ -18,6 +18,7 @@ const L = {
     'This browser cannot check Ed25519 signatures; use a current browser or creditbank verify.'],
   ok: ['通过', 'passed'],
   bad: ['未通过', 'failed'],
+  skipped: ['未检查（前面的检查未通过）', 'not checked (an earlier check failed)'],
   how: ['核验在您的浏览器中完成，不依赖服务器的结论。', 'The checks run in your browser; they do not rely on the server\'s word.'],
 };
 
@@ -29,13 +30,14 @@ export function badge() {
   return el;
 }
 
-// Shows the outcome of `checks` ([{id, ok}]) on a badge.
+// Shows the outcome of `checks` ([{id, ok}]; ok null: not made, since an earlier one failed) on
+// a badge.
 export function settle(el, ok, checks) {
   el.setAttribute('data-state', ok ? 'verified' : 'failed');
   clear(el).append(
     h('p', {class: 'verify-title'}, ok ? `✓ ${t(L.verified)}` : `✗ ${t(L.failed)}`),
-    h('ul', null, checks.map((c) => h('li', {'data-check': c.id, 'data-ok': String(c.ok)},
-      `${L[c.id] ? t(L[c.id]) : c.id}: ${t(c.ok ? L.ok : L.bad)}`))),
+    h('ul', null, checks.map((c) => h('li', {'data-check': c.id, 'data-ok': c.ok === null ? 'skipped' : String(c.ok)},
+      `${L[c.id] ? t(L[c.id]) : c.id}: ${t(c.ok === null ? L.skipped : c.ok ? L.ok : L.bad)}`))),
     h('p', {class: 'hint'}, t(L.how)));
 }
 
