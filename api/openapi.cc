@@ -16,6 +16,7 @@ std::vector<std::string> RoleNames(unsigned roles) {
   if (roles & kInstitutionRole) out.push_back("institution");
   if (roles & kLearnerRole) out.push_back("learner");
   if (roles & kAuditorRole) out.push_back("auditor");
+  if (roles & kRegulatorRole) out.push_back("regulator");
   return out;
 }
 

@@ -167,7 +167,8 @@ void AddSessionRoutes(Router& router, Services& bank, Sessions& sessions) {
                CreateSession(*b, *ss, ctx, std::move(respond));
              });
   // Registered before /v1/sessions/{id}, which would otherwise take "current".
-  router.Add("GET", "/v1/sessions/current", kAnyAuthenticated,
+  // A regulator's portal session asks for itself too (the portal's first call).
+  router.Add("GET", "/v1/sessions/current", kAnyAuthenticated | kRegulatorRole,
              "The caller's portal session, with its CSRF token (404 when signed in by token)",
              [ss](RouteContext& ctx, Respond respond) {
                RespondWith(ctx, respond, CurrentSessionJson(*ss, ctx.request, ctx.principal), 200,

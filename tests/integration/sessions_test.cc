@@ -262,6 +262,20 @@ class SessionsHttpTest : public ::testing::Test {
   Catalog cat_;
 };
 
+// A regulator signed in to the portal by token reads its own session, as every role does (the
+// portal's first call), and its statistics; a learner's data stays closed to it.
+TEST_F(SessionsHttpTest, ARegulatorsSessionDescribesItself) {
+  const std::string token = server_->NewToken("regulator:31");
+  ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"token", token}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string cookie = CookieOf(r);
+  ClientResponse current = WithCookie("GET", "/v1/sessions/current", cookie);
+  ASSERT_EQ(current.status, 200) << current.body;
+  EXPECT_EQ(json::parse(current.body)["role"], "regulator:31");
+  EXPECT_EQ(WithCookie("GET", "/v1/stats", cookie).status, 200);
+  EXPECT_EQ(WithCookie("GET", "/v1/learners/" + cat_.learner_a + "/passbook", cookie).status, 403);
+}
+
 TEST_F(SessionsHttpTest, SignInWithACodeThenActAndSignOut) {
   json code = NewCode(server_->admin_token(), cat_.learner_a);
   ASSERT_TRUE(code.contains("expires_at"));
