@@ -76,11 +76,17 @@ bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out
   }
   auto parsed = ParseJsonBody(ctx.request.body);
   if (!parsed.ok()) {
-    respond(ProblemResponse(parsed.status(), ctx.request.request_id));
+    // What does not parse is the body itself: named so (a pointer to a member only for a
+    // member's problem, as a duplicate key is).
+    const Status& s = parsed.status();
+    respond(ProblemResponse(s.pointer().empty() && s.code() == StatusCode::kInvalidArgument
+                                ? Status::InvalidArgument(Field("/body"), s.message())
+                                : s,
+                            ctx.request.request_id));
     return false;
   }
   if (!parsed->is_object()) {
-    respond(ProblemResponse(Status::InvalidArgument(Field(""), "body must be a JSON object"),
+    respond(ProblemResponse(Status::InvalidArgument(Field("/body"), "body must be a JSON object"),
                             ctx.request.request_id));
     return false;
   }

@@ -8,6 +8,15 @@
 namespace lcb {
 namespace {
 
+// nlohmann's message without its "[json.exception.parse_error.101] " tag: the reason and where.
+std::string WithoutLibraryTag(std::string_view what) {
+  if (what.starts_with("[json.exception.")) {
+    const size_t end = what.find("] ");
+    if (end != std::string_view::npos) what.remove_prefix(end + 2);
+  }
+  return std::string(what);
+}
+
 using json = nlohmann::json;
 
 // Builds the document like nlohmann's own DOM parser, but keeps the path of the value being
@@ -46,7 +55,8 @@ class StrictDomSax {
   bool start_array(std::size_t) { return Open(json::array()); }
   bool end_array() { return Close(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
-    error_ = Status::InvalidArgument(Field(""), std::string("body is not valid JSON: ") + e.what());
+    error_ = Status::InvalidArgument(
+        Field(""), std::string("body is not valid JSON: ") + WithoutLibraryTag(e.what()));
     return false;
   }
 
@@ -113,7 +123,8 @@ StatusOr<json> ParseIJson(std::string_view text) {
     ok = json::sax_parse(text.begin(), text.end(), &sax);
   } catch (const json::exception& e) {
     // out_of_range for numbers beyond a double (1e999999) is thrown, not reported.
-    return Status::InvalidArgument(Field(""), std::string("body is not valid JSON: ") + e.what());
+    return Status::InvalidArgument(
+        Field(""), std::string("body is not valid JSON: ") + WithoutLibraryTag(e.what()));
   }
   if (!ok) {
     if (!sax.error().ok()) return sax.error();

@@ -130,6 +130,10 @@ TEST_F(RecordsTest, ProblemsNameTheField) {
   EXPECT_EQ(bad_json.headers["content-type"], "application/problem+json");
   EXPECT_NE(json::parse(bad_json.body)["detail"].get<std::string>().find("not valid JSON"),
             std::string::npos);
+  // The body is what is wrong, and the reason is the parser's without its library tag.
+  EXPECT_EQ(json::parse(bad_json.body)["pointer"], "/body");
+  EXPECT_EQ(bad_json.body.find("json.exception"), std::string::npos) << bad_json.body;
+  EXPECT_EQ(json::parse(post("[1]").body)["pointer"], "/body");
 
   json missing = cat_.Record(cat_.learner_a, "tsinghua:CS101", "P-1");
   missing.erase("learner");
