@@ -62,9 +62,16 @@ HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
 
 bool JsonBodyType(const HttpRequest& request) {
   const std::string* type = request.Header("content-type");
-  // curl -d sends application/x-www-form-urlencoded; the body decides whether it is JSON.
-  return !type || type->find("json") != std::string::npos ||
-         type->find("x-www-form-urlencoded") != std::string::npos;
+  if (!type) return true;
+  // The media type before any parameter, in any case (media types are case-insensitive):
+  // application/json, a structured +json type, or what curl -d sends
+  // (application/x-www-form-urlencoded; the body decides whether it is JSON).
+  std::string media = type->substr(0, type->find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
+  media.erase(0, std::min(media.find_first_not_of(" \t"), media.size()));
+  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return media == "application/json" || media == "application/x-www-form-urlencoded" ||
+         (media.size() > 5 && media.ends_with("+json") && media.find('/') != std::string::npos);
 }
 
 bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out,

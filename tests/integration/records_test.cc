@@ -134,6 +134,21 @@ TEST_F(RecordsTest, ProblemsNameTheField) {
   EXPECT_EQ(json::parse(bad_json.body)["pointer"], "/body");
   EXPECT_EQ(bad_json.body.find("json.exception"), std::string::npos) << bad_json.body;
   EXPECT_EQ(json::parse(post("[1]").body)["pointer"], "/body");
+  // The media type is compared in any case, without its parameters; a type that merely
+  // contains "json" is not JSON.
+  const std::string one = cat_.Record(cat_.learner_a, "tsinghua:CS101", "P-CT").dump();
+  EXPECT_EQ(server_
+                ->Call("POST", "/v1/records?dry_run=true", cat_.tsinghua_token, one,
+                       {{"Content-Type", "APPLICATION/JSON; charset=UTF-8"}})
+                .status,
+            200);
+  for (const char* type : {"application/jsonx", "application/json-seq", "text/plain"}) {
+    EXPECT_EQ(
+        server_->Call("POST", "/v1/records", cat_.tsinghua_token, one, {{"Content-Type", type}})
+            .status,
+        415)
+        << type;
+  }
 
   json missing = cat_.Record(cat_.learner_a, "tsinghua:CS101", "P-1");
   missing.erase("learner");
