@@ -141,6 +141,12 @@ test('records, a verified record, a tampered proof, programs and credentials', a
   for (const name of ['sharing', 'device']) {
     await openPage(page, name);
     await checkA11y(page, name);
+    if (name !== 'sharing') continue;
+    // A day that is not on the calendar is refused at the date field, before anything is sent.
+    await page.fill('#grant-until', '2030-02-30');
+    await page.getByRole('button', {name: '授权', exact: true}).click();
+    await page.locator('#grant-until[aria-invalid="true"]').waitFor();
+    assert.match(await page.locator('#main').textContent(), /请按 YYYY-MM-DD 填写将来的日期/);
   }
   // Sign-in code for another device, with a QR code of its link.
   await page.getByRole('button', {name: '获取登录码'}).click();

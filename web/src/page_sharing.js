@@ -23,6 +23,7 @@ const L = {
   share: ['授权', 'Share'],
   shared: ['已授权 {name}。', 'You now share with {name}.'],
   badDate: ['请按 YYYY-MM-DD 填写将来的日期', 'Enter a future date as YYYY-MM-DD'],
+  noneLeft: ['您已向所有院校授权。', 'You share your records with every institution already.'],
 };
 
 export async function render({view, app, setTitle}) {
@@ -47,8 +48,11 @@ export async function render({view, app, setTitle}) {
   }
   const errors = h('div');
   const shared = new Set(grants.map((g) => g.institution));
+  const left = institutions.filter((i) => !shared.has(i.id));
+  // Every institution already shared with: nothing left to choose, so no form.
+  if (!left.length) return view.append(h('h2', {class: 'heading-m'}, t(L.add)), h('p', {class: 'hint'}, t(L.noneLeft)));
   const choice = field({id: 'grant-institution', label: t(L.choose),
-    options: institutions.filter((i) => !shared.has(i.id)).map((i) => [i.id, `${i.name} (${i.id})`])});
+    options: left.map((i) => [i.id, `${i.name} (${i.id})`])});
   const until = field({id: 'grant-until', label: t(L.expires), width: 'width-10', inputmode: 'numeric'});
   view.append(h('h2', {class: 'heading-m'}, t(L.add)), errors, h('form', {novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
@@ -56,14 +60,22 @@ export async function render({view, app, setTitle}) {
     const body = {institution: choice.input.value};
     const day = until.input.value.trim();
     if (day) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || new Date(`${day}T23:59:59Z`) <= new Date()) {
+      // A real calendar day (2030-02-30 is not: Date would roll it over) in the future.
+      const when = new Date(`${day}T23:59:59Z`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(when.getTime()) ||
+          when.toISOString().slice(0, 10) !== day || when <= new Date()) {
         until.setError(t(L.badDate));
         return showErrors(errors, [{id: until.id, text: t(L.badDate)}]);
       }
       body.expires_at = `${day}T23:59:59Z`;
     }
     const p = await api.post(base, body);
-    if (!p.ok) return showErrors(errors, [{id: choice.id, text: api.detail(p)}]);
+    if (!p.ok) {
+      // A refusal of the date is the date field's; any other, the institution's.
+      const at = p.problem && p.problem.pointer === '/expires_at' ? until : choice;
+      at.setError(api.detail(p));
+      return showErrors(errors, [{id: at.id, text: api.detail(p)}]);
+    }
     app.flash = t(L.shared, {name: await institutionName(body.institution)});
     app.refresh();
   }}, choice.group, until.group, button(t(L.share), {type: 'submit'})));
