@@ -4,6 +4,8 @@
 #include <charconv>
 #include <unordered_set>
 
+#include "formats/text_encoding.h"
+
 namespace lcb {
 
 size_t RecordIndexOf(std::string_view pointer) {
@@ -63,13 +65,9 @@ HttpResponse BatchProblem(const Status& first, const BatchErrors& errors,
 bool JsonBodyType(const HttpRequest& request) {
   const std::string* type = request.Header("content-type");
   if (!type) return true;
-  // The media type before any parameter, in any case (media types are case-insensitive):
-  // application/json, a structured +json type, or what curl -d sends
-  // (application/x-www-form-urlencoded; the body decides whether it is JSON).
-  std::string media = type->substr(0, type->find(';'));
-  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
-  media.erase(0, std::min(media.find_first_not_of(" \t"), media.size()));
-  for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  // The media type (lower case, parameters aside): application/json, a structured +json type,
+  // or what curl -d sends (application/x-www-form-urlencoded; the body decides).
+  const std::string media = formats::MediaTypeOf(*type);
   return media == "application/json" || media == "application/x-www-form-urlencoded" ||
          (media.size() > 5 && media.ends_with("+json") && media.find('/') != std::string::npos);
 }

@@ -211,7 +211,7 @@ class RequestParser final : public http::basic_parser<true> {
     // A body framed by anything but chunked alone would be read as no body, and its bytes as
     // the next request on the connection (request smuggling): refused, and the connection
     // closed (RFC 9112, 6.1 and 6.3).
-    if (key == "transfer-encoding" && !IEquals(Trimmed(value), "chunked")) {
+    if (key == "transfer-encoding" && !beast::iequals(Trimmed(value), "chunked")) {
       return Refuse(ec, 501,
                     "Transfer-Encoding '" + std::string(value.substr(0, 64)) +
                         "' is not supported: a request body is sent with Content-Length or "
@@ -233,11 +233,6 @@ class RequestParser final : public http::basic_parser<true> {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     return v;
-  }
-  static bool IEquals(beast::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) == y;
-           });
   }
   void on_header_impl(beast::error_code&) override {}
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,

@@ -12,6 +12,14 @@
 namespace lcb::formats {
 namespace {
 
+// A value at `line`, column `letter`, in a column whose header cell is empty: a problem of its
+// row (with or without a mapping).
+CellProblem UnnamedValueProblem(int line, const std::string& letter, int header_line) {
+  return CellProblem{line, "", letter, "",
+                     "a value in a column without a header (the header is line " +
+                         std::to_string(header_line) + ")"};
+}
+
 using mapping_internal::HeaderMatch;
 using mapping_internal::RuleColumns;
 using mapping_internal::SpecIndex;
@@ -123,9 +131,7 @@ class Mapper {
       for (size_t r = match_.first_data_row; r < all_rows.size(); ++r) {
         if (all_rows[r].padded_from > 0 || TrimCell(all_rows[r].fields[col]).empty()) continue;
         unread_of_line_[all_rows[r].line].push_back(
-            CellProblem{all_rows[r].line, "", source_.letters[col], "",
-                        "a value in a column without a header (the header is line " +
-                            std::to_string(match_.header_line) + ")"});
+            UnnamedValueProblem(all_rows[r].line, source_.letters[col], match_.header_line));
       }
     }
     out_.table.header.assign(std::begin(kRecordCsvColumns), std::end(kRecordCsvColumns));
@@ -516,10 +522,8 @@ Status LocateBankHeader(SourceTable* source, std::vector<CellProblem>* row_probl
       if (k < keep.size() && keep[k] == i) {
         ++k;
       } else if (!TrimCell(row.fields[i]).empty()) {
-        row_problems->push_back(CellProblem{row.line, "", source->letters.at(i), "",
-                                            "a value in a column without a header (the header is "
-                                            "line " +
-                                                std::to_string(t.header_line) + ")"});
+        row_problems->push_back(
+            UnnamedValueProblem(row.line, source->letters.at(i), t.header_line));
       }
     }
   }
