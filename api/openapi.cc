@@ -314,6 +314,7 @@ std::map<std::string, Shapes> RouteShapes() {
       {"GET /metrics", {nullptr, Str(), "text/plain"}},
       {"GET /readyz", {nullptr, Ref("Ready")}},
       {"POST /v1/tokens", {Ref("TokenRequest"), Ref("Token")}},
+      {"GET /v1/tokens/current", {nullptr, Obj({{"id", Str()}, {"role", Str()}}, {"id", "role"})}},
       {"PUT /v1/institutions/{id}", {Ref("Institution"), Ref("Institution")}},
       {"GET /v1/institutions/{id}", {nullptr, Ref("Institution")}},
       {"PUT /v1/units/{id}", {Ref("Unit"), Ref("Unit")}},

@@ -111,6 +111,19 @@ void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, B
         respond(JsonResponse(201, out));
       },
       RunOn::kBlockingPool);
+  // Who a token acts as: a client (creditbank import) checks its token before a long job,
+  // instead of learning at its first write that the token is another institution's.
+  router.Add("GET", "/v1/tokens/current", kAnyAuthenticated | kRegulatorRole,
+             "The caller's token: its id and role (404 when signed in by a portal session)",
+             [](RouteContext& ctx, Respond respond) {
+               if (!ctx.principal.session_id.empty() || ctx.principal.token_id.empty()) {
+                 return respond(ProblemResponse(
+                     Status::NotFound("this request was not made with an API token"),
+                     ctx.request.request_id));
+               }
+               respond(JsonResponse(
+                   200, json{{"id", ctx.principal.token_id}, {"role", ctx.principal.role()}}));
+             });
   router.Add("GET", "/v1/tokens", kAdmin, "List tokens (ids and roles, never the secrets)",
              [t](RouteContext& ctx, Respond respond) {
                RespondWith(ctx, respond, t->List(10000), 200,

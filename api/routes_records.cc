@@ -35,6 +35,14 @@ void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
       e["line"] = lines[idx];
       auto slash = ptr.find('/', 9);
       e["field"] = slash == std::string::npos ? "" : ptr.substr(slash + 1);
+      // A repeated external_ref names the other record by its pointer: here, by its line.
+      const std::string detail = e.value("detail", "");
+      const std::string also = std::string(kPostedTwice) + ": also at ";
+      const size_t other =
+          detail.starts_with(also) ? RecordIndexOf(detail.substr(also.size())) : SIZE_MAX;
+      if (other < lines.size()) {
+        e["detail"] = std::string(kPostedTwice) + ": also on line " + std::to_string(lines[other]);
+      }
     }
   }
   r->body = Dump(doc);

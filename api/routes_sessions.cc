@@ -43,10 +43,14 @@ bool HostChar(char c) {
          c == '-' || c == ':' || c == '[' || c == ']';
 }
 
-// Where the portal is, as the caller reached it: the Host header when it is a plain
-// host[:port], else the listen address. The URL carries the code in the fragment, which
-// browsers never send to a server or put in a Referer.
+// Where the portal is: the configured public URL (what learners reach behind a proxy), else
+// as the caller reached it: the Host header when it is a plain host[:port], else the listen
+// address. The URL carries the code in the fragment, which browsers never send to a server or
+// put in a Referer.
 std::string SignInUrl(const Services& bank, const HttpRequest& req, const std::string& code) {
+  if (!bank.config().public_url.empty()) {
+    return bank.config().public_url + "/portal/#/sign-in?code=" + code;
+  }
   const std::string* host = req.Header("host");
   std::string authority = bank.config().listen;
   if (host && !host->empty() && host->size() <= 255 &&

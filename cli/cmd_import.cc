@@ -302,6 +302,20 @@ int RunImport(const ImportOptions& options) {
   if (!pool.ok()) return Fail(pool.status().message());
   HttpResolver resolver(**pool, options.institution);
 
+  // The token, before the file is read: another institution's token (or an admin's) would
+  // have every row refused by the server, after minutes of reading and checking.
+  if (!options.token.empty()) {
+    auto who = (*pool)->first().Send("GET", "/v1/tokens/current", options.token);
+    if (!who.ok()) return Fail(who.status().message());
+    if (who->status == 401) return Fail("the token was refused: " + ProblemDetail(*who));
+    const json me = json::parse(who->body, nullptr, false);
+    const std::string want = "institution:" + options.institution;
+    if (who->status == 200 && me.is_object() && me.value("role", want) != want) {
+      return Fail("the token acts as " + me.value("role", std::string()) + ", not " + want +
+                  ": records are posted with a token of the institution that issues them");
+    }
+  }
+
   // The issuing institution, as the server knows it.
   auto inst_reply = (*pool)->first().Send(
       "GET", "/v1/institutions/" + PathSegment(options.institution), options.token);

@@ -147,7 +147,11 @@ Status ParseInt(std::string_view key, std::string_view source, std::string_view 
                 Int hi, Int* out) {
   Int v{};
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size()) {
+  const bool whole = p == text.data() + text.size();
+  if (ec == std::errc::result_out_of_range && whole) {  // digits, but too many: 99999 for a port
+    return Bad(key, source, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+  if (ec != std::errc() || !whole) {
     return Bad(key, source, "'" + std::string(text) + "' is not an integer");
   }
   if (v < lo || v > hi) {

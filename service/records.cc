@@ -197,13 +197,17 @@ StatusOr<std::vector<LogEntry>> RecordService::Validate(const std::string& issue
 }
 
 Status RecordService::CheckConflicts(const std::vector<LogEntry>& entries, BatchErrors* errors) {
-  std::unordered_set<std::string_view> seen;
+  // The first record of each key, so that a repeat names it (a registrar has two lines to
+  // compare, and a file's route turns the pointer into its line: AddCsvLines).
+  std::unordered_map<std::string_view, const LogEntry*> seen;
   for (const LogEntry& e : entries) {
     if (errors->errors.size() >= kMaxErrorsReported) break;
     if (e.unique_key.empty()) continue;
-    if (!seen.insert(e.unique_key).second) {
-      errors->errors.push_back(
-          Status::AlreadyExists(Field(e.conflict_pointer), "posted twice in one request"));
+    auto [first, inserted] = seen.emplace(e.unique_key, &e);
+    if (!inserted) {
+      errors->errors.push_back(Status::AlreadyExists(
+          Field(e.conflict_pointer),
+          std::string(kPostedTwice) + ": also at " + first->second->conflict_pointer));
       continue;
     }
     LCB_ASSIGN_OR_RETURN(const bool conflict, log_->ledger().ConflictsWithStored(e));

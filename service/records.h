@@ -36,6 +36,10 @@ struct BatchErrors {
   bool empty() const { return errors.empty(); }
 };
 
+// The reason of a record whose external_ref an earlier record of the same request has; the
+// problem's detail goes on ": also at <the earlier record's pointer>".
+inline constexpr std::string_view kPostedTwice = "posted twice in one request";
+
 // A signed submission (X-JWS-Signature) kept with the records it covered.
 struct Submission {
   std::string jws;          // empty: not signed

@@ -507,8 +507,11 @@ Status Ledger::ResolveIdempotency(const Request& req, const Unwritten& group_key
   for (size_t i = 0; i < req.entries.size(); ++i) {
     const LogEntry& e = req.entries[i];
     if (e.unique_key.empty()) continue;
-    if (!in_request.emplace(e.unique_key, i).second) {
-      return Status::AlreadyExists(Field(e.conflict_pointer), "posted twice in one request");
+    if (auto [first, inserted] = in_request.emplace(e.unique_key, i); !inserted) {
+      // The words of service/records.h kPostedTwice, naming the first record of the key.
+      return Status::AlreadyExists(
+          Field(e.conflict_pointer),
+          "posted twice in one request: also at " + req.entries[first->second].conflict_pointer);
     }
     std::string fingerprint, id;
     uint64_t leaf = 0;

@@ -49,6 +49,14 @@ TEST(ConfigTest, InvalidValueNamesKeyAndSource) {
   auto d = LoadConfig("", {}, {{"listen", "nohost"}});
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.status().message().find("listen"), std::string::npos);
+  // A port of too many digits is out of range, not "not an integer".
+  auto port = LoadConfig("", {}, {{"listen", "127.0.0.1:99999"}});
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.status().message().find("between 0 and 65535"), std::string::npos)
+      << port.status().message();
+  auto letters = LoadConfig("", {}, {{"listen", "127.0.0.1:http"}});
+  ASSERT_FALSE(letters.ok());
+  EXPECT_NE(letters.status().message().find("is not an integer"), std::string::npos);
   // A flag is named as it is typed: --max-body-bytes, --storage (keys max_body_bytes and
   // storage.backend).
   auto f = LoadConfig("", {}, {{"max_body_bytes", "-1"}});

@@ -107,6 +107,14 @@ TEST_F(RecordsTest, BatchIsAtomic) {
   EXPECT_EQ(problem["errors"][0]["pointer"], "/records/1/grade/value");
   EXPECT_EQ(problem["errors"][1]["pointer"], "/records/2/unit");
   EXPECT_EQ(problem["errors"][2]["pointer"], "/records/3/grade");
+  // A JSON batch's repeated external_ref names the record it repeats.
+  json repeat = {{"records",
+                  {cat_.Record(cat_.learner_a, "tsinghua:CS101", "B-1"),
+                   cat_.Record(cat_.learner_a, "tsinghua:MA101", "B-2"),
+                   cat_.Record(cat_.learner_a, "tsinghua:MA101", "B-1")}}};
+  problem = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, repeat, 409);
+  EXPECT_EQ(problem["pointer"], "/records/2/external_ref") << problem;
+  EXPECT_EQ(problem["detail"], "posted twice in one request: also at /records/0/external_ref");
   uint64_t size_before = server_->ledger().Size();
   json recs = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
                                 cat_.learner_a_token, nullptr, 200);
@@ -312,6 +320,8 @@ TEST_F(RecordsTest, CsvProblemsOfEveryKindComeInOneAnswer) {
     const std::vector<std::pair<int, std::string>> want = {
         {3, "unit"}, {4, "credits"}, {5, "external_ref"}, {6, "external_ref"}, {7, "unit"}};
     EXPECT_EQ(found, want) << target << r.body;
+    // The repeat names the line it repeats.
+    EXPECT_EQ(p["errors"][3]["detail"], "posted twice in one request: also on line 2") << r.body;
     EXPECT_TRUE(p["detail"].get<std::string>().starts_with("5 records were rejected")) << r.body;
     EXPECT_EQ(server_->ledger().Size(), 1u) << target;
   }

@@ -291,6 +291,40 @@ TEST_F(RegistrarImportTest, Gb18030CsvWithABadLineThenFixed) {
   ExpectStoredAndLearners(before);
 }
 
+// A token that does not act as the institution named is refused before the file is read: an
+// institution's token for another, an auditor's, one that is not a token at all. The server
+// says who a token is (GET /v1/tokens/current), never for a portal session.
+TEST_F(RegistrarImportTest, ATokenOfAnotherInstitutionIsRefusedFirst) {
+  const std::string file = dir_.sub("成绩.csv");
+  WriteFile(file, ToGb18030(RegistrarCsv("良好")));
+  const uint64_t before = server_->ledger().Size();
+  auto import_with = [&](const std::string& token) {
+    return Capture([&] {
+      return CmdImport({"--file", file, "--institution", "tsinghua", "--mapping", "cn-registrar",
+                        "--server", server_->url(), "--token", token});
+    });
+  };
+  Outcome other = import_with(cat_.ouchn_token);
+  EXPECT_EQ(other.code, 1);
+  EXPECT_TRUE(Has(other.err, "the token acts as institution:ouchn, not institution:tsinghua"))
+      << other.err;
+  EXPECT_FALSE(Has(other.err, "line ")) << "refused before any row is read: " << other.err;
+  Outcome auditor = import_with(cat_.auditor_token);
+  EXPECT_EQ(auditor.code, 1);
+  EXPECT_TRUE(Has(auditor.err, "the token acts as auditor, not institution:tsinghua"))
+      << auditor.err;
+  Outcome forged = import_with("cb_not-a-token");
+  EXPECT_EQ(forged.code, 1);
+  EXPECT_TRUE(Has(forged.err, "the token was refused")) << forged.err;
+  EXPECT_EQ(server_->ledger().Size(), before);
+  EXPECT_EQ(LookupStatus(kIdB), 404);
+
+  json me = server_->CallJson("GET", "/v1/tokens/current", cat_.ouchn_token, nullptr, 200);
+  EXPECT_EQ(me["role"], "institution:ouchn");
+  EXPECT_TRUE(me["id"].get<std::string>().starts_with("tok_")) << me;
+  EXPECT_EQ(server_->Call("GET", "/v1/tokens/current", "").status, 401);
+}
+
 TEST_F(RegistrarImportTest, ExplicitEncodingAndDryRun) {
   const std::string file = dir_.sub("grades.csv");
   WriteFile(file, ToGb18030(RegistrarCsv("良好")));

@@ -515,6 +515,20 @@ bool MakeCertificate(const std::string& cert, const std::string& key) {
   return std::system(cmd.c_str()) == 0;
 }
 
+// Behind a proxy the Host the bank sees is not what learners reach: a configured public URL
+// is where a sign-in code's link points, whatever Host the caller sent.
+TEST(SessionsPublicUrlTest, TheSignInLinkUsesThePublicUrl) {
+  SetLogLevel("error");
+  TempDir dir;
+  TestServer server(dir.sub("bank"), {{"public_url", "https://credits.example.org"}});
+  std::string learner =
+      server.CallJson("POST", "/v1/learners", server.admin_token(), json::object(), 201)["id"];
+  json code = server.CallJson("POST", "/v1/sign-in-codes", server.admin_token(),
+                              {{"learner", learner}}, 201);
+  EXPECT_EQ(code["url"],
+            "https://credits.example.org/portal/#/sign-in?code=" + code["code"].get<std::string>());
+}
+
 TEST(SessionsTlsTest, TheCookieIsSecureUnderTls) {
   SetLogLevel("error");
   if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "no openssl command";

@@ -48,6 +48,8 @@ const RULES = [
   // Records (the server's checks of POST /v1/records).
   [/^is required$/, '必填'],
   [/^posted twice in one request$/, '同一外部编号在本批中出现了两次'],
+  [/^posted twice in one request: also on line (\d+)$/, '同一外部编号在本批中出现了两次：第 $1 行也有'],
+  [/^posted twice in one request: also at (\S+)$/, '同一外部编号在本批中出现了两次：$1 也有'],
   [/^must be a date YYYY-MM-DD$/, '须为 YYYY-MM-DD 格式的日期'],
   [/^must not contain control characters$/, '不能包含控制字符（如换行）'],
   [/^unknown CSV column (.*); columns are (.*)$/s, '未知的列 $1；可用的列：$2'],
