@@ -28,7 +28,7 @@ after(async () => {
 // Opens a page of the portal and waits until it has rendered (main.js marks #main).
 async function openPage(page, name) {
   await page.goto(`${BASE}/portal/#/${name}`);
-  await page.locator(`#main[data-ready="${name.split('/')[0]}"]`).waitFor();
+  await page.locator(`#main[data-ready="${name.split(/[/?]/)[0]}"]`).waitFor();
 }
 
 // Runs `action` (which changes the page) and waits for the next render.
@@ -83,6 +83,22 @@ test('records, a verified record, a tampered proof, programs and credentials', a
   await rerender(page, () => page.getByRole('button', {name: '应用筛选'}).click());
   const want = list.body.records.filter((r) => r.kind === kind).length;
   assert.equal(await rows.count(), Math.min(20, want));
+  // A page past the last (an edited address, an old bookmark) says there is no such page and
+  // links to the last one, instead of showing the last one's records under its number; the
+  // last page shows the total.
+  const all = list.body.records.length;
+  const pages = Math.max(1, Math.ceil(all / 20));
+  await rerender(page, () => page.goto(`${BASE}/portal/#/records?page=${pages + 3}`));
+  const none = page.getByTestId('no-such-page');
+  assert.equal(await none.count(), 1, 'a "no such page" notice');
+  assert.equal(await rows.count(), 0, 'no rows under a page number past the last');
+  assert.equal(await none.getAttribute('data-last-page'), String(pages));
+  assert.equal(await none.getAttribute('data-total'), String(all));
+  assert.match(await none.textContent(), new RegExp(`没有第 ${pages + 3} 页：符合条件的记录共 ${all} 条`));
+  await rerender(page, () => none.getByRole('link').click());
+  assert.match(page.url(), new RegExp(`page=${pages}$`));
+  assert.equal(await rows.count(), all - (pages - 1) * 20);
+  assert.match(await page.locator('caption').textContent(), new RegExp(`共 ${all} 条`));
 
   // A record verifies in the browser.
   const id = list.body.records[0].id;
@@ -164,6 +180,27 @@ test('records, a verified record, a tampered proof, programs and credentials', a
   await context.close();
 });
 
+test('a signed-out visit asks for no session and logs no error', async () => {
+  const {context, page} = await newPage(PHONE);
+  const errors = [];
+  const asked = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('requestfailed', (r) => errors.push(`${r.url()}: ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.url()}: ${r.status()}`); });
+  page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+  // The entry page, then again (answered 304 by its ETag), then a public page by its address.
+  for (const [load, ready] of [[() => page.goto(`${BASE}/portal/`), 'sign-in'], [() => page.reload(), 'sign-in'],
+    [() => page.goto(`${BASE}/portal/#/checkpoint`), 'checkpoint'], [() => page.reload(), 'checkpoint']]) {
+    await load();
+    await page.locator(`#main[data-ready="${ready}"]`).waitFor();
+    await page.waitForLoadState('networkidle');
+  }
+  assert.equal(await page.locator('#main').getAttribute('data-ready'), 'checkpoint');
+  assert.ok(!asked.includes('/v1/sessions/current'), asked.join(' '));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('by keyboard alone, in English, on a desktop', async () => {
   const {context, page} = await newPage(DESKTOP);
   await page.goto(`${BASE}/portal/`);
@@ -176,6 +213,15 @@ test('by keyboard alone, in English, on a desktop', async () => {
   await page.keyboard.press('Enter');
   await page.getByRole('heading', {name: 'Sign in'}).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  // Focus stays on the language switch (drawn anew, in the other language), not on <body>.
+  const focused = () => page.evaluate(() => `${document.activeElement.tagName} ${document.activeElement.textContent}`);
+  assert.equal(await focused(), 'BUTTON 中文');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', {name: '登录'}).waitFor();
+  assert.equal(await focused(), 'BUTTON English');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', {name: 'Sign in'}).waitFor();
+  assert.equal(await focused(), 'BUTTON 中文');
   const code = await signInCode(learner.id);
   for (let i = 0; i < 20; i++) {
     await page.keyboard.press('Tab');
@@ -191,6 +237,10 @@ test('by keyboard alone, in English, on a desktop', async () => {
     const chrome = await page.locator('h1, label, button, nav a, thead th, legend, summary').allTextContents();
     const chinese = chrome.filter((s) => CJK.test(s) && !s.includes('中文'));
     assert.deepEqual(chinese, [], `Chinese left on the English ${name} page`);
+    // Days and times are written out (i18n.js date()), not left as 2026-12-07T14:31:05.123Z.
+    const shown = await page.locator('#main').evaluate((m) => [m.innerText,
+      ...[...m.querySelectorAll('option')].map((o) => o.textContent)].join('\n'));
+    assert.doesNotMatch(shown, /\b\d{4}-\d{2}-\d{2}\b/, `a raw date on the English ${name} page`);
     await checkA11y(page, `${name} (desktop, en)`);
   }
   const id = (await api('GET', `/v1/learners/${learner.id}/records?limit=1`, learner.token)).body.records[0].id;
@@ -400,6 +450,17 @@ test('an auditor checks the checkpoint, a bundle and consistency without signing
   await page.fill('#verify-text', JSON.stringify(forged));
   await page.getByRole('button', {name: '核验', exact: true}).click();
   await page.locator('[data-testid="verify-status"][data-state="failed"]').waitFor();
+  // Valid JSON that is neither a bundle nor a credential: said plainly, with what was expected,
+  // and no verification badge (nothing was checked, so nothing failed).
+  for (const [pasted, said] of [['{"a":1}', /这是有效的 JSON，但既不是记录包，也不是凭证，因此没有进行核验。应为记录包/],
+    ['[]', /这是有效的 JSON，但既不是记录包，也不是凭证/],
+    [JSON.stringify({record: bundle.record}), /这像是记录包，但缺少“receipt”/]]) {
+    await page.fill('#verify-text', pasted);
+    await page.getByRole('button', {name: '核验', exact: true}).click();
+    await page.locator('#verify-text[aria-invalid="true"]').waitFor();
+    assert.match(await page.locator('.error-summary').textContent(), said, pasted);
+    assert.equal(await page.getByTestId('verify-status').count(), 0, `a badge for ${pasted}`);
+  }
 
   // The log grows; the saved checkpoint is consistent with the new one.
   const inst = TOKENS.institutions.szpt.token;
@@ -552,6 +613,14 @@ test('an admin pages through statistics on a desktop, in English', async () => {
   await page.reload();
   await page.locator('#main[data-ready="stats"]').waitFor();
   assert.deepEqual(await table(), expect(second.cells));
+  assert.match(await page.locator('caption').first().textContent(), /Page 2 \(the last\): 10 of 60 cells/);
+  // A page past the last: no cells under its number, a link to the last page.
+  await rerender(page, () => page.goto(`${BASE}/portal/#/stats?${question}&page=9`));
+  assert.equal(await rows.count(), 0);
+  const none = page.getByTestId('no-such-page');
+  assert.match(await none.textContent(), /There is no page 9: the 60 cells fill 2 pages\./);
+  await rerender(page, () => none.getByRole('link', {name: 'Go to page 2, the last'}).click());
+  assert.deepEqual(await table(), expect(second.cells));
   await context.close();
 });
 
@@ -583,6 +652,13 @@ test('an employer scans a transcript\'s QR code on a phone and sees a revocation
   assert.match(await verdict.textContent(), /证明中的 2 条记录至今全部有效/);
   assert.equal(await page.getByTestId('transcript-record').count(), held.records.length);
   assert.match(await page.locator('main').textContent(), /王五/);
+  // When it was drawn, written out in Chinese, not as an RFC 3339 timestamp; units by title.
+  const drawn = await page.locator('time').getAttribute('datetime');
+  assert.equal(drawn, held.generated_at);
+  assert.match(await page.locator('time').textContent(), /^\d{4}年\d{1,2}月\d{1,2}日/);
+  assert.doesNotMatch(await page.locator('main').textContent(), /\d{4}-\d{2}-\d{2}T\d{2}:/);
+  const unitTitle = (await api('GET', `/v1/units/${encodeURIComponent('szpt:SE101')}`)).body.title;
+  assert.ok((await page.getByTestId('transcript-record').first().textContent()).startsWith(`${unitTitle} (szpt:SE101)`));
   await checkA11y(page, 'transcript verification');
 
   // One record is revoked after the transcript was drawn: the page says so, and which.

@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import {unitTitle} from './catalog.js';
 import {credits, h, progressBar, table} from './dom.js';
-import {num, reasonLabel, t} from './i18n.js';
+import {date, num, reasonLabel, t} from './i18n.js';
 
 const L = {
   summary: ['可认定 {granted} 学分，共需 {total} 学分，还差 {remaining} 学分。', '{granted} of {total} credits could be recognised; {remaining} remain.'],
@@ -57,7 +57,7 @@ export function explanation(result, program, {labels, recordLink}) {
       {class: 'table-responsive'}));
   }
   out.push(h('p', {class: 'hint'}, t(L.basis, {v: result.ruleset_version, sha: String(result.ruleset_sha256).slice(0, 16),
-    asOf: result.as_of})));
+    asOf: date(result.as_of)})));
   return out;
 }
 

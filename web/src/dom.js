@@ -163,4 +163,11 @@ export function saveFile(name, bytes, type) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// The page number a paged list is asked for (?page=N in the address): a whole number from 1;
+// anything else is page 1.
+export function pageNumber(params) {
+  const text = params.get('page') || '';
+  return /^[1-9]\d{0,8}$/.test(text) ? Number(text) : 1;
+}
+
 export function heading(text) { return h('h1', {class: 'heading-l', tabindex: '-1'}, text); }

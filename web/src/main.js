@@ -94,8 +94,15 @@ function renderHeader() {
     tools.append(h('span', {class: 'header-who'}, t(S.signedInAs, {who: roleLabel(app.session)})));
   }
   const other = lang() === 'zh' ? 'en' : 'zh';
-  tools.append(h('button', {type: 'button', class: 'header-button', lang: t(S.otherLangCode),
-    'aria-label': t(S.switchLang), onclick: () => { setLang(other); renderHeader(); app.refresh(); }},
+  // The switch is drawn anew in the other language; focus goes to the new one (WCAG 2.4.3),
+  // not to <body> with the old one, and stays there while the page redraws.
+  tools.append(h('button', {type: 'button', class: 'header-button', id: 'lang-switch', lang: t(S.otherLangCode),
+    'aria-label': t(S.switchLang), onclick: () => {
+      setLang(other);
+      renderHeader();
+      document.getElementById('lang-switch').focus();
+      app.refresh();
+    }},
   t(S.otherLang)));
   if (app.session) {
     tools.append(h('button', {type: 'button', class: 'header-button', 'data-testid': 'sign-out',
@@ -171,6 +178,15 @@ async function route(opts = {}) {
   }
 }
 
+// Whether this document is the server's answer to this very load of the portal's entry page
+// (/portal/, where the server writes a signed-in browser's session), not a copy the browser
+// kept: a copy comes with no bytes transferred. Unknown (no Navigation Timing) counts as no.
+function answeredNow() {
+  if (!location.pathname.endsWith('/')) return false;
+  const nav = performance.getEntriesByType ? performance.getEntriesByType('navigation')[0] : null;
+  return !!nav && nav.transferSize > 0;
+}
+
 let routed = false;
 function setTitle(title) { document.title = `${title} – ${t(S.service)}`; }
 
@@ -184,17 +200,22 @@ async function start() {
   });
   // A signed-in browser's entry page carries its session (the server put there what
   // GET /v1/sessions/current answers); the block is removed once read, so the CSRF token lives
-  // in api.js only. Without it, the session is asked for, and the first page's module loads
-  // meanwhile (a dynamic import is fetched once; route() later gets the same module).
+  // in api.js only. An entry page the server answered just now without it was asked for with no
+  // valid session: nothing to ask (asking would only log a 401 in the console). The session is
+  // asked for only when the page may not be the server's answer to this load (a copy from the
+  // browser's cache, as back and forward may show, or /portal/index.html, which has no block),
+  // and the first page's module loads meanwhile (a dynamic import is fetched once; route()
+  // later gets the same module).
   const block = document.getElementById('cb-session');
   let session = null;
+  let unreadable = false;
   if (block) {
-    try { session = JSON.parse(block.textContent); } catch (e) { /* asked for below */ }
+    try { session = JSON.parse(block.textContent); } catch (e) { unreadable = true; }
     block.remove();
   }
   if (session) {
     app.signedIn(session);
-  } else {
+  } else if (unreadable || !answeredNow()) {
     const first = PAGES[parseHash().name];
     if (first) first.load().catch(() => null);
     try {

@@ -4,7 +4,7 @@ import * as api from './api.js';
 import {unitTitle} from './catalog.js';
 import {downloadButton, FORMATS, recordCredentialUrl, TRANSCRIPTS, transcriptUrl} from './credential_links.js';
 import {field, h, heading, notice} from './dom.js';
-import {S, t} from './i18n.js';
+import {date, S, t} from './i18n.js';
 
 const L = {
   title: ['下载凭证', 'Credentials'],
@@ -30,7 +30,7 @@ export async function render({view, app, setTitle}) {
   if (!active.length) return view.append(h('p', null, t(L.none)));
   const titles = await Promise.all(active.map((x) => unitTitle(x.unit)));
   const choice = field({id: 'credential-record', label: t(L.record),
-    options: active.map((x, i) => [x.id, `${titles[i]} · ${x.completed_on}`])});
+    options: active.map((x, i) => [x.id, `${titles[i]} · ${date(x.completed_on)}`])});
   const slot = h('div');
   const show = () => {
     const id = choice.input.value;

@@ -16,7 +16,11 @@ const L = {
   recentHint: ['只保存在此浏览器标签页中，刷新后清空。', 'Kept in this browser tab only; a reload forgets them.'],
   none: ['本标签页还没有登记记录。', 'Nothing was stored from this tab yet.'],
   leaf: ['日志位置', 'Log position'],
+  count: ['共 {n} 条，最新的在前', '{n} records, the latest first'],
+  latest: ['共 {n} 条，显示最新的 {shown} 条', 'The latest {shown} of {n} records'],
 };
+
+const SHOWN = 200;
 
 export async function render({view, app, setTitle}) {
   setTitle(t(L.title));
@@ -35,6 +39,8 @@ export async function render({view, app, setTitle}) {
     }}, id.group, button(t(L.open), {type: 'submit', secondary: true})),
     h('h2', {class: 'heading-m'}, t(L.recent)), h('p', {class: 'hint'}, t(L.recentHint)));
   if (!posted.length) return view.append(h('p', null, t(L.none)));
-  view.append(table(null, [t(L.id), t(L.leaf)], posted.slice(-200).reverse().map((p) => [
+  const caption = posted.length > SHOWN ? t(L.latest, {n: num(posted.length), shown: num(SHOWN)})
+    : t(L.count, {n: num(posted.length)});
+  view.append(table(caption, [t(L.id), t(L.leaf)], posted.slice(-SHOWN).reverse().map((p) => [
     h('a', {href: `#/record/${api.enc(p.id)}`}, p.id), num(p.leaf_index)]), {class: 'table-responsive'}));
 }

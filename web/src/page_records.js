@@ -1,11 +1,15 @@
 // The learner's records, filtered and paged. The API pages by a cursor in leaf order
-// (GET /v1/learners/{id}/records?cursor=&limit=); a filtered page is filled by reading API
-// pages from where the previous filtered page stopped, and the cursor each page starts at is
-// remembered, so "previous" and "next" never read a record twice.
+// (GET /v1/learners/{id}/records?cursor=&limit=) and gives no total; a filtered page is filled
+// by reading API pages from where the previous filtered page stopped, and the cursor each page
+// starts at is remembered, so "previous" and "next" never read a record twice. A page is only
+// said to have a next one when a further record matches, so every page but the last holds
+// PAGE_SIZE records: on the last page the total is known, and on the others only that more
+// follow. A page past the last (a stale bookmark, an edited address) says so and links to the
+// last one, instead of showing the last one's records under the asked number.
 import * as api from './api.js';
 import {institutionName, names, unitTitle} from './catalog.js';
-import {button, credits, field, h, heading, notice, table, tag} from './dom.js';
-import {date, KIND, kindLabel, S, t} from './i18n.js';
+import {button, credits, field, h, heading, notice, pageNumber, table, tag} from './dom.js';
+import {date, KIND, kindLabel, num, S, t} from './i18n.js';
 
 const PAGE_SIZE = 20;
 const API_PAGE = 100;
@@ -22,7 +26,14 @@ const L = {
   issuer: ['发证机构', 'Issuer'],
   completed: ['取得日期', 'Completed on'],
   none: ['没有符合条件的记录。', 'No records match.'],
-  shown: ['第 {page} 页，共 {n} 条', 'Page {page}: {n} records'],
+  shownMore: ['第 {page} 页：{n} 条记录，后面还有', 'Page {page}: {n} records; more follow'],
+  shownLast: ['第 {page} 页（最后一页）：{n} 条记录，共 {total} 条', 'Page {page} (the last): {n} of {total} records'],
+  shownAll: ['共 {total} 条记录', '{total} records'],
+  noPage: ['没有第 {page} 页：符合条件的记录共 {total} 条，只有 {pages} 页。',
+    'There is no page {page}: the {total} records that match fill {pages} pages.'],
+  noPageOne: ['没有第 {page} 页：符合条件的记录共 {total} 条，只有 1 页。',
+    'There is no page {page}: the {total} records that match fill 1 page.'],
+  toLast: ['前往第 {pages} 页（最后一页）', 'Go to page {pages}, the last'],
 };
 
 // Start cursors of filtered pages, per filter: "kind=..&status=.." -> [cursor of page 1, ...].
@@ -36,15 +47,12 @@ async function readPage(learner, filter, startCursor) {
     if (cursor) q.set('cursor', cursor);
     const r = await api.get(`/v1/learners/${api.enc(learner)}/records?${q}`);
     if (!r.ok) throw Object.assign(new Error('read'), {response: r});
-    const recs = r.data.records;
-    for (let i = 0; i < recs.length; i++) {
-      if (!filter(recs[i])) continue;
-      rows.push(recs[i]);
-      if (rows.length === PAGE_SIZE) {
-        // The next page starts after this record: its leaf index is the API's cursor form.
-        const more = i + 1 < recs.length || r.data.next_cursor;
-        return {rows, next: more ? cursorAfter(recs[i]) : null};
-      }
+    for (const rec of r.data.records) {
+      if (!filter(rec)) continue;
+      // A record that matches beyond a full page: there is a next page, and it starts after
+      // this page's last record (its leaf index is the API's cursor form).
+      if (rows.length === PAGE_SIZE) return {rows, next: cursorAfter(rows[PAGE_SIZE - 1])};
+      rows.push(rec);
     }
     if (!r.data.next_cursor) return {rows, next: null};
     cursor = r.data.next_cursor;
@@ -60,7 +68,7 @@ export async function render({view, app, params, setTitle}) {
   const kind = params.get('kind') || '';
   const status = params.get('status') || '';
   const year = params.get('year') || '';
-  const page = Math.max(1, Number(params.get('page')) || 1);
+  const page = pageNumber(params);
   const key = `${kind}|${status}|${year}`;
   const filter = (r) => (!kind || r.kind === kind) && (!status || r.status === status) &&
     (!year || String(r.completed_on).startsWith(year));
@@ -80,25 +88,44 @@ export async function render({view, app, params, setTitle}) {
   }}, kindField.group, statusField.group, yearField.group, button(t(L.apply), {type: 'submit', secondary: true}));
   view.append(heading(t(L.title)), form);
 
-  // Walk to the requested page from the last page whose start is known.
+  // Walk to the requested page from the last page whose start is known; `shown` is where the
+  // walk stopped (below `page` when the list ends before it).
   const known = starts.get(key) || [''];
   starts.set(key, known);
   let result = null;
+  let shown = Math.min(page, known.length);
   try {
-    for (let p = Math.min(page, known.length); p <= page; p++) {
-      result = await readPage(learner, filter, known[p - 1]);
-      if (result.next && known.length === p) known.push(result.next);
-      if (!result.next && p < page) break;
+    for (;; shown++) {
+      result = await readPage(learner, filter, known[shown - 1]);
+      if (result.next && known.length === shown) known.push(result.next);
+      if (shown >= page || !result.next) break;
     }
   } catch (e) {
     if (!e.response) throw e;
     return view.append(notice(t(S.requestFailed, {detail: api.detail(e.response)}), 'error'));
   }
-  const rows = result ? result.rows : [];
+  const rows = result.rows;
   if (!rows.length) return view.append(h('p', null, t(L.none)));
+  const link = (p) => {
+    const q = new URLSearchParams(params);
+    q.set('page', String(p));
+    return `#/records?${q}`;
+  };
+  // Every page before the last holds PAGE_SIZE records.
+  const total = result.next ? null : (shown - 1) * PAGE_SIZE + rows.length;
+  if (shown < page) {
+    const pages = num(shown);
+    return view.append(h('div', {class: 'notice notice-warning', role: 'status', 'data-testid': 'no-such-page',
+      'data-last-page': String(shown), 'data-total': String(total)},
+    h('p', null, t(shown === 1 ? L.noPageOne : L.noPage, {page: num(page), total: num(total), pages})),
+    h('p', null, h('a', {href: link(shown)}, t(L.toLast, {pages})))));
+  }
   const [units, issuers] = await Promise.all([
     names(unitTitle, rows.map((r) => r.unit)), names(institutionName, rows.map((r) => r.issuer))]);
-  view.append(table(t(L.shown, {page, n: rows.length}),
+  const caption = total === null ? t(L.shownMore, {page: num(page), n: num(rows.length)})
+    : page === 1 ? t(L.shownAll, {total: num(total)})
+      : t(L.shownLast, {page: num(page), n: num(rows.length), total: num(total)});
+  view.append(table(caption,
     [t(L.unit), t(L.issuer), t(L.kind), t(S.creditsUnit), t(L.completed), t(L.status)],
     rows.map((r) => ({
       attrs: {'data-testid': 'record-row', 'data-record': r.id},
@@ -106,12 +133,9 @@ export async function render({view, app, params, setTitle}) {
         credits(r.credits), date(r.completed_on),
         r.status === 'active' ? tag(t(S.active), 'green') : tag(t(S.revoked), 'red')],
     })), {class: 'table-responsive'}));
-  const link = (p) => {
-    const q = new URLSearchParams(params);
-    q.set('page', String(p));
-    return `#/records?${q}`;
-  };
-  view.append(h('nav', {class: 'pager', 'aria-label': t(S.page, {n: page})},
-    page > 1 ? h('a', {href: link(page - 1), rel: 'prev'}, t(S.prev)) : h('span'),
-    result.next ? h('a', {href: link(page + 1), rel: 'next'}, t(S.next)) : h('span')));
+  if (page > 1 || result.next) {
+    view.append(h('nav', {class: 'pager', 'aria-label': t(S.page, {n: page})},
+      page > 1 ? h('a', {href: link(page - 1), rel: 'prev'}, t(S.prev)) : h('span'),
+      result.next ? h('a', {href: link(page + 1), rel: 'next'}, t(S.next)) : h('span')));
+  }
 }

@@ -26,6 +26,12 @@ const L = {
   noneLeft: ['您已向所有院校授权。', 'You share your records with every institution already.'],
 };
 
+// A grant this page made ends at the end of the day the learner typed (UTC), which is that
+// day, not a time of the next morning in a time zone east of UTC.
+function untilDay(at) {
+  return /^\d{4}-\d{2}-\d{2}T23:59:59Z$/.test(at) ? date(at.slice(0, 10)) : date(at);
+}
+
 export async function render({view, app, setTitle}) {
   setTitle(t(L.title));
   const learner = app.session.learner;
@@ -38,7 +44,7 @@ export async function render({view, app, setTitle}) {
   if (!grants.length) view.append(h('p', null, t(L.none)));
   else {
     view.append(table(null, [t(L.inst), t(L.since), t(L.until), ''], grants.map((g) => [
-      known.get(g.institution), date(g.granted_at), g.expires_at ? date(g.expires_at) : t(L.forever),
+      known.get(g.institution), date(g.granted_at), g.expires_at ? untilDay(g.expires_at) : t(L.forever),
       button(t(L.withdraw), {secondary: true, onclick: async () => {
         const d = await api.del(`${base}/${api.enc(g.institution)}`);
         if (!d.ok) return view.prepend(notice(t(S.requestFailed, {detail: api.detail(d)}), 'error'));

@@ -3,10 +3,12 @@
 // cell of fewer than k learners and the cells that would let one be worked out; the page only
 // shows what it answers. The question lives in the URL (#/stats?group_by=region,kind&region=31
 // &region_level=county&page=2); the cursor of each page is remembered per question, so "next"
-// and "previous" read the same answer (the server keeps it: the cursor names it).
+// and "previous" read the same answer (the server keeps it: the cursor names it). The API gives
+// no count of cells, but every page it says more follow after is full, so the last page knows
+// the total; a page past the last says so and links to the last one.
 import * as api from './api.js';
 import {institutionName, names} from './catalog.js';
-import {button, field, h, heading, notice, saveFile, showErrors, table} from './dom.js';
+import {button, field, h, heading, notice, pageNumber, saveFile, showErrors, table} from './dom.js';
 import {kindLabel, num, S, t} from './i18n.js';
 
 const PAGE_SIZE = 50;
@@ -41,7 +43,12 @@ const L = {
     '{n} more cells are left out: fewer than {k} learners, or they would let such a cell be worked out.'],
   none: ['没有可以显示的格子。', 'There is no cell to show.'],
   asOf: ['统计截至日志第 {n} 条。', 'Complete to log entry {n}.'],
-  shown: ['第 {page} 页，{n} 个格子', 'Page {page}: {n} cells'],
+  shownMore: ['第 {page} 页，{n} 个格子，后面还有', 'Page {page}: {n} cells; more follow'],
+  shownLast: ['第 {page} 页（最后一页），{n} 个格子，共 {total} 个', 'Page {page} (the last): {n} of {total} cells'],
+  shownAll: ['共 {total} 个格子', '{total} cells'],
+  noPage: ['没有第 {page} 页：共 {total} 个格子，只有 {pages} 页。', 'There is no page {page}: the {total} cells fill {pages} pages.'],
+  noPageOne: ['没有第 {page} 页：共 {total} 个格子，只有 1 页。', 'There is no page {page}: the {total} cells fill 1 page.'],
+  toLast: ['前往第 {pages} 页（最后一页）', 'Go to page {pages}, the last'],
   noKey: ['请至少选择一项分组。', 'Choose at least one key to group by.'],
   badPrefix: ['地区代码应为 2、4 或 6 位数字。', 'A region code has 2, 4 or 6 digits.'],
 };
@@ -70,7 +77,7 @@ function apiQuery(q) {
 export async function render({view, app, params, setTitle}) {
   setTitle(t(L.title));
   const q = question(params, app);
-  const page = Math.max(1, Number(params.get('page')) || 1);
+  const page = pageNumber(params);
   const errors = h('div');
 
   const boxes = KEYS.map((k) => {
@@ -106,19 +113,22 @@ export async function render({view, app, params, setTitle}) {
   const key = base.toString();
   const known = starts.get(key) || [''];
   starts.set(key, known);
+  // `shownPage` is where the walk stopped: below `page` when the answer ends before it.
   let r = null;
-  for (let p = Math.min(page, known.length); p <= page; p++) {
+  let shownPage = Math.min(page, known.length);
+  for (;; shownPage++) {
     const one = new URLSearchParams(base);
     one.set('limit', String(PAGE_SIZE));
-    if (known[p - 1]) one.set('cursor', known[p - 1]);
+    if (known[shownPage - 1]) one.set('cursor', known[shownPage - 1]);
     r = await api.get(`/v1/stats?${one}`);
     if (!r.ok) return view.append(notice(t(S.requestFailed, {detail: api.detail(r)}), 'error'));
-    if (r.data.next && known.length === p) known.push(r.data.next);
-    if (!r.data.next) break;
+    if (r.data.next && known.length === shownPage) known.push(r.data.next);
+    if (shownPage >= page || !r.data.next) break;
   }
   const answer = r.data;
-  const shownPage = Math.min(page, known.length);
   const cells = answer.cells || [];
+  // Every page before the last holds PAGE_SIZE cells.
+  const total = answer.next ? null : (shownPage - 1) * PAGE_SIZE + cells.length;
   const cols = q.groupBy.length ? q.groupBy : ['region'];
   const issuers = cols.includes('issuer') ? await names(institutionName, cells.map((c) => c.issuer)) : new Map();
   const value = (k, c) => (k === 'kind' ? kindLabel(c.kind) : k === 'issuer' ? issuers.get(c.issuer) : String(c[k]));
@@ -132,10 +142,26 @@ export async function render({view, app, params, setTitle}) {
     csv.after(h('p', {class: 'hint', role: 'status', 'data-testid': 'stats-saved'}, t(L.saved, {name})));
   }});
   view.append(h('p', {class: 'hint'}, t(L.asOf, {n: num(answer.tree_size)})));
+  const link = (p) => {
+    const next = new URLSearchParams(params);
+    next.set('page', String(p));
+    return `#/stats?${next}`;
+  };
+  if (shownPage < page && cells.length) {
+    const pages = num(shownPage);
+    view.append(h('div', {class: 'notice notice-warning', role: 'status', 'data-testid': 'no-such-page',
+      'data-last-page': String(shownPage), 'data-total': String(total)},
+    h('p', null, t(shownPage === 1 ? L.noPageOne : L.noPage, {page: num(page), total: num(total), pages})),
+    h('p', null, h('a', {href: link(shownPage)}, t(L.toLast, {pages})))), csv);
+    return;
+  }
   if (!cells.length) {
     view.append(h('p', {'data-testid': 'stats-none'}, t(L.none)));
   } else {
-    view.append(table(t(L.shown, {page: shownPage, n: cells.length}),
+    const caption = total === null ? t(L.shownMore, {page: num(page), n: num(cells.length)})
+      : page === 1 ? t(L.shownAll, {total: num(total)})
+        : t(L.shownLast, {page: num(page), n: num(cells.length), total: num(total)});
+    view.append(table(caption,
       [...cols.map((k) => t(L[k])), t(L.learners), t(L.records), t(L.credits), t(L.conversions)],
       cells.map((c) => ({
         attrs: {'data-testid': 'stats-row'},
@@ -146,11 +172,6 @@ export async function render({view, app, params, setTitle}) {
     view.append(h('p', {'data-testid': 'stats-suppressed', 'data-n': String(answer.suppressed)},
       t(L.suppressed, {n: num(answer.suppressed), k: answer.k})));
   }
-  const link = (p) => {
-    const next = new URLSearchParams(params);
-    next.set('page', String(p));
-    return `#/stats?${next}`;
-  };
   if (shownPage > 1 || answer.next) {
     view.append(h('nav', {class: 'pager', 'aria-label': t(S.page, {n: shownPage})},
       shownPage > 1 ? h('a', {href: link(shownPage - 1), rel: 'prev'}, t(S.prev)) : h('span'),

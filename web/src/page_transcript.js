@@ -5,8 +5,8 @@
 // status now, and, first, whether any of them has been revoked since.
 import * as api from './api.js';
 import {button, field, h, heading, notice, summaryList, table, tag} from './dom.js';
-import {institutionName, names} from './catalog.js';
-import {num, S, t} from './i18n.js';
+import {institutionName, names, unitTitle} from './catalog.js';
+import {date, num, S, t} from './i18n.js';
 
 const L = {
   title: ['学分证明核验', 'Transcript verification'],
@@ -62,16 +62,17 @@ export async function render({view, args, app, setTitle}) {
   view.append(summaryList([
     c.learner_name ? [t(L.learner), c.learner_name] : null,
     [t(L.learnerId), h('code', null, c.learner)],
-    [t(L.generated), c.generated_at],
+    [t(L.generated), h('time', {datetime: c.generated_at}, date(c.generated_at))],
     [t(L.total), num(c.total_credits)],
     [t(L.checkpoint), t(L.checkpointText, {origin: c.checkpoint.origin, size: num(c.checkpoint.tree_size)})],
     [t(L.root), h('code', {class: 'mono-wrap'}, c.checkpoint.root_hash)],
   ]));
-  const issuers = await names(institutionName, c.records.map((x) => x.issuer));
+  const [units, issuers] = await Promise.all([names(unitTitle, c.records.map((x) => x.unit)),
+    names(institutionName, c.records.map((x) => x.issuer))]);
   view.append(table(t(L.records), [t(L.unit), t(L.issuer), t(L.credits), t(L.status)],
     c.records.map((x) => ({
       attrs: {'data-testid': 'transcript-record', 'data-status': x.status},
-      cells: [x.unit, issuers.get(x.issuer) || x.issuer, num(x.credits),
+      cells: [units.get(x.unit) === x.unit ? x.unit : `${units.get(x.unit)} (${x.unit})`, issuers.get(x.issuer) || x.issuer, num(x.credits),
         x.status === 'revoked' ? tag(t(L.revoked), 'red') : tag(t(L.active), 'green')],
     })), {class: 'table-responsive'}));
 }

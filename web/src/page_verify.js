@@ -15,7 +15,12 @@ const L = {
   file: ['或选择文件', 'Or choose a file'],
   check: ['核验', 'Verify'],
   empty: ['请粘贴内容或选择文件', 'Paste the content or choose a file'],
-  notJson: ['这不是记录包，也不是凭证。', 'This is neither a record bundle nor a credential.'],
+  notJson: ['这不是 JSON，也不是 JWT，因此既不是记录包，也不是凭证。请粘贴记录包或凭证的 JSON，或 JWT 形式的凭证（以两个点分隔的三段文字）。',
+    'This is not JSON, nor a JWT, so it is neither a record bundle nor a credential. Paste a record bundle or a credential as JSON, or a credential as a JWT (three parts separated by two dots).'],
+  neither: ['这是有效的 JSON，但既不是记录包，也不是凭证，因此没有进行核验。应为记录包（含 record、status 和 receipt 的 JSON 对象，即 GET /v1/records/{id} 的返回内容或记录页面下载的记录包），或凭证（含 @context 和 credentialSubject 的 W3C 可验证凭证 JSON 对象，或 JWT）。',
+    'This is valid JSON, but neither a record bundle nor a credential, so nothing was checked. Expected a record bundle (a JSON object with "record", "status" and "receipt": what GET /v1/records/{id} returns, or the bundle a record\'s page downloads) or a credential (a W3C verifiable credential: a JSON object with "@context" and "credentialSubject", or a JWT).'],
+  partial: ['这像是记录包，但缺少“{field}”，因此没有进行核验。记录包是含 record、status 和 receipt 的 JSON 对象（GET /v1/records/{id} 的返回内容或记录页面下载的记录包）。',
+    'This looks like a record bundle but has no "{field}", so nothing was checked. A record bundle is a JSON object with "record", "status" and "receipt" (what GET /v1/records/{id} returns, or the bundle a record\'s page downloads).'],
   record: ['记录内容（由签名日志证明）', 'The record (as the signed log proves it)'],
   learner: ['学习者', 'Learner'],
   unit: ['课程或成果', 'Unit'],
@@ -62,17 +67,50 @@ async function checkBundle(bundle, out) {
   ]));
 }
 
-async function checkCredential(text, parsed, out) {
-  const r = parsed ? await api.post('/v1/credentials/verify', parsed)
-    : await api.call('POST', '/v1/credentials/verify', {body: text.trim(), type: 'text/plain'});
+// `credential` is a JSON object or the text of a JWT.
+async function checkCredential(credential, out) {
+  const r = typeof credential === 'object' ? await api.post('/v1/credentials/verify', credential)
+    : await api.call('POST', '/v1/credentials/verify', {body: credential, type: 'text/plain'});
   if (r.status === 404 || r.status === 405) return out.append(notice(t(L.credentialMissing), 'warning'));
+  const data = r.data && typeof r.data === 'object' ? r.data : {};
+  // No verdict (the server refused the request, or failed): nothing was checked.
+  if (typeof data.verified !== 'boolean') {
+    return out.append(notice(t(S.requestFailed, {detail: api.detail(r)}), 'error'));
+  }
   const status = badge();
   out.append(h('h2', {class: 'heading-m'}, t(L.credential)), status);
-  const data = r.data && typeof r.data === 'object' ? r.data : {};
   const ok = r.ok && data.verified === true;
   const checks = (data.checks || []).map((c) => ({id: typeof c === 'string' ? c : JSON.stringify(c), ok: true}))
     .concat((data.errors || []).map((e) => ({id: typeof e === 'string' ? e : (e.message || JSON.stringify(e)), ok: false})));
   settle(status, ok, checks.length ? checks : [{id: ok ? t(L.credentialOk) : t(L.credentialBad), ok}]);
+}
+
+const JWT = /^[\w-]+\.[\w-]*\.[\w-]+$/;
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+// What the pasted text is: {bundle} (a record bundle), {credential} (a credential object or a
+// JWT's text, a VC-API request's verifiableCredential taken out), or {problem} (why it is
+// neither, with what was expected).
+function classify(content) {
+  const trimmed = content.trim();
+  let parsed;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch (err) {
+    return JWT.test(trimmed) ? {credential: trimmed} : {problem: t(L.notJson)};
+  }
+  if (isObject(parsed) && (isObject(parsed.verifiableCredential) || typeof parsed.verifiableCredential === 'string')) {
+    parsed = parsed.verifiableCredential;
+  }
+  if (typeof parsed === 'string' && JWT.test(parsed.trim())) return {credential: parsed.trim()};
+  if (!isObject(parsed)) return {problem: t(L.neither)};
+  if (parsed.record && parsed.receipt) return {bundle: parsed};
+  if ('@context' in parsed || 'credentialSubject' in parsed) return {credential: parsed};
+  // Half a bundle, or a record on its own (what a bundle's "record" holds).
+  if (parsed.record) return {problem: t(L.partial, {field: 'receipt'})};
+  if (parsed.receipt) return {problem: t(L.partial, {field: 'record'})};
+  if (parsed.type === 'record' && parsed.learner) return {problem: t(L.partial, {field: 'receipt'})};
+  return {problem: t(L.neither)};
 }
 
 export async function render({view, setTitle}) {
@@ -93,13 +131,12 @@ export async function render({view, setTitle}) {
         text.setError(t(L.empty));
         return showErrors(errors, [{id: text.id, text: t(L.empty)}]);
       }
-      let parsed = null;
-      try { parsed = JSON.parse(content); } catch (err) { parsed = null; }
-      if (parsed && parsed.record && parsed.receipt) return checkBundle(parsed, out);
-      if ((parsed && typeof parsed === 'object') || /^[\w-]+\.[\w-]*\.[\w-]+$/.test(content.trim())) {
-        return checkCredential(content, parsed, out);
-      }
-      text.setError(t(L.notJson));
-      showErrors(errors, [{id: text.id, text: t(L.notJson)}]);
+      const what = classify(content);
+      if (what.bundle) return checkBundle(what.bundle, out);
+      if (what.credential) return checkCredential(what.credential, out);
+      // Nothing to check: said beside the field, and no verification badge (which would read
+      // as something checked and failed).
+      text.setError(what.problem);
+      showErrors(errors, [{id: text.id, text: what.problem}]);
     }}, text.group, file.group, button(t(L.check), {type: 'submit'})), out);
 }
