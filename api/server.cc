@@ -80,6 +80,16 @@ Status BadEscape() {
 Status ParseTarget(std::string_view target, HttpRequest* req) {
   size_t q = target.find('?');
   if (!UrlDecode(target.substr(0, q), false, &req->path)) return BadEscape();
+  // An encoded '/' would be routed as a separator once decoded (/v1/records/x%2Fcredential as
+  // x's credential): no id of the bank holds a '/', so it is refused, not routed.
+  const std::string_view raw_path = target.substr(0, q);
+  for (size_t at = raw_path.find('%'); at != std::string_view::npos;
+       at = raw_path.find('%', at + 1)) {
+    if (raw_path.substr(at, 3) == "%2F" || raw_path.substr(at, 3) == "%2f") {
+      return Status(StatusCode::kInvalidArgument,
+                    "an encoded '/' (%2F) in the request path: no id holds one");
+    }
+  }
   if (q == std::string_view::npos) return Status::Ok();
   std::string_view rest = target.substr(q + 1);
   while (!rest.empty()) {

@@ -57,6 +57,7 @@ SessionOptions SessionOptions::FromConfig(const Config& config) {
   o.max_age_ms = int64_t{config.session_max_age_s} * 1000;
   o.code_ttl_ms = int64_t{config.sign_in_code_ttl_s} * 1000;
   o.max_failures = config.sign_in_max_failures;
+  o.max_failures_per_address = config.sign_in_max_failures_per_address;
   o.failure_window_ms = int64_t{config.sign_in_failure_window_s} * 1000;
   o.secure_cookie = !config.tls_cert.empty();
   return o;
@@ -158,7 +159,9 @@ int Sessions::RetryAfter(const std::string& remote, const std::string& code_key)
     auto it = map->find(key);
     if (it == map->end()) continue;
     Prune(&it->second, oldest_kept);
-    if (static_cast<int>(it->second.size()) >= options_.max_failures) {
+    const int most =
+        map == &failures_by_address_ ? options_.max_failures_per_address : options_.max_failures;
+    if (static_cast<int>(it->second.size()) >= most) {
       until = std::max(until, it->second.front() + options_.failure_window_ms);
     }
   }

@@ -23,13 +23,16 @@
 // `last_seen_ms` is written at most once a minute (or a quarter of the idle timeout), so
 // idle expiry is exact to that much.
 //
-// Failed code attempts are limited per client address and per submitted code: after
-// sign_in_max_failures failures within sign_in_failure_window_s, further attempts from that
-// address (or of that code) get 429 with Retry-After until the oldest failure leaves the
-// window; a blocked attempt is not even checked, so a lucky guess while blocked does not
-// sign in. With 60-bit codes, 10^6 addresses guessing at 5 tries per 15 minutes against 10^3
-// live codes succeed with probability ~4e-7 a day. Behind a reverse proxy every client shares
-// its address; run the proxy's own limit there.
+// Failed code attempts are limited per submitted code and per client address: after
+// sign_in_max_failures failures of one code, or sign_in_max_failures_per_address from one
+// address, within sign_in_failure_window_s, further attempts of that code (or from that
+// address) get 429 with Retry-After until the oldest failure leaves the window; a blocked
+// attempt is not even checked, so a lucky guess while blocked does not sign in. The address
+// limit is ten times the code's: a school's computer room or a mobile carrier puts hundreds
+// of learners behind one address, and five typing slips among them must not lock all out.
+// With 60-bit codes, 10^6 addresses guessing at 50 tries per 15 minutes against 10^3 live
+// codes succeed with probability ~4e-6 a day. Behind a reverse proxy every client shares its
+// address; run the proxy's own limit there.
 //
 // Thread safety: every method may be called concurrently. Code use is serialized by a mutex
 // (the Kv has no compare-and-set), so one code yields one session within a process.
@@ -58,7 +61,8 @@ struct SessionOptions {
   int64_t idle_timeout_ms = 30 * 60 * 1000;
   int64_t max_age_ms = 12 * 60 * 60 * 1000;
   int64_t code_ttl_ms = 10 * 60 * 1000;
-  int max_failures = 5;
+  int max_failures = 5;               // of one typed code
+  int max_failures_per_address = 50;  // from one client address
   int64_t failure_window_ms = 15 * 60 * 1000;
   bool secure_cookie = false;  // add Secure to the cookie (the server speaks TLS)
 

@@ -101,7 +101,7 @@ int RunServe(const ServeOptions& o) {
 }
 
 struct KeygenOptions {
-  std::string out;
+  std::string out = "log_key.pem";  // where `serve --key-file` looks first is DIR/log_key.pem
   std::string name = "creditbank.localhost/log";
 };
 
@@ -112,6 +112,7 @@ int RunKeygen(const KeygenOptions& o) {
     std::fprintf(stderr, "creditbank keygen: %s\n", s.ToString().c_str());
     return 1;
   }
+  std::fprintf(stderr, "creditbank keygen: wrote %s (mode 0600)\n", o.out.c_str());
   const std::string& name = o.name;
   std::printf("%s", key.PublicKeyPem().c_str());
   std::printf("verifier_key: %s\n", VerifierKeyString(name, key.PublicKey()).c_str());
@@ -274,7 +275,7 @@ void AddKeygenCommand(CLI::App& parent, int* exit_code) {
   cmd->footer(
       "Writes a new Ed25519 private key (PKCS#8 PEM, mode 0600) and prints its public key and\n"
       "signed-note verifier key. Refuses to overwrite a file.");
-  cmd->add_option("--out", o->out, "the new key file")->type_name("FILE")->required();
+  cmd->add_option("--out", o->out, "the new key file")->type_name("FILE")->capture_default_str();
   cmd->add_option("--name", o->name, "the log origin (or witness name) the key signs as")
       ->type_name("ORIGIN")
       ->capture_default_str();

@@ -48,7 +48,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"session_max_age_s", "int", "a portal session ends this many seconds after sign-in (43200)"},
     {"sign_in_code_ttl_s", "int", "a one-time sign-in code is valid this many seconds (600)"},
     {"sign_in_max_failures", "int",
-     "failed sign-in code attempts allowed per address and per code in the window (5)"},
+     "failed attempts of one sign-in code allowed in the window (5)"},
+    {"sign_in_max_failures_per_address", "int",
+     "failed sign-in code attempts allowed from one client address in the window (50)"},
     {"sign_in_failure_window_s", "int", "the window of sign_in_max_failures, seconds (900)"},
     {"storage.backend", "string",
      "rocksdb (embedded, in data_dir) or postgres (a PostgreSQL-wire engine)", "CREDITBANK_STORAGE",
@@ -268,6 +270,8 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
     return ParseInt<int>(key, source, value, 1, 7 * 86'400, &c.sign_in_code_ttl_s);
   } else if (key == "sign_in_max_failures") {
     return ParseInt<int>(key, source, value, 1, 1000, &c.sign_in_max_failures);
+  } else if (key == "sign_in_max_failures_per_address") {
+    return ParseInt<int>(key, source, value, 1, 100'000, &c.sign_in_max_failures_per_address);
   } else if (key == "sign_in_failure_window_s") {
     return ParseInt<int>(key, source, value, 1, 86'400, &c.sign_in_failure_window_s);
   } else if (key == "storage.backend") {
@@ -353,6 +357,13 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
                             const std::map<std::string, std::string>& env,
                             const std::map<std::string, std::string>& flags) {
   Config c;
+  // Where each key that was set came from, for the checks of keys together below; the last
+  // source wins, as its value does.
+  std::map<std::string, std::string> source_of;
+  auto from = [&](const std::string& key) {
+    auto it = source_of.find(key);
+    return it == source_of.end() ? std::string("the default") : it->second;
+  };
   if (!config_file.empty()) {
     std::ifstream in(config_file);
     if (!in)
@@ -374,12 +385,16 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
     }
     std::vector<std::pair<std::string, std::string>> entries;
     LCB_RETURN_IF_ERROR(Flatten("", doc, config_file, &entries));
-    for (const auto& [key, text] : entries) LCB_RETURN_IF_ERROR(Apply(c, key, text, config_file));
+    for (const auto& [key, text] : entries) {
+      LCB_RETURN_IF_ERROR(Apply(c, key, text, config_file));
+      source_of[key] = config_file;
+    }
   }
   for (const auto& info : kKeys) {
     const std::string name = ConfigEnvName(info);
     if (auto it = env.find(name); it != env.end()) {
       LCB_RETURN_IF_ERROR(Apply(c, info.key, it->second, "environment " + name));
+      source_of[info.key] = "environment " + name;
     }
   }
   for (const auto& [name, value] : flags) {
@@ -390,18 +405,21 @@ StatusOr<Config> LoadConfig(const std::string& config_file,
       if (key == info.key) flag = "--" + ConfigFlagName(info);
     }
     LCB_RETURN_IF_ERROR(Apply(c, key, value, "flag " + flag));
+    source_of[key] = "flag " + flag;
   }
   if (c.tls_cert.empty() != c.tls_key.empty()) {
-    return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key", "configuration",
+    // Named where the one that was given came from.
+    return Bad(c.tls_cert.empty() ? "tls_cert" : "tls_key",
+               from(c.tls_cert.empty() ? "tls_key" : "tls_cert"),
                "tls_cert and tls_key must be given together");
   }
   if (c.storage_backend == "postgres" && c.storage_postgres_dsn.empty()) {
-    return Bad("storage.postgres.dsn", "configuration",
+    return Bad("storage.postgres.dsn", from("storage.backend"),
                "is required with storage.backend postgres (--postgres-dsn, "
                "CREDITBANK_POSTGRES_DSN)");
   }
   if (static_cast<size_t>(c.witness_quorum) > c.witnesses.size()) {
-    return Bad("witness_quorum", "configuration",
+    return Bad("witness_quorum", from("witness_quorum"),
                "is " + std::to_string(c.witness_quorum) + " but only " +
                    std::to_string(c.witnesses.size()) + " witnesses are configured");
   }

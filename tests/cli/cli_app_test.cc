@@ -3,6 +3,7 @@
 #include "cli/cli_app.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -124,8 +125,27 @@ TEST(CliAppTest, AMissingRequiredFlagExitsTwoNamingIt) {
   EXPECT_TRUE(Has(RunCli({"token", "create"}).err, "--role"));
   EXPECT_TRUE(Has(RunCli({"token", "revoke"}).err, "--id"));
   EXPECT_EQ(RunCli({"token"}).code, kExitUsage);
-  EXPECT_EQ(RunCli({"keygen"}).code, kExitUsage);
   EXPECT_EQ(RunCli({"witness", "--listen", "127.0.0.1:0"}).code, kExitUsage);
+}
+
+// `keygen` alone writes ./log_key.pem (0600) and never overwrites it.
+TEST(CliAppTest, KeygenWithoutOutWritesLogKeyPemHere) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("cli_keygen_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto here = std::filesystem::current_path();
+  std::filesystem::current_path(dir);
+  Outcome first = RunCli({"keygen"});
+  Outcome again = RunCli({"keygen"});
+  std::filesystem::current_path(here);
+  EXPECT_EQ(first.code, kExitOk) << first.err;
+  EXPECT_TRUE(Has(first.err, "wrote log_key.pem (mode 0600)")) << first.err;
+  EXPECT_TRUE(Has(first.out, "verifier_key: ")) << first.out;
+  const auto perms = std::filesystem::status(dir / "log_key.pem").permissions();
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(perms & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(again.code, 1) << "refuses to overwrite";
 }
 
 TEST(CliAppTest, EqualsFormAndTheCmdEntryPointsParseTheSameWay) {

@@ -262,6 +262,14 @@ TEST(ConfigTest, WitnessesFromTheFileAndTheirQuorum) {
   auto no_witness = LoadConfig("", {}, {{"witness_quorum", "1"}});
   ASSERT_FALSE(no_witness.ok());
   EXPECT_NE(no_witness.status().message().find("only 0 witnesses"), std::string::npos);
+  // Named where the quorum was set: the flag here, the environment there.
+  EXPECT_NE(no_witness.status().message().find("(from flag --witness-quorum)"), std::string::npos)
+      << no_witness.status().message();
+  auto from_env = LoadConfig("", {{"CREDITBANK_WITNESS_QUORUM", "2"}}, {});
+  ASSERT_FALSE(from_env.ok());
+  EXPECT_NE(from_env.status().message().find("(from environment CREDITBANK_WITNESS_QUORUM)"),
+            std::string::npos)
+      << from_env.status().message();
   auto bad_shape = LoadConfig("", {}, {{"witnesses", R"([{"name": "x"}])"}});
   ASSERT_FALSE(bad_shape.ok());
   EXPECT_NE(bad_shape.status().message().find("[0]"), std::string::npos);

@@ -224,6 +224,9 @@ void RoleMatrixTest::BuildTable() {
   // Tokens and the admin action log.
   Add("POST", "/v1/tokens", "", 'A', kAdminOnly, Fixed("/v1/tokens", R"({"role":"auditor"})"));
   Add("GET", "/v1/tokens", "", 'A', kAdminOnly, Fixed("/v1/tokens"));
+  // Any token describes itself; a portal session is not a token (404).
+  Add("GET", "/v1/tokens/current", "", 'A', "401 2xx 2xx 2xx 2xx 2xx 2xx 2xx",
+      Fixed("/v1/tokens/current"), "401 404 404 404 404 404 404 404");
   Add("DELETE", "/v1/tokens/{id}", "a fresh token each cell", 'A', kAdminOnly, [this] {
     auto t = server_->services().tokens().Create("auditor", "");
     return CellRequest{"/v1/tokens/" + t->id, ""};

@@ -1042,7 +1042,10 @@ TEST_F(LimitsTest, OddRequestsNeverCrash) {
       {"GET", "/v1/records/abc%00def", audit, "", 404},
       {"GET", "/v1/learners/%00/records", audit, "", 404},
       {"GET", "/v1/learners/" + std::string(4000, 'x') + "/passbook", audit, "", 404},
-      {"GET", "/v1/units/%2F..%2F..%2Fetc%2Fpasswd", "", "", 404},
+      {"GET", "/v1/units/%2F..%2F..%2Fetc%2Fpasswd", "", "", 400},
+      // An encoded '/' is not a separator: refused, not routed to another route.
+      {"GET", "/v1/records/abc%2Fcredential", audit, "", 400},
+      {"POST", "/v1/records/abc%2frevoke", inst, "{}", 400},
       {"GET", "/v1/units/tsinghua:%E4%B8%AD", "", "", 404},
       {"GET", "/v1/log/proof/inclusion?index=18446744073709551615&size=18446744073709551615", "",
        "", 400},

@@ -28,6 +28,7 @@ class SessionsTest : public ::testing::Test {
     options_.max_age_ms = 12 * 3'600'000;
     options_.code_ttl_ms = 10 * 60'000;
     options_.max_failures = 3;
+    options_.max_failures_per_address = 3;
     options_.failure_window_ms = 15 * 60'000;
     sessions_ = std::make_unique<Sessions>(kv_.get(), options_, [this] { return now_; });
     learner_.kind = RoleKind::kLearner;
@@ -235,7 +236,9 @@ class SessionsHttpTest : public ::testing::Test {
   void SetUp() override {
     SetLogLevel("error");
     server_ = std::make_unique<TestServer>(
-        dir_.sub("bank"), std::map<std::string, std::string>{{"sign_in_max_failures", "3"}});
+        dir_.sub("bank"),
+        std::map<std::string, std::string>{{"sign_in_max_failures", "3"},
+                                           {"sign_in_max_failures_per_address", "3"}});
     cat_.Load(*server_);
   }
   json NewCode(const std::string& token, const std::string& learner, int status = 201) {
@@ -413,6 +416,31 @@ TEST_F(SessionsHttpTest, FailedCodesGet429WithRetryAfter) {
   int retry = std::stoi(r.headers["retry-after"]);
   EXPECT_GT(retry, 0);
   EXPECT_LE(retry, 900);
+}
+
+// One address holds many learners (a school's computer room): slips of different codes from
+// it do not lock the others out until the address limit (ten times the code's by default);
+// the same code tried again is blocked at its own limit.
+TEST(SessionsLimitsTest, ManyLearnersBehindOneAddressAreNotLockedOutByFewSlips) {
+  SetLogLevel("error");
+  TempDir dir;
+  TestServer server(dir.sub("bank"),
+                    {{"sign_in_max_failures", "2"}, {"sign_in_max_failures_per_address", "6"}});
+  std::string learner =
+      server.CallJson("POST", "/v1/learners", server.admin_token(), json::object(), 201)["id"];
+  auto sign_in = [&](const std::string& code) {
+    return server.Call("POST", "/v1/sessions", "", json{{"code", code}}.dump()).status;
+  };
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(sign_in("AAAA-BBBB-CC" + std::to_string(10 + i)), 401);
+  EXPECT_EQ(sign_in("AAAA-BBBB-CC10"), 401);  // that code's second failure
+  EXPECT_EQ(sign_in("AAAA-BBBB-CC10"), 429) << "that code's own limit (2) is reached";
+  json good = server.CallJson("POST", "/v1/sign-in-codes", server.admin_token(),
+                              {{"learner", learner}}, 201);
+  EXPECT_EQ(sign_in(good["code"]), 201) << "5 slips of others leave the address open";
+  EXPECT_EQ(sign_in("AAAA-BBBB-CC20"), 401);  // the sixth failure from this address
+  json next = server.CallJson("POST", "/v1/sign-in-codes", server.admin_token(),
+                              {{"learner", learner}}, 201);
+  EXPECT_EQ(sign_in(next["code"]), 429) << "the address limit (6) is reached";
 }
 
 // A sign-in another node of the bank forwarded (several nodes on one PostgreSQL store) counts
