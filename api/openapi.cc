@@ -211,6 +211,7 @@ json Schemas() {
                      {"id", "display_name", "region", "created_at", "created_by"});
   s["LearnerRegion"] = Obj({{"region", nullable_str}}, {"region"});
   s["Institution"]["properties"]["region"] = Str();
+  s["Institution"]["properties"]["did"] = Str();
   s["TranscriptCheck"] =
       Obj({{"code", Str()},
            {"learner", Str()},

@@ -5,6 +5,7 @@
 
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
+#include "crypto/multikey.h"
 #include "engine/limits.h"
 #include "engine/regimes.h"
 #include "engine/regions.h"
@@ -83,13 +84,44 @@ StatusOr<Centi> RequiredCredits(const json& doc, std::string_view key, const std
   return *c;
 }
 
+// An institution's `did`: a did:key of an Ed25519 key (the only key type credentials take
+// here), or a did:web of a host name and optional path (did:web spec: ':'-separated, a port as
+// %3A), nothing fetched. No fragment: it names the issuer, not one of its keys.
+Status ValidateInstitutionDid(std::string_view did) {
+  const auto bad = [](const std::string& why) {
+    return Status::InvalidArgument(Field("/did"), why);
+  };
+  if (did.starts_with("did:key:")) {
+    if (did.find('#') != std::string_view::npos) {
+      return bad("is a DID, without a '#' fragment (the issuer, not one of its keys)");
+    }
+    if (!Ed25519FromDidKey(did).ok()) {
+      return bad("is not a did:key of an Ed25519 key (did:key:z6Mk…)");
+    }
+    return Status::Ok();
+  }
+  if (did.starts_with("did:web:")) {
+    const std::string_view rest = did.substr(8);
+    const bool chars = std::all_of(rest.begin(), rest.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+             c == '.' || c == '-' || c == ':' || c == '%' || c == '_';
+    });
+    if (rest.empty() || !chars || rest.front() == ':' || rest.front() == '.') {
+      return bad("is not a did:web of a host name (did:web:registrar.example.edu)");
+    }
+    return Status::Ok();
+  }
+  return bad("must be a did:key (Ed25519) or a did:web");
+}
+
 }  // namespace
 
 StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id) {
   LCB_RETURN_IF_ERROR(ExpectObject(doc, ""));
-  LCB_RETURN_IF_ERROR(RejectUnknown(doc, "",
-                                    {"id", "name", "kind", "hours_per_credit", "certifies",
-                                     "require_signatures", "public_keys", "regime", "region"}));
+  LCB_RETURN_IF_ERROR(
+      RejectUnknown(doc, "",
+                    {"id", "name", "kind", "hours_per_credit", "certifies", "require_signatures",
+                     "public_keys", "did", "regime", "region"}));
   Institution inst;
   inst.id = id;
   if (auto it = doc.find("id"); it != doc.end() && (!it->is_string() || *it != id)) {
@@ -130,6 +162,11 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
   LCB_ASSIGN_OR_RETURN(std::optional<bool> req, OptionalBool(doc, "require_signatures", ""));
   inst.require_signatures = req.value_or(false);
   LCB_ASSIGN_OR_RETURN(inst.public_keys, PublicKeysFromJson(doc));
+  LCB_ASSIGN_OR_RETURN(std::optional<std::string> did, OptionalString(doc, "did", "", 256));
+  if (did) {
+    LCB_RETURN_IF_ERROR(ValidateInstitutionDid(*did));
+    inst.did = *did;
+  }
   LCB_ASSIGN_OR_RETURN(std::optional<std::string> region, OptionalString(doc, "region", "", 6));
   if (region) {
     LCB_RETURN_IF_ERROR(ValidateRegionCode(*region, "/region"));
@@ -150,6 +187,7 @@ json InstitutionToJson(const Institution& inst) {
               {"certifies", inst.certifies},
               {"require_signatures", inst.require_signatures},
               {"public_keys", public_keys.is_array() ? public_keys : json::array()}};
+  if (!inst.did.empty()) doc["did"] = inst.did;
   if (!inst.regime.empty()) doc["regime"] = inst.regime;
   if (!inst.region.empty()) doc["region"] = inst.region;
   return doc;

@@ -48,6 +48,10 @@ struct Institution {
   std::vector<std::string> certifies;  // unit id prefixes a certification body may post for
   bool require_signatures = false;
   std::vector<PublicJwk> public_keys;  // at most 16
+  // The DID the institution issues credentials as: "did:key:z6Mk…" (its Ed25519 key, resolved
+  // from the identifier itself) or "did:web:…" (whose keys are those of public_keys, the bank
+  // fetching nothing); empty = none.
+  std::string did;
   // A preset of engine/regimes.h ("cn", "kr-acbs", "ects", "hk-qf"); empty = none. Sets the
   // default hours_per_credit and the framework the institution's levels are read in.
   std::string regime;

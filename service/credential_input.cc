@@ -9,6 +9,7 @@
 #include "crypto/ijson.h"
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
+#include "crypto/multikey.h"
 #include "crypto/sha256.h"
 #include "storage/keys.h"
 #include "vc/status_list.h"
@@ -38,6 +39,13 @@ StatusOr<std::vector<InstitutionKey>> RegisteredKeys(CatalogService& catalog) {
         std::optional<std::string> raw = Base64UrlDecode(jwk.x);
         if (!raw || raw->size() != 32) continue;  // validated when registered
         keys.push_back({item.value.id, vc::Ed25519VerificationKey(jwk.kid, item.value.id, *raw)});
+      }
+      // A did:key is its own key: its one verification method "did:key:z6Mk…#z6Mk…".
+      if (item.value.did.starts_with("did:key:")) {
+        StatusOr<std::string> raw = Ed25519FromDidKey(item.value.did);
+        if (!raw.ok()) continue;  // validated when registered
+        keys.push_back({item.value.id, vc::Ed25519VerificationKey(DidKeyVerificationMethod(*raw),
+                                                                  item.value.id, *raw)});
       }
     }
     cursor = page.next_cursor;

@@ -8,6 +8,7 @@
 #include "crypto/ed25519.h"
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
+#include "crypto/multikey.h"
 #include "crypto/sha256.h"
 #include "tests/integration/scripted_server.h"
 #include "tests/integration/test_server.h"
@@ -249,6 +250,67 @@ TEST_F(CredentialInputTest, UnregisteredKeyIsUnknownIssuer) {
                 "unknown_issuer");
   Ed25519Key other = Ed25519Key::Generate();
   ExpectRefused(*vc::SecureVcJwt(Badge(cat_.learner_a), other, "not-registered"), "unknown_issuer");
+}
+
+// An institution that issues as a did:key registers that DID (`did`) instead of a JWK: its
+// credentials, signed by the did:key's one verification method, are its records. A did:web
+// is kept as given (its keys are public_keys). A DID of another kind, or a did:key that is not
+// an Ed25519 key, is refused at /did.
+TEST_F(CredentialInputTest, AnInstitutionsDidKeyVerifiesItsCredentials) {
+  const std::string& admin = server_->admin_token();
+  const Ed25519Key key = Ed25519Key::Generate();
+  const std::string did = DidKeyFromEd25519(key.PublicKey());
+  const std::string method = DidKeyVerificationMethod(key.PublicKey());
+  const std::string achievement = "https://badges.openu.example/achievements/data";
+  json institution = {{"name", "Open Badges University"}, {"kind", "open_university"}};
+  server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 200);
+  server_->CallJson("PUT", "/v1/units/obu:DATA1", admin,
+                    {{"title", "Data literacy"},
+                     {"kind", "mooc"},
+                     {"credits", 1.5},
+                     {"level", 5},
+                     {"field", "0613"},
+                     {"aligned_achievements", json::array({achievement})}},
+                    200);
+  json badge = Badge(cat_.learner_a, achievement);
+  badge["issuer"]["id"] = did;
+  auto di = vc::SecureDataIntegrity(badge, key, method, "2025-06-30T08:00:00Z");
+  ASSERT_TRUE(di.ok()) << di.status().ToString();
+  auto jwt = vc::SecureVcJwt(badge, key, method);
+  ASSERT_TRUE(jwt.ok()) << jwt.status().ToString();
+  // Before the DID is registered, nobody's key signed it.
+  ExpectRefused(di->dump(), "unknown_issuer");
+
+  institution["did"] = did;
+  json stored = server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 200);
+  EXPECT_EQ(stored["did"], did);
+  EXPECT_EQ(server_->CallJson("GET", "/v1/institutions/obu", "", nullptr, 200)["did"], did);
+  ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, di->dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["issuer"], "obu");
+  EXPECT_EQ(json::parse(r.body)["unit"], "obu:DATA1");
+  // As a VC-JWT (kid = the verification method) it verifies too: another secured form, so
+  // another record (as JwsFormsAreAcceptedToo), the same issuer.
+  r = Present(cat_.learner_a, cat_.learner_a_token, *jwt);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["issuer"], "obu");
+  EXPECT_EQ(json::parse(r.body)["format"], "jwt") << r.body;
+  // Signed by another key under the same DID's method name: bad signature, nothing stored.
+  ExpectRefused(
+      vc::SecureDataIntegrity(badge, Ed25519Key::Generate(), method, "2025-06-30T08:00:00Z")
+          ->dump(),
+      "bad_signature");
+
+  for (const std::string bad :
+       {std::string("did:example:123"), std::string("did:key:zNotAKey"), did + "#" + did.substr(8),
+        std::string("did:web:"), std::string("did:web:host/with/slash")}) {
+    institution["did"] = bad;
+    json p = server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 400);
+    EXPECT_EQ(p["pointer"], "/did") << bad << p;
+  }
+  institution["did"] = "did:web:registrar.example.edu:badges";
+  EXPECT_EQ(server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 200)["did"],
+            "did:web:registrar.example.edu:badges");
 }
 
 TEST_F(CredentialInputTest, ExpiredIsExpired) {
