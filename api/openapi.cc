@@ -137,9 +137,19 @@ json Schemas() {
                    {"id", "token", "role"});
   s["LearnerRequest"] = Obj({{"national_id", Str()}, {"display_name", Str()}});
   s["LearnerId"] = Obj({{"id", Str()}, {"created", Bool()}}, {"id"});
-  s["Institution"] = Obj({{"id", Str()}, {"name", Str()}, {"kind", Str()}, {"hours_per_credit", Num()},
-                          {"certifies", Arr(Str())}, {"require_signatures", Bool()}, {"regime", Str()},
-                          {"public_keys", Arr(Obj({{"kty", Str()}, {"crv", Str()}, {"x", Str()}, {"kid", Str()}}))}},
+  s["Institution"] = Obj({{"id", Str()},
+                          {"name", Str()},
+                          {"kind", Str()},
+                          {"hours_per_credit", Num()},
+                          {"certifies", Arr(Str())},
+                          {"require_signatures", Bool()},
+                          {"regime", Str()},
+                          {"public_keys", Arr(Obj({{"kty", Str()},
+                                                   {"crv", Str()},
+                                                   {"x", Str()},
+                                                   {"n", Str()},
+                                                   {"e", Str()},
+                                                   {"kid", Str()}}))}},
                          {"name", "kind"});
   s["Unit"] = Obj({{"id", Str()}, {"institution", Str()}, {"title", Str()}, {"kind", Str()},
                    {"credits", Num()}, {"hours", Num()}, {"level", Int()}, {"field", Str()},

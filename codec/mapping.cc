@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include "common/encoding.h"
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/multikey.h"
+#include "crypto/rsa.h"
 #include "engine/limits.h"
 #include "engine/regimes.h"
 #include "engine/regions.h"
@@ -30,8 +32,9 @@ StatusOr<UnitKind> KindFromJson(const json& doc, std::string_view key, const std
   return *kind;
 }
 
-// "public_keys": Ed25519 JWKs {"kty":"OKP","crv":"Ed25519","x","kid"}; a JWK with its private
-// part ("d") is refused.
+// "public_keys": Ed25519 JWKs {"kty":"OKP","crv":"Ed25519","x","kid"} or RSA JWKs
+// {"kty":"RSA","n","e","kid"} of 2048-8192 bits; a JWK with a private part ("d", "p", ...) is
+// refused.
 StatusOr<std::vector<PublicJwk>> PublicKeysFromJson(const json& doc) {
   std::vector<PublicJwk> keys;
   auto it = doc.find("public_keys");
@@ -44,9 +47,22 @@ StatusOr<std::vector<PublicJwk>> PublicKeysFromJson(const json& doc) {
     const json& jwk = (*it)[i];
     if (!jwk.is_object()) {
       return Status::InvalidArgument(
-          Field(ptr), "must be an Ed25519 JWK {\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\",\"kid\"}");
+          Field(ptr),
+          "must be an Ed25519 JWK {\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\",\"kid\"}"
+          " or an RSA JWK {\"kty\":\"RSA\",\"n\",\"e\",\"kid\"}");
     }
     if (jwk.size() > 8) return Status::InvalidArgument(Field(ptr), "too many members");
+    if (auto kty = jwk.find("kty"); kty != jwk.end() && *kty == "RSA") {
+      auto rsa = RsaPublicKey::FromJwk(jwk);
+      if (!rsa.ok()) return rsa.status().WithPointerPrefix(ptr);
+      const auto kid = jwk.find("kid");
+      if (kid == jwk.end() || !kid->is_string() || kid->get_ref<const std::string&>().empty()) {
+        return Status::InvalidArgument(Field(ptr + "/kid"), "is required");
+      }
+      keys.push_back(PublicJwk{kid->get<std::string>(), "", Base64UrlEncode(rsa->modulus()),
+                               Base64UrlEncode(rsa->exponent())});
+      continue;
+    }
     auto parsed = ParseEd25519Jwk(jwk);
     if (!parsed.ok()) return parsed.status().WithPointerPrefix(ptr);
     if (parsed->kid.empty()) return Status::InvalidArgument(Field(ptr + "/kid"), "is required");
@@ -178,7 +194,11 @@ StatusOr<Institution> InstitutionFromJson(const json& doc, const std::string& id
 json InstitutionToJson(const Institution& inst) {
   json public_keys = json::array();
   for (const PublicJwk& k : inst.public_keys) {
-    public_keys.push_back({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", k.x}, {"kid", k.kid}});
+    if (k.is_rsa()) {
+      public_keys.push_back({{"kty", "RSA"}, {"n", k.n}, {"e", k.e}, {"kid", k.kid}});
+    } else {
+      public_keys.push_back({{"kty", "OKP"}, {"crv", "Ed25519"}, {"x", k.x}, {"kid", k.kid}});
+    }
   }
   json doc = {{"id", inst.id},
               {"name", inst.name},

@@ -34,9 +34,14 @@ std::optional<UnitKind> ParseUnitKind(std::string_view name);
 
 // A public key an institution registered to sign its submissions: an Ed25519 JWK (RFC 8037,
 // kty "OKP", crv "Ed25519"), named by its kid.
+// An institution's public JWK: Ed25519 (x set; signs submissions and credentials) or RSA
+// (n and e set; only credentials: the Open Badges 3.0 JWT profile's RS256).
 struct PublicJwk {
   std::string kid;
-  std::string x;  // base64url of the 32-byte public key
+  std::string x;  // base64url of the 32-byte public key (OKP/Ed25519)
+  std::string n;  // base64url modulus (RSA)
+  std::string e;  // base64url public exponent (RSA)
+  bool is_rsa() const { return !n.empty(); }
   friend bool operator==(const PublicJwk&, const PublicJwk&) = default;
 };
 

@@ -10,6 +10,7 @@
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/multikey.h"
+#include "crypto/rsa.h"
 #include "crypto/sha256.h"
 #include "storage/keys.h"
 #include "vc/status_list.h"
@@ -36,6 +37,14 @@ StatusOr<std::vector<InstitutionKey>> RegisteredKeys(CatalogService& catalog) {
     LCB_ASSIGN_OR_RETURN(auto page, catalog.ListInstitutions("", cursor, kCatalogPage));
     for (const auto& item : page.items) {
       for (const PublicJwk& jwk : item.value.public_keys) {
+        if (jwk.is_rsa()) {  // RS256: the Open Badges 3.0 JWT profile
+          std::optional<std::string> n = Base64UrlDecode(jwk.n), e = Base64UrlDecode(jwk.e);
+          if (!n || !e) continue;  // validated when registered
+          StatusOr<RsaPublicKey> rsa = RsaPublicKey::FromComponents(*n, *e);
+          if (!rsa.ok()) continue;
+          keys.push_back({item.value.id, vc::RsaVerificationKey(jwk.kid, item.value.id, *rsa)});
+          continue;
+        }
         std::optional<std::string> raw = Base64UrlDecode(jwk.x);
         if (!raw || raw->size() != 32) continue;  // validated when registered
         keys.push_back({item.value.id, vc::Ed25519VerificationKey(jwk.kid, item.value.id, *raw)});
@@ -86,7 +95,7 @@ class InstitutionKeyResolver final : public vc::KeyResolver {
 
  private:
   static bool Matches(const vc::VerificationKey& key, const vc::KeyQuery& q) {
-    if (q.alg != JwsAlgorithm::kEdDSA) return false;
+    if (q.alg != key.alg) return false;
     if (!q.key_id.empty()) return key.id == q.key_id || key.id == Fragment(q.key_id);
     return !q.jwk_thumbprint.empty() && key.thumbprint == q.jwk_thumbprint;
   }

@@ -86,7 +86,8 @@ StatusOr<Submission> RecordService::CheckSubmission(const std::string& issuer,
   if (!inst.ok()) return inst.status();
   auto lookup = [&inst](std::string_view kid) -> std::optional<std::string> {
     for (const PublicJwk& k : inst->public_keys) {
-      if (k.kid == kid) return Base64UrlDecode(k.x);
+      // Submissions are EdDSA (DESIGN.md); an RSA key is for credentials only.
+      if (k.kid == kid && !k.is_rsa()) return Base64UrlDecode(k.x);
     }
     return std::nullopt;
   };

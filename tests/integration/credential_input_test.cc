@@ -9,6 +9,7 @@
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/multikey.h"
+#include "crypto/rsa.h"
 #include "crypto/sha256.h"
 #include "tests/integration/scripted_server.h"
 #include "tests/integration/test_server.h"
@@ -311,6 +312,69 @@ TEST_F(CredentialInputTest, AnInstitutionsDidKeyVerifiesItsCredentials) {
   institution["did"] = "did:web:registrar.example.edu:badges";
   EXPECT_EQ(server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 200)["did"],
             "did:web:registrar.example.edu:badges");
+}
+
+// The Open Badges 3.0 JWT profile signs with RS256: an institution registers an RSA JWK among
+// its public_keys, and its RS256 OB3 JWTs are its records. The RSA key verifies credentials
+// only, never a submission's X-JWS-Signature (EdDSA); a JWK with a private member or under
+// 2048 bits is refused at its member.
+TEST_F(CredentialInputTest, AnRs256Ob3JwtVerifiesWithARegisteredRsaKey) {
+  const std::string& admin = server_->admin_token();
+  const RsaKey rsa = RsaKey::Generate();
+  json institution = {{"name", "清华大学"},
+                      {"kind", "university"},
+                      {"public_keys", json::array({Ed25519PublicJwk(key_.PublicKey(), kKid),
+                                                   rsa.PublicKey().Jwk("tsinghua-rs256")})}};
+  json stored = server_->CallJson("PUT", "/v1/institutions/tsinghua", admin, institution, 200);
+  ASSERT_EQ(stored["public_keys"].size(), 2u);
+  EXPECT_EQ(stored["public_keys"][1]["kty"], "RSA");
+  EXPECT_EQ(stored["public_keys"][1]["n"], Base64UrlEncode(rsa.PublicKey().modulus()));
+
+  json payload = Badge(cat_.learner_a);
+  payload["iss"] = kIssuerUrl;
+  payload["jti"] = payload["id"];
+  payload["sub"] = payload["credentialSubject"]["id"];
+  payload["nbf"] = 1751270400;
+  const std::string signing_input =
+      Base64UrlEncode(json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "tsinghua-rs256"}}.dump()) +
+      "." + Base64UrlEncode(payload.dump());
+  const std::string jwt = signing_input + "." + Base64UrlEncode(rsa.SignRs256(signing_input));
+  ClientResponse r = Present(cat_.learner_a, cat_.learner_a_token, jwt);
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::parse(r.body)["issuer"], "tsinghua");
+  EXPECT_EQ(json::parse(r.body)["format"], "ob3-jwt");
+  // Another RSA key's signature under the same kid: bad signature.
+  const RsaKey other = RsaKey::Generate();
+  json forged_payload = payload;
+  forged_payload["id"] = "urn:uuid:" + HexEncode(RandomBytes(16));
+  forged_payload["jti"] = forged_payload["id"];
+  const std::string forged_input =
+      Base64UrlEncode(json{{"alg", "RS256"}, {"typ", "JWT"}, {"kid", "tsinghua-rs256"}}.dump()) +
+      "." + Base64UrlEncode(forged_payload.dump());
+  ExpectRefused(forged_input + "." + Base64UrlEncode(other.SignRs256(forged_input)),
+                "bad_signature");
+
+  // A submission's X-JWS-Signature names the RSA kid: refused (EdDSA only).
+  const std::string body =
+      json{{"records", {cat_.Record(cat_.learner_a, "tsinghua:CS101", "RSA-1")}}}.dump();
+  const std::string header_b64 =
+      Base64UrlEncode(json{{"alg", "RS256"}, {"kid", "tsinghua-rs256"}}.dump());
+  const std::string detached =
+      header_b64 + ".." + Base64UrlEncode(rsa.SignRs256(header_b64 + "." + Base64UrlEncode(body)));
+  ClientResponse post = server_->Call("POST", "/v1/records", cat_.tsinghua_token, body,
+                                      {{"X-JWS-Signature", detached}});
+  EXPECT_EQ(post.status, 401) << post.body;
+
+  // Private members and short keys are refused at their member.
+  json with_private = rsa.PublicKey().Jwk("k");
+  with_private["d"] = "AQAB";
+  institution["public_keys"] = json::array({with_private});
+  json p = server_->CallJson("PUT", "/v1/institutions/tsinghua", admin, institution, 400);
+  EXPECT_EQ(p["pointer"].get<std::string>().rfind("/public_keys/0", 0), 0u) << p;
+  json no_kid = rsa.PublicKey().Jwk("");
+  institution["public_keys"] = json::array({no_kid});
+  p = server_->CallJson("PUT", "/v1/institutions/tsinghua", admin, institution, 400);
+  EXPECT_EQ(p["pointer"], "/public_keys/0/kid") << p;
 }
 
 TEST_F(CredentialInputTest, ExpiredIsExpired) {
