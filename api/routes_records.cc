@@ -24,10 +24,36 @@
 namespace lcb {
 namespace {
 
+// "posted twice in one request: also at /records/<i>/..." with record i's line instead; `text`
+// unchanged when it has no such pointer (or i is not a row of the file).
+std::string RepeatOnItsLine(const std::string& text, const std::vector<int>& lines) {
+  const std::string also = std::string(kPostedTwice) + ": also at ";
+  const size_t at = text.find(also);
+  if (at == std::string::npos) return text;
+  const size_t ptr = at + also.size();
+  const size_t end = text.find_first_of(" ;)", ptr);
+  const std::string pointer =
+      text.substr(ptr, end == std::string::npos ? std::string::npos : end - ptr);
+  const size_t other = RecordIndexOf(pointer);
+  if (other >= lines.size()) return text;
+  return text.substr(0, at) + std::string(kPostedTwice) + ": also on line " +
+         std::to_string(lines[other]) + (end == std::string::npos ? "" : text.substr(end));
+}
+
 // Turns "/records/<i>/field" into the CSV line of row i, for registrars fixing their file.
 void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
   json doc = json::parse(r->body, nullptr, false);
-  if (doc.is_discarded() || !doc.contains("errors")) return;
+  if (doc.is_discarded() || !doc.contains("errors")) {
+    // One problem: the detail is its own.
+    if (!doc.is_discarded() && doc.contains("detail") && doc["detail"].is_string()) {
+      doc["detail"] = RepeatOnItsLine(doc["detail"], lines);
+      r->body = Dump(doc);
+    }
+    return;
+  }
+  if (doc.contains("detail") && doc["detail"].is_string()) {
+    doc["detail"] = RepeatOnItsLine(doc["detail"], lines);
+  }
   for (auto& e : doc["errors"]) {
     std::string ptr = e.value("pointer", "");
     const size_t idx = RecordIndexOf(ptr);
@@ -36,13 +62,7 @@ void AddCsvLines(HttpResponse* r, const std::vector<int>& lines) {
       auto slash = ptr.find('/', 9);
       e["field"] = slash == std::string::npos ? "" : ptr.substr(slash + 1);
       // A repeated external_ref names the other record by its pointer: here, by its line.
-      const std::string detail = e.value("detail", "");
-      const std::string also = std::string(kPostedTwice) + ": also at ";
-      const size_t other =
-          detail.starts_with(also) ? RecordIndexOf(detail.substr(also.size())) : SIZE_MAX;
-      if (other < lines.size()) {
-        e["detail"] = std::string(kPostedTwice) + ": also on line " + std::to_string(lines[other]);
-      }
+      e["detail"] = RepeatOnItsLine(e.value("detail", ""), lines);
     }
   }
   r->body = Dump(doc);

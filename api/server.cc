@@ -86,8 +86,8 @@ Status ParseTarget(std::string_view target, HttpRequest* req) {
   for (size_t at = raw_path.find('%'); at != std::string_view::npos;
        at = raw_path.find('%', at + 1)) {
     if (raw_path.substr(at, 3) == "%2F" || raw_path.substr(at, 3) == "%2f") {
-      return Status(StatusCode::kInvalidArgument,
-                    "an encoded '/' (%2F) in the request path: no id holds one");
+      return Status::InvalidArgument(Field("/path"),
+                                     "an encoded '/' (%2F) in the request path: no id holds one");
     }
   }
   if (q == std::string_view::npos) return Status::Ok();

@@ -57,7 +57,11 @@ SessionOptions SessionOptions::FromConfig(const Config& config) {
   o.max_age_ms = int64_t{config.session_max_age_s} * 1000;
   o.code_ttl_ms = int64_t{config.sign_in_code_ttl_s} * 1000;
   o.max_failures = config.sign_in_max_failures;
-  o.max_failures_per_address = config.sign_in_max_failures_per_address;
+  // Unset: ten times the code's limit, so an operator who tightened that one (before the two
+  // were apart, it was the address's too) keeps a proportionate address limit.
+  o.max_failures_per_address = config.sign_in_max_failures_per_address > 0
+                                   ? config.sign_in_max_failures_per_address
+                                   : 10 * config.sign_in_max_failures;
   o.failure_window_ms = int64_t{config.sign_in_failure_window_s} * 1000;
   o.secure_cookie = !config.tls_cert.empty();
   return o;

@@ -310,8 +310,9 @@ int RunImport(const ImportOptions& options) {
     if (who->status == 401) return Fail("the token was refused: " + ProblemDetail(*who));
     const json me = json::parse(who->body, nullptr, false);
     const std::string want = "institution:" + options.institution;
-    if (who->status == 200 && me.is_object() && me.value("role", want) != want) {
-      return Fail("the token acts as " + me.value("role", std::string()) + ", not " + want +
+    const bool has_role = me.is_object() && me.contains("role") && me["role"].is_string();
+    if (who->status == 200 && has_role && me["role"].get<std::string>() != want) {
+      return Fail("the token acts as " + me["role"].get<std::string>() + ", not " + want +
                   ": records are posted with a token of the institution that issues them");
     }
   }

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -101,18 +102,28 @@ int RunServe(const ServeOptions& o) {
 }
 
 struct KeygenOptions {
-  std::string out = "log_key.pem";  // where `serve --key-file` looks first is DIR/log_key.pem
+  std::string out = "var/log_key.pem";  // the key `serve` signs with under its default --data
   std::string name = "creditbank.localhost/log";
 };
 
 int RunKeygen(const KeygenOptions& o) {
   Ed25519Key key = Ed25519Key::Generate();
+  // The default's directory (./var) may not exist yet: made as `serve` makes it.
+  const std::filesystem::path dir = std::filesystem::path(o.out).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
   Status s = key.SavePem(o.out);
   if (!s.ok()) {
     std::fprintf(stderr, "creditbank keygen: %s\n", s.ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "creditbank keygen: wrote %s (mode 0600)\n", o.out.c_str());
+  std::fprintf(stderr, "creditbank keygen: wrote %s (mode 0600)%s\n", o.out.c_str(),
+               o.out == KeygenOptions{}.out
+                   ? ": the log key `creditbank serve` signs with under its default --data ./var"
+                   : "");
   const std::string& name = o.name;
   std::printf("%s", key.PublicKeyPem().c_str());
   std::printf("verifier_key: %s\n", VerifierKeyString(name, key.PublicKey()).c_str());

@@ -7,7 +7,6 @@
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/multikey.h"
-#include "crypto/rsa.h"
 #include "engine/limits.h"
 #include "engine/regimes.h"
 #include "engine/regions.h"
@@ -52,21 +51,15 @@ StatusOr<std::vector<PublicJwk>> PublicKeysFromJson(const json& doc) {
           " or an RSA JWK {\"kty\":\"RSA\",\"n\",\"e\",\"kid\"}");
     }
     if (jwk.size() > 8) return Status::InvalidArgument(Field(ptr), "too many members");
-    if (auto kty = jwk.find("kty"); kty != jwk.end() && *kty == "RSA") {
-      auto rsa = RsaPublicKey::FromJwk(jwk);
-      if (!rsa.ok()) return rsa.status().WithPointerPrefix(ptr);
-      const auto kid = jwk.find("kid");
-      if (kid == jwk.end() || !kid->is_string() || kid->get_ref<const std::string&>().empty()) {
-        return Status::InvalidArgument(Field(ptr + "/kid"), "is required");
-      }
-      keys.push_back(PublicJwk{kid->get<std::string>(), "", Base64UrlEncode(rsa->modulus()),
-                               Base64UrlEncode(rsa->exponent())});
-      continue;
-    }
-    auto parsed = ParseEd25519Jwk(jwk);
+    auto parsed = ParsePublicJwk(jwk);
     if (!parsed.ok()) return parsed.status().WithPointerPrefix(ptr);
     if (parsed->kid.empty()) return Status::InvalidArgument(Field(ptr + "/kid"), "is required");
-    keys.push_back(PublicJwk{parsed->kid, jwk["x"].get<std::string>()});
+    if (parsed->rsa) {
+      keys.push_back(PublicJwk{parsed->kid, "", Base64UrlEncode(parsed->rsa->modulus()),
+                               Base64UrlEncode(parsed->rsa->exponent())});
+    } else {
+      keys.push_back(PublicJwk{parsed->kid, jwk["x"].get<std::string>()});
+    }
   }
   return keys;
 }
@@ -118,11 +111,22 @@ Status ValidateInstitutionDid(std::string_view did) {
   }
   if (did.starts_with("did:web:")) {
     const std::string_view rest = did.substr(8);
-    const bool chars = std::all_of(rest.begin(), rest.end(), [](char c) {
-      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-             c == '.' || c == '-' || c == ':' || c == '%' || c == '_';
-    });
-    if (rest.empty() || !chars || rest.front() == ':' || rest.front() == '.') {
+    const auto hex = [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    };
+    bool chars = true;
+    for (size_t i = 0; i < rest.size() && chars; ++i) {
+      const char c = rest[i];
+      if (c == '%') {  // a percent-encoding (the port's ':' as %3A), two hex digits
+        chars = i + 2 < rest.size() && hex(rest[i + 1]) && hex(rest[i + 2]);
+        i += 2;
+      } else {
+        chars = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                c == '.' || c == '-' || c == ':' || c == '_';
+      }
+    }
+    if (rest.empty() || !chars || rest.front() == ':' || rest.front() == '.' ||
+        rest.back() == ':') {
       return bad("is not a did:web of a host name (did:web:registrar.example.edu)");
     }
     return Status::Ok();

@@ -50,7 +50,8 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"sign_in_max_failures", "int",
      "failed attempts of one sign-in code allowed in the window (5)"},
     {"sign_in_max_failures_per_address", "int",
-     "failed sign-in code attempts allowed from one client address in the window (50)"},
+     "failed sign-in code attempts allowed from one client address in the window (0 = ten "
+     "times sign_in_max_failures: 50)"},
     {"sign_in_failure_window_s", "int", "the window of sign_in_max_failures, seconds (900)"},
     {"storage.backend", "string",
      "rocksdb (embedded, in data_dir) or postgres (a PostgreSQL-wire engine)", "CREDITBANK_STORAGE",
@@ -271,7 +272,7 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "sign_in_max_failures") {
     return ParseInt<int>(key, source, value, 1, 1000, &c.sign_in_max_failures);
   } else if (key == "sign_in_max_failures_per_address") {
-    return ParseInt<int>(key, source, value, 1, 100'000, &c.sign_in_max_failures_per_address);
+    return ParseInt<int>(key, source, value, 0, 100'000, &c.sign_in_max_failures_per_address);
   } else if (key == "sign_in_failure_window_s") {
     return ParseInt<int>(key, source, value, 1, 86'400, &c.sign_in_failure_window_s);
   } else if (key == "storage.backend") {

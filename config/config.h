@@ -51,7 +51,8 @@ struct Config {
   int session_max_age_s = 12 * 60 * 60;    // a session ends this long after sign-in, regardless
   int sign_in_code_ttl_s = 10 * 60;        // a sign-in code is valid this long, once
   int sign_in_max_failures = 5;            // failed attempts of one typed code...
-  int sign_in_max_failures_per_address = 50;  // ...and from one client address (a school's NAT)...
+  // ...and from one client address (a school's NAT); 0 = ten times sign_in_max_failures...
+  int sign_in_max_failures_per_address = 0;
   int sign_in_failure_window_s = 15 * 60;  // ...within this window; beyond it 429
   // Where the bank's data lives (DESIGN.md "Where one machine is not enough"): "rocksdb"
   // (embedded, in data_dir; the default) or "postgres" (a PostgreSQL-wire engine at

@@ -134,6 +134,24 @@ void CatalogService::ApplyRegimeDefaultPolicy(Program& program) {
   if (const Regime* regime = FindRegime(owner->regime)) program.policy = regime->DefaultPolicy();
 }
 
+// A DID names one issuer: a credential signed under it is the record of one institution, so
+// two may not hold the same (an admin's slip would hand one's credentials to the other).
+Status CatalogService::CheckDidUnique(const Institution& inst) {
+  if (inst.did.empty()) return Status::Ok();
+  std::string cursor;
+  do {
+    LCB_ASSIGN_OR_RETURN(auto page, ListInstitutions("", cursor, 1000));
+    for (const auto& item : page.items) {
+      if (item.value.id != inst.id && item.value.did == inst.did) {
+        return Status::AlreadyExists(Field("/did"),
+                                     "is already institution '" + item.value.id + "''s DID");
+      }
+    }
+    cursor = page.next_cursor;
+  } while (!cursor.empty());
+  return Status::Ok();
+}
+
 StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution inst,
                                                                   const Principal& by) {
   if (!IsInstitutionId(inst.id)) {
@@ -142,6 +160,7 @@ StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution in
   }
   LCB_RETURN_IF_ERROR(ValidateInstitution(inst));
   LCB_RETURN_IF_ERROR(CheckRegimeChange(inst));
+  LCB_RETURN_IF_ERROR(CheckDidUnique(inst));
   CatalogItem<Institution> item{std::move(inst), NowRfc3339()};
   LCB_RETURN_IF_ERROR(
       WriteDocument(kInst, item.value.id, StoredInstitution(item.value, item.updated_at)));

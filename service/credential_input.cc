@@ -10,7 +10,6 @@
 #include "crypto/jcs.h"
 #include "crypto/jws.h"
 #include "crypto/multikey.h"
-#include "crypto/rsa.h"
 #include "crypto/sha256.h"
 #include "storage/keys.h"
 #include "vc/status_list.h"
@@ -38,12 +37,10 @@ StatusOr<std::vector<InstitutionKey>> RegisteredKeys(CatalogService& catalog) {
     for (const auto& item : page.items) {
       for (const PublicJwk& jwk : item.value.public_keys) {
         if (jwk.is_rsa()) {  // RS256: the Open Badges 3.0 JWT profile
-          std::optional<std::string> n = Base64UrlDecode(jwk.n), e = Base64UrlDecode(jwk.e);
-          if (!n || !e) continue;  // validated when registered
-          StatusOr<RsaPublicKey> rsa = RsaPublicKey::FromComponents(*n, *e);
-          if (!rsa.ok()) continue;
-          keys.push_back({item.value.id, vc::RsaVerificationKey(jwk.kid, item.value.id, *rsa)});
-          continue;
+          StatusOr<vc::VerificationKey> rsa = vc::VerificationKeyFromJwk(
+              {{"kty", "RSA"}, {"n", jwk.n}, {"e", jwk.e}, {"kid", jwk.kid}}, item.value.id);
+          if (rsa.ok()) keys.push_back({item.value.id, std::move(rsa).value()});
+          continue;  // (validated when registered)
         }
         std::optional<std::string> raw = Base64UrlDecode(jwk.x);
         if (!raw || raw->size() != 32) continue;  // validated when registered

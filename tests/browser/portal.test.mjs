@@ -17,8 +17,10 @@ const CJK = /[\u3400-\u9fff]/;
 before(launch);
 after(async () => {
   await close();
-  // Nothing outside the origin was ever asked for (data: and blob: are the page's own).
-  const foreign = requests.filter((u) => !u.startsWith(`${BASE}/`) && !/^(data|blob):/.test(u));
+  // Nothing outside the origin was ever asked for (data: and blob: are the page's own; the
+  // other site's page is the one a test opened to follow a link from).
+  const otherSite = `${BASE.replace('127.0.0.1', 'localhost')}/healthz`;
+  const foreign = requests.filter((u) => !u.startsWith(`${BASE}/`) && !/^(data|blob):/.test(u) && u !== otherSite);
   assert.deepEqual(foreign, [], 'requests to another origin');
   assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
   assert.deepEqual(pageErrors, [], 'uncaught errors in pages');
@@ -59,7 +61,9 @@ test('a learner signs in with a code on a phone and reads the passbook', async (
   const session = cookies.find((c) => c.name === 'cb_session');
   assert.ok(session && session.httpOnly && session.sameSite === 'Strict', JSON.stringify(cookies));
   assert.equal(await page.evaluate(() => document.cookie), '');
-  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== 'cb_lang')), []);
+  // Only the language and whether this browser is signed in ("1", no secret).
+  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== 'cb_lang')), ['cb_signed_in']);
+  assert.equal(await page.evaluate(() => localStorage.getItem('cb_signed_in')), '1');
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   // The code was used up.
   assert.equal((await api('POST', '/v1/sessions', '', {code: code.code})).status, 401);
@@ -198,6 +202,34 @@ test('a signed-out visit asks for no session and logs no error', async () => {
   assert.equal(await page.locator('#main').getAttribute('data-ready'), 'checkpoint');
   assert.ok(!asked.includes('/v1/sessions/current'), asked.join(' '));
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The session cookie is SameSite=Strict: a link on another site opens the portal without it,
+// so the server answers the page signed out; the page's own request for the session carries
+// the cookie, and the learner is still signed in. (localhost and 127.0.0.1 are two sites.)
+test('a signed-in learner who follows a link from another site is still signed in', async () => {
+  const {context, page} = await newPage(PHONE);
+  await page.goto((await signInCode(learner.id)).url.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByTestId('total-credits').waitFor();
+  const other = BASE.replace('127.0.0.1', 'localhost');
+  await page.goto(`${other}/healthz`);
+  let entry = null;
+  page.on('request', (r) => { if (r.isNavigationRequest() && r.url().startsWith(`${BASE}/portal/`)) entry = r; });
+  await page.evaluate((url) => {
+    const a = document.createElement('a');
+    a.href = url;
+    document.body.append(a);
+    a.click();
+  }, `${BASE}/portal/`);
+  await page.waitForURL(`${BASE}/portal/**`);
+  assert.ok(entry, 'the portal was opened by the link');
+  assert.equal((await entry.allHeaders()).cookie, undefined, 'the cross-site link carries no cookie');
+  await page.getByTestId('total-credits').waitFor();
+  // Signed out for real, the hint goes: the next visit asks for nothing.
+  await page.getByTestId('sign-out').click();
+  await page.locator('#main[data-ready="sign-in"]').waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem('cb_signed_in')), null);
   await context.close();
 });
 

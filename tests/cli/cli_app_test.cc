@@ -128,8 +128,9 @@ TEST(CliAppTest, AMissingRequiredFlagExitsTwoNamingIt) {
   EXPECT_EQ(RunCli({"witness", "--listen", "127.0.0.1:0"}).code, kExitUsage);
 }
 
-// `keygen` alone writes ./log_key.pem (0600) and never overwrites it.
-TEST(CliAppTest, KeygenWithoutOutWritesLogKeyPemHere) {
+// `keygen` alone writes ./var/log_key.pem (0600), the key `serve` signs with under its default
+// --data, and never overwrites it.
+TEST(CliAppTest, KeygenWithoutOutWritesTheKeyServeUses) {
   const std::filesystem::path dir =
       std::filesystem::temp_directory_path() / ("cli_keygen_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -139,9 +140,9 @@ TEST(CliAppTest, KeygenWithoutOutWritesLogKeyPemHere) {
   Outcome again = RunCli({"keygen"});
   std::filesystem::current_path(here);
   EXPECT_EQ(first.code, kExitOk) << first.err;
-  EXPECT_TRUE(Has(first.err, "wrote log_key.pem (mode 0600)")) << first.err;
+  EXPECT_TRUE(Has(first.err, "wrote var/log_key.pem (mode 0600)")) << first.err;
   EXPECT_TRUE(Has(first.out, "verifier_key: ")) << first.out;
-  const auto perms = std::filesystem::status(dir / "log_key.pem").permissions();
+  const auto perms = std::filesystem::status(dir / "var" / "log_key.pem").permissions();
   std::filesystem::remove_all(dir);
   EXPECT_EQ(perms & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);

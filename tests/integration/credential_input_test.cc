@@ -302,9 +302,17 @@ TEST_F(CredentialInputTest, AnInstitutionsDidKeyVerifiesItsCredentials) {
           ->dump(),
       "bad_signature");
 
+  // One DID, one institution: another may not take it (409).
+  json other = {{"name", "Another"}, {"kind", "university"}, {"did", did}};
+  json taken = server_->CallJson("PUT", "/v1/institutions/another", admin, other, 409);
+  EXPECT_EQ(taken["pointer"], "/did") << taken;
+  EXPECT_EQ(server_->Call("GET", "/v1/institutions/another", "").status, 404);
+  server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 200);  // itself: fine
+
   for (const std::string bad :
        {std::string("did:example:123"), std::string("did:key:zNotAKey"), did + "#" + did.substr(8),
-        std::string("did:web:"), std::string("did:web:host/with/slash")}) {
+        std::string("did:web:"), std::string("did:web:host/with/slash"), std::string("did:web:%zz"),
+        std::string("did:web:registrar.example.edu:")}) {
     institution["did"] = bad;
     json p = server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 400);
     EXPECT_EQ(p["pointer"], "/did") << bad << p;
@@ -354,16 +362,16 @@ TEST_F(CredentialInputTest, AnRs256Ob3JwtVerifiesWithARegisteredRsaKey) {
   ExpectRefused(forged_input + "." + Base64UrlEncode(other.SignRs256(forged_input)),
                 "bad_signature");
 
-  // A submission's X-JWS-Signature names the RSA kid: refused (EdDSA only).
+  // Submissions are EdDSA: an RSA key listed first under the same kid as the Ed25519 key does
+  // not hide the Ed25519 one from an X-JWS-Signature.
+  institution["public_keys"] =
+      json::array({rsa.PublicKey().Jwk(kKid), Ed25519PublicJwk(key_.PublicKey(), kKid)});
+  server_->CallJson("PUT", "/v1/institutions/tsinghua", admin, institution, 200);
   const std::string body =
       json{{"records", {cat_.Record(cat_.learner_a, "tsinghua:CS101", "RSA-1")}}}.dump();
-  const std::string header_b64 =
-      Base64UrlEncode(json{{"alg", "RS256"}, {"kid", "tsinghua-rs256"}}.dump());
-  const std::string detached =
-      header_b64 + ".." + Base64UrlEncode(rsa.SignRs256(header_b64 + "." + Base64UrlEncode(body)));
   ClientResponse post = server_->Call("POST", "/v1/records", cat_.tsinghua_token, body,
-                                      {{"X-JWS-Signature", detached}});
-  EXPECT_EQ(post.status, 401) << post.body;
+                                      {{"X-JWS-Signature", SignDetachedJws(body, kKid, key_)}});
+  EXPECT_EQ(post.status, 201) << post.body;
 
   // Private members and short keys are refused at their member.
   json with_private = rsa.PublicKey().Jwk("k");
@@ -375,6 +383,15 @@ TEST_F(CredentialInputTest, AnRs256Ob3JwtVerifiesWithARegisteredRsaKey) {
   institution["public_keys"] = json::array({no_kid});
   p = server_->CallJson("PUT", "/v1/institutions/tsinghua", admin, institution, 400);
   EXPECT_EQ(p["pointer"], "/public_keys/0/kid") << p;
+  // A 1024-bit modulus is too weak to accept.
+  std::string modulus = RandomBytes(128);
+  modulus.front() = static_cast<char>(0xC1);
+  modulus.back() = static_cast<char>(modulus.back() | 1);
+  institution["public_keys"] = json::array(
+      {{{"kty", "RSA"}, {"n", Base64UrlEncode(modulus)}, {"e", "AQAB"}, {"kid", "short"}}});
+  p = server_->CallJson("PUT", "/v1/institutions/tsinghua", admin, institution, 400);
+  EXPECT_EQ(p["pointer"].get<std::string>().rfind("/public_keys/0", 0), 0u) << p;
+  EXPECT_NE(p["detail"].get<std::string>().find("2048"), std::string::npos) << p;
 }
 
 TEST_F(CredentialInputTest, ExpiredIsExpired) {

@@ -335,6 +335,12 @@ TEST_F(RecordsTest, CsvProblemsOfEveryKindComeInOneAnswer) {
   ASSERT_EQ(p["errors"].size(), 2u) << r.body;
   EXPECT_EQ(p["errors"][0]["line"], 3);
   EXPECT_EQ(p["errors"][1]["line"], 4);
+  // One repeated external_ref alone: the answer's own detail names the line too.
+  r = server_->Call("POST", "/v1/records?dry_run=true", cat_.tsinghua_token,
+                    header + good + a + ",tsinghua:MA101,C-1,,percent,70,2024-01-12\n",
+                    {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(json::parse(r.body)["detail"], "posted twice in one request: also on line 2") << r.body;
   // One row with a problem: its own detail, not a count.
   r = server_->Call("POST", "/v1/records", cat_.tsinghua_token,
                     header + good + a + ",tsinghua:NOPE,C-2,,percent,80,2024-01-10\n",

@@ -418,6 +418,17 @@ TEST_F(SessionsHttpTest, FailedCodesGet429WithRetryAfter) {
   EXPECT_LE(retry, 900);
 }
 
+// The address limit defaults to ten times the code's, so a tightened code limit (before the
+// two were apart it was the address's too) keeps a proportionate address limit.
+TEST(SessionsLimitsTest, TheAddressLimitDefaultsToTenTimesTheCodes) {
+  Config config;
+  EXPECT_EQ(SessionOptions::FromConfig(config).max_failures_per_address, 50);
+  config.sign_in_max_failures = 3;
+  EXPECT_EQ(SessionOptions::FromConfig(config).max_failures_per_address, 30);
+  config.sign_in_max_failures_per_address = 7;
+  EXPECT_EQ(SessionOptions::FromConfig(config).max_failures_per_address, 7);
+}
+
 // One address holds many learners (a school's computer room): slips of different codes from
 // it do not lock the others out until the address limit (ten times the code's by default);
 // the same code tried again is blocked at its own limit.

@@ -64,12 +64,14 @@ const app = {
     }
   },
   signedIn(session) {
+    signedInHint(true);
     api.setCsrf(session.csrf_token);
     const {csrf_token: _, ...rest} = session;
     this.session = rest;
     renderHeader();
   },
   async signOut() {
+    signedInHint(false);
     await api.del('/v1/sessions/current').catch(() => null);
     api.setCsrf(null);
     this.session = null;
@@ -178,6 +180,18 @@ async function route(opts = {}) {
   }
 }
 
+// Whether this browser was signed in when it last left the portal ("1" in cb_signed_in, no
+// secret). The session cookie is SameSite=Strict, so a page opened from a link on another site
+// comes without it, and the server answers it as signed out; the same-origin request that
+// follows carries the cookie, so with this hint the session is asked for even then.
+function signedInHint(on) {
+  try {
+    if (on === undefined) return localStorage.getItem('cb_signed_in') === '1';
+    if (on) localStorage.setItem('cb_signed_in', '1'); else localStorage.removeItem('cb_signed_in');
+  } catch (e) { /* storage off: the hint is only an optimization */ }
+  return false;
+}
+
 // Whether this document is the server's answer to this very load of the portal's entry page
 // (/portal/, where the server writes a signed-in browser's session), not a copy the browser
 // kept: a copy comes with no bytes transferred. Unknown (no Navigation Timing) counts as no.
@@ -193,6 +207,7 @@ function setTitle(title) { document.title = `${title} – ${t(S.service)}`; }
 async function start() {
   setLang(lang());
   api.whenSessionEnds(() => {
+    signedInHint(false);
     app.session = null;
     app.flash = t(S.sessionEnded);
     renderHeader();
@@ -201,11 +216,13 @@ async function start() {
   // A signed-in browser's entry page carries its session (the server put there what
   // GET /v1/sessions/current answers); the block is removed once read, so the CSRF token lives
   // in api.js only. An entry page the server answered just now without it was asked for with no
-  // valid session: nothing to ask (asking would only log a 401 in the console). The session is
-  // asked for only when the page may not be the server's answer to this load (a copy from the
-  // browser's cache, as back and forward may show, or /portal/index.html, which has no block),
-  // and the first page's module loads meanwhile (a dynamic import is fetched once; route()
-  // later gets the same module).
+  // valid session, unless the browser came from another site (the cookie is SameSite=Strict):
+  // nothing to ask when this browser was not signed in either (asking would only log a 401 in
+  // the console). The session is asked for when the page may not be the server's answer to this
+  // load (a copy from the browser's cache, as back and forward may show, or /portal/index.html,
+  // which has no block) or this browser was signed in when it left (signedInHint), and the
+  // first page's module loads meanwhile (a dynamic import is fetched once; route() later gets
+  // the same module).
   const block = document.getElementById('cb-session');
   let session = null;
   let unreadable = false;
@@ -215,12 +232,12 @@ async function start() {
   }
   if (session) {
     app.signedIn(session);
-  } else if (unreadable || !answeredNow()) {
+  } else if (unreadable || !answeredNow() || signedInHint()) {
     const first = PAGES[parseHash().name];
     if (first) first.load().catch(() => null);
     try {
       const r = await api.get('/v1/sessions/current', {signingIn: true});
-      if (r.ok) app.signedIn(r.data);
+      if (r.ok) app.signedIn(r.data); else signedInHint(false);
     } catch (e) { /* offline: the sign-in page says so when used */ }
   }
   // In-page links (#main, #field-id) are not routes.
