@@ -234,18 +234,32 @@ StatusOr<CredentialIntake> CredentialInputService::Check(
   }
   LCB_ASSIGN_OR_RETURN(std::vector<InstitutionKey> keys, RegisteredKeys(*catalog_));
   CredentialIntake intake;
-  std::map<std::string, vc::DecodedStatusList> lists;
-  LCB_ASSIGN_OR_RETURN(intake.rejection, ReadStatusLists(status_lists, keys, now, &lists));
-  if (intake.rejection) return intake;
   vc::VerifyOptions options;
   options.now = now;
   options.expected_subject = kLearnerSubjectPrefix + learner;
+  // A credential's status lists speak for it only when its own institution signed them: with
+  // any registered key, another institution (or its stolen key) could sign a list of all zeros
+  // under this one's list URL and issuer id, and a revoked credential would pass (a list
+  // brought along is used instead of fetching the real one). So the credential's institution
+  // is found first, and only its keys verify the lists.
+  std::vector<InstitutionKey> list_keys;
+  if (const vc::VerificationResult alone = VerifyWithInstitutionKeys(bytes, keys, options);
+      alone.verified) {
+    for (const InstitutionKey& k : keys) {
+      if (k.institution == alone.key_owner) list_keys.push_back(k);
+    }
+  } else {
+    list_keys = keys;  // refused below in any case, by the list's problem or its own
+  }
+  std::map<std::string, vc::DecodedStatusList> lists;
+  LCB_ASSIGN_OR_RETURN(intake.rejection, ReadStatusLists(status_lists, list_keys, now, &lists));
+  if (intake.rejection) return intake;
   if (!lists.empty()) options.status_lists = &lists;
   vc::VerificationResult result = VerifyWithInstitutionKeys(bytes, keys, options);
   // Verified, but a list its status names was not brought: fetched, when allowed, and the
   // credential checked again with it.
   if (result.verified && result.status == vc::CredentialState::kUnknown && fetch_ &&
-      FetchMissingLists(fetch_, result.missing_status_lists, keys, now, &lists)) {
+      FetchMissingLists(fetch_, result.missing_status_lists, list_keys, now, &lists)) {
     options.status_lists = &lists;
     result = VerifyWithInstitutionKeys(bytes, keys, options);
   }

@@ -499,6 +499,21 @@ TEST_F(CredentialInputTest, AStatusListBroughtAlongDecidesRevocation) {
   ExpectRefused(envelope(json::parse(Di(badge(12))),
                          json::array({list_of(kIssuerUrl, Ed25519Key::Generate())})),
                 "bad_signature");
+  // Another institution's registered key does not speak for tsinghua's lists: a list of all
+  // zeros under tsinghua's URL and issuer id, signed by it, does not clear bit 13.
+  const Ed25519Key other_key = Ed25519Key::Generate();
+  server_->CallJson(
+      "PUT", "/v1/institutions/pku", server_->admin_token(),
+      {{"name", "北京大学"},
+       {"kind", "university"},
+       {"public_keys", json::array({Ed25519PublicJwk(other_key.PublicKey(), "pku-k")})}},
+      200);
+  ExpectRefused(envelope(json::parse(Di(badge(13))),
+                         json::array({json::parse(SignDi(
+                             vc::BuildStatusListCredential(
+                                 kList, kIssuerUrl, "2025-01-01T00:00:00Z", vc::StatusBitstring()),
+                             other_key, "pku-k"))})),
+                "unknown_issuer");
   // A list another issuer published does not speak for this one's credentials: malformed.
   ClientResponse foreign = Present(
       cat_.learner_a, cat_.learner_a_token,
