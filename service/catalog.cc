@@ -134,17 +134,32 @@ void CatalogService::ApplyRegimeDefaultPolicy(Program& program) {
   if (const Regime* regime = FindRegime(owner->regime)) program.policy = regime->DefaultPolicy();
 }
 
-// A DID names one issuer: a credential signed under it is the record of one institution, so
-// two may not hold the same (an admin's slip would hand one's credentials to the other).
-Status CatalogService::CheckDidUnique(const Institution& inst) {
-  if (inst.did.empty()) return Status::Ok();
+// A DID or a public key names one issuer: a credential signed under it is the record of one
+// institution, so two may not hold the same (an admin's slip would hand one's credentials to
+// the other, or make whose they are depend on the catalog's order).
+Status CatalogService::CheckIdentityUnique(const Institution& inst) {
+  if (inst.did.empty() && inst.public_keys.empty()) return Status::Ok();
+  const auto same_key = [](const PublicJwk& a, const PublicJwk& b) {
+    return a.is_rsa() == b.is_rsa() && a.x == b.x && a.n == b.n && a.e == b.e;
+  };
   std::string cursor;
   do {
     LCB_ASSIGN_OR_RETURN(auto page, ListInstitutions("", cursor, 1000));
     for (const auto& item : page.items) {
-      if (item.value.id != inst.id && item.value.did == inst.did) {
+      const Institution& other = item.value;
+      if (other.id == inst.id) continue;
+      if (!inst.did.empty() && other.did == inst.did) {
         return Status::AlreadyExists(Field("/did"),
-                                     "is already institution '" + item.value.id + "''s DID");
+                                     "is already institution '" + other.id + "''s DID");
+      }
+      for (size_t i = 0; i < inst.public_keys.size(); ++i) {
+        for (const PublicJwk& theirs : other.public_keys) {
+          if (same_key(inst.public_keys[i], theirs)) {
+            return Status::AlreadyExists(Field("/public_keys/" + std::to_string(i)),
+                                         "is already a key of institution '" + other.id +
+                                             "' (kid \"" + theirs.kid + "\"): one key, one issuer");
+          }
+        }
       }
     }
     cursor = page.next_cursor;
@@ -160,7 +175,7 @@ StatusOr<CatalogItem<Institution>> CatalogService::PutInstitution(Institution in
   }
   LCB_RETURN_IF_ERROR(ValidateInstitution(inst));
   LCB_RETURN_IF_ERROR(CheckRegimeChange(inst));
-  LCB_RETURN_IF_ERROR(CheckDidUnique(inst));
+  LCB_RETURN_IF_ERROR(CheckIdentityUnique(inst));
   CatalogItem<Institution> item{std::move(inst), NowRfc3339()};
   LCB_RETURN_IF_ERROR(
       WriteDocument(kInst, item.value.id, StoredInstitution(item.value, item.updated_at)));

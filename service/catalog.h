@@ -102,7 +102,8 @@ class CatalogService {
   Status LoadGradeScales();
   // 409 at /regime when `inst` changes the regime of an institution that has posted records.
   Status CheckRegimeChange(const Institution& inst);
-  Status CheckDidUnique(const Institution& inst);
+  // 409 at /did or /public_keys/<i> when another institution holds the same DID or key.
+  Status CheckIdentityUnique(const Institution& inst);
   // A program with no policy at all whose institution has a regime gets the regime's default
   // policy (Regime::DefaultPolicy: ratio and caps), stored with the program.
   void ApplyRegimeDefaultPolicy(Program& program);

@@ -302,10 +302,17 @@ TEST_F(CredentialInputTest, AnInstitutionsDidKeyVerifiesItsCredentials) {
           ->dump(),
       "bad_signature");
 
-  // One DID, one institution: another may not take it (409).
+  // One DID, one institution: another may not take it (409); nor another's key, under any kid.
   json other = {{"name", "Another"}, {"kind", "university"}, {"did", did}};
   json taken = server_->CallJson("PUT", "/v1/institutions/another", admin, other, 409);
   EXPECT_EQ(taken["pointer"], "/did") << taken;
+  other.erase("did");
+  other["public_keys"] = json::array({Ed25519PublicJwk(Ed25519Key::Generate().PublicKey(), "own"),
+                                      Ed25519PublicJwk(key_.PublicKey(), "borrowed")});
+  taken = server_->CallJson("PUT", "/v1/institutions/another", admin, other, 409);
+  EXPECT_EQ(taken["pointer"], "/public_keys/1") << taken;
+  EXPECT_NE(taken["detail"].get<std::string>().find("institution 'tsinghua'"), std::string::npos)
+      << taken;
   EXPECT_EQ(server_->Call("GET", "/v1/institutions/another", "").status, 404);
   server_->CallJson("PUT", "/v1/institutions/obu", admin, institution, 200);  // itself: fine
 
