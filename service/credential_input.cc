@@ -240,22 +240,21 @@ StatusOr<CredentialIntake> CredentialInputService::Check(
   // A credential's status lists speak for it only when its own institution signed them: with
   // any registered key, another institution (or its stolen key) could sign a list of all zeros
   // under this one's list URL and issuer id, and a revoked credential would pass (a list
-  // brought along is used instead of fetching the real one). So the credential's institution
-  // is found first, and only its keys verify the lists.
+  // brought along is used instead of fetching the real one). So the credential is verified
+  // first without lists, which names its institution, and only that one's keys verify them.
+  vc::VerificationResult result = VerifyWithInstitutionKeys(bytes, keys, options);
   std::vector<InstitutionKey> list_keys;
-  if (const vc::VerificationResult alone = VerifyWithInstitutionKeys(bytes, keys, options);
-      alone.verified) {
-    for (const InstitutionKey& k : keys) {
-      if (k.institution == alone.key_owner) list_keys.push_back(k);
-    }
-  } else {
-    list_keys = keys;  // refused below in any case, by the list's problem or its own
+  for (const InstitutionKey& k : keys) {
+    // Not verified: refused below in any case, by a list's problem or its own.
+    if (!result.verified || k.institution == result.key_owner) list_keys.push_back(k);
   }
   std::map<std::string, vc::DecodedStatusList> lists;
   LCB_ASSIGN_OR_RETURN(intake.rejection, ReadStatusLists(status_lists, list_keys, now, &lists));
   if (intake.rejection) return intake;
-  if (!lists.empty()) options.status_lists = &lists;
-  vc::VerificationResult result = VerifyWithInstitutionKeys(bytes, keys, options);
+  if (!lists.empty()) {  // checked again, now with the lists brought along
+    options.status_lists = &lists;
+    result = VerifyWithInstitutionKeys(bytes, keys, options);
+  }
   // Verified, but a list its status names was not brought: fetched, when allowed, and the
   // credential checked again with it.
   if (result.verified && result.status == vc::CredentialState::kUnknown && fetch_ &&
