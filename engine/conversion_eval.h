@@ -8,6 +8,7 @@
 //     2 MatchRecords         per eligible record, the sources it matches after the rules'
 //                            own min_grade / max_age_years (its "hits")
 //     3 AssignCapGroups      the limited cap group of each record with hits, per family;
+//                            groups that cannot bind left out (DropGroupsThatCannotBind);
 //                            groups numbered in (family, key) order
 //     4 FormClasses          interchangeable records (same hits, same groups) merged into
 //                            classes, ranked by their smallest id
@@ -135,6 +136,8 @@ struct EvalScratch::Impl {
   std::vector<uint32_t> group_slot = std::vector<uint32_t>(kGroupSlots, 0);
   std::vector<uint32_t> rec_groups;  // rank * families + f -> group or kNone
   std::vector<uint32_t> group_rank;
+  std::vector<int64_t> group_members;  // records with hits per group (DropGroupsThatCannotBind)
+  std::vector<Centi> group_max_grant;
   // Classes.
   std::vector<uint64_t> sig;
   std::vector<uint32_t> by_sig;
@@ -200,6 +203,7 @@ class Evaluation {
   // Step 3.
   uint32_t FindOrAddGroup(size_t f, const Record& rec, int key_int, Centi limit, int32_t count);
   bool IsGroupOf(const GroupInfo& g, size_t f, const Record& rec, int key_int) const;
+  void DropGroupsThatCannotBind();
   void SortGroups();
   // Step 4.
   void SignRecords();

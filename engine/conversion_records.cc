@@ -108,7 +108,51 @@ void Evaluation::AssignCapGroups() {
       m_.rec_groups[r * nfam_ + f] = FindOrAddGroup(f, rec, key_int, limit, count);
     }
   }
+  DropGroupsThatCannotBind();
   SortGroups();
+}
+
+// A group with n records whose rules grant at most G each is counted by at most n
+// applications (each uses one of its records, and a record is used at most once), so at most
+// n x G credits: when its credit limit is at least that and its count limit at least n, no
+// selection, and no reason check (the selection plus one candidate of unused records), can
+// exceed it. Such a group is left out, so that its records are not told apart by it: twenty
+// MOOCs of twenty institutions under a 42-credit limit per institution are one class, not
+// twenty (whose tuples an n:1 rule could not all list).
+void Evaluation::DropGroupsThatCannotBind() {
+  if (m_.groups.empty()) return;
+  const size_t ng = m_.groups.size();
+  m_.group_members.assign(ng, 0);
+  m_.group_max_grant.assign(ng, 0);
+  for (size_t r = 0; r < n_; ++r) {
+    if (m_.hit_begin[r] == m_.hit_begin[r + 1]) continue;
+    Centi grant = 0;
+    for (uint32_t i = m_.hit_begin[r]; i < m_.hit_begin[r + 1]; ++i) {
+      grant = std::max(grant, rs_.rule_grant(rs_.source_rule(m_.hits[i])));
+    }
+    for (size_t f = 0; f < nfam_; ++f) {
+      const uint32_t g = m_.rec_groups[r * nfam_ + f];
+      if (g == kNone) continue;
+      ++m_.group_members[g];
+      m_.group_max_grant[g] = std::max(m_.group_max_grant[g], grant);
+    }
+  }
+  m_.group_rank.assign(ng, kNone);
+  m_.groups_tmp.clear();
+  for (size_t g = 0; g < ng; ++g) {
+    const GroupInfo& info = m_.groups[g];
+    const int64_t n = m_.group_members[g];
+    const bool credits_bind = m_.group_max_grant[g] > info.limit / n;  // n x G > limit
+    if (credits_bind || info.count < n) {
+      m_.group_rank[g] = static_cast<uint32_t>(m_.groups_tmp.size());
+      m_.groups_tmp.push_back(info);
+    }
+  }
+  if (m_.groups_tmp.size() == ng) return;
+  m_.groups.swap(m_.groups_tmp);
+  for (uint32_t& g : m_.rec_groups) {
+    if (g != kNone) g = m_.group_rank[g];
+  }
 }
 
 bool Evaluation::IsGroupOf(const GroupInfo& g, size_t f, const Record& rec, int key_int) const {

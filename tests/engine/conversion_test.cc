@@ -356,6 +356,59 @@ TEST(ConversionTest, PatternsPoolsAndNToOne) {
   EXPECT_EQ(Reasons(r).at("m4"), "used_elsewhere");
 }
 
+// Korea's ACBS preset caps credits per institution (105) and per year; a learner with MOOCs from
+// many institutions never comes near them. Those groups cannot bind, so they must not split the
+// MOOCs into one class per institution: twenty classes would give a two-MOOC rule 190 tuples,
+// past the 128 a rule may list, and the answer fell to 21 of 30 credits, "optimal": false, with
+// the six MOOCs left over called used_elsewhere (found by an outside review).
+TEST(ConversionTest, CapGroupsThatCannotBindDoNotSplitClasses) {
+  auto make = [](Centi issuer_limit, std::optional<int> issuer_count, int moocs = 20) {
+    Case c;
+    c.program.total_credits = 14000;
+    c.Pool("e", 6000);
+    Cap by_issuer;
+    by_issuer.by = CapBy::kIssuer;
+    by_issuer.default_limit = issuer_limit;
+    if (issuer_count) {
+      for (int k = 0; k < 20; ++k) by_issuer.max_count["mp" + std::to_string(k)] = *issuer_count;
+    }
+    c.program.policy.caps.push_back(by_issuer);
+    Rule two;
+    two.id = "two-moocs";
+    two.target = "e";
+    two.grant = 300;
+    Pattern mooc;
+    mooc.kind = UnitKind::kMooc;
+    two.sources = {mooc, mooc};
+    c.ruleset.rules.push_back(two);
+    for (int k = 0; k < moocs; ++k) {
+      c.Rec("m" + std::string(k < 10 ? "0" : "") + std::to_string(k),
+            "mp" + std::to_string(k) + ":M");
+    }
+    return c;
+  };
+  // 42 credits per institution, 1 record each: at most 3 credits each. One class of 20.
+  ConversionResult r = make(4200, std::nullopt).Eval();
+  EXPECT_TRUE(r.optimal);
+  EXPECT_EQ(r.granted, 3000);
+  EXPECT_TRUE(r.unused.empty());
+  EXPECT_EQ(Req(r, "e").applications.size(), 10u);
+  // The same with a count limit of one application per institution: still cannot bind.
+  r = make(4200, 1).Eval();
+  EXPECT_TRUE(r.optimal);
+  EXPECT_EQ(r.granted, 3000);
+  // A limit that can bind still tells institutions apart, and still holds: 2.99 credits per
+  // institution lets no application count toward any of them (six MOOCs: 15 tuples).
+  r = make(299, std::nullopt, 6).Eval();
+  EXPECT_TRUE(r.optimal);
+  EXPECT_EQ(r.granted, 0);
+  for (const auto& u : r.unused) EXPECT_EQ(u.reason.rfind("cap:issuer:", 0), 0u) << u.reason;
+  // A count limit of 0 binds too.
+  r = make(4200, 0, 6).Eval();
+  EXPECT_TRUE(r.optimal);
+  EXPECT_EQ(r.granted, 0);
+}
+
 // ---- Determinism, budget, what-if ------------------------------------------------------------
 
 TEST(ConversionTest, DeterministicAndOrderIndependent) {
