@@ -5,33 +5,20 @@
 namespace lcb {
 namespace {
 
-constexpr size_t kMaxPagesScanned = 100;  // records pages read to find a posting institution
-
-// Whether `institution` issued any of the learner's records (a bounded scan of the learner's
-// index: at most kMaxPagesScanned pages of 1000).
-StatusOr<bool> PostedFor(Services& services, const std::string& institution,
-                         const std::string& learner) {
-  std::string cursor;
-  for (size_t page = 0; page < kMaxPagesScanned; ++page) {
-    LCB_ASSIGN_OR_RETURN(RecordPage records, services.records().List(learner, cursor, 1000));
-    for (const StoredRecord& r : records.records) {
-      if (r.record.issuer == institution) return true;
-    }
-    if (records.next_cursor.empty()) return false;
-    cursor = records.next_cursor;
-  }
-  return false;
-}
-
-// Admin; the learner itself (for another device); an institution that posted for the learner
-// or that the learner granted access. Anyone else does not learn that the learner exists.
+// Admin; the learner itself (for another device); the institution that created the learner's
+// account (the registrar who enrols a learner hands over the first code), or one the learner
+// granted access. Anyone else does not learn that the learner exists. Posting a record for a
+// learner is not enough: any institution can post for any account it can name (a national ID
+// finds it), and a code is the learner's whole file, with the power to grant access.
 Status MayCreateCode(Services& bank, const Principal& p, const std::string& learner) {
   Status unknown = Status::NotFound("no learner '" + learner + "'");
   bool allowed = p.is_admin() || p.is_learner(learner);
   if (!allowed && p.kind == RoleKind::kInstitution) {
     allowed = bank.learners().HasGrant(learner, p.subject);
     if (!allowed) {
-      LCB_ASSIGN_OR_RETURN(allowed, PostedFor(bank, p.subject, learner));
+      auto row = bank.learners().Get(learner);
+      if (!row.ok() && row.status().code() != StatusCode::kNotFound) return row.status();
+      allowed = row.ok() && row->created_by == p.role();
     }
   }
   if (!allowed || !bank.learners().Exists(learner)) return unknown;

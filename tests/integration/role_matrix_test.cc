@@ -424,11 +424,11 @@ void RoleMatrixTest::BuildTable() {
         exists ? "401 403 2xx 403 403 403 403 403" : "401 403 404 403 403 403 403 403",
         Fixed("/log/tile/entries/" + index));
   }
-  // Portal sign-in: codes for a learner (admin, the learner, an institution that posted for or
-  // was granted by the learner); sessions (anyone signs in; admin lists and ends them).
-  Add("POST", "/v1/sign-in-codes", "A: owner posted and granted, pku granted", 'A',
+  // Portal sign-in: codes for a learner (admin, the learner, the institution that created the
+  // account or one the learner granted); sessions (anyone signs in; admin lists and ends them).
+  Add("POST", "/v1/sign-in-codes", "A: owner created and granted, pku granted", 'A',
       "401 2xx 403 2xx 2xx 404 2xx 404", Fixed("/v1/sign-in-codes", json{{"learner", a}}.dump()));
-  Add("POST", "/v1/sign-in-codes", "B: owner posted, no grants", 'B',
+  Add("POST", "/v1/sign-in-codes", "B: owner created, no grants", 'B',
       "401 2xx 403 2xx 404 404 2xx 404", Fixed("/v1/sign-in-codes", json{{"learner", b}}.dump()));
   Add("POST", "/v1/sessions", "a fresh token each cell", 'A', kPublic, [this] {
     auto t = server_->services().tokens().Create("auditor", "");

@@ -387,6 +387,30 @@ TEST_F(SessionsHttpTest, TheEntryPageCarriesTheCallersSession) {
   EXPECT_EQ(after.body.find("cb-session"), std::string::npos);
 }
 
+// A code is the learner's whole file and the power to grant access. Posting a record is not a
+// relation: any institution can post for an account it names (by national ID), so an outside
+// review had ouchn post one record for tsinghua's learner, mint a code, sign in as them and grant
+// itself access. Only the institution that created the account, one the learner granted, the
+// admin and the learner itself make codes.
+TEST_F(SessionsHttpTest, PostingForALearnerDoesNotLetAnInstitutionSignInAsThem) {
+  server_->CallJson("POST", "/v1/records", cat_.ouchn_token,
+                    {{"records", {cat_.Record(cat_.learner_a, "ouchn:ENG1", "O-1")}}}, 201);
+  json refused = NewCode(cat_.ouchn_token, cat_.learner_a, 404);
+  EXPECT_EQ(refused["status"], 404);
+  NewCode(cat_.ouchn_token, cat_.learner_b, 404);  // nothing posted, no grant: 404 as before
+  NewCode(cat_.tsinghua_token, cat_.learner_a);    // the institution that created the account
+  // A learner's grant lets the institution in; withdrawing it shuts the door again.
+  server_->CallJson("POST", "/v1/learners/" + cat_.learner_a + "/grants", cat_.learner_a_token,
+                    {{"institution", "ouchn"}}, 201);
+  NewCode(cat_.ouchn_token, cat_.learner_a);
+  server_->Call("DELETE", "/v1/learners/" + cat_.learner_a + "/grants/ouchn", cat_.learner_a_token);
+  NewCode(cat_.ouchn_token, cat_.learner_a, 404);
+  // An account ouchn creates is one it may hand a first code for.
+  std::string own = server_->CallJson("POST", "/v1/learners", cat_.ouchn_token,
+                                      {{"display_name", "王五"}}, 201)["id"];
+  NewCode(cat_.ouchn_token, own);
+}
+
 TEST_F(SessionsHttpTest, BadRequestsNameTheField) {
   auto post = [&](const std::string& body) {
     return server_->Call("POST", "/v1/sessions", "", body);
