@@ -43,9 +43,17 @@ std::optional<vc::CredentialFormat> FormatParam(const RouteContext& ctx, const R
   return format;
 }
 
-std::string HolderParam(const RouteContext& ctx) {
+// ?holder=DID binds the credential to a wallet: the bank then signs that the DID's controller is
+// the learner. Only the learner may say so; anyone else who may read the record (its issuer, a
+// granted institution, an auditor) gets it unbound. 403 at /holder otherwise.
+StatusOr<std::string> HolderParam(const RouteContext& ctx, const std::string& learner) {
   const std::string* h = ctx.request.Query("holder");
-  return h ? *h : std::string();
+  if (h == nullptr) return std::string();
+  if (!ctx.principal.is_learner(learner)) {
+    return Status::PermissionDenied(Field("/holder"),
+                                    "only the learner may bind a credential to a holder DID");
+  }
+  return *h;
 }
 
 void GetRecordCredential(CredentialService& creds, RecordService& records, LearnerService& learners,
@@ -58,7 +66,9 @@ void GetRecordCredential(CredentialService& creds, RecordService& records, Learn
   if (!CanReadRecord(learners, ctx.principal, *rec)) {
     return respond(ProblemResponse(Status::NotFound("no record '" + ctx.params["id"] + "'"), rid));
   }
-  auto issued = creds.RecordCredential(*rec, *format, HolderParam(ctx));
+  auto holder = HolderParam(ctx, rec->record.learner);
+  if (!holder.ok()) return respond(ProblemResponse(holder.status(), rid));
+  auto issued = creds.RecordCredential(*rec, *format, *holder);
   if (!issued.ok()) return respond(ProblemResponse(issued.status(), rid));
   HttpResponse r = Typed(200, std::move(issued->body), issued->media_type);
   r.headers.emplace_back("Cache-Control", "private, no-store");
@@ -303,7 +313,9 @@ void HandleClrTranscript(CredentialService& creds, LearnerService& learners, Rou
   if (!learners.Exists(learner) || !CanReadLearner(learners, ctx.principal, learner)) {
     return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"), rid));
   }
-  auto clr = creds.TranscriptClr(learner, HolderParam(ctx));
+  auto holder = HolderParam(ctx, learner);
+  if (!holder.ok()) return respond(ProblemResponse(holder.status(), rid));
+  auto clr = creds.TranscriptClr(learner, *holder);
   if (!clr.ok()) return respond(ProblemResponse(clr.status(), rid));
   HttpResponse r = Typed(200, clr->dump(), vc::MediaType(vc::CredentialFormat::kDataIntegrity));
   r.headers.emplace_back("Cache-Control", "private, no-store");

@@ -205,6 +205,31 @@ TEST_F(CredentialsTest, ACredentialIsKeptUntilTheCatalogChanges) {
   EXPECT_EQ(v.status, vc::CredentialState::kRevoked) << v.ToJson().dump();
 }
 
+// A credential bound to a holder DID says the DID's controller is the learner. An outside review
+// had an auditor (and an issuer) get bank-signed credentials naming a DID of its own choosing; now
+// only the learner names a holder, and everyone else who may read the record gets it unbound.
+TEST_F(CredentialsTest, OnlyTheLearnerBindsACredentialToAHolder) {
+  const std::string id = PostRecord(cat_.learner_a, "tsinghua:CS101", "CRED-HOLDER");
+  const std::string a = cat_.learner_a;
+  // Granted, so that the issuer reads the transcript too.
+  server_->CallJson("POST", "/v1/learners/" + a + "/grants", cat_.learner_a_token,
+                    {{"institution", "tsinghua"}}, 201);
+  for (const std::string& target :
+       {"/v1/records/" + id + "/credential?holder=did:example:mine",
+        "/v1/records/" + id + "/credential?format=jwt&holder=did:example:mine",
+        "/v1/learners/" + a + "/transcript?format=clr&holder=did:example:mine"}) {
+    for (const std::string* token : {&cat_.auditor_token, &cat_.tsinghua_token}) {
+      ClientResponse r = server_->Call("GET", target, *token);
+      EXPECT_EQ(r.status, 403) << target << ": " << r.body;
+      EXPECT_EQ(json::parse(r.body).value("pointer", ""), "/holder") << target;
+    }
+    EXPECT_EQ(server_->Call("GET", target, cat_.learner_a_token).status, 200) << target;
+  }
+  // Without a holder the auditor still reads the record's credential.
+  EXPECT_EQ(server_->Call("GET", "/v1/records/" + id + "/credential", cat_.auditor_token).status,
+            200);
+}
+
 TEST_F(CredentialsTest, BadRequestsNameTheField) {
   const std::string id = PostRecord(cat_.learner_a, "tsinghua:CS101", "CRED-BAD");
   const std::string base = "/v1/records/" + id + "/credential";

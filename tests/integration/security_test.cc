@@ -937,7 +937,7 @@ TEST_F(LimitsTest, DocumentedQueryParametersAreTaken) {
       {"/v1/log/entries?start=0&end=" + size, cat_.auditor_token},
       {"/v1/admin/actions?after=0&limit=5", admin},
       {"/v1/stats?group_by=region,kind&region=11&region_level=county&limit=1", admin},
-      {"/v1/records/" + id + "/credential?format=jwt&holder=did:example:h", inst},
+      {"/v1/records/" + id + "/credential?format=jwt&holder=did:example:h", cat_.learner_a_token},
       {"/v1/learners/" + a + "/transcript?format=clr&holder=did:example:h", cat_.learner_a_token},
       {"/v1/learners/" + a + "/what-if?programs=all&limit=5&as_of=2025-01-01",
        cat_.learner_a_token},

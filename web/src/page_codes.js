@@ -1,6 +1,6 @@
 // Sign-in codes. A learner gets one for another device (the phone scans the QR code and is
-// signed in); an institution or an admin gets one for a learner they serve, to print or hand
-// over. A code works once, for a limited time.
+// signed in); an institution gets one for a learner whose account it created or who shares
+// with it, and an admin for anyone, to print or hand over. A code works once, for a limited time.
 import * as api from './api.js';
 import {button, clear, field, h, heading, notice, showErrors} from './dom.js';
 import {date, S, t} from './i18n.js';
@@ -10,7 +10,7 @@ const L = {
   titleDevice: ['在其他设备上登录', 'Sign in on another device'],
   introDevice: ['获取一次性登录码，在手机上扫描二维码即可登录，无需输入密码。', 'Get a one-time sign-in code; scan its QR code with your phone to sign in there.'],
   titleStaff: ['学习者登录码', 'Sign-in codes for learners'],
-  introStaff: ['为本机构登记过成绩或已获授权的学习者生成一次性登录码，可打印交给学习者。', 'Make a one-time sign-in code for a learner you posted records for or who shares with you, to print or hand over.'],
+  introStaff: ['为本机构开立账户或已获授权的学习者生成一次性登录码，可打印交给学习者。', 'Make a one-time sign-in code for a learner whose account you created or who shares with you, to print or hand over.'],
   learner: ['学习者编号', 'Learner ID'],
   learnerHint: ['例如 lrn_37e81b70602b5216', 'For example lrn_37e81b70602b5216'],
   learnerEmpty: ['请输入学习者编号', 'Enter the learner ID'],
