@@ -9,11 +9,16 @@ namespace lcb {
 namespace {
 
 // nlohmann's message without its "[json.exception.parse_error.101] " tag: the reason and where.
+// The parser's message without its "[json.exception.…] " tag and without the "; last read:
+// '…'" it ends with: that quotes the body around the error, which may be a token or a national
+// ID, and problem details are shown and logged by clients. Line and column say where it is.
 std::string WithoutLibraryTag(std::string_view what) {
   if (what.starts_with("[json.exception.")) {
     const size_t end = what.find("] ");
     if (end != std::string_view::npos) what.remove_prefix(end + 2);
   }
+  const size_t echo = what.find("; last read: ");
+  if (echo != std::string_view::npos) what = what.substr(0, echo);
   return std::string(what);
 }
 

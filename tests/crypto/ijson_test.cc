@@ -53,5 +53,21 @@ TEST(IJson, BadTextAndDepth) {
   EXPECT_EQ(ParseIJson(too_deep).status().code(), StatusCode::kInvalidArgument);
 }
 
+// The parser's own message quotes the text it last read; a problem detail must not, since the
+// body may hold a token or a national ID (found by an outside review: a truncated sign-in body
+// came back with the token in the 400).
+TEST(IJson, ErrorsDoNotQuoteTheText) {
+  for (const std::string text :
+       {std::string(R"({"token":"cb__3wI3dOGIOF2jQupKGLZyF4iBdy5KBdmKE86Ckl4rHY)"),
+        std::string(R"({"national_id":"cb__3wI3dOGIOF2jQupKGLZyF4iBdy5KBdmKE86Ckl4rHY\q"})"),
+        std::string("{\"national_id\":\"cb__3wI3dOGIOF2jQupKGLZyF4iBdy5KBdmKE86Ckl4rHY\x01\"}")}) {
+    StatusOr<nlohmann::json> doc = ParseIJson(text);
+    ASSERT_FALSE(doc.ok()) << text;
+    const std::string& m = doc.status().message();
+    EXPECT_EQ(m.find("3wI3dOGIOF2j"), std::string::npos) << m;
+    EXPECT_NE(m.find("line 1, column"), std::string::npos) << m;
+  }
+}
+
 }  // namespace
 }  // namespace lcb
