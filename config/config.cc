@@ -79,6 +79,10 @@ const std::vector<ConfigKeyInfo> kKeys = {
      "true enables POST /vc-api/credentials/issue for admins (false); in a file "
      "{\"vc_api\": {\"issue\": true}}",
      "CREDITBANK_VC_API_ISSUE", "vc-api-issue"},
+    {"rotate_log_key", "string",
+     "true: a log key file the bank has never published becomes its signing key on this start, "
+     "retiring the current one (on a shared store a node refuses such a key otherwise; the "
+     "embedded store always rotates) (false)"},
     {"stats_k", "int", "GET /v1/stats leaves out cells of fewer learners than this (10)"},
     {"stats_build_on_start", "string",
      "true: serve builds the /v1/stats aggregates in the background at start, false: at the "
@@ -308,6 +312,9 @@ Status Apply(Config& c, const std::string& key, const std::string& value,
   } else if (key == "vc_api.issue" || key == "vc_api_issue") {  // the flat name: before 2026-12-05
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
     c.vc_api_issue = value == "true";
+  } else if (key == "rotate_log_key") {
+    if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
+    c.rotate_log_key = value == "true";
   } else if (key == "stats_build_on_start") {
     if (value != "true" && value != "false") return Bad(key, source, "must be true or false");
     c.stats_build_on_start = value == "true";

@@ -73,6 +73,9 @@ struct Config {
   std::vector<std::string> credential_status_hosts;
   // DESIGN.md's vc_api.issue: POST /vc-api/credentials/issue answers only when true.
   bool vc_api_issue = false;
+  // serve: a log key file the bank never published becomes its signing key (shared store; the
+  // embedded store always rotates to a new key file)
+  bool rotate_log_key = false;
   int stats_k = 10;  // /v1/stats: cells with fewer learners are suppressed
   // /v1/stats answers may be this old (a background keeper; 0 = every question is exact).
   int stats_max_staleness_ms = 1000;

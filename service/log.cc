@@ -17,12 +17,18 @@ uint64_t CheckpointSize(const std::string& note) {
 }
 
 StatusOr<std::unique_ptr<LogService>> LogService::Open(Kv* kv, const std::string& key_file,
-                                                       const std::string& origin,
-                                                       bool shared_store) {
+                                                       const std::string& origin, bool shared_store,
+                                                       bool rotate) {
   std::unique_ptr<LogService> log(new LogService());
   log->origin_ = origin;
-  LCB_RETURN_IF_ERROR(log->LoadOrCreateKey(kv, key_file, shared_store));
+  bool publish = false;
+  LCB_RETURN_IF_ERROR(log->LoadOrCreateKey(kv, key_file, shared_store, rotate, &publish));
   LCB_ASSIGN_OR_RETURN(log->ledger_, Ledger::Open(kv, log->key_, origin));
+  if (publish) {
+    WriteBatch batch;
+    batch.Put(Table::kMeta, keys::kMetaLogKeys, EncodeLogKeyRows(log->keys_));
+    LCB_RETURN_IF_ERROR(kv->Write(batch, true));
+  }
   return log;
 }
 
@@ -30,7 +36,8 @@ LogService::~LogService() {
   if (ledger_) ledger_->Stop();
 }
 
-Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file, bool shared_store) {
+Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file, bool shared_store,
+                                   bool rotate, bool* publish) {
   std::string stored;
   Status s = kv->Get(Table::kMeta, keys::kMetaLogKeys, &stored);
   if (s.ok()) {
@@ -65,7 +72,15 @@ Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file, bool sha
   // The published key list: a new key (rotation) closes the validity of the previous one, and
   // old keys stay listed so that old checkpoints still verify.
   const std::string vkey = VerifierKeyString(origin_, key_->PublicKey());
+  const std::string pem = key_->PublicKeyPem();
   for (const LogKeyRow& k : keys_) {
+    if (k.verifier_key != vkey && k.public_key_pem == pem) {
+      const std::string named = k.verifier_key.substr(0, k.verifier_key.find('+'));
+      return Status::FailedPrecondition(
+          key_file + " holds log key " + k.key_id + ", published for origin '" + named +
+          "', and configuration says origin '" + origin_ + "': start with --origin " + named +
+          " (or CREDITBANK_ORIGIN, or \"origin\" in the config file)");
+    }
     if (k.verifier_key != vkey) continue;
     if (shared_store && !k.valid_until.empty()) {
       return Status::FailedPrecondition(
@@ -75,15 +90,24 @@ Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file, bool sha
     }
     return Status::Ok();
   }
+  const std::string key_id = vkey.substr(origin_.size() + 1, 8);
+  if (shared_store && !keys_.empty() && !rotate) {
+    return Status::FailedPrecondition(
+        key_file + " holds log key " + key_id +
+        ", which this bank never published; its log is "
+        "signed with " +
+        current() +
+        ": copy that key file (mode 0600) from a node of this bank, "
+        "or, to rotate the bank's log key, start one node with this file and rotate_log_key=true "
+        "(--rotate-log-key true), then copy the file to the others");
+  }
   const std::string now = NowRfc3339();
   for (LogKeyRow& k : keys_) {
     if (k.valid_until.empty()) k.valid_until = now;
   }
-  keys_.push_back(
-      LogKeyRow{vkey, key_->PublicKeyPem(), vkey.substr(origin_.size() + 1, 8), now, ""});
-  WriteBatch batch;
-  batch.Put(Table::kMeta, keys::kMetaLogKeys, EncodeLogKeyRows(keys_));
-  return kv->Write(batch, true);
+  keys_.push_back(LogKeyRow{vkey, pem, key_id, now, ""});
+  *publish = true;
+  return Status::Ok();
 }
 
 LogKeys LogService::Keys() const {

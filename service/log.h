@@ -50,13 +50,17 @@ uint64_t CheckpointSize(const std::string& note);
 
 class LogService {
  public:
-  // Loads or creates the signing key (`key_file`, 0600), records a new key in the published
-  // list (closing the previous key's validity), and opens the Ledger over `kv`. On a store
-  // several nodes share (`shared_store`), a missing key file is not made anew once the bank has
-  // a key, and a retired key is refused (FailedPrecondition naming the file to copy).
+  // Loads or creates the signing key (`key_file`, 0600), opens the Ledger over `kv` (which
+  // refuses another origin than the log's), and only then records a new key in the published
+  // list (closing the previous key's validity): a start refused changes nothing. The bank's key
+  // under another origin is refused (a wrong --origin is not a rotation). On a store several
+  // nodes share (`shared_store`), a missing key file is not made anew once the bank has a key,
+  // a retired key is refused, and so is a key never published unless `rotate` (config
+  // rotate_log_key): one node started with a wrong key file must not retire the key the others
+  // sign with (FailedPrecondition naming the file to copy).
   static StatusOr<std::unique_ptr<LogService>> Open(Kv* kv, const std::string& key_file,
                                                     const std::string& origin,
-                                                    bool shared_store = false);
+                                                    bool shared_store = false, bool rotate = false);
   ~LogService();
 
   Ledger& ledger() { return *ledger_; }
@@ -112,7 +116,9 @@ class LogService {
 
  private:
   LogService() = default;
-  Status LoadOrCreateKey(Kv* kv, const std::string& key_file, bool shared_store);
+  // Sets key_ and keys_; *publish when keys_ changed and must be written once the log opened.
+  Status LoadOrCreateKey(Kv* kv, const std::string& key_file, bool shared_store, bool rotate,
+                         bool* publish);
   std::string ReceiptCheckpoint(uint64_t leaf_index) const;
 
   std::string origin_;

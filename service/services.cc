@@ -262,8 +262,9 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
     LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
   }
   LCB_RETURN_IF_ERROR(LoadOrCreateSecret());
-  LCB_ASSIGN_OR_RETURN(log_, LogService::Open(kv_.get(), config_.key_file, config_.origin,
-                                              config_.storage_backend == "postgres"));
+  LCB_ASSIGN_OR_RETURN(
+      log_, LogService::Open(kv_.get(), config_.key_file, config_.origin,
+                             config_.storage_backend == "postgres", config_.rotate_log_key));
   followed_size_.store(log_->ledger().Size());
   if (writer_lease_) {
     log_->SetFollowing([lease = writer_lease_.get()] { return !lease->is_writer(); });

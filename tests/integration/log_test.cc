@@ -337,6 +337,29 @@ TEST_F(LogTest, AuditThatCannotReadTheLogIsUnavailableNotInvalid) {
   EXPECT_EQ(ReadAll(cp_path), note);
 }
 
+// A start refused for another origin changes nothing: before, the bank's key under the other
+// origin was taken for a new key and published, retiring the key in use, so that (on a shared
+// store) no node could start with the right origin again (an outside review, following the
+// restore commands of the docs, which give no --origin).
+TEST_F(LogTest, AStartWithAnotherOriginIsRefusedAndChangesNoKey) {
+  PostOne("O-1");
+  const std::string key = server_->Call("GET", "/v1/log/key").body;
+  server_.reset();
+  std::map<std::string, std::string> flags = {{"data_dir", dir_.sub("bank")},
+                                              {"origin", "another.example/log"}};
+  AddBackendFlags(dir_.sub("bank"), flags);
+  std::string token;
+  auto refused = BankServer::Open(LoadConfig("", {}, flags).value(), &token);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("published for origin 'creditbank.localhost/log'"),
+            std::string::npos)
+      << refused.status().ToString();
+  server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+  EXPECT_EQ(server_->Call("GET", "/v1/log/key").body, key);
+  PostOne("O-2");
+}
+
 TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
   PostOne("K-1");
   json old_key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
@@ -348,8 +371,18 @@ TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
   std::filesystem::rename(dir_.sub("bank") + "/log_key.pem", dir_.sub("old_key.pem"));
   if (TestOnPostgres()) {
     ASSERT_TRUE(Ed25519Key::Generate().SavePem(dir_.sub("bank") + "/log_key.pem").ok());
+    // There a key the bank never published is refused unless the operator says it rotates:
+    // a node started with a wrong key file must not retire the key the others sign with.
+    std::map<std::string, std::string> flags = {{"data_dir", dir_.sub("bank")}};
+    AddBackendFlags(dir_.sub("bank"), flags);
+    std::string token;
+    auto refused = BankServer::Open(LoadConfig("", {}, flags).value(), &token);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("never published"), std::string::npos)
+        << refused.status().ToString();
   }
-  server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+  server_ = std::make_unique<TestServer>(
+      dir_.sub("bank"), std::map<std::string, std::string>{{"rotate_log_key", "true"}});
   std::string id = PostOne("K-2");
   json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
   ASSERT_NE(key["verifier_key"], old_key["verifier_key"]);

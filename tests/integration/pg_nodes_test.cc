@@ -307,6 +307,11 @@ TEST_F(PgNodesTest, ANodeWithoutTheBanksKeysRefusesToStartAndChangesNothing) {
   std::filesystem::remove(dir_.sub("b/") + kCredentialRsaKeyFile);
   ASSERT_TRUE(RsaKey::Generate().SavePem(dir_.sub("b/") + kCredentialRsaKeyFile).ok());
   refused("b", {}, "not the bank's current");
+  // A log key the bank never published (a wrong file, not a rotation: that needs
+  // rotate_log_key), and the bank's log key under another origin.
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(dir_.sub("other_log_key.pem")).ok());
+  refused("b", {{"key_file", dir_.sub("other_log_key.pem")}}, "never published");
+  refused("b", {{"origin", "another.example/log"}}, "published for origin");
   // Nothing of that changed what the bank publishes.
   EXPECT_EQ(a->Call("GET", "/.well-known/jwks.json").body, jwks);
   EXPECT_EQ(a->Call("GET", "/v1/log/key").body, log_key);
