@@ -77,6 +77,17 @@ int RunRestore(const RestoreOptions& o) {
     std::fprintf(stderr, "creditbank restore: note: %s\n", warning.c_str());
   }
   std::printf("restored into %s: %s\n", o.data.c_str(), BackupManifestJson(*r).dump().c_str());
+  // The log's origin is the backup's (or --origin): a start without it would be refused.
+  if (o.storage == "postgres") {
+    std::fprintf(stderr,
+                 "start the nodes with: creditbank serve --data NODE_DIR --origin %s --storage "
+                 "postgres --postgres-dsn URL --key-file %s/log_key.pem --secret-file "
+                 "%s/national_id.secret (and the credential keys copied into NODE_DIR)\n",
+                 r->origin.c_str(), o.data.c_str(), o.data.c_str());
+  } else {
+    std::fprintf(stderr, "start it with: creditbank serve --data %s --origin %s\n", o.data.c_str(),
+                 r->origin.c_str());
+  }
   return kExitOk;
 }
 
@@ -105,12 +116,13 @@ void AddRestoreCommand(CLI::App& parent, int* exit_code) {
   cmd->footer(
       "Copies a backup into a new data directory and verifies the whole log (every entry\n"
       "against its leaf hash, the root against the signed checkpoint). Then start it with:\n"
-      "creditbank serve --data NEW_DATA_DIR (the admin token file is not part of a backup:\n"
-      "create one with creditbank token create --data ...).\n"
+      "creditbank serve --data NEW_DATA_DIR --origin ORIGIN (the backup's origin, printed when\n"
+      "it is done; the admin token file is not part of a backup: create one with\n"
+      "CREDITBANK_ORIGIN=ORIGIN creditbank token create --data ...).\n"
       "With --storage postgres the bank moves onto a PostgreSQL-wire engine: every table is\n"
       "also copied into the empty database of --postgres-dsn (while holding the log writer's\n"
       "lease) and the log verified again as read back from it; then start the nodes with\n"
-      "--storage postgres --postgres-dsn URL --key-file NEW_DATA_DIR/log_key.pem\n"
+      "--origin ORIGIN --storage postgres --postgres-dsn URL --key-file NEW_DATA_DIR/log_key.pem\n"
       "--secret-file NEW_DATA_DIR/national_id.secret (docs/scale-out.md).");
   cmd->add_option("--from", o->from, "the backup directory")->type_name("BACKUP_DIR")->required();
   cmd->add_option("--data", o->data, "the new data directory")

@@ -137,6 +137,8 @@ struct TokenOptions : ServerFlags {
   std::string role;
   std::string expires_at;
   std::string data;
+  std::string config_file;
+  std::string origin;
   std::string id;
 };
 
@@ -193,7 +195,8 @@ int RunToken(const TokenOptions& o) {
   }
   std::map<std::string, std::string> flags;
   if (!o.data.empty()) flags["data_dir"] = o.data;
-  auto config = LoadConfig("", ProcessEnvironment(), flags);
+  if (!o.origin.empty()) flags["origin"] = o.origin;
+  auto config = LoadConfig(o.config_file, ProcessEnvironment(), flags);
   if (!config.ok()) {
     std::fprintf(stderr, "creditbank token: %s\n", config.status().message().c_str());
     return 2;
@@ -210,7 +213,9 @@ int RunToken(const TokenOptions& o) {
   auto services = Services::Open(*config);
   if (!services.ok()) {
     std::fprintf(stderr, "creditbank token: %s\n", services.status().ToString().c_str());
-    if (services.status().code() == StatusCode::kFailedPrecondition) {
+    if (services.status().message().find("origin") != std::string::npos) {
+      std::fprintf(stderr, "(pass the bank's --origin, or its --config file)\n");
+    } else if (services.status().code() == StatusCode::kFailedPrecondition) {
       std::fprintf(stderr, "(is the server running? use --server URL --token ADMIN_TOKEN)\n");
     }
     return 1;
@@ -317,6 +322,12 @@ void AddTokenCommand(CLI::App& parent, int* exit_code) {
     sub->add_option("--expires-at", o->expires_at, "when the token expires")->type_name("RFC3339");
     sub->add_option("--data", o->data, "open this data directory (the server stopped)")
         ->type_name("DIR");
+    sub->add_option("--config", o->config_file,
+                    "with --data: the bank's config file (origin, key and secret files, storage)")
+        ->type_name("FILE");
+    sub->add_option("--origin", o->origin, "with --data: the log's origin, when not the default")
+        ->type_name("NAME")
+        ->envname("CREDITBANK_ORIGIN");
     CLI::Option* id = sub->add_option("--id", o->id, "the token's id")->type_name("TOKEN_ID");
     AddServerFlags(sub, o.get(), /*server_required=*/false, "an admin token (with --server)");
     if (std::string(name) == "create") role->required();
