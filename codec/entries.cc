@@ -81,17 +81,20 @@ StatusOr<RulesetEntry> ParseRulesetEntry(std::string_view bytes, const std::stri
 }
 
 StatusOr<std::string> ConversionEntryBytes(const std::string& id, const std::string& learner,
-                                           const std::string& program,
-                                           const std::string& decided_by,
+                                           const Program& program, const std::string& decided_by,
                                            const std::string& decided_at,
                                            const ConversionResult& result) {
+  json decided = ConversionToJson(result, learner);
+  decided.erase("unused");
+  decided["unused_count"] = result.unused.size();
   json entry = {{"type", "conversion"},
                 {"id", id},
                 {"learner", learner},
-                {"program", program},
+                {"program", program.id},
+                {"program_snapshot", ProgramToJson(program)},
                 {"decided_by", decided_by},
                 {"decided_at", decided_at},
-                {"result", ConversionToJson(result, learner)}};
+                {"result", std::move(decided)}};
   return CanonicalJson(entry);
 }
 

@@ -9,9 +9,11 @@
 namespace lcb {
 
 StatusOr<ConversionResult> ConversionService::Evaluate(const std::string& learner,
-                                                       const std::string& program, Days as_of) {
+                                                       const std::string& program, Days as_of,
+                                                       Program* program_used) {
   if (!learners_->Exists(learner)) return Status::NotFound("no learner '" + learner + "'");
   LCB_ASSIGN_OR_RETURN(auto compiled, rulesets_->Compiled(program));
+  if (program_used) *program_used = compiled->program();
   LCB_ASSIGN_OR_RETURN(auto records, records_->AllRecords(learner));
   thread_local EvalScratch scratch;
   ConversionResult result = ::lcb::Evaluate(*compiled, *records, as_of, {}, &scratch);
@@ -22,10 +24,11 @@ StatusOr<ConversionResult> ConversionService::Evaluate(const std::string& learne
 void ConversionService::Apply(const std::string& learner, const std::string& program, Days as_of,
                               const Principal& by,
                               std::function<void(StatusOr<AppliedConversion>)> done) {
-  auto result = Evaluate(learner, program, as_of);
+  Program evaluated;
+  auto result = Evaluate(learner, program, as_of, &evaluated);
   if (!result.ok()) return done(result.status());
   const std::string id = "conv_" + HexEncode(RandomBytes(12));
-  auto bytes = ConversionEntryBytes(id, learner, program, by.role(), NowRfc3339(), *result);
+  auto bytes = ConversionEntryBytes(id, learner, evaluated, by.role(), NowRfc3339(), *result);
   if (!bytes.ok()) return done(bytes.status());
   LogEntry e;
   e.id = id;

@@ -48,9 +48,13 @@ class ConversionService {
   // Marked with the learner of every durable conversion (for the statistics); none by default.
   void SetChanges(LearnerChanges* changes) { changes_ = changes; }
 
+  // `program_used`, when given, receives the program as evaluated (the catalog's, now).
   StatusOr<ConversionResult> Evaluate(const std::string& learner, const std::string& program,
-                                      Days as_of);
-  // Evaluates, then appends the decision to the log; `done` runs once it is durable.
+                                      Days as_of, Program* program_used = nullptr);
+  // Evaluates, then appends the decision to the log; `done` runs once it is durable. The entry
+  // holds the program as evaluated and the result without its `unused` list (its count only:
+  // the reasons follow from the records, the ruleset and that program), so that its size is
+  // bounded by the program, not by the learner's records.
   void Apply(const std::string& learner, const std::string& program, Days as_of,
              const Principal& by, std::function<void(StatusOr<AppliedConversion>)> done);
   // `programs` empty: every program with a published ruleset (unknown ones skipped); else

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "codec/rows.h"
 #include "common/date.h"
 #include "engine/ruleset_index.h"
@@ -6,6 +8,8 @@
 
 namespace lcb::testing {
 namespace {
+
+using nlohmann::json;
 
 class PassbookConversionTest : public ServiceTest {
  protected:
@@ -130,6 +134,35 @@ TEST_F(PassbookConversionTest, PublishEvaluateApplyWhatIf) {
   EXPECT_EQ(whatif->results[0].title, "BSc");
   EXPECT_EQ(s().conversions().WhatIf(learner_, {"uni:NOPE"}, TodayUtc(), 10).status().pointer(),
             "/programs");
+}
+
+// A conversion's log entry holds the program as evaluated and the decision, not a line per record
+// it left unused: an outside review had a learner with many records get 413 (an entry holds at
+// most 65,535 bytes; ~70 bytes per unused record, so ~900 records were enough).
+TEST_F(PassbookConversionTest, AConversionOfALearnerWithManyRecordsIsLogged) {
+  ASSERT_TRUE(Await<RulesetPublication>([&](auto done) {
+                s().rulesets().Publish("uni:BSC", Rules(), Uni(), done);
+              }).ok());
+  for (int batch = 0; batch < 3; ++batch) {
+    std::vector<RecordInput> in;
+    for (int i = 0; i < 1000; ++i) {
+      in.push_back(Input(learner_, "uni:MA101", "M-" + std::to_string(batch * 1000 + i)));
+    }
+    ASSERT_TRUE(Post("uni", in).ok());
+  }
+  auto applied = Await<AppliedConversion>(
+      [&](auto done) { s().conversions().Apply(learner_, "uni:BSC", TodayUtc(), Uni(), done); });
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  EXPECT_EQ(applied->result.unused.size(), 3000u);  // the answer still explains every record
+  auto bytes = s().log().ledger().Entry(applied->receipt.leaf_index);
+  ASSERT_TRUE(bytes.ok());
+  EXPECT_LT(bytes->size(), 4096u);
+  json entry = json::parse(*bytes);
+  EXPECT_EQ(entry["result"]["unused_count"], 3000);
+  EXPECT_FALSE(entry["result"].contains("unused"));
+  EXPECT_EQ(entry["program_snapshot"]["total_credits"], 120);
+  EXPECT_EQ(entry["program_snapshot"]["requirements"].size(), 2u);
+  EXPECT_EQ(entry["result"]["granted"], 0);
 }
 
 TEST_F(PassbookConversionTest, AProgramChangeMayNotInvalidateThePublishedRules) {
