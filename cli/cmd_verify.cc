@@ -33,35 +33,61 @@ StatusOr<std::string> ReadFile(const std::string& path) {
 
 std::string NoteOrigin(const std::string& note) { return note.substr(0, note.find('\n')); }
 
-// Accepts a PEM public key file, a file holding a verifier key, or a verifier key string.
-// A PEM key gets its name from the checkpoint's origin line.
-StatusOr<NoteVerifier> LoadVerifier(const std::string& key_arg, const std::string& origin) {
-  std::string text = key_arg;
-  auto file = ReadFile(key_arg);
-  if (file.ok()) text = *file;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.pop_back();
+// Each KEY is a PEM public key file, a file of verifier keys (one per line: the bank's current
+// and retired keys of GET /v1/log/key, to check checkpoints from both sides of a rotation), or
+// verifier keys given as text (several separated by commas). A PEM key gets its name from the
+// checkpoint's origin line.
+StatusOr<std::vector<NoteVerifier>> LoadVerifiers(const std::vector<std::string>& key_args,
+                                                  const std::string& origin) {
+  std::vector<NoteVerifier> out;
+  for (const std::string& key_arg : key_args) {
+    std::string text = key_arg;
+    auto file = ReadFile(key_arg);
+    if (file.ok()) text = *file;
+    if (text.find("-----BEGIN PUBLIC KEY-----") != std::string::npos) {
+      LCB_ASSIGN_OR_RETURN(std::string raw, PublicKeyFromPem(text));
+      LCB_ASSIGN_OR_RETURN(NoteVerifier v, ParseVerifierKey(VerifierKeyString(origin, raw)));
+      out.push_back(std::move(v));
+      continue;
+    }
+    for (char& c : text) {
+      if (c == ',' || c == '\r') c = '\n';
+    }
+    std::stringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.pop_back();
+      while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.erase(0, 1);
+      if (line.empty()) continue;
+      LCB_ASSIGN_OR_RETURN(NoteVerifier v, ParseVerifierKey(line));
+      out.push_back(std::move(v));
+    }
   }
-  if (text.find("-----BEGIN PUBLIC KEY-----") != std::string::npos) {
-    LCB_ASSIGN_OR_RETURN(std::string raw, PublicKeyFromPem(text));
-    return ParseVerifierKey(VerifierKeyString(origin, raw));
-  }
-  return ParseVerifierKey(text);
+  if (out.empty()) return Status::InvalidArgument(Field(""), "no key given");
+  return out;
 }
 
-// Verifies a signed checkpoint note; returns the parsed checkpoint.
-StatusOr<Checkpoint> OpenCheckpoint(const std::string& note, const NoteVerifier& verifier) {
-  auto opened = OpenNote(note, {verifier});
-  if (!opened.ok()) {
-    return Status::DataLoss("checkpoint signature does not verify with the given key: " +
-                            opened.status().message());
+// Verifies a signed checkpoint note with any of `verifiers` whose name is its origin; returns
+// the parsed checkpoint and, in *signer, the verifier that signed it.
+StatusOr<Checkpoint> OpenCheckpoint(const std::string& note,
+                                    const std::vector<NoteVerifier>& verifiers,
+                                    const NoteVerifier** signer = nullptr) {
+  Status last = Status::DataLoss("no key given");
+  for (const NoteVerifier& v : verifiers) {
+    auto opened = OpenNote(note, {v});
+    if (!opened.ok()) {
+      last = opened.status();
+      continue;
+    }
+    LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(opened->text));
+    if (cp.origin != v.name) {
+      return Status::DataLoss("checkpoint origin '" + cp.origin + "' is not the key's name '" +
+                              v.name + "'");
+    }
+    if (signer) *signer = &v;
+    return cp;
   }
-  LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(opened->text));
-  if (cp.origin != verifier.name) {
-    return Status::DataLoss("checkpoint origin '" + cp.origin + "' is not the key's name '" +
-                            verifier.name + "'");
-  }
-  return cp;
+  return Status::DataLoss(std::string("checkpoint signature does not verify with the given ") +
+                          (verifiers.size() == 1 ? "key: " : "keys: ") + last.message());
 }
 
 // --witness-vkey V (repeatable, or comma-separated) and --quorum K.
@@ -83,13 +109,13 @@ void AddWitnessFlags(CLI::App* cmd, WitnessFlags* w) {
 
 struct VerifyOptions {
   std::string bundle;
-  std::string key;
+  std::vector<std::string> keys;
   WitnessFlags witnesses;
 };
 
 struct AuditOptions : ServerFlags {
   std::string from;
-  std::string key;
+  std::vector<std::string> keys;
   std::string save;
   WitnessFlags witnesses;
 };
@@ -169,7 +195,10 @@ Status RequireCosignatures(const std::string& note, const std::vector<Cosigner>&
 // nothing else.
 int RunVerify(const VerifyOptions& o) {
   auto text = ReadFile(o.bundle);
-  if (!text.ok()) return Fail("verify", text.status().message());
+  if (!text.ok()) {  // a file that cannot be read is a bad argument (2), not an invalid bundle
+    std::fprintf(stderr, "creditbank verify: bad --bundle: %s\n", text.status().message().c_str());
+    return kExitUsage;
+  }
   auto parsed = ParseIJson(*text);
   if (!parsed.ok()) return Fail("verify", "the bundle is not I-JSON: " + parsed.status().ToString());
   json bundle = std::move(parsed).value();
@@ -185,12 +214,14 @@ int RunVerify(const VerifyOptions& o) {
     return Fail("verify", "the receipt lacks checkpoint, leaf_index, tree_size or inclusion_proof");
   }
   std::string note = receipt["checkpoint"];
-  auto verifier = LoadVerifier(o.key, NoteOrigin(note));
-  if (!verifier.ok()) {
-    std::fprintf(stderr, "creditbank verify: bad --key: %s\n", verifier.status().message().c_str());
+  auto verifiers = LoadVerifiers(o.keys, NoteOrigin(note));
+  if (!verifiers.ok()) {
+    std::fprintf(stderr, "creditbank verify: bad --key: %s\n",
+                 verifiers.status().message().c_str());
     return 2;
   }
-  auto cp = OpenCheckpoint(note, *verifier);
+  const NoteVerifier* verifier = nullptr;
+  auto cp = OpenCheckpoint(note, *verifiers, &verifier);
   if (!cp.ok()) return Fail("verify", cp.status().message());
   std::vector<Cosigner> witnesses;
   size_t quorum = 0;
@@ -241,16 +272,30 @@ int RunAudit(const AuditOptions& o) {
   if (!latest.ok()) return RequestFailed("audit", latest.status());
   if (latest->status != 200) return BadAnswer("audit", "the checkpoint", *latest);
   std::string new_note = latest->body;
-  std::string key_arg = o.key;
-  if (key_arg.empty()) {
+  std::vector<std::string> key_args = o.keys;
+  if (key_args.empty()) {
+    // Trust on first use: the server's keys, the retired ones too (a saved checkpoint may be
+    // from before a rotation).
     auto key = (*client)->Send("GET", "/v1/log/key", "");
     if (!key.ok()) return RequestFailed("audit", key.status());
     if (key->status != 200) return BadAnswer("audit", "the log key", *key);
-    key_arg = json::parse(key->body, nullptr, false).value("verifier_key", "");
-    std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's key %s\n",
-                 key_arg.c_str());
+    json k = json::parse(key->body, nullptr, false);
+    if (k.is_object()) {
+      key_args.push_back(k.value("verifier_key", ""));
+      if (k.contains("keys") && k["keys"].is_array()) {
+        for (const json& row : k["keys"]) {
+          if (!row.is_object()) continue;
+          const std::string v = row.value("verifier_key", "");
+          if (!v.empty() && v != key_args.front()) key_args.push_back(v);
+        }
+      }
+    }
+    for (const std::string& v : key_args) {
+      std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's key %s\n",
+                   v.c_str());
+    }
   }
-  auto verifier = LoadVerifier(key_arg, NoteOrigin(new_note));
+  auto verifier = LoadVerifiers(key_args, NoteOrigin(new_note));
   if (!verifier.ok()) {
     std::fprintf(stderr, "creditbank audit: bad --key: %s\n", verifier.status().message().c_str());
     return 2;
@@ -337,7 +382,9 @@ void AddVerifyCommand(CLI::App& parent, int* exit_code) {
   cmd->add_option("--bundle", o->bundle, "the record bundle (JSON of GET /v1/records/{id})")
       ->type_name("FILE")
       ->required();
-  cmd->add_option("--key", o->key, "the log's PEM public key or verifier key (file or text)")
+  cmd->add_option("--key", o->keys,
+                  "the log's PEM public key or verifier key (file or text); repeat, separate with "
+                  "commas or list one per line in a file to accept a rotated key's checkpoints")
       ->type_name("KEY")
       ->required();
   AddWitnessFlags(cmd, &o->witnesses);
@@ -363,7 +410,9 @@ void AddAuditCommand(CLI::App& parent, int* exit_code) {
   cmd->add_option("--from", o->from, "the saved checkpoint")
       ->type_name("CHECKPOINT_FILE")
       ->required();
-  cmd->add_option("--key", o->key, "the log's PEM public key or verifier key (file or text)")
+  cmd->add_option("--key", o->keys,
+                  "the log's PEM public key or verifier key (file or text); repeat, separate with "
+                  "commas or list one per line in a file to accept a rotated key's checkpoints")
       ->type_name("KEY");
   cmd->add_option("--save", o->save, "where the new checkpoint is saved")->type_name("FILE");
   AddWitnessFlags(cmd, &o->witnesses);

@@ -1,5 +1,6 @@
 #include "cli/monitor.h"
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -126,6 +127,7 @@ Status Monitor::LoadState() {
     }
     for (const auto& [k, v] : s.at("counts").items()) counts_[k] = v.get<uint64_t>();
     entries_checked_ = s.value("entries_checked", uint64_t{0});
+    known_note_ = s.value("checkpoint", std::string());
   } catch (const json::exception& e) {
     return Status::DataLoss("monitor state: " + std::string(e.what()));
   }
@@ -160,8 +162,13 @@ StatusOr<std::string> Monitor::Get(const std::string& path, bool auth) {
 
 Status Monitor::EnsureVerifier() {
   if (!options_.log_vkey.empty()) {
+    // A key given that differs from the pinned one is the operator's answer to a rotation
+    // ("key_changed" below): the checkpoint is then verified with it, and the tree still has to
+    // extend the one the state holds, so no history can be rewritten under the new key.
     if (!vkey_.empty() && vkey_ != options_.log_vkey) {
-      return Status::FailedPrecondition("--log-vkey differs from the key in the state");
+      std::fprintf(stderr,
+                   "creditbank monitor: the key in the state (%s) is replaced by --log-vkey\n",
+                   vkey_.c_str());
     }
     vkey_ = options_.log_vkey;
   }
@@ -182,8 +189,9 @@ Status Monitor::EnsureVerifier() {
   return Status::Ok();
 }
 
-Status Monitor::Rewrite(const std::string& reason, uint64_t size, const std::string& root_hex) {
-  json j = {{"event", "rewrite"},
+Status Monitor::Rewrite(const std::string& reason, uint64_t size, const std::string& root_hex,
+                        const std::string& note, const char* event) {
+  json j = {{"event", event},
             {"reason", reason},
             {"origin", origin_},
             {"known_size", frontier_.size()},
@@ -191,8 +199,37 @@ Status Monitor::Rewrite(const std::string& reason, uint64_t size, const std::str
             {"size", size},
             {"server", options_.server}};
   if (!root_hex.empty()) j["root"] = root_hex;
+  // The signed note that contradicts the state: with the state's own checkpoint, the evidence
+  // of a split view that anyone can check with the log's key.
+  if (!note.empty()) {
+    j["checkpoint"] = note;
+    j["known_checkpoint"] = known_note_;
+  }
   rewrite_json_ = j.dump();
   return Status::DataLoss(reason);
+}
+
+// The checkpoint does not verify with the pinned key, after entries did: either the log rotated
+// its key (it lists the pinned key as retired), which the operator confirms with --log-vkey, or
+// something answers that is not the log. Neither is evidence that history was rewritten.
+Status Monitor::Unverified(const std::string& why) {
+  std::string reason = "the checkpoint is not signed by the pinned key " + vkey_ + ": " + why;
+  const char* event = "bad_signature";
+  auto body = Get("/v1/log/key", false);
+  json k = body.ok() ? json::parse(*body, nullptr, false) : json();
+  if (k.is_object() && k.contains("keys") && k["keys"].is_array()) {
+    for (const json& row : k["keys"]) {
+      if (!row.is_object() || row.value("verifier_key", "") != vkey_) continue;
+      if (row.contains("valid_until")) {
+        event = "key_changed";
+        reason = "the log says it retired the pinned key at " +
+                 row.value("valid_until", std::string()) + " and signs with " +
+                 k.value("verifier_key", std::string()) +
+                 "; if you trust that, run again with --log-vkey set to it";
+      }
+    }
+  }
+  return Rewrite(reason, 0, "", "", event);
 }
 
 Status Monitor::ReadEntries(uint64_t size, Frontier* frontier,
@@ -236,14 +273,14 @@ StatusOr<MonitorPoll> Monitor::Poll() {
                                       verifier_.name + ": " + opened.status().message() +
                                       " (check --log-vkey and --server)");
   }
-  if (!opened.ok()) return Rewrite("checkpoint signature: " + opened.status().message(), 0, "");
+  if (!opened.ok()) return Unverified(opened.status().message());
   auto cp = ParseCheckpointBody(opened->text);
   if (!cp.ok() || cp->origin != origin_) return Rewrite("checkpoint does not parse", 0, "");
   const std::string root_hex = HashHex(cp->root);
   MonitorPoll poll{frontier_.size(), cp->size, 0};
   if (cp->size < frontier_.size()) {
     return Rewrite("the log shrank: a signed checkpoint is smaller than one seen", cp->size,
-                   root_hex);
+                   root_hex, note);
   }
   Frontier next = frontier_;
   std::map<std::string, uint64_t> counts = counts_;
@@ -252,13 +289,14 @@ StatusOr<MonitorPoll> Monitor::Poll() {
     return Rewrite(cp->size == frontier_.size()
                        ? "a signed checkpoint has another root at a size already seen"
                        : "a signed checkpoint is not an extension of the tree seen",
-                   cp->size, root_hex);
+                   cp->size, root_hex, note);
   }
   poll.new_entries = cp->size - frontier_.size();
   entries_checked_ += poll.new_entries;
   frontier_ = std::move(next);
   counts_ = std::move(counts);
   LCB_RETURN_IF_ERROR(SaveState(note));
+  known_note_ = note;
   return poll;
 }
 

@@ -56,8 +56,12 @@ class Monitor {
   static StatusOr<std::unique_ptr<Monitor>> Open(MonitorOptions options);
   ~Monitor();
   StatusOr<MonitorPoll> Poll();
-  // After a DataLoss from Poll: {"event":"rewrite", "reason", "origin", "known_size",
-  // "known_root", "size", "root"?, ...} on one line.
+  // After a DataLoss from Poll: {"event", "reason", "origin", "known_size", "known_root",
+  // "size", "root"?, "checkpoint"?, "known_checkpoint"?, ...} on one line. "event" is "rewrite"
+  // (with the contradicting signed checkpoint and the state's, the evidence of a split view),
+  // "key_changed" (the log lists the pinned key as retired: confirm the new one with
+  // --log-vkey) or "bad_signature" (not signed by the pinned key: not the log, or a forgery).
+  // Only "rewrite" is evidence against the log.
   const std::string& rewrite_json() const { return rewrite_json_; }
   uint64_t size() const { return frontier_.size(); }
   const std::map<std::string, uint64_t>& counts() const { return counts_; }
@@ -67,7 +71,11 @@ class Monitor {
   Status LoadState();
   Status SaveState(const std::string& note) const;
   Status EnsureVerifier();
-  Status Rewrite(const std::string& reason, uint64_t size, const std::string& root_hex);
+  // Sets rewrite_json_ ({"event": `event`, ...}, with the contradicting signed note and the
+  // state's own when `note` is given) and returns DataLoss.
+  Status Rewrite(const std::string& reason, uint64_t size, const std::string& root_hex,
+                 const std::string& note = "", const char* event = "rewrite");
+  Status Unverified(const std::string& why);
   StatusOr<std::string> Get(const std::string& path, bool auth);
   // Checks and appends leaves [frontier_.size(), size) from the tiles.
   Status ReadEntries(uint64_t size, Frontier* frontier, std::map<std::string, uint64_t>* counts);
@@ -81,6 +89,7 @@ class Monitor {
   std::map<std::string, uint64_t> counts_;
   uint64_t entries_checked_ = 0;
   std::string rewrite_json_;
+  std::string known_note_;  // the state's signed checkpoint
 };
 
 // The top-level string members "type" and "issuer" of a canonical JSON entry, without a full

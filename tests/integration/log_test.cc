@@ -364,6 +364,17 @@ TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
   PostOne("K-1");
   json old_key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
   std::string old_note = server_->ledger().LatestCheckpoint();
+  // A monitor pins the key in use.
+  const std::string state = dir_.sub("monitor");
+  auto monitor = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = {"--server", server_->url(),     "--state", state,
+                                     "--token",  cat_.auditor_token, "--once"};
+    args.insert(args.end(), more.begin(), more.end());
+    ::testing::internal::CaptureStdout();
+    const int code = CmdMonitor(args);
+    return std::make_pair(code, ::testing::internal::GetCapturedStdout());
+  };
+  ASSERT_EQ(monitor({}).first, kExitOk);
   server_.reset();
   // The operator rotates: the old key file is retired, a new one is made on the next start.
   // On a shared store (the postgres/ run) a node never makes a key once the bank has one: the
@@ -400,6 +411,43 @@ TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
   WriteFile(dir_.sub("b.json"), bundle.dump());
   EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", key["verifier_key"]}), 0);
   EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", old_key["verifier_key"]}), 1);
+  // An auditor keeps both keys (an outside review found each command took one): repeated, with
+  // commas, or one per line in a file, checkpoints from both sides of the rotation verify.
+  const std::string both = old_key["verifier_key"].get<std::string>() + "\n" +
+                           key["verifier_key"].get<std::string>() + "\n";
+  WriteFile(dir_.sub("keys.txt"), both);
+  EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", old_key["verifier_key"], "--key",
+                       key["verifier_key"]}),
+            0);
+  EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key", dir_.sub("keys.txt")}), 0);
+  EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("b.json"), "--key",
+                       old_key["verifier_key"].get<std::string>() + "," +
+                           key["verifier_key"].get<std::string>()}),
+            0);
+  EXPECT_EQ(CmdVerify({"--bundle", dir_.sub("absent.json"), "--key", dir_.sub("keys.txt")}),
+            kExitUsage);
+  // audit from a checkpoint the old key signed: with both keys, or trusting the server's keys
+  // (the retired one too), the log is append-only across the rotation.
+  WriteFile(dir_.sub("old_cp.txt"), old_note);
+  EXPECT_EQ(CmdAudit({"--server", server_->url(), "--from", dir_.sub("old_cp.txt"), "--key",
+                      dir_.sub("keys.txt"), "--save", dir_.sub("cp1.txt")}),
+            0);
+  EXPECT_EQ(CmdAudit({"--server", server_->url(), "--from", dir_.sub("old_cp.txt"), "--save",
+                      dir_.sub("cp2.txt")}),
+            0);
+  EXPECT_EQ(CmdAudit({"--server", server_->url(), "--from", dir_.sub("old_cp.txt"), "--key",
+                      key["verifier_key"], "--save", dir_.sub("cp3.txt")}),
+            1)
+      << "the new key alone cannot check the saved checkpoint";
+  // The monitor: a rotation is "key_changed", not a rewrite; the new key given, it goes on from
+  // its state (the tree still has to extend the one it saw).
+  auto [code, out] = monitor({});
+  EXPECT_EQ(code, kExitInvalid);
+  EXPECT_NE(out.find("\"key_changed\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("\"rewrite\""), std::string::npos) << out;
+  std::tie(code, out) = monitor({"--log-vkey", key["verifier_key"]});
+  EXPECT_EQ(code, kExitOk) << out;
+  EXPECT_NE(out.find("\"checked\""), std::string::npos) << out;
   auto old_cp = ParseCheckpointBody(old_note.substr(0, old_note.find("\n\n") + 1));
   ASSERT_TRUE(old_cp.ok());
   json proof = server_->CallJson("GET",

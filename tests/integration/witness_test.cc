@@ -353,6 +353,11 @@ TEST(MonitorIntegration, RewrittenHistoryUnderARunningMonitorIsReported) {
   EXPECT_EQ(report["event"], "rewrite");
   EXPECT_EQ(report["known_size"], seen);
   EXPECT_EQ(report["size"], seen);
+  // The evidence: both signed checkpoints, same size, other roots, each verifying with the key.
+  EXPECT_EQ(report["checkpoint"], rewritten.services().log().ledger().LatestCheckpoint());
+  ASSERT_TRUE(report["known_checkpoint"].is_string());
+  EXPECT_NE(report["known_checkpoint"], report["checkpoint"]);
+  EXPECT_EQ(CheckpointSize(report["known_checkpoint"].get<std::string>()), seen);
 
   // A monitor restarted on the same state, after the rewritten log grew, reports it too.
   PostRecords(rewritten, cat, 5, "m3-");
