@@ -1,5 +1,7 @@
 #include "service/rulesets.h"
 
+#include <charconv>
+
 #include "codec/entries.h"
 #include "common/date.h"
 #include "common/encoding.h"
@@ -183,9 +185,27 @@ Status RulesetService::GuardProgramChange(const Program& program,
     if (current.ok()) {
       Status still = ValidateRuleset(program, current->ruleset);
       if (!still.ok()) {
-        return Status::FailedPrecondition(
-            "this change would invalidate the published ruleset (" + still.ToString() +
-            "); publish a ruleset that fits the new requirements first");
+        // Named at the program's member the rule no longer fits: a rule's grant above its
+        // requirement's credits is that requirement's /credits; a target gone is /requirements.
+        std::string at = "/requirements";
+        const std::string& rp = still.pointer();
+        const std::string rule = rp.substr(0, rp.find('/', std::string("/rules/").size()));
+        size_t index = 0;
+        if (rp.starts_with("/rules/") && rp.ends_with("/grant") &&
+            std::from_chars(rule.data() + 7, rule.data() + rule.size(), index).ec == std::errc() &&
+            index < current->ruleset.rules.size()) {
+          const std::string& target = current->ruleset.rules[index].target;
+          for (size_t q = 0; q < program.requirements.size(); ++q) {
+            if (program.requirements[q].id == target) {
+              at = "/requirements/" + std::to_string(q) + "/credits";
+            }
+          }
+        }
+        return Status(StatusCode::kFailedPrecondition, Field(at),
+                      "this change would invalidate the published ruleset version " +
+                          std::to_string(current->ruleset.version) + " (its " + rp + ": " +
+                          still.message() +
+                          "); publish a ruleset that fits the new requirements first");
       }
     } else if (current.status().code() != StatusCode::kNotFound) {
       return current.status();

@@ -171,7 +171,18 @@ TEST_F(PassbookConversionTest, AProgramChangeMayNotInvalidateThePublishedRules) 
               }).ok());
   Program p = s().catalog().GetProgram("uni:BSC").value();
   p.requirements.pop_back();  // the "electives" a rule targets
-  EXPECT_EQ(s().catalog().PutProgram(p, Admin()).status().code(), StatusCode::kFailedPrecondition);
+  Status refused = s().catalog().PutProgram(p, Admin()).status();
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.pointer(), "/requirements");
+  // A requirement's credits below a rule's grant is named at that requirement's credits, and
+  // the message says which rule (no internal status code in it).
+  p = s().catalog().GetProgram("uni:BSC").value();
+  p.requirements[0].credits = 300;  // r-prog grants 4
+  refused = s().catalog().PutProgram(p, Admin()).status();
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.pointer(), "/requirements/0/credits");
+  EXPECT_NE(refused.message().find("/rules/0/grant"), std::string::npos) << refused.message();
+  EXPECT_EQ(refused.message().find("INVALID_ARGUMENT"), std::string::npos) << refused.message();
   p = s().catalog().GetProgram("uni:BSC").value();
   p.title = "BSc (new)";
   ASSERT_TRUE(s().catalog().PutProgram(p, Admin()).ok());
