@@ -79,11 +79,13 @@ int RunRestore(const RestoreOptions& o) {
   std::printf("restored into %s: %s\n", o.data.c_str(), BackupManifestJson(*r).dump().c_str());
   // The log's origin is the backup's (or --origin): a start without it would be refused.
   if (o.storage == "postgres") {
-    std::fprintf(stderr,
-                 "start the nodes with: creditbank serve --data NODE_DIR --origin %s --storage "
-                 "postgres --postgres-dsn URL --key-file %s/log_key.pem --secret-file "
-                 "%s/national_id.secret (and the credential keys copied into NODE_DIR)\n",
-                 r->origin.c_str(), o.data.c_str(), o.data.c_str());
+    std::fprintf(
+        stderr,
+        "start the nodes with: creditbank serve --data NODE_DIR --origin %s --storage "
+        "postgres --postgres-dsn URL --key-file %s/log_key.pem --secret-file "
+        "%s/national_id.secret, with credential_key.pem and credential_rsa_key.pem of %s copied "
+        "into each NODE_DIR\n",
+        r->origin.c_str(), o.data.c_str(), o.data.c_str(), o.data.c_str());
   } else {
     std::fprintf(stderr, "start it with: creditbank serve --data %s --origin %s\n", o.data.c_str(),
                  r->origin.c_str());

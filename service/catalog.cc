@@ -2,6 +2,7 @@
 
 #include "codec/entries.h"
 #include "common/date.h"
+#include "common/encoding.h"
 #include "engine/catalog_validation.h"
 #include "engine/regimes.h"
 #include "storage/keys.h"
@@ -104,10 +105,13 @@ Status CatalogService::CheckRegimeChange(const Institution& inst) {
   Status posted = kv_->Get(Table::kCatalog, keys::InstitutionPosted(inst.id), &marker);
   if (posted.code() == StatusCode::kNotFound) return Status::Ok();
   LCB_RETURN_IF_ERROR(posted);
-  return Status::AlreadyExists(Field("/regime"),
-                               "institution '" + inst.id + "' has posted records under regime '" +
-                                   current->regime +
-                                   "': their common levels derive from it, so it cannot change");
+  return Status::AlreadyExists(
+      Field("/regime"),
+      "institution '" + inst.id + "' has posted records under regime '" + current->regime +
+          "': their common levels derive from it, so it cannot change" +
+          (inst.regime.empty() ? " (a PUT replaces the institution: send \"regime\": \"" +
+                                     current->regime + "\" with it)"
+                               : std::string()));
 }
 
 StatusOr<bool> CatalogService::HasPosted(const std::string& institution_id) {
@@ -195,6 +199,14 @@ StatusOr<CatalogItem<Unit>> CatalogService::PutUnit(Unit unit, const Principal& 
   }
   LCB_RETURN_IF_ERROR(OwnerRegistered(*this, owner));
   LCB_RETURN_IF_ERROR(ValidateUnit(unit));
+  // A level outside the owner's framework would make every record of the unit fail at a /level
+  // its poster never sent: refused here, where the level is given.
+  auto owner_inst = GetInstitution(std::string(owner));
+  if (owner_inst.ok() && !owner_inst->regime.empty()) {
+    Record probe;
+    probe.level = unit.level;
+    LCB_RETURN_IF_ERROR(ResolveCommonLevel(*owner_inst, &probe));
+  }
   CatalogItem<Unit> item{std::move(unit), NowRfc3339()};
   LCB_RETURN_IF_ERROR(
       WriteDocument(kUnitKind, item.value.id, StoredUnit(item.value, item.updated_at)));
@@ -215,6 +227,19 @@ StatusOr<CatalogItem<Program>> CatalogService::PutProgram(Program program, const
   LCB_RETURN_IF_ERROR(OwnerRegistered(*this, owner));
   LCB_RETURN_IF_ERROR(ValidateProgramShape(program));
   LCB_RETURN_IF_ERROR(ValidateProgramPolicy(program));
+  // A cap by issuer naming an institution the catalog does not hold limits nothing: a typo.
+  for (size_t c = 0; c < program.policy.caps.size(); ++c) {
+    const Cap& cap = program.policy.caps[c];
+    if (cap.by != CapBy::kIssuer) continue;
+    const std::string at = "/policy/caps/" + std::to_string(c);
+    auto known = [&](const std::string& issuer, const char* member) -> Status {
+      if (GetInstitution(issuer).status().code() != StatusCode::kNotFound) return Status::Ok();
+      return Status::InvalidArgument(Field(at + "/" + member + "/" + JsonPointerEscape(issuer)),
+                                     "no institution '" + issuer + "' in the catalog");
+    };
+    for (const auto& [issuer, limit] : cap.limits) LCB_RETURN_IF_ERROR(known(issuer, "limits"));
+    for (const auto& [issuer, n] : cap.max_count) LCB_RETURN_IF_ERROR(known(issuer, "max_count"));
+  }
   ApplyRegimeDefaultPolicy(program);
   CatalogItem<Program> item{std::move(program), NowRfc3339()};
   auto write = [&]() -> Status {

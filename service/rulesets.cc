@@ -47,6 +47,7 @@ void RulesetService::Publish(const std::string& program_id, Ruleset rs, const Pr
   auto program = catalog_->GetProgram(program_id);
   if (!program.ok()) return done(program.status());
   Status valid = ValidateRuleset(*program, rs);
+  if (valid.ok()) valid = CheckReferences(rs);
   if (!valid.ok()) return done(valid);
   {
     std::lock_guard<std::mutex> lock(publishing_mu_);
@@ -169,6 +170,34 @@ StatusOr<std::vector<std::string>> RulesetService::PublishedPrograms() {
         return true;
       }));
   return ids;
+}
+
+// A source naming a unit or an issuer the catalog does not hold matches nothing, ever: a typo
+// that would leave a rule silently dead. 400 at the pattern's member.
+Status RulesetService::CheckReferences(const Ruleset& rs) {
+  for (size_t r = 0; r < rs.rules.size(); ++r) {
+    for (size_t k = 0; k < rs.rules[r].sources.size(); ++k) {
+      const Pattern& p = rs.rules[r].sources[k];
+      const std::string at = "/rules/" + std::to_string(r) + "/sources/" + std::to_string(k);
+      if (p.unit) {
+        auto unit = catalog_->GetUnit(*p.unit);
+        if (unit.status().code() == StatusCode::kNotFound) {
+          return Status::InvalidArgument(Field(at + "/unit"),
+                                         "no unit '" + *p.unit + "' in the catalog");
+        }
+        LCB_RETURN_IF_ERROR(unit.status());
+      }
+      if (p.issuer) {
+        auto inst = catalog_->GetInstitution(*p.issuer);
+        if (inst.status().code() == StatusCode::kNotFound) {
+          return Status::InvalidArgument(Field(at + "/issuer"),
+                                         "no institution '" + *p.issuer + "' in the catalog");
+        }
+        LCB_RETURN_IF_ERROR(inst.status());
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Status RulesetService::GuardProgramChange(const Program& program,

@@ -76,6 +76,7 @@ class RulesetService : public ProgramGuard {
 
  private:
   StatusOr<uint32_t> LatestVersion(const std::string& program);
+  Status CheckReferences(const Ruleset& rs);
   StatusOr<RulesetPublication> FinishPublication(const std::string& program,
                                                  StatusOr<PublishedRuleset> published,
                                                  const Principal& by);

@@ -165,6 +165,46 @@ TEST_F(PassbookConversionTest, AConversionOfALearnerWithManyRecordsIsLogged) {
   EXPECT_EQ(entry["result"]["granted"], 0);
 }
 
+// Names that match nothing, ever, are typos that leave a rule or a cap silently dead (an outside
+// review had each stored): a source's unit or issuer, a cap's issuer key, must be in the catalog;
+// a unit's level must be one of its institution's framework.
+TEST_F(PassbookConversionTest, RulesCapsAndUnitsNameWhatTheCatalogHolds) {
+  auto publish = [&](Pattern p) {
+    Ruleset rs = Rules();
+    rs.rules[1].sources = {p};
+    return Await<RulesetPublication>(
+        [&](auto done) { s().rulesets().Publish("uni:BSC", rs, Uni(), done); });
+  };
+  auto bad_unit = publish(Pattern{.unit = "uni:NOPE"});
+  EXPECT_EQ(bad_unit.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_unit.status().pointer(), "/rules/1/sources/0/unit");
+  auto bad_issuer = publish(Pattern{.kind = UnitKind::kMooc, .issuer = "nobody"});
+  EXPECT_EQ(bad_issuer.status().pointer(), "/rules/1/sources/0/issuer");
+  EXPECT_TRUE(publish(Pattern{.kind = UnitKind::kMooc, .issuer = "ou"}).ok());
+
+  Program p = s().catalog().GetProgram("uni:BSC").value();
+  Cap cap;
+  cap.by = CapBy::kIssuer;
+  cap.limits["no/body"] = 300;
+  p.policy.caps = {cap};
+  EXPECT_EQ(s().catalog().PutProgram(p, Admin()).status().pointer(),
+            "/policy/caps/0/limits/no~1body");
+  p.policy.caps[0].limits = {{"ou", 300}};
+  p.policy.caps[0].max_count = {{"nobody", 1}};
+  EXPECT_EQ(s().catalog().PutProgram(p, Admin()).status().pointer(),
+            "/policy/caps/0/max_count/nobody");
+  p.policy.caps[0].max_count = {{"ou", 1}};
+  EXPECT_TRUE(s().catalog().PutProgram(p, Admin()).ok());
+
+  Institution cn{"cnu", "中国大学", "university"};
+  cn.regime = "cn";
+  ASSERT_TRUE(s().catalog().PutInstitution(cn, Admin()).ok());
+  Status low = s().catalog().PutUnit(MakeUnit("cnu:LOW", 300, 3, "0613"), Admin()).status();
+  EXPECT_EQ(low.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(low.pointer(), "/level");
+  EXPECT_TRUE(s().catalog().PutUnit(MakeUnit("cnu:OK", 300, 6, "0613"), Admin()).ok());
+}
+
 TEST_F(PassbookConversionTest, AProgramChangeMayNotInvalidateThePublishedRules) {
   ASSERT_TRUE(Await<RulesetPublication>([&](auto done) {
                 s().rulesets().Publish("uni:BSC", Rules(), Uni(), done);
