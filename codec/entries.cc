@@ -33,6 +33,7 @@ std::string RevocationEntryBytes(const RevocationEntry& e) {
   json entry = {{"type", "revocation"}, {"id", e.id},         {"record", e.record},
                 {"issuer", e.issuer},   {"reason", e.reason}, {"recorded_at", e.recorded_at}};
   if (!e.superseded_by.empty()) entry["superseded_by"] = e.superseded_by;
+  if (!e.salt_hex.empty()) entry["salt"] = e.salt_hex;
   return Canonical(entry);
 }
 

@@ -15,7 +15,7 @@
 
 namespace lcb {
 
-// type "revocation": {id, record, issuer, reason, recorded_at, superseded_by?}.
+// type "revocation": {id, record, issuer, reason, recorded_at, salt?, superseded_by?}.
 struct RevocationEntry {
   std::string id;
   std::string record;
@@ -23,6 +23,10 @@ struct RevocationEntry {
   std::string reason;
   std::string recorded_at;
   std::string superseded_by;  // a correction's replacement, or empty
+  // 32 hex digits (16 random bytes), as a record's: without it, the leaf hash of a revocation of
+  // a guessable record id (its issuer and external_ref), with the default reason, is found by
+  // trying each millisecond. Empty in entries written before 2026-12-07 (then not written).
+  std::string salt_hex;
 };
 std::string RevocationEntryBytes(const RevocationEntry& e);
 // The idempotency fingerprint's document: what a retry must repeat ({reason, superseded_by?}).

@@ -24,7 +24,8 @@ LogEntry MakeRevocationEntry(const std::string& record, const std::string& learn
                              const std::string& issuer, const std::string& reason,
                              const std::string& superseded_by) {
   RevocationEntry entry{
-      keys::RevocationId(record), record, issuer, reason, NowRfc3339(), superseded_by};
+      keys::RevocationId(record), record, issuer, reason, NowRfc3339(), superseded_by,
+      HexEncode(RandomBytes(16))};
   LogEntry e;
   e.id = entry.id;
   e.bytes = RevocationEntryBytes(entry);

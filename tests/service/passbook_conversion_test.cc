@@ -61,6 +61,16 @@ TEST_F(PassbookConversionTest, PassbookFollowsPostsAndRevocations) {
   auto revoked = Await<Revocation>(
       [&](auto done) { s().records().Revoke(posted->records[0].id, "uni", "error", done); });
   ASSERT_TRUE(revoked.ok());
+  // The revocation entry is salted as records are: its id, issuer, reason and time are
+  // guessable, and its leaf hash is public.
+  json rev = json::parse(s().log().ledger().Entry(revoked->receipt.leaf_index).value());
+  EXPECT_EQ(rev["type"], "revocation");
+  ASSERT_TRUE(rev["salt"].is_string()) << rev.dump();
+  EXPECT_EQ(rev["salt"].get<std::string>().size(), 32u);
+  auto again = Await<Revocation>(
+      [&](auto done) { s().records().Revoke(posted->records[0].id, "uni", "error", done); });
+  ASSERT_TRUE(again.ok()) << again.status().ToString();  // a retry answers the stored one
+  EXPECT_EQ(again->receipt.leaf_index, revoked->receipt.leaf_index);
   auto after = s().passbook().Get(learner_, TodayUtc());
   ASSERT_TRUE(after.ok());
   EXPECT_NE(after->version, view->version);
