@@ -381,7 +381,7 @@ void App::Dispatch(HttpRequest request, Respond respond) {
     StatusOr<std::string> writer = services_.WriteTarget();
     if (!writer.ok()) {
       HttpResponse r = ProblemResponse(writer.status(), req->request_id);
-      r.headers.emplace_back("Retry-After", "1");
+      if (r.status != 503) r.headers.emplace_back("Retry-After", "1");
       return finish(std::move(r));
     }
     if (!writer->empty()) {

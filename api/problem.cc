@@ -100,6 +100,9 @@ HttpResponse ProblemResponse(const Status& status, const std::string& request_id
                                             {"detail", status.message()}}});
   }
   r.body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // Every 503 of a Status (a full disk, a database away, a lease being taken) is temporary:
+  // clients and the CLI's retries wait a second (RFC 9110 10.2.3).
+  if (status.code() == StatusCode::kUnavailable) r.headers.emplace_back("Retry-After", "1");
   return r;
 }
 

@@ -103,7 +103,8 @@ void AddBackupCommand(CLI::App& parent, int* exit_code) {
       "Asks the running server for an online backup into DIR (a new directory on the\n"
       "server's machine): a RocksDB checkpoint plus the log key, the national-ID secret and\n"
       "the credential keys, checked against the signed log. Records may keep arriving\n"
-      "meanwhile.");
+      "meanwhile. On several nodes (PostgreSQL) a backup is a write: a node that does not\n"
+      "write the log forwards it, so DIR is made on the writer's machine.");
   AddServerFlags(cmd, o.get(), /*server_required=*/true, "an admin token");
   cmd->add_option("--to", o->to, "the new backup directory (on the server's machine)")
       ->type_name("DIR")

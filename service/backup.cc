@@ -87,7 +87,11 @@ StatusOr<BackupManifest> CreateBackup(Kv& kv, const Config& c, const std::string
     return Status::InvalidArgument(Field("/to"), "must be an absolute path on the server");
   }
   if (fs::exists(dir)) return Status::AlreadyExists(Field("/to"), dir + " already exists");
-  LCB_RETURN_IF_ERROR(MakeDirs(dir));
+  // A path that cannot be made (no such parent, no permission, a read-only file system) is the
+  // request's fault, not a passing outage: 400 at /to, not a 503 that clients retry.
+  if (Status made = MakeDirs(dir); !made.ok()) {
+    return Status::InvalidArgument(Field("/to"), made.message());
+  }
   std::vector<std::string> files = {"log_key.pem", "national_id.secret"};
   Status s = kv.CreateCheckpoint(dir + "/db");
   if (s.ok()) s = CopySecret(c.key_file, dir + "/log_key.pem");

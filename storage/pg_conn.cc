@@ -3,7 +3,9 @@
 
 #include <libpq-fe.h>
 
+#include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include "common/encoding.h"
 
@@ -138,11 +140,40 @@ uint64_t Result::Affected() const {
   return n && *n ? std::strtoull(n, nullptr, 10) : 0;
 }
 
+namespace {
+
+// libpq prints the server's notices raw on stderr, which breaks the server's one-JSON-object
+// per line log ("NOTICE: relation ... already exists, skipping" on every start). Routine ones
+// (DEBUG, LOG, INFO, NOTICE) are dropped; a WARNING is logged as a JSON line.
+void OnNotice(void*, const char* message) {
+  std::string_view m(message ? message : "");
+  for (std::string_view quiet : {"DEBUG", "LOG", "INFO", "NOTICE"}) {
+    if (m.starts_with(quiet)) return;
+  }
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.remove_suffix(1);
+  std::string line = "{\"level\":\"warn\",\"msg\":\"postgres notice\",\"notice\":\"";
+  for (char c : m) {
+    if (c == '"' || c == '\\') {
+      line += '\\';
+      line += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      line += ' ';
+    } else {
+      line += c;
+    }
+  }
+  line += "\"}\n";
+  std::fputs(line.c_str(), stderr);
+}
+
+}  // namespace
+
 StatusOr<std::unique_ptr<Conn>> Conn::Open(const std::string& dsn) {
   std::unique_ptr<Conn> c(new Conn());
   PGconn* raw = PQconnectdb(dsn.c_str());
   if (raw == nullptr) return Status::Backend(StatusCode::kUnavailable, "postgres: out of memory opening a connection");
   c->handle_ = new Handle{raw};
+  PQsetNoticeProcessor(raw, OnNotice, nullptr);
   if (PQstatus(raw) != CONNECTION_OK) {
     return Status::Backend(StatusCode::kUnavailable, "postgres: cannot connect: " + FirstLine(PQerrorMessage(raw)));
   }

@@ -118,10 +118,10 @@ class RocksKv final : public Kv {
     if (min_free_ > 0 && ::statvfs(path_.c_str(), &fs) == 0) {
       uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
       if (free_bytes < min_free_) {
-        return Status::Unavailable("disk nearly full: " + std::to_string(free_bytes >> 20) +
-                                   " MiB free under " + path_ + ", writes need " +
-                                   std::to_string(min_free_ >> 20) +
-                                   " MiB; they resume when space returns");
+        return Status::Unavailable("disk nearly full: " + std::to_string(free_bytes) +
+                                   " bytes free under " + path_ + ", writes need " +
+                                   std::to_string(min_free_) +
+                                   " (min_free_disk_bytes); they resume when space returns");
       }
     }
     if (needs_resume_.load()) {

@@ -100,6 +100,11 @@ TEST(OpsTest, BackupWhilePostingThenRestoreElsewhere) {
   EXPECT_EQ(CmdBackup({"--server", server->url(), "--token", cat.tsinghua_token, "--to",
                        dir.sub("backup2")}),
             1);  // institutions may not take backups
+  // A directory that cannot be made is the request's fault: 400 at /to, not a 503 retried.
+  ClientResponse nowhere = server->Call("POST", "/v1/admin/backup", server->admin_token(),
+                                        json{{"to", "/proc/nowhere/backup"}}.dump());
+  EXPECT_EQ(nowhere.status, 400) << nowhere.body;
+  EXPECT_EQ(json::parse(nowhere.body).value("pointer", ""), "/to");
   server.reset();
 
   std::string restored = dir.sub("restored");
