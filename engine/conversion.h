@@ -46,7 +46,7 @@
 //     `cap:<by>:<key>` (e.g. `cap:kind:mooc`, `cap:issuer:tsinghua`, `cap:year:2024`);
 //     the transfer cap lacks room -> `transfer_cap`.
 //
-// Limits: an n:1 rule contributes at most 128 tuples of record groups and one evaluation
+// Limits: an n:1 rule contributes at most 1,024 tuples of record groups and one evaluation
 // at most 8,192 candidates (only adversarial inputs get there); past that the answer is
 // claimed optimal only if rule-level bounds prove it, and a record reachable only through
 // an omitted tuple is reported `no_rule`. Record ids are expected to be unique.

@@ -9,6 +9,10 @@ namespace {
 
 // Enumerates tuples of classes (one per source, a class used at most `size` times) in
 // lexicographic order. Run returns false when the per-rule limit stopped it.
+// Positions whose slot holds the same classes as the previous position's (two `{"kind":
+// "mooc"}` sources) are interchangeable: only non-decreasing classes are tried there, so each
+// multiset is emitted once, in its lexicographically first order (the one DropRepeatedMultisets
+// keeps), instead of once per permutation (12 classes, 3 such sources: 220 tuples, not 1,320).
 struct TupleEnumerator {
   const std::vector<uint32_t>* slot_begin;
   const std::vector<uint32_t>* slot_classes;
@@ -16,21 +20,35 @@ struct TupleEnumerator {
   std::vector<int32_t>* used;
   const uint32_t* slots;
   uint32_t k;
+  size_t limit;
+  bool same_as_prev[kMaxRuleSources] = {};
   uint32_t tuple[kMaxRuleSources];
   std::vector<uint32_t>* out;  // flat tuples
   size_t emitted = 0;
+
+  void FindInterchangeable() {
+    for (uint32_t p = 1; p < k; ++p) {
+      const uint32_t a = slots[p - 1], b = slots[p];
+      const uint32_t na = (*slot_begin)[a + 1] - (*slot_begin)[a];
+      same_as_prev[p] = a == b || (na == (*slot_begin)[b + 1] - (*slot_begin)[b] &&
+                                   std::equal(slot_classes->begin() + (*slot_begin)[a],
+                                              slot_classes->begin() + (*slot_begin)[a + 1],
+                                              slot_classes->begin() + (*slot_begin)[b]));
+    }
+  }
 
   bool Run(uint32_t p) {
     const uint32_t s = slots[p];
     for (uint32_t i = (*slot_begin)[s]; i < (*slot_begin)[s + 1]; ++i) {
       const uint32_t c = (*slot_classes)[i];
+      if (same_as_prev[p] && c < tuple[p - 1]) continue;
       if ((*used)[c] >= (*class_size)[c]) continue;
       ++(*used)[c];
       tuple[p] = c;
       bool ok = true;
       if (p + 1 == k) {
         out->insert(out->end(), tuple, tuple + k);
-        ok = ++emitted < kMaxTuplesPerRule;
+        ok = ++emitted < limit;
       } else {
         ok = Run(p + 1);
       }
@@ -48,14 +66,29 @@ struct TupleEnumerator {
 // Per rule whose every source matched (in rule order), its tuples of classes: raw and
 // raw_tuple, in emission order (rule, then tuple).
 bool Evaluation::EnumerateCandidates() {
+  // First with the per-rule limit; when a rule was cut short but the candidates are few, once
+  // more with the wider one (a large ruleset that hits the limit everywhere keeps the narrow
+  // one: more candidates there would spend the solver's budget on the root bound).
+  tuple_limit_ = kMaxTuplesPerRule;
+  if (EnumerateCandidatesOnce() || m_.raw.size() > kWidenBelowCandidates) return !cut_;
+  tuple_limit_ = kMaxTuplesPerRuleWidened;
+  EnumerateCandidatesOnce();
+  return !cut_;
+}
+
+bool Evaluation::EnumerateCandidatesOnce() {
   m_.raw.clear();
   m_.raw_tuple.clear();
   m_.used_tmp.assign(m_.class_leader.size(), 0);
+  cut_ = false;
   bool complete = true;
   for (const uint32_t rule : m_.rules) {
     uint32_t slots[kMaxRuleSources];
     if (!SlotsOfRule(rule, slots)) continue;
-    if (m_.raw.size() >= kMaxCandidates) return false;
+    if (m_.raw.size() >= kMaxCandidates) {
+      cut_ = true;
+      return false;
+    }
     const uint32_t k = rs_.rule_source_end(rule) - rs_.rule_source_begin(rule);
     const size_t tuples_at = m_.raw_tuple.size();
     const bool all = k == 1 ? EmitSingleSourceTuples(slots[0]) : EmitMultiSourceTuples(slots, k);
@@ -64,6 +97,7 @@ bool Evaluation::EnumerateCandidates() {
       m_.raw.push_back({rule, static_cast<uint32_t>(t)});
     }
   }
+  cut_ = !complete;
   return complete;
 }
 
@@ -78,12 +112,12 @@ bool Evaluation::SlotsOfRule(uint32_t rule, uint32_t* slots) const {
   return true;
 }
 
-// A 1:1 rule: one tuple per class of the slot (at most kMaxTuplesPerRule).
+// A 1:1 rule: one tuple per class of the slot (at most tuple_limit_).
 bool Evaluation::EmitSingleSourceTuples(uint32_t slot) {
   size_t emitted = 0;
   for (uint32_t i = m_.slot_begin[slot]; i < m_.slot_begin[slot + 1]; ++i) {
     m_.raw_tuple.push_back(m_.slot_classes[i]);
-    if (++emitted >= kMaxTuplesPerRule && i + 1 < m_.slot_begin[slot + 1]) return false;
+    if (++emitted >= tuple_limit_ && i + 1 < m_.slot_begin[slot + 1]) return false;
   }
   return true;
 }
@@ -98,7 +132,11 @@ bool Evaluation::EmitMultiSourceTuples(const uint32_t* slots, uint32_t k) {
   en.used = &m_.used_tmp;
   en.slots = slots;
   en.k = k;
+  en.limit = tuple_limit_;
   en.out = &m_.raw_tuple;
+  // Only in the wider pass: the first keeps the tuples it always kept, cut at 128 emitted
+  // (permutations included), so that answers past the limit on large rulesets stay as they were.
+  if (tuple_limit_ == kMaxTuplesPerRuleWidened) en.FindInterchangeable();
   const bool all = en.Run(0);
   DropRepeatedMultisets(tuples_at, k);
   return all;

@@ -45,8 +45,14 @@ namespace conversion_internal {
 
 constexpr uint32_t kNone = 0xFFFFFFFFu;
 // Candidate enumeration limits for n:1 rules (distinct tuples of record groups). Hitting
-// either makes the answer non-optimal unless the bound still proves it.
+// either makes the answer non-optimal unless the bound still proves it. A rule cut at 128
+// tuples is enumerated again with 1,024 when the evaluation has at most 1,024 candidates: a
+// three-MOOC rule over twelve MOOCs each matched by a rule of its own (twelve classes, 220
+// tuples) was cut at 128 and granted 7 of 12 credits; on large adversarial rulesets the wider
+// limit everywhere spent the solver's budget and did worse.
 constexpr size_t kMaxTuplesPerRule = 128;
+constexpr size_t kMaxTuplesPerRuleWidened = 1024;
+constexpr size_t kWidenBelowCandidates = 1024;
 constexpr size_t kMaxCandidates = 8192;
 constexpr size_t kGroupTableMask = 1023;  // (family, key) -> group table of 1024 slots
 
@@ -186,6 +192,7 @@ class Evaluation {
   // ---- Candidates (conversion_candidates.cc) ----------------------------------------------
   // Returns false when a per-rule or per-evaluation limit cut enumeration short.
   bool EnumerateCandidates();
+  bool EnumerateCandidatesOnce();
   void OrderCandidates();
   void BuildProblem();
 
@@ -235,6 +242,8 @@ class Evaluation {
   const size_t n_;     // records
   const size_t nfam_;  // cap families
   uint32_t epoch_ = 0;
+  size_t tuple_limit_ = kMaxTuplesPerRule;  // per rule, in this enumeration
+  bool cut_ = false;                        // the last enumeration left tuples out
 };
 
 // Sorts a run of integers ascending: a record's matched sources (usually 0-3, hundreds when

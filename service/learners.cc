@@ -88,6 +88,13 @@ StatusOr<LearnerAccount> LearnerService::Existing(const std::string& id,
                                                   const std::optional<std::string>& region,
                                                   const Principal& by) {
   LCB_ASSIGN_OR_RETURN(LearnerRow row, Get(id));
+  // Anyone who names a national ID learns the account's id (that is how registrars find their
+  // learners), but only the admin, the institution that created the account, or one the learner
+  // granted sees its region or fills it in: to others it is the learner's data (an outside
+  // review had any institution read, and set, the region of anyone whose ID it knew).
+  const bool entitled = by.is_admin() || row.created_by == by.role() ||
+                        (by.kind == RoleKind::kInstitution && HasGrant(id, by.subject));
+  if (!entitled) return LearnerAccount{id, false, std::nullopt};
   if (!region || row.region == region) return LearnerAccount{id, false, row.region};
   if (row.region) {
     return Status::AlreadyExists(Field("/region"),

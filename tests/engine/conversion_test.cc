@@ -409,6 +409,33 @@ TEST(ConversionTest, CapGroupsThatCannotBindDoNotSplitClasses) {
   EXPECT_EQ(r.granted, 0);
 }
 
+// Twelve MOOCs, each its own class (a rule of its own toward a one-credit course), and a rule
+// taking any three toward a pool: 220 tuples of classes. With 128 the answer was 7 of 12 credits,
+// "optimal": false (outside review); the optimum is 12 (each MOOC on its own course, or four
+// triples).
+TEST(ConversionTest, ARuleOfThreeOverTwelveClassesFindsTheOptimum) {
+  Case c;
+  c.Pool("p", 3000);
+  Rule three;
+  three.id = "three-moocs";
+  three.target = "p";
+  three.grant = 300;
+  Pattern mooc;
+  mooc.kind = UnitKind::kMooc;
+  three.sources = {mooc, mooc, mooc};
+  for (int k = 0; k < 12; ++k) {
+    const std::string n = (k < 10 ? "0" : "") + std::to_string(k);
+    c.Course("c" + n, 100);
+    c.UnitRule("own-" + n, "c" + n, 100, {"mp" + n + ":M"});
+    c.Rec("m" + n, "mp" + n + ":M");
+  }
+  c.ruleset.rules.push_back(three);
+  ConversionResult r = c.Eval();
+  EXPECT_TRUE(r.optimal);
+  EXPECT_EQ(r.granted, 1200);
+  EXPECT_TRUE(r.unused.empty());
+}
+
 // ---- Determinism, budget, what-if ------------------------------------------------------------
 
 TEST(ConversionTest, DeterministicAndOrderIndependent) {

@@ -1144,6 +1144,15 @@ TEST_F(RegistrarImportTest, LearnersGetARegionAndTheStatisticsFollowAMove) {
   EXPECT_TRUE(Has(refused.dump(), "PATCH /v1/learners/" + cat_.learner_a));
   server_->CallJson("POST", "/v1/learners", ts, {{"national_id", kIdA}, {"region", "310101"}}, 200);
   EXPECT_EQ(region_of(cat_.learner_a, cat_.learner_a_token), "310101");
+  // Another institution that names the ID finds the account, but neither reads its region nor
+  // sets it, nor learns it from a refusal: that is the learner's data.
+  for (const char* region : {"310104", "310101"}) {
+    json other = server_->CallJson("POST", "/v1/learners", cat_.ouchn_token,
+                                   {{"national_id", kIdA}, {"region", region}}, 200);
+    EXPECT_EQ(other["id"], cat_.learner_a);
+    EXPECT_FALSE(other.contains("region")) << other.dump();
+  }
+  EXPECT_EQ(region_of(cat_.learner_a, cat_.learner_a_token), "310101");
   EXPECT_EQ(stats(), (std::map<std::string, int>{{"310101", 1}, {"310115", 1}}));
 
   // Who may read and move an account.
