@@ -361,6 +361,10 @@ Status ValidateProgramShape(const Program& program) {
       return Status::InvalidArgument(Field(base + "/kind"), "must be course or pool");
     }
     LCB_RETURN_IF_ERROR(CheckCredits(req.credits, base + "/credits", true));
+    if (req.credits > program.total_credits) {
+      return Status::InvalidArgument(Field(base + "/credits"),
+                                     "exceeds the program's total_credits");
+    }
   }
   return ValidatePolicy(program.policy);
 }

@@ -14,8 +14,12 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <mutex>
 #include <tuple>
 
 #include "storage/kv.h"
@@ -89,10 +93,27 @@ class RocksKv final : public Kv {
         path_(std::move(path)), min_free_(min_free) {}
 
   ~RocksKv() override {
-    rocksdb::FlushOptions fo;
-    db_->Flush(fo, handles_).PermitUncheckedError();
+    // The memtables are flushed so that the next start replays no WAL, but only when the disk
+    // has room for them: a flush into a full disk fails, and RocksDB then aborts on an assertion
+    // in its file writer as it closes (seen at SIGTERM with the disk filled from outside).
+    // Skipping it loses nothing: every acknowledged write is in the synced WAL.
+    if (!needs_resume_.load() && RoomToFlush()) {
+      rocksdb::FlushOptions fo;
+      db_->Flush(fo, handles_).PermitUncheckedError();
+    }
     for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
     db_->Close().PermitUncheckedError();
+  }
+
+  // Free space for the memtables twice over (a flush writes them, compressed or not, beside
+  // the WAL), and for the disk guard.
+  bool RoomToFlush() {
+    struct statvfs fs;
+    if (::statvfs(path_.c_str(), &fs) != 0) return true;
+    const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    uint64_t memtables = 0;
+    db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+    return free_bytes > std::max<uint64_t>(min_free_, 2 * memtables + (1 << 20));
   }
 
   Status Get(Table t, std::string_view key, std::string* value) override {
@@ -281,6 +302,38 @@ class RocksKv final : public Kv {
   uint64_t min_free_;
 };
 
+// RocksDB's info log (DATA/db/LOG) through stdio, whose write errors are ignored. RocksDB's own
+// file logger writes through its WritableFileWriter, which, once a write to a full disk has
+// failed, aborts the process on an assertion at its next line (as the close writes one): a bank
+// stopped on a full disk died instead of stopping. A line lost to a full disk is acceptable.
+class StdioLogger final : public rocksdb::Logger {
+ public:
+  explicit StdioLogger(const std::string& file)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL) {
+    std::error_code ec;
+    // One earlier file is kept, as RocksDB kept a few: LOG.old.
+    if (std::filesystem::file_size(file, ec) > (uint64_t{16} << 20) && !ec) {
+      std::filesystem::rename(file, file + ".old", ec);
+    }
+    f_ = std::fopen(file.c_str(), "a");
+  }
+  ~StdioLogger() override {
+    if (f_) std::fclose(f_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (!f_) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vfprintf(f_, format, ap);
+    std::fputc('\n', f_);
+    std::fflush(f_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::FILE* f_ = nullptr;
+};
+
 // The database-wide options.
 rocksdb::Options DatabaseOptions(const KvOptions& options) {
   rocksdb::Options db_options;
@@ -448,7 +501,12 @@ TableOptions MakeTableOptions(size_t block_cache_bytes) {
 }  // namespace
 
 StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options) {
-  const rocksdb::Options db_options = DatabaseOptions(options);
+  rocksdb::Options db_options = DatabaseOptions(options);
+  if (options.create_if_missing || std::filesystem::exists(path)) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (!ec) db_options.info_log = std::make_shared<StdioLogger>(path + "/LOG");
+  }
   const TableOptions tables = MakeTableOptions(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
   for (int i = 0; i < kTableCount; ++i) {

@@ -243,6 +243,9 @@ TEST(CatalogValidationTest, ProgramRequirements) {
             "/requirements/0/kind");
   EXPECT_EQ(Prog([](Program& p) { p.requirements[0].credits = 0; }), "/requirements/0/credits");
   EXPECT_EQ(Prog([](Program& p) { p.requirements[0].credits = -100; }), "/requirements/0/credits");
+  // A requirement larger than the program (40 credits of a 30-credit program; outside review).
+  EXPECT_EQ(Prog([](Program& p) { p.requirements[1].credits = 16001; }), "/requirements/1/credits");
+  EXPECT_EQ(Prog([](Program& p) { p.requirements[1].credits = 16000; }), "");
   EXPECT_EQ(Prog([](Program& p) { p.requirements[0].credits = 100001; }),
             "/requirements/0/credits");
 }
