@@ -210,6 +210,15 @@ int RunToken(const TokenOptions& o) {
                  config->data_dir.c_str());
     return kExitUsage;
   }
+  // Opening the bank without its log key would make a new key and publish it, retiring the
+  // bank's (a rotation nobody asked for): the key file must be where the configuration says.
+  if (!FileExists(config->key_file)) {
+    std::fprintf(stderr,
+                 "creditbank token: no log key at %s: pass the bank's --config (its key_file), "
+                 "or use --server URL --token ADMIN_TOKEN\n",
+                 config->key_file.c_str());
+    return kExitUsage;
+  }
   auto services = Services::Open(*config);
   if (!services.ok()) {
     std::fprintf(stderr, "creditbank token: %s\n", services.status().ToString().c_str());

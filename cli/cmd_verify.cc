@@ -290,9 +290,10 @@ int RunAudit(const AuditOptions& o) {
         }
       }
     }
-    for (const std::string& v : key_args) {
-      std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's key %s\n",
-                   v.c_str());
+    for (size_t i = 0; i < key_args.size(); ++i) {
+      std::fprintf(stderr, "creditbank audit: no --key given; trusting the server's %s key %s\n",
+                   i == 0 ? "current" : "retired (for the saved checkpoint only)",
+                   key_args[i].c_str());
     }
   }
   auto verifier = LoadVerifiers(key_args, NoteOrigin(new_note));
@@ -300,7 +301,13 @@ int RunAudit(const AuditOptions& o) {
     std::fprintf(stderr, "creditbank audit: bad --key: %s\n", verifier.status().message().c_str());
     return 2;
   }
-  auto new_cp = OpenCheckpoint(new_note, *verifier);
+  // Trusting the server's keys, the latest checkpoint must be signed by its current key: a key
+  // is retired because it may have leaked, and a leaked key could sign a fork that extends the
+  // saved checkpoint. The retired keys only check the saved checkpoint. Keys given with --key
+  // are the auditor's own choice: any of them.
+  std::vector<NoteVerifier> for_latest = *verifier;
+  if (o.keys.empty()) for_latest.resize(1);
+  auto new_cp = OpenCheckpoint(new_note, for_latest);
   if (!new_cp.ok()) return Fail("audit", "latest checkpoint: " + new_cp.status().message());
   std::vector<Cosigner> witnesses;
   size_t quorum = 0;

@@ -2,9 +2,12 @@
 
 #include "codec/mapping.h"
 #include "crypto/jcs.h"
+#include "crypto/sha256.h"
 
 namespace lcb {
 namespace {
+
+constexpr size_t kMaxSnapshotEntryBytes = 60000;  // below the 65,535 an entry may hold
 
 // Entries are built from validated values, which always canonicalize; a failure is a bug.
 std::string Canonical(const json& doc) {
@@ -88,15 +91,25 @@ StatusOr<std::string> ConversionEntryBytes(const std::string& id, const std::str
   json decided = ConversionToJson(result, learner);
   decided.erase("unused");
   decided["unused_count"] = result.unused.size();
+  json snapshot = ProgramToJson(program);
+  LCB_ASSIGN_OR_RETURN(std::string snapshot_bytes, CanonicalJson(snapshot));
   json entry = {{"type", "conversion"},
                 {"id", id},
                 {"learner", learner},
                 {"program", program.id},
-                {"program_snapshot", ProgramToJson(program)},
+                {"program_sha256", HashHex(Sha256(snapshot_bytes))},
+                {"program_snapshot", std::move(snapshot)},
                 {"decided_by", decided_by},
                 {"decided_at", decided_at},
                 {"result", std::move(decided)}};
-  return CanonicalJson(entry);
+  LCB_ASSIGN_OR_RETURN(std::string bytes, CanonicalJson(entry));
+  // A program of thousands of cap keys can outgrow an entry (65,535 bytes): its SHA-256 then
+  // stands for it (the same digest a snapshot from the catalog or a backup is checked with).
+  if (bytes.size() > kMaxSnapshotEntryBytes) {
+    entry.erase("program_snapshot");
+    return CanonicalJson(entry);
+  }
+  return bytes;
 }
 
 StatusOr<std::string> SignedRecordEntryBytes(const Record& r, const RecordInput& in,

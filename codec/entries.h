@@ -45,7 +45,8 @@ std::string RulesetEntryId(std::string_view program, int version);
 // DataLoss when the bytes are not a ruleset entry of `program`.
 StatusOr<RulesetEntry> ParseRulesetEntry(std::string_view bytes, const std::string& program);
 
-// type "conversion": {id, learner, program, program_snapshot, decided_by, decided_at, result};
+// type "conversion": {id, learner, program, program_sha256, program_snapshot?, decided_by,
+// decided_at, result} (the snapshot left out when it would not fit an entry);
 // `result` is what evaluate answers less `unused`, with `unused_count` (docs/formats.md).
 StatusOr<std::string> ConversionEntryBytes(const std::string& id, const std::string& learner,
                                            const Program& program, const std::string& decided_by,

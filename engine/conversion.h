@@ -46,10 +46,11 @@
 //     `cap:<by>:<key>` (e.g. `cap:kind:mooc`, `cap:issuer:tsinghua`, `cap:year:2024`);
 //     the transfer cap lacks room -> `transfer_cap`.
 //
-// Limits: an n:1 rule contributes at most 1,024 tuples of record groups and one evaluation
-// at most 8,192 candidates (only adversarial inputs get there); past that the answer is
-// claimed optimal only if rule-level bounds prove it, and a record reachable only through
-// an omitted tuple is reported `no_rule`. Record ids are expected to be unique.
+// Limits: an n:1 rule contributes at most 128 tuples of record groups (1,024 when the
+// evaluation then has at most 1,024 candidates, and stays at most 2,048 with the wider limit) and
+// one evaluation at most 8,192 candidates (only adversarial inputs get there); past that the answer
+// is claimed optimal only if rule-level bounds prove it, and a record reachable only through an
+// omitted tuple is reported `no_rule`. Record ids are expected to be unique.
 //
 // Thread safety: a CompiledRuleset is read-only and shared; an EvalScratch is one thread's.
 #pragma once

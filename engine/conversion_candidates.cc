@@ -73,6 +73,11 @@ bool Evaluation::EnumerateCandidates() {
   if (EnumerateCandidatesOnce() || m_.raw.size() > kWidenBelowCandidates) return !cut_;
   tuple_limit_ = kMaxTuplesPerRuleWidened;
   EnumerateCandidatesOnce();
+  // Several rules widened at once can make thousands of candidates: then the narrow pass.
+  if (m_.raw.size() > kWidenedMaxCandidates) {
+    tuple_limit_ = kMaxTuplesPerRule;
+    EnumerateCandidatesOnce();
+  }
   return !cut_;
 }
 

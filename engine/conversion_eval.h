@@ -53,6 +53,7 @@ constexpr uint32_t kNone = 0xFFFFFFFFu;
 constexpr size_t kMaxTuplesPerRule = 128;
 constexpr size_t kMaxTuplesPerRuleWidened = 1024;
 constexpr size_t kWidenBelowCandidates = 1024;
+constexpr size_t kWidenedMaxCandidates = 2048;  // a wider pass past this is not kept
 constexpr size_t kMaxCandidates = 8192;
 constexpr size_t kGroupTableMask = 1023;  // (family, key) -> group table of 1024 slots
 

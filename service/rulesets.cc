@@ -1,6 +1,7 @@
 #include "service/rulesets.h"
 
 #include <charconv>
+#include <set>
 
 #include "codec/entries.h"
 #include "common/date.h"
@@ -175,11 +176,12 @@ StatusOr<std::vector<std::string>> RulesetService::PublishedPrograms() {
 // A source naming a unit or an issuer the catalog does not hold matches nothing, ever: a typo
 // that would leave a rule silently dead. 400 at the pattern's member.
 Status RulesetService::CheckReferences(const Ruleset& rs) {
+  std::set<std::string> units_seen, issuers_seen;  // one catalog read per name
   for (size_t r = 0; r < rs.rules.size(); ++r) {
     for (size_t k = 0; k < rs.rules[r].sources.size(); ++k) {
       const Pattern& p = rs.rules[r].sources[k];
       const std::string at = "/rules/" + std::to_string(r) + "/sources/" + std::to_string(k);
-      if (p.unit) {
+      if (p.unit && units_seen.insert(*p.unit).second) {
         auto unit = catalog_->GetUnit(*p.unit);
         if (unit.status().code() == StatusCode::kNotFound) {
           return Status::InvalidArgument(Field(at + "/unit"),
@@ -187,7 +189,7 @@ Status RulesetService::CheckReferences(const Ruleset& rs) {
         }
         LCB_RETURN_IF_ERROR(unit.status());
       }
-      if (p.issuer) {
+      if (p.issuer && issuers_seen.insert(*p.issuer).second) {
         auto inst = catalog_->GetInstitution(*p.issuer);
         if (inst.status().code() == StatusCode::kNotFound) {
           return Status::InvalidArgument(Field(at + "/issuer"),

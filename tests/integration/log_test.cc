@@ -439,6 +439,22 @@ TEST_F(LogTest, KeyRotationKeepsOldCheckpointsVerifiable) {
                       key["verifier_key"], "--save", dir_.sub("cp3.txt")}),
             1)
       << "the new key alone cannot check the saved checkpoint";
+  {
+    // Trusting the server's keys, only its current key may sign the latest checkpoint: a retired
+    // key may have leaked, and could sign a fork that extends the saved checkpoint.
+    auto old_signer = Ed25519Key::LoadPem(dir_.sub("old_key.pem"));
+    ASSERT_TRUE(old_signer.ok());
+    const std::string latest = server_->ledger().LatestCheckpoint();
+    const std::string body = latest.substr(0, latest.find("\n\n") + 1);
+    const std::string by_old = SignNote(body, "creditbank.localhost/log", *old_signer);
+    ScriptedServer leaked({Answer(200, by_old), Answer(200, key.dump())});
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(CmdAudit({"--server", leaked.url(), "--from", dir_.sub("old_cp.txt"), "--save",
+                        dir_.sub("cp4.txt")}),
+              kExitInvalid);
+    const std::string err = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("latest checkpoint"), std::string::npos) << err;
+  }
   // The monitor: a rotation is "key_changed", not a rewrite; the new key given, it goes on from
   // its state (the tree still has to extend the one it saw).
   auto [code, out] = monitor({});

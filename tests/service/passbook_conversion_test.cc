@@ -171,6 +171,7 @@ TEST_F(PassbookConversionTest, AConversionOfALearnerWithManyRecordsIsLogged) {
   EXPECT_EQ(entry["result"]["unused_count"], 3000);
   EXPECT_FALSE(entry["result"].contains("unused"));
   EXPECT_EQ(entry["program_snapshot"]["total_credits"], 120);
+  EXPECT_EQ(entry["program_sha256"].get<std::string>().size(), 64u);
   EXPECT_EQ(entry["program_snapshot"]["requirements"].size(), 2u);
   EXPECT_EQ(entry["result"]["granted"], 0);
 }
