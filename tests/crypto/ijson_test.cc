@@ -63,7 +63,7 @@ TEST(IJson, ErrorsDoNotQuoteTheText) {
         std::string("{\"national_id\":\"cb__3wI3dOGIOF2jQupKGLZyF4iBdy5KBdmKE86Ckl4rHY\x01\"}")}) {
     StatusOr<nlohmann::json> doc = ParseIJson(text);
     ASSERT_FALSE(doc.ok()) << text;
-    const std::string& m = doc.status().message();
+    const std::string m = doc.status().message();  // status() is a copy
     EXPECT_EQ(m.find("3wI3dOGIOF2j"), std::string::npos) << m;
     EXPECT_NE(m.find("line 1, column"), std::string::npos) << m;
   }
