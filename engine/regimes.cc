@@ -267,24 +267,25 @@ Status ValidateRegimeId(std::string_view regime) {
   return Status::InvalidArgument(Field("/regime"), "unknown regime; one of " + known);
 }
 
-Status ResolveCommonLevel(const Institution& issuer, Record* record) {
-  if (issuer.regime.empty()) {
-    record->common_level = record->level;
-    return Status::Ok();
-  }
+StatusOr<int> CommonLevelOf(const Institution& issuer, int level) {
+  if (issuer.regime.empty()) return level;
   const Regime* regime = FindRegime(issuer.regime);
   if (regime == nullptr) {
     return Status::FailedPrecondition("issuer " + issuer.id + " names unknown regime " +
                                       issuer.regime);
   }
-  const RegimeLevel* level = regime->FindLevel(record->level);
-  if (level == nullptr) {
+  const RegimeLevel* found = regime->FindLevel(level);
+  if (found == nullptr) {
     return Status::InvalidArgument(
         Field("/level"), "is not a level of " + std::string(regime->framework_en) +
                              " (the issuer's regime " + std::string(regime->id) + "); levels are " +
                              LevelList(*regime));
   }
-  record->common_level = level->eqf;
+  return found->eqf;
+}
+
+Status ResolveCommonLevel(const Institution& issuer, Record* record) {
+  LCB_ASSIGN_OR_RETURN(record->common_level, CommonLevelOf(issuer, record->level));
   return Status::Ok();
 }
 

@@ -100,9 +100,12 @@ constexpr int kCommonLevelUnresolved = -1;
 // Checks that `regime` is empty or a preset id; kInvalidArgument at "/regime" otherwise.
 Status ValidateRegimeId(std::string_view regime);
 
-// Sets record->common_level from record->level and the issuer's regime (rules above).
-// Errors: kInvalidArgument at "/level" for a level outside the regime's framework (the
-// message lists the framework's levels); kFailedPrecondition for an unknown regime id.
+// The common (EQF) level of `level` in the issuer's regime (rules above; the level itself
+// without a regime). Errors: kInvalidArgument at "/level" for a level outside the regime's
+// framework (the message lists the framework's levels); kFailedPrecondition for an unknown
+// regime id.
+StatusOr<int> CommonLevelOf(const Institution& issuer, int level);
+// Sets record->common_level = CommonLevelOf(issuer, record->level).
 Status ResolveCommonLevel(const Institution& issuer, Record* record);
 
 // The level conversion compares a pattern's min_level against.

@@ -202,11 +202,7 @@ StatusOr<CatalogItem<Unit>> CatalogService::PutUnit(Unit unit, const Principal& 
   // A level outside the owner's framework would make every record of the unit fail at a /level
   // its poster never sent: refused here, where the level is given.
   auto owner_inst = GetInstitution(std::string(owner));
-  if (owner_inst.ok() && !owner_inst->regime.empty()) {
-    Record probe;
-    probe.level = unit.level;
-    LCB_RETURN_IF_ERROR(ResolveCommonLevel(*owner_inst, &probe));
-  }
+  if (owner_inst.ok()) LCB_RETURN_IF_ERROR(CommonLevelOf(*owner_inst, unit.level).status());
   CatalogItem<Unit> item{std::move(unit), NowRfc3339()};
   LCB_RETURN_IF_ERROR(
       WriteDocument(kUnitKind, item.value.id, StoredUnit(item.value, item.updated_at)));
