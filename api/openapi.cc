@@ -85,19 +85,31 @@ json Schemas() {
                           {"source", {{"enum", json::array({"credential"})}}}},
                          {"type", "id", "issuer", "learner", "unit", "external_ref", "credits",
                           "recorded_at", "salt"});
-  s["RecordView"] = Obj({{"record", Ref("RecordEntry")}, {"status", {{"enum", {"active", "revoked"}}}},
+  s["RecordView"] = Obj({{"record", Ref("RecordEntry")},
+                         {"status", {{"enum", {"active", "revoked"}}}},
                          {"source", {{"enum", {"post", "credential"}}}},
-                         {"receipt", Ref("Receipt")}, {"revoked_by", Str()}},
-                        {"record", "status", "receipt"});
-  s["Passbook"] = Obj({{"learner", Str()}, {"total_credits", Num()}, {"by_kind", MapOf(Num())},
-                       {"by_level", MapOf(Num())}, {"by_field", MapOf(Num())},
-                       {"by_issuer", MapOf(Num())}, {"by_year", MapOf(Num())},
-                       {"expiring", Arr(Obj({{"record", Str()}, {"expires_on", Str()}, {"credits", Num()}}))},
-                       {"revoked_count", Int()}, {"active_count", Int()},
-                       {"expired_count", Int()}, {"as_of", Str()},
-                       {"issuer_names", MapOf(Str())}},
-                      {"learner", "total_credits", "by_kind", "by_level", "by_field", "by_issuer",
-                       "by_year", "expiring", "revoked_count"});
+                         {"receipt", Ref("Receipt")},
+                         {"revoked_by", Str()},
+                         {"passing", Bool()},
+                         {"common_level", Int()}},
+                        {"record", "status", "receipt", "passing"});
+  s["Passbook"] =
+      Obj({{"learner", Str()},
+           {"total_credits", Num()},
+           {"by_kind", MapOf(Num())},
+           {"by_level", MapOf(Num())},
+           {"by_field", MapOf(Num())},
+           {"by_issuer", MapOf(Num())},
+           {"by_year", MapOf(Num())},
+           {"expiring", Arr(Obj({{"record", Str()}, {"expires_on", Str()}, {"credits", Num()}}))},
+           {"revoked_count", Int()},
+           {"active_count", Int()},
+           {"expired_count", Int()},
+           {"failed_count", Int()},
+           {"as_of", Str()},
+           {"issuer_names", MapOf(Str())}},
+          {"learner", "total_credits", "by_kind", "by_level", "by_field", "by_issuer", "by_year",
+           "expiring", "revoked_count"});
   s["ConversionRequest"] = Obj({{"learner", Str()}, {"program", Str()}, {"as_of", Str()}},
                                {"learner", "program"});
   s["ConversionResult"] = Obj(

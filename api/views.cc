@@ -2,6 +2,7 @@
 
 #include "codec/mapping.h"
 #include "common/encoding.h"
+#include "engine/regimes.h"
 
 namespace lcb {
 
@@ -69,6 +70,17 @@ json RevocationJson(const Revocation& r) {
               {"receipt", ReceiptJson(r.receipt)}};
 }
 
+namespace {
+
+// What the bank derives from a record but does not log (engine/model.h): whether its grade
+// passes (a failing one is kept but earns nothing) and the EQF level rules compare against.
+void AddDerivedFields(const Record& r, json& out) {
+  out["passing"] = r.passing;
+  if (r.common_level != kCommonLevelUnresolved) out["common_level"] = r.common_level;
+}
+
+}  // namespace
+
 StatusOr<json> RecordViewJson(const StoredRecord& r, const Receipt& receipt) {
   json entry = json::parse(r.entry_bytes, nullptr, false);
   if (entry.is_discarded()) return Status::DataLoss("a stored record entry does not parse");
@@ -77,6 +89,7 @@ StatusOr<json> RecordViewJson(const StoredRecord& r, const Receipt& receipt) {
               {"source", RecordSourceName(r.record.source)},
               {"receipt", ReceiptJson(receipt)}};
   if (!r.revoked_by.empty()) out["revoked_by"] = r.revoked_by;
+  AddDerivedFields(r.record, out);
   return out;
 }
 
@@ -87,6 +100,7 @@ StatusOr<json> RecordListItemJson(const StoredRecord& r) {
   item["leaf_index"] = r.leaf_index;
   // Posted records' entries carry no "source" (their bytes predate the field): say it here.
   item["source"] = RecordSourceName(r.record.source);
+  AddDerivedFields(r.record, item);
   return item;
 }
 

@@ -1077,6 +1077,7 @@ std::string PassbookJsonText(const std::string& learner, const Passbook& p, json
   extra["revoked_count"] = p.revoked_count;
   extra["active_count"] = p.active_count;
   extra["expired_count"] = p.expired_count;
+  extra["failed_count"] = p.failed_count;
   extra.erase("expiring");
   std::string text = Dump(extra);
   // `expiring` (one entry per record of the coming year: 10^4 and more for a learner with 10^5

@@ -230,7 +230,7 @@ class RowReader {
 
 // PBT1 (until 2026-12) kept one entry per dated record with all its keys; such a row is not
 // read (a cache: the totals are rebuilt from the records and stored as PBT2).
-constexpr std::string_view kPassbookMagic = "PBT2";
+constexpr std::string_view kPassbookMagic = "PBT3";
 
 void WriteTallies(const PassbookTotals::Tallies& t, RowWriter* w) {
   w->Tally(t.total);
@@ -258,6 +258,7 @@ std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& p) {
   w.U64(watermark);
   WriteTallies(p.tallies, &w);
   w.I64(p.revoked_count);
+  w.I64(p.failed_count);
   w.U32(static_cast<uint32_t>(p.by_expiry.size()));
   for (const auto& [day, expiring] : p.by_expiry) {
     w.I64(day);
@@ -278,6 +279,7 @@ StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* wat
   *watermark = r.U64();
   ReadTallies(&r, &p.tallies);
   p.revoked_count = r.I64();
+  p.failed_count = r.I64();
   const uint32_t days = r.U32();
   auto hint = p.by_expiry.end();
   for (uint32_t i = 0; i < days && r.ok(); ++i) {

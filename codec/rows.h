@@ -73,12 +73,13 @@ std::string EncodeLogKeyRows(const std::vector<LogKeyRow>& rows);
 StatusOr<std::vector<LogKeyRow>> DecodeLogKeyRows(std::string_view text);
 
 // A learner's passbook totals and the last leaf they include (storage/keys.h "p/"). Binary:
-//   "PBT1" BE64(watermark) tallies revoked_count:i64 count:u32 dated*
+//   "PBT3" BE64(watermark) tallies revoked_count:i64 failed_count:i64 count:u32 day*
 //   tallies  = tally(total) tally(kind)*9 map(level:int) map(field) map(issuer) map(year:int)
 //   map      = count:u32 (key tally)*     key = len:u32 bytes, or an i64 for int keys
-//   tally    = credits:i64 records:i64    dated = record expires_on:i64 credits:i64 kind:u8
-//                                                 level:i64 field issuer year:i64
-// (integers big-endian). A row this code cannot read is DataLoss: the caller rebuilds it.
+//   tally    = credits:i64 records:i64
+//   day      = expires_on:i64 tallies count:u32 (record:bytes credits:i64)*
+// (integers big-endian). A row this code cannot read (an older magic: "PBT2" rows counted
+// failing grades) is DataLoss: the caller rebuilds it from the learner's records.
 std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& totals);
 StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* watermark);
 

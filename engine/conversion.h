@@ -4,8 +4,9 @@
 // Evaluate(ruleset, records, as_of):
 //  1. Status of each record at as_of, checked in this order (the first failing check is the
 //     record's reason):  revoked -> `revoked`;  expired (expires_on <= as_of) or completed
-//     after as_of -> `too_old` (outside its time window);  grade below the policy's
-//     min_grade -> `below_min_grade`;  completed_on < AddYears(as_of, -policy.max_age_years)
+//     after as_of -> `too_old` (outside its time window);  a failing grade (below its scale's
+//     pass mark: !passing) or a grade below the policy's min_grade -> `below_min_grade`;
+//     completed_on < AddYears(as_of, -policy.max_age_years)
 //     -> `too_old`.  The rest are *eligible*.
 //  2. Candidate applications: a rule plus DISTINCT eligible records, one per source, each
 //     matching its source's pattern and the rule's own min_grade / max_age_years.

@@ -38,7 +38,8 @@ void Evaluation::ClassifyRecords() {
       st = kRevoked;
     } else if ((rec.expires_on && *rec.expires_on <= as_of_) || rec.completed_on > as_of_) {
       st = kTooOld;
-    } else if (policy.min_grade && rec.grade < *policy.min_grade) {
+    } else if (!rec.passing || (policy.min_grade && rec.grade < *policy.min_grade)) {
+      // A failing grade earns nothing, whatever the policy's or the rule's min_grade.
       st = kBelowMinGrade;
     } else if (rec.completed_on < policy_age) {
       st = kTooOld;

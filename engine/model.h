@@ -100,6 +100,10 @@ struct Record {
   std::string grade_scale;
   std::string grade_value;  // as posted ("85", "优秀", "A", "3.7")
   int grade = 0;            // normalized 0..100
+  // Derived, not logged: grade >= the scale's pass_value (engine/grades.h; a scale's pass mark
+  // never changes once registered). A failing record is stored and shown, but earns nothing: no
+  // passbook credits, no statistics, no conversion (reason below_min_grade).
+  bool passing = true;
   Days completed_on = 0;
   std::optional<Days> expires_on;  // from the unit's validity_years
   bool revoked = false;

@@ -16,6 +16,10 @@ Passbook ComputePassbook(std::span<const Record> records, Days today) {
       ++pb.revoked_count;
       continue;
     }
+    if (!r.passing) {
+      ++pb.failed_count;
+      continue;
+    }
     if (r.expires_on && *r.expires_on <= today) {
       ++pb.expired_count;
       continue;
@@ -115,6 +119,10 @@ void FillMap(const std::map<Key, PassbookTotals::Tally>& tallies, ToKey to_key,
 }  // namespace
 
 void PassbookTotals::Add(const Record& r) {
+  if (!r.passing) {
+    ++failed_count;
+    return;
+  }
   const std::string field = r.field.substr(0, 2);
   const int year = CivilFromDays(r.completed_on).year;
   ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer, year, 1);
@@ -128,10 +136,14 @@ void PassbookTotals::Add(const Record& r) {
 }
 
 void PassbookTotals::Revoke(const Record& r) {
+  ++revoked_count;
+  if (!r.passing) {
+    --failed_count;
+    return;
+  }
   const std::string field = r.field.substr(0, 2);
   const int year = CivilFromDays(r.completed_on).year;
   ApplyRecord(&tallies, r.credits, r.kind, r.level, field, r.issuer, year, -1);
-  ++revoked_count;
   if (!r.expires_on) return;
   auto day = by_expiry.find(*r.expires_on);
   if (day == by_expiry.end()) return;
@@ -169,6 +181,7 @@ Passbook PassbookTotals::At(Days today) const {
   pb.active_count = static_cast<int>(now.total.records);
   pb.expired_count = static_cast<int>(expired);
   pb.revoked_count = static_cast<int>(revoked_count);
+  pb.failed_count = static_cast<int>(failed_count);
   for (size_t kind_idx = 0; kind_idx < now.by_kind.size(); ++kind_idx) {
     if (now.by_kind[kind_idx].records > 0) {
       pb.by_kind.emplace(UnitKindName(static_cast<UnitKind>(kind_idx)),

@@ -2,8 +2,10 @@
 //
 // A record is
 //   revoked  when record.revoked (whatever its dates);
-//   expired  when not revoked and expires_on <= today (a record expiring today no longer
-//            counts today);
+//   failed   when not revoked and its grade is below its scale's pass mark (!record.passing):
+//            kept in the learner's history, never counted;
+//   expired  when neither and expires_on <= today (a record expiring today no longer counts
+//            today);
 //   active   otherwise (no expires_on, or expires_on > today).
 // Only active records count in total_credits, the by_* maps and `expiring`.
 //
@@ -53,6 +55,7 @@ struct Passbook {
   int revoked_count = 0;
   int active_count = 0;
   int expired_count = 0;
+  int failed_count = 0;
 };
 
 // `records` are one learner's records in any order.
@@ -101,9 +104,10 @@ struct PassbookTotals {
 
   Tallies tallies;  // over every counted record, expired or not
   int64_t revoked_count = 0;
+  int64_t failed_count = 0;             // not revoked, failing grade: in no tally
   std::map<Days, ExpiryDay> by_expiry;  // the counted records with an expiry date
 
-  // A record that counts (not revoked).
+  // A record that is not revoked (a failing one is only counted in failed_count).
   void Add(const Record& r);
   // A record that was Add()ed and is now revoked.
   void Revoke(const Record& r);

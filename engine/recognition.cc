@@ -167,6 +167,7 @@ void CheckFields(const RecordInput& input, const Unit& unit, const Institution& 
     StatusOr<int> grade = scales.Normalize(input.grade_scale, input.grade_value);
     if (grade.ok()) {
       record->grade = *grade;
+      record->passing = scales.IsPassing(input.grade_scale, *grade);
     } else {
       found.Add(grade.status());
     }

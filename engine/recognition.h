@@ -30,7 +30,9 @@
 //
 // kind and field always come from the unit; expires_on = AddYears(completed_on,
 // unit.validity_years) when validity_years > 0 (an outcome may be recognized after it has
-// already expired; it is then stored but never counts). Recognize sets `issuer` to issuer.id;
+// already expired; it is then stored but never counts). A failing grade (below the scale's
+// pass_value) is recognized too, with `passing` false: stored and shown, never counted.
+// Recognize sets `issuer` to issuer.id;
 // id, recorded_at and salt are the caller's (api/) to set.
 //
 // Thread-safe: pure functions over const inputs.

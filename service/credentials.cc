@@ -165,7 +165,8 @@ StatusOr<vc::RecordCredentialInput> CredentialService::InputOf(const StoredRecor
   in.grade_scale = r.grade_scale;
   in.grade_value = r.grade_value;
   in.grade_normalized = r.grade;
-  in.credits_earned = r.credits;
+  // A failing grade earned no credit: the credential says so (its result shows the grade).
+  in.credits_earned = r.passing ? r.credits : 0;
   in.completed_on = r.completed_on;
   in.expires_on = r.expires_on;
   return in;
@@ -236,7 +237,8 @@ StatusOr<Json> CredentialService::TranscriptClr(const std::string& learner,
   transcript.holder_did = holder;
   transcript.valid_from = now;
   for (const Record& r : *records) {
-    if (r.revoked) continue;
+    // A CLR gathers achievements: a record with a failing grade achieved nothing.
+    if (r.revoked || !r.passing) continue;
     LCB_ASSIGN_OR_RETURN(StoredRecord stored, records_->Read(r.id));
     if (stored.record.revoked) continue;  // revoked since the list was read
     LCB_ASSIGN_OR_RETURN(vc::RecordCredentialInput in, InputOf(stored, holder));

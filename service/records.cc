@@ -284,7 +284,7 @@ void RecordService::Append(std::vector<LogEntry> entries, std::vector<std::strin
       });
 }
 
-void RecordService::ResolveLevel(Record& record) {
+void RecordService::ResolveDerived(Record& record) {
   // The common level is derived, not logged: it comes from the issuer's regime, which cannot
   // change once the issuer has posted (CatalogService::PutInstitution). A record whose level
   // does not resolve (an issuer gone from the catalog, or a store older than that rule) stays
@@ -292,6 +292,13 @@ void RecordService::ResolveLevel(Record& record) {
   auto issuer = catalog_->GetInstitution(record.issuer);
   if (!issuer.ok() || !ResolveCommonLevel(*issuer, &record).ok()) {
     record.common_level = kCommonLevelUnresolved;
+  }
+  // Passing is derived too: a scale's pass mark never changes once registered (GradeScales
+  // refuses to replace a scale). A scale no longer known (never, as scales are not deleted)
+  // leaves the record passing, as it was counted when posted.
+  const std::shared_ptr<const GradeScales> scales = catalog_->Scales();
+  if (scales->Find(record.grade_scale) != nullptr) {
+    record.passing = scales->IsPassing(record.grade_scale, record.grade);
   }
 }
 
@@ -308,7 +315,7 @@ StatusOr<StoredRecord> RecordService::Read(const std::string& id) {
   log_->Reach(*leaf);
   LCB_ASSIGN_OR_RETURN(out.entry_bytes, log_->ledger().Entry(*leaf));
   LCB_ASSIGN_OR_RETURN(out.record, ParseRecordEntry(out.entry_bytes, id, *leaf));
-  ResolveLevel(out.record);
+  ResolveDerived(out.record);
   Status s = kv_->Get(Table::kStatus, id, &out.revoked_by);
   if (s.ok()) {
     out.record.revoked = true;
@@ -421,7 +428,7 @@ Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
                                        const std::function<void(uint64_t, Record)>& each) {
   return ForEachLogEntry(*log_, from, to, [&](uint64_t leaf, std::string_view bytes) -> Status {
     if (std::optional<Record> fast = RecordFromEntryFast(bytes)) {
-      ResolveLevel(*fast);
+      ResolveDerived(*fast);
       each(leaf, std::move(*fast));
       return Status::Ok();
     }
@@ -430,7 +437,7 @@ Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
       return Status::Ok();
     }
     LCB_ASSIGN_OR_RETURN(Record r, RecordFromEntry(entry));  // parsed once, above
-    ResolveLevel(r);
+    ResolveDerived(r);
     each(leaf, std::move(r));
     return Status::Ok();
   });

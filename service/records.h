@@ -189,8 +189,9 @@ class RecordService {
                                 const std::string& salt_hex, bool mark_posted,
                                 const std::unordered_set<std::string>* new_learners,
                                 std::vector<Status>* problems);
-  // Sets record.common_level from its issuer's regime (engine/regimes.h).
-  void ResolveLevel(Record& record);
+  // Sets what a record derives but does not log: common_level from its issuer's regime
+  // (engine/regimes.h) and passing from its grade scale's pass mark.
+  void ResolveDerived(Record& record);
   // Appends validated entries; `learners` are touched once the group is durable or failed.
   void Append(std::vector<LogEntry> entries, std::vector<std::string> learners,
               std::function<void(StatusOr<PostOutcome>)> done);

@@ -50,6 +50,7 @@ struct StatsService::EntryRecord {
   uint64_t leaf;
   std::string learner;
   StatsRecordFacts facts;
+  bool counted;  // a passing grade: a failing one is in no statistic (StatsCounts)
 };
 
 void StatsService::StartKeeper(std::chrono::milliseconds max_staleness,
@@ -180,7 +181,7 @@ StatusOr<std::vector<StatsService::EntryRecord>> StatsService::ReadEntries(uint6
                                                                            uint64_t to) {
   std::vector<EntryRecord> out;
   LCB_RETURN_IF_ERROR(records_->RecordsInEntries(from, to, [&](uint64_t leaf, const Record& r) {
-    out.push_back(EntryRecord{leaf, r.learner, StatsFactsOf(r)});
+    out.push_back(EntryRecord{leaf, r.learner, StatsFactsOf(r), StatsCounts(r)});
   }));
   return out;
 }
@@ -194,7 +195,7 @@ Status StatsService::AddEntries(const std::vector<EntryRecord>& records, uint64_
     const std::optional<uint64_t> read_to = aggregates_->ReadTo(r.learner);
     if (!read_to) {
       unknown.insert(r.learner);
-    } else if (r.leaf >= *read_to) {
+    } else if (r.leaf >= *read_to && r.counted) {
       added[r.learner].push_back(r.facts);
     }
   }

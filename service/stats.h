@@ -15,7 +15,8 @@
 //   learners     distinct learners with at least one active record in the cell; when every
 //                group key is a learner's own (region only), every learner of the region,
 //                with or without records
-//   records      active records in the cell;  credits  their sum
+//   records      active records in the cell (not revoked, with a passing grade: a failing
+//                grade earns nothing and is counted nowhere);  credits  their sum
 //   conversions  applied conversions of the cell's learners (a learner in two cells counts
 //                its conversions in both)
 // Learners without a region are left out of every query that filters or groups by region.

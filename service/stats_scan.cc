@@ -84,7 +84,7 @@ void AddLearner(const StatsQuery& query, const ScannedLearner& learner, Cells& c
   std::set<std::vector<std::string>> touched, with_records;
   if (!by_record) touched.insert(KeysOf(query, region, nullptr));
   for (const Record& r : *learner.records) {
-    if (r.revoked) continue;
+    if (!StatsCounts(r)) continue;
     std::vector<std::string> keys =
         by_record ? KeysOf(query, region, &r) : KeysOf(query, region, nullptr);
     Tally& t = cells[keys];
@@ -135,6 +135,8 @@ StatusOr<int64_t> CountConversions(Kv& kv, const std::string& learner) {
   return n;
 }
 
+bool StatsCounts(const Record& r) { return !r.revoked && r.passing; }
+
 StatsRecordFacts StatsFactsOf(const Record& r) {
   return StatsRecordFacts{r.kind, RecordMatchLevel(r), CivilFromDays(r.completed_on).year, r.issuer,
                           r.credits};
@@ -146,7 +148,7 @@ namespace {
 class FactsSink : public LearnerEvents {
  public:
   Status OnRecord(Record r) override {
-    if (!r.revoked) {
+    if (StatsCounts(r)) {
       records.push_back(StatsFactsOf(r));
     }
     return Status::Ok();

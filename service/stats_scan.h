@@ -53,6 +53,9 @@ StatusOr<int64_t> CountConversions(Kv& kv, const std::string& learner);
 // up to the log's last leaf (facts.read_to).
 StatusOr<StatsLearnerFacts> LoadStatsFacts(RecordService& records, Kv& kv, const LearnerRow& row);
 
+// Whether the statistics count a record at all: not revoked, and a passing grade (a failing
+// one earns no credits, so it is no outcome to count).
+bool StatsCounts(const Record& r);
 // What the statistics count of a record (kind, common level, year, issuer, credits).
 StatsRecordFacts StatsFactsOf(const Record& r);
 

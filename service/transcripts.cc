@@ -39,12 +39,13 @@ StatusOr<TranscriptRow> LatestCheckpoint(LogService& log) {
   return row;
 }
 
-// Collects the records of a replay from the start (status as of its end).
+// Collects the records of a replay from the start (status as of its end) that earned credit:
+// not revoked, and a passing grade.
 class ActiveSink : public LearnerEvents {
  public:
   explicit ActiveSink(std::vector<Record>* out) : out_(out) {}
   Status OnRecord(Record r) override {
-    if (!r.revoked) out_->push_back(std::move(r));
+    if (!r.revoked && r.passing) out_->push_back(std::move(r));
     return Status::Ok();
   }
   Status OnRevocation(const std::string&) override { return Status::Ok(); }

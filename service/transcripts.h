@@ -1,7 +1,7 @@
-// Transcripts (学分证明): a learner's active records drawn at the latest signed checkpoint,
-// rendered as a PDF (transcript/transcript.h) and remembered under a verification code so that
-// whoever holds the code can see what the transcript held and whether any of it has been
-// revoked since.
+// Transcripts (学分证明): a learner's active records drawn at the latest signed checkpoint
+// (not revoked; a record with a failing grade earned no credit and is not certified), rendered as a
+// PDF (transcript/transcript.h) and remembered under a verification code so that whoever holds the
+// code can see what the transcript held and whether any of it has been revoked since.
 //
 // The code is 128 random bits (32 lowercase hex digits); the store keeps only its SHA-256
 // (kLearners "t/", storage/keys.h), like tokens, so a copy of the store does not reveal codes.

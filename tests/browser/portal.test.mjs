@@ -184,6 +184,28 @@ test('records, a verified record, a tampered proof, programs and credentials', a
   await context.close();
 });
 
+test('a learner with failing grades sees them kept but not counted', async () => {
+  // The demo's 何雪 has four records below their scales' pass marks (不及格 twice, 55, fail).
+  const failing = TOKENS.learners.find((l) => l.name === '何雪');
+  assert.ok(failing, 'the demo learner with failing grades');
+  const {context, page} = await newPage(PHONE);
+  await page.goto((await signInCode(failing.id)).url.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByTestId('total-credits').waitFor();
+  const pb = await api('GET', `/v1/learners/${failing.id}/passbook`, failing.token);
+  assert.equal(pb.body.failed_count, 4, JSON.stringify(pb.body));
+  assert.match(await page.getByTestId('failed-count').textContent(), /未及格（不计学分）：4/);
+  const list = await api('GET', `/v1/learners/${failing.id}/records?limit=1000`, failing.token);
+  const failed = list.body.records.find((r) => r.passing === false);
+  assert.ok(failed, 'a record with passing: false');
+  await openPage(page, `record/${failed.id}`);
+  assert.match(await page.getByTestId('failing').textContent(), /未及格：不计学分/);
+  const passed = list.body.records.find((r) => r.passing === true);
+  await openPage(page, `record/${passed.id}`);
+  assert.equal(await page.getByTestId('failing').count(), 0);
+  await checkA11y(page, 'record (passing)');
+  await context.close();
+});
+
 test('a signed-out visit asks for no session and logs no error', async () => {
   const {context, page} = await newPage(PHONE);
   const errors = [];

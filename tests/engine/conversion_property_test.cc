@@ -94,6 +94,7 @@ Instance RandomInstance(std::mt19937_64& rng) {
     if (chance(5)) r.completed_on = kAsOf + 10;  // in the future
     if (chance(10)) r.expires_on = kAsOf - 30 + pick(60);
     r.revoked = chance(5);
+    r.passing = !chance(8);  // a failing grade on its own scale
     in.records.push_back(r);
   }
   // Rules.
@@ -149,6 +150,7 @@ bool Matches(const Pattern& p, const Record& r) {
 std::string StatusReason(const Program& prog, const Record& r) {
   if (r.revoked) return "revoked";
   if ((r.expires_on && *r.expires_on <= kAsOf) || r.completed_on > kAsOf) return "too_old";
+  if (!r.passing) return "below_min_grade";
   if (prog.policy.min_grade && r.grade < *prog.policy.min_grade) return "below_min_grade";
   if (prog.policy.max_age_years && r.completed_on < AddYears(kAsOf, -*prog.policy.max_age_years)) {
     return "too_old";

@@ -72,6 +72,44 @@ TEST(PassbookTest, RevokedNeverCounts) {
   EXPECT_TRUE(pb.expiring.empty());
 }
 
+// A failing grade is kept in the learner's history but earns nothing: no credits, no key, no
+// expiring entry; revoked, it is counted as revoked only.
+TEST(PassbookTest, FailingGradesEarnNothing) {
+  std::vector<Record> records = {
+      MakeRecord("r1", UnitKind::kDegreeCourse, 300, 6, "0613", "tsinghua", "2024-01-01"),
+      MakeRecord("r2", UnitKind::kMooc, 200, 5, "0715", "xuetangx", "2023-01-01"),
+      MakeRecord("r3", UnitKind::kMooc, 100, 5, "0715", "xuetangx", "2024-01-01"),
+  };
+  records[1].passing = false;
+  records[1].expires_on = D("2024-12-01");
+  records[2].passing = false;
+  records[2].revoked = true;
+  Passbook pb = ComputePassbook(records, D("2024-06-30"));
+  EXPECT_EQ(pb.total_credits, 300);
+  EXPECT_EQ(pb.by_kind, (std::map<std::string, Centi>{{"degree_course", 300}}));
+  EXPECT_EQ(pb.by_issuer, (std::map<std::string, Centi>{{"tsinghua", 300}}));
+  EXPECT_EQ(pb.by_year, (std::map<std::string, Centi>{{"2024", 300}}));
+  EXPECT_TRUE(pb.expiring.empty());
+  EXPECT_EQ(pb.active_count, 1);
+  EXPECT_EQ(pb.failed_count, 1);
+  EXPECT_EQ(pb.revoked_count, 1);
+  EXPECT_EQ(pb.expired_count, 0);
+
+  PassbookTotals totals;
+  totals.Add(records[0]);
+  totals.Add(records[1]);
+  Record failed_then_revoked = records[2];
+  failed_then_revoked.revoked = false;
+  totals.Add(failed_then_revoked);
+  totals.Revoke(failed_then_revoked);
+  const Passbook kept = totals.At(D("2024-06-30"));
+  EXPECT_EQ(kept.total_credits, 300);
+  EXPECT_EQ(kept.failed_count, 1);
+  EXPECT_EQ(kept.revoked_count, 1);
+  EXPECT_TRUE(kept.expiring.empty());
+  EXPECT_EQ(kept.by_kind, pb.by_kind);
+}
+
 TEST(PassbookTest, ExpiryBoundaries) {
   const Days today = D("2024-06-30");
   auto rec = [&](std::string id, Days expires) {
@@ -135,7 +173,7 @@ class SplitMix {
 
 // Oracle: written as a filter over the records recomputed for each key.
 bool OracleCounts(const Record& r, Days today) {
-  if (r.revoked) return false;
+  if (r.revoked || !r.passing) return false;
   if (!r.expires_on.has_value()) return true;
   return today < *r.expires_on;
 }
@@ -199,6 +237,7 @@ TEST(PassbookTest, MatchesOracleOnRandomLearners) {
                                             "xuetangx", "sh-lifelong", "huawei"};
   const Days today = D("2025-03-15");
   int total_records = 0, total_revoked = 0, total_expired = 0, total_expiring = 0;
+  int total_failed = 0;
   for (int learner = 0; learner < 300; ++learner) {
     std::vector<Record> records;
     const int n = rng.Below(40);
@@ -229,16 +268,19 @@ TEST(PassbookTest, MatchesOracleOnRandomLearners) {
         }
       }
       r.revoked = rng.Below(8) == 0;
+      r.passing = rng.Below(7) != 0;
       records.push_back(std::move(r));
     }
 
     Passbook pb = ComputePassbook(records, today);
 
-    int revoked = 0, expired = 0, active = 0;
+    int revoked = 0, expired = 0, active = 0, failed = 0;
     Centi total = 0;
     for (const Record& r : records) {
       if (r.revoked) {
         ++revoked;
+      } else if (!r.passing) {
+        ++failed;
       } else if (OracleCounts(r, today)) {
         ++active;
         total += r.credits;
@@ -249,6 +291,7 @@ TEST(PassbookTest, MatchesOracleOnRandomLearners) {
     ASSERT_EQ(pb.revoked_count, revoked) << "learner " << learner;
     ASSERT_EQ(pb.expired_count, expired) << "learner " << learner;
     ASSERT_EQ(pb.active_count, active) << "learner " << learner;
+    ASSERT_EQ(pb.failed_count, failed) << "learner " << learner;
     ASSERT_EQ(pb.total_credits, total) << "learner " << learner;
     ASSERT_EQ(pb.by_kind, OracleTotals(records, today, &KindOf)) << "learner " << learner;
     ASSERT_EQ(pb.by_level, OracleTotals(records, today, &LevelOf)) << "learner " << learner;
@@ -266,12 +309,14 @@ TEST(PassbookTest, MatchesOracleOnRandomLearners) {
     total_revoked += revoked;
     total_expired += expired;
     total_expiring += static_cast<int>(pb.expiring.size());
+    total_failed += failed;
   }
   // The generator exercised every branch.
   EXPECT_GT(total_records, 4000);
   EXPECT_GT(total_revoked, 300);
   EXPECT_GT(total_expired, 300);
   EXPECT_GT(total_expiring, 100);
+  EXPECT_GT(total_failed, 300);
 }
 
 void ExpectSamePassbook(const Passbook& a, const Passbook& b, const std::string& what) {
@@ -285,6 +330,7 @@ void ExpectSamePassbook(const Passbook& a, const Passbook& b, const std::string&
   EXPECT_EQ(a.revoked_count, b.revoked_count) << what;
   EXPECT_EQ(a.active_count, b.active_count) << what;
   EXPECT_EQ(a.expired_count, b.expired_count) << what;
+  EXPECT_EQ(a.failed_count, b.failed_count) << what;
 }
 
 // The running totals give ComputePassbook's answer for every day, whatever the order of
@@ -309,6 +355,7 @@ TEST(PassbookTotalsTest, EqualsComputePassbookUnderAddsAndRevocations) {
       r.field = fields[rng.Below(static_cast<int>(fields.size()))];
       r.completed_on = base - rng.Below(365 * 5);
       if (rng.Below(2) == 0) r.expires_on = base - 400 + rng.Below(1200);
+      r.passing = rng.Below(6) != 0;
       if (rng.Below(6) == 0) {
         r.revoked = true;
         totals.AddRevoked();

@@ -351,6 +351,16 @@ TEST_F(CredentialsTest, ClrTranscriptEmbedsEveryActiveRecord) {
   const std::string r3 = PostRecord(cat_.learner_a, "tsinghua:MA101", "CLR-3");
   server_->CallJson("POST", "/v1/records/" + r3 + "/revoke", cat_.tsinghua_token, json::object(),
                     200);
+  // A failing grade achieved nothing: not in the CLR, and its own credential earns 0 credits.
+  const std::string r4 = server_->CallJson(
+      "POST", "/v1/records", cat_.tsinghua_token,
+      cat_.Record(cat_.learner_a, "tsinghua:MA101", "CLR-4", "40"), 201)["records"][0]["id"];
+  json failed = server_->CallJson("GET", "/v1/records/" + r4 + "/credential", cat_.learner_a_token,
+                                  nullptr, 200);
+  EXPECT_EQ(failed["credentialSubject"]["creditsEarned"], 0) << failed.dump();
+  json passed = server_->CallJson("GET", "/v1/records/" + r2 + "/credential", cat_.learner_a_token,
+                                  nullptr, 200);
+  EXPECT_EQ(passed["credentialSubject"]["creditsEarned"], 5);
   const std::string path = "/v1/learners/" + cat_.learner_a + "/transcript?format=clr";
   ClientResponse r = server_->Call("GET", path, cat_.learner_a_token);
   ASSERT_EQ(r.status, 200) << r.body;

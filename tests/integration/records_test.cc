@@ -553,6 +553,109 @@ TEST_F(RecordsTest, RevokeAndCorrect) {
                     {{"reason", "other"}}, 409);
 }
 
+// A failing grade (below its scale's pass mark) is recognized and kept, so the learner's
+// history is whole, but it earns nothing: the record says `passing: false`, the passbook counts
+// it in failed_count only, and a conversion gives it below_min_grade even where neither the
+// policy nor the rule sets a min_grade. A registered scale's pass mark holds after a restart.
+TEST_F(RecordsTest, FailingGradesAreKeptButEarnNothing) {
+  server_->CallJson(
+      "PUT", "/v1/grade-scales/uk-btec", server_->admin_token(),
+      {{"kind", "symbolic"},
+       {"pass_value", 60},
+       {"symbols", {{{"symbol", "Pass"}, {"value", 60}}, {{"symbol", "Fail"}, {"value", 0}}}}},
+      201);
+  auto post = [&](const std::string& token, json rec) {
+    json r = server_->CallJson("POST", "/v1/records", token, rec, 201);
+    return r["records"][0]["id"].get<std::string>();
+  };
+  auto graded = [&](const std::string& unit, const std::string& ref, const std::string& scale,
+                    const std::string& value) {
+    json rec = cat_.Record(cat_.learner_a, unit, ref);
+    rec["grade"] = {{"scale", scale}, {"value", value}};
+    return rec;
+  };
+  const std::string f1 =
+      post(cat_.tsinghua_token, cat_.Record(cat_.learner_a, "tsinghua:CS101", "F-1", "55"));
+  const std::string f2 =
+      post(cat_.tsinghua_token, cat_.Record(cat_.learner_a, "tsinghua:MA101", "F-2", "80"));
+  const std::string f3 =
+      post(cat_.ouchn_token, graded("ouchn:ENG1", "F-3", "five_level", "不及格"));
+  const std::string f4 =
+      post(cat_.tsinghua_token, graded("tsinghua:MA101", "F-4", "uk-btec", "Fail"));
+  const std::string f5 =
+      post(cat_.tsinghua_token, graded("tsinghua:CS101", "F-5", "uk-btec", "Pass"));
+
+  server_->CallJson("PUT", "/v1/programs/tsinghua:BS", cat_.tsinghua_token,
+                    {{"title", "BS"},
+                     {"kind", "bachelor"},
+                     {"total_credits", 160},
+                     {"requirements", {{{"id", "electives"}, {"kind", "pool"}, {"credits", 30}}}}},
+                    200);
+  server_->CallJson("PUT", "/v1/programs/tsinghua:BS/ruleset", cat_.tsinghua_token,
+                    {{"rules",
+                      {{{"id", "cs"},
+                        {"target", "electives"},
+                        {"grant", 4},
+                        {"sources", {{{"unit", "tsinghua:CS101"}}}}},
+                       {{"id", "ma"},
+                        {"target", "electives"},
+                        {"grant", 5},
+                        {"sources", {{{"unit", "tsinghua:MA101"}}}}}}}},
+                    201);
+
+  auto check = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    for (const auto& [id, passing] : std::vector<std::pair<std::string, bool>>{
+             {f1, false}, {f2, true}, {f3, false}, {f4, false}, {f5, true}}) {
+      json got = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+      EXPECT_EQ(got["status"], "active") << id;
+      EXPECT_EQ(got["passing"], passing) << id;
+      EXPECT_EQ(got["common_level"], id == f3 ? 5 : 6) << id;
+    }
+    json list = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records",
+                                  cat_.learner_a_token, nullptr, 200);
+    ASSERT_EQ(list["records"].size(), 5u);
+    int failing = 0;
+    for (const auto& item : list["records"]) failing += item["passing"] == false;
+    EXPECT_EQ(failing, 3);
+    json pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
+                                cat_.learner_a_token, nullptr, 200);
+    EXPECT_EQ(pb["total_credits"], 9) << pb.dump();  // F-2 (5) and F-5 (4)
+    EXPECT_EQ(pb["active_count"], 2);
+    EXPECT_EQ(pb["failed_count"], 3);
+    EXPECT_EQ(pb["by_issuer"], json({{"tsinghua", 9}}));
+    EXPECT_TRUE(pb["expiring"].empty()) << pb.dump();  // ENG1 expires, but failed
+    json eval = server_->CallJson("POST", "/v1/conversions/evaluate", cat_.learner_a_token,
+                                  {{"learner", cat_.learner_a}, {"program", "tsinghua:BS"}}, 200);
+    EXPECT_EQ(eval["granted"], 9) << eval.dump();
+    std::map<std::string, std::string> reasons;
+    for (const auto& u : eval["unused"]) reasons[u["record"]] = u["reason"];
+    EXPECT_EQ(reasons[f1], "below_min_grade") << eval.dump();
+    EXPECT_EQ(reasons[f4], "below_min_grade") << eval.dump();
+  };
+  check("before a restart");
+  // Revoking a failing record moves it from failed to revoked.
+  server_->CallJson("POST", "/v1/records/" + f1 + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "entered twice"}}, 200);
+  json pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
+                              cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(pb["failed_count"], 2);
+  EXPECT_EQ(pb["revoked_count"], 1);
+  EXPECT_EQ(pb["total_credits"], 9);
+  server_->CallJson("POST", "/v1/records/" + f4 + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "entered twice"}}, 200);
+  server_.reset();
+  server_ = std::make_unique<TestServer>(dir_.path());
+  pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
+                         cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(pb["failed_count"], 1);  // F-3
+  EXPECT_EQ(pb["revoked_count"], 2);
+  EXPECT_EQ(pb["active_count"], 2);
+  EXPECT_EQ(pb["total_credits"], 9);
+  json got = server_->CallJson("GET", "/v1/records/" + f5, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(got["passing"], true);  // uk-btec's pass mark, read back from the catalog
+}
+
 TEST_F(RecordsTest, RegisteredGradeScalesSurviveRestart) {
   json scale = {{"kind", "symbolic"},
                 {"pass_value", 60},

@@ -59,6 +59,7 @@ TEST_F(TranscriptsTest, TheLearnerDownloadsAPdfWhoseQrCodeVerifies) {
   server_.CallJson("POST", "/v1/records/" + gone + "/revoke", cat_.tsinghua_token,
                    {{"reason", "entered twice"}}, 200);
   Post(cat_.learner_b, "tsinghua:CS101", "TB");  // someone else's: never on A's transcript
+  Post(a, "tsinghua:CS101", "T5", "41");         // a failing grade earned no credit: not certified
 
   ClientResponse r =
       server_.Call("GET", "/v1/learners/" + a + "/transcript?format=pdf", cat_.learner_a_token);

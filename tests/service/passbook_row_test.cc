@@ -32,6 +32,7 @@ PassbookTotals RandomTotals(std::mt19937_64& rng, int n, std::vector<Record>* co
     r.field = fields[below(4)];
     r.completed_on = base - below(365 * 4);
     if (below(2) == 0) r.expires_on = base - 200 + below(40) * 20;  // days shared by records
+    r.passing = below(9) != 0;
     if (below(8) == 0) {
       totals.AddRevoked();
       continue;
@@ -65,6 +66,7 @@ TEST(PassbookRowTest, ReadsBackWhatWasWritten) {
       EXPECT_EQ(a.by_issuer, b.by_issuer);
       EXPECT_EQ(a.expiring, b.expiring);
       EXPECT_EQ(a.expired_count, b.expired_count);
+      EXPECT_EQ(a.failed_count, b.failed_count);
     }
   }
 }
@@ -81,10 +83,13 @@ TEST(PassbookRowTest, DamagedOrOldRowsAreRefused) {
         << "cut at " << len << " of " << row.size();
   }
   EXPECT_EQ(DecodePassbookRow(row + "x", &watermark).status().code(), StatusCode::kDataLoss);
-  // The first format (one entry per dated record) is not read as this one.
-  std::string old = row;
-  old.replace(0, 4, "PBT1");
-  EXPECT_EQ(DecodePassbookRow(old, &watermark).status().code(), StatusCode::kDataLoss);
+  // The earlier formats are not read as this one: the first (one entry per dated record) and
+  // the second (which counted failing grades in the totals), so such rows are rebuilt.
+  for (const char* magic : {"PBT1", "PBT2"}) {
+    std::string old = row;
+    old.replace(0, 4, magic);
+    EXPECT_EQ(DecodePassbookRow(old, &watermark).status().code(), StatusCode::kDataLoss) << magic;
+  }
   // A day's record count far past the row's end is refused without reserving for it (a
   // reserve of 2^32 entries would throw).
   PassbookTotals one_day;
@@ -117,7 +122,8 @@ json PassbookAsValues(const std::string& learner, const Passbook& p, json extra)
                     {"expiring", expiring},
                     {"revoked_count", p.revoked_count},
                     {"active_count", p.active_count},
-                    {"expired_count", p.expired_count}});
+                    {"expired_count", p.expired_count},
+                    {"failed_count", p.failed_count}});
   return extra;
 }
 

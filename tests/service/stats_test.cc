@@ -246,8 +246,10 @@ void StatsServiceTest::PostRandom() {
   std::vector<RecordInput> inputs;
   for (int n = 1 + static_cast<int>(rng_() % 3); n > 0; --n) {
     const std::string date = std::to_string(2019 + rng_() % 6) + "-06-30";
+    // One in five fails (percent, pass 60): stored, but in no statistic.
+    const std::string grade = rng_() % 5 == 0 ? "45" : "85";
     inputs.push_back(Input(learners_[rng_() % learners_.size()], unit,
-                           "R-" + std::to_string(refs_++), "85", date));
+                           "R-" + std::to_string(refs_++), grade, date));
   }
   auto posted = Post(issuer, inputs);
   ASSERT_TRUE(posted.ok()) << posted.status().ToString();
@@ -618,6 +620,10 @@ TEST_F(StatsServiceTest, CellsFollowTheDefinitions) {
   EXPECT_TRUE(Compute(by_kind).cells.empty());
   auto posted = Post("uni", {Input(l->id, "uni:CS101", "D-1"), Input(l->id, "uni:MA101", "D-2")});
   ASSERT_TRUE(posted.ok());
+  EXPECT_EQ(Compute(by_kind).cells,
+            (std::vector<StatsCell>{{{"310104", "degree_course"}, 1, 2, 900, 0}}));
+  // A failing grade is no outcome to count: neither its record nor its credits.
+  ASSERT_TRUE(Post("uni", {Input(l->id, "uni:CS101", "D-F", "59")}).ok());
   EXPECT_EQ(Compute(by_kind).cells,
             (std::vector<StatsCell>{{{"310104", "degree_course"}, 1, 2, 900, 0}}));
   learners_ = {l->id};

@@ -21,6 +21,7 @@ const L = {
   field: ['学科领域', 'Field of study'],
   grade: ['成绩', 'Grade'],
   gradeText: ['{value}（{scale}，折合 {n} 分）', '{value} ({scale}, {n} out of 100)'],
+  failing: ['未及格：不计学分', 'Not a pass: earns no credit'],
   completed: ['取得日期', 'Completed on'],
   expires: ['有效期至', 'Valid until'],
   recorded: ['登记时间', 'Recorded at'],
@@ -47,7 +48,10 @@ function fields(rec, view, unitName, issuerName) {
     rec.hours !== undefined ? [t(L.hours), num(rec.hours)] : null,
     rec.level !== undefined ? [t(L.level), String(rec.level)] : null,
     rec.field ? [t(L.field), fieldLabel(rec.field)] : null,
-    [t(L.grade), t(L.gradeText, {value: g.value, scale: g.scale, n: g.normalized})],
+    [t(L.grade), view.passing === false
+      ? h('span', null, t(L.gradeText, {value: g.value, scale: g.scale, n: g.normalized}), ' ',
+        h('span', {'data-testid': 'failing'}, tag(t(L.failing), 'grey')))
+      : t(L.gradeText, {value: g.value, scale: g.scale, n: g.normalized})],
     [t(L.completed), date(rec.completed_on)],
     rec.expires_on ? [t(L.expires), date(rec.expires_on)] : null,
     [t(L.recorded), date(rec.recorded_at)],
