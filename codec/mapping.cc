@@ -345,6 +345,7 @@ StatusOr<Policy> PolicyFromJson(const json& pj) {
       pj, "/policy",
       {"max_transfer_credits", "max_transfer_ratio", "min_grade", "max_age_years", "caps"}));
   Policy policy;
+  for (const auto& member : pj.items()) policy.given |= !member.value().is_null();
   LCB_ASSIGN_OR_RETURN(policy.max_transfer_credits,
                        OptionalCredits(pj, "max_transfer_credits", "/policy"));
   LCB_ASSIGN_OR_RETURN(std::optional<int> ratio, TransferRatioBp(pj));

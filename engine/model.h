@@ -146,6 +146,10 @@ struct Policy {
   std::optional<int> min_grade;      // normalized 0..100
   std::optional<int> max_age_years;  // completed_on must be >= as_of - years
   std::vector<Cap> caps;
+  // Not stored: the request named some policy field, even an empty `"caps": []`, so the
+  // program keeps exactly what it gave instead of its regime's defaults
+  // (CatalogService::ApplyRegimeDefaultPolicy).
+  bool given = false;
 };
 
 struct Program {

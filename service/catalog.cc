@@ -130,8 +130,8 @@ StatusOr<bool> CatalogService::HasPosted(const std::string& institution_id) {
 
 void CatalogService::ApplyRegimeDefaultPolicy(Program& program) {
   const Policy& p = program.policy;
-  const bool no_policy = !p.max_transfer_credits && !p.max_transfer_ratio_bp && !p.min_grade &&
-                         !p.max_age_years && p.caps.empty();
+  const bool no_policy = !p.given && !p.max_transfer_credits && !p.max_transfer_ratio_bp &&
+                         !p.min_grade && !p.max_age_years && p.caps.empty();
   if (!no_policy) return;
   auto owner = GetInstitution(program.institution);
   if (!owner.ok() || owner->regime.empty()) return;

@@ -226,6 +226,17 @@ TEST_F(RegimesTest, AProgramWithoutPolicyGetsItsRegimesDefaults) {
   json own = server_.CallJson("PUT", "/v1/programs/kr:C", admin, program, 200);
   EXPECT_EQ(own["policy"]["max_transfer_credits"], 20) << own.dump();
   EXPECT_TRUE(own["policy"].value("caps", json::array()).empty()) << own.dump();
+  // So is an explicitly empty list of caps: a program without caps, not the regime's.
+  program["policy"] = {{"caps", json::array()}};
+  json uncapped = server_.CallJson("PUT", "/v1/programs/kr:D", admin, program, 200);
+  EXPECT_TRUE(uncapped["policy"].value("caps", json::array()).empty()) << uncapped.dump();
+  EXPECT_FALSE(uncapped["policy"].contains("max_transfer_ratio")) << uncapped.dump();
+  json reread = server_.CallJson("GET", "/v1/programs/kr:D", "", nullptr, 200);
+  EXPECT_TRUE(reread["policy"].value("caps", json::array()).empty()) << reread.dump();
+  // An empty policy object is no policy: the regime's defaults.
+  program["policy"] = json::object();
+  json empty = server_.CallJson("PUT", "/v1/programs/kr:E", admin, program, 200);
+  EXPECT_EQ(caps_of(empty["policy"]["caps"]), caps_of(preset["caps"])) << empty.dump();
   // No regime: no defaults.
   program.erase("policy");
   json plain = server_.CallJson("PUT", "/v1/programs/plain:B", admin, program, 200);
