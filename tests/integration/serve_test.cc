@@ -81,6 +81,44 @@ json LogLine(const std::string& log, const std::string& msg) {
   return nullptr;
 }
 
+// The "listening" line named DATA/admin.token even where there was none (a restored bank, a
+// second PostgreSQL node, a file the operator moved away): it names the file only when it
+// exists, and otherwise says how to mint an admin token.
+TEST(ServeTest, ListeningNamesTheAdminTokenFileOnlyWhereOneExists) {
+  TempDir dir;
+  const std::string data = dir.sub("bank"), port_file = dir.sub("port"), log = dir.sub("log");
+  std::vector<std::string> args = {
+      "--data", data, "--listen", "127.0.0.1:0", "--log-level", "info", "--stats-build-on-start",
+      "false"};
+  if (TestOnPostgres()) {
+    for (std::string a : {"--storage", "postgres", "--postgres-dsn"}) args.push_back(a);
+    args.push_back(BackendDsn(data));
+  }
+  {
+    Serve first(args, port_file, log);
+    ASSERT_GT(first.port(), 0) << ReadAll(log);
+    EXPECT_EQ(first.Stop(), 0);
+  }
+  const json named = LogLine(ReadAll(log), "listening");
+  ASSERT_TRUE(named.is_object()) << ReadAll(log);
+  EXPECT_EQ(named["admin_token_file"], data + "/admin.token") << named.dump();
+  EXPECT_FALSE(named.contains("admin_token")) << named.dump();
+
+  ASSERT_TRUE(std::filesystem::remove(data + "/admin.token"));
+  {
+    Serve again(args, port_file, log);
+    ASSERT_GT(again.port(), 0) << ReadAll(log);
+    EXPECT_EQ(again.Stop(), 0);
+  }
+  const json none = LogLine(ReadAll(log), "listening");
+  ASSERT_TRUE(none.is_object()) << ReadAll(log);
+  EXPECT_FALSE(none.contains("admin_token_file")) << none.dump();
+  const std::string hint = none.value("admin_token", "");
+  EXPECT_NE(hint.find("no admin token file"), std::string::npos) << none.dump();
+  EXPECT_NE(hint.find("creditbank token create --role admin"), std::string::npos) << none.dump();
+  EXPECT_FALSE(std::filesystem::exists(data + "/admin.token"));
+}
+
 // A node whose database cannot be reached fails with that reason and leaves no data directory
 // behind: before, the directory (with a LOCK and a node_id) was made before connecting.
 TEST(ServeTest, AnUnreachableDatabaseLeavesNoDataDirectory) {
