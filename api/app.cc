@@ -112,6 +112,14 @@ App::App(Services& services, Executor blocking)
                                                   "that need it get 503 until it does"),
                               ctx.request.request_id));
         }
+        // The disk guard refuses every write: a node that can take none is not ready for the
+        // traffic a load balancer would send it. (The sizes are the operator's: /metrics.)
+        if (const std::optional<DiskSpace> disk = services_.kv().Disk(); disk && disk->refusing()) {
+          return respond(ProblemResponse(
+              Status::Unavailable("the disk is below its free-space floor (min_free_disk_bytes): "
+                                  "writes get 503 until space returns"),
+              ctx.request.request_id));
+        }
         const uint64_t size = services_.log().Size();
         json body{{"status", "ready"}, {"tree_size", size}};
         if (services_.log().cosigned().enabled()) {
@@ -147,11 +155,26 @@ App::App(Services& services, Executor blocking)
   AddStatsRoutes(router_, services.stats(), config.stats_k);
   AddCredentialRoutes(router_, services.credentials(), services.records(), services.learners());
   AddCredentialInputRoutes(router_, services.credential_input(), services.learners());
+  // One line when the disk guard starts refusing writes and one when it stops, not one per
+  // refused request (each of those is in the request log as a 503).
+  services.kv().SetDiskGuardListener([](const DiskSpace& disk) {
+    const nlohmann::json fields = {{"free_bytes", disk.free_bytes},
+                                   {"min_free_bytes", disk.min_free_bytes}};
+    if (disk.refusing()) {
+      LogJson(LogLevel::kWarn,
+              "disk below its free-space floor (min_free_disk_bytes): writes refused (503) until "
+              "space returns",
+              fields);
+    } else {
+      LogJson(LogLevel::kWarn, "disk above its free-space floor again: writes accepted", fields);
+    }
+  });
 }
 
 App::~App() {
   // The services may outlive this App (tests): they must not call the fetcher freed here.
   if (status_lists_) services_.credential_input().SetStatusListFetch(nullptr);
+  services_.kv().SetDiskGuardListener(nullptr);
 }
 
 Status App::StoreAnswers() {
@@ -242,6 +265,14 @@ std::string App::RenderMetrics() {
           static_cast<double>(forwarder_->forwarded()));
     gauge("creditbank_forward_failures_total", "Writes that could not be forwarded (answered 503).",
           "counter", static_cast<double>(forwarder_->failed()));
+  }
+  if (const std::optional<DiskSpace> disk = services_.kv().Disk()) {
+    gauge("creditbank_disk_free_bytes",
+          "Bytes free on the store's disk (for this process: statvfs f_bavail).", "gauge",
+          static_cast<double>(disk->free_bytes));
+    gauge("creditbank_disk_min_free_bytes",
+          "The disk guard's floor (min_free_disk_bytes): below it writes answer 503.", "gauge",
+          static_cast<double>(disk->min_free_bytes));
   }
   for (const auto& [name, value] : services_.StorageStats()) {
     std::string full = "creditbank_" + name;

@@ -99,6 +99,29 @@ bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out
   return true;
 }
 
+bool HasLeadingZero(std::string_view text) {
+  return text.size() > 1 && text[0] == '0' &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool ParseCanonicalUint(std::string_view text, uint64_t* out) {
+  if (text.empty() || (text.size() > 1 && text[0] == '0')) return false;
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return false;
+  *out = value;
+  return true;
+}
+
+std::string CanonicalUintProblem(std::string_view text, uint64_t max_value) {
+  const std::string range = "must be a whole number from 0 to " + std::to_string(max_value);
+  uint64_t value = 0;
+  if (!ParseCanonicalUint(text, &value)) {
+    return HasLeadingZero(text) ? range + kCanonicalDecimal : range;
+  }
+  return value > max_value ? range : std::string();
+}
+
 bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::string& name,
                uint64_t default_value, uint64_t max_value, uint64_t* out, bool required) {
   const std::string* v = ctx.request.Query(name);
@@ -112,16 +135,12 @@ bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::strin
     *out = default_value;
     return true;
   }
-  uint64_t value = 0;
-  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
-  if (ec != std::errc() || p != v->data() + v->size() || value > max_value) {
-    respond(ProblemResponse(
-        Status::InvalidArgument(Field("/" + name),
-                                "must be a whole number from 0 to " + std::to_string(max_value)),
-        ctx.request.request_id));
+  if (std::string why = CanonicalUintProblem(*v, max_value); !why.empty()) {
+    respond(
+        ProblemResponse(Status::InvalidArgument(Field("/" + name), why), ctx.request.request_id));
     return false;
   }
-  *out = value;
+  ParseCanonicalUint(*v, out);
   return true;
 }
 

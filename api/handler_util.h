@@ -43,7 +43,20 @@ bool ParseJsonRequest(const RouteContext& ctx, const Respond& respond, json* out
 // Whether the Content-Type lets the body be read as JSON (ParseJsonRequest answers 415 if not).
 bool JsonBodyType(const HttpRequest& request);
 
+// Whether `text` is a number in canonical decimal: "0" or [1-9][0-9]* (no sign, no leading
+// zero, no spaces) that fits in 64 bits. One number, one spelling: `index=01` and `index=1`
+// would otherwise name the same proof under two URLs (two cache entries, two log lines).
+bool ParseCanonicalUint(std::string_view text, uint64_t* out);
+// Digits with a leading zero ("01", "007"): what ParseCanonicalUint refuses that from_chars
+// would read, so a 400 can say so.
+bool HasLeadingZero(std::string_view text);
+inline constexpr const char* kCanonicalDecimal =
+    " in canonical decimal, without leading zeros (0 or [1-9][0-9]*)";
+// Why `text` is not a canonical decimal from 0 to `max_value` (for a 400's detail), or "".
+std::string CanonicalUintProblem(std::string_view text, uint64_t max_value);
+
 // Query parameter helpers; on a bad value they answer 400 and return false.
+// QueryUint takes canonical decimal only (ParseCanonicalUint).
 bool QueryUint(const RouteContext& ctx, const Respond& respond, const std::string& name,
                uint64_t default_value, uint64_t max_value, uint64_t* out, bool required = false);
 // A yes/no switch (?dry_run=, ?create_learners=): absent is false; only "true", "1", "false" and

@@ -26,10 +26,10 @@ void AddLogRoutes(Router& router, LogService& log) {
       [b](RouteContext& ctx, Respond respond) {
         const std::string& text = ctx.params["size"];
         uint64_t size = 0;
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), size);
-        if (ec != std::errc() || end != text.data() + text.size()) {
+        if (!ParseCanonicalUint(text, &size)) {
           return respond(ProblemResponse(
-              Status::InvalidArgument(Field("/size"), "must be a whole number (a tree size)"),
+              Status::InvalidArgument(Field("/size"),
+                                      CanonicalUintProblem(text, UINT64_MAX) + " (a tree size)"),
               ctx.request.request_id));
         }
         auto note = b->CheckpointAt(size);

@@ -86,11 +86,11 @@ std::string Cursor(const StatsQuery& q, const StatsResult& page) {
 
 Status ParsePage(const RouteContext& ctx, StatsQuery* q) {
   if (const std::string* limit = ctx.request.Query("limit")) {
-    size_t n = 0;
-    auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
-    if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > kMaxLimit) {
+    uint64_t n = 0;
+    if (!ParseCanonicalUint(*limit, &n) || n < 1 || n > kMaxLimit) {
       return Status::InvalidArgument(
-          Field("/limit"), "must be a whole number from 1 to " + std::to_string(kMaxLimit));
+          Field("/limit"), "must be a whole number from 1 to " + std::to_string(kMaxLimit) +
+                               (HasLeadingZero(*limit) ? kCanonicalDecimal : ""));
     }
     q->limit = n;
   }

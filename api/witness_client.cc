@@ -135,18 +135,25 @@ Sent SendOnce(LogService& log, WitnessClient::Peer& p, const std::string& note, 
   }
   const std::string body = note.substr(0, note.rfind("\n\n") + 1);
   std::string_view lines = resp->body;
+  std::string why;  // why the last line of this witness's name was refused
   while (!lines.empty()) {
     const size_t eol = lines.find('\n');
     if (eol == std::string_view::npos) break;
     std::string_view one = lines.substr(0, eol + 1);
     lines.remove_prefix(eol + 1);
-    if (VerifyCosignatureLine(one, body, p.cosigner).ok()) {
+    // Dated more than kMaxCosignatureFutureSkewSeconds ahead of this clock is refused too.
+    StatusOr<uint64_t> checked = VerifyCosignatureLine(one, body, p.cosigner);
+    if (checked.ok()) {
       *line = std::string(one);
       p.known_size = size;
       return Sent::kCosigned;
     }
+    if (checked.status().message().find(" is not from ") == std::string::npos) {
+      why = checked.status().message();
+    }
   }
-  *error = "the witness answered 200 without a valid cosignature from " + p.cosigner.name;
+  *error = "the witness answered 200 without a valid cosignature from " + p.cosigner.name +
+           (why.empty() ? "" : ": " + why);
   return Sent::kFailed;
 }
 

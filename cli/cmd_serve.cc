@@ -48,6 +48,17 @@ struct ServeOptions {
   std::map<std::string, std::string> flags;  // configuration key -> value
 };
 
+// What the "listening" line says where no admin token file exists: how to mint a token.
+std::string AdminTokenHint(const Config& config, const std::string& url) {
+  return "no admin token file (" + config.admin_token_file +
+         "): mint one with `creditbank token create --role admin --server " + url +
+         " --token ADMIN_TOKEN`, or with this server stopped `creditbank token create --role "
+         "admin --data " +
+         config.data_dir +
+         (config.storage_backend == "postgres" ? " --config FILE` (this node's configuration)"
+                                               : "`");
+}
+
 int RunServe(const ServeOptions& o) {
   auto config = LoadConfig(o.config, ProcessEnvironment(), o.flags);
   if (!config.ok()) {
@@ -81,13 +92,19 @@ int RunServe(const ServeOptions& o) {
     return 1;
   }
   const uint16_t port = (*server)->port();
-  LogJson(LogLevel::kInfo, "listening",
-          {{"url", (*server)->url()},
-           {"port", port},
-           {"data_dir", config->data_dir},
-           {"admin_token_file", config->admin_token_file},
-           {"log_size", (*server)->services().log().Size()},
-           {"origin", config->origin}});
+  nlohmann::json listening = {{"url", (*server)->url()},
+                              {"port", port},
+                              {"data_dir", config->data_dir},
+                              {"log_size", (*server)->services().log().Size()},
+                              {"origin", config->origin}};
+  // Only the first start of a bank writes the file: a restored bank, a second PostgreSQL node
+  // or an operator who moved the file has none, and naming it would send them to look for it.
+  if (FileExists(config->admin_token_file)) {
+    listening["admin_token_file"] = config->admin_token_file;
+  } else {
+    listening["admin_token"] = AdminTokenHint(*config, (*server)->url());
+  }
+  LogJson(LogLevel::kInfo, "listening", std::move(listening));
   if (!o.port_file.empty()) std::ofstream(o.port_file) << port << "\n";
 
   int sig = 0;

@@ -43,7 +43,7 @@ const std::vector<ConfigKeyInfo> kKeys = {
     {"tls_key", "string", "PEM private key of tls_cert"},
     {"shutdown_grace_ms", "int", "on SIGTERM, longest wait for open connections to finish (10000)"},
     {"min_free_disk_bytes", "int",
-     "writes answer 503 while the data disk has less free space (268435456)"},
+     "writes (and /readyz) answer 503 while the data disk has less free space (268435456)"},
     {"session_idle_timeout_s", "int", "a portal session unused this many seconds ends (1800)"},
     {"session_max_age_s", "int", "a portal session ends this many seconds after sign-in (43200)"},
     {"sign_in_code_ttl_s", "int", "a one-time sign-in code is valid this many seconds (600)"},

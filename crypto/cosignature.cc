@@ -1,6 +1,7 @@
 #include "crypto/cosignature.h"
 
 #include <cassert>
+#include <chrono>
 #include <cstdio>
 
 #include "common/encoding.h"
@@ -56,8 +57,10 @@ StatusOr<RawLine> ParseLine(std::string_view line) {
   return RawLine{line.substr(0, space), std::move(*blob)};
 }
 
-// Checks a parsed line that names `c` (name and key id already matched).
-StatusOr<uint64_t> CheckBlob(const RawLine& raw, std::string_view body, const Cosigner& c) {
+// Checks a parsed line that names `c` (name and key id already matched) at the verifier's
+// time `now`.
+StatusOr<uint64_t> CheckBlob(const RawLine& raw, std::string_view body, const Cosigner& c,
+                             uint64_t now) {
   if (raw.blob.size() != kCosigBytes) {
     return Status::DataLoss("cosignature by " + c.name + " has " +
                             std::to_string(raw.blob.size()) + " bytes, expected 76");
@@ -70,6 +73,15 @@ StatusOr<uint64_t> CheckBlob(const RawLine& raw, std::string_view body, const Co
   if (!Ed25519Verify(c.public_key, CosignedMessage(body, timestamp), sig)) {
     return Status::DataLoss("cosignature by " + c.name + "+" + KeyIdHex(c.key_id) +
                             " does not verify");
+  }
+  // After the signature: only the witness's own statement is worth a reason about its clock.
+  if (now <= kMaxCosignatureTime - kMaxCosignatureFutureSkewSeconds &&
+      timestamp > now + kMaxCosignatureFutureSkewSeconds) {
+    return Status::DataLoss("cosignature by " + c.name + " is dated " + std::to_string(timestamp) +
+                            " (POSIX seconds), " + std::to_string(timestamp - now) +
+                            " s after this verifier's clock; at most " +
+                            std::to_string(kMaxCosignatureFutureSkewSeconds) +
+                            " s ahead is accepted (is the witness's clock or this one wrong?)");
   }
   return timestamp;
 }
@@ -163,8 +175,15 @@ StatusOr<NoteParts> SplitNote(std::string_view note) {
   return parts;
 }
 
+uint64_t CosignatureClockNow() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
 StatusOr<std::vector<Cosignature>> VerifyCosignatures(std::string_view note,
-                                                      const std::vector<Cosigner>& known) {
+                                                      const std::vector<Cosigner>& known,
+                                                      uint64_t now) {
   LCB_ASSIGN_OR_RETURN(NoteParts parts, SplitNote(note));
   std::vector<Cosignature> out;
   for (const std::string& line : parts.lines) {
@@ -173,7 +192,7 @@ StatusOr<std::vector<Cosignature>> VerifyCosignatures(std::string_view note,
     const uint32_t id = static_cast<uint32_t>(ReadBigEndian(raw.blob, kKeyIdSize));
     for (const Cosigner& c : known) {
       if (c.name != raw.name || c.key_id != id) continue;
-      LCB_ASSIGN_OR_RETURN(uint64_t timestamp, CheckBlob(raw, parts.text, c));
+      LCB_ASSIGN_OR_RETURN(uint64_t timestamp, CheckBlob(raw, parts.text, c, now));
       bool seen = false;
       for (const Cosignature& s : out) seen = seen || s.name == c.name;
       if (!seen) out.push_back({c.name, timestamp, line});
@@ -183,14 +202,14 @@ StatusOr<std::vector<Cosignature>> VerifyCosignatures(std::string_view note,
 }
 
 StatusOr<uint64_t> VerifyCosignatureLine(std::string_view line, std::string_view body,
-                                         const Cosigner& cosigner) {
+                                         const Cosigner& cosigner, uint64_t now) {
   auto raw = ParseLine(line);
   if (!raw.ok()) return Status::DataLoss("not a cosignature line: " + raw.status().message());
   if (raw->name != cosigner.name || raw->blob.size() < kKeyIdSize ||
       ReadBigEndian(raw->blob, kKeyIdSize) != cosigner.key_id) {
     return Status::DataLoss("cosignature line is not from " + cosigner.name);
   }
-  return CheckBlob(*raw, body, cosigner);
+  return CheckBlob(*raw, body, cosigner, now);
 }
 
 }  // namespace lcb

@@ -27,6 +27,11 @@ namespace lcb {
 
 inline constexpr uint8_t kCosignatureSigType = 0x04;
 inline constexpr uint64_t kMaxCosignatureTime = (uint64_t{1} << 63) - 1;
+// How far ahead of the verifier's clock a cosignature's timestamp may be. The timestamp says
+// when the witness saw the checkpoint; one from the future is a witness clock gone wrong (or a
+// line made to look fresh for longer), and a monitor judging freshness by it would be misled.
+// Ten minutes covers clocks that NTP keeps in step, and a witness's reply on its way.
+inline constexpr uint64_t kMaxCosignatureFutureSkewSeconds = 10 * 60;
 
 // A witness's public identity, as parsed from its vkey.
 struct Cosigner {
@@ -65,16 +70,23 @@ struct NoteParts {
 };
 StatusOr<NoteParts> SplitNote(std::string_view note);
 
+// The verifier's clock: POSIX seconds now (the system clock).
+uint64_t CosignatureClockNow();
+
 // The cosignatures in `note` from `known` cosigners that verify over the note's text, at most
 // one per cosigner. Lines of unknown names or key ids are ignored (the spec's rule); a line of
-// a known cosigner that fails to verify is DataLoss naming it. InvalidArgument for a
-// malformed note.
+// a known cosigner that fails to verify, or whose timestamp is more than
+// kMaxCosignatureFutureSkewSeconds after `now` (POSIX seconds), is DataLoss naming it.
+// InvalidArgument for a malformed note.
 StatusOr<std::vector<Cosignature>> VerifyCosignatures(std::string_view note,
-                                                      const std::vector<Cosigner>& known);
+                                                      const std::vector<Cosigner>& known,
+                                                      uint64_t now = CosignatureClockNow());
 
 // Checks one line (as a witness returns it) against `cosigner` over `body`; the timestamp on
-// success. DataLoss when it is not a valid cosignature by that cosigner.
+// success. DataLoss when it is not a valid cosignature by that cosigner, or is dated more than
+// kMaxCosignatureFutureSkewSeconds after `now`.
 StatusOr<uint64_t> VerifyCosignatureLine(std::string_view line, std::string_view body,
-                                         const Cosigner& cosigner);
+                                         const Cosigner& cosigner,
+                                         uint64_t now = CosignatureClockNow());
 
 }  // namespace lcb

@@ -158,6 +158,17 @@ Status ValidatePolicy(const Policy& policy) {
   for (size_t cap_idx = 0; cap_idx < policy.caps.size(); ++cap_idx) {
     const Cap& cap = policy.caps[cap_idx];
     const std::string base = "/policy/caps/" + std::to_string(cap_idx);
+    // One cap group per `by`: a reason such as "cap:kind:mooc" names the by and the key, so a
+    // second group of the same by would leave it unsaid which of the two bound. (A regime's
+    // default caps are applied only to a program sent without a policy, after this check: they
+    // never meet the client's own.)
+    for (size_t earlier = 0; earlier < cap_idx; ++earlier) {
+      if (policy.caps[earlier].by != cap.by) continue;
+      return Status::InvalidArgument(
+          Field(base + "/by"), "\"" + std::string(CapByName(cap.by)) +
+                                   "\" is already capped at index " + std::to_string(earlier) +
+                                   ": one cap group per by (merge their limits)");
+    }
     if (cap.limits.size() > kMaxCapKeys || cap.max_count.size() > kMaxCapKeys) {
       return Status::InvalidArgument(
           Field(base), "at most " + std::to_string(kMaxCapKeys) + " keys per cap group");

@@ -235,17 +235,20 @@ Status Services::MarkLearnersOfEntries(uint64_t from, uint64_t to) {
 
 Status Services::Init(const Config& config, std::string* first_admin_token) {
   config_ = config;
-  LCB_RETURN_IF_ERROR(MakeDirs(config_.data_dir));
   KvOptions kv_options;
   kv_options.min_free_bytes = config_.min_free_disk_bytes;
   if (config_.storage_backend == "postgres") {
     PgKvOptions pg;
     pg.dsn = config_.storage_postgres_dsn;
+    // The database first: a node that cannot reach it fails with that reason and leaves no
+    // data directory behind (a mistyped DSN used to leave an empty one, with a LOCK and a
+    // node_id, that looked like a node).
+    LCB_ASSIGN_OR_RETURN(std::unique_ptr<PgKv> kv, PgKv::Open(pg));
     // One server per data directory, as RocksDB's own lock gives the embedded store: the
     // directory names this node in the database (its lease, its advertised URL).
+    LCB_RETURN_IF_ERROR(MakeDirs(config_.data_dir));
     LCB_ASSIGN_OR_RETURN(dir_lock_, DirLock::Take(config_.data_dir));
     LCB_ASSIGN_OR_RETURN(std::string node, NodeName(config_.data_dir));
-    LCB_ASSIGN_OR_RETURN(std::unique_ptr<PgKv> kv, PgKv::Open(pg));
     // The holder names this node across restarts (it takes its own lease back at once), and
     // only this node: nodes on other machines with the same --data path and --listen differ by
     // their host and node id, so none takes another's lease as its own.
@@ -259,6 +262,7 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
           AwaitBankKeys(*kv_, 3 * std::chrono::milliseconds(config_.storage_postgres_lease_ms)));
     }
   } else {
+    LCB_RETURN_IF_ERROR(MakeDirs(config_.data_dir));
     LCB_ASSIGN_OR_RETURN(kv_, OpenRocksKv(config_.data_dir + "/db", kv_options));
   }
   LCB_RETURN_IF_ERROR(LoadOrCreateSecret());

@@ -124,6 +124,13 @@ struct KvOptions {
   uint64_t min_free_bytes = 256ull << 20;
 };
 
+// The disk guard's view of the store's filesystem (KvOptions::min_free_bytes).
+struct DiskSpace {
+  uint64_t free_bytes = 0;      // available to this process (statvfs f_bavail)
+  uint64_t min_free_bytes = 0;  // the floor: writes are refused below it (0 = no guard)
+  bool refusing() const { return min_free_bytes > 0 && free_bytes < min_free_bytes; }
+};
+
 class Kv {
  public:
   virtual ~Kv() = default;
@@ -176,6 +183,15 @@ class Kv {
   // across a network makes one round trip (PgKv: SELECT 1 on a pooled connection, a fresh one
   // when the pooled one broke), without the retries of reads and writes.
   virtual Status Ping() { return Status::Ok(); }
+  // The free space of the store's own disk now, for /readyz and /metrics; nullopt for a store
+  // that keeps no data on a local disk (PgKv) or whose disk cannot be read. Like a Write, it
+  // reports a change of the guard's state to the listener.
+  virtual std::optional<DiskSpace> Disk() { return std::nullopt; }
+  // Called once each time the disk guard starts refusing writes and once when it stops (not
+  // per refused write), from whichever thread saw the change (a writer, or a Disk() caller).
+  // Set before the store is shared; a null listener clears it.
+  using DiskGuardListener = std::function<void(const DiskSpace&)>;
+  virtual void SetDiskGuardListener(DiskGuardListener listener) {}
 };
 
 StatusOr<std::unique_ptr<Kv>> OpenRocksKv(const std::string& path, const KvOptions& options = {});

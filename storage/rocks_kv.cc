@@ -133,13 +133,34 @@ class RocksKv final : public Kv {
     return Status::Ok();
   }
 
+  std::optional<DiskSpace> Disk() override {
+    struct statvfs fs;
+    if (::statvfs(path_.c_str(), &fs) != 0) return std::nullopt;
+    const DiskSpace disk{static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize, min_free_};
+    // Transitions only: the first caller to see the guard's state change tells the listener.
+    // The lock orders the exchange with the call, so "refusing" and "clear" never swap.
+    const bool refusing = disk.refusing();
+    if (refusing_.load(std::memory_order_relaxed) != refusing) {
+      std::lock_guard<std::mutex> lock(listener_mu_);
+      if (refusing_.exchange(refusing) != refusing && listener_) listener_(disk);
+    }
+    return disk;
+  }
+
+  void SetDiskGuardListener(DiskGuardListener listener) override {
+    std::lock_guard<std::mutex> lock(listener_mu_);
+    listener_ = std::move(listener);
+    // A guard already refusing (a start on a full disk) is told to the new listener at the
+    // next look, as a change.
+    refusing_ = false;
+  }
+
   Status Write(const WriteBatch& batch, bool sync) override {
     NoPerfContext();
-    struct statvfs fs;
-    if (min_free_ > 0 && ::statvfs(path_.c_str(), &fs) == 0) {
-      uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
-      if (free_bytes < min_free_) {
-        return Status::Unavailable("disk nearly full: " + std::to_string(free_bytes) +
+    if (min_free_ > 0) {
+      const std::optional<DiskSpace> disk = Disk();
+      if (disk && disk->refusing()) {
+        return Status::Unavailable("disk nearly full: " + std::to_string(disk->free_bytes) +
                                    " bytes free under " + path_ + ", writes need " +
                                    std::to_string(min_free_) +
                                    " (min_free_disk_bytes); they resume when space returns");
@@ -298,6 +319,9 @@ class RocksKv final : public Kv {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Statistics> stats_;
   std::atomic<bool> needs_resume_{false};
+  std::atomic<bool> refusing_{false};  // the disk guard's state when Disk() last looked
+  std::mutex listener_mu_;
+  DiskGuardListener listener_;
   std::string path_;
   uint64_t min_free_;
 };

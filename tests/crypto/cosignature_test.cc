@@ -145,5 +145,44 @@ TEST(Cosignature, UnknownCosignersAreIgnoredAndDuplicatesCountOnce) {
   EXPECT_FALSE(VerifyCosignatures("no blank line\n", {ca}).ok());
 }
 
+// The timestamp is POSIX seconds of when the witness cosigned: one more than
+// kMaxCosignatureFutureSkewSeconds ahead of the verifier's clock is refused with that reason,
+// however well it verifies; one within the skew is accepted.
+TEST(Cosignature, AFarFutureTimestampIsRefused) {
+  const Ed25519Key log_key = Ed25519Key::Generate();
+  const Ed25519Key witness = TestKey();
+  const std::string body(kSpecBody);
+  const std::string note = SignNote(body, "example.com/behind-the-sofa", log_key);
+  const Cosigner c =
+      *ParseCosignerKey(CosignerKeyString("witness.example/w1", witness.PublicKey()));
+  const uint64_t now = 1'800'000'000;
+  const uint64_t skew = kMaxCosignatureFutureSkewSeconds;
+  EXPECT_EQ(skew, 600u);
+
+  const std::string ahead = CosignatureLine(body, "witness.example/w1", witness, now + skew + 1);
+  auto one = VerifyCosignatureLine(ahead, body, c, now);
+  ASSERT_EQ(one.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(one.status().message().find("after this verifier's clock"), std::string::npos)
+      << one.status().message();
+  EXPECT_NE(one.status().message().find("witness.example/w1"), std::string::npos);
+  auto all = VerifyCosignatures(note + ahead, {c}, now);
+  ASSERT_EQ(all.status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(all.status().message(), one.status().message());
+  // A year ahead of the system clock: refused by the default clock too.
+  const std::string next_year =
+      CosignatureLine(body, "witness.example/w1", witness, CosignatureClockNow() + 365 * 86400);
+  EXPECT_EQ(VerifyCosignatureLine(next_year, body, c).status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(VerifyCosignatures(note + next_year, {c}).status().code(), StatusCode::kDataLoss);
+
+  // Within the skew, or in the past: accepted.
+  const std::string edge = CosignatureLine(body, "witness.example/w1", witness, now + skew);
+  EXPECT_EQ(VerifyCosignatureLine(edge, body, c, now).value(), now + skew);
+  EXPECT_EQ(VerifyCosignatures(note + edge, {c}, now)->size(), 1u);
+  const std::string past = CosignatureLine(body, "witness.example/w1", witness, 1);
+  EXPECT_TRUE(VerifyCosignatureLine(past, body, c, now).ok());
+  // A verifier clock near the top of the range does not wrap.
+  EXPECT_TRUE(VerifyCosignatureLine(past, body, c, kMaxCosignatureTime).ok());
+}
+
 }  // namespace
 }  // namespace lcb

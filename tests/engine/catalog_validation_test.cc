@@ -283,6 +283,24 @@ TEST(CatalogValidationTest, ProgramCaps) {
             "/policy/caps/2/limits/1899");
 }
 
+// Two cap groups of one by (two {"by":"kind"}) left a "cap:kind:mooc" reason ambiguous: the
+// second is refused at its /by, naming the first.
+TEST(CatalogValidationTest, OneCapGroupPerBy) {
+  Program p = GoodProgram();
+  ASSERT_EQ(p.policy.caps[0].by, CapBy::kKind);
+  Cap second_kind;
+  second_kind.by = CapBy::kKind;
+  second_kind.limits["mooc"] = 200;
+  p.policy.caps.push_back(second_kind);
+  Status s = ValidateProgramShape(p);
+  ASSERT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_EQ(s.pointer(), "/policy/caps/3/by");
+  EXPECT_NE(s.message().find("\"kind\" is already capped at index 0"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(Prog([](Program& p) { p.policy.caps[2].by = CapBy::kIssuer; }), "/policy/caps/2/by");
+  EXPECT_EQ(Prog([](Program& p) { p.policy.caps.erase(p.policy.caps.begin()); }), "");
+}
+
 TEST(CatalogValidationTest, TextAndPointerHelpers) {
   EXPECT_TRUE(ValidateText("", "/x", 5, false).ok());
   EXPECT_EQ(ValidateText("", "/x", 5).pointer(), "/x");

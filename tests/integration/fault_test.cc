@@ -3,10 +3,12 @@
 // it needs root (CI runs as root); elsewhere it is skipped with the reason.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "api/logging.h"
 #include "tests/integration/test_server.h"
 
 namespace lcb::testing {
@@ -139,6 +141,84 @@ TEST(FaultTest, AStopOnAFullDiskLosesNothingAndDoesNotAbort) {
     json got = again.CallJson("GET", "/v1/records/" + id, cat.learner_a_token, nullptr, 200);
     EXPECT_EQ(got["receipt"]["leaf_index"], leaf);
   }
+}
+
+// Bytes free on the filesystem of `path`, as the disk guard counts them.
+uint64_t FreeBytes(const std::string& path) {
+  struct statvfs fs;
+  if (::statvfs(path.c_str(), &fs) != 0) return 0;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+}
+
+// The value of an unlabelled series in /metrics, or -1.
+double Metric(TestServer& server, const std::string& name) {
+  const std::string text = server.Call("GET", "/metrics").body;
+  const size_t at = text.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + name.size() + 2));
+}
+
+size_t Count(const std::string& text, const std::string& part) {
+  size_t n = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++n;
+  return n;
+}
+
+// While the disk guard refuses writes, /readyz answers 503 problem+json (Retry-After, the
+// reason) instead of 200, /metrics shows the free bytes under the floor, and the server's log
+// has one warning when the guard starts refusing and one when it stops, not one per request.
+TEST(FaultTest, ADiskBelowItsFloorIsNotReadyAndIsLoggedOnce) {
+  TempDir dir;
+  TmpfsMount fs(dir.sub("small"), "32m");
+  if (!fs.ok()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  const std::string data = dir.sub("small") + "/bank";
+  constexpr uint64_t kFloor = 8 << 20;
+  TestServer server(data, {{"min_free_disk_bytes", std::to_string(kFloor)}});
+  Catalog cat;
+  cat.Load(server);
+  EXPECT_EQ(server.Call("GET", "/readyz").status, 200);
+  EXPECT_EQ(Metric(server, "creditbank_disk_min_free_bytes"), static_cast<double>(kFloor));
+  EXPECT_GT(Metric(server, "creditbank_disk_free_bytes"), static_cast<double>(kFloor));
+
+  SetLogLevel("warn");
+  ::testing::internal::CaptureStderr();
+  // Another process's file leaves 4 MiB free: below the floor, with room for RocksDB itself.
+  const std::string filler = dir.sub("small") + "/filler";
+  {
+    std::ofstream out(filler, std::ios::binary);
+    const std::string block(1 << 16, 'x');
+    while (FreeBytes(data) > (4u << 20) + block.size()) {
+      if (!out.write(block.data(), static_cast<std::streamsize>(block.size())).flush()) break;
+    }
+  }
+  ASSERT_LT(FreeBytes(data), kFloor);
+  for (int i = 0; i < 3; ++i) {
+    ClientResponse r = server.Call(
+        "POST", "/v1/records", cat.tsinghua_token,
+        cat.Record(cat.learner_a, "tsinghua:CS101", "FLOOR-" + std::to_string(i)).dump());
+    EXPECT_EQ(r.status, 503) << r.body;
+    ClientResponse ready = server.Call("GET", "/readyz");
+    EXPECT_EQ(ready.status, 503) << ready.body;
+    EXPECT_EQ(ready.headers["content-type"], "application/problem+json");
+    EXPECT_EQ(ready.headers["retry-after"], "1");
+    EXPECT_NE(ready.body.find("below its free-space floor"), std::string::npos) << ready.body;
+  }
+  EXPECT_LT(Metric(server, "creditbank_disk_free_bytes"), static_cast<double>(kFloor));
+  EXPECT_EQ(server.Call("GET", "/healthz").status, 200);  // alive, only not ready
+
+  // Space returns: ready again, writes accepted, and one line says so.
+  std::filesystem::remove(filler);
+  EXPECT_EQ(server.Call("GET", "/readyz").status, 200);
+  EXPECT_EQ(server.Call("GET", "/readyz").status, 200);
+  server.CallJson("POST", "/v1/records", cat.tsinghua_token,
+                  cat.Record(cat.learner_a, "tsinghua:CS101", "FLOOR-AFTER"), 201);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  SetLogLevel("error");
+  EXPECT_EQ(Count(log, "disk below its free-space floor"), 1u) << log;
+  EXPECT_EQ(Count(log, "disk above its free-space floor again"), 1u) << log;
+  EXPECT_LT(log.find("disk below its free-space floor"),
+            log.find("disk above its free-space floor again"));
+  EXPECT_NE(log.find("\"min_free_bytes\":" + std::to_string(kFloor)), std::string::npos) << log;
 }
 
 }  // namespace

@@ -244,5 +244,39 @@ TEST_F(RegimesTest, AProgramWithoutPolicyGetsItsRegimesDefaults) {
   EXPECT_FALSE(plain["policy"].contains("max_transfer_ratio")) << plain.dump();
 }
 
+// Two caps of one by in the policy a client sends are refused (a "cap:kind:mooc" reason could
+// not say which bound); a regime's default caps never meet the client's own, so a program
+// capping by year under a regime whose defaults cap by year is kept.
+TEST_F(RegimesTest, APolicyCapsEachByOnce) {
+  const std::string& admin = server_.admin_token();
+  server_.CallJson("PUT", "/v1/institutions/kr", admin,
+                   {{"name", "KR"}, {"kind", "university"}, {"regime", "kr-acbs"}}, 200);
+  json program = {{"title", "B"},
+                  {"kind", "bachelor"},
+                  {"total_credits", 140},
+                  {"requirements", {{{"id", "e"}, {"kind", "pool"}, {"credits", 30}}}}};
+  program["policy"] = {{"caps",
+                        {{{"by", "kind"}, {"limits", {{"mooc", 10}}}},
+                         {{"by", "issuer"}, {"default_limit", 40}},
+                         {{"by", "kind"}, {"limits", {{"mooc", 20}}}}}}};
+  ClientResponse r = server_.Call("PUT", "/v1/programs/kr:D", admin, program.dump());
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.headers["content-type"], "application/problem+json");
+  const json problem = json::parse(r.body);
+  EXPECT_EQ(problem["errors"][0]["pointer"], "/policy/caps/2/by") << r.body;
+  EXPECT_NE(problem["detail"].get<std::string>().find("\"kind\" is already capped at index 0"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(server_.Call("GET", "/v1/programs/kr:D").status, 404);  // nothing stored
+
+  program["policy"] = {{"caps", {{{"by", "year"}, {"default_limit", 30}}}}};
+  json kept = server_.CallJson("PUT", "/v1/programs/kr:D", admin, program, 200);
+  ASSERT_EQ(kept["policy"]["caps"].size(), 1u) << kept.dump();
+  EXPECT_EQ(kept["policy"]["caps"][0]["default_limit"], 30) << kept.dump();
+  program.erase("policy");  // the regime's defaults (year and issuer) pass as before
+  json defaults = server_.CallJson("PUT", "/v1/programs/kr:E", admin, program, 200);
+  EXPECT_EQ(defaults["policy"]["caps"].size(), 2u) << defaults.dump();
+}
+
 }  // namespace
 }  // namespace lcb::testing

@@ -1117,6 +1117,57 @@ TEST_F(LimitsTest, OddRequestsNeverCrash) {
   EXPECT_NE(both.find("\"ready\""), std::string::npos);
 }
 
+// A number in a query (or a tree size in a path) has one spelling: canonical decimal, 0 or
+// [1-9][0-9]*. `index=01` was read as 1, so one proof had many URLs; now it is 400 naming the
+// parameter and why, on the log proof API and on every other whole-number parameter.
+TEST_F(LimitsTest, NumbersAreCanonicalDecimal) {
+  Start({});
+  cat_.Load(*server_);
+  for (int i = 0; i < 3; ++i) {
+    server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                      cat_.Record(cat_.learner_a, "tsinghua:CS101", "CANON-" + std::to_string(i)),
+                      201);
+  }
+  const std::string size = std::to_string(server_->ledger().Size());
+  struct Case {
+    std::string target, pointer;
+  };
+  const std::vector<Case> refused = {
+      {"/v1/log/proof/inclusion?index=01&size=" + size, "/index"},
+      {"/v1/log/proof/inclusion?index=1&size=0" + size, "/size"},
+      {"/v1/log/proof/inclusion?index=00&size=" + size, "/index"},
+      {"/v1/log/proof/consistency?first=01&second=" + size, "/first"},
+      {"/v1/log/proof/consistency?first=1&second=0" + size, "/second"},
+      {"/v1/log/entries?start=00&end=1", "/start"},
+      {"/v1/log/entries?start=0&end=01", "/end"},
+      {"/v1/log/checkpoints/0" + size, "/size"},
+      {"/v1/units?limit=010", "/limit"},
+      {"/v1/stats?group_by=kind&limit=05", "/limit"},
+  };
+  const std::string regulator = server_->NewToken("regulator:31");
+  for (const Case& c : refused) {
+    const std::string token = c.target.starts_with("/v1/stats") ? regulator : "";
+    ClientResponse r = server_->Call("GET", c.target, token);
+    EXPECT_EQ(r.status, 400) << c.target << ": " << r.body;
+    EXPECT_EQ(r.headers["content-type"], "application/problem+json") << c.target;
+    const json body = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << c.target;
+    ASSERT_TRUE(body.contains("errors")) << c.target << ": " << r.body;
+    EXPECT_EQ(body["errors"][0]["pointer"], c.pointer) << c.target;
+    EXPECT_NE(body["detail"].get<std::string>().find("without leading zeros"), std::string::npos)
+        << c.target << ": " << r.body;
+  }
+  // The canonical spellings of the same numbers answer.
+  for (const std::string& target : std::vector<std::string>{
+           "/v1/log/proof/inclusion?index=1&size=" + size,
+           "/v1/log/proof/inclusion?index=0&size=" + size,
+           "/v1/log/proof/consistency?first=1&second=" + size, "/v1/log/entries?start=0&end=1",
+           "/v1/log/checkpoints/" + size, "/v1/units?limit=10"}) {
+    EXPECT_EQ(server_->Call("GET", target).status, 200) << target;
+  }
+  EXPECT_EQ(server_->Call("GET", "/v1/stats?group_by=kind&limit=5", regulator).status, 200);
+}
+
 // Metric labels come from the route table, never from what a client chooses to send.
 TEST_F(LimitsTest, ClientChosenMethodsDoNotGrowMetrics) {
   Start({});

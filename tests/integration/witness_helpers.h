@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -40,11 +41,12 @@ inline uint16_t FreePort() {
 // A witness server as `creditbank witness` runs it.
 class RunningWitness {
  public:
+  // `clock`: the witness's cosignature timestamps (POSIX seconds); empty = the system clock.
   RunningWitness(const std::string& name, const std::string& state, const std::string& log_vkey,
-                 uint16_t port = 0)
+                 uint16_t port = 0, std::function<uint64_t()> clock = {})
       : name_(name) {
     auto w = Witness::Open(name, Ed25519Key::FromSeed(Sha256Seed(name)).value(),
-                           {ParseVerifierKey(log_vkey).value()}, state);
+                           {ParseVerifierKey(log_vkey).value()}, state, std::move(clock));
     EXPECT_TRUE(w.ok()) << w.status().ToString();
     witness_ = std::move(w).value();
     ServerOptions o;

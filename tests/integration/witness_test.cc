@@ -296,6 +296,64 @@ TEST(WitnessIntegration, HealthShowsALaggingWitnessAndTheQuorum) {
   EXPECT_EQ(MetricLine(bank, "creditbank_witness_quorum_met"), "creditbank_witness_quorum_met 1");
 }
 
+// A witness whose clock runs a day ahead returns cosignatures dated in the future: the bank
+// refuses them (they never count toward the quorum nor reach a served checkpoint) and says why
+// in the witness's last_error; a witness on time beside it still cosigns.
+TEST(WitnessIntegration, ACosignatureDatedInTheFutureIsRefused) {
+  TempDir dir;
+  const std::string key_file = dir.sub("log_key.pem");
+  const std::string log_vkey = NewLogKey(key_file);
+  ASSERT_FALSE(log_vkey.empty());
+  const std::string na = "witness.a.example/w", nb = "witness.b.example/w";
+  RunningWitness a(na, dir.sub("wa"), log_vkey);
+  RunningWitness ahead(nb, dir.sub("wb"), log_vkey, 0, [] {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count()) +
+           86400;
+  });
+  TestServer bank(dir.sub("bank"),
+                  {{"key_file", key_file},
+                   {"witnesses", WitnessesJson({{na, a.url()}, {nb, ahead.url()}}).dump()},
+                   {"witness_quorum", "1"}});
+  Catalog cat;
+  cat.Load(bank);
+  const std::string record = PostRecords(bank, cat, 5, "future-");
+  const uint64_t size = bank.services().log().Size();
+  json w = WaitForWitnesses(bank, [&](const json& w) {
+    return w["list"][0]["cosigned_size"] == size && w["list"][1]["failures"] > 0;
+  });
+  EXPECT_EQ(w["list"][0]["cosigned_size"], size);
+  EXPECT_EQ(w["list"][1]["name"], nb);
+  EXPECT_EQ(w["list"][1]["cosigned_size"], 0);
+  const std::string error = w["list"][1].value("last_error", "");
+  EXPECT_NE(error.find("after this verifier's clock"), std::string::npos) << w.dump();
+  const std::string served = bank.Call("GET", "/v1/log/checkpoint").body;
+  EXPECT_EQ(CosignaturesOn(served, {a.vkey()}), 1u) << served;
+  EXPECT_EQ(served.find("\xE2\x80\x94 " + nb + " "), std::string::npos) << served;
+
+  // An offline verifier refuses it too: a record's bundle with the future line added to the
+  // receipt's checkpoint.
+  ClientResponse got = bank.Call("GET", "/v1/records/" + record, cat.learner_a_token);
+  ASSERT_EQ(got.status, 200) << got.body;
+  json bundle = json::parse(got.body);
+  const std::string cp = bundle["receipt"]["checkpoint"];
+  ASSERT_EQ(CosignaturesOn(cp, {a.vkey()}), 1u) << cp;
+  const std::string future_line = CosignatureLine(
+      cp.substr(0, cp.find("\n\n") + 1), nb,
+      Ed25519Key::FromSeed(RunningWitness::Sha256Seed(nb)).value(), CosignatureClockNow() + 86400);
+  bundle["receipt"]["checkpoint"] = cp + future_line;
+  const std::string file = dir.sub("bundle.json");
+  std::ofstream(file) << bundle.dump();
+  const std::string both = a.vkey() + "," + RunningWitness::VkeyOf(nb);
+  EXPECT_EQ(
+      CmdVerify({"--bundle", file, "--key", log_vkey, "--witness-vkey", both, "--quorum", "1"}),
+      kExitInvalid);
+  EXPECT_EQ(
+      CmdVerify({"--bundle", file, "--key", log_vkey, "--witness-vkey", a.vkey(), "--quorum", "1"}),
+      0);  // the future line is of a witness this verifier does not know: ignored
+}
+
 // A monitor follows the log by tiles; the bank is then replaced, on the same port and with
 // the same key, by one whose history differs: the running monitor reports a rewrite.
 TEST(MonitorIntegration, RewrittenHistoryUnderARunningMonitorIsReported) {
