@@ -142,7 +142,7 @@ App::App(Services& services, Executor blocking)
   AddCatalogRoutes(router_, services.catalog(), services.rulesets());
   AddRecordRoutes(router_, services.records(), services.learners(), services.passbook(),
                   services.catalog(), services.log(), config.max_batch);
-  AddConversionRoutes(router_, services.conversions(), services.learners());
+  AddConversionRoutes(router_, services.conversions(), services.learners(), services.log());
   AddLogRoutes(router_, services.log());
   AddTileRoutes(router_, services.log());
   AddRegimeRoutes(router_);

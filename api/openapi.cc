@@ -93,23 +93,24 @@ json Schemas() {
                          {"passing", Bool()},
                          {"common_level", Int()}},
                         {"record", "status", "receipt", "passing"});
-  s["Passbook"] =
-      Obj({{"learner", Str()},
-           {"total_credits", Num()},
-           {"by_kind", MapOf(Num())},
-           {"by_level", MapOf(Num())},
-           {"by_field", MapOf(Num())},
-           {"by_issuer", MapOf(Num())},
-           {"by_year", MapOf(Num())},
-           {"expiring", Arr(Obj({{"record", Str()}, {"expires_on", Str()}, {"credits", Num()}}))},
-           {"revoked_count", Int()},
-           {"active_count", Int()},
-           {"expired_count", Int()},
-           {"failed_count", Int()},
-           {"as_of", Str()},
-           {"issuer_names", MapOf(Str())}},
-          {"learner", "total_credits", "by_kind", "by_level", "by_field", "by_issuer", "by_year",
-           "expiring", "revoked_count"});
+  s["Passbook"] = Obj(
+      {{"learner", Str()},
+       {"total_credits", Num()},
+       {"by_kind", MapOf(Num())},
+       {"by_level", MapOf(Num())},
+       {"by_field", MapOf(Num())},
+       {"by_issuer", MapOf(Num())},
+       {"by_year", MapOf(Num())},
+       {"expiring",
+        Arr(Obj({{"record", Str()}, {"expires_on", Str()}, {"credits", Num()}, {"unit", Str()}}))},
+       {"revoked_count", Int()},
+       {"active_count", Int()},
+       {"expired_count", Int()},
+       {"failed_count", Int()},
+       {"as_of", Str()},
+       {"issuer_names", MapOf(Str())}},
+      {"learner", "total_credits", "by_kind", "by_level", "by_field", "by_issuer", "by_year",
+       "expiring", "revoked_count"});
   s["ConversionRequest"] = Obj({{"learner", Str()}, {"program", Str()}, {"as_of", Str()}},
                                {"learner", "program"});
   s["ConversionResult"] = Obj(
@@ -122,6 +123,20 @@ json Schemas() {
        {"unused", Arr(Obj({{"record", Str()}, {"reason", Str()}}))}},
       {"granted", "transfer_cap", "remaining", "optimal", "requirements", "unused",
        "ruleset_version", "ruleset_sha256", "as_of"});
+  // A "conversion" log entry (and, listed, with its leaf_index and without program_snapshot):
+  // the result without `unused` (its count in result.unused_count).
+  s["ConversionEntry"] =
+      Obj({{"type", {{"enum", {"conversion"}}}},
+           {"id", Str()},
+           {"learner", Str()},
+           {"program", Str()},
+           {"program_sha256", Str()},
+           {"program_snapshot", Obj(json::object())},
+           {"decided_by", Str()},
+           {"decided_at", Str()},
+           {"result", Obj(json::object())},
+           {"leaf_index", Int()}},
+          {"type", "id", "learner", "program", "decided_by", "decided_at", "result"});
   s["AppliedConversion"] = Obj({{"id", Str()}, {"leaf_index", Int()}, {"receipt", Ref("Receipt")},
                                 {"result", Ref("ConversionResult")}},
                                {"id", "leaf_index", "receipt", "result"});
@@ -313,6 +328,14 @@ std::map<std::string, Shapes> RouteShapes() {
        {Obj({{"reason", Str()}}),
         Obj({{"id", Str()}, {"record", Str()}, {"status", Str()}, {"receipt", Ref("Receipt")}})}},
       {"GET /v1/learners/{id}/passbook", {nullptr, Ref("Passbook")}},
+      {"GET /v1/learners/{id}/conversions",
+       {nullptr, Obj({{"conversions", Arr(Ref("ConversionEntry"))},
+                      {"next_cursor", {{"type", json::array({"string", "null"})}}}})}},
+      {"GET /v1/conversions/{id}",
+       {nullptr, Obj({{"conversion", Ref("ConversionEntry")},
+                      {"leaf_index", Int()},
+                      {"receipt", Ref("Receipt")}},
+                     {"conversion", "leaf_index", "receipt"})}},
       {"GET /v1/learners/{id}/records",
        {nullptr, Obj({{"records", Arr(Ref("RecordEntry"))},
                       {"next_cursor", {{"type", json::array({"string", "null"})}}}})}},

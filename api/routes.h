@@ -19,7 +19,8 @@ void AddCatalogRoutes(Router& router, CatalogService& catalog, RulesetService& r
 void AddLogRoutes(Router& router, LogService& log);
 using BackupFn = std::function<StatusOr<BackupManifest>(const std::string& dir)>;
 void AddAdminRoutes(Router& router, TokenService& tokens, AdminLog& admin_log, BackupFn backup);
-void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners);
+void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners,
+                         LogService& log);
 void AddRegimeRoutes(Router& router);  // api/routes_regimes.cc: static data
 // api/routes_credentials.cc: issuer keys, record credentials, status lists, verification,
 // and GET /v1/learners/{id}/transcript (format=clr) unless a route already has that path.

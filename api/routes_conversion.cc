@@ -1,4 +1,4 @@
-// Conversions: evaluate (dry run), apply (logged), what-if.
+// Conversions: evaluate (dry run), apply (logged), what-if, and the applied ones read back.
 #include "api/handler_util.h"
 #include "api/routes.h"
 #include "api/views.h"
@@ -46,9 +46,11 @@ Status MayConvert(LearnerService& learners, const Principal& p, const Conversion
 
 }  // namespace
 
-void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners) {
+void AddConversionRoutes(Router& router, ConversionService& conversions, LearnerService& learners,
+                         LogService& log) {
   ConversionService* b = &conversions;
   LearnerService* l = &learners;
+  LogService* lg = &log;
   router.Add("POST", "/v1/conversions/evaluate", kLearnerRole | kInstitutionRole,
              "Dry run: the optimal conversion of a learner's records into a program, explained",
              [b, l](RouteContext& ctx, Respond respond) {
@@ -116,6 +118,56 @@ void AddConversionRoutes(Router& router, ConversionService& conversions, Learner
       .Takes({StringParam("programs", "all (default), or program ids, comma separated"),
               LimitParam(20, 10000),
               StringParam("as_of", "the date to evaluate at, YYYY-MM-DD (default today, UTC)")});
+
+  // Applied conversions read back: whoever may read the learner's data (an id of another
+  // learner's conversion is 404, as an unknown one).
+  router.Add("GET", "/v1/conversions/{id}", kLearnerDataReaders,
+             "An applied conversion as logged, with its receipt (the learner, auditors, granted "
+             "institutions)",
+             [b, l, lg](RouteContext& ctx, Respond respond) {
+               const std::string& id = ctx.params["id"];
+               auto c = b->Read(id);
+               if (!c.ok()) return respond(ProblemResponse(c.status(), ctx.request.request_id));
+               if (!CanReadLearner(*l, ctx.principal, c->learner)) {
+                 return respond(ProblemResponse(Status::NotFound("no conversion '" + id + "'"),
+                                                ctx.request.request_id));
+               }
+               auto receipt = lg->VerifiedReceipt(c->leaf_index, c->entry_bytes);
+               if (!receipt.ok())
+                 return respond(ProblemResponse(receipt.status(), ctx.request.request_id));
+               auto view = StoredConversionJson(*c, &*receipt);
+               if (!view.ok())
+                 return respond(ProblemResponse(view.status(), ctx.request.request_id));
+               respond(JsonResponse(200, *view));
+             });
+  router
+      .Add("GET", "/v1/learners/{id}/conversions", kLearnerDataReaders,
+           "A learner's applied conversions, oldest first, paginated with a stable cursor",
+           [b, l](RouteContext& ctx, Respond respond) {
+             const std::string& learner = ctx.params["id"];
+             if (!CanReadLearner(*l, ctx.principal, learner) || !l->Exists(learner)) {
+               return respond(ProblemResponse(Status::NotFound("no learner '" + learner + "'"),
+                                              ctx.request.request_id));
+             }
+             uint64_t limit = 0;
+             if (!QueryLimit(ctx, respond, 50, 1000, &limit)) return;
+             if (limit == 0) limit = 50;
+             const std::string* cursor = ctx.request.Query("cursor");
+             auto page = b->List(learner, cursor ? *cursor : "", limit);
+             if (!page.ok()) return respond(ProblemResponse(page.status(), ctx.request.request_id));
+             json items = json::array();
+             for (const StoredConversion& c : page->conversions) {
+               auto item = StoredConversionJson(c, nullptr);
+               if (!item.ok())
+                 return respond(ProblemResponse(item.status(), ctx.request.request_id));
+               items.push_back(std::move(item).value());
+             }
+             respond(JsonResponse(
+                 200, json{{"conversions", std::move(items)},
+                           {"next_cursor",
+                            page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}}));
+           })
+      .Takes({CursorParam(), LimitParam(50, 1000)});
 }
 
 }  // namespace lcb

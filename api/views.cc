@@ -93,6 +93,19 @@ StatusOr<json> RecordViewJson(const StoredRecord& r, const Receipt& receipt) {
   return out;
 }
 
+StatusOr<json> StoredConversionJson(const StoredConversion& c, const Receipt* receipt) {
+  json entry = json::parse(c.entry_bytes, nullptr, false);
+  if (!entry.is_object()) return Status::DataLoss("a stored conversion entry does not parse");
+  if (receipt != nullptr) {
+    return json{{"conversion", std::move(entry)},
+                {"leaf_index", c.leaf_index},
+                {"receipt", ReceiptJson(*receipt)}};
+  }
+  entry.erase("program_snapshot");
+  entry["leaf_index"] = c.leaf_index;
+  return entry;
+}
+
 StatusOr<json> RecordListItemJson(const StoredRecord& r) {
   json item = json::parse(r.entry_bytes, nullptr, false);
   if (item.is_discarded()) return Status::DataLoss("a stored record entry does not parse");

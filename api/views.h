@@ -19,6 +19,10 @@ json CorrectionJson(const Correction& correction);
 json RevocationJson(const Revocation& revocation);
 // GET /v1/records/{id}: {"record": the logged entry, "status", "receipt", "revoked_by"?}.
 StatusOr<json> RecordViewJson(const StoredRecord& record, const Receipt& receipt);
+// An applied conversion: with a receipt, the bundle {"conversion": the entry as hashed,
+// "leaf_index", "receipt"}; without, a list item (the entry without its program_snapshot, which
+// GET /v1/conversions/{id} has, plus "leaf_index").
+StatusOr<json> StoredConversionJson(const StoredConversion& c, const Receipt* receipt);
 // An item of GET /v1/learners/{id}/records: the entry plus status and leaf_index.
 StatusOr<json> RecordListItemJson(const StoredRecord& record);
 

@@ -1085,7 +1085,7 @@ std::string PassbookJsonText(const std::string& learner, const Passbook& p, json
   // records) is written directly, last; as json objects it took ~2 us an entry.
   text.pop_back();  // the closing brace
   text.append(",\"expiring\":[");
-  text.reserve(text.size() + p.expiring.size() * 72 + 2);
+  text.reserve(text.size() + p.expiring.size() * 100 + 2);
   for (size_t i = 0; i < p.expiring.size(); ++i) {
     const ExpiringRecord& x = p.expiring[i];
     if (i > 0) text.push_back(',');
@@ -1095,6 +1095,8 @@ std::string PassbookJsonText(const std::string& learner, const Passbook& p, json
     text.append(FormatDate(x.expires_on));
     text.append("\",\"credits\":");
     AppendCredits(x.credits, &text);
+    text.append(",\"unit\":");
+    AppendJsonString(x.unit, &text);
     text.push_back('}');
   }
   text.append("]}");

@@ -267,6 +267,7 @@ std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& p) {
     for (const auto& e : expiring.records) {
       w.Bytes(e.record);
       w.I64(e.credits);
+      w.Bytes(e.unit);
     }
   }
   return std::move(w.out());
@@ -288,12 +289,13 @@ StatusOr<PassbookTotals> DecodePassbookRow(std::string_view bytes, uint64_t* wat
     PassbookTotals::ExpiryDay& expiring = hint->second;
     ReadTallies(&r, &expiring.tallies);
     const uint32_t n = r.U32();
-    // Each entry takes at least 12 bytes: a count past the row's end is not reserved.
-    expiring.records.reserve(std::min<size_t>(n, r.Remaining() / 12));
+    // Each entry takes at least 16 bytes: a count past the row's end is not reserved.
+    expiring.records.reserve(std::min<size_t>(n, r.Remaining() / 16));
     for (uint32_t k = 0; k < n && r.ok(); ++k) {
       PassbookTotals::ExpiryDay::Entry e;
       e.record = r.Bytes();
       e.credits = r.I64();
+      e.unit = r.Bytes();
       expiring.records.push_back(std::move(e));
     }
   }

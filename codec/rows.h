@@ -77,7 +77,7 @@ StatusOr<std::vector<LogKeyRow>> DecodeLogKeyRows(std::string_view text);
 //   tallies  = tally(total) tally(kind)*9 map(level:int) map(field) map(issuer) map(year:int)
 //   map      = count:u32 (key tally)*     key = len:u32 bytes, or an i64 for int keys
 //   tally    = credits:i64 records:i64
-//   day      = expires_on:i64 tallies count:u32 (record:bytes credits:i64)*
+//   day      = expires_on:i64 tallies count:u32 (record:bytes credits:i64 unit:bytes)*
 // (integers big-endian). A row this code cannot read (an older magic: "PBT2" rows counted
 // failing grades) is DataLoss: the caller rebuilds it from the learner's records.
 std::string EncodePassbookRow(uint64_t watermark, const PassbookTotals& totals);

@@ -36,7 +36,7 @@ Passbook ComputePassbook(std::span<const Record> records, Days today) {
     pb.by_issuer[r.issuer] += r.credits;
     pb.by_year[std::to_string(CivilFromDays(r.completed_on).year)] += r.credits;
     if (r.expires_on && *r.expires_on - today <= kExpiringWindowDays) {
-      pb.expiring.push_back(ExpiringRecord{r.id, *r.expires_on, r.credits});
+      pb.expiring.push_back(ExpiringRecord{r.id, *r.expires_on, r.credits, r.unit});
     }
   }
   for (size_t kind_idx = 0; kind_idx < kind_sums.size(); ++kind_idx) {
@@ -131,7 +131,7 @@ void PassbookTotals::Add(const Record& r) {
     ApplyRecord(&day.tallies, r.credits, r.kind, r.level, field, r.issuer, year, 1);
     // Appended, O(1): a learner with 10^5 records expiring on one day is caught up in one pass
     // (a sorted insert made that quadratic).
-    day.records.push_back(ExpiryDay::Entry{r.id, r.credits});
+    day.records.push_back(ExpiryDay::Entry{r.id, r.credits, r.unit});
   }
 }
 
@@ -172,7 +172,7 @@ Passbook PassbookTotals::At(Days today) const {
   for (; day != by_expiry.end() && day->first - today <= kExpiringWindowDays; ++day) {
     const size_t first = pb.expiring.size();
     for (const ExpiryDay::Entry& e : day->second.records) {
-      pb.expiring.push_back(ExpiringRecord{e.record, day->first, e.credits});
+      pb.expiring.push_back(ExpiringRecord{e.record, day->first, e.credits, e.unit});
     }
     std::sort(pb.expiring.begin() + static_cast<ptrdiff_t>(first), pb.expiring.end(),
               [](const ExpiringRecord& a, const ExpiringRecord& b) { return a.record < b.record; });

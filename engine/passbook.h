@@ -40,6 +40,7 @@ struct ExpiringRecord {
   std::string record;  // record id
   Days expires_on = 0;
   Centi credits = 0;
+  std::string unit;  // the record's unit id, so that a page can name what expires
 
   friend bool operator==(const ExpiringRecord&, const ExpiringRecord&) = default;
 };
@@ -96,6 +97,7 @@ struct PassbookTotals {
     struct Entry {
       std::string record;
       Centi credits = 0;
+      std::string unit;
       friend bool operator==(const Entry&, const Entry&) = default;
     };
     std::vector<Entry> records;  // in no order (At sorts the ones it reports)

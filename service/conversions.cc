@@ -1,6 +1,7 @@
 #include "service/conversions.h"
 
 #include "codec/entries.h"
+#include "codec/json_util.h"
 #include "common/date.h"
 #include "common/encoding.h"
 #include "engine/ruleset_index.h"
@@ -48,6 +49,68 @@ void ConversionService::Apply(const std::string& learner, const std::string& pro
       done(AppliedConversion{id, std::move(decided), std::move(receipt).value()});
     });
   });
+}
+
+StatusOr<StoredConversion> ConversionService::Read(const std::string& id) {
+  auto leaf = log_->ledger().ObjectIndex(id);
+  if (!leaf.ok()) {
+    if (leaf.status().code() == StatusCode::kNotFound) {
+      return Status::NotFound("no conversion '" + id + "'");
+    }
+    return leaf.status();
+  }
+  StoredConversion out;
+  out.id = id;
+  out.leaf_index = *leaf;
+  log_->Reach(*leaf);
+  LCB_ASSIGN_OR_RETURN(out.entry_bytes, log_->ledger().Entry(*leaf));
+  const json entry = json::parse(out.entry_bytes, nullptr, false);
+  if (!entry.is_object() || entry.value("type", "") != "conversion") {
+    return Status::NotFound("no conversion '" + id + "'");  // a record's id, a ruleset's...
+  }
+  if (!entry.contains("learner") || !entry["learner"].is_string()) {
+    return Status::DataLoss("conversion entry " + id + " names no learner");
+  }
+  out.learner = entry["learner"].get<std::string>();
+  return out;
+}
+
+StatusOr<ConversionPage> ConversionService::List(const std::string& learner,
+                                                 const std::string& cursor, size_t limit) {
+  std::string start = keys::OwnerBegin(learner);
+  if (!cursor.empty()) {
+    auto raw = HexDecode(cursor);
+    if (!raw || raw->size() != 8) {
+      return Status::InvalidArgument(Field("/cursor"), "not a cursor from this API");
+    }
+    const uint64_t after = GetBigEndian64(*raw);
+    if (after == UINT64_MAX) return ConversionPage{};
+    start = keys::OwnerLeaf(learner, after + 1);
+  }
+  std::vector<std::pair<uint64_t, std::string>> found;
+  bool more = false;
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kConversions, start, keys::OwnerEnd(learner), SIZE_MAX,
+                                [&](std::string_view key, std::string_view value) {
+                                  if (found.size() == limit) {
+                                    more = true;
+                                    return false;
+                                  }
+                                  found.emplace_back(keys::LeafOfOwnerKey(key), value);
+                                  return true;
+                                }));
+  ConversionPage page;
+  page.conversions.reserve(found.size());
+  for (const auto& [leaf, id] : found) {
+    StoredConversion c;
+    c.id = id;
+    c.learner = learner;
+    c.leaf_index = leaf;
+    log_->Reach(leaf);
+    LCB_ASSIGN_OR_RETURN(c.entry_bytes, log_->ledger().Entry(leaf));
+    page.conversions.push_back(std::move(c));
+  }
+  if (more) page.next_cursor = HexEncode(BigEndian64(found.back().first));
+  return page;
 }
 
 StatusOr<WhatIfReport> ConversionService::WhatIf(const std::string& learner,

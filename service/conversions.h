@@ -24,6 +24,19 @@ struct AppliedConversion {
   Receipt receipt;
 };
 
+// An applied conversion as the log holds it.
+struct StoredConversion {
+  std::string id;
+  std::string learner;
+  uint64_t leaf_index = 0;
+  std::string entry_bytes;  // the "conversion" entry, exactly as hashed (JCS)
+};
+
+struct ConversionPage {
+  std::vector<StoredConversion> conversions;  // oldest first
+  std::string next_cursor;                    // empty on the last page
+};
+
 struct WhatIfProgram {
   WhatIfEntry entry;
   std::string title;  // the program's title, when the catalog has it
@@ -37,12 +50,13 @@ struct WhatIfReport {
 class ConversionService {
  public:
   ConversionService(CatalogService* catalog, LearnerService* learners, RecordService* records,
-                    RulesetService* rulesets, LogService* log, ServiceCounters* counters)
+                    RulesetService* rulesets, LogService* log, Kv* kv, ServiceCounters* counters)
       : catalog_(catalog),
         learners_(learners),
         records_(records),
         rulesets_(rulesets),
         log_(log),
+        kv_(kv),
         counters_(counters) {}
   void SetExecutor(Executor post) { post_ = std::move(post); }
   // Marked with the learner of every durable conversion (for the statistics); none by default.
@@ -62,12 +76,20 @@ class ConversionService {
   StatusOr<WhatIfReport> WhatIf(const std::string& learner,
                                 const std::vector<std::string>& programs, Days as_of, size_t limit);
 
+  // An applied conversion by id: NotFound for an unknown id or the id of another kind of entry.
+  StatusOr<StoredConversion> Read(const std::string& id);
+  // The learner's applied conversions in log order, `limit` at a time after `cursor` (from an
+  // earlier page; InvalidArgument at /cursor for one this API did not make). O(limit) reads.
+  StatusOr<ConversionPage> List(const std::string& learner, const std::string& cursor,
+                                size_t limit);
+
  private:
   CatalogService* catalog_;
   LearnerService* learners_;
   RecordService* records_;
   RulesetService* rulesets_;
   LogService* log_;
+  Kv* kv_;
   ServiceCounters* counters_;
   Executor post_ = [](std::function<void()> f) { f(); };
   LearnerChanges* changes_ = nullptr;

@@ -290,8 +290,9 @@ Status Services::Init(const Config& config, std::string* first_admin_token) {
   rulesets_ =
       std::make_unique<RulesetService>(catalog_.get(), log_.get(), admin_log_.get(), kv_.get());
   catalog_->SetProgramGuard(rulesets_.get());
-  conversions_ = std::make_unique<ConversionService>(
-      catalog_.get(), learners_.get(), records_.get(), rulesets_.get(), log_.get(), &counters_);
+  conversions_ =
+      std::make_unique<ConversionService>(catalog_.get(), learners_.get(), records_.get(),
+                                          rulesets_.get(), log_.get(), kv_.get(), &counters_);
   credential_input_ = std::make_unique<CredentialInputService>(catalog_.get(), records_.get());
   LCB_ASSIGN_OR_RETURN(credentials_, CredentialService::Open(config_, kv_.get(), catalog_.get(),
                                                              records_.get(), log_.get()));

@@ -56,6 +56,10 @@ test('a learner signs in with a code on a phone and reads the passbook', async (
   assert.equal(Number(await total.getAttribute('data-value')), pb.body.total_credits);
   assert.equal(await total.textContent(), String(pb.body.total_credits));
   assert.ok(!page.url().includes(code.code), 'the code is not left in the address bar');
+  // What expires soon is named by its unit's title, not by a record id.
+  assert.ok(pb.body.expiring.length > 0, 'the demo learner has a certificate that expires within a year');
+  const unitDoc = await api('GET', `/v1/units/${encodeURIComponent(pb.body.expiring[0].unit)}`, '');
+  assert.equal(await page.getByTestId('expiring-record').first().textContent(), unitDoc.body.title);
   // The session is an HttpOnly cookie: scripts cannot see it, and nothing is stored for them.
   const cookies = await context.cookies();
   const session = cookies.find((c) => c.name === 'cb_session');

@@ -130,8 +130,8 @@ TEST(PassbookTest, ExpiryBoundaries) {
   EXPECT_EQ(pb.expired_count, 2);
   EXPECT_EQ(pb.active_count, 4);
   EXPECT_EQ(pb.total_credits, 400);
-  EXPECT_EQ(pb.expiring, (std::vector<ExpiringRecord>{{"tomorrow", today + 1, 100},
-                                                      {"in365", today + 365, 100}}));
+  EXPECT_EQ(pb.expiring, (std::vector<ExpiringRecord>{{"tomorrow", today + 1, 100, "b1:U"},
+                                                      {"in365", today + 365, 100, "b1:U"}}));
 }
 
 TEST(PassbookTest, ExpiringSortedByDateThenId) {
@@ -223,7 +223,8 @@ std::vector<ExpiringRecord> OracleExpiring(const std::vector<Record>& records, D
         best = k;
       }
     }
-    out.push_back({pending[best]->id, *pending[best]->expires_on, pending[best]->credits});
+    out.push_back({pending[best]->id, *pending[best]->expires_on, pending[best]->credits,
+                   pending[best]->unit});
     pending.erase(pending.begin() + static_cast<long>(best));
   }
   return out;

@@ -656,6 +656,98 @@ TEST_F(RecordsTest, FailingGradesAreKeptButEarnNothing) {
   EXPECT_EQ(got["passing"], true);  // uk-btec's pass mark, read back from the catalog
 }
 
+// Applied conversions are read back: a learner's list (oldest first, in pages) and each one as a
+// bundle whose receipt verifies against the entry the log hashed; only those who may read the
+// learner's data see them.
+TEST_F(RecordsTest, AppliedConversionsAreReadBackWithTheirReceipts) {
+  server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                    cat_.Record(cat_.learner_a, "tsinghua:CS101", "C-1"), 201);
+  const std::string record = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
+                                               cat_.Record(cat_.learner_a, "tsinghua:MA101", "C-2"),
+                                               201)["records"][0]["id"];
+  server_->CallJson("PUT", "/v1/programs/tsinghua:BS", cat_.tsinghua_token,
+                    {{"title", "BS"},
+                     {"kind", "bachelor"},
+                     {"total_credits", 160},
+                     {"requirements", {{{"id", "electives"}, {"kind", "pool"}, {"credits", 30}}}}},
+                    200);
+  server_->CallJson("PUT", "/v1/programs/tsinghua:BS/ruleset", cat_.tsinghua_token,
+                    {{"rules",
+                      {{{"id", "cs"},
+                        {"target", "electives"},
+                        {"grant", 4},
+                        {"sources", {{{"unit", "tsinghua:CS101"}}}}},
+                       {{"id", "ma"},
+                        {"target", "electives"},
+                        {"grant", 5},
+                        {"sources", {{{"unit", "tsinghua:MA101"}}}}}}}},
+                    201);
+  server_->CallJson("POST", "/v1/learners/" + cat_.learner_a + "/grants", cat_.learner_a_token,
+                    {{"institution", "tsinghua"}}, 201);
+  const std::string list = "/v1/learners/" + cat_.learner_a + "/conversions";
+  EXPECT_TRUE(
+      server_->CallJson("GET", list, cat_.learner_a_token, nullptr, 200)["conversions"].empty());
+  std::vector<std::string> applied;
+  for (int i = 0; i < 3; ++i) {
+    json a = server_->CallJson("POST", "/v1/conversions", cat_.tsinghua_token,
+                               {{"learner", cat_.learner_a}, {"program", "tsinghua:BS"}}, 201);
+    applied.push_back(a["id"]);
+  }
+  // In pages of two, oldest first.
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int page = 0; page < 5; ++page) {
+    std::string target = list + "?limit=2";
+    if (!cursor.empty()) target += "&cursor=" + cursor;
+    json r = server_->CallJson("GET", target, cat_.learner_a_token, nullptr, 200);
+    for (const json& c : r["conversions"]) {
+      seen.push_back(c["id"]);
+      EXPECT_EQ(c["type"], "conversion");
+      EXPECT_EQ(c["program"], "tsinghua:BS");
+      EXPECT_EQ(c["result"]["granted"], 9) << c.dump();
+      EXPECT_TRUE(c.contains("leaf_index"));
+      EXPECT_FALSE(c.contains("program_snapshot"));
+    }
+    if (r["next_cursor"].is_null()) break;
+    cursor = r["next_cursor"];
+  }
+  EXPECT_EQ(seen, applied);
+  EXPECT_EQ(
+      json::parse(server_->Call("GET", list + "?cursor=zz", cat_.learner_a_token).body)["pointer"],
+      "/cursor");
+
+  // One, as a bundle: the entry as hashed, with a receipt that verifies.
+  const std::string one = "/v1/conversions/" + applied[1];
+  json bundle = server_->CallJson("GET", one, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(bundle["conversion"]["id"], applied[1]);
+  EXPECT_EQ(bundle["conversion"]["learner"], cat_.learner_a);
+  EXPECT_TRUE(bundle["conversion"].contains("program_snapshot"));
+  const uint64_t leaf = bundle["leaf_index"];
+  json entries = server_->CallJson(
+      "GET", "/v1/log/entries?start=" + std::to_string(leaf) + "&end=" + std::to_string(leaf + 1),
+      cat_.auditor_token, nullptr, 200);
+  const std::string bytes = *Base64Decode(entries["entries"][0]["entry"].get<std::string>());
+  EXPECT_EQ(json::parse(bytes), bundle["conversion"]);
+  ExpectReceiptVerifies(*server_, bundle["receipt"], bytes);
+  // Who may read the learner's data reads it; others get 404 (admin 403), as for records.
+  server_->CallJson("GET", one, cat_.tsinghua_token, nullptr, 200);
+  server_->CallJson("GET", one, cat_.auditor_token, nullptr, 200);
+  server_->CallJson("GET", one, cat_.learner_b_token, nullptr, 404);
+  server_->CallJson("GET", one, cat_.ouchn_token, nullptr, 404);
+  server_->CallJson("GET", one, server_->admin_token(), nullptr, 403);
+  server_->CallJson("GET", one, "", nullptr, 401);
+  server_->CallJson("GET", list, cat_.learner_b_token, nullptr, 404);
+  server_->CallJson("GET", list, cat_.ouchn_token, nullptr, 404);
+  // A record's id, or no entry at all, is no conversion.
+  server_->CallJson("GET", "/v1/conversions/" + record, cat_.learner_a_token, nullptr, 404);
+  server_->CallJson("GET", "/v1/conversions/conv_000000000000000000000000", cat_.learner_a_token,
+                    nullptr, 404);
+  // Once the grant is withdrawn, the institution no longer reads them.
+  server_->CallJson("DELETE", "/v1/learners/" + cat_.learner_a + "/grants/tsinghua",
+                    cat_.learner_a_token, nullptr, 200);
+  server_->CallJson("GET", one, cat_.tsinghua_token, nullptr, 404);
+}
+
 TEST_F(RecordsTest, RegisteredGradeScalesSurviveRestart) {
   json scale = {{"kind", "symbolic"},
                 {"pass_value", 60},

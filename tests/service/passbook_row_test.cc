@@ -25,6 +25,7 @@ PassbookTotals RandomTotals(std::mt19937_64& rng, int n, std::vector<Record>* co
   for (int k = 0; k < n; ++k) {
     Record r;
     r.id = "rec-" + std::to_string(k);
+    r.unit = "u" + std::to_string(k % 7);
     r.issuer = issuers[below(3)];
     r.kind = static_cast<UnitKind>(below(kUnitKindCount));
     r.credits = below(2001);
@@ -110,7 +111,8 @@ json PassbookAsValues(const std::string& learner, const Passbook& p, json extra)
   for (const auto& x : p.expiring) {
     expiring.push_back({{"record", x.record},
                         {"expires_on", FormatDate(x.expires_on)},
-                        {"credits", CreditsJson(x.credits)}});
+                        {"credits", CreditsJson(x.credits)},
+                        {"unit", x.unit}});
   }
   extra.update(json{{"learner", learner},
                     {"total_credits", CreditsJson(p.total_credits)},
@@ -141,10 +143,10 @@ TEST(PassbookJsonTextTest, ParsesToTheAnswerAsValues) {
   Passbook pb;
   pb.total_credits = 250;
   pb.by_issuer = {{"pku", 250}};
-  pb.expiring = {{"plain-id", base + 3, 250},
-                 {"quote\"back\\slash\nline", base + 4, 0},
-                 {"中文", base + 5, 1},
-                 {"ctl\x01", base + 6, 12345}};
+  pb.expiring = {{"plain-id", base + 3, 250, "pku:CS101"},
+                 {"quote\"back\\slash\nline", base + 4, 0, "u\"q"},
+                 {"中文", base + 5, 1, "大学:课程"},
+                 {"ctl\x01", base + 6, 12345, "ctl\x02"}};
   const std::string text = PassbookJsonText("lrn_2", pb);
   EXPECT_EQ(json::parse(text), PassbookAsValues("lrn_2", pb, json::object()));
   EXPECT_EQ(json::parse(text)["expiring"][0]["credits"], 2.5);

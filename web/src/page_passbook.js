@@ -1,6 +1,7 @@
 // The learner's home: the passbook (学分存折), totals of active credits and how they split by
 // kind, level, field, issuer and year, and what expires when.
 import * as api from './api.js';
+import {names, unitTitle} from './catalog.js';
 import {barChart} from './charts.js';
 import {credits, h, heading, notice, table} from './dom.js';
 import {date, fieldLabel, kindLabel, num, S, t} from './i18n.js';
@@ -21,7 +22,7 @@ const L = {
   level: ['{n} 级', 'Level {n}'],
   expiring: ['即将过期的学分', 'Credits that expire'],
   expiringNone: ['没有即将过期的学分。', 'No credits expire soon.'],
-  record: ['记录', 'Record'],
+  record: ['课程或成果', 'Course or outcome'],
   expiresOn: ['过期日期', 'Expires on'],
   allRecords: ['查看全部学习成果', 'See all your records'],
   programs: ['查看学分可转换到哪些专业', 'See how far your credits go in programs'],
@@ -38,6 +39,8 @@ export async function render({view, app, setTitle}) {
   const entries = (obj, label) => Object.entries(obj).map(([k, v]) => [label(k), v]);
   const byYear = Object.entries(p.by_year).sort(([a], [b]) => a.localeCompare(b));
   const unit = t(S.creditsUnit);
+  // What expires is named by its unit's title (one catalog read per distinct unit).
+  const titles = await names(unitTitle, p.expiring.map((e) => e.unit).filter(Boolean));
   view.append(
     h('p', {class: 'total'}, t(L.total),
       h('span', {class: 'total-number', 'data-testid': 'total-credits', 'data-value': String(p.total_credits)},
@@ -58,7 +61,9 @@ export async function render({view, app, setTitle}) {
     h('h2', {class: 'heading-m'}, t(L.expiring)),
     p.expiring.length
       ? table(null, [t(L.record), t(S.creditsUnit), t(L.expiresOn)], p.expiring.map((e) => [
-        h('a', {href: `#/record/${api.enc(e.record)}`}, e.record), credits(e.credits), date(e.expires_on)]),
+        h('a', {href: `#/record/${api.enc(e.record)}`, 'data-testid': 'expiring-record'},
+          (e.unit && titles.get(e.unit)) || e.record),
+        credits(e.credits), date(e.expires_on)]),
       {class: 'table-responsive'})
       : h('p', null, t(L.expiringNone)),
     h('p', null, h('a', {href: '#/records'}, t(L.allRecords))),
