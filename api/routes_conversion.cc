@@ -151,7 +151,6 @@ void AddConversionRoutes(Router& router, ConversionService& conversions, Learner
              }
              uint64_t limit = 0;
              if (!QueryLimit(ctx, respond, 50, 1000, &limit)) return;
-             if (limit == 0) limit = 50;
              const std::string* cursor = ctx.request.Query("cursor");
              auto page = b->List(learner, cursor ? *cursor : "", limit);
              if (!page.ok()) return respond(ProblemResponse(page.status(), ctx.request.request_id));

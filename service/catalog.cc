@@ -383,6 +383,16 @@ std::shared_ptr<const GradeScales> CatalogService::Scales() const {
   return scales_;
 }
 
+std::shared_ptr<const GradeScales> CatalogService::ScalesKnowing(std::string_view id) {
+  std::shared_ptr<const GradeScales> scales = Scales();
+  if (scales->Find(id) != nullptr) return scales;
+  // Scales are never deleted and a record's scale is registered before the record is posted, so
+  // a miss is a follower behind on the catalog: one read of a small table brings it up to date.
+  if (!LoadGradeScales().ok()) return nullptr;
+  scales = Scales();
+  return scales->Find(id) != nullptr ? scales : nullptr;
+}
+
 std::vector<GradeScale> CatalogService::ListGradeScales() const {
   auto scales = Scales();
   std::vector<GradeScale> out;

@@ -96,6 +96,10 @@ class CatalogService {
   StatusOr<GradeScale> GetGradeScale(const std::string& id) const;
   // An immutable snapshot of every scale, for recognition.
   std::shared_ptr<const GradeScales> Scales() const;
+  // A snapshot that knows the scale `id`: on a miss the scales are read again from the store
+  // first (a PostgreSQL follower can read a record before its poll of the admin log brings the
+  // scale's registration); nullptr when the store does not know it either.
+  std::shared_ptr<const GradeScales> ScalesKnowing(std::string_view id);
 
  private:
   CatalogService(Kv* kv, AdminLog* admin_log) : kv_(kv), admin_log_(admin_log) {}

@@ -284,7 +284,7 @@ void RecordService::Append(std::vector<LogEntry> entries, std::vector<std::strin
       });
 }
 
-void RecordService::ResolveDerived(Record& record) {
+Status RecordService::ResolveDerived(Record& record) {
   // The common level is derived, not logged: it comes from the issuer's regime, which cannot
   // change once the issuer has posted (CatalogService::PutInstitution). A record whose level
   // does not resolve (an issuer gone from the catalog, or a store older than that rule) stays
@@ -294,12 +294,15 @@ void RecordService::ResolveDerived(Record& record) {
     record.common_level = kCommonLevelUnresolved;
   }
   // Passing is derived too: a scale's pass mark never changes once registered (GradeScales
-  // refuses to replace a scale). A scale no longer known (never, as scales are not deleted)
-  // leaves the record passing, as it was counted when posted.
-  const std::shared_ptr<const GradeScales> scales = catalog_->Scales();
-  if (scales->Find(record.grade_scale) != nullptr) {
-    record.passing = scales->IsPassing(record.grade_scale, record.grade);
+  // refuses to replace a scale). A scale the catalog cannot find even after reading it again is
+  // an error, never a guess: a guess would be counted, and stored in the passbook's row.
+  const std::shared_ptr<const GradeScales> scales = catalog_->ScalesKnowing(record.grade_scale);
+  if (scales == nullptr) {
+    return Status::DataLoss("record " + record.id + " is graded on the scale '" +
+                            record.grade_scale + "', which the catalog does not hold");
   }
+  record.passing = scales->IsPassing(record.grade_scale, record.grade);
+  return Status::Ok();
 }
 
 StatusOr<StoredRecord> RecordService::Read(const std::string& id) {
@@ -315,7 +318,7 @@ StatusOr<StoredRecord> RecordService::Read(const std::string& id) {
   log_->Reach(*leaf);
   LCB_ASSIGN_OR_RETURN(out.entry_bytes, log_->ledger().Entry(*leaf));
   LCB_ASSIGN_OR_RETURN(out.record, ParseRecordEntry(out.entry_bytes, id, *leaf));
-  ResolveDerived(out.record);
+  LCB_RETURN_IF_ERROR(ResolveDerived(out.record));
   Status s = kv_->Get(Table::kStatus, id, &out.revoked_by);
   if (s.ok()) {
     out.record.revoked = true;
@@ -428,7 +431,7 @@ Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
                                        const std::function<void(uint64_t, Record)>& each) {
   return ForEachLogEntry(*log_, from, to, [&](uint64_t leaf, std::string_view bytes) -> Status {
     if (std::optional<Record> fast = RecordFromEntryFast(bytes)) {
-      ResolveDerived(*fast);
+      LCB_RETURN_IF_ERROR(ResolveDerived(*fast));
       each(leaf, std::move(*fast));
       return Status::Ok();
     }
@@ -437,7 +440,7 @@ Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
       return Status::Ok();
     }
     LCB_ASSIGN_OR_RETURN(Record r, RecordFromEntry(entry));  // parsed once, above
-    ResolveDerived(r);
+    LCB_RETURN_IF_ERROR(ResolveDerived(r));
     each(leaf, std::move(r));
     return Status::Ok();
   });

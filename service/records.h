@@ -190,8 +190,9 @@ class RecordService {
                                 const std::unordered_set<std::string>* new_learners,
                                 std::vector<Status>* problems);
   // Sets what a record derives but does not log: common_level from its issuer's regime
-  // (engine/regimes.h) and passing from its grade scale's pass mark.
-  void ResolveDerived(Record& record);
+  // (engine/regimes.h) and passing from its grade scale's pass mark (DataLoss when the
+  // catalog does not hold the scale).
+  Status ResolveDerived(Record& record);
   // Appends validated entries; `learners` are touched once the group is durable or failed.
   void Append(std::vector<LogEntry> entries, std::vector<std::string> learners,
               std::function<void(StatusOr<PostOutcome>)> done);

@@ -203,6 +203,11 @@ test('a learner with failing grades sees them kept but not counted', async () =>
   assert.ok(failed, 'a record with passing: false');
   await openPage(page, `record/${failed.id}`);
   assert.match(await page.getByTestId('failing').textContent(), /未及格：不计学分/);
+  // The list marks them too (all of this learner's records fit on its first page).
+  assert.ok(list.body.records.length <= 20, `${list.body.records.length} records`);
+  await openPage(page, 'records');
+  assert.equal(await page.getByTestId('failing').count(),
+    list.body.records.filter((r) => r.passing === false && r.status === 'active').length);
   const passed = list.body.records.find((r) => r.passing === true);
   await openPage(page, `record/${passed.id}`);
   assert.equal(await page.getByTestId('failing').count(), 0);

@@ -644,16 +644,22 @@ TEST_F(RecordsTest, FailingGradesAreKeptButEarnNothing) {
   EXPECT_EQ(pb["total_credits"], 9);
   server_->CallJson("POST", "/v1/records/" + f4 + "/revoke", cat_.tsinghua_token,
                     {{"reason", "entered twice"}}, 200);
+  const std::string f6 =
+      post(cat_.tsinghua_token, graded("tsinghua:MA101", "F-6", "uk-btec", "Fail"));
   server_.reset();
   server_ = std::make_unique<TestServer>(dir_.path());
+  // The registered scale's pass mark is read back from the catalog after the restart, both
+  // ways; the passbook (its stored row caught up through F-6) agrees.
+  json got = server_->CallJson("GET", "/v1/records/" + f5, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(got["passing"], true);
+  got = server_->CallJson("GET", "/v1/records/" + f6, cat_.learner_a_token, nullptr, 200);
+  EXPECT_EQ(got["passing"], false);
   pb = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/passbook",
                          cat_.learner_a_token, nullptr, 200);
-  EXPECT_EQ(pb["failed_count"], 1);  // F-3
+  EXPECT_EQ(pb["failed_count"], 2);  // F-3, F-6
   EXPECT_EQ(pb["revoked_count"], 2);
   EXPECT_EQ(pb["active_count"], 2);
   EXPECT_EQ(pb["total_credits"], 9);
-  json got = server_->CallJson("GET", "/v1/records/" + f5, cat_.learner_a_token, nullptr, 200);
-  EXPECT_EQ(got["passing"], true);  // uk-btec's pass mark, read back from the catalog
 }
 
 // Applied conversions are read back: a learner's list (oldest first, in pages) and each one as a

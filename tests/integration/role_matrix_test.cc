@@ -202,6 +202,7 @@ class RoleMatrixTest : public ::testing::Test {
   Catalog cat_;
   std::string pku_token_;
   std::string record_a_, record_b_;
+  std::string conversion_a_;  // applied by the first cell that needs it
   uint64_t checkpoint_size_ = 0;
   int counter_ = 0;
   std::vector<Row> rows_;
@@ -391,6 +392,19 @@ void RoleMatrixTest::BuildTable() {
       Fixed("/v1/conversions", conversion(a)));
   Add("POST", "/v1/conversions", "B granted no one", 'B', "401 403 403 404 403 403 403 403",
       Fixed("/v1/conversions", conversion(b)));
+  // Applied conversions are the learner's data: read as its records are.
+  Add("GET", "/v1/learners/{id}/conversions", "A granted owner and pku", 'A',
+      "401 403 2xx 2xx 2xx 404 2xx 404", Fixed("/v1/learners/" + a + "/conversions"));
+  Add("GET", "/v1/learners/{id}/conversions", "B granted no one", 'B',
+      "401 403 2xx 404 404 404 2xx 404", Fixed("/v1/learners/" + b + "/conversions"));
+  Add("GET", "/v1/conversions/{id}", "A's applied conversion", 'A',
+      "401 403 2xx 2xx 2xx 404 2xx 404", [this, a, conversion] {
+        if (conversion_a_.empty()) {
+          conversion_a_ = server_->CallJson("POST", "/v1/conversions", cat_.tsinghua_token,
+                                            json::parse(conversion(a)), 201)["id"];
+        }
+        return CellRequest{"/v1/conversions/" + conversion_a_, ""};
+      });
   Add("GET", "/v1/learners/{id}/what-if", "", 'A', "401 403 403 403 403 403 2xx 404",
       Fixed("/v1/learners/" + a + "/what-if?programs=all"));
 

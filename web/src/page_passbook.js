@@ -39,8 +39,10 @@ export async function render({view, app, setTitle}) {
   const entries = (obj, label) => Object.entries(obj).map(([k, v]) => [label(k), v]);
   const byYear = Object.entries(p.by_year).sort(([a], [b]) => a.localeCompare(b));
   const unit = t(S.creditsUnit);
-  // What expires is named by its unit's title (one catalog read per distinct unit).
-  const titles = await names(unitTitle, p.expiring.map((e) => e.unit).filter(Boolean));
+  // What expires is named by its unit's title: one catalog read per distinct unit, for the
+  // first 100 units (a learner with thousands of expiring records sees ids past them).
+  const units = [...new Set(p.expiring.map((e) => e.unit).filter(Boolean))].slice(0, 100);
+  const titles = await names(unitTitle, units);
   view.append(
     h('p', {class: 'total'}, t(L.total),
       h('span', {class: 'total-number', 'data-testid': 'total-credits', 'data-value': String(p.total_credits)},

@@ -15,6 +15,7 @@ const PAGE_SIZE = 20;
 const API_PAGE = 100;
 
 const L = {
+  failing: ['未及格（不计学分）', 'Not passed (no credit)'],
   title: ['我的学习成果', 'Your records'],
   filters: ['筛选', 'Filter'],
   kind: ['成果类型', 'Kind'],
@@ -131,7 +132,9 @@ export async function render({view, app, params, setTitle}) {
       attrs: {'data-testid': 'record-row', 'data-record': r.id},
       cells: [h('a', {href: `#/record/${api.enc(r.id)}`}, units.get(r.unit)), issuers.get(r.issuer), kindLabel(r.kind),
         credits(r.credits), date(r.completed_on),
-        r.status === 'active' ? tag(t(S.active), 'green') : tag(t(S.revoked), 'red')],
+        r.status !== 'active' ? tag(t(S.revoked), 'red')
+          : r.passing === false ? h('span', {'data-testid': 'failing'}, tag(t(L.failing), 'grey'))
+            : tag(t(S.active), 'green')],
     })), {class: 'table-responsive'}));
   if (page > 1 || result.next) {
     view.append(h('nav', {class: 'pager', 'aria-label': t(S.page, {n: page})},
