@@ -18,6 +18,27 @@ class RecordsTest : public ::testing::Test {
     server_ = std::make_unique<TestServer>(dir_.path());
     cat_.Load(*server_);
   }
+  // tsinghua:BS, a pool of 30 electives that CS101 fills with 4 credits and MA101 with 5.
+  void PutElectivesProgram() {
+    server_->CallJson(
+        "PUT", "/v1/programs/tsinghua:BS", cat_.tsinghua_token,
+        {{"title", "BS"},
+         {"kind", "bachelor"},
+         {"total_credits", 160},
+         {"requirements", {{{"id", "electives"}, {"kind", "pool"}, {"credits", 30}}}}},
+        200);
+    server_->CallJson("PUT", "/v1/programs/tsinghua:BS/ruleset", cat_.tsinghua_token,
+                      {{"rules",
+                        {{{"id", "cs"},
+                          {"target", "electives"},
+                          {"grant", 4},
+                          {"sources", {{{"unit", "tsinghua:CS101"}}}}},
+                         {{"id", "ma"},
+                          {"target", "electives"},
+                          {"grant", 5},
+                          {"sources", {{{"unit", "tsinghua:MA101"}}}}}}}},
+                      201);
+  }
   TempDir dir_;
   std::unique_ptr<TestServer> server_;
   Catalog cat_;
@@ -585,23 +606,7 @@ TEST_F(RecordsTest, FailingGradesAreKeptButEarnNothing) {
   const std::string f5 =
       post(cat_.tsinghua_token, graded("tsinghua:CS101", "F-5", "uk-btec", "Pass"));
 
-  server_->CallJson("PUT", "/v1/programs/tsinghua:BS", cat_.tsinghua_token,
-                    {{"title", "BS"},
-                     {"kind", "bachelor"},
-                     {"total_credits", 160},
-                     {"requirements", {{{"id", "electives"}, {"kind", "pool"}, {"credits", 30}}}}},
-                    200);
-  server_->CallJson("PUT", "/v1/programs/tsinghua:BS/ruleset", cat_.tsinghua_token,
-                    {{"rules",
-                      {{{"id", "cs"},
-                        {"target", "electives"},
-                        {"grant", 4},
-                        {"sources", {{{"unit", "tsinghua:CS101"}}}}},
-                       {{"id", "ma"},
-                        {"target", "electives"},
-                        {"grant", 5},
-                        {"sources", {{{"unit", "tsinghua:MA101"}}}}}}}},
-                    201);
+  PutElectivesProgram();
 
   auto check = [&](const std::string& when) {
     SCOPED_TRACE(when);
@@ -671,23 +676,7 @@ TEST_F(RecordsTest, AppliedConversionsAreReadBackWithTheirReceipts) {
   const std::string record = server_->CallJson("POST", "/v1/records", cat_.tsinghua_token,
                                                cat_.Record(cat_.learner_a, "tsinghua:MA101", "C-2"),
                                                201)["records"][0]["id"];
-  server_->CallJson("PUT", "/v1/programs/tsinghua:BS", cat_.tsinghua_token,
-                    {{"title", "BS"},
-                     {"kind", "bachelor"},
-                     {"total_credits", 160},
-                     {"requirements", {{{"id", "electives"}, {"kind", "pool"}, {"credits", 30}}}}},
-                    200);
-  server_->CallJson("PUT", "/v1/programs/tsinghua:BS/ruleset", cat_.tsinghua_token,
-                    {{"rules",
-                      {{{"id", "cs"},
-                        {"target", "electives"},
-                        {"grant", 4},
-                        {"sources", {{{"unit", "tsinghua:CS101"}}}}},
-                       {{"id", "ma"},
-                        {"target", "electives"},
-                        {"grant", 5},
-                        {"sources", {{{"unit", "tsinghua:MA101"}}}}}}}},
-                    201);
+  PutElectivesProgram();
   server_->CallJson("POST", "/v1/learners/" + cat_.learner_a + "/grants", cat_.learner_a_token,
                     {{"institution", "tsinghua"}}, 201);
   const std::string list = "/v1/learners/" + cat_.learner_a + "/conversions";
