@@ -156,6 +156,8 @@ struct TokenOptions : ServerFlags {
   std::string data;
   std::string config_file;
   std::string origin;
+  std::string storage;
+  std::string postgres_dsn;
   std::string id;
 };
 
@@ -212,6 +214,8 @@ int RunToken(const TokenOptions& o) {
   }
   std::map<std::string, std::string> flags;
   if (!o.data.empty()) flags["data_dir"] = o.data;
+  if (!o.storage.empty()) flags["storage.backend"] = o.storage;
+  if (!o.postgres_dsn.empty()) flags["storage.postgres.dsn"] = o.postgres_dsn;
   if (!o.origin.empty()) flags["origin"] = o.origin;
   auto config = LoadConfig(o.config_file, ProcessEnvironment(), flags);
   if (!config.ok()) {
@@ -331,9 +335,11 @@ void AddTokenCommand(CLI::App& parent, int* exit_code) {
   cmd->footer(
       "ROLE is admin, auditor, institution:<id>, learner:<id> or regulator:<region>, the\n"
       "region a GB/T 2260 prefix (31, 3101, 310101; 310000 is 31). With --data (default ./var)\n"
-      "the store of an existing bank is opened directly (the server must be stopped; a\n"
-      "directory without a bank is refused, never created); with --server the running\n"
-      "server is asked, with an admin token. `list --role ROLE` lists only that role's\n"
+      "the store of an existing bank is opened directly, the server of that directory stopped\n"
+      "(a PostgreSQL bank: a node's data directory, holding the bank's keys, with --storage\n"
+      "postgres --postgres-dsn URL or --config). A directory without a bank is refused,\n"
+      "never created. With --server the running server is asked, with an admin token.\n"
+      "`list --role ROLE` lists only that role's\n"
       "tokens; a kind alone (institution, learner) lists every token of that kind.");
   const std::pair<const char*, const char*> actions[] = {
       {"create", "create a token (its secret is printed once)"},
@@ -354,6 +360,11 @@ void AddTokenCommand(CLI::App& parent, int* exit_code) {
     sub->add_option("--origin", o->origin, "with --data: the log's origin, when not the default")
         ->type_name("NAME")
         ->envname("CREDITBANK_ORIGIN");
+    sub->add_option("--storage", o->storage,
+                    "with --data: rocksdb (the default) or postgres (with --postgres-dsn)")
+        ->type_name("BACKEND");
+    sub->add_option("--postgres-dsn", o->postgres_dsn, "with --storage postgres: the database")
+        ->type_name("URL");
     CLI::Option* id = sub->add_option("--id", o->id, "the token's id")->type_name("TOKEN_ID");
     AddServerFlags(sub, o.get(), /*server_required=*/false, "an admin token (with --server)");
     if (std::string(name) == "create") role->required();

@@ -177,15 +177,17 @@ bool WitnessPolicy(const char* cmd, const WitnessFlags& w, std::vector<Cosigner>
 Status RequireCosignatures(const std::string& note, const std::vector<Cosigner>& cosigners,
                            size_t quorum) {
   if (quorum == 0) return Status::Ok();
-  auto found = VerifyCosignatures(note, cosigners);
+  std::vector<std::string> skipped;  // dated too far ahead: not counted
+  auto found = VerifyCosignatures(note, cosigners, CosignatureClockNow(), &skipped);
   if (!found.ok()) return found.status();
   if (found->size() < quorum) {
-    std::string names;
+    std::string names, why;
     for (const Cosignature& c : *found) names += (names.empty() ? "" : ", ") + c.name;
+    for (const std::string& s : skipped) why += "; not counted: " + s;
     return Status::DataLoss("the checkpoint has " + std::to_string(found->size()) +
                             " valid cosignatures of the witnesses given (" +
                             (names.empty() ? std::string("none") : names) + "), " +
-                            std::to_string(quorum) + " required");
+                            std::to_string(quorum) + " required" + why);
   }
   return Status::Ok();
 }

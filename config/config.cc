@@ -80,9 +80,9 @@ const std::vector<ConfigKeyInfo> kKeys = {
      "{\"vc_api\": {\"issue\": true}}",
      "CREDITBANK_VC_API_ISSUE", "vc-api-issue"},
     {"rotate_log_key", "string",
-     "true: a log key file the bank has never published becomes its signing key on this start, "
-     "retiring the current one (on a shared store a node refuses such a key otherwise; the "
-     "embedded store always rotates) (false)"},
+     "true: a log key file the bank has never published (on the embedded store also a missing "
+     "one, made anew) becomes its signing key on this start, retiring the current one; "
+     "otherwise such a start is refused (false)"},
     {"stats_k", "int", "GET /v1/stats leaves out cells of fewer learners than this (10)"},
     {"stats_build_on_start", "string",
      "true: serve builds the /v1/stats aggregates in the background at start, false: at the "

@@ -58,9 +58,9 @@ StatusOr<RawLine> ParseLine(std::string_view line) {
 }
 
 // Checks a parsed line that names `c` (name and key id already matched) at the verifier's
-// time `now`.
+// time `now`; `*future_dated` says when the line verified but is dated too far ahead.
 StatusOr<uint64_t> CheckBlob(const RawLine& raw, std::string_view body, const Cosigner& c,
-                             uint64_t now) {
+                             uint64_t now, bool* future_dated = nullptr) {
   if (raw.blob.size() != kCosigBytes) {
     return Status::DataLoss("cosignature by " + c.name + " has " +
                             std::to_string(raw.blob.size()) + " bytes, expected 76");
@@ -77,6 +77,7 @@ StatusOr<uint64_t> CheckBlob(const RawLine& raw, std::string_view body, const Co
   // After the signature: only the witness's own statement is worth a reason about its clock.
   if (now <= kMaxCosignatureTime - kMaxCosignatureFutureSkewSeconds &&
       timestamp > now + kMaxCosignatureFutureSkewSeconds) {
+    if (future_dated) *future_dated = true;
     return Status::DataLoss("cosignature by " + c.name + " is dated " + std::to_string(timestamp) +
                             " (POSIX seconds), " + std::to_string(timestamp - now) +
                             " s after this verifier's clock; at most " +
@@ -183,7 +184,8 @@ uint64_t CosignatureClockNow() {
 
 StatusOr<std::vector<Cosignature>> VerifyCosignatures(std::string_view note,
                                                       const std::vector<Cosigner>& known,
-                                                      uint64_t now) {
+                                                      uint64_t now,
+                                                      std::vector<std::string>* skipped) {
   LCB_ASSIGN_OR_RETURN(NoteParts parts, SplitNote(note));
   std::vector<Cosignature> out;
   for (const std::string& line : parts.lines) {
@@ -192,7 +194,13 @@ StatusOr<std::vector<Cosignature>> VerifyCosignatures(std::string_view note,
     const uint32_t id = static_cast<uint32_t>(ReadBigEndian(raw.blob, kKeyIdSize));
     for (const Cosigner& c : known) {
       if (c.name != raw.name || c.key_id != id) continue;
-      LCB_ASSIGN_OR_RETURN(uint64_t timestamp, CheckBlob(raw, parts.text, c, now));
+      bool future_dated = false;
+      StatusOr<uint64_t> checked = CheckBlob(raw, parts.text, c, now, &future_dated);
+      if (future_dated) {
+        if (skipped) skipped->push_back(checked.status().message());
+        continue;
+      }
+      LCB_ASSIGN_OR_RETURN(uint64_t timestamp, std::move(checked));
       bool seen = false;
       for (const Cosignature& s : out) seen = seen || s.name == c.name;
       if (!seen) out.push_back({c.name, timestamp, line});

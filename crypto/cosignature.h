@@ -75,12 +75,14 @@ uint64_t CosignatureClockNow();
 
 // The cosignatures in `note` from `known` cosigners that verify over the note's text, at most
 // one per cosigner. Lines of unknown names or key ids are ignored (the spec's rule); a line of
-// a known cosigner that fails to verify, or whose timestamp is more than
-// kMaxCosignatureFutureSkewSeconds after `now` (POSIX seconds), is DataLoss naming it.
-// InvalidArgument for a malformed note.
+// a known cosigner that fails to verify is DataLoss naming it. A line that verifies but is
+// dated more than kMaxCosignatureFutureSkewSeconds after `now` (POSIX seconds) is not counted
+// and does not fail the note (a witness's clock gone wrong must not veto cosignatures that the
+// others made): its reason goes to `skipped` when given. InvalidArgument for a malformed note.
 StatusOr<std::vector<Cosignature>> VerifyCosignatures(std::string_view note,
                                                       const std::vector<Cosigner>& known,
-                                                      uint64_t now = CosignatureClockNow());
+                                                      uint64_t now = CosignatureClockNow(),
+                                                      std::vector<std::string>* skipped = nullptr);
 
 // Checks one line (as a witness returns it) against `cosigner` over `body`; the timestamp on
 // success. DataLoss when it is not a valid cosignature by that cosigner, or is dated more than

@@ -7,9 +7,11 @@
 #include <sstream>
 
 #include "common/date.h"
+#include "common/encoding.h"
 #include "crypto/checkpoint.h"
 #include "crypto/ed25519.h"
 #include "crypto/rsa.h"
+#include "crypto/sha256.h"
 #include "crypto/signed_note.h"
 #include "service/credential_keys.h"
 #include "service/files.h"
@@ -119,6 +121,60 @@ StatusOr<BackupManifest> CreateBackup(Kv& kv, const Config& c, const std::string
   return manifest;
 }
 
+// Copies and checks the backup `from` in `work` (a new directory beside `data_dir`, renamed to
+// it once all is well); `m` is its MANIFEST.json or null.
+StatusOr<BackupManifest> RestoreInto(const std::string& from, const std::string& work,
+                                     const std::string& data_dir,
+                                     const std::string& effective_origin, const nlohmann::json& m) {
+  LCB_RETURN_IF_ERROR(MakeDirs(work));
+  std::error_code ec;
+  fs::copy(from + "/db", work + "/db", fs::copy_options::recursive, ec);
+  if (ec) return Status::Unavailable("cannot copy the store: " + ec.message());
+  std::vector<std::string> files;
+  LCB_RETURN_IF_ERROR(CopySecret(from + "/log_key.pem", work + "/log_key.pem"));
+  files.push_back("log_key.pem");
+  if (fs::exists(from + "/national_id.secret")) {
+    LCB_RETURN_IF_ERROR(CopySecret(from + "/national_id.secret", work + "/national_id.secret"));
+    files.push_back("national_id.secret");
+  }
+  // A backup taken before backups held the credential keys still restores: new keys are made
+  // here (not by the bank's first start, which on a shared store refuses to make keys once the
+  // bank has some: every node must get copies of the same ones), and the operator is told that
+  // the issuer changes.
+  std::string missing;
+  for (const char* name : kCredentialKeyFiles) {
+    const std::string to = work + "/" + name;
+    if (fs::exists(from + "/" + name)) {
+      LCB_RETURN_IF_ERROR(CopySecret(from + "/" + name, to));
+    } else {
+      missing += (missing.empty() ? "" : ", ") + std::string(name);
+      LCB_RETURN_IF_ERROR(std::string_view(name) == kCredentialKeyFile
+                              ? Ed25519Key::Generate().SavePem(to)
+                              : RsaKey::Generate().SavePem(to));
+    }
+    files.push_back(name);
+  }
+  std::vector<std::string> warnings;
+  if (!missing.empty()) {
+    warnings.push_back("the credential keys were not in the backup (" + missing +
+                       "): new ones were made in " + data_dir +
+                       "; the restored bank signs under a new issuer DID, and credentials "
+                       "issued before verify only with the old keys");
+  }
+  auto checked = CheckStore(work, effective_origin, /*full=*/true);
+  if (!checked.ok()) {
+    return Status(
+        checked.status().code(),
+        "the backup's store " + from + "/db cannot be restored: " + checked.status().message());
+  }
+  BackupManifest result = std::move(checked).value();
+  LCB_RETURN_IF_ERROR(CheckRestoredLog(result, from, m));
+  result.verified = "every entry matches its leaf hash and the root matches the signed checkpoint";
+  result.files = std::move(files);
+  result.warnings = std::move(warnings);
+  return result;
+}
+
 StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::string& data_dir,
                                        const std::string& origin) {
   if (!fs::exists(from + "/db") || !fs::exists(from + "/log_key.pem")) {
@@ -145,51 +201,22 @@ StatusOr<BackupManifest> RestoreBackup(const std::string& from, const std::strin
   }
   if (effective_origin.empty())
     return Status::InvalidArgument(Field("--origin"), "the log origin is unknown");
-  LCB_RETURN_IF_ERROR(MakeDirs(data_dir));
+  // Everything is restored into a directory beside data_dir and renamed into place at the end:
+  // a restore that fails (a copy, a key, the log's check) leaves nothing to start from, not a
+  // half-copied bank.
+  std::string target = fs::absolute(data_dir).string();
+  while (target.size() > 1 && target.back() == '/') target.pop_back();
+  const std::string work = target + ".restoring-" + HexEncode(RandomBytes(4));
+  auto restored = RestoreInto(from, work, data_dir, effective_origin, m);
   std::error_code ec;
-  fs::copy(from + "/db", data_dir + "/db", fs::copy_options::recursive, ec);
-  if (ec) return Status::Unavailable("cannot copy the store: " + ec.message());
-  std::vector<std::string> files;
-  LCB_RETURN_IF_ERROR(CopySecret(from + "/log_key.pem", data_dir + "/log_key.pem"));
-  files.push_back("log_key.pem");
-  if (fs::exists(from + "/national_id.secret")) {
-    LCB_RETURN_IF_ERROR(CopySecret(from + "/national_id.secret", data_dir + "/national_id.secret"));
-    files.push_back("national_id.secret");
+  if (restored.ok()) {
+    if (fs::exists(target)) fs::remove(target, ec);  // empty (checked above)
+    fs::rename(work, target, ec);
+    if (ec)
+      restored = Status::Unavailable("cannot move " + work + " to " + target + ": " + ec.message());
   }
-  // A backup taken before backups held the credential keys still restores: new keys are made
-  // here (not by the bank's first start, which on a shared store refuses to make keys once the
-  // bank has some: every node must get copies of the same ones), and the operator is told that
-  // the issuer changes.
-  std::string missing;
-  for (const char* name : kCredentialKeyFiles) {
-    const std::string to = data_dir + "/" + name;
-    if (fs::exists(from + "/" + name)) {
-      LCB_RETURN_IF_ERROR(CopySecret(from + "/" + name, to));
-    } else {
-      missing += (missing.empty() ? "" : ", ") + std::string(name);
-      LCB_RETURN_IF_ERROR(std::string_view(name) == kCredentialKeyFile
-                              ? Ed25519Key::Generate().SavePem(to)
-                              : RsaKey::Generate().SavePem(to));
-    }
-    files.push_back(name);
-  }
-  std::vector<std::string> warnings;
-  if (!missing.empty()) {
-    warnings.push_back("the credential keys were not in the backup (" + missing +
-                       "): new ones were made in " + data_dir +
-                       "; the restored bank signs under a new issuer DID, and credentials "
-                       "issued before verify only with the old keys");
-  }
-  LCB_ASSIGN_OR_RETURN(BackupManifest result,
-                       CheckStore(data_dir, effective_origin, /*full=*/true));
-  if (Status s = CheckRestoredLog(result, from, m); !s.ok()) {
-    fs::remove_all(data_dir, ec);  // nothing half-restored is left to start from
-    return s;
-  }
-  result.verified = "every entry matches its leaf hash and the root matches the signed checkpoint";
-  result.files = std::move(files);
-  result.warnings = std::move(warnings);
-  return result;
+  if (!restored.ok()) fs::remove_all(work, ec);
+  return restored;
 }
 
 StatusOr<BackupManifest> RestoreBackupToPostgres(

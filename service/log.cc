@@ -64,6 +64,15 @@ Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file, bool sha
         key_file + " is missing, and this bank's log is signed with " + current() +
         ": every node of a shared store signs with that key; copy its key file (mode 0600) "
         "from a node of this bank or from its backup");
+  } else if (!keys_.empty() && !rotate) {
+    // A key file gone astray (a wrong key_file, a restore without it) must not turn into a new
+    // key: that would retire the bank's key, and every monitor and witness would see a rotation
+    // nobody asked for.
+    return Status::FailedPrecondition(
+        key_file + " is missing, and this bank's log is signed with " + current() +
+        ": put its key file back (mode 0600, from the bank's backup) or point key_file at it; "
+        "to rotate to a new key on purpose, start once with rotate_log_key=true "
+        "(--rotate-log-key true)");
   } else {
     Ed25519Key fresh = Ed25519Key::Generate();
     LCB_RETURN_IF_ERROR(fresh.SavePem(key_file));
@@ -82,15 +91,25 @@ Status LogService::LoadOrCreateKey(Kv* kv, const std::string& key_file, bool sha
           " (or CREDITBANK_ORIGIN, or \"origin\" in the config file)");
     }
     if (k.verifier_key != vkey) continue;
-    if (shared_store && !k.valid_until.empty()) {
+    if (!k.valid_until.empty()) {
+      // Signing with a retired key (which may have leaked) would make checkpoints that auditors
+      // trusting the bank's current key refuse.
       return Status::FailedPrecondition(
           key_file + " holds log key " + k.key_id + ", retired at " + k.valid_until +
           "; this bank's log is now signed with " + current() +
-          ": copy the current key file (mode 0600) from a node of this bank");
+          (shared_store ? ": copy the current key file (mode 0600) from a node of this bank"
+                        : ": put the current key file back (mode 0600, from the bank's backup)"));
     }
     return Status::Ok();
   }
   const std::string key_id = vkey.substr(origin_.size() + 1, 8);
+  if (!shared_store && !keys_.empty() && !rotate) {
+    return Status::FailedPrecondition(
+        key_file + " holds log key " + key_id + ", which this bank never published; its log is " +
+        "signed with " + current() +
+        ": point key_file at that key's file, or, to rotate the bank's log key to this one, "
+        "start once with rotate_log_key=true (--rotate-log-key true)");
+  }
   if (shared_store && !keys_.empty() && !rotate) {
     return Status::FailedPrecondition(
         key_file + " holds log key " + key_id +

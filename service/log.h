@@ -53,11 +53,12 @@ class LogService {
   // Loads or creates the signing key (`key_file`, 0600), opens the Ledger over `kv` (which
   // refuses another origin than the log's), and only then records a new key in the published
   // list (closing the previous key's validity): a start refused changes nothing. The bank's key
-  // under another origin is refused (a wrong --origin is not a rotation). On a store several
-  // nodes share (`shared_store`), a missing key file is not made anew once the bank has a key,
-  // a retired key is refused, and so is a key never published unless `rotate` (config
-  // rotate_log_key): one node started with a wrong key file must not retire the key the others
-  // sign with (FailedPrecondition naming the file to copy).
+  // under another origin is refused (a wrong --origin is not a rotation). Once the bank has a
+  // key, a retired key file is refused, and a missing one is not made anew nor a key never
+  // published taken unless `rotate` (config rotate_log_key): a wrong or lost key file must not
+  // retire the bank's key (FailedPrecondition naming the file to put back). On a store several
+  // nodes share (`shared_store`) a missing file is refused even then: one node must not retire
+  // the key the others sign with.
   static StatusOr<std::unique_ptr<LogService>> Open(Kv* kv, const std::string& key_file,
                                                     const std::string& origin,
                                                     bool shared_store = false, bool rotate = false);

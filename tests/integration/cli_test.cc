@@ -578,16 +578,33 @@ TEST(TokenTest, RefusesADirectoryWithoutABank) {
   EXPECT_FALSE(std::filesystem::exists(here + "/var"));
   std::filesystem::current_path(cwd);
 
-  // A bank that `serve` made, stopped: --data opens it.
-  if (TestOnPostgres()) return;  // --data alone names the embedded store
+  // A bank that `serve` made, stopped: --data opens it (on PostgreSQL, a node's data directory
+  // and the database: --storage postgres --postgres-dsn), and the token it prints works there.
   const std::string bank = dir.sub("bank");
+  std::vector<std::string> where = {"--data", bank};
   { TestServer server(bank); }
-  Outcome r = Capture([&] { return CmdToken({"create", "--role", "auditor", "--data", bank}); });
+  if (TestOnPostgres()) {
+    for (const std::string& a : {std::string("--storage"), std::string("postgres"),
+                                 std::string("--postgres-dsn"), BackendDsn(bank)}) {
+      where.push_back(a);
+    }
+  }
+  auto token = [&](std::vector<std::string> args) {
+    args.insert(args.end(), where.begin(), where.end());
+    return Capture([&] { return CmdToken(args); });
+  };
+  Outcome r = token({"create", "--role", "auditor"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(Has(r.out, "\"role\":\"auditor\""));
-  r = Capture([&] { return CmdToken({"list", "--data", bank}); });
+  r = token({"list"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(Has(r.out, "auditor"));
+  Outcome made = token({"create", "--role", "admin"});
+  ASSERT_EQ(made.code, 0) << made.err;
+  const json minted = json::parse(made.out);
+  TestServer server(bank);
+  json tokens = server.CallJson("GET", "/v1/tokens", minted["token"], nullptr, 200);
+  EXPECT_TRUE(Has(tokens.dump(), minted["id"].get<std::string>())) << tokens.dump();
 }
 
 // `token list --role R` lists only R's tokens (a kind alone, every token of that kind), both

@@ -132,7 +132,8 @@ TEST(OpsTest, BackupWhilePostingThenRestoreElsewhere) {
 
 // A restore carries on the same log: a backup whose log_key.pem is another key (another bank's,
 // or a key the bank had retired) or whose MANIFEST.json names another checkpoint or size is
-// refused, naming what is wrong, and leaves nothing to start from; the untouched backup restores.
+// refused, naming what is wrong, and leaves nothing to start from (nor does a store that cannot be
+// opened); the untouched backup restores.
 TEST(OpsTest, RestoreRefusesAnotherKeyOrAnAlteredManifest) {
   TempDir dir;
   auto server = std::make_unique<TestServer>(dir.sub("bank"));
@@ -158,8 +159,19 @@ TEST(OpsTest, RestoreRefusesAnotherKeyOrAnAlteredManifest) {
     EXPECT_EQ(CmdRestore(RestoreArgs(copy, target)), 1) << name;
     const std::string err = ::testing::internal::GetCapturedStderr();
     EXPECT_NE(err.find(says), std::string::npos) << name << ": " << err;
-    EXPECT_FALSE(std::filesystem::exists(target + "/db")) << name;
+    // Nothing is left: not the target, not the directory it was restored in beside it.
+    EXPECT_FALSE(std::filesystem::exists(target)) << name;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+      EXPECT_EQ(entry.path().filename().string().find(".restoring-"), std::string::npos)
+          << name << ": " << entry.path();
+    }
   };
+  // A store that cannot be opened (its CURRENT file lost) is found only once copied: the copy
+  // is removed again.
+  refused(
+      "broken-store",
+      [&](const std::string& copy) { std::filesystem::remove(copy + "/db/CURRENT"); },
+      "/db cannot be restored: ");
   refused(
       "foreign-key",
       [&](const std::string& copy) {

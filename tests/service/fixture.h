@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -26,14 +27,18 @@ class ServiceTest : public ::testing::Test {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
-  // (Re)opens the services over the same directory.
-  void Open() {
+  // (Re)opens the services over the same directory, with `flags` (config keys) besides.
+  void Open(std::map<std::string, std::string> flags = {}) {
     services_.reset();
-    auto config = LoadConfig("", {}, {{"data_dir", dir_.string()}});
-    ASSERT_TRUE(config.ok()) << config.status().ToString();
-    auto services = Services::Open(*config, &admin_token_);
+    auto services = TryOpen(std::move(flags));
     ASSERT_TRUE(services.ok()) << services.status().ToString();
     services_ = std::move(services).value();
+  }
+  StatusOr<std::unique_ptr<Services>> TryOpen(std::map<std::string, std::string> flags = {}) {
+    flags["data_dir"] = dir_.string();
+    auto config = LoadConfig("", {}, flags);
+    if (!config.ok()) return config.status();
+    return Services::Open(*config, &admin_token_);
   }
   Services& s() { return *services_; }
 

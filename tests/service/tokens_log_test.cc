@@ -1,7 +1,8 @@
 #include "crypto/checkpoint.h"
+#include "crypto/ed25519.h"
 #include "crypto/merkle.h"
-#include "crypto/tiles.h"
 #include "crypto/signed_note.h"
+#include "crypto/tiles.h"
 #include "storage/keys.h"
 #include "tests/service/fixture.h"
 
@@ -130,15 +131,48 @@ TEST_F(TokenLogTest, ReceiptsVerifyAndKeysKeepTheirHistory) {
   ASSERT_EQ(entries->entries.size(), 1u);
   EXPECT_EQ(*entries->entries[0].bytes, stored->entry_bytes);
   EXPECT_FALSE(s().log().Entries(0, 10, false)->entries[0].bytes.has_value());
-  // A new key (rotation): the old one stays listed with its validity closed.
+  // A lost key file is not made anew (that would retire the bank's key unasked), nor is a key
+  // the bank never published taken: both need rotate_log_key.
   services_.reset();
-  std::filesystem::remove(dir_ / "log_key.pem");
-  Open();
+  const std::filesystem::path key_file = dir_ / "log_key.pem";
+  const std::filesystem::path kept = dir_ / "kept_key.pem";
+  std::filesystem::rename(key_file, kept);
+  auto refused = TryOpen();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("is missing"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("rotate_log_key"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(key_file)) << "a refused start makes no key";
+  ASSERT_TRUE(Ed25519Key::Generate().SavePem(key_file.string()).ok());
+  refused = TryOpen();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("never published"), std::string::npos)
+      << refused.status().ToString();
+  std::filesystem::remove(key_file);
+  // A new key (rotation) on purpose: the old one stays listed with its validity closed.
+  Open({{"rotate_log_key", "true"}});
   LogKeys keys = s().log().Keys();
   ASSERT_EQ(keys.keys.size(), 2u);
   EXPECT_FALSE(keys.keys[0].valid_until.empty());
   EXPECT_TRUE(keys.keys[1].valid_until.empty());
   EXPECT_NE(keys.keys[0].verifier_key, keys.verifier_key);
+  // The retired key is refused from then on, rotate_log_key or not: it may have leaked, and
+  // checkpoints it signed would fail every auditor trusting the bank's current key.
+  services_.reset();
+  const std::filesystem::path current = dir_ / "current_key.pem";
+  std::filesystem::rename(key_file, current);
+  std::filesystem::rename(kept, key_file);
+  for (const char* rotate : {"false", "true"}) {
+    refused = TryOpen({{"rotate_log_key", rotate}});
+    ASSERT_FALSE(refused.ok()) << rotate;
+    EXPECT_NE(refused.status().message().find("retired at"), std::string::npos)
+        << refused.status().ToString();
+  }
+  std::filesystem::remove(key_file);
+  std::filesystem::rename(current, key_file);
+  Open();
+  EXPECT_EQ(s().log().Keys().verifier_key, keys.verifier_key);
 }
 
 }  // namespace
