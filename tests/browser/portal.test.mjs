@@ -11,7 +11,7 @@ import {api, ADMIN, BASE, checkA11y, close, cspViolations, DESKTOP, launch, newP
 import {xlsx} from './xlsx.mjs';
 
 const learner = TOKENS.learners[0];
-const LEARNER_PAGES = ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device', 'account'];
+const LEARNER_PAGES = ['passbook', 'records', 'programs', 'conversions', 'credentials', 'sharing', 'device', 'account'];
 const CJK = /[\u3400-\u9fff]/;
 
 before(launch);
@@ -212,6 +212,144 @@ test('a learner with failing grades sees them kept but not counted', async () =>
   await openPage(page, `record/${passed.id}`);
   assert.equal(await page.getByTestId('failing').count(), 0);
   await checkA11y(page, 'record (passing)');
+  await context.close();
+});
+
+// Applies a conversion of `who` into `program` as the program's institution (the demo's
+// learners share their records with the institutions of the programs they look at).
+async function applyConversion(who, program) {
+  const inst = program.split(':')[0];
+  const r = await api('POST', '/v1/conversions', TOKENS.institutions[inst].token, {learner: who.id, program});
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+test('a learner lists the conversions programs applied, shows more, and verifies one', async () => {
+  // The demo applies none: 刘洋 (two programs, records shared with both institutions) gets 21,
+  // one more than a page, alternating between the programs.
+  const who = TOKENS.learners.find((l) => l.name === '刘洋');
+  assert.deepEqual(who.programs, ['ouchn:BSC-CS', 'xuetangx:MICRO-AI']);
+  const listed = (token) => api('GET', `/v1/learners/${who.id}/conversions?limit=1000`, token);
+  assert.deepEqual((await listed(who.token)).body.conversions, [], 'the demo applies no conversion');
+  for (let i = 0; i < 21; i++) await applyConversion(who, who.programs[i % 2]);
+  const all = (await listed(who.token)).body.conversions;
+  assert.equal(all.length, 21);
+  const titles = new Map();
+  for (const p of who.programs) titles.set(p, (await api('GET', `/v1/programs/${encodeURIComponent(p)}`, '')).body.title);
+
+  const {context, page} = await newPage(PHONE);
+  await page.goto((await signInCode(who.id)).url.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByTestId('total-credits').waitFor();
+  // The learner's navigation leads to the list.
+  await rerender(page, () => page.locator('#nav').getByRole('link', {name: '学分认定'}).click());
+  assert.equal(await page.locator('#main').getAttribute('data-ready'), 'conversions');
+  const rows = page.getByTestId('conversion-row');
+  // The first page: the oldest 20, in log order, each with what it granted and where it is logged.
+  assert.equal(await rows.count(), 20);
+  const shown = () => rows.evaluateAll((trs) => trs.map((tr) => [tr.dataset.conversion, Number(tr.dataset.granted),
+    Number(tr.dataset.leaf)]));
+  assert.deepEqual(await shown(), all.slice(0, 20).map((c) => [c.id, c.result.granted, c.leaf_index]));
+  const first = (await rows.first().locator('td').allTextContents()).map((x) => x.trim());
+  assert.deepEqual(first, [titles.get(all[0].program), `第 ${all[0].result.ruleset_version} 版`,
+    `${all[0].result.granted} / ${all[0].result.total_credits} 学分`, first[3], String(all[0].leaf_index)]);
+  assert.match(first[3], /^\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}$/);
+  assert.equal(await page.locator('caption').textContent(), '已显示 20 项认定，后面还有');
+  await checkA11y(page, 'conversions');
+  // "Show more" by keyboard: the 21st is added below, focus lands on it, and the button goes.
+  await page.getByTestId('conversions-more').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="conversion-row"]').length === 21);
+  assert.deepEqual(await shown(), all.map((c) => [c.id, c.result.granted, c.leaf_index]));
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr').dataset.conversion), all[20].id);
+  assert.equal(await page.getByTestId('conversions-more').isVisible(), false);
+  assert.equal(await page.locator('caption').textContent(), '共 21 项认定');
+
+  // The latest one, opened from the list: what the log holds, verified in the browser.
+  const latest = all[20];
+  await rerender(page, () => page.keyboard.press('Enter'));
+  assert.equal(await page.locator('#main').getAttribute('data-ready'), 'conversion');
+  assert.match(page.url(), new RegExp(`#/conversion/${latest.id}$`));
+  assert.equal(await verifyState(page), 'verified');
+  assert.equal(await page.locator('[data-check="signature"]').getAttribute('data-ok'), 'true');
+  assert.equal(await page.locator('[data-check="inclusion"]').getAttribute('data-ok'), 'true');
+  const bundle = (await api('GET', `/v1/conversions/${latest.id}`, who.token)).body;
+  const result = bundle.conversion.result;
+  assert.equal(await page.getByRole('heading', {level: 1}).textContent(), bundle.conversion.program_snapshot.title);
+  assert.equal(Number(await page.getByTestId('conversion-granted').getAttribute('data-value')), result.granted);
+  assert.equal(await page.getByTestId('conversion-granted').textContent(),
+    `${result.granted} 学分（共需 ${result.total_credits} 学分，还差 ${result.remaining} 学分）`);
+  assert.equal(await page.getByTestId('conversion-leaf').textContent(), String(latest.leaf_index));
+  // Every requirement with what it received, and every application with its rule, credits and
+  // records, as the entry holds them.
+  const reqs = await page.getByTestId('requirement-row').evaluateAll((trs) => trs.map((tr) => ({
+    id: tr.dataset.requirement, granted: Number(tr.dataset.granted),
+    applications: [...tr.querySelectorAll('[data-testid="application"]')].map((li) => ({
+      rule: li.dataset.rule, credits: Number(li.dataset.credits), records: li.dataset.records.split(' '),
+      links: [...li.querySelectorAll('a')].map((a) => a.getAttribute('href'))}))})));
+  assert.deepEqual(reqs, result.requirements.map((r) => ({id: r.id, granted: r.granted,
+    applications: r.applications.map((a) => ({rule: a.rule, credits: a.credits, records: a.records,
+      links: a.records.map((id) => `#/record/${id}`)}))})));
+  assert.ok(reqs.some((r) => r.applications.length > 0), 'the decision granted something');
+  await checkA11y(page, 'conversion (verified)');
+
+  // The same decision with one granted credit more on its way to the browser: its bytes no
+  // longer hash to the logged leaf, and the badge says so.
+  await page.route(`**/v1/conversions/${latest.id}`, async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    body.conversion.result.granted += 1;
+    await route.fulfill({response: res, json: body});
+  });
+  await page.reload();
+  await page.locator('#main[data-ready="conversion"]').waitFor();
+  assert.equal(await verifyState(page), 'failed');
+  assert.equal(await page.locator('[data-check="signature"]').getAttribute('data-ok'), 'true');
+  assert.equal(await page.locator('[data-check="inclusion"]').getAttribute('data-ok'), 'false');
+  await page.unroute(`**/v1/conversions/${latest.id}`);
+
+  // In English: labels, headings and buttons speak it (the program's title is the catalog's).
+  await page.getByRole('button', {name: 'English'}).click();
+  await page.getByRole('heading', {name: 'What each requirement received'}).waitFor();
+  assert.equal(await verifyState(page), 'verified');
+  const chrome = await page.locator('h2, dt, thead th, button, nav a, [data-check]').allTextContents();
+  assert.deepEqual(chrome.filter((x) => CJK.test(x) && !x.includes('中文')), []);
+  await checkA11y(page, 'conversion (en)');
+  await page.getByRole('button', {name: '中文'}).click();
+  await page.getByRole('heading', {name: '各项要求认定的学分'}).waitFor();
+
+  // Programs: each program with a decision links to its latest one.
+  await openPage(page, 'programs');
+  for (const p of who.programs) {
+    const last = all.filter((c) => c.program === p).at(-1);
+    const link = page.locator(`[data-program="${p}"] [data-testid="program-decision"]`);
+    assert.equal(await link.getAttribute('href'), `#/conversion/${last.id}`);
+    assert.match(await link.textContent(), new RegExp(`认定 ${last.result.granted} 学分`));
+  }
+  await checkA11y(page, 'programs (with decisions)');
+  await context.close();
+});
+
+test('a learner without conversions sees none, and not another learner\'s', async () => {
+  const who = TOKENS.learners.find((l) => l.name === '陈静');
+  assert.deepEqual((await api('GET', `/v1/learners/${who.id}/conversions`, who.token)).body.conversions, []);
+  const other = TOKENS.learners.find((l) => l.name === '刘洋');
+  const theirs = (await api('GET', `/v1/learners/${other.id}/conversions?limit=1`, other.token)).body.conversions;
+  const foreign = theirs.length ? theirs[0] : await applyConversion(other, other.programs[0]);
+  const {context, page} = await newPage(PHONE);
+  await page.goto((await signInCode(who.id)).url.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByTestId('total-credits').waitFor();
+  await openPage(page, 'conversions');
+  assert.equal(await page.getByTestId('conversions-none').textContent(), '还没有院校为您认定学分。');
+  assert.equal(await page.getByTestId('conversion-row').count(), 0);
+  assert.equal(await page.getByTestId('conversions-more').count(), 0);
+  await checkA11y(page, 'conversions (none)');
+  // Programs: no card links to a decision.
+  await openPage(page, 'programs');
+  assert.equal(await page.getByTestId('program-decision').count(), 0);
+  // Another learner's decision is not this learner's to see (the API answers 404).
+  await openPage(page, `conversion/${foreign.id}`);
+  assert.match(await page.locator('.notice-error').textContent(), /找不到此认定，或您无权查看。/);
+  assert.equal(await page.getByTestId('verify-status').count(), 0);
   await context.close();
 });
 

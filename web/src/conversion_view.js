@@ -35,30 +35,45 @@ export function progress(result, title) {
 // The whole explanation; `program` is the program's catalog document (for requirement titles),
 // `labels` names records by id.
 export function explanation(result, program, {labels, recordLink}) {
-  const titles = new Map((program && program.requirements || []).map((r) => [r.id, r]));
-  const label = (id) => (labels && labels.get(id)) || id;
-  const link = (id) => (recordLink ? h('a', {href: `#/record/${api.enc(id)}`}, label(id)) : label(id));
   const out = [progress(result, program ? program.title : result.program)];
   if (result.optimal === false) out.push(h('p', {class: 'notice notice-warning'}, t(L.notOptimal, {bound: num(result.upper_bound)})));
-  out.push(h('h2', {class: 'heading-m'}, t(L.requirements)),
-    table(null, [t(L.requirement), t(L.granted), t(L.records)], result.requirements.map((req) => {
-      const def = titles.get(req.id);
-      return [def && def.title ? `${def.title} (${req.id})` : req.id,
-        `${num(req.granted)} / ${num(def ? def.credits : req.granted)}`,
-        req.applications.length ? h('ul', null, req.applications.map((a) => h('li', null,
-          a.records.flatMap((id, i) => [i ? ', ' : '', link(id)]), ` — ${credits(a.credits)}, ${t(L.rule, {rule: a.rule})}`)))
-          : '—'];
-    }), {class: 'table-responsive'}),
-    h('h2', {class: 'heading-m'}, t(L.unusedTitle)));
-  if (!result.unused.length) {
-    out.push(h('p', null, t(L.allUsed)));
-  } else {
-    out.push(table(null, [t(L.record), t(L.reason)], result.unused.map((u) => [link(u.record), reasonLabel(u.reason)]),
-      {class: 'table-responsive'}));
-  }
+  out.push(h('h2', {class: 'heading-m'}, t(L.requirements)), requirementsTable(result, program, {labels, recordLink}),
+    h('h2', {class: 'heading-m'}, t(L.unusedTitle)), unusedList(result, {labels, recordLink}));
   out.push(h('p', {class: 'hint'}, t(L.basis, {v: result.ruleset_version, sha: String(result.ruleset_sha256).slice(0, 16),
     asOf: date(result.as_of)})));
   return out;
+}
+
+function recordNamer({labels, recordLink}) {
+  const label = (id) => (labels && labels.get(id)) || id;
+  return (id) => (recordLink ? h('a', {href: `#/record/${api.enc(id)}`}, label(id)) : label(id));
+}
+
+// What each requirement received, in program order: its credits, and which records under which
+// rule (an evaluation's or an applied conversion's `requirements`). `program` gives the titles.
+export function requirementsTable(result, program, opts) {
+  const titles = new Map((program && program.requirements || []).map((r) => [r.id, r]));
+  const link = recordNamer(opts);
+  return table(null, [t(L.requirement), t(L.granted), t(L.records)], result.requirements.map((req) => {
+    const def = titles.get(req.id);
+    return {
+      attrs: {'data-testid': 'requirement-row', 'data-requirement': req.id, 'data-granted': String(req.granted)},
+      cells: [def && def.title ? `${def.title} (${req.id})` : req.id,
+        `${num(req.granted)} / ${num(def ? def.credits : req.granted)}`,
+        req.applications.length ? h('ul', null, req.applications.map((a) => h('li', {'data-testid': 'application',
+          'data-rule': a.rule, 'data-credits': String(a.credits), 'data-records': a.records.join(' ')},
+        a.records.flatMap((id, i) => [i ? ', ' : '', link(id)]), ` — ${credits(a.credits)}, ${t(L.rule, {rule: a.rule})}`)))
+          : '—'],
+    };
+  }), {class: 'table-responsive'});
+}
+
+// The records no application used, each with its reason (`result.unused`).
+export function unusedList(result, opts) {
+  if (!result.unused.length) return h('p', null, t(L.allUsed));
+  const link = recordNamer(opts);
+  return table(null, [t(L.record), t(L.reason)], result.unused.map((u) => [link(u.record), reasonLabel(u.reason)]),
+    {class: 'table-responsive'});
 }
 
 // Record id -> "unit title (credits)" for the records of `learner` the caller may read (the

@@ -103,6 +103,7 @@ export const S = {
   navPassbook: ['学分存折', 'Passbook'],
   navRecords: ['学习成果', 'Records'],
   navPrograms: ['专业进度', 'Programs'],
+  navConversions: ['学分认定', 'Credit transfers'],
   navCredentials: ['证书下载', 'Credentials'],
   navSharing: ['授权共享', 'Sharing'],
   navDevice: ['其他设备登录', 'Another device'],

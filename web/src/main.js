@@ -16,6 +16,8 @@ const PAGES = {
   record: {load: () => import('./page_record.js'), roles: ['learner', 'institution', 'auditor', 'admin']},
   programs: {load: () => import('./page_programs.js'), roles: ['learner'], nav: S.navPrograms},
   program: {load: () => import('./page_program.js'), roles: ['learner']},
+  conversions: {load: () => import('./page_conversions.js'), roles: ['learner'], nav: S.navConversions},
+  conversion: {load: () => import('./page_conversion.js'), roles: ['learner']},
   credentials: {load: () => import('./page_credentials.js'), roles: ['learner'], nav: S.navCredentials},
   sharing: {load: () => import('./page_sharing.js'), roles: ['learner'], nav: S.navSharing},
   device: {load: () => import('./page_codes.js'), roles: ['learner'], nav: S.navDevice},
@@ -35,7 +37,7 @@ const PAGES = {
 };
 
 const NAV = {
-  learner: ['passbook', 'records', 'programs', 'credentials', 'sharing', 'device', 'account'],
+  learner: ['passbook', 'records', 'programs', 'conversions', 'credentials', 'sharing', 'device', 'account'],
   institution: ['upload', 'posted', 'rulesets', 'evaluate', 'codes'],
   auditor: ['checkpoint', 'verify', 'consistency'],
   admin: ['sessions', 'codes', 'stats', 'checkpoint'],

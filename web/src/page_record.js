@@ -8,7 +8,7 @@ import {downloadButton, FORMATS, recordCredentialUrl} from './credential_links.j
 import {button, credits, h, heading, notice, saveFile, summaryList, tag} from './dom.js';
 import {date, fieldLabel, kindLabel, num, S, t} from './i18n.js';
 import {verifyBundle} from './verify.js';
-import {badge, ed25519Supported, getLogKey, settle, unsupported} from './verify_badge.js';
+import {badge, runChecks} from './verify_badge.js';
 
 const L = {
   title: ['学习成果记录', 'Record'],
@@ -62,16 +62,6 @@ function fields(rec, view, unitName, issuerName) {
   ]);
 }
 
-export async function runVerification(el, bundle) {
-  if (!ed25519Supported()) return unsupported(el);
-  try {
-    const result = await verifyBundle(bundle, await getLogKey());
-    settle(el, result.ok, result.checks);
-  } catch (e) {
-    unsupported(el);
-  }
-}
-
 export async function render({view, app, args, setTitle}) {
   const id = args[0] || '';
   setTitle(t(L.title));
@@ -101,5 +91,5 @@ export async function render({view, app, args, setTitle}) {
     const actions = await import('./record_actions.js');
     view.append(actions.issuerActions(bundle, app));
   }
-  await runVerification(status, bundle);
+  await runChecks(status, (key) => verifyBundle(bundle, key));
 }

@@ -165,17 +165,24 @@ export async function verifyCheckpoint(note, logKey) {
 // Verifies a record bundle (the answer of GET /v1/records/{id}): the checkpoint's signature,
 // then the record's inclusion in the tree it commits to. Returns {ok, checks: [{id, ok}], size}.
 export async function verifyBundle(bundle, logKey) {
+  if (!bundle || !bundle.record) return {ok: false, checks: [{id: 'shape', ok: false}]};
+  return verifyEntry(bundle.record, bundle.receipt, logKey);
+}
+
+// Verifies any log entry as the bank shows it (a record, an applied conversion) against its
+// receipt: the checkpoint's signature, then the inclusion of leaf-hash(JCS(entry)) at the
+// receipt's leaf index in the tree the checkpoint commits to.
+// Returns {ok, checks: [{id, ok}], size, origin, leaf}.
+export async function verifyEntry(entry, receipt, logKey) {
   const checks = [];
-  const receipt = bundle && bundle.receipt;
-  if (!bundle || !bundle.record || !receipt || typeof receipt.checkpoint !== 'string') {
+  if (!entry || typeof entry !== 'object' || !receipt || typeof receipt.checkpoint !== 'string') {
     return {ok: false, checks: [{id: 'shape', ok: false}]};
   }
   const cp = await verifyCheckpoint(receipt.checkpoint, logKey);
   checks.push({id: 'signature', ok: cp.ok});
   let included = false;
   try {
-    const entry = enc.encode(canonicalJson(bundle.record));
-    const leaf = await leafHash(entry);
+    const leaf = await leafHash(enc.encode(canonicalJson(entry)));
     const proof = (receipt.inclusion_proof || []).map(hexToBytes);
     const sizeOk = receipt.tree_size === undefined || receipt.tree_size === cp.size;
     const root = sizeOk && cp.root ? await rootFromInclusionProof(receipt.leaf_index, cp.size, leaf, proof) : null;

@@ -31,14 +31,30 @@ export function badge() {
 }
 
 // Shows the outcome of `checks` ([{id, ok}]; ok null: not made, since an earlier one failed) on
-// a badge.
-export function settle(el, ok, checks) {
+// a badge; `labels` ({id: [zh, en]}) names checks whose own labels do not fit (an entry that is
+// not a record).
+export function settle(el, ok, checks, labels = {}) {
   el.setAttribute('data-state', ok ? 'verified' : 'failed');
   clear(el).append(
     h('p', {class: 'verify-title'}, ok ? `✓ ${t(L.verified)}` : `✗ ${t(L.failed)}`),
-    h('ul', null, checks.map((c) => h('li', {'data-check': c.id, 'data-ok': c.ok === null ? 'skipped' : String(c.ok)},
-      `${L[c.id] ? t(L[c.id]) : c.id}: ${t(c.ok === null ? L.skipped : c.ok ? L.ok : L.bad)}`))),
+    h('ul', null, checks.map((c) => {
+      const label = labels[c.id] || L[c.id];
+      return h('li', {'data-check': c.id, 'data-ok': c.ok === null ? 'skipped' : String(c.ok)},
+        `${label ? t(label) : c.id}: ${t(c.ok === null ? L.skipped : c.ok ? L.ok : L.bad)}`);
+    })),
     h('p', {class: 'hint'}, t(L.how)));
+}
+
+// Runs `check` (the log's keys -> {ok, checks}, verify.js) in the browser and settles `el` with
+// its outcome; a browser without Ed25519 in WebCrypto is told so.
+export async function runChecks(el, check, labels) {
+  if (!ed25519Supported()) return unsupported(el);
+  try {
+    const result = await check(await getLogKey());
+    settle(el, result.ok, result.checks, labels);
+  } catch (e) {
+    unsupported(el);
+  }
 }
 
 export function unsupported(el) {
