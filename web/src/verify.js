@@ -162,8 +162,36 @@ export async function verifyCheckpoint(note, logKey) {
   return {ok: false, reason: 'no_key', ...cp};
 }
 
+// Whether `entry` (a parsed log entry) is leaf `receipt.leaf_index` of the tree `cp` commits to.
+async function included(entry, receipt, cp) {
+  try {
+    const leaf = await leafHash(enc.encode(canonicalJson(entry)));
+    const proof = (receipt.inclusion_proof || []).map(hexToBytes);
+    const sizeOk = receipt.tree_size === undefined || receipt.tree_size === cp.size;
+    const root = sizeOk && cp.root ? await rootFromInclusionProof(receipt.leaf_index, cp.size, leaf, proof) : null;
+    return !!root && equal(root, cp.root);
+  } catch (e) {
+    return false;
+  }
+}
+
+// A revoked record's bundle proves its revocation (as creditbank verify does): the entry revokes
+// this record, by its issuer, is the bundle's revoked_by, comes later in the log, and is in the
+// tree of the same checkpoint as the record. null when the bundle neither is nor says it is
+// revoked.
+async function revocationProven(bundle, cp) {
+  const rev = bundle.revocation;
+  if (!rev) return bundle.status === 'revoked' ? false : null;
+  const e = rev.entry, r = rev.receipt, rec = bundle.record;
+  if (bundle.status !== 'revoked' || !e || !r || r.checkpoint !== bundle.receipt.checkpoint) return false;
+  if (e.type !== 'revocation' || e.record !== rec.id || e.issuer !== rec.issuer || e.id !== bundle.revoked_by) return false;
+  if (rev.leaf_index !== r.leaf_index || !(r.leaf_index > bundle.receipt.leaf_index)) return false;
+  return included(e, r, cp);
+}
+
 // Verifies a record bundle (the answer of GET /v1/records/{id}): the checkpoint's signature,
-// then the record's inclusion in the tree it commits to. Returns {ok, checks: [{id, ok}], size}.
+// then the record's inclusion in the tree it commits to and, for a revoked record, its
+// revocation's. Returns {ok, checks: [{id, ok}], size}.
 export async function verifyBundle(bundle, logKey) {
   const checks = [];
   const receipt = bundle && bundle.receipt;
@@ -172,17 +200,9 @@ export async function verifyBundle(bundle, logKey) {
   }
   const cp = await verifyCheckpoint(receipt.checkpoint, logKey);
   checks.push({id: 'signature', ok: cp.ok});
-  let included = false;
-  try {
-    const entry = enc.encode(canonicalJson(bundle.record));
-    const leaf = await leafHash(entry);
-    const proof = (receipt.inclusion_proof || []).map(hexToBytes);
-    const sizeOk = receipt.tree_size === undefined || receipt.tree_size === cp.size;
-    const root = sizeOk && cp.root ? await rootFromInclusionProof(receipt.leaf_index, cp.size, leaf, proof) : null;
-    included = !!root && equal(root, cp.root);
-  } catch (e) {
-    included = false;
-  }
-  checks.push({id: 'inclusion', ok: included});
-  return {ok: cp.ok && included, checks, size: cp.size, origin: cp.origin, leaf: receipt.leaf_index};
+  const inTree = await included(bundle.record, receipt, cp);
+  checks.push({id: 'inclusion', ok: inTree});
+  const revoked = await revocationProven(bundle, cp);
+  if (revoked !== null) checks.push({id: 'revocation', ok: revoked});
+  return {ok: cp.ok && inTree && revoked !== false, checks, size: cp.size, origin: cp.origin, leaf: receipt.leaf_index};
 }
