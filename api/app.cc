@@ -141,7 +141,7 @@ App::App(Services& services, Executor blocking)
                  [&services](const std::string& dir) { return services.Backup(dir); });
   AddCatalogRoutes(router_, services.catalog(), services.rulesets());
   AddRecordRoutes(router_, services.records(), services.learners(), services.passbook(),
-                  services.catalog(), services.log(), config.max_batch);
+                  services.catalog(), config.max_batch);
   AddConversionRoutes(router_, services.conversions(), services.learners(), services.log());
   AddLogRoutes(router_, services.log());
   AddTileRoutes(router_, services.log());

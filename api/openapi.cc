@@ -85,11 +85,25 @@ json Schemas() {
                           {"source", {{"enum", json::array({"credential"})}}}},
                          {"type", "id", "issuer", "learner", "unit", "external_ref", "credits",
                           "recorded_at", "salt"});
+  s["RevocationEntry"] = Obj({{"type", {{"enum", {"revocation"}}}},
+                              {"id", Str()},
+                              {"record", Str()},
+                              {"issuer", Str()},
+                              {"reason", Str()},
+                              {"recorded_at", Str()},
+                              {"salt", Str()},
+                              {"superseded_by", Str()}},
+                             {"type", "id", "record", "issuer", "reason", "recorded_at"});
+  // A revoked record's revocation, its receipt against the record receipt's checkpoint.
+  s["RecordRevocation"] =
+      Obj({{"entry", Ref("RevocationEntry")}, {"leaf_index", Int()}, {"receipt", Ref("Receipt")}},
+          {"entry", "leaf_index", "receipt"});
   s["RecordView"] = Obj({{"record", Ref("RecordEntry")},
                          {"status", {{"enum", {"active", "revoked"}}}},
                          {"source", {{"enum", {"post", "credential"}}}},
                          {"receipt", Ref("Receipt")},
                          {"revoked_by", Str()},
+                         {"revocation", Ref("RecordRevocation")},
                          {"passing", Bool()},
                          {"common_level", Int()}},
                         {"record", "status", "receipt", "passing"});

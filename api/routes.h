@@ -13,8 +13,7 @@ namespace lcb {
 
 // The passbook shows the issuers' names from `catalog`.
 void AddRecordRoutes(Router& router, RecordService& records, LearnerService& learners,
-                     PassbookService& passbook, CatalogService& catalog, LogService& log,
-                     int max_batch);
+                     PassbookService& passbook, CatalogService& catalog, int max_batch);
 void AddCatalogRoutes(Router& router, CatalogService& catalog, RulesetService& rulesets);
 void AddLogRoutes(Router& router, LogService& log);
 using BackupFn = std::function<StatusOr<BackupManifest>(const std::string& dir)>;

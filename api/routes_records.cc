@@ -1054,11 +1054,9 @@ void AddLearnerRoutes(Router& router, RecordService& records, LearnerService& le
 }  // namespace
 
 void AddRecordRoutes(Router& router, RecordService& records, LearnerService& learners,
-                     PassbookService& passbook, CatalogService& catalog, LogService& log,
-                     int max_batch) {
+                     PassbookService& passbook, CatalogService& catalog, int max_batch) {
   RecordService* rs = &records;
   LearnerService* l = &learners;
-  LogService* lg = &log;
   router
       .Add("POST", "/v1/records", kInstitutionRole,
            "Post one record, a batch {records: [...]} (at most max_batch), or text/csv; atomic; "
@@ -1099,20 +1097,18 @@ void AddRecordRoutes(Router& router, RecordService& records, LearnerService& lea
 
   router.Add(
       "GET", "/v1/records/{id}", kLearnerDataReaders,
-      "A record with its status and receipt (issuer, the learner, auditors, granted "
-      "institutions)",
-      [rs, l, lg](RouteContext& ctx, Respond respond) {
+      "A record with its status and receipt, and a revoked record's revocation entry with a "
+      "receipt against the same checkpoint (issuer, the learner, auditors, granted institutions)",
+      [rs, l](RouteContext& ctx, Respond respond) {
         auto rec = rs->Read(ctx.params["id"]);
         if (!rec.ok()) return respond(ProblemResponse(rec.status(), ctx.request.request_id));
         if (!CanReadRecord(*l, ctx.principal, *rec)) {
           return respond(ProblemResponse(Status::NotFound("no record '" + ctx.params["id"] + "'"),
                                          ctx.request.request_id));
         }
-        auto receipt = lg->VerifiedReceipt(rec->leaf_index, rec->entry_bytes);
-        if (!receipt.ok()) {
-          return respond(ProblemResponse(receipt.status(), ctx.request.request_id));
-        }
-        auto view = RecordViewJson(*rec, *receipt);
+        auto bundle = rs->Bundle(std::move(rec).value());
+        if (!bundle.ok()) return respond(ProblemResponse(bundle.status(), ctx.request.request_id));
+        auto view = RecordViewJson(*bundle);
         if (!view.ok()) return respond(ProblemResponse(view.status(), ctx.request.request_id));
         respond(JsonResponse(200, *view));
       });

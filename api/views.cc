@@ -81,14 +81,23 @@ void AddDerivedFields(const Record& r, json& out) {
 
 }  // namespace
 
-StatusOr<json> RecordViewJson(const StoredRecord& r, const Receipt& receipt) {
+StatusOr<json> RecordViewJson(const RecordBundle& b) {
+  const StoredRecord& r = b.stored;
   json entry = json::parse(r.entry_bytes, nullptr, false);
   if (entry.is_discarded()) return Status::DataLoss("a stored record entry does not parse");
   json out = {{"record", std::move(entry)},
               {"status", r.status()},
               {"source", RecordSourceName(r.record.source)},
-              {"receipt", ReceiptJson(receipt)}};
+              {"receipt", ReceiptJson(b.receipt)}};
   if (!r.revoked_by.empty()) out["revoked_by"] = r.revoked_by;
+  if (b.revocation) {
+    // The entry as hashed (parsed, like "record"): JCS of it gives the leaf's bytes back.
+    json rev = json::parse(b.revocation->entry_bytes, nullptr, false);
+    if (!rev.is_object()) return Status::DataLoss("a stored revocation entry does not parse");
+    out["revocation"] = json{{"entry", std::move(rev)},
+                             {"leaf_index", b.revocation->leaf_index},
+                             {"receipt", ReceiptJson(b.revocation->receipt)}};
+  }
   AddDerivedFields(r.record, out);
   return out;
 }

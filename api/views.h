@@ -17,8 +17,9 @@ json ReceiptJson(const Receipt& receipt);
 std::string PostOutcomeBody(const PostOutcome& outcome);
 json CorrectionJson(const Correction& correction);
 json RevocationJson(const Revocation& revocation);
-// GET /v1/records/{id}: {"record": the logged entry, "status", "receipt", "revoked_by"?}.
-StatusOr<json> RecordViewJson(const StoredRecord& record, const Receipt& receipt);
+// GET /v1/records/{id}: {"record": the logged entry, "status", "source", "receipt",
+// "revoked_by"?, "revocation"?: {"entry", "leaf_index", "receipt"}, "passing", "common_level"?}.
+StatusOr<json> RecordViewJson(const RecordBundle& bundle);
 // An applied conversion: with a receipt, the bundle {"conversion": the entry as hashed,
 // "leaf_index", "receipt"}; without, a list item (the entry without its program_snapshot, which
 // GET /v1/conversions/{id} has, plus "leaf_index").

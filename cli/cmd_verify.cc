@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/bundle_check.h"
 #include "cli/cli_app.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -12,7 +13,6 @@
 #include "crypto/cosignature.h"
 #include "crypto/ed25519.h"
 #include "crypto/ijson.h"
-#include "crypto/jcs.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "crypto/signed_note.h"
@@ -192,9 +192,9 @@ Status RequireCosignatures(const std::string& note, const std::vector<Cosigner>&
   return Status::Ok();
 }
 
-// The bundle is what GET /v1/records/{id} returns: {"record", "status", "receipt"}. The
-// record's RFC 8785 canonical bytes are exactly the bytes the log hashed, so the bundle needs
-// nothing else.
+// The bundle is what GET /v1/records/{id} returns: {"record", "status", "receipt",
+// "revocation"?}. The record's RFC 8785 canonical bytes are exactly the bytes the log hashed,
+// so the bundle needs nothing else; a revoked record's bundle proves its revocation the same way.
 int RunVerify(const VerifyOptions& o) {
   auto text = ReadFile(o.bundle);
   if (!text.ok()) {  // a file that cannot be read is a bad argument (2), not an invalid bundle
@@ -204,15 +204,12 @@ int RunVerify(const VerifyOptions& o) {
   auto parsed = ParseIJson(*text);
   if (!parsed.ok()) return Fail("verify", "the bundle is not I-JSON: " + parsed.status().ToString());
   json bundle = std::move(parsed).value();
-  if (!bundle.is_object() || !bundle.contains("record") ||
+  if (!bundle.is_object() || !bundle.contains("record") || !bundle["record"].is_object() ||
       !bundle.contains("receipt")) {
     return Fail("verify", "the bundle is not a {record, receipt} JSON document");
   }
   const json& receipt = bundle["receipt"];
-  if (!receipt.contains("checkpoint") || !receipt["checkpoint"].is_string() ||
-      !receipt.contains("leaf_index") || !receipt["leaf_index"].is_number_unsigned() ||
-      !receipt.contains("tree_size") || !receipt["tree_size"].is_number_unsigned() ||
-      !receipt.contains("inclusion_proof") || !receipt["inclusion_proof"].is_array()) {
+  if (!HasReceiptShape(receipt)) {
     return Fail("verify", "the receipt lacks checkpoint, leaf_index, tree_size or inclusion_proof");
   }
   std::string note = receipt["checkpoint"];
@@ -230,39 +227,27 @@ int RunVerify(const VerifyOptions& o) {
   if (!WitnessPolicy("verify", o.witnesses, &witnesses, &quorum)) return 2;
   Status cosigned = RequireCosignatures(note, witnesses, quorum);
   if (!cosigned.ok()) return Fail("verify", cosigned.message());
-  auto bytes = CanonicalJson(bundle["record"]);
-  if (!bytes.ok()) return Fail("verify", "record cannot be canonicalized: " + bytes.status().message());
-  std::vector<Hash> proof;
-  for (const auto& h : receipt["inclusion_proof"]) {
-    auto hash = h.is_string() ? HashFromHex(h.get<std::string>()) : std::nullopt;
-    if (!hash) return Fail("verify", "inclusion_proof holds a value that is not a SHA-256 hex");
-    proof.push_back(*hash);
-  }
-  // The receipt's numbers are shown to whoever reads the bundle; they must be the signed
-  // ones (docs/formats.md "Receipt": tree_size is the checkpoint's size), not merely unused.
+  Status included = CheckInclusion(bundle["record"], receipt, *cp, "record");
+  if (!included.ok()) return Fail("verify", included.message());
+  auto revocation = CheckRevocation(bundle, *cp);
+  if (!revocation.ok()) return Fail("verify", revocation.status().message());
   const uint64_t leaf = receipt["leaf_index"];
-  const uint64_t tree_size = receipt["tree_size"];
-  if (tree_size != cp->size) {
-    return Fail("verify", "the receipt's tree_size " + std::to_string(tree_size) +
-                              " is not the size of its signed checkpoint (" +
-                              std::to_string(cp->size) + ")");
-  }
-  if (leaf >= cp->size) {
-    return Fail("verify", "the receipt's leaf_index " + std::to_string(leaf) +
-                              " is not below the signed checkpoint's size " +
-                              std::to_string(cp->size));
-  }
-  Status included = VerifyInclusion(leaf, cp->size, LeafHash(*bytes), proof, cp->root);
-  if (!included.ok()) {
-    return Fail("verify", "the record is not in the signed log as shown (altered record or "
-                          "proof): " + included.message());
-  }
   std::printf("OK: record %s is entry %llu of the log %s (tree size %llu), signed by %s\n",
-              bundle["record"].value("id", "?").c_str(), static_cast<unsigned long long>(leaf),
+              TextOf(bundle["record"], "id").c_str(), static_cast<unsigned long long>(leaf),
               cp->origin.c_str(), static_cast<unsigned long long>(cp->size),
               VerifierKeyString(verifier->name, verifier->public_key).c_str());
-  if (bundle.value("status", "") == "revoked") {
-    std::printf("note: the bank reports this record as revoked\n");
+  if (!revocation->is_null()) {
+    const json& e = *revocation;
+    std::printf(
+        "REVOKED: by %s at %s (revocation %s, entry %llu of the same checkpoint); "
+        "reason: %s\n",
+        TextOf(e, "issuer").c_str(), TextOf(e, "recorded_at").c_str(), TextOf(e, "id").c_str(),
+        static_cast<unsigned long long>(bundle["revocation"]["leaf_index"].get<uint64_t>()),
+        json(TextOf(e, "reason")).dump().c_str());
+    if (!TextOf(e, "superseded_by").empty()) {
+      std::printf("REVOKED: corrected, superseded by record %s\n",
+                  TextOf(e, "superseded_by").c_str());
+    }
   }
   return 0;
 }
@@ -385,9 +370,12 @@ void AddVerifyCommand(CLI::App& parent, int* exit_code) {
   cmd->footer(
       "Checks a record bundle (the JSON of GET /v1/records/{id}) fully offline: the\n"
       "checkpoint's signature with KEY (a PEM public key or a signed-note verifier key, from\n"
-      "GET /v1/log/key), and the record's inclusion in that checkpoint's tree; with\n"
-      "--witness-vkey, K of those witnesses' C2SP cosignatures on the checkpoint (all of them\n"
-      "without --quorum). Exit 0 valid, 1 invalid, 2 bad arguments.");
+      "GET /v1/log/key), and the record's inclusion in that checkpoint's tree; for a revoked\n"
+      "record, that its revocation entry revokes this record, by its issuer, and is in the\n"
+      "same checkpoint's tree (printed: who, when, why); with --witness-vkey, K of those\n"
+      "witnesses' C2SP cosignatures on the checkpoint (all of them without --quorum).\n"
+      "Exit 0 valid (revoked or not), 1 invalid (a revoked status without a verifiable\n"
+      "revocation too), 2 bad arguments.");
   cmd->add_option("--bundle", o->bundle, "the record bundle (JSON of GET /v1/records/{id})")
       ->type_name("FILE")
       ->required();

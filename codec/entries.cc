@@ -46,6 +46,25 @@ std::string RevocationFingerprintBytes(const RevocationEntry& e) {
   return Canonical(doc);
 }
 
+StatusOr<RevocationEntry> ParseRevocationEntry(std::string_view bytes, const std::string& id) {
+  const json entry = json::parse(bytes, nullptr, false);
+  auto text = [&entry](const char* name) {
+    auto it = entry.find(name);
+    return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (!entry.is_object() || text("type") != "revocation" || text("id") != id ||
+      text("record").empty() || text("issuer").empty()) {
+    return Status::DataLoss("log entry does not hold revocation " + id);
+  }
+  return RevocationEntry{id,
+                         text("record"),
+                         text("issuer"),
+                         text("reason"),
+                         text("recorded_at"),
+                         text("superseded_by"),
+                         text("salt")};
+}
+
 std::string RulesetEntryId(std::string_view program, int version) {
   return "ruleset:" + std::string(program) + ":" + std::to_string(version);
 }

@@ -31,6 +31,8 @@ struct RevocationEntry {
 std::string RevocationEntryBytes(const RevocationEntry& e);
 // The idempotency fingerprint's document: what a retry must repeat ({reason, superseded_by?}).
 std::string RevocationFingerprintBytes(const RevocationEntry& e);
+// A revocation entry read back: DataLoss when the bytes are not the revocation entry `id`.
+StatusOr<RevocationEntry> ParseRevocationEntry(std::string_view bytes, const std::string& id);
 
 // type "ruleset": {id, program, version, published_by, published_at, program_snapshot, rules}.
 struct RulesetEntry {

@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "codec/entries.h"
 #include "engine/model.h"
 #include "engine/recognition.h"
 #include "service/catalog.h"
@@ -66,6 +67,23 @@ struct StoredRecord {
   uint64_t leaf_index = 0;
   std::string revoked_by;  // id of the revoking entry, or empty
   const char* status() const { return record.revoked ? "revoked" : "active"; }
+};
+
+// A revoked record's revocation as the log holds it, with its receipt.
+struct RevocationProof {
+  RevocationEntry entry;
+  std::string entry_bytes;  // the exact bytes the log hashed
+  uint64_t leaf_index = 0;
+  Receipt receipt;
+};
+
+// What GET /v1/records/{id} answers: the record, its receipt and, when it is revoked, the
+// revocation entry with a receipt against the same checkpoint, so that one signed checkpoint
+// proves both the record and its revocation offline.
+struct RecordBundle {
+  StoredRecord stored;
+  Receipt receipt;
+  std::optional<RevocationProof> revocation;  // set exactly when the record is revoked
 };
 
 struct RecordPage {
@@ -146,6 +164,10 @@ class RecordService {
 
   // The record with its status; common_level resolved with its issuer's regime.
   StatusOr<StoredRecord> Read(const std::string& id);
+  // `record` (from Read) with its receipt and, when revoked, its revocation proven against the
+  // same checkpoint (the one covering the revocation, the later entry); both inclusions are
+  // checked first (DataLoss if the store was altered or holds no revocation it names).
+  StatusOr<RecordBundle> Bundle(StoredRecord record);
   void Revoke(const std::string& id, const std::string& issuer, const std::string& reason,
               std::function<void(StatusOr<Revocation>)> done);
   // Revokes `id` and posts `replacement` (with "supersedes": id) in one request.

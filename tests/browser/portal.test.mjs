@@ -570,6 +570,26 @@ test('a registrar uploads a CSV, sees the bad line, fixes it and commits', async
   await page.fill('#revoke-reason', '重复登记');
   await page.getByRole('button', {name: '撤销记录'}).click();
   await page.getByText('该记录已被撤销（撤销原因与此不同）').first().waitFor();
+  // The revoked record's page proves the revocation in the browser (its entry, under the same
+  // checkpoint as the record), says when and why, and fails when the reason is altered on its way.
+  const revokedId = fromBook[0].id;
+  await openPage(page, 'upload');
+  await openPage(page, `record/${revokedId}`);
+  assert.equal(await verifyState(page), 'verified');
+  assert.equal(await page.locator('[data-check="revocation"]').getAttribute('data-ok'), 'true');
+  await page.getByText('录入错误').first().waitFor();
+  await page.route(`**/v1/records/${revokedId}`, async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    body.revocation.entry.reason = '重复登记';
+    await route.fulfill({response: res, json: body});
+  });
+  await openPage(page, 'upload');
+  await openPage(page, `record/${revokedId}`);
+  assert.equal(await verifyState(page), 'failed');
+  assert.equal(await page.locator('[data-check="revocation"]').getAttribute('data-ok'), 'false');
+  assert.equal(await page.locator('[data-check="inclusion"]').getAttribute('data-ok'), 'true');
+  await page.unroute(`**/v1/records/${revokedId}`);
 
   // A registrar's own export (Chinese columns, read through the cn-registrar mapping): the
   // learner is found by national ID, or gets an account once the file has no problem.

@@ -12,6 +12,7 @@
 #include "cli/rest_client.h"
 #include "crypto/checkpoint.h"
 #include "crypto/ed25519.h"
+#include "crypto/jcs.h"
 #include "crypto/merkle.h"
 #include "crypto/sha256.h"
 #include "crypto/signed_note.h"
@@ -114,6 +115,186 @@ TEST_F(LogTest, BundleWhoseReceiptDisagreesWithItsCheckpointFails) {
   ::testing::internal::CaptureStderr();
   EXPECT_EQ(CmdVerify({"--bundle", bundle_path, "--key", vkey}), 1);
   EXPECT_NE(::testing::internal::GetCapturedStderr().find("leaf_index"), std::string::npos);
+}
+
+// Both receipts of a bundle, checked here with the log's verifier key and nothing from the
+// bank's code path: the record's and (when present) the revocation's inclusion in the one
+// checkpoint they carry. Returns that checkpoint's size.
+uint64_t ExpectReceiptsVerify(const json& bundle, const std::string& vkey) {
+  auto verifier = ParseVerifierKey(vkey);
+  EXPECT_TRUE(verifier.ok());
+  const std::string note = bundle["receipt"]["checkpoint"];
+  auto opened = OpenNote(note, {*verifier});
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+  if (!opened.ok()) return 0;
+  auto cp = ParseCheckpointBody(opened->text);
+  EXPECT_TRUE(cp.ok());
+  auto included = [&](const json& entry, const json& receipt) {
+    std::vector<Hash> proof;
+    for (const auto& h : receipt["inclusion_proof"]) {
+      proof.push_back(HashFromHex(h.get<std::string>()).value());
+    }
+    EXPECT_EQ(receipt["tree_size"], cp->size);
+    return VerifyInclusion(receipt["leaf_index"].get<uint64_t>(), cp->size,
+                           LeafHash(CanonicalJson(entry).value()), proof, cp->root);
+  };
+  EXPECT_TRUE(included(bundle["record"], bundle["receipt"]).ok());
+  if (bundle.contains("revocation")) {
+    EXPECT_EQ(bundle["revocation"]["receipt"]["checkpoint"], note);
+    Status s = included(bundle["revocation"]["entry"], bundle["revocation"]["receipt"]);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  return cp->size;
+}
+
+// A revoked record's bundle carries its revocation entry with a receipt against the same
+// checkpoint as the record's: one signed checkpoint proves that the issuer revoked it, when
+// and why. verify checks and prints it, and refuses a revocation that is altered, of another
+// record, or missing while the status says revoked.
+TEST_F(LogTest, RevokedBundleProvesItsRevocation) {
+  const std::string id = PostOne("V-1"), other = PostOne("V-2"), active = PostOne("V-3");
+  json revoked = server_->CallJson("POST", "/v1/records/" + id + "/revoke", cat_.tsinghua_token,
+                                   {{"reason", "grade entered twice"}}, 200);
+  server_->CallJson("POST", "/v1/records/" + other + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "wrong learner"}}, 200);
+  PostOne("V-4");  // the log moves on: the bundle's checkpoint is a later one
+  json bundle = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  json other_bundle =
+      server_->CallJson("GET", "/v1/records/" + other, cat_.learner_a_token, nullptr, 200);
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  const std::string vkey = key["verifier_key"];
+
+  ASSERT_EQ(bundle["status"], "revoked");
+  ASSERT_TRUE(bundle.contains("revocation")) << bundle.dump();
+  const json& rev = bundle["revocation"];
+  EXPECT_EQ(bundle["revoked_by"], revoked["id"]);
+  EXPECT_EQ(rev["entry"]["type"], "revocation");
+  EXPECT_EQ(rev["entry"]["id"], revoked["id"]);
+  EXPECT_EQ(rev["entry"]["record"], id);
+  EXPECT_EQ(rev["entry"]["issuer"], "tsinghua");
+  EXPECT_EQ(rev["entry"]["reason"], "grade entered twice");
+  EXPECT_EQ(rev["leaf_index"], revoked["leaf_index"]);
+  EXPECT_EQ(rev["receipt"]["leaf_index"], revoked["leaf_index"]);
+  EXPECT_GT(rev["leaf_index"].get<uint64_t>(), bundle["receipt"]["leaf_index"].get<uint64_t>());
+  EXPECT_EQ(rev["receipt"]["checkpoint"], bundle["receipt"]["checkpoint"]);
+  EXPECT_EQ(ExpectReceiptsVerify(bundle, vkey), server_->ledger().Size());
+  // The entry shown is the one the log holds at that index (its leaf hash, public).
+  const uint64_t rev_leaf = rev["leaf_index"];
+  json leaves = server_->CallJson(
+      "GET",
+      "/v1/log/entries?start=" + std::to_string(rev_leaf) + "&end=" + std::to_string(rev_leaf + 1),
+      "", nullptr, 200);
+  EXPECT_EQ(leaves["entries"][0]["leaf_hash"],
+            HashHex(LeafHash(CanonicalJson(rev["entry"]).value())));
+  // An active record's bundle has none.
+  json active_bundle =
+      server_->CallJson("GET", "/v1/records/" + active, cat_.learner_a_token, nullptr, 200);
+  EXPECT_FALSE(active_bundle.contains("revocation"));
+  EXPECT_FALSE(active_bundle.contains("revoked_by"));
+
+  const std::string path = dir_.sub("revoked.json");
+  auto verify = [&](const json& b, std::string* out, std::string* err) {
+    WriteFile(path, b.dump(2));
+    ::testing::internal::CaptureStdout();
+    ::testing::internal::CaptureStderr();
+    const int code = CmdVerify({"--bundle", path, "--key", vkey});
+    *out = ::testing::internal::GetCapturedStdout();
+    *err = ::testing::internal::GetCapturedStderr();
+    return code;
+  };
+  std::string out, err;
+  ASSERT_EQ(verify(bundle, &out, &err), 0) << err;
+  EXPECT_NE(out.find("REVOKED"), std::string::npos) << out;
+  EXPECT_NE(out.find(revoked["id"].get<std::string>()), std::string::npos) << out;
+  EXPECT_NE(out.find(rev["entry"]["recorded_at"].get<std::string>()), std::string::npos) << out;
+  EXPECT_NE(out.find("\"grade entered twice\""), std::string::npos) << out;
+  EXPECT_NE(out.find("tsinghua"), std::string::npos) << out;
+  ASSERT_EQ(verify(active_bundle, &out, &err), 0) << err;
+  EXPECT_EQ(out.find("REVOKED"), std::string::npos) << out;
+
+  json altered = bundle;
+  altered["revocation"]["entry"]["reason"] = "revoked by mistake";
+  EXPECT_EQ(verify(altered, &out, &err), kExitInvalid);
+  EXPECT_NE(err.find("revocation is not in the signed log"), std::string::npos) << err;
+
+  json later = bundle;  // the revocation's time altered
+  later["revocation"]["entry"]["recorded_at"] = "2020-01-01T00:00:00.000Z";
+  EXPECT_EQ(verify(later, &out, &err), kExitInvalid);
+
+  json bad_proof = bundle;
+  json& proof = bad_proof["revocation"]["receipt"]["inclusion_proof"];
+  ASSERT_FALSE(proof.empty());
+  std::string h = proof[0];
+  h[0] = h[0] == '0' ? '1' : '0';
+  proof[0] = h;
+  EXPECT_EQ(verify(bad_proof, &out, &err), kExitInvalid);
+  EXPECT_NE(err.find("revocation"), std::string::npos) << err;
+
+  // Another record's genuine revocation, under the same checkpoint, swapped in (with and
+  // without revoked_by following it).
+  ASSERT_EQ(other_bundle["receipt"]["checkpoint"], bundle["receipt"]["checkpoint"]);
+  json swapped = bundle;
+  swapped["revocation"] = other_bundle["revocation"];
+  EXPECT_EQ(verify(swapped, &out, &err), kExitInvalid);
+  EXPECT_NE(err.find("not this record"), std::string::npos) << err;
+  swapped["revoked_by"] = other_bundle["revoked_by"];
+  EXPECT_EQ(verify(swapped, &out, &err), kExitInvalid);
+  EXPECT_NE(err.find("not this record"), std::string::npos) << err;
+
+  json removed = bundle;
+  removed.erase("revocation");
+  EXPECT_EQ(verify(removed, &out, &err), kExitInvalid);
+  EXPECT_NE(err.find("no revocation entry"), std::string::npos) << err;
+
+  json wrong_id = bundle;
+  wrong_id["revoked_by"] = other_bundle["revoked_by"];
+  EXPECT_EQ(verify(wrong_id, &out, &err), kExitInvalid);
+  EXPECT_NE(err.find("revoked_by"), std::string::npos) << err;
+
+  json said_active = bundle;
+  said_active["status"] = "active";
+  EXPECT_EQ(verify(said_active, &out, &err), kExitInvalid);
+
+  json active_with_rev = active_bundle;  // a revocation grafted onto an active record's bundle
+  active_with_rev["status"] = "revoked";
+  active_with_rev["revoked_by"] = bundle["revoked_by"];
+  active_with_rev["revocation"] = bundle["revocation"];
+  EXPECT_EQ(verify(active_with_rev, &out, &err), kExitInvalid);
+  EXPECT_NE(err.find("not this record"), std::string::npos) << err;
+
+  // The record receipt from another (earlier) checkpoint than the revocation's.
+  json mixed = bundle;
+  mixed["receipt"] = revoked["receipt"];
+  mixed["receipt"]["leaf_index"] = bundle["receipt"]["leaf_index"];
+  mixed["receipt"]["inclusion_proof"] =
+      server_->CallJson("GET",
+                        "/v1/log/proof/inclusion?index=" + bundle["receipt"]["leaf_index"].dump() +
+                            "&size=" + revoked["receipt"]["tree_size"].dump(),
+                        "", nullptr, 200)["proof"];
+  ASSERT_EQ(verify(mixed, &out, &err), kExitInvalid) << out;  // the record alone would verify
+  EXPECT_NE(err.find("another checkpoint"), std::string::npos) << err;
+}
+
+// A correction's revocation names the replacement; verify says so.
+TEST_F(LogTest, CorrectedBundleNamesItsReplacement) {
+  const std::string id = PostOne("C-1", "70");
+  json corrected = server_->CallJson(
+      "POST", "/v1/records/" + id + "/correct", cat_.tsinghua_token,
+      {{"record", cat_.Record(cat_.learner_a, "tsinghua:CS101", "C-1b", "75")}}, 201);
+  const std::string replacement = corrected["record"]["id"];
+  json bundle = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token, nullptr, 200);
+  ASSERT_TRUE(bundle.contains("revocation")) << bundle.dump();
+  EXPECT_EQ(bundle["revocation"]["entry"]["superseded_by"], replacement);
+  EXPECT_EQ(bundle["revocation"]["leaf_index"], corrected["revocation"]["leaf_index"]);
+  json key = server_->CallJson("GET", "/v1/log/key", "", nullptr, 200);
+  ExpectReceiptsVerify(bundle, key["verifier_key"]);
+  const std::string path = dir_.sub("corrected.json");
+  WriteFile(path, bundle.dump());
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(CmdVerify({"--bundle", path, "--key", key["verifier_key"]}), 0);
+  const std::string out = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("superseded by record " + replacement), std::string::npos) << out;
+  EXPECT_NE(out.find("\"corrected by issuer\""), std::string::npos) << out;
 }
 
 // The saved checkpoint is where the next audit starts: an audit that could not save it must
@@ -545,6 +726,66 @@ TEST_F(LogTest, AlteredStoreIsDataLossOnRead) {
   json others = server_->CallJson("GET", "/v1/learners/" + cat_.learner_a + "/records?limit=1",
                                   cat_.learner_a_token, nullptr, 200);
   EXPECT_EQ(others["records"].size(), 1u);
+}
+
+// The server proves a revocation before showing it, as it does the record: a revocation
+// entry rewritten in the store (and then its leaf hash too) is a 500, never a bundle.
+TEST_F(LogTest, AlteredRevocationIsDataLossOnRead) {
+  const std::string id = PostOne("A-1");
+  server_->CallJson("POST", "/v1/records/" + id + "/revoke", cat_.tsinghua_token,
+                    {{"reason", "typo-1"}}, 200);
+  json batch = {{"records", json::array()}};
+  for (int i = 0; i < 300; ++i) {
+    batch["records"].push_back(
+        cat_.Record(cat_.learner_b, "tsinghua:CS101", "fill-" + std::to_string(i)));
+  }
+  server_->CallJson("POST", "/v1/records", cat_.tsinghua_token, batch, 201);
+  const std::string rev_id = server_->CallJson("GET", "/v1/records/" + id, cat_.learner_a_token,
+                                               nullptr, 200)["revoked_by"];
+  const uint64_t leaf = server_->ledger().ObjectIndex(rev_id).value();
+  ASSERT_LT(leaf, 256u);
+  server_.reset();
+  std::string bundle_key, tile_key(1, '\0');
+  PutBigEndian64(&bundle_key, 0);
+  PutBigEndian64(&tile_key, 0);
+  {
+    auto kv = OpenBankStore(dir_.sub("bank"));
+    ASSERT_TRUE(kv.ok()) << kv.status().ToString();
+    std::string bundle;
+    ASSERT_TRUE((*kv)->Get(Table::kLogBundles, bundle_key, &bundle).ok());
+    std::string_view entry = BundleEntry(bundle, static_cast<uint32_t>(leaf)).value();
+    const size_t at = static_cast<size_t>(entry.data() - bundle.data());
+    std::string forged(entry);
+    ASSERT_NE(forged.find("\"typo-1\""), std::string::npos) << forged;
+    forged.replace(forged.find("\"typo-1\""), 8, "\"typo-2\"");
+    bundle.replace(at, forged.size(), forged);
+    WriteBatch write;
+    write.Put(Table::kLogBundles, bundle_key, bundle);
+    ASSERT_TRUE((*kv)->Write(write, true).ok());
+  }
+  server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+  ClientResponse r = server_->Call("GET", "/v1/records/" + id, cat_.learner_a_token);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_NE(r.body.find("altered"), std::string::npos) << r.body;
+
+  // With the leaf hash rewritten too, the signed root still catches it.
+  server_.reset();
+  {
+    auto kv = OpenBankStore(dir_.sub("bank"));
+    ASSERT_TRUE(kv.ok());
+    std::string bundle, tile;
+    ASSERT_TRUE((*kv)->Get(Table::kLogBundles, bundle_key, &bundle).ok());
+    Hash h = LeafHash(BundleEntry(bundle, static_cast<uint32_t>(leaf)).value());
+    ASSERT_TRUE((*kv)->Get(Table::kLogTiles, tile_key, &tile).ok());
+    tile.replace(32 * leaf, 32, HashBytes(h));
+    WriteBatch write;
+    write.Put(Table::kLogTiles, tile_key, tile);
+    ASSERT_TRUE((*kv)->Write(write, true).ok());
+  }
+  server_ = std::make_unique<TestServer>(dir_.sub("bank"));
+  r = server_->Call("GET", "/v1/records/" + id, cat_.learner_a_token);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_NE(r.body.find("not in the signed tree"), std::string::npos) << r.body;
 }
 
 }  // namespace

@@ -168,6 +168,19 @@ TEST_F(PgNodesTest, FollowersForwardWritesFollowTheLogAndTakeOverInProcess) {
   EXPECT_TRUE(WaitFor([&] { return records_on_b() == 3; }, 5000)) << records_on_b();
   a->CallJson("POST", "/v1/records/" + third["records"][0]["id"].get<std::string>() + "/revoke",
               cat.tsinghua_token, {{"reason", "entered twice"}}, 200);
+  // Read on the follower at once (its poll may not have brought the revocation yet), the
+  // revoked record's bundle proves the revocation under one checkpoint, and verifies offline.
+  json revoked_on_b =
+      b->CallJson("GET", "/v1/records/" + third["records"][0]["id"].get<std::string>(),
+                  cat.learner_b_token, nullptr, 200);
+  ASSERT_TRUE(revoked_on_b.contains("revocation")) << revoked_on_b.dump();
+  EXPECT_EQ(revoked_on_b["revocation"]["entry"]["reason"], "entered twice");
+  EXPECT_EQ(revoked_on_b["revocation"]["receipt"]["checkpoint"],
+            revoked_on_b["receipt"]["checkpoint"]);
+  const std::string revoked_file = dir_.sub("revoked.json");
+  std::ofstream(revoked_file, std::ios::trunc) << revoked_on_b.dump();
+  const std::string vkey = b->CallJson("GET", "/v1/log/key", "", nullptr, 200)["verifier_key"];
+  EXPECT_EQ(CmdVerify({"--bundle", revoked_file, "--key", vkey}), 0);
   EXPECT_TRUE(WaitFor([&] { return records_on_b() == 2; }, 5000)) << records_on_b();
   // More entries than a follower reads for its statistics in one poll: it catches up over
   // the next polls and counts every one.

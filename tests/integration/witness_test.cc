@@ -85,6 +85,21 @@ TEST(WitnessIntegration, TwoWitnessesOneLagging) {
   EXPECT_EQ(CmdVerify({"--bundle", bundle_file, "--key", log_vkey, "--witness-vkey",
                        RunningWitness::VkeyOf("witness.c.example/w"), "--quorum", "1"}),
             1);
+
+  // Once revoked, its bundle proves the revocation under the one cosigned checkpoint.
+  bank.CallJson("POST", "/v1/records/" + record + "/revoke", cat.tsinghua_token,
+                {{"reason", "entered twice"}}, 200);
+  note = WaitForCheckpoint(bank, [&](const std::string& n) {
+    return CosignaturesOn(n, {va, vb}) == 2 && CheckpointSize(n) == bank.services().log().Size();
+  });
+  json revoked = bank.CallJson("GET", "/v1/records/" + record, cat.learner_a_token, nullptr, 200);
+  ASSERT_TRUE(revoked.contains("revocation")) << revoked.dump();
+  EXPECT_EQ(revoked["receipt"]["checkpoint"], note);
+  EXPECT_EQ(revoked["revocation"]["receipt"]["checkpoint"], note);
+  std::ofstream(bundle_file, std::ios::trunc) << revoked.dump();
+  EXPECT_EQ(CmdVerify({"--bundle", bundle_file, "--key", log_vkey, "--witness-vkey", va + "," + vb,
+                       "--quorum", "2"}),
+            0);
 }
 
 // The bank is restarted on another history signed with the same key (a fork). The witness,

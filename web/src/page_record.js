@@ -1,7 +1,7 @@
 // One record: its fields, a verification badge computed in the browser (signature of the
-// checkpoint in its receipt, and its inclusion proof recomputed from the record's bytes), the
-// bundle to save for offline checks, credentials to download (the learner), and revoke or
-// correct (the issuing institution).
+// checkpoint in its receipt, and its inclusion proof recomputed from the record's bytes; for a
+// revoked record, its revocation entry's too), the bundle to save for offline checks,
+// credentials to download (the learner), and revoke or correct (the issuing institution).
 import * as api from './api.js';
 import {institutionName, unitTitle} from './catalog.js';
 import {downloadButton, FORMATS, recordCredentialUrl} from './credential_links.js';
@@ -29,6 +29,8 @@ const L = {
   leaf: ['日志位置', 'Log position'],
   supersedes: ['更正自', 'Corrects'],
   revokedBy: ['撤销记录', 'Revoked by'],
+  revokedAt: ['撤销时间', 'Revoked on'],
+  revokedReason: ['撤销原因', 'Reason for revocation'],
   verifyTitle: ['核验', 'Verification'],
   bundle: ['下载记录包（JSON，可离线核验）', 'Download the record bundle (JSON, for offline checks)'],
   bundleHint: ['可用 creditbank verify --bundle 文件 --key 公钥 离线核验，或在“核验记录”页面核验。',
@@ -57,6 +59,8 @@ function fields(rec, view, unitName, issuerName) {
     [t(L.recorded), date(rec.recorded_at)],
     [t(L.status), view.status === 'active' ? tag(t(S.active), 'green') : tag(t(S.revoked), 'red')],
     view.revoked_by ? [t(L.revokedBy), h('code', null, view.revoked_by)] : null,
+    view.revocation ? [t(L.revokedAt), date(view.revocation.entry.recorded_at)] : null,
+    view.revocation ? [t(L.revokedReason), String(view.revocation.entry.reason || '')] : null,
     rec.supersedes ? [t(L.supersedes), h('a', {href: `#/record/${api.enc(rec.supersedes)}`}, rec.supersedes)] : null,
     [t(L.leaf), String(view.receipt.leaf_index)],
   ]);

@@ -162,17 +162,50 @@ export async function verifyCheckpoint(note, logKey) {
   return {ok: false, reason: 'no_key', ...cp};
 }
 
+// Whether `entry` (a parsed log entry) is leaf `receipt.leaf_index` of the tree `cp` commits to.
+async function included(entry, receipt, cp) {
+  try {
+    const leaf = await leafHash(enc.encode(canonicalJson(entry)));
+    const proof = (receipt.inclusion_proof || []).map(hexToBytes);
+    const sizeOk = receipt.tree_size === undefined || receipt.tree_size === cp.size;
+    const root = sizeOk && cp.root ? await rootFromInclusionProof(receipt.leaf_index, cp.size, leaf, proof) : null;
+    return !!root && equal(root, cp.root);
+  } catch (e) {
+    return false;
+  }
+}
+
+// A revoked record's bundle proves its revocation (as creditbank verify does): the entry revokes
+// this record, by its issuer, is the bundle's revoked_by, comes later in the log, and is in the
+// tree of the same checkpoint as the record. null when the bundle neither is nor says it is
+// revoked.
+async function revocationProven(bundle, cp) {
+  const rev = bundle.revocation;
+  if (!rev) return bundle.status === 'revoked' ? false : null;
+  const e = rev.entry, r = rev.receipt, rec = bundle.record;
+  if (bundle.status !== 'revoked' || !e || !r || r.checkpoint !== bundle.receipt.checkpoint) return false;
+  if (e.type !== 'revocation' || e.record !== rec.id || e.issuer !== rec.issuer || e.id !== bundle.revoked_by) return false;
+  if (rev.leaf_index !== r.leaf_index || !(r.leaf_index > bundle.receipt.leaf_index)) return false;
+  return included(e, r, cp);
+}
+
 // Verifies a record bundle (the answer of GET /v1/records/{id}): the checkpoint's signature,
-// then the record's inclusion in the tree it commits to. Returns {ok, checks: [{id, ok}], size}.
+// then the record's inclusion in the tree it commits to and, for a revoked record, its
+// revocation's. Returns {ok, checks: [{id, ok}], size}.
 export async function verifyBundle(bundle, logKey) {
   if (!bundle || !bundle.record) return {ok: false, checks: [{id: 'shape', ok: false}]};
-  return verifyEntry(bundle.record, bundle.receipt, logKey);
+  const result = await verifyEntry(bundle.record, bundle.receipt, logKey);
+  if (!result.cp) return result;
+  const revoked = await revocationProven(bundle, result.cp);
+  if (revoked !== null) result.checks.push({id: 'revocation', ok: revoked});
+  result.ok = result.ok && revoked !== false;
+  return result;
 }
 
 // Verifies any log entry as the bank shows it (a record, an applied conversion) against its
 // receipt: the checkpoint's signature, then the inclusion of leaf-hash(JCS(entry)) at the
 // receipt's leaf index in the tree the checkpoint commits to.
-// Returns {ok, checks: [{id, ok}], size, origin, leaf}.
+// Returns {ok, checks: [{id, ok}], size, origin, leaf, cp}.
 export async function verifyEntry(entry, receipt, logKey) {
   const checks = [];
   if (!entry || typeof entry !== 'object' || !receipt || typeof receipt.checkpoint !== 'string') {
@@ -180,16 +213,7 @@ export async function verifyEntry(entry, receipt, logKey) {
   }
   const cp = await verifyCheckpoint(receipt.checkpoint, logKey);
   checks.push({id: 'signature', ok: cp.ok});
-  let included = false;
-  try {
-    const leaf = await leafHash(enc.encode(canonicalJson(entry)));
-    const proof = (receipt.inclusion_proof || []).map(hexToBytes);
-    const sizeOk = receipt.tree_size === undefined || receipt.tree_size === cp.size;
-    const root = sizeOk && cp.root ? await rootFromInclusionProof(receipt.leaf_index, cp.size, leaf, proof) : null;
-    included = !!root && equal(root, cp.root);
-  } catch (e) {
-    included = false;
-  }
-  checks.push({id: 'inclusion', ok: included});
-  return {ok: cp.ok && included, checks, size: cp.size, origin: cp.origin, leaf: receipt.leaf_index};
+  const inTree = await included(entry, receipt, cp);
+  checks.push({id: 'inclusion', ok: inTree});
+  return {ok: cp.ok && inTree, checks, size: cp.size, origin: cp.origin, leaf: receipt.leaf_index, cp};
 }

@@ -10,6 +10,7 @@ const L = {
   failed: ['核验失败', 'Verification failed'],
   signature: ['检查点的 Ed25519 签名（日志公钥来自 /v1/log/key）', 'The checkpoint\'s Ed25519 signature (log key from /v1/log/key)'],
   inclusion: ['记录包含在签名的日志树中（按 RFC 9162 重新计算包含证明）', 'The record is in the signed log tree (inclusion proof recomputed per RFC 9162)'],
+  revocation: ['撤销记录撤销的是本记录、由发证机构作出，且同样包含在该签名的日志树中', 'The revocation is of this record, by its issuer, and in the same signed log tree'],
   consistency: ['日志只追加、未被改写（按 RFC 9162 重新计算一致性证明）', 'The log was only appended to (consistency proof recomputed per RFC 9162)'],
   current: ['当前检查点的签名', 'The current checkpoint\'s signature'],
   saved: ['保存的检查点的签名', 'The saved checkpoint\'s signature'],
