@@ -3,9 +3,12 @@
 // hash to the level-0 tiles; partial widths, path encoding, access and caching headers.
 #include <gtest/gtest.h>
 
+#include "cli/rest_client.h"
 #include "crypto/checkpoint.h"
+#include "crypto/gzip.h"
 #include "crypto/merkle.h"
 #include "crypto/tiles.h"
+#include "tests/integration/scripted_server.h"
 #include "tests/integration/test_server.h"
 
 namespace lcb::testing {
@@ -182,6 +185,70 @@ TEST_F(TilesHttpTest, CachingHeadersAndWhoReadsEntries) {
   EXPECT_EQ(SplitBundle(bundle.body)->size(), 256u);
   EXPECT_EQ(header(dispatch("/log/tile/entries/000", cat_.auditor_token), "Cache-Control"),
             "private, max-age=31536000, immutable");
+
+  // Gzip for a client that takes it: the same bytes once decoded, its own validator, Vary on
+  // both representations; hash tiles never, nor a client that refuses it.
+  auto get = [&](const std::string& path, const std::string& accept,
+                 const std::string& if_none_match = "") {
+    std::map<std::string, std::string> h = {{"Accept-Encoding", accept}};
+    if (!if_none_match.empty()) h["If-None-Match"] = if_none_match;
+    return Get(path, cat_.auditor_token, std::move(h));
+  };
+  EXPECT_EQ(bundle.headers["vary"], "Accept-Encoding");
+  EXPECT_EQ(bundle.headers.count("content-encoding"), 0u);
+  ClientResponse gz = get("/log/tile/entries/000", "deflate, gzip");
+  ASSERT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.headers["content-encoding"], "gzip");
+  EXPECT_EQ(gz.headers["vary"], "Accept-Encoding");
+  EXPECT_EQ(gz.headers["cache-control"], "private, max-age=31536000, immutable");
+  EXPECT_LT(gz.body.size(), bundle.body.size() / 3) << "JSON entries compress";
+  auto decoded = GzipDecompress(gz.body, size_t{1} << 26);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, bundle.body);
+  const std::string gz_etag = gz.headers["etag"];
+  EXPECT_NE(gz_etag, bundle.headers["etag"]);
+  EXPECT_EQ(get("/log/tile/entries/000", "gzip", gz_etag).status, 304);
+  EXPECT_EQ(get("/log/tile/entries/000", "identity", gz_etag).status, 200)
+      << "the gzip validator does not name the identity body";
+  for (const char* takes : {"gzip", "GZIP", "x-gzip", "*", "br;q=1, gzip;q=0.5", " gzip ; q=1"}) {
+    EXPECT_EQ(get("/log/tile/entries/001.p/4", takes).headers["content-encoding"], "gzip") << takes;
+  }
+  for (const char* refuses :
+       {"identity", "br", "gzip;q=0", "gzip; q=0.000", "*;q=0", "*, gzip;q=0", ""}) {
+    ClientResponse plain = get("/log/tile/entries/001.p/4", refuses);
+    EXPECT_EQ(plain.headers.count("content-encoding"), 0u) << refuses;
+    EXPECT_EQ(SplitBundle(plain.body)->size(), 4u) << refuses;
+  }
+  ClientResponse tile = get("/log/tile/0/000", "gzip");
+  EXPECT_EQ(tile.headers.count("content-encoding"), 0u) << "hash tiles are never encoded";
+  EXPECT_EQ(tile.body, full.body);
+  // The CLI's client (monitor, audit) asks for gzip and hands on the decoded body; a body that
+  // does not decode, or a coding it did not ask for, is an error.
+  ScriptedServer scripted({Answer(200, GzipCompress("[\"decoded\"]"), "Content-Encoding: gzip\r\n"),
+                           Answer(200, "[1]", "Content-Encoding: gzip\r\n"),
+                           Answer(200, "[2]", "Content-Encoding: br\r\n")});
+  auto scripted_client = RestClient::Connect(scripted.url());
+  ASSERT_TRUE(scripted_client.ok());
+  auto decoded_answer = (*scripted_client)->Send("GET", "/one", "");
+  ASSERT_TRUE(decoded_answer.ok()) << decoded_answer.status().ToString();
+  EXPECT_EQ(decoded_answer->body, "[\"decoded\"]");
+  ASSERT_FALSE(scripted.requests().empty());
+  EXPECT_NE(scripted.requests()[0].find("Accept-Encoding: gzip"), std::string::npos)
+      << scripted.requests()[0];
+  auto undecodable = (*scripted_client)->Send("GET", "/two", "");
+  ASSERT_FALSE(undecodable.ok());
+  EXPECT_NE(undecodable.status().message().find("does not decode"), std::string::npos)
+      << undecodable.status().ToString();
+  auto unasked = (*scripted_client)->Send("GET", "/three", "");
+  ASSERT_FALSE(unasked.ok());
+  EXPECT_NE(unasked.status().message().find("not asked for"), std::string::npos)
+      << unasked.status().ToString();
+  auto client = RestClient::Connect(server_->url());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  auto via_cli = (*client)->Send("GET", "/log/tile/entries/000", cat_.auditor_token);
+  ASSERT_TRUE(via_cli.ok()) << via_cli.status().ToString();
+  EXPECT_EQ(via_cli->body, bundle.body);
+  EXPECT_EQ(via_cli->headers.count("content-encoding"), 0u);
 }
 
 }  // namespace
