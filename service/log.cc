@@ -184,12 +184,22 @@ StatusOr<Receipt> LogService::ReceiptFor(uint64_t leaf_index) {
 
 StatusOr<Receipt> LogService::VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes) {
   Reach(leaf_index);
+  return VerifiedReceiptAgainst(ReceiptCheckpoint(leaf_index), leaf_index, entry_bytes);
+}
+
+StatusOr<Receipt> LogService::VerifiedReceiptAgainst(const std::string& checkpoint,
+                                                     uint64_t leaf_index,
+                                                     const std::string& entry_bytes) {
   Receipt r;
   r.leaf_index = leaf_index;
-  r.checkpoint = ReceiptCheckpoint(leaf_index);
+  r.checkpoint = checkpoint;
   auto end = r.checkpoint.find("\n\n");
   if (end == std::string::npos) return Status::DataLoss("no signed checkpoint covers the entry");
   LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(r.checkpoint.substr(0, end + 1)));
+  if (leaf_index >= cp.size) {
+    return Status::DataLoss("entry " + std::to_string(leaf_index) +
+                            " is beyond the checkpoint it is to be proven against");
+  }
   r.tree_size = cp.size;
   LCB_ASSIGN_OR_RETURN(r.inclusion_proof, ledger_->InclusionProof(leaf_index, cp.size));
   Status included =

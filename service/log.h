@@ -114,6 +114,10 @@ class LogService {
   // The same after checking that `entry_bytes` are included in the tree the latest checkpoint
   // commits to (DataLoss if the store was altered).
   StatusOr<Receipt> VerifiedReceipt(uint64_t leaf_index, const std::string& entry_bytes);
+  // The same against the signed `checkpoint` (a note this log signed, at least leaf_index + 1
+  // leaves): a record and its revocation are proven against one checkpoint.
+  StatusOr<Receipt> VerifiedReceiptAgainst(const std::string& checkpoint, uint64_t leaf_index,
+                                           const std::string& entry_bytes);
 
  private:
   LogService() = default;

@@ -4,37 +4,9 @@
 // Both receipts are made against the one checkpoint that covers the revocation (which covers the
 // record too, an earlier leaf), so that one signature proves both and a verifier needs no
 // consistency proof between two checkpoints.
-#include "crypto/checkpoint.h"
-#include "crypto/merkle.h"
 #include "service/records.h"
 
 namespace lcb {
-namespace {
-
-// The receipt of `entry_bytes` at `leaf_index` against the signed `checkpoint`, after checking
-// that the tree it commits to includes them (DataLoss if not: the store was altered).
-StatusOr<Receipt> ReceiptAgainst(LogService& log, const std::string& checkpoint,
-                                 uint64_t leaf_index, const std::string& entry_bytes) {
-  const size_t end = checkpoint.find("\n\n");
-  if (end == std::string::npos) return Status::DataLoss("no signed checkpoint covers the entry");
-  LCB_ASSIGN_OR_RETURN(Checkpoint cp, ParseCheckpointBody(checkpoint.substr(0, end + 1)));
-  if (leaf_index >= cp.size) {
-    return Status::DataLoss("entry " + std::to_string(leaf_index) +
-                            " is beyond the checkpoint of its revocation");
-  }
-  Receipt r{leaf_index, checkpoint, cp.size, {}};
-  LCB_ASSIGN_OR_RETURN(r.inclusion_proof, log.InclusionProof(leaf_index, cp.size));
-  Status included =
-      VerifyInclusion(leaf_index, cp.size, LeafHash(entry_bytes), r.inclusion_proof, cp.root);
-  if (!included.ok()) {
-    return Status::DataLoss("entry " + std::to_string(leaf_index) +
-                            " is not in the signed tree: the store was altered (" +
-                            included.message() + ")");
-  }
-  return r;
-}
-
-}  // namespace
 
 StatusOr<RecordBundle> RecordService::Bundle(StoredRecord record) {
   RecordBundle out;
@@ -63,8 +35,9 @@ StatusOr<RecordBundle> RecordService::Bundle(StoredRecord record) {
                             " by its issuer");
   }
   LCB_ASSIGN_OR_RETURN(rev.receipt, log_->VerifiedReceipt(rev.leaf_index, rev.entry_bytes));
-  LCB_ASSIGN_OR_RETURN(out.receipt, ReceiptAgainst(*log_, rev.receipt.checkpoint, record.leaf_index,
-                                                   record.entry_bytes));
+  LCB_ASSIGN_OR_RETURN(
+      out.receipt,
+      log_->VerifiedReceiptAgainst(rev.receipt.checkpoint, record.leaf_index, record.entry_bytes));
   out.revocation = std::move(rev);
   out.stored = std::move(record);
   return out;
