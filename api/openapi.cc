@@ -246,10 +246,17 @@ json Schemas() {
   s["SignInCode"] =
       Obj({{"code", Str()}, {"learner", Str()}, {"expires_at", Str()}, {"url", Str()}},
           {"code", "expires_at", "url"});
-  s["Session"] = Obj({{"id", Str()}, {"role", Str()}, {"learner", Str()},
-                      {"via", {{"enum", {"code", "token"}}}}, {"csrf_token", Str()},
-                      {"created_at", Str()}, {"expires_at", Str()}, {"idle_expires_at", Str()},
-                      {"last_seen_at", Str()}, {"created_by", Str()}},
+  s["Session"] = Obj({{"id", Str()},
+                      {"role", Str()},
+                      {"learner", Str()},
+                      {"via", {{"enum", {"code", "token"}}}},
+                      {"csrf_token", Str()},
+                      {"created_at", Str()},
+                      {"expires_at", Str()},
+                      {"idle_expires_at", Str()},
+                      {"last_seen_at", Str()},
+                      {"created_by", Str()},
+                      {"current", Bool()}},
                      {"id", "role", "expires_at"});
   s["LearnerRequest"]["properties"]["region"] = Str();
   s["LearnerId"]["properties"]["region"] = Str();

@@ -5,6 +5,8 @@
 namespace lcb {
 namespace {
 
+constexpr size_t kMaxSessionsListed = 10000;
+
 // Admin; the learner itself (for another device); the institution that created the learner's
 // account (the registrar who enrols a learner hands over the first code), or one the learner
 // granted access. Anyone else does not learn that the learner exists. Posting a record for a
@@ -180,21 +182,34 @@ void AddSessionRoutes(Router& router, Services& bank, Sessions& sessions) {
                r.headers.emplace_back("Set-Cookie", ss->ClearCookie());
                respond(std::move(r));
              });
-  router.Add("GET", "/v1/sessions", kAdmin, "Live portal sessions (never their secrets)",
+  // A learner sees and ends the sessions opened in its name: a code an institution asked for
+  // opens the learner's whole file, so the learner must be able to tell, and to end it.
+  router.Add("GET", "/v1/sessions", kAdmin | kLearnerRole,
+             "Live portal sessions, never their secrets (admin: all; a learner: those opened in "
+             "its name, with who asked for each code); current: true marks the caller's",
              [ss](RouteContext& ctx, Respond respond) {
-               auto list = ss->List(10000);
+               const Principal& p = ctx.principal;
+               auto list = p.is_admin() ? ss->List(kMaxSessionsListed)
+                                        : ss->ListForLearner(p.subject, kMaxSessionsListed);
                if (!list.ok())
                  return respond(ProblemResponse(list.status(), ctx.request.request_id));
                json items = json::array();
-               for (const SessionInfo& info : *list) items.push_back(SessionJson(info));
+               for (const SessionInfo& info : *list) {
+                 json item = SessionJson(info);
+                 item["current"] = !p.session_id.empty() && info.id == p.session_id;
+                 items.push_back(std::move(item));
+               }
                respond(JsonResponse(200, json{{"sessions", items}}));
              });
-  router.Add("DELETE", "/v1/sessions/{id}", kAdmin, "End a portal session",
+  router.Add("DELETE", "/v1/sessions/{id}", kAdmin | kLearnerRole,
+             "End a portal session (a learner: only one opened in its name; another's is 404)",
              [b, ss](RouteContext& ctx, Respond respond) {
-               Status s = ss->End(ctx.params["id"]);
+               const Principal& p = ctx.principal;
+               const std::string& id = ctx.params["id"];
+               Status s = p.is_admin() ? ss->End(id) : ss->EndForLearner(id, p.subject);
                if (!s.ok()) return respond(ProblemResponse(s, ctx.request.request_id));
-               b->admin_log().Record(ctx.principal, "end_session", ctx.params["id"]);
-               respond(JsonResponse(200, json{{"id", ctx.params["id"]}, {"ended", true}}));
+               b->admin_log().Record(p, "end_session", id);
+               respond(JsonResponse(200, json{{"id", id}, {"ended", true}}));
              });
 }
 

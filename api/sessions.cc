@@ -26,6 +26,10 @@ std::string HashKeyHex(std::string_view secret) { return HashHex(Sha256(secret))
 std::string CodeKey(const std::string& hash_hex) { return "c/" + hash_hex; }
 std::string SessionKey(const std::string& hash_hex) { return "s/" + hash_hex; }
 std::string SessionIdKey(const std::string& id) { return "si/" + id; }
+std::string LearnerIndexPrefix(const std::string& learner) { return "sl/" + learner + "/"; }
+std::string LearnerIndexKey(const std::string& learner, const std::string& id) {
+  return LearnerIndexPrefix(learner) + id;
+}
 
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -253,12 +257,15 @@ StatusOr<NewSession> Sessions::Open(Principal principal, const std::string& via,
               {"created_ms", now}, {"expires_ms", expires_ms}, {"last_seen_ms", now}};
   if (!created_by.empty()) row["created_by"] = created_by;
   if (via == "token") row["token_id"] = principal.token_id;
+  const bool learner = principal.kind == RoleKind::kLearner;
+  if (learner) row["indexed"] = true;
   principal.session_id = info.id;
   info.principal = principal;
   std::string hash = HashKeyHex(out.secret);
   WriteBatch batch;
   batch.Put(Table::kTokens, SessionKey(hash), row.dump());
   batch.Put(Table::kTokens, SessionIdKey(info.id), hash);
+  if (learner) batch.Put(Table::kTokens, LearnerIndexKey(principal.subject, info.id), hash);
   if (!spent_code_key.empty()) batch.Delete(Table::kTokens, spent_code_key);
   LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
   MaybeSweep();
@@ -292,10 +299,13 @@ StatusOr<Sessions::Row> Sessions::ReadSession(const std::string& hash) {
   return row;
 }
 
-Status Sessions::DeleteSession(const std::string& hash, const std::string& id) {
+Status Sessions::DeleteSession(const std::string& hash, const SessionInfo& info) {
   WriteBatch batch;
   batch.Delete(Table::kTokens, SessionKey(hash));
-  batch.Delete(Table::kTokens, SessionIdKey(id));
+  batch.Delete(Table::kTokens, SessionIdKey(info.id));
+  if (info.principal.kind == RoleKind::kLearner) {
+    batch.Delete(Table::kTokens, LearnerIndexKey(info.principal.subject, info.id));
+  }
   LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
   std::lock_guard<std::mutex> lock(mu_);
   last_seen_.erase(hash);
@@ -303,7 +313,7 @@ Status Sessions::DeleteSession(const std::string& hash, const std::string& id) {
 }
 
 StatusOr<bool> Sessions::TokenLive(const std::string& token_id, int64_t* expires_ms) {
-  // The token rows' grammar is api/auth.h's: "i/<id>" -> hash hex, "h/<hash>" -> JSON.
+  // The token rows' grammar is storage/keys.h's: "i/<id>" -> hash hex, "h/<hash>" -> JSON.
   std::string hash, value;
   Status s = kv_->Get(Table::kTokens, "i/" + token_id, &hash);
   if (s.code() == StatusCode::kNotFound) return false;
@@ -344,7 +354,7 @@ StatusOr<SessionInfo> Sessions::Authenticate(std::string_view secret) {
     expired = !live;
   }
   if (expired) {
-    LCB_RETURN_IF_ERROR(DeleteSession(hash, info.id));
+    LCB_RETURN_IF_ERROR(DeleteSession(hash, info));
     return Status::Unauthenticated("the session has ended: sign in again");
   }
   {
@@ -353,11 +363,19 @@ StatusOr<SessionInfo> Sessions::Authenticate(std::string_view secret) {
     last_seen_[hash] = now;
   }
   int64_t touch_every = std::min(kTouchEveryMs, options_.idle_timeout_ms / 4);
-  if (now - info.last_seen_ms >= touch_every) {
+  // A learner session opened before the "sl/" index existed gets its row now (sessions.h).
+  const bool unindexed =
+      info.principal.kind == RoleKind::kLearner && !row.doc.value("indexed", false);
+  if (unindexed || now - info.last_seen_ms >= touch_every) {
     row.doc["last_seen_ms"] = now;
     WriteBatch batch;
+    if (unindexed) {
+      row.doc["indexed"] = true;
+      batch.Put(Table::kTokens, LearnerIndexKey(info.principal.subject, info.id), hash);
+    }
     batch.Put(Table::kTokens, SessionKey(hash), row.doc.dump());
-    LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/false));  // idle bookkeeping only
+    // Idle bookkeeping, and an index row that a lost write only postpones to the next request.
+    LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/false));
   }
   info.last_seen_ms = now;
   info.idle_expires_ms = std::min(info.expires_ms, now + options_.idle_timeout_ms);
@@ -388,12 +406,48 @@ Status Sessions::AuthenticateRequest(const HttpRequest& request, bool public_rou
   return Status::Ok();
 }
 
-Status Sessions::End(const std::string& session_id) {
+Status Sessions::End(const std::string& session_id) { return EndIf(session_id, nullptr); }
+
+Status Sessions::EndForLearner(const std::string& session_id, const std::string& learner) {
+  return EndIf(session_id, &learner);
+}
+
+Status Sessions::EndIf(const std::string& session_id, const std::string* learner) {
+  const Status unknown = Status::NotFound("no session '" + session_id + "'");
   std::string hash;
   Status s = kv_->Get(Table::kTokens, SessionIdKey(session_id), &hash);
-  if (s.code() == StatusCode::kNotFound) return Status::NotFound("no session '" + session_id + "'");
+  if (s.code() == StatusCode::kNotFound) return unknown;
   LCB_RETURN_IF_ERROR(s);
-  return DeleteSession(hash, session_id);
+  // The session's own row says whose it is (and whose "sl/" row to remove). A row that is gone
+  // or unreadable leaves only its "si/" row, which an admin may still clear.
+  SessionInfo info;
+  info.id = session_id;
+  auto row = ReadSession(hash);
+  if (row.ok()) {
+    info = row->info;
+  } else if (row.status().code() != StatusCode::kUnauthenticated &&
+             row.status().code() != StatusCode::kDataLoss) {
+    return row.status();
+  }
+  if (learner && (!row.ok() || !info.principal.is_learner(*learner) || info.id != session_id)) {
+    return unknown;
+  }
+  return DeleteSession(hash, info);
+}
+
+std::optional<SessionInfo> Sessions::LiveInfo(const std::string& hash, int64_t now) {
+  auto row = ReadSession(hash);
+  if (!row.ok()) return std::nullopt;  // ended between the scan and the read
+  SessionInfo info = row->info;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto it = last_seen_.find(hash); it != last_seen_.end()) {
+      info.last_seen_ms = std::max(info.last_seen_ms, it->second);
+    }
+  }
+  info.idle_expires_ms = std::min(info.expires_ms, info.last_seen_ms + options_.idle_timeout_ms);
+  if (info.idle_expires_ms <= now) return std::nullopt;
+  return info;
 }
 
 StatusOr<std::vector<SessionInfo>> Sessions::List(size_t limit) {
@@ -406,18 +460,29 @@ StatusOr<std::vector<SessionInfo>> Sessions::List(size_t limit) {
       }));
   int64_t now = now_();
   for (const std::string& hash : hashes) {
-    auto row = ReadSession(hash);
-    if (!row.ok()) continue;  // ended between the scan and the read
-    SessionInfo info = row->info;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (auto it = last_seen_.find(hash); it != last_seen_.end()) {
-        info.last_seen_ms = std::max(info.last_seen_ms, it->second);
-      }
-    }
-    info.idle_expires_ms = std::min(info.expires_ms, info.last_seen_ms + options_.idle_timeout_ms);
-    if (info.idle_expires_ms <= now) continue;
-    out.push_back(std::move(info));
+    if (auto info = LiveInfo(hash, now)) out.push_back(std::move(*info));
+  }
+  return out;
+}
+
+StatusOr<std::vector<SessionInfo>> Sessions::ListForLearner(const std::string& learner,
+                                                            size_t limit) {
+  const std::string prefix = LearnerIndexPrefix(learner);
+  std::string end = prefix;
+  end.back() = '0';  // the byte after '/': the range holds exactly the keys under the prefix
+  std::vector<std::pair<std::string, std::string>> rows;  // {session id, secret hash}
+  LCB_RETURN_IF_ERROR(kv_->Scan(Table::kTokens, prefix, end, limit,
+                                [&](std::string_view key, std::string_view hash) {
+                                  rows.emplace_back(key.substr(prefix.size()), hash);
+                                  return true;
+                                }));
+  std::vector<SessionInfo> out;
+  int64_t now = now_();
+  for (const auto& [id, hash] : rows) {
+    auto info = LiveInfo(hash, now);
+    // The index row only points: the session's own row must name this learner and this id.
+    if (!info || !info->principal.is_learner(learner) || info->id != id) continue;
+    out.push_back(std::move(*info));
   }
   return out;
 }
@@ -446,8 +511,13 @@ void Sessions::MaybeSweep() {
         int64_t idle_end =
             row.value("last_seen_ms", int64_t{0}) + options_.idle_timeout_ms + kTouchEveryMs;
         if (row.value("expires_ms", int64_t{0}) <= now || idle_end <= now) {
+          const std::string id = row.value("id", "");
           batch.Delete(Table::kTokens, key);
-          batch.Delete(Table::kTokens, SessionIdKey(row.value("id", "")));
+          batch.Delete(Table::kTokens, SessionIdKey(id));
+          auto p = ParseRole(row.value("role", ""));
+          if (p.ok() && p->kind == RoleKind::kLearner) {
+            batch.Delete(Table::kTokens, LearnerIndexKey(p->subject, id));
+          }
         }
         return true;
       });

@@ -5,12 +5,24 @@
 // Either way the answer is a random session secret in an HttpOnly, SameSite=Strict cookie,
 // and the session then acts with the learner's or the token's role. Nothing secret is stored:
 // codes and session secrets are kept only as SHA-256 hashes, in rows of the tokens table
-// beside the API tokens' rows ("h/", "i/", api/auth.h), so no new table is needed:
+// beside the API tokens' rows ("h/", "i/", storage/keys.h), so no new table is needed:
 //
 //   "c/"  hex(SHA-256(code))    -> {"learner", "created_by", "created_at", "expires_ms"}
 //   "s/"  hex(SHA-256(secret))  -> {"id", "role", "via": "code"|"token", "token_id"?,
-//                                   "created_by"?, "created_ms", "expires_ms", "last_seen_ms"}
+//                                   "created_by"?, "created_ms", "expires_ms", "last_seen_ms",
+//                                   "indexed"?: true}
 //   "si/" session id            -> hex(SHA-256(secret))
+//   "sl/" learner id "/" session id -> hex(SHA-256(secret))
+//
+// "sl/" indexes a learner's sessions (role learner:<id>, by code or by token), so that the
+// learner lists the sessions opened in its name (ListForLearner) without a scan of every
+// session of the bank; a learner id never holds "/" (ParseRole, service/tokens.h), and every
+// listed row is checked against its session's own role anyway. The row is written with the
+// session ("indexed": true in its "s/" row) and removed with it: at sign-out, when an admin or
+// the learner ends it, when it is found expired, and by the sweep. A learner session opened
+// before the index existed has no "indexed" flag; it gets its row at its next request
+// (Authenticate), so it is missing from the learner's list only until it is used again, and
+// an unused one ends by idle expiry within session_idle_timeout_s.
 //
 //   code    = 12 symbols of Crockford base32 (60 bits), shown as XXXX-XXXX-XXXX; input is
 //             read case-insensitively, without spaces or hyphens, with O as 0 and I, L as 1
@@ -121,8 +133,14 @@ class Sessions {
 
   // Ends a session (sign-out, or an admin's revocation). NotFound if there is none.
   Status End(const std::string& session_id);
-  // Live sessions, oldest id first.
+  // Ends a session of `learner` (the learner ending a session opened in its name). NotFound,
+  // as for an unknown id, when the session is not that learner's.
+  Status EndForLearner(const std::string& session_id, const std::string& learner);
+  // Live sessions, ordered by random id (not by age).
   StatusOr<std::vector<SessionInfo>> List(size_t limit);
+  // The live sessions whose principal is `learner`, from its "sl/" rows (at most `limit` rows
+  // read), ordered by id.
+  StatusOr<std::vector<SessionInfo>> ListForLearner(const std::string& learner, size_t limit);
 
   static std::string CsrfToken(std::string_view secret);
   // Canonical XXXX-XXXX-XXXX form of a typed code, or nullopt if it cannot be one.
@@ -137,7 +155,13 @@ class Sessions {
                             const std::string& created_by, int64_t expires_ms,
                             const std::string& spent_code_key);
   StatusOr<Row> ReadSession(const std::string& hash_hex);
-  Status DeleteSession(const std::string& hash_hex, const std::string& id);
+  // Deletes a session's rows: "s/", "si/" and, for a learner's, "sl/".
+  Status DeleteSession(const std::string& hash_hex, const SessionInfo& info);
+  // `session_id`'s rows when `learner` is null or the session is that learner's.
+  Status EndIf(const std::string& session_id, const std::string* learner);
+  // The session at `hash_hex` as a listing shows it (the last use this process saw), or
+  // nullopt when it has ended or expired.
+  std::optional<SessionInfo> LiveInfo(const std::string& hash_hex, int64_t now);
   // Whether the token a session came from is still live (not revoked, not expired).
   StatusOr<bool> TokenLive(const std::string& token_id, int64_t* expires_ms);
   // 0 when an attempt from `remote` with code hash `code_key` may be checked, else seconds.

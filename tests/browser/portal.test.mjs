@@ -11,7 +11,8 @@ import {api, ADMIN, BASE, checkA11y, close, cspViolations, DESKTOP, launch, newP
 import {xlsx} from './xlsx.mjs';
 
 const learner = TOKENS.learners[0];
-const LEARNER_PAGES = ['passbook', 'records', 'programs', 'conversions', 'credentials', 'sharing', 'device', 'account'];
+const LEARNER_PAGES = ['passbook', 'records', 'programs', 'conversions', 'credentials', 'sharing', 'device', 'my-sessions',
+  'account'];
 const CJK = /[\u3400-\u9fff]/;
 
 before(launch);
@@ -938,6 +939,58 @@ test('a learner sets and clears their region on a phone; a bad code is refused b
   assert.equal((await read()).region, null);
   assert.equal(await shown.getAttribute('data-value'), '');
   assert.equal(await page.getByTestId('clear-region').count(), 0);
+  await context.close();
+});
+
+// The security review's case: an institution the learner granted asks for a sign-in code for
+// the learner and signs in with it itself. The learner, signed in on a phone with a code of its
+// own, sees that session on "登录设备" (whose code, when), ends it with the keyboard, and the
+// institution's cookie is refused from then on.
+test('a learner sees a session opened by an institution\'s code and ends it', async () => {
+  const someone = TOKENS.learners[5];
+  const grants = (await api('GET', `/v1/learners/${someone.id}/grants`, someone.token)).body.grants;
+  const inst = grants[0].institution;
+  const instName = (await api('GET', `/v1/institutions/${inst}`, '')).body.name;
+  const theirCode = await api('POST', '/v1/sign-in-codes', TOKENS.institutions[inst].token, {learner: someone.id});
+  assert.equal(theirCode.status, 201, JSON.stringify(theirCode.body));
+  const theirs = await api('POST', '/v1/sessions', '', {code: theirCode.body.code});
+  assert.equal(theirs.status, 201);
+  const intruder = /cb_session=([^;]+)/.exec(theirs.headers.get('set-cookie'))[1];
+  const passbook = () => api('GET', `/v1/learners/${someone.id}/passbook`, '', undefined, {Cookie: `cb_session=${intruder}`});
+  assert.equal((await passbook()).status, 200);
+
+  const {context, page} = await newPage(PHONE);
+  const own = await api('POST', '/v1/sign-in-codes', someone.token, {learner: someone.id});
+  await page.goto(own.body.url.replace(/^https?:\/\/[^/]+/, BASE));
+  await page.getByTestId('total-credits').waitFor();
+  await page.getByRole('link', {name: '登录设备'}).click();
+  await page.locator('#main[data-ready="my-sessions"]').waitFor();
+  const row = page.locator(`[data-testid="my-session-row"][data-session="${theirs.body.id}"]`);
+  assert.equal(await row.getAttribute('data-created-by'), `institution:${inst}`);
+  assert.equal(await row.getAttribute('data-via'), 'code');
+  assert.equal(await row.getAttribute('data-current'), 'false');
+  await row.getByText(`登录码，由 ${instName} 申请`, {exact: true}).waitFor();
+  const mine = page.locator('[data-testid="my-session-row"][data-current="true"]');
+  assert.equal(await mine.count(), 1);
+  await mine.getByText('登录码，由您本人申请', {exact: true}).waitFor();
+  assert.equal(await mine.getByTestId('end-session').count(), 0, 'this browser signs out instead');
+  assert.equal(await mine.getByTestId('my-session-sign-out').count(), 1);
+  await checkA11y(page, 'my-sessions (phone)');
+
+  // Ended with the keyboard: focus on its button, Enter.
+  await rerender(page, async () => {
+    await row.getByTestId('end-session').focus();
+    await page.keyboard.press('Enter');
+  });
+  await page.getByText('已结束该会话，那台设备需要重新登录。').waitFor();
+  assert.equal(await page.locator(`[data-session="${theirs.body.id}"]`).count(), 0);
+  assert.equal(await page.evaluate(() => document.activeElement.tagName), 'H1');
+  assert.equal((await passbook()).status, 401);
+  // The learner's own session goes on.
+  const listed = await api('GET', '/v1/sessions', someone.token);
+  assert.ok(!listed.body.sessions.some((s) => s.id === theirs.body.id));
+  assert.equal(await page.locator('[data-testid="my-session-row"][data-current="true"]').count(), 1);
+  await checkA11y(page, 'my-sessions after ending one');
   await context.close();
 });
 

@@ -439,7 +439,8 @@ void RoleMatrixTest::BuildTable() {
         Fixed("/log/tile/entries/" + index));
   }
   // Portal sign-in: codes for a learner (admin, the learner, the institution that created the
-  // account or one the learner granted); sessions (anyone signs in; admin lists and ends them).
+  // account or one the learner granted); sessions (anyone signs in; admin lists and ends them
+  // all, a learner those opened in its name: another's is 404, as for an unknown id).
   Add("POST", "/v1/sign-in-codes", "A: owner created and granted, pku granted", 'A',
       "401 2xx 403 2xx 2xx 404 2xx 404", Fixed("/v1/sign-in-codes", json{{"learner", a}}.dump()));
   Add("POST", "/v1/sign-in-codes", "B: owner created, no grants", 'B',
@@ -451,13 +452,25 @@ void RoleMatrixTest::BuildTable() {
   Add("GET", "/v1/sessions/current", "", 'A', "401 404 404 404 404 404 404 404",
       Fixed("/v1/sessions/current"), "401 2xx 2xx 2xx 2xx 2xx 2xx 2xx");
   Add("DELETE", "/v1/sessions/current", "", 'A', kPublic, Fixed("/v1/sessions/current"));
-  Add("GET", "/v1/sessions", "", 'A', kAdminOnly, Fixed("/v1/sessions"));
-  Add("DELETE", "/v1/sessions/{id}", "a fresh session each cell", 'A', kAdminOnly, [this] {
-    auto t = server_->services().tokens().Create("auditor", "");
-    ClientResponse r = server_->Call("POST", "/v1/sessions", "", json{{"token", t->token}}.dump());
-    return CellRequest{"/v1/sessions/" + json::parse(r.body, nullptr, false).value("id", "none"),
-                       ""};
-  });
+  Add("GET", "/v1/sessions", "admin: all; a learner: its own", 'A',
+      "401 2xx 403 403 403 403 2xx 2xx", Fixed("/v1/sessions"));
+  Add("DELETE", "/v1/sessions/{id}", "a fresh auditor's session each cell", 'A',
+      "401 2xx 403 403 403 403 404 404", [this] {
+        auto t = server_->services().tokens().Create("auditor", "");
+        ClientResponse r =
+            server_->Call("POST", "/v1/sessions", "", json{{"token", t->token}}.dump());
+        return CellRequest{
+            "/v1/sessions/" + json::parse(r.body, nullptr, false).value("id", "none"), ""};
+      });
+  Add("DELETE", "/v1/sessions/{id}", "a fresh session of learner A each cell", 'A',
+      "401 2xx 403 403 403 403 2xx 404", [this] {
+        json code = server_->CallJson("POST", "/v1/sign-in-codes", cat_.tsinghua_token,
+                                      {{"learner", cat_.learner_a}}, 201);
+        ClientResponse r =
+            server_->Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump());
+        return CellRequest{
+            "/v1/sessions/" + json::parse(r.body, nullptr, false).value("id", "none"), ""};
+      });
 
   // The portal and the API reference: static files for anyone.
   const std::string kFound = "302 302 302 302 302 302 302 302";

@@ -58,6 +58,18 @@ class SessionsTest : public ::testing::Test {
     return all;
   }
 
+  // The keys of the learners' session index ("sl/"), one a line.
+  std::string IndexRows() {
+    std::string keys;
+    EXPECT_TRUE(kv_->Scan(Table::kTokens, "sl/", "sl0", 100000,
+                          [&](std::string_view k, std::string_view) {
+                            keys.append(k).append("\n");
+                            return true;
+                          })
+                    .ok());
+    return keys;
+  }
+
   TempDir dir_;
   std::unique_ptr<Kv> kv_;
   SessionOptions options_;
@@ -219,6 +231,126 @@ TEST_F(SessionsTest, ListShowsLiveSessionsAndEndRemovesThem) {
   EXPECT_EQ(sessions_->List(100)->size(), 1u);
   now_ += options_.idle_timeout_ms;
   EXPECT_TRUE(sessions_->List(100)->empty());
+}
+
+// A learner's sessions are listed from its "sl/" rows: only its own, whoever asked for the
+// code; it ends its own and no other learner's; the index row goes with the session.
+TEST_F(SessionsTest, ALearnerListsAndEndsOnlyTheSessionsOpenedInItsName) {
+  Principal institution;
+  institution.kind = RoleKind::kInstitution;
+  institution.subject = "tsinghua";
+  auto by_institution = sessions_->CreateCode(learner_.subject, institution);
+  ASSERT_TRUE(by_institution.ok());
+  auto a = Exchange(by_institution->code);
+  auto a_self = Exchange(NewCode());
+  auto b_code = sessions_->CreateCode("lrn_fedcba9876543210", admin_);
+  ASSERT_TRUE(b_code.ok());
+  auto b = Exchange(b_code->code);
+  // A learner whose id starts with A's falls outside A's prefix, and A's inside its.
+  auto longer_code = sessions_->CreateCode(learner_.subject + "0", admin_);
+  ASSERT_TRUE(longer_code.ok());
+  auto longer = Exchange(longer_code->code);
+  ASSERT_TRUE(a.ok() && a_self.ok() && b.ok() && longer.ok());
+  const std::string a_row = "sl/" + learner_.subject + "/" + a->info.id;
+  EXPECT_NE(TokensTable().find(a_row + "="), std::string::npos) << TokensTable();
+
+  auto mine = sessions_->ListForLearner(learner_.subject, 100);
+  ASSERT_TRUE(mine.ok()) << mine.status().ToString();
+  ASSERT_EQ(mine->size(), 2u);
+  std::map<std::string, SessionInfo> by_id;
+  for (const SessionInfo& info : *mine) by_id[info.id] = info;
+  ASSERT_TRUE(by_id.count(a->info.id) && by_id.count(a_self->info.id));
+  EXPECT_EQ(by_id[a->info.id].created_by, "institution:tsinghua");
+  EXPECT_EQ(by_id[a->info.id].via, "code");
+  EXPECT_EQ(by_id[a->info.id].principal.role(), "learner:" + learner_.subject);
+  EXPECT_EQ(by_id[a_self->info.id].created_by, "admin");
+  auto theirs = sessions_->ListForLearner("lrn_fedcba9876543210", 100);
+  ASSERT_TRUE(theirs.ok());
+  ASSERT_EQ(theirs->size(), 1u);
+  EXPECT_EQ(theirs->front().id, b->info.id);
+  EXPECT_EQ(sessions_->ListForLearner(learner_.subject + "0", 100)->size(), 1u);
+  EXPECT_TRUE(sessions_->ListForLearner("lrn_nobody", 100)->empty());
+
+  // Another learner cannot end it (NotFound, as for an unknown id), and it stays live.
+  EXPECT_EQ(sessions_->EndForLearner(a->info.id, "lrn_fedcba9876543210").code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(sessions_->EndForLearner("ses_0000000000000000", learner_.subject).code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(sessions_->Authenticate(a->secret).ok());
+  // The learner can.
+  ASSERT_TRUE(sessions_->EndForLearner(a->info.id, learner_.subject).ok());
+  EXPECT_EQ(sessions_->Authenticate(a->secret).status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(TokensTable().find(a_row), std::string::npos) << "the index row went with it";
+  EXPECT_EQ(sessions_->ListForLearner(learner_.subject, 100)->size(), 1u);
+  EXPECT_EQ(sessions_->EndForLearner(a->info.id, learner_.subject).code(), StatusCode::kNotFound);
+  // A token session of a staff role is nobody's learner session.
+  TokenService tokens(kv_.get());
+  auto t = tokens.Create("institution:tsinghua", "");
+  ASSERT_TRUE(t.ok());
+  auto staff = sessions_->SignInWithToken(*tokens.Authenticate("Bearer " + t->token));
+  ASSERT_TRUE(staff.ok());
+  EXPECT_EQ(IndexRows().find(staff->info.id), std::string::npos);
+  EXPECT_EQ(sessions_->EndForLearner(staff->info.id, learner_.subject).code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(sessions_->End(staff->info.id).ok());
+}
+
+// An index row is only a pointer: one that points at another learner's session (a forged or
+// stale row) shows nothing.
+TEST_F(SessionsTest, AnIndexRowNeverShowsAnotherLearnersSession) {
+  auto b_code = sessions_->CreateCode("lrn_fedcba9876543210", admin_);
+  ASSERT_TRUE(b_code.ok());
+  auto b = Exchange(b_code->code);
+  ASSERT_TRUE(b.ok());
+  std::string hash;
+  ASSERT_TRUE(kv_->Get(Table::kTokens, "si/" + b->info.id, &hash).ok());
+  WriteBatch batch;
+  batch.Put(Table::kTokens, "sl/" + learner_.subject + "/" + b->info.id, hash);
+  batch.Put(Table::kTokens, "sl/" + learner_.subject + "/ses_0000000000000000", hash);
+  ASSERT_TRUE(kv_->Write(batch, true).ok());
+  EXPECT_TRUE(sessions_->ListForLearner(learner_.subject, 100)->empty());
+  EXPECT_EQ(sessions_->EndForLearner(b->info.id, learner_.subject).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(sessions_->Authenticate(b->secret).ok());
+}
+
+// A learner session opened before the index existed (no "sl/" row, no "indexed" flag) is
+// indexed at its next request.
+TEST_F(SessionsTest, ASessionFromBeforeTheIndexIsIndexedWhenNextUsed) {
+  auto s = Exchange(NewCode());
+  ASSERT_TRUE(s.ok());
+  std::string hash, value;
+  ASSERT_TRUE(kv_->Get(Table::kTokens, "si/" + s->info.id, &hash).ok());
+  ASSERT_TRUE(kv_->Get(Table::kTokens, "s/" + hash, &value).ok());
+  json row = json::parse(value);
+  EXPECT_EQ(row["indexed"], true);
+  row.erase("indexed");
+  WriteBatch old;
+  old.Put(Table::kTokens, "s/" + hash, row.dump());
+  old.Delete(Table::kTokens, "sl/" + learner_.subject + "/" + s->info.id);
+  ASSERT_TRUE(kv_->Write(old, true).ok());
+  EXPECT_TRUE(sessions_->ListForLearner(learner_.subject, 100)->empty());
+  now_ += 1000;  // well within the minute between last-use writes
+  ASSERT_TRUE(sessions_->Authenticate(s->secret).ok());
+  auto mine = sessions_->ListForLearner(learner_.subject, 100);
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ(mine->front().id, s->info.id);
+}
+
+// An expired session's index row goes when it is found expired, and when the sweep finds it.
+TEST_F(SessionsTest, ExpiredSessionsLeaveNoIndexRow) {
+  auto presented = Exchange(NewCode());
+  auto forgotten = Exchange(NewCode());
+  ASSERT_TRUE(presented.ok() && forgotten.ok());
+  now_ += options_.idle_timeout_ms + 2 * 60'000;
+  EXPECT_TRUE(sessions_->ListForLearner(learner_.subject, 100)->empty());
+  EXPECT_FALSE(sessions_->Authenticate(presented->secret).ok());
+  EXPECT_EQ(TokensTable().find("/" + presented->info.id + "="), std::string::npos);
+  EXPECT_NE(TokensTable().find("sl/" + learner_.subject + "/" + forgotten->info.id),
+            std::string::npos);
+  for (int i = 0; i < 64; ++i) NewCode();  // a sweep runs every 64 writes
+  std::string table = TokensTable();
+  EXPECT_EQ(table.find("sl/"), std::string::npos) << table;
+  EXPECT_EQ(table.find("s/"), std::string::npos) << table;
 }
 
 TEST(SessionCookieTest, FindsTheSessionCookieAmongOthers) {
@@ -550,6 +682,111 @@ TEST_F(SessionsHttpTest, StaffSignInWithATokenAndAnAdminEndsSessions) {
                  cookie)
           .status,
       401);
+}
+
+// The security review's case: an institution asks for a code for learner A and signs in as A
+// itself. A sees that session among those opened in its name (who asked for the code, how,
+// when), ends it, and the institution's cookie is refused from then on. Another learner sees
+// none of A's sessions and cannot end one.
+TEST_F(SessionsHttpTest, ALearnerSeesAndEndsASessionAnInstitutionOpenedInItsName) {
+  json code = NewCode(cat_.tsinghua_token, cat_.learner_a);  // tsinghua opened A's account
+  ClientResponse as_a =
+      server_->Call("POST", "/v1/sessions", "", json{{"code", code["code"]}}.dump());
+  ASSERT_EQ(as_a.status, 201) << as_a.body;
+  const std::string intruder = CookieOf(as_a);
+  const std::string intruder_id = json::parse(as_a.body)["id"];
+  const std::string passbook = "/v1/learners/" + cat_.learner_a + "/passbook";
+  ASSERT_EQ(WithCookie("GET", passbook, intruder).status, 200);
+  // A staff session (not a learner's) and learner B's own session.
+  ClientResponse staff =
+      server_->Call("POST", "/v1/sessions", "", json{{"token", cat_.tsinghua_token}}.dump());
+  ASSERT_EQ(staff.status, 201);
+  const std::string staff_id = json::parse(staff.body)["id"];
+  ClientResponse b =
+      server_->Call("POST", "/v1/sessions", "", json{{"token", cat_.learner_b_token}}.dump());
+  ASSERT_EQ(b.status, 201);
+  const std::string b_cookie = CookieOf(b), b_csrf = json::parse(b.body)["csrf_token"];
+  const std::string b_id = json::parse(b.body)["id"];
+
+  // Learner A, signed in on its own device with its token.
+  ClientResponse own =
+      server_->Call("POST", "/v1/sessions", "", json{{"token", cat_.learner_a_token}}.dump());
+  ASSERT_EQ(own.status, 201);
+  const std::string a_cookie = CookieOf(own), a_csrf = json::parse(own.body)["csrf_token"];
+  const std::string a_id = json::parse(own.body)["id"];
+  ClientResponse listed = WithCookie("GET", "/v1/sessions", a_cookie);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  json sessions = json::parse(listed.body)["sessions"];
+  ASSERT_EQ(sessions.size(), 2u) << sessions.dump();
+  std::map<std::string, json> by_id;
+  for (const json& s : sessions) by_id[s["id"]] = s;
+  ASSERT_TRUE(by_id.count(intruder_id) && by_id.count(a_id)) << sessions.dump();
+  const json& theirs = by_id[intruder_id];
+  EXPECT_EQ(theirs["via"], "code");
+  EXPECT_EQ(theirs["created_by"], "institution:tsinghua");
+  EXPECT_EQ(theirs["role"], "learner:" + cat_.learner_a);
+  EXPECT_EQ(theirs["current"], false);
+  for (const char* field : {"created_at", "last_seen_at", "expires_at"}) {
+    EXPECT_TRUE(theirs.contains(field)) << field;
+  }
+  EXPECT_EQ(by_id[a_id]["current"], true);
+  EXPECT_EQ(by_id[a_id]["via"], "token");
+  EXPECT_EQ(listed.body.find(intruder), std::string::npos) << "never a secret";
+  // With its bearer token, the same two, neither current.
+  json by_token = server_->CallJson("GET", "/v1/sessions", cat_.learner_a_token, nullptr, 200);
+  ASSERT_EQ(by_token["sessions"].size(), 2u);
+  for (const json& s : by_token["sessions"]) EXPECT_EQ(s["current"], false);
+  // Staff other than the admin do not list sessions.
+  EXPECT_EQ(server_->Call("GET", "/v1/sessions", cat_.tsinghua_token).status, 403);
+
+  // Learner B sees only its own, and cannot end A's (404, as for an unknown id).
+  json b_list = json::parse(WithCookie("GET", "/v1/sessions", b_cookie).body);
+  ASSERT_EQ(b_list["sessions"].size(), 1u) << b_list.dump();
+  EXPECT_EQ(b_list["sessions"][0]["id"], b_id);
+  EXPECT_EQ(WithCookie("DELETE", "/v1/sessions/" + intruder_id, b_cookie, b_csrf).status, 404);
+  EXPECT_EQ(server_->Call("DELETE", "/v1/sessions/" + intruder_id, cat_.learner_b_token).status,
+            404);
+  EXPECT_EQ(WithCookie("GET", passbook, intruder).status, 200) << "still live";
+  // Nor can A end a session that is not a learner's, or one that does not exist.
+  EXPECT_EQ(WithCookie("DELETE", "/v1/sessions/" + staff_id, a_cookie, a_csrf).status, 404);
+  EXPECT_EQ(WithCookie("DELETE", "/v1/sessions/ses_0000000000000000", a_cookie, a_csrf).status,
+            404);
+
+  // A ends it: the CSRF token is needed, as for every change a cookie makes.
+  EXPECT_EQ(WithCookie("DELETE", "/v1/sessions/" + intruder_id, a_cookie).status, 403);
+  ClientResponse ended = WithCookie("DELETE", "/v1/sessions/" + intruder_id, a_cookie, a_csrf);
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  EXPECT_EQ(json::parse(ended.body)["ended"], true);
+  EXPECT_EQ(WithCookie("GET", passbook, intruder).status, 401);
+  EXPECT_EQ(WithCookie("DELETE", "/v1/sessions/" + intruder_id, a_cookie, a_csrf).status, 404);
+  json after = json::parse(WithCookie("GET", "/v1/sessions", a_cookie).body);
+  ASSERT_EQ(after["sessions"].size(), 1u);
+  EXPECT_EQ(after["sessions"][0]["id"], a_id);
+  // Its index row went with it; the others' stay.
+  std::string rows;
+  ASSERT_TRUE(server_->services()
+                  .kv()
+                  .Scan(Table::kTokens, "sl/", "sl0", 1000,
+                        [&](std::string_view key, std::string_view) {
+                          rows.append(key).append("\n");
+                          return true;
+                        })
+                  .ok());
+  EXPECT_EQ(rows.find(intruder_id), std::string::npos) << rows;
+  EXPECT_NE(rows.find("sl/" + cat_.learner_a + "/" + a_id), std::string::npos) << rows;
+  EXPECT_NE(rows.find("sl/" + cat_.learner_b + "/" + b_id), std::string::npos) << rows;
+  // The admin log records who ended it.
+  json actions =
+      server_->CallJson("GET", "/v1/admin/actions", server_->admin_token(), nullptr, 200);
+  bool logged = false;
+  for (const json& a : actions["actions"]) {
+    logged = logged || (a["action"] == "end_session" && a["object"] == intruder_id &&
+                        a["by"] == "learner:" + cat_.learner_a);
+  }
+  EXPECT_TRUE(logged) << actions.dump();
+  // The admin still sees every session (A's, B's and the staff one).
+  json all = server_->CallJson("GET", "/v1/sessions", server_->admin_token(), nullptr, 200);
+  EXPECT_EQ(all["sessions"].size(), 3u) << all.dump();
 }
 
 // A bearer token wins over a cookie: the request acts as the token says.

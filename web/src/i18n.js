@@ -107,6 +107,7 @@ export const S = {
   navCredentials: ['证书下载', 'Credentials'],
   navSharing: ['授权共享', 'Sharing'],
   navDevice: ['其他设备登录', 'Another device'],
+  navMySessions: ['登录设备', 'Signed-in sessions'],
   navAccount: ['我的账户', 'Your account'],
   navUpload: ['上传成绩', 'Upload grades'],
   navPosted: ['已登记记录', 'Posted records'],

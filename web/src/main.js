@@ -21,6 +21,7 @@ const PAGES = {
   credentials: {load: () => import('./page_credentials.js'), roles: ['learner'], nav: S.navCredentials},
   sharing: {load: () => import('./page_sharing.js'), roles: ['learner'], nav: S.navSharing},
   device: {load: () => import('./page_codes.js'), roles: ['learner'], nav: S.navDevice},
+  'my-sessions': {load: () => import('./page_my_sessions.js'), roles: ['learner'], nav: S.navMySessions},
   account: {load: () => import('./page_account.js'), roles: ['learner'], nav: S.navAccount},
   upload: {load: () => import('./page_upload.js'), roles: ['institution'], nav: S.navUpload},
   posted: {load: () => import('./page_posted.js'), roles: ['institution'], nav: S.navPosted},
@@ -37,7 +38,8 @@ const PAGES = {
 };
 
 const NAV = {
-  learner: ['passbook', 'records', 'programs', 'conversions', 'credentials', 'sharing', 'device', 'account'],
+  learner: ['passbook', 'records', 'programs', 'conversions', 'credentials', 'sharing', 'device', 'my-sessions',
+    'account'],
   institution: ['upload', 'posted', 'rulesets', 'evaluate', 'codes'],
   auditor: ['checkpoint', 'verify', 'consistency'],
   admin: ['sessions', 'codes', 'stats', 'checkpoint'],
