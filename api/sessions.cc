@@ -306,7 +306,10 @@ Status Sessions::DeleteSession(const std::string& hash, const SessionInfo& info)
   if (info.principal.kind == RoleKind::kLearner) {
     batch.Delete(Table::kTokens, LearnerIndexKey(info.principal.subject, info.id));
   }
-  LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
+  {
+    std::lock_guard<std::mutex> rows(row_mu_);
+    LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/true));
+  }
   std::lock_guard<std::mutex> lock(mu_);
   last_seen_.erase(hash);
   return Status::Ok();
@@ -374,7 +377,15 @@ StatusOr<SessionInfo> Sessions::Authenticate(std::string_view secret) {
       batch.Put(Table::kTokens, LearnerIndexKey(info.principal.subject, info.id), hash);
     }
     batch.Put(Table::kTokens, SessionKey(hash), row.doc.dump());
-    // Idle bookkeeping, and an index row that a lost write only postpones to the next request.
+    // Idle bookkeeping, and an index row that a lost write only postpones to the next request;
+    // written only while the row still exists (row_mu_).
+    std::lock_guard<std::mutex> rows(row_mu_);
+    std::string still;
+    Status there = kv_->Get(Table::kTokens, SessionKey(hash), &still);
+    if (there.code() == StatusCode::kNotFound) {
+      return Status::Unauthenticated("the session has ended: sign in again");
+    }
+    LCB_RETURN_IF_ERROR(there);
     LCB_RETURN_IF_ERROR(kv_->Write(batch, /*sync=*/false));
   }
   info.last_seen_ms = now;

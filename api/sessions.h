@@ -173,7 +173,12 @@ class Sessions {
   SessionOptions options_;
   Clock now_;
 
-  std::mutex code_mu_;                                  // one sign-in per code at a time
+  std::mutex code_mu_;  // one sign-in per code at a time
+  // Serializes a session row's last-use rewrite with its deletion: a request that read the row
+  // before it was ended must not write it back (the ended session would sign in again).
+  // Within one process; across PostgreSQL nodes the window stays (the Kv has no conditional
+  // write), at most one touch (kTouchEveryMs) per session per minute.
+  std::mutex row_mu_;
   std::mutex mu_;                                       // guards everything below
   std::unordered_map<std::string, int64_t> last_seen_;  // session hash -> last use
   std::unordered_map<std::string, std::deque<int64_t>> failures_by_address_;

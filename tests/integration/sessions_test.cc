@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <regex>
+#include <thread>
 
 #include "api/logging.h"
 #include "storage/kv.h"
@@ -216,6 +218,39 @@ TEST_F(SessionsTest, ATokenSessionEndsWithItsToken) {
   ASSERT_TRUE(sessions_->Authenticate(s->secret).ok());
   ASSERT_TRUE(tokens.Revoke(t->id).ok());
   EXPECT_EQ(sessions_->Authenticate(s->secret).status().code(), StatusCode::kUnauthenticated);
+}
+
+// A session ended while a request of it is being authenticated stays ended: the request's
+// last-use write must not bring its row back (found by a review: it did, and the cookie then
+// signed in again). Each round ends a session under a thread that keeps using it, with a clock
+// that makes every use rewrite the row.
+TEST_F(SessionsTest, ASessionEndedWhileInUseStaysEnded) {
+  SessionOptions options = options_;
+  options.max_age_ms = int64_t{1} << 50;
+  std::atomic<int64_t> clock{kT0};
+  Sessions sessions(kv_.get(), options, [&] { return clock.fetch_add(61'000); });
+  int resurrected = 0;
+  for (int round = 0; round < 60; ++round) {
+    auto code = sessions.CreateCode(learner_.subject, admin_);
+    ASSERT_TRUE(code.ok()) << code.status().ToString();
+    int retry = 0;
+    auto s = sessions.SignInWithCode(code->code, "10.0.0.9", &retry);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    std::atomic<bool> stop{false};
+    std::atomic<int> uses{0};
+    std::thread user([&] {
+      while (!stop.load()) {
+        (void)sessions.Authenticate(s->secret);
+        uses.fetch_add(1);
+      }
+    });
+    while (uses.load() < 2 + round % 5) std::this_thread::yield();
+    ASSERT_TRUE(sessions.End(s->info.id).ok());
+    stop = true;
+    user.join();
+    if (sessions.Authenticate(s->secret).ok()) ++resurrected;
+  }
+  EXPECT_EQ(resurrected, 0) << "sessions that signed in again after they were ended";
 }
 
 TEST_F(SessionsTest, ListShowsLiveSessionsAndEndRemovesThem) {
