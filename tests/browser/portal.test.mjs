@@ -995,13 +995,28 @@ test('a learner sees a session opened by an institution\'s code and ends it', as
 });
 
 test('an admin lists portal sessions', async () => {
+  // A session opened with a code an institution asked for names that institution.
+  const someone = TOKENS.learners[5];
+  const grants = (await api('GET', `/v1/learners/${someone.id}/grants`, someone.token)).body.grants;
+  const inst = grants[0].institution;
+  const code = await api('POST', '/v1/sign-in-codes', TOKENS.institutions[inst].token, {learner: someone.id});
+  assert.equal(code.status, 201, JSON.stringify(code.body));
+  const opened = await api('POST', '/v1/sessions', '', {code: code.body.code});
+  assert.equal(opened.status, 201);
   const {context, page} = await newPage(DESKTOP);
   await page.goto(`${BASE}/portal/#/sign-in`);
   await page.getByText('工作人员：使用接口令牌登录').click();
   await page.fill('#sign-in-token', ADMIN);
   await page.getByRole('button', {name: '使用令牌登录'}).click();
   await page.locator('#main[data-ready="sessions"]').waitFor();
-  assert.ok(await page.locator('table tbody tr').count() >= 1);
+  assert.ok(await page.locator('table tbody tr').count() >= 2);
+  const row = page.locator('table tbody tr').filter({hasText: opened.body.id});
+  assert.equal(await row.count(), 1);
+  await row.getByText(`登录码，由 institution:${inst} 申请`, {exact: true}).waitFor();
+  assert.ok((await row.textContent()).includes(`learner:${someone.id}`));
+  const mine = page.locator('table tbody tr').filter({hasText: '（您）'});
+  assert.equal(await mine.count(), 1, 'the admin\'s own session is marked');
+  assert.ok((await mine.textContent()).includes('接口令牌'));
   await checkA11y(page, 'sessions');
   await context.close();
 });
