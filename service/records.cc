@@ -284,7 +284,7 @@ void RecordService::Append(std::vector<LogEntry> entries, std::vector<std::strin
       });
 }
 
-Status RecordService::ResolveDerived(Record& record) {
+Status RecordService::ResolveDerived(Record& record, std::shared_ptr<const GradeScales>* scales) {
   // The common level is derived, not logged: it comes from the issuer's regime, which cannot
   // change once the issuer has posted (CatalogService::PutInstitution). A record whose level
   // does not resolve (an issuer gone from the catalog, or a store older than that rule) stays
@@ -296,12 +296,16 @@ Status RecordService::ResolveDerived(Record& record) {
   // Passing is derived too: a scale's pass mark never changes once registered (GradeScales
   // refuses to replace a scale). A scale the catalog cannot find even after reading it again is
   // an error, never a guess: a guess would be counted, and stored in the passbook's row.
-  const std::shared_ptr<const GradeScales> scales = catalog_->ScalesKnowing(record.grade_scale);
-  if (scales == nullptr) {
+  std::shared_ptr<const GradeScales> own;
+  std::shared_ptr<const GradeScales>& known = scales ? *scales : own;
+  if (known == nullptr || known->Find(record.grade_scale) == nullptr) {
+    known = catalog_->ScalesKnowing(record.grade_scale);
+  }
+  if (known == nullptr) {
     return Status::DataLoss("record " + record.id + " is graded on the scale '" +
                             record.grade_scale + "', which the catalog does not hold");
   }
-  record.passing = scales->IsPassing(record.grade_scale, record.grade);
+  record.passing = known->IsPassing(record.grade_scale, record.grade);
   return Status::Ok();
 }
 
@@ -429,9 +433,10 @@ StatusOr<RecordPage> RecordService::List(const std::string& learner, const std::
 
 Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
                                        const std::function<void(uint64_t, Record)>& each) {
+  std::shared_ptr<const GradeScales> scales;  // one snapshot for the run (ResolveDerived)
   return ForEachLogEntry(*log_, from, to, [&](uint64_t leaf, std::string_view bytes) -> Status {
     if (std::optional<Record> fast = RecordFromEntryFast(bytes)) {
-      LCB_RETURN_IF_ERROR(ResolveDerived(*fast));
+      LCB_RETURN_IF_ERROR(ResolveDerived(*fast, &scales));
       each(leaf, std::move(*fast));
       return Status::Ok();
     }
@@ -440,7 +445,7 @@ Status RecordService::RecordsInEntries(uint64_t from, uint64_t to,
       return Status::Ok();
     }
     LCB_ASSIGN_OR_RETURN(Record r, RecordFromEntry(entry));  // parsed once, above
-    LCB_RETURN_IF_ERROR(ResolveDerived(r));
+    LCB_RETURN_IF_ERROR(ResolveDerived(r, &scales));
     each(leaf, std::move(r));
     return Status::Ok();
   });

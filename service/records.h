@@ -213,8 +213,10 @@ class RecordService {
                                 std::vector<Status>* problems);
   // Sets what a record derives but does not log: common_level from its issuer's regime
   // (engine/regimes.h) and passing from its grade scale's pass mark (DataLoss when the
-  // catalog does not hold the scale).
-  Status ResolveDerived(Record& record);
+  // catalog does not hold the scale). `scales`, when given, is the caller's snapshot of the
+  // grade scales, used while it knows the record's scale and replaced when it does not (one
+  // snapshot for a run of records instead of one per record).
+  Status ResolveDerived(Record& record, std::shared_ptr<const GradeScales>* scales = nullptr);
   // Appends validated entries; `learners` are touched once the group is durable or failed.
   void Append(std::vector<LogEntry> entries, std::vector<std::string> learners,
               std::function<void(StatusOr<PostOutcome>)> done);
